@@ -1,0 +1,21 @@
+# riskd_strict(target): the project's own code builds with these warnings,
+# as errors unless RISKD_WERROR is OFF. Generated protobuf code does not.
+function(riskd_strict target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+    -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+    -Wformat=2)
+  if(RISKD_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# riskd_test(name sources... LIBS libs...): a GoogleTest executable registered
+# with CTest, one CTest test per TEST().
+function(riskd_test name)
+  cmake_parse_arguments(T "" "" "LIBS;PROPERTIES" ${ARGN})
+  add_executable(${name} ${T_UNPARSED_ARGUMENTS})
+  riskd_strict(${name})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${T_PROPERTIES})
+endfunction()

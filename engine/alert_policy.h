@@ -1,0 +1,78 @@
+// AlertTracker: turns projected node risks into an alert lifecycle for one
+// risk type (DESIGN section 5): severity from thresholds with hysteresis
+// (raise high, clear low), one open alert per node at most (dedup), and
+// RAISED -> UPDATED* -> RESOLVED changes, emitted only when something
+// material changed.
+#ifndef RISKD_ENGINE_ALERT_POLICY_H_
+#define RISKD_ENGINE_ALERT_POLICY_H_
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/network.h"
+#include "engine/status.h"
+
+namespace riskd::engine {
+
+struct AlertPolicyOptions {
+  double warning_raise = 0.30;
+  double warning_clear = 0.20;
+  double critical_raise = 0.70;
+  double critical_clear = 0.60;
+  // An open alert is UPDATED when its probability moved at least this much
+  // since last published, or its severity or ETA changed.
+  double min_update_delta = 0.05;
+};
+
+// 0 < clear < raise <= 1 for both levels; warning_raise <= critical_raise;
+// warning_clear <= critical_clear; delta >= 0.
+Status ValidateAlertPolicyOptions(const AlertPolicyOptions& options);
+
+enum class AlertLevel : std::uint8_t { kNone = 0, kWarning = 2, kCritical = 3 };
+enum class AlertLifecycle : std::uint8_t { kRaised = 1, kUpdated = 2, kResolved = 3 };
+
+struct OpenAlert {
+  AlertLevel level = AlertLevel::kNone;
+  double probability = 0;  // as last published
+  int eta = -1;            // as last published
+  // Tag of the projection that raised it (the daemon uses the journal
+  // sequence), making alert ids unique across lifecycles.
+  std::uint64_t raised_tag = 0;
+};
+
+struct AlertChange {
+  NodeIndex node = kNoNode;
+  AlertLifecycle lifecycle = AlertLifecycle::kRaised;
+  AlertLevel level = AlertLevel::kNone;  // for RESOLVED: the level it had
+  double probability = 0;
+  int eta = -1;
+  std::uint64_t raised_tag = 0;
+};
+
+class AlertTracker {
+ public:
+  explicit AlertTracker(AlertPolicyOptions options = {}) : options_(options) {}
+
+  // Level for probability p given the current level (hysteresis).
+  AlertLevel NextLevel(AlertLevel current, double p) const;
+
+  // Compares the new risks with the open alerts. Nodes with eligible[v] == 0
+  // (observed disrupted, recovered or immunized, or removed) have their open
+  // alerts resolved and get no new ones. Returns the changes, by node.
+  // REQUIRES: risk, eta, eligible have one entry per node slot.
+  std::vector<AlertChange> Update(const std::vector<double>& risk, const std::vector<int>& eta,
+                                  const std::vector<char>& eligible, std::uint64_t tag);
+
+  // Re-opens an alert known from persistent storage (after a restart).
+  void Restore(NodeIndex node, const OpenAlert& alert) { open_[node] = alert; }
+  const std::unordered_map<NodeIndex, OpenAlert>& open() const { return open_; }
+
+ private:
+  AlertPolicyOptions options_;
+  std::unordered_map<NodeIndex, OpenAlert> open_;
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_ALERT_POLICY_H_

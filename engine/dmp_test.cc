@@ -1,0 +1,124 @@
+#include "engine/dmp.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/testing/graphs.h"
+#include "engine/testing/sir_exact.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+namespace {
+
+TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta,
+                        VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003) {
+  RiskType t;
+  t.alpha = alpha;
+  t.beta = beta;
+  t.direction = dir;
+  VulnerabilityOptions vo;
+  vo.mode = mode;
+  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
+}
+
+void ExpectMatchesExact(const TransmissionGraph& g, const InitialState& init, int T, double tol) {
+  DmpOptions opt;
+  opt.horizon = T;
+  opt.tolerance = 0;
+  opt.record_marginals = true;
+  const DmpResult dmp = RunDmp(g, init, opt);
+  const auto exact = testing::ExactSir(g, init, T);
+  for (int t = 0; t <= T; ++t) {
+    for (std::size_t v = 0; v < g.node_count; ++v) {
+      EXPECT_NEAR(dmp.p_s_t[t][v], exact.p_s[t][v], tol) << "P_S node " << v << " t " << t;
+      EXPECT_NEAR(dmp.p_i_t[t][v], exact.p_i[t][v], tol) << "P_I node " << v << " t " << t;
+      EXPECT_NEAR(dmp.p_r_t[t][v], exact.p_r[t][v], tol) << "P_R node " << v << " t " << t;
+    }
+  }
+  for (std::size_t v = 0; v < g.node_count; ++v) {
+    EXPECT_NEAR(dmp.risk[v], 1 - exact.p_s[T][v] - init.p_r[v], tol);
+  }
+}
+
+TEST(DmpTest, EqualsExactEnumerationOnAChain) {
+  // 0 -> 1 -> 2 -> 3, downstream.
+  Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 2.0}, {2, 3, 1.0}});
+  auto g = Build(net, Direction::kDownstream, 1.5, 0.4);
+  InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  ExpectMatchesExact(g, init, 8, 1e-12);
+}
+
+TEST(DmpTest, EqualsExactEnumerationOnRandomUndirectedTrees) {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    Network net = testing::RandomTree(7, seed);
+    auto g = Build(net, Direction::kBoth, 2.0, 0.35);
+    std::vector<Observation> obs(7);
+    obs[seed % 7] = {NodeState::kDisrupted, 0.9};
+    obs[(seed + 3) % 7] = {NodeState::kDisrupted, 0.4};
+    obs[(seed + 5) % 7] = {NodeState::kRecovered, 1.0};
+    InitialState init = InitialState::FromObservations(net, obs);
+    SCOPED_TRACE(seed);
+    ExpectMatchesExact(g, init, 7, 1e-12);
+  }
+}
+
+TEST(DmpTest, EqualsExactEnumerationOnDirectedTreesBothWays) {
+  for (Direction dir : {Direction::kDownstream, Direction::kUpstream}) {
+    Network net = testing::RandomTree(8, 42);
+    auto g = Build(net, dir, 3.0, 0.2);
+    std::vector<Observation> obs(8);
+    obs[0] = {NodeState::kDisrupted, 1.0};
+    obs[5] = {NodeState::kDisrupted, 0.5};
+    ExpectMatchesExact(g, InitialState::FromObservations(net, obs), 6, 1e-12);
+  }
+}
+
+TEST(DmpTest, OverestimatesOnATriangleButStaysAnUpperBound) {
+  // A loop breaks DMP's independence assumption; on SIR it errs upward.
+  Network net = testing::MakeNetwork(3, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 0, 1.0}});
+  auto g = Build(net, Direction::kBoth, 3.0, 0.3, VulnerabilityOptions::Mode::kUniform);
+  InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  DmpOptions opt;
+  opt.horizon = 6;
+  opt.tolerance = 0;
+  const DmpResult dmp = RunDmp(g, init, opt);
+  const auto exact = testing::ExactSir(g, init, 6);
+  for (NodeIndex v : {1u, 2u}) {
+    const double exact_risk = 1 - exact.p_s[6][v];
+    EXPECT_GT(dmp.risk[v], exact_risk + 1e-6);
+    EXPECT_LT(dmp.risk[v], exact_risk + 0.2);
+  }
+}
+
+TEST(DmpTest, ToleranceSkipsUnreachedNodesWithoutChangingTheAnswer) {
+  // Two components: only the one with the source does any work.
+  Network net = testing::MakeNetwork(6, {{0, 1, 1}, {1, 2, 1}, {3, 4, 1}, {4, 5, 1}});
+  auto g = Build(net, Direction::kDownstream, 1.0, 0.5);
+  InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  DmpOptions opt;
+  opt.horizon = 10;
+  const DmpResult r = RunDmp(g, init, opt);
+  EXPECT_EQ(r.touched_nodes, 3u);
+  EXPECT_EQ(r.risk[4], 0.0);
+  EXPECT_GT(r.risk[2], 0.0);
+  opt.tolerance = 0;
+  const DmpResult full = RunDmp(g, init, opt);
+  for (NodeIndex v = 0; v < 6; ++v) EXPECT_NEAR(r.risk[v], full.risk[v], 1e-12);
+}
+
+TEST(DmpTest, EtaAndCausePathFollowTheChain) {
+  Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}});
+  auto g = Build(net, Direction::kDownstream, 10.0, 0.0, VulnerabilityOptions::Mode::kUniform);
+  // alpha large and share 1: p ~= 1 - e^-10, so node k is hit at step k.
+  InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  DmpOptions opt;
+  opt.horizon = 5;
+  const DmpResult r = RunDmp(g, init, opt);
+  EXPECT_EQ(r.eta[0], 0);
+  EXPECT_EQ(r.eta[1], 1);
+  EXPECT_EQ(r.eta[2], 2);
+  EXPECT_EQ(r.eta[3], 3);
+  EXPECT_EQ(CausePath(r, init, 3), (std::vector<NodeIndex>{0, 1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace riskd::engine

@@ -1,0 +1,112 @@
+// Engine: the pure core of riskd. It owns the network, the observed state of
+// every node per risk type, and the latest projection and open alerts per
+// risk type. The daemon feeds it events (already validated for syntax) and
+// calls Project() after each batch; everything here is deterministic and free
+// of I/O, clocks, logging and globals.
+#ifndef RISKD_ENGINE_ENGINE_H_
+#define RISKD_ENGINE_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "engine/alert_policy.h"
+#include "engine/dmp.h"
+#include "engine/geo.h"
+#include "engine/network.h"
+#include "engine/risk_type.h"
+#include "engine/state.h"
+#include "engine/transmission.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+
+struct EngineOptions {
+  // At least one; names unique.
+  std::vector<RiskType> risk_types{RiskType{}};
+  VulnerabilityOptions vulnerability;
+  // Projection horizon T (steps) and DMP tolerance.
+  DmpOptions dmp;
+  AlertPolicyOptions alerts;
+};
+
+Status ValidateEngineOptions(const EngineOptions& options);
+
+// Everything the engine knows about one risk type.
+struct RiskTypeState {
+  RiskType type;
+  std::vector<Observation> observed;  // per node slot
+  bool dirty = true;                  // inputs changed since the last projection
+  bool projected = false;
+  InitialState initial;  // of the latest projection
+  DmpResult projection;  // latest
+  AlertTracker alerts;
+  std::vector<AlertChange> last_changes;  // from the latest projection
+  std::shared_ptr<const TransmissionGraph> graph;
+};
+
+class Engine {
+ public:
+  // Validates the options. The network is compacted.
+  static Result<std::unique_ptr<Engine>> Create(EngineOptions options, Network network);
+
+  const EngineOptions& options() const { return options_; }
+  const Network& network() const { return network_; }
+  int risk_type_count() const { return static_cast<int>(types_.size()); }
+  std::optional<int> FindRiskType(std::string_view name) const;
+  const RiskTypeState& risk_state(int risk_type) const { return types_[risk_type]; }
+
+  // --- Events. Each either applies completely or returns an error and
+  // changes nothing.
+
+  // A node's own status report. kImmunized is not a status (use Immunize).
+  // severity in (0, 1] is used with kDisrupted.
+  Status SetStatus(NodeIndex node, int risk_type, NodeState state, double severity);
+  // Disrupts the nodes with the given severity in (0, 1]. A node already
+  // disrupted keeps the larger severity.
+  Status Disrupt(int risk_type, std::span<const NodeIndex> nodes, double severity);
+  // Protects (or, with lift, unprotects) the nodes for one risk type, or for
+  // all when risk_type is empty.
+  Status Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift);
+  // Nodes inside a place.
+  Result<std::vector<NodeIndex>> ResolvePlace(const Place& place) const;
+
+  // Network changes (see Network for the contracts).
+  Status AddNode(NodeAttributes attrs);
+  Status UpdateNode(NodeAttributes attrs);
+  Status RemoveNode(std::string_view id);
+  Status AddEdge(std::string_view from, std::string_view to, Layer layer, double weight);
+  Status RemoveEdge(std::string_view from, std::string_view to, Layer layer);
+  Status SetEdgeWeight(std::string_view from, std::string_view to, Layer layer, double weight);
+
+  // Re-projects every risk type whose inputs changed and updates its alerts.
+  // `tag` identifies this projection (the daemon passes its journal
+  // sequence). Returns the indices of the risk types re-projected.
+  std::vector<int> Project(std::uint64_t tag);
+
+  // Re-opens an alert from persistent storage.
+  void RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert);
+
+  // Transmission graph of a risk type for the current network (cached).
+  std::shared_ptr<const TransmissionGraph> Graph(int risk_type);
+
+ private:
+  Engine(EngineOptions options, Network network);
+  void NetworkChanged();
+  const Vulnerability& VulnerabilityFor(LayerMask layers);
+  Status CheckNodes(std::span<const NodeIndex> nodes) const;
+
+  EngineOptions options_;
+  Network network_;
+  std::vector<RiskTypeState> types_;
+  // Cached per layer mask, valid for network version vulnerability_version_.
+  std::vector<std::pair<LayerMask, Vulnerability>> vulnerability_;
+  std::uint64_t vulnerability_version_ = ~std::uint64_t{0};
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_ENGINE_H_

@@ -1,0 +1,273 @@
+#include "engine/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace riskd::engine {
+
+std::string_view LayerName(Layer layer) {
+  switch (layer) {
+    case Layer::kMaterial: return "material";
+    case Layer::kData: return "data";
+    case Layer::kFinancial: return "financial";
+  }
+  return "unknown";
+}
+
+Status ValidateNodeAttributes(const NodeAttributes& a) {
+  if (a.id.empty() || a.id.size() > 256) {
+    return Status::InvalidArgument("node id must be 1..256 bytes");
+  }
+  if (a.location) {
+    const GeoPoint& p = *a.location;
+    if (!std::isfinite(p.lat) || !std::isfinite(p.lon) || std::fabs(p.lat) > 90 ||
+        std::fabs(p.lon) > 180) {
+      return Status::InvalidArgument("node '" + a.id + "': location out of range");
+    }
+  }
+  if (!std::isfinite(a.inventory_days) || a.inventory_days < 0) {
+    return Status::InvalidArgument("node '" + a.id + "': inventory_days must be finite and >= 0");
+  }
+  return Status::Ok();
+}
+
+Status ValidateEdgeWeight(double weight) {
+  if (!std::isfinite(weight) || weight <= 0) {
+    return Status::InvalidArgument("edge weight must be finite and > 0");
+  }
+  return Status::Ok();
+}
+
+Result<NodeIndex> Network::AddNode(NodeAttributes attrs) {
+  RISKD_RETURN_IF_ERROR(ValidateNodeAttributes(attrs));
+  if (index_.count(attrs.id)) {
+    return Status::AlreadyExists("node '" + attrs.id + "' already exists");
+  }
+  if (attrs.name.empty()) attrs.name = attrs.id;
+  const auto n = static_cast<NodeIndex>(nodes_.size());
+  index_.emplace(attrs.id, n);
+  nodes_.push_back(std::move(attrs));
+  alive_.push_back(1);
+  ++alive_count_;
+  ++version_;
+  return n;
+}
+
+Status Network::UpdateNode(NodeAttributes attrs) {
+  RISKD_RETURN_IF_ERROR(ValidateNodeAttributes(attrs));
+  auto n = Find(attrs.id);
+  if (!n) return Status::NotFound("node '" + attrs.id + "' is not in the network");
+  if (attrs.name.empty()) attrs.name = attrs.id;
+  nodes_[*n] = std::move(attrs);
+  ++version_;
+  return Status::Ok();
+}
+
+Status Network::RemoveNode(std::string_view id) {
+  auto found = Find(id);
+  if (!found) return Status::NotFound("node '" + std::string(id) + "' is not in the network");
+  const NodeIndex n = *found;
+  // Compacting first means all of n's edges are in the CSR, so counting them
+  // is exact; the rebuild below drops them.
+  Compact();
+  if (n + 1 < out_offsets_.size()) {
+    edge_count_ -= out_end(n) - out_begin(n);
+    edge_count_ -= in_edges(n).size();
+  }
+  alive_[n] = 0;
+  --alive_count_;
+  index_.erase(nodes_[n].id);
+  removed_nodes_pending_ = true;
+  ++version_;
+  Compact();
+  return Status::Ok();
+}
+
+Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight) {
+  RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(weight));
+  if (!alive(from) || !alive(to)) return Status::NotFound("edge endpoint is not in the network");
+  if (from == to) return Status::InvalidArgument("self-loop on node '" + nodes_[from].id + "'");
+  if (FindEdge(from, to, layer)) {
+    return Status::AlreadyExists("edge '" + nodes_[from].id + "' -> '" + nodes_[to].id + "' (" +
+                                 std::string(LayerName(layer)) + ") already exists");
+  }
+  pending_[{from, to, static_cast<std::uint8_t>(layer)}] = weight;
+  ++edge_count_;
+  ++version_;
+  return Status::Ok();
+}
+
+Status Network::ResolvePair(std::string_view from, std::string_view to, NodeIndex* f,
+                            NodeIndex* t) const {
+  auto a = Find(from);
+  if (!a) return Status::NotFound("node '" + std::string(from) + "' is not in the network");
+  auto b = Find(to);
+  if (!b) return Status::NotFound("node '" + std::string(to) + "' is not in the network");
+  *f = *a;
+  *t = *b;
+  return Status::Ok();
+}
+
+Status Network::AddEdge(std::string_view from, std::string_view to, Layer layer, double weight) {
+  NodeIndex f, t;
+  RISKD_RETURN_IF_ERROR(ResolvePair(from, to, &f, &t));
+  return AddEdge(f, t, layer, weight);
+}
+
+Status Network::RemoveEdge(std::string_view from, std::string_view to, Layer layer) {
+  NodeIndex f, t;
+  RISKD_RETURN_IF_ERROR(ResolvePair(from, to, &f, &t));
+  if (!FindEdge(f, t, layer)) {
+    return Status::NotFound("edge '" + std::string(from) + "' -> '" + std::string(to) + "' (" +
+                            std::string(LayerName(layer)) + ") does not exist");
+  }
+  pending_[{f, t, static_cast<std::uint8_t>(layer)}] = std::nullopt;
+  --edge_count_;
+  ++version_;
+  return Status::Ok();
+}
+
+Status Network::SetEdgeWeight(std::string_view from, std::string_view to, Layer layer,
+                              double weight) {
+  RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(weight));
+  NodeIndex f, t;
+  RISKD_RETURN_IF_ERROR(ResolvePair(from, to, &f, &t));
+  if (!FindEdge(f, t, layer)) {
+    return Status::NotFound("edge '" + std::string(from) + "' -> '" + std::string(to) + "' (" +
+                            std::string(LayerName(layer)) + ") does not exist");
+  }
+  pending_[{f, t, static_cast<std::uint8_t>(layer)}] = weight;
+  ++version_;
+  return Status::Ok();
+}
+
+std::optional<NodeIndex> Network::Find(std::string_view id) const {
+  auto it = index_.find(std::string(id));
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<EdgeIndex> Network::FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const {
+  if (from + 1 >= out_offsets_.size()) return std::nullopt;
+  const auto first = out_targets_.begin() + out_offsets_[from];
+  const auto last = out_targets_.begin() + out_offsets_[from + 1];
+  auto it = std::lower_bound(first, last, to);
+  for (; it != last && *it == to; ++it) {
+    const auto e = static_cast<EdgeIndex>(it - out_targets_.begin());
+    if (out_layers_[e] == static_cast<std::uint8_t>(layer)) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> Network::FindEdge(NodeIndex from, NodeIndex to, Layer layer) const {
+  if (!alive(from) || !alive(to)) return std::nullopt;
+  auto p = pending_.find({from, to, static_cast<std::uint8_t>(layer)});
+  if (p != pending_.end()) return p->second;
+  auto e = FindCsrEdge(from, to, layer);
+  if (!e) return std::nullopt;
+  return out_weights_[*e];
+}
+
+void Network::Compact() {
+  if (compacted() && out_offsets_.size() == nodes_.size() + 1) return;
+  const std::size_t n = nodes_.size();
+  const std::size_t old_rows = out_offsets_.size() - 1;
+
+  // Merge each old row with its pending entries; both are ordered by
+  // (to, layer), so one pass per row keeps the rows sorted.
+  std::vector<EdgeIndex> offsets(n + 1, 0);
+  std::vector<NodeIndex> targets;
+  std::vector<double> weights;
+  std::vector<std::uint8_t> layers;
+  targets.reserve(edge_count_);
+  weights.reserve(edge_count_);
+  layers.reserve(edge_count_);
+  auto pend = pending_.begin();
+  for (NodeIndex u = 0; u < n; ++u) {
+    offsets[u] = static_cast<EdgeIndex>(targets.size());
+    EdgeIndex e = u < old_rows ? out_offsets_[u] : 0;
+    const EdgeIndex e_end = u < old_rows ? out_offsets_[u + 1] : 0;
+    while (pend != pending_.end() && std::get<0>(pend->first) < u) ++pend;
+    auto emit = [&](NodeIndex v, std::uint8_t l, double w) {
+      if (!alive_[u] || !alive_[v]) return;
+      targets.push_back(v);
+      weights.push_back(w);
+      layers.push_back(l);
+    };
+    while (e < e_end || (pend != pending_.end() && std::get<0>(pend->first) == u)) {
+      const bool have_pending = pend != pending_.end() && std::get<0>(pend->first) == u;
+      const bool have_old = e < e_end;
+      if (have_pending && have_old) {
+        const auto old_key = std::make_pair(out_targets_[e], out_layers_[e]);
+        const auto new_key = std::make_pair(std::get<1>(pend->first), std::get<2>(pend->first));
+        if (old_key < new_key) {
+          emit(out_targets_[e], out_layers_[e], out_weights_[e]);
+          ++e;
+          continue;
+        }
+        if (old_key == new_key) ++e;  // the pending entry replaces or removes it
+      } else if (have_old) {
+        emit(out_targets_[e], out_layers_[e], out_weights_[e]);
+        ++e;
+        continue;
+      }
+      if (pend->second) emit(std::get<1>(pend->first), std::get<2>(pend->first), *pend->second);
+      ++pend;
+    }
+  }
+  offsets[n] = static_cast<EdgeIndex>(targets.size());
+
+  // In-index: counting sort of edges by target.
+  std::vector<EdgeIndex> in_offsets(n + 1, 0);
+  for (NodeIndex v : targets) ++in_offsets[v + 1];
+  std::partial_sum(in_offsets.begin(), in_offsets.end(), in_offsets.begin());
+  std::vector<EdgeIndex> in_edges(targets.size());
+  std::vector<NodeIndex> in_sources(targets.size());
+  std::vector<EdgeIndex> cursor(in_offsets.begin(), in_offsets.end() - 1);
+  for (NodeIndex u = 0; u < n; ++u) {
+    for (EdgeIndex e = offsets[u]; e < offsets[u + 1]; ++e) {
+      const EdgeIndex slot = cursor[targets[e]]++;
+      in_edges[slot] = e;
+      in_sources[slot] = u;
+    }
+  }
+
+  out_offsets_ = std::move(offsets);
+  out_targets_ = std::move(targets);
+  out_weights_ = std::move(weights);
+  out_layers_ = std::move(layers);
+  in_offsets_ = std::move(in_offsets);
+  in_edges_ = std::move(in_edges);
+  in_sources_ = std::move(in_sources);
+  pending_.clear();
+  removed_nodes_pending_ = false;
+}
+
+std::vector<Edge> Network::Edges() const {
+  std::vector<Edge> out;
+  out.reserve(out_targets_.size());
+  for (NodeIndex u = 0; u + 1 < out_offsets_.size(); ++u) {
+    for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
+      out.push_back({u, out_targets_[e], edge_layer(e), out_weights_[e]});
+    }
+  }
+  return out;
+}
+
+std::size_t Network::MemoryBytes() const {
+  std::size_t bytes = 0;
+  for (const auto& a : nodes_) {
+    bytes += sizeof(a) + a.id.capacity() + a.name.capacity() + a.kind.capacity() +
+             a.region.capacity() + a.emergency_plan_id.capacity();
+    for (const auto& s : a.alternates) bytes += sizeof(s) + s.capacity();
+  }
+  bytes += alive_.capacity() + index_.size() * (sizeof(std::string) + sizeof(NodeIndex) + 16);
+  bytes += out_offsets_.capacity() * sizeof(EdgeIndex) + out_targets_.capacity() * sizeof(NodeIndex) +
+           out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
+           in_offsets_.capacity() * sizeof(EdgeIndex) + in_edges_.capacity() * sizeof(EdgeIndex) +
+           in_sources_.capacity() * sizeof(NodeIndex);
+  return bytes;
+}
+
+}  // namespace riskd::engine

@@ -1,0 +1,163 @@
+// Network: the live supplier network the engine projects risk on.
+//
+// Nodes have string ids (mapped to dense NodeIndex values that stay stable for
+// the life of the node) and the attributes of DESIGN section 3. Edges are
+// directed supplier -> customer relations with a business-volume weight and a
+// layer (material, data, financial); at most one edge per (from, to, layer).
+//
+// Storage is compact: edges live in CSR arrays (out-rows sorted by target and
+// layer, plus an in-index), about 21 bytes per edge. Changes go to a small
+// overlay and are visible at once to lookups (FindEdge, counts); adjacency
+// (the CSR views) reflects them after Compact(), which the engine calls once
+// per batch of changes, so a burst of changes costs one O(E) rebuild.
+//
+// Not thread-safe; one owner at a time.
+#ifndef RISKD_ENGINE_NETWORK_H_
+#define RISKD_ENGINE_NETWORK_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace riskd::engine {
+
+using NodeIndex = std::uint32_t;
+using EdgeIndex = std::uint32_t;
+inline constexpr NodeIndex kNoNode = ~NodeIndex{0};
+
+enum class Layer : std::uint8_t { kMaterial = 0, kData = 1, kFinancial = 2 };
+inline constexpr int kLayerCount = 3;
+using LayerMask = std::uint8_t;
+constexpr LayerMask LayerBit(Layer layer) { return LayerMask(1u << static_cast<unsigned>(layer)); }
+inline constexpr LayerMask kAllLayers = 0b111;
+std::string_view LayerName(Layer layer);
+
+struct GeoPoint {
+  double lat = 0;  // degrees, -90..90
+  double lon = 0;  // degrees, -180..180
+};
+
+struct NodeAttributes {
+  std::string id;  // unique, 1..256 bytes
+  std::string name;
+  std::string kind;  // supplier, plant, warehouse, oem, ...
+  int tier = -1;     // -1 unknown
+  std::string region;
+  std::optional<GeoPoint> location;
+  double inventory_days = 0;  // days of cover; delays onset
+  std::vector<std::string> alternates;
+  std::string emergency_plan_id;
+};
+
+struct Edge {
+  NodeIndex from = kNoNode;
+  NodeIndex to = kNoNode;
+  Layer layer = Layer::kMaterial;
+  double weight = 0;
+};
+
+// Checks what every node must satisfy (id length, finite location in range,
+// inventory >= 0 and finite).
+Status ValidateNodeAttributes(const NodeAttributes& attrs);
+// Weight must be finite and > 0.
+Status ValidateEdgeWeight(double weight);
+
+class Network {
+ public:
+  Network() = default;
+
+  // --- Changes. Each returns a non-OK Status and changes nothing on bad input.
+
+  // The id must be new. Returns the node's index.
+  Result<NodeIndex> AddNode(NodeAttributes attrs);
+  // Replaces the attributes of the node with attrs.id.
+  Status UpdateNode(NodeAttributes attrs);
+  // Removes the node and every edge touching it. Its index is not reused.
+  Status RemoveNode(std::string_view id);
+  // REQUIRES: from != to; both alive.
+  Status AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight);
+  Status AddEdge(std::string_view from, std::string_view to, Layer layer, double weight);
+  Status RemoveEdge(std::string_view from, std::string_view to, Layer layer);
+  Status SetEdgeWeight(std::string_view from, std::string_view to, Layer layer, double weight);
+
+  // Rebuilds the CSR arrays from the overlay. Cheap when nothing changed.
+  void Compact();
+  bool compacted() const { return pending_.empty() && !removed_nodes_pending_; }
+  // Increases on every successful change.
+  std::uint64_t version() const { return version_; }
+
+  // --- Lookups (always current).
+
+  std::optional<NodeIndex> Find(std::string_view id) const;
+  // Number of index slots, removed nodes included: valid indices are < this.
+  std::size_t node_slots() const { return nodes_.size(); }
+  std::size_t node_count() const { return alive_count_; }
+  std::size_t edge_count() const { return edge_count_; }
+  bool alive(NodeIndex n) const { return n < nodes_.size() && alive_[n]; }
+  // REQUIRES: n < node_slots()
+  const NodeAttributes& node(NodeIndex n) const { return nodes_[n]; }
+  // Weight of (from, to, layer), if the edge exists.
+  std::optional<double> FindEdge(NodeIndex from, NodeIndex to, Layer layer) const;
+
+  // --- Adjacency. REQUIRES: compacted().
+
+  // Out-edges of n are the edge indices [out_begin(n), out_end(n)).
+  EdgeIndex out_begin(NodeIndex n) const { return out_offsets_[n]; }
+  EdgeIndex out_end(NodeIndex n) const { return out_offsets_[n + 1]; }
+  NodeIndex edge_target(EdgeIndex e) const { return out_targets_[e]; }
+  double edge_weight(EdgeIndex e) const { return out_weights_[e]; }
+  Layer edge_layer(EdgeIndex e) const { return static_cast<Layer>(out_layers_[e]); }
+  // In-edges of n, as edge indices into the out arrays, with their sources.
+  std::span<const EdgeIndex> in_edges(NodeIndex n) const {
+    return {in_edges_.data() + in_offsets_[n], in_edges_.data() + in_offsets_[n + 1]};
+  }
+  std::span<const NodeIndex> in_sources(NodeIndex n) const {
+    return {in_sources_.data() + in_offsets_[n], in_sources_.data() + in_offsets_[n + 1]};
+  }
+  // Total edges in the CSR (== edge_count() when compacted).
+  std::size_t csr_edge_count() const { return out_targets_.size(); }
+  // Every edge, in CSR order.
+  std::vector<Edge> Edges() const;
+
+  // Bytes held by the structure (for memory benchmarks).
+  std::size_t MemoryBytes() const;
+
+ private:
+  using EdgeKey = std::tuple<NodeIndex, NodeIndex, std::uint8_t>;
+
+  std::optional<EdgeIndex> FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const;
+  Status ResolvePair(std::string_view from, std::string_view to, NodeIndex* f, NodeIndex* t) const;
+
+  std::vector<NodeAttributes> nodes_;
+  std::vector<std::uint8_t> alive_;
+  std::unordered_map<std::string, NodeIndex> index_;
+  std::size_t alive_count_ = 0;
+  std::size_t edge_count_ = 0;
+  std::uint64_t version_ = 0;
+
+  // CSR, rebuilt by Compact(). out_offsets_ has node_slots()+1 entries once
+  // compacted (nodes added since are covered by the overlay).
+  std::vector<EdgeIndex> out_offsets_{0};
+  std::vector<NodeIndex> out_targets_;
+  std::vector<double> out_weights_;
+  std::vector<std::uint8_t> out_layers_;
+  std::vector<EdgeIndex> in_offsets_{0};
+  std::vector<EdgeIndex> in_edges_;
+  std::vector<NodeIndex> in_sources_;
+
+  // Overlay: weight for added/re-weighted edges, nullopt for removed ones.
+  std::map<EdgeKey, std::optional<double>> pending_;
+  bool removed_nodes_pending_ = false;
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_NETWORK_H_

@@ -1,0 +1,138 @@
+#include "engine/network.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <set>
+
+namespace riskd::engine {
+namespace {
+
+NodeAttributes Node(const std::string& id) {
+  NodeAttributes a;
+  a.id = id;
+  return a;
+}
+
+TEST(NetworkTest, AddsNodesAndEdgesAndBuildsBothAdjacencies) {
+  Network net;
+  ASSERT_TRUE(net.AddNode(Node("a")).ok());
+  ASSERT_TRUE(net.AddNode(Node("b")).ok());
+  ASSERT_TRUE(net.AddNode(Node("c")).ok());
+  ASSERT_TRUE(net.AddEdge("a", "b", Layer::kMaterial, 2.0).ok());
+  ASSERT_TRUE(net.AddEdge("a", "c", Layer::kMaterial, 3.0).ok());
+  ASSERT_TRUE(net.AddEdge("a", "b", Layer::kData, 1.0).ok());
+  ASSERT_TRUE(net.AddEdge("c", "b", Layer::kMaterial, 4.0).ok());
+  EXPECT_FALSE(net.compacted());
+  EXPECT_EQ(net.edge_count(), 4u);
+  EXPECT_EQ(*net.FindEdge(0, 1, Layer::kData), 1.0);  // visible before Compact
+  net.Compact();
+  EXPECT_EQ(net.out_end(0) - net.out_begin(0), 3u);
+  // Row sorted by (target, layer): b/material, b/data, c/material.
+  EXPECT_EQ(net.edge_target(net.out_begin(0)), 1u);
+  EXPECT_EQ(net.edge_layer(net.out_begin(0)), Layer::kMaterial);
+  EXPECT_EQ(net.edge_layer(net.out_begin(0) + 1), Layer::kData);
+  EXPECT_EQ(net.edge_target(net.out_begin(0) + 2), 2u);
+  auto in_b = net.in_sources(1);
+  EXPECT_EQ(std::multiset<NodeIndex>(in_b.begin(), in_b.end()),
+            (std::multiset<NodeIndex>{0, 0, 2}));
+  EXPECT_EQ(*net.FindEdge(2, 1, Layer::kMaterial), 4.0);
+  EXPECT_FALSE(net.FindEdge(1, 2, Layer::kMaterial).has_value());
+}
+
+TEST(NetworkTest, RejectsBadInputWithReasons) {
+  Network net;
+  ASSERT_TRUE(net.AddNode(Node("a")).ok());
+  ASSERT_TRUE(net.AddNode(Node("b")).ok());
+  EXPECT_EQ(net.AddNode(Node("a")).status().code(), Status::Code::kAlreadyExists);
+  EXPECT_EQ(net.AddNode(Node("")).status().code(), Status::Code::kInvalidArgument);
+  NodeAttributes bad = Node("x");
+  bad.location = GeoPoint{91, 0};
+  EXPECT_EQ(net.AddNode(bad).status().code(), Status::Code::kInvalidArgument);
+  bad = Node("y");
+  bad.inventory_days = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(net.AddNode(bad).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(net.AddEdge("a", "zz", Layer::kMaterial, 1).code(), Status::Code::kNotFound);
+  EXPECT_EQ(net.AddEdge("a", "a", Layer::kMaterial, 1).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(net.AddEdge("a", "b", Layer::kMaterial, -1).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(net.AddEdge("a", "b", Layer::kMaterial, std::nan("")).code(),
+            Status::Code::kInvalidArgument);
+  ASSERT_TRUE(net.AddEdge("a", "b", Layer::kMaterial, 1).ok());
+  EXPECT_EQ(net.AddEdge("a", "b", Layer::kMaterial, 1).code(), Status::Code::kAlreadyExists);
+  EXPECT_EQ(net.RemoveEdge("b", "a", Layer::kMaterial).code(), Status::Code::kNotFound);
+  EXPECT_EQ(net.SetEdgeWeight("a", "b", Layer::kData, 2).code(), Status::Code::kNotFound);
+  EXPECT_EQ(net.node_count(), 2u);
+  EXPECT_EQ(net.edge_count(), 1u);
+}
+
+TEST(NetworkTest, RemovingANodeDropsItsEdgesAndKeepsOtherIndices) {
+  Network net;
+  for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(net.AddNode(Node(id)).ok());
+  ASSERT_TRUE(net.AddEdge("a", "b", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(net.AddEdge("b", "c", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(net.AddEdge("a", "c", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(net.RemoveNode("b").ok());
+  net.Compact();
+  EXPECT_EQ(net.node_count(), 2u);
+  EXPECT_EQ(net.edge_count(), 1u);
+  EXPECT_EQ(net.csr_edge_count(), 1u);
+  EXPECT_FALSE(net.Find("b").has_value());
+  EXPECT_EQ(*net.Find("c"), 2u);
+  EXPECT_TRUE(net.in_sources(1).empty());
+  // The id can come back, at a new index.
+  auto again = net.AddNode(Node("b"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 3u);
+}
+
+// Random sequences of changes, checked against a plain std::map model.
+TEST(NetworkTest, RandomChangesMatchAReferenceModel) {
+  std::mt19937_64 rng(7);
+  Network net;
+  const int n = 30;
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(net.AddNode(Node("v" + std::to_string(i))).ok());
+  std::map<std::tuple<int, int, int>, double> model;
+  for (int step = 0; step < 3000; ++step) {
+    const int a = static_cast<int>(rng() % n), b = static_cast<int>(rng() % n);
+    const int l = static_cast<int>(rng() % 3);
+    const auto layer = static_cast<Layer>(l);
+    const double w = 1 + static_cast<double>(rng() % 100);
+    const std::string fa = "v" + std::to_string(a), fb = "v" + std::to_string(b);
+    const bool exists = model.count({a, b, l}) > 0;
+    switch (rng() % 3) {
+      case 0: {
+        Status s = net.AddEdge(fa, fb, layer, w);
+        EXPECT_EQ(s.ok(), a != b && !exists);
+        if (s.ok()) model[{a, b, l}] = w;
+        break;
+      }
+      case 1: {
+        Status s = net.RemoveEdge(fa, fb, layer);
+        EXPECT_EQ(s.ok(), exists);
+        model.erase({a, b, l});
+        break;
+      }
+      default: {
+        Status s = net.SetEdgeWeight(fa, fb, layer, w);
+        EXPECT_EQ(s.ok(), exists);
+        if (s.ok()) model[{a, b, l}] = w;
+      }
+    }
+    if (rng() % 10 == 0) net.Compact();
+  }
+  net.Compact();
+  ASSERT_EQ(net.edge_count(), model.size());
+  std::map<std::tuple<int, int, int>, double> seen;
+  for (const Edge& e : net.Edges()) {
+    seen[{static_cast<int>(e.from), static_cast<int>(e.to), static_cast<int>(e.layer)}] = e.weight;
+  }
+  EXPECT_EQ(seen, model);
+  std::size_t in_total = 0;
+  for (NodeIndex v = 0; v < n; ++v) in_total += net.in_edges(v).size();
+  EXPECT_EQ(in_total, model.size());
+}
+
+}  // namespace
+}  // namespace riskd::engine

@@ -1,0 +1,64 @@
+// TransmissionGraph: the directed graph along which one risk type spreads,
+// with the per-step infection probability of every edge and the per-step
+// recovery probability of every node (DESIGN section 4):
+//
+//   w~_ij = w_ij / sum_{y in N(j)} w_yj          dependency share of j on i
+//   p_ij  = 1 - exp(-alpha_r * w~_ij * sigma_j)  per-step infection i -> j
+//   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
+//
+// An edge i -> j here means "i can pass the risk to j": for a downstream risk
+// type it is a supplier -> customer edge of the network, for an upstream one
+// the reverse, for both directions both. Edges of several selected layers
+// between the same pair merge (weights add). N(j) is the set of nodes that
+// can pass the risk to j, so the shares into each node sum to 1.
+#ifndef RISKD_ENGINE_TRANSMISSION_H_
+#define RISKD_ENGINE_TRANSMISSION_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/network.h"
+#include "engine/risk_type.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+
+inline constexpr EdgeIndex kNoEdge = ~EdgeIndex{0};
+
+struct TransmissionGraph {
+  std::size_t node_count = 0;  // node slots of the network
+
+  // In-CSR: the edges into node j are e in [in_offsets[j], in_offsets[j+1]),
+  // ordered by source.
+  std::vector<EdgeIndex> in_offsets;
+  std::vector<NodeIndex> source;  // i of edge e = i -> j
+  std::vector<NodeIndex> target;  // j of edge e
+  std::vector<double> weight;     // merged w_ij
+  std::vector<double> share;      // w~_ij
+  std::vector<double> p;          // p_ij
+  // reverse[e]: the edge j -> i when it exists, else kNoEdge.
+  std::vector<EdgeIndex> reverse;
+
+  // Out-index: the edges out of node i are out_edges[out_offsets[i] ..
+  // out_offsets[i+1]), as edge ids into the arrays above.
+  std::vector<EdgeIndex> out_offsets;
+  std::vector<EdgeIndex> out_edges;
+
+  std::vector<double> q;  // q_i
+
+  std::size_t edge_count() const { return source.size(); }
+  std::span<const EdgeIndex> out(NodeIndex i) const {
+    return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};
+  }
+  EdgeIndex in_begin(NodeIndex j) const { return in_offsets[j]; }
+  EdgeIndex in_end(NodeIndex j) const { return in_offsets[j + 1]; }
+};
+
+// REQUIRES: network.compacted(); vulnerability computed on this network.
+TransmissionGraph BuildTransmissionGraph(const Network& network, const RiskType& type,
+                                         const Vulnerability& vulnerability);
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_TRANSMISSION_H_

@@ -1,0 +1,74 @@
+#include "engine/transmission.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "engine/testing/graphs.h"
+
+namespace riskd::engine {
+namespace {
+
+VulnerabilityOptions Uniform() {
+  VulnerabilityOptions o;
+  o.mode = VulnerabilityOptions::Mode::kUniform;
+  return o;
+}
+
+TEST(TransmissionTest, DependencyShareAndRatesFollowTheFormulas) {
+  // Customer 2 buys 1 from supplier 0 and 3 from supplier 1.
+  Network net = testing::MakeNetwork(3, {{0, 2, 1.0}, {1, 2, 3.0}});
+  RiskType t;
+  t.alpha = 2.0;
+  t.beta = 0.5;
+  auto g = BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, Uniform()));
+  ASSERT_EQ(g.edge_count(), 2u);
+  ASSERT_EQ(g.in_end(2) - g.in_begin(2), 2u);
+  const EdgeIndex e0 = g.in_begin(2), e1 = e0 + 1;
+  EXPECT_EQ(g.source[e0], 0u);
+  EXPECT_DOUBLE_EQ(g.share[e0], 0.25);
+  EXPECT_DOUBLE_EQ(g.share[e1], 0.75);
+  EXPECT_DOUBLE_EQ(g.p[e0], 1 - std::exp(-2.0 * 0.25));
+  EXPECT_DOUBLE_EQ(g.p[e1], 1 - std::exp(-2.0 * 0.75));
+  EXPECT_DOUBLE_EQ(g.q[0], 0.5);
+  EXPECT_EQ(g.reverse[e0], kNoEdge);
+}
+
+TEST(TransmissionTest, DirectionsAndLayersSelectAndMergeEdges) {
+  Network net = testing::MakeNetwork(3, {{0, 1, 1.0}, {1, 2, 2.0}});
+  ASSERT_TRUE(net.AddEdge("n0", "n1", Layer::kData, 4.0).ok());
+  net.Compact();
+  RiskType t;
+  const auto vul = ComputeVulnerability(net, kAllLayers, Uniform());
+
+  t.direction = Direction::kUpstream;
+  auto up = BuildTransmissionGraph(net, t, vul);
+  ASSERT_EQ(up.edge_count(), 2u);
+  ASSERT_EQ(up.in_end(0) - up.in_begin(0), 1u);
+  EXPECT_EQ(up.source[up.in_begin(0)], 1u);  // customer 1 passes risk to supplier 0
+
+  t.direction = Direction::kBoth;
+  t.layers = LayerBit(Layer::kMaterial) | LayerBit(Layer::kData);
+  auto both = BuildTransmissionGraph(net, t, vul);
+  ASSERT_EQ(both.edge_count(), 4u);
+  // Into node 1: from 0 (material 1 + data 4 = 5) and from 2 (2): shares 5/7, 2/7.
+  const EdgeIndex b = both.in_begin(1);
+  EXPECT_DOUBLE_EQ(both.weight[b], 5.0);
+  EXPECT_DOUBLE_EQ(both.share[b], 5.0 / 7.0);
+  EXPECT_DOUBLE_EQ(both.share[b + 1], 2.0 / 7.0);
+  // Reverse edges pair up.
+  for (EdgeIndex e = 0; e < both.edge_count(); ++e) {
+    ASSERT_NE(both.reverse[e], kNoEdge);
+    EXPECT_EQ(both.source[both.reverse[e]], both.target[e]);
+    EXPECT_EQ(both.target[both.reverse[e]], both.source[e]);
+  }
+  // Shares into every node with in-edges sum to 1.
+  for (NodeIndex j = 0; j < 3; ++j) {
+    double sum = 0;
+    for (EdgeIndex e = both.in_begin(j); e < both.in_end(j); ++e) sum += both.share[e];
+    EXPECT_NEAR(sum, 1.0, 1e-15);
+  }
+}
+
+}  // namespace
+}  // namespace riskd::engine
