@@ -1,0 +1,35 @@
+// The generic CSV network format (docs/network-csv.md).
+//
+// nodes.csv: header row, then one node per row. Columns by name, any order:
+//   id (required), name, kind, tier, region, lat, lon, inventory_days,
+//   alternates (ids separated by ';'), emergency_plan_id
+// edges.csv: from, to (required), weight (required, > 0), layer (material |
+//   data | financial; default material)
+// Unknown columns are an error (a typo would otherwise be silently ignored).
+#ifndef RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_
+#define RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_
+
+#include <string>
+
+#include "connectors/importers/importer.h"
+
+namespace riskd::connectors {
+
+class CsvImporter : public NetworkImporter {
+ public:
+  CsvImporter(std::string nodes_path, std::string edges_path)
+      : nodes_path_(std::move(nodes_path)), edges_path_(std::move(edges_path)) {}
+  std::string_view format() const override { return "csv"; }
+  Status Import(engine::Network* network) const override;
+
+ private:
+  std::string nodes_path_;
+  std::string edges_path_;
+};
+
+// "material", "data", "financial" (case-insensitive) or empty (material).
+Result<engine::Layer> ParseLayerName(std::string_view name);
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_

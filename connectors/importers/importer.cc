@@ -1,0 +1,69 @@
+#include "connectors/importers/importer.h"
+
+#include "connectors/csv/csv_reader.h"
+#include "connectors/importers/csv_importer.h"
+
+namespace riskd::connectors {
+
+std::string ResolvePath(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
+Result<std::unique_ptr<NetworkImporter>> MakeImporter(const riskd::v1::NetworkSource& source,
+                                                      const std::string& base_dir) {
+  using Src = riskd::v1::NetworkSource;
+  switch (source.format_case()) {
+    case Src::kCsv:
+      if (source.csv().nodes().empty() || source.csv().edges().empty()) {
+        return Status::InvalidArgument("network.csv needs both nodes and edges");
+      }
+      return std::unique_ptr<NetworkImporter>(
+          new CsvImporter(ResolvePath(base_dir, source.csv().nodes()),
+                          ResolvePath(base_dir, source.csv().edges())));
+    case Src::FORMAT_NOT_SET:
+      return Status::InvalidArgument("network: no source format configured");
+    default:
+      return Status::InvalidArgument("network: this source format is not supported yet");
+  }
+}
+
+Status ApplyLocations(const std::string& path, engine::Network* network) {
+  auto csv = CsvReader::FromFile(path);
+  if (!csv.ok()) return csv.status();
+  std::vector<std::string> rec;
+  if (!csv->Next(&rec)) return Status::InvalidArgument(path + ": no header row");
+  const CsvHeader h(rec);
+  if (!h.Find("id")) return Status::InvalidArgument(path + ": missing column 'id'");
+  while (csv->Next(&rec)) {
+    const std::string where = path + ":" + std::to_string(csv->line());
+    const std::string id(Trim(h.Get(rec, "id")));
+    auto node = network->Find(id);
+    if (!node) return Status::NotFound(where + ": node '" + id + "' is not in the network");
+    engine::NodeAttributes a = network->node(*node);
+    const auto lat_s = Trim(h.Get(rec, "lat")), lon_s = Trim(h.Get(rec, "lon"));
+    if (!lat_s.empty() || !lon_s.empty()) {
+      auto lat = ParseDouble(lat_s), lon = ParseDouble(lon_s);
+      if (!lat || !lon) return Status::InvalidArgument(where + ": lat/lon must both be numbers");
+      a.location = engine::GeoPoint{*lat, *lon};
+    }
+    if (auto region = Trim(h.Get(rec, "region")); !region.empty()) a.region = std::string(region);
+    RISKD_RETURN_IF_ERROR(network->UpdateNode(std::move(a)).WithContext(where));
+  }
+  return csv->status().WithContext(path);
+}
+
+Result<engine::Network> ImportNetwork(const riskd::v1::NetworkSource& source,
+                                      const std::string& base_dir) {
+  auto importer = MakeImporter(source, base_dir);
+  if (!importer.ok()) return importer.status();
+  engine::Network network;
+  RISKD_RETURN_IF_ERROR((*importer)->Import(&network));
+  if (!source.locations_csv().empty()) {
+    RISKD_RETURN_IF_ERROR(ApplyLocations(ResolvePath(base_dir, source.locations_csv()), &network));
+  }
+  network.Compact();
+  return network;
+}
+
+}  // namespace riskd::connectors

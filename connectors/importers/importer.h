@@ -1,0 +1,48 @@
+// NetworkImporter: reads a supplier network from some source format into an
+// engine::Network. One implementation per format (generic CSV, Willems 2008,
+// SupplyGraph, BEA input-output), chosen by MakeImporter from the daemon's
+// NetworkSource config.
+#ifndef RISKD_CONNECTORS_IMPORTERS_IMPORTER_H_
+#define RISKD_CONNECTORS_IMPORTERS_IMPORTER_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/network.h"
+#include "engine/status.h"
+#include "riskd/v1/config.pb.h"
+
+namespace riskd::connectors {
+
+class NetworkImporter {
+ public:
+  virtual ~NetworkImporter() = default;
+  // Format name, e.g. "csv".
+  virtual std::string_view format() const = 0;
+  // Adds the source's nodes and edges to *network. On error the network may
+  // hold part of the import; callers discard it.
+  // REQUIRES: network != nullptr
+  virtual Status Import(engine::Network* network) const = 0;
+};
+
+// The importer for `source`; relative paths resolve against base_dir.
+// InvalidArgument if no format is set.
+Result<std::unique_ptr<NetworkImporter>> MakeImporter(const riskd::v1::NetworkSource& source,
+                                                      const std::string& base_dir);
+
+// Runs the importer, then applies source.locations_csv if set, and compacts.
+Result<engine::Network> ImportNetwork(const riskd::v1::NetworkSource& source,
+                                      const std::string& base_dir);
+
+// Applies a locations CSV (header id,lat,lon,region; lat/lon may be empty
+// when only the region is known) to nodes already in the network. Ids not in
+// the network are an error naming the line.
+Status ApplyLocations(const std::string& path, engine::Network* network);
+
+// base_dir/path unless path is absolute or base_dir is empty.
+std::string ResolvePath(const std::string& base_dir, const std::string& path);
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_IMPORTERS_IMPORTER_H_
