@@ -1,0 +1,392 @@
+#include "connectors/codec/event_codec.h"
+
+#include <cmath>
+
+namespace riskd::connectors {
+namespace {
+
+using riskd::v1::Envelope;
+
+Status Invalid(const std::string& where, const std::string& what) {
+  return Status::InvalidArgument(where + ": " + what);
+}
+
+bool Finite(double x) { return std::isfinite(x); }
+
+Status CheckId(const std::string& where, const std::string& id) {
+  if (id.empty()) return Invalid(where, "is required");
+  if (id.size() > 256) return Invalid(where, "is longer than 256 bytes");
+  return Status::Ok();
+}
+
+Status CheckNode(const std::string& where, const std::string& id, const NodeDirectory& nodes) {
+  RISKD_RETURN_IF_ERROR(CheckId(where, id));
+  if (!nodes.Has(id)) return Status::NotFound(where + ": node '" + id + "' is not in the network");
+  return Status::Ok();
+}
+
+Status CheckPoint(const std::string& where, const riskd::v1::GeoPoint& p) {
+  if (!Finite(p.lat()) || !Finite(p.lon()) || std::fabs(p.lat()) > 90 || std::fabs(p.lon()) > 180) {
+    return Invalid(where, "lat must be in [-90, 90] and lon in [-180, 180]");
+  }
+  return Status::Ok();
+}
+
+Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits) {
+  switch (place.shape_case()) {
+    case riskd::v1::Place::kCircle:
+      RISKD_RETURN_IF_ERROR(CheckPoint("disruption.place.circle.center", place.circle().center()));
+      if (!Finite(place.circle().radius_km()) || place.circle().radius_km() <= 0) {
+        return Invalid("disruption.place.circle.radius_km", "must be finite and > 0");
+      }
+      return Status::Ok();
+    case riskd::v1::Place::kPolygon: {
+      const auto& v = place.polygon().vertices();
+      if (v.size() < 3) return Invalid("disruption.place.polygon", "needs at least 3 vertices");
+      if (static_cast<std::size_t>(v.size()) > limits.max_polygon_vertices) {
+        return Invalid("disruption.place.polygon", "has too many vertices");
+      }
+      for (int i = 0; i < v.size(); ++i) {
+        RISKD_RETURN_IF_ERROR(
+            CheckPoint("disruption.place.polygon.vertices[" + std::to_string(i) + "]", v[i]));
+      }
+      return Status::Ok();
+    }
+    case riskd::v1::Place::kRegion:
+      if (place.region().empty() || place.region().size() > 64) {
+        return Invalid("disruption.place.region", "must be 1..64 bytes");
+      }
+      return Status::Ok();
+    case riskd::v1::Place::SHAPE_NOT_SET:
+      break;
+  }
+  return Invalid("disruption.place", "has no shape (circle, polygon or region)");
+}
+
+Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n) {
+  RISKD_RETURN_IF_ERROR(CheckId(where + ".id", n.id()));
+  if (n.has_location()) RISKD_RETURN_IF_ERROR(CheckPoint(where + ".location", n.location()));
+  if (!Finite(n.inventory_days()) || n.inventory_days() < 0) {
+    return Invalid(where + ".inventory_days", "must be finite and >= 0");
+  }
+  return Status::Ok();
+}
+
+Status CheckLayer(const std::string& where, riskd::v1::Layer layer) {
+  if (!riskd::v1::Layer_IsValid(layer)) return Invalid(where, "unknown layer value");
+  return Status::Ok();
+}
+
+Status CheckEdge(const std::string& where, const riskd::v1::EdgeSpec& e, const NodeDirectory& nodes,
+                 bool needs_weight) {
+  RISKD_RETURN_IF_ERROR(CheckNode(where + ".from", e.from(), nodes));
+  RISKD_RETURN_IF_ERROR(CheckNode(where + ".to", e.to(), nodes));
+  if (e.from() == e.to()) return Invalid(where, "from and to must differ");
+  RISKD_RETURN_IF_ERROR(CheckLayer(where + ".layer", e.layer()));
+  if (needs_weight && (!Finite(e.weight()) || e.weight() <= 0)) {
+    return Invalid(where + ".weight", "must be finite and > 0");
+  }
+  return Status::Ok();
+}
+
+Status CheckNetworkChange(const riskd::v1::NetworkChange& c, const NodeDirectory& nodes) {
+  using C = riskd::v1::NetworkChange;
+  switch (c.change_case()) {
+    case C::kAddNode:
+      RISKD_RETURN_IF_ERROR(CheckNodeSpec("network_change.add_node", c.add_node()));
+      if (nodes.Has(c.add_node().id())) {
+        return Status::AlreadyExists("network_change.add_node.id: node '" + c.add_node().id() +
+                                     "' already exists");
+      }
+      return Status::Ok();
+    case C::kUpdateNode:
+      RISKD_RETURN_IF_ERROR(CheckNodeSpec("network_change.update_node", c.update_node()));
+      return CheckNode("network_change.update_node.id", c.update_node().id(), nodes);
+    case C::kRemoveNode:
+      return CheckNode("network_change.remove_node", c.remove_node(), nodes);
+    case C::kAddEdge:
+      return CheckEdge("network_change.add_edge", c.add_edge(), nodes, true);
+    case C::kRemoveEdge:
+      return CheckEdge("network_change.remove_edge", c.remove_edge(), nodes, false);
+    case C::kSetEdgeWeight:
+      return CheckEdge("network_change.set_edge_weight", c.set_edge_weight(), nodes, true);
+    case C::CHANGE_NOT_SET:
+      break;
+  }
+  return Invalid("network_change", "no change set");
+}
+
+Status CheckIds(const std::string& where, const google::protobuf::RepeatedPtrField<std::string>& ids,
+                const NodeDirectory& nodes, const ValidationLimits& limits) {
+  if (static_cast<std::size_t>(ids.size()) > limits.max_ids_per_event) {
+    return Invalid(where, "lists too many nodes");
+  }
+  for (int i = 0; i < ids.size(); ++i) {
+    RISKD_RETURN_IF_ERROR(CheckNode(where + "[" + std::to_string(i) + "]", ids[i], nodes));
+  }
+  return Status::Ok();
+}
+
+Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
+                  const RiskTypeResolver& types, const ValidationLimits& limits) {
+  using Q = riskd::v1::Query;
+  switch (q.what_case()) {
+    case Q::kNodeRisk:
+      if (!q.node_risk().risk_type().empty()) {
+        auto r = types.Resolve(q.node_risk().risk_type(), 0);
+        if (!r.ok()) return r.status().WithContext("query.node_risk.risk_type");
+      }
+      return CheckIds("query.node_risk.node_ids", q.node_risk().node_ids(), nodes, limits);
+    case Q::kProjection:
+      if (!q.projection().risk_type().empty()) {
+        auto r = types.Resolve(q.projection().risk_type(), 0);
+        if (!r.ok()) return r.status().WithContext("query.projection.risk_type");
+      }
+      return Status::Ok();
+    case Q::kPlan: {
+      if (q.plan().k() < 1 || q.plan().k() > 10000) {
+        return Invalid("query.plan.k", "must be in 1..10000");
+      }
+      auto r = types.Resolve(q.plan().risk_type(), 0);
+      if (!r.ok()) return r.status().WithContext("query.plan.risk_type");
+      return Status::Ok();
+    }
+    case Q::kSnapshot:
+      return Status::Ok();
+    case Q::WHAT_NOT_SET:
+      break;
+  }
+  return Invalid("query", "no question set");
+}
+
+}  // namespace
+
+Result<std::string> RiskTypeResolver::Resolve(std::string_view explicit_name, int hazard) const {
+  if (!explicit_name.empty()) {
+    if (!names.count(std::string(explicit_name))) {
+      return Status::InvalidArgument("unknown risk type '" + std::string(explicit_name) + "'");
+    }
+    return std::string(explicit_name);
+  }
+  if (auto it = hazard_risk_types.find(hazard); it != hazard_risk_types.end()) return it->second;
+  return default_risk_type;
+}
+
+NodeDirectory::NodeDirectory(const engine::Network& network) {
+  for (engine::NodeIndex v = 0; v < network.node_slots(); ++v) {
+    if (network.alive(v)) ids_.insert(network.node(v).id);
+  }
+}
+
+void NodeDirectory::Apply(const riskd::v1::NetworkChange& change) {
+  if (change.has_add_node()) ids_.insert(change.add_node().id());
+  if (change.change_case() == riskd::v1::NetworkChange::kRemoveNode) ids_.erase(change.remove_node());
+}
+
+Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
+                        const RiskTypeResolver& types, const ValidationLimits& limits) {
+  RISKD_RETURN_IF_ERROR(CheckId("event_id", env.event_id()));
+  // Bytes of another message type often parse as an Envelope with only
+  // unknown fields; say so rather than "no body".
+  const auto* reflection = env.GetReflection();
+  if (!reflection->GetUnknownFields(env).empty()) {
+    return Invalid("envelope", "has fields riskd.v1.Envelope does not define (wrong message type?)");
+  }
+  if (env.source().size() > 256) return Invalid("source", "is longer than 256 bytes");
+  if (env.has_occurred_at()) {
+    const auto& ts = env.occurred_at();
+    if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 ||
+        ts.seconds() > 253402300799) {
+      return Invalid("occurred_at", "is not a valid timestamp");
+    }
+  }
+  switch (env.body_case()) {
+    case Envelope::kSupplierStatus: {
+      const auto& s = env.supplier_status();
+      RISKD_RETURN_IF_ERROR(CheckNode("supplier_status.node_id", s.node_id(), nodes));
+      auto r = types.Resolve(s.risk_type(), 0);
+      if (!r.ok()) return r.status().WithContext("supplier_status.risk_type");
+      switch (s.state()) {
+        case riskd::v1::NODE_STATE_SUSCEPTIBLE:
+        case riskd::v1::NODE_STATE_DISRUPTED:
+        case riskd::v1::NODE_STATE_RECOVERED:
+          break;
+        case riskd::v1::NODE_STATE_IMMUNIZED:
+          return Invalid("supplier_status.state", "IMMUNIZED is set by an Intervention, not a status");
+        default:
+          return Invalid("supplier_status.state", "is required (SUSCEPTIBLE, DISRUPTED or RECOVERED)");
+      }
+      if (!Finite(s.severity()) || s.severity() < 0 || s.severity() > 1) {
+        return Invalid("supplier_status.severity", "must be in [0, 1]");
+      }
+      if (s.detail().size() > 4096) return Invalid("supplier_status.detail", "is longer than 4096 bytes");
+      return Status::Ok();
+    }
+    case Envelope::kDisruption: {
+      const auto& d = env.disruption();
+      if (d.hazard() == riskd::v1::HAZARD_UNSPECIFIED || !riskd::v1::Hazard_IsValid(d.hazard())) {
+        return Invalid("disruption.hazard", "is required and must be a known hazard");
+      }
+      auto r = types.Resolve(d.risk_type(), d.hazard());
+      if (!r.ok()) return r.status().WithContext("disruption.risk_type");
+      if (!Finite(d.severity()) || d.severity() <= 0 || d.severity() > 1) {
+        return Invalid("disruption.severity", "must be in (0, 1]");
+      }
+      if (d.node_ids().empty() && !d.has_place()) {
+        return Invalid("disruption", "names no node_ids and no place");
+      }
+      RISKD_RETURN_IF_ERROR(CheckIds("disruption.node_ids", d.node_ids(), nodes, limits));
+      if (d.has_place()) RISKD_RETURN_IF_ERROR(CheckPlace(d.place(), limits));
+      if (d.title().size() > 1024) return Invalid("disruption.title", "is longer than 1024 bytes");
+      return Status::Ok();
+    }
+    case Envelope::kNetworkChange:
+      return CheckNetworkChange(env.network_change(), nodes);
+    case Envelope::kIntervention: {
+      const auto& iv = env.intervention();
+      if (iv.kind() != riskd::v1::Intervention::KIND_IMMUNIZE &&
+          iv.kind() != riskd::v1::Intervention::KIND_LIFT) {
+        return Invalid("intervention.kind", "is required (IMMUNIZE or LIFT)");
+      }
+      if (iv.node_ids().empty()) return Invalid("intervention.node_ids", "needs at least one node");
+      if (!iv.risk_type().empty()) {
+        auto r = types.Resolve(iv.risk_type(), 0);
+        if (!r.ok()) return r.status().WithContext("intervention.risk_type");
+      }
+      return CheckIds("intervention.node_ids", iv.node_ids(), nodes, limits);
+    }
+    case Envelope::kQuery:
+      return CheckQuery(env.query(), nodes, types, limits);
+    case Envelope::BODY_NOT_SET:
+      break;
+  }
+  return Invalid("envelope", "has no body (supplier_status, disruption, network_change, "
+                             "intervention or query)");
+}
+
+engine::Layer ToLayer(riskd::v1::Layer layer) {
+  switch (layer) {
+    case riskd::v1::LAYER_DATA: return engine::Layer::kData;
+    case riskd::v1::LAYER_FINANCIAL: return engine::Layer::kFinancial;
+    default: return engine::Layer::kMaterial;
+  }
+}
+
+engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& s) {
+  engine::NodeAttributes a;
+  a.id = s.id();
+  a.name = s.name();
+  a.kind = s.kind();
+  a.tier = s.tier();
+  a.region = s.region();
+  if (s.has_location()) a.location = engine::GeoPoint{s.location().lat(), s.location().lon()};
+  a.inventory_days = s.inventory_days();
+  a.alternates.assign(s.alternates().begin(), s.alternates().end());
+  a.emergency_plan_id = s.emergency_plan_id();
+  return a;
+}
+
+engine::Place ToPlace(const riskd::v1::Place& p) {
+  switch (p.shape_case()) {
+    case riskd::v1::Place::kCircle:
+      return engine::GeoCircle{{p.circle().center().lat(), p.circle().center().lon()},
+                               p.circle().radius_km()};
+    case riskd::v1::Place::kPolygon: {
+      engine::GeoPolygon poly;
+      for (const auto& v : p.polygon().vertices()) poly.vertices.push_back({v.lat(), v.lon()});
+      return poly;
+    }
+    default:
+      return engine::RegionCode{p.region()};
+  }
+}
+
+Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
+                     std::size_t* affected) {
+  auto risk_index = [&](const std::string& explicit_name, int hazard) -> Result<int> {
+    auto name = types.Resolve(explicit_name, hazard);
+    if (!name.ok()) return name.status();
+    auto idx = engine->FindRiskType(*name);
+    if (!idx) return Status::InvalidArgument("risk type '" + *name + "' is not configured");
+    return *idx;
+  };
+  auto resolve_ids = [&](const auto& ids, std::vector<engine::NodeIndex>* out) -> Status {
+    for (const auto& id : ids) {
+      auto v = engine->network().Find(id);
+      if (!v) return Status::NotFound("node '" + id + "' is not in the network");
+      out->push_back(*v);
+    }
+    return Status::Ok();
+  };
+
+  switch (env.body_case()) {
+    case Envelope::kSupplierStatus: {
+      const auto& s = env.supplier_status();
+      auto r = risk_index(s.risk_type(), 0);
+      if (!r.ok()) return r.status();
+      auto v = engine->network().Find(s.node_id());
+      if (!v) return Status::NotFound("node '" + s.node_id() + "' is not in the network");
+      engine::NodeState state = engine::NodeState::kSusceptible;
+      if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) state = engine::NodeState::kDisrupted;
+      if (s.state() == riskd::v1::NODE_STATE_RECOVERED) state = engine::NodeState::kRecovered;
+      const double severity = s.severity() > 0 ? s.severity() : 1.0;
+      return engine->SetStatus(*v, *r, state, severity);
+    }
+    case Envelope::kDisruption: {
+      const auto& d = env.disruption();
+      auto r = risk_index(d.risk_type(), d.hazard());
+      if (!r.ok()) return r.status();
+      std::vector<engine::NodeIndex> nodes;
+      RISKD_RETURN_IF_ERROR(resolve_ids(d.node_ids(), &nodes));
+      if (d.has_place()) {
+        auto in_place = engine->ResolvePlace(ToPlace(d.place()));
+        if (!in_place.ok()) return in_place.status();
+        nodes.insert(nodes.end(), in_place->begin(), in_place->end());
+      }
+      std::sort(nodes.begin(), nodes.end());
+      nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+      if (affected) *affected = nodes.size();
+      return engine->Disrupt(*r, nodes, d.severity());
+    }
+    case Envelope::kNetworkChange: {
+      const auto& c = env.network_change();
+      using C = riskd::v1::NetworkChange;
+      switch (c.change_case()) {
+        case C::kAddNode: return engine->AddNode(ToNodeAttributes(c.add_node()));
+        case C::kUpdateNode: return engine->UpdateNode(ToNodeAttributes(c.update_node()));
+        case C::kRemoveNode: return engine->RemoveNode(c.remove_node());
+        case C::kAddEdge:
+          return engine->AddEdge(c.add_edge().from(), c.add_edge().to(), ToLayer(c.add_edge().layer()),
+                                 c.add_edge().weight());
+        case C::kRemoveEdge:
+          return engine->RemoveEdge(c.remove_edge().from(), c.remove_edge().to(),
+                                    ToLayer(c.remove_edge().layer()));
+        case C::kSetEdgeWeight:
+          return engine->SetEdgeWeight(c.set_edge_weight().from(), c.set_edge_weight().to(),
+                                       ToLayer(c.set_edge_weight().layer()),
+                                       c.set_edge_weight().weight());
+        case C::CHANGE_NOT_SET: break;
+      }
+      return Status::InvalidArgument("network_change: no change set");
+    }
+    case Envelope::kIntervention: {
+      const auto& iv = env.intervention();
+      std::optional<int> r;
+      if (!iv.risk_type().empty()) {
+        auto idx = risk_index(iv.risk_type(), 0);
+        if (!idx.ok()) return idx.status();
+        r = *idx;
+      }
+      std::vector<engine::NodeIndex> nodes;
+      RISKD_RETURN_IF_ERROR(resolve_ids(iv.node_ids(), &nodes));
+      return engine->Immunize(nodes, r, iv.kind() == riskd::v1::Intervention::KIND_LIFT);
+    }
+    case Envelope::kQuery:
+      return Status::InvalidArgument("queries are not events");
+    case Envelope::BODY_NOT_SET:
+      break;
+  }
+  return Status::InvalidArgument("envelope has no body");
+}
+
+}  // namespace riskd::connectors

@@ -1,0 +1,72 @@
+// Event codec: checks riskd.v1.Envelope messages and turns them into engine
+// calls. Validation has two parts: ValidateEnvelope() runs on the ingest
+// thread before anything is journaled (structure, ranges, known risk types,
+// known node ids, using the ingest thread's NodeDirectory); ApplyEnvelope()
+// runs on the engine thread and performs the change. Everything a producer
+// can get wrong is caught by the first, so an accepted event applies, except
+// for races between network changes in flight (documented in
+// docs/protocol.md), which ApplyEnvelope reports.
+#ifndef RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_
+#define RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "engine/engine.h"
+#include "engine/status.h"
+#include "riskd/v1/envelope.pb.h"
+
+namespace riskd::connectors {
+
+// How events name risk types: explicitly, through the hazard, or by default.
+struct RiskTypeResolver {
+  std::set<std::string> names;                   // configured risk types
+  std::string default_risk_type;                 // one of names
+  std::map<int, std::string> hazard_risk_types;  // riskd.v1.Hazard -> name
+
+  // The risk type an event means. InvalidArgument for unknown names.
+  Result<std::string> Resolve(std::string_view explicit_name, int hazard) const;
+};
+
+// The set of node ids that exist as far as accepted events are concerned.
+// The ingest thread keeps it current by calling Apply() for every accepted
+// NetworkChange.
+class NodeDirectory {
+ public:
+  NodeDirectory() = default;
+  explicit NodeDirectory(const engine::Network& network);
+  bool Has(std::string_view id) const { return ids_.count(std::string(id)) > 0; }
+  void Apply(const riskd::v1::NetworkChange& change);
+  std::size_t size() const { return ids_.size(); }
+
+ private:
+  std::unordered_set<std::string> ids_;
+};
+
+struct ValidationLimits {
+  std::size_t max_ids_per_event = 100000;
+  std::size_t max_polygon_vertices = 10000;
+};
+
+// Structural and referential validation; the Status message says what is
+// wrong and where (field path), e.g.
+//   not_found: disruption.node_ids[2]: node 'X9' is not in the network
+Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
+                        const RiskTypeResolver& risk_types, const ValidationLimits& limits = {});
+
+// Applies a validated event (not a Query) to the engine. For a place-based
+// disruption, *affected (if not null) receives the node count it hit.
+Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& risk_types,
+                     engine::Engine* engine, std::size_t* affected = nullptr);
+
+// Conversions shared with importers and outputs.
+engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& spec);
+engine::Layer ToLayer(riskd::v1::Layer layer);  // UNSPECIFIED -> material
+engine::Place ToPlace(const riskd::v1::Place& place);
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_

@@ -1,0 +1,144 @@
+#include "connectors/codec/event_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "riskd/v1/outputs.pb.h"
+
+namespace riskd::connectors {
+namespace {
+
+using riskd::v1::Envelope;
+
+class EventCodecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* id : {"S1", "P1", "O1"}) {
+      engine::NodeAttributes a;
+      a.id = id;
+      a.region = "JP";
+      a.location = engine::GeoPoint{35, 139};
+      ASSERT_TRUE(net_.AddNode(a).ok());
+    }
+    ASSERT_TRUE(net_.AddEdge("S1", "P1", engine::Layer::kMaterial, 1).ok());
+    ASSERT_TRUE(net_.AddEdge("P1", "O1", engine::Layer::kMaterial, 1).ok());
+    net_.Compact();
+    dir_ = NodeDirectory(net_);
+    types_.names = {"supply", "data"};
+    types_.default_risk_type = "supply";
+    types_.hazard_risk_types[riskd::v1::HAZARD_DATA_LEAK] = "data";
+  }
+
+  Status Validate(const Envelope& e) { return ValidateEnvelope(e, dir_, types_); }
+
+  Envelope Disruption(std::initializer_list<const char*> ids, double severity = 0.9) {
+    Envelope e;
+    e.set_event_id("ev-1");
+    auto* d = e.mutable_disruption();
+    d->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+    d->set_severity(severity);
+    for (const char* id : ids) d->add_node_ids(id);
+    return e;
+  }
+
+  engine::Network net_;
+  NodeDirectory dir_;
+  RiskTypeResolver types_;
+};
+
+TEST_F(EventCodecTest, AcceptsWellFormedEvents) {
+  EXPECT_TRUE(Validate(Disruption({"S1"})).ok());
+  Envelope s;
+  s.set_event_id("st-1");
+  s.mutable_supplier_status()->set_node_id("P1");
+  s.mutable_supplier_status()->set_state(riskd::v1::NODE_STATE_DISRUPTED);
+  EXPECT_TRUE(Validate(s).ok());
+  Envelope q;
+  q.set_event_id("q-1");
+  q.mutable_query()->mutable_snapshot();
+  EXPECT_TRUE(Validate(q).ok());
+}
+
+TEST_F(EventCodecTest, RejectionsSayWhatAndWhere) {
+  auto reason = [&](const Envelope& e) { return Validate(e).ToString(); };
+  Envelope e = Disruption({"S1", "X9"});
+  EXPECT_EQ(reason(e), "not_found: disruption.node_ids[1]: node 'X9' is not in the network");
+  e = Disruption({"S1"}, std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(reason(e), "invalid_argument: disruption.severity: must be in (0, 1]");
+  e = Disruption({});
+  EXPECT_EQ(reason(e), "invalid_argument: disruption: names no node_ids and no place");
+  e = Disruption({"S1"});
+  e.clear_event_id();
+  EXPECT_EQ(reason(e), "invalid_argument: event_id: is required");
+  e = Disruption({"S1"});
+  e.mutable_disruption()->set_risk_type("nope");
+  EXPECT_EQ(reason(e), "invalid_argument: disruption.risk_type: unknown risk type 'nope'");
+  e = Disruption({});
+  e.mutable_disruption()->mutable_place()->mutable_circle()->set_radius_km(-5);
+  EXPECT_NE(reason(e).find("radius_km"), std::string::npos);
+  Envelope empty;
+  empty.set_event_id("x");
+  EXPECT_NE(reason(empty).find("has no body"), std::string::npos);
+  Envelope edge;
+  edge.set_event_id("x");
+  auto* add = edge.mutable_network_change()->mutable_add_edge();
+  add->set_from("S1");
+  add->set_to("O1");
+  add->set_weight(-1);
+  EXPECT_EQ(reason(edge), "invalid_argument: network_change.add_edge.weight: must be finite and > 0");
+  Envelope node;
+  node.set_event_id("x");
+  node.mutable_network_change()->mutable_add_node()->set_id("S1");
+  EXPECT_EQ(reason(node), "already_exists: network_change.add_node.id: node 'S1' already exists");
+}
+
+TEST_F(EventCodecTest, BytesOfAnotherMessageTypeAreCalledOut) {
+  riskd::v1::ProjectionSummary other;
+  other.set_risk_type("supply");
+  other.set_expected_disrupted(3.5);
+  other.set_nodes_at_risk(4);
+  Envelope e;
+  // Parses (protobuf is lenient), but only into unknown fields.
+  if (e.ParseFromString(other.SerializeAsString())) {
+    EXPECT_NE(Validate(e).message().find("wrong message type"), std::string::npos)
+        << Validate(e).ToString();
+  }
+}
+
+TEST_F(EventCodecTest, HazardPicksTheRiskTypeAndPlacesResolveToNodes) {
+  auto r = types_.Resolve("", riskd::v1::HAZARD_DATA_LEAK);
+  EXPECT_EQ(*r, "data");
+  EXPECT_EQ(*types_.Resolve("", riskd::v1::HAZARD_FLOOD), "supply");
+
+  engine::EngineOptions o;
+  o.risk_types = {engine::RiskType{}, engine::RiskType{.name = "data"}};
+  auto eng = engine::Engine::Create(o, net_);
+  ASSERT_TRUE(eng.ok());
+  Envelope e = Disruption({});
+  auto* c = e.mutable_disruption()->mutable_place()->mutable_circle();
+  c->mutable_center()->set_lat(35);
+  c->mutable_center()->set_lon(139);
+  c->set_radius_km(10);
+  std::size_t affected = 0;
+  ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), &affected).ok());
+  EXPECT_EQ(affected, 3u);
+  EXPECT_EQ((*eng)->risk_state(0).observed[1].state, engine::NodeState::kDisrupted);
+  EXPECT_DOUBLE_EQ((*eng)->risk_state(0).observed[1].severity, 0.9);
+  EXPECT_EQ((*eng)->risk_state(1).observed[1].state, engine::NodeState::kSusceptible);
+}
+
+TEST_F(EventCodecTest, DirectoryFollowsAcceptedNetworkChanges) {
+  riskd::v1::NetworkChange add;
+  add.mutable_add_node()->set_id("N9");
+  dir_.Apply(add);
+  EXPECT_TRUE(dir_.Has("N9"));
+  riskd::v1::NetworkChange rm;
+  rm.set_remove_node("S1");
+  dir_.Apply(rm);
+  EXPECT_FALSE(dir_.Has("S1"));
+  EXPECT_EQ(Validate(Disruption({"S1"})).code(), Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace riskd::connectors

@@ -1,0 +1,126 @@
+#include "connectors/codec/output_codec.h"
+
+namespace riskd::connectors {
+
+std::string AlertId(const std::string& risk_type, const std::string& node_id,
+                    std::uint64_t raised_tag) {
+  return risk_type + "/" + node_id + "/" + std::to_string(raised_tag);
+}
+
+riskd::v1::Severity ToSeverity(engine::AlertLevel level) {
+  switch (level) {
+    case engine::AlertLevel::kCritical: return riskd::v1::SEVERITY_CRITICAL;
+    case engine::AlertLevel::kWarning: return riskd::v1::SEVERITY_WARNING;
+    case engine::AlertLevel::kNone: break;
+  }
+  return riskd::v1::SEVERITY_INFO;
+}
+
+riskd::v1::NodeState ToNodeState(engine::NodeState state) {
+  switch (state) {
+    case engine::NodeState::kSusceptible: return riskd::v1::NODE_STATE_SUSCEPTIBLE;
+    case engine::NodeState::kDisrupted: return riskd::v1::NODE_STATE_DISRUPTED;
+    case engine::NodeState::kRecovered: return riskd::v1::NODE_STATE_RECOVERED;
+    case engine::NodeState::kImmunized: return riskd::v1::NODE_STATE_IMMUNIZED;
+  }
+  return riskd::v1::NODE_STATE_UNSPECIFIED;
+}
+
+riskd::v1::ProjectionMethod ToMethod(const engine::RiskTypeState&) {
+  return riskd::v1::PROJECTION_METHOD_DMP;
+}
+
+void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts) {
+  ts->set_seconds(unix_ns / 1000000000);
+  ts->set_nanos(static_cast<std::int32_t>(unix_ns % 1000000000));
+}
+
+riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
+                           const engine::AlertChange& change, const OutputContext& ctx) {
+  const auto& state = engine.risk_state(risk_type);
+  const auto& node = engine.network().node(change.node);
+  riskd::v1::Alert a;
+  a.set_alert_id(AlertId(state.type.name, node.id, change.raised_tag));
+  switch (change.lifecycle) {
+    case engine::AlertLifecycle::kRaised: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED); break;
+    case engine::AlertLifecycle::kUpdated: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_UPDATED); break;
+    case engine::AlertLifecycle::kResolved: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED); break;
+  }
+  a.set_severity(ToSeverity(change.level));
+  a.set_risk_type(state.type.name);
+  a.set_node_id(node.id);
+  a.set_node_name(node.name);
+  a.set_probability(change.probability);
+  a.set_eta_steps(change.eta);
+  a.set_step_seconds(ctx.step_seconds);
+  a.set_horizon_steps(state.projection.horizon);
+  if (change.lifecycle != engine::AlertLifecycle::kResolved && engine.network().alive(change.node)) {
+    for (engine::NodeIndex v : engine::CausePath(state.projection, state.initial, change.node)) {
+      a.add_cause_path(engine.network().node(v).id);
+    }
+  }
+  a.set_method(ToMethod(state));
+  a.set_journal_seq(ctx.journal_seq);
+  SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
+  return a;
+}
+
+riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_type,
+                                         const OutputContext& ctx, double compute_ms) {
+  const auto& state = engine.risk_state(risk_type);
+  const auto& net = engine.network();
+  riskd::v1::ProjectionSummary s;
+  s.set_risk_type(state.type.name);
+  s.set_method(ToMethod(state));
+  s.set_horizon_steps(state.projection.horizon);
+  s.set_step_seconds(ctx.step_seconds);
+  s.set_expected_disrupted(state.projection.expected_disrupted);
+  s.set_disrupted_p05(state.projection.expected_disrupted);
+  s.set_disrupted_p95(state.projection.expected_disrupted);
+  int disrupted = 0, recovered = 0, immunized = 0, at_risk = 0;
+  const double lowest = engine.options().alerts.warning_raise;
+  for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
+    if (!net.alive(v)) continue;
+    switch (state.observed[v].state) {
+      case engine::NodeState::kDisrupted: ++disrupted; break;
+      case engine::NodeState::kRecovered: ++recovered; break;
+      case engine::NodeState::kImmunized: ++immunized; break;
+      case engine::NodeState::kSusceptible:
+        if (state.projection.risk[v] >= lowest) ++at_risk;
+        break;
+    }
+  }
+  s.set_observed_disrupted(disrupted);
+  s.set_observed_recovered(recovered);
+  s.set_immunized(immunized);
+  s.set_nodes_at_risk(at_risk);
+  s.set_journal_seq(ctx.journal_seq);
+  SetTimestamp(ctx.computed_at_unix_ns, s.mutable_computed_at());
+  s.set_compute_ms(compute_ms);
+  return s;
+}
+
+riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
+                                 engine::NodeIndex node) {
+  const auto& state = engine.risk_state(risk_type);
+  riskd::v1::NodeRisk r;
+  r.set_node_id(engine.network().node(node).id);
+  r.set_risk_type(state.type.name);
+  r.set_observed_state(ToNodeState(state.observed[node].state));
+  const bool projected = state.projected && node < state.projection.risk.size();
+  r.set_probability(projected ? state.projection.risk[node] : 0.0);
+  r.set_eta_steps(projected ? state.projection.eta[node] : -1);
+  return r;
+}
+
+std::string AlertTopic(const riskd::v1::Alert& a) {
+  std::string sev = "info";
+  if (a.severity() == riskd::v1::SEVERITY_WARNING) sev = "warning";
+  if (a.severity() == riskd::v1::SEVERITY_CRITICAL) sev = "critical";
+  return "alert." + sev + "." + a.risk_type() + "." + a.node_id();
+}
+
+std::string SummaryTopic(const std::string& risk_type) { return "projection.summary." + risk_type; }
+std::string PlanTopic(const std::string& risk_type) { return "immunization." + risk_type; }
+
+}  // namespace riskd::connectors

@@ -1,0 +1,47 @@
+// Output codec: engine results as riskd.v1 messages (Alert,
+// ProjectionSummary, NodeRisk) and the PUB topics they are published under.
+#ifndef RISKD_CONNECTORS_CODEC_OUTPUT_CODEC_H_
+#define RISKD_CONNECTORS_CODEC_OUTPUT_CODEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include "engine/engine.h"
+#include "riskd/v1/outputs.pb.h"
+
+namespace riskd::connectors {
+
+// What the engine does not know but every output carries.
+struct OutputContext {
+  double step_seconds = 86400;
+  std::uint64_t journal_seq = 0;
+  std::int64_t computed_at_unix_ns = 0;
+};
+
+// "<risk_type>/<node_id>/<raised_tag>": stable over the alert's lifecycle.
+std::string AlertId(const std::string& risk_type, const std::string& node_id,
+                    std::uint64_t raised_tag);
+
+riskd::v1::Severity ToSeverity(engine::AlertLevel level);
+riskd::v1::NodeState ToNodeState(engine::NodeState state);
+riskd::v1::ProjectionMethod ToMethod(const engine::RiskTypeState& state);
+
+// REQUIRES: the risk type has been projected.
+riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
+                           const engine::AlertChange& change, const OutputContext& ctx);
+riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_type,
+                                         const OutputContext& ctx, double compute_ms);
+riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
+                                 engine::NodeIndex node);
+
+// Topics: alert.<info|warning|critical>.<risk_type>.<node_id>,
+// projection.summary.<risk_type>, immunization.<risk_type>.
+std::string AlertTopic(const riskd::v1::Alert& alert);
+std::string SummaryTopic(const std::string& risk_type);
+std::string PlanTopic(const std::string& risk_type);
+
+void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts);
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_CODEC_OUTPUT_CODEC_H_

@@ -1,0 +1,181 @@
+#include "connectors/store/journal.h"
+
+#include <sodium.h>
+
+#include <unordered_map>
+
+namespace riskd::connectors {
+namespace {
+
+constexpr std::size_t kHashBytes = crypto_hash_sha256_BYTES;
+
+void PutU64(crypto_hash_sha256_state* st, std::uint64_t v) {
+  unsigned char b[8];
+  for (int i = 7; i >= 0; --i) {
+    b[i] = static_cast<unsigned char>(v & 0xff);
+    v >>= 8;
+  }
+  crypto_hash_sha256_update(st, b, sizeof b);
+}
+
+void PutBytes(crypto_hash_sha256_state* st, const std::string& s) {
+  PutU64(st, s.size());  // length prefix keeps field boundaries unambiguous
+  crypto_hash_sha256_update(st, reinterpret_cast<const unsigned char*>(s.data()), s.size());
+}
+
+}  // namespace
+
+std::string JournalRowHash(const std::string& prev_hash, std::uint64_t seq,
+                           const JournalEntry& e) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  PutBytes(&st, prev_hash);
+  PutU64(&st, seq);
+  PutBytes(&st, e.event_id);
+  PutU64(&st, static_cast<std::uint64_t>(e.received_unix_ns));
+  PutBytes(&st, e.payload);
+  unsigned char out[kHashBytes];
+  crypto_hash_sha256_final(&st, out);
+  return std::string(reinterpret_cast<const char*>(out), kHashBytes);
+}
+
+Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
+  if (sodium_init() < 0) return Status::Internal("libsodium initialisation failed");
+  auto db = SqliteDb::Open(path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<Journal> j(new Journal(std::move(*db)));
+  RISKD_RETURN_IF_ERROR(j->Init());
+  return j;
+}
+
+Status Journal::Init() {
+  RISKD_RETURN_IF_ERROR(db_->Exec(
+      "CREATE TABLE IF NOT EXISTS journal ("
+      " seq INTEGER PRIMARY KEY,"
+      " event_id TEXT NOT NULL UNIQUE,"
+      " received_ns INTEGER NOT NULL,"
+      " payload BLOB NOT NULL,"
+      " prev_hash BLOB NOT NULL,"
+      " hash BLOB NOT NULL)"));
+  auto ins = db_->Prepare(
+      "INSERT INTO journal(seq, event_id, received_ns, payload, prev_hash, hash)"
+      " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING");
+  if (!ins.ok()) return ins.status();
+  insert_ = std::move(*ins);
+  auto find = db_->Prepare("SELECT seq FROM journal WHERE event_id = ?1");
+  if (!find.ok()) return find.status();
+  find_ = std::move(*find);
+
+  auto last = db_->Prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!last.ok()) return last.status();
+  Status st;
+  last_hash_.assign(kHashBytes, '\0');
+  if (last->Step(&st)) {
+    last_seq_ = static_cast<std::uint64_t>(last->ColumnInt(0));
+    last_hash_ = last->ColumnBlob(1);
+  }
+  return st;
+}
+
+Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> entries) {
+  std::vector<AppendResult> out(entries.size());
+  if (entries.empty()) return out;
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  std::uint64_t seq = last_seq_;
+  std::string hash = last_hash_;
+  std::unordered_map<std::string_view, std::uint64_t> in_batch;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const JournalEntry& e = entries[i];
+    if (auto it = in_batch.find(e.event_id); it != in_batch.end()) {
+      out[i] = {it->second, true};
+      continue;
+    }
+    const std::string next_hash = JournalRowHash(hash, seq + 1, e);
+    insert_.BindInt(1, static_cast<std::int64_t>(seq + 1));
+    insert_.BindText(2, e.event_id);
+    insert_.BindInt(3, e.received_unix_ns);
+    insert_.BindBlob(4, e.payload);
+    insert_.BindBlob(5, hash);
+    insert_.BindBlob(6, next_hash);
+    RISKD_RETURN_IF_ERROR(insert_.Run());
+    if (db_->changes() == 0) {
+      find_.BindText(1, e.event_id);
+      Status st;
+      if (!find_.Step(&st)) {
+        find_.Reset();
+        return st.ok() ? Status::Internal("duplicate event id vanished") : st;
+      }
+      out[i] = {static_cast<std::uint64_t>(find_.ColumnInt(0)), true};
+      find_.Reset();
+      continue;
+    }
+    ++seq;
+    hash = next_hash;
+    out[i] = {seq, false};
+    in_batch.emplace(e.event_id, seq);
+  }
+  RISKD_RETURN_IF_ERROR(tx.Commit());
+  last_seq_ = seq;
+  last_hash_ = std::move(hash);
+  return out;
+}
+
+Result<std::optional<std::uint64_t>> Journal::Lookup(const std::string& event_id) {
+  find_.BindText(1, event_id);
+  Status st;
+  std::optional<std::uint64_t> seq;
+  if (find_.Step(&st)) seq = static_cast<std::uint64_t>(find_.ColumnInt(0));
+  find_.Reset();
+  if (!st.ok()) return st;
+  return seq;
+}
+
+Status Journal::ForEach(std::uint64_t after,
+                        const std::function<Status(std::uint64_t, const JournalEntry&)>& fn) {
+  auto q = db_->Prepare(
+      "SELECT seq, event_id, received_ns, payload FROM journal WHERE seq > ?1 ORDER BY seq");
+  if (!q.ok()) return q.status();
+  q->BindInt(1, static_cast<std::int64_t>(after));
+  Status st;
+  while (q->Step(&st)) {
+    JournalEntry e{q->ColumnText(1), q->ColumnInt(2), q->ColumnBlob(3)};
+    RISKD_RETURN_IF_ERROR(fn(static_cast<std::uint64_t>(q->ColumnInt(0)), e));
+  }
+  return st;
+}
+
+Result<JournalVerifyReport> Journal::Verify() {
+  auto q = db_->Prepare(
+      "SELECT seq, event_id, received_ns, payload, prev_hash, hash FROM journal ORDER BY seq");
+  if (!q.ok()) return q.status();
+  JournalVerifyReport report;
+  std::string prev(kHashBytes, '\0');
+  std::uint64_t expected_seq = 1;
+  Status st;
+  while (q->Step(&st)) {
+    const auto seq = static_cast<std::uint64_t>(q->ColumnInt(0));
+    JournalEntry e{q->ColumnText(1), q->ColumnInt(2), q->ColumnBlob(3)};
+    auto fail = [&](std::string why) {
+      report.ok = false;
+      report.first_bad_seq = seq;
+      report.problem = std::move(why);
+    };
+    if (seq != expected_seq) {
+      fail("sequence gap: expected " + std::to_string(expected_seq) + ", found " +
+           std::to_string(seq));
+    } else if (q->ColumnBlob(4) != prev) {
+      fail("prev_hash does not match the previous row's hash");
+    } else if (JournalRowHash(prev, seq, e) != q->ColumnBlob(5)) {
+      fail("row content does not match its hash (modified)");
+    }
+    if (!report.ok) break;
+    prev = q->ColumnBlob(5);
+    ++expected_seq;
+    ++report.rows;
+  }
+  RISKD_RETURN_IF_ERROR(st);
+  return report;
+}
+
+}  // namespace riskd::connectors

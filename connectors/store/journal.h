@@ -1,0 +1,84 @@
+// Journal: the daemon's append-only, hash-chained event log in SQLite.
+//
+// Every accepted Envelope is stored with a sequence number (1, 2, ...), its
+// event id (unique: a second append of the same id is a duplicate and changes
+// nothing), the time it was received and its serialized bytes. Each row also
+// stores hash = SHA-256(prev_hash | seq | event_id | received_ns | payload),
+// prev_hash being the previous row's hash (32 zero bytes for the first), so
+// editing, deleting or reordering rows breaks the chain and Verify() says
+// where. Append() commits a whole batch in one transaction (group commit):
+// when it returns OK, every row of the batch is durable.
+#ifndef RISKD_CONNECTORS_STORE_JOURNAL_H_
+#define RISKD_CONNECTORS_STORE_JOURNAL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "connectors/store/sqlite_db.h"
+#include "engine/status.h"
+
+namespace riskd::connectors {
+
+struct JournalEntry {
+  std::string event_id;
+  std::int64_t received_unix_ns = 0;
+  std::string payload;  // serialized riskd.v1.Envelope
+};
+
+struct AppendResult {
+  std::uint64_t seq = 0;  // the entry's sequence (the earlier one for duplicates)
+  bool duplicate = false;
+};
+
+struct JournalVerifyReport {
+  std::uint64_t rows = 0;
+  bool ok = true;
+  std::uint64_t first_bad_seq = 0;  // when !ok
+  std::string problem;              // when !ok
+};
+
+class Journal {
+ public:
+  static Result<std::unique_ptr<Journal>> Open(const std::string& path);
+
+  // Appends the entries in order, in one transaction. An entry whose event id
+  // is already journaled (or repeated earlier in the same batch) is reported
+  // duplicate with the original sequence.
+  Result<std::vector<AppendResult>> Append(std::span<const JournalEntry> entries);
+
+  // The sequence of a journaled event id, if any.
+  Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id);
+
+  // Calls fn for every entry with seq > after, in order; stops at the first
+  // non-OK status fn returns.
+  Status ForEach(std::uint64_t after,
+                 const std::function<Status(std::uint64_t seq, const JournalEntry&)>& fn);
+
+  // Re-computes the hash chain over the whole journal.
+  Result<JournalVerifyReport> Verify();
+
+  std::uint64_t last_seq() const { return last_seq_; }
+
+ private:
+  explicit Journal(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Status Init();
+
+  std::unique_ptr<SqliteDb> db_;
+  SqliteStatement insert_;
+  SqliteStatement find_;
+  std::uint64_t last_seq_ = 0;
+  std::string last_hash_;
+};
+
+// SHA-256 of the chained fields (exposed for tests and the verify tool).
+std::string JournalRowHash(const std::string& prev_hash, std::uint64_t seq,
+                           const JournalEntry& entry);
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_STORE_JOURNAL_H_

@@ -1,0 +1,124 @@
+#include "connectors/store/sqlite_db.h"
+
+namespace riskd::connectors {
+
+SqliteStatement& SqliteStatement::operator=(SqliteStatement&& o) noexcept {
+  if (this != &o) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+SqliteStatement::~SqliteStatement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+void SqliteStatement::BindInt(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+void SqliteStatement::BindDouble(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
+void SqliteStatement::BindText(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void SqliteStatement::BindBlob(int i, std::string_view v) {
+  sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void SqliteStatement::BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+
+bool SqliteStatement::Step(Status* status) {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    *status = Status::IoError(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+  }
+  return false;
+}
+
+Status SqliteStatement::Run() {
+  Status st;
+  while (Step(&st)) {
+  }
+  Reset();
+  return st;
+}
+
+void SqliteStatement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string SqliteStatement::ColumnText(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string SqliteStatement::ColumnBlob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
+  if (rc != SQLITE_OK) {
+    return Status::IoError("cannot open database '" + path + "': " +
+                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Status SqliteDb::Error(std::string_view what) const {
+  return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+Status SqliteDb::Exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    Status st = Status::IoError("sqlite: " + std::string(err ? err : "error") + " in: " + text);
+    sqlite3_free(err);
+    return st;
+  }
+  return Status::Ok();
+}
+
+Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
+    return Error("prepare '" + std::string(sql) + "'");
+  }
+  return SqliteStatement(db_, stmt);
+}
+
+SqliteTransaction::SqliteTransaction(SqliteDb* db) : db_(db) {
+  status_ = db_->Exec("BEGIN IMMEDIATE");
+  open_ = status_.ok();
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  if (open_) (void)db_->Exec("ROLLBACK");
+}
+
+Status SqliteTransaction::Commit() {
+  if (!open_) return status_.ok() ? Status::FailedPrecondition("transaction not open") : status_;
+  Status st = db_->Exec("COMMIT");
+  if (st.ok()) open_ = false;
+  return st;
+}
+
+}  // namespace riskd::connectors

@@ -1,0 +1,93 @@
+// SqliteDb: a thin RAII wrapper over one SQLite connection and its prepared
+// statements, returning riskd::Status instead of error codes. Shared by the
+// journal and the state store (each opens its own connection to the same
+// WAL-mode database file, so two threads can write without sharing one).
+#ifndef RISKD_CONNECTORS_STORE_SQLITE_DB_H_
+#define RISKD_CONNECTORS_STORE_SQLITE_DB_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/status.h"
+
+namespace riskd::connectors {
+
+class SqliteStatement {
+ public:
+  SqliteStatement() = default;
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteStatement(SqliteStatement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  SqliteStatement& operator=(SqliteStatement&& o) noexcept;
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement();
+
+  // Binders use 1-based parameter indices.
+  void BindInt(int index, std::int64_t value);
+  void BindDouble(int index, double value);
+  void BindText(int index, std::string_view value);
+  void BindBlob(int index, std::string_view value);
+  void BindNull(int index);
+
+  // Steps once: true if a row is available, false when done; errors in *status.
+  bool Step(Status* status);
+  // Steps to completion (for statements without rows) and resets.
+  Status Run();
+  void Reset();
+
+  std::int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
+  std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteDb {
+ public:
+  // Opens (creating if needed) the database in WAL mode with a busy timeout,
+  // synchronous=FULL so a commit survives power loss.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  Status Exec(std::string_view sql);
+  Result<SqliteStatement> Prepare(std::string_view sql);
+  std::int64_t changes() const { return sqlite3_changes64(db_); }
+  const std::string& path() const { return path_; }
+
+  // Status for the connection's last error, prefixed with `what`.
+  Status Error(std::string_view what) const;
+
+ private:
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+// RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless
+// Commit() succeeded.
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(SqliteDb* db);
+  ~SqliteTransaction();
+  const Status& status() const { return status_; }
+  Status Commit();
+
+ private:
+  SqliteDb* db_;
+  Status status_;
+  bool open_ = false;
+};
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_STORE_SQLITE_DB_H_

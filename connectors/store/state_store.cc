@@ -1,0 +1,238 @@
+#include "connectors/store/state_store.h"
+
+namespace riskd::connectors {
+namespace {
+
+constexpr int kLifecycleResolved = 3;  // riskd.v1.Alert.LIFECYCLE_RESOLVED
+
+std::string JoinAlternates(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ';';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitAlternates(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    const auto cut = s.find(';', start);
+    out.push_back(s.substr(start, cut == std::string::npos ? std::string::npos : cut - start));
+    if (cut == std::string::npos) break;
+    start = cut + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
+  auto db = SqliteDb::Open(path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<StateStore> s(new StateStore(std::move(*db)));
+  RISKD_RETURN_IF_ERROR(s->Init());
+  return s;
+}
+
+Status StateStore::Init() {
+  return db_->Exec(
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS nodes ("
+      " idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT, kind TEXT, tier INTEGER,"
+      " region TEXT, lat REAL, lon REAL, inventory_days REAL, alternates TEXT,"
+      " emergency_plan_id TEXT);"
+      "CREATE TABLE IF NOT EXISTS edges ("
+      " from_id TEXT NOT NULL, to_id TEXT NOT NULL, layer INTEGER NOT NULL, weight REAL NOT NULL,"
+      " PRIMARY KEY (from_id, to_id, layer)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS alerts ("
+      " alert_id TEXT PRIMARY KEY, risk_type TEXT NOT NULL, node_id TEXT NOT NULL,"
+      " lifecycle INTEGER NOT NULL, level INTEGER NOT NULL, probability REAL NOT NULL,"
+      " eta_steps INTEGER NOT NULL, raised_tag INTEGER NOT NULL, sequence INTEGER NOT NULL,"
+      " payload BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS alert_history ("
+      " sequence INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
+      " payload BLOB NOT NULL);");
+}
+
+Result<bool> StateStore::HasNetwork() {
+  auto q = db_->Prepare("SELECT value FROM meta WHERE key = 'network_saved'");
+  if (!q.ok()) return q.status();
+  Status st;
+  const bool found = q->Step(&st);
+  RISKD_RETURN_IF_ERROR(st);
+  return found && q->ColumnInt(0) == 1;
+}
+
+Status StateStore::SaveNetwork(const engine::Network& net) {
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  RISKD_RETURN_IF_ERROR(db_->Exec("DELETE FROM nodes; DELETE FROM edges;"));
+  auto ins = db_->Prepare(
+      "INSERT INTO nodes(idx, id, name, kind, tier, region, lat, lon, inventory_days, alternates,"
+      " emergency_plan_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+  if (!ins.ok()) return ins.status();
+  std::int64_t row = 0;
+  for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
+    if (!net.alive(v)) continue;
+    const auto& a = net.node(v);
+    ins->BindInt(1, row++);
+    ins->BindText(2, a.id);
+    ins->BindText(3, a.name);
+    ins->BindText(4, a.kind);
+    ins->BindInt(5, a.tier);
+    ins->BindText(6, a.region);
+    if (a.location) {
+      ins->BindDouble(7, a.location->lat);
+      ins->BindDouble(8, a.location->lon);
+    }
+    ins->BindDouble(9, a.inventory_days);
+    ins->BindText(10, JoinAlternates(a.alternates));
+    ins->BindText(11, a.emergency_plan_id);
+    RISKD_RETURN_IF_ERROR(ins->Run());
+  }
+  auto edge = db_->Prepare("INSERT INTO edges(from_id, to_id, layer, weight) VALUES(?1,?2,?3,?4)");
+  if (!edge.ok()) return edge.status();
+  for (const engine::Edge& e : net.Edges()) {
+    edge->BindText(1, net.node(e.from).id);
+    edge->BindText(2, net.node(e.to).id);
+    edge->BindInt(3, static_cast<int>(e.layer));
+    edge->BindDouble(4, e.weight);
+    RISKD_RETURN_IF_ERROR(edge->Run());
+  }
+  RISKD_RETURN_IF_ERROR(
+      db_->Exec("INSERT INTO meta(key, value) VALUES('network_saved', 1)"
+                " ON CONFLICT(key) DO UPDATE SET value = 1"));
+  return tx.Commit();
+}
+
+Result<engine::Network> StateStore::LoadNetwork() {
+  engine::Network net;
+  auto q = db_->Prepare(
+      "SELECT id, name, kind, tier, region, lat, lon, inventory_days, alternates,"
+      " emergency_plan_id FROM nodes ORDER BY idx");
+  if (!q.ok()) return q.status();
+  Status st;
+  while (q->Step(&st)) {
+    engine::NodeAttributes a;
+    a.id = q->ColumnText(0);
+    a.name = q->ColumnText(1);
+    a.kind = q->ColumnText(2);
+    a.tier = static_cast<int>(q->ColumnInt(3));
+    a.region = q->ColumnText(4);
+    if (!q->ColumnIsNull(5)) a.location = engine::GeoPoint{q->ColumnDouble(5), q->ColumnDouble(6)};
+    a.inventory_days = q->ColumnDouble(7);
+    a.alternates = SplitAlternates(q->ColumnText(8));
+    a.emergency_plan_id = q->ColumnText(9);
+    auto added = net.AddNode(std::move(a));
+    if (!added.ok()) return added.status().WithContext("stored network");
+  }
+  RISKD_RETURN_IF_ERROR(st);
+  auto e = db_->Prepare("SELECT from_id, to_id, layer, weight FROM edges");
+  if (!e.ok()) return e.status();
+  while (e->Step(&st)) {
+    const auto layer = e->ColumnInt(2);
+    if (layer < 0 || layer >= engine::kLayerCount) {
+      return Status::Corruption("stored network: bad layer " + std::to_string(layer));
+    }
+    RISKD_RETURN_IF_ERROR(net.AddEdge(e->ColumnText(0), e->ColumnText(1),
+                                      static_cast<engine::Layer>(layer), e->ColumnDouble(3))
+                              .WithContext("stored network"));
+  }
+  RISKD_RETURN_IF_ERROR(st);
+  net.Compact();
+  return net;
+}
+
+Status StateStore::RecordAlerts(const std::vector<StoredAlert>& alerts,
+                                std::uint64_t last_sequence) {
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  auto up = db_->Prepare(
+      "INSERT INTO alerts(alert_id, risk_type, node_id, lifecycle, level, probability, eta_steps,"
+      " raised_tag, sequence, payload) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
+      " ON CONFLICT(alert_id) DO UPDATE SET lifecycle=?4, level=?5, probability=?6,"
+      " eta_steps=?7, sequence=?9, payload=?10");
+  if (!up.ok()) return up.status();
+  auto hist = db_->Prepare(
+      "INSERT INTO alert_history(sequence, alert_id, lifecycle, payload) VALUES(?1,?2,?3,?4)");
+  if (!hist.ok()) return hist.status();
+  for (const auto& a : alerts) {
+    up->BindText(1, a.alert_id);
+    up->BindText(2, a.risk_type);
+    up->BindText(3, a.node_id);
+    up->BindInt(4, a.lifecycle);
+    up->BindInt(5, a.level);
+    up->BindDouble(6, a.probability);
+    up->BindInt(7, a.eta_steps);
+    up->BindInt(8, static_cast<std::int64_t>(a.raised_tag));
+    up->BindInt(9, static_cast<std::int64_t>(a.sequence));
+    up->BindBlob(10, a.payload);
+    RISKD_RETURN_IF_ERROR(up->Run());
+    hist->BindInt(1, static_cast<std::int64_t>(a.sequence));
+    hist->BindText(2, a.alert_id);
+    hist->BindInt(3, a.lifecycle);
+    hist->BindBlob(4, a.payload);
+    RISKD_RETURN_IF_ERROR(hist->Run());
+  }
+  RISKD_RETURN_IF_ERROR(SetLastSequence(last_sequence));
+  return tx.Commit();
+}
+
+Result<std::vector<StoredAlert>> StateStore::QueryAlerts(const std::string& sql) {
+  auto q = db_->Prepare(sql);
+  if (!q.ok()) return q.status();
+  std::vector<StoredAlert> out;
+  Status st;
+  while (q->Step(&st)) {
+    StoredAlert a;
+    a.alert_id = q->ColumnText(0);
+    a.risk_type = q->ColumnText(1);
+    a.node_id = q->ColumnText(2);
+    a.lifecycle = static_cast<int>(q->ColumnInt(3));
+    a.level = static_cast<int>(q->ColumnInt(4));
+    a.probability = q->ColumnDouble(5);
+    a.eta_steps = static_cast<int>(q->ColumnInt(6));
+    a.raised_tag = static_cast<std::uint64_t>(q->ColumnInt(7));
+    a.sequence = static_cast<std::uint64_t>(q->ColumnInt(8));
+    a.payload = q->ColumnBlob(9);
+    out.push_back(std::move(a));
+  }
+  RISKD_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::vector<StoredAlert>> StateStore::OpenAlerts() {
+  return QueryAlerts(
+      "SELECT alert_id, risk_type, node_id, lifecycle, level, probability, eta_steps, raised_tag,"
+      " sequence, payload FROM alerts WHERE lifecycle != " +
+      std::to_string(kLifecycleResolved) + " ORDER BY alert_id");
+}
+
+Result<std::vector<StoredAlert>> StateStore::AlertHistory() {
+  return QueryAlerts(
+      "SELECT h.alert_id, a.risk_type, a.node_id, h.lifecycle, a.level, a.probability,"
+      " a.eta_steps, a.raised_tag, h.sequence, h.payload FROM alert_history h"
+      " JOIN alerts a ON a.alert_id = h.alert_id ORDER BY h.sequence");
+}
+
+Result<std::uint64_t> StateStore::LastSequence() {
+  auto q = db_->Prepare("SELECT value FROM meta WHERE key = 'last_sequence'");
+  if (!q.ok()) return q.status();
+  Status st;
+  if (q->Step(&st)) return static_cast<std::uint64_t>(q->ColumnInt(0));
+  RISKD_RETURN_IF_ERROR(st);
+  return std::uint64_t{0};
+}
+
+Status StateStore::SetLastSequence(std::uint64_t sequence) {
+  auto q = db_->Prepare(
+      "INSERT INTO meta(key, value) VALUES('last_sequence', ?1)"
+      " ON CONFLICT(key) DO UPDATE SET value = ?1");
+  if (!q.ok()) return q.status();
+  q->BindInt(1, static_cast<std::int64_t>(sequence));
+  return q->Run();
+}
+
+}  // namespace riskd::connectors

@@ -1,0 +1,63 @@
+// StateStore: what the daemon keeps in SQLite besides the journal: the base
+// network (imported once, on first start), every published alert (latest
+// state per alert id plus the full history) and small counters such as the
+// last publication sequence.
+#ifndef RISKD_CONNECTORS_STORE_STATE_STORE_H_
+#define RISKD_CONNECTORS_STORE_STATE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/store/sqlite_db.h"
+#include "engine/network.h"
+#include "engine/status.h"
+
+namespace riskd::connectors {
+
+struct StoredAlert {
+  std::string alert_id;
+  std::string risk_type;
+  std::string node_id;
+  int lifecycle = 0;  // riskd.v1.Alert.Lifecycle
+  int level = 0;      // riskd.v1.Severity
+  double probability = 0;
+  int eta_steps = -1;
+  std::uint64_t raised_tag = 0;
+  std::uint64_t sequence = 0;  // Publication sequence that carried it
+  std::string payload;         // serialized riskd.v1.Alert
+};
+
+class StateStore {
+ public:
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
+
+  // True once a base network has been saved.
+  Result<bool> HasNetwork();
+  // Replaces the stored base network. REQUIRES: network.compacted()
+  Status SaveNetwork(const engine::Network& network);
+  Result<engine::Network> LoadNetwork();
+
+  // Records published alerts and the publication sequence reached, in one
+  // transaction.
+  Status RecordAlerts(const std::vector<StoredAlert>& alerts, std::uint64_t last_sequence);
+  // Alerts whose latest lifecycle is not RESOLVED.
+  Result<std::vector<StoredAlert>> OpenAlerts();
+  // Full history, oldest first (for audits and tests).
+  Result<std::vector<StoredAlert>> AlertHistory();
+
+  Result<std::uint64_t> LastSequence();
+  Status SetLastSequence(std::uint64_t sequence);
+
+ private:
+  explicit StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Status Init();
+  Result<std::vector<StoredAlert>> QueryAlerts(const std::string& sql);
+
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace riskd::connectors
+
+#endif  // RISKD_CONNECTORS_STORE_STATE_STORE_H_

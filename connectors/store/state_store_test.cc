@@ -1,0 +1,78 @@
+#include "connectors/store/state_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace riskd::connectors {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
+  const fs::path dir = fs::temp_directory_path() / ("riskd_store_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "s.db").string();
+  engine::Network net;
+  engine::NodeAttributes a;
+  a.id = "A";
+  a.name = "Alpha";
+  a.kind = "plant";
+  a.tier = 2;
+  a.region = "JP";
+  a.location = engine::GeoPoint{35.5, 139.25};
+  a.inventory_days = 3.5;
+  a.alternates = {"B", "C"};
+  a.emergency_plan_id = "EP-1";
+  ASSERT_TRUE(net.AddNode(a).ok());
+  engine::NodeAttributes b;
+  b.id = "B";
+  ASSERT_TRUE(net.AddNode(b).ok());
+  ASSERT_TRUE(net.AddEdge("A", "B", engine::Layer::kData, 2.5).ok());
+  net.Compact();
+  {
+    auto store = StateStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_FALSE(*(*store)->HasNetwork());
+    ASSERT_TRUE((*store)->SaveNetwork(net).ok());
+  }
+  auto store = StateStore::Open(path);
+  ASSERT_TRUE(*(*store)->HasNetwork());
+  auto loaded = (*store)->LoadNetwork();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ(loaded->node_count(), 2u);
+  const auto& la = loaded->node(*loaded->Find("A"));
+  EXPECT_EQ(la.name, "Alpha");
+  EXPECT_EQ(la.kind, "plant");
+  EXPECT_EQ(la.tier, 2);
+  EXPECT_EQ(la.region, "JP");
+  EXPECT_DOUBLE_EQ(la.location->lon, 139.25);
+  EXPECT_DOUBLE_EQ(la.inventory_days, 3.5);
+  EXPECT_EQ(la.alternates, (std::vector<std::string>{"B", "C"}));
+  EXPECT_EQ(la.emergency_plan_id, "EP-1");
+  EXPECT_FALSE(loaded->node(*loaded->Find("B")).location.has_value());
+  EXPECT_EQ(*loaded->FindEdge(0, 1, engine::Layer::kData), 2.5);
+
+  // Alerts: latest state per id, history, sequence.
+  StoredAlert raised{"supply/B/7", "supply", "B", 1, 2, 0.4, 3, 7, 11, "p1"};
+  StoredAlert other{"supply/A/7", "supply", "A", 1, 3, 0.8, 1, 7, 12, "p2"};
+  ASSERT_TRUE((*store)->RecordAlerts({raised, other}, 12).ok());
+  StoredAlert resolved = raised;
+  resolved.lifecycle = 3;
+  resolved.sequence = 13;
+  ASSERT_TRUE((*store)->RecordAlerts({resolved}, 14).ok());
+  auto open = (*store)->OpenAlerts();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].alert_id, "supply/A/7");
+  EXPECT_EQ((*open)[0].payload, "p2");
+  EXPECT_EQ(*(*store)->LastSequence(), 14u);
+  auto history = (*store)->AlertHistory();
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[2].lifecycle, 3);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace riskd::connectors

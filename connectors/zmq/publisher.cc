@@ -1,0 +1,43 @@
+#include "connectors/zmq/publisher.h"
+
+#include "connectors/codec/output_codec.h"
+
+namespace riskd::connectors {
+
+Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
+                                                   const std::string& endpoint,
+                                                   std::uint64_t last_sequence) {
+  try {
+    zmq::socket_t socket(*context, zmq::socket_type::pub);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::sndhwm, 100000);
+    socket.bind(endpoint);
+    std::string bound = socket.get(zmq::sockopt::last_endpoint);
+    return std::unique_ptr<Publisher>(new Publisher(std::move(socket), bound, last_sequence));
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot bind publish endpoint '" + endpoint + "': " + e.what());
+  }
+}
+
+std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {
+  const std::uint64_t seq = ++last_sequence_;
+  pub->set_sequence(seq);
+  SetTimestamp(now_unix_ns, pub->mutable_published_at());
+  return seq;
+}
+
+void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub) {
+  const std::string payload = pub.SerializeAsString();
+  // PUB never blocks: with no subscriber or a full queue the message drops.
+  (void)socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+  (void)socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+}
+
+std::uint64_t Publisher::Publish(const std::string& topic, riskd::v1::Publication* pub,
+                                 std::int64_t now_unix_ns) {
+  const std::uint64_t seq = Stamp(pub, now_unix_ns);
+  Send(topic, *pub);
+  return seq;
+}
+
+}  // namespace riskd::connectors

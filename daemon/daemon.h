@@ -1,0 +1,47 @@
+// Daemon: riskd assembled. Start() opens the state directory and database,
+// loads the network (importing the configured source on first start),
+// replays the journal into a fresh engine, recovers alert state and binds
+// every endpoint; Run() serves until asked to stop, then drains.
+#ifndef RISKD_DAEMON_DAEMON_H_
+#define RISKD_DAEMON_DAEMON_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <zmq.hpp>
+
+#include "connectors/store/journal.h"
+#include "daemon/engine_worker.h"
+#include "daemon/ingest_loop.h"
+#include "daemon/settings.h"
+
+namespace riskd::daemon {
+
+class Daemon {
+ public:
+  static Result<std::unique_ptr<Daemon>> Start(DaemonSettings settings);
+  ~Daemon();
+
+  // Serves until *stop is true. `tick` runs about every 100 ms on the socket
+  // thread (signal flags, watchdog).
+  void Run(const std::atomic<bool>* stop, const std::function<void()>& tick);
+
+  const std::string& ingest_endpoint() const { return ingest_->endpoint(); }
+  const std::string& publish_endpoint() const { return worker_->publish_endpoint(); }
+  const DaemonSettings& settings() const { return *settings_; }
+
+ private:
+  Daemon() = default;
+
+  std::unique_ptr<DaemonSettings> settings_;
+  zmq::context_t context_{1};
+  std::unique_ptr<connectors::Journal> journal_;
+  std::unique_ptr<EngineWorker> worker_;
+  std::unique_ptr<IngestLoop> ingest_;
+  std::thread engine_thread_;
+};
+
+}  // namespace riskd::daemon
+
+#endif  // RISKD_DAEMON_DAEMON_H_

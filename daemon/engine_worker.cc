@@ -1,0 +1,255 @@
+#include "daemon/engine_worker.h"
+
+#include <spdlog/spdlog.h>
+#include <zmq_addon.hpp>
+
+#include <chrono>
+#include <iterator>
+
+#include "connectors/codec/event_codec.h"
+#include "connectors/codec/output_codec.h"
+#include "daemon/pipeline.h"
+
+namespace riskd::daemon {
+
+using connectors::OutputContext;
+
+EngineWorker::EngineWorker(const DaemonSettings& settings, std::unique_ptr<engine::Engine> engine,
+                           std::unique_ptr<connectors::StateStore> store)
+    : settings_(settings), engine_(std::move(engine)), store_(std::move(store)) {}
+
+void EngineWorker::Apply(std::uint64_t seq, const std::string& payload, bool live) {
+  riskd::v1::Envelope env;
+  Status st;
+  if (!env.ParseFromString(payload)) {
+    st = Status::Corruption("journaled payload does not parse");
+  } else {
+    std::size_t affected = 0;
+    st = connectors::ApplyEnvelope(env, settings_.risk_types, engine_.get(), &affected);
+    if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
+      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, env.event_id(),
+                   affected);
+    }
+  }
+  if (st.ok()) {
+    stats_.events_applied.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    // Accepted and journaled, but the network moved under it (e.g. an edge
+    // removed by an earlier event in flight). Replays give the same result.
+    stats_.events_not_applied.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("event {} ({}) not applied: {}", seq, env.event_id(), st.ToString());
+  }
+  applied_seq_ = seq;
+  stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
+}
+
+void EngineWorker::Replay(std::uint64_t seq, const std::string& payload) {
+  Apply(seq, payload, false);
+}
+
+Status EngineWorker::Bind(zmq::context_t* context) {
+  auto last = store_->LastSequence();
+  if (!last.ok()) return last.status();
+  restored_sequence_ = *last;
+  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, *last);
+  if (!pub.ok()) return pub.status();
+  publisher_ = std::move(*pub);
+  try {
+    events_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
+    events_->set(zmq::sockopt::rcvhwm, static_cast<int>(settings_.queue_capacity));
+    events_->bind(kEventsEndpoint);
+    replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::push);
+    replies_->set(zmq::sockopt::linger, 0);
+    replies_->bind(kRepliesEndpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Internal(std::string("inproc bind: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+Status EngineWorker::Recover() {
+  auto open = store_->OpenAlerts();
+  if (!open.ok()) return open.status();
+  for (const auto& a : *open) {
+    auto r = engine_->FindRiskType(a.risk_type);
+    auto v = engine_->network().Find(a.node_id);
+    riskd::v1::Alert alert;
+    if (!r || !v || !alert.ParseFromString(a.payload)) {
+      spdlog::warn("stored alert {} no longer matches the configuration; dropped", a.alert_id);
+      continue;
+    }
+    engine::OpenAlert oa;
+    oa.level = alert.severity() == riskd::v1::SEVERITY_CRITICAL ? engine::AlertLevel::kCritical
+                                                                 : engine::AlertLevel::kWarning;
+    oa.probability = a.probability;
+    oa.eta = a.eta_steps;
+    oa.raised_tag = a.raised_tag;
+    engine_->RestoreAlert(*r, *v, oa);
+    open_alerts_[a.alert_id] = alert;
+  }
+  spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
+               restored_sequence_);
+  ProjectAndPublish();
+  return Status::Ok();
+}
+
+void EngineWorker::ProjectAndPublish() {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<int> projected = engine_->Project(applied_seq_);
+  if (projected.empty()) return;
+  const double compute_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  stats_.projections.fetch_add(1, std::memory_order_relaxed);
+
+  OutputContext ctx{settings_.step_seconds, applied_seq_, NowUnixNs()};
+  struct Outgoing {
+    std::string topic;
+    riskd::v1::Publication pub;
+  };
+  std::vector<Outgoing> out;
+  std::vector<connectors::StoredAlert> stored;
+  for (int r : projected) {
+    for (const auto& change : engine_->risk_state(r).last_changes) {
+      Outgoing o;
+      *o.pub.mutable_alert() = connectors::MakeAlert(*engine_, r, change, ctx);
+      o.topic = connectors::AlertTopic(o.pub.alert());
+      publisher_->Stamp(&o.pub, ctx.computed_at_unix_ns);
+      const auto& a = o.pub.alert();
+      stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
+                        a.probability(), a.eta_steps(), change.raised_tag, o.pub.sequence(),
+                        a.SerializeAsString()});
+      if (a.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+        open_alerts_.erase(a.alert_id());
+      } else {
+        open_alerts_[a.alert_id()] = a;
+      }
+      out.push_back(std::move(o));
+    }
+    Outgoing s;
+    *s.pub.mutable_projection_summary() = connectors::MakeSummary(*engine_, r, ctx, compute_ms);
+    s.topic = connectors::SummaryTopic(engine_->risk_state(r).type.name);
+    publisher_->Stamp(&s.pub, ctx.computed_at_unix_ns);
+    summaries_[engine_->risk_state(r).type.name] = s.pub.projection_summary();
+    out.push_back(std::move(s));
+  }
+  // Persist before sending: what subscribers see is always in SQLite.
+  const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
+  if (!st.ok()) spdlog::error("cannot record alerts: {}", st.ToString());
+  for (const auto& o : out) publisher_->Send(o.topic, o.pub);
+  stats_.alerts_published.fetch_add(stored.size(), std::memory_order_relaxed);
+  spdlog::debug("projection at journal seq {}: {} alert change(s) in {:.2f} ms", applied_seq_,
+                stored.size(), compute_ms);
+}
+
+riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
+  riskd::v1::Snapshot snap;
+  snap.set_sequence(publisher_->last_sequence());
+  snap.set_journal_seq(applied_seq_);
+  const auto& net = engine_->network();
+  for (int r = 0; r < engine_->risk_type_count(); ++r) {
+    const auto& s = engine_->risk_state(r);
+    for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
+      if (!net.alive(v)) continue;
+      const bool observed = s.observed[v].state != engine::NodeState::kSusceptible;
+      const bool at_risk = s.projected && s.projection.risk[v] > 0;
+      if (observed || at_risk) *snap.add_node_risks() = connectors::MakeNodeRisk(*engine_, r, v);
+    }
+  }
+  for (const auto& [id, alert] : open_alerts_) *snap.add_open_alerts() = alert;
+  for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
+  connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
+  return snap;
+}
+
+riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
+  riskd::v1::Ack ack;
+  ack.set_event_id(env.event_id());
+  ack.set_result(riskd::v1::Ack::RESULT_ACCEPTED);
+  ack.set_journal_seq(applied_seq_);
+  const auto& q = env.query();
+  auto* resp = ack.mutable_response();
+  auto reject = [&](const Status& st) {
+    ack.clear_response();
+    ack.set_result(riskd::v1::Ack::RESULT_REJECTED);
+    ack.set_reason(st.ToString());
+  };
+  switch (q.what_case()) {
+    case riskd::v1::Query::kNodeRisk: {
+      for (const auto& id : q.node_risk().node_ids()) {
+        auto v = engine_->network().Find(id);
+        if (!v) {
+          reject(Status::NotFound("query.node_risk: node '" + id + "' is not in the network"));
+          return ack;
+        }
+        for (int r = 0; r < engine_->risk_type_count(); ++r) {
+          if (!q.node_risk().risk_type().empty() &&
+              engine_->risk_state(r).type.name != q.node_risk().risk_type()) {
+            continue;
+          }
+          *resp->add_node_risks() = connectors::MakeNodeRisk(*engine_, r, *v);
+        }
+      }
+      break;
+    }
+    case riskd::v1::Query::kProjection:
+      for (const auto& [name, summary] : summaries_) {
+        if (q.projection().risk_type().empty() || q.projection().risk_type() == name) {
+          *resp->add_projections() = summary;
+        }
+      }
+      break;
+    case riskd::v1::Query::kSnapshot:
+      *resp->mutable_snapshot() = MakeSnapshot();
+      break;
+    case riskd::v1::Query::kPlan:
+      reject(Status::Unavailable("query.plan: the immunization planner is not available yet"));
+      break;
+    case riskd::v1::Query::WHAT_NOT_SET:
+      reject(Status::InvalidArgument("query: no question set"));
+      break;
+  }
+  return ack;
+}
+
+void EngineWorker::Run() {
+  struct PendingQuery {
+    riskd::v1::Envelope envelope;
+    std::vector<zmq::message_t> routing;
+  };
+  bool stopping = false;
+  while (!stopping) {
+    zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    if (!(item.revents & ZMQ_POLLIN)) continue;
+    // Drain everything already queued: events that arrived while the last
+    // projection ran are coalesced into one projection.
+    bool any_event = false;
+    std::vector<PendingQuery> queries;
+    for (std::size_t n = 0; n < 65536; ++n) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(*events_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      const char kind = frames[0].size() ? *frames[0].data<char>() : '?';
+      if (kind == kEventFrame && frames.size() >= 3) {
+        Apply(DecodeSeq(frames[1].data(), frames[1].size()), frames[2].to_string(), true);
+        any_event = true;
+      } else if (kind == kQueryFrame && frames.size() >= 2) {
+        PendingQuery q;
+        (void)q.envelope.ParseFromString(frames[1].to_string());
+        for (std::size_t i = 2; i < frames.size(); ++i) q.routing.push_back(std::move(frames[i]));
+        queries.push_back(std::move(q));
+      } else if (kind == kStopFrame) {
+        stopping = true;
+        break;
+      }
+    }
+    if (any_event) ProjectAndPublish();
+    for (auto& q : queries) {
+      const std::string ack = Answer(q.envelope).SerializeAsString();
+      for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);
+      replies_->send(zmq::buffer(ack), zmq::send_flags::none);
+    }
+  }
+  spdlog::info("engine thread stopped at journal seq {}", applied_seq_);
+}
+
+}  // namespace riskd::daemon

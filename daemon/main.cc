@@ -1,0 +1,142 @@
+// riskd: the supply-chain risk daemon. Usage:
+//   riskd --config FILE [--check-config]
+// Signals: SIGTERM/SIGINT drain and exit; SIGHUP re-reads the config file and
+// applies what can change at run time (log level). Under systemd
+// (Type=notify) it reports READY=1 once every endpoint is bound, pings the
+// watchdog and reports STOPPING=1 on the way out.
+#include <spdlog/spdlog.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "daemon/daemon.h"
+#include "daemon/settings.h"
+
+#ifdef RISKD_HAVE_SYSTEMD
+#include <spdlog/sinks/systemd_sink.h>
+#include <systemd/sd-daemon.h>
+#endif
+
+namespace {
+
+// The only state signal handlers touch (Mosquitto style): the main loop
+// polls them.
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_reload_signal = 0;
+
+void OnStop(int) { g_stop_signal = 1; }
+void OnReload(int) { g_reload_signal = 1; }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = OnReload;
+  sigaction(SIGHUP, &sa, nullptr);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, nullptr);
+}
+
+void Notify(const char* state) {
+#ifdef RISKD_HAVE_SYSTEMD
+  sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
+
+void SetupLogging(const std::string& level) {
+#ifdef RISKD_HAVE_SYSTEMD
+  // Under systemd, stderr is already the journal; the journald sink adds
+  // priorities and structured fields.
+  if (std::getenv("JOURNAL_STREAM") != nullptr) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "riskd", std::make_shared<spdlog::sinks::systemd_sink_mt>("riskd")));
+  }
+#endif
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+int Usage() {
+  std::cerr << "usage: riskd --config FILE [--check-config]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else {
+      return Usage();
+    }
+  }
+  if (config_path.empty()) return Usage();
+
+  auto settings = riskd::daemon::LoadSettings(config_path);
+  if (!settings.ok()) {
+    std::cerr << "riskd: " << settings.status().ToString() << "\n";
+    return 1;
+  }
+  if (check_only) {
+    std::cout << "riskd: config OK\n";
+    return 0;
+  }
+  SetupLogging(settings->log_level);
+  InstallSignalHandlers();
+
+  auto daemon = riskd::daemon::Daemon::Start(std::move(*settings));
+  if (!daemon.ok()) {
+    spdlog::critical("cannot start: {}", daemon.status().ToString());
+    return 1;
+  }
+  spdlog::info("riskd ready: ingest {} publish {}", (*daemon)->ingest_endpoint(),
+               (*daemon)->publish_endpoint());
+  Notify("READY=1");
+
+  std::uint64_t watchdog_usec = 0;
+#ifdef RISKD_HAVE_SYSTEMD
+  if (sd_watchdog_enabled(0, &watchdog_usec) <= 0) watchdog_usec = 0;
+#endif
+  auto last_ping = std::chrono::steady_clock::now();
+  std::atomic<bool> stop{false};
+  (*daemon)->Run(&stop, [&] {
+    if (g_stop_signal) {
+      spdlog::info("stop requested: draining");
+      Notify("STOPPING=1");
+      stop = true;
+    }
+    if (g_reload_signal) {
+      g_reload_signal = 0;
+      auto fresh = riskd::daemon::LoadSettings(config_path);
+      if (!fresh.ok()) {
+        spdlog::error("reload failed, keeping the running config: {}", fresh.status().ToString());
+      } else {
+        spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+        spdlog::info("config reloaded (log level {}); other changes need a restart",
+                     fresh->log_level);
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (watchdog_usec > 0 &&
+        now - last_ping >= std::chrono::microseconds(watchdog_usec / 2)) {
+      Notify("WATCHDOG=1");
+      last_ping = now;
+    }
+  });
+  spdlog::info("riskd stopped");
+  return 0;
+}

@@ -1,0 +1,47 @@
+// The in-process channels between the daemon's two threads (ZeroMQ inproc
+// sockets, bounded by their high-water marks):
+//
+//   ingest thread --PUSH kEventsEndpoint--> engine thread
+//     ["E", seq (8 bytes, little endian), Envelope]   a journaled event
+//     ["Q", Envelope, routing frames...]               a query to answer
+//     ["X"]                                            drain and exit
+//   engine thread --PUSH kRepliesEndpoint--> ingest thread
+//     [routing frames..., Ack]                         a query's answer
+#ifndef RISKD_DAEMON_PIPELINE_H_
+#define RISKD_DAEMON_PIPELINE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace riskd::daemon {
+
+inline constexpr const char* kEventsEndpoint = "inproc://riskd.events";
+inline constexpr const char* kRepliesEndpoint = "inproc://riskd.replies";
+inline constexpr char kEventFrame = 'E';
+inline constexpr char kQueryFrame = 'Q';
+inline constexpr char kStopFrame = 'X';
+
+inline std::string EncodeSeq(std::uint64_t seq) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((seq >> (8 * i)) & 0xff);
+  return out;
+}
+
+inline std::uint64_t DecodeSeq(const void* data, std::size_t size) {
+  std::uint64_t seq = 0;
+  const auto* b = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < 8 && i < size; ++i) seq |= std::uint64_t{b[i]} << (8 * i);
+  return seq;
+}
+
+inline std::int64_t NowUnixNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace riskd::daemon
+
+#endif  // RISKD_DAEMON_PIPELINE_H_

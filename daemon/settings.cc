@@ -1,0 +1,162 @@
+#include "daemon/settings.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "connectors/importers/importer.h"
+
+namespace riskd::daemon {
+namespace {
+
+class CollectErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (!text_.empty()) text_ += "; ";
+    text_ += "line " + std::to_string(line + 1) + " column " + std::to_string(column + 1) + ": " +
+             message;
+  }
+  void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+engine::Direction ToDirection(riskd::v1::Direction d) {
+  switch (d) {
+    case riskd::v1::DIRECTION_UPSTREAM: return engine::Direction::kUpstream;
+    case riskd::v1::DIRECTION_BOTH: return engine::Direction::kBoth;
+    default: return engine::Direction::kDownstream;
+  }
+}
+
+}  // namespace
+
+Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir) {
+  DaemonSettings s;
+  s.config_dir = config_dir;
+  google::protobuf::TextFormat::Parser parser;
+  CollectErrors errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &s.config)) {
+    return Status::InvalidArgument("config: " + errors.text());
+  }
+  auto& c = s.config;
+
+  s.state_dir = connectors::ResolvePath(config_dir, c.state_dir().empty() ? "state" : c.state_dir());
+  s.database = c.database().empty() ? s.state_dir + "/riskd.db"
+                                    : connectors::ResolvePath(config_dir, c.database());
+  s.ingest_endpoint = c.endpoints().ingest().empty() ? "tcp://127.0.0.1:7750" : c.endpoints().ingest();
+  s.publish_endpoint =
+      c.endpoints().publish().empty() ? "tcp://127.0.0.1:7751" : c.endpoints().publish();
+  if (s.ingest_endpoint == s.publish_endpoint) {
+    return Status::InvalidArgument("config: endpoints.ingest and endpoints.publish must differ");
+  }
+  if (c.network().format_case() == riskd::v1::NetworkSource::FORMAT_NOT_SET) {
+    return Status::InvalidArgument("config: network: a source (e.g. network { csv { ... } }) is required");
+  }
+
+  // Risk types.
+  s.engine.risk_types.clear();
+  if (c.risk_types().empty()) s.engine.risk_types.push_back(engine::RiskType{});
+  for (const auto& rt : c.risk_types()) {
+    engine::RiskType t;
+    t.name = rt.name();
+    if (rt.has_alpha()) t.alpha = rt.alpha();
+    if (rt.has_beta()) t.beta = rt.beta();
+    if (!rt.layers().empty()) {
+      t.layers = 0;
+      for (int l : rt.layers()) {
+        if (l == riskd::v1::LAYER_UNSPECIFIED) {
+          return Status::InvalidArgument("config: risk_types '" + t.name + "': layer unspecified");
+        }
+        t.layers |= engine::LayerBit(connectors::ToLayer(static_cast<riskd::v1::Layer>(l)));
+      }
+    }
+    t.direction = ToDirection(rt.direction());
+    s.engine.risk_types.push_back(t);
+  }
+  for (const auto& t : s.engine.risk_types) s.risk_types.names.insert(t.name);
+  s.risk_types.default_risk_type =
+      c.default_risk_type().empty() ? s.engine.risk_types.front().name : c.default_risk_type();
+  if (!s.risk_types.names.count(s.risk_types.default_risk_type)) {
+    return Status::InvalidArgument("config: default_risk_type '" + s.risk_types.default_risk_type +
+                                   "' is not one of risk_types");
+  }
+  for (const auto& h : c.hazard_risk_types()) {
+    if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED) {
+      return Status::InvalidArgument("config: hazard_risk_types: hazard is required");
+    }
+    if (!s.risk_types.names.count(h.risk_type())) {
+      return Status::InvalidArgument("config: hazard_risk_types: unknown risk type '" +
+                                     h.risk_type() + "'");
+    }
+    s.risk_types.hazard_risk_types[h.hazard()] = h.risk_type();
+  }
+
+  // Projection.
+  const auto& p = c.projection();
+  s.engine.dmp.horizon = p.horizon_steps() == 0 ? 30 : p.horizon_steps();
+  if (p.has_tolerance()) s.engine.dmp.tolerance = p.tolerance();
+  if (p.has_step()) {
+    s.step_seconds = static_cast<double>(p.step().seconds()) + p.step().nanos() * 1e-9;
+    if (!(s.step_seconds > 0)) return Status::InvalidArgument("config: projection.step must be > 0");
+  }
+
+  // Vulnerability.
+  const auto& v = c.vulnerability();
+  if (v.mode() == riskd::v1::VulnerabilityConfig::MODE_UNIFORM) {
+    s.engine.vulnerability.mode = engine::VulnerabilityOptions::Mode::kUniform;
+  }
+  if (v.has_centrality_weight()) s.engine.vulnerability.centrality_weight = v.centrality_weight();
+  if (v.has_floor()) s.engine.vulnerability.floor = v.floor();
+
+  // Alert policy.
+  const auto& a = c.alert_policy();
+  auto& ao = s.engine.alerts;
+  if (a.has_warning_raise()) ao.warning_raise = a.warning_raise();
+  if (a.has_warning_clear()) ao.warning_clear = a.warning_clear();
+  if (a.has_critical_raise()) ao.critical_raise = a.critical_raise();
+  if (a.has_critical_clear()) ao.critical_clear = a.critical_clear();
+  if (a.has_min_update_delta()) ao.min_update_delta = a.min_update_delta();
+
+  const Status engine_ok = engine::ValidateEngineOptions(s.engine);
+  if (!engine_ok.ok()) return engine_ok.WithContext("config");
+
+  // Ingest.
+  const auto& in = c.ingest();
+  if (in.max_message_bytes() < 0 || in.max_batch() < 0 || in.queue_capacity() < 0) {
+    return Status::InvalidArgument("config: ingest limits must be >= 0");
+  }
+  if (in.max_message_bytes() > 0) s.max_message_bytes = static_cast<std::size_t>(in.max_message_bytes());
+  if (in.max_batch() > 0) s.max_batch = static_cast<std::size_t>(in.max_batch());
+  if (in.queue_capacity() > 0) s.queue_capacity = static_cast<std::size_t>(in.queue_capacity());
+
+  if (!c.logging().level().empty()) s.log_level = c.logging().level();
+  static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.count(s.log_level)) {
+    return Status::InvalidArgument("config: logging.level must be trace, debug, info, warn or error");
+  }
+  return s;
+}
+
+Result<DaemonSettings> LoadSettings(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot open config file '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  auto s = ParseSettings(text.str(), dir);
+  if (!s.ok()) return s.status().WithContext(path);
+  return s;
+}
+
+}  // namespace riskd::daemon

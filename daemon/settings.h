@@ -1,0 +1,40 @@
+// DaemonSettings: the daemon's configuration, read from a protobuf text-format
+// file (schema riskd.v1.DaemonConfig in proto/riskd/v1/config.proto), with
+// every default applied, every value checked, and relative paths resolved
+// against the config file's directory.
+#ifndef RISKD_DAEMON_SETTINGS_H_
+#define RISKD_DAEMON_SETTINGS_H_
+
+#include <cstddef>
+#include <string>
+
+#include "connectors/codec/event_codec.h"
+#include "engine/engine.h"
+#include "engine/status.h"
+#include "riskd/v1/config.pb.h"
+
+namespace riskd::daemon {
+
+struct DaemonSettings {
+  riskd::v1::DaemonConfig config;  // as written, defaults filled in
+  std::string config_dir;
+  std::string state_dir;
+  std::string database;
+  std::string ingest_endpoint;
+  std::string publish_endpoint;
+  engine::EngineOptions engine;
+  connectors::RiskTypeResolver risk_types;
+  double step_seconds = 86400;
+  std::size_t max_message_bytes = 1 << 20;
+  std::size_t max_batch = 1024;
+  std::size_t queue_capacity = 65536;
+  std::string log_level = "info";
+};
+
+// Parses `text` (text format). Errors name the line and column.
+Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir);
+Result<DaemonSettings> LoadSettings(const std::string& path);
+
+}  // namespace riskd::daemon
+
+#endif  // RISKD_DAEMON_SETTINGS_H_

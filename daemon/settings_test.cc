@@ -1,0 +1,86 @@
+#include "daemon/settings.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace riskd::daemon {
+namespace {
+
+TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
+  auto s = ParseSettings("network { csv { nodes: 'n.csv' edges: 'e.csv' } }", "/etc/riskd");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->state_dir, "/etc/riskd/state");
+  EXPECT_EQ(s->database, "/etc/riskd/state/riskd.db");
+  EXPECT_EQ(s->ingest_endpoint, "tcp://127.0.0.1:7750");
+  EXPECT_EQ(s->publish_endpoint, "tcp://127.0.0.1:7751");
+  ASSERT_EQ(s->engine.risk_types.size(), 1u);
+  EXPECT_EQ(s->engine.risk_types[0].name, "supply");
+  EXPECT_DOUBLE_EQ(s->engine.risk_types[0].alpha, 0.8);
+  EXPECT_EQ(s->risk_types.default_risk_type, "supply");
+  EXPECT_EQ(s->engine.dmp.horizon, 30);
+  EXPECT_DOUBLE_EQ(s->step_seconds, 86400);
+  EXPECT_DOUBLE_EQ(s->engine.alerts.warning_raise, 0.3);
+}
+
+TEST(SettingsTest, ReadsEveryKey) {
+  auto s = ParseSettings(R"(
+    state_dir: "/var/lib/riskd"
+    endpoints { ingest: "ipc:///tmp/i" publish: "ipc:///tmp/p" }
+    network { csv { nodes: "n" edges: "e" } }
+    risk_types { name: "supply" alpha: 1.5 beta: 0.25 layers: LAYER_MATERIAL direction: DIRECTION_DOWNSTREAM }
+    risk_types { name: "data" alpha: 0.5 layers: LAYER_DATA direction: DIRECTION_BOTH }
+    default_risk_type: "data"
+    hazard_risk_types { hazard: HAZARD_EARTHQUAKE risk_type: "supply" }
+    projection { horizon_steps: 14 step { seconds: 3600 } tolerance: 1e-6 }
+    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 }
+    alert_policy { warning_raise: 0.4 warning_clear: 0.3 critical_raise: 0.8 critical_clear: 0.7 min_update_delta: 0.01 }
+    ingest { max_message_bytes: 2048 max_batch: 64 queue_capacity: 100 }
+    logging { level: "debug" }
+  )", "/cfg");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->state_dir, "/var/lib/riskd");
+  EXPECT_EQ(s->ingest_endpoint, "ipc:///tmp/i");
+  ASSERT_EQ(s->engine.risk_types.size(), 2u);
+  EXPECT_DOUBLE_EQ(s->engine.risk_types[0].beta, 0.25);
+  EXPECT_DOUBLE_EQ(s->engine.risk_types[1].beta, 0.3);  // default
+  EXPECT_EQ(s->engine.risk_types[1].layers, engine::LayerBit(engine::Layer::kData));
+  EXPECT_EQ(s->engine.risk_types[1].direction, engine::Direction::kBoth);
+  EXPECT_EQ(s->risk_types.default_risk_type, "data");
+  EXPECT_EQ(s->risk_types.hazard_risk_types.at(riskd::v1::HAZARD_EARTHQUAKE), "supply");
+  EXPECT_EQ(s->engine.dmp.horizon, 14);
+  EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-6);
+  EXPECT_DOUBLE_EQ(s->step_seconds, 3600);
+  EXPECT_EQ(s->engine.vulnerability.mode, engine::VulnerabilityOptions::Mode::kUniform);
+  EXPECT_DOUBLE_EQ(s->engine.vulnerability.centrality_weight, 0.7);
+  EXPECT_DOUBLE_EQ(s->engine.alerts.critical_clear, 0.7);
+  EXPECT_EQ(s->max_message_bytes, 2048u);
+  EXPECT_EQ(s->max_batch, 64u);
+  EXPECT_EQ(s->log_level, "debug");
+}
+
+TEST(SettingsTest, RejectsBadConfigsWithReasons) {
+  auto msg = [](const std::string& text) { return ParseSettings(text, ".").status().ToString(); };
+  EXPECT_NE(msg("bogus_key: 1").find("line 1"), std::string::npos);
+  EXPECT_NE(msg("").find("network"), std::string::npos);
+  const std::string net = "network { csv { nodes: 'n' edges: 'e' } } ";
+  EXPECT_NE(msg(net + "risk_types { name: 'Bad Name' }").find("[a-z0-9_]"), std::string::npos);
+  EXPECT_NE(msg(net + "risk_types { name: 'a' alpha: -1 }").find("alpha"), std::string::npos);
+  EXPECT_NE(msg(net + "default_risk_type: 'x'").find("default_risk_type"), std::string::npos);
+  EXPECT_NE(msg(net + "alert_policy { warning_clear: 0.5 }").find("warning_clear"), std::string::npos);
+  EXPECT_NE(msg(net + "projection { horizon_steps: 5000 }").find("horizon"), std::string::npos);
+  EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
+  EXPECT_NE(msg(net + "endpoints { ingest: 'tcp://x:1' publish: 'tcp://x:1' }").find("differ"),
+            std::string::npos);
+}
+
+TEST(SettingsTest, TheShippedExampleConfigIsValid) {
+  const char* src = std::getenv("RISKD_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  auto s = LoadSettings(std::string(src) + "/config/riskd.conf");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->config.network().csv().nodes(), "demo/nodes.csv");
+}
+
+}  // namespace
+}  // namespace riskd::daemon

@@ -1,0 +1,240 @@
+// End-to-end tests: the real riskd binary, real ZeroMQ sockets (ipc://), a
+// real SQLite file.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "connectors/importers/importer.h"
+#include "connectors/store/journal.h"
+#include "daemon/settings.h"
+#include "engine/engine.h"
+#include "tests/e2e/daemon_harness.h"
+
+namespace riskd::testing {
+namespace {
+
+using riskd::v1::Ack;
+using riskd::v1::Envelope;
+
+std::string DemoNetworkConfig() {
+  const std::string demo = SourceDir() + "/config/demo/";
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
+         "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 }\n"
+         "risk_types { name: \"data\" alpha: 1.2 beta: 0.5 layers: LAYER_DATA direction: DIRECTION_BOTH }\n";
+}
+
+Envelope Disrupt(const std::string& id, const std::string& node, double severity = 1.0) {
+  Envelope e;
+  e.set_event_id(id);
+  e.set_source("e2e");
+  auto* d = e.mutable_disruption();
+  d->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+  d->set_severity(severity);
+  d->add_node_ids(node);
+  return e;
+}
+
+// The engine the daemon runs, built directly from the same config.
+std::unique_ptr<engine::Engine> DirectEngine(const DaemonHarness& h) {
+  auto settings = daemon::LoadSettings(h.config_path());
+  EXPECT_TRUE(settings.ok()) << settings.status().ToString();
+  auto net = connectors::ImportNetwork(settings->config.network(), settings->config_dir);
+  EXPECT_TRUE(net.ok()) << net.status().ToString();
+  auto engine = engine::Engine::Create(settings->engine, std::move(*net));
+  EXPECT_TRUE(engine.ok());
+  return std::move(*engine);
+}
+
+TEST(DaemonE2ETest, DisruptionAtASupplierAlertsItsCustomerWithTheEngineProbability) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "alert.");
+
+  auto ack = h.Send(Disrupt("quake-1", "FAB-KUM"));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  EXPECT_EQ(ack->journal_seq(), 1u);
+
+  // Expected: the engine computed directly on the same network and config.
+  auto direct = DirectEngine(h);
+  const engine::NodeIndex src = *direct->network().Find("FAB-KUM");
+  ASSERT_TRUE(direct->Disrupt(0, {&src, 1}, 1.0).ok());
+  direct->Project(1);
+  const auto& state = direct->risk_state(0);
+  std::map<std::string, double> expected;
+  for (const auto& c : state.last_changes) expected[direct->network().node(c.node).id] = c.probability;
+  ASSERT_TRUE(expected.count("ECU-NGO"));  // FAB-KUM's direct customer
+
+  std::map<std::string, riskd::v1::Alert> got;
+  std::uint64_t last_seq = 0;
+  while (got.size() < expected.size()) {
+    auto msg = sub.Next(std::chrono::seconds(10));
+    ASSERT_TRUE(msg) << "only " << got.size() << " of " << expected.size() << " alerts arrived";
+    const auto& a = msg->second.alert();
+    EXPECT_GT(msg->second.sequence(), last_seq);  // strictly increasing
+    last_seq = msg->second.sequence();
+    got[a.node_id()] = a;
+    EXPECT_EQ(msg->first, "alert." + std::string(a.severity() == riskd::v1::SEVERITY_CRITICAL
+                                                     ? "critical"
+                                                     : "warning") +
+                              ".supply." + a.node_id());
+  }
+  for (const auto& [node, p] : expected) {
+    ASSERT_TRUE(got.count(node)) << node;
+    EXPECT_DOUBLE_EQ(got[node].probability(), p) << node;
+    EXPECT_EQ(got[node].lifecycle(), riskd::v1::Alert::LIFECYCLE_RAISED);
+  }
+  const auto& ecu = got["ECU-NGO"];
+  EXPECT_EQ(ecu.risk_type(), "supply");
+  EXPECT_EQ(ecu.alert_id(), "supply/ECU-NGO/1");
+  ASSERT_GE(ecu.cause_path_size(), 2);
+  EXPECT_EQ(ecu.cause_path(0), "FAB-KUM");
+  EXPECT_EQ(ecu.cause_path(ecu.cause_path_size() - 1), "ECU-NGO");
+  EXPECT_EQ(ecu.journal_seq(), 1u);
+  EXPECT_EQ(got.count("FAB-KUM"), 0u);  // the observed source gets no warning
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(DaemonE2ETest, BadInputIsRejectedWithAReasonAndTheDaemonKeepsServing) {
+  DaemonHarness h(DemoNetworkConfig() + "ingest { max_message_bytes: 4096 }\n");
+  ASSERT_TRUE(h.Start());
+
+  auto garbage = h.SendBytes(std::string("\xff\xfe\x00garbage\x01", 11));
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(garbage->reason().find("cannot parse"), std::string::npos) << garbage->reason();
+
+  // A valid protobuf of another message type.
+  riskd::v1::Alert alert;
+  alert.set_alert_id("not-an-envelope");
+  alert.set_probability(0.5);
+  alert.set_horizon_steps(30);
+  auto wrong = h.SendBytes(alert.SerializeAsString());
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->result(), Ack::RESULT_REJECTED);
+  EXPECT_FALSE(wrong->reason().empty());
+
+  auto unknown = h.Send(Disrupt("bad-node", "NO-SUCH-NODE"));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(unknown->reason(), "not_found: disruption.node_ids[0]: node 'NO-SUCH-NODE' is not in the network");
+
+  auto nan = h.Send(Disrupt("nan", "FAB-KUM", std::nan("")));
+  ASSERT_TRUE(nan);
+  EXPECT_EQ(nan->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(nan->reason().find("severity"), std::string::npos);
+
+  Envelope negative;
+  negative.set_event_id("neg-weight");
+  auto* edge = negative.mutable_network_change()->mutable_add_edge();
+  edge->set_from("FAB-KUM");
+  edge->set_to("OEM-TOY");
+  edge->set_weight(-3);
+  auto neg = h.Send(negative);
+  ASSERT_TRUE(neg);
+  EXPECT_EQ(neg->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(neg->reason().find("weight"), std::string::npos);
+
+  auto huge = h.SendBytes(std::string(8000, 'x'));
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(huge->reason().find("max_message_bytes"), std::string::npos) << huge->reason();
+
+  auto empty = h.SendBytes("");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->result(), Ack::RESULT_REJECTED);
+
+  // Still serving, and nothing rejected reached the journal.
+  auto ok = h.Send(Disrupt("good-1", "FAB-KUM"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED) << ok->reason();
+  EXPECT_EQ(ok->journal_seq(), 1u);
+  auto dup = h.Send(Disrupt("good-1", "FAB-KUM"));
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->result(), Ack::RESULT_DUPLICATE);
+  EXPECT_EQ(dup->journal_seq(), 1u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(DaemonE2ETest, KillNineThenRestartRestoresEveryAcknowledgedEvent) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disrupt("k-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  Envelope immunize;
+  immunize.set_event_id("k-2");
+  immunize.mutable_intervention()->set_kind(riskd::v1::Intervention::KIND_IMMUNIZE);
+  immunize.mutable_intervention()->add_node_ids("COK-CHI");
+  ASSERT_EQ(h.Send(immunize)->result(), Ack::RESULT_ACCEPTED);
+  Envelope add;
+  add.set_event_id("k-3");
+  add.mutable_network_change()->mutable_add_node()->set_id("NEW-1");
+  ASSERT_EQ(h.Send(add)->result(), Ack::RESULT_ACCEPTED);
+  Envelope link;
+  link.set_event_id("k-4");
+  auto* e = link.mutable_network_change()->mutable_add_edge();
+  e->set_from("ECU-NGO");
+  e->set_to("NEW-1");
+  e->set_weight(10);
+  ASSERT_EQ(h.Send(link)->result(), Ack::RESULT_ACCEPTED);
+
+  Envelope snap_q;
+  snap_q.set_event_id("snap");
+  snap_q.mutable_query()->mutable_snapshot();
+  auto before = h.Send(snap_q);
+  ASSERT_TRUE(before && before->result() == Ack::RESULT_ACCEPTED) << (before ? before->reason() : "");
+  h.Kill();
+
+  ASSERT_TRUE(h.Start());
+  auto after = h.Send(snap_q);
+  ASSERT_TRUE(after && after->result() == Ack::RESULT_ACCEPTED);
+  const auto& b = before->response().snapshot();
+  const auto& a = after->response().snapshot();
+  EXPECT_EQ(a.journal_seq(), 4u);
+  ASSERT_EQ(a.node_risks_size(), b.node_risks_size());
+  for (int i = 0; i < a.node_risks_size(); ++i) {
+    EXPECT_EQ(a.node_risks(i).node_id(), b.node_risks(i).node_id());
+    EXPECT_EQ(a.node_risks(i).observed_state(), b.node_risks(i).observed_state());
+    EXPECT_DOUBLE_EQ(a.node_risks(i).probability(), b.node_risks(i).probability());
+  }
+  std::set<std::string> open_before, open_after;
+  for (const auto& x : b.open_alerts()) open_before.insert(x.alert_id());
+  for (const auto& x : a.open_alerts()) open_after.insert(x.alert_id());
+  EXPECT_EQ(open_before, open_after);
+  EXPECT_TRUE(open_after.count("supply/NEW-1/4")) << "the node added by event k-3 is at risk";
+  // Idempotent retries survive the restart; new events continue the sequence.
+  EXPECT_EQ(h.Send(add)->result(), Ack::RESULT_DUPLICATE);
+  auto next = h.Send(Disrupt("k-5", "MAG-BAO"));
+  EXPECT_EQ(next->journal_seq(), 5u);
+  EXPECT_EQ(h.Stop(), 0);
+
+  auto journal = connectors::Journal::Open(h.database());
+  ASSERT_TRUE(journal.ok());
+  auto report = (*journal)->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->rows, 5u);
+}
+
+TEST(DaemonE2ETest, QueriesSeeEveryEventAcknowledgedBeforeThem) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disrupt("q-1", "CEL-OCH"))->result(), Ack::RESULT_ACCEPTED);
+  Envelope q;
+  q.set_event_id("q-node");
+  q.mutable_query()->mutable_node_risk()->add_node_ids("PCK-WRO");
+  q.mutable_query()->mutable_node_risk()->set_risk_type("supply");
+  auto ack = h.Send(q);
+  ASSERT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED) << (ack ? ack->reason() : "");
+  ASSERT_EQ(ack->response().node_risks_size(), 1);
+  EXPECT_GT(ack->response().node_risks(0).probability(), 0.3);
+  EXPECT_EQ(ack->response().node_risks(0).observed_state(), riskd::v1::NODE_STATE_SUSCEPTIBLE);
+  Envelope bad;
+  bad.set_event_id("q-bad");
+  bad.mutable_query()->mutable_node_risk()->add_node_ids("NOPE");
+  EXPECT_EQ(h.Send(bad)->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing

@@ -1,0 +1,146 @@
+#include "tests/e2e/daemon_harness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace riskd::testing {
+
+namespace fs = std::filesystem;
+
+std::string SourceDir() {
+  const char* s = std::getenv("RISKD_SOURCE_DIR");
+  return s ? s : RISKD_SOURCE_DIR_DEFAULT;
+}
+
+DaemonHarness::DaemonHarness(const std::string& config_body) {
+  std::random_device rd;
+  // Short: ipc:// paths are limited to ~107 bytes.
+  dir_ = fs::path("/tmp") / ("rkd" + std::to_string(::getpid()) + "_" + std::to_string(rd() % 100000));
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  std::ofstream(config_path()) << "state_dir: \"" << (dir_ / "state").string() << "\"\n"
+                               << "endpoints { ingest: \"" << ingest() << "\" publish: \""
+                               << publish() << "\" }\n"
+                               << config_body << "\n";
+}
+
+DaemonHarness::~DaemonHarness() {
+  if (pid_ > 0) Kill();
+  fs::remove_all(dir_);
+}
+
+std::string DaemonHarness::log() const {
+  std::ifstream in(dir_ / "riskd.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool DaemonHarness::Start() {
+  const std::string log_path = (dir_ / "riskd.log").string();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(RISKD_BINARY, RISKD_BINARY, "--config", config_path().c_str(), nullptr);
+    std::_Exit(127);
+  }
+  riskd::v1::Envelope ping;
+  ping.set_event_id("harness-ping");
+  ping.mutable_query()->mutable_projection();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      std::cerr << "riskd exited during start-up:\n" << log();
+      return false;
+    }
+    if (fs::exists(dir_ / "ingest.sock")) {
+      auto ack = SendBytes(ping.SerializeAsString(), std::chrono::milliseconds(500));
+      if (ack) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::cerr << "riskd did not become ready:\n" << log();
+  return false;
+}
+
+int DaemonHarness::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void DaemonHarness::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::optional<riskd::v1::Ack> DaemonHarness::SendBytes(const std::string& bytes,
+                                                       std::chrono::milliseconds timeout) {
+  zmq::socket_t dealer(context_, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(ingest());
+  dealer.send(zmq::buffer(bytes), zmq::send_flags::none);
+  zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+  zmq::message_t reply;
+  (void)dealer.recv(reply, zmq::recv_flags::none);
+  riskd::v1::Ack ack;
+  if (!ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) return std::nullopt;
+  return ack;
+}
+
+std::optional<riskd::v1::Ack> DaemonHarness::Send(const riskd::v1::Envelope& envelope) {
+  return SendBytes(envelope.SerializeAsString());
+}
+
+Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
+                       const std::string& prefix)
+    : socket_(context, zmq::socket_type::sub) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::subscribe, prefix);
+  socket_.connect(endpoint);
+  // PUB/SUB joins asynchronously; give the subscription time to arrive.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+}
+
+std::optional<std::pair<std::string, riskd::v1::Publication>> Subscriber::Next(
+    std::chrono::milliseconds timeout, const std::string& prefix) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, left) <= 0) return std::nullopt;
+    zmq::message_t topic, payload;
+    (void)socket_.recv(topic, zmq::recv_flags::none);
+    if (!topic.more()) continue;
+    (void)socket_.recv(payload, zmq::recv_flags::none);
+    riskd::v1::Publication pub;
+    if (!pub.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) continue;
+    std::string t = topic.to_string();
+    if (t.rfind(prefix, 0) == 0) return std::make_pair(std::move(t), std::move(pub));
+  }
+}
+
+}  // namespace riskd::testing
