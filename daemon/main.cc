@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -103,8 +104,11 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", daemon.status().ToString());
     return 1;
   }
-  spdlog::info("riskd ready: ingest {} publish {}", (*daemon)->ingest_endpoint(),
-               (*daemon)->publish_endpoint());
+  // A stable line on stdout whatever the log level: scripts and the test
+  // harness read the bound endpoints (tcp://...:* wildcards) from it.
+  std::printf("riskd ready: ingest %s publish %s\n", (*daemon)->ingest_endpoint().c_str(),
+              (*daemon)->publish_endpoint().c_str());
+  std::fflush(stdout);
   Notify("READY=1");
 
   std::uint64_t watchdog_usec = 0;

@@ -56,7 +56,8 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   s.ingest_endpoint = c.endpoints().ingest().empty() ? "tcp://127.0.0.1:7750" : c.endpoints().ingest();
   s.publish_endpoint =
       c.endpoints().publish().empty() ? "tcp://127.0.0.1:7751" : c.endpoints().publish();
-  if (s.ingest_endpoint == s.publish_endpoint) {
+  // "tcp://host:*" asks the kernel for a free port, so two wildcards differ.
+  if (s.ingest_endpoint == s.publish_endpoint && s.ingest_endpoint.find('*') == std::string::npos) {
     return Status::InvalidArgument("config: endpoints.ingest and endpoints.publish must differ");
   }
   if (c.network().format_case() == riskd::v1::NetworkSource::FORMAT_NOT_SET) {

@@ -9,7 +9,7 @@
 #include "connectors/store/journal.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
-#include "tests/e2e/daemon_harness.h"
+#include "tests/support/daemon_harness.h"
 
 namespace riskd::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/e2e/daemon_harness.h"
+#include "tests/support/daemon_harness.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -22,16 +22,37 @@ std::string SourceDir() {
   return s ? s : RISKD_SOURCE_DIR_DEFAULT;
 }
 
-DaemonHarness::DaemonHarness(const std::string& config_body) {
+DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport)
+    : transport_(transport) {
   std::random_device rd;
   // Short: ipc:// paths are limited to ~107 bytes.
   dir_ = fs::path("/tmp") / ("rkd" + std::to_string(::getpid()) + "_" + std::to_string(rd() % 100000));
   fs::remove_all(dir_);
   fs::create_directories(dir_);
+  std::string ingest = "ipc://" + (dir_ / "ingest.sock").string();
+  std::string publish = "ipc://" + (dir_ / "publish.sock").string();
+  if (transport_ == Transport::kIpc) {
+    ingest_ = ingest;
+    publish_ = publish;
+  } else {
+    // The kernel picks free ports; the daemon logs what it bound.
+    ingest = publish = "tcp://127.0.0.1:*";
+  }
   std::ofstream(config_path()) << "state_dir: \"" << (dir_ / "state").string() << "\"\n"
-                               << "endpoints { ingest: \"" << ingest() << "\" publish: \""
-                               << publish() << "\" }\n"
+                               << "endpoints { ingest: \"" << ingest << "\" publish: \""
+                               << publish << "\" }\n"
                                << config_body << "\n";
+}
+
+bool DaemonHarness::FindTcpEndpoints() {
+  // "riskd ready: ingest tcp://127.0.0.1:NNNN publish tcp://127.0.0.1:MMMM"
+  const std::string text = log();
+  const auto at = text.find("riskd ready: ingest ");
+  if (at == std::string::npos) return false;
+  std::istringstream line(text.substr(at + 20));
+  std::string word;
+  line >> ingest_ >> word >> publish_;
+  return word == "publish" && !publish_.empty();
 }
 
 DaemonHarness::~DaemonHarness() {
@@ -67,7 +88,9 @@ bool DaemonHarness::Start() {
       std::cerr << "riskd exited during start-up:\n" << log();
       return false;
     }
-    if (fs::exists(dir_ / "ingest.sock")) {
+    const bool bound = transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock")
+                                                     : FindTcpEndpoints();
+    if (bound) {
       auto ack = SendBytes(ping.SerializeAsString(), std::chrono::milliseconds(500));
       if (ack) return true;
     }

@@ -1,10 +1,11 @@
 // DaemonHarness: runs the real riskd binary as a child process for
-// end-to-end tests, hermetically: a temporary state directory, ipc://
-// endpoints inside it, and a config written for the test. Plus the client
-// side: a DEALER that sends Envelopes and waits for Acks, and a SUB that
-// collects Publications.
-#ifndef RISKD_TESTS_E2E_DAEMON_HARNESS_H_
-#define RISKD_TESTS_E2E_DAEMON_HARNESS_H_
+// end-to-end tests and benchmarks, hermetically: a temporary state
+// directory, endpoints of its own (ipc:// inside that directory, or TCP
+// loopback on ports the kernel picks), and a config written for the run.
+// Plus the client side: a DEALER that sends Envelopes and waits for Acks,
+// and a SUB that collects Publications.
+#ifndef RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
+#define RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
 
 #include <sys/types.h>
 
@@ -23,9 +24,10 @@ namespace riskd::testing {
 
 class DaemonHarness {
  public:
+  enum class Transport { kIpc, kTcpLoopback };
   // `config_body` is appended to the generated state_dir and endpoints keys;
   // it must configure at least the network (paths may use the source dir).
-  explicit DaemonHarness(const std::string& config_body);
+  explicit DaemonHarness(const std::string& config_body, Transport transport = Transport::kIpc);
   ~DaemonHarness();
 
   // Starts riskd and waits until it answers a query. False on failure (the
@@ -37,8 +39,10 @@ class DaemonHarness {
   void Kill();
 
   const std::filesystem::path& dir() const { return dir_; }
-  std::string ingest() const { return "ipc://" + (dir_ / "ingest.sock").string(); }
-  std::string publish() const { return "ipc://" + (dir_ / "publish.sock").string(); }
+  // The endpoints; for TCP known once Start() succeeded.
+  const std::string& ingest() const { return ingest_; }
+  const std::string& publish() const { return publish_; }
+  pid_t pid() const { return pid_; }
   std::string config_path() const { return (dir_ / "riskd.conf").string(); }
   std::string database() const { return (dir_ / "state" / "riskd.db").string(); }
   std::string log() const;
@@ -50,7 +54,11 @@ class DaemonHarness {
   std::optional<riskd::v1::Ack> Send(const riskd::v1::Envelope& envelope);
 
  private:
+  bool FindTcpEndpoints();
+
   std::filesystem::path dir_;
+  Transport transport_;
+  std::string ingest_, publish_;
   zmq::context_t context_{1};
   pid_t pid_ = -1;
 };
@@ -72,4 +80,4 @@ std::string SourceDir();
 
 }  // namespace riskd::testing
 
-#endif  // RISKD_TESTS_E2E_DAEMON_HARNESS_H_
+#endif  // RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
