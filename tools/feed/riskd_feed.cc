@@ -8,6 +8,8 @@
 //              [--timeout-ms 2000] [--attempts 3] [--window 32]
 //              [--now 2014-02-03] [--lookback-days 30] [--vendor-map map.csv]
 //              [--risk-type logistics]          (scms_csv only)
+//              [--only ID,ID...]  keep only these events (event ids or the
+//                                 feed's own ids), e.g. to replay one event
 //
 // Exit status: 0 when every envelope was answered (accepted, duplicate or
 // rejected), 1 on a usage, input or connection error, 2 when some envelopes
@@ -18,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -38,6 +41,7 @@ constexpr const char* kUsage =
     "usage: riskd-feed --adapter NAME (--file PATH | --url URL) [--endpoint EP] [--dry-run]\n"
     "                  [--timeout-ms MS] [--attempts N] [--window N]\n"
     "                  [--now YYYY-MM-DD] [--lookback-days N] [--vendor-map CSV] [--risk-type T]\n"
+    "                  [--only ID,ID...]\n"
     "adapters: usgs_geojson gdacs_rss nws_cap_atom scms_csv\n";
 
 struct Flags {
@@ -56,7 +60,7 @@ Result<Flags> ParseFlags(int argc, char** argv) {
     static const char* kValued[] = {"--adapter",  "--file",          "--url",
                                     "--endpoint", "--timeout-ms",    "--attempts",
                                     "--window",   "--now",           "--lookback-days",
-                                    "--vendor-map", "--risk-type"};
+                                    "--vendor-map", "--risk-type",   "--only"};
     bool known = false;
     for (const char* name : kValued) known |= arg == name;
     if (!known) return Status::InvalidArgument("unknown flag '" + arg + "'");
@@ -114,6 +118,23 @@ Result<std::string> ReadDocument(const Flags& flags) {
   return buf.str();
 }
 
+// Keeps the envelopes named in the comma-separated `only` list (by event id or
+// the feed's own id); returns how many were dropped.
+std::size_t KeepOnly(const std::string& only, FeedBatch* batch) {
+  std::set<std::string> wanted;
+  std::stringstream list(only);
+  for (std::string id; std::getline(list, id, ',');) wanted.insert(id);
+  std::vector<riskd::v1::Envelope> kept;
+  for (auto& env : batch->envelopes) {
+    const std::string& feed_id =
+        env.has_disruption() ? env.disruption().feed_event_id() : env.event_id();
+    if (wanted.count(env.event_id()) || wanted.count(feed_id)) kept.push_back(std::move(env));
+  }
+  const std::size_t dropped = batch->envelopes.size() - kept.size();
+  batch->envelopes = std::move(kept);
+  return dropped;
+}
+
 void PrintIssues(const FeedBatch& batch) {
   for (const auto& r : batch.rejected) {
     std::printf("invalid entry %zu %s: %s\n", r.index, r.feed_id.c_str(), r.reason.c_str());
@@ -150,6 +171,10 @@ int Run(int argc, char** argv) {
     return 1;
   }
   PrintIssues(*batch);
+  std::size_t filtered = 0;
+  if (auto it = flags->values.find("only"); it != flags->values.end()) {
+    filtered = KeepOnly(it->second, &*batch);
+  }
   if (flags->dry_run) {
     google::protobuf::util::JsonPrintOptions json;
     json.always_print_primitive_fields = false;
@@ -158,9 +183,9 @@ int Run(int argc, char** argv) {
       if (!google::protobuf::util::MessageToJsonString(env, &line, json).ok()) return 1;
       std::printf("%s\n", line.c_str());
     }
-    std::printf("totals: entries=%zu envelopes=%zu invalid=%zu skipped=%zu (dry run)\n",
+    std::printf("totals: entries=%zu envelopes=%zu invalid=%zu skipped=%zu filtered=%zu (dry run)\n",
                 batch->entries, batch->envelopes.size(), batch->rejected.size(),
-                batch->skipped.size());
+                batch->skipped.size(), filtered);
     return 0;
   }
   FeedSender::Options send;
@@ -190,9 +215,10 @@ int Run(int argc, char** argv) {
   }
   std::printf(
       "totals: entries=%zu sent=%zu accepted=%zu duplicate=%zu rejected=%zu unanswered=%zu "
-      "invalid=%zu skipped=%zu\n",
+      "invalid=%zu skipped=%zu filtered=%zu\n",
       batch->entries, batch->envelopes.size(), totals->accepted, totals->duplicate,
-      totals->rejected, totals->unanswered, batch->rejected.size(), batch->skipped.size());
+      totals->rejected, totals->unanswered, batch->rejected.size(), batch->skipped.size(),
+      filtered);
   return totals->unanswered == 0 ? 0 : 2;
 }
 

@@ -48,13 +48,13 @@ TEST(RiskdFeedTest, ReplayOfTheUsgsFeedIsAcceptedThenDuplicate) {
   EXPECT_EQ(first.exit_code, 0) << first.out;
   EXPECT_EQ(LastLine(first.out),
             "totals: entries=465 sent=465 accepted=465 duplicate=0 rejected=0 unanswered=0 "
-            "invalid=0 skipped=0");
+            "invalid=0 skipped=0 filtered=0");
   EXPECT_NE(first.out.find("accepted usgs:usc000ny83\n"), std::string::npos);
   auto second = RunFeed(args);
   EXPECT_EQ(second.exit_code, 0);
   EXPECT_EQ(LastLine(second.out),
             "totals: entries=465 sent=465 accepted=0 duplicate=465 rejected=0 unanswered=0 "
-            "invalid=0 skipped=0");
+            "invalid=0 skipped=0 filtered=0");
 }
 
 TEST(RiskdFeedTest, ScmsHistoryWithAVendorMapAndDaemonRejections) {
@@ -75,19 +75,31 @@ TEST(RiskdFeedTest, ScmsHistoryWithAVendorMapAndDaemonRejections) {
             std::string::npos);
   EXPECT_EQ(LastLine(run.out),
             "totals: entries=10324 sent=1186 accepted=927 duplicate=0 rejected=259 unanswered=0 "
-            "invalid=0 skipped=0");
+            "invalid=0 skipped=0 filtered=0");
 }
 
 TEST(RiskdFeedTest, DryRunPrintsEnvelopesAsJsonAndIssues) {
   auto run = RunFeed("--adapter nws_cap_atom --dry-run --file " +
                      DataPath("nws_cap/nws_atom_feed_example.xml"));
   EXPECT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_EQ(LastLine(run.out), "totals: entries=163 envelopes=99 invalid=0 skipped=64 (dry run)");
+  EXPECT_EQ(LastLine(run.out), "totals: entries=163 envelopes=99 invalid=0 skipped=64 filtered=0 (dry run)");
   EXPECT_NE(run.out.find("{\"eventId\":\"nws:AL125AB652A29C.SpecialWeatherStatement."),
             std::string::npos);
   EXPECT_NE(run.out.find("\"polygon\":{\"vertices\":[{\"lat\":31.62,\"lon\":-86.35}"),
             std::string::npos);
   EXPECT_NE(run.out.find("skipped entry 0 "), std::string::npos);
+}
+
+TEST(RiskdFeedTest, OnlyReplaysTheNamedEvents) {
+  FakeIngest ingest;
+  auto run = RunFeed("--adapter gdacs_rss --only TC1000189,gdacs:FL4178:1 --endpoint " +
+                     ingest.endpoint() + " --file " +
+                     DataPath("gdacs/gdacs_rss_archive_orange_2012-2016.xml"));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(LastLine(run.out),
+            "totals: entries=100 sent=2 accepted=2 duplicate=0 rejected=0 unanswered=0 "
+            "invalid=1 skipped=0 filtered=97");
+  EXPECT_EQ(ingest.received(), (std::vector<std::string>{"gdacs:TC1000189:6", "gdacs:FL4178:1"}));
 }
 
 TEST(RiskdFeedTest, UsageErrorsAndUnreachableDaemon) {
@@ -107,7 +119,7 @@ TEST(RiskdFeedTest, UrlThroughLibcurl) {
   auto run = RunFeed("--adapter gdacs_rss --dry-run --url file://" +
                      std::filesystem::absolute(DataPath("gdacs/gdacs-rss.xml")).string());
   EXPECT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_EQ(LastLine(run.out), "totals: entries=16 envelopes=16 invalid=0 skipped=0 (dry run)");
+  EXPECT_EQ(LastLine(run.out), "totals: entries=16 envelopes=16 invalid=0 skipped=0 filtered=0 (dry run)");
 }
 #endif
 
