@@ -206,7 +206,9 @@ int Run(int argc, char** argv) {
     std::printf("%s %s", std::string(riskd::tools::ResultName(o.result)).c_str(),
                 o.event_id.c_str());
     if (!o.reason.empty()) std::printf(": %s", o.reason.c_str());
-    if (o.attempts > 1) std::printf(" (%d sends)", o.attempts);
+    if (o.attempts > 1 && o.result != SendOutcome::Result::kUnanswered) {
+      std::printf(" (%d sends)", o.attempts);
+    }
     std::printf("\n");
   });
   if (!totals.ok()) {
