@@ -5,6 +5,15 @@
 namespace riskd::engine {
 namespace {
 
+Result<NodeIndex> AddLocated(Network* net, const char* id, double lat, double lon,
+                             const char* region) {
+  NodeAttributes a;
+  a.id = id;
+  a.location = GeoPoint{lat, lon};
+  a.region = region;
+  return net->AddNode(a);
+}
+
 TEST(GeoTest, GreatCircleDistancesOfKnownCityPairs) {
   // London (51.5074, -0.1278) to Paris (48.8566, 2.3522): about 343.5 km.
   EXPECT_NEAR(GreatCircleKm({51.5074, -0.1278}, {48.8566, 2.3522}), 343.5, 1.0);
@@ -32,11 +41,7 @@ TEST(GeoTest, PointInPolygonIncludingTheAntimeridian) {
 TEST(GeoTest, NodesInPlaceByCirclePolygonAndRegion) {
   Network net;
   auto add = [&](const char* id, double lat, double lon, const char* region) {
-    NodeAttributes a;
-    a.id = id;
-    a.location = GeoPoint{lat, lon};
-    a.region = region;
-    ASSERT_TRUE(net.AddNode(a).ok());
+    ASSERT_TRUE(AddLocated(&net, id, lat, lon, region).ok());
   };
   add("sendai", 38.2682, 140.8694, "JP");
   add("tokyo", 35.6762, 139.6503, "JP");
@@ -60,11 +65,7 @@ TEST(GeoTest, NodesInPlaceByCirclePolygonAndRegion) {
 TEST(GeoTest, PlacesFromRealFeedsOverKnownTowns) {
   Network net;
   auto add = [&](const char* id, double lat, double lon, const char* region) {
-    NodeAttributes a;
-    a.id = id;
-    a.location = GeoPoint{lat, lon};
-    a.region = region;
-    ASSERT_TRUE(net.AddNode(a).ok());
+    ASSERT_TRUE(AddLocated(&net, id, lat, lon, region).ok());
   };
   add("greenville-al", 31.8296, -86.6178, "US-AL");  // 0
   add("montgomery-al", 32.3668, -86.3000, "US-AL");  // 1
