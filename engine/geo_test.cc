@@ -5,6 +5,15 @@
 namespace riskd::engine {
 namespace {
 
+Result<NodeIndex> AddLocated(Network* net, const char* id, double lat, double lon,
+                             const char* region) {
+  NodeAttributes a;
+  a.id = id;
+  a.location = GeoPoint{lat, lon};
+  a.region = region;
+  return net->AddNode(a);
+}
+
 TEST(GeoTest, GreatCircleDistancesOfKnownCityPairs) {
   // London (51.5074, -0.1278) to Paris (48.8566, 2.3522): about 343.5 km.
   EXPECT_NEAR(GreatCircleKm({51.5074, -0.1278}, {48.8566, 2.3522}), 343.5, 1.0);
@@ -32,11 +41,7 @@ TEST(GeoTest, PointInPolygonIncludingTheAntimeridian) {
 TEST(GeoTest, NodesInPlaceByCirclePolygonAndRegion) {
   Network net;
   auto add = [&](const char* id, double lat, double lon, const char* region) {
-    NodeAttributes a;
-    a.id = id;
-    a.location = GeoPoint{lat, lon};
-    a.region = region;
-    ASSERT_TRUE(net.AddNode(a).ok());
+    ASSERT_TRUE(AddLocated(&net, id, lat, lon, region).ok());
   };
   add("sendai", 38.2682, 140.8694, "JP");
   add("tokyo", 35.6762, 139.6503, "JP");
@@ -55,6 +60,40 @@ TEST(GeoTest, NodesInPlaceByCirclePolygonAndRegion) {
   EXPECT_FALSE(ValidatePlace(GeoCircle{{0, 0}, -1}).ok());
   EXPECT_FALSE(ValidatePlace(GeoPolygon{{{0, 0}, {1, 1}}}).ok());
   EXPECT_FALSE(ValidatePlace(RegionCode{""}).ok());
+}
+
+TEST(GeoTest, PlacesFromRealFeedsOverKnownTowns) {
+  Network net;
+  auto add = [&](const char* id, double lat, double lon, const char* region) {
+    ASSERT_TRUE(AddLocated(&net, id, lat, lon, region).ok());
+  };
+  add("greenville-al", 31.8296, -86.6178, "US-AL");  // 0
+  add("montgomery-al", 32.3668, -86.3000, "US-AL");  // 1
+  add("luverne-al", 31.7165, -86.2639, "US-AL");     // 2
+  add("imphal", 24.8170, 93.9368, "IN");             // 3
+  add("silchar", 24.8333, 92.7789, "IN");            // 4
+  add("chittagong", 22.3569, 91.7832, "BD");         // 5
+
+  // NWS CAP entry (Special Weather Statement, Alabama, 2018-08-15): the
+  // polygon "31.62,-86.35 31.59,-86.5 31.96,-86.8 31.96,-86.41 32.03,-86.41
+  // 32.04,-86.4 32.05,-86.41 32.05,-86.4" covers Greenville, not Montgomery
+  // (north of it) or Luverne (east of it).
+  GeoPolygon statement{{{31.62, -86.35}, {31.59, -86.5}, {31.96, -86.8}, {31.96, -86.41},
+                        {32.03, -86.41}, {32.04, -86.4}, {32.05, -86.41}, {32.05, -86.4}}};
+  EXPECT_EQ(NodesInPlace(net, statement), (std::vector<NodeIndex>{0}));
+
+  // GDACS red alert, M6.7 at 55 km depth, epicentre (24.8339, 93.6556)
+  // (Imphal, 2016-01-03): Imphal is 28.44 km away, Silchar 88.47 km.
+  const GeoPoint epicentre{24.8339, 93.6556};
+  EXPECT_NEAR(GreatCircleKm(epicentre, {24.8170, 93.9368}), 28.4408, 1e-3);
+  EXPECT_NEAR(GreatCircleKm(epicentre, {24.8333, 92.7789}), 88.4703, 1e-3);
+  EXPECT_EQ(NodesInPlace(net, GeoCircle{epicentre, 52.25}), (std::vector<NodeIndex>{3}));
+  EXPECT_EQ(NodesInPlace(net, GeoCircle{epicentre, 90}), (std::vector<NodeIndex>{3, 4}));
+
+  // GDACS tropical storm TWO-15 at (22.5, 91.8): Chittagong 16 km away.
+  EXPECT_EQ(NodesInPlace(net, GeoCircle{{22.5, 91.8}, 100}), (std::vector<NodeIndex>{5}));
+  EXPECT_EQ(NodesInPlace(net, RegionCode{"us-al"}), (std::vector<NodeIndex>{0, 1, 2}));
+  EXPECT_TRUE(NodesInPlace(net, RegionCode{"US"}).empty());  // exact codes, no prefixes
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries
   libzmq3-dev cppzmq-dev libsodium-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libsystemd-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libexpat1-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libigraph-dev
   python3 python3-zmq python3-protobuf python3-networkx

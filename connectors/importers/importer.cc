@@ -1,7 +1,10 @@
 #include "connectors/importers/importer.h"
 
 #include "connectors/csv/csv_reader.h"
+#include "connectors/importers/bea_io_importer.h"
 #include "connectors/importers/csv_importer.h"
+#include "connectors/importers/supplygraph_importer.h"
+#include "connectors/importers/willems_importer.h"
 
 namespace riskd::connectors {
 
@@ -21,11 +24,28 @@ Result<std::unique_ptr<NetworkImporter>> MakeImporter(const riskd::v1::NetworkSo
       return std::unique_ptr<NetworkImporter>(
           new CsvImporter(ResolvePath(base_dir, source.csv().nodes()),
                           ResolvePath(base_dir, source.csv().edges())));
+    case Src::kWillems2008:
+      if (source.willems2008().file().empty()) {
+        return Status::InvalidArgument("network.willems2008 needs a file");
+      }
+      return std::unique_ptr<NetworkImporter>(
+          new WillemsImporter(ResolvePath(base_dir, source.willems2008().file())));
+    case Src::kSupplygraph:
+      if (source.supplygraph().directory().empty()) {
+        return Status::InvalidArgument("network.supplygraph needs a directory");
+      }
+      return std::unique_ptr<NetworkImporter>(
+          new SupplyGraphImporter(ResolvePath(base_dir, source.supplygraph().directory())));
+    case Src::kBeaIo:
+      if (source.bea_io().directory().empty()) {
+        return Status::InvalidArgument("network.bea_io needs a directory");
+      }
+      return std::unique_ptr<NetworkImporter>(
+          new BeaIoImporter(ResolvePath(base_dir, source.bea_io().directory())));
     case Src::FORMAT_NOT_SET:
-      return Status::InvalidArgument("network: no source format configured");
-    default:
-      return Status::InvalidArgument("network: this source format is not supported yet");
+      break;
   }
+  return Status::InvalidArgument("network: no source format configured");
 }
 
 Status ApplyLocations(const std::string& path, engine::Network* network) {

@@ -1,0 +1,50 @@
+#include "connectors/feeds/feed_adapter.h"
+
+namespace riskd::connectors {
+
+namespace {
+constexpr std::size_t kMaxEventIdBytes = 256;
+}  // namespace
+
+void FeedBatchBuilder::Add(std::size_t index, riskd::v1::Envelope envelope) {
+  const std::string& id = envelope.event_id();
+  std::string feed_id = envelope.has_disruption() ? envelope.disruption().feed_event_id() : id;
+  if (id.empty() || id.size() > kMaxEventIdBytes) {
+    Reject(index, std::move(feed_id), "event id must be 1..256 bytes");
+    return;
+  }
+  auto [it, inserted] = first_index_.emplace(id, index);
+  if (!inserted) {
+    Skip(index, std::move(feed_id),
+         "repeats event " + id + " of entry " + std::to_string(it->second));
+    return;
+  }
+  envelope.set_source(source_);
+  batch_.envelopes.push_back(std::move(envelope));
+  batch_.envelope_index.push_back(index);
+}
+
+void FeedBatchBuilder::Reject(std::size_t index, std::string feed_id, std::string reason) {
+  batch_.rejected.push_back({index, std::move(feed_id), std::move(reason)});
+}
+
+void FeedBatchBuilder::Skip(std::size_t index, std::string feed_id, std::string reason) {
+  batch_.skipped.push_back({index, std::move(feed_id), std::move(reason)});
+}
+
+void SetTimestamp(std::int64_t unix_seconds, google::protobuf::Timestamp* out) {
+  out->set_seconds(unix_seconds);
+  out->set_nanos(0);
+}
+
+void SetTimestampMillis(std::int64_t unix_millis, google::protobuf::Timestamp* out) {
+  std::int64_t seconds = unix_millis / 1000, millis = unix_millis % 1000;
+  if (millis < 0) {
+    --seconds;
+    millis += 1000;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<std::int32_t>(millis * 1000000));
+}
+
+}  // namespace riskd::connectors
