@@ -32,7 +32,7 @@ void FeedBatchBuilder::Skip(std::size_t index, std::string feed_id, std::string 
   batch_.skipped.push_back({index, std::move(feed_id), std::move(reason)});
 }
 
-void SetTimestamp(std::int64_t unix_seconds, google::protobuf::Timestamp* out) {
+void SetTimestampSeconds(std::int64_t unix_seconds, google::protobuf::Timestamp* out) {
   out->set_seconds(unix_seconds);
   out->set_nanos(0);
 }

@@ -71,7 +71,7 @@ class FeedBatchBuilder {
 };
 
 // Unix seconds or milliseconds -> Timestamp.
-void SetTimestamp(std::int64_t unix_seconds, google::protobuf::Timestamp* out);
+void SetTimestampSeconds(std::int64_t unix_seconds, google::protobuf::Timestamp* out);
 void SetTimestampMillis(std::int64_t unix_millis, google::protobuf::Timestamp* out);
 
 }  // namespace riskd::connectors

@@ -115,7 +115,7 @@ Result<FeedBatch> GdacsRssAdapter::Parse(std::string_view document) const {
     env.set_event_id("gdacs:" + feed_id + (episode.empty() ? "" : ":" + episode));
     auto when = ParseRfc822(item.ChildText(kGdacs, "fromdate"));
     if (!when) when = ParseRfc822(item.ChildText("", "pubDate"));
-    if (when) SetTimestamp(*when, env.mutable_occurred_at());
+    if (when) SetTimestampSeconds(*when, env.mutable_occurred_at());
     auto* d = env.mutable_disruption();
     d->set_hazard(*hazard);
     d->set_severity(*severity);

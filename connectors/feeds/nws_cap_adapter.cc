@@ -108,7 +108,7 @@ riskd::v1::Envelope MakeEnvelope(const CapFields& f, double severity,
   riskd::v1::Envelope env;
   env.set_event_id(std::move(event_id));
   const auto effective = ParseIso8601(f.effective);
-  if (effective) SetTimestamp(*effective, env.mutable_occurred_at());
+  if (effective) SetTimestampSeconds(*effective, env.mutable_occurred_at());
   auto* d = env.mutable_disruption();
   d->set_hazard(CapEventHazard(f.event));
   d->set_severity(severity);

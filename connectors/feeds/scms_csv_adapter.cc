@@ -102,7 +102,7 @@ Result<FeedBatch> ScmsCsvAdapter::Parse(std::string_view document) const {
     auto mapped = options_.vendor_nodes.find(vendor);
     riskd::v1::Envelope env;
     env.set_event_id("scms:" + id);
-    SetTimestamp(*late_until, env.mutable_occurred_at());
+    SetTimestampSeconds(*late_until, env.mutable_occurred_at());
     auto* s = env.mutable_supplier_status();
     s->set_node_id(mapped != options_.vendor_nodes.end() ? mapped->second : VendorNodeId(vendor));
     s->set_risk_type(options_.risk_type);
