@@ -26,16 +26,16 @@
 
 #include "connectors/feeds/feed_factory.h"
 #include "connectors/feeds/feed_time.h"
-#include "tools/feed/feed_fetch.h"
-#include "tools/feed/feed_sender.h"
+#include "connectors/feeds/feed_fetch.h"
+#include "connectors/feeds/feed_sender.h"
 
 namespace {
 
 using riskd::Result;
 using riskd::Status;
 using riskd::connectors::FeedBatch;
-using riskd::tools::FeedSender;
-using riskd::tools::SendOutcome;
+using riskd::connectors::FeedSender;
+using riskd::connectors::SendOutcome;
 
 constexpr const char* kUsage =
     "usage: riskd-feed --adapter NAME (--file PATH | --url URL) [--endpoint EP] [--dry-run]\n"
@@ -108,7 +108,7 @@ Result<riskd::connectors::FeedAdapterOptions> AdapterOptions(const Flags& flags)
 
 Result<std::string> ReadDocument(const Flags& flags) {
   if (auto it = flags.values.find("url"); it != flags.values.end()) {
-    return riskd::tools::FetchUrl(it->second);
+    return riskd::connectors::FetchUrl(it->second);
   }
   const std::string& path = flags.values.at("file");
   std::ifstream in(path, std::ios::binary);
@@ -203,7 +203,7 @@ int Run(int argc, char** argv) {
   send.max_attempts = static_cast<int>(*attempts);
   send.window = static_cast<std::size_t>(*window);
   auto totals = FeedSender(send).Send(batch->envelopes, [](const SendOutcome& o) {
-    std::printf("%s %s", std::string(riskd::tools::ResultName(o.result)).c_str(),
+    std::printf("%s %s", std::string(riskd::connectors::ResultName(o.result)).c_str(),
                 o.event_id.c_str());
     if (!o.reason.empty()) std::printf(": %s", o.reason.c_str());
     if (o.attempts > 1 && o.result != SendOutcome::Result::kUnanswered) {

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "connectors/testing/test_util.h"
-#include "tools/feed/fake_ingest.h"
+#include "connectors/testing/fake_ingest.h"
 
-namespace riskd::tools {
+namespace riskd::connectors {
 namespace {
 
 using connectors::testing::DataPath;
@@ -124,4 +124,4 @@ TEST(RiskdFeedTest, UrlThroughLibcurl) {
 #endif
 
 }  // namespace
-}  // namespace riskd::tools
+}  // namespace riskd::connectors

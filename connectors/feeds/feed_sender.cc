@@ -1,10 +1,10 @@
-#include "tools/feed/feed_sender.h"
+#include "connectors/feeds/feed_sender.h"
 
 #include <algorithm>
 #include <unordered_map>
 #include <zmq.hpp>
 
-namespace riskd::tools {
+namespace riskd::connectors {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -122,4 +122,4 @@ Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& enve
   return totals;
 }
 
-}  // namespace riskd::tools
+}  // namespace riskd::connectors

@@ -1,4 +1,4 @@
-#include "tools/feed/feed_sender.h"
+#include "connectors/feeds/feed_sender.h"
 
 #include <gtest/gtest.h>
 
@@ -6,9 +6,9 @@
 
 #include "connectors/feeds/gdacs_rss_adapter.h"
 #include "connectors/testing/test_util.h"
-#include "tools/feed/fake_ingest.h"
+#include "connectors/testing/fake_ingest.h"
 
-namespace riskd::tools {
+namespace riskd::connectors {
 namespace {
 
 std::vector<riskd::v1::Envelope> GdacsEnvelopes() {
@@ -96,4 +96,4 @@ TEST(FeedSenderTest, NoDaemonMeansUnansweredAfterTheAttempts) {
 }
 
 }  // namespace
-}  // namespace riskd::tools
+}  // namespace riskd::connectors

@@ -1,14 +1,14 @@
 // FetchUrl: the body of a feed URL (http, https or file), through libcurl
 // when riskd-feed is built with it. Pollers use the same adapters on what it
 // returns.
-#ifndef RISKD_TOOLS_FEED_FEED_FETCH_H_
-#define RISKD_TOOLS_FEED_FEED_FETCH_H_
+#ifndef RISKD_CONNECTORS_FEEDS_FEED_FETCH_H_
+#define RISKD_CONNECTORS_FEEDS_FEED_FETCH_H_
 
 #include <string>
 
 #include "engine/status.h"
 
-namespace riskd::tools {
+namespace riskd::connectors {
 
 struct FetchOptions {
   // Whole-transfer timeout. Default 30 s.
@@ -21,6 +21,6 @@ struct FetchOptions {
 // HTTP statuses >= 400.
 Result<std::string> FetchUrl(const std::string& url, const FetchOptions& options = {});
 
-}  // namespace riskd::tools
+}  // namespace riskd::connectors
 
-#endif  // RISKD_TOOLS_FEED_FEED_FETCH_H_
+#endif  // RISKD_CONNECTORS_FEEDS_FEED_FETCH_H_

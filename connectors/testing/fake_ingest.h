@@ -4,8 +4,8 @@
 // after, REJECTED for a supplier status naming an unknown node or a frame
 // that is not an Envelope. It can also drop the first copy of chosen ids to
 // exercise retries.
-#ifndef RISKD_TOOLS_FEED_FAKE_INGEST_H_
-#define RISKD_TOOLS_FEED_FAKE_INGEST_H_
+#ifndef RISKD_CONNECTORS_TESTING_FAKE_INGEST_H_
+#define RISKD_CONNECTORS_TESTING_FAKE_INGEST_H_
 
 #include <atomic>
 #include <mutex>
@@ -15,7 +15,7 @@
 #include <vector>
 #include <zmq.hpp>
 
-namespace riskd::tools {
+namespace riskd::connectors {
 
 class FakeIngest {
  public:
@@ -46,6 +46,6 @@ class FakeIngest {
   std::thread thread_;
 };
 
-}  // namespace riskd::tools
+}  // namespace riskd::connectors
 
-#endif  // RISKD_TOOLS_FEED_FAKE_INGEST_H_
+#endif  // RISKD_CONNECTORS_TESTING_FAKE_INGEST_H_

@@ -7,8 +7,8 @@
 // DUPLICATE), up to max_attempts sends, after which it is reported
 // unanswered. Acks are matched by event_id; stray ones (a late answer to an
 // earlier copy) are ignored.
-#ifndef RISKD_TOOLS_FEED_FEED_SENDER_H_
-#define RISKD_TOOLS_FEED_FEED_SENDER_H_
+#ifndef RISKD_CONNECTORS_FEEDS_FEED_SENDER_H_
+#define RISKD_CONNECTORS_FEEDS_FEED_SENDER_H_
 
 #include <chrono>
 #include <cstddef>
@@ -19,7 +19,7 @@
 #include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
-namespace riskd::tools {
+namespace riskd::connectors {
 
 struct SendOutcome {
   enum class Result { kAccepted, kDuplicate, kRejected, kUnanswered };
@@ -60,6 +60,6 @@ class FeedSender {
   Options options_;
 };
 
-}  // namespace riskd::tools
+}  // namespace riskd::connectors
 
-#endif  // RISKD_TOOLS_FEED_FEED_SENDER_H_
+#endif  // RISKD_CONNECTORS_FEEDS_FEED_SENDER_H_

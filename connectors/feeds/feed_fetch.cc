@@ -1,10 +1,10 @@
-#include "tools/feed/feed_fetch.h"
+#include "connectors/feeds/feed_fetch.h"
 
 #ifdef RISKD_FEED_HAVE_CURL
 #include <curl/curl.h>
 #endif
 
-namespace riskd::tools {
+namespace riskd::connectors {
 
 #ifdef RISKD_FEED_HAVE_CURL
 namespace {
@@ -59,4 +59,4 @@ Result<std::string> FetchUrl(const std::string& url, const FetchOptions&) {
 
 #endif
 
-}  // namespace riskd::tools
+}  // namespace riskd::connectors

@@ -1,10 +1,10 @@
-#include "tools/feed/fake_ingest.h"
+#include "connectors/testing/fake_ingest.h"
 
 #include <zmq.hpp>
 
 #include "riskd/v1/envelope.pb.h"
 
-namespace riskd::tools {
+namespace riskd::connectors {
 
 FakeIngest::FakeIngest(std::set<std::string> known_nodes, std::set<std::string> drop_first_copy)
     : known_nodes_(std::move(known_nodes)), drop_first_copy_(std::move(drop_first_copy)) {
@@ -66,4 +66,4 @@ void FakeIngest::Serve() {
   }
 }
 
-}  // namespace riskd::tools
+}  // namespace riskd::connectors
