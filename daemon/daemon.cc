@@ -65,22 +65,28 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
                                             connectors::NodeDirectory(d->worker_->network()));
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
+  auto feeds = FeedPoller::Create(s, &d->context_);
+  if (!feeds.ok()) return feeds.status();
+  d->feeds_ = std::move(*feeds);
   // Signals go to the socket thread only: the engine thread blocks them, so
   // its blocking calls are never interrupted.
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &previous);
   d->engine_thread_ = std::thread([w = d->worker_.get()] { w->Run(); });
+  d->feeds_->Start();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return d;
 }
 
 void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
   ingest_->Run(stop, tick);
+  feeds_->Stop();
   if (engine_thread_.joinable()) engine_thread_.join();
 }
 
 Daemon::~Daemon() {
+  if (feeds_) feeds_->Stop();
   if (engine_thread_.joinable()) {
     // Run() was never called: stop the engine thread directly.
     std::atomic<bool> stop{true};

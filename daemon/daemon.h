@@ -13,6 +13,7 @@
 
 #include "connectors/store/journal.h"
 #include "daemon/engine_worker.h"
+#include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/settings.h"
 
@@ -39,6 +40,7 @@ class Daemon {
   std::unique_ptr<connectors::Journal> journal_;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;
+  std::unique_ptr<FeedPoller> feeds_;
   std::thread engine_thread_;
 };
 

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <unordered_map>
 
+#include "daemon/feed_poller.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
@@ -50,6 +51,8 @@ Status IngestLoop::Bind(zmq::context_t* context) {
     router_->set(zmq::sockopt::sndhwm, 100000);
     router_->bind(settings_.ingest_endpoint);
     endpoint_ = router_->get(zmq::sockopt::last_endpoint);
+    // In-process producers (the feed poller) reach the same ROUTER.
+    router_->bind(kInprocIngestEndpoint);
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind ingest endpoint '" + settings_.ingest_endpoint +
                                "': " + e.what());

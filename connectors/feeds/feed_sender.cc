@@ -1,5 +1,7 @@
 #include "connectors/feeds/feed_sender.h"
 
+#include <optional>
+
 #include <algorithm>
 #include <unordered_map>
 #include <zmq.hpp>
@@ -29,8 +31,11 @@ std::string_view ResultName(SendOutcome::Result result) {
 
 Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& envelopes,
                                     const std::function<void(const SendOutcome&)>& on_outcome) const {
-  zmq::context_t context(1);
-  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  // inproc:// endpoints only reach sockets of the same context.
+  std::optional<zmq::context_t> own_context;
+  zmq::context_t* context = options_.context;
+  if (context == nullptr) context = &own_context.emplace(1);
+  zmq::socket_t socket(*context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
   try {
     socket.connect(options_.endpoint);

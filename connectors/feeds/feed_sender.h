@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <zmq.hpp>
+
 #include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
@@ -47,6 +49,9 @@ class FeedSender {
     int max_attempts = 3;
     // Envelopes awaiting an Ack at once. Default 32.
     std::size_t window = 32;
+    // ZeroMQ context to use; needed for inproc:// endpoints (the daemon's
+    // own poller). Default nullptr: a context of its own.
+    zmq::context_t* context = nullptr;
   };
 
   explicit FeedSender(Options options) : options_(std::move(options)) {}

@@ -32,6 +32,17 @@ TEST(BeaIoImporterTest, UseTableIndustriesAndDollarWeights) {
   EXPECT_EQ(net->node(*net->Find("S008")).name, "Owner-occupied dwellings");
 }
 
+TEST(BeaIoImporterTest, ConfigChoosesTheDirectRequirementsTable) {
+  riskd::v1::NetworkSource source;
+  source.mutable_bea_io()->set_directory("bea_io_1997");
+  source.mutable_bea_io()->set_table(riskd::v1::BeaIoNetwork::TABLE_DIRECT_REQUIREMENTS);
+  auto net = ImportNetwork(source, DataPath(""));
+  ASSERT_TRUE(net.ok()) << net.status().ToString();
+  EXPECT_EQ(net->edge_count(), 11087u);
+  // "1110,1120,5,0.2483400"
+  EXPECT_DOUBLE_EQ(MaterialWeight(*net, "1110", "1120"), 0.24834);
+}
+
 TEST(BeaIoImporterTest, DirectRequirementsCoefficients) {
   engine::Network net;
   BeaIoImporter::Options options;
