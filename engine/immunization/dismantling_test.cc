@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <ostream>
 
 #include "engine/immunization/components.h"
 #include "engine/immunization/graph_generators.h"
@@ -26,6 +27,10 @@ struct Case {
   Strategy strategy;
   double published;
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.graph << " " << StrategyName(c.strategy) << " published " << c.published;
+}
 
 class PublishedFiguresTest : public ::testing::TestWithParam<Case> {};
 
