@@ -8,8 +8,6 @@
 //
 // Usage: dismantling_bench [--seeds S] [--nodes N]
 // Output: JSON lines on stdout.
-#include <igraph.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +19,7 @@
 #include "engine/immunization/betweenness.h"
 #include "engine/immunization/dismantling.h"
 #include "engine/immunization/graph_generators.h"
+#include "engine/immunization/testing/igraph_peer.h"
 
 namespace riskd::engine::immunization {
 namespace {
@@ -87,28 +86,14 @@ void BetweennessVersusIgraph(const Network& net) {
   const auto ours = Betweenness(g, {});
   const double ours_s = Seconds(start);
 
-  igraph_vector_int_t edges;
-  igraph_vector_int_init(&edges, 0);
-  for (const Edge& e : net.Edges()) {
-    igraph_vector_int_push_back(&edges, e.from);
-    igraph_vector_int_push_back(&edges, e.to);
-  }
-  igraph_t graph;
-  igraph_create(&graph, &edges, static_cast<igraph_integer_t>(net.node_slots()),
-                IGRAPH_UNDIRECTED);
-  igraph_vector_t res;
-  igraph_vector_init(&res, 0);
+  const testing::IgraphPeer peer(net);
   start = std::chrono::steady_clock::now();
-  igraph_betweenness(&graph, &res, igraph_vss_all(), IGRAPH_UNDIRECTED, nullptr);
+  const std::vector<double> theirs = peer.Betweenness();
   const double igraph_s = Seconds(start);
   double max_rel_diff = 0;
   for (std::size_t i = 0; i < ours.size(); ++i) {
-    const double peer = VECTOR(res)[static_cast<igraph_integer_t>(i)];
-    max_rel_diff = std::max(max_rel_diff, std::fabs(ours[i] - peer) / (1 + peer));
+    max_rel_diff = std::max(max_rel_diff, std::fabs(ours[i] - theirs[i]) / (1 + theirs[i]));
   }
-  igraph_vector_destroy(&res);
-  igraph_destroy(&graph);
-  igraph_vector_int_destroy(&edges);
 
   const std::size_t n = g.node_count(), m = g.edge_count();
   std::printf(

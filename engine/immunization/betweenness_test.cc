@@ -1,17 +1,17 @@
 #include "engine/immunization/betweenness.h"
 
 #include <gtest/gtest.h>
-#include <igraph.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "engine/immunization/testing/igraph_peer.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine::immunization {
 namespace {
 
-using testing::MakeNetwork;
+using engine::testing::MakeNetwork;
 
 UndirectedGraph Graph(int n, const std::vector<std::tuple<int, int, double>>& edges) {
   return UndirectedGraph::FromNetwork(MakeNetwork(n, edges), kAllLayers);
@@ -44,34 +44,11 @@ TEST(BetweennessTest, SplitsOverEqualShortestPaths) {
   EXPECT_EQ(b, (std::vector<double>{0.5, 0.5, 0.5, 0.5}));
 }
 
-std::vector<double> IgraphBetweenness(const Network& net) {
-  igraph_vector_int_t edges;
-  igraph_vector_int_init(&edges, 0);
-  for (const Edge& e : net.Edges()) {
-    igraph_vector_int_push_back(&edges, e.from);
-    igraph_vector_int_push_back(&edges, e.to);
-  }
-  igraph_t graph;
-  igraph_create(&graph, &edges, static_cast<igraph_integer_t>(net.node_slots()), IGRAPH_UNDIRECTED);
-  igraph_simplify(&graph, true, true, nullptr);
-  igraph_vector_t res;
-  igraph_vector_init(&res, 0);
-  igraph_betweenness(&graph, &res, igraph_vss_all(), IGRAPH_UNDIRECTED, nullptr);
-  std::vector<double> out(static_cast<std::size_t>(igraph_vector_size(&res)));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = VECTOR(res)[static_cast<igraph_integer_t>(i)];
-  }
-  igraph_vector_destroy(&res);
-  igraph_destroy(&graph);
-  igraph_vector_int_destroy(&edges);
-  return out;
-}
-
 TEST(BetweennessTest, MatchesIgraph) {
   for (std::uint64_t seed : {1u, 2u, 3u}) {
-    Network net = testing::RandomGraph(80, 160, seed);  // several components
+    Network net = engine::testing::RandomGraph(80, 160, seed);  // several components
     const auto ours = Betweenness(UndirectedGraph::FromNetwork(net, kAllLayers), {});
-    const auto peer = IgraphBetweenness(net);
+    const auto peer = testing::IgraphPeer(net).Betweenness();
     ASSERT_EQ(ours.size(), peer.size());
     for (std::size_t i = 0; i < ours.size(); ++i) {
       EXPECT_NEAR(ours[i], peer[i], 1e-9 * (1 + peer[i])) << i;
@@ -80,7 +57,7 @@ TEST(BetweennessTest, MatchesIgraph) {
 }
 
 TEST(BetweennessTest, SampledPivotsAreUnbiased) {
-  Network net = testing::RandomGraph(100, 250, 5);
+  Network net = engine::testing::RandomGraph(100, 250, 5);
   const auto g = UndirectedGraph::FromNetwork(net, kAllLayers);
   const auto exact = Betweenness(g, {});
   EXPECT_EQ(Betweenness(g, {.pivots = 100, .seed = 3}), exact);  // all sources: exact
