@@ -17,7 +17,8 @@ Result<Network> BuildNetwork(std::size_t nodes, const EdgeList& edges) {
   Network net;
   for (std::size_t i = 0; i < nodes; ++i) {
     NodeAttributes a;
-    a.id = "n" + std::to_string(i);
+    a.id = "n";
+    a.id += std::to_string(i);  // not "n" + ...: GCC 12 -Wrestrict false positive at -O3
     auto added = net.AddNode(std::move(a));
     if (!added.ok()) return added.status();
   }
