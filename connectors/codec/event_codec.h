@@ -38,12 +38,17 @@ class NodeDirectory {
  public:
   NodeDirectory() = default;
   explicit NodeDirectory(const engine::Network& network);
-  bool Has(std::string_view id) const { return ids_.count(std::string(id)) > 0; }
+  bool Has(std::string_view id) const { return ids_.find(id) != ids_.end(); }
   void Apply(const riskd::v1::NetworkChange& change);
   std::size_t size() const { return ids_.size(); }
 
  private:
-  std::unordered_set<std::string> ids_;
+  // Transparent hashing: lookups by string_view allocate nothing.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> ids_;
 };
 
 struct ValidationLimits {

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace riskd::connectors {
@@ -74,7 +75,19 @@ Status Journal::Init() {
     last_seq_ = static_cast<std::uint64_t>(last->ColumnInt(0));
     last_hash_ = last->ColumnBlob(1);
   }
-  return st;
+  RISKD_RETURN_IF_ERROR(st);
+  return RebuildFilter(std::max<std::size_t>(std::size_t{1} << 20, 2 * last_seq_));
+}
+
+Status Journal::RebuildFilter(std::size_t expected) {
+  EventIdFilter filter(expected);
+  auto ids = db_->Prepare("SELECT event_id FROM journal");
+  if (!ids.ok()) return ids.status();
+  Status st;
+  while (ids->Step(&st)) filter.Add(ids->ColumnText(0));
+  RISKD_RETURN_IF_ERROR(st);
+  filter_ = std::move(filter);
+  return Status::Ok();
 }
 
 Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> entries) {
@@ -116,12 +129,17 @@ Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> 
     in_batch.emplace(e.event_id, seq);
   }
   RISKD_RETURN_IF_ERROR(tx.Commit());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!out[i].duplicate) filter_.Add(entries[i].event_id);
+  }
   last_seq_ = seq;
   last_hash_ = std::move(hash);
+  if (filter_.Saturated()) RISKD_RETURN_IF_ERROR(RebuildFilter(2 * filter_.capacity()));
   return out;
 }
 
 Result<std::optional<std::uint64_t>> Journal::Lookup(const std::string& event_id) {
+  if (!filter_.MayContain(event_id)) return std::optional<std::uint64_t>();
   find_.BindText(1, event_id);
   Status st;
   std::optional<std::uint64_t> seq;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/store/event_id_filter.h"
 #include "connectors/store/sqlite_db.h"
 #include "engine/status.h"
 
@@ -51,7 +52,8 @@ class Journal {
   // duplicate with the original sequence.
   Result<std::vector<AppendResult>> Append(std::span<const JournalEntry> entries);
 
-  // The sequence of a journaled event id, if any.
+  // The sequence of a journaled event id, if any. Ids never seen cost a
+  // Bloom-filter probe, not a query.
   Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id);
 
   // Calls fn for every entry with seq > after, in order; stops at the first
@@ -67,12 +69,15 @@ class Journal {
  private:
   explicit Journal(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Init();
+  // Rebuilds the event id filter for `expected` ids from the table.
+  Status RebuildFilter(std::size_t expected);
 
   std::unique_ptr<SqliteDb> db_;
   SqliteStatement insert_;
   SqliteStatement find_;
   std::uint64_t last_seq_ = 0;
   std::string last_hash_;
+  EventIdFilter filter_;
 };
 
 // SHA-256 of the chained fields (exposed for tests and the verify tool).

@@ -65,6 +65,11 @@ TEST_F(JournalTest, SurvivesReopenAndReplaysEverything) {
   auto j = Journal::Open(path_);
   ASSERT_TRUE(j.ok());
   EXPECT_EQ((*j)->last_seq(), 2u);
+  // The id filter is rebuilt from the table: earlier ids are still found.
+  EXPECT_EQ(*(*j)->Lookup("e1"), std::optional<std::uint64_t>(1));
+  auto again = (*j)->Append(Entries({"e2"}));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)[0].duplicate);
   ASSERT_TRUE((*j)->Append(Entries({"e3"})).ok());
   std::vector<std::string> seen;
   ASSERT_TRUE((*j)->ForEach(1, [&](std::uint64_t seq, const JournalEntry& e) {
