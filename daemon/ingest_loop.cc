@@ -7,6 +7,7 @@
 #include <iterator>
 #include <unordered_map>
 
+#include "connectors/codec/protobuf_log.h"
 #include "daemon/feed_poller.h"
 #include "daemon/pipeline.h"
 
@@ -110,10 +111,13 @@ void IngestLoop::ReadBatch() {
       continue;
     }
     riskd::v1::Envelope env;
+    (void)connectors::TakeProtobufLogMessage();
     if (!env.ParseFromArray(req.payload.data(), static_cast<int>(req.payload.size()))) {
+      const std::string detail = connectors::TakeProtobufLogMessage();
       reject(i, Status::InvalidArgument("payload: cannot parse " +
                                         std::to_string(req.payload.size()) +
-                                        " bytes as riskd.v1.Envelope"));
+                                        " bytes as riskd.v1.Envelope" +
+                                        (detail.empty() ? "" : ": " + detail)));
       continue;
     }
     acks[i].set_event_id(env.event_id());

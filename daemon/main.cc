@@ -15,6 +15,7 @@
 #include <iostream>
 #include <string>
 
+#include "connectors/codec/protobuf_log.h"
 #include "daemon/daemon.h"
 #include "daemon/settings.h"
 
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   SetupLogging(settings->log_level);
+  // Malformed input must not make libprotobuf write to our log; its
+  // messages become part of the rejection reason instead.
+  riskd::connectors::CaptureProtobufLogs();
   InstallSignalHandlers();
 
   auto daemon = riskd::daemon::Daemon::Start(std::move(*settings));

@@ -141,6 +141,17 @@ TEST(DaemonE2ETest, BadInputIsRejectedWithAReasonAndTheDaemonKeepsServing) {
   EXPECT_EQ(huge->result(), Ack::RESULT_REJECTED);
   EXPECT_NE(huge->reason().find("max_message_bytes"), std::string::npos) << huge->reason();
 
+  // Invalid UTF-8 in a string field: the reason says so, and the daemon's
+  // log is not flooded by libprotobuf.
+  Envelope utf8 = Disrupt("x", "FAB-KUM");
+  std::string bytes = utf8.SerializeAsString();
+  bytes[bytes.find('x')] = '\xff';
+  auto bad_utf8 = h.SendBytes(bytes);
+  ASSERT_TRUE(bad_utf8);
+  EXPECT_EQ(bad_utf8->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(bad_utf8->reason().find("invalid UTF-8"), std::string::npos) << bad_utf8->reason();
+  EXPECT_EQ(h.log().find("libprotobuf ERROR"), std::string::npos) << h.log();
+
   auto empty = h.SendBytes("");
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->result(), Ack::RESULT_REJECTED);
