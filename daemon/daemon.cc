@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -68,6 +69,20 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   auto feeds = FeedPoller::Create(s, &d->context_);
   if (!feeds.ok()) return feeds.status();
   d->feeds_ = std::move(*feeds);
+  if (!s.metrics_listen.empty()) {
+    auto metrics = connectors::MetricsServer::Start(s.metrics_listen);
+    if (!metrics.ok()) return metrics.status();
+    d->metrics_ = std::move(*metrics);
+    spdlog::info("metrics on http://{}/metrics (port {})", s.metrics_listen, d->metrics_->port());
+  }
+  if (!s.alertmanager_url.empty()) {
+    AlertForwarder::Options options;
+    options.client.url = s.alertmanager_url;
+    options.client.timeout = std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
+    options.resend_interval = std::chrono::seconds(static_cast<long>(s.alertmanager_resend_s));
+    options.generator_url = s.config.alertmanager().generator_url();
+    d->alertmanager_ = std::make_unique<AlertForwarder>(&d->context_, options);
+  }
   // Signals go to the socket thread only: the engine thread blocks them, so
   // its blocking calls are never interrupted.
   sigset_t all, previous;
@@ -75,18 +90,63 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   pthread_sigmask(SIG_BLOCK, &all, &previous);
   d->engine_thread_ = std::thread([w = d->worker_.get()] { w->Run(); });
   d->feeds_->Start();
+  if (d->alertmanager_) {
+    const Status st = d->alertmanager_->Start(connectors::kInprocPublishEndpoint);
+    if (!st.ok()) {
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return st;
+    }
+  }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return d;
 }
 
+void Daemon::UpdateMetrics() {
+  if (!metrics_) return;
+  auto& m = *metrics_;
+  const auto& in = ingest_->stats();
+  m.SetCounter("riskd_ingest_received_total", "Envelopes received on the ingest socket", in.received);
+  m.SetCounter("riskd_ingest_accepted_total", "Events journaled and acknowledged ACCEPTED", in.accepted);
+  m.SetCounter("riskd_ingest_duplicates_total", "Events answered DUPLICATE", in.duplicates);
+  m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
+  m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
+  m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
+  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(journal_->last_seq()));
+  const auto& w = worker_->stats();
+  m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine", w.events_applied);
+  m.SetCounter("riskd_engine_events_not_applied_total",
+               "Journaled events the engine could not apply (see the log)", w.events_not_applied);
+  m.SetCounter("riskd_projections_total", "Projection rounds", w.projections);
+  m.SetCounter("riskd_alerts_published_total", "Alert changes published", w.alerts_published);
+  m.SetGauge("riskd_engine_applied_seq", "Journal sequence the engine has applied",
+             static_cast<double>(w.last_applied_seq.load()));
+  m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",
+             static_cast<double>(journal_->last_seq() - std::min(journal_->last_seq(), w.last_applied_seq.load())));
+  const auto& f = feeds_->stats();
+  m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
+  m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);
+  m.SetCounter("riskd_feed_accepted_total", "Feed events accepted", f.accepted);
+  if (alertmanager_) {
+    const auto& a = alertmanager_->stats();
+    m.SetCounter("riskd_alertmanager_posted_total", "Alerts delivered to Alertmanager", a.posted);
+    m.SetCounter("riskd_alertmanager_failures_total", "Failed Alertmanager requests", a.post_failures);
+    m.SetCounter("riskd_alertmanager_dropped_total", "Alert changes dropped while Alertmanager was unreachable", a.dropped);
+  }
+}
+
 void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
-  ingest_->Run(stop, tick);
+  ingest_->Run(stop, [&] {
+    UpdateMetrics();
+    tick();
+  });
   feeds_->Stop();
+  if (alertmanager_) alertmanager_->Stop();
   if (engine_thread_.joinable()) engine_thread_.join();
 }
 
 Daemon::~Daemon() {
   if (feeds_) feeds_->Stop();
+  if (alertmanager_) alertmanager_->Stop();
   if (engine_thread_.joinable()) {
     // Run() was never called: stop the engine thread directly.
     std::atomic<bool> stop{true};

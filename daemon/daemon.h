@@ -12,6 +12,8 @@
 #include <zmq.hpp>
 
 #include "connectors/store/journal.h"
+#include "connectors/metrics/metrics_server.h"
+#include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
 #include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
@@ -31,9 +33,13 @@ class Daemon {
   const std::string& ingest_endpoint() const { return ingest_->endpoint(); }
   const std::string& publish_endpoint() const { return worker_->publish_endpoint(); }
   const DaemonSettings& settings() const { return *settings_; }
+  // Port of the metrics endpoint, 0 when off.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
  private:
   Daemon() = default;
+  // Mirrors every thread's counters into the metrics endpoint.
+  void UpdateMetrics();
 
   std::unique_ptr<DaemonSettings> settings_;
   zmq::context_t context_{1};
@@ -41,6 +47,8 @@ class Daemon {
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;
   std::unique_ptr<FeedPoller> feeds_;
+  std::unique_ptr<AlertForwarder> alertmanager_;
+  std::unique_ptr<connectors::MetricsServer> metrics_;
   std::thread engine_thread_;
 };
 

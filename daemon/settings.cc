@@ -140,6 +140,24 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   if (in.max_batch() > 0) s.max_batch = static_cast<std::size_t>(in.max_batch());
   if (in.queue_capacity() > 0) s.queue_capacity = static_cast<std::size_t>(in.queue_capacity());
 
+  s.metrics_listen = c.metrics().listen();
+  s.alertmanager_url = c.alertmanager().url();
+  if (!s.alertmanager_url.empty() && s.alertmanager_url.rfind("http://", 0) != 0 &&
+      s.alertmanager_url.rfind("https://", 0) != 0) {
+    return Status::InvalidArgument("config: alertmanager.url must start with http:// or https://");
+  }
+  while (!s.alertmanager_url.empty() && s.alertmanager_url.back() == '/') s.alertmanager_url.pop_back();
+  auto seconds = [](const google::protobuf::Duration& d) {
+    return static_cast<double>(d.seconds()) + d.nanos() * 1e-9;
+  };
+  if (c.alertmanager().has_resend_interval()) {
+    s.alertmanager_resend_s = seconds(c.alertmanager().resend_interval());
+  }
+  if (c.alertmanager().has_timeout()) s.alertmanager_timeout_s = seconds(c.alertmanager().timeout());
+  if (!(s.alertmanager_resend_s >= 1) || !(s.alertmanager_timeout_s > 0)) {
+    return Status::InvalidArgument(
+        "config: alertmanager.resend_interval must be >= 1 s and timeout > 0");
+  }
   if (!c.logging().level().empty()) s.log_level = c.logging().level();
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
   if (!kLevels.count(s.log_level)) {

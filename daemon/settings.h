@@ -29,6 +29,10 @@ struct DaemonSettings {
   std::size_t max_batch = 1024;
   std::size_t queue_capacity = 65536;
   std::string log_level = "info";
+  std::string metrics_listen;      // empty: off
+  std::string alertmanager_url;    // empty: off
+  double alertmanager_resend_s = 60;
+  double alertmanager_timeout_s = 5;
 };
 
 // Parses `text` (text format). Errors name the line and column.

@@ -13,6 +13,7 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
     socket.set(zmq::sockopt::sndhwm, 100000);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
+    socket.bind(kInprocPublishEndpoint);
     return std::unique_ptr<Publisher>(new Publisher(std::move(socket), bound, last_sequence));
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind publish endpoint '" + endpoint + "': " + e.what());

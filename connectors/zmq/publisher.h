@@ -15,10 +15,13 @@
 
 namespace riskd::connectors {
 
+inline constexpr const char* kInprocPublishEndpoint = "inproc://riskd.publish";
+
 class Publisher {
  public:
-  // Binds a PUB socket. `last_sequence` is the last sequence already used (0
-  // for a fresh daemon).
+  // Binds a PUB socket to `endpoint` and to kInprocPublishEndpoint (for the
+  // daemon's own subscribers). `last_sequence` is the last sequence already
+  // used (0 for a fresh daemon).
   static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t* context,
                                                  const std::string& endpoint,
                                                  std::uint64_t last_sequence);

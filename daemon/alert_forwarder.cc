@@ -1,0 +1,102 @@
+#include "daemon/alert_forwarder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <zmq_addon.hpp>
+
+#include "daemon/pipeline.h"
+
+namespace riskd::daemon {
+
+AlertForwarder::AlertForwarder(zmq::context_t* context, Options options)
+    : context_(context), options_(std::move(options)) {}
+
+AlertForwarder::~AlertForwarder() { Stop(); }
+
+Status AlertForwarder::Start(const std::string& publish_endpoint) {
+  try {
+    sub_ = std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::sub);
+    sub_->set(zmq::sockopt::linger, 0);
+    sub_->set(zmq::sockopt::subscribe, "alert.");
+    sub_->connect(publish_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Internal(std::string("alert forwarder: ") + e.what());
+  }
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void AlertForwarder::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void AlertForwarder::Queue(connectors::PostableAlert alert) {
+  if (pending_.size() >= options_.max_pending) {
+    pending_.pop_front();
+    stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+  pending_.push_back(std::move(alert));
+}
+
+void AlertForwarder::Take(const riskd::v1::Alert& alert) {
+  auto it = open_.find(alert.alert_id());
+  // Severity is a label: a change of severity is a new Alertmanager alert,
+  // so the old label set is resolved explicitly.
+  if (it != open_.end() && it->second.severity() != alert.severity()) {
+    Queue({it->second, /*resolved=*/true});
+  }
+  if (alert.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+    if (it != open_.end()) open_.erase(it);
+  } else {
+    open_[alert.alert_id()] = alert;
+  }
+  Queue({alert, false});
+}
+
+void AlertForwarder::Run() {
+  const connectors::AlertmanagerClient client(options_.client);
+  using Clock = std::chrono::steady_clock;
+  auto next_resend = Clock::now() + options_.resend_interval;
+  auto next_attempt = Clock::now();
+  std::chrono::milliseconds backoff{500};
+  while (!stop_) {
+    zmq::pollitem_t item{sub_->handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    while (true) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(*sub_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      riskd::v1::Publication pub;
+      if (frames.size() == 2 &&
+          pub.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size())) &&
+          pub.has_alert()) {
+        Take(pub.alert());
+      }
+    }
+    const auto now = Clock::now();
+    if (now >= next_resend) {
+      for (const auto& [id, alert] : open_) Queue({alert, false});
+      next_resend = now + options_.resend_interval;
+    }
+    if (pending_.empty() || now < next_attempt) continue;
+    std::vector<connectors::PostableAlert> batch(pending_.begin(), pending_.end());
+    const std::string body = connectors::ToAlertmanagerJson(batch, NowUnixNs(), 4 * options_.resend_interval,
+                                                            options_.generator_url);
+    const Status st = client.Post(body);
+    if (st.ok()) {
+      stats_.posted.fetch_add(batch.size(), std::memory_order_relaxed);
+      pending_.clear();
+      backoff = std::chrono::milliseconds(500);
+      next_attempt = now;
+    } else {
+      stats_.post_failures.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("alertmanager: {} ({} alert change(s) pending, retry in {} ms)", st.ToString(),
+                   pending_.size(), backoff.count());
+      next_attempt = now + backoff;
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+    }
+  }
+}
+
+}  // namespace riskd::daemon

@@ -1,0 +1,68 @@
+// AlertForwarder: sends the daemon's alerts to a Prometheus Alertmanager
+// (config `alertmanager`). It subscribes to the daemon's own PUB socket over
+// inproc, so it sees exactly what dashboards see and can never slow the
+// engine down: if Alertmanager is slow or down, the forwarder's pending list
+// grows up to a bound (then the oldest changes are dropped and counted), it
+// retries with backoff, and it re-posts every open alert each
+// resend_interval, as Alertmanager expects of firing alerts.
+#ifndef RISKD_DAEMON_ALERT_FORWARDER_H_
+#define RISKD_DAEMON_ALERT_FORWARDER_H_
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <zmq.hpp>
+
+#include "connectors/alertmanager/alertmanager_client.h"
+#include "engine/status.h"
+
+namespace riskd::daemon {
+
+struct AlertForwarderStats {
+  std::atomic<std::uint64_t> posted{0};       // alerts delivered
+  std::atomic<std::uint64_t> post_failures{0};
+  std::atomic<std::uint64_t> dropped{0};      // changes dropped at the bound
+};
+
+class AlertForwarder {
+ public:
+  struct Options {
+    connectors::AlertmanagerClient::Options client;
+    // Re-post open alerts this often; they are valid for 4 intervals.
+    std::chrono::seconds resend_interval{60};
+    std::string generator_url;
+    // Most alert changes kept while Alertmanager is unreachable.
+    std::size_t max_pending = 10000;
+  };
+
+  AlertForwarder(zmq::context_t* context, Options options);
+  ~AlertForwarder();
+
+  // Subscribes to `publish_endpoint` (the daemon's inproc PUB) and starts
+  // the thread.
+  Status Start(const std::string& publish_endpoint);
+  void Stop();
+  const AlertForwarderStats& stats() const { return stats_; }
+
+ private:
+  void Run();
+  void Take(const riskd::v1::Alert& alert);
+  void Queue(connectors::PostableAlert alert);
+
+  zmq::context_t* context_;
+  Options options_;
+  std::unique_ptr<zmq::socket_t> sub_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::map<std::string, riskd::v1::Alert> open_;  // by riskd alert id
+  std::deque<connectors::PostableAlert> pending_;
+  AlertForwarderStats stats_;
+};
+
+}  // namespace riskd::daemon
+
+#endif  // RISKD_DAEMON_ALERT_FORWARDER_H_
