@@ -14,9 +14,11 @@ AlertForwarder::AlertForwarder(zmq::context_t* context, Options options)
 
 AlertForwarder::~AlertForwarder() { Stop(); }
 
-Status AlertForwarder::Start(const std::string& publish_endpoint) {
+Status AlertForwarder::Start(const std::string& publish_endpoint,
+                             const std::optional<connectors::CurveClientKeys>& curve) {
   try {
     sub_ = std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::sub);
+    if (curve) ApplyCurveClient(*sub_, *curve);
     sub_->set(zmq::sockopt::linger, 0);
     sub_->set(zmq::sockopt::subscribe, "alert.");
     sub_->connect(publish_endpoint);

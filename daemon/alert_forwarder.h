@@ -13,11 +13,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <zmq.hpp>
 
 #include "connectors/alertmanager/alertmanager_client.h"
+#include "connectors/zmq/curve_auth.h"
 #include "engine/status.h"
 
 namespace riskd::daemon {
@@ -44,7 +46,8 @@ class AlertForwarder {
 
   // Subscribes to `publish_endpoint` (the daemon's inproc PUB) and starts
   // the thread.
-  Status Start(const std::string& publish_endpoint);
+  Status Start(const std::string& publish_endpoint,
+               const std::optional<connectors::CurveClientKeys>& curve = std::nullopt);
   void Stop();
   const AlertForwarderStats& stats() const { return stats_; }
 

@@ -60,6 +60,23 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   spdlog::info("replayed {} journaled event(s) in {:.1f} ms", replayed,
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
 
+  if (!s.server_key.public_key.empty()) {
+    // The daemon's own feed poller and Alertmanager forwarder connect over
+    // inproc to the same CURVE sockets, with a key pair made for this run.
+    auto internal = connectors::GenerateCurveKeyPair();
+    if (!internal.ok()) return internal.status();
+    d->internal_client_ = connectors::CurveClientKeys{s.server_key.public_key, *internal};
+    auto allowed = s.allowed_clients;
+    allowed[internal->public_key] = {connectors::ClientRole::kProducer, "riskd-internal"};
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    auto zap = connectors::ZapHandler::Start(&d->context_, std::move(allowed));
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (!zap.ok()) return zap.status();
+    d->zap_ = std::move(*zap);
+    spdlog::info("CURVE on: {} client key(s) allowed", s.allowed_clients.size());
+  }
   RISKD_RETURN_IF_ERROR(d->worker_->Bind(&d->context_));
   RISKD_RETURN_IF_ERROR(d->worker_->Recover());
   // The ingest thread's view of node ids is the network after replay.
@@ -89,9 +106,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &previous);
   d->engine_thread_ = std::thread([w = d->worker_.get()] { w->Run(); });
-  d->feeds_->Start();
+  d->feeds_->Start(d->internal_client_);
   if (d->alertmanager_) {
-    const Status st = d->alertmanager_->Start(connectors::kInprocPublishEndpoint);
+    const Status st = d->alertmanager_->Start(connectors::kInprocPublishEndpoint, d->internal_client_);
     if (!st.ok()) {
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       return st;
@@ -141,6 +158,7 @@ void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tic
   });
   feeds_->Stop();
   if (alertmanager_) alertmanager_->Stop();
+  if (zap_) zap_->Stop();
   if (engine_thread_.joinable()) engine_thread_.join();
 }
 

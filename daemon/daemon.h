@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <thread>
 #include <zmq.hpp>
@@ -49,6 +50,9 @@ class Daemon {
   std::unique_ptr<FeedPoller> feeds_;
   std::unique_ptr<AlertForwarder> alertmanager_;
   std::unique_ptr<connectors::MetricsServer> metrics_;
+  std::unique_ptr<connectors::ZapHandler> zap_;
+  // Keys of the daemon's own in-process clients when CURVE is on.
+  std::optional<connectors::CurveClientKeys> internal_client_;
   std::thread engine_thread_;
 };
 

@@ -51,7 +51,9 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   auto last = store_->LastSequence();
   if (!last.ok()) return last.status();
   restored_sequence_ = *last;
-  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, *last);
+  const connectors::CurveKeyPair* curve =
+      settings_.server_key.public_key.empty() ? nullptr : &settings_.server_key;
+  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, *last, curve);
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   try {

@@ -65,8 +65,9 @@ Result<std::unique_ptr<FeedPoller>> FeedPoller::Create(const DaemonSettings& set
 
 FeedPoller::~FeedPoller() { Stop(); }
 
-void FeedPoller::Start() {
+void FeedPoller::Start(std::optional<connectors::CurveClientKeys> curve) {
   if (feeds_.empty() || thread_.joinable()) return;
+  curve_ = std::move(curve);
   const auto now = std::chrono::steady_clock::now();
   for (auto& f : feeds_) f.due = now;
   thread_ = std::thread([this] { Run(); });
@@ -128,6 +129,7 @@ void FeedPoller::PollOnce(Feed& feed) {
   connectors::FeedSender::Options options;
   options.endpoint = kInprocIngestEndpoint;
   options.context = context_;
+  options.curve = curve_;
   options.ack_timeout = std::chrono::milliseconds(1000);
   options.max_attempts = 2;
   options.window = 64;

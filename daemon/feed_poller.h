@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +19,7 @@
 
 #include "connectors/feeds/feed_adapter.h"
 #include "connectors/feeds/seen_feed_ids.h"
+#include "connectors/zmq/curve_auth.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -40,8 +42,9 @@ class FeedPoller {
                                                     zmq::context_t* context);
   ~FeedPoller();
 
-  // REQUIRES: the ingest ROUTER is bound to kInprocIngestEndpoint.
-  void Start();
+  // REQUIRES: the ingest ROUTER is bound to kInprocIngestEndpoint. With
+  // CURVE on, `curve` holds the daemon's internal producer keys.
+  void Start(std::optional<connectors::CurveClientKeys> curve = std::nullopt);
   // Stops after the poll in progress, if any.
   void Stop();
   std::size_t feed_count() const { return feeds_.size(); }
@@ -63,6 +66,7 @@ class FeedPoller {
   void PollOnce(Feed& feed);
 
   zmq::context_t* context_;
+  std::optional<connectors::CurveClientKeys> curve_;
   std::vector<Feed> feeds_;
   std::thread thread_;
   std::mutex mu_;

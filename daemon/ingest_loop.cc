@@ -46,6 +46,7 @@ Status IngestLoop::Bind(zmq::context_t* context) {
     replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     replies_->connect(kRepliesEndpoint);
     router_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::router);
+    if (!settings_.server_key.public_key.empty()) ApplyCurveServer(*router_, settings_.server_key);
     router_->set(zmq::sockopt::linger, 0);
     router_->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(settings_.max_message_bytes) + 4096);
     router_->set(zmq::sockopt::rcvhwm, 100000);
@@ -121,6 +122,21 @@ void IngestLoop::ReadBatch() {
       continue;
     }
     acks[i].set_event_id(env.event_id());
+    // With CURVE, the ZAP handler put the client's role on the message.
+    if (auto role = connectors::RoleOfMessage(req.payload)) {
+      const bool admin_only = env.has_network_change() || env.has_intervention();
+      const bool producer_up = env.has_supplier_status() || env.has_disruption();
+      if ((admin_only && *role != connectors::ClientRole::kAdmin) ||
+          (producer_up && *role == connectors::ClientRole::kSubscriber)) {
+        reject(i, Status::PermissionDenied(
+                      "role '" + std::string(connectors::RoleName(*role)) + "' may not send " +
+                      (env.has_network_change() ? "network_change"
+                       : env.has_intervention() ? "intervention"
+                       : env.has_disruption()   ? "disruption"
+                                                : "supplier_status")));
+        continue;
+      }
+    }
     if (env.has_query()) {
       const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
       if (!st.ok()) {

@@ -39,6 +39,14 @@ engine::Direction ToDirection(riskd::v1::Direction d) {
 
 }  // namespace
 
+bool IsLocalEndpoint(const std::string& endpoint) {
+  if (endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0) return true;
+  if (endpoint.rfind("tcp://", 0) != 0) return false;
+  std::string host = endpoint.substr(6);
+  host = host.substr(0, host.rfind(':'));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
+}
+
 Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir) {
   DaemonSettings s;
   s.config_dir = config_dir;
@@ -157,6 +165,36 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   if (!(s.alertmanager_resend_s >= 1) || !(s.alertmanager_timeout_s > 0)) {
     return Status::InvalidArgument(
         "config: alertmanager.resend_interval must be >= 1 s and timeout > 0");
+  }
+  // Security: CURVE is mandatory off loopback.
+  const auto& sec = c.security();
+  if (!sec.server_cert().empty()) {
+    auto cert = connectors::LoadCurveCert(connectors::ResolvePath(config_dir, sec.server_cert()));
+    if (!cert.ok()) return cert.status().WithContext("config: security.server_cert");
+    if (cert->secret_key.empty()) {
+      return Status::InvalidArgument("config: security.server_cert has no secret-key");
+    }
+    s.server_key = *cert;
+    for (const auto& client : sec.clients()) {
+      if (!connectors::IsCurveKey(client.public_key())) {
+        return Status::InvalidArgument("config: security.clients '" + client.name() +
+                                       "': public_key is not a Z85 CURVE key");
+      }
+      if (client.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED || !riskd::v1::ClientRole_IsValid(client.role())) {
+        return Status::InvalidArgument("config: security.clients '" + client.name() + "': role is required");
+      }
+      s.allowed_clients[client.public_key()] = {static_cast<connectors::ClientRole>(client.role()),
+                                                client.name()};
+    }
+  } else if (!sec.clients().empty()) {
+    return Status::InvalidArgument("config: security.clients needs security.server_cert");
+  }
+  for (const std::string* ep : {&s.ingest_endpoint, &s.publish_endpoint}) {
+    if (s.server_key.public_key.empty() && !IsLocalEndpoint(*ep)) {
+      return Status::InvalidArgument("config: endpoint '" + *ep +
+                                     "' is not local: configure security.server_cert (CURVE) "
+                                     "and security.clients, or bind to 127.0.0.1 / ipc://");
+    }
   }
   if (!c.logging().level().empty()) s.log_level = c.logging().level();
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};

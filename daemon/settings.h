@@ -6,9 +6,11 @@
 #define RISKD_DAEMON_SETTINGS_H_
 
 #include <cstddef>
+#include <map>
 #include <string>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
 #include "engine/status.h"
 #include "riskd/v1/config.pb.h"
@@ -33,7 +35,13 @@ struct DaemonSettings {
   std::string alertmanager_url;    // empty: off
   double alertmanager_resend_s = 60;
   double alertmanager_timeout_s = 5;
+  // CURVE: the server key pair (empty public key: off) and the allow list.
+  connectors::CurveKeyPair server_key;
+  std::map<std::string, connectors::AllowedClient> allowed_clients;
 };
+
+// ipc://, inproc://, or tcp:// on a loopback host.
+bool IsLocalEndpoint(const std::string& endpoint);
 
 // Parses `text` (text format). Errors name the line and column.
 Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir);

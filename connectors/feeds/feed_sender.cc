@@ -36,6 +36,7 @@ Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& enve
   zmq::context_t* context = options_.context;
   if (context == nullptr) context = &own_context.emplace(1);
   zmq::socket_t socket(*context, zmq::socket_type::dealer);
+  if (options_.curve) ApplyCurveClient(socket, *options_.curve);
   socket.set(zmq::sockopt::linger, 0);
   try {
     socket.connect(options_.endpoint);

@@ -13,11 +13,13 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
 
+#include "connectors/zmq/curve_auth.h"
 #include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
@@ -52,6 +54,8 @@ class FeedSender {
     // ZeroMQ context to use; needed for inproc:// endpoints (the daemon's
     // own poller). Default nullptr: a context of its own.
     zmq::context_t* context = nullptr;
+    // CURVE client keys when the daemon's ingest requires them.
+    std::optional<CurveClientKeys> curve;
   };
 
   explicit FeedSender(Options options) : options_(std::move(options)) {}

@@ -6,9 +6,11 @@ namespace riskd::connectors {
 
 Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
                                                    const std::string& endpoint,
-                                                   std::uint64_t last_sequence) {
+                                                   std::uint64_t last_sequence,
+                                                   const CurveKeyPair* curve) {
   try {
     zmq::socket_t socket(*context, zmq::socket_type::pub);
+    if (curve) ApplyCurveServer(socket, *curve);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, 100000);
     socket.bind(endpoint);

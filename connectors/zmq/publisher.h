@@ -10,6 +10,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "connectors/zmq/curve_auth.h"
 #include "engine/status.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -22,9 +23,11 @@ class Publisher {
   // Binds a PUB socket to `endpoint` and to kInprocPublishEndpoint (for the
   // daemon's own subscribers). `last_sequence` is the last sequence already
   // used (0 for a fresh daemon).
+  // With `curve`, the socket is a CURVE server with that key pair.
   static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t* context,
                                                  const std::string& endpoint,
-                                                 std::uint64_t last_sequence);
+                                                 std::uint64_t last_sequence,
+                                                 const CurveKeyPair* curve = nullptr);
 
   // The sequence the next Publish() will use.
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }

@@ -67,7 +67,7 @@ std::string DaemonHarness::log() const {
   return s.str();
 }
 
-bool DaemonHarness::Start() {
+bool DaemonHarness::Start(const std::function<bool()>& ready) {
   const std::string log_path = (dir_ / "riskd.log").string();
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -91,8 +91,11 @@ bool DaemonHarness::Start() {
     const bool bound = transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock")
                                                      : FindTcpEndpoints();
     if (bound) {
-      auto ack = SendBytes(ping.SerializeAsString(), std::chrono::milliseconds(500));
-      if (ack) return true;
+      if (ready) {
+        if (ready()) return true;
+      } else if (SendBytes(ping.SerializeAsString(), std::chrono::milliseconds(500))) {
+        return true;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

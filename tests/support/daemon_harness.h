@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,9 +31,10 @@ class DaemonHarness {
   explicit DaemonHarness(const std::string& config_body, Transport transport = Transport::kIpc);
   ~DaemonHarness();
 
-  // Starts riskd and waits until it answers a query. False on failure (the
-  // log is printed).
-  bool Start();
+  // Starts riskd and waits until it answers a query (or, given, until
+  // `ready` returns true: e.g. a CURVE client's query). False on failure
+  // (the log is printed).
+  bool Start(const std::function<bool()>& ready = {});
   // SIGTERM and wait: the exit status (0 for a clean stop).
   int Stop();
   // SIGKILL and wait.

@@ -6,6 +6,11 @@
 //                                                       print published messages
 //   riskctl query  [--endpoint E] snapshot | projection [RISK] | node ID... | plan K [RISK]
 //   riskctl verify-journal --db PATH                    check the journal's hash chain
+//   riskctl keygen --out FILE                           make a CURVE key pair (zcert file)
+//
+// With CURVE on (config `security`), clients add
+//   --server-key KEY|FILE   the daemon's public key (Z85) or its cert file
+//   --cert FILE             this client's cert (with secret key)
 //
 // Default endpoints: ingest tcp://127.0.0.1:7750, publish tcp://127.0.0.1:7751.
 // Exit status: 0 on success, 1 when something was rejected or failed, 2 on usage errors.
@@ -23,6 +28,7 @@
 #include <zmq_addon.hpp>
 
 #include "connectors/store/journal.h"
+#include "connectors/zmq/curve_auth.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -40,8 +46,58 @@ struct Args {
   double timeout_s = -1;
   double ack_timeout_s = 10;
   bool json = false;
+  std::string server_key;
+  std::string cert;
   std::vector<std::string> rest;
 };
+
+// CURVE client options from --server-key / --cert; false (and a message) on
+// bad keys.
+bool ApplyCurve(const Args& args, zmq::socket_t& socket) {
+  if (args.server_key.empty() && args.cert.empty()) return true;
+  if (args.server_key.empty() || args.cert.empty()) {
+    std::cerr << "riskctl: CURVE needs both --server-key and --cert\n";
+    return false;
+  }
+  riskd::connectors::CurveClientKeys keys;
+  if (riskd::connectors::IsCurveKey(args.server_key)) {
+    keys.server_public_key = args.server_key;
+  } else {
+    auto server = riskd::connectors::LoadCurveCert(args.server_key);
+    if (!server.ok()) {
+      std::cerr << "riskctl: --server-key: " << server.status().ToString() << "\n";
+      return false;
+    }
+    keys.server_public_key = server->public_key;
+  }
+  auto client = riskd::connectors::LoadCurveCert(args.cert);
+  if (!client.ok() || client->secret_key.empty()) {
+    std::cerr << "riskctl: --cert: " << (client.ok() ? "no secret-key" : client.status().ToString()) << "\n";
+    return false;
+  }
+  keys.client = *client;
+  riskd::connectors::ApplyCurveClient(socket, keys);
+  return true;
+}
+
+int Keygen(const Args& args) {
+  if (args.file.empty()) {
+    std::cerr << "usage: riskctl keygen --out FILE\n";
+    return 2;
+  }
+  auto pair = riskd::connectors::GenerateCurveKeyPair();
+  if (!pair.ok()) {
+    std::cerr << "riskctl: " << pair.status().ToString() << "\n";
+    return 1;
+  }
+  const auto st = riskd::connectors::SaveCurveCert(args.file, *pair);
+  if (!st.ok()) {
+    std::cerr << "riskctl: " << st.ToString() << "\n";
+    return 1;
+  }
+  std::cout << pair->public_key << "\n";
+  return 0;
+}
 
 int Usage() {
   std::cerr << "usage: riskctl send|tail|query|verify-journal [options] (see tools/riskctl/riskctl.cc)\n";
@@ -151,6 +207,7 @@ int Send(const Args& args, zmq::context_t& ctx) {
   }
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
+  if (!ApplyCurve(args, dealer)) return 2;
   dealer.connect(args.endpoint);
   int failures = 0;
   for (const auto& doc : docs) {
@@ -186,6 +243,7 @@ int Send(const Args& args, zmq::context_t& ctx) {
 int Tail(const Args& args, zmq::context_t& ctx) {
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::subscribe, args.topic);
+  if (!ApplyCurve(args, sub)) return 2;
   sub.connect(args.endpoint);
   const auto start = std::chrono::steady_clock::now();
   long seen = 0;
@@ -236,6 +294,7 @@ int Query(const Args& args, zmq::context_t& ctx) {
   }
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
+  if (!ApplyCurve(args, dealer)) return 2;
   dealer.connect(args.endpoint);
   riskd::v1::Ack ack;
   if (!Exchange(dealer, env, args.ack_timeout_s, &ack)) {
@@ -282,7 +341,9 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (a == "--endpoint") args.endpoint = value();
-    else if (a == "--file") args.file = value();
+    else if (a == "--file" || a == "--out") args.file = value();
+    else if (a == "--server-key") args.server_key = value();
+    else if (a == "--cert") args.cert = value();
     else if (a == "--topic") args.topic = value();
     else if (a == "--db") args.db = value();
     else if (a == "--count") args.count = std::atol(value().c_str());
@@ -296,5 +357,6 @@ int main(int argc, char** argv) {
   if (cmd == "tail") return Tail(args, ctx);
   if (cmd == "query") return Query(args, ctx);
   if (cmd == "verify-journal") return VerifyJournal(args);
+  if (cmd == "keygen") return Keygen(args);
   return Usage();
 }

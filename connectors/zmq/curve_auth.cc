@@ -1,0 +1,170 @@
+#include "connectors/zmq/curve_auth.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <zmq_addon.hpp>
+
+namespace riskd::connectors {
+
+std::string_view RoleName(ClientRole role) {
+  switch (role) {
+    case ClientRole::kSubscriber: return "subscriber";
+    case ClientRole::kProducer: return "producer";
+    case ClientRole::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+std::optional<ClientRole> ParseRole(std::string_view name) {
+  if (name == "subscriber") return ClientRole::kSubscriber;
+  if (name == "producer") return ClientRole::kProducer;
+  if (name == "admin") return ClientRole::kAdmin;
+  return std::nullopt;
+}
+
+Result<CurveKeyPair> GenerateCurveKeyPair() {
+  char pub[41], sec[41];
+  if (zmq_curve_keypair(pub, sec) != 0) {
+    return Status::Unavailable("CURVE is not available in this libzmq build");
+  }
+  return CurveKeyPair{pub, sec};
+}
+
+bool IsCurveKey(std::string_view z85) {
+  if (z85.size() != 40) return false;
+  std::uint8_t bytes[32];
+  const std::string text(z85);
+  return zmq_z85_decode(bytes, text.c_str()) != nullptr;
+}
+
+std::string FormatCurveCert(const CurveKeyPair& pair) {
+  std::string out = "#   riskd CURVE certificate (zcert format)\nmetadata\ncurve\n";
+  out += "    public-key = \"" + pair.public_key + "\"\n";
+  if (!pair.secret_key.empty()) out += "    secret-key = \"" + pair.secret_key + "\"\n";
+  return out;
+}
+
+Result<CurveKeyPair> ParseCurveCert(std::string_view text) {
+  CurveKeyPair pair;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    for (auto [key, out] : {std::pair<const char*, std::string*>{"public-key", &pair.public_key},
+                            {"secret-key", &pair.secret_key}}) {
+      const auto at = line.find(key);
+      if (at == std::string::npos) continue;
+      const auto open = line.find('"', at);
+      const auto close = open == std::string::npos ? open : line.find('"', open + 1);
+      if (close == std::string::npos) return Status::InvalidArgument(std::string(key) + ": missing quotes");
+      *out = line.substr(open + 1, close - open - 1);
+      if (!IsCurveKey(*out)) return Status::InvalidArgument(std::string(key) + ": not a Z85 CURVE key");
+    }
+  }
+  if (pair.public_key.empty()) return Status::InvalidArgument("no public-key in certificate");
+  return pair;
+}
+
+Result<CurveKeyPair> LoadCurveCert(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot open certificate '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto pair = ParseCurveCert(text.str());
+  if (!pair.ok()) return pair.status().WithContext(path);
+  return pair;
+}
+
+Status SaveCurveCert(const std::string& path, const CurveKeyPair& pair) {
+  const mode_t old = ::umask(077);
+  std::ofstream out(path, std::ios::trunc);
+  ::umask(old);
+  if (!out) return Status::IoError("cannot write '" + path + "'");
+  out << FormatCurveCert(pair);
+  return out ? Status::Ok() : Status::IoError("cannot write '" + path + "'");
+}
+
+Result<std::unique_ptr<ZapHandler>> ZapHandler::Start(zmq::context_t* context,
+                                                      std::map<std::string, AllowedClient> allowed) {
+  std::unique_ptr<ZapHandler> h(new ZapHandler());
+  h->allowed_ = std::move(allowed);
+  try {
+    h->socket_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::rep);
+    h->socket_->set(zmq::sockopt::linger, 0);
+    h->socket_->bind("inproc://zeromq.zap.01");
+  } catch (const zmq::error_t& e) {
+    return Status::Internal(std::string("ZAP handler: ") + e.what());
+  }
+  h->thread_ = std::thread([p = h.get()] { p->Run(); });
+  return h;
+}
+
+ZapHandler::~ZapHandler() { Stop(); }
+
+void ZapHandler::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ZapHandler::Run() {
+  while (!stop_) {
+    zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      zmq::poll(&item, 1, std::chrono::milliseconds(100));
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      // version, request id, domain, address, identity, mechanism, credentials...
+      std::vector<zmq::message_t> req;
+      if (!zmq::recv_multipart(*socket_, std::back_inserter(req))) continue;
+      std::string status = "400", text = "denied", user;
+      if (req.size() >= 7 && req[0].to_string() == "1.0" && req[5].to_string() == "CURVE" &&
+          req[6].size() == 32) {
+        char z85[41];
+        zmq_z85_encode(z85, req[6].data<std::uint8_t>(), 32);
+        auto it = allowed_.find(z85);
+        if (it != allowed_.end()) {
+          status = "200";
+          text = "OK";
+          user = std::string(RoleName(it->second.role)) + ":" + it->second.name;
+        }
+      }
+      if (status != "200") denied_.fetch_add(1);
+      std::vector<zmq::message_t> reply;
+      reply.emplace_back(std::string_view("1.0"));
+      reply.push_back(req.size() > 1 ? std::move(req[1]) : zmq::message_t());
+      reply.emplace_back(std::string_view(status));
+      reply.emplace_back(std::string_view(text));
+      reply.emplace_back(std::string_view(user));
+      reply.emplace_back();  // metadata
+      zmq::send_multipart(*socket_, reply);
+    } catch (const zmq::error_t&) {
+      // EINTR or context shutdown: check the stop flag again.
+    }
+  }
+}
+
+void ApplyCurveServer(zmq::socket_t& socket, const CurveKeyPair& server) {
+  socket.set(zmq::sockopt::curve_server, true);
+  socket.set(zmq::sockopt::curve_secretkey, server.secret_key);
+  socket.set(zmq::sockopt::zap_domain, "riskd");
+}
+
+void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys) {
+  socket.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
+  socket.set(zmq::sockopt::curve_publickey, keys.client.public_key);
+  socket.set(zmq::sockopt::curve_secretkey, keys.client.secret_key);
+}
+
+std::optional<ClientRole> RoleOfMessage(zmq::message_t& message) {
+  const char* user = nullptr;
+  try {
+    user = message.gets("User-Id");
+  } catch (const zmq::error_t&) {
+    return std::nullopt;  // no ZAP: plain (loopback) socket
+  }
+  if (!user || !*user) return std::nullopt;
+  const std::string_view u(user);
+  return ParseRole(u.substr(0, u.find(':')));
+}
+
+}  // namespace riskd::connectors
