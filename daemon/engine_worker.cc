@@ -18,10 +18,10 @@ EngineWorker::EngineWorker(const DaemonSettings& settings, std::unique_ptr<engin
                            std::unique_ptr<connectors::StateStore> store)
     : settings_(settings), engine_(std::move(engine)), store_(std::move(store)) {}
 
-void EngineWorker::Apply(std::uint64_t seq, const std::string& payload, bool live) {
+void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live) {
   riskd::v1::Envelope env;
   Status st;
-  if (!env.ParseFromString(payload)) {
+  if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");
   } else {
     std::size_t affected = 0;
@@ -231,9 +231,12 @@ void EngineWorker::Run() {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*events_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
       const char kind = frames[0].size() ? *frames[0].data<char>() : '?';
-      if (kind == kEventFrame && frames.size() >= 3) {
-        Apply(DecodeSeq(frames[1].data(), frames[1].size()), frames[2].to_string(), true);
-        any_event = true;
+      if (kind == kEventFrame) {
+        for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
+          Apply(DecodeSeq(frames[f].data(), frames[f].size()),
+                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true);
+          any_event = true;
+        }
       } else if (kind == kQueryFrame && frames.size() >= 2) {
         PendingQuery q;
         (void)q.envelope.ParseFromString(frames[1].to_string());

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <zmq.hpp>
 
@@ -52,7 +53,7 @@ class EngineWorker {
   const EngineWorkerStats& stats() const { return stats_; }
 
  private:
-  void Apply(std::uint64_t seq, const std::string& payload, bool live);
+  void Apply(std::uint64_t seq, std::string_view payload, bool live);
   void ProjectAndPublish();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <iterator>
 #include <unordered_map>
@@ -41,7 +42,10 @@ IngestLoop::IngestLoop(const DaemonSettings& settings, connectors::Journal* jour
 Status IngestLoop::Bind(zmq::context_t* context) {
   try {
     to_engine_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::push);
-    to_engine_->set(zmq::sockopt::sndhwm, static_cast<int>(settings_.queue_capacity));
+    // One message per journaled batch: the bound in events divided by the
+    // largest batch.
+    to_engine_->set(zmq::sockopt::sndhwm,
+                    static_cast<int>(std::max<std::size_t>(1, settings_.queue_capacity / settings_.max_batch)));
     to_engine_->connect(kEventsEndpoint);
     replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     replies_->connect(kRepliesEndpoint);
@@ -196,6 +200,9 @@ void IngestLoop::ReadBatch() {
       }
     } else {
       std::vector<char> forwarded(entries.size(), 0);
+      // The whole batch goes to the engine as one message.
+      std::vector<zmq::message_t> batch;
+      batch.emplace_back(&kEventFrame, 1);
       for (const auto& p : pending) {
         const auto& r = (*results)[p.entry];
         Ack& ack = acks[p.request];
@@ -206,10 +213,10 @@ void IngestLoop::ReadBatch() {
         if (!first) continue;
         forwarded[p.entry] = 1;
         const std::string seq = EncodeSeq(r.seq);
-        (void)to_engine_->send(zmq::buffer(&kEventFrame, 1), zmq::send_flags::sndmore);
-        (void)to_engine_->send(zmq::buffer(seq), zmq::send_flags::sndmore);
-        (void)to_engine_->send(zmq::buffer(entries[p.entry].payload), zmq::send_flags::none);
+        batch.emplace_back(seq.data(), seq.size());
+        batch.emplace_back(entries[p.entry].payload.data(), entries[p.entry].payload.size());
       }
+      if (batch.size() > 1) (void)zmq::send_multipart(*to_engine_, batch);
     }
   }
   for (std::size_t i = 0; i < requests.size(); ++i) {

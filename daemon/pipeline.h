@@ -2,7 +2,8 @@
 // sockets, bounded by their high-water marks):
 //
 //   ingest thread --PUSH kEventsEndpoint--> engine thread
-//     ["E", seq (8 bytes, little endian), Envelope]   a journaled event
+//     ["E", seq, Envelope, seq, Envelope, ...]         a journaled batch (seq: 8
+//                                                      bytes, little endian)
 //     ["Q", Envelope, routing frames...]               a query to answer
 //     ["X"]                                            drain and exit
 //   engine thread --PUSH kRepliesEndpoint--> ingest thread
