@@ -4,7 +4,8 @@
 //                                                       one per line in F, "-" = stdin)
 //   riskctl tail   [--endpoint E] [--topic P] [--count N] [--timeout S] [--json]
 //                                                       print published messages
-//   riskctl query  [--endpoint E] snapshot | projection [RISK] | node ID... | plan K [RISK]
+//   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K [RISK]
+//                                                       (--text: for people, not JSON)
 //   riskctl verify-journal --db PATH                    check the journal's hash chain
 //   riskctl keygen --out FILE                           make a CURVE key pair (zcert file)
 //
@@ -16,6 +17,7 @@
 // Exit status: 0 on success, 1 when something was rejected or failed, 2 on usage errors.
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <cstdio>
@@ -46,6 +48,7 @@ struct Args {
   double timeout_s = -1;
   double ack_timeout_s = 10;
   bool json = false;
+  bool text = false;
   std::string server_key;
   std::string cert;
   std::vector<std::string> rest;
@@ -274,6 +277,57 @@ int Tail(const Args& args, zmq::context_t& ctx) {
   return 0;
 }
 
+// The answer to a query, for people.
+void PrintText(const riskd::v1::QueryResponse& r) {
+  auto plan = [](const riskd::v1::ImmunizationPlan& p) {
+    std::printf("Immunization plan (%s, k=%d, %s): expected disrupted %.2f -> %.2f\n",
+                p.risk_type().c_str(), p.k(), p.strategy().c_str(), p.expected_disrupted_before(),
+                p.expected_disrupted_after());
+    int rank = 0;
+    for (const auto& t : p.targets()) {
+      std::printf("  %d. %-14s %-34s averts %.2f  %s\n", ++rank, t.node_id().c_str(),
+                  t.node_name().c_str(), t.expected_averted(), t.reason().c_str());
+    }
+  };
+  if (r.has_snapshot()) {
+    const auto& s = r.snapshot();
+    std::printf("Snapshot at journal seq %llu, publication seq %llu\n",
+                static_cast<unsigned long long>(s.journal_seq()),
+                static_cast<unsigned long long>(s.sequence()));
+    std::printf("Hit directly (observed disrupted):\n");
+    for (const auto& n : s.node_risks()) {
+      if (n.observed_state() == riskd::v1::NODE_STATE_DISRUPTED) {
+        std::printf("  %-16s %-10s P=%.2f\n", n.node_id().c_str(), n.risk_type().c_str(), n.probability());
+      }
+    }
+    std::vector<riskd::v1::Alert> alerts(s.open_alerts().begin(), s.open_alerts().end());
+    std::sort(alerts.begin(), alerts.end(),
+              [](const auto& a, const auto& b) { return a.probability() > b.probability(); });
+    std::printf("Warned (%zu open alerts):\n", alerts.size());
+    for (const auto& a : alerts) {
+      riskd::v1::Publication p;
+      *p.mutable_alert() = a;
+      std::printf("  %s\n", Describe(p).c_str());
+    }
+    for (const auto& sum : s.projections()) {
+      riskd::v1::Publication p;
+      *p.mutable_projection_summary() = sum;
+      std::printf("%s\n", Describe(p).c_str());
+    }
+    for (const auto& p : s.plans()) plan(p);
+  }
+  for (const auto& n : r.node_risks()) {
+    std::printf("%-16s %-10s observed %-24s P=%.3f eta=%d\n", n.node_id().c_str(), n.risk_type().c_str(),
+                riskd::v1::NodeState_Name(n.observed_state()).c_str(), n.probability(), n.eta_steps());
+  }
+  for (const auto& sum : r.projections()) {
+    riskd::v1::Publication p;
+    *p.mutable_projection_summary() = sum;
+    std::printf("%s\n", Describe(p).c_str());
+  }
+  if (r.has_plan()) plan(r.plan());
+}
+
 int Query(const Args& args, zmq::context_t& ctx) {
   if (args.rest.empty()) return Usage();
   riskd::v1::Envelope env;
@@ -305,7 +359,11 @@ int Query(const Args& args, zmq::context_t& ctx) {
     std::cerr << "riskctl: rejected: " << ack.reason() << "\n";
     return 1;
   }
-  std::cout << ToJson(ack.response()) << "\n";
+  if (args.text) {
+    PrintText(ack.response());
+  } else {
+    std::cout << ToJson(ack.response()) << "\n";
+  }
   return 0;
 }
 
@@ -350,6 +408,7 @@ int main(int argc, char** argv) {
     else if (a == "--timeout") args.timeout_s = std::atof(value().c_str());
     else if (a == "--ack-timeout") args.ack_timeout_s = std::atof(value().c_str());
     else if (a == "--json") args.json = true;
+    else if (a == "--text") args.text = true;
     else args.rest.push_back(a);
   }
   zmq::context_t ctx(1);
