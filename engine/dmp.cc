@@ -7,8 +7,15 @@ namespace {
 
 constexpr std::uint8_t kSeen = 1;      // per-node workspace values are valid
 constexpr std::uint8_t kTouched = 2;   // messages out of it are propagated
-constexpr std::uint8_t kDirty = 4;     // an in-message changed this step
-constexpr std::uint8_t kFrontier = 8;  // listed in the region's nodes
+constexpr std::uint8_t kInFront = 4;   // in the frontier list
+constexpr std::uint8_t kListed = 8;    // listed in the region's nodes
+
+// Below this, theta_{i->k} is treated as 0 and the cavity is recomputed as
+// an explicit product instead of P_S^k / theta.
+constexpr double kTinyTheta = 1e-250;
+
+// How many edges ahead pass 2 prefetches source state.
+constexpr EdgeIndex kPrefetchAhead = 16;
 
 }  // namespace
 
@@ -19,8 +26,15 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
     phi_.resize(m, 0.0);
     cavity_.resize(m, 0.0);
   }
+  // Mirrored thetas only for graphs with reverse edges, cavity rings only
+  // for graphs with onset delays.
+  const bool reverse =
+      std::any_of(g.reverse.begin(), g.reverse.end(), [](EdgeIndex r) { return r != kNoEdge; });
+  if (reverse && theta_reverse_.size() < m) theta_reverse_.resize(m, 1.0);
+  const bool latency = std::any_of(g.latency.begin(), g.latency.end(), [](auto l) { return l > 0; });
+  if (latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
   if (flags_.size() < n) {
-    ps_.resize(n);
+    source_.resize(n);
     pi_.resize(n);
     pr_.resize(n);
     ps_at_horizon_.resize(n);
@@ -31,20 +45,28 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
 }
 
 std::size_t DmpWorkspace::MemoryBytes() const {
-  return (theta_.capacity() + phi_.capacity() + cavity_.capacity() + ps_.capacity() +
-          pi_.capacity() + pr_.capacity() + ps_at_horizon_.capacity() + history_.capacity() +
-          exclusive_.capacity()) * sizeof(double) +
+  return (theta_.capacity() + phi_.capacity() + cavity_.capacity() + theta_reverse_.capacity() +
+          pi_.capacity() + pr_.capacity() + ps_at_horizon_.capacity() + history_.capacity()) *
+             sizeof(double) +
+         source_.capacity() * sizeof(Source) + edge_history_at_.capacity() * sizeof(std::uint32_t) +
          eta_hit_.capacity() * sizeof(int) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
-         (active_.capacity() + seen_.capacity() + dirty_.capacity()) * sizeof(NodeIndex);
+         (active_.capacity() + seen_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
 }
 
 // One DMP run over a workspace; leaves the workspace clean.
+//
+// Each step works target by target over the frontier (nodes with a touched
+// in-neighbour), reading each node's in-edges sequentially: pass 1 updates
+// theta and P_S, pass 2 phi. The cavity P_S^{k->i} is P_S^k / theta_{i->k};
+// pass 1 stores each theta at its reverse edge's slot as well (a store at a
+// random place does not stall the way a load does), so pass 2 reads it in
+// order. Directed graphs touch no edge array out of order at all.
 class DmpRun {
  public:
   DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt,
          DmpWorkspace* ws)
-      : g_(g), init_(init), opt_(opt), w_(*ws) {}
+      : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(!ws->theta_reverse_.empty()) {}
 
   // on_step(t) runs after step t = 0..T.
   template <typename OnStep>
@@ -56,9 +78,8 @@ class DmpRun {
     }
     on_step(0);
     for (int t = 1; t <= T; ++t) {
-      PropagateTheta(&out.edge_updates);
-      UpdateDirtyNodes(t);
-      for (NodeIndex k : w_.active_) UpdateMessages(k, t);
+      UpdateTheta(t, &out.edge_updates);
+      UpdatePhi(t);
       for (NodeIndex k : w_.active_) UpdateMarginals(k, t);
       on_step(t);
     }
@@ -70,16 +91,16 @@ class DmpRun {
   bool seen(NodeIndex v) const { return w_.flags_[v] & kSeen; }
   bool touched(NodeIndex v) const { return w_.flags_[v] & kTouched; }
   // Current marginals; valid for seen (P_S) or touched (P_I, P_R) nodes.
-  const std::vector<double>& ps() const { return w_.ps_; }
-  const std::vector<double>& pi() const { return w_.pi_; }
-  const std::vector<double>& pr() const { return w_.pr_; }
+  double ps(NodeIndex v) const { return w_.source_[v].ps; }
+  double pi(NodeIndex v) const { return w_.pi_[v]; }
+  double pr(NodeIndex v) const { return w_.pr_[v]; }
 
  private:
   void Enter(NodeIndex v) {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
     w_.seen_.push_back(v);
-    w_.ps_[v] = init_.p_s[v];
+    w_.source_[v] = {init_.p_s[v], 1.0 - g_.q[v], g_.latency[v], 0};
     w_.ps_at_horizon_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
@@ -89,105 +110,133 @@ class DmpRun {
   void Touch(NodeIndex k) {
     Enter(k);
     w_.flags_[k] |= kTouched;
+    w_.source_[k].touched = 1;
     w_.active_.push_back(k);
+    const int L = g_.latency[k];
     for (EdgeIndex e : g_.out(k)) {
       w_.phi_[e] = init_.p_i[k];
       w_.cavity_[e] = init_.p_s[k];
+      const NodeIndex j = g_.target[e];
+      if (init_.p_s[j] > 0 && !(w_.flags_[j] & kInFront)) {
+        Enter(j);
+        w_.flags_[j] |= kInFront;
+        w_.frontier_.push_back(j);
+      }
+      if (L > 0 && g_.reverse[e] != kNoEdge) {
+        // Ring of the last L+1 cavity values of this edge (the time before
+        // touching counts as P_S(0)).
+        w_.edge_history_at_[e] = static_cast<std::uint32_t>(w_.history_.size()) + 1;
+        w_.history_.resize(w_.history_.size() + L + 1, init_.p_s[k]);
+      }
     }
-    if (const int L = g_.latency[k]; L > 0) {
-      // Rings of the last L+1 values of P_S^k and of each cavity P_S^{k->i};
-      // the time before touching counts as P_S(0).
+    if (L > 0) {
+      // Ring of the last L+1 values of P_S^k (also the cavity of edges
+      // without a reverse).
       w_.history_at_[k] = w_.history_.size();
-      w_.history_.resize(w_.history_.size() + (L + 1) * (1 + g_.out(k).size()), init_.p_s[k]);
+      w_.history_.resize(w_.history_.size() + L + 1, init_.p_s[k]);
     }
   }
 
-  // theta(t) from phi(t-1) on every propagated edge.
-  void PropagateTheta(std::uint64_t* edge_updates) {
-    w_.dirty_.clear();
-    for (NodeIndex k : w_.active_) {
-      const auto out = g_.out(k);
-      for (EdgeIndex e : out) {
-        const NodeIndex i = g_.target[e];
-        if (init_.p_s[i] == 0) continue;  // i cannot be infected
-        w_.theta_[e] -= g_.p[e] * w_.phi_[e];
-        if (!(w_.flags_[i] & kDirty)) {
-          Enter(i);
-          w_.flags_[i] |= kDirty;
-          w_.dirty_.push_back(i);
+  // Pass 1: theta(t) from phi(t-1) and P_S(t) for every frontier node; newly
+  // hit nodes start propagating this very step.
+  void UpdateTheta(int t, std::uint64_t* edge_updates) {
+    const double* p = g_.p.data();
+    const double* phi = w_.phi_.data();
+    const EdgeIndex* reverse = g_.reverse.data();
+    double* theta = w_.theta_.data();
+    double* theta_reverse = w_.theta_reverse_.data();
+    const std::size_t count = w_.frontier_.size();  // nodes added below start next step
+    for (std::size_t x = 0; x < count; ++x) {
+      const NodeIndex i = w_.frontier_[x];
+      const EdgeIndex b = g_.in_begin(i), en = g_.in_end(i);
+      double prod = init_.p_s[i];
+      if (mirror_) {
+        for (EdgeIndex e = b; e < en; ++e) {
+          const double th = theta[e] - p[e] * phi[e];
+          theta[e] = th;
+          prod *= th;
+          if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) theta_reverse[rev] = th;
+        }
+      } else {
+        for (EdgeIndex e = b; e < en; ++e) {
+          const double th = theta[e] - p[e] * phi[e];
+          theta[e] = th;
+          prod *= th;
         }
       }
-      *edge_updates += out.size();
-    }
-  }
-
-  // P_S(t) of nodes with a changed in-message; newly hit nodes start
-  // propagating this very step.
-  void UpdateDirtyNodes(int t) {
-    for (NodeIndex i : w_.dirty_) {
-      w_.flags_[i] &= static_cast<std::uint8_t>(~kDirty);
-      double prod = init_.p_s[i];
-      for (EdgeIndex e = g_.in_begin(i); e < g_.in_end(i); ++e) prod *= w_.theta_[e];
-      w_.ps_[i] = prod;
+      *edge_updates += en - b;
+      w_.source_[i].ps = prod;
       if (t + g_.latency[i] <= opt_.horizon) w_.ps_at_horizon_[i] = prod;
       if (w_.eta_hit_[i] < 0 && 1.0 - prod - init_.p_r[i] >= 0.5) w_.eta_hit_[i] = t;
       if (!(w_.flags_[i] & kTouched) && init_.p_s[i] - prod > opt_.tolerance) Touch(i);
     }
   }
 
-  // phi(t) on the out-edges of k, using the cavity P_S^{k->i}(t) that
-  // leaves out the reverse edge i -> k.
-  void UpdateMessages(NodeIndex k, int t) {
-    const EdgeIndex b = g_.in_begin(k), en = g_.in_end(k);
-    const std::size_t deg = en - b;
-    auto& excl = w_.exclusive_;
-    excl.assign(deg, 1.0);
-    double acc = 1.0;
-    for (std::size_t x = 0; x < deg; ++x) {
-      excl[x] = acc;
-      acc *= w_.theta_[b + x];
+  // P_S^k(0) prod_{l -> k, l != i} theta_{l->k}, for rev = i -> k.
+  double ExplicitCavity(NodeIndex k, EdgeIndex rev) const {
+    double prod = init_.p_s[k];
+    for (EdgeIndex f = g_.in_begin(k); f < g_.in_end(k); ++f) {
+      if (f != rev) prod *= w_.theta_[f];
     }
-    double suffix = 1.0;
-    for (std::size_t x = deg; x-- > 0;) {
-      excl[x] *= suffix;
-      suffix *= w_.theta_[b + x];
-    }
-    const double keep = 1.0 - g_.q[k];
-    const double ps0 = init_.p_s[k];
-    const int L = g_.latency[k];
-    const auto out = g_.out(k);
-    if (L == 0) {
-      for (EdgeIndex e : out) {
-        const EdgeIndex rev = g_.reverse[e];
-        const double cav = ps0 * (rev == kNoEdge ? acc : excl[rev - b]);
-        w_.phi_[e] = (1.0 - g_.p[e]) * keep * w_.phi_[e] - (cav - w_.cavity_[e]);
-        w_.cavity_[e] = cav;
+    return prod;
+  }
+
+  // Pass 2: phi(t) on the in-edges of every frontier node from a touched
+  // source. With latency L_k, the nodes hit at t - L_k become infectious now:
+  // ring slot t % (L+1) holds cavity(t-L-1), slot (t+1) % (L+1) cavity(t-L).
+  void UpdatePhi(int t) {
+    const NodeIndex* source = g_.source.data();
+    const double* p = g_.p.data();
+    const EdgeIndex* reverse = g_.reverse.data();
+    const double* theta_reverse = w_.theta_reverse_.data();
+    const DmpWorkspace::Source* node = w_.source_.data();
+    double* phi = w_.phi_.data();
+    double* cavity = w_.cavity_.data();
+    const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
+    for (NodeIndex i : w_.frontier_) {
+      const EdgeIndex en = g_.in_end(i);
+      for (EdgeIndex e = g_.in_begin(i); e < en; ++e) {
+        // Sources are scattered: fetch the one a few edges ahead now.
+        if (e + kPrefetchAhead < edges) __builtin_prefetch(&node[source[e + kPrefetchAhead]]);
+        const NodeIndex k = source[e];
+        const DmpWorkspace::Source& s = node[k];
+        if (!s.touched) continue;
+        double cav = s.ps;
+        if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) {
+          const double th = theta_reverse[e];
+          cav = th > kTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
+        }
+        const double decay = (1.0 - p[e]) * s.keep;
+        if (s.latency == 0) {
+          phi[e] = decay * phi[e] - (cav - cavity[e]);
+          cavity[e] = cav;
+          continue;
+        }
+        const std::size_t span = s.latency + 1;
+        const std::size_t older = static_cast<std::size_t>(t) % span;
+        const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
+        double onset;
+        if (reverse[e] == kNoEdge) {
+          // Cavity = P_S^k, whose ring UpdateMarginals writes after this pass.
+          const double* ring = w_.history_.data() + w_.history_at_[k];
+          onset = ring[older] - ring[newer];
+        } else {
+          double* ring = w_.history_.data() + (w_.edge_history_at_[e] - 1);
+          onset = ring[older] - ring[newer];
+          ring[older] = cav;
+        }
+        phi[e] = decay * phi[e] + onset;
       }
-      return;
-    }
-    // With latency, the nodes hit at t - L become infectious now: the ring
-    // slot t % (L+1) holds cavity(t-L-1), slot (t+1) % (L+1) cavity(t-L).
-    const std::size_t span = static_cast<std::size_t>(L) + 1;
-    double* ring = w_.history_.data() + w_.history_at_[k] + span;
-    const std::size_t older = static_cast<std::size_t>(t) % span;
-    const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
-    for (EdgeIndex e : out) {
-      const EdgeIndex rev = g_.reverse[e];
-      const double cav = ps0 * (rev == kNoEdge ? acc : excl[rev - b]);
-      const double onset = ring[older] - ring[newer];
-      ring[older] = cav;
-      w_.phi_[e] = (1.0 - g_.p[e]) * keep * w_.phi_[e] + onset;
-      ring += span;
     }
   }
 
   void UpdateMarginals(NodeIndex k, int t) {
     w_.pr_[k] += g_.q[k] * w_.pi_[k];
-    double ps_onset = w_.ps_[k];  // P_S(t - L)
+    double ps_onset = w_.source_[k].ps;  // P_S(t - L)
     if (const int L = g_.latency[k]; L > 0) {
       const std::size_t span = static_cast<std::size_t>(L) + 1;
       double* ring = w_.history_.data() + w_.history_at_[k];
-      ring[static_cast<std::size_t>(t) % span] = w_.ps_[k];
+      ring[static_cast<std::size_t>(t) % span] = w_.source_[k].ps;
       ps_onset = ring[static_cast<std::size_t>(t + 1) % span];
     }
     w_.pi_[k] = std::max(0.0, 1.0 - ps_onset - w_.pr_[k]);
@@ -201,8 +250,8 @@ class DmpRun {
     for (NodeIndex k : w_.active_) {
       for (EdgeIndex e : g_.out(k)) {
         const NodeIndex i = g_.target[e];
-        if (w_.flags_[i] & (kTouched | kFrontier)) continue;
-        w_.flags_[i] |= kFrontier;
+        if (w_.flags_[i] & (kTouched | kListed)) continue;
+        w_.flags_[i] |= kListed;
         out->nodes.push_back(i);
       }
     }
@@ -237,12 +286,19 @@ class DmpRun {
         w_.theta_[e] = 1.0;
         w_.phi_[e] = 0.0;
         w_.cavity_[e] = 0.0;
+        if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
+        if (const EdgeIndex rev = g_.reverse[e]; mirror_ && rev != kNoEdge) {
+          w_.theta_reverse_[rev] = 1.0;
+        }
       }
     }
-    for (NodeIndex v : w_.seen_) w_.flags_[v] = 0;
+    for (NodeIndex v : w_.seen_) {
+      w_.flags_[v] = 0;
+      w_.source_[v].touched = 0;
+    }
     w_.active_.clear();
     w_.seen_.clear();
-    w_.dirty_.clear();
+    w_.frontier_.clear();
     w_.history_.clear();
   }
 
@@ -250,6 +306,7 @@ class DmpRun {
   const InitialState& init_;
   const DmpOptions& opt_;
   DmpWorkspace& w_;
+  const bool mirror_;  // the graph has reverse edges
 };
 
 DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
@@ -273,23 +330,25 @@ DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const Dmp
   DmpRun run(g, init, opt, &ws);
   // Values of nodes the run has seen live in the workspace; the rest keep
   // their initial marginals.
-  auto snapshot = [&](const std::vector<double>& base, const std::vector<double>& live,
-                      bool touched_only) {
+  auto snapshot = [&](const std::vector<double>& base, auto live, bool touched_only) {
     std::vector<double> out = base;
     for (NodeIndex v = 0; v < n; ++v) {
-      if (run.seen(v) && (!touched_only || run.touched(v))) out[v] = live[v];
+      if (run.seen(v) && (!touched_only || run.touched(v))) out[v] = live(v);
     }
     return out;
   };
+  const auto ps = [&](NodeIndex v) { return run.ps(v); };
+  const auto pi = [&](NodeIndex v) { return run.pi(v); };
+  const auto pr = [&](NodeIndex v) { return run.pr(v); };
   const DmpRegion region = run.Run(sources, [&](int t) {
     if (opt.record_marginals) {
-      r.p_s_t.push_back(snapshot(init.p_s, run.ps(), false));
-      r.p_i_t.push_back(snapshot(init.p_i, run.pi(), true));
-      r.p_r_t.push_back(snapshot(init.p_r, run.pr(), true));
+      r.p_s_t.push_back(snapshot(init.p_s, ps, false));
+      r.p_i_t.push_back(snapshot(init.p_i, pi, true));
+      r.p_r_t.push_back(snapshot(init.p_r, pr, true));
     }
     if (t == opt.horizon) {
-      r.p_i = snapshot(init.p_i, run.pi(), true);
-      r.p_r = snapshot(init.p_r, run.pr(), true);
+      r.p_i = snapshot(init.p_i, pi, true);
+      r.p_r = snapshot(init.p_r, pr, true);
     }
   });
   r.risk.assign(n, 0.0);

@@ -73,14 +73,25 @@ class DmpWorkspace {
 
  private:
   friend class DmpRun;
+  // What the message update reads about an edge's source, in one place.
+  struct Source {
+    double ps = 1;          // P_S(t)
+    double keep = 1;        // 1 - q
+    std::uint32_t latency = 0;
+    std::uint32_t touched = 0;
+  };
   std::vector<double> theta_, phi_, cavity_;  // per edge
-  std::vector<double> ps_, pi_, pr_, ps_at_horizon_;  // per node (valid when seen)
+  std::vector<double> theta_reverse_;         // per edge e: theta of e's reverse
+  std::vector<Source> source_;                // per node
+  std::vector<double> pi_, pr_, ps_at_horizon_;  // per node (valid when seen)
   std::vector<int> eta_hit_;
   std::vector<std::uint8_t> flags_;
-  std::vector<std::size_t> history_at_;  // per node with latency: offset into history_
+  std::vector<std::size_t> history_at_;        // per node with latency: offset into history_
+  std::vector<std::uint32_t> edge_history_at_;  // per edge: 1 + offset, 0 if none
   std::vector<double> history_;
-  std::vector<NodeIndex> active_, seen_, dirty_;
-  std::vector<double> exclusive_;
+  std::vector<NodeIndex> active_;    // touched, in order
+  std::vector<NodeIndex> seen_;
+  std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
 };
 
 // The outcome of a run on the region reached from some sources.

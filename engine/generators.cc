@@ -23,7 +23,8 @@ Network Assemble(std::size_t n, std::vector<Edge> edges, const GeneratorOptions&
   Network net;
   for (std::size_t i = 0; i < n; ++i) {
     NodeAttributes a;
-    a.id = "n" + std::to_string(i);
+    a.id = "n";  // appended, not "n" + ...: GCC 12 -O3 warns falsely (-Wrestrict)
+    a.id += std::to_string(i);
     (void)net.AddNode(std::move(a));
   }
   for (Edge& e : edges) e.weight = opt.min_weight + (opt.max_weight - opt.min_weight) * rnd->Unit();
