@@ -25,7 +25,15 @@ ContinuousRates UniformRates(const TransmissionGraph& g, double beta, double gam
 
 ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& rates,
                              std::uint64_t seed)
-    : g_(g), rates_(rates), seed_(seed), time_(g.node_count, std::numeric_limits<double>::infinity()) {}
+    : g_(g),
+      seed_(seed),
+      recovery_rate_(rates.recovery_rate),
+      time_(g.node_count, std::numeric_limits<double>::infinity()) {
+  arcs_.reserve(g.edge_count());
+  for (EdgeIndex e : g.out_edges) {
+    arcs_.push_back({g.target[e], static_cast<float>(g.latency[g.target[e]]), rates.edge_rate[e]});
+  }
+}
 
 std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sources, double horizon) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -49,14 +57,15 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
     heap_.pop_back();
     if (t != time_[v]) continue;  // superseded
     ++infected;
-    const auto out = g_.out(v);
-    work_ += out.size();
-    const double infectious = rng.Exponential(rates_.recovery_rate[v], k, RandomStream::kInfectious, v);
-    for (EdgeIndex e : out) {
-      const NodeIndex j = g_.target[e];
-      const double latency = g_.latency[j];
+    const Arc* first = arcs_.data() + g_.out_offsets[v];
+    const Arc* last = arcs_.data() + g_.out_offsets[v + 1];
+    work_ += static_cast<std::uint64_t>(last - first);
+    const double infectious = rng.Exponential(recovery_rate_[v], k, RandomStream::kInfectious, v);
+    for (const Arc* arc = first; arc != last; ++arc) {
+      const NodeIndex j = arc->target;
+      const double latency = arc->latency;
       if (time_[j] <= t + latency) continue;  // cannot improve
-      const double delay = rng.Exponential(rates_.edge_rate[e], k, RandomStream::kTransmission, v, j);
+      const double delay = rng.Exponential(arc->rate, k, RandomStream::kTransmission, v, j);
       if (!(delay < infectious)) continue;
       const double onset = t + delay + latency;
       if (onset > horizon || onset >= time_[j]) continue;

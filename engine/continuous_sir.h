@@ -38,7 +38,7 @@ ContinuousRates UniformRates(const TransmissionGraph& graph, double beta, double
 
 class ContinuousSir {
  public:
-  // REQUIRES: rates sized for graph; both outlive this object.
+  // REQUIRES: rates sized for graph; graph outlives this object.
   ContinuousSir(const TransmissionGraph& graph, const ContinuousRates& rates, std::uint64_t seed);
 
   // One realization from `sources` (infected at time 0); returns the number
@@ -52,8 +52,16 @@ class ContinuousSir {
 
  private:
   const TransmissionGraph& g_;
-  const ContinuousRates& rates_;
   std::uint64_t seed_;
+  // Out-edges in out-CSR order (target and rate side by side), so a node's
+  // edges are read sequentially rather than through edge ids.
+  struct Arc {
+    NodeIndex target;
+    float latency;
+    double rate;
+  };
+  std::vector<Arc> arcs_;
+  std::vector<double> recovery_rate_;
   std::vector<double> time_;
   std::vector<NodeIndex> reached_;
   std::vector<std::pair<double, NodeIndex>> heap_;

@@ -81,6 +81,17 @@ class DiscreteRun {
       w_.local_[v] = static_cast<std::int32_t>(x);
       if (init_.p_s[v] < 1) sampled_.push_back(static_cast<std::uint32_t>(x));
     }
+    // The region's out-edges in order, with what a realization reads.
+    arc_offsets_.assign(size + 1, 0);
+    for (std::size_t x = 0; x < size; ++x) {
+      for (EdgeIndex e : g_.out(tally_.nodes[x])) {
+        const NodeIndex j = g_.target[e];
+        const std::int32_t xj = w_.local_[j];
+        if (xj < 0) continue;  // outside the region
+        arcs_.push_back({static_cast<std::uint32_t>(xj), j, g_.rate[e], g_.latency[j], e - g_.in_begin(j)});
+      }
+      arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
+    }
     w_.onset_.assign(size, kUnreached);
     w_.infector_.assign(size, kNoInfector);
     w_.buckets_.resize(static_cast<std::size_t>(T_) + 1);
@@ -141,23 +152,22 @@ class DiscreteRun {
 
   void Spread(std::uint32_t k, std::uint32_t x, int t) {
     const NodeIndex v = tally_.nodes[x];
-    const auto out = g_.out(v);
-    tally_.work += out.size();
-    if (out.empty()) return;
+    const Arc* first = arcs_.data() + arc_offsets_[x];
+    const Arc* last = arcs_.data() + arc_offsets_[x + 1];
+    tally_.work += g_.out(v).size();
+    if (first == last) return;
     const std::int64_t infectious = StepsFromDelay(
         rng_.Exponential(GeometricRate(g_.q[v]), k, RandomStream::kInfectious, v), T_);
-    for (EdgeIndex e : out) {
-      const NodeIndex j = g_.target[e];
-      const std::int32_t xj = w_.local_[j];
-      if (xj < 0) continue;
-      const int earliest = t + 1 + g_.latency[j];
+    for (const Arc* arc = first; arc != last; ++arc) {
+      const std::uint32_t xj = arc->local_target;
+      const int earliest = t + 1 + arc->latency;
       if (earliest > T_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
       const std::int64_t steps = StepsFromDelay(
-          rng_.Exponential(g_.rate[e], k, RandomStream::kTransmission, v, j), T_);
+          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, arc->target), T_);
       if (steps > infectious) continue;
-      const std::int64_t onset = t + steps + g_.latency[j];
+      const std::int64_t onset = t + steps + arc->latency;
       if (onset > T_ || onset >= w_.onset_[xj]) continue;
-      Reach(static_cast<std::uint32_t>(xj), static_cast<int>(onset), e - g_.in_begin(j));
+      Reach(xj, static_cast<int>(onset), arc->in_slot);
     }
   }
 
@@ -168,6 +178,15 @@ class DiscreteRun {
   MonteCarloTally& tally_;
   MonteCarloWorkspace& w_;
   std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
+  struct Arc {
+    std::uint32_t local_target;  // index in the region
+    NodeIndex target;            // for the random-number key
+    double rate;
+    std::uint32_t latency;       // of the target
+    std::uint32_t in_slot;       // position among the target's in-edges
+  };
+  std::vector<Arc> arcs_;
+  std::vector<std::uint32_t> arc_offsets_;  // per region entry
 };
 
 void RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,
