@@ -53,14 +53,12 @@ class ContinuousSir {
  private:
   const TransmissionGraph& g_;
   std::uint64_t seed_;
-  // Out-edges in out-CSR order (target and rate side by side), so a node's
-  // edges are read sequentially rather than through edge ids.
-  struct Arc {
-    NodeIndex target;
-    float latency;
-    double rate;
-  };
-  std::vector<Arc> arcs_;
+  // Out-edges in out-CSR order, so a node's edges are read sequentially
+  // rather than through edge ids; targets apart (most arcs are only
+  // checked, not drawn), latency only if some node has it.
+  std::vector<NodeIndex> arc_target_;
+  std::vector<double> arc_rate_;
+  std::vector<double> latency_;
   std::vector<double> recovery_rate_;
   std::vector<double> time_;
   std::vector<NodeIndex> reached_;

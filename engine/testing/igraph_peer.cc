@@ -47,12 +47,12 @@ SirRuns IgraphPeer::Sir(double beta, double gamma, int runs, std::uint64_t seed)
 }
 
 SirRuns ContinuousSirRuns(const TransmissionGraph& g, const ContinuousRates& rates, int runs,
-                          std::uint64_t seed) {
+                          std::uint64_t seed, std::uint32_t first) {
   ContinuousSir sim(g, rates, seed);
   const CounterRng rng(seed);
   SirRuns out;
   for (int k = 0; k < runs; ++k) {
-    const auto realization = static_cast<std::uint32_t>(k);
+    const auto realization = first + static_cast<std::uint32_t>(k);
     const auto source = static_cast<NodeIndex>(
         rng.Uniform(realization, RandomStream::kSource, 0) * static_cast<double>(g.node_count));
     const NodeIndex s = std::min<NodeIndex>(source, static_cast<NodeIndex>(g.node_count - 1));

@@ -38,9 +38,9 @@ class IgraphPeer {
 };
 
 // The engine's continuous-time SIR from one uniformly random source per run
-// (RandomStream::kSource), realizations 0..runs-1.
+// (RandomStream::kSource), realizations first..first+runs-1.
 SirRuns ContinuousSirRuns(const TransmissionGraph& graph, const ContinuousRates& rates, int runs,
-                          std::uint64_t seed);
+                          std::uint64_t seed, std::uint32_t first = 0);
 
 }  // namespace riskd::engine::testing
 
