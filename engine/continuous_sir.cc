@@ -78,9 +78,7 @@ ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& 
     arc_target_.push_back(g.target[e]);
     arc_rate_.push_back(rates.edge_rate[e]);
   }
-  if (std::any_of(g.latency.begin(), g.latency.end(), [](auto l) { return l > 0; })) {
-    latency_.assign(g.latency.begin(), g.latency.end());
-  }
+  if (g.has_latency) latency_.assign(g.latency.begin(), g.latency.end());
 }
 
 std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sources, double horizon) {

@@ -28,11 +28,8 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   }
   // Mirrored thetas only for graphs with reverse edges, cavity rings only
   // for graphs with onset delays.
-  const bool reverse =
-      std::any_of(g.reverse.begin(), g.reverse.end(), [](EdgeIndex r) { return r != kNoEdge; });
-  if (reverse && theta_reverse_.size() < m) theta_reverse_.resize(m, 1.0);
-  const bool latency = std::any_of(g.latency.begin(), g.latency.end(), [](auto l) { return l > 0; });
-  if (latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
+  if (g.has_reverse && theta_reverse_.size() < m) theta_reverse_.resize(m, 1.0);
+  if (g.has_latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
   if (flags_.size() < n) {
     source_.resize(n);
     pi_.resize(n);
@@ -66,7 +63,7 @@ class DmpRun {
  public:
   DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt,
          DmpWorkspace* ws)
-      : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(!ws->theta_reverse_.empty()) {}
+      : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(g.has_reverse) {}
 
   // on_step(t) runs after step t = 0..T.
   template <typename OnStep>

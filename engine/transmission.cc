@@ -102,7 +102,10 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
     const auto first = g.source.begin() + g.in_offsets[i];
     const auto last = g.source.begin() + g.in_offsets[i + 1];
     auto it = std::lower_bound(first, last, j);
-    if (it != last && *it == j) g.reverse[e] = static_cast<EdgeIndex>(it - g.source.begin());
+    if (it != last && *it == j) {
+      g.reverse[e] = static_cast<EdgeIndex>(it - g.source.begin());
+      g.has_reverse = true;
+    }
   }
 
   g.q.assign(n, 0.0);
@@ -112,6 +115,7 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
     g.q[i] = std::min(1.0, type.beta * vul.rho[i]);
     if (type.inventory_delays_onset) {
       g.latency[i] = OnsetDelaySteps(net.node(i).inventory_days, options.step_days);
+      g.has_latency = g.has_latency || g.latency[i] > 0;
     }
   }
   return g;

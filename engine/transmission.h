@@ -54,6 +54,8 @@ struct TransmissionGraph {
   std::vector<double> q;  // q_i
   // L_i: steps between being hit and becoming disrupted (inventory cover).
   std::vector<std::uint16_t> latency;
+  bool has_reverse = false;  // some edge has a reverse
+  bool has_latency = false;  // some node has latency > 0
 
   std::size_t edge_count() const { return source.size(); }
   std::span<const EdgeIndex> out(NodeIndex i) const {
