@@ -29,8 +29,7 @@ struct ContinuousRates {
   std::vector<double> recovery_rate;  // gamma per node, >= 0
 };
 
-// The model's rates: lambda_ij = alpha_r w~_ij sigma_j (TransmissionGraph::
-// rate), gamma_i = beta_r rho_i.
+// The model's rates: lambda_ij = alpha_r w~_ij sigma_j, gamma_i = beta_r rho_i.
 ContinuousRates ModelRates(const TransmissionGraph& graph, const RiskType& type,
                            const Vulnerability& vulnerability);
 // lambda = beta on every edge, gamma on every node (igraph_sir's model).

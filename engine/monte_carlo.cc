@@ -14,7 +14,7 @@ constexpr std::int32_t kBlocked = -1;  // recovered at t = 0: never infected
 constexpr std::uint32_t kNoInfector = ~std::uint32_t{0};
 
 // Rate of the exponential whose floor + 1 is geometric with per-step
-// success probability p.
+// success probability p: -ln(1 - p), the transmission rate for an edge.
 double GeometricRate(double p) {
   if (p >= 1) return std::numeric_limits<double>::infinity();
   return -std::log1p(-p);
@@ -88,7 +88,8 @@ class DiscreteRun {
         const NodeIndex j = g_.target[e];
         const std::int32_t xj = w_.local_[j];
         if (xj < 0) continue;  // outside the region
-        arcs_.push_back({static_cast<std::uint32_t>(xj), j, g_.rate[e], g_.latency[j], e - g_.in_begin(j)});
+        arcs_.push_back({static_cast<std::uint32_t>(xj), j, GeometricRate(g_.p[e]), g_.latency[j],
+                         e - g_.in_begin(j)});
       }
       arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
     }

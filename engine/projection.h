@@ -76,8 +76,8 @@ struct ProjectionOptions {
   std::uint64_t seed = 0x7269736b64;  // "riskd"
   // Work budgets in out-edges examined per region; a region whose runs
   // exceed them gets fewer runs (never fewer than min_realizations).
-  std::uint64_t max_check_work = 50'000'000;
-  std::uint64_t max_serve_work = 200'000'000;
+  std::uint64_t max_check_work = 20'000'000;
+  std::uint64_t max_serve_work = 50'000'000;
   int min_realizations = 50;
 };
 

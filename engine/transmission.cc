@@ -17,7 +17,8 @@ namespace {
 // Appends the arcs into node j, merged by source (weights of parallel
 // network edges and of both directions add). `in` lists the network edges
 // u -> j, `out` the network edges j -> v; both are sorted by the other end.
-void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, TransmissionGraph* g) {
+void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, TransmissionGraph* g,
+                    std::vector<double>* weights) {
   const bool use_in = type.direction != Direction::kUpstream;
   const bool use_out = type.direction != Direction::kDownstream;
   const auto in_e = net.in_edges(j);
@@ -46,7 +47,7 @@ void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, Trans
     }
     g->source.push_back(src);
     g->target.push_back(j);
-    g->weight.push_back(w);
+    weights->push_back(w);
   }
 }
 
@@ -62,24 +63,22 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
       type.direction == Direction::kBoth ? 2 * net.csr_edge_count() : net.csr_edge_count();
   g.source.reserve(expect);
   g.target.reserve(expect);
-  g.weight.reserve(expect);
   g.in_offsets.assign(n + 1, 0);
+  std::vector<double>& weights = g.share;  // merged weights first, shares below
+  weights.reserve(expect);
   for (NodeIndex j = 0; j < n; ++j) {
-    if (net.alive(j)) AppendArcsInto(net, j, type, &g);
+    if (net.alive(j)) AppendArcsInto(net, j, type, &g, &weights);
     g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
   }
   const std::size_t m = g.source.size();
 
-  g.share.assign(m, 0.0);
   g.p.assign(m, 0.0);
-  g.rate.assign(m, 0.0);
   for (NodeIndex j = 0; j < n; ++j) {
     double total = 0;
-    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) total += g.weight[e];
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) total += weights[e];
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
-      g.share[e] = g.weight[e] / total;
-      g.rate[e] = type.alpha * g.share[e] * vul.sigma[j];
-      g.p[e] = -std::expm1(-g.rate[e]);
+      g.share[e] = weights[e] / total;
+      g.p[e] = -std::expm1(-type.alpha * g.share[e] * vul.sigma[j]);
     }
   }
 

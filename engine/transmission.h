@@ -7,9 +7,9 @@
 //   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
 //   L_j   = ceil(inventory_days_j / step_days)   onset delay of j (steps)
 //
-// The rate alpha_r * w~_ij * sigma_j = -ln(1 - p_ij) is kept too: it is the
-// exponential transmission rate of the continuous-time variant and what the
-// Monte Carlo samples delays from.
+// About 32 bytes per edge: what the projections read, nothing else (the
+// merged weight w_ij is share * total and the rate alpha_r w~_ij sigma_j is
+// -ln(1 - p_ij)).
 //
 // An edge i -> j here means "i can pass the risk to j": for a downstream risk
 // type it is a supplier -> customer edge of the network, for an upstream one
@@ -39,10 +39,8 @@ struct TransmissionGraph {
   std::vector<EdgeIndex> in_offsets;
   std::vector<NodeIndex> source;  // i of edge e = i -> j
   std::vector<NodeIndex> target;  // j of edge e
-  std::vector<double> weight;     // merged w_ij
-  std::vector<double> share;      // w~_ij
+  std::vector<double> share;      // w~_ij (of the merged weights)
   std::vector<double> p;          // p_ij
-  std::vector<double> rate;       // alpha_r * w~_ij * sigma_j = -ln(1 - p_ij)
   // reverse[e]: the edge j -> i when it exists, else kNoEdge.
   std::vector<EdgeIndex> reverse;
 
