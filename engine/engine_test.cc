@@ -145,8 +145,10 @@ TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
             static_cast<std::uint32_t>(engine->options().projection.check_realizations));
   EXPECT_LE(p.disrupted_p05, p.expected_disrupted);
   EXPECT_GE(p.disrupted_p95, p.expected_disrupted);
-  EXPECT_GT(p.spectral.transmission, 0.0);
-  EXPECT_FALSE(p.spectral.supercritical);  // downstream on a tree: no cycles
+  // Downstream on a tree nothing can cycle: both radii are exactly 0.
+  EXPECT_EQ(p.spectral.transmission, 0.0);
+  EXPECT_EQ(p.spectral.non_backtracking, 0.0);
+  EXPECT_FALSE(p.spectral.supercritical);
   EXPECT_EQ(p.regions.size(), 1u);
   EXPECT_EQ(p.regions[0].first_source, 3u);
 }

@@ -15,6 +15,19 @@ double PerronRoot(std::size_t size, const std::vector<char>& support, const Spec
   double count = 0;
   for (std::size_t k = 0; k < size; ++k) count += support[k] ? 1 : 0;
   if (count == 0) return 0;
+  // Without cycles (a downstream risk on an acyclic network; B on a tree)
+  // the operator is nilpotent: A^k x vanishes after the longest path, and
+  // the radius is exactly 0, which the shifted iteration below would only
+  // creep towards. Costs one more iteration series on cyclic graphs.
+  for (std::size_t k = 0; k < size; ++k) x[k] = support[k] ? 1.0 : 0.0;
+  for (int it = 1; it <= opt.max_iterations; ++it) {
+    apply(x, y);
+    double sum = 0;
+    for (double v : y) sum += v;
+    *iterations = it;
+    if (sum == 0) return 0;
+    for (std::size_t k = 0; k < size; ++k) x[k] = y[k] / sum;
+  }
   for (std::size_t k = 0; k < size; ++k) x[k] = support[k] ? 1.0 / count : 0.0;
   double estimate = 0;
   for (int it = 1; it <= opt.max_iterations; ++it) {
@@ -27,7 +40,7 @@ double PerronRoot(std::size_t size, const std::vector<char>& support, const Spec
     // x sums to 1, so sum(y) = (A + I) x's growth factor.
     const double next = sum - 1.0;
     for (std::size_t k = 0; k < size; ++k) x[k] = y[k] / sum;
-    *iterations = it;
+    ++*iterations;
     const bool converged = std::fabs(next - estimate) <= opt.tolerance * std::max(1.0, next);
     estimate = next;
     if (converged && it > 1) break;
