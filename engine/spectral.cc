@@ -85,6 +85,13 @@ SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialSt
       },
       &it_m);
 
+  if (!g.has_reverse) {
+    // No arc has a reverse: every walk is non-backtracking, rho(B) = rho(M).
+    r.non_backtracking = r.transmission;
+    r.iterations = it_m;
+    r.supercritical = r.non_backtracking > 1;
+    return r;
+  }
   std::vector<double> into(n, 0.0);
   r.non_backtracking = PerronRoot(
       m, edge_in, opt,

@@ -53,6 +53,12 @@ void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, Trans
 
 }  // namespace
 
+std::size_t TransmissionGraph::MemoryBytes() const {
+  return (in_offsets.capacity() + source.capacity() + target.capacity() + reverse.capacity() +
+          out_offsets.capacity() + out_edges.capacity()) * 4 +
+         (share.capacity() + p.capacity() + q.capacity()) * 8 + latency.capacity() * 2;
+}
+
 TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& type,
                                          const Vulnerability& vul,
                                          const TransmissionOptions& options) {

@@ -56,6 +56,7 @@ struct TransmissionGraph {
   bool has_latency = false;  // some node has latency > 0
 
   std::size_t edge_count() const { return source.size(); }
+  std::size_t MemoryBytes() const;
   std::span<const EdgeIndex> out(NodeIndex i) const {
     return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};
   }

@@ -46,5 +46,13 @@ int main() {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   Emit("engine_first_project_ms", ms, "ms", edges);
   Emit("engine_peak_rss_mb", PeakRssMb(), "MB", edges);
+  // What the engine holds (bytes of its structures), beside the network.
+  Emit("transmission_graph_mb", static_cast<double>(engine->Graph(0)->MemoryBytes()) / 1e6, "MB",
+       edges);
+  const Projection& p = engine->risk_state(0).projection;
+  const double projection_bytes =
+      static_cast<double>(p.risk.capacity() * 8 + p.eta.capacity() * 4 + p.parent.capacity() * 4 +
+                          p.node_method.capacity());
+  Emit("projection_mb", 2 * projection_bytes / 1e6, "MB", edges);  // projector + published copy
   return 0;
 }
