@@ -84,7 +84,8 @@ ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& 
   if (g.has_latency) latency_.assign(g.latency.begin(), g.latency.end());
 }
 
-std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sources, double horizon) {
+std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sources,
+                               double horizon) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const CounterRng rng(seed_);
   for (NodeIndex v : reached_) time_[v] = kInf;

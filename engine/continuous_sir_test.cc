@@ -10,15 +10,9 @@
 namespace riskd::engine {
 namespace {
 
-TransmissionGraph Graph(const Network& net, Direction dir) {
-  RiskType t;
-  t.direction = dir;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}));
-}
-
 TEST(ContinuousSirTest, SingleEdgeTransmitsWithProbabilityLambdaOverLambdaPlusGamma) {
   Network net = testing::MakeNetwork(2, {{0, 1, 1}});
-  const auto g = Graph(net, Direction::kDownstream);
+  const auto g = testing::BuildGraph(net, Direction::kDownstream, 0.8, 0.3);
   const auto rates = UniformRates(g, 0.7, 0.5);
   ContinuousSir sim(g, rates, 9);
   const NodeIndex source = 0;
@@ -42,7 +36,7 @@ TEST(ContinuousSirTest, HorizonLatencyAndDeterminism) {
   NodeAttributes a = net.node(2);
   a.inventory_days = 5;
   ASSERT_TRUE(net.UpdateNode(a).ok());
-  const auto g = Graph(net, Direction::kDownstream);
+  const auto g = testing::BuildGraph(net, Direction::kDownstream, 0.8, 0.3);
   const auto rates = UniformRates(g, 50.0, 1e-9);  // near-instant, near-permanent
   ContinuousSir sim(g, rates, 1);
   const NodeIndex source = 0;

@@ -5,10 +5,10 @@
 namespace riskd::engine {
 namespace {
 
-constexpr std::uint8_t kSeen = 1;      // per-node workspace values are valid
-constexpr std::uint8_t kTouched = 2;   // messages out of it are propagated
-constexpr std::uint8_t kInFront = 4;   // in the frontier list
-constexpr std::uint8_t kListed = 8;    // listed in the region's nodes
+constexpr std::uint8_t kSeen = 1;     // per-node workspace values are valid
+constexpr std::uint8_t kTouched = 2;  // messages out of it are propagated
+constexpr std::uint8_t kInFront = 4;  // in the frontier list
+constexpr std::uint8_t kListed = 8;   // listed in the region's nodes
 
 // Below this, theta_{i->k} is treated as 0 and the cavity is recomputed as
 // an explicit product instead of P_S^k / theta.

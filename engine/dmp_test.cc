@@ -9,17 +9,6 @@
 namespace riskd::engine {
 namespace {
 
-TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta,
-                        VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003) {
-  RiskType t;
-  t.alpha = alpha;
-  t.beta = beta;
-  t.direction = dir;
-  VulnerabilityOptions vo;
-  vo.mode = mode;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
-}
-
 void ExpectMatchesExact(const TransmissionGraph& g, const InitialState& init, int T, double tol) {
   DmpOptions opt;
   opt.horizon = T;
@@ -40,7 +29,7 @@ void ExpectMatchesExact(const TransmissionGraph& g, const InitialState& init, in
 TEST(DmpTest, EqualsExactEnumerationOnAChain) {
   // 0 -> 1 -> 2 -> 3, downstream.
   Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 2.0}, {2, 3, 1.0}});
-  auto g = Build(net, Direction::kDownstream, 1.5, 0.4);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 1.5, 0.4);
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   ExpectMatchesExact(g, init, 8, 1e-12);
 }
@@ -48,7 +37,7 @@ TEST(DmpTest, EqualsExactEnumerationOnAChain) {
 TEST(DmpTest, EqualsExactEnumerationOnRandomUndirectedTrees) {
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
     Network net = testing::RandomTree(7, seed);
-    auto g = Build(net, Direction::kBoth, 2.0, 0.35);
+    auto g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.35);
     std::vector<Observation> obs(7);
     obs[seed % 7] = {NodeState::kDisrupted, 0.9};
     obs[(seed + 3) % 7] = {NodeState::kDisrupted, 0.4};
@@ -62,7 +51,7 @@ TEST(DmpTest, EqualsExactEnumerationOnRandomUndirectedTrees) {
 TEST(DmpTest, EqualsExactEnumerationOnDirectedTreesBothWays) {
   for (Direction dir : {Direction::kDownstream, Direction::kUpstream}) {
     Network net = testing::RandomTree(8, 42);
-    auto g = Build(net, dir, 3.0, 0.2);
+    auto g = testing::BuildGraph(net, dir, 3.0, 0.2);
     std::vector<Observation> obs(8);
     obs[0] = {NodeState::kDisrupted, 1.0};
     obs[5] = {NodeState::kDisrupted, 0.5};
@@ -83,7 +72,7 @@ TEST(DmpTest, EqualsExactEnumerationWithInventoryLatencyOnATree) {
   set_days(3, 0.5);   // L = 1
   set_days(4, 1.0);   // L = 1
   for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
-    auto g = Build(net, dir, 2.5, 0.3);
+    auto g = testing::BuildGraph(net, dir, 2.5, 0.3);
     ASSERT_EQ(g.latency[1], 2);
     ASSERT_EQ(g.latency[3], 1);
     std::vector<Observation> obs(6);
@@ -109,7 +98,7 @@ TEST(DmpTest, LatencyDelaysRiskWithinTheHorizon) {
   NodeAttributes a = net.node(1);
   a.inventory_days = 3;
   ASSERT_TRUE(net.UpdateNode(a).ok());
-  auto g = Build(net, Direction::kDownstream, 30.0, 0.0, VulnerabilityOptions::Mode::kUniform);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 30.0, 0.0, VulnerabilityOptions::Mode::kUniform);
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;
   opt.horizon = 3;
@@ -124,7 +113,7 @@ TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
   // Two separate trees; runs from each source alone reproduce the joint run.
   Network net = testing::MakeNetwork(8, {{0, 1, 1}, {1, 2, 1}, {1, 3, 2}, {4, 5, 1}, {5, 6, 1},
                                          {6, 7, 1}});
-  auto g = Build(net, Direction::kBoth, 2.0, 0.3);
+  auto g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
   std::vector<Observation> obs(8);
   obs[0] = {NodeState::kDisrupted, 1.0};
   obs[6] = {NodeState::kDisrupted, 0.7};
@@ -151,7 +140,7 @@ TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
 TEST(DmpTest, OverestimatesOnATriangleButStaysAnUpperBound) {
   // A loop breaks DMP's independence assumption; on SIR it errs upward.
   Network net = testing::MakeNetwork(3, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 0, 1.0}});
-  auto g = Build(net, Direction::kBoth, 3.0, 0.3, VulnerabilityOptions::Mode::kUniform);
+  auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3, VulnerabilityOptions::Mode::kUniform);
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;
   opt.horizon = 6;
@@ -168,7 +157,7 @@ TEST(DmpTest, OverestimatesOnATriangleButStaysAnUpperBound) {
 TEST(DmpTest, ToleranceSkipsUnreachedNodesWithoutChangingTheAnswer) {
   // Two components: only the one with the source does any work.
   Network net = testing::MakeNetwork(6, {{0, 1, 1}, {1, 2, 1}, {3, 4, 1}, {4, 5, 1}});
-  auto g = Build(net, Direction::kDownstream, 1.0, 0.5);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 1.0, 0.5);
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;
   opt.horizon = 10;
@@ -183,7 +172,7 @@ TEST(DmpTest, ToleranceSkipsUnreachedNodesWithoutChangingTheAnswer) {
 
 TEST(DmpTest, EtaAndCausePathFollowTheChain) {
   Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}});
-  auto g = Build(net, Direction::kDownstream, 10.0, 0.0, VulnerabilityOptions::Mode::kUniform);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 10.0, 0.0, VulnerabilityOptions::Mode::kUniform);
   // alpha large and share 1: p ~= 1 - e^-10, so node k is hit at step k.
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;

@@ -12,14 +12,15 @@ class Random {
  public:
   explicit Random(std::uint64_t seed) : engine_(seed) {}
   double Unit() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }  // [0, 1)
-  std::size_t Below(std::size_t n) { return static_cast<std::size_t>(Unit() * static_cast<double>(n)); }
+  std::size_t Below(std::size_t n) {
+    return static_cast<std::size_t>(Unit() * static_cast<double>(n));
+  }
 
  private:
   std::mt19937_64 engine_;
 };
 
-Network Assemble(std::size_t n, std::vector<Edge> edges, const GeneratorOptions& opt,
-                 Random* rnd) {
+Network Assemble(std::size_t n, std::vector<Edge> edges, const GeneratorOptions& opt, Random* rnd) {
   Network net;
   for (std::size_t i = 0; i < n; ++i) {
     NodeAttributes a;
@@ -43,7 +44,8 @@ Network BarabasiAlbert(std::size_t n, std::size_t m, const GeneratorOptions& opt
   std::vector<Edge> edges;
   std::vector<NodeIndex> endpoints;  // each node once per incident edge
   auto link = [&](std::size_t from, std::size_t to) {
-    edges.push_back({static_cast<NodeIndex>(from), static_cast<NodeIndex>(to), Layer::kMaterial, 1});
+    edges.push_back(
+        {static_cast<NodeIndex>(from), static_cast<NodeIndex>(to), Layer::kMaterial, 1});
     endpoints.push_back(static_cast<NodeIndex>(from));
     endpoints.push_back(static_cast<NodeIndex>(to));
   };

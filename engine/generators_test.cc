@@ -27,8 +27,9 @@ TEST(GeneratorsTest, BarabasiAlbertIsDeterministicScaleFreeAndSimple) {
     return x.from == y.from && x.to == y.to && x.weight == y.weight;
   }));
   const auto ec = BarabasiAlbert(2000, 3, {.seed = 6}).Edges();
-  EXPECT_FALSE(std::equal(ea.begin(), ea.end(), ec.begin(),
-                          [](const Edge& x, const Edge& y) { return x.to == y.to && x.from == y.from; }));
+  EXPECT_FALSE(std::equal(ea.begin(), ea.end(), ec.begin(), [](const Edge& x, const Edge& y) {
+    return x.to == y.to && x.from == y.from;
+  }));
   std::set<std::pair<NodeIndex, NodeIndex>> pairs;
   for (const Edge& e : ea) {
     EXPECT_LT(e.from, e.to);  // earlier node supplies the later one

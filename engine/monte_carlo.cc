@@ -58,8 +58,7 @@ MonteCarloTally MakeTally(const TransmissionGraph& g, std::span<const NodeIndex>
   t.onset_counts.assign(nodes.size() * (static_cast<std::size_t>(horizon) + 1), 0);
   t.infector_offsets.assign(nodes.size() + 1, 0);
   for (std::size_t x = 0; x < nodes.size(); ++x) {
-    t.infector_offsets[x + 1] =
-        t.infector_offsets[x] + (g.in_end(nodes[x]) - g.in_begin(nodes[x]));
+    t.infector_offsets[x + 1] = t.infector_offsets[x] + (g.in_end(nodes[x]) - g.in_begin(nodes[x]));
   }
   t.infector_counts.assign(t.infector_offsets.back(), 0);
   return t;
@@ -183,8 +182,8 @@ class DiscreteRun {
     std::uint32_t local_target;  // index in the region
     NodeIndex target;            // for the random-number key
     double rate;
-    std::uint32_t latency;       // of the target
-    std::uint32_t in_slot;       // position among the target's in-edges
+    std::uint32_t latency;  // of the target
+    std::uint32_t in_slot;  // position among the target's in-edges
   };
   std::vector<Arc> arcs_;
   std::vector<std::uint32_t> arc_offsets_;  // per region entry
@@ -210,8 +209,7 @@ MonteCarloResult RunMonteCarlo(const TransmissionGraph& g, const InitialState& i
   MonteCarloTally tally = MakeTally(g, nodes, opt.horizon);
   MonteCarloWorkspace ws;
   ws.Prepare(g);
-  RunMonteCarlo(g, init, opt, realizations, std::numeric_limits<std::uint64_t>::max(), &tally,
-                &ws);
+  RunMonteCarlo(g, init, opt, realizations, std::numeric_limits<std::uint64_t>::max(), &tally, &ws);
   MonteCarloResult r;
   r.risk.assign(g.node_count, 0.0);
   r.eta.assign(g.node_count, -1);
@@ -230,7 +228,8 @@ double SizeQuantile(std::vector<std::uint32_t> sizes, double q) {
   if (sizes.empty()) return 0;
   std::sort(sizes.begin(), sizes.end());
   const double rank = std::ceil(q * static_cast<double>(sizes.size()));
-  const std::size_t index = rank < 1 ? 0 : std::min(sizes.size(), static_cast<std::size_t>(rank)) - 1;
+  const std::size_t index =
+      rank < 1 ? 0 : std::min(sizes.size(), static_cast<std::size_t>(rank)) - 1;
   return sizes[index];
 }
 

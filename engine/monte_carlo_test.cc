@@ -14,14 +14,6 @@
 namespace riskd::engine {
 namespace {
 
-TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta) {
-  RiskType t;
-  t.alpha = alpha;
-  t.beta = beta;
-  t.direction = dir;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}));
-}
-
 void SetInventory(Network* net, int v, double days) {
   NodeAttributes a = net->node(static_cast<NodeIndex>(v));
   a.inventory_days = days;
@@ -37,7 +29,7 @@ TEST(MonteCarloTest, EqualsExactEnumerationOnLoopyGraphs) {
   SetInventory(&net, 3, 1.0);
   SetInventory(&net, 4, 2.0);
   for (Direction dir : {Direction::kBoth, Direction::kDownstream}) {
-    auto g = Build(net, dir, 2.0, 0.35);
+    auto g = testing::BuildGraph(net, dir, 2.0, 0.35);
     std::vector<Observation> obs(6);
     obs[0] = {NodeState::kDisrupted, 1.0};
     obs[3] = {NodeState::kDisrupted, 0.4};
@@ -62,7 +54,7 @@ TEST(MonteCarloTest, EqualsDmpOnTreesWithinItsConfidenceBound) {
   for (std::uint64_t seed : {11u, 12u}) {
     Network net = testing::RandomTree(200, seed);
     for (int v = 0; v < 200; v += 7) SetInventory(&net, v, 1.0 + v % 3);
-    auto g = Build(net, Direction::kBoth, 3.0, 0.3);
+    auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3);
     std::vector<Observation> obs(200);
     obs[seed % 200] = {NodeState::kDisrupted, 1.0};
     obs[(seed * 7) % 200] = {NodeState::kDisrupted, 0.5};
@@ -123,7 +115,8 @@ TEST(MonteCarloTest, CommonRandomNumbersCoupleScenariosRealizationByRealization)
   MonteCarloOptions o;
   o.horizon = 15;
   auto sizes = [&](double alpha, double beta, const InitialState& init) {
-    return RunMonteCarlo(Build(net, Direction::kBoth, alpha, beta), init, o, 300).sizes;
+    return RunMonteCarlo(testing::BuildGraph(net, Direction::kBoth, alpha, beta), init, o, 300)
+        .sizes;
   };
   const auto reference = sizes(1.5, 0.3, base);
   const auto faster = sizes(2.5, 0.3, base);
@@ -145,7 +138,7 @@ TEST(MonteCarloTest, CommonRandomNumbersCoupleScenariosRealizationByRealization)
 
 TEST(MonteCarloTest, RegionRunsStopAtTheRegionAndExtendIncrementally) {
   Network net = testing::MakeNetwork(4, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}});
-  auto g = Build(net, Direction::kDownstream, 40, 0);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 40, 0);
   const InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   const std::vector<NodeIndex> region{0, 1, 2};
   MonteCarloTally tally = MakeTally(g, region, 5);

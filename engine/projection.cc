@@ -39,10 +39,14 @@ std::uint32_t Root(std::vector<std::uint32_t>& up, std::uint32_t x) {
 
 std::string_view ProjectionMethodName(ProjectionMethod method) {
   switch (method) {
-    case ProjectionMethod::kNone: return "none";
-    case ProjectionMethod::kDmp: return "dmp";
-    case ProjectionMethod::kMonteCarlo: return "monte_carlo";
-    case ProjectionMethod::kMixed: return "mixed";
+    case ProjectionMethod::kNone:
+      return "none";
+    case ProjectionMethod::kDmp:
+      return "dmp";
+    case ProjectionMethod::kMonteCarlo:
+      return "monte_carlo";
+    case ProjectionMethod::kMixed:
+      return "mixed";
   }
   return "unknown";
 }
@@ -67,8 +71,7 @@ Status ValidateProjectionOptions(const ProjectionOptions& o) {
   return Status::Ok();
 }
 
-Projector::Projector(DmpOptions dmp, ProjectionOptions options)
-    : dmp_(dmp), options_(options) {
+Projector::Projector(DmpOptions dmp, ProjectionOptions options) : dmp_(dmp), options_(options) {
   dmp_.record_marginals = false;
   projection_.horizon = dmp_.horizon;
 }
@@ -170,7 +173,8 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
   // Split the run into its connected components: each is a region. The
   // per-node values need no recomputation (no message crosses components).
   const std::size_t size = run.nodes.size();
-  for (std::size_t x = 0; x < size; ++x) region_of_[run.nodes[x]] = -2 - static_cast<std::int32_t>(x);
+  for (std::size_t x = 0; x < size; ++x)
+    region_of_[run.nodes[x]] = -2 - static_cast<std::int32_t>(x);
   auto position = [&](NodeIndex v) { return static_cast<std::uint32_t>(-2 - region_of_[v]); };
   std::vector<std::uint32_t> up(size);
   std::iota(up.begin(), up.end(), 0u);
@@ -282,8 +286,9 @@ void Projector::Publish() {
     p.regions.push_back(reg.summary);
     (reg.summary.method == ProjectionMethod::kDmp ? dmp : mc) = true;
   }
-  std::sort(p.regions.begin(), p.regions.end(),
-            [](const RegionSummary& a, const RegionSummary& b) { return a.first_source < b.first_source; });
+  std::sort(p.regions.begin(), p.regions.end(), [](const RegionSummary& a, const RegionSummary& b) {
+    return a.first_source < b.first_source;
+  });
   p.method = dmp && mc ? ProjectionMethod::kMixed
              : dmp     ? ProjectionMethod::kDmp
              : mc      ? ProjectionMethod::kMonteCarlo

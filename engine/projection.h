@@ -49,10 +49,10 @@
 namespace riskd::engine {
 
 enum class ProjectionMethod : std::uint8_t {
-  kNone = 0,        // nothing at risk
+  kNone = 0,  // nothing at risk
   kDmp = 1,
   kMonteCarlo = 2,
-  kMixed = 3,       // some regions each (projection level only)
+  kMixed = 3,  // some regions each (projection level only)
 };
 std::string_view ProjectionMethodName(ProjectionMethod method);
 
@@ -86,7 +86,7 @@ Status ValidateProjectionOptions(const ProjectionOptions& options);
 struct RegionSummary {
   NodeIndex first_source = kNoNode;  // smallest source index: a stable name
   std::uint32_t sources = 0;
-  std::uint32_t nodes = 0;           // frontier size
+  std::uint32_t nodes = 0;  // frontier size
   ProjectionMethod method = ProjectionMethod::kNone;
   // Estimated RMS error of DMP on the region's nodes at risk (0 when
   // unchecked or nothing at risk).

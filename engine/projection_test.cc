@@ -15,17 +15,6 @@
 namespace riskd::engine {
 namespace {
 
-TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta,
-                        VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003) {
-  RiskType t;
-  t.alpha = alpha;
-  t.beta = beta;
-  t.direction = dir;
-  VulnerabilityOptions vo;
-  vo.mode = mode;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
-}
-
 ProjectionOptions Quick() {
   ProjectionOptions o;
   o.check_realizations = 400;
@@ -36,7 +25,7 @@ ProjectionOptions Quick() {
 
 TEST(ProjectionTest, TreesServeDmpWithItsValues) {
   Network net = testing::RandomTree(300, 3);
-  const auto g = Build(net, Direction::kBoth, 3.0, 0.3);
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3);
   std::vector<Observation> obs(300);
   obs[10] = {NodeState::kDisrupted, 1.0};
   obs[200] = {NodeState::kDisrupted, 0.6};
@@ -67,7 +56,8 @@ TEST(ProjectionTest, ClusteredGraphNearThresholdServesMonteCarlo) {
   // A Watts-Strogatz ring near threshold: DMP predicts about ten times the
   // true outbreak; the check must catch it.
   Network net = WattsStrogatz(2000, 3, 0.05, {.seed = 3});
-  const auto g = Build(net, Direction::kBoth, 0.9, 0.3, VulnerabilityOptions::Mode::kUniform);
+  const auto g =
+      testing::BuildGraph(net, Direction::kBoth, 0.9, 0.3, VulnerabilityOptions::Mode::kUniform);
   std::vector<Observation> obs(2000);
   obs[0] = {NodeState::kDisrupted, 1.0};
   const InitialState init = InitialState::FromObservations(net, obs);
@@ -97,9 +87,8 @@ TEST(ProjectionTest, ClusteredGraphNearThresholdServesMonteCarlo) {
 
 TEST(ProjectionTest, ForcedMethods) {
   Network net = testing::RandomTree(50, 8);
-  const auto g = Build(net, Direction::kBoth, 2.0, 0.3);
-  const InitialState init =
-      InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
+  const InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions d;
   ProjectionWorkspace ws;
   ProjectionOptions o = Quick();
@@ -126,7 +115,7 @@ TEST(ProjectionTest, RegionsSplitMergeAndRecomputeOnlyWhatChanged) {
   std::vector<std::tuple<int, int, double>> edges;
   for (int v = 0; v + 1 < 60; ++v) edges.emplace_back(v, v + 1, 1.0);
   Network net = testing::MakeNetwork(60, edges);
-  const auto g = Build(net, Direction::kBoth, 1.0, 0.5);
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 1.0, 0.5);
   DmpOptions d;
   d.horizon = 10;
   Projector projector(d, Quick());
@@ -214,7 +203,9 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
   EXPECT_TRUE(created.ok());
   Engine& engine = **created;
   std::mt19937_64 rng(seed);
-  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
   auto alive_node = [&]() {
     for (;;) {
       const auto v = static_cast<NodeIndex>(pick(engine.network().node_slots()));
@@ -233,10 +224,18 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
       switch (pick(12)) {
         case 0:
         case 1:
-        case 2: (void)engine.Disrupt(r, {&v, 1}, 0.3 + 0.7 * (pick(100) / 100.0)); break;
-        case 3: (void)engine.SetStatus(v, r, NodeState::kRecovered, 1); break;
-        case 4: (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1); break;
-        case 5: (void)engine.Immunize({&v, 1}, std::nullopt, pick(3) == 0); break;
+        case 2:
+          (void)engine.Disrupt(r, {&v, 1}, 0.3 + 0.7 * (pick(100) / 100.0));
+          break;
+        case 3:
+          (void)engine.SetStatus(v, r, NodeState::kRecovered, 1);
+          break;
+        case 4:
+          (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1);
+          break;
+        case 5:
+          (void)engine.Immunize({&v, 1}, std::nullopt, pick(3) == 0);
+          break;
         case 6: {
           NodeAttributes a;
           a.id = "new" + std::to_string(added++);
@@ -244,9 +243,13 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
           (void)engine.AddEdge(a.id, id(v), Layer::kMaterial, 1.0 + pick(5));
           break;
         }
-        case 7: (void)engine.RemoveNode(id(v)); break;
+        case 7:
+          (void)engine.RemoveNode(id(v));
+          break;
         case 8:
-          if (u != v) (void)engine.AddEdge(id(u), id(v), pick(2) ? Layer::kMaterial : Layer::kData, 0.5 + pick(4));
+          if (u != v)
+            (void)engine.AddEdge(id(u), id(v), pick(2) ? Layer::kMaterial : Layer::kData,
+                                 0.5 + pick(4));
           break;
         case 9: {
           const Network& n = engine.network();
@@ -288,8 +291,8 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
 }
 
 TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnARandomGraph) {
-  const double share = RunRandomChanges(testing::RandomGraph(300, 240, 21), Direction::kDownstream,
-                                        1, 60);
+  const double share =
+      RunRandomChanges(testing::RandomGraph(300, 240, 21), Direction::kDownstream, 1, 60);
   EXPECT_LT(share, 0.5);  // most regions were left alone (many components)
 }
 

@@ -66,8 +66,8 @@ class CounterRng {
 
   // An exponential delay with the given rate: -ln(u) / rate; +inf if the
   // rate is 0. The same u for a larger rate gives a shorter delay.
-  double Exponential(double rate, std::uint32_t realization, RandomStream stream,
-                     std::uint32_t a, std::uint32_t b = 0) const {
+  double Exponential(double rate, std::uint32_t realization, RandomStream stream, std::uint32_t a,
+                     std::uint32_t b = 0) const {
     if (!(rate > 0)) return std::numeric_limits<double>::infinity();
     return -std::log(Uniform(realization, stream, a, b)) / rate;
   }

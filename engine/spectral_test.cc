@@ -10,14 +10,6 @@
 namespace riskd::engine {
 namespace {
 
-TransmissionGraph Build(const Network& net, double alpha, double beta) {
-  RiskType t;
-  t.alpha = alpha;
-  t.beta = beta;
-  t.direction = Direction::kBoth;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}));
-}
-
 double DenseRadius(const Eigen::MatrixXd& a) {
   return Eigen::EigenSolver<Eigen::MatrixXd>(a).eigenvalues().cwiseAbs().maxCoeff();
 }
@@ -32,7 +24,7 @@ SpectralOptions Precise() {
 TEST(SpectralTest, PowerIterationMatchesDenseEigenvalues) {
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     Network net = testing::RandomGraph(25, 50, seed);
-    const auto g = Build(net, 2.0, 0.4);
+    const auto g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.4);
     std::vector<Observation> obs(25);
     obs[4] = {NodeState::kImmunized, 1.0};
     const InitialState init = InitialState::FromObservations(net, obs);
@@ -58,7 +50,7 @@ TEST(SpectralTest, PowerIterationMatchesDenseEigenvalues) {
 
 TEST(SpectralTest, TransmissibilityAndCriticality) {
   Network net = testing::MakeNetwork(2, {{0, 1, 1}});
-  const auto g = Build(net, 1.0, 0.5);
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 1.0, 0.5);
   const double p = g.p[0], q = g.q[0];
   EXPECT_DOUBLE_EQ(Transmissibility(g)[0], p / (p + q - p * q));
   // A tree has no non-backtracking cycles: radius 0 however contagious (B is
@@ -66,7 +58,8 @@ TEST(SpectralTest, TransmissibilityAndCriticality) {
   // every edge.
   Network tree = testing::RandomTree(30, 4);
   const auto init_tree = InitialState::FromObservations(tree, {});
-  const auto r = ComputeSpectralRadius(Build(tree, 20, 0.01), init_tree, {});
+  const auto r =
+      ComputeSpectralRadius(testing::BuildGraph(tree, Direction::kBoth, 20, 0.01), init_tree, {});
   EXPECT_EQ(r.non_backtracking, 0.0);
   EXPECT_GT(r.transmission, 1.0);
   EXPECT_FALSE(r.supercritical);
@@ -77,8 +70,10 @@ TEST(SpectralTest, TransmissibilityAndCriticality) {
   // On a loopy graph, criticality follows alpha.
   Network loopy = testing::RandomGraph(200, 600, 9);
   const auto init = InitialState::FromObservations(loopy, {});
-  EXPECT_FALSE(ComputeSpectralRadius(Build(loopy, 0.3, 0.5), init, {}).supercritical);
-  EXPECT_TRUE(ComputeSpectralRadius(Build(loopy, 6.0, 0.2), init, {}).supercritical);
+  const auto mild = testing::BuildGraph(loopy, Direction::kBoth, 0.3, 0.5);
+  const auto fierce = testing::BuildGraph(loopy, Direction::kBoth, 6.0, 0.2);
+  EXPECT_FALSE(ComputeSpectralRadius(mild, init, {}).supercritical);
+  EXPECT_TRUE(ComputeSpectralRadius(fierce, init, {}).supercritical);
 }
 
 }  // namespace

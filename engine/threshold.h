@@ -34,10 +34,10 @@ struct ThresholdOptions {
 Status ValidateThresholdOptions(const ThresholdOptions& options);
 
 struct ThresholdResult {
-  std::vector<int> infected_at;       // step of infection, -1 if never
-  std::vector<double> risk_value;     // r passed on (0 if never infected)
-  std::vector<double> interference;   // I accumulated by the end
-  std::size_t infected_count = 0;     // sources included
+  std::vector<int> infected_at;      // step of infection, -1 if never
+  std::vector<double> risk_value;    // r passed on (0 if never infected)
+  std::vector<double> interference;  // I accumulated by the end
+  std::size_t infected_count = 0;    // sources included
 };
 
 // sources: (node, risk value in (0, 1]).

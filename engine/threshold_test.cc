@@ -11,8 +11,7 @@ class ThresholdTest : public ::testing::Test {
  protected:
   // 0 -> 2 (weight 1), 1 -> 2 (weight 3), 2 -> 3, 3 -> 4: node 2 depends
   // 25% on 0 and 75% on 1.
-  ThresholdTest()
-      : net_(testing::MakeNetwork(5, {{0, 2, 1}, {1, 2, 3}, {2, 3, 1}, {3, 4, 1}})) {
+  ThresholdTest() : net_(testing::MakeNetwork(5, {{0, 2, 1}, {1, 2, 3}, {2, 3, 1}, {3, 4, 1}})) {
     VulnerabilityOptions vo;
     vo.mode = VulnerabilityOptions::Mode::kUniform;  // rho = 1 everywhere
     vul_ = ComputeVulnerability(net_, kAllLayers, vo);

@@ -21,6 +21,7 @@
 #include "engine/generators.h"
 #include "engine/monte_carlo.h"
 #include "engine/projection.h"
+#include "engine/testing/graphs.h"
 #include "engine/testing/igraph_peer.h"
 #include "engine/testing/real_networks.h"
 #include "engine/testing/statistics.h"
@@ -51,8 +52,8 @@ std::string Num(double x) {
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 void Emit(const std::string& metric, double value, const std::string& unit, const Params& params) {
-  std::string line = "{\"bench\":\"engine\",\"metric\":" + Str(metric) + ",\"value\":" +
-                     Num(value) + ",\"unit\":" + Str(unit);
+  std::string line = "{\"bench\":\"engine\",\"metric\":" + Str(metric) +
+                     ",\"value\":" + Num(value) + ",\"unit\":" + Str(unit);
   for (const auto& [k, v] : params) line += ",\"" + k + "\":" + v;
   line += "}";
   std::printf("%s\n", line.c_str());
@@ -69,18 +70,9 @@ double Quantile(std::vector<double> x, double q) {
 }
 
 std::string DirectionName(Direction d) {
-  return d == Direction::kDownstream ? "downstream" : d == Direction::kUpstream ? "upstream" : "both";
-}
-
-TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta,
-                        VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003) {
-  RiskType t;
-  t.alpha = alpha;
-  t.beta = beta;
-  t.direction = dir;
-  VulnerabilityOptions vo;
-  vo.mode = mode;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
+  return d == Direction::kDownstream ? "downstream"
+         : d == Direction::kUpstream ? "upstream"
+                                     : "both";
 }
 
 std::vector<NodeIndex> RandomNodes(std::size_t n, std::size_t count, std::uint64_t seed) {
@@ -167,7 +159,7 @@ void BenchDmp() {
 // outbreak reaches a third of the network. Undirected spread reaches
 // everything.
 void BenchIncrementalCase(const Network& net, double alpha, Direction dir, double tolerance) {
-  const TransmissionGraph g = Build(net, dir, alpha, 0.3);
+  const TransmissionGraph g = testing::BuildGraph(net, dir, alpha, 0.3);
   const SpectralRadius radius = ComputeSpectralRadius(g, Sources(g.node_count, {}), {});
   for (auto choice : {ProjectionOptions::Choice::kDmp, ProjectionOptions::Choice::kAuto}) {
     ProjectionOptions po;
@@ -234,7 +226,7 @@ void BenchIncremental() {
 // happened to draw; the per-run ratio is a parameter.
 void BenchMonteCarlo() {
   const Network net = BarabasiAlbert(100000, 3, {.seed = 2});
-  const TransmissionGraph g = Build(net, Direction::kBoth, 1, 1);
+  const TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
   const ContinuousRates rates = UniformRates(g, 0.25, 1.0);
   constexpr int kRounds = 10, kRunsPerRound = 40, kRuns = kRounds * kRunsPerRound;
   testing::IgraphPeer peer(net);
@@ -309,10 +301,12 @@ void MeasureAccuracy(AccuracyCase c) {
   std::vector<NodeIndex> order(c.network.node_slots());
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(), [&](NodeIndex a, NodeIndex b) {
-    return c.network.out_end(a) - c.network.out_begin(a) > c.network.out_end(b) - c.network.out_begin(b);
+    return c.network.out_end(a) - c.network.out_begin(a) >
+           c.network.out_end(b) - c.network.out_begin(b);
   });
   std::vector<NodeIndex> src;
-  for (int k = 0; k < c.sources; ++k) src.push_back(order[static_cast<std::size_t>(k * 5) % order.size()]);
+  for (int k = 0; k < c.sources; ++k)
+    src.push_back(order[static_cast<std::size_t>(k * 5) % order.size()]);
   auto engine = std::move(Engine::Create(o, std::move(c.network)).value());
   (void)engine->Disrupt(0, src, 1.0);
   auto start = Clock::now();

@@ -48,4 +48,15 @@ Network RandomGraph(int n, int m, std::uint64_t seed) {
   return MakeNetwork(n, edges);
 }
 
+TransmissionGraph BuildGraph(const Network& net, Direction direction, double alpha, double beta,
+                             VulnerabilityOptions::Mode mode) {
+  RiskType t;
+  t.alpha = alpha;
+  t.beta = beta;
+  t.direction = direction;
+  VulnerabilityOptions vo;
+  vo.mode = mode;
+  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
+}
+
 }  // namespace riskd::engine::testing

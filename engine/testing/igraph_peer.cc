@@ -23,7 +23,8 @@ IgraphPeer::IgraphPeer(const Network& net) : graph_(std::make_unique<Graph>()) {
     VECTOR(edges)[k++] = a;
     VECTOR(edges)[k++] = b;
   }
-  igraph_create(&graph_->g, &edges, static_cast<igraph_integer_t>(net.node_slots()), IGRAPH_UNDIRECTED);
+  igraph_create(&graph_->g, &edges, static_cast<igraph_integer_t>(net.node_slots()),
+                IGRAPH_UNDIRECTED);
   igraph_vector_int_destroy(&edges);
 }
 
@@ -53,8 +54,8 @@ SirRuns ContinuousSirRuns(const TransmissionGraph& g, const ContinuousRates& rat
   SirRuns out;
   for (int k = 0; k < runs; ++k) {
     const auto realization = first + static_cast<std::uint32_t>(k);
-    const auto source = static_cast<NodeIndex>(
-        rng.Uniform(realization, RandomStream::kSource, 0) * static_cast<double>(g.node_count));
+    const auto source = static_cast<NodeIndex>(rng.Uniform(realization, RandomStream::kSource, 0) *
+                                               static_cast<double>(g.node_count));
     const NodeIndex s = std::min<NodeIndex>(source, static_cast<NodeIndex>(g.node_count - 1));
     const std::size_t size = sim.Run(realization, {&s, 1});
     out.final_sizes.push_back(static_cast<double>(size));

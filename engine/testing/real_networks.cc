@@ -49,7 +49,8 @@ class Builder {
   }
   Result<Network> Finish() {
     std::vector<engine::Edge> edges;
-    for (const auto& [key, w] : weights_) edges.push_back({key.first, key.second, Layer::kMaterial, w});
+    for (const auto& [key, w] : weights_)
+      edges.push_back({key.first, key.second, Layer::kMaterial, w});
     RISKD_RETURN_IF_ERROR(net_.AddEdges(edges));
     net_.Compact();
     return std::move(net_);

@@ -21,7 +21,9 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
   for (std::size_t v = 1; v <= n; ++v) pow[v] = pow[v - 1] * base;
   const std::size_t states = pow[n];
   assert(states <= 200000);
-  auto digit = [&](std::size_t code, std::size_t v) { return static_cast<int>(code / pow[v] % base); };
+  auto digit = [&](std::size_t code, std::size_t v) {
+    return static_cast<int>(code / pow[v] % base);
+  };
 
   // Initial joint distribution: independent nodes.
   std::vector<double> dist(states, 0.0);
@@ -83,7 +85,8 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
         grown.clear();
         for (const auto& [c, p] : partial) {
           for (int k = 0; k < 2; ++k) {
-            if (pr[k] > 0) grown.emplace_back(c + pow[v] * static_cast<std::size_t>(to[k]), p * pr[k]);
+            if (pr[k] > 0)
+              grown.emplace_back(c + pow[v] * static_cast<std::size_t>(to[k]), p * pr[k]);
           }
         }
         partial.swap(grown);

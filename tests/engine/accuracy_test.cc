@@ -37,7 +37,8 @@ Accuracy Measure(Network net, Direction direction, double alpha, int sources,
   });
   auto engine = std::move(Engine::Create(o, std::move(net)).value());
   std::vector<NodeIndex> src;
-  for (int k = 0; k < sources; ++k) src.push_back(order[static_cast<std::size_t>(k * 5) % order.size()]);
+  for (int k = 0; k < sources; ++k)
+    src.push_back(order[static_cast<std::size_t>(k * 5) % order.size()]);
   EXPECT_TRUE(engine->Disrupt(0, src, 1.0).ok());
   engine->Project(1);
   const RiskTypeState& s = engine->risk_state(0);

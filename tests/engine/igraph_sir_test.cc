@@ -11,14 +11,8 @@
 namespace riskd::engine {
 namespace {
 
-TransmissionGraph Undirected(const Network& net) {
-  RiskType t;
-  t.direction = Direction::kBoth;
-  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}));
-}
-
 void ExpectSameFinalSizes(const Network& net, double beta, double gamma, int runs) {
-  const auto g = Undirected(net);
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
   const auto ours = testing::ContinuousSirRuns(g, UniformRates(g, beta, gamma), runs, 17);
   testing::IgraphPeer peer(net);
   const auto theirs = peer.Sir(beta, gamma, runs, 42);
@@ -41,7 +35,7 @@ TEST(IgraphSirTest, FinalSizesMatchOnAClusteredRing) {
 TEST(IgraphSirTest, TheTestDetectsADifferentRate) {
   // Power check: a 20% higher infection rate must be rejected.
   const Network net = BarabasiAlbert(2000, 2, {.seed = 7});
-  const auto g = Undirected(net);
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
   const auto ours = testing::ContinuousSirRuns(g, UniformRates(g, 0.30, 1.0), 2000, 17);
   testing::IgraphPeer peer(net);
   const auto theirs = peer.Sir(0.25, 1.0, 2000, 42);
