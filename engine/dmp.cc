@@ -74,7 +74,16 @@ class DmpRun {
       if (init_.p_i[v] > 0 && !(w_.flags_[v] & kTouched)) Touch(v);
     }
     on_step(0);
+    std::size_t sorted = 0;
     for (int t = 1; t <= T; ++t) {
+      // Frontier in node order, so the passes stream through the edge
+      // arrays (which are grouped by target); nodes added last step merge in.
+      auto& f = w_.frontier_;
+      if (sorted < f.size()) {
+        std::sort(f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+        std::inplace_merge(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+        sorted = f.size();
+      }
       UpdateTheta(t, &out.edge_updates);
       UpdatePhi(t);
       for (NodeIndex k : w_.active_) UpdateMarginals(k, t);
