@@ -151,6 +151,7 @@ class DmpRun {
     const EdgeIndex* reverse = g_.reverse.data();
     double* theta = w_.theta_.data();
     double* theta_reverse = w_.theta_reverse_.data();
+    const auto edges = static_cast<EdgeIndex>(g_.edge_count());
     const std::size_t count = w_.frontier_.size();  // nodes added below start next step
     for (std::size_t x = 0; x < count; ++x) {
       const NodeIndex i = w_.frontier_[x];
@@ -158,6 +159,10 @@ class DmpRun {
       double prod = init_.p_s[i];
       if (mirror_) {
         for (EdgeIndex e = b; e < en; ++e) {
+          // The mirror store lands at a scattered place: fetch its line early.
+          if (e + kPrefetchAhead < edges && reverse[e + kPrefetchAhead] != kNoEdge) {
+            __builtin_prefetch(&theta_reverse[reverse[e + kPrefetchAhead]], 1);
+          }
           const double th = theta[e] - p[e] * phi[e];
           theta[e] = th;
           prod *= th;
