@@ -151,6 +151,14 @@ TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
   EXPECT_FALSE(p.spectral.supercritical);
   EXPECT_EQ(p.regions.size(), 1u);
   EXPECT_EQ(p.regions[0].first_source, 3u);
+  // Every node at risk traces back to the source.
+  for (NodeIndex v = 0; v < 60; ++v) {
+    if (p.risk[v] <= 0) continue;
+    const auto path = CausePath(p, engine->risk_state(0).initial, v);
+    ASSERT_FALSE(path.empty());
+    EXPECT_EQ(path.front(), 3u);
+    EXPECT_EQ(path.back(), v);
+  }
 }
 
 TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {

@@ -51,6 +51,11 @@ std::string_view ProjectionMethodName(ProjectionMethod method) {
   return "unknown";
 }
 
+std::vector<NodeIndex> CausePath(const Projection& p, const InitialState& initial, NodeIndex node,
+                                 std::size_t max_length) {
+  return CausePath(p.parent, p.risk, initial, node, max_length);
+}
+
 Status ValidateProjectionOptions(const ProjectionOptions& o) {
   if (o.check_realizations < 2 || o.check_realizations > 1'000'000) {
     return Status::InvalidArgument("projection.check_realizations must be in 2..1000000");

@@ -122,6 +122,11 @@ struct Projection {
   std::uint64_t mc_work = 0;
 };
 
+// The most likely transmission path back to an observed source (see
+// dmp.h): source first, empty if `node` has no risk.
+std::vector<NodeIndex> CausePath(const Projection& projection, const InitialState& initial,
+                                 NodeIndex node, std::size_t max_length = 64);
+
 // Scratch space, shared by the projectors of all risk types (one at a time).
 struct ProjectionWorkspace {
   DmpWorkspace dmp;
