@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "engine/rng.h"
 
@@ -71,15 +72,23 @@ ContinuousRates UniformRates(const TransmissionGraph& g, double beta, double gam
 
 ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& rates,
                              std::uint64_t seed)
-    : g_(g),
-      seed_(seed),
-      recovery_rate_(rates.recovery_rate),
-      time_(g.node_count, std::numeric_limits<double>::infinity()) {
+    : g_(g), seed_(seed), time_(g.node_count, std::numeric_limits<double>::infinity()) {
   arc_target_.reserve(g.edge_count());
-  arc_rate_.reserve(g.edge_count());
-  for (EdgeIndex e : g.out_edges) {
-    arc_target_.push_back(g.target[e]);
-    arc_rate_.push_back(rates.edge_rate[e]);
+  for (EdgeIndex e : g.out_edges) arc_target_.push_back(g.target[e]);
+  // Uniform rates (igraph's model) need no per-edge or per-node lookups.
+  auto uniform = [](const std::vector<double>& v) {
+    return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
+  };
+  if (uniform(rates.edge_rate)) {
+    uniform_edge_rate_ = rates.edge_rate.empty() ? 0.0 : rates.edge_rate.front();
+  } else {
+    arc_rate_.reserve(g.edge_count());
+    for (EdgeIndex e : g.out_edges) arc_rate_.push_back(rates.edge_rate[e]);
+  }
+  if (uniform(rates.recovery_rate)) {
+    uniform_recovery_rate_ = rates.recovery_rate.empty() ? 0.0 : rates.recovery_rate.front();
+  } else {
+    recovery_rate_ = rates.recovery_rate;
   }
   if (g.has_latency) latency_.assign(g.latency.begin(), g.latency.end());
 }
@@ -101,11 +110,13 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
   std::size_t infected = 0;
   while (!heap_.empty()) {
     const auto [t, v] = HeapPop(heap_);
+    if (!heap_.empty()) __builtin_prefetch(&g_.out_offsets[heap_.front().second]);  // likely next
     if (t != time_[v]) continue;  // superseded
     ++infected;
     const EdgeIndex first = g_.out_offsets[v], last = g_.out_offsets[v + 1];
     work_ += last - first;
-    const double infectious = rng.Exponential(recovery_rate_[v], k, RandomStream::kInfectious, v);
+    const double recovery = recovery_rate_.empty() ? uniform_recovery_rate_ : recovery_rate_[v];
+    const double infectious = rng.Exponential(recovery, k, RandomStream::kInfectious, v);
     // delay = -ln(u) / rate < infectious  <=>  u > exp(-rate * infectious):
     // one exp per distinct rate, a log only for actual transmissions.
     double cached_rate = -1, survive = 1;
@@ -114,7 +125,7 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
       const NodeIndex j = arc_target_[x];
       const double latency = latency_.empty() ? 0.0 : latency_[j];
       if (time_[j] <= t + latency) continue;  // cannot improve
-      const double rate = arc_rate_[x];
+      const double rate = arc_rate_.empty() ? uniform_edge_rate_ : arc_rate_[x];
       if (!(rate > 0)) continue;
       if (rate != cached_rate) {
         cached_rate = rate;

@@ -56,9 +56,11 @@ class ContinuousSir {
   // rather than through edge ids; targets apart (most arcs are only
   // checked, not drawn), latency only if some node has it.
   std::vector<NodeIndex> arc_target_;
-  std::vector<double> arc_rate_;
-  std::vector<double> latency_;
-  std::vector<double> recovery_rate_;
+  std::vector<double> arc_rate_;       // empty when every edge has uniform_edge_rate_
+  std::vector<double> latency_;        // empty when no node has latency
+  std::vector<double> recovery_rate_;  // empty when every node has uniform_recovery_rate_
+  double uniform_edge_rate_ = 0;
+  double uniform_recovery_rate_ = 0;
   std::vector<double> time_;
   std::vector<NodeIndex> reached_;
   std::vector<std::pair<double, NodeIndex>> heap_;
