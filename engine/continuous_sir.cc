@@ -54,9 +54,9 @@ std::pair<double, NodeIndex> HeapPop(std::vector<std::pair<double, NodeIndex>>& 
 ContinuousRates ModelRates(const TransmissionGraph& g, const RiskType& type,
                            const Vulnerability& vul) {
   ContinuousRates r;
-  r.edge_rate.resize(g.edge_count());
+  r.edge_rate.reserve(g.edge_count());
   for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
-    r.edge_rate[e] = type.alpha * g.share[e] * vul.sigma[g.target[e]];
+    r.edge_rate.push_back(type.alpha * g.share[e] * vul.sigma[g.target[e]]);
   }
   r.recovery_rate.assign(g.node_count, 0.0);
   for (NodeIndex i = 0; i < g.node_count; ++i) r.recovery_rate[i] = type.beta * vul.rho[i];
