@@ -5,6 +5,11 @@
 //   w~_ij = w_ij / sum_{y in N(j)} w_yj          dependency share of j on i
 //   p_ij  = 1 - exp(-alpha_r * w~_ij * sigma_j)  per-step infection i -> j
 //   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
+//   L_j   = ceil(inventory_days_j / step_days)   onset delay of j (steps)
+//
+// About 32 bytes per edge: what the projections read, nothing else (the
+// merged weight w_ij is share * total and the rate alpha_r w~_ij sigma_j is
+// -ln(1 - p_ij)).
 //
 // An edge i -> j here means "i can pass the risk to j": for a downstream risk
 // type it is a supplier -> customer edge of the network, for an upstream one
@@ -34,8 +39,7 @@ struct TransmissionGraph {
   std::vector<EdgeIndex> in_offsets;
   std::vector<NodeIndex> source;  // i of edge e = i -> j
   std::vector<NodeIndex> target;  // j of edge e
-  std::vector<double> weight;     // merged w_ij
-  std::vector<double> share;      // w~_ij
+  std::vector<double> share;      // w~_ij (of the merged weights)
   std::vector<double> p;          // p_ij
   // reverse[e]: the edge j -> i when it exists, else kNoEdge.
   std::vector<EdgeIndex> reverse;
@@ -46,8 +50,13 @@ struct TransmissionGraph {
   std::vector<EdgeIndex> out_edges;
 
   std::vector<double> q;  // q_i
+  // L_i: steps between being hit and becoming disrupted (inventory cover).
+  std::vector<std::uint16_t> latency;
+  bool has_reverse = false;  // some edge has a reverse
+  bool has_latency = false;  // some node has latency > 0
 
   std::size_t edge_count() const { return source.size(); }
+  std::size_t MemoryBytes() const;
   std::span<const EdgeIndex> out(NodeIndex i) const {
     return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};
   }
@@ -55,9 +64,21 @@ struct TransmissionGraph {
   EdgeIndex in_end(NodeIndex j) const { return in_offsets[j + 1]; }
 };
 
-// REQUIRES: network.compacted(); vulnerability computed on this network.
+struct TransmissionOptions {
+  // Length of one projection step in days (dt); > 0. Inventory cover of c
+  // days delays onset by ceil(c / step_days) steps.
+  double step_days = 1.0;
+};
+
+// O(edges): merges the network's sorted in- and out-rows per node.
+// REQUIRES: network.compacted(); vulnerability has at least
+// network.node_slots() entries in sigma and rho.
 TransmissionGraph BuildTransmissionGraph(const Network& network, const RiskType& type,
-                                         const Vulnerability& vulnerability);
+                                         const Vulnerability& vulnerability,
+                                         const TransmissionOptions& options = {});
+
+// Onset delay in steps for inventory cover of `days`, capped at 65535.
+std::uint16_t OnsetDelaySteps(double days, double step_days);
 
 }  // namespace riskd::engine
 

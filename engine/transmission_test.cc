@@ -53,7 +53,7 @@ TEST(TransmissionTest, DirectionsAndLayersSelectAndMergeEdges) {
   ASSERT_EQ(both.edge_count(), 4u);
   // Into node 1: from 0 (material 1 + data 4 = 5) and from 2 (2): shares 5/7, 2/7.
   const EdgeIndex b = both.in_begin(1);
-  EXPECT_DOUBLE_EQ(both.weight[b], 5.0);
+  EXPECT_EQ(both.source[b], 0u);
   EXPECT_DOUBLE_EQ(both.share[b], 5.0 / 7.0);
   EXPECT_DOUBLE_EQ(both.share[b + 1], 2.0 / 7.0);
   // Reverse edges pair up.

@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "engine/network.h"
+#include "engine/risk_type.h"
+#include "engine/transmission.h"
+#include "engine/vulnerability.h"
 
 namespace riskd::engine::testing {
 
@@ -20,6 +23,11 @@ Network RandomTree(int n, std::uint64_t seed);
 
 // Erdos-Renyi G(n, m) with random directions and weights in [0.5, 2).
 Network RandomGraph(int n, int m, std::uint64_t seed);
+
+// The transmission graph of a risk type with the given alpha, beta and
+// direction on the material layer, vulnerability computed in `mode`.
+TransmissionGraph BuildGraph(const Network& net, Direction direction, double alpha, double beta,
+                             VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003);
 
 }  // namespace riskd::engine::testing
 
