@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
       ++next;
     }
     zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}, {sub.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 2, std::chrono::microseconds(50));
+    zmq::poll(items, 2, std::chrono::milliseconds(1));
     if (items[0].revents & ZMQ_POLLIN) {
       zmq::message_t reply;
       while (dealer.recv(reply, zmq::recv_flags::dontwait)) {
