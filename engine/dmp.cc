@@ -3,132 +3,388 @@
 #include <algorithm>
 
 namespace riskd::engine {
+namespace {
+
+constexpr std::uint8_t kSeen = 1;      // per-node workspace values are valid
+constexpr std::uint8_t kTouched = 2;   // messages out of it are propagated
+constexpr std::uint8_t kInFront = 4;   // in the frontier list
+constexpr std::uint8_t kListed = 8;    // listed in the region's nodes
+
+// Below this, theta_{i->k} is treated as 0 and the cavity is recomputed as
+// an explicit product instead of P_S^k / theta.
+constexpr double kTinyTheta = 1e-250;
+
+// How many edges ahead pass 2 prefetches source state.
+constexpr EdgeIndex kPrefetchAhead = 16;
+
+}  // namespace
+
+void DmpWorkspace::Prepare(const TransmissionGraph& g) {
+  const std::size_t m = g.edge_count(), n = g.node_count;
+  if (theta_.size() < m) {
+    theta_.resize(m, 1.0);
+    phi_.resize(m, 0.0);
+    cavity_.resize(m, 0.0);
+  }
+  // Mirrored thetas only for graphs with reverse edges, cavity rings only
+  // for graphs with onset delays.
+  const bool reverse =
+      std::any_of(g.reverse.begin(), g.reverse.end(), [](EdgeIndex r) { return r != kNoEdge; });
+  if (reverse && theta_reverse_.size() < m) theta_reverse_.resize(m, 1.0);
+  const bool latency = std::any_of(g.latency.begin(), g.latency.end(), [](auto l) { return l > 0; });
+  if (latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
+  if (flags_.size() < n) {
+    source_.resize(n);
+    pi_.resize(n);
+    pr_.resize(n);
+    ps_at_horizon_.resize(n);
+    eta_hit_.resize(n);
+    history_at_.resize(n);
+    flags_.resize(n, 0);
+  }
+}
+
+std::size_t DmpWorkspace::MemoryBytes() const {
+  return (theta_.capacity() + phi_.capacity() + cavity_.capacity() + theta_reverse_.capacity() +
+          pi_.capacity() + pr_.capacity() + ps_at_horizon_.capacity() + history_.capacity()) *
+             sizeof(double) +
+         source_.capacity() * sizeof(Source) + edge_history_at_.capacity() * sizeof(std::uint32_t) +
+         eta_hit_.capacity() * sizeof(int) + flags_.capacity() +
+         history_at_.capacity() * sizeof(std::size_t) +
+         (active_.capacity() + seen_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
+}
+
+// One DMP run over a workspace; leaves the workspace clean.
+//
+// Each step works target by target over the frontier (nodes with a touched
+// in-neighbour), reading each node's in-edges sequentially: pass 1 updates
+// theta and P_S, pass 2 phi. The cavity P_S^{k->i} is P_S^k / theta_{i->k};
+// pass 1 stores each theta at its reverse edge's slot as well (a store at a
+// random place does not stall the way a load does), so pass 2 reads it in
+// order. Directed graphs touch no edge array out of order at all.
+class DmpRun {
+ public:
+  DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt,
+         DmpWorkspace* ws)
+      : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(!ws->theta_reverse_.empty()) {}
+
+  // on_step(t) runs after step t = 0..T.
+  template <typename OnStep>
+  DmpRegion Run(std::span<const NodeIndex> sources, OnStep on_step) {
+    const int T = opt_.horizon;
+    DmpRegion out;
+    for (NodeIndex v : sources) {
+      if (init_.p_i[v] > 0 && !(w_.flags_[v] & kTouched)) Touch(v);
+    }
+    on_step(0);
+    for (int t = 1; t <= T; ++t) {
+      UpdateTheta(t, &out.edge_updates);
+      UpdatePhi(t);
+      for (NodeIndex k : w_.active_) UpdateMarginals(k, t);
+      on_step(t);
+    }
+    Collect(&out);
+    Reset();
+    return out;
+  }
+
+  bool seen(NodeIndex v) const { return w_.flags_[v] & kSeen; }
+  bool touched(NodeIndex v) const { return w_.flags_[v] & kTouched; }
+  // Current marginals; valid for seen (P_S) or touched (P_I, P_R) nodes.
+  double ps(NodeIndex v) const { return w_.source_[v].ps; }
+  double pi(NodeIndex v) const { return w_.pi_[v]; }
+  double pr(NodeIndex v) const { return w_.pr_[v]; }
+
+ private:
+  void Enter(NodeIndex v) {
+    if (w_.flags_[v] & kSeen) return;
+    w_.flags_[v] |= kSeen;
+    w_.seen_.push_back(v);
+    w_.source_[v] = {init_.p_s[v], 1.0 - g_.q[v], g_.latency[v], 0};
+    w_.ps_at_horizon_[v] = init_.p_s[v];
+    w_.pi_[v] = init_.p_i[v];
+    w_.pr_[v] = init_.p_r[v];
+    w_.eta_hit_[v] = init_.p_i[v] >= 0.5 ? 0 : -1;
+  }
+
+  void Touch(NodeIndex k) {
+    Enter(k);
+    w_.flags_[k] |= kTouched;
+    w_.source_[k].touched = 1;
+    w_.active_.push_back(k);
+    const int L = g_.latency[k];
+    for (EdgeIndex e : g_.out(k)) {
+      w_.phi_[e] = init_.p_i[k];
+      w_.cavity_[e] = init_.p_s[k];
+      const NodeIndex j = g_.target[e];
+      if (init_.p_s[j] > 0 && !(w_.flags_[j] & kInFront)) {
+        Enter(j);
+        w_.flags_[j] |= kInFront;
+        w_.frontier_.push_back(j);
+      }
+      if (L > 0 && g_.reverse[e] != kNoEdge) {
+        // Ring of the last L+1 cavity values of this edge (the time before
+        // touching counts as P_S(0)).
+        w_.edge_history_at_[e] = static_cast<std::uint32_t>(w_.history_.size()) + 1;
+        w_.history_.resize(w_.history_.size() + L + 1, init_.p_s[k]);
+      }
+    }
+    if (L > 0) {
+      // Ring of the last L+1 values of P_S^k (also the cavity of edges
+      // without a reverse).
+      w_.history_at_[k] = w_.history_.size();
+      w_.history_.resize(w_.history_.size() + L + 1, init_.p_s[k]);
+    }
+  }
+
+  // Pass 1: theta(t) from phi(t-1) and P_S(t) for every frontier node; newly
+  // hit nodes start propagating this very step.
+  void UpdateTheta(int t, std::uint64_t* edge_updates) {
+    const double* p = g_.p.data();
+    const double* phi = w_.phi_.data();
+    const EdgeIndex* reverse = g_.reverse.data();
+    double* theta = w_.theta_.data();
+    double* theta_reverse = w_.theta_reverse_.data();
+    const std::size_t count = w_.frontier_.size();  // nodes added below start next step
+    for (std::size_t x = 0; x < count; ++x) {
+      const NodeIndex i = w_.frontier_[x];
+      const EdgeIndex b = g_.in_begin(i), en = g_.in_end(i);
+      double prod = init_.p_s[i];
+      if (mirror_) {
+        for (EdgeIndex e = b; e < en; ++e) {
+          const double th = theta[e] - p[e] * phi[e];
+          theta[e] = th;
+          prod *= th;
+          if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) theta_reverse[rev] = th;
+        }
+      } else {
+        for (EdgeIndex e = b; e < en; ++e) {
+          const double th = theta[e] - p[e] * phi[e];
+          theta[e] = th;
+          prod *= th;
+        }
+      }
+      *edge_updates += en - b;
+      w_.source_[i].ps = prod;
+      if (t + g_.latency[i] <= opt_.horizon) w_.ps_at_horizon_[i] = prod;
+      if (w_.eta_hit_[i] < 0 && 1.0 - prod - init_.p_r[i] >= 0.5) w_.eta_hit_[i] = t;
+      if (!(w_.flags_[i] & kTouched) && init_.p_s[i] - prod > opt_.tolerance) Touch(i);
+    }
+  }
+
+  // P_S^k(0) prod_{l -> k, l != i} theta_{l->k}, for rev = i -> k.
+  double ExplicitCavity(NodeIndex k, EdgeIndex rev) const {
+    double prod = init_.p_s[k];
+    for (EdgeIndex f = g_.in_begin(k); f < g_.in_end(k); ++f) {
+      if (f != rev) prod *= w_.theta_[f];
+    }
+    return prod;
+  }
+
+  // Pass 2: phi(t) on the in-edges of every frontier node from a touched
+  // source. With latency L_k, the nodes hit at t - L_k become infectious now:
+  // ring slot t % (L+1) holds cavity(t-L-1), slot (t+1) % (L+1) cavity(t-L).
+  void UpdatePhi(int t) {
+    const NodeIndex* source = g_.source.data();
+    const double* p = g_.p.data();
+    const EdgeIndex* reverse = g_.reverse.data();
+    const double* theta_reverse = w_.theta_reverse_.data();
+    const DmpWorkspace::Source* node = w_.source_.data();
+    double* phi = w_.phi_.data();
+    double* cavity = w_.cavity_.data();
+    const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
+    for (NodeIndex i : w_.frontier_) {
+      const EdgeIndex en = g_.in_end(i);
+      for (EdgeIndex e = g_.in_begin(i); e < en; ++e) {
+        // Sources are scattered: fetch the one a few edges ahead now.
+        if (e + kPrefetchAhead < edges) __builtin_prefetch(&node[source[e + kPrefetchAhead]]);
+        const NodeIndex k = source[e];
+        const DmpWorkspace::Source& s = node[k];
+        if (!s.touched) continue;
+        double cav = s.ps;
+        if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) {
+          const double th = theta_reverse[e];
+          cav = th > kTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
+        }
+        const double decay = (1.0 - p[e]) * s.keep;
+        if (s.latency == 0) {
+          phi[e] = decay * phi[e] - (cav - cavity[e]);
+          cavity[e] = cav;
+          continue;
+        }
+        const std::size_t span = s.latency + 1;
+        const std::size_t older = static_cast<std::size_t>(t) % span;
+        const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
+        double onset;
+        if (reverse[e] == kNoEdge) {
+          // Cavity = P_S^k, whose ring UpdateMarginals writes after this pass.
+          const double* ring = w_.history_.data() + w_.history_at_[k];
+          onset = ring[older] - ring[newer];
+        } else {
+          double* ring = w_.history_.data() + (w_.edge_history_at_[e] - 1);
+          onset = ring[older] - ring[newer];
+          ring[older] = cav;
+        }
+        phi[e] = decay * phi[e] + onset;
+      }
+    }
+  }
+
+  void UpdateMarginals(NodeIndex k, int t) {
+    w_.pr_[k] += g_.q[k] * w_.pi_[k];
+    double ps_onset = w_.source_[k].ps;  // P_S(t - L)
+    if (const int L = g_.latency[k]; L > 0) {
+      const std::size_t span = static_cast<std::size_t>(L) + 1;
+      double* ring = w_.history_.data() + w_.history_at_[k];
+      ring[static_cast<std::size_t>(t) % span] = w_.source_[k].ps;
+      ps_onset = ring[static_cast<std::size_t>(t + 1) % span];
+    }
+    w_.pi_[k] = std::max(0.0, 1.0 - ps_onset - w_.pr_[k]);
+  }
+
+  void Collect(DmpRegion* out) {
+    const int T = opt_.horizon;
+    out->nodes = w_.active_;
+    out->touched_count = w_.active_.size();
+    const std::size_t first_extra = out->nodes.size();
+    for (NodeIndex k : w_.active_) {
+      for (EdgeIndex e : g_.out(k)) {
+        const NodeIndex i = g_.target[e];
+        if (w_.flags_[i] & (kTouched | kListed)) continue;
+        w_.flags_[i] |= kListed;
+        out->nodes.push_back(i);
+      }
+    }
+    std::sort(out->nodes.begin() + static_cast<std::ptrdiff_t>(first_extra), out->nodes.end());
+    const std::size_t size = out->nodes.size();
+    out->risk.resize(size);
+    out->eta.resize(size);
+    out->parent.resize(size);
+    for (std::size_t x = 0; x < size; ++x) {
+      const NodeIndex v = out->nodes[x];
+      Enter(v);
+      out->risk[x] = std::clamp(1.0 - w_.ps_at_horizon_[v] - init_.p_r[v], 0.0, 1.0);
+      const int hit = w_.eta_hit_[v];
+      const int onset = hit <= 0 ? hit : hit + g_.latency[v];
+      out->eta[x] = onset <= T ? onset : -1;
+      NodeIndex parent = kNoNode;
+      double best = 0;
+      for (EdgeIndex e = g_.in_begin(v); e < g_.in_end(v); ++e) {
+        const double passed = 1.0 - w_.theta_[e];
+        if (passed > best) {
+          best = passed;
+          parent = g_.source[e];
+        }
+      }
+      out->parent[x] = parent;
+    }
+  }
+
+  void Reset() {
+    for (NodeIndex k : w_.active_) {
+      for (EdgeIndex e : g_.out(k)) {
+        w_.theta_[e] = 1.0;
+        w_.phi_[e] = 0.0;
+        w_.cavity_[e] = 0.0;
+        if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
+        if (const EdgeIndex rev = g_.reverse[e]; mirror_ && rev != kNoEdge) {
+          w_.theta_reverse_[rev] = 1.0;
+        }
+      }
+    }
+    for (NodeIndex v : w_.seen_) {
+      w_.flags_[v] = 0;
+      w_.source_[v].touched = 0;
+    }
+    w_.active_.clear();
+    w_.seen_.clear();
+    w_.frontier_.clear();
+    w_.history_.clear();
+  }
+
+  const TransmissionGraph& g_;
+  const InitialState& init_;
+  const DmpOptions& opt_;
+  DmpWorkspace& w_;
+  const bool mirror_;  // the graph has reverse edges
+};
+
+DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
+                       std::span<const NodeIndex> sources, const DmpOptions& opt,
+                       DmpWorkspace* ws) {
+  return DmpRun(g, init, opt, ws).Run(sources, [](int) {});
+}
 
 DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt) {
   const std::size_t n = g.node_count;
-  const std::size_t m = g.edge_count();
-  const int T = opt.horizon;
   DmpResult r;
-  r.horizon = T;
-
-  std::vector<double> theta(m, 1.0), phi(m, 0.0), ps_cav(m, 0.0);
-  std::vector<double> ps(init.p_s), pi(init.p_i), pr(init.p_r);
-  std::vector<char> touched(n, 0), dirty(n, 0);
-  std::vector<NodeIndex> active;  // touched nodes, in order of touching
-  r.eta.assign(n, -1);
-
-  auto touch = [&](NodeIndex k) {
-    touched[k] = 1;
-    active.push_back(k);
-    for (EdgeIndex e : g.out(k)) {
-      phi[e] = init.p_i[k];
-      ps_cav[e] = init.p_s[k];
-    }
-  };
+  r.horizon = opt.horizon;
+  r.p_i = init.p_i;
+  r.p_r = init.p_r;
+  DmpWorkspace ws;
+  ws.Prepare(g);
+  std::vector<NodeIndex> sources;
   for (NodeIndex v = 0; v < n; ++v) {
-    if (init.p_i[v] > 0) touch(v);
-    if (1.0 - ps[v] >= 0.5) r.eta[v] = 0;
+    if (init.p_i[v] > 0) sources.push_back(v);
   }
-  auto record = [&]() {
-    if (!opt.record_marginals) return;
-    r.p_s_t.push_back(ps);
-    r.p_i_t.push_back(pi);
-    r.p_r_t.push_back(pr);
+  DmpRun run(g, init, opt, &ws);
+  // Values of nodes the run has seen live in the workspace; the rest keep
+  // their initial marginals.
+  auto snapshot = [&](const std::vector<double>& base, auto live, bool touched_only) {
+    std::vector<double> out = base;
+    for (NodeIndex v = 0; v < n; ++v) {
+      if (run.seen(v) && (!touched_only || run.touched(v))) out[v] = live(v);
+    }
+    return out;
   };
-  record();
-
-  std::vector<NodeIndex> dirty_list;
-  std::vector<double> excl;  // exclusive products of theta into one node
-  for (int t = 1; t <= T; ++t) {
-    // 1. theta(t) from phi(t-1) on every propagated edge.
-    dirty_list.clear();
-    for (NodeIndex k : active) {
-      for (EdgeIndex e : g.out(k)) {
-        const NodeIndex i = g.target[e];
-        if (init.p_s[i] == 0) continue;  // i cannot be infected
-        theta[e] -= g.p[e] * phi[e];
-        if (!dirty[i]) {
-          dirty[i] = 1;
-          dirty_list.push_back(i);
-        }
-      }
-      r.edge_updates += g.out(k).size();
+  const auto ps = [&](NodeIndex v) { return run.ps(v); };
+  const auto pi = [&](NodeIndex v) { return run.pi(v); };
+  const auto pr = [&](NodeIndex v) { return run.pr(v); };
+  const DmpRegion region = run.Run(sources, [&](int t) {
+    if (opt.record_marginals) {
+      r.p_s_t.push_back(snapshot(init.p_s, ps, false));
+      r.p_i_t.push_back(snapshot(init.p_i, pi, true));
+      r.p_r_t.push_back(snapshot(init.p_r, pr, true));
     }
-    // 2. P_S(t) of nodes with a changed in-message; newly hit nodes start
-    // propagating this very step.
-    for (NodeIndex i : dirty_list) {
-      dirty[i] = 0;
-      double prod = init.p_s[i];
-      for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e) prod *= theta[e];
-      ps[i] = prod;
-      if (!touched[i] && init.p_s[i] - prod > opt.tolerance) touch(i);
+    if (t == opt.horizon) {
+      r.p_i = snapshot(init.p_i, pi, true);
+      r.p_r = snapshot(init.p_r, pr, true);
     }
-    // 3. phi(t) on the out-edges of every active node, using the cavity
-    // P_S^{k->i}(t) that leaves out the reverse edge i -> k.
-    for (NodeIndex k : active) {
-      const EdgeIndex b = g.in_begin(k), en = g.in_end(k);
-      const std::size_t deg = en - b;
-      excl.assign(deg, 1.0);
-      double acc = 1.0;
-      for (std::size_t x = 0; x < deg; ++x) {
-        excl[x] = acc;
-        acc *= theta[b + x];
-      }
-      acc = 1.0;
-      for (std::size_t x = deg; x-- > 0;) {
-        excl[x] *= acc;
-        acc *= theta[b + x];
-      }
-      const double keep = 1.0 - g.q[k];
-      for (EdgeIndex e : g.out(k)) {
-        const EdgeIndex rev = g.reverse[e];
-        const double cav = init.p_s[k] * (rev == kNoEdge ? acc : excl[rev - b]);
-        phi[e] = (1.0 - g.p[e]) * keep * phi[e] - (cav - ps_cav[e]);
-        ps_cav[e] = cav;
-      }
-    }
-    // 4. Marginals of active nodes (all others keep P_I = 0, P_R constant).
-    for (NodeIndex k : active) {
-      pr[k] += g.q[k] * pi[k];
-      pi[k] = std::max(0.0, 1.0 - ps[k] - pr[k]);
-      if (r.eta[k] < 0 && 1.0 - ps[k] >= 0.5) r.eta[k] = t;
-    }
-    record();
-  }
-
+  });
   r.risk.assign(n, 0.0);
+  r.eta.assign(n, -1);
   r.parent.assign(n, kNoNode);
-  for (NodeIndex v = 0; v < n; ++v) r.risk[v] = std::clamp(1.0 - ps[v] - init.p_r[v], 0.0, 1.0);
-  for (NodeIndex k : active) {
-    double best = 0;
-    for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
-      const double passed = 1.0 - theta[e];
-      if (passed > best) {
-        best = passed;
-        r.parent[k] = g.source[e];
-      }
-    }
+  for (std::size_t x = 0; x < region.nodes.size(); ++x) {
+    const NodeIndex v = region.nodes[x];
+    r.risk[v] = region.risk[x];
+    r.eta[v] = region.eta[x];
+    r.parent[v] = region.parent[x];
   }
-  r.p_i = std::move(pi);
-  r.p_r = std::move(pr);
-  r.touched_nodes = active.size();
+  r.touched_nodes = region.touched_count;
+  r.edge_updates = region.edge_updates;
   for (double x : r.risk) r.expected_disrupted += x;
   return r;
 }
 
-std::vector<NodeIndex> CausePath(const DmpResult& result, const InitialState& initial,
-                                 NodeIndex node, std::size_t max_length) {
+std::vector<NodeIndex> CausePath(std::span<const NodeIndex> parent, std::span<const double> risk,
+                                 const InitialState& initial, NodeIndex node,
+                                 std::size_t max_length) {
   std::vector<NodeIndex> path;
-  if (node >= result.risk.size() || result.risk[node] <= 0) return path;
+  if (node >= risk.size() || risk[node] <= 0) return path;
   NodeIndex v = node;
   while (v != kNoNode && path.size() < max_length) {
     if (std::find(path.begin(), path.end(), v) != path.end()) break;  // cycle guard
     path.push_back(v);
     if (initial.p_i[v] > 0) break;  // reached an observed source
-    v = result.parent[v];
+    v = parent[v];
   }
   std::reverse(path.begin(), path.end());
   return path;
+}
+
+std::vector<NodeIndex> CausePath(const DmpResult& result, const InitialState& initial,
+                                 NodeIndex node, std::size_t max_length) {
+  return CausePath(result.parent, result.risk, initial, node, max_length);
 }
 
 }  // namespace riskd::engine

@@ -1,24 +1,32 @@
 // Dynamic message passing (DMP) for the discrete-time SIR model on a
-// TransmissionGraph (Karrer & Newman 2010; Lokhov, Mezard & Zdeborova 2015).
+// TransmissionGraph (Karrer & Newman 2010; Lokhov, Mezard & Zdeborova 2015),
+// with a fixed onset delay (inventory cover).
 //
-// Model, per step t -> t+1: every node infected at t infects each susceptible
-// out-neighbour j with probability p_ij (independently), then recovers with
-// probability q_i. For edge e = k -> i the messages are
+// Model, per step t -> t+1: every node infectious at t infects each
+// susceptible out-neighbour j with probability p_ij (independently), then
+// recovers with probability q_i. A node hit at step s becomes infectious
+// (disrupted) at s + L_j, L_j = TransmissionGraph::latency[j]. For edge
+// e = k -> i the messages are
 //   theta_e(t) = theta_e(t-1) - p_e phi_e(t-1)
-//   phi_e(t)   = (1 - p_e)(1 - q_k) phi_e(t-1) - [P_S^{k->i}(t) - P_S^{k->i}(t-1)]
+//   phi_e(t)   = (1 - p_e)(1 - q_k) phi_e(t-1)
+//                + [P_S^{k->i}(t-L_k-1) - P_S^{k->i}(t-L_k)]
 //   P_S^{k->i}(t) = P_S^k(0) prod_{l -> k, l != i} theta_{l->k}(t)
-// with theta(0) = 1, phi(0) = P_I^k(0), and the marginals
+// with theta(0) = 1, phi(0) = P_I^k(0), P_S^{k->i}(s < 0) = P_S^k(0), and the
+// marginals
 //   P_S^i(t) = P_S^i(0) prod_{k -> i} theta_{k->i}(t)
-//   P_R^i(t) = P_R^i(t-1) + q_i P_I^i(t-1),  P_I = 1 - P_S - P_R.
+//   P_R^i(t) = P_R^i(t-1) + q_i P_I^i(t-1),  P_I^i(t) = 1 - P_S^i(t-L_i) - P_R^i(t).
 // Exact on trees (tests compare with enumeration of all outcomes).
 //
 // Cost follows the region at risk: a node's out-messages are only propagated
 // once its P_S has dropped by more than `tolerance` (or it starts infected);
-// all others keep theta = 1, phi = 0 exactly.
+// all others keep theta = 1, phi = 0 exactly. Runs can start from a subset of
+// the sources (a region, see projection.h) and reuse a DmpWorkspace, so a
+// small region costs only its own edges, not an O(edges) reset.
 #ifndef RISKD_ENGINE_DMP_H_
 #define RISKD_ENGINE_DMP_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/state.h"
@@ -37,9 +45,9 @@ struct DmpOptions {
 
 struct DmpResult {
   int horizon = 0;
-  // P(node disrupted at some t <= T) = 1 - P_S(T), per node slot.
+  // P(node disrupted at some t <= T) = 1 - P_S(T - L) - P_R(0), per node slot.
   std::vector<double> risk;
-  // First t in 0..T with 1 - P_S(t) >= 0.5, else -1.
+  // First t in 0..T at which risk by t reaches 0.5, else -1.
   std::vector<int> eta;
   std::vector<double> p_i;  // P_I(T)
   std::vector<double> p_r;  // P_R(T)
@@ -55,12 +63,69 @@ struct DmpResult {
   std::vector<std::vector<double>> p_s_t, p_i_t, p_r_t;
 };
 
+// Scratch arrays sized to a graph, kept clean between runs (theta = 1,
+// phi = 0 on every edge) so a run only pays for what it touches.
+class DmpWorkspace {
+ public:
+  // Sizes the arrays for `graph` (no-op when they already fit).
+  void Prepare(const TransmissionGraph& graph);
+  std::size_t MemoryBytes() const;
+
+ private:
+  friend class DmpRun;
+  // What the message update reads about an edge's source, in one place.
+  struct Source {
+    double ps = 1;          // P_S(t)
+    double keep = 1;        // 1 - q
+    std::uint32_t latency = 0;
+    std::uint32_t touched = 0;
+  };
+  std::vector<double> theta_, phi_, cavity_;  // per edge
+  std::vector<double> theta_reverse_;         // per edge e: theta of e's reverse
+  std::vector<Source> source_;                // per node
+  std::vector<double> pi_, pr_, ps_at_horizon_;  // per node (valid when seen)
+  std::vector<int> eta_hit_;
+  std::vector<std::uint8_t> flags_;
+  std::vector<std::size_t> history_at_;        // per node with latency: offset into history_
+  std::vector<std::uint32_t> edge_history_at_;  // per edge: 1 + offset, 0 if none
+  std::vector<double> history_;
+  std::vector<NodeIndex> active_;    // touched, in order
+  std::vector<NodeIndex> seen_;
+  std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
+};
+
+// The outcome of a run on the region reached from some sources.
+struct DmpRegion {
+  // Nodes whose messages were propagated (in order of touching), then the
+  // other out-neighbours of those nodes, ascending: the region's frontier.
+  std::vector<NodeIndex> nodes;
+  std::size_t touched_count = 0;
+  // Per entry of `nodes`: risk, ETA and likely parent as in DmpResult.
+  std::vector<double> risk;
+  std::vector<int> eta;
+  std::vector<NodeIndex> parent;
+  std::uint64_t edge_updates = 0;
+};
+
+// Runs DMP with only `sources` (the nodes among them with P_I(0) > 0)
+// infectious at t = 0; every other node starts with its P_S(0), P_R(0) and
+// phi = 0. Equals RunDmp on the whole graph whenever no other source's
+// region meets this one (projection.h relies on this).
+// REQUIRES: workspace->Prepare(graph) was called; initial has
+// graph.node_count entries per vector, each summing to 1.
+DmpRegion RunDmpRegion(const TransmissionGraph& graph, const InitialState& initial,
+                       std::span<const NodeIndex> sources, const DmpOptions& options,
+                       DmpWorkspace* workspace);
+
 // REQUIRES: initial has graph.node_count entries per vector, each summing to 1.
 DmpResult RunDmp(const TransmissionGraph& graph, const InitialState& initial,
                  const DmpOptions& options);
 
-// Follows DmpResult::parent from `node` back to a node that started infected:
-// the path, source first. Empty if `node` has no risk.
+// Follows `parent` from `node` back to a node that started infected: the
+// path, source first. Empty if `node` has no risk.
+std::vector<NodeIndex> CausePath(std::span<const NodeIndex> parent, std::span<const double> risk,
+                                 const InitialState& initial, NodeIndex node,
+                                 std::size_t max_length = 64);
 std::vector<NodeIndex> CausePath(const DmpResult& result, const InitialState& initial,
                                  NodeIndex node, std::size_t max_length = 64);
 

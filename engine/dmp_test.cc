@@ -34,9 +34,7 @@ void ExpectMatchesExact(const TransmissionGraph& g, const InitialState& init, in
       EXPECT_NEAR(dmp.p_r_t[t][v], exact.p_r[t][v], tol) << "P_R node " << v << " t " << t;
     }
   }
-  for (std::size_t v = 0; v < g.node_count; ++v) {
-    EXPECT_NEAR(dmp.risk[v], 1 - exact.p_s[T][v] - init.p_r[v], tol);
-  }
+  for (std::size_t v = 0; v < g.node_count; ++v) EXPECT_NEAR(dmp.risk[v], exact.risk[v], tol);
 }
 
 TEST(DmpTest, EqualsExactEnumerationOnAChain) {
@@ -69,6 +67,84 @@ TEST(DmpTest, EqualsExactEnumerationOnDirectedTreesBothWays) {
     obs[0] = {NodeState::kDisrupted, 1.0};
     obs[5] = {NodeState::kDisrupted, 0.5};
     ExpectMatchesExact(g, InitialState::FromObservations(net, obs), 6, 1e-12);
+  }
+}
+
+TEST(DmpTest, EqualsExactEnumerationWithInventoryLatencyOnATree) {
+  // Inventory cover delays onset: L = ceil(days / step).
+  Network net = testing::MakeNetwork(6, {{0, 1, 1.0}, {1, 2, 2.0}, {1, 3, 1.0}, {3, 4, 1.0},
+                                         {0, 5, 1.0}});
+  auto set_days = [&](int v, double days) {
+    NodeAttributes a = net.node(static_cast<NodeIndex>(v));
+    a.inventory_days = days;
+    ASSERT_TRUE(net.UpdateNode(a).ok());
+  };
+  set_days(1, 2.0);   // L = 2
+  set_days(3, 0.5);   // L = 1
+  set_days(4, 1.0);   // L = 1
+  for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    auto g = Build(net, dir, 2.5, 0.3);
+    ASSERT_EQ(g.latency[1], 2);
+    ASSERT_EQ(g.latency[3], 1);
+    std::vector<Observation> obs(6);
+    obs[0] = {NodeState::kDisrupted, 1.0};
+    obs[4] = {NodeState::kDisrupted, 0.3};
+    SCOPED_TRACE(static_cast<int>(dir));
+    ExpectMatchesExact(g, InitialState::FromObservations(net, obs), 7, 1e-12);
+  }
+  // A longer step shortens the delay: 2 days at 2-day steps is 1 step.
+  RiskType t;
+  TransmissionOptions o;
+  o.step_days = 2.0;
+  const auto g2 = BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}), o);
+  EXPECT_EQ(g2.latency[1], 1);
+  t.inventory_delays_onset = false;
+  EXPECT_EQ(BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {})).latency[1], 0);
+}
+
+TEST(DmpTest, LatencyDelaysRiskWithinTheHorizon) {
+  // 0 -> 1 with p ~ 1: without cover 1 is disrupted at t = 1; with 3 days
+  // of cover at t = 4, which a horizon of 3 does not reach.
+  Network net = testing::MakeNetwork(2, {{0, 1, 1.0}});
+  NodeAttributes a = net.node(1);
+  a.inventory_days = 3;
+  ASSERT_TRUE(net.UpdateNode(a).ok());
+  auto g = Build(net, Direction::kDownstream, 30.0, 0.0, VulnerabilityOptions::Mode::kUniform);
+  InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  DmpOptions opt;
+  opt.horizon = 3;
+  EXPECT_NEAR(RunDmp(g, init, opt).risk[1], 0.0, 1e-12);
+  opt.horizon = 4;
+  const DmpResult r = RunDmp(g, init, opt);
+  EXPECT_NEAR(r.risk[1], 1.0, 1e-12);
+  EXPECT_EQ(r.eta[1], 4);
+}
+
+TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
+  // Two separate trees; runs from each source alone reproduce the joint run.
+  Network net = testing::MakeNetwork(8, {{0, 1, 1}, {1, 2, 1}, {1, 3, 2}, {4, 5, 1}, {5, 6, 1},
+                                         {6, 7, 1}});
+  auto g = Build(net, Direction::kBoth, 2.0, 0.3);
+  std::vector<Observation> obs(8);
+  obs[0] = {NodeState::kDisrupted, 1.0};
+  obs[6] = {NodeState::kDisrupted, 0.7};
+  InitialState init = InitialState::FromObservations(net, obs);
+  DmpOptions opt;
+  opt.horizon = 9;
+  const DmpResult full = RunDmp(g, init, opt);
+  DmpWorkspace ws;
+  ws.Prepare(g);
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    for (NodeIndex source : {0u, 6u}) {
+      const DmpRegion region = RunDmpRegion(g, init, {&source, 1}, opt, &ws);
+      EXPECT_EQ(region.nodes.size(), 4u);
+      for (std::size_t x = 0; x < region.nodes.size(); ++x) {
+        const NodeIndex v = region.nodes[x];
+        EXPECT_EQ(region.risk[x], full.risk[v]) << v;  // bit for bit
+        EXPECT_EQ(region.eta[x], full.eta[v]);
+        EXPECT_EQ(region.parent[x], full.parent[v]);
+      }
+    }
   }
 }
 

@@ -4,6 +4,14 @@
 #include <set>
 
 namespace riskd::engine {
+namespace {
+
+// Recovered and immunized nodes no longer take part in spreading.
+bool IsRemoved(NodeState state) {
+  return state == NodeState::kRecovered || state == NodeState::kImmunized;
+}
+
+}  // namespace
 
 Status ValidateEngineOptions(const EngineOptions& o) {
   if (o.risk_types.empty()) return Status::InvalidArgument("at least one risk type is required");
@@ -21,6 +29,13 @@ Status ValidateEngineOptions(const EngineOptions& o) {
   if (!std::isfinite(o.dmp.tolerance) || o.dmp.tolerance < 0) {
     return Status::InvalidArgument("projection tolerance must be finite and >= 0");
   }
+  RISKD_RETURN_IF_ERROR(ValidateProjectionOptions(o.projection));
+  if (!(o.step_days > 0) || !std::isfinite(o.step_days)) {
+    return Status::InvalidArgument("step_days must be finite and > 0");
+  }
+  if (o.vulnerability_refresh_changes < 0) {
+    return Status::InvalidArgument("vulnerability_refresh_changes must be >= 0");
+  }
   return ValidateAlertPolicyOptions(o.alerts);
 }
 
@@ -37,6 +52,7 @@ Engine::Engine(EngineOptions options, Network network)
     s.type = t;
     s.alerts = AlertTracker(options_.alerts);
     s.observed.resize(network_.node_slots());
+    s.projector = std::make_shared<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
 }
@@ -67,8 +83,10 @@ Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double 
     return Status::InvalidArgument("severity must be in (0, 1]");
   }
   auto& s = types_[risk_type];
-  s.observed[node] = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
-  s.dirty = true;
+  Observation& o = s.observed[node];
+  if (IsRemoved(o.state) || IsRemoved(state)) s.spectral_stale = true;
+  o = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
+  MarkChanged(s, {&node, 1});
   return Status::Ok();
 }
 
@@ -81,13 +99,14 @@ Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double s
   auto& s = types_[risk_type];
   for (NodeIndex v : nodes) {
     Observation& o = s.observed[v];
+    if (IsRemoved(o.state)) s.spectral_stale = true;
     if (o.state == NodeState::kDisrupted) {
       o.severity = std::max(o.severity, severity);
     } else {
       o = Observation{NodeState::kDisrupted, severity};
     }
   }
-  if (!nodes.empty()) s.dirty = true;
+  MarkChanged(s, nodes);
   return Status::Ok();
 }
 
@@ -108,7 +127,8 @@ Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> ris
         o = Observation{NodeState::kImmunized, 1.0};
       }
     }
-    s.dirty = true;
+    s.spectral_stale = true;
+    MarkChanged(s, nodes);
   }
   return Status::Ok();
 }
@@ -118,62 +138,107 @@ Result<std::vector<NodeIndex>> Engine::ResolvePlace(const Place& place) const {
   return NodesInPlace(network_, place);
 }
 
-void Engine::NetworkChanged() {
+void Engine::MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes) {
+  s.dirty = true;
+  if (s.needs_full) return;
+  s.changed.insert(s.changed.end(), nodes.begin(), nodes.end());
+  // Past a quarter of the network, one full recompute is cheaper.
+  if (s.changed.size() > network_.node_slots() / 4 + 16) {
+    s.needs_full = true;
+    s.changed.clear();
+  }
+}
+
+void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
   network_.Compact();
+  ++network_changes_since_refresh_;
   for (auto& s : types_) {
     s.observed.resize(network_.node_slots());
     s.graph.reset();
-    s.dirty = true;
+    s.spectral_stale = true;
+    MarkChanged(s, nodes);
   }
 }
 
 Status Engine::AddNode(NodeAttributes attrs) {
   auto r = network_.AddNode(std::move(attrs));
   if (!r.ok()) return r.status();
-  NetworkChanged();
+  const NodeIndex v = *r;
+  NetworkChanged({&v, 1});
   return Status::Ok();
 }
 
 Status Engine::UpdateNode(NodeAttributes attrs) {
+  const auto v = network_.Find(attrs.id);
   RISKD_RETURN_IF_ERROR(network_.UpdateNode(std::move(attrs)));
-  NetworkChanged();
+  NetworkChanged({&*v, 1});
   return Status::Ok();
 }
 
 Status Engine::RemoveNode(std::string_view id) {
-  auto v = network_.Find(id);
+  const auto v = network_.Find(id);
+  if (!v) return Status::NotFound("node '" + std::string(id) + "' is not in the network");
+  // The node and every neighbour: their edges (and shares) change.
+  network_.Compact();
+  std::vector<NodeIndex> touched{*v};
+  for (EdgeIndex e = network_.out_begin(*v); e < network_.out_end(*v); ++e) {
+    touched.push_back(network_.edge_target(e));
+  }
+  for (NodeIndex u : network_.in_sources(*v)) touched.push_back(u);
   RISKD_RETURN_IF_ERROR(network_.RemoveNode(id));
   for (auto& s : types_) s.observed[*v] = Observation{};
-  NetworkChanged();
+  NetworkChanged(touched);
   return Status::Ok();
 }
 
 Status Engine::AddEdge(std::string_view from, std::string_view to, Layer layer, double weight) {
   RISKD_RETURN_IF_ERROR(network_.AddEdge(from, to, layer, weight));
-  NetworkChanged();
+  const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
+  NetworkChanged(ends);
   return Status::Ok();
 }
 
 Status Engine::RemoveEdge(std::string_view from, std::string_view to, Layer layer) {
   RISKD_RETURN_IF_ERROR(network_.RemoveEdge(from, to, layer));
-  NetworkChanged();
+  const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
+  NetworkChanged(ends);
   return Status::Ok();
 }
 
 Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer layer,
                              double weight) {
   RISKD_RETURN_IF_ERROR(network_.SetEdgeWeight(from, to, layer, weight));
-  NetworkChanged();
+  const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
+  NetworkChanged(ends);
   return Status::Ok();
 }
 
-const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
-  if (vulnerability_version_ != network_.version()) {
-    vulnerability_.clear();
-    vulnerability_version_ = network_.version();
+void Engine::RefreshVulnerability() {
+  vulnerability_.clear();
+  network_changes_since_refresh_ = 0;
+  for (auto& s : types_) {
+    s.graph.reset();
+    s.dirty = true;
+    s.needs_full = true;
+    s.spectral_stale = true;
+    s.changed.clear();
   }
-  for (const auto& [mask, v] : vulnerability_) {
-    if (mask == layers) return v;
+}
+
+const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
+  for (auto& [mask, v] : vulnerability_) {
+    if (mask != layers) continue;
+    // Nodes added since the snapshot get the mean susceptibility and
+    // resilience until the next refresh.
+    const std::size_t n = network_.node_slots();
+    if (v.sigma.size() < n) {
+      v.centrality.resize(n, 0.0);
+      v.degree_share.resize(n, 0.0);
+      v.omega.resize(n, 1.0);
+      v.sigma.resize(n, 1.0);
+      v.rho.resize(n, 1.0);
+    }
+    return v;
   }
   vulnerability_.emplace_back(layers,
                               ComputeVulnerability(network_, layers, options_.vulnerability));
@@ -183,25 +248,44 @@ const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
 std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   auto& s = types_[risk_type];
   if (!s.graph) {
+    TransmissionOptions to;
+    to.step_days = options_.step_days;
     s.graph = std::make_shared<TransmissionGraph>(
-        BuildTransmissionGraph(network_, s.type, VulnerabilityFor(s.type.layers)));
+        BuildTransmissionGraph(network_, s.type, VulnerabilityFor(s.type.layers), to));
   }
   return s.graph;
 }
 
 std::vector<int> Engine::Project(std::uint64_t tag) {
+  const int refresh = options_.vulnerability_refresh_changes;
+  if (network_changes_since_refresh_ > 0 &&
+      (refresh == 0 || network_changes_since_refresh_ >= refresh)) {
+    RefreshVulnerability();
+  }
   std::vector<int> done;
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];
     if (!s.dirty) continue;
     auto graph = Graph(r);
     s.initial = InitialState::FromObservations(network_, s.observed);
-    s.projection = RunDmp(*graph, s.initial, options_.dmp);
+    if (s.needs_full) {
+      s.projector->Full(*graph, s.initial, &workspace_);
+    } else {
+      s.projector->Update(*graph, s.initial, s.changed, &workspace_);
+    }
+    if (s.spectral_stale) {
+      s.projector->mutable_projection().spectral =
+          ComputeSpectralRadius(*graph, s.initial, options_.spectral);
+      s.spectral_stale = false;
+    }
+    s.projection = s.projector->projection();
     std::vector<char> eligible(network_.node_slots(), 0);
     for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
       eligible[v] = network_.alive(v) && s.observed[v].state == NodeState::kSusceptible;
     }
     s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
+    s.changed.clear();
+    s.needs_full = false;
     s.dirty = false;
     s.projected = true;
     done.push_back(r);

@@ -3,6 +3,14 @@
 // risk type. The daemon feeds it events (already validated for syntax) and
 // calls Project() after each batch; everything here is deterministic and free
 // of I/O, clocks, logging and globals.
+//
+// Projections are incremental (engine/projection.h): every event records the
+// nodes it touched, and Project() recomputes only the regions those nodes
+// can affect. Vulnerability (omega, sigma, rho) depends on the whole network
+// (eigenvector centrality), so it is a snapshot: network changes update the
+// dependency shares w~ at once but keep sigma and rho of existing nodes (new
+// nodes get the mean, 1) until vulnerability_refresh_changes network changes
+// have accumulated; the refresh then recomputes every projection.
 #ifndef RISKD_ENGINE_ENGINE_H_
 #define RISKD_ENGINE_ENGINE_H_
 
@@ -17,7 +25,9 @@
 #include "engine/dmp.h"
 #include "engine/geo.h"
 #include "engine/network.h"
+#include "engine/projection.h"
 #include "engine/risk_type.h"
+#include "engine/spectral.h"
 #include "engine/state.h"
 #include "engine/transmission.h"
 #include "engine/vulnerability.h"
@@ -30,7 +40,16 @@ struct EngineOptions {
   VulnerabilityOptions vulnerability;
   // Projection horizon T (steps) and DMP tolerance.
   DmpOptions dmp;
+  // Method choice, Monte Carlo check and serving (projection.h).
+  ProjectionOptions projection;
   AlertPolicyOptions alerts;
+  SpectralOptions spectral;
+  // Length of a step in days (dt), > 0: inventory cover of c days delays
+  // onset by ceil(c / step_days) steps.
+  double step_days = 1.0;
+  // Network changes after which vulnerability is recomputed (a global
+  // re-projection); 0 recomputes it after every change. >= 0.
+  int vulnerability_refresh_changes = 256;
 };
 
 Status ValidateEngineOptions(const EngineOptions& options);
@@ -41,11 +60,17 @@ struct RiskTypeState {
   std::vector<Observation> observed;  // per node slot
   bool dirty = true;                  // inputs changed since the last projection
   bool projected = false;
-  InitialState initial;  // of the latest projection
-  DmpResult projection;  // latest
+  InitialState initial;   // of the latest projection
+  Projection projection;  // latest
   AlertTracker alerts;
   std::vector<AlertChange> last_changes;  // from the latest projection
   std::shared_ptr<const TransmissionGraph> graph;
+  // Incremental bookkeeping: nodes changed since the latest projection, or
+  // a full recompute pending.
+  std::vector<NodeIndex> changed;
+  bool needs_full = true;
+  bool spectral_stale = true;
+  std::shared_ptr<Projector> projector;
 };
 
 class Engine {
@@ -93,10 +118,16 @@ class Engine {
   // Transmission graph of a risk type for the current network (cached).
   std::shared_ptr<const TransmissionGraph> Graph(int risk_type);
 
+  // Recomputes vulnerability now; the next Project() re-projects everything.
+  void RefreshVulnerability();
+  // The vulnerability snapshot in use for a layer mask.
+  const Vulnerability& VulnerabilityFor(LayerMask layers);
+
  private:
   Engine(EngineOptions options, Network network);
-  void NetworkChanged();
-  const Vulnerability& VulnerabilityFor(LayerMask layers);
+  // After a network change touching `nodes`.
+  void NetworkChanged(std::span<const NodeIndex> nodes);
+  void MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes);
   Status CheckNodes(std::span<const NodeIndex> nodes) const;
 
   EngineOptions options_;
@@ -104,7 +135,8 @@ class Engine {
   std::vector<RiskTypeState> types_;
   // Cached per layer mask, valid for network version vulnerability_version_.
   std::vector<std::pair<LayerMask, Vulnerability>> vulnerability_;
-  std::uint64_t vulnerability_version_ = ~std::uint64_t{0};
+  int network_changes_since_refresh_ = 0;
+  ProjectionWorkspace workspace_;
 };
 
 }  // namespace riskd::engine

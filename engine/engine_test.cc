@@ -74,6 +74,101 @@ TEST(EngineTest, NetworkChangesReprojectAndRejectBadInput) {
   EXPECT_EQ(engine->risk_state(0).projection.risk[2], 0.0);
 }
 
+TEST(EngineTest, RiskTypesFollowTheirLayersAndDirections) {
+  // supplier 0 -> customer 1 (material), 1 -> 2 (data sharing).
+  Network net = testing::MakeNetwork(3, {{0, 1, 1}});
+  ASSERT_TRUE(net.AddEdge("n1", "n2", Layer::kData, 1).ok());
+  EngineOptions o;
+  o.risk_types[0].alpha = 3;  // supply: material, downstream
+  RiskType credit;             // financial shock: material, upstream
+  credit.name = "credit";
+  credit.alpha = 3;
+  credit.direction = Direction::kUpstream;
+  RiskType leak;  // data leak: data layer, both ways
+  leak.name = "leak";
+  leak.alpha = 3;
+  leak.layers = LayerBit(Layer::kData);
+  leak.direction = Direction::kBoth;
+  o.risk_types.push_back(credit);
+  o.risk_types.push_back(leak);
+  o.dmp.horizon = 5;
+  auto engine = std::move(Engine::Create(o, std::move(net)).value());
+  const NodeIndex one = 1;
+  for (int r = 0; r < 3; ++r) ASSERT_TRUE(engine->Disrupt(r, {&one, 1}, 1.0).ok());
+  engine->Project(1);
+  const auto risk = [&](int r, NodeIndex v) { return engine->risk_state(r).projection.risk[v]; };
+  EXPECT_EQ(risk(0, 0), 0.0);  // supply does not flow back to the supplier
+  EXPECT_EQ(risk(0, 2), 0.0);  // nor over data edges
+  EXPECT_GT(risk(1, 0), 0.0);  // credit flows upstream
+  EXPECT_EQ(risk(1, 2), 0.0);
+  EXPECT_GT(risk(2, 2), 0.0);  // the leak flows over data edges
+  EXPECT_EQ(risk(2, 0), 0.0);
+  EXPECT_EQ(engine->FindRiskType("leak"), 2);
+}
+
+TEST(EngineTest, InventoryCoverDelaysOnsetUnlessTheRiskTypeIgnoresIt) {
+  Network net = testing::MakeNetwork(2, {{0, 1, 1}});
+  NodeAttributes a = net.node(1);
+  a.inventory_days = 6;
+  ASSERT_TRUE(net.UpdateNode(a).ok());
+  EngineOptions o;
+  o.risk_types[0].alpha = 30;
+  o.risk_types[0].beta = 0;
+  RiskType leak = o.risk_types[0];
+  leak.name = "leak";
+  leak.inventory_delays_onset = false;
+  o.risk_types.push_back(leak);
+  o.dmp.horizon = 4;
+  o.step_days = 2;  // 6 days of cover = 3 steps
+  auto engine = std::move(Engine::Create(o, std::move(net)).value());
+  const NodeIndex src = 0;
+  ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
+  ASSERT_TRUE(engine->Disrupt(1, {&src, 1}, 1.0).ok());
+  engine->Project(1);
+  EXPECT_EQ(engine->risk_state(0).projection.eta[1], 4);  // hit at 1, onset 1 + 3
+  EXPECT_EQ(engine->risk_state(1).projection.eta[1], 1);
+  // Less cover (an update of the node) brings the onset forward.
+  a.inventory_days = 2;
+  ASSERT_TRUE(engine->UpdateNode(a).ok());
+  engine->Project(2);
+  EXPECT_EQ(engine->risk_state(0).projection.eta[1], 2);
+}
+
+TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
+  auto engine = MakeEngine(testing::RandomTree(60, 5));
+  NodeIndex src = 3;
+  ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
+  engine->Project(1);
+  const Projection& p = engine->risk_state(0).projection;
+  EXPECT_EQ(p.method, ProjectionMethod::kDmp);  // a tree: DMP passes the check
+  EXPECT_EQ(p.interval_realizations,
+            static_cast<std::uint32_t>(engine->options().projection.check_realizations));
+  EXPECT_LE(p.disrupted_p05, p.expected_disrupted);
+  EXPECT_GE(p.disrupted_p95, p.expected_disrupted);
+  EXPECT_GT(p.spectral.transmission, 0.0);
+  EXPECT_FALSE(p.spectral.supercritical);  // downstream on a tree: no cycles
+  EXPECT_EQ(p.regions.size(), 1u);
+  EXPECT_EQ(p.regions[0].first_source, 3u);
+}
+
+TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {
+  EngineOptions o;
+  o.vulnerability_refresh_changes = 2;
+  auto engine = std::move(
+      Engine::Create(o, testing::MakeNetwork(4, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}})).value());
+  const double sigma_before = engine->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[1];
+  NodeAttributes hub;
+  hub.id = "hub";
+  ASSERT_TRUE(engine->AddNode(hub).ok());
+  engine->Project(1);
+  const Vulnerability& kept = engine->VulnerabilityFor(LayerBit(Layer::kMaterial));
+  EXPECT_EQ(kept.sigma[1], sigma_before);  // one change: kept
+  EXPECT_EQ(kept.sigma[4], 1.0);           // the new node gets the mean
+  ASSERT_TRUE(engine->AddEdge("hub", "n1", Layer::kMaterial, 5).ok());
+  engine->Project(2);  // second change: refreshed
+  EXPECT_NE(engine->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[1], sigma_before);
+}
+
 TEST(EngineTest, RejectsInvalidOptions) {
   EngineOptions o;
   o.risk_types.push_back(o.risk_types[0]);
@@ -83,6 +178,12 @@ TEST(EngineTest, RejectsInvalidOptions) {
   EXPECT_FALSE(Engine::Create(o, Network()).ok());
   o = {};
   o.dmp.horizon = 0;
+  EXPECT_FALSE(Engine::Create(o, Network()).ok());
+  o = {};
+  o.step_days = 0;
+  EXPECT_FALSE(Engine::Create(o, Network()).ok());
+  o = {};
+  o.projection.check_realizations = 1;
   EXPECT_FALSE(Engine::Create(o, Network()).ok());
 }
 

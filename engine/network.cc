@@ -169,13 +169,13 @@ std::optional<double> Network::FindEdge(NodeIndex from, NodeIndex to, Layer laye
   return out_weights_[*e];
 }
 
-void Network::Compact() {
-  if (compacted() && out_offsets_.size() == nodes_.size() + 1) return;
+template <typename It>
+void Network::Rebuild(It first, It last) {
   const std::size_t n = nodes_.size();
   const std::size_t old_rows = out_offsets_.size() - 1;
 
-  // Merge each old row with its pending entries; both are ordered by
-  // (to, layer), so one pass per row keeps the rows sorted.
+  // Merge each old row with its changes; both are ordered by (to, layer),
+  // so one pass per row keeps the rows sorted.
   std::vector<EdgeIndex> offsets(n + 1, 0);
   std::vector<NodeIndex> targets;
   std::vector<double> weights;
@@ -183,20 +183,20 @@ void Network::Compact() {
   targets.reserve(edge_count_);
   weights.reserve(edge_count_);
   layers.reserve(edge_count_);
-  auto pend = pending_.begin();
+  auto pend = first;
   for (NodeIndex u = 0; u < n; ++u) {
     offsets[u] = static_cast<EdgeIndex>(targets.size());
     EdgeIndex e = u < old_rows ? out_offsets_[u] : 0;
     const EdgeIndex e_end = u < old_rows ? out_offsets_[u + 1] : 0;
-    while (pend != pending_.end() && std::get<0>(pend->first) < u) ++pend;
+    while (pend != last && std::get<0>(pend->first) < u) ++pend;
     auto emit = [&](NodeIndex v, std::uint8_t l, double w) {
       if (!alive_[u] || !alive_[v]) return;
       targets.push_back(v);
       weights.push_back(w);
       layers.push_back(l);
     };
-    while (e < e_end || (pend != pending_.end() && std::get<0>(pend->first) == u)) {
-      const bool have_pending = pend != pending_.end() && std::get<0>(pend->first) == u;
+    while (e < e_end || (pend != last && std::get<0>(pend->first) == u)) {
+      const bool have_pending = pend != last && std::get<0>(pend->first) == u;
       const bool have_old = e < e_end;
       if (have_pending && have_old) {
         const auto old_key = std::make_pair(out_targets_[e], out_layers_[e]);
@@ -240,8 +240,41 @@ void Network::Compact() {
   in_offsets_ = std::move(in_offsets);
   in_edges_ = std::move(in_edges);
   in_sources_ = std::move(in_sources);
+}
+
+void Network::Compact() {
+  if (compacted() && out_offsets_.size() == nodes_.size() + 1) return;
+  Rebuild(pending_.begin(), pending_.end());
   pending_.clear();
   removed_nodes_pending_ = false;
+}
+
+Status Network::AddEdges(std::span<const Edge> edges) {
+  Compact();
+  std::vector<std::pair<EdgeKey, std::optional<double>>> batch;
+  batch.reserve(edges.size());
+  for (const Edge& e : edges) {
+    RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(e.weight));
+    if (!alive(e.from) || !alive(e.to)) return Status::NotFound("edge endpoint is not in the network");
+    if (e.from == e.to) return Status::InvalidArgument("self-loop on node '" + nodes_[e.from].id + "'");
+    if (FindCsrEdge(e.from, e.to, e.layer)) {
+      return Status::AlreadyExists("edge '" + nodes_[e.from].id + "' -> '" + nodes_[e.to].id +
+                                   "' already exists");
+    }
+    batch.emplace_back(EdgeKey{e.from, e.to, static_cast<std::uint8_t>(e.layer)}, e.weight);
+  }
+  std::sort(batch.begin(), batch.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t k = 1; k < batch.size(); ++k) {
+    if (batch[k].first == batch[k - 1].first) {
+      return Status::AlreadyExists("edge '" + nodes_[std::get<0>(batch[k].first)].id + "' -> '" +
+                                   nodes_[std::get<1>(batch[k].first)].id + "' listed twice");
+    }
+  }
+  Rebuild(batch.begin(), batch.end());
+  edge_count_ += batch.size();
+  if (!batch.empty()) ++version_;
+  return Status::Ok();
 }
 
 std::vector<Edge> Network::Edges() const {

@@ -26,6 +26,10 @@ struct RiskType {
   // Layers the risk travels on; non-empty.
   LayerMask layers = LayerBit(Layer::kMaterial);
   Direction direction = Direction::kDownstream;
+  // Whether a node's inventory cover delays its onset for this risk type
+  // (true for supply shortages; a data leak or a credit shock does not wait
+  // for stock to run out).
+  bool inventory_delays_onset = true;
 };
 
 Status ValidateRiskType(const RiskType& type);

@@ -6,60 +6,80 @@
 
 namespace riskd::engine {
 
+std::uint16_t OnsetDelaySteps(double days, double step_days) {
+  if (!(days > 0) || !(step_days > 0)) return 0;
+  const double steps = std::ceil(days / step_days);
+  return static_cast<std::uint16_t>(std::min(steps, 65535.0));
+}
+
+namespace {
+
+// Appends the arcs into node j, merged by source (weights of parallel
+// network edges and of both directions add). `in` lists the network edges
+// u -> j, `out` the network edges j -> v; both are sorted by the other end.
+void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, TransmissionGraph* g) {
+  const bool use_in = type.direction != Direction::kUpstream;
+  const bool use_out = type.direction != Direction::kDownstream;
+  const auto in_e = net.in_edges(j);
+  const auto in_s = net.in_sources(j);
+  std::size_t a = 0;
+  EdgeIndex b = net.out_begin(j);
+  const EdgeIndex b_end = net.out_end(j);
+  auto selected = [&](EdgeIndex e) { return (type.layers & LayerBit(net.edge_layer(e))) != 0; };
+  for (;;) {
+    while (use_in && a < in_e.size() && !selected(in_e[a])) ++a;
+    while (use_out && b < b_end && !selected(b)) ++b;
+    const bool have_in = use_in && a < in_e.size();
+    const bool have_out = use_out && b < b_end;
+    if (!have_in && !have_out) break;
+    NodeIndex src = kNoNode;
+    if (have_in) src = in_s[a];
+    if (have_out) src = std::min(src, net.edge_target(b));
+    double w = 0;
+    while (use_in && a < in_e.size() && in_s[a] == src) {
+      if (selected(in_e[a])) w += net.edge_weight(in_e[a]);
+      ++a;
+    }
+    while (use_out && b < b_end && net.edge_target(b) == src) {
+      if (selected(b)) w += net.edge_weight(b);
+      ++b;
+    }
+    g->source.push_back(src);
+    g->target.push_back(j);
+    g->weight.push_back(w);
+  }
+}
+
+}  // namespace
+
 TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& type,
-                                         const Vulnerability& vul) {
+                                         const Vulnerability& vul,
+                                         const TransmissionOptions& options) {
   TransmissionGraph g;
   const std::size_t n = net.node_slots();
   g.node_count = n;
-
-  // Directed (source, target, weight) triples over the selected layers and
-  // directions, then sorted by (target, source) so parallel ones merge.
-  struct Arc {
-    NodeIndex to, from;
-    double w;
-  };
-  std::vector<Arc> arcs;
-  arcs.reserve(type.direction == Direction::kBoth ? 2 * net.csr_edge_count()
-                                                  : net.csr_edge_count());
-  for (NodeIndex u = 0; u < n; ++u) {
-    if (!net.alive(u)) continue;
-    for (EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
-      if (!(type.layers & LayerBit(net.edge_layer(e)))) continue;
-      const NodeIndex v = net.edge_target(e);
-      const double w = net.edge_weight(e);
-      if (type.direction != Direction::kUpstream) arcs.push_back({v, u, w});
-      if (type.direction != Direction::kDownstream) arcs.push_back({u, v, w});
-    }
-  }
-  std::sort(arcs.begin(), arcs.end(), [](const Arc& a, const Arc& b) {
-    return a.to != b.to ? a.to < b.to : a.from < b.from;
-  });
-
+  const std::size_t expect =
+      type.direction == Direction::kBoth ? 2 * net.csr_edge_count() : net.csr_edge_count();
+  g.source.reserve(expect);
+  g.target.reserve(expect);
+  g.weight.reserve(expect);
   g.in_offsets.assign(n + 1, 0);
-  for (std::size_t k = 0; k < arcs.size();) {
-    std::size_t m = k + 1;
-    double w = arcs[k].w;
-    while (m < arcs.size() && arcs[m].to == arcs[k].to && arcs[m].from == arcs[k].from) {
-      w += arcs[m].w;
-      ++m;
-    }
-    g.source.push_back(arcs[k].from);
-    g.target.push_back(arcs[k].to);
-    g.weight.push_back(w);
-    ++g.in_offsets[arcs[k].to + 1];
-    k = m;
+  for (NodeIndex j = 0; j < n; ++j) {
+    if (net.alive(j)) AppendArcsInto(net, j, type, &g);
+    g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
   }
-  std::partial_sum(g.in_offsets.begin(), g.in_offsets.end(), g.in_offsets.begin());
   const std::size_t m = g.source.size();
 
   g.share.assign(m, 0.0);
   g.p.assign(m, 0.0);
+  g.rate.assign(m, 0.0);
   for (NodeIndex j = 0; j < n; ++j) {
     double total = 0;
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) total += g.weight[e];
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
       g.share[e] = g.weight[e] / total;
-      g.p[e] = -std::expm1(-type.alpha * g.share[e] * vul.sigma[j]);
+      g.rate[e] = type.alpha * g.share[e] * vul.sigma[j];
+      g.p[e] = -std::expm1(-g.rate[e]);
     }
   }
 
@@ -86,8 +106,13 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   }
 
   g.q.assign(n, 0.0);
+  g.latency.assign(n, 0);
   for (NodeIndex i = 0; i < n; ++i) {
-    if (net.alive(i)) g.q[i] = std::min(1.0, type.beta * vul.rho[i]);
+    if (!net.alive(i)) continue;
+    g.q[i] = std::min(1.0, type.beta * vul.rho[i]);
+    if (type.inventory_delays_onset) {
+      g.latency[i] = OnsetDelaySteps(net.node(i).inventory_days, options.step_days);
+    }
   }
   return g;
 }

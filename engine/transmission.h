@@ -5,6 +5,11 @@
 //   w~_ij = w_ij / sum_{y in N(j)} w_yj          dependency share of j on i
 //   p_ij  = 1 - exp(-alpha_r * w~_ij * sigma_j)  per-step infection i -> j
 //   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
+//   L_j   = ceil(inventory_days_j / step_days)   onset delay of j (steps)
+//
+// The rate alpha_r * w~_ij * sigma_j = -ln(1 - p_ij) is kept too: it is the
+// exponential transmission rate of the continuous-time variant and what the
+// Monte Carlo samples delays from.
 //
 // An edge i -> j here means "i can pass the risk to j": for a downstream risk
 // type it is a supplier -> customer edge of the network, for an upstream one
@@ -37,6 +42,7 @@ struct TransmissionGraph {
   std::vector<double> weight;     // merged w_ij
   std::vector<double> share;      // w~_ij
   std::vector<double> p;          // p_ij
+  std::vector<double> rate;       // alpha_r * w~_ij * sigma_j = -ln(1 - p_ij)
   // reverse[e]: the edge j -> i when it exists, else kNoEdge.
   std::vector<EdgeIndex> reverse;
 
@@ -46,6 +52,8 @@ struct TransmissionGraph {
   std::vector<EdgeIndex> out_edges;
 
   std::vector<double> q;  // q_i
+  // L_i: steps between being hit and becoming disrupted (inventory cover).
+  std::vector<std::uint16_t> latency;
 
   std::size_t edge_count() const { return source.size(); }
   std::span<const EdgeIndex> out(NodeIndex i) const {
@@ -55,9 +63,21 @@ struct TransmissionGraph {
   EdgeIndex in_end(NodeIndex j) const { return in_offsets[j + 1]; }
 };
 
-// REQUIRES: network.compacted(); vulnerability computed on this network.
+struct TransmissionOptions {
+  // Length of one projection step in days (dt); > 0. Inventory cover of c
+  // days delays onset by ceil(c / step_days) steps.
+  double step_days = 1.0;
+};
+
+// O(edges): merges the network's sorted in- and out-rows per node.
+// REQUIRES: network.compacted(); vulnerability has at least
+// network.node_slots() entries in sigma and rho.
 TransmissionGraph BuildTransmissionGraph(const Network& network, const RiskType& type,
-                                         const Vulnerability& vulnerability);
+                                         const Vulnerability& vulnerability,
+                                         const TransmissionOptions& options = {});
+
+// Onset delay in steps for inventory cover of `days`, capped at 65535.
+std::uint16_t OnsetDelaySteps(double days, double step_days);
 
 }  // namespace riskd::engine
 

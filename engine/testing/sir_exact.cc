@@ -1,28 +1,35 @@
 #include "engine/testing/sir_exact.h"
 
+#include <algorithm>
 #include <cassert>
-#include <array>
 #include <cstdint>
 
 namespace riskd::engine::testing {
+namespace {
+
+// Per-node digit: 0 S, 1 I, 2 R, 2 + r exposed with r steps to onset.
+constexpr int kS = 0, kI = 1, kR = 2;
+
+}  // namespace
 
 ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, int horizon) {
   const std::size_t n = g.node_count;
-  assert(n <= 9);
-  std::size_t states = 1;
-  for (std::size_t v = 0; v < n; ++v) states *= 3;
-  auto digit = [](std::size_t code, std::size_t v) {
-    for (std::size_t k = 0; k < v; ++k) code /= 3;
-    return static_cast<int>(code % 3);  // 0 S, 1 I, 2 R
-  };
+  int max_latency = 0;
+  for (std::size_t v = 0; v < n; ++v) max_latency = std::max<int>(max_latency, g.latency[v]);
+  const std::size_t base = 3 + static_cast<std::size_t>(max_latency);
+  std::vector<std::size_t> pow(n + 1, 1);
+  for (std::size_t v = 1; v <= n; ++v) pow[v] = pow[v - 1] * base;
+  const std::size_t states = pow[n];
+  assert(states <= 200000);
+  auto digit = [&](std::size_t code, std::size_t v) { return static_cast<int>(code / pow[v] % base); };
 
   // Initial joint distribution: independent nodes.
   std::vector<double> dist(states, 0.0);
   for (std::size_t code = 0; code < states; ++code) {
     double p = 1;
-    for (std::size_t v = 0; v < n; ++v) {
+    for (std::size_t v = 0; v < n && p > 0; ++v) {
       const int d = digit(code, v);
-      p *= d == 0 ? init.p_s[v] : d == 1 ? init.p_i[v] : init.p_r[v];
+      p *= d == kS ? init.p_s[v] : d == kI ? init.p_i[v] : d == kR ? init.p_r[v] : 0.0;
     }
     dist[code] = p;
   }
@@ -34,7 +41,9 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
       if (dist[code] == 0) continue;
       for (std::size_t v = 0; v < n; ++v) {
         const int d = digit(code, v);
-        (d == 0 ? s : d == 1 ? i : r)[v] += dist[code];
+        if (d == kS) s[v] += dist[code];
+        if (d == kI) i[v] += dist[code];
+        if (d == kR) r[v] += dist[code];
       }
     }
     out.p_s.push_back(s);
@@ -43,37 +52,38 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
   };
   record();
 
-  std::vector<std::size_t> pow3(n + 1, 1);
-  for (std::size_t v = 1; v <= n; ++v) pow3[v] = pow3[v - 1] * 3;
-
   for (int t = 1; t <= horizon; ++t) {
     std::vector<double> next(states, 0.0);
+    std::vector<std::pair<std::size_t, double>> partial, grown;
     for (std::size_t code = 0; code < states; ++code) {
       if (dist[code] == 0) continue;
-      // Per node: probability of each next digit.
-      std::vector<std::array<double, 3>> trans(n);
+      partial.assign(1, {0, dist[code]});
       for (std::size_t v = 0; v < n; ++v) {
+        // Up to two successor digits with their probabilities.
         const int d = digit(code, v);
-        if (d == 0) {
+        const int latency = g.latency[v];
+        int to[2] = {d, d};
+        double pr[2] = {1, 0};
+        if (d == kS) {
           double escape = 1;
           for (EdgeIndex e = g.in_begin(static_cast<NodeIndex>(v));
                e < g.in_end(static_cast<NodeIndex>(v)); ++e) {
-            if (digit(code, g.source[e]) == 1) escape *= 1 - g.p[e];
+            if (digit(code, g.source[e]) == kI) escape *= 1 - g.p[e];
           }
-          trans[v] = {escape, 1 - escape, 0};
-        } else if (d == 1) {
-          trans[v] = {0, 1 - g.q[v], g.q[v]};
-        } else {
-          trans[v] = {0, 0, 1};
+          to[1] = latency == 0 ? kI : 2 + latency;
+          pr[0] = escape;
+          pr[1] = 1 - escape;
+        } else if (d == kI) {
+          to[1] = kR;
+          pr[0] = 1 - g.q[v];
+          pr[1] = g.q[v];
+        } else if (d > kR) {
+          to[0] = d == 3 ? kI : d - 1;
         }
-      }
-      // Enumerate next codes as a product.
-      std::vector<std::pair<std::size_t, double>> partial{{0, dist[code]}};
-      for (std::size_t v = 0; v < n; ++v) {
-        std::vector<std::pair<std::size_t, double>> grown;
+        grown.clear();
         for (const auto& [c, p] : partial) {
-          for (int d = 0; d < 3; ++d) {
-            if (trans[v][d] > 0) grown.emplace_back(c + pow3[v] * static_cast<std::size_t>(d), p * trans[v][d]);
+          for (int k = 0; k < 2; ++k) {
+            if (pr[k] > 0) grown.emplace_back(c + pow[v] * static_cast<std::size_t>(to[k]), p * pr[k]);
           }
         }
         partial.swap(grown);
@@ -82,6 +92,11 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
     }
     dist.swap(next);
     record();
+  }
+  // Disrupted by T: infectious or recovered at T, minus those recovered at 0.
+  out.risk.assign(n, 0.0);
+  for (std::size_t v = 0; v < n; ++v) {
+    out.risk[v] = std::clamp(out.p_i[horizon][v] + out.p_r[horizon][v] - init.p_r[v], 0.0, 1.0);
   }
   return out;
 }

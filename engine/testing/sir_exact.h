@@ -1,6 +1,6 @@
-// Exact marginals of the discrete-time SIR model of engine/dmp.h on tiny
-// graphs, by evolving the full distribution over all 3^n joint states. The
-// reference every projection method is checked against.
+// Exact marginals of the discrete-time SIR model of engine/dmp.h (with onset
+// delays) on tiny graphs, by evolving the full distribution over all joint
+// states. The reference every projection method is checked against.
 #ifndef RISKD_ENGINE_TESTING_SIR_EXACT_H_
 #define RISKD_ENGINE_TESTING_SIR_EXACT_H_
 
@@ -12,11 +12,15 @@
 namespace riskd::engine::testing {
 
 struct ExactMarginals {
-  // [t][node], t = 0..T
+  // [t][node], t = 0..T. A node hit but not yet disrupted (onset delay) is
+  // in none of S, I, R.
   std::vector<std::vector<double>> p_s, p_i, p_r;
+  // [node]: P(disrupted at some t <= T), sources included, initially
+  // recovered nodes excluded.
+  std::vector<double> risk;
 };
 
-// REQUIRES: graph.node_count <= 9.
+// REQUIRES: (3 + max latency)^node_count <= 2e5.
 ExactMarginals ExactSir(const TransmissionGraph& graph, const InitialState& initial, int horizon);
 
 }  // namespace riskd::engine::testing

@@ -1,0 +1,389 @@
+// Engine benchmarks: DMP speed, incremental updates, continuous-time Monte
+// Carlo against igraph_sir, and accuracy of what Engine::Project publishes
+// against a 10k-run Monte Carlo. One JSON object per line on stdout:
+//   {"bench":"engine","metric":...,"value":...,"unit":..., parameters...}
+// Usage: engine_bench [dmp] [incremental] [mc] [accuracy]   (all by default)
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <numeric>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/continuous_sir.h"
+#include "engine/dmp.h"
+#include "engine/engine.h"
+#include "engine/generators.h"
+#include "engine/monte_carlo.h"
+#include "engine/projection.h"
+#include "engine/testing/igraph_peer.h"
+#include "engine/testing/real_networks.h"
+#include "engine/testing/statistics.h"
+
+namespace riskd::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Process CPU time: less sensitive than wall time to other load.
+double CpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+std::string Str(const std::string& s) { return "\"" + s + "\""; }
+std::string Num(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+void Emit(const std::string& metric, double value, const std::string& unit, const Params& params) {
+  std::string line = "{\"bench\":\"engine\",\"metric\":" + Str(metric) + ",\"value\":" +
+                     Num(value) + ",\"unit\":" + Str(unit);
+  for (const auto& [k, v] : params) line += ",\"" + k + "\":" + v;
+  line += "}";
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+double Median(std::vector<double> x) {
+  std::sort(x.begin(), x.end());
+  return x.empty() ? 0 : x[x.size() / 2];
+}
+double Quantile(std::vector<double> x, double q) {
+  std::sort(x.begin(), x.end());
+  return x.empty() ? 0 : x[std::min(x.size() - 1, static_cast<std::size_t>(q * x.size()))];
+}
+
+std::string DirectionName(Direction d) {
+  return d == Direction::kDownstream ? "downstream" : d == Direction::kUpstream ? "upstream" : "both";
+}
+
+TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta,
+                        VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003) {
+  RiskType t;
+  t.alpha = alpha;
+  t.beta = beta;
+  t.direction = dir;
+  VulnerabilityOptions vo;
+  vo.mode = mode;
+  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
+}
+
+std::vector<NodeIndex> RandomNodes(std::size_t n, std::size_t count, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<NodeIndex> out;
+  while (out.size() < count) {
+    const auto v = static_cast<NodeIndex>(rng() % n);
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  }
+  return out;
+}
+
+InitialState Sources(std::size_t n, const std::vector<NodeIndex>& sources) {
+  InitialState s;
+  s.p_s.assign(n, 1.0);
+  s.p_i.assign(n, 0.0);
+  s.p_r.assign(n, 0.0);
+  for (NodeIndex v : sources) {
+    s.p_s[v] = 0;
+    s.p_i[v] = 1;
+  }
+  return s;
+}
+
+// The 100k-node, ~1M-edge scale-free network of DESIGN section 8.
+Network ScaleFree100k() {
+  return BarabasiAlbert(100000, 10, {.seed = 1, .min_weight = 0.5, .max_weight = 2.0});
+}
+
+void BenchDmp() {
+  const auto start_gen = Clock::now();
+  const Network net = ScaleFree100k();
+  const double gen_ms = MsSince(start_gen);
+  for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    RiskType t;
+    t.direction = dir;
+    auto start = Clock::now();
+    const Vulnerability vul = ComputeVulnerability(net, t.layers, {});
+    const double vul_ms = MsSince(start);
+    start = Clock::now();
+    const TransmissionGraph g = BuildTransmissionGraph(net, t, vul);
+    const double build_ms = MsSince(start);
+    const InitialState init = Sources(g.node_count, RandomNodes(g.node_count, 100, 7));
+    DmpOptions opt;
+    opt.horizon = 30;
+    opt.tolerance = 0;  // every reached node propagates: the full cost
+    DmpWorkspace ws;
+    ws.Prepare(g);
+    std::vector<NodeIndex> sources;
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      if (init.p_i[v] > 0) sources.push_back(v);
+    }
+    std::vector<double> times;
+    DmpRegion region;
+    for (int rep = 0; rep < 3; ++rep) {
+      start = Clock::now();
+      region = RunDmpRegion(g, init, sources, opt, &ws);
+      times.push_back(MsSince(start));
+    }
+    const double ms = Median(times);
+    const Params p{{"network", Str("barabasi_albert")},
+                   {"nodes", Num(static_cast<double>(net.node_count()))},
+                   {"edges", Num(static_cast<double>(net.edge_count()))},
+                   {"directed_edges", Num(static_cast<double>(g.edge_count()))},
+                   {"direction", Str(DirectionName(dir))},
+                   {"horizon", "30"},
+                   {"touched_nodes", Num(static_cast<double>(region.touched_count))},
+                   {"edge_steps", Num(static_cast<double>(region.edge_updates))}};
+    Emit("dmp_full_ms", ms, "ms", p);
+    Emit("dmp_ns_per_edge_step", ms * 1e6 / static_cast<double>(region.edge_updates), "ns", p);
+    Emit("vulnerability_ms", vul_ms, "ms", p);
+    Emit("transmission_graph_build_ms", build_ms, "ms", p);
+    Emit("dmp_workspace_mb", static_cast<double>(ws.MemoryBytes()) / 1e6, "MB", p);
+  }
+  Emit("generate_network_ms", gen_ms, "ms", {{"network", Str("barabasi_albert")}});
+}
+
+// One new disruption at a time on top of 20 existing ones: Projector::Update
+// against the state's full recompute.
+void BenchIncremental() {
+  const Network net = ScaleFree100k();
+  for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    const TransmissionGraph g = Build(net, dir, 0.8, 0.3);
+    for (auto choice : {ProjectionOptions::Choice::kDmp, ProjectionOptions::Choice::kAuto}) {
+      ProjectionOptions po;
+      po.method = choice;
+      DmpOptions d;
+      d.horizon = 30;
+      Projector projector(d, po);
+      ProjectionWorkspace ws;
+      std::vector<NodeIndex> sources = RandomNodes(g.node_count, 20, 11);
+      InitialState init = Sources(g.node_count, sources);
+      auto start = Clock::now();
+      projector.Full(g, init, &ws);
+      const double full_ms = MsSince(start);
+      std::vector<double> times, nodes;
+      const auto fresh = RandomNodes(g.node_count, 60, 13);
+      int trials = 0;
+      for (NodeIndex v : fresh) {
+        if (init.p_i[v] > 0) continue;
+        init.p_i[v] = 1;
+        init.p_s[v] = 0;
+        start = Clock::now();
+        projector.Update(g, init, {&v, 1}, &ws);
+        times.push_back(MsSince(start));
+        nodes.push_back(static_cast<double>(projector.projection().recomputed_nodes));
+        if (++trials == 50) break;
+      }
+      const std::string method = choice == ProjectionOptions::Choice::kDmp ? "dmp" : "auto";
+      const Params p{{"network", Str("barabasi_albert")},
+                     {"nodes", Num(static_cast<double>(net.node_count()))},
+                     {"edges", Num(static_cast<double>(net.edge_count()))},
+                     {"direction", Str(DirectionName(dir))},
+                     {"method", Str(method)},
+                     {"existing_sources", "20"},
+                     {"trials", Num(trials)},
+                     {"p90_ms", Num(Quantile(times, 0.9))},
+                     {"median_recomputed_nodes", Num(Median(nodes))},
+                     {"regions", Num(static_cast<double>(projector.projection().regions.size()))}};
+      Emit(choice == ProjectionOptions::Choice::kDmp ? "dmp_incremental_median_ms"
+                                                     : "projection_incremental_median_ms",
+           Median(times), "ms", p);
+      Emit(choice == ProjectionOptions::Choice::kDmp ? "dmp_projection_full_ms"
+                                                     : "projection_full_ms",
+           full_ms, "ms", p);
+    }
+  }
+}
+
+// Continuous-time SIR against igraph_sir on a 100k-node Barabasi-Albert
+// graph, beta = 0.25, gamma = 1, one random source per run. The machine is
+// shared, so the two alternate in rounds and process CPU time is compared
+// (wall time is reported too). The speedup is per event (an infection or a
+// recovery), which does not depend on how many major outbreaks each sample
+// happened to draw; the per-run ratio is a parameter.
+void BenchMonteCarlo() {
+  const Network net = BarabasiAlbert(100000, 3, {.seed = 2});
+  const TransmissionGraph g = Build(net, Direction::kBoth, 1, 1);
+  const ContinuousRates rates = UniformRates(g, 0.25, 1.0);
+  constexpr int kRounds = 10, kRunsPerRound = 40, kRuns = kRounds * kRunsPerRound;
+  testing::IgraphPeer peer(net);
+  testing::SirRuns theirs, ours;
+  double igraph_cpu = 0, ours_cpu = 0, igraph_wall = 0, ours_wall = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    double cpu = CpuMs();
+    auto wall = Clock::now();
+    const auto a = peer.Sir(0.25, 1.0, kRunsPerRound, 5 + static_cast<std::uint64_t>(round));
+    igraph_cpu += CpuMs() - cpu;
+    igraph_wall += MsSince(wall);
+    cpu = CpuMs();
+    wall = Clock::now();
+    const auto b = testing::ContinuousSirRuns(g, rates, kRunsPerRound, 5,
+                                              static_cast<std::uint32_t>(round * kRunsPerRound));
+    ours_cpu += CpuMs() - cpu;
+    ours_wall += MsSince(wall);
+    theirs.final_sizes.insert(theirs.final_sizes.end(), a.final_sizes.begin(), a.final_sizes.end());
+    theirs.events += a.events;
+    ours.final_sizes.insert(ours.final_sizes.end(), b.final_sizes.begin(), b.final_sizes.end());
+    ours.events += b.events;
+  }
+  auto majors = [&](const std::vector<double>& sizes) {
+    return std::count_if(sizes.begin(), sizes.end(), [&](double s) { return s > 1000; });
+  };
+  const auto ks = testing::TwoSampleKs(ours.final_sizes, theirs.final_sizes);
+  const Params p{{"network", Str("barabasi_albert")},
+                 {"nodes", "100000"},
+                 {"edges", Num(static_cast<double>(net.edge_count()))},
+                 {"beta", "0.25"},
+                 {"gamma", "1"},
+                 {"runs", Num(kRuns)},
+                 {"clock", Str("process_cpu")},
+                 {"mean_final_size_ours", Num(testing::Mean(ours.final_sizes))},
+                 {"mean_final_size_igraph", Num(testing::Mean(theirs.final_sizes))},
+                 {"major_outbreaks_ours", Num(static_cast<double>(majors(ours.final_sizes)))},
+                 {"major_outbreaks_igraph", Num(static_cast<double>(majors(theirs.final_sizes)))},
+                 {"final_size_ks_statistic", Num(ks.statistic)},
+                 {"final_size_ks_p", Num(ks.p_value)},
+                 {"per_run_speedup", Num(igraph_cpu / ours_cpu)},
+                 {"wall_per_run_speedup", Num(igraph_wall / ours_wall)}};
+  Emit("igraph_sir_ms", igraph_cpu / kRuns, "ms_per_run", p);
+  Emit("mc_ct_ms", ours_cpu / kRuns, "ms_per_run", p);
+  const double igraph_ns = igraph_cpu * 1e6 / static_cast<double>(theirs.events);
+  const double ours_ns = ours_cpu * 1e6 / static_cast<double>(ours.events);
+  Emit("mc_speedup_vs_igraph", igraph_ns / ours_ns, "ratio", p);
+  Emit("igraph_sir_ns_per_event", igraph_ns, "ns", p);
+  Emit("mc_ct_ns_per_event", ours_ns, "ns", p);
+  if (majors(theirs.final_sizes) > 0) {
+    Emit("igraph_sir_s_per_major_outbreak",
+         igraph_cpu / 1000 / static_cast<double>(majors(theirs.final_sizes)), "s", p);
+  }
+}
+
+struct AccuracyCase {
+  std::string name;
+  Network network;
+  Direction direction;
+  double alpha;
+  int sources;
+  VulnerabilityOptions::Mode mode;
+};
+
+// Published risks (Engine::Project, default options) against a 10k-run
+// Monte Carlo with another seed.
+void MeasureAccuracy(AccuracyCase c) {
+  EngineOptions o;
+  o.risk_types[0].alpha = c.alpha;
+  o.risk_types[0].beta = 0.3;
+  o.risk_types[0].direction = c.direction;
+  o.vulnerability.mode = c.mode;
+  std::vector<NodeIndex> order(c.network.node_slots());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](NodeIndex a, NodeIndex b) {
+    return c.network.out_end(a) - c.network.out_begin(a) > c.network.out_end(b) - c.network.out_begin(b);
+  });
+  std::vector<NodeIndex> src;
+  for (int k = 0; k < c.sources; ++k) src.push_back(order[static_cast<std::size_t>(k * 5) % order.size()]);
+  auto engine = std::move(Engine::Create(o, std::move(c.network)).value());
+  (void)engine->Disrupt(0, src, 1.0);
+  auto start = Clock::now();
+  engine->Project(1);
+  const double project_ms = MsSince(start);
+  const RiskTypeState& s = engine->risk_state(0);
+  const TransmissionGraph& g = *engine->Graph(0);
+  MonteCarloOptions mo;
+  mo.horizon = o.dmp.horizon;
+  mo.seed = 0xC0FFEE;
+  const MonteCarloResult ref = RunMonteCarlo(g, s.initial, mo, 10000);
+  const DmpResult dmp = RunDmp(g, s.initial, o.dmp);
+  double mae = 0, mae_risk = 0, dmp_mae = 0, dmp_mae_risk = 0;
+  std::size_t alive = 0, at_risk = 0;
+  for (NodeIndex v = 0; v < g.node_count; ++v) {
+    if (!engine->network().alive(v)) continue;
+    ++alive;
+    const double e = std::fabs(s.projection.risk[v] - ref.risk[v]);
+    const double d = std::fabs(dmp.risk[v] - ref.risk[v]);
+    mae += e;
+    dmp_mae += d;
+    if (std::max({s.projection.risk[v], ref.risk[v], dmp.risk[v]}) >= 0.01) {
+      ++at_risk;
+      mae_risk += e;
+      dmp_mae_risk += d;
+    }
+  }
+  const double n_alive = static_cast<double>(alive), n_risk = std::max<double>(1, at_risk);
+  double check = 0;
+  for (const auto& r : s.projection.regions) check = std::max(check, r.dmp_error);
+  Emit("dmp_mae_vs_mc", mae / n_alive, "probability",
+       {{"network", Str(c.name)},
+        {"method", Str(std::string(ProjectionMethodName(s.projection.method)))},
+        {"alpha", Num(c.alpha)},
+        {"beta", "0.3"},
+        {"direction", Str(DirectionName(c.direction))},
+        {"nodes", Num(n_alive)},
+        {"edges", Num(static_cast<double>(engine->network().edge_count()))},
+        {"sources", Num(c.sources)},
+        {"reference_runs", "10000"},
+        {"mae_at_risk", Num(mae_risk / n_risk)},
+        {"at_risk_nodes", Num(static_cast<double>(at_risk))},
+        {"dmp_only_mae", Num(dmp_mae / n_alive)},
+        {"dmp_only_mae_at_risk", Num(dmp_mae_risk / n_risk)},
+        {"check_dmp_rms_error", Num(check)},
+        {"expected_disrupted", Num(s.projection.expected_disrupted)},
+        {"expected_disrupted_dmp", Num(dmp.expected_disrupted)},
+        {"expected_disrupted_reference", Num(ref.expected_disrupted)},
+        {"disrupted_p05", Num(s.projection.disrupted_p05)},
+        {"disrupted_p95", Num(s.projection.disrupted_p95)},
+        {"supercritical", s.projection.spectral.supercritical ? "true" : "false"},
+        {"project_ms", Num(project_ms)}});
+}
+
+void BenchAccuracy() {
+  for (const std::string& name : testing::RealNetworkNames()) {
+    for (double alpha : {0.4, 1.2}) {
+      auto real = testing::LoadRealNetwork(name);
+      if (!real.ok()) {
+        std::fprintf(stderr, "%s\n", real.status().ToString().c_str());
+        continue;
+      }
+      MeasureAccuracy({name, std::move(real->network), real->direction, alpha, 3,
+                       VulnerabilityOptions::Mode::kSeed003});
+    }
+  }
+  for (double alpha : {0.7, 0.9}) {
+    MeasureAccuracy({"watts_strogatz_2000_k3_p0.05", WattsStrogatz(2000, 3, 0.05, {.seed = 3}),
+                     Direction::kBoth, alpha, 1, VulnerabilityOptions::Mode::kUniform});
+  }
+}
+
+}  // namespace
+}  // namespace riskd::engine
+
+int main(int argc, char** argv) {
+  using namespace riskd::engine;
+  auto wanted = [&](const char* section) {
+    if (argc < 2) return true;
+    for (int i = 1; i < argc; ++i) {
+      if (std::strcmp(argv[i], section) == 0) return true;
+    }
+    return false;
+  };
+  if (wanted("dmp")) BenchDmp();
+  if (wanted("incremental")) BenchIncremental();
+  if (wanted("mc")) BenchMonteCarlo();
+  if (wanted("accuracy")) BenchAccuracy();
+  return 0;
+}

@@ -1,0 +1,71 @@
+// The continuous-time (exponential) variant of the SIR model (DESIGN
+// section 4), simulated as first-passage percolation with common random
+// numbers, for comparison with igraph's igraph_sir.
+//
+// An infectious node v stays infectious for D_v ~ Exp(gamma_v); along each
+// edge v -> j it would infect j after X_vj ~ Exp(lambda_vj). j is infected
+// at a_v + X_vj + L_j when X_vj < D_v; infection times are shortest paths
+// (Dijkstra from the sources). As in engine/monte_carlo.h, D_v and X_vj are
+// pure functions of (seed, realization, node or edge) from engine/rng.h.
+// With lambda = beta and gamma uniform, L = 0 and an undirected graph, the
+// final-size distribution is that of igraph_sir(graph, beta, gamma).
+#ifndef RISKD_ENGINE_CONTINUOUS_SIR_H_
+#define RISKD_ENGINE_CONTINUOUS_SIR_H_
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "engine/risk_type.h"
+#include "engine/transmission.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+
+struct ContinuousRates {
+  std::vector<double> edge_rate;      // lambda per edge of the graph, >= 0
+  std::vector<double> recovery_rate;  // gamma per node, >= 0
+};
+
+// The model's rates: lambda_ij = alpha_r w~_ij sigma_j (TransmissionGraph::
+// rate), gamma_i = beta_r rho_i.
+ContinuousRates ModelRates(const TransmissionGraph& graph, const RiskType& type,
+                           const Vulnerability& vulnerability);
+// lambda = beta on every edge, gamma on every node (igraph_sir's model).
+ContinuousRates UniformRates(const TransmissionGraph& graph, double beta, double gamma);
+
+class ContinuousSir {
+ public:
+  // REQUIRES: rates sized for graph; graph outlives this object.
+  ContinuousSir(const TransmissionGraph& graph, const ContinuousRates& rates, std::uint64_t seed);
+
+  // One realization from `sources` (infected at time 0); returns the number
+  // of nodes infected by `horizon`, sources included.
+  std::size_t Run(std::uint32_t realization, std::span<const NodeIndex> sources,
+                  double horizon = std::numeric_limits<double>::infinity());
+  // Infection (onset) time of v in the last run, +inf if not infected.
+  double infection_time(NodeIndex v) const { return time_[v]; }
+  // Edges examined in the last run.
+  std::uint64_t last_work() const { return work_; }
+
+ private:
+  const TransmissionGraph& g_;
+  std::uint64_t seed_;
+  // Out-edges in out-CSR order, so a node's edges are read sequentially
+  // rather than through edge ids; targets apart (most arcs are only
+  // checked, not drawn), latency only if some node has it.
+  std::vector<NodeIndex> arc_target_;
+  std::vector<double> arc_rate_;
+  std::vector<double> latency_;
+  std::vector<double> recovery_rate_;
+  std::vector<double> time_;
+  std::vector<NodeIndex> reached_;
+  std::vector<std::pair<double, NodeIndex>> heap_;
+  std::uint64_t work_ = 0;
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_CONTINUOUS_SIR_H_

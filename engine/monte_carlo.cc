@@ -1,0 +1,236 @@
+#include "engine/monte_carlo.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/rng.h"
+
+namespace riskd::engine {
+namespace {
+
+constexpr std::int32_t kUnreached = std::numeric_limits<std::int32_t>::max();
+constexpr std::int32_t kBlocked = -1;  // recovered at t = 0: never infected
+constexpr std::uint32_t kNoInfector = ~std::uint32_t{0};
+
+// Rate of the exponential whose floor + 1 is geometric with per-step
+// success probability p.
+double GeometricRate(double p) {
+  if (p >= 1) return std::numeric_limits<double>::infinity();
+  return -std::log1p(-p);
+}
+
+}  // namespace
+
+double MonteCarloTally::Risk(std::size_t x) const {
+  return realizations == 0 ? 0.0 : static_cast<double>(disrupted[x]) / realizations;
+}
+
+int MonteCarloTally::Eta(std::size_t x) const {
+  const std::size_t stride = static_cast<std::size_t>(horizon) + 1;
+  std::uint64_t cumulative = 0;
+  for (int t = 0; t <= horizon; ++t) {
+    cumulative += onset_counts[x * stride + static_cast<std::size_t>(t)];
+    if (realizations > 0 && 2 * cumulative >= realizations) return t;
+  }
+  return -1;
+}
+
+NodeIndex MonteCarloTally::Parent(const TransmissionGraph& g, std::size_t x) const {
+  const NodeIndex v = nodes[x];
+  std::uint32_t best = 0;
+  NodeIndex parent = kNoNode;
+  for (std::uint32_t s = infector_offsets[x]; s < infector_offsets[x + 1]; ++s) {
+    if (infector_counts[s] > best) {
+      best = infector_counts[s];
+      parent = g.source[g.in_begin(v) + (s - infector_offsets[x])];
+    }
+  }
+  return parent;
+}
+
+MonteCarloTally MakeTally(const TransmissionGraph& g, std::span<const NodeIndex> nodes,
+                          int horizon) {
+  MonteCarloTally t;
+  t.horizon = horizon;
+  t.nodes.assign(nodes.begin(), nodes.end());
+  t.disrupted.assign(nodes.size(), 0);
+  t.onset_counts.assign(nodes.size() * (static_cast<std::size_t>(horizon) + 1), 0);
+  t.infector_offsets.assign(nodes.size() + 1, 0);
+  for (std::size_t x = 0; x < nodes.size(); ++x) {
+    t.infector_offsets[x + 1] =
+        t.infector_offsets[x] + (g.in_end(nodes[x]) - g.in_begin(nodes[x]));
+  }
+  t.infector_counts.assign(t.infector_offsets.back(), 0);
+  return t;
+}
+
+void MonteCarloWorkspace::Prepare(const TransmissionGraph& g) {
+  if (local_.size() < g.node_count) local_.resize(g.node_count, -1);
+}
+
+// Realizations over one tally's region.
+class DiscreteRun {
+ public:
+  DiscreteRun(const TransmissionGraph& g, const InitialState& init, const MonteCarloOptions& opt,
+              MonteCarloTally* tally, MonteCarloWorkspace* ws)
+      : g_(g), init_(init), rng_(opt.seed), T_(opt.horizon), tally_(*tally), w_(*ws) {
+    const std::size_t size = tally_.nodes.size();
+    for (std::size_t x = 0; x < size; ++x) {
+      const NodeIndex v = tally_.nodes[x];
+      w_.local_[v] = static_cast<std::int32_t>(x);
+      if (init_.p_s[v] < 1) sampled_.push_back(static_cast<std::uint32_t>(x));
+    }
+    // The region's out-edges in order, with what a realization reads.
+    arc_offsets_.assign(size + 1, 0);
+    for (std::size_t x = 0; x < size; ++x) {
+      for (EdgeIndex e : g_.out(tally_.nodes[x])) {
+        const NodeIndex j = g_.target[e];
+        const std::int32_t xj = w_.local_[j];
+        if (xj < 0) continue;  // outside the region
+        arcs_.push_back({static_cast<std::uint32_t>(xj), j, g_.rate[e], g_.latency[j], e - g_.in_begin(j)});
+      }
+      arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
+    }
+    w_.onset_.assign(size, kUnreached);
+    w_.infector_.assign(size, kNoInfector);
+    w_.buckets_.resize(static_cast<std::size_t>(T_) + 1);
+  }
+  ~DiscreteRun() {
+    for (NodeIndex v : tally_.nodes) w_.local_[v] = -1;
+  }
+  DiscreteRun(const DiscreteRun&) = delete;
+  DiscreteRun& operator=(const DiscreteRun&) = delete;
+
+  void Realize(std::uint32_t k) {
+    std::uint32_t size = 0;
+    for (std::uint32_t x : sampled_) {
+      const NodeIndex v = tally_.nodes[x];
+      const double u = rng_.Uniform(k, RandomStream::kInitialState, v);
+      if (u <= init_.p_i[v]) {
+        Reach(x, 0, kNoInfector);
+      } else if (u <= init_.p_i[v] + init_.p_r[v] || init_.p_s[v] == 0) {
+        w_.onset_[x] = kBlocked;
+        w_.reached_.push_back(x);
+      }
+    }
+    for (int t = 0; t <= T_; ++t) {
+      auto& bucket = w_.buckets_[static_cast<std::size_t>(t)];
+      for (std::size_t b = 0; b < bucket.size(); ++b) {
+        const std::uint32_t x = bucket[b];
+        if (w_.onset_[x] != t) continue;  // superseded by an earlier onset
+        ++size;
+        Record(x, t);
+        Spread(k, x, t);
+      }
+      bucket.clear();
+    }
+    tally_.sizes.push_back(size);
+    ++tally_.realizations;
+    for (std::uint32_t x : w_.reached_) {
+      w_.onset_[x] = kUnreached;
+      w_.infector_[x] = kNoInfector;
+    }
+    w_.reached_.clear();
+  }
+
+ private:
+  void Reach(std::uint32_t x, int t, std::uint32_t infector) {
+    if (w_.onset_[x] == kUnreached) w_.reached_.push_back(x);
+    w_.onset_[x] = t;
+    w_.infector_[x] = infector;
+    w_.buckets_[static_cast<std::size_t>(t)].push_back(x);
+  }
+
+  void Record(std::uint32_t x, int t) {
+    ++tally_.disrupted[x];
+    ++tally_.onset_counts[x * (static_cast<std::size_t>(T_) + 1) + static_cast<std::size_t>(t)];
+    if (w_.infector_[x] != kNoInfector) {
+      ++tally_.infector_counts[tally_.infector_offsets[x] + w_.infector_[x]];
+    }
+  }
+
+  void Spread(std::uint32_t k, std::uint32_t x, int t) {
+    const NodeIndex v = tally_.nodes[x];
+    const Arc* first = arcs_.data() + arc_offsets_[x];
+    const Arc* last = arcs_.data() + arc_offsets_[x + 1];
+    tally_.work += g_.out(v).size();
+    if (first == last) return;
+    const std::int64_t infectious = StepsFromDelay(
+        rng_.Exponential(GeometricRate(g_.q[v]), k, RandomStream::kInfectious, v), T_);
+    for (const Arc* arc = first; arc != last; ++arc) {
+      const std::uint32_t xj = arc->local_target;
+      const int earliest = t + 1 + arc->latency;
+      if (earliest > T_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
+      const std::int64_t steps = StepsFromDelay(
+          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, arc->target), T_);
+      if (steps > infectious) continue;
+      const std::int64_t onset = t + steps + arc->latency;
+      if (onset > T_ || onset >= w_.onset_[xj]) continue;
+      Reach(xj, static_cast<int>(onset), arc->in_slot);
+    }
+  }
+
+  const TransmissionGraph& g_;
+  const InitialState& init_;
+  const CounterRng rng_;
+  const int T_;
+  MonteCarloTally& tally_;
+  MonteCarloWorkspace& w_;
+  std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
+  struct Arc {
+    std::uint32_t local_target;  // index in the region
+    NodeIndex target;            // for the random-number key
+    double rate;
+    std::uint32_t latency;       // of the target
+    std::uint32_t in_slot;       // position among the target's in-edges
+  };
+  std::vector<Arc> arcs_;
+  std::vector<std::uint32_t> arc_offsets_;  // per region entry
+};
+
+void RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,
+                   const MonteCarloOptions& opt, std::uint32_t until, std::uint64_t max_work,
+                   MonteCarloTally* tally, MonteCarloWorkspace* ws) {
+  DiscreteRun run(g, init, opt, tally, ws);
+  const std::uint32_t first = tally->realizations;
+  while (tally->realizations < until) {
+    if (tally->realizations > first && tally->work > max_work) break;
+    run.Realize(tally->realizations);
+  }
+}
+
+MonteCarloResult RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,
+                               const MonteCarloOptions& opt, std::uint32_t realizations) {
+  std::vector<NodeIndex> nodes;
+  for (NodeIndex v = 0; v < g.node_count; ++v) {
+    if (init.p_r[v] < 1) nodes.push_back(v);
+  }
+  MonteCarloTally tally = MakeTally(g, nodes, opt.horizon);
+  MonteCarloWorkspace ws;
+  ws.Prepare(g);
+  RunMonteCarlo(g, init, opt, realizations, std::numeric_limits<std::uint64_t>::max(), &tally,
+                &ws);
+  MonteCarloResult r;
+  r.risk.assign(g.node_count, 0.0);
+  r.eta.assign(g.node_count, -1);
+  r.parent.assign(g.node_count, kNoNode);
+  for (std::size_t x = 0; x < nodes.size(); ++x) {
+    r.risk[nodes[x]] = tally.Risk(x);
+    r.eta[nodes[x]] = tally.Eta(x);
+    r.parent[nodes[x]] = tally.Parent(g, x);
+  }
+  for (double p : r.risk) r.expected_disrupted += p;
+  r.sizes = std::move(tally.sizes);
+  return r;
+}
+
+double SizeQuantile(std::vector<std::uint32_t> sizes, double q) {
+  if (sizes.empty()) return 0;
+  std::sort(sizes.begin(), sizes.end());
+  const double rank = std::ceil(q * static_cast<double>(sizes.size()));
+  const std::size_t index = rank < 1 ? 0 : std::min(sizes.size(), static_cast<std::size_t>(rank)) - 1;
+  return sizes[index];
+}
+
+}  // namespace riskd::engine

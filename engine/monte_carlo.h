@@ -1,0 +1,107 @@
+// Monte Carlo projection of the discrete-time SIR model of engine/dmp.h with
+// common random numbers (DESIGN section 4, method 2).
+//
+// Realization k is fixed by pure functions of (seed, k, node or edge) from
+// the counter-based generator of engine/rng.h, nothing stored:
+//   - a partly disrupted source v (0 < P_I(0) < 1) is infected at t = 0 when
+//     U(k, v) <= P_I^v(0) (recovered when U <= P_I + P_R, else susceptible);
+//   - v's infectious period is D_v = floor(Exp(mu_v)) + 1 steps,
+//     mu_v = -ln(1 - q_v), i.e. geometric with per-step recovery q_v;
+//   - the first step at which v would infect j is K_vj = floor(Exp(lambda_vj))
+//     + 1, lambda_vj = -ln(1 - p_vj), geometric with per-step probability p_vj.
+// Then v infects j iff K_vj <= D_v, and onset times are shortest paths:
+//   a_j = min over infecting v of (a_v + K_vj) + L_j,
+// computed per realization with a bucket queue over t = 0..T. This is the
+// same law as stepping the model (attempts at successive steps of v's
+// infectious period are independent Bernoulli(p_vj)), so DMP equals it on
+// trees and exact enumeration equals it everywhere.
+//
+// A run can be restricted to a region (projection.h): infections of nodes
+// outside it are not followed.
+#ifndef RISKD_ENGINE_MONTE_CARLO_H_
+#define RISKD_ENGINE_MONTE_CARLO_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/state.h"
+#include "engine/transmission.h"
+
+namespace riskd::engine {
+
+struct MonteCarloOptions {
+  // Horizon T in steps, >= 1.
+  int horizon = 30;
+  // Seed of the counter-based generator; same seed, same realizations.
+  std::uint64_t seed = 0x7269736b64;  // "riskd"
+};
+
+// Outcomes accumulated over realizations 0..realizations-1 on a region.
+struct MonteCarloTally {
+  int horizon = 0;
+  std::vector<NodeIndex> nodes;  // the region
+  // Per entry of `nodes`: realizations in which it was disrupted by T.
+  std::vector<std::uint32_t> disrupted;
+  // Per entry of `nodes`, T+1 counts: realizations with onset at t.
+  std::vector<std::uint32_t> onset_counts;
+  // Per entry x of `nodes`, per in-edge of nodes[x] (from
+  // infector_offsets[x]): realizations in which that edge infected it.
+  std::vector<std::uint32_t> infector_offsets;
+  std::vector<std::uint32_t> infector_counts;
+  // Per realization: number of region nodes disrupted by T.
+  std::vector<std::uint32_t> sizes;
+  std::uint32_t realizations = 0;
+  // Out-edges examined, summed over realizations.
+  std::uint64_t work = 0;
+
+  double Risk(std::size_t x) const;
+  // First t with P(onset <= t) >= 0.5, else -1.
+  int Eta(std::size_t x) const;
+  // The in-neighbour that most often infected nodes[x], or kNoNode.
+  NodeIndex Parent(const TransmissionGraph& graph, std::size_t x) const;
+};
+
+// An empty tally over `nodes` (distinct alive node indices).
+MonteCarloTally MakeTally(const TransmissionGraph& graph, std::span<const NodeIndex> nodes,
+                          int horizon);
+
+// Per-node scratch arrays, kept clean between runs.
+class MonteCarloWorkspace {
+ public:
+  void Prepare(const TransmissionGraph& graph);
+
+ private:
+  friend class DiscreteRun;
+  std::vector<std::int32_t> local_;  // node -> index in the region, -1 outside
+  std::vector<std::int32_t> onset_;  // per region entry, during a realization
+  std::vector<std::uint32_t> infector_;
+  std::vector<std::uint32_t> reached_;
+  std::vector<std::vector<std::uint32_t>> buckets_;
+};
+
+// Adds realizations tally->realizations .. until-1, stopping early (after
+// at least one) once tally->work exceeds max_work.
+// REQUIRES: tally made for this graph with options.horizon; workspace
+// prepared for the graph.
+void RunMonteCarlo(const TransmissionGraph& graph, const InitialState& initial,
+                   const MonteCarloOptions& options, std::uint32_t until, std::uint64_t max_work,
+                   MonteCarloTally* tally, MonteCarloWorkspace* workspace);
+
+// Whole-graph summary of `realizations` runs (tests and benchmarks).
+struct MonteCarloResult {
+  std::vector<double> risk;  // per node slot
+  std::vector<int> eta;
+  std::vector<NodeIndex> parent;
+  std::vector<std::uint32_t> sizes;  // per realization
+  double expected_disrupted = 0;
+};
+MonteCarloResult RunMonteCarlo(const TransmissionGraph& graph, const InitialState& initial,
+                               const MonteCarloOptions& options, std::uint32_t realizations);
+
+// The q-quantile (0 <= q <= 1) of sizes, nearest rank; 0 when empty.
+double SizeQuantile(std::vector<std::uint32_t> sizes, double q);
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_MONTE_CARLO_H_

@@ -1,0 +1,167 @@
+#include "engine/monte_carlo.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/dmp.h"
+#include "engine/testing/graphs.h"
+#include "engine/testing/sir_exact.h"
+#include "engine/testing/statistics.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+namespace {
+
+TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta) {
+  RiskType t;
+  t.alpha = alpha;
+  t.beta = beta;
+  t.direction = dir;
+  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}));
+}
+
+void SetInventory(Network* net, int v, double days) {
+  NodeAttributes a = net->node(static_cast<NodeIndex>(v));
+  a.inventory_days = days;
+  ASSERT_TRUE(net->UpdateNode(a).ok());
+}
+
+TEST(MonteCarloTest, EqualsExactEnumerationOnLoopyGraphs) {
+  // A triangle with a tail and a chord: loops, latency, a partial source and
+  // a recovered node. Monte Carlo must agree with the exact law everywhere
+  // (unlike DMP).
+  Network net = testing::MakeNetwork(
+      6, {{0, 1, 1}, {1, 2, 2}, {2, 0, 1}, {2, 3, 1}, {3, 4, 1}, {1, 4, 0.5}, {4, 5, 1}});
+  SetInventory(&net, 3, 1.0);
+  SetInventory(&net, 4, 2.0);
+  for (Direction dir : {Direction::kBoth, Direction::kDownstream}) {
+    auto g = Build(net, dir, 2.0, 0.35);
+    std::vector<Observation> obs(6);
+    obs[0] = {NodeState::kDisrupted, 1.0};
+    obs[3] = {NodeState::kDisrupted, 0.4};
+    obs[5] = {NodeState::kRecovered, 1.0};
+    const InitialState init = InitialState::FromObservations(net, obs);
+    const int T = 6;
+    const auto exact = testing::ExactSir(g, init, T);
+    MonteCarloOptions o;
+    o.horizon = T;
+    const std::uint32_t runs = 20000;
+    const MonteCarloResult mc = RunMonteCarlo(g, init, o, runs);
+    for (NodeIndex v = 0; v < 6; ++v) {
+      EXPECT_NEAR(mc.risk[v], exact.risk[v], testing::BinomialBound(exact.risk[v], runs, 4.5))
+          << "node " << v << " dir " << static_cast<int>(dir);
+    }
+    EXPECT_EQ(mc.risk[5], 0.0);
+    EXPECT_EQ(mc.sizes.size(), runs);
+  }
+}
+
+TEST(MonteCarloTest, EqualsDmpOnTreesWithinItsConfidenceBound) {
+  for (std::uint64_t seed : {11u, 12u}) {
+    Network net = testing::RandomTree(200, seed);
+    for (int v = 0; v < 200; v += 7) SetInventory(&net, v, 1.0 + v % 3);
+    auto g = Build(net, Direction::kBoth, 3.0, 0.3);
+    std::vector<Observation> obs(200);
+    obs[seed % 200] = {NodeState::kDisrupted, 1.0};
+    obs[(seed * 7) % 200] = {NodeState::kDisrupted, 0.5};
+    const InitialState init = InitialState::FromObservations(net, obs);
+    DmpOptions d;
+    d.horizon = 12;
+    d.tolerance = 0;
+    const DmpResult dmp = RunDmp(g, init, d);
+    MonteCarloOptions o;
+    o.horizon = 12;
+    const std::uint32_t runs = 4000;
+    const MonteCarloResult mc = RunMonteCarlo(g, init, o, runs);
+    int reached = 0;
+    for (NodeIndex v = 0; v < 200; ++v) {
+      EXPECT_NEAR(mc.risk[v], dmp.risk[v], testing::BinomialBound(dmp.risk[v], runs, 4.5)) << v;
+      reached += dmp.risk[v] > 0.05;
+    }
+    EXPECT_GT(reached, 10);  // the test covers real spread
+    // Outbreak size: mean within 4.5 standard errors of DMP's expectation.
+    std::vector<double> sizes(mc.sizes.begin(), mc.sizes.end());
+    const double mean = testing::Mean(sizes);
+    double var = 0;
+    for (double s : sizes) var += (s - mean) * (s - mean);
+    var /= runs - 1;
+    EXPECT_NEAR(mean, dmp.expected_disrupted, 4.5 * std::sqrt(var / runs));
+  }
+}
+
+TEST(MonteCarloTest, EtaParentAndIntervalOnAChain) {
+  // p ~ 1 and no recovery: node k is disrupted at step k in every run.
+  Network net = testing::MakeNetwork(4, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}});
+  RiskType t;
+  t.alpha = 40;
+  t.beta = 0;
+  VulnerabilityOptions vo;
+  vo.mode = VulnerabilityOptions::Mode::kUniform;
+  auto g = BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
+  const InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  MonteCarloOptions o;
+  o.horizon = 2;
+  const MonteCarloResult mc = RunMonteCarlo(g, init, o, 100);
+  EXPECT_EQ(mc.risk, (std::vector<double>{1, 1, 1, 0}));
+  EXPECT_EQ(mc.eta, (std::vector<int>{0, 1, 2, -1}));
+  EXPECT_EQ(mc.parent, (std::vector<NodeIndex>{kNoNode, 0, 1, kNoNode}));
+  EXPECT_EQ(SizeQuantile(mc.sizes, 0.05), 3);
+  EXPECT_EQ(SizeQuantile(mc.sizes, 0.95), 3);
+  EXPECT_EQ(SizeQuantile({5, 1, 4, 2, 3}, 0.5), 3);
+  EXPECT_EQ(SizeQuantile({5, 1, 4, 2, 3}, 0.05), 1);
+  EXPECT_EQ(SizeQuantile({5, 1, 4, 2, 3}, 0.95), 5);
+}
+
+// With common random numbers every realization responds monotonically.
+TEST(MonteCarloTest, CommonRandomNumbersCoupleScenariosRealizationByRealization) {
+  Network net = testing::RandomGraph(120, 300, 5);
+  std::vector<Observation> obs(120);
+  obs[3] = {NodeState::kDisrupted, 1.0};
+  const InitialState base = InitialState::FromObservations(net, obs);
+  MonteCarloOptions o;
+  o.horizon = 15;
+  auto sizes = [&](double alpha, double beta, const InitialState& init) {
+    return RunMonteCarlo(Build(net, Direction::kBoth, alpha, beta), init, o, 300).sizes;
+  };
+  const auto reference = sizes(1.5, 0.3, base);
+  const auto faster = sizes(2.5, 0.3, base);
+  const auto recovering = sizes(1.5, 0.6, base);
+  obs[77] = {NodeState::kDisrupted, 1.0};
+  const auto two_sources = sizes(1.5, 0.3, InitialState::FromObservations(net, obs));
+  obs[77] = {};
+  for (int v = 10; v < 40; ++v) obs[static_cast<std::size_t>(v)] = {NodeState::kImmunized, 1.0};
+  const auto immunized = sizes(1.5, 0.3, InitialState::FromObservations(net, obs));
+  for (std::size_t k = 0; k < reference.size(); ++k) {
+    EXPECT_GE(faster[k], reference[k]) << k;
+    EXPECT_LE(recovering[k], reference[k]) << k;
+    EXPECT_GE(two_sources[k], reference[k]) << k;
+    EXPECT_LE(immunized[k], reference[k]) << k;
+  }
+  EXPECT_GT(testing::Mean({faster.begin(), faster.end()}),
+            testing::Mean({reference.begin(), reference.end()}));
+}
+
+TEST(MonteCarloTest, RegionRunsStopAtTheRegionAndExtendIncrementally) {
+  Network net = testing::MakeNetwork(4, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}});
+  auto g = Build(net, Direction::kDownstream, 40, 0);
+  const InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  const std::vector<NodeIndex> region{0, 1, 2};
+  MonteCarloTally tally = MakeTally(g, region, 5);
+  MonteCarloWorkspace ws;
+  ws.Prepare(g);
+  MonteCarloOptions o;
+  o.horizon = 5;
+  RunMonteCarlo(g, init, o, 10, ~std::uint64_t{0}, &tally, &ws);
+  RunMonteCarlo(g, init, o, 25, ~std::uint64_t{0}, &tally, &ws);
+  EXPECT_EQ(tally.realizations, 25u);
+  EXPECT_EQ(tally.sizes, std::vector<std::uint32_t>(25, 3));  // node 3 is outside
+  EXPECT_EQ(tally.Risk(2), 1.0);
+  // A work budget stops early, after at least one more realization.
+  RunMonteCarlo(g, init, o, 1000, 1, &tally, &ws);
+  EXPECT_EQ(tally.realizations, 26u);
+}
+
+}  // namespace
+}  // namespace riskd::engine

@@ -1,0 +1,180 @@
+// Projector: the forward projection the engine publishes for one risk type,
+// kept up to date incrementally (DESIGN sections 4 and 5).
+//
+// Regions. A DMP run from a set of sources touches some nodes (their
+// messages are propagated) and reaches their out-neighbours; touched nodes
+// plus those neighbours are the run's frontier. Runs from two source sets
+// whose frontiers do not meet exchange no message, so DMP from their union
+// equals the two runs side by side, and so does a Monte Carlo restricted to
+// each frontier. The projector therefore keeps the sources partitioned into
+// regions: the connected components (a touched node linked to each
+// out-neighbour) of the joint DMP run, with pairwise disjoint frontiers.
+//
+// Incremental updates. A change (new or lifted disruption, recovery,
+// immunization, node or edge added, removed or re-weighted, inventory
+// changed) is reported as the set of nodes whose initial state, latency or
+// in- or out-edges changed. Only regions whose frontier contains such a node
+// are recomputed, together with any new sources; when the recomputed
+// frontier meets another region, that region joins and the run is repeated.
+// Every other region is left as is: the result equals a full recompute
+// (tests check 1e-9), at a cost that follows the regions involved.
+//
+// Method per region. DMP is exact on trees but overestimates on loops
+// (shared suppliers form triangles), badly near the epidemic threshold. So
+// each region is checked: a Monte Carlo of check_realizations runs on the
+// region estimates DMP's root-mean-square error over the nodes at risk,
+// corrected for the Monte Carlo's own sampling variance,
+//   err^2 = mean[(dmp - mc)^2 - mc (1 - mc) / (K - 1)].
+// If err <= max_dmp_error the region serves DMP, else the Monte Carlo is
+// extended to serve_realizations and serves. The same realizations (common
+// random numbers, fixed seed) give the 90% interval of the number
+// disrupted, so everything published is a deterministic function of the
+// state.
+#ifndef RISKD_ENGINE_PROJECTION_H_
+#define RISKD_ENGINE_PROJECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "engine/dmp.h"
+#include "engine/monte_carlo.h"
+#include "engine/spectral.h"
+#include "engine/state.h"
+#include "engine/status.h"
+#include "engine/transmission.h"
+
+namespace riskd::engine {
+
+enum class ProjectionMethod : std::uint8_t {
+  kNone = 0,        // nothing at risk
+  kDmp = 1,
+  kMonteCarlo = 2,
+  kMixed = 3,       // some regions each (projection level only)
+};
+std::string_view ProjectionMethodName(ProjectionMethod method);
+
+struct ProjectionOptions {
+  enum class Choice {
+    kAuto,        // DMP where the check accepts it, else Monte Carlo
+    kDmp,         // DMP everywhere, unchecked, no interval
+    kMonteCarlo,  // Monte Carlo everywhere
+  };
+  Choice method = Choice::kAuto;
+  // Monte Carlo runs of the check (and of the interval), >= 2.
+  int check_realizations = 1000;
+  // Monte Carlo runs where Monte Carlo serves, >= check_realizations.
+  int serve_realizations = 2000;
+  // Largest accepted RMS error of DMP on the nodes at risk, in (0, 1).
+  double max_dmp_error = 0.01;
+  // Nodes count as at risk for the check when DMP or Monte Carlo gives them
+  // at least this probability, in [0, 1).
+  double min_check_risk = 0.01;
+  // Seed of the Monte Carlo realizations.
+  std::uint64_t seed = 0x7269736b64;  // "riskd"
+  // Work budgets in out-edges examined per region; a region whose runs
+  // exceed them gets fewer runs (never fewer than min_realizations).
+  std::uint64_t max_check_work = 50'000'000;
+  std::uint64_t max_serve_work = 200'000'000;
+  int min_realizations = 50;
+};
+
+Status ValidateProjectionOptions(const ProjectionOptions& options);
+
+struct RegionSummary {
+  NodeIndex first_source = kNoNode;  // smallest source index: a stable name
+  std::uint32_t sources = 0;
+  std::uint32_t nodes = 0;           // frontier size
+  ProjectionMethod method = ProjectionMethod::kNone;
+  // Estimated RMS error of DMP on the region's nodes at risk (0 when
+  // unchecked or nothing at risk).
+  double dmp_error = 0;
+  std::uint32_t check_realizations = 0;
+  std::uint32_t served_realizations = 0;  // Monte Carlo only
+};
+
+struct Projection {
+  int horizon = 0;
+  // Per node slot: P(disrupted within T), ETA (first t at which that passes
+  // 0.5, else -1) and the likely infector (cause), from the serving method.
+  std::vector<double> risk;
+  std::vector<int> eta;
+  std::vector<NodeIndex> parent;
+  // Per node slot: the method that served it (kNone outside every region).
+  std::vector<ProjectionMethod> node_method;
+  double expected_disrupted = 0;
+  ProjectionMethod method = ProjectionMethod::kNone;
+  // 90% interval of the number disrupted within T (sources included), from
+  // interval_realizations Monte Carlo runs; both equal expected_disrupted
+  // when no run was made (Choice::kDmp).
+  double disrupted_p05 = 0;
+  double disrupted_p95 = 0;
+  std::uint32_t interval_realizations = 0;
+  std::vector<RegionSummary> regions;  // by first_source
+  // Filled in by the engine (see spectral.h).
+  SpectralRadius spectral;
+  // Work of the latest Full/Update.
+  std::size_t recomputed_regions = 0;
+  std::size_t recomputed_nodes = 0;
+  std::uint64_t dmp_edge_updates = 0;
+  std::uint64_t mc_work = 0;
+};
+
+// Scratch space, shared by the projectors of all risk types (one at a time).
+struct ProjectionWorkspace {
+  DmpWorkspace dmp;
+  MonteCarloWorkspace mc;
+};
+
+class Projector {
+ public:
+  Projector(DmpOptions dmp, ProjectionOptions options);
+
+  // Recomputes everything.
+  void Full(const TransmissionGraph& graph, const InitialState& initial,
+            ProjectionWorkspace* workspace);
+  // Recomputes what `changed` can affect. REQUIRES: Full() ran before;
+  // graph and initial reflect every change since the last call, and each
+  // node whose initial state, latency, or in- or out-edges (or their
+  // weights) changed since then is in `changed`.
+  void Update(const TransmissionGraph& graph, const InitialState& initial,
+              std::span<const NodeIndex> changed, ProjectionWorkspace* workspace);
+
+  const Projection& projection() const { return projection_; }
+  Projection& mutable_projection() { return projection_; }
+
+ private:
+  struct Region {
+    bool alive = false;
+    std::vector<NodeIndex> sources;  // ascending
+    std::vector<NodeIndex> nodes;    // frontier
+    RegionSummary summary;
+    std::vector<std::uint32_t> sizes;  // per check realization
+  };
+
+  void Prepare(std::size_t node_count);
+  void Drop(std::int32_t region);
+  void Recompute(const TransmissionGraph& graph, const InitialState& initial,
+                 std::vector<NodeIndex> sources, ProjectionWorkspace* workspace);
+  void Serve(const TransmissionGraph& graph, const InitialState& initial, const DmpRegion& dmp,
+             std::span<const std::uint32_t> members, ProjectionWorkspace* workspace);
+  void Publish();
+
+  DmpOptions dmp_;
+  ProjectionOptions options_;
+  Projection projection_;
+  std::vector<Region> regions_;
+  std::vector<std::int32_t> free_regions_;
+  std::vector<std::int32_t> region_of_;  // per node: region whose frontier holds it, or -1
+  // Sum over regions of their sizes, per check realization, and how many
+  // regions have each number of realizations (the interval uses the
+  // realizations every region has).
+  std::vector<std::uint64_t> total_sizes_;
+  std::map<std::uint32_t, int> realization_counts_;
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_PROJECTION_H_

@@ -1,0 +1,310 @@
+#include "engine/projection.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "engine/engine.h"
+#include "engine/generators.h"
+#include "engine/testing/graphs.h"
+#include "engine/testing/real_networks.h"
+#include "engine/testing/statistics.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+namespace {
+
+TransmissionGraph Build(const Network& net, Direction dir, double alpha, double beta,
+                        VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003) {
+  RiskType t;
+  t.alpha = alpha;
+  t.beta = beta;
+  t.direction = dir;
+  VulnerabilityOptions vo;
+  vo.mode = mode;
+  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, vo));
+}
+
+ProjectionOptions Quick() {
+  ProjectionOptions o;
+  o.check_realizations = 400;
+  o.serve_realizations = 800;
+  o.max_dmp_error = 0.02;
+  return o;
+}
+
+TEST(ProjectionTest, TreesServeDmpWithItsValues) {
+  Network net = testing::RandomTree(300, 3);
+  const auto g = Build(net, Direction::kBoth, 3.0, 0.3);
+  std::vector<Observation> obs(300);
+  obs[10] = {NodeState::kDisrupted, 1.0};
+  obs[200] = {NodeState::kDisrupted, 0.6};
+  const InitialState init = InitialState::FromObservations(net, obs);
+  DmpOptions d;
+  d.horizon = 15;
+  Projector projector(d, Quick());
+  ProjectionWorkspace ws;
+  projector.Full(g, init, &ws);
+  const Projection& p = projector.projection();
+  EXPECT_EQ(p.method, ProjectionMethod::kDmp);
+  const DmpResult dmp = RunDmp(g, init, d);
+  for (NodeIndex v = 0; v < 300; ++v) {
+    EXPECT_DOUBLE_EQ(p.risk[v], dmp.risk[v]);
+    EXPECT_EQ(p.eta[v], dmp.eta[v]);
+    EXPECT_EQ(p.parent[v], dmp.parent[v]);
+  }
+  EXPECT_NEAR(p.expected_disrupted, dmp.expected_disrupted, 1e-9);
+  for (const RegionSummary& r : p.regions) EXPECT_LE(r.dmp_error, 0.02);
+  // The 90% interval brackets the mean.
+  EXPECT_EQ(p.interval_realizations, 400u);
+  EXPECT_LE(p.disrupted_p05, p.expected_disrupted);
+  EXPECT_GE(p.disrupted_p95, p.expected_disrupted);
+  EXPECT_GE(p.disrupted_p05, 1.0);  // the certain source
+}
+
+TEST(ProjectionTest, ClusteredGraphNearThresholdServesMonteCarlo) {
+  // A Watts-Strogatz ring near threshold: DMP predicts about ten times the
+  // true outbreak; the check must catch it.
+  Network net = WattsStrogatz(2000, 3, 0.05, {.seed = 3});
+  const auto g = Build(net, Direction::kBoth, 0.9, 0.3, VulnerabilityOptions::Mode::kUniform);
+  std::vector<Observation> obs(2000);
+  obs[0] = {NodeState::kDisrupted, 1.0};
+  const InitialState init = InitialState::FromObservations(net, obs);
+  DmpOptions d;
+  d.horizon = 30;
+  Projector projector(d, Quick());
+  ProjectionWorkspace ws;
+  projector.Full(g, init, &ws);
+  const Projection& p = projector.projection();
+  ASSERT_EQ(p.regions.size(), 1u);
+  EXPECT_EQ(p.method, ProjectionMethod::kMonteCarlo);
+  EXPECT_GT(p.regions[0].dmp_error, 0.1);
+  EXPECT_EQ(p.regions[0].served_realizations, 800u);
+  const DmpResult dmp = RunDmp(g, init, d);
+  EXPECT_GT(dmp.expected_disrupted, 5 * p.expected_disrupted);
+  // Served risks agree with an independent Monte Carlo (another seed).
+  MonteCarloOptions mo;
+  mo.horizon = 30;
+  mo.seed = 12345;
+  const MonteCarloResult reference = RunMonteCarlo(g, init, mo, 2000);
+  double error = 0;
+  for (NodeIndex v = 0; v < 2000; ++v) error += std::fabs(p.risk[v] - reference.risk[v]);
+  EXPECT_LT(error / 2000, 0.005);
+  EXPECT_NEAR(p.expected_disrupted, reference.expected_disrupted,
+              0.1 * reference.expected_disrupted);
+}
+
+TEST(ProjectionTest, ForcedMethods) {
+  Network net = testing::RandomTree(50, 8);
+  const auto g = Build(net, Direction::kBoth, 2.0, 0.3);
+  const InitialState init =
+      InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  DmpOptions d;
+  ProjectionWorkspace ws;
+  ProjectionOptions o = Quick();
+  o.method = ProjectionOptions::Choice::kDmp;
+  Projector dmp_only(d, o);
+  dmp_only.Full(g, init, &ws);
+  EXPECT_EQ(dmp_only.projection().method, ProjectionMethod::kDmp);
+  EXPECT_EQ(dmp_only.projection().interval_realizations, 0u);
+  EXPECT_EQ(dmp_only.projection().disrupted_p05, dmp_only.projection().expected_disrupted);
+  o.method = ProjectionOptions::Choice::kMonteCarlo;
+  Projector mc_only(d, o);
+  mc_only.Full(g, init, &ws);
+  EXPECT_EQ(mc_only.projection().method, ProjectionMethod::kMonteCarlo);
+  EXPECT_EQ(mc_only.projection().node_method[0], ProjectionMethod::kMonteCarlo);
+  EXPECT_EQ(ProjectionMethodName(ProjectionMethod::kMonteCarlo), "monte_carlo");
+  o.serve_realizations = 10;
+  EXPECT_FALSE(ValidateProjectionOptions(o).ok());
+}
+
+TEST(ProjectionTest, RegionsSplitMergeAndRecomputeOnlyWhatChanged) {
+  // A long chain 0 - 1 - ... - 59 (both ways) with sources at both ends:
+  // two regions. A source in the middle joins them; recovering it splits
+  // them again.
+  std::vector<std::tuple<int, int, double>> edges;
+  for (int v = 0; v + 1 < 60; ++v) edges.emplace_back(v, v + 1, 1.0);
+  Network net = testing::MakeNetwork(60, edges);
+  const auto g = Build(net, Direction::kBoth, 1.0, 0.5);
+  DmpOptions d;
+  d.horizon = 10;
+  Projector projector(d, Quick());
+  ProjectionWorkspace ws;
+  std::vector<Observation> obs(60);
+  obs[0] = obs[59] = {NodeState::kDisrupted, 1.0};
+  InitialState init = InitialState::FromObservations(net, obs);
+  projector.Full(g, init, &ws);
+  ASSERT_EQ(projector.projection().regions.size(), 2u);
+  EXPECT_EQ(projector.projection().regions[0].first_source, 0u);
+  EXPECT_EQ(projector.projection().regions[1].first_source, 59u);
+  const auto untouched = projector.projection().risk;
+
+  // Far from both: a third region, the other two untouched.
+  obs[30] = {NodeState::kDisrupted, 1.0};
+  init = InitialState::FromObservations(net, obs);
+  const NodeIndex mid = 30;
+  projector.Update(g, init, {&mid, 1}, &ws);
+  EXPECT_EQ(projector.projection().regions.size(), 3u);
+  EXPECT_EQ(projector.projection().recomputed_regions, 1u);
+  EXPECT_EQ(projector.projection().risk[1], untouched[1]);
+
+  // Next to the first: it joins that region.
+  obs[6] = {NodeState::kDisrupted, 1.0};
+  init = InitialState::FromObservations(net, obs);
+  const NodeIndex six = 6;
+  projector.Update(g, init, {&six, 1}, &ws);
+  ASSERT_EQ(projector.projection().regions.size(), 3u);
+  EXPECT_EQ(projector.projection().regions[0].sources, 2u);
+
+  // Recovering it splits them again; the result equals a full recompute.
+  obs[6] = {NodeState::kRecovered, 1.0};
+  init = InitialState::FromObservations(net, obs);
+  projector.Update(g, init, {&six, 1}, &ws);
+  Projector fresh(d, Quick());
+  fresh.Full(g, init, &ws);
+  EXPECT_EQ(projector.projection().regions.size(), fresh.projection().regions.size());
+  EXPECT_EQ(projector.projection().risk, fresh.projection().risk);
+  EXPECT_EQ(projector.projection().disrupted_p95, fresh.projection().disrupted_p95);
+}
+
+// --- Incremental == full recompute after random sequences of every change.
+
+void ExpectSameProjection(const Projection& a, const Projection& b) {
+  ASSERT_EQ(a.risk.size(), b.risk.size());
+  for (std::size_t v = 0; v < a.risk.size(); ++v) {
+    ASSERT_NEAR(a.risk[v], b.risk[v], 1e-9) << "node " << v;
+    ASSERT_EQ(a.eta[v], b.eta[v]) << "node " << v;
+    ASSERT_EQ(a.parent[v], b.parent[v]) << "node " << v;
+    ASSERT_EQ(a.node_method[v], b.node_method[v]) << "node " << v;
+  }
+  EXPECT_NEAR(a.expected_disrupted, b.expected_disrupted, 1e-9);
+  EXPECT_EQ(a.method, b.method);
+  EXPECT_EQ(a.disrupted_p05, b.disrupted_p05);
+  EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
+  ASSERT_EQ(a.regions.size(), b.regions.size());
+  for (std::size_t r = 0; r < a.regions.size(); ++r) {
+    EXPECT_EQ(a.regions[r].first_source, b.regions[r].first_source);
+    EXPECT_EQ(a.regions[r].nodes, b.regions[r].nodes);
+    EXPECT_EQ(a.regions[r].method, b.regions[r].method);
+  }
+}
+
+// Applies `steps` random events of every kind to an engine, projecting after
+// each batch and comparing with a from-scratch projection of the same state.
+// Returns the fraction of region nodes the incremental updates recomputed.
+double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps) {
+  EngineOptions o;
+  o.risk_types[0].alpha = 1.5;
+  o.risk_types[0].beta = 0.4;
+  o.risk_types[0].direction = direction;
+  RiskType data;
+  data.name = "leak";
+  data.layers = LayerBit(Layer::kData) | LayerBit(Layer::kMaterial);
+  data.direction = Direction::kUpstream;
+  data.alpha = 2.0;
+  data.inventory_delays_onset = false;
+  o.risk_types.push_back(data);
+  o.dmp.horizon = 12;
+  o.projection = Quick();
+  o.projection.check_realizations = 100;
+  o.projection.serve_realizations = 200;
+  o.vulnerability_refresh_changes = 1000;
+  auto created = Engine::Create(o, std::move(net));
+  EXPECT_TRUE(created.ok());
+  Engine& engine = **created;
+  std::mt19937_64 rng(seed);
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto alive_node = [&]() {
+    for (;;) {
+      const auto v = static_cast<NodeIndex>(pick(engine.network().node_slots()));
+      if (engine.network().alive(v)) return v;
+    }
+  };
+  auto id = [&](NodeIndex v) { return engine.network().node(v).id; };
+  int added = 0;
+  std::size_t recomputed = 0, region_nodes = 0;
+  ProjectionWorkspace ws;
+  for (int step = 0; step < steps; ++step) {
+    const int batch = 1 + static_cast<int>(pick(3));
+    for (int b = 0; b < batch; ++b) {
+      const NodeIndex v = alive_node(), u = alive_node();
+      const int r = static_cast<int>(pick(2));
+      switch (pick(12)) {
+        case 0:
+        case 1:
+        case 2: (void)engine.Disrupt(r, {&v, 1}, 0.3 + 0.7 * (pick(100) / 100.0)); break;
+        case 3: (void)engine.SetStatus(v, r, NodeState::kRecovered, 1); break;
+        case 4: (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1); break;
+        case 5: (void)engine.Immunize({&v, 1}, std::nullopt, pick(3) == 0); break;
+        case 6: {
+          NodeAttributes a;
+          a.id = "new" + std::to_string(added++);
+          (void)engine.AddNode(a);
+          (void)engine.AddEdge(a.id, id(v), Layer::kMaterial, 1.0 + pick(5));
+          break;
+        }
+        case 7: (void)engine.RemoveNode(id(v)); break;
+        case 8:
+          if (u != v) (void)engine.AddEdge(id(u), id(v), pick(2) ? Layer::kMaterial : Layer::kData, 0.5 + pick(4));
+          break;
+        case 9: {
+          const Network& n = engine.network();
+          if (n.out_end(v) > n.out_begin(v)) {
+            const EdgeIndex e = n.out_begin(v);
+            (void)engine.RemoveEdge(id(v), id(n.edge_target(e)), n.edge_layer(e));
+          }
+          break;
+        }
+        case 10: {
+          const Network& n = engine.network();
+          if (n.out_end(v) > n.out_begin(v)) {
+            const EdgeIndex e = n.out_end(v) - 1;
+            (void)engine.SetEdgeWeight(id(v), id(n.edge_target(e)), n.edge_layer(e), 0.1 + pick(9));
+          }
+          break;
+        }
+        case 11: {
+          NodeAttributes a = engine.network().node(v);
+          a.inventory_days = static_cast<double>(pick(4));
+          (void)engine.UpdateNode(a);
+          break;
+        }
+      }
+    }
+    engine.Project(static_cast<std::uint64_t>(step));
+    for (int r = 0; r < engine.risk_type_count(); ++r) {
+      const RiskTypeState& s = engine.risk_state(r);
+      Projector fresh(o.dmp, o.projection);
+      fresh.Full(*engine.Graph(r), s.initial, &ws);
+      SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
+      ExpectSameProjection(s.projection, fresh.projection());
+      if (::testing::Test::HasFatalFailure()) return 1;
+      recomputed += s.projection.recomputed_nodes;
+      for (const auto& reg : s.projection.regions) region_nodes += reg.nodes;
+    }
+  }
+  return region_nodes == 0 ? 1.0 : static_cast<double>(recomputed) / region_nodes;
+}
+
+TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnARandomGraph) {
+  const double share = RunRandomChanges(testing::RandomGraph(300, 240, 21), Direction::kDownstream,
+                                        1, 60);
+  EXPECT_LT(share, 0.5);  // most regions were left alone (many components)
+}
+
+TEST(ProjectionTest, IncrementalEqualsFullRecomputeUndirected) {
+  RunRandomChanges(testing::RandomGraph(150, 170, 22), Direction::kBoth, 2, 40);
+}
+
+TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnRealNetworks) {
+  for (const char* name : {"willems_20", "supplygraph"}) {
+    auto real = testing::LoadRealNetwork(name);
+    ASSERT_TRUE(real.ok()) << real.status().ToString();
+    SCOPED_TRACE(name);
+    RunRandomChanges(std::move(real->network), real->direction, 3, 30);
+  }
+}
+
+}  // namespace
+}  // namespace riskd::engine

@@ -1,0 +1,66 @@
+#include "engine/rng.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace riskd::engine {
+namespace {
+
+TEST(RngTest, PhiloxMatchesRandom123KnownAnswers) {
+  EXPECT_EQ(Philox4x32({0, 0, 0, 0}, {0, 0}),
+            (PhiloxBlock{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}));
+  EXPECT_EQ(Philox4x32({~0u, ~0u, ~0u, ~0u}, {~0u, ~0u}),
+            (PhiloxBlock{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}));
+  EXPECT_EQ(Philox4x32({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}),
+            (PhiloxBlock{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
+}
+
+TEST(RngTest, UniformIsAPureFunctionOfItsCounter) {
+  const CounterRng a(7), b(7), c(8);
+  EXPECT_EQ(a.Uniform(3, RandomStream::kTransmission, 5, 9),
+            b.Uniform(3, RandomStream::kTransmission, 5, 9));
+  EXPECT_NE(a.Uniform(3, RandomStream::kTransmission, 5, 9),
+            c.Uniform(3, RandomStream::kTransmission, 5, 9));
+  EXPECT_NE(a.Uniform(3, RandomStream::kTransmission, 5, 9),
+            a.Uniform(3, RandomStream::kInfectious, 5, 9));
+}
+
+TEST(RngTest, UniformMomentsAndRange) {
+  const CounterRng rng(1);
+  const int n = 200000;
+  double sum = 0, sum_sq = 0;
+  for (int k = 0; k < n; ++k) {
+    const double u = rng.Uniform(static_cast<std::uint32_t>(k), RandomStream::kSource, 0);
+    ASSERT_GT(u, 0.0);
+    ASSERT_LE(u, 1.0);
+    sum += u;
+    sum_sq += u * u;
+  }
+  // Mean 1/2 (sd 0.289/sqrt(n)), second moment 1/3 (sd 0.298/sqrt(n)): 5 sigma.
+  EXPECT_NEAR(sum / n, 0.5, 5 * 0.289 / std::sqrt(n));
+  EXPECT_NEAR(sum_sq / n, 1.0 / 3, 5 * 0.298 / std::sqrt(n));
+}
+
+TEST(RngTest, StepsFromExponentialDelayAreGeometric) {
+  // P(K = k) = (1-p)^(k-1) p with p = 1 - exp(-rate).
+  const CounterRng rng(3);
+  const double rate = 0.4, p = 1 - std::exp(-rate);
+  const int n = 100000;
+  int counts[4] = {0, 0, 0, 0};
+  for (int k = 0; k < n; ++k) {
+    const auto steps = StepsFromDelay(
+        rng.Exponential(rate, static_cast<std::uint32_t>(k), RandomStream::kTransmission, 1, 2), 3);
+    ++counts[steps - 1];  // 1, 2, 3, or 4 = "beyond 3"
+  }
+  const double expect[4] = {p, (1 - p) * p, (1 - p) * (1 - p) * p, std::pow(1 - p, 3)};
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_NEAR(counts[k] / double(n), expect[k], 5 * std::sqrt(expect[k] * (1 - expect[k]) / n))
+        << k;
+  }
+  EXPECT_EQ(StepsFromDelay(std::numeric_limits<double>::infinity(), 30), 31);
+  EXPECT_EQ(StepsFromDelay(0.0, 30), 1);
+}
+
+}  // namespace
+}  // namespace riskd::engine

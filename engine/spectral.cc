@@ -1,0 +1,96 @@
+#include "engine/spectral.h"
+
+#include <cmath>
+#include <numeric>
+
+namespace riskd::engine {
+namespace {
+
+// Perron root of a non-negative operator by power iteration on (A + I):
+// apply(x, y) must set y = A x. x starts uniform on `support` entries.
+template <typename Apply>
+double PerronRoot(std::size_t size, const std::vector<char>& support, const SpectralOptions& opt,
+                  Apply apply, int* iterations) {
+  std::vector<double> x(size, 0.0), y(size, 0.0);
+  double count = 0;
+  for (std::size_t k = 0; k < size; ++k) count += support[k] ? 1 : 0;
+  if (count == 0) return 0;
+  for (std::size_t k = 0; k < size; ++k) x[k] = support[k] ? 1.0 / count : 0.0;
+  double estimate = 0;
+  for (int it = 1; it <= opt.max_iterations; ++it) {
+    apply(x, y);
+    double sum = 0;
+    for (std::size_t k = 0; k < size; ++k) {
+      y[k] += x[k];
+      sum += y[k];
+    }
+    // x sums to 1, so sum(y) = (A + I) x's growth factor.
+    const double next = sum - 1.0;
+    for (std::size_t k = 0; k < size; ++k) x[k] = y[k] / sum;
+    *iterations = it;
+    const bool converged = std::fabs(next - estimate) <= opt.tolerance * std::max(1.0, next);
+    estimate = next;
+    if (converged && it > 1) break;
+  }
+  return std::max(0.0, estimate);
+}
+
+}  // namespace
+
+std::vector<double> Transmissibility(const TransmissionGraph& g) {
+  std::vector<double> t(g.edge_count(), 0.0);
+  for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
+    const double p = g.p[e], q = g.q[g.source[e]];
+    const double denom = p + q - p * q;
+    t[e] = denom > 0 ? p / denom : 0.0;
+  }
+  return t;
+}
+
+SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialState& init,
+                                     const SpectralOptions& opt) {
+  SpectralRadius r;
+  if (opt.max_iterations <= 0) return r;
+  const std::size_t n = g.node_count, m = g.edge_count();
+  std::vector<double> te = Transmissibility(g);
+  std::vector<char> node_in(n, 0), edge_in(m, 0);
+  for (NodeIndex v = 0; v < n; ++v) node_in[v] = init.p_r[v] < 1;
+  for (EdgeIndex e = 0; e < m; ++e) {
+    edge_in[e] = node_in[g.source[e]] && node_in[g.target[e]] && te[e] > 0;
+    if (!edge_in[e]) te[e] = 0;
+  }
+
+  int it_m = 0, it_b = 0;
+  r.transmission = PerronRoot(
+      n, node_in, opt,
+      [&](const std::vector<double>& x, std::vector<double>& y) {
+        for (NodeIndex j = 0; j < n; ++j) {
+          double s = 0;
+          for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) s += te[e] * x[g.source[e]];
+          y[j] = s;
+        }
+      },
+      &it_m);
+
+  std::vector<double> into(n, 0.0);
+  r.non_backtracking = PerronRoot(
+      m, edge_in, opt,
+      [&](const std::vector<double>& x, std::vector<double>& y) {
+        for (NodeIndex i = 0; i < n; ++i) {
+          double s = 0;
+          for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e) s += x[e];
+          into[i] = s;
+        }
+        for (EdgeIndex e = 0; e < m; ++e) {
+          const EdgeIndex rev = g.reverse[e];
+          const double back = rev == kNoEdge ? 0.0 : x[rev];
+          y[e] = te[e] * (into[g.source[e]] - back);
+        }
+      },
+      &it_b);
+  r.iterations = it_m + it_b;
+  r.supercritical = r.non_backtracking > 1;
+  return r;
+}
+
+}  // namespace riskd::engine

@@ -1,0 +1,47 @@
+// The peer implementation for cross-checks and benchmarks: igraph's SIR
+// (libigraph-dev) on the same graph, and the engine's continuous-time SIR
+// run the way igraph_sir runs it (one uniformly random source per run, no
+// horizon). Test and benchmark code only.
+#ifndef RISKD_ENGINE_TESTING_IGRAPH_PEER_H_
+#define RISKD_ENGINE_TESTING_IGRAPH_PEER_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/continuous_sir.h"
+#include "engine/network.h"
+
+namespace riskd::engine::testing {
+
+struct SirRuns {
+  std::vector<double> final_sizes;  // nodes ever infected, per run
+  std::uint64_t events = 0;         // infections + recoveries over all runs
+};
+
+// The network's edges as an undirected simple igraph graph (one edge per
+// linked pair).
+class IgraphPeer {
+ public:
+  explicit IgraphPeer(const Network& network);
+  ~IgraphPeer();
+  IgraphPeer(const IgraphPeer&) = delete;
+  IgraphPeer& operator=(const IgraphPeer&) = delete;
+
+  // igraph_sir(graph, beta, gamma, runs) with igraph's default generator
+  // seeded with `seed`.
+  SirRuns Sir(double beta, double gamma, int runs, std::uint64_t seed);
+
+ private:
+  struct Graph;
+  std::unique_ptr<Graph> graph_;
+};
+
+// The engine's continuous-time SIR from one uniformly random source per run
+// (RandomStream::kSource), realizations first..first+runs-1.
+SirRuns ContinuousSirRuns(const TransmissionGraph& graph, const ContinuousRates& rates, int runs,
+                          std::uint64_t seed, std::uint32_t first = 0);
+
+}  // namespace riskd::engine::testing
+
+#endif  // RISKD_ENGINE_TESTING_IGRAPH_PEER_H_

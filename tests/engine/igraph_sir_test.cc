@@ -1,0 +1,52 @@
+// The engine's continuous-time SIR against igraph_sir on the same graph and
+// rates: final-size distributions must pass a two-sample test.
+#include <gtest/gtest.h>
+
+#include "engine/generators.h"
+#include "engine/testing/graphs.h"
+#include "engine/testing/igraph_peer.h"
+#include "engine/testing/statistics.h"
+#include "engine/vulnerability.h"
+
+namespace riskd::engine {
+namespace {
+
+TransmissionGraph Undirected(const Network& net) {
+  RiskType t;
+  t.direction = Direction::kBoth;
+  return BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {}));
+}
+
+void ExpectSameFinalSizes(const Network& net, double beta, double gamma, int runs) {
+  const auto g = Undirected(net);
+  const auto ours = testing::ContinuousSirRuns(g, UniformRates(g, beta, gamma), runs, 17);
+  testing::IgraphPeer peer(net);
+  const auto theirs = peer.Sir(beta, gamma, runs, 42);
+  const auto ks = testing::TwoSampleKs(ours.final_sizes, theirs.final_sizes);
+  EXPECT_GT(ks.p_value, 0.01) << "KS D = " << ks.statistic;
+  const double a = testing::Mean(ours.final_sizes), b = testing::Mean(theirs.final_sizes);
+  EXPECT_NEAR(a, b, 0.1 * b + 1);
+  // The sizes vary (small and major outbreaks), so the test has power.
+  EXPECT_GT(*std::max_element(ours.final_sizes.begin(), ours.final_sizes.end()), 5 * a / 4);
+}
+
+TEST(IgraphSirTest, FinalSizesMatchOnAScaleFreeGraph) {
+  ExpectSameFinalSizes(BarabasiAlbert(2000, 2, {.seed = 7}), 0.25, 1.0, 2000);
+}
+
+TEST(IgraphSirTest, FinalSizesMatchOnAClusteredRing) {
+  ExpectSameFinalSizes(WattsStrogatz(1000, 3, 0.1, {.seed = 7}), 0.4, 1.0, 2000);
+}
+
+TEST(IgraphSirTest, TheTestDetectsADifferentRate) {
+  // Power check: a 20% higher infection rate must be rejected.
+  const Network net = BarabasiAlbert(2000, 2, {.seed = 7});
+  const auto g = Undirected(net);
+  const auto ours = testing::ContinuousSirRuns(g, UniformRates(g, 0.30, 1.0), 2000, 17);
+  testing::IgraphPeer peer(net);
+  const auto theirs = peer.Sir(0.25, 1.0, 2000, 42);
+  EXPECT_LT(testing::TwoSampleKs(ours.final_sizes, theirs.final_sizes).p_value, 1e-4);
+}
+
+}  // namespace
+}  // namespace riskd::engine
