@@ -55,7 +55,8 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
   a.set_step_seconds(ctx.step_seconds);
   a.set_horizon_steps(state.projection.horizon);
   if (change.lifecycle != engine::AlertLifecycle::kResolved && engine.network().alive(change.node)) {
-    for (engine::NodeIndex v : engine::CausePath(state.projection, state.initial, change.node)) {
+    for (engine::NodeIndex v : engine::CausePath(state.projection.parent, state.projection.risk, state.initial,
+                                                   change.node)) {
       a.add_cause_path(engine.network().node(v).id);
     }
   }

@@ -1,0 +1,148 @@
+// OutbreakSample: a fixed sample of outbreaks of the discrete-time SIR model
+// (engine/monte_carlo.h) from the current state, kept as infection forests,
+// on which the effect of protecting any node can be read off exactly.
+//
+// Realization k draws, from the counter-based generator with the sample's
+// seed, every source's initial state, every node's infectious period D_v and
+// every edge's transmission delay K_vj, exactly as engine/monte_carlo.h does
+// (same streams and keys: with the same seed both give the same outbreaks).
+// Edge v -> j is "live" when K_vj <= D_v; onsets are shortest paths over live
+// edges, a_j = min over live v -> j of (a_v + K_vj) + L_j, and j is disrupted
+// within the horizon when a_j <= T. Protecting a node removes it and changes
+// no random number (common random numbers), so within one realization:
+//   - the nodes no longer disrupted are all in the protected node's subtree
+//     of any shortest-path forest (a node outside it keeps its tree path);
+//   - they are found exactly by recomputing shortest paths inside that
+//     subtree only, seeded from its in-edges from the rest of the forest.
+// The subtree size summed over realizations is therefore an upper bound of
+// what protecting a node saves, and Saved() gives the exact figure; the
+// planner (planner.h) uses both for a lazy greedy.
+//
+// Each forest is stored in preorder, so a subtree is a contiguous range.
+// Memory: 20 bytes per disrupted node per realization, plus the list of
+// realizations each node is disrupted in.
+#ifndef RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
+#define RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "engine/rng.h"
+#include "engine/state.h"
+#include "engine/transmission.h"
+
+namespace riskd::engine::immunization {
+
+struct OutbreakSampleOptions {
+  // Horizon T in steps, 1..65534.
+  int horizon = 30;
+  // Seed of the counter-based generator.
+  std::uint64_t seed = 0x706c616e;  // "plan"
+  // Realizations drawn, >= 1 ...
+  std::uint32_t realizations = 256;
+  // ... unless the work (out-edges examined) exceeds max_work first; never
+  // fewer than min_realizations (1..realizations).
+  std::uint64_t max_work = std::numeric_limits<std::uint64_t>::max();
+  std::uint32_t min_realizations = 32;
+};
+
+// What protecting one node changed.
+struct ProtectOutcome {
+  // Node-realizations no longer disrupted (the node itself included).
+  std::uint64_t saved = 0;
+  // Realizations in which the node was disrupted before.
+  std::uint32_t hits = 0;
+  // The source whose outbreak reached the node most often (kNoNode if it
+  // was never disrupted), and in how many realizations.
+  NodeIndex origin = kNoNode;
+  std::uint32_t origin_hits = 0;
+};
+
+class OutbreakSample {
+ public:
+  // REQUIRES: initial has graph.node_count entries per vector; graph
+  // outlives the sample; options valid (see above).
+  OutbreakSample(const TransmissionGraph& graph, const InitialState& initial,
+                 const OutbreakSampleOptions& options);
+
+  std::uint32_t realizations() const { return static_cast<std::uint32_t>(forests_.size()); }
+  // Node-realizations disrupted within T, summed over realizations.
+  std::uint64_t total_disrupted() const { return total_disrupted_; }
+  double mean_disrupted() const;
+  // Nodes disrupted in realization k.
+  std::uint32_t size(std::uint32_t k) const;
+  // Realizations in which v is disrupted within T.
+  std::uint32_t hits(NodeIndex v) const { return static_cast<std::uint32_t>(hits_[v].size()); }
+  // Sum over realizations of the size of v's subtree (v included): an
+  // upper bound of what protecting v saves.
+  std::uint64_t subtree_total(NodeIndex v) const { return subtree_total_[v]; }
+  // Nodes disrupted in at least one realization, ascending.
+  std::vector<NodeIndex> DisruptedNodes() const;
+
+  // Per candidate: node-realizations that would no longer be disrupted if it
+  // were protected too (exact on the sample).
+  // REQUIRES: candidates distinct, each < graph.node_count.
+  std::vector<std::uint64_t> Saved(std::span<const NodeIndex> candidates);
+
+  // Protects v in every realization (it is never disrupted again) and
+  // updates the forests.
+  ProtectOutcome Protect(NodeIndex v);
+
+  // Out-edges and in-edges examined so far (drawing, Saved, Protect).
+  std::uint64_t work() const { return work_; }
+
+ private:
+  // One disrupted node of a realization, in preorder of its forest: the
+  // subtree of entry x is [x, x + size).
+  struct Entry {
+    NodeIndex node;
+    NodeIndex parent;  // infector, kNoNode for a source
+    NodeIndex root;    // the source at the top of its tree
+    std::uint32_t size;
+    std::uint16_t onset;
+    std::uint16_t infectious;  // D, saturated at T + 1
+  };
+  using Forest = std::vector<Entry>;
+
+  void Draw(const InitialState& initial, std::uint32_t k);
+  // Puts entries (node, parent, onset and infectious set; parents among
+  // them) into preorder, with subtree sizes and roots.
+  Forest Build(const Forest& entries);
+  // Adds (sign +1) or removes (-1) a forest's subtree sizes and node count.
+  void Count(const Forest& forest, int sign);
+  // position_ of the nodes of forest k, and back to -1.
+  void Index(std::uint32_t k);
+  void Unindex(std::uint32_t k);
+  // Recomputes shortest paths inside the subtree of entry p of forest k
+  // without p (requires Index(k)); fills best_ (and parent_ if record) per
+  // subtree offset. Returns the subtree nodes other than p still disrupted.
+  std::uint32_t Reroute(std::uint32_t k, std::uint32_t p, bool record);
+  void Push(std::uint32_t x, int t);
+  int Steps(double rate, std::uint32_t k, RandomStream stream, NodeIndex a, NodeIndex b = 0) const;
+  void DropHit(NodeIndex v, std::uint32_t k);
+
+  const TransmissionGraph& graph_;
+  const CounterRng rng_;
+  const int horizon_;
+  std::vector<Forest> forests_;
+  std::vector<std::vector<std::uint32_t>> hits_;  // per node: realizations
+  std::vector<std::uint64_t> subtree_total_;      // per node
+  std::uint64_t total_disrupted_ = 0;
+  std::uint64_t work_ = 0;
+  std::vector<NodeIndex> sampled_;  // nodes with P_S(0) < 1
+
+  // Scratch, clean between calls.
+  std::vector<std::int32_t> position_;  // per node: entry in the indexed forest, or -1
+  std::vector<std::int32_t> onset_;     // per node while drawing
+  std::vector<NodeIndex> infector_;
+  std::vector<NodeIndex> reached_;
+  std::vector<std::int32_t> best_;      // per subtree offset while rerouting
+  std::vector<NodeIndex> parent_;
+  std::vector<std::vector<std::uint32_t>> buckets_;  // per step
+};
+
+}  // namespace riskd::engine::immunization
+
+#endif  // RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
