@@ -10,10 +10,30 @@
 
 #include "connectors/codec/event_codec.h"
 #include "engine/engine.h"
+#include "engine/immunization/planner.h"
 #include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {
+
+// When and how the daemon plans immunization (config PlannerConfig).
+struct PlannerSettings {
+  int k = 5;  // 0: no published plans
+  double min_interval_seconds = 30;
+  double min_change_nodes = 0.5;
+  double min_change_fraction = 0.1;
+  int max_query_k = 100;
+  engine::immunization::PlannerOptions options{.realizations = 1000,
+                                               .seed = 0x706c616e,
+                                               .sample_work = 5'000'000,
+                                               .min_realizations = 50,
+                                               .max_work = 20'000'000};
+};
+
+// Whether the expected number disrupted moved materially from `previous`
+// (at the last published plan; 0 before any) to `current`: by at least
+// min_change_nodes and at least min_change_fraction of the larger value.
+bool MaterialChange(const PlannerSettings& planner, double previous, double current);
 
 struct DaemonSettings {
   riskd::v1::DaemonConfig config;  // as written, defaults filled in
@@ -29,6 +49,7 @@ struct DaemonSettings {
   std::size_t max_batch = 1024;
   std::size_t queue_capacity = 65536;
   std::string log_level = "info";
+  PlannerSettings planner;
 };
 
 // Parses `text` (text format). Errors name the line and column.

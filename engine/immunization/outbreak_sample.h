@@ -18,9 +18,11 @@
 // what protecting a node saves, and Saved() gives the exact figure; the
 // planner (planner.h) uses both for a lazy greedy.
 //
-// Each forest is stored in preorder, so a subtree is a contiguous range.
-// Memory: 20 bytes per disrupted node per realization, plus the list of
-// realizations each node is disrupted in.
+// Each forest is stored in preorder, so a subtree is a contiguous range,
+// with the live edges between its disrupted nodes that arrive within the
+// horizon (drawn once: rerouting then needs no random numbers). Memory per
+// realization: 36 to 44 bytes per disrupted node and 8 per such edge, plus the
+// list of realizations each node is disrupted in.
 #ifndef RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
 #define RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
 
@@ -74,7 +76,7 @@ class OutbreakSample {
   // Nodes disrupted in realization k.
   std::uint32_t size(std::uint32_t k) const;
   // Realizations in which v is disrupted within T.
-  std::uint32_t hits(NodeIndex v) const { return static_cast<std::uint32_t>(hits_[v].size()); }
+  std::uint32_t hits(NodeIndex v) const { return hit_count_[v]; }
   // Sum over realizations of the size of v's subtree (v included): an
   // upper bound of what protecting v saves.
   std::uint64_t subtree_total(NodeIndex v) const { return subtree_total_[v]; }
@@ -94,52 +96,80 @@ class OutbreakSample {
   std::uint64_t work() const { return work_; }
 
  private:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  // A live edge into a disrupted node from another disrupted node (by its
+  // entry in the forest), with the steps from the source's onset to the
+  // target's (K_vj + L_j); only edges that arrive within the horizon are
+  // kept.
+  struct Arc {
+    std::uint32_t source;
+    std::uint32_t delay;
+  };
   // One disrupted node of a realization, in preorder of its forest: the
-  // subtree of entry x is [x, x + size).
+  // subtree of entry x is [x, x + size). Its live in-arcs are
+  // arcs[arc_begin, arc_end).
   struct Entry {
     NodeIndex node;
-    NodeIndex parent;  // infector, kNoNode for a source
-    NodeIndex root;    // the source at the top of its tree
+    std::uint32_t parent;  // entry of the infector, kNone for a source
+    NodeIndex root;        // the source at the top of its tree
     std::uint32_t size;
-    std::uint16_t onset;
-    std::uint16_t infectious;  // D, saturated at T + 1
+    std::uint32_t arc_begin, arc_end;
+    std::uint32_t onset;
   };
-  using Forest = std::vector<Entry>;
+  struct Forest {
+    std::vector<Entry> entries;
+    std::vector<Arc> arcs;
+    // Where each node is: an open-addressing table of entries, hashed by
+    // node, with at least twice as many slots as entries (kNone: empty).
+    std::vector<std::uint32_t> where;
+    void Index();
+    // The entry of v, or kNone.
+    std::uint32_t Find(NodeIndex v) const;
+  };
 
   void Draw(const InitialState& initial, std::uint32_t k);
-  // Puts entries (node, parent, onset and infectious set; parents among
-  // them) into preorder, with subtree sizes and roots.
-  Forest Build(const Forest& entries);
+  // The live in-arcs of the disrupted nodes of realization k (entries in
+  // order of onset, parents as nodes; infectious[i] = D of entries[i]);
+  // turns parents into entry indices.
+  void FindArcs(std::uint32_t k, const std::vector<std::uint32_t>& infectious, Forest* drawn);
+  // The entries of `in` that have a node (dropped ones have kNoNode), put
+  // into preorder with subtree sizes and roots; parents and arc sources are
+  // entries of `in` and become entries of the result (arcs from dropped
+  // entries are dropped).
+  Forest Build(const Forest& in);
   // Adds (sign +1) or removes (-1) a forest's subtree sizes and node count.
   void Count(const Forest& forest, int sign);
-  // position_ of the nodes of forest k, and back to -1.
-  void Index(std::uint32_t k);
-  void Unindex(std::uint32_t k);
-  // Recomputes shortest paths inside the subtree of entry p of forest k
-  // without p (requires Index(k)); fills best_ (and parent_ if record) per
-  // subtree offset. Returns the subtree nodes other than p still disrupted.
+  // Shortest paths inside the subtree of entry p of forest k without p;
+  // fills best_ (and parent_ if record) per subtree offset. Returns the
+  // subtree nodes other than p still disrupted.
   std::uint32_t Reroute(std::uint32_t k, std::uint32_t p, bool record);
   void Push(std::uint32_t x, int t);
-  int Steps(double rate, std::uint32_t k, RandomStream stream, NodeIndex a, NodeIndex b = 0) const;
-  void DropHit(NodeIndex v, std::uint32_t k);
+  // The realizations v is disrupted in (drops the stale ones first).
+  const std::vector<std::uint32_t>& Hits(NodeIndex v);
 
   const TransmissionGraph& graph_;
   const CounterRng rng_;
   const int horizon_;
   std::vector<Forest> forests_;
-  std::vector<std::vector<std::uint32_t>> hits_;  // per node: realizations
-  std::vector<std::uint64_t> subtree_total_;      // per node
+  // Per node: realizations it is disrupted in, possibly with stale entries
+  // (removed lazily), and their true number.
+  std::vector<std::vector<std::uint32_t>> hits_;
+  std::vector<std::uint32_t> hit_count_;
+  std::vector<std::uint64_t> subtree_total_;  // per node
   std::uint64_t total_disrupted_ = 0;
   std::uint64_t work_ = 0;
   std::vector<NodeIndex> sampled_;  // nodes with P_S(0) < 1
 
   // Scratch, clean between calls.
-  std::vector<std::int32_t> position_;  // per node: entry in the indexed forest, or -1
+  std::vector<std::int32_t> position_;  // per node while drawing: entry, or -1
   std::vector<std::int32_t> onset_;     // per node while drawing
   std::vector<NodeIndex> infector_;
   std::vector<NodeIndex> reached_;
   std::vector<std::int32_t> best_;      // per subtree offset while rerouting
-  std::vector<NodeIndex> parent_;
+  std::vector<std::uint32_t> parent_;
+  std::vector<std::uint32_t> inner_first_;  // arcs inside the subtree, by source offset
+  std::vector<Arc> inner_;                  // (target offset, delay)
+  std::vector<std::uint32_t> renumber_, first_, children_, stack_;
   std::vector<std::vector<std::uint32_t>> buckets_;  // per step
 };
 

@@ -43,6 +43,10 @@ Status ValidatePlannerOptions(const PlannerOptions& options) {
   return Status::Ok();
 }
 
+std::string_view StepRuleName(StepRule rule) {
+  return rule == StepRule::kMarginal ? "marginal" : "path_share";
+}
+
 Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
   RISKD_RETURN_IF_ERROR(ValidateSelectionInput(input, k));
   if (input.state == nullptr) {
@@ -53,20 +57,35 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
   }
   const Network& net = *input.network;
   const InitialState& state = *input.state;
-  OutbreakSample sample(*input.transmission, state,
-                        {.horizon = input.horizon,
-                         .seed = options_.seed,
-                         .realizations = options_.realizations,
-                         .max_work = options_.sample_work,
-                         .min_realizations = options_.min_realizations});
-  Plan plan;
-  plan.realizations = sample.realizations();
-  plan.expected_before = sample.mean_disrupted();
-
+  const OutbreakSample sample(*input.transmission, state,
+                              {.horizon = input.horizon,
+                               .seed = options_.seed,
+                               .realizations = options_.realizations,
+                               .max_work = options_.sample_work,
+                               .min_realizations = options_.min_realizations});
   std::vector<NodeIndex> candidates;
   for (NodeIndex v : sample.DisruptedNodes()) {
     if (net.alive(v) && state.p_s[v] > 0) candidates.push_back(v);
   }
+  Plan marginal = Greedy(net, candidates, k, StepRule::kMarginal, sample);
+  if (!options_.path_share) {
+    marginal.work += sample.work();
+    return marginal;
+  }
+  Plan path_share = Greedy(net, candidates, k, StepRule::kPathShare, sample);
+  Plan& best = path_share.expected_after < marginal.expected_after ? path_share : marginal;
+  best.work = sample.work() + marginal.work + path_share.work;
+  return std::move(best);
+}
+
+// The steps of one rule on a copy of the sample.
+Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates, int k,
+                          StepRule rule, OutbreakSample sample) const {
+  Plan plan;
+  plan.rule = rule;
+  plan.realizations = sample.realizations();
+  plan.expected_before = sample.mean_disrupted();
+  const std::uint64_t work_before = sample.work();
   auto key = [&](NodeIndex v) { return NodeKey(options_.seed, KeyStream::kTieBreak, v); };
   while (plan.targets.size() < static_cast<std::size_t>(k)) {
     std::erase_if(candidates, [&](NodeIndex v) { return sample.subtree_total(v) == 0; });
@@ -75,11 +94,13 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
       const std::uint64_t ba = sample.subtree_total(a), bb = sample.subtree_total(b);
       return ba != bb ? ba > bb : key(a) < key(b);
     });
+    // Path share: the first candidate. Marginal: exact savings in rounds
+    // until the best beats every bound left.
     std::size_t best = 0, start = 0;
     std::uint64_t best_saved = 0;
     std::size_t round = static_cast<std::size_t>(options_.first_round);
-    bool proved = false;
-    while (start < candidates.size()) {
+    bool proved = rule == StepRule::kPathShare;
+    while (!proved && start < candidates.size()) {
       const std::size_t end = std::min(candidates.size(), start + round);
       const std::vector<std::uint64_t> saved =
           sample.Saved(std::span<const NodeIndex>(candidates).subspan(start, end - start));
@@ -94,11 +115,11 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
         proved = true;
         break;
       }
-      if (sample.work() > options_.max_work) break;
+      if (sample.work() - work_before > options_.max_work) break;
       round *= 2;
     }
     if (!proved) plan.exhaustive = false;
-    if (best_saved == 0) break;
+    if (rule == StepRule::kMarginal && best_saved == 0) break;
     const NodeIndex node = candidates[best];
     const ProtectOutcome outcome = sample.Protect(node);
     const double averted =
@@ -110,7 +131,7 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
     candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(best));
   }
   plan.expected_after = sample.mean_disrupted();
-  plan.work = sample.work();
+  plan.work = sample.work() - work_before;
   return plan;
 }
 

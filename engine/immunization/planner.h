@@ -3,26 +3,32 @@
 // reduces the expected number of nodes disrupted within the horizon, each
 // with the disruptions it averts on top of the ones before it.
 //
-// Method: greedy on the exact marginal gain over a fixed sample of outbreaks
+// Method: greedy over a fixed sample of outbreaks from the current state
 // (outbreak_sample.h; common random numbers, so every candidate is judged on
-// the same outbreaks). Each step
-//   1. orders the eligible nodes by their upper bound (total size of their
-//      subtrees in the infection forests: what they could save at most);
-//   2. computes the exact saving of the best-bounded candidates in rounds
-//      (8, then 16, 32, ... nodes) until the best exact saving is at least
-//      the bound of every node not yet evaluated: that node is then the
-//      exact greedy choice on the sample (lazy evaluation);
-//   3. protects it (the sample's forests are rerouted around it).
-// On tree-like networks the bound is tight and one round suffices. Eligible:
-// alive, P_S > 0 (as for the static strategies) and disrupted in at least
-// one sampled outbreak; the plan stops early when no eligible node saves
-// anything in the sample.
+// the same outbreaks), with two step rules, each run on its own copy of the
+// sample; the plan is whichever leaves fewer expected disruptions on it.
+//   marginal    each step protects the node whose protection saves the most
+//               node-realizations now (exact on the sample). Lazy: nodes are
+//               ordered by their upper bound (the total size of their
+//               subtrees in the infection forests), and exact savings are
+//               computed in rounds (8, 16, 32, ... nodes) until the best
+//               exact saving is at least every bound left.
+//   path_share  each step protects the node with the largest bound, i.e. on
+//               the most infection paths of the forests. Myopic savings miss
+//               complementary targets (several suppliers that feed the same
+//               customers: protecting one alone saves little, all together
+//               save the customers); after each step the paths reroute onto
+//               the remaining alternatives, which then carry the largest
+//               bounds and come next.
+// Eligible: alive, P_S > 0 (as for the static strategies) and disrupted in
+// at least one sampled outbreak; the marginal rule stops early when no
+// eligible node saves anything in the sample.
 //
 // Work is bounded for the daemon: drawing stops adding outbreaks once
-// sample_work is exceeded (never fewer than min_realizations), and once the
-// plan's total work exceeds max_work every further step evaluates only its
-// first round, i.e. the best 8 bounds (the plan then reports exhaustive =
-// false: a step may have missed a better node).
+// sample_work is exceeded (never fewer than min_realizations), and once a
+// rule's work exceeds max_work every further marginal step evaluates only
+// its first round (the best first_round bounds; the plan then reports
+// exhaustive = false: a step may have missed a better node).
 #ifndef RISKD_ENGINE_IMMUNIZATION_PLANNER_H_
 #define RISKD_ENGINE_IMMUNIZATION_PLANNER_H_
 
@@ -31,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/immunization/outbreak_sample.h"
 #include "engine/immunization/target_selector.h"
 #include "engine/status.h"
 
@@ -38,7 +45,7 @@ namespace riskd::engine::immunization {
 
 struct PlannerOptions {
   // Outbreaks sampled from the current state, >= 1.
-  std::uint32_t realizations = 400;
+  std::uint32_t realizations = 1000;
   // Seed of the sample (use another one to evaluate the plan).
   std::uint64_t seed = 0x706c616e;  // "plan"
   // Out-edges examined while sampling before it stops adding outbreaks,
@@ -49,20 +56,30 @@ struct PlannerOptions {
   std::uint64_t max_work = std::numeric_limits<std::uint64_t>::max();
   // Candidates evaluated exactly in a step's first round, >= 1.
   int first_round = 8;
+  // Also run the path_share rule (else the plan is the marginal rule's).
+  bool path_share = true;
 };
 
 Status ValidatePlannerOptions(const PlannerOptions& options);
+
+enum class StepRule { kMarginal, kPathShare };
+// "marginal", "path_share".
+std::string_view StepRuleName(StepRule rule);
 
 struct Plan {
   // Best first; expected_averted set, score = expected_averted.
   std::vector<Target> targets;
   // Expected number disrupted within the horizon without and with the
   // targets protected, estimated on the planner's sample (sources count).
+  // expected_before - expected_after is the sum of the targets' averted.
   double expected_before = 0;
   double expected_after = 0;
   std::uint32_t realizations = 0;
+  // Edges examined (drawing, both rules).
   std::uint64_t work = 0;
-  // Every step was proved the exact greedy choice on the sample.
+  // The step rule whose plan this is.
+  StepRule rule = StepRule::kMarginal;
+  // Marginal rule: every step was proved the exact greedy choice.
   bool exhaustive = true;
 };
 
@@ -77,6 +94,8 @@ class StatePlanner final : public TargetSelector {
   Result<std::vector<Target>> Select(const SelectionInput& input, int k) const override;
 
  private:
+  Plan Greedy(const Network& net, std::vector<NodeIndex> candidates, int k, StepRule rule,
+              OutbreakSample sample) const;
   PlannerOptions options_;
 };
 

@@ -56,10 +56,11 @@ struct Loopy {
 
 TEST(PlannerTest, EachStepIsTheBestNodeOnTheSample) {
   Loopy f;
-  const PlannerOptions options{.realizations = 200, .seed = 5};
+  const PlannerOptions options{.realizations = 200, .seed = 5, .path_share = false};
   auto plan = StatePlanner(options).MakePlan(Input(f.net, f.state, f.graph), 3);
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->targets.size(), 3u);
+  EXPECT_EQ(plan->rule, StepRule::kMarginal);
   EXPECT_TRUE(plan->exhaustive);
   // Replay the greedy by brute force on the same sample.
   OutbreakSample sample(f.graph, f.state,
@@ -82,6 +83,38 @@ TEST(PlannerTest, EachStepIsTheBestNodeOnTheSample) {
   }
   EXPECT_NEAR(plan->expected_after, plan->expected_before - averted, 1e-9);
   EXPECT_DOUBLE_EQ(plan->expected_after, sample.mean_disrupted());
+}
+
+TEST(PlannerTest, PathShareFindsComplementaryTargets) {
+  // Source 0 reaches suppliers 1 and 2, which both feed customers 5..10,
+  // and a chain 0 -> 3 -> 4. Every transmission is certain. Alone, 1 or 2
+  // saves only itself and the chain head 3 saves two, so marginal greedy
+  // with k = 2 saves 3; protecting 1 and 2 together saves the 6 customers
+  // too.
+  std::vector<std::tuple<int, int, double>> edges = {{0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {3, 4, 1}};
+  for (int customer = 5; customer <= 10; ++customer) {
+    edges.emplace_back(1, customer, 1.0);
+    edges.emplace_back(2, customer, 1.0);
+  }
+  const Network net = engine::testing::MakeNetwork(11, edges);
+  const TransmissionGraph graph = SpreadGraph(net, Direction::kDownstream, 50, 0, true);
+  const InitialState state = Disrupted(net, {{0, 1.0}});
+  const SelectionInput input = Input(net, state, graph);
+  auto marginal =
+      StatePlanner({.realizations = 20, .min_realizations = 20, .path_share = false}).MakePlan(input, 2);
+  ASSERT_TRUE(marginal.ok());
+  EXPECT_DOUBLE_EQ(marginal->expected_after, 8.0);
+  auto plan = StatePlanner({.realizations = 20, .min_realizations = 20}).MakePlan(input, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->rule, StepRule::kPathShare);
+  ASSERT_EQ(plan->targets.size(), 2u);
+  std::vector<NodeIndex> nodes = {plan->targets[0].node, plan->targets[1].node};
+  std::sort(nodes.begin(), nodes.end());
+  EXPECT_EQ(nodes, (std::vector<NodeIndex>{1, 2}));
+  EXPECT_DOUBLE_EQ(*plan->targets[0].expected_averted, 1.0);
+  EXPECT_DOUBLE_EQ(*plan->targets[1].expected_averted, 7.0);
+  EXPECT_DOUBLE_EQ(plan->expected_after, 3.0);
+  EXPECT_EQ(StepRuleName(plan->rule), "path_share");
 }
 
 TEST(PlannerTest, ProtectsAnUncertainSourceFirstWhenItIsTheHub) {
