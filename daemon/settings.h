@@ -23,11 +23,7 @@ struct PlannerSettings {
   double min_change_nodes = 0.5;
   double min_change_fraction = 0.1;
   int max_query_k = 100;
-  engine::immunization::PlannerOptions options{.realizations = 1000,
-                                               .seed = 0x706c616e,
-                                               .sample_work = 5'000'000,
-                                               .min_realizations = 50,
-                                               .max_work = 20'000'000};
+  engine::immunization::PlannerOptions options;
 };
 
 // Whether the expected number disrupted moved materially from `previous`

@@ -24,7 +24,7 @@ TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
   EXPECT_EQ(s->planner.k, 5);
   EXPECT_DOUBLE_EQ(s->planner.min_interval_seconds, 30);
   EXPECT_EQ(s->planner.options.realizations, 1000u);
-  EXPECT_EQ(s->planner.options.sample_work, 5'000'000u);
+  EXPECT_EQ(s->planner.options.sample_work, 2'000'000u);
   EXPECT_EQ(s->planner.max_query_k, 100);
 }
 

@@ -5,7 +5,9 @@
 // a seed the planner never saw, with its standard error; per row, the
 // state-aware planner's margin over the best static strategy and its run
 // time; and the summary metrics planner_margin_pct (smallest row margin) and
-// planner_mean_margin_pct (mean over rows).
+// planner_mean_margin_pct (mean over rows). Last, daemon_plan_ms: what one
+// plan (k = 5, default work budgets) costs the daemon on a 100k-node, 1M-edge
+// scale-free graph.
 //
 // Scenarios start at major suppliers: nodes drawn (fixed seed) among the
 // max(5, 10%) nodes with the most outgoing transmission edges (customers, for
@@ -20,7 +22,7 @@
 // Usage: planner_bench [--quick] [--only NAME,...] [--planner-runs N] [--eval-runs N]
 //   --quick         fewer Monte Carlo runs, same table: evaluation 500 runs,
 //                   and on the 10k graph 250 planner and 300 evaluation runs
-//   --only          these networks only
+//   --only          these networks only (daemon_budget: the last part)
 //   --planner-runs  outbreaks the planner samples (default 1000)
 //   --eval-runs     Monte Carlo runs of the evaluation (default 2000)
 // Data: $RISKD_DATA_DIR or the data/ directory of the source tree.
@@ -191,6 +193,45 @@ class Bench {
     }
   }
 
+  // What a plan costs the daemon: k = 5 with the default work budgets (as
+  // the daemon's planner config) on a 100k-node, 1M-edge scale-free graph.
+  void DaemonBudget() {
+    const Network net = BarabasiAlbert(100000, 10, {.seed = 1});
+    const RiskType type;
+    const TransmissionGraph graph =
+        BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
+    const StatePlanner planner(PlannerOptions{});
+    for (const Scenario& scenario : MakeScenarios(net, graph)) {
+      const auto start = std::chrono::steady_clock::now();
+      auto plan = planner.MakePlan({.network = &net,
+                                    .layers = type.layers,
+                                    .state = &scenario.state,
+                                    .transmission = &graph,
+                                    .horizon = kHorizon},
+                                   5);
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      if (!plan.ok()) {
+        failed_ = true;
+        continue;
+      }
+      JsonLine("planner", "daemon_plan_ms", ms, "ms")
+          .Param("network", "scale_free_100k")
+          .Param("nodes", static_cast<long long>(net.node_count()))
+          .Param("edges", static_cast<long long>(net.edge_count()))
+          .Param("scenario", scenario.name)
+          .Param("k", 5)
+          .Param("targets", static_cast<long long>(plan->targets.size()))
+          .Param("realizations", static_cast<long long>(plan->realizations))
+          .Param("work", static_cast<double>(plan->work))
+          .Param("exhaustive", plan->exhaustive)
+          .Param("rule", std::string(StepRuleName(plan->rule)))
+          .Param("expected_before", plan->expected_before)
+          .Param("expected_after", plan->expected_after)
+          .Print();
+    }
+  }
+
   // Prints the summary; false if any row failed to run.
   bool Finish() {
     if (margins_.empty()) return false;
@@ -257,7 +298,11 @@ class Bench {
       failed_ = true;
       return;
     }
-    const StatePlanner planner({.realizations = runs.planner, .seed = kPlannerSeed});
+    // No work budget: the table measures the planner itself.
+    const StatePlanner planner({.realizations = runs.planner,
+                                .seed = kPlannerSeed,
+                                .sample_work = std::numeric_limits<std::uint64_t>::max(),
+                                .max_work = std::numeric_limits<std::uint64_t>::max()});
     const auto start = std::chrono::steady_clock::now();
     auto plan = planner.MakePlan(input, k);
     const double planner_ms =
@@ -349,6 +394,9 @@ int main(int argc, char** argv) {
       continue;
     }
     bench.RunNetwork(name);
+  }
+  if (only.empty() || ("," + only + ",").find(",daemon_budget,") != std::string::npos) {
+    bench.DaemonBudget();
   }
   return bench.Finish() ? 0 : 1;
 }

@@ -67,27 +67,33 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
   for (NodeIndex v : sample.DisruptedNodes()) {
     if (net.alive(v) && state.p_s[v] > 0) candidates.push_back(v);
   }
-  Plan marginal = Greedy(net, candidates, k, StepRule::kMarginal, sample);
-  if (!options_.path_share) {
+  Plan marginal = Greedy(net, candidates, k, StepRule::kMarginal, sample, options_.max_work);
+  if (!options_.path_share || marginal.work >= options_.max_work) {
     marginal.work += sample.work();
     return marginal;
   }
-  Plan path_share = Greedy(net, candidates, k, StepRule::kPathShare, sample);
-  Plan& best = path_share.expected_after < marginal.expected_after ? path_share : marginal;
+  Plan path_share = Greedy(net, candidates, k, StepRule::kPathShare, sample,
+                           options_.max_work - marginal.work);
+  const bool complete = path_share.targets.size() >= marginal.targets.size();
+  Plan& best =
+      complete && path_share.expected_after < marginal.expected_after ? path_share : marginal;
   best.work = sample.work() + marginal.work + path_share.work;
   return std::move(best);
 }
 
-// The steps of one rule on a copy of the sample.
+// The steps of one rule on a copy of the sample, within `budget` work (see
+// planner.h for what happens past it).
 Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates, int k,
-                          StepRule rule, OutbreakSample sample) const {
+                          StepRule rule, OutbreakSample sample, std::uint64_t budget) const {
   Plan plan;
   plan.rule = rule;
   plan.realizations = sample.realizations();
   plan.expected_before = sample.mean_disrupted();
   const std::uint64_t work_before = sample.work();
   auto key = [&](NodeIndex v) { return NodeKey(options_.seed, KeyStream::kTieBreak, v); };
+  auto spent = [&] { return sample.work() - work_before >= budget; };
   while (plan.targets.size() < static_cast<std::size_t>(k)) {
+    if (rule == StepRule::kPathShare && spent()) break;
     std::erase_if(candidates, [&](NodeIndex v) { return sample.subtree_total(v) == 0; });
     if (candidates.empty()) break;
     std::sort(candidates.begin(), candidates.end(), [&](NodeIndex a, NodeIndex b) {
@@ -97,9 +103,14 @@ Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates,
     // Path share: the first candidate. Marginal: exact savings in rounds
     // until the best beats every bound left.
     std::size_t best = 0, start = 0;
-    std::uint64_t best_saved = 0;
+    std::uint64_t best_saved = rule == StepRule::kPathShare ? 1 : 0;
     std::size_t round = static_cast<std::size_t>(options_.first_round);
     bool proved = rule == StepRule::kPathShare;
+    if (!proved && spent()) {  // the best bound, unevaluated
+      best_saved = 1;
+      plan.exhaustive = false;
+      proved = true;
+    }
     while (!proved && start < candidates.size()) {
       const std::size_t end = std::min(candidates.size(), start + round);
       const std::vector<std::uint64_t> saved =
@@ -115,11 +126,11 @@ Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates,
         proved = true;
         break;
       }
-      if (sample.work() - work_before > options_.max_work) break;
+      if (spent()) break;
       round *= 2;
     }
     if (!proved) plan.exhaustive = false;
-    if (rule == StepRule::kMarginal && best_saved == 0) break;
+    if (best_saved == 0) break;
     const NodeIndex node = candidates[best];
     const ProtectOutcome outcome = sample.Protect(node);
     const double averted =

@@ -24,11 +24,16 @@
 // at least one sampled outbreak; the marginal rule stops early when no
 // eligible node saves anything in the sample.
 //
-// Work is bounded for the daemon: drawing stops adding outbreaks once
-// sample_work is exceeded (never fewer than min_realizations), and once a
-// rule's work exceeds max_work every further marginal step evaluates only
-// its first round (the best first_round bounds; the plan then reports
-// exhaustive = false: a step may have missed a better node).
+// Work is bounded for the daemon (work = edges and arcs examined):
+//   - drawing stops adding outbreaks once sample_work is exceeded (never
+//     fewer than min_realizations);
+//   - the rules share max_work: once the marginal rule has spent it, each
+//     further marginal step protects the best-bounded node unevaluated (the
+//     plan reports exhaustive = false), and path_share does not run; path_share
+//     stops where the rest of the budget runs out (an incomplete plan is not
+//     chosen). Past the budget a step costs one protection, i.e. at most one
+//     pass over the sample, so a plan costs about sample_work + max_work +
+//     k passes over the sample (planner_bench "daemon_budget" measures it).
 #ifndef RISKD_ENGINE_IMMUNIZATION_PLANNER_H_
 #define RISKD_ENGINE_IMMUNIZATION_PLANNER_H_
 
@@ -43,17 +48,18 @@
 
 namespace riskd::engine::immunization {
 
+// The defaults bound a plan for the daemon's engine thread.
 struct PlannerOptions {
   // Outbreaks sampled from the current state, >= 1.
   std::uint32_t realizations = 1000;
   // Seed of the sample (use another one to evaluate the plan).
   std::uint64_t seed = 0x706c616e;  // "plan"
-  // Out-edges examined while sampling before it stops adding outbreaks,
-  // but never fewer than min_realizations (1..realizations).
-  std::uint64_t sample_work = std::numeric_limits<std::uint64_t>::max();
-  std::uint32_t min_realizations = 50;
-  // Total work after which steps stop searching beyond their first round.
-  std::uint64_t max_work = std::numeric_limits<std::uint64_t>::max();
+  // Work while sampling, after which no outbreak is added; never fewer than
+  // min_realizations (1..realizations).
+  std::uint64_t sample_work = 2'000'000;
+  std::uint32_t min_realizations = 10;
+  // Work of both step rules together (see above).
+  std::uint64_t max_work = 10'000'000;
   // Candidates evaluated exactly in a step's first round, >= 1.
   int first_round = 8;
   // Also run the path_share rule (else the plan is the marginal rule's).
@@ -95,7 +101,7 @@ class StatePlanner final : public TargetSelector {
 
  private:
   Plan Greedy(const Network& net, std::vector<NodeIndex> candidates, int k, StepRule rule,
-              OutbreakSample sample) const;
+              OutbreakSample sample, std::uint64_t budget) const;
   PlannerOptions options_;
 };
 
