@@ -38,7 +38,6 @@
 #define RISKD_ENGINE_IMMUNIZATION_PLANNER_H_
 
 #include <cstdint>
-#include <limits>
 #include <string_view>
 #include <vector>
 
