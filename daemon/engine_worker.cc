@@ -16,7 +16,11 @@ using connectors::OutputContext;
 
 EngineWorker::EngineWorker(const DaemonSettings& settings, std::unique_ptr<engine::Engine> engine,
                            std::unique_ptr<connectors::StateStore> store)
-    : settings_(settings), engine_(std::move(engine)), store_(std::move(store)) {}
+    : settings_(settings),
+      engine_(std::move(engine)),
+      store_(std::move(store)),
+      planner_(settings.planner.options),
+      plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
 void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live) {
   riskd::v1::Envelope env;
@@ -141,6 +145,71 @@ void EngineWorker::ProjectAndPublish() {
   stats_.alerts_published.fetch_add(stored.size(), std::memory_order_relaxed);
   spdlog::debug("projection at journal seq {}: {} alert change(s) in {:.2f} ms", applied_seq_,
                 stored.size(), compute_ms);
+  MarkPlansDue(projected);
+}
+
+Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int k) {
+  const auto& state = engine_->risk_state(risk_type);
+  const engine::InitialState initial =
+      engine::InitialState::FromObservations(engine_->network(), state.observed);
+  const auto graph = engine_->Graph(risk_type);
+  return planner_.MakePlan({.network = &engine_->network(),
+                            .layers = state.type.layers,
+                            .state = &initial,
+                            .transmission = graph.get(),
+                            .horizon = settings_.engine.dmp.horizon},
+                           k);
+}
+
+void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
+  if (settings_.planner.k == 0) return;
+  for (int r : projected) {
+    auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
+    const double previous = schedule.published ? schedule.expected_at_plan : 0.0;
+    if (MaterialChange(settings_.planner, previous,
+                       engine_->risk_state(r).projection.expected_disrupted)) {
+      schedule.due = true;
+    }
+  }
+}
+
+void EngineWorker::PublishDuePlans() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::duration<double>(settings_.planner.min_interval_seconds);
+  for (int r = 0; r < engine_->risk_type_count(); ++r) {
+    auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
+    if (!schedule.due || (schedule.published && now - schedule.published_at < interval)) continue;
+    auto plan = ComputePlan(r, settings_.planner.k);
+    schedule.due = false;
+    const std::string& name = engine_->risk_state(r).type.name;
+    if (!plan.ok()) {
+      spdlog::error("immunization plan for {}: {}", name, plan.status().ToString());
+      continue;
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - now).count();
+    riskd::v1::Publication pub;
+    const OutputContext ctx{settings_.step_seconds, applied_seq_, NowUnixNs()};
+    *pub.mutable_immunization_plan() =
+        connectors::MakePlan(*engine_, r, settings_.planner.k, *plan, ctx);
+    publisher_->Publish(connectors::PlanTopic(name), &pub, ctx.computed_at_unix_ns);
+    plans_[name] = pub.immunization_plan();
+    schedule.published = true;
+    schedule.published_at = now;
+    schedule.expected_at_plan = engine_->risk_state(r).projection.expected_disrupted;
+    stats_.plans_published.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info(
+        "immunization plan for {} at journal seq {}: {} target(s), expected disrupted {:.3g} -> "
+        "{:.3g} on {} outbreaks, {:.1f} ms",
+        name, applied_seq_, plan->targets.size(), plan->expected_before, plan->expected_after,
+        plan->realizations, ms);
+  }
+}
+
+bool EngineWorker::EventsWaiting() {
+  zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, std::chrono::milliseconds(0));
+  return (item.revents & ZMQ_POLLIN) != 0;
 }
 
 riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
@@ -159,6 +228,7 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   for (const auto& [id, alert] : open_alerts_) *snap.add_open_alerts() = alert;
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
+  for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
   connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
   return snap;
 }
@@ -203,9 +273,30 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
     case riskd::v1::Query::kSnapshot:
       *resp->mutable_snapshot() = MakeSnapshot();
       break;
-    case riskd::v1::Query::kPlan:
-      reject(Status::Unavailable("query.plan: the immunization planner is not available yet"));
+    case riskd::v1::Query::kPlan: {
+      const int k = q.plan().k();
+      if (k < 1 || k > settings_.planner.max_query_k) {
+        reject(Status::InvalidArgument("query.plan: k must be in 1.." +
+                                       std::to_string(settings_.planner.max_query_k)));
+        return ack;
+      }
+      const std::string& name = q.plan().risk_type().empty()
+                                    ? settings_.risk_types.default_risk_type
+                                    : q.plan().risk_type();
+      const auto r = engine_->FindRiskType(name);
+      if (!r) {
+        reject(Status::NotFound("query.plan: unknown risk type '" + name + "'"));
+        return ack;
+      }
+      auto plan = ComputePlan(*r, k);
+      if (!plan.ok()) {
+        reject(plan.status().WithContext("query.plan"));
+        return ack;
+      }
+      *resp->mutable_plan() = connectors::MakePlan(
+          *engine_, *r, k, *plan, {settings_.step_seconds, applied_seq_, NowUnixNs()});
       break;
+    }
     case riskd::v1::Query::WHAT_NOT_SET:
       reject(Status::InvalidArgument("query: no question set"));
       break;
@@ -222,7 +313,10 @@ void EngineWorker::Run() {
   while (!stopping) {
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
-    if (!(item.revents & ZMQ_POLLIN)) continue;
+    if (!(item.revents & ZMQ_POLLIN)) {
+      PublishDuePlans();  // idle: plans whose interval has passed
+      continue;
+    }
     // Drain everything already queued: events that arrived while the last
     // projection ran are coalesced into one projection.
     bool any_event = false;
@@ -253,6 +347,7 @@ void EngineWorker::Run() {
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);
       replies_->send(zmq::buffer(ack), zmq::send_flags::none);
     }
+    if (!stopping && !EventsWaiting()) PublishDuePlans();
   }
   spdlog::info("engine thread stopped at journal seq {}", applied_seq_);
 }

@@ -3,10 +3,19 @@
 // arrived while it was busy), re-projects, persists and publishes alert
 // changes and projection summaries, and answers queries after the events
 // that preceded them (read-your-writes).
+//
+// Immunization plans: after a projection whose expected number disrupted
+// moved materially since the last plan of its risk type (MaterialChange),
+// a plan of planner.k targets becomes due; it is computed and published on
+// immunization.<risk_type> once planner.min_interval has passed since the
+// previous one, and only while no event is waiting, so a burst of events is
+// never held up by planning (its cost is bounded by the planner's work
+// budgets). PlanQuery is answered with a plan computed on the spot.
 #ifndef RISKD_DAEMON_ENGINE_WORKER_H_
 #define RISKD_DAEMON_ENGINE_WORKER_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -19,6 +28,7 @@
 #include "connectors/zmq/publisher.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
+#include "engine/immunization/planner.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::daemon {
@@ -28,6 +38,7 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> events_not_applied{0};
   std::atomic<std::uint64_t> projections{0};
   std::atomic<std::uint64_t> alerts_published{0};
+  std::atomic<std::uint64_t> plans_published{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
 };
 
@@ -53,10 +64,25 @@ class EngineWorker {
   const EngineWorkerStats& stats() const { return stats_; }
 
  private:
+  // Per risk type: the state of its published plans.
+  struct PlanSchedule {
+    bool published = false;
+    double expected_at_plan = 0;  // projection's expected disrupted then
+    std::chrono::steady_clock::time_point published_at{};
+    bool due = false;  // a material change awaits a plan
+  };
+
   void Apply(std::uint64_t seq, std::string_view payload, bool live);
   void ProjectAndPublish();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
+  // A plan of k targets from the current observed state of a risk type.
+  Result<engine::immunization::Plan> ComputePlan(int risk_type, int k);
+  // Marks plans due after the projection of these risk types.
+  void MarkPlansDue(const std::vector<int>& projected);
+  // Computes and publishes the due plans whose interval has passed.
+  void PublishDuePlans();
+  bool EventsWaiting();
 
   const DaemonSettings& settings_;
   std::unique_ptr<engine::Engine> engine_;
@@ -69,6 +95,10 @@ class EngineWorker {
   // Last published Alert of every open alert, by alert id.
   std::map<std::string, riskd::v1::Alert> open_alerts_;
   std::map<std::string, riskd::v1::ProjectionSummary> summaries_;
+  engine::immunization::StatePlanner planner_;
+  std::vector<PlanSchedule> plan_schedule_;  // per risk type
+  // Latest published plan, by risk type name (for snapshots).
+  std::map<std::string, riskd::v1::ImmunizationPlan> plans_;
   EngineWorkerStats stats_;
 };
 

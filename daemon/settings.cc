@@ -3,6 +3,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -196,12 +197,62 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
                                      "and security.clients, or bind to 127.0.0.1 / ipc://");
     }
   }
+  // Planner.
+  const auto& pl = c.planner();
+  auto& ps = s.planner;
+  if (pl.has_k()) ps.k = pl.k();
+  if (ps.k < 0 || ps.k > 1000) return Status::InvalidArgument("config: planner.k must be in 0..1000");
+  if (pl.has_min_interval()) {
+    ps.min_interval_seconds =
+        static_cast<double>(pl.min_interval().seconds()) + pl.min_interval().nanos() * 1e-9;
+    if (!(ps.min_interval_seconds >= 0)) {
+      return Status::InvalidArgument("config: planner.min_interval must be >= 0");
+    }
+  }
+  if (pl.has_min_change_nodes()) ps.min_change_nodes = pl.min_change_nodes();
+  if (pl.has_min_change_fraction()) ps.min_change_fraction = pl.min_change_fraction();
+  if (!(ps.min_change_nodes >= 0) || !(ps.min_change_fraction >= 0) ||
+      !std::isfinite(ps.min_change_nodes) || !std::isfinite(ps.min_change_fraction)) {
+    return Status::InvalidArgument(
+        "config: planner.min_change_nodes and min_change_fraction must be finite and >= 0");
+  }
+  if (pl.has_realizations()) {
+    if (pl.realizations() < 1 || pl.realizations() > 100000) {
+      return Status::InvalidArgument("config: planner.realizations must be in 1..100000");
+    }
+    ps.options.realizations = static_cast<std::uint32_t>(pl.realizations());
+  }
+  if (pl.has_min_realizations()) {
+    if (pl.min_realizations() < 1 ||
+        static_cast<std::uint32_t>(pl.min_realizations()) > ps.options.realizations) {
+      return Status::InvalidArgument("config: planner.min_realizations must be in 1..realizations");
+    }
+    ps.options.min_realizations = static_cast<std::uint32_t>(pl.min_realizations());
+  } else {
+    ps.options.min_realizations = std::min(ps.options.min_realizations, ps.options.realizations);
+  }
+  if (pl.has_sample_work()) ps.options.sample_work = pl.sample_work();
+  if (pl.has_max_work()) ps.options.max_work = pl.max_work();
+  if (pl.has_seed()) ps.options.seed = pl.seed();
+  if (pl.has_max_query_k()) ps.max_query_k = pl.max_query_k();
+  if (ps.max_query_k < 1 || ps.max_query_k > 10000) {
+    return Status::InvalidArgument("config: planner.max_query_k must be in 1..10000");
+  }
+  const Status planner_ok = engine::immunization::ValidatePlannerOptions(ps.options);
+  if (!planner_ok.ok()) return planner_ok.WithContext("config");
+
   if (!c.logging().level().empty()) s.log_level = c.logging().level();
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
   if (!kLevels.count(s.log_level)) {
     return Status::InvalidArgument("config: logging.level must be trace, debug, info, warn or error");
   }
   return s;
+}
+
+bool MaterialChange(const PlannerSettings& planner, double previous, double current) {
+  const double change = std::abs(current - previous);
+  return change > 0 && change >= planner.min_change_nodes &&
+         change >= planner.min_change_fraction * std::max(previous, current);
 }
 
 Result<DaemonSettings> LoadSettings(const std::string& path) {

@@ -12,10 +12,26 @@
 #include "connectors/codec/event_codec.h"
 #include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
+#include "engine/immunization/planner.h"
 #include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {
+
+// When and how the daemon plans immunization (config PlannerConfig).
+struct PlannerSettings {
+  int k = 5;  // 0: no published plans
+  double min_interval_seconds = 30;
+  double min_change_nodes = 0.5;
+  double min_change_fraction = 0.1;
+  int max_query_k = 100;
+  engine::immunization::PlannerOptions options;
+};
+
+// Whether the expected number disrupted moved materially from `previous`
+// (at the last published plan; 0 before any) to `current`: by at least
+// min_change_nodes and at least min_change_fraction of the larger value.
+bool MaterialChange(const PlannerSettings& planner, double previous, double current);
 
 struct DaemonSettings {
   riskd::v1::DaemonConfig config;  // as written, defaults filled in
@@ -38,6 +54,7 @@ struct DaemonSettings {
   // CURVE: the server key pair (empty public key: off) and the allow list.
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
+  PlannerSettings planner;
 };
 
 // ipc://, inproc://, or tcp:// on a loopback host.

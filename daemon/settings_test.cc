@@ -21,6 +21,11 @@ TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
   EXPECT_EQ(s->engine.dmp.horizon, 30);
   EXPECT_DOUBLE_EQ(s->step_seconds, 86400);
   EXPECT_DOUBLE_EQ(s->engine.alerts.warning_raise, 0.3);
+  EXPECT_EQ(s->planner.k, 5);
+  EXPECT_DOUBLE_EQ(s->planner.min_interval_seconds, 30);
+  EXPECT_EQ(s->planner.options.realizations, 1000u);
+  EXPECT_EQ(s->planner.options.sample_work, 2'000'000u);
+  EXPECT_EQ(s->planner.max_query_k, 100);
 }
 
 TEST(SettingsTest, ReadsEveryKey) {
@@ -37,6 +42,9 @@ TEST(SettingsTest, ReadsEveryKey) {
     alert_policy { warning_raise: 0.4 warning_clear: 0.3 critical_raise: 0.8 critical_clear: 0.7 min_update_delta: 0.01 }
     ingest { max_message_bytes: 2048 max_batch: 64 queue_capacity: 100 }
     logging { level: "debug" }
+    planner { k: 7 min_interval { seconds: 2 nanos: 500000000 } min_change_nodes: 2
+              min_change_fraction: 0.25 realizations: 300 min_realizations: 30
+              sample_work: 1000 max_work: 2000 seed: 9 max_query_k: 40 }
   )", "/cfg");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->state_dir, "/var/lib/riskd");
@@ -57,6 +65,16 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_EQ(s->max_message_bytes, 2048u);
   EXPECT_EQ(s->max_batch, 64u);
   EXPECT_EQ(s->log_level, "debug");
+  EXPECT_EQ(s->planner.k, 7);
+  EXPECT_DOUBLE_EQ(s->planner.min_interval_seconds, 2.5);
+  EXPECT_DOUBLE_EQ(s->planner.min_change_nodes, 2);
+  EXPECT_DOUBLE_EQ(s->planner.min_change_fraction, 0.25);
+  EXPECT_EQ(s->planner.options.realizations, 300u);
+  EXPECT_EQ(s->planner.options.min_realizations, 30u);
+  EXPECT_EQ(s->planner.options.sample_work, 1000u);
+  EXPECT_EQ(s->planner.options.max_work, 2000u);
+  EXPECT_EQ(s->planner.options.seed, 9u);
+  EXPECT_EQ(s->planner.max_query_k, 40);
 }
 
 TEST(SettingsTest, RejectsBadConfigsWithReasons) {
@@ -72,6 +90,29 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
   EXPECT_NE(msg(net + "endpoints { ingest: 'tcp://x:1' publish: 'tcp://x:1' }").find("differ"),
             std::string::npos);
+  EXPECT_NE(msg(net + "planner { k: -1 }").find("planner.k"), std::string::npos);
+  EXPECT_NE(msg(net + "planner { min_change_nodes: -1 }").find("min_change"), std::string::npos);
+  EXPECT_NE(msg(net + "planner { realizations: 0 }").find("planner.realizations"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "planner { realizations: 10 min_realizations: 11 }").find("min_realizations"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "planner { max_query_k: 0 }").find("max_query_k"), std::string::npos);
+  EXPECT_NE(msg(net + "planner { min_interval { seconds: -1 } }").find("min_interval"),
+            std::string::npos);
+}
+
+TEST(SettingsTest, MaterialChangeNeedsBothTheAbsoluteAndTheRelativeStep) {
+  PlannerSettings p;  // 0.5 nodes and 10%
+  EXPECT_TRUE(MaterialChange(p, 0, 1));       // the first disruption
+  EXPECT_FALSE(MaterialChange(p, 0, 0.4));    // under half a node
+  EXPECT_FALSE(MaterialChange(p, 100, 108));  // 8 nodes, but under 10%
+  EXPECT_TRUE(MaterialChange(p, 100, 112));
+  EXPECT_TRUE(MaterialChange(p, 112, 100));   // falling counts too
+  EXPECT_FALSE(MaterialChange(p, 3, 3));
+  p.min_change_nodes = 0;
+  p.min_change_fraction = 0;
+  EXPECT_TRUE(MaterialChange(p, 3, 3.01));    // every change
+  EXPECT_FALSE(MaterialChange(p, 3, 3));
 }
 
 TEST(SettingsTest, NonLocalEndpointsRequireCurve) {

@@ -55,7 +55,8 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
   a.set_step_seconds(ctx.step_seconds);
   a.set_horizon_steps(state.projection.horizon);
   if (change.lifecycle != engine::AlertLifecycle::kResolved && engine.network().alive(change.node)) {
-    for (engine::NodeIndex v : engine::CausePath(state.projection, state.initial, change.node)) {
+    for (engine::NodeIndex v : engine::CausePath(state.projection.parent, state.projection.risk, state.initial,
+                                                   change.node)) {
       a.add_cause_path(engine.network().node(v).id);
     }
   }
@@ -118,6 +119,28 @@ std::string AlertTopic(const riskd::v1::Alert& a) {
   if (a.severity() == riskd::v1::SEVERITY_WARNING) sev = "warning";
   if (a.severity() == riskd::v1::SEVERITY_CRITICAL) sev = "critical";
   return "alert." + sev + "." + a.risk_type() + "." + a.node_id();
+}
+
+riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type, int k,
+                                     const engine::immunization::Plan& plan,
+                                     const OutputContext& ctx) {
+  riskd::v1::ImmunizationPlan out;
+  out.set_risk_type(engine.risk_state(risk_type).type.name);
+  out.set_k(k);
+  out.set_strategy("state_aware/" + std::string(engine::immunization::StepRuleName(plan.rule)));
+  for (const auto& t : plan.targets) {
+    const auto& node = engine.network().node(t.node);
+    auto* target = out.add_targets();
+    target->set_node_id(node.id);
+    target->set_node_name(node.name);
+    target->set_expected_averted(t.expected_averted.value_or(0.0));
+    target->set_reason(t.reason);
+  }
+  out.set_expected_disrupted_before(plan.expected_before);
+  out.set_expected_disrupted_after(plan.expected_after);
+  out.set_journal_seq(ctx.journal_seq);
+  SetTimestamp(ctx.computed_at_unix_ns, out.mutable_computed_at());
+  return out;
 }
 
 std::string SummaryTopic(const std::string& risk_type) { return "projection.summary." + risk_type; }

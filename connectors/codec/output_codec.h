@@ -1,5 +1,6 @@
 // Output codec: engine results as riskd.v1 messages (Alert,
-// ProjectionSummary, NodeRisk) and the PUB topics they are published under.
+// ProjectionSummary, NodeRisk, ImmunizationPlan) and the PUB topics they are
+// published under.
 #ifndef RISKD_CONNECTORS_CODEC_OUTPUT_CODEC_H_
 #define RISKD_CONNECTORS_CODEC_OUTPUT_CODEC_H_
 
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "engine/immunization/planner.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
@@ -33,6 +35,11 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
                                          const OutputContext& ctx, double compute_ms);
 riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
                                  engine::NodeIndex node);
+// `plan` was made for `k` targets on the engine's current network; strategy
+// is "state_aware/<step rule>".
+riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type, int k,
+                                     const engine::immunization::Plan& plan,
+                                     const OutputContext& ctx);
 
 // Topics: alert.<info|warning|critical>.<risk_type>.<node_id>,
 // projection.summary.<risk_type>, immunization.<risk_type>.

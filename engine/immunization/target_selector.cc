@@ -66,11 +66,18 @@ class StrategySelector final : public TargetSelector {
 Status ValidateSelectionInput(const SelectionInput& input, int k) {
   if (k < 0) return Status::InvalidArgument("k must be >= 0");
   if (input.network == nullptr) return Status::InvalidArgument("no network to select from");
+  const std::size_t slots = input.network->node_slots();
   if (input.state != nullptr) {
-    const std::size_t slots = input.network->node_slots();
-    if (input.state->p_s.size() != slots) {
+    if (input.state->p_s.size() != slots || input.state->p_i.size() != slots ||
+        input.state->p_r.size() != slots) {
       return Status::InvalidArgument("state does not match the network's node slots");
     }
+  }
+  if (input.transmission != nullptr && input.transmission->node_count != slots) {
+    return Status::InvalidArgument("transmission graph does not match the network's node slots");
+  }
+  if (input.horizon < 1 || input.horizon > 65534) {
+    return Status::InvalidArgument("horizon must be in 1..65534");
   }
   return Status::Ok();
 }

@@ -4,11 +4,13 @@
 // benchmarks can run them side by side and compare their targets.
 //
 // A selector sees the network, the layers risk travels on and, when known,
-// the current observed state. Static strategies rank on structure alone and
+// the current observed state and the risk type's transmission graph and
+// horizon. Static strategies rank on structure alone and
 // use the state only to skip nodes whose protection can avert nothing
 // because they are not susceptible (P_S == 0: disrupted for certain,
 // recovered or already immunized); they take the next ones in their
-// ranking instead.
+// ranking instead. The state-aware planner (planner.h) needs the state and
+// the transmission graph, and simulates spread from that state.
 #ifndef RISKD_ENGINE_IMMUNIZATION_TARGET_SELECTOR_H_
 #define RISKD_ENGINE_IMMUNIZATION_TARGET_SELECTOR_H_
 
@@ -22,6 +24,7 @@
 #include "engine/network.h"
 #include "engine/state.h"
 #include "engine/status.h"
+#include "engine/transmission.h"
 
 namespace riskd::engine::immunization {
 
@@ -42,6 +45,11 @@ struct SelectionInput {
   LayerMask layers = kAllLayers;
   // The current state, one entry per node slot, or null if unknown.
   const InitialState* state = nullptr;
+  // How the risk spreads (rates, direction, onset delays), or null if not
+  // needed; built for this network and `layers`.
+  const TransmissionGraph* transmission = nullptr;
+  // Horizon T in steps: disruptions within it count.
+  int horizon = 30;
 };
 
 class TargetSelector {
@@ -49,7 +57,9 @@ class TargetSelector {
   virtual ~TargetSelector() = default;
   // Stable identifier, e.g. the strategy name.
   virtual std::string_view name() const = 0;
-  // Up to k targets, best first (fewer only when fewer nodes are eligible).
+  // Up to k targets, best first (fewer only when fewer nodes are eligible,
+  // or, for selectors that model spread, when no further node averts
+  // anything).
   // InvalidArgument for k < 0, a null network or a state of the wrong size.
   virtual Result<std::vector<Target>> Select(const SelectionInput& input, int k) const = 0;
 };

@@ -247,5 +247,80 @@ TEST(DaemonE2ETest, QueriesSeeEveryEventAcknowledgedBeforeThem) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+Envelope PlanQuery(const std::string& id, int k, const std::string& risk_type = "") {
+  Envelope q;
+  q.set_event_id(id);
+  q.mutable_query()->mutable_plan()->set_k(k);
+  q.mutable_query()->mutable_plan()->set_risk_type(risk_type);
+  return q;
+}
+
+// Every target distinct, averting something, explained; never a source.
+void ExpectUsefulTargets(const riskd::v1::ImmunizationPlan& plan) {
+  std::set<std::string> nodes;
+  double averted = 0;
+  for (const auto& t : plan.targets()) {
+    EXPECT_GT(t.expected_averted(), 0.0) << t.node_id();
+    EXPECT_FALSE(t.reason().empty()) << t.node_id();
+    // Disrupted for certain: nothing to protect.
+    EXPECT_TRUE(t.node_id() != "FAB-KUM" && t.node_id() != "RES-RAY") << t.node_id();
+    EXPECT_TRUE(nodes.insert(t.node_id()).second) << t.node_id();
+    averted += t.expected_averted();
+  }
+  EXPECT_NEAR(plan.expected_disrupted_before() - plan.expected_disrupted_after(), averted, 1e-9);
+  EXPECT_EQ(plan.strategy().rfind("state_aware/", 0), 0u) << plan.strategy();
+}
+
+TEST(DaemonE2ETest, PublishesAnImmunizationPlanAfterADisruptionAndAnswersPlanQueries) {
+  DaemonHarness h(DemoNetworkConfig() +
+                  "planner { k: 2 min_interval { seconds: 0 } realizations: 400 }\n");
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "immunization.");
+  // Two suppliers whose customers (CHP-SND, ECU-NGO; PLS-BKK) lead to the
+  // rest of the chain.
+  Envelope event = Disrupt("plan-1", "FAB-KUM");
+  event.mutable_disruption()->add_node_ids("RES-RAY");
+  ASSERT_EQ(h.Send(event)->result(), Ack::RESULT_ACCEPTED);
+
+  auto msg = sub.Next(std::chrono::seconds(10));
+  ASSERT_TRUE(msg) << "no plan published after the disruption";
+  EXPECT_EQ(msg->first, "immunization.supply");
+  const auto& published = msg->second.immunization_plan();
+  EXPECT_EQ(published.risk_type(), "supply");
+  EXPECT_EQ(published.k(), 2);
+  EXPECT_EQ(published.targets_size(), 2);
+  EXPECT_EQ(published.journal_seq(), 1u);
+  EXPECT_GE(published.expected_disrupted_before(), 2.0);  // the sources count
+  ExpectUsefulTargets(published);
+
+  // A plan for another k, computed on demand (default risk type).
+  auto answer = h.Send(PlanQuery("plan-q", 3));
+  ASSERT_TRUE(answer && answer->result() == Ack::RESULT_ACCEPTED)
+      << (answer ? answer->reason() : "no answer");
+  const auto& plan = answer->response().plan();
+  EXPECT_EQ(plan.k(), 3);
+  EXPECT_EQ(plan.targets_size(), 3);
+  ExpectUsefulTargets(plan);
+  // Same state and seed: the same sampled outbreaks.
+  EXPECT_DOUBLE_EQ(plan.expected_disrupted_before(), published.expected_disrupted_before());
+  EXPECT_LT(plan.expected_disrupted_after(), published.expected_disrupted_after());
+
+  // Late joiners get the published plan in the snapshot.
+  Envelope snap;
+  snap.set_event_id("plan-snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto snapshot = h.Send(snap);
+  ASSERT_TRUE(snapshot && snapshot->result() == Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(snapshot->response().snapshot().plans_size(), 1);
+  EXPECT_EQ(snapshot->response().snapshot().plans(0).targets_size(), 2);
+
+  EXPECT_EQ(h.Send(PlanQuery("plan-k0", 0))->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(h.Send(PlanQuery("plan-k-big", 101))->result(), Ack::RESULT_REJECTED);
+  auto unknown = h.Send(PlanQuery("plan-rt", 2, "nope"));
+  EXPECT_EQ(unknown->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(unknown->reason().find("unknown risk type"), std::string::npos) << unknown->reason();
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
