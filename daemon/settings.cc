@@ -91,6 +91,7 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
       }
     }
     t.direction = ToDirection(rt.direction());
+    if (rt.has_inventory_delays_onset()) t.inventory_delays_onset = rt.inventory_delays_onset();
     s.engine.risk_types.push_back(t);
   }
   for (const auto& t : s.engine.risk_types) s.risk_types.names.insert(t.name);
@@ -114,11 +115,32 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   // Projection.
   const auto& p = c.projection();
   s.engine.dmp.horizon = p.horizon_steps() == 0 ? 30 : p.horizon_steps();
-  if (p.has_tolerance()) s.engine.dmp.tolerance = p.tolerance();
+  // Regions end where risk stays below the tolerance: 1e-6 changes no
+  // published digit and keeps regions 2-3x smaller than 1e-9 (docs/model.md).
+  s.engine.dmp.tolerance = p.has_tolerance() ? p.tolerance() : 1e-6;
   if (p.has_step()) {
     s.step_seconds = static_cast<double>(p.step().seconds()) + p.step().nanos() * 1e-9;
     if (!(s.step_seconds > 0)) return Status::InvalidArgument("config: projection.step must be > 0");
   }
+  s.engine.step_days = s.step_seconds / 86400.0;
+  auto& po = s.engine.projection;
+  switch (p.method()) {
+    case riskd::v1::ProjectionConfig::METHOD_DMP: po.method = engine::ProjectionOptions::Choice::kDmp; break;
+    case riskd::v1::ProjectionConfig::METHOD_MONTE_CARLO:
+      po.method = engine::ProjectionOptions::Choice::kMonteCarlo;
+      break;
+    default: po.method = engine::ProjectionOptions::Choice::kAuto;
+  }
+  if (p.has_check_realizations()) po.check_realizations = p.check_realizations();
+  if (p.has_serve_realizations()) po.serve_realizations = p.serve_realizations();
+  if (p.has_max_dmp_error()) po.max_dmp_error = p.max_dmp_error();
+  if (p.has_min_check_risk()) po.min_check_risk = p.min_check_risk();
+  if (p.has_seed()) po.seed = p.seed();
+  if (p.has_max_check_work()) po.max_check_work = p.max_check_work();
+  if (p.has_max_serve_work()) po.max_serve_work = p.max_serve_work();
+  if (p.has_min_realizations()) po.min_realizations = p.min_realizations();
+  if (p.has_spectral_max_iterations()) s.engine.spectral.max_iterations = p.spectral_max_iterations();
+  if (p.has_spectral_tolerance()) s.engine.spectral.tolerance = p.spectral_tolerance();
 
   // Vulnerability.
   const auto& v = c.vulnerability();
@@ -127,6 +149,7 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   }
   if (v.has_centrality_weight()) s.engine.vulnerability.centrality_weight = v.centrality_weight();
   if (v.has_floor()) s.engine.vulnerability.floor = v.floor();
+  if (v.has_refresh_changes()) s.engine.vulnerability_refresh_changes = v.refresh_changes();
 
   // Alert policy.
   const auto& a = c.alert_policy();

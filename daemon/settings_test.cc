@@ -19,6 +19,8 @@ TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
   EXPECT_DOUBLE_EQ(s->engine.risk_types[0].alpha, 0.8);
   EXPECT_EQ(s->risk_types.default_risk_type, "supply");
   EXPECT_EQ(s->engine.dmp.horizon, 30);
+  EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-6);
+  EXPECT_EQ(s->engine.projection.method, engine::ProjectionOptions::Choice::kAuto);
   EXPECT_DOUBLE_EQ(s->step_seconds, 86400);
   EXPECT_DOUBLE_EQ(s->engine.alerts.warning_raise, 0.3);
   EXPECT_EQ(s->planner.k, 5);
@@ -37,8 +39,11 @@ TEST(SettingsTest, ReadsEveryKey) {
     risk_types { name: "data" alpha: 0.5 layers: LAYER_DATA direction: DIRECTION_BOTH }
     default_risk_type: "data"
     hazard_risk_types { hazard: HAZARD_EARTHQUAKE risk_type: "supply" }
-    projection { horizon_steps: 14 step { seconds: 3600 } tolerance: 1e-6 }
-    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 }
+    projection { horizon_steps: 14 step { seconds: 3600 } tolerance: 1e-7 method: METHOD_MONTE_CARLO
+                 check_realizations: 500 serve_realizations: 800 max_dmp_error: 0.02 min_check_risk: 0.05
+                 seed: 42 max_check_work: 1000 max_serve_work: 2000 min_realizations: 20
+                 spectral_max_iterations: 50 spectral_tolerance: 1e-4 }
+    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 }
     alert_policy { warning_raise: 0.4 warning_clear: 0.3 critical_raise: 0.8 critical_clear: 0.7 min_update_delta: 0.01 }
     ingest { max_message_bytes: 2048 max_batch: 64 queue_capacity: 100 }
     logging { level: "debug" }
@@ -57,8 +62,22 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_EQ(s->risk_types.default_risk_type, "data");
   EXPECT_EQ(s->risk_types.hazard_risk_types.at(riskd::v1::HAZARD_EARTHQUAKE), "supply");
   EXPECT_EQ(s->engine.dmp.horizon, 14);
-  EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-6);
+  EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-7);
   EXPECT_DOUBLE_EQ(s->step_seconds, 3600);
+  EXPECT_DOUBLE_EQ(s->engine.step_days, 3600.0 / 86400);
+  const auto& po = s->engine.projection;
+  EXPECT_EQ(po.method, engine::ProjectionOptions::Choice::kMonteCarlo);
+  EXPECT_EQ(po.check_realizations, 500);
+  EXPECT_EQ(po.serve_realizations, 800);
+  EXPECT_DOUBLE_EQ(po.max_dmp_error, 0.02);
+  EXPECT_DOUBLE_EQ(po.min_check_risk, 0.05);
+  EXPECT_EQ(po.seed, 42u);
+  EXPECT_EQ(po.max_check_work, 1000u);
+  EXPECT_EQ(po.max_serve_work, 2000u);
+  EXPECT_EQ(po.min_realizations, 20);
+  EXPECT_EQ(s->engine.spectral.max_iterations, 50);
+  EXPECT_DOUBLE_EQ(s->engine.spectral.tolerance, 1e-4);
+  EXPECT_EQ(s->engine.vulnerability_refresh_changes, 9);
   EXPECT_EQ(s->engine.vulnerability.mode, engine::VulnerabilityOptions::Mode::kUniform);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.centrality_weight, 0.7);
   EXPECT_DOUBLE_EQ(s->engine.alerts.critical_clear, 0.7);
@@ -87,6 +106,8 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_NE(msg(net + "default_risk_type: 'x'").find("default_risk_type"), std::string::npos);
   EXPECT_NE(msg(net + "alert_policy { warning_clear: 0.5 }").find("warning_clear"), std::string::npos);
   EXPECT_NE(msg(net + "projection { horizon_steps: 5000 }").find("horizon"), std::string::npos);
+  EXPECT_FALSE(ParseSettings(net + "projection { check_realizations: 1 }", ".").ok());
+  EXPECT_FALSE(ParseSettings(net + "projection { max_dmp_error: 2 }", ".").ok());
   EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
   EXPECT_NE(msg(net + "endpoints { ingest: 'tcp://x:1' publish: 'tcp://x:1' }").find("differ"),
             std::string::npos);

@@ -55,6 +55,7 @@ Engine::Engine(EngineOptions options, Network network)
     s.projector = std::make_shared<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
+  RefreshVulnerability();
 }
 
 std::optional<int> Engine::FindRiskType(std::string_view name) const {
@@ -151,13 +152,14 @@ void Engine::MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes) {
 
 void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
   network_.Compact();
-  ++network_changes_since_refresh_;
   for (auto& s : types_) {
     s.observed.resize(network_.node_slots());
     s.graph.reset();
     s.spectral_stale = true;
     MarkChanged(s, nodes);
   }
+  const int refresh = options_.vulnerability_refresh_changes;
+  if (++network_changes_since_refresh_ >= refresh) RefreshVulnerability();
 }
 
 Status Engine::AddNode(NodeAttributes attrs) {
@@ -216,6 +218,7 @@ Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer l
 void Engine::RefreshVulnerability() {
   vulnerability_.clear();
   network_changes_since_refresh_ = 0;
+  for (const auto& s : types_) (void)VulnerabilityFor(s.type.layers);
   for (auto& s : types_) {
     s.graph.reset();
     s.dirty = true;
@@ -257,11 +260,6 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
 }
 
 std::vector<int> Engine::Project(std::uint64_t tag) {
-  const int refresh = options_.vulnerability_refresh_changes;
-  if (network_changes_since_refresh_ > 0 &&
-      (refresh == 0 || network_changes_since_refresh_ >= refresh)) {
-    RefreshVulnerability();
-  }
   std::vector<int> done;
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];

@@ -119,6 +119,10 @@ class Engine {
   std::shared_ptr<const TransmissionGraph> Graph(int risk_type);
 
   // Recomputes vulnerability now; the next Project() re-projects everything.
+  // Called at creation and after every vulnerability_refresh_changes
+  // network changes, at the change itself rather than at the next
+  // projection, so vulnerability depends only on the sequence of changes and
+  // a journal replay reproduces it exactly.
   void RefreshVulnerability();
   // The vulnerability snapshot in use for a layer mask.
   const Vulnerability& VulnerabilityFor(LayerMask layers);

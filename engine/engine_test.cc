@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include <functional>
+
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine {
@@ -177,6 +181,83 @@ TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {
   ASSERT_TRUE(engine->AddEdge("hub", "n1", Layer::kMaterial, 5).ok());
   engine->Project(2);  // second change: refreshed
   EXPECT_NE(engine->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[1], sigma_before);
+}
+
+// The daemon projects after every batch while running, but only once after
+// replaying its journal on restart: both must give the same answer.
+TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
+  EngineOptions o;
+  o.vulnerability_refresh_changes = 3;
+  o.risk_types[0].alpha = 1.5;
+  o.risk_types[0].beta = 0.4;
+  // DMP everywhere: a continuous answer shows any difference in the rates.
+  o.projection.method = ProjectionOptions::Choice::kDmp;
+  auto live = std::move(Engine::Create(o, testing::RandomGraph(60, 120, 5)).value());
+  auto replayed = std::move(Engine::Create(o, testing::RandomGraph(60, 120, 5)).value());
+  std::mt19937_64 rng(17);
+  std::vector<std::function<Status(Engine&)>> events;
+  for (int i = 0; i < 40; ++i) {
+    const NodeIndex v = static_cast<NodeIndex>(rng() % 60);
+    const NodeIndex w = static_cast<NodeIndex>(rng() % 60);
+    const double weight = 1.0 + static_cast<double>(rng() % 5);
+    switch (i % 6) {
+      case 0: events.push_back([v](Engine& e) { return e.Disrupt(0, {&v, 1}, 0.9); }); break;
+      case 1: events.push_back([v](Engine& e) { return e.SetStatus(v, 0, NodeState::kRecovered, 1); }); break;
+      case 2: events.push_back([v](Engine& e) { return e.Immunize({&v, 1}, 0, false); }); break;
+      case 3:
+        events.push_back([i](Engine& e) {
+          NodeAttributes a;
+          a.id = "new" + std::to_string(i);
+          return e.AddNode(a);
+        });
+        break;
+      case 4:
+        events.push_back([v, w, weight](Engine& e) {
+          return e.AddEdge("n" + std::to_string(v), "n" + std::to_string(w), Layer::kMaterial, weight);
+        });
+        break;
+      default:
+        events.push_back([v, weight](Engine& e) {
+          return e.Disrupt(0, {&v, 1}, weight / 5);
+        });
+    }
+  }
+  std::uint64_t tag = 0;
+  for (const auto& ev : events) {
+    const Status a = ev(*live);
+    const Status b = ev(*replayed);
+    ASSERT_EQ(a.ok(), b.ok());
+    live->Project(++tag);
+  }
+  replayed->Project(tag);
+  const auto& pl = live->risk_state(0).projection;
+  const auto& pr = replayed->risk_state(0).projection;
+  ASSERT_EQ(pl.risk.size(), pr.risk.size());
+  for (std::size_t v = 0; v < pl.risk.size(); ++v) EXPECT_NEAR(pl.risk[v], pr.risk[v], 1e-9) << v;
+  EXPECT_NEAR(pl.expected_disrupted, pr.expected_disrupted, 1e-7);
+}
+
+TEST(EngineTest, VulnerabilityRefreshHappensAtTheChangeNotAtTheProjection) {
+  EngineOptions o;
+  o.vulnerability_refresh_changes = 2;
+  o.projection.method = ProjectionOptions::Choice::kDmp;
+  auto network = [] { return testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}}); };
+  auto live = std::move(Engine::Create(o, network()).value());
+  auto replayed = std::move(Engine::Create(o, network()).value());
+  const NodeIndex source = 0;
+  for (Engine* e : {live.get(), replayed.get()}) ASSERT_TRUE(e->Disrupt(0, {&source, 1}, 1.0).ok());
+  live->Project(1);
+  // One change (below the refresh count) that moves centralities a lot.
+  for (Engine* e : {live.get(), replayed.get()}) {
+    ASSERT_TRUE(e->AddEdge("n0", "n3", Layer::kMaterial, 5).ok());
+  }
+  live->Project(2);
+  replayed->Project(2);
+  for (NodeIndex v = 0; v < 5; ++v) {
+    EXPECT_EQ(live->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v],
+              replayed->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v]);
+    EXPECT_NEAR(live->risk_state(0).projection.risk[v], replayed->risk_state(0).projection.risk[v], 1e-12);
+  }
 }
 
 TEST(EngineTest, RejectsInvalidOptions) {

@@ -15,11 +15,6 @@ constexpr std::uint32_t kNoInfector = ~std::uint32_t{0};
 
 // Rate of the exponential whose floor + 1 is geometric with per-step
 // success probability p: -ln(1 - p), the transmission rate for an edge.
-double GeometricRate(double p) {
-  if (p >= 1) return std::numeric_limits<double>::infinity();
-  return -std::log1p(-p);
-}
-
 }  // namespace
 
 double MonteCarloTally::Risk(std::size_t x) const {

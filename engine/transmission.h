@@ -19,7 +19,9 @@
 #ifndef RISKD_ENGINE_TRANSMISSION_H_
 #define RISKD_ENGINE_TRANSMISSION_H_
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -30,6 +32,15 @@
 namespace riskd::engine {
 
 inline constexpr EdgeIndex kNoEdge = ~EdgeIndex{0};
+
+// The rate of the exponential clock whose floor gives a geometric delay with
+// per-step success probability p: -ln(1 - p) (infinite for p = 1). Monte
+// Carlo and the planner draw K = floor(Exp(rate)) + 1 with it, so both see
+// the same realizations.
+inline double GeometricRate(double p) {
+  if (p >= 1) return std::numeric_limits<double>::infinity();
+  return -std::log1p(-p);
+}
 
 struct TransmissionGraph {
   std::size_t node_count = 0;  // node slots of the network

@@ -26,8 +26,14 @@ riskd::v1::NodeState ToNodeState(engine::NodeState state) {
   return riskd::v1::NODE_STATE_UNSPECIFIED;
 }
 
-riskd::v1::ProjectionMethod ToMethod(const engine::RiskTypeState&) {
-  return riskd::v1::PROJECTION_METHOD_DMP;
+riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method) {
+  switch (method) {
+    case engine::ProjectionMethod::kDmp: return riskd::v1::PROJECTION_METHOD_DMP;
+    case engine::ProjectionMethod::kMonteCarlo: return riskd::v1::PROJECTION_METHOD_MONTE_CARLO;
+    case engine::ProjectionMethod::kMixed: return riskd::v1::PROJECTION_METHOD_MIXED;
+    case engine::ProjectionMethod::kNone: break;
+  }
+  return riskd::v1::PROJECTION_METHOD_UNSPECIFIED;
 }
 
 void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts) {
@@ -60,7 +66,10 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
       a.add_cause_path(engine.network().node(v).id);
     }
   }
-  a.set_method(ToMethod(state));
+  const auto& node_method = state.projection.node_method;
+  a.set_method(ToMethod(change.node < node_method.size() && node_method[change.node] != engine::ProjectionMethod::kNone
+                            ? node_method[change.node]
+                            : state.projection.method));
   a.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
   return a;
@@ -72,12 +81,15 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   const auto& net = engine.network();
   riskd::v1::ProjectionSummary s;
   s.set_risk_type(state.type.name);
-  s.set_method(ToMethod(state));
+  s.set_method(ToMethod(state.projection.method));
   s.set_horizon_steps(state.projection.horizon);
   s.set_step_seconds(ctx.step_seconds);
   s.set_expected_disrupted(state.projection.expected_disrupted);
-  s.set_disrupted_p05(state.projection.expected_disrupted);
-  s.set_disrupted_p95(state.projection.expected_disrupted);
+  s.set_disrupted_p05(state.projection.disrupted_p05);
+  s.set_disrupted_p95(state.projection.disrupted_p95);
+  const auto& spectral = state.projection.spectral;
+  s.set_spectral_radius(spectral.non_backtracking > 0 ? spectral.non_backtracking : spectral.transmission);
+  s.set_supercritical(spectral.supercritical);
   int disrupted = 0, recovered = 0, immunized = 0, at_risk = 0;
   const double lowest = engine.options().alerts.warning_raise;
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {

@@ -26,7 +26,7 @@ std::string AlertId(const std::string& risk_type, const std::string& node_id,
 
 riskd::v1::Severity ToSeverity(engine::AlertLevel level);
 riskd::v1::NodeState ToNodeState(engine::NodeState state);
-riskd::v1::ProjectionMethod ToMethod(const engine::RiskTypeState& state);
+riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method);
 
 // REQUIRES: the risk type has been projected.
 riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,

@@ -12,11 +12,6 @@ constexpr std::int32_t kBlocked = -1;  // recovered at t = 0: never disrupted
 
 // Rate of the exponential whose floor + 1 is geometric with per-step
 // success probability p (as in engine/monte_carlo.cc).
-double GeometricRate(double p) {
-  if (p >= 1) return std::numeric_limits<double>::infinity();
-  return -std::log1p(-p);
-}
-
 }  // namespace
 
 OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialState& initial,
@@ -136,7 +131,7 @@ void OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
         const int earliest = t + 1 + g.latency[j];
         if (earliest > horizon_ || onset_[j] <= earliest) continue;  // includes kBlocked
         const auto steps = static_cast<int>(StepsFromDelay(
-            rng_.Exponential(g.rate[e], k, RandomStream::kTransmission, v, j), horizon_));
+            rng_.Exponential(GeometricRate(g.p[e]), k, RandomStream::kTransmission, v, j), horizon_));
         if (steps > d) continue;
         const int onset = t + steps + g.latency[j];
         if (onset > horizon_ || onset >= onset_[j]) continue;
@@ -179,14 +174,15 @@ void OutbreakSample::FindArcs(std::uint32_t k, const std::vector<std::uint32_t>&
     work_ += g.in_end(y.node) - g.in_begin(y.node);
     for (EdgeIndex e = g.in_begin(y.node); e < g.in_end(y.node); ++e) {
       const std::int32_t pv = position_[g.source[e]];
-      if (pv < 0 || !(g.rate[e] > 0)) continue;
+      const double rate = GeometricRate(g.p[e]);
+      if (pv < 0 || !(rate > 0)) continue;
       const auto i = static_cast<std::uint32_t>(pv);
       const int most = std::min(static_cast<int>(infectious[i]),
                                 horizon_ - static_cast<int>(entries[i].onset) - latency);
       if (most < 1) continue;
       const double u = rng_.Uniform(k, RandomStream::kTransmission, g.source[e], y.node);
-      if (1 - u > g.rate[e] * most * (1 + 1e-9)) continue;
-      const auto steps = static_cast<int>(StepsFromDelay(-std::log(u) / g.rate[e], horizon_));
+      if (1 - u > rate * most * (1 + 1e-9)) continue;
+      const auto steps = static_cast<int>(StepsFromDelay(-std::log(u) / rate, horizon_));
       if (steps > most) continue;
       drawn->arcs.push_back({i, static_cast<std::uint32_t>(steps + latency)});
     }

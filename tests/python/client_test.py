@@ -97,7 +97,7 @@ def main():
                 f'endpoints {{ ingest: "{ingest}" publish: "{publish}" }}\n'
                 f'network {{ csv {{ nodes: "{demo}/nodes.csv" edges: "{demo}/edges.csv" }} }}\n'
                 f'risk_types {{ name: "supply" alpha: {ALPHA} beta: {BETA} }}\n'
-                f'projection {{ horizon_steps: {HORIZON} tolerance: 0 }}\n'
+                f'projection {{ horizon_steps: {HORIZON} tolerance: 0 method: METHOD_DMP }}\n'
                 'vulnerability { mode: MODE_UNIFORM }\n')
     log = open(os.path.join(tmp, "riskd.log"), "w")
     proc = subprocess.Popen([args.riskd, "--config", config], stdout=log, stderr=subprocess.STDOUT)
@@ -167,6 +167,7 @@ def main():
             topic, pub = alerts["ECU-NGO"]
             got = pub.alert.probability
             print(f"     daemon P={got!r}, independent Python DMP P={expected['ECU-NGO']!r}")
+            check(pub.alert.method == common_pb2.PROJECTION_METHOD_DMP, "served by DMP, as configured")
             check(abs(got - expected["ECU-NGO"]) < 1e-9,
                   "probability matches the independent Python computation")
             check(topic.startswith("alert.critical.supply.ECU-NGO") or topic.startswith("alert.warning.supply.ECU-NGO"),
