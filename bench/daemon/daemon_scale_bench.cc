@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
 
   riskd::testing::DaemonHarness daemon(
       "network { csv { nodes: \"" + files.nodes_csv + "\" edges: \"" + files.edges_csv + "\" } }\n"
+      // Subcritical rates (alpha / beta = 0.4 < 1, docs/model.md): a single
+      // disruption stays local, as in a healthy supply network.
+      "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
       "logging { level: \"warn\" }\n",
       riskd::testing::DaemonHarness::Transport::kTcpLoopback);
   const auto t_start = Clock::now();
@@ -181,7 +184,9 @@ int main(int argc, char** argv) {
   auto params = [&](JsonLine l) {
     l.Param("nodes", static_cast<long long>(files.nodes))
         .Param("edges", static_cast<long long>(files.edges))
-        .Param("generator", "barabasi_albert_m10_seed20261123");
+        .Param("generator", "barabasi_albert_m10_seed20261123")
+        .Param("alpha", 0.2)
+        .Param("beta", 0.5);
     return l;
   };
   params(JsonLine("daemon_scale", "peak_rss_mb", rss_after_projection, "MB"))
