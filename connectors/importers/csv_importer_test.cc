@@ -69,6 +69,13 @@ TEST_F(CsvImporterTest, ErrorsNameFileLineAndReason) {
   st = CsvImporter(nodes, edges).Import(&net3);
   EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << st.ToString();
 
+  edges = Write("edges.csv", "from,to,weight\nA,B,1\nB,A,1\nA,B,2\n");
+  engine::Network net5;
+  st = CsvImporter(nodes, edges).Import(&net5);
+  EXPECT_EQ(st.code(), Status::Code::kAlreadyExists);
+  EXPECT_NE(st.message().find("edges.csv:4"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("repeats line 2"), std::string::npos) << st.ToString();
+
   engine::Network net4;
   st = CsvImporter((dir_ / "missing.csv").string(), edges).Import(&net4);
   EXPECT_EQ(st.code(), Status::Code::kNotFound);

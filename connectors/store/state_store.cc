@@ -131,16 +131,18 @@ Result<engine::Network> StateStore::LoadNetwork() {
   RISKD_RETURN_IF_ERROR(st);
   auto e = db_->Prepare("SELECT from_id, to_id, layer, weight FROM edges");
   if (!e.ok()) return e.status();
+  std::vector<engine::Edge> edges;
   while (e->Step(&st)) {
     const auto layer = e->ColumnInt(2);
     if (layer < 0 || layer >= engine::kLayerCount) {
       return Status::Corruption("stored network: bad layer " + std::to_string(layer));
     }
-    RISKD_RETURN_IF_ERROR(net.AddEdge(e->ColumnText(0), e->ColumnText(1),
-                                      static_cast<engine::Layer>(layer), e->ColumnDouble(3))
-                              .WithContext("stored network"));
+    const auto from = net.Find(e->ColumnText(0)), to = net.Find(e->ColumnText(1));
+    if (!from || !to) return Status::Corruption("stored network: edge with an unknown node");
+    edges.push_back({*from, *to, static_cast<engine::Layer>(layer), e->ColumnDouble(3)});
   }
   RISKD_RETURN_IF_ERROR(st);
+  RISKD_RETURN_IF_ERROR(net.AddEdges(edges).WithContext("stored network"));
   net.Compact();
   return net;
 }
