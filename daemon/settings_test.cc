@@ -158,7 +158,8 @@ TEST(SettingsTest, TheShippedExampleConfigIsValid) {
   ASSERT_NE(src, nullptr);
   auto s = LoadSettings(std::string(src) + "/config/riskd.conf");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
-  EXPECT_EQ(s->config.network().csv().nodes(), "demo/nodes.csv");
+  EXPECT_EQ(s->config.network().supplygraph().directory(), "../data/supplygraph");
+  EXPECT_EQ(s->config.network().locations_csv(), "demo/supplygraph_locations.csv");
 }
 
 }  // namespace

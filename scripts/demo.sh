@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # The README's demo command. On a fresh Debian 12 machine (root): installs the
-# packages, builds riskd and riskctl (Release), starts the daemon on its
-# embedded default (config/riskd.conf: SQLite under state/demo, the bundled
-# demo network, loopback endpoints), replays config/demo/scenario.jsonl
-# through the real ZeroMQ ingest, prints the alerts that come out, and stops
-# the daemon cleanly.
+# packages, builds riskd, riskctl and riskd-feed (Release), starts the daemon
+# on its embedded default (config/riskd.conf: SQLite under state/demo, the
+# real SupplyGraph network with illustrative site locations, loopback
+# endpoints), replays a real disaster feed (GDACS orange alerts 2012-2016,
+# data/gdacs/) and a few operator events through the real ZeroMQ ingest,
+# shows which suppliers are hit directly, which are warned and the
+# immunization targets, then stops the daemon cleanly.
 #
-#   scripts/demo.sh [--keep-running] [--scenario FILE]
+#   scripts/demo.sh [--keep-running]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 keep_running=0
-scenario=config/demo/scenario.jsonl
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep-running) keep_running=1 ;;
-    --scenario) scenario="$2"; shift ;;
-    *) echo "usage: $0 [--keep-running] [--scenario FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--keep-running]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -24,11 +24,14 @@ done
 ./scripts/install-deps.sh
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DRISKD_BUILD_TESTS=OFF -DRISKD_BUILD_BENCH=OFF > /dev/null
-ninja -C build-release --quiet riskd riskctl
+ninja -C build-release --quiet riskd riskctl riskd-feed
 
 riskd=build-release/daemon/riskd
 riskctl=build-release/tools/riskctl/riskctl
+feed=build-release/tools/feed/riskd-feed
 config=config/riskd.conf
+ingest=tcp://127.0.0.1:7750
+gdacs=data/gdacs/gdacs_rss_archive_orange_2012-2016.xml
 
 # A fresh state directory each run, so the demo always tells the same story.
 rm -rf state/demo
@@ -37,25 +40,37 @@ daemon_pid=$!
 trap 'kill -TERM $daemon_pid 2>/dev/null || true' EXIT
 
 # Ready when it answers a query.
-for _ in $(seq 1 100); do
+for _ in $(seq 1 200); do
   if $riskctl query --ack-timeout 0.2 projection > /dev/null 2>&1; then break; fi
   if ! kill -0 $daemon_pid 2>/dev/null; then cat state.demo.log; exit 1; fi
   sleep 0.1
 done
+grep -m1 "imported base network" state.demo.log | sed 's/.*\] /== riskd: /'
 
-alerts=$(mktemp)
-$riskctl tail --timeout 4 > "$alerts" &
+published=$(mktemp)
+$riskctl tail --timeout 8 > "$published" &
 tail_pid=$!
 sleep 0.5   # let the subscription reach the daemon
 
-echo "== Replaying $scenario into riskd's ingest (ZeroMQ ROUTER, tcp://127.0.0.1:7750)"
-$riskctl send --file "$scenario" || true
+echo
+echo "== Replaying a real disaster feed through riskd-feed: $gdacs"
+$feed --adapter gdacs_rss --file "$gdacs" --endpoint "$ingest" | tail -n 1
+echo
+echo "== Operator events (config/demo/scenario.jsonl) through riskctl"
+$riskctl send --file config/demo/scenario.jsonl || true
 wait $tail_pid || true
 
 echo
-echo "== What riskd published (ZeroMQ PUB, tcp://127.0.0.1:7751)"
-cat "$alerts"
-rm -f "$alerts"
+echo "== Alerts riskd published on ZeroMQ PUB (tcp://127.0.0.1:7751), in order"
+grep -E " ALERT | PLAN " "$published" || true
+rm -f "$published"
+
+echo
+echo "== Hit directly, warned, and what to protect (riskctl query --text snapshot)"
+$riskctl query --text snapshot
+echo
+echo "== Immunization targets for k=3 now (riskctl query --text plan 3)"
+$riskctl query --text plan 3
 
 echo
 echo "== Journal check"
@@ -65,9 +80,9 @@ if [ $keep_running -eq 1 ]; then
   trap - EXIT
   echo
   echo "riskd keeps running (pid $daemon_pid, log state.demo.log). Try:"
-  echo "  $riskctl tail            # follow alerts"
-  echo "  $riskctl query snapshot  # current state"
-  echo "  kill -TERM $daemon_pid   # drain and stop"
+  echo "  $riskctl tail                   # follow alerts"
+  echo "  $riskctl query --text snapshot  # current state"
+  echo "  kill -TERM $daemon_pid          # drain and stop"
   exit 0
 fi
 kill -TERM $daemon_pid

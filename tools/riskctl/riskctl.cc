@@ -132,15 +132,24 @@ std::string Lifecycle(riskd::v1::Alert::Lifecycle l) {
   }
 }
 
-// One line a dashboard operator can read.
+std::string DescribeBody(const riskd::v1::Publication& p);
+
+// One line a dashboard operator can read; "#<sequence>" first for published
+// messages (snapshots hold bodies without one).
 std::string Describe(const riskd::v1::Publication& p) {
+  std::string body = DescribeBody(p);
+  if (p.sequence() == 0) return body;
+  return "#" + std::to_string(p.sequence()) + " " + body;
+}
+
+std::string DescribeBody(const riskd::v1::Publication& p) {
   char buf[512];
   if (p.has_alert()) {
     const auto& a = p.alert();
     std::string path;
     for (const auto& n : a.cause_path()) path += (path.empty() ? "" : " > ") + n;
-    std::snprintf(buf, sizeof buf, "#%llu ALERT %-8s %-9s %-8s %-10s P=%.3f eta=%s%s",
-                  static_cast<unsigned long long>(p.sequence()), Severity(a.severity()).c_str(),
+    std::snprintf(buf, sizeof buf, "ALERT %-8s %-9s %-8s %-12s P=%.3f eta=%s%s",
+                  Severity(a.severity()).c_str(),
                   Lifecycle(a.lifecycle()).c_str(), a.risk_type().c_str(), a.node_id().c_str(),
                   a.probability(),
                   a.eta_steps() < 0 ? "-" : (std::to_string(a.eta_steps()) + "d").c_str(),
@@ -150,9 +159,9 @@ std::string Describe(const riskd::v1::Publication& p) {
   if (p.has_projection_summary()) {
     const auto& s = p.projection_summary();
     std::snprintf(buf, sizeof buf,
-                  "#%llu SUMMARY %-8s expected disrupted %.2f [%.1f, %.1f] within %d steps; "
+                  "SUMMARY %-8s expected disrupted %.2f [%.1f, %.1f] within %d steps; "
                   "observed disrupted %d, immunized %d, at risk %d (%.1f ms)",
-                  static_cast<unsigned long long>(p.sequence()), s.risk_type().c_str(),
+                  s.risk_type().c_str(),
                   s.expected_disrupted(), s.disrupted_p05(), s.disrupted_p95(), s.horizon_steps(),
                   s.observed_disrupted(), s.immunized(), s.nodes_at_risk(), s.compute_ms());
     return buf;
@@ -166,13 +175,13 @@ std::string Describe(const riskd::v1::Publication& p) {
                     t.expected_averted());
       targets += one;
     }
-    std::snprintf(buf, sizeof buf, "#%llu PLAN %-8s k=%d %s: %s (%.2f -> %.2f)",
-                  static_cast<unsigned long long>(p.sequence()), pl.risk_type().c_str(), pl.k(),
+    std::snprintf(buf, sizeof buf, "PLAN %-8s k=%d %s: %s (%.2f -> %.2f)",
+                  pl.risk_type().c_str(), pl.k(),
                   pl.strategy().c_str(), targets.c_str(), pl.expected_disrupted_before(),
                   pl.expected_disrupted_after());
     return buf;
   }
-  return "#" + std::to_string(p.sequence()) + " (unknown body)";
+  return "(unknown body)";
 }
 
 // Sends one Envelope on a DEALER and waits for its Ack.
