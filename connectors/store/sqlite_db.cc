@@ -60,7 +60,7 @@ std::string SqliteStatement::ColumnBlob(int col) const {
   return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durability durability) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -72,7 +72,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   }
   sqlite3_busy_timeout(raw, 5000);
   RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  RISKD_RETURN_IF_ERROR(db->Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL"
+                                                                 : "PRAGMA synchronous=NORMAL"));
   RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   return db;
 }

@@ -52,9 +52,17 @@ class SqliteStatement {
 
 class SqliteDb {
  public:
-  // Opens (creating if needed) the database in WAL mode with a busy timeout,
-  // synchronous=FULL so a commit survives power loss.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  enum class Durability {
+    // synchronous=FULL: a commit survives power loss (the journal).
+    kFull,
+    // synchronous=NORMAL: a commit survives a crash of the process, and in
+    // WAL mode stays consistent after power loss but may lose the newest
+    // commits (state that can be re-derived from the journal).
+    kNormal,
+  };
+  // Opens (creating if needed) the database in WAL mode with a busy timeout.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
+                                               Durability durability = Durability::kFull);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;

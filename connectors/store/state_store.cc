@@ -29,7 +29,10 @@ std::vector<std::string> SplitAlternates(const std::string& s) {
 }  // namespace
 
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
-  auto db = SqliteDb::Open(path);
+  // Everything here can be re-derived from the journal (the daemon re-projects
+  // and re-publishes what differs after a restart), so the engine thread does
+  // not wait for an fsync after every projection.
+  auto db = SqliteDb::Open(path, SqliteDb::Durability::kNormal);
   if (!db.ok()) return db.status();
   std::unique_ptr<StateStore> s(new StateStore(std::move(*db)));
   RISKD_RETURN_IF_ERROR(s->Init());
