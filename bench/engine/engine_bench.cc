@@ -2,7 +2,9 @@
 // Carlo against igraph_sir, and accuracy of what Engine::Project publishes
 // against a 10k-run Monte Carlo. One JSON object per line on stdout:
 //   {"bench":"engine","metric":...,"value":...,"unit":..., parameters...}
-// Usage: engine_bench [dmp] [incremental] [mc] [accuracy]   (all by default)
+// Usage: engine_bench [--quick] [dmp] [incremental] [mc] [accuracy]
+// (all sections by default). --quick keeps every metric but runs fewer
+// cases and repetitions (bench/run_all --quick: the whole run < 5 minutes).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,6 +32,9 @@ namespace riskd::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Set by --quick.
+bool quick = false;
 
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -127,7 +132,7 @@ void BenchDmp() {
     }
     std::vector<double> times;
     DmpRegion region;
-    for (int rep = 0; rep < 3; ++rep) {
+    for (int rep = 0; rep < (quick ? 2 : 3); ++rep) {
       const double cpu = CpuMs();
       region = RunDmpRegion(g, init, sources, opt, &ws);
       times.push_back(CpuMs() - cpu);
@@ -177,6 +182,7 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
     std::vector<double> times, nodes;
     const auto fresh = RandomNodes(g.node_count, 60, 13);
     int trials = 0;
+    const int max_trials = !quick ? 20 : choice == ProjectionOptions::Choice::kDmp ? 10 : 4;
     for (NodeIndex v : fresh) {
       if (init.p_i[v] > 0) continue;
       init.p_i[v] = 1;
@@ -185,7 +191,7 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
       projector.Update(g, init, {&v, 1}, &ws);
       times.push_back(CpuMs() - cpu);
       nodes.push_back(static_cast<double>(projector.projection().recomputed_nodes));
-      if (++trials == 20) break;
+      if (++trials == max_trials) break;
     }
     const bool dmp_only = choice == ProjectionOptions::Choice::kDmp;
     const Params p{{"network", Str("barabasi_albert")},
@@ -213,6 +219,7 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
 void BenchIncremental() {
   const Network net = ScaleFree100k();
   BenchIncrementalCase(net, 0.2, Direction::kDownstream, 1e-6);
+  if (quick) return;
   BenchIncrementalCase(net, 0.2, Direction::kDownstream, 1e-9);
   BenchIncrementalCase(net, 0.8, Direction::kDownstream, 1e-9);
   BenchIncrementalCase(net, 0.2, Direction::kBoth, 1e-6);
@@ -228,11 +235,13 @@ void BenchMonteCarlo() {
   const Network net = BarabasiAlbert(100000, 3, {.seed = 2});
   const TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
   const ContinuousRates rates = UniformRates(g, 0.25, 1.0);
-  constexpr int kRounds = 10, kRunsPerRound = 40, kRuns = kRounds * kRunsPerRound;
+  constexpr int kRunsPerRound = 40;
+  const int rounds = quick ? 4 : 10;
+  const int runs = rounds * kRunsPerRound;
   testing::IgraphPeer peer(net);
   testing::SirRuns theirs, ours;
   double igraph_cpu = 0, ours_cpu = 0, igraph_wall = 0, ours_wall = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     double cpu = CpuMs();
     auto wall = Clock::now();
     const auto a = peer.Sir(0.25, 1.0, kRunsPerRound, 5 + static_cast<std::uint64_t>(round));
@@ -258,7 +267,7 @@ void BenchMonteCarlo() {
                  {"edges", Num(static_cast<double>(net.edge_count()))},
                  {"beta", "0.25"},
                  {"gamma", "1"},
-                 {"runs", Num(kRuns)},
+                 {"runs", Num(runs)},
                  {"clock", Str("process_cpu")},
                  {"mean_final_size_ours", Num(testing::Mean(ours.final_sizes))},
                  {"mean_final_size_igraph", Num(testing::Mean(theirs.final_sizes))},
@@ -268,8 +277,8 @@ void BenchMonteCarlo() {
                  {"final_size_ks_p", Num(ks.p_value)},
                  {"per_run_speedup", Num(igraph_cpu / ours_cpu)},
                  {"wall_per_run_speedup", Num(igraph_wall / ours_wall)}};
-  Emit("igraph_sir_ms", igraph_cpu / kRuns, "ms_per_run", p);
-  Emit("mc_ct_ms", ours_cpu / kRuns, "ms_per_run", p);
+  Emit("igraph_sir_ms", igraph_cpu / runs, "ms_per_run", p);
+  Emit("mc_ct_ms", ours_cpu / runs, "ms_per_run", p);
   const double igraph_ns = igraph_cpu * 1e6 / static_cast<double>(theirs.events);
   const double ours_ns = ours_cpu * 1e6 / static_cast<double>(ours.events);
   Emit("mc_speedup_vs_igraph", igraph_ns / ours_ns, "ratio", p);
@@ -364,6 +373,7 @@ void MeasureAccuracy(AccuracyCase c) {
 void BenchAccuracy() {
   for (const std::string& name : testing::RealNetworkNames()) {
     for (double alpha : {0.4, 1.2}) {
+      if (quick && alpha < 1) continue;  // the harder case only
       auto real = testing::LoadRealNetwork(name);
       if (!real.ok()) {
         std::fprintf(stderr, "%s\n", real.status().ToString().c_str());
@@ -374,6 +384,7 @@ void BenchAccuracy() {
     }
   }
   for (double alpha : {0.7, 0.9}) {
+    if (quick && alpha < 0.8) continue;
     MeasureAccuracy({"watts_strogatz_2000_k3_p0.05", WattsStrogatz(2000, 3, 0.05, {.seed = 3}),
                      Direction::kBoth, alpha, 1, VulnerabilityOptions::Mode::kUniform});
   }
@@ -384,12 +395,19 @@ void BenchAccuracy() {
 
 int main(int argc, char** argv) {
   using namespace riskd::engine;
-  auto wanted = [&](const char* section) {
-    if (argc < 2) return true;
-    for (int i = 1; i < argc; ++i) {
-      if (std::strcmp(argv[i], section) == 0) return true;
+  std::vector<std::string> sections;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (argv[i][0] == '-') {
+      std::fprintf(stderr, "usage: engine_bench [--quick] [dmp] [incremental] [mc] [accuracy]\n");
+      return 2;
+    } else {
+      sections.emplace_back(argv[i]);
     }
-    return false;
+  }
+  auto wanted = [&](const char* section) {
+    return sections.empty() || std::find(sections.begin(), sections.end(), section) != sections.end();
   };
   if (wanted("dmp")) BenchDmp();
   if (wanted("incremental")) BenchIncremental();
