@@ -24,11 +24,13 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   if (theta_.size() < m) {
     theta_.resize(m, 1.0);
     phi_.resize(m, 0.0);
+  }
+  // Mirrored thetas and per-edge cavities only for graphs with reverse
+  // edges, cavity rings only for graphs with onset delays.
+  if (g.has_reverse && theta_reverse_.size() < m) {
+    theta_reverse_.resize(m, 1.0);
     cavity_.resize(m, 0.0);
   }
-  // Mirrored thetas only for graphs with reverse edges, cavity rings only
-  // for graphs with onset delays.
-  if (g.has_reverse && theta_reverse_.size() < m) theta_reverse_.resize(m, 1.0);
   if (g.has_latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
   if (flags_.size() < n) {
     source_.resize(n);
@@ -106,7 +108,7 @@ class DmpRun {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
     w_.seen_.push_back(v);
-    w_.source_[v] = {init_.p_s[v], 1.0 - g_.q[v], g_.latency[v], 0};
+    w_.source_[v] = {init_.p_s[v], 1.0 - g_.q[v], init_.p_s[v], g_.latency[v], 0};
     w_.ps_at_horizon_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
@@ -121,7 +123,7 @@ class DmpRun {
     const int L = g_.latency[k];
     for (EdgeIndex e : g_.out(k)) {
       w_.phi_[e] = init_.p_i[k];
-      w_.cavity_[e] = init_.p_s[k];
+      if (mirror_) w_.cavity_[e] = init_.p_s[k];
       const NodeIndex j = g_.target[e];
       if (init_.p_s[j] > 0 && !(w_.flags_[j] & kInFront)) {
         Enter(j);
@@ -212,22 +214,29 @@ class DmpRun {
         const NodeIndex k = source[e];
         const DmpWorkspace::Source& s = node[k];
         if (!s.touched) continue;
+        const EdgeIndex rev = mirror_ ? reverse[e] : kNoEdge;
         double cav = s.ps;
-        if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) {
+        if (rev != kNoEdge) {
           const double th = theta_reverse[e];
           cav = th > kTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
         }
         const double decay = (1.0 - p[e]) * s.keep;
         if (s.latency == 0) {
-          phi[e] = decay * phi[e] - (cav - cavity[e]);
-          cavity[e] = cav;
+          if (rev == kNoEdge) {
+            // Cavity = P_S^k: its previous value is the node's, which
+            // spares an edge array's read and write per step.
+            phi[e] = decay * phi[e] - (cav - s.ps_before);
+          } else {
+            phi[e] = decay * phi[e] - (cav - cavity[e]);
+            cavity[e] = cav;
+          }
           continue;
         }
         const std::size_t span = s.latency + 1;
         const std::size_t older = static_cast<std::size_t>(t) % span;
         const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
         double onset;
-        if (reverse[e] == kNoEdge) {
+        if (rev == kNoEdge) {
           // Cavity = P_S^k, whose ring UpdateMarginals writes after this pass.
           const double* ring = w_.history_.data() + w_.history_at_[k];
           onset = ring[older] - ring[newer];
@@ -242,6 +251,7 @@ class DmpRun {
   }
 
   void UpdateMarginals(NodeIndex k, int t) {
+    w_.source_[k].ps_before = w_.source_[k].ps;  // pass 2 of step t has read it
     w_.pr_[k] += g_.q[k] * w_.pi_[k];
     double ps_onset = w_.source_[k].ps;  // P_S(t - L)
     if (const int L = g_.latency[k]; L > 0) {
@@ -296,7 +306,7 @@ class DmpRun {
       for (EdgeIndex e : g_.out(k)) {
         w_.theta_[e] = 1.0;
         w_.phi_[e] = 0.0;
-        w_.cavity_[e] = 0.0;
+        if (mirror_) w_.cavity_[e] = 0.0;
         if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
         if (const EdgeIndex rev = g_.reverse[e]; mirror_ && rev != kNoEdge) {
           w_.theta_reverse_[rev] = 1.0;

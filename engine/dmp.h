@@ -77,10 +77,14 @@ class DmpWorkspace {
   struct Source {
     double ps = 1;          // P_S(t)
     double keep = 1;        // 1 - q
+    // P_S(t - 1) once touched (P_S(0) before): the previous cavity of its
+    // out-edges that have no reverse, kept per node instead of per edge.
+    double ps_before = 1;
     std::uint32_t latency = 0;
     std::uint32_t touched = 0;
   };
-  std::vector<double> theta_, phi_, cavity_;  // per edge
+  std::vector<double> theta_, phi_;  // per edge
+  std::vector<double> cavity_;        // per edge, for edges with a reverse
   std::vector<double> theta_reverse_;         // per edge e: theta of e's reverse
   std::vector<Source> source_;                // per node
   std::vector<double> pi_, pr_, ps_at_horizon_;  // per node (valid when seen)
