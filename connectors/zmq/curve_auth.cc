@@ -156,13 +156,11 @@ void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys) {
 }
 
 std::optional<ClientRole> RoleOfMessage(zmq::message_t& message) {
-  const char* user = nullptr;
-  try {
-    user = message.gets("User-Id");
-  } catch (const zmq::error_t&) {
-    return std::nullopt;  // no ZAP: plain (loopback) socket
-  }
-  if (!user || !*user) return std::nullopt;
+  // The C call, not message_t::gets: that throws when the property is
+  // missing, which is every message on a plain (loopback) socket, and a
+  // throw per event cost the ingest loop several percent.
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  if (!user || !*user) return std::nullopt;  // no ZAP: plain socket
   const std::string_view u(user);
   return ParseRole(u.substr(0, u.find(':')));
 }
