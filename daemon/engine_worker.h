@@ -92,8 +92,10 @@ class EngineWorker {
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;
   std::uint64_t restored_sequence_ = 0;
-  // Last published Alert of every open alert, by alert id.
-  std::map<std::string, riskd::v1::Alert> open_alerts_;
+  // Last published Alert of every open alert, by alert id, serialized: a
+  // parsed Alert costs several times its bytes (strings, the repeated
+  // cause path, the timestamp), and only snapshots read them back.
+  std::map<std::string, std::string> open_alerts_;
   std::map<std::string, riskd::v1::ProjectionSummary> summaries_;
   engine::immunization::StatePlanner planner_;
   std::vector<PlanSchedule> plan_schedule_;  // per risk type
