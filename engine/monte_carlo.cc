@@ -76,6 +76,13 @@ class DiscreteRun {
       if (init_.p_s[v] < 1) sampled_.push_back(static_cast<std::uint32_t>(x));
     }
     // The region's out-edges in order, with what a realization reads.
+    // Counted first: on a region spanning most of the network a growing
+    // vector would hold its old and new buffers (1.5x the arcs) at once.
+    std::size_t inside = 0;
+    for (std::size_t x = 0; x < size; ++x) {
+      for (EdgeIndex e : g_.out(tally_.nodes[x])) inside += w_.local_[g_.target[e]] >= 0;
+    }
+    arcs_.reserve(inside);
     arc_offsets_.assign(size + 1, 0);
     for (std::size_t x = 0; x < size; ++x) {
       for (EdgeIndex e : g_.out(tally_.nodes[x])) {
