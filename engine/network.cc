@@ -41,13 +41,11 @@ Status ValidateEdgeWeight(double weight) {
 
 Result<NodeIndex> Network::AddNode(NodeAttributes attrs) {
   RISKD_RETURN_IF_ERROR(ValidateNodeAttributes(attrs));
-  if (index_.count(attrs.id)) {
+  if (nodes_.Find(attrs.id)) {
     return Status::AlreadyExists("node '" + attrs.id + "' already exists");
   }
   if (attrs.name.empty()) attrs.name = attrs.id;
-  const auto n = static_cast<NodeIndex>(nodes_.size());
-  index_.emplace(attrs.id, n);
-  nodes_.push_back(std::move(attrs));
+  const NodeIndex n = nodes_.Add(attrs);
   alive_.push_back(1);
   ++alive_count_;
   ++version_;
@@ -59,7 +57,7 @@ Status Network::UpdateNode(NodeAttributes attrs) {
   auto n = Find(attrs.id);
   if (!n) return Status::NotFound("node '" + attrs.id + "' is not in the network");
   if (attrs.name.empty()) attrs.name = attrs.id;
-  nodes_[*n] = std::move(attrs);
+  nodes_.Replace(*n, attrs);
   ++version_;
   return Status::Ok();
 }
@@ -77,7 +75,7 @@ Status Network::RemoveNode(std::string_view id) {
   }
   alive_[n] = 0;
   --alive_count_;
-  index_.erase(nodes_[n].id);
+  nodes_.Unindex(n);
   removed_nodes_pending_ = true;
   ++version_;
   Compact();
@@ -87,9 +85,9 @@ Status Network::RemoveNode(std::string_view id) {
 Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight) {
   RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(weight));
   if (!alive(from) || !alive(to)) return Status::NotFound("edge endpoint is not in the network");
-  if (from == to) return Status::InvalidArgument("self-loop on node '" + nodes_[from].id + "'");
+  if (from == to) return Status::InvalidArgument("self-loop on node '" + std::string(id(from)) + "'");
   if (FindEdge(from, to, layer)) {
-    return Status::AlreadyExists("edge '" + nodes_[from].id + "' -> '" + nodes_[to].id + "' (" +
+    return Status::AlreadyExists("edge '" + std::string(id(from)) + "' -> '" + std::string(id(to)) + "' (" +
                                  std::string(LayerName(layer)) + ") already exists");
   }
   pending_[{from, to, static_cast<std::uint8_t>(layer)}] = weight;
@@ -143,9 +141,7 @@ Status Network::SetEdgeWeight(std::string_view from, std::string_view to, Layer 
 }
 
 std::optional<NodeIndex> Network::Find(std::string_view id) const {
-  auto it = index_.find(std::string(id));
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
+  return nodes_.Find(id);
 }
 
 std::optional<EdgeIndex> Network::FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const {
@@ -256,9 +252,9 @@ Status Network::AddEdges(std::span<const Edge> edges) {
   for (const Edge& e : edges) {
     RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(e.weight));
     if (!alive(e.from) || !alive(e.to)) return Status::NotFound("edge endpoint is not in the network");
-    if (e.from == e.to) return Status::InvalidArgument("self-loop on node '" + nodes_[e.from].id + "'");
+    if (e.from == e.to) return Status::InvalidArgument("self-loop on node '" + std::string(id(e.from)) + "'");
     if (FindCsrEdge(e.from, e.to, e.layer)) {
-      return Status::AlreadyExists("edge '" + nodes_[e.from].id + "' -> '" + nodes_[e.to].id +
+      return Status::AlreadyExists("edge '" + std::string(id(e.from)) + "' -> '" + std::string(id(e.to)) +
                                    "' already exists");
     }
     batch.emplace_back(EdgeKey{e.from, e.to, static_cast<std::uint8_t>(e.layer)}, e.weight);
@@ -267,8 +263,9 @@ Status Network::AddEdges(std::span<const Edge> edges) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t k = 1; k < batch.size(); ++k) {
     if (batch[k].first == batch[k - 1].first) {
-      return Status::AlreadyExists("edge '" + nodes_[std::get<0>(batch[k].first)].id + "' -> '" +
-                                   nodes_[std::get<1>(batch[k].first)].id + "' listed twice");
+      return Status::AlreadyExists("edge '" + std::string(id(std::get<0>(batch[k].first))) +
+                                   "' -> '" + std::string(id(std::get<1>(batch[k].first))) +
+                                   "' listed twice");
     }
   }
   Rebuild(batch.begin(), batch.end());
@@ -289,13 +286,7 @@ std::vector<Edge> Network::Edges() const {
 }
 
 std::size_t Network::MemoryBytes() const {
-  std::size_t bytes = 0;
-  for (const auto& a : nodes_) {
-    bytes += sizeof(a) + a.id.capacity() + a.name.capacity() + a.kind.capacity() +
-             a.region.capacity() + a.emergency_plan_id.capacity();
-    for (const auto& s : a.alternates) bytes += sizeof(s) + s.capacity();
-  }
-  bytes += alive_.capacity() + index_.size() * (sizeof(std::string) + sizeof(NodeIndex) + 16);
+  std::size_t bytes = nodes_.MemoryBytes() + alive_.capacity();
   bytes += out_offsets_.capacity() * sizeof(EdgeIndex) + out_targets_.capacity() * sizeof(NodeIndex) +
            out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
            in_offsets_.capacity() * sizeof(EdgeIndex) + in_edges_.capacity() * sizeof(EdgeIndex) +

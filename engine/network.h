@@ -5,8 +5,9 @@
 // directed supplier -> customer relations with a business-volume weight and a
 // layer (material, data, financial); at most one edge per (from, to, layer).
 //
-// Storage is compact: edges live in CSR arrays (out-rows sorted by target and
-// layer, plus an in-index), about 21 bytes per edge. Changes go to a small
+// Storage is compact: node attributes and the id index in a NodeTable
+// (node_table.h, about 70 bytes per node), edges in CSR arrays (out-rows
+// sorted by target and layer, plus an in-index), about 21 bytes per edge. Changes go to a small
 // overlay and are visible at once to lookups (FindEdge, counts); adjacency
 // (the CSR views) reflects them after Compact(), which the engine calls once
 // per batch of changes, so a burst of changes costs one O(E) rebuild.
@@ -22,16 +23,14 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/node_table.h"
 #include "engine/status.h"
 
 namespace riskd::engine {
 
-using NodeIndex = std::uint32_t;
 using EdgeIndex = std::uint32_t;
-inline constexpr NodeIndex kNoNode = ~NodeIndex{0};
 
 enum class Layer : std::uint8_t { kMaterial = 0, kData = 1, kFinancial = 2 };
 inline constexpr int kLayerCount = 3;
@@ -39,23 +38,6 @@ using LayerMask = std::uint8_t;
 constexpr LayerMask LayerBit(Layer layer) { return LayerMask(1u << static_cast<unsigned>(layer)); }
 inline constexpr LayerMask kAllLayers = 0b111;
 std::string_view LayerName(Layer layer);
-
-struct GeoPoint {
-  double lat = 0;  // degrees, -90..90
-  double lon = 0;  // degrees, -180..180
-};
-
-struct NodeAttributes {
-  std::string id;  // unique, 1..256 bytes
-  std::string name;
-  std::string kind;  // supplier, plant, warehouse, oem, ...
-  int tier = -1;     // -1 unknown
-  std::string region;
-  std::optional<GeoPoint> location;
-  double inventory_days = 0;  // days of cover; delays onset
-  std::vector<std::string> alternates;
-  std::string emergency_plan_id;
-};
 
 struct Edge {
   NodeIndex from = kNoNode;
@@ -105,8 +87,17 @@ class Network {
   std::size_t node_count() const { return alive_count_; }
   std::size_t edge_count() const { return edge_count_; }
   bool alive(NodeIndex n) const { return n < nodes_.size() && alive_[n]; }
-  // REQUIRES: n < node_slots()
-  const NodeAttributes& node(NodeIndex n) const { return nodes_[n]; }
+  // The attributes of slot n, materialized (a copy: loops over many nodes
+  // should use the field accessors below). REQUIRES: n < node_slots(), here
+  // and below; the string_views are valid until the next change.
+  NodeAttributes node(NodeIndex n) const { return nodes_.Get(n); }
+  std::string_view id(NodeIndex n) const { return nodes_.id(n); }
+  std::string_view name(NodeIndex n) const { return nodes_.name(n); }
+  std::string_view kind(NodeIndex n) const { return nodes_.kind(n); }
+  std::string_view region(NodeIndex n) const { return nodes_.region(n); }
+  int tier(NodeIndex n) const { return nodes_.tier(n); }
+  std::optional<GeoPoint> location(NodeIndex n) const { return nodes_.location(n); }
+  double inventory_days(NodeIndex n) const { return nodes_.inventory_days(n); }
   // Weight of (from, to, layer), if the edge exists.
   std::optional<double> FindEdge(NodeIndex from, NodeIndex to, Layer layer) const;
 
@@ -143,9 +134,8 @@ class Network {
   template <typename It>
   void Rebuild(It first, It last);
 
-  std::vector<NodeAttributes> nodes_;
+  NodeTable nodes_;
   std::vector<std::uint8_t> alive_;
-  std::unordered_map<std::string, NodeIndex> index_;
   std::size_t alive_count_ = 0;
   std::size_t edge_count_ = 0;
   std::uint64_t version_ = 0;

@@ -119,7 +119,7 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
     if (!net.alive(i)) continue;
     g.q[i] = std::min(1.0, type.beta * vul.rho[i]);
     if (type.inventory_delays_onset) {
-      g.latency[i] = OnsetDelaySteps(net.node(i).inventory_days, options.step_days);
+      g.latency[i] = OnsetDelaySteps(net.inventory_days(i), options.step_days);
       g.has_latency = g.has_latency || g.latency[i] > 0;
     }
   }

@@ -128,7 +128,7 @@ Status CsvImporter::Import(engine::Network* network) const {
     if (key(order[k]) == key(order[k - 1])) {
       const auto& e = batch[order[k]];
       return Status::AlreadyExists(Where(edges_path_, lines[order[k]]) + ": edge '" +
-                                   network->node(e.from).id + "' -> '" + network->node(e.to).id +
+                                   std::string(network->id(e.from)) + "' -> '" + std::string(network->id(e.to)) +
                                    "' repeats line " + std::to_string(lines[order[k - 1]]));
     }
   }

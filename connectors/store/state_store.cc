@@ -98,8 +98,8 @@ Status StateStore::SaveNetwork(const engine::Network& net) {
   auto edge = db_->Prepare("INSERT INTO edges(from_id, to_id, layer, weight) VALUES(?1,?2,?3,?4)");
   if (!edge.ok()) return edge.status();
   for (const engine::Edge& e : net.Edges()) {
-    edge->BindText(1, net.node(e.from).id);
-    edge->BindText(2, net.node(e.to).id);
+    edge->BindText(1, net.id(e.from));
+    edge->BindText(2, net.id(e.to));
     edge->BindInt(3, static_cast<int>(e.layer));
     edge->BindDouble(4, e.weight);
     RISKD_RETURN_IF_ERROR(edge->Run());

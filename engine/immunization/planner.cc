@@ -22,7 +22,7 @@ std::string Percent(double fraction) {
 std::string Reason(const Network& net, NodeIndex node, const ProtectOutcome& outcome,
                    std::uint32_t realizations) {
   const std::string origin = outcome.origin == node ? std::string("itself (a possible source)")
-                                                    : net.node(outcome.origin).id;
+                                                    : std::string(net.id(outcome.origin));
   char shields[64];
   std::snprintf(shields, sizeof shields, "%.3g",
                 static_cast<double>(outcome.saved) / static_cast<double>(outcome.hits));
