@@ -7,7 +7,7 @@
 //
 // Storage is compact: node attributes and the id index in a NodeTable
 // (node_table.h, about 70 bytes per node), edges in CSR arrays (out-rows
-// sorted by target and layer, plus an in-index), about 21 bytes per edge. Changes go to a small
+// sorted by target and layer, plus an in-index), about 17 bytes per edge. Changes go to a small
 // overlay and are visible at once to lookups (FindEdge, counts); adjacency
 // (the CSR views) reflects them after Compact(), which the engine calls once
 // per batch of changes, so a burst of changes costs one O(E) rebuild.
@@ -71,6 +71,8 @@ class Network {
   Status SetEdgeWeight(std::string_view from, std::string_view to, Layer layer, double weight);
   // Adds many edges in one O(E + B log B) rebuild (importers, generators).
   // All or nothing: any invalid, duplicate or existing edge rejects the lot.
+  // Edges sorted by (from, to, layer) are merged as they are; others are
+  // sorted in a copy (24 bytes per edge).
   Status AddEdges(std::span<const Edge> edges);
 
   // Rebuilds the CSR arrays from the overlay. Cheap when nothing changed.
@@ -109,13 +111,16 @@ class Network {
   NodeIndex edge_target(EdgeIndex e) const { return out_targets_[e]; }
   double edge_weight(EdgeIndex e) const { return out_weights_[e]; }
   Layer edge_layer(EdgeIndex e) const { return static_cast<Layer>(out_layers_[e]); }
-  // In-edges of n, as edge indices into the out arrays, with their sources.
+  // In-edges of n, as edge indices into the out arrays, by source.
   std::span<const EdgeIndex> in_edges(NodeIndex n) const {
     return {in_edges_.data() + in_offsets_[n], in_edges_.data() + in_offsets_[n + 1]};
   }
-  std::span<const NodeIndex> in_sources(NodeIndex n) const {
-    return {in_sources_.data() + in_offsets_[n], in_sources_.data() + in_offsets_[n + 1]};
-  }
+  // The source of edge e: a binary search over the out-rows (no per-edge
+  // source is stored; 4 bytes per edge).
+  NodeIndex edge_source(EdgeIndex e) const;
+  // The source of every edge, in CSR order, built in O(E): for bulk readers
+  // of in-edges (transmission graphs, vulnerability), as a temporary.
+  std::vector<NodeIndex> EdgeSources() const;
   // Total edges in the CSR (== edge_count() when compacted).
   std::size_t csr_edge_count() const { return out_targets_.size(); }
   // Every edge, in CSR order.
@@ -129,10 +134,12 @@ class Network {
 
   std::optional<EdgeIndex> FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const;
   Status ResolvePair(std::string_view from, std::string_view to, NodeIndex* f, NodeIndex* t) const;
-  // Rebuilds the CSR arrays from the current rows merged with `changes`, a
-  // range of (EdgeKey, optional weight) sorted by key (nullopt removes).
-  template <typename It>
-  void Rebuild(It first, It last);
+  // Rebuilds the CSR arrays from the current rows merged with the changes
+  // [first, last), sorted by key(*it) (an EdgeKey); weight(*it) is the new
+  // weight, nullopt to remove. Accessors rather than one element type so the
+  // overlay map and a caller's sorted Edge batch merge without a copy.
+  template <typename It, typename Key, typename Weight>
+  void Rebuild(It first, It last, Key key, Weight weight);
 
   NodeTable nodes_;
   std::vector<std::uint8_t> alive_;
@@ -148,7 +155,6 @@ class Network {
   std::vector<std::uint8_t> out_layers_;
   std::vector<EdgeIndex> in_offsets_{0};
   std::vector<EdgeIndex> in_edges_;
-  std::vector<NodeIndex> in_sources_;
 
   // Overlay: weight for added/re-weighted edges, nullopt for removed ones.
   std::map<EdgeKey, std::optional<double>> pending_;
