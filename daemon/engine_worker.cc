@@ -91,7 +91,7 @@ Status EngineWorker::Recover() {
     oa.eta = a.eta_steps;
     oa.raised_tag = a.raised_tag;
     engine_->RestoreAlert(*r, *v, oa);
-    open_alerts_[a.alert_id] = a.payload;
+    open_alerts_.insert(a.alert_id);
   }
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
                restored_sequence_);
@@ -123,7 +123,14 @@ void EngineWorker::ProjectAndPublish() {
   std::size_t published = 0;
   auto flush = [&] {
     const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
-    if (!st.ok()) spdlog::error("cannot record alerts: {}", st.ToString());
+    if (!st.ok()) {
+      spdlog::error("cannot record alerts: {}", st.ToString());
+      for (const auto& a : stored) {
+        if (open_alerts_.count(a.alert_id)) unrecorded_alerts_[a.alert_id] = a.payload;
+      }
+    } else if (!unrecorded_alerts_.empty()) {
+      for (const auto& a : stored) unrecorded_alerts_.erase(a.alert_id);
+    }
     for (const auto& o : out) publisher_->Send(o.topic, o.pub);
     published += stored.size();
     out.clear();
@@ -143,8 +150,9 @@ void EngineWorker::ProjectAndPublish() {
                         a.SerializeAsString()});
       if (a.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
         open_alerts_.erase(a.alert_id());
+        unrecorded_alerts_.erase(a.alert_id());
       } else {
-        open_alerts_[a.alert_id()] = stored.back().payload;
+        open_alerts_.insert(a.alert_id());
       }
       out.push_back(std::move(o));
       if (out.size() >= kChunk) flush();
@@ -241,9 +249,23 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
       if (observed || at_risk) *snap.add_node_risks() = connectors::MakeNodeRisk(*engine_, r, v);
     }
   }
-  for (const auto& [id, payload] : open_alerts_) {
-    // Serialized by this process from a valid Alert: it parses.
-    (void)snap.add_open_alerts()->ParseFromString(payload);
+  {
+    // Open alerts by id: the stored payloads, unless recording them failed.
+    auto stored = store_->OpenAlerts();
+    if (!stored.ok()) {
+      spdlog::error("snapshot: cannot read the open alerts: {}", stored.status().ToString());
+    }
+    std::map<std::string_view, std::string_view> payloads;
+    if (stored.ok()) {
+      for (const auto& a : *stored) {
+        if (open_alerts_.count(a.alert_id)) payloads.emplace(a.alert_id, a.payload);
+      }
+    }
+    for (const auto& [id, payload] : unrecorded_alerts_) payloads[id] = payload;
+    for (const auto& [id, payload] : payloads) {
+      // Serialized by this process from a valid Alert: it parses.
+      (void)snap.add_open_alerts()->ParseFromArray(payload.data(), static_cast<int>(payload.size()));
+    }
   }
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
