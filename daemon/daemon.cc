@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -79,6 +80,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   }
   RISKD_RETURN_IF_ERROR(d->worker_->Bind(&d->context_));
   RISKD_RETURN_IF_ERROR(d->worker_->Recover());
+  // Loading freed its temporaries (parsed rows, edge batches, CSR rebuilds,
+  // the first transmission graph's scratch) in this thread's malloc arena,
+  // which the engine thread does not allocate from: hand the free pages back
+  // to the kernel rather than keep them resident for the daemon's lifetime.
+  ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
   d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
                                             connectors::NodeDirectory(d->worker_->network()));

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,8 +93,14 @@ class EngineWorker {
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;
   std::uint64_t restored_sequence_ = 0;
-  // Last published Alert of every open alert, by alert id.
-  std::map<std::string, riskd::v1::Alert> open_alerts_;
+  // Ids of the open alerts. Their last published Alert is the payload the
+  // state store holds for them (every chunk is recorded before it is sent);
+  // snapshots read it back from there. Tens of thousands of alerts kept
+  // here, parsed or serialized, cost more than the engine's projections.
+  // Alerts whose recording failed keep their payload in memory until
+  // recorded or resolved.
+  std::set<std::string> open_alerts_;
+  std::map<std::string, std::string> unrecorded_alerts_;
   std::map<std::string, riskd::v1::ProjectionSummary> summaries_;
   engine::immunization::StatePlanner planner_;
   std::vector<PlanSchedule> plan_schedule_;  // per risk type

@@ -30,6 +30,7 @@ struct ContinuousRates {
 };
 
 // The model's rates: lambda_ij = alpha_r w~_ij sigma_j, gamma_i = beta_r rho_i.
+// REQUIRES: the graph was built with TransmissionOptions::keep_shares.
 ContinuousRates ModelRates(const TransmissionGraph& graph, const RiskType& type,
                            const Vulnerability& vulnerability);
 // lambda = beta on every edge, gamma on every node (igraph_sir's model).

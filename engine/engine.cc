@@ -186,7 +186,7 @@ Status Engine::RemoveNode(std::string_view id) {
   for (EdgeIndex e = network_.out_begin(*v); e < network_.out_end(*v); ++e) {
     touched.push_back(network_.edge_target(e));
   }
-  for (NodeIndex u : network_.in_sources(*v)) touched.push_back(u);
+  for (EdgeIndex e : network_.in_edges(*v)) touched.push_back(network_.edge_source(e));
   RISKD_RETURN_IF_ERROR(network_.RemoveNode(id));
   for (auto& s : types_) s.observed[*v] = Observation{};
   NetworkChanged(touched);
@@ -253,6 +253,7 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   if (!s.graph) {
     TransmissionOptions to;
     to.step_days = options_.step_days;
+    to.keep_shares = false;  // projections and the planner read p, not w~
     s.graph = std::make_shared<TransmissionGraph>(
         BuildTransmissionGraph(network_, s.type, VulnerabilityFor(s.type.layers), to));
   }

@@ -16,7 +16,7 @@ bool ValidPoint(GeoPoint p) {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool SameCode(const std::string& a, const std::string& b) {
+bool SameCode(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (Lower(a[i]) != Lower(b[i])) return false;
@@ -86,14 +86,16 @@ std::vector<NodeIndex> NodesInPlace(const Network& net, const Place& place) {
   std::vector<NodeIndex> out;
   for (NodeIndex v = 0; v < net.node_slots(); ++v) {
     if (!net.alive(v)) continue;
-    const NodeAttributes& a = net.node(v);
     bool in = false;
     if (const auto* c = std::get_if<GeoCircle>(&place)) {
-      in = a.location && GreatCircleKm(*a.location, c->center) <= c->radius_km;
+      const auto at = net.location(v);
+      in = at && GreatCircleKm(*at, c->center) <= c->radius_km;
     } else if (const auto* poly = std::get_if<GeoPolygon>(&place)) {
-      in = a.location && PointInPolygon(*a.location, *poly);
+      const auto at = net.location(v);
+      in = at && PointInPolygon(*at, *poly);
     } else {
-      in = !a.region.empty() && SameCode(a.region, std::get<RegionCode>(place).code);
+      const std::string_view region = net.region(v);
+      in = !region.empty() && SameCode(region, std::get<RegionCode>(place).code);
     }
     if (in) out.push_back(v);
   }

@@ -76,17 +76,25 @@ class DiscreteRun {
       if (init_.p_s[v] < 1) sampled_.push_back(static_cast<std::uint32_t>(x));
     }
     // The region's out-edges in order, with what a realization reads.
+    // Counted first: on a region spanning most of the network a growing
+    // vector would hold its old and new buffers (1.5x the arcs) at once.
+    std::size_t inside = 0;
+    for (std::size_t x = 0; x < size; ++x) {
+      for (EdgeIndex e : g_.out(tally_.nodes[x])) inside += w_.local_[g_.target[e]] >= 0;
+    }
+    arcs_.reserve(inside);
     arc_offsets_.assign(size + 1, 0);
     for (std::size_t x = 0; x < size; ++x) {
       for (EdgeIndex e : g_.out(tally_.nodes[x])) {
         const NodeIndex j = g_.target[e];
         const std::int32_t xj = w_.local_[j];
         if (xj < 0) continue;  // outside the region
-        arcs_.push_back({static_cast<std::uint32_t>(xj), j, GeometricRate(g_.p[e]), g_.latency[j],
-                         e - g_.in_begin(j)});
+        arcs_.push_back({GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
       }
       arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
     }
+    latency_.resize(size);
+    for (std::size_t x = 0; x < size; ++x) latency_[x] = g_.latency[tally_.nodes[x]];
     w_.onset_.assign(size, kUnreached);
     w_.infector_.assign(size, kNoInfector);
     w_.buckets_.resize(static_cast<std::size_t>(T_) + 1);
@@ -155,12 +163,13 @@ class DiscreteRun {
         rng_.Exponential(GeometricRate(g_.q[v]), k, RandomStream::kInfectious, v), T_);
     for (const Arc* arc = first; arc != last; ++arc) {
       const std::uint32_t xj = arc->local_target;
-      const int earliest = t + 1 + arc->latency;
+      const int latency = latency_[xj];
+      const int earliest = t + 1 + latency;
       if (earliest > T_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
       const std::int64_t steps = StepsFromDelay(
-          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, arc->target), T_);
+          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, tally_.nodes[xj]), T_);
       if (steps > infectious) continue;
-      const std::int64_t onset = t + steps + arc->latency;
+      const std::int64_t onset = t + steps + latency;
       if (onset > T_ || onset >= w_.onset_[xj]) continue;
       Reach(xj, static_cast<int>(onset), arc->in_slot);
     }
@@ -173,14 +182,15 @@ class DiscreteRun {
   MonteCarloTally& tally_;
   MonteCarloWorkspace& w_;
   std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
+  // 16 bytes: the target's node (for the random-number key) and latency are
+  // per region entry, not per arc; a region can hold most of the edges.
   struct Arc {
-    std::uint32_t local_target;  // index in the region
-    NodeIndex target;            // for the random-number key
     double rate;
-    std::uint32_t latency;  // of the target
-    std::uint32_t in_slot;  // position among the target's in-edges
+    std::uint32_t local_target;  // index in the region
+    std::uint32_t in_slot;       // position among the target's in-edges
   };
   std::vector<Arc> arcs_;
+  std::vector<std::uint16_t> latency_;  // per region entry
   std::vector<std::uint32_t> arc_offsets_;  // per region entry
 };
 

@@ -41,13 +41,11 @@ Status ValidateEdgeWeight(double weight) {
 
 Result<NodeIndex> Network::AddNode(NodeAttributes attrs) {
   RISKD_RETURN_IF_ERROR(ValidateNodeAttributes(attrs));
-  if (index_.count(attrs.id)) {
+  if (nodes_.Find(attrs.id)) {
     return Status::AlreadyExists("node '" + attrs.id + "' already exists");
   }
   if (attrs.name.empty()) attrs.name = attrs.id;
-  const auto n = static_cast<NodeIndex>(nodes_.size());
-  index_.emplace(attrs.id, n);
-  nodes_.push_back(std::move(attrs));
+  const NodeIndex n = nodes_.Add(attrs);
   alive_.push_back(1);
   ++alive_count_;
   ++version_;
@@ -59,7 +57,7 @@ Status Network::UpdateNode(NodeAttributes attrs) {
   auto n = Find(attrs.id);
   if (!n) return Status::NotFound("node '" + attrs.id + "' is not in the network");
   if (attrs.name.empty()) attrs.name = attrs.id;
-  nodes_[*n] = std::move(attrs);
+  nodes_.Replace(*n, attrs);
   ++version_;
   return Status::Ok();
 }
@@ -77,7 +75,7 @@ Status Network::RemoveNode(std::string_view id) {
   }
   alive_[n] = 0;
   --alive_count_;
-  index_.erase(nodes_[n].id);
+  nodes_.Unindex(n);
   removed_nodes_pending_ = true;
   ++version_;
   Compact();
@@ -87,9 +85,9 @@ Status Network::RemoveNode(std::string_view id) {
 Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight) {
   RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(weight));
   if (!alive(from) || !alive(to)) return Status::NotFound("edge endpoint is not in the network");
-  if (from == to) return Status::InvalidArgument("self-loop on node '" + nodes_[from].id + "'");
+  if (from == to) return Status::InvalidArgument("self-loop on node '" + std::string(id(from)) + "'");
   if (FindEdge(from, to, layer)) {
-    return Status::AlreadyExists("edge '" + nodes_[from].id + "' -> '" + nodes_[to].id + "' (" +
+    return Status::AlreadyExists("edge '" + std::string(id(from)) + "' -> '" + std::string(id(to)) + "' (" +
                                  std::string(LayerName(layer)) + ") already exists");
   }
   pending_[{from, to, static_cast<std::uint8_t>(layer)}] = weight;
@@ -143,9 +141,7 @@ Status Network::SetEdgeWeight(std::string_view from, std::string_view to, Layer 
 }
 
 std::optional<NodeIndex> Network::Find(std::string_view id) const {
-  auto it = index_.find(std::string(id));
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
+  return nodes_.Find(id);
 }
 
 std::optional<EdgeIndex> Network::FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const {
@@ -169,8 +165,8 @@ std::optional<double> Network::FindEdge(NodeIndex from, NodeIndex to, Layer laye
   return out_weights_[*e];
 }
 
-template <typename It>
-void Network::Rebuild(It first, It last) {
+template <typename It, typename Key, typename Weight>
+void Network::Rebuild(It first, It last, Key key, Weight weight) {
   const std::size_t n = nodes_.size();
   const std::size_t old_rows = out_offsets_.size() - 1;
 
@@ -188,19 +184,19 @@ void Network::Rebuild(It first, It last) {
     offsets[u] = static_cast<EdgeIndex>(targets.size());
     EdgeIndex e = u < old_rows ? out_offsets_[u] : 0;
     const EdgeIndex e_end = u < old_rows ? out_offsets_[u + 1] : 0;
-    while (pend != last && std::get<0>(pend->first) < u) ++pend;
+    while (pend != last && std::get<0>(key(*pend)) < u) ++pend;
     auto emit = [&](NodeIndex v, std::uint8_t l, double w) {
       if (!alive_[u] || !alive_[v]) return;
       targets.push_back(v);
       weights.push_back(w);
       layers.push_back(l);
     };
-    while (e < e_end || (pend != last && std::get<0>(pend->first) == u)) {
-      const bool have_pending = pend != last && std::get<0>(pend->first) == u;
+    while (e < e_end || (pend != last && std::get<0>(key(*pend)) == u)) {
+      const bool have_pending = pend != last && std::get<0>(key(*pend)) == u;
       const bool have_old = e < e_end;
       if (have_pending && have_old) {
         const auto old_key = std::make_pair(out_targets_[e], out_layers_[e]);
-        const auto new_key = std::make_pair(std::get<1>(pend->first), std::get<2>(pend->first));
+        const auto new_key = std::make_pair(std::get<1>(key(*pend)), std::get<2>(key(*pend)));
         if (old_key < new_key) {
           emit(out_targets_[e], out_layers_[e], out_weights_[e]);
           ++e;
@@ -212,69 +208,97 @@ void Network::Rebuild(It first, It last) {
         ++e;
         continue;
       }
-      if (pend->second) emit(std::get<1>(pend->first), std::get<2>(pend->first), *pend->second);
+      if (const std::optional<double> w = weight(*pend)) {
+        emit(std::get<1>(key(*pend)), std::get<2>(key(*pend)), *w);
+      }
       ++pend;
     }
   }
   offsets[n] = static_cast<EdgeIndex>(targets.size());
-
-  // In-index: counting sort of edges by target.
-  std::vector<EdgeIndex> in_offsets(n + 1, 0);
-  for (NodeIndex v : targets) ++in_offsets[v + 1];
-  std::partial_sum(in_offsets.begin(), in_offsets.end(), in_offsets.begin());
-  std::vector<EdgeIndex> in_edges(targets.size());
-  std::vector<NodeIndex> in_sources(targets.size());
-  std::vector<EdgeIndex> cursor(in_offsets.begin(), in_offsets.end() - 1);
-  for (NodeIndex u = 0; u < n; ++u) {
-    for (EdgeIndex e = offsets[u]; e < offsets[u + 1]; ++e) {
-      const EdgeIndex slot = cursor[targets[e]]++;
-      in_edges[slot] = e;
-      in_sources[slot] = u;
-    }
-  }
-
+  // The old rows are merged: free them, and the old in-index, before the
+  // new in-index is built, so a rebuild never holds two whole CSRs.
   out_offsets_ = std::move(offsets);
   out_targets_ = std::move(targets);
   out_weights_ = std::move(weights);
   out_layers_ = std::move(layers);
-  in_offsets_ = std::move(in_offsets);
-  in_edges_ = std::move(in_edges);
-  in_sources_ = std::move(in_sources);
+  std::vector<EdgeIndex>().swap(in_offsets_);
+  std::vector<EdgeIndex>().swap(in_edges_);
+
+  // In-index: counting sort of edges by target.
+  const std::size_t m = out_targets_.size();
+  in_offsets_.assign(n + 1, 0);
+  for (NodeIndex v : out_targets_) ++in_offsets_[v + 1];
+  std::partial_sum(in_offsets_.begin(), in_offsets_.end(), in_offsets_.begin());
+  in_edges_.resize(m);
+  std::vector<EdgeIndex> cursor(in_offsets_.begin(), in_offsets_.end() - 1);
+  for (NodeIndex u = 0; u < n; ++u) {
+    for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
+      const EdgeIndex slot = cursor[out_targets_[e]]++;
+      in_edges_[slot] = e;
+    }
+  }
 }
 
 void Network::Compact() {
   if (compacted() && out_offsets_.size() == nodes_.size() + 1) return;
-  Rebuild(pending_.begin(), pending_.end());
+  Rebuild(
+      pending_.begin(), pending_.end(), [](const auto& p) -> const EdgeKey& { return p.first; },
+      [](const auto& p) { return p.second; });
   pending_.clear();
   removed_nodes_pending_ = false;
 }
 
 Status Network::AddEdges(std::span<const Edge> edges) {
   Compact();
-  std::vector<std::pair<EdgeKey, std::optional<double>>> batch;
-  batch.reserve(edges.size());
   for (const Edge& e : edges) {
     RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(e.weight));
     if (!alive(e.from) || !alive(e.to)) return Status::NotFound("edge endpoint is not in the network");
-    if (e.from == e.to) return Status::InvalidArgument("self-loop on node '" + nodes_[e.from].id + "'");
+    if (e.from == e.to) return Status::InvalidArgument("self-loop on node '" + std::string(id(e.from)) + "'");
     if (FindCsrEdge(e.from, e.to, e.layer)) {
-      return Status::AlreadyExists("edge '" + nodes_[e.from].id + "' -> '" + nodes_[e.to].id +
-                                   "' already exists");
+      return Status::AlreadyExists("edge '" + std::string(id(e.from)) + "' -> '" +
+                                   std::string(id(e.to)) + "' already exists");
     }
-    batch.emplace_back(EdgeKey{e.from, e.to, static_cast<std::uint8_t>(e.layer)}, e.weight);
   }
-  std::sort(batch.begin(), batch.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto key = [](const Edge& e) {
+    return EdgeKey{e.from, e.to, static_cast<std::uint8_t>(e.layer)};
+  };
+  auto before = [&](const Edge& a, const Edge& b) { return key(a) < key(b); };
+  // A sorted batch (importers sort theirs) is merged as it is: a million
+  // edges are not copied again.
+  std::vector<Edge> sorted;
+  std::span<const Edge> batch = edges;
+  if (!std::is_sorted(edges.begin(), edges.end(), before)) {
+    sorted.assign(edges.begin(), edges.end());
+    std::sort(sorted.begin(), sorted.end(), before);
+    batch = sorted;
+  }
   for (std::size_t k = 1; k < batch.size(); ++k) {
-    if (batch[k].first == batch[k - 1].first) {
-      return Status::AlreadyExists("edge '" + nodes_[std::get<0>(batch[k].first)].id + "' -> '" +
-                                   nodes_[std::get<1>(batch[k].first)].id + "' listed twice");
+    if (key(batch[k]) == key(batch[k - 1])) {
+      return Status::AlreadyExists("edge '" + std::string(id(batch[k].from)) + "' -> '" +
+                                   std::string(id(batch[k].to)) + "' listed twice");
     }
   }
-  Rebuild(batch.begin(), batch.end());
+  // Counted first: Rebuild reserves edge_count_ entries per array, so the
+  // new CSR is allocated once at its final size.
   edge_count_ += batch.size();
+  Rebuild(batch.begin(), batch.end(), key,
+          [](const Edge& e) { return std::optional<double>(e.weight); });
   if (!batch.empty()) ++version_;
   return Status::Ok();
+}
+
+NodeIndex Network::edge_source(EdgeIndex e) const {
+  // The last row starting at or before e (empty rows share its start).
+  const auto it = std::upper_bound(out_offsets_.begin(), out_offsets_.end(), e);
+  return static_cast<NodeIndex>(it - out_offsets_.begin() - 1);
+}
+
+std::vector<NodeIndex> Network::EdgeSources() const {
+  std::vector<NodeIndex> sources(out_targets_.size());
+  for (NodeIndex u = 0; u + 1 < out_offsets_.size(); ++u) {
+    std::fill(sources.begin() + out_offsets_[u], sources.begin() + out_offsets_[u + 1], u);
+  }
+  return sources;
 }
 
 std::vector<Edge> Network::Edges() const {
@@ -289,17 +313,10 @@ std::vector<Edge> Network::Edges() const {
 }
 
 std::size_t Network::MemoryBytes() const {
-  std::size_t bytes = 0;
-  for (const auto& a : nodes_) {
-    bytes += sizeof(a) + a.id.capacity() + a.name.capacity() + a.kind.capacity() +
-             a.region.capacity() + a.emergency_plan_id.capacity();
-    for (const auto& s : a.alternates) bytes += sizeof(s) + s.capacity();
-  }
-  bytes += alive_.capacity() + index_.size() * (sizeof(std::string) + sizeof(NodeIndex) + 16);
+  std::size_t bytes = nodes_.MemoryBytes() + alive_.capacity();
   bytes += out_offsets_.capacity() * sizeof(EdgeIndex) + out_targets_.capacity() * sizeof(NodeIndex) +
            out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
-           in_offsets_.capacity() * sizeof(EdgeIndex) + in_edges_.capacity() * sizeof(EdgeIndex) +
-           in_sources_.capacity() * sizeof(NodeIndex);
+           in_offsets_.capacity() * sizeof(EdgeIndex) + in_edges_.capacity() * sizeof(EdgeIndex);
   return bytes;
 }
 

@@ -5,8 +5,9 @@
 // directed supplier -> customer relations with a business-volume weight and a
 // layer (material, data, financial); at most one edge per (from, to, layer).
 //
-// Storage is compact: edges live in CSR arrays (out-rows sorted by target and
-// layer, plus an in-index), about 21 bytes per edge. Changes go to a small
+// Storage is compact: node attributes and the id index in a NodeTable
+// (node_table.h, about 70 bytes per node), edges in CSR arrays (out-rows
+// sorted by target and layer, plus an in-index), about 17 bytes per edge. Changes go to a small
 // overlay and are visible at once to lookups (FindEdge, counts); adjacency
 // (the CSR views) reflects them after Compact(), which the engine calls once
 // per batch of changes, so a burst of changes costs one O(E) rebuild.
@@ -22,16 +23,14 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/node_table.h"
 #include "engine/status.h"
 
 namespace riskd::engine {
 
-using NodeIndex = std::uint32_t;
 using EdgeIndex = std::uint32_t;
-inline constexpr NodeIndex kNoNode = ~NodeIndex{0};
 
 enum class Layer : std::uint8_t { kMaterial = 0, kData = 1, kFinancial = 2 };
 inline constexpr int kLayerCount = 3;
@@ -39,23 +38,6 @@ using LayerMask = std::uint8_t;
 constexpr LayerMask LayerBit(Layer layer) { return LayerMask(1u << static_cast<unsigned>(layer)); }
 inline constexpr LayerMask kAllLayers = 0b111;
 std::string_view LayerName(Layer layer);
-
-struct GeoPoint {
-  double lat = 0;  // degrees, -90..90
-  double lon = 0;  // degrees, -180..180
-};
-
-struct NodeAttributes {
-  std::string id;  // unique, 1..256 bytes
-  std::string name;
-  std::string kind;  // supplier, plant, warehouse, oem, ...
-  int tier = -1;     // -1 unknown
-  std::string region;
-  std::optional<GeoPoint> location;
-  double inventory_days = 0;  // days of cover; delays onset
-  std::vector<std::string> alternates;
-  std::string emergency_plan_id;
-};
 
 struct Edge {
   NodeIndex from = kNoNode;
@@ -89,6 +71,8 @@ class Network {
   Status SetEdgeWeight(std::string_view from, std::string_view to, Layer layer, double weight);
   // Adds many edges in one O(E + B log B) rebuild (importers, generators).
   // All or nothing: any invalid, duplicate or existing edge rejects the lot.
+  // Edges sorted by (from, to, layer) are merged as they are; others are
+  // sorted in a copy (24 bytes per edge).
   Status AddEdges(std::span<const Edge> edges);
 
   // Rebuilds the CSR arrays from the overlay. Cheap when nothing changed.
@@ -105,8 +89,17 @@ class Network {
   std::size_t node_count() const { return alive_count_; }
   std::size_t edge_count() const { return edge_count_; }
   bool alive(NodeIndex n) const { return n < nodes_.size() && alive_[n]; }
-  // REQUIRES: n < node_slots()
-  const NodeAttributes& node(NodeIndex n) const { return nodes_[n]; }
+  // The attributes of slot n, materialized (a copy: loops over many nodes
+  // should use the field accessors below). REQUIRES: n < node_slots(), here
+  // and below; the string_views are valid until the next change.
+  NodeAttributes node(NodeIndex n) const { return nodes_.Get(n); }
+  std::string_view id(NodeIndex n) const { return nodes_.id(n); }
+  std::string_view name(NodeIndex n) const { return nodes_.name(n); }
+  std::string_view kind(NodeIndex n) const { return nodes_.kind(n); }
+  std::string_view region(NodeIndex n) const { return nodes_.region(n); }
+  int tier(NodeIndex n) const { return nodes_.tier(n); }
+  std::optional<GeoPoint> location(NodeIndex n) const { return nodes_.location(n); }
+  double inventory_days(NodeIndex n) const { return nodes_.inventory_days(n); }
   // Weight of (from, to, layer), if the edge exists.
   std::optional<double> FindEdge(NodeIndex from, NodeIndex to, Layer layer) const;
 
@@ -118,13 +111,16 @@ class Network {
   NodeIndex edge_target(EdgeIndex e) const { return out_targets_[e]; }
   double edge_weight(EdgeIndex e) const { return out_weights_[e]; }
   Layer edge_layer(EdgeIndex e) const { return static_cast<Layer>(out_layers_[e]); }
-  // In-edges of n, as edge indices into the out arrays, with their sources.
+  // In-edges of n, as edge indices into the out arrays, by source.
   std::span<const EdgeIndex> in_edges(NodeIndex n) const {
     return {in_edges_.data() + in_offsets_[n], in_edges_.data() + in_offsets_[n + 1]};
   }
-  std::span<const NodeIndex> in_sources(NodeIndex n) const {
-    return {in_sources_.data() + in_offsets_[n], in_sources_.data() + in_offsets_[n + 1]};
-  }
+  // The source of edge e: a binary search over the out-rows (no per-edge
+  // source is stored; 4 bytes per edge).
+  NodeIndex edge_source(EdgeIndex e) const;
+  // The source of every edge, in CSR order, built in O(E): for bulk readers
+  // of in-edges (transmission graphs, vulnerability), as a temporary.
+  std::vector<NodeIndex> EdgeSources() const;
   // Total edges in the CSR (== edge_count() when compacted).
   std::size_t csr_edge_count() const { return out_targets_.size(); }
   // Every edge, in CSR order.
@@ -138,14 +134,15 @@ class Network {
 
   std::optional<EdgeIndex> FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const;
   Status ResolvePair(std::string_view from, std::string_view to, NodeIndex* f, NodeIndex* t) const;
-  // Rebuilds the CSR arrays from the current rows merged with `changes`, a
-  // range of (EdgeKey, optional weight) sorted by key (nullopt removes).
-  template <typename It>
-  void Rebuild(It first, It last);
+  // Rebuilds the CSR arrays from the current rows merged with the changes
+  // [first, last), sorted by key(*it) (an EdgeKey); weight(*it) is the new
+  // weight, nullopt to remove. Accessors rather than one element type so the
+  // overlay map and a caller's sorted Edge batch merge without a copy.
+  template <typename It, typename Key, typename Weight>
+  void Rebuild(It first, It last, Key key, Weight weight);
 
-  std::vector<NodeAttributes> nodes_;
+  NodeTable nodes_;
   std::vector<std::uint8_t> alive_;
-  std::unordered_map<std::string, NodeIndex> index_;
   std::size_t alive_count_ = 0;
   std::size_t edge_count_ = 0;
   std::uint64_t version_ = 0;
@@ -158,7 +155,6 @@ class Network {
   std::vector<std::uint8_t> out_layers_;
   std::vector<EdgeIndex> in_offsets_{0};
   std::vector<EdgeIndex> in_edges_;
-  std::vector<NodeIndex> in_sources_;
 
   // Overlay: weight for added/re-weighted edges, nullopt for removed ones.
   std::map<EdgeKey, std::optional<double>> pending_;

@@ -35,9 +35,16 @@ TEST(NetworkTest, AddsNodesAndEdgesAndBuildsBothAdjacencies) {
   EXPECT_EQ(net.edge_layer(net.out_begin(0)), Layer::kMaterial);
   EXPECT_EQ(net.edge_layer(net.out_begin(0) + 1), Layer::kData);
   EXPECT_EQ(net.edge_target(net.out_begin(0) + 2), 2u);
-  auto in_b = net.in_sources(1);
-  EXPECT_EQ(std::multiset<NodeIndex>(in_b.begin(), in_b.end()),
-            (std::multiset<NodeIndex>{0, 0, 2}));
+  std::multiset<NodeIndex> in_b;
+  for (EdgeIndex e : net.in_edges(1)) in_b.insert(net.edge_source(e));
+  EXPECT_EQ(in_b, (std::multiset<NodeIndex>{0, 0, 2}));
+  const std::vector<NodeIndex> sources = net.EdgeSources();
+  for (NodeIndex u = 0; u < net.node_slots(); ++u) {
+    for (EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
+      EXPECT_EQ(sources[e], u);
+      EXPECT_EQ(net.edge_source(e), u);
+    }
+  }
   EXPECT_EQ(*net.FindEdge(2, 1, Layer::kMaterial), 4.0);
   EXPECT_FALSE(net.FindEdge(1, 2, Layer::kMaterial).has_value());
 }
@@ -80,7 +87,7 @@ TEST(NetworkTest, RemovingANodeDropsItsEdgesAndKeepsOtherIndices) {
   EXPECT_EQ(net.csr_edge_count(), 1u);
   EXPECT_FALSE(net.Find("b").has_value());
   EXPECT_EQ(*net.Find("c"), 2u);
-  EXPECT_TRUE(net.in_sources(1).empty());
+  EXPECT_TRUE(net.in_edges(1).empty());
   // The id can come back, at a new index.
   auto again = net.AddNode(Node("b"));
   ASSERT_TRUE(again.ok());

@@ -41,7 +41,8 @@ struct ThresholdResult {
 };
 
 // sources: (node, risk value in (0, 1]).
-// REQUIRES: vulnerability.rho has graph.node_count entries.
+// REQUIRES: vulnerability.rho has graph.node_count entries; the graph was
+// built with TransmissionOptions::keep_shares.
 ThresholdResult RunThresholdRule(const TransmissionGraph& graph, const Vulnerability& vulnerability,
                                  std::span<const std::pair<NodeIndex, double>> sources,
                                  const ThresholdOptions& options);

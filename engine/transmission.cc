@@ -17,12 +17,11 @@ namespace {
 // Appends the arcs into node j, merged by source (weights of parallel
 // network edges and of both directions add). `in` lists the network edges
 // u -> j, `out` the network edges j -> v; both are sorted by the other end.
-void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, TransmissionGraph* g,
-                    std::vector<double>* weights) {
+void AppendArcsInto(const Network& net, std::span<const NodeIndex> sources, NodeIndex j,
+                    const RiskType& type, TransmissionGraph* g, std::vector<double>* weights) {
   const bool use_in = type.direction != Direction::kUpstream;
   const bool use_out = type.direction != Direction::kDownstream;
   const auto in_e = net.in_edges(j);
-  const auto in_s = net.in_sources(j);
   std::size_t a = 0;
   EdgeIndex b = net.out_begin(j);
   const EdgeIndex b_end = net.out_end(j);
@@ -34,10 +33,10 @@ void AppendArcsInto(const Network& net, NodeIndex j, const RiskType& type, Trans
     const bool have_out = use_out && b < b_end;
     if (!have_in && !have_out) break;
     NodeIndex src = kNoNode;
-    if (have_in) src = in_s[a];
+    if (have_in) src = sources[in_e[a]];
     if (have_out) src = std::min(src, net.edge_target(b));
     double w = 0;
-    while (use_in && a < in_e.size() && in_s[a] == src) {
+    while (use_in && a < in_e.size() && sources[in_e[a]] == src) {
       if (selected(in_e[a])) w += net.edge_weight(in_e[a]);
       ++a;
     }
@@ -70,21 +69,30 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   g.source.reserve(expect);
   g.target.reserve(expect);
   g.in_offsets.assign(n + 1, 0);
-  std::vector<double>& weights = g.share;  // merged weights first, shares below
+  // Merged weights first, in p's storage; p replaces them in place below.
+  std::vector<double>& weights = g.p;
   weights.reserve(expect);
-  for (NodeIndex j = 0; j < n; ++j) {
-    if (net.alive(j)) AppendArcsInto(net, j, type, &g, &weights);
-    g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
+  {
+    const std::vector<NodeIndex> sources = net.EdgeSources();
+    for (NodeIndex j = 0; j < n; ++j) {
+      if (net.alive(j)) AppendArcsInto(net, sources, j, type, &g, &weights);
+      g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
+    }
   }
   const std::size_t m = g.source.size();
+  // The reservation assumed every edge selected and unmerged.
+  g.source.shrink_to_fit();
+  g.target.shrink_to_fit();
+  weights.shrink_to_fit();
 
-  g.p.assign(m, 0.0);
+  if (options.keep_shares) g.share.assign(m, 0.0);
   for (NodeIndex j = 0; j < n; ++j) {
     double total = 0;
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) total += weights[e];
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
-      g.share[e] = weights[e] / total;
-      g.p[e] = -std::expm1(-type.alpha * g.share[e] * vul.sigma[j]);
+      const double share = weights[e] / total;
+      if (options.keep_shares) g.share[e] = share;
+      g.p[e] = -std::expm1(-type.alpha * share * vul.sigma[j]);
     }
   }
 
@@ -119,7 +127,7 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
     if (!net.alive(i)) continue;
     g.q[i] = std::min(1.0, type.beta * vul.rho[i]);
     if (type.inventory_delays_onset) {
-      g.latency[i] = OnsetDelaySteps(net.node(i).inventory_days, options.step_days);
+      g.latency[i] = OnsetDelaySteps(net.inventory_days(i), options.step_days);
       g.has_latency = g.has_latency || g.latency[i] > 0;
     }
   }

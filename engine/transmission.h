@@ -7,9 +7,11 @@
 //   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
 //   L_j   = ceil(inventory_days_j / step_days)   onset delay of j (steps)
 //
-// About 32 bytes per edge: what the projections read, nothing else (the
-// merged weight w_ij is share * total and the rate alpha_r w~_ij sigma_j is
-// -ln(1 - p_ij)).
+// About 24 bytes per edge: what the projections read, nothing else (the
+// rate alpha_r w~_ij sigma_j is -ln(1 - p_ij)). The shares w~ take 8 more
+// and are kept only when asked for (TransmissionOptions::keep_shares): the
+// threshold rule and the continuous-time rates read them, the engine's
+// projections and planner do not.
 //
 // An edge i -> j here means "i can pass the risk to j": for a downstream risk
 // type it is a supplier -> customer edge of the network, for an upstream one
@@ -50,8 +52,9 @@ struct TransmissionGraph {
   std::vector<EdgeIndex> in_offsets;
   std::vector<NodeIndex> source;  // i of edge e = i -> j
   std::vector<NodeIndex> target;  // j of edge e
-  std::vector<double> share;      // w~_ij (of the merged weights)
-  std::vector<double> p;          // p_ij
+  // w~_ij (of the merged weights); empty unless built with keep_shares.
+  std::vector<double> share;
+  std::vector<double> p;  // p_ij
   // reverse[e]: the edge j -> i when it exists, else kNoEdge.
   std::vector<EdgeIndex> reverse;
 
@@ -79,6 +82,8 @@ struct TransmissionOptions {
   // Length of one projection step in days (dt); > 0. Inventory cover of c
   // days delays onset by ceil(c / step_days) steps.
   double step_days = 1.0;
+  // Keep the dependency shares w~ (8 bytes per edge).
+  bool keep_shares = true;
 };
 
 // O(edges): merges the network's sorted in- and out-rows per node.

@@ -32,6 +32,15 @@ TEST(TransmissionTest, DependencyShareAndRatesFollowTheFormulas) {
   EXPECT_DOUBLE_EQ(g.p[e1], 1 - std::exp(-2.0 * 0.75));
   EXPECT_DOUBLE_EQ(g.q[0], 0.5);
   EXPECT_EQ(g.reverse[e0], kNoEdge);
+  // Without shares: the same graph and probabilities, no share array.
+  TransmissionOptions lean;
+  lean.keep_shares = false;
+  const auto h =
+      BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, Uniform()), lean);
+  EXPECT_TRUE(h.share.empty());
+  EXPECT_EQ(h.source, g.source);
+  EXPECT_EQ(h.p, g.p);
+  EXPECT_EQ(h.q, g.q);
 }
 
 TEST(TransmissionTest, DirectionsAndLayersSelectAndMergeEdges) {

@@ -174,7 +174,7 @@ Result<std::string> RiskTypeResolver::Resolve(std::string_view explicit_name, in
 
 NodeDirectory::NodeDirectory(const engine::Network& network) {
   for (engine::NodeIndex v = 0; v < network.node_slots(); ++v) {
-    if (network.alive(v)) ids_.insert(network.node(v).id);
+    if (network.alive(v)) ids_.emplace(network.id(v));
   }
 }
 

@@ -44,9 +44,10 @@ void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts) {
 riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
                            const engine::AlertChange& change, const OutputContext& ctx) {
   const auto& state = engine.risk_state(risk_type);
-  const auto& node = engine.network().node(change.node);
+  const auto& net = engine.network();
+  const std::string node_id(net.id(change.node));
   riskd::v1::Alert a;
-  a.set_alert_id(AlertId(state.type.name, node.id, change.raised_tag));
+  a.set_alert_id(AlertId(state.type.name, node_id, change.raised_tag));
   switch (change.lifecycle) {
     case engine::AlertLifecycle::kRaised: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED); break;
     case engine::AlertLifecycle::kUpdated: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_UPDATED); break;
@@ -54,8 +55,8 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
   }
   a.set_severity(ToSeverity(change.level));
   a.set_risk_type(state.type.name);
-  a.set_node_id(node.id);
-  a.set_node_name(node.name);
+  a.set_node_id(node_id);
+  a.set_node_name(std::string(net.name(change.node)));
   a.set_probability(change.probability);
   a.set_eta_steps(change.eta);
   a.set_step_seconds(ctx.step_seconds);
@@ -63,7 +64,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
   if (change.lifecycle != engine::AlertLifecycle::kResolved && engine.network().alive(change.node)) {
     for (engine::NodeIndex v : engine::CausePath(state.projection.parent, state.projection.risk, state.initial,
                                                    change.node)) {
-      a.add_cause_path(engine.network().node(v).id);
+      a.add_cause_path(std::string(net.id(v)));
     }
   }
   const auto& node_method = state.projection.node_method;
@@ -117,7 +118,7 @@ riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
                                  engine::NodeIndex node) {
   const auto& state = engine.risk_state(risk_type);
   riskd::v1::NodeRisk r;
-  r.set_node_id(engine.network().node(node).id);
+  r.set_node_id(std::string(engine.network().id(node)));
   r.set_risk_type(state.type.name);
   r.set_observed_state(ToNodeState(state.observed[node].state));
   const bool projected = state.projected && node < state.projection.risk.size();
@@ -141,10 +142,9 @@ riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type
   out.set_k(k);
   out.set_strategy("state_aware/" + std::string(engine::immunization::StepRuleName(plan.rule)));
   for (const auto& t : plan.targets) {
-    const auto& node = engine.network().node(t.node);
     auto* target = out.add_targets();
-    target->set_node_id(node.id);
-    target->set_node_name(node.name);
+    target->set_node_id(std::string(engine.network().id(t.node)));
+    target->set_node_name(std::string(engine.network().name(t.node)));
     target->set_expected_averted(t.expected_averted.value_or(0.0));
     target->set_reason(t.reason);
   }

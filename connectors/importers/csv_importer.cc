@@ -86,50 +86,73 @@ Status CsvImporter::Import(engine::Network* network) const {
   }
   RISKD_RETURN_IF_ERROR(nodes->status().WithContext(nodes_path_));
 
-  auto edges = CsvReader::FromFile(edges_path_);
-  if (!edges.ok()) return edges.status();
-  if (!edges->Next(&rec)) return Status::InvalidArgument(edges_path_ + ": no header row");
-  const CsvHeader eh(rec);
-  RISKD_RETURN_IF_ERROR(
-      CheckColumns(eh, {"from", "to", "weight", "layer"}, {"from", "to", "weight"}, edges_path_));
   // Every row is checked on its own (so errors name their line), then all
   // edges go in with one bulk insert: a million edges cost one CSR build
-  // rather than a million overlay entries.
+  // rather than a million overlay entries. The file's text is dropped before
+  // the rows are sorted, and the rows are sorted in place, so the batch is
+  // the only copy of the edges next to the network's CSR.
   std::vector<engine::Edge> batch;
   std::vector<std::size_t> lines;
-  while (edges->Next(&rec)) {
-    const std::string where = Where(edges_path_, edges->line());
-    auto weight = ParseDouble(eh.Get(rec, "weight"));
-    if (!weight) return Status::InvalidArgument(where + ": weight is not a number");
-    RISKD_RETURN_IF_ERROR(engine::ValidateEdgeWeight(*weight).WithContext(where));
-    auto layer = ParseLayerName(eh.Get(rec, "layer"));
-    if (!layer.ok()) return layer.status().WithContext(where);
-    const auto from_id = Trim(eh.Get(rec, "from")), to_id = Trim(eh.Get(rec, "to"));
-    const auto from = network->Find(from_id), to = network->Find(to_id);
-    if (!from) return Status::NotFound(where + ": node '" + std::string(from_id) + "' is not in the network");
-    if (!to) return Status::NotFound(where + ": node '" + std::string(to_id) + "' is not in the network");
-    if (*from == *to) return Status::InvalidArgument(where + ": self-loop on node '" + std::string(from_id) + "'");
-    if (network->FindEdge(*from, *to, *layer)) {
-      return Status::AlreadyExists(where + ": edge '" + std::string(from_id) + "' -> '" +
-                                   std::string(to_id) + "' already exists");
+  {
+    auto edges = CsvReader::FromFile(edges_path_);
+    if (!edges.ok()) return edges.status();
+    if (!edges->Next(&rec)) return Status::InvalidArgument(edges_path_ + ": no header row");
+    const CsvHeader eh(rec);
+    RISKD_RETURN_IF_ERROR(
+        CheckColumns(eh, {"from", "to", "weight", "layer"}, {"from", "to", "weight"}, edges_path_));
+    while (edges->Next(&rec)) {
+      const std::string where = Where(edges_path_, edges->line());
+      auto weight = ParseDouble(eh.Get(rec, "weight"));
+      if (!weight) return Status::InvalidArgument(where + ": weight is not a number");
+      RISKD_RETURN_IF_ERROR(engine::ValidateEdgeWeight(*weight).WithContext(where));
+      auto layer = ParseLayerName(eh.Get(rec, "layer"));
+      if (!layer.ok()) return layer.status().WithContext(where);
+      const auto from_id = Trim(eh.Get(rec, "from")), to_id = Trim(eh.Get(rec, "to"));
+      const auto from = network->Find(from_id), to = network->Find(to_id);
+      if (!from) return Status::NotFound(where + ": node '" + std::string(from_id) + "' is not in the network");
+      if (!to) return Status::NotFound(where + ": node '" + std::string(to_id) + "' is not in the network");
+      if (*from == *to) return Status::InvalidArgument(where + ": self-loop on node '" + std::string(from_id) + "'");
+      if (network->FindEdge(*from, *to, *layer)) {
+        return Status::AlreadyExists(where + ": edge '" + std::string(from_id) + "' -> '" +
+                                     std::string(to_id) + "' already exists");
+      }
+      batch.push_back({*from, *to, *layer, *weight});
+      lines.push_back(edges->line());
     }
-    batch.push_back({*from, *to, *layer, *weight});
-    lines.push_back(edges->line());
+    RISKD_RETURN_IF_ERROR(edges->status().WithContext(edges_path_));
   }
-  RISKD_RETURN_IF_ERROR(edges->status().WithContext(edges_path_));
-  // Repeated rows within the file.
-  std::vector<std::size_t> order(batch.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto key = [&](std::size_t i) { return std::make_tuple(batch[i].from, batch[i].to, batch[i].layer); };
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return key(a) != key(b) ? key(a) < key(b) : a < b;
-  });
-  for (std::size_t k = 1; k < order.size(); ++k) {
-    if (key(order[k]) == key(order[k - 1])) {
-      const auto& e = batch[order[k]];
-      return Status::AlreadyExists(Where(edges_path_, lines[order[k]]) + ": edge '" +
-                                   network->node(e.from).id + "' -> '" + network->node(e.to).id +
-                                   "' repeats line " + std::to_string(lines[order[k - 1]]));
+  // Repeated rows within the file: sort row numbers by edge (then line).
+  {
+    std::vector<std::size_t> order(batch.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto key = [&](std::size_t i) { return std::make_tuple(batch[i].from, batch[i].to, batch[i].layer); };
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return key(a) != key(b) ? key(a) < key(b) : a < b;
+    });
+    for (std::size_t k = 1; k < order.size(); ++k) {
+      if (key(order[k]) == key(order[k - 1])) {
+        const auto& e = batch[order[k]];
+        return Status::AlreadyExists(Where(edges_path_, lines[order[k]]) + ": edge '" +
+                                     std::string(network->id(e.from)) + "' -> '" +
+                                     std::string(network->id(e.to)) + "' repeats line " +
+                                     std::to_string(lines[order[k - 1]]));
+      }
+    }
+    std::vector<std::size_t>().swap(lines);
+    // Put the batch in that order in place, cycle by cycle (order[k] is the
+    // row that belongs at k; a visited slot is marked by order[k] == k).
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (order[k] == k) continue;
+      const engine::Edge held = batch[k];
+      std::size_t at = k;
+      while (order[at] != k) {
+        const std::size_t from = order[at];
+        batch[at] = batch[from];
+        order[at] = at;
+        at = from;
+      }
+      batch[at] = held;
+      order[at] = at;
     }
   }
   return network->AddEdges(batch).WithContext(edges_path_);

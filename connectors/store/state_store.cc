@@ -1,5 +1,8 @@
 #include "connectors/store/state_store.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace riskd::connectors {
 namespace {
 
@@ -97,12 +100,15 @@ Status StateStore::SaveNetwork(const engine::Network& net) {
   }
   auto edge = db_->Prepare("INSERT INTO edges(from_id, to_id, layer, weight) VALUES(?1,?2,?3,?4)");
   if (!edge.ok()) return edge.status();
-  for (const engine::Edge& e : net.Edges()) {
-    edge->BindText(1, net.node(e.from).id);
-    edge->BindText(2, net.node(e.to).id);
-    edge->BindInt(3, static_cast<int>(e.layer));
-    edge->BindDouble(4, e.weight);
-    RISKD_RETURN_IF_ERROR(edge->Run());
+  // Straight from the CSR rows (Edges() would copy every edge first).
+  for (engine::NodeIndex u = 0; u < net.node_slots(); ++u) {
+    for (engine::EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
+      edge->BindText(1, net.id(u));
+      edge->BindText(2, net.id(net.edge_target(e)));
+      edge->BindInt(3, static_cast<int>(net.edge_layer(e)));
+      edge->BindDouble(4, net.edge_weight(e));
+      RISKD_RETURN_IF_ERROR(edge->Run());
+    }
   }
   RISKD_RETURN_IF_ERROR(
       db_->Exec("INSERT INTO meta(key, value) VALUES('network_saved', 1)"
@@ -132,9 +138,15 @@ Result<engine::Network> StateStore::LoadNetwork() {
     if (!added.ok()) return added.status().WithContext("stored network");
   }
   RISKD_RETURN_IF_ERROR(st);
+  std::vector<engine::Edge> edges;
+  {
+    auto count = db_->Prepare("SELECT COUNT(*) FROM edges");
+    if (!count.ok()) return count.status();
+    if (count->Step(&st)) edges.reserve(static_cast<std::size_t>(count->ColumnInt(0)));
+    RISKD_RETURN_IF_ERROR(st);
+  }
   auto e = db_->Prepare("SELECT from_id, to_id, layer, weight FROM edges");
   if (!e.ok()) return e.status();
-  std::vector<engine::Edge> edges;
   while (e->Step(&st)) {
     const auto layer = e->ColumnInt(2);
     if (layer < 0 || layer >= engine::kLayerCount) {
@@ -145,6 +157,11 @@ Result<engine::Network> StateStore::LoadNetwork() {
     edges.push_back({*from, *to, static_cast<engine::Layer>(layer), e->ColumnDouble(3)});
   }
   RISKD_RETURN_IF_ERROR(st);
+  // Rows come in id order; sorted by index here, AddEdges merges them
+  // without a second copy.
+  std::sort(edges.begin(), edges.end(), [](const engine::Edge& a, const engine::Edge& b) {
+    return std::tie(a.from, a.to, a.layer) < std::tie(b.from, b.to, b.layer);
+  });
   RISKD_RETURN_IF_ERROR(net.AddEdges(edges).WithContext("stored network"));
   net.Compact();
   return net;

@@ -22,7 +22,7 @@ std::string Percent(double fraction) {
 std::string Reason(const Network& net, NodeIndex node, const ProtectOutcome& outcome,
                    std::uint32_t realizations) {
   const std::string origin = outcome.origin == node ? std::string("itself (a possible source)")
-                                                    : net.node(outcome.origin).id;
+                                                    : std::string(net.id(outcome.origin));
   char shields[64];
   std::snprintf(shields, sizeof shields, "%.3g",
                 static_cast<double>(outcome.saved) / static_cast<double>(outcome.hits));
@@ -57,27 +57,36 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
   }
   const Network& net = *input.network;
   const InitialState& state = *input.state;
-  const OutbreakSample sample(*input.transmission, state,
-                              {.horizon = input.horizon,
-                               .seed = options_.seed,
-                               .realizations = options_.realizations,
-                               .max_work = options_.sample_work,
-                               .min_realizations = options_.min_realizations});
+  // Each rule runs on its own sample. The second one is drawn again rather
+  // than copied: the same outbreaks (common random numbers, a pure function
+  // of the state and the seed), and only one sample in memory at a time (on
+  // a large outbreak a sample is tens of MB; drawing costs sample_work).
+  auto draw = [&] {
+    return OutbreakSample(*input.transmission, state,
+                          {.horizon = input.horizon,
+                           .seed = options_.seed,
+                           .realizations = options_.realizations,
+                           .max_work = options_.sample_work,
+                           .min_realizations = options_.min_realizations});
+  };
+  OutbreakSample sample = draw();
+  const std::uint64_t sample_work = sample.work();
   std::vector<NodeIndex> candidates;
   for (NodeIndex v : sample.DisruptedNodes()) {
     if (net.alive(v) && state.p_s[v] > 0) candidates.push_back(v);
   }
-  Plan marginal = Greedy(net, candidates, k, StepRule::kMarginal, sample, options_.max_work);
+  Plan marginal =
+      Greedy(net, candidates, k, StepRule::kMarginal, std::move(sample), options_.max_work);
   if (!options_.path_share || marginal.work >= options_.max_work) {
-    marginal.work += sample.work();
+    marginal.work += sample_work;
     return marginal;
   }
-  Plan path_share = Greedy(net, candidates, k, StepRule::kPathShare, sample,
-                           options_.max_work - marginal.work);
+  Plan path_share =
+      Greedy(net, candidates, k, StepRule::kPathShare, draw(), options_.max_work - marginal.work);
   const bool complete = path_share.targets.size() >= marginal.targets.size();
   Plan& best =
       complete && path_share.expected_after < marginal.expected_after ? path_share : marginal;
-  best.work = sample.work() + marginal.work + path_share.work;
+  best.work = sample_work + marginal.work + path_share.work;
   return std::move(best);
 }
 

@@ -5,7 +5,7 @@
 //
 // Method: greedy over a fixed sample of outbreaks from the current state
 // (outbreak_sample.h; common random numbers, so every candidate is judged on
-// the same outbreaks), with two step rules, each run on its own copy of the
+// the same outbreaks), with two step rules, each run on its own draw of the
 // sample; the plan is whichever leaves fewer expected disruptions on it.
 //   marginal    each step protects the node whose protection saves the most
 //               node-realizations now (exact on the sample). Lazy: nodes are
