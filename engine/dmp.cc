@@ -29,7 +29,11 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   // Mirrored thetas only for graphs with reverse edges, cavity rings only
   // for graphs with onset delays.
   if (g.has_reverse && theta_reverse_.size() < m) theta_reverse_.resize(m, 1.0);
-  if (g.has_latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
+  // Once allocated, Reset clears it on every run, latency or not: keep it
+  // sized to the graph.
+  if ((g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
+    edge_history_at_.resize(m, 0);
+  }
   if (flags_.size() < n) {
     source_.resize(n);
     pi_.resize(n);
