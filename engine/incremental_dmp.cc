@@ -37,6 +37,7 @@ void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectorie
       slot_[run.nodes[x]] = static_cast<std::uint32_t>(x);
     }
     pool_.resize(run.touched_count * stride_);
+    pool_.shrink_to_fit();  // it grew by doubling
     stored_ = run.touched_count;
     return;
   }
@@ -69,7 +70,7 @@ double IncrementalDmp::SeenBy(const InitialState& init, NodeIndex k, int s) cons
   if (s < 0) return init.p_s[k];
   const auto at = static_cast<std::size_t>(s);
   if (const std::uint32_t x = joined_at_[k]; x != kNoSlot) {
-    return values_[x * 2 * stride_ + stride_ + at];
+    return values_[x * stride_ + at];
   }
   return touched(k) ? Trajectory(k)[at] : init.p_s[k];
 }
@@ -77,9 +78,12 @@ double IncrementalDmp::SeenBy(const InitialState& init, NodeIndex k, int s) cons
 void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, NodeIndex v,
                           int t) {
   const std::size_t x = joined_.size();
-  joined_.push_back({.node = v, .edges = theta_.size(), .was_touched = touched(v)});
+  joined_.push_back({.node = v,
+                     .edges = theta_.size(),
+                     .ps_horizon = init.p_s[v],
+                     .was_touched = touched(v)});
   if (init.p_i[v] > 0) joined_.back().touched_at = 0;
-  values_.resize(values_.size() + 2 * stride_, init.p_s[v]);
+  values_.resize(values_.size() + stride_, init.p_s[v]);
   for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
     theta_.push_back(1.0);
     phi_.push_back(init.p_i[g.source[e]]);
@@ -113,7 +117,8 @@ void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& i
   }
   edge_updates_ += en - b;
   const auto at = static_cast<std::size_t>(t);
-  Ps(x)[at] = prod;
+  if (t == options_.horizon - g.latency[v]) j.ps_horizon = prod;
+  if (j.hit < 0 && 1.0 - prod - init.p_r[v] >= 0.5) j.hit = t;
   if (j.touched_at < 0 && ps0 - prod > options_.tolerance) j.touched_at = t;
   if (j.touched_at >= 0) Seen(x)[at] = prod;
 }
@@ -176,20 +181,23 @@ IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const In
   }
   node.in_frontier = node.touched || touched_in;
   if (!(ps0 > 0)) first_step = T + 1;  // never in the frontier
-  const double* ps = Ps(x);
   const int L = g.latency[v];
-  node.risk = std::clamp(1.0 - ps[std::max(0, T - L)] - init.p_r[v], 0.0, 1.0);
+  node.risk = std::clamp(1.0 - j.ps_horizon - init.p_r[v], 0.0, 1.0);
+  // dmp.cc checks from first_step on. Before it P_S is P_S(0); P_S never
+  // rises, so if P_S(0) already passes (a rounding case: P_I(0) < 0.5) the
+  // hit is first_step, else the first passing step, which is past it.
   int hit = init.p_i[v] >= 0.5 ? 0 : -1;
-  for (int t = first_step; hit < 0 && t <= T; ++t) {
-    if (1.0 - ps[t] - init.p_r[v] >= 0.5) hit = t;
+  if (hit < 0 && first_step <= T) {
+    hit = 1.0 - ps0 - init.p_r[v] >= 0.5 ? first_step : j.hit;
   }
   const int onset = hit <= 0 ? hit : hit + L;
   node.eta = onset <= T ? onset : -1;
   return node;
 }
 
-void IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init,
-                            std::span<const NodeIndex> changed, std::vector<Node>* out) {
+bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init,
+                            std::span<const NodeIndex> changed, std::size_t max_edges,
+                            std::vector<Node>* out) {
   const int T = options_.horizon;
   Grow(g.node_count);
   out->clear();
@@ -203,10 +211,20 @@ void IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
   auto join_batch = [&](int t) {
     const std::size_t first = joined_.size();
     for (NodeIndex v : batch_) Join(g, init, v, t);
+    if (theta_.size() > max_edges) return false;
     for (std::size_t x = first; x < joined_.size(); ++x) {
       joined_at_[joined_[x].node] = static_cast<std::uint32_t>(x);
     }
     batch_.clear();
+    return true;
+  };
+  // Leaves every per-node mark clean; the store is untouched until the end.
+  auto give_up = [&] {
+    for (const Joined& j : joined_) joined_at_[j.node] = kNoSlot;
+    for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
+    batch_.clear();
+    joined_.clear();
+    return false;
   };
   auto add = [&](NodeIndex v) {
     if (joined_at_[v] != kNoSlot) return;
@@ -226,7 +244,7 @@ void IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
     for (EdgeIndex e : g.out(v)) add(g.target[e]);
   }
   for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
-  join_batch(0);
+  if (!join_batch(0)) return give_up();
   for (std::size_t c = 0; c < changed_count; ++c) {
     Joined& j = joined_[c];
     j.spread = j.was_touched || j.touched_at == 0;
@@ -247,7 +265,7 @@ void IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
       for (EdgeIndex e : g.out(j.node)) add(g.target[e]);
     }
     for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
-    join_batch(t);
+    if (!join_batch(t)) return give_up();
   }
   out->reserve(joined_.size());
   for (std::size_t x = 0; x < joined_.size(); ++x) out->push_back(Finish(g, init, x));
@@ -262,6 +280,7 @@ void IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
       Release(j.node);
     }
   }
+  return true;
 }
 
 std::size_t IncrementalDmp::MemoryBytes() const {

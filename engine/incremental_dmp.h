@@ -72,13 +72,20 @@ class IncrementalDmp {
   };
 
   // Brings every trajectory up to date after `changed` and lists each node
-  // whose values may have changed, once, in `out`.
+  // whose values may have changed, once, in `out`. Gives up, changing
+  // nothing, once the nodes involved have more than `max_edges` in-edges
+  // (its scratch is 16 bytes per such edge and 8 (T + 1) per node; past a
+  // good part of the graph a region recompute costs as much).
   // REQUIRES: the stored trajectories were a DMP run on the earlier state
   // (Store from a run from all sources, plus Updates); graph and initial
   // reflect every change since, each node whose initial state, latency or
   // in- or out-edges changed is in `changed`, and Applies(graph).
-  void Update(const TransmissionGraph& graph, const InitialState& initial,
-              std::span<const NodeIndex> changed, std::vector<Node>* out);
+  bool Update(const TransmissionGraph& graph, const InitialState& initial,
+              std::span<const NodeIndex> changed, std::size_t max_edges, std::vector<Node>* out);
+  // Drops v's trajectory (its region is recomputed elsewhere).
+  void Forget(NodeIndex v) {
+    if (touched(v)) Release(v);
+  }
   // Edge-steps of the last Update.
   std::uint64_t edge_updates() const { return edge_updates_; }
 
@@ -99,11 +106,12 @@ class IncrementalDmp {
     NodeIndex node;
     std::size_t edges;    // offset of its in-edges in theta_, phi_
     int touched_at = -1;  // new: step it propagates from, or -1
+    int hit = -1;         // first t >= 1 with 1 - P_S(t) - P_R(0) >= 0.5
+    double ps_horizon = 0;  // P_S(max(0, T - L))
     bool was_touched = false;
     bool spread = false;  // its out-neighbours have joined
   };
-  double* Ps(std::size_t x) { return values_.data() + x * 2 * stride_; }
-  double* Seen(std::size_t x) { return values_.data() + x * 2 * stride_ + stride_; }
+  double* Seen(std::size_t x) { return values_.data() + x * stride_; }
   // S~ of in-neighbour k at step s as the messages see it (new values for
   // joined nodes).
   double SeenBy(const InitialState& initial, NodeIndex k, int s) const;
@@ -126,7 +134,7 @@ class IncrementalDmp {
   // Scratch of one update.
   std::vector<std::uint32_t> joined_at_;  // per node: index in joined_, or kNoSlot
   std::vector<Joined> joined_;
-  std::vector<double> values_;       // per joined node: P_S(0..T), S~(0..T)
+  std::vector<double> values_;       // per joined node: S~(0..T)
   std::vector<double> theta_, phi_;  // per in-edge of joined nodes
   std::vector<NodeIndex> batch_;
   std::uint64_t edge_updates_ = 0;

@@ -323,6 +323,37 @@ TEST(IncrementalDmpTest, NewDisruptionRecomputesAFewNodesOfTheRegion) {
   EXPECT_GT(projector.IncrementalMemoryBytes(), 0u);
 }
 
+// A new source upstream of most of the region changes too much for the
+// incremental path: the region is recomputed, and the trajectories stay
+// right for the incremental updates after it.
+TEST(IncrementalDmpTest, BigChangesRecomputeTheRegionAndKeepTheTrajectories) {
+  const Network net = BarabasiAlbert(3000, 4, {.seed = 5});
+  const TransmissionGraph g = testing::BuildGraph(net, Direction::kDownstream, 0.8, 0.3);
+  DmpOptions d;
+  d.horizon = 20;
+  ProjectionOptions o = DmpOnly();
+  o.incremental_min_edges = 0;  // a quarter of this small graph's edges
+  Projector projector(d, o);
+  ProjectionWorkspace ws;
+  InitialState init = AllSusceptible(g.node_count);
+  init.p_s[2000] = 0;
+  init.p_i[2000] = 1;
+  projector.Full(g, init, &ws);
+  int incremental = 0, recomputed = 0;
+  // Hubs (the oldest nodes supply most others), then young nodes.
+  for (NodeIndex v : {0u, 2999u, 1u, 2500u, 1500u, 5u, 2800u}) {
+    init.p_s[v] = 0;
+    init.p_i[v] = 1;
+    projector.Update(g, init, {&v, 1}, &ws);
+    (projector.projection().incremental_dmp ? incremental : recomputed)++;
+    SCOPED_TRACE("new source " + std::to_string(v));
+    ExpectSameAsFull(g, init, d, projector.projection());
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(recomputed, 0);
+  EXPECT_GT(incremental, 0);
+}
+
 // Choice::kAuto and graphs with reverse edges keep the region recompute.
 TEST(IncrementalDmpTest, OtherMethodsAndTwoWayGraphsRecomputeRegions) {
   const Network net = testing::RandomGraph(200, 300, 6);

@@ -130,17 +130,19 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
   projection_.dmp_edge_updates = 0;
   projection_.mc_work = 0;
   projection_.incremental_dmp = false;
-  if (KeepsTrajectories(g)) {
-    if (incremental_ready_) {
-      UpdateIncremental(g, init, changed);
-      Publish();
-      return;
-    }
+  const bool keep = KeepsTrajectories(g);
+  if (keep && !incremental_ready_) {
     // First update since the graph lost its reverse edges: start over.
     Full(g, init, ws);
     return;
   }
-  if (incremental_ready_) {
+  if (keep && UpdateIncremental(g, init, changed)) {
+    Publish();
+    return;
+  }
+  // Otherwise recompute the regions involved; with `keep` (an update too
+  // big for the incremental path) Drop and Recompute keep the trajectories.
+  if (!keep && incremental_ready_) {
     incremental_.Clear();
     incremental_ready_ = false;
   }
@@ -153,7 +155,7 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
     }
     if (init.p_i[v] > 0) sources.push_back(v);
   }
-  Recompute(g, init, std::move(sources), ws);
+  Recompute(g, init, std::move(sources), ws, keep);
   Publish();
 }
 
@@ -164,6 +166,7 @@ void Projector::Drop(std::int32_t r) {
     projection_.parent[v] = kNoNode;
     projection_.node_method[v] = ProjectionMethod::kNone;
     region_of_[v] = -1;
+    if (incremental_ready_) incremental_.Forget(v);
   }
   Forget(r);
 }
@@ -325,9 +328,13 @@ void Projector::Summarize(Region* reg) const {
   sum.method = ProjectionMethod::kDmp;
 }
 
-void Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState& init,
+bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState& init,
                                   std::span<const NodeIndex> changed) {
-  incremental_.Update(g, init, changed, &recomputed_);
+  // Past a quarter of the edges a region recompute costs about as much, and
+  // the scratch stays bounded.
+  const std::uint64_t max_edges =
+      std::max<std::uint64_t>(g.edge_count() / 4, options_.incremental_min_edges);
+  if (!incremental_.Update(g, init, changed, max_edges, &recomputed_)) return false;
   projection_.incremental_dmp = true;
   projection_.recomputed_nodes = recomputed_.size();
   projection_.dmp_edge_updates = incremental_.edge_updates();
@@ -369,6 +376,7 @@ void Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
     }
   }
   if (split || !MergeRegions(g, init)) RebuildRegions(g, init);
+  return true;
 }
 
 // Every link is still there: union the regions and new frontier nodes the

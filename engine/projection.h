@@ -80,6 +80,11 @@ struct ProjectionOptions {
   std::uint64_t max_check_work = 20'000'000;
   std::uint64_t max_serve_work = 50'000'000;
   int min_realizations = 50;
+  // Incremental DMP (Choice::kDmp, one-way graphs) gives up on an update
+  // whose nodes have more in-edges than a quarter of the graph's or this,
+  // whichever is more (its scratch is about 16 bytes per such edge), and
+  // the regions involved are recomputed instead.
+  std::uint64_t incremental_min_edges = 65536;
 };
 
 Status ValidateProjectionOptions(const ProjectionOptions& options);
@@ -177,8 +182,9 @@ class Projector {
   void Recompute(const TransmissionGraph& graph, const InitialState& initial,
                  std::vector<NodeIndex> sources, ProjectionWorkspace* workspace,
                  bool record = false);
-  // The incremental DMP path (everything but Publish).
-  void UpdateIncremental(const TransmissionGraph& graph, const InitialState& initial,
+  // The incremental DMP path (everything but Publish); false when the
+  // update was too big for it (nothing changed).
+  bool UpdateIncremental(const TransmissionGraph& graph, const InitialState& initial,
                          std::span<const NodeIndex> changed);
   // Region bookkeeping after an incremental update: merges only, or the
   // involved regions re-split from the touched nodes.
