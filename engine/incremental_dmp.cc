@@ -44,6 +44,7 @@ void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectorie
   for (std::size_t x = 0; x < run.touched_count; ++x) {
     Set(run.nodes[x], trajectories.data() + x * stride_);
   }
+  if (pool_.capacity() > pool_.size() + pool_.size() / 4) pool_.shrink_to_fit();
 }
 
 void IncrementalDmp::Set(NodeIndex v, const double* values) {
@@ -224,6 +225,7 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
     for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
     batch_.clear();
     joined_.clear();
+    TrimScratch();
     return false;
   };
   auto add = [&](NodeIndex v) {
@@ -280,7 +282,18 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
       Release(j.node);
     }
   }
+  TrimScratch();
   return true;
+}
+
+void IncrementalDmp::TrimScratch() {
+  // Small updates keep their buffers warm; a big one's are not kept.
+  if (theta_.capacity() <= kKeptScratchEdges) return;
+  std::vector<Joined>().swap(joined_);
+  std::vector<double>().swap(values_);
+  std::vector<double>().swap(theta_);
+  std::vector<double>().swap(phi_);
+  std::vector<NodeIndex>().swap(batch_);
 }
 
 std::size_t IncrementalDmp::MemoryBytes() const {

@@ -122,6 +122,8 @@ class IncrementalDmp {
                  int t);
   void StepPhi(const TransmissionGraph& graph, const InitialState& initial, std::size_t x, int t);
   Node Finish(const TransmissionGraph& graph, const InitialState& initial, std::size_t x);
+  void TrimScratch();
+  static constexpr std::size_t kKeptScratchEdges = std::size_t{1} << 16;
 
   DmpOptions options_;
   std::size_t stride_;  // T + 1
