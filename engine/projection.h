@@ -18,6 +18,12 @@
 // frontier meets another region, that region joins and the run is repeated.
 // Every other region is left as is: the result equals a full recompute
 // (tests check 1e-9), at a cost that follows the regions involved.
+// With Choice::kDmp on a graph without reverse edges, the projector also
+// keeps the P_S trajectories of every touched node and updates only the
+// nodes whose messages change (incremental_dmp.h), merging or re-splitting
+// regions from the touched set; updates too big for it (more in-edges than
+// a quarter of the graph's, at least incremental_min_edges) fall back to the
+// region recompute above. Projection::incremental_dmp says which served.
 //
 // Method per region. DMP is exact on trees but overestimates on loops
 // (shared suppliers form triangles), badly near the epidemic threshold. So
