@@ -31,7 +31,11 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
     theta_reverse_.resize(m, 1.0);
     cavity_.resize(m, 0.0);
   }
-  if (g.has_latency && edge_history_at_.size() < m) edge_history_at_.resize(m, 0);
+  // Once allocated, Reset clears it on every run, latency or not: keep it
+  // sized to the graph.
+  if ((g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
+    edge_history_at_.resize(m, 0);
+  }
   if (flags_.size() < n) {
     source_.resize(n);
     pi_.resize(n);
@@ -68,13 +72,32 @@ class DmpRun {
       : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(g.has_reverse) {}
 
   // on_step(t) runs after step t = 0..T.
+  // With `trajectories`, records each touched node's P_S as its
+  // out-messages saw it (see RunDmpRegion).
   template <typename OnStep>
-  DmpRegion Run(std::span<const NodeIndex> sources, OnStep on_step) {
+  DmpRegion Run(std::span<const NodeIndex> sources, OnStep on_step,
+                std::vector<double>* trajectories = nullptr) {
     const int T = opt_.horizon;
+    const std::size_t stride = static_cast<std::size_t>(T) + 1;
     DmpRegion out;
     for (NodeIndex v : sources) {
       if (init_.p_i[v] > 0 && !(w_.flags_[v] & kTouched)) Touch(v);
     }
+    // Touched nodes get P_S(0) up to now; each step writes its value.
+    auto record = [&](int t) {
+      if (trajectories == nullptr) return;
+      const std::size_t have = trajectories->size() / stride;
+      for (std::size_t x = have; x < w_.active_.size(); ++x) {
+        trajectories->resize(trajectories->size() + stride, init_.p_s[w_.active_[x]]);
+      }
+      double* values = trajectories->data() + static_cast<std::size_t>(t);
+      for (NodeIndex k : w_.active_) {
+        *values = w_.source_[k].ps;
+        values += stride;
+      }
+    };
+    if (trajectories != nullptr) trajectories->clear();
+    record(0);
     on_step(0);
     std::size_t sorted = 0;
     for (int t = 1; t <= T; ++t) {
@@ -89,6 +112,7 @@ class DmpRun {
       UpdateTheta(t, &out.edge_updates);
       UpdatePhi(t);
       for (NodeIndex k : w_.active_) UpdateMarginals(k, t);
+      record(t);
       on_step(t);
     }
     Collect(&out);
@@ -332,8 +356,8 @@ class DmpRun {
 
 DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
                        std::span<const NodeIndex> sources, const DmpOptions& opt,
-                       DmpWorkspace* ws) {
-  return DmpRun(g, init, opt, ws).Run(sources, [](int) {});
+                       DmpWorkspace* ws, std::vector<double>* trajectories) {
+  return DmpRun(g, init, opt, ws).Run(sources, [](int) {}, trajectories);
 }
 
 DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt) {

@@ -115,11 +115,17 @@ struct DmpRegion {
 // infectious at t = 0; every other node starts with its P_S(0), P_R(0) and
 // phi = 0. Equals RunDmp on the whole graph whenever no other source's
 // region meets this one (projection.h relies on this).
+//
+// With `trajectories`, also returns what each touched node's out-messages
+// were driven by: (T + 1) values per entry of nodes[0, touched_count), in
+// that order, value t being P_S(0) before the node was touched and P_S(t)
+// from then on. On a graph without reverse edges these fully determine the
+// messages, which is what incremental_dmp.h builds on.
 // REQUIRES: workspace->Prepare(graph) was called; initial has
 // graph.node_count entries per vector, each summing to 1.
 DmpRegion RunDmpRegion(const TransmissionGraph& graph, const InitialState& initial,
                        std::span<const NodeIndex> sources, const DmpOptions& options,
-                       DmpWorkspace* workspace);
+                       DmpWorkspace* workspace, std::vector<double>* trajectories = nullptr);
 
 // REQUIRES: initial has graph.node_count entries per vector, each summing to 1.
 DmpResult RunDmp(const TransmissionGraph& graph, const InitialState& initial,

@@ -76,7 +76,8 @@ Status ValidateProjectionOptions(const ProjectionOptions& o) {
   return Status::Ok();
 }
 
-Projector::Projector(DmpOptions dmp, ProjectionOptions options) : dmp_(dmp), options_(options) {
+Projector::Projector(DmpOptions dmp, ProjectionOptions options)
+    : dmp_(dmp), options_(options), incremental_(dmp) {
   dmp_.record_marginals = false;
   projection_.horizon = dmp_.horizon;
 }
@@ -84,14 +85,23 @@ Projector::Projector(DmpOptions dmp, ProjectionOptions options) : dmp_(dmp), opt
 void Projector::Prepare(std::size_t n) {
   if (region_of_.size() >= n) return;
   region_of_.resize(n, -1);
+  position_.resize(n, ~std::uint32_t{0});
   projection_.risk.resize(n, 0.0);
   projection_.eta.resize(n, -1);
   projection_.parent.resize(n, kNoNode);
   projection_.node_method.resize(n, ProjectionMethod::kNone);
 }
 
+bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
+  // Monte Carlo-checked regions would need their check rerun on every
+  // change anyway; reverse edges make messages depend on both ends.
+  return options_.method == ProjectionOptions::Choice::kDmp && IncrementalDmp::Applies(g);
+}
+
 void Projector::Full(const TransmissionGraph& g, const InitialState& init,
                      ProjectionWorkspace* ws) {
+  incremental_.Clear();
+  incremental_ready_ = false;
   regions_.clear();
   free_regions_.clear();
   total_sizes_.clear();
@@ -106,7 +116,9 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   for (NodeIndex v = 0; v < g.node_count; ++v) {
     if (init.p_i[v] > 0) sources.push_back(v);
   }
-  Recompute(g, init, std::move(sources), ws);
+  const bool record = KeepsTrajectories(g);
+  Recompute(g, init, std::move(sources), ws, record);
+  incremental_ready_ = record;
   Publish();
 }
 
@@ -117,6 +129,23 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
   projection_.recomputed_nodes = 0;
   projection_.dmp_edge_updates = 0;
   projection_.mc_work = 0;
+  projection_.incremental_dmp = false;
+  const bool keep = KeepsTrajectories(g);
+  if (keep && !incremental_ready_) {
+    // First update since the graph lost its reverse edges: start over.
+    Full(g, init, ws);
+    return;
+  }
+  if (keep && UpdateIncremental(g, init, changed)) {
+    Publish();
+    return;
+  }
+  // Otherwise recompute the regions involved; with `keep` (an update too
+  // big for the incremental path) Drop and Recompute keep the trajectories.
+  if (!keep && incremental_ready_) {
+    incremental_.Clear();
+    incremental_ready_ = false;
+  }
   std::vector<NodeIndex> sources;
   for (NodeIndex v : changed) {
     if (v >= g.node_count) continue;
@@ -126,19 +155,24 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
     }
     if (init.p_i[v] > 0) sources.push_back(v);
   }
-  Recompute(g, init, std::move(sources), ws);
+  Recompute(g, init, std::move(sources), ws, keep);
   Publish();
 }
 
 void Projector::Drop(std::int32_t r) {
-  Region& reg = regions_[static_cast<std::size_t>(r)];
-  for (NodeIndex v : reg.nodes) {
+  for (NodeIndex v : regions_[static_cast<std::size_t>(r)].nodes) {
     projection_.risk[v] = 0.0;
     projection_.eta[v] = -1;
     projection_.parent[v] = kNoNode;
     projection_.node_method[v] = ProjectionMethod::kNone;
     region_of_[v] = -1;
+    if (incremental_ready_) incremental_.Forget(v);
   }
+  Forget(r);
+}
+
+void Projector::Forget(std::int32_t r) {
+  Region& reg = regions_[static_cast<std::size_t>(r)];
   for (std::size_t k = 0; k < reg.sizes.size(); ++k) total_sizes_[k] -= reg.sizes[k];
   const auto count = static_cast<std::uint32_t>(reg.sizes.size());
   if (--realization_counts_[count] == 0) realization_counts_.erase(count);
@@ -147,7 +181,7 @@ void Projector::Drop(std::int32_t r) {
 }
 
 void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
-                          std::vector<NodeIndex> sources, ProjectionWorkspace* ws) {
+                          std::vector<NodeIndex> sources, ProjectionWorkspace* ws, bool record) {
   auto normalize = [&] {
     std::sort(sources.begin(), sources.end());
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
@@ -160,8 +194,9 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
 
   // Run DMP from the sources; a region whose frontier it meets joins in.
   DmpRegion run;
+  std::vector<double> trajectories;
   for (;;) {
-    run = RunDmpRegion(g, init, sources, dmp_, &ws->dmp);
+    run = RunDmpRegion(g, init, sources, dmp_, &ws->dmp, record ? &trajectories : nullptr);
     projection_.dmp_edge_updates += run.edge_updates;
     bool merged = false;
     for (NodeIndex v : run.nodes) {
@@ -174,6 +209,7 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     if (!merged) break;
     normalize();
   }
+  if (record) incremental_.Store(run, std::move(trajectories));
 
   // Split the run into its connected components: each is a region. The
   // per-node values need no recomputation (no message crosses components).
@@ -256,14 +292,7 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
     projection_.mc_work += tally.work;
   }
 
-  std::int32_t id;
-  if (!free_regions_.empty()) {
-    id = free_regions_.back();
-    free_regions_.pop_back();
-  } else {
-    id = static_cast<std::int32_t>(regions_.size());
-    regions_.emplace_back();
-  }
+  const std::int32_t id = NewRegion();
   for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
     const NodeIndex v = reg.nodes[x];
     projection_.risk[v] = risk[x];
@@ -278,6 +307,255 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
   ++projection_.recomputed_regions;
   projection_.recomputed_nodes += reg.nodes.size();
   regions_[static_cast<std::size_t>(id)] = std::move(reg);
+}
+
+std::int32_t Projector::NewRegion() {
+  if (!free_regions_.empty()) {
+    const std::int32_t id = free_regions_.back();
+    free_regions_.pop_back();
+    return id;
+  }
+  regions_.emplace_back();
+  return static_cast<std::int32_t>(regions_.size() - 1);
+}
+
+void Projector::Summarize(Region* reg) const {
+  RegionSummary& sum = reg->summary;
+  sum = RegionSummary{};
+  sum.first_source = reg->sources.empty() ? kNoNode : reg->sources.front();
+  sum.sources = static_cast<std::uint32_t>(reg->sources.size());
+  sum.nodes = static_cast<std::uint32_t>(reg->nodes.size());
+  sum.method = ProjectionMethod::kDmp;
+}
+
+bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState& init,
+                                  std::span<const NodeIndex> changed) {
+  // Past a quarter of the edges a region recompute costs about as much, and
+  // the scratch stays bounded.
+  const std::uint64_t max_edges =
+      std::max<std::uint64_t>(g.edge_count() / 4, options_.incremental_min_edges);
+  if (!incremental_.Update(g, init, changed, max_edges, &recomputed_)) return false;
+  projection_.incremental_dmp = true;
+  projection_.recomputed_nodes = recomputed_.size();
+  projection_.dmp_edge_updates = incremental_.edge_updates();
+  for (const IncrementalDmp::Node& n : recomputed_) {
+    const NodeIndex v = n.node;
+    projection_.risk[v] = n.in_frontier ? n.risk : 0.0;
+    projection_.eta[v] = n.in_frontier ? n.eta : -1;
+    projection_.parent[v] = n.in_frontier ? n.parent : kNoNode;
+    projection_.node_method[v] = n.in_frontier ? ProjectionMethod::kDmp : ProjectionMethod::kNone;
+  }
+  // Regions only grow unless a link (touched node -> out-neighbour) may be
+  // gone: a node stopped propagating or left the frontier, or two changed
+  // nodes share a region and one propagated (an edge between them may have
+  // been removed; events record both ends).
+  bool split = false;
+  std::vector<std::pair<std::int32_t, bool>> changed_regions;
+  for (const IncrementalDmp::Node& n : recomputed_) {
+    if ((n.was_touched && !n.touched) || (!n.in_frontier && region_of_[n.node] >= 0)) split = true;
+  }
+  if (!split) {
+    for (std::size_t x = 0; x < recomputed_.size(); ++x) position_[recomputed_[x].node] =
+        static_cast<std::uint32_t>(x);
+    std::vector<NodeIndex> unique(changed.begin(), changed.end());
+    std::sort(unique.begin(), unique.end());
+    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+    for (NodeIndex v : unique) {
+      if (v >= g.node_count || region_of_[v] < 0) continue;
+      changed_regions.emplace_back(region_of_[v], recomputed_[position_[v]].was_touched);
+    }
+    for (const IncrementalDmp::Node& n : recomputed_) position_[n.node] = ~std::uint32_t{0};
+    std::sort(changed_regions.begin(), changed_regions.end());
+    for (std::size_t x = 0; x < changed_regions.size();) {
+      std::size_t y = x;
+      bool was_touched = false;
+      for (; y < changed_regions.size() && changed_regions[y].first == changed_regions[x].first; ++y)
+        was_touched = was_touched || changed_regions[y].second;
+      if (y - x >= 2 && was_touched) split = true;
+      x = y;
+    }
+  }
+  if (split || !MergeRegions(g, init)) RebuildRegions(g, init);
+  return true;
+}
+
+// Every link is still there: union the regions and new frontier nodes the
+// new links join. Cost follows the recomputed nodes and the merged regions.
+bool Projector::MergeRegions(const TransmissionGraph& g, const InitialState& init) {
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  const auto regions = static_cast<std::uint32_t>(regions_.size());
+  const auto listed = static_cast<std::uint32_t>(recomputed_.size());
+  for (std::uint32_t x = 0; x < listed; ++x) position_[recomputed_[x].node] = x;
+  // Items: regions 0..regions-1, then recomputed nodes outside every region.
+  std::vector<std::uint32_t> up(regions + listed);
+  std::iota(up.begin(), up.end(), 0u);
+  auto item = [&](NodeIndex v) -> std::uint32_t {
+    if (region_of_[v] >= 0) return static_cast<std::uint32_t>(region_of_[v]);
+    return position_[v] == kNone ? kNone : regions + position_[v];
+  };
+  bool ok = true;
+  for (const IncrementalDmp::Node& n : recomputed_) {
+    if (!n.touched) continue;
+    const std::uint32_t a = item(n.node);
+    for (EdgeIndex e : g.out(n.node)) {
+      const std::uint32_t b = item(g.target[e]);
+      if (b == kNone) {
+        ok = false;  // not expected: a new frontier node is always recomputed
+        continue;
+      }
+      const std::uint32_t ra = Root(up, a), rb = Root(up, b);
+      if (ra != rb) up[std::max(ra, rb)] = std::min(ra, rb);
+    }
+  }
+  if (!ok) {
+    for (const IncrementalDmp::Node& n : recomputed_) position_[n.node] = kNone;
+    return false;
+  }
+  // Groups by root: the items recomputed nodes are in, each group once.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> members;  // root, item
+  for (const IncrementalDmp::Node& n : recomputed_) {
+    if (!n.in_frontier) continue;
+    const std::uint32_t it = item(n.node);
+    members.emplace_back(Root(up, it), it);
+  }
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  for (std::size_t x = 0; x < members.size();) {
+    std::size_t y = x;
+    while (y < members.size() && members[y].first == members[x].first) ++y;
+    // The largest region keeps its id; the others move into it.
+    std::int32_t keep = -1;
+    for (std::size_t z = x; z < y; ++z) {
+      if (members[z].second >= regions) continue;
+      const auto r = static_cast<std::int32_t>(members[z].second);
+      if (keep < 0 || regions_[static_cast<std::size_t>(r)].nodes.size() >
+                          regions_[static_cast<std::size_t>(keep)].nodes.size())
+        keep = r;
+    }
+    if (keep < 0) {
+      keep = NewRegion();
+      regions_[static_cast<std::size_t>(keep)].alive = true;
+      ++realization_counts_[0];
+    }
+    Region& into = regions_[static_cast<std::size_t>(keep)];
+    for (std::size_t z = x; z < y; ++z) {
+      const std::uint32_t it = members[z].second;
+      if (it < regions) {
+        if (static_cast<std::int32_t>(it) == keep) continue;
+        Region& from = regions_[it];
+        for (NodeIndex v : from.nodes) region_of_[v] = keep;
+        into.nodes.insert(into.nodes.end(), from.nodes.begin(), from.nodes.end());
+        into.sources.insert(into.sources.end(), from.sources.begin(), from.sources.end());
+        Forget(static_cast<std::int32_t>(it));
+      } else {
+        const NodeIndex v = recomputed_[it - regions].node;
+        region_of_[v] = keep;
+        into.nodes.push_back(v);
+      }
+    }
+    x = y;
+  }
+  // Sources: the touched nodes observed disrupted.
+  std::vector<std::int32_t> summarize;
+  for (const IncrementalDmp::Node& n : recomputed_) {
+    position_[n.node] = kNone;
+    if (!n.in_frontier) continue;
+    const std::int32_t r = region_of_[n.node];
+    summarize.push_back(r);
+  }
+  std::sort(summarize.begin(), summarize.end());
+  summarize.erase(std::unique(summarize.begin(), summarize.end()), summarize.end());
+  for (std::int32_t r : summarize) {
+    Region& reg = regions_[static_cast<std::size_t>(r)];
+    std::sort(reg.sources.begin(), reg.sources.end());
+    ++projection_.recomputed_regions;
+  }
+  for (const IncrementalDmp::Node& n : recomputed_) {
+    if (!n.in_frontier) continue;
+    auto& src = regions_[static_cast<std::size_t>(region_of_[n.node])].sources;
+    const auto at = std::lower_bound(src.begin(), src.end(), n.node);
+    const bool known = at != src.end() && *at == n.node;
+    const bool source = n.touched && init.p_i[n.node] > 0;
+    if (source && !known) src.insert(at, n.node);
+    if (!source && known) src.erase(at);
+  }
+  for (std::int32_t r : summarize) Summarize(&regions_[static_cast<std::size_t>(r)]);
+  return true;
+}
+
+// Some link may be gone: the regions of the recomputed nodes, and any
+// region their touched nodes reach, are split again from the stored touched
+// set. Cost follows those regions' nodes and out-edges (no DMP).
+void Projector::RebuildRegions(const TransmissionGraph& g, const InitialState& init) {
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  std::vector<NodeIndex> nodes;
+  std::vector<std::int32_t> involved;
+  std::vector<std::uint8_t> in_involved(regions_.size(), 0);
+  auto add = [&](NodeIndex v) {
+    if (position_[v] != kNone) return;
+    position_[v] = static_cast<std::uint32_t>(nodes.size());
+    nodes.push_back(v);
+    const std::int32_t r = region_of_[v];
+    if (r < 0 || in_involved[static_cast<std::size_t>(r)]) return;
+    in_involved[static_cast<std::size_t>(r)] = 1;
+    involved.push_back(r);
+    for (NodeIndex u : regions_[static_cast<std::size_t>(r)].nodes) {
+      if (position_[u] != kNone) continue;
+      position_[u] = static_cast<std::uint32_t>(nodes.size());
+      nodes.push_back(u);
+    }
+  };
+  for (const IncrementalDmp::Node& n : recomputed_) add(n.node);
+  for (std::size_t x = 0; x < nodes.size(); ++x) {
+    if (!incremental_.touched(nodes[x])) continue;
+    for (EdgeIndex e : g.out(nodes[x])) add(g.target[e]);
+  }
+  std::vector<std::uint32_t> up(nodes.size());
+  std::iota(up.begin(), up.end(), 0u);
+  std::vector<std::uint8_t> linked(nodes.size(), 0);
+  for (std::size_t x = 0; x < nodes.size(); ++x) {
+    if (!incremental_.touched(nodes[x])) continue;
+    linked[x] = 1;
+    for (EdgeIndex e : g.out(nodes[x])) {
+      const std::uint32_t y = position_[g.target[e]];
+      linked[y] = 1;
+      const std::uint32_t a = Root(up, static_cast<std::uint32_t>(x)), b = Root(up, y);
+      if (a != b) up[std::max(a, b)] = std::min(a, b);
+    }
+  }
+  for (std::int32_t r : involved) Forget(r);
+  std::vector<std::int32_t> region_of_root(nodes.size(), -1);
+  std::vector<std::int32_t> created;
+  for (std::size_t x = 0; x < nodes.size(); ++x) {
+    const NodeIndex v = nodes[x];
+    position_[v] = kNone;
+    region_of_[v] = -1;
+    if (!linked[x]) {
+      // Out of every frontier (already cleared if recomputed).
+      projection_.risk[v] = 0.0;
+      projection_.eta[v] = -1;
+      projection_.parent[v] = kNoNode;
+      projection_.node_method[v] = ProjectionMethod::kNone;
+      continue;
+    }
+    const std::uint32_t root = Root(up, static_cast<std::uint32_t>(x));
+    if (region_of_root[root] < 0) {
+      region_of_root[root] = NewRegion();
+      regions_[static_cast<std::size_t>(region_of_root[root])].alive = true;
+      ++realization_counts_[0];
+      created.push_back(region_of_root[root]);
+    }
+    Region& reg = regions_[static_cast<std::size_t>(region_of_root[root])];
+    reg.nodes.push_back(v);
+    region_of_[v] = region_of_root[root];
+    if (incremental_.touched(v) && init.p_i[v] > 0) reg.sources.push_back(v);
+  }
+  for (std::int32_t r : created) {
+    Region& reg = regions_[static_cast<std::size_t>(r)];
+    std::sort(reg.sources.begin(), reg.sources.end());
+    Summarize(&reg);
+  }
+  projection_.recomputed_regions += created.size();
 }
 
 void Projector::Publish() {

@@ -18,6 +18,12 @@
 // frontier meets another region, that region joins and the run is repeated.
 // Every other region is left as is: the result equals a full recompute
 // (tests check 1e-9), at a cost that follows the regions involved.
+// With Choice::kDmp on a graph without reverse edges, the projector also
+// keeps the P_S trajectories of every touched node and updates only the
+// nodes whose messages change (incremental_dmp.h), merging or re-splitting
+// regions from the touched set; updates too big for it (more in-edges than
+// a quarter of the graph's, at least incremental_min_edges) fall back to the
+// region recompute above. Projection::incremental_dmp says which served.
 //
 // Method per region. DMP is exact on trees but overestimates on loops
 // (shared suppliers form triangles), badly near the epidemic threshold. So
@@ -40,6 +46,7 @@
 #include <vector>
 
 #include "engine/dmp.h"
+#include "engine/incremental_dmp.h"
 #include "engine/monte_carlo.h"
 #include "engine/spectral.h"
 #include "engine/state.h"
@@ -79,6 +86,11 @@ struct ProjectionOptions {
   std::uint64_t max_check_work = 20'000'000;
   std::uint64_t max_serve_work = 50'000'000;
   int min_realizations = 50;
+  // Incremental DMP (Choice::kDmp, one-way graphs) gives up on an update
+  // whose nodes have more in-edges than a quarter of the graph's or this,
+  // whichever is more (its scratch is about 16 bytes per such edge), and
+  // the regions involved are recomputed instead.
+  std::uint64_t incremental_min_edges = 65536;
 };
 
 Status ValidateProjectionOptions(const ProjectionOptions& options);
@@ -120,6 +132,10 @@ struct Projection {
   std::size_t recomputed_nodes = 0;
   std::uint64_t dmp_edge_updates = 0;
   std::uint64_t mc_work = 0;
+  // The latest Update took the incremental DMP path (incremental_dmp.h):
+  // recomputed_nodes then counts the nodes it recomputed, and
+  // recomputed_regions the regions it created or changed.
+  bool incremental_dmp = false;
 };
 
 // The most likely transmission path back to an observed source (see
@@ -149,6 +165,8 @@ class Projector {
 
   const Projection& projection() const { return projection_; }
   Projection& mutable_projection() { return projection_; }
+  // Memory held for incremental DMP updates (trajectories, work order).
+  std::size_t IncrementalMemoryBytes() const { return incremental_.MemoryBytes(); }
 
  private:
   struct Region {
@@ -160,9 +178,24 @@ class Projector {
   };
 
   void Prepare(std::size_t node_count);
+  // Whether this projector keeps incremental DMP state for `graph`.
+  bool KeepsTrajectories(const TransmissionGraph& graph) const;
   void Drop(std::int32_t region);
+  // Drop without touching the published values or region_of_.
+  void Forget(std::int32_t region);
+  std::int32_t NewRegion();
+  void Summarize(Region* region) const;
   void Recompute(const TransmissionGraph& graph, const InitialState& initial,
-                 std::vector<NodeIndex> sources, ProjectionWorkspace* workspace);
+                 std::vector<NodeIndex> sources, ProjectionWorkspace* workspace,
+                 bool record = false);
+  // The incremental DMP path (everything but Publish); false when the
+  // update was too big for it (nothing changed).
+  bool UpdateIncremental(const TransmissionGraph& graph, const InitialState& initial,
+                         std::span<const NodeIndex> changed);
+  // Region bookkeeping after an incremental update: merges only, or the
+  // involved regions re-split from the touched nodes.
+  bool MergeRegions(const TransmissionGraph& graph, const InitialState& initial);
+  void RebuildRegions(const TransmissionGraph& graph, const InitialState& initial);
   void Serve(const TransmissionGraph& graph, const InitialState& initial, const DmpRegion& dmp,
              std::span<const std::uint32_t> members, ProjectionWorkspace* workspace);
   void Publish();
@@ -173,6 +206,13 @@ class Projector {
   std::vector<Region> regions_;
   std::vector<std::int32_t> free_regions_;
   std::vector<std::int32_t> region_of_;  // per node: region whose frontier holds it, or -1
+  // With Choice::kDmp on graphs without reverse edges: the trajectories of
+  // every region's touched nodes (incremental_ready_ when they are all
+  // there), and the scratch of an incremental update.
+  IncrementalDmp incremental_;
+  bool incremental_ready_ = false;
+  std::vector<IncrementalDmp::Node> recomputed_;
+  std::vector<std::uint32_t> position_;  // per node: index in scratch lists, or ~0
   // Sum over regions of their sizes, per check realization, and how many
   // regions have each number of realizations (the interval uses the
   // realizations every region has).

@@ -1,0 +1,306 @@
+#include "engine/incremental_dmp.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace riskd::engine {
+IncrementalDmp::IncrementalDmp(DmpOptions options)
+    : options_(options), stride_(static_cast<std::size_t>(options.horizon) + 1) {}
+
+void IncrementalDmp::Clear() {
+  std::vector<std::uint32_t>().swap(slot_);
+  std::vector<double>().swap(pool_);
+  std::vector<std::uint32_t>().swap(free_);
+  std::vector<std::uint32_t>().swap(joined_at_);
+  std::vector<Joined>().swap(joined_);
+  std::vector<double>().swap(values_);
+  std::vector<double>().swap(theta_);
+  std::vector<double>().swap(phi_);
+  std::vector<NodeIndex>().swap(batch_);
+  stored_ = 0;
+}
+
+void IncrementalDmp::Grow(std::size_t n) {
+  if (slot_.size() >= n) return;
+  slot_.resize(n, kNoSlot);
+  joined_at_.resize(n, kNoSlot);
+}
+
+void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectories) {
+  std::size_t n = 0;
+  for (std::size_t x = 0; x < run.touched_count; ++x) n = std::max<std::size_t>(n, run.nodes[x] + 1);
+  Grow(n);
+  if (stored_ == 0 && free_.empty()) {
+    // The common case (a full run into an empty store): adopt the buffer.
+    pool_ = std::move(trajectories);
+    for (std::size_t x = 0; x < run.touched_count; ++x) {
+      slot_[run.nodes[x]] = static_cast<std::uint32_t>(x);
+    }
+    pool_.resize(run.touched_count * stride_);
+    pool_.shrink_to_fit();  // it grew by doubling
+    stored_ = run.touched_count;
+    return;
+  }
+  for (std::size_t x = 0; x < run.touched_count; ++x) {
+    Set(run.nodes[x], trajectories.data() + x * stride_);
+  }
+  if (pool_.capacity() > pool_.size() + pool_.size() / 4) pool_.shrink_to_fit();
+}
+
+void IncrementalDmp::Set(NodeIndex v, const double* values) {
+  if (slot_[v] == kNoSlot) {
+    if (!free_.empty()) {
+      slot_[v] = free_.back();
+      free_.pop_back();
+    } else {
+      slot_[v] = static_cast<std::uint32_t>(pool_.size() / stride_);
+      pool_.resize(pool_.size() + stride_);
+    }
+    ++stored_;
+  }
+  std::copy(values, values + stride_, pool_.data() + static_cast<std::size_t>(slot_[v]) * stride_);
+}
+
+void IncrementalDmp::Release(NodeIndex v) {
+  free_.push_back(slot_[v]);
+  slot_[v] = kNoSlot;
+  --stored_;
+}
+
+double IncrementalDmp::SeenBy(const InitialState& init, NodeIndex k, int s) const {
+  if (s < 0) return init.p_s[k];
+  const auto at = static_cast<std::size_t>(s);
+  if (const std::uint32_t x = joined_at_[k]; x != kNoSlot) {
+    return values_[x * stride_ + at];
+  }
+  return touched(k) ? Trajectory(k)[at] : init.p_s[k];
+}
+
+void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, NodeIndex v,
+                          int t) {
+  const std::size_t x = joined_.size();
+  joined_.push_back({.node = v,
+                     .edges = theta_.size(),
+                     .ps_horizon = init.p_s[v],
+                     .was_touched = touched(v)});
+  if (init.p_i[v] > 0) joined_.back().touched_at = 0;
+  values_.resize(values_.size() + stride_, init.p_s[v]);
+  for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
+    theta_.push_back(1.0);
+    phi_.push_back(init.p_i[g.source[e]]);
+  }
+  // Nothing reaching v differed before t: replaying its messages from the
+  // (stored) trajectories gives its values up to t.
+  for (int s = 1; s <= t; ++s) {
+    StepTheta(g, init, x, s);
+    StepPhi(g, init, x, s);
+  }
+}
+
+void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& init,
+                               std::size_t x, int t) {
+  Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  const double ps0 = init.p_s[v];
+  // dmp.cc never updates a node without susceptible mass: P_S stays 0,
+  // every theta 1.
+  if (!(ps0 > 0)) return;
+  const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
+  double* theta = theta_.data() + j.edges;
+  const double* phi = phi_.data() + j.edges;
+  // The operations of dmp.cc's pass 1, in the same order (theta = 1 for an
+  // in-neighbour that never propagated: multiplying by it is exact).
+  double prod = ps0;
+  for (EdgeIndex e = b; e < en; ++e) {
+    const double th = theta[e - b] - g.p[e] * phi[e - b];
+    theta[e - b] = th;
+    prod *= th;
+  }
+  edge_updates_ += en - b;
+  const auto at = static_cast<std::size_t>(t);
+  if (t == options_.horizon - g.latency[v]) j.ps_horizon = prod;
+  if (j.hit < 0 && 1.0 - prod - init.p_r[v] >= 0.5) j.hit = t;
+  if (j.touched_at < 0 && ps0 - prod > options_.tolerance) j.touched_at = t;
+  if (j.touched_at >= 0) Seen(x)[at] = prod;
+}
+
+void IncrementalDmp::StepPhi(const TransmissionGraph& g, const InitialState& init, std::size_t x,
+                             int t) {
+  const Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  if (!(init.p_s[v] > 0)) return;
+  const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
+  double* phi = phi_.data() + j.edges;
+  for (EdgeIndex e = b; e < en; ++e) {
+    // dmp.cc's pass 2: phi - (S~(t) - S~(t-1)) there without latency is
+    // phi + (S~(t-1) - S~(t)) here, the same double; before k propagates
+    // both S~ are P_S(0) and phi stays P_I^k(0) = 0.
+    const NodeIndex k = g.source[e];
+    const int L = g.latency[k];
+    const double decay = (1.0 - g.p[e]) * (1.0 - g.q[k]);
+    phi[e - b] = decay * phi[e - b] + (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L));
+  }
+}
+
+IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const InitialState& init,
+                                            std::size_t x) {
+  const int T = options_.horizon;
+  const Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  const double ps0 = init.p_s[v];
+  Node node;
+  node.node = v;
+  node.was_touched = j.was_touched;
+  node.touched = j.touched_at >= 0;
+  // The step v joined dmp.cc's frontier: after its first in-neighbour
+  // propagated. The ETA check runs from there.
+  int first_step = T + 1;
+  bool touched_in = false;
+  double best = 0;
+  const double* theta = theta_.data() + j.edges;
+  for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
+    const NodeIndex k = g.source[e];
+    int k_at = -1;
+    if (const std::uint32_t y = joined_at_[k]; y != kNoSlot) {
+      k_at = joined_[y].touched_at;
+    } else if (touched(k)) {
+      k_at = 0;
+      if (!(init.p_i[k] > 0)) {
+        const double* s = Trajectory(k);
+        k_at = 1;
+        while (k_at < T && s[k_at] == init.p_s[k]) ++k_at;
+      }
+    }
+    if (k_at < 0) continue;
+    touched_in = true;
+    first_step = std::min(first_step, k_at + 1);
+    const double passed = 1.0 - theta[e - g.in_begin(v)];
+    if (passed > best) {
+      best = passed;
+      node.parent = k;
+    }
+  }
+  node.in_frontier = node.touched || touched_in;
+  if (!(ps0 > 0)) first_step = T + 1;  // never in the frontier
+  const int L = g.latency[v];
+  node.risk = std::clamp(1.0 - j.ps_horizon - init.p_r[v], 0.0, 1.0);
+  // dmp.cc checks from first_step on. Before it P_S is P_S(0); P_S never
+  // rises, so if P_S(0) already passes (a rounding case: P_I(0) < 0.5) the
+  // hit is first_step, else the first passing step, which is past it.
+  int hit = init.p_i[v] >= 0.5 ? 0 : -1;
+  if (hit < 0 && first_step <= T) {
+    hit = 1.0 - ps0 - init.p_r[v] >= 0.5 ? first_step : j.hit;
+  }
+  const int onset = hit <= 0 ? hit : hit + L;
+  node.eta = onset <= T ? onset : -1;
+  return node;
+}
+
+bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init,
+                            std::span<const NodeIndex> changed, std::size_t max_edges,
+                            std::vector<Node>* out) {
+  const int T = options_.horizon;
+  Grow(g.node_count);
+  out->clear();
+  joined_.clear();
+  values_.clear();
+  theta_.clear();
+  phi_.clear();
+  edge_updates_ = 0;
+  // Joins batch_ from step t + 1; its members are marked only afterwards, so
+  // they read each other's stored values, which are theirs up to t.
+  auto join_batch = [&](int t) {
+    const std::size_t first = joined_.size();
+    for (NodeIndex v : batch_) Join(g, init, v, t);
+    if (theta_.size() > max_edges) return false;
+    for (std::size_t x = first; x < joined_.size(); ++x) {
+      joined_at_[joined_[x].node] = static_cast<std::uint32_t>(x);
+    }
+    batch_.clear();
+    return true;
+  };
+  // Leaves every per-node mark clean; the store is untouched until the end.
+  auto give_up = [&] {
+    for (const Joined& j : joined_) joined_at_[j.node] = kNoSlot;
+    for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
+    batch_.clear();
+    joined_.clear();
+    TrimScratch();
+    return false;
+  };
+  auto add = [&](NodeIndex v) {
+    if (joined_at_[v] != kNoSlot) return;
+    joined_at_[v] = kNoSlot - 1;  // in the batch
+    batch_.push_back(v);
+  };
+  for (NodeIndex v : changed) {
+    if (v < g.node_count) add(v);
+  }
+  // A changed node that propagates (before or after) may send other
+  // messages from t = 0 on (p, q or latency changed): its out-neighbours
+  // join at once.
+  const std::size_t changed_count = batch_.size();
+  for (std::size_t c = 0; c < changed_count; ++c) {
+    const NodeIndex v = batch_[c];
+    if (!touched(v) && !(init.p_i[v] > 0)) continue;
+    for (EdgeIndex e : g.out(v)) add(g.target[e]);
+  }
+  for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
+  if (!join_batch(0)) return give_up();
+  for (std::size_t c = 0; c < changed_count; ++c) {
+    Joined& j = joined_[c];
+    j.spread = j.was_touched || j.touched_at == 0;
+  }
+  for (int t = 1; t <= T; ++t) {
+    const std::size_t count = joined_.size();
+    for (std::size_t x = 0; x < count; ++x) StepTheta(g, init, x, t);
+    for (std::size_t x = 0; x < count; ++x) StepPhi(g, init, x, t);
+    // Nodes whose messages now differ bring their out-neighbours in (at T
+    // too: their values stay, but they may enter or leave the frontier).
+    const auto at = static_cast<std::size_t>(t);
+    for (std::size_t x = 0; x < count; ++x) {
+      Joined& j = joined_[x];
+      if (j.spread) continue;
+      const double before = j.was_touched ? Trajectory(j.node)[at] : init.p_s[j.node];
+      if (Seen(x)[at] == before) continue;
+      j.spread = true;
+      for (EdgeIndex e : g.out(j.node)) add(g.target[e]);
+    }
+    for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
+    if (!join_batch(t)) return give_up();
+  }
+  out->reserve(joined_.size());
+  for (std::size_t x = 0; x < joined_.size(); ++x) out->push_back(Finish(g, init, x));
+  for (std::size_t x = 0; x < joined_.size(); ++x) {
+    const Joined& j = joined_[x];
+    joined_at_[j.node] = kNoSlot;
+    if (j.touched_at >= 0) {
+      if (!j.was_touched || !std::equal(Seen(x), Seen(x) + stride_, Trajectory(j.node))) {
+        Set(j.node, Seen(x));
+      }
+    } else if (j.was_touched) {
+      Release(j.node);
+    }
+  }
+  TrimScratch();
+  return true;
+}
+
+void IncrementalDmp::TrimScratch() {
+  // Small updates keep their buffers warm; a big one's are not kept.
+  if (theta_.capacity() <= kKeptScratchEdges) return;
+  std::vector<Joined>().swap(joined_);
+  std::vector<double>().swap(values_);
+  std::vector<double>().swap(theta_);
+  std::vector<double>().swap(phi_);
+  std::vector<NodeIndex>().swap(batch_);
+}
+
+std::size_t IncrementalDmp::MemoryBytes() const {
+  return (pool_.capacity() + values_.capacity() + theta_.capacity() + phi_.capacity()) *
+             sizeof(double) +
+         (slot_.capacity() + free_.capacity() + joined_at_.capacity()) * sizeof(std::uint32_t) +
+         joined_.capacity() * sizeof(Joined) + batch_.capacity() * sizeof(NodeIndex);
+}
+
+}  // namespace riskd::engine

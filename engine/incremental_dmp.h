@@ -1,0 +1,147 @@
+// IncrementalDmp: the DMP run of engine/dmp.h kept up to date under changes
+// by recomputing only the nodes a change reaches, on transmission graphs
+// without reverse edges (TransmissionGraph::has_reverse == false: downstream
+// or upstream risk types on networks without two-way supplier pairs).
+//
+// Why it works. Without a reverse edge the cavity P_S^{k->i} is P_S^k
+// itself, so the messages on edge k -> i over t = 0..T are a function of
+// one trajectory only: the values of P_S^k that k's out-messages saw,
+//   S~_k(t) = P_S^k(0) before k was touched, P_S^k(t) from then on
+// (dmp.h propagates a node's messages once its drop passes the tolerance,
+// sources from t = 0), together with p_ki, q_k, L_k and P_I^k(0). And
+//   P_S^i(t) = P_S^i(0) prod_{k -> i, k touched} theta_{k->i}(t),
+// so node i is recomputed from the stored S~ of its in-neighbours in
+// (in-degree) x T, with the same floating-point operations in the same
+// order as the full run: the values are bit for bit those of RunDmpRegion
+// on the same state, touched set included (tests compare).
+//
+// State. S~ for every touched node ((T + 1) doubles each), nothing per
+// edge, so it survives graph rebuilds (node indices are stable slots).
+//
+// Update. Time-major, like the full run, over the nodes the change can
+// reach: the changed nodes (and, when they propagate, their out-neighbours)
+// join at t = 0; after each step t, a node whose S~(t) differs from the
+// stored one (any bit, or touched <-> untouched: the tolerance rule is
+// applied exactly) has its out-neighbours join from t + 1. A node joining
+// at t + 1 had no in-neighbour differ before t, so its values up to t are
+// the stored ones; it computes its in-edge messages up to t from the
+// trajectories and then steps with the others. Each node is computed once,
+// in (in-degree) x T, whatever the cycles: within a step every node reads
+// in-neighbour values from earlier steps only (P_S(t) depends on S~ before
+// t), exactly as in the full run. The work follows the nodes whose
+// trajectories change, which in a big region can be far fewer than the
+// region (a new source far downstream changes nothing upstream).
+#ifndef RISKD_ENGINE_INCREMENTAL_DMP_H_
+#define RISKD_ENGINE_INCREMENTAL_DMP_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/dmp.h"
+#include "engine/state.h"
+#include "engine/transmission.h"
+
+namespace riskd::engine {
+
+class IncrementalDmp {
+ public:
+  explicit IncrementalDmp(DmpOptions options);
+
+  // Whether Update can serve a graph.
+  static bool Applies(const TransmissionGraph& graph) { return !graph.has_reverse; }
+
+  // Forgets everything and frees the memory.
+  void Clear();
+  // Takes the trajectories of a RunDmpRegion run (nodes[0, touched_count)).
+  // REQUIRES: none of those nodes has a trajectory yet.
+  void Store(const DmpRegion& run, std::vector<double> trajectories);
+
+  bool touched(NodeIndex v) const { return v < slot_.size() && slot_[v] != kNoSlot; }
+  std::size_t touched_count() const { return stored_; }
+
+  // A recomputed node, with its final values.
+  struct Node {
+    NodeIndex node = kNoNode;
+    bool was_touched = false;  // before the update
+    bool touched = false;
+    bool in_frontier = false;  // touched, or a touched in-neighbour
+    double risk = 0;
+    int eta = -1;
+    NodeIndex parent = kNoNode;
+  };
+
+  // Brings every trajectory up to date after `changed` and lists each node
+  // whose values may have changed, once, in `out`. Gives up, changing
+  // nothing, once the nodes involved have more than `max_edges` in-edges
+  // (its scratch is 16 bytes per such edge and 8 (T + 1) per node; past a
+  // good part of the graph a region recompute costs as much).
+  // REQUIRES: the stored trajectories were a DMP run on the earlier state
+  // (Store from a run from all sources, plus Updates); graph and initial
+  // reflect every change since, each node whose initial state, latency or
+  // in- or out-edges changed is in `changed`, and Applies(graph).
+  bool Update(const TransmissionGraph& graph, const InitialState& initial,
+              std::span<const NodeIndex> changed, std::size_t max_edges, std::vector<Node>* out);
+  // Drops v's trajectory (its region is recomputed elsewhere).
+  void Forget(NodeIndex v) {
+    if (touched(v)) Release(v);
+  }
+  // Edge-steps of the last Update.
+  std::uint64_t edge_updates() const { return edge_updates_; }
+
+  std::size_t MemoryBytes() const;
+
+ private:
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
+
+  const double* Trajectory(NodeIndex v) const {
+    return pool_.data() + static_cast<std::size_t>(slot_[v]) * stride_;
+  }
+  void Grow(std::size_t node_count);
+  void Set(NodeIndex v, const double* values);
+  void Release(NodeIndex v);
+
+  // A node of the update: its in-edge messages and P_S, S~ so far.
+  struct Joined {
+    NodeIndex node;
+    std::size_t edges;    // offset of its in-edges in theta_, phi_
+    int touched_at = -1;  // new: step it propagates from, or -1
+    int hit = -1;         // first t >= 1 with 1 - P_S(t) - P_R(0) >= 0.5
+    double ps_horizon = 0;  // P_S(max(0, T - L))
+    bool was_touched = false;
+    bool spread = false;  // its out-neighbours have joined
+  };
+  double* Seen(std::size_t x) { return values_.data() + x * stride_; }
+  // S~ of in-neighbour k at step s as the messages see it (new values for
+  // joined nodes).
+  double SeenBy(const InitialState& initial, NodeIndex k, int s) const;
+  void Join(const TransmissionGraph& graph, const InitialState& initial, NodeIndex v, int t);
+  // Step t of node x: theta(t), P_S(t), S~(t); then phi(t) once every node
+  // has its S~(t).
+  void StepTheta(const TransmissionGraph& graph, const InitialState& initial, std::size_t x,
+                 int t);
+  void StepPhi(const TransmissionGraph& graph, const InitialState& initial, std::size_t x, int t);
+  Node Finish(const TransmissionGraph& graph, const InitialState& initial, std::size_t x);
+  void TrimScratch();
+  static constexpr std::size_t kKeptScratchEdges = std::size_t{1} << 16;
+
+  DmpOptions options_;
+  std::size_t stride_;  // T + 1
+
+  std::vector<std::uint32_t> slot_;  // per node: trajectory slot or kNoSlot
+  std::vector<double> pool_;         // stride_ values per slot
+  std::vector<std::uint32_t> free_;  // free slots
+  std::size_t stored_ = 0;           // nodes with a trajectory
+
+  // Scratch of one update.
+  std::vector<std::uint32_t> joined_at_;  // per node: index in joined_, or kNoSlot
+  std::vector<Joined> joined_;
+  std::vector<double> values_;       // per joined node: S~(0..T)
+  std::vector<double> theta_, phi_;  // per in-edge of joined nodes
+  std::vector<NodeIndex> batch_;
+  std::uint64_t edge_updates_ = 0;
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_INCREMENTAL_DMP_H_
