@@ -9,6 +9,7 @@
 #include "engine/generators.h"
 #include "engine/projection.h"
 #include "engine/testing/graphs.h"
+#include "engine/testing/random_changes.h"
 #include "engine/testing/real_networks.h"
 
 namespace riskd::engine {
@@ -174,80 +175,10 @@ ChangeStats RunRandomChanges(Network net, Direction direction, std::uint64_t see
   auto created = Engine::Create(o, std::move(net));
   EXPECT_TRUE(created.ok());
   Engine& engine = **created;
-  std::mt19937_64 rng(seed);
-  auto pick = [&](std::size_t n) {
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
-  };
-  auto alive_node = [&]() {
-    for (;;) {
-      const auto v = static_cast<NodeIndex>(pick(engine.network().node_slots()));
-      if (engine.network().alive(v)) return v;
-    }
-  };
-  auto id = [&](NodeIndex v) { return engine.network().node(v).id; };
-  int added = 0;
+  testing::RandomChanges changes({.seed = seed, .one_way = true});
   ChangeStats stats;
   for (int step = 0; step < steps; ++step) {
-    const int batch = 1 + static_cast<int>(pick(3));
-    for (int b = 0; b < batch; ++b) {
-      const NodeIndex v = alive_node(), u = alive_node();
-      const int r = static_cast<int>(pick(2));
-      switch (pick(12)) {
-        case 0:
-        case 1:
-        case 2:
-          (void)engine.Disrupt(r, {&v, 1}, 0.3 + 0.7 * (static_cast<double>(pick(100)) / 100.0));
-          break;
-        case 3:
-          (void)engine.SetStatus(v, r, NodeState::kRecovered, 1);
-          break;
-        case 4:
-          (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1);
-          break;
-        case 5:
-          (void)engine.Immunize({&v, 1}, std::nullopt, pick(3) == 0);
-          break;
-        case 6: {
-          NodeAttributes a;
-          a.id = "new" + std::to_string(added++);
-          (void)engine.AddNode(a);
-          (void)engine.AddEdge(a.id, id(v), Layer::kMaterial, 1.0 + static_cast<double>(pick(5)));
-          break;
-        }
-        case 7:
-          (void)engine.RemoveNode(id(v));
-          break;
-        case 8:
-          if (u != v && !HasTwoWayPair(engine.network(), u, v)) {
-            (void)engine.AddEdge(id(u), id(v), pick(2) ? Layer::kMaterial : Layer::kData,
-                                 0.5 + static_cast<double>(pick(4)));
-          }
-          break;
-        case 9: {
-          const Network& n = engine.network();
-          if (n.out_end(v) > n.out_begin(v)) {
-            const EdgeIndex e = n.out_begin(v);
-            (void)engine.RemoveEdge(id(v), id(n.edge_target(e)), n.edge_layer(e));
-          }
-          break;
-        }
-        case 10: {
-          const Network& n = engine.network();
-          if (n.out_end(v) > n.out_begin(v)) {
-            const EdgeIndex e = n.out_end(v) - 1;
-            (void)engine.SetEdgeWeight(id(v), id(n.edge_target(e)), n.edge_layer(e),
-                                       0.1 + static_cast<double>(pick(9)));
-          }
-          break;
-        }
-        case 11: {
-          NodeAttributes a = engine.network().node(v);
-          a.inventory_days = static_cast<double>(pick(4));
-          (void)engine.UpdateNode(a);
-          break;
-        }
-      }
-    }
+    changes.ApplyBatch(engine);
     const std::vector<int> projected = engine.Project(static_cast<std::uint64_t>(step));
     for (int r : projected) {
       const RiskTypeState& s = engine.risk_state(r);
