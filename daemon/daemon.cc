@@ -12,6 +12,7 @@
 
 #include "connectors/importers/importer.h"
 #include "connectors/store/state_store.h"
+#include "daemon/pipeline.h"
 
 namespace riskd::daemon {
 
@@ -114,7 +115,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   d->engine_thread_ = std::thread([w = d->worker_.get()] { w->Run(); });
   d->feeds_->Start(d->internal_client_);
   if (d->alertmanager_) {
-    const Status st = d->alertmanager_->Start(connectors::kInprocPublishEndpoint, d->internal_client_);
+    const Status st = d->alertmanager_->Start(kInprocPublishEndpoint, d->internal_client_);
     if (!st.ok()) {
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       return st;
@@ -134,6 +135,11 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
   m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
   m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
+  m.SetCounter("riskd_ingest_disconnects_total",
+               "Producer connections closed (by the producer, or for a message over the transport limit)",
+               in.disconnects);
+  m.SetCounter("riskd_journal_failures_total", "Batches the journal could not commit (answered unavailable)",
+               in.journal_failures);
   m.SetCounter("riskd_ingest_interrupted_total",
                "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
   m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(journal_->last_seq()));

@@ -57,7 +57,8 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   restored_sequence_ = *last;
   const connectors::CurveKeyPair* curve =
       settings_.server_key.public_key.empty() ? nullptr : &settings_.server_key;
-  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, *last, curve);
+  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, kInprocPublishEndpoint,
+                                         *last, curve);
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   try {

@@ -10,6 +10,7 @@
 #include "connectors/feeds/feed_fetch.h"
 #include "connectors/feeds/feed_sender.h"
 #include "connectors/importers/importer.h"
+#include "daemon/pipeline.h"
 
 namespace riskd::daemon {
 namespace {

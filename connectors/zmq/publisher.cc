@@ -6,6 +6,7 @@ namespace riskd::connectors {
 
 Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
                                                    const std::string& endpoint,
+                                                   const std::string& inproc_endpoint,
                                                    std::uint64_t last_sequence,
                                                    const CurveKeyPair* curve) {
   try {
@@ -15,7 +16,7 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
     socket.set(zmq::sockopt::sndhwm, 100000);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
-    socket.bind(kInprocPublishEndpoint);
+    if (!inproc_endpoint.empty()) socket.bind(inproc_endpoint);
     return std::unique_ptr<Publisher>(new Publisher(std::move(socket), bound, last_sequence));
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind publish endpoint '" + endpoint + "': " + e.what());

@@ -16,16 +16,15 @@
 
 namespace riskd::connectors {
 
-inline constexpr const char* kInprocPublishEndpoint = "inproc://riskd.publish";
-
 class Publisher {
  public:
-  // Binds a PUB socket to `endpoint` and to kInprocPublishEndpoint (for the
-  // daemon's own subscribers). `last_sequence` is the last sequence already
-  // used (0 for a fresh daemon).
+  // Binds a PUB socket to `endpoint` and, when not empty, to
+  // `inproc_endpoint` (for the daemon's own subscribers). `last_sequence` is
+  // the last sequence already used (0 for a fresh daemon).
   // With `curve`, the socket is a CURVE server with that key pair.
   static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t* context,
                                                  const std::string& endpoint,
+                                                 const std::string& inproc_endpoint,
                                                  std::uint64_t last_sequence,
                                                  const CurveKeyPair* curve = nullptr);
 
