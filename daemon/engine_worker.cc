@@ -8,6 +8,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
+#include "daemon/log_text.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
@@ -31,7 +32,7 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
     std::size_t affected = 0;
     st = connectors::ApplyEnvelope(env, settings_.risk_types, engine_.get(), &affected);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
-      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, env.event_id(),
+      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    affected);
     }
   }
@@ -41,7 +42,11 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
     // Accepted and journaled, but the network moved under it (e.g. an edge
     // removed by an earlier event in flight). Replays give the same result.
     stats_.events_not_applied.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("event {} ({}) not applied: {}", seq, env.event_id(), st.ToString());
+    if (auto held = not_applied_lines_.Allow()) {
+      spdlog::warn("event {} ({}) not applied: {}{}", seq, LogSafe(env.event_id()),
+                   LogSafe(st.ToString()),
+                   *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
+    }
   }
   applied_seq_ = seq;
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
@@ -82,7 +87,7 @@ Status EngineWorker::Recover() {
     auto v = engine_->network().Find(a.node_id);
     riskd::v1::Alert alert;
     if (!r || !v || !alert.ParseFromString(a.payload)) {
-      spdlog::warn("stored alert {} no longer matches the configuration; dropped", a.alert_id);
+      spdlog::warn("stored alert {} no longer matches the configuration; dropped", LogSafe(a.alert_id));
       continue;
     }
     engine::OpenAlert oa;
@@ -125,7 +130,10 @@ void EngineWorker::ProjectAndPublish() {
   auto flush = [&] {
     const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
     if (!st.ok()) {
-      spdlog::error("cannot record alerts: {}", st.ToString());
+      if (auto held = record_errors_.Allow()) {
+        spdlog::error("cannot record alerts: {}{}", LogSafe(st.ToString()),
+                      *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
+      }
       for (const auto& a : stored) {
         if (open_alerts_.count(a.alert_id)) unrecorded_alerts_[a.alert_id] = a.payload;
       }

@@ -27,6 +27,7 @@
 
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -107,6 +108,8 @@ class EngineWorker {
   // Latest published plan, by risk type name (for snapshots).
   std::map<std::string, riskd::v1::ImmunizationPlan> plans_;
   EngineWorkerStats stats_;
+  LogRateLimiter not_applied_lines_;
+  LogRateLimiter record_errors_;
 };
 
 }  // namespace riskd::daemon

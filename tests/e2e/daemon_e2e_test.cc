@@ -391,3 +391,30 @@ TEST(DaemonE2ETest, OversizedAndMultiFrameMessagesAreAnsweredAndEarlierAcksKept)
 
 }  // namespace
 }  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  // A place-based disruption is logged with its event id.
+  Envelope e;
+  e.set_event_id("evil\n[2026-01-01 00:00:00.000] [critical] forged\x1b[2J");
+  e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+  e.mutable_disruption()->set_severity(1.0);
+  e.mutable_disruption()->mutable_place()->set_region("JP");
+  auto ack = h.Send(e);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  EXPECT_EQ(h.Stop(), 0);
+  const std::string log = h.log();
+  EXPECT_NE(log.find("(evil\\x0a[2026-01-01 00:00:00.000] [critical] forged\\x1b[2J): disruption place"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("\n[2026-01-01 00:00:00.000] [critical] forged"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace riskd::testing
