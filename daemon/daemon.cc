@@ -149,6 +149,9 @@ void Daemon::UpdateMetrics() {
                "Journaled events the engine could not apply (see the log)", w.events_not_applied);
   m.SetCounter("riskd_projections_total", "Projection rounds", w.projections);
   m.SetCounter("riskd_alerts_published_total", "Alert changes published", w.alerts_published);
+  m.SetCounter("riskd_publications_unsent_total",
+               "Publications not sent because their sequence could not be reserved (disk error)",
+               w.publications_unsent);
   m.SetGauge("riskd_engine_applied_seq", "Journal sequence the engine has applied",
              static_cast<double>(w.last_applied_seq.load()));
   m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",

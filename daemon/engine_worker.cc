@@ -62,8 +62,9 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   restored_sequence_ = *last;
   const connectors::CurveKeyPair* curve =
       settings_.server_key.public_key.empty() ? nullptr : &settings_.server_key;
-  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, kInprocPublishEndpoint,
-                                         *last, curve);
+  auto pub = connectors::Publisher::Bind(
+      context, settings_.publish_endpoint, kInprocPublishEndpoint, *last, curve,
+      [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); });
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   try {
@@ -175,6 +176,7 @@ void EngineWorker::ProjectAndPublish() {
   }
   flush();
   stats_.alerts_published.fetch_add(published, std::memory_order_relaxed);
+  ReportUnsent();
   spdlog::debug("projection at journal seq {}: {} alert change(s) in {:.2f} ms", applied_seq_,
                 published, compute_ms);
   MarkPlansDue(projected);
@@ -230,11 +232,24 @@ void EngineWorker::PublishDuePlans() {
     schedule.published_at = now;
     schedule.expected_at_plan = engine_->risk_state(r).projection.expected_disrupted;
     stats_.plans_published.fetch_add(1, std::memory_order_relaxed);
+    ReportUnsent();
     spdlog::info(
         "immunization plan for {} at journal seq {}: {} target(s), expected disrupted {:.3g} -> "
         "{:.3g} on {} outbreaks, {:.1f} ms",
         name, applied_seq_, plan->targets.size(), plan->expected_before, plan->expected_after,
         plan->realizations, ms);
+  }
+}
+
+void EngineWorker::ReportUnsent() {
+  const std::uint64_t unsent = publisher_->unsent();
+  stats_.publications_unsent.store(unsent, std::memory_order_relaxed);
+  if (unsent == unsent_reported_) return;
+  if (auto held = unsent_lines_.Allow()) {
+    spdlog::error("{} publication(s) not sent: cannot reserve their sequence numbers: {}{}",
+                  unsent - unsent_reported_, LogSafe(publisher_->reserve_error().ToString()),
+                  *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
+    unsent_reported_ = unsent;
   }
 }
 

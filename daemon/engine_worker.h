@@ -42,6 +42,8 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> alerts_published{0};
   std::atomic<std::uint64_t> plans_published{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
+  // Publications dropped because their sequence could not be reserved.
+  std::atomic<std::uint64_t> publications_unsent{0};
 };
 
 class EngineWorker {
@@ -85,6 +87,8 @@ class EngineWorker {
   // Computes and publishes the due plans whose interval has passed.
   void PublishDuePlans();
   bool EventsWaiting();
+  // Logs (rate-limited) publications the publisher could not sequence.
+  void ReportUnsent();
 
   const DaemonSettings& settings_;
   std::unique_ptr<engine::Engine> engine_;
@@ -109,6 +113,8 @@ class EngineWorker {
   std::map<std::string, riskd::v1::ImmunizationPlan> plans_;
   EngineWorkerStats stats_;
   LogRateLimiter not_applied_lines_;
+  LogRateLimiter unsent_lines_;
+  std::uint64_t unsent_reported_ = 0;
   LogRateLimiter record_errors_;
 };
 

@@ -240,12 +240,29 @@ Result<std::vector<StoredAlert>> StateStore::AlertHistory() {
 }
 
 Result<std::uint64_t> StateStore::LastSequence() {
-  auto q = db_->Prepare("SELECT value FROM meta WHERE key = 'last_sequence'");
+  auto q = db_->Prepare(
+      "SELECT MAX(value) FROM meta WHERE key IN ('last_sequence', 'sequence_ceiling')");
   if (!q.ok()) return q.status();
   Status st;
-  if (q->Step(&st)) return static_cast<std::uint64_t>(q->ColumnInt(0));
+  if (q->Step(&st) && !q->ColumnIsNull(0)) return static_cast<std::uint64_t>(q->ColumnInt(0));
   RISKD_RETURN_IF_ERROR(st);
   return std::uint64_t{0};
+}
+
+Status StateStore::ReserveSequences(std::uint64_t ceiling) {
+  // The pragma applies to this connection's next commits; outside a
+  // transaction it takes effect at once.
+  RISKD_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  auto q = db_->Prepare(
+      "INSERT INTO meta(key, value) VALUES('sequence_ceiling', ?1)"
+      " ON CONFLICT(key) DO UPDATE SET value = MAX(value, ?1)");
+  Status st = q.ok() ? Status::Ok() : q.status();
+  if (q.ok()) {
+    q->BindInt(1, static_cast<std::int64_t>(ceiling));
+    st = q->Run();
+  }
+  const Status back = db_->Exec("PRAGMA synchronous=NORMAL");
+  return st.ok() ? back : st;
 }
 
 Status StateStore::SetLastSequence(std::uint64_t sequence) {

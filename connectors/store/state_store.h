@@ -47,8 +47,14 @@ class StateStore {
   // Full history, oldest first (for audits and tests).
   Result<std::vector<StoredAlert>> AlertHistory();
 
+  // The last publication sequence that may have been used: the larger of
+  // the one recorded with alerts and the reserved ceiling below.
   Result<std::uint64_t> LastSequence();
   Status SetLastSequence(std::uint64_t sequence);
+  // Records that sequences up to `ceiling` may be used, durably (fsync, even
+  // though the rest of this store is synchronous=NORMAL), so a restart never
+  // reuses one, whatever publication kind carried it.
+  Status ReserveSequences(std::uint64_t ceiling);
 
  private:
   explicit StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
