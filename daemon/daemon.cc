@@ -30,6 +30,20 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   d->journal_ = std::move(*journal);
+  // A broken hash chain (rows modified, deleted or reordered) is reported;
+  // appending to it needs the operator's word.
+  auto chain = d->journal_->Verify();
+  if (!chain.ok()) return chain.status().WithContext("journal");
+  d->journal_intact_ = chain->ok;
+  if (!chain->ok) {
+    spdlog::critical(
+        "journal hash chain broken at seq {}: {} ({} rows intact before it); {} "
+        "(riskctl verify-journal --db {})",
+        chain->first_bad_seq, chain->problem, chain->rows,
+        s.accept_broken_journal ? "appending anyway (--accept-broken-journal)"
+                                : "events are refused until riskd restarts with --accept-broken-journal",
+        s.database);
+  }
 
   // Network: the stored base network, or a first import of the source.
   auto has = (*store)->HasNetwork();
@@ -90,6 +104,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
                                             connectors::NodeDirectory(d->worker_->network()));
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
+  if (!d->journal_intact_ && !s.accept_broken_journal) {
+    d->ingest_->RefuseEvents(Status::FailedPrecondition(
+        "the journal's hash chain is broken; events are refused until the operator restarts riskd "
+        "with --accept-broken-journal"));
+  }
   auto feeds = FeedPoller::Create(s, &d->context_);
   if (!feeds.ok()) return feeds.status();
   d->feeds_ = std::move(*feeds);
@@ -142,6 +161,9 @@ void Daemon::UpdateMetrics() {
                in.journal_failures);
   m.SetCounter("riskd_ingest_interrupted_total",
                "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
+  m.SetGauge("riskd_journal_chain_intact",
+             "1 when the journal's hash chain verified at start, 0 when it is broken",
+             journal_intact_ ? 1 : 0);
   m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(journal_->last_seq()));
   const auto& w = worker_->stats();
   m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine", w.events_applied);
@@ -169,6 +191,7 @@ void Daemon::UpdateMetrics() {
 }
 
 void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
+  UpdateMetrics();
   ingest_->Run(stop, [&] {
     UpdateMetrics();
     tick();

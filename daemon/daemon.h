@@ -54,6 +54,7 @@ class Daemon {
   // Keys of the daemon's own in-process clients when CURVE is on.
   std::optional<connectors::CurveClientKeys> internal_client_;
   std::thread engine_thread_;
+  bool journal_intact_ = true;
 };
 
 }  // namespace riskd::daemon

@@ -163,6 +163,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     batch->queries.push_back(i);
     return;
   }
+  if (!refuse_events_.ok()) return Reject(batch, i, refuse_events_);
   // Duplicates first: a retried event must be answered DUPLICATE even when
   // its content would no longer validate (e.g. a repeated add_node).
   if (auto it = batch->ids.find(env.event_id()); it != batch->ids.end()) {

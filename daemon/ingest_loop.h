@@ -74,6 +74,9 @@ class IngestLoop {
   void Run(const std::atomic<bool>* stop, const std::function<void()>& tick);
 
   const IngestStats& stats() const { return stats_; }
+  // From now on every event is rejected with `why` (queries are still
+  // answered): the journal must not be appended to.
+  void RefuseEvents(Status why) { refuse_events_ = std::move(why); }
 
  private:
   // One request read from the ROUTER: its routing frames (identity, and the
@@ -127,6 +130,7 @@ class IngestLoop {
   std::string endpoint_;
   IngestStats stats_;
   std::uint64_t interrupted_ = 0;
+  Status refuse_events_;
   LogRateLimiter journal_errors_;
   LogRateLimiter disconnect_lines_;
 };

@@ -3,6 +3,7 @@
 // in the engine's state, the journal verifies, and ingest continues.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <thread>
@@ -156,6 +157,44 @@ TEST(DurabilityE2ETest, PublicationSequencesAreNeverReusedAcrossRestarts) {
       EXPECT_EQ(h.Stop(), 0);
     }
   }
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+TEST(DurabilityE2ETest, ABrokenJournalChainIsReportedAndRefusesEventsUnlessAccepted) {
+  DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disruption("bj-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Disruption("bj-2", "RES-RAY"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Metric("riskd_journal_chain_intact"), 1);
+  EXPECT_EQ(h.Stop(), 0);
+  // Someone edits a journaled event.
+  ASSERT_EQ(std::system(("sqlite3 " + h.database() +
+                         " \"UPDATE journal SET received_ns = received_ns + 1 WHERE seq = 1\"")
+                            .c_str()),
+            0);
+  ASSERT_TRUE(h.Start());
+  EXPECT_NE(h.log().find("journal hash chain broken at seq 1"), std::string::npos) << h.log();
+  EXPECT_EQ(h.Metric("riskd_journal_chain_intact"), 0);
+  auto refused = h.Send(Disruption("bj-3", "MAG-BAO"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(refused->reason().rfind("failed_precondition: the journal's hash chain is broken", 0), 0u)
+      << refused->reason();
+  Envelope q;
+  q.set_event_id("bj-q");
+  q.mutable_query()->mutable_projection();
+  EXPECT_EQ(h.Send(q)->result(), Ack::RESULT_ACCEPTED);  // still answers queries
+  EXPECT_EQ(h.Stop(), 0);
+  // The operator's word.
+  h.set_extra_args({"--accept-broken-journal"});
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(h.Send(Disruption("bj-3", "MAG-BAO"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace
