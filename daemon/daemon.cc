@@ -10,8 +10,10 @@
 #include <csignal>
 #include <filesystem>
 
+#include "connectors/codec/output_codec.h"
 #include "connectors/importers/importer.h"
 #include "connectors/store/state_store.h"
+#include "daemon/base_network.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
@@ -45,23 +47,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
         s.database);
   }
 
-  // Network: the stored base network, or a first import of the source.
-  auto has = (*store)->HasNetwork();
-  if (!has.ok()) return has.status();
-  Result<engine::Network> network = Status::Internal("unset");
-  if (*has) {
-    network = (*store)->LoadNetwork();
-  } else {
-    network = connectors::ImportNetwork(s.config.network(), s.config_dir);
-    if (network.ok()) {
-      RISKD_RETURN_IF_ERROR((*store)->SaveNetwork(*network));
-      spdlog::info("imported base network: {} nodes, {} edges", network->node_count(),
-                   network->edge_count());
-    }
-  }
-  if (!network.ok()) return network.status().WithContext("network");
+  // Network: the stored base network, or an import of the source.
+  auto base = LoadBaseNetwork(store->get(), s.config.network(), s.config_dir, s.reimport_network);
+  if (!base.ok()) return base.status();
 
-  auto engine = engine::Engine::Create(s.engine, std::move(*network));
+  auto engine = engine::Engine::Create(s.engine, std::move(base->network));
   if (!engine.ok()) return engine.status();
   d->worker_ = std::make_unique<EngineWorker>(s, std::move(*engine), std::move(*store));
 
@@ -104,6 +94,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
                                             connectors::NodeDirectory(d->worker_->network()));
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
+  d->started_unix_ns_ = NowUnixNs();
+  d->ingest_->SetStatusSource([p = d.get()] { return p->MakeStatus(); });
   if (!d->journal_intact_ && !s.accept_broken_journal) {
     d->ingest_->RefuseEvents(Status::FailedPrecondition(
         "the journal's hash chain is broken; events are refused until the operator restarts riskd "
@@ -142,6 +134,25 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return d;
+}
+
+riskd::v1::DaemonStatus Daemon::MakeStatus() const {
+  riskd::v1::DaemonStatus st;
+  st.set_version(RISKD_VERSION);
+  connectors::SetTimestamp(started_unix_ns_, st.mutable_started_at());
+  st.set_journal_last_seq(journal_->last_seq());
+  const auto& w = worker_->stats();
+  st.set_engine_applied_seq(w.last_applied_seq.load());
+  st.set_journal_chain_intact(journal_intact_);
+  const auto& in = ingest_->stats();
+  st.set_received(in.received.load());
+  st.set_accepted(in.accepted.load());
+  st.set_duplicates(in.duplicates.load());
+  st.set_rejected(in.rejected.load());
+  st.set_queries(in.queries.load());
+  st.set_publication_sequence(w.publication_sequence.load());
+  st.set_open_alerts(w.open_alerts.load());
+  return st;
 }
 
 void Daemon::UpdateMetrics() {

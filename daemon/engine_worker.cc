@@ -103,6 +103,7 @@ Status EngineWorker::Recover() {
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
                restored_sequence_);
   ProjectAndPublish();
+  ReportUnsent();
   return Status::Ok();
 }
 
@@ -242,6 +243,8 @@ void EngineWorker::PublishDuePlans() {
 }
 
 void EngineWorker::ReportUnsent() {
+  stats_.publication_sequence.store(publisher_->last_sequence(), std::memory_order_relaxed);
+  stats_.open_alerts.store(open_alerts_.size(), std::memory_order_relaxed);
   const std::uint64_t unsent = publisher_->unsent();
   stats_.publications_unsent.store(unsent, std::memory_order_relaxed);
   if (unsent == unsent_reported_) return;
@@ -361,6 +364,7 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
           *engine_, *r, k, *plan, {settings_.step_seconds, applied_seq_, NowUnixNs()});
       break;
     }
+    case riskd::v1::Query::kStatus:  // answered by the socket thread
     case riskd::v1::Query::WHAT_NOT_SET:
       reject(Status::InvalidArgument("query: no question set"));
       break;

@@ -42,6 +42,9 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> alerts_published{0};
   std::atomic<std::uint64_t> plans_published{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
+  // The newest publication's sequence, and the open alerts.
+  std::atomic<std::uint64_t> publication_sequence{0};
+  std::atomic<std::uint64_t> open_alerts{0};
   // Publications dropped because their sequence could not be reserved.
   std::atomic<std::uint64_t> publications_unsent{0};
 };

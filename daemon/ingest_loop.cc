@@ -160,6 +160,14 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   if (env.has_query()) {
     const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
     if (!st.ok()) return Reject(batch, i, st);
+    stats_.queries.fetch_add(1, std::memory_order_relaxed);
+    if (env.query().has_status()) {  // needs nothing from the engine thread
+      if (!status_source_) return Reject(batch, i, Status::Unavailable("query.status: not available"));
+      ack.set_result(Ack::RESULT_ACCEPTED);
+      ack.set_journal_seq(journal_->last_seq());
+      *ack.mutable_response()->mutable_status() = status_source_();
+      return;
+    }
     batch->queries.push_back(i);
     return;
   }
@@ -233,7 +241,6 @@ void IngestLoop::ForwardQueries(Batch* batch) {
   // After the batch's events: a query sees every event received before it.
   for (std::size_t i : batch->queries) {
     Request& req = batch->requests[i];
-    stats_.queries.fetch_add(1, std::memory_order_relaxed);
     auto message = QueryMessage(std::move(req.payload), std::move(req.routing));
     req.routing.clear();  // answered by the engine thread
     (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);

@@ -77,6 +77,10 @@ class IngestLoop {
   // From now on every event is rejected with `why` (queries are still
   // answered): the journal must not be appended to.
   void RefuseEvents(Status why) { refuse_events_ = std::move(why); }
+  // Answers StatusQuery (called on this thread); unset: rejected.
+  void SetStatusSource(std::function<riskd::v1::DaemonStatus()> source) {
+    status_source_ = std::move(source);
+  }
 
  private:
   // One request read from the ROUTER: its routing frames (identity, and the
@@ -131,6 +135,7 @@ class IngestLoop {
   IngestStats stats_;
   std::uint64_t interrupted_ = 0;
   Status refuse_events_;
+  std::function<riskd::v1::DaemonStatus()> status_source_;
   LogRateLimiter journal_errors_;
   LogRateLimiter disconnect_lines_;
 };

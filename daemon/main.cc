@@ -16,6 +16,7 @@
 #include <string>
 
 #include "connectors/codec/protobuf_log.h"
+#include "daemon/config_check.h"
 #include "daemon/daemon.h"
 #include "daemon/settings.h"
 #include "tools/common/command_line.h"
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
                "check the configuration, its network source, feeds and addresses, then exit");
   app.add_flag("--accept-broken-journal", accept_broken_journal,
                "accept events even though the journal's hash chain is broken");
+  bool reimport_network = false;
+  app.add_flag("--reimport-network", reimport_network,
+               "replace the stored base network by the configured source (after the source changed)");
   if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code;
 
   auto settings = riskd::daemon::LoadSettings(config_path);
@@ -88,10 +92,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check_only) {
-    std::cout << "riskd: config OK\n";
+    std::string summary;
+    const auto st = riskd::daemon::CheckConfig(*settings, &summary);
+    if (!st.ok()) {
+      std::cerr << "riskd: " << config_path << ": " << st.ToString() << "\n";
+      return 1;
+    }
+    std::cout << "riskd: config OK: " << summary << "\n";
     return 0;
   }
   settings->accept_broken_journal = accept_broken_journal;
+  settings->reimport_network = reimport_network;
   SetupLogging(settings->log_level);
   // Malformed input must not make libprotobuf write to our log; its
   // messages become part of the rejection reason instead.

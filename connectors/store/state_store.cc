@@ -57,6 +57,8 @@ Status StateStore::Init() {
       " lifecycle INTEGER NOT NULL, level INTEGER NOT NULL, probability REAL NOT NULL,"
       " eta_steps INTEGER NOT NULL, raised_tag INTEGER NOT NULL, sequence INTEGER NOT NULL,"
       " payload BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS network_source ("
+      " id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS alert_history ("
       " sequence INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
       " payload BLOB NOT NULL);");
@@ -165,6 +167,25 @@ Result<engine::Network> StateStore::LoadNetwork() {
   RISKD_RETURN_IF_ERROR(net.AddEdges(edges).WithContext("stored network"));
   net.Compact();
   return net;
+}
+
+Result<std::string> StateStore::NetworkDigest() {
+  auto q = db_->Prepare("SELECT digest FROM network_source WHERE id = 1");
+  if (!q.ok()) return q.status();
+  Status st;
+  std::string digest;
+  if (q->Step(&st)) digest = q->ColumnText(0);
+  RISKD_RETURN_IF_ERROR(st);
+  return digest;
+}
+
+Status StateStore::SetNetworkDigest(const std::string& digest) {
+  auto q = db_->Prepare(
+      "INSERT INTO network_source(id, digest) VALUES(1, ?1)"
+      " ON CONFLICT(id) DO UPDATE SET digest = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, digest);
+  return q->Run();
 }
 
 Status StateStore::RecordAlerts(const std::vector<StoredAlert>& alerts,

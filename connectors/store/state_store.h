@@ -38,6 +38,10 @@ class StateStore {
   // Replaces the stored base network. REQUIRES: network.compacted()
   Status SaveNetwork(const engine::Network& network);
   Result<engine::Network> LoadNetwork();
+  // Digest of the source the base network was imported from ("" if none
+  // was recorded; daemon/base_network.h).
+  Result<std::string> NetworkDigest();
+  Status SetNetworkDigest(const std::string& digest);
 
   // Records published alerts and the publication sequence reached, in one
   // transaction.

@@ -87,6 +87,14 @@ class Subscriber {
 
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
+
+// Runs a shell command; its exit status (-1 if it did not exit) and its
+// stdout and stderr together.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+CommandResult RunCommand(const std::string& command);
 // The config's network key for the demo network (config/demo/*.csv), and
 // ten of its node ids, suppliers first.
 std::string DemoNetworkConfig();
