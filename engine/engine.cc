@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -86,7 +87,12 @@ Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double 
   auto& s = types_[risk_type];
   Observation& o = s.observed[node];
   if (IsRemoved(o.state) || IsRemoved(state)) s.spectral_stale = true;
-  o = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
+  if (state == NodeState::kDisrupted && o.state == NodeState::kDisrupted) {
+    // Evidence, not an override: a weaker report does not lower it.
+    o.severity = std::max(o.severity, severity);
+  } else {
+    o = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
+  }
   MarkChanged(s, {&node, 1});
   return Status::Ok();
 }
@@ -309,9 +315,13 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
       s.spectral_stale = false;
     }
     s.projection = s.projector->projection();
+    // Every node that can still be disrupted is alerted on its risk, the
+    // nodes reported disrupted included: their risk is at least the
+    // evidence, and a weak report must not close the alert the projection
+    // supports (docs/model.md section 3, "Observations are evidence").
     std::vector<char> eligible(network_.node_slots(), 0);
     for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
-      eligible[v] = network_.alive(v) && s.observed[v].state == NodeState::kSusceptible;
+      eligible[v] = network_.alive(v) && !IsRemoved(s.observed[v].state);
     }
     s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
     s.changed.clear();
