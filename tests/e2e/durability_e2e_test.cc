@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -194,6 +195,66 @@ TEST(DurabilityE2ETest, ABrokenJournalChainIsReportedAndRefusesEventsUnlessAccep
   h.set_extra_args({"--accept-broken-journal"});
   ASSERT_TRUE(h.Start());
   EXPECT_EQ(h.Send(Disruption("bj-3", "MAG-BAO"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+std::set<std::string> JournaledIds(const std::string& db) {
+  std::set<std::string> ids;
+  auto journal = connectors::Journal::OpenReadOnly(db);
+  EXPECT_TRUE(journal.ok()) << journal.status().ToString();
+  if (!journal.ok()) return ids;
+  EXPECT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& e) {
+                ids.insert(e.event_id);
+                return Status::Ok();
+              }).ok());
+  return ids;
+}
+
+// The journal's fsync fails (EIO): the batch is refused, and after a crash
+// right then it must not come back, neither in the journal nor replayed.
+TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
+  DaemonHarness h(DemoNetworkConfig());
+  const std::string faults = (h.dir() / "faults").string();
+  h.EnableFaultInjection(faults);
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disruption("f-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+
+  std::ofstream(faults) << "fdatasync riskd.db-wal EIO 1\n";
+  auto refused = h.Send(Disruption("f-2", "RES-RAY"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(refused->reason(), "unavailable: journal write failed; retry later");
+  h.Kill();
+  // The fault did happen, on the journal's WAL.
+  std::ifstream log(faults + ".log");
+  std::string injected((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(injected.find("fdatasync " + h.database() + "-wal Input/output error"), std::string::npos)
+      << injected;
+
+  std::ofstream(faults) << "# disarmed\n";
+  EXPECT_EQ(JournaledIds(h.database()), std::set<std::string>{"f-1"});
+  ASSERT_TRUE(h.Start());
+  Envelope q;
+  q.set_event_id("q");
+  q.mutable_query()->mutable_snapshot();
+  auto snap = h.Send(q);
+  ASSERT_TRUE(snap && snap->result() == Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(snap->response().snapshot().journal_seq(), 1u);
+  for (const auto& r : snap->response().snapshot().node_risks()) {
+    if (r.node_id() == "RES-RAY") {
+      EXPECT_NE(r.observed_state(), riskd::v1::NODE_STATE_DISRUPTED);
+    }
+  }
+  // The producer's retry is a new event, not a duplicate.
+  auto retry = h.Send(Disruption("f-2", "RES-RAY"));
+  EXPECT_EQ(retry->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(retry->journal_seq(), 2u);
   EXPECT_EQ(h.Stop(), 0);
 }
 

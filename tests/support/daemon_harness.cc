@@ -180,6 +180,14 @@ bool DaemonHarness::WaitForLog(const std::string& text, std::chrono::millisecond
   return false;
 }
 
+void DaemonHarness::EnableFaultInjection(const std::string& control_file) {
+  set_env("LD_PRELOAD", RISKD_FAULT_SHIM);
+  set_env("RISKD_FAULTS", control_file);
+  // A sanitizer runtime insists on coming first in the preload list.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  set_env("ASAN_OPTIONS", std::string(asan ? asan : "") + ":verify_asan_link_order=0");
+}
+
 int DaemonHarness::metrics_port() const {
   // The last start's line: the log spans every start.
   const std::string text = log();

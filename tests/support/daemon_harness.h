@@ -39,6 +39,9 @@ class DaemonHarness {
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // An environment variable for the daemon from the next Start() on.
   void set_env(const std::string& name, const std::string& value) { env_.emplace_back(name, value); }
+  // Loads tests/support/fault_injection's shim into the daemon from the
+  // next Start() on, controlled by `control_file` (README.md there).
+  void EnableFaultInjection(const std::string& control_file);
   // Waits until the log contains `text` (after `from`, a log() offset).
   bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20),
                   std::size_t from = 0) const;
