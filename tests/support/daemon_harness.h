@@ -97,6 +97,14 @@ class Subscriber {
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
 
+// The state a snapshot describes, canonical (sorted) and readable: every
+// node's observed state, risk and ETA per risk type, and each risk type's
+// summary, without what describes history rather than state (sequences,
+// times, alert ids). Two daemons in the same state give the same digest.
+// Open alerts are left out: with hysteresis they depend on the order of
+// past projections, not only on the state.
+std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot);
+
 // Runs a shell command; its exit status (-1 if it did not exit) and its
 // stdout and stderr together.
 struct CommandResult {
