@@ -466,46 +466,70 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
   }
   const std::size_t m = interior.size();
   const std::size_t n = ll_hat.size();
-  Eigen::MatrixXd hessian = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m));
-  Eigen::MatrixXd scores = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(m));
+  // Per-cascade scores and (negated) Hessians by central differences; the
+  // total Hessian is their sum.
+  const auto size = static_cast<Eigen::Index>(m);
+  Eigen::MatrixXd scores = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), size);
+  std::vector<Eigen::MatrixXd> curvature(n, Eigen::MatrixXd::Zero(size, size));
   auto shifted = [&](std::initializer_list<std::pair<std::size_t, double>> moves) {
     std::vector<double> u = u_hat;
     for (const auto& [k, by] : moves) u[k] += by;
     ++evaluations;
     return likelihood.Evaluate(to_parameters(values_at(u)));
   };
-  auto sum = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
-  const double l0 = out.log_likelihood;
   for (std::size_t a = 0; a < m; ++a) {
     const std::size_t k = interior[a];
     const auto plus = shifted({{k, h}}), minus = shifted({{k, -h}});
     const auto ia = static_cast<Eigen::Index>(a);
-    for (std::size_t c = 0; c < n; ++c) scores(static_cast<Eigen::Index>(c), ia) = (plus[c] - minus[c]) / (2 * h);
-    hessian(ia, ia) = -(sum(plus) - 2 * l0 + sum(minus)) / (h * h);
+    for (std::size_t c = 0; c < n; ++c) {
+      scores(static_cast<Eigen::Index>(c), ia) = (plus[c] - minus[c]) / (2 * h);
+      curvature[c](ia, ia) = -(plus[c] - 2 * ll_hat[c] + minus[c]) / (h * h);
+    }
     for (std::size_t b = 0; b < a; ++b) {
       const std::size_t l = interior[b];
-      const double pp = sum(shifted({{k, h}, {l, h}})), pm = sum(shifted({{k, h}, {l, -h}}));
-      const double mp = sum(shifted({{k, -h}, {l, h}})), mm = sum(shifted({{k, -h}, {l, -h}}));
+      const auto pp = shifted({{k, h}, {l, h}}), pm = shifted({{k, h}, {l, -h}});
+      const auto mp = shifted({{k, -h}, {l, h}}), mm = shifted({{k, -h}, {l, -h}});
       const auto ib = static_cast<Eigen::Index>(b);
-      hessian(ia, ib) = hessian(ib, ia) = -(pp - pm - mp + mm) / (4 * h * h);
+      for (std::size_t c = 0; c < n; ++c) {
+        curvature[c](ia, ib) = curvature[c](ib, ia) = -(pp[c] - pm[c] - mp[c] + mm[c]) / (4 * h * h);
+      }
     }
   }
   out.evaluations = evaluations;
+  Eigen::MatrixXd hessian = Eigen::MatrixXd::Zero(size, size);
+  for (const auto& c : curvature) hessian += c;
 
+  // Covariance: the jackknife over cascades with one Newton step per
+  // left-out cascade, delta_c = (H - H_c)^-1 g_c (the "CR3" cluster-robust
+  // estimator): a sandwich that stays valid when nodes of a cascade are
+  // dependent, and less optimistic than H^-1 J H^-1 with few cascades.
+  auto positive_definite = [](const Eigen::MatrixXd& a) {
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a);
+    return eig.info() == Eigen::Success && eig.eigenvalues().minCoeff() > 0;
+  };
   Eigen::MatrixXd covariance;
-  if (m > 0 && n > m) {
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(hessian);
-    if (eig.info() == Eigen::Success && eig.eigenvalues().minCoeff() > 0) {
-      out.identified = true;
-      const Eigen::MatrixXd inverse = hessian.inverse();
-      // Small-sample factor n / (n - m), as in HC1.
-      const Eigen::MatrixXd meat = scores.transpose() * scores *
-                                   (static_cast<double>(n) / static_cast<double>(n - m));
-      covariance = inverse * meat * inverse;
-      out.variance_inflation = (inverse * meat).trace() / static_cast<double>(m);
+  if (m > 0 && n > m && positive_definite(hessian)) {
+    out.identified = true;
+    const Eigen::MatrixXd inverse = hessian.inverse();
+    Eigen::MatrixXd deltas(static_cast<Eigen::Index>(n), size);
+    for (std::size_t c = 0; c < n; ++c) {
+      const Eigen::MatrixXd rest = hessian - curvature[c];
+      const Eigen::VectorXd g = scores.row(static_cast<Eigen::Index>(c)).transpose();
+      deltas.row(static_cast<Eigen::Index>(c)) =
+          (positive_definite(rest) ? Eigen::VectorXd(rest.ldlt().solve(g)) : Eigen::VectorXd(inverse * g))
+              .transpose();
     }
+    const Eigen::MatrixXd centered = deltas.rowwise() - deltas.colwise().mean();
+    covariance = centered.transpose() * centered *
+                 (static_cast<double>(n - 1) / static_cast<double>(n));
+    // Against the naive (independent-node) covariance H^-1.
+    out.variance_inflation = (covariance * hessian).trace() / static_cast<double>(m);
   }
-  const double z = NormalQuantile(0.5 + options.confidence / 2);
+  // Student t with (cascades - 1) degrees of freedom rather than the normal:
+  // the usual small-sample correction for a covariance estimated from few
+  // independent clusters (Cameron & Miller 2015).
+  const double z = n > 1 ? StudentTQuantile(0.5 + options.confidence / 2, static_cast<double>(n - 1))
+                         : NormalQuantile(0.5 + options.confidence / 2);
   std::size_t fitted = 0;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     ParameterEstimate e;

@@ -14,10 +14,13 @@
 // mixed with a floor epsilon; the log-likelihood is the sum over nodes and
 // cascades (a composite likelihood: nodes within a cascade are treated as
 // independent given the sources). The maximum is found by Nelder-Mead on
-// log-parameters within bounds; intervals are Wald intervals from the
-// sandwich (Godambe) covariance H^-1 J H^-1, H the negated Hessian, J the
-// sum over cascades of their score outer products, which stays valid when
-// the within-cascade independence does not hold (cascades are independent).
+// log-parameters within bounds; intervals are Wald intervals (Student t
+// with cascades - 1 degrees of freedom) from a cluster-robust covariance:
+// the jackknife over cascades, each left-out fit approximated by one Newton
+// step (H - H_c)^-1 g_c from per-cascade scores g_c and Hessians H_c. Like
+// the sandwich H^-1 J H^-1 it stays valid when nodes within a cascade are
+// dependent (cascades are independent), and it is less optimistic with
+// few cascades.
 //
 // Pure: no I/O, no clocks, no globals. A CascadeLikelihood is not
 // thread-safe (it owns DMP scratch); Calibrate is a pure function.
@@ -181,11 +184,11 @@ struct ParameterEstimate {
   double value = 0;
   double start = 0;  // the value calibration started from (the current config)
   bool fitted = false;
-  // Interval at options.confidence (exp of the Wald interval on the log
-  // scale, clipped to the bounds). NaN when not fitted, at a bound or not
-  // identified.
+  // Interval at options.confidence: exp of log(value) -/+ t * SE, t the
+  // Student quantile with (cascades - 1) degrees of freedom, clipped to the
+  // bounds. NaN when not fitted, at a bound or not identified.
   double lower = 0, upper = 0;
-  // Standard error of log(value) (sandwich); NaN as above.
+  // Standard error of log(value) (jackknife over cascades); NaN as above.
   double log_standard_error = 0;
   bool at_bound = false;  // the estimate sits on a search bound
 };
@@ -197,13 +200,14 @@ struct CalibrationResult {
   double log_likelihood = 0;        // at the estimate
   double log_likelihood_start = 0;  // at the start (the current config)
   // Likelihood-ratio statistic of the start against the estimate, divided
-  // by the mean eigenvalue of H^-1 J (the first-order correction for a
-  // composite likelihood; 1 for a true likelihood), and its chi-square
-  // p-value with one degree of freedom per fitted parameter.
+  // by variance_inflation (the first-order correction for a composite
+  // likelihood; 1 for a true likelihood), and its chi-square p-value with
+  // one degree of freedom per fitted parameter.
   double likelihood_ratio = 0;
   double likelihood_ratio_p = 1;
-  // Mean eigenvalue of H^-1 J: how much the dependence between nodes of a
-  // cascade inflates the variance over the naive (independent-node) one.
+  // Mean eigenvalue of V H, V the covariance of the intervals, H^-1 the
+  // naive one (nodes independent): how much the dependence between nodes
+  // of a cascade inflates the variance.
   double variance_inflation = 1;
   // The Hessian is negative definite over the interior fitted parameters.
   bool identified = false;

@@ -96,14 +96,9 @@ TEST(FeedsE2ETest, DaemonPollsAGdacsFeedAndWarnsDownstreamOfTheSitesHit) {
 }
 
 int RunRiskdFeed(const std::string& endpoint, std::string* out) {
-  const std::string cmd = std::string(RISKD_FEED_BINARY) + " --adapter gdacs_rss --file " +
-                          SourceDir() + kGdacsArchive + " --endpoint " + endpoint + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) *out += buf;
-  const int status = ::pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return RunCommand(std::string(RISKD_FEED_BINARY) + " --adapter gdacs_rss --file " + SourceDir() +
+                        kGdacsArchive + " --endpoint " + endpoint + " 2>&1",
+                    out);
 }
 
 TEST(FeedsE2ETest, RiskdFeedProcessDeliversOnceThenDuplicates) {

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,15 @@ namespace fs = std::filesystem;
 std::string SourceDir() {
   const char* s = std::getenv("RISKD_SOURCE_DIR");
   return s ? s : RISKD_SOURCE_DIR_DEFAULT;
+}
+
+int RunCommand(const std::string& command, std::string* out) {
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) *out += buf;
+  const int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport)

@@ -80,6 +80,10 @@ class Subscriber {
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
 
+// Runs a shell command (a tool under test), appends its stdout to *out and
+// returns its exit status (-1 if it could not run or did not exit).
+int RunCommand(const std::string& command, std::string* out);
+
 }  // namespace riskd::testing
 
 #endif  // RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_

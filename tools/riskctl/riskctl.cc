@@ -7,6 +7,8 @@
 //   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K [RISK]
 //                                                       (--text: for people, not JSON)
 //   riskctl verify-journal --db PATH                    check the journal's hash chain
+//   riskctl calibrate --db PATH [--risk-type R] [--config F]  fit alpha, beta to the
+//                                                       journal's cascades (calibrate_command.h)
 //   riskctl keygen --out FILE                           make a CURVE key pair (zcert file)
 //
 // With CURVE on (config `security`), clients add
@@ -31,6 +33,7 @@
 
 #include "connectors/store/journal.h"
 #include "connectors/zmq/curve_auth.h"
+#include "tools/riskctl/calibrate_command.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -103,7 +106,7 @@ int Keygen(const Args& args) {
 }
 
 int Usage() {
-  std::cerr << "usage: riskctl send|tail|query|verify-journal [options] (see tools/riskctl/riskctl.cc)\n";
+  std::cerr << "usage: riskctl send|tail|query|verify-journal|calibrate [options] (see tools/riskctl/riskctl.cc)\n";
   return 2;
 }
 
@@ -402,6 +405,7 @@ int VerifyJournal(const Args& args) {
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string cmd = argv[1];
+  if (cmd == "calibrate") return riskd::tools::RunCalibrate(argc - 2, argv + 2, std::cout, std::cerr);
   Args args;
   args.endpoint = cmd == "tail" ? "tcp://127.0.0.1:7751" : "tcp://127.0.0.1:7750";
   for (int i = 2; i < argc; ++i) {
