@@ -74,6 +74,9 @@ Status ValidateCalibrationOptions(const CalibrationOptions& o) {
   if (!bounds_ok(o.min_beta, o.max_beta)) {
     return Status::InvalidArgument("calibration: beta bounds must satisfy 0 < min <= max < inf");
   }
+  if (!bounds_ok(o.min_kappa, o.max_kappa) || o.min_kappa < 1) {
+    return Status::InvalidArgument("calibration: kappa bounds must satisfy 1 <= min <= max < inf");
+  }
   if (!(o.confidence > 0 && o.confidence < 1)) {
     return Status::InvalidArgument("calibration: confidence must be in (0, 1)");
   }
@@ -163,7 +166,10 @@ struct CascadeLikelihood::Impl {
   const Network& network;
   RiskType type;
   CalibrationOptions options;
+  // Centrality and omega once; sigma and rho for the bound `kappa`.
   Vulnerability vulnerability;
+  double kappa;
+  bool uniform;
   std::vector<PreparedCascade> cascades;
   DmpWorkspace workspace;
   std::vector<double> trajectories;
@@ -174,6 +180,7 @@ struct CascadeLikelihood::Impl {
   Impl(const Network& net, const RiskType& t, const VulnerabilityOptions& vo,
        const CalibrationOptions& o)
       : network(net), type(t), options(o), vulnerability(ComputeVulnerability(net, t.layers, vo)),
+        kappa(vo.kappa), uniform(vo.mode == VulnerabilityOptions::Mode::kUniform),
         slot(net.node_slots(), -1) {}
 
   void Prepare(std::vector<ObservedCascade> observed) {
@@ -217,7 +224,11 @@ struct CascadeLikelihood::Impl {
     }
   }
 
-  TransmissionGraph Graph(const ModelParameters& m) const {
+  TransmissionGraph Graph(const ModelParameters& m) {
+    if (!uniform && m.kappa != kappa) {
+      kappa = m.kappa;
+      ApplyHeterogeneityBound(network, kappa, &vulnerability);
+    }
     RiskType t = type;
     t.alpha = m.alpha;
     t.beta = m.beta;
@@ -399,7 +410,8 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
   CascadeLikelihood& likelihood = **created;
 
   CalibrationResult out;
-  out.start = {type.alpha, type.beta};
+  out.start = {type.alpha, type.beta, vulnerability.kappa};
+  const bool uniform = vulnerability.mode == VulnerabilityOptions::Mode::kUniform;
   // The parameter list: names, start values, bounds, fitted or not.
   struct Spec {
     const char* name;
@@ -409,9 +421,11 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
   const std::vector<Spec> specs = {
       {"alpha", type.alpha, options.min_alpha, options.max_alpha, options.fit_alpha},
       {"beta", type.beta, options.min_beta, options.max_beta, options.fit_beta},
+      {"kappa", vulnerability.kappa, options.min_kappa, options.max_kappa,
+       options.fit_kappa && !uniform},
   };
   auto to_parameters = [&](const std::vector<double>& values) {
-    return ModelParameters{values[0], values[1]};
+    return ModelParameters{values[0], values[1], values[2]};
   };
   std::vector<Coordinate> coords;
   std::vector<double> base(specs.size());
@@ -508,10 +522,10 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
     return eig.info() == Eigen::Success && eig.eigenvalues().minCoeff() > 0;
   };
   Eigen::MatrixXd covariance;
+  Eigen::MatrixXd deltas(static_cast<Eigen::Index>(n), size);
   if (m > 0 && n > m && positive_definite(hessian)) {
     out.identified = true;
     const Eigen::MatrixXd inverse = hessian.inverse();
-    Eigen::MatrixXd deltas(static_cast<Eigen::Index>(n), size);
     for (std::size_t c = 0; c < n; ++c) {
       const Eigen::MatrixXd rest = hessian - curvature[c];
       const Eigen::VectorXd g = scores.row(static_cast<Eigen::Index>(c)).transpose();
@@ -525,11 +539,6 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
     // Against the naive (independent-node) covariance H^-1.
     out.variance_inflation = (covariance * hessian).trace() / static_cast<double>(m);
   }
-  // Student t with (cascades - 1) degrees of freedom rather than the normal:
-  // the usual small-sample correction for a covariance estimated from few
-  // independent clusters (Cameron & Miller 2015).
-  const double z = n > 1 ? StudentTQuantile(0.5 + options.confidence / 2, static_cast<double>(n - 1))
-                         : NormalQuantile(0.5 + options.confidence / 2);
   std::size_t fitted = 0;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     ParameterEstimate e;
@@ -548,6 +557,21 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
       if (out.identified && a != interior.end()) {
         const auto ia = static_cast<Eigen::Index>(a - interior.begin());
         e.log_standard_error = std::sqrt(covariance(ia, ia));
+        // Student t rather than the normal, with the effective number of
+        // cascades less one as its degrees of freedom: the cascades'
+        // shares of the variance are unequal (a few large cascades carry
+        // most of the information), and G* = (sum d_c^2)^2 / sum d_c^4
+        // counts them as equals would (Carter, Schnepel & Steigerwald
+        // 2017; with equal shares, the usual G - 1 of Cameron & Miller).
+        double sum2 = 0, sum4 = 0;
+        for (Eigen::Index c = 0; c < deltas.rows(); ++c) {
+          const double d2 = deltas(c, ia) * deltas(c, ia);
+          sum2 += d2;
+          sum4 += d2 * d2;
+        }
+        e.effective_cascades = sum4 > 0 ? sum2 * sum2 / sum4 : static_cast<double>(n);
+        const double z = StudentTQuantile(0.5 + options.confidence / 2,
+                                          std::max(1.0, e.effective_cascades - 1));
         e.lower = std::exp(std::max(coords[k].lower, u_hat[k] - z * e.log_standard_error));
         e.upper = std::exp(std::min(coords[k].upper, u_hat[k] + z * e.log_standard_error));
       }

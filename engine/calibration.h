@@ -1,6 +1,7 @@
-// Calibration: fits a risk type's infection rate alpha and recovery rate
-// beta (and, with the bounded heterogeneity map, its bound kappa) to
-// observed disruption cascades by maximum likelihood, with DMP marginals
+// Calibration: fits a risk type's infection rate alpha, its recovery rate
+// beta and the heterogeneity bound kappa (vulnerability.h: sigma and rho in
+// [1/kappa, kappa]) to observed disruption cascades by maximum likelihood,
+// with DMP marginals
 // giving the probability of each observation (DESIGN section 4
 // "Calibration"; docs/model.md section 12 writes the likelihood out).
 //
@@ -15,7 +16,8 @@
 // cascades (a composite likelihood: nodes within a cascade are treated as
 // independent given the sources). The maximum is found by Nelder-Mead on
 // log-parameters within bounds; intervals are Wald intervals (Student t
-// with cascades - 1 degrees of freedom) from a cluster-robust covariance:
+// with the effective number of cascades less one as degrees of freedom)
+// from a cluster-robust covariance:
 // the jackknife over cascades, each left-out fit approximated by one Newton
 // step (H - H_c)^-1 g_c from per-cascade scores g_c and Hessians H_c. Like
 // the sandwich H^-1 J H^-1 it stays valid when nodes within a cascade are
@@ -78,19 +80,25 @@ struct ObservedCascade {
   int end = 0;
 };
 
-// The fitted quantities.
+// The fitted quantities: the risk type's rates and the heterogeneity bound
+// (VulnerabilityOptions::kappa, shared by every risk type).
 struct ModelParameters {
   double alpha = 0.8;
   double beta = 0.3;
+  double kappa = 2.0;
 };
 
 struct CalibrationOptions {
   // Which parameters are fitted; the others stay at their start values.
   bool fit_alpha = true;
   bool fit_beta = true;
-  // Search bounds (inclusive), > 0.
+  // Ignored (kappa not fitted) when vulnerability is uniform: it has no
+  // effect there.
+  bool fit_kappa = true;
+  // Search bounds (inclusive), > 0; kappa >= 1.
   double min_alpha = 1e-3, max_alpha = 100;
   double min_beta = 1e-3, max_beta = 10;
+  double min_kappa = 1, max_kappa = 100;
   // Two-sided confidence level of the intervals, in (0, 1).
   double confidence = 0.95;
   // epsilon: every observation's probability is (1 - epsilon) P + epsilon,
@@ -180,14 +188,18 @@ class CascadeLikelihood {
 };
 
 struct ParameterEstimate {
-  std::string name;  // "alpha", "beta"
+  std::string name;  // "alpha", "beta", "kappa"
   double value = 0;
   double start = 0;  // the value calibration started from (the current config)
   bool fitted = false;
   // Interval at options.confidence: exp of log(value) -/+ t * SE, t the
-  // Student quantile with (cascades - 1) degrees of freedom, clipped to the
-  // bounds. NaN when not fitted, at a bound or not identified.
+  // Student quantile with effective_cascades - 1 degrees of freedom (at
+  // least 1), clipped to the bounds. NaN when not fitted, at a bound or
+  // not identified.
   double lower = 0, upper = 0;
+  // How many equally informative cascades the estimate's variance is worth:
+  // (sum_c d_c^2)^2 / sum_c d_c^4, d_c the cascade's jackknife shift.
+  double effective_cascades = 0;
   // Standard error of log(value) (jackknife over cascades); NaN as above.
   double log_standard_error = 0;
   bool at_bound = false;  // the estimate sits on a search bound
@@ -196,7 +208,7 @@ struct ParameterEstimate {
 struct CalibrationResult {
   ModelParameters start;
   ModelParameters estimate;
-  std::vector<ParameterEstimate> parameters;  // alpha, beta
+  std::vector<ParameterEstimate> parameters;  // alpha, beta, kappa
   double log_likelihood = 0;        // at the estimate
   double log_likelihood_start = 0;  // at the start (the current config)
   // Likelihood-ratio statistic of the start against the estimate, divided
@@ -216,7 +228,8 @@ struct CalibrationResult {
   FitDiagnostic diagnostic;  // at the estimate
 };
 
-// Fits from the start values type.alpha, type.beta.
+// Fits from the start values type.alpha, type.beta, vulnerability.kappa.
+// REQUIRES (CascadeLikelihood too): network outlives the call (object).
 Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type,
                                     const VulnerabilityOptions& vulnerability,
                                     std::vector<ObservedCascade> cascades,

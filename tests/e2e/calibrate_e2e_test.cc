@@ -26,9 +26,10 @@ namespace {
 using riskd::v1::Ack;
 using riskd::v1::Envelope;
 
-constexpr double kAlpha = 1.5, kBeta = 0.35;  // the truth
-// Calibrating 40 cascade sets like these (in process, seeds 1..40), the 95%
-// intervals covered alpha 37 times and beta 38 times; this seed's do.
+// The truth: the rates, and the daemon's default heterogeneity bound.
+constexpr double kAlpha = 1.5, kBeta = 0.35, kKappa = 2.0;
+// Calibrating 20 cascade sets like these (in process, seeds 1..20), the 95%
+// intervals covered alpha 19 times, beta and kappa 20 times.
 constexpr std::uint64_t kSeed = 1;
 constexpr int kCascades = 20, kEnd = 30;
 constexpr std::int64_t kDay = 86400;
@@ -110,9 +111,10 @@ struct Printed {
   double value = 0, lower = 0, upper = 0, current = 0;
 };
 
-// "alpha      1.473      [1.21, 1.794]      0.8"
+// "alpha      1.473      [1.21, 1.794]      0.8        4.5"
 std::optional<Printed> Row(const std::string& out, const std::string& name) {
-  const std::regex row("\\n" + name + R"( +([0-9.e+-]+) +\[([0-9.e+-]+), ([0-9.e+-]+)\] +([0-9.e+-]+)\n)");
+  const std::regex row("\\n" + name +
+                       R"( +([0-9.e+-]+) +\[([0-9.e+-]+), ([0-9.e+-]+)\] +([0-9.e+-]+) +[0-9.]+\n)");
   std::smatch m;
   if (!std::regex_search(out, m, row)) return std::nullopt;
   return Printed{std::stod(m[1]), std::stod(m[2]), std::stod(m[3]), std::stod(m[4])};
@@ -130,8 +132,10 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
   engine::RiskType truth;
   truth.alpha = kAlpha;
   truth.beta = kBeta;
-  const engine::TransmissionGraph g =
-      engine::BuildTransmissionGraph(net, truth, engine::ComputeVulnerability(net, truth.layers, {}));
+  engine::VulnerabilityOptions vulnerability;
+  vulnerability.kappa = kKappa;
+  const engine::TransmissionGraph g = engine::BuildTransmissionGraph(
+      net, truth, engine::ComputeVulnerability(net, truth.layers, vulnerability));
   const engine::testing::SimModel model = engine::testing::ModelOf(g);
   std::mt19937_64 rng(kSeed);
   std::vector<engine::ObservedCascade> cascades;
@@ -169,14 +173,17 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
       << out;
 
   // The known rates lie inside the printed intervals, the start outside.
-  const auto alpha = Row(out, "alpha"), beta = Row(out, "beta");
-  ASSERT_TRUE(alpha && beta) << out;
+  const auto alpha = Row(out, "alpha"), beta = Row(out, "beta"), kappa = Row(out, "kappa");
+  ASSERT_TRUE(alpha && beta && kappa) << out;
   EXPECT_LT(alpha->lower, kAlpha);
   EXPECT_GT(alpha->upper, kAlpha);
   EXPECT_LT(beta->lower, kBeta);
   EXPECT_GT(beta->upper, kBeta);
+  EXPECT_LT(kappa->lower, kKappa);
+  EXPECT_GT(kappa->upper, kKappa);
   EXPECT_EQ(alpha->current, 0.8);
   EXPECT_EQ(beta->current, 0.3);
+  EXPECT_EQ(kappa->current, kKappa);
   // The likelihood at the estimate against the current config's.
   const std::regex ll(R"(at the estimate +(-[0-9.]+)\nlog-likelihood at the current config +(-[0-9.]+))");
   std::smatch m;
@@ -189,6 +196,7 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
   ASSERT_TRUE(direct.ok()) << direct.status().ToString();
   EXPECT_NEAR(alpha->value, direct->estimate.alpha, 1e-3 * direct->estimate.alpha);
   EXPECT_NEAR(beta->value, direct->estimate.beta, 1e-3 * direct->estimate.beta);
+  EXPECT_NEAR(kappa->value, direct->estimate.kappa, 1e-3 * direct->estimate.kappa);
   EXPECT_NEAR(alpha->lower, direct->parameters[0].lower, 1e-3 * direct->parameters[0].lower);
 
   // The snippet replaces the risk type in the daemon's config.
@@ -205,6 +213,7 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
   EXPECT_EQ(fitted.alpha, alpha->value);
   EXPECT_EQ(fitted.beta, beta->value);
   EXPECT_EQ(fitted.direction, engine::Direction::kDownstream);
+  EXPECT_EQ(settings->engine.vulnerability.kappa, kappa->value);
 }
 
 TEST(CalibrateE2ETest, RiskctlSaysWhyWhenThereIsNothingToFit) {

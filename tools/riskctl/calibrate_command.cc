@@ -169,15 +169,20 @@ int RunCalibrate(int argc, char** argv, std::ostream& out, std::ostream& err) {
       << " later sources scored as reports\n\n";
 
   char line[256];
-  std::snprintf(line, sizeof line, "%-10s %-10s %-34s %s\n", "parameter", "estimate",
-                (Number(100 * a.confidence, 6) + "% interval").c_str(), "current");
+  std::snprintf(line, sizeof line, "%-10s %-10s %-34s %-10s %s\n", "parameter", "estimate",
+                (Number(100 * a.confidence, 6) + "% interval").c_str(), "current",
+                "effective cascades");
   out << line;
   for (const auto& p : fit->parameters) {
-    std::snprintf(line, sizeof line, "%-10s %-10s %-34s %s\n", p.name.c_str(),
+    std::snprintf(line, sizeof line, "%-10s %-10s %-34s %-10s %s\n", p.name.c_str(),
                   Number(Round4(p.value), 4).c_str(), Interval(p).c_str(),
-                  Number(p.start, 6).c_str());
+                  Number(p.start, 6).c_str(),
+                  std::isnan(p.lower) ? "" : Number(p.effective_cascades, 1, true).c_str());
     out << line;
   }
+  out << "(kappa bounds sigma and rho of every node to [1/kappa, kappa]; it is shared by all"
+         " risk types.\n effective cascades: how many equally informative cascades the interval"
+         " is worth; few means\n a handful of large cascades carry the estimate)\n";
   out << "\nlog-likelihood at the estimate        " << Number(fit->log_likelihood, 2, true) << "\n";
   out << "log-likelihood at the current config  " << Number(fit->log_likelihood_start, 2, true)
       << "  (likelihood ratio " << Number(fit->likelihood_ratio, 2, true) << ", p = "
@@ -212,11 +217,15 @@ int RunCalibrate(int argc, char** argv, std::ostream& out, std::ostream& err) {
   rt.set_beta(Round4(fit->estimate.beta));
   riskd::v1::DaemonConfig snippet;
   *snippet.add_risk_types() = rt;
+  // Kappa sits with the vulnerability settings (as configured, if any).
+  *snippet.mutable_vulnerability() = settings.config.vulnerability();
+  snippet.mutable_vulnerability()->set_kappa(Round4(fit->estimate.kappa));
   std::string text;
   google::protobuf::TextFormat::Printer printer;
   printer.PrintToString(snippet, &text);
   out << "# Config snippet (protobuf text format, riskd.v1.DaemonConfig): replace the\n"
-      << "# risk_types entry \"" << a.risk_type << "\" of the daemon's config with it.\n"
+      << "# risk_types entry \"" << a.risk_type << "\" and the vulnerability block of the\n"
+      << "# daemon's config with it (kappa applies to every risk type).\n"
       << text;
   return 0;
 }

@@ -1,8 +1,9 @@
-// `riskctl calibrate`: fits a risk type's rates to the cascades in the
-// daemon's journal (connectors/store/journal_cascades.h,
-// engine/calibration.h) and prints the estimates with intervals, the
-// log-likelihood against the current config, a fit diagnostic and a config
-// snippet (protobuf text format) the daemon accepts.
+// `riskctl calibrate`: fits a risk type's rates alpha, beta and the
+// heterogeneity bound kappa to the cascades in the daemon's journal
+// (connectors/store/journal_cascades.h, engine/calibration.h) and prints
+// the estimates with intervals, the log-likelihood against the current
+// config, a fit diagnostic and a config snippet (protobuf text format) the
+// daemon accepts.
 //
 //   riskctl calibrate --db PATH [--risk-type NAME] [--config FILE]
 //                     [--gap-days D] [--max-days D] [--confidence C]

@@ -7,7 +7,7 @@
 //   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K [RISK]
 //                                                       (--text: for people, not JSON)
 //   riskctl verify-journal --db PATH                    check the journal's hash chain
-//   riskctl calibrate --db PATH [--risk-type R] [--config F]  fit alpha, beta to the
+//   riskctl calibrate --db PATH [--risk-type R] [--config F]  fit alpha, beta, kappa to the
 //                                                       journal's cascades (calibrate_command.h)
 //   riskctl keygen --out FILE                           make a CURVE key pair (zcert file)
 //
