@@ -41,15 +41,52 @@ struct Scored {
   int step = 0;       // onset, or the normal report's step
   int recovery = -1;  // kOnset, kSourceRecovery
   double severity = 1;
+  // Every in-neighbour's state is known for as long as it matters: scored
+  // by its exact conditional probability from the exposures
+  // [exposure_begin, exposure_end) of PreparedCascade::exposures; else by
+  // DMP marginals.
+  bool conditional = false;
+  std::uint32_t exposure_begin = 0, exposure_end = 0;
+};
+
+// An in-edge of a scored node whose source was reported infectious during
+// steps [from, until) (until: its recovery, or past the end).
+struct Exposure {
+  EdgeIndex edge = kNoEdge;
+  int from = 0;
+  int until = 0;
 };
 
 struct PreparedCascade {
   InitialState initial;            // sources at step 0 infected
   std::vector<NodeIndex> sources;  // those sources
   std::vector<Scored> scored;
+  std::vector<Exposure> exposures;
+  bool needs_dmp = false;  // some observation is scored by DMP marginals
   int end = 0;
   std::size_t late_sources = 0;
 };
+
+// Sum over exposures of log(1 - p) per step of attempts before step x:
+// ln P(not hit by x | the reported neighbours), attempts at steps 0..x-1.
+double LogNotHitBy(const TransmissionGraph& g, std::span<const Exposure> exposures, int x) {
+  double sum = 0;
+  for (const Exposure& e : exposures) {
+    const int steps = std::min(e.until, x) - e.from;
+    if (steps > 0) sum += steps * std::log1p(-g.p[e.edge]);
+  }
+  return sum;
+}
+
+// P(hit during the attempts at step x - 1 | not hit before): 1 - prod of
+// (1 - p) over the neighbours infectious at step x - 1.
+double HitAt(const TransmissionGraph& g, std::span<const Exposure> exposures, int x) {
+  double keep = 0;
+  for (const Exposure& e : exposures) {
+    if (e.from <= x - 1 && x - 1 < e.until) keep += std::log1p(-g.p[e.edge]);
+  }
+  return -std::expm1(keep);
+}
 
 // The model probabilities an observation is scored with.
 struct ObservationProbability {
@@ -60,6 +97,7 @@ struct ObservationProbability {
   double observed_disrupted = 0;
   // Onsets: expected onset step given a disruption by the end.
   double expected_onset = 0;
+  bool conditional = false;
 };
 
 }  // namespace
@@ -183,9 +221,47 @@ struct CascadeLikelihood::Impl {
         kappa(vo.kappa), uniform(vo.mode == VulnerabilityOptions::Mode::kUniform),
         slot(net.node_slots(), -1) {}
 
+  // What the reports say about a node's infectious steps.
+  struct Known {
+    enum class State : std::uint8_t { kUnknown, kInfectious, kNormal };
+    State state = State::kUnknown;
+    int from = 0, until = 0;  // kInfectious: steps [from, until)
+    int normal_through = -1;  // kNormal: not disrupted at steps <= this
+  };
+
+  // Which observations can be scored exactly given their in-neighbours'
+  // reports (and with which exposures); the rest need DMP.
+  void Condition(const TransmissionGraph& g, const std::vector<Known>& known, PreparedCascade* p) {
+    for (Scored& o : p->scored) {
+      if (o.kind == Scored::Kind::kSourceRecovery) continue;
+      // Attempts at steps 0 .. o.step - L - 1 decide the observation.
+      const int last = o.step - g.latency[o.node] - 1;
+      bool all_known = true;
+      for (EdgeIndex e = g.in_begin(o.node); e < g.in_end(o.node) && all_known; ++e) {
+        const Known& k = known[g.source[e]];
+        all_known = k.state == Known::State::kInfectious ||
+                    (k.state == Known::State::kNormal && k.normal_through >= last);
+      }
+      if (!all_known) {
+        p->needs_dmp = true;
+        continue;
+      }
+      o.conditional = true;
+      o.exposure_begin = static_cast<std::uint32_t>(p->exposures.size());
+      for (EdgeIndex e = g.in_begin(o.node); e < g.in_end(o.node); ++e) {
+        const Known& k = known[g.source[e]];
+        if (k.state == Known::State::kInfectious) p->exposures.push_back({e, k.from, k.until});
+      }
+      o.exposure_end = static_cast<std::uint32_t>(p->exposures.size());
+    }
+  }
+
   void Prepare(std::vector<ObservedCascade> observed) {
     std::vector<int> latest_normal(network.node_slots(), -1);
     std::vector<std::uint8_t> disrupted(network.node_slots(), 0);
+    std::vector<Known> known(network.node_slots());
+    // The arcs do not depend on the rates: one graph gives the structure.
+    const TransmissionGraph structure = Graph({type.alpha, type.beta, kappa});
     for (ObservedCascade& k : observed) {
       PreparedCascade p;
       p.end = k.end;
@@ -217,8 +293,20 @@ struct CascadeLikelihood::Impl {
         latest_normal[v] = -1;
       }
       for (const auto* list : {&k.sources, &k.disrupted}) {
-        for (const DisruptionReport& r : *list) disrupted[r.node] = 0;
+        for (const DisruptionReport& r : *list) {
+          disrupted[r.node] = 0;
+          // Certain reports only: an uncertain one leaves the state open.
+          if (r.severity == 1) {
+            known[r.node] = {Known::State::kInfectious, r.onset,
+                             r.recovery >= 0 ? r.recovery : k.end + 1, -1};
+          }
+        }
       }
+      for (const Scored& o : p.scored) {
+        if (o.kind == Scored::Kind::kNormal) known[o.node] = {Known::State::kNormal, 0, 0, o.step};
+      }
+      Condition(structure, known, &p);
+      for (const Scored& o : p.scored) known[o.node] = Known{};
       p.initial = InitialState::FromObservations(network, obs);
       cascades.push_back(std::move(p));
     }
@@ -244,22 +332,38 @@ struct CascadeLikelihood::Impl {
     DmpOptions d;
     d.horizon = std::max(1, c.end);
     d.tolerance = options.dmp_tolerance;
-    const DmpRegion region = RunDmpRegion(g, c.initial, c.sources, d, &workspace, &trajectories);
     const std::size_t stride = static_cast<std::size_t>(d.horizon) + 1;
-    for (std::size_t x = 0; x < region.touched_count; ++x) {
-      slot[region.nodes[x]] = static_cast<std::int32_t>(x);
-      slotted.push_back(region.nodes[x]);
+    if (c.needs_dmp) {
+      const DmpRegion region = RunDmpRegion(g, c.initial, c.sources, d, &workspace, &trajectories);
+      for (std::size_t x = 0; x < region.touched_count; ++x) {
+        slot[region.nodes[x]] = static_cast<std::int32_t>(x);
+        slotted.push_back(region.nodes[x]);
+      }
     }
-    // P_S(t) of node v; before step 0 and for untouched nodes, P_S(0).
+    // P(not hit by t) of the observed node: exact given its neighbours'
+    // reports, else the DMP marginal P_S(t) (before step 0 and for
+    // untouched nodes, P_S(0)).
+    const Scored* current = nullptr;
     auto ps = [&](NodeIndex v, int t) {
+      if (current->conditional) {
+        return t <= 0 ? 1.0 : std::exp(LogNotHitBy(g, Exposures(c, *current), t));
+      }
       const std::int32_t s = slot[v];
       if (t <= 0 || s < 0) return c.initial.p_s[v];
       return trajectories[static_cast<std::size_t>(s) * stride +
                           static_cast<std::size_t>(std::min(t, d.horizon))];
     };
+    // P(hit during the attempts at step t - 1).
+    auto hit_at = [&](NodeIndex v, int t) {
+      if (t <= 0) return 0.0;
+      if (current->conditional) return ps(v, t - 1) * HitAt(g, Exposures(c, *current), t);
+      return std::max(0.0, ps(v, t - 1) - ps(v, t));
+    };
     for (const Scored& o : c.scored) {
+      current = &o;
       const int L = g.latency[o.node];
       ObservationProbability p;
+      p.conditional = o.conditional;
       switch (o.kind) {
         case Scored::Kind::kSourceRecovery:
           p.model = RecoveryProbability(g.q[o.node], 0, o.recovery, c.end);
@@ -269,7 +373,7 @@ struct CascadeLikelihood::Impl {
           p.predicted_disrupted = 1 - p.model;
           break;
         case Scored::Kind::kOnset: {
-          const double onset = std::max(0.0, ps(o.node, o.step - L - 1) - ps(o.node, o.step - L));
+          const double onset = hit_at(o.node, o.step - L);
           const double recovery = RecoveryProbability(g.q[o.node], o.step, o.recovery, c.end);
           p.model = o.severity * onset * recovery + (1 - o.severity) * ps(o.node, o.step - L);
           p.predicted_disrupted = 1 - ps(o.node, c.end - L);
@@ -277,7 +381,7 @@ struct CascadeLikelihood::Impl {
           if (!diagnose) break;
           double mass = 0, weighted = 0;
           for (int t = 1; t <= c.end; ++t) {
-            const double at = std::max(0.0, ps(o.node, t - L - 1) - ps(o.node, t - L));
+            const double at = hit_at(o.node, t - L);
             mass += at;
             weighted += at * t;
           }
@@ -289,6 +393,10 @@ struct CascadeLikelihood::Impl {
     }
     for (NodeIndex v : slotted) slot[v] = -1;
     slotted.clear();
+  }
+
+  static std::span<const Exposure> Exposures(const PreparedCascade& c, const Scored& o) {
+    return {c.exposures.data() + o.exposure_begin, c.exposures.data() + o.exposure_end};
   }
 
   double Floored(double p) const {
@@ -358,6 +466,7 @@ FitDiagnostic CascadeLikelihood::Diagnose(const ModelParameters& m) {
       const double happened = o.kind == Scored::Kind::kOnset ? p.predicted_disrupted
                                                               : 1 - p.predicted_disrupted;
       if (happened < impl_->options.unexplained_below) ++d.unexplained;
+      if (p.conditional) ++d.conditional;
       if (o.kind == Scored::Kind::kOnset) {
         ++d.onsets;
         if (o.recovery < 0) ++d.censored;

@@ -116,8 +116,8 @@ struct CalibrationOptions {
   int max_steps = 1000;
   // The search, in log-parameter space.
   NelderMeadOptions search{.initial_step = 0.5,
-                           .x_tolerance = 1e-5,
-                           .f_tolerance = 1e-7,
+                           .x_tolerance = 1e-4,
+                           .f_tolerance = 1e-6,
                            .max_evaluations = 600};
   // Finite-difference step for scores and the Hessian, in log-parameter
   // space. > 0.
@@ -152,6 +152,10 @@ struct FitDiagnostic {
   std::size_t late_sources = 0;
   // Reports the model finds nearly impossible (unexplained_below).
   std::size_t unexplained = 0;
+  // Disruption and normal reports scored exactly given their in-neighbours'
+  // reports; the others (some in-neighbour's state unknown) by DMP
+  // marginals.
+  std::size_t conditional = 0;
   // Every scored node at the step its state is last known (disrupted: the
   // cascade's end; normal: its report): the expected number disrupted by
   // then against the number reported disrupted, overall and by bins of the

