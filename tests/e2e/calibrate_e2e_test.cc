@@ -159,13 +159,13 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
   ASSERT_TRUE(h.Start());
   ASSERT_TRUE(SendAll(h, envelopes)) << h.log();
 
-  std::string out;
   // Every node reports at day 30: cascades (100 days apart) end after 31
   // quiet days, not the default 14.
-  const int rc = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() +
-                                " --config " + h.config_path() + " --gap-days 31",
-                            &out);
-  ASSERT_EQ(rc, 0) << out;
+  const CommandResult run = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " +
+                                       h.database() + " --config " + h.config_path() +
+                                       " --gap-days 31");
+  const std::string& out = run.out;
+  ASSERT_EQ(run.exit_code, 0) << out;
   EXPECT_EQ(h.Stop(), 0);
   EXPECT_NE(out.find("in 20 cascades"), std::string::npos) << out;
   EXPECT_NE(out.find("0 status changes outside any cascade, 0 reports of nodes no longer in the network"),
@@ -220,22 +220,19 @@ TEST(CalibrateE2ETest, RiskctlSaysWhyWhenThereIsNothingToFit) {
   DaemonHarness h(Config());
   ASSERT_TRUE(h.Start());
   EXPECT_EQ(h.Stop(), 0);
-  std::string out;
-  EXPECT_EQ(RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() + " 2>&1", &out), 1);
-  EXPECT_NE(out.find("no cascades of risk type 'supply' in the journal: nothing to fit"),
+  CommandResult r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("no cascades of risk type 'supply' in the journal: nothing to fit"),
             std::string::npos)
-      << out;
-  out.clear();
-  EXPECT_EQ(RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() +
-                    " --risk-type credit 2>&1",
-                &out),
-            1);
-  EXPECT_NE(out.find("risk type 'credit' is not configured (pass the daemon's --config)"),
+      << r.out;
+  r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() + " --risk-type credit");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("risk type 'credit' is not configured (pass the daemon's --config)"),
             std::string::npos)
-      << out;
-  out.clear();
-  EXPECT_EQ(RunCommand(std::string(RISKCTL_BINARY) + " calibrate --gap-days -1 2>&1", &out), 2);
-  EXPECT_NE(out.find("bad option --gap-days -1"), std::string::npos) << out;
+      << r.out;
+  r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() + " --gap-days -1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--gap-days: '-1' is not a number"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -17,15 +16,6 @@
 
 namespace riskd::tools {
 namespace {
-
-struct Args {
-  std::string db;
-  std::string risk_type;
-  std::string config;
-  double gap_days = 14;
-  double max_days = 365;
-  double confidence = 0.95;
-};
 
 // value with `digits` significant digits, or with `digits` decimals if fixed.
 std::string Number(double value, int digits, bool fixed = false) {
@@ -49,39 +39,10 @@ std::string Interval(const engine::ParameterEstimate& p) {
   return "[" + Number(p.lower, 4) + ", " + Number(p.upper, 4) + "]";
 }
 
-int Usage(std::ostream& err) {
-  err << "usage: riskctl calibrate --db PATH [--risk-type NAME] [--config FILE] [--gap-days D]"
-         " [--max-days D] [--confidence C]\n";
-  return 2;
-}
-
 }  // namespace
 
-int RunCalibrate(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  Args a;
-  for (int i = 0; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) return Usage(err);
-    const std::string value = argv[++i];
-    char* end = nullptr;
-    auto number = [&](double* target) {
-      *target = std::strtod(value.c_str(), &end);
-      return end != value.c_str() && *end == '\0' && std::isfinite(*target);
-    };
-    bool ok = true;
-    if (flag == "--db") a.db = value;
-    else if (flag == "--risk-type") a.risk_type = value;
-    else if (flag == "--config") a.config = value;
-    else if (flag == "--gap-days") ok = number(&a.gap_days) && a.gap_days > 0;
-    else if (flag == "--max-days") ok = number(&a.max_days) && a.max_days > 0;
-    else if (flag == "--confidence") ok = number(&a.confidence) && a.confidence > 0 && a.confidence < 1;
-    else ok = false;
-    if (!ok) {
-      err << "riskctl calibrate: bad option " << flag << " " << value << "\n";
-      return Usage(err);
-    }
-  }
-  if (a.db.empty()) return Usage(err);
+int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err) {
+  CalibrateArgs a = args;
   if (!std::filesystem::exists(a.db)) {
     err << "riskctl calibrate: no database at " << a.db << "\n";
     return 1;
@@ -121,7 +82,7 @@ int RunCalibrate(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << "riskctl calibrate: base network: " << network.status().ToString() << "\n";
     return 1;
   }
-  auto journal = connectors::Journal::Open(a.db);
+  auto journal = connectors::Journal::OpenReadOnly(a.db);
   if (!journal.ok()) {
     err << "riskctl calibrate: " << journal.status().ToString() << "\n";
     return 1;

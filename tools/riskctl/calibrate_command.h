@@ -8,27 +8,34 @@
 //   riskctl calibrate --db PATH [--risk-type NAME] [--config FILE]
 //                     [--gap-days D] [--max-days D] [--confidence C]
 //
-// --db          the daemon's SQLite database (journal and base network);
-//               read only, safe while the daemon runs
-// --risk-type   default: the config's default risk type ("supply")
-// --config      the daemon's config: the current rates, layers and
-//               direction of the risk type, its step, risk type resolution
-//               (hazards); without it the built-in defaults
-// --gap-days    a cascade ends after this many days without an event (14)
-// --max-days    longest cascade (365)
-// --confidence  level of the intervals (0.95)
-//
-// Exit status: 0 on success, 1 when the journal holds no usable cascade or
-// something failed, 2 on usage errors.
+// (options in CalibrateArgs; riskctl.cc parses them). Exit status: 0 on
+// success, 1 when the journal holds no usable cascade or something failed.
 #ifndef RISKD_TOOLS_RISKCTL_CALIBRATE_COMMAND_H_
 #define RISKD_TOOLS_RISKCTL_CALIBRATE_COMMAND_H_
 
 #include <ostream>
+#include <string>
 
 namespace riskd::tools {
 
-// args: what follows "calibrate" on the command line.
-int RunCalibrate(int argc, char** argv, std::ostream& out, std::ostream& err);
+struct CalibrateArgs {
+  // The daemon's SQLite database (journal and base network); read only.
+  std::string db;
+  // Default: the config's default risk type ("supply" without a config).
+  std::string risk_type;
+  // The daemon's config file: the risk type's current rates, layers and
+  // direction, kappa, the step and the risk type resolution (hazards).
+  // Empty: the built-in defaults.
+  std::string config;
+  // A cascade ends after this many days without an event, > 0.
+  double gap_days = 14;
+  // Longest cascade in days, > 0.
+  double max_days = 365;
+  // Level of the intervals, in (0, 1).
+  double confidence = 0.95;
+};
+
+int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace riskd::tools
 
