@@ -59,7 +59,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t replayed = 0;
   RISKD_RETURN_IF_ERROR(d->journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    d->worker_->Replay(seq, e.payload);
+    d->worker_->Replay(seq, e.payload, e.received_unix_ns);
     ++replayed;
     return Status::Ok();
   }));
@@ -84,6 +84,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
     spdlog::info("CURVE on: {} client key(s) allowed", s.allowed_clients.size());
   }
   RISKD_RETURN_IF_ERROR(d->worker_->Bind(&d->context_));
+  d->worker_->StartClock();
   RISKD_RETURN_IF_ERROR(d->worker_->Recover());
   // Loading freed its temporaries (parsed rows, edge batches, CSR rebuilds,
   // the first transmission graph's scratch) in this thread's malloc arena,
@@ -94,6 +95,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
                                             connectors::NodeDirectory(d->worker_->network()));
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
+  d->ingest_->SetModelClock(d->worker_->manual_clock_ns());
   d->started_unix_ns_ = NowUnixNs();
   d->ingest_->SetStatusSource([p = d.get()] { return p->MakeStatus(); });
   if (!d->journal_intact_ && !s.accept_broken_journal) {

@@ -142,6 +142,42 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   if (p.has_spectral_max_iterations()) s.engine.spectral.max_iterations = p.spectral_max_iterations();
   if (p.has_spectral_tolerance()) s.engine.spectral.tolerance = p.spectral_tolerance();
 
+  // The model clock and event times.
+  // At least a second: event times and durations stay far from int64 limits
+  // when counted in steps.
+  if (!(s.step_seconds >= 1)) return Status::InvalidArgument("config: projection.step must be >= 1 s");
+  s.timing.step_ns = std::llround(s.step_seconds * 1e9);
+  auto duration_s = [](const google::protobuf::Duration& d) {
+    return static_cast<double>(d.seconds()) + d.nanos() * 1e-9;
+  };
+  const auto& ck = c.clock();
+  s.clock.manual = ck.mode() == riskd::v1::ClockConfig::MODE_MANUAL;
+  if (ck.has_history_window()) s.clock.history_window_seconds = duration_s(ck.history_window());
+  if (ck.has_max_skew()) s.clock.max_skew_seconds = duration_s(ck.max_skew());
+  if (ck.has_start()) {
+    if (!s.clock.manual) return Status::InvalidArgument("config: clock.start needs clock.mode MODE_MANUAL");
+    if (ck.start().seconds() < 0 || ck.start().nanos() < 0 || ck.start().nanos() > 999999999) {
+      return Status::InvalidArgument("config: clock.start is not a valid timestamp");
+    }
+    s.clock.start_ns = connectors::UnixNs(ck.start());
+  }
+  const double window_steps = std::ceil(s.clock.history_window_seconds / s.step_seconds);
+  if (!(window_steps >= 1 && window_steps <= 100000)) {
+    return Status::InvalidArgument("config: clock.history_window must be 1..100000 projection steps");
+  }
+  s.engine.clock.history_window_steps = static_cast<int>(window_steps);
+  if (!(s.clock.max_skew_seconds >= 0)) {
+    return Status::InvalidArgument("config: clock.max_skew must be >= 0");
+  }
+  for (const auto& h : c.hazard_durations()) {
+    if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED || !riskd::v1::Hazard_IsValid(h.hazard())) {
+      return Status::InvalidArgument("config: hazard_durations: hazard is required");
+    }
+    const std::int64_t ns = h.duration().seconds() * 1'000'000'000 + h.duration().nanos();
+    if (ns <= 0) return Status::InvalidArgument("config: hazard_durations: duration must be > 0");
+    s.timing.hazard_duration_ns[h.hazard()] = ns;
+  }
+
   // Vulnerability.
   const auto& v = c.vulnerability();
   if (v.mode() == riskd::v1::VulnerabilityConfig::MODE_UNIFORM) {
