@@ -26,6 +26,7 @@ namespace riskd::daemon {
 
 class IngestClock {
  public:
+  // The clock keys take effect at the next start: a copy.
   explicit IngestClock(const ClockSettings& settings) : settings_(settings) {}
 
   // CLOCK_MANUAL: the model time the journal's last tick set (at start-up).
@@ -39,7 +40,7 @@ class IngestClock {
   Result<bool> Admit(riskd::v1::Envelope* envelope, std::int64_t received_ns);
 
  private:
-  const ClockSettings& settings_;
+  const ClockSettings settings_;
   std::optional<std::int64_t> manual_ns_;
 };
 

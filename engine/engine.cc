@@ -269,6 +269,37 @@ Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer l
   return Status::Ok();
 }
 
+Status Engine::SetAlertPolicy(const AlertPolicyOptions& alerts) {
+  EngineOptions next = options_;
+  next.alerts = alerts;
+  RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
+  options_.alerts = alerts;
+  for (auto& s : types_) {
+    s.alerts.set_options(alerts);
+    s.dirty = true;
+    s.needs_full = true;
+  }
+  return Status::Ok();
+}
+
+Status Engine::SetRiskTypeRates(int risk_type, double alpha, double beta) {
+  if (risk_type < 0 || risk_type >= risk_type_count()) return Status::NotFound("no such risk type");
+  EngineOptions next = options_;
+  next.risk_types[static_cast<std::size_t>(risk_type)].alpha = alpha;
+  next.risk_types[static_cast<std::size_t>(risk_type)].beta = beta;
+  RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
+  options_ = std::move(next);
+  auto& s = types_[static_cast<std::size_t>(risk_type)];
+  s.type.alpha = alpha;
+  s.type.beta = beta;
+  s.graph.reset();
+  s.dirty = true;
+  s.needs_full = true;
+  s.spectral_stale = true;
+  s.changed.clear();
+  return Status::Ok();
+}
+
 void Engine::RefreshVulnerability() {
   vulnerability_.clear();
   network_changes_since_refresh_ = 0;

@@ -370,3 +370,57 @@ TEST(EngineTest, RejectsInvalidOptions) {
 
 }  // namespace
 }  // namespace riskd::engine
+
+namespace riskd::engine {
+namespace {
+
+TEST(EngineReconfigureTest, NewRatesAndThresholdsApplyAtTheNextProjection) {
+  // A chain a -> b -> c; a disrupted.
+  Network net;
+  for (const char* id : {"a", "b", "c"}) {
+    NodeAttributes n;
+    n.id = id;
+    ASSERT_TRUE(net.AddNode(n).ok());
+  }
+  ASSERT_TRUE(net.AddEdge("a", "b", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(net.AddEdge("b", "c", Layer::kMaterial, 1).ok());
+  EngineOptions options;
+  auto engine = Engine::Create(options, net);
+  ASSERT_TRUE(engine.ok());
+  const NodeIndex a = *(*engine)->network().Find("a");
+  const NodeIndex b = *(*engine)->network().Find("b");
+  ASSERT_TRUE((*engine)->Disrupt(0, {&a, 1}, 1.0).ok());
+  (*engine)->Project(1);
+  const double before = (*engine)->risk_state(0).projection.risk[b];
+
+  // The same as an engine created with the new rate from the start.
+  ASSERT_TRUE((*engine)->SetRiskTypeRates(0, 2.0, 0.3).ok());
+  EXPECT_EQ((*engine)->Project(2), std::vector<int>{0});
+  options.risk_types[0].alpha = 2.0;
+  auto fresh = Engine::Create(options, net);
+  ASSERT_TRUE((*fresh)->Disrupt(0, {&a, 1}, 1.0).ok());
+  (*fresh)->Project(1);
+  EXPECT_GT((*engine)->risk_state(0).projection.risk[b], before);
+  EXPECT_DOUBLE_EQ((*engine)->risk_state(0).projection.risk[b], (*fresh)->risk_state(0).projection.risk[b]);
+
+  // Thresholds: everything at risk is now an alert at 1% and above.
+  AlertPolicyOptions low;
+  low.warning_raise = 0.01;
+  low.warning_clear = 0.005;
+  low.critical_raise = 0.99;
+  low.critical_clear = 0.98;
+  ASSERT_TRUE((*engine)->SetAlertPolicy(low).ok());
+  (*engine)->Project(3);
+  EXPECT_TRUE((*engine)->risk_state(0).alerts.open().count(b));
+  // Invalid values change nothing.
+  AlertPolicyOptions bad = low;
+  bad.warning_clear = 0.5;
+  EXPECT_FALSE((*engine)->SetAlertPolicy(bad).ok());
+  EXPECT_EQ((*engine)->options().alerts.warning_clear, 0.005);
+  EXPECT_FALSE((*engine)->SetRiskTypeRates(0, -1, 0.3).ok());
+  EXPECT_EQ((*engine)->options().risk_types[0].alpha, 2.0);
+  EXPECT_FALSE((*engine)->SetRiskTypeRates(5, 1, 1).ok());
+}
+
+}  // namespace
+}  // namespace riskd::engine
