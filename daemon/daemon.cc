@@ -74,7 +74,7 @@ Status Daemon::Replay(const Progress& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t replayed = 0;
   RISKD_RETURN_IF_ERROR(journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    worker_->Replay(seq, e.payload);
+    worker_->Replay(seq, e.payload, e.received_unix_ns);
     if (++replayed % 10000 == 0 && progress) {
       progress("replayed " + std::to_string(replayed) + " of " + std::to_string(journal_->last_seq()) +
                " journaled events");
@@ -104,6 +104,7 @@ Status Daemon::Bind() {
     spdlog::info("CURVE on: {} client key(s) allowed", s.allowed_clients.size());
   }
   RISKD_RETURN_IF_ERROR(worker_->Bind(&context_));
+  worker_->StartClock();
   RISKD_RETURN_IF_ERROR(worker_->Recover());
   // Loading freed its temporaries (parsed rows, edge batches, CSR rebuilds,
   // the first transmission graph's scratch) in this thread's malloc arena,
@@ -113,6 +114,7 @@ Status Daemon::Bind() {
   // The ingest thread's view of node ids is the network after replay.
   ingest_ = std::make_unique<IngestLoop>(&s, journal_.get(), connectors::NodeDirectory(worker_->network()));
   RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
+  ingest_->SetModelClock(worker_->manual_clock_ns());
   started_unix_ns_ = NowUnixNs();
   ingest_->SetStatusSource([this] { return MakeStatus(); });
   if (!journal_intact_ && !s.accept_broken_journal) {
