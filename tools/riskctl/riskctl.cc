@@ -497,6 +497,8 @@ int main(int argc, char** argv) {
   AddClientOptions(q, &args);
   q->add_flag("--text", args.text, "print for people");
   q->require_subcommand(1);
+  // `query snapshot --text` as well as `query --text snapshot`.
+  q->fallthrough();
   q->add_subcommand("snapshot", "states, open alerts, summaries, plans")->callback([&] {
     query.mutable_query()->mutable_snapshot();
   });
