@@ -147,8 +147,8 @@ struct FitDiagnostic {
   std::size_t recoveries = 0;     // recovery reports (sources included)
   std::size_t censored = 0;       // disrupted nodes still disrupted at the end
   std::size_t normal_reports = 0;  // normal reports scored (after dropping implied ones)
-  // Sources whose onset is after their cascade's step 0: scored as
-  // disruption reports (the DMP runs start every source at step 0).
+  // Sources whose onset is after their cascade's step 0 (a later shock of
+  // the same cascade): they start there (InitialState::start).
   std::size_t late_sources = 0;
   // Reports the model finds nearly impossible (unexplained_below).
   std::size_t unexplained = 0;
