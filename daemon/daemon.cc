@@ -276,7 +276,9 @@ void Daemon::Drain() {
   if (feeds_) feeds_->Stop();
   // Requests still queued are refused, the engine applies every committed
   // event and answers the queries it has, their replies are relayed.
-  if (ingest_) ingest_->Drain();
+  // (Only with an engine thread to answer: a start that failed before it
+  // began has nothing to drain.)
+  if (ingest_ && engine_thread_.joinable()) ingest_->Drain();
   if (engine_thread_.joinable()) engine_thread_.join();
   if (alertmanager_) alertmanager_->Stop();
   if (zap_) zap_->Stop();
