@@ -162,6 +162,15 @@ Result<std::string> Daemon::Reload(const std::string& config_path) {
     ++reloads_failed_;
     return plan.status();
   }
+  auto join = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out.empty() ? std::string("none") : out;
+  };
+  ++reloads_;
+  const std::string summary =
+      "applied: " + join(plan->live) + "; changed but kept until a restart: " + join(plan->restart);
+  if (plan->live.empty()) return summary;  // the running settings stay as they are
   auto next = std::make_unique<DaemonSettings>(std::move(plan->applied));
   auto changed = [&](std::string_view prefix) {
     return std::any_of(plan->live.begin(), plan->live.end(),
@@ -170,6 +179,7 @@ Result<std::string> Daemon::Reload(const std::string& config_path) {
   // What can fail first: the running configuration stays if it does.
   if (changed("feeds")) {
     if (auto st = FeedPoller::Create(*next, &context_).status(); !st.ok()) {
+      --reloads_;
       ++reloads_failed_;
       return st;
     }
@@ -181,13 +191,7 @@ Result<std::string> Daemon::Reload(const std::string& config_path) {
   if (changed("alertmanager")) RISKD_RETURN_IF_ERROR(StartAlertForwarder(*next));
   retired_settings_.push_back(std::move(settings_));
   settings_ = std::move(next);
-  ++reloads_;
-  auto join = [](const std::vector<std::string>& keys) {
-    std::string out;
-    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
-    return out.empty() ? std::string("none") : out;
-  };
-  return "applied: " + join(plan->live) + "; changed but kept until a restart: " + join(plan->restart);
+  return summary;
 }
 
 riskd::v1::DaemonStatus Daemon::MakeStatus() const {
