@@ -313,10 +313,12 @@ void EngineWorker::ReportUnsent() {
   }
 }
 
-void EngineWorker::UseSettings(const DaemonSettings* next) {
+bool EngineWorker::UseSettings(const DaemonSettings* next) {
+  bool changed = false;
   if (next->engine.alerts != settings_->engine.alerts) {
     const Status st = engine_->SetAlertPolicy(next->engine.alerts);
     if (!st.ok()) spdlog::error("reload: alert policy not applied: {}", st.ToString());
+    changed |= st.ok();
   }
   for (const auto& t : next->engine.risk_types) {
     const auto r = engine_->FindRiskType(t.name);
@@ -325,9 +327,11 @@ void EngineWorker::UseSettings(const DaemonSettings* next) {
     if (now.alpha == t.alpha && now.beta == t.beta) continue;
     const Status st = engine_->SetRiskTypeRates(*r, t.alpha, t.beta);
     if (!st.ok()) spdlog::error("reload: rates of {} not applied: {}", t.name, st.ToString());
+    changed |= st.ok();
   }
   settings_ = next;
   spdlog::info("engine thread: reloaded settings in force from journal seq {}", applied_seq_);
+  return changed;
 }
 
 bool EngineWorker::EventsWaiting() {
@@ -482,8 +486,8 @@ void EngineWorker::Run() {
         for (std::size_t i = 2; i < frames.size(); ++i) q.routing.push_back(std::move(frames[i]));
         queries.push_back(std::move(q));
       } else if (kind == kSettingsFrame && frames.size() == 2) {
-        UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
-        any_event = true;  // re-project with them
+        // Re-project with new thresholds or rates.
+        any_event |= UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
       } else if (kind == kStopFrame) {
         stopping = true;
         break;

@@ -106,7 +106,8 @@ class EngineWorker {
   bool EventsWaiting();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
-  void UseSettings(const DaemonSettings* settings);
+  // Returns whether the engine changed (then it must re-project).
+  bool UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
 
