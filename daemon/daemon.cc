@@ -15,6 +15,7 @@
 #include "connectors/store/state_store.h"
 #include "daemon/base_network.h"
 #include "daemon/config_reload.h"
+#include "daemon/listener_rule.h"
 #include "daemon/pipeline.h"
 #include "daemon/signal_mask.h"
 
@@ -98,7 +99,16 @@ Status Daemon::Bind() {
     internal_client_ = connectors::CurveClientKeys{s.server_key.public_key, *internal};
     auto allowed = s.allowed_clients;
     allowed[internal->public_key] = {connectors::ClientRole::kProducer, "riskd-internal"};
-    auto zap = connectors::ZapHandler::Start(&context_, std::move(allowed));
+    auto zap = connectors::ZapHandler::Start(
+        &context_, std::move(allowed), [r = &refusals_](const connectors::ZapDenial& d) {
+          if (d.reason == "unknown_key") {
+            r->Record(RefusalReason::kUnknownKey, "CURVE key " + d.public_key + " from " + d.address +
+                                                      " is not in security.clients");
+          } else {
+            r->Record(RefusalReason::kHandshakeFailed, "a ZAP request from " + d.address + " (mechanism " +
+                                                           d.mechanism + ") could not be read");
+          }
+        });
     if (!zap.ok()) return zap.status();
     zap_ = std::move(*zap);
     spdlog::info("CURVE on: {} client key(s) allowed", s.allowed_clients.size());
@@ -113,7 +123,8 @@ Status Daemon::Bind() {
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
   ingest_ = std::make_unique<IngestLoop>(&s, journal_.get(), connectors::NodeDirectory(worker_->network()));
-  RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
+  RISKD_RETURN_IF_ERROR(
+      ingest_->Bind(&context_, &worker_->stats().requests_done, &refusals_, kPublishMonitorEndpoint));
   ingest_->SetModelClock(worker_->manual_clock_ns());
   started_unix_ns_ = NowUnixNs();
   ingest_->SetStatusSource([this] { return MakeStatus(); });
@@ -122,8 +133,14 @@ Status Daemon::Bind() {
         "the journal's hash chain is broken; events are refused until the operator restarts riskd "
         "with --accept-broken-journal"));
   }
+  for (const Listener& l : ConfiguredListeners(s)) {
+    if (!l.loopback && !l.authenticated && l.opted_out) {
+      spdlog::warn("{} '{}' listens off loopback without authentication ({}): anyone who can reach it may {}",
+                   l.key, LogSafe(l.address), l.opt_out_with, l.exposes);
+    }
+  }
   if (!s.metrics_listen.empty()) {
-    auto metrics = connectors::MetricsServer::Start(s.metrics_listen);
+    auto metrics = connectors::MetricsServer::Start(s.metrics_listen, s.metrics_users);
     if (!metrics.ok()) return metrics.status();
     metrics_ = std::move(*metrics);
     spdlog::info("metrics on http://{}/metrics (port {})", s.metrics_listen, metrics_->port());
@@ -234,6 +251,12 @@ void Daemon::UpdateMetrics() {
                in.journal_failures);
   m.SetCounter("riskd_ingest_interrupted_total",
                "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
+  for (std::size_t r = 0; r < kRefusalReasons; ++r) {
+    const auto reason = static_cast<RefusalReason>(r);
+    m.SetCounter("riskd_security_refusals_total",
+                 "Connections and requests refused for who the peer is or what it may do, by reason",
+                 {{"reason", std::string(RefusalReasonName(reason))}}, refusals_.count(reason));
+  }
   m.SetCounter("riskd_config_reloads_total", "Configuration reloads applied (SIGHUP)", reloads_);
   m.SetCounter("riskd_config_reload_failures_total", "Configuration reloads refused (invalid file)",
                reloads_failed_);

@@ -33,6 +33,7 @@
 #include "daemon/engine_worker.h"
 #include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
+#include "daemon/refusal_log.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -80,6 +81,9 @@ class Daemon {
   // engine thread may still read them until it takes the new ones.
   std::unique_ptr<DaemonSettings> settings_;
   std::vector<std::unique_ptr<DaemonSettings>> retired_settings_;
+  // Refused handshakes, role denials, rate-limited requests (from the ZAP
+  // handler's thread and the socket thread); outlives every user.
+  RefusalLog refusals_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
   std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker

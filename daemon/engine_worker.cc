@@ -123,6 +123,7 @@ Status EngineWorker::Bind(zmq::context_t* context) {
       [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); });
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
+  RISKD_RETURN_IF_ERROR(publisher_->Monitor(kPublishMonitorEndpoint, kHandshakeMonitorEvents));
   try {
     events_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     events_->set(zmq::sockopt::rcvhwm, static_cast<int>(settings_->queue_capacity));
@@ -479,6 +480,7 @@ void EngineWorker::Run() {
           Apply(DecodeSeq(frames[f].data(), frames[f].size()),
                 std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true);
           any_event = true;
+          stats_.requests_done.fetch_add(1, std::memory_order_release);
         }
       } else if (kind == kQueryFrame && frames.size() >= 2) {
         PendingQuery q;
@@ -498,6 +500,7 @@ void EngineWorker::Run() {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);
       replies_->send(zmq::buffer(ack), zmq::send_flags::none);
+      stats_.requests_done.fetch_add(1, std::memory_order_release);
     }
     if (!stopping && !EventsWaiting()) PublishDuePlans();
   }

@@ -48,6 +48,9 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> open_alerts{0};
   // Publications dropped because their sequence could not be reserved.
   std::atomic<std::uint64_t> publications_unsent{0};
+  // Events applied and queries answered of those the ingest thread
+  // forwarded (the other end of the queue it bounds in events).
+  std::atomic<std::uint64_t> requests_done{0};
 };
 
 class EngineWorker {

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "connectors/codec/protobuf_log.h"
 #include "connectors/zmq/curve_auth.h"
@@ -19,20 +21,56 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
   return std::max(8 * max_message_bytes, max_message_bytes + (std::size_t{64} << 10));
 }
 
+namespace {
+
+// The ROUTER's monitor events: closed producer connections, and refused
+// handshakes (kHandshakeMonitorEvents, pipeline.h).
+constexpr int kMonitorEvents = ZMQ_EVENT_DISCONNECTED | kHandshakeMonitorEvents;
+
+// Who sent a request, for the rate limit and the log: the CURVE client's
+// name, else the peer's address (an IP address over TCP, a process over
+// ipc://), else the connection.
+std::string PeerOf(zmq::message_t& payload, const std::vector<zmq::message_t>& routing) {
+  if (auto name = connectors::ClientNameOfMessage(payload)) return "client '" + *name + "'";
+  const char* address = zmq_msg_gets(payload.handle(), "Peer-Address");
+  if (address && *address) return std::string("address ") + address;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "connection ";
+  if (!routing.empty()) {
+    for (unsigned char c : routing.front().to_string_view()) {
+      id += kHex[c >> 4];
+      id += kHex[c & 0xf];
+    }
+  }
+  return id;
+}
+
+// A setting for a message: "0.5", "50000", "1e+06".
+std::string Compact(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", x);
+  return text;
+}
+
+}  // namespace
+
 IngestLoop::IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
                        connectors::NodeDirectory directory)
     : settings_(settings),
       journal_(journal),
       directory_(std::move(directory)),
-      clock_(settings->clock) {}
+      clock_(settings->clock),
+      rate_limiter_(settings->peer_rate, settings->peer_burst) {}
 
-Status IngestLoop::Bind(zmq::context_t* context) {
+Status IngestLoop::Bind(zmq::context_t* context, const std::atomic<std::uint64_t>* engine_done,
+                        RefusalLog* refusals, const char* publish_monitor) {
+  engine_done_ = engine_done;
+  refusals_ = refusals;
   try {
     to_engine_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::push);
-    // One message per journaled batch: the bound in events divided by the
-    // largest batch.
-    to_engine_->set(zmq::sockopt::sndhwm,
-                    static_cast<int>(std::max<std::size_t>(1, settings_->queue_capacity / settings_->max_batch)));
+    // The queue is bounded in events by QueueRoom(); every message holds at
+    // least one, so this high-water mark is never what stops a send.
+    to_engine_->set(zmq::sockopt::sndhwm, static_cast<int>(settings_->queue_capacity + 16));
     to_engine_->connect(kEventsEndpoint);
     replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     replies_->connect(kRepliesEndpoint);
@@ -47,11 +85,15 @@ Status IngestLoop::Bind(zmq::context_t* context) {
     endpoint_ = router_->get(zmq::sockopt::last_endpoint);
     // In-process producers (the feed poller) reach the same ROUTER.
     router_->bind(kInprocIngestEndpoint);
-    if (zmq_socket_monitor(router_->handle(), kIngestMonitorEndpoint, ZMQ_EVENT_DISCONNECTED) != 0) {
+    if (zmq_socket_monitor(router_->handle(), kIngestMonitorEndpoint, kMonitorEvents) != 0) {
       throw zmq::error_t();
     }
     monitor_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pair);
     monitor_->connect(kIngestMonitorEndpoint);
+    if (publish_monitor) {
+      publish_monitor_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pair);
+      publish_monitor_->connect(publish_monitor);
+    }
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind ingest endpoint '" + settings_->ingest_endpoint +
                                "': " + e.what());
@@ -66,15 +108,45 @@ void IngestLoop::ForwardReplies() {
   }
 }
 
-void IngestLoop::CountDisconnects() {
-  std::vector<zmq::message_t> event;  // [event id (2 bytes) + value (4), endpoint]
-  while (connectors::RecvFrames(*monitor_, &event, zmq::recv_flags::dontwait, &interrupted_)) {
-    const auto total = stats_.disconnects.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (auto held = disconnect_lines_.Allow()) {
-      spdlog::info("ingest: a producer connection closed ({} so far; a message over {} bytes also "
-                   "closes it){}",
-                   total, IngestTransportLimit(settings_->max_message_bytes),
-                   *held ? ", " + std::to_string(*held) + " similar line(s) not logged" : "");
+void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
+  // [event id (uint16) + value (uint32), the socket's own endpoint]
+  std::vector<zmq::message_t> event;
+  while (connectors::RecvFrames(monitor, &event, zmq::recv_flags::dontwait, &interrupted_)) {
+    if (event.empty() || event[0].size() < 6) continue;
+    std::uint16_t id = 0;
+    std::uint32_t value = 0;
+    std::memcpy(&id, event[0].data(), sizeof id);
+    std::memcpy(&value, event[0].data<char>() + 2, sizeof value);
+    const std::string endpoint = event.size() > 1 ? event[1].to_string() : "";
+    if (id == ZMQ_EVENT_DISCONNECTED) {
+      const auto total = stats_.disconnects.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (auto held = disconnect_lines_.Allow()) {
+        spdlog::info("ingest: a producer connection closed ({} so far; a message over {} bytes also "
+                     "closes it){}",
+                     total, IngestTransportLimit(settings_->max_message_bytes),
+                     *held ? ", " + std::to_string(*held) + " similar line(s) not logged" : "");
+      }
+      continue;
+    }
+    if (!refusals_) continue;
+    const bool curve = !settings_->server_key.public_key.empty();
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH &&
+        curve) {
+      refusals_->Record(RefusalReason::kPlaintextClient,
+                        std::string("a client without CURVE connected to ") + key + " (" + endpoint +
+                            "); the handshake failed (security mechanism mismatch)");
+    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+      char detail[128];
+      if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && (value == EPIPE || value == ECONNRESET)) {
+        // The peer hung up mid-handshake: e.g. a client without CURVE whose
+        // own side noticed the mismatch first.
+        std::snprintf(detail, sizeof detail, "the peer closed the connection (%s)", std::strerror(static_cast<int>(value)));
+      } else {
+        std::snprintf(detail, sizeof detail, "%s 0x%x",
+                      id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "ZMTP protocol error" : "errno", value);
+      }
+      refusals_->Record(RefusalReason::kHandshakeFailed, std::string("a handshake on ") + key + " (" +
+                                                             endpoint + ") failed: " + detail);
     }
   }
 }
@@ -106,9 +178,19 @@ void IngestLoop::ReadBatch() {
   PublishInterruptions();
 }
 
+std::size_t IngestLoop::QueueRoom() const {
+  const std::uint64_t done = engine_done_ ? engine_done_->load(std::memory_order_acquire) : forwarded_;
+  const std::uint64_t queued = forwarded_ - std::min(forwarded_, done);
+  return queued >= settings_->queue_capacity ? 0 : settings_->queue_capacity - queued;
+}
+
 bool IngestLoop::Receive(Batch* batch) {
   std::vector<zmq::message_t> frames;
-  while (batch->requests.size() < settings_->max_batch &&
+  // A request forwards at most one event or query: reading no more than
+  // the room keeps the queue within ingest.queue_capacity. Draining reads
+  // regardless (events are refused then, queries few).
+  const std::size_t most = drained_ ? settings_->max_batch : std::min(settings_->max_batch, QueueRoom());
+  while (batch->requests.size() < most &&
          connectors::RecvFrames(*router_, &frames, zmq::recv_flags::dontwait, &interrupted_)) {
     // [identity, payload] from a DEALER; [identity, "", payload] from a REQ
     // (and, through a proxy, more routing frames up to the last empty one).
@@ -152,17 +234,38 @@ Result<riskd::v1::Envelope> IngestLoop::Parse(const Request& req) const {
   return env;
 }
 
-Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) const {
+Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) {
+  if (rate_limiter_.enabled()) {
+    const std::string peer = PeerOf(req.payload, req.routing);
+    if (!rate_limiter_.Admit(peer)) {
+      if (refusals_) {
+        refusals_->Record(RefusalReason::kRateLimited,
+                          peer + " is over ingest.peer_rate; refused '" + env.event_id() + "'");
+      }
+      return Status::ResourceExhausted(
+          "over ingest.peer_rate (" + Compact(settings_->peer_rate) + " requests/s, bursts of " +
+          Compact(settings_->peer_burst) + ") for this peer; retry later");
+    }
+  }
   // With CURVE, the ZAP handler put the client's role on the message.
   const auto role = connectors::RoleOfMessage(req.payload);
-  return role ? connectors::AuthorizeEnvelope(*role, env) : Status::Ok();
+  if (!role) return Status::Ok();
+  Status st = connectors::AuthorizeEnvelope(*role, env);
+  if (!st.ok() && refusals_) {
+    const char* address = zmq_msg_gets(req.payload.handle(), "Peer-Address");
+    refusals_->Record(RefusalReason::kRoleDenied,
+                      PeerOf(req.payload, req.routing) + " (" + std::string(connectors::RoleName(*role)) +
+                          ") at " + (address ? address : "?") + " sent '" + env.event_id() +
+                          "': " + st.ToString());
+  }
+  return st;
 }
 
 void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& env) {
   Request& req = batch->requests[i];
   Ack& ack = batch->acks[i];
   if (env.has_query()) {
-    const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
+    const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, settings_->limits);
     if (!st.ok()) return Reject(batch, i, st);
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
     if (env.query().has_status()) {  // needs nothing from the engine thread
@@ -190,7 +293,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
+  const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, settings_->limits);
   if (!st.ok()) return Reject(batch, i, st);
   // Event time: what the journal records is where the engine places it.
   const std::int64_t received = NowUnixNs();
@@ -254,6 +357,7 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
     if (!first) continue;
     forwarded[s.entry] = 1;
     AddEvent(r.seq, batch->entries[s.entry].payload, &message);
+    ++forwarded_;
   }
   // Blocks while the engine's queue is full (backpressure). The batch is
   // committed: it must reach the engine whatever signal arrives meanwhile.
@@ -268,6 +372,7 @@ void IngestLoop::ForwardQueries(Batch* batch) {
     Request& req = batch->requests[i];
     auto message = QueryMessage(std::move(req.payload), std::move(req.routing));
     req.routing.clear();  // answered by the engine thread
+    ++forwarded_;
     (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
   }
 }
@@ -296,23 +401,38 @@ void IngestLoop::PublishInterruptions() {
 }
 
 void IngestLoop::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
-  zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0},
-                             {replies_->handle(), 0, ZMQ_POLLIN, 0},
-                             {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
   auto last_tick = std::chrono::steady_clock::now();
   while (!stop->load()) {
     try {
-      zmq::poll(items, 3, std::chrono::milliseconds(100));
-      if (items[2].revents & ZMQ_POLLIN) CountDisconnects();
-      if (items[1].revents & ZMQ_POLLIN) ForwardReplies();
-      if (items[0].revents & ZMQ_POLLIN) ReadBatch();
+      // While the engine's queue is full the router is not read (its
+      // requests wait in the socket); replies and monitors are, and the
+      // queue is looked at again soon.
+      const bool room = QueueRoom() > 0;
+      zmq::pollitem_t items[4] = {{replies_->handle(), 0, ZMQ_POLLIN, 0},
+                                  {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
+      int n = 2;
+      const int publish_at = publish_monitor_ ? n++ : -1;
+      if (publish_at >= 0) items[publish_at] = {publish_monitor_->handle(), 0, ZMQ_POLLIN, 0};
+      const int router_at = room ? n++ : -1;
+      if (router_at >= 0) items[router_at] = {router_->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(items, static_cast<std::size_t>(n), std::chrono::milliseconds(room ? 100 : 5));
+      if (items[1].revents & ZMQ_POLLIN) ReadMonitor(*monitor_, "endpoints.ingest");
+      if (publish_at >= 0 && (items[publish_at].revents & ZMQ_POLLIN)) {
+        ReadMonitor(*publish_monitor_, "endpoints.publish");
+      }
+      if (items[0].revents & ZMQ_POLLIN) ForwardReplies();
+      if (router_at >= 0 && (items[router_at].revents & ZMQ_POLLIN)) ReadBatch();
     } catch (const zmq::error_t& e) {
       // A signal (stop, reload) interrupted the poll: the tick below acts on
       // it. Every other socket call retries (socket_io.h). Anything else is
       // a bug worth a log line, not a crash.
-      if (e.num() != EINTR) spdlog::error("ingest loop: {}", e.what());
-      for (auto& item : items) item.revents = 0;
+      if (e.num() == EINTR) {
+        ++interrupted_;
+      } else {
+        spdlog::error("ingest loop: {}", e.what());
+      }
     }
+    PublishInterruptions();
     const auto now = std::chrono::steady_clock::now();
     if (now - last_tick >= std::chrono::milliseconds(100)) {
       tick();

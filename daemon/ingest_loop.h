@@ -1,9 +1,12 @@
 // IngestLoop: the daemon's socket thread (the main thread). It owns the
 // ROUTER endpoint and serves it in batches, each in five steps with one job
 // each (ReadBatch):
-//   Receive    up to ingest.max_batch requests, framing checked;
+//   Receive    up to ingest.max_batch requests, framing checked, no more
+//              than the engine's queue has room for (counted in events);
 //   Parse      one request's bytes as an Envelope (size limit, protobuf);
-//   Authorize  the sender's CURVE role against the body (curve_auth.h);
+//   Authorize  the sender's rate (ingest.peer_rate, peer_rate_limiter.h)
+//              and CURVE role against the body (curve_auth.h); refusals
+//              counted and logged (refusal_log.h);
 //   Admit      duplicates answered, events validated, given their event
 //              time and checked against the model clock (ingest_clock.h),
 //              staged for the journal, queries set aside;
@@ -11,9 +14,11 @@
 //   Forward    the committed events, then the queries, to the engine thread;
 // and finally replies to every request with an Ack (queries are answered by
 // the engine thread, whose replies it relays). It never waits for a
-// projection; it does wait when the bounded queue to the engine is full
-// (backpressure), and no signal interrupts that wait for good
-// (connectors/zmq/socket_io.h).
+// projection; while the queue to the engine holds ingest.queue_capacity
+// events and queries it reads nothing more (backpressure) but keeps
+// relaying replies. It also reads the socket monitors of both endpoints:
+// producer disconnects, and handshakes refused (a plain-text client on a
+// CURVE socket, any other failure; unknown keys are the ZAP handler's).
 //
 // Thread-safety: everything but stats() belongs to the thread that calls
 // Run().
@@ -33,6 +38,8 @@
 #include "connectors/store/journal.h"
 #include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
+#include "daemon/peer_rate_limiter.h"
+#include "daemon/refusal_log.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -69,7 +76,12 @@ class IngestLoop {
              connectors::NodeDirectory directory);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
-  Status Bind(zmq::context_t* context);
+  // `engine_done` counts the events and queries the engine thread has
+  // finished with (the queue's other end); `publish_monitor`, if set, is the
+  // PUB socket's monitor endpoint (its refused handshakes are logged here).
+  // `refusals` must outlive the loop.
+  Status Bind(zmq::context_t* context, const std::atomic<std::uint64_t>* engine_done,
+              RefusalLog* refusals, const char* publish_monitor = nullptr);
   const std::string& endpoint() const { return endpoint_; }
 
   // Serves until *stop becomes true; calls `tick` about every 100 ms (signal
@@ -130,7 +142,6 @@ class IngestLoop {
   void ReadBatch();
   bool Receive(Batch* batch);
   Result<riskd::v1::Envelope> Parse(const Request& request) const;
-  Status Authorize(Request& request, const riskd::v1::Envelope& envelope) const;
   void Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& envelope);
   void Commit(Batch* batch);
   void Forward(Batch* batch, const std::vector<connectors::AppendResult>& results);
@@ -139,7 +150,12 @@ class IngestLoop {
   void Reject(Batch* batch, std::size_t i, const Status& status);
 
   void ForwardReplies();
-  void CountDisconnects();
+  // Reads one socket monitor: disconnects (ingest) and refused handshakes.
+  void ReadMonitor(zmq::socket_t& monitor, const char* key);
+  // The sender's rate limit and CURVE role; refusals recorded.
+  Status Authorize(Request& request, const riskd::v1::Envelope& envelope);
+  // Requests the engine's queue can take now (0: full).
+  std::size_t QueueRoom() const;
   // Mirrors interrupted_ into stats_ (with a debug line).
   void PublishInterruptions();
 
@@ -151,7 +167,14 @@ class IngestLoop {
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;
   std::unique_ptr<zmq::socket_t> replies_;
-  std::unique_ptr<zmq::socket_t> monitor_;  // the ROUTER's disconnect events
+  std::unique_ptr<zmq::socket_t> monitor_;  // the ROUTER's disconnects and handshakes
+  std::unique_ptr<zmq::socket_t> publish_monitor_;  // the PUB's handshakes
+  // The engine's queue: requests forwarded by this thread, finished by the
+  // engine thread.
+  std::uint64_t forwarded_ = 0;
+  const std::atomic<std::uint64_t>* engine_done_ = nullptr;
+  RefusalLog* refusals_ = nullptr;
+  PeerRateLimiter rate_limiter_;
   std::string endpoint_;
   IngestStats stats_;
   std::uint64_t interrupted_ = 0;

@@ -18,7 +18,10 @@
 //   engine thread --PUB kInprocPublishEndpoint--> Alertmanager forwarder
 //     [topic, Publication]                             as any subscriber sees
 //   libzmq --PAIR kIngestMonitorEndpoint--> ingest thread
-//     [event (uint16) + value (uint32), peer endpoint] the ROUTER's disconnects
+//     [event (uint16) + value (uint32), endpoint]      the ROUTER's disconnects
+//                                                      and refused handshakes
+//   libzmq --PAIR kPublishMonitorEndpoint--> ingest thread
+//     [event (uint16) + value (uint32), endpoint]      the PUB's refused handshakes
 //
 // (ZeroMQ itself asks the CURVE handler on inproc://zeromq.zap.01, fixed by
 // the ZAP specification: connectors/zmq/curve_auth.h.)
@@ -40,8 +43,14 @@ inline constexpr const char* kEventsEndpoint = "inproc://riskd.events";
 inline constexpr const char* kRepliesEndpoint = "inproc://riskd.replies";
 inline constexpr const char* kInprocIngestEndpoint = "inproc://riskd.ingest";
 inline constexpr const char* kInprocPublishEndpoint = "inproc://riskd.publish";
-// The ingest ROUTER's socket monitor (libzmq events: disconnects).
+// The ingest ROUTER's socket monitor (libzmq events: disconnects, refused
+// handshakes) and the PUB's (refused handshakes).
 inline constexpr const char* kIngestMonitorEndpoint = "inproc://riskd.ingest.monitor";
+inline constexpr const char* kPublishMonitorEndpoint = "inproc://riskd.publish.monitor";
+// A handshake that failed. (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH repeats what the
+// ZAP handler already reported, with less: not watched.)
+inline constexpr int kHandshakeMonitorEvents =
+    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
 
 inline constexpr char kEventFrame = 'E';
 inline constexpr char kQueryFrame = 'Q';

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "connectors/importers/importer.h"
+#include "daemon/listener_rule.h"
 
 namespace riskd::daemon {
 namespace {
@@ -39,14 +40,6 @@ engine::Direction ToDirection(riskd::v1::Direction d) {
 }
 
 }  // namespace
-
-bool IsLocalEndpoint(const std::string& endpoint) {
-  if (endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0) return true;
-  if (endpoint.rfind("tcp://", 0) != 0) return false;
-  std::string host = endpoint.substr(6);
-  host = host.substr(0, host.rfind(':'));
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
-}
 
 namespace {
 
@@ -145,6 +138,28 @@ Status ReadServerCert(const Config& c, const std::string& dir, DaemonSettings* s
   return Status::Ok();
 }
 
+Status ReadMetricsUsers(const Config& c, const std::string&, DaemonSettings* s) {
+  const auto& m = c.metrics();
+  std::set<std::string> names;
+  for (const auto& u : m.users()) {
+    const std::string where = "metrics.users '" + u.name() + "'";
+    if (u.name().empty() || u.name().find(':') != std::string::npos) {
+      return Bad("metrics.users", "need a name without ':'");
+    }
+    if (!names.insert(u.name()).second) return Bad(where, "is listed twice");
+    auto digest = connectors::ParseSha256Hex(u.password_sha256());
+    if (!digest) return Bad(where, "password_sha256 must be 64 hex digits");
+    s->metrics_users.push_back({u.name(), *digest});
+  }
+  if (m.has_anonymous_read()) {
+    if (m.anonymous_read() && !m.users().empty()) {
+      return Bad("metrics.anonymous_read", "cannot be true with metrics.users");
+    }
+    s->metrics_anonymous_read = m.anonymous_read();
+  }
+  return Status::Ok();
+}
+
 // Live: changes apply on SIGHUP; kRestart: at the next start.
 constexpr bool kLive = true;
 constexpr bool kRestart = false;
@@ -162,6 +177,10 @@ const SettingRow kSettings[] = {
   {"endpoints.ingest", "tcp://127.0.0.1:7750", "tcp://, ipc://; local unless security is on", kRestart,
    [](const Config& c, const std::string&, DaemonSettings* s) {
      if (!c.endpoints().ingest().empty()) s->ingest_endpoint = c.endpoints().ingest();
+     return Status::Ok(); }},
+  {"endpoints.allow_unauthenticated", "false", "the listener rule's opt-out", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     s->endpoints_allow_unauthenticated = c.endpoints().allow_unauthenticated();
      return Status::Ok(); }},
   {"endpoints.publish", "tcp://127.0.0.1:7751", "differs from ingest", kRestart,
    [](const Config& c, const std::string&, DaemonSettings* s) {
@@ -308,6 +327,26 @@ const SettingRow kSettings[] = {
      if (c.ingest().queue_capacity() < 0) return Bad("ingest.queue_capacity", "must be >= 0");
      if (c.ingest().queue_capacity() > 0) s->queue_capacity = static_cast<std::size_t>(c.ingest().queue_capacity());
      return Status::Ok(); }},
+  {"ingest.max_nodes_per_event", "100000", "1..10000000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.ingest().has_max_nodes_per_event()) return Status::Ok();
+     const int n = c.ingest().max_nodes_per_event();
+     if (n < 1 || n > 10'000'000) return Bad("ingest.max_nodes_per_event", "must be in 1..10000000");
+     s->limits.max_ids_per_event = static_cast<std::size_t>(n);
+     return Status::Ok(); }},
+  {"ingest.max_place_vertices", "10000", "3..1000000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.ingest().has_max_place_vertices()) return Status::Ok();
+     const int n = c.ingest().max_place_vertices();
+     if (n < 3 || n > 1'000'000) return Bad("ingest.max_place_vertices", "must be in 3..1000000");
+     s->limits.max_polygon_vertices = static_cast<std::size_t>(n);
+     return Status::Ok(); }},
+  {"ingest.peer_rate", "50000", "finite, >= 0; 0: off", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.ingest().has_peer_rate()) s->peer_rate = c.ingest().peer_rate();
+     if (!(s->peer_rate >= 0) || !std::isfinite(s->peer_rate)) return Bad("ingest.peer_rate", "must be finite and >= 0");
+     return Status::Ok(); }},
+  {"ingest.peer_burst", "100000", "finite, >= 1", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.ingest().has_peer_burst()) s->peer_burst = c.ingest().peer_burst();
+     if (!(s->peer_burst >= 1) || !std::isfinite(s->peer_burst)) return Bad("ingest.peer_burst", "must be finite and >= 1");
+     return Status::Ok(); }},
   {"logging.level", "info", "trace, debug, info, warn, error", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (!c.logging().level().empty()) s->log_level = c.logging().level();
      static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
@@ -323,7 +362,11 @@ const SettingRow kSettings[] = {
   {"feeds[].vendor_nodes", "none", "scms_csv", kLive, kReadAbove},
   {"metrics.listen", "off", "host:port; port 0 picks one", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      s->metrics_listen = c.metrics().listen();
+     if (s->metrics_listen.empty()) return Status::Ok();
+     if (auto hp = ParseHostPort(s->metrics_listen); !hp.ok()) return hp.status().WithContext("config: metrics.listen");
      return Status::Ok(); }},
+  {"metrics.users[]", "none", "{name, password_sha256}", kRestart, ReadMetricsUsers},
+  {"metrics.anonymous_read", "on loopback", "true off loopback: the explicit opt-out", kRestart, kReadAbove},
   {"alertmanager.url", "off", "http:// or https://", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      s->alertmanager_url = c.alertmanager().url();
      if (!s->alertmanager_url.empty() && s->alertmanager_url.rfind("http://", 0) != 0 &&
@@ -406,14 +449,8 @@ Status CheckAcrossKeys(DaemonSettings* s) {
   if (!engine_ok.ok()) return engine_ok.WithContext("config");
   const Status planner_ok = engine::immunization::ValidatePlannerOptions(s->planner.options);
   if (!planner_ok.ok()) return planner_ok.WithContext("config");
-  // Security: CURVE is mandatory off loopback.
-  for (const std::string* ep : {&s->ingest_endpoint, &s->publish_endpoint}) {
-    if (s->server_key.public_key.empty() && !IsLocalEndpoint(*ep)) {
-      return Status::InvalidArgument("config: endpoint '" + *ep +
-                                     "' is not local: configure security.server_cert (CURVE) "
-                                     "and security.clients, or bind to 127.0.0.1 / ipc://");
-    }
-  }
+  // Every listener: loopback, authenticated, or explicitly opted out.
+  for (const Listener& l : ConfiguredListeners(*s)) RISKD_RETURN_IF_ERROR(CheckListener(l));
   return Status::Ok();
 }
 

@@ -22,8 +22,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/metrics/metrics_server.h"
 #include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -73,9 +75,22 @@ struct DaemonSettings {
   connectors::EventTiming timing;
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_batch = 1024;
+  // Requests waiting for the engine thread, in events (and queries).
   std::size_t queue_capacity = 65536;
+  // ingest.max_nodes_per_event, ingest.max_place_vertices.
+  connectors::ValidationLimits limits;
+  // ingest.peer_rate (per second; 0: off) and ingest.peer_burst.
+  double peer_rate = 50000;
+  double peer_burst = 100000;
+  // endpoints.allow_unauthenticated: the listener rule's opt-out for the
+  // ZeroMQ endpoints (daemon/listener_rule.h).
+  bool endpoints_allow_unauthenticated = false;
   std::string log_level = "info";
   std::string metrics_listen;      // empty: off
+  // metrics.users (empty: no authentication) and metrics.anonymous_read
+  // (unset: the default, loopback only).
+  std::vector<connectors::MetricsUser> metrics_users;
+  std::optional<bool> metrics_anonymous_read;
   std::string alertmanager_url;    // empty: off
   double alertmanager_resend_s = 60;
   double alertmanager_timeout_s = 5;
@@ -108,7 +123,7 @@ std::span<const SettingRow> SettingsTable();
 // The row of `key`, or nullptr.
 const SettingRow* FindSetting(std::string_view key);
 
-// ipc://, inproc://, or tcp:// on a loopback host.
+// ipc://, inproc://, or tcp:// on a loopback host (listener_rule.h).
 bool IsLocalEndpoint(const std::string& endpoint);
 
 // Parses `text` (text format). Errors name the line and column.

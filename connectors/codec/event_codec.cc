@@ -16,10 +16,37 @@ Status Invalid(const std::string& where, const std::string& what) {
 
 bool Finite(double x) { return std::isfinite(x); }
 
+// The first control character of `text` (C0, DEL, or C1 as UTF-8: what
+// LogSafe escapes), as "0xNN at byte K", or "".
+std::string FirstControl(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if (c < 0x20 || c == 0x7f || c1) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const unsigned char v = c1 ? static_cast<unsigned char>(text[i + 1]) : c;
+      return std::string("0x") + kHex[v >> 4] + kHex[v & 0xf] + " at byte " + std::to_string(i);
+    }
+  }
+  return "";
+}
+
+// Ids travel into topics, logs, Alertmanager labels and dashboards: no
+// control characters (NUL included).
 Status CheckId(const std::string& where, const std::string& id) {
   if (id.empty()) return Invalid(where, "is required");
   if (id.size() > 256) return Invalid(where, "is longer than 256 bytes");
+  if (const std::string c = FirstControl(id); !c.empty()) {
+    return Invalid(where, "contains a control character (" + c + ")");
+  }
   return Status::Ok();
+}
+
+Status OverLimit(const std::string& where, std::size_t count, const char* what, const char* key,
+                 std::size_t limit) {
+  return Status::ResourceExhausted(where + ": " + std::to_string(count) + " " + what + ", over " + key +
+                                   " (" + std::to_string(limit) + ")");
 }
 
 Status CheckNode(const std::string& where, const std::string& id, const NodeDirectory& nodes) {
@@ -47,7 +74,8 @@ Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits)
       const auto& v = place.polygon().vertices();
       if (v.size() < 3) return Invalid("disruption.place.polygon", "needs at least 3 vertices");
       if (static_cast<std::size_t>(v.size()) > limits.max_polygon_vertices) {
-        return Invalid("disruption.place.polygon", "has too many vertices");
+        return OverLimit("disruption.place.polygon", static_cast<std::size_t>(v.size()), "vertices",
+                         "ingest.max_place_vertices", limits.max_polygon_vertices);
       }
       for (int i = 0; i < v.size(); ++i) {
         RISKD_RETURN_IF_ERROR(
@@ -66,8 +94,22 @@ Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits)
   return Invalid("disruption.place", "has no shape (circle, polygon or region)");
 }
 
-Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n) {
+Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
+                     const ValidationLimits& limits) {
   RISKD_RETURN_IF_ERROR(CheckId(where + ".id", n.id()));
+  for (const auto& [field, text] : {std::pair<const char*, const std::string*>{"name", &n.name()},
+                                    {"kind", &n.kind()},
+                                    {"region", &n.region()},
+                                    {"emergency_plan_id", &n.emergency_plan_id()}}) {
+    if (text->size() > 256) return Invalid(where + "." + field, "is longer than 256 bytes");
+  }
+  if (static_cast<std::size_t>(n.alternates_size()) > limits.max_ids_per_event) {
+    return OverLimit(where + ".alternates", static_cast<std::size_t>(n.alternates_size()), "ids",
+                     "ingest.max_nodes_per_event", limits.max_ids_per_event);
+  }
+  for (int i = 0; i < n.alternates_size(); ++i) {
+    RISKD_RETURN_IF_ERROR(CheckId(where + ".alternates[" + std::to_string(i) + "]", n.alternates(i)));
+  }
   if (n.has_location()) RISKD_RETURN_IF_ERROR(CheckPoint(where + ".location", n.location()));
   if (!Finite(n.inventory_days()) || n.inventory_days() < 0) {
     return Invalid(where + ".inventory_days", "must be finite and >= 0");
@@ -100,18 +142,19 @@ Status CheckEdge(const std::string& where, const riskd::v1::EdgeSpec& e, const N
   return Status::Ok();
 }
 
-Status CheckNetworkChange(const riskd::v1::NetworkChange& c, const NodeDirectory& nodes) {
+Status CheckNetworkChange(const riskd::v1::NetworkChange& c, const NodeDirectory& nodes,
+                          const ValidationLimits& limits) {
   using C = riskd::v1::NetworkChange;
   switch (c.change_case()) {
     case C::kAddNode:
-      RISKD_RETURN_IF_ERROR(CheckNodeSpec("network_change.add_node", c.add_node()));
+      RISKD_RETURN_IF_ERROR(CheckNodeSpec("network_change.add_node", c.add_node(), limits));
       if (nodes.Has(c.add_node().id())) {
         return Status::AlreadyExists("network_change.add_node.id: node '" + c.add_node().id() +
                                      "' already exists");
       }
       return Status::Ok();
     case C::kUpdateNode:
-      RISKD_RETURN_IF_ERROR(CheckNodeSpec("network_change.update_node", c.update_node()));
+      RISKD_RETURN_IF_ERROR(CheckNodeSpec("network_change.update_node", c.update_node(), limits));
       return CheckNode("network_change.update_node.id", c.update_node().id(), nodes);
     case C::kRemoveNode:
       return CheckNode("network_change.remove_node", c.remove_node(), nodes);
@@ -130,7 +173,8 @@ Status CheckNetworkChange(const riskd::v1::NetworkChange& c, const NodeDirectory
 Status CheckIds(const std::string& where, const google::protobuf::RepeatedPtrField<std::string>& ids,
                 const NodeDirectory& nodes, const ValidationLimits& limits) {
   if (static_cast<std::size_t>(ids.size()) > limits.max_ids_per_event) {
-    return Invalid(where, "lists too many nodes");
+    return OverLimit(where, static_cast<std::size_t>(ids.size()), "nodes", "ingest.max_nodes_per_event",
+                     limits.max_ids_per_event);
   }
   for (int i = 0; i < ids.size(); ++i) {
     RISKD_RETURN_IF_ERROR(CheckNode(where + "[" + std::to_string(i) + "]", ids[i], nodes));
@@ -254,7 +298,7 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       return Status::Ok();
     }
     case Envelope::kNetworkChange:
-      return CheckNetworkChange(env.network_change(), nodes);
+      return CheckNetworkChange(env.network_change(), nodes, limits);
     case Envelope::kIntervention: {
       const auto& iv = env.intervention();
       if (iv.kind() != riskd::v1::Intervention::KIND_IMMUNIZE &&

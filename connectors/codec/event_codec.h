@@ -67,8 +67,13 @@ std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns);
 // int64 nanoseconds, count as then).
 std::int64_t UnixNs(const google::protobuf::Timestamp& time);
 
+// What one Envelope may hold (config ingest.*, declared in envelope.proto);
+// more is answered resource_exhausted naming the key.
 struct ValidationLimits {
+  // ingest.max_nodes_per_event: ids in one list (disruption, intervention,
+  // node_risk query, a node's alternates).
   std::size_t max_ids_per_event = 100000;
+  // ingest.max_place_vertices: vertices of one polygon place.
   std::size_t max_polygon_vertices = 10000;
 };
 

@@ -4,11 +4,35 @@
 #include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <sodium.h>
 
 namespace riskd::connectors {
+namespace {
 
-Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen) {
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::array<unsigned char, 32>> ParseSha256Hex(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  std::array<unsigned char, 32> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = HexDigit(hex[2 * i]), lo = HexDigit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
+                                                            std::vector<MetricsUser> users) {
   std::unique_ptr<MetricsServer> s(new MetricsServer());
+  s->users_ = std::move(users);
   try {
     s->exposer_ = std::make_unique<prometheus::Exposer>(listen, /*num_threads=*/1);
   } catch (const std::exception& e) {
@@ -16,6 +40,24 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
   }
   s->registry_ = std::make_shared<prometheus::Registry>();
   s->exposer_->RegisterCollectable(s->registry_);
+  if (!s->users_.empty()) {
+    if (sodium_init() < 0) return Status::Internal("libsodium cannot start");
+    // Runs on the exposer's thread; users_ does not change after Start.
+    s->exposer_->RegisterAuth(
+        [users = &s->users_](const std::string& name, const std::string& password) {
+          unsigned char digest[crypto_hash_sha256_BYTES];
+          crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(password.data()),
+                             password.size());
+          bool ok = false;
+          for (const auto& u : *users) {
+            // Constant time in the password: every user's hash is compared.
+            const bool same = sodium_memcmp(digest, u.password_sha256.data(), sizeof digest) == 0;
+            ok |= same && u.name == name;
+          }
+          return ok;
+        },
+        "riskd metrics");
+  }
   const auto ports = s->exposer_->GetListeningPorts();
   s->port_ = ports.empty() ? 0 : ports.front();
   return s;
@@ -25,10 +67,19 @@ MetricsServer::~MetricsServer() = default;
 
 void MetricsServer::SetCounter(const std::string& name, const std::string& help,
                                std::uint64_t total) {
-  auto it = counters_.find(name);
+  SetCounter(name, help, {}, total);
+}
+
+void MetricsServer::SetCounter(const std::string& name, const std::string& help,
+                               const std::map<std::string, std::string>& labels, std::uint64_t total) {
+  std::string id = name;
+  for (const auto& [k, v] : labels) id += "|" + k + "=" + v;
+  auto it = counters_.find(id);
   if (it == counters_.end()) {
+    // One family per name: prometheus-cpp's Registry returns the existing
+    // family when the name is registered again with the same help.
     auto& family = prometheus::BuildCounter().Name(name).Help(help).Register(*registry_);
-    it = counters_.emplace(name, CounterState{&family.Add({}), 0}).first;
+    it = counters_.emplace(id, CounterState{&family.Add(labels), 0}).first;
   }
   if (total > it->second.last) {
     it->second.counter->Increment(static_cast<double>(total - it->second.last));

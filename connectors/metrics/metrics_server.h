@@ -1,15 +1,23 @@
 // MetricsServer: the daemon's metrics in the Prometheus text format, served
-// over HTTP on a loopback address (prometheus-cpp's civetweb exposer), at
-// /metrics. The daemon mirrors its internal counters into it periodically:
-// SetCounter() takes the current total of a monotonic count, SetGauge() a
-// current value.
+// over HTTP (prometheus-cpp's civetweb exposer) at /metrics, optionally
+// behind HTTP basic authentication. The daemon mirrors its internal
+// counters into it periodically: SetCounter() takes the current total of a
+// monotonic count (optionally one series of a labelled family), SetGauge()
+// a current value.
+//
+// Thread-safety: Set*() from one thread (the daemon's socket thread); the
+// exposer's own thread serves scrapes and checks credentials.
 #ifndef RISKD_CONNECTORS_METRICS_METRICS_SERVER_H_
 #define RISKD_CONNECTORS_METRICS_METRICS_SERVER_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "engine/status.h"
 
@@ -22,10 +30,22 @@ class Registry;
 
 namespace riskd::connectors {
 
+// A user allowed to scrape (config metrics.users): only the SHA-256 of the
+// password is kept.
+struct MetricsUser {
+  std::string name;
+  std::array<unsigned char, 32> password_sha256{};
+};
+
+// 64 hex digits (either case) -> 32 bytes; nullopt otherwise.
+std::optional<std::array<unsigned char, 32>> ParseSha256Hex(std::string_view hex);
+
 class MetricsServer {
  public:
-  // Listens on "host:port" (port 0: any free port).
-  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen);
+  // Listens on "host:port" (port 0: any free port). With `users`, every
+  // request needs HTTP basic authentication as one of them (401 otherwise).
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
+                                                      std::vector<MetricsUser> users = {});
   ~MetricsServer();
 
   // The port actually bound.
@@ -33,16 +53,22 @@ class MetricsServer {
 
   // Names follow Prometheus conventions (riskd_*_total for counters).
   void SetCounter(const std::string& name, const std::string& help, std::uint64_t total);
+  // One series of a labelled counter family, e.g. name
+  // "riskd_security_refusals_total", labels {{"reason", "unknown_key"}}.
+  void SetCounter(const std::string& name, const std::string& help,
+                  const std::map<std::string, std::string>& labels, std::uint64_t total);
   void SetGauge(const std::string& name, const std::string& help, double value);
 
  private:
   MetricsServer() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<MetricsUser> users_;
   struct CounterState {
     prometheus::Counter* counter;
     std::uint64_t last;
   };
+  // By name and labels ("name{k=v,...}").
   std::map<std::string, CounterState> counters_;
   std::map<std::string, prometheus::Gauge*> gauges_;
   int port_ = 0;

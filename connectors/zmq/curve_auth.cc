@@ -86,9 +86,11 @@ Status SaveCurveCert(const std::string& path, const CurveKeyPair& pair) {
 }
 
 Result<std::unique_ptr<ZapHandler>> ZapHandler::Start(zmq::context_t* context,
-                                                      std::map<std::string, AllowedClient> allowed) {
+                                                      std::map<std::string, AllowedClient> allowed,
+                                                      DenialCallback on_denied) {
   std::unique_ptr<ZapHandler> h(new ZapHandler());
   h->allowed_ = std::move(allowed);
+  h->on_denied_ = std::move(on_denied);
   try {
     h->socket_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::rep);
     h->socket_->set(zmq::sockopt::linger, 0);
@@ -117,6 +119,8 @@ void ZapHandler::Run() {
       std::vector<zmq::message_t> req;
       if (!zmq::recv_multipart(*socket_, std::back_inserter(req))) continue;
       std::string status = "400", text = "denied", user;
+      ZapDenial denial{"bad_request", req.size() > 3 ? req[3].to_string() : std::string(),
+                       req.size() > 5 ? req[5].to_string() : std::string(), std::string()};
       if (req.size() >= 7 && req[0].to_string() == "1.0" && req[5].to_string() == "CURVE" &&
           req[6].size() == 32) {
         char z85[41];
@@ -126,9 +130,15 @@ void ZapHandler::Run() {
           status = "200";
           text = "OK";
           user = std::string(RoleName(it->second.role)) + ":" + it->second.name;
+        } else {
+          denial.reason = "unknown_key";
+          denial.public_key = z85;
         }
       }
-      if (status != "200") denied_.fetch_add(1);
+      if (status != "200") {
+        denied_.fetch_add(1);
+        if (on_denied_) on_denied_(denial);
+      }
       std::vector<zmq::message_t> reply;
       reply.emplace_back(std::string_view("1.0"));
       reply.push_back(req.size() > 1 ? std::move(req[1]) : zmq::message_t());
@@ -143,10 +153,29 @@ void ZapHandler::Run() {
   }
 }
 
+// ZMQ_ZAP_ENFORCE_DOMAIN is in libzmq's draft API (not declared by Debian's
+// zmq.h) but implemented by the library since 4.3.0.
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#endif
+
 void ApplyCurveServer(zmq::socket_t& socket, const CurveKeyPair& server) {
   socket.set(zmq::sockopt::curve_server, true);
   socket.set(zmq::sockopt::curve_secretkey, server.secret_key);
   socket.set(zmq::sockopt::zap_domain, "riskd");
+  // Without it libzmq lets a CURVE handshake through when no ZAP handler
+  // answers (not started yet, stopped, crashed): any key would do. With it
+  // such a handshake fails (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL).
+  const int enforce = 1;
+  if (zmq_setsockopt(socket.handle(), ZMQ_ZAP_ENFORCE_DOMAIN, &enforce, sizeof enforce) != 0) {
+    throw zmq::error_t();
+  }
+}
+
+bool ZapDomainEnforced(zmq::socket_t& socket) {
+  int enforced = 0;
+  std::size_t size = sizeof enforced;
+  return zmq_getsockopt(socket.handle(), ZMQ_ZAP_ENFORCE_DOMAIN, &enforced, &size) == 0 && enforced == 1;
 }
 
 void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys) {
@@ -163,6 +192,14 @@ std::optional<ClientRole> RoleOfMessage(zmq::message_t& message) {
   if (!user || !*user) return std::nullopt;  // no ZAP: plain socket
   const std::string_view u(user);
   return ParseRole(u.substr(0, u.find(':')));
+}
+
+std::optional<std::string> ClientNameOfMessage(zmq::message_t& message) {
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  if (!user || !*user) return std::nullopt;
+  const std::string_view u(user);
+  const auto colon = u.find(':');
+  return std::string(colon == std::string_view::npos ? u : u.substr(colon + 1));
 }
 
 Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& env) {

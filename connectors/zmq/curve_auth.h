@@ -6,11 +6,14 @@
 //   admin       may also change the network and intervene.
 // ZeroMQ asks the handler (inproc://zeromq.zap.01, same context) at every
 // CURVE handshake; the role it returns arrives with every message as the
-// "User-Id" property ("<role>:<client name>").
+// "User-Id" property ("<role>:<client name>"). Server sockets enforce the
+// ZAP domain (ZMQ_ZAP_ENFORCE_DOMAIN): without a handler answering, a
+// handshake fails rather than passes, so CURVE never degrades to "any key".
 #ifndef RISKD_CONNECTORS_ZMQ_CURVE_AUTH_H_
 #define RISKD_CONNECTORS_ZMQ_CURVE_AUTH_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,12 +57,26 @@ struct AllowedClient {
   std::string name;
 };
 
+// A handshake the ZAP handler refused.
+struct ZapDenial {
+  // "unknown_key" (a CURVE key not in the allow list) or "bad_request" (a
+  // ZAP request the handler cannot read, or another mechanism).
+  std::string_view reason;
+  std::string address;     // the peer's IP address as libzmq gives it
+  std::string mechanism;   // "CURVE", ...
+  std::string public_key;  // Z85 of the client's key (CURVE), else empty
+};
+
 class ZapHandler {
  public:
+  // Called on the handler's thread for every refused handshake.
+  using DenialCallback = std::function<void(const ZapDenial&)>;
+
   // Binds inproc://zeromq.zap.01 in `context` and starts answering.
   // REQUIRES: before any CURVE server socket of the context accepts peers.
   static Result<std::unique_ptr<ZapHandler>> Start(zmq::context_t* context,
-                                                   std::map<std::string, AllowedClient> allowed);
+                                                   std::map<std::string, AllowedClient> allowed,
+                                                   DenialCallback on_denied = {});
   ~ZapHandler();
   void Stop();
   std::uint64_t denied() const { return denied_.load(); }
@@ -70,6 +87,7 @@ class ZapHandler {
 
   std::unique_ptr<zmq::socket_t> socket_;
   std::map<std::string, AllowedClient> allowed_;
+  DenialCallback on_denied_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> denied_{0};
@@ -81,12 +99,17 @@ struct CurveClientKeys {
   CurveKeyPair client;            // both keys
 };
 
-// Socket options; call before bind / connect.
+// Socket options; call before bind / connect. A server socket enforces the
+// ZAP domain "riskd" (ZMQ_ZAP_ENFORCE_DOMAIN).
 void ApplyCurveServer(zmq::socket_t& socket, const CurveKeyPair& server);
 void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys);
+// Whether `socket` enforces the ZAP domain (for tests and --check-config).
+bool ZapDomainEnforced(zmq::socket_t& socket);
 
 // The role in a message's "User-Id" property; nullopt without CURVE.
 std::optional<ClientRole> RoleOfMessage(zmq::message_t& message);
+// The allow-listed name of the client that sent `message`, if CURVE is on.
+std::optional<std::string> ClientNameOfMessage(zmq::message_t& message);
 
 // The role policy (above; an Envelope body it does not list needs an admin):
 // OK when `role` may send `envelope`, else

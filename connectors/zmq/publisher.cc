@@ -25,6 +25,13 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
   }
 }
 
+Status Publisher::Monitor(const char* monitor_endpoint, int events) {
+  if (zmq_socket_monitor(socket_.handle(), monitor_endpoint, events) != 0) {
+    return Status::Internal(std::string("cannot monitor the publish socket: ") + zmq_strerror(zmq_errno()));
+  }
+  return Status::Ok();
+}
+
 std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {
   const std::uint64_t seq = ++last_sequence_;
   if (seq > reserved_) {

@@ -60,6 +60,9 @@ class Publisher {
                         std::int64_t now_unix_ns);
   // The endpoint actually bound (resolves tcp://...:* wildcards).
   const std::string& endpoint() const { return endpoint_; }
+  // Reports the socket's `events` (ZMQ_EVENT_*) on a PAIR bound at
+  // `monitor_endpoint` (inproc://), for whichever thread connects to it.
+  Status Monitor(const char* monitor_endpoint, int events);
   // Publications not sent because their sequence could not be reserved,
   // and the last reservation error.
   std::uint64_t unsent() const { return unsent_; }

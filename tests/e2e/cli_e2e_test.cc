@@ -69,9 +69,9 @@ TEST_F(CheckConfigTest, ReadsTheNetworkFeedsAndAddresses) {
 
   auto port = Check("metrics { listen: \"127.0.0.1:99999\" }\n");
   EXPECT_EQ(port.exit_code, 1);
-  EXPECT_NE(port.out.find("metrics.listen '127.0.0.1:99999': port must be 0..65535"), std::string::npos)
+  EXPECT_NE(port.out.find("metrics.listen: '127.0.0.1:99999' is not host:port: the port must be a number in 0..65535"), std::string::npos)
       << port.out;
-  auto host = Check("metrics { listen: \"no-such-host.invalid:9100\" }\n");
+  auto host = Check("metrics { listen: \"no-such-host.invalid:9100\" anonymous_read: true }\n");
   EXPECT_EQ(host.exit_code, 1);
   EXPECT_NE(host.out.find("does not resolve"), std::string::npos) << host.out;
 

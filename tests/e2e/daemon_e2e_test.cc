@@ -405,7 +405,8 @@ namespace {
 TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
   DaemonHarness h(DemoNetworkConfig());
   ASSERT_TRUE(h.Start());
-  // A place-based disruption is logged with its event id.
+  // An id with control characters is refused, and the refusal logs nothing
+  // raw of it.
   Envelope e;
   e.set_event_id("evil\n[2026-01-01 00:00:00.000] [critical] forged\x1b[2J");
   e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
@@ -413,11 +414,16 @@ TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
   e.mutable_disruption()->mutable_place()->set_region("JP");
   auto ack = h.Send(e);
   ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(ack->reason(), "invalid_argument: event_id: contains a control character (0x0a at byte 4)");
+  // Printable ids that look like a log line are logged quoted, on one line.
+  e.set_event_id("evil [2026-01-01 00:00:00.000] [critical] forged");
+  ack = h.Send(e);
+  ASSERT_TRUE(ack);
   EXPECT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
   EXPECT_EQ(h.Stop(), 0);
   const std::string log = h.log();
-  EXPECT_NE(log.find("(evil\\x0a[2026-01-01 00:00:00.000] [critical] forged\\x1b[2J): disruption place"),
-            std::string::npos)
+  EXPECT_NE(log.find("(evil [2026-01-01 00:00:00.000] [critical] forged): disruption place"), std::string::npos)
       << log;
   EXPECT_EQ(log.find("\n[2026-01-01 00:00:00.000] [critical] forged"), std::string::npos) << log;
   EXPECT_EQ(log.find('\x1b'), std::string::npos);

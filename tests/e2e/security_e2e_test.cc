@@ -2,7 +2,12 @@
 // client's role decides what it may send (DESIGN section 6).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <thread>
+
+#include "tests/support/http_get.h"
+#include <sodium.h>
 
 #include "connectors/zmq/curve_auth.h"
 #include "tests/support/daemon_harness.h"
@@ -30,7 +35,8 @@ class SecurityE2ETest : public ::testing::Test {
         "  clients { name: \"erp\" public_key: \"" + producer_.public_key + "\" role: CLIENT_ROLE_PRODUCER }\n"
         "  clients { name: \"ops\" public_key: \"" + admin_.public_key + "\" role: CLIENT_ROLE_ADMIN }\n"
         "  clients { name: \"dash\" public_key: \"" + subscriber_.public_key + "\" role: CLIENT_ROLE_SUBSCRIBER }\n"
-        "}\n");
+        "}\n"
+        "metrics { listen: \"127.0.0.1:0\" }\n");
     ASSERT_TRUE(connectors::SaveCurveCert((h_->dir() / "server.cert").string(), server_).ok());
   }
 
@@ -114,6 +120,165 @@ TEST_F(SecurityE2ETest, OnlyAllowListedKeysGetThroughAndRolesApply) {
   zmq::pollitem_t spy_item{spy.handle(), 0, ZMQ_POLLIN, 0};
   EXPECT_EQ(zmq::poll(&spy_item, 1, std::chrono::milliseconds(300)), 0);
   EXPECT_EQ(h_->Stop(), 0);
+}
+
+// Waits until the counter of refusals for `reason` reaches `at_least`
+// (the daemon refreshes its metrics every tick); its last value.
+double WaitForRefusals(const DaemonHarness& h, const std::string& reason, double at_least) {
+  const std::string name = "riskd_security_refusals_total{reason=\"" + reason + "\"}";
+  double value = -1;
+  for (int i = 0; i < 100; ++i) {
+    value = h.Metric(name).value_or(-1);
+    if (value >= at_least) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return value;
+}
+
+TEST_F(SecurityE2ETest, RefusedHandshakesAndRoleDenialsAreLoggedAndCountedByReason) {
+  Envelope ping;
+  ping.set_event_id("ping");
+  ping.mutable_query()->mutable_projection();
+  ASSERT_TRUE(h_->Start([&] { return Send(ping, &subscriber_).has_value(); }));
+  EXPECT_EQ(WaitForRefusals(*h_, "unknown_key", 0), 0);
+  EXPECT_EQ(WaitForRefusals(*h_, "plaintext_client", 0), 0);
+
+  EXPECT_FALSE(Send(Disruption("x-1"), &stranger_).has_value());
+  EXPECT_GE(WaitForRefusals(*h_, "unknown_key", 1), 1);  // the client retries: 1 or more
+  // (Over ipc:// libzmq gives the peer's address as "localhost:<uid>:<gid>:<pid>".)
+  EXPECT_TRUE(h_->WaitForLog("security: refused (unknown_key): CURVE key " + stranger_.public_key + " from localhost:"))
+      << h_->log();
+  EXPECT_TRUE(h_->WaitForLog(":" + std::to_string(::getpid()) + " is not in security.clients")) << h_->log();
+
+  // A plain-text client: libzmq reports a security mechanism mismatch, or,
+  // when the client's side noticed first and hung up, a failed handshake.
+  EXPECT_FALSE(Send(Disruption("x-2"), nullptr).has_value());
+  double plaintext = 0;
+  for (int i = 0; i < 100 && plaintext < 1; ++i) {
+    plaintext = WaitForRefusals(*h_, "plaintext_client", 0) + WaitForRefusals(*h_, "handshake_failed", 0);
+    if (plaintext < 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(plaintext, 1) << h_->log();
+  EXPECT_TRUE(h_->WaitForLog("a client without CURVE connected to endpoints.ingest") ||
+              h_->WaitForLog("security: refused (handshake_failed): a handshake on endpoints.ingest"))
+      << h_->log();
+
+  ASSERT_EQ(Send(Disruption("s-1"), &subscriber_)->result(), Ack::RESULT_REJECTED);
+  ASSERT_EQ(Send(AddNode("p-1"), &producer_)->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(WaitForRefusals(*h_, "role_denied", 2), 2);
+  EXPECT_TRUE(h_->WaitForLog("client 'dash' (subscriber)")) << h_->log();
+  EXPECT_EQ(WaitForRefusals(*h_, "rate_limited", 0), 0);
+
+  // Rate-limited log lines: more strangers give one line per 10 s,
+  // while every refusal is counted.
+  const double before = WaitForRefusals(*h_, "unknown_key", 1);
+  for (int i = 0; i < 3; ++i) {
+    const CurveKeyPair other = *connectors::GenerateCurveKeyPair();
+    EXPECT_FALSE(Send(Disruption("y-" + std::to_string(i)), &other).has_value());
+  }
+  EXPECT_GE(WaitForRefusals(*h_, "unknown_key", before + 3), before + 3);
+  const std::string log = h_->log();
+  std::size_t lines = 0;
+  for (auto at = log.find("is not in security.clients"); at != std::string::npos;
+       at = log.find("is not in security.clients", at + 1)) {
+    ++lines;
+  }
+  EXPECT_LE(lines, 2u) << log;
+  EXPECT_EQ(h_->Stop(), 0);
+}
+
+Envelope Flood(const std::string& id, std::initializer_list<const char*> nodes) {
+  Envelope e;
+  e.set_event_id(id);
+  e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_FLOOD);
+  e.mutable_disruption()->set_severity(1);
+  for (const char* n : nodes) e.mutable_disruption()->add_node_ids(n);
+  return e;
+}
+
+TEST(LimitsE2ETest, OverLimitInputIsRejectedNamingTheKey) {
+  DaemonHarness h(DemoNetworkConfig() + "ingest { max_nodes_per_event: 2 max_place_vertices: 4 }\n");
+  ASSERT_TRUE(h.Start());
+  auto many = h.Send(Flood("d-1", {"FAB-KUM", "COK-CHI", "ECU-NGO"}));
+  ASSERT_TRUE(many);
+  EXPECT_EQ(many->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(many->reason(),
+            "resource_exhausted: disruption.node_ids: 3 nodes, over ingest.max_nodes_per_event (2)");
+  Envelope big = Flood("d-1", {});
+  auto* polygon = big.mutable_disruption()->mutable_place()->mutable_polygon();
+  for (int i = 0; i < 5; ++i) {
+    auto* v = polygon->add_vertices();
+    v->set_lat(i);
+    v->set_lon(i * i);
+  }
+  auto over = h.Send(big);
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(over->reason(),
+            "resource_exhausted: disruption.place.polygon: 5 vertices, over ingest.max_place_vertices (4)");
+  auto two = h.Send(Flood("d-1", {"FAB-KUM", "COK-CHI"}));
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->result(), Ack::RESULT_ACCEPTED) << two->reason();
+  EXPECT_EQ(two->journal_seq(), 1u);  // the refused ones were not journaled
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(LimitsE2ETest, EachPeerHasATokenBucketAndARefusedRequestChangesNothing) {
+  DaemonHarness h(DemoNetworkConfig() + "ingest { peer_rate: 0.01 peer_burst: 3 }\n");
+  ASSERT_TRUE(h.Start());  // its readiness query took a token or more
+  // This peer (the test process) spends its bucket within 3 requests.
+  std::optional<Ack> ack;
+  int sent = 0;
+  std::string refused_id;
+  for (; sent < 3; ++sent) {
+    refused_id = "r-" + std::to_string(sent);
+    ack = h.Send(Flood(refused_id, {"FAB-KUM"}));
+    ASSERT_TRUE(ack);
+    if (ack->result() == Ack::RESULT_REJECTED) break;
+  }
+  ASSERT_LT(sent, 3);
+  EXPECT_EQ(ack->reason(),
+            "resource_exhausted: over ingest.peer_rate (0.01 requests/s, bursts of 3) for this peer; "
+            "retry later");
+  EXPECT_TRUE(h.WaitForLog("is over ingest.peer_rate; refused '" + refused_id + "'")) << h.log();
+  EXPECT_EQ(h.Stop(), 0);
+
+  // After a restart (fresh buckets) the refused event is new to the journal.
+  ASSERT_TRUE(h.Start());
+  auto again = h.Send(Flood(refused_id, {"FAB-KUM"}));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result(), Ack::RESULT_ACCEPTED) << again->reason();
+  EXPECT_EQ(again->journal_seq(), static_cast<std::uint64_t>(sent + 1));
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(ListenerRuleE2ETest, AMetricsEndpointOffLoopbackAsksForAPassword) {
+  const std::string password = "correct horse battery staple";
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  ASSERT_GE(sodium_init(), 0);
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(password.data()), password.size());
+  char hex[2 * sizeof digest + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+
+  // Off loopback without users: refused, saying how to fix it.
+  DaemonHarness open(DemoNetworkConfig() + "metrics { listen: \"0.0.0.0:0\" }\n");
+  EXPECT_FALSE(open.Start());
+  EXPECT_NE(open.log().find("metrics.listen '0.0.0.0:0' is not a loopback address and asks for no "
+                            "authentication"),
+            std::string::npos)
+      << open.log();
+
+  DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"0.0.0.0:0\" users { name: \"prom\" "
+                  "password_sha256: \"" + std::string(hex) + "\" } }\n");
+  ASSERT_TRUE(h.Start());
+  const std::string port = std::to_string(h.metrics_port());
+  ASSERT_NE(port, "0");
+  EXPECT_FALSE(HttpGet("http://127.0.0.1:" + port + "/metrics").has_value());
+  EXPECT_FALSE(HttpGet("http://prom:wrong-password@127.0.0.1:" + port + "/metrics").has_value());
+  auto body = HttpGet("http://prom:correct%20horse%20battery%20staple@127.0.0.1:" + port + "/metrics");
+  ASSERT_TRUE(body);
+  EXPECT_NE(body->find("riskd_security_refusals_total{reason=\"unknown_key\"} 0"), std::string::npos) << *body;
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace

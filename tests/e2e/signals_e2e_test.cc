@@ -55,9 +55,9 @@ class SignalStorm {
   std::thread thread_;
 };
 
-// The engine's queue holds two batches of one event, and each projection is
-// slow (Monte Carlo with many runs), so the ingest thread spends most of its
-// time blocked sending to the engine while SIGHUPs arrive.
+// The engine's queue holds one event, and each projection is slow (Monte
+// Carlo with many runs), so the ingest thread spends most of its time
+// waiting for room in the engine's queue while SIGHUPs arrive.
 TEST(SignalsE2ETest, ReloadSignalsWhileTheEngineQueueIsFullLoseNoCommittedEvent) {
   DaemonHarness h(DemoNetworkConfig() +
                   "ingest { max_batch: 1 queue_capacity: 1 }\n"
@@ -95,7 +95,8 @@ TEST(SignalsE2ETest, ReloadSignalsWhileTheEngineQueueIsFullLoseNoCommittedEvent)
     EXPECT_EQ(ack.result(), Ack::RESULT_ACCEPTED) << ack.reason();
     EXPECT_EQ(ack.journal_seq(), static_cast<std::uint64_t>(i + 1));
   }
-  // The signals did interrupt blocked sends (the scenario happened) ...
+  // The signals did interrupt the waiting socket thread (the scenario
+  // happened) ...
   EXPECT_GT(h.Metric("riskd_ingest_interrupted_total").value_or(0), 0) << h.log();
   // ... and the engine applied every committed event.
   std::optional<double> applied;
