@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <string_view>
+#include <unordered_map>
 
 namespace riskd::connectors {
 namespace {
@@ -176,8 +178,17 @@ Status CheckIds(const std::string& where, const google::protobuf::RepeatedPtrFie
     return OverLimit(where, static_cast<std::size_t>(ids.size()), "nodes", "ingest.max_nodes_per_event",
                      limits.max_ids_per_event);
   }
+  // A node listed twice is most likely a producer's bug (a join gone
+  // wrong): say so rather than silently count it once.
+  std::unordered_map<std::string_view, int> first;
+  first.reserve(static_cast<std::size_t>(ids.size()));
   for (int i = 0; i < ids.size(); ++i) {
     RISKD_RETURN_IF_ERROR(CheckNode(where + "[" + std::to_string(i) + "]", ids[i], nodes));
+    const auto [at, inserted] = first.emplace(ids[i], i);
+    if (!inserted) {
+      return Invalid(where + "[" + std::to_string(i) + "]",
+                     "node '" + ids[i] + "' is listed twice (also at [" + std::to_string(at->second) + "])");
+    }
   }
   return Status::Ok();
 }
