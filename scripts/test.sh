@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command (and what .ci/run calls). On a fresh Debian 12
 # machine (root): installs the packages, builds riskd with warnings as errors
-# and runs the whole test suite, then builds and runs it again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# and runs the whole test suite; then, unless --no-sanitize:
+#   - the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   - the daemon's threaded tests (daemon, connectors, feed tool, end to end)
+#     under ThreadSanitizer (the engine's numeric tests are single-threaded
+#     and slow under TSan: left out).
 #
 #   scripts/test.sh [--no-sanitize] [-- extra ctest args]
 set -euo pipefail
@@ -37,5 +40,21 @@ if [ $sanitize -eq 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DRISKD_SANITIZE=ON -DRISKD_BUILD_BENCH=OFF
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+
+  echo "== daemon, connectors and end-to-end tests under ThreadSanitizer"
+  # Only these test binaries are built; ctest lists the others as
+  # <name>_NOT_BUILT, which are skipped. riskd itself runs under TSan in
+  # every end-to-end test (the harness's children inherit TSAN_OPTIONS: a
+  # race in the daemon makes it exit 66 and the test fail).
+  tsan_targets=(riskd riskctl riskd-feed daemon_test connectors_test e2e_test feed_test)
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:exitcode=66:suppressions=$PWD/tests/tsan.supp"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRISKD_SANITIZE_THREAD=ON \
+    -DRISKD_BUILD_BENCH=OFF > /dev/null
+  ninja -C build-tsan --quiet -j "$jobs" "${tsan_targets[@]}"
+  (cd build-tsan && ctest --output-on-failure -j "$jobs" --timeout 600 \
+     -E '_NOT_BUILT$|^envelope_fuzz_driver$|^python_client_test$|^systemd_unit_verify$' "${ctest_args[@]}")
+  unset TSAN_OPTIONS
+
 fi
 echo "== all tests passed"

@@ -63,7 +63,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
   return s;
 }
 
-MetricsServer::~MetricsServer() = default;
+MetricsServer::~MetricsServer() {
+  // The exposer's HTTP threads read the registry and users_ (the
+  // authentication callback): stop and join them before either goes.
+  exposer_.reset();
+}
 
 void MetricsServer::SetCounter(const std::string& name, const std::string& help,
                                std::uint64_t total) {

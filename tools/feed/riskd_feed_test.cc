@@ -1,5 +1,7 @@
 // End-to-end: the riskd-feed binary against a FakeIngest ROUTER, on the real
 // feeds. RISKD_FEED_BINARY is the path CMake built it at.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -59,7 +61,9 @@ TEST(RiskdFeedTest, ReplayOfTheUsgsFeedIsAcceptedThenDuplicate) {
 
 TEST(RiskdFeedTest, ScmsHistoryWithAVendorMapAndDaemonRejections) {
   FakeIngest ingest({"RDC"});
-  const auto map = std::filesystem::temp_directory_path() / "riskd_feed_vendor_map.csv";
+  // Per process: the same test may run at once in other build trees.
+  const auto map = std::filesystem::temp_directory_path() /
+                   ("riskd_feed_vendor_map_" + std::to_string(::getpid()) + ".csv");
   std::ofstream(map) << "vendor,node_id\nSCMS from RDC,RDC\n";
   auto run = RunFeed("--adapter scms_csv --vendor-map " + map.string() +
                      " --endpoint " + ingest.endpoint() + " --file " +
