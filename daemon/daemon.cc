@@ -54,7 +54,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t replayed = 0;
   RISKD_RETURN_IF_ERROR(d->journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    d->worker_->Replay(seq, e.payload);
+    d->worker_->Replay(seq, e.payload, e.received_unix_ns);
     ++replayed;
     return Status::Ok();
   }));

@@ -22,17 +22,28 @@ EngineWorker::EngineWorker(const DaemonSettings& settings, std::unique_ptr<engin
       planner_(settings.planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
-void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live) {
+void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
+                         std::int64_t received_unix_ns) {
   riskd::v1::Envelope env;
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");
   } else {
     std::size_t affected = 0;
-    st = connectors::ApplyEnvelope(env, settings_.risk_types, engine_.get(), &affected);
+    std::vector<engine::NodeIndex> hit;
+    st = connectors::ApplyEnvelope(env, settings_.risk_types, engine_.get(), &affected, &hit);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, env.event_id(),
                    affected);
+    }
+    if (st.ok() && env.has_disruption()) {
+      // Applied, so its risk type resolves.
+      const auto name = settings_.risk_types.Resolve(env.disruption().risk_type(),
+                                                     env.disruption().hazard());
+      const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
+      if (r) footprints_.Add(seq, env, *r, *name, std::move(hit), received_unix_ns);
+    } else if (st.ok()) {
+      footprints_.MarkMaybeEnded();
     }
   }
   if (st.ok()) {
@@ -47,8 +58,9 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
-void EngineWorker::Replay(std::uint64_t seq, const std::string& payload) {
-  Apply(seq, payload, false);
+void EngineWorker::Replay(std::uint64_t seq, const std::string& payload,
+                          std::int64_t received_unix_ns) {
+  Apply(seq, payload, false, received_unix_ns);
 }
 
 Status EngineWorker::Bind(zmq::context_t* context) {
@@ -95,6 +107,8 @@ Status EngineWorker::Recover() {
   }
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
                restored_sequence_);
+  // Footprints that started or ended before the restart were published then.
+  footprints_.DropChanges(*engine_);
   ProjectAndPublish();
   return Status::Ok();
 }
@@ -157,11 +171,22 @@ void EngineWorker::ProjectAndPublish() {
       out.push_back(std::move(o));
       if (out.size() >= kChunk) flush();
     }
+    for (auto& changes : risk_deltas_.TakeChanges(*engine_, r, applied_seq_)) {
+      Outgoing c;
+      c.topic = connectors::RiskTopic(changes.risk_type());
+      *c.pub.mutable_node_risk_changes() = std::move(changes);
+      publisher_->Stamp(&c.pub, ctx.computed_at_unix_ns);
+      out.push_back(std::move(c));
+      if (out.size() >= kChunk) flush();
+    }
     Outgoing s;
     *s.pub.mutable_projection_summary() = connectors::MakeSummary(*engine_, r, ctx, compute_ms);
     s.topic = connectors::SummaryTopic(engine_->risk_state(r).type.name);
     publisher_->Stamp(&s.pub, ctx.computed_at_unix_ns);
     summaries_[engine_->risk_state(r).type.name] = s.pub.projection_summary();
+    auto& history = summary_history_[engine_->risk_state(r).type.name];
+    history.push_back(s.pub.projection_summary());
+    if (history.size() > kSummaryHistory) history.pop_front();
     out.push_back(std::move(s));
   }
   flush();
@@ -229,6 +254,17 @@ void EngineWorker::PublishDuePlans() {
   }
 }
 
+void EngineWorker::PublishFootprints() {
+  const auto changes = footprints_.TakeChanges(*engine_);
+  if (changes.empty()) return;
+  const std::int64_t now = NowUnixNs();
+  for (const auto& f : changes) {
+    riskd::v1::Publication pub;
+    *pub.mutable_disruption_footprint() = f;
+    publisher_->Publish(connectors::FootprintTopic(f.risk_type()), &pub, now);
+  }
+}
+
 bool EngineWorker::EventsWaiting() {
   zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
   zmq::poll(&item, 1, std::chrono::milliseconds(0));
@@ -269,6 +305,11 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
+  footprints_.AppendActive(snap.mutable_footprints());
+  for (const auto& [name, history] : summary_history_) {
+    for (const auto& summary : history) *snap.add_recent_projections() = summary;
+  }
+  snap.set_network_version(net.version());
   connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
   return snap;
 }
@@ -313,6 +354,15 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
     case riskd::v1::Query::kSnapshot:
       *resp->mutable_snapshot() = MakeSnapshot();
       break;
+    case riskd::v1::Query::kNetwork: {
+      const auto& net = engine_->network();
+      resp->mutable_network_nodes()->Reserve(static_cast<int>(net.node_count()));
+      for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
+        if (net.alive(v)) connectors::ToNodeSpec(net.node(v), resp->add_network_nodes());
+      }
+      resp->set_network_version(net.version());
+      break;
+    }
     case riskd::v1::Query::kPlan: {
       const int k = q.plan().k();
       if (k < 1 || k > settings_.planner.max_query_k) {
@@ -368,7 +418,8 @@ void EngineWorker::Run() {
       if (kind == kEventFrame) {
         for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
           Apply(DecodeSeq(frames[f].data(), frames[f].size()),
-                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true);
+                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true,
+                NowUnixNs());
           any_event = true;
         }
       } else if (kind == kQueryFrame && frames.size() >= 2) {
@@ -381,7 +432,10 @@ void EngineWorker::Run() {
         break;
       }
     }
-    if (any_event) ProjectAndPublish();
+    if (any_event) {
+      PublishFootprints();
+      ProjectAndPublish();
+    }
     for (auto& q : queries) {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);

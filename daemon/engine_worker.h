@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -27,6 +28,8 @@
 
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/footprint_tracker.h"
+#include "daemon/risk_delta_tracker.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -49,7 +52,8 @@ class EngineWorker {
                std::unique_ptr<connectors::StateStore> store);
 
   // Applies one journaled event during start-up replay (no publishing).
-  void Replay(std::uint64_t seq, const std::string& payload);
+  // `received_unix_ns`: when the daemon received it (0: unknown).
+  void Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_unix_ns = 0);
   // After replay: re-opens the alerts stored as open, projects, and persists
   // and publishes whatever differs (e.g. alerts lost to a crash).
   Status Recover();
@@ -73,8 +77,10 @@ class EngineWorker {
     bool due = false;  // a material change awaits a plan
   };
 
-  void Apply(std::uint64_t seq, std::string_view payload, bool live);
+  void Apply(std::uint64_t seq, std::string_view payload, bool live, std::int64_t received_unix_ns);
   void ProjectAndPublish();
+  // Publishes the disruption footprints that started or ended.
+  void PublishFootprints();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
   // A plan of k targets from the current observed state of a risk type.
@@ -102,6 +108,12 @@ class EngineWorker {
   std::set<std::string> open_alerts_;
   std::map<std::string, std::string> unrecorded_alerts_;
   std::map<std::string, riskd::v1::ProjectionSummary> summaries_;
+  // The latest kSummaryHistory summaries per risk type, oldest first (the
+  // snapshot's timeline).
+  static constexpr std::size_t kSummaryHistory = 720;
+  std::map<std::string, std::deque<riskd::v1::ProjectionSummary>> summary_history_;
+  FootprintTracker footprints_;
+  RiskDeltaTracker risk_deltas_;
   engine::immunization::StatePlanner planner_;
   std::vector<PlanSchedule> plan_schedule_;  // per risk type
   // Latest published plan, by risk type name (for snapshots).

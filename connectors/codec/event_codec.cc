@@ -152,6 +152,7 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
       return Status::Ok();
     }
     case Q::kSnapshot:
+    case Q::kNetwork:
       return Status::Ok();
     case Q::WHAT_NOT_SET:
       break;
@@ -302,7 +303,7 @@ engine::Place ToPlace(const riskd::v1::Place& p) {
 }
 
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
-                     std::size_t* affected) {
+                     std::size_t* affected, std::vector<engine::NodeIndex>* hit) {
   auto risk_index = [&](const std::string& explicit_name, int hazard) -> Result<int> {
     auto name = types.Resolve(explicit_name, hazard);
     if (!name.ok()) return name.status();
@@ -346,7 +347,9 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       std::sort(nodes.begin(), nodes.end());
       nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
       if (affected) *affected = nodes.size();
-      return engine->Disrupt(*r, nodes, d.severity());
+      RISKD_RETURN_IF_ERROR(engine->Disrupt(*r, nodes, d.severity()));
+      if (hit) *hit = std::move(nodes);
+      return Status::Ok();
     }
     case Envelope::kNetworkChange: {
       const auto& c = env.network_change();

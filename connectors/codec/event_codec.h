@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/status.h"
@@ -63,9 +64,11 @@ Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory
                         const RiskTypeResolver& risk_types, const ValidationLimits& limits = {});
 
 // Applies a validated event (not a Query) to the engine. For a place-based
-// disruption, *affected (if not null) receives the node count it hit.
+// disruption, *affected (if not null) receives the node count it hit, and
+// for any disruption *hit (if not null) the nodes themselves, sorted.
 Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& risk_types,
-                     engine::Engine* engine, std::size_t* affected = nullptr);
+                     engine::Engine* engine, std::size_t* affected = nullptr,
+                     std::vector<engine::NodeIndex>* hit = nullptr);
 
 // Conversions shared with importers and outputs.
 engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& spec);
