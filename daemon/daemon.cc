@@ -69,6 +69,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
     d->internal_client_ = connectors::CurveClientKeys{s.server_key.public_key, *internal};
     auto allowed = s.allowed_clients;
     allowed[internal->public_key] = {connectors::ClientRole::kProducer, "riskd-internal"};
+    if (s.dashboard.enabled()) {
+      auto dashboard = connectors::GenerateCurveKeyPair();
+      if (!dashboard.ok()) return dashboard.status();
+      d->dashboard_client_ = connectors::CurveClientKeys{s.server_key.public_key, *dashboard};
+      allowed[dashboard->public_key] = {connectors::ClientRole::kAdmin, "riskd-dashboard"};
+    }
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &previous);
@@ -120,6 +126,26 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
       return st;
     }
   }
+  if (s.dashboard.enabled()) {
+    connectors::DashboardServer::Options options;
+    options.settings = s.dashboard;
+    options.context = &d->context_;
+    options.ingest_endpoint = kInprocIngestEndpoint;
+    options.publish_endpoint = connectors::kInprocPublishEndpoint;
+    options.curve = d->dashboard_client_;
+    options.audit = [](const std::string& line) { spdlog::info("{}", line); };
+    auto dashboard = connectors::DashboardServer::Start(std::move(options));
+    if (!dashboard.ok()) {
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return dashboard.status();
+    }
+    d->dashboard_ = std::move(*dashboard);
+    spdlog::info("dashboard on {}", d->dashboard_->url());
+    if (!s.dashboard.loopback && s.dashboard.anonymous_read) {
+      spdlog::warn("dashboard: anonymous_read is on for a non-loopback address: anyone who "
+                   "reaches {} can read the network and its risks", s.dashboard.listen);
+    }
+  }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return d;
 }
@@ -149,6 +175,16 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
   m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);
   m.SetCounter("riskd_feed_accepted_total", "Feed events accepted", f.accepted);
+  if (dashboard_) {
+    const auto& h = dashboard_->stats();
+    m.SetCounter("riskd_dashboard_requests_total", "HTTP requests to the dashboard", h.requests);
+    m.SetCounter("riskd_dashboard_refused_total", "Dashboard requests refused (401, 403)", h.refused);
+    m.SetCounter("riskd_dashboard_actions_total", "Actions dashboard users sent", h.actions);
+    m.SetGauge("riskd_dashboard_streams", "Browsers on the live stream",
+               static_cast<double>(h.stream_clients.load()));
+    m.SetCounter("riskd_dashboard_backlog_drops_total",
+                 "Browser backlogs dropped (the page resyncs)", dashboard_->fanout_stats().overflows);
+  }
   if (alertmanager_) {
     const auto& a = alertmanager_->stats();
     m.SetCounter("riskd_alertmanager_posted_total", "Alerts delivered to Alertmanager", a.posted);
@@ -162,6 +198,7 @@ void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tic
     UpdateMetrics();
     tick();
   });
+  if (dashboard_) dashboard_->Stop();
   feeds_->Stop();
   if (alertmanager_) alertmanager_->Stop();
   if (zap_) zap_->Stop();
@@ -169,6 +206,7 @@ void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tic
 }
 
 Daemon::~Daemon() {
+  if (dashboard_) dashboard_->Stop();
   if (feeds_) feeds_->Stop();
   if (alertmanager_) alertmanager_->Stop();
   if (engine_thread_.joinable()) {

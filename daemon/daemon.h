@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "connectors/store/journal.h"
+#include "connectors/http/dashboard_server.h"
 #include "connectors/metrics/metrics_server.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
@@ -36,6 +37,8 @@ class Daemon {
   const DaemonSettings& settings() const { return *settings_; }
   // Port of the metrics endpoint, 0 when off.
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  // URL of the web dashboard, empty when off.
+  std::string dashboard_url() const { return dashboard_ ? dashboard_->url() : ""; }
 
  private:
   Daemon() = default;
@@ -51,8 +54,12 @@ class Daemon {
   std::unique_ptr<AlertForwarder> alertmanager_;
   std::unique_ptr<connectors::MetricsServer> metrics_;
   std::unique_ptr<connectors::ZapHandler> zap_;
-  // Keys of the daemon's own in-process clients when CURVE is on.
+  std::unique_ptr<connectors::DashboardServer> dashboard_;
+  // Keys of the daemon's own in-process clients when CURVE is on; the
+  // dashboard has its own, with the admin role (it checks its users' roles
+  // itself).
   std::optional<connectors::CurveClientKeys> internal_client_;
+  std::optional<connectors::CurveClientKeys> dashboard_client_;
   std::thread engine_thread_;
 };
 

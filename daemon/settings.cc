@@ -220,6 +220,9 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
                                      "and security.clients, or bind to 127.0.0.1 / ipc://");
     }
   }
+  auto dashboard = connectors::ParseDashboardConfig(c.dashboard());
+  if (!dashboard.ok()) return dashboard.status().WithContext("config");
+  s.dashboard = std::move(*dashboard);
   // Planner.
   const auto& pl = c.planner();
   auto& ps = s.planner;

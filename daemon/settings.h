@@ -10,6 +10,7 @@
 #include <string>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -55,6 +56,8 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // The web dashboard (off unless dashboard.listen is set).
+  connectors::DashboardSettings dashboard;
 };
 
 // ipc://, inproc://, or tcp:// on a loopback host.

@@ -1,0 +1,140 @@
+// The dashboard's state under node: the Clone pattern's rules (old, next,
+// gap), node risk changes, alert and footprint lifecycles, bands.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BAND, DashboardState, bandOf } from '../src/store.js';
+import { Sync } from '../src/sync.js';
+
+const snapshot = {
+  sequence: '10',
+  journalSeq: '4',
+  networkVersion: '2',
+  nodeRisks: [
+    { nodeId: 'A', riskType: 'supply', observedState: 'NODE_STATE_DISRUPTED', probability: 1 },
+    { nodeId: 'B', riskType: 'supply', observedState: 'NODE_STATE_SUSCEPTIBLE', probability: 0.8, etaSteps: 2 },
+  ],
+  openAlerts: [{ alertId: 'supply/B/3', lifecycle: 'LIFECYCLE_RAISED', severity: 'SEVERITY_CRITICAL', riskType: 'supply', nodeId: 'B', probability: 0.8, etaSteps: 2 }],
+  footprints: [{ eventId: 'q', lifecycle: 'LIFECYCLE_ACTIVE', nodesHit: 1 }],
+  projections: [{ riskType: 'supply', expectedDisrupted: 2.5, stepSeconds: 3600 }],
+  recentProjections: [{ riskType: 'supply', expectedDisrupted: 1 }, { riskType: 'supply', expectedDisrupted: 2.5, stepSeconds: 3600 }],
+};
+
+const network = {
+  networkVersion: '2',
+  networkNodes: [
+    { id: 'A', name: 'Alpha', location: { lat: 1, lon: 2 } },
+    { id: 'B', location: { lat: 3, lon: 4 } },
+    { id: 'C', tier: 2 },
+  ],
+};
+
+test('bands follow observed state first, then the default alert thresholds', () => {
+  assert.equal(bandOf('NODE_STATE_DISRUPTED', 0.2), BAND.disrupted);
+  assert.equal(bandOf('NODE_STATE_IMMUNIZED', 0.9), BAND.immunized);
+  assert.equal(bandOf('NODE_STATE_SUSCEPTIBLE', 0.7), BAND.critical);
+  assert.equal(bandOf('NODE_STATE_SUSCEPTIBLE', 0.69), BAND.warning);
+  assert.equal(bandOf('NODE_STATE_SUSCEPTIBLE', 0.3), BAND.warning);
+  assert.equal(bandOf('NODE_STATE_SUSCEPTIBLE', 0.05), BAND.low);
+  assert.equal(bandOf('NODE_STATE_SUSCEPTIBLE', 0), BAND.none);
+});
+
+test('a snapshot, then only the next sequence applies; older is ignored, a jump is a gap', () => {
+  const s = new DashboardState();
+  s.setNetwork(network);
+  assert.equal(s.nodes.get('A').name, 'Alpha');
+  assert.equal(s.nodes.get('B').name, 'B');
+  assert.equal(s.nodes.get('C').lat, null);
+  s.applySnapshot(snapshot);
+  assert.equal(s.sequence, 10);
+  assert.equal(s.nodeStatus('A').band, BAND.disrupted);
+  assert.equal(s.nodeStatus('B').band, BAND.critical);
+  assert.equal(s.history.get('supply').length, 2);
+  assert.equal(s.stepSeconds(), 3600);
+  assert.equal(s.applyPublication({ sequence: '9', alert: { alertId: 'x', lifecycle: 'LIFECYCLE_RAISED' } }), 'old');
+  assert.equal(s.applyPublication({ sequence: '10' }), 'old');
+  assert.equal(s.applyPublication({ sequence: '12', alert: { alertId: 'x' } }), 'gap');
+  assert.equal(s.sequence, 10, 'a gap changes nothing');
+  assert.equal(s.alerts.has('x'), false);
+});
+
+test('risk changes, alert and footprint lifecycles, summaries and plans apply in order', () => {
+  const s = new DashboardState();
+  s.setNetwork(network);
+  s.applySnapshot(snapshot);
+  s.takeDirty();
+  const pubs = [
+    { sequence: '11', nodeRiskChanges: { riskType: 'supply', journalSeq: '5', nodes: [
+      { nodeId: 'A', riskType: 'supply', observedState: 'NODE_STATE_RECOVERED' },
+      { nodeId: 'B', riskType: 'supply', observedState: 'NODE_STATE_SUSCEPTIBLE' },
+      { nodeId: 'C', riskType: 'supply', observedState: 'NODE_STATE_SUSCEPTIBLE', probability: 0.4, etaSteps: 0 } ] } },
+    { sequence: '12', alert: { alertId: 'supply/B/3', lifecycle: 'LIFECYCLE_RESOLVED', nodeId: 'B', riskType: 'supply' } },
+    { sequence: '13', disruptionFootprint: { eventId: 'q', lifecycle: 'LIFECYCLE_ENDED' } },
+    { sequence: '14', projectionSummary: { riskType: 'supply', expectedDisrupted: 0.4, journalSeq: '5' } },
+    { sequence: '15', immunizationPlan: { riskType: 'supply', targets: [{ nodeId: 'C', expectedAverted: 0.3 }] } },
+  ];
+  for (const p of pubs) assert.equal(s.applyPublication(p), 'applied');
+  assert.equal(s.sequence, 15);
+  assert.equal(s.journalSeq, 5);
+  assert.equal(s.nodeStatus('A').band, BAND.recovered);
+  assert.equal(s.risks.get('supply').has('B'), false, 'susceptible at 0 leaves the map');
+  assert.equal(s.nodeStatus('C').band, BAND.warning);
+  assert.equal(s.nodeStatus('C').eta, 0);
+  assert.equal(s.alerts.size, 0);
+  assert.equal(s.footprints.size, 0);
+  assert.equal(s.history.get('supply').length, 3);
+  assert.equal(s.plans.get('supply').targets[0].nodeId, 'C');
+  const dirty = s.takeDirty();
+  assert.deepEqual([...dirty.nodes].sort(), ['A', 'B', 'C']);
+  assert.ok(dirty.alerts && dirty.footprints && dirty.summaries && dirty.plans);
+  assert.equal(s.unknownNodes, false);
+  s.applyPublication({ sequence: '16', nodeRiskChanges: { riskType: 'supply', nodes: [{ nodeId: 'NEW', observedState: 'NODE_STATE_DISRUPTED', probability: 1 }] } });
+  assert.equal(s.unknownNodes, true, 'a node the page lacks: the network is re-read');
+});
+
+// A stand-in for the browser's EventSource, driven by the test.
+class FakeEventSource {
+  constructor(url) {
+    this.url = url;
+    this.listeners = {};
+    FakeEventSource.last = this;
+  }
+  addEventListener(type, fn) {
+    this.listeners[type] = fn;
+  }
+  close() {}
+}
+
+test('sync buffers the stream while it reads a snapshot and applies what is newer, resyncing on a gap', async () => {
+  const state = new DashboardState();
+  let snapshots = 0;
+  let pending = [];
+  const served = [snapshot, { ...snapshot, sequence: '13', nodeRiskChanges: undefined }];
+  const api = (path) =>
+    new Promise((resolve) => {
+      if (path === '/api/network') resolve(network);
+      else pending.push(() => resolve(served[snapshots++]));
+    });
+  const sync = new Sync(state, { api, eventsUrl: () => '/api/events', EventSourceImpl: FakeEventSource });
+  sync.start();
+  const es = FakeEventSource.last;
+  es.onopen();
+  // While the snapshot is on its way, the stream delivers 10 (in it), 11, 12.
+  for (const seq of ['10', '11', '12']) es.onmessage({ data: JSON.stringify({ sequence: seq, projectionSummary: { riskType: 'supply', expectedDisrupted: Number(seq) } }) });
+  await new Promise((r) => setTimeout(r, 0));
+  pending.shift()();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(state.sequence, 12);
+  assert.equal(state.summaries.get('supply').expectedDisrupted, 12);
+  // 14 skips 13: a gap; the second snapshot (sequence 13) is read.
+  es.onmessage({ data: JSON.stringify({ sequence: '14', alert: { alertId: 'late', lifecycle: 'LIFECYCLE_RAISED' } }) });
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(pending.length, 1);
+  pending.shift()();
+  await new Promise((r) => setTimeout(r, 0));
+  // The publication that revealed the gap follows the older snapshot.
+  assert.equal(sync.resyncs, 2);
+  assert.equal(state.sequence, 14);
+  assert.ok(state.alerts.has('late'));
+  es.onmessage({ data: JSON.stringify({ sequence: '15', alert: { alertId: 'later', lifecycle: 'LIFECYCLE_RAISED' } }) });
+  assert.equal(state.sequence, 15);
+});
