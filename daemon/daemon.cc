@@ -160,6 +160,8 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
   m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
   m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
+  m.SetCounter("riskd_ingest_interrupted_total",
+               "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
   m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(journal_->last_seq()));
   const auto& w = worker_->stats();
   m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine", w.events_applied);

@@ -1,14 +1,13 @@
 #include "daemon/ingest_loop.h"
 
 #include <spdlog/spdlog.h>
-#include <zmq_addon.hpp>
 
 #include <algorithm>
 #include <cerrno>
-#include <iterator>
 #include <unordered_map>
 
 #include "connectors/codec/protobuf_log.h"
+#include "connectors/zmq/socket_io.h"
 #include "daemon/feed_poller.h"
 #include "daemon/pipeline.h"
 
@@ -24,13 +23,14 @@ struct Request {
   zmq::message_t payload;
 };
 
-void SendAck(zmq::socket_t& router, std::vector<zmq::message_t>& routing, const Ack& ack) {
-  const std::string bytes = ack.SerializeAsString();
-  for (auto& r : routing) {
-    zmq::message_t copy(r.data(), r.size());
-    (void)router.send(copy, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  }
-  (void)router.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+// Never blocks: a ROUTER drops a reply to a peer that is gone or not reading.
+void SendAck(zmq::socket_t& router, std::vector<zmq::message_t>& routing, const Ack& ack,
+             std::uint64_t* interrupted) {
+  std::vector<zmq::message_t> frames;
+  frames.reserve(routing.size() + 1);
+  for (auto& r : routing) frames.emplace_back(r.data(), r.size());
+  frames.emplace_back(ack.SerializeAsString());
+  (void)connectors::SendFrames(router, frames, zmq::send_flags::dontwait, interrupted);
 }
 
 }  // namespace
@@ -69,8 +69,8 @@ Status IngestLoop::Bind(zmq::context_t* context) {
 void IngestLoop::ForwardReplies() {
   while (true) {
     std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(*replies_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
-    (void)zmq::send_multipart(*router_, frames, zmq::send_flags::dontwait);
+    if (!connectors::RecvFrames(*replies_, &frames, zmq::recv_flags::dontwait, &interrupted_)) return;
+    (void)connectors::SendFrames(*router_, frames, zmq::send_flags::dontwait, &interrupted_);
   }
 }
 
@@ -79,7 +79,7 @@ void IngestLoop::ReadBatch() {
   for (std::size_t n = 0; n < settings_.max_batch; ++n) {
     Request req;
     std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+    if (!connectors::RecvFrames(*router_, &frames, zmq::recv_flags::dontwait, &interrupted_)) break;
     req.payload = std::move(frames.back());
     frames.pop_back();
     req.routing = std::move(frames);
@@ -148,13 +148,12 @@ void IngestLoop::ReadBatch() {
         continue;
       }
       stats_.queries.fetch_add(1, std::memory_order_relaxed);
-      (void)to_engine_->send(zmq::buffer(&kQueryFrame, 1), zmq::send_flags::sndmore);
-      const auto flags = req.routing.empty() ? zmq::send_flags::none : zmq::send_flags::sndmore;
-      (void)to_engine_->send(req.payload, flags);
-      for (std::size_t r = 0; r < req.routing.size(); ++r) {
-        (void)to_engine_->send(req.routing[r], r + 1 < req.routing.size() ? zmq::send_flags::sndmore
-                                                                          : zmq::send_flags::none);
-      }
+      std::vector<zmq::message_t> query;
+      query.emplace_back(&kQueryFrame, 1);
+      query.push_back(std::move(req.payload));
+      for (auto& r : req.routing) query.push_back(std::move(r));
+      // Blocks while the engine's queue is full (backpressure).
+      (void)connectors::SendFrames(*to_engine_, query, zmq::send_flags::none, &interrupted_);
       acks[i].Clear();  // answered by the engine thread
       req.routing.clear();
       continue;
@@ -216,13 +215,25 @@ void IngestLoop::ReadBatch() {
         batch.emplace_back(seq.data(), seq.size());
         batch.emplace_back(entries[p.entry].payload.data(), entries[p.entry].payload.size());
       }
-      if (batch.size() > 1) (void)zmq::send_multipart(*to_engine_, batch);
+      // Blocks while the engine's queue is full (backpressure). The batch is
+      // committed: it must reach the engine whatever signal arrives meanwhile.
+      if (batch.size() > 1) {
+        (void)connectors::SendFrames(*to_engine_, batch, zmq::send_flags::none, &interrupted_);
+      }
     }
   }
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (requests[i].routing.empty()) continue;
-    SendAck(*router_, requests[i].routing, acks[i]);
+    SendAck(*router_, requests[i].routing, acks[i], &interrupted_);
   }
+  PublishInterruptions();
+}
+
+void IngestLoop::PublishInterruptions() {
+  const std::uint64_t seen = stats_.interrupted.load(std::memory_order_relaxed);
+  if (interrupted_ == seen) return;
+  spdlog::debug("ingest: {} socket call(s) interrupted by a signal and retried", interrupted_ - seen);
+  stats_.interrupted.store(interrupted_, std::memory_order_relaxed);
 }
 
 void IngestLoop::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
@@ -247,7 +258,9 @@ void IngestLoop::Run(const std::atomic<bool>* stop, const std::function<void()>&
     }
   }
   // Drain: the engine applies everything already journaled, then stops.
-  (void)to_engine_->send(zmq::buffer(&kStopFrame, 1), zmq::send_flags::none);
+  std::vector<zmq::message_t> stop_frame;
+  stop_frame.emplace_back(&kStopFrame, 1);
+  (void)connectors::SendFrames(*to_engine_, stop_frame, zmq::send_flags::none, &interrupted_);
 }
 
 }  // namespace riskd::daemon

@@ -26,6 +26,8 @@ struct IngestStats {
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> batches{0};
+  // Socket calls a signal interrupted, each retried (never a lost message).
+  std::atomic<std::uint64_t> interrupted{0};
 };
 
 class IngestLoop {
@@ -46,6 +48,8 @@ class IngestLoop {
  private:
   void ReadBatch();
   void ForwardReplies();
+  // Mirrors interrupted_ into stats_ (with a debug line).
+  void PublishInterruptions();
 
   const DaemonSettings& settings_;
   connectors::Journal* journal_;
@@ -55,6 +59,7 @@ class IngestLoop {
   std::unique_ptr<zmq::socket_t> replies_;
   std::string endpoint_;
   IngestStats stats_;
+  std::uint64_t interrupted_ = 0;  // owned by the socket thread
 };
 
 }  // namespace riskd::daemon

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <zmq_addon.hpp>
 
 #include "connectors/http/embedded_assets.h"
+#include "connectors/zmq/socket_io.h"
 
 namespace riskd::connectors {
 namespace {
@@ -140,7 +140,7 @@ void DashboardServer::Relay() {
     }
     while (!stop_) {
       std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(*sub_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      if (!RecvFrames(*sub_, &frames, zmq::recv_flags::dontwait)) break;
       // Formatting costs more than receiving: only for someone.
       if (frames.size() != 2 || !fanout_.has_subscribers()) continue;
       riskd::v1::Publication pub;

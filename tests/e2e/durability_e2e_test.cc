@@ -16,20 +16,13 @@ namespace {
 using riskd::v1::Ack;
 using riskd::v1::Envelope;
 
-const std::vector<std::string> kNodes = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO", "CEL-OCH",
-                                         "ECU-NGO", "CHP-SND", "PLS-BKK", "HRN-CEB", "BRG-SWF"};
-
-std::string Config() {
-  const std::string demo = SourceDir() + "/config/demo/";
-  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
-         "logging { level: \"warn\" }\n";
-}
+std::string Config() { return DemoNetworkConfig() + "logging { level: \"warn\" }\n"; }
 
 Envelope StatusEvent(int round, int i) {
   Envelope e;
   e.set_event_id("dur-" + std::to_string(round) + "-" + std::to_string(i));
   auto* s = e.mutable_supplier_status();
-  s->set_node_id(kNodes[static_cast<std::size_t>(i) % kNodes.size()]);
+  s->set_node_id(DemoNodes()[static_cast<std::size_t>(i) % DemoNodes().size()]);
   s->set_state(i % 3 == 0 ? riskd::v1::NODE_STATE_DISRUPTED : riskd::v1::NODE_STATE_SUSCEPTIBLE);
   return e;
 }

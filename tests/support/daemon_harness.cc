@@ -10,8 +10,11 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/http_get.h"
 
 namespace riskd::testing {
 
@@ -20,6 +23,18 @@ namespace fs = std::filesystem;
 std::string SourceDir() {
   const char* s = std::getenv("RISKD_SOURCE_DIR");
   return s ? s : RISKD_SOURCE_DIR_DEFAULT;
+}
+
+std::string DemoNetworkConfig() {
+  const std::string demo = SourceDir() + "/config/demo/";
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n";
+}
+
+const std::vector<std::string>& DemoNodes() {
+  static const std::vector<std::string> kNodes = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO",
+                                                  "CEL-OCH", "ECU-NGO", "CHP-SND", "PLS-BKK",
+                                                  "HRN-CEB", "BRG-SWF"};
+  return kNodes;
 }
 
 DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport)
@@ -133,6 +148,25 @@ std::optional<riskd::v1::Ack> DaemonHarness::SendBytes(const std::string& bytes,
   riskd::v1::Ack ack;
   if (!ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) return std::nullopt;
   return ack;
+}
+
+int DaemonHarness::metrics_port() const {
+  std::smatch m;
+  const std::string text = log();
+  if (!std::regex_search(text, m, std::regex("metrics on .* \\(port ([0-9]+)\\)"))) return 0;
+  return std::stoi(m[1]);
+}
+
+std::optional<double> DaemonHarness::Metric(const std::string& name) const {
+  const int port = metrics_port();
+  if (port == 0) return std::nullopt;
+  auto body = HttpGet("http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  if (!body) return std::nullopt;
+  std::istringstream lines(*body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return std::nullopt;
 }
 
 std::optional<riskd::v1::Ack> DaemonHarness::Send(const riskd::v1::Envelope& envelope) {

@@ -55,6 +55,11 @@ class DaemonHarness {
                                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::optional<riskd::v1::Ack> Send(const riskd::v1::Envelope& envelope);
 
+  // With `metrics { listen: "127.0.0.1:0" }` in the config: the port the
+  // daemon logged (0 if none), and one sample's value from /metrics.
+  int metrics_port() const;
+  std::optional<double> Metric(const std::string& name) const;
+
  private:
   bool FindTcpEndpoints();
 
@@ -79,6 +84,10 @@ class Subscriber {
 
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
+// The config's network key for the demo network (config/demo/*.csv), and
+// ten of its node ids, suppliers first.
+std::string DemoNetworkConfig();
+const std::vector<std::string>& DemoNodes();
 
 }  // namespace riskd::testing
 
