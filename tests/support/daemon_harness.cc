@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,18 @@ namespace fs = std::filesystem;
 std::string SourceDir() {
   const char* s = std::getenv("RISKD_SOURCE_DIR");
   return s ? s : RISKD_SOURCE_DIR_DEFAULT;
+}
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 std::string DemoNetworkConfig() {
@@ -99,7 +112,12 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
     const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    ::execl(RISKD_BINARY, RISKD_BINARY, "--config", config_path().c_str(), nullptr);
+    const std::string config = config_path();
+    std::vector<char*> argv = {const_cast<char*>(RISKD_BINARY), const_cast<char*>("--config"),
+                               const_cast<char*>(config.c_str())};
+    for (auto& a : extra_args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(RISKD_BINARY, argv.data());
     std::_Exit(127);
   }
   riskd::v1::Envelope ping;
@@ -161,10 +179,14 @@ std::optional<riskd::v1::Ack> DaemonHarness::SendBytes(const std::string& bytes,
 }
 
 int DaemonHarness::metrics_port() const {
-  std::smatch m;
+  // The last start's line: the log spans every start.
   const std::string text = log();
-  if (!std::regex_search(text, m, std::regex("metrics on .* \\(port ([0-9]+)\\)"))) return 0;
-  return std::stoi(m[1]);
+  const std::regex line("metrics on .* \\(port ([0-9]+)\\)");
+  int port = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it) {
+    port = std::stoi((*it)[1]);
+  }
+  return port;
 }
 
 std::optional<double> DaemonHarness::Metric(const std::string& name) const {
