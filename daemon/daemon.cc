@@ -143,7 +143,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
     options.settings = s.dashboard;
     options.context = &d->context_;
     options.ingest_endpoint = kInprocIngestEndpoint;
-    options.publish_endpoint = connectors::kInprocPublishEndpoint;
+    options.publish_endpoint = kInprocPublishEndpoint;
     options.curve = d->dashboard_client_;
     options.audit = [](const std::string& line) { spdlog::info("{}", line); };
     auto dashboard = connectors::DashboardServer::Start(std::move(options));
