@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/http/embedded_assets.h"
+#include "connectors/http/network_json.h"
 #include "connectors/zmq/socket_io.h"
 
 namespace riskd::connectors {
@@ -257,7 +258,7 @@ int DashboardServer::ServeQuery(mg_connection* conn, bool snapshot) {
   if (!ack.ok()) return SendError(conn, 503, ack.status().ToString());
   if (ack->result() != riskd::v1::Ack::RESULT_ACCEPTED) return SendError(conn, 502, ack->reason());
   if (snapshot) return SendJson(conn, 200, ToJson(ack->response().snapshot()));
-  return SendJson(conn, 200, ToJson(ack->response()));
+  return SendJson(conn, 200, NetworkJson(ack->response()));
 }
 
 int DashboardServer::ServeEvents(mg_connection* conn) {

@@ -65,9 +65,15 @@ function render() {
     map.fitNetwork();
     fitted = true;
   }
+  const t0 = performance.now();
   map.update(dirty);
+  const t1 = performance.now();
   panels.update(dirty);
   timeline.update(dirty);
+  if (state.synced && firstRenderAt === null) {
+    sync.marks.render_map_ms = t1 - t0;
+    sync.marks.render_panels_ms = performance.now() - t1;
+  }
   seqEl.textContent = `seq ${state.sequence} · journal ${state.journalSeq} · ${state.nodeList.length} nodes`;
   renders++;
   if (state.synced && firstRenderAt === null) firstRenderAt = performance.now();

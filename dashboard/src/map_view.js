@@ -1,27 +1,34 @@
 // The map: an offline basemap (Natural Earth countries from the world-atlas
 // npm package, bundled: no tiles, no network), the network's nodes coloured
-// by their worst risk band and clustered (supercluster) so that 100,000
-// nodes draw as a few hundred marks at any zoom, the active hazard
-// footprints (circles, polygons, named nodes) and a selected node's cause
-// path.
+// by their worst risk band and clustered so that 100,000 nodes draw as a few
+// hundred marks at any zoom, the active hazard footprints (circles,
+// polygons, named nodes) and a selected node's cause path.
 //
-// Nodes are drawn on one canvas. Two cluster indexes are kept: every
-// located node (grey, rebuilt only when the network changes) and the nodes
-// with a band above "no risk" (coloured by their worst member, rebuilt when
-// some node's band changes; a risk change within a band costs no rebuild).
+// Clustering is a screen grid computed at every redraw: each located node's
+// Web Mercator position is kept in a typed array, and a redraw bins the nodes
+// in view into cells of CELL pixels, one mark per cell at its members'
+// centroid, sized by their count and coloured by their worst band. A redraw
+// is one pass over the nodes (a few milliseconds for 100,000) and a risk
+// change costs only its node's band: no index to rebuild, so updates stay
+// cheap however many nodes are at risk.
 
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import Supercluster from 'supercluster';
 import { feature, mesh } from 'topojson-client';
 import countries from 'world-atlas/countries-50m.json';
 import { BAND } from './store.js';
 import { BAND_COLORS, hazardColor, hazardName } from './colors.js';
 
 const MAX_ZOOM = 14;
+const CELL = 44; // pixels per cluster cell
 
-function point(node, props) {
-  return { type: 'Feature', geometry: { type: 'Point', coordinates: [node.lon, node.lat] }, properties: props };
+// Web Mercator in [0, 1) (Leaflet's EPSG:3857 divided by the world size).
+function mercatorX(lon) {
+  return (lon + 180) / 360;
+}
+function mercatorY(lat) {
+  const phi = (Math.max(-85.0511287798, Math.min(85.0511287798, lat)) * Math.PI) / 180;
+  return 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
 }
 
 // The canvas of node marks, in its own pane, redrawn after every move.
@@ -49,10 +56,10 @@ export class MapView {
   constructor(element, state, { onSelectNode = () => {} } = {}) {
     this.state = state;
     this.onSelectNode = onSelectNode;
-    this.bands = new Map(); // node id -> band drawn
+    this.xs = new Float64Array(0); // per node index: Web Mercator x, y; NaN if unlocated
+    this.ys = new Float64Array(0);
+    this.bands = new Uint8Array(0); // per node index: worst band
     this.drawn = []; // marks of the last draw, for clicks
-    this.baseIndex = null;
-    this.hotIndex = null;
     this.draws = 0;
 
     const map = L.map(element, { minZoom: 1, maxZoom: MAX_ZOOM, worldCopyJump: true, zoomSnap: 1 });
@@ -89,50 +96,28 @@ export class MapView {
     });
   }
 
-  // After setNetwork(): every located node into the base index.
-  rebuildBase() {
-    const located = this.state.nodeList.filter((n) => n.lat !== null && n.lon !== null);
-    this.baseIndex = new Supercluster({ radius: 48, maxZoom: MAX_ZOOM - 1, minPoints: 3 });
-    this.baseIndex.load(located.map((n) => point(n, { i: n.index })));
-    this.bands = new Map();
-    this.rebuildHot(true);
+  // After setNetwork(): positions and bands of every node.
+  rebuildNodes() {
+    const nodes = this.state.nodeList;
+    this.xs = new Float64Array(nodes.length);
+    this.ys = new Float64Array(nodes.length);
+    this.bands = new Uint8Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      const located = n.lat !== null && n.lon !== null;
+      this.xs[i] = located ? mercatorX(n.lon) : NaN;
+      this.ys[i] = located ? mercatorY(n.lat) : NaN;
+    }
+    for (const m of this.state.risks.values()) for (const id of m.keys()) this.updateBand(id);
   }
 
-  // Recomputes the bands of `ids` (all when null); rebuilds the hot index
-  // if any band changed. Returns whether it did.
-  rebuildHot(force, ids = null) {
-    let changed = force;
-    const check = (id) => {
-      const band = this.state.nodeStatus(id).band;
-      if ((this.bands.get(id) || BAND.none) !== band) {
-        changed = true;
-        if (band === BAND.none) this.bands.delete(id);
-        else this.bands.set(id, band);
-      }
-    };
-    if (ids === null) {
-      const all = new Set(this.bands.keys());
-      for (const m of this.state.risks.values()) for (const id of m.keys()) all.add(id);
-      for (const id of all) check(id);
-    } else {
-      for (const id of ids) check(id);
-    }
-    if (!changed) return false;
-    const features = [];
-    for (const [id, band] of this.bands) {
-      const n = this.state.nodes.get(id);
-      if (n && n.lat !== null && n.lon !== null) features.push(point(n, { i: n.index, band }));
-    }
-    this.hotIndex = new Supercluster({
-      radius: 40,
-      maxZoom: MAX_ZOOM - 1,
-      minPoints: 3,
-      map: (p) => ({ worst: p.band }),
-      reduce: (acc, p) => {
-        if (p.worst > acc.worst) acc.worst = p.worst;
-      },
-    });
-    this.hotIndex.load(features);
+  // Recomputes a node's band; returns whether it changed.
+  updateBand(id) {
+    const n = this.state.nodes.get(id);
+    if (!n) return false;
+    const band = this.state.nodeStatus(id).band;
+    if (this.bands[n.index] === band) return false;
+    this.bands[n.index] = band;
     return true;
   }
 
@@ -144,11 +129,11 @@ export class MapView {
   // Applies the state's dirty marks; returns whether anything was redrawn.
   update(dirty) {
     let redraw = false;
-    if (dirty.all || !this.baseIndex) {
-      this.rebuildBase();
+    if (dirty.all || this.bands.length !== this.state.nodeList.length) {
+      this.rebuildNodes();
       redraw = true;
-    } else if (dirty.nodes.size) {
-      redraw = this.rebuildHot(false, dirty.nodes);
+    } else {
+      for (const id of dirty.nodes) redraw = this.updateBand(id) || redraw;
     }
     if (dirty.all || dirty.footprints) this.drawFootprints();
     if (redraw) this.nodes.redraw();
@@ -162,69 +147,87 @@ export class MapView {
     canvas.height = size.y * ratio;
     canvas.style.width = `${size.x}px`;
     canvas.style.height = `${size.y}px`;
-    const origin = map.containerPointToLayerPoint([0, 0]);
-    L.DomUtil.setPosition(canvas, origin);
+    L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
     const ctx = canvas.getContext('2d');
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, size.x, size.y);
     this.drawn = [];
     this.draws++;
-    if (!this.baseIndex) return;
-    const b = map.getBounds();
-    const bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
-    const zoom = Math.round(map.getZoom());
-    const draw = (index, hot) => {
-      for (const c of index.getClusters(bbox, zoom)) {
-        const [lon, lat] = c.geometry.coordinates;
-        const p = map.latLngToContainerPoint([lat, lon]);
-        const cluster = !!c.properties.cluster;
-        const count = cluster ? c.properties.point_count : 1;
-        const band = hot ? (cluster ? c.properties.worst : c.properties.band) : BAND.none;
-        const r = cluster ? 7 + 3 * Math.log10(count) : hot ? 6 : 4;
-        ctx.beginPath();
-        ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
-        ctx.fillStyle = BAND_COLORS[band];
-        ctx.globalAlpha = hot ? 1 : 0.75;
-        ctx.fill();
-        ctx.globalAlpha = 1;
-        ctx.lineWidth = band === BAND.disrupted ? 2 : 1;
-        ctx.strokeStyle = band === BAND.disrupted ? '#3b0a0f' : '#ffffff';
-        ctx.stroke();
-        if (cluster) {
-          ctx.fillStyle = hot && band >= BAND.warning ? '#ffffff' : '#1f2933';
-          ctx.font = '600 10px system-ui, sans-serif';
-          ctx.textAlign = 'center';
-          ctx.textBaseline = 'middle';
-          ctx.fillText(count >= 1000 ? `${Math.round(count / 1000)}k` : String(count), p.x, p.y);
+    const n = this.xs.length;
+    if (!n) return;
+    // Container pixel = world pixel - top-left world pixel of the view.
+    const world = 256 * Math.pow(2, map.getZoom());
+    const origin = map.getPixelBounds().min;
+    const offsets = world < size.x + 2 * CELL ? [-world, 0, world] : [0];
+    const cols = Math.ceil(size.x / CELL) + 1;
+    const cells = new Map(); // cell -> {count, sx, sy, worst, first}
+    const xs = this.xs;
+    const ys = this.ys;
+    const bands = this.bands;
+    for (let i = 0; i < n; i++) {
+      const wx = xs[i];
+      if (wx !== wx) continue; // unlocated
+      const py = ys[i] * world - origin.y;
+      if (py < -CELL || py > size.y + CELL) continue;
+      for (const off of offsets) {
+        const px = wx * world - origin.x + off;
+        if (px < -CELL || px > size.x + CELL) continue;
+        const key = Math.floor((py + CELL) / CELL) * (cols + 2) + Math.floor((px + CELL) / CELL);
+        let c = cells.get(key);
+        if (!c) {
+          c = { count: 0, sx: 0, sy: 0, worst: 0, first: i };
+          cells.set(key, c);
         }
-        this.drawn.push({ x: p.x, y: p.y, r, hot, cluster, id: cluster ? c.id : c.properties.i, index });
+        c.count++;
+        c.sx += px;
+        c.sy += py;
+        if (bands[i] > c.worst) c.worst = bands[i];
       }
-    };
-    draw(this.baseIndex, false);
-    if (this.hotIndex) draw(this.hotIndex, true);
+    }
+    // Worst last, so red is on top.
+    const marks = [...cells.values()].sort((a, b) => a.worst - b.worst || a.count - b.count);
+    ctx.font = '600 10px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const c of marks) {
+      const x = c.sx / c.count;
+      const y = c.sy / c.count;
+      const cluster = c.count > 1;
+      const r = cluster ? 7 + 3 * Math.log10(c.count) : c.worst > BAND.none ? 6 : 4;
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.fillStyle = BAND_COLORS[c.worst];
+      ctx.globalAlpha = c.worst > BAND.none ? 1 : 0.75;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = c.worst === BAND.disrupted ? 2 : 1;
+      ctx.strokeStyle = c.worst === BAND.disrupted ? '#3b0a0f' : '#ffffff';
+      ctx.stroke();
+      if (cluster) {
+        ctx.fillStyle = c.worst >= BAND.warning ? '#ffffff' : '#1f2933';
+        ctx.fillText(c.count >= 1000 ? `${Math.round(c.count / 1000)}k` : String(c.count), x, y);
+      }
+      this.drawn.push({ x, y, r, cluster, node: c.first });
+    }
   }
 
   hit(p) {
-    let best = null;
-    // Hot marks were drawn last, on top: they win.
+    // The last drawn (the worst) mark under the pointer wins.
     for (let i = this.drawn.length - 1; i >= 0; i--) {
       const m = this.drawn[i];
-      const d = Math.hypot(m.x - p.x, m.y - p.y);
-      if (d <= m.r + 3 && (!best || d < best.d)) best = { ...m, d };
-      if (best && best.hot) break;
+      if (Math.hypot(m.x - p.x, m.y - p.y) <= m.r + 3) return m;
     }
-    return best;
+    return null;
   }
 
   click(p) {
     const m = this.hit(p);
     if (!m) return;
     if (m.cluster) {
-      const zoom = Math.min(m.index.getClusterExpansionZoom(m.id), MAX_ZOOM);
-      this.map.setView(this.map.containerPointToLatLng([m.x, m.y]), zoom);
+      this.map.setView(this.map.containerPointToLatLng([m.x, m.y]), Math.min(this.map.getZoom() + 2, MAX_ZOOM));
       return;
     }
-    const node = this.state.nodeList[m.id];
+    const node = this.state.nodeList[m.node];
     if (node) this.onSelectNode(node.id);
   }
 

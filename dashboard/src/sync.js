@@ -20,6 +20,11 @@ export class Sync {
     this.again = false;
     this.resyncs = 0;
     this.source = null;
+    this.marks = {}; // performance.now() of the first sync's steps
+  }
+
+  mark(name) {
+    if (!(name in this.marks)) this.marks[name] = performance.now();
   }
 
   start() {
@@ -87,10 +92,15 @@ export class Sync {
         this.buffer = [];
         this.resyncs++;
         const snapshot = await this.api('/api/snapshot');
+        this.mark('snapshot');
         if (this.state.networkVersion === null || String(snapshot.networkVersion || '0') !== this.state.networkVersion) {
-          this.state.setNetwork(await this.api('/api/network'));
+          const network = await this.api('/api/network');
+          this.mark('network');
+          this.state.setNetwork(network);
+          this.mark('network_set');
         }
         this.state.applySnapshot(snapshot);
+        this.mark('snapshot_applied');
         const held = this.buffer;
         this.buffer = null;
         for (const pub of held) {
