@@ -6,7 +6,8 @@
 # endpoints), replays a real disaster feed (GDACS orange alerts 2012-2016,
 # data/gdacs/) and a few operator events through the real ZeroMQ ingest,
 # shows which suppliers are hit directly, which are warned and the
-# immunization targets, then stops the daemon cleanly.
+# immunization targets, then stops the daemon cleanly. It prints the web
+# dashboard's URL (http://127.0.0.1:7752/) as soon as the daemon is up.
 #
 #   scripts/demo.sh [--keep-running]
 set -euo pipefail
@@ -46,6 +47,11 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 grep -m1 "imported base network" state.demo.log | sed 's/.*\] /== riskd: /'
+dashboard=$(grep -o -m1 'dashboard http://[^ ]*' state.demo.log | cut -d' ' -f2 || true)
+if [ -n "$dashboard" ]; then
+  echo "== Dashboard: $dashboard  (open it in a browser now; sign in with the demo token"
+  echo "   riskd-demo-operator to act; scripts/demo.sh --keep-running keeps it up afterwards)"
+fi
 
 published=$(mktemp)
 $riskctl tail --timeout 8 > "$published" &
@@ -80,6 +86,7 @@ if [ $keep_running -eq 1 ]; then
   trap - EXIT
   echo
   echo "riskd keeps running (pid $daemon_pid, log state.demo.log). Try:"
+  [ -n "$dashboard" ] && echo "  open $dashboard in a browser      # the dashboard (token riskd-demo-operator)"
   echo "  $riskctl tail                   # follow alerts"
   echo "  $riskctl query --text snapshot  # current state"
   echo "  kill -TERM $daemon_pid          # drain and stop"
