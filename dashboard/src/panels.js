@@ -55,9 +55,13 @@ export class Panels {
     this.nodePanel = document.getElementById('node-panel');
     this.targets = document.getElementById('targets');
     this.footprintList = document.getElementById('footprints');
+    this.incidentList = document.getElementById('incidents');
+    this.incidentCount = document.getElementById('incident-count');
+    this.expanded = null; // incident id shown in full
   }
 
   update(dirty) {
+    if (dirty.all || dirty.incidents) this.renderIncidents();
     if (dirty.all || dirty.alerts) this.renderAlerts();
     if (dirty.all || dirty.plans) this.renderTargets();
     if (dirty.all || dirty.footprints) this.renderFootprints();
@@ -66,6 +70,7 @@ export class Panels {
 
   setSession(session) {
     this.session = session;
+    this.renderIncidents();
     this.renderTargets();
     this.renderNode();
   }
@@ -102,6 +107,103 @@ export class Panels {
     this.alertList.replaceChildren(...rows);
   }
 
+  renderIncidents() {
+    const rank = { LIFECYCLE_POTENTIAL: 1, LIFECYCLE_CONFIRMED: 0, LIFECYCLE_RESTORED: 2, LIFECYCLE_CLOSED: 3 };
+    const level = { SEVERITY_CRITICAL: 0, SEVERITY_WARNING: 1, SEVERITY_INFO: 2 };
+    const incidents = [...this.state.incidents.values()].sort(
+      (a, b) =>
+        (rank[a.lifecycle] ?? 4) - (rank[b.lifecycle] ?? 4) ||
+        (level[a.level] ?? 3) - (level[b.level] ?? 3) ||
+        Number(b.valueAtRisk || 0) - Number(a.valueAtRisk || 0) ||
+        (a.incidentId < b.incidentId ? -1 : 1),
+    );
+    const open = incidents.filter((i) => i.lifecycle !== 'LIFECYCLE_CLOSED').length;
+    this.incidentCount.textContent = String(open);
+    const rows = incidents.slice(0, MAX_ROWS).map((i) => this.incidentRow(i));
+    if (!incidents.length) rows.push(el('li', { class: 'empty' }, 'No incident.'));
+    this.incidentList.replaceChildren(...rows);
+  }
+
+  incidentRow(i) {
+    const op = i.operatorState || {};
+    const lifecycle = (i.lifecycle || '').replace('LIFECYCLE_', '').toLowerCase();
+    const expected = Number(i.expectedDisrupted || 0);
+    const band = i.level === 'SEVERITY_CRITICAL' ? BAND.critical : i.level === 'SEVERITY_WARNING' ? BAND.warning : BAND.low;
+    const status = [op.acknowledged ? `acknowledged by ${op.acknowledgedBy || '?'}` : 'not acknowledged', op.assignee ? `assigned to ${op.assignee}` : ''].filter(Boolean).join(' · ');
+    const li = el(
+      'li',
+      { class: `incident ${severityName(i.level)} ${lifecycle}`, dataset: { incidentId: i.incidentId, lifecycle, acknowledged: op.acknowledged ? 'yes' : 'no' } },
+      swatch(band),
+      el('span', { class: 'name', onclick: () => this.toggleIncident(i) }, i.title || i.incidentId),
+      el('span', { class: 'meta' }, `${i.riskType} · ${lifecycle} · ${severityName(i.level)} · ${status}`),
+      el('span', { class: 'prob', title: 'expected disrupted (90% interval)' }, `${expected.toFixed(1)}`),
+      el('span', { class: 'eta', title: 'value at risk' }, Number(i.valueAtRisk || 0).toFixed(0)),
+    );
+    if (this.expanded === i.incidentId) li.append(this.incidentDetail(i));
+    return li;
+  }
+
+  toggleIncident(i) {
+    this.expanded = this.expanded === i.incidentId ? null : i.incidentId;
+    this.renderIncidents();
+    const first = (i.sourceIds || [])[0];
+    if (this.expanded && first) this.onSelectNode(first);
+  }
+
+  incidentDetail(i) {
+    const op = i.operatorState || {};
+    const name = (nid) => (this.state.nodes.get(nid) || { name: nid }).name;
+    const step = Number(i.stepSeconds) || this.state.stepSeconds();
+    const parts = [
+      el('p', { class: 'meta' },
+        `${i.eventCount || 1} event(s) · sources ${i.sourcesDisrupted || 0}/${i.sourcesHit || 0} down · ` +
+          `${i.nodesAtRisk || 0} node(s) at risk · expected ${Number(i.expectedDisrupted || 0).toFixed(1)} ` +
+          `(${Number(i.disruptedP05 || 0).toFixed(0)}–${Number(i.disruptedP95 || 0).toFixed(0)})`),
+      el('ol', { class: 'top-nodes' },
+        ...(i.topNodes || []).map((n) =>
+          el('li', { dataset: { nodeId: n.nodeId }, onclick: () => this.onSelectNode(n.nodeId) },
+            el('span', { class: 'name' }, n.nodeName || name(n.nodeId)),
+            el('span', { class: 'prob' }, pct(n.probability)),
+            el('span', { class: 'eta' }, etaText(n.etaSteps, step)),
+          ),
+        ),
+      ),
+    ];
+    for (const plan of i.plans || []) {
+      parts.push(el('p', { class: 'plan-title' }, `Plan ${plan.planId}: ${plan.title || ''}`));
+      parts.push(el('ul', { class: 'plan-actions' }, ...(plan.actions || []).map((a) => el('li', {}, a.description || a.kind))));
+    }
+    if ((op.history || []).length) {
+      parts.push(el('ul', { class: 'history' }, ...op.history.map((h) => el('li', {}, `${(h.kind || '').replace('KIND_', '').toLowerCase()} by ${h.operator || '?'}${h.note ? `: ${h.note}` : ''}`))));
+    }
+    if (this.canAct('operator_action') && i.lifecycle !== 'LIFECYCLE_CLOSED') {
+      const act = (kind, extra = {}) => () => this.incidentAction(i, kind, extra);
+      const assignee = el('input', { class: 'assignee', placeholder: 'assignee', size: 10 });
+      const level = el('select', { class: 'level' }, ...['', 'SEVERITY_INFO', 'SEVERITY_WARNING', 'SEVERITY_CRITICAL'].map((v) => el('option', { value: v }, v ? severityName(v) : 'computed')));
+      parts.push(
+        el('div', { class: 'actions' },
+          op.acknowledged ? null : el('button', { class: 'act acknowledge', onclick: act('KIND_ACKNOWLEDGE') }, 'Acknowledge'),
+          assignee,
+          el('button', { class: 'act assign', onclick: () => act('KIND_ASSIGN', { assignee: assignee.value.trim() })() }, 'Assign'),
+          level,
+          el('button', { class: 'act override', onclick: () => act('KIND_OVERRIDE_LEVEL', level.value ? { level: level.value } : {})() }, 'Set level'),
+          i.lifecycle === 'LIFECYCLE_RESTORED' ? null : el('button', { class: 'act restored', onclick: act('KIND_MARK_RESTORED') }, 'Mark restored'),
+          el('button', { class: 'act no-impact', onclick: act('KIND_MARK_NO_IMPACT') }, 'No impact'),
+        ),
+      );
+    }
+    return el('div', { class: 'incident-detail' }, ...parts);
+  }
+
+  async incidentAction(incident, kind, extra) {
+    try {
+      const ack = await this.api.act({ operatorAction: { incidentId: incident.incidentId, kind, operator: this.session.name, ...extra } });
+      this.onNotice(ack.result === 'RESULT_REJECTED' ? `Refused: ${ack.reason}` : `${kind.replace('KIND_', '').toLowerCase().replace('_', ' ')} journaled (#${ack.journalSeq}).`);
+    } catch (err) {
+      this.onNotice(`Refused: ${err.message}`);
+    }
+  }
+
   renderFootprints() {
     const fps = [...this.state.footprints.values()].sort((a, b) => Number(b.journalSeq) - Number(a.journalSeq));
     this.footprintList.replaceChildren(
@@ -134,6 +236,11 @@ export class Panels {
     const step = this.state.stepSeconds();
     const status = this.state.nodeStatus(id);
     const path = detail.map((d) => d.alert && d.alert.causePath).find((p) => p && p.length > 1) || [];
+    // With incidents (issue 11) alerts carry each step's risk and share,
+    // the emergency plan that applies, and the value at risk.
+    const steps = detail.map((d) => d.alert && d.alert.cause).find((c) => c && c.length > 1) || null;
+    const emergency = detail.map((d) => d.alert && d.alert.plan).find(Boolean) || null;
+    const valueAtRisk = detail.map((d) => d.alert && d.alert.valueAtRisk).find((v) => v !== undefined);
     const name = (nid) => (this.state.nodes.get(nid) || { name: nid }).name;
     this.nodePanel.hidden = false;
     this.nodePanel.dataset.nodeId = id;
@@ -164,7 +271,11 @@ export class Panels {
         ? el(
             'ol',
             { class: 'cause-path' },
-            ...path.map((nid) => el('li', { dataset: { nodeId: nid } }, name(nid))),
+            ...path.map((nid, k) => {
+              const step = steps && steps[k];
+              const extra = step ? ` — ${pct(step.probability)}${k ? `, ${pct(step.share)} of its supply` : ''}` : '';
+              return el('li', { dataset: { nodeId: nid } }, name(nid) + extra);
+            }),
           )
         : el('p', { class: 'empty' }, status.band === BAND.disrupted ? 'Disrupted itself (a source).' : 'No path: not at risk through the network.'),
       el('h3', {}, 'Plan'),
@@ -172,7 +283,11 @@ export class Panels {
         'dl',
         { class: 'plan' },
         el('dt', {}, 'emergency plan'),
-        el('dd', {}, node.planId || 'none configured'),
+        el('dd', { class: 'plan-id' }, emergency ? `${emergency.planId}: ${emergency.title || ''}` : node.planId || 'none configured'),
+        ...(emergency
+          ? [el('dt', {}, 'actions'), el('dd', {}, el('ul', { class: 'plan-actions' }, ...(emergency.actions || []).map((a) => el('li', {}, a.description || a.kind))))]
+          : []),
+        ...(valueAtRisk !== undefined ? [el('dt', {}, 'value at risk'), el('dd', {}, Number(valueAtRisk).toFixed(1))] : []),
         el('dt', {}, 'alternate suppliers'),
         el('dd', {}, node.alternates && node.alternates.length ? node.alternates.map(name).join(', ') : 'none known'),
         el('dt', {}, 'inventory cover'),

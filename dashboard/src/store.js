@@ -18,6 +18,9 @@ export const CRITICAL_RISK = 0.7;
 
 const num = (v, d = 0) => (v === undefined || v === null ? d : Number(v));
 
+// Closed incidents a snapshot carries (and the page keeps).
+export const MAX_CLOSED = 50;
+
 // The band of one node for one risk type, from its observed state and risk.
 export function bandOf(state, probability) {
   if (state === 'NODE_STATE_DISRUPTED') return BAND.disrupted;
@@ -57,8 +60,9 @@ export class DashboardState {
     this.history = new Map(); // risk type -> [ProjectionSummary], oldest first
     this.plans = new Map(); // risk type -> ImmunizationPlan
     this.footprints = new Map(); // event id -> DisruptionFootprint (active)
+    this.incidents = new Map(); // incident id -> Incident (open, and the latest closed)
     this.unknownNodes = false; // a publication named a node the network lacks
-    this.dirty = { nodes: new Set(), all: true, alerts: true, summaries: true, plans: true, footprints: true };
+    this.dirty = { nodes: new Set(), all: true, alerts: true, summaries: true, plans: true, footprints: true, incidents: true };
   }
 
   subscribe(fn) {
@@ -73,7 +77,7 @@ export class DashboardState {
   // Takes the dirty marks (for the renderer) and clears them.
   takeDirty() {
     const d = this.dirty;
-    this.dirty = { nodes: new Set(), all: false, alerts: false, summaries: false, plans: false, footprints: false };
+    this.dirty = { nodes: new Set(), all: false, alerts: false, summaries: false, plans: false, footprints: false, incidents: false };
     return d;
   }
 
@@ -117,6 +121,7 @@ export class DashboardState {
     }
     for (const p of snap.plans || []) this.plans.set(p.riskType, p);
     for (const f of snap.footprints || []) this.footprints.set(f.eventId, f);
+    for (const i of snap.incidents || []) this.incidents.set(i.incidentId, i);
     this.snapshotNetworkVersion = String(snap.networkVersion || '0');
     this.synced = true;
     this.changed();
@@ -168,6 +173,8 @@ export class DashboardState {
     } else if (pub.immunizationPlan) {
       this.plans.set(pub.immunizationPlan.riskType, pub.immunizationPlan);
       this.dirty.plans = true;
+    } else if (pub.incident) {
+      this.applyIncident(pub.incident);
     } else if (pub.disruptionFootprint) {
       const f = pub.disruptionFootprint;
       if (f.lifecycle === 'LIFECYCLE_ENDED') this.footprints.delete(f.eventId);
@@ -175,6 +182,20 @@ export class DashboardState {
       this.dirty.footprints = true;
     }
     return 'applied';
+  }
+
+  // An incident as published: it replaces the previous state of the same
+  // id; the alerts it lists as resolved are closed with it (they get no
+  // RESOLVED message of their own). Like the snapshot, the page keeps every
+  // incident not closed and the latest MAX_CLOSED closed ones.
+  applyIncident(incident) {
+    this.incidents.delete(incident.incidentId); // re-inserted last: newest
+    this.incidents.set(incident.incidentId, incident);
+    for (const id of incident.resolvedAlertIds || []) this.alerts.delete(id);
+    if ((incident.resolvedAlertIds || []).length) this.dirty.alerts = true;
+    const closed = [...this.incidents.values()].filter((i) => i.lifecycle === 'LIFECYCLE_CLOSED');
+    for (const old of closed.slice(0, Math.max(0, closed.length - MAX_CLOSED))) this.incidents.delete(old.incidentId);
+    this.dirty.incidents = true;
   }
 
   // The node's worst band over all risk types and what makes it so.
@@ -234,6 +255,12 @@ export class DashboardState {
         .map((a) => [a.alertId, a.lifecycle, a.severity, num(a.probability), num(a.etaSteps)])
         .sort(),
       footprints: [...this.footprints.values()].map((f) => [f.eventId, f.lifecycle, num(f.nodesHit)]).sort(),
+      incidents: [...this.incidents.values()]
+        .map((i) => {
+          const op = i.operatorState || {};
+          return [i.incidentId, i.lifecycle, i.level, !!op.acknowledged, op.assignee || '', num(i.expectedDisrupted)];
+        })
+        .sort(),
       summaries: [...this.summaries.values()].map((s) => [s.riskType, num(s.expectedDisrupted)]).sort(),
       plans: [...this.plans.values()]
         .map((p) => [p.riskType, (p.targets || []).map((t) => [t.nodeId, num(t.expectedAverted)])])

@@ -138,3 +138,32 @@ test('sync buffers the stream while it reads a snapshot and applies what is newe
   es.onmessage({ data: JSON.stringify({ sequence: '15', alert: { alertId: 'later', lifecycle: 'LIFECYCLE_RAISED' } }) });
   assert.equal(state.sequence, 15);
 });
+
+test('incidents: published states replace each other, resolved alerts close with them, closed ones are capped', async () => {
+  const { MAX_CLOSED } = await import('../src/store.js');
+  const s = new DashboardState();
+  s.applySnapshot({
+    sequence: '1',
+    openAlerts: [
+      { alertId: 'supply/B/1', lifecycle: 'LIFECYCLE_RAISED', nodeId: 'B', riskType: 'supply' },
+      { alertId: 'supply/C/1', lifecycle: 'LIFECYCLE_RAISED', nodeId: 'C', riskType: 'supply' },
+    ],
+    incidents: [{ incidentId: 'supply/1', lifecycle: 'LIFECYCLE_CONFIRMED', level: 'SEVERITY_CRITICAL' }],
+  });
+  assert.equal(s.incidents.get('supply/1').level, 'SEVERITY_CRITICAL');
+  s.takeDirty();
+  const acked = { incidentId: 'supply/1', lifecycle: 'LIFECYCLE_CONFIRMED', level: 'SEVERITY_CRITICAL', operatorState: { acknowledged: true, acknowledgedBy: 'olga' } };
+  assert.equal(s.applyPublication({ sequence: '2', incident: acked }), 'applied');
+  assert.equal(s.incidents.get('supply/1').operatorState.acknowledgedBy, 'olga');
+  assert.ok(s.takeDirty().incidents);
+  s.applyPublication({ sequence: '3', incident: { ...acked, lifecycle: 'LIFECYCLE_RESTORED', resolvedAlertIds: ['supply/B/1'] } });
+  assert.deepEqual([...s.alerts.keys()], ['supply/C/1'], 'the incident resolved B with it');
+  assert.equal(s.digest().incidents[0][1], 'LIFECYCLE_RESTORED');
+  for (let k = 0; k < MAX_CLOSED + 5; k++) {
+    s.applyPublication({ sequence: String(4 + k), incident: { incidentId: `supply/${100 + k}`, lifecycle: 'LIFECYCLE_CLOSED' } });
+  }
+  const closed = [...s.incidents.values()].filter((i) => i.lifecycle === 'LIFECYCLE_CLOSED');
+  assert.equal(closed.length, MAX_CLOSED);
+  assert.equal(closed[0].incidentId, 'supply/105', 'the oldest closed ones go');
+  assert.ok(s.incidents.has('supply/1'), 'a restored incident is not closed: kept');
+});
