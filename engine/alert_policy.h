@@ -67,6 +67,9 @@ class AlertTracker {
   // Re-opens an alert known from persistent storage (after a restart).
   void Restore(NodeIndex node, const OpenAlert& alert) { open_[node] = alert; }
   const std::unordered_map<NodeIndex, OpenAlert>& open() const { return open_; }
+  // New thresholds for the next Update() (open alerts keep their level
+  // until then).
+  void set_options(const AlertPolicyOptions& options) { options_ = options; }
 
  private:
   AlertPolicyOptions options_;

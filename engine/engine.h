@@ -112,6 +112,15 @@ class Engine {
   // sequence). Returns the indices of the risk types re-projected.
   std::vector<int> Project(std::uint64_t tag);
 
+  // Live reconfiguration (a daemon's SIGHUP). New alert thresholds, used
+  // from the next projection, which re-projects every risk type. Invalid
+  // thresholds change nothing.
+  Status SetAlertPolicy(const AlertPolicyOptions& alerts);
+  // New infection and recovery rates of a risk type: its transmission graph
+  // is rebuilt and it is fully re-projected at the next Project(). Invalid
+  // rates change nothing.
+  Status SetRiskTypeRates(int risk_type, double alpha, double beta);
+
   // Re-opens an alert from persistent storage.
   void RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert);
 
