@@ -83,7 +83,8 @@ export class Timeline {
         series,
         bands,
         legend: { show: false },
-        scales: { x: { time: true } },
+        // One point in time (just after a start) still gets a readable axis.
+        scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - 300, max + 300] : [min, max]) } },
         axes: [{}, { label: 'nodes', size: 50 }],
         cursor: { drag: { x: true, y: false } },
       },
