@@ -5,9 +5,11 @@
 // without headers). The token's SHA-256 is compared, in constant time, with
 // the configured users'. Without a token a request is anonymous, which may
 // read only while anonymous_read is on (the default on loopback). Actions
-// are Envelopes sent on the user's behalf; each kind needs the role the
-// ingest requires of it (docs/dashboard.md), and anonymous requests never
-// act.
+// are Envelopes sent on the user's behalf, of the kinds a dashboard offers
+// (interventions, operator actions on incidents); each needs the role the
+// ingest requires of a CURVE client sending it (AuthorizeEnvelope in
+// connectors/zmq/curve_auth.h, one policy for both), and anonymous requests
+// never act.
 //
 // Thread-safe: immutable after construction.
 #ifndef RISKD_CONNECTORS_HTTP_DASHBOARD_AUTH_H_
@@ -44,8 +46,8 @@ class DashboardAuth {
   // says why, e.g. "permission_denied: role 'subscriber' may not send
   // intervention".
   static Status AuthorizeAction(const DashboardIdentity& who, const riskd::v1::Envelope& envelope);
-  // The Envelope bodies `role` may send from the dashboard (field names, as
-  // in the JSON of an action), for the page to offer only those.
+  // The Envelope bodies `role` may send from the dashboard (field names of
+  // Envelope's body), for the page to offer only those.
   static std::vector<std::string> ActionsFor(ClientRole role);
 
  private:
