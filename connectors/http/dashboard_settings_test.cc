@@ -111,7 +111,12 @@ TEST(DashboardAuthTest, TokensNameTheirUserAndRolesGateActions) {
   quake.mutable_disruption()->set_severity(1);
   EXPECT_EQ(DashboardAuth::AuthorizeAction(*ops, quake).ToString(),
             "permission_denied: the dashboard does not send disruption");
-  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kAdmin), std::vector<std::string>{"intervention"});
+  // operator_action joins when the protocol has it (issue 11); admins may send it.
+  std::vector<std::string> admin_actions{"intervention"};
+  if (riskd::v1::Envelope::descriptor()->FindFieldByName("operator_action")) {
+    admin_actions.push_back("operator_action");
+  }
+  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kAdmin), admin_actions);
   EXPECT_TRUE(DashboardAuth::ActionsFor(ClientRole::kSubscriber).empty());
 
   auto closed = Parse("listen: '10.0.0.1:0'");
