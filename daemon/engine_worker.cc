@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
+#include <google/protobuf/util/time_util.h>
+
 #include <chrono>
 #include <iterator>
 
@@ -20,31 +22,47 @@ EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engin
     : settings_(settings),
       engine_(std::move(engine)),
       store_(std::move(store)),
+      footprints_(settings->timing.step_ns),
       planner_(settings->planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
 void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
-                         std::int64_t received_unix_ns) {
+                         std::int64_t received_ns) {
   riskd::v1::Envelope env;
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");
   } else {
+    const bool observation = env.has_supplier_status() || env.has_disruption();
+    if (observation && !env.has_occurred_at() && received_ns > 0) {
+      connectors::SetTimestamp(received_ns, env.mutable_occurred_at());  // an older journal row
+    }
+    // A tick closes a moment of the model clock: what happened before it
+    // is projected and published at its own time, not coalesced with what
+    // comes after (a burst of ticks, e.g. an archive replayed day by day,
+    // publishes every day).
+    if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
     std::size_t affected = 0;
     std::vector<engine::NodeIndex> hit;
-    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected, &hit);
+    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected,
+                                   settings_->timing, &hit);
+    unprojected_events_ = true;
+    if (st.ok() && env.has_clock_tick()) {
+      manual_clock_ns_ = connectors::UnixNs(env.clock_tick().advance_to());
+    }
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    affected);
     }
-    if (st.ok() && env.has_disruption()) {
-      // Applied, so its risk type resolves.
-      const auto name = settings_->risk_types.Resolve(env.disruption().risk_type(),
-                                                     env.disruption().hazard());
-      const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
-      if (r) footprints_.Add(seq, env, *r, *name, std::move(hit), received_unix_ns);
-    } else if (st.ok()) {
-      footprints_.MarkMaybeEnded();
+    if (st.ok() && env.has_disruption()) TrackFootprint(seq, env, std::move(hit));
+    if (st.ok() && observation && live && env.has_occurred_at()) {
+      const engine::Step at =
+          connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns);
+      if (at < engine_->now() - settings_->engine.clock.history_window_steps) {
+        spdlog::info("event {} ({}) occurred before the history window (clock.history_window): "
+                     "journaled as history only",
+                     seq, LogSafe(env.event_id()));
+      }
     }
   }
   if (st.ok()) {
@@ -63,9 +81,54 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
-void EngineWorker::Replay(std::uint64_t seq, const std::string& payload,
-                          std::int64_t received_unix_ns) {
-  Apply(seq, payload, false, received_unix_ns);
+void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& env,
+                                  std::vector<engine::NodeIndex> hit) {
+  const auto& d = env.disruption();
+  // Applied, so its risk type resolves.
+  const auto name = settings_->risk_types.Resolve(d.risk_type(), d.hazard());
+  const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
+  if (!r) return;
+  // Where ApplyEnvelope placed it on the model clock.
+  const engine::Step at =
+      env.has_occurred_at()
+          ? connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns)
+          : engine_->now();
+  footprints_.Add(seq, env, *r, *name, std::move(hit), at,
+                  connectors::DisruptionSteps(d, settings_->timing));
+}
+
+void EngineWorker::Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns) {
+  Apply(seq, payload, false, received_ns);
+}
+
+void EngineWorker::StartClock() {
+  if (settings_->clock.manual) {
+    const auto start = settings_->clock.start_ns;
+    if (start && (!manual_clock_ns_ || *manual_clock_ns_ < *start)) {
+      (void)engine_->AdvanceClock(connectors::StepOfUnixNs(*start, settings_->timing.step_ns));
+      manual_clock_ns_ = start;
+    }
+    if (manual_clock_ns_) {
+      spdlog::info("model clock (manual) at {} after replay", LogSafe(ModelTimeText()));
+    }
+    return;
+  }
+  (void)engine_->AdvanceClock(connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns));
+}
+
+void EngineWorker::TickWallClock() {
+  if (settings_->clock.manual) return;
+  const engine::Step step = connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns);
+  if (step <= engine_->now()) return;
+  (void)engine_->AdvanceClock(step);
+  spdlog::info("model clock tick: {}", LogSafe(ModelTimeText()));
+  ProjectAndPublish();
+}
+
+std::string EngineWorker::ModelTimeText() const {
+  google::protobuf::Timestamp t;
+  connectors::SetTimestamp(connectors::UnixNsOfStep(engine_->now(), settings_->timing.step_ns), &t);
+  return google::protobuf::util::TimeUtil::ToString(t);
 }
 
 Status EngineWorker::Bind(zmq::context_t* context) {
@@ -122,6 +185,9 @@ Status EngineWorker::Recover() {
 }
 
 void EngineWorker::ProjectAndPublish() {
+  unprojected_events_ = false;
+  // Footprints first: a page sees the hazard, then the risk it spreads.
+  PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int> projected = engine_->Project(applied_seq_);
   if (projected.empty()) return;
@@ -292,10 +358,12 @@ void EngineWorker::ReportUnsent() {
   }
 }
 
-void EngineWorker::UseSettings(const DaemonSettings* next) {
+bool EngineWorker::UseSettings(const DaemonSettings* next) {
+  bool changed = false;
   if (next->engine.alerts != settings_->engine.alerts) {
     const Status st = engine_->SetAlertPolicy(next->engine.alerts);
     if (!st.ok()) spdlog::error("reload: alert policy not applied: {}", st.ToString());
+    changed |= st.ok();
   }
   for (const auto& t : next->engine.risk_types) {
     const auto r = engine_->FindRiskType(t.name);
@@ -304,9 +372,11 @@ void EngineWorker::UseSettings(const DaemonSettings* next) {
     if (now.alpha == t.alpha && now.beta == t.beta) continue;
     const Status st = engine_->SetRiskTypeRates(*r, t.alpha, t.beta);
     if (!st.ok()) spdlog::error("reload: rates of {} not applied: {}", t.name, st.ToString());
+    changed |= st.ok();
   }
   settings_ = next;
   spdlog::info("engine thread: reloaded settings in force from journal seq {}", applied_seq_);
+  return changed;
 }
 
 bool EngineWorker::EventsWaiting() {
@@ -355,6 +425,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   snap.set_network_version(net.version());
   connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
+  connectors::SetTimestamp(connectors::ModelTimeUnixNs(*engine_, settings_->step_seconds),
+                           snap.mutable_model_time());
   return snap;
 }
 
@@ -448,6 +520,7 @@ void EngineWorker::Run() {
   while (!stopping) {
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       PublishDuePlans();  // idle: plans whose interval has passed
       continue;
@@ -463,8 +536,7 @@ void EngineWorker::Run() {
       if (kind == kEventFrame) {
         for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
           Apply(DecodeSeq(frames[f].data(), frames[f].size()),
-                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true,
-                NowUnixNs());
+                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true);
           any_event = true;
         }
       } else if (kind == kQueryFrame && frames.size() >= 2) {
@@ -473,17 +545,14 @@ void EngineWorker::Run() {
         for (std::size_t i = 2; i < frames.size(); ++i) q.routing.push_back(std::move(frames[i]));
         queries.push_back(std::move(q));
       } else if (kind == kSettingsFrame && frames.size() == 2) {
-        UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
-        any_event = true;  // re-project with them
+        // Re-project with new thresholds or rates.
+        any_event |= UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
       } else if (kind == kStopFrame) {
         stopping = true;
         break;
       }
     }
-    if (any_event) {
-      PublishFootprints();
-      ProjectAndPublish();
-    }
+    if (any_event) ProjectAndPublish();
     for (auto& q : queries) {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);

@@ -2,18 +2,21 @@
 
 #include <algorithm>
 
+#include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
 
 namespace riskd::daemon {
 
+using Footprint = riskd::v1::DisruptionFootprint;
+
 void FootprintTracker::Add(std::uint64_t journal_seq, const riskd::v1::Envelope& envelope,
                            int risk_type, const std::string& risk_type_name,
-                           std::vector<engine::NodeIndex> hit, std::int64_t received_unix_ns) {
+                           std::vector<engine::NodeIndex> hit, engine::Step at,
+                           engine::Step duration) {
   const auto& d = envelope.disruption();
-  Active a;
-  auto& f = a.footprint;
+  Tracked t;
+  auto& f = t.footprint;
   f.set_event_id(envelope.event_id());
-  f.set_lifecycle(riskd::v1::DisruptionFootprint::LIFECYCLE_ACTIVE);
   f.set_hazard(d.hazard());
   f.set_risk_type(risk_type_name);
   f.set_severity(d.severity());
@@ -22,70 +25,85 @@ void FootprintTracker::Add(std::uint64_t journal_seq, const riskd::v1::Envelope&
   if (d.has_place()) *f.mutable_place() = d.place();
   f.mutable_node_ids()->CopyFrom(d.node_ids());
   f.set_nodes_hit(static_cast<std::int32_t>(hit.size()));
-  f.set_nodes_still_disrupted(static_cast<std::int32_t>(hit.size()));
   f.set_journal_seq(journal_seq);
   if (envelope.has_occurred_at()) {
     *f.mutable_occurred_at() = envelope.occurred_at();
-  } else if (received_unix_ns > 0) {
-    connectors::SetTimestamp(received_unix_ns, f.mutable_occurred_at());
+  } else {
+    connectors::SetTimestamp(connectors::UnixNsOfStep(at, step_ns_), f.mutable_occurred_at());
   }
-  a.risk_type = risk_type;
-  a.hit = std::move(hit);
-  // A disruption that hit nothing (an empty place) is never in effect: it
-  // is reported once, as ended.
-  if (a.hit.empty()) {
-    f.set_lifecycle(riskd::v1::DisruptionFootprint::LIFECYCLE_ENDED);
-    started_.push_back(f);
-    return;
+  if (duration > 0) {
+    connectors::SetTimestamp(connectors::UnixNsOfStep(at + duration, step_ns_),
+                             f.mutable_expected_end());
   }
-  started_.push_back(f);
-  active_.push_back(std::move(a));
+  t.risk_type = risk_type;
+  t.at = at;
+  t.duration = duration;
+  t.hit = std::move(hit);
+  tracked_.push_back(std::move(t));
 }
 
-void FootprintTracker::FindEnded(const engine::Engine& engine,
-                                 std::vector<riskd::v1::DisruptionFootprint>* ended) {
-  if (!maybe_ended_) return;
-  maybe_ended_ = false;
+std::int32_t FootprintTracker::StillDisrupted(const Tracked& t, const engine::Engine& engine) {
+  // Where the engine's reports say this Disruption is (engine/reports.h):
+  // before the window it is history only, unless its known duration runs
+  // into the window (it then counts from the window's start); after now it
+  // counts as at now.
+  const engine::Step now = engine.now();
+  const engine::Step window_start = now - engine.options().clock.history_window_steps;
+  if (t.at < window_start && !(t.duration > 0 && t.at + t.duration > window_start)) return -1;
+  const engine::Step at = std::min(std::max(t.at, window_start), now);
+  // A node is disrupted by it while it is disrupted in an episode that
+  // began no later than the Disruption: one begun after it ended (another
+  // event) is not this footprint's.
   const auto& network = engine.network();
-  std::vector<Active> still;
-  still.reserve(active_.size());
-  for (auto& a : active_) {
-    const auto& observed = engine.risk_state(a.risk_type).observed;
-    std::int32_t disrupted = 0;
-    for (engine::NodeIndex v : a.hit) {
-      if (network.alive(v) && v < observed.size() &&
-          observed[v].state == engine::NodeState::kDisrupted) {
-        ++disrupted;
-      }
-    }
-    a.footprint.set_nodes_still_disrupted(disrupted);
-    if (disrupted > 0) {
-      still.push_back(std::move(a));
-    } else {
-      a.footprint.set_lifecycle(riskd::v1::DisruptionFootprint::LIFECYCLE_ENDED);
-      if (ended) ended->push_back(std::move(a.footprint));
-    }
+  const auto& observed = engine.risk_state(t.risk_type).observed;
+  std::int32_t disrupted = 0;
+  for (engine::NodeIndex v : t.hit) {
+    if (!network.alive(v) || v >= observed.size()) continue;
+    const engine::Observation& o = observed[v];
+    if (o.state == engine::NodeState::kDisrupted && o.since <= at) ++disrupted;
   }
-  active_ = std::move(still);
+  return disrupted;
 }
 
-std::vector<riskd::v1::DisruptionFootprint> FootprintTracker::TakeChanges(
-    const engine::Engine& engine) {
-  std::vector<riskd::v1::DisruptionFootprint> out = std::move(started_);
-  started_.clear();
-  FindEnded(engine, &out);
-  return out;
+void FootprintTracker::Judge(const engine::Engine& engine, std::vector<Footprint>* changes) {
+  std::vector<Tracked> kept;
+  kept.reserve(tracked_.size());
+  for (auto& t : tracked_) {
+    const std::int32_t still = StillDisrupted(t, engine);
+    const auto lifecycle = still > 0 ? Footprint::LIFECYCLE_ACTIVE : Footprint::LIFECYCLE_ENDED;
+    auto& f = t.footprint;
+    const bool changed = !t.announced || f.lifecycle() != lifecycle ||
+                         f.nodes_still_disrupted() != std::max(still, 0);
+    f.set_lifecycle(lifecycle);
+    f.set_nodes_still_disrupted(std::max(still, 0));
+    t.announced = true;
+    if (changed && changes) changes->push_back(f);
+    // History only, or a place that covered no node: it can never be in
+    // effect again.
+    if (still >= 0 && !t.hit.empty()) kept.push_back(std::move(t));
+  }
+  tracked_ = std::move(kept);
 }
 
-void FootprintTracker::DropChanges(const engine::Engine& engine) {
-  started_.clear();
-  FindEnded(engine, nullptr);
+std::vector<Footprint> FootprintTracker::TakeChanges(const engine::Engine& engine) {
+  std::vector<Footprint> changes;
+  Judge(engine, &changes);
+  return changes;
 }
 
-void FootprintTracker::AppendActive(
-    google::protobuf::RepeatedPtrField<riskd::v1::DisruptionFootprint>* out) const {
-  out->Reserve(out->size() + static_cast<int>(active_.size()));
-  for (const auto& a : active_) *out->Add() = a.footprint;
+void FootprintTracker::DropChanges(const engine::Engine& engine) { Judge(engine, nullptr); }
+
+void FootprintTracker::AppendActive(google::protobuf::RepeatedPtrField<Footprint>* out) const {
+  for (const auto& t : tracked_) {
+    if (t.announced && t.footprint.lifecycle() == Footprint::LIFECYCLE_ACTIVE) *out->Add() = t.footprint;
+  }
+}
+
+std::size_t FootprintTracker::active_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(tracked_.begin(), tracked_.end(), [](const Tracked& t) {
+        return t.announced && t.footprint.lifecycle() == Footprint::LIFECYCLE_ACTIVE;
+      }));
 }
 
 }  // namespace riskd::daemon

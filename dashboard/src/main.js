@@ -4,7 +4,7 @@
 
 import './style.css';
 import { Api, ApiError } from './api.js';
-import { DashboardState } from './store.js';
+import { DashboardState, timeText } from './store.js';
 import { Sync } from './sync.js';
 import { MapView } from './map_view.js';
 import { Panels } from './panels.js';
@@ -16,6 +16,7 @@ const api = new Api();
 const state = new DashboardState();
 const statusEl = document.getElementById('status');
 const seqEl = document.getElementById('sequence');
+const modelTimeEl = document.getElementById('model-time');
 const whoEl = document.getElementById('who');
 const noticeEl = document.getElementById('notice');
 const signIn = document.getElementById('sign-in');
@@ -51,6 +52,20 @@ const panels = new Panels(state, {
 const timeline = new Timeline(document.getElementById('timeline'), state);
 const sync = new Sync(state, { api: (p) => api.get(p), eventsUrl: () => api.eventsUrl(), onStatus: setStatus });
 
+// The model clock in the bar: the moment the risks are about. Marked when it
+// is not the wall clock (a manual clock: the demo's replay, a test).
+function renderModelTime() {
+  if (state.modelTime === null) {
+    modelTimeEl.hidden = true;
+    return;
+  }
+  const wall = state.modelClockIsWall(Date.now());
+  modelTimeEl.hidden = false;
+  modelTimeEl.dataset.clock = wall ? 'wall' : 'manual';
+  modelTimeEl.dataset.modelTime = new Date(state.modelTime).toISOString();
+  modelTimeEl.textContent = `model time ${timeText(state.modelTime, state.stepSeconds())}${wall ? '' : ' (manual clock)'}`;
+}
+
 function select(id) {
   panels.select(id);
   if (!id) map.clearCausePath();
@@ -70,6 +85,7 @@ function render() {
   const t1 = performance.now();
   panels.update(dirty);
   timeline.update(dirty);
+  if (dirty.all || dirty.clock || dirty.summaries) renderModelTime();
   if (state.synced && firstRenderAt === null) {
     sync.marks.render_map_ms = t1 - t0;
     sync.marks.render_panels_ms = performance.now() - t1;
@@ -142,6 +158,7 @@ signOut.addEventListener('click', async () => {
 window.riskdDashboard = {
   state,
   map,
+  timeline,
   sync,
   api,
   get session() {

@@ -3,7 +3,7 @@
 // with their expected savings. Plain DOM; every value shown comes from the
 // DashboardState.
 
-import { BAND, bandOf } from './store.js';
+import { BAND, bandOf, timeMs, timeText } from './store.js';
 import { BAND_COLORS, BAND_LABELS, hazardName } from './colors.js';
 
 const MAX_ROWS = 200;
@@ -99,7 +99,7 @@ export class Panels {
         el('span', { class: 'name' }, node ? node.name : a.nodeName || a.nodeId),
         el('span', { class: 'meta' }, `${a.riskType} · ${severityName(a.severity)}`),
         el('span', { class: 'prob' }, pct(a.probability)),
-        el('span', { class: 'eta' }, etaText(a.etaSteps, Number(a.stepSeconds) || step)),
+        el('span', { class: 'eta', title: this.etaTitle(a.etaSteps) }, etaText(a.etaSteps, Number(a.stepSeconds) || step)),
       );
     });
     if (alerts.length > MAX_ROWS) rows.push(el('li', { class: 'more' }, `… and ${alerts.length - MAX_ROWS} more`));
@@ -204,8 +204,19 @@ export class Panels {
     }
   }
 
+  // When an ETA falls, on the model clock (ETAs count from its now).
+  etaTitle(steps) {
+    const at = this.state.etaTime(steps);
+    return at === null ? undefined : `by ${timeText(at, this.state.stepSeconds())} (model time)`;
+  }
+
   renderFootprints() {
     const fps = [...this.state.footprints.values()].sort((a, b) => Number(b.journalSeq) - Number(a.journalSeq));
+    const step = this.state.stepSeconds();
+    const when = (f) =>
+      [f.occurredAt ? `since ${timeText(timeMs(f.occurredAt), step)}` : '', f.expectedEnd ? `until ${timeText(timeMs(f.expectedEnd), step)}` : '']
+        .filter(Boolean)
+        .join(' ');
     this.footprintList.replaceChildren(
       ...fps.slice(0, 50).map((f) =>
         el(
@@ -213,7 +224,7 @@ export class Panels {
           { class: 'footprint', dataset: { eventId: f.eventId } },
           el('span', { class: 'hazard' }, hazardName(f.hazard)),
           el('span', { class: 'name' }, f.title || f.eventId),
-          el('span', { class: 'meta' }, `${f.riskType} · ${f.nodesStillDisrupted || 0}/${f.nodesHit || 0} down`),
+          el('span', { class: 'meta' }, [f.riskType, `${f.nodesStillDisrupted || 0}/${f.nodesHit || 0} down`, when(f)].filter(Boolean).join(' · ')),
         ),
       ),
       ...(fps.length ? [] : [el('li', { class: 'empty' }, 'No active disruption.')]),
@@ -260,7 +271,7 @@ export class Panels {
                 el('td', {}, d.riskType),
                 el('td', { class: 'state' }, stateName(d.state)),
                 el('td', { class: 'prob' }, pct(d.probability)),
-                el('td', { class: 'eta' }, etaText(d.eta, step)),
+                el('td', { class: 'eta', title: this.etaTitle(d.eta) }, etaText(d.eta, step)),
                 el('td', {}, d.alert ? severityName(d.alert.severity) : '—'),
               ),
             )

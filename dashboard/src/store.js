@@ -18,6 +18,33 @@ export const CRITICAL_RISK = 0.7;
 
 const num = (v, d = 0) => (v === undefined || v === null ? d : Number(v));
 
+// Milliseconds since the epoch of a protobuf JSON Timestamp (RFC 3339), or
+// null when unset.
+export const timeMs = (t) => (t ? Date.parse(t) : null);
+
+// Where a projection summary sits on the timeline. Its model_time is the
+// start of the model clock's step it is about; when the model clock is the
+// wall clock (the wall time it was computed at falls in that step) the
+// computed time places it finer within the step; when the model clock is
+// elsewhere (clock.mode CLOCK_MANUAL: a replay, the demo) the model time is
+// what the summary is about. Summaries from before the model clock have
+// only computedAt.
+export function timelineTime(summary, stepSeconds) {
+  const computed = timeMs(summary.computedAt);
+  const model = timeMs(summary.modelTime);
+  if (model === null) return computed;
+  if (computed !== null && computed >= model && computed < model + stepSeconds * 1000) return computed;
+  return model;
+}
+
+// A time for people, in UTC: the date alone when steps are whole days,
+// else with hours and minutes.
+export function timeText(ms, stepSeconds = 86400) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return '';
+  const iso = new Date(ms).toISOString();
+  return stepSeconds % 86400 === 0 ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
 // Closed incidents a snapshot carries (and the page keeps).
 export const MAX_CLOSED = 50;
 
@@ -61,8 +88,9 @@ export class DashboardState {
     this.plans = new Map(); // risk type -> ImmunizationPlan
     this.footprints = new Map(); // event id -> DisruptionFootprint (active)
     this.incidents = new Map(); // incident id -> Incident (open, and the latest closed)
+    this.modelTime = null; // ms: the model clock the risks are about (docs/protocol.md)
     this.unknownNodes = false; // a publication named a node the network lacks
-    this.dirty = { nodes: new Set(), all: true, alerts: true, summaries: true, plans: true, footprints: true, incidents: true };
+    this.dirty = { nodes: new Set(), all: true, alerts: true, summaries: true, plans: true, footprints: true, incidents: true, clock: true };
   }
 
   subscribe(fn) {
@@ -77,7 +105,7 @@ export class DashboardState {
   // Takes the dirty marks (for the renderer) and clears them.
   takeDirty() {
     const d = this.dirty;
-    this.dirty = { nodes: new Set(), all: false, alerts: false, summaries: false, plans: false, footprints: false, incidents: false };
+    this.dirty = { nodes: new Set(), all: false, alerts: false, summaries: false, plans: false, footprints: false, incidents: false, clock: false };
     return d;
   }
 
@@ -123,6 +151,7 @@ export class DashboardState {
     for (const f of snap.footprints || []) this.footprints.set(f.eventId, f);
     for (const i of snap.incidents || []) this.incidents.set(i.incidentId, i);
     this.snapshotNetworkVersion = String(snap.networkVersion || '0');
+    this.modelTime = timeMs(snap.modelTime);
     this.synced = true;
     this.changed();
   }
@@ -160,6 +189,7 @@ export class DashboardState {
       const a = pub.alert;
       if (a.lifecycle === 'LIFECYCLE_RESOLVED') this.alerts.delete(a.alertId);
       else this.alerts.set(a.alertId, a);
+      this.advanceModelTime(a.modelTime);
       this.dirty.alerts = true;
     } else if (pub.projectionSummary) {
       const s = pub.projectionSummary;
@@ -169,6 +199,7 @@ export class DashboardState {
       h.push(s);
       if (h.length > 720) h.shift();
       this.journalSeq = Math.max(this.journalSeq, num(s.journalSeq));
+      this.advanceModelTime(s.modelTime);
       this.dirty.summaries = true;
     } else if (pub.immunizationPlan) {
       this.plans.set(pub.immunizationPlan.riskType, pub.immunizationPlan);
@@ -182,6 +213,29 @@ export class DashboardState {
       this.dirty.footprints = true;
     }
     return 'applied';
+  }
+
+  // A projection's model time (alerts and summaries carry it): the model
+  // clock only moves forward.
+  advanceModelTime(t) {
+    const ms = timeMs(t);
+    if (ms !== null && (this.modelTime === null || ms > this.modelTime)) {
+      this.modelTime = ms;
+      this.dirty.clock = true;
+    }
+  }
+
+  // Whether the model clock is the wall clock (`nowMs` falls in its
+  // current step), rather than a manual clock elsewhere in time.
+  modelClockIsWall(nowMs) {
+    return this.modelTime !== null && nowMs >= this.modelTime && nowMs < this.modelTime + this.stepSeconds() * 1000;
+  }
+
+  // When an ETA of `steps` falls on the model clock (ms), or null.
+  etaTime(steps) {
+    const s = Number(steps);
+    if (this.modelTime === null || !(s >= 0)) return null;
+    return this.modelTime + s * this.stepSeconds() * 1000;
   }
 
   // An incident as published: it replaces the previous state of the same
@@ -250,11 +304,14 @@ export class DashboardState {
     risks.sort((a, b) => (a[0] + '/' + a[1] < b[0] + '/' + b[1] ? -1 : 1));
     return {
       sequence: this.sequence,
+      modelTime: this.modelTime,
       risks,
       alerts: [...this.alerts.values()]
         .map((a) => [a.alertId, a.lifecycle, a.severity, num(a.probability), num(a.etaSteps)])
         .sort(),
-      footprints: [...this.footprints.values()].map((f) => [f.eventId, f.lifecycle, num(f.nodesHit)]).sort(),
+      footprints: [...this.footprints.values()]
+        .map((f) => [f.eventId, f.lifecycle, num(f.nodesHit), num(f.nodesStillDisrupted)])
+        .sort(),
       incidents: [...this.incidents.values()]
         .map((i) => {
           const op = i.operatorState || {};

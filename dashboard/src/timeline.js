@@ -1,10 +1,15 @@
 // The timeline: expected number of nodes disrupted within the horizon, per
-// risk type, over time (one point per projection summary, the last 720 of
-// each risk type as the snapshot keeps them), with the 90% interval as a
-// band. uPlot draws it on a canvas.
+// risk type, over model time (one point per projection summary, the last
+// 720 of each risk type as the snapshot keeps them), with the 90% interval
+// as a band. Under the wall clock a summary sits at the time it was
+// computed; under a manual clock (a replay, the demo) at its model time, so
+// an archive replayed in minutes spreads over the years it covers; several
+// projections at one model time show the last (store.js, timelineTime).
+// uPlot draws it on a canvas.
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { timelineTime } from './store.js';
 
 const PALETTE = ['#b2182b', '#2166ac', '#1b7837', '#762a83', '#e08214', '#4d4d4d'];
 
@@ -28,8 +33,10 @@ export class Timeline {
 
   // Columns aligned on the union of the summaries' times.
   data(types) {
+    const step = this.state.stepSeconds();
+    const x = (s) => timelineTime(s, step) / 1000;
     const times = new Set();
-    for (const t of types) for (const s of this.state.history.get(t) || []) times.add(Date.parse(s.computedAt) / 1000);
+    for (const t of types) for (const s of this.state.history.get(t) || []) times.add(x(s));
     const xs = [...times].sort((a, b) => a - b);
     const at = new Map(xs.map((x, i) => [x, i]));
     const cols = [xs];
@@ -38,7 +45,7 @@ export class Timeline {
       const lo = new Array(xs.length).fill(null);
       const hi = new Array(xs.length).fill(null);
       for (const s of this.state.history.get(t) || []) {
-        const i = at.get(Date.parse(s.computedAt) / 1000);
+        const i = at.get(x(s)); // later summaries at the same time win
         mean[i] = Number(s.expectedDisrupted || 0);
         lo[i] = Number(s.disruptedP05 || 0);
         hi[i] = Number(s.disruptedP95 || 0);

@@ -3,13 +3,16 @@
 // ingest, the node turns red on the map, the alert and the hazard footprint
 // appear, a node's cause path is drawn, an action works for a role allowed
 // to act and is refused for a reader, and a page that opens late, or sees a
-// gap, shows the same state. Screenshots go to $RISKD_TEST_OUTPUT.
+// gap, shows the same state; under a manual model clock (the demo's) the page
+// shows the model time, a footprint leaves when its duration passes on a
+// tick, and the timeline runs in model time. Screenshots go to
+// $RISKD_TEST_OUTPUT.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRed, launchBrowser, nodePixel, openDashboard, sha256, sourceDir, startDaemon } from './support.js';
+import { digestsOnceEqual, isRed, launchBrowser, nodePixel, openDashboard, sha256, sourceDir, startDaemon } from './support.js';
 
 const OPERATOR_TOKEN = 'operator-token-for-the-browser-test';
 const READER_TOKEN = 'reader-token-for-the-browser-test';
@@ -166,16 +169,7 @@ test('a late page, and a page that detects a gap, show the same state as a live 
   await early.waitForFunction(() => window.riskdDashboard.state.footprints.size === 0);
   const late = await openDashboard(browser, daemon.url, errors);
   await waitLive(late);
-  // Equal once both have taken the last publication (a plan may still be
-  // on its way to one of them).
-  const digest = (page) => page.evaluate(() => window.riskdDashboard.state.digest());
-  let a;
-  let b;
-  for (let i = 0; i < 100; i++) {
-    [a, b] = [await digest(early), await digest(late)];
-    if (JSON.stringify(a) === JSON.stringify(b)) break;
-    await early.waitForTimeout(100);
-  }
+  const [a, b] = await digestsOnceEqual(early, late);
   assert.deepEqual(b, a);
   assert.ok(a.risks.some(([, id, state]) => id === 'RES-RAY' && state === 'NODE_STATE_DISRUPTED'));
 
@@ -192,4 +186,61 @@ test('a late page, and a page that detects a gap, show the same state as a live 
   await early.close();
   await late.close();
   assert.deepEqual(errors, [], 'no page errors');
+});
+
+test('under a manual model clock: the model time shows, a footprint ends on the tick its duration passes, the timeline runs in model time', async () => {
+  const day = 86400;
+  const t0 = Date.parse('2014-08-10T00:00:00Z') / 1000;
+  const iso = (seconds) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+  const replay = await startDaemon(`${config}\nclock { mode: MODE_MANUAL start { seconds: ${t0} } }\n`);
+  try {
+    const page = await openDashboard(browser, replay.url, errors);
+    await waitLive(page);
+    const modelTime = page.locator('#model-time');
+    await page.waitForFunction(() => document.getElementById('model-time').dataset.modelTime === '2014-08-10T00:00:00.000Z');
+    assert.equal(await modelTime.textContent(), 'model time 2014-08-10 (manual clock)');
+    assert.equal(await modelTime.getAttribute('data-clock'), 'manual');
+
+    // The quake lasts three days; the clock walks one day, then two more.
+    assert.match(replay.send([{ ...QUAKE, event_id: 'replay-quake', disruption: { ...QUAKE.disruption, expected_duration: `${3 * day}s` } }]), /ACCEPTED\s+replay-quake/);
+    const listed = page.locator('#footprints li[data-event-id="replay-quake"]');
+    await listed.waitFor();
+    assert.match(await listed.textContent(), /1\/1 down · since 2014-08-10 until 2014-08-13/);
+    // ETAs are dated on the model clock.
+    const ecu = page.locator('#alerts li.alert[data-node-id="ECU-NGO"] .eta');
+    await ecu.waitFor();
+    assert.match(await ecu.getAttribute('title'), /^by 2014-08-1\d \(model time\)$/);
+
+    replay.send([{ event_id: 'tick-1', clock_tick: { advance_to: iso(t0 + day) } }]);
+    await page.waitForFunction(() => document.getElementById('model-time').dataset.modelTime === '2014-08-11T00:00:00.000Z');
+    assert.equal(await page.evaluate(() => window.riskdDashboard.state.footprints.size), 1, 'two days to go');
+    const early = await page.evaluate(() => window.riskdDashboard.state.digest());
+
+    replay.send([{ event_id: 'tick-3', clock_tick: { advance_to: iso(t0 + 3 * day) } }]);
+    await page.waitForFunction(() => window.riskdDashboard.state.footprints.size === 0);
+    await page.waitForFunction(() => window.riskdDashboard.state.nodeStatus('FAB-KUM').state === 'NODE_STATE_RECOVERED');
+    await page.waitForFunction(() => document.getElementById('model-time').textContent === 'model time 2014-08-13 (manual clock)');
+    assert.equal(await page.locator('#footprints li.empty').count(), 1);
+    assert.notDeepEqual(await page.evaluate(() => window.riskdDashboard.state.digest()), early);
+
+    // The timeline's points are the model days, not the few seconds of wall
+    // time the ticks took.
+    const xs = await page.evaluate(() => [...window.riskdDashboard.timeline.plot.data[0]]);
+    assert.ok(xs.length >= 3, `points: ${xs}`);
+    assert.ok(xs.every((x) => x >= t0 && x <= t0 + 3 * day), `points in model time: ${xs}`);
+    assert.equal(xs[xs.length - 1], t0 + 3 * day);
+
+    // A page opened now shows the same.
+    const late = await openDashboard(browser, replay.url, errors);
+    await waitLive(late);
+    const [a, b] = await digestsOnceEqual(page, late);
+    assert.deepEqual(b, a);
+    assert.equal(a.modelTime, (t0 + 3 * day) * 1000);
+    await late.screenshot({ path: join(outputDir, 'dashboard-manual-clock.png') });
+    await page.close();
+    await late.close();
+    assert.deepEqual(errors, [], 'no page errors');
+  } finally {
+    assert.equal(await replay.stop(), 0, 'riskd stops cleanly');
+  }
 });

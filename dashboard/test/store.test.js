@@ -2,7 +2,7 @@
 // gap), node risk changes, alert and footprint lifecycles, bands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BAND, DashboardState, bandOf } from '../src/store.js';
+import { BAND, DashboardState, bandOf, timeText, timelineTime } from '../src/store.js';
 import { Sync } from '../src/sync.js';
 
 const snapshot = {
@@ -166,4 +166,46 @@ test('incidents: published states replace each other, resolved alerts close with
   assert.equal(closed.length, MAX_CLOSED);
   assert.equal(closed[0].incidentId, 'supply/105', 'the oldest closed ones go');
   assert.ok(s.incidents.has('supply/1'), 'a restored incident is not closed: kept');
+});
+
+test('the model clock: from the snapshot, forward with projections; ETAs and the timeline in model time', () => {
+  const day = 86400;
+  const s = new DashboardState();
+  s.applySnapshot({
+    sequence: '1',
+    modelTime: '2014-08-10T00:00:00Z',
+    projections: [{ riskType: 'supply', stepSeconds: day }],
+    footprints: [{ eventId: 'fl', lifecycle: 'LIFECYCLE_ACTIVE', nodesHit: 3, nodesStillDisrupted: 3 }],
+  });
+  const t0 = Date.parse('2014-08-10T00:00:00Z');
+  assert.equal(s.modelTime, t0);
+  assert.equal(timeText(s.modelTime, day), '2014-08-10');
+  assert.equal(timeText(s.modelTime + 90 * 60000, 3600), '2014-08-10 01:30 UTC');
+  // An ETA of 5 steps falls five days on.
+  assert.equal(s.etaTime(5), t0 + 5 * day * 1000);
+  assert.equal(s.etaTime(-1), null, 'beyond the horizon: no date');
+  // A manual clock years behind the wall clock is not the wall clock.
+  assert.equal(s.modelClockIsWall(Date.parse('2026-01-01T00:00:00Z')), false);
+  assert.equal(s.modelClockIsWall(t0 + 3600e3), true);
+  s.takeDirty();
+  // A tick: the next summary is about day 11; the clock moves with it.
+  s.applyPublication({ sequence: '2', disruptionFootprint: { eventId: 'fl', lifecycle: 'LIFECYCLE_ACTIVE', nodesHit: 3, nodesStillDisrupted: 1 } });
+  s.applyPublication({ sequence: '3', projectionSummary: { riskType: 'supply', stepSeconds: day, modelTime: '2014-08-11T00:00:00Z', computedAt: '2026-01-01T12:00:00Z' } });
+  assert.equal(s.modelTime, t0 + day * 1000);
+  assert.ok(s.takeDirty().clock);
+  assert.deepEqual(s.digest().footprints, [['fl', 'LIFECYCLE_ACTIVE', 3, 1]], 'the count of nodes still down is state');
+  // An older model time (a late alert of an earlier projection) never moves it back.
+  s.applyPublication({ sequence: '4', alert: { alertId: 'x', lifecycle: 'LIFECYCLE_RAISED', modelTime: '2014-08-10T00:00:00Z' } });
+  assert.equal(s.modelTime, t0 + day * 1000);
+  assert.equal(s.digest().modelTime, t0 + day * 1000);
+
+  // On the timeline a summary of a manual clock sits at its model time, one
+  // of the wall clock at the time it was computed (within its step), one
+  // from before the model clock at its computed time.
+  const manual = { modelTime: '2014-08-11T00:00:00Z', computedAt: '2026-01-01T12:00:00Z' };
+  const wall = { modelTime: '2026-01-01T00:00:00Z', computedAt: '2026-01-01T12:00:00Z' };
+  const old = { computedAt: '2026-01-01T12:00:00Z' };
+  assert.equal(timelineTime(manual, day), Date.parse('2014-08-11T00:00:00Z'));
+  assert.equal(timelineTime(wall, day), Date.parse('2026-01-01T12:00:00Z'));
+  assert.equal(timelineTime(old, day), Date.parse('2026-01-01T12:00:00Z'));
 });

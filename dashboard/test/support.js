@@ -134,6 +134,21 @@ export function nodePixel(page, id) {
   }, id);
 }
 
+// The digests (DashboardState.digest) of two pages once they agree: each
+// may still be taking the last publication (a plan on its way), so this
+// polls up to 10 s and returns both, equal or not, for the test to compare.
+export async function digestsOnceEqual(a, b) {
+  const digest = (page) => page.evaluate(() => window.riskdDashboard.state.digest());
+  let da;
+  let db;
+  for (let i = 0; i < 100; i++) {
+    [da, db] = [await digest(a), await digest(b)];
+    if (JSON.stringify(da) === JSON.stringify(db)) break;
+    await a.waitForTimeout(100);
+  }
+  return [da, db];
+}
+
 export const isRed = ([r, g, b, a]) => a > 200 && r > 150 && g < 80 && b < 80;
 
 export function readJson(path) {

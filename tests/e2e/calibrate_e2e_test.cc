@@ -33,7 +33,9 @@ constexpr double kAlpha = 1.5, kBeta = 0.35, kKappa = 2.0;
 constexpr std::uint64_t kSeed = 1;
 constexpr int kCascades = 20, kEnd = 30;
 constexpr std::int64_t kDay = 86400;
-constexpr std::int64_t kStart = 1672531200;  // 2023-01-01T00:00:00Z
+// Far enough in the past that the last of the 20 cascades (100 days apart)
+// is not ahead of the daemon's wall clock (clock.max_skew).
+constexpr std::int64_t kStart = 1420070400;  // 2015-01-01T00:00:00Z
 
 std::string NetworkSourceText() {
   return "willems2008 { file: \"" + SourceDir() + "/data/willems2008/willems_20.csv\" }";

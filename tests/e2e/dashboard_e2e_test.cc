@@ -12,6 +12,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include <google/protobuf/util/time_util.h>
+
+#include "connectors/codec/output_codec.h"
 #include "connectors/http/dashboard_settings.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
@@ -217,6 +220,150 @@ TEST(DashboardE2ETest, ServesThePageAndASnapshotPlusTheStreamEqualsTheNextSnapsh
   EXPECT_EQ(after["footprints"][0]["title"], "M 7.0 near Kumamoto");
   EXPECT_GE(after["recentProjections"].size(), 2u);  // start-up and this one
   EXPECT_FALSE(after["openAlerts"].empty());
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Under a manual model clock (the demo's): ticks end the footprint whose
+// expected duration passed and move every node's risk (ETAs count down),
+// and the stream carries all of it, so the first snapshot plus the stream
+// is what a page opened late reads; a restart (the journal replayed) gives
+// the same footprints and risks again.
+TEST(DashboardE2ETest, UnderAManualClockTicksEndFootprintsAndALatePageSeesTheSameState) {
+  constexpr std::int64_t kDay = 86'400'000'000'000;
+  constexpr std::int64_t kT0 = 19'800 * kDay;  // 2024-03-18T00:00Z
+  auto time_text = [](std::int64_t unix_ns) {
+    google::protobuf::Timestamp t;
+    connectors::SetTimestamp(unix_ns, &t);
+    return google::protobuf::util::TimeUtil::ToString(t);
+  };
+  auto tick = [&](const std::string& id, std::int64_t to) {
+    riskd::v1::Envelope e;
+    e.set_event_id(id);
+    connectors::SetTimestamp(to, e.mutable_clock_tick()->mutable_advance_to());
+    return e;
+  };
+  DaemonHarness h(Config() + "clock { mode: MODE_MANUAL }\n");
+  ASSERT_TRUE(h.Start());
+  const std::string url = h.dashboard_url();
+  ASSERT_EQ(h.Send(tick("t0", kT0))->result(), riskd::v1::Ack::RESULT_ACCEPTED);
+
+  EventStream stream(url, "/api/events");
+  ASSERT_NE(stream.Head().find("Content-Type: text/event-stream"), std::string::npos);
+  auto first = json::parse(HttpRequest("GET", url + "api/snapshot").body);
+  EXPECT_EQ(first["modelTime"], time_text(kT0));
+  RiskMap risks;
+  Apply(first["nodeRisks"], &risks);
+  std::uint64_t sequence = std::stoull(first["sequence"].get<std::string>());
+
+  auto quake = Quake("quake-3-days");  // FAB-KUM, for three days
+  connectors::SetTimestamp(kT0, quake.mutable_occurred_at());
+  quake.mutable_disruption()->mutable_expected_duration()->set_seconds(3 * 86400);
+  riskd::v1::Envelope strike;  // open-ended
+  strike.set_event_id("strike-ray");
+  strike.mutable_disruption()->set_hazard(riskd::v1::HAZARD_SOCIAL_UNREST);
+  strike.mutable_disruption()->set_severity(1.0);
+  strike.mutable_disruption()->add_node_ids("RES-RAY");
+  for (const auto& e : {quake, strike, tick("t1", kT0 + kDay), tick("t3", kT0 + 3 * kDay)}) {
+    ASSERT_EQ(h.Send(e)->result(), riskd::v1::Ack::RESULT_ACCEPTED) << e.event_id();
+  }
+
+  // The stream up to the projection at day 3.
+  std::vector<std::string> footprint_story;
+  std::map<std::string, int> risk_changes_at;  // model time of the next summary -> publications
+  int pending_changes = 0;
+  for (bool day3 = false; !day3;) {
+    const std::string data = stream.NextData();
+    ASSERT_FALSE(data.empty()) << "stream ended; log:\n" << h.log();
+    const auto pub = json::parse(data);
+    const std::uint64_t seq = std::stoull(pub["sequence"].get<std::string>());
+    if (seq <= sequence) continue;
+    ASSERT_EQ(seq, sequence + 1) << "a gap in the stream";
+    sequence = seq;
+    if (pub.contains("disruptionFootprint")) {
+      const auto& f = pub["disruptionFootprint"];
+      footprint_story.push_back(f["eventId"].get<std::string>() + " " + f["lifecycle"].get<std::string>());
+      if (f["eventId"] == "quake-3-days") {
+        EXPECT_EQ(f["expectedEnd"], time_text(kT0 + 3 * kDay));
+      }
+    } else if (pub.contains("nodeRiskChanges")) {
+      Apply(pub["nodeRiskChanges"]["nodes"], &risks);
+      ++pending_changes;
+    } else if (pub.contains("projectionSummary")) {
+      const std::string at = pub["projectionSummary"]["modelTime"];
+      risk_changes_at[at] += pending_changes;
+      pending_changes = 0;
+      day3 = at == time_text(kT0 + 3 * kDay);
+    }
+  }
+  const std::vector<std::string> expected_story = {
+      "quake-3-days LIFECYCLE_ACTIVE", "strike-ray LIFECYCLE_ACTIVE", "quake-3-days LIFECYCLE_ENDED"};
+  EXPECT_EQ(footprint_story, expected_story);
+  // Each tick moved risks (ETAs count down, the quake's site recovered) and
+  // published the change.
+  EXPECT_GE(risk_changes_at[time_text(kT0 + kDay)], 1);
+  EXPECT_GE(risk_changes_at[time_text(kT0 + 3 * kDay)], 1);
+  EXPECT_EQ(risks.at("supply/FAB-KUM")["observedState"], "NODE_STATE_RECOVERED");
+
+  // A page opened now reads exactly that.
+  auto late = json::parse(HttpRequest("GET", url + "api/snapshot").body);
+  EXPECT_EQ(std::stoull(late["sequence"].get<std::string>()), sequence);
+  EXPECT_EQ(late["modelTime"], time_text(kT0 + 3 * kDay));
+  RiskMap expected;
+  Apply(late["nodeRisks"], &expected);
+  EXPECT_EQ(risks, expected);
+  ASSERT_EQ(late["footprints"].size(), 1u);
+  EXPECT_EQ(late["footprints"][0]["eventId"], "strike-ray");
+  EXPECT_EQ(late["footprints"][0]["nodesStillDisrupted"], 1);
+
+  // Restarted: the journal (ticks included) rebuilds the same state.
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  auto restarted = json::parse(HttpRequest("GET", h.dashboard_url() + "api/snapshot").body);
+  EXPECT_EQ(restarted["modelTime"], late["modelTime"]);
+  EXPECT_EQ(restarted["footprints"], late["footprints"]);
+  RiskMap after_restart;
+  Apply(restarted["nodeRisks"], &after_restart);
+  EXPECT_EQ(after_restart, expected);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Under the wall clock the daemon ticks by itself: with one-second steps a
+// disruption of two seconds ends on one of those ticks, and the page hears
+// of it (the footprint's end, the site's recovery) without any event.
+TEST(DashboardE2ETest, UnderTheWallClockAFootprintEndsOnTheDaemonsOwnTick) {
+  DaemonHarness h(Config() +
+                  "projection { step { seconds: 1 } horizon_steps: 30 }\n"
+                  "clock { history_window { seconds: 60 } }\n");
+  ASSERT_TRUE(h.Start());
+  const std::string url = h.dashboard_url();
+  EventStream stream(url, "/api/events");
+  ASSERT_NE(stream.Head().find("Content-Type: text/event-stream"), std::string::npos);
+  auto quake = Quake("quake-2-seconds");
+  quake.mutable_disruption()->mutable_expected_duration()->set_seconds(2);
+  ASSERT_EQ(h.Send(quake)->result(), riskd::v1::Ack::RESULT_ACCEPTED);
+  std::vector<std::string> story;
+  std::string recovered_at;  // model time of the summary after FAB-KUM recovered
+  bool recovered = false;
+  while (recovered_at.empty()) {
+    const std::string data = stream.NextData();
+    ASSERT_FALSE(data.empty()) << "stream ended; log:\n" << h.log();
+    const auto pub = json::parse(data);
+    if (pub.contains("disruptionFootprint")) {
+      story.push_back(pub["disruptionFootprint"]["lifecycle"]);
+    } else if (pub.contains("nodeRiskChanges")) {
+      for (const auto& r : pub["nodeRiskChanges"]["nodes"]) {
+        recovered |= r["nodeId"] == "FAB-KUM" && r["observedState"] == "NODE_STATE_RECOVERED";
+      }
+    } else if (pub.contains("projectionSummary") && recovered) {
+      recovered_at = pub["projectionSummary"]["modelTime"];
+    }
+  }
+  const std::vector<std::string> expected = {"LIFECYCLE_ACTIVE", "LIFECYCLE_ENDED"};
+  EXPECT_EQ(story, expected);
+  auto late = json::parse(HttpRequest("GET", url + "api/snapshot").body);
+  EXPECT_TRUE(late["footprints"].empty());
+  EXPECT_GE(late["modelTime"].get<std::string>(), recovered_at);
+  EXPECT_NE(h.log().find("model clock tick"), std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
 }
 

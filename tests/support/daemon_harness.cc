@@ -109,7 +109,7 @@ bool DaemonHarness::FindTcpEndpoints() {
 
 std::string DaemonHarness::dashboard_url() const {
   const std::string text = log();
-  const auto ready = text.find("riskd ready: ");
+  const auto ready = text.rfind("riskd ready: ");  // the latest start
   if (ready == std::string::npos) return "";
   const auto at = text.find(" dashboard ", ready);
   const auto eol = text.find('\n', ready);

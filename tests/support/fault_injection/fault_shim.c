@@ -163,32 +163,18 @@ static int open_fails(const char* path, int flags) {
   return (flags & (O_WRONLY | O_RDWR | O_CREAT)) ? should_fail("open", path) : 0;
 }
 
-int open(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  int err = open_fails(path, flags);
-  if (err) return errno = err, -1;
-  return REAL(open)(path, flags, mode);
-}
+/* open, open64, openat: the same wrapper around each real call. */
+#define OPEN_WRAPPER(signature, real_call)            \
+  signature {                                          \
+    va_list ap;                                        \
+    va_start(ap, flags);                               \
+    mode_t mode = mode_arg(flags, ap);                 \
+    va_end(ap);                                        \
+    int err = open_fails(path, flags);                 \
+    if (err) return errno = err, -1;                   \
+    return real_call;                                  \
+  }
 
-int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  int err = open_fails(path, flags);
-  if (err) return errno = err, -1;
-  return REAL(open64)(path, flags, mode);
-}
-
-int openat(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  int err = open_fails(path, flags);
-  if (err) return errno = err, -1;
-  return REAL(openat)(dirfd, path, flags, mode);
-}
+OPEN_WRAPPER(int open(const char* path, int flags, ...), REAL(open)(path, flags, mode))
+OPEN_WRAPPER(int open64(const char* path, int flags, ...), REAL(open64)(path, flags, mode))
+OPEN_WRAPPER(int openat(int dirfd, const char* path, int flags, ...), REAL(openat)(dirfd, path, flags, mode))
