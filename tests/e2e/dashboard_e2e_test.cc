@@ -16,6 +16,7 @@
 
 #include "connectors/codec/output_codec.h"
 #include "connectors/http/dashboard_settings.h"
+#include "connectors/store/journal.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
 
@@ -26,6 +27,7 @@ using nlohmann::json;
 
 const char kAdminToken[] = "admin-token-for-the-e2e-test";
 const char kReaderToken[] = "reader-token-for-the-e2e-test";
+const char kProducerToken[] = "producer-token-for-the-e2e-test";
 
 std::string Config(const std::string& dashboard_extra = "") {
   const std::string demo = SourceDir() + "/config/demo/";
@@ -35,7 +37,9 @@ std::string Config(const std::string& dashboard_extra = "") {
          " users { name: \"ada\" role: CLIENT_ROLE_ADMIN token_sha256: \"" +
          connectors::Sha256Hex(kAdminToken) + "\" }"
          " users { name: \"rita\" role: CLIENT_ROLE_SUBSCRIBER token_sha256: \"" +
-         connectors::Sha256Hex(kReaderToken) + "\" } }\n";
+         connectors::Sha256Hex(kReaderToken) + "\" }"
+         " users { name: \"pat\" role: CLIENT_ROLE_PRODUCER token_sha256: \"" +
+         connectors::Sha256Hex(kProducerToken) + "\" } }\n";
 }
 
 std::string Bearer(const char* token) { return std::string("Authorization: Bearer ") + token; }
@@ -371,8 +375,9 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
   DaemonHarness h(Config());
   ASSERT_TRUE(h.Start());
   const std::string actions = h.dashboard_url() + "api/actions";
+  // The page claims another source: the daemon puts the signed-in user's.
   const std::string protect =
-      R"({"eventId":"dash-protect-1","intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["ECU-NGO"]}})";
+      R"({"eventId":"dash-protect-1","source":"someone-else","intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["ECU-NGO"]}})";
 
   auto anonymous = HttpRequest("POST", actions, {}, protect);
   EXPECT_EQ(anonymous.status, 401);
@@ -383,6 +388,11 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
   auto reader = HttpRequest("POST", actions, {Bearer(kReaderToken)}, protect);
   EXPECT_EQ(reader.status, 403);
   EXPECT_EQ(json::parse(reader.body)["error"], "permission_denied: role 'subscriber' may not send intervention");
+  // A producer may report events to the ingest, but protecting a node is an
+  // admin's (the ingest's own role table).
+  auto producer = HttpRequest("POST", actions, {Bearer(kProducerToken)}, protect);
+  EXPECT_EQ(producer.status, 403);
+  EXPECT_EQ(json::parse(producer.body)["error"], "permission_denied: role 'producer' may not send intervention");
   auto quake = HttpRequest("POST", actions, {Bearer(kAdminToken)}, R"({"disruption":{"severity":1}})");
   EXPECT_EQ(quake.status, 403);
   EXPECT_EQ(HttpRequest("POST", actions, {Bearer(kAdminToken)}, "{not json").status, 400);
@@ -413,6 +423,24 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
   EXPECT_NE(h.log().find("dashboard user 'ada' (admin) sent intervention dash-protect-1: RESULT_ACCEPTED"),
             std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
+
+  // The journal holds exactly the one accepted action, as the user's: the
+  // refused ones never reached the ingest, the retry was a duplicate and
+  // the unknown node was rejected before journaling.
+  auto journal = connectors::Journal::OpenReadOnly(h.database());
+  ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+  std::vector<riskd::v1::Envelope> journaled;
+  ASSERT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& entry) {
+    riskd::v1::Envelope e;
+    if (!e.ParseFromString(entry.payload)) return Status::Corruption("unparsable journal payload");
+    journaled.push_back(std::move(e));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(journaled.size(), 1u);
+  EXPECT_EQ(journaled[0].event_id(), "dash-protect-1");
+  EXPECT_EQ(journaled[0].source(), "dashboard:ada");
+  ASSERT_TRUE(journaled[0].has_intervention());
+  EXPECT_EQ(journaled[0].intervention().node_ids(0), "ECU-NGO");
 }
 
 TEST(DashboardE2ETest, WithoutAnonymousReadEveryApiRequestNeedsAToken) {
