@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/http/dashboard_settings.h"
 #include "connectors/metrics/metrics_server.h"
 #include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
@@ -98,6 +99,8 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // The web dashboard (off unless dashboard.listen is set).
+  connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;
