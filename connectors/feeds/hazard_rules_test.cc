@@ -18,6 +18,12 @@ TEST(HazardRulesTest, QuakeRadiusGrowsWithMagnitudeAndShrinksWithDepth) {
   // the floor applies; deep M6.5 (South of Fiji, 600 km) likewise.
   EXPECT_DOUBLE_EQ(QuakeRadiusKm(4.5, 23.97, rule), 10.0);
   EXPECT_DOUBLE_EQ(QuakeRadiusKm(6.5, 600, rule), 10.0);
+  // Absurd magnitudes from a broken feed: at most the whole Earth, never
+  // inf or NaN (usgs_geojson_fuzzer's finding).
+  EXPECT_DOUBLE_EQ(QuakeRadiusKm(1e300, 0, rule), 20037.5);
+  EXPECT_DOUBLE_EQ(QuakeRadiusKm(500, 10, rule), std::sqrt(20037.5 * 20037.5 - 100));
+  EXPECT_DOUBLE_EQ(QuakeRadiusKm(-1e300, 0, rule), 10.0);
+  EXPECT_DOUBLE_EQ(QuakeRadiusKm(7.0, std::nan(""), rule), 100.0);
   EXPECT_LT(QuakeRadiusKm(6.0, 0, rule), QuakeRadiusKm(6.5, 0, rule));
 }
 
