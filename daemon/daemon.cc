@@ -48,13 +48,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
 
   auto engine = engine::Engine::Create(s.engine, std::move(*network));
   if (!engine.ok()) return engine.status();
-  d->worker_ = std::make_unique<EngineWorker>(s, std::move(*engine), std::move(*store));
+  d->incident_ids_ = std::make_unique<IncidentIds>();
+  d->worker_ = std::make_unique<EngineWorker>(s, std::move(*engine), std::move(*store),
+                                              d->incident_ids_.get());
 
   // Replay every journaled event: the engine reaches the state it had.
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t replayed = 0;
   RISKD_RETURN_IF_ERROR(d->journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    d->worker_->Replay(seq, e.payload);
+    d->worker_->Replay(seq, e.received_unix_ns, e.payload);
     ++replayed;
     return Status::Ok();
   }));
@@ -87,7 +89,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
   d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
-                                            connectors::NodeDirectory(d->worker_->network()));
+                                            connectors::NodeDirectory(d->worker_->network()),
+                                            d->incident_ids_.get());
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
   auto feeds = FeedPoller::Create(s, &d->context_);
   if (!feeds.ok()) return feeds.status();

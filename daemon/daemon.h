@@ -45,6 +45,7 @@ class Daemon {
   std::unique_ptr<DaemonSettings> settings_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
+  std::unique_ptr<IncidentIds> incident_ids_;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;
   std::unique_ptr<FeedPoller> feeds_;

@@ -4,6 +4,15 @@
 // changes and projection summaries, and answers queries after the events
 // that preceded them (read-your-writes).
 //
+// Incidents: every applied event also feeds the incident book
+// (engine/incidents.h) with its receipt time, and so does every journaled
+// OperatorAction; after each round the worker publishes the incidents that
+// changed materially (incident.<level>.<risk_type>) before the node alerts
+// the budget pushes, records those alerts (and the ones resolved in bulk
+// with their incident) in SQLite, and keeps the latest published incidents
+// for snapshots. Replay feeds the book the same way, so a restart rebuilds
+// it from the journal.
+//
 // Immunization plans: after a projection whose expected number disrupted
 // moved materially since the last plan of its risk type (MaterialChange),
 // a plan of planner.k targets becomes due; it is computed and published on
@@ -19,20 +28,39 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 #include <zmq.hpp>
 
+#include "connectors/codec/event_codec.h"
+#include "connectors/codec/output_codec.h"
+#include "connectors/metrics/latency_histogram.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/incident_ids.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
+#include "engine/incidents.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::daemon {
+
+// Gauges by label set, replaced whole after each round (metrics thread
+// reads a copy).
+struct LabeledGauges {
+  struct Entry {
+    std::string name;
+    std::string help;
+    std::map<std::string, std::string> labels;
+    double value = 0;
+  };
+  mutable std::mutex mu;
+  std::vector<Entry> entries;
+};
 
 struct EngineWorkerStats {
   std::atomic<std::uint64_t> events_applied{0};
@@ -41,15 +69,22 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> alerts_published{0};
   std::atomic<std::uint64_t> plans_published{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
+  std::atomic<std::uint64_t> incidents_published{0};
+  // Wall time of each projection round (Engine::Project).
+  connectors::LatencyHistogram projection;
+  // Open incidents and alerts by level, expected disrupted per risk type.
+  LabeledGauges gauges;
 };
 
 class EngineWorker {
  public:
+  // `incident_ids` receives the id of every incident opened (for the
+  // ingest thread's check of OperatorActions).
   EngineWorker(const DaemonSettings& settings, std::unique_ptr<engine::Engine> engine,
-               std::unique_ptr<connectors::StateStore> store);
+               std::unique_ptr<connectors::StateStore> store, IncidentIds* incident_ids);
 
   // Applies one journaled event during start-up replay (no publishing).
-  void Replay(std::uint64_t seq, const std::string& payload);
+  void Replay(std::uint64_t seq, std::int64_t received_unix_ns, const std::string& payload);
   // After replay: re-opens the alerts stored as open, projects, and persists
   // and publishes whatever differs (e.g. alerts lost to a crash).
   Status Recover();
@@ -73,8 +108,17 @@ class EngineWorker {
     bool due = false;  // a material change awaits a plan
   };
 
-  void Apply(std::uint64_t seq, std::string_view payload, bool live);
+  void Apply(std::uint64_t seq, std::int64_t received_unix_ns, std::string_view payload,
+             bool live);
+  // The incident book's side of an applied event or action.
+  void ApplyToIncidents(std::uint64_t seq, std::int64_t received_unix_ns,
+                        const riskd::v1::Envelope& env, const connectors::AppliedEvent& applied);
+  // Watchlists: thresholds in the engine, names in the book.
+  void ResolveWatchlists();
   void ProjectAndPublish();
+  // Publishes the incidents due; returns the publication sequence of each.
+  std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
+  void UpdateGauges();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
   // A plan of k targets from the current observed state of a risk type.
@@ -88,6 +132,10 @@ class EngineWorker {
   const DaemonSettings& settings_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<connectors::StateStore> store_;
+  IncidentIds* incident_ids_;
+  engine::IncidentBook book_;
+  // Latest published Incident by key (for snapshots).
+  std::map<std::uint64_t, riskd::v1::Incident> published_incidents_;
   std::unique_ptr<connectors::Publisher> publisher_;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;

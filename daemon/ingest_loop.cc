@@ -36,8 +36,10 @@ void SendAck(zmq::socket_t& router, std::vector<zmq::message_t>& routing, const 
 }  // namespace
 
 IngestLoop::IngestLoop(const DaemonSettings& settings, connectors::Journal* journal,
-                       connectors::NodeDirectory directory)
-    : settings_(settings), journal_(journal), directory_(std::move(directory)) {}
+                       connectors::NodeDirectory directory, const IncidentIds* incidents)
+    : settings_(settings), journal_(journal), directory_(std::move(directory)), incidents_(incidents) {
+  limits_.max_place_area_km2 = settings.max_place_area_km2;
+}
 
 Status IngestLoop::Bind(zmq::context_t* context) {
   try {
@@ -103,7 +105,11 @@ void IngestLoop::ReadBatch() {
   auto reject = [&](std::size_t i, const Status& st) {
     acks[i].set_result(Ack::RESULT_REJECTED);
     acks[i].set_reason(st.ToString());
+    acks[i].clear_place_matched_nodes();
+    acks[i].clear_place_matched_ids();
+    acks[i].clear_warning();
     stats_.rejected.fetch_add(1, std::memory_order_relaxed);
+    stats_.rejected_by_code[static_cast<std::size_t>(st.code())].fetch_add(1, std::memory_order_relaxed);
   };
 
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -128,21 +134,14 @@ void IngestLoop::ReadBatch() {
     acks[i].set_event_id(env.event_id());
     // With CURVE, the ZAP handler put the client's role on the message.
     if (auto role = connectors::RoleOfMessage(req.payload)) {
-      const bool admin_only = env.has_network_change() || env.has_intervention();
-      const bool producer_up = env.has_supplier_status() || env.has_disruption();
-      if ((admin_only && *role != connectors::ClientRole::kAdmin) ||
-          (producer_up && *role == connectors::ClientRole::kSubscriber)) {
-        reject(i, Status::PermissionDenied(
-                      "role '" + std::string(connectors::RoleName(*role)) + "' may not send " +
-                      (env.has_network_change() ? "network_change"
-                       : env.has_intervention() ? "intervention"
-                       : env.has_disruption()   ? "disruption"
-                                                : "supplier_status")));
+      const Status allowed = connectors::AuthorizeEnvelope(*role, env);
+      if (!allowed.ok()) {
+        reject(i, allowed);
         continue;
       }
     }
     if (env.has_query()) {
-      const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
+      const Status st = ValidateEnvelope(env, directory_, settings_.risk_types, limits_);
       if (!st.ok()) {
         reject(i, st);
         continue;
@@ -176,10 +175,32 @@ void IngestLoop::ReadBatch() {
       stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
+    const Status st = ValidateEnvelope(env, directory_, settings_.risk_types, limits_);
     if (!st.ok()) {
       reject(i, st);
       continue;
+    }
+    std::string payload = req.payload.to_string();
+    if (env.has_operator_action()) {
+      if (!incidents_ || !incidents_->Has(env.operator_action().incident_id())) {
+        reject(i, Status::NotFound("operator_action.incident_id: no incident '" +
+                                   env.operator_action().incident_id() + "'"));
+        continue;
+      }
+      // The journal records who acted as CURVE authenticated them.
+      if (auto client = connectors::ClientNameOfMessage(req.payload)) {
+        env.mutable_operator_action()->set_authenticated_client(*client);
+        payload = env.SerializeAsString();
+      }
+    }
+    if (env.has_disruption() && env.disruption().has_place()) {
+      // Tell the producer what the place matched.
+      const auto match = directory_.Match(env.disruption().place(), 10);
+      acks[i].set_place_matched_nodes(static_cast<std::uint32_t>(match.count));
+      for (const auto& id : match.first_ids) acks[i].add_place_matched_ids(id);
+      if (match.count == 0) {
+        acks[i].set_warning("place_empty: disruption.place matches no node in the network");
+      }
     }
     if (env.has_network_change()) {
       if (!directory_before) directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
@@ -187,11 +208,14 @@ void IngestLoop::ReadBatch() {
     }
     batch_ids.emplace(env.event_id(), entries.size());
     pending.push_back({i, entries.size()});
-    entries.push_back({env.event_id(), now, req.payload.to_string()});
+    entries.push_back({env.event_id(), now, std::move(payload)});
   }
 
   if (!entries.empty()) {
+    const auto commit_start = std::chrono::steady_clock::now();
     auto results = journal_->Append(entries);
+    stats_.journal_commit.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
     if (!results.ok()) {
       spdlog::error("journal append failed: {}", results.status().ToString());
       if (directory_before) directory_ = std::move(*directory_before);
@@ -212,7 +236,7 @@ void IngestLoop::ReadBatch() {
         (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
         if (!first) continue;
         forwarded[p.entry] = 1;
-        const std::string seq = EncodeSeq(r.seq);
+        const std::string seq = EncodeSeq(r.seq, now);
         batch.emplace_back(seq.data(), seq.size());
         batch.emplace_back(entries[p.entry].payload.data(), entries[p.entry].payload.size());
       }

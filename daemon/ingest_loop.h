@@ -6,6 +6,7 @@
 #ifndef RISKD_DAEMON_INGEST_LOOP_H_
 #define RISKD_DAEMON_INGEST_LOOP_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -14,7 +15,9 @@
 #include <zmq.hpp>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/metrics/latency_histogram.h"
 #include "connectors/store/journal.h"
+#include "daemon/incident_ids.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -26,12 +29,19 @@ struct IngestStats {
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> batches{0};
+  // Rejections by Status code (riskd_ingest_rejected_by_reason_total).
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Status::Code::kInternal) + 1>
+      rejected_by_code{};
+  // Duration of each journal append (group commit).
+  connectors::LatencyHistogram journal_commit;
 };
 
 class IngestLoop {
  public:
+  // `incidents`: the ids OperatorActions may name (the engine thread adds
+  // them).
   IngestLoop(const DaemonSettings& settings, connectors::Journal* journal,
-             connectors::NodeDirectory directory);
+             connectors::NodeDirectory directory, const IncidentIds* incidents);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
   Status Bind(zmq::context_t* context);
@@ -50,6 +60,8 @@ class IngestLoop {
   const DaemonSettings& settings_;
   connectors::Journal* journal_;
   connectors::NodeDirectory directory_;
+  const IncidentIds* incidents_;
+  connectors::ValidationLimits limits_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;
   std::unique_ptr<zmq::socket_t> replies_;

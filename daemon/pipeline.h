@@ -3,7 +3,8 @@
 //
 //   ingest thread --PUSH kEventsEndpoint--> engine thread
 //     ["E", seq, Envelope, seq, Envelope, ...]         a journaled batch (seq: 8
-//                                                      bytes, little endian)
+//                                                      bytes, little endian, then
+//                                                      the receipt time in ns, 8)
 //     ["Q", Envelope, routing frames...]               a query to answer
 //     ["X"]                                            drain and exit
 //   engine thread --PUSH kRepliesEndpoint--> ingest thread
@@ -24,9 +25,16 @@ inline constexpr char kEventFrame = 'E';
 inline constexpr char kQueryFrame = 'Q';
 inline constexpr char kStopFrame = 'X';
 
-inline std::string EncodeSeq(std::uint64_t seq) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((seq >> (8 * i)) & 0xff);
+// A journaled event's sequence and receipt time (the journal's
+// received_unix_ns, so that the engine thread sees the same time live and
+// on replay).
+inline std::string EncodeSeq(std::uint64_t seq, std::int64_t received_unix_ns = 0) {
+  std::string out(16, '\0');
+  const auto time = static_cast<std::uint64_t>(received_unix_ns);
+  for (int i = 0; i < 8; ++i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>((seq >> (8 * i)) & 0xff);
+    out[static_cast<std::size_t>(8 + i)] = static_cast<char>((time >> (8 * i)) & 0xff);
+  }
   return out;
 }
 
@@ -35,6 +43,13 @@ inline std::uint64_t DecodeSeq(const void* data, std::size_t size) {
   const auto* b = static_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < 8 && i < size; ++i) seq |= std::uint64_t{b[i]} << (8 * i);
   return seq;
+}
+
+inline std::int64_t DecodeReceivedNs(const void* data, std::size_t size) {
+  std::uint64_t time = 0;
+  const auto* b = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 8; i < 16 && i < size; ++i) time |= std::uint64_t{b[i]} << (8 * (i - 8));
+  return static_cast<std::int64_t>(time);
 }
 
 inline std::int64_t NowUnixNs() {

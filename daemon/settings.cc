@@ -171,6 +171,15 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   if (in.max_message_bytes() > 0) s.max_message_bytes = static_cast<std::size_t>(in.max_message_bytes());
   if (in.max_batch() > 0) s.max_batch = static_cast<std::size_t>(in.max_batch());
   if (in.queue_capacity() > 0) s.queue_capacity = static_cast<std::size_t>(in.queue_capacity());
+  if (in.has_max_place_area_km2()) {
+    if (!(in.max_place_area_km2() >= 0) || !std::isfinite(in.max_place_area_km2())) {
+      return Status::InvalidArgument("config: ingest.max_place_area_km2 must be finite and >= 0");
+    }
+    s.max_place_area_km2 = in.max_place_area_km2();
+  }
+  auto incidents = ParseIncidentSettings(c, s.engine.risk_types, s.engine.alerts);
+  if (!incidents.ok()) return incidents.status();
+  s.incidents = std::move(*incidents);
 
   s.metrics_listen = c.metrics().listen();
   s.alertmanager_url = c.alertmanager().url();

@@ -11,6 +11,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/zmq/curve_auth.h"
+#include "daemon/incident_settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/status.h"
@@ -55,6 +56,10 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // Incidents, alert budget, emergency plans, watchlists.
+  IncidentSettings incidents;
+  // ingest.max_place_area_km2; 0: no limit.
+  double max_place_area_km2 = 3.2e6;
 };
 
 // ipc://, inproc://, or tcp:// on a loopback host.

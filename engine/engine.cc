@@ -296,4 +296,16 @@ void Engine::RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert)
   types_[risk_type].alerts.Restore(node, alert);
 }
 
+Status Engine::SetNodeAlertPolicy(int risk_type, NodeIndex node,
+                                  const AlertPolicyOptions& options) {
+  if (risk_type < 0 || risk_type >= risk_type_count()) {
+    return Status::InvalidArgument("unknown risk type");
+  }
+  if (!network_.alive(node)) return Status::NotFound("node is not in the network");
+  RISKD_RETURN_IF_ERROR(ValidateAlertPolicyOptions(options));
+  types_[risk_type].alerts.SetNodeOptions(node, options);
+  types_[risk_type].dirty = true;
+  return Status::Ok();
+}
+
 }  // namespace riskd::engine

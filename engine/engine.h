@@ -114,6 +114,9 @@ class Engine {
 
   // Re-opens an alert from persistent storage.
   void RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert);
+  // Gives a node its own alert thresholds for a risk type (a watchlist).
+  // Validates them.
+  Status SetNodeAlertPolicy(int risk_type, NodeIndex node, const AlertPolicyOptions& options);
 
   // Transmission graph of a risk type for the current network (cached).
   std::shared_ptr<const TransmissionGraph> Graph(int risk_type);

@@ -29,6 +29,9 @@ Status ValidateNodeAttributes(const NodeAttributes& a) {
   if (!std::isfinite(a.inventory_days) || a.inventory_days < 0) {
     return Status::InvalidArgument("node '" + a.id + "': inventory_days must be finite and >= 0");
   }
+  if (a.value && (!std::isfinite(*a.value) || *a.value < 0)) {
+    return Status::InvalidArgument("node '" + a.id + "': value must be finite and >= 0");
+  }
   return Status::Ok();
 }
 

@@ -100,6 +100,9 @@ class Network {
   int tier(NodeIndex n) const { return nodes_.tier(n); }
   std::optional<GeoPoint> location(NodeIndex n) const { return nodes_.location(n); }
   double inventory_days(NodeIndex n) const { return nodes_.inventory_days(n); }
+  std::optional<double> value(NodeIndex n) const { return nodes_.value(n); }
+  std::span<const std::string> alternates(NodeIndex n) const { return nodes_.alternates(n); }
+  std::string_view emergency_plan_id(NodeIndex n) const { return nodes_.emergency_plan_id(n); }
   // Weight of (from, to, layer), if the edge exists.
   std::optional<double> FindEdge(NodeIndex from, NodeIndex to, Layer layer) const;
 

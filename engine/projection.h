@@ -165,6 +165,18 @@ class Projector {
 
   const Projection& projection() const { return projection_; }
   Projection& mutable_projection() { return projection_; }
+  // The region whose frontier holds `node` (an id valid until the next
+  // Full or Update), or -1 outside every region.
+  std::int32_t RegionOf(NodeIndex node) const {
+    return node < region_of_.size() ? region_of_[node] : -1;
+  }
+  // The number disrupted within T in each of the region's check
+  // realizations (common random numbers: realization k of every region is
+  // one joint outcome); empty when the region was not checked.
+  std::span<const std::uint32_t> RegionSizes(std::int32_t region) const {
+    if (region < 0 || static_cast<std::size_t>(region) >= regions_.size()) return {};
+    return regions_[static_cast<std::size_t>(region)].sizes;
+  }
   // Memory held for incremental DMP updates (trajectories, work order).
   std::size_t IncrementalMemoryBytes() const { return incremental_.MemoryBytes(); }
 

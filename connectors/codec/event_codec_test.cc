@@ -120,9 +120,14 @@ TEST_F(EventCodecTest, HazardPicksTheRiskTypeAndPlacesResolveToNodes) {
   c->mutable_center()->set_lat(35);
   c->mutable_center()->set_lon(139);
   c->set_radius_km(10);
-  std::size_t affected = 0;
-  ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), &affected).ok());
-  EXPECT_EQ(affected, 3u);
+  AppliedEvent applied;
+  ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), &applied).ok());
+  EXPECT_EQ(applied.place_matched, 3u);
+  ASSERT_TRUE(applied.trigger);
+  EXPECT_EQ(applied.trigger->kind, engine::TriggerKind::kPlace);
+  EXPECT_EQ(applied.trigger->nodes, (std::vector<engine::NodeIndex>{0, 1, 2}));
+  EXPECT_EQ(applied.trigger->event_id, "ev-1");
+  EXPECT_EQ(applied.risk_type, 0);
   EXPECT_EQ((*eng)->risk_state(0).observed[1].state, engine::NodeState::kDisrupted);
   EXPECT_DOUBLE_EQ((*eng)->risk_state(0).observed[1].severity, 0.9);
   EXPECT_EQ((*eng)->risk_state(1).observed[1].state, engine::NodeState::kSusceptible);

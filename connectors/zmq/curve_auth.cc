@@ -13,6 +13,7 @@ std::string_view RoleName(ClientRole role) {
     case ClientRole::kSubscriber: return "subscriber";
     case ClientRole::kProducer: return "producer";
     case ClientRole::kAdmin: return "admin";
+    case ClientRole::kOperator: return "operator";
   }
   return "unknown";
 }
@@ -21,6 +22,7 @@ std::optional<ClientRole> ParseRole(std::string_view name) {
   if (name == "subscriber") return ClientRole::kSubscriber;
   if (name == "producer") return ClientRole::kProducer;
   if (name == "admin") return ClientRole::kAdmin;
+  if (name == "operator") return ClientRole::kOperator;
   return std::nullopt;
 }
 
@@ -163,6 +165,14 @@ std::optional<ClientRole> RoleOfMessage(zmq::message_t& message) {
   if (!user || !*user) return std::nullopt;  // no ZAP: plain socket
   const std::string_view u(user);
   return ParseRole(u.substr(0, u.find(':')));
+}
+
+std::optional<std::string> ClientNameOfMessage(zmq::message_t& message) {
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  if (!user || !*user) return std::nullopt;
+  const std::string_view u(user);
+  const auto colon = u.find(':');
+  return std::string(colon == std::string_view::npos ? u : u.substr(colon + 1));
 }
 
 }  // namespace riskd::connectors

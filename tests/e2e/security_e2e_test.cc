@@ -96,7 +96,7 @@ TEST_F(SecurityE2ETest, OnlyAllowListedKeysGetThroughAndRolesApply) {
   // Subscribers read the encrypted PUB stream; strangers do not.
   zmq::socket_t sub(h_->context(), zmq::socket_type::sub);
   connectors::ApplyCurveClient(sub, CurveClientKeys{server_.public_key, subscriber_});
-  sub.set(zmq::sockopt::subscribe, "alert.");
+  sub.set(zmq::sockopt::subscribe, "incident.");
   sub.connect(h_->publish());
   zmq::socket_t spy(h_->context(), zmq::socket_type::sub);
   connectors::ApplyCurveClient(spy, CurveClientKeys{server_.public_key, stranger_});
@@ -108,7 +108,8 @@ TEST_F(SecurityE2ETest, OnlyAllowListedKeysGetThroughAndRolesApply) {
   recover.set_event_id("p-4");
   recover.mutable_supplier_status()->set_node_id("FAB-KUM");
   recover.mutable_supplier_status()->set_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
-  EXPECT_EQ(Send(recover, &producer_)->result(), Ack::RESULT_ACCEPTED);  // alerts resolve
+  // The incident is restored (its alerts resolve with it).
+  EXPECT_EQ(Send(recover, &producer_)->result(), Ack::RESULT_ACCEPTED);
   zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
   EXPECT_EQ(zmq::poll(&item, 1, std::chrono::seconds(5)), 1);
   zmq::pollitem_t spy_item{spy.handle(), 0, ZMQ_POLLIN, 0};

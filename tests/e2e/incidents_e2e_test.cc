@@ -1,0 +1,293 @@
+// Incidents through the real daemon: one earthquake opens one incident,
+// node alerts hang under it within the budget, value at risk ranks them,
+// the Ack says what the place matched, recoveries restore the incident in
+// bulk, and a restart rebuilds the incidents from the journal.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/support/daemon_harness.h"
+
+namespace riskd::testing {
+namespace {
+
+using riskd::v1::Ack;
+using riskd::v1::Envelope;
+using riskd::v1::Incident;
+
+std::string DemoConfig(const std::string& extra = "") {
+  const std::string demo = SourceDir() + "/config/demo/";
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n" +
+         extra;
+}
+
+// A quake felt within 50 km of the Kumamoto fab (and nowhere else).
+Envelope Quake(const std::string& id, const std::string& feed_id, double radius_km = 50) {
+  Envelope e;
+  e.set_event_id(id);
+  e.set_source("usgs");
+  auto* d = e.mutable_disruption();
+  d->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+  d->set_severity(1.0);
+  d->set_feed_event_id(feed_id);
+  d->set_title("M 7.0 - Kumamoto, Japan");
+  auto* c = d->mutable_place()->mutable_circle();
+  c->mutable_center()->set_lat(32.79);
+  c->mutable_center()->set_lon(130.74);
+  c->set_radius_km(radius_km);
+  return e;
+}
+
+Envelope Status(const std::string& id, const std::string& node, riskd::v1::NodeState state) {
+  Envelope e;
+  e.set_event_id(id);
+  e.mutable_supplier_status()->set_node_id(node);
+  e.mutable_supplier_status()->set_state(state);
+  return e;
+}
+
+Envelope Query(const std::string& id) {
+  Envelope e;
+  e.set_event_id(id);
+  return e;
+}
+
+// Every publication until `done` says so (or the timeout).
+template <typename Done>
+std::vector<std::pair<std::string, riskd::v1::Publication>> CollectUntil(
+    Subscriber& sub, Done done, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+  std::vector<std::pair<std::string, riskd::v1::Publication>> got;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto msg = sub.Next(std::chrono::milliseconds(200));
+    if (!msg) continue;
+    got.push_back(std::move(*msg));
+    if (done(got.back())) break;
+  }
+  return got;
+}
+
+TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
+  DaemonHarness h(DemoConfig(
+      "incidents { alert_top_n: 2 alert_max_tier: 0 max_alerts_per_incident: 3 }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+
+  auto ack = h.Send(Quake("q-1", "us7000abcd"));
+  ASSERT_TRUE(ack);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  EXPECT_EQ(ack->place_matched_nodes(), 1u);
+  ASSERT_EQ(ack->place_matched_ids_size(), 1);
+  EXPECT_EQ(ack->place_matched_ids(0), "FAB-KUM");
+  EXPECT_TRUE(ack->warning().empty());
+
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  ASSERT_FALSE(got.empty());
+  ASSERT_TRUE(got.back().second.has_projection_summary());
+  const auto summary = got.back().second.projection_summary();
+  // The incident comes first, then its alerts, then the summary.
+  ASSERT_TRUE(got.front().second.has_incident()) << got.front().first;
+  const Incident incident = got.front().second.incident();
+  EXPECT_EQ(got.front().first, "incident.critical.supply");
+  EXPECT_EQ(incident.incident_id(), "supply/1");
+  EXPECT_EQ(incident.lifecycle(), Incident::LIFECYCLE_POTENTIAL);
+  EXPECT_EQ(incident.hazard(), riskd::v1::HAZARD_EARTHQUAKE);
+  EXPECT_EQ(incident.title(), "M 7.0 - Kumamoto, Japan");
+  ASSERT_EQ(incident.event_ids_size(), 1);
+  EXPECT_EQ(incident.event_ids(0), "q-1");
+  EXPECT_EQ(incident.feed_event_ids(0), "us7000abcd");
+  EXPECT_EQ(incident.sources_hit(), 1);
+  EXPECT_EQ(incident.source_ids(0), "FAB-KUM");
+  // One incident owns every source: its figures are the projection's.
+  EXPECT_DOUBLE_EQ(incident.expected_disrupted(), summary.expected_disrupted());
+  EXPECT_DOUBLE_EQ(incident.disrupted_p05(), summary.disrupted_p05());
+  EXPECT_DOUBLE_EQ(incident.disrupted_p95(), summary.disrupted_p95());
+  EXPECT_EQ(incident.nodes_at_risk(), summary.nodes_at_risk());
+  ASSERT_GT(incident.nodes_at_risk(), 3) << "the scenario needs more alerts than the budget";
+  ASSERT_GE(incident.top_nodes_size(), 3);
+  for (int i = 1; i < incident.top_nodes_size(); ++i) {
+    EXPECT_GE(incident.top_nodes(i - 1).value_at_risk(), incident.top_nodes(i).value_at_risk());
+  }
+  EXPECT_GT(incident.value_at_risk(), 0);
+
+  // Alerts: children of the incident, only within the budget.
+  std::map<std::string, riskd::v1::Alert> alerts;
+  for (const auto& [topic, pub] : got) {
+    if (!pub.has_alert()) continue;
+    EXPECT_EQ(pub.alert().incident_id(), "supply/1");
+    EXPECT_EQ(pub.alert().lifecycle(), riskd::v1::Alert::LIFECYCLE_RAISED);
+    alerts[pub.alert().node_id()] = pub.alert();
+  }
+  EXPECT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(incident.alerts_pushed(), 3);
+
+  // The query answers the rest, ranked by value at risk.
+  Envelope q = Query("q-incident");
+  q.mutable_query()->mutable_incident()->set_incident_id("supply/1");
+  auto answer = h.Send(q);
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->result(), Ack::RESULT_ACCEPTED) << answer->reason();
+  const auto& nodes = answer->response().incident_nodes();
+  // The demo network gives no value column: the business volume through
+  // each node, max(in, out) over every layer.
+  const std::map<std::string, double> volume{
+      {"CHP-SND", 80}, {"ECU-NGO", 115}, {"COK-CHI", 125}, {"OEM-TOY", 110},
+      {"HUB-RTM", 50}, {"OEM-AUS", 125}, {"OEM-LEI", 225}};
+  int at_alert_level = 0, pushed = 0;
+  for (int i = 0; i < nodes.size(); ++i) {
+    if (i > 0) {
+      EXPECT_GE(nodes[i - 1].value_at_risk(), nodes[i].value_at_risk());
+    }
+    ASSERT_TRUE(volume.count(nodes[i].node_id())) << nodes[i].node_id();
+    EXPECT_DOUBLE_EQ(nodes[i].value_at_risk(),
+                     nodes[i].probability() * volume.at(nodes[i].node_id()));
+    if (nodes[i].level() != riskd::v1::SEVERITY_INFO) ++at_alert_level;
+    if (nodes[i].alert_pushed()) {
+      ++pushed;
+      EXPECT_TRUE(alerts.count(nodes[i].node_id())) << nodes[i].node_id();
+    }
+  }
+  EXPECT_EQ(at_alert_level, incident.nodes_at_risk());
+  EXPECT_EQ(pushed, 3);
+  // The two most valuable nodes at alert level are pushed (top 2), and the
+  // third is the most valuable tier-0 node left.
+  std::vector<std::string> by_value;
+  for (const auto& n : nodes) {
+    if (n.level() != riskd::v1::SEVERITY_INFO) by_value.push_back(n.node_id());
+  }
+  EXPECT_TRUE(alerts.count(by_value[0]));
+  EXPECT_TRUE(alerts.count(by_value[1]));
+  for (const auto& [id, alert] : alerts) {
+    if (id == by_value[0] || id == by_value[1]) continue;
+    EXPECT_EQ(nodes[static_cast<int>(std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) {
+                                        return n.node_id() == id;
+                                      }) - nodes.begin())]
+                  .tier(),
+              0);
+  }
+
+  // The snapshot holds the incident and the pushed alerts only.
+  Envelope snap = Query("q-snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  EXPECT_EQ(s->response().snapshot().incidents(0).incident_id(), "supply/1");
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 3);
+
+  // The fab's own report confirms it: same incident, one event more.
+  ASSERT_EQ(h.Send(Status("erp-1", "FAB-KUM", riskd::v1::NODE_STATE_DISRUPTED))->result(),
+            Ack::RESULT_ACCEPTED);
+  got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  auto confirmed = std::find_if(got.begin(), got.end(),
+                                [](const auto& m) { return m.second.has_incident(); });
+  ASSERT_NE(confirmed, got.end());
+  EXPECT_EQ(confirmed->second.incident().lifecycle(), Incident::LIFECYCLE_CONFIRMED);
+  EXPECT_EQ(confirmed->second.incident().event_count(), 2);
+
+  // The fab is back: the incident is restored, and its 3 alerts are
+  // resolved with it, not one message per node.
+  ASSERT_EQ(h.Send(Status("erp-2", "FAB-KUM", riskd::v1::NODE_STATE_RECOVERED))->result(),
+            Ack::RESULT_ACCEPTED);
+  got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  int alert_messages = 0;
+  const Incident* restored = nullptr;
+  for (const auto& [topic, pub] : got) {
+    if (pub.has_alert()) ++alert_messages;
+    if (pub.has_incident()) restored = &pub.incident();
+  }
+  EXPECT_EQ(alert_messages, 0);
+  ASSERT_NE(restored, nullptr);
+  EXPECT_EQ(restored->lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(restored->resolution(), Incident::RESOLUTION_SOURCES_RECOVERED);
+  EXPECT_EQ(restored->alerts_resolved(), 3);
+  EXPECT_EQ(restored->sources_disrupted(), 0);
+  s = h.Send(snap);
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  EXPECT_EQ(s->response().snapshot().incidents(0).lifecycle(), Incident::LIFECYCLE_RESTORED);
+
+  // A restart rebuilds the same incident from the journal.
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  s = h.Send(snap);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  const Incident& again = s->response().snapshot().incidents(0);
+  EXPECT_EQ(again.incident_id(), "supply/1");
+  EXPECT_EQ(again.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(std::vector<std::string>(again.event_ids().begin(), again.event_ids().end()),
+            (std::vector<std::string>{"q-1", "erp-1"}));
+  EXPECT_EQ(again.restored_at().seconds(), restored->restored_at().seconds());
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(IncidentsE2ETest, AcksSayWhatAPlaceMatchedWarnWhenNothingAndRefuseHugePlaces) {
+  DaemonHarness h(DemoConfig("ingest { max_place_area_km2: 1000000 }\n"));
+  ASSERT_TRUE(h.Start());
+  // The German sites: within 400 km of Schweinfurt.
+  Envelope de = Quake("de-1", "");
+  de.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lat(50.05);
+  de.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lon(10.23);
+  de.mutable_disruption()->mutable_place()->mutable_circle()->set_radius_km(400);
+  auto ack = h.Send(de);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  // Schweinfurt and Stuttgart (160 km), Regensburg (178), Leipzig (208),
+  // Duisburg (288); not Rotterdam (453) nor Wroclaw (494).
+  EXPECT_EQ(ack->place_matched_nodes(), 5u);
+  EXPECT_EQ(std::vector<std::string>(ack->place_matched_ids().begin(), ack->place_matched_ids().end()),
+            (std::vector<std::string>{"BRG-SWF", "DRV-REG", "OEM-LEI", "STL-DUI", "STP-STR"}));
+  // A region place counts too.
+  Envelope th = Quake("th-1", "");
+  th.mutable_disruption()->mutable_place()->set_region("th");
+  ack = h.Send(th);
+  EXPECT_EQ(ack->place_matched_nodes(), 2u);
+  // In the sea: accepted, with a warning, and no incident.
+  Envelope sea = Quake("sea-1", "");
+  sea.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lat(-40);
+  sea.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lon(-140);
+  ack = h.Send(sea);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(ack->place_matched_nodes(), 0u);
+  EXPECT_EQ(ack->warning(), "place_empty: disruption.place matches no node in the network");
+  // Larger than 1,000,000 km^2: a 600 km circle (1.13 million km^2).
+  Envelope huge = Quake("huge-1", "", 600);
+  ack = h.Send(huge);
+  ASSERT_EQ(ack->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(ack->reason(),
+            "resource_exhausted: disruption.place.circle: covers 1.13e+06 km^2, more than "
+            "ingest.max_place_area_km2 (1e+06)");
+  // A polygon of 20 x 20 degrees at the equator (about 4.9 million km^2).
+  Envelope poly = Quake("poly-1", "");
+  auto* p = poly.mutable_disruption()->mutable_place()->mutable_polygon();
+  for (auto [lat, lon] : {std::pair{0.0, 0.0}, {0.0, 20.0}, {20.0, 20.0}, {20.0, 0.0}}) {
+    auto* v = p->add_vertices();
+    v->set_lat(lat);
+    v->set_lon(lon);
+  }
+  ack = h.Send(poly);
+  ASSERT_EQ(ack->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(ack->reason(),
+            "resource_exhausted: disruption.place.polygon: covers 4.85e+06 km^2, more than "
+            "ingest.max_place_area_km2 (1e+06)");
+  // Incidents: the German quake and the Thai region, nothing for the sea.
+  Envelope snap = Query("snap");
+  snap.mutable_query()->mutable_snapshot();
+  std::set<std::string> ids;
+  for (int attempt = 0; attempt < 50 && ids.size() < 2; ++attempt) {
+    ids.clear();
+    const auto answer = h.Send(snap);
+    ASSERT_TRUE(answer);
+    for (const auto& inc : answer->response().snapshot().incidents()) ids.insert(inc.incident_id());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"supply/1", "supply/2"}));
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
