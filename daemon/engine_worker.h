@@ -41,6 +41,7 @@
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
 #include "daemon/incident_ids.h"
+#include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -74,6 +75,11 @@ struct EngineWorkerStats {
   connectors::LatencyHistogram projection;
   // Open incidents and alerts by level, expected disrupted per risk type.
   LabeledGauges gauges;
+  // The newest publication's sequence, and the open alerts.
+  std::atomic<std::uint64_t> publication_sequence{0};
+  std::atomic<std::uint64_t> open_alerts{0};
+  // Publications dropped because their sequence could not be reserved.
+  std::atomic<std::uint64_t> publications_unsent{0};
 };
 
 class EngineWorker {
@@ -128,6 +134,8 @@ class EngineWorker {
   // Computes and publishes the due plans whose interval has passed.
   void PublishDuePlans();
   bool EventsWaiting();
+  // Logs (rate-limited) publications the publisher could not sequence.
+  void ReportUnsent();
 
   const DaemonSettings& settings_;
   std::unique_ptr<engine::Engine> engine_;
@@ -155,6 +163,10 @@ class EngineWorker {
   // Latest published plan, by risk type name (for snapshots).
   std::map<std::string, riskd::v1::ImmunizationPlan> plans_;
   EngineWorkerStats stats_;
+  LogRateLimiter not_applied_lines_;
+  LogRateLimiter unsent_lines_;
+  std::uint64_t unsent_reported_ = 0;
+  LogRateLimiter record_errors_;
 };
 
 }  // namespace riskd::daemon

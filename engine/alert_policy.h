@@ -75,6 +75,15 @@ class AlertTracker {
   // Re-opens an alert known from persistent storage (after a restart).
   void Restore(NodeIndex node, const OpenAlert& alert) { open_[node] = alert; }
   const std::unordered_map<NodeIndex, OpenAlert>& open() const { return open_; }
+  // New thresholds for the next Update() (open alerts keep their level
+  // until then).
+  void set_options(const AlertPolicyOptions& options) {
+    options_ = options;
+    lowest_raise_ = std::min(options.warning_raise, options.critical_raise);
+    for (const auto& [node, own] : node_options_) {
+      lowest_raise_ = std::min({lowest_raise_, own.warning_raise, own.critical_raise});
+    }
+  }
 
  private:
   AlertPolicyOptions options_;

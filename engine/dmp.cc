@@ -308,7 +308,8 @@ class DmpRun {
     for (std::size_t x = 0; x < size; ++x) {
       const NodeIndex v = out->nodes[x];
       Enter(v);
-      out->risk[x] = std::clamp(1.0 - w_.ps_at_horizon_[v] - init_.p_r[v], 0.0, 1.0);
+      out->risk[x] = std::max(init_.EvidenceFloor(v),
+                              std::clamp(1.0 - w_.ps_at_horizon_[v] - init_.p_r[v], 0.0, 1.0));
       const int hit = w_.eta_hit_[v];
       const int onset = hit <= 0 ? hit : hit + g_.latency[v];
       out->eta[x] = onset <= T ? onset : -1;

@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -86,7 +87,12 @@ Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double 
   auto& s = types_[risk_type];
   Observation& o = s.observed[node];
   if (IsRemoved(o.state) || IsRemoved(state)) s.spectral_stale = true;
-  o = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
+  if (state == NodeState::kDisrupted && o.state == NodeState::kDisrupted) {
+    // Evidence, not an override: a weaker report does not lower it.
+    o.severity = std::max(o.severity, severity);
+  } else {
+    o = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
+  }
   MarkChanged(s, {&node, 1});
   return Status::Ok();
 }
@@ -215,6 +221,37 @@ Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer l
   return Status::Ok();
 }
 
+Status Engine::SetAlertPolicy(const AlertPolicyOptions& alerts) {
+  EngineOptions next = options_;
+  next.alerts = alerts;
+  RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
+  options_.alerts = alerts;
+  for (auto& s : types_) {
+    s.alerts.set_options(alerts);
+    s.dirty = true;
+    s.needs_full = true;
+  }
+  return Status::Ok();
+}
+
+Status Engine::SetRiskTypeRates(int risk_type, double alpha, double beta) {
+  if (risk_type < 0 || risk_type >= risk_type_count()) return Status::NotFound("no such risk type");
+  EngineOptions next = options_;
+  next.risk_types[static_cast<std::size_t>(risk_type)].alpha = alpha;
+  next.risk_types[static_cast<std::size_t>(risk_type)].beta = beta;
+  RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
+  options_ = std::move(next);
+  auto& s = types_[static_cast<std::size_t>(risk_type)];
+  s.type.alpha = alpha;
+  s.type.beta = beta;
+  s.graph.reset();
+  s.dirty = true;
+  s.needs_full = true;
+  s.spectral_stale = true;
+  s.changed.clear();
+  return Status::Ok();
+}
+
 void Engine::RefreshVulnerability() {
   vulnerability_.clear();
   network_changes_since_refresh_ = 0;
@@ -231,7 +268,7 @@ void Engine::RefreshVulnerability() {
 const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
   for (auto& [mask, v] : vulnerability_) {
     if (mask != layers) continue;
-    // Nodes added since the snapshot get the mean susceptibility and
+    // Nodes added since the snapshot get the typical node's susceptibility and
     // resilience until the next refresh.
     const std::size_t n = network_.node_slots();
     if (v.sigma.size() < n) {
@@ -278,9 +315,13 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
       s.spectral_stale = false;
     }
     s.projection = s.projector->projection();
+    // Every node that can still be disrupted is alerted on its risk, the
+    // nodes reported disrupted included: their risk is at least the
+    // evidence, and a weak report must not close the alert the projection
+    // supports (docs/model.md section 3, "Observations are evidence").
     std::vector<char> eligible(network_.node_slots(), 0);
     for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
-      eligible[v] = network_.alive(v) && s.observed[v].state == NodeState::kSusceptible;
+      eligible[v] = network_.alive(v) && !IsRemoved(s.observed[v].state);
     }
     s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
     s.changed.clear();

@@ -9,7 +9,7 @@
 // can affect. Vulnerability (omega, sigma, rho) depends on the whole network
 // (eigenvector centrality), so it is a snapshot: network changes update the
 // dependency shares w~ at once but keep sigma and rho of existing nodes (new
-// nodes get the mean, 1) until vulnerability_refresh_changes network changes
+// nodes get the typical node's 1) until vulnerability_refresh_changes network changes
 // have accumulated; the refresh then recomputes every projection.
 #ifndef RISKD_ENGINE_ENGINE_H_
 #define RISKD_ENGINE_ENGINE_H_
@@ -111,6 +111,15 @@ class Engine {
   // `tag` identifies this projection (the daemon passes its journal
   // sequence). Returns the indices of the risk types re-projected.
   std::vector<int> Project(std::uint64_t tag);
+
+  // Live reconfiguration (a daemon's SIGHUP). New alert thresholds, used
+  // from the next projection, which re-projects every risk type. Invalid
+  // thresholds change nothing.
+  Status SetAlertPolicy(const AlertPolicyOptions& alerts);
+  // New infection and recovery rates of a risk type: its transmission graph
+  // is rebuilt and it is fully re-projected at the next Project(). Invalid
+  // rates change nothing.
+  Status SetRiskTypeRates(int risk_type, double alpha, double beta);
 
   // Re-opens an alert from persistent storage.
   void RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert);

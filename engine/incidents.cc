@@ -18,10 +18,13 @@ constexpr std::size_t kMaxSourceEvents = 8;
 
 int Rank(AlertLevel level) { return static_cast<int>(level); }
 
-bool Moved(double before, double now, double fraction) {
+// A move by `fraction` of the largest of before, now and the figure's peak
+// so far: a decline (sites coming back one by one) takes about 1/fraction
+// publications, not one per step of a geometric series.
+bool Moved(double before, double now, double fraction, double peak = 0) {
   const double change = std::fabs(now - before);
   if (change == 0) return false;
-  return change >= fraction * std::max(std::fabs(before), std::fabs(now));
+  return change >= fraction * std::max({std::fabs(before), std::fabs(now), peak});
 }
 
 // Orders by value at risk, then probability, then node index: a total
@@ -442,6 +445,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
   };
   std::map<std::uint64_t, Acc> acc;
   std::map<std::int32_t, double> region_total;
+  const double warning_raise = s.alerts.options().warning_raise;
   const auto& projector = *s.projector;
   const std::size_t n = std::min(attribution_.incident.size(), risk.size());
   for (NodeIndex v = 0; v < n; ++v) {
@@ -457,17 +461,16 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
     a.value += var;
     if (region >= 0) a.region_expected[region] += p;
     IncidentNode node{v, p, eta[v], var, AlertLevel::kNone, false};
-    if (attribution_.source[v]) {
+    // As the projection summary counts them: at the warning threshold or
+    // above, sources included (they are alerted too).
+    if (p >= warning_raise) ++a.at_risk;
+    auto o = open.find(v);
+    if (o != open.end()) {
+      node.level = o->second.level;
+    } else if (attribution_.source[v]) {
       node.level = s.alerts.NextLevel(v, AlertLevel::kNone, p);
-      a.sources.push_back(node);
-    } else {
-      auto o = open.find(v);
-      if (o != open.end()) {
-        node.level = o->second.level;
-        ++a.at_risk;
-      }
-      a.nodes.push_back(node);
     }
+    (attribution_.source[v] ? a.sources : a.nodes).push_back(node);
     if (Rank(node.level) > Rank(a.level)) a.level = node.level;
   }
 
@@ -490,6 +493,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
     inc.expected_disrupted = a.expected;
     inc.value_at_risk = a.value;
     inc.nodes_at_risk = a.at_risk;
+    inc.peak_expected_disrupted = std::max(inc.peak_expected_disrupted, a.expected);
+    inc.peak_value_at_risk = std::max(inc.peak_value_at_risk, a.value);
+    inc.peak_nodes_at_risk = std::max(inc.peak_nodes_at_risk, static_cast<double>(a.at_risk));
     inc.computed_level = a.level;
     // 90% interval: each region's realizations shared among the incidents
     // whose sources it holds, in proportion to their expectation there.
@@ -684,10 +690,10 @@ bool IncidentBook::Material(const Incident& inc) const {
          now.plans != was.plans || now.alerts_resolved != 0 ||
          Moved(static_cast<double>(was.events), static_cast<double>(now.events), f) ||
          Moved(static_cast<double>(was.sources), static_cast<double>(now.sources), f) ||
-         Moved(was.sources_disrupted, now.sources_disrupted, f) ||
-         Moved(was.expected_disrupted, now.expected_disrupted, f) ||
-         Moved(was.value_at_risk, now.value_at_risk, f) ||
-         Moved(was.nodes_at_risk, now.nodes_at_risk, f);
+         Moved(was.sources_disrupted, now.sources_disrupted, f, static_cast<double>(now.sources)) ||
+         Moved(was.expected_disrupted, now.expected_disrupted, f, inc.peak_expected_disrupted) ||
+         Moved(was.value_at_risk, now.value_at_risk, f, inc.peak_value_at_risk) ||
+         Moved(was.nodes_at_risk, now.nodes_at_risk, f, inc.peak_nodes_at_risk);
 }
 
 std::vector<std::uint64_t> IncidentBook::Due() {

@@ -45,7 +45,9 @@
 // re-published when its lifecycle, level, top nodes, plans or operator
 // state change, or a count or figure (events, sources, sources disrupted,
 // expected disrupted, value at risk, nodes at risk) moved by
-// min_change_fraction.
+// min_change_fraction of the larger of its two values, or of its peak (for
+// sources disrupted: of the sources hit), so that a decline takes about
+// 1/min_change_fraction publications.
 //
 // Not thread-safe; one owner (the daemon's engine thread). Pure: no I/O,
 // clocks or logging.
@@ -219,7 +221,7 @@ struct Incident {
   double disrupted_p05 = 0;
   double disrupted_p95 = 0;
   double value_at_risk = 0;
-  int nodes_at_risk = 0;  // nodes (not sources) at or above warning
+  int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
   AlertLevel computed_level = AlertLevel::kNone;
   std::vector<IncidentNode> top;            // by value at risk, not sources
   std::vector<NodeIndex> sources_by_value;  // first max_listed, by value at risk
@@ -229,6 +231,10 @@ struct Incident {
   std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
   int sources_disrupted_before = 0;  // at the previous Update()
   double previous_value_at_risk = 0;  // before the latest Update()
+  // The largest figures so far (material changes are fractions of them).
+  double peak_expected_disrupted = 0;
+  double peak_value_at_risk = 0;
+  double peak_nodes_at_risk = 0;
 
   std::optional<IncidentDigest> published;  // as last published
 

@@ -190,7 +190,7 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   EXPECT_EQ(one->top[1].node, 5u);
   EXPECT_EQ(one->top[2].node, 4u);
   EXPECT_DOUBLE_EQ(one->top[0].value_at_risk, risk[6] * 6);
-  EXPECT_EQ(one->nodes_at_risk, 6);
+  EXPECT_EQ(one->nodes_at_risk, 7);  // its 6 customers and the source
   EXPECT_EQ(one->computed_level, AlertLevel::kCritical);  // the source, P = 1
   EXPECT_EQ(one->sources_by_value, std::vector<NodeIndex>{0});
   // The query lists them all.
@@ -213,16 +213,17 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   f.book().Watch(0, 10, "key-accounts");
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   const auto update = f.Project(1);
-  ASSERT_EQ(f.engine().risk_state(0).alerts.open().size(), 40u);  // all tracked
+  // All tracked: the 40 customers and the source itself (evidence).
+  ASSERT_EQ(f.engine().risk_state(0).alerts.open().size(), 41u);
   std::set<NodeIndex> raised;
   for (const auto& a : update.alerts) {
     EXPECT_EQ(a.lifecycle, AlertLifecycle::kRaised);
     EXPECT_EQ(a.incident, 1u);
     raised.insert(a.node);
   }
-  // Top 5 by value (40..36), then tier 1 by value (3, 2) up to the cap of
-  // 7, and the watchlisted node 10 on top of the cap.
-  EXPECT_EQ(raised, (std::set<NodeIndex>{40, 39, 38, 37, 36, 3, 2, 10}));
+  // Top 5 by value (the source, worth 820, then 40..37), then tier 1 by
+  // value (3, 2) up to the cap of 7, and the watchlisted node 10 on top.
+  EXPECT_EQ(raised, (std::set<NodeIndex>{0, 40, 39, 38, 37, 3, 2, 10}));
   EXPECT_EQ(f.book().Find("supply/1")->alerts_pushed, 8);
   // Nothing moved: nothing pushed again.
   f.Disrupt(2, {0}, TriggerKind::kStatus);  // same source, confirms
@@ -241,26 +242,27 @@ TEST(IncidentBookTest, AShrinkingIncidentResolvesAlertsWithoutRefillingItsRanks)
   f.Disrupt(1, {0, 1}, TriggerKind::kPlace, "q");
   std::set<NodeIndex> raised;
   for (const auto& a : f.Project(1).alerts) raised.insert(a.node);
-  EXPECT_EQ(raised, (std::set<NodeIndex>{2, 3, 4}));
+  // By value at risk: source 0 (33), then 4 and 3; not source 1 (6).
+  EXPECT_EQ(raised, (std::set<NodeIndex>{0, 4, 3}));
   // Site 0 is back: its alerts resolve with a bulk recovery (listed by the
-  // incident, no message each); 5..7 now rank first but the incident is
-  // shrinking, so none is pushed.
+  // incident, no message each); 1 and 5..7 now rank first but the incident
+  // is shrinking, so none is pushed.
   f.SetStatus(0, NodeState::kRecovered);
   const auto shrink = f.Project(2);
   EXPECT_TRUE(shrink.alerts.empty());
   EXPECT_EQ(shrink.resolved_in_bulk.size(), 3u);
   EXPECT_EQ(f.book().Find("supply/1")->resolved_alerts.size(), 3u);
   EXPECT_EQ(f.book().Find("supply/1")->alerts_pushed, 0);
-  EXPECT_EQ(f.book().Find("supply/1")->nodes_at_risk, 3);
+  EXPECT_EQ(f.book().Find("supply/1")->nodes_at_risk, 4);  // source 1 and 5..7
   // The same quake reaches node 8 (a feed update): growing again, so the
-  // ranks fill: 9, then 7 and 6 by value.
+  // ranks fill by value: 8 (20), 9 (20 P), 1 (6).
   f.Disrupt(3, {8}, TriggerKind::kPlace, "q");
   raised.clear();
   for (const auto& a : f.Project(3).alerts) {
     EXPECT_EQ(a.lifecycle, AlertLifecycle::kRaised);
     raised.insert(a.node);
   }
-  EXPECT_EQ(raised, (std::set<NodeIndex>{9, 7, 6}));
+  EXPECT_EQ(raised, (std::set<NodeIndex>{8, 9, 1}));
 }
 
 TEST(IncidentBookTest, AnAlertResolvingOnItsOwnIsPublishedOnItsOwn) {
@@ -268,7 +270,7 @@ TEST(IncidentBookTest, AnAlertResolvingOnItsOwnIsPublishedOnItsOwn) {
   // message of its own (no site of the incident came back).
   Fixture f(MakeEngine(MakeNet(3, {{0, 1, 1}, {0, 2, 1}})));
   f.Disrupt(1, {0}, TriggerKind::kNamed);
-  ASSERT_EQ(f.Project(1).alerts.size(), 2u);
+  ASSERT_EQ(f.Project(1).alerts.size(), 3u);  // the source and both customers
   const NodeIndex one = 1;
   ASSERT_TRUE(f.engine().Immunize({&one, 1}, std::nullopt, false).ok());
   const auto update = f.Project(2);
@@ -282,16 +284,24 @@ TEST(IncidentBookTest, PushedAlertsAreUpdatedOnlyWhenTheyGetWorse) {
   Fixture f(MakeEngine(MakeNet(2, {{0, 1, 1}})));
   f.Disrupt(1, {0}, TriggerKind::kPlace, "", 0.9);
   const auto raised = f.Project(1).alerts;
-  ASSERT_EQ(raised.size(), 1u);
-  EXPECT_EQ(raised[0].level, AlertLevel::kCritical);
+  ASSERT_EQ(raised.size(), 2u);  // the source (P = 0.9) and its customer
+  ASSERT_EQ(raised[1].node, 1u);
+  EXPECT_EQ(raised[1].level, AlertLevel::kCritical);
+  // A new report of the source's severity (reports only raise it; back to
+  // normal first to lower it) and the customer's alert change.
   auto severity = [&](double s, std::uint64_t tag) {
+    EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kSusceptible, 1.0).ok());
     EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kDisrupted, s).ok());
-    return f.Project(tag).alerts;
+    std::vector<AlertPush> customer;
+    for (const auto& a : f.Project(tag).alerts) {
+      if (a.node == 1) customer.push_back(a);
+    }
+    return customer;
   };
   // Lower, still critical: not material (the tracker moved, the push not).
   const auto lower = severity(0.8, 2);
   const double p2 = f.engine().risk_state(0).projection.risk[1];
-  ASSERT_LT(p2, raised[0].probability - 0.05);
+  ASSERT_LT(p2, raised[1].probability - 0.05);
   ASSERT_EQ(f.engine().risk_state(0).alerts.open().at(1).level, AlertLevel::kCritical);
   EXPECT_TRUE(lower.empty());
   // Back up to where it was published: nothing new either.
@@ -300,7 +310,7 @@ TEST(IncidentBookTest, PushedAlertsAreUpdatedOnlyWhenTheyGetWorse) {
   const auto higher = severity(1.0, 4);
   ASSERT_EQ(higher.size(), 1u);
   EXPECT_EQ(higher[0].lifecycle, AlertLifecycle::kUpdated);
-  EXPECT_GE(higher[0].probability, raised[0].probability + 0.05);
+  EXPECT_GE(higher[0].probability, raised[1].probability + 0.05);
   // Down to warning: a level change, published.
   const auto warning = severity(0.45, 5);
   ASSERT_EQ(warning.size(), 1u);
@@ -315,28 +325,28 @@ TEST(IncidentBookTest, RestoredIncidentResolvesItsAlertsInBulkThenClosesAfterThe
   Fixture f(MakeEngine(MakeNet(12, edges)), options);
   f.Disrupt(1, {0, 1}, TriggerKind::kPlace, "q", 1.0, 1 * kHour);
   auto first = f.Project(1);
-  EXPECT_EQ(first.alerts.size(), 10u);
+  EXPECT_EQ(first.alerts.size(), 12u);  // 10 customers, 2 sources
   EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
   // One site back: the incident stays open; its alerts there resolve with
   // the incident's next publication (a bulk recovery).
   f.SetStatus(0, NodeState::kRecovered, 2 * kHour);
   auto partial = f.Project(2);
   EXPECT_TRUE(partial.alerts.empty());
-  EXPECT_EQ(partial.resolved_in_bulk.size(), 5u);
+  EXPECT_EQ(partial.resolved_in_bulk.size(), 6u);  // site 0 and its 5 customers
   const Incident* inc = f.book().Find("supply/1");
   EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kPotential);
   EXPECT_EQ(inc->sources_disrupted, 1);
   f.Publish();
-  // The last site back: restored; its 5 open alerts go with it, in bulk.
+  // The last site back: restored; its 6 open alerts go with it, in bulk.
   f.SetStatus(1, NodeState::kSusceptible, 3 * kHour);
   EXPECT_TRUE(f.book().Pending(0));
   auto restored = f.Project(3);
   EXPECT_TRUE(restored.alerts.empty());
-  EXPECT_EQ(restored.resolved_in_bulk.size(), 5u);
+  EXPECT_EQ(restored.resolved_in_bulk.size(), 6u);
   EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kRestored);
   EXPECT_EQ(inc->resolution, IncidentResolution::kSourcesRecovered);
   EXPECT_EQ(inc->restored_at_ns, 3 * kHour);
-  EXPECT_EQ(inc->resolved_alerts.size(), 5u);
+  EXPECT_EQ(inc->resolved_alerts.size(), 6u);
   EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
   EXPECT_TRUE(inc->resolved_alerts.empty());
   // Closes 24 h after restoration, at the first event that late.
@@ -392,12 +402,12 @@ TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {
             Status::Code::kNotFound);
   // Marked restored: its pushed alerts go in bulk, none is pushed again,
   // and the same feed event is absorbed without re-opening it.
-  EXPECT_EQ(book.pushed(0).size(), 2u);
+  EXPECT_EQ(book.pushed(0).size(), 3u);  // the source and its two customers
   EXPECT_TRUE(book.Apply(Action("a4", 7, 14, OperatorActionKind::kMarkRestored, "supply/1")).ok());
   EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kRestored);
   EXPECT_EQ(inc->resolution, IncidentResolution::kOperatorRestored);
   auto update = f.Project(7);
-  EXPECT_EQ(update.resolved_in_bulk.size(), 2u);
+  EXPECT_EQ(update.resolved_in_bulk.size(), 3u);
   EXPECT_TRUE(book.pushed(0).empty());
   const Incident* same = f.Disrupt(8, {0}, TriggerKind::kPlace, "feed-7", 1.0, 15);
   EXPECT_EQ(same->id, "supply/1");

@@ -183,7 +183,8 @@ IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const In
   node.in_frontier = node.touched || touched_in;
   if (!(ps0 > 0)) first_step = T + 1;  // never in the frontier
   const int L = g.latency[v];
-  node.risk = std::clamp(1.0 - j.ps_horizon - init.p_r[v], 0.0, 1.0);
+  node.risk = std::max(init.EvidenceFloor(v),
+                       std::clamp(1.0 - j.ps_horizon - init.p_r[v], 0.0, 1.0));
   // dmp.cc checks from first_step on. Before it P_S is P_S(0); P_S never
   // rises, so if P_S(0) already passes (a rounding case: P_I(0) < 0.5) the
   // hit is first_step, else the first passing step, which is past it.

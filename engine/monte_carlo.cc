@@ -220,8 +220,9 @@ MonteCarloResult RunMonteCarlo(const TransmissionGraph& g, const InitialState& i
   r.eta.assign(g.node_count, -1);
   r.parent.assign(g.node_count, kNoNode);
   for (std::size_t x = 0; x < nodes.size(); ++x) {
-    r.risk[nodes[x]] = tally.Risk(x);
-    r.eta[nodes[x]] = tally.Eta(x);
+    const double floor = init.EvidenceFloor(nodes[x]);  // as the projector serves it
+    r.risk[nodes[x]] = std::max(floor, tally.Risk(x));
+    r.eta[nodes[x]] = floor >= 0.5 ? 0 : tally.Eta(x);
     r.parent[nodes[x]] = tally.Parent(g, x);
   }
   for (double p : r.risk) r.expected_disrupted += p;

@@ -284,8 +284,11 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
       sum.method = ProjectionMethod::kMonteCarlo;
       sum.served_realizations = tally.realizations;
       for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
-        risk[x] = tally.Risk(x);
-        eta[x] = tally.Eta(x);
+        // The sampled initial states of partly disrupted sources put their
+        // estimate below the evidence half the time: the floor holds it.
+        const double floor = init.EvidenceFloor(reg.nodes[x]);
+        risk[x] = std::max(floor, tally.Risk(x));
+        eta[x] = floor >= 0.5 ? 0 : tally.Eta(x);
         parent[x] = tally.Parent(g, x);
       }
     }

@@ -31,6 +31,13 @@ struct InitialState {
   // P_S = 1 - P_I - P_R; removed node slots get P_R = 1 (inert).
   static InitialState FromObservations(const Network& network,
                                        const std::vector<Observation>& observed);
+
+  // What the evidence alone says: the probability that `v` is disrupted
+  // within the projection's window because it was observed disrupted. Every
+  // method publishes max(this, its estimate) (docs/model.md section 3,
+  // "Observations are evidence"): the estimate is never below it in the
+  // model, only by rounding (1 - (1 - s)) or by sampling (Monte Carlo).
+  double EvidenceFloor(NodeIndex v) const { return p_i[v]; }
 };
 
 }  // namespace riskd::engine

@@ -206,6 +206,7 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
       return Status::Ok();
     }
     case Q::kSnapshot:
+    case Q::kStatus:
       return Status::Ok();
     case Q::kIncident:
       RISKD_RETURN_IF_ERROR(CheckId("query.incident.incident_id", q.incident().incident_id()));
@@ -296,33 +297,6 @@ PlaceMatch NodeDirectory::Match(const riskd::v1::Place& proto_place, std::size_t
   std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(keep), ids.end());
   for (std::size_t i = 0; i < keep; ++i) out.first_ids.emplace_back(ids[i]);
   return out;
-}
-
-Status AuthorizeEnvelope(ClientRole role, const Envelope& env) {
-  const char* body = nullptr;
-  bool allowed = true;
-  switch (env.body_case()) {
-    case Envelope::kSupplierStatus:
-    case Envelope::kDisruption:
-      body = env.has_disruption() ? "disruption" : "supplier_status";
-      allowed = role != ClientRole::kSubscriber;
-      break;
-    case Envelope::kNetworkChange:
-    case Envelope::kIntervention:
-      body = env.has_network_change() ? "network_change" : "intervention";
-      allowed = role == ClientRole::kAdmin;
-      break;
-    case Envelope::kOperatorAction:
-      body = "operator_action";
-      allowed = role == ClientRole::kAdmin || role == ClientRole::kOperator;
-      break;
-    case Envelope::kQuery:
-    case Envelope::BODY_NOT_SET:
-      break;
-  }
-  if (allowed) return Status::Ok();
-  return Status::PermissionDenied("role '" + std::string(RoleName(role)) + "' may not send " +
-                                  body);
 }
 
 Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,

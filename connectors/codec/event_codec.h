@@ -17,7 +17,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
 #include "engine/status.h"
@@ -85,10 +84,6 @@ struct ValidationLimits {
 //   not_found: disruption.node_ids[2]: node 'X9' is not in the network
 Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
                         const RiskTypeResolver& risk_types, const ValidationLimits& limits = {});
-
-// Which roles may send which bodies (docs/protocol.md, "Security"):
-// PermissionDenied with the reason, else OK.
-Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& envelope);
 
 // What an applied event did, for the incident book.
 struct AppliedEvent {

@@ -22,6 +22,7 @@
 #include <zmq.hpp>
 
 #include "engine/status.h"
+#include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {
 
@@ -90,6 +91,12 @@ void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys);
 std::optional<ClientRole> RoleOfMessage(zmq::message_t& message);
 // The allow-listed name of the client that sent `message`, if CURVE is on.
 std::optional<std::string> ClientNameOfMessage(zmq::message_t& message);
+
+// The role policy (above; an Envelope body it does not list needs an admin):
+// OK when `role` may send `envelope`, else
+// permission_denied naming the role and what it tried, e.g.
+//   permission_denied: role 'producer' may not send network_change
+Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& envelope);
 
 }  // namespace riskd::connectors
 
