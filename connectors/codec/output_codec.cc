@@ -329,6 +329,7 @@ riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
   const auto& state = engine.risk_state(risk_type);
   riskd::v1::NodeRisk r;
   r.set_node_id(std::string(engine.network().id(node)));
+  r.set_node_name(std::string(engine.network().name(node)));
   r.set_risk_type(state.type.name);
   r.set_observed_state(ToNodeState(state.observed[node].state));
   const bool projected = state.projected && node < state.projection.risk.size();

@@ -292,5 +292,170 @@ TEST(IncidentsE2ETest, AcksSayWhatAPlaceMatchedWarnWhenNothingAndRefuseHugePlace
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// Material in-weights of the demo network: the dependency shares of the
+// supply risk type (downstream, material layer).
+double DemoShare(const std::string& from, const std::string& to) {
+  static const std::map<std::pair<std::string, std::string>, double> kEdges{
+      {{"FAB-KUM", "CHP-SND"}, 40}, {{"FAB-KUM", "ECU-NGO"}, 25}, {{"CHP-SND", "ECU-NGO"}, 60},
+      {{"CHP-SND", "COK-CHI"}, 20}, {{"ECU-NGO", "COK-CHI"}, 50}, {{"ECU-NGO", "OEM-TOY"}, 30},
+      {{"ECU-NGO", "HUB-RTM"}, 30}, {{"PLS-BKK", "COK-CHI"}, 30}, {{"PLS-BKK", "HUB-RTM"}, 20},
+      {{"HRN-CEB", "COK-CHI"}, 25}, {{"COK-CHI", "OEM-TOY"}, 80}, {{"COK-CHI", "OEM-AUS"}, 30},
+      {{"HRN-CEB", "OEM-AUS"}, 15}, {{"MOT-SUZ", "OEM-AUS"}, 40}, {{"CEL-OCH", "OEM-AUS"}, 40},
+      {{"HUB-RTM", "OEM-LEI"}, 40}, {{"PCK-WRO", "OEM-LEI"}, 70}, {{"STP-STR", "OEM-LEI"}, 60},
+      {{"DRV-REG", "OEM-LEI"}, 50}};
+  double in = 0;
+  for (const auto& [edge, w] : kEdges) {
+    if (edge.second == to) in += w;
+  }
+  auto it = kEdges.find({from, to});
+  return it == kEdges.end() || in == 0 ? 0.0 : it->second / in;
+}
+
+TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
+  const std::string riskctl = RISKCTL_BINARY;
+  DaemonHarness h(DemoConfig(
+      "plans { id: \"TIER2-SUPPLIER\" title: \"Tier-2 supplier at risk\" node_kinds: \"supplier\" "
+      "max_tier: 2 activate_alternates: true release_safety_stock: true "
+      "notify: \"buyers@example.com\" }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+  Envelope fire;
+  fire.set_event_id("fire-1");
+  fire.mutable_disruption()->set_hazard(riskd::v1::HAZARD_WILDFIRE);
+  fire.mutable_disruption()->set_severity(1.0);
+  fire.mutable_disruption()->add_node_ids("FAB-KUM");
+  fire.mutable_disruption()->set_title("fire at the Kumamoto fab");
+  ASSERT_EQ(h.Send(fire)->result(), Ack::RESULT_ACCEPTED);
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+
+  // Explainable alerts: the cause with names and the dependency share of
+  // each step, the event that started it, the plan for the node.
+  std::map<std::string, riskd::v1::Alert> alerts;
+  for (const auto& [topic, pub] : got) {
+    if (pub.has_alert()) alerts[pub.alert().node_id()] = pub.alert();
+  }
+  ASSERT_TRUE(alerts.count("ECU-NGO") && alerts.count("CHP-SND"));
+  for (const auto& [id, a] : alerts) {
+    ASSERT_GE(a.cause_size(), 1) << id;
+    ASSERT_EQ(a.cause_size(), a.cause_path_size()) << id;
+    EXPECT_EQ(a.cause(0).node_id(), "FAB-KUM") << id;
+    EXPECT_EQ(a.cause(0).node_name(), "Kumamoto wafer fab");
+    EXPECT_EQ(a.cause(0).share(), 0.0);
+    EXPECT_EQ(a.cause(a.cause_size() - 1).node_id(), id);
+    for (int i = 1; i < a.cause_size(); ++i) {
+      EXPECT_DOUBLE_EQ(a.cause(i).share(), DemoShare(a.cause(i - 1).node_id(), a.cause(i).node_id()))
+          << id << " step " << i;
+      EXPECT_GT(a.cause(i).probability(), 0.0);
+    }
+    EXPECT_EQ(std::vector<std::string>(a.trigger_event_ids().begin(), a.trigger_event_ids().end()),
+              std::vector<std::string>{"fire-1"})
+        << id;
+  }
+  // CHP-SND lists FAB-KUM as its alternate; both are tier <= 2 suppliers.
+  const auto& chp = alerts["CHP-SND"].plan();
+  EXPECT_EQ(chp.plan_id(), "TIER2-SUPPLIER");
+  ASSERT_EQ(chp.actions_size(), 3);
+  EXPECT_EQ(chp.actions(0).kind(), riskd::v1::PlanAction::KIND_ACTIVATE_ALTERNATES);
+  EXPECT_EQ(chp.actions(0).description(),
+            "activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)");
+  EXPECT_EQ(chp.actions(1).description(), "release safety stock for CHP-SND (Sendai chip packaging)");
+  EXPECT_EQ(chp.actions(2).description(), "notify buyers@example.com");
+  EXPECT_EQ(alerts["ECU-NGO"].plan().actions_size(), 2);  // no alternates listed
+  EXPECT_FALSE(alerts.count("OEM-TOY") && alerts["OEM-TOY"].has_plan());  // an OEM: no plan
+
+  // Operator actions through riskctl, journaled, reflected in the incident.
+  const std::string at = " --endpoint " + h.ingest();
+  auto run = [&](const std::string& args) { return RunCommand(riskctl + " " + args + at); };
+  auto ack = run("incident ack supply/1 --operator ana --note 'on it'");
+  EXPECT_EQ(ack.exit_code, 0) << ack.out;
+  EXPECT_NE(ack.out.find("ACCEPTED"), std::string::npos) << ack.out;
+  EXPECT_EQ(run("incident assign supply/1 apac-procurement --operator ana").exit_code, 0);
+  EXPECT_EQ(run("incident level supply/1 warning --operator bo").exit_code, 0);
+  auto unknown = run("incident ack supply/99 --operator ana");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.out.find("not_found: operator_action.incident_id: no incident 'supply/99'"),
+            std::string::npos)
+      << unknown.out;
+  EXPECT_EQ(run("incident level supply/1 loud").exit_code, 2);  // usage error
+
+  // Each action re-publishes the incident; the last one says it all.
+  Incident last;
+  std::string last_topic;
+  CollectUntil(sub, [&](const auto& m) {
+    if (!m.second.has_incident()) return false;
+    last = m.second.incident();
+    last_topic = m.first;
+    return last.operator_state().history_size() == 3;
+  });
+  EXPECT_EQ(last_topic, "incident.warning.supply");
+  EXPECT_EQ(last.level(), riskd::v1::SEVERITY_WARNING);
+  EXPECT_EQ(last.computed_level(), riskd::v1::SEVERITY_CRITICAL);
+  const auto& op = last.operator_state();
+  EXPECT_TRUE(op.acknowledged());
+  EXPECT_EQ(op.acknowledged_by(), "ana");
+  EXPECT_EQ(op.assignee(), "apac-procurement");
+  EXPECT_EQ(op.level_override(), riskd::v1::SEVERITY_WARNING);
+  ASSERT_EQ(op.history_size(), 3);
+  EXPECT_EQ(op.history(0).action().kind(), riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  EXPECT_EQ(op.history(0).action().note(), "on it");
+  EXPECT_EQ(op.history(2).action().operator_(), "bo");
+  EXPECT_EQ(op.history(2).journal_seq(), 4u);  // fire, ack, assign, level
+  EXPECT_EQ(last.plans_size(), 1);             // the tier-2 suppliers' plan
+
+  // riskctl text: names, incidents before nodes.
+  auto show = run("incident show supply/1");
+  EXPECT_EQ(show.exit_code, 0) << show.out;
+  EXPECT_NE(show.out.find("INCIDENT WARNING  confirmed supply/1 \"fire at the Kumamoto fab\""),
+            std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("acknowledged by ana; assigned to apac-procurement"), std::string::npos);
+  EXPECT_NE(show.out.find("ECU-NGO (Nagoya ECU assembly)"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("plan TIER2-SUPPLIER (Tier-2 supplier at risk): "), std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("; activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging); "),
+            std::string::npos)
+      << show.out;
+  auto text = RunCommand(riskctl + " query --text" + at + " snapshot");
+  EXPECT_EQ(text.exit_code, 0) << text.out;
+  const auto incidents_at = text.out.find("Incidents (1):");
+  const auto hit_at = text.out.find("Hit directly");
+  const auto warned_at = text.out.find("Warned (");
+  ASSERT_NE(incidents_at, std::string::npos) << text.out;
+  EXPECT_LT(incidents_at, hit_at);
+  EXPECT_LT(hit_at, warned_at);
+  EXPECT_NE(text.out.find("FAB-KUM (Kumamoto wafer fab)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("via Kumamoto wafer fab > "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("events fire-1"), std::string::npos) << text.out;
+
+  // Marked restored: its alerts resolve with it; later evidence other than
+  // the same feed event opens a new incident.
+  EXPECT_EQ(run("incident restored supply/1 --operator ana").exit_code, 0);
+  CollectUntil(sub, [&](const auto& m) {
+    if (!m.second.has_incident()) return false;
+    last = m.second.incident();
+    return last.lifecycle() == Incident::LIFECYCLE_RESTORED;
+  });
+  EXPECT_EQ(last.resolution(), Incident::RESOLUTION_OPERATOR_RESTORED);
+  EXPECT_EQ(last.alerts_resolved(), static_cast<int>(alerts.size()));
+  EXPECT_EQ(last.resolved_alert_ids_size(), static_cast<int>(alerts.size()));
+
+  // The journal holds every action; a restart replays them.
+  EXPECT_EQ(h.Stop(), 0);
+  auto verify = RunCommand(riskctl + " verify-journal --db " + h.database());
+  EXPECT_NE(verify.out.find("journal OK: 5 rows"), std::string::npos) << verify.out;
+  ASSERT_TRUE(h.Start());
+  Envelope snap = Query("snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  const auto& replayed = s->response().snapshot().incidents(0);
+  EXPECT_EQ(replayed.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(replayed.operator_state().history_size(), 4);
+  EXPECT_EQ(replayed.operator_state().assignee(), "apac-procurement");
+  EXPECT_EQ(replayed.level(), riskd::v1::SEVERITY_WARNING);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
