@@ -84,9 +84,10 @@ struct EngineWorkerStats {
 
 class EngineWorker {
  public:
-  // `incident_ids` receives the id of every incident opened (for the
-  // ingest thread's check of OperatorActions).
-  EngineWorker(const DaemonSettings& settings, std::unique_ptr<engine::Engine> engine,
+  // `settings` must outlive the worker, or the next settings it is handed
+  // (pipeline.h, ["R", settings]). `incident_ids` receives the id of every
+  // incident opened (for the ingest thread's check of OperatorActions).
+  EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
                std::unique_ptr<connectors::StateStore> store, IncidentIds* incident_ids);
 
   // Applies one journaled event during start-up replay (no publishing).
@@ -134,10 +135,13 @@ class EngineWorker {
   // Computes and publishes the due plans whose interval has passed.
   void PublishDuePlans();
   bool EventsWaiting();
+  // Takes reloaded settings: new alert thresholds and risk-type rates go to
+  // the engine (re-projected at once); everything else is read from them.
+  void UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
 
-  const DaemonSettings& settings_;
+  const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<connectors::StateStore> store_;
   IncidentIds* incident_ids_;

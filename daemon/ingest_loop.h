@@ -72,9 +72,10 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes);
 
 class IngestLoop {
  public:
+  // `settings` must outlive the loop (or the next UseSettings).
   // `incidents`: the ids OperatorActions may name (the engine thread adds
   // them).
-  IngestLoop(const DaemonSettings& settings, connectors::Journal* journal,
+  IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
              connectors::NodeDirectory directory, const IncidentIds* incidents);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
@@ -82,8 +83,20 @@ class IngestLoop {
   const std::string& endpoint() const { return endpoint_; }
 
   // Serves until *stop becomes true; calls `tick` about every 100 ms (signal
-  // flags, watchdog). Then tells the engine thread to drain and stop.
+  // flags, watchdog).
   void Run(const std::atomic<bool>* stop, const std::function<void()>& tick);
+  // After Run(): events still queued on the socket are refused unavailable
+  // (not journaled: the producer sends them again after the restart),
+  // queries still go to the engine; then the engine thread is told to stop,
+  // applies every committed event, answers its queries, and its replies
+  // are relayed until it says it is done. The socket lingers 2 s at close
+  // so the last acks reach their peers. Idempotent.
+  void Drain();
+
+  // Settings of the keys that reload live, from the next batch on.
+  void UseSettings(const DaemonSettings* settings) { settings_ = settings; }
+  // Hands new settings to the engine thread, after every event before them.
+  void ForwardSettings(const DaemonSettings* settings);
 
   const IngestStats& stats() const { return stats_; }
   // From now on every event is rejected with `why` (queries are still
@@ -136,7 +149,8 @@ class IngestLoop {
   // Mirrors interrupted_ into stats_ (with a debug line).
   void PublishInterruptions();
 
-  const DaemonSettings& settings_;
+  const DaemonSettings* settings_;
+  bool drained_ = false;
   connectors::Journal* journal_;
   connectors::NodeDirectory directory_;
   const IncidentIds* incidents_;

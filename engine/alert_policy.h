@@ -24,6 +24,8 @@ struct AlertPolicyOptions {
   // An open alert is UPDATED when its probability moved at least this much
   // since last published, or its severity or ETA changed.
   double min_update_delta = 0.05;
+
+  bool operator==(const AlertPolicyOptions&) const = default;
 };
 
 // 0 < clear < raise <= 1 for both levels; warning_raise <= critical_raise;

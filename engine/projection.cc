@@ -101,6 +101,7 @@ bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
 void Projector::Full(const TransmissionGraph& g, const InitialState& init,
                      ProjectionWorkspace* ws) {
   incremental_.Clear();
+  incremental_.SetFrame(init.now);
   incremental_ready_ = false;
   regions_.clear();
   free_regions_.clear();
@@ -110,6 +111,7 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   const SpectralRadius spectral = projection_.spectral;  // the engine's, kept
   projection_ = Projection{};
   projection_.horizon = dmp_.horizon;
+  projection_.now = init.now;
   projection_.spectral = spectral;
   Prepare(g.node_count);
   std::vector<NodeIndex> sources;
@@ -119,6 +121,7 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   const bool record = KeepsTrajectories(g);
   Recompute(g, init, std::move(sources), ws, record);
   incremental_ready_ = record;
+  projection_.full = true;
   Publish();
 }
 
@@ -130,6 +133,12 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
   projection_.dmp_edge_updates = 0;
   projection_.mc_work = 0;
   projection_.incremental_dmp = false;
+  projection_.full = false;
+  if (init.now != projection_.now) {
+    // Another frame: every value is relative to another now.
+    Full(g, init, ws);
+    return;
+  }
   const bool keep = KeepsTrajectories(g);
   if (keep && !incremental_ready_) {
     // First update since the graph lost its reverse edges: start over.
