@@ -218,6 +218,7 @@ Status EngineWorker::Recover() {
     const engine::Incident* inc = book_.Find(stored.key);
     if (!inc || !published.ParseFromString(stored.payload)) continue;
     published_incidents_[stored.key] = published;
+    book_.HoldRanks(stored.key);
     if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
         stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
       book_.MarkPublished(stored.key);

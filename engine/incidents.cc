@@ -615,8 +615,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
     // Ranks and tiers push only while the incident grows (its value at risk
     // went up since the previous round): a shrinking incident (sites coming
     // back) resolves alerts and does not refill them.
-    const Incident* owner = key ? Find(key) : nullptr;
-    const bool growing = !owner || owner->value_at_risk > owner->previous_value_at_risk;
+    Incident* owner = key ? Mutable(key) : nullptr;
+    const bool growing =
+        !owner || (!owner->steady && owner->value_at_risk > owner->previous_value_at_risk);
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
       const IncidentNode& c = list[rank];
       if (t.pushed.count(c.node)) continue;
@@ -637,7 +638,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
   std::sort(out.alerts.begin(), out.alerts.end(),
             [](const AlertPush& a, const AlertPush& b) { return a.node < b.node; });
   for (auto& [key, inc] : incidents_) {
-    if (inc.risk_type == risk_type) inc.sources_disrupted_before = inc.sources_disrupted;
+    if (inc.risk_type != risk_type) continue;
+    inc.sources_disrupted_before = inc.sources_disrupted;
+    inc.steady = false;
   }
   // Pushed counts and flags on the top lists.
   std::map<std::uint64_t, int> pushed_count;
@@ -708,6 +711,10 @@ std::vector<std::uint64_t> IncidentBook::Due() {
     }
   }
   return due;
+}
+
+void IncidentBook::HoldRanks(std::uint64_t key) {
+  if (Incident* inc = Mutable(key)) inc->steady = true;
 }
 
 void IncidentBook::MarkPublished(std::uint64_t key) {

@@ -231,6 +231,7 @@ struct Incident {
   std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
   int sources_disrupted_before = 0;  // at the previous Update()
   double previous_value_at_risk = 0;  // before the latest Update()
+  bool steady = false;  // the next Update() pushes nothing new by rank or tier
   // The largest figures so far (material changes are fractions of them).
   double peak_expected_disrupted = 0;
   double peak_value_at_risk = 0;
@@ -339,6 +340,11 @@ class IncidentBook {
   const std::unordered_map<NodeIndex, PushedAlert>& pushed(int risk_type) const {
     return types_[static_cast<std::size_t>(risk_type)].pushed;
   }
+  // After a restart, for an incident published before it: the next
+  // Update() pushes no new alert by rank or tier (replay cannot tell
+  // whether the incident was growing; the pushed alerts are restored from
+  // storage, so what subscribers saw stays what they see).
+  void HoldRanks(std::uint64_t key);
   // After a restart: an alert that was pushed (from persistent storage).
   // False (nothing kept) when its incident is gone or no longer open.
   bool RestorePushed(int risk_type, NodeIndex node, const std::string& incident_id,
