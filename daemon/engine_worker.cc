@@ -280,7 +280,7 @@ void EngineWorker::ProjectAndPublish() {
   std::vector<std::pair<int, engine::IncidentUpdate>> updates;
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const bool again = std::find(projected.begin(), projected.end(), r) != projected.end();
-    if (again || book_.Pending(r)) updates.emplace_back(r, book_.Update(*engine_, r));
+    if (again || book_.Pending(r)) updates.emplace_back(r, book_.Update(*engine_, r, again));
   }
   OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
   // Incidents first: an alert names an incident its subscribers know.

@@ -417,7 +417,7 @@ void IncidentBook::Attribute(const Engine& engine, int risk_type) {
   }
 }
 
-IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
+IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool projected) {
   IncidentUpdate out;
   const auto r = static_cast<std::size_t>(risk_type);
   pending_[r] = 0;
@@ -596,6 +596,13 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
     if (!pa.watched) ++counted[pa.incident];
     ++it;
   }
+  // Alerts the latest projection opened (when this round re-projected).
+  std::set<NodeIndex> raised_now;
+  if (projected) {
+    for (const auto& change : s.last_changes) {
+      if (change.lifecycle == AlertLifecycle::kRaised) raised_now.insert(change.node);
+    }
+  }
   // New pushes: per open incident (and alerts no incident owns, as key 0),
   // its open alerts by value at risk.
   std::map<std::uint64_t, std::vector<IncidentNode>> candidates;
@@ -612,12 +619,15 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
   for (auto& [key, list] : candidates) {
     std::sort(list.begin(), list.end(), ByValue);
     int& pushed = counted[key];
-    // Ranks and tiers push only while the incident grows (its value at risk
-    // went up since the previous round): a shrinking incident (sites coming
-    // back) resolves alerts and does not refill them.
+    // Ranks and tiers push an alert that opened in this projection, or
+    // any while the incident grows (its value at risk went up since the
+    // previous round): a shrinking incident (sites coming back) resolves
+    // alerts and does not refill its ranks with ones it passed over. An
+    // incident holding its ranks (after a restart) pushes none.
     Incident* owner = key ? Mutable(key) : nullptr;
+    const bool steady = owner && owner->steady;
     const bool growing =
-        !owner || (!owner->steady && owner->value_at_risk > owner->previous_value_at_risk);
+        !owner || (!steady && owner->value_at_risk > owner->previous_value_at_risk);
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
       const IncidentNode& c = list[rank];
       if (t.pushed.count(c.node)) continue;
@@ -625,7 +635,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type) {
       const int tier = net.tier(c.node);
       const bool qualifies = rank < static_cast<std::size_t>(options_.alert_top_n) ||
                              (tier >= 0 && tier <= options_.alert_max_tier);
-      if (!watched && (!growing || !qualifies || pushed >= options_.max_alerts_per_incident)) {
+      const bool fresh = !steady && raised_now.count(c.node) > 0;
+      if (!watched &&
+          (!(growing || fresh) || !qualifies || pushed >= options_.max_alerts_per_incident)) {
         continue;
       }
       const OpenAlert& alert = open.at(c.node);

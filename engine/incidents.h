@@ -33,9 +33,10 @@
 // its incident when the node is on a watchlist (always), or ranks among the
 // incident's alert_top_n by value at risk, or has a known tier of at most
 // alert_max_tier, while fewer than max_alerts_per_incident non-watchlist
-// alerts of the incident are open and the incident grows (its value at risk
-// went up since the previous round: a shrinking incident resolves alerts,
-// it does not refill its ranks). A pushed alert stays with its incident until resolved; it is
+// alerts of the incident are open, when the alert opened in this projection
+// or the incident grows (its value at risk went up since the previous
+// round): a shrinking incident resolves alerts, it does not refill its
+// ranks with alerts it passed over. A pushed alert stays with its incident until resolved; it is
 // re-published only on a material change: a new level, a probability up by
 // min_update_delta, an earlier ETA. When its incident is restored or
 // closed, its pushed alerts are resolved in bulk: the incident's
@@ -304,7 +305,9 @@ class IncidentBook {
   // attributes the nodes at risk, refreshes every open incident of the
   // type, applies the alert budget and returns the pushed alert changes.
   // Incidents that changed materially are marked for publication.
-  IncidentUpdate Update(const Engine& engine, int risk_type);
+  // `projected`: the type was re-projected since the last Update() (its
+  // alert changes are new).
+  IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true);
   // Whether incidents of the type changed through events, actions or time
   // since its last Update().
   bool Pending(int risk_type) const { return pending_[static_cast<std::size_t>(risk_type)]; }

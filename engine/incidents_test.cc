@@ -100,8 +100,8 @@ class Fixture {
   }
 
   IncidentUpdate Project(std::uint64_t tag) {
-    engine_->Project(tag);
-    return book_.Update(*engine_, 0);
+    const bool projected = !engine_->Project(tag).empty();
+    return book_.Update(*engine_, 0, projected);
   }
 
   // Publishes what is due; returns the ids.
