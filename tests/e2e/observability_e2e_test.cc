@@ -15,6 +15,7 @@
 
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
+#include "tests/support/http_receiver.h"
 
 namespace riskd::testing {
 namespace {
@@ -172,6 +173,97 @@ TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
   protect.mutable_intervention()->add_node_ids("ECU-NGO");
   ASSERT_EQ(h.Send(protect)->result(), Ack::RESULT_ACCEPTED);
   EXPECT_TRUE(WaitFor([&] { return active_for("ECU-NGO").is_null(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(h.Stop(), 0);
+  fs::remove_all(dir);
+}
+
+TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncidentWithItsPlan) {
+  ASSERT_TRUE(fs::exists("/usr/bin/prometheus-alertmanager"))
+      << "install prometheus-alertmanager (scripts/install-deps.sh)";
+  // The workflow engine: a webhook receiver Alertmanager notifies, one
+  // notification per incident (group_by: incident).
+  HttpReceiver workflow;
+  ASSERT_GT(workflow.port(), 0);
+  const fs::path dir = fs::temp_directory_path() / ("riskd_amw_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "am.yml")
+      << "route:\n  receiver: workflow\n  group_by: ['incident']\n  group_wait: 1s\n"
+         "  group_interval: 1s\n  repeat_interval: 1h\n"
+         "receivers:\n  - name: workflow\n    webhook_configs:\n"
+         "      - url: 'http://127.0.0.1:"
+      << workflow.port() << "/riskd'\n        send_resolved: true\n";
+  const int am_port = FreeLoopbackPort();
+  const std::string am = "http://127.0.0.1:" + std::to_string(am_port);
+  ServerProcess alertmanager({"/usr/bin/prometheus-alertmanager",
+                              "--config.file=" + (dir / "am.yml").string(),
+                              "--storage.path=" + (dir / "data").string(),
+                              "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                              "--cluster.listen-address="},
+                             dir / "alertmanager.log");
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(am + "/-/ready").has_value(); }, std::chrono::seconds(30)));
+
+  DaemonHarness h(DemoConfig() + "alertmanager { url: \"" + am + "\" }\n" +
+                  "plans { id: \"TIER2-SUPPLIER\" title: \"Tier-2 supplier at risk\" "
+                  "node_kinds: \"supplier\" max_tier: 2 activate_alternates: true "
+                  "release_safety_stock: true notify: \"buyers@example.com\" }\n");
+  ASSERT_TRUE(h.Start());
+  Envelope fire = Disrupt("wf-1", "FAB-KUM");
+  fire.mutable_disruption()->set_title("fire at the Kumamoto fab");
+  ASSERT_EQ(h.Send(fire)->result(), Ack::RESULT_ACCEPTED);
+
+  // The receiver gets the incident, grouped by it, with its plan.
+  auto notification = [&](const std::string& status) -> nlohmann::json {
+    for (const auto& r : workflow.Requests()) {
+      auto j = nlohmann::json::parse(r.body, nullptr, false);
+      if (j.is_discarded() || r.path != "/riskd" || j["status"] != status) continue;
+      if (j["groupLabels"]["incident"] != "supply/1") continue;
+      for (const auto& a : j["alerts"]) {
+        if (a["labels"]["alertname"] == "RiskdIncident") return j;
+      }
+    }
+    return nullptr;
+  };
+  nlohmann::json firing;
+  ASSERT_TRUE(WaitFor([&] { return !(firing = notification("firing")).is_null(); },
+                      std::chrono::seconds(30)))
+      << h.log();
+  EXPECT_EQ(firing["receiver"], "workflow");
+  nlohmann::json incident, chp;
+  for (const auto& a : firing["alerts"]) {
+    EXPECT_EQ(a["labels"]["incident"], "supply/1") << a.dump();
+    if (a["labels"]["alertname"] == "RiskdIncident") incident = a;
+    if (a["labels"]["node"] == "CHP-SND") chp = a;
+  }
+  ASSERT_FALSE(incident.is_null());
+  EXPECT_EQ(incident["annotations"]["summary"], "fire at the Kumamoto fab");
+  EXPECT_EQ(incident["annotations"]["riskd_incident_id"], "supply/1");
+  EXPECT_EQ(incident["annotations"]["sources"], "FAB-KUM");
+  EXPECT_EQ(incident["annotations"]["plan"], "TIER2-SUPPLIER: Tier-2 supplier at risk");
+  const std::string actions = incident["annotations"]["plan_actions"];
+  EXPECT_NE(actions.find("activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)"),
+            std::string::npos)
+      << actions;
+  EXPECT_NE(actions.find("notify buyers@example.com"), std::string::npos) << actions;
+  ASSERT_FALSE(chp.is_null()) << firing.dump();
+  EXPECT_EQ(chp["labels"]["alertname"], "RiskdNodeAtRisk");
+  EXPECT_EQ(chp["annotations"]["plan"], "TIER2-SUPPLIER: Tier-2 supplier at risk");
+  EXPECT_EQ(chp["annotations"]["trigger_events"], "wf-1");
+
+  // The operator marks it restored: the receiver hears that the incident
+  // and its alerts are resolved.
+  Envelope restored;
+  restored.set_event_id("wf-2");
+  restored.mutable_operator_action()->set_incident_id("supply/1");
+  restored.mutable_operator_action()->set_kind(riskd::v1::OperatorAction::KIND_MARK_RESTORED);
+  restored.mutable_operator_action()->set_operator_("ana");
+  ASSERT_EQ(h.Send(restored)->result(), Ack::RESULT_ACCEPTED);
+  nlohmann::json resolved;
+  EXPECT_TRUE(WaitFor([&] { return !(resolved = notification("resolved")).is_null(); },
+                      std::chrono::seconds(30)));
+  if (!resolved.is_null()) {
+    for (const auto& a : resolved["alerts"]) EXPECT_EQ(a["status"], "resolved") << a.dump();
+  }
   EXPECT_EQ(h.Stop(), 0);
   fs::remove_all(dir);
 }
