@@ -129,22 +129,46 @@ TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// A real Alertmanager (Debian's prometheus-alertmanager) on a free loopback
+// port, with `config` as its YAML, in a fresh directory; killed at the end.
+class Alertmanager {
+ public:
+  Alertmanager(const std::string& name, const std::string& config)
+      : dir_(fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()))),
+        port_(FreeLoopbackPort()) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "am.yml") << config;
+    server_ = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"/usr/bin/prometheus-alertmanager",
+                                 "--config.file=" + (dir_ / "am.yml").string(),
+                                 "--storage.path=" + (dir_ / "data").string(),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                 "--cluster.listen-address="},
+        dir_ / "alertmanager.log");
+  }
+  ~Alertmanager() {
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  bool Ready() {
+    return WaitFor([&] { return HttpGet(url() + "/-/ready").has_value(); }, std::chrono::seconds(30));
+  }
+
+ private:
+  fs::path dir_;
+  int port_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
 TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
   ASSERT_TRUE(fs::exists("/usr/bin/prometheus-alertmanager"))
       << "install prometheus-alertmanager (scripts/install-deps.sh)";
-  const fs::path dir = fs::temp_directory_path() / ("riskd_am_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "am.yml") << "route:\n  receiver: 'null'\n  group_wait: 0s\nreceivers:\n  - name: 'null'\n";
-  const int am_port = FreeLoopbackPort();
-  const std::string am = "http://127.0.0.1:" + std::to_string(am_port);
-  ServerProcess alertmanager({"/usr/bin/prometheus-alertmanager",
-                              "--config.file=" + (dir / "am.yml").string(),
-                              "--storage.path=" + (dir / "data").string(),
-                              "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
-                              "--cluster.listen-address="},
-                             dir / "alertmanager.log");
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(am + "/-/ready").has_value(); }, std::chrono::seconds(30)));
+  Alertmanager alertmanager("riskd_am",
+                            "route:\n  receiver: 'null'\n  group_wait: 0s\nreceivers:\n  - name: 'null'\n");
+  ASSERT_TRUE(alertmanager.Ready());
+  const std::string am = alertmanager.url();
 
   DaemonHarness h(DemoConfig() + "alertmanager { url: \"" + am + "\" }\n");
   ASSERT_TRUE(h.Start());
@@ -174,7 +198,6 @@ TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
   ASSERT_EQ(h.Send(protect)->result(), Ack::RESULT_ACCEPTED);
   EXPECT_TRUE(WaitFor([&] { return active_for("ECU-NGO").is_null(); }, std::chrono::seconds(20)));
   EXPECT_EQ(h.Stop(), 0);
-  fs::remove_all(dir);
 }
 
 TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncidentWithItsPlan) {
@@ -184,24 +207,14 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
   // notification per incident (group_by: incident).
   HttpReceiver workflow;
   ASSERT_GT(workflow.port(), 0);
-  const fs::path dir = fs::temp_directory_path() / ("riskd_amw_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "am.yml")
-      << "route:\n  receiver: workflow\n  group_by: ['incident']\n  group_wait: 1s\n"
-         "  group_interval: 1s\n  repeat_interval: 1h\n"
-         "receivers:\n  - name: workflow\n    webhook_configs:\n"
-         "      - url: 'http://127.0.0.1:"
-      << workflow.port() << "/riskd'\n        send_resolved: true\n";
-  const int am_port = FreeLoopbackPort();
-  const std::string am = "http://127.0.0.1:" + std::to_string(am_port);
-  ServerProcess alertmanager({"/usr/bin/prometheus-alertmanager",
-                              "--config.file=" + (dir / "am.yml").string(),
-                              "--storage.path=" + (dir / "data").string(),
-                              "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
-                              "--cluster.listen-address="},
-                             dir / "alertmanager.log");
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(am + "/-/ready").has_value(); }, std::chrono::seconds(30)));
+  Alertmanager alertmanager(
+      "riskd_amw", "route:\n  receiver: workflow\n  group_by: ['incident']\n  group_wait: 1s\n"
+                   "  group_interval: 1s\n  repeat_interval: 1h\n"
+                   "receivers:\n  - name: workflow\n    webhook_configs:\n"
+                   "      - url: 'http://127.0.0.1:" +
+                       std::to_string(workflow.port()) + "/riskd'\n        send_resolved: true\n");
+  ASSERT_TRUE(alertmanager.Ready());
+  const std::string am = alertmanager.url();
 
   DaemonHarness h(DemoConfig() + "alertmanager { url: \"" + am + "\" }\n" +
                   "plans { id: \"TIER2-SUPPLIER\" title: \"Tier-2 supplier at risk\" "
@@ -265,7 +278,6 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
     for (const auto& a : resolved["alerts"]) EXPECT_EQ(a["status"], "resolved") << a.dump();
   }
   EXPECT_EQ(h.Stop(), 0);
-  fs::remove_all(dir);
 }
 
 }  // namespace
