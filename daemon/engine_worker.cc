@@ -228,6 +228,7 @@ Status EngineWorker::Recover() {
                restored_sequence_);
   ProjectAndPublish();
   ReportUnsent();
+  UpdateGauges();
   return Status::Ok();
 }
 

@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -112,20 +115,58 @@ TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
                             "--storage.tsdb.path=" + (dir / "data").string(),
                             "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
                            dir / "prometheus.log");
-  const std::string query = "http://127.0.0.1:" + std::to_string(prom_port) +
-                            "/api/v1/query?query=riskd_ingest_accepted_total";
-  std::string answer;
+  // One PromQL instant query: the result vector (null until it answers).
+  auto promql = [&](const std::string& expression) -> nlohmann::json {
+    std::string encoded;
+    for (char c : expression) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+        encoded += c;
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+        encoded += hex;
+      }
+    }
+    auto body = HttpGet("http://127.0.0.1:" + std::to_string(prom_port) +
+                        "/api/v1/query?query=" + encoded);
+    if (!body) return nullptr;
+    auto j = nlohmann::json::parse(*body, nullptr, false);
+    if (j.is_discarded() || j["status"] != "success") return nullptr;
+    return j["data"]["result"];
+  };
+  // The value of a query answering one series.
+  auto scalar = [&](const std::string& expression) -> std::optional<double> {
+    auto r = promql(expression);
+    if (r.is_null() || r.size() != 1) return std::nullopt;
+    return std::stod(r[0]["value"][1].get<std::string>());
+  };
+  // Counted at ingest, the gauges after the projection: wait for a scrape
+  // that holds both.
   EXPECT_TRUE(WaitFor(
       [&] {
-        auto body = HttpGet(query);
-        if (!body) return false;
-        answer = *body;
-        auto j = nlohmann::json::parse(*body, nullptr, false);
-        return !j.is_discarded() && j["status"] == "success" && !j["data"]["result"].empty() &&
-               j["data"]["result"][0]["value"][1] == "1";
+        return scalar("riskd_ingest_accepted_total") == 1.0 &&
+               scalar("riskd_incidents_open{risk_type=\"supply\",level=\"critical\"}") == 1.0;
       },
       std::chrono::seconds(40)))
-      << answer;
+      << promql("riskd_ingest_accepted_total").dump();
+  // Rejections by reason code, latency histograms, open incidents and alerts
+  // by level, expected disrupted per risk type.
+  EXPECT_EQ(scalar("riskd_ingest_rejected_by_reason_total{code=\"not_found\"}"), 1.0);
+  EXPECT_GE(scalar("riskd_journal_commit_seconds_count").value_or(0), 1.0);
+  EXPECT_GT(scalar("riskd_journal_commit_seconds_bucket{le=\"+Inf\"}").value_or(0), 0.0);
+  EXPECT_GE(scalar("riskd_projection_seconds_count").value_or(0), 1.0);
+  EXPECT_EQ(scalar("riskd_incidents_open{risk_type=\"supply\",level=\"critical\"}"), 1.0);
+  EXPECT_EQ(scalar("riskd_incidents_open{risk_type=\"supply\",level=\"warning\"}"), 0.0);
+  EXPECT_GT(scalar("riskd_alerts_open{risk_type=\"supply\",level=\"critical\"}").value_or(0), 0.0);
+  EXPECT_GT(scalar("riskd_alerts_pushed_open{risk_type=\"supply\",level=\"critical\"}").value_or(0),
+            0.0);
+  EXPECT_GT(scalar("riskd_expected_disrupted{risk_type=\"supply\"}").value_or(0), 1.0);
+  // No series is labelled by node (labels stay few and bounded).
+  const auto by_node = promql("{__name__=~\"riskd_.*\", node!=\"\"}");
+  EXPECT_TRUE(by_node.is_array() && by_node.empty()) << by_node.dump();
+  const auto labels = promql("count by (__name__) ({__name__=~\"riskd_.*\"})");
+  ASSERT_TRUE(labels.is_array());
+  EXPECT_GT(labels.size(), 20u);
   EXPECT_EQ(h.Stop(), 0);
 }
 
