@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iterator>
@@ -37,26 +39,39 @@ EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engin
       planner_(settings->planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
-void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t received_unix_ns,
+std::int64_t EngineWorker::EventTimeNs(const riskd::v1::Envelope& env,
+                                       std::int64_t received_ns) const {
+  if ((env.has_supplier_status() || env.has_disruption()) && env.has_occurred_at()) {
+    return connectors::UnixNs(env.occurred_at());
+  }
+  if (env.has_clock_tick()) return connectors::UnixNs(env.clock_tick().advance_to());
+  // A manual clock: what happens between ticks happens at the time the
+  // events so far reached (journaled, so a replay gives the same), not on
+  // the wall clock the replayed archive knows nothing of.
+  if (settings_->clock.manual) return book_.now_ns();
+  return received_ns;
+}
+
+void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
                                     const riskd::v1::Envelope& env,
                                     const connectors::AppliedEvent& applied) {
   if (applied.trigger) {
     engine::Trigger trigger = *applied.trigger;
     trigger.seq = seq;
-    trigger.time_ns = received_unix_ns;
+    trigger.time_ns = time_ns;
     if (const engine::Incident* inc = book_.AddTrigger(trigger); inc && incident_ids_) {
       incident_ids_->Add(inc->id);
     }
   }
   if (!applied.touched.empty()) {
-    book_.NodesChanged(*engine_, applied.risk_type, applied.touched, received_unix_ns);
+    book_.NodesChanged(*engine_, applied.risk_type, applied.touched, time_ns);
   }
   (void)env;
-  book_.AdvanceTime(received_unix_ns);
+  book_.AdvanceTime(time_ns);
 }
 
-void EngineWorker::Apply(std::uint64_t seq, std::int64_t received_unix_ns, std::string_view payload,
-                         bool live) {
+void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
+                         std::int64_t received_ns) {
   riskd::v1::Envelope env;
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -65,9 +80,9 @@ void EngineWorker::Apply(std::uint64_t seq, std::int64_t received_unix_ns, std::
     engine::OperatorAction action =
         connectors::ToOperatorAction(env.operator_action(), env.event_id());
     action.seq = seq;
-    action.time_ns = received_unix_ns;
+    action.time_ns = EventTimeNs(env, received_ns);
     st = book_.Apply(action);
-    book_.AdvanceTime(received_unix_ns);
+    book_.AdvanceTime(action.time_ns);
     if (st.ok() && live) {
       spdlog::info("event {} ({}): operator '{}'{} {} incident {}", seq, LogSafe(env.event_id()),
                    LogSafe(action.operator_name),
@@ -78,12 +93,37 @@ void EngineWorker::Apply(std::uint64_t seq, std::int64_t received_unix_ns, std::
                    LogSafe(action.incident_id));
     }
   } else {
+    const bool observation = env.has_supplier_status() || env.has_disruption();
+    if (observation && !env.has_occurred_at() && received_ns > 0) {
+      connectors::SetTimestamp(received_ns, env.mutable_occurred_at());  // an older journal row
+    }
+    // A tick closes a moment of the model clock: what happened before it
+    // is projected and published at its own time, not coalesced with what
+    // comes after (a burst of ticks, e.g. an archive replayed day by day,
+    // publishes every day).
+    if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
     connectors::AppliedEvent applied;
-    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &applied);
-    if (st.ok()) ApplyToIncidents(seq, received_unix_ns, env, applied);
+    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &applied,
+                                   settings_->timing);
+    unprojected_events_ = true;
+    if (st.ok() && env.has_clock_tick()) {
+      manual_clock_ns_ = connectors::UnixNs(env.clock_tick().advance_to());
+      // Sources whose disruption's duration ended are back.
+      book_.SourcesMayHaveChanged(*engine_, EventTimeNs(env, received_ns));
+    }
+    if (st.ok()) ApplyToIncidents(seq, EventTimeNs(env, received_ns), env, applied);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    applied.place_matched);
+    }
+    if (st.ok() && observation && live && env.has_occurred_at()) {
+      const engine::Step at =
+          connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns);
+      if (at < engine_->now() - settings_->engine.clock.history_window_steps) {
+        spdlog::info("event {} ({}) occurred before the history window (clock.history_window): "
+                     "journaled as history only",
+                     seq, LogSafe(env.event_id()));
+      }
     }
   }
   if (st.ok()) {
@@ -102,9 +142,40 @@ void EngineWorker::Apply(std::uint64_t seq, std::int64_t received_unix_ns, std::
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
-void EngineWorker::Replay(std::uint64_t seq, std::int64_t received_unix_ns,
-                          const std::string& payload) {
-  Apply(seq, received_unix_ns, payload, false);
+void EngineWorker::Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns) {
+  Apply(seq, payload, false, received_ns);
+}
+
+void EngineWorker::StartClock() {
+  if (settings_->clock.manual) {
+    const auto start = settings_->clock.start_ns;
+    if (start && (!manual_clock_ns_ || *manual_clock_ns_ < *start)) {
+      (void)engine_->AdvanceClock(connectors::StepOfUnixNs(*start, settings_->timing.step_ns));
+      manual_clock_ns_ = start;
+    }
+    if (manual_clock_ns_) {
+      spdlog::info("model clock (manual) at {} after replay", LogSafe(ModelTimeText()));
+    }
+    return;
+  }
+  (void)engine_->AdvanceClock(connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns));
+  book_.SourcesMayHaveChanged(*engine_, NowUnixNs());
+}
+
+void EngineWorker::TickWallClock() {
+  if (settings_->clock.manual) return;
+  const engine::Step step = connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns);
+  if (step <= engine_->now()) return;
+  (void)engine_->AdvanceClock(step);
+  book_.SourcesMayHaveChanged(*engine_, NowUnixNs());
+  spdlog::info("model clock tick: {}", LogSafe(ModelTimeText()));
+  ProjectAndPublish();
+}
+
+std::string EngineWorker::ModelTimeText() const {
+  google::protobuf::Timestamp t;
+  connectors::SetTimestamp(connectors::UnixNsOfStep(engine_->now(), settings_->timing.step_ns), &t);
+  return google::protobuf::util::TimeUtil::ToString(t);
 }
 
 void EngineWorker::ResolveWatchlists() {
@@ -268,6 +339,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
 }
 
 void EngineWorker::ProjectAndPublish() {
+  unprojected_events_ = false;
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int> projected = engine_->Project(applied_seq_);
   const double compute_ms =
@@ -480,10 +552,12 @@ void EngineWorker::ReportUnsent() {
   }
 }
 
-void EngineWorker::UseSettings(const DaemonSettings* next) {
+bool EngineWorker::UseSettings(const DaemonSettings* next) {
+  bool changed = false;
   if (next->engine.alerts != settings_->engine.alerts) {
     const Status st = engine_->SetAlertPolicy(next->engine.alerts);
     if (!st.ok()) spdlog::error("reload: alert policy not applied: {}", st.ToString());
+    changed |= st.ok();
   }
   for (const auto& t : next->engine.risk_types) {
     const auto r = engine_->FindRiskType(t.name);
@@ -492,9 +566,11 @@ void EngineWorker::UseSettings(const DaemonSettings* next) {
     if (now.alpha == t.alpha && now.beta == t.beta) continue;
     const Status st = engine_->SetRiskTypeRates(*r, t.alpha, t.beta);
     if (!st.ok()) spdlog::error("reload: rates of {} not applied: {}", t.name, st.ToString());
+    changed |= st.ok();
   }
   settings_ = next;
   spdlog::info("engine thread: reloaded settings in force from journal seq {}", applied_seq_);
+  return changed;
 }
 
 bool EngineWorker::EventsWaiting() {
@@ -555,6 +631,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
   for (const auto* inc : closed) *snap.add_incidents() = *inc;
   connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
+  connectors::SetTimestamp(connectors::ModelTimeUnixNs(*engine_, settings_->step_seconds),
+                           snap.mutable_model_time());
   return snap;
 }
 
@@ -656,6 +734,7 @@ void EngineWorker::Run() {
   while (!stopping) {
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       PublishDuePlans();  // idle: plans whose interval has passed
       continue;
@@ -671,8 +750,8 @@ void EngineWorker::Run() {
       if (kind == kEventFrame) {
         for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
           Apply(DecodeSeq(frames[f].data(), frames[f].size()),
-                DecodeReceivedNs(frames[f].data(), frames[f].size()),
-                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true);
+                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true,
+                DecodeReceivedNs(frames[f].data(), frames[f].size()));
           any_event = true;
         }
       } else if (kind == kQueryFrame && frames.size() >= 2) {
@@ -681,8 +760,8 @@ void EngineWorker::Run() {
         for (std::size_t i = 2; i < frames.size(); ++i) q.routing.push_back(std::move(frames[i]));
         queries.push_back(std::move(q));
       } else if (kind == kSettingsFrame && frames.size() == 2) {
-        UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
-        any_event = true;  // re-project with them
+        // Re-project with new thresholds or rates.
+        any_event |= UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
       } else if (kind == kStopFrame) {
         stopping = true;
         break;

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -91,7 +92,14 @@ class EngineWorker {
                std::unique_ptr<connectors::StateStore> store, IncidentIds* incident_ids);
 
   // Applies one journaled event during start-up replay (no publishing).
-  void Replay(std::uint64_t seq, std::int64_t received_unix_ns, const std::string& payload);
+  // Journal rows from before event times were stamped at ingest have no
+  // occurred_at: `received_ns` (when the row was journaled) stands in.
+  void Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns);
+  // After replay: CLOCK_WALL moves the model clock to the wall clock's step
+  // (CLOCK_MANUAL: the replayed ticks set it). Before Recover().
+  void StartClock();
+  // CLOCK_MANUAL: the time the last applied tick moved the clock to.
+  std::optional<std::int64_t> manual_clock_ns() const { return manual_clock_ns_; }
   // After replay: re-opens the alerts stored as open, projects, and persists
   // and publishes whatever differs (e.g. alerts lost to a crash).
   Status Recover();
@@ -115,10 +123,18 @@ class EngineWorker {
     bool due = false;  // a material change awaits a plan
   };
 
-  void Apply(std::uint64_t seq, std::int64_t received_unix_ns, std::string_view payload,
-             bool live);
+  void Apply(std::uint64_t seq, std::string_view payload, bool live, std::int64_t received_ns = 0);
+  // CLOCK_WALL: a tick (and re-projection) when the wall clock entered a
+  // new step.
+  void TickWallClock();
+  std::string ModelTimeText() const;  // RFC 3339, for logs
+  // The time the incident book places an event at: a status's or
+  // disruption's occurred_at, a tick's advance_to, else (operator actions,
+  // network changes, interventions) the receipt time, or with a manual
+  // clock the book's latest time.
+  std::int64_t EventTimeNs(const riskd::v1::Envelope& env, std::int64_t received_ns) const;
   // The incident book's side of an applied event or action.
-  void ApplyToIncidents(std::uint64_t seq, std::int64_t received_unix_ns,
+  void ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
                         const riskd::v1::Envelope& env, const connectors::AppliedEvent& applied);
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
@@ -137,7 +153,8 @@ class EngineWorker {
   bool EventsWaiting();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
-  void UseSettings(const DaemonSettings* settings);
+  // Returns whether the engine changed (then it must re-project).
+  bool UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
 
@@ -152,6 +169,8 @@ class EngineWorker {
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;
+  std::optional<std::int64_t> manual_clock_ns_;
+  bool unprojected_events_ = false;  // applied since the last projection
   std::uint64_t restored_sequence_ = 0;
   // Ids of the open alerts. Their last published Alert is the payload the
   // state store holds for them (every chunk is recorded before it is sent);

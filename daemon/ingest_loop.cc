@@ -21,7 +21,11 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
 
 IngestLoop::IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
                        connectors::NodeDirectory directory, const IncidentIds* incidents)
-    : settings_(settings), journal_(journal), directory_(std::move(directory)), incidents_(incidents) {
+    : settings_(settings),
+      journal_(journal),
+      directory_(std::move(directory)),
+      incidents_(incidents),
+      clock_(settings->clock) {
   limits_.max_place_area_km2 = settings->max_place_area_km2;
 }
 
@@ -191,7 +195,16 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   }
   const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, limits_);
   if (!st.ok()) return Reject(batch, i, st);
+  // Event time: what the journal records is where the engine places it.
+  const std::int64_t received = NowUnixNs();
   std::string payload = req.payload.to_string();
+  if (env.has_supplier_status() || env.has_disruption() || env.has_clock_tick()) {
+    if (env.has_clock_tick() && !batch->clock_before) batch->clock_before = clock_.manual_ns();
+    riskd::v1::Envelope timed = env;
+    auto changed = clock_.Admit(&timed, received);
+    if (!changed.ok()) return Reject(batch, i, changed.status());
+    if (*changed) payload = timed.SerializeAsString();
+  }
   if (env.has_operator_action()) {
     if (!incidents_ || !incidents_->Has(env.operator_action().incident_id())) {
       return Reject(batch, i,
@@ -222,7 +235,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   }
   batch->ids.emplace(env.event_id(), batch->entries.size());
   batch->staged.push_back({i, batch->entries.size()});
-  batch->entries.push_back({env.event_id(), NowUnixNs(), std::move(payload)});
+  batch->entries.push_back({env.event_id(), received, std::move(payload)});
 }
 
 void IngestLoop::Commit(Batch* batch) {
@@ -247,6 +260,7 @@ void IngestLoop::Commit(Batch* batch) {
                   *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
   }
   if (batch->directory_before) directory_ = std::move(*batch->directory_before);
+  if (batch->clock_before) clock_.Set(*batch->clock_before);
   for (const auto& s : batch->staged) {
     Reject(batch, s.request, Status::Unavailable("journal write failed; retry later"));
   }

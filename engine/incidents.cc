@@ -312,6 +312,15 @@ void IncidentBook::NodesChanged(const Engine& engine, int risk_type,
   }
 }
 
+void IncidentBook::SourcesMayHaveChanged(const Engine& engine, std::int64_t time_ns) {
+  for (std::size_t r = 0; r < types_.size(); ++r) {
+    std::vector<NodeIndex> sources;
+    sources.reserve(types_[r].sources.size());
+    for (const auto& [v, entry] : types_[r].sources) sources.push_back(v);
+    if (!sources.empty()) NodesChanged(engine, static_cast<int>(r), sources, time_ns);
+  }
+}
+
 void IncidentBook::AdvanceTime(std::int64_t time_ns) {
   now_ns_ = std::max(now_ns_, time_ns);
   while (!restored_.empty()) {

@@ -110,7 +110,7 @@ enum class TriggerKind : std::uint8_t {
 struct Trigger {
   std::string event_id;
   std::uint64_t seq = 0;      // journal sequence
-  std::int64_t time_ns = 0;   // receipt time
+  std::int64_t time_ns = 0;   // event time (the daemon's EventTimeNs)
   int risk_type = 0;
   TriggerKind kind = TriggerKind::kPlace;
   int hazard = 0;             // the caller's hazard code (riskd.v1.Hazard); 0: none
@@ -145,7 +145,7 @@ enum class OperatorActionKind : std::uint8_t {
 struct OperatorAction {
   std::string event_id;
   std::uint64_t seq = 0;
-  std::int64_t time_ns = 0;  // receipt time
+  std::int64_t time_ns = 0;  // event time (the daemon's EventTimeNs)
   OperatorActionKind kind = OperatorActionKind::kAcknowledge;
   std::string incident_id;
   std::string operator_name;
@@ -291,9 +291,14 @@ class IncidentBook {
   // of whose sources is disrupted any more.
   void NodesChanged(const Engine& engine, int risk_type, std::span<const NodeIndex> nodes,
                     std::int64_t time_ns);
-  // The event clock (receipt times, monotone): closes the incidents
-  // restored for close_after.
+  // After the engine's clock moved (a tick): every source is checked, as
+  // by NodesChanged, since a disruption of known duration ends with time.
+  void SourcesMayHaveChanged(const Engine& engine, std::int64_t time_ns);
+  // The event clock (the latest event time seen; monotone): closes the
+  // incidents restored for close_after.
   void AdvanceTime(std::int64_t time_ns);
+  // The latest event time seen (0 before any).
+  std::int64_t now_ns() const { return now_ns_; }
   // An operator action. NotFound for an unknown incident. Actions that do
   // not apply to the incident's lifecycle (marking a closed incident
   // restored) are recorded in its history and change nothing else.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace riskd::connectors {
 
@@ -37,6 +38,10 @@ riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method) {
     case engine::ProjectionMethod::kNone: break;
   }
   return riskd::v1::PROJECTION_METHOD_UNSPECIFIED;
+}
+
+std::int64_t ModelTimeUnixNs(const engine::Engine& engine, double step_seconds) {
+  return engine.now() * std::llround(step_seconds * 1e9);
 }
 
 void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts) {
@@ -95,6 +100,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
                             : state.projection.method));
   a.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), a.mutable_model_time());
   return a;
 }
 
@@ -280,6 +286,7 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   SetTimestamp(ctx.computed_at_unix_ns, out.mutable_computed_at());
   out.set_horizon_steps(state.projection.horizon);
   out.set_step_seconds(ctx.step_seconds);
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), out.mutable_model_time());
   return out;
 }
 
@@ -321,6 +328,7 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   s.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, s.mutable_computed_at());
   s.set_compute_ms(compute_ms);
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), s.mutable_model_time());
   return s;
 }
 
