@@ -239,6 +239,12 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
                  inc->confirmed || confirming ? IncidentLifecycle::kConfirmed
                                               : IncidentLifecycle::kPotential,
                  IncidentResolution::kNone, trigger.time_ns);
+    // Its count was frozen while it was restored or closed: recount.
+    inc->sources_disrupted = 0;
+    for (NodeIndex v : inc->sources) {
+      auto entry = t.sources.find(v);
+      if (entry != t.sources.end() && entry->second.disrupted) ++inc->sources_disrupted;
+    }
   } else if (confirming) {
     inc->lifecycle = IncidentLifecycle::kConfirmed;
   }
@@ -300,7 +306,9 @@ void IncidentBook::NodesChanged(const Engine& engine, int risk_type,
       it->second.disrupted = now;
       for (std::uint64_t key : it->second.incidents) {
         Incident* inc = Mutable(key);
-        if (!inc) continue;
+        // A restored or closed incident keeps its count (a site hit again
+        // by other evidence belongs to the incident that evidence opens).
+        if (!inc || !inc->active()) continue;
         inc->sources_disrupted += now ? 1 : -1;
         Changed(*inc);
         if (inc->sources_disrupted == 0 && inc->active()) {

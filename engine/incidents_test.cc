@@ -365,6 +365,17 @@ TEST(IncidentBookTest, RestoredIncidentResolvesItsAlertsInBulkThenClosesAfterThe
   (void)f.book().Apply(Action("op-1", 5, 29 * kHour, OperatorActionKind::kMarkNoImpact, "supply/1"));
   const Incident* fresh = f.Disrupt(6, {1}, TriggerKind::kStatus, "", 1.0, 30 * kHour);
   EXPECT_EQ(fresh->id, "supply/6");
+  // A closed incident keeps its count when its sites are hit again by
+  // other evidence, or come back.
+  const int closed_count = f.book().Find("supply/1")->sources_disrupted;
+  const Incident* other = f.Disrupt(7, {0}, TriggerKind::kStatus, "", 1.0, 31 * kHour);
+  EXPECT_EQ(other->id, "supply/7");
+  EXPECT_EQ(other->sources_disrupted, 1);
+  EXPECT_EQ(f.book().Find("supply/1")->sources_disrupted, closed_count);
+  f.SetStatus(1, NodeState::kRecovered, 32 * kHour);
+  EXPECT_EQ(f.book().Find("supply/1")->sources_disrupted, closed_count);
+  EXPECT_EQ(f.book().Find("supply/6")->lifecycle, IncidentLifecycle::kRestored);
+  EXPECT_EQ(f.book().Find("supply/7")->sources_disrupted, 1);
 }
 
 TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {

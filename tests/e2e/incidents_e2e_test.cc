@@ -457,5 +457,72 @@ TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClosesTheIncident) {
+  const std::string riskctl = RISKCTL_BINARY;
+  // A budget of one alert, nothing by tier, a warning from P 0.5; Leipzig
+  // (far downstream) on a watchlist with a low threshold of its own.
+  DaemonHarness h(DemoConfig(
+      "alert_policy { warning_raise: 0.5 warning_clear: 0.4 critical_raise: 0.8 critical_clear: 0.7 }\n"
+      "incidents { alert_top_n: 1 alert_max_tier: -1 max_alerts_per_incident: 1 }\n"
+      "watchlists { name: \"key-oems\" node_ids: [\"OEM-LEI\", \"NOT-A-NODE\"] risk_type: \"supply\" "
+      "warning_raise: 0.02 warning_clear: 0.01 }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+  ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  std::map<std::string, riskd::v1::Alert> alerts;
+  for (const auto& [topic, pub] : got) {
+    if (pub.has_alert()) alerts[pub.alert().node_id()] = pub.alert();
+  }
+  // The budget's one alert, and the watchlisted node, below the policy's
+  // warning threshold (0.5) but above its own.
+  ASSERT_EQ(alerts.size(), 2u);
+  ASSERT_TRUE(alerts.count("OEM-LEI"));
+  const auto& lei = alerts.at("OEM-LEI");
+  EXPECT_EQ(std::vector<std::string>(lei.watchlists().begin(), lei.watchlists().end()),
+            std::vector<std::string>{"key-oems"});
+  EXPECT_EQ(lei.severity(), riskd::v1::SEVERITY_WARNING);
+  EXPECT_GE(lei.probability(), 0.02);
+  EXPECT_LT(lei.probability(), 0.5);
+  EXPECT_EQ(lei.incident_id(), "supply/1");
+  EXPECT_NE(h.log().find("watchlist key-oems: 1 node id(s) not in the network, ignored"),
+            std::string::npos)
+      << h.log();
+
+  // No impact after all: the incident closes and its two alerts resolve
+  // with it, no message per node.
+  const std::string at = " --endpoint " + h.ingest();
+  auto closed = RunCommand(riskctl + " incident no-impact supply/1 --operator ana --note 'fab says fine'" + at);
+  EXPECT_EQ(closed.exit_code, 0) << closed.out;
+  int alert_messages = 0;
+  Incident last;
+  CollectUntil(sub, [&](const auto& m) {
+    if (m.second.has_alert()) ++alert_messages;
+    if (!m.second.has_incident()) return false;
+    last = m.second.incident();
+    return last.lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  EXPECT_EQ(last.lifecycle(), Incident::LIFECYCLE_CLOSED);
+  EXPECT_EQ(last.resolution(), Incident::RESOLUTION_NO_IMPACT);
+  EXPECT_EQ(last.alerts_resolved(), 2);
+  EXPECT_EQ(last.alerts_pushed(), 0);
+  EXPECT_EQ(alert_messages, 0);
+  ASSERT_EQ(last.operator_state().history_size(), 1);
+  EXPECT_EQ(last.operator_state().history(0).action().kind(),
+            riskd::v1::OperatorAction::KIND_MARK_NO_IMPACT);
+  EXPECT_EQ(last.operator_state().history(0).action().note(), "fab says fine");
+  Envelope snap = Query("snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  // `incident list` shows open incidents only; --all the closed one too.
+  auto list = RunCommand(riskctl + " incident list" + at);
+  EXPECT_NE(list.out.find("no incidents"), std::string::npos) << list.out;
+  list = RunCommand(riskctl + " incident list --all" + at);
+  EXPECT_NE(list.out.find("closed    supply/1"), std::string::npos) << list.out;
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
