@@ -160,6 +160,7 @@ void EngineWorker::StartClock() {
   }
   (void)engine_->AdvanceClock(connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns));
   book_.SourcesMayHaveChanged(*engine_, NowUnixNs());
+  book_.AdvanceTime(NowUnixNs());  // closes what was restored long enough ago
 }
 
 void EngineWorker::TickWallClock() {
@@ -167,7 +168,10 @@ void EngineWorker::TickWallClock() {
   const engine::Step step = connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns);
   if (step <= engine_->now()) return;
   (void)engine_->AdvanceClock(step);
+  // Sources whose disruption's duration ended are back; incidents restored
+  // for close_after close, even on a day without events.
   book_.SourcesMayHaveChanged(*engine_, NowUnixNs());
+  book_.AdvanceTime(NowUnixNs());
   spdlog::info("model clock tick: {}", LogSafe(ModelTimeText()));
   ProjectAndPublish();
 }

@@ -524,5 +524,41 @@ TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClose
   EXPECT_EQ(h.Stop(), 0);
 }
 
+TEST(IncidentsE2ETest, UnderTheWallClockARestoredIncidentClosesWithoutFurtherEvents) {
+  // Steps of one second and close_after of two: the wall clock's ticks
+  // close the incident, no event needed.
+  DaemonHarness h(DemoConfig("projection { step { seconds: 1 } }\n"
+                             "clock { history_window { seconds: 3600 } }\n"
+                             "incidents { close_after { seconds: 2 } }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "incident.");
+  Envelope fire;
+  fire.set_event_id("fire-1");
+  fire.mutable_disruption()->set_hazard(riskd::v1::HAZARD_WILDFIRE);
+  fire.mutable_disruption()->set_severity(1.0);
+  fire.mutable_disruption()->add_node_ids("FAB-KUM");
+  ASSERT_EQ(h.Send(fire)->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Status("erp-1", "FAB-KUM", riskd::v1::NODE_STATE_RECOVERED))->result(),
+            Ack::RESULT_ACCEPTED);
+  Incident restored, closed;
+  CollectUntil(sub, [&](const auto& m) {
+    const Incident& inc = m.second.incident();
+    if (inc.lifecycle() == Incident::LIFECYCLE_RESTORED) restored = inc;
+    if (inc.lifecycle() == Incident::LIFECYCLE_CLOSED) closed = inc;
+    return inc.lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  ASSERT_EQ(restored.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  ASSERT_EQ(closed.lifecycle(), Incident::LIFECYCLE_CLOSED);
+  EXPECT_EQ(closed.incident_id(), "supply/1");
+  EXPECT_EQ(closed.resolution(), Incident::RESOLUTION_SOURCES_RECOVERED);
+  EXPECT_EQ(closed.event_count(), 1);  // the recovery is not a trigger; no other event came
+  // Closed close_after (2 s) after it was restored, in event time.
+  const auto ns = [](const google::protobuf::Timestamp& t) {
+    return t.seconds() * 1'000'000'000LL + t.nanos();
+  };
+  EXPECT_EQ(ns(closed.closed_at()) - ns(restored.restored_at()), 2'000'000'000LL);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
