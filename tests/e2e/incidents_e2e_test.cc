@@ -41,6 +41,18 @@ Envelope Quake(const std::string& id, const std::string& feed_id, double radius_
   return e;
 }
 
+// A fire at the Kumamoto fab, named by id (a confirming disruption).
+Envelope Fire(const std::string& id) {
+  Envelope e;
+  e.set_event_id(id);
+  auto* d = e.mutable_disruption();
+  d->set_hazard(riskd::v1::HAZARD_WILDFIRE);
+  d->set_severity(1.0);
+  d->add_node_ids("FAB-KUM");
+  d->set_title("fire at the Kumamoto fab");
+  return e;
+}
+
 Envelope Status(const std::string& id, const std::string& node, riskd::v1::NodeState state) {
   Envelope e;
   e.set_event_id(id);
@@ -319,13 +331,7 @@ TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
       "notify: \"buyers@example.com\" }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "");
-  Envelope fire;
-  fire.set_event_id("fire-1");
-  fire.mutable_disruption()->set_hazard(riskd::v1::HAZARD_WILDFIRE);
-  fire.mutable_disruption()->set_severity(1.0);
-  fire.mutable_disruption()->add_node_ids("FAB-KUM");
-  fire.mutable_disruption()->set_title("fire at the Kumamoto fab");
-  ASSERT_EQ(h.Send(fire)->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Fire("fire-1"))->result(), Ack::RESULT_ACCEPTED);
   auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
 
   // Explainable alerts: the cause with names and the dependency share of
@@ -532,12 +538,7 @@ TEST(IncidentsE2ETest, UnderTheWallClockARestoredIncidentClosesWithoutFurtherEve
                              "incidents { close_after { seconds: 2 } }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "incident.");
-  Envelope fire;
-  fire.set_event_id("fire-1");
-  fire.mutable_disruption()->set_hazard(riskd::v1::HAZARD_WILDFIRE);
-  fire.mutable_disruption()->set_severity(1.0);
-  fire.mutable_disruption()->add_node_ids("FAB-KUM");
-  ASSERT_EQ(h.Send(fire)->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Fire("fire-1"))->result(), Ack::RESULT_ACCEPTED);
   ASSERT_EQ(h.Send(Status("erp-1", "FAB-KUM", riskd::v1::NODE_STATE_RECOVERED))->result(),
             Ack::RESULT_ACCEPTED);
   Incident restored, closed;
