@@ -26,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,8 @@
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
 #include "daemon/incident_ids.h"
+#include "daemon/footprint_tracker.h"
+#include "daemon/risk_delta_tracker.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
@@ -142,6 +145,11 @@ class EngineWorker {
   // Publishes the incidents due; returns the publication sequence of each.
   std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
   void UpdateGauges();
+  // An applied Disruption that hit `hit`: a footprint to follow.
+  void TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& disruption,
+                      std::vector<engine::NodeIndex> hit);
+  // Publishes the disruption footprints that started or ended.
+  void PublishFootprints();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
   // A plan of k targets from the current observed state of a risk type.
@@ -181,6 +189,12 @@ class EngineWorker {
   std::set<std::string> open_alerts_;
   std::map<std::string, std::string> unrecorded_alerts_;
   std::map<std::string, riskd::v1::ProjectionSummary> summaries_;
+  // The latest kSummaryHistory summaries per risk type, oldest first (the
+  // snapshot's timeline).
+  static constexpr std::size_t kSummaryHistory = 720;
+  std::map<std::string, std::deque<riskd::v1::ProjectionSummary>> summary_history_;
+  FootprintTracker footprints_;
+  RiskDeltaTracker risk_deltas_;
   engine::immunization::StatePlanner planner_;
   std::vector<PlanSchedule> plan_schedule_;  // per risk type
   // Latest published plan, by risk type name (for snapshots).

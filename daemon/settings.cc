@@ -418,6 +418,17 @@ const SettingRow kSettings[] = {
   {"incidents.min_change_fraction", "0.1", "[0, 1]", kRestart, kReadAbove},
   {"plans[]", "none", "{id, title, risk_type, node_kinds, max_tier, min_level, actions}", kRestart, kReadAbove},
   {"watchlists[]", "none", "{name, node_ids, risk_type, thresholds}", kRestart, kReadAbove},
+  // The dashboard's keys are checked together (connectors/http/dashboard_settings.h).
+  {"dashboard.listen", "off", "host:port (IPv4); port 0 picks one", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     auto dashboard = connectors::ParseDashboardConfig(c.dashboard());
+     if (!dashboard.ok()) return dashboard.status().WithContext("config");
+     s->dashboard = std::move(*dashboard);
+     return Status::Ok(); }},
+  {"dashboard.users[]", "none", "{name, role, token_sha256}", kRestart, kReadAbove},
+  {"dashboard.anonymous_read", "on loopback", "true off loopback: the explicit opt-out", kRestart, kReadAbove},
+  {"dashboard.max_clients", "16", "1..256", kRestart, kReadAbove},
+  {"dashboard.max_queued_bytes", "67108864", "1 MiB..4 GiB", kRestart, kReadAbove},
 };
 // clang-format on
 

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
 #include "daemon/incident_settings.h"
 #include "engine/engine.h"
@@ -88,6 +89,8 @@ struct DaemonSettings {
   IncidentSettings incidents;
   // ingest.max_place_area_km2; 0: no limit.
   double max_place_area_km2 = 3.2e6;
+  // The web dashboard (off unless dashboard.listen is set).
+  connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;

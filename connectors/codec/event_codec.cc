@@ -217,6 +217,7 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
     }
     case Q::kSnapshot:
     case Q::kStatus:
+    case Q::kNetwork:
       return Status::Ok();
     case Q::kIncident:
       RISKD_RETURN_IF_ERROR(CheckId("query.incident.incident_id", q.incident().incident_id()));
@@ -473,6 +474,20 @@ std::int64_t UnixNs(const google::protobuf::Timestamp& t) {
   return std::min<std::int64_t>(t.seconds(), kMaxSeconds) * 1'000'000'000 + t.nanos();
 }
 
+engine::Step DisruptionSteps(const riskd::v1::Disruption& d, const EventTiming& timing) {
+  std::int64_t duration_ns = 0;
+  if (d.has_expected_duration()) {
+    duration_ns = d.expected_duration().seconds() * 1'000'000'000 + d.expected_duration().nanos();
+  }
+  if (duration_ns <= 0) {
+    if (auto it = timing.hazard_duration_ns.find(d.hazard()); it != timing.hazard_duration_ns.end()) {
+      duration_ns = it->second;
+    }
+  }
+  // Whole steps, rounded up: a disruption lasts at least as long as said.
+  return duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
+}
+
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
                      AppliedEvent* applied, const EventTiming& timing) {
   AppliedEvent scratch;
@@ -535,18 +550,8 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       }
       std::sort(nodes.begin(), nodes.end());
       nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-      std::int64_t duration_ns = 0;
-      if (d.has_expected_duration()) {
-        duration_ns = d.expected_duration().seconds() * 1'000'000'000 + d.expected_duration().nanos();
-      }
-      if (duration_ns <= 0) {
-        if (auto it = timing.hazard_duration_ns.find(d.hazard()); it != timing.hazard_duration_ns.end()) {
-          duration_ns = it->second;
-        }
-      }
-      // Whole steps, rounded up: a disruption lasts at least as long as said.
-      const engine::Step steps = duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
-      RISKD_RETURN_IF_ERROR(engine->Disrupt(*r, nodes, d.severity(), at, steps));
+      RISKD_RETURN_IF_ERROR(
+          engine->Disrupt(*r, nodes, d.severity(), at, DisruptionSteps(d, timing)));
       did.risk_type = *r;
       did.touched = nodes;
       engine::Trigger t;

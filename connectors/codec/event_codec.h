@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/engine.h"
@@ -87,6 +88,9 @@ std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns);
 // Nanoseconds since the Unix epoch (times after 2262-04-11, the end of
 // int64 nanoseconds, count as then).
 std::int64_t UnixNs(const google::protobuf::Timestamp& time);
+// How many steps a disruption lasts: its expected_duration, else the
+// hazard's default, rounded up to whole steps; 0 when neither is known.
+engine::Step DisruptionSteps(const riskd::v1::Disruption& disruption, const EventTiming& timing);
 
 struct ValidationLimits {
   std::size_t max_ids_per_event = 100000;
@@ -107,7 +111,8 @@ struct AppliedEvent {
   // trigger, without seq and time (the caller knows them).
   std::optional<engine::Trigger> trigger;
   // Nodes whose observed state it may have changed, for risk_type (-1:
-  // every risk type).
+  // every risk type). For a Disruption: every node it hit, sorted (its
+  // footprint).
   int risk_type = -1;
   std::vector<engine::NodeIndex> touched;
   // A Disruption with a place: the nodes the place matched.

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/incidents.h"
+#include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
@@ -58,13 +59,20 @@ riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type
 
 // Topics: alert.<info|warning|critical>.<risk_type>.<node_id>,
 // incident.<info|warning|critical>.<risk_type>,
-// projection.summary.<risk_type>, immunization.<risk_type>.
+// projection.summary.<risk_type>, immunization.<risk_type>,
+// footprint.<risk_type>, risk.<risk_type>.
 std::string AlertTopic(const riskd::v1::Alert& alert);
 std::string IncidentTopic(const riskd::v1::Incident& incident);
 // "info", "warning" or "critical" (unspecified counts as info).
 std::string SeverityWord(riskd::v1::Severity severity);
 std::string SummaryTopic(const std::string& risk_type);
 std::string PlanTopic(const std::string& risk_type);
+std::string FootprintTopic(const std::string& risk_type);
+std::string RiskTopic(const std::string& risk_type);
+
+// A node's attributes as the NodeSpec of network changes and queries (the
+// inverse of ToNodeAttributes in event_codec.h).
+void ToNodeSpec(const engine::NodeAttributes& attributes, riskd::v1::NodeSpec* spec);
 
 void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts);
 
