@@ -33,18 +33,22 @@ constexpr double kAlpha = 1.5, kBeta = 0.35, kKappa = 2.0;
 constexpr std::uint64_t kSeed = 1;
 constexpr int kCascades = 20, kEnd = 30;
 constexpr std::int64_t kDay = 86400;
-// Far enough in the past that the last of the 20 cascades (100 days apart)
-// is not ahead of the daemon's wall clock (clock.max_skew).
-constexpr std::int64_t kStart = 1420070400;  // 2015-01-01T00:00:00Z
+constexpr std::int64_t kStart = 1672531200;  // 2023-01-01T00:00:00Z
 
 std::string NetworkSourceText() {
   return "willems2008 { file: \"" + SourceDir() + "/data/willems2008/willems_20.csv\" }";
 }
 
+// The cascades span 2023-2028: the daemon's model clock (a manual one)
+// stands after the last, so every event is in its past (later than the clock
+// they would be rejected as ahead of it; docs/protocol.md, "The model
+// clock").
 std::string Config() {
   return "network { " + NetworkSourceText() + " }\n"
          "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 direction: DIRECTION_DOWNSTREAM }\n"
-         "projection { method: METHOD_DMP }\n";
+         "projection { method: METHOD_DMP }\n"
+         "clock { mode: MODE_MANUAL start { seconds: " +
+         std::to_string(kStart + static_cast<std::int64_t>(kCascades) * 100 * kDay) + " } }\n";
 }
 
 // The events a cascade produces, at their times: the quake at the sources,
