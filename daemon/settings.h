@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -83,6 +84,8 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // The web dashboard (off unless dashboard.listen is set).
+  connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;
