@@ -281,6 +281,9 @@ const SettingRow kSettings[] = {
   {"vulnerability.refresh_changes", "256", ">= 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.vulnerability().has_refresh_changes()) s->engine.vulnerability_refresh_changes = c.vulnerability().refresh_changes();
      return Status::Ok(); }},
+  {"vulnerability.refresh_edge_fraction", "0.05", "[0, 1]", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().has_refresh_edge_fraction()) s->engine.vulnerability_refresh_edge_fraction = c.vulnerability().refresh_edge_fraction();
+     return Status::Ok(); }},
   {"alert_policy.warning_raise", "0.3", "0 < clear < raise <= 1", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.alert_policy().has_warning_raise()) s->engine.alerts.warning_raise = c.alert_policy().warning_raise();
      return Status::Ok(); }},
