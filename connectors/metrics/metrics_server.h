@@ -2,8 +2,10 @@
 // over HTTP (prometheus-cpp's civetweb exposer) at /metrics, optionally
 // behind HTTP basic authentication. The daemon mirrors its internal
 // counters into it periodically: SetCounter() takes the current total of a
-// monotonic count (optionally one series of a labelled family), SetGauge()
-// a current value.
+// monotonic count, SetGauge() a current value, SetHistogram() the current
+// bucket counts of a histogram, each optionally with labels (never node
+// ids: one series per label set), e.g. "riskd_security_refusals_total"
+// with {{"reason", "unknown_key"}}.
 //
 // Thread-safety: Set*() from one thread (the daemon's socket thread); the
 // exposer's own thread serves scrapes and checks credentials.
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/status.h"
@@ -25,7 +28,10 @@ namespace prometheus {
 class Counter;
 class Exposer;
 class Gauge;
+class Histogram;
 class Registry;
+template <typename T>
+class Family;
 }  // namespace prometheus
 
 namespace riskd::connectors {
@@ -51,13 +57,25 @@ class MetricsServer {
   // The port actually bound.
   int port() const { return port_; }
 
+  using Labels = std::map<std::string, std::string>;
+
   // Names follow Prometheus conventions (riskd_*_total for counters).
-  void SetCounter(const std::string& name, const std::string& help, std::uint64_t total);
-  // One series of a labelled counter family, e.g. name
-  // "riskd_security_refusals_total", labels {{"reason", "unknown_key"}}.
-  void SetCounter(const std::string& name, const std::string& help,
-                  const std::map<std::string, std::string>& labels, std::uint64_t total);
-  void SetGauge(const std::string& name, const std::string& help, double value);
+  void SetCounter(const std::string& name, const std::string& help, std::uint64_t total) {
+    SetCounter(name, help, {}, total);
+  }
+  void SetCounter(const std::string& name, const std::string& help, const Labels& labels,
+                  std::uint64_t total);
+  void SetGauge(const std::string& name, const std::string& help, double value) {
+    SetGauge(name, help, {}, value);
+  }
+  void SetGauge(const std::string& name, const std::string& help, const Labels& labels,
+                double value);
+  // `counts`: per bucket of `bounds` (upper bounds, seconds) and one more
+  // for above them all, not cumulative, totals so far; `sum`: of every
+  // observation so far. The name's bounds are fixed by its first call.
+  void SetHistogram(const std::string& name, const std::string& help,
+                    const std::vector<double>& bounds, const std::vector<std::uint64_t>& counts,
+                    double sum);
 
  private:
   MetricsServer() = default;
@@ -68,9 +86,17 @@ class MetricsServer {
     prometheus::Counter* counter;
     std::uint64_t last;
   };
-  // By name and labels ("name{k=v,...}").
-  std::map<std::string, CounterState> counters_;
-  std::map<std::string, prometheus::Gauge*> gauges_;
+  struct HistogramState {
+    prometheus::Histogram* histogram;
+    std::vector<std::uint64_t> last;
+    double last_sum = 0;
+  };
+  // Families by name; series by name and label set.
+  std::map<std::string, prometheus::Family<prometheus::Counter>*> counter_families_;
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> gauge_families_;
+  std::map<std::pair<std::string, Labels>, CounterState> counters_;
+  std::map<std::pair<std::string, Labels>, prometheus::Gauge*> gauges_;
+  std::map<std::string, HistogramState> histograms_;
   int port_ = 0;
 };
 
