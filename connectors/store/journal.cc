@@ -91,6 +91,27 @@ Status Journal::RebuildFilter(std::size_t expected) {
 }
 
 Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> entries) {
+  return AppendRows(entries, {});
+}
+
+Result<std::vector<AppendResult>> Journal::AppendAt(std::span<const JournalEntry> entries,
+                                                    std::span<const std::uint64_t> seqs) {
+  if (seqs.size() != entries.size()) {
+    return Status::InvalidArgument("journal: one sequence per entry is required");
+  }
+  std::uint64_t previous = last_seq_;
+  for (const std::uint64_t seq : seqs) {
+    if (seq <= previous) {
+      return Status::InvalidArgument("journal: sequence " + std::to_string(seq) +
+                                     " does not follow " + std::to_string(previous));
+    }
+    previous = seq;
+  }
+  return AppendRows(entries, seqs);
+}
+
+Result<std::vector<AppendResult>> Journal::AppendRows(std::span<const JournalEntry> entries,
+                                                      std::span<const std::uint64_t> seqs) {
   std::vector<AppendResult> out(entries.size());
   if (entries.empty()) return out;
   SqliteTransaction tx(db_.get());
@@ -104,8 +125,9 @@ Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> 
       out[i] = {it->second, true};
       continue;
     }
-    const std::string next_hash = JournalRowHash(hash, seq + 1, e);
-    insert_.BindInt(1, static_cast<std::int64_t>(seq + 1));
+    const std::uint64_t row_seq = seqs.empty() ? seq + 1 : seqs[i];
+    const std::string next_hash = JournalRowHash(hash, row_seq, e);
+    insert_.BindInt(1, static_cast<std::int64_t>(row_seq));
     insert_.BindText(2, e.event_id);
     insert_.BindInt(3, e.received_unix_ns);
     insert_.BindBlob(4, e.payload);
@@ -123,7 +145,7 @@ Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> 
       find_.Reset();
       continue;
     }
-    ++seq;
+    seq = row_seq;
     hash = next_hash;
     out[i] = {seq, false};
     in_batch.emplace(e.event_id, seq);
@@ -140,6 +162,10 @@ Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> 
 
 Result<std::optional<std::uint64_t>> Journal::Lookup(const std::string& event_id) {
   if (!filter_.MayContain(event_id)) return std::optional<std::uint64_t>();
+  return LookupInDatabase(event_id);
+}
+
+Result<std::optional<std::uint64_t>> Journal::LookupInDatabase(const std::string& event_id) {
   find_.BindText(1, event_id);
   Status st;
   std::optional<std::uint64_t> seq;
@@ -179,17 +205,18 @@ Result<JournalVerifyReport> Journal::Verify() {
       report.first_bad_seq = seq;
       report.problem = std::move(why);
     };
-    if (seq != expected_seq) {
-      fail("sequence gap: expected " + std::to_string(expected_seq) + ", found " +
-           std::to_string(seq));
-    } else if (q->ColumnBlob(4) != prev) {
-      fail("prev_hash does not match the previous row's hash");
+    // A gap is fine when the row chains to its predecessor (a mirror that
+    // skipped sequences wrote it so); a deleted row breaks the chain.
+    if (q->ColumnBlob(4) != prev) {
+      fail(seq != expected_seq ? "sequence gap: expected " + std::to_string(expected_seq) +
+                                     ", found " + std::to_string(seq)
+                               : std::string("prev_hash does not match the previous row's hash"));
     } else if (JournalRowHash(prev, seq, e) != q->ColumnBlob(5)) {
       fail("row content does not match its hash (modified)");
     }
     if (!report.ok) break;
     prev = q->ColumnBlob(5);
-    ++expected_seq;
+    expected_seq = seq + 1;
     ++report.rows;
   }
   RISKD_RETURN_IF_ERROR(st);
