@@ -61,6 +61,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   spdlog::info("replayed {} journaled event(s) in {:.1f} ms", replayed,
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
 
+  // The event log: the journal, or the JetStream stream it then mirrors.
+  if (s.nats.enabled) {
+    auto nats = NatsReplication::Open(s, d->journal_.get(), d->worker_->network());
+    if (!nats.ok()) return nats.status();
+    d->nats_ = std::move(*nats);
+    d->event_log_ = d->nats_->event_log();
+    d->worker_->SetOutputs(d->nats_->fence(), d->nats_->sink(), s.nats.instance);
+  } else {
+    d->journal_log_ = std::make_unique<JournalEventLog>(d->journal_.get());
+    d->event_log_ = d->journal_log_.get();
+  }
+
   if (!s.server_key.public_key.empty()) {
     // The daemon's own feed poller and Alertmanager forwarder connect over
     // inproc to the same CURVE sockets, with a key pair made for this run.
@@ -86,7 +98,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   // to the kernel rather than keep them resident for the daemon's lifetime.
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
-  d->ingest_ = std::make_unique<IngestLoop>(s, d->journal_.get(),
+  d->ingest_ = std::make_unique<IngestLoop>(s, d->event_log_,
                                             connectors::NodeDirectory(d->worker_->network()));
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
   auto feeds = FeedPoller::Create(s, &d->context_);
@@ -112,6 +124,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &previous);
   d->engine_thread_ = std::thread([w = d->worker_.get()] { w->Run(); });
+  if (d->nats_) d->nats_->Start(&d->context_);
   d->feeds_->Start(d->internal_client_);
   if (d->alertmanager_) {
     const Status st = d->alertmanager_->Start(connectors::kInprocPublishEndpoint, d->internal_client_);
@@ -134,7 +147,8 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
   m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
   m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
-  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(journal_->last_seq()));
+  const std::uint64_t last_seq = event_log_->last_seq();
+  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(last_seq));
   const auto& w = worker_->stats();
   m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine", w.events_applied);
   m.SetCounter("riskd_engine_events_not_applied_total",
@@ -144,7 +158,8 @@ void Daemon::UpdateMetrics() {
   m.SetGauge("riskd_engine_applied_seq", "Journal sequence the engine has applied",
              static_cast<double>(w.last_applied_seq.load()));
   m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",
-             static_cast<double>(journal_->last_seq() - std::min(journal_->last_seq(), w.last_applied_seq.load())));
+             static_cast<double>(last_seq - std::min(last_seq, w.last_applied_seq.load())));
+  if (nats_) nats_->UpdateMetrics(&m);
   const auto& f = feeds_->stats();
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
   m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);
@@ -161,14 +176,19 @@ void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tic
   ingest_->Run(stop, [&] {
     UpdateMetrics();
     tick();
+    // Nothing more from the stream once stopping: the engine drains what
+    // it was handed (the rest is in the mirror for the next start).
+    if (stop->load() && nats_) nats_->StopFollower();
   });
   feeds_->Stop();
   if (alertmanager_) alertmanager_->Stop();
   if (zap_) zap_->Stop();
   if (engine_thread_.joinable()) engine_thread_.join();
+  if (nats_) nats_->Stop();
 }
 
 Daemon::~Daemon() {
+  if (nats_) nats_->StopFollower();
   if (feeds_) feeds_->Stop();
   if (alertmanager_) alertmanager_->Stop();
   if (engine_thread_.joinable()) {

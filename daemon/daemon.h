@@ -16,8 +16,10 @@
 #include "connectors/metrics/metrics_server.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
+#include "daemon/event_log.h"
 #include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
+#include "daemon/nats_replication.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -45,6 +47,11 @@ class Daemon {
   std::unique_ptr<DaemonSettings> settings_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
+  // The event log the ingest loop appends to: the journal, or (nats.*) the
+  // JetStream stream, which nats_ owns with the lease and the subjects.
+  std::unique_ptr<JournalEventLog> journal_log_;
+  std::unique_ptr<NatsReplication> nats_;
+  EventLog* event_log_ = nullptr;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;
   std::unique_ptr<FeedPoller> feeds_;

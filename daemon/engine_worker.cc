@@ -51,6 +51,13 @@ void EngineWorker::Replay(std::uint64_t seq, const std::string& payload) {
   Apply(seq, payload, false);
 }
 
+void EngineWorker::SetOutputs(const connectors::PublicationFence* fence,
+                              connectors::PublicationSink* sink, std::string name) {
+  fence_ = fence;
+  sink_ = sink;
+  publisher_name_ = std::move(name);
+}
+
 Status EngineWorker::Bind(zmq::context_t* context) {
   auto last = store_->LastSequence();
   if (!last.ok()) return last.status();
@@ -60,6 +67,7 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, *last, curve);
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
+  publisher_->SetOutputs(fence_, sink_, publisher_name_);
   try {
     events_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     events_->set(zmq::sockopt::rcvhwm, static_cast<int>(settings_.queue_capacity));
@@ -229,6 +237,21 @@ void EngineWorker::PublishDuePlans() {
   }
 }
 
+void EngineWorker::AnnounceEpoch() {
+  if (fence_ == nullptr) return;
+  const std::uint64_t epoch = publisher_->current_epoch();
+  if (epoch == announced_epoch_) return;
+  announced_epoch_ = epoch;
+  if (epoch == 0) return;
+  const std::int64_t now = NowUnixNs();
+  for (const auto& [name, summary] : summaries_) {
+    riskd::v1::Publication pub;
+    *pub.mutable_projection_summary() = summary;
+    publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
+  }
+  spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
+}
+
 bool EngineWorker::EventsWaiting() {
   zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
   zmq::poll(&item, 1, std::chrono::milliseconds(0));
@@ -239,6 +262,7 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   riskd::v1::Snapshot snap;
   snap.set_sequence(publisher_->last_sequence());
   snap.set_journal_seq(applied_seq_);
+  snap.set_epoch(publisher_->current_epoch());
   const auto& net = engine_->network();
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const auto& s = engine_->risk_state(r);
@@ -351,6 +375,7 @@ void EngineWorker::Run() {
   };
   bool stopping = false;
   while (!stopping) {
+    AnnounceEpoch();
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
     if (!(item.revents & ZMQ_POLLIN)) {

@@ -54,6 +54,11 @@ class EngineWorker {
   // and publishes whatever differs (e.g. alerts lost to a crash).
   Status Recover();
 
+  // Active/standby (docs/operations.md): who may publish and under which
+  // epoch, a second destination of every publication (NATS subjects), and
+  // the instance name publications carry. REQUIRES: before Bind().
+  void SetOutputs(const connectors::PublicationFence* fence, connectors::PublicationSink* sink,
+                  std::string name);
   // Binds the PUB endpoint and the inproc channels. REQUIRES: before Run().
   Status Bind(zmq::context_t* context);
   // Runs until a stop frame arrives and everything before it is applied.
@@ -84,11 +89,19 @@ class EngineWorker {
   // Computes and publishes the due plans whose interval has passed.
   void PublishDuePlans();
   bool EventsWaiting();
+  // When the fence grants a new epoch (this instance became active), the
+  // latest summaries go out under it at once: subscribers learn of the new
+  // term without waiting for the next event.
+  void AnnounceEpoch();
 
   const DaemonSettings& settings_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<connectors::StateStore> store_;
   std::unique_ptr<connectors::Publisher> publisher_;
+  const connectors::PublicationFence* fence_ = nullptr;
+  connectors::PublicationSink* sink_ = nullptr;
+  std::string publisher_name_;
+  std::uint64_t announced_epoch_ = 0;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;

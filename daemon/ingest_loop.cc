@@ -35,9 +35,9 @@ void SendAck(zmq::socket_t& router, std::vector<zmq::message_t>& routing, const 
 
 }  // namespace
 
-IngestLoop::IngestLoop(const DaemonSettings& settings, connectors::Journal* journal,
+IngestLoop::IngestLoop(const DaemonSettings& settings, EventLog* log,
                        connectors::NodeDirectory directory)
-    : settings_(settings), journal_(journal), directory_(std::move(directory)) {}
+    : settings_(settings), log_(log), directory_(std::move(directory)) {}
 
 Status IngestLoop::Bind(zmq::context_t* context) {
   try {
@@ -86,6 +86,7 @@ void IngestLoop::ReadBatch() {
     requests.push_back(std::move(req));
   }
   if (requests.empty()) return;
+  log_->SyncDirectory(&directory_);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.received.fetch_add(requests.size(), std::memory_order_relaxed);
 
@@ -165,7 +166,7 @@ void IngestLoop::ReadBatch() {
       pending.push_back({i, it->second});
       continue;
     }
-    auto seen = journal_->Lookup(env.event_id());
+    auto seen = log_->Lookup(env.event_id());
     if (!seen.ok()) {
       reject(i, seen.status());
       continue;
@@ -191,12 +192,12 @@ void IngestLoop::ReadBatch() {
   }
 
   if (!entries.empty()) {
-    auto results = journal_->Append(entries);
+    auto results = log_->Append(entries);
     if (!results.ok()) {
-      spdlog::error("journal append failed: {}", results.status().ToString());
+      spdlog::error("event log append failed: {}", results.status().ToString());
       if (directory_before) directory_ = std::move(*directory_before);
       for (const auto& p : pending) {
-        reject(p.request, Status::Unavailable("journal write failed; retry later"));
+        reject(p.request, Status::Unavailable("event log write failed; retry later"));
       }
     } else {
       std::vector<char> forwarded(entries.size(), 0);
@@ -216,7 +217,7 @@ void IngestLoop::ReadBatch() {
         batch.emplace_back(seq.data(), seq.size());
         batch.emplace_back(entries[p.entry].payload.data(), entries[p.entry].payload.size());
       }
-      if (batch.size() > 1) (void)zmq::send_multipart(*to_engine_, batch);
+      if (batch.size() > 1 && log_->ingest_feeds_engine()) (void)zmq::send_multipart(*to_engine_, batch);
     }
   }
   for (std::size_t i = 0; i < requests.size(); ++i) {

@@ -1,8 +1,10 @@
 // IngestLoop: the daemon's socket thread (the main thread). It owns the
 // ROUTER endpoint: reads Envelopes in batches, validates them, group-commits
-// the events to the journal, hands them to the engine thread and replies to
-// every request with an Ack. It never waits for a projection; it does wait
-// when the bounded queue to the engine is full (backpressure).
+// the events to the event log (the journal, or the JetStream stream: see
+// daemon/event_log.h), hands them to the engine thread (unless the log feeds
+// it) and replies to every request with an Ack. It never waits for a
+// projection; it does wait when the bounded queue to the engine is full
+// (backpressure).
 #ifndef RISKD_DAEMON_INGEST_LOOP_H_
 #define RISKD_DAEMON_INGEST_LOOP_H_
 
@@ -14,7 +16,7 @@
 #include <zmq.hpp>
 
 #include "connectors/codec/event_codec.h"
-#include "connectors/store/journal.h"
+#include "daemon/event_log.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -30,8 +32,7 @@ struct IngestStats {
 
 class IngestLoop {
  public:
-  IngestLoop(const DaemonSettings& settings, connectors::Journal* journal,
-             connectors::NodeDirectory directory);
+  IngestLoop(const DaemonSettings& settings, EventLog* log, connectors::NodeDirectory directory);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
   Status Bind(zmq::context_t* context);
@@ -48,7 +49,7 @@ class IngestLoop {
   void ForwardReplies();
 
   const DaemonSettings& settings_;
-  connectors::Journal* journal_;
+  EventLog* log_;
   connectors::NodeDirectory directory_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;

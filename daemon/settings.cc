@@ -264,6 +264,8 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   const Status planner_ok = engine::immunization::ValidatePlannerOptions(ps.options);
   if (!planner_ok.ok()) return planner_ok.WithContext("config");
 
+  RISKD_RETURN_IF_ERROR(ParseNatsSettings(c.nats(), &s.nats));
+
   if (!c.logging().level().empty()) s.log_level = c.logging().level();
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
   if (!kLevels.count(s.log_level)) {

@@ -11,6 +11,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/zmq/curve_auth.h"
+#include "daemon/nats_settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/status.h"
@@ -55,6 +56,7 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  NatsSettings nats;  // event log on JetStream, active/standby
 };
 
 // ipc://, inproc://, or tcp:// on a loopback host.

@@ -45,8 +45,6 @@ Result<std::unique_ptr<Lease>> Lease::Open(const NatsConnection* connection, Lea
           std::to_string(max_age / 1000000) + " ms, but nats.lease.ttl is " +
           std::to_string(o.ttl.count()) + " ms (delete the bucket or match the ttl)");
     }
-    s = js_KeyValue(&lease->kv_, lease->js_, o.bucket.c_str());
-    if (s != NATS_OK) return NatsError("nats lease: bucket '" + o.bucket + "'", s);
   } else if (code == JSStreamNotFoundErr || s == NATS_NOT_FOUND) {
     kvConfig config;
     kvConfig_Init(&config);
@@ -55,7 +53,10 @@ Result<std::unique_ptr<Lease>> Lease::Open(const NatsConnection* connection, Lea
     config.TTL = std::chrono::nanoseconds(o.ttl).count();
     config.Replicas = o.replicas;
     config.StorageType = js_FileStorage;
-    s = js_CreateKeyValue(&lease->kv_, lease->js_, &config);
+    // Creating a replicated bucket takes the full timeout, not ttl/4.
+    kvStore* created = nullptr;
+    s = js_CreateKeyValue(&created, connection->js(), &config);
+    kvStore_Destroy(created);
     if (s != NATS_OK) {
       return NatsError("nats lease: cannot create bucket '" + o.bucket + "' (" +
                            std::to_string(o.replicas) + " replica(s))",
@@ -64,6 +65,8 @@ Result<std::unique_ptr<Lease>> Lease::Open(const NatsConnection* connection, Lea
   } else {
     return NatsError("nats lease: bucket '" + o.bucket + "' info", s, code);
   }
+  s = js_KeyValue(&lease->kv_, lease->js_, o.bucket.c_str());
+  if (s != NATS_OK) return NatsError("nats lease: bucket '" + o.bucket + "'", s);
   return lease;
 }
 

@@ -64,9 +64,11 @@ std::unique_ptr<NatsCluster> NatsCluster::Start(const fs::path& dir, int nodes,
            << "jetstream { store_dir: \"" << store.string() << "\" }\n";
       if (nodes > 1) {
         conf << "cluster {\n  name: riskd_test\n  listen: 127.0.0.1:" << n.cluster_port << "\n  routes: [";
+        const char* separator = " ";
         for (int j = 0; j < nodes; ++j) {
           if (j == i) continue;
-          conf << " nats-route://127.0.0.1:" << c->nodes_[static_cast<std::size_t>(j)].cluster_port;
+          conf << separator << "nats-route://127.0.0.1:" << c->nodes_[static_cast<std::size_t>(j)].cluster_port;
+          separator = ", ";
         }
         conf << " ]\n}\n";
       }

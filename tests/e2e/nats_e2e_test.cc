@@ -1,0 +1,484 @@
+// riskd on NATS JetStream, end to end: real riskd processes, real
+// nats-server processes (Debian's) on loopback, faults by signals.
+//
+//  - The stream is the event log: events from the ingest endpoint and from
+//    producers publishing to the stream directly are applied in stream order;
+//    the stream sequence is the journal sequence; invalid stream messages
+//    are skipped; publications also go out on subjects; a restart resumes
+//    from the mirror.
+//  - Active/standby on a three-node cluster: kill -9 the active riskd, kill
+//    -9 the stream's leader, SIGSTOP a server beyond the election timeout,
+//    while a producer keeps publishing. Every event the stream acknowledged
+//    is applied exactly once, the states equal a single-node replay of the
+//    stream, and no two instances ever publish under one epoch.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "connectors/store/journal.h"
+#include "tests/support/daemon_harness.h"
+#include "tests/support/http_get.h"
+#include "tests/support/nats_client.h"
+#include "tests/support/nats_cluster.h"
+
+namespace riskd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using riskd::v1::Ack;
+using riskd::v1::Envelope;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr const char* kStream = "RISKD_EVENTS";
+constexpr const char* kSubject = "riskd.events";
+
+const std::vector<std::string> kNodes = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO", "CEL-OCH",
+                                         "ECU-NGO", "CHP-SND", "PLS-BKK", "HRN-CEB", "BRG-SWF"};
+
+// A fresh directory for a test's servers.
+fs::path TempDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("riskd_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Config of one riskd instance on the cluster; `lease_ttl_ms` 0: no lease.
+std::string Config(const NatsCluster& cluster, const std::string& instance, int replicas, int lease_ttl_ms) {
+  const std::string demo = SourceDir() + "/config/demo/";
+  std::ostringstream c;
+  c << "network { csv { nodes: \"" << demo << "nodes.csv\" edges: \"" << demo << "edges.csv\" } }\n"
+    << "projection { method: METHOD_DMP }\nplanner { k: 0 }\nlogging { level: \"info\" }\n"
+    << "metrics { listen: \"127.0.0.1:0\" }\n"
+    << "nats {\n";
+  for (const auto& url : cluster.urls()) c << "  servers: \"" << url << "\"\n";
+  c << "  instance: \"" << instance << "\"\n  replicas: " << replicas
+    << "\n  timeout { seconds: 2 }\n";
+  if (lease_ttl_ms > 0) {
+    c << "  lease { ttl { seconds: " << lease_ttl_ms / 1000 << " nanos: " << (lease_ttl_ms % 1000) * 1000000
+      << " } renew_interval { nanos: " << lease_ttl_ms / 4 * 1000000 << " } acquire_interval { nanos: 100000000 } }\n";
+  }
+  c << "}\n";
+  return c.str();
+}
+
+Envelope Status(const std::string& id, int i) {
+  Envelope e;
+  e.set_event_id(id);
+  auto* s = e.mutable_supplier_status();
+  s->set_node_id(kNodes[static_cast<std::size_t>(i) % kNodes.size()]);
+  switch (i % 4) {
+    case 0: s->set_state(riskd::v1::NODE_STATE_DISRUPTED); s->set_severity(0.5 + 0.05 * (i % 10)); break;
+    case 1: s->set_state(riskd::v1::NODE_STATE_SUSCEPTIBLE); break;
+    case 2: s->set_state(riskd::v1::NODE_STATE_RECOVERED); break;
+    default: s->set_state(riskd::v1::NODE_STATE_DISRUPTED); break;
+  }
+  return e;
+}
+
+std::optional<riskd::v1::Snapshot> Snapshot(DaemonHarness& h) {
+  Envelope q;
+  q.set_event_id("snapshot");
+  q.mutable_query()->mutable_snapshot();
+  auto ack = h.Send(q);
+  if (!ack || ack->result() != Ack::RESULT_ACCEPTED) return std::nullopt;
+  return ack->response().snapshot();
+}
+
+// The state as far as the events determine it: every node's observed state
+// and projected risk, by risk type (alert ids depend on when projections ran
+// and are left out).
+std::string Digest(const riskd::v1::Snapshot& snap) {
+  std::vector<std::string> rows;
+  for (const auto& r : snap.node_risks()) {
+    char line[256];
+    std::snprintf(line, sizeof line, "%s/%s %d %.12g %d", r.risk_type().c_str(), r.node_id().c_str(),
+                  static_cast<int>(r.observed_state()), r.probability(), r.eta_steps());
+    rows.emplace_back(line);
+  }
+  std::sort(rows.begin(), rows.end());
+  std::string out = "journal_seq " + std::to_string(snap.journal_seq()) + "\n";
+  for (const auto& r : rows) out += r + "\n";
+  return out;
+}
+
+// Waits until the instance has applied the stream up to `seq`.
+bool WaitApplied(DaemonHarness& h, std::uint64_t seq, seconds timeout = seconds(30)) {
+  return WaitFor(
+      [&] {
+        auto snap = Snapshot(h);
+        return snap && snap->journal_seq() >= seq;
+      },
+      timeout);
+}
+
+// A counter of the instance's metrics endpoint (its port is in the log).
+std::optional<double> Metric(DaemonHarness& h, const std::string& name) {
+  // The last start's port.
+  const std::string log = h.log();
+  const std::regex port_line(R"(metrics on http://\S+ \(port (\d+)\))");
+  std::string port;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), port_line); it != std::sregex_iterator(); ++it) {
+    port = (*it)[1].str();
+  }
+  if (port.empty()) return std::nullopt;
+  auto body = HttpGet("http://127.0.0.1:" + port + "/metrics");
+  if (!body) return std::nullopt;
+  std::smatch v;
+  if (!std::regex_search(*body, v, std::regex("\n" + name + " ([0-9.e+]+)"))) return std::nullopt;
+  return std::stod(v[1].str());
+}
+
+// The mirror journal of an instance: (seq, event id) rows, verified.
+std::vector<std::pair<std::uint64_t, std::string>> Mirror(DaemonHarness& h) {
+  std::vector<std::pair<std::uint64_t, std::string>> rows;
+  auto journal = connectors::Journal::Open(h.database());
+  EXPECT_TRUE(journal.ok());
+  if (!journal.ok()) return rows;
+  auto report = (*journal)->Verify();
+  EXPECT_TRUE(report.ok() && report->ok) << (report.ok() ? report->problem : report.status().ToString());
+  EXPECT_TRUE((*journal)
+                  ->ForEach(0,
+                            [&](std::uint64_t seq, const connectors::JournalEntry& e) {
+                              rows.emplace_back(seq, e.event_id);
+                              return riskd::Status::Ok();
+                            })
+                  .ok());
+  return rows;
+}
+
+// NATS servers in a fresh temp dir and the test's own client, which
+// collects every publication from the start.
+class NatsE2ETest : public ::testing::Test {
+ protected:
+  void Up(int nodes) {
+    ASSERT_TRUE(fs::exists(kNatsServerBinary)) << "install nats-server (scripts/install-deps.sh)";
+    dir_ = TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    cluster_ = NatsCluster::Start(dir_, nodes);
+    ASSERT_NE(cluster_, nullptr);
+    client_ = NatsTestClient::Connect(cluster_->urls());
+    ASSERT_NE(client_, nullptr);
+    ASSERT_TRUE(client_->Subscribe("riskd.out.>"));
+  }
+  void TearDown() override {
+    client_.reset();
+    cluster_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  fs::path dir_;
+  std::unique_ptr<NatsCluster> cluster_;
+  std::unique_ptr<NatsTestClient> client_;
+};
+
+TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  NatsCluster* cluster = cluster_.get();
+  NatsTestClient* client = client_.get();
+  DaemonHarness h(Config(*cluster, "solo", 1, 0));
+  ASSERT_TRUE(h.Start());
+  // Through the ingest endpoint: forwarded into the stream, acknowledged
+  // with the stream sequence; a retry is a duplicate of the same sequence.
+  auto ack = h.Send(Status("zmq-1", 0));
+  ASSERT_TRUE(ack);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  EXPECT_EQ(ack->journal_seq(), 1u);
+  ack = h.Send(Status("zmq-1", 0));
+  EXPECT_EQ(ack->result(), Ack::RESULT_DUPLICATE);
+  EXPECT_EQ(ack->journal_seq(), 1u);
+  // Straight into the stream: a valid event, garbage, an event for a node
+  // that does not exist, a query, then a valid one again.
+  auto direct = client->Publish(kSubject, Status("direct-1", 1));
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(direct->seq, 2u);
+  ASSERT_TRUE(client->PublishBytes(kSubject, "garbage", "\xff\xfe not protobuf"));
+  Envelope unknown = Status("unknown-node", 0);
+  unknown.mutable_supplier_status()->set_node_id("NOPE");
+  ASSERT_TRUE(client->Publish(kSubject, unknown));
+  Envelope query;
+  query.set_event_id("query-in-stream");
+  query.mutable_query()->mutable_snapshot();
+  ASSERT_TRUE(client->Publish(kSubject, query));
+  ASSERT_TRUE(client->Publish(kSubject, Status("direct-2", 4)));  // seq 6
+  ASSERT_TRUE(WaitApplied(h, 6));
+  auto snap = Snapshot(h);
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->journal_seq(), 6u);
+  EXPECT_EQ(snap->epoch(), 0u);  // no lease
+  const std::string log = h.log();
+  EXPECT_NE(log.find("seq 3: skipped, not an event riskd applies: invalid_argument: payload: cannot parse"),
+            std::string::npos) << log;
+  EXPECT_NE(log.find("seq 4: skipped, not an event riskd applies: not_found"), std::string::npos);
+  EXPECT_NE(log.find("seq 5: skipped, not an event riskd applies: invalid_argument: query"), std::string::npos);
+  // The mirror holds the applied events at their stream sequences.
+  const auto rows = Mirror(h);
+  EXPECT_EQ(rows, (std::vector<std::pair<std::uint64_t, std::string>>{
+                      {1, "zmq-1"}, {2, "direct-1"}, {6, "direct-2"}}));
+  // Publications on subjects too, the same as on the PUB socket.
+  ASSERT_TRUE(WaitFor([&] { return !client->publications().empty(); }, seconds(10)));
+  for (const auto& p : client->publications()) {
+    EXPECT_EQ(p.subject.rfind("riskd.out.", 0), 0u) << p.subject;
+    EXPECT_EQ(p.publication.publisher(), "solo");
+    EXPECT_EQ(p.publication.epoch(), 0u);
+  }
+  const std::string before = Digest(*snap);
+
+  // kill -9 and restart: the mirror is replayed, the stream read on.
+  h.Kill();
+  ASSERT_TRUE(client->Publish(kSubject, Status("while-down", 2)));  // seq 7
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(WaitApplied(h, 7));
+  snap = Snapshot(h);
+  EXPECT_EQ(snap->journal_seq(), 7u);
+  EXPECT_NE(Digest(*snap), before);
+  EXPECT_EQ(Mirror(h).back(), std::make_pair(std::uint64_t{7}, std::string("while-down")));
+  // A late retry of an applied event (after the server's duplicate window,
+  // simulated with another message id) is skipped: applied once.
+  ASSERT_TRUE(client->PublishBytes(kSubject, "direct-1-late-retry", Status("direct-1", 1).SerializeAsString()));
+  ASSERT_TRUE(client->Publish(kSubject, Status("after-retry", 3)));  // seq 9
+  ASSERT_TRUE(WaitApplied(h, 9));
+  EXPECT_EQ(Metric(h, "riskd_stream_late_duplicates_total"), 1.0);
+  EXPECT_EQ(Mirror(h).size(), 5u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Publishes events into the stream from its own thread, as a producer
+// would: every event until the stream acknowledges it (retrying the same id
+// through leader elections), some of them twice on purpose (the server
+// answers duplicate), every seventh through an instance's ingest endpoint
+// instead (forwarded into the stream). Records what was acknowledged.
+class Producer {
+ public:
+  Producer(NatsTestClient* client, std::vector<DaemonHarness*> instances)
+      : client_(client), instances_(std::move(instances)), thread_([this] { Run(); }) {}
+  ~Producer() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::size_t acked() const { return acked_count_.load(); }
+  // event id -> stream sequence, for every acknowledged event.
+  std::map<std::string, std::uint64_t> acks() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return acks_;
+  }
+  int mismatched_duplicates() const { return mismatched_duplicates_.load(); }
+
+ private:
+  void Record(const std::string& id, std::uint64_t seq) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, inserted] = acks_.emplace(id, seq);
+    if (!inserted && it->second != seq) mismatched_duplicates_++;
+    acked_count_ = acks_.size();
+  }
+  void Run() {
+    std::size_t via = 0;
+    for (int i = 0; !stop_; ++i) {
+      const Envelope e = Status("p-" + std::to_string(i), i);
+      bool done = false;
+      while (!done && !stop_) {
+        if (i % 7 == 3) {
+          DaemonHarness* h = instances_[via++ % instances_.size()];
+          auto ack = h->SendBytes(e.SerializeAsString(), milliseconds(2000));
+          if (ack && (ack->result() == Ack::RESULT_ACCEPTED || ack->result() == Ack::RESULT_DUPLICATE)) {
+            Record(e.event_id(), ack->journal_seq());
+            done = true;
+          }
+        } else if (auto ack = client_->Publish(kSubject, e)) {
+          Record(e.event_id(), ack->seq);
+          done = true;
+          if (i % 5 == 0) {
+            auto again = client_->Publish(kSubject, e);  // a retry: the server drops it
+            if (again) Record(e.event_id(), again->seq);
+            if (again && !again->duplicate) mismatched_duplicates_++;
+          }
+        }
+        if (!done) std::this_thread::sleep_for(milliseconds(50));
+      }
+      std::this_thread::sleep_for(milliseconds(15));
+    }
+  }
+
+  NatsTestClient* client_;
+  std::vector<DaemonHarness*> instances_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::map<std::string, std::uint64_t> acks_;
+  std::atomic<std::size_t> acked_count_{0};
+  std::atomic<int> mismatched_duplicates_{0};
+  std::thread thread_;
+};
+
+// The largest epoch `publisher` has published under so far (0: none).
+std::uint64_t LatestEpoch(const NatsTestClient& client, const std::string& publisher) {
+  std::uint64_t epoch = 0;
+  for (const auto& p : client.publications()) {
+    if (p.publication.publisher() == publisher) epoch = std::max(epoch, p.publication.epoch());
+  }
+  return epoch;
+}
+
+// The first time `publisher` published under an epoch above `above`.
+std::optional<std::chrono::steady_clock::time_point> FirstAbove(const NatsTestClient& client,
+                                                                const std::string& publisher,
+                                                                std::uint64_t above) {
+  for (const auto& p : client.publications()) {
+    if (p.publication.publisher() == publisher && p.publication.epoch() > above) return p.at;
+  }
+  return std::nullopt;
+}
+
+TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenServers) {
+  ASSERT_NO_FATAL_FAILURE(Up(3));
+  NatsCluster* cluster = cluster_.get();
+  NatsTestClient* client = client_.get();
+  constexpr int kTtlMs = 2000;
+
+  DaemonHarness a(Config(*cluster, "a", 3, kTtlMs));
+  ASSERT_TRUE(a.Start());
+  ASSERT_TRUE(WaitFor([&] { return LatestEpoch(*client, "a") > 0; }, seconds(30))) << a.log();
+  DaemonHarness b(Config(*cluster, "b", 3, kTtlMs));
+  ASSERT_TRUE(b.Start());
+  Producer producer(client, {&a, &b});
+  ASSERT_TRUE(WaitFor([&] { return producer.acked() >= 50; }, seconds(30)));
+
+  // 1. kill -9 the active instance: the standby takes over.
+  const std::uint64_t epoch_a = LatestEpoch(*client, "a");
+  const auto killed_at = std::chrono::steady_clock::now();
+  a.Kill();
+  ASSERT_TRUE(WaitFor([&] { return FirstAbove(*client, "b", epoch_a).has_value(); }, seconds(30)))
+      << b.log();
+  const double failover_s =
+      std::chrono::duration<double>(*FirstAbove(*client, "b", epoch_a) - killed_at).count();
+  std::printf("failover after kill -9 of the active instance: %.2f s (lease ttl %.1f s)\n", failover_s,
+              kTtlMs / 1000.0);
+  ASSERT_TRUE(a.Start());  // back as the standby
+
+  // 2. kill -9 the server leading the stream: the others elect a leader.
+  auto leader_of = [&] {
+    for (int i = 0; i < cluster->size(); ++i) {
+      if (!cluster->Running(i)) continue;
+      const std::string leader = cluster->StreamLeader(kStream, i);
+      if (!leader.empty()) return cluster->index(leader);
+    }
+    return -1;
+  };
+  int leader = leader_of();
+  ASSERT_GE(leader, 0);
+  std::size_t before = producer.acked();
+  std::printf("kill -9 %s (stream leader) after %zu events\n", cluster->name(leader).c_str(), before);
+  cluster->Kill(leader);
+  EXPECT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(40)))
+      << "no progress after killing the stream leader " << cluster->name(leader);
+  cluster->Restart(leader);
+  ASSERT_TRUE(WaitFor([&] { return cluster->JetStreamReady(leader, milliseconds(500)); }, seconds(30)))
+      << cluster->log(leader);
+
+  // 3. SIGSTOP a server (the stream leader again) beyond the election
+  // timeout: the others carry on; it rejoins when continued.
+  leader = leader_of();
+  ASSERT_GE(leader, 0);
+  before = producer.acked();
+  const auto frozen_at = std::chrono::steady_clock::now();
+  std::printf("SIGSTOP %s (stream leader) after %zu events\n", cluster->name(leader).c_str(), before);
+  cluster->Freeze(leader);
+  EXPECT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(40)))
+      << "no progress while " << cluster->name(leader) << " was frozen";
+  std::this_thread::sleep_until(frozen_at + seconds(8));
+  cluster->Thaw(leader);
+  before = producer.acked();
+  ASSERT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(30)));
+  producer.Stop();
+
+  // Both instances reach the end of the stream.
+  const auto last = client->StreamLastSeq(kStream);
+  ASSERT_TRUE(last);
+  ASSERT_TRUE(WaitApplied(a, *last, seconds(60))) << a.log();
+  ASSERT_TRUE(WaitApplied(b, *last, seconds(60))) << b.log();
+
+  // Every acknowledged event is in the stream once, at its acknowledged
+  // sequence, and mirrored and applied once by each instance.
+  auto stream = client->ReadStream(kStream);
+  ASSERT_TRUE(stream);
+  ASSERT_EQ(stream->size(), *last);  // nothing deleted, nothing lost
+  std::map<std::string, std::uint64_t> in_stream;
+  std::vector<std::pair<std::uint64_t, std::string>> expected_rows;
+  for (const auto& r : *stream) {
+    EXPECT_TRUE(in_stream.emplace(r.event_id, r.seq).second) << "event " << r.event_id << " stored twice";
+    expected_rows.emplace_back(r.seq, r.event_id);
+  }
+  const auto acks = producer.acks();
+  EXPECT_GT(acks.size(), 100u);
+  EXPECT_EQ(producer.mismatched_duplicates(), 0);
+  for (const auto& [id, seq] : acks) {
+    auto it = in_stream.find(id);
+    ASSERT_NE(it, in_stream.end()) << "acknowledged event " << id << " is not in the stream";
+    EXPECT_EQ(it->second, seq) << id;
+  }
+  for (DaemonHarness* h : {&a, &b}) {
+    EXPECT_EQ(Mirror(*h), expected_rows);
+    // The metrics endpoint is refreshed every 100 ms.
+    double applied = 0;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          const auto ok = Metric(*h, "riskd_engine_events_applied_total");
+          const auto failed = Metric(*h, "riskd_engine_events_not_applied_total");
+          applied = ok && failed ? *ok + *failed : -1;
+          return applied >= static_cast<double>(expected_rows.size());
+        },
+        seconds(5)));
+    EXPECT_EQ(applied, static_cast<double>(expected_rows.size()));
+  }
+  // Their states agree, and equal a single instance's replay of the stream.
+  const std::string digest_a = Digest(*Snapshot(a));
+  const std::string digest_b = Digest(*Snapshot(b));
+  EXPECT_EQ(digest_a, digest_b);
+  DaemonHarness replay(Config(*cluster, "replay", 3, 0));
+  ASSERT_TRUE(replay.Start());
+  ASSERT_TRUE(WaitApplied(replay, *last, seconds(60))) << replay.log();
+  EXPECT_EQ(Digest(*Snapshot(replay)), digest_b);
+  EXPECT_GT(Snapshot(replay)->node_risks_size(), 0);
+
+  // Fencing: every publication of a and b carries an epoch; no epoch was
+  // used by two instances; each instance's epochs only grow.
+  std::map<std::uint64_t, std::set<std::string>> publishers_of;
+  std::map<std::string, std::uint64_t> latest;
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> last_sequence;
+  std::size_t counted = 0;
+  for (const auto& p : client->publications()) {
+    const auto& pub = p.publication;
+    if (pub.publisher() == "replay") continue;  // no lease: epoch 0
+    ++counted;
+    EXPECT_GT(pub.epoch(), 0u) << pub.publisher();
+    publishers_of[pub.epoch()].insert(pub.publisher());
+    EXPECT_GE(pub.epoch(), latest[pub.publisher()]) << pub.publisher() << " went back to an older epoch";
+    latest[pub.publisher()] = pub.epoch();
+    auto& seq = last_sequence[{pub.publisher(), pub.epoch()}];
+    EXPECT_GT(pub.sequence(), seq);
+    seq = pub.sequence();
+  }
+  EXPECT_GT(counted, 20u);
+  EXPECT_GE(publishers_of.size(), 2u);  // a's term and b's at least
+  std::printf("%zu events in the stream, %zu publications; epochs:", stream->size(), counted);
+  for (const auto& [epoch, who] : publishers_of) std::printf(" %llu:%s", static_cast<unsigned long long>(epoch), who.begin()->c_str());
+  std::printf("\n");
+  for (const auto& [epoch, who] : publishers_of) {
+    EXPECT_EQ(who.size(), 1u) << "epoch " << epoch << " used by " << who.size() << " instances";
+  }
+  EXPECT_EQ(replay.Stop(), 0);
+  EXPECT_EQ(b.Stop(), 0);
+  EXPECT_EQ(a.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
