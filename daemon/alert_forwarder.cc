@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <zmq_addon.hpp>
 
+#include "daemon/log_text.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
@@ -93,7 +94,7 @@ void AlertForwarder::Run() {
       next_attempt = now;
     } else {
       stats_.post_failures.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("alertmanager: {} ({} alert change(s) pending, retry in {} ms)", st.ToString(),
+      spdlog::warn("alertmanager: {} ({} alert change(s) pending, retry in {} ms)", LogSafe(st.ToString()),
                    pending_.size(), backoff.count());
       next_attempt = now + backoff;
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));

@@ -10,8 +10,11 @@
 #include <csignal>
 #include <filesystem>
 
+#include "connectors/codec/output_codec.h"
 #include "connectors/importers/importer.h"
 #include "connectors/store/state_store.h"
+#include "daemon/base_network.h"
+#include "daemon/pipeline.h"
 
 namespace riskd::daemon {
 
@@ -29,24 +32,26 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   d->journal_ = std::move(*journal);
-
-  // Network: the stored base network, or a first import of the source.
-  auto has = (*store)->HasNetwork();
-  if (!has.ok()) return has.status();
-  Result<engine::Network> network = Status::Internal("unset");
-  if (*has) {
-    network = (*store)->LoadNetwork();
-  } else {
-    network = connectors::ImportNetwork(s.config.network(), s.config_dir);
-    if (network.ok()) {
-      RISKD_RETURN_IF_ERROR((*store)->SaveNetwork(*network));
-      spdlog::info("imported base network: {} nodes, {} edges", network->node_count(),
-                   network->edge_count());
-    }
+  // A broken hash chain (rows modified, deleted or reordered) is reported;
+  // appending to it needs the operator's word.
+  auto chain = d->journal_->Verify();
+  if (!chain.ok()) return chain.status().WithContext("journal");
+  d->journal_intact_ = chain->ok;
+  if (!chain->ok) {
+    spdlog::critical(
+        "journal hash chain broken at seq {}: {} ({} rows intact before it); {} "
+        "(riskctl verify-journal --db {})",
+        chain->first_bad_seq, chain->problem, chain->rows,
+        s.accept_broken_journal ? "appending anyway (--accept-broken-journal)"
+                                : "events are refused until riskd restarts with --accept-broken-journal",
+        s.database);
   }
-  if (!network.ok()) return network.status().WithContext("network");
 
-  auto engine = engine::Engine::Create(s.engine, std::move(*network));
+  // Network: the stored base network, or an import of the source.
+  auto base = LoadBaseNetwork(store->get(), s.config.network(), s.config_dir, s.reimport_network);
+  if (!base.ok()) return base.status();
+
+  auto engine = engine::Engine::Create(s.engine, std::move(base->network));
   if (!engine.ok()) return engine.status();
   d->worker_ = std::make_unique<EngineWorker>(s, std::move(*engine), std::move(*store));
 
@@ -101,6 +106,13 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   d->ingest_ = std::make_unique<IngestLoop>(s, d->event_log_,
                                             connectors::NodeDirectory(d->worker_->network()));
   RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
+  d->started_unix_ns_ = NowUnixNs();
+  d->ingest_->SetStatusSource([p = d.get()] { return p->MakeStatus(); });
+  if (!d->journal_intact_ && !s.accept_broken_journal) {
+    d->ingest_->RefuseEvents(Status::FailedPrecondition(
+        "the journal's hash chain is broken; events are refused until the operator restarts riskd "
+        "with --accept-broken-journal"));
+  }
   auto feeds = FeedPoller::Create(s, &d->context_);
   if (!feeds.ok()) return feeds.status();
   d->feeds_ = std::move(*feeds);
@@ -127,7 +139,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   if (d->nats_) d->nats_->Start(&d->context_);
   d->feeds_->Start(d->internal_client_);
   if (d->alertmanager_) {
-    const Status st = d->alertmanager_->Start(connectors::kInprocPublishEndpoint, d->internal_client_);
+    const Status st = d->alertmanager_->Start(kInprocPublishEndpoint, d->internal_client_);
     if (!st.ok()) {
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       return st;
@@ -135,6 +147,25 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return d;
+}
+
+riskd::v1::DaemonStatus Daemon::MakeStatus() const {
+  riskd::v1::DaemonStatus st;
+  st.set_version(RISKD_VERSION);
+  connectors::SetTimestamp(started_unix_ns_, st.mutable_started_at());
+  st.set_journal_last_seq(event_log_->last_seq());
+  const auto& w = worker_->stats();
+  st.set_engine_applied_seq(w.last_applied_seq.load());
+  st.set_journal_chain_intact(journal_intact_);
+  const auto& in = ingest_->stats();
+  st.set_received(in.received.load());
+  st.set_accepted(in.accepted.load());
+  st.set_duplicates(in.duplicates.load());
+  st.set_rejected(in.rejected.load());
+  st.set_queries(in.queries.load());
+  st.set_publication_sequence(w.publication_sequence.load());
+  st.set_open_alerts(w.open_alerts.load());
+  return st;
 }
 
 void Daemon::UpdateMetrics() {
@@ -147,6 +178,16 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
   m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
   m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
+  m.SetCounter("riskd_ingest_disconnects_total",
+               "Producer connections closed (by the producer, or for a message over the transport limit)",
+               in.disconnects);
+  m.SetCounter("riskd_journal_failures_total", "Batches the journal could not commit (answered unavailable)",
+               in.journal_failures);
+  m.SetCounter("riskd_ingest_interrupted_total",
+               "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
+  m.SetGauge("riskd_journal_chain_intact",
+             "1 when the journal's hash chain verified at start, 0 when it is broken",
+             journal_intact_ ? 1 : 0);
   const std::uint64_t last_seq = event_log_->last_seq();
   m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(last_seq));
   const auto& w = worker_->stats();
@@ -155,6 +196,9 @@ void Daemon::UpdateMetrics() {
                "Journaled events the engine could not apply (see the log)", w.events_not_applied);
   m.SetCounter("riskd_projections_total", "Projection rounds", w.projections);
   m.SetCounter("riskd_alerts_published_total", "Alert changes published", w.alerts_published);
+  m.SetCounter("riskd_publications_unsent_total",
+               "Publications not sent because their sequence could not be reserved (disk error)",
+               w.publications_unsent);
   m.SetGauge("riskd_engine_applied_seq", "Journal sequence the engine has applied",
              static_cast<double>(w.last_applied_seq.load()));
   m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",
@@ -173,6 +217,7 @@ void Daemon::UpdateMetrics() {
 }
 
 void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
+  UpdateMetrics();
   ingest_->Run(stop, [&] {
     UpdateMetrics();
     tick();

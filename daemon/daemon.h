@@ -43,6 +43,8 @@ class Daemon {
   Daemon() = default;
   // Mirrors every thread's counters into the metrics endpoint.
   void UpdateMetrics();
+  // What StatusQuery answers (socket thread).
+  riskd::v1::DaemonStatus MakeStatus() const;
 
   std::unique_ptr<DaemonSettings> settings_;
   zmq::context_t context_{1};
@@ -61,6 +63,8 @@ class Daemon {
   // Keys of the daemon's own in-process clients when CURVE is on.
   std::optional<connectors::CurveClientKeys> internal_client_;
   std::thread engine_thread_;
+  bool journal_intact_ = true;
+  std::int64_t started_unix_ns_ = 0;
 };
 
 }  // namespace riskd::daemon

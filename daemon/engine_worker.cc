@@ -8,6 +8,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
+#include "daemon/log_text.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
@@ -31,7 +32,7 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
     std::size_t affected = 0;
     st = connectors::ApplyEnvelope(env, settings_.risk_types, engine_.get(), &affected);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
-      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, env.event_id(),
+      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    affected);
     }
   }
@@ -41,7 +42,11 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
     // Accepted and journaled, but the network moved under it (e.g. an edge
     // removed by an earlier event in flight). Replays give the same result.
     stats_.events_not_applied.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("event {} ({}) not applied: {}", seq, env.event_id(), st.ToString());
+    if (auto held = not_applied_lines_.Allow()) {
+      spdlog::warn("event {} ({}) not applied: {}{}", seq, LogSafe(env.event_id()),
+                   LogSafe(st.ToString()),
+                   *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
+    }
   }
   applied_seq_ = seq;
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
@@ -64,7 +69,9 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   restored_sequence_ = *last;
   const connectors::CurveKeyPair* curve =
       settings_.server_key.public_key.empty() ? nullptr : &settings_.server_key;
-  auto pub = connectors::Publisher::Bind(context, settings_.publish_endpoint, *last, curve);
+  auto pub = connectors::Publisher::Bind(
+      context, settings_.publish_endpoint, kInprocPublishEndpoint, *last, curve,
+      [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); });
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   publisher_->SetOutputs(fence_, sink_, publisher_name_);
@@ -89,7 +96,7 @@ Status EngineWorker::Recover() {
     auto v = engine_->network().Find(a.node_id);
     riskd::v1::Alert alert;
     if (!r || !v || !alert.ParseFromString(a.payload)) {
-      spdlog::warn("stored alert {} no longer matches the configuration; dropped", a.alert_id);
+      spdlog::warn("stored alert {} no longer matches the configuration; dropped", LogSafe(a.alert_id));
       continue;
     }
     engine::OpenAlert oa;
@@ -104,6 +111,7 @@ Status EngineWorker::Recover() {
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
                restored_sequence_);
   ProjectAndPublish();
+  ReportUnsent();
   return Status::Ok();
 }
 
@@ -132,7 +140,10 @@ void EngineWorker::ProjectAndPublish() {
   auto flush = [&] {
     const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
     if (!st.ok()) {
-      spdlog::error("cannot record alerts: {}", st.ToString());
+      if (auto held = record_errors_.Allow()) {
+        spdlog::error("cannot record alerts: {}{}", LogSafe(st.ToString()),
+                      *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
+      }
       for (const auto& a : stored) {
         if (open_alerts_.count(a.alert_id)) unrecorded_alerts_[a.alert_id] = a.payload;
       }
@@ -174,6 +185,7 @@ void EngineWorker::ProjectAndPublish() {
   }
   flush();
   stats_.alerts_published.fetch_add(published, std::memory_order_relaxed);
+  ReportUnsent();
   spdlog::debug("projection at journal seq {}: {} alert change(s) in {:.2f} ms", applied_seq_,
                 published, compute_ms);
   MarkPlansDue(projected);
@@ -229,6 +241,7 @@ void EngineWorker::PublishDuePlans() {
     schedule.published_at = now;
     schedule.expected_at_plan = engine_->risk_state(r).projection.expected_disrupted;
     stats_.plans_published.fetch_add(1, std::memory_order_relaxed);
+    ReportUnsent();
     spdlog::info(
         "immunization plan for {} at journal seq {}: {} target(s), expected disrupted {:.3g} -> "
         "{:.3g} on {} outbreaks, {:.1f} ms",
@@ -250,6 +263,20 @@ void EngineWorker::AnnounceEpoch() {
     publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
   }
   spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
+}
+
+void EngineWorker::ReportUnsent() {
+  stats_.publication_sequence.store(publisher_->last_sequence(), std::memory_order_relaxed);
+  stats_.open_alerts.store(open_alerts_.size(), std::memory_order_relaxed);
+  const std::uint64_t unsent = publisher_->unsent();
+  stats_.publications_unsent.store(unsent, std::memory_order_relaxed);
+  if (unsent == unsent_reported_) return;
+  if (auto held = unsent_lines_.Allow()) {
+    spdlog::error("{} publication(s) not sent: cannot reserve their sequence numbers: {}{}",
+                  unsent - unsent_reported_, LogSafe(publisher_->reserve_error().ToString()),
+                  *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
+    unsent_reported_ = unsent;
+  }
 }
 
 bool EngineWorker::EventsWaiting() {
@@ -361,6 +388,7 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
           *engine_, *r, k, *plan, {settings_.step_seconds, applied_seq_, NowUnixNs()});
       break;
     }
+    case riskd::v1::Query::kStatus:  // answered by the socket thread
     case riskd::v1::Query::WHAT_NOT_SET:
       reject(Status::InvalidArgument("query: no question set"));
       break;

@@ -27,6 +27,7 @@
 
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -41,6 +42,11 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> alerts_published{0};
   std::atomic<std::uint64_t> plans_published{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
+  // The newest publication's sequence, and the open alerts.
+  std::atomic<std::uint64_t> publication_sequence{0};
+  std::atomic<std::uint64_t> open_alerts{0};
+  // Publications dropped because their sequence could not be reserved.
+  std::atomic<std::uint64_t> publications_unsent{0};
 };
 
 class EngineWorker {
@@ -93,6 +99,8 @@ class EngineWorker {
   // latest summaries go out under it at once: subscribers learn of the new
   // term without waiting for the next event.
   void AnnounceEpoch();
+  // Logs (rate-limited) publications the publisher could not sequence.
+  void ReportUnsent();
 
   const DaemonSettings& settings_;
   std::unique_ptr<engine::Engine> engine_;
@@ -120,6 +128,10 @@ class EngineWorker {
   // Latest published plan, by risk type name (for snapshots).
   std::map<std::string, riskd::v1::ImmunizationPlan> plans_;
   EngineWorkerStats stats_;
+  LogRateLimiter not_applied_lines_;
+  LogRateLimiter unsent_lines_;
+  std::uint64_t unsent_reported_ = 0;
+  LogRateLimiter record_errors_;
 };
 
 }  // namespace riskd::daemon

@@ -10,6 +10,8 @@
 #include "connectors/feeds/feed_fetch.h"
 #include "connectors/feeds/feed_sender.h"
 #include "connectors/importers/importer.h"
+#include "daemon/log_text.h"
+#include "daemon/pipeline.h"
 
 namespace riskd::daemon {
 namespace {
@@ -111,18 +113,18 @@ void FeedPoller::PollOnce(Feed& feed) {
   auto document = ReadDocument(feed.location);
   if (!document.ok()) {
     stats_.read_errors.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("feed {}: {}", feed.name, document.status().ToString());
+    spdlog::warn("feed {}: {}", feed.name, LogSafe(document.status().ToString()));
     return;
   }
   auto batch = feed.adapter->Parse(*document);
   if (!batch.ok()) {
     stats_.read_errors.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("feed {}: {}", feed.name, batch.status().ToString());
+    spdlog::warn("feed {}: {}", feed.name, LogSafe(batch.status().ToString()));
     return;
   }
   for (const auto& issue : batch->rejected) {
-    spdlog::warn("feed {}: entry {} ({}) rejected: {}", feed.name, issue.index, issue.feed_id,
-                 issue.reason);
+    spdlog::warn("feed {}: entry {} ({}) rejected: {}", feed.name, issue.index,
+                 LogSafe(issue.feed_id), LogSafe(issue.reason));
   }
   const auto fresh = feed.seen.Unseen(batch->envelopes);
   if (fresh.empty()) return;
@@ -137,11 +139,12 @@ void FeedPoller::PollOnce(Feed& feed) {
   auto totals = connectors::FeedSender(options).Send(fresh, [&](const connectors::SendOutcome& o) {
     if (o.result == R::kAccepted || o.result == R::kDuplicate) feed.seen.Insert(o.event_id);
     if (o.result == R::kRejected) {
-      spdlog::warn("feed {}: {} rejected by ingest: {}", feed.name, o.event_id, o.reason);
+      spdlog::warn("feed {}: {} rejected by ingest: {}", feed.name, LogSafe(o.event_id),
+                   LogSafe(o.reason));
     }
   });
   if (!totals.ok()) {
-    spdlog::warn("feed {}: {}", feed.name, totals.status().ToString());
+    spdlog::warn("feed {}: {}", feed.name, LogSafe(totals.status().ToString()));
     return;
   }
   stats_.accepted.fetch_add(totals->accepted, std::memory_order_relaxed);

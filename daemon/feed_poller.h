@@ -24,9 +24,6 @@
 
 namespace riskd::daemon {
 
-// Endpoint the ingest ROUTER also binds for in-process producers.
-inline constexpr const char* kInprocIngestEndpoint = "inproc://riskd.ingest";
-
 struct FeedPollerStats {
   std::atomic<std::uint64_t> polls{0};
   std::atomic<std::uint64_t> read_errors{0};

@@ -1,39 +1,22 @@
 #include "daemon/ingest_loop.h"
 
 #include <spdlog/spdlog.h>
-#include <zmq_addon.hpp>
 
 #include <algorithm>
 #include <cerrno>
-#include <iterator>
-#include <unordered_map>
 
 #include "connectors/codec/protobuf_log.h"
-#include "daemon/feed_poller.h"
+#include "connectors/zmq/curve_auth.h"
+#include "connectors/zmq/socket_io.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
-namespace {
 
 using riskd::v1::Ack;
 
-// One request read from the ROUTER: its routing frames (identity, and the
-// empty delimiter a REQ socket adds) and the payload.
-struct Request {
-  std::vector<zmq::message_t> routing;
-  zmq::message_t payload;
-};
-
-void SendAck(zmq::socket_t& router, std::vector<zmq::message_t>& routing, const Ack& ack) {
-  const std::string bytes = ack.SerializeAsString();
-  for (auto& r : routing) {
-    zmq::message_t copy(r.data(), r.size());
-    (void)router.send(copy, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  }
-  (void)router.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
+  return std::max(8 * max_message_bytes, max_message_bytes + (std::size_t{64} << 10));
 }
-
-}  // namespace
 
 IngestLoop::IngestLoop(const DaemonSettings& settings, EventLog* log,
                        connectors::NodeDirectory directory)
@@ -52,13 +35,19 @@ Status IngestLoop::Bind(zmq::context_t* context) {
     router_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::router);
     if (!settings_.server_key.public_key.empty()) ApplyCurveServer(*router_, settings_.server_key);
     router_->set(zmq::sockopt::linger, 0);
-    router_->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(settings_.max_message_bytes) + 4096);
+    router_->set(zmq::sockopt::maxmsgsize,
+                 static_cast<std::int64_t>(IngestTransportLimit(settings_.max_message_bytes)));
     router_->set(zmq::sockopt::rcvhwm, 100000);
     router_->set(zmq::sockopt::sndhwm, 100000);
     router_->bind(settings_.ingest_endpoint);
     endpoint_ = router_->get(zmq::sockopt::last_endpoint);
     // In-process producers (the feed poller) reach the same ROUTER.
     router_->bind(kInprocIngestEndpoint);
+    if (zmq_socket_monitor(router_->handle(), kIngestMonitorEndpoint, ZMQ_EVENT_DISCONNECTED) != 0) {
+      throw zmq::error_t();
+    }
+    monitor_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pair);
+    monitor_->connect(kIngestMonitorEndpoint);
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind ingest endpoint '" + settings_.ingest_endpoint +
                                "': " + e.what());
@@ -67,179 +56,239 @@ Status IngestLoop::Bind(zmq::context_t* context) {
 }
 
 void IngestLoop::ForwardReplies() {
-  while (true) {
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(*replies_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
-    (void)zmq::send_multipart(*router_, frames, zmq::send_flags::dontwait);
+  std::vector<zmq::message_t> frames;
+  while (connectors::RecvFrames(*replies_, &frames, zmq::recv_flags::dontwait, &interrupted_)) {
+    (void)connectors::SendFrames(*router_, frames, zmq::send_flags::dontwait, &interrupted_);
+  }
+}
+
+void IngestLoop::CountDisconnects() {
+  std::vector<zmq::message_t> event;  // [event id (2 bytes) + value (4), endpoint]
+  while (connectors::RecvFrames(*monitor_, &event, zmq::recv_flags::dontwait, &interrupted_)) {
+    const auto total = stats_.disconnects.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (auto held = disconnect_lines_.Allow()) {
+      spdlog::info("ingest: a producer connection closed ({} so far; a message over {} bytes also "
+                   "closes it){}",
+                   total, IngestTransportLimit(settings_.max_message_bytes),
+                   *held ? ", " + std::to_string(*held) + " similar line(s) not logged" : "");
+    }
   }
 }
 
 void IngestLoop::ReadBatch() {
-  std::vector<Request> requests;
-  for (std::size_t n = 0; n < settings_.max_batch; ++n) {
-    Request req;
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
-    req.payload = std::move(frames.back());
-    frames.pop_back();
-    req.routing = std::move(frames);
-    requests.push_back(std::move(req));
-  }
-  if (requests.empty()) return;
+  Batch batch;
+  if (!Receive(&batch)) return;
   log_->SyncDirectory(&directory_);
+  for (std::size_t i = 0; i < batch.requests.size(); ++i) {
+    Request& req = batch.requests[i];
+    if (!req.framing.ok()) {
+      Reject(&batch, i, req.framing);
+      continue;
+    }
+    auto env = Parse(req);
+    if (!env.ok()) {
+      Reject(&batch, i, env.status());
+      continue;
+    }
+    batch.acks[i].set_event_id(env->event_id());
+    if (const Status st = Authorize(req, *env); !st.ok()) {
+      Reject(&batch, i, st);
+      continue;
+    }
+    Admit(&batch, i, *env);
+  }
+  Commit(&batch);
+  ForwardQueries(&batch);
+  Reply(&batch);
+  PublishInterruptions();
+}
+
+bool IngestLoop::Receive(Batch* batch) {
+  std::vector<zmq::message_t> frames;
+  while (batch->requests.size() < settings_.max_batch &&
+         connectors::RecvFrames(*router_, &frames, zmq::recv_flags::dontwait, &interrupted_)) {
+    // [identity, payload] from a DEALER; [identity, "", payload] from a REQ
+    // (and, through a proxy, more routing frames up to the last empty one).
+    std::size_t body = 1;
+    for (std::size_t f = 1; f + 1 < frames.size(); ++f) {
+      if (frames[f].size() == 0) body = f + 1;
+    }
+    Request req;
+    const std::size_t parts = frames.size() - std::min(body, frames.size());
+    if (parts != 1) {
+      req.framing = Status::InvalidArgument("an Envelope is one frame; the message had " +
+                                            std::to_string(parts));
+    }
+    if (frames.size() > body) req.payload = std::move(frames[body]);
+    for (std::size_t f = 0; f < std::min(body, frames.size()); ++f) {
+      req.routing.push_back(std::move(frames[f]));
+    }
+    batch->requests.push_back(std::move(req));
+  }
+  if (batch->requests.empty()) return false;
+  batch->acks.resize(batch->requests.size());
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
-  stats_.received.fetch_add(requests.size(), std::memory_order_relaxed);
+  stats_.received.fetch_add(batch->requests.size(), std::memory_order_relaxed);
+  return true;
+}
 
-  struct Pending {
-    std::size_t request;
-    std::size_t entry;  // index into entries
-  };
-  std::vector<Ack> acks(requests.size());
-  std::vector<connectors::JournalEntry> entries;
-  std::vector<Pending> pending;
-  std::unordered_map<std::string, std::size_t> batch_ids;  // event id -> entry
-  std::unique_ptr<connectors::NodeDirectory> directory_before;
-  const std::int64_t now = NowUnixNs();
+Result<riskd::v1::Envelope> IngestLoop::Parse(const Request& req) const {
+  if (req.payload.size() > settings_.max_message_bytes) {
+    return Status::ResourceExhausted("envelope of " + std::to_string(req.payload.size()) +
+                                     " bytes exceeds ingest.max_message_bytes (" +
+                                     std::to_string(settings_.max_message_bytes) + ")");
+  }
+  riskd::v1::Envelope env;
+  (void)connectors::TakeProtobufLogMessage();
+  if (!env.ParseFromArray(req.payload.data(), static_cast<int>(req.payload.size()))) {
+    const std::string detail = connectors::TakeProtobufLogMessage();
+    return Status::InvalidArgument("payload: cannot parse " + std::to_string(req.payload.size()) +
+                                   " bytes as riskd.v1.Envelope" +
+                                   (detail.empty() ? "" : ": " + detail));
+  }
+  return env;
+}
 
-  auto reject = [&](std::size_t i, const Status& st) {
-    acks[i].set_result(Ack::RESULT_REJECTED);
-    acks[i].set_reason(st.ToString());
-    stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-  };
+Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) const {
+  // With CURVE, the ZAP handler put the client's role on the message.
+  const auto role = connectors::RoleOfMessage(req.payload);
+  return role ? connectors::AuthorizeEnvelope(*role, env) : Status::Ok();
+}
 
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    Request& req = requests[i];
-    if (req.routing.empty()) continue;  // cannot happen on a ROUTER; nothing to reply to
-    if (req.payload.size() > settings_.max_message_bytes) {
-      reject(i, Status::ResourceExhausted("envelope of " + std::to_string(req.payload.size()) +
-                                          " bytes exceeds ingest.max_message_bytes (" +
-                                          std::to_string(settings_.max_message_bytes) + ")"));
-      continue;
-    }
-    riskd::v1::Envelope env;
-    (void)connectors::TakeProtobufLogMessage();
-    if (!env.ParseFromArray(req.payload.data(), static_cast<int>(req.payload.size()))) {
-      const std::string detail = connectors::TakeProtobufLogMessage();
-      reject(i, Status::InvalidArgument("payload: cannot parse " +
-                                        std::to_string(req.payload.size()) +
-                                        " bytes as riskd.v1.Envelope" +
-                                        (detail.empty() ? "" : ": " + detail)));
-      continue;
-    }
-    acks[i].set_event_id(env.event_id());
-    // With CURVE, the ZAP handler put the client's role on the message.
-    if (auto role = connectors::RoleOfMessage(req.payload)) {
-      const bool admin_only = env.has_network_change() || env.has_intervention();
-      const bool producer_up = env.has_supplier_status() || env.has_disruption();
-      if ((admin_only && *role != connectors::ClientRole::kAdmin) ||
-          (producer_up && *role == connectors::ClientRole::kSubscriber)) {
-        reject(i, Status::PermissionDenied(
-                      "role '" + std::string(connectors::RoleName(*role)) + "' may not send " +
-                      (env.has_network_change() ? "network_change"
-                       : env.has_intervention() ? "intervention"
-                       : env.has_disruption()   ? "disruption"
-                                                : "supplier_status")));
-        continue;
-      }
-    }
-    if (env.has_query()) {
-      const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
-      if (!st.ok()) {
-        reject(i, st);
-        continue;
-      }
-      stats_.queries.fetch_add(1, std::memory_order_relaxed);
-      (void)to_engine_->send(zmq::buffer(&kQueryFrame, 1), zmq::send_flags::sndmore);
-      const auto flags = req.routing.empty() ? zmq::send_flags::none : zmq::send_flags::sndmore;
-      (void)to_engine_->send(req.payload, flags);
-      for (std::size_t r = 0; r < req.routing.size(); ++r) {
-        (void)to_engine_->send(req.routing[r], r + 1 < req.routing.size() ? zmq::send_flags::sndmore
-                                                                          : zmq::send_flags::none);
-      }
-      acks[i].Clear();  // answered by the engine thread
-      req.routing.clear();
-      continue;
-    }
-    // Duplicates first: a retried event must be answered DUPLICATE even when
-    // its content would no longer validate (e.g. a repeated add_node).
-    if (auto it = batch_ids.find(env.event_id()); it != batch_ids.end()) {
-      pending.push_back({i, it->second});
-      continue;
-    }
-    auto seen = log_->Lookup(env.event_id());
-    if (!seen.ok()) {
-      reject(i, seen.status());
-      continue;
-    }
-    if (seen->has_value()) {
-      acks[i].set_result(Ack::RESULT_DUPLICATE);
-      acks[i].set_journal_seq(**seen);
-      stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
+void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& env) {
+  Request& req = batch->requests[i];
+  Ack& ack = batch->acks[i];
+  if (env.has_query()) {
     const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
-    if (!st.ok()) {
-      reject(i, st);
-      continue;
+    if (!st.ok()) return Reject(batch, i, st);
+    stats_.queries.fetch_add(1, std::memory_order_relaxed);
+    if (env.query().has_status()) {  // needs nothing from the engine thread
+      if (!status_source_) return Reject(batch, i, Status::Unavailable("query.status: not available"));
+      ack.set_result(Ack::RESULT_ACCEPTED);
+      ack.set_journal_seq(log_->last_seq());
+      *ack.mutable_response()->mutable_status() = status_source_();
+      return;
     }
-    if (env.has_network_change()) {
-      if (!directory_before) directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
-      directory_.Apply(env.network_change());
-    }
-    batch_ids.emplace(env.event_id(), entries.size());
-    pending.push_back({i, entries.size()});
-    entries.push_back({env.event_id(), now, req.payload.to_string()});
+    batch->queries.push_back(i);
+    return;
   }
+  if (!refuse_events_.ok()) return Reject(batch, i, refuse_events_);
+  // Duplicates first: a retried event must be answered DUPLICATE even when
+  // its content would no longer validate (e.g. a repeated add_node).
+  if (auto it = batch->ids.find(env.event_id()); it != batch->ids.end()) {
+    batch->staged.push_back({i, it->second});
+    return;
+  }
+  auto seen = log_->Lookup(env.event_id());
+  if (!seen.ok()) return Reject(batch, i, seen.status());
+  if (seen->has_value()) {
+    ack.set_result(Ack::RESULT_DUPLICATE);
+    ack.set_journal_seq(**seen);
+    stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
+  if (!st.ok()) return Reject(batch, i, st);
+  if (env.has_network_change()) {
+    if (!batch->directory_before) {
+      batch->directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
+    }
+    directory_.Apply(env.network_change());
+  }
+  batch->ids.emplace(env.event_id(), batch->entries.size());
+  batch->staged.push_back({i, batch->entries.size()});
+  batch->entries.push_back({env.event_id(), NowUnixNs(), req.payload.to_string()});
+}
 
-  if (!entries.empty()) {
-    auto results = log_->Append(entries);
-    if (!results.ok()) {
-      spdlog::error("event log append failed: {}", results.status().ToString());
-      if (directory_before) directory_ = std::move(*directory_before);
-      for (const auto& p : pending) {
-        reject(p.request, Status::Unavailable("event log write failed; retry later"));
-      }
-    } else {
-      std::vector<char> forwarded(entries.size(), 0);
-      // The whole batch goes to the engine as one message.
-      std::vector<zmq::message_t> batch;
-      batch.emplace_back(&kEventFrame, 1);
-      for (const auto& p : pending) {
-        const auto& r = (*results)[p.entry];
-        Ack& ack = acks[p.request];
-        ack.set_journal_seq(r.seq);
-        const bool first = !r.duplicate && !forwarded[p.entry];
-        ack.set_result(first ? Ack::RESULT_ACCEPTED : Ack::RESULT_DUPLICATE);
-        (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
-        if (!first) continue;
-        forwarded[p.entry] = 1;
-        const std::string seq = EncodeSeq(r.seq);
-        batch.emplace_back(seq.data(), seq.size());
-        batch.emplace_back(entries[p.entry].payload.data(), entries[p.entry].payload.size());
-      }
-      if (batch.size() > 1 && log_->ingest_feeds_engine()) (void)zmq::send_multipart(*to_engine_, batch);
-    }
+void IngestLoop::Commit(Batch* batch) {
+  if (batch->entries.empty()) return;
+  auto results = log_->Append(batch->entries);
+  if (results.ok()) return Forward(batch, *results);
+  stats_.journal_failures.fetch_add(1, std::memory_order_relaxed);
+  if (auto held = journal_errors_.Allow()) {
+    spdlog::error("journal append failed, {} event(s) answered unavailable: {}{}",
+                  batch->entries.size(), LogSafe(results.status().ToString()),
+                  *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
   }
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (requests[i].routing.empty()) continue;
-    SendAck(*router_, requests[i].routing, acks[i]);
+  if (batch->directory_before) directory_ = std::move(*batch->directory_before);
+  for (const auto& s : batch->staged) {
+    Reject(batch, s.request, Status::Unavailable("journal write failed; retry later"));
   }
+}
+
+void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResult>& results) {
+  std::vector<char> forwarded(batch->entries.size(), 0);
+  // The whole batch goes to the engine as one message.
+  std::vector<zmq::message_t> message = EventBatchMessage();
+  for (const auto& s : batch->staged) {
+    const auto& r = results[s.entry];
+    Ack& ack = batch->acks[s.request];
+    ack.set_journal_seq(r.seq);
+    const bool first = !r.duplicate && !forwarded[s.entry];
+    ack.set_result(first ? Ack::RESULT_ACCEPTED : Ack::RESULT_DUPLICATE);
+    (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
+    if (!first) continue;
+    forwarded[s.entry] = 1;
+    AddEvent(r.seq, batch->entries[s.entry].payload, &message);
+  }
+  // Blocks while the engine's queue is full (backpressure). The batch is
+  // committed: it must reach the engine whatever signal arrives meanwhile.
+  // (A stream-backed log feeds the engine itself, in stream order.)
+  if (message.size() > 1 && log_->ingest_feeds_engine()) {
+    (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
+  }
+}
+
+void IngestLoop::ForwardQueries(Batch* batch) {
+  // After the batch's events: a query sees every event received before it.
+  for (std::size_t i : batch->queries) {
+    Request& req = batch->requests[i];
+    auto message = QueryMessage(std::move(req.payload), std::move(req.routing));
+    req.routing.clear();  // answered by the engine thread
+    (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
+  }
+}
+
+void IngestLoop::Reply(Batch* batch) {
+  for (std::size_t i = 0; i < batch->requests.size(); ++i) {
+    auto& routing = batch->requests[i].routing;
+    if (routing.empty()) continue;  // a query, or nothing to reply to
+    // Never blocks: a ROUTER drops a reply to a peer that is gone or not reading.
+    routing.emplace_back(batch->acks[i].SerializeAsString());
+    (void)connectors::SendFrames(*router_, routing, zmq::send_flags::dontwait, &interrupted_);
+  }
+}
+
+void IngestLoop::Reject(Batch* batch, std::size_t i, const Status& status) {
+  batch->acks[i].set_result(Ack::RESULT_REJECTED);
+  batch->acks[i].set_reason(status.ToString());
+  stats_.rejected.fetch_add(1, std::memory_order_relaxed);
+}
+
+void IngestLoop::PublishInterruptions() {
+  const std::uint64_t seen = stats_.interrupted.load(std::memory_order_relaxed);
+  if (interrupted_ == seen) return;
+  spdlog::debug("ingest: {} socket call(s) interrupted by a signal and retried", interrupted_ - seen);
+  stats_.interrupted.store(interrupted_, std::memory_order_relaxed);
 }
 
 void IngestLoop::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
   zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0},
-                             {replies_->handle(), 0, ZMQ_POLLIN, 0}};
+                             {replies_->handle(), 0, ZMQ_POLLIN, 0},
+                             {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
   auto last_tick = std::chrono::steady_clock::now();
   while (!stop->load()) {
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(100));
+      zmq::poll(items, 3, std::chrono::milliseconds(100));
+      if (items[2].revents & ZMQ_POLLIN) CountDisconnects();
       if (items[1].revents & ZMQ_POLLIN) ForwardReplies();
       if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     } catch (const zmq::error_t& e) {
-      // A signal (stop, reload) interrupted a blocking call: the tick below
-      // acts on it. Anything else is a bug worth a log line, not a crash.
+      // A signal (stop, reload) interrupted the poll: the tick below acts on
+      // it. Every other socket call retries (socket_io.h). Anything else is
+      // a bug worth a log line, not a crash.
       if (e.num() != EINTR) spdlog::error("ingest loop: {}", e.what());
-      items[0].revents = items[1].revents = 0;
+      for (auto& item : items) item.revents = 0;
     }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_tick >= std::chrono::milliseconds(100)) {
@@ -248,7 +297,8 @@ void IngestLoop::Run(const std::atomic<bool>* stop, const std::function<void()>&
     }
   }
   // Drain: the engine applies everything already journaled, then stops.
-  (void)to_engine_->send(zmq::buffer(&kStopFrame, 1), zmq::send_flags::none);
+  auto stop_message = StopMessage();
+  (void)connectors::SendFrames(*to_engine_, stop_message, zmq::send_flags::none, &interrupted_);
 }
 
 }  // namespace riskd::daemon

@@ -1,10 +1,23 @@
 // IngestLoop: the daemon's socket thread (the main thread). It owns the
-// ROUTER endpoint: reads Envelopes in batches, validates them, group-commits
-// the events to the event log (the journal, or the JetStream stream: see
-// daemon/event_log.h), hands them to the engine thread (unless the log feeds
-// it) and replies to every request with an Ack. It never waits for a
+// ROUTER endpoint and serves it in batches, each in five steps with one job
+// each (ReadBatch):
+//   Receive    up to ingest.max_batch requests, framing checked;
+//   Parse      one request's bytes as an Envelope (size limit, protobuf);
+//   Authorize  the sender's CURVE role against the body (curve_auth.h);
+//   Admit      duplicates answered, events validated and staged for the
+//              journal, queries set aside;
+//   Commit     the staged events in one journal transaction (group commit),
+//              or into the JetStream stream (daemon/event_log.h);
+//   Forward    the committed events (unless the event log feeds the engine
+//              itself), then the queries, to the engine thread;
+// and finally replies to every request with an Ack (queries are answered by
+// the engine thread, whose replies it relays). It never waits for a
 // projection; it does wait when the bounded queue to the engine is full
-// (backpressure).
+// (backpressure), and no signal interrupts that wait for good
+// (connectors/zmq/socket_io.h).
+//
+// Thread-safety: everything but stats() belongs to the thread that calls
+// Run().
 #ifndef RISKD_DAEMON_INGEST_LOOP_H_
 #define RISKD_DAEMON_INGEST_LOOP_H_
 
@@ -13,10 +26,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 #include <zmq.hpp>
 
 #include "connectors/codec/event_codec.h"
 #include "daemon/event_log.h"
+#include "daemon/log_text.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -28,7 +44,23 @@ struct IngestStats {
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> batches{0};
+  // Socket calls a signal interrupted, each retried (never a lost message).
+  std::atomic<std::uint64_t> interrupted{0};
+  // Batches the journal could not commit (every event answered unavailable).
+  std::atomic<std::uint64_t> journal_failures{0};
+  // Producer connections closed: by the producer, or by libzmq for a message
+  // over IngestTransportLimit().
+  std::atomic<std::uint64_t> disconnects{0};
 };
+
+// The largest message the ingest socket reads at all: 8 x
+// ingest.max_message_bytes, and at least 64 KiB more. A message up to it but
+// over max_message_bytes is answered resource_exhausted; a larger one makes
+// libzmq close the sender's connection before the daemon sees it (counted in
+// IngestStats::disconnects, logged), which also loses the acks still queued
+// for that connection. The bound keeps one hostile message from costing the
+// daemon gigabytes.
+std::size_t IngestTransportLimit(std::size_t max_message_bytes);
 
 class IngestLoop {
  public:
@@ -43,10 +75,55 @@ class IngestLoop {
   void Run(const std::atomic<bool>* stop, const std::function<void()>& tick);
 
   const IngestStats& stats() const { return stats_; }
+  // From now on every event is rejected with `why` (queries are still
+  // answered): the journal must not be appended to.
+  void RefuseEvents(Status why) { refuse_events_ = std::move(why); }
+  // Answers StatusQuery (called on this thread); unset: rejected.
+  void SetStatusSource(std::function<riskd::v1::DaemonStatus()> source) {
+    status_source_ = std::move(source);
+  }
 
  private:
+  // One request read from the ROUTER: its routing frames (identity, and the
+  // empty delimiter a REQ socket adds) and the payload; `framing` is not OK
+  // when the message had another shape.
+  struct Request {
+    std::vector<zmq::message_t> routing;
+    zmq::message_t payload;
+    Status framing;
+  };
+  // A batch on its way through the steps.
+  struct Batch {
+    std::vector<Request> requests;
+    std::vector<riskd::v1::Ack> acks;        // one per request
+    std::vector<std::size_t> queries;        // requests for the engine to answer
+    std::vector<connectors::JournalEntry> entries;  // events to commit
+    struct Staged {
+      std::size_t request;
+      std::size_t entry;  // index into entries
+    };
+    std::vector<Staged> staged;
+    std::unordered_map<std::string, std::size_t> ids;  // event id -> entry
+    // The directory before the batch's network changes, restored if the
+    // commit fails.
+    std::unique_ptr<connectors::NodeDirectory> directory_before;
+  };
+
   void ReadBatch();
+  bool Receive(Batch* batch);
+  Result<riskd::v1::Envelope> Parse(const Request& request) const;
+  Status Authorize(Request& request, const riskd::v1::Envelope& envelope) const;
+  void Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& envelope);
+  void Commit(Batch* batch);
+  void Forward(Batch* batch, const std::vector<connectors::AppendResult>& results);
+  void ForwardQueries(Batch* batch);
+  void Reply(Batch* batch);
+  void Reject(Batch* batch, std::size_t i, const Status& status);
+
   void ForwardReplies();
+  void CountDisconnects();
+  // Mirrors interrupted_ into stats_ (with a debug line).
+  void PublishInterruptions();
 
   const DaemonSettings& settings_;
   EventLog* log_;
@@ -54,8 +131,14 @@ class IngestLoop {
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;
   std::unique_ptr<zmq::socket_t> replies_;
+  std::unique_ptr<zmq::socket_t> monitor_;  // the ROUTER's disconnect events
   std::string endpoint_;
   IngestStats stats_;
+  std::uint64_t interrupted_ = 0;
+  Status refuse_events_;
+  std::function<riskd::v1::DaemonStatus()> status_source_;
+  LogRateLimiter journal_errors_;
+  LogRateLimiter disconnect_lines_;
 };
 
 }  // namespace riskd::daemon

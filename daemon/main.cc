@@ -1,5 +1,5 @@
-// riskd: the supply-chain risk daemon. Usage:
-//   riskd --config FILE [--check-config]
+// riskd: the supply-chain risk daemon. Usage (riskd --help):
+//   riskd --config FILE [--check-config] [--accept-broken-journal]
 // Signals: SIGTERM/SIGINT drain and exit; SIGHUP re-reads the config file and
 // applies what can change at run time (log level). Under systemd
 // (Type=notify) it reports READY=1 once every endpoint is bound, pings the
@@ -16,8 +16,10 @@
 #include <string>
 
 #include "connectors/codec/protobuf_log.h"
+#include "daemon/config_check.h"
 #include "daemon/daemon.h"
 #include "daemon/settings.h"
+#include "tools/common/command_line.h"
 
 #ifdef RISKD_HAVE_SYSTEMD
 #include <spdlog/sinks/systemd_sink.h>
@@ -66,27 +68,23 @@ void SetupLogging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-int Usage() {
-  std::cerr << "usage: riskd --config FILE [--check-config]\n";
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path;
   bool check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else {
-      return Usage();
-    }
-  }
-  if (config_path.empty()) return Usage();
+  bool accept_broken_journal = false;
+  CLI::App app{"riskd: real-time supply-chain risk monitoring daemon (docs/operations.md)", "riskd"};
+  app.set_version_flag("--version", riskd::tools::VersionLine("riskd"));
+  app.add_option("-c,--config", config_path, "configuration file (protobuf text format)")->required();
+  app.add_flag("--check-config", check_only,
+               "check the configuration, its network source, feeds and addresses, then exit");
+  app.add_flag("--accept-broken-journal", accept_broken_journal,
+               "accept events even though the journal's hash chain is broken");
+  bool reimport_network = false;
+  app.add_flag("--reimport-network", reimport_network,
+               "replace the stored base network by the configured source (after the source changed)");
+  if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code;
 
   auto settings = riskd::daemon::LoadSettings(config_path);
   if (!settings.ok()) {
@@ -94,9 +92,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check_only) {
-    std::cout << "riskd: config OK\n";
+    std::string summary;
+    const auto st = riskd::daemon::CheckConfig(*settings, &summary);
+    if (!st.ok()) {
+      std::cerr << "riskd: " << config_path << ": " << st.ToString() << "\n";
+      return 1;
+    }
+    std::cout << "riskd: config OK: " << summary << "\n";
     return 0;
   }
+  settings->accept_broken_journal = accept_broken_journal;
+  settings->reimport_network = reimport_network;
   SetupLogging(settings->log_level);
   // Malformed input must not make libprotobuf write to our log; its
   // messages become part of the rejection reason instead.

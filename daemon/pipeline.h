@@ -1,5 +1,6 @@
-// The in-process channels between the daemon's two threads (ZeroMQ inproc
-// sockets, bounded by their high-water marks):
+// Every in-process channel of the daemon, in one place: the inproc://
+// endpoints its threads use and the frames they exchange (ZeroMQ sockets of
+// one context, bounded by their high-water marks).
 //
 //   ingest thread --PUSH kEventsEndpoint--> engine thread
 //     ["E", seq, Envelope, seq, Envelope, ...]         a journaled batch (seq: 8
@@ -8,6 +9,17 @@
 //     ["X"]                                            drain and exit
 //   engine thread --PUSH kRepliesEndpoint--> ingest thread
 //     [routing frames..., Ack]                         a query's answer
+//   feed poller --DEALER kInprocIngestEndpoint--> the ingest ROUTER
+//     [Envelope] / [Ack]                               as any producer over TCP
+//   engine thread --PUB kInprocPublishEndpoint--> Alertmanager forwarder
+//     [topic, Publication]                             as any subscriber sees
+//   libzmq --PAIR kIngestMonitorEndpoint--> ingest thread
+//     [event (uint16) + value (uint32), peer endpoint] the ROUTER's disconnects
+//
+// (ZeroMQ itself asks the CURVE handler on inproc://zeromq.zap.01, fixed by
+// the ZAP specification: connectors/zmq/curve_auth.h.)
+//
+// Thread-safety: constants and pure functions only.
 #ifndef RISKD_DAEMON_PIPELINE_H_
 #define RISKD_DAEMON_PIPELINE_H_
 
@@ -15,11 +27,18 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
+#include <zmq.hpp>
 
 namespace riskd::daemon {
 
 inline constexpr const char* kEventsEndpoint = "inproc://riskd.events";
 inline constexpr const char* kRepliesEndpoint = "inproc://riskd.replies";
+inline constexpr const char* kInprocIngestEndpoint = "inproc://riskd.ingest";
+inline constexpr const char* kInprocPublishEndpoint = "inproc://riskd.publish";
+// The ingest ROUTER's socket monitor (libzmq events: disconnects).
+inline constexpr const char* kIngestMonitorEndpoint = "inproc://riskd.ingest.monitor";
+
 inline constexpr char kEventFrame = 'E';
 inline constexpr char kQueryFrame = 'Q';
 inline constexpr char kStopFrame = 'X';
@@ -35,6 +54,37 @@ inline std::uint64_t DecodeSeq(const void* data, std::size_t size) {
   const auto* b = static_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < 8 && i < size; ++i) seq |= std::uint64_t{b[i]} << (8 * i);
   return seq;
+}
+
+// ["Q", payload, routing...]: moves the frames in.
+inline std::vector<zmq::message_t> QueryMessage(zmq::message_t payload,
+                                                std::vector<zmq::message_t> routing) {
+  std::vector<zmq::message_t> out;
+  out.reserve(routing.size() + 2);
+  out.emplace_back(&kQueryFrame, 1);
+  out.push_back(std::move(payload));
+  for (auto& r : routing) out.push_back(std::move(r));
+  return out;
+}
+
+// ["X"].
+inline std::vector<zmq::message_t> StopMessage() {
+  std::vector<zmq::message_t> out;
+  out.emplace_back(&kStopFrame, 1);
+  return out;
+}
+
+// ["E"], to which AddEvent appends (seq, payload) pairs.
+inline std::vector<zmq::message_t> EventBatchMessage() {
+  std::vector<zmq::message_t> out;
+  out.emplace_back(&kEventFrame, 1);
+  return out;
+}
+inline void AddEvent(std::uint64_t seq, const std::string& payload,
+                     std::vector<zmq::message_t>* batch) {
+  const std::string s = EncodeSeq(seq);
+  batch->emplace_back(s.data(), s.size());
+  batch->emplace_back(payload.data(), payload.size());
 }
 
 inline std::int64_t NowUnixNs() {

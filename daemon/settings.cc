@@ -149,6 +149,7 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   }
   if (v.has_centrality_weight()) s.engine.vulnerability.centrality_weight = v.centrality_weight();
   if (v.has_floor()) s.engine.vulnerability.floor = v.floor();
+  if (v.has_kappa()) s.engine.vulnerability.kappa = v.kappa();
   if (v.has_refresh_changes()) s.engine.vulnerability_refresh_changes = v.refresh_changes();
 
   // Alert policy.

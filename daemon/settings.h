@@ -57,6 +57,12 @@ struct DaemonSettings {
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
   NatsSettings nats;  // event log on JetStream, active/standby
+  // Command line, not config: accept events although the journal's hash
+  // chain is broken (riskd --accept-broken-journal).
+  bool accept_broken_journal = false;
+  // Command line: replace the stored base network by the configured source
+  // (riskd --reimport-network; daemon/base_network.h).
+  bool reimport_network = false;
 };
 
 // ipc://, inproc://, or tcp:// on a loopback host.

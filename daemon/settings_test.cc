@@ -43,7 +43,7 @@ TEST(SettingsTest, ReadsEveryKey) {
                  check_realizations: 500 serve_realizations: 800 max_dmp_error: 0.02 min_check_risk: 0.05
                  seed: 42 max_check_work: 1000 max_serve_work: 2000 min_realizations: 20
                  spectral_max_iterations: 50 spectral_tolerance: 1e-4 }
-    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 }
+    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 kappa: 3 }
     alert_policy { warning_raise: 0.4 warning_clear: 0.3 critical_raise: 0.8 critical_clear: 0.7 min_update_delta: 0.01 }
     ingest { max_message_bytes: 2048 max_batch: 64 queue_capacity: 100 }
     logging { level: "debug" }
@@ -80,6 +80,7 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_EQ(s->engine.vulnerability_refresh_changes, 9);
   EXPECT_EQ(s->engine.vulnerability.mode, engine::VulnerabilityOptions::Mode::kUniform);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.centrality_weight, 0.7);
+  EXPECT_DOUBLE_EQ(s->engine.vulnerability.kappa, 3);
   EXPECT_DOUBLE_EQ(s->engine.alerts.critical_clear, 0.7);
   EXPECT_EQ(s->max_message_bytes, 2048u);
   EXPECT_EQ(s->max_batch, 64u);
@@ -109,6 +110,8 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_FALSE(ParseSettings(net + "projection { check_realizations: 1 }", ".").ok());
   EXPECT_FALSE(ParseSettings(net + "projection { max_dmp_error: 2 }", ".").ok());
   EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
+  EXPECT_NE(msg(net + "vulnerability { kappa: 0.5 }").find("vulnerability.kappa"),
+            std::string::npos);
   EXPECT_NE(msg(net + "endpoints { ingest: 'tcp://x:1' publish: 'tcp://x:1' }").find("differ"),
             std::string::npos);
   EXPECT_NE(msg(net + "planner { k: -1 }").find("planner.k"), std::string::npos);

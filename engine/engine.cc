@@ -231,7 +231,7 @@ void Engine::RefreshVulnerability() {
 const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
   for (auto& [mask, v] : vulnerability_) {
     if (mask != layers) continue;
-    // Nodes added since the snapshot get the mean susceptibility and
+    // Nodes added since the snapshot get the typical node's susceptibility and
     // resilience until the next refresh.
     const std::size_t n = network_.node_slots();
     if (v.sigma.size() < n) {

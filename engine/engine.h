@@ -9,7 +9,7 @@
 // can affect. Vulnerability (omega, sigma, rho) depends on the whole network
 // (eigenvector centrality), so it is a snapshot: network changes update the
 // dependency shares w~ at once but keep sigma and rho of existing nodes (new
-// nodes get the mean, 1) until vulnerability_refresh_changes network changes
+// nodes get the typical node's 1) until vulnerability_refresh_changes network changes
 // have accumulated; the refresh then recomputes every projection.
 #ifndef RISKD_ENGINE_ENGINE_H_
 #define RISKD_ENGINE_ENGINE_H_

@@ -5,8 +5,9 @@
 // severity). Each step, every node infected at the previous step adds its
 // interference r_i * w~_ij to each not yet infected out-neighbour j. A node
 // whose accumulated interference I_j exceeds its resistance
-// kappa * rho_j (rho = normalized 1/omega, mean 1) is infected at that step
-// and passes on the attenuated value r_j = I_j - kappa * rho_j, the part of
+// h * rho_j (rho = the bounded 1/omega of vulnerability.h, 1 for the typical
+// node) is infected at that step and passes on the attenuated value
+// r_j = I_j - h * rho_j, the part of
 // the shock its resistance did not absorb. There is no recovery: the rule
 // describes how far a shock cascades, not for how long.
 #ifndef RISKD_ENGINE_THRESHOLD_H_
@@ -25,8 +26,8 @@ namespace riskd::engine {
 struct ThresholdOptions {
   // Steps to run, >= 1.
   int horizon = 30;
-  // kappa: how much interference an average node absorbs; > 0. With 0.5 a
-  // node of average resistance falls when suppliers worth more than half of
+  // h: how much interference a typical node absorbs; > 0. With 0.5 a
+  // node of typical resistance falls when suppliers worth more than half of
   // its inputs pass on their full risk.
   double resistance_scale = 0.5;
 };

@@ -11,12 +11,14 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libsodium-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libsystemd-dev
   libcurl4-openssl-dev prometheus-cpp-dev libexpat1-dev nlohmann-json3-dev
-  libnats-dev
+  libcli11-dev libnats-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libigraph-dev
   python3 python3-zmq python3-protobuf python3-networkx
   # real servers for integration tests (run on loopback by the tests)
   prometheus prometheus-alertmanager nats-server
+  # systemd-analyze verify of the unit file
+  systemd
   # sanitizers (clang runtime for libFuzzer and LSan)
   clang libclang-rt-14-dev
 )

@@ -152,6 +152,7 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
       return Status::Ok();
     }
     case Q::kSnapshot:
+    case Q::kStatus:
       return Status::Ok();
     case Q::WHAT_NOT_SET:
       break;

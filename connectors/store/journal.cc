@@ -45,24 +45,49 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
   auto db = SqliteDb::Open(path);
   if (!db.ok()) return db.status();
   std::unique_ptr<Journal> j(new Journal(std::move(*db)));
-  RISKD_RETURN_IF_ERROR(j->Init());
+  RISKD_RETURN_IF_ERROR(j->Init(false));
   return j;
 }
 
-Status Journal::Init() {
-  RISKD_RETURN_IF_ERROR(db_->Exec(
-      "CREATE TABLE IF NOT EXISTS journal ("
-      " seq INTEGER PRIMARY KEY,"
-      " event_id TEXT NOT NULL UNIQUE,"
-      " received_ns INTEGER NOT NULL,"
-      " payload BLOB NOT NULL,"
-      " prev_hash BLOB NOT NULL,"
-      " hash BLOB NOT NULL)"));
-  auto ins = db_->Prepare(
-      "INSERT INTO journal(seq, event_id, received_ns, payload, prev_hash, hash)"
-      " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING");
-  if (!ins.ok()) return ins.status();
-  insert_ = std::move(*ins);
+Result<std::unique_ptr<Journal>> Journal::OpenReadOnly(const std::string& path) {
+  if (sodium_init() < 0) return Status::Internal("libsodium initialisation failed");
+  auto db = SqliteDb::OpenReadOnly(path);
+  if (!db.ok()) return db.status();
+  auto has = (*db)->HasTable("journal");
+  if (!has.ok()) return has.status().WithContext(path);
+  if (!*has) return Status::FailedPrecondition("'" + path + "' has no journal table");
+  std::unique_ptr<Journal> j(new Journal(std::move(*db)));
+  RISKD_RETURN_IF_ERROR(j->Init(true));
+  return j;
+}
+
+std::string HexBytes(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
+Status Journal::Init(bool read_only) {
+  if (!read_only) {
+    RISKD_RETURN_IF_ERROR(db_->Exec(
+        "CREATE TABLE IF NOT EXISTS journal ("
+        " seq INTEGER PRIMARY KEY,"
+        " event_id TEXT NOT NULL UNIQUE,"
+        " received_ns INTEGER NOT NULL,"
+        " payload BLOB NOT NULL,"
+        " prev_hash BLOB NOT NULL,"
+        " hash BLOB NOT NULL)"));
+    auto ins = db_->Prepare(
+        "INSERT INTO journal(seq, event_id, received_ns, payload, prev_hash, hash)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING");
+    if (!ins.ok()) return ins.status();
+    insert_ = std::move(*ins);
+  }
   auto find = db_->Prepare("SELECT seq FROM journal WHERE event_id = ?1");
   if (!find.ok()) return find.status();
   find_ = std::move(*find);
@@ -114,6 +139,7 @@ Result<std::vector<AppendResult>> Journal::AppendRows(std::span<const JournalEnt
                                                       std::span<const std::uint64_t> seqs) {
   std::vector<AppendResult> out(entries.size());
   if (entries.empty()) return out;
+  if (!insert_.prepared()) return Status::FailedPrecondition("journal opened read-only");
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
   std::uint64_t seq = last_seq_;
@@ -218,6 +244,8 @@ Result<JournalVerifyReport> Journal::Verify() {
     prev = q->ColumnBlob(5);
     expected_seq = seq + 1;
     ++report.rows;
+    report.last_seq = seq;
+    report.last_hash = prev;
   }
   RISKD_RETURN_IF_ERROR(st);
   return report;

@@ -46,11 +46,19 @@ struct JournalVerifyReport {
   bool ok = true;
   std::uint64_t first_bad_seq = 0;  // when !ok
   std::string problem;              // when !ok
+  // The newest row (0 and empty for an empty journal): operators record
+  // them elsewhere, since dropping the newest rows keeps the chain intact.
+  std::uint64_t last_seq = 0;
+  std::string last_hash;  // 32 bytes
 };
 
 class Journal {
  public:
   static Result<std::unique_ptr<Journal>> Open(const std::string& path);
+  // For audits (riskctl verify-journal): never creates or writes anything.
+  // NotFound when the file does not exist, FailedPrecondition when it holds
+  // no journal table. Append() fails on a journal opened this way.
+  static Result<std::unique_ptr<Journal>> OpenReadOnly(const std::string& path);
 
   // Appends the entries in order, in one transaction. An entry whose event id
   // is already journaled (or repeated earlier in the same batch) is reported
@@ -81,7 +89,7 @@ class Journal {
 
  private:
   explicit Journal(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  Status Init();
+  Status Init(bool read_only);
   // Rebuilds the event id filter for `expected` ids from the table.
   Status RebuildFilter(std::size_t expected);
   // Append() (seqs empty: the next ones) or AppendAt().
@@ -95,6 +103,9 @@ class Journal {
   std::string last_hash_;
   EventIdFilter filter_;
 };
+
+// Lower-case hex of bytes (hashes in reports and logs).
+std::string HexBytes(std::string_view bytes);
 
 // SHA-256 of the chained fields (exposed for tests and the verify tool).
 std::string JournalRowHash(const std::string& prev_hash, std::uint64_t seq,

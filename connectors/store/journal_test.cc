@@ -168,5 +168,33 @@ TEST_F(JournalTest, HashCoversEveryField) {
   EXPECT_NE(JournalRowHash(zero, 1, {"ab", 5, "c"}), JournalRowHash(zero, 1, {"a", 5, "bc"}));
 }
 
+TEST_F(JournalTest, ReadOnlyOpenNeverCreatesAndReportsTheNewestRow) {
+  auto missing = Journal::OpenReadOnly(path_);
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound) << missing.status().ToString();
+  EXPECT_FALSE(fs::exists(path_));
+  Sql("CREATE TABLE other (x INTEGER)");  // a database, but no journal
+  auto no_table = Journal::OpenReadOnly(path_);
+  EXPECT_EQ(no_table.status().code(), Status::Code::kFailedPrecondition);
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE((*j)->Append(Entries({"e1", "e2", "e3"})).ok());
+  }
+  auto j = Journal::OpenReadOnly(path_);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  auto v = (*j)->Verify();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok);
+  EXPECT_EQ(v->rows, 3u);
+  EXPECT_EQ(v->last_seq, 3u);
+  // The hash of row 3, recomputed from the chain.
+  std::string hash(32, '\0');
+  std::uint64_t seq = 0;
+  for (const auto& e : Entries({"e1", "e2", "e3"})) hash = JournalRowHash(hash, ++seq, e);
+  EXPECT_EQ(v->last_hash, hash);
+  EXPECT_EQ(HexBytes(v->last_hash).size(), 64u);
+  EXPECT_EQ(HexBytes("\x01\xab"), "01ab");
+  EXPECT_EQ((*j)->Append(Entries({"e4"})).status().code(), Status::Code::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace riskd::connectors

@@ -1,5 +1,7 @@
 #include "connectors/store/sqlite_db.h"
 
+#include <unistd.h>
+
 namespace riskd::connectors {
 
 SqliteStatement& SqliteStatement::operator=(SqliteStatement&& o) noexcept {
@@ -76,6 +78,32 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durabi
                                                                  : "PRAGMA synchronous=NORMAL"));
   RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   return db;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenReadOnly(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0) {
+    return Status::NotFound("database '" + path + "' does not exist");
+  }
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
+  if (rc != SQLITE_OK) {
+    return Status::IoError("cannot open database '" + path + "' read-only: " +
+                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
+Result<bool> SqliteDb::HasTable(std::string_view name) {
+  auto q = Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, name);
+  Status st;
+  const bool found = q->Step(&st);
+  RISKD_RETURN_IF_ERROR(st);
+  return found;
 }
 
 SqliteDb::~SqliteDb() {

@@ -38,6 +38,7 @@ class SqliteStatement {
   // Steps to completion (for statements without rows) and resets.
   Status Run();
   void Reset();
+  bool prepared() const { return stmt_ != nullptr; }
 
   std::int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
@@ -63,11 +64,16 @@ class SqliteDb {
   // Opens (creating if needed) the database in WAL mode with a busy timeout.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
                                                Durability durability = Durability::kFull);
+  // Opens an existing database for reading only: never creates the file,
+  // never writes to it (NotFound when it does not exist).
+  static Result<std::unique_ptr<SqliteDb>> OpenReadOnly(const std::string& path);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   Status Exec(std::string_view sql);
+  // Whether the database has a table of that name.
+  Result<bool> HasTable(std::string_view name);
   Result<SqliteStatement> Prepare(std::string_view sql);
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   const std::string& path() const { return path_; }

@@ -57,6 +57,8 @@ Status StateStore::Init() {
       " lifecycle INTEGER NOT NULL, level INTEGER NOT NULL, probability REAL NOT NULL,"
       " eta_steps INTEGER NOT NULL, raised_tag INTEGER NOT NULL, sequence INTEGER NOT NULL,"
       " payload BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS network_source ("
+      " id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS alert_history ("
       " sequence INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
       " payload BLOB NOT NULL);");
@@ -167,6 +169,25 @@ Result<engine::Network> StateStore::LoadNetwork() {
   return net;
 }
 
+Result<std::string> StateStore::NetworkDigest() {
+  auto q = db_->Prepare("SELECT digest FROM network_source WHERE id = 1");
+  if (!q.ok()) return q.status();
+  Status st;
+  std::string digest;
+  if (q->Step(&st)) digest = q->ColumnText(0);
+  RISKD_RETURN_IF_ERROR(st);
+  return digest;
+}
+
+Status StateStore::SetNetworkDigest(const std::string& digest) {
+  auto q = db_->Prepare(
+      "INSERT INTO network_source(id, digest) VALUES(1, ?1)"
+      " ON CONFLICT(id) DO UPDATE SET digest = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, digest);
+  return q->Run();
+}
+
 Status StateStore::RecordAlerts(const std::vector<StoredAlert>& alerts,
                                 std::uint64_t last_sequence) {
   SqliteTransaction tx(db_.get());
@@ -240,12 +261,29 @@ Result<std::vector<StoredAlert>> StateStore::AlertHistory() {
 }
 
 Result<std::uint64_t> StateStore::LastSequence() {
-  auto q = db_->Prepare("SELECT value FROM meta WHERE key = 'last_sequence'");
+  auto q = db_->Prepare(
+      "SELECT MAX(value) FROM meta WHERE key IN ('last_sequence', 'sequence_ceiling')");
   if (!q.ok()) return q.status();
   Status st;
-  if (q->Step(&st)) return static_cast<std::uint64_t>(q->ColumnInt(0));
+  if (q->Step(&st) && !q->ColumnIsNull(0)) return static_cast<std::uint64_t>(q->ColumnInt(0));
   RISKD_RETURN_IF_ERROR(st);
   return std::uint64_t{0};
+}
+
+Status StateStore::ReserveSequences(std::uint64_t ceiling) {
+  // The pragma applies to this connection's next commits; outside a
+  // transaction it takes effect at once.
+  RISKD_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  auto q = db_->Prepare(
+      "INSERT INTO meta(key, value) VALUES('sequence_ceiling', ?1)"
+      " ON CONFLICT(key) DO UPDATE SET value = MAX(value, ?1)");
+  Status st = q.ok() ? Status::Ok() : q.status();
+  if (q.ok()) {
+    q->BindInt(1, static_cast<std::int64_t>(ceiling));
+    st = q->Run();
+  }
+  const Status back = db_->Exec("PRAGMA synchronous=NORMAL");
+  return st.ok() ? back : st;
 }
 
 Status StateStore::SetLastSequence(std::uint64_t sequence) {

@@ -38,6 +38,10 @@ class StateStore {
   // Replaces the stored base network. REQUIRES: network.compacted()
   Status SaveNetwork(const engine::Network& network);
   Result<engine::Network> LoadNetwork();
+  // Digest of the source the base network was imported from ("" if none
+  // was recorded; daemon/base_network.h).
+  Result<std::string> NetworkDigest();
+  Status SetNetworkDigest(const std::string& digest);
 
   // Records published alerts and the publication sequence reached, in one
   // transaction.
@@ -47,8 +51,14 @@ class StateStore {
   // Full history, oldest first (for audits and tests).
   Result<std::vector<StoredAlert>> AlertHistory();
 
+  // The last publication sequence that may have been used: the larger of
+  // the one recorded with alerts and the reserved ceiling below.
   Result<std::uint64_t> LastSequence();
   Status SetLastSequence(std::uint64_t sequence);
+  // Records that sequences up to `ceiling` may be used, durably (fsync, even
+  // though the rest of this store is synchronous=NORMAL), so a restart never
+  // reuses one, whatever publication kind carried it.
+  Status ReserveSequences(std::uint64_t ceiling);
 
  private:
   explicit StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

@@ -74,5 +74,27 @@ TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
   fs::remove_all(dir);
 }
 
+TEST(StateStoreTest, ReservedSequencesSurviveAReopenAndNeverGoBack) {
+  const fs::path dir = fs::temp_directory_path() / ("riskd_seq_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "s.db").string();
+  {
+    auto store = StateStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ(*(*store)->LastSequence(), 0u);
+    ASSERT_TRUE((*store)->SetLastSequence(7).ok());
+    EXPECT_EQ(*(*store)->LastSequence(), 7u);
+    ASSERT_TRUE((*store)->ReserveSequences(4096).ok());
+    ASSERT_TRUE((*store)->ReserveSequences(100).ok());  // never lowers the ceiling
+  }
+  auto store = StateStore::Open(path);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 4096u);
+  ASSERT_TRUE((*store)->SetLastSequence(5000).ok());  // recorded with alerts past it
+  EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace riskd::connectors

@@ -165,4 +165,21 @@ std::optional<ClientRole> RoleOfMessage(zmq::message_t& message) {
   return ParseRole(u.substr(0, u.find(':')));
 }
 
+Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& env) {
+  using Body = riskd::v1::Envelope::BodyCase;
+  // A body not listed here (a newer kind of event) needs an admin until it is.
+  ClientRole needed = ClientRole::kAdmin;
+  switch (env.body_case()) {
+    case Body::kQuery:
+    case Body::BODY_NOT_SET: needed = ClientRole::kSubscriber; break;  // validation rejects the latter
+    case Body::kSupplierStatus:
+    case Body::kDisruption: needed = ClientRole::kProducer; break;
+    default: break;
+  }
+  if (static_cast<int>(role) >= static_cast<int>(needed)) return Status::Ok();
+  const auto* field = env.GetDescriptor()->FindFieldByNumber(static_cast<int>(env.body_case()));
+  return Status::PermissionDenied("role '" + std::string(RoleName(role)) + "' may not send " +
+                                  (field ? field->name() : std::string("this")));
+}
+
 }  // namespace riskd::connectors

@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "engine/status.h"
+#include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {
 
@@ -86,6 +87,12 @@ void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys);
 
 // The role in a message's "User-Id" property; nullopt without CURVE.
 std::optional<ClientRole> RoleOfMessage(zmq::message_t& message);
+
+// The role policy (above; an Envelope body it does not list needs an admin):
+// OK when `role` may send `envelope`, else
+// permission_denied naming the role and what it tried, e.g.
+//   permission_denied: role 'producer' may not send network_change
+Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& envelope);
 
 }  // namespace riskd::connectors
 

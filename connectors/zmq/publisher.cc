@@ -6,8 +6,10 @@ namespace riskd::connectors {
 
 Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
                                                    const std::string& endpoint,
+                                                   const std::string& inproc_endpoint,
                                                    std::uint64_t last_sequence,
-                                                   const CurveKeyPair* curve) {
+                                                   const CurveKeyPair* curve,
+                                                   SequenceReserver reserve) {
   try {
     zmq::socket_t socket(*context, zmq::socket_type::pub);
     if (curve) ApplyCurveServer(socket, *curve);
@@ -15,8 +17,9 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
     socket.set(zmq::sockopt::sndhwm, 100000);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
-    socket.bind(kInprocPublishEndpoint);
-    return std::unique_ptr<Publisher>(new Publisher(std::move(socket), bound, last_sequence));
+    if (!inproc_endpoint.empty()) socket.bind(inproc_endpoint);
+    return std::unique_ptr<Publisher>(
+        new Publisher(std::move(socket), bound, last_sequence, std::move(reserve)));
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind publish endpoint '" + endpoint + "': " + e.what());
   }
@@ -34,6 +37,10 @@ std::uint64_t Publisher::current_epoch() const {
 
 std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {
   const std::uint64_t seq = ++last_sequence_;
+  if (seq > reserved_) {
+    reserve_error_ = reserve_(seq - 1 + kSequenceBlock);
+    if (reserve_error_.ok()) reserved_ = seq - 1 + kSequenceBlock;
+  }
   pub->set_sequence(seq);
   SetTimestamp(now_unix_ns, pub->mutable_published_at());
   if (fence_) pub->set_epoch(current_epoch());
@@ -42,6 +49,10 @@ std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_uni
 }
 
 void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub) {
+  if (pub.sequence() > reserved_) {
+    ++unsent_;
+    return;
+  }
   if (fence_) {
     // Checked at the last moment: an instance that lost its lease (or was
     // frozen past its deadline) never sends, and never under a newer epoch

@@ -4,18 +4,27 @@
 // blocks: a slow subscriber loses messages at its high-water mark instead of
 // stalling the daemon.
 //
+// Sequences are never reused, across restarts too, whatever the kind of
+// publication: before stamping past the last reserved ceiling, the
+// publisher reserves the next kSequenceBlock sequences through its
+// reserver (which stores the ceiling durably), and it does not send a
+// publication whose sequence it could not reserve (counted in unsent()).
+// A restart continues after the stored ceiling, so subscribers see a jump
+// (a gap, after which they re-sync from a snapshot).
+//
 // Optionally (active/standby, docs/operations.md) a PublicationFence says
 // whether this instance may publish and under which epoch, and a
 // PublicationSink receives every sent message too (NATS subjects). A
 // message is sent only if the fence grants, at the moment of sending, the
 // epoch it was stamped with; otherwise it is dropped and counted.
 //
-// Thread-safety: one thread (the engine thread) uses a Publisher; the fence
-// and the sink are called from it.
+// Thread-safety: one thread (the engine thread) at a time; the fence and the
+// sink are called from it.
 #ifndef RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 #define RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -25,8 +34,6 @@
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
-
-inline constexpr const char* kInprocPublishEndpoint = "inproc://riskd.publish";
 
 // Who may publish now (active/standby). Thread-safe.
 class PublicationFence {
@@ -47,14 +54,20 @@ class PublicationSink {
 
 class Publisher {
  public:
-  // Binds a PUB socket to `endpoint` and to kInprocPublishEndpoint (for the
-  // daemon's own subscribers). `last_sequence` is the last sequence already
-  // used (0 for a fresh daemon).
+  // Durably records that sequences up to the argument may be used.
+  using SequenceReserver = std::function<Status(std::uint64_t ceiling)>;
+  static constexpr std::uint64_t kSequenceBlock = 4096;
+
+  // Binds a PUB socket to `endpoint` and, when not empty, to
+  // `inproc_endpoint` (for the daemon's own subscribers). `last_sequence` is
+  // the last sequence already used (0 for a fresh daemon).
   // With `curve`, the socket is a CURVE server with that key pair.
   static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t* context,
                                                  const std::string& endpoint,
+                                                 const std::string& inproc_endpoint,
                                                  std::uint64_t last_sequence,
-                                                 const CurveKeyPair* curve = nullptr);
+                                                 const CurveKeyPair* curve = nullptr,
+                                                 SequenceReserver reserve = {});
 
   // The sequence the next Publish() will use.
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }
@@ -64,13 +77,18 @@ class Publisher {
   // Separate from Send() so the daemon can persist what it is about to
   // publish first.
   std::uint64_t Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns);
-  // Sends a stamped publication under `topic`.
+  // Sends a stamped publication under `topic` unless its sequence could not
+  // be reserved.
   void Send(const std::string& topic, const riskd::v1::Publication& pub);
   // Stamp() then Send().
   std::uint64_t Publish(const std::string& topic, riskd::v1::Publication* pub,
                         std::int64_t now_unix_ns);
   // The endpoint actually bound (resolves tcp://...:* wildcards).
   const std::string& endpoint() const { return endpoint_; }
+  // Publications not sent because their sequence could not be reserved,
+  // and the last reservation error.
+  std::uint64_t unsent() const { return unsent_; }
+  const Status& reserve_error() const { return reserve_error_; }
 
   // Active/standby outputs; null: always publish, epoch 0, no sink.
   // `name` goes into Publication.publisher. REQUIRES: before Stamp().
@@ -82,11 +100,19 @@ class Publisher {
   std::uint64_t fenced_off() const { return fenced_off_; }
 
  private:
-  explicit Publisher(zmq::socket_t socket, std::string endpoint, std::uint64_t last)
-      : socket_(std::move(socket)), endpoint_(std::move(endpoint)), last_sequence_(last) {}
+  Publisher(zmq::socket_t socket, std::string endpoint, std::uint64_t last, SequenceReserver reserve)
+      : socket_(std::move(socket)),
+        endpoint_(std::move(endpoint)),
+        last_sequence_(last),
+        reserved_(reserve ? last : UINT64_MAX),
+        reserve_(std::move(reserve)) {}
   zmq::socket_t socket_;
   std::string endpoint_;
   std::uint64_t last_sequence_;
+  std::uint64_t reserved_;  // sequences up to here are durably reserved
+  SequenceReserver reserve_;
+  std::uint64_t unsent_ = 0;
+  Status reserve_error_;
   const PublicationFence* fence_ = nullptr;
   PublicationSink* sink_ = nullptr;
   std::string name_;

@@ -27,7 +27,7 @@ class RecordingSink : public PublicationSink {
 class PublisherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto p = Publisher::Bind(&context_, "inproc://publisher_test", 41);
+    auto p = Publisher::Bind(&context_, "inproc://publisher_test", "", 41);
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     publisher_ = std::move(*p);
     sub_.set(zmq::sockopt::subscribe, "");

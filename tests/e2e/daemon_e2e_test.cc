@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include "connectors/importers/importer.h"
 #include "connectors/store/journal.h"
@@ -320,6 +321,99 @@ TEST(DaemonE2ETest, PublishesAnImmunizationPlanAfterADisruptionAndAnswersPlanQue
   EXPECT_EQ(unknown->result(), Ack::RESULT_REJECTED);
   EXPECT_NE(unknown->reason().find("unknown risk type"), std::string::npos) << unknown->reason();
   EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+// Frames in, Acks out on one DEALER.
+std::vector<Ack> Exchange(zmq::socket_t& dealer, std::size_t replies) {
+  std::vector<Ack> out;
+  while (out.size() < replies) {
+    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::seconds(10)) <= 0) break;
+    zmq::message_t reply;
+    (void)dealer.recv(reply, zmq::recv_flags::none);
+    EXPECT_FALSE(reply.more()) << "an Ack is one frame";
+    Ack ack;
+    EXPECT_TRUE(ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
+    out.push_back(ack);
+  }
+  return out;
+}
+
+TEST(DaemonE2ETest, OversizedAndMultiFrameMessagesAreAnsweredAndEarlierAcksKept) {
+  DaemonHarness h(DemoNetworkConfig() + "ingest { max_message_bytes: 4096 }\n"
+                  "metrics { listen: \"127.0.0.1:0\" }\n");
+  ASSERT_TRUE(h.Start());
+  zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(h.ingest());
+  // An event, a message over max_message_bytes (but under the transport
+  // limit), a two-frame message, and another event, back to back.
+  dealer.send(zmq::buffer(Disrupt("fr-1", "FAB-KUM").SerializeAsString()), zmq::send_flags::none);
+  dealer.send(zmq::buffer(std::string(20000, 'x')), zmq::send_flags::none);
+  dealer.send(zmq::buffer(Disrupt("fr-2", "RES-RAY").SerializeAsString()), zmq::send_flags::sndmore);
+  dealer.send(zmq::buffer(std::string("trailer")), zmq::send_flags::none);
+  dealer.send(zmq::buffer(Disrupt("fr-3", "MAG-BAO").SerializeAsString()), zmq::send_flags::none);
+  auto acks = Exchange(dealer, 4);
+  ASSERT_EQ(acks.size(), 4u);
+  EXPECT_EQ(acks[0].event_id(), "fr-1");
+  EXPECT_EQ(acks[0].result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(acks[1].result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(acks[1].reason(),
+            "resource_exhausted: envelope of 20000 bytes exceeds ingest.max_message_bytes (4096)");
+  EXPECT_EQ(acks[2].result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(acks[2].reason(), "invalid_argument: an Envelope is one frame; the message had 2");
+  EXPECT_EQ(acks[3].event_id(), "fr-3");
+  EXPECT_EQ(acks[3].result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(acks[3].journal_seq(), 2u);  // fr-2 was never journaled
+
+  // Past the transport limit (4096 + 64 KiB here) libzmq closes the
+  // connection: counted and logged, and the daemon keeps serving.
+  zmq::socket_t hostile(h.context(), zmq::socket_type::dealer);
+  hostile.set(zmq::sockopt::linger, 0);
+  hostile.connect(h.ingest());
+  hostile.send(zmq::buffer(std::string(200000, 'x')), zmq::send_flags::none);
+  std::optional<double> disconnects;
+  for (int i = 0; i < 100 && disconnects.value_or(0) < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    disconnects = h.Metric("riskd_ingest_disconnects_total");
+  }
+  EXPECT_GE(disconnects.value_or(0), 1) << h.log();
+  EXPECT_NE(h.log().find("a message over 69632 bytes also closes it"), std::string::npos) << h.log();
+  EXPECT_EQ(h.Send(Disrupt("fr-4", "STL-DUI"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  // A place-based disruption is logged with its event id.
+  Envelope e;
+  e.set_event_id("evil\n[2026-01-01 00:00:00.000] [critical] forged\x1b[2J");
+  e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+  e.mutable_disruption()->set_severity(1.0);
+  e.mutable_disruption()->mutable_place()->set_region("JP");
+  auto ack = h.Send(e);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  EXPECT_EQ(h.Stop(), 0);
+  const std::string log = h.log();
+  EXPECT_NE(log.find("(evil\\x0a[2026-01-01 00:00:00.000] [critical] forged\\x1b[2J): disruption place"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("\n[2026-01-01 00:00:00.000] [critical] forged"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // in the engine's state, the journal verifies, and ingest continues.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <thread>
@@ -16,20 +17,13 @@ namespace {
 using riskd::v1::Ack;
 using riskd::v1::Envelope;
 
-const std::vector<std::string> kNodes = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO", "CEL-OCH",
-                                         "ECU-NGO", "CHP-SND", "PLS-BKK", "HRN-CEB", "BRG-SWF"};
-
-std::string Config() {
-  const std::string demo = SourceDir() + "/config/demo/";
-  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
-         "logging { level: \"warn\" }\n";
-}
+std::string Config() { return DemoNetworkConfig() + "logging { level: \"warn\" }\n"; }
 
 Envelope StatusEvent(int round, int i) {
   Envelope e;
   e.set_event_id("dur-" + std::to_string(round) + "-" + std::to_string(i));
   auto* s = e.mutable_supplier_status();
-  s->set_node_id(kNodes[static_cast<std::size_t>(i) % kNodes.size()]);
+  s->set_node_id(DemoNodes()[static_cast<std::size_t>(i) % DemoNodes().size()]);
   s->set_state(i % 3 == 0 ? riskd::v1::NODE_STATE_DISRUPTED : riskd::v1::NODE_STATE_SUSCEPTIBLE);
   return e;
 }
@@ -105,6 +99,101 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
   auto ack = h.Send(q);
   ASSERT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
   EXPECT_GE(ack->journal_seq(), acked.size());  // the engine applied at least every acked event
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+Envelope Disruption(const std::string& id, const std::string& node) {
+  Envelope e;
+  e.set_event_id(id);
+  e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_FLOOD);
+  e.mutable_disruption()->set_severity(1.0);
+  e.mutable_disruption()->add_node_ids(node);
+  return e;
+}
+
+// Every sequence published while `until` has not been seen and a moment
+// after (all topics).
+std::vector<std::uint64_t> Sequences(Subscriber& sub, const std::string& until) {
+  std::vector<std::uint64_t> out;
+  bool seen = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto msg = sub.Next(std::chrono::milliseconds(500));
+    if (!msg) {
+      if (seen) break;
+      continue;
+    }
+    out.push_back(msg->second.sequence());
+    if (!seen && msg->first.rfind(until, 0) == 0) {
+      seen = true;
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    }
+  }
+  EXPECT_TRUE(seen) << "no " << until << " publication";
+  return out;
+}
+
+TEST(DurabilityE2ETest, PublicationSequencesAreNeverReusedAcrossRestarts) {
+  // Plans (published last, after alerts and summaries) are what the daemon
+  // used to forget: their sequences came back after a restart.
+  DaemonHarness h(DemoNetworkConfig() + "planner { k: 2 min_interval { seconds: 0 } realizations: 200 }\n");
+  std::uint64_t highest = 0;
+  const std::vector<std::string> sources = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO"};
+  for (std::size_t round = 0; round < sources.size(); ++round) {
+    ASSERT_TRUE(h.Start());
+    Subscriber sub(h.context(), h.publish());
+    ASSERT_EQ(h.Send(Disruption("seq-" + std::to_string(round), sources[round]))->result(),
+              Ack::RESULT_ACCEPTED);
+    const auto seqs = Sequences(sub, "immunization.");
+    ASSERT_FALSE(seqs.empty());
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+      EXPECT_GT(seqs[i], highest) << "round " << round << ": sequence reused";
+      highest = std::max(highest, seqs[i]);
+    }
+    // Alternately a crash and a clean stop.
+    if (round % 2 == 0) {
+      h.Kill();
+    } else {
+      EXPECT_EQ(h.Stop(), 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+TEST(DurabilityE2ETest, ABrokenJournalChainIsReportedAndRefusesEventsUnlessAccepted) {
+  DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disruption("bj-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Disruption("bj-2", "RES-RAY"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Metric("riskd_journal_chain_intact"), 1);
+  EXPECT_EQ(h.Stop(), 0);
+  // Someone edits a journaled event.
+  ASSERT_EQ(std::system(("sqlite3 " + h.database() +
+                         " \"UPDATE journal SET received_ns = received_ns + 1 WHERE seq = 1\"")
+                            .c_str()),
+            0);
+  ASSERT_TRUE(h.Start());
+  EXPECT_NE(h.log().find("journal hash chain broken at seq 1"), std::string::npos) << h.log();
+  EXPECT_EQ(h.Metric("riskd_journal_chain_intact"), 0);
+  auto refused = h.Send(Disruption("bj-3", "MAG-BAO"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(refused->reason().rfind("failed_precondition: the journal's hash chain is broken", 0), 0u)
+      << refused->reason();
+  Envelope q;
+  q.set_event_id("bj-q");
+  q.mutable_query()->mutable_projection();
+  EXPECT_EQ(h.Send(q)->result(), Ack::RESULT_ACCEPTED);  // still answers queries
+  EXPECT_EQ(h.Stop(), 0);
+  // The operator's word.
+  h.set_extra_args({"--accept-broken-journal"});
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(h.Send(Disruption("bj-3", "MAG-BAO"))->result(), Ack::RESULT_ACCEPTED);
   EXPECT_EQ(h.Stop(), 0);
 }
 

@@ -6,12 +6,16 @@
 
 #include <fcntl.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/http_get.h"
 
 namespace riskd::testing {
 
@@ -20,6 +24,30 @@ namespace fs = std::filesystem;
 std::string SourceDir() {
   const char* s = std::getenv("RISKD_SOURCE_DIR");
   return s ? s : RISKD_SOURCE_DIR_DEFAULT;
+}
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string DemoNetworkConfig() {
+  const std::string demo = SourceDir() + "/config/demo/";
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n";
+}
+
+const std::vector<std::string>& DemoNodes() {
+  static const std::vector<std::string> kNodes = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO",
+                                                  "CEL-OCH", "ECU-NGO", "CHP-SND", "PLS-BKK",
+                                                  "HRN-CEB", "BRG-SWF"};
+  return kNodes;
 }
 
 DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport)
@@ -74,7 +102,12 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
     const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    ::execl(RISKD_BINARY, RISKD_BINARY, "--config", config_path().c_str(), nullptr);
+    const std::string config = config_path();
+    std::vector<char*> argv = {const_cast<char*>(RISKD_BINARY), const_cast<char*>("--config"),
+                               const_cast<char*>(config.c_str())};
+    for (auto& a : extra_args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(RISKD_BINARY, argv.data());
     std::_Exit(127);
   }
   riskd::v1::Envelope ping;
@@ -137,6 +170,29 @@ std::optional<riskd::v1::Ack> DaemonHarness::SendBytes(const std::string& bytes,
   riskd::v1::Ack ack;
   if (!ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) return std::nullopt;
   return ack;
+}
+
+int DaemonHarness::metrics_port() const {
+  // The last start's line: the log spans every start.
+  const std::string text = log();
+  const std::regex line("metrics on .* \\(port ([0-9]+)\\)");
+  int port = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it) {
+    port = std::stoi((*it)[1]);
+  }
+  return port;
+}
+
+std::optional<double> DaemonHarness::Metric(const std::string& name) const {
+  const int port = metrics_port();
+  if (port == 0) return std::nullopt;
+  auto body = HttpGet("http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  if (!body) return std::nullopt;
+  std::istringstream lines(*body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return std::nullopt;
 }
 
 std::optional<riskd::v1::Ack> DaemonHarness::Send(const riskd::v1::Envelope& envelope) {

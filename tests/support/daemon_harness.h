@@ -35,6 +35,8 @@ class DaemonHarness {
   // `ready` returns true: e.g. a CURVE client's query). False on failure
   // (the log is printed).
   bool Start(const std::function<bool()>& ready = {});
+  // Command-line arguments added after --config FILE from the next Start() on.
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // SIGTERM and wait: the exit status (0 for a clean stop).
   int Stop();
   // SIGKILL and wait.
@@ -55,12 +57,18 @@ class DaemonHarness {
                                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::optional<riskd::v1::Ack> Send(const riskd::v1::Envelope& envelope);
 
+  // With `metrics { listen: "127.0.0.1:0" }` in the config: the port the
+  // daemon logged (0 if none), and one sample's value from /metrics.
+  int metrics_port() const;
+  std::optional<double> Metric(const std::string& name) const;
+
  private:
   bool FindTcpEndpoints();
 
   std::filesystem::path dir_;
   Transport transport_;
   std::string ingest_, publish_;
+  std::vector<std::string> extra_args_;
   zmq::context_t context_{1};
   pid_t pid_ = -1;
 };
@@ -79,6 +87,18 @@ class Subscriber {
 
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
+
+// Runs a shell command; its exit status (-1 if it did not exit) and its
+// stdout and stderr together.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+CommandResult RunCommand(const std::string& command);
+// The config's network key for the demo network (config/demo/*.csv), and
+// ten of its node ids, suppliers first.
+std::string DemoNetworkConfig();
+const std::vector<std::string>& DemoNodes();
 
 }  // namespace riskd::testing
 
