@@ -13,6 +13,10 @@
 namespace riskd::daemon {
 namespace {
 
+// How long the follower waits without a message before it checks that the
+// stream has nothing more for it.
+constexpr std::chrono::seconds kStallCheck{3};
+
 using connectors::nats::StreamMessage;
 
 // Why a stream message is not an event the daemon applies; OK if it is.
@@ -208,14 +212,36 @@ void StreamEventLog::Follow(zmq::context_t* context) {
   if (!st.ok()) report(st);
   spdlog::info("following stream {} from seq {} (consumer {})", stream, mirror_->last_seq() + 1,
                settings_.nats.durable());
+  auto last_message = std::chrono::steady_clock::now();
+  std::uint64_t seeks = consumer_->stats().seeks;
   while (!stop_) {
     auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
+    if (consumer_->stats().seeks != seeks) {
+      seeks = consumer_->stats().seeks;
+      spdlog::info("stream {}: consumer {} re-created at seq {}", stream, settings_.nats.durable(),
+                   consumer_->position() + 1);
+    }
     if (!batch.ok()) {
       report(batch.status());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     if (batch->empty()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_message >= kStallCheck) {
+        // Nothing for a while: make sure that is because there is nothing.
+        // A consumer whose deliveries were lost in a leader change waits
+        // for its ack timeout; re-creating it reads on at once.
+        last_message = now;
+        auto last = consumer_->StreamLastSeq();
+        if (last.ok() && *last > consumer_->position()) {
+          spdlog::warn("stream {}: consumer {} stalled at seq {} while the stream is at {} ({}); re-creating it",
+                       stream, settings_.nats.durable(), consumer_->position(), *last, consumer_->Describe());
+          st = consumer_->Seek(consumer_->position() + 1);
+          if (!st.ok()) report(st);
+          continue;
+        }
+      }
       // Nothing more within the wait: at the end of the stream.
       if (!caught_up_.exchange(true)) {
         spdlog::info("caught up with stream {} at seq {}", stream, stats_.read_seq.load());
@@ -223,6 +249,7 @@ void StreamEventLog::Follow(zmq::context_t* context) {
       stats_.pending.store(0);
       continue;
     }
+    last_message = std::chrono::steady_clock::now();
     if (!Take(*batch, to_engine)) {
       // Read the batch again once the mirror can be written.
       std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -26,10 +26,10 @@ void StreamConsumer::DropSubscription() {
 
 Status StreamConsumer::Seek(std::uint64_t next) {
   DropSubscription();
-  stats_.seeks++;
   // Until this succeeds, Fetch() retries it from here.
   position_ = next == 0 ? 0 : next - 1;
   needs_seek_ = true;
+  stats_.seek_failures++;  // until it succeeds
   jsCtx* js = connection_->js();
   const char* stream = options_.stream.c_str();
   const char* durable = options_.durable.c_str();
@@ -68,6 +68,8 @@ Status StreamConsumer::Seek(std::uint64_t next) {
   }
   accept_any_next_ = true;
   needs_seek_ = false;
+  stats_.seek_failures--;
+  stats_.seeks++;
   return Status::Ok();
 }
 
@@ -139,6 +141,33 @@ Status StreamConsumer::Ack(std::uint64_t seq) {
   // A lost acknowledgement only means a redelivery, which Fetch() drops.
   if (s != NATS_OK) return NatsError("nats: ack", s);
   return Status::Ok();
+}
+
+Result<std::uint64_t> StreamConsumer::StreamLastSeq() const {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetStreamInfo(&info, connection_->js(), options_.stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) return NatsError("nats: stream '" + options_.stream + "' info", s, code);
+  const std::uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  return last;
+}
+
+std::string StreamConsumer::Describe() const {
+  jsConsumerInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetConsumerInfo(&info, connection_->js(), options_.stream.c_str(),
+                                          options_.durable.c_str(), nullptr, &code);
+  if (s != NATS_OK) return NatsError("consumer info", s, code).ToString();
+  std::string out = "delivered " + std::to_string(info->Delivered.Stream) + ", acknowledged " +
+                    std::to_string(info->AckFloor.Stream) + ", ack pending " +
+                    std::to_string(info->NumAckPending) + ", not delivered " +
+                    std::to_string(info->NumPending) + ", waiting pulls " + std::to_string(info->NumWaiting);
+  if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+    out += ", leader " + std::string(info->Cluster->Leader);
+  }
+  jsConsumerInfo_Destroy(info);
+  return out;
 }
 
 }  // namespace riskd::connectors::nats

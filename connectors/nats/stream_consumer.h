@@ -40,7 +40,8 @@ struct StreamMessage {
 };
 
 struct ConsumerStats {
-  std::uint64_t seeks = 0;          // consumer re-creations
+  std::uint64_t seeks = 0;          // consumer (re-)creations
+  std::uint64_t seek_failures = 0;  // attempts the server did not answer
   std::uint64_t redelivered = 0;    // messages at or below the position, dropped
 };
 
@@ -60,6 +61,11 @@ class StreamConsumer {
   Result<std::vector<StreamMessage>> Fetch(std::chrono::milliseconds wait);
   // Acknowledges every fetched message up to and including `seq`.
   Status Ack(std::uint64_t seq);
+  // The stream's last sequence, as its leader says now.
+  Result<std::uint64_t> StreamLastSeq() const;
+  // The server's view of the consumer, for the log: delivered and
+  // acknowledged sequences, pending counts, leader.
+  std::string Describe() const;
 
   // The last sequence Fetch() returned (the position), 0 before any.
   std::uint64_t position() const { return position_; }

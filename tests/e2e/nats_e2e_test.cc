@@ -57,20 +57,10 @@ fs::path TempDir(const std::string& name) {
 // Config of one riskd instance on the cluster; `lease_ttl_ms` 0: no lease.
 std::string Config(const NatsCluster& cluster, const std::string& instance, int replicas, int lease_ttl_ms) {
   const std::string demo = SourceDir() + "/config/demo/";
-  std::ostringstream c;
-  c << "network { csv { nodes: \"" << demo << "nodes.csv\" edges: \"" << demo << "edges.csv\" } }\n"
-    << "projection { method: METHOD_DMP }\nplanner { k: 0 }\nlogging { level: \"info\" }\n"
-    << "metrics { listen: \"127.0.0.1:0\" }\n"
-    << "nats {\n";
-  for (const auto& url : cluster.urls()) c << "  servers: \"" << url << "\"\n";
-  c << "  instance: \"" << instance << "\"\n  replicas: " << replicas
-    << "\n  timeout { seconds: 2 }\n";
-  if (lease_ttl_ms > 0) {
-    c << "  lease { ttl { seconds: " << lease_ttl_ms / 1000 << " nanos: " << (lease_ttl_ms % 1000) * 1000000
-      << " } renew_interval { nanos: " << lease_ttl_ms / 4 * 1000000 << " } acquire_interval { nanos: 100000000 } }\n";
-  }
-  c << "}\n";
-  return c.str();
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
+         "projection { method: METHOD_DMP }\nplanner { k: 0 }\nlogging { level: \"info\" }\n"
+         "metrics { listen: \"127.0.0.1:0\" }\n" +
+         RiskdNatsConfig(cluster, instance, replicas, lease_ttl_ms);
 }
 
 Envelope Status(const std::string& id, int i) {
@@ -138,6 +128,17 @@ std::optional<double> Metric(DaemonHarness& h, const std::string& name) {
   std::smatch v;
   if (!std::regex_search(*body, v, std::regex("\n" + name + " ([0-9.e+]+)"))) return std::nullopt;
   return std::stod(v[1].str());
+}
+
+// Waits until the instance's follower has read the stream up to `seq`
+// (messages it skips leave the applied journal_seq behind).
+bool WaitRead(DaemonHarness& h, std::uint64_t seq, seconds timeout = seconds(60)) {
+  return WaitFor(
+      [&] {
+        const auto read = Metric(h, "riskd_stream_read_seq");
+        return read && *read >= static_cast<double>(seq);
+      },
+      timeout);
 }
 
 // The mirror journal of an instance: (seq, event id) rows, verified.
@@ -272,13 +273,11 @@ class Producer {
     std::lock_guard<std::mutex> lock(mu_);
     return acks_;
   }
-  int mismatched_duplicates() const { return mismatched_duplicates_.load(); }
 
  private:
   void Record(const std::string& id, std::uint64_t seq) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto [it, inserted] = acks_.emplace(id, seq);
-    if (!inserted && it->second != seq) mismatched_duplicates_++;
+    acks_.emplace(id, seq);  // the first acknowledgement
     acked_count_ = acks_.size();
   }
   void Run() {
@@ -298,9 +297,7 @@ class Producer {
           Record(e.event_id(), ack->seq);
           done = true;
           if (i % 5 == 0) {
-            auto again = client_->Publish(kSubject, e);  // a retry: the server drops it
-            if (again) Record(e.event_id(), again->seq);
-            if (again && !again->duplicate) mismatched_duplicates_++;
+            (void)client_->Publish(kSubject, e);  // a retry: the server drops it (mostly)
           }
         }
         if (!done) std::this_thread::sleep_for(milliseconds(50));
@@ -315,28 +312,8 @@ class Producer {
   mutable std::mutex mu_;
   std::map<std::string, std::uint64_t> acks_;
   std::atomic<std::size_t> acked_count_{0};
-  std::atomic<int> mismatched_duplicates_{0};
   std::thread thread_;
 };
-
-// The largest epoch `publisher` has published under so far (0: none).
-std::uint64_t LatestEpoch(const NatsTestClient& client, const std::string& publisher) {
-  std::uint64_t epoch = 0;
-  for (const auto& p : client.publications()) {
-    if (p.publication.publisher() == publisher) epoch = std::max(epoch, p.publication.epoch());
-  }
-  return epoch;
-}
-
-// The first time `publisher` published under an epoch above `above`.
-std::optional<std::chrono::steady_clock::time_point> FirstAbove(const NatsTestClient& client,
-                                                                const std::string& publisher,
-                                                                std::uint64_t above) {
-  for (const auto& p : client.publications()) {
-    if (p.publication.publisher() == publisher && p.publication.epoch() > above) return p.at;
-  }
-  return std::nullopt;
-}
 
 TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenServers) {
   ASSERT_NO_FATAL_FAILURE(Up(3));
@@ -346,20 +323,20 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
 
   DaemonHarness a(Config(*cluster, "a", 3, kTtlMs));
   ASSERT_TRUE(a.Start());
-  ASSERT_TRUE(WaitFor([&] { return LatestEpoch(*client, "a") > 0; }, seconds(30))) << a.log();
+  ASSERT_TRUE(WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30))) << a.log();
   DaemonHarness b(Config(*cluster, "b", 3, kTtlMs));
   ASSERT_TRUE(b.Start());
   Producer producer(client, {&a, &b});
   ASSERT_TRUE(WaitFor([&] { return producer.acked() >= 50; }, seconds(30)));
 
   // 1. kill -9 the active instance: the standby takes over.
-  const std::uint64_t epoch_a = LatestEpoch(*client, "a");
+  const std::uint64_t epoch_a = client->LatestEpoch("a");
   const auto killed_at = std::chrono::steady_clock::now();
   a.Kill();
-  ASSERT_TRUE(WaitFor([&] { return FirstAbove(*client, "b", epoch_a).has_value(); }, seconds(30)))
+  ASSERT_TRUE(WaitFor([&] { return client->FirstAbove("b", epoch_a).has_value(); }, seconds(30)))
       << b.log();
   const double failover_s =
-      std::chrono::duration<double>(*FirstAbove(*client, "b", epoch_a) - killed_at).count();
+      std::chrono::duration<double>(*client->FirstAbove("b", epoch_a) - killed_at).count();
   std::printf("failover after kill -9 of the active instance: %.2f s (lease ttl %.1f s)\n", failover_s,
               kTtlMs / 1000.0);
   ASSERT_TRUE(a.Start());  // back as the standby
@@ -400,31 +377,43 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   ASSERT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(30)));
   producer.Stop();
 
-  // Both instances reach the end of the stream.
+  // Both instances read the stream to its end.
   const auto last = client->StreamLastSeq(kStream);
   ASSERT_TRUE(last);
-  ASSERT_TRUE(WaitApplied(a, *last, seconds(60))) << a.log();
-  ASSERT_TRUE(WaitApplied(b, *last, seconds(60))) << b.log();
+  ASSERT_TRUE(WaitRead(a, *last)) << a.log();
+  ASSERT_TRUE(WaitRead(b, *last)) << b.log();
 
-  // Every acknowledged event is in the stream once, at its acknowledged
-  // sequence, and mirrored and applied once by each instance.
-  auto stream = client->ReadStream(kStream);
-  ASSERT_TRUE(stream);
+  // Every acknowledged event is in the stream, and mirrored and applied
+  // exactly once by each instance, at the first sequence that holds it:
+  // JetStream may store a publish twice when it is retried across a leader
+  // change (its de-duplication does not always survive one), and riskd
+  // skips the later copy.
+  std::optional<std::vector<StreamRecord>> stream;
+  ASSERT_TRUE(WaitFor([&] { return (stream = client->ReadStream(kStream)).has_value(); }, seconds(30)));
   ASSERT_EQ(stream->size(), *last);  // nothing deleted, nothing lost
-  std::map<std::string, std::uint64_t> in_stream;
+  std::map<std::string, std::uint64_t> first_seq;
+  std::map<std::uint64_t, const StreamRecord*> by_seq;
   std::vector<std::pair<std::uint64_t, std::string>> expected_rows;
+  std::size_t stored_twice = 0;
   for (const auto& r : *stream) {
-    EXPECT_TRUE(in_stream.emplace(r.event_id, r.seq).second) << "event " << r.event_id << " stored twice";
-    expected_rows.emplace_back(r.seq, r.event_id);
+    by_seq[r.seq] = &r;
+    auto [it, first] = first_seq.emplace(r.event_id, r.seq);
+    if (first) {
+      expected_rows.emplace_back(r.seq, r.event_id);
+    } else {
+      ++stored_twice;
+      EXPECT_EQ(r.payload, by_seq[it->second]->payload) << "two different events with id " << r.event_id;
+    }
   }
   const auto acks = producer.acks();
   EXPECT_GT(acks.size(), 100u);
-  EXPECT_EQ(producer.mismatched_duplicates(), 0);
   for (const auto& [id, seq] : acks) {
-    auto it = in_stream.find(id);
-    ASSERT_NE(it, in_stream.end()) << "acknowledged event " << id << " is not in the stream";
-    EXPECT_EQ(it->second, seq) << id;
+    ASSERT_TRUE(first_seq.count(id)) << "acknowledged event " << id << " is not in the stream";
+    ASSERT_TRUE(by_seq.count(seq)) << id << " acknowledged at " << seq;
+    EXPECT_EQ(by_seq[seq]->event_id, id) << "acknowledged at " << seq;
   }
+  std::printf("%zu event(s) stored twice by the stream (a publish retried across a leader change)\n",
+              stored_twice);
   for (DaemonHarness* h : {&a, &b}) {
     EXPECT_EQ(Mirror(*h), expected_rows);
     // The metrics endpoint is refreshed every 100 ms.
@@ -438,6 +427,7 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
         },
         seconds(5)));
     EXPECT_EQ(applied, static_cast<double>(expected_rows.size()));
+    EXPECT_EQ(Snapshot(*h)->journal_seq(), expected_rows.back().first);
   }
   // Their states agree, and equal a single instance's replay of the stream.
   const std::string digest_a = Digest(*Snapshot(a));
@@ -445,7 +435,7 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   EXPECT_EQ(digest_a, digest_b);
   DaemonHarness replay(Config(*cluster, "replay", 3, 0));
   ASSERT_TRUE(replay.Start());
-  ASSERT_TRUE(WaitApplied(replay, *last, seconds(60))) << replay.log();
+  ASSERT_TRUE(WaitRead(replay, *last)) << replay.log();
   EXPECT_EQ(Digest(*Snapshot(replay)), digest_b);
   EXPECT_GT(Snapshot(replay)->node_risks_size(), 0);
 
@@ -474,6 +464,15 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   std::printf("\n");
   for (const auto& [epoch, who] : publishers_of) {
     EXPECT_EQ(who.size(), 1u) << "epoch " << epoch << " used by " << who.size() << " instances";
+  }
+  // What the followers had to recover from, for the record.
+  for (DaemonHarness* h : {&a, &b}) {
+    std::istringstream log(h->log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("stalled") != std::string::npos || line.find("re-created") != std::string::npos) {
+        std::printf("  %s\n", line.c_str());
+      }
+    }
   }
   EXPECT_EQ(replay.Stop(), 0);
   EXPECT_EQ(b.Stop(), 0);

@@ -1,5 +1,8 @@
 #include "tests/support/nats_client.h"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace riskd::testing {
 
 std::unique_ptr<NatsTestClient> NatsTestClient::Connect(const std::vector<std::string>& urls,
@@ -61,11 +64,15 @@ std::optional<std::vector<StreamRecord>> NatsTestClient::ReadStream(const std::s
   so.Stream = stream.c_str();
   so.Ordered = true;
   natsSubscription* sub = nullptr;
-  if (js_SubscribeSync(&sub, js_, ">", nullptr, &so, nullptr) != NATS_OK) return std::nullopt;
+  if (js_SubscribeSync(&sub, js_, ">", nullptr, &so, nullptr) != NATS_OK) {
+    std::fprintf(stderr, "ReadStream: subscribe: %s\n", nats_GetLastError(nullptr));
+    return std::nullopt;
+  }
   bool ok = true;
   while (out.empty() || out.back().seq < *last) {
     natsMsg* msg = nullptr;
     if (natsSubscription_NextMsg(&msg, sub, 5000) != NATS_OK) {
+      std::fprintf(stderr, "ReadStream: after %zu message(s): %s\n", out.size(), nats_GetLastError(nullptr));
       ok = false;
       break;
     }
@@ -116,6 +123,24 @@ void NatsTestClient::OnMessage(natsConnection*, natsSubscription*, natsMsg* msg,
 std::vector<ReceivedPublication> NatsTestClient::publications() const {
   std::lock_guard<std::mutex> lock(mu_);
   return publications_;
+}
+
+std::uint64_t NatsTestClient::LatestEpoch(const std::string& publisher) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uint64_t epoch = 0;
+  for (const auto& p : publications_) {
+    if (p.publication.publisher() == publisher) epoch = std::max(epoch, p.publication.epoch());
+  }
+  return epoch;
+}
+
+std::optional<std::chrono::steady_clock::time_point> NatsTestClient::FirstAbove(
+    const std::string& publisher, std::uint64_t above) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& p : publications_) {
+    if (p.publication.publisher() == publisher && p.publication.epoch() > above) return p.at;
+  }
+  return std::nullopt;
 }
 
 }  // namespace riskd::testing

@@ -64,6 +64,11 @@ class NatsTestClient {
   // "riskd.out.>") from now on.
   bool Subscribe(const std::string& subject);
   std::vector<ReceivedPublication> publications() const;
+  // The largest epoch `publisher` has published under so far (0: none).
+  std::uint64_t LatestEpoch(const std::string& publisher) const;
+  // When `publisher` first published under an epoch above `above`.
+  std::optional<std::chrono::steady_clock::time_point> FirstAbove(const std::string& publisher,
+                                                                  std::uint64_t above) const;
 
  private:
   NatsTestClient() = default;

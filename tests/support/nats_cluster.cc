@@ -158,4 +158,20 @@ std::string NatsCluster::log(int i) const {
   return s.str();
 }
 
+std::string RiskdNatsConfig(const NatsCluster& cluster, const std::string& instance, int replicas,
+                            int lease_ttl_ms) {
+  std::ostringstream c;
+  c << "nats {\n";
+  for (const auto& url : cluster.urls()) c << "  servers: \"" << url << "\"\n";
+  c << "  instance: \"" << instance << "\"\n  replicas: " << replicas << "\n  timeout { seconds: 2 }\n";
+  if (lease_ttl_ms > 0) {
+    const auto nanos = [](int ms) { return std::to_string(static_cast<long long>(ms % 1000) * 1000000); };
+    c << "  lease { ttl { seconds: " << lease_ttl_ms / 1000 << " nanos: " << nanos(lease_ttl_ms)
+      << " } renew_interval { seconds: " << lease_ttl_ms / 4 / 1000 << " nanos: " << nanos(lease_ttl_ms / 4)
+      << " } acquire_interval { nanos: 100000000 } }\n";
+  }
+  c << "}\n";
+  return c.str();
+}
+
 }  // namespace riskd::testing

@@ -64,6 +64,13 @@ class NatsCluster {
   std::vector<Node> nodes_;
 };
 
+// The `nats { ... }` section of a riskd config for an instance on this
+// cluster: every server, the instance name, `replicas`, a 2 s timeout, and
+// with lease_ttl_ms > 0 a lease of that ttl (renewed every ttl/4, acquired
+// every 100 ms).
+std::string RiskdNatsConfig(const NatsCluster& cluster, const std::string& instance, int replicas,
+                            int lease_ttl_ms);
+
 }  // namespace riskd::testing
 
 #endif  // RISKD_TESTS_SUPPORT_NATS_CLUSTER_H_
