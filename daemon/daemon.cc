@@ -74,6 +74,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
     d->event_log_ = d->nats_->event_log();
     d->worker_->SetOutputs(d->nats_->fence(), d->nats_->sink(), s.nats.instance);
   } else {
+    if (const Status st = d->journal_->SetOrigin(""); !st.ok()) {
+      return Status::FailedPrecondition(st.message() +
+                                        "; this state directory mirrors a NATS stream: keep the nats "
+                                        "config, or start with an empty state_dir");
+    }
     d->journal_log_ = std::make_unique<JournalEventLog>(d->journal_.get());
     d->event_log_ = d->journal_log_.get();
   }
@@ -203,7 +208,12 @@ void Daemon::UpdateMetrics() {
              static_cast<double>(w.last_applied_seq.load()));
   m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",
              static_cast<double>(last_seq - std::min(last_seq, w.last_applied_seq.load())));
-  if (nats_) nats_->UpdateMetrics(&m);
+  if (nats_) {
+    nats_->UpdateMetrics(&m);
+    m.SetCounter("riskd_publications_fenced_total",
+                 "Publications not sent because this instance did not hold the lease (standby)",
+                 w.publications_fenced);
+  }
   const auto& f = feeds_->stats();
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
   m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);

@@ -270,6 +270,7 @@ void EngineWorker::ReportUnsent() {
   stats_.open_alerts.store(open_alerts_.size(), std::memory_order_relaxed);
   const std::uint64_t unsent = publisher_->unsent();
   stats_.publications_unsent.store(unsent, std::memory_order_relaxed);
+  stats_.publications_fenced.store(publisher_->fenced_off(), std::memory_order_relaxed);
   if (unsent == unsent_reported_) return;
   if (auto held = unsent_lines_.Allow()) {
     spdlog::error("{} publication(s) not sent: cannot reserve their sequence numbers: {}{}",

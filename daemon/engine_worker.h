@@ -47,6 +47,9 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> open_alerts{0};
   // Publications dropped because their sequence could not be reserved.
   std::atomic<std::uint64_t> publications_unsent{0};
+  // Publications not sent because the lease did not grant their epoch (a
+  // standby's, or an instance's that lost its lease).
+  std::atomic<std::uint64_t> publications_fenced{0};
 };
 
 class EngineWorker {

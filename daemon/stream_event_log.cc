@@ -43,6 +43,14 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
     const DaemonSettings& settings, const connectors::nats::NatsConnection* connection,
     connectors::Journal* mirror, const engine::Network& network) {
   const NatsSettings& n = settings.nats;
+  // A state directory keeps its event log: a journal of local events (or
+  // of another stream) must not continue as this stream's mirror.
+  const Status origin = mirror->SetOrigin("nats:" + n.stream);
+  if (!origin.ok()) {
+    return Status::FailedPrecondition(
+        origin.message() + "; a state directory does not change its event log: start this instance with an "
+        "empty state_dir to replay stream '" + n.stream + "'");
+  }
   connectors::nats::StreamOptions so;
   so.stream = n.stream;
   so.subject = n.subject;
@@ -63,7 +71,7 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
   if (!consumer.ok()) return consumer.status();
   log->consumer_ = std::move(*consumer);
   // The ingest thread's own connection to the mirror, for look-ups.
-  auto lookups = connectors::Journal::Open(settings.database);
+  auto lookups = connectors::Journal::OpenReadOnly(settings.database);
   if (!lookups.ok()) return lookups.status();
   log->lookups_ = std::move(*lookups);
   log->stats_.mirrored_seq = mirror->last_seq();

@@ -215,6 +215,38 @@ Status Journal::ForEach(std::uint64_t after,
   return st;
 }
 
+Result<std::string> Journal::Origin() {
+  auto has = db_->HasTable("journal_origin");
+  if (!has.ok()) return has.status();
+  if (!*has) return std::string();
+  auto q = db_->Prepare("SELECT origin FROM journal_origin LIMIT 1");
+  if (!q.ok()) return q.status();
+  Status st;
+  std::string origin;
+  if (q->Step(&st)) origin = q->ColumnText(0);
+  RISKD_RETURN_IF_ERROR(st);
+  return origin;
+}
+
+Status Journal::SetOrigin(const std::string& origin) {
+  auto now = Origin();
+  if (!now.ok()) return now.status();
+  if (*now == origin) return Status::Ok();
+  if (last_seq_ != 0) {
+    return Status::FailedPrecondition("journal: holds " + std::to_string(last_seq_) + " event(s) of origin '" +
+                                      *now + "', cannot become '" + origin + "'");
+  }
+  RISKD_RETURN_IF_ERROR(db_->Exec("CREATE TABLE IF NOT EXISTS journal_origin (origin TEXT NOT NULL)"));
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  RISKD_RETURN_IF_ERROR(db_->Exec("DELETE FROM journal_origin"));
+  auto ins = db_->Prepare("INSERT INTO journal_origin(origin) VALUES(?1)");
+  if (!ins.ok()) return ins.status();
+  ins->BindText(1, origin);
+  RISKD_RETURN_IF_ERROR(ins->Run());
+  return tx.Commit();
+}
+
 Result<JournalVerifyReport> Journal::Verify() {
   auto q = db_->Prepare(
       "SELECT seq, event_id, received_ns, payload, prev_hash, hash FROM journal ORDER BY seq");

@@ -85,6 +85,13 @@ class Journal {
   // Re-computes the hash chain over the whole journal.
   Result<JournalVerifyReport> Verify();
 
+  // What the journal records, so a state directory never silently changes
+  // its event log: "" for events ingested here (the default), or e.g.
+  // "nats:RISKD_EVENTS" for a mirror of that JetStream stream.
+  Result<std::string> Origin();
+  // Records the origin. REQUIRES: the journal is empty or already has it.
+  Status SetOrigin(const std::string& origin);
+
   std::uint64_t last_seq() const { return last_seq_; }
 
  private:

@@ -154,6 +154,29 @@ TEST_F(JournalTest, MirrorKeepsTheSourceSequencesAndItsGapsVerify) {
   EXPECT_EQ(v->first_bad_seq, 9u);
 }
 
+TEST_F(JournalTest, OriginIsRecordedOnceAndGuardsAgainstASwitch) {
+  {
+    auto j = Journal::Open(path_);
+    EXPECT_EQ(*(*j)->Origin(), "");
+    ASSERT_TRUE((*j)->SetOrigin("").ok());  // nothing to record
+    ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());  // empty: may change
+    ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());
+    const std::vector<std::uint64_t> seqs = {5};
+    ASSERT_TRUE((*j)->AppendAt(Entries({"x"}), seqs).ok());
+  }
+  auto j = Journal::Open(path_);
+  EXPECT_EQ(*(*j)->Origin(), "nats:S");
+  ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());
+  for (const char* other : {"", "nats:T"}) {
+    const Status st = (*j)->SetOrigin(other);
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << other;
+    EXPECT_NE(st.message().find("holds 5 event(s) of origin 'nats:S'"), std::string::npos) << st.ToString();
+  }
+  auto reader = Journal::OpenReadOnly(path_);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*(*reader)->Origin(), "nats:S");
+}
+
 TEST_F(JournalTest, HashCoversEveryField) {
   const JournalEntry e{"id", 5, "p"};
   const std::string zero(32, '\0');

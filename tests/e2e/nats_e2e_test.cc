@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <random>
@@ -251,6 +253,17 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   EXPECT_EQ(Metric(h, "riskd_stream_late_duplicates_total"), 1.0);
   EXPECT_EQ(Mirror(h).size(), 5u);
   EXPECT_EQ(h.Stop(), 0);
+
+  // The state directory mirrors the stream: without the nats config the
+  // daemon refuses it rather than continue the journal as a local one.
+  std::string config;
+  {
+    std::ifstream in(h.config_path());
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(h.config_path()) << config.substr(0, config.find("nats {"));
+  EXPECT_FALSE(h.Start());
+  EXPECT_NE(h.log().find("this state directory mirrors a NATS stream"), std::string::npos) << h.log();
 }
 
 // Publishes events into the stream from its own thread, as a producer
@@ -429,6 +442,10 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
     EXPECT_EQ(applied, static_cast<double>(expected_rows.size()));
     EXPECT_EQ(Snapshot(*h)->journal_seq(), expected_rows.back().first);
   }
+  // b stood by while a was active: it applied everything and sent nothing.
+  const auto fenced = Metric(b, "riskd_publications_fenced_total");
+  ASSERT_TRUE(fenced);
+  EXPECT_GT(*fenced, 0);
   // Their states agree, and equal a single instance's replay of the stream.
   const std::string digest_a = Digest(*Snapshot(a));
   const std::string digest_b = Digest(*Snapshot(b));
