@@ -14,29 +14,39 @@
 #include "connectors/importers/importer.h"
 #include "connectors/store/state_store.h"
 #include "daemon/base_network.h"
+#include "daemon/config_reload.h"
 #include "daemon/pipeline.h"
+#include "daemon/signal_mask.h"
 
 namespace riskd::daemon {
 
-Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
+Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress progress) {
   std::unique_ptr<Daemon> d(new Daemon());
   d->settings_ = std::make_unique<DaemonSettings>(std::move(settings));
-  const DaemonSettings& s = *d->settings_;
+  RISKD_RETURN_IF_ERROR(d->OpenStore());
+  RISKD_RETURN_IF_ERROR(d->LoadNetwork());
+  RISKD_RETURN_IF_ERROR(d->Replay(progress));
+  RISKD_RETURN_IF_ERROR(d->OpenEventLog());
+  RISKD_RETURN_IF_ERROR(d->Bind());
+  return d;
+}
 
+Status Daemon::OpenStore() {
+  const DaemonSettings& s = *settings_;
   std::error_code ec;
   std::filesystem::create_directories(s.state_dir, ec);
   if (ec) return Status::IoError("cannot create state_dir '" + s.state_dir + "': " + ec.message());
-
   auto store = connectors::StateStore::Open(s.database);
   if (!store.ok()) return store.status();
+  store_ = std::move(*store);
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
-  d->journal_ = std::move(*journal);
+  journal_ = std::move(*journal);
   // A broken hash chain (rows modified, deleted or reordered) is reported;
   // appending to it needs the operator's word.
-  auto chain = d->journal_->Verify();
+  auto chain = journal_->Verify();
   if (!chain.ok()) return chain.status().WithContext("journal");
-  d->journal_intact_ = chain->ok;
+  journal_intact_ = chain->ok;
   if (!chain->ok) {
     spdlog::critical(
         "journal hash chain broken at seq {}: {} ({} rows intact before it); {} "
@@ -46,112 +56,160 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings) {
                                 : "events are refused until riskd restarts with --accept-broken-journal",
         s.database);
   }
+  return Status::Ok();
+}
 
-  // Network: the stored base network, or an import of the source.
-  auto base = LoadBaseNetwork(store->get(), s.config.network(), s.config_dir, s.reimport_network);
+Status Daemon::LoadNetwork() {
+  const DaemonSettings& s = *settings_;
+  auto base = LoadBaseNetwork(store_.get(), s.config.network(), s.config_dir, s.reimport_network);
   if (!base.ok()) return base.status();
-
   auto engine = engine::Engine::Create(s.engine, std::move(base->network));
   if (!engine.ok()) return engine.status();
-  d->worker_ = std::make_unique<EngineWorker>(s, std::move(*engine), std::move(*store));
+  engine_ = std::move(*engine);
+  return Status::Ok();
+}
 
-  // Replay every journaled event: the engine reaches the state it had.
+Status Daemon::Replay(const Progress& progress) {
+  worker_ = std::make_unique<EngineWorker>(settings_.get(), std::move(engine_), std::move(store_));
+  // Every journaled event, in order: the engine reaches the state it had.
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t replayed = 0;
-  RISKD_RETURN_IF_ERROR(d->journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    d->worker_->Replay(seq, e.payload);
-    ++replayed;
+  RISKD_RETURN_IF_ERROR(journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
+    worker_->Replay(seq, e.payload);
+    if (++replayed % 10000 == 0 && progress) {
+      progress("replayed " + std::to_string(replayed) + " of " + std::to_string(journal_->last_seq()) +
+               " journaled events");
+    }
     return Status::Ok();
   }));
   spdlog::info("replayed {} journaled event(s) in {:.1f} ms", replayed,
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  return Status::Ok();
+}
 
-  // The event log: the journal, or the JetStream stream it then mirrors.
-  if (s.nats.enabled) {
-    auto nats = NatsReplication::Open(s, d->journal_.get(), d->worker_->network());
-    if (!nats.ok()) return nats.status();
-    d->nats_ = std::move(*nats);
-    d->event_log_ = d->nats_->event_log();
-    d->worker_->SetOutputs(d->nats_->fence(), d->nats_->sink(), s.nats.instance);
-  } else {
-    if (const Status st = d->journal_->SetOrigin(""); !st.ok()) {
+Status Daemon::OpenEventLog() {
+  const DaemonSettings& s = *settings_;
+  if (!s.nats.enabled) {
+    if (const Status st = journal_->SetOrigin(""); !st.ok()) {
       return Status::FailedPrecondition(st.message() +
                                         "; this state directory mirrors a NATS stream: keep the nats "
                                         "config, or start with an empty state_dir");
     }
-    d->journal_log_ = std::make_unique<JournalEventLog>(d->journal_.get());
-    d->event_log_ = d->journal_log_.get();
+    journal_log_ = std::make_unique<JournalEventLog>(journal_.get());
+    event_log_ = journal_log_.get();
+    return Status::Ok();
   }
+  auto nats = NatsReplication::Open(s, journal_.get(), worker_->network());
+  if (!nats.ok()) return nats.status();
+  nats_ = std::move(*nats);
+  event_log_ = nats_->event_log();
+  worker_->SetOutputs(nats_->fence(), nats_->sink(), s.nats.instance);
+  return Status::Ok();
+}
 
+Status Daemon::Bind() {
+  const DaemonSettings& s = *settings_;
+  // Helper threads started here never take a signal (signal_mask.h).
+  BlockSignals signals_stay_with_the_socket_thread;
   if (!s.server_key.public_key.empty()) {
     // The daemon's own feed poller and Alertmanager forwarder connect over
     // inproc to the same CURVE sockets, with a key pair made for this run.
     auto internal = connectors::GenerateCurveKeyPair();
     if (!internal.ok()) return internal.status();
-    d->internal_client_ = connectors::CurveClientKeys{s.server_key.public_key, *internal};
+    internal_client_ = connectors::CurveClientKeys{s.server_key.public_key, *internal};
     auto allowed = s.allowed_clients;
     allowed[internal->public_key] = {connectors::ClientRole::kProducer, "riskd-internal"};
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &previous);
-    auto zap = connectors::ZapHandler::Start(&d->context_, std::move(allowed));
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    auto zap = connectors::ZapHandler::Start(&context_, std::move(allowed));
     if (!zap.ok()) return zap.status();
-    d->zap_ = std::move(*zap);
+    zap_ = std::move(*zap);
     spdlog::info("CURVE on: {} client key(s) allowed", s.allowed_clients.size());
   }
-  RISKD_RETURN_IF_ERROR(d->worker_->Bind(&d->context_));
-  RISKD_RETURN_IF_ERROR(d->worker_->Recover());
+  RISKD_RETURN_IF_ERROR(worker_->Bind(&context_));
+  RISKD_RETURN_IF_ERROR(worker_->Recover());
   // Loading freed its temporaries (parsed rows, edge batches, CSR rebuilds,
   // the first transmission graph's scratch) in this thread's malloc arena,
   // which the engine thread does not allocate from: hand the free pages back
   // to the kernel rather than keep them resident for the daemon's lifetime.
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
-  d->ingest_ = std::make_unique<IngestLoop>(s, d->event_log_,
-                                            connectors::NodeDirectory(d->worker_->network()));
-  RISKD_RETURN_IF_ERROR(d->ingest_->Bind(&d->context_));
-  d->started_unix_ns_ = NowUnixNs();
-  d->ingest_->SetStatusSource([p = d.get()] { return p->MakeStatus(); });
-  if (!d->journal_intact_ && !s.accept_broken_journal) {
-    d->ingest_->RefuseEvents(Status::FailedPrecondition(
+  ingest_ = std::make_unique<IngestLoop>(&s, event_log_, connectors::NodeDirectory(worker_->network()));
+  RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
+  started_unix_ns_ = NowUnixNs();
+  ingest_->SetStatusSource([this] { return MakeStatus(); });
+  if (!journal_intact_ && !s.accept_broken_journal) {
+    ingest_->RefuseEvents(Status::FailedPrecondition(
         "the journal's hash chain is broken; events are refused until the operator restarts riskd "
         "with --accept-broken-journal"));
   }
-  auto feeds = FeedPoller::Create(s, &d->context_);
-  if (!feeds.ok()) return feeds.status();
-  d->feeds_ = std::move(*feeds);
   if (!s.metrics_listen.empty()) {
     auto metrics = connectors::MetricsServer::Start(s.metrics_listen);
     if (!metrics.ok()) return metrics.status();
-    d->metrics_ = std::move(*metrics);
-    spdlog::info("metrics on http://{}/metrics (port {})", s.metrics_listen, d->metrics_->port());
+    metrics_ = std::move(*metrics);
+    spdlog::info("metrics on http://{}/metrics (port {})", s.metrics_listen, metrics_->port());
   }
-  if (!s.alertmanager_url.empty()) {
-    AlertForwarder::Options options;
-    options.client.url = s.alertmanager_url;
-    options.client.timeout = std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
-    options.resend_interval = std::chrono::seconds(static_cast<long>(s.alertmanager_resend_s));
-    options.generator_url = s.config.alertmanager().generator_url();
-    d->alertmanager_ = std::make_unique<AlertForwarder>(&d->context_, options);
+  engine_thread_ = std::thread([w = worker_.get()] { w->Run(); });
+  if (nats_) nats_->Start(&context_);
+  RISKD_RETURN_IF_ERROR(StartFeeds(s));
+  return StartAlertForwarder(s);
+}
+
+Status Daemon::StartFeeds(const DaemonSettings& s) {
+  auto feeds = FeedPoller::Create(s, &context_);
+  if (!feeds.ok()) return feeds.status();
+  BlockSignals signals_stay_with_the_socket_thread;
+  if (feeds_) feeds_->Stop();
+  feeds_ = std::move(*feeds);
+  feeds_->Start(internal_client_);
+  return Status::Ok();
+}
+
+Status Daemon::StartAlertForwarder(const DaemonSettings& s) {
+  BlockSignals signals_stay_with_the_socket_thread;
+  if (alertmanager_) alertmanager_->Stop();
+  alertmanager_.reset();
+  if (s.alertmanager_url.empty()) return Status::Ok();
+  AlertForwarder::Options options;
+  options.client.url = s.alertmanager_url;
+  options.client.timeout = std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
+  options.resend_interval = std::chrono::seconds(static_cast<long>(s.alertmanager_resend_s));
+  options.generator_url = s.config.alertmanager().generator_url();
+  alertmanager_ = std::make_unique<AlertForwarder>(&context_, options);
+  return alertmanager_->Start(kInprocPublishEndpoint, internal_client_);
+}
+
+Result<std::string> Daemon::Reload(const std::string& config_path) {
+  auto fresh = LoadSettings(config_path);
+  auto plan = fresh.ok() ? PlanReload(*settings_, *fresh) : Result<ReloadPlan>(fresh.status());
+  if (!plan.ok()) {
+    ++reloads_failed_;
+    return plan.status();
   }
-  // Signals go to the socket thread only: the engine thread blocks them, so
-  // its blocking calls are never interrupted.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &previous);
-  d->engine_thread_ = std::thread([w = d->worker_.get()] { w->Run(); });
-  if (d->nats_) d->nats_->Start(&d->context_);
-  d->feeds_->Start(d->internal_client_);
-  if (d->alertmanager_) {
-    const Status st = d->alertmanager_->Start(kInprocPublishEndpoint, d->internal_client_);
-    if (!st.ok()) {
-      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  auto next = std::make_unique<DaemonSettings>(std::move(plan->applied));
+  auto changed = [&](std::string_view prefix) {
+    return std::any_of(plan->live.begin(), plan->live.end(),
+                       [&](const std::string& k) { return k.rfind(prefix, 0) == 0; });
+  };
+  // What can fail first: the running configuration stays if it does.
+  if (changed("feeds")) {
+    if (auto st = FeedPoller::Create(*next, &context_).status(); !st.ok()) {
+      ++reloads_failed_;
       return st;
     }
   }
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  return d;
+  spdlog::set_level(spdlog::level::from_str(next->log_level));
+  ingest_->UseSettings(next.get());
+  ingest_->ForwardSettings(next.get());  // the engine thread, after the events before it
+  if (changed("feeds")) RISKD_RETURN_IF_ERROR(StartFeeds(*next));
+  if (changed("alertmanager")) RISKD_RETURN_IF_ERROR(StartAlertForwarder(*next));
+  retired_settings_.push_back(std::move(settings_));
+  settings_ = std::move(next);
+  ++reloads_;
+  auto join = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out.empty() ? std::string("none") : out;
+  };
+  return "applied: " + join(plan->live) + "; changed but kept until a restart: " + join(plan->restart);
 }
 
 riskd::v1::DaemonStatus Daemon::MakeStatus() const {
@@ -170,6 +228,8 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   st.set_queries(in.queries.load());
   st.set_publication_sequence(w.publication_sequence.load());
   st.set_open_alerts(w.open_alerts.load());
+  st.set_reloads(reloads_);
+  st.set_reloads_failed(reloads_failed_);
   return st;
 }
 
@@ -190,6 +250,9 @@ void Daemon::UpdateMetrics() {
                in.journal_failures);
   m.SetCounter("riskd_ingest_interrupted_total",
                "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
+  m.SetCounter("riskd_config_reloads_total", "Configuration reloads applied (SIGHUP)", reloads_);
+  m.SetCounter("riskd_config_reload_failures_total", "Configuration reloads refused (invalid file)",
+               reloads_failed_);
   m.SetGauge("riskd_journal_chain_intact",
              "1 when the journal's hash chain verified at start, 0 when it is broken",
              journal_intact_ ? 1 : 0);
@@ -226,32 +289,33 @@ void Daemon::UpdateMetrics() {
   }
 }
 
-void Daemon::Run(const std::atomic<bool>* stop, const std::function<void()>& tick) {
+void Daemon::Serve(const std::function<void()>& tick) {
   UpdateMetrics();
-  ingest_->Run(stop, [&] {
+  ingest_->Run(&stop_, [&] {
     UpdateMetrics();
     tick();
-    // Nothing more from the stream once stopping: the engine drains what
-    // it was handed (the rest is in the mirror for the next start).
-    if (stop->load() && nats_) nats_->StopFollower();
   });
-  feeds_->Stop();
-  if (alertmanager_) alertmanager_->Stop();
-  if (zap_) zap_->Stop();
-  if (engine_thread_.joinable()) engine_thread_.join();
-  if (nats_) nats_->Stop();
+  Drain();
 }
 
-Daemon::~Daemon() {
-  if (nats_) nats_->StopFollower();
+void Daemon::Drain() {
+  if (drained_) return;
+  drained_ = true;
+  // No new events from inside: feeds stop first, and the stream follower
+  // (what it has not handed over yet is in the mirror for the next start).
   if (feeds_) feeds_->Stop();
+  if (nats_) nats_->StopFollower();
+  // Requests still queued are refused, the engine applies every committed
+  // event and answers the queries it has, their replies are relayed.
+  if (ingest_) ingest_->Drain();
+  if (engine_thread_.joinable()) engine_thread_.join();
+  // Published everything: a standby may take over at once.
+  if (nats_) nats_->Stop();
   if (alertmanager_) alertmanager_->Stop();
-  if (engine_thread_.joinable()) {
-    // Run() was never called: stop the engine thread directly.
-    std::atomic<bool> stop{true};
-    ingest_->Run(&stop, [] {});
-    engine_thread_.join();
-  }
+  if (zap_) zap_->Stop();
+  UpdateMetrics();
 }
+
+Daemon::~Daemon() { Drain(); }
 
 }  // namespace riskd::daemon

@@ -1,19 +1,36 @@
-// Daemon: riskd assembled. Start() opens the state directory and database,
-// loads the network (importing the configured source on first start),
-// replays the journal into a fresh engine, recovers alert state and binds
-// every endpoint; Run() serves until asked to stop, then drains.
+// Daemon: riskd assembled, with a linear lifecycle (after Mosquitto and
+// Redis), one step each:
+//
+//   Start():  OpenStore    state directory, database, journal (chain verified)
+//             LoadNetwork  the stored base network, or the source imported
+//             Replay       every journaled event into a fresh engine
+//             OpenEventLog the journal, or (nats.*) the JetStream stream it
+//                          mirrors, with the lease and the subjects
+//             Bind         CURVE handler, PUB, ROUTER, metrics; alert
+//                          recovery; helper threads started
+//   Serve():  the socket thread's loop, until Stop()
+//             Drain        requests still queued refused, the engine applies
+//                          every committed event and answers every query it
+//                          has, replies flushed, helper threads joined
+//
+// Reload() applies a re-read config between batches (config_reload.h).
+//
+// Thread-safety: Stop() from any thread (or a signal handler's flag read by
+// the tick); everything else on the thread that called Start().
 #ifndef RISKD_DAEMON_DAEMON_H_
 #define RISKD_DAEMON_DAEMON_H_
 
 #include <atomic>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <vector>
 #include <zmq.hpp>
 
-#include "connectors/store/journal.h"
 #include "connectors/metrics/metrics_server.h"
+#include "connectors/store/journal.h"
+#include "connectors/store/state_store.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
 #include "daemon/event_log.h"
@@ -26,27 +43,48 @@ namespace riskd::daemon {
 
 class Daemon {
  public:
-  static Result<std::unique_ptr<Daemon>> Start(DaemonSettings settings);
+  // Called now and then while a long start step (replay) makes progress.
+  using Progress = std::function<void(const std::string& what)>;
+
+  static Result<std::unique_ptr<Daemon>> Start(DaemonSettings settings, Progress progress = {});
   ~Daemon();
 
-  // Serves until *stop is true. `tick` runs about every 100 ms on the socket
-  // thread (signal flags, watchdog).
-  void Run(const std::atomic<bool>* stop, const std::function<void()>& tick);
+  // Serves until Stop(), then drains. `tick` runs about every 100 ms on the
+  // socket thread (signal flags, watchdog, status).
+  void Serve(const std::function<void()>& tick);
+  // Asks Serve() to drain and return. Idempotent.
+  void Stop() { stop_.store(true); }
+
+  // Re-reads `config_path` and applies its live keys (config_reload.h). An
+  // invalid file, or live values the running daemon cannot take, change
+  // nothing. Returns what happened, for the log.
+  Result<std::string> Reload(const std::string& config_path);
 
   const std::string& ingest_endpoint() const { return ingest_->endpoint(); }
   const std::string& publish_endpoint() const { return worker_->publish_endpoint(); }
   const DaemonSettings& settings() const { return *settings_; }
   // Port of the metrics endpoint, 0 when off.
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  riskd::v1::DaemonStatus MakeStatus() const;
 
  private:
   Daemon() = default;
+  Status OpenStore();
+  Status LoadNetwork();
+  Status Replay(const Progress& progress);
+  Status OpenEventLog();
+  Status Bind();
+  void Drain();
+
+  Status StartFeeds(const DaemonSettings& s);
+  Status StartAlertForwarder(const DaemonSettings& s);
   // Mirrors every thread's counters into the metrics endpoint.
   void UpdateMetrics();
-  // What StatusQuery answers (socket thread).
-  riskd::v1::DaemonStatus MakeStatus() const;
 
+  // The settings in force; earlier generations stay alive because the
+  // engine thread may still read them until it takes the new ones.
   std::unique_ptr<DaemonSettings> settings_;
+  std::vector<std::unique_ptr<DaemonSettings>> retired_settings_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
   // The event log the ingest loop appends to: the journal, or (nats.*) the
@@ -54,6 +92,8 @@ class Daemon {
   std::unique_ptr<JournalEventLog> journal_log_;
   std::unique_ptr<NatsReplication> nats_;
   EventLog* event_log_ = nullptr;
+  std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
+  std::unique_ptr<engine::Engine> engine_;         // likewise
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;
   std::unique_ptr<FeedPoller> feeds_;
@@ -63,8 +103,12 @@ class Daemon {
   // Keys of the daemon's own in-process clients when CURVE is on.
   std::optional<connectors::CurveClientKeys> internal_client_;
   std::thread engine_thread_;
+  std::atomic<bool> stop_{false};
+  bool drained_ = false;
   bool journal_intact_ = true;
   std::int64_t started_unix_ns_ = 0;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t reloads_failed_ = 0;
 };
 
 }  // namespace riskd::daemon

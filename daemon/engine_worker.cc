@@ -15,12 +15,12 @@ namespace riskd::daemon {
 
 using connectors::OutputContext;
 
-EngineWorker::EngineWorker(const DaemonSettings& settings, std::unique_ptr<engine::Engine> engine,
+EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
                            std::unique_ptr<connectors::StateStore> store)
     : settings_(settings),
       engine_(std::move(engine)),
       store_(std::move(store)),
-      planner_(settings.planner.options),
+      planner_(settings->planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
 void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live) {
@@ -30,7 +30,7 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
     st = Status::Corruption("journaled payload does not parse");
   } else {
     std::size_t affected = 0;
-    st = connectors::ApplyEnvelope(env, settings_.risk_types, engine_.get(), &affected);
+    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    affected);
@@ -68,16 +68,16 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   if (!last.ok()) return last.status();
   restored_sequence_ = *last;
   const connectors::CurveKeyPair* curve =
-      settings_.server_key.public_key.empty() ? nullptr : &settings_.server_key;
+      settings_->server_key.public_key.empty() ? nullptr : &settings_->server_key;
   auto pub = connectors::Publisher::Bind(
-      context, settings_.publish_endpoint, kInprocPublishEndpoint, *last, curve,
+      context, settings_->publish_endpoint, kInprocPublishEndpoint, *last, curve,
       [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); });
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   publisher_->SetOutputs(fence_, sink_, publisher_name_);
   try {
     events_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
-    events_->set(zmq::sockopt::rcvhwm, static_cast<int>(settings_.queue_capacity));
+    events_->set(zmq::sockopt::rcvhwm, static_cast<int>(settings_->queue_capacity));
     events_->bind(kEventsEndpoint);
     replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::push);
     replies_->set(zmq::sockopt::linger, 0);
@@ -123,7 +123,7 @@ void EngineWorker::ProjectAndPublish() {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   stats_.projections.fetch_add(1, std::memory_order_relaxed);
 
-  OutputContext ctx{settings_.step_seconds, applied_seq_, NowUnixNs()};
+  OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
   struct Outgoing {
     std::string topic;
     riskd::v1::Publication pub;
@@ -200,16 +200,16 @@ Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int 
                             .layers = state.type.layers,
                             .state = &initial,
                             .transmission = graph.get(),
-                            .horizon = settings_.engine.dmp.horizon},
+                            .horizon = settings_->engine.dmp.horizon},
                            k);
 }
 
 void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
-  if (settings_.planner.k == 0) return;
+  if (settings_->planner.k == 0) return;
   for (int r : projected) {
     auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
     const double previous = schedule.published ? schedule.expected_at_plan : 0.0;
-    if (MaterialChange(settings_.planner, previous,
+    if (MaterialChange(settings_->planner, previous,
                        engine_->risk_state(r).projection.expected_disrupted)) {
       schedule.due = true;
     }
@@ -218,11 +218,11 @@ void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
 
 void EngineWorker::PublishDuePlans() {
   const auto now = std::chrono::steady_clock::now();
-  const auto interval = std::chrono::duration<double>(settings_.planner.min_interval_seconds);
+  const auto interval = std::chrono::duration<double>(settings_->planner.min_interval_seconds);
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
     if (!schedule.due || (schedule.published && now - schedule.published_at < interval)) continue;
-    auto plan = ComputePlan(r, settings_.planner.k);
+    auto plan = ComputePlan(r, settings_->planner.k);
     schedule.due = false;
     const std::string& name = engine_->risk_state(r).type.name;
     if (!plan.ok()) {
@@ -232,9 +232,9 @@ void EngineWorker::PublishDuePlans() {
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - now).count();
     riskd::v1::Publication pub;
-    const OutputContext ctx{settings_.step_seconds, applied_seq_, NowUnixNs()};
+    const OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
     *pub.mutable_immunization_plan() =
-        connectors::MakePlan(*engine_, r, settings_.planner.k, *plan, ctx);
+        connectors::MakePlan(*engine_, r, settings_->planner.k, *plan, ctx);
     publisher_->Publish(connectors::PlanTopic(name), &pub, ctx.computed_at_unix_ns);
     plans_[name] = pub.immunization_plan();
     schedule.published = true;
@@ -278,6 +278,23 @@ void EngineWorker::ReportUnsent() {
                   *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
     unsent_reported_ = unsent;
   }
+}
+
+void EngineWorker::UseSettings(const DaemonSettings* next) {
+  if (next->engine.alerts != settings_->engine.alerts) {
+    const Status st = engine_->SetAlertPolicy(next->engine.alerts);
+    if (!st.ok()) spdlog::error("reload: alert policy not applied: {}", st.ToString());
+  }
+  for (const auto& t : next->engine.risk_types) {
+    const auto r = engine_->FindRiskType(t.name);
+    if (!r) continue;  // a new risk type needs a restart
+    const auto& now = engine_->risk_state(*r).type;
+    if (now.alpha == t.alpha && now.beta == t.beta) continue;
+    const Status st = engine_->SetRiskTypeRates(*r, t.alpha, t.beta);
+    if (!st.ok()) spdlog::error("reload: rates of {} not applied: {}", t.name, st.ToString());
+  }
+  settings_ = next;
+  spdlog::info("engine thread: reloaded settings in force from journal seq {}", applied_seq_);
 }
 
 bool EngineWorker::EventsWaiting() {
@@ -367,13 +384,13 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
       break;
     case riskd::v1::Query::kPlan: {
       const int k = q.plan().k();
-      if (k < 1 || k > settings_.planner.max_query_k) {
+      if (k < 1 || k > settings_->planner.max_query_k) {
         reject(Status::InvalidArgument("query.plan: k must be in 1.." +
-                                       std::to_string(settings_.planner.max_query_k)));
+                                       std::to_string(settings_->planner.max_query_k)));
         return ack;
       }
       const std::string& name = q.plan().risk_type().empty()
-                                    ? settings_.risk_types.default_risk_type
+                                    ? settings_->risk_types.default_risk_type
                                     : q.plan().risk_type();
       const auto r = engine_->FindRiskType(name);
       if (!r) {
@@ -386,7 +403,7 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
         return ack;
       }
       *resp->mutable_plan() = connectors::MakePlan(
-          *engine_, *r, k, *plan, {settings_.step_seconds, applied_seq_, NowUnixNs()});
+          *engine_, *r, k, *plan, {settings_->step_seconds, applied_seq_, NowUnixNs()});
       break;
     }
     case riskd::v1::Query::kStatus:  // answered by the socket thread
@@ -430,6 +447,9 @@ void EngineWorker::Run() {
         (void)q.envelope.ParseFromString(frames[1].to_string());
         for (std::size_t i = 2; i < frames.size(); ++i) q.routing.push_back(std::move(frames[i]));
         queries.push_back(std::move(q));
+      } else if (kind == kSettingsFrame && frames.size() == 2) {
+        UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
+        any_event = true;  // re-project with them
       } else if (kind == kStopFrame) {
         stopping = true;
         break;
@@ -443,6 +463,8 @@ void EngineWorker::Run() {
     }
     if (!stopping && !EventsWaiting()) PublishDuePlans();
   }
+  // Drained: every event and query before the stop frame is done.
+  replies_->send(zmq::buffer(&kStopFrame, 1), zmq::send_flags::none);
   spdlog::info("engine thread stopped at journal seq {}", applied_seq_);
 }
 

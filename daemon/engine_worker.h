@@ -54,7 +54,9 @@ struct EngineWorkerStats {
 
 class EngineWorker {
  public:
-  EngineWorker(const DaemonSettings& settings, std::unique_ptr<engine::Engine> engine,
+  // `settings` must outlive the worker, or the next settings it is handed
+  // (pipeline.h, ["R", settings]).
+  EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
                std::unique_ptr<connectors::StateStore> store);
 
   // Applies one journaled event during start-up replay (no publishing).
@@ -102,10 +104,13 @@ class EngineWorker {
   // latest summaries go out under it at once: subscribers learn of the new
   // term without waiting for the next event.
   void AnnounceEpoch();
+  // Takes reloaded settings: new alert thresholds and risk-type rates go to
+  // the engine (re-projected at once); everything else is read from them.
+  void UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
 
-  const DaemonSettings& settings_;
+  const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<connectors::StateStore> store_;
   std::unique_ptr<connectors::Publisher> publisher_;

@@ -18,7 +18,7 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
   return std::max(8 * max_message_bytes, max_message_bytes + (std::size_t{64} << 10));
 }
 
-IngestLoop::IngestLoop(const DaemonSettings& settings, EventLog* log,
+IngestLoop::IngestLoop(const DaemonSettings* settings, EventLog* log,
                        connectors::NodeDirectory directory)
     : settings_(settings), log_(log), directory_(std::move(directory)) {}
 
@@ -28,18 +28,18 @@ Status IngestLoop::Bind(zmq::context_t* context) {
     // One message per journaled batch: the bound in events divided by the
     // largest batch.
     to_engine_->set(zmq::sockopt::sndhwm,
-                    static_cast<int>(std::max<std::size_t>(1, settings_.queue_capacity / settings_.max_batch)));
+                    static_cast<int>(std::max<std::size_t>(1, settings_->queue_capacity / settings_->max_batch)));
     to_engine_->connect(kEventsEndpoint);
     replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     replies_->connect(kRepliesEndpoint);
     router_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::router);
-    if (!settings_.server_key.public_key.empty()) ApplyCurveServer(*router_, settings_.server_key);
+    if (!settings_->server_key.public_key.empty()) ApplyCurveServer(*router_, settings_->server_key);
     router_->set(zmq::sockopt::linger, 0);
     router_->set(zmq::sockopt::maxmsgsize,
-                 static_cast<std::int64_t>(IngestTransportLimit(settings_.max_message_bytes)));
+                 static_cast<std::int64_t>(IngestTransportLimit(settings_->max_message_bytes)));
     router_->set(zmq::sockopt::rcvhwm, 100000);
     router_->set(zmq::sockopt::sndhwm, 100000);
-    router_->bind(settings_.ingest_endpoint);
+    router_->bind(settings_->ingest_endpoint);
     endpoint_ = router_->get(zmq::sockopt::last_endpoint);
     // In-process producers (the feed poller) reach the same ROUTER.
     router_->bind(kInprocIngestEndpoint);
@@ -49,7 +49,7 @@ Status IngestLoop::Bind(zmq::context_t* context) {
     monitor_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pair);
     monitor_->connect(kIngestMonitorEndpoint);
   } catch (const zmq::error_t& e) {
-    return Status::Unavailable("cannot bind ingest endpoint '" + settings_.ingest_endpoint +
+    return Status::Unavailable("cannot bind ingest endpoint '" + settings_->ingest_endpoint +
                                "': " + e.what());
   }
   return Status::Ok();
@@ -69,7 +69,7 @@ void IngestLoop::CountDisconnects() {
     if (auto held = disconnect_lines_.Allow()) {
       spdlog::info("ingest: a producer connection closed ({} so far; a message over {} bytes also "
                    "closes it){}",
-                   total, IngestTransportLimit(settings_.max_message_bytes),
+                   total, IngestTransportLimit(settings_->max_message_bytes),
                    *held ? ", " + std::to_string(*held) + " similar line(s) not logged" : "");
     }
   }
@@ -105,7 +105,7 @@ void IngestLoop::ReadBatch() {
 
 bool IngestLoop::Receive(Batch* batch) {
   std::vector<zmq::message_t> frames;
-  while (batch->requests.size() < settings_.max_batch &&
+  while (batch->requests.size() < settings_->max_batch &&
          connectors::RecvFrames(*router_, &frames, zmq::recv_flags::dontwait, &interrupted_)) {
     // [identity, payload] from a DEALER; [identity, "", payload] from a REQ
     // (and, through a proxy, more routing frames up to the last empty one).
@@ -133,10 +133,10 @@ bool IngestLoop::Receive(Batch* batch) {
 }
 
 Result<riskd::v1::Envelope> IngestLoop::Parse(const Request& req) const {
-  if (req.payload.size() > settings_.max_message_bytes) {
+  if (req.payload.size() > settings_->max_message_bytes) {
     return Status::ResourceExhausted("envelope of " + std::to_string(req.payload.size()) +
                                      " bytes exceeds ingest.max_message_bytes (" +
-                                     std::to_string(settings_.max_message_bytes) + ")");
+                                     std::to_string(settings_->max_message_bytes) + ")");
   }
   riskd::v1::Envelope env;
   (void)connectors::TakeProtobufLogMessage();
@@ -159,7 +159,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   Request& req = batch->requests[i];
   Ack& ack = batch->acks[i];
   if (env.has_query()) {
-    const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
+    const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
     if (!st.ok()) return Reject(batch, i, st);
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
     if (env.query().has_status()) {  // needs nothing from the engine thread
@@ -187,7 +187,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const Status st = ValidateEnvelope(env, directory_, settings_.risk_types);
+  const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
   if (!st.ok()) return Reject(batch, i, st);
   if (env.has_network_change()) {
     if (!batch->directory_before) {
@@ -296,9 +296,33 @@ void IngestLoop::Run(const std::atomic<bool>* stop, const std::function<void()>&
       last_tick = now;
     }
   }
-  // Drain: the engine applies everything already journaled, then stops.
-  auto stop_message = StopMessage();
-  (void)connectors::SendFrames(*to_engine_, stop_message, zmq::send_flags::none, &interrupted_);
+}
+
+void IngestLoop::ForwardSettings(const DaemonSettings* settings) {
+  auto message = SettingsMessage(settings);
+  (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
+}
+
+void IngestLoop::Drain() {
+  if (drained_ || !to_engine_) return;
+  drained_ = true;
+  refuse_events_ = Status::Unavailable("riskd is stopping; send the event again once it is back");
+  // What is queued now, in bounded passes (a producer that keeps sending
+  // cannot hold the stop up).
+  for (int pass = 0; pass < 64; ++pass) {
+    const auto before = stats_.received.load(std::memory_order_relaxed);
+    ReadBatch();
+    if (stats_.received.load(std::memory_order_relaxed) == before) break;
+  }
+  auto stop = StopMessage();
+  (void)connectors::SendFrames(*to_engine_, stop, zmq::send_flags::none, &interrupted_);
+  std::vector<zmq::message_t> frames;
+  while (connectors::RecvFrames(*replies_, &frames, zmq::recv_flags::none, &interrupted_) &&
+         !IsStopMessage(frames)) {
+    (void)connectors::SendFrames(*router_, frames, zmq::send_flags::dontwait, &interrupted_);
+  }
+  router_->set(zmq::sockopt::linger, 2000);
+  PublishInterruptions();
 }
 
 }  // namespace riskd::daemon

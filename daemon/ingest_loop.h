@@ -64,15 +64,28 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes);
 
 class IngestLoop {
  public:
-  IngestLoop(const DaemonSettings& settings, EventLog* log, connectors::NodeDirectory directory);
+  // `settings` must outlive the loop (or the next UseSettings).
+  IngestLoop(const DaemonSettings* settings, EventLog* log, connectors::NodeDirectory directory);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
   Status Bind(zmq::context_t* context);
   const std::string& endpoint() const { return endpoint_; }
 
   // Serves until *stop becomes true; calls `tick` about every 100 ms (signal
-  // flags, watchdog). Then tells the engine thread to drain and stop.
+  // flags, watchdog).
   void Run(const std::atomic<bool>* stop, const std::function<void()>& tick);
+  // After Run(): events still queued on the socket are refused unavailable
+  // (not journaled: the producer sends them again after the restart),
+  // queries still go to the engine; then the engine thread is told to stop,
+  // applies every committed event, answers its queries, and its replies
+  // are relayed until it says it is done. The socket lingers 2 s at close
+  // so the last acks reach their peers. Idempotent.
+  void Drain();
+
+  // Settings of the keys that reload live, from the next batch on.
+  void UseSettings(const DaemonSettings* settings) { settings_ = settings; }
+  // Hands new settings to the engine thread, after every event before them.
+  void ForwardSettings(const DaemonSettings* settings);
 
   const IngestStats& stats() const { return stats_; }
   // From now on every event is rejected with `why` (queries are still
@@ -125,7 +138,8 @@ class IngestLoop {
   // Mirrors interrupted_ into stats_ (with a debug line).
   void PublishInterruptions();
 
-  const DaemonSettings& settings_;
+  const DaemonSettings* settings_;
+  bool drained_ = false;
   EventLog* log_;
   connectors::NodeDirectory directory_;
   std::unique_ptr<zmq::socket_t> router_;

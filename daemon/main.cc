@@ -1,29 +1,30 @@
 // riskd: the supply-chain risk daemon. Usage (riskd --help):
-//   riskd --config FILE [--check-config] [--accept-broken-journal]
-// Signals: SIGTERM/SIGINT drain and exit; SIGHUP re-reads the config file and
-// applies what can change at run time (log level). Under systemd
-// (Type=notify) it reports READY=1 once every endpoint is bound, pings the
-// watchdog and reports STOPPING=1 on the way out.
-#include <spdlog/spdlog.h>
+//   riskd --config FILE [--check-config] [--reimport-network] [--accept-broken-journal]
+// Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP re-reads the config file
+// and applies the keys that reload live (docs/configuration.md). Under
+// systemd (Type=notify) it reports READY=1 once every endpoint is bound,
+// RELOADING=1/READY=1 around a reload, STATUS= with counts, pings the
+// watchdog, extends the start timeout while a long replay progresses, and
+// reports STOPPING=1 on the way out (daemon/service_notifier.h).
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <string>
 
 #include "connectors/codec/protobuf_log.h"
 #include "daemon/config_check.h"
 #include "daemon/daemon.h"
+#include "daemon/log_text.h"
+#include "daemon/service_notifier.h"
 #include "daemon/settings.h"
 #include "tools/common/command_line.h"
 
 #ifdef RISKD_HAVE_SYSTEMD
 #include <spdlog/sinks/systemd_sink.h>
-#include <systemd/sd-daemon.h>
 #endif
 
 namespace {
@@ -48,14 +49,6 @@ void InstallSignalHandlers() {
   sigaction(SIGPIPE, &sa, nullptr);
 }
 
-void Notify(const char* state) {
-#ifdef RISKD_HAVE_SYSTEMD
-  sd_notify(0, state);
-#else
-  (void)state;
-#endif
-}
-
 void SetupLogging(const std::string& level) {
 #ifdef RISKD_HAVE_SYSTEMD
   // Under systemd, stderr is already the journal; the journald sink adds
@@ -68,48 +61,70 @@ void SetupLogging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-}  // namespace
+// STATUS= for systemctl status: what an operator checks first.
+std::string StatusLine(const riskd::v1::DaemonStatus& s) {
+  return "STATUS=journal seq " + std::to_string(s.journal_last_seq()) + ", applied " +
+         std::to_string(s.engine_applied_seq()) + ", " + std::to_string(s.open_alerts()) +
+         " open alert(s); since start " + std::to_string(s.accepted()) + " accepted, " +
+         std::to_string(s.rejected()) + " rejected, " + std::to_string(s.queries()) + " queries" +
+         (s.journal_chain_intact() ? "" : "; JOURNAL CHAIN BROKEN");
+}
 
-int main(int argc, char** argv) {
+struct CommandLine {
   std::string config_path;
   bool check_only = false;
   bool accept_broken_journal = false;
+  bool reimport_network = false;
+};
+
+std::optional<int> Parse(int argc, char** argv, CommandLine* cl) {
   CLI::App app{"riskd: real-time supply-chain risk monitoring daemon (docs/operations.md)", "riskd"};
   app.set_version_flag("--version", riskd::tools::VersionLine("riskd"));
-  app.add_option("-c,--config", config_path, "configuration file (protobuf text format)")->required();
-  app.add_flag("--check-config", check_only,
+  app.add_option("-c,--config", cl->config_path, "configuration file (protobuf text format)")->required();
+  app.add_flag("--check-config", cl->check_only,
                "check the configuration, its network source, feeds and addresses, then exit");
-  app.add_flag("--accept-broken-journal", accept_broken_journal,
-               "accept events even though the journal's hash chain is broken");
-  bool reimport_network = false;
-  app.add_flag("--reimport-network", reimport_network,
+  app.add_flag("--reimport-network", cl->reimport_network,
                "replace the stored base network by the configured source (after the source changed)");
-  if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code;
+  app.add_flag("--accept-broken-journal", cl->accept_broken_journal,
+               "accept events even though the journal's hash chain is broken");
+  return riskd::tools::ParseCommandLine(app, argc, argv);
+}
 
-  auto settings = riskd::daemon::LoadSettings(config_path);
+int CheckOnly(const CommandLine& cl, const riskd::daemon::DaemonSettings& settings) {
+  std::string summary;
+  const auto st = riskd::daemon::CheckConfig(settings, &summary);
+  if (!st.ok()) {
+    std::cerr << "riskd: " << cl.config_path << ": " << st.ToString() << "\n";
+    return 1;
+  }
+  std::cout << "riskd: config OK: " << summary << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cl;
+  if (auto code = Parse(argc, argv, &cl)) return *code;
+  auto settings = riskd::daemon::LoadSettings(cl.config_path);
   if (!settings.ok()) {
     std::cerr << "riskd: " << settings.status().ToString() << "\n";
     return 1;
   }
-  if (check_only) {
-    std::string summary;
-    const auto st = riskd::daemon::CheckConfig(*settings, &summary);
-    if (!st.ok()) {
-      std::cerr << "riskd: " << config_path << ": " << st.ToString() << "\n";
-      return 1;
-    }
-    std::cout << "riskd: config OK: " << summary << "\n";
-    return 0;
-  }
-  settings->accept_broken_journal = accept_broken_journal;
-  settings->reimport_network = reimport_network;
+  if (cl.check_only) return CheckOnly(cl, *settings);
+  settings->accept_broken_journal = cl.accept_broken_journal;
+  settings->reimport_network = cl.reimport_network;
   SetupLogging(settings->log_level);
   // Malformed input must not make libprotobuf write to our log; its
   // messages become part of the rejection reason instead.
   riskd::connectors::CaptureProtobufLogs();
   InstallSignalHandlers();
+  riskd::daemon::ServiceNotifier systemd;
 
-  auto daemon = riskd::daemon::Daemon::Start(std::move(*settings));
+  // Open store -> load network -> replay -> bind (Daemon::Start) ...
+  auto daemon = riskd::daemon::Daemon::Start(std::move(*settings), [&](const std::string& what) {
+    systemd.Notify("EXTEND_TIMEOUT_USEC=60000000\nSTATUS=starting: " + what);
+  });
   if (!daemon.ok()) {
     spdlog::critical("cannot start: {}", daemon.status().ToString());
     return 1;
@@ -119,37 +134,35 @@ int main(int argc, char** argv) {
   std::printf("riskd ready: ingest %s publish %s\n", (*daemon)->ingest_endpoint().c_str(),
               (*daemon)->publish_endpoint().c_str());
   std::fflush(stdout);
-  Notify("READY=1");
+  systemd.Notify("READY=1\n" + StatusLine((*daemon)->MakeStatus()));
 
-  std::uint64_t watchdog_usec = 0;
-#ifdef RISKD_HAVE_SYSTEMD
-  if (sd_watchdog_enabled(0, &watchdog_usec) <= 0) watchdog_usec = 0;
-#endif
-  auto last_ping = std::chrono::steady_clock::now();
-  std::atomic<bool> stop{false};
-  (*daemon)->Run(&stop, [&] {
+  // ... -> serve -> drain.
+  auto last_status = std::chrono::steady_clock::now();
+  (*daemon)->Serve([&] {
+    const auto now = std::chrono::steady_clock::now();
     if (g_stop_signal) {
+      g_stop_signal = 0;
       spdlog::info("stop requested: draining");
-      Notify("STOPPING=1");
-      stop = true;
+      systemd.Notify("STOPPING=1\nSTATUS=draining");
+      (*daemon)->Stop();
     }
     if (g_reload_signal) {
       g_reload_signal = 0;
-      auto fresh = riskd::daemon::LoadSettings(config_path);
-      if (!fresh.ok()) {
-        spdlog::error("reload failed, keeping the running config: {}", fresh.status().ToString());
+      systemd.Notify("RELOADING=1");
+      auto result = (*daemon)->Reload(cl.config_path);
+      if (result.ok()) {
+        spdlog::info("config reloaded: {}", *result);
       } else {
-        spdlog::set_level(spdlog::level::from_str(fresh->log_level));
-        spdlog::info("config reloaded (log level {}); other changes need a restart",
-                     fresh->log_level);
+        spdlog::error("reload refused, the running configuration stays: {}",
+                      riskd::daemon::LogSafe(result.status().ToString(), 1024));
       }
+      systemd.Notify("READY=1\n" + StatusLine((*daemon)->MakeStatus()));
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (watchdog_usec > 0 &&
-        now - last_ping >= std::chrono::microseconds(watchdog_usec / 2)) {
-      Notify("WATCHDOG=1");
-      last_ping = now;
+    if (now - last_status >= std::chrono::seconds(5)) {
+      systemd.Notify(StatusLine((*daemon)->MakeStatus()));
+      last_status = now;
     }
+    systemd.KeepAlive(now);
   });
   spdlog::info("riskd stopped");
   return 0;

@@ -6,9 +6,13 @@
 //     ["E", seq, Envelope, seq, Envelope, ...]         a journaled batch (seq: 8
 //                                                      bytes, little endian)
 //     ["Q", Envelope, routing frames...]               a query to answer
+//     ["R", settings]                                  new settings (8 bytes: a
+//                                                      DaemonSettings*, kept alive
+//                                                      by the Daemon)
 //     ["X"]                                            drain and exit
 //   engine thread --PUSH kRepliesEndpoint--> ingest thread
 //     [routing frames..., Ack]                         a query's answer
+//     ["X"]                                            drained: nothing follows
 //   feed poller --DEALER kInprocIngestEndpoint--> the ingest ROUTER
 //     [Envelope] / [Ack]                               as any producer over TCP
 //   engine thread --PUB kInprocPublishEndpoint--> Alertmanager forwarder
@@ -42,6 +46,7 @@ inline constexpr const char* kIngestMonitorEndpoint = "inproc://riskd.ingest.mon
 inline constexpr char kEventFrame = 'E';
 inline constexpr char kQueryFrame = 'Q';
 inline constexpr char kStopFrame = 'X';
+inline constexpr char kSettingsFrame = 'R';
 
 inline std::string EncodeSeq(std::uint64_t seq) {
   std::string out(8, '\0');
@@ -72,6 +77,23 @@ inline std::vector<zmq::message_t> StopMessage() {
   std::vector<zmq::message_t> out;
   out.emplace_back(&kStopFrame, 1);
   return out;
+}
+
+// ["R", pointer].
+inline std::vector<zmq::message_t> SettingsMessage(const void* settings) {
+  std::vector<zmq::message_t> out;
+  out.emplace_back(&kSettingsFrame, 1);
+  const std::string p = EncodeSeq(reinterpret_cast<std::uintptr_t>(settings));
+  out.emplace_back(p.data(), p.size());
+  return out;
+}
+inline const void* DecodeSettings(const zmq::message_t& frame) {
+  return reinterpret_cast<const void*>(static_cast<std::uintptr_t>(DecodeSeq(frame.data(), frame.size())));
+}
+
+// Whether a message is the one-frame ["X"].
+inline bool IsStopMessage(const std::vector<zmq::message_t>& frames) {
+  return frames.size() == 1 && frames[0].size() == 1 && *frames[0].data<char>() == kStopFrame;
 }
 
 // ["E"], to which AddEvent appends (seq, payload) pairs.

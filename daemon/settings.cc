@@ -48,34 +48,21 @@ bool IsLocalEndpoint(const std::string& endpoint) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
 }
 
-Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir) {
-  DaemonSettings s;
-  s.config_dir = config_dir;
-  google::protobuf::TextFormat::Parser parser;
-  CollectErrors errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &s.config)) {
-    return Status::InvalidArgument("config: " + errors.text());
-  }
-  auto& c = s.config;
+namespace {
 
-  s.state_dir = connectors::ResolvePath(config_dir, c.state_dir().empty() ? "state" : c.state_dir());
-  s.database = c.database().empty() ? s.state_dir + "/riskd.db"
-                                    : connectors::ResolvePath(config_dir, c.database());
-  s.ingest_endpoint = c.endpoints().ingest().empty() ? "tcp://127.0.0.1:7750" : c.endpoints().ingest();
-  s.publish_endpoint =
-      c.endpoints().publish().empty() ? "tcp://127.0.0.1:7751" : c.endpoints().publish();
-  // "tcp://host:*" asks the kernel for a free port, so two wildcards differ.
-  if (s.ingest_endpoint == s.publish_endpoint && s.ingest_endpoint.find('*') == std::string::npos) {
-    return Status::InvalidArgument("config: endpoints.ingest and endpoints.publish must differ");
-  }
-  if (c.network().format_case() == riskd::v1::NetworkSource::FORMAT_NOT_SET) {
-    return Status::InvalidArgument("config: network: a source (e.g. network { csv { ... } }) is required");
-  }
+using Config = riskd::v1::DaemonConfig;
 
-  // Risk types.
-  s.engine.risk_types.clear();
-  if (c.risk_types().empty()) s.engine.risk_types.push_back(engine::RiskType{});
+double Seconds(const google::protobuf::Duration& d) {
+  return static_cast<double>(d.seconds()) + d.nanos() * 1e-9;
+}
+
+Status Bad(const std::string& key, const std::string& rule) {
+  return Status::InvalidArgument("config: " + key + " " + rule);
+}
+
+Status ReadRiskTypes(const Config& c, const std::string&, DaemonSettings* s) {
+  s->engine.risk_types.clear();
+  if (c.risk_types().empty()) s->engine.risk_types.push_back(engine::RiskType{});
   for (const auto& rt : c.risk_types()) {
     engine::RiskType t;
     t.name = rt.name();
@@ -92,186 +79,348 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
     }
     t.direction = ToDirection(rt.direction());
     if (rt.has_inventory_delays_onset()) t.inventory_delays_onset = rt.inventory_delays_onset();
-    s.engine.risk_types.push_back(t);
+    s->engine.risk_types.push_back(t);
   }
-  for (const auto& t : s.engine.risk_types) s.risk_types.names.insert(t.name);
-  s.risk_types.default_risk_type =
-      c.default_risk_type().empty() ? s.engine.risk_types.front().name : c.default_risk_type();
-  if (!s.risk_types.names.count(s.risk_types.default_risk_type)) {
-    return Status::InvalidArgument("config: default_risk_type '" + s.risk_types.default_risk_type +
+  for (const auto& t : s->engine.risk_types) s->risk_types.names.insert(t.name);
+  return Status::Ok();
+}
+
+Status ReadDefaultRiskType(const Config& c, const std::string&, DaemonSettings* s) {
+  s->risk_types.default_risk_type =
+      c.default_risk_type().empty() ? s->engine.risk_types.front().name : c.default_risk_type();
+  if (!s->risk_types.names.count(s->risk_types.default_risk_type)) {
+    return Status::InvalidArgument("config: default_risk_type '" + s->risk_types.default_risk_type +
                                    "' is not one of risk_types");
   }
+  return Status::Ok();
+}
+
+Status ReadHazardRiskTypes(const Config& c, const std::string&, DaemonSettings* s) {
   for (const auto& h : c.hazard_risk_types()) {
     if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED) {
       return Status::InvalidArgument("config: hazard_risk_types: hazard is required");
     }
-    if (!s.risk_types.names.count(h.risk_type())) {
+    if (!s->risk_types.names.count(h.risk_type())) {
       return Status::InvalidArgument("config: hazard_risk_types: unknown risk type '" +
                                      h.risk_type() + "'");
     }
-    s.risk_types.hazard_risk_types[h.hazard()] = h.risk_type();
+    s->risk_types.hazard_risk_types[h.hazard()] = h.risk_type();
   }
+  return Status::Ok();
+}
 
-  // Projection.
-  const auto& p = c.projection();
-  s.engine.dmp.horizon = p.horizon_steps() == 0 ? 30 : p.horizon_steps();
-  // Regions end where risk stays below the tolerance: 1e-6 changes no
-  // published digit and keeps regions 2-3x smaller than 1e-9 (docs/model.md).
-  s.engine.dmp.tolerance = p.has_tolerance() ? p.tolerance() : 1e-6;
-  if (p.has_step()) {
-    s.step_seconds = static_cast<double>(p.step().seconds()) + p.step().nanos() * 1e-9;
-    if (!(s.step_seconds > 0)) return Status::InvalidArgument("config: projection.step must be > 0");
-  }
-  s.engine.step_days = s.step_seconds / 86400.0;
-  auto& po = s.engine.projection;
-  switch (p.method()) {
-    case riskd::v1::ProjectionConfig::METHOD_DMP: po.method = engine::ProjectionOptions::Choice::kDmp; break;
-    case riskd::v1::ProjectionConfig::METHOD_MONTE_CARLO:
-      po.method = engine::ProjectionOptions::Choice::kMonteCarlo;
-      break;
-    default: po.method = engine::ProjectionOptions::Choice::kAuto;
-  }
-  if (p.has_check_realizations()) po.check_realizations = p.check_realizations();
-  if (p.has_serve_realizations()) po.serve_realizations = p.serve_realizations();
-  if (p.has_max_dmp_error()) po.max_dmp_error = p.max_dmp_error();
-  if (p.has_min_check_risk()) po.min_check_risk = p.min_check_risk();
-  if (p.has_seed()) po.seed = p.seed();
-  if (p.has_max_check_work()) po.max_check_work = p.max_check_work();
-  if (p.has_max_serve_work()) po.max_serve_work = p.max_serve_work();
-  if (p.has_min_realizations()) po.min_realizations = p.min_realizations();
-  if (p.has_spectral_max_iterations()) s.engine.spectral.max_iterations = p.spectral_max_iterations();
-  if (p.has_spectral_tolerance()) s.engine.spectral.tolerance = p.spectral_tolerance();
-
-  // Vulnerability.
-  const auto& v = c.vulnerability();
-  if (v.mode() == riskd::v1::VulnerabilityConfig::MODE_UNIFORM) {
-    s.engine.vulnerability.mode = engine::VulnerabilityOptions::Mode::kUniform;
-  }
-  if (v.has_centrality_weight()) s.engine.vulnerability.centrality_weight = v.centrality_weight();
-  if (v.has_floor()) s.engine.vulnerability.floor = v.floor();
-  if (v.has_kappa()) s.engine.vulnerability.kappa = v.kappa();
-  if (v.has_refresh_changes()) s.engine.vulnerability_refresh_changes = v.refresh_changes();
-
-  // Alert policy.
-  const auto& a = c.alert_policy();
-  auto& ao = s.engine.alerts;
-  if (a.has_warning_raise()) ao.warning_raise = a.warning_raise();
-  if (a.has_warning_clear()) ao.warning_clear = a.warning_clear();
-  if (a.has_critical_raise()) ao.critical_raise = a.critical_raise();
-  if (a.has_critical_clear()) ao.critical_clear = a.critical_clear();
-  if (a.has_min_update_delta()) ao.min_update_delta = a.min_update_delta();
-
-  const Status engine_ok = engine::ValidateEngineOptions(s.engine);
-  if (!engine_ok.ok()) return engine_ok.WithContext("config");
-
-  // Ingest.
-  const auto& in = c.ingest();
-  if (in.max_message_bytes() < 0 || in.max_batch() < 0 || in.queue_capacity() < 0) {
-    return Status::InvalidArgument("config: ingest limits must be >= 0");
-  }
-  if (in.max_message_bytes() > 0) s.max_message_bytes = static_cast<std::size_t>(in.max_message_bytes());
-  if (in.max_batch() > 0) s.max_batch = static_cast<std::size_t>(in.max_batch());
-  if (in.queue_capacity() > 0) s.queue_capacity = static_cast<std::size_t>(in.queue_capacity());
-
-  s.metrics_listen = c.metrics().listen();
-  s.alertmanager_url = c.alertmanager().url();
-  if (!s.alertmanager_url.empty() && s.alertmanager_url.rfind("http://", 0) != 0 &&
-      s.alertmanager_url.rfind("https://", 0) != 0) {
-    return Status::InvalidArgument("config: alertmanager.url must start with http:// or https://");
-  }
-  while (!s.alertmanager_url.empty() && s.alertmanager_url.back() == '/') s.alertmanager_url.pop_back();
-  auto seconds = [](const google::protobuf::Duration& d) {
-    return static_cast<double>(d.seconds()) + d.nanos() * 1e-9;
-  };
-  if (c.alertmanager().has_resend_interval()) {
-    s.alertmanager_resend_s = seconds(c.alertmanager().resend_interval());
-  }
-  if (c.alertmanager().has_timeout()) s.alertmanager_timeout_s = seconds(c.alertmanager().timeout());
-  if (!(s.alertmanager_resend_s >= 1) || !(s.alertmanager_timeout_s > 0)) {
-    return Status::InvalidArgument(
-        "config: alertmanager.resend_interval must be >= 1 s and timeout > 0");
-  }
-  // Security: CURVE is mandatory off loopback.
+Status ReadServerCert(const Config& c, const std::string& dir, DaemonSettings* s) {
   const auto& sec = c.security();
-  if (!sec.server_cert().empty()) {
-    auto cert = connectors::LoadCurveCert(connectors::ResolvePath(config_dir, sec.server_cert()));
-    if (!cert.ok()) return cert.status().WithContext("config: security.server_cert");
-    if (cert->secret_key.empty()) {
-      return Status::InvalidArgument("config: security.server_cert has no secret-key");
-    }
-    s.server_key = *cert;
-    for (const auto& client : sec.clients()) {
-      if (!connectors::IsCurveKey(client.public_key())) {
-        return Status::InvalidArgument("config: security.clients '" + client.name() +
-                                       "': public_key is not a Z85 CURVE key");
-      }
-      if (client.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED || !riskd::v1::ClientRole_IsValid(client.role())) {
-        return Status::InvalidArgument("config: security.clients '" + client.name() + "': role is required");
-      }
-      s.allowed_clients[client.public_key()] = {static_cast<connectors::ClientRole>(client.role()),
-                                                client.name()};
-    }
-  } else if (!sec.clients().empty()) {
-    return Status::InvalidArgument("config: security.clients needs security.server_cert");
+  if (sec.server_cert().empty()) {
+    if (!sec.clients().empty()) return Bad("security.clients", "needs security.server_cert");
+    return Status::Ok();
   }
-  for (const std::string* ep : {&s.ingest_endpoint, &s.publish_endpoint}) {
-    if (s.server_key.public_key.empty() && !IsLocalEndpoint(*ep)) {
+  auto cert = connectors::LoadCurveCert(connectors::ResolvePath(dir, sec.server_cert()));
+  if (!cert.ok()) return cert.status().WithContext("config: security.server_cert");
+  if (cert->secret_key.empty()) return Bad("security.server_cert", "has no secret-key");
+  s->server_key = *cert;
+  for (const auto& client : sec.clients()) {
+    if (!connectors::IsCurveKey(client.public_key())) {
+      return Status::InvalidArgument("config: security.clients '" + client.name() +
+                                     "': public_key is not a Z85 CURVE key");
+    }
+    if (client.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED || !riskd::v1::ClientRole_IsValid(client.role())) {
+      return Status::InvalidArgument("config: security.clients '" + client.name() + "': role is required");
+    }
+    s->allowed_clients[client.public_key()] = {static_cast<connectors::ClientRole>(client.role()),
+                                               client.name()};
+  }
+  return Status::Ok();
+}
+
+// Live: changes apply on SIGHUP; kRestart: at the next start.
+constexpr bool kLive = true;
+constexpr bool kRestart = false;
+// Keys read together with the row above them (apply == nullptr).
+constexpr SettingRow::Apply kReadAbove = nullptr;
+
+// clang-format off
+const SettingRow kSettings[] = {
+  {"state_dir", "state", "path", kRestart, [](const Config& c, const std::string& dir, DaemonSettings* s) {
+     s->state_dir = connectors::ResolvePath(dir, c.state_dir().empty() ? "state" : c.state_dir());
+     return Status::Ok(); }},
+  {"database", "<state_dir>/riskd.db", "path", kRestart, [](const Config& c, const std::string& dir, DaemonSettings* s) {
+     s->database = c.database().empty() ? s->state_dir + "/riskd.db" : connectors::ResolvePath(dir, c.database());
+     return Status::Ok(); }},
+  {"endpoints.ingest", "tcp://127.0.0.1:7750", "tcp://, ipc://; local unless security is on", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.endpoints().ingest().empty()) s->ingest_endpoint = c.endpoints().ingest();
+     return Status::Ok(); }},
+  {"endpoints.publish", "tcp://127.0.0.1:7751", "differs from ingest", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.endpoints().publish().empty()) s->publish_endpoint = c.endpoints().publish();
+     // "tcp://host:*" asks the kernel for a free port, so two wildcards differ.
+     if (s->ingest_endpoint == s->publish_endpoint && s->ingest_endpoint.find('*') == std::string::npos) {
+       return Status::InvalidArgument("config: endpoints.ingest and endpoints.publish must differ");
+     }
+     return Status::Ok(); }},
+  {"network", "required", "one source", kRestart, [](const Config& c, const std::string&, DaemonSettings*) {
+     if (c.network().format_case() == riskd::v1::NetworkSource::FORMAT_NOT_SET) {
+       return Status::InvalidArgument("config: network: a source (e.g. network { csv { ... } }) is required");
+     }
+     return Status::Ok(); }},
+  {"network.csv.nodes", "", "path", kRestart, kReadAbove},
+  {"network.csv.edges", "", "path", kRestart, kReadAbove},
+  {"network.willems2008.file", "", "path", kRestart, kReadAbove},
+  {"network.supplygraph.directory", "", "path", kRestart, kReadAbove},
+  {"network.bea_io.directory", "", "path", kRestart, kReadAbove},
+  {"network.bea_io.table", "TABLE_USE", "TABLE_USE, TABLE_DIRECT_REQUIREMENTS", kRestart, kReadAbove},
+  {"network.locations_csv", "none", "path", kRestart, kReadAbove},
+  {"risk_types[].name", "supply", "[a-z0-9_]{1,32}, unique", kRestart, ReadRiskTypes},
+  {"risk_types[].alpha", "0.8", "finite, >= 0", kLive, kReadAbove},
+  {"risk_types[].beta", "0.3", "finite, >= 0", kLive, kReadAbove},
+  {"risk_types[].layers", "[LAYER_MATERIAL]", "repeatable", kRestart, kReadAbove},
+  {"risk_types[].direction", "DIRECTION_DOWNSTREAM", "UPSTREAM, BOTH", kRestart, kReadAbove},
+  {"risk_types[].inventory_delays_onset", "true", "", kRestart, kReadAbove},
+  {"default_risk_type", "first risk type", "one of risk_types", kRestart, ReadDefaultRiskType},
+  {"hazard_risk_types[]", "none", "{hazard, risk_type}", kRestart, ReadHazardRiskTypes},
+  {"projection.horizon_steps", "30", "1..1000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().horizon_steps() != 0) s->engine.dmp.horizon = c.projection().horizon_steps();
+     return Status::Ok(); }},
+  {"projection.step", "1 day", "> 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_step()) {
+       s->step_seconds = Seconds(c.projection().step());
+       if (!(s->step_seconds > 0)) return Bad("projection.step", "must be > 0");
+     }
+     s->engine.step_days = s->step_seconds / 86400.0;
+     return Status::Ok(); }},
+  {"projection.tolerance", "1e-06", ">= 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_tolerance()) s->engine.dmp.tolerance = c.projection().tolerance();
+     return Status::Ok(); }},
+  {"projection.method", "METHOD_AUTO", "METHOD_DMP, METHOD_MONTE_CARLO", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     using M = riskd::v1::ProjectionConfig;
+     using C = engine::ProjectionOptions::Choice;
+     const auto m = c.projection().method();
+     s->engine.projection.method = m == M::METHOD_DMP ? C::kDmp : m == M::METHOD_MONTE_CARLO ? C::kMonteCarlo : C::kAuto;
+     return Status::Ok(); }},
+  {"projection.check_realizations", "1000", ">= 2", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_check_realizations()) s->engine.projection.check_realizations = c.projection().check_realizations();
+     return Status::Ok(); }},
+  {"projection.serve_realizations", "2000", ">= check_realizations", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_serve_realizations()) s->engine.projection.serve_realizations = c.projection().serve_realizations();
+     return Status::Ok(); }},
+  {"projection.max_dmp_error", "0.01", "(0, 1)", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_max_dmp_error()) s->engine.projection.max_dmp_error = c.projection().max_dmp_error();
+     return Status::Ok(); }},
+  {"projection.min_check_risk", "0.01", "[0, 1)", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_min_check_risk()) s->engine.projection.min_check_risk = c.projection().min_check_risk();
+     return Status::Ok(); }},
+  {"projection.seed", "0x7269736b64", "", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_seed()) s->engine.projection.seed = c.projection().seed();
+     return Status::Ok(); }},
+  {"projection.max_check_work", "20000000", "edges examined per region", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_max_check_work()) s->engine.projection.max_check_work = c.projection().max_check_work();
+     return Status::Ok(); }},
+  {"projection.max_serve_work", "50000000", "edges examined per region", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_max_serve_work()) s->engine.projection.max_serve_work = c.projection().max_serve_work();
+     return Status::Ok(); }},
+  {"projection.min_realizations", "50", ">= 1", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_min_realizations()) s->engine.projection.min_realizations = c.projection().min_realizations();
+     return Status::Ok(); }},
+  {"projection.spectral_max_iterations", "300", ">= 0; 0: off", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_spectral_max_iterations()) s->engine.spectral.max_iterations = c.projection().spectral_max_iterations();
+     return Status::Ok(); }},
+  {"projection.spectral_tolerance", "1e-06", "> 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_spectral_tolerance()) s->engine.spectral.tolerance = c.projection().spectral_tolerance();
+     return Status::Ok(); }},
+  {"vulnerability.mode", "MODE_SEED003", "MODE_UNIFORM", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().mode() == riskd::v1::VulnerabilityConfig::MODE_UNIFORM) {
+       s->engine.vulnerability.mode = engine::VulnerabilityOptions::Mode::kUniform;
+     }
+     return Status::Ok(); }},
+  {"vulnerability.centrality_weight", "0.5", "[0, 1]", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().has_centrality_weight()) s->engine.vulnerability.centrality_weight = c.vulnerability().centrality_weight();
+     return Status::Ok(); }},
+  {"vulnerability.floor", "0.05", "> 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().has_floor()) s->engine.vulnerability.floor = c.vulnerability().floor();
+     return Status::Ok(); }},
+  {"vulnerability.kappa", "2", "finite, >= 1", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().has_kappa()) s->engine.vulnerability.kappa = c.vulnerability().kappa();
+     return Status::Ok(); }},
+  {"vulnerability.refresh_changes", "256", ">= 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().has_refresh_changes()) s->engine.vulnerability_refresh_changes = c.vulnerability().refresh_changes();
+     return Status::Ok(); }},
+  {"alert_policy.warning_raise", "0.3", "0 < clear < raise <= 1", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alert_policy().has_warning_raise()) s->engine.alerts.warning_raise = c.alert_policy().warning_raise();
+     return Status::Ok(); }},
+  {"alert_policy.warning_clear", "0.2", "0 < clear < raise", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alert_policy().has_warning_clear()) s->engine.alerts.warning_clear = c.alert_policy().warning_clear();
+     return Status::Ok(); }},
+  {"alert_policy.critical_raise", "0.7", ">= warning_raise, <= 1", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alert_policy().has_critical_raise()) s->engine.alerts.critical_raise = c.alert_policy().critical_raise();
+     return Status::Ok(); }},
+  {"alert_policy.critical_clear", "0.6", "0 < clear < raise", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alert_policy().has_critical_clear()) s->engine.alerts.critical_clear = c.alert_policy().critical_clear();
+     return Status::Ok(); }},
+  {"alert_policy.min_update_delta", "0.05", "[0, 1]", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alert_policy().has_min_update_delta()) s->engine.alerts.min_update_delta = c.alert_policy().min_update_delta();
+     return Status::Ok(); }},
+  {"ingest.max_message_bytes", "1048576", ">= 0; 0: default", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.ingest().max_message_bytes() < 0) return Bad("ingest.max_message_bytes", "must be >= 0");
+     if (c.ingest().max_message_bytes() > 0) s->max_message_bytes = static_cast<std::size_t>(c.ingest().max_message_bytes());
+     return Status::Ok(); }},
+  {"ingest.max_batch", "1024", ">= 0; 0: default", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.ingest().max_batch() < 0) return Bad("ingest.max_batch", "must be >= 0");
+     if (c.ingest().max_batch() > 0) s->max_batch = static_cast<std::size_t>(c.ingest().max_batch());
+     return Status::Ok(); }},
+  {"ingest.queue_capacity", "65536", ">= 0; 0: default", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.ingest().queue_capacity() < 0) return Bad("ingest.queue_capacity", "must be >= 0");
+     if (c.ingest().queue_capacity() > 0) s->queue_capacity = static_cast<std::size_t>(c.ingest().queue_capacity());
+     return Status::Ok(); }},
+  {"logging.level", "info", "trace, debug, info, warn, error", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.logging().level().empty()) s->log_level = c.logging().level();
+     static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
+     if (!kLevels.count(s->log_level)) return Bad("logging.level", "must be trace, debug, info, warn or error");
+     return Status::Ok(); }},
+  // Feeds are checked where they are built (FeedPoller::Create), at start
+  // and on reload.
+  {"feeds[].name", "required", "[a-z0-9_-]{1,64}, unique", kLive, kReadAbove},
+  {"feeds[].adapter", "required", "usgs_geojson, gdacs_rss, nws_cap_atom, scms_csv", kLive, kReadAbove},
+  {"feeds[].url", "required", "path, http(s)://, file://", kLive, kReadAbove},
+  {"feeds[].poll_interval", "once", ">= 0", kLive, kReadAbove},
+  {"feeds[].risk_type", "logistics", "scms_csv", kLive, kReadAbove},
+  {"feeds[].vendor_nodes", "none", "scms_csv", kLive, kReadAbove},
+  {"metrics.listen", "off", "host:port; port 0 picks one", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     s->metrics_listen = c.metrics().listen();
+     return Status::Ok(); }},
+  {"alertmanager.url", "off", "http:// or https://", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     s->alertmanager_url = c.alertmanager().url();
+     if (!s->alertmanager_url.empty() && s->alertmanager_url.rfind("http://", 0) != 0 &&
+         s->alertmanager_url.rfind("https://", 0) != 0) {
+       return Bad("alertmanager.url", "must start with http:// or https://");
+     }
+     while (!s->alertmanager_url.empty() && s->alertmanager_url.back() == '/') s->alertmanager_url.pop_back();
+     return Status::Ok(); }},
+  {"alertmanager.resend_interval", "60 s", ">= 1 s", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alertmanager().has_resend_interval()) s->alertmanager_resend_s = Seconds(c.alertmanager().resend_interval());
+     if (!(s->alertmanager_resend_s >= 1)) return Bad("alertmanager.resend_interval", "must be >= 1 s");
+     return Status::Ok(); }},
+  {"alertmanager.timeout", "5 s", "> 0", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.alertmanager().has_timeout()) s->alertmanager_timeout_s = Seconds(c.alertmanager().timeout());
+     if (!(s->alertmanager_timeout_s > 0)) return Bad("alertmanager.timeout", "must be > 0");
+     return Status::Ok(); }},
+  {"alertmanager.generator_url", "none", "", kLive, kReadAbove},
+  {"security.server_cert", "off", "zcert file with secret key", kRestart, ReadServerCert},
+  {"security.clients[]", "none", "{name, public_key, role}", kRestart, kReadAbove},
+  {"planner.k", "5", "0..1000", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_k()) s->planner.k = c.planner().k();
+     if (s->planner.k < 0 || s->planner.k > 1000) return Bad("planner.k", "must be in 0..1000");
+     return Status::Ok(); }},
+  {"planner.min_interval", "30 s", ">= 0", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_min_interval()) s->planner.min_interval_seconds = Seconds(c.planner().min_interval());
+     if (!(s->planner.min_interval_seconds >= 0)) return Bad("planner.min_interval", "must be >= 0");
+     return Status::Ok(); }},
+  {"planner.min_change_nodes", "0.5", "finite, >= 0", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_min_change_nodes()) s->planner.min_change_nodes = c.planner().min_change_nodes();
+     if (!(s->planner.min_change_nodes >= 0) || !std::isfinite(s->planner.min_change_nodes)) {
+       return Bad("planner.min_change_nodes", "must be finite and >= 0");
+     }
+     return Status::Ok(); }},
+  {"planner.min_change_fraction", "0.1", "finite, >= 0", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_min_change_fraction()) s->planner.min_change_fraction = c.planner().min_change_fraction();
+     if (!(s->planner.min_change_fraction >= 0) || !std::isfinite(s->planner.min_change_fraction)) {
+       return Bad("planner.min_change_fraction", "must be finite and >= 0");
+     }
+     return Status::Ok(); }},
+  {"planner.realizations", "1000", "1..100000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.planner().has_realizations()) return Status::Ok();
+     if (c.planner().realizations() < 1 || c.planner().realizations() > 100000) {
+       return Bad("planner.realizations", "must be in 1..100000");
+     }
+     s->planner.options.realizations = static_cast<std::uint32_t>(c.planner().realizations());
+     return Status::Ok(); }},
+  {"planner.min_realizations", "10", "1..realizations", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     auto& o = s->planner.options;
+     if (!c.planner().has_min_realizations()) {
+       o.min_realizations = std::min(o.min_realizations, o.realizations);
+       return Status::Ok();
+     }
+     if (c.planner().min_realizations() < 1 ||
+         static_cast<std::uint32_t>(c.planner().min_realizations()) > o.realizations) {
+       return Bad("planner.min_realizations", "must be in 1..realizations");
+     }
+     o.min_realizations = static_cast<std::uint32_t>(c.planner().min_realizations());
+     return Status::Ok(); }},
+  {"planner.sample_work", "2000000", "edges examined", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_sample_work()) s->planner.options.sample_work = c.planner().sample_work();
+     return Status::Ok(); }},
+  {"planner.max_work", "10000000", "edges examined", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_max_work()) s->planner.options.max_work = c.planner().max_work();
+     return Status::Ok(); }},
+  {"planner.seed", "1886151022", "", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_seed()) s->planner.options.seed = c.planner().seed();
+     return Status::Ok(); }},
+  {"planner.max_query_k", "100", "1..10000", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.planner().has_max_query_k()) s->planner.max_query_k = c.planner().max_query_k();
+     if (s->planner.max_query_k < 1 || s->planner.max_query_k > 10000) {
+       return Bad("planner.max_query_k", "must be in 1..10000");
+     }
+     return Status::Ok(); }},
+  {"nats.servers[]", "off", "nats:// or tls:// URLs; one turns the NATS event log on", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) { return ParseNatsSettings(c.nats(), &s->nats); }},
+  {"nats.instance", "required with servers", "[A-Za-z0-9_-]{1,64}, unique per stream", kRestart, kReadAbove},
+  {"nats.stream", "RISKD_EVENTS", "[A-Za-z0-9_-]{1,64}", kRestart, kReadAbove},
+  {"nats.subject", "riskd.events", "a subject without wildcards", kRestart, kReadAbove},
+  {"nats.replicas", "3", "1..5", kRestart, kReadAbove},
+  {"nats.duplicate_window", "2 min", ">= 1 s", kRestart, kReadAbove},
+  {"nats.publish_prefix", "riskd.out", "a subject without wildcards", kRestart, kReadAbove},
+  {"nats.timeout", "5 s", ">= 100 ms", kRestart, kReadAbove},
+  {"nats.lease", "off", "set: active/standby", kRestart, kReadAbove},
+  {"nats.lease.bucket", "riskd_lease", "[A-Za-z0-9_-]{1,64}", kRestart, kReadAbove},
+  {"nats.lease.key", "active", "[A-Za-z0-9_-]{1,64}", kRestart, kReadAbove},
+  {"nats.lease.ttl", "10 s", "1 s..1 h", kRestart, kReadAbove},
+  {"nats.lease.renew_interval", "ttl / 3", "(0, ttl/2]", kRestart, kReadAbove},
+  {"nats.lease.acquire_interval", "250 ms", "(0, renew_interval]", kRestart, kReadAbove},
+};
+// clang-format on
+
+// Rules across keys, after the walk.
+Status CheckAcrossKeys(DaemonSettings* s) {
+  const Status engine_ok = engine::ValidateEngineOptions(s->engine);
+  if (!engine_ok.ok()) return engine_ok.WithContext("config");
+  const Status planner_ok = engine::immunization::ValidatePlannerOptions(s->planner.options);
+  if (!planner_ok.ok()) return planner_ok.WithContext("config");
+  // Security: CURVE is mandatory off loopback.
+  for (const std::string* ep : {&s->ingest_endpoint, &s->publish_endpoint}) {
+    if (s->server_key.public_key.empty() && !IsLocalEndpoint(*ep)) {
       return Status::InvalidArgument("config: endpoint '" + *ep +
                                      "' is not local: configure security.server_cert (CURVE) "
                                      "and security.clients, or bind to 127.0.0.1 / ipc://");
     }
   }
-  // Planner.
-  const auto& pl = c.planner();
-  auto& ps = s.planner;
-  if (pl.has_k()) ps.k = pl.k();
-  if (ps.k < 0 || ps.k > 1000) return Status::InvalidArgument("config: planner.k must be in 0..1000");
-  if (pl.has_min_interval()) {
-    ps.min_interval_seconds =
-        static_cast<double>(pl.min_interval().seconds()) + pl.min_interval().nanos() * 1e-9;
-    if (!(ps.min_interval_seconds >= 0)) {
-      return Status::InvalidArgument("config: planner.min_interval must be >= 0");
-    }
-  }
-  if (pl.has_min_change_nodes()) ps.min_change_nodes = pl.min_change_nodes();
-  if (pl.has_min_change_fraction()) ps.min_change_fraction = pl.min_change_fraction();
-  if (!(ps.min_change_nodes >= 0) || !(ps.min_change_fraction >= 0) ||
-      !std::isfinite(ps.min_change_nodes) || !std::isfinite(ps.min_change_fraction)) {
-    return Status::InvalidArgument(
-        "config: planner.min_change_nodes and min_change_fraction must be finite and >= 0");
-  }
-  if (pl.has_realizations()) {
-    if (pl.realizations() < 1 || pl.realizations() > 100000) {
-      return Status::InvalidArgument("config: planner.realizations must be in 1..100000");
-    }
-    ps.options.realizations = static_cast<std::uint32_t>(pl.realizations());
-  }
-  if (pl.has_min_realizations()) {
-    if (pl.min_realizations() < 1 ||
-        static_cast<std::uint32_t>(pl.min_realizations()) > ps.options.realizations) {
-      return Status::InvalidArgument("config: planner.min_realizations must be in 1..realizations");
-    }
-    ps.options.min_realizations = static_cast<std::uint32_t>(pl.min_realizations());
-  } else {
-    ps.options.min_realizations = std::min(ps.options.min_realizations, ps.options.realizations);
-  }
-  if (pl.has_sample_work()) ps.options.sample_work = pl.sample_work();
-  if (pl.has_max_work()) ps.options.max_work = pl.max_work();
-  if (pl.has_seed()) ps.options.seed = pl.seed();
-  if (pl.has_max_query_k()) ps.max_query_k = pl.max_query_k();
-  if (ps.max_query_k < 1 || ps.max_query_k > 10000) {
-    return Status::InvalidArgument("config: planner.max_query_k must be in 1..10000");
-  }
-  const Status planner_ok = engine::immunization::ValidatePlannerOptions(ps.options);
-  if (!planner_ok.ok()) return planner_ok.WithContext("config");
+  return Status::Ok();
+}
 
-  RISKD_RETURN_IF_ERROR(ParseNatsSettings(c.nats(), &s.nats));
+}  // namespace
 
-  if (!c.logging().level().empty()) s.log_level = c.logging().level();
-  static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
-  if (!kLevels.count(s.log_level)) {
-    return Status::InvalidArgument("config: logging.level must be trace, debug, info, warn or error");
+std::span<const SettingRow> SettingsTable() { return kSettings; }
+
+const SettingRow* FindSetting(std::string_view key) {
+  for (const auto& row : kSettings) {
+    if (row.key == key) return &row;
   }
+  return nullptr;
+}
+
+Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir) {
+  DaemonSettings s;
+  s.config_dir = config_dir;
+  google::protobuf::TextFormat::Parser parser;
+  CollectErrors errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &s.config)) {
+    return Status::InvalidArgument("config: " + errors.text());
+  }
+  for (const SettingRow& row : kSettings) {
+    if (row.apply) RISKD_RETURN_IF_ERROR(row.apply(s.config, config_dir, &s));
+  }
+  RISKD_RETURN_IF_ERROR(CheckAcrossKeys(&s));
   return s;
 }
 

@@ -2,12 +2,25 @@
 // file (schema riskd.v1.DaemonConfig in proto/riskd/v1/config.proto), with
 // every default applied, every value checked, and relative paths resolved
 // against the config file's directory.
+//
+// Every key is a row of one table (SettingsTable(), after Redis's
+// static_configs[]): its name, default, bounds, whether a SIGHUP applies it
+// live, and the function that reads and checks it. ParseSettings walks the
+// table; the daemon's reload diffs two configs row by row (config_reload.h);
+// docs/configuration.md is checked against it by a test. A default lives in
+// one place: the option structs (engine::*Options, DaemonSettings below);
+// rows only override what the config sets.
+//
+// Thread-safety: values; a DaemonSettings is not changed once parsed (a
+// reload makes a new one).
 #ifndef RISKD_DAEMON_SETTINGS_H_
 #define RISKD_DAEMON_SETTINGS_H_
 
 #include <cstddef>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/zmq/curve_auth.h"
@@ -39,8 +52,8 @@ struct DaemonSettings {
   std::string config_dir;
   std::string state_dir;
   std::string database;
-  std::string ingest_endpoint;
-  std::string publish_endpoint;
+  std::string ingest_endpoint = "tcp://127.0.0.1:7750";
+  std::string publish_endpoint = "tcp://127.0.0.1:7751";
   engine::EngineOptions engine;
   connectors::RiskTypeResolver risk_types;
   double step_seconds = 86400;
@@ -64,6 +77,23 @@ struct DaemonSettings {
   // (riskd --reimport-network; daemon/base_network.h).
   bool reimport_network = false;
 };
+
+// One configuration key.
+struct SettingRow {
+  using Apply = Status (*)(const riskd::v1::DaemonConfig& config, const std::string& config_dir,
+                           DaemonSettings* settings);
+  std::string_view key;           // e.g. "projection.horizon_steps", "risk_types[].alpha"
+  std::string_view default_text;  // as docs/configuration.md shows it
+  std::string_view bounds;        // the rule checked, for people
+  bool reloads_live;              // SIGHUP applies it; else at the next start
+  // Reads the key into *settings (leaving the struct's default when unset)
+  // and checks it; nullptr for keys read by the row above (a repeated
+  // group, a network source) or checked where they are used (feeds).
+  Apply apply;
+};
+std::span<const SettingRow> SettingsTable();
+// The row of `key`, or nullptr.
+const SettingRow* FindSetting(std::string_view key);
 
 // ipc://, inproc://, or tcp:// on a loopback host.
 bool IsLocalEndpoint(const std::string& endpoint);

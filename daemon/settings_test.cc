@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
 
 namespace riskd::daemon {
 namespace {
@@ -163,6 +166,89 @@ TEST(SettingsTest, TheShippedExampleConfigIsValid) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->config.network().supplygraph().directory(), "../data/supplygraph");
   EXPECT_EQ(s->config.network().locations_csv(), "demo/supplygraph_locations.csv");
+}
+
+}  // namespace
+}  // namespace riskd::daemon
+
+namespace riskd::daemon {
+namespace {
+
+// docs/configuration.md's key table, as {key -> (default, live)}.
+std::map<std::string, std::pair<std::string, bool>> DocumentedKeys(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, std::pair<std::string, bool>> out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    std::vector<std::string> cells;
+    std::size_t start = 1;
+    for (std::size_t bar = line.find('|', start); bar != std::string::npos; bar = line.find('|', start)) {
+      std::string cell = line.substr(start, bar - start);
+      cell.erase(0, cell.find_first_not_of(' '));
+      cell.erase(cell.find_last_not_of(' ') + 1);
+      cells.push_back(cell);
+      start = bar + 1;
+    }
+    if (cells.size() < 4) continue;
+    auto unquote = [](std::string s) {
+      if (s.size() >= 2 && s.front() == '`' && s.back() == '`') s = s.substr(1, s.size() - 2);
+      return s;
+    };
+    out[unquote(cells[0])] = {unquote(cells[1]), cells[2] == "yes"};
+  }
+  return out;
+}
+
+TEST(SettingsTableTest, DocsListEveryKeyWithItsDefaultAndWhetherItReloads) {
+  const char* src = std::getenv("RISKD_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  const auto documented = DocumentedKeys(std::string(src) + "/docs/configuration.md");
+  ASSERT_FALSE(documented.empty());
+  std::set<std::string> keys;
+  for (const SettingRow& row : SettingsTable()) {
+    const std::string key(row.key);
+    EXPECT_TRUE(keys.insert(key).second) << key << " is in the table twice";
+    auto it = documented.find(key);
+    if (it == documented.end()) {
+      ADD_FAILURE() << "docs/configuration.md does not list " << key;
+      continue;
+    }
+    EXPECT_EQ(it->second.first, row.default_text) << key;
+    EXPECT_EQ(it->second.second, row.reloads_live) << key;
+  }
+  for (const auto& [key, unused] : documented) {
+    EXPECT_TRUE(keys.count(key)) << "docs/configuration.md lists " << key << ", the table does not";
+  }
+}
+
+TEST(SettingsTableTest, EveryTableKeyNamesAConfigField) {
+  // "a.b[].c" -> DaemonConfig field a, its message's b (repeated), then c.
+  for (const SettingRow& row : SettingsTable()) {
+    const google::protobuf::Descriptor* message = riskd::v1::DaemonConfig::descriptor();
+    std::string key(row.key);
+    std::size_t start = 0;
+    while (message != nullptr && start <= key.size()) {
+      const auto dot = key.find('.', start);
+      std::string name = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (name.size() > 2 && name.substr(name.size() - 2) == "[]") name.resize(name.size() - 2);
+      const auto* field = message->FindFieldByName(name);
+      ASSERT_NE(field, nullptr) << row.key << ": no field " << name;
+      message = field->message_type();
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+  }
+}
+
+TEST(SettingsTableTest, OneDefaultPerKnob) {
+  // The DMP tolerance had two: 1e-9 in the engine, 1e-6 in the daemon.
+  auto s = ParseSettings("network { csv { nodes: 'n' edges: 'e' } }", ".");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->engine.dmp.tolerance, engine::DmpOptions{}.tolerance);
+  EXPECT_EQ(std::to_string(engine::DmpOptions{}.tolerance), std::to_string(1e-06));
+  EXPECT_EQ(FindSetting("projection.tolerance")->default_text, "1e-06");
+  EXPECT_EQ(s->engine.alerts.warning_raise, engine::AlertPolicyOptions{}.warning_raise);
+  EXPECT_EQ(s->engine.projection.check_realizations, engine::ProjectionOptions{}.check_realizations);
 }
 
 }  // namespace

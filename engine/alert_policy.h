@@ -23,6 +23,8 @@ struct AlertPolicyOptions {
   // An open alert is UPDATED when its probability moved at least this much
   // since last published, or its severity or ETA changed.
   double min_update_delta = 0.05;
+
+  bool operator==(const AlertPolicyOptions&) const = default;
 };
 
 // 0 < clear < raise <= 1 for both levels; warning_raise <= critical_raise;
@@ -67,6 +69,9 @@ class AlertTracker {
   // Re-opens an alert known from persistent storage (after a restart).
   void Restore(NodeIndex node, const OpenAlert& alert) { open_[node] = alert; }
   const std::unordered_map<NodeIndex, OpenAlert>& open() const { return open_; }
+  // New thresholds for the next Update() (open alerts keep their level
+  // until then).
+  void set_options(const AlertPolicyOptions& options) { options_ = options; }
 
  private:
   AlertPolicyOptions options_;

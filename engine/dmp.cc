@@ -1,6 +1,7 @@
 #include "engine/dmp.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace riskd::engine {
 namespace {
@@ -16,6 +17,10 @@ constexpr double kTinyTheta = 1e-250;
 
 // How many edges ahead pass 2 prefetches source state.
 constexpr EdgeIndex kPrefetchAhead = 16;
+
+// eta_hit_ of a node that has not reached 0.5 (steps can be negative: a
+// hit before the frame's start).
+constexpr int kNoHit = std::numeric_limits<int>::min();
 
 }  // namespace
 
@@ -40,7 +45,9 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
     source_.resize(n);
     pi_.resize(n);
     pr_.resize(n);
-    ps_at_horizon_.resize(n);
+    ps_at_end_.resize(n);
+    pr_now_.resize(n);
+    window_end_.resize(n);
     eta_hit_.resize(n);
     history_at_.resize(n);
     flags_.resize(n, 0);
@@ -49,10 +56,11 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
 
 std::size_t DmpWorkspace::MemoryBytes() const {
   return (theta_.capacity() + phi_.capacity() + cavity_.capacity() + theta_reverse_.capacity() +
-          pi_.capacity() + pr_.capacity() + ps_at_horizon_.capacity() + history_.capacity()) *
+          pi_.capacity() + pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() +
+          history_.capacity()) *
              sizeof(double) +
          source_.capacity() * sizeof(Source) + edge_history_at_.capacity() * sizeof(std::uint32_t) +
-         eta_hit_.capacity() * sizeof(int) + flags_.capacity() +
+         (window_end_.capacity() + eta_hit_.capacity()) * sizeof(int) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
          (active_.capacity() + seen_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
 }
@@ -77,12 +85,31 @@ class DmpRun {
   template <typename OnStep>
   DmpRegion Run(std::span<const NodeIndex> sources, OnStep on_step,
                 std::vector<double>* trajectories = nullptr) {
-    const int T = opt_.horizon;
-    const std::size_t stride = static_cast<std::size_t>(T) + 1;
+    const int N = init_.now;
+    const int H = N + opt_.horizon;  // steps of the frame
+    const std::size_t stride = static_cast<std::size_t>(H) + 1;
     DmpRegion out;
+    // Sources start propagating at their start step: 0 now, later ones at
+    // the end of that step (phi(start) = P_I(start)).
+    std::vector<NodeIndex> later;
     for (NodeIndex v : sources) {
-      if (init_.p_i[v] > 0 && !(w_.flags_[v] & kTouched)) Touch(v);
+      if (!(init_.p_i[v] > 0) || (w_.flags_[v] & kTouched)) continue;
+      if (init_.Start(v) == 0) {
+        Touch(v);
+      } else {
+        later.push_back(v);
+      }
     }
+    std::sort(later.begin(), later.end(), [&](NodeIndex a, NodeIndex b) {
+      return init_.Start(a) != init_.Start(b) ? init_.Start(a) < init_.Start(b) : a < b;
+    });
+    later.erase(std::unique(later.begin(), later.end()), later.end());
+    std::size_t next_later = 0;
+    auto touch_starting = [&](int t) {
+      for (; next_later < later.size() && init_.Start(later[next_later]) == t; ++next_later) {
+        if (!(w_.flags_[later[next_later]] & kTouched)) Touch(later[next_later]);
+      }
+    };
     // Touched nodes get P_S(0) up to now; each step writes its value.
     auto record = [&](int t) {
       if (trajectories == nullptr) return;
@@ -97,10 +124,11 @@ class DmpRun {
       }
     };
     if (trajectories != nullptr) trajectories->clear();
+    if (N == 0) SnapNow(0);
     record(0);
     on_step(0);
     std::size_t sorted = 0;
-    for (int t = 1; t <= T; ++t) {
+    for (int t = 1; t <= H; ++t) {
       // Frontier in node order, so the passes stream through the edge
       // arrays (which are grouped by target); nodes added last step merge in.
       auto& f = w_.frontier_;
@@ -112,6 +140,8 @@ class DmpRun {
       UpdateTheta(t, &out.edge_updates);
       UpdatePhi(t);
       for (NodeIndex k : w_.active_) UpdateMarginals(k, t);
+      touch_starting(t);
+      if (t == N) SnapNow(t);
       record(t);
       on_step(t);
     }
@@ -132,11 +162,35 @@ class DmpRun {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
     w_.seen_.push_back(v);
-    w_.source_[v] = {init_.p_s[v], 1.0 - g_.q[v], init_.p_s[v], g_.latency[v], 0};
-    w_.ps_at_horizon_[v] = init_.p_s[v];
+    w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v],
+                     init_.End(v), g_.latency[v], 0};
+    w_.ps_at_end_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
-    w_.eta_hit_[v] = init_.p_i[v] >= 0.5 ? 0 : -1;
+    w_.pr_now_[v] = init_.p_r[v];
+    w_.window_end_[v] = init_.WindowEnd(v, opt_.horizon);
+    w_.eta_hit_[v] = kNoHit;
+  }
+
+  // At step now: P_R(now) of every touched node, and the first step s in
+  // [now - L, now] at which, hit then, it is disrupted by now with
+  // probability >= 0.5 (1 - P_S(s) - P_R(now) >= 0.5); later steps are
+  // checked as they come (pass 1). The ring holds P_S(now - L .. now).
+  void SnapNow(int now) {
+    for (NodeIndex k : w_.active_) {
+      w_.pr_now_[k] = w_.pr_[k];
+      w_.eta_hit_[k] = kNoHit;
+      const int L = g_.latency[k];
+      const auto span = static_cast<std::int64_t>(L) + 1;
+      const double* ring = L > 0 ? w_.history_.data() + w_.history_at_[k] : nullptr;
+      for (int s = now - L; s <= now; ++s) {
+        const double ps = ring ? ring[((s % span) + span) % span] : w_.source_[k].ps;
+        if (1.0 - ps - w_.pr_now_[k] >= 0.5) {
+          w_.eta_hit_[k] = s;
+          break;
+        }
+      }
+    }
   }
 
   void Touch(NodeIndex k) {
@@ -179,8 +233,15 @@ class DmpRun {
     double* theta_reverse = w_.theta_reverse_.data();
     const auto edges = static_cast<EdgeIndex>(g_.edge_count());
     const std::size_t count = w_.frontier_.size();  // nodes added below start next step
+    const int now = init_.now;
     for (std::size_t x = 0; x < count; ++x) {
       const NodeIndex i = w_.frontier_[x];
+      const int L = g_.latency[i];
+      if (t <= init_.Start(i)) {
+        // Shielded: nothing reaches it before its start (theta stays 1).
+        if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = init_.p_s[i];
+        continue;
+      }
       const EdgeIndex b = g_.in_begin(i), en = g_.in_end(i);
       double prod = init_.p_s[i];
       if (mirror_) {
@@ -203,9 +264,12 @@ class DmpRun {
       }
       *edge_updates += en - b;
       w_.source_[i].ps = prod;
-      if (t + g_.latency[i] <= opt_.horizon) w_.ps_at_horizon_[i] = prod;
-      if (w_.eta_hit_[i] < 0 && 1.0 - prod - init_.p_r[i] >= 0.5) w_.eta_hit_[i] = t;
-      if (!(w_.flags_[i] & kTouched) && init_.p_s[i] - prod > opt_.tolerance) Touch(i);
+      if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = prod;
+      if (t > now && w_.eta_hit_[i] == kNoHit && 1.0 - prod - w_.pr_now_[i] >= 0.5) w_.eta_hit_[i] = t;
+      if (!(w_.flags_[i] & kTouched) && t < w_.source_[i].end &&
+          init_.p_s[i] - prod > opt_.tolerance) {
+        Touch(i);
+      }
     }
   }
 
@@ -232,19 +296,25 @@ class DmpRun {
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
     for (NodeIndex i : w_.frontier_) {
       const EdgeIndex en = g_.in_end(i);
+      // Attempts on a shielded node are void: "k has not infected i" holds.
+      const bool shielded = t <= init_.Start(i);
       for (EdgeIndex e = g_.in_begin(i); e < en; ++e) {
         // Sources are scattered: fetch the one a few edges ahead now.
         if (e + kPrefetchAhead < edges) __builtin_prefetch(&node[source[e + kPrefetchAhead]]);
         const NodeIndex k = source[e];
         const DmpWorkspace::Source& s = node[k];
         if (!s.touched) continue;
+        if (t >= s.end) {
+          phi[e] = 0.0;  // removed: passes nothing on
+          continue;
+        }
         const EdgeIndex rev = mirror_ ? reverse[e] : kNoEdge;
         double cav = s.ps;
         if (rev != kNoEdge) {
           const double th = theta_reverse[e];
           cav = th > kTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
         }
-        const double decay = (1.0 - p[e]) * s.keep;
+        const double decay = shielded ? s.keep : (1.0 - p[e]) * s.keep;
         if (s.latency == 0) {
           if (rev == kNoEdge) {
             // Cavity = P_S^k: its previous value is the node's, which
@@ -276,7 +346,12 @@ class DmpRun {
 
   void UpdateMarginals(NodeIndex k, int t) {
     w_.source_[k].ps_before = w_.source_[k].ps;  // pass 2 of step t has read it
-    w_.pr_[k] += g_.q[k] * w_.pi_[k];
+    if (t >= w_.source_[k].end) {
+      w_.pr_[k] = 1.0;
+      w_.pi_[k] = 0.0;
+      return;
+    }
+    w_.pr_[k] += (init_.Fixed(k) ? 0.0 : g_.q[k]) * w_.pi_[k];
     double ps_onset = w_.source_[k].ps;  // P_S(t - L)
     if (const int L = g_.latency[k]; L > 0) {
       const std::size_t span = static_cast<std::size_t>(L) + 1;
@@ -288,7 +363,7 @@ class DmpRun {
   }
 
   void Collect(DmpRegion* out) {
-    const int T = opt_.horizon;
+    const int now = init_.now;
     out->nodes = w_.active_;
     out->touched_count = w_.active_.size();
     const std::size_t first_extra = out->nodes.size();
@@ -308,10 +383,17 @@ class DmpRun {
     for (std::size_t x = 0; x < size; ++x) {
       const NodeIndex v = out->nodes[x];
       Enter(v);
-      out->risk[x] = std::clamp(1.0 - w_.ps_at_horizon_[v] - init_.p_r[v], 0.0, 1.0);
+      // Disrupted at some step of [now, window end]: not recovered by now
+      // and hit by the window's end minus the onset delay.
+      const bool removed = init_.End(v) <= now;
+      out->risk[x] = removed ? 0.0
+                             : std::max(init_.EvidenceFloor(v),
+                                        std::clamp(1.0 - w_.ps_at_end_[v] - w_.pr_now_[v], 0.0, 1.0));
       const int hit = w_.eta_hit_[v];
-      const int onset = hit <= 0 ? hit : hit + g_.latency[v];
-      out->eta[x] = onset <= T ? onset : -1;
+      out->eta[x] = -1;
+      if (!removed && hit != kNoHit && hit + g_.latency[v] <= w_.window_end_[v]) {
+        out->eta[x] = std::max(0, hit + g_.latency[v] - now);
+      }
       NodeIndex parent = kNoNode;
       double best = 0;
       for (EdgeIndex e = g_.in_begin(v); e < g_.in_end(v); ++e) {
@@ -374,11 +456,19 @@ DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const Dmp
   }
   DmpRun run(g, init, opt, &ws);
   // Values of nodes the run has seen live in the workspace; the rest keep
-  // their initial marginals.
-  auto snapshot = [&](const std::vector<double>& base, auto live, bool touched_only) {
+  // their initial marginals. Before its start a node is susceptible, from
+  // its end removed (`state`: 0 S, 1 I, 2 R).
+  auto snapshot = [&](int t, const std::vector<double>& base, auto live, bool touched_only,
+                      int state) {
     std::vector<double> out = base;
     for (NodeIndex v = 0; v < n; ++v) {
-      if (run.seen(v) && (!touched_only || run.touched(v))) out[v] = live(v);
+      if (t >= init.End(v)) {
+        out[v] = state == 2 ? 1.0 : 0.0;
+      } else if (t < init.Start(v)) {
+        out[v] = state == 0 ? 1.0 : 0.0;
+      } else if (run.seen(v) && (!touched_only || run.touched(v))) {
+        out[v] = live(v);
+      }
     }
     return out;
   };
@@ -387,13 +477,13 @@ DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const Dmp
   const auto pr = [&](NodeIndex v) { return run.pr(v); };
   const DmpRegion region = run.Run(sources, [&](int t) {
     if (opt.record_marginals) {
-      r.p_s_t.push_back(snapshot(init.p_s, ps, false));
-      r.p_i_t.push_back(snapshot(init.p_i, pi, true));
-      r.p_r_t.push_back(snapshot(init.p_r, pr, true));
+      r.p_s_t.push_back(snapshot(t, init.p_s, ps, false, 0));
+      r.p_i_t.push_back(snapshot(t, init.p_i, pi, true, 1));
+      r.p_r_t.push_back(snapshot(t, init.p_r, pr, true, 2));
     }
-    if (t == opt.horizon) {
-      r.p_i = snapshot(init.p_i, pi, true);
-      r.p_r = snapshot(init.p_r, pr, true);
+    if (t == init.now + opt.horizon) {
+      r.p_i = snapshot(t, init.p_i, pi, true, 1);
+      r.p_r = snapshot(t, init.p_r, pr, true, 2);
     }
   });
   r.risk.assign(n, 0.0);

@@ -17,6 +17,18 @@
 //   P_R^i(t) = P_R^i(t-1) + q_i P_I^i(t-1),  P_I^i(t) = 1 - P_S^i(t-L_i) - P_R^i(t).
 // Exact on trees (tests compare with enumeration of all outcomes).
 //
+// Time (state.h). The run covers t = 0 .. now + T. A node i with start
+// step c_i > 0 is shielded until c_i: theta_{k->i} stays 1 and phi_{k->i}
+// decays by (1 - q_k) only ("not yet transmitted" holds), so it starts at c_i
+// with its own marginals; a source (P_I > 0) starts propagating at c_i
+// (phi(c_i) = P_I^k). A node with an end step b is removed at b (P_R = 1,
+// phi = 0 from b on); a fixed one has q = 0 before b. Outputs are about the
+// window [now, e], e = min(now + T, b - 1):
+//   risk = 1 - P_S(e - L) - P_R(now),
+//   ETA  = first t >= 0 with 1 - P_S(now + t - L) - P_R(now) >= 0.5.
+// With now = 0 and no start or end these are P(disrupted by T) and the
+// classic ETA.
+//
 // Cost follows the region at risk: a node's out-messages are only propagated
 // once its P_S has dropped by more than `tolerance` (or it starts infected);
 // all others keep theta = 1, phi = 0 exactly. Runs can start from a subset of
@@ -37,20 +49,24 @@ namespace riskd::engine {
 struct DmpOptions {
   // Horizon T in steps, >= 1.
   int horizon = 30;
-  // Mass below which a node's messages are not propagated. >= 0.
-  double tolerance = 1e-9;
+  // Mass below which a node's messages are not propagated. >= 0. 1e-6
+  // changes no published digit and keeps regions at risk 2-3x smaller than
+  // 1e-9 (docs/model.md); the daemon's projection.tolerance defaults to it.
+  double tolerance = 1e-6;
   // Keep P_S, P_I, P_R of every node at every step (tests, small graphs).
   bool record_marginals = false;
 };
 
 struct DmpResult {
   int horizon = 0;
-  // P(node disrupted at some t <= T) = 1 - P_S(T - L) - P_R(0), per node slot.
+  // P(node disrupted at some step of the window [now, e]), per node slot,
+  // e = min(now + T, end - 1): 1 - P_S(e - L) - P_R(now) (0 once removed).
   std::vector<double> risk;
-  // First t in 0..T at which risk by t reaches 0.5, else -1.
+  // First t in 0..e - now at which the risk over [now, now + t] reaches
+  // 0.5, else -1.
   std::vector<int> eta;
-  std::vector<double> p_i;  // P_I(T)
-  std::vector<double> p_r;  // P_R(T)
+  std::vector<double> p_i;  // P_I(now + T)
+  std::vector<double> p_r;  // P_R(now + T)
   // The in-neighbour most likely to have passed the risk on (largest
   // 1 - theta_{k->i}(T)), or kNoNode.
   std::vector<NodeIndex> parent;
@@ -59,7 +75,8 @@ struct DmpResult {
   // Work done: nodes whose messages were propagated, edge-steps updated.
   std::size_t touched_nodes = 0;
   std::uint64_t edge_updates = 0;
-  // With record_marginals: [t][node], t = 0..T.
+  // With record_marginals: [t][node], t = 0..now + T (before its start a
+  // node is S, from its end R).
   std::vector<std::vector<double>> p_s_t, p_i_t, p_r_t;
 };
 
@@ -76,19 +93,23 @@ class DmpWorkspace {
   // What the message update reads about an edge's source, in one place.
   struct Source {
     double ps = 1;          // P_S(t)
-    double keep = 1;        // 1 - q
+    double keep = 1;        // 1 - q (1 until its end for a fixed period)
     // P_S(t - 1) once touched (P_S(0) before): the previous cavity of its
     // out-edges that have no reverse, kept per node instead of per edge.
     double ps_before = 1;
-    std::uint32_t latency = 0;
-    std::uint32_t touched = 0;
+    std::int32_t end = InitialState::kNever;  // removed from this step on
+    std::uint16_t latency = 0;
+    std::uint8_t touched = 0;
   };
   std::vector<double> theta_, phi_;  // per edge
   std::vector<double> cavity_;        // per edge, for edges with a reverse
   std::vector<double> theta_reverse_;         // per edge e: theta of e's reverse
   std::vector<Source> source_;                // per node
-  std::vector<double> pi_, pr_, ps_at_horizon_;  // per node (valid when seen)
-  std::vector<int> eta_hit_;
+  // Per node (valid when seen): P_I, P_R, P_S at the window's end minus the
+  // onset delay, P_R at now, the window's last step, and the first step at
+  // which the node, hit then, would make its risk reach 0.5.
+  std::vector<double> pi_, pr_, ps_at_end_, pr_now_;
+  std::vector<int> window_end_, eta_hit_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::size_t> history_at_;        // per node with latency: offset into history_
   std::vector<std::uint32_t> edge_history_at_;  // per edge: 1 + offset, 0 if none

@@ -4,6 +4,7 @@
 
 #include "engine/testing/graphs.h"
 #include "engine/testing/sir_exact.h"
+#include "engine/testing/timed_states.h"
 #include "engine/vulnerability.h"
 
 namespace riskd::engine {
@@ -16,7 +17,7 @@ void ExpectMatchesExact(const TransmissionGraph& g, const InitialState& init, in
   opt.record_marginals = true;
   const DmpResult dmp = RunDmp(g, init, opt);
   const auto exact = testing::ExactSir(g, init, T);
-  for (int t = 0; t <= T; ++t) {
+  for (int t = 0; t <= init.now + T; ++t) {
     for (std::size_t v = 0; v < g.node_count; ++v) {
       EXPECT_NEAR(dmp.p_s_t[t][v], exact.p_s[t][v], tol) << "P_S node " << v << " t " << t;
       EXPECT_NEAR(dmp.p_i_t[t][v], exact.p_i[t][v], tol) << "P_I node " << v << " t " << t;
@@ -89,6 +90,58 @@ TEST(DmpTest, EqualsExactEnumerationWithInventoryLatencyOnATree) {
   EXPECT_EQ(g2.latency[1], 1);
   t.inventory_delays_onset = false;
   EXPECT_EQ(BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {})).latency[1], 0);
+}
+
+// The model clock (state.h): sources starting at different steps, nodes
+// shielded until a report of normal operation, removals, fixed periods, and
+// outputs about the window [now, now + T]. Still exact on trees.
+TEST(DmpTest, EqualsExactEnumerationWithOnsetStepsShieldsAndEndsOnTrees) {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    Network net = testing::RandomTree(7, seed);
+    NodeAttributes a = net.node(static_cast<NodeIndex>(seed % 7));
+    a.inventory_days = 1.0;  // L = 1 somewhere
+    ASSERT_TRUE(net.UpdateNode(a).ok());
+    for (Direction dir : {Direction::kBoth, Direction::kDownstream}) {
+      auto g = testing::BuildGraph(net, dir, 2.0, 0.35);
+      std::vector<Observation> obs(7);
+      obs[seed % 7] = {NodeState::kDisrupted, 0.9};
+      obs[(seed + 2) % 7] = {NodeState::kDisrupted, 0.5};
+      obs[(seed + 4) % 7] = {NodeState::kDisrupted, 1.0};
+      obs[(seed + 5) % 7] = {NodeState::kRecovered, 1.0};
+      InitialState init = InitialState::FromObservations(net, obs);
+      testing::AddRandomTimes(&init, 3, 5, seed);
+      SCOPED_TRACE("seed " + std::to_string(seed) + " dir " + std::to_string(static_cast<int>(dir)));
+      ExpectMatchesExact(g, init, 5, 1e-12);
+    }
+  }
+}
+
+// What the window means, on a chain with certain transmission: a source
+// that started 3 steps ago has passed its risk 3 links down by now.
+TEST(DmpTest, RiskAndEtaAreRelativeToNow) {
+  Network net = testing::MakeNetwork(6, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}, {4, 5, 1}});
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 60.0, 0.0,
+                               VulnerabilityOptions::Mode::kUniform);
+  InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  init.now = 3;
+  DmpOptions opt;
+  opt.horizon = 2;
+  const DmpResult r = RunDmp(g, init, opt);
+  for (NodeIndex v : {0u, 1u, 2u, 3u}) EXPECT_EQ(r.eta[v], 0) << v;  // disrupted now
+  EXPECT_EQ(r.eta[4], 1);
+  EXPECT_EQ(r.eta[5], 2);
+  for (NodeIndex v = 0; v < 6; ++v) EXPECT_NEAR(r.risk[v], 1.0, 1e-12) << v;
+  // The source's disruption ended at step 2 (before now): it is not at risk
+  // any more; what it passed on still spreads.
+  init.end.assign(6, InitialState::kNever);
+  init.fixed.assign(6, 0);
+  init.end[0] = 2;
+  init.fixed[0] = 1;
+  const DmpResult ended = RunDmp(g, init, opt);
+  EXPECT_EQ(ended.risk[0], 0.0);
+  EXPECT_EQ(ended.eta[0], -1);
+  for (NodeIndex v = 1; v < 6; ++v) EXPECT_NEAR(ended.risk[v], 1.0, 1e-12) << v;
+  EXPECT_EQ(ended.eta[5], 2);
 }
 
 TEST(DmpTest, LatencyDelaysRiskWithinTheHorizon) {

@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -26,8 +27,10 @@ Status ValidateEngineOptions(const EngineOptions& o) {
   if (o.dmp.horizon < 1 || o.dmp.horizon > 1000) {
     return Status::InvalidArgument("projection horizon must be in 1..1000 steps");
   }
-  if (!std::isfinite(o.dmp.tolerance) || o.dmp.tolerance < 0) {
-    return Status::InvalidArgument("projection tolerance must be finite and >= 0");
+  // Below 0.5: a node whose messages are not propagated never reaches the
+  // ETA threshold (its ETA is computed from propagated nodes only).
+  if (!(o.dmp.tolerance >= 0 && o.dmp.tolerance < 0.5)) {
+    return Status::InvalidArgument("projection tolerance must be in [0, 0.5)");
   }
   RISKD_RETURN_IF_ERROR(ValidateProjectionOptions(o.projection));
   if (!(o.step_days > 0) || !std::isfinite(o.step_days)) {
@@ -35,6 +38,9 @@ Status ValidateEngineOptions(const EngineOptions& o) {
   }
   if (o.vulnerability_refresh_changes < 0) {
     return Status::InvalidArgument("vulnerability_refresh_changes must be >= 0");
+  }
+  if (o.clock.history_window_steps < 1 || o.clock.history_window_steps > 100000) {
+    return Status::InvalidArgument("clock history window must be 1..100000 steps");
   }
   return ValidateAlertPolicyOptions(o.alerts);
 }
@@ -52,6 +58,7 @@ Engine::Engine(EngineOptions options, Network network)
     s.type = t;
     s.alerts = AlertTracker(options_.alerts);
     s.observed.resize(network_.node_slots());
+    s.immunized.resize(network_.node_slots(), 0);
     s.projector = std::make_shared<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
@@ -72,7 +79,52 @@ Status Engine::CheckNodes(std::span<const NodeIndex> nodes) const {
   return Status::Ok();
 }
 
-Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double severity) {
+Status Engine::AdvanceClock(Step now) {
+  if (now < now_) {
+    return Status::InvalidArgument("clock: step " + std::to_string(now) +
+                                   " is before the model clock (step " + std::to_string(now_) +
+                                   "); it only moves forward");
+  }
+  if (now == now_) return Status::Ok();
+  now_ = now;
+  std::vector<NodeIndex> nodes;
+  for (auto& s : types_) {
+    // Episodes end, reports leave the window: what they say now.
+    nodes.clear();
+    for (const auto& [v, r] : s.reports) nodes.push_back(v);
+    for (NodeIndex v : nodes) Reobserve(s, v);
+    // Every value is relative to now: a new frame.
+    s.dirty = true;
+    s.needs_full = true;
+    s.changed.clear();
+  }
+  return Status::Ok();
+}
+
+void Engine::AddReport(RiskTypeState& s, NodeIndex node, Report report) {
+  report.order = ++report_order_;
+  InsertReport(&s.reports[node].reports, report);
+  Reobserve(s, node);
+}
+
+void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
+  const bool was_removed = IsRemoved(s.observed[node].state);
+  NodeHistory history;
+  if (auto it = s.reports.find(node); it != s.reports.end()) {
+    PruneReports(&it->second.reports, WindowStart());
+    if (it->second.reports.empty()) {
+      s.reports.erase(it);
+    } else {
+      history = it->second.history = ReduceReports(it->second.reports, now_, WindowStart());
+    }
+  }
+  s.observed[node] = s.immunized[node] ? Observation{NodeState::kImmunized}
+                                       : ObservationAt(history, now_);
+  if (was_removed != IsRemoved(s.observed[node].state)) s.spectral_stale = true;
+}
+
+Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double severity,
+                         std::optional<Step> at) {
   if (risk_type < 0 || risk_type >= risk_type_count()) {
     return Status::InvalidArgument("unknown risk type");
   }
@@ -84,28 +136,29 @@ Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double 
     return Status::InvalidArgument("severity must be in (0, 1]");
   }
   auto& s = types_[risk_type];
-  Observation& o = s.observed[node];
-  if (IsRemoved(o.state) || IsRemoved(state)) s.spectral_stale = true;
-  o = Observation{state, state == NodeState::kDisrupted ? severity : 1.0};
+  AddReport(s, node,
+            Report{.at = at.value_or(now_),
+                   .state = state,
+                   .severity = state == NodeState::kDisrupted ? severity : 1.0});
   MarkChanged(s, {&node, 1});
   return Status::Ok();
 }
 
-Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double severity) {
+Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double severity,
+                       std::optional<Step> at, Step duration) {
   if (risk_type < 0 || risk_type >= risk_type_count()) {
     return Status::InvalidArgument("unknown risk type");
   }
   if (!(severity > 0 && severity <= 1)) return Status::InvalidArgument("severity must be in (0, 1]");
+  if (duration < 0) return Status::InvalidArgument("duration must be >= 0 steps");
   RISKD_RETURN_IF_ERROR(CheckNodes(nodes));
   auto& s = types_[risk_type];
   for (NodeIndex v : nodes) {
-    Observation& o = s.observed[v];
-    if (IsRemoved(o.state)) s.spectral_stale = true;
-    if (o.state == NodeState::kDisrupted) {
-      o.severity = std::max(o.severity, severity);
-    } else {
-      o = Observation{NodeState::kDisrupted, severity};
-    }
+    AddReport(s, v,
+              Report{.at = at.value_or(now_),
+                     .state = NodeState::kDisrupted,
+                     .severity = severity,
+                     .duration = duration});
   }
   MarkChanged(s, nodes);
   return Status::Ok();
@@ -121,12 +174,8 @@ Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> ris
     if (risk_type && *risk_type != r) continue;
     auto& s = types_[r];
     for (NodeIndex v : nodes) {
-      Observation& o = s.observed[v];
-      if (lift) {
-        if (o.state == NodeState::kImmunized) o = Observation{};
-      } else {
-        o = Observation{NodeState::kImmunized, 1.0};
-      }
+      s.immunized[v] = lift ? 0 : 1;
+      Reobserve(s, v);
     }
     s.spectral_stale = true;
     MarkChanged(s, nodes);
@@ -154,6 +203,7 @@ void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
   network_.Compact();
   for (auto& s : types_) {
     s.observed.resize(network_.node_slots());
+    s.immunized.resize(network_.node_slots(), 0);
     s.graph.reset();
     s.spectral_stale = true;
     MarkChanged(s, nodes);
@@ -188,7 +238,11 @@ Status Engine::RemoveNode(std::string_view id) {
   }
   for (EdgeIndex e : network_.in_edges(*v)) touched.push_back(network_.edge_source(e));
   RISKD_RETURN_IF_ERROR(network_.RemoveNode(id));
-  for (auto& s : types_) s.observed[*v] = Observation{};
+  for (auto& s : types_) {
+    s.observed[*v] = Observation{};
+    s.reports.erase(*v);
+    s.immunized[*v] = 0;
+  }
   NetworkChanged(touched);
   return Status::Ok();
 }
@@ -212,6 +266,37 @@ Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer l
   RISKD_RETURN_IF_ERROR(network_.SetEdgeWeight(from, to, layer, weight));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
   NetworkChanged(ends);
+  return Status::Ok();
+}
+
+Status Engine::SetAlertPolicy(const AlertPolicyOptions& alerts) {
+  EngineOptions next = options_;
+  next.alerts = alerts;
+  RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
+  options_.alerts = alerts;
+  for (auto& s : types_) {
+    s.alerts.set_options(alerts);
+    s.dirty = true;
+    s.needs_full = true;
+  }
+  return Status::Ok();
+}
+
+Status Engine::SetRiskTypeRates(int risk_type, double alpha, double beta) {
+  if (risk_type < 0 || risk_type >= risk_type_count()) return Status::NotFound("no such risk type");
+  EngineOptions next = options_;
+  next.risk_types[static_cast<std::size_t>(risk_type)].alpha = alpha;
+  next.risk_types[static_cast<std::size_t>(risk_type)].beta = beta;
+  RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
+  options_ = std::move(next);
+  auto& s = types_[static_cast<std::size_t>(risk_type)];
+  s.type.alpha = alpha;
+  s.type.beta = beta;
+  s.graph.reset();
+  s.dirty = true;
+  s.needs_full = true;
+  s.spectral_stale = true;
+  s.changed.clear();
   return Status::Ok();
 }
 
@@ -266,21 +351,30 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
     auto& s = types_[r];
     if (!s.dirty) continue;
     auto graph = Graph(r);
-    s.initial = InitialState::FromObservations(network_, s.observed);
+    Step frame_start = kNoStep;
+    s.initial = BuildInitial(s, &frame_start);
+    if (frame_start != s.frame_start || now_ != s.frame_now) s.needs_full = true;
+    s.frame_start = frame_start;
+    s.frame_now = now_;
     if (s.needs_full) {
       s.projector->Full(*graph, s.initial, &workspace_);
     } else {
       s.projector->Update(*graph, s.initial, s.changed, &workspace_);
     }
     if (s.spectral_stale) {
-      s.projector->mutable_projection().spectral =
-          ComputeSpectralRadius(*graph, s.initial, options_.spectral);
+      // On the nodes that can still take part now.
+      s.projector->mutable_projection().spectral = ComputeSpectralRadius(
+          *graph, InitialState::FromObservations(network_, s.observed), options_.spectral);
       s.spectral_stale = false;
     }
     s.projection = s.projector->projection();
+    // Every node that can still be disrupted is alerted on its risk, the
+    // nodes reported disrupted included: their risk is at least the
+    // evidence, and a weak report must not close the alert the projection
+    // supports (docs/model.md section 3, "Observations are evidence").
     std::vector<char> eligible(network_.node_slots(), 0);
     for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
-      eligible[v] = network_.alive(v) && s.observed[v].state == NodeState::kSusceptible;
+      eligible[v] = network_.alive(v) && !IsRemoved(s.observed[v].state);
     }
     s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
     s.changed.clear();
@@ -290,6 +384,64 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
     done.push_back(r);
   }
   return done;
+}
+
+InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) const {
+  const std::size_t n = network_.node_slots();
+  auto counts = [&](NodeIndex v) { return network_.alive(v) && !s.immunized[v]; };
+  // The frame starts at the earliest onset in the window (or now).
+  Step first = now_;
+  for (const auto& [v, r] : s.reports) {
+    if (counts(v) && r.history.disrupted) first = std::min(first, r.history.onset);
+  }
+  *frame_start = first;
+  auto relative = [&](Step t) {
+    return static_cast<std::int32_t>(std::min<Step>(t - first, InitialState::kNever));
+  };
+  InitialState st;
+  st.p_s.assign(n, 1.0);
+  st.p_i.assign(n, 0.0);
+  st.p_r.assign(n, 0.0);
+  st.now = relative(now_);
+  for (NodeIndex v = 0; v < n; ++v) {
+    if (!counts(v)) {
+      st.p_s[v] = 0.0;
+      st.p_r[v] = 1.0;
+    }
+  }
+  auto set_start = [&](NodeIndex v, std::int32_t c) {
+    if (c <= 0) return;
+    if (st.start.empty()) st.start.assign(n, 0);
+    st.start[v] = c;
+  };
+  auto set_end = [&](NodeIndex v, std::int32_t e, bool fixed) {
+    if (st.end.empty()) st.end.assign(n, InitialState::kNever);
+    st.end[v] = e;
+    if (fixed) {
+      if (st.fixed.empty()) st.fixed.assign(n, 0);
+      st.fixed[v] = 1;
+    }
+  };
+  for (const auto& [v, r] : s.reports) {
+    if (!counts(v)) continue;
+    const NodeHistory& h = r.history;
+    if (h.disrupted) {
+      set_start(v, relative(h.onset));
+      st.p_i[v] = h.severity;
+      st.p_s[v] = 1.0 - h.severity;
+      if (h.end != kNoStep) set_end(v, relative(h.end), true);
+    } else if (h.recovered_at != kNoStep) {
+      if (h.recovered_at <= first) {
+        st.p_s[v] = 0.0;
+        st.p_r[v] = 1.0;
+      } else {
+        set_end(v, relative(h.recovered_at), false);
+      }
+    } else if (h.normal_at != kNoStep) {
+      set_start(v, relative(std::max(h.normal_at, first)));
+    }
+  }
+  return st;
 }
 
 void Engine::RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert) {

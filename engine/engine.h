@@ -2,7 +2,17 @@
 // every node per risk type, and the latest projection and open alerts per
 // risk type. The daemon feeds it events (already validated for syntax) and
 // calls Project() after each batch; everything here is deterministic and free
-// of I/O, clocks, logging and globals.
+// of I/O, clocks, logging and globals. Not thread-safe: one thread drives it.
+//
+// Time is an input (docs/model.md section 3, "Time"). The engine keeps a
+// model clock now() in steps of dt, moved forward only by AdvanceClock (the
+// daemon's ticks, or a test's). Reports (statuses, disruptions) carry their
+// event step and are placed there, whatever order they arrive in; the state
+// is a function of the reports and of now(), so replaying them later gives
+// what receiving them live gave. Projections start from the sources' onset
+// steps, risk and ETA are relative to now, sources of known duration
+// recover at its end, and reports older than the history window are
+// history only.
 //
 // Projections are incremental (engine/projection.h): every event records the
 // nodes it touched, and Project() recomputes only the regions those nodes
@@ -19,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/alert_policy.h"
@@ -26,6 +37,7 @@
 #include "engine/geo.h"
 #include "engine/network.h"
 #include "engine/projection.h"
+#include "engine/reports.h"
 #include "engine/risk_type.h"
 #include "engine/spectral.h"
 #include "engine/state.h"
@@ -33,6 +45,15 @@
 #include "engine/vulnerability.h"
 
 namespace riskd::engine {
+
+struct ClockOptions {
+  // Reports whose event step is before now - history_window_steps are
+  // history only: they no longer enter projections (a disruption of known
+  // duration still running then counts from there). It also bounds how far
+  // back a projection starts, so its cost: at most (window + T) steps.
+  // >= 1.
+  int history_window_steps = 30;
+};
 
 struct EngineOptions {
   // At least one; names unique.
@@ -50,6 +71,7 @@ struct EngineOptions {
   // Network changes after which vulnerability is recomputed (a global
   // re-projection); 0 recomputes it after every change. >= 0.
   int vulnerability_refresh_changes = 256;
+  ClockOptions clock;
 };
 
 Status ValidateEngineOptions(const EngineOptions& options);
@@ -57,7 +79,18 @@ Status ValidateEngineOptions(const EngineOptions& options);
 // Everything the engine knows about one risk type.
 struct RiskTypeState {
   RiskType type;
-  std::vector<Observation> observed;  // per node slot
+  std::vector<Observation> observed;  // per node slot, at now
+  // The reports of every node that has any in the window, in event-time
+  // order, and what they say.
+  struct NodeReports {
+    std::vector<Report> reports;
+    NodeHistory history;
+  };
+  std::unordered_map<NodeIndex, NodeReports> reports;
+  std::vector<std::uint8_t> immunized;  // per node slot
+  // The latest projection's frame: its step 0 and now, absolute.
+  Step frame_start = kNoStep;
+  Step frame_now = kNoStep;
   bool dirty = true;                  // inputs changed since the last projection
   bool projected = false;
   InitialState initial;   // of the latest projection
@@ -84,17 +117,31 @@ class Engine {
   std::optional<int> FindRiskType(std::string_view name) const;
   const RiskTypeState& risk_state(int risk_type) const { return types_[risk_type]; }
 
+  // --- The model clock.
+  Step now() const { return now_; }
+  // Moves the clock forward to `now` (a tick). Earlier steps are rejected;
+  // the same step changes nothing. Every projection is recomputed at the
+  // next Project().
+  Status AdvanceClock(Step now);
+
   // --- Events. Each either applies completely or returns an error and
-  // changes nothing.
+  // changes nothing. `at` is the event's step (default: now); reports after
+  // now count as at now until the clock reaches them.
 
   // A node's own status report. kImmunized is not a status (use Immunize).
-  // severity in (0, 1] is used with kDisrupted.
-  Status SetStatus(NodeIndex node, int risk_type, NodeState state, double severity);
-  // Disrupts the nodes with the given severity in (0, 1]. A node already
-  // disrupted keeps the larger severity.
-  Status Disrupt(int risk_type, std::span<const NodeIndex> nodes, double severity);
+  // severity in (0, 1] is used with kDisrupted. A disruption report during
+  // a disruption keeps the larger severity (a report is evidence);
+  // kRecovered or kSusceptible ends it.
+  Status SetStatus(NodeIndex node, int risk_type, NodeState state, double severity,
+                   std::optional<Step> at = std::nullopt);
+  // Disrupts the nodes with the given severity in (0, 1] from step `at`,
+  // for `duration` steps (0: not known, the model's recovery rate applies).
+  // A node already disrupted keeps the larger severity.
+  Status Disrupt(int risk_type, std::span<const NodeIndex> nodes, double severity,
+                 std::optional<Step> at = std::nullopt, Step duration = 0);
   // Protects (or, with lift, unprotects) the nodes for one risk type, or for
-  // all when risk_type is empty.
+  // all when risk_type is empty. An intervention is a state, not a report:
+  // a protected node is protected throughout the projection.
   Status Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift);
   // Nodes inside a place.
   Result<std::vector<NodeIndex>> ResolvePlace(const Place& place) const;
@@ -111,6 +158,15 @@ class Engine {
   // `tag` identifies this projection (the daemon passes its journal
   // sequence). Returns the indices of the risk types re-projected.
   std::vector<int> Project(std::uint64_t tag);
+
+  // Live reconfiguration (a daemon's SIGHUP). New alert thresholds, used
+  // from the next projection, which re-projects every risk type. Invalid
+  // thresholds change nothing.
+  Status SetAlertPolicy(const AlertPolicyOptions& alerts);
+  // New infection and recovery rates of a risk type: its transmission graph
+  // is rebuilt and it is fully re-projected at the next Project(). Invalid
+  // rates change nothing.
+  Status SetRiskTypeRates(int risk_type, double alpha, double beta);
 
   // Re-opens an alert from persistent storage.
   void RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert);
@@ -133,6 +189,14 @@ class Engine {
   void NetworkChanged(std::span<const NodeIndex> nodes);
   void MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes);
   Status CheckNodes(std::span<const NodeIndex> nodes) const;
+  Step WindowStart() const { return now_ - options_.clock.history_window_steps; }
+  void AddReport(RiskTypeState& s, NodeIndex node, Report report);
+  // Re-derives what a node's reports say now (pruning the ones out of the
+  // window) into s.observed.
+  void Reobserve(RiskTypeState& s, NodeIndex node);
+  // The projection's initial state from the reports; its step 0 (absolute)
+  // into *frame_start.
+  InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
 
   EngineOptions options_;
   Network network_;
@@ -141,6 +205,8 @@ class Engine {
   std::vector<std::pair<LayerMask, Vulnerability>> vulnerability_;
   int network_changes_since_refresh_ = 0;
   ProjectionWorkspace workspace_;
+  Step now_ = 0;
+  std::uint64_t report_order_ = 0;  // arrival order of reports
 };
 
 }  // namespace riskd::engine

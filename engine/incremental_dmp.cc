@@ -20,6 +20,13 @@ void IncrementalDmp::Clear() {
   stored_ = 0;
 }
 
+void IncrementalDmp::SetFrame(int now) {
+  if (now == now_) return;
+  Clear();
+  now_ = now;
+  stride_ = static_cast<std::size_t>(now) + static_cast<std::size_t>(options_.horizon) + 1;
+}
+
 void IncrementalDmp::Grow(std::size_t n) {
   if (slot_.size() >= n) return;
   slot_.resize(n, kNoSlot);
@@ -81,13 +88,15 @@ void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, 
   const std::size_t x = joined_.size();
   joined_.push_back({.node = v,
                      .edges = theta_.size(),
-                     .ps_horizon = init.p_s[v],
+                     .ps_end = init.p_s[v],
                      .was_touched = touched(v)});
-  if (init.p_i[v] > 0) joined_.back().touched_at = 0;
+  // A source propagates from its start step (dmp.cc touches it there).
+  if (init.p_i[v] > 0 && init.Start(v) < init.End(v)) joined_.back().touched_at = init.Start(v);
   values_.resize(values_.size() + stride_, init.p_s[v]);
   for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
+    const NodeIndex k = g.source[e];
     theta_.push_back(1.0);
-    phi_.push_back(init.p_i[g.source[e]]);
+    phi_.push_back(init.Start(k) == 0 && init.End(k) > 0 ? init.p_i[k] : 0.0);
   }
   // Nothing reaching v differed before t: replaying its messages from the
   // (stored) trajectories gives its values up to t.
@@ -105,6 +114,13 @@ void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& i
   // dmp.cc never updates a node without susceptible mass: P_S stays 0,
   // every theta 1.
   if (!(ps0 > 0)) return;
+  const int window_end = init.WindowEnd(v, options_.horizon);
+  if (t <= init.Start(v)) {
+    // Shielded (dmp.cc's pass 1 leaves theta at 1 and P_S at P_S(start)).
+    if (t == window_end - g.latency[v]) j.ps_end = ps0;
+    if (j.touched_at >= 0) Seen(x)[static_cast<std::size_t>(t)] = ps0;
+    return;
+  }
   const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
   double* theta = theta_.data() + j.edges;
   const double* phi = phi_.data() + j.edges;
@@ -118,9 +134,8 @@ void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& i
   }
   edge_updates_ += en - b;
   const auto at = static_cast<std::size_t>(t);
-  if (t == options_.horizon - g.latency[v]) j.ps_horizon = prod;
-  if (j.hit < 0 && 1.0 - prod - init.p_r[v] >= 0.5) j.hit = t;
-  if (j.touched_at < 0 && ps0 - prod > options_.tolerance) j.touched_at = t;
+  if (t == window_end - g.latency[v]) j.ps_end = prod;
+  if (j.touched_at < 0 && t < init.End(v) && ps0 - prod > options_.tolerance) j.touched_at = t;
   if (j.touched_at >= 0) Seen(x)[at] = prod;
 }
 
@@ -131,49 +146,48 @@ void IncrementalDmp::StepPhi(const TransmissionGraph& g, const InitialState& ini
   if (!(init.p_s[v] > 0)) return;
   const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
   double* phi = phi_.data() + j.edges;
+  const bool shielded = t <= init.Start(v);
   for (EdgeIndex e = b; e < en; ++e) {
     // dmp.cc's pass 2: phi - (S~(t) - S~(t-1)) there without latency is
     // phi + (S~(t-1) - S~(t)) here, the same double; before k propagates
     // both S~ are P_S(0) and phi stays P_I^k(0) = 0.
     const NodeIndex k = g.source[e];
+    if (t >= init.End(k)) {
+      phi[e - b] = 0.0;  // removed
+      continue;
+    }
+    if (t == init.Start(k) && t > 0 && init.p_i[k] > 0) {
+      phi[e - b] = init.p_i[k];  // a source starting now (dmp.cc's Touch)
+      continue;
+    }
     const int L = g.latency[k];
-    const double decay = (1.0 - g.p[e]) * (1.0 - g.q[k]);
+    const double keep = init.Fixed(k) ? 1.0 : 1.0 - g.q[k];
+    const double decay = shielded ? keep : (1.0 - g.p[e]) * keep;
     phi[e - b] = decay * phi[e - b] + (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L));
   }
 }
 
 IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const InitialState& init,
                                             std::size_t x) {
-  const int T = options_.horizon;
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
-  const double ps0 = init.p_s[v];
   Node node;
   node.node = v;
   node.was_touched = j.was_touched;
   node.touched = j.touched_at >= 0;
-  // The step v joined dmp.cc's frontier: after its first in-neighbour
-  // propagated. The ETA check runs from there.
-  int first_step = T + 1;
   bool touched_in = false;
   double best = 0;
   const double* theta = theta_.data() + j.edges;
   for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
     const NodeIndex k = g.source[e];
-    int k_at = -1;
+    bool k_touched = false;
     if (const std::uint32_t y = joined_at_[k]; y != kNoSlot) {
-      k_at = joined_[y].touched_at;
-    } else if (touched(k)) {
-      k_at = 0;
-      if (!(init.p_i[k] > 0)) {
-        const double* s = Trajectory(k);
-        k_at = 1;
-        while (k_at < T && s[k_at] == init.p_s[k]) ++k_at;
-      }
+      k_touched = joined_[y].touched_at >= 0;
+    } else {
+      k_touched = touched(k);
     }
-    if (k_at < 0) continue;
+    if (!k_touched) continue;
     touched_in = true;
-    first_step = std::min(first_step, k_at + 1);
     const double passed = 1.0 - theta[e - g.in_begin(v)];
     if (passed > best) {
       best = passed;
@@ -181,25 +195,52 @@ IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const In
     }
   }
   node.in_frontier = node.touched || touched_in;
-  if (!(ps0 > 0)) first_step = T + 1;  // never in the frontier
+  // P_R(now): dmp.cc's UpdateMarginals replayed over v's trajectory, from
+  // the step it joined the active nodes (a source: after its start step).
+  const int now = now_;
   const int L = g.latency[v];
-  node.risk = std::clamp(1.0 - j.ps_horizon - init.p_r[v], 0.0, 1.0);
-  // dmp.cc checks from first_step on. Before it P_S is P_S(0); P_S never
-  // rises, so if P_S(0) already passes (a rounding case: P_I(0) < 0.5) the
-  // hit is first_step, else the first passing step, which is past it.
-  int hit = init.p_i[v] >= 0.5 ? 0 : -1;
-  if (hit < 0 && first_step <= T) {
-    hit = 1.0 - ps0 - init.p_r[v] >= 0.5 ? first_step : j.hit;
+  const double* seen = Seen(x);
+  auto seen_at = [&](int s) { return s < 0 ? init.p_s[v] : seen[static_cast<std::size_t>(s)]; };
+  double pr_now = init.p_r[v];
+  if (node.touched) {
+    const int first = init.p_i[v] > 0 ? j.touched_at + 1 : j.touched_at;
+    double pr = init.p_r[v], pi = init.p_i[v];
+    const double q = init.Fixed(v) ? 0.0 : g.q[v];
+    for (int t = first; t <= now; ++t) {
+      if (t >= init.End(v)) {
+        pr = 1.0;
+        pi = 0.0;
+        continue;
+      }
+      pr += q * pi;
+      pi = std::max(0.0, 1.0 - seen_at(L > 0 ? t - L : t) - pr);
+    }
+    pr_now = pr;
   }
-  const int onset = hit <= 0 ? hit : hit + L;
-  node.eta = onset <= T ? onset : -1;
+  const bool removed = init.End(v) <= now;
+  const int window_end = init.WindowEnd(v, options_.horizon);
+  node.risk = removed ? 0.0
+                      : std::max(init.EvidenceFloor(v),
+                                 std::clamp(1.0 - j.ps_end - pr_now, 0.0, 1.0));
+  // ETA: the first step s >= now - L at which, hit then, v is disrupted by
+  // now + (s + L - now) with probability >= 0.5 (dmp.cc: its scan at now,
+  // then pass 1). Only touched nodes get there (tolerance < 0.5).
+  node.eta = -1;
+  if (node.touched && !removed) {
+    for (int s = now - L; s + L <= window_end; ++s) {
+      if (1.0 - seen_at(s) - pr_now >= 0.5) {
+        node.eta = std::max(0, s + L - now);
+        break;
+      }
+    }
+  }
   return node;
 }
 
 bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init,
                             std::span<const NodeIndex> changed, std::size_t max_edges,
                             std::vector<Node>* out) {
-  const int T = options_.horizon;
+  const int T = now_ + options_.horizon;  // the frame's last step
   Grow(g.node_count);
   out->clear();
   joined_.clear();
@@ -249,7 +290,7 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
   if (!join_batch(0)) return give_up();
   for (std::size_t c = 0; c < changed_count; ++c) {
     Joined& j = joined_[c];
-    j.spread = j.was_touched || j.touched_at == 0;
+    j.spread = j.was_touched || j.touched_at >= 0;  // its out-neighbours joined
   }
   for (int t = 1; t <= T; ++t) {
     const std::size_t count = joined_.size();

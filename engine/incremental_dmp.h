@@ -53,8 +53,12 @@ class IncrementalDmp {
 
   // Forgets everything and frees the memory.
   void Clear();
+  // Forgets everything when the frame's `now` (InitialState::now) differs
+  // from the one stored: trajectories cover steps 0 .. now + T.
+  void SetFrame(int now);
+  int now() const { return now_; }
   // Takes the trajectories of a RunDmpRegion run (nodes[0, touched_count)).
-  // REQUIRES: none of those nodes has a trajectory yet.
+  // REQUIRES: none of those nodes has a trajectory yet; SetFrame(run's now).
   void Store(const DmpRegion& run, std::vector<double> trajectories);
 
   bool touched(NodeIndex v) const { return v < slot_.size() && slot_[v] != kNoSlot; }
@@ -78,8 +82,9 @@ class IncrementalDmp {
   // good part of the graph a region recompute costs as much).
   // REQUIRES: the stored trajectories were a DMP run on the earlier state
   // (Store from a run from all sources, plus Updates); graph and initial
-  // reflect every change since, each node whose initial state, latency or
-  // in- or out-edges changed is in `changed`, and Applies(graph).
+  // reflect every change since, each node whose initial state (start, end
+  // and fixed included), latency or in- or out-edges changed is in
+  // `changed`, initial.now == now(), and Applies(graph).
   bool Update(const TransmissionGraph& graph, const InitialState& initial,
               std::span<const NodeIndex> changed, std::size_t max_edges, std::vector<Node>* out);
   // Drops v's trajectory (its region is recomputed elsewhere).
@@ -106,8 +111,7 @@ class IncrementalDmp {
     NodeIndex node;
     std::size_t edges;    // offset of its in-edges in theta_, phi_
     int touched_at = -1;  // new: step it propagates from, or -1
-    int hit = -1;         // first t >= 1 with 1 - P_S(t) - P_R(0) >= 0.5
-    double ps_horizon = 0;  // P_S(max(0, T - L))
+    double ps_end = 0;    // P_S(max(0, window end - L))
     bool was_touched = false;
     bool spread = false;  // its out-neighbours have joined
   };
@@ -126,7 +130,8 @@ class IncrementalDmp {
   static constexpr std::size_t kKeptScratchEdges = std::size_t{1} << 16;
 
   DmpOptions options_;
-  std::size_t stride_;  // T + 1
+  int now_ = 0;         // the frame's now
+  std::size_t stride_;  // now + T + 1
 
   std::vector<std::uint32_t> slot_;  // per node: trajectory slot or kNoSlot
   std::vector<double> pool_;         // stride_ values per slot

@@ -11,6 +11,7 @@
 #include "engine/testing/graphs.h"
 #include "engine/testing/random_changes.h"
 #include "engine/testing/real_networks.h"
+#include "engine/testing/timed_states.h"
 
 namespace riskd::engine {
 namespace {
@@ -122,6 +123,70 @@ TEST(IncrementalDmpTest, EqualsFullRunUnderStateChangesOnCyclicGraph) {
   }
 }
 
+// The same with the times of the model clock changing too: sources starting
+// at different steps (some with a fixed period), shields, removals.
+TEST(IncrementalDmpTest, EqualsFullRunUnderTimedStateChanges) {
+  Network net = testing::RandomGraph(400, 720, 7);
+  TransmissionGraph g = testing::BuildGraph(net, Direction::kDownstream, 1.2, 0.3);
+  std::mt19937_64 rng(11);
+  for (auto& latency : g.latency) latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 5) : 0;
+  g.has_latency = true;
+  const int now = 6;
+  for (double tolerance : {0.0, 1e-9, 1e-3}) {
+    SCOPED_TRACE("tolerance " + std::to_string(tolerance));
+    DmpOptions d;
+    d.horizon = 8;
+    d.tolerance = tolerance;
+    Projector projector(d, DmpOnly());
+    ProjectionWorkspace ws;
+    InitialState init = AllSusceptible(g.node_count);
+    for (NodeIndex v : {3u, 77u, 201u, 350u}) {
+      init.p_s[v] = 0.2;
+      init.p_i[v] = 0.8;
+    }
+    testing::AddRandomTimes(&init, now, d.horizon, 5);
+    projector.Full(g, init, &ws);
+    for (int step = 0; step < 80; ++step) {
+      std::vector<NodeIndex> changed;
+      for (int b = 0; b < 1 + static_cast<int>(rng() % 3); ++b) {
+        const auto v = static_cast<NodeIndex>(rng() % g.node_count);
+        changed.push_back(v);
+        const int at = static_cast<int>(rng() % (now + 1));
+        init.start[v] = 0;
+        init.end[v] = InitialState::kNever;
+        init.fixed[v] = 0;
+        init.p_s[v] = 1;
+        init.p_i[v] = init.p_r[v] = 0;
+        switch (rng() % 4) {
+          case 0:  // disrupted from `at`
+            init.start[v] = at;
+            init.p_i[v] = 0.5;
+            init.p_s[v] = 0.5;
+            break;
+          case 1:  // disrupted from `at` for a known time
+            init.start[v] = at;
+            init.p_i[v] = 1;
+            init.p_s[v] = 0;
+            init.end[v] = at + 1 + static_cast<int>(rng() % 8);
+            init.fixed[v] = 1;
+            break;
+          case 2:  // reported normal at `at`
+            init.start[v] = at;
+            break;
+          case 3:  // recovered at `at` + 1
+            init.end[v] = at + 1;
+            break;
+        }
+      }
+      projector.Update(g, init, changed, &ws);
+      ASSERT_TRUE(projector.projection().incremental_dmp);
+      SCOPED_TRACE("step " + std::to_string(step));
+      ExpectSameAsFull(g, init, d, projector.projection());
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
 // Whether `network` has a two-way pair (u -> v and v -> u in any layers).
 bool HasTwoWayPair(const Network& n, NodeIndex u, NodeIndex v) {
   return n.FindEdge(v, u, Layer::kMaterial) || n.FindEdge(v, u, Layer::kData);
@@ -146,7 +211,7 @@ Network OneWay(Network net) {
 }
 
 struct ChangeStats {
-  int updates = 0;
+  int updates = 0;  // projections that were not full recomputes
   int incremental = 0;
   std::size_t recomputed = 0;
   std::size_t region_nodes = 0;
@@ -157,7 +222,8 @@ struct ChangeStats {
 // projection compared with a full recompute. Edges are only added where
 // they make no two-way pair, so the graphs keep no reverse edges and every
 // update after the first projection may take the incremental path.
-ChangeStats RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps) {
+ChangeStats RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps,
+                             bool clock = false) {
   EngineOptions o;
   o.risk_types[0].alpha = 1.5;
   o.risk_types[0].beta = 0.4;
@@ -172,10 +238,14 @@ ChangeStats RunRandomChanges(Network net, Direction direction, std::uint64_t see
   o.dmp.horizon = 12;
   o.projection = DmpOnly();
   o.vulnerability_refresh_changes = 100000;
+  o.clock.history_window_steps = 8;
   auto created = Engine::Create(o, std::move(net));
   EXPECT_TRUE(created.ok());
   Engine& engine = **created;
-  testing::RandomChanges changes({.seed = seed, .one_way = true});
+  if (clock) {
+    EXPECT_TRUE(engine.AdvanceClock(100).ok());
+  }
+  testing::RandomChanges changes({.seed = seed, .one_way = true, .clock = clock});
   ChangeStats stats;
   for (int step = 0; step < steps; ++step) {
     changes.ApplyBatch(engine);
@@ -187,7 +257,7 @@ ChangeStats RunRandomChanges(Network net, Direction direction, std::uint64_t see
       SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
       ExpectSameAsFull(g, s.initial, o.dmp, s.projection);
       if (::testing::Test::HasFatalFailure()) return stats;
-      if (step == 0) continue;  // the first projection is a full one
+      if (s.projection.full) continue;  // the first one, after ticks, ...
       ++stats.updates;
       stats.incremental += s.projection.incremental_dmp;
       stats.recomputed += s.projection.recomputed_nodes;
@@ -203,6 +273,18 @@ TEST(IncrementalDmpTest, EqualsFullRecomputeAfterEveryChangeTypeOnCyclicGraphs) 
     // About 1.8 edges per node with random directions: many directed cycles.
     const ChangeStats stats = RunRandomChanges(
         testing::RandomGraph(300, 540, 40 + seed), Direction::kDownstream, seed, 60);
+    EXPECT_EQ(stats.incremental, stats.updates);
+  }
+}
+
+// On the model clock: onset steps, durations, recoveries at their steps,
+// ticks (a new frame: a full recompute, then incremental again).
+TEST(IncrementalDmpTest, EqualsFullRecomputeOnTheClock) {
+  for (std::uint64_t seed : {3, 4}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const ChangeStats stats = RunRandomChanges(
+        testing::RandomGraph(300, 540, 50 + seed), Direction::kDownstream, seed, 80, true);
+    EXPECT_GT(stats.updates, 20);
     EXPECT_EQ(stats.incremental, stats.updates);
   }
 }

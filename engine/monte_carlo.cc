@@ -68,12 +68,27 @@ class DiscreteRun {
  public:
   DiscreteRun(const TransmissionGraph& g, const InitialState& init, const MonteCarloOptions& opt,
               MonteCarloTally* tally, MonteCarloWorkspace* ws)
-      : g_(g), init_(init), rng_(opt.seed), T_(opt.horizon), tally_(*tally), w_(*ws) {
+      : g_(g),
+        init_(init),
+        rng_(opt.seed),
+        T_(opt.horizon),
+        N_(init.now),
+        H_(init.now + opt.horizon),
+        tally_(*tally),
+        w_(*ws) {
     const std::size_t size = tally_.nodes.size();
     for (std::size_t x = 0; x < size; ++x) {
       const NodeIndex v = tally_.nodes[x];
       w_.local_[v] = static_cast<std::int32_t>(x);
       if (init_.p_s[v] < 1) sampled_.push_back(static_cast<std::uint32_t>(x));
+    }
+    if (!init_.start.empty() || !init_.end.empty()) {
+      start_.resize(size);
+      end_.resize(size);
+      for (std::size_t x = 0; x < size; ++x) {
+        start_[x] = init_.Start(tally_.nodes[x]);
+        end_[x] = init_.End(tally_.nodes[x]);
+      }
     }
     // The region's out-edges in order, with what a realization reads.
     // Counted first: on a region spanning most of the network a growing
@@ -97,7 +112,7 @@ class DiscreteRun {
     for (std::size_t x = 0; x < size; ++x) latency_[x] = g_.latency[tally_.nodes[x]];
     w_.onset_.assign(size, kUnreached);
     w_.infector_.assign(size, kNoInfector);
-    w_.buckets_.resize(static_cast<std::size_t>(T_) + 1);
+    w_.buckets_.resize(static_cast<std::size_t>(H_) + 1);
   }
   ~DiscreteRun() {
     for (NodeIndex v : tally_.nodes) w_.local_[v] = -1;
@@ -111,20 +126,32 @@ class DiscreteRun {
       const NodeIndex v = tally_.nodes[x];
       const double u = rng_.Uniform(k, RandomStream::kInitialState, v);
       if (u <= init_.p_i[v]) {
-        Reach(x, 0, kNoInfector);
+        // Observed: infectious from its start, no onset delay.
+        if (Start(x) < End(x)) Reach(x, Start(x), kNoInfector);
       } else if (u <= init_.p_i[v] + init_.p_r[v] || init_.p_s[v] == 0) {
         w_.onset_[x] = kBlocked;
         w_.reached_.push_back(x);
       }
     }
-    for (int t = 0; t <= T_; ++t) {
+    for (int t = 0; t <= H_; ++t) {
       auto& bucket = w_.buckets_[static_cast<std::size_t>(t)];
       for (std::size_t b = 0; b < bucket.size(); ++b) {
         const std::uint32_t x = bucket[b];
         if (w_.onset_[x] != t) continue;  // superseded by an earlier onset
+        // Infectious over steps t .. t + period - 1, and disrupted in the
+        // window [now, window end] unless it recovered before now (the
+        // onset is within the window end: later ones are never reached).
+        std::int64_t period = -1;  // drawn when needed
+        if (t < N_) {
+          period = Period(k, x, t);
+          if (t + period <= N_) {
+            Spread(k, x, t, period);
+            continue;
+          }
+        }
         ++size;
         Record(x, t);
-        Spread(k, x, t);
+        Spread(k, x, t, period);
       }
       bucket.clear();
     }
@@ -145,32 +172,50 @@ class DiscreteRun {
     w_.buckets_[static_cast<std::size_t>(t)].push_back(x);
   }
 
+  int Start(std::uint32_t x) const { return start_.empty() ? 0 : start_[x]; }
+  int End(std::uint32_t x) const { return end_.empty() ? InitialState::kNever : end_[x]; }
+
+  // Steps node x, infectious from t, stays infectious: geometric with its
+  // recovery q (a pure function of the realization and the node), cut at
+  // its end; exactly until its end for a fixed period.
+  std::int64_t Period(std::uint32_t k, std::uint32_t x, int t) const {
+    const NodeIndex v = tally_.nodes[x];
+    const double q = init_.Fixed(v) ? 0.0 : g_.q[v];
+    const std::int64_t drawn =
+        StepsFromDelay(rng_.Exponential(GeometricRate(q), k, RandomStream::kInfectious, v), H_);
+    return std::min<std::int64_t>(drawn, static_cast<std::int64_t>(End(x)) - t);
+  }
+
   void Record(std::uint32_t x, int t) {
     ++tally_.disrupted[x];
-    ++tally_.onset_counts[x * (static_cast<std::size_t>(T_) + 1) + static_cast<std::size_t>(t)];
+    ++tally_.onset_counts[x * (static_cast<std::size_t>(T_) + 1) +
+                          static_cast<std::size_t>(std::max(0, t - N_))];
     if (w_.infector_[x] != kNoInfector) {
       ++tally_.infector_counts[tally_.infector_offsets[x] + w_.infector_[x]];
     }
   }
 
-  void Spread(std::uint32_t k, std::uint32_t x, int t) {
+  // Attempts of x, infectious from t for `period` steps (-1: not drawn
+  // yet), on its out-neighbours. An attempt on a shielded target counts from
+  // its start step on (the first success after it is geometric again).
+  void Spread(std::uint32_t k, std::uint32_t x, int t, std::int64_t period) {
     const NodeIndex v = tally_.nodes[x];
     const Arc* first = arcs_.data() + arc_offsets_[x];
     const Arc* last = arcs_.data() + arc_offsets_[x + 1];
     tally_.work += g_.out(v).size();
     if (first == last) return;
-    const std::int64_t infectious = StepsFromDelay(
-        rng_.Exponential(GeometricRate(g_.q[v]), k, RandomStream::kInfectious, v), T_);
+    const std::int64_t infectious = period >= 0 ? period : Period(k, x, t);
     for (const Arc* arc = first; arc != last; ++arc) {
       const std::uint32_t xj = arc->local_target;
       const int latency = latency_[xj];
-      const int earliest = t + 1 + latency;
-      if (earliest > T_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
+      const int from = std::max(t, Start(xj));
+      const int earliest = from + 1 + latency;
+      if (earliest > H_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
       const std::int64_t steps = StepsFromDelay(
-          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, tally_.nodes[xj]), T_);
-      if (steps > infectious) continue;
-      const std::int64_t onset = t + steps + latency;
-      if (onset > T_ || onset >= w_.onset_[xj]) continue;
+          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, tally_.nodes[xj]), H_);
+      if (from + steps > t + infectious) continue;
+      const std::int64_t onset = from + steps + latency;
+      if (onset > H_ || onset >= w_.onset_[xj] || onset >= End(xj)) continue;
       Reach(xj, static_cast<int>(onset), arc->in_slot);
     }
   }
@@ -178,10 +223,14 @@ class DiscreteRun {
   const TransmissionGraph& g_;
   const InitialState& init_;
   const CounterRng rng_;
-  const int T_;
+  const int T_;  // horizon
+  const int N_;  // now, in the frame
+  const int H_;  // last step of the frame: now + T
   MonteCarloTally& tally_;
   MonteCarloWorkspace& w_;
   std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
+  // Per region entry when the state has times: start and end steps.
+  std::vector<std::int32_t> start_, end_;
   // 16 bytes: the target's node (for the random-number key) and latency are
   // per region entry, not per arc; a region can hold most of the edges.
   struct Arc {
@@ -220,8 +269,9 @@ MonteCarloResult RunMonteCarlo(const TransmissionGraph& g, const InitialState& i
   r.eta.assign(g.node_count, -1);
   r.parent.assign(g.node_count, kNoNode);
   for (std::size_t x = 0; x < nodes.size(); ++x) {
-    r.risk[nodes[x]] = tally.Risk(x);
-    r.eta[nodes[x]] = tally.Eta(x);
+    const double floor = init.EvidenceFloor(nodes[x]);  // as the projector serves it
+    r.risk[nodes[x]] = std::max(floor, tally.Risk(x));
+    r.eta[nodes[x]] = floor >= 0.5 ? 0 : tally.Eta(x);
     r.parent[nodes[x]] = tally.Parent(g, x);
   }
   for (double p : r.risk) r.expected_disrupted += p;

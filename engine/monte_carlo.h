@@ -16,6 +16,15 @@
 // infectious period are independent Bernoulli(p_vj)), so DMP equals it on
 // trees and exact enumeration equals it everywhere.
 //
+// Time (state.h): realizations run over the frame's steps 0 .. now + T. A
+// source is infected at its start step; a node infectious from a_v stays so
+// min(D_v, end_v - a_v) steps (end_v - a_v for a fixed period); an attempt
+// on a shielded j counts from max(a_v, start_j), so the first success lands
+// at max(a_v, start_j) + K_vj; nothing is infected at or after its end. A
+// node counts as disrupted in the window [now, window end] when its onset
+// is there or it is still infectious at now; onset counts are relative to
+// now.
+//
 // A run can be restricted to a region (projection.h): infections of nodes
 // outside it are not followed.
 #ifndef RISKD_ENGINE_MONTE_CARLO_H_

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "engine/dmp.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/sir_exact.h"
 #include "engine/testing/statistics.h"
+#include "engine/testing/timed_states.h"
 #include "engine/vulnerability.h"
 
 namespace riskd::engine {
@@ -50,15 +52,20 @@ TEST(MonteCarloTest, EqualsExactEnumerationOnLoopyGraphs) {
   }
 }
 
+// On the clock too: random onset steps, shields, ends and fixed periods.
 TEST(MonteCarloTest, EqualsDmpOnTreesWithinItsConfidenceBound) {
-  for (std::uint64_t seed : {11u, 12u}) {
+  for (std::uint64_t seed : {11u, 12u, 21u, 22u}) {
+    const bool timed = seed > 20;
+    SCOPED_TRACE("seed " + std::to_string(seed));
     Network net = testing::RandomTree(200, seed);
     for (int v = 0; v < 200; v += 7) SetInventory(&net, v, 1.0 + v % 3);
     auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3);
     std::vector<Observation> obs(200);
     obs[seed % 200] = {NodeState::kDisrupted, 1.0};
     obs[(seed * 7) % 200] = {NodeState::kDisrupted, 0.5};
-    const InitialState init = InitialState::FromObservations(net, obs);
+    if (timed) obs[(seed * 13) % 200] = {NodeState::kDisrupted, 0.8};
+    InitialState init = InitialState::FromObservations(net, obs);
+    if (timed) testing::AddRandomTimes(&init, 6, 12, seed);
     DmpOptions d;
     d.horizon = 12;
     d.tolerance = 0;
@@ -83,6 +90,34 @@ TEST(MonteCarloTest, EqualsDmpOnTreesWithinItsConfidenceBound) {
   }
 }
 
+// The model clock (state.h): sources starting at different steps, shields,
+// removals, fixed periods, and the window [now, now + T]. The Monte Carlo
+// follows the same law as exact enumeration, loops included.
+TEST(MonteCarloTest, EqualsExactEnumerationWithOnsetStepsShieldsAndEnds) {
+  Network net = testing::MakeNetwork(
+      6, {{0, 1, 1}, {1, 2, 2}, {2, 0, 1}, {2, 3, 1}, {3, 4, 1}, {1, 4, 0.5}, {4, 5, 1}});
+  SetInventory(&net, 4, 1.0);
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    for (Direction dir : {Direction::kBoth, Direction::kDownstream}) {
+      auto g = testing::BuildGraph(net, dir, 2.0, 0.35);
+      std::vector<Observation> obs(6);
+      obs[seed % 6] = {NodeState::kDisrupted, 1.0};
+      obs[(seed + 3) % 6] = {NodeState::kDisrupted, 0.6};
+      InitialState init = InitialState::FromObservations(net, obs);
+      testing::AddRandomTimes(&init, 3, 4, seed);
+      const auto exact = testing::ExactSir(g, init, 4);
+      MonteCarloOptions o;
+      o.horizon = 4;
+      const std::uint32_t runs = 20000;
+      const MonteCarloResult mc = RunMonteCarlo(g, init, o, runs);
+      for (NodeIndex v = 0; v < 6; ++v) {
+        EXPECT_NEAR(mc.risk[v], exact.risk[v], testing::BinomialBound(exact.risk[v], runs, 4.5))
+            << "node " << v << " seed " << seed << " dir " << static_cast<int>(dir);
+      }
+    }
+  }
+}
+
 TEST(MonteCarloTest, EtaParentAndIntervalOnAChain) {
   // p ~ 1 and no recovery: node k is disrupted at step k in every run.
   Network net = testing::MakeNetwork(4, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}});
@@ -104,6 +139,15 @@ TEST(MonteCarloTest, EtaParentAndIntervalOnAChain) {
   EXPECT_EQ(SizeQuantile({5, 1, 4, 2, 3}, 0.5), 3);
   EXPECT_EQ(SizeQuantile({5, 1, 4, 2, 3}, 0.05), 1);
   EXPECT_EQ(SizeQuantile({5, 1, 4, 2, 3}, 0.95), 5);
+  // The same chain on the clock: the source started at step 1, now is 2.
+  InitialState timed = init;
+  timed.now = 2;
+  timed.start = {1, 0, 0, 0};
+  const MonteCarloResult later = RunMonteCarlo(g, timed, o, 100);
+  EXPECT_EQ(later.risk, (std::vector<double>{1, 1, 1, 1}));
+  EXPECT_EQ(later.eta, (std::vector<int>{0, 0, 1, 2}));  // relative to now
+  const DmpResult dmp = RunDmp(g, timed, {.horizon = 2, .tolerance = 0});
+  EXPECT_EQ(dmp.eta, later.eta);
 }
 
 // With common random numbers every realization responds monotonically.

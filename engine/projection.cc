@@ -101,6 +101,7 @@ bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
 void Projector::Full(const TransmissionGraph& g, const InitialState& init,
                      ProjectionWorkspace* ws) {
   incremental_.Clear();
+  incremental_.SetFrame(init.now);
   incremental_ready_ = false;
   regions_.clear();
   free_regions_.clear();
@@ -110,6 +111,7 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   const SpectralRadius spectral = projection_.spectral;  // the engine's, kept
   projection_ = Projection{};
   projection_.horizon = dmp_.horizon;
+  projection_.now = init.now;
   projection_.spectral = spectral;
   Prepare(g.node_count);
   std::vector<NodeIndex> sources;
@@ -119,6 +121,7 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   const bool record = KeepsTrajectories(g);
   Recompute(g, init, std::move(sources), ws, record);
   incremental_ready_ = record;
+  projection_.full = true;
   Publish();
 }
 
@@ -130,6 +133,12 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
   projection_.dmp_edge_updates = 0;
   projection_.mc_work = 0;
   projection_.incremental_dmp = false;
+  projection_.full = false;
+  if (init.now != projection_.now) {
+    // Another frame: every value is relative to another now.
+    Full(g, init, ws);
+    return;
+  }
   const bool keep = KeepsTrajectories(g);
   if (keep && !incremental_ready_) {
     // First update since the graph lost its reverse edges: start over.
@@ -284,8 +293,11 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
       sum.method = ProjectionMethod::kMonteCarlo;
       sum.served_realizations = tally.realizations;
       for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
-        risk[x] = tally.Risk(x);
-        eta[x] = tally.Eta(x);
+        // The sampled initial states of partly disrupted sources put their
+        // estimate below the evidence half the time: the floor holds it.
+        const double floor = init.EvidenceFloor(reg.nodes[x]);
+        risk[x] = std::max(floor, tally.Risk(x));
+        eta[x] = floor >= 0.5 ? 0 : tally.Eta(x);
         parent[x] = tally.Parent(g, x);
       }
     }

@@ -109,6 +109,8 @@ struct RegionSummary {
 
 struct Projection {
   int horizon = 0;
+  // The frame's now (InitialState::now) the values are relative to.
+  int now = 0;
   // Per node slot: P(disrupted within T), ETA (first t at which that passes
   // 0.5, else -1) and the likely infector (cause), from the serving method.
   std::vector<double> risk;
@@ -136,6 +138,9 @@ struct Projection {
   // recomputed_nodes then counts the nodes it recomputed, and
   // recomputed_regions the regions it created or changed.
   bool incremental_dmp = false;
+  // The latest projection recomputed everything (Full, or an Update that
+  // had to: a new frame, a graph that lost its reverse edges).
+  bool full = false;
 };
 
 // The most likely transmission path back to an observed source (see
@@ -156,10 +161,13 @@ class Projector {
   // Recomputes everything.
   void Full(const TransmissionGraph& graph, const InitialState& initial,
             ProjectionWorkspace* workspace);
-  // Recomputes what `changed` can affect. REQUIRES: Full() ran before;
-  // graph and initial reflect every change since the last call, and each
-  // node whose initial state, latency, or in- or out-edges (or their
-  // weights) changed since then is in `changed`.
+  // Recomputes what `changed` can affect (everything when initial.now
+  // differs from the projection's). REQUIRES: Full() ran before; graph and
+  // initial reflect every change since the last call, and each node whose
+  // initial state (start, end, fixed included), latency, or in- or
+  // out-edges (or their weights) changed since then is in `changed`; the
+  // frame's first step is the same absolute step as before (the engine
+  // calls Full() when it moves).
   void Update(const TransmissionGraph& graph, const InitialState& initial,
               std::span<const NodeIndex> changed, ProjectionWorkspace* workspace);
 

@@ -183,7 +183,8 @@ void ExpectSameProjection(const Projection& a, const Projection& b) {
 // Applies `steps` random events of every kind to an engine, projecting after
 // each batch and comparing with a from-scratch projection of the same state.
 // Returns the fraction of region nodes the incremental updates recomputed.
-double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps) {
+double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps,
+                        bool clock = false) {
   EngineOptions o;
   o.risk_types[0].alpha = 1.5;
   o.risk_types[0].beta = 0.4;
@@ -200,10 +201,14 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
   o.projection.check_realizations = 100;
   o.projection.serve_realizations = 200;
   o.vulnerability_refresh_changes = 1000;
+  o.clock.history_window_steps = 8;  // some reports leave the window
   auto created = Engine::Create(o, std::move(net));
   EXPECT_TRUE(created.ok());
   Engine& engine = **created;
-  testing::RandomChanges changes({.seed = seed, .one_way = false});
+  if (clock) {
+    EXPECT_TRUE(engine.AdvanceClock(100).ok());
+  }
+  testing::RandomChanges changes({.seed = seed, .one_way = false, .clock = clock});
   std::size_t recomputed = 0, region_nodes = 0;
   ProjectionWorkspace ws;
   for (int step = 0; step < steps; ++step) {
@@ -231,6 +236,13 @@ TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnARandomGraph) {
 
 TEST(ProjectionTest, IncrementalEqualsFullRecomputeUndirected) {
   RunRandomChanges(testing::RandomGraph(150, 170, 22), Direction::kBoth, 2, 40);
+}
+
+// On the model clock: reports at earlier steps (onset times), expected
+// durations, recoveries and ticks.
+TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnTheClock) {
+  RunRandomChanges(testing::RandomGraph(300, 240, 23), Direction::kDownstream, 4, 60, true);
+  RunRandomChanges(testing::RandomGraph(150, 170, 24), Direction::kBoth, 5, 40, true);
 }
 
 TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnRealNetworks) {

@@ -2,7 +2,7 @@
 // Carlo against igraph_sir, and accuracy of what Engine::Project publishes
 // against a 10k-run Monte Carlo. One JSON object per line on stdout:
 //   {"bench":"engine","metric":...,"value":...,"unit":..., parameters...}
-// Usage: engine_bench [--quick] [dmp] [incremental] [mc] [accuracy]
+// Usage: engine_bench [--quick] [dmp] [incremental] [clock] [mc] [accuracy]
 // (all sections by default). --quick keeps every metric but runs fewer
 // cases and repetitions (bench/run_all --quick: the whole run < 5 minutes).
 #include <algorithm>
@@ -233,6 +233,71 @@ void BenchIncremental() {
   BenchIncrementalCase(net, 0.2, Direction::kBoth, 1e-6);
 }
 
+// The model clock through the Engine (docs/model.md section 3, "Time"):
+// 20 disruptions reported over the last 10 days (a third of known
+// duration) on the 100k-node network, method DMP, one-way spread. A tick
+// moves now, so every value changes frame: the engine recomputes each risk
+// type fully once per tick (frame of now - first onset + T steps). Between
+// ticks, new reports are incremental again (clock_update_median_ms).
+void BenchClock() {
+  EngineOptions o;
+  o.risk_types[0].alpha = 0.2;
+  o.risk_types[0].beta = 0.3;
+  o.dmp.horizon = 30;
+  o.dmp.tolerance = 1e-6;
+  o.projection.method = ProjectionOptions::Choice::kDmp;
+  auto created = Engine::Create(o, ScaleFree100k());
+  if (!created.ok()) return;
+  Engine& engine = **created;
+  const Step day0 = 20000;
+  (void)engine.AdvanceClock(day0);
+  const auto sources = RandomNodes(engine.network().node_slots(), 20, 11);
+  for (std::size_t k = 0; k < sources.size(); ++k) {
+    const Step duration = k % 3 == 0 ? 5 : 0;
+    (void)engine.Disrupt(0, {&sources[k], 1}, 1.0, day0 - static_cast<Step>(k % 10), duration);
+  }
+  double cpu = CpuMs();
+  engine.Project(1);
+  const double first_ms = CpuMs() - cpu;
+  std::vector<double> ticks;
+  const int tick_count = quick ? 3 : 7;
+  for (int k = 1; k <= tick_count; ++k) {
+    (void)engine.AdvanceClock(day0 + k);
+    cpu = CpuMs();
+    engine.Project(static_cast<std::uint64_t>(1 + k));
+    ticks.push_back(CpuMs() - cpu);
+  }
+  const Projection& p = engine.risk_state(0).projection;
+  const int frame_steps = p.now + p.horizon;
+  std::vector<double> updates;
+  int incremental = 0;
+  for (NodeIndex v : RandomNodes(engine.network().node_slots(), quick ? 5 : 15, 13)) {
+    (void)engine.Disrupt(0, {&v, 1}, 1.0);
+    cpu = CpuMs();
+    engine.Project(100 + v);
+    updates.push_back(CpuMs() - cpu);
+    incremental += engine.risk_state(0).projection.incremental_dmp;
+  }
+  const Params params{{"network", Str("barabasi_albert")},
+                      {"nodes", Num(static_cast<double>(engine.network().node_count()))},
+                      {"edges", Num(static_cast<double>(engine.network().edge_count()))},
+                      {"direction", Str("downstream")},
+                      {"alpha", "0.2"},
+                      {"beta", "0.3"},
+                      {"tolerance", "1e-06"},
+                      {"method", Str("dmp")},
+                      {"clock", Str("process_cpu")},
+                      {"sources", "20"},
+                      {"frame_steps", Num(frame_steps)},
+                      {"first_projection_ms", Num(first_ms)},
+                      {"ticks", Num(static_cast<double>(ticks.size()))},
+                      {"updates", Num(static_cast<double>(updates.size()))},
+                      {"incremental_dmp_updates", Num(incremental)},
+                      {"expected_disrupted", Num(engine.risk_state(0).projection.expected_disrupted)}};
+  Emit("clock_tick_ms", Median(ticks), "ms", params);
+  Emit("clock_update_median_ms", Median(updates), "ms", params);
+}
+
 // Continuous-time SIR against igraph_sir on a 100k-node Barabasi-Albert
 // graph, beta = 0.25, gamma = 1, one random source per run. The machine is
 // shared, so the two alternate in rounds and process CPU time is compared
@@ -408,7 +473,8 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
     } else if (argv[i][0] == '-') {
-      std::fprintf(stderr, "usage: engine_bench [--quick] [dmp] [incremental] [mc] [accuracy]\n");
+      std::fprintf(stderr,
+                   "usage: engine_bench [--quick] [dmp] [incremental] [clock] [mc] [accuracy]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
@@ -419,6 +485,7 @@ int main(int argc, char** argv) {
   };
   if (wanted("dmp")) BenchDmp();
   if (wanted("incremental")) BenchIncremental();
+  if (wanted("clock")) BenchClock();
   if (wanted("mc")) BenchMonteCarlo();
   if (wanted("accuracy")) BenchAccuracy();
   return 0;

@@ -96,10 +96,13 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
     if (!net.alive(v)) continue;
     switch (state.observed[v].state) {
-      case engine::NodeState::kDisrupted: ++disrupted; break;
       case engine::NodeState::kRecovered: ++recovered; break;
       case engine::NodeState::kImmunized: ++immunized; break;
+      case engine::NodeState::kDisrupted:
+        ++disrupted;
+        [[fallthrough]];
       case engine::NodeState::kSusceptible:
+        // As alerted: a report is evidence, the risk includes it.
         if (state.projection.risk[v] >= lowest) ++at_risk;
         break;
     }

@@ -22,17 +22,28 @@ void RandomChanges::Apply(Engine& engine) {
   const NodeIndex v = AliveNode(n), u = AliveNode(n);
   const int r = static_cast<int>(Pick(2));
   auto id = [&](NodeIndex x) { return std::string(n.id(x)); };
-  switch (Pick(12)) {
+  // Event steps: now, or on the clock up to 6 steps before.
+  auto at = [&]() -> std::optional<Step> {
+    if (!options_.clock) return std::nullopt;
+    return engine.now() - static_cast<Step>(Pick(7));
+  };
+  switch (Pick(options_.clock ? 13 : 12)) {
     case 0:
     case 1:
-    case 2:
-      (void)engine.Disrupt(r, {&v, 1}, 0.3 + 0.7 * (static_cast<double>(Pick(100)) / 100.0));
+    case 2: {
+      const Step duration = options_.clock && Pick(3) == 0 ? 1 + static_cast<Step>(Pick(6)) : 0;
+      (void)engine.Disrupt(r, {&v, 1}, 0.3 + 0.7 * (static_cast<double>(Pick(100)) / 100.0), at(),
+                           duration);
       break;
+    }
     case 3:
-      (void)engine.SetStatus(v, r, NodeState::kRecovered, 1);
+      (void)engine.SetStatus(v, r, NodeState::kRecovered, 1, at());
       break;
     case 4:
-      (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1);
+      (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1, at());
+      break;
+    case 12:
+      (void)engine.AdvanceClock(engine.now() + 1 + static_cast<Step>(Pick(2)));
       break;
     case 5:
       (void)engine.Immunize({&v, 1}, std::nullopt, Pick(3) == 0);

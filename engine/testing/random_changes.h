@@ -17,6 +17,10 @@ class RandomChanges {
     // Never add an edge whose reverse exists on the material or data layer
     // (keeps one-way risk types free of reverse edges).
     bool one_way = false;
+    // The model clock too: reports at event steps up to 6 before now (some
+    // before the frame's start, some before the history window), a third of
+    // the disruptions with an expected duration, and ticks (1 in 13).
+    bool clock = false;
   };
   explicit RandomChanges(Options options) : options_(options), rng_(options.seed) {}
 
@@ -24,8 +28,9 @@ class RandomChanges {
   // projection then covers), each on risk type 0 or 1: a
   // disruption (3 in 12), a recovery, a status back to susceptible, an
   // immunization, a node added with an edge, a node removed, an edge added,
-  // removed or re-weighted, or an inventory change. Rejections (e.g. an
-  // edge that already exists) are fine: the engine must stay consistent.
+  // removed or re-weighted, or an inventory change (and with `clock`, a
+  // tick). Rejections (e.g. an edge that already exists) are fine: the
+  // engine must stay consistent.
   // REQUIRES: the engine has two risk types and a live node.
   void ApplyBatch(Engine& engine);
 

@@ -14,6 +14,7 @@ constexpr int kS = 0, kI = 1, kR = 2;
 
 ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, int horizon) {
   const std::size_t n = g.node_count;
+  const int H = init.now + horizon;
   int max_latency = 0;
   for (std::size_t v = 0; v < n; ++v) max_latency = std::max<int>(max_latency, g.latency[v]);
   const std::size_t base = 3 + static_cast<std::size_t>(max_latency);
@@ -25,13 +26,24 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
     return static_cast<int>(code / pow[v] % base);
   };
 
-  // Initial joint distribution: independent nodes.
+  // Initial joint distribution: independent nodes; a node that starts
+  // later is susceptible (and shielded) until then.
+  auto start_p = [&](std::size_t v, int d) {
+    return d == kS ? init.p_s[v] : d == kI ? init.p_i[v] : d == kR ? init.p_r[v] : 0.0;
+  };
   std::vector<double> dist(states, 0.0);
   for (std::size_t code = 0; code < states; ++code) {
     double p = 1;
     for (std::size_t v = 0; v < n && p > 0; ++v) {
       const int d = digit(code, v);
-      p *= d == kS ? init.p_s[v] : d == kI ? init.p_i[v] : d == kR ? init.p_r[v] : 0.0;
+      const auto nv = static_cast<NodeIndex>(v);
+      if (init.End(nv) <= 0) {
+        p *= d == kR ? 1.0 : 0.0;
+      } else if (init.Start(nv) > 0) {
+        p *= d == kS ? 1.0 : 0.0;
+      } else {
+        p *= start_p(v, d);
+      }
     }
     dist[code] = p;
   }
@@ -54,7 +66,7 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
   };
   record();
 
-  for (int t = 1; t <= horizon; ++t) {
+  for (int t = 1; t <= H; ++t) {
     std::vector<double> next(states, 0.0);
     std::vector<std::pair<std::size_t, double>> partial, grown;
     for (std::size_t code = 0; code < states; ++code) {
@@ -63,10 +75,22 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
       for (std::size_t v = 0; v < n; ++v) {
         // Up to two successor digits with their probabilities.
         const int d = digit(code, v);
+        const auto nv = static_cast<NodeIndex>(v);
         const int latency = g.latency[v];
         int to[2] = {d, d};
         double pr[2] = {1, 0};
-        if (d == kS) {
+        if (t >= init.End(nv)) {
+          to[0] = to[1] = kR;  // removed
+        } else if (t == init.Start(nv)) {
+          // Starts now (it was susceptible and shielded): a fresh draw.
+          // Up to three outcomes: folded into the partial products below.
+          to[0] = kS;
+          pr[0] = init.p_s[v];
+          to[1] = kI;
+          pr[1] = init.p_i[v];
+        } else if (d == kS && t <= init.Start(nv)) {
+          // Shielded: attempts on it are void.
+        } else if (d == kS) {
           double escape = 1;
           for (EdgeIndex e = g.in_begin(static_cast<NodeIndex>(v));
                e < g.in_end(static_cast<NodeIndex>(v)); ++e) {
@@ -76,17 +100,23 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
           pr[0] = escape;
           pr[1] = 1 - escape;
         } else if (d == kI) {
+          const double q = init.Fixed(nv) ? 0.0 : g.q[v];
           to[1] = kR;
-          pr[0] = 1 - g.q[v];
-          pr[1] = g.q[v];
+          pr[0] = 1 - q;
+          pr[1] = q;
         } else if (d > kR) {
           to[0] = d == 3 ? kI : d - 1;
         }
+        // A start draw has a third outcome, removed (p_r).
+        const bool starting = t == init.Start(nv) && t < init.End(nv);
         grown.clear();
         for (const auto& [c, p] : partial) {
           for (int k = 0; k < 2; ++k) {
             if (pr[k] > 0)
               grown.emplace_back(c + pow[v] * static_cast<std::size_t>(to[k]), p * pr[k]);
+          }
+          if (starting && init.p_r[v] > 0) {
+            grown.emplace_back(c + pow[v] * static_cast<std::size_t>(kR), p * init.p_r[v]);
           }
         }
         partial.swap(grown);
@@ -96,10 +126,15 @@ ExactMarginals ExactSir(const TransmissionGraph& g, const InitialState& init, in
     dist.swap(next);
     record();
   }
-  // Disrupted by T: infectious or recovered at T, minus those recovered at 0.
+  // Disrupted at some step of [now, e]: infectious or recovered at e, minus
+  // recovered (or removed) at now; 0 once removed by now.
   out.risk.assign(n, 0.0);
   for (std::size_t v = 0; v < n; ++v) {
-    out.risk[v] = std::clamp(out.p_i[horizon][v] + out.p_r[horizon][v] - init.p_r[v], 0.0, 1.0);
+    const auto nv = static_cast<NodeIndex>(v);
+    if (init.End(nv) <= init.now) continue;
+    const auto e = static_cast<std::size_t>(init.WindowEnd(nv, horizon));
+    const auto now = static_cast<std::size_t>(init.now);
+    out.risk[v] = std::clamp(out.p_i[e][v] + out.p_r[e][v] - out.p_r[now][v], 0.0, 1.0);
   }
   return out;
 }

@@ -12,14 +12,18 @@
 namespace riskd::engine::testing {
 
 struct ExactMarginals {
-  // [t][node], t = 0..T. A node hit but not yet disrupted (onset delay) is
-  // in none of S, I, R.
+  // [t][node], t = 0..now + T. A node hit but not yet disrupted (onset
+  // delay) is in none of S, I, R. Before its start step a node is S.
   std::vector<std::vector<double>> p_s, p_i, p_r;
-  // [node]: P(disrupted at some t <= T), sources included, initially
-  // recovered nodes excluded.
+  // [node]: P(disrupted at some step of the window [now, e]) (state.h),
+  // sources included, recovered nodes excluded.
   std::vector<double> risk;
 };
 
+// With the times of `initial` (state.h): a node starting at c > 0 is S and
+// shielded (attempts on it void) until c, then drawn from its marginals; a
+// node with an end is R from it on, and does not recover before it when
+// fixed.
 // REQUIRES: (3 + max latency)^node_count <= 2e5.
 ExactMarginals ExactSir(const TransmissionGraph& graph, const InitialState& initial, int horizon);
 

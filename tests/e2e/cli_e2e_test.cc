@@ -4,7 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "connectors/store/journal.h"
+#include "connectors/zmq/curve_auth.h"
 #include "tests/support/daemon_harness.h"
 
 namespace riskd::testing {
@@ -118,6 +121,121 @@ TEST(CliE2ETest, AChangedNetworkSourceIsRefusedUntilReimported) {
   h.set_extra_args({});
   ASSERT_TRUE(h.Start());  // the new digest is the stored one now
   EXPECT_EQ(h.Stop(), 0);
+}
+
+const std::string kRiskctl = RISKCTL_BINARY;
+
+TEST(RiskctlTest, UsageConventions) {
+  auto help = RunCommand(kRiskctl + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* cmd : {"send", "tail", "query", "status", "verify-journal", "import", "keygen"}) {
+    EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
+    EXPECT_EQ(RunCommand(kRiskctl + " " + cmd + " --help").exit_code, 0) << cmd;
+  }
+  EXPECT_EQ(RunCommand(kRiskctl + " --version").out, "riskctl " RISKD_VERSION "\n");
+  EXPECT_EQ(RunCommand(kRiskctl).exit_code, 2);                      // no command
+  EXPECT_EQ(RunCommand(kRiskctl + " frobnicate").exit_code, 2);       // unknown command
+  auto flag = RunCommand(kRiskctl + " tail --colour");                // unknown flag
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_NE(flag.out.find("--colour"), std::string::npos) << flag.out;
+  auto count = RunCommand(kRiskctl + " tail --count many");
+  EXPECT_EQ(count.exit_code, 2);
+  EXPECT_NE(count.out.find("'many' is not an integer >= 0"), std::string::npos) << count.out;
+  EXPECT_EQ(RunCommand(kRiskctl + " tail --timeout -1").exit_code, 2);
+  EXPECT_EQ(RunCommand(kRiskctl + " query plan 0").exit_code, 2);
+  EXPECT_EQ(RunCommand(kRiskctl + " query plan five").exit_code, 2);
+  EXPECT_EQ(RunCommand(kRiskctl + " query node").exit_code, 2);       // ids required
+  EXPECT_EQ(RunCommand(kRiskctl + " verify-journal").exit_code, 2);   // --db required
+}
+
+TEST(RiskctlTest, SendQueryStatusTailAndVerifyAgainstARunningDaemon) {
+  DaemonHarness h(DemoNetworkConfig());
+  // Before the daemon ever ran: no database. verify-journal must not create one.
+  auto missing = RunCommand(kRiskctl + " verify-journal --db " + h.database());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.out.find("does not exist"), std::string::npos) << missing.out;
+  EXPECT_FALSE(fs::exists(h.database()));
+
+  ASSERT_TRUE(h.Start());
+  auto empty = RunCommand(kRiskctl + " verify-journal --db " + h.database());
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.out.find("journal EMPTY"), std::string::npos) << empty.out;
+
+  const std::string ep = " --endpoint " + h.ingest();
+  auto tail_cmd = kRiskctl + " tail --endpoint " + h.publish() + " --topic alert. --count 1 --timeout 20";
+  FILE* tail = ::popen((tail_cmd + " 2>&1").c_str(), "r");
+  ASSERT_NE(tail, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the SUB joins
+  auto sent = RunCommand(kRiskctl + " send" + ep +
+                         " '{\"event_id\":\"ctl-1\",\"disruption\":{\"hazard\":\"HAZARD_FLOOD\","
+                         "\"severity\":1,\"node_ids\":[\"FAB-KUM\"]}}'");
+  EXPECT_EQ(sent.exit_code, 0) << sent.out;
+  EXPECT_NE(sent.out.find("ACCEPTED      ctl-1 seq 1"), std::string::npos) << sent.out;
+  std::string tailed;
+  char buf[1024];
+  while (std::fgets(buf, sizeof buf, tail)) tailed += buf;
+  EXPECT_EQ(::pclose(tail), 0);
+  EXPECT_NE(tailed.find("ALERT"), std::string::npos) << tailed;
+
+  auto bad = RunCommand(kRiskctl + " send" + ep + " '{\"event_id\":\"ctl-2\",\"disruption\":{"
+                        "\"severity\":1,\"node_ids\":[\"NOPE\"]}}'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find("REJECTED      ctl-2"), std::string::npos) << bad.out;
+
+  auto node = RunCommand(kRiskctl + " query" + ep + " node ECU-NGO");
+  EXPECT_EQ(node.exit_code, 0) << node.out;
+  EXPECT_NE(node.out.find("\"node_id\":\"ECU-NGO\""), std::string::npos) << node.out;
+  auto plan = RunCommand(kRiskctl + " query" + ep + " --text plan 2");
+  EXPECT_EQ(plan.exit_code, 0) << plan.out;
+  EXPECT_NE(plan.out.find("Immunization plan (supply, k=2"), std::string::npos) << plan.out;
+
+  auto status = RunCommand(kRiskctl + " status" + ep);
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_NE(status.out.find("journal: last seq 1, hash chain intact"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("1 accepted"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("1 rejected"), std::string::npos) << status.out;
+  EXPECT_EQ(h.Stop(), 0);
+
+  auto ok = RunCommand(kRiskctl + " verify-journal --db " + h.database());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  auto journal = connectors::Journal::OpenReadOnly(h.database());
+  ASSERT_TRUE(journal.ok());
+  auto report = (*journal)->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(ok.out, "journal OK: 1 rows, hash chain intact; last seq 1 hash " +
+                        connectors::HexBytes(report->last_hash) + "\n");
+  // An emptied journal table is not "OK", nor a dropped one.
+  ASSERT_EQ(std::system(("sqlite3 " + h.database() + " 'DELETE FROM journal'").c_str()), 0);
+  EXPECT_EQ(RunCommand(kRiskctl + " verify-journal --db " + h.database()).exit_code, 1);
+  ASSERT_EQ(std::system(("sqlite3 " + h.database() + " 'DROP TABLE journal'").c_str()), 0);
+  auto dropped = RunCommand(kRiskctl + " verify-journal --db " + h.database());
+  EXPECT_EQ(dropped.exit_code, 1);
+  EXPECT_NE(dropped.out.find("has no journal table"), std::string::npos) << dropped.out;
+}
+
+TEST(RiskctlTest, ImportReplacesTheStoredNetworkAndKeygenWritesACert) {
+  DaemonHarness h("network { csv { nodes: \"nodes.csv\" edges: \"edges.csv\" } }\n");
+  for (const char* f : {"nodes.csv", "edges.csv"}) {
+    fs::copy_file(SourceDir() + "/config/demo/" + f, h.dir() / f);
+  }
+  auto first = RunCommand(kRiskctl + " import --config " + h.config_path());
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("imported 19 nodes, 28 edges"), std::string::npos) << first.out;
+  std::ofstream(h.dir() / "nodes.csv", std::ios::app) << "NEW-SUP,New supplier,supplier,3,JP,35.0,135.0,0,\n";
+  auto again = RunCommand(kRiskctl + " import --config " + h.config_path());
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("imported 20 nodes"), std::string::npos) << again.out;
+  ASSERT_TRUE(h.Start());  // the stored digest matches the changed files
+  EXPECT_EQ(h.Stop(), 0);
+  EXPECT_EQ(RunCommand(kRiskctl + " import --config " + (h.dir() / "none.conf").string()).exit_code, 1);
+
+  auto keygen = RunCommand(kRiskctl + " keygen --out " + (h.dir() / "k.cert").string());
+  EXPECT_EQ(keygen.exit_code, 0) << keygen.out;
+  auto cert = connectors::LoadCurveCert((h.dir() / "k.cert").string());
+  ASSERT_TRUE(cert.ok());
+  EXPECT_EQ(keygen.out, cert->public_key + "\n");
+  EXPECT_EQ(fs::status(h.dir() / "k.cert").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
 }
 
 }  // namespace

@@ -93,7 +93,12 @@ TEST(DaemonE2ETest, DisruptionAtASupplierAlertsItsCustomerWithTheEngineProbabili
   EXPECT_EQ(ecu.cause_path(0), "FAB-KUM");
   EXPECT_EQ(ecu.cause_path(ecu.cause_path_size() - 1), "ECU-NGO");
   EXPECT_EQ(ecu.journal_seq(), 1u);
-  EXPECT_EQ(got.count("FAB-KUM"), 0u);  // the observed source gets no warning
+  // The observed source is alerted on its own evidence (certain: P = 1).
+  ASSERT_TRUE(got.count("FAB-KUM"));
+  EXPECT_EQ(got["FAB-KUM"].severity(), riskd::v1::SEVERITY_CRITICAL);
+  EXPECT_EQ(got["FAB-KUM"].probability(), 1.0);
+  ASSERT_EQ(got["FAB-KUM"].cause_path_size(), 1);
+  EXPECT_EQ(got["FAB-KUM"].cause_path(0), "FAB-KUM");
   EXPECT_EQ(h.Stop(), 0);
 }
 

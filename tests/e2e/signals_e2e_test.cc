@@ -3,10 +3,20 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
+#include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "connectors/store/journal.h"
 #include "tests/support/daemon_harness.h"
 
 namespace riskd::testing {
@@ -97,6 +107,248 @@ TEST(SignalsE2ETest, ReloadSignalsWhileTheEngineQueueIsFullLoseNoCommittedEvent)
   EXPECT_EQ(applied, kEvents);
   EXPECT_EQ(h.Metric("riskd_engine_events_not_applied_total"), 0);
   EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+riskd::v1::Snapshot TakeSnapshot(DaemonHarness& h) {
+  Envelope q;
+  q.set_event_id("snap");
+  q.mutable_query()->mutable_snapshot();
+  auto ack = h.Send(q);
+  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
+  return ack ? ack->response().snapshot() : riskd::v1::Snapshot();
+}
+
+void WriteConfig(const DaemonHarness& h, const std::string& body) {
+  // The harness's own keys (state_dir, endpoints) come first in its file.
+  std::ifstream in(h.config_path());
+  std::string head, line;
+  for (int i = 0; i < 2 && std::getline(in, line); ++i) head += line + "\n";
+  in.close();
+  std::ofstream(h.config_path()) << head << body;
+}
+
+TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileOut) {
+  const std::string base = DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n";
+  DaemonHarness h(base + "alert_policy { warning_raise: 0.3 warning_clear: 0.2 }\n"
+                         "risk_types { name: \"supply\" alpha: 0.8 }\n");
+  ASSERT_TRUE(h.Start());
+  Envelope e;
+  e.set_event_id("rl-1");
+  e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_FLOOD);
+  e.mutable_disruption()->set_severity(1);
+  e.mutable_disruption()->add_node_ids("FAB-KUM");
+  ASSERT_EQ(h.Send(e)->result(), Ack::RESULT_ACCEPTED);
+  const auto before = TakeSnapshot(h);
+  ASSERT_EQ(before.projections_size(), 1);
+  const double expected_before = before.projections(0).expected_disrupted();
+
+  // Higher thresholds (live), a new horizon (restart).
+  const std::string high = "alert_policy { warning_raise: 0.9 warning_clear: 0.85 critical_raise: 0.95 "
+                           "critical_clear: 0.9 }\n";
+  WriteConfig(h, base + high + "risk_types { name: \"supply\" alpha: 0.8 }\n"
+                               "projection { horizon_steps: 12 }\n");
+  std::size_t mark = h.log().size();
+  ::kill(h.pid(), SIGHUP);
+  ASSERT_TRUE(h.WaitForLog("config reloaded: applied: alert_policy.warning_raise, "
+                           "alert_policy.warning_clear, alert_policy.critical_raise, "
+                           "alert_policy.critical_clear; changed but kept until a restart: "
+                           "projection.horizon_steps",
+                           std::chrono::seconds(20), mark))
+      << h.log();
+  ASSERT_TRUE(h.WaitForLog("reloaded settings in force", std::chrono::seconds(20), mark));
+  const auto after = TakeSnapshot(h);
+  EXPECT_LT(after.open_alerts_size(), before.open_alerts_size());
+  for (const auto& a : after.open_alerts()) EXPECT_GE(a.probability(), 0.85) << a.node_id();
+  ASSERT_EQ(after.projections_size(), 1);
+  EXPECT_EQ(after.projections(0).horizon_steps(), 30);  // needs a restart
+
+  // A broken file changes nothing.
+  WriteConfig(h, base + "alert_policy { warning_raise: lots }\n");
+  mark = h.log().size();
+  ::kill(h.pid(), SIGHUP);
+  ASSERT_TRUE(h.WaitForLog("reload refused, the running configuration stays", std::chrono::seconds(20), mark))
+      << h.log();
+  const auto kept = TakeSnapshot(h);
+  EXPECT_EQ(kept.open_alerts_size(), after.open_alerts_size());
+  std::optional<double> failures;
+  for (int i = 0; i < 50 && failures.value_or(0) < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    failures = h.Metric("riskd_config_reload_failures_total");
+  }
+  EXPECT_EQ(failures, 1);
+  EXPECT_EQ(h.Metric("riskd_config_reloads_total"), 1);
+
+  // Risk-type rates and feeds, live: a faster risk, and the USGS month of
+  // quakes journaled.
+  WriteConfig(h, base + high + "risk_types { name: \"supply\" alpha: 3.0 }\n"
+                        "feeds { name: \"usgs\" adapter: \"usgs_geojson\" url: \"" +
+                     SourceDir() + "/data/usgs_quakes/usgs_4.5_month_2014-04-01.geojson\" }\n");
+  mark = h.log().size();
+  ::kill(h.pid(), SIGHUP);
+  ASSERT_TRUE(h.WaitForLog("config reloaded: applied: risk_types[].alpha, feeds[].name", std::chrono::seconds(20), mark))
+      << h.log();
+  ASSERT_TRUE(h.WaitForLog("feed usgs:", std::chrono::seconds(30), mark)) << h.log();
+  const auto faster = TakeSnapshot(h);
+  EXPECT_GT(faster.journal_seq(), 1u);
+  ASSERT_EQ(faster.projections_size(), 1);
+  EXPECT_GT(faster.projections(0).expected_disrupted(), expected_before);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// SIGTERM while producers are still sending: every event acknowledged
+// ACCEPTED is journaled, every request gets an answer (events accepted or
+// refused unavailable, queries answered), and riskd exits 0.
+TEST(SignalsE2ETest, StopDrainsEveryCommittedEventAndAnswersEveryRequest) {
+  DaemonHarness h(DemoNetworkConfig() +
+                  "projection { method: METHOD_MONTE_CARLO serve_realizations: 20000 }\n"
+                  "planner { k: 0 }\n");
+  ASSERT_TRUE(h.Start());
+  zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(h.ingest());
+  constexpr int kRequests = 400;
+  for (int i = 0; i < kRequests; ++i) {
+    Envelope env = StatusEvent(1000 + i);
+    if (i % 10 == 9) {
+      env.clear_supplier_status();
+      env.mutable_query()->mutable_projection();
+    }
+    dealer.send(zmq::buffer(env.SerializeAsString()), zmq::send_flags::none);
+    if (i == kRequests / 4) ::kill(h.pid(), SIGTERM);
+  }
+  std::map<std::string, Ack> acks;
+  while (acks.size() < kRequests) {
+    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::seconds(10)) <= 0) break;
+    zmq::message_t reply;
+    (void)dealer.recv(reply, zmq::recv_flags::none);
+    Ack ack;
+    ASSERT_TRUE(ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
+    acks[ack.event_id()] = ack;
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(h.pid(), &status, 0), h.pid());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << h.log();
+  // Requests the daemon never read before it closed its socket get no
+  // answer (the producer's retry reaches the next start); everything it
+  // read was answered.
+  std::set<std::string> accepted;
+  int refused = 0, answered_queries = 0;
+  for (const auto& [id, ack] : acks) {
+    if (ack.has_response()) {
+      ++answered_queries;
+    } else if (ack.result() == Ack::RESULT_ACCEPTED) {
+      accepted.insert(id);
+    } else {
+      EXPECT_EQ(ack.result(), Ack::RESULT_REJECTED);
+      EXPECT_EQ(ack.reason().rfind("unavailable: riskd is stopping", 0), 0u) << ack.reason();
+      ++refused;
+    }
+  }
+  EXPECT_GT(accepted.size(), 0u);
+  EXPECT_GT(answered_queries, 0);
+  EXPECT_NE(h.log().find("stop requested: draining"), std::string::npos);
+  // Every accepted event is in the journal, and nothing else is.
+  auto journal = connectors::Journal::OpenReadOnly(h.database());
+  ASSERT_TRUE(journal.ok());
+  std::set<std::string> journaled;
+  ASSERT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& e) {
+                journaled.insert(e.event_id);
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(journaled, accepted);
+  // The engine applied all of them before exiting.
+  EXPECT_NE(h.log().find("engine thread stopped at journal seq " + std::to_string(accepted.size())),
+            std::string::npos)
+      << h.log();
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+// A stand-in for systemd's notify socket: collects what the daemon reports.
+class FakeNotifySocket {
+ public:
+  explicit FakeNotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~FakeNotifySocket() { ::close(fd_); }
+  bool ok() const { return ok_; }
+  // Waits for a datagram containing `text`; everything received is kept.
+  bool WaitFor(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (std::size_t i = seen_; i < messages_.size(); ++i) {
+        if (messages_[i].find(text) != std::string::npos) {
+          seen_ = i + 1;
+          return true;
+        }
+      }
+      seen_ = messages_.size();
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) == 1) {
+        char buf[4096];
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n > 0) messages_.emplace_back(buf, static_cast<std::size_t>(n));
+        seen_ = messages_.size() - 1;
+      }
+    }
+    return false;
+  }
+  std::size_t Count(const std::string& text) const {
+    std::size_t n = 0;
+    for (const auto& m : messages_) n += m.find(text) != std::string::npos;
+    return n;
+  }
+  std::string All() const {
+    std::string out;
+    for (const auto& m : messages_) out += "[" + m + "] ";
+    return out;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool ok_ = false;
+  std::vector<std::string> messages_;
+  std::size_t seen_ = 0;
+};
+
+TEST(SignalsE2ETest, TellsSystemdReadyWatchdogReloadingStatusAndStopping) {
+  DaemonHarness h(DemoNetworkConfig());
+  FakeNotifySocket notify((h.dir() / "notify.sock").string());
+  ASSERT_TRUE(notify.ok());
+  h.set_env("NOTIFY_SOCKET", (h.dir() / "notify.sock").string());
+  h.set_env("WATCHDOG_USEC", "300000");  // pings every 150 ms
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(notify.WaitFor("READY=1\nSTATUS=journal seq 0, applied 0, 0 open alert(s)",
+                             std::chrono::seconds(10)))
+      << notify.All();
+  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", std::chrono::seconds(5))) << notify.All();
+  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", std::chrono::seconds(5))) << notify.All();
+  Envelope e = StatusEvent(0);
+  ASSERT_EQ(h.Send(e)->result(), Ack::RESULT_ACCEPTED);
+  ::kill(h.pid(), SIGHUP);
+  ASSERT_TRUE(notify.WaitFor("RELOADING=1", std::chrono::seconds(10))) << notify.All();
+  ASSERT_TRUE(notify.WaitFor("READY=1\nSTATUS=journal seq 1, applied 1", std::chrono::seconds(10)))
+      << notify.All();
+  ::kill(h.pid(), SIGTERM);
+  ASSERT_TRUE(notify.WaitFor("STOPPING=1", std::chrono::seconds(10))) << notify.All();
+  EXPECT_EQ(h.Stop(), 0);
+  EXPECT_GE(notify.Count("WATCHDOG=1"), 2u);
 }
 
 }  // namespace

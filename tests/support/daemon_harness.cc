@@ -102,6 +102,7 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
     const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    for (const auto& [name, value] : env_) ::setenv(name.c_str(), value.c_str(), 1);
     const std::string config = config_path();
     std::vector<char*> argv = {const_cast<char*>(RISKD_BINARY), const_cast<char*>("--config"),
                                const_cast<char*>(config.c_str())};
@@ -170,6 +171,17 @@ std::optional<riskd::v1::Ack> DaemonHarness::SendBytes(const std::string& bytes,
   riskd::v1::Ack ack;
   if (!ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) return std::nullopt;
   return ack;
+}
+
+bool DaemonHarness::WaitForLog(const std::string& text, std::chrono::milliseconds timeout,
+                               std::size_t from) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string l = log();
+    if (l.size() > from && l.find(text, from) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 int DaemonHarness::metrics_port() const {

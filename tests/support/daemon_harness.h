@@ -37,6 +37,11 @@ class DaemonHarness {
   bool Start(const std::function<bool()>& ready = {});
   // Command-line arguments added after --config FILE from the next Start() on.
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  // An environment variable for the daemon from the next Start() on.
+  void set_env(const std::string& name, const std::string& value) { env_.emplace_back(name, value); }
+  // Waits until the log contains `text` (after `from`, a log() offset).
+  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                  std::size_t from = 0) const;
   // SIGTERM and wait: the exit status (0 for a clean stop).
   int Stop();
   // SIGKILL and wait.
@@ -69,6 +74,7 @@ class DaemonHarness {
   Transport transport_;
   std::string ingest_, publish_;
   std::vector<std::string> extra_args_;
+  std::vector<std::pair<std::string, std::string>> env_;
   zmq::context_t context_{1};
   pid_t pid_ = -1;
 };

@@ -12,14 +12,15 @@
 //                                 feed's own ids), e.g. to replay one event
 //
 // Exit status: 0 when every envelope was answered (accepted, duplicate or
-// rejected), 1 on a usage, input or connection error, 2 when some envelopes
-// got no Ack.
+// rejected) and for --help/--version, 1 on a usage (unknown flag, bad
+// number), input or connection error, 2 when some envelopes got no Ack.
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -28,6 +29,7 @@
 #include "connectors/feeds/feed_time.h"
 #include "connectors/feeds/feed_fetch.h"
 #include "connectors/feeds/feed_sender.h"
+#include "tools/common/command_line.h"
 
 namespace {
 
@@ -37,80 +39,63 @@ using riskd::connectors::FeedBatch;
 using riskd::connectors::FeedSender;
 using riskd::connectors::SendOutcome;
 
-constexpr const char* kUsage =
-    "usage: riskd-feed --adapter NAME (--file PATH | --url URL) [--endpoint EP] [--dry-run]\n"
-    "                  [--timeout-ms MS] [--attempts N] [--window N]\n"
-    "                  [--now YYYY-MM-DD] [--lookback-days N] [--vendor-map CSV] [--risk-type T]\n"
-    "                  [--only ID,ID...]\n"
-    "adapters: usgs_geojson gdacs_rss nws_cap_atom scms_csv\n";
-
+// Parsed command line. Optional values stay unset when not given.
 struct Flags {
-  std::map<std::string, std::string> values;
+  std::string adapter, file, url, endpoint, vendor_map, risk_type, only, now;
+  long timeout_ms = 2000, attempts = 3, window = 32;
+  std::optional<long> lookback_days;
   bool dry_run = false;
 };
 
-Result<Flags> ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--dry-run") {
-      flags.dry_run = true;
-      continue;
-    }
-    static const char* kValued[] = {"--adapter",  "--file",          "--url",
-                                    "--endpoint", "--timeout-ms",    "--attempts",
-                                    "--window",   "--now",           "--lookback-days",
-                                    "--vendor-map", "--risk-type",   "--only"};
-    bool known = false;
-    for (const char* name : kValued) known |= arg == name;
-    if (!known) return Status::InvalidArgument("unknown flag '" + arg + "'");
-    if (i + 1 >= argc) return Status::InvalidArgument(arg + " needs a value");
-    flags.values[arg.substr(2)] = argv[++i];
+// nullopt: go on; otherwise the exit status (usage errors exit 1 here: 2
+// means envelopes without an Ack).
+std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {
+  CLI::App app{"riskd-feed: reads a feed document and delivers it to riskd's ingest (docs/feeds.md)",
+               "riskd-feed"};
+  app.set_version_flag("--version", riskd::tools::VersionLine("riskd-feed"));
+  app.add_option("--adapter", f->adapter, "usgs_geojson, gdacs_rss, nws_cap_atom or scms_csv")->required();
+  auto* file = app.add_option("--file", f->file, "the feed document");
+  auto* url = app.add_option("--url", f->url, "the feed document's URL (http, https, file)");
+  file->excludes(url);
+  app.add_option("--endpoint", f->endpoint, "riskd ingest endpoint (default tcp://127.0.0.1:7750)");
+  app.add_flag("--dry-run", f->dry_run, "print the Envelopes as JSON, send nothing");
+  app.add_option("--timeout-ms", f->timeout_ms, "wait for each Ack (default 2000)")->check(riskd::tools::Integer(1, 3600000));
+  app.add_option("--attempts", f->attempts, "sends per envelope (default 3)")->check(riskd::tools::Integer(1, 1000));
+  app.add_option("--window", f->window, "envelopes in flight (default 32)")->check(riskd::tools::Integer(1, 100000));
+  app.add_option("--now", f->now, "scms_csv: the date taken as today (ISO 8601)");
+  app.add_option("--lookback-days", f->lookback_days, "scms_csv: how far back to look")
+      ->check(riskd::tools::Integer(0, 100000));
+  app.add_option("--vendor-map", f->vendor_map, "scms_csv: CSV vendor name -> node id");
+  app.add_option("--risk-type", f->risk_type, "scms_csv: risk type (default logistics)");
+  app.add_option("--only", f->only, "keep only these ids (event ids or the feed's own), comma-separated");
+  if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code == 0 ? 0 : 1;
+  if (f->file.empty() == f->url.empty()) {
+    std::fprintf(stderr, "riskd-feed: give exactly one of --file and --url\nRun with --help for more information.\n");
+    return 1;
   }
-  if (!flags.values.count("adapter")) return Status::InvalidArgument("--adapter is required");
-  if (flags.values.count("file") == flags.values.count("url")) {
-    return Status::InvalidArgument("give exactly one of --file and --url");
-  }
-  return flags;
-}
-
-Result<long> IntFlag(const Flags& flags, const std::string& name, long fallback, long min) {
-  auto it = flags.values.find(name);
-  if (it == flags.values.end()) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end != '\0' || v < min) {
-    return Status::InvalidArgument("--" + name + " must be an integer >= " + std::to_string(min));
-  }
-  return v;
+  return std::nullopt;
 }
 
 Result<riskd::connectors::FeedAdapterOptions> AdapterOptions(const Flags& flags) {
   riskd::connectors::FeedAdapterOptions options;
-  if (auto it = flags.values.find("now"); it != flags.values.end()) {
-    auto now = riskd::connectors::ParseIso8601(it->second);
+  if (!flags.now.empty()) {
+    auto now = riskd::connectors::ParseIso8601(flags.now);
     if (!now) return Status::InvalidArgument("--now must be an ISO 8601 date or time");
     options.scms.now = *now;
   }
-  auto lookback = IntFlag(flags, "lookback-days", options.scms.lookback_days, 0);
-  if (!lookback.ok()) return lookback.status();
-  options.scms.lookback_days = static_cast<int>(*lookback);
-  if (auto it = flags.values.find("vendor-map"); it != flags.values.end()) {
-    auto map = riskd::connectors::LoadVendorNodeMap(it->second);
+  if (flags.lookback_days) options.scms.lookback_days = static_cast<int>(*flags.lookback_days);
+  if (!flags.vendor_map.empty()) {
+    auto map = riskd::connectors::LoadVendorNodeMap(flags.vendor_map);
     if (!map.ok()) return map.status();
     options.scms.vendor_nodes = std::move(*map);
   }
-  if (auto it = flags.values.find("risk-type"); it != flags.values.end()) {
-    options.scms.risk_type = it->second;
-  }
+  if (!flags.risk_type.empty()) options.scms.risk_type = flags.risk_type;
   return options;
 }
 
 Result<std::string> ReadDocument(const Flags& flags) {
-  if (auto it = flags.values.find("url"); it != flags.values.end()) {
-    return riskd::connectors::FetchUrl(it->second);
-  }
-  const std::string& path = flags.values.at("file");
+  if (!flags.url.empty()) return riskd::connectors::FetchUrl(flags.url);
+  const std::string& path = flags.file;
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot open '" + path + "'");
   std::ostringstream buf;
@@ -145,19 +130,18 @@ void PrintIssues(const FeedBatch& batch) {
 }
 
 int Run(int argc, char** argv) {
-  auto flags = ParseFlags(argc, argv);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "riskd-feed: %s\n%s", flags.status().message().c_str(), kUsage);
-    return 1;
-  }
+  Flags parsed;
+  if (auto code = ParseFlags(argc, argv, &parsed)) return *code;
+  const Flags* flags = &parsed;
   auto options = AdapterOptions(*flags);
   if (!options.ok()) {
     std::fprintf(stderr, "riskd-feed: %s\n", options.status().ToString().c_str());
     return 1;
   }
-  auto adapter = riskd::connectors::MakeFeedAdapter(flags->values.at("adapter"), *options);
+  auto adapter = riskd::connectors::MakeFeedAdapter(flags->adapter, *options);
   if (!adapter.ok()) {
-    std::fprintf(stderr, "riskd-feed: %s\n%s", adapter.status().message().c_str(), kUsage);
+    std::fprintf(stderr, "riskd-feed: %s\nRun with --help for more information.\n",
+                 adapter.status().message().c_str());
     return 1;
   }
   auto document = ReadDocument(*flags);
@@ -172,9 +156,7 @@ int Run(int argc, char** argv) {
   }
   PrintIssues(*batch);
   std::size_t filtered = 0;
-  if (auto it = flags->values.find("only"); it != flags->values.end()) {
-    filtered = KeepOnly(it->second, &*batch);
-  }
+  if (!flags->only.empty()) filtered = KeepOnly(flags->only, &*batch);
   if (flags->dry_run) {
     google::protobuf::util::JsonPrintOptions json;
     json.always_print_primitive_fields = false;
@@ -189,19 +171,10 @@ int Run(int argc, char** argv) {
     return 0;
   }
   FeedSender::Options send;
-  if (auto it = flags->values.find("endpoint"); it != flags->values.end()) send.endpoint = it->second;
-  auto timeout = IntFlag(*flags, "timeout-ms", 2000, 1);
-  auto attempts = IntFlag(*flags, "attempts", 3, 1);
-  auto window = IntFlag(*flags, "window", 32, 1);
-  for (const auto* r : {&timeout, &attempts, &window}) {
-    if (!r->ok()) {
-      std::fprintf(stderr, "riskd-feed: %s\n", r->status().message().c_str());
-      return 1;
-    }
-  }
-  send.ack_timeout = std::chrono::milliseconds(*timeout);
-  send.max_attempts = static_cast<int>(*attempts);
-  send.window = static_cast<std::size_t>(*window);
+  if (!flags->endpoint.empty()) send.endpoint = flags->endpoint;
+  send.ack_timeout = std::chrono::milliseconds(flags->timeout_ms);
+  send.max_attempts = static_cast<int>(flags->attempts);
+  send.window = static_cast<std::size_t>(flags->window);
   auto totals = FeedSender(send).Send(batch->envelopes, [](const SendOutcome& o) {
     std::printf("%s %s", std::string(riskd::connectors::ResultName(o.result)).c_str(),
                 o.event_id.c_str());

@@ -107,6 +107,19 @@ TEST(RiskdFeedTest, UsageErrorsAndUnreachableDaemon) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.out.find("unknown feed adapter 'tea_leaves'"), std::string::npos);
   EXPECT_EQ(RunFeed("--adapter gdacs_rss").exit_code, 1);
+  // Unknown flags and bad numbers are usage errors, never positional input.
+  auto unknown = RunFeed("--adapter gdacs_rss --file /dev/null --colour");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.out.find("--colour"), std::string::npos) << unknown.out;
+  auto number = RunFeed("--adapter gdacs_rss --file /dev/null --window lots");
+  EXPECT_EQ(number.exit_code, 1);
+  EXPECT_NE(number.out.find("'lots' is not an integer >= 1"), std::string::npos) << number.out;
+  EXPECT_EQ(RunFeed("--adapter gdacs_rss --file /dev/null --attempts 0").exit_code, 1);
+  EXPECT_EQ(RunFeed("--adapter gdacs_rss --file a --url b").exit_code, 1);
+  auto help = RunFeed("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--lookback-days"), std::string::npos);
+  EXPECT_EQ(RunFeed("--version").out, "riskd-feed " RISKD_VERSION "\n");
   EXPECT_EQ(RunFeed("--adapter gdacs_rss --file /nonexistent.xml").exit_code, 1);
   auto lost = RunFeed("--adapter gdacs_rss --endpoint tcp://127.0.0.1:1 --timeout-ms 20 "
                       "--attempts 2 --file " + DataPath("gdacs/gdacs-rss.xml"));

@@ -1,4 +1,5 @@
-// riskctl: the operator's command line for a running riskd.
+// riskctl: the operator's command line for riskd (riskctl --help, and
+// riskctl COMMAND --help for each command).
 //
 //   riskctl send   [--endpoint E] [--file F | JSON...]   send Envelopes (protobuf JSON,
 //                                                       one per line in F, "-" = stdin)
@@ -6,7 +7,10 @@
 //                                                       print published messages
 //   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K [RISK]
 //                                                       (--text: for people, not JSON)
-//   riskctl verify-journal --db PATH                    check the journal's hash chain
+//   riskctl status [--endpoint E] [--json]              the daemon's sequences, counters, health
+//   riskctl verify-journal --db PATH                    check the journal's hash chain (read-only)
+//   riskctl import --config FILE                        (re-)import the configured network
+//                                                       into the database (daemon stopped)
 //   riskctl keygen --out FILE                           make a CURVE key pair (zcert file)
 //
 // With CURVE on (config `security`), clients add
@@ -14,15 +18,19 @@
 //   --cert FILE             this client's cert (with secret key)
 //
 // Default endpoints: ingest tcp://127.0.0.1:7750, publish tcp://127.0.0.1:7751.
-// Exit status: 0 on success, 1 when something was rejected or failed, 2 on usage errors.
+// Exit status: 0 on success, 1 when something was rejected or failed, 2 on
+// usage errors (unknown flags, bad numbers; tools/common/command_line.h).
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,7 +38,11 @@
 #include <zmq_addon.hpp>
 
 #include "connectors/store/journal.h"
+#include "connectors/store/state_store.h"
 #include "connectors/zmq/curve_auth.h"
+#include "daemon/base_network.h"
+#include "daemon/settings.h"
+#include "tools/common/command_line.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -44,6 +56,7 @@ struct Args {
   std::string file;
   std::string topic;
   std::string db;
+  std::string config;
   long count = -1;
   double timeout_s = -1;
   double ack_timeout_s = 10;
@@ -52,6 +65,10 @@ struct Args {
   std::string server_key;
   std::string cert;
   std::vector<std::string> rest;
+  // query
+  std::string risk_type;
+  std::vector<std::string> node_ids;
+  int plan_k = 0;
 };
 
 // CURVE client options from --server-key / --cert; false (and a message) on
@@ -84,10 +101,6 @@ bool ApplyCurve(const Args& args, zmq::socket_t& socket) {
 }
 
 int Keygen(const Args& args) {
-  if (args.file.empty()) {
-    std::cerr << "usage: riskctl keygen --out FILE\n";
-    return 2;
-  }
   auto pair = riskd::connectors::GenerateCurveKeyPair();
   if (!pair.ok()) {
     std::cerr << "riskctl: " << pair.status().ToString() << "\n";
@@ -100,11 +113,6 @@ int Keygen(const Args& args) {
   }
   std::cout << pair->public_key << "\n";
   return 0;
-}
-
-int Usage() {
-  std::cerr << "usage: riskctl send|tail|query|verify-journal [options] (see tools/riskctl/riskctl.cc)\n";
-  return 2;
 }
 
 std::string ToJson(const google::protobuf::Message& m) {
@@ -337,48 +345,70 @@ void PrintText(const riskd::v1::QueryResponse& r) {
   if (r.has_plan()) plan(r.plan());
 }
 
-int Query(const Args& args, zmq::context_t& ctx) {
-  if (args.rest.empty()) return Usage();
-  riskd::v1::Envelope env;
+// One query on a DEALER; its Ack when answered ACCEPTED (else a message
+// and nullopt).
+std::optional<riskd::v1::Ack> Ask(const Args& args, zmq::context_t& ctx, riskd::v1::Envelope env) {
   env.set_event_id("riskctl-query-" + std::to_string(::getpid()));
-  auto* q = env.mutable_query();
-  const std::string& what = args.rest[0];
-  if (what == "snapshot") {
-    q->mutable_snapshot();
-  } else if (what == "projection") {
-    q->mutable_projection()->set_risk_type(args.rest.size() > 1 ? args.rest[1] : "");
-  } else if (what == "node" && args.rest.size() > 1) {
-    for (std::size_t i = 1; i < args.rest.size(); ++i) q->mutable_node_risk()->add_node_ids(args.rest[i]);
-  } else if (what == "plan" && args.rest.size() > 1) {
-    q->mutable_plan()->set_k(std::atoi(args.rest[1].c_str()));
-    if (args.rest.size() > 2) q->mutable_plan()->set_risk_type(args.rest[2]);
-  } else {
-    return Usage();
-  }
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
-  if (!ApplyCurve(args, dealer)) return 2;
+  if (!ApplyCurve(args, dealer)) return std::nullopt;
   dealer.connect(args.endpoint);
   riskd::v1::Ack ack;
   if (!Exchange(dealer, env, args.ack_timeout_s, &ack)) {
     std::cerr << "riskctl: no answer from " << args.endpoint << "\n";
-    return 1;
+    return std::nullopt;
   }
   if (ack.result() != riskd::v1::Ack::RESULT_ACCEPTED) {
     std::cerr << "riskctl: rejected: " << ack.reason() << "\n";
-    return 1;
+    return std::nullopt;
   }
+  return ack;
+}
+
+int Query(const Args& args, zmq::context_t& ctx, const riskd::v1::Envelope& env) {
+  auto ack = Ask(args, ctx, env);
+  if (!ack) return 1;
   if (args.text) {
-    PrintText(ack.response());
+    PrintText(ack->response());
   } else {
-    std::cout << ToJson(ack.response()) << "\n";
+    std::cout << ToJson(ack->response()) << "\n";
   }
   return 0;
 }
 
+int Status(const Args& args, zmq::context_t& ctx) {
+  riskd::v1::Envelope env;
+  env.mutable_query()->mutable_status();
+  auto ack = Ask(args, ctx, env);
+  if (!ack) return 1;
+  const auto& s = ack->response().status();
+  if (args.json) {
+    std::cout << ToJson(s) << "\n";
+    return 0;
+  }
+  const auto backlog = s.journal_last_seq() - std::min(s.journal_last_seq(), s.engine_applied_seq());
+  std::printf("riskd %s, up since %s\n", s.version().c_str(),
+              google::protobuf::util::TimeUtil::ToString(s.started_at()).c_str());
+  std::printf("journal: last seq %llu, hash chain %s\n",
+              static_cast<unsigned long long>(s.journal_last_seq()),
+              s.journal_chain_intact() ? "intact" : "BROKEN (events refused)");
+  std::printf("engine: applied seq %llu (%llu behind), %llu open alert(s), publication seq %llu\n",
+              static_cast<unsigned long long>(s.engine_applied_seq()),
+              static_cast<unsigned long long>(backlog), static_cast<unsigned long long>(s.open_alerts()),
+              static_cast<unsigned long long>(s.publication_sequence()));
+  std::printf("ingest since start: %llu received, %llu accepted, %llu duplicate, %llu rejected, "
+              "%llu queries\n",
+              static_cast<unsigned long long>(s.received()), static_cast<unsigned long long>(s.accepted()),
+              static_cast<unsigned long long>(s.duplicates()), static_cast<unsigned long long>(s.rejected()),
+              static_cast<unsigned long long>(s.queries()));
+  std::printf("config reloads: %llu applied, %llu refused\n",
+              static_cast<unsigned long long>(s.reloads()),
+              static_cast<unsigned long long>(s.reloads_failed()));
+  return 0;
+}
+
 int VerifyJournal(const Args& args) {
-  if (args.db.empty()) return Usage();
-  auto journal = riskd::connectors::Journal::Open(args.db);
+  auto journal = riskd::connectors::Journal::OpenReadOnly(args.db);
   if (!journal.ok()) {
     std::cerr << "riskctl: " << journal.status().ToString() << "\n";
     return 1;
@@ -393,38 +423,117 @@ int VerifyJournal(const Args& args) {
               << " (" << report->rows << " rows verified before it)\n";
     return 1;
   }
-  std::cout << "journal OK: " << report->rows << " rows, hash chain intact\n";
+  if (report->rows == 0) {
+    std::cout << "journal EMPTY: no rows in " << args.db << "\n";
+    return 1;
+  }
+  std::cout << "journal OK: " << report->rows << " rows, hash chain intact; last seq "
+            << report->last_seq << " hash " << riskd::connectors::HexBytes(report->last_hash)
+            << "\n";
   return 0;
+}
+
+int Import(const Args& args) {
+  auto settings = riskd::daemon::LoadSettings(args.config);
+  if (!settings.ok()) {
+    std::cerr << "riskctl: " << settings.status().ToString() << "\n";
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(settings->state_dir, ec);
+  auto store = riskd::connectors::StateStore::Open(settings->database);
+  if (!store.ok()) {
+    std::cerr << "riskctl: " << store.status().ToString() << "\n";
+    return 1;
+  }
+  auto base = riskd::daemon::LoadBaseNetwork(store->get(), settings->config.network(),
+                                             settings->config_dir, /*reimport=*/true);
+  if (!base.ok()) {
+    std::cerr << "riskctl: " << base.status().ToString() << "\n";
+    return 1;
+  }
+  auto digest = (*store)->NetworkDigest();
+  std::cout << "imported " << base->network.node_count() << " nodes, " << base->network.edge_count()
+            << " edges into " << settings->database << " (source digest "
+            << (digest.ok() ? *digest : std::string("?")) << ")\n";
+  return 0;
+}
+
+// The client options of commands that talk to a running daemon.
+void AddClientOptions(CLI::App* cmd, Args* args) {
+  cmd->add_option("--endpoint", args->endpoint, "daemon endpoint (tcp://, ipc://)");
+  cmd->add_option("--server-key", args->server_key, "CURVE: the daemon's public key (Z85) or cert file");
+  cmd->add_option("--cert", args->cert, "CURVE: this client's cert file (with secret key)");
+  cmd->add_option("--ack-timeout", args->ack_timeout_s, "seconds to wait for each answer (default 10)")
+      ->check(riskd::tools::Number(0.001));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage();
-  const std::string cmd = argv[1];
   Args args;
-  args.endpoint = cmd == "tail" ? "tcp://127.0.0.1:7751" : "tcp://127.0.0.1:7750";
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--endpoint") args.endpoint = value();
-    else if (a == "--file" || a == "--out") args.file = value();
-    else if (a == "--server-key") args.server_key = value();
-    else if (a == "--cert") args.cert = value();
-    else if (a == "--topic") args.topic = value();
-    else if (a == "--db") args.db = value();
-    else if (a == "--count") args.count = std::atol(value().c_str());
-    else if (a == "--timeout") args.timeout_s = std::atof(value().c_str());
-    else if (a == "--ack-timeout") args.ack_timeout_s = std::atof(value().c_str());
-    else if (a == "--json") args.json = true;
-    else if (a == "--text") args.text = true;
-    else args.rest.push_back(a);
-  }
+  riskd::v1::Envelope query;
+  CLI::App app{"riskctl: the operator's command line for riskd (docs/operations.md)", "riskctl"};
+  app.set_version_flag("--version", riskd::tools::VersionLine("riskctl"));
+  app.require_subcommand(1);
+
+  auto* send = app.add_subcommand("send", "send Envelopes written as protobuf JSON");
+  AddClientOptions(send, &args);
+  send->add_option("--file", args.file, "one Envelope per line ('-': stdin; # comments)");
+  send->add_option("json", args.rest, "Envelopes as JSON");
+
+  auto* tail = app.add_subcommand("tail", "print published messages");
+  AddClientOptions(tail, &args);
+  tail->add_option("--topic", args.topic, "topic prefix, e.g. alert.critical.");
+  tail->add_option("--count", args.count, "stop after N messages")->check(riskd::tools::Integer(0));
+  tail->add_option("--timeout", args.timeout_s, "stop after S seconds")->check(riskd::tools::Number(0));
+  tail->add_flag("--json", args.json, "one JSON object per message");
+
+  auto* q = app.add_subcommand("query", "ask the daemon (JSON answer, --text for people)");
+  AddClientOptions(q, &args);
+  q->add_flag("--text", args.text, "print for people");
+  q->require_subcommand(1);
+  q->add_subcommand("snapshot", "states, open alerts, summaries, plans")->callback([&] {
+    query.mutable_query()->mutable_snapshot();
+  });
+  auto* projection = q->add_subcommand("projection", "latest projection summaries");
+  projection->add_option("risk_type", args.risk_type, "one risk type (default: all)");
+  projection->callback([&] { query.mutable_query()->mutable_projection()->set_risk_type(args.risk_type); });
+  auto* node = q->add_subcommand("node", "current risk of nodes");
+  node->add_option("ids", args.node_ids, "node ids")->required();
+  node->callback([&] {
+    for (const auto& id : args.node_ids) query.mutable_query()->mutable_node_risk()->add_node_ids(id);
+  });
+  auto* plan = q->add_subcommand("plan", "an immunization plan computed now");
+  plan->add_option("k", args.plan_k, "number of targets")->required()->check(riskd::tools::Integer(1, 10000));
+  plan->add_option("risk_type", args.risk_type, "risk type (default: the configured default)");
+  plan->callback([&] {
+    query.mutable_query()->mutable_plan()->set_k(args.plan_k);
+    query.mutable_query()->mutable_plan()->set_risk_type(args.risk_type);
+  });
+
+  auto* status = app.add_subcommand("status", "the daemon's sequences, counters and health");
+  AddClientOptions(status, &args);
+  status->add_flag("--json", args.json, "as JSON");
+
+  auto* verify = app.add_subcommand("verify-journal", "check the journal's hash chain (read-only)");
+  verify->add_option("--db", args.db, "database file")->required();
+
+  auto* import = app.add_subcommand(
+      "import", "import the configured network source into the database (riskd stopped)");
+  import->add_option("--config", args.config, "riskd configuration file")->required();
+
+  auto* keygen = app.add_subcommand("keygen", "make a CURVE key pair (zcert file, mode 0600)");
+  keygen->add_option("--out", args.file, "certificate file to write")->required();
+
+  if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code;
+  if (args.endpoint.empty()) args.endpoint = tail->parsed() ? "tcp://127.0.0.1:7751" : "tcp://127.0.0.1:7750";
   zmq::context_t ctx(1);
-  if (cmd == "send") return Send(args, ctx);
-  if (cmd == "tail") return Tail(args, ctx);
-  if (cmd == "query") return Query(args, ctx);
-  if (cmd == "verify-journal") return VerifyJournal(args);
-  if (cmd == "keygen") return Keygen(args);
-  return Usage();
+  if (send->parsed()) return Send(args, ctx);
+  if (tail->parsed()) return Tail(args, ctx);
+  if (q->parsed()) return Query(args, ctx, query);
+  if (status->parsed()) return Status(args, ctx);
+  if (verify->parsed()) return VerifyJournal(args);
+  if (import->parsed()) return Import(args);
+  return Keygen(args);
 }

@@ -1,0 +1,102 @@
+#include "engine/reports.h"
+
+#include <algorithm>
+
+namespace riskd::engine {
+namespace {
+
+// Whether a report before the window still counts (from the window start).
+bool RunsInto(const Report& r, Step window_start) {
+  return r.state == NodeState::kDisrupted && r.duration > 0 && r.at + r.duration > window_start;
+}
+
+}  // namespace
+
+NodeHistory ReduceReports(std::span<const Report> reports, Step now, Step window_start) {
+  NodeHistory h;
+  auto ongoing = [&](Step t) { return h.disrupted && (h.end == kNoStep || t < h.end); };
+  auto end_episode = [&](Step t) {
+    if (t <= h.onset) {
+      // Recovered in the step it was hit: no time to pass anything on.
+      h.disrupted = false;
+      h.recovered_at = t;
+    } else {
+      h.end = t;
+    }
+  };
+  for (Report r : reports) {
+    if (r.at < window_start) {
+      if (!RunsInto(r, window_start)) continue;
+      r.duration = r.at + r.duration - window_start;
+      r.at = window_start;
+    }
+    r.at = std::min(r.at, now);
+    switch (r.state) {
+      case NodeState::kDisrupted:
+        if (ongoing(r.at)) {
+          h.severity = std::max(h.severity, r.severity);
+          if (r.duration > 0) h.end = std::max(h.end, r.at + r.duration);  // kNoStep is the least
+        } else {
+          h = NodeHistory{};
+          h.disrupted = true;
+          h.onset = r.at;
+          h.severity = r.severity;
+          h.end = r.duration > 0 ? r.at + r.duration : kNoStep;
+        }
+        break;
+      case NodeState::kRecovered:
+        if (ongoing(r.at)) {
+          end_episode(r.at);
+        } else if (!h.disrupted && h.recovered_at == kNoStep) {
+          h.recovered_at = r.at;
+          h.normal_at = kNoStep;
+        }
+        break;
+      case NodeState::kSusceptible:
+        if (ongoing(r.at)) {
+          end_episode(r.at);
+        } else if (!h.disrupted && h.recovered_at == kNoStep) {
+          h.normal_at = r.at;
+        }
+        break;
+      case NodeState::kImmunized:
+        break;  // an intervention, never a report
+    }
+  }
+  return h;
+}
+
+void PruneReports(std::vector<Report>* reports, Step window_start) {
+  std::erase_if(*reports, [&](const Report& r) {
+    return r.at < window_start && !RunsInto(r, window_start);
+  });
+}
+
+void InsertReport(std::vector<Report>* reports, const Report& report) {
+  const auto at = std::upper_bound(reports->begin(), reports->end(), report,
+                                   [](const Report& a, const Report& b) {
+                                     return a.at != b.at ? a.at < b.at : a.order < b.order;
+                                   });
+  reports->insert(at, report);
+}
+
+Observation ObservationAt(const NodeHistory& h, Step now) {
+  Observation o;
+  if (h.disrupted) {
+    if (h.end != kNoStep && h.end <= now) {
+      o.state = NodeState::kRecovered;
+      o.since = h.end;
+    } else {
+      o.state = NodeState::kDisrupted;
+      o.severity = h.severity;
+      o.since = h.onset;
+      o.until = h.end;
+    }
+  } else if (h.recovered_at != kNoStep) {
+    o.state = NodeState::kRecovered;
+    o.since = h.recovered_at;
+  }
+  return o;
+}
+
+}  // namespace riskd::engine
