@@ -230,6 +230,7 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   st.set_open_alerts(w.open_alerts.load());
   st.set_reloads(reloads_);
   st.set_reloads_failed(reloads_failed_);
+  if (nats_) nats_->FillStatus(&st);
   return st;
 }
 

@@ -100,6 +100,12 @@ void NatsReplication::Stop() {
   if (lease_) lease_->Stop(true);
 }
 
+void NatsReplication::FillStatus(riskd::v1::DaemonStatus* status) const {
+  status->set_nats_instance(settings_->nats.instance);
+  status->set_stream_read_seq(log_->stats().read_seq.load());
+  status->set_epoch(lease_ ? lease_->CurrentEpoch().value_or(0) : 0);
+}
+
 void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
   auto& m = *metrics;
   const auto& f = log_->stats();

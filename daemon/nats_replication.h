@@ -45,6 +45,8 @@ class NatsReplication {
   void Stop();
 
   void UpdateMetrics(connectors::MetricsServer* metrics) const;
+  // For DaemonStatus: instance, follower position, epoch.
+  void FillStatus(riskd::v1::DaemonStatus* status) const;
 
  private:
   NatsReplication() = default;

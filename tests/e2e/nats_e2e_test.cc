@@ -88,6 +88,15 @@ std::optional<riskd::v1::Snapshot> Snapshot(DaemonHarness& h) {
   return ack->response().snapshot();
 }
 
+std::optional<riskd::v1::DaemonStatus> DaemonStatus(DaemonHarness& h) {
+  Envelope q;
+  q.set_event_id("status");
+  q.mutable_query()->mutable_status();
+  auto ack = h.Send(q);
+  if (!ack || ack->result() != Ack::RESULT_ACCEPTED) return std::nullopt;
+  return ack->response().status();
+}
+
 // The state as far as the events determine it: every node's observed state
 // and projected risk, by risk type (alert ids depend on when projections ran
 // and are left out).
@@ -218,6 +227,12 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   ASSERT_TRUE(snap);
   EXPECT_EQ(snap->journal_seq(), 6u);
   EXPECT_EQ(snap->epoch(), 0u);  // no lease
+  auto status = DaemonStatus(h);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->nats_instance(), "solo");
+  EXPECT_EQ(status->stream_read_seq(), 6u);
+  EXPECT_EQ(status->journal_last_seq(), 6u);
+  EXPECT_EQ(status->epoch(), 0u);
   const std::string log = h.log();
   EXPECT_NE(log.find("seq 3: skipped, not an event riskd applies: invalid_argument: payload: cannot parse"),
             std::string::npos) << log;
@@ -442,6 +457,13 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
     EXPECT_EQ(applied, static_cast<double>(expected_rows.size()));
     EXPECT_EQ(Snapshot(*h)->journal_seq(), expected_rows.back().first);
   }
+  // One of them is active (its status says under which epoch).
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const auto sa = DaemonStatus(a), sb = DaemonStatus(b);
+        return sa && sb && (sa->epoch() > 0) != (sb->epoch() > 0);
+      },
+      seconds(10)));
   // b stood by while a was active: it applied everything and sent nothing.
   const auto fenced = Metric(b, "riskd_publications_fenced_total");
   ASSERT_TRUE(fenced);
