@@ -79,22 +79,25 @@ Envelope Status(const std::string& id, int i) {
   return e;
 }
 
-std::optional<riskd::v1::Snapshot> Snapshot(DaemonHarness& h) {
+// The answer to a query (the Query `fill` sets up), or nullopt.
+template <typename Fill>
+std::optional<riskd::v1::QueryResponse> Ask(DaemonHarness& h, Fill fill) {
   Envelope q;
-  q.set_event_id("snapshot");
-  q.mutable_query()->mutable_snapshot();
+  q.set_event_id("query");
+  fill(q.mutable_query());
   auto ack = h.Send(q);
   if (!ack || ack->result() != Ack::RESULT_ACCEPTED) return std::nullopt;
-  return ack->response().snapshot();
+  return ack->response();
+}
+
+std::optional<riskd::v1::Snapshot> Snapshot(DaemonHarness& h) {
+  auto r = Ask(h, [](riskd::v1::Query* q) { q->mutable_snapshot(); });
+  return r ? std::optional(r->snapshot()) : std::nullopt;
 }
 
 std::optional<riskd::v1::DaemonStatus> DaemonStatus(DaemonHarness& h) {
-  Envelope q;
-  q.set_event_id("status");
-  q.mutable_query()->mutable_status();
-  auto ack = h.Send(q);
-  if (!ack || ack->result() != Ack::RESULT_ACCEPTED) return std::nullopt;
-  return ack->response().status();
+  auto r = Ask(h, [](riskd::v1::Query* q) { q->mutable_status(); });
+  return r ? std::optional(r->status()) : std::nullopt;
 }
 
 // The state as far as the events determine it: every node's observed state
