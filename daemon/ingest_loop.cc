@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 
 #include "connectors/codec/protobuf_log.h"
 #include "connectors/zmq/curve_auth.h"
@@ -205,6 +206,14 @@ void IngestLoop::Commit(Batch* batch) {
   auto results = log_->Append(batch->entries);
   if (results.ok()) return Forward(batch, *results);
   stats_.journal_failures.fetch_add(1, std::memory_order_relaxed);
+  if (results.status().code() == Status::Code::kCorruption) {
+    // Whether the batch is journaled is unknown: answering "refused" could
+    // be a lie that surfaces after a restart. Stop without answering; the
+    // producers retry against the restarted daemon (Restart=on-failure).
+    spdlog::critical("{}; stopping at once", LogSafe(results.status().ToString()));
+    spdlog::shutdown();
+    std::_Exit(70);
+  }
   if (auto held = journal_errors_.Allow()) {
     spdlog::error("journal append failed, {} event(s) answered unavailable: {}{}",
                   batch->entries.size(), LogSafe(results.status().ToString()),

@@ -349,27 +349,8 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (affected) *affected = nodes.size();
       return engine->Disrupt(*r, nodes, d.severity());
     }
-    case Envelope::kNetworkChange: {
-      const auto& c = env.network_change();
-      using C = riskd::v1::NetworkChange;
-      switch (c.change_case()) {
-        case C::kAddNode: return engine->AddNode(ToNodeAttributes(c.add_node()));
-        case C::kUpdateNode: return engine->UpdateNode(ToNodeAttributes(c.update_node()));
-        case C::kRemoveNode: return engine->RemoveNode(c.remove_node());
-        case C::kAddEdge:
-          return engine->AddEdge(c.add_edge().from(), c.add_edge().to(), ToLayer(c.add_edge().layer()),
-                                 c.add_edge().weight());
-        case C::kRemoveEdge:
-          return engine->RemoveEdge(c.remove_edge().from(), c.remove_edge().to(),
-                                    ToLayer(c.remove_edge().layer()));
-        case C::kSetEdgeWeight:
-          return engine->SetEdgeWeight(c.set_edge_weight().from(), c.set_edge_weight().to(),
-                                       ToLayer(c.set_edge_weight().layer()),
-                                       c.set_edge_weight().weight());
-        case C::CHANGE_NOT_SET: break;
-      }
-      return Status::InvalidArgument("network_change: no change set");
-    }
+    case Envelope::kNetworkChange:
+      return ApplyNetworkChange(env.network_change(), engine);
     case Envelope::kIntervention: {
       const auto& iv = env.intervention();
       std::optional<int> r;

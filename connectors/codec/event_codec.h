@@ -72,6 +72,38 @@ engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& spec);
 engine::Layer ToLayer(riskd::v1::Layer layer);  // UNSPECIFIED -> material
 engine::Place ToPlace(const riskd::v1::Place& place);
 
+namespace internal {
+inline Status AsStatus(Status s) { return s; }
+template <typename T>
+Status AsStatus(const Result<T>& r) {
+  return r.status();
+}
+}  // namespace internal
+
+// Applies a network change to anything with the network's change methods
+// (engine::Engine, engine::Network): the one place that maps a
+// NetworkChange to calls.
+template <typename Target>
+Status ApplyNetworkChange(const riskd::v1::NetworkChange& c, Target* target) {
+  using C = riskd::v1::NetworkChange;
+  switch (c.change_case()) {
+    case C::kAddNode: return internal::AsStatus(target->AddNode(ToNodeAttributes(c.add_node())));
+    case C::kUpdateNode: return target->UpdateNode(ToNodeAttributes(c.update_node()));
+    case C::kRemoveNode: return target->RemoveNode(c.remove_node());
+    case C::kAddEdge:
+      return target->AddEdge(c.add_edge().from(), c.add_edge().to(), ToLayer(c.add_edge().layer()),
+                             c.add_edge().weight());
+    case C::kRemoveEdge:
+      return target->RemoveEdge(c.remove_edge().from(), c.remove_edge().to(),
+                                ToLayer(c.remove_edge().layer()));
+    case C::kSetEdgeWeight:
+      return target->SetEdgeWeight(c.set_edge_weight().from(), c.set_edge_weight().to(),
+                                   ToLayer(c.set_edge_weight().layer()), c.set_edge_weight().weight());
+    case C::CHANGE_NOT_SET: break;
+  }
+  return Status::InvalidArgument("network_change: no change set");
+}
+
 }  // namespace riskd::connectors
 
 #endif  // RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_

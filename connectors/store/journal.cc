@@ -137,9 +137,34 @@ Result<std::vector<AppendResult>> Journal::AppendAt(std::span<const JournalEntry
 
 Result<std::vector<AppendResult>> Journal::AppendRows(std::span<const JournalEntry> entries,
                                                       std::span<const std::uint64_t> seqs) {
-  std::vector<AppendResult> out(entries.size());
-  if (entries.empty()) return out;
+  if (entries.empty()) return std::vector<AppendResult>();
   if (!insert_.prepared()) return Status::FailedPrecondition("journal opened read-only");
+  auto out = AppendInTransaction(entries, seqs);
+  if (!out.ok()) return DiscardFailedAppend(out.status());
+  return out;
+}
+
+Status Journal::DiscardFailedAppend(const Status& failure) {
+  // The transaction was rolled back, but a commit that failed at its fsync
+  // has already written its frames, commit marker included, to the WAL;
+  // SQLite merely did not publish them. A crash now would let recovery find
+  // them and the refused events would come back. A truncating checkpoint
+  // copies the published frames into the database and empties the WAL, so
+  // the failed ones are gone for good.
+  auto q = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  Status st = q.ok() ? Status::Ok() : q.status();
+  bool busy = true;
+  if (q.ok() && q->Step(&st)) busy = q->ColumnInt(0) != 0;
+  if (st.ok() && !busy) return failure;
+  return Status::Corruption("journal: a failed commit (" + failure.ToString() +
+                            ") could not be discarded (" +
+                            (st.ok() ? std::string("checkpoint busy") : st.ToString()) +
+                            "): its events may or may not be journaled");
+}
+
+Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const JournalEntry> entries,
+                                                               std::span<const std::uint64_t> seqs) {
+  std::vector<AppendResult> out(entries.size());
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
   std::uint64_t seq = last_seq_;

@@ -62,7 +62,12 @@ class Journal {
 
   // Appends the entries in order, in one transaction. An entry whose event id
   // is already journaled (or repeated earlier in the same batch) is reported
-  // duplicate with the original sequence.
+  // duplicate with the original sequence. A failed append (IoError, e.g. an
+  // fsync error or a full disk) journaled nothing, and nothing of it can
+  // surface later, even after a crash: the failed commit's WAL frames are
+  // discarded before the error is returned. Should discarding them fail too,
+  // the outcome is unknown and the error is Corruption: the caller must not
+  // tell anyone the events were refused (the daemon stops instead).
   Result<std::vector<AppendResult>> Append(std::span<const JournalEntry> entries);
   // Append() with the sequences given: seqs[i] for entries[i], strictly
   // increasing and above last_seq() (else invalid_argument, nothing
@@ -97,6 +102,11 @@ class Journal {
  private:
   explicit Journal(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Init(bool read_only);
+  // seqs: one per entry (AppendAt), or empty (the next ones).
+  Result<std::vector<AppendResult>> AppendInTransaction(std::span<const JournalEntry> entries,
+                                                        std::span<const std::uint64_t> seqs);
+  // After a failed append: `failure` once its frames are gone, else Corruption.
+  Status DiscardFailedAppend(const Status& failure);
   // Rebuilds the event id filter for `expected` ids from the table.
   Status RebuildFilter(std::size_t expected);
   // Append() (seqs empty: the next ones) or AppendAt().

@@ -2,7 +2,9 @@
 // real SQLite file.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -419,6 +421,106 @@ TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
       << log;
   EXPECT_EQ(log.find("\n[2026-01-01 00:00:00.000] [critical] forged"), std::string::npos) << log;
   EXPECT_EQ(log.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+// What a late-joining dashboard keeps (the ZeroMQ guide's Clone pattern):
+// the snapshot, then every publication with a larger sequence.
+struct CloneReplica {
+  std::uint64_t sequence = 0;
+  std::map<std::string, std::string> alerts;       // open, by id: the Alert's bytes
+  std::map<std::string, std::string> summaries;    // by risk type
+  std::map<std::string, std::string> plans;        // by risk type
+
+  void Apply(const riskd::v1::Snapshot& s) {
+    sequence = s.sequence();
+    for (const auto& a : s.open_alerts()) alerts[a.alert_id()] = a.SerializeAsString();
+    for (const auto& p : s.projections()) summaries[p.risk_type()] = p.SerializeAsString();
+    for (const auto& p : s.plans()) plans[p.risk_type()] = p.SerializeAsString();
+  }
+  // False on a gap: the replica would need a new snapshot.
+  bool Apply(const riskd::v1::Publication& pub) {
+    if (pub.sequence() <= sequence) return true;  // already in the snapshot
+    if (pub.sequence() != sequence + 1) return false;
+    sequence = pub.sequence();
+    if (pub.has_alert()) {
+      if (pub.alert().lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+        alerts.erase(pub.alert().alert_id());
+      } else {
+        alerts[pub.alert().alert_id()] = pub.alert().SerializeAsString();
+      }
+    } else if (pub.has_projection_summary()) {
+      summaries[pub.projection_summary().risk_type()] = pub.projection_summary().SerializeAsString();
+    } else if (pub.has_immunization_plan()) {
+      plans[pub.immunization_plan().risk_type()] = pub.immunization_plan().SerializeAsString();
+    }
+    return true;
+  }
+};
+
+TEST(DaemonE2ETest, ALateJoinerAppliesTheSnapshotThenTheStreamAndHoldsTheDaemonsState) {
+  DaemonHarness h(DemoNetworkConfig() + "planner { k: 2 min_interval { seconds: 0 } realizations: 200 }\n");
+  ASSERT_TRUE(h.Start());
+  const auto& nodes = DemoNodes();
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    for (int i = 0; i < 60; ++i) {
+      Envelope e;
+      e.set_event_id("clone-" + std::to_string(i));
+      auto* s = e.mutable_supplier_status();
+      s->set_node_id(nodes[static_cast<std::size_t>(i * 3) % nodes.size()]);
+      if (i % 4 == 3) {
+        s->set_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
+      } else {
+        s->set_state(riskd::v1::NODE_STATE_DISRUPTED);
+        s->set_severity(0.5 + 0.005 * i);
+      }
+      auto ack = h.Send(e);
+      EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED) << (ack ? ack->reason() : "no ack");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    done = true;
+  });
+  // Join mid-stream: subscribe first, then ask for the snapshot.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  Subscriber sub(h.context(), h.publish());
+  Envelope q;
+  q.set_event_id("clone-snapshot");
+  q.mutable_query()->mutable_snapshot();
+  auto first = h.Send(q);
+  ASSERT_TRUE(first && first->result() == Ack::RESULT_ACCEPTED);
+  CloneReplica replica;
+  replica.Apply(first->response().snapshot());
+  EXPECT_GT(replica.sequence, 0u) << "joined before anything was published";
+  std::size_t applied = 0;
+  while (true) {
+    auto msg = sub.Next(std::chrono::milliseconds(1500));
+    if (!msg) {
+      if (done) break;
+      continue;
+    }
+    ASSERT_TRUE(replica.Apply(msg->second)) << "gap before sequence " << msg->second.sequence();
+    ++applied;
+  }
+  producer.join();
+  EXPECT_GT(applied, 0u);
+  // The daemon's own view now, with nothing in flight.
+  auto last = h.Send(q);
+  ASSERT_TRUE(last && last->result() == Ack::RESULT_ACCEPTED);
+  const auto& s = last->response().snapshot();
+  EXPECT_EQ(replica.sequence, s.sequence());
+  CloneReplica truth;
+  truth.Apply(s);
+  EXPECT_EQ(replica.alerts, truth.alerts);
+  EXPECT_EQ(replica.summaries, truth.summaries);
+  EXPECT_EQ(replica.plans, truth.plans);
+  EXPECT_FALSE(truth.alerts.empty());
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace

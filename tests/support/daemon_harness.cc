@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -36,6 +37,29 @@ CommandResult RunCommand(const std::string& command) {
   const int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot) {
+  std::vector<std::string> lines;
+  char buf[256];
+  for (const auto& r : snapshot.node_risks()) {
+    std::snprintf(buf, sizeof buf, "node %s %s state=%d p=%.17g eta=%d", r.risk_type().c_str(),
+                  r.node_id().c_str(), static_cast<int>(r.observed_state()), r.probability(), r.eta_steps());
+    lines.emplace_back(buf);
+  }
+  for (const auto& s : snapshot.projections()) {
+    std::snprintf(buf, sizeof buf,
+                  "summary %s method=%d horizon=%d expected=%.17g p05=%.17g p95=%.17g disrupted=%d "
+                  "recovered=%d immunized=%d at_risk=%d radius=%.17g",
+                  s.risk_type().c_str(), static_cast<int>(s.method()), s.horizon_steps(),
+                  s.expected_disrupted(), s.disrupted_p05(), s.disrupted_p95(), s.observed_disrupted(),
+                  s.observed_recovered(), s.immunized(), s.nodes_at_risk(), s.spectral_radius());
+    lines.emplace_back(buf);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
 }
 
 std::string DemoNetworkConfig() {
@@ -182,6 +206,14 @@ bool DaemonHarness::WaitForLog(const std::string& text, std::chrono::millisecond
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+void DaemonHarness::EnableFaultInjection(const std::string& control_file) {
+  set_env("LD_PRELOAD", RISKD_FAULT_SHIM);
+  set_env("RISKD_FAULTS", control_file);
+  // A sanitizer runtime insists on coming first in the preload list.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  set_env("ASAN_OPTIONS", std::string(asan ? asan : "") + ":verify_asan_link_order=0");
 }
 
 int DaemonHarness::metrics_port() const {

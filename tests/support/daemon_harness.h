@@ -39,6 +39,9 @@ class DaemonHarness {
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // An environment variable for the daemon from the next Start() on.
   void set_env(const std::string& name, const std::string& value) { env_.emplace_back(name, value); }
+  // Loads tests/support/fault_injection's shim into the daemon from the
+  // next Start() on, controlled by `control_file` (README.md there).
+  void EnableFaultInjection(const std::string& control_file);
   // Waits until the log contains `text` (after `from`, a log() offset).
   bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20),
                   std::size_t from = 0) const;
@@ -93,6 +96,14 @@ class Subscriber {
 
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
+
+// The state a snapshot describes, canonical (sorted) and readable: every
+// node's observed state, risk and ETA per risk type, and each risk type's
+// summary, without what describes history rather than state (sequences,
+// times, alert ids). Two daemons in the same state give the same digest.
+// Open alerts are left out: with hysteresis they depend on the order of
+// past projections, not only on the state.
+std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot);
 
 // Runs a shell command; its exit status (-1 if it did not exit) and its
 // stdout and stderr together.

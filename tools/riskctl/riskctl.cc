@@ -11,6 +11,9 @@
 //   riskctl verify-journal --db PATH                    check the journal's hash chain (read-only)
 //   riskctl import --config FILE                        (re-)import the configured network
 //                                                       into the database (daemon stopped)
+//   riskctl calibrate --db PATH [--risk-type R] [--config F] [--gap-days D] [--max-days D]
+//                     [--confidence C]                  fit alpha, beta, kappa to the journal's
+//                                                       cascades (calibrate_command.h)
 //   riskctl keygen --out FILE                           make a CURVE key pair (zcert file)
 //
 // With CURVE on (config `security`), clients add
@@ -43,6 +46,7 @@
 #include "daemon/base_network.h"
 #include "daemon/settings.h"
 #include "tools/common/command_line.h"
+#include "tools/riskctl/calibrate_command.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -499,6 +503,8 @@ int main(int argc, char** argv) {
   AddClientOptions(q, &args);
   q->add_flag("--text", args.text, "print for people");
   q->require_subcommand(1);
+  // `query snapshot --text` as well as `query --text snapshot`.
+  q->fallthrough();
   q->add_subcommand("snapshot", "states, open alerts, summaries, plans")->callback([&] {
     query.mutable_query()->mutable_snapshot();
   });
@@ -529,6 +535,20 @@ int main(int argc, char** argv) {
       "import", "import the configured network source into the database (riskd stopped)");
   import->add_option("--config", args.config, "riskd configuration file")->required();
 
+  riskd::tools::CalibrateArgs calibration;
+  auto* calibrate = app.add_subcommand(
+      "calibrate", "fit alpha, beta and kappa to the journal's cascades (docs/model.md section 12)");
+  calibrate->add_option("--db", calibration.db, "database file (journal and base network)")->required();
+  calibrate->add_option("--risk-type", calibration.risk_type, "risk type (default: the configured default)");
+  calibrate->add_option("--config", calibration.config,
+                        "riskd configuration file: current rates, layers, direction, step");
+  calibrate->add_option("--gap-days", calibration.gap_days, "a cascade ends after this many quiet days (14)")
+      ->check(riskd::tools::Number(0.001));
+  calibrate->add_option("--max-days", calibration.max_days, "longest cascade in days (365)")
+      ->check(riskd::tools::Number(0.001));
+  calibrate->add_option("--confidence", calibration.confidence, "level of the intervals (0.95)")
+      ->check(riskd::tools::Number(0.01, 0.999));
+
   auto* keygen = app.add_subcommand("keygen", "make a CURVE key pair (zcert file, mode 0600)");
   keygen->add_option("--out", args.file, "certificate file to write")->required();
 
@@ -541,5 +561,6 @@ int main(int argc, char** argv) {
   if (status->parsed()) return Status(args, ctx);
   if (verify->parsed()) return VerifyJournal(args);
   if (import->parsed()) return Import(args);
+  if (calibrate->parsed()) return riskd::tools::RunCalibrate(calibration, std::cout, std::cerr);
   return Keygen(args);
 }
