@@ -75,7 +75,7 @@ Status Daemon::Replay(const Progress& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t replayed = 0;
   RISKD_RETURN_IF_ERROR(journal_->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    worker_->Replay(seq, e.payload);
+    worker_->Replay(seq, e.payload, e.received_unix_ns);
     if (++replayed % 10000 == 0 && progress) {
       progress("replayed " + std::to_string(replayed) + " of " + std::to_string(journal_->last_seq()) +
                " journaled events");
@@ -125,6 +125,7 @@ Status Daemon::Bind() {
     spdlog::info("CURVE on: {} client key(s) allowed", s.allowed_clients.size());
   }
   RISKD_RETURN_IF_ERROR(worker_->Bind(&context_));
+  worker_->StartClock();
   RISKD_RETURN_IF_ERROR(worker_->Recover());
   // Loading freed its temporaries (parsed rows, edge batches, CSR rebuilds,
   // the first transmission graph's scratch) in this thread's malloc arena,
@@ -134,6 +135,7 @@ Status Daemon::Bind() {
   // The ingest thread's view of node ids is the network after replay.
   ingest_ = std::make_unique<IngestLoop>(&s, event_log_, connectors::NodeDirectory(worker_->network()));
   RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
+  ingest_->SetModelClock(worker_->manual_clock_ns());
   started_unix_ns_ = NowUnixNs();
   ingest_->SetStatusSource([this] { return MakeStatus(); });
   if (!journal_intact_ && !s.accept_broken_journal) {
@@ -184,6 +186,15 @@ Result<std::string> Daemon::Reload(const std::string& config_path) {
     ++reloads_failed_;
     return plan.status();
   }
+  auto join = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out.empty() ? std::string("none") : out;
+  };
+  ++reloads_;
+  const std::string summary =
+      "applied: " + join(plan->live) + "; changed but kept until a restart: " + join(plan->restart);
+  if (plan->live.empty()) return summary;  // the running settings stay as they are
   auto next = std::make_unique<DaemonSettings>(std::move(plan->applied));
   auto changed = [&](std::string_view prefix) {
     return std::any_of(plan->live.begin(), plan->live.end(),
@@ -192,6 +203,7 @@ Result<std::string> Daemon::Reload(const std::string& config_path) {
   // What can fail first: the running configuration stays if it does.
   if (changed("feeds")) {
     if (auto st = FeedPoller::Create(*next, &context_).status(); !st.ok()) {
+      --reloads_;
       ++reloads_failed_;
       return st;
     }
@@ -203,13 +215,7 @@ Result<std::string> Daemon::Reload(const std::string& config_path) {
   if (changed("alertmanager")) RISKD_RETURN_IF_ERROR(StartAlertForwarder(*next));
   retired_settings_.push_back(std::move(settings_));
   settings_ = std::move(next);
-  ++reloads_;
-  auto join = [](const std::vector<std::string>& keys) {
-    std::string out;
-    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
-    return out.empty() ? std::string("none") : out;
-  };
-  return "applied: " + join(plan->live) + "; changed but kept until a restart: " + join(plan->restart);
+  return summary;
 }
 
 riskd::v1::DaemonStatus Daemon::MakeStatus() const {
@@ -308,7 +314,9 @@ void Daemon::Drain() {
   if (nats_) nats_->StopFollower();
   // Requests still queued are refused, the engine applies every committed
   // event and answers the queries it has, their replies are relayed.
-  if (ingest_) ingest_->Drain();
+  // (Only with an engine thread to answer: a start that failed before it
+  // began has nothing to drain.)
+  if (ingest_ && engine_thread_.joinable()) ingest_->Drain();
   if (engine_thread_.joinable()) engine_thread_.join();
   // Published everything: a standby may take over at once.
   if (nats_) nats_->Stop();

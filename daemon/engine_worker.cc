@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
+#include <google/protobuf/util/time_util.h>
+
 #include <chrono>
 #include <iterator>
 
@@ -23,17 +25,41 @@ EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engin
       planner_(settings->planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
-void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live) {
+void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
+                         std::int64_t received_ns) {
   riskd::v1::Envelope env;
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");
   } else {
+    const bool observation = env.has_supplier_status() || env.has_disruption();
+    if (observation && !env.has_occurred_at() && received_ns > 0) {
+      connectors::SetTimestamp(received_ns, env.mutable_occurred_at());  // an older journal row
+    }
+    // A tick closes a moment of the model clock: what happened before it
+    // is projected and published at its own time, not coalesced with what
+    // comes after (a burst of ticks, e.g. an archive replayed day by day,
+    // publishes every day).
+    if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
     std::size_t affected = 0;
-    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected);
+    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected,
+                                   settings_->timing);
+    unprojected_events_ = true;
+    if (st.ok() && env.has_clock_tick()) {
+      manual_clock_ns_ = connectors::UnixNs(env.clock_tick().advance_to());
+    }
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    affected);
+    }
+    if (st.ok() && observation && live && env.has_occurred_at()) {
+      const engine::Step at =
+          connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns);
+      if (at < engine_->now() - settings_->engine.clock.history_window_steps) {
+        spdlog::info("event {} ({}) occurred before the history window (clock.history_window): "
+                     "journaled as history only",
+                     seq, LogSafe(env.event_id()));
+      }
     }
   }
   if (st.ok()) {
@@ -52,8 +78,38 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live)
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
-void EngineWorker::Replay(std::uint64_t seq, const std::string& payload) {
-  Apply(seq, payload, false);
+void EngineWorker::Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns) {
+  Apply(seq, payload, false, received_ns);
+}
+
+void EngineWorker::StartClock() {
+  if (settings_->clock.manual) {
+    const auto start = settings_->clock.start_ns;
+    if (start && (!manual_clock_ns_ || *manual_clock_ns_ < *start)) {
+      (void)engine_->AdvanceClock(connectors::StepOfUnixNs(*start, settings_->timing.step_ns));
+      manual_clock_ns_ = start;
+    }
+    if (manual_clock_ns_) {
+      spdlog::info("model clock (manual) at {} after replay", LogSafe(ModelTimeText()));
+    }
+    return;
+  }
+  (void)engine_->AdvanceClock(connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns));
+}
+
+void EngineWorker::TickWallClock() {
+  if (settings_->clock.manual) return;
+  const engine::Step step = connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns);
+  if (step <= engine_->now()) return;
+  (void)engine_->AdvanceClock(step);
+  spdlog::info("model clock tick: {}", LogSafe(ModelTimeText()));
+  ProjectAndPublish();
+}
+
+std::string EngineWorker::ModelTimeText() const {
+  google::protobuf::Timestamp t;
+  connectors::SetTimestamp(connectors::UnixNsOfStep(engine_->now(), settings_->timing.step_ns), &t);
+  return google::protobuf::util::TimeUtil::ToString(t);
 }
 
 void EngineWorker::SetOutputs(const connectors::PublicationFence* fence,
@@ -116,6 +172,7 @@ Status EngineWorker::Recover() {
 }
 
 void EngineWorker::ProjectAndPublish() {
+  unprojected_events_ = false;
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int> projected = engine_->Project(applied_seq_);
   if (projected.empty()) return;
@@ -280,10 +337,12 @@ void EngineWorker::ReportUnsent() {
   }
 }
 
-void EngineWorker::UseSettings(const DaemonSettings* next) {
+bool EngineWorker::UseSettings(const DaemonSettings* next) {
+  bool changed = false;
   if (next->engine.alerts != settings_->engine.alerts) {
     const Status st = engine_->SetAlertPolicy(next->engine.alerts);
     if (!st.ok()) spdlog::error("reload: alert policy not applied: {}", st.ToString());
+    changed |= st.ok();
   }
   for (const auto& t : next->engine.risk_types) {
     const auto r = engine_->FindRiskType(t.name);
@@ -292,9 +351,11 @@ void EngineWorker::UseSettings(const DaemonSettings* next) {
     if (now.alpha == t.alpha && now.beta == t.beta) continue;
     const Status st = engine_->SetRiskTypeRates(*r, t.alpha, t.beta);
     if (!st.ok()) spdlog::error("reload: rates of {} not applied: {}", t.name, st.ToString());
+    changed |= st.ok();
   }
   settings_ = next;
   spdlog::info("engine thread: reloaded settings in force from journal seq {}", applied_seq_);
+  return changed;
 }
 
 bool EngineWorker::EventsWaiting() {
@@ -339,6 +400,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
   connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
+  connectors::SetTimestamp(connectors::ModelTimeUnixNs(*engine_, settings_->step_seconds),
+                           snap.mutable_model_time());
   return snap;
 }
 
@@ -424,6 +487,7 @@ void EngineWorker::Run() {
     AnnounceEpoch();
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       PublishDuePlans();  // idle: plans whose interval has passed
       continue;
@@ -448,8 +512,8 @@ void EngineWorker::Run() {
         for (std::size_t i = 2; i < frames.size(); ++i) q.routing.push_back(std::move(frames[i]));
         queries.push_back(std::move(q));
       } else if (kind == kSettingsFrame && frames.size() == 2) {
-        UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
-        any_event = true;  // re-project with them
+        // Re-project with new thresholds or rates.
+        any_event |= UseSettings(static_cast<const DaemonSettings*>(DecodeSettings(frames[1])));
       } else if (kind == kStopFrame) {
         stopping = true;
         break;

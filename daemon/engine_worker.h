@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -60,7 +61,14 @@ class EngineWorker {
                std::unique_ptr<connectors::StateStore> store);
 
   // Applies one journaled event during start-up replay (no publishing).
-  void Replay(std::uint64_t seq, const std::string& payload);
+  // Journal rows from before event times were stamped at ingest have no
+  // occurred_at: `received_ns` (when the row was journaled) stands in.
+  void Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns);
+  // After replay: CLOCK_WALL moves the model clock to the wall clock's step
+  // (CLOCK_MANUAL: the replayed ticks set it). Before Recover().
+  void StartClock();
+  // CLOCK_MANUAL: the time the last applied tick moved the clock to.
+  std::optional<std::int64_t> manual_clock_ns() const { return manual_clock_ns_; }
   // After replay: re-opens the alerts stored as open, projects, and persists
   // and publishes whatever differs (e.g. alerts lost to a crash).
   Status Recover();
@@ -89,7 +97,11 @@ class EngineWorker {
     bool due = false;  // a material change awaits a plan
   };
 
-  void Apply(std::uint64_t seq, std::string_view payload, bool live);
+  void Apply(std::uint64_t seq, std::string_view payload, bool live, std::int64_t received_ns = 0);
+  // CLOCK_WALL: a tick (and re-projection) when the wall clock entered a
+  // new step.
+  void TickWallClock();
+  std::string ModelTimeText() const;  // RFC 3339, for logs
   void ProjectAndPublish();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
@@ -106,7 +118,8 @@ class EngineWorker {
   void AnnounceEpoch();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
-  void UseSettings(const DaemonSettings* settings);
+  // Returns whether the engine changed (then it must re-project).
+  bool UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
 
@@ -121,6 +134,8 @@ class EngineWorker {
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;
+  std::optional<std::int64_t> manual_clock_ns_;
+  bool unprojected_events_ = false;  // applied since the last projection
   std::uint64_t restored_sequence_ = 0;
   // Ids of the open alerts. Their last published Alert is the payload the
   // state store holds for them (every chunk is recorded before it is sent);

@@ -21,7 +21,10 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
 
 IngestLoop::IngestLoop(const DaemonSettings* settings, EventLog* log,
                        connectors::NodeDirectory directory)
-    : settings_(settings), log_(log), directory_(std::move(directory)) {}
+    : settings_(settings),
+      log_(log),
+      directory_(std::move(directory)),
+      clock_(settings->clock) {}
 
 Status IngestLoop::Bind(zmq::context_t* context) {
   try {
@@ -190,6 +193,17 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   }
   const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
   if (!st.ok()) return Reject(batch, i, st);
+  // Event time: what the journal records is where the engine places it.
+  const std::int64_t received = NowUnixNs();
+  riskd::v1::Envelope timed;
+  const riskd::v1::Envelope* journaled = &env;
+  if (env.has_supplier_status() || env.has_disruption() || env.has_clock_tick()) {
+    if (env.has_clock_tick() && !batch->clock_before) batch->clock_before = clock_.manual_ns();
+    timed = env;
+    auto changed = clock_.Admit(&timed, received);
+    if (!changed.ok()) return Reject(batch, i, changed.status());
+    if (*changed) journaled = &timed;
+  }
   if (env.has_network_change()) {
     if (!batch->directory_before) {
       batch->directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
@@ -198,7 +212,8 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   }
   batch->ids.emplace(env.event_id(), batch->entries.size());
   batch->staged.push_back({i, batch->entries.size()});
-  batch->entries.push_back({env.event_id(), NowUnixNs(), req.payload.to_string()});
+  batch->entries.push_back({env.event_id(), received,
+                            journaled == &env ? req.payload.to_string() : timed.SerializeAsString()});
 }
 
 void IngestLoop::Commit(Batch* batch) {
@@ -220,6 +235,7 @@ void IngestLoop::Commit(Batch* batch) {
                   *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
   }
   if (batch->directory_before) directory_ = std::move(*batch->directory_before);
+  if (batch->clock_before) clock_.Set(*batch->clock_before);
   for (const auto& s : batch->staged) {
     Reject(batch, s.request, Status::Unavailable("journal write failed; retry later"));
   }

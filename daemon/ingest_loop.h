@@ -4,8 +4,9 @@
 //   Receive    up to ingest.max_batch requests, framing checked;
 //   Parse      one request's bytes as an Envelope (size limit, protobuf);
 //   Authorize  the sender's CURVE role against the body (curve_auth.h);
-//   Admit      duplicates answered, events validated and staged for the
-//              journal, queries set aside;
+//   Admit      duplicates answered, events validated, given their event
+//              time and checked against the model clock (ingest_clock.h),
+//              staged for the journal, queries set aside;
 //   Commit     the staged events in one journal transaction (group commit),
 //              or into the JetStream stream (daemon/event_log.h);
 //   Forward    the committed events (unless the event log feeds the engine
@@ -32,6 +33,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "daemon/event_log.h"
+#include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
 
@@ -91,6 +93,9 @@ class IngestLoop {
   // From now on every event is rejected with `why` (queries are still
   // answered): the journal must not be appended to.
   void RefuseEvents(Status why) { refuse_events_ = std::move(why); }
+  // CLOCK_MANUAL: the model time the journal's replay ended at (unset: no
+  // tick yet). Before Run().
+  void SetModelClock(std::optional<std::int64_t> unix_ns) { clock_.Set(unix_ns); }
   // Answers StatusQuery (called on this thread); unset: rejected.
   void SetStatusSource(std::function<riskd::v1::DaemonStatus()> source) {
     status_source_ = std::move(source);
@@ -117,9 +122,10 @@ class IngestLoop {
     };
     std::vector<Staged> staged;
     std::unordered_map<std::string, std::size_t> ids;  // event id -> entry
-    // The directory before the batch's network changes, restored if the
-    // commit fails.
+    // The directory before the batch's network changes, and the manual
+    // clock before its ticks, restored if the commit fails.
     std::unique_ptr<connectors::NodeDirectory> directory_before;
+    std::optional<std::optional<std::int64_t>> clock_before;
   };
 
   void ReadBatch();
@@ -142,6 +148,7 @@ class IngestLoop {
   bool drained_ = false;
   EventLog* log_;
   connectors::NodeDirectory directory_;
+  IngestClock clock_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;
   std::unique_ptr<zmq::socket_t> replies_;

@@ -109,6 +109,18 @@ Status ReadHazardRiskTypes(const Config& c, const std::string&, DaemonSettings* 
   return Status::Ok();
 }
 
+Status ReadHazardDurations(const Config& c, const std::string&, DaemonSettings* s) {
+  for (const auto& h : c.hazard_durations()) {
+    if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED || !riskd::v1::Hazard_IsValid(h.hazard())) {
+      return Status::InvalidArgument("config: hazard_durations: hazard is required");
+    }
+    const std::int64_t ns = h.duration().seconds() * 1'000'000'000 + h.duration().nanos();
+    if (ns <= 0) return Status::InvalidArgument("config: hazard_durations: duration must be > 0");
+    s->timing.hazard_duration_ns[h.hazard()] = ns;
+  }
+  return Status::Ok();
+}
+
 Status ReadServerCert(const Config& c, const std::string& dir, DaemonSettings* s) {
   const auto& sec = c.security();
   if (sec.server_cert().empty()) {
@@ -179,15 +191,17 @@ const SettingRow kSettings[] = {
   {"risk_types[].inventory_delays_onset", "true", "", kRestart, kReadAbove},
   {"default_risk_type", "first risk type", "one of risk_types", kRestart, ReadDefaultRiskType},
   {"hazard_risk_types[]", "none", "{hazard, risk_type}", kRestart, ReadHazardRiskTypes},
+  {"hazard_durations[]", "none", "{hazard, duration > 0}", kRestart, ReadHazardDurations},
   {"projection.horizon_steps", "30", "1..1000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.projection().horizon_steps() != 0) s->engine.dmp.horizon = c.projection().horizon_steps();
      return Status::Ok(); }},
-  {"projection.step", "1 day", "> 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
-     if (c.projection().has_step()) {
-       s->step_seconds = Seconds(c.projection().step());
-       if (!(s->step_seconds > 0)) return Bad("projection.step", "must be > 0");
-     }
+  {"projection.step", "1 day", ">= 1 s", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_step()) s->step_seconds = Seconds(c.projection().step());
+     // At least a second: event times and durations stay far from int64
+     // limits when counted in steps.
+     if (!(s->step_seconds >= 1)) return Bad("projection.step", "must be >= 1 s");
      s->engine.step_days = s->step_seconds / 86400.0;
+     s->timing.step_ns = std::llround(s->step_seconds * 1e9);
      return Status::Ok(); }},
   {"projection.tolerance", "1e-06", ">= 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.projection().has_tolerance()) s->engine.dmp.tolerance = c.projection().tolerance();
@@ -228,6 +242,27 @@ const SettingRow kSettings[] = {
      return Status::Ok(); }},
   {"projection.spectral_tolerance", "1e-06", "> 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.projection().has_spectral_tolerance()) s->engine.spectral.tolerance = c.projection().spectral_tolerance();
+     return Status::Ok(); }},
+  // The model clock (after projection.step: it counts in steps).
+  {"clock.mode", "MODE_WALL", "MODE_MANUAL", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     s->clock.manual = c.clock().mode() == riskd::v1::ClockConfig::MODE_MANUAL;
+     return Status::Ok(); }},
+  {"clock.history_window", "30 days", "1..100000 steps", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.clock().has_history_window()) s->clock.history_window_seconds = Seconds(c.clock().history_window());
+     const double steps = std::ceil(s->clock.history_window_seconds / s->step_seconds);
+     if (!(steps >= 1 && steps <= 100000)) return Bad("clock.history_window", "must be 1..100000 projection steps");
+     s->engine.clock.history_window_steps = static_cast<int>(steps);
+     return Status::Ok(); }},
+  {"clock.max_skew", "5 min", ">= 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.clock().has_max_skew()) s->clock.max_skew_seconds = Seconds(c.clock().max_skew());
+     if (!(s->clock.max_skew_seconds >= 0)) return Bad("clock.max_skew", "must be >= 0");
+     return Status::Ok(); }},
+  {"clock.start", "unset", "MODE_MANUAL only", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.clock().has_start()) return Status::Ok();
+     if (!s->clock.manual) return Bad("clock.start", "needs clock.mode MODE_MANUAL");
+     const auto& t = c.clock().start();
+     if (t.seconds() < 0 || t.nanos() < 0 || t.nanos() > 999999999) return Bad("clock.start", "is not a valid timestamp");
+     s->clock.start_ns = connectors::UnixNs(t);
      return Status::Ok(); }},
   {"vulnerability.mode", "MODE_SEED003", "MODE_UNIFORM", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.vulnerability().mode() == riskd::v1::VulnerabilityConfig::MODE_UNIFORM) {

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,16 @@ struct PlannerSettings {
 // min_change_nodes and at least min_change_fraction of the larger value.
 bool MaterialChange(const PlannerSettings& planner, double previous, double current);
 
+// The model clock (config ClockConfig; docs/protocol.md, "The model clock").
+struct ClockSettings {
+  // CLOCK_MANUAL: only journaled ClockTick envelopes move the clock.
+  bool manual = false;
+  double history_window_seconds = 30 * 86400.0;
+  double max_skew_seconds = 300;
+  // CLOCK_MANUAL: where the clock starts (config clock.start).
+  std::optional<std::int64_t> start_ns;
+};
+
 struct DaemonSettings {
   riskd::v1::DaemonConfig config;  // as written, defaults filled in
   std::string config_dir;
@@ -57,6 +68,10 @@ struct DaemonSettings {
   engine::EngineOptions engine;
   connectors::RiskTypeResolver risk_types;
   double step_seconds = 86400;
+  ClockSettings clock;
+  // Event times to model steps, hazard durations (from projection.step and
+  // hazard_durations).
+  connectors::EventTiming timing;
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_batch = 1024;
   std::size_t queue_capacity = 65536;

@@ -47,6 +47,9 @@ TEST(SettingsTest, ReadsEveryKey) {
                  seed: 42 max_check_work: 1000 max_serve_work: 2000 min_realizations: 20
                  spectral_max_iterations: 50 spectral_tolerance: 1e-4 }
     vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 kappa: 3 }
+    clock { mode: MODE_MANUAL history_window { seconds: 36000 } max_skew { seconds: 60 }
+            start { seconds: 1700000000 } }
+    hazard_durations { hazard: HAZARD_FLOOD duration { seconds: 7200 } }
     alert_policy { warning_raise: 0.4 warning_clear: 0.3 critical_raise: 0.8 critical_clear: 0.7 min_update_delta: 0.01 }
     ingest { max_message_bytes: 2048 max_batch: 64 queue_capacity: 100 }
     logging { level: "debug" }
@@ -84,6 +87,12 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_EQ(s->engine.vulnerability.mode, engine::VulnerabilityOptions::Mode::kUniform);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.centrality_weight, 0.7);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.kappa, 3);
+  EXPECT_TRUE(s->clock.manual);
+  EXPECT_EQ(s->engine.clock.history_window_steps, 10);  // 10 hours of 1-hour steps
+  EXPECT_DOUBLE_EQ(s->clock.max_skew_seconds, 60);
+  EXPECT_EQ(s->clock.start_ns, 1'700'000'000'000'000'000);
+  EXPECT_EQ(s->timing.step_ns, 3'600'000'000'000);
+  EXPECT_EQ(s->timing.hazard_duration_ns.at(riskd::v1::HAZARD_FLOOD), 7'200'000'000'000);
   EXPECT_DOUBLE_EQ(s->engine.alerts.critical_clear, 0.7);
   EXPECT_EQ(s->max_message_bytes, 2048u);
   EXPECT_EQ(s->max_batch, 64u);
@@ -114,6 +123,15 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_FALSE(ParseSettings(net + "projection { max_dmp_error: 2 }", ".").ok());
   EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
   EXPECT_NE(msg(net + "vulnerability { kappa: 0.5 }").find("vulnerability.kappa"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "clock { history_window { seconds: 0 } }").find("clock.history_window"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "clock { max_skew { seconds: -5 } }").find("clock.max_skew"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "clock { start { seconds: 5 } }").find("MODE_MANUAL"), std::string::npos);
+  EXPECT_NE(msg(net + "projection { step { nanos: 5000 } }").find("projection.step must be >= 1 s"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "hazard_durations { hazard: HAZARD_FLOOD }").find("hazard_durations"),
             std::string::npos);
   EXPECT_NE(msg(net + "endpoints { ingest: 'tcp://x:1' publish: 'tcp://x:1' }").find("differ"),
             std::string::npos);
@@ -166,6 +184,13 @@ TEST(SettingsTest, TheShippedExampleConfigIsValid) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->config.network().supplygraph().directory(), "../data/supplygraph");
   EXPECT_EQ(s->config.network().locations_csv(), "demo/supplygraph_locations.csv");
+  EXPECT_FALSE(s->clock.manual);
+  // The demo's (scripts/demo.sh): the same network, a manual clock.
+  auto demo = LoadSettings(std::string(src) + "/config/demo/replay.conf");
+  ASSERT_TRUE(demo.ok()) << demo.status().ToString();
+  EXPECT_TRUE(demo->clock.manual);
+  EXPECT_TRUE(demo->clock.start_ns.has_value());
+  EXPECT_EQ(demo->timing.hazard_duration_ns.size(), 3u);
 }
 
 }  // namespace

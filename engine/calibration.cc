@@ -266,16 +266,16 @@ struct CascadeLikelihood::Impl {
       PreparedCascade p;
       p.end = k.end;
       std::vector<Observation> obs(network.node_slots());
+      std::vector<std::int32_t> start(network.node_slots(), 0);
       for (const DisruptionReport& s : k.sources) {
         disrupted[s.node] = 1;
-        if (s.onset == 0) {
-          obs[s.node] = {NodeState::kDisrupted, s.severity};
-          p.sources.push_back(s.node);
-          p.scored.push_back({Scored::Kind::kSourceRecovery, s.node, 0, s.recovery, s.severity});
-        } else {
-          ++p.late_sources;
-          p.scored.push_back({Scored::Kind::kOnset, s.node, s.onset, s.recovery, s.severity});
-        }
+        // A later source starts at its onset (InitialState::start): shielded
+        // before, infectious from then on.
+        obs[s.node] = {NodeState::kDisrupted, s.severity};
+        start[s.node] = s.onset;
+        p.late_sources += s.onset > 0;
+        p.sources.push_back(s.node);
+        p.scored.push_back({Scored::Kind::kSourceRecovery, s.node, s.onset, s.recovery, s.severity});
       }
       for (const DisruptionReport& r : k.disrupted) {
         disrupted[r.node] = 1;
@@ -308,6 +308,7 @@ struct CascadeLikelihood::Impl {
       Condition(structure, known, &p);
       for (const Scored& o : p.scored) known[o.node] = Known{};
       p.initial = InitialState::FromObservations(network, obs);
+      if (p.late_sources > 0) p.initial.start = std::move(start);
       cascades.push_back(std::move(p));
     }
   }
@@ -366,7 +367,7 @@ struct CascadeLikelihood::Impl {
       p.conditional = o.conditional;
       switch (o.kind) {
         case Scored::Kind::kSourceRecovery:
-          p.model = RecoveryProbability(g.q[o.node], 0, o.recovery, c.end);
+          p.model = RecoveryProbability(g.q[o.node], o.step, o.recovery, c.end);
           break;
         case Scored::Kind::kNormal:
           p.model = ps(o.node, o.step - L);

@@ -1,28 +1,28 @@
 // Calibration: fits a risk type's infection rate alpha, its recovery rate
 // beta and the heterogeneity bound kappa (vulnerability.h: sigma and rho in
-// [1/kappa, kappa]) to observed disruption cascades by maximum likelihood,
-// with DMP marginals
-// giving the probability of each observation (DESIGN section 4
-// "Calibration"; docs/model.md section 12 writes the likelihood out).
+// [1/kappa, kappa]) to observed disruption cascades by maximum likelihood
+// (DESIGN section 4 "Calibration"; docs/model.md section 12 writes the
+// likelihood out).
 //
 // A cascade is what was observed after one outside shock: its sources (onset
 // step, severity), the nodes reported disrupted (onset step, recovery step
 // if reported), and nodes reported normal at some step. Times are model
-// steps relative to the cascade's start. Per cascade c and observed node j
-// the likelihood factor is the DMP marginal probability of what was seen
-// (onset at t: P_S(t-L-1) - P_S(t-L); normal at t: P_S(t-L); recovery after
-// d steps: q (1-q)^(d-1), still disrupted at the end: (1-q)^(end-onset)),
-// mixed with a floor epsilon; the log-likelihood is the sum over nodes and
-// cascades (a composite likelihood: nodes within a cascade are treated as
-// independent given the sources). The maximum is found by Nelder-Mead on
-// log-parameters within bounds; intervals are Wald intervals (Student t
-// with the effective number of cascades less one as degrees of freedom)
-// from a cluster-robust covariance:
-// the jackknife over cascades, each left-out fit approximated by one Newton
-// step (H - H_c)^-1 g_c from per-cascade scores g_c and Hessians H_c. Like
-// the sandwich H^-1 J H^-1 it stays valid when nodes within a cascade are
-// dependent (cascades are independent), and it is less optimistic with
-// few cascades.
+// steps relative to the cascade's start. Each report j contributes the
+// probability of what was seen (onset at t: N(t-L-1) - N(t-L); normal at t:
+// N(t-L); recovery after d steps: q (1-q)^(d-1), still disrupted at the
+// end: (1-q)^(end-onset)), mixed with a floor epsilon, N(t) being P(not hit
+// by t): exact given the reports of j's suppliers when every supplier
+// reported (then, under complete reporting, the product is the cascade's
+// exact likelihood), else the DMP marginal P_S(t) (a composite likelihood:
+// such nodes are treated as independent given the sources). The maximum is
+// found by Nelder-Mead on log-parameters within bounds; intervals are Wald
+// intervals (Student t with the effective number of cascades less one as
+// degrees of freedom) from a cluster-robust covariance: the jackknife over
+// cascades, each left-out fit approximated by one Newton step
+// (H - H_c)^-1 g_c from per-cascade scores g_c and Hessians H_c. Like the
+// sandwich H^-1 J H^-1 it stays valid when nodes within a cascade are
+// dependent (cascades are independent), and it is less optimistic with few
+// cascades.
 //
 // Pure: no I/O, no clocks, no globals. A CascadeLikelihood is not
 // thread-safe (it owns DMP scratch); Calibrate is a pure function.
@@ -147,8 +147,8 @@ struct FitDiagnostic {
   std::size_t recoveries = 0;     // recovery reports (sources included)
   std::size_t censored = 0;       // disrupted nodes still disrupted at the end
   std::size_t normal_reports = 0;  // normal reports scored (after dropping implied ones)
-  // Sources whose onset is after their cascade's step 0: scored as
-  // disruption reports (the DMP runs start every source at step 0).
+  // Sources whose onset is after their cascade's step 0 (a later shock of
+  // the same cascade): they start there (InitialState::start).
   std::size_t late_sources = 0;
   // Reports the model finds nearly impossible (unexplained_below).
   std::size_t unexplained = 0;

@@ -116,6 +116,33 @@ TEST(CalibrationTest, LikelihoodIsTheProbabilityOfEachObservationOnATree) {
   EXPECT_NEAR(d.expected_disrupted, by_end, 1e-12);
 }
 
+// A later shock of the same cascade starts its source at its onset step
+// (shielded before); a node downstream of it behind an unreported one is
+// scored by the DMP marginal with that start.
+TEST(CalibrationTest, LaterSourcesStartAtTheirOnset) {
+  const Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}});
+  const RiskType type = Downstream(1.1, 0.3);
+  const TransmissionGraph g = BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
+  constexpr int kEnd = 6;
+  ObservedCascade c;
+  c.end = kEnd;
+  c.sources = {{0, 0, -1, 1.0}, {1, 2, -1, 1.0}};
+  c.normal = {{3, kEnd}};  // node 2 never reports
+  auto likelihood = CascadeLikelihood::Create(net, type, {}, {c}, {});
+  ASSERT_TRUE(likelihood.ok()) << likelihood.status().ToString();
+  InitialState initial = InitialState::FromObservations(
+      net, {{NodeState::kDisrupted, 1.0}, {NodeState::kDisrupted, 1.0}});
+  initial.start = {0, 2, 0, 0};
+  const auto exact = testing::ExactSir(g, initial, kEnd);
+  const double expected = Floored(std::pow(1 - g.q[0], kEnd)) + Floored(std::pow(1 - g.q[1], kEnd - 2)) +
+                          Floored(exact.p_s[kEnd][3]);
+  EXPECT_NEAR((*likelihood)->Total({type.alpha, type.beta, 2.0}), expected, 1e-12);
+  EXPECT_LT(exact.p_s[kEnd][3], 1.0);
+  const FitDiagnostic d = (*likelihood)->Diagnose({type.alpha, type.beta, 2.0});
+  EXPECT_EQ(d.late_sources, 1u);
+  EXPECT_EQ(d.conditional, 0u);
+}
+
 TEST(CalibrationTest, SimulatorMatchesDmpMarginalsOnATree) {
   // Checks the test helper every other calibration test relies on.
   const Network net = testing::RandomTree(20, 5);

@@ -31,6 +31,15 @@
 // t), exactly as in the full run. The work follows the nodes whose
 // trajectories change, which in a big region can be far fewer than the
 // region (a new source far downstream changes nothing upstream).
+//
+// Time (state.h). Trajectories cover the frame, now + T + 1 values; a
+// source's S~ is P_S from its start step, where its messages start with
+// phi = P_I; shields, ends and fixed periods enter the messages as in
+// dmp.cc. P_R(now) and the ETA are computed from the new trajectory by
+// replaying dmp.cc's marginal updates up to now. Another now is another
+// frame (SetFrame): the projector recomputes fully.
+//
+// Thread-safety: none; one projector's.
 #ifndef RISKD_ENGINE_INCREMENTAL_DMP_H_
 #define RISKD_ENGINE_INCREMENTAL_DMP_H_
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The README's demo command. On a fresh Debian 12 machine (root): installs the
 # packages, builds riskd, riskctl and riskd-feed (Release), starts the daemon
-# on its embedded default (config/riskd.conf: SQLite under state/demo, the
-# real SupplyGraph network with illustrative site locations, loopback
-# endpoints), replays a real disaster feed (GDACS orange alerts 2012-2016,
-# data/gdacs/) and a few operator events through the real ZeroMQ ingest,
-# shows which suppliers are hit directly, which are warned and the
-# immunization targets, then stops the daemon cleanly.
+# (config/demo/replay.conf: config/riskd.conf's real SupplyGraph network with
+# illustrative site locations, SQLite under state/demo, loopback endpoints,
+# and a model clock the demo drives), replays a real disaster feed (GDACS
+# orange alerts 2013-2016, data/gdacs/) in event time through the real
+# ZeroMQ ingest: the clock walks through the archive day by day, each
+# disaster lands on its day, and the demo prints how risk and alerts evolve
+# and resolve. Then a few operator events, which suppliers are hit directly,
+# which are warned and the immunization targets; then it stops the daemon
+# cleanly.
 #
 #   scripts/demo.sh [--keep-running]
 set -euo pipefail
@@ -29,7 +32,7 @@ ninja -C build-release --quiet riskd riskctl riskd-feed
 riskd=build-release/daemon/riskd
 riskctl=build-release/tools/riskctl/riskctl
 feed=build-release/tools/feed/riskd-feed
-config=config/riskd.conf
+config=config/demo/replay.conf
 ingest=tcp://127.0.0.1:7750
 gdacs=data/gdacs/gdacs_rss_archive_orange_2012-2016.xml
 
@@ -48,23 +51,35 @@ done
 grep -m1 "imported base network" state.demo.log | sed 's/.*\] /== riskd: /'
 
 published=$(mktemp)
-$riskctl tail --timeout 8 > "$published" &
+events=$(mktemp)
+$riskctl tail --json --timeout 600 > "$published" &
 tail_pid=$!
 sleep 0.5   # let the subscription reach the daemon
 
 echo
-echo "== Replaying a real disaster feed through riskd-feed: $gdacs"
-$feed --adapter gdacs_rss --file "$gdacs" --endpoint "$ingest" | tail -n 1
+echo "== Replaying a real disaster feed in event time: $gdacs"
+echo "   riskd-feed turns it into envelopes; the model clock (clock.mode MODE_MANUAL)"
+echo "   ticks through it day by day (scripts/demo_replay.py stream | riskctl send)"
+$feed --adapter gdacs_rss --file "$gdacs" --dry-run > "$events"
+{ python3 scripts/demo_replay.py stream < "$events" | $riskctl send --file - || true; } |
+  awk '{n[$1]++} END {for (k in n) printf "   %s %d\n", k, n[k]}'
+# A query is answered after every event before it is applied and projected
+# (read-your-writes): then every publication has been sent.
+$riskctl query projection > /dev/null
+sleep 0.5
+kill $tail_pid 2>/dev/null || true
+wait $tail_pid 2>/dev/null || true
+
 echo
-echo "== Operator events (config/demo/scenario.jsonl) through riskctl"
+echo "== What riskd published as the clock walked (model days: disasters, alerts"
+echo "   raised and resolved as their windows passed, the network warning)"
+python3 scripts/demo_replay.py story --publications "$published" --log state.demo.log \
+  --events "$events"
+rm -f "$published" "$events"
+
+echo
+echo "== Operator events (config/demo/scenario.jsonl) through riskctl, at the model clock"
 $riskctl send --file config/demo/scenario.jsonl || true
-wait $tail_pid || true
-
-echo
-echo "== Alerts riskd published on ZeroMQ PUB (tcp://127.0.0.1:7751), in order"
-grep -E " ALERT | PLAN " "$published" || true
-rm -f "$published"
-
 echo
 echo "== Hit directly, warned, and what to protect (riskctl query --text snapshot)"
 $riskctl query --text snapshot

@@ -158,9 +158,9 @@ Baselines FitBaselines(const engine::testing::SimModel& m,
   return b;
 }
 
-// riskd's forecast of every test cascade from its sources, with the engine
-// as the daemon runs it (default projection options: AUTO), appended to
-// *f for the pairs from `first_pair` on.
+// riskd's forecast of every test cascade from its sources, each by a fresh
+// engine as the daemon runs it (default options: projection AUTO, the
+// sources disrupted now), appended to *f.
 void Forecast(const NetworkCase& nc, const engine::ModelParameters& m,
               const std::vector<std::vector<NodeIndex>>& tests,
               const std::vector<std::vector<NodeIndex>>& cascade_nodes, Forecasts* f) {
@@ -170,23 +170,22 @@ void Forecast(const NetworkCase& nc, const engine::ModelParameters& m,
   o.risk_types[0].direction = nc.direction;
   o.vulnerability.kappa = m.kappa;
   o.dmp.horizon = kHorizon;
-  auto created = engine::Engine::Create(o, nc.network);
-  if (!created.ok()) {
-    std::fprintf(stderr, "forecast_bench: %s\n", created.status().ToString().c_str());
-    std::exit(1);
-  }
-  engine::Engine& e = **created;
   const auto start = Clock::now();
   for (std::size_t c = 0; c < tests.size(); ++c) {
+    auto created = engine::Engine::Create(o, nc.network);
+    if (!created.ok()) {
+      std::fprintf(stderr, "forecast_bench: %s\n", created.status().ToString().c_str());
+      std::exit(1);
+    }
+    engine::Engine& e = **created;
     (void)e.Disrupt(0, tests[c], 1.0);
-    e.Project(c + 1);
+    e.Project(1);
     const engine::Projection& proj = e.risk_state(0).projection;
     ++f->methods[std::string(engine::ProjectionMethodName(proj.method))];
     for (NodeIndex v = 0; v < proj.risk.size(); ++v) {
       if (std::find(tests[c].begin(), tests[c].end(), v) == tests[c].end()) f->expected += proj.risk[v];
     }
     for (NodeIndex v : cascade_nodes[c]) f->risk.push_back(proj.risk[v]);
-    for (NodeIndex s : tests[c]) (void)e.SetStatus(s, 0, engine::NodeState::kSusceptible, 0);
   }
   f->ms += MsSince(start);
 }

@@ -1,6 +1,9 @@
 #include "connectors/codec/event_codec.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 namespace riskd::connectors {
 namespace {
@@ -68,6 +71,14 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n) {
   if (n.has_location()) RISKD_RETURN_IF_ERROR(CheckPoint(where + ".location", n.location()));
   if (!Finite(n.inventory_days()) || n.inventory_days() < 0) {
     return Invalid(where + ".inventory_days", "must be finite and >= 0");
+  }
+  return Status::Ok();
+}
+
+Status CheckTimestamp(const std::string& where, const google::protobuf::Timestamp& ts) {
+  if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 ||
+      ts.seconds() > 253402300799) {
+    return Invalid(where, "is not a valid timestamp (1970-01-01 .. 9999-12-31)");
   }
   return Status::Ok();
 }
@@ -194,13 +205,7 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
     return Invalid("envelope", "has fields riskd.v1.Envelope does not define (wrong message type?)");
   }
   if (env.source().size() > 256) return Invalid("source", "is longer than 256 bytes");
-  if (env.has_occurred_at()) {
-    const auto& ts = env.occurred_at();
-    if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 ||
-        ts.seconds() > 253402300799) {
-      return Invalid("occurred_at", "is not a valid timestamp");
-    }
-  }
+  if (env.has_occurred_at()) RISKD_RETURN_IF_ERROR(CheckTimestamp("occurred_at", env.occurred_at()));
   switch (env.body_case()) {
     case Envelope::kSupplierStatus: {
       const auto& s = env.supplier_status();
@@ -239,6 +244,13 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       RISKD_RETURN_IF_ERROR(CheckIds("disruption.node_ids", d.node_ids(), nodes, limits));
       if (d.has_place()) RISKD_RETURN_IF_ERROR(CheckPlace(d.place(), limits));
       if (d.title().size() > 1024) return Invalid("disruption.title", "is longer than 1024 bytes");
+      if (d.has_expected_duration()) {
+        const auto& x = d.expected_duration();
+        constexpr std::int64_t kHundredYears = 100LL * 366 * 86400;
+        if (x.seconds() < 0 || x.nanos() < 0 || x.nanos() > 999999999 || x.seconds() > kHundredYears) {
+          return Invalid("disruption.expected_duration", "must be >= 0 and at most 100 years");
+        }
+      }
       return Status::Ok();
     }
     case Envelope::kNetworkChange:
@@ -258,11 +270,14 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
     }
     case Envelope::kQuery:
       return CheckQuery(env.query(), nodes, types, limits);
+    case Envelope::kClockTick:
+      if (!env.clock_tick().has_advance_to()) return Invalid("clock_tick.advance_to", "is required");
+      return CheckTimestamp("clock_tick.advance_to", env.clock_tick().advance_to());
     case Envelope::BODY_NOT_SET:
       break;
   }
   return Invalid("envelope", "has no body (supplier_status, disruption, network_change, "
-                             "intervention or query)");
+                             "intervention, clock_tick or query)");
 }
 
 engine::Layer ToLayer(riskd::v1::Layer layer) {
@@ -302,8 +317,23 @@ engine::Place ToPlace(const riskd::v1::Place& p) {
   }
 }
 
+engine::Step StepOfUnixNs(std::int64_t unix_ns, std::int64_t step_ns) {
+  const std::int64_t q = unix_ns / step_ns;
+  return unix_ns % step_ns < 0 ? q - 1 : q;  // floor
+}
+
+std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns) { return step * step_ns; }
+
+std::int64_t UnixNs(const google::protobuf::Timestamp& t) {
+  // int64 nanoseconds end in 2262: later times count as then.
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+  return std::min<std::int64_t>(t.seconds(), kMaxSeconds) * 1'000'000'000 + t.nanos();
+}
+
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
-                     std::size_t* affected) {
+                     std::size_t* affected, const EventTiming& timing) {
+  std::optional<engine::Step> at;
+  if (env.has_occurred_at()) at = StepOfUnixNs(UnixNs(env.occurred_at()), timing.step_ns);
   auto risk_index = [&](const std::string& explicit_name, int hazard) -> Result<int> {
     auto name = types.Resolve(explicit_name, hazard);
     if (!name.ok()) return name.status();
@@ -331,7 +361,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) state = engine::NodeState::kDisrupted;
       if (s.state() == riskd::v1::NODE_STATE_RECOVERED) state = engine::NodeState::kRecovered;
       const double severity = s.severity() > 0 ? s.severity() : 1.0;
-      return engine->SetStatus(*v, *r, state, severity);
+      return engine->SetStatus(*v, *r, state, severity, at);
     }
     case Envelope::kDisruption: {
       const auto& d = env.disruption();
@@ -347,7 +377,18 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       std::sort(nodes.begin(), nodes.end());
       nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
       if (affected) *affected = nodes.size();
-      return engine->Disrupt(*r, nodes, d.severity());
+      std::int64_t duration_ns = 0;
+      if (d.has_expected_duration()) {
+        duration_ns = d.expected_duration().seconds() * 1'000'000'000 + d.expected_duration().nanos();
+      }
+      if (duration_ns <= 0) {
+        if (auto it = timing.hazard_duration_ns.find(d.hazard()); it != timing.hazard_duration_ns.end()) {
+          duration_ns = it->second;
+        }
+      }
+      // Whole steps, rounded up: a disruption lasts at least as long as said.
+      const engine::Step steps = duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
+      return engine->Disrupt(*r, nodes, d.severity(), at, steps);
     }
     case Envelope::kNetworkChange:
       return ApplyNetworkChange(env.network_change(), engine);
@@ -365,6 +406,8 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
     }
     case Envelope::kQuery:
       return Status::InvalidArgument("queries are not events");
+    case Envelope::kClockTick:
+      return engine->AdvanceClock(StepOfUnixNs(UnixNs(env.clock_tick().advance_to()), timing.step_ns));
     case Envelope::BODY_NOT_SET:
       break;
   }

@@ -9,6 +9,7 @@
 #ifndef RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_
 #define RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -51,6 +52,21 @@ class NodeDirectory {
   std::unordered_set<std::string, Hash, std::equal_to<>> ids_;
 };
 
+// How event times map to the model clock: steps of projection.step counted
+// from the Unix epoch (docs/protocol.md, "The model clock").
+struct EventTiming {
+  std::int64_t step_ns = 86'400'000'000'000;  // > 0
+  // Default expected duration of a Disruption per riskd.v1.Hazard, in ns.
+  std::map<int, std::int64_t> hazard_duration_ns;
+};
+
+// The step a time falls in (floor), and the time a step starts at.
+engine::Step StepOfUnixNs(std::int64_t unix_ns, std::int64_t step_ns);
+std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns);
+// Nanoseconds since the Unix epoch (times after 2262-04-11, the end of
+// int64 nanoseconds, count as then).
+std::int64_t UnixNs(const google::protobuf::Timestamp& time);
+
 struct ValidationLimits {
   std::size_t max_ids_per_event = 100000;
   std::size_t max_polygon_vertices = 10000;
@@ -62,10 +78,15 @@ struct ValidationLimits {
 Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
                         const RiskTypeResolver& risk_types, const ValidationLimits& limits = {});
 
-// Applies a validated event (not a Query) to the engine. For a place-based
-// disruption, *affected (if not null) receives the node count it hit.
+// Applies a validated event (not a Query) to the engine. Statuses and
+// disruptions are placed at the step of occurred_at (unset: the engine's
+// now), a disruption lasts its expected_duration or the hazard's default
+// (rounded up to steps; neither: not known), a ClockTick advances the
+// engine's clock. For a place-based disruption, *affected (if not null)
+// receives the node count it hit.
 Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& risk_types,
-                     engine::Engine* engine, std::size_t* affected = nullptr);
+                     engine::Engine* engine, std::size_t* affected = nullptr,
+                     const EventTiming& timing = {});
 
 // Conversions shared with importers and outputs.
 engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& spec);

@@ -128,6 +128,47 @@ TEST_F(EventCodecTest, HazardPicksTheRiskTypeAndPlacesResolveToNodes) {
   EXPECT_EQ((*eng)->risk_state(1).observed[1].state, engine::NodeState::kSusceptible);
 }
 
+// Event time: occurred_at places the report on its step, the expected
+// duration (or the hazard's default) ends it, a ClockTick moves the clock.
+TEST_F(EventCodecTest, EventTimesDurationsAndTicksReachTheEngine) {
+  engine::EngineOptions o;
+  o.risk_types = {engine::RiskType{}, engine::RiskType{.name = "data"}};
+  auto eng = engine::Engine::Create(o, net_);
+  ASSERT_TRUE(eng.ok());
+  EventTiming timing;
+  timing.step_ns = 3600LL * 1'000'000'000;  // hourly steps
+  timing.hazard_duration_ns[riskd::v1::HAZARD_STORM] = 5400LL * 1'000'000'000;  // 1.5 h
+  Envelope tick;
+  tick.set_event_id("t");
+  tick.mutable_clock_tick()->mutable_advance_to()->set_seconds(100 * 3600 + 1800);
+  ASSERT_TRUE(Validate(tick).ok());
+  ASSERT_TRUE(ApplyEnvelope(tick, types_, eng->get(), nullptr, timing).ok());
+  EXPECT_EQ((*eng)->now(), 100);  // the step the time falls in
+  Envelope e = Disruption({"S1"});
+  e.mutable_occurred_at()->set_seconds(98 * 3600 + 10);
+  e.mutable_disruption()->mutable_expected_duration()->set_seconds(7201);  // rounds up: 3 steps
+  ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), nullptr, timing).ok());
+  const auto& s1 = (*eng)->risk_state(0).observed[*net_.Find("S1")];
+  EXPECT_EQ(s1.since, 98);
+  EXPECT_EQ(s1.until, 101);
+  Envelope storm = Disruption({"P1"});
+  storm.mutable_disruption()->set_hazard(riskd::v1::HAZARD_STORM);
+  ASSERT_TRUE(ApplyEnvelope(storm, types_, eng->get(), nullptr, timing).ok());  // at now
+  const auto& s2 = (*eng)->risk_state(0).observed[*net_.Find("P1")];
+  EXPECT_EQ(s2.since, 100);
+  EXPECT_EQ(s2.until, 102);  // the hazard's 1.5 h, rounded up
+  Envelope negative = Disruption({"S1"});
+  negative.mutable_disruption()->mutable_expected_duration()->set_seconds(-1);
+  EXPECT_NE(Validate(negative).ToString().find("expected_duration"), std::string::npos);
+  Envelope no_time;
+  no_time.set_event_id("t2");
+  no_time.mutable_clock_tick();
+  EXPECT_NE(Validate(no_time).ToString().find("clock_tick.advance_to"), std::string::npos);
+  // Back in time: the engine refuses.
+  tick.mutable_clock_tick()->mutable_advance_to()->set_seconds(3600);
+  EXPECT_FALSE(ApplyEnvelope(tick, types_, eng->get(), nullptr, timing).ok());
+}
+
 TEST_F(EventCodecTest, DirectoryFollowsAcceptedNetworkChanges) {
   riskd::v1::NetworkChange add;
   add.mutable_add_node()->set_id("N9");

@@ -1,5 +1,7 @@
 #include "connectors/codec/output_codec.h"
 
+#include <cmath>
+
 namespace riskd::connectors {
 
 std::string AlertId(const std::string& risk_type, const std::string& node_id,
@@ -34,6 +36,10 @@ riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method) {
     case engine::ProjectionMethod::kNone: break;
   }
   return riskd::v1::PROJECTION_METHOD_UNSPECIFIED;
+}
+
+std::int64_t ModelTimeUnixNs(const engine::Engine& engine, double step_seconds) {
+  return engine.now() * std::llround(step_seconds * 1e9);
 }
 
 void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts) {
@@ -73,6 +79,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
                             : state.projection.method));
   a.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), a.mutable_model_time());
   return a;
 }
 
@@ -114,6 +121,7 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   s.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, s.mutable_computed_at());
   s.set_compute_ms(compute_ms);
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), s.mutable_model_time());
   return s;
 }
 

@@ -20,6 +20,10 @@ struct OutputContext {
   std::int64_t computed_at_unix_ns = 0;
 };
 
+// The start of the model clock's current step (engine.now() steps of
+// step_seconds from the Unix epoch): what eta_steps count from.
+std::int64_t ModelTimeUnixNs(const engine::Engine& engine, double step_seconds);
+
 // "<risk_type>/<node_id>/<raised_tag>": stable over the alert's lifecycle.
 std::string AlertId(const std::string& risk_type, const std::string& node_id,
                     std::uint64_t raised_tag);

@@ -39,10 +39,16 @@ std::string NetworkSourceText() {
   return "willems2008 { file: \"" + SourceDir() + "/data/willems2008/willems_20.csv\" }";
 }
 
+// The cascades span 2023-2028: the daemon's model clock (a manual one)
+// stands after the last, so every event is in its past (later than the clock
+// they would be rejected as ahead of it; docs/protocol.md, "The model
+// clock").
 std::string Config() {
   return "network { " + NetworkSourceText() + " }\n"
          "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 direction: DIRECTION_DOWNSTREAM }\n"
-         "projection { method: METHOD_DMP }\n";
+         "projection { method: METHOD_DMP }\n"
+         "clock { mode: MODE_MANUAL start { seconds: " +
+         std::to_string(kStart + static_cast<std::int64_t>(kCascades) * 100 * kDay) + " } }\n";
 }
 
 // The events a cascade produces, at their times: the quake at the sources,

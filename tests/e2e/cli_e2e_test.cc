@@ -240,3 +240,22 @@ TEST(RiskctlTest, ImportReplacesTheStoredNetworkAndKeygenWritesACert) {
 
 }  // namespace
 }  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+TEST(CliE2ETest, AStartThatFailsAfterBindingExitsOneWithTheReason) {
+  // The metrics port is taken by another listener: riskd fails late in
+  // its start, after binding its sockets, and must still exit promptly.
+  DaemonHarness first(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
+  ASSERT_TRUE(first.Start());
+  DaemonHarness second(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:" +
+                       std::to_string(first.metrics_port()) + "\" }\n");
+  EXPECT_FALSE(second.Start());
+  EXPECT_LE(second.pid(), 0) << "riskd did not exit by itself";  // the harness reaped it
+  EXPECT_NE(second.log().find("cannot serve metrics"), std::string::npos) << second.log();
+  EXPECT_EQ(first.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing

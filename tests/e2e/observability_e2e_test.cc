@@ -111,8 +111,13 @@ TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
                              dir / "alertmanager.log");
   ASSERT_TRUE(WaitFor([&] { return HttpGet(am + "/-/ready").has_value(); }, std::chrono::seconds(30)));
 
-  DaemonHarness h(DemoConfig() + "alertmanager { url: \"" + am + "\" }\n");
+  // The daemon starts without Alertmanager; the target arrives with a
+  // reload (it reloads live).
+  DaemonHarness h(DemoConfig());
   ASSERT_TRUE(h.Start());
+  std::ofstream(h.config_path(), std::ios::app) << "alertmanager { url: \"" << am << "\" }\n";
+  ::kill(h.pid(), SIGHUP);
+  ASSERT_TRUE(h.WaitForLog("config reloaded: applied: alertmanager.url")) << h.log();
   ASSERT_EQ(h.Send(Disrupt("am-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
 
   auto active_for = [&](const std::string& node) -> nlohmann::json {

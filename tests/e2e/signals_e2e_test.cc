@@ -62,7 +62,7 @@ TEST(SignalsE2ETest, ReloadSignalsWhileTheEngineQueueIsFullLoseNoCommittedEvent)
   DaemonHarness h(DemoNetworkConfig() +
                   "ingest { max_batch: 1 queue_capacity: 1 }\n"
                   "projection { method: METHOD_MONTE_CARLO check_realizations: 2000 "
-                  "serve_realizations: 200000 max_serve_work: 4000000000 }\n"
+                  "serve_realizations: 50000 max_serve_work: 4000000000 }\n"
                   "planner { k: 0 }\n"
                   "metrics { listen: \"127.0.0.1:0\" }\n");
   ASSERT_TRUE(h.Start());
@@ -77,7 +77,7 @@ TEST(SignalsE2ETest, ReloadSignalsWhileTheEngineQueueIsFullLoseNoCommittedEvent)
     for (int i = 0; i < kEvents; ++i) {
       dealer.send(zmq::buffer(StatusEvent(i).SerializeAsString()), zmq::send_flags::none);
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
     while (acks.size() < kEvents && std::chrono::steady_clock::now() < deadline) {
       zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
       if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) <= 0) continue;

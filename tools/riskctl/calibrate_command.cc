@@ -127,7 +127,7 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
   out << "observations: " << d.onsets << " disruption reports (" << d.censored
       << " still disrupted at their cascade's end), " << d.recoveries << " recoveries, "
       << d.normal_reports << " normal reports; " << d.late_sources
-      << " later sources scored as reports; " << d.conditional
+      << " sources hit after their cascade began; " << d.conditional
       << " reports scored exactly given their suppliers' reports, the other "
       << d.onsets + d.normal_reports - d.conditional << " by DMP marginals\n\n";
 

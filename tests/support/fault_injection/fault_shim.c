@@ -42,7 +42,13 @@ struct rule {
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct rule g_rules[MAX_RULES];
 static int g_nrules;
+/* What the rules were read from: a rewrite within one clock tick of the
+ * kernel's coarse file timestamps keeps the mtime, so the inode and size
+ * count too (a test that truncates the file and then writes it must never
+ * leave the empty version cached). */
 static struct timespec g_mtime;
+static ino_t g_ino;
+static off_t g_size = -1;
 
 static int parse_errno(const char* s) {
   if (!strcmp(s, "EIO")) return EIO;
@@ -60,8 +66,13 @@ static void reload_rules(void) {
     g_nrules = 0;
     return;
   }
-  if (st.st_mtim.tv_sec == g_mtime.tv_sec && st.st_mtim.tv_nsec == g_mtime.tv_nsec) return;
+  if (st.st_mtim.tv_sec == g_mtime.tv_sec && st.st_mtim.tv_nsec == g_mtime.tv_nsec && st.st_ino == g_ino &&
+      st.st_size == g_size) {
+    return;
+  }
   g_mtime = st.st_mtim;
+  g_ino = st.st_ino;
+  g_size = st.st_size;
   g_nrules = 0;
   FILE* f = fopen(path, "r");
   if (!f) return;
@@ -163,32 +174,18 @@ static int open_fails(const char* path, int flags) {
   return (flags & (O_WRONLY | O_RDWR | O_CREAT)) ? should_fail("open", path) : 0;
 }
 
-int open(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  int err = open_fails(path, flags);
-  if (err) return errno = err, -1;
-  return REAL(open)(path, flags, mode);
-}
+/* open, open64, openat: the same wrapper around each real call. */
+#define OPEN_WRAPPER(signature, real_call)            \
+  signature {                                          \
+    va_list ap;                                        \
+    va_start(ap, flags);                               \
+    mode_t mode = mode_arg(flags, ap);                 \
+    va_end(ap);                                        \
+    int err = open_fails(path, flags);                 \
+    if (err) return errno = err, -1;                   \
+    return real_call;                                  \
+  }
 
-int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  int err = open_fails(path, flags);
-  if (err) return errno = err, -1;
-  return REAL(open64)(path, flags, mode);
-}
-
-int openat(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  int err = open_fails(path, flags);
-  if (err) return errno = err, -1;
-  return REAL(openat)(dirfd, path, flags, mode);
-}
+OPEN_WRAPPER(int open(const char* path, int flags, ...), REAL(open)(path, flags, mode))
+OPEN_WRAPPER(int open64(const char* path, int flags, ...), REAL(open64)(path, flags, mode))
+OPEN_WRAPPER(int openat(int dirfd, const char* path, int flags, ...), REAL(openat)(dirfd, path, flags, mode))
