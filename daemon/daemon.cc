@@ -135,7 +135,9 @@ Status Daemon::Bind() {
   // The ingest thread's view of node ids is the network after replay.
   ingest_ = std::make_unique<IngestLoop>(&s, event_log_, connectors::NodeDirectory(worker_->network()));
   RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
-  ingest_->SetModelClock(worker_->manual_clock_ns());
+  // Read before the engine thread starts: the clock is its own from then on.
+  const std::optional<std::int64_t> manual_clock_ns = worker_->manual_clock_ns();
+  ingest_->SetModelClock(manual_clock_ns);
   started_unix_ns_ = NowUnixNs();
   ingest_->SetStatusSource([this] { return MakeStatus(); });
   if (!journal_intact_ && !s.accept_broken_journal) {
@@ -150,7 +152,7 @@ Status Daemon::Bind() {
     spdlog::info("metrics on http://{}/metrics (port {})", s.metrics_listen, metrics_->port());
   }
   engine_thread_ = std::thread([w = worker_.get()] { w->Run(); });
-  if (nats_) nats_->Start(&context_);
+  if (nats_) nats_->Start(&context_, manual_clock_ns);
   RISKD_RETURN_IF_ERROR(StartFeeds(s));
   return StartAlertForwarder(s);
 }

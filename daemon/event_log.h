@@ -13,8 +13,8 @@
 // Sequences ("journal seq") are the log's: 1, 2, ... in the journal; the
 // stream sequence on JetStream.
 //
-// Thread-safety: Lookup, Append and SyncDirectory are called by the ingest
-// thread only; last_seq() from any thread.
+// Thread-safety: Lookup, Append, SyncDirectory and SyncClock are called by
+// the ingest thread only; last_seq() from any thread.
 #ifndef RISKD_DAEMON_EVENT_LOG_H_
 #define RISKD_DAEMON_EVENT_LOG_H_
 
@@ -26,6 +26,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/store/journal.h"
+#include "daemon/ingest_clock.h"
 
 namespace riskd::daemon {
 
@@ -44,6 +45,9 @@ class EventLog {
   // Brings the ingest thread's node directory up to date with network
   // changes that reached the engine another way (other producers').
   virtual void SyncDirectory(connectors::NodeDirectory* directory) { (void)directory; }
+  // Brings the ingest thread's manual model clock up to the ticks that
+  // reached the engine another way (other producers').
+  virtual void SyncClock(IngestClock* clock) { (void)clock; }
   // The last sequence in the log as this instance knows it (metrics).
   virtual std::uint64_t last_seq() const = 0;
 };

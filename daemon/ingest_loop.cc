@@ -83,6 +83,7 @@ void IngestLoop::ReadBatch() {
   Batch batch;
   if (!Receive(&batch)) return;
   log_->SyncDirectory(&directory_);
+  log_->SyncClock(&clock_);
   for (std::size_t i = 0; i < batch.requests.size(); ++i) {
     Request& req = batch.requests[i];
     if (!req.framing.ok()) {

@@ -72,8 +72,8 @@ NatsReplication::~NatsReplication() {
   if (lease_) lease_->Stop(false);
 }
 
-void NatsReplication::Start(zmq::context_t* context) {
-  log_->Start(context);
+void NatsReplication::Start(zmq::context_t* context, std::optional<std::int64_t> manual_clock_ns) {
+  log_->Start(context, manual_clock_ns);
   if (!lease_) return;
   const auto& o = lease_->options();
   auto holder = lease_->Holder();

@@ -11,7 +11,9 @@
 #ifndef RISKD_DAEMON_NATS_REPLICATION_H_
 #define RISKD_DAEMON_NATS_REPLICATION_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <zmq.hpp>
 
 #include "connectors/metrics/metrics_server.h"
@@ -36,8 +38,9 @@ class NatsReplication {
   const connectors::PublicationFence* fence() const { return lease_.get(); }
   connectors::PublicationSink* sink() { return subjects_.get(); }
 
-  // Starts the stream follower and the election.
-  void Start(zmq::context_t* context);
+  // Starts the stream follower (its manual model clock at
+  // `manual_clock_ns`, where the replay left it) and the election.
+  void Start(zmq::context_t* context, std::optional<std::int64_t> manual_clock_ns);
   // Stops reading the stream (before the engine thread drains).
   void StopFollower();
   // Stops the election; an active instance releases its lease, so a standby

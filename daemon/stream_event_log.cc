@@ -81,7 +81,8 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
 
 StreamEventLog::~StreamEventLog() { Stop(); }
 
-void StreamEventLog::Start(zmq::context_t* context) {
+void StreamEventLog::Start(zmq::context_t* context, std::optional<std::int64_t> manual_clock_ns) {
+  clock_.Set(manual_clock_ns);  // before the thread: it owns clock_ from here on
   stop_ = false;
   thread_ = std::thread([this, context] { Follow(context); });
 }
@@ -114,6 +115,13 @@ void StreamEventLog::SyncDirectory(connectors::NodeDirectory* directory) {
   changes_.clear();
 }
 
+void StreamEventLog::SyncClock(IngestClock* clock) {
+  std::lock_guard<std::mutex> lock(changes_mu_);
+  if (manual_clock_ns_ && (!clock->manual_ns() || *clock->manual_ns() < *manual_clock_ns_)) {
+    clock->Set(manual_clock_ns_);
+  }
+}
+
 bool StreamEventLog::Send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
   // Blocks while the engine's queue is full (backpressure), but not past a
   // stop request.
@@ -133,6 +141,12 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
   std::vector<riskd::v1::NetworkChange> changes;
   std::unordered_set<std::string> batch_ids;
   std::unique_ptr<connectors::NodeDirectory> directory_before;
+  const std::optional<std::int64_t> clock_before = clock_.manual_ns();
+  // A batch that cannot be mirrored is read again: undo what it changed.
+  auto undo = [&] {
+    if (directory_before) directory_ = std::move(*directory_before);
+    clock_.Set(clock_before);
+  };
   std::uint64_t rejected = 0, late = 0;
   for (auto& m : batch) {
     riskd::v1::Envelope env;
@@ -146,7 +160,7 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     auto seen = mirror_->Lookup(env.event_id());
     if (!seen.ok()) {
       spdlog::error("stream mirror look-up failed: {}", seen.status().ToString());
-      if (directory_before) directory_ = std::move(*directory_before);
+      undo();
       return false;
     }
     if (seen->has_value() || !batch_ids.insert(env.event_id()).second) {
@@ -155,6 +169,15 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
                    settings_.nats.stream, m.seq, env.event_id(), seen->value_or(0));
       continue;
     }
+    // Event time, decided from the stream alone: the same on every instance.
+    auto timed = clock_.Admit(&env, m.time_ns);
+    if (!timed.ok()) {
+      ++rejected;
+      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}", settings_.nats.stream,
+                   m.seq, timed.status().ToString());
+      continue;
+    }
+    if (*timed) m.payload = env.SerializeAsString();
     if (env.has_network_change()) {
       if (!directory_before) directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
       directory_.Apply(env.network_change());
@@ -167,7 +190,7 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     auto results = mirror_->AppendAt(entries, seqs);
     if (!results.ok()) {
       spdlog::error("stream mirror write failed (will read again): {}", results.status().ToString());
-      if (directory_before) directory_ = std::move(*directory_before);
+      undo();
       return false;
     }
   }
@@ -179,9 +202,10 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
   stats_.late_duplicates.fetch_add(late, std::memory_order_relaxed);
   stats_.read_seq.store(last);
   stats_.pending.store(batch.back().pending);
-  if (!changes.empty()) {
+  if (!changes.empty() || clock_.manual_ns() != clock_before) {
     std::lock_guard<std::mutex> lock(changes_mu_);
     for (auto& c : changes) changes_.push_back(std::move(c));
+    manual_clock_ns_ = clock_.manual_ns();
   }
   if (!entries.empty()) {
     stats_.mirrored_seq.store(seqs.back());

@@ -14,15 +14,24 @@
 // engine thread as journaled batches. An event id already mirrored (a
 // producer's retry after the server's duplicate window) is skipped: each
 // event is applied once, at its first stream sequence. Invalid messages are
-// skipped and logged. Every instance reading the stream makes the same
-// decisions, so their states agree. Network changes the follower passes on
-// reach the ingest thread's node directory through SyncDirectory().
+// skipped and logged. Statuses and disruptions get their event time as at
+// the ingest endpoint (ingest_clock.h), with the time the stream stored the
+// message as the time received, and the mirror keeps the timed envelope.
+// Every instance reading the stream makes the same decisions, so their
+// states agree, and a replay of the mirror places every event where the
+// live follower did. Network changes and the manual clock's ticks the
+// follower passes on reach the ingest thread through SyncDirectory() and
+// SyncClock().
 //
 // On restart the daemon replays the mirror (fast) and the follower resumes
 // after its last sequence.
 //
-// Thread-safety: Lookup/Append/SyncDirectory on the ingest thread;
-// Start/Stop on the main thread; last_seq(), caught_up() and stats from any.
+// Thread-safety and ownership: Lookup/Append/SyncDirectory/SyncClock on the
+// ingest thread (producer_, lookups_); Start/Stop on the main thread; the
+// follower thread alone uses consumer_, mirror_ (from Start() on),
+// directory_ and clock_; what it hands to the ingest thread goes through
+// changes_ and manual_clock_ns_ under changes_mu_; last_seq(), caught_up()
+// and stats (atomics) from any thread.
 #ifndef RISKD_DAEMON_STREAM_EVENT_LOG_H_
 #define RISKD_DAEMON_STREAM_EVENT_LOG_H_
 
@@ -30,6 +39,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 #include <zmq.hpp>
@@ -62,8 +72,10 @@ class StreamEventLog final : public EventLog {
                                                       const engine::Network& network);
   ~StreamEventLog() override;
 
-  // Starts the follower. REQUIRES: the engine thread's channel is bound.
-  void Start(zmq::context_t* context);
+  // Starts the follower; `manual_clock_ns` is the manual model clock after
+  // the replay of the mirror (CLOCK_MANUAL). REQUIRES: the engine thread's
+  // channel is bound.
+  void Start(zmq::context_t* context, std::optional<std::int64_t> manual_clock_ns);
   // Stops the follower (what it handed over stays with the engine).
   void Stop();
 
@@ -72,6 +84,7 @@ class StreamEventLog final : public EventLog {
       std::span<const connectors::JournalEntry> entries) override;
   bool ingest_feeds_engine() const override { return false; }
   void SyncDirectory(connectors::NodeDirectory* directory) override;
+  void SyncClock(IngestClock* clock) override;
   std::uint64_t last_seq() const override { return stats_.mirrored_seq.load(); }
 
   // Whether the follower has read to the end of the stream at least once
@@ -82,7 +95,7 @@ class StreamEventLog final : public EventLog {
  private:
   StreamEventLog(const DaemonSettings& settings, connectors::Journal* mirror,
                  connectors::NodeDirectory directory)
-      : settings_(settings), mirror_(mirror), directory_(std::move(directory)) {}
+      : settings_(settings), mirror_(mirror), directory_(std::move(directory)), clock_(settings.clock) {}
   void Follow(zmq::context_t* context);
   // Validates, mirrors and hands over one fetched batch; false if the
   // mirror could not be written (the batch is read again).
@@ -95,9 +108,11 @@ class StreamEventLog final : public EventLog {
   std::unique_ptr<connectors::nats::StreamConsumer> consumer_;  // follower
   connectors::Journal* mirror_;                                 // follower
   connectors::NodeDirectory directory_;                         // follower
+  IngestClock clock_;                                           // follower
 
   std::mutex changes_mu_;
   std::vector<riskd::v1::NetworkChange> changes_;  // for the ingest directory
+  std::optional<std::int64_t> manual_clock_ns_;    // for the ingest clock
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> caught_up_{false};
