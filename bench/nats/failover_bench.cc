@@ -7,8 +7,6 @@
 // Printed: the median (`failover_s`) and the largest (`failover_max_s`) of
 // `runs` kills, with the lease ttl; target: failover_s <= ttl + 1 s. The
 // killed instance is restarted as the standby before the next kill.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -61,9 +59,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "failover_bench: %s missing (scripts/install-deps.sh)\n", kNatsServerBinary);
     return 1;
   }
-  const fs::path dir = fs::temp_directory_path() / ("riskd_failover_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = FreshTempDir("failover");
   int status = 1;
   {
     auto cluster = NatsCluster::Start(dir, 3);

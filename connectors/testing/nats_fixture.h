@@ -6,7 +6,6 @@
 #define RISKD_CONNECTORS_TESTING_NATS_FIXTURE_H_
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -14,6 +13,7 @@
 
 #include "connectors/nats/nats_connection.h"
 #include "tests/support/nats_cluster.h"
+#include "tests/support/server_process.h"
 
 namespace riskd::connectors::nats::testing {
 
@@ -22,11 +22,7 @@ class NatsServerTest : public ::testing::Test {
   static void SetUpTestSuite() {
     ASSERT_TRUE(std::filesystem::exists(riskd::testing::kNatsServerBinary))
         << "install nats-server (scripts/install-deps.sh)";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("riskd_nats_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_suite()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = riskd::testing::FreshTempDir(::testing::UnitTest::GetInstance()->current_test_suite()->name());
     server_ = riskd::testing::NatsCluster::Start(dir_, 1);
     ASSERT_NE(server_, nullptr) << "nats-server did not start";
   }

@@ -5,9 +5,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <system_error>
 
 namespace riskd::testing {
+
+std::filesystem::path FreshTempDir(const std::string& prefix) {
+  std::string path = (std::filesystem::temp_directory_path() / ("riskd_" + prefix + "_XXXXXX")).string();
+  if (::mkdtemp(path.data()) == nullptr) {
+    throw std::filesystem::filesystem_error("mkdtemp", path, std::error_code(errno, std::generic_category()));
+  }
+  return path;
+}
 
 ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::path log)
     : argv_(std::move(argv)), log_(std::move(log)) {

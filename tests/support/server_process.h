@@ -2,7 +2,8 @@
 // run by a test or a benchmark as a child process, its output appended to a
 // log file, killed (SIGKILL) and reaped when destroyed. Fault injection:
 // Signal(SIGSTOP / SIGCONT), Kill(), Restart() with the same arguments.
-// Plus WaitFor(), the polling loop such tests wait with.
+// Plus WaitFor(), the polling loop such tests wait with, and FreshTempDir()
+// for their servers' files.
 //
 // Thread-safety: none; one test thread owns it.
 #ifndef RISKD_TESTS_SUPPORT_SERVER_PROCESS_H_
@@ -41,6 +42,11 @@ class ServerProcess {
   std::filesystem::path log_;
   pid_t pid_ = -1;
 };
+
+// A new, empty directory under the system's temp dir (mkdtemp), named
+// riskd_<prefix>_XXXXXX: never one another test or an earlier run left.
+// Throws std::filesystem::filesystem_error if none can be made.
+std::filesystem::path FreshTempDir(const std::string& prefix);
 
 // Polls `condition` every `poll` until it holds (true) or `timeout` passed.
 template <typename F>
