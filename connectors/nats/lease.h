@@ -20,8 +20,14 @@
 // server unreachable is retried until the deadline; one that finds another
 // holder steps down at once.
 //
-// Thread-safety: CurrentEpoch(), active() and the stats are thread-safe;
-// Start/Stop from one thread.
+// Thread-safety and ownership: CurrentEpoch(), active() and the stats
+// (atomics) from any thread; Start/Stop from one thread (the daemon's main
+// thread). The election thread alone writes revision_ and calls
+// may_acquire() and on_change() (so they must be safe to run there);
+// epoch_ and deadline_ns_ are atomics it publishes, the deadline stored
+// before the epoch. Holder() and the release after Stop() use the KV handle
+// from the caller's thread, which the C client allows (its kvStore is
+// thread-safe); Release() runs only once the election thread is joined.
 #ifndef RISKD_CONNECTORS_NATS_LEASE_H_
 #define RISKD_CONNECTORS_NATS_LEASE_H_
 
