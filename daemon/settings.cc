@@ -412,6 +412,17 @@ const SettingRow kSettings[] = {
   {"nats.lease.ttl", "10 s", "1 s..1 h", kRestart, kReadAbove},
   {"nats.lease.renew_interval", "ttl / 3", "(0, ttl/2]", kRestart, kReadAbove},
   {"nats.lease.acquire_interval", "250 ms", "(0, renew_interval]", kRestart, kReadAbove},
+  // The dashboard's keys are checked together (connectors/http/dashboard_settings.h).
+  {"dashboard.listen", "off", "host:port (IPv4); port 0 picks one", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     auto dashboard = connectors::ParseDashboardConfig(c.dashboard());
+     if (!dashboard.ok()) return dashboard.status().WithContext("config");
+     s->dashboard = std::move(*dashboard);
+     return Status::Ok(); }},
+  {"dashboard.users[]", "none", "{name, role, token_sha256}", kRestart, kReadAbove},
+  {"dashboard.anonymous_read", "on loopback", "true off loopback: the explicit opt-out", kRestart, kReadAbove},
+  {"dashboard.max_clients", "16", "1..256", kRestart, kReadAbove},
+  {"dashboard.max_queued_bytes", "67108864", "1 MiB..4 GiB", kRestart, kReadAbove},
 };
 // clang-format on
 

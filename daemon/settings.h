@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
 #include "daemon/nats_settings.h"
 #include "engine/engine.h"
@@ -85,6 +86,8 @@ struct DaemonSettings {
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
   NatsSettings nats;  // event log on JetStream, active/standby
+  // The web dashboard (off unless dashboard.listen is set).
+  connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;
