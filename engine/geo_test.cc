@@ -38,6 +38,12 @@ TEST(GeoTest, PointInPolygonIncludingTheAntimeridian) {
   EXPECT_FALSE(PointInPolygon({-17, 170}, fiji));
 }
 
+// GCC 12 at -O3 (Release builds with tests on) warns that the short string
+// assigned to unlocated.region "may be used uninitialized" inside
+// std::char_traits: a known false positive of its SSO inlining.
+// Scoped to this one test so the warning stays an error everywhere else.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 TEST(GeoTest, NodesInPlaceByCirclePolygonAndRegion) {
   Network net;
   auto add = [&](const char* id, double lat, double lon, const char* region) {
@@ -61,6 +67,7 @@ TEST(GeoTest, NodesInPlaceByCirclePolygonAndRegion) {
   EXPECT_FALSE(ValidatePlace(GeoPolygon{{{0, 0}, {1, 1}}}).ok());
   EXPECT_FALSE(ValidatePlace(RegionCode{""}).ok());
 }
+#pragma GCC diagnostic pop
 
 TEST(GeoTest, PlacesFromRealFeedsOverKnownTowns) {
   Network net;
