@@ -98,6 +98,7 @@ class Daemon {
   std::unique_ptr<JournalEventLog> journal_log_;
   std::unique_ptr<NatsReplication> nats_;
   EventLog* event_log_ = nullptr;
+  std::unique_ptr<IncidentIds> incident_ids_;
   std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
   std::unique_ptr<engine::Engine> engine_;         // likewise
   std::unique_ptr<EngineWorker> worker_;

@@ -6,7 +6,9 @@
 //   Authorize  the sender's CURVE role against the body (curve_auth.h);
 //   Admit      duplicates answered, events validated, given their event
 //              time and checked against the model clock (ingest_clock.h),
-//              staged for the journal, queries set aside;
+//              staged for the journal (a place's matches put in the Ack, an
+//              operator action's incident checked and its CURVE client
+//              stamped), queries set aside;
 //   Commit     the staged events in one journal transaction (group commit),
 //              or into the JetStream stream (daemon/event_log.h);
 //   Forward    the committed events (unless the event log feeds the engine
@@ -22,6 +24,7 @@
 #ifndef RISKD_DAEMON_INGEST_LOOP_H_
 #define RISKD_DAEMON_INGEST_LOOP_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -32,7 +35,9 @@
 #include <zmq.hpp>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/metrics/latency_histogram.h"
 #include "daemon/event_log.h"
+#include "daemon/incident_ids.h"
 #include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
@@ -53,6 +58,11 @@ struct IngestStats {
   // Producer connections closed: by the producer, or by libzmq for a message
   // over IngestTransportLimit().
   std::atomic<std::uint64_t> disconnects{0};
+  // Rejections by Status code (riskd_ingest_rejected_by_reason_total).
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Status::Code::kInternal) + 1>
+      rejected_by_code{};
+  // Duration of each journal append (group commit).
+  connectors::LatencyHistogram journal_commit;
 };
 
 // The largest message the ingest socket reads at all: 8 x
@@ -67,7 +77,10 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes);
 class IngestLoop {
  public:
   // `settings` must outlive the loop (or the next UseSettings).
-  IngestLoop(const DaemonSettings* settings, EventLog* log, connectors::NodeDirectory directory);
+  // `incidents`: the ids OperatorActions may name (the engine thread adds
+  // them).
+  IngestLoop(const DaemonSettings* settings, EventLog* log, connectors::NodeDirectory directory,
+             const IncidentIds* incidents);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
   Status Bind(zmq::context_t* context);
@@ -148,6 +161,8 @@ class IngestLoop {
   bool drained_ = false;
   EventLog* log_;
   connectors::NodeDirectory directory_;
+  const IncidentIds* incidents_;
+  connectors::ValidationLimits limits_;
   IngestClock clock_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;

@@ -27,6 +27,7 @@
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
 #include "daemon/nats_settings.h"
+#include "daemon/incident_settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/status.h"
@@ -85,6 +86,10 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // Incidents, alert budget, emergency plans, watchlists.
+  IncidentSettings incidents;
+  // ingest.max_place_area_km2; 0: no limit.
+  double max_place_area_km2 = 3.2e6;
   NatsSettings nats;  // event log on JetStream, active/standby
   // The web dashboard (off unless dashboard.listen is set).
   connectors::DashboardSettings dashboard;

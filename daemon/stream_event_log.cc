@@ -34,7 +34,10 @@ Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
                                    " bytes as riskd.v1.Envelope" + (detail.empty() ? "" : ": " + detail));
   }
   if (env->has_query()) return Status::InvalidArgument("query: queries go to the ingest endpoint, not the stream");
-  return ValidateEnvelope(*env, directory, s.risk_types);
+  // The same limits as the ingest endpoint's (IngestLoop).
+  connectors::ValidationLimits limits;
+  limits.max_place_area_km2 = s.max_place_area_km2;
+  return ValidateEnvelope(*env, directory, s.risk_types, limits);
 }
 
 }  // namespace
