@@ -19,6 +19,7 @@
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
 #include "tests/support/http_receiver.h"
+#include "tests/support/server_process.h"
 
 namespace riskd::testing {
 namespace {
@@ -34,31 +35,6 @@ namespace fs = std::filesystem;
 using riskd::v1::Ack;
 using riskd::v1::Envelope;
 
-// A server binary run for one test, killed at the end.
-class ServerProcess {
- public:
-  ServerProcess(const std::vector<std::string>& argv, const fs::path& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      std::_Exit(127);
-    }
-  }
-  ~ServerProcess() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-
- private:
-  pid_t pid_;
-};
-
 std::string DemoConfig() {
   const std::string demo = SourceDir() + "/config/demo/";
   return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n";
@@ -71,16 +47,6 @@ Envelope Disrupt(const std::string& id, const std::string& node) {
   e.mutable_disruption()->set_severity(1.0);
   e.mutable_disruption()->add_node_ids(node);
   return e;
-}
-
-template <typename F>
-bool WaitFor(F condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
 }
 
 TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
