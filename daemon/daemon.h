@@ -4,6 +4,8 @@
 //   Start():  OpenStore    state directory, database, journal (chain verified)
 //             LoadNetwork  the stored base network, or the source imported
 //             Replay       every journaled event into a fresh engine
+//             OpenEventLog the journal, or (nats.*) the JetStream stream it
+//                          mirrors, with the lease and the subjects
 //             Bind         CURVE handler, PUB, ROUTER, metrics; alert
 //                          recovery; helper threads and the dashboard
 //                          started
@@ -33,9 +35,11 @@
 #include "connectors/store/state_store.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
+#include "daemon/event_log.h"
 #include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/refusal_log.h"
+#include "daemon/nats_replication.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -73,6 +77,7 @@ class Daemon {
   Status OpenStore();
   Status LoadNetwork();
   Status Replay(const Progress& progress);
+  Status OpenEventLog();
   Status Bind();
   void Drain();
 
@@ -92,6 +97,11 @@ class Daemon {
   RefusalLog refusals_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
+  // The event log the ingest loop appends to: the journal, or (nats.*) the
+  // JetStream stream, which nats_ owns with the lease and the subjects.
+  std::unique_ptr<JournalEventLog> journal_log_;
+  std::unique_ptr<NatsReplication> nats_;
+  EventLog* event_log_ = nullptr;
   std::unique_ptr<IncidentIds> incident_ids_;
   std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
   std::unique_ptr<engine::Engine> engine_;         // likewise

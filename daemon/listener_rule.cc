@@ -100,6 +100,21 @@ std::vector<Listener> ConfiguredListeners(const DaemonSettings& s) {
     l.exposes = "read the metrics";
     out.push_back(std::move(l));
   }
+  if (s.dashboard.enabled()) {
+    // Off loopback, dashboard.anonymous_read defaults to false: every page
+    // and every piece of data then needs a user's token (actions need one
+    // always), so only an explicit anonymous_read: true opens it.
+    Listener l;
+    l.key = "dashboard.listen";
+    l.address = s.dashboard.listen;
+    l.loopback = s.dashboard.loopback;
+    l.authenticated = !s.dashboard.anonymous_read;
+    l.opted_out = s.dashboard.anonymous_read;
+    l.authenticate_with = "dashboard.users (bearer tokens)";
+    l.opt_out_with = "dashboard.anonymous_read: true";
+    l.exposes = "read the dashboard and every publication";
+    out.push_back(std::move(l));
+  }
   return out;
 }
 

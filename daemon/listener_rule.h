@@ -3,11 +3,11 @@
 // address, or its peers authenticate, or the configuration opts out of
 // both explicitly. The ZeroMQ ingest and publish endpoints authenticate with
 // CURVE (security.server_cert), the metrics endpoint with HTTP basic
-// authentication (metrics.users); each has its own opt-out key. The rule is
-// checked whenever a config is parsed (start, SIGHUP, --check-config), and
-// every opted-out listener off loopback is logged as a warning at start.
-// A new listener (the dashboard's dashboard.listen) adds one entry to
-// ConfiguredListeners and is held to the same rule.
+// authentication (metrics.users), the dashboard with bearer tokens
+// (dashboard.users); each has its own opt-out key. The rule is checked
+// whenever a config is parsed (start, SIGHUP, --check-config), and every
+// opted-out listener off loopback is logged as a warning at start. A new
+// listener adds one entry to ConfiguredListeners and is held to the rule.
 //
 // Thread-safety: pure functions.
 #ifndef RISKD_DAEMON_LISTENER_RULE_H_

@@ -87,6 +87,43 @@ TEST(ListenerRuleTest, EveryListenerIsLoopbackOrAuthenticatedOrExplicitlyOpen) {
                     hash + "' } }")
                 .find("cannot be true with metrics.users"),
             std::string::npos);
+
+  // The dashboard: off loopback, reading needs a token unless opened on purpose.
+  EXPECT_EQ(Refusal("dashboard { listen: '127.0.0.1:0' }"), "");
+  EXPECT_EQ(Refusal("dashboard { listen: '0.0.0.0:0' }"), "");
+  EXPECT_EQ(Refusal("dashboard { listen: '0.0.0.0:0' anonymous_read: true }"), "");
+}
+
+TEST(ListenerRuleTest, TheDashboardIsHeldToTheSameRule) {
+  auto listener = [](const std::string& dashboard) {
+    auto s = ParseSettings(kNet + "dashboard { " + dashboard + " }", ".");
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    for (const Listener& l : ConfiguredListeners(*s)) {
+      if (l.key == "dashboard.listen") return l;
+    }
+    ADD_FAILURE() << "no dashboard listener for " << dashboard;
+    return Listener{};
+  };
+  const Listener local = listener("listen: '127.0.0.1:0'");
+  EXPECT_TRUE(local.loopback);
+  const Listener remote = listener("listen: '0.0.0.0:7752'");
+  EXPECT_FALSE(remote.loopback);
+  EXPECT_TRUE(remote.authenticated);  // anonymous_read defaults to false off loopback
+  EXPECT_FALSE(remote.opted_out);
+  const Listener open = listener("listen: '0.0.0.0:7752' anonymous_read: true");
+  EXPECT_FALSE(open.authenticated);
+  EXPECT_TRUE(open.opted_out);
+  EXPECT_EQ(open.exposes, "read the dashboard and every publication");
+  EXPECT_TRUE(CheckListener(open).ok());
+  Listener closed = open;
+  closed.opted_out = false;
+  EXPECT_NE(CheckListener(closed).ToString().find("dashboard.users (bearer tokens), or set "
+                                                   "dashboard.anonymous_read: true"),
+            std::string::npos)
+      << CheckListener(closed).ToString();
+  auto off = ParseSettings(kNet, ".");
+  ASSERT_TRUE(off.ok());
+  for (const Listener& l : ConfiguredListeners(*off)) EXPECT_NE(l.key, "dashboard.listen");
 }
 
 TEST(ListenerRuleTest, ConfiguredListenersSayWhatAnOptOutExposes) {

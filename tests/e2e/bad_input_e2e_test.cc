@@ -145,7 +145,8 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
                    "invalid_argument: occurred_at: 2024-03-23T00:00:00Z is 432000 s ahead of the daemon's clock "
                    "(2024-03-18T00:00:00Z; clock.max_skew 300 s)"});
 
-  // Accepted: a place covering every node, out-of-order and far-past times.
+  // A place covering the whole Earth (every node) is refused by
+  // ingest.max_place_area_km2 (docs/protocol.md).
   Envelope everywhere;
   everywhere.set_event_id("everywhere");
   connectors::SetTimestamp(kT0 - 2 * kDay, everywhere.mutable_occurred_at());
@@ -155,7 +156,10 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   circle->mutable_center()->set_lat(0);
   circle->mutable_center()->set_lon(0);
   circle->set_radius_km(20'100);  // half the Earth's circumference: all of it
-  accepted.push_back(everywhere);
+  cases.push_back({"place covering every node", {everywhere.SerializeAsString()},
+                   "resource_exhausted: disruption.place.circle: covers 5.1e+08 km^2, more than "
+                   "ingest.max_place_area_km2 (3.2e+06)"});
+  // Accepted: out-of-order and far-past times.
   accepted.push_back(Quake("later", {"FAB-KUM"}, 1.0, kT0 - kDay));
   accepted.push_back(Quake("earlier", {"COK-CHI"}, 0.7, kT0 - 3 * kDay));  // out of order
   accepted.push_back(Quake("far-past", {"STL-DUI"}, 1.0, kT0 - 400 * kDay));  // history only
