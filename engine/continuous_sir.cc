@@ -85,8 +85,7 @@ ContinuousRates UniformRates(const TransmissionGraph& g, double beta, double gam
 
 ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& rates,
                              std::uint64_t seed)
-    : g_(g),
-      seed_(seed),
+    : seed_(seed),
       time_(g.node_count, std::numeric_limits<double>::infinity()),
       heap_(std::make_unique<RadixHeap>()) {
   // The arcs in out-row order, each row's contiguous.

@@ -41,7 +41,8 @@ class RadixHeap;
 
 class ContinuousSir {
  public:
-  // REQUIRES: rates sized for graph; graph outlives this object.
+  // REQUIRES: rates sized for graph. The graph's arcs are copied: it need
+  // not outlive this object.
   ContinuousSir(const TransmissionGraph& graph, const ContinuousRates& rates, std::uint64_t seed);
   ~ContinuousSir();
   ContinuousSir(const ContinuousSir&) = delete;
@@ -57,7 +58,6 @@ class ContinuousSir {
   std::uint64_t last_work() const { return work_; }
 
  private:
-  const TransmissionGraph& g_;
   std::uint64_t seed_;
   // Out-edges in out-CSR order, so a node's edges are read sequentially
   // rather than through edge ids; targets apart (most arcs are only

@@ -3,6 +3,8 @@
 # machine (root): installs the packages, builds riskd with warnings as errors
 # and runs the whole test suite; then, unless --no-sanitize:
 #   - the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   - every libFuzzer target (scripts/fuzz.sh) for RISKD_FUZZ_SECONDS (default
+#     20) each, under ASan + UBSan;
 #   - the daemon's threaded tests (daemon, connectors, feed tool, end to end)
 #     under ThreadSanitizer (the engine's numeric tests are single-threaded
 #     and slow under TSan: left out).
@@ -43,6 +45,9 @@ if [ $sanitize -eq 1 ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DRISKD_SANITIZE=ON -DRISKD_BUILD_BENCH=OFF
   unset ASAN_OPTIONS UBSAN_OPTIONS
+
+  echo "== libFuzzer: every parser of outside input, ${RISKD_FUZZ_SECONDS:-20} s each (clang, ASan + UBSan)"
+  ./scripts/fuzz.sh --seconds "${RISKD_FUZZ_SECONDS:-20}" --jobs "$jobs"
 
   echo "== daemon, connectors and end-to-end tests under ThreadSanitizer"
   # Only these test binaries are built; ctest lists the others as

@@ -21,7 +21,7 @@ Result<std::unique_ptr<Lease>> Lease::Open(const NatsConnection* connection, Lea
       options.renew_interval * 2 > options.ttl || options.acquire_interval <= std::chrono::milliseconds(0)) {
     return Status::InvalidArgument("nats lease: need ttl >= 1 s, 0 < renew_interval <= ttl/2, acquire_interval > 0");
   }
-  std::unique_ptr<Lease> lease(new Lease(connection, std::move(options)));
+  std::unique_ptr<Lease> lease(new Lease(std::move(options)));
   const LeaseOptions& o = lease->options_;
   // Lease requests wait at most a quarter of the ttl: a renewal stuck
   // longer is better retried.

@@ -98,8 +98,7 @@ class Lease final : public PublicationFence {
   const LeaseOptions& options() const { return options_; }
 
  private:
-  Lease(const NatsConnection* connection, LeaseOptions options)
-      : connection_(connection), options_(std::move(options)) {}
+  explicit Lease(LeaseOptions options) : options_(std::move(options)) {}
   void Run();
   // One step; returns when the next one is due.
   std::chrono::steady_clock::time_point Step(std::chrono::steady_clock::time_point now);
@@ -107,7 +106,6 @@ class Lease final : public PublicationFence {
   void StepDown(const std::string& why);
   void Release();
 
-  const NatsConnection* connection_;
   LeaseOptions options_;
   jsCtx* js_ = nullptr;  // requests wait at most ttl/4
   kvStore* kv_ = nullptr;
