@@ -1,9 +1,24 @@
 #include "connectors/feeds/feed_adapter.h"
 
+#include "connectors/codec/event_codec.h"
+
 namespace riskd::connectors {
 
 namespace {
 constexpr std::size_t kMaxEventIdBytes = 256;
+
+// ValidateEnvelope without the daemon's references: every node is unknown
+// (not_found is fine) and every risk type the envelope names is known.
+Status ValidateShape(const riskd::v1::Envelope& envelope) {
+  RiskTypeResolver types;
+  types.default_risk_type = "default";
+  types.names = {types.default_risk_type};
+  if (envelope.has_supplier_status()) types.names.insert(envelope.supplier_status().risk_type());
+  if (envelope.has_disruption()) types.names.insert(envelope.disruption().risk_type());
+  const Status st = ValidateEnvelope(envelope, NodeDirectory(), types);
+  return st.code() == Status::Code::kNotFound ? Status::Ok() : st;
+}
+
 }  // namespace
 
 void FeedBatchBuilder::Add(std::size_t index, riskd::v1::Envelope envelope) {
@@ -11,6 +26,14 @@ void FeedBatchBuilder::Add(std::size_t index, riskd::v1::Envelope envelope) {
   std::string feed_id = envelope.has_disruption() ? envelope.disruption().feed_event_id() : id;
   if (id.empty() || id.size() > kMaxEventIdBytes) {
     Reject(index, std::move(feed_id), "event id must be 1..256 bytes");
+    return;
+  }
+  // What ingest would refuse whatever its network and risk types (an id of
+  // 300 bytes, a date before 1970) is this entry's fault: reject it here with
+  // ingest's own reason. Unknown nodes and risk types depend on the daemon
+  // and are left to it (not_found / invalid_argument in the Ack).
+  if (const Status valid = ValidateShape(envelope); !valid.ok()) {
+    Reject(index, std::move(feed_id), valid.ToString());
     return;
   }
   auto [it, inserted] = first_index_.emplace(id, index);

@@ -96,6 +96,22 @@ TEST(GdacsRssAdapterTest, UnknownEventTypeIsRejectedTheRestKept) {
   ASSERT_TRUE(no_point.ok());
   ASSERT_EQ(no_point->rejected.size(), 1u);
   EXPECT_EQ(no_point->rejected[0].reason, "missing or invalid geo:Point");
+
+  // A date ingest cannot take (before 1970, found by the fuzzer) rejects the
+  // item with ingest's reason.
+  auto ancient = GdacsRssAdapter().Parse(
+      "<rss xmlns:gdacs=\"http://www.gdacs.org\" xmlns:geo=\"http://www.w3.org/2003/01/geo/wgs84_pos#\">"
+      "<channel><item><gdacs:eventtype>FL</gdacs:eventtype><gdacs:eventid>4315</gdacs:eventid>"
+      "<gdacs:episodeid>2</gdacs:episodeid><gdacs:alertlevel>Orange</gdacs:alertlevel>"
+      "<gdacs:fromdate>Tue, 01 Dec 1520 00:00:00 GMT</gdacs:fromdate>"
+      "<geo:Point><geo:lat>-26.037</geo:lat><geo:long>-55.848</geo:long></geo:Point>"
+      "</item></channel></rss>");
+  ASSERT_TRUE(ancient.ok()) << ancient.status().ToString();
+  EXPECT_TRUE(ancient->envelopes.empty());
+  ASSERT_EQ(ancient->rejected.size(), 1u);
+  EXPECT_EQ(ancient->rejected[0].feed_id, "FL4315");
+  EXPECT_EQ(ancient->rejected[0].reason,
+            "invalid_argument: occurred_at: is not a valid timestamp (1970-01-01 .. 9999-12-31)");
 }
 
 }  // namespace

@@ -84,6 +84,19 @@ TEST(ScmsCsvAdapterTest, VendorIdsMapsAndMalformedRows) {
   EXPECT_EQ(batch->rejected[1].feed_id, "3");
   EXPECT_FALSE(ScmsCsvAdapter().Parse("ID,Vendor\n1,Acme\n").ok());
 
+  // A vendor whose node id ingest would refuse (over 256 bytes) is this
+  // row's fault: rejected here with ingest's reason, the others kept.
+  auto long_vendor = ScmsCsvAdapter().Parse(
+      "ID,Vendor,Scheduled Delivery Date,Delivered to Client Date\n"
+      "1,Acme,01-Jan-10,05-Jan-10\n"
+      "2," + std::string(300, 'v') + ",01-Jan-10,05-Jan-10\n");
+  ASSERT_TRUE(long_vendor.ok());
+  ASSERT_EQ(long_vendor->envelopes.size(), 1u);
+  ASSERT_EQ(long_vendor->rejected.size(), 1u);
+  EXPECT_EQ(long_vendor->rejected[0].feed_id, "scms:2");
+  EXPECT_EQ(long_vendor->rejected[0].reason,
+            "invalid_argument: supplier_status.node_id: is longer than 256 bytes");
+
   const auto path = std::filesystem::temp_directory_path() / "riskd_vendor_map.csv";
   std::ofstream(path) << "vendor,node_id\n\"Orgenics, Ltd\",SUP-ORG\n";
   auto map = LoadVendorNodeMap(path.string());
