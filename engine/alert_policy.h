@@ -1,5 +1,5 @@
 // AlertTracker: turns projected node risks into an alert lifecycle for one
-// risk type (DESIGN section 5): severity from thresholds with hysteresis
+// risk type (docs/protocol.md, "Output"): level from thresholds with hysteresis
 // (raise high, clear low), one open alert per node at most (dedup), and
 // RAISED -> UPDATED* -> RESOLVED changes, emitted only when something
 // material changed.
