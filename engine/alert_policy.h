@@ -22,7 +22,7 @@ struct AlertPolicyOptions {
   double critical_raise = 0.70;
   double critical_clear = 0.60;
   // An open alert is UPDATED when its probability moved at least this much
-  // since last published, or its severity or ETA changed.
+  // since last published, or its level or ETA changed.
   double min_update_delta = 0.05;
 
   bool operator==(const AlertPolicyOptions&) const = default;
