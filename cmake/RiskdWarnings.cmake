@@ -15,6 +15,9 @@ endfunction()
 
 # riskd_test(name sources... LIBS libs...): a GoogleTest executable registered
 # with CTest, one CTest test per TEST().
+# PROPERTIES takes single-word values only: gtest_discover_tests flattens a
+# list (LABELS "a;b" becomes LABELS a and a property b); for several labels
+# set the directory's LABELS property (tests/engine/CMakeLists.txt).
 function(riskd_test name)
   cmake_parse_arguments(T "" "" "LIBS;PROPERTIES" ${ARGN})
   add_executable(${name} ${T_UNPARSED_ARGUMENTS})

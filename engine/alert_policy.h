@@ -1,5 +1,5 @@
 // AlertTracker: turns projected node risks into an alert lifecycle for one
-// risk type (DESIGN section 5): severity from thresholds with hysteresis
+// risk type (docs/protocol.md, "Output"): level from thresholds with hysteresis
 // (raise high, clear low), one open alert per node at most (dedup), and
 // RAISED -> UPDATED* -> RESOLVED changes, emitted only when something
 // material changed.
@@ -22,7 +22,7 @@ struct AlertPolicyOptions {
   double critical_raise = 0.70;
   double critical_clear = 0.60;
   // An open alert is UPDATED when its probability moved at least this much
-  // since last published, or its severity or ETA changed.
+  // since last published, or its level or ETA changed.
   double min_update_delta = 0.05;
 
   bool operator==(const AlertPolicyOptions&) const = default;

@@ -1,8 +1,7 @@
 // Calibration: fits a risk type's infection rate alpha, its recovery rate
 // beta and the heterogeneity bound kappa (vulnerability.h: sigma and rho in
 // [1/kappa, kappa]) to observed disruption cascades by maximum likelihood
-// (DESIGN section 4 "Calibration"; docs/model.md section 12 writes the
-// likelihood out).
+// (docs/model.md section 12 writes the likelihood out).
 //
 // A cascade is what was observed after one outside shock: its sources (onset
 // step, severity), the nodes reported disrupted (onset step, recovery step

@@ -1,6 +1,6 @@
-// The continuous-time (exponential) variant of the SIR model (DESIGN
-// section 4), simulated as first-passage percolation with common random
-// numbers, for comparison with igraph's igraph_sir.
+// The continuous-time (exponential) variant of the SIR model
+// (docs/model.md section 7), simulated as first-passage percolation with
+// common random numbers, for comparison with igraph's igraph_sir.
 //
 // An infectious node v stays infectious for D_v ~ Exp(gamma_v); along each
 // edge v -> j it would infect j after X_vj ~ Exp(lambda_vj). j is infected

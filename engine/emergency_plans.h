@@ -1,5 +1,5 @@
 // EmergencyPlans: which emergency plan applies to a node at risk, and the
-// actions it calls for (DESIGN section 5). Plans come from configuration as
+// actions it calls for (docs/configuration.md, "Emergency plans"). Plans come from configuration as
 // rules matched in order: a node whose emergency_plan_id names a rule gets
 // that rule (if the level reaches its min_level), else the first rule whose
 // risk type, node kinds, tier bound and minimum level all hold. Actions:

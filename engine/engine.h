@@ -236,7 +236,10 @@ class Engine {
   EngineOptions options_;
   Network network_;
   std::vector<RiskTypeState> types_;
-  // Cached per layer mask, valid for network version vulnerability_version_.
+  // The vulnerability snapshot, one entry per layer mask (risk types on the
+  // same layers share it). Keyed on the mask only, not on a network
+  // version: RefreshVulnerability() clears it, and until then entries are
+  // only padded for nodes added since (docs/model.md section 2, "Snapshot").
   std::vector<std::pair<LayerMask, Vulnerability>> vulnerability_;
   int network_changes_since_refresh_ = 0;
   ProjectionWorkspace workspace_;

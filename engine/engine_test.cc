@@ -359,7 +359,7 @@ TEST(EngineTest, VulnerabilityRefreshWaitsForAFractionOfTheEdges) {
   EXPECT_FALSE(ValidateEngineOptions(bad).ok());
 }
 
-// Observations are evidence (DESIGN section 4): a report that nodes are
+// Observations are evidence (docs/model.md section 3): a report that nodes are
 // disrupted with a small probability adds evidence; it never lowers a risk
 // the projection supports, nor closes an alert it supports.
 TEST(EngineTest, AWeakReportNeverLowersRiskNorClosesASupportedAlert) {

@@ -1,4 +1,4 @@
-// IncidentBook: incidents, not floods (DESIGN section 5). It groups the
+// IncidentBook: incidents, not floods (docs/protocol.md, "Incidents"). It groups the
 // events that disrupt nodes into incidents, keeps each incident's lifecycle
 // and operator state, attributes the nodes at risk to incidents, ranks them
 // by value at risk and decides which node alerts are pushed (the alert

@@ -1,5 +1,5 @@
 // Monte Carlo projection of the discrete-time SIR model of engine/dmp.h with
-// common random numbers (DESIGN section 4, method 2).
+// common random numbers (docs/model.md section 6).
 //
 // Realization k is fixed by pure functions of (seed, k, node or edge) from
 // the counter-based generator of engine/rng.h, nothing stored:

@@ -1,7 +1,7 @@
 // Network: the live supplier network the engine projects risk on.
 //
 // Nodes have string ids (mapped to dense NodeIndex values that stay stable for
-// the life of the node) and the attributes of DESIGN section 3. Edges are
+// the life of the node) and the attributes of docs/network-csv.md. Edges are
 // directed supplier -> customer relations with a business-volume weight and a
 // layer (material, data, financial); at most one edge per (from, to, layer).
 //

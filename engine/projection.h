@@ -1,5 +1,5 @@
 // Projector: the forward projection the engine publishes for one risk type,
-// kept up to date incrementally (DESIGN sections 4 and 5).
+// kept up to date incrementally (docs/model.md section 8).
 //
 // Regions. A DMP run from a set of sources touches some nodes (their
 // messages are propagated) and reaches their out-neighbours; touched nodes

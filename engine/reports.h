@@ -1,6 +1,6 @@
 // Reports about one node and risk type, each placed at its event time, and
-// what they say at a given moment of the model clock (DESIGN section 4,
-// "Time"; docs/model.md section 3).
+// what they say at a given moment of the model clock (docs/model.md
+// section 3, "Time: the model clock").
 //
 // A node's reports are kept in event-time order (ties in arrival order), so
 // a late report lands at its time and the result depends on the reports and

@@ -1,5 +1,5 @@
 // RiskType: one kind of risk the engine projects, with its own spread rates,
-// the edge layers it travels on and its direction (DESIGN sections 3 and 4).
+// the edge layers it travels on and its direction (docs/model.md section 1).
 #ifndef RISKD_ENGINE_RISK_TYPE_H_
 #define RISKD_ENGINE_RISK_TYPE_H_
 

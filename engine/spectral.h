@@ -1,4 +1,4 @@
-// Whether spread is supercritical (DESIGN section 5): the spectral radius of
+// Whether spread is supercritical (docs/model.md section 9): the spectral radius of
 // the transmission operator on the part of the network that can still take
 // part, and of its non-backtracking version (the sharper test: it does not
 // count a risk bouncing back along the edge it came by).

@@ -1,4 +1,4 @@
-// The deterministic threshold rule of seed 003 (DESIGN section 4, method 3),
+// The deterministic threshold rule of seed 003 (docs/model.md section 4),
 // for reproducing the paper's scenarios.
 //
 // Sources are infected at step 0 with a risk value r in (0, 1] (the event's

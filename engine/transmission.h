@@ -1,6 +1,6 @@
 // TransmissionGraph: the directed graph along which one risk type spreads,
 // with the per-step infection probability of every edge and the per-step
-// recovery probability of every node (DESIGN section 4):
+// recovery probability of every node (docs/model.md sections 1 and 3):
 //
 //   w~_ij = w_ij / sum_{y in N(j)} w_yj          dependency share of j on i
 //   p_ij  = 1 - exp(-alpha_r * w~_ij * sigma_j)  per-step infection i -> j

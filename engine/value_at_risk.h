@@ -1,9 +1,9 @@
-// Value at risk (DESIGN section 5): what a node is worth to the business,
+// Value at risk (docs/protocol.md, "Incidents"): what a node is worth to the business,
 // so that incidents and alerts can be ranked by expected loss rather than by
 // probability alone. A node's value is its own `value` attribute when the
 // network gives one (NodeAttributes::value), else the business volume
 // through it: max(sum of its in-edge weights, sum of its out-edge weights)
-// over every layer (edge weights are business volumes, DESIGN section 3;
+// over every layer (edge weights are business volumes, docs/model.md section 1;
 // the larger side counts a raw-material supplier by what it ships and a
 // final assembler by what it buys). Value at risk = P(disrupted within the
 // horizon) x value, in the unit of the edge weights.

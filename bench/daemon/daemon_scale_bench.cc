@@ -1,4 +1,4 @@
-// The daemon at scale (DESIGN section 8), on the 100k-node / 1M-edge
+// The daemon at scale (targets: bench/README.md), on the 100k-node / 1M-edge
 // benchmark network (scale_network.h), riskd running as a child process:
 //   peak_rss_mb            VmHWM of the daemon once it has imported the
 //                          network and published its first projection

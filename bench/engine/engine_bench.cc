@@ -102,7 +102,8 @@ InitialState Sources(std::size_t n, const std::vector<NodeIndex>& sources) {
   return s;
 }
 
-// The 100k-node, ~1M-edge scale-free network of DESIGN section 8.
+// The 100k-node, ~1M-edge scale-free network the targets of bench/README.md
+// are set on.
 Network ScaleFree100k() {
   return BarabasiAlbert(100000, 10, {.seed = 1, .min_weight = 0.5, .max_weight = 2.0});
 }

@@ -1,6 +1,7 @@
 // Peak resident memory of the engine on the 100k-node / ~1M-edge network of
-// DESIGN section 8: the network, one risk type's transmission graph and
-// vulnerability, the projection workspace and a projection from 20 sources.
+// the targets in bench/README.md: the network, one risk type's transmission
+// graph and vulnerability, the projection workspace and a projection from 20
+// sources.
 // JSON lines on stdout, as every benchmark.
 #include <sys/resource.h>
 

@@ -1,4 +1,4 @@
-// Forecast skill of riskd when its model is wrong (DESIGN section 8,
+// Forecast skill of riskd when its model is wrong (bench/README.md,
 // issue 10 point 5): on the real networks in data/ and a generated
 // scale-free network, cascades are simulated by an independent simulator
 // with a heterogeneity riskd does not assume (truth_model.h). Per row

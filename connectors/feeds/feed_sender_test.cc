@@ -82,7 +82,8 @@ TEST(FeedSenderTest, RejectionsCarryTheDaemonsReason) {
   EXPECT_EQ(totals->accepted, 1u);
   EXPECT_EQ(totals->rejected, 1u);
   EXPECT_EQ(by_id["scms:2"].result, SendOutcome::Result::kRejected);
-  EXPECT_EQ(by_id["scms:2"].reason, "unknown_node: node 'vendor-acme' is not in the network");
+  EXPECT_EQ(by_id["scms:2"].reason,
+            "not_found: supplier_status.node_id: node 'vendor-acme' is not in the network");
 }
 
 TEST(FeedSenderTest, NoDaemonMeansUnansweredAfterTheAttempts) {

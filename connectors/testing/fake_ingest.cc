@@ -2,6 +2,7 @@
 
 #include <zmq.hpp>
 
+#include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {
@@ -40,10 +41,16 @@ void FakeIngest::Serve() {
     riskd::v1::Envelope env;
     riskd::v1::Ack ack;
     const auto& payload = frames.back();
-    if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-        env.event_id().empty()) {
+    // Reasons as the daemon words them (docs/protocol.md, "Ingest").
+    if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
       ack.set_result(riskd::v1::Ack::RESULT_REJECTED);
-      ack.set_reason("malformed: not an Envelope");
+      ack.set_reason(Status::InvalidArgument("payload: cannot parse " +
+                                             std::to_string(payload.size()) +
+                                             " bytes as riskd.v1.Envelope")
+                         .ToString());
+    } else if (env.event_id().empty()) {
+      ack.set_result(riskd::v1::Ack::RESULT_REJECTED);
+      ack.set_reason(Status::InvalidArgument("event_id: is required").ToString());
     } else {
       ack.set_event_id(env.event_id());
       std::lock_guard<std::mutex> lock(mu_);
@@ -52,8 +59,10 @@ void FakeIngest::Serve() {
       if (env.has_supplier_status() && !known_nodes_.empty() &&
           !known_nodes_.count(env.supplier_status().node_id())) {
         ack.set_result(riskd::v1::Ack::RESULT_REJECTED);
-        ack.set_reason("unknown_node: node '" + env.supplier_status().node_id() +
-                       "' is not in the network");
+        ack.set_reason(Status::NotFound("supplier_status.node_id: node '" +
+                                        env.supplier_status().node_id() +
+                                        "' is not in the network")
+                           .ToString());
       } else if (journal_.insert(env.event_id()).second) {
         ack.set_result(riskd::v1::Ack::RESULT_ACCEPTED);
         ack.set_journal_seq(journal_.size());

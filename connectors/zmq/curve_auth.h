@@ -1,4 +1,4 @@
-// CURVE security for the daemon's sockets (DESIGN section 6): key pairs in
+// CURVE security for the daemon's sockets (docs/protocol.md, "Security"): key pairs in
 // the zcert text format, and a ZAP handler that admits only allow-listed
 // client public keys and tells the daemon each client's role:
 //   subscriber  may read (PUB) and query;

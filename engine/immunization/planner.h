@@ -1,4 +1,4 @@
-// StatePlanner: the state-aware immunization planner (DESIGN section 5).
+// StatePlanner: the state-aware immunization planner (docs/immunization.md).
 // Given the current state, it chooses the k nodes whose protection most
 // reduces the expected number of nodes disrupted within the horizon, each
 // with the disruptions it averts on top of the ones before it.

@@ -1,4 +1,4 @@
-// End-to-end: observations are evidence, not overrides (DESIGN section 4),
+// End-to-end: observations are evidence, not overrides (docs/model.md section 3),
 // through the real daemon. A weak region report neither lowers a node's risk
 // nor closes an alert the projection supports, and every node hit directly
 // reports at least the severity it was hit with, also where Monte Carlo (which

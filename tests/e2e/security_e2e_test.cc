@@ -1,5 +1,5 @@
 // CURVE end to end: only allow-listed client keys get through, and each
-// client's role decides what it may send (DESIGN section 6).
+// client's role decides what it may send (docs/protocol.md, "Security").
 #include <gtest/gtest.h>
 
 #include <unistd.h>

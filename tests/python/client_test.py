@@ -181,8 +181,9 @@ def main():
         bad.supplier_status.node_id = "NOPE"
         bad.supplier_status.state = common_pb2.NODE_STATE_DISRUPTED
         rej = request(bad.SerializeToString())
-        check(rej is not None and rej.result == envelope_pb2.Ack.RESULT_REJECTED and "NOPE" in rej.reason,
-              "unknown node rejected: %r" % (rej.reason if rej else None))
+        check(rej is not None and rej.result == envelope_pb2.Ack.RESULT_REJECTED and
+              rej.reason == "not_found: supplier_status.node_id: node 'NOPE' is not in the network",
+              "unknown node rejected not_found: %r" % (rej.reason if rej else None))
 
         q = envelope_pb2.Envelope(event_id="py-snap")
         q.query.snapshot.SetInParent()

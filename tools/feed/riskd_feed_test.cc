@@ -74,8 +74,8 @@ TEST(RiskdFeedTest, ScmsHistoryWithAVendorMapAndDaemonRejections) {
   // distribution centres (mapped to node RDC); the daemon rejects the other
   // vendors' statuses, whose nodes it does not know.
   EXPECT_NE(run.out.find("accepted scms:82595\n"), std::string::npos);
-  EXPECT_NE(run.out.find("rejected scms:130: unknown_node: node 'vendor-orgenics-ltd' is not in "
-                         "the network\n"),
+  EXPECT_NE(run.out.find("rejected scms:130: not_found: supplier_status.node_id: node "
+                         "'vendor-orgenics-ltd' is not in the network\n"),
             std::string::npos);
   EXPECT_EQ(LastLine(run.out),
             "totals: entries=10324 sent=1186 accepted=927 duplicate=0 rejected=259 unanswered=0 "
