@@ -11,7 +11,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libsodium-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libsystemd-dev
   libcurl4-openssl-dev prometheus-cpp-dev libexpat1-dev nlohmann-json3-dev
-  libcli11-dev
+  libcli11-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libigraph-dev
   python3 python3-zmq python3-protobuf python3-networkx
