@@ -103,12 +103,22 @@ Status Engine::AdvanceClock(Step now) {
 
 void Engine::AddReport(RiskTypeState& s, NodeIndex node, Report report) {
   report.order = ++report_order_;
-  InsertReport(&s.reports[node].reports, report);
+  auto& entry = s.reports[node];
+  // Every entry's history is what its (pruned) reports say at now_ (each
+  // Reobserve and every clock move re-derives it), so a report that goes
+  // last and stays in the window is one more step of the same walk.
+  if ((entry.reports.empty() || entry.reports.back().at <= report.at) &&
+      !IsPruned(report, WindowStart())) {
+    entry.reports.push_back(report);
+    ReduceReport(&entry.history, report, now_, WindowStart());
+    Observe(s, node, entry.history);
+    return;
+  }
+  InsertReport(&entry.reports, report);
   Reobserve(s, node);
 }
 
 void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
-  const bool was_removed = IsRemoved(s.observed[node].state);
   NodeHistory history;
   if (auto it = s.reports.find(node); it != s.reports.end()) {
     PruneReports(&it->second.reports, WindowStart());
@@ -118,6 +128,11 @@ void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
       history = it->second.history = ReduceReports(it->second.reports, now_, WindowStart());
     }
   }
+  Observe(s, node, history);
+}
+
+void Engine::Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history) {
+  const bool was_removed = IsRemoved(s.observed[node].state);
   s.observed[node] = s.immunized[node] ? Observation{NodeState::kImmunized}
                                        : ObservationAt(history, now_);
   if (was_removed != IsRemoved(s.observed[node].state)) s.spectral_stale = true;

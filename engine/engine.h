@@ -194,6 +194,8 @@ class Engine {
   // Re-derives what a node's reports say now (pruning the ones out of the
   // window) into s.observed.
   void Reobserve(RiskTypeState& s, NodeIndex node);
+  // Sets s.observed[node] from what its reports say now.
+  void Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history);
   // The projection's initial state from the reports; its step 0 (absolute)
   // into *frame_start.
   InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
