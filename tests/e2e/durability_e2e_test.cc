@@ -249,7 +249,7 @@ TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
   ASSERT_TRUE(h.Start());
   ASSERT_EQ(h.Send(Disruption("f-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
 
-  std::ofstream(faults) << "fdatasync riskd.db-wal EIO 1\n";
+  DaemonHarness::ArmFaults(faults, "fdatasync riskd.db-wal EIO 1\n");
   auto refused = h.Send(Disruption("f-2", "RES-RAY"));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->result(), Ack::RESULT_REJECTED);
@@ -261,7 +261,7 @@ TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
   EXPECT_NE(injected.find("fdatasync " + h.database() + "-wal Input/output error"), std::string::npos)
       << injected;
 
-  std::ofstream(faults) << "# disarmed\n";
+  DaemonHarness::ArmFaults(faults, "# disarmed\n");
   EXPECT_EQ(JournaledIds(h.database()), std::set<std::string>{"f-1"});
   ASSERT_TRUE(h.Start());
   Envelope q;

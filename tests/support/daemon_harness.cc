@@ -221,6 +221,15 @@ void DaemonHarness::EnableFaultInjection(const std::string& control_file) {
   set_env("ASAN_OPTIONS", std::string(asan ? asan : "") + ":verify_asan_link_order=0");
 }
 
+void DaemonHarness::ArmFaults(const std::string& control_file, const std::string& rules) {
+  const std::string staged = control_file + ".staged";
+  {
+    std::ofstream out(staged, std::ios::trunc);
+    out << rules;
+  }
+  std::filesystem::rename(staged, control_file);
+}
+
 int DaemonHarness::metrics_port() const {
   // The last start's line: the log spans every start.
   const std::string text = log();

@@ -46,6 +46,9 @@ class DaemonHarness {
   // Loads tests/support/fault_injection's shim into the daemon from the
   // next Start() on, controlled by `control_file` (README.md there).
   void EnableFaultInjection(const std::string& control_file);
+  // Replaces the fault rules in `control_file` at once (written beside it,
+  // then renamed), so the running daemon never reads a half-written file.
+  static void ArmFaults(const std::string& control_file, const std::string& rules);
   // Waits until the log contains `text` (after `from`, a log() offset).
   bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20),
                   std::size_t from = 0) const;

@@ -42,7 +42,13 @@ struct rule {
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct rule g_rules[MAX_RULES];
 static int g_nrules;
+/* What the rules were read from: a rewrite within one clock tick of the
+ * kernel's coarse file timestamps keeps the mtime, so the inode and size
+ * count too (a test that truncates the file and then writes it must never
+ * leave the empty version cached). */
 static struct timespec g_mtime;
+static ino_t g_ino;
+static off_t g_size = -1;
 
 static int parse_errno(const char* s) {
   if (!strcmp(s, "EIO")) return EIO;
@@ -60,8 +66,13 @@ static void reload_rules(void) {
     g_nrules = 0;
     return;
   }
-  if (st.st_mtim.tv_sec == g_mtime.tv_sec && st.st_mtim.tv_nsec == g_mtime.tv_nsec) return;
+  if (st.st_mtim.tv_sec == g_mtime.tv_sec && st.st_mtim.tv_nsec == g_mtime.tv_nsec && st.st_ino == g_ino &&
+      st.st_size == g_size) {
+    return;
+  }
   g_mtime = st.st_mtim;
+  g_ino = st.st_ino;
+  g_size = st.st_size;
   g_nrules = 0;
   FILE* f = fopen(path, "r");
   if (!f) return;
