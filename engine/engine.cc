@@ -50,7 +50,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(EngineOptions options, Network ne
   return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(network)));
 }
 
-Engine::Engine(EngineOptions options, Network network)
+Engine::Engine(EngineOptions options, Network network, bool compute_vulnerability)
     : options_(std::move(options)), network_(std::move(network)) {
   network_.Compact();
   for (const auto& t : options_.risk_types) {
@@ -62,7 +62,7 @@ Engine::Engine(EngineOptions options, Network network)
     s.projector = std::make_shared<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
-  RefreshVulnerability();
+  if (compute_vulnerability) RefreshVulnerability();
 }
 
 std::optional<int> Engine::FindRiskType(std::string_view name) const {
