@@ -78,6 +78,41 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
+void EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store,
+                                  std::string fingerprint, std::uint64_t restored_seq,
+                                  std::optional<std::int64_t> manual_clock_ns) {
+  checkpoints_ = std::move(store);
+  checkpoint_fingerprint_ = std::move(fingerprint);
+  checkpointed_seq_ = restored_seq;
+  applied_seq_ = restored_seq;
+  stats_.last_applied_seq.store(restored_seq, std::memory_order_relaxed);
+  manual_clock_ns_ = manual_clock_ns;
+}
+
+void EngineWorker::MaybeCheckpoint(bool now) {
+  const std::uint64_t interval = settings_->checkpoint_interval_events;
+  if (!checkpoints_ || interval == 0 || applied_seq_ <= checkpointed_seq_) return;
+  if (!now && applied_seq_ - checkpointed_seq_ < interval) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto saved = checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
+                                  engine_->network(), engine_->Checkpoint());
+  // Tried once per interval: a failing disk is not retried after every batch.
+  checkpointed_seq_ = applied_seq_;
+  if (!saved.ok()) {
+    stats_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+    if (auto held = checkpoint_errors_.Allow()) {
+      spdlog::error("checkpoint at journal seq {} not written: {}{}", applied_seq_,
+                    LogSafe(saved.status().ToString()),
+                    *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
+    }
+    return;
+  }
+  stats_.checkpoint_seq.store(applied_seq_, std::memory_order_relaxed);
+  spdlog::info("checkpoint at journal seq {}: {:.1f} MB in {:.1f} ms", applied_seq_,
+               static_cast<double>(saved->bytes) / 1e6,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
 void EngineWorker::Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns) {
   Apply(seq, payload, false, received_ns);
 }
@@ -160,6 +195,7 @@ Status EngineWorker::Recover() {
                restored_sequence_);
   ProjectAndPublish();
   ReportUnsent();
+  MaybeCheckpoint(false);  // after a long replay: the next start need not repeat it
   return Status::Ok();
 }
 
@@ -499,8 +535,12 @@ void EngineWorker::Run() {
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);
       replies_->send(zmq::buffer(ack), zmq::send_flags::none);
     }
+    if (!stopping) MaybeCheckpoint(false);
     if (!stopping && !EventsWaiting()) PublishDuePlans();
   }
+  // A clean stop leaves a checkpoint of everything applied: the next start
+  // replays nothing.
+  MaybeCheckpoint(true);
   // Drained: every event and query before the stop frame is done.
   replies_->send(zmq::buffer(&kStopFrame, 1), zmq::send_flags::none);
   spdlog::info("engine thread stopped at journal seq {}", applied_seq_);

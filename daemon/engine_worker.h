@@ -26,6 +26,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "connectors/store/checkpoint_store.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
 #include "daemon/log_text.h"
@@ -48,6 +49,9 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> open_alerts{0};
   // Publications dropped because their sequence could not be reserved.
   std::atomic<std::uint64_t> publications_unsent{0};
+  // Journal sequence of the newest checkpoint written (0: none yet).
+  std::atomic<std::uint64_t> checkpoint_seq{0};
+  std::atomic<std::uint64_t> checkpoint_failures{0};
 };
 
 class EngineWorker {
@@ -57,6 +61,12 @@ class EngineWorker {
   EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
                std::unique_ptr<connectors::StateStore> store);
 
+  // Checkpoints go to `store` (daemon/checkpoints.h), with `fingerprint`.
+  // The engine was restored from the checkpoint covering the journal up to
+  // `restored_seq` (0: none) with this manual clock: replay continues after
+  // it. REQUIRES: before Replay().
+  void UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store, std::string fingerprint,
+                      std::uint64_t restored_seq, std::optional<std::int64_t> manual_clock_ns);
   // Applies one journaled event during start-up replay (no publishing).
   // Journal rows from before event times were stamped at ingest have no
   // occurred_at: `received_ns` (when the row was journaled) stands in.
@@ -110,6 +120,9 @@ class EngineWorker {
   bool UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
+  // Writes a checkpoint when checkpoint.interval_events events were applied
+  // since the last one (or, with `now`, when any was).
+  void MaybeCheckpoint(bool now);
 
   const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
@@ -139,6 +152,10 @@ class EngineWorker {
   LogRateLimiter unsent_lines_;
   std::uint64_t unsent_reported_ = 0;
   LogRateLimiter record_errors_;
+  std::unique_ptr<connectors::CheckpointStore> checkpoints_;
+  std::string checkpoint_fingerprint_;
+  std::uint64_t checkpointed_seq_ = 0;  // covered by the newest checkpoint
+  LogRateLimiter checkpoint_errors_;
 };
 
 }  // namespace riskd::daemon

@@ -308,6 +308,13 @@ const SettingRow kSettings[] = {
      if (c.ingest().queue_capacity() < 0) return Bad("ingest.queue_capacity", "must be >= 0");
      if (c.ingest().queue_capacity() > 0) s->queue_capacity = static_cast<std::size_t>(c.ingest().queue_capacity());
      return Status::Ok(); }},
+  {"checkpoint.interval_events", "100000", "0..1e9; 0: off", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.checkpoint().has_interval_events()) return Status::Ok();
+     if (c.checkpoint().interval_events() < 0 || c.checkpoint().interval_events() > 1'000'000'000) {
+       return Bad("checkpoint.interval_events", "must be in 0..1000000000");
+     }
+     s->checkpoint_interval_events = static_cast<std::uint64_t>(c.checkpoint().interval_events());
+     return Status::Ok(); }},
   {"logging.level", "info", "trace, debug, info, warn, error", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (!c.logging().level().empty()) s->log_level = c.logging().level();
      static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};

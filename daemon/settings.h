@@ -83,6 +83,9 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // Journaled events between engine checkpoints; 0: none (config
+  // checkpoint.interval_events).
+  std::uint64_t checkpoint_interval_events = 100000;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;

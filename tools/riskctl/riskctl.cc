@@ -408,6 +408,10 @@ int Status(const Args& args, zmq::context_t& ctx) {
   std::printf("config reloads: %llu applied, %llu refused\n",
               static_cast<unsigned long long>(s.reloads()),
               static_cast<unsigned long long>(s.reloads_failed()));
+  std::printf("start: restored checkpoint at seq %llu, replayed %llu event(s); newest checkpoint seq %llu\n",
+              static_cast<unsigned long long>(s.restored_checkpoint_seq()),
+              static_cast<unsigned long long>(s.replayed_at_start()),
+              static_cast<unsigned long long>(s.checkpoint_seq()));
   return 0;
 }
 
