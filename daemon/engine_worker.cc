@@ -155,7 +155,8 @@ Status EngineWorker::Bind(zmq::context_t* context) {
       settings_->server_key.public_key.empty() ? nullptr : &settings_->server_key;
   auto pub = connectors::Publisher::Bind(
       context, settings_->publish_endpoint, kInprocPublishEndpoint, *last, curve,
-      [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); });
+      [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); },
+      settings_->publish_send_hwm);
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   try {

@@ -315,6 +315,13 @@ const SettingRow kSettings[] = {
      }
      s->checkpoint_interval_events = static_cast<std::uint64_t>(c.checkpoint().interval_events());
      return Status::Ok(); }},
+  {"publish.send_high_water_mark", "1000", "1..1000000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.publish().has_send_high_water_mark()) return Status::Ok();
+     if (c.publish().send_high_water_mark() < 1 || c.publish().send_high_water_mark() > 1'000'000) {
+       return Bad("publish.send_high_water_mark", "must be in 1..1000000");
+     }
+     s->publish_send_hwm = c.publish().send_high_water_mark();
+     return Status::Ok(); }},
   {"logging.level", "info", "trace, debug, info, warn, error", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (!c.logging().level().empty()) s->log_level = c.logging().level();
      static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};

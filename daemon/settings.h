@@ -86,6 +86,8 @@ struct DaemonSettings {
   // Journaled events between engine checkpoints; 0: none (config
   // checkpoint.interval_events).
   std::uint64_t checkpoint_interval_events = 100000;
+  // Publications queued per subscriber (config publish.send_high_water_mark).
+  int publish_send_hwm = 1000;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;
