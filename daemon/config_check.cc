@@ -98,6 +98,7 @@ Status CheckConfig(const DaemonSettings& s, std::string* summary) {
   RISKD_RETURN_IF_ERROR(CheckEndpoint("endpoints.ingest", s.ingest_endpoint));
   RISKD_RETURN_IF_ERROR(CheckEndpoint("endpoints.publish", s.publish_endpoint));
   if (!s.metrics_listen.empty()) RISKD_RETURN_IF_ERROR(CheckHostPort("metrics.listen", s.metrics_listen));
+  if (s.dashboard.enabled()) RISKD_RETURN_IF_ERROR(CheckHostPort("dashboard.listen", s.dashboard.listen));
   auto network = connectors::ImportNetwork(s.config.network(), s.config_dir);
   if (!network.ok()) return network.status().WithContext("network");
   auto digest = NetworkSourceDigest(s.config.network(), s.config_dir);

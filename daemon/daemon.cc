@@ -126,6 +126,12 @@ Status Daemon::Bind() {
     internal_client_ = connectors::CurveClientKeys{s.server_key.public_key, *internal};
     auto allowed = s.allowed_clients;
     allowed[internal->public_key] = {connectors::ClientRole::kProducer, "riskd-internal"};
+    if (s.dashboard.enabled()) {
+      auto dashboard = connectors::GenerateCurveKeyPair();
+      if (!dashboard.ok()) return dashboard.status();
+      dashboard_client_ = connectors::CurveClientKeys{s.server_key.public_key, *dashboard};
+      allowed[dashboard->public_key] = {connectors::ClientRole::kAdmin, "riskd-dashboard"};
+    }
     auto zap = connectors::ZapHandler::Start(&context_, std::move(allowed));
     if (!zap.ok()) return zap.status();
     zap_ = std::move(*zap);
@@ -160,7 +166,29 @@ Status Daemon::Bind() {
   // Named for top -H, perf and the benchmarks' CPU accounting.
   ::pthread_setname_np(engine_thread_.native_handle(), "riskd-engine");
   RISKD_RETURN_IF_ERROR(StartFeeds(s));
-  return StartAlertForwarder(s);
+  RISKD_RETURN_IF_ERROR(StartAlertForwarder(s));
+  return StartDashboard(s);
+}
+
+Status Daemon::StartDashboard(const DaemonSettings& s) {
+  if (!s.dashboard.enabled()) return Status::Ok();
+  connectors::DashboardServer::Options options;
+  options.settings = s.dashboard;
+  options.context = &context_;
+  options.ingest_endpoint = kInprocIngestEndpoint;
+  options.publish_endpoint = kInprocPublishEndpoint;
+  options.curve = dashboard_client_;
+  options.audit = [](const std::string& line) { spdlog::info("{}", line); };
+  BlockSignals signals_stay_with_the_socket_thread;
+  auto dashboard = connectors::DashboardServer::Start(std::move(options));
+  if (!dashboard.ok()) return dashboard.status();
+  dashboard_ = std::move(*dashboard);
+  spdlog::info("dashboard on {}", dashboard_->url());
+  if (!s.dashboard.loopback && s.dashboard.anonymous_read) {
+    spdlog::warn("dashboard: anonymous_read is on for a non-loopback address: anyone who reaches {} "
+                 "can read the network and its risks", s.dashboard.listen);
+  }
+  return Status::Ok();
 }
 
 Status Daemon::StartFeeds(const DaemonSettings& s) {
@@ -295,6 +323,16 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
   m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);
   m.SetCounter("riskd_feed_accepted_total", "Feed events accepted", f.accepted);
+  if (dashboard_) {
+    const auto& h = dashboard_->stats();
+    m.SetCounter("riskd_dashboard_requests_total", "HTTP requests to the dashboard", h.requests);
+    m.SetCounter("riskd_dashboard_refused_total", "Dashboard requests refused (401, 403)", h.refused);
+    m.SetCounter("riskd_dashboard_actions_total", "Actions dashboard users sent", h.actions);
+    m.SetGauge("riskd_dashboard_streams", "Browsers on the live stream",
+               static_cast<double>(h.stream_clients.load()));
+    m.SetCounter("riskd_dashboard_backlog_drops_total",
+                 "Browser backlogs dropped (the page resyncs)", dashboard_->fanout_stats().overflows);
+  }
   if (alertmanager_) {
     const auto& a = alertmanager_->stats();
     m.SetCounter("riskd_alertmanager_posted_total", "Alerts delivered to Alertmanager", a.posted);
@@ -315,6 +353,8 @@ void Daemon::Serve(const std::function<void()>& tick) {
 void Daemon::Drain() {
   if (drained_) return;
   drained_ = true;
+  // No new requests from browsers; those waiting for the daemon end now.
+  if (dashboard_) dashboard_->Stop();
   // No new events from inside: feeds stop first.
   if (feeds_) feeds_->Stop();
   // Requests still queued are refused, the engine applies every committed

@@ -8,7 +8,8 @@
 //             Replay       every journaled event after the checkpoint (all
 //                          of them without one) into the engine
 //             Bind         CURVE handler, PUB, ROUTER, metrics; alert
-//                          recovery; helper threads started
+//                          recovery; helper threads and the dashboard
+//                          started
 //   Serve():  the socket thread's loop, until Stop()
 //             Drain        requests still queued refused, the engine applies
 //                          every committed event and answers every query it
@@ -29,6 +30,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "connectors/http/dashboard_server.h"
 #include "connectors/metrics/metrics_server.h"
 #include "connectors/store/journal.h"
 #include "connectors/store/state_store.h"
@@ -65,6 +67,8 @@ class Daemon {
   const DaemonSettings& settings() const { return *settings_; }
   // Port of the metrics endpoint, 0 when off.
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  // URL of the web dashboard, empty when off.
+  std::string dashboard_url() const { return dashboard_ ? dashboard_->url() : ""; }
   riskd::v1::DaemonStatus MakeStatus() const;
 
  private:
@@ -77,6 +81,8 @@ class Daemon {
 
   Status StartFeeds(const DaemonSettings& s);
   Status StartAlertForwarder(const DaemonSettings& s);
+  // The web dashboard, when dashboard.listen is set (restart-only keys).
+  Status StartDashboard(const DaemonSettings& s);
   // Mirrors every thread's counters into the metrics endpoint.
   void UpdateMetrics();
 
@@ -101,8 +107,12 @@ class Daemon {
   std::unique_ptr<AlertForwarder> alertmanager_;
   std::unique_ptr<connectors::MetricsServer> metrics_;
   std::unique_ptr<connectors::ZapHandler> zap_;
-  // Keys of the daemon's own in-process clients when CURVE is on.
+  std::unique_ptr<connectors::DashboardServer> dashboard_;
+  // Keys of the daemon's own in-process clients when CURVE is on; the
+  // dashboard has its own, with the admin role (it checks its users' roles
+  // itself).
   std::optional<connectors::CurveClientKeys> internal_client_;
+  std::optional<connectors::CurveClientKeys> dashboard_client_;
   std::thread engine_thread_;
   std::atomic<bool> stop_{false};
   bool drained_ = false;

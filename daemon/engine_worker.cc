@@ -22,6 +22,7 @@ EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engin
     : settings_(settings),
       engine_(std::move(engine)),
       store_(std::move(store)),
+      footprints_(settings->timing.step_ns),
       planner_(settings->planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
 
@@ -42,8 +43,9 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
     // publishes every day).
     if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
     std::size_t affected = 0;
+    std::vector<engine::NodeIndex> hit;
     st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected,
-                                   settings_->timing);
+                                   settings_->timing, &hit);
     unprojected_events_ = true;
     if (st.ok() && env.has_clock_tick()) {
       manual_clock_ns_ = connectors::UnixNs(env.clock_tick().advance_to());
@@ -52,6 +54,7 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
                    affected);
     }
+    if (st.ok() && env.has_disruption()) TrackFootprint(seq, env, std::move(hit));
     if (st.ok() && observation && live && env.has_occurred_at()) {
       const engine::Step at =
           connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns);
@@ -111,6 +114,22 @@ void EngineWorker::MaybeCheckpoint(bool now) {
   spdlog::info("checkpoint at journal seq {}: {:.1f} MB in {:.1f} ms", applied_seq_,
                static_cast<double>(saved->bytes) / 1e6,
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
+void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& env,
+                                  std::vector<engine::NodeIndex> hit) {
+  const auto& d = env.disruption();
+  // Applied, so its risk type resolves.
+  const auto name = settings_->risk_types.Resolve(d.risk_type(), d.hazard());
+  const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
+  if (!r) return;
+  // Where ApplyEnvelope placed it on the model clock.
+  const engine::Step at =
+      env.has_occurred_at()
+          ? connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns)
+          : engine_->now();
+  footprints_.Add(seq, env, *r, *name, std::move(hit), at,
+                  connectors::DisruptionSteps(d, settings_->timing));
 }
 
 void EngineWorker::Replay(std::uint64_t seq, const std::string& payload, std::int64_t received_ns) {
@@ -194,6 +213,8 @@ Status EngineWorker::Recover() {
   }
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
                restored_sequence_);
+  // Footprints that started or ended before the restart were published then.
+  footprints_.DropChanges(*engine_);
   ProjectAndPublish();
   ReportUnsent();
   MaybeCheckpoint(false);  // after a long replay: the next start need not repeat it
@@ -202,6 +223,8 @@ Status EngineWorker::Recover() {
 
 void EngineWorker::ProjectAndPublish() {
   unprojected_events_ = false;
+  // Footprints first: a page sees the hazard, then the risk it spreads.
+  PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int> projected = engine_->Project(applied_seq_);
   if (projected.empty()) return;
@@ -262,11 +285,22 @@ void EngineWorker::ProjectAndPublish() {
       out.push_back(std::move(o));
       if (out.size() >= kChunk) flush();
     }
+    for (auto& changes : risk_deltas_.TakeChanges(*engine_, r, applied_seq_)) {
+      Outgoing c;
+      c.topic = connectors::RiskTopic(changes.risk_type());
+      *c.pub.mutable_node_risk_changes() = std::move(changes);
+      publisher_->Stamp(&c.pub, ctx.computed_at_unix_ns);
+      out.push_back(std::move(c));
+      if (out.size() >= kChunk) flush();
+    }
     Outgoing s;
     *s.pub.mutable_projection_summary() = connectors::MakeSummary(*engine_, r, ctx, compute_ms);
     s.topic = connectors::SummaryTopic(engine_->risk_state(r).type.name);
     publisher_->Stamp(&s.pub, ctx.computed_at_unix_ns);
     summaries_[engine_->risk_state(r).type.name] = s.pub.projection_summary();
+    auto& history = summary_history_[engine_->risk_state(r).type.name];
+    history.push_back(s.pub.projection_summary());
+    if (history.size() > kSummaryHistory) history.pop_front();
     out.push_back(std::move(s));
   }
   flush();
@@ -333,6 +367,17 @@ void EngineWorker::PublishDuePlans() {
         "{:.3g} on {} outbreaks, {:.1f} ms",
         name, applied_seq_, plan->targets.size(), plan->expected_before, plan->expected_after,
         plan->realizations, ms);
+  }
+}
+
+void EngineWorker::PublishFootprints() {
+  const auto changes = footprints_.TakeChanges(*engine_);
+  if (changes.empty()) return;
+  const std::int64_t now = NowUnixNs();
+  for (const auto& f : changes) {
+    riskd::v1::Publication pub;
+    *pub.mutable_disruption_footprint() = f;
+    publisher_->Publish(connectors::FootprintTopic(f.risk_type()), &pub, now);
   }
 }
 
@@ -411,6 +456,11 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
+  footprints_.AppendActive(snap.mutable_footprints());
+  for (const auto& [name, history] : summary_history_) {
+    for (const auto& summary : history) *snap.add_recent_projections() = summary;
+  }
+  snap.set_network_version(net.version());
   connectors::SetTimestamp(NowUnixNs(), snap.mutable_taken_at());
   connectors::SetTimestamp(connectors::ModelTimeUnixNs(*engine_, settings_->step_seconds),
                            snap.mutable_model_time());
@@ -457,6 +507,15 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
     case riskd::v1::Query::kSnapshot:
       *resp->mutable_snapshot() = MakeSnapshot();
       break;
+    case riskd::v1::Query::kNetwork: {
+      const auto& net = engine_->network();
+      resp->mutable_network_nodes()->Reserve(static_cast<int>(net.node_count()));
+      for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
+        if (net.alive(v)) connectors::ToNodeSpec(net.node(v), resp->add_network_nodes());
+      }
+      resp->set_network_version(net.version());
+      break;
+    }
     case riskd::v1::Query::kPlan: {
       const int k = q.plan().k();
       if (k < 1 || k > settings_->planner.max_query_k) {

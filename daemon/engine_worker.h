@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +30,8 @@
 #include "connectors/store/checkpoint_store.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/footprint_tracker.h"
+#include "daemon/risk_delta_tracker.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
@@ -104,7 +107,12 @@ class EngineWorker {
   // new step.
   void TickWallClock();
   std::string ModelTimeText() const;  // RFC 3339, for logs
+  // An applied Disruption that hit `hit`: a footprint to follow.
+  void TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& disruption,
+                      std::vector<engine::NodeIndex> hit);
   void ProjectAndPublish();
+  // Publishes the disruption footprints that started or ended.
+  void PublishFootprints();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
   // A plan of k targets from the current observed state of a risk type.
@@ -143,6 +151,12 @@ class EngineWorker {
   std::set<std::string> open_alerts_;
   std::map<std::string, std::string> unrecorded_alerts_;
   std::map<std::string, riskd::v1::ProjectionSummary> summaries_;
+  // The latest kSummaryHistory summaries per risk type, oldest first (the
+  // snapshot's timeline).
+  static constexpr std::size_t kSummaryHistory = 720;
+  std::map<std::string, std::deque<riskd::v1::ProjectionSummary>> summary_history_;
+  FootprintTracker footprints_;
+  RiskDeltaTracker risk_deltas_;
   engine::immunization::StatePlanner planner_;
   std::vector<PlanSchedule> plan_schedule_;  // per risk type
   // Latest published plan, by risk type name (for snapshots).

@@ -131,8 +131,10 @@ int main(int argc, char** argv) {
   }
   // A stable line on stdout whatever the log level: scripts and the test
   // harness read the bound endpoints (tcp://...:* wildcards) from it.
-  std::printf("riskd ready: ingest %s publish %s\n", (*daemon)->ingest_endpoint().c_str(),
-              (*daemon)->publish_endpoint().c_str());
+  std::printf("riskd ready: ingest %s publish %s%s%s\n", (*daemon)->ingest_endpoint().c_str(),
+              (*daemon)->publish_endpoint().c_str(),
+              (*daemon)->dashboard_url().empty() ? "" : " dashboard ",
+              (*daemon)->dashboard_url().c_str());
   std::fflush(stdout);
   systemd.Notify("READY=1\n" + StatusLine((*daemon)->MakeStatus()));
 

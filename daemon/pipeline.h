@@ -13,9 +13,10 @@
 //   engine thread --PUSH kRepliesEndpoint--> ingest thread
 //     [routing frames..., Ack]                         a query's answer
 //     ["X"]                                            drained: nothing follows
-//   feed poller --DEALER kInprocIngestEndpoint--> the ingest ROUTER
+//   feed poller, dashboard --DEALER kInprocIngestEndpoint--> the ingest ROUTER
 //     [Envelope] / [Ack]                               as any producer over TCP
-//   engine thread --PUB kInprocPublishEndpoint--> Alertmanager forwarder
+//   engine thread --PUB kInprocPublishEndpoint--> Alertmanager forwarder,
+//                                                 dashboard relay
 //     [topic, Publication]                             as any subscriber sees
 //   libzmq --PAIR kIngestMonitorEndpoint--> ingest thread
 //     [event (uint16) + value (uint32), peer endpoint] the ROUTER's disconnects

@@ -411,6 +411,17 @@ const SettingRow kSettings[] = {
        return Bad("planner.max_query_k", "must be in 1..10000");
      }
      return Status::Ok(); }},
+  // The dashboard's keys are checked together (connectors/http/dashboard_settings.h).
+  {"dashboard.listen", "off", "host:port (IPv4); port 0 picks one", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) {
+     auto dashboard = connectors::ParseDashboardConfig(c.dashboard());
+     if (!dashboard.ok()) return dashboard.status().WithContext("config");
+     s->dashboard = std::move(*dashboard);
+     return Status::Ok(); }},
+  {"dashboard.users[]", "none", "{name, role, token_sha256}", kRestart, kReadAbove},
+  {"dashboard.anonymous_read", "on loopback", "true off loopback: the explicit opt-out", kRestart, kReadAbove},
+  {"dashboard.max_clients", "16", "1..256", kRestart, kReadAbove},
+  {"dashboard.max_queued_bytes", "67108864", "1 MiB..4 GiB", kRestart, kReadAbove},
 };
 // clang-format on
 

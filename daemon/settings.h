@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -88,6 +89,8 @@ struct DaemonSettings {
   std::uint64_t checkpoint_interval_events = 100000;
   // Publications queued per subscriber (config publish.send_high_water_mark).
   int publish_send_hwm = 1000;
+  // The web dashboard (off unless dashboard.listen is set).
+  connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash
   // chain is broken (riskd --accept-broken-journal).
   bool accept_broken_journal = false;

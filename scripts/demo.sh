@@ -3,13 +3,15 @@
 # packages, builds riskd, riskctl and riskd-feed (Release), starts the daemon
 # (config/demo/replay.conf: config/riskd.conf's real SupplyGraph network with
 # illustrative site locations, SQLite under state/demo, loopback endpoints,
-# and a model clock the demo drives), replays a real disaster feed (GDACS
-# orange alerts 2013-2016, data/gdacs/) in event time through the real
-# ZeroMQ ingest: the clock walks through the archive day by day, each
-# disaster lands on its day, and the demo prints how risk and alerts evolve
-# and resolve. Then a few operator events, which suppliers are hit directly,
-# which are warned and the immunization targets; then it stops the daemon
-# cleanly.
+# the web dashboard, and a model clock the demo drives), replays a real
+# disaster feed (GDACS orange alerts 2013-2016, data/gdacs/) in event time
+# through the real ZeroMQ ingest: the clock walks through the archive day by
+# day, each disaster lands on its day, and the demo prints how risk and
+# alerts evolve and resolve. Then a few operator events, which suppliers are
+# hit directly, which are warned and the immunization targets; then it stops
+# the daemon cleanly. It prints the web dashboard's URL
+# (http://127.0.0.1:7752/) as soon as the daemon is up: the page follows the
+# replay live, in model time.
 #
 #   scripts/demo.sh [--keep-running]
 set -euo pipefail
@@ -49,6 +51,11 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 grep -m1 "imported base network" state.demo.log | sed 's/.*\] /== riskd: /'
+dashboard=$(grep -o -m1 'dashboard http://[^ ]*' state.demo.log | cut -d' ' -f2 || true)
+if [ -n "$dashboard" ]; then
+  echo "== Dashboard: $dashboard  (open it in a browser now; sign in with the demo token"
+  echo "   riskd-demo-operator to act; scripts/demo.sh --keep-running keeps it up afterwards)"
+fi
 
 published=$(mktemp)
 events=$(mktemp)
@@ -95,6 +102,7 @@ if [ $keep_running -eq 1 ]; then
   trap - EXIT
   echo
   echo "riskd keeps running (pid $daemon_pid, log state.demo.log). Try:"
+  [ -n "$dashboard" ] && echo "  open $dashboard in a browser      # the dashboard (token riskd-demo-operator)"
   echo "  $riskctl tail                   # follow alerts"
   echo "  $riskctl query --text snapshot  # current state"
   echo "  kill -TERM $daemon_pid          # drain and stop"

@@ -164,6 +164,7 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
     }
     case Q::kSnapshot:
     case Q::kStatus:
+    case Q::kNetwork:
       return Status::Ok();
     case Q::WHAT_NOT_SET:
       break;
@@ -330,8 +331,23 @@ std::int64_t UnixNs(const google::protobuf::Timestamp& t) {
   return std::min<std::int64_t>(t.seconds(), kMaxSeconds) * 1'000'000'000 + t.nanos();
 }
 
+engine::Step DisruptionSteps(const riskd::v1::Disruption& d, const EventTiming& timing) {
+  std::int64_t duration_ns = 0;
+  if (d.has_expected_duration()) {
+    duration_ns = d.expected_duration().seconds() * 1'000'000'000 + d.expected_duration().nanos();
+  }
+  if (duration_ns <= 0) {
+    if (auto it = timing.hazard_duration_ns.find(d.hazard()); it != timing.hazard_duration_ns.end()) {
+      duration_ns = it->second;
+    }
+  }
+  // Whole steps, rounded up: a disruption lasts at least as long as said.
+  return duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
+}
+
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
-                     std::size_t* affected, const EventTiming& timing) {
+                     std::size_t* affected, const EventTiming& timing,
+                     std::vector<engine::NodeIndex>* hit) {
   std::optional<engine::Step> at;
   if (env.has_occurred_at()) at = StepOfUnixNs(UnixNs(env.occurred_at()), timing.step_ns);
   auto risk_index = [&](const std::string& explicit_name, int hazard) -> Result<int> {
@@ -377,18 +393,10 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       std::sort(nodes.begin(), nodes.end());
       nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
       if (affected) *affected = nodes.size();
-      std::int64_t duration_ns = 0;
-      if (d.has_expected_duration()) {
-        duration_ns = d.expected_duration().seconds() * 1'000'000'000 + d.expected_duration().nanos();
-      }
-      if (duration_ns <= 0) {
-        if (auto it = timing.hazard_duration_ns.find(d.hazard()); it != timing.hazard_duration_ns.end()) {
-          duration_ns = it->second;
-        }
-      }
-      // Whole steps, rounded up: a disruption lasts at least as long as said.
-      const engine::Step steps = duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
-      return engine->Disrupt(*r, nodes, d.severity(), at, steps);
+      RISKD_RETURN_IF_ERROR(
+          engine->Disrupt(*r, nodes, d.severity(), at, DisruptionSteps(d, timing)));
+      if (hit) *hit = std::move(nodes);
+      return Status::Ok();
     }
     case Envelope::kNetworkChange:
       return ApplyNetworkChange(env.network_change(), engine);

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/status.h"
@@ -66,6 +67,9 @@ std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns);
 // Nanoseconds since the Unix epoch (times after 2262-04-11, the end of
 // int64 nanoseconds, count as then).
 std::int64_t UnixNs(const google::protobuf::Timestamp& time);
+// How many steps a disruption lasts: its expected_duration, else the
+// hazard's default, rounded up to whole steps; 0 when neither is known.
+engine::Step DisruptionSteps(const riskd::v1::Disruption& disruption, const EventTiming& timing);
 
 struct ValidationLimits {
   std::size_t max_ids_per_event = 100000;
@@ -83,10 +87,12 @@ Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory
 // now), a disruption lasts its expected_duration or the hazard's default
 // (rounded up to steps; neither: not known), a ClockTick advances the
 // engine's clock. For a place-based disruption, *affected (if not null)
-// receives the node count it hit.
+// receives the node count it hit, and for any disruption *hit (if not null)
+// the nodes themselves, sorted.
 Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& risk_types,
                      engine::Engine* engine, std::size_t* affected = nullptr,
-                     const EventTiming& timing = {});
+                     const EventTiming& timing = {},
+                     std::vector<engine::NodeIndex>* hit = nullptr);
 
 // Conversions shared with importers and outputs.
 engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& spec);

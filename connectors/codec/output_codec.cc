@@ -168,5 +168,22 @@ riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type
 
 std::string SummaryTopic(const std::string& risk_type) { return "projection.summary." + risk_type; }
 std::string PlanTopic(const std::string& risk_type) { return "immunization." + risk_type; }
+std::string FootprintTopic(const std::string& risk_type) { return "footprint." + risk_type; }
+std::string RiskTopic(const std::string& risk_type) { return "risk." + risk_type; }
+
+void ToNodeSpec(const engine::NodeAttributes& a, riskd::v1::NodeSpec* spec) {
+  spec->set_id(a.id);
+  spec->set_name(a.name);
+  spec->set_kind(a.kind);
+  spec->set_tier(a.tier);
+  spec->set_region(a.region);
+  if (a.location) {
+    spec->mutable_location()->set_lat(a.location->lat);
+    spec->mutable_location()->set_lon(a.location->lon);
+  }
+  spec->set_inventory_days(a.inventory_days);
+  for (const auto& alt : a.alternates) spec->add_alternates(alt);
+  spec->set_emergency_plan_id(a.emergency_plan_id);
+}
 
 }  // namespace riskd::connectors

@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
+#include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
@@ -46,10 +47,17 @@ riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type
                                      const OutputContext& ctx);
 
 // Topics: alert.<info|warning|critical>.<risk_type>.<node_id>,
-// projection.summary.<risk_type>, immunization.<risk_type>.
+// projection.summary.<risk_type>, immunization.<risk_type>,
+// footprint.<risk_type>, risk.<risk_type>.
 std::string AlertTopic(const riskd::v1::Alert& alert);
 std::string SummaryTopic(const std::string& risk_type);
 std::string PlanTopic(const std::string& risk_type);
+std::string FootprintTopic(const std::string& risk_type);
+std::string RiskTopic(const std::string& risk_type);
+
+// A node's attributes as the NodeSpec of network changes and queries (the
+// inverse of ToNodeAttributes in event_codec.h).
+void ToNodeSpec(const engine::NodeAttributes& attributes, riskd::v1::NodeSpec* spec);
 
 void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts);
 

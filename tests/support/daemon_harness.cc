@@ -107,6 +107,16 @@ bool DaemonHarness::FindTcpEndpoints() {
   return word == "publish" && !publish_.empty();
 }
 
+std::string DaemonHarness::dashboard_url() const {
+  const std::string text = log();
+  const auto ready = text.rfind("riskd ready: ");  // the latest start
+  if (ready == std::string::npos) return "";
+  const auto at = text.find(" dashboard ", ready);
+  const auto eol = text.find('\n', ready);
+  if (at == std::string::npos || at > eol) return "";
+  return text.substr(at + 11, eol - at - 11);
+}
+
 DaemonHarness::~DaemonHarness() {
   if (pid_ > 0) Kill();
   fs::remove_all(dir_);

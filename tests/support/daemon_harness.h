@@ -65,6 +65,9 @@ class DaemonHarness {
   std::string config_path() const { return (dir_ / "riskd.conf").string(); }
   std::string database() const { return (dir_ / "state" / "riskd.db").string(); }
   std::string log() const;
+  // The dashboard's URL from the latest ready line ("http://127.0.0.1:PORT/"),
+  // empty when the dashboard is off or the daemon is not ready.
+  std::string dashboard_url() const;
   zmq::context_t& context() { return context_; }
 
   // Sends raw bytes on a fresh DEALER and waits for one reply.

@@ -1,0 +1,94 @@
+#include "daemon/risk_delta_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "connectors/codec/output_codec.h"
+
+namespace riskd::daemon {
+namespace {
+
+// A chain A -> B -> C -> D on the material layer.
+std::unique_ptr<engine::Engine> Chain() {
+  engine::Network net;
+  for (const char* id : {"A", "B", "C", "D"}) {
+    engine::NodeAttributes a;
+    a.id = id;
+    EXPECT_TRUE(net.AddNode(a).ok());
+  }
+  EXPECT_TRUE(net.AddEdge("A", "B", engine::Layer::kMaterial, 1.0).ok());
+  EXPECT_TRUE(net.AddEdge("B", "C", engine::Layer::kMaterial, 1.0).ok());
+  EXPECT_TRUE(net.AddEdge("C", "D", engine::Layer::kMaterial, 1.0).ok());
+  auto e = engine::Engine::Create({}, std::move(net));
+  EXPECT_TRUE(e.ok());
+  return std::move(*e);
+}
+
+// Node id -> entry, over all chunks.
+std::map<std::string, riskd::v1::NodeRisk> ById(const std::vector<riskd::v1::NodeRiskChanges>& chunks) {
+  std::map<std::string, riskd::v1::NodeRisk> out;
+  for (const auto& c : chunks) {
+    for (const auto& n : c.nodes()) out[n.node_id()] = n;
+  }
+  return out;
+}
+
+TEST(RiskDeltaTrackerTest, PublishesExactlyWhatChangedAndAgreesWithTheEngine) {
+  auto engine = Chain();
+  RiskDeltaTracker tracker;
+  engine->Project(0);
+  EXPECT_TRUE(tracker.TakeChanges(*engine, 0, 0).empty());  // nothing at risk yet
+
+  const engine::NodeIndex a = *engine->network().Find("A");
+  ASSERT_TRUE(engine->Disrupt(0, {&a, 1}, 1.0).ok());
+  engine->Project(1);
+  auto changes = tracker.TakeChanges(*engine, 0, 1);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].risk_type(), "supply");
+  EXPECT_EQ(changes[0].journal_seq(), 1u);
+  auto by_id = ById(changes);
+  ASSERT_EQ(by_id.size(), 4u);  // the source and its three downstream nodes
+  for (const char* id : {"A", "B", "C", "D"}) {
+    const auto expected = connectors::MakeNodeRisk(*engine, 0, *engine->network().Find(id));
+    EXPECT_EQ(by_id[id].SerializeAsString(), expected.SerializeAsString()) << id;
+  }
+  EXPECT_EQ(by_id["A"].observed_state(), riskd::v1::NODE_STATE_DISRUPTED);
+  EXPECT_GT(by_id["D"].probability(), 0);
+  EXPECT_TRUE(tracker.TakeChanges(*engine, 0, 1).empty());  // taken once
+
+  // Protecting C cuts D off: C and D change, A and B keep their values.
+  const engine::NodeIndex c = *engine->network().Find("C");
+  ASSERT_TRUE(engine->Immunize({&c, 1}, 0, false).ok());
+  engine->Project(2);
+  by_id = ById(tracker.TakeChanges(*engine, 0, 2));
+  EXPECT_EQ(by_id.size(), 2u);
+  EXPECT_EQ(by_id["C"].observed_state(), riskd::v1::NODE_STATE_IMMUNIZED);
+  EXPECT_EQ(by_id["C"].probability(), 0);
+  EXPECT_EQ(by_id["D"].probability(), 0);
+  EXPECT_EQ(by_id["D"].observed_state(), riskd::v1::NODE_STATE_SUSCEPTIBLE);
+}
+
+TEST(RiskDeltaTrackerTest, RemovedNodesLeaveAndChunksAreBounded) {
+  auto engine = Chain();
+  RiskDeltaTracker tracker;
+  const engine::NodeIndex a = *engine->network().Find("A");
+  ASSERT_TRUE(engine->Disrupt(0, {&a, 1}, 1.0).ok());
+  engine->Project(1);
+  const auto chunks = tracker.TakeChanges(*engine, 0, 1, /*chunk=*/3);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].nodes_size(), 3);
+  EXPECT_EQ(chunks[1].nodes_size(), 1);
+
+  ASSERT_TRUE(engine->RemoveNode("B").ok());
+  engine->Project(2);
+  const auto by_id = ById(tracker.TakeChanges(*engine, 0, 2));
+  ASSERT_TRUE(by_id.count("B"));
+  EXPECT_EQ(by_id.at("B").observed_state(), riskd::v1::NODE_STATE_SUSCEPTIBLE);
+  EXPECT_EQ(by_id.at("B").probability(), 0);
+  EXPECT_EQ(by_id.at("B").eta_steps(), -1);
+  EXPECT_EQ(by_id.at("C").probability(), 0);  // cut off from A
+}
+
+}  // namespace
+}  // namespace riskd::daemon
