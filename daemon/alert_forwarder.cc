@@ -22,6 +22,7 @@ Status AlertForwarder::Start(const std::string& publish_endpoint,
     if (curve) ApplyCurveClient(*sub_, *curve);
     sub_->set(zmq::sockopt::linger, 0);
     sub_->set(zmq::sockopt::subscribe, "alert.");
+    sub_->set(zmq::sockopt::subscribe, "incident.");
     sub_->connect(publish_endpoint);
   } catch (const zmq::error_t& e) {
     return Status::Internal(std::string("alert forwarder: ") + e.what());
@@ -58,6 +59,37 @@ void AlertForwarder::Take(const riskd::v1::Alert& alert) {
   Queue({alert, false});
 }
 
+void AlertForwarder::Take(const riskd::v1::Incident& incident) {
+  auto it = incidents_.find(incident.incident_id());
+  // Its level is the severity label: a new level is a new Alertmanager alert.
+  if (it != incidents_.end() && it->second.level() != incident.level()) {
+    Queue({{}, /*resolved=*/true, it->second});
+  }
+  const bool over = connectors::IncidentIsOver(incident);
+  if (over) {
+    if (it != incidents_.end()) incidents_.erase(it);
+  } else {
+    incidents_[incident.incident_id()] = incident;
+  }
+  Queue({{}, false, incident});
+  // Its alerts resolved in bulk (all of them once it is over).
+  for (const auto& id : incident.resolved_alert_ids()) {
+    auto a = open_.find(id);
+    if (a == open_.end()) continue;
+    Queue({a->second, /*resolved=*/true});
+    open_.erase(a);
+  }
+  if (!over) return;
+  for (auto a = open_.begin(); a != open_.end();) {
+    if (a->second.incident_id() != incident.incident_id()) {
+      ++a;
+      continue;
+    }
+    Queue({a->second, /*resolved=*/true});
+    a = open_.erase(a);
+  }
+}
+
 void AlertForwarder::Run() {
   const connectors::AlertmanagerClient client(options_.client);
   using Clock = std::chrono::steady_clock;
@@ -71,15 +103,17 @@ void AlertForwarder::Run() {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*sub_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
       riskd::v1::Publication pub;
-      if (frames.size() == 2 &&
-          pub.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size())) &&
-          pub.has_alert()) {
-        Take(pub.alert());
+      if (frames.size() != 2 ||
+          !pub.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
+        continue;
       }
+      if (pub.has_alert()) Take(pub.alert());
+      if (pub.has_incident()) Take(pub.incident());
     }
     const auto now = Clock::now();
     if (now >= next_resend) {
       for (const auto& [id, alert] : open_) Queue({alert, false});
+      for (const auto& [id, incident] : incidents_) Queue({{}, false, incident});
       next_resend = now + options_.resend_interval;
     }
     if (pending_.empty() || now < next_attempt) continue;

@@ -1,5 +1,7 @@
-// AlertForwarder: sends the daemon's alerts to a Prometheus Alertmanager
-// (config `alertmanager`). It subscribes to the daemon's own PUB socket over
+// AlertForwarder: sends the daemon's alerts and incidents to a Prometheus
+// Alertmanager (config `alertmanager`; node alerts carry an `incident` label
+// so Alertmanager groups them by incident, and each open incident is an
+// alert of its own). It subscribes to the daemon's own PUB socket over
 // inproc, so it sees exactly what dashboards see and can never slow the
 // engine down: if Alertmanager is slow or down, the forwarder's pending list
 // grows up to a bound (then the oldest changes are dropped and counted), it
@@ -54,6 +56,9 @@ class AlertForwarder {
  private:
   void Run();
   void Take(const riskd::v1::Alert& alert);
+  // An incident: posted as an alert of its own (RiskdIncident), and the
+  // alerts it resolves in bulk posted resolved.
+  void Take(const riskd::v1::Incident& incident);
   void Queue(connectors::PostableAlert alert);
 
   zmq::context_t* context_;
@@ -62,6 +67,7 @@ class AlertForwarder {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::map<std::string, riskd::v1::Alert> open_;  // by riskd alert id
+  std::map<std::string, riskd::v1::Incident> incidents_;  // open, by incident id
   std::deque<connectors::PostableAlert> pending_;
   AlertForwarderStats stats_;
 };

@@ -31,7 +31,8 @@ std::string CheckpointFingerprint(const DaemonSettings& s, const std::string& ne
   const auto& v = s.engine.vulnerability;
   o << "vulnerability " << static_cast<int>(v.mode) << " " << v.centrality_weight << " " << v.floor
     << " " << v.kappa << " " << v.eigen_tolerance << " " << v.max_iterations << " refresh "
-    << s.engine.vulnerability_refresh_changes << "\n";
+    << s.engine.vulnerability_refresh_changes << " edge_fraction "
+    << s.engine.vulnerability_refresh_edge_fraction << "\n";
   return connectors::HexBytes(connectors::Sha256(o.str()));
 }
 

@@ -13,6 +13,10 @@
 //     count (they are applied to the restored state like a reload);
 //   - the journal still holds the row it covers, with the same hash;
 //   - it decodes and the engine accepts it (engine::Engine::Restore).
+// Checkpoints hold the engine, not the incident book (engine/incidents.h),
+// which replay rebuilds from events: the engine worker takes one only
+// while the book is empty (IncidentBook::Empty), so the tail replayed after
+// it rebuilds the book exactly as a full replay does.
 //
 // Thread-safety: functions of their arguments; call at start-up.
 #ifndef RISKD_DAEMON_CHECKPOINTS_H_

@@ -91,7 +91,9 @@ Status Daemon::LoadNetwork() {
 }
 
 Status Daemon::Replay(const Progress& progress) {
-  worker_ = std::make_unique<EngineWorker>(settings_.get(), std::move(engine_), std::move(store_));
+  incident_ids_ = std::make_unique<IncidentIds>();
+  worker_ = std::make_unique<EngineWorker>(settings_.get(), std::move(engine_), std::move(store_),
+                                           incident_ids_.get());
   if (checkpoints_) {
     worker_->UseCheckpoints(std::move(checkpoints_), checkpoint_fingerprint_, restored_seq_,
                             restored_manual_clock_ns_);
@@ -146,7 +148,8 @@ Status Daemon::Bind() {
   // to the kernel rather than keep them resident for the daemon's lifetime.
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
-  ingest_ = std::make_unique<IngestLoop>(&s, journal_.get(), connectors::NodeDirectory(worker_->network()));
+  ingest_ = std::make_unique<IngestLoop>(&s, journal_.get(), connectors::NodeDirectory(worker_->network()),
+                                         incident_ids_.get());
   RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
   ingest_->SetModelClock(worker_->manual_clock_ns());
   started_unix_ns_ = NowUnixNs();
@@ -286,6 +289,17 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_ingest_accepted_total", "Events journaled and acknowledged ACCEPTED", in.accepted);
   m.SetCounter("riskd_ingest_duplicates_total", "Events answered DUPLICATE", in.duplicates);
   m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
+  for (std::size_t code = 1; code < in.rejected_by_code.size(); ++code) {
+    const std::uint64_t n = in.rejected_by_code[code].load(std::memory_order_relaxed);
+    if (n == 0) continue;  // a series appears with its first rejection
+    m.SetCounter("riskd_ingest_rejected_by_reason_total",
+                 "Envelopes rejected, by the code their Ack's reason starts with",
+                 {{"code", std::string(Status::CodeName(static_cast<Status::Code>(code)))}}, n);
+  }
+  const auto bounds = std::vector<double>(connectors::LatencyHistogram::kBounds.begin(),
+                                          connectors::LatencyHistogram::kBounds.end());
+  m.SetHistogram("riskd_journal_commit_seconds", "Time to commit one batch of events to the journal",
+                 bounds, in.journal_commit.Counts(), in.journal_commit.SumSeconds());
   m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
   m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
   m.SetCounter("riskd_ingest_disconnects_total",
@@ -307,6 +321,13 @@ void Daemon::UpdateMetrics() {
   m.SetCounter("riskd_engine_events_not_applied_total",
                "Journaled events the engine could not apply (see the log)", w.events_not_applied);
   m.SetCounter("riskd_projections_total", "Projection rounds", w.projections);
+  m.SetHistogram("riskd_projection_seconds", "Time of each projection round (Engine::Project)", bounds,
+                 w.projection.Counts(), w.projection.SumSeconds());
+  m.SetCounter("riskd_incidents_published_total", "Incident publications", w.incidents_published);
+  {
+    std::lock_guard<std::mutex> lock(w.gauges.mu);
+    for (const auto& g : w.gauges.entries) m.SetGauge(g.name, g.help, g.labels, g.value);
+  }
   m.SetCounter("riskd_alerts_published_total", "Alert changes published", w.alerts_published);
   m.SetCounter("riskd_publications_unsent_total",
                "Publications not sent because their sequence could not be reserved (disk error)",

@@ -92,6 +92,7 @@ class Daemon {
   std::vector<std::unique_ptr<DaemonSettings>> retired_settings_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
+  std::unique_ptr<IncidentIds> incident_ids_;
   std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
   std::unique_ptr<engine::Engine> engine_;         // likewise
   std::unique_ptr<connectors::CheckpointStore> checkpoints_;  // likewise

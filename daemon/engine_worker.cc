@@ -5,6 +5,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iterator>
 
@@ -17,14 +18,58 @@ namespace riskd::daemon {
 
 using connectors::OutputContext;
 
+namespace {
+
+std::vector<std::string> RiskTypeNames(const engine::Engine& engine) {
+  std::vector<std::string> names;
+  for (int r = 0; r < engine.risk_type_count(); ++r) names.push_back(engine.risk_state(r).type.name);
+  return names;
+}
+
+}  // namespace
+
 EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
-                           std::unique_ptr<connectors::StateStore> store)
+                           std::unique_ptr<connectors::StateStore> store, IncidentIds* incident_ids)
     : settings_(settings),
       engine_(std::move(engine)),
       store_(std::move(store)),
+      incident_ids_(incident_ids),
+      book_(settings->incidents.options, RiskTypeNames(*engine_),
+            engine::EmergencyPlans(settings->incidents.plans)),
       footprints_(settings->timing.step_ns),
       planner_(settings->planner.options),
       plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
+
+std::int64_t EngineWorker::EventTimeNs(const riskd::v1::Envelope& env,
+                                       std::int64_t received_ns) const {
+  if ((env.has_supplier_status() || env.has_disruption()) && env.has_occurred_at()) {
+    return connectors::UnixNs(env.occurred_at());
+  }
+  if (env.has_clock_tick()) return connectors::UnixNs(env.clock_tick().advance_to());
+  // A manual clock: what happens between ticks happens at the time the
+  // events so far reached (journaled, so a replay gives the same), not on
+  // the wall clock the replayed archive knows nothing of.
+  if (settings_->clock.manual) return book_.now_ns();
+  return received_ns;
+}
+
+void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
+                                    const riskd::v1::Envelope& env,
+                                    const connectors::AppliedEvent& applied) {
+  if (applied.trigger) {
+    engine::Trigger trigger = *applied.trigger;
+    trigger.seq = seq;
+    trigger.time_ns = time_ns;
+    if (const engine::Incident* inc = book_.AddTrigger(trigger); inc && incident_ids_) {
+      incident_ids_->Add(inc->id);
+    }
+  }
+  if (!applied.touched.empty()) {
+    book_.NodesChanged(*engine_, applied.risk_type, applied.touched, time_ns);
+  }
+  (void)env;
+  book_.AdvanceTime(time_ns);
+}
 
 void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
                          std::int64_t received_ns) {
@@ -32,6 +77,22 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");
+  } else if (env.has_operator_action()) {
+    engine::OperatorAction action =
+        connectors::ToOperatorAction(env.operator_action(), env.event_id());
+    action.seq = seq;
+    action.time_ns = EventTimeNs(env, received_ns);
+    st = book_.Apply(action);
+    book_.AdvanceTime(action.time_ns);
+    if (st.ok() && live) {
+      spdlog::info("event {} ({}): operator '{}'{} {} incident {}", seq, LogSafe(env.event_id()),
+                   LogSafe(action.operator_name),
+                   action.authenticated_client.empty()
+                       ? ""
+                       : " (client " + LogSafe(action.authenticated_client) + ")",
+                   riskd::v1::OperatorAction::Kind_Name(env.operator_action().kind()),
+                   LogSafe(action.incident_id));
+    }
   } else {
     const bool observation = env.has_supplier_status() || env.has_disruption();
     if (observation && !env.has_occurred_at() && received_ns > 0) {
@@ -42,19 +103,21 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
     // comes after (a burst of ticks, e.g. an archive replayed day by day,
     // publishes every day).
     if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
-    std::size_t affected = 0;
-    std::vector<engine::NodeIndex> hit;
-    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &affected,
-                                   settings_->timing, &hit);
+    connectors::AppliedEvent applied;
+    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &applied,
+                                   settings_->timing);
     unprojected_events_ = true;
     if (st.ok() && env.has_clock_tick()) {
       manual_clock_ns_ = connectors::UnixNs(env.clock_tick().advance_to());
+      // Sources whose disruption's duration ended are back.
+      book_.SourcesMayHaveChanged(*engine_, EventTimeNs(env, received_ns));
     }
+    if (st.ok()) ApplyToIncidents(seq, EventTimeNs(env, received_ns), env, applied);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
       spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
-                   affected);
+                   applied.place_matched);
     }
-    if (st.ok() && env.has_disruption()) TrackFootprint(seq, env, std::move(hit));
+    if (st.ok() && env.has_disruption()) TrackFootprint(seq, env, applied.touched);
     if (st.ok() && observation && live && env.has_occurred_at()) {
       const engine::Step at =
           connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns);
@@ -90,12 +153,32 @@ void EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> s
   applied_seq_ = restored_seq;
   stats_.last_applied_seq.store(restored_seq, std::memory_order_relaxed);
   manual_clock_ns_ = manual_clock_ns;
+  // The checkpoint was taken while the incident book was empty (see
+  // MaybeCheckpoint); a full replay's book would have seen the ticks up to
+  // it, so its time starts at the restored clock.
+  if (manual_clock_ns) book_.AdvanceTime(*manual_clock_ns);
 }
 
 void EngineWorker::MaybeCheckpoint(bool now) {
   const std::uint64_t interval = settings_->checkpoint_interval_events;
   if (!checkpoints_ || interval == 0 || applied_seq_ <= checkpointed_seq_) return;
   if (!now && applied_seq_ - checkpointed_seq_ < interval) return;
+  // A checkpoint restores the engine but not the incident book, which only
+  // replaying the journal from its start rebuilds: while the book holds
+  // anything, a restart must replay everything, so no newer checkpoint is
+  // taken (an older one, from before the first incident, stays correct:
+  // the book was empty there in a full replay too).
+  if (!book_.Empty()) {
+    if (!checkpoint_held_for_incidents_) {
+      spdlog::warn("checkpoint at journal seq {} not taken: checkpoints do not hold the incident book "
+                   "(incidents, alerts pushed), which only a full replay rebuilds; a restart replays "
+                   "the journal after the newest checkpoint, from before the first incident (journal seq {}; 0: none)",
+                   applied_seq_, checkpointed_seq_);
+      checkpoint_held_for_incidents_ = true;
+    }
+    return;
+  }
+  checkpoint_held_for_incidents_ = false;
   const auto t0 = std::chrono::steady_clock::now();
   auto saved = checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
                                   engine_->network(), engine_->Checkpoint());
@@ -149,6 +232,8 @@ void EngineWorker::StartClock() {
     return;
   }
   (void)engine_->AdvanceClock(connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns));
+  book_.SourcesMayHaveChanged(*engine_, NowUnixNs());
+  book_.AdvanceTime(NowUnixNs());  // closes what was restored long enough ago
 }
 
 void EngineWorker::TickWallClock() {
@@ -156,6 +241,10 @@ void EngineWorker::TickWallClock() {
   const engine::Step step = connectors::StepOfUnixNs(NowUnixNs(), settings_->timing.step_ns);
   if (step <= engine_->now()) return;
   (void)engine_->AdvanceClock(step);
+  // Sources whose disruption's duration ended are back; incidents restored
+  // for close_after close, even on a day without events.
+  book_.SourcesMayHaveChanged(*engine_, NowUnixNs());
+  book_.AdvanceTime(NowUnixNs());
   spdlog::info("model clock tick: {}", LogSafe(ModelTimeText()));
   ProjectAndPublish();
 }
@@ -164,6 +253,41 @@ std::string EngineWorker::ModelTimeText() const {
   google::protobuf::Timestamp t;
   connectors::SetTimestamp(connectors::UnixNsOfStep(engine_->now(), settings_->timing.step_ns), &t);
   return google::protobuf::util::TimeUtil::ToString(t);
+}
+
+void EngineWorker::ResolveWatchlists() {
+  const auto& net = engine_->network();
+  for (const auto& list : settings_->incidents.watchlists) {
+    std::size_t missing = 0;
+    for (const auto& id : list.node_ids) {
+      const auto v = net.Find(id);
+      if (!v) {
+        ++missing;
+        continue;
+      }
+      for (int r = 0; r < engine_->risk_type_count(); ++r) {
+        if (list.risk_type >= 0 && list.risk_type != r) continue;
+        // A node on several watchlists gets the lowest of each threshold.
+        engine::AlertPolicyOptions t = list.thresholds;
+        for (const auto& other : settings_->incidents.watchlists) {
+          if (&other == &list || (other.risk_type >= 0 && other.risk_type != r)) continue;
+          if (std::find(other.node_ids.begin(), other.node_ids.end(), id) == other.node_ids.end()) {
+            continue;
+          }
+          t.warning_raise = std::min(t.warning_raise, other.thresholds.warning_raise);
+          t.warning_clear = std::min(t.warning_clear, other.thresholds.warning_clear);
+          t.critical_raise = std::min(t.critical_raise, other.thresholds.critical_raise);
+          t.critical_clear = std::min(t.critical_clear, other.thresholds.critical_clear);
+        }
+        const Status st = engine_->SetNodeAlertPolicy(r, *v, t);
+        if (!st.ok()) spdlog::warn("watchlist {}: node {}: {}", list.name, id, st.ToString());
+      }
+      book_.Watch(list.risk_type, *v, list.name);
+    }
+    if (missing > 0) {
+      spdlog::warn("watchlist {}: {} node id(s) not in the network, ignored", list.name, missing);
+    }
+  }
 }
 
 Status EngineWorker::Bind(zmq::context_t* context) {
@@ -192,8 +316,10 @@ Status EngineWorker::Bind(zmq::context_t* context) {
 }
 
 Status EngineWorker::Recover() {
+  ResolveWatchlists();
   auto open = store_->OpenAlerts();
   if (!open.ok()) return open.status();
+  std::vector<connectors::StoredAlert> gone;
   for (const auto& a : *open) {
     auto r = engine_->FindRiskType(a.risk_type);
     auto v = engine_->network().Find(a.node_id);
@@ -208,8 +334,44 @@ Status EngineWorker::Recover() {
     oa.probability = a.probability;
     oa.eta = a.eta_steps;
     oa.raised_tag = a.raised_tag;
+    // A pushed alert goes on under its incident, unless the incident has
+    // been restored or closed since (then it was resolved with it).
+    if (!book_.RestorePushed(*r, *v, alert.incident_id(),
+                             {0, oa.level, oa.probability, oa.eta, oa.raised_tag, false})) {
+      alert.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
+      connectors::StoredAlert resolved = a;
+      resolved.lifecycle = riskd::v1::Alert::LIFECYCLE_RESOLVED;
+      resolved.payload = alert.SerializeAsString();
+      resolved.published = false;
+      gone.push_back(std::move(resolved));
+      continue;
+    }
     engine_->RestoreAlert(*r, *v, oa);
     open_alerts_.insert(a.alert_id);
+  }
+  if (!gone.empty()) {
+    for (auto& a : gone) a.sequence = restored_sequence_;
+    const Status st = store_->RecordAlerts(gone, restored_sequence_);
+    if (!st.ok()) spdlog::error("cannot record alerts resolved with their incident: {}", st.ToString());
+  }
+  for (const auto& [key, inc] : book_.incidents()) {
+    if (incident_ids_) incident_ids_->Add(inc.id);
+  }
+  // The incidents as last published: closed ones stay as they were (replay
+  // does not recompute a closed incident's figures); the others are
+  // published again after the projection below.
+  auto incidents = store_->Incidents();
+  if (!incidents.ok()) return incidents.status();
+  for (const auto& stored : *incidents) {
+    riskd::v1::Incident published;
+    const engine::Incident* inc = book_.Find(stored.key);
+    if (!inc || !published.ParseFromString(stored.payload)) continue;
+    published_incidents_[stored.key] = published;
+    book_.HoldRanks(stored.key);
+    if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
+        stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
+      book_.MarkPublished(stored.key);
+    }
   }
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
                restored_sequence_);
@@ -218,7 +380,43 @@ Status EngineWorker::Recover() {
   ProjectAndPublish();
   ReportUnsent();
   MaybeCheckpoint(false);  // after a long replay: the next start need not repeat it
+  UpdateGauges();
   return Status::Ok();
+}
+
+std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const OutputContext& ctx) {
+  std::map<std::uint64_t, std::uint64_t> sequences;
+  std::vector<std::pair<std::string, riskd::v1::Publication>> out;
+  std::vector<connectors::StoredIncident> stored;
+  for (std::uint64_t key : book_.Due()) {
+    const engine::Incident* inc = book_.Find(key);
+    if (!inc) continue;
+    riskd::v1::Publication pub;
+    *pub.mutable_incident() = connectors::MakeIncident(*engine_, book_, *inc, ctx);
+    publisher_->Stamp(&pub, ctx.computed_at_unix_ns);
+    sequences[key] = pub.sequence();
+    published_incidents_[key] = pub.incident();
+    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(),
+                      pub.incident().SerializeAsString()});
+    out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
+    book_.MarkPublished(key);
+  }
+  // Forget what the book forgot (retention).
+  std::vector<std::uint64_t> forgotten;
+  for (auto it = published_incidents_.begin(); it != published_incidents_.end();) {
+    if (book_.Find(it->first)) {
+      ++it;
+    } else {
+      forgotten.push_back(it->first);
+      it = published_incidents_.erase(it);
+    }
+  }
+  // Recorded before sent, as alerts are.
+  const Status st = store_->RecordIncidents(stored, forgotten);
+  if (!st.ok()) spdlog::error("cannot record incidents: {}", st.ToString());
+  for (const auto& [topic, pub] : out) publisher_->Send(topic, pub);
+  stats_.incidents_published.fetch_add(out.size(), std::memory_order_relaxed);
+  return sequences;
 }
 
 void EngineWorker::ProjectAndPublish() {
@@ -227,21 +425,32 @@ void EngineWorker::ProjectAndPublish() {
   PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int> projected = engine_->Project(applied_seq_);
-  if (projected.empty()) return;
   const double compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  stats_.projections.fetch_add(1, std::memory_order_relaxed);
-
+  if (!projected.empty()) {
+    stats_.projections.fetch_add(1, std::memory_order_relaxed);
+    stats_.projection.Observe(compute_ms / 1000);
+  }
+  // The incidents and the alert budget of every risk type re-projected, or
+  // whose incidents changed through events, actions or time.
+  std::vector<std::pair<int, engine::IncidentUpdate>> updates;
+  for (int r = 0; r < engine_->risk_type_count(); ++r) {
+    const bool again = std::find(projected.begin(), projected.end(), r) != projected.end();
+    if (again || book_.Pending(r)) updates.emplace_back(r, book_.Update(*engine_, r, again));
+  }
   OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
+  // Incidents first: an alert names an incident its subscribers know.
+  const auto incident_sequences = PublishIncidents(ctx);
+  if (projected.empty() && updates.empty() && incident_sequences.empty()) return;
+
   struct Outgoing {
     std::string topic;
     riskd::v1::Publication pub;
   };
-  // Messages go out in chunks: a projection can change alerts on most of
-  // the network (85k on the 100k-node benchmark), and holding every
-  // Publication and its stored row at once cost more memory than the engine.
-  // Each chunk is persisted before it is sent, so what subscribers see is
-  // always in SQLite.
+  // Messages go out in chunks: even within the budget a projection can
+  // change many alerts, and holding every Publication and its stored row at
+  // once cost more memory than the engine. Each chunk is persisted before
+  // it is sent, so what subscribers see is always in SQLite.
   constexpr std::size_t kChunk = 4096;
   std::vector<Outgoing> out;
   std::vector<connectors::StoredAlert> stored;
@@ -260,31 +469,47 @@ void EngineWorker::ProjectAndPublish() {
       for (const auto& a : stored) unrecorded_alerts_.erase(a.alert_id);
     }
     for (const auto& o : out) publisher_->Send(o.topic, o.pub);
-    published += stored.size();
+    published += out.size();
     out.clear();
     stored.clear();
   };
+  auto track = [&](const riskd::v1::Alert& a) {
+    if (a.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+      open_alerts_.erase(a.alert_id());
+      unrecorded_alerts_.erase(a.alert_id());
+    } else {
+      open_alerts_.insert(a.alert_id());
+    }
+  };
   out.reserve(kChunk);
   stored.reserve(kChunk);
-  for (int r : projected) {
-    for (const auto& change : engine_->risk_state(r).last_changes) {
+  for (const auto& [r, update] : updates) {
+    // Resolved with their incident: recorded, not published one by one.
+    for (const auto& push : update.resolved_in_bulk) {
+      const riskd::v1::Alert a = connectors::MakeAlert(*engine_, book_, r, push, ctx);
+      auto seq = incident_sequences.find(push.incident);
+      stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
+                        a.probability(), a.eta_steps(), push.raised_tag,
+                        seq != incident_sequences.end() ? seq->second : publisher_->last_sequence(),
+                        a.SerializeAsString(), /*published=*/false});
+      track(a);
+      if (stored.size() >= kChunk) flush();
+    }
+    for (const auto& push : update.alerts) {
       Outgoing o;
-      *o.pub.mutable_alert() = connectors::MakeAlert(*engine_, r, change, ctx);
+      *o.pub.mutable_alert() = connectors::MakeAlert(*engine_, book_, r, push, ctx);
       o.topic = connectors::AlertTopic(o.pub.alert());
       publisher_->Stamp(&o.pub, ctx.computed_at_unix_ns);
       const auto& a = o.pub.alert();
       stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
-                        a.probability(), a.eta_steps(), change.raised_tag, o.pub.sequence(),
+                        a.probability(), a.eta_steps(), push.raised_tag, o.pub.sequence(),
                         a.SerializeAsString()});
-      if (a.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
-        open_alerts_.erase(a.alert_id());
-        unrecorded_alerts_.erase(a.alert_id());
-      } else {
-        open_alerts_.insert(a.alert_id());
-      }
+      track(a);
       out.push_back(std::move(o));
       if (out.size() >= kChunk) flush();
     }
+  }
+  for (int r : projected) {
     for (auto& changes : risk_deltas_.TakeChanges(*engine_, r, applied_seq_)) {
       Outgoing c;
       c.topic = connectors::RiskTopic(changes.risk_type());
@@ -304,11 +529,48 @@ void EngineWorker::ProjectAndPublish() {
     out.push_back(std::move(s));
   }
   flush();
-  stats_.alerts_published.fetch_add(published, std::memory_order_relaxed);
+  const std::size_t alert_messages = published - projected.size();
+  stats_.alerts_published.fetch_add(alert_messages, std::memory_order_relaxed);
   ReportUnsent();
-  spdlog::debug("projection at journal seq {}: {} alert change(s) in {:.2f} ms", applied_seq_,
-                published, compute_ms);
+  spdlog::debug("round at journal seq {}: {} incident(s), {} alert change(s) in {:.2f} ms",
+                applied_seq_, incident_sequences.size(), alert_messages, compute_ms);
+  UpdateGauges();
   MarkPlansDue(projected);
+}
+
+void EngineWorker::UpdateGauges() {
+  std::vector<LabeledGauges::Entry> entries;
+  static const char* kLevels[] = {"info", "warning", "critical"};
+  auto level_index = [](engine::AlertLevel level) {
+    return level == engine::AlertLevel::kCritical ? 2 : level == engine::AlertLevel::kWarning ? 1 : 0;
+  };
+  for (int r = 0; r < engine_->risk_type_count(); ++r) {
+    const auto& state = engine_->risk_state(r);
+    const std::string& name = state.type.name;
+    int incidents[3] = {0, 0, 0};
+    for (const auto& [key, inc] : book_.incidents()) {
+      if (inc.risk_type == r && inc.active()) ++incidents[level_index(inc.level())];
+    }
+    int alerts[3] = {0, 0, 0}, pushed[3] = {0, 0, 0};
+    for (const auto& [v, alert] : state.alerts.open()) ++alerts[level_index(alert.level)];
+    for (const auto& [v, alert] : book_.pushed(r)) ++pushed[level_index(alert.level)];
+    for (int l = 0; l < 3; ++l) {
+      const std::map<std::string, std::string> labels{{"risk_type", name}, {"level", kLevels[l]}};
+      entries.push_back({"riskd_incidents_open", "Incidents potential or confirmed, by level",
+                         labels, static_cast<double>(incidents[l])});
+      if (l == 0) continue;  // alerts are warning or critical
+      entries.push_back({"riskd_alerts_open", "Open node alerts (pushed or not), by level", labels,
+                         static_cast<double>(alerts[l])});
+      entries.push_back({"riskd_alerts_pushed_open", "Open node alerts pushed within the budget",
+                         labels, static_cast<double>(pushed[l])});
+    }
+    entries.push_back({"riskd_expected_disrupted",
+                       "Expected number of nodes disrupted within the horizon",
+                       {{"risk_type", name}},
+                       state.projected ? state.projection.expected_disrupted : 0.0});
+  }
+  std::lock_guard<std::mutex> lock(stats_.gauges.mu);
+  stats_.gauges.entries = std::move(entries);
 }
 
 Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int k) {
@@ -456,6 +718,23 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
+  // Every incident not closed, then the latest closed ones.
+  std::vector<const riskd::v1::Incident*> closed;
+  for (const auto& [key, inc] : published_incidents_) {
+    if (inc.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED) {
+      closed.push_back(&inc);
+    } else {
+      *snap.add_incidents() = inc;
+    }
+  }
+  constexpr std::size_t kClosedInSnapshot = 50;
+  std::sort(closed.begin(), closed.end(), [](const auto* a, const auto* b) {
+    return a->closed_at().seconds() != b->closed_at().seconds()
+               ? a->closed_at().seconds() > b->closed_at().seconds()
+               : a->opened_journal_seq() > b->opened_journal_seq();
+  });
+  if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
+  for (const auto* inc : closed) *snap.add_incidents() = *inc;
   footprints_.AppendActive(snap.mutable_footprints());
   for (const auto& [name, history] : summary_history_) {
     for (const auto& summary : history) *snap.add_recent_projections() = summary;
@@ -540,6 +819,23 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
           *engine_, *r, k, *plan, {settings_->step_seconds, applied_seq_, NowUnixNs()});
       break;
     }
+    case riskd::v1::Query::kIncident: {
+      const engine::Incident* inc = book_.Find(q.incident().incident_id());
+      if (!inc) {
+        reject(Status::NotFound("query.incident: no incident '" + q.incident().incident_id() + "'"));
+        return ack;
+      }
+      const std::size_t max_nodes = q.incident().max_nodes() > 0
+                                        ? static_cast<std::size_t>(q.incident().max_nodes())
+                                        : 100;
+      const std::uint64_t key = inc->key;
+      *resp->mutable_incident() = connectors::MakeIncident(
+          *engine_, book_, *inc, {settings_->step_seconds, applied_seq_, NowUnixNs()});
+      for (const auto& node : book_.NodesOf(*engine_, key, max_nodes)) {
+        *resp->add_incident_nodes() = connectors::MakeIncidentNode(engine_->network(), node);
+      }
+      break;
+    }
     case riskd::v1::Query::kStatus:  // answered by the socket thread
     case riskd::v1::Query::WHAT_NOT_SET:
       reject(Status::InvalidArgument("query: no question set"));
@@ -573,7 +869,8 @@ void EngineWorker::Run() {
       if (kind == kEventFrame) {
         for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
           Apply(DecodeSeq(frames[f].data(), frames[f].size()),
-                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true);
+                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true,
+                DecodeReceivedNs(frames[f].data(), frames[f].size()));
           any_event = true;
         }
       } else if (kind == kQueryFrame && frames.size() >= 2) {

@@ -4,6 +4,15 @@
 // changes and projection summaries, and answers queries after the events
 // that preceded them (read-your-writes).
 //
+// Incidents: every applied event also feeds the incident book
+// (engine/incidents.h) with its receipt time, and so does every journaled
+// OperatorAction; after each round the worker publishes the incidents that
+// changed materially (incident.<level>.<risk_type>) before the node alerts
+// the budget pushes, records those alerts (and the ones resolved in bulk
+// with their incident) in SQLite, and keeps the latest published incidents
+// for snapshots. Replay feeds the book the same way, so a restart rebuilds
+// it from the journal.
+//
 // Immunization plans: after a projection whose expected number disrupted
 // moved materially since the last plan of its risk type (MaterialChange),
 // a plan of planner.k targets becomes due; it is computed and published on
@@ -20,6 +29,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,17 +38,35 @@
 #include <zmq.hpp>
 
 #include "connectors/store/checkpoint_store.h"
+#include "connectors/codec/event_codec.h"
+#include "connectors/codec/output_codec.h"
+#include "connectors/metrics/latency_histogram.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/incident_ids.h"
 #include "daemon/footprint_tracker.h"
 #include "daemon/risk_delta_tracker.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
+#include "engine/incidents.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::daemon {
+
+// Gauges by label set, replaced whole after each round (metrics thread
+// reads a copy).
+struct LabeledGauges {
+  struct Entry {
+    std::string name;
+    std::string help;
+    std::map<std::string, std::string> labels;
+    double value = 0;
+  };
+  mutable std::mutex mu;
+  std::vector<Entry> entries;
+};
 
 struct EngineWorkerStats {
   std::atomic<std::uint64_t> events_applied{0};
@@ -47,6 +75,11 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> alerts_published{0};
   std::atomic<std::uint64_t> plans_published{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
+  std::atomic<std::uint64_t> incidents_published{0};
+  // Wall time of each projection round (Engine::Project).
+  connectors::LatencyHistogram projection;
+  // Open incidents and alerts by level, expected disrupted per risk type.
+  LabeledGauges gauges;
   // The newest publication's sequence, and the open alerts.
   std::atomic<std::uint64_t> publication_sequence{0};
   std::atomic<std::uint64_t> open_alerts{0};
@@ -60,9 +93,10 @@ struct EngineWorkerStats {
 class EngineWorker {
  public:
   // `settings` must outlive the worker, or the next settings it is handed
-  // (pipeline.h, ["R", settings]).
+  // (pipeline.h, ["R", settings]). `incident_ids` receives the id of every
+  // incident opened (for the ingest thread's check of OperatorActions).
   EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
-               std::unique_ptr<connectors::StateStore> store);
+               std::unique_ptr<connectors::StateStore> store, IncidentIds* incident_ids);
 
   // Checkpoints go to `store` (daemon/checkpoints.h), with `fingerprint`.
   // The engine was restored from the checkpoint covering the journal up to
@@ -107,10 +141,23 @@ class EngineWorker {
   // new step.
   void TickWallClock();
   std::string ModelTimeText() const;  // RFC 3339, for logs
+  // The time the incident book places an event at: a status's or
+  // disruption's occurred_at, a tick's advance_to, else (operator actions,
+  // network changes, interventions) the receipt time, or with a manual
+  // clock the book's latest time.
+  std::int64_t EventTimeNs(const riskd::v1::Envelope& env, std::int64_t received_ns) const;
+  // The incident book's side of an applied event or action.
+  void ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
+                        const riskd::v1::Envelope& env, const connectors::AppliedEvent& applied);
+  // Watchlists: thresholds in the engine, names in the book.
+  void ResolveWatchlists();
+  void ProjectAndPublish();
+  // Publishes the incidents due; returns the publication sequence of each.
+  std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
+  void UpdateGauges();
   // An applied Disruption that hit `hit`: a footprint to follow.
   void TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& disruption,
                       std::vector<engine::NodeIndex> hit);
-  void ProjectAndPublish();
   // Publishes the disruption footprints that started or ended.
   void PublishFootprints();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
@@ -135,6 +182,10 @@ class EngineWorker {
   const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<connectors::StateStore> store_;
+  IncidentIds* incident_ids_;
+  engine::IncidentBook book_;
+  // Latest published Incident by key (for snapshots).
+  std::map<std::uint64_t, riskd::v1::Incident> published_incidents_;
   std::unique_ptr<connectors::Publisher> publisher_;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
@@ -169,6 +220,9 @@ class EngineWorker {
   std::unique_ptr<connectors::CheckpointStore> checkpoints_;
   std::string checkpoint_fingerprint_;
   std::uint64_t checkpointed_seq_ = 0;  // covered by the newest checkpoint
+  // Checkpoints are held back while the incident book holds anything (they
+  // do not include it; only a full replay rebuilds it): logged once.
+  bool checkpoint_held_for_incidents_ = false;
   LogRateLimiter checkpoint_errors_;
 };
 

@@ -38,8 +38,9 @@ class FootprintTrackerTest : public ::testing::Test {
   // TrackFootprint) and feeds the tracker.
   void Apply(std::uint64_t seq, const riskd::v1::Envelope& env, FootprintTracker* tracker = nullptr) {
     if (!tracker) tracker = &tracker_;
-    std::vector<engine::NodeIndex> hit;
-    ASSERT_TRUE(connectors::ApplyEnvelope(env, types_, engine_.get(), nullptr, timing_, &hit).ok());
+    connectors::AppliedEvent applied;
+    ASSERT_TRUE(connectors::ApplyEnvelope(env, types_, engine_.get(), &applied, timing_).ok());
+    std::vector<engine::NodeIndex> hit = applied.touched;
     if (env.has_disruption()) {
       const engine::Step at =
           env.has_occurred_at()

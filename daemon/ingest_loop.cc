@@ -20,11 +20,14 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
 }
 
 IngestLoop::IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
-                       connectors::NodeDirectory directory)
+                       connectors::NodeDirectory directory, const IncidentIds* incidents)
     : settings_(settings),
       journal_(journal),
       directory_(std::move(directory)),
-      clock_(settings->clock) {}
+      incidents_(incidents),
+      clock_(settings->clock) {
+  limits_.max_place_area_km2 = settings->max_place_area_km2;
+}
 
 Status IngestLoop::Bind(zmq::context_t* context) {
   try {
@@ -162,7 +165,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   Request& req = batch->requests[i];
   Ack& ack = batch->acks[i];
   if (env.has_query()) {
-    const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
+    const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, limits_);
     if (!st.ok()) return Reject(batch, i, st);
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
     if (env.query().has_status()) {  // needs nothing from the engine thread
@@ -190,18 +193,39 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const Status st = ValidateEnvelope(env, directory_, settings_->risk_types);
+  const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, limits_);
   if (!st.ok()) return Reject(batch, i, st);
   // Event time: what the journal records is where the engine places it.
   const std::int64_t received = NowUnixNs();
-  riskd::v1::Envelope timed;
-  const riskd::v1::Envelope* journaled = &env;
+  std::string payload = req.payload.to_string();
   if (env.has_supplier_status() || env.has_disruption() || env.has_clock_tick()) {
     if (env.has_clock_tick() && !batch->clock_before) batch->clock_before = clock_.manual_ns();
-    timed = env;
+    riskd::v1::Envelope timed = env;
     auto changed = clock_.Admit(&timed, received);
     if (!changed.ok()) return Reject(batch, i, changed.status());
-    if (*changed) journaled = &timed;
+    if (*changed) payload = timed.SerializeAsString();
+  }
+  if (env.has_operator_action()) {
+    if (!incidents_ || !incidents_->Has(env.operator_action().incident_id())) {
+      return Reject(batch, i,
+                    Status::NotFound("operator_action.incident_id: no incident '" +
+                                     env.operator_action().incident_id() + "'"));
+    }
+    // The journal records who acted as CURVE authenticated them.
+    if (auto client = connectors::ClientNameOfMessage(req.payload)) {
+      riskd::v1::Envelope stamped = env;
+      stamped.mutable_operator_action()->set_authenticated_client(*client);
+      payload = stamped.SerializeAsString();
+    }
+  }
+  if (env.has_disruption() && env.disruption().has_place()) {
+    // Tell the producer what the place matched.
+    const auto match = directory_.Match(env.disruption().place(), 10);
+    ack.set_place_matched_nodes(static_cast<std::uint32_t>(match.count));
+    for (const auto& id : match.first_ids) ack.add_place_matched_ids(id);
+    if (match.count == 0) {
+      ack.set_warning("place_empty: disruption.place matches no node in the network");
+    }
   }
   if (env.has_network_change()) {
     if (!batch->directory_before) {
@@ -211,13 +235,15 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   }
   batch->ids.emplace(env.event_id(), batch->entries.size());
   batch->staged.push_back({i, batch->entries.size()});
-  batch->entries.push_back({env.event_id(), received,
-                            journaled == &env ? req.payload.to_string() : timed.SerializeAsString()});
+  batch->entries.push_back({env.event_id(), received, std::move(payload)});
 }
 
 void IngestLoop::Commit(Batch* batch) {
   if (batch->entries.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
   auto results = journal_->Append(batch->entries);
+  stats_.journal_commit.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (results.ok()) return Forward(batch, *results);
   stats_.journal_failures.fetch_add(1, std::memory_order_relaxed);
   if (results.status().code() == Status::Code::kCorruption) {
@@ -253,7 +279,8 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
     (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
     if (!first) continue;
     forwarded[s.entry] = 1;
-    AddEvent(r.seq, batch->entries[s.entry].payload, &message);
+    AddEvent(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload,
+             &message);
   }
   // Blocks while the engine's queue is full (backpressure). The batch is
   // committed: it must reach the engine whatever signal arrives meanwhile.
@@ -283,9 +310,15 @@ void IngestLoop::Reply(Batch* batch) {
 }
 
 void IngestLoop::Reject(Batch* batch, std::size_t i, const Status& status) {
-  batch->acks[i].set_result(Ack::RESULT_REJECTED);
-  batch->acks[i].set_reason(status.ToString());
+  Ack& ack = batch->acks[i];
+  ack.set_result(Ack::RESULT_REJECTED);
+  ack.set_reason(status.ToString());
+  ack.clear_place_matched_nodes();
+  ack.clear_place_matched_ids();
+  ack.clear_warning();
   stats_.rejected.fetch_add(1, std::memory_order_relaxed);
+  stats_.rejected_by_code[static_cast<std::size_t>(status.code())].fetch_add(
+      1, std::memory_order_relaxed);
 }
 
 void IngestLoop::PublishInterruptions() {

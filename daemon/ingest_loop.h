@@ -6,7 +6,9 @@
 //   Authorize  the sender's CURVE role against the body (curve_auth.h);
 //   Admit      duplicates answered, events validated, given their event
 //              time and checked against the model clock (ingest_clock.h),
-//              staged for the journal, queries set aside;
+//              staged for the journal (a place's matches put in the Ack, an
+//              operator action's incident checked and its CURVE client
+//              stamped), queries set aside;
 //   Commit     the staged events in one journal transaction (group commit);
 //   Forward    the committed events, then the queries, to the engine thread;
 // and finally replies to every request with an Ack (queries are answered by
@@ -20,6 +22,7 @@
 #ifndef RISKD_DAEMON_INGEST_LOOP_H_
 #define RISKD_DAEMON_INGEST_LOOP_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -30,7 +33,9 @@
 #include <zmq.hpp>
 
 #include "connectors/codec/event_codec.h"
+#include "connectors/metrics/latency_histogram.h"
 #include "connectors/store/journal.h"
+#include "daemon/incident_ids.h"
 #include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
@@ -51,6 +56,11 @@ struct IngestStats {
   // Producer connections closed: by the producer, or by libzmq for a message
   // over IngestTransportLimit().
   std::atomic<std::uint64_t> disconnects{0};
+  // Rejections by Status code (riskd_ingest_rejected_by_reason_total).
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Status::Code::kInternal) + 1>
+      rejected_by_code{};
+  // Duration of each journal append (group commit).
+  connectors::LatencyHistogram journal_commit;
 };
 
 // The largest message the ingest socket reads at all: 8 x
@@ -65,8 +75,10 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes);
 class IngestLoop {
  public:
   // `settings` must outlive the loop (or the next UseSettings).
+  // `incidents`: the ids OperatorActions may name (the engine thread adds
+  // them).
   IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
-             connectors::NodeDirectory directory);
+             connectors::NodeDirectory directory, const IncidentIds* incidents);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
   Status Bind(zmq::context_t* context);
@@ -147,6 +159,8 @@ class IngestLoop {
   bool drained_ = false;
   connectors::Journal* journal_;
   connectors::NodeDirectory directory_;
+  const IncidentIds* incidents_;
+  connectors::ValidationLimits limits_;
   IngestClock clock_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;

@@ -4,7 +4,8 @@
 //
 //   ingest thread --PUSH kEventsEndpoint--> engine thread
 //     ["E", seq, Envelope, seq, Envelope, ...]         a journaled batch (seq: 8
-//                                                      bytes, little endian)
+//                                                      bytes, little endian, then
+//                                                      the receipt time in ns, 8)
 //     ["Q", Envelope, routing frames...]               a query to answer
 //     ["R", settings]                                  new settings (8 bytes: a
 //                                                      DaemonSettings*, kept alive
@@ -49,9 +50,16 @@ inline constexpr char kQueryFrame = 'Q';
 inline constexpr char kStopFrame = 'X';
 inline constexpr char kSettingsFrame = 'R';
 
-inline std::string EncodeSeq(std::uint64_t seq) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((seq >> (8 * i)) & 0xff);
+// A journaled event's sequence and receipt time (the journal's
+// received_unix_ns, so that the engine thread sees the same time live and
+// on replay).
+inline std::string EncodeSeq(std::uint64_t seq, std::int64_t received_unix_ns = 0) {
+  std::string out(16, '\0');
+  const auto time = static_cast<std::uint64_t>(received_unix_ns);
+  for (int i = 0; i < 8; ++i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>((seq >> (8 * i)) & 0xff);
+    out[static_cast<std::size_t>(8 + i)] = static_cast<char>((time >> (8 * i)) & 0xff);
+  }
   return out;
 }
 
@@ -60,6 +68,13 @@ inline std::uint64_t DecodeSeq(const void* data, std::size_t size) {
   const auto* b = static_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < 8 && i < size; ++i) seq |= std::uint64_t{b[i]} << (8 * i);
   return seq;
+}
+
+inline std::int64_t DecodeReceivedNs(const void* data, std::size_t size) {
+  std::uint64_t time = 0;
+  const auto* b = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 8; i < 16 && i < size; ++i) time |= std::uint64_t{b[i]} << (8 * (i - 8));
+  return static_cast<std::int64_t>(time);
 }
 
 // ["Q", payload, routing...]: moves the frames in.
@@ -97,15 +112,15 @@ inline bool IsStopMessage(const std::vector<zmq::message_t>& frames) {
   return frames.size() == 1 && frames[0].size() == 1 && *frames[0].data<char>() == kStopFrame;
 }
 
-// ["E"], to which AddEvent appends (seq, payload) pairs.
+// ["E"], to which AddEvent appends (seq and receipt time, payload) pairs.
 inline std::vector<zmq::message_t> EventBatchMessage() {
   std::vector<zmq::message_t> out;
   out.emplace_back(&kEventFrame, 1);
   return out;
 }
-inline void AddEvent(std::uint64_t seq, const std::string& payload,
+inline void AddEvent(std::uint64_t seq, std::int64_t received_unix_ns, const std::string& payload,
                      std::vector<zmq::message_t>* batch) {
-  const std::string s = EncodeSeq(seq);
+  const std::string s = EncodeSeq(seq, received_unix_ns);
   batch->emplace_back(s.data(), s.size());
   batch->emplace_back(payload.data(), payload.size());
 }

@@ -281,6 +281,9 @@ const SettingRow kSettings[] = {
   {"vulnerability.refresh_changes", "256", ">= 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.vulnerability().has_refresh_changes()) s->engine.vulnerability_refresh_changes = c.vulnerability().refresh_changes();
      return Status::Ok(); }},
+  {"vulnerability.refresh_edge_fraction", "0.05", "[0, 1]", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.vulnerability().has_refresh_edge_fraction()) s->engine.vulnerability_refresh_edge_fraction = c.vulnerability().refresh_edge_fraction();
+     return Status::Ok(); }},
   {"alert_policy.warning_raise", "0.3", "0 < clear < raise <= 1", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.alert_policy().has_warning_raise()) s->engine.alerts.warning_raise = c.alert_policy().warning_raise();
      return Status::Ok(); }},
@@ -321,6 +324,12 @@ const SettingRow kSettings[] = {
        return Bad("publish.send_high_water_mark", "must be in 1..1000000");
      }
      s->publish_send_hwm = c.publish().send_high_water_mark();
+     return Status::Ok(); }},
+  {"ingest.max_place_area_km2", "3200000", "finite, >= 0; 0: no limit", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.ingest().has_max_place_area_km2()) return Status::Ok();
+     const double area = c.ingest().max_place_area_km2();
+     if (!(area >= 0) || !std::isfinite(area)) return Bad("ingest.max_place_area_km2", "must be finite and >= 0");
+     s->max_place_area_km2 = area;
      return Status::Ok(); }},
   {"logging.level", "info", "trace, debug, info, warn, error", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (!c.logging().level().empty()) s->log_level = c.logging().level();
@@ -411,6 +420,21 @@ const SettingRow kSettings[] = {
        return Bad("planner.max_query_k", "must be in 1..10000");
      }
      return Status::Ok(); }},
+  // Incidents, plans and watchlists: daemon/incident_settings.h, after the
+  // risk types and the alert policy they refer to.
+  {"incidents.top_nodes", "10", "0..100", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     auto incidents = ParseIncidentSettings(c, s->engine.risk_types, s->engine.alerts);
+     if (!incidents.ok()) return incidents.status();
+     s->incidents = std::move(*incidents);
+     return Status::Ok(); }},
+  {"incidents.alert_top_n", "20", "0..10000", kRestart, kReadAbove},
+  {"incidents.alert_max_tier", "1", "-1..1000; -1: none by tier", kRestart, kReadAbove},
+  {"incidents.max_alerts_per_incident", "50", "0..10000", kRestart, kReadAbove},
+  {"incidents.close_after", "1 day", ">= 0", kRestart, kReadAbove},
+  {"incidents.retain_closed", "1000", "0..100000", kRestart, kReadAbove},
+  {"incidents.min_change_fraction", "0.1", "[0, 1]", kRestart, kReadAbove},
+  {"plans[]", "none", "{id, title, risk_type, node_kinds, max_tier, min_level, actions}", kRestart, kReadAbove},
+  {"watchlists[]", "none", "{name, node_ids, risk_type, thresholds}", kRestart, kReadAbove},
   // The dashboard's keys are checked together (connectors/http/dashboard_settings.h).
   {"dashboard.listen", "off", "host:port (IPv4); port 0 picks one", kRestart,
    [](const Config& c, const std::string&, DaemonSettings* s) {

@@ -26,6 +26,7 @@
 #include "connectors/codec/event_codec.h"
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
+#include "daemon/incident_settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/status.h"
@@ -89,6 +90,10 @@ struct DaemonSettings {
   std::uint64_t checkpoint_interval_events = 100000;
   // Publications queued per subscriber (config publish.send_high_water_mark).
   int publish_send_hwm = 1000;
+  // Incidents, alert budget, emergency plans, watchlists.
+  IncidentSettings incidents;
+  // ingest.max_place_area_km2; 0: no limit.
+  double max_place_area_km2 = 3.2e6;
   // The web dashboard (off unless dashboard.listen is set).
   connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash

@@ -46,7 +46,7 @@ TEST(SettingsTest, ReadsEveryKey) {
                  check_realizations: 500 serve_realizations: 800 max_dmp_error: 0.02 min_check_risk: 0.05
                  seed: 42 max_check_work: 1000 max_serve_work: 2000 min_realizations: 20
                  spectral_max_iterations: 50 spectral_tolerance: 1e-4 }
-    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 kappa: 3 }
+    vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 refresh_edge_fraction: 0.25 kappa: 3 }
     clock { mode: MODE_MANUAL history_window { seconds: 36000 } max_skew { seconds: 60 }
             start { seconds: 1700000000 } }
     hazard_durations { hazard: HAZARD_FLOOD duration { seconds: 7200 } }
@@ -84,6 +84,7 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_EQ(s->engine.spectral.max_iterations, 50);
   EXPECT_DOUBLE_EQ(s->engine.spectral.tolerance, 1e-4);
   EXPECT_EQ(s->engine.vulnerability_refresh_changes, 9);
+  EXPECT_EQ(s->engine.vulnerability_refresh_edge_fraction, 0.25);
   EXPECT_EQ(s->engine.vulnerability.mode, engine::VulnerabilityOptions::Mode::kUniform);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.centrality_weight, 0.7);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.kappa, 3);

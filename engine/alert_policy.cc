@@ -26,7 +26,21 @@ Status ValidateAlertPolicyOptions(const AlertPolicyOptions& o) {
 }
 
 AlertLevel AlertTracker::NextLevel(AlertLevel current, double p) const {
-  const auto& o = options_;
+  return NextLevel(kNoNode, current, p);
+}
+
+void AlertTracker::SetNodeOptions(NodeIndex node, const AlertPolicyOptions& options) {
+  node_options_[node] = options;
+  lowest_raise_ = std::min({lowest_raise_, options.warning_raise, options.critical_raise});
+}
+
+AlertLevel AlertTracker::NextLevel(NodeIndex node, AlertLevel current, double p) const {
+  const AlertPolicyOptions* own = nullptr;
+  if (!node_options_.empty()) {
+    auto it = node_options_.find(node);
+    if (it != node_options_.end()) own = &it->second;
+  }
+  const auto& o = own ? *own : options_;
   switch (current) {
     case AlertLevel::kNone:
       if (p >= o.critical_raise) return AlertLevel::kCritical;
@@ -55,7 +69,7 @@ std::vector<AlertChange> AlertTracker::Update(const std::vector<double>& risk,
     OpenAlert& a = it->second;
     const bool ok = v < eligible.size() && eligible[v];
     const double p = ok ? risk[v] : 0.0;
-    const AlertLevel next = ok ? NextLevel(a.level, p) : AlertLevel::kNone;
+    const AlertLevel next = ok ? NextLevel(v, a.level, p) : AlertLevel::kNone;
     if (next == AlertLevel::kNone) {
       changes.push_back({v, AlertLifecycle::kResolved, a.level, p, ok ? eta[v] : -1, a.raised_tag});
       it = open_.erase(it);
@@ -71,10 +85,9 @@ std::vector<AlertChange> AlertTracker::Update(const std::vector<double>& risk,
     ++it;
   }
   // New alerts.
-  const double lowest = std::min(options_.warning_raise, options_.critical_raise);
   for (NodeIndex v = 0; v < risk.size(); ++v) {
-    if (risk[v] < lowest || !eligible[v] || open_.count(v)) continue;
-    const AlertLevel level = NextLevel(AlertLevel::kNone, risk[v]);
+    if (risk[v] < lowest_raise_ || !eligible[v] || open_.count(v)) continue;
+    const AlertLevel level = NextLevel(v, AlertLevel::kNone, risk[v]);
     if (level == AlertLevel::kNone) continue;
     open_[v] = OpenAlert{level, risk[v], eta[v], tag};
     changes.push_back({v, AlertLifecycle::kRaised, level, risk[v], eta[v], tag});

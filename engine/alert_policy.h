@@ -6,6 +6,7 @@
 #ifndef RISKD_ENGINE_ALERT_POLICY_H_
 #define RISKD_ENGINE_ALERT_POLICY_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -54,10 +55,17 @@ struct AlertChange {
 
 class AlertTracker {
  public:
-  explicit AlertTracker(AlertPolicyOptions options = {}) : options_(options) {}
+  explicit AlertTracker(AlertPolicyOptions options = {})
+      : options_(options), lowest_raise_(std::min(options.warning_raise, options.critical_raise)) {}
 
   // Level for probability p given the current level (hysteresis).
   AlertLevel NextLevel(AlertLevel current, double p) const;
+  // The same with node's own thresholds when it has some.
+  AlertLevel NextLevel(NodeIndex node, AlertLevel current, double p) const;
+
+  // Gives a node its own thresholds (a watchlist). REQUIRES: valid options.
+  void SetNodeOptions(NodeIndex node, const AlertPolicyOptions& options);
+  const AlertPolicyOptions& options() const { return options_; }
 
   // Compares the new risks with the open alerts. Nodes with eligible[v] == 0
   // (observed disrupted, recovered or immunized, or removed) have their open
@@ -71,10 +79,18 @@ class AlertTracker {
   const std::unordered_map<NodeIndex, OpenAlert>& open() const { return open_; }
   // New thresholds for the next Update() (open alerts keep their level
   // until then).
-  void set_options(const AlertPolicyOptions& options) { options_ = options; }
+  void set_options(const AlertPolicyOptions& options) {
+    options_ = options;
+    lowest_raise_ = std::min(options.warning_raise, options.critical_raise);
+    for (const auto& [node, own] : node_options_) {
+      lowest_raise_ = std::min({lowest_raise_, own.warning_raise, own.critical_raise});
+    }
+  }
 
  private:
   AlertPolicyOptions options_;
+  std::unordered_map<NodeIndex, AlertPolicyOptions> node_options_;
+  double lowest_raise_ = 1;  // over options_ and node_options_
   std::unordered_map<NodeIndex, OpenAlert> open_;
 };
 

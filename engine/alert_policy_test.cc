@@ -43,6 +43,24 @@ TEST(AlertPolicyTest, LifecycleRaisedUpdatedResolvedWithDedup) {
   EXPECT_TRUE(t.open().empty());
 }
 
+TEST(AlertPolicyTest, NodeThresholdsOverrideTheDefaultForThatNodeOnly) {
+  AlertTracker t;  // warning at 0.30
+  AlertPolicyOptions watched;
+  watched.warning_raise = 0.10;
+  watched.warning_clear = 0.05;
+  t.SetNodeOptions(1, watched);
+  std::vector<char> eligible{1, 1};
+  auto c = t.Update({0.15, 0.15}, {-1, -1}, eligible, 1);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].node, 1u);
+  EXPECT_EQ(c[0].level, AlertLevel::kWarning);
+  // Its own clear threshold: still open at 0.08, resolved below 0.05.
+  EXPECT_TRUE(t.Update({0.15, 0.08}, {-1, -1}, eligible, 2).size() == 1);  // moved by 0.07
+  c = t.Update({0.15, 0.04}, {-1, -1}, eligible, 3);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].lifecycle, AlertLifecycle::kResolved);
+}
+
 TEST(AlertPolicyTest, ValidatesThresholds) {
   AlertPolicyOptions o;
   EXPECT_TRUE(ValidateAlertPolicyOptions(o).ok());

@@ -1,6 +1,8 @@
 #include "engine/continuous_sir.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <functional>
 
@@ -12,44 +14,55 @@ namespace {
 // How many arcs ahead a node's scan prefetches the targets' times.
 constexpr EdgeIndex kPrefetchAhead = 8;
 
-// Min-heap with four children per node: half the depth of a binary heap,
-// and the four children share a cache line.
-void HeapPush(std::vector<std::pair<double, NodeIndex>>& h, std::pair<double, NodeIndex> item) {
-  std::size_t i = h.size();
-  h.push_back(item);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (h[parent].first <= item.first) break;
-    h[i] = h[parent];
-    i = parent;
-  }
-  h[i] = item;
-}
-
-std::pair<double, NodeIndex> HeapPop(std::vector<std::pair<double, NodeIndex>>& h) {
-  const auto top = h.front();
-  const auto item = h.back();
-  h.pop_back();
-  const std::size_t n = h.size();
-  if (n == 0) return top;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t c = 4 * i + 1;
-    if (c >= n) break;
-    std::size_t best = c;
-    const std::size_t end = std::min(c + 4, n);
-    for (std::size_t d = c + 1; d < end; ++d) {
-      if (h[d].first < h[best].first) best = d;
-    }
-    if (item.first <= h[best].first) break;
-    h[i] = h[best];
-    i = best;
-  }
-  h[i] = item;
-  return top;
-}
-
 }  // namespace
+
+// Radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over the bits of
+// non-negative doubles, which order like the numbers: Dijkstra's pops never
+// decrease, so an item only ever moves to lower buckets, in O(1) amortized
+// per move, reading and writing its bucket sequentially (a binary heap's
+// sift touches a cache line per level).
+class RadixHeap {
+ public:
+  bool empty() const { return size_ == 0; }
+  void clear() {
+    for (auto& b : buckets_) b.clear();
+    size_ = 0;
+    last_ = 0;
+  }
+  // REQUIRES: time >= the last popped time.
+  void Push(double time, NodeIndex v) {
+    const std::uint64_t key = std::bit_cast<std::uint64_t>(time);
+    buckets_[Bucket(key)].push_back({key, v});
+    ++size_;
+  }
+  std::pair<double, NodeIndex> Pop() {
+    if (buckets_[0].empty()) {
+      std::size_t b = 1;
+      while (buckets_[b].empty()) ++b;
+      auto& from = buckets_[b];
+      std::uint64_t least = from.front().first;
+      for (const auto& item : from) least = std::min(least, item.first);
+      last_ = least;
+      for (const auto& item : from) buckets_[Bucket(item.first)].push_back(item);
+      from.clear();
+    }
+    const auto item = buckets_[0].back();
+    buckets_[0].pop_back();
+    --size_;
+    return {std::bit_cast<double>(item.first), item.second};
+  }
+
+ private:
+  std::size_t Bucket(std::uint64_t key) const {
+    return key == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(key ^ last_));
+  }
+
+  std::array<std::vector<std::pair<std::uint64_t, NodeIndex>>, 65> buckets_;
+  std::size_t size_ = 0;
+  std::uint64_t last_ = 0;
+};
+
+ContinuousSir::~ContinuousSir() = default;
 
 ContinuousRates ModelRates(const TransmissionGraph& g, const RiskType& type,
                            const Vulnerability& vul) {
@@ -72,9 +85,17 @@ ContinuousRates UniformRates(const TransmissionGraph& g, double beta, double gam
 
 ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& rates,
                              std::uint64_t seed)
-    : g_(g), seed_(seed), time_(g.node_count, std::numeric_limits<double>::infinity()) {
+    : g_(g),
+      seed_(seed),
+      time_(g.node_count, std::numeric_limits<double>::infinity()),
+      heap_(std::make_unique<RadixHeap>()) {
+  // The arcs in out-row order, each row's contiguous.
+  out_offsets_.assign(g.node_count + 1, 0);
   arc_target_.reserve(g.edge_count());
-  for (EdgeIndex e : g.out_edges) arc_target_.push_back(g.target[e]);
+  for (NodeIndex i = 0; i < g.node_count; ++i) {
+    for (EdgeIndex e : g.out(i)) arc_target_.push_back(g.target[e]);
+    out_offsets_[i + 1] = static_cast<EdgeIndex>(arc_target_.size());
+  }
   // Uniform rates (igraph's model) need no per-edge or per-node lookups.
   auto uniform = [](const std::vector<double>& v) {
     return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
@@ -83,7 +104,9 @@ ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& 
     uniform_edge_rate_ = rates.edge_rate.empty() ? 0.0 : rates.edge_rate.front();
   } else {
     arc_rate_.reserve(g.edge_count());
-    for (EdgeIndex e : g.out_edges) arc_rate_.push_back(rates.edge_rate[e]);
+    for (NodeIndex i = 0; i < g.node_count; ++i) {
+      for (EdgeIndex e : g.out(i)) arc_rate_.push_back(rates.edge_rate[e]);
+    }
   }
   if (uniform(rates.recovery_rate)) {
     uniform_recovery_rate_ = rates.recovery_rate.empty() ? 0.0 : rates.recovery_rate.front();
@@ -99,27 +122,28 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
   const CounterRng rng(seed_);
   for (NodeIndex v : reached_) time_[v] = kInf;
   reached_.clear();
-  heap_.clear();
+  heap_->clear();
   work_ = 0;
   for (NodeIndex s : sources) {
     if (time_[s] == 0) continue;
     time_[s] = 0;
     reached_.push_back(s);
-    HeapPush(heap_, {0.0, s});
+    heap_->Push(0.0, s);
   }
   std::size_t infected = 0;
-  while (!heap_.empty()) {
-    const auto [t, v] = HeapPop(heap_);
-    if (!heap_.empty()) __builtin_prefetch(&g_.out_offsets[heap_.front().second]);  // likely next
+  while (!heap_->empty()) {
+    const auto [t, v] = heap_->Pop();
     if (t != time_[v]) continue;  // superseded
     ++infected;
-    const EdgeIndex first = g_.out_offsets[v], last = g_.out_offsets[v + 1];
+    const EdgeIndex first = out_offsets_[v], last = out_offsets_[v + 1];
     work_ += last - first;
     const double recovery = recovery_rate_.empty() ? uniform_recovery_rate_ : recovery_rate_[v];
     const double infectious = rng.Exponential(recovery, k, RandomStream::kInfectious, v);
-    // delay = -ln(u) / rate < infectious  <=>  u > exp(-rate * infectious):
-    // one exp per distinct rate, a log only for actual transmissions.
-    double cached_rate = -1, survive = 1;
+    // The arcs whose target this infection could still reach earlier; their
+    // numbers are drawn together (CounterRng::UniformMany: the same ones,
+    // several at a time).
+    candidates_.clear();
+    targets_.clear();
     for (EdgeIndex x = first; x < last; ++x) {
       if (x + kPrefetchAhead < last) __builtin_prefetch(&time_[arc_target_[x + kPrefetchAhead]]);
       const NodeIndex j = arc_target_[x];
@@ -127,19 +151,33 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
       if (time_[j] <= t + latency) continue;  // cannot improve
       const double rate = arc_rate_.empty() ? uniform_edge_rate_ : arc_rate_[x];
       if (!(rate > 0)) continue;
+      candidates_.push_back(x);
+      targets_.push_back(j);
+    }
+    uniforms_.resize(targets_.size());
+    rng.UniformMany(k, RandomStream::kTransmission, v, targets_.data(), targets_.size(),
+                    uniforms_.data());
+    // delay = -ln(u) / rate < infectious  <=>  u > exp(-rate * infectious):
+    // one exp per distinct rate, a log only for actual transmissions.
+    double cached_rate = -1, survive = 1;
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      const EdgeIndex x = candidates_[c];
+      const NodeIndex j = targets_[c];
+      const double rate = arc_rate_.empty() ? uniform_edge_rate_ : arc_rate_[x];
       if (rate != cached_rate) {
         cached_rate = rate;
         survive = std::exp(-rate * infectious);
       }
-      const double u = rng.Uniform(k, RandomStream::kTransmission, v, j);
+      const double u = uniforms_[c];
       if (!(u > survive)) continue;
       const double delay = -std::log(u) / rate;
       if (!(delay < infectious)) continue;  // rounding at the boundary
+      const double latency = latency_.empty() ? 0.0 : latency_[j];
       const double onset = t + delay + latency;
       if (onset > horizon || onset >= time_[j]) continue;
       if (time_[j] == kInf) reached_.push_back(j);
       time_[j] = onset;
-      HeapPush(heap_, {onset, j});
+      heap_->Push(onset, j);
     }
   }
   return infected;

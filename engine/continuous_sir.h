@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <utility>
 #include <vector>
@@ -36,10 +37,15 @@ ContinuousRates ModelRates(const TransmissionGraph& graph, const RiskType& type,
 // lambda = beta on every edge, gamma on every node (igraph_sir's model).
 ContinuousRates UniformRates(const TransmissionGraph& graph, double beta, double gamma);
 
+class RadixHeap;
+
 class ContinuousSir {
  public:
   // REQUIRES: rates sized for graph; graph outlives this object.
   ContinuousSir(const TransmissionGraph& graph, const ContinuousRates& rates, std::uint64_t seed);
+  ~ContinuousSir();
+  ContinuousSir(const ContinuousSir&) = delete;
+  ContinuousSir& operator=(const ContinuousSir&) = delete;
 
   // One realization from `sources` (infected at time 0); returns the number
   // of nodes infected by `horizon`, sources included.
@@ -56,6 +62,7 @@ class ContinuousSir {
   // Out-edges in out-CSR order, so a node's edges are read sequentially
   // rather than through edge ids; targets apart (most arcs are only
   // checked, not drawn), latency only if some node has it.
+  std::vector<EdgeIndex> out_offsets_;  // node -> first arc
   std::vector<NodeIndex> arc_target_;
   std::vector<double> arc_rate_;       // empty when every edge has uniform_edge_rate_
   std::vector<double> latency_;        // empty when no node has latency
@@ -64,7 +71,12 @@ class ContinuousSir {
   double uniform_recovery_rate_ = 0;
   std::vector<double> time_;
   std::vector<NodeIndex> reached_;
-  std::vector<std::pair<double, NodeIndex>> heap_;
+  std::unique_ptr<RadixHeap> heap_;
+  // Scratch of one infection: arcs that may transmit, their targets and
+  // uniforms.
+  std::vector<EdgeIndex> candidates_;
+  std::vector<NodeIndex> targets_;
+  std::vector<double> uniforms_;
   std::uint64_t work_ = 0;
 };
 

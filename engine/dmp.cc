@@ -10,6 +10,7 @@ constexpr std::uint8_t kSeen = 1;     // per-node workspace values are valid
 constexpr std::uint8_t kTouched = 2;  // messages out of it are propagated
 constexpr std::uint8_t kInFront = 4;  // in the frontier list
 constexpr std::uint8_t kListed = 8;   // listed in the region's nodes
+constexpr std::uint8_t kOutside = 16; // touched while not in the frontier
 
 // Below this, theta_{i->k} is treated as 0 and the cavity is recomputed as
 // an explicit product instead of P_S^k / theta.
@@ -26,10 +27,7 @@ constexpr int kNoHit = std::numeric_limits<int>::min();
 
 void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   const std::size_t m = g.edge_count(), n = g.node_count;
-  if (theta_.size() < m) {
-    theta_.resize(m, 1.0);
-    phi_.resize(m, 0.0);
-  }
+  if (edge_.size() < m) edge_.resize(m);
   // Mirrored thetas and per-edge cavities only for graphs with reverse
   // edges, cavity rings only for graphs with onset delays.
   if (g.has_reverse && theta_reverse_.size() < m) {
@@ -41,6 +39,7 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   if ((g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
     edge_history_at_.resize(m, 0);
   }
+  if (!g.has_reverse && message_.size() < n) message_.resize(n);
   if (flags_.size() < n) {
     source_.resize(n);
     pi_.resize(n);
@@ -55,24 +54,36 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
 }
 
 std::size_t DmpWorkspace::MemoryBytes() const {
-  return (theta_.capacity() + phi_.capacity() + cavity_.capacity() + theta_reverse_.capacity() +
+  return (2 * edge_.capacity() + cavity_.capacity() + theta_reverse_.capacity() +
           pi_.capacity() + pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() +
           history_.capacity()) *
              sizeof(double) +
+         message_.capacity() * sizeof(Message) +
          source_.capacity() * sizeof(Source) + edge_history_at_.capacity() * sizeof(std::uint32_t) +
          (window_end_.capacity() + eta_hit_.capacity()) * sizeof(int) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
-         (active_.capacity() + seen_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
+         (active_.capacity() + outside_.capacity() + seen_.capacity() + frontier_.capacity()) *
+             sizeof(NodeIndex);
 }
 
 // One DMP run over a workspace; leaves the workspace clean.
 //
 // Each step works target by target over the frontier (nodes with a touched
-// in-neighbour), reading each node's in-edges sequentially: pass 1 updates
-// theta and P_S, pass 2 phi. The cavity P_S^{k->i} is P_S^k / theta_{i->k};
-// pass 1 stores each theta at its reverse edge's slot as well (a store at a
-// random place does not stall the way a load does), so pass 2 reads it in
-// order. Directed graphs touch no edge array out of order at all.
+// in-neighbour), reading each node's in-edges sequentially.
+//
+// Graphs without reverse edges take one pass per step (UpdateFused): the
+// cavity P_S^{k->i} is P_S^k, so what phi(t) on every edge out of k adds is
+// the same for all of them; UpdateMarginals computes it once per node at
+// the end of step t (message_), and step t + 1 updates phi(t) and then
+// theta(t + 1) = theta(t) - p phi(t) edge by edge in one sweep over theta,
+// phi and p. Same operations, same order per value as the two passes below
+// (phi(t) is computed a step later, from the same inputs), so the values
+// are bit for bit theirs; phi(T) is never needed.
+//
+// Graphs with reverse edges take two passes: pass 1 updates theta and P_S,
+// pass 2 phi. The cavity P_S^{k->i} is P_S^k / theta_{i->k}; pass 1 stores
+// each theta at its reverse edge's slot as well (a store at a random place
+// does not stall the way a load does), so pass 2 reads it in order.
 class DmpRun {
  public:
   DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt,
@@ -137,9 +148,19 @@ class DmpRun {
         std::inplace_merge(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
         sorted = f.size();
       }
-      UpdateTheta(t, &out.edge_updates);
-      UpdatePhi(t);
-      for (NodeIndex k : w_.active_) UpdateMarginals(k, t);
+      if (mirror_) {
+        UpdateTheta(t, &out.edge_updates);
+        UpdatePhi(t);
+      } else {
+        UpdateFused(t, &out.edge_updates);
+      }
+      // Every touched node, in node order where possible (the per-node
+      // arrays are then read in order): the frontier's, then the others
+      // (sources without a touched in-neighbour when touched).
+      for (NodeIndex k : w_.frontier_) {
+        if ((w_.flags_[k] & (kTouched | kOutside)) == kTouched) UpdateMarginals(k, t);
+      }
+      for (NodeIndex k : w_.outside_) UpdateMarginals(k, t);
       touch_starting(t);
       if (t == N) SnapNow(t);
       record(t);
@@ -198,12 +219,23 @@ class DmpRun {
     w_.flags_[k] |= kTouched;
     w_.source_[k].touched = 1;
     w_.active_.push_back(k);
+    if (!(w_.flags_[k] & kInFront)) {
+      w_.flags_[k] |= kOutside;
+      w_.outside_.push_back(k);
+    }
     const int L = g_.latency[k];
-    for (EdgeIndex e : g_.out(k)) {
-      w_.phi_[e] = init_.p_i[k];
+    // phi is 0 on the edges of an untouched node: only a source's need
+    // writing (a scattered store per edge otherwise).
+    const double pi = init_.p_i[k];
+    const std::span<const EdgeIndex> out = g_.out(k);
+    for (std::size_t x = 0; x < out.size(); ++x) {
+      // Targets are scattered: fetch the one a few edges ahead now.
+      if (x + kPrefetchAhead < out.size()) __builtin_prefetch(&g_.target[out[x + kPrefetchAhead]]);
+      const EdgeIndex e = out[x];
+      if (pi != 0) w_.edge_[e].phi = pi;
       if (mirror_) w_.cavity_[e] = init_.p_s[k];
       const NodeIndex j = g_.target[e];
-      if (init_.p_s[j] > 0 && !(w_.flags_[j] & kInFront)) {
+      if (!(w_.flags_[j] & kInFront) && init_.p_s[j] > 0) {
         Enter(j);
         w_.flags_[j] |= kInFront;
         w_.frontier_.push_back(j);
@@ -223,17 +255,29 @@ class DmpRun {
     }
   }
 
+  // After theta(t) of node i's in-edges: P_S(t) = prod, its window and ETA
+  // bookkeeping; a node whose drop passes the tolerance starts propagating.
+  void Stepped(NodeIndex i, int t, double prod) {
+    w_.source_[i].ps = prod;
+    if (t + g_.latency[i] <= w_.window_end_[i]) w_.ps_at_end_[i] = prod;
+    if (t > init_.now && w_.eta_hit_[i] == kNoHit && 1.0 - prod - w_.pr_now_[i] >= 0.5) {
+      w_.eta_hit_[i] = t;
+    }
+    if (!(w_.flags_[i] & kTouched) && t < w_.source_[i].end &&
+        init_.p_s[i] - prod > opt_.tolerance) {
+      Touch(i);
+    }
+  }
+
   // Pass 1: theta(t) from phi(t-1) and P_S(t) for every frontier node; newly
   // hit nodes start propagating this very step.
   void UpdateTheta(int t, std::uint64_t* edge_updates) {
     const double* p = g_.p.data();
-    const double* phi = w_.phi_.data();
+    DmpWorkspace::EdgeMessage* edge = w_.edge_.data();
     const EdgeIndex* reverse = g_.reverse.data();
-    double* theta = w_.theta_.data();
     double* theta_reverse = w_.theta_reverse_.data();
     const auto edges = static_cast<EdgeIndex>(g_.edge_count());
     const std::size_t count = w_.frontier_.size();  // nodes added below start next step
-    const int now = init_.now;
     for (std::size_t x = 0; x < count; ++x) {
       const NodeIndex i = w_.frontier_[x];
       const int L = g_.latency[i];
@@ -250,26 +294,76 @@ class DmpRun {
           if (e + kPrefetchAhead < edges && reverse[e + kPrefetchAhead] != kNoEdge) {
             __builtin_prefetch(&theta_reverse[reverse[e + kPrefetchAhead]], 1);
           }
-          const double th = theta[e] - p[e] * phi[e];
-          theta[e] = th;
+          const double th = edge[e].theta - p[e] * edge[e].phi;
+          edge[e].theta = th;
           prod *= th;
           if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) theta_reverse[rev] = th;
         }
       } else {
         for (EdgeIndex e = b; e < en; ++e) {
-          const double th = theta[e] - p[e] * phi[e];
-          theta[e] = th;
+          const double th = edge[e].theta - p[e] * edge[e].phi;
+          edge[e].theta = th;
           prod *= th;
         }
       }
       *edge_updates += en - b;
-      w_.source_[i].ps = prod;
-      if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = prod;
-      if (t > now && w_.eta_hit_[i] == kNoHit && 1.0 - prod - w_.pr_now_[i] >= 0.5) w_.eta_hit_[i] = t;
-      if (!(w_.flags_[i] & kTouched) && t < w_.source_[i].end &&
-          init_.p_s[i] - prod > opt_.tolerance) {
-        Touch(i);
+      Stepped(i, t, prod);
+    }
+  }
+
+  // Graphs without reverse edges: phi(t - 1) from the messages of step t - 1
+  // (the operations of pass 2 at t - 1), then theta(t) and P_S as pass 1.
+  void UpdateFused(int t, std::uint64_t* edge_updates) {
+    const NodeIndex* source = g_.source.data();
+    const double* p = g_.p.data();
+    const DmpWorkspace::Message* message = w_.message_.data();
+    DmpWorkspace::EdgeMessage* edge = w_.edge_.data();
+    const auto edges = static_cast<EdgeIndex>(g_.edge_count());
+    const std::size_t count = w_.frontier_.size();  // nodes added below start next step
+    for (std::size_t x = 0; x < count; ++x) {
+      const NodeIndex i = w_.frontier_[x];
+      const int L = g_.latency[i];
+      const int start = init_.Start(i);
+      const EdgeIndex b = g_.in_begin(i), en = g_.in_end(i);
+      // Attempts on a shielded node are void: "k has not infected i" holds.
+      const bool shielded_before = t - 1 <= start;
+      if (t <= start) {
+        // Shielded at t too: phi(t - 1) only, theta stays 1.
+        for (EdgeIndex e = b; e < en; ++e) {
+          const DmpWorkspace::Message m = message[source[e]];
+          if (m.keep >= 0) edge[e].phi = m.keep * edge[e].phi + m.onset;
+        }
+        if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = init_.p_s[i];
+        continue;
       }
+      double prod = init_.p_s[i];
+      if (shielded_before) {
+        for (EdgeIndex e = b; e < en; ++e) {
+          const DmpWorkspace::Message m = message[source[e]];
+          double ph = edge[e].phi;
+          if (m.keep >= 0) ph = m.keep * ph + m.onset;
+          edge[e].phi = ph;
+          const double th = edge[e].theta - p[e] * ph;
+          edge[e].theta = th;
+          prod *= th;
+        }
+      } else {
+        for (EdgeIndex e = b; e < en; ++e) {
+          // Sources are scattered: fetch the one a few edges ahead now.
+          if (e + kPrefetchAhead < edges) __builtin_prefetch(&message[source[e + kPrefetchAhead]]);
+          const DmpWorkspace::Message m = message[source[e]];
+          const double pe = p[e];
+          double ph = edge[e].phi;
+          const double updated = (1.0 - pe) * m.keep * ph + m.onset;
+          ph = m.keep >= 0 ? updated : ph;
+          edge[e].phi = ph;
+          const double th = edge[e].theta - pe * ph;
+          edge[e].theta = th;
+          prod *= th;
+        }
+      }
+      *edge_updates += en - b;
+      Stepped(i, t, prod);
     }
   }
 
@@ -277,7 +371,7 @@ class DmpRun {
   double ExplicitCavity(NodeIndex k, EdgeIndex rev) const {
     double prod = init_.p_s[k];
     for (EdgeIndex f = g_.in_begin(k); f < g_.in_end(k); ++f) {
-      if (f != rev) prod *= w_.theta_[f];
+      if (f != rev) prod *= w_.edge_[f].theta;
     }
     return prod;
   }
@@ -291,7 +385,7 @@ class DmpRun {
     const EdgeIndex* reverse = g_.reverse.data();
     const double* theta_reverse = w_.theta_reverse_.data();
     const DmpWorkspace::Source* node = w_.source_.data();
-    double* phi = w_.phi_.data();
+    DmpWorkspace::EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
     for (NodeIndex i : w_.frontier_) {
@@ -305,7 +399,7 @@ class DmpRun {
         const DmpWorkspace::Source& s = node[k];
         if (!s.touched) continue;
         if (t >= s.end) {
-          phi[e] = 0.0;  // removed: passes nothing on
+          edge[e].phi = 0.0;  // removed: passes nothing on
           continue;
         }
         const EdgeIndex rev = mirror_ ? reverse[e] : kNoEdge;
@@ -319,9 +413,9 @@ class DmpRun {
           if (rev == kNoEdge) {
             // Cavity = P_S^k: its previous value is the node's, which
             // spares an edge array's read and write per step.
-            phi[e] = decay * phi[e] - (cav - s.ps_before);
+            edge[e].phi = decay * edge[e].phi - (cav - s.ps_before);
           } else {
-            phi[e] = decay * phi[e] - (cav - cavity[e]);
+            edge[e].phi = decay * edge[e].phi - (cav - cavity[e]);
             cavity[e] = cav;
           }
           continue;
@@ -339,26 +433,38 @@ class DmpRun {
           onset = ring[older] - ring[newer];
           ring[older] = cav;
         }
-        phi[e] = decay * phi[e] + onset;
+        edge[e].phi = decay * edge[e].phi + onset;
       }
     }
   }
 
+  // End of step t for a touched node: P_R, P_I, and (graphs without
+  // reverse edges) what phi(t) on its out-edges adds, as pass 2 of step t
+  // computes it: -(P_S(t) - P_S(t - 1)) without latency, the nodes hit
+  // L steps ago (ring) with.
   void UpdateMarginals(NodeIndex k, int t) {
-    w_.source_[k].ps_before = w_.source_[k].ps;  // pass 2 of step t has read it
-    if (t >= w_.source_[k].end) {
+    DmpWorkspace::Source& s = w_.source_[k];
+    const double ps_before = s.ps_before;
+    s.ps_before = s.ps;  // pass 2 of step t has read it
+    if (t >= s.end) {
       w_.pr_[k] = 1.0;
       w_.pi_[k] = 0.0;
+      if (!mirror_) w_.message_[k] = {0.0, 0.0};  // removed: phi = 0
       return;
     }
     w_.pr_[k] += (init_.Fixed(k) ? 0.0 : g_.q[k]) * w_.pi_[k];
-    double ps_onset = w_.source_[k].ps;  // P_S(t - L)
+    double ps_onset = s.ps;  // P_S(t - L)
+    double onset = ps_before - s.ps;
     if (const int L = g_.latency[k]; L > 0) {
       const std::size_t span = static_cast<std::size_t>(L) + 1;
       double* ring = w_.history_.data() + w_.history_at_[k];
-      ring[static_cast<std::size_t>(t) % span] = w_.source_[k].ps;
-      ps_onset = ring[static_cast<std::size_t>(t + 1) % span];
+      const std::size_t older = static_cast<std::size_t>(t) % span;
+      const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
+      onset = ring[older] - ring[newer];
+      ring[older] = s.ps;
+      ps_onset = ring[newer];
     }
+    if (!mirror_) w_.message_[k] = {s.keep, onset};
     w_.pi_[k] = std::max(0.0, 1.0 - ps_onset - w_.pr_[k]);
   }
 
@@ -397,7 +503,7 @@ class DmpRun {
       NodeIndex parent = kNoNode;
       double best = 0;
       for (EdgeIndex e = g_.in_begin(v); e < g_.in_end(v); ++e) {
-        const double passed = 1.0 - w_.theta_[e];
+        const double passed = 1.0 - w_.edge_[e].theta;
         if (passed > best) {
           best = passed;
           parent = g_.source[e];
@@ -410,8 +516,7 @@ class DmpRun {
   void Reset() {
     for (NodeIndex k : w_.active_) {
       for (EdgeIndex e : g_.out(k)) {
-        w_.theta_[e] = 1.0;
-        w_.phi_[e] = 0.0;
+        w_.edge_[e] = {};
         if (mirror_) w_.cavity_[e] = 0.0;
         if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
         if (const EdgeIndex rev = g_.reverse[e]; mirror_ && rev != kNoEdge) {
@@ -423,7 +528,11 @@ class DmpRun {
       w_.flags_[v] = 0;
       w_.source_[v].touched = 0;
     }
+    if (!mirror_) {
+      for (NodeIndex k : w_.active_) w_.message_[k] = {};
+    }
     w_.active_.clear();
+    w_.outside_.clear();
     w_.seen_.clear();
     w_.frontier_.clear();
     w_.history_.clear();

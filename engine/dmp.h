@@ -101,7 +101,22 @@ class DmpWorkspace {
     std::uint16_t latency = 0;
     std::uint8_t touched = 0;
   };
-  std::vector<double> theta_, phi_;  // per edge
+  // What every edge out of a node does to its phi in the next fused step
+  // (graphs without reverse edges): phi <- decay * phi + onset, decay being
+  // keep (times 1 - p unless the target is shielded); keep < 0 leaves phi
+  // as it is (the node does not propagate, or a source just started).
+  struct Message {
+    double keep = -1;
+    double onset = 0;
+  };
+  // theta and phi of an edge side by side: the step loop reads and writes
+  // both, so one stream instead of two.
+  struct EdgeMessage {
+    double theta = 1;
+    double phi = 0;
+  };
+  std::vector<EdgeMessage> edge_;  // per edge
+  std::vector<Message> message_;     // per node, graphs without reverse edges
   std::vector<double> cavity_;        // per edge, for edges with a reverse
   std::vector<double> theta_reverse_;         // per edge e: theta of e's reverse
   std::vector<Source> source_;                // per node
@@ -115,6 +130,7 @@ class DmpWorkspace {
   std::vector<std::uint32_t> edge_history_at_;  // per edge: 1 + offset, 0 if none
   std::vector<double> history_;
   std::vector<NodeIndex> active_;    // touched, in order
+  std::vector<NodeIndex> outside_;   // touched, not in the frontier then
   std::vector<NodeIndex> seen_;
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
 };

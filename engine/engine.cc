@@ -39,6 +39,9 @@ Status ValidateEngineOptions(const EngineOptions& o) {
   if (o.vulnerability_refresh_changes < 0) {
     return Status::InvalidArgument("vulnerability_refresh_changes must be >= 0");
   }
+  if (!(o.vulnerability_refresh_edge_fraction >= 0 && o.vulnerability_refresh_edge_fraction <= 1)) {
+    return Status::InvalidArgument("vulnerability_refresh_edge_fraction must be in [0, 1]");
+  }
   if (o.clock.history_window_steps < 1 || o.clock.history_window_steps > 100000) {
     return Status::InvalidArgument("clock history window must be 1..100000 steps");
   }
@@ -215,15 +218,19 @@ void Engine::MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes) {
 }
 
 void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
-  network_.Compact();
+  // No compaction here: the overlay answers lookups, and the CSR is rebuilt
+  // once per batch (Graph(), RefreshVulnerability(), CompactNetwork()).
   for (auto& s : types_) {
     s.observed.resize(network_.node_slots());
     s.immunized.resize(network_.node_slots(), 0);
     s.graph.reset();
-    s.spectral_stale = true;
+    // The spectral radius stays with the snapshot (refreshed below).
     MarkChanged(s, nodes);
   }
-  const int refresh = options_.vulnerability_refresh_changes;
+  const double refresh =
+      std::max(static_cast<double>(options_.vulnerability_refresh_changes),
+               options_.vulnerability_refresh_edge_fraction *
+                   static_cast<double>(network_.edge_count()));
   if (++network_changes_since_refresh_ >= refresh) RefreshVulnerability();
 }
 
@@ -246,12 +253,8 @@ Status Engine::RemoveNode(std::string_view id) {
   const auto v = network_.Find(id);
   if (!v) return Status::NotFound("node '" + std::string(id) + "' is not in the network");
   // The node and every neighbour: their edges (and shares) change.
-  network_.Compact();
   std::vector<NodeIndex> touched{*v};
-  for (EdgeIndex e = network_.out_begin(*v); e < network_.out_end(*v); ++e) {
-    touched.push_back(network_.edge_target(e));
-  }
-  for (EdgeIndex e : network_.in_edges(*v)) touched.push_back(network_.edge_source(e));
+  for (const Edge& e : network_.EdgesOf(*v)) touched.push_back(e.from == *v ? e.to : e.from);
   RISKD_RETURN_IF_ERROR(network_.RemoveNode(id));
   for (auto& s : types_) {
     s.observed[*v] = Observation{};
@@ -343,6 +346,7 @@ const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
     }
     return v;
   }
+  network_.Compact();
   vulnerability_.emplace_back(layers,
                               ComputeVulnerability(network_, layers, options_.vulnerability));
   return vulnerability_.back().second;
@@ -351,6 +355,7 @@ const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
 std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   auto& s = types_[risk_type];
   if (!s.graph) {
+    network_.Compact();
     TransmissionOptions to;
     to.step_days = options_.step_days;
     to.keep_shares = false;  // projections and the planner read p, not w~
@@ -361,6 +366,7 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
 }
 
 std::vector<int> Engine::Project(std::uint64_t tag) {
+  network_.Compact();  // the batch's changes, once
   std::vector<int> done;
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];
@@ -382,16 +388,7 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
           *graph, InitialState::FromObservations(network_, s.observed), options_.spectral);
       s.spectral_stale = false;
     }
-    s.projection = s.projector->projection();
-    // Every node that can still be disrupted is alerted on its risk, the
-    // nodes reported disrupted included: their risk is at least the
-    // evidence, and a weak report must not close the alert the projection
-    // supports (docs/model.md section 3, "Observations are evidence").
-    std::vector<char> eligible(network_.node_slots(), 0);
-    for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
-      eligible[v] = network_.alive(v) && !IsRemoved(s.observed[v].state);
-    }
-    s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
+    PublishProjection(s, tag);
     s.changed.clear();
     s.needs_full = false;
     s.dirty = false;
@@ -399,6 +396,44 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
     done.push_back(r);
   }
   return done;
+}
+
+void Engine::PublishProjection(RiskTypeState& s, std::uint64_t tag) {
+  s.projection = s.projector->projection();
+  // Every node that can still be disrupted is alerted on its risk, the
+  // nodes reported disrupted included: their risk is at least the
+  // evidence, and a weak report must not close the alert the projection
+  // supports (docs/model.md section 3, "Observations are evidence").
+  std::vector<char> eligible(network_.node_slots(), 0);
+  for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
+    eligible[v] = network_.alive(v) && !IsRemoved(s.observed[v].state);
+  }
+  s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
+}
+
+Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
+  Refinement out;
+  std::uint64_t spent = 0;
+  for (int r = 0; r < risk_type_count(); ++r) {
+    auto& s = types_[static_cast<std::size_t>(r)];
+    if (!s.projected || s.dirty || s.projection.unchecked_regions == 0) continue;
+    if (!out.risk_types.empty() && spent >= max_work) break;
+    const RefineOutcome done =
+        s.projector->Refine(*Graph(r), s.initial, max_work - std::min(spent, max_work), &workspace_);
+    spent += s.projector->projection().mc_work;
+    if (done.regions_checked == 0) continue;
+    out.max_risk_change = std::max(out.max_risk_change, done.max_risk_change);
+    PublishProjection(s, tag);
+    out.risk_types.push_back(r);
+  }
+  out.pending = UncheckedRegions();
+  return out;
+}
+
+std::size_t Engine::UncheckedRegions() const {
+  std::size_t pending = 0;
+  for (const auto& s : types_) pending += s.projected ? s.projection.unchecked_regions : 0;
+  return pending;
 }
 
 InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) const {
@@ -461,6 +496,18 @@ InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) con
 
 void Engine::RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert) {
   types_[risk_type].alerts.Restore(node, alert);
+}
+
+Status Engine::SetNodeAlertPolicy(int risk_type, NodeIndex node,
+                                  const AlertPolicyOptions& options) {
+  if (risk_type < 0 || risk_type >= risk_type_count()) {
+    return Status::InvalidArgument("unknown risk type");
+  }
+  if (!network_.alive(node)) return Status::NotFound("node is not in the network");
+  RISKD_RETURN_IF_ERROR(ValidateAlertPolicyOptions(options));
+  types_[risk_type].alerts.SetNodeOptions(node, options);
+  types_[risk_type].dirty = true;
+  return Status::Ok();
 }
 
 }  // namespace riskd::engine

@@ -20,7 +20,11 @@
 // (eigenvector centrality), so it is a snapshot: network changes update the
 // dependency shares w~ at once but keep sigma and rho of existing nodes (new
 // nodes get the typical node's 1) until vulnerability_refresh_changes network changes
-// have accumulated; the refresh then recomputes every projection.
+// (or a fraction of the edges, whichever is more) have accumulated; the
+// refresh then recomputes every projection. The spectral radius (the
+// supercritical check, a global power iteration) belongs to the same
+// snapshot after network changes. Network changes themselves cost
+// O(degree): the CSR is rebuilt once per Project(), not per change.
 #ifndef RISKD_ENGINE_ENGINE_H_
 #define RISKD_ENGINE_ENGINE_H_
 
@@ -69,9 +73,14 @@ struct EngineOptions {
   // Length of a step in days (dt), > 0: inventory cover of c days delays
   // onset by ceil(c / step_days) steps.
   double step_days = 1.0;
-  // Network changes after which vulnerability is recomputed (a global
-  // re-projection); 0 recomputes it after every change. >= 0.
+  // Network changes after which vulnerability (and the spectral radius) is
+  // recomputed (a global re-projection): the larger of
+  // vulnerability_refresh_changes and vulnerability_refresh_edge_fraction
+  // times the network's edges, so a big network's refreshes stay rare when
+  // changes stream in at rate (each costs O(edges) several times over);
+  // 0 and 0 recompute after every change. >= 0; fraction in [0, 1].
   int vulnerability_refresh_changes = 256;
+  double vulnerability_refresh_edge_fraction = 0.05;
   ClockOptions clock;
 };
 
@@ -122,7 +131,14 @@ class Engine {
   EngineCheckpoint Checkpoint() const;
 
   const EngineOptions& options() const { return options_; }
+  // Lookups (Find, id, alive, FindEdge, counts) are always current; the
+  // adjacency (CSR views) reflects network changes after the next Project()
+  // or CompactNetwork(): changes are batched into one rebuild.
   const Network& network() const { return network_; }
+  const Network& CompactNetwork() {
+    network_.Compact();
+    return network_;
+  }
   int risk_type_count() const { return static_cast<int>(types_.size()); }
   std::optional<int> FindRiskType(std::string_view name) const;
   const RiskTypeState& risk_state(int risk_type) const { return types_[risk_type]; }
@@ -169,6 +185,20 @@ class Engine {
   // sequence). Returns the indices of the risk types re-projected.
   std::vector<int> Project(std::uint64_t tag);
 
+  // Publish first, refine after (projection.defer_check): runs the Monte
+  // Carlo checks that projections left pending (Projector::Refine), up to
+  // about max_work out-edges examined over all risk types, and updates the
+  // alerts of the risk types refined. Risk types with inputs changed since
+  // their projection wait for the next Project(). `tag` as in Project().
+  struct Refinement {
+    std::vector<int> risk_types;  // refined (their alerts updated)
+    double max_risk_change = 0;   // largest change of a published risk
+    std::size_t pending = 0;      // regions still unchecked, all types
+  };
+  Refinement Refine(std::uint64_t tag, std::uint64_t max_work);
+  // Regions published unchecked, over every risk type.
+  std::size_t UncheckedRegions() const;
+
   // Live reconfiguration (a daemon's SIGHUP). New alert thresholds, used
   // from the next projection, which re-projects every risk type. Invalid
   // thresholds change nothing.
@@ -180,6 +210,9 @@ class Engine {
 
   // Re-opens an alert from persistent storage.
   void RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert);
+  // Gives a node its own alert thresholds for a risk type (a watchlist).
+  // Validates them.
+  Status SetNodeAlertPolicy(int risk_type, NodeIndex node, const AlertPolicyOptions& options);
 
   // Transmission graph of a risk type for the current network (cached).
   std::shared_ptr<const TransmissionGraph> Graph(int risk_type);
@@ -210,6 +243,8 @@ class Engine {
   // The projection's initial state from the reports; its step 0 (absolute)
   // into *frame_start.
   InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
+  // Takes the projector's projection and updates the alerts from it.
+  void PublishProjection(RiskTypeState& s, std::uint64_t tag);
 
   EngineOptions options_;
   Network network_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "engine/generators.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine {
@@ -269,6 +270,93 @@ TEST(EngineTest, VulnerabilityRefreshHappensAtTheChangeNotAtTheProjection) {
               replayed->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v]);
     EXPECT_NEAR(live->risk_state(0).projection.risk[v], replayed->risk_state(0).projection.risk[v], 1e-12);
   }
+}
+
+// Publish first, refine after through the Engine: Project() serves DMP
+// unchecked and alerts on it; Refine() under a budget ends with the
+// synchronous engine's projection, and alerts follow it.
+TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
+  EngineOptions o = Options(0.9, 0.3);
+  o.dmp.horizon = 30;
+  o.risk_types[0].direction = Direction::kBoth;
+  o.vulnerability.mode = VulnerabilityOptions::Mode::kUniform;
+  o.projection.check_realizations = 400;
+  o.projection.serve_realizations = 800;
+  o.projection.max_dmp_error = 0.02;
+  EngineOptions deferred_options = o;
+  deferred_options.projection.defer_check = true;
+  auto network = [] { return WattsStrogatz(2000, 3, 0.05, {.seed = 3}); };
+  auto sync = std::move(Engine::Create(o, network()).value());
+  auto deferred = std::move(Engine::Create(deferred_options, network()).value());
+  const NodeIndex sources[2] = {0, 1000};
+  for (Engine* e : {sync.get(), deferred.get()}) {
+    ASSERT_TRUE(e->Disrupt(0, sources, 1.0).ok());
+    e->Project(1);
+  }
+  const Projection& first = deferred->risk_state(0).projection;
+  EXPECT_EQ(first.method, ProjectionMethod::kDmp);
+  EXPECT_EQ(deferred->UncheckedRegions(), first.unchecked_regions);
+  ASSERT_GT(deferred->UncheckedRegions(), 0u);
+  const auto regions = static_cast<int>(first.unchecked_regions);
+  EXPECT_EQ(sync->UncheckedRegions(), 0u);
+  // DMP overestimates here: more alerts before the check than after.
+  const std::size_t alerts_before = deferred->risk_state(0).alerts.open().size();
+  int rounds = 0;
+  double change = 0;
+  while (deferred->UncheckedRegions() > 0 && rounds < 100) {
+    const Engine::Refinement r = deferred->Refine(2, 1);
+    EXPECT_EQ(r.risk_types, std::vector<int>{0});
+    change = std::max(change, r.max_risk_change);
+    ++rounds;
+  }
+  EXPECT_EQ(rounds, regions);  // one region per round with a tiny budget
+  EXPECT_GT(change, 0.1);
+  const auto& a = sync->risk_state(0);
+  const auto& b = deferred->risk_state(0);
+  EXPECT_EQ(a.projection.risk, b.projection.risk);
+  EXPECT_EQ(a.projection.node_checked, b.projection.node_checked);
+  // Alerts follow the refined risks with the usual hysteresis: every node
+  // the checked projection alerts on is alerted, every alert the refinement
+  // left open is still supported (risk above the clear level), and alerts
+  // raised on DMP's overestimate below that were resolved.
+  EXPECT_LT(b.alerts.open().size(), alerts_before);
+  for (const auto& [node, alert] : a.alerts.open()) {
+    ASSERT_TRUE(b.alerts.open().count(node)) << node;
+    EXPECT_GE(b.alerts.open().at(node).level, alert.level) << node;
+  }
+  for (const auto& [node, alert] : b.alerts.open()) {
+    EXPECT_GE(b.projection.risk[node], o.alerts.warning_clear) << node;
+  }
+  // Nothing pending: Refine does nothing.
+  EXPECT_TRUE(deferred->Refine(3, 1).risk_types.empty());
+}
+
+// The refresh waits for the larger of refresh_changes and the edge
+// fraction; until then existing nodes keep their snapshot.
+TEST(EngineTest, VulnerabilityRefreshWaitsForAFractionOfTheEdges) {
+  EngineOptions o;
+  o.vulnerability_refresh_changes = 1;
+  o.vulnerability_refresh_edge_fraction = 0.5;  // of the edges at each change
+  o.projection.method = ProjectionOptions::Choice::kDmp;
+  std::vector<std::tuple<int, int, double>> chain;
+  for (int v = 0; v < 8; ++v) chain.emplace_back(v, v + 1, 1.0);
+  auto engine = std::move(Engine::Create(o, testing::MakeNetwork(9, chain)).value());
+  const LayerMask material = LayerBit(Layer::kMaterial);
+  const std::vector<double> before = engine->VulnerabilityFor(material).omega;
+  // Three hub edges out of node 4 change centralities a lot.
+  for (const char* to : {"n0", "n1", "n2"}) {
+    ASSERT_TRUE(engine->AddEdge("n4", to, Layer::kMaterial, 5).ok());
+    EXPECT_EQ(engine->VulnerabilityFor(material).omega, before) << "refreshed early at " << to;
+  }
+  ASSERT_TRUE(engine->AddEdge("n4", "n3", Layer::kMaterial, 5).ok());  // 4 < 0.5 * 12 edges
+  EXPECT_EQ(engine->VulnerabilityFor(material).omega, before);
+  ASSERT_TRUE(engine->SetEdgeWeight("n4", "n3", Layer::kMaterial, 6).ok());  // 5 < 6
+  EXPECT_EQ(engine->VulnerabilityFor(material).omega, before);
+  ASSERT_TRUE(engine->SetEdgeWeight("n4", "n2", Layer::kMaterial, 6).ok());  // 6 >= 6
+  EXPECT_NE(engine->VulnerabilityFor(material).omega, before);
+  EngineOptions bad = o;
+  bad.vulnerability_refresh_edge_fraction = 1.5;
+  EXPECT_FALSE(ValidateEngineOptions(bad).ok());
 }
 
 // Observations are evidence (DESIGN section 4): a report that nodes are

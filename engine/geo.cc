@@ -16,7 +16,9 @@ bool ValidPoint(GeoPoint p) {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool SameCode(std::string_view a, std::string_view b) {
+}  // namespace
+
+bool SameRegionCode(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (Lower(a[i]) != Lower(b[i])) return false;
@@ -24,7 +26,31 @@ bool SameCode(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace
+double PlaceAreaKm2(const Place& place) {
+  constexpr double kR2 = kEarthRadiusKm * kEarthRadiusKm;
+  if (const auto* c = std::get_if<GeoCircle>(&place)) {
+    const double angle = std::min(c->radius_km / kEarthRadiusKm, std::numbers::pi);
+    return 2 * std::numbers::pi * kR2 * (1 - std::cos(angle));
+  }
+  if (const auto* poly = std::get_if<GeoPolygon>(&place)) {
+    // Chamberlain & Duquette (2007): R^2 / 2 |sum of (lon2 - lon1)(2 +
+    // sin lat1 + sin lat2)| over the edges, longitude steps taken the short
+    // way round; the smaller of the two areas the ring bounds.
+    const auto& v = poly->vertices;
+    double sum = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const GeoPoint& a = v[i];
+      const GeoPoint& b = v[(i + 1) % v.size()];
+      double dlon = b.lon - a.lon;
+      while (dlon > 180) dlon -= 360;
+      while (dlon < -180) dlon += 360;
+      sum += Radians(dlon) * (2 + std::sin(Radians(a.lat)) + std::sin(Radians(b.lat)));
+    }
+    const double area = std::fabs(sum) * kR2 / 2;
+    return std::min(area, 4 * std::numbers::pi * kR2 - area);
+  }
+  return 0;
+}
 
 double GreatCircleKm(GeoPoint a, GeoPoint b) {
   const double dlat = Radians(b.lat - a.lat);
@@ -95,7 +121,7 @@ std::vector<NodeIndex> NodesInPlace(const Network& net, const Place& place) {
       in = at && PointInPolygon(*at, *poly);
     } else {
       const std::string_view region = net.region(v);
-      in = !region.empty() && SameCode(region, std::get<RegionCode>(place).code);
+      in = !region.empty() && SameRegionCode(region, std::get<RegionCode>(place).code);
     }
     if (in) out.push_back(v);
   }

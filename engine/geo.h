@@ -7,6 +7,7 @@
 #define RISKD_ENGINE_GEO_H_
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -34,6 +35,12 @@ double GreatCircleKm(GeoPoint a, GeoPoint b);
 // REQUIRES: polygon has >= 3 vertices.
 bool PointInPolygon(GeoPoint p, const GeoPolygon& polygon);
 Status ValidatePlace(const Place& place);
+// Area of a circle or polygon on the sphere, in km^2: a spherical cap, or
+// the smaller area the polygon's ring bounds (Chamberlain & Duquette 2007);
+// 0 for a region code. REQUIRES: a valid place.
+double PlaceAreaKm2(const Place& place);
+// Region codes match exactly, ASCII case-insensitively.
+bool SameRegionCode(std::string_view a, std::string_view b);
 // Alive nodes inside the place, ascending. Nodes without a location match
 // only region codes.
 std::vector<NodeIndex> NodesInPlace(const Network& network, const Place& place);

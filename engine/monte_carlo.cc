@@ -280,12 +280,7 @@ MonteCarloResult RunMonteCarlo(const TransmissionGraph& g, const InitialState& i
 }
 
 double SizeQuantile(std::vector<std::uint32_t> sizes, double q) {
-  if (sizes.empty()) return 0;
-  std::sort(sizes.begin(), sizes.end());
-  const double rank = std::ceil(q * static_cast<double>(sizes.size()));
-  const std::size_t index =
-      rank < 1 ? 0 : std::min(sizes.size(), static_cast<std::size_t>(rank)) - 1;
-  return sizes[index];
+  return NearestRankQuantile(std::move(sizes), q);
 }
 
 }  // namespace riskd::engine

@@ -30,6 +30,8 @@
 #ifndef RISKD_ENGINE_MONTE_CARLO_H_
 #define RISKD_ENGINE_MONTE_CARLO_H_
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -108,7 +110,17 @@ struct MonteCarloResult {
 MonteCarloResult RunMonteCarlo(const TransmissionGraph& graph, const InitialState& initial,
                                const MonteCarloOptions& options, std::uint32_t realizations);
 
-// The q-quantile (0 <= q <= 1) of sizes, nearest rank; 0 when empty.
+// The q-quantile (0 <= q <= 1) of values, nearest rank; 0 when empty.
+template <typename T>
+double NearestRankQuantile(std::vector<T> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double rank = std::ceil(q * static_cast<double>(values.size()));
+  const std::size_t index =
+      rank < 1 ? 0 : std::min(values.size(), static_cast<std::size_t>(rank)) - 1;
+  return static_cast<double>(values[index]);
+}
+// NearestRankQuantile of realization sizes.
 double SizeQuantile(std::vector<std::uint32_t> sizes, double q);
 
 }  // namespace riskd::engine

@@ -29,6 +29,9 @@ Status ValidateNodeAttributes(const NodeAttributes& a) {
   if (!std::isfinite(a.inventory_days) || a.inventory_days < 0) {
     return Status::InvalidArgument("node '" + a.id + "': inventory_days must be finite and >= 0");
   }
+  if (a.value && (!std::isfinite(*a.value) || *a.value < 0)) {
+    return Status::InvalidArgument("node '" + a.id + "': value must be finite and >= 0");
+  }
   return Status::Ok();
 }
 
@@ -66,20 +69,46 @@ Status Network::RemoveNode(std::string_view id) {
   auto found = Find(id);
   if (!found) return Status::NotFound("node '" + std::string(id) + "' is not in the network");
   const NodeIndex n = *found;
-  // Compacting first means all of n's edges are in the CSR, so counting them
-  // is exact; the rebuild below drops them.
-  Compact();
-  if (n + 1 < out_offsets_.size()) {
-    edge_count_ -= out_end(n) - out_begin(n);
-    edge_count_ -= in_edges(n).size();
-  }
+  // Its edges (CSR and overlay) leave the count now and the CSR at the next
+  // Compact(), which drops every edge of a dead node: no rebuild per removal.
+  edge_count_ -= EdgesOf(n).size();
   alive_[n] = 0;
   --alive_count_;
   nodes_.Unindex(n);
   removed_nodes_pending_ = true;
   ++version_;
-  Compact();
   return Status::Ok();
+}
+
+std::vector<Edge> Network::EdgesOf(NodeIndex n) const {
+  std::vector<Edge> out;
+  if (!alive(n)) return out;
+  auto add = [&](NodeIndex from, NodeIndex to, Layer layer) {
+    // The CSR may be stale: the overlay and liveness decide.
+    if (const auto w = FindEdge(from, to, layer)) out.push_back({from, to, layer, *w});
+  };
+  auto pending_at = [&](NodeIndex from, NodeIndex to, std::uint8_t layer) {
+    const auto p = pending_.find({from, to, layer});
+    return p == pending_.end() ? nullptr : &*p;
+  };
+  if (n + 1 < out_offsets_.size()) {
+    for (EdgeIndex e = out_begin(n); e < out_end(n); ++e) {
+      if (!pending_at(n, out_targets_[e], out_layers_[e])) add(n, out_targets_[e], edge_layer(e));
+    }
+  }
+  if (n + 1 < in_offsets_.size()) {
+    for (EdgeIndex e : in_edges(n)) {
+      const NodeIndex from = edge_source(e);
+      if (!pending_at(from, n, out_layers_[e])) add(from, n, edge_layer(e));
+    }
+  }
+  // Overlay entries (added or re-weighted; removals add nothing): out-edges
+  // by key range, in-edges by a scan (the overlay holds one batch).
+  for (const auto& [key, weight] : pending_) {
+    const auto& [from, to, layer] = key;
+    if ((from == n || to == n) && weight) add(from, to, static_cast<Layer>(layer));
+  }
+  return out;
 }
 
 Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight) {

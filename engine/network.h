@@ -63,6 +63,7 @@ class Network {
   // Replaces the attributes of the node with attrs.id.
   Status UpdateNode(NodeAttributes attrs);
   // Removes the node and every edge touching it. Its index is not reused.
+  // O(degree + overlay): the CSR drops its edges at the next Compact().
   Status RemoveNode(std::string_view id);
   // REQUIRES: from != to; both alive.
   Status AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight);
@@ -100,8 +101,14 @@ class Network {
   int tier(NodeIndex n) const { return nodes_.tier(n); }
   std::optional<GeoPoint> location(NodeIndex n) const { return nodes_.location(n); }
   double inventory_days(NodeIndex n) const { return nodes_.inventory_days(n); }
+  std::optional<double> value(NodeIndex n) const { return nodes_.value(n); }
+  std::span<const std::string> alternates(NodeIndex n) const { return nodes_.alternates(n); }
+  std::string_view emergency_plan_id(NodeIndex n) const { return nodes_.emergency_plan_id(n); }
   // Weight of (from, to, layer), if the edge exists.
   std::optional<double> FindEdge(NodeIndex from, NodeIndex to, Layer layer) const;
+  // Every edge into or out of n as it is now (overlay included, compacted or
+  // not): O(degree + overlay size). Empty if n is not alive.
+  std::vector<Edge> EdgesOf(NodeIndex n) const;
 
   // --- Adjacency. REQUIRES: compacted().
 

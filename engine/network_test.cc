@@ -4,8 +4,12 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
+#include <string>
+#include <tuple>
+#include <vector>
 
 namespace riskd::engine {
 namespace {
@@ -139,6 +143,68 @@ TEST(NetworkTest, RandomChangesMatchAReferenceModel) {
   std::size_t in_total = 0;
   for (NodeIndex v = 0; v < n; ++v) in_total += net.in_edges(v).size();
   EXPECT_EQ(in_total, model.size());
+}
+
+// Node removals and EdgesOf between compactions (the engine compacts once
+// per batch), checked against the same kind of model.
+TEST(NetworkTest, EdgesOfAndNodeRemovalsMatchAReferenceModelBetweenCompactions) {
+  std::mt19937_64 rng(11);
+  Network net;
+  const int n = 40;
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(net.AddNode(Node("v" + std::to_string(i))).ok());
+  std::vector<bool> alive(n, true);
+  std::map<std::tuple<int, int, int>, double> model;
+  auto touching = [&](int v) {
+    std::map<std::tuple<int, int, int>, double> out;
+    for (const auto& [key, w] : model) {
+      if (std::get<0>(key) == v || std::get<1>(key) == v) out[key] = w;
+    }
+    return out;
+  };
+  for (int step = 0; step < 4000; ++step) {
+    const int a = static_cast<int>(rng() % n), b = static_cast<int>(rng() % n);
+    const int l = static_cast<int>(rng() % 3);
+    const std::string fa = "v" + std::to_string(a), fb = "v" + std::to_string(b);
+    const double w = 1 + static_cast<double>(rng() % 100);
+    const bool exists = model.count({a, b, l}) > 0;
+    const auto op = rng() % 100;
+    if (op < 2) {
+      EXPECT_EQ(net.RemoveNode(fa).ok(), static_cast<bool>(alive[a]));
+      alive[a] = false;
+      std::erase_if(model, [&](const auto& e) {
+        return std::get<0>(e.first) == a || std::get<1>(e.first) == a;
+      });
+    } else if (op < 45) {
+      const Status st = net.AddEdge(fa, fb, static_cast<Layer>(l), w);
+      EXPECT_EQ(st.ok(), a != b && alive[a] && alive[b] && !exists);
+      if (st.ok()) model[{a, b, l}] = w;
+    } else if (op < 70) {
+      EXPECT_EQ(net.RemoveEdge(fa, fb, static_cast<Layer>(l)).ok(), exists);
+      model.erase({a, b, l});
+    } else {
+      const Status st = net.SetEdgeWeight(fa, fb, static_cast<Layer>(l), w);
+      EXPECT_EQ(st.ok(), exists);
+      if (st.ok()) model[{a, b, l}] = w;
+    }
+    ASSERT_EQ(net.edge_count(), model.size()) << "step " << step;
+    const int probe = static_cast<int>(rng() % n);
+    std::map<std::tuple<int, int, int>, double> seen;
+    for (const Edge& e : net.EdgesOf(static_cast<NodeIndex>(probe))) {
+      const std::tuple<int, int, int> key{static_cast<int>(e.from), static_cast<int>(e.to),
+                                          static_cast<int>(e.layer)};
+      EXPECT_EQ(seen.count(key), 0u) << "listed twice";
+      seen[key] = e.weight;
+    }
+    ASSERT_EQ(seen, touching(probe)) << "step " << step << " node " << probe;
+    if (rng() % 50 == 0) net.Compact();
+  }
+  net.Compact();
+  EXPECT_EQ(net.csr_edge_count(), model.size());
+  std::map<std::tuple<int, int, int>, double> seen;
+  for (const Edge& e : net.Edges()) {
+    seen[{static_cast<int>(e.from), static_cast<int>(e.to), static_cast<int>(e.layer)}] = e.weight;
+  }
+  EXPECT_EQ(seen, model);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ std::uint32_t NodeTable::Intern(const std::string& s) {
 }
 
 void NodeTable::SetExtra(Row* row, const NodeAttributes& a) {
-  const bool wanted = !a.alternates.empty() || !a.emergency_plan_id.empty();
+  const bool wanted = !a.alternates.empty() || !a.emergency_plan_id.empty() || a.value;
   if (!wanted) {
     if (row->extra != 0) {
       extras_[row->extra - 1] = Extra{};
@@ -45,7 +45,7 @@ void NodeTable::SetExtra(Row* row, const NodeAttributes& a) {
       free_extras_.pop_back();
     }
   }
-  extras_[row->extra - 1] = Extra{a.alternates, a.emergency_plan_id};
+  extras_[row->extra - 1] = Extra{a.alternates, a.emergency_plan_id, a.value};
 }
 
 void NodeTable::Fill(Row* row, const NodeAttributes& a) {
@@ -118,8 +118,25 @@ NodeAttributes NodeTable::Get(NodeIndex n) const {
   if (r.extra != 0) {
     a.alternates = extras_[r.extra - 1].alternates;
     a.emergency_plan_id = extras_[r.extra - 1].emergency_plan_id;
+    a.value = extras_[r.extra - 1].value;
   }
   return a;
+}
+
+std::optional<double> NodeTable::value(NodeIndex n) const {
+  const std::uint32_t extra = rows_[n].extra;
+  return extra != 0 ? extras_[extra - 1].value : std::nullopt;
+}
+
+std::span<const std::string> NodeTable::alternates(NodeIndex n) const {
+  const std::uint32_t extra = rows_[n].extra;
+  if (extra == 0) return {};
+  return extras_[extra - 1].alternates;
+}
+
+std::string_view NodeTable::emergency_plan_id(NodeIndex n) const {
+  const std::uint32_t extra = rows_[n].extra;
+  return extra != 0 ? std::string_view(extras_[extra - 1].emergency_plan_id) : std::string_view();
 }
 
 std::size_t NodeTable::Probe(std::string_view key) const {

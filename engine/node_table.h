@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -41,6 +42,10 @@ struct NodeAttributes {
   double inventory_days = 0;  // days of cover; delays onset
   std::vector<std::string> alternates;
   std::string emergency_plan_id;
+  // What the node is worth to the business (value at risk = P x value), in
+  // the unit of the edge weights; unset: the business volume through it
+  // (engine/value_at_risk.h). Finite and >= 0 when set.
+  std::optional<double> value;
 };
 
 class NodeTable {
@@ -67,6 +72,10 @@ class NodeTable {
   int tier(NodeIndex n) const { return rows_[n].tier; }
   std::optional<GeoPoint> location(NodeIndex n) const;
   double inventory_days(NodeIndex n) const { return rows_[n].inventory_days; }
+  std::optional<double> value(NodeIndex n) const;
+  // Alternate suppliers and emergency plan id (out of line; empty if none).
+  std::span<const std::string> alternates(NodeIndex n) const;
+  std::string_view emergency_plan_id(NodeIndex n) const;
 
   std::size_t MemoryBytes() const;
 
@@ -86,6 +95,7 @@ class NodeTable {
   struct Extra {
     std::vector<std::string> alternates;
     std::string emergency_plan_id;
+    std::optional<double> value;
   };
 
   std::string_view View(Text t) const { return {arena_.data() + t.at, t.size}; }

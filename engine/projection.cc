@@ -90,6 +90,7 @@ void Projector::Prepare(std::size_t n) {
   projection_.eta.resize(n, -1);
   projection_.parent.resize(n, kNoNode);
   projection_.node_method.resize(n, ProjectionMethod::kNone);
+  projection_.node_checked.resize(n, 0);
 }
 
 bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
@@ -125,15 +126,19 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   Publish();
 }
 
-void Projector::Update(const TransmissionGraph& g, const InitialState& init,
-                       std::span<const NodeIndex> changed, ProjectionWorkspace* ws) {
-  Prepare(g.node_count);
+void Projector::ResetWork() {
   projection_.recomputed_regions = 0;
   projection_.recomputed_nodes = 0;
   projection_.dmp_edge_updates = 0;
   projection_.mc_work = 0;
   projection_.incremental_dmp = false;
   projection_.full = false;
+}
+
+void Projector::Update(const TransmissionGraph& g, const InitialState& init,
+                       std::span<const NodeIndex> changed, ProjectionWorkspace* ws) {
+  Prepare(g.node_count);
+  ResetWork();
   if (init.now != projection_.now) {
     // Another frame: every value is relative to another now.
     Full(g, init, ws);
@@ -174,6 +179,7 @@ void Projector::Drop(std::int32_t r) {
     projection_.eta[v] = -1;
     projection_.parent[v] = kNoNode;
     projection_.node_method[v] = ProjectionMethod::kNone;
+    projection_.node_checked[v] = 0;
     region_of_[v] = -1;
     if (incremental_ready_) incremental_.Forget(v);
   }
@@ -198,8 +204,7 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
   };
   normalize();
   if (sources.empty()) return;
-  ws->dmp.Prepare(g);
-  ws->mc.Prepare(g);
+  ws->dmp.Prepare(g);  // Check() prepares the Monte Carlo's
 
   // Run DMP from the sources; a region whose frontier it meets joins in.
   DmpRegion run;
@@ -265,43 +270,13 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
     parent.push_back(run.parent[x]);
   }
   std::sort(reg.sources.begin(), reg.sources.end());
-  RegionSummary& sum = reg.summary;
-  sum.first_source = reg.sources.empty() ? kNoNode : reg.sources.front();
-  sum.sources = static_cast<std::uint32_t>(reg.sources.size());
-  sum.nodes = static_cast<std::uint32_t>(reg.nodes.size());
-  sum.method = ProjectionMethod::kDmp;
+  Summarize(&reg);
 
   using Choice = ProjectionOptions::Choice;
-  if (options_.method != Choice::kDmp) {
-    MonteCarloTally tally = MakeTally(g, reg.nodes, dmp_.horizon);
-    const MonteCarloOptions mc{dmp_.horizon, options_.seed};
-    constexpr auto kUnlimited = std::numeric_limits<std::uint64_t>::max();
-    RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.min_realizations), kUnlimited,
-                  &tally, &ws->mc);
-    RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.check_realizations),
-                  options_.max_check_work, &tally, &ws->mc);
-    reg.sizes = tally.sizes;
-    sum.check_realizations = tally.realizations;
-    bool serve_mc = options_.method == Choice::kMonteCarlo;
-    if (options_.method == Choice::kAuto) {
-      sum.dmp_error = DmpError(init, tally, risk, options_.min_check_risk);
-      serve_mc = sum.dmp_error > options_.max_dmp_error;
-    }
-    if (serve_mc) {
-      RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.serve_realizations),
-                    options_.max_serve_work, &tally, &ws->mc);
-      sum.method = ProjectionMethod::kMonteCarlo;
-      sum.served_realizations = tally.realizations;
-      for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
-        // The sampled initial states of partly disrupted sources put their
-        // estimate below the evidence half the time: the floor holds it.
-        const double floor = init.EvidenceFloor(reg.nodes[x]);
-        risk[x] = std::max(floor, tally.Risk(x));
-        eta[x] = floor >= 0.5 ? 0 : tally.Eta(x);
-        parent[x] = tally.Parent(g, x);
-      }
-    }
-    projection_.mc_work += tally.work;
+  if (options_.method == Choice::kAuto && options_.defer_check) {
+    reg.pending_check = true;  // published as DMP now, checked by Refine()
+  } else if (options_.method != Choice::kDmp) {
+    Check(g, init, &reg, risk, eta, parent, ws);
   }
 
   const std::int32_t id = NewRegion();
@@ -310,15 +285,108 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
     projection_.risk[v] = risk[x];
     projection_.eta[v] = eta[x];
     projection_.parent[v] = parent[x];
-    projection_.node_method[v] = sum.method;
+    projection_.node_method[v] = reg.summary.method;
+    projection_.node_checked[v] = reg.summary.checked;
     region_of_[v] = id;
   }
-  if (total_sizes_.size() < reg.sizes.size()) total_sizes_.resize(reg.sizes.size(), 0);
-  for (std::size_t k = 0; k < reg.sizes.size(); ++k) total_sizes_[k] += reg.sizes[k];
-  ++realization_counts_[static_cast<std::uint32_t>(reg.sizes.size())];
+  AddSizes(reg);
   ++projection_.recomputed_regions;
   projection_.recomputed_nodes += reg.nodes.size();
   regions_[static_cast<std::size_t>(id)] = std::move(reg);
+}
+
+void Projector::AddSizes(const Region& reg) {
+  if (total_sizes_.size() < reg.sizes.size()) total_sizes_.resize(reg.sizes.size(), 0);
+  for (std::size_t k = 0; k < reg.sizes.size(); ++k) total_sizes_[k] += reg.sizes[k];
+  ++realization_counts_[static_cast<std::uint32_t>(reg.sizes.size())];
+}
+
+void Projector::Check(const TransmissionGraph& g, const InitialState& init, Region* reg,
+                      std::vector<double>& risk, std::vector<int>& eta,
+                      std::vector<NodeIndex>& parent, ProjectionWorkspace* ws) {
+  using Choice = ProjectionOptions::Choice;
+  ws->mc.Prepare(g);
+  RegionSummary& sum = reg->summary;
+  MonteCarloTally tally = MakeTally(g, reg->nodes, dmp_.horizon);
+  const MonteCarloOptions mc{dmp_.horizon, options_.seed};
+  constexpr auto kUnlimited = std::numeric_limits<std::uint64_t>::max();
+  RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.min_realizations), kUnlimited,
+                &tally, &ws->mc);
+  RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.check_realizations),
+                options_.max_check_work, &tally, &ws->mc);
+  reg->sizes = tally.sizes;
+  sum.check_realizations = tally.realizations;
+  sum.checked = true;
+  bool serve_mc = options_.method == Choice::kMonteCarlo;
+  if (options_.method == Choice::kAuto) {
+    sum.dmp_error = DmpError(init, tally, risk, options_.min_check_risk);
+    serve_mc = sum.dmp_error > options_.max_dmp_error;
+  }
+  if (serve_mc) {
+    RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.serve_realizations),
+                  options_.max_serve_work, &tally, &ws->mc);
+    sum.method = ProjectionMethod::kMonteCarlo;
+    sum.served_realizations = tally.realizations;
+    for (std::size_t x = 0; x < reg->nodes.size(); ++x) {
+      // The sampled initial states of partly disrupted sources put their
+      // estimate below the evidence half the time: the floor holds it.
+      const double floor = init.EvidenceFloor(reg->nodes[x]);
+      risk[x] = std::max(floor, tally.Risk(x));
+      eta[x] = floor >= 0.5 ? 0 : tally.Eta(x);
+      parent[x] = tally.Parent(g, x);
+    }
+  }
+  projection_.mc_work += tally.work;
+}
+
+RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& init,
+                                std::uint64_t max_work, ProjectionWorkspace* ws) {
+  RefineOutcome out;
+  ResetWork();
+  // Smallest first source first: a deterministic order.
+  std::vector<std::int32_t> pending;
+  for (std::size_t r = 0; r < regions_.size(); ++r) {
+    if (regions_[r].alive && regions_[r].pending_check) pending.push_back(static_cast<std::int32_t>(r));
+  }
+  std::sort(pending.begin(), pending.end(), [&](std::int32_t a, std::int32_t b) {
+    return regions_[static_cast<std::size_t>(a)].summary.first_source <
+           regions_[static_cast<std::size_t>(b)].summary.first_source;
+  });
+  for (std::int32_t r : pending) {
+    if (out.regions_checked > 0 && projection_.mc_work >= max_work) break;
+    Region& reg = regions_[static_cast<std::size_t>(r)];
+    std::vector<double> risk;
+    std::vector<int> eta;
+    std::vector<NodeIndex> parent;
+    for (NodeIndex v : reg.nodes) {
+      risk.push_back(projection_.risk[v]);
+      eta.push_back(projection_.eta[v]);
+      parent.push_back(projection_.parent[v]);
+    }
+    const std::vector<double> before = risk;
+    // Its sizes leave the totals (none while pending) and come back checked.
+    const auto count = static_cast<std::uint32_t>(reg.sizes.size());
+    if (--realization_counts_[count] == 0) realization_counts_.erase(count);
+    Check(g, init, &reg, risk, eta, parent, ws);
+    reg.pending_check = false;
+    AddSizes(reg);
+    for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
+      const NodeIndex v = reg.nodes[x];
+      out.max_risk_change = std::max(out.max_risk_change, std::fabs(risk[x] - before[x]));
+      projection_.risk[v] = risk[x];
+      projection_.eta[v] = eta[x];
+      projection_.parent[v] = parent[x];
+      projection_.node_method[v] = reg.summary.method;
+      projection_.node_checked[v] = 1;
+    }
+    ++out.regions_checked;
+    out.served_monte_carlo += reg.summary.method == ProjectionMethod::kMonteCarlo;
+    ++projection_.recomputed_regions;
+    projection_.recomputed_nodes += reg.nodes.size();
+  }
+  out.regions_pending = pending.size() - out.regions_checked;
+  if (out.regions_checked > 0) Publish();
+  return out;
 }
 
 std::int32_t Projector::NewRegion() {
@@ -338,6 +406,7 @@ void Projector::Summarize(Region* reg) const {
   sum.sources = static_cast<std::uint32_t>(reg->sources.size());
   sum.nodes = static_cast<std::uint32_t>(reg->nodes.size());
   sum.method = ProjectionMethod::kDmp;
+  sum.checked = false;
 }
 
 bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState& init,
@@ -356,6 +425,7 @@ bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
     projection_.eta[v] = n.in_frontier ? n.eta : -1;
     projection_.parent[v] = n.in_frontier ? n.parent : kNoNode;
     projection_.node_method[v] = n.in_frontier ? ProjectionMethod::kDmp : ProjectionMethod::kNone;
+    projection_.node_checked[v] = 0;  // Choice::kDmp: never checked
   }
   // Regions only grow unless a link (touched node -> out-neighbour) may be
   // gone: a node stopped propagating or left the frontier, or two changed
@@ -548,6 +618,7 @@ void Projector::RebuildRegions(const TransmissionGraph& g, const InitialState& i
       projection_.eta[v] = -1;
       projection_.parent[v] = kNoNode;
       projection_.node_method[v] = ProjectionMethod::kNone;
+      projection_.node_checked[v] = 0;
       continue;
     }
     const std::uint32_t root = Root(up, static_cast<std::uint32_t>(x));
@@ -576,9 +647,11 @@ void Projector::Publish() {
   for (double r : p.risk) p.expected_disrupted += r;
   p.regions.clear();
   bool dmp = false, mc = false;
+  p.unchecked_regions = 0;
   for (const Region& reg : regions_) {
     if (!reg.alive) continue;
     p.regions.push_back(reg.summary);
+    p.unchecked_regions += reg.pending_check;
     (reg.summary.method == ProjectionMethod::kDmp ? dmp : mc) = true;
   }
   std::sort(p.regions.begin(), p.regions.end(), [](const RegionSummary& a, const RegionSummary& b) {

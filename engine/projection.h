@@ -36,6 +36,14 @@
 // random numbers, fixed seed) give the 90% interval of the number
 // disrupted, so everything published is a deterministic function of the
 // state.
+//
+// Publish first, refine after (ProjectionOptions::defer_check). The check
+// costs ~1000 Monte Carlo runs of a region, which on a big region is
+// seconds: with defer_check, Full and Update publish DMP at once with the
+// region marked unchecked (RegionSummary::checked, Projection::node_checked),
+// and Refine() runs the pending checks later under a work budget. A region
+// changed before its check is recomputed and stays pending; once checked,
+// its values equal what the synchronous check serves.
 #ifndef RISKD_ENGINE_PROJECTION_H_
 #define RISKD_ENGINE_PROJECTION_H_
 
@@ -86,6 +94,11 @@ struct ProjectionOptions {
   std::uint64_t max_check_work = 20'000'000;
   std::uint64_t max_serve_work = 50'000'000;
   int min_realizations = 50;
+  // Publish first, refine after (Choice::kAuto only): Full and Update serve
+  // DMP at once, unchecked, and Refine() runs the Monte Carlo checks later
+  // (the daemon between batches, under a work budget). Once every region is
+  // refined the values are those of a synchronous kAuto projection.
+  bool defer_check = false;
   // Incremental DMP (Choice::kDmp, one-way graphs) gives up on an update
   // whose nodes have more in-edges than a quarter of the graph's or this,
   // whichever is more (its scratch is about 16 bytes per such edge), and
@@ -105,6 +118,19 @@ struct RegionSummary {
   double dmp_error = 0;
   std::uint32_t check_realizations = 0;
   std::uint32_t served_realizations = 0;  // Monte Carlo only
+  // The Monte Carlo check ran on the region's current state (always with
+  // kAuto and kMonteCarlo, after Refine() with defer_check; never with kDmp).
+  bool checked = false;
+};
+
+// What one Projector::Refine() did.
+struct RefineOutcome {
+  std::size_t regions_checked = 0;
+  std::size_t served_monte_carlo = 0;  // of those, now served by Monte Carlo
+  std::size_t regions_pending = 0;     // still unchecked (budget spent)
+  // Largest change of a published risk: the refinement matters to
+  // subscribers only when this is material.
+  double max_risk_change = 0;
 };
 
 struct Projection {
@@ -118,6 +144,9 @@ struct Projection {
   std::vector<NodeIndex> parent;
   // Per node slot: the method that served it (kNone outside every region).
   std::vector<ProjectionMethod> node_method;
+  // Per node slot: 1 when its region's values passed the Monte Carlo check
+  // (or are Monte Carlo's), 0 when served unchecked.
+  std::vector<std::uint8_t> node_checked;
   double expected_disrupted = 0;
   ProjectionMethod method = ProjectionMethod::kNone;
   // 90% interval of the number disrupted within T (sources included), from
@@ -127,6 +156,8 @@ struct Projection {
   double disrupted_p95 = 0;
   std::uint32_t interval_realizations = 0;
   std::vector<RegionSummary> regions;  // by first_source
+  // Regions published unchecked and waiting for Refine() (defer_check).
+  std::size_t unchecked_regions = 0;
   // Filled in by the engine (see spectral.h).
   SpectralRadius spectral;
   // Work of the latest Full/Update.
@@ -171,8 +202,28 @@ class Projector {
   void Update(const TransmissionGraph& graph, const InitialState& initial,
               std::span<const NodeIndex> changed, ProjectionWorkspace* workspace);
 
+  // Runs the Monte Carlo check of regions left unchecked (defer_check), the
+  // smallest first source first, until at least one is done and the Monte
+  // Carlo work exceeds max_work; each serves Monte Carlo where DMP is off,
+  // exactly as a synchronous check would. REQUIRES: graph and initial are
+  // those of the latest Full/Update (the engine refines between batches).
+  RefineOutcome Refine(const TransmissionGraph& graph, const InitialState& initial,
+                       std::uint64_t max_work, ProjectionWorkspace* workspace);
+
   const Projection& projection() const { return projection_; }
   Projection& mutable_projection() { return projection_; }
+  // The region whose frontier holds `node` (an id valid until the next
+  // Full or Update), or -1 outside every region.
+  std::int32_t RegionOf(NodeIndex node) const {
+    return node < region_of_.size() ? region_of_[node] : -1;
+  }
+  // The number disrupted within T in each of the region's check
+  // realizations (common random numbers: realization k of every region is
+  // one joint outcome); empty when the region was not checked.
+  std::span<const std::uint32_t> RegionSizes(std::int32_t region) const {
+    if (region < 0 || static_cast<std::size_t>(region) >= regions_.size()) return {};
+    return regions_[static_cast<std::size_t>(region)].sizes;
+  }
   // Memory held for incremental DMP updates (trajectories, work order).
   std::size_t IncrementalMemoryBytes() const { return incremental_.MemoryBytes(); }
 
@@ -183,9 +234,12 @@ class Projector {
     std::vector<NodeIndex> nodes;    // frontier
     RegionSummary summary;
     std::vector<std::uint32_t> sizes;  // per check realization
+    bool pending_check = false;        // served unchecked, for Refine()
   };
 
   void Prepare(std::size_t node_count);
+  // Zeroes the work counters of the latest Full/Update/Refine.
+  void ResetWork();
   // Whether this projector keeps incremental DMP state for `graph`.
   bool KeepsTrajectories(const TransmissionGraph& graph) const;
   void Drop(std::int32_t region);
@@ -204,6 +258,12 @@ class Projector {
   // involved regions re-split from the touched nodes.
   bool MergeRegions(const TransmissionGraph& graph, const InitialState& initial);
   void RebuildRegions(const TransmissionGraph& graph, const InitialState& initial);
+  // The Monte Carlo check of a region whose DMP values are risk, eta,
+  // parent (replaced where Monte Carlo serves); sets sizes and summary.
+  void Check(const TransmissionGraph& graph, const InitialState& initial, Region* region,
+             std::vector<double>& risk, std::vector<int>& eta, std::vector<NodeIndex>& parent,
+             ProjectionWorkspace* workspace);
+  void AddSizes(const Region& region);
   void Serve(const TransmissionGraph& graph, const InitialState& initial, const DmpRegion& dmp,
              std::span<const std::uint32_t> members, ProjectionWorkspace* workspace);
   void Publish();

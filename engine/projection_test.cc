@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
+#include <tuple>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/generators.h"
@@ -84,6 +87,99 @@ TEST(ProjectionTest, ClusteredGraphNearThresholdServesMonteCarlo) {
   EXPECT_LT(error / 2000, 0.005);
   EXPECT_NEAR(p.expected_disrupted, reference.expected_disrupted,
               0.1 * reference.expected_disrupted);
+}
+
+// Publish first, refine after: with defer_check the projection is DMP at
+// once, unchecked; Refine() then checks region by region under its budget
+// and ends exactly where the synchronous check is, after a Full and after an
+// Update. On a tree the refinement changes no value.
+TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousResult) {
+  // Two copies of a clustered ring near threshold: two regions.
+  std::vector<std::tuple<int, int, double>> edges;
+  for (const Edge& e : WattsStrogatz(1000, 3, 0.05, {.seed = 3}).Edges()) {
+    for (int copy : {0, 1000}) {
+      edges.emplace_back(static_cast<int>(e.from) + copy, static_cast<int>(e.to) + copy, e.weight);
+    }
+  }
+  Network net = testing::MakeNetwork(2000, edges);
+  const auto g =
+      testing::BuildGraph(net, Direction::kBoth, 0.9, 0.3, VulnerabilityOptions::Mode::kUniform);
+  std::vector<Observation> obs(2000);
+  obs[0] = {NodeState::kDisrupted, 1.0};
+  obs[1000] = {NodeState::kDisrupted, 1.0};
+  InitialState init = InitialState::FromObservations(net, obs);
+  DmpOptions d;
+  d.horizon = 30;
+  ProjectionOptions deferred_options = Quick();
+  deferred_options.defer_check = true;
+  Projector sync(d, Quick()), deferred(d, deferred_options);
+  ProjectionWorkspace ws;
+  auto expect_same = [&](const Projection& a, const Projection& b) {
+    for (NodeIndex v = 0; v < 2000; ++v) {
+      ASSERT_EQ(a.risk[v], b.risk[v]) << v;
+      ASSERT_EQ(a.eta[v], b.eta[v]) << v;
+      ASSERT_EQ(a.parent[v], b.parent[v]) << v;
+      ASSERT_EQ(a.node_method[v], b.node_method[v]) << v;
+      ASSERT_EQ(a.node_checked[v], b.node_checked[v]) << v;
+    }
+    EXPECT_EQ(a.method, b.method);
+    EXPECT_EQ(a.disrupted_p05, b.disrupted_p05);
+    EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
+    EXPECT_EQ(a.unchecked_regions, 0u);
+  };
+  sync.Full(g, init, &ws);
+  deferred.Full(g, init, &ws);
+  const Projection& p = deferred.projection();
+  ASSERT_EQ(p.regions.size(), 2u);
+  EXPECT_EQ(p.unchecked_regions, 2u);
+  EXPECT_EQ(p.method, ProjectionMethod::kDmp);
+  EXPECT_EQ(p.mc_work, 0u);
+  const DmpResult dmp = RunDmp(g, init, d);
+  for (NodeIndex v = 0; v < 2000; ++v) {
+    EXPECT_EQ(p.node_checked[v], 0) << v;
+    if (p.node_method[v] == ProjectionMethod::kDmp) {
+      EXPECT_DOUBLE_EQ(p.risk[v], dmp.risk[v]) << v;
+    }
+  }
+  for (const RegionSummary& r : p.regions) EXPECT_FALSE(r.checked);
+  // A budget of 0 still checks one region.
+  RefineOutcome step = deferred.Refine(g, init, 0, &ws);
+  EXPECT_EQ(step.regions_checked, 1u);
+  EXPECT_EQ(step.regions_pending, 1u);
+  EXPECT_EQ(deferred.projection().unchecked_regions, 1u);
+  step = deferred.Refine(g, init, std::numeric_limits<std::uint64_t>::max(), &ws);
+  EXPECT_EQ(step.regions_checked, 1u);
+  EXPECT_EQ(step.regions_pending, 0u);
+  EXPECT_GT(step.served_monte_carlo, 0u);
+  EXPECT_GT(step.max_risk_change, 0.1);  // DMP is far off here: material
+  expect_same(sync.projection(), deferred.projection());
+  for (const RegionSummary& r : deferred.projection().regions) EXPECT_TRUE(r.checked);
+  // A change: the region it touches is recomputed and pending again.
+  const NodeIndex fresh = 1500;
+  init.p_s[fresh] = 0;
+  init.p_i[fresh] = 1;
+  sync.Update(g, init, {&fresh, 1}, &ws);
+  deferred.Update(g, init, {&fresh, 1}, &ws);
+  EXPECT_GE(deferred.projection().unchecked_regions, 1u);
+  EXPECT_EQ(deferred.projection().node_checked[fresh], 0);
+  while (deferred.projection().unchecked_regions > 0) (void)deferred.Refine(g, init, 0, &ws);
+  expect_same(sync.projection(), deferred.projection());
+
+  // A tree: DMP is exact, the check passes and changes nothing.
+  Network tree = testing::RandomTree(300, 3);
+  const auto t = testing::BuildGraph(tree, Direction::kBoth, 3.0, 0.3);
+  std::vector<Observation> tree_obs(300);
+  tree_obs[10] = {NodeState::kDisrupted, 1.0};
+  const InitialState tree_init = InitialState::FromObservations(tree, tree_obs);
+  Projector on_tree(d, deferred_options);
+  on_tree.Full(t, tree_init, &ws);
+  const std::vector<double> before = on_tree.projection().risk;
+  step = on_tree.Refine(t, tree_init, std::numeric_limits<std::uint64_t>::max(), &ws);
+  EXPECT_EQ(step.max_risk_change, 0.0);
+  EXPECT_EQ(step.served_monte_carlo, 0u);
+  EXPECT_EQ(on_tree.projection().risk, before);
+  EXPECT_EQ(on_tree.projection().method, ProjectionMethod::kDmp);
+  for (const RegionSummary& r : on_tree.projection().regions) EXPECT_TRUE(r.checked);
 }
 
 TEST(ProjectionTest, ForcedMethods) {

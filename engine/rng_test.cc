@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace riskd::engine {
 namespace {
@@ -24,6 +26,21 @@ TEST(RngTest, UniformIsAPureFunctionOfItsCounter) {
             c.Uniform(3, RandomStream::kTransmission, 5, 9));
   EXPECT_NE(a.Uniform(3, RandomStream::kTransmission, 5, 9),
             a.Uniform(3, RandomStream::kInfectious, 5, 9));
+}
+
+TEST(RngTest, UniformManyGivesUniformsNumbersForEveryBatchSize) {
+  const CounterRng rng(0x5eed);
+  std::vector<std::uint32_t> b;
+  for (std::uint32_t x = 0; x < 11; ++x) b.push_back(x * 7919 + 3);
+  // Every count exercises another mix of 4-, 2- and 1-wide blocks.
+  for (std::size_t count = 0; count <= b.size(); ++count) {
+    std::vector<double> many(count, -1.0);
+    rng.UniformMany(17, RandomStream::kTransmission, 42, b.data(), count, many.data());
+    for (std::size_t x = 0; x < count; ++x) {
+      EXPECT_EQ(many[x], rng.Uniform(17, RandomStream::kTransmission, 42, b[x]))
+          << "count " << count << " x " << x;
+    }
+  }
 }
 
 TEST(RngTest, UniformMomentsAndRange) {

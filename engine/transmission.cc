@@ -52,6 +52,27 @@ void AppendArcsInto(const Network& net, std::span<const NodeIndex> sources, Node
 
 }  // namespace
 
+double DependencyShare(const Network& net, const RiskType& type, NodeIndex from, NodeIndex to) {
+  if (!net.alive(from) || !net.alive(to)) return 0;
+  auto selected = [&](EdgeIndex e) { return (type.layers & LayerBit(net.edge_layer(e))) != 0; };
+  double total = 0, part = 0;
+  if (type.direction != Direction::kUpstream) {
+    for (EdgeIndex e : net.in_edges(to)) {
+      if (!selected(e)) continue;
+      total += net.edge_weight(e);
+      if (net.edge_source(e) == from) part += net.edge_weight(e);
+    }
+  }
+  if (type.direction != Direction::kDownstream) {
+    for (EdgeIndex e = net.out_begin(to); e < net.out_end(to); ++e) {
+      if (!selected(e)) continue;
+      total += net.edge_weight(e);
+      if (net.edge_target(e) == from) part += net.edge_weight(e);
+    }
+  }
+  return total > 0 ? part / total : 0;
+}
+
 std::size_t TransmissionGraph::MemoryBytes() const {
   return (in_offsets.capacity() + source.capacity() + target.capacity() + reverse.capacity() +
           out_offsets.capacity() + out_edges.capacity()) * 4 +

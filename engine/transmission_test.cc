@@ -43,6 +43,32 @@ TEST(TransmissionTest, DependencyShareAndRatesFollowTheFormulas) {
   EXPECT_EQ(h.q, g.q);
 }
 
+TEST(TransmissionTest, DependencyShareFromTheNetworkMatchesTheGraphsShares) {
+  // 0 -> 2 (1), 1 -> 2 (3), 2 -> 3 (2), 3 -> 2 (4) on the material layer;
+  // 1 -> 2 (5) on the data layer.
+  Network net = testing::MakeNetwork(4, {{0, 2, 1.0}, {1, 2, 3.0}, {2, 3, 2.0}, {3, 2, 4.0}});
+  ASSERT_TRUE(net.AddEdge(1, 2, Layer::kData, 5.0).ok());
+  net.Compact();
+  RiskType down;
+  EXPECT_DOUBLE_EQ(DependencyShare(net, down, 1, 2), 3.0 / 8.0);
+  EXPECT_DOUBLE_EQ(DependencyShare(net, down, 3, 2), 4.0 / 8.0);
+  EXPECT_DOUBLE_EQ(DependencyShare(net, down, 2, 1), 0.0);  // no edge that way
+  RiskType up = down;
+  up.direction = Direction::kUpstream;  // 2 catches it from its customer 3 only
+  EXPECT_DOUBLE_EQ(DependencyShare(net, up, 3, 2), 1.0);
+  RiskType both = down;
+  both.direction = Direction::kBoth;
+  both.layers = kAllLayers;
+  // Into 2: 1 + 3 + 5 + 4 (in) + 2 (out to 3) = 15; from 3: 4 + 2.
+  EXPECT_DOUBLE_EQ(DependencyShare(net, both, 3, 2), 6.0 / 15.0);
+  EXPECT_DOUBLE_EQ(DependencyShare(net, both, 1, 2), 8.0 / 15.0);
+  // The same as the transmission graph's shares.
+  const TransmissionGraph g = BuildTransmissionGraph(net, both, ComputeVulnerability(net, kAllLayers, Uniform()));
+  for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
+    EXPECT_DOUBLE_EQ(DependencyShare(net, both, g.source[e], g.target[e]), g.share[e]) << e;
+  }
+}
+
 TEST(TransmissionTest, DirectionsAndLayersSelectAndMergeEdges) {
   Network net = testing::MakeNetwork(3, {{0, 1, 1.0}, {1, 2, 2.0}});
   ASSERT_TRUE(net.AddEdge("n0", "n1", Layer::kData, 4.0).ok());

@@ -6,12 +6,15 @@
 # the web dashboard, and a model clock the demo drives), replays a real
 # disaster feed (GDACS orange alerts 2013-2016, data/gdacs/) in event time
 # through the real ZeroMQ ingest: the clock walks through the archive day by
-# day, each disaster lands on its day, and the demo prints how risk and
-# alerts evolve and resolve. Then a few operator events, which suppliers are
-# hit directly, which are warned and the immunization targets; then it stops
-# the daemon cleanly. It prints the web dashboard's URL
-# (http://127.0.0.1:7752/) as soon as the daemon is up: the page follows the
-# replay live, in model time.
+# day, each disaster lands on its day, and the demo prints the incidents
+# each one opens (with their emergency plans and the few node alerts pushed
+# under them, not a flood) and how they are restored and closed as the days
+# pass. Then a few operator events, the open incidents, a duty officer
+# acknowledging and assigning one, which suppliers are hit directly, which
+# are warned and the immunization targets; then it stops the daemon
+# cleanly. It prints the web dashboard's URL (http://127.0.0.1:7752/) as
+# soon as the daemon is up: the page follows the replay live, in model
+# time.
 #
 #   scripts/demo.sh [--keep-running]
 set -euo pipefail
@@ -87,6 +90,18 @@ rm -f "$published" "$events"
 echo
 echo "== Operator events (config/demo/scenario.jsonl) through riskctl, at the model clock"
 $riskctl send --file config/demo/scenario.jsonl || true
+echo
+echo "== Incidents now (riskctl incident list): what an operations center acts on"
+$riskctl incident list
+incident=$($riskctl incident list --json | python3 scripts/demo_replay.py pick)
+if [ -n "$incident" ]; then
+  echo
+  echo "== The duty officer takes the incident with the most value at risk, $incident"
+  echo "   (riskctl incident ack / assign: operator actions, journaled like events)"
+  $riskctl incident ack "$incident" --operator duty-officer --note "calling the site"
+  $riskctl incident assign "$incident" supply-planning --operator duty-officer
+  $riskctl incident show "$incident" --nodes 5
+fi
 echo
 echo "== Hit directly, warned, and what to protect (riskctl query --text snapshot)"
 $riskctl query --text snapshot

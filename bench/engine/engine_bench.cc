@@ -2,7 +2,7 @@
 // Carlo against igraph_sir, and accuracy of what Engine::Project publishes
 // against a 10k-run Monte Carlo. One JSON object per line on stdout:
 //   {"bench":"engine","metric":...,"value":...,"unit":..., parameters...}
-// Usage: engine_bench [--quick] [dmp] [incremental] [clock] [mc] [accuracy]
+// Usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy]
 // (all sections by default). --quick keeps every metric but runs fewer
 // cases and repetitions (bench/run_all --quick: the whole run < 5 minutes).
 #include <algorithm>
@@ -220,6 +220,8 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
                     Num(static_cast<double>(projector.IncrementalMemoryBytes()) / 1e6)}};
     Emit(dmp_only ? "dmp_incremental_median_ms" : "projection_incremental_median_ms", Median(times),
          "ms", p);
+    Emit(dmp_only ? "dmp_incremental_p90_ms" : "projection_incremental_p90_ms",
+         Quantile(times, 0.9), "ms", p);
     Emit(dmp_only ? "dmp_projection_full_ms" : "projection_full_ms", full_ms, "ms", p);
   }
 }
@@ -296,6 +298,134 @@ void BenchClock() {
                       {"expected_disrupted", Num(engine.risk_state(0).projection.expected_disrupted)}};
   Emit("clock_tick_ms", Median(ticks), "ms", params);
   Emit("clock_update_median_ms", Median(updates), "ms", params);
+}
+
+// Network changes at rate (issue 12 point 2): the Engine with default
+// options (method AUTO) on the 100k-node network, 20 disruptions projected,
+// then a stream of changes (re-weight 40%, edge added 25%, edge removed 20%,
+// node added with an edge 10%, node removed 5%) applied in batches of
+// `batch` with one Project() after each batch, as the daemon's engine thread
+// does. network_changes_applied_per_s counts the whole loop (changes and
+// projections, process CPU); apply_only_per_s the changes alone. With
+// defer_check the Monte Carlo checks are left to Engine::Refine (not run
+// here: the daemon runs them when idle).
+void BenchNetworkChangesCase(bool defer_check) {
+  EngineOptions o;
+  o.projection.defer_check = defer_check;
+  o.risk_types[0].alpha = 0.2;
+  o.risk_types[0].beta = 0.3;
+  auto created = Engine::Create(o, ScaleFree100k());
+  if (!created.ok()) return;
+  Engine& engine = **created;
+  const auto sources = RandomNodes(engine.network().node_slots(), 20, 11);
+  (void)engine.Disrupt(0, sources, 1.0);
+  double cpu = CpuMs();
+  engine.Project(1);
+  const double first_ms = CpuMs() - cpu;
+  const int total = quick ? 20000 : 100000;
+  const int batch = 1000;
+  std::mt19937_64 rng(17);
+  auto random_node = [&]() -> NodeIndex {
+    for (;;) {
+      const auto v = static_cast<NodeIndex>(rng() % engine.network().node_slots());
+      if (engine.network().alive(v)) return v;
+    }
+  };
+  // A random existing material edge, from a list of the edges known (the
+  // start's and those added); stale entries are skipped.
+  std::vector<std::pair<NodeIndex, NodeIndex>> known;
+  for (const Edge& e : engine.network().Edges()) {
+    if (e.layer == Layer::kMaterial) known.emplace_back(e.from, e.to);
+  }
+  auto random_edge = [&](NodeIndex* from, NodeIndex* to) {
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const auto [u, v] = known[rng() % known.size()];
+      if (engine.network().FindEdge(u, v, Layer::kMaterial)) {
+        *from = u;
+        *to = v;
+        return true;
+      }
+    }
+    return false;
+  };
+  int applied = 0, rejected = 0, added_nodes = 0;
+  double apply_ms = 0, project_ms = 0;
+  std::vector<double> project_times;
+  const double start = CpuMs();
+  while (applied + rejected < total) {
+    cpu = CpuMs();
+    for (int k = 0; k < batch; ++k) {
+      const int kind = static_cast<int>(rng() % 100);
+      Status st;
+      const Network& net = engine.network();
+      if (kind < 40 || (kind >= 60 && kind < 80)) {
+        NodeIndex u = 0, v = 0;
+        if (!random_edge(&u, &v)) {
+          ++rejected;
+          continue;
+        }
+        const std::string a(net.id(u)), b(net.id(v));
+        st = kind < 40 ? engine.SetEdgeWeight(a, b, Layer::kMaterial,
+                                              0.5 + static_cast<double>(rng() % 150) / 100)
+                       : engine.RemoveEdge(a, b, Layer::kMaterial);
+      } else if (kind < 60) {
+        const NodeIndex u = random_node(), v = random_node();
+        if (u == v) {
+          ++rejected;
+          continue;
+        }
+        st = engine.AddEdge(net.id(u), net.id(v), Layer::kMaterial, 1.0);
+        if (st.ok()) known.emplace_back(u, v);
+      } else if (kind < 90) {
+        NodeAttributes attrs;
+        attrs.id = "bench-new-" + std::to_string(added_nodes++);
+        const NodeIndex customer = random_node();
+        const std::string customer_id(net.id(customer));
+        st = engine.AddNode(attrs);
+        if (st.ok()) {
+          ++applied;  // the node, then its edge
+          st = engine.AddEdge(attrs.id, customer_id, Layer::kMaterial, 1.0);
+        }
+        if (st.ok()) known.emplace_back(*engine.network().Find(attrs.id), customer);
+      } else {
+        st = engine.RemoveNode(std::string(net.id(random_node())));
+      }
+      st.ok() ? ++applied : ++rejected;
+    }
+    apply_ms += CpuMs() - cpu;
+    cpu = CpuMs();
+    engine.Project(static_cast<std::uint64_t>(2 + applied + rejected));
+    project_times.push_back(CpuMs() - cpu);
+    project_ms += project_times.back();
+  }
+  const double total_ms = CpuMs() - start;
+  const Projection& p = engine.risk_state(0).projection;
+  const Params params{{"network", Str("barabasi_albert")},
+                      {"nodes", Num(static_cast<double>(engine.network().node_count()))},
+                      {"edges", Num(static_cast<double>(engine.network().edge_count()))},
+                      {"alpha", "0.2"},
+                      {"beta", "0.3"},
+                      {"method", Str(std::string(ProjectionMethodName(p.method)))},
+                      {"defer_check", defer_check ? "true" : "false"},
+                      {"clock", Str("process_cpu")},
+                      {"sources", "20"},
+                      {"changes", Num(applied)},
+                      {"rejected", Num(rejected)},
+                      {"batch", Num(batch)},
+                      {"first_projection_ms", Num(first_ms)},
+                      {"apply_ms", Num(apply_ms)},
+                      {"project_ms", Num(project_ms)},
+                      {"project_median_ms", Num(Median(project_times))},
+                      {"project_p90_ms", Num(Quantile(project_times, 0.9))},
+                      {"apply_only_per_s", Num(applied / apply_ms * 1e3)},
+                      {"expected_disrupted", Num(p.expected_disrupted)}};
+  Emit("network_changes_applied_per_s", applied / total_ms * 1e3, "changes_per_s", params);
+}
+
+// Default options, then publish first / refine after (checks left pending).
+void BenchNetworkChanges() {
+  BenchNetworkChangesCase(false);
+  BenchNetworkChangesCase(true);
 }
 
 // Continuous-time SIR against igraph_sir on a 100k-node Barabasi-Albert
@@ -391,9 +521,9 @@ void MeasureAccuracy(AccuracyCase c) {
     src.push_back(order[static_cast<std::size_t>(k * 5) % order.size()]);
   auto engine = std::move(Engine::Create(o, std::move(c.network)).value());
   (void)engine->Disrupt(0, src, 1.0);
-  auto start = Clock::now();
+  const double start_cpu = CpuMs();
   engine->Project(1);
-  const double project_ms = MsSince(start);
+  const double project_ms = CpuMs() - start_cpu;
   const RiskTypeState& s = engine->risk_state(0);
   const TransmissionGraph& g = *engine->Graph(0);
   MonteCarloOptions mo;
@@ -440,7 +570,9 @@ void MeasureAccuracy(AccuracyCase c) {
         {"disrupted_p05", Num(s.projection.disrupted_p05)},
         {"disrupted_p95", Num(s.projection.disrupted_p95)},
         {"supercritical", s.projection.spectral.supercritical ? "true" : "false"},
-        {"project_ms", Num(project_ms)}});
+        {"project_ms", Num(project_ms)},
+        {"mc_work", Num(static_cast<double>(s.projection.mc_work))},
+        {"dmp_edge_updates", Num(static_cast<double>(s.projection.dmp_edge_updates))}});
 }
 
 void BenchAccuracy() {
@@ -474,7 +606,7 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (argv[i][0] == '-') {
       std::fprintf(stderr,
-                   "usage: engine_bench [--quick] [dmp] [incremental] [clock] [mc] [accuracy]\n");
+                   "usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
@@ -486,6 +618,7 @@ int main(int argc, char** argv) {
   if (wanted("dmp")) BenchDmp();
   if (wanted("incremental")) BenchIncremental();
   if (wanted("clock")) BenchClock();
+  if (wanted("network")) BenchNetworkChanges();
   if (wanted("mc")) BenchMonteCarlo();
   if (wanted("accuracy")) BenchAccuracy();
   return 0;

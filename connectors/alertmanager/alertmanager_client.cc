@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -32,32 +33,129 @@ std::string Rfc3339(std::int64_t unix_ns) {
   return buf;
 }
 
+namespace {
+
+std::string Number(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+// "PLAN-ID: title" per plan, and every action's description.
+void AddPlans(const google::protobuf::RepeatedPtrField<riskd::v1::EmergencyPlan>& plans,
+              nlohmann::json* annotations) {
+  std::string ids, actions;
+  for (const auto& p : plans) {
+    ids += (ids.empty() ? "" : "; ") + p.plan_id() + ": " + p.title();
+    for (const auto& a : p.actions()) actions += (actions.empty() ? "" : "; ") + a.description();
+  }
+  if (ids.empty()) return;
+  (*annotations)["plan"] = ids;
+  (*annotations)["plan_actions"] = actions;
+}
+
+std::int64_t UnixNs(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000000000 + t.nanos();
+}
+
+nlohmann::json AlertJson(const riskd::v1::Alert& a) {
+  std::string path;
+  for (int i = 0; i < a.cause_size(); ++i) {
+    const auto& step = a.cause(i);
+    path += (i ? " > " : "") + step.node_id();
+    if (i > 0) path += " (" + Number(step.share()) + ")";
+  }
+  if (path.empty()) {
+    for (const auto& n : a.cause_path()) path += (path.empty() ? "" : " > ") + n;
+  }
+  std::string events;
+  for (const auto& e : a.trigger_event_ids()) events += (events.empty() ? "" : ", ") + e;
+  nlohmann::json labels = {{"alertname", "RiskdNodeAtRisk"},
+                           {"risk_type", a.risk_type()},
+                           {"node", a.node_id()},
+                           {"severity", SeverityLabel(a.severity())}};
+  if (!a.incident_id().empty()) labels["incident"] = a.incident_id();
+  nlohmann::json annotations = {
+      {"summary", a.node_name() + ": P(disrupted within " + std::to_string(a.horizon_steps()) +
+                      " steps) = " + std::to_string(a.probability())},
+      {"node_name", a.node_name()},
+      {"probability", std::to_string(a.probability())},
+      {"eta_steps", std::to_string(a.eta_steps())},
+      {"value_at_risk", Number(a.value_at_risk())},
+      {"cause_path", path},
+      {"riskd_alert_id", a.alert_id()}};
+  if (!events.empty()) annotations["trigger_events"] = events;
+  if (a.has_plan()) {
+    google::protobuf::RepeatedPtrField<riskd::v1::EmergencyPlan> one;
+    *one.Add() = a.plan();
+    AddPlans(one, &annotations);
+  }
+  return {{"labels", labels}, {"annotations", annotations}};
+}
+
+nlohmann::json IncidentJson(const riskd::v1::Incident& i) {
+  std::string lifecycle = riskd::v1::Incident::Lifecycle_Name(i.lifecycle());
+  lifecycle = lifecycle.substr(lifecycle.find('_') + 1);
+  for (char& c : lifecycle) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string top;
+  for (const auto& n : i.top_nodes()) {
+    top += (top.empty() ? "" : ", ") + n.node_id() + " " + Number(n.probability());
+  }
+  std::string sources;
+  for (const auto& s : i.source_ids()) sources += (sources.empty() ? "" : ", ") + s;
+  nlohmann::json annotations = {
+      {"summary", i.title()},
+      {"description", lifecycle + ": " + std::to_string(i.sources_disrupted()) + " of " +
+                          std::to_string(i.sources_hit()) + " site(s) disrupted, expected " +
+                          Number(i.expected_disrupted()) + " node(s) disrupted within " +
+                          std::to_string(i.horizon_steps()) + " steps, value at risk " +
+                          Number(i.value_at_risk())},
+      {"lifecycle", lifecycle},
+      {"hazard", riskd::v1::Hazard_Name(i.hazard())},
+      {"sources", sources},
+      {"expected_disrupted", Number(i.expected_disrupted())},
+      {"value_at_risk", Number(i.value_at_risk())},
+      {"top_nodes", top},
+      {"riskd_incident_id", i.incident_id()}};
+  AddPlans(i.plans(), &annotations);
+  if (!i.operator_state().assignee().empty()) annotations["assignee"] = i.operator_state().assignee();
+  if (i.operator_state().acknowledged()) {
+    annotations["acknowledged_by"] = i.operator_state().acknowledged_by();
+  }
+  return {{"labels",
+           {{"alertname", "RiskdIncident"},
+            {"risk_type", i.risk_type()},
+            {"incident", i.incident_id()},
+            {"severity", SeverityLabel(i.level())}}},
+          {"annotations", annotations}};
+}
+
+}  // namespace
+
+bool IncidentIsOver(const riskd::v1::Incident& incident) {
+  return incident.lifecycle() == riskd::v1::Incident::LIFECYCLE_RESTORED ||
+         incident.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED;
+}
+
 std::string ToAlertmanagerJson(const std::vector<PostableAlert>& alerts, std::int64_t now_unix_ns,
                                std::chrono::seconds valid_for, const std::string& generator_url) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : alerts) {
-    const auto& a = p.alert;
-    const bool resolved = p.resolved || a.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED;
-    std::string path;
-    for (const auto& n : a.cause_path()) path += (path.empty() ? "" : " > ") + n;
-    const std::int64_t started = a.computed_at().seconds() * 1000000000 + a.computed_at().nanos();
-    nlohmann::json j = {
-        {"labels",
-         {{"alertname", "RiskdNodeAtRisk"},
-          {"risk_type", a.risk_type()},
-          {"node", a.node_id()},
-          {"severity", SeverityLabel(a.severity())}}},
-        {"annotations",
-         {{"summary", a.node_name() + ": P(disrupted within " + std::to_string(a.horizon_steps()) +
-                          " steps) = " + std::to_string(a.probability())},
-          {"probability", std::to_string(a.probability())},
-          {"eta_steps", std::to_string(a.eta_steps())},
-          {"cause_path", path},
-          {"riskd_alert_id", a.alert_id()}}},
-        {"startsAt", Rfc3339(started > 0 ? started : now_unix_ns)},
-        {"endsAt", Rfc3339(resolved ? now_unix_ns
-                                    : now_unix_ns + std::chrono::nanoseconds(valid_for).count())},
-    };
+    nlohmann::json j;
+    bool resolved = p.resolved;
+    std::int64_t started = 0;
+    if (p.incident) {
+      j = IncidentJson(*p.incident);
+      resolved = resolved || IncidentIsOver(*p.incident);
+      started = UnixNs(p.incident->opened_at());
+    } else {
+      j = AlertJson(p.alert);
+      resolved = resolved || p.alert.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED;
+      started = UnixNs(p.alert.computed_at());
+    }
+    j["startsAt"] = Rfc3339(started > 0 ? started : now_unix_ns);
+    j["endsAt"] = Rfc3339(resolved ? now_unix_ns
+                                   : now_unix_ns + std::chrono::nanoseconds(valid_for).count());
     if (!generator_url.empty()) j["generatorURL"] = generator_url;
     out.push_back(std::move(j));
   }

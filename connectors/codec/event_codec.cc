@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
+
+#include "engine/geo.h"
 
 namespace riskd::connectors {
 namespace {
@@ -35,6 +38,19 @@ Status CheckPoint(const std::string& where, const riskd::v1::GeoPoint& p) {
   return Status::Ok();
 }
 
+// Circles and polygons larger than the limit are rejected: a place that
+// covers a continent is a mistake (or an attack), not a disruption.
+Status CheckPlaceArea(const std::string& where, const engine::Place& place,
+                      const ValidationLimits& limits) {
+  if (!(limits.max_place_area_km2 > 0)) return Status::Ok();
+  const double area = engine::PlaceAreaKm2(place);
+  if (area <= limits.max_place_area_km2) return Status::Ok();
+  char text[160];
+  std::snprintf(text, sizeof text, "covers %.3g km^2, more than ingest.max_place_area_km2 (%.3g)",
+                area, limits.max_place_area_km2);
+  return Status::ResourceExhausted(where + ": " + text);
+}
+
 Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits) {
   switch (place.shape_case()) {
     case riskd::v1::Place::kCircle:
@@ -42,7 +58,7 @@ Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits)
       if (!Finite(place.circle().radius_km()) || place.circle().radius_km() <= 0) {
         return Invalid("disruption.place.circle.radius_km", "must be finite and > 0");
       }
-      return Status::Ok();
+      return CheckPlaceArea("disruption.place.circle", ToPlace(place), limits);
     case riskd::v1::Place::kPolygon: {
       const auto& v = place.polygon().vertices();
       if (v.size() < 3) return Invalid("disruption.place.polygon", "needs at least 3 vertices");
@@ -53,7 +69,7 @@ Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits)
         RISKD_RETURN_IF_ERROR(
             CheckPoint("disruption.place.polygon.vertices[" + std::to_string(i) + "]", v[i]));
       }
-      return Status::Ok();
+      return CheckPlaceArea("disruption.place.polygon", ToPlace(place), limits);
     }
     case riskd::v1::Place::kRegion:
       if (place.region().empty() || place.region().size() > 64) {
@@ -71,6 +87,9 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n) {
   if (n.has_location()) RISKD_RETURN_IF_ERROR(CheckPoint(where + ".location", n.location()));
   if (!Finite(n.inventory_days()) || n.inventory_days() < 0) {
     return Invalid(where + ".inventory_days", "must be finite and >= 0");
+  }
+  if (n.has_value() && (!Finite(n.value()) || n.value() < 0)) {
+    return Invalid(where + ".value", "must be finite and >= 0");
   }
   return Status::Ok();
 }
@@ -138,6 +157,40 @@ Status CheckIds(const std::string& where, const google::protobuf::RepeatedPtrFie
   return Status::Ok();
 }
 
+Status CheckText(const std::string& where, const std::string& text, std::size_t min,
+                 std::size_t max) {
+  if (text.size() < min) return Invalid(where, "is required");
+  if (text.size() > max) return Invalid(where, "is longer than " + std::to_string(max) + " bytes");
+  return Status::Ok();
+}
+
+Status CheckOperatorAction(const riskd::v1::OperatorAction& a) {
+  using A = riskd::v1::OperatorAction;
+  RISKD_RETURN_IF_ERROR(CheckId("operator_action.incident_id", a.incident_id()));
+  if (a.kind() == A::KIND_UNSPECIFIED || !A::Kind_IsValid(a.kind())) {
+    return Invalid("operator_action.kind",
+                   "is required (ACKNOWLEDGE, ASSIGN, OVERRIDE_LEVEL, MARK_NO_IMPACT or "
+                   "MARK_RESTORED)");
+  }
+  RISKD_RETURN_IF_ERROR(CheckText("operator_action.operator", a.operator_(), 1, 128));
+  RISKD_RETURN_IF_ERROR(CheckText("operator_action.assignee", a.assignee(),
+                                  a.kind() == A::KIND_ASSIGN ? 1 : 0, 128));
+  if (a.kind() != A::KIND_ASSIGN && !a.assignee().empty()) {
+    return Invalid("operator_action.assignee", "is only for KIND_ASSIGN");
+  }
+  if (!riskd::v1::Severity_IsValid(a.level())) {
+    return Invalid("operator_action.level", "unknown severity value");
+  }
+  if (a.kind() != A::KIND_OVERRIDE_LEVEL && a.level() != riskd::v1::SEVERITY_UNSPECIFIED) {
+    return Invalid("operator_action.level", "is only for KIND_OVERRIDE_LEVEL");
+  }
+  RISKD_RETURN_IF_ERROR(CheckText("operator_action.note", a.note(), 0, 1024));
+  if (!a.authenticated_client().empty()) {
+    return Invalid("operator_action.authenticated_client", "is set by the daemon, not by clients");
+  }
+  return Status::Ok();
+}
+
 Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
                   const RiskTypeResolver& types, const ValidationLimits& limits) {
   using Q = riskd::v1::Query;
@@ -166,6 +219,12 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
     case Q::kStatus:
     case Q::kNetwork:
       return Status::Ok();
+    case Q::kIncident:
+      RISKD_RETURN_IF_ERROR(CheckId("query.incident.incident_id", q.incident().incident_id()));
+      if (q.incident().max_nodes() < 0 || q.incident().max_nodes() > 10000) {
+        return Invalid("query.incident.max_nodes", "must be in 0..10000");
+      }
+      return Status::Ok();
     case Q::WHAT_NOT_SET:
       break;
   }
@@ -186,14 +245,69 @@ Result<std::string> RiskTypeResolver::Resolve(std::string_view explicit_name, in
 }
 
 NodeDirectory::NodeDirectory(const engine::Network& network) {
+  nodes_.reserve(network.node_count());
   for (engine::NodeIndex v = 0; v < network.node_slots(); ++v) {
-    if (network.alive(v)) ids_.emplace(network.id(v));
+    if (!network.alive(v)) continue;
+    riskd::v1::NodeSpec spec;
+    spec.set_id(std::string(network.id(v)));
+    spec.set_region(std::string(network.region(v)));
+    if (const auto at = network.location(v)) {
+      spec.mutable_location()->set_lat(at->lat);
+      spec.mutable_location()->set_lon(at->lon);
+    }
+    Put(spec);
   }
 }
 
+void NodeDirectory::Put(const riskd::v1::NodeSpec& spec) {
+  Where w;
+  if (spec.has_location()) {
+    w.located = true;
+    w.lat = spec.location().lat();
+    w.lon = spec.location().lon();
+  }
+  if (!spec.region().empty()) {
+    auto it = region_index_.find(spec.region());
+    if (it == region_index_.end()) {
+      it = region_index_.emplace(spec.region(), static_cast<std::uint32_t>(regions_.size())).first;
+      regions_.push_back(spec.region());
+    }
+    w.region = it->second;
+  }
+  nodes_[spec.id()] = w;
+}
+
 void NodeDirectory::Apply(const riskd::v1::NetworkChange& change) {
-  if (change.has_add_node()) ids_.insert(change.add_node().id());
-  if (change.change_case() == riskd::v1::NetworkChange::kRemoveNode) ids_.erase(change.remove_node());
+  if (change.has_add_node()) Put(change.add_node());
+  if (change.has_update_node() && Has(change.update_node().id())) Put(change.update_node());
+  if (change.change_case() == riskd::v1::NetworkChange::kRemoveNode) {
+    auto it = nodes_.find(change.remove_node());
+    if (it != nodes_.end()) nodes_.erase(it);
+  }
+}
+
+PlaceMatch NodeDirectory::Match(const riskd::v1::Place& proto_place, std::size_t max_ids) const {
+  const engine::Place place = ToPlace(proto_place);
+  PlaceMatch out;
+  std::vector<std::string_view> ids;
+  for (const auto& [id, w] : nodes_) {
+    bool in = false;
+    if (const auto* c = std::get_if<engine::GeoCircle>(&place)) {
+      in = w.located && engine::GreatCircleKm({w.lat, w.lon}, c->center) <= c->radius_km;
+    } else if (const auto* poly = std::get_if<engine::GeoPolygon>(&place)) {
+      in = w.located && engine::PointInPolygon({w.lat, w.lon}, *poly);
+    } else {
+      in = w.region != 0 &&
+           engine::SameRegionCode(regions_[w.region], std::get<engine::RegionCode>(place).code);
+    }
+    if (!in) continue;
+    ++out.count;
+    ids.push_back(id);
+  }
+  const std::size_t keep = std::min(max_ids, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(keep), ids.end());
+  for (std::size_t i = 0; i < keep; ++i) out.first_ids.emplace_back(ids[i]);
+  return out;
 }
 
 Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
@@ -271,6 +385,8 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
     }
     case Envelope::kQuery:
       return CheckQuery(env.query(), nodes, types, limits);
+    case Envelope::kOperatorAction:
+      return CheckOperatorAction(env.operator_action());
     case Envelope::kClockTick:
       if (!env.clock_tick().has_advance_to()) return Invalid("clock_tick.advance_to", "is required");
       return CheckTimestamp("clock_tick.advance_to", env.clock_tick().advance_to());
@@ -278,7 +394,7 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       break;
   }
   return Invalid("envelope", "has no body (supplier_status, disruption, network_change, "
-                             "intervention, clock_tick or query)");
+                             "intervention, clock_tick, query or operator_action)");
 }
 
 engine::Layer ToLayer(riskd::v1::Layer layer) {
@@ -300,6 +416,7 @@ engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& s) {
   a.inventory_days = s.inventory_days();
   a.alternates.assign(s.alternates().begin(), s.alternates().end());
   a.emergency_plan_id = s.emergency_plan_id();
+  if (s.has_value()) a.value = s.value();
   return a;
 }
 
@@ -316,6 +433,32 @@ engine::Place ToPlace(const riskd::v1::Place& p) {
     default:
       return engine::RegionCode{p.region()};
   }
+}
+
+engine::OperatorAction ToOperatorAction(const riskd::v1::OperatorAction& a,
+                                        const std::string& event_id) {
+  using A = riskd::v1::OperatorAction;
+  engine::OperatorAction out;
+  out.event_id = event_id;
+  out.incident_id = a.incident_id();
+  out.operator_name = a.operator_();
+  out.authenticated_client = a.authenticated_client();
+  out.assignee = a.assignee();
+  out.note = a.note();
+  switch (a.kind()) {
+    case A::KIND_ASSIGN: out.kind = engine::OperatorActionKind::kAssign; break;
+    case A::KIND_OVERRIDE_LEVEL: out.kind = engine::OperatorActionKind::kOverrideLevel; break;
+    case A::KIND_MARK_NO_IMPACT: out.kind = engine::OperatorActionKind::kMarkNoImpact; break;
+    case A::KIND_MARK_RESTORED: out.kind = engine::OperatorActionKind::kMarkRestored; break;
+    default: out.kind = engine::OperatorActionKind::kAcknowledge; break;
+  }
+  switch (a.level()) {
+    case riskd::v1::SEVERITY_INFO: out.level = engine::AlertLevel::kNone; break;
+    case riskd::v1::SEVERITY_WARNING: out.level = engine::AlertLevel::kWarning; break;
+    case riskd::v1::SEVERITY_CRITICAL: out.level = engine::AlertLevel::kCritical; break;
+    default: break;  // unspecified: clears the override
+  }
+  return out;
 }
 
 engine::Step StepOfUnixNs(std::int64_t unix_ns, std::int64_t step_ns) {
@@ -346,8 +489,10 @@ engine::Step DisruptionSteps(const riskd::v1::Disruption& d, const EventTiming& 
 }
 
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
-                     std::size_t* affected, const EventTiming& timing,
-                     std::vector<engine::NodeIndex>* hit) {
+                     AppliedEvent* applied, const EventTiming& timing) {
+  AppliedEvent scratch;
+  AppliedEvent& did = applied ? *applied : scratch;
+  did = AppliedEvent{};
   std::optional<engine::Step> at;
   if (env.has_occurred_at()) at = StepOfUnixNs(UnixNs(env.occurred_at()), timing.step_ns);
   auto risk_index = [&](const std::string& explicit_name, int hazard) -> Result<int> {
@@ -377,7 +522,19 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) state = engine::NodeState::kDisrupted;
       if (s.state() == riskd::v1::NODE_STATE_RECOVERED) state = engine::NodeState::kRecovered;
       const double severity = s.severity() > 0 ? s.severity() : 1.0;
-      return engine->SetStatus(*v, *r, state, severity, at);
+      RISKD_RETURN_IF_ERROR(engine->SetStatus(*v, *r, state, severity, at));
+      did.risk_type = *r;
+      did.touched = {*v};
+      if (state == engine::NodeState::kDisrupted) {
+        engine::Trigger t;
+        t.event_id = env.event_id();
+        t.risk_type = *r;
+        t.kind = engine::TriggerKind::kStatus;
+        t.title = s.detail();
+        t.nodes = {*v};
+        did.trigger = std::move(t);
+      }
+      return Status::Ok();
     }
     case Envelope::kDisruption: {
       const auto& d = env.disruption();
@@ -388,18 +545,34 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (d.has_place()) {
         auto in_place = engine->ResolvePlace(ToPlace(d.place()));
         if (!in_place.ok()) return in_place.status();
+        did.place_matched = in_place->size();
         nodes.insert(nodes.end(), in_place->begin(), in_place->end());
       }
       std::sort(nodes.begin(), nodes.end());
       nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-      if (affected) *affected = nodes.size();
       RISKD_RETURN_IF_ERROR(
           engine->Disrupt(*r, nodes, d.severity(), at, DisruptionSteps(d, timing)));
-      if (hit) *hit = std::move(nodes);
+      did.risk_type = *r;
+      did.touched = nodes;
+      engine::Trigger t;
+      t.event_id = env.event_id();
+      t.risk_type = *r;
+      t.kind = d.node_ids().empty() ? engine::TriggerKind::kPlace : engine::TriggerKind::kNamed;
+      t.hazard = d.hazard();
+      t.title = d.title();
+      t.feed_event_id = d.feed_event_id();
+      t.nodes = std::move(nodes);
+      did.trigger = std::move(t);
       return Status::Ok();
     }
-    case Envelope::kNetworkChange:
-      return ApplyNetworkChange(env.network_change(), engine);
+    case Envelope::kNetworkChange: {
+      const auto& c = env.network_change();
+      // A removed node's incidents see it go (the index outlives the node).
+      if (c.change_case() == riskd::v1::NetworkChange::kRemoveNode) {
+        if (auto v = engine->network().Find(c.remove_node())) did.touched = {*v};
+      }
+      return ApplyNetworkChange(c, engine);
+    }
     case Envelope::kIntervention: {
       const auto& iv = env.intervention();
       std::optional<int> r;
@@ -410,10 +583,16 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       }
       std::vector<engine::NodeIndex> nodes;
       RISKD_RETURN_IF_ERROR(resolve_ids(iv.node_ids(), &nodes));
-      return engine->Immunize(nodes, r, iv.kind() == riskd::v1::Intervention::KIND_LIFT);
+      RISKD_RETURN_IF_ERROR(
+          engine->Immunize(nodes, r, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
+      did.risk_type = r ? *r : -1;
+      did.touched = std::move(nodes);
+      return Status::Ok();
     }
     case Envelope::kQuery:
       return Status::InvalidArgument("queries are not events");
+    case Envelope::kOperatorAction:
+      return Status::InvalidArgument("operator actions apply to incidents, not to the engine");
     case Envelope::kClockTick:
       return engine->AdvanceClock(StepOfUnixNs(UnixNs(env.clock_tick().advance_to()), timing.step_ns));
     case Envelope::BODY_NOT_SET:

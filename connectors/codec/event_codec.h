@@ -11,13 +11,16 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/incidents.h"
 #include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
@@ -33,24 +36,42 @@ struct RiskTypeResolver {
   Result<std::string> Resolve(std::string_view explicit_name, int hazard) const;
 };
 
-// The set of node ids that exist as far as accepted events are concerned.
-// The ingest thread keeps it current by calling Apply() for every accepted
+// The nodes a place matched, as the ingest thread sees them.
+struct PlaceMatch {
+  std::size_t count = 0;
+  std::vector<std::string> first_ids;  // smallest ids, at most the asked number
+};
+
+// The node ids (with their locations and regions, to tell a producer what a
+// place matches) that exist as far as accepted events are concerned. The
+// ingest thread keeps it current by calling Apply() for every accepted
 // NetworkChange.
 class NodeDirectory {
  public:
   NodeDirectory() = default;
   explicit NodeDirectory(const engine::Network& network);
-  bool Has(std::string_view id) const { return ids_.find(id) != ids_.end(); }
+  bool Has(std::string_view id) const { return nodes_.find(id) != nodes_.end(); }
   void Apply(const riskd::v1::NetworkChange& change);
-  std::size_t size() const { return ids_.size(); }
+  std::size_t size() const { return nodes_.size(); }
+  // The nodes inside a (valid) place, with the rules of engine/geo.h.
+  // O(nodes).
+  PlaceMatch Match(const riskd::v1::Place& place, std::size_t max_ids) const;
 
  private:
+  struct Where {
+    double lat = 0, lon = 0;
+    bool located = false;
+    std::uint32_t region = 0;  // into regions_; 0: none
+  };
+  void Put(const riskd::v1::NodeSpec& spec);
   // Transparent hashing: lookups by string_view allocate nothing.
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_set<std::string, Hash, std::equal_to<>> ids_;
+  std::unordered_map<std::string, Where, Hash, std::equal_to<>> nodes_;
+  std::vector<std::string> regions_{""};
+  std::map<std::string, std::uint32_t, std::less<>> region_index_;
 };
 
 // How event times map to the model clock: steps of projection.step counted
@@ -74,6 +95,8 @@ engine::Step DisruptionSteps(const riskd::v1::Disruption& disruption, const Even
 struct ValidationLimits {
   std::size_t max_ids_per_event = 100000;
   std::size_t max_polygon_vertices = 10000;
+  // Circles and polygons covering more are rejected; 0: no limit.
+  double max_place_area_km2 = 0;
 };
 
 // Structural and referential validation; the Status message says what is
@@ -82,17 +105,33 @@ struct ValidationLimits {
 Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
                         const RiskTypeResolver& risk_types, const ValidationLimits& limits = {});
 
-// Applies a validated event (not a Query) to the engine. Statuses and
+// What an applied event did, for the incident book.
+struct AppliedEvent {
+  // The event disrupted nodes (a Disruption, or a DISRUPTED status): the
+  // trigger, without seq and time (the caller knows them).
+  std::optional<engine::Trigger> trigger;
+  // Nodes whose observed state it may have changed, for risk_type (-1:
+  // every risk type). For a Disruption: every node it hit, sorted (its
+  // footprint).
+  int risk_type = -1;
+  std::vector<engine::NodeIndex> touched;
+  // A Disruption with a place: the nodes the place matched.
+  std::size_t place_matched = 0;
+};
+
+// Applies a validated event (not a Query, not an OperatorAction) to the
+// engine and, if `applied` is not null, says what it did. Statuses and
 // disruptions are placed at the step of occurred_at (unset: the engine's
 // now), a disruption lasts its expected_duration or the hazard's default
 // (rounded up to steps; neither: not known), a ClockTick advances the
-// engine's clock. For a place-based disruption, *affected (if not null)
-// receives the node count it hit, and for any disruption *hit (if not null)
-// the nodes themselves, sorted.
+// engine's clock.
 Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& risk_types,
-                     engine::Engine* engine, std::size_t* affected = nullptr,
-                     const EventTiming& timing = {},
-                     std::vector<engine::NodeIndex>* hit = nullptr);
+                     engine::Engine* engine, AppliedEvent* applied = nullptr,
+                     const EventTiming& timing = {});
+
+// A validated OperatorAction for the incident book (seq and time unset).
+engine::OperatorAction ToOperatorAction(const riskd::v1::OperatorAction& action,
+                                        const std::string& event_id);
 
 // Conversions shared with importers and outputs.
 engine::NodeAttributes ToNodeAttributes(const riskd::v1::NodeSpec& spec);

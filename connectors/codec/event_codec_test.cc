@@ -120,9 +120,14 @@ TEST_F(EventCodecTest, HazardPicksTheRiskTypeAndPlacesResolveToNodes) {
   c->mutable_center()->set_lat(35);
   c->mutable_center()->set_lon(139);
   c->set_radius_km(10);
-  std::size_t affected = 0;
-  ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), &affected).ok());
-  EXPECT_EQ(affected, 3u);
+  AppliedEvent applied;
+  ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), &applied).ok());
+  EXPECT_EQ(applied.place_matched, 3u);
+  ASSERT_TRUE(applied.trigger);
+  EXPECT_EQ(applied.trigger->kind, engine::TriggerKind::kPlace);
+  EXPECT_EQ(applied.trigger->nodes, (std::vector<engine::NodeIndex>{0, 1, 2}));
+  EXPECT_EQ(applied.trigger->event_id, "ev-1");
+  EXPECT_EQ(applied.risk_type, 0);
   EXPECT_EQ((*eng)->risk_state(0).observed[1].state, engine::NodeState::kDisrupted);
   EXPECT_DOUBLE_EQ((*eng)->risk_state(0).observed[1].severity, 0.9);
   EXPECT_EQ((*eng)->risk_state(1).observed[1].state, engine::NodeState::kSusceptible);
@@ -179,6 +184,90 @@ TEST_F(EventCodecTest, DirectoryFollowsAcceptedNetworkChanges) {
   dir_.Apply(rm);
   EXPECT_FALSE(dir_.Has("S1"));
   EXPECT_EQ(Validate(Disruption({"S1"})).code(), Status::Code::kNotFound);
+}
+
+TEST_F(EventCodecTest, DirectoryMatchesPlacesAsTheEngineDoesAndFollowsMovedNodes) {
+  riskd::v1::Place circle;
+  circle.mutable_circle()->mutable_center()->set_lat(35);
+  circle.mutable_circle()->mutable_center()->set_lon(139);
+  circle.mutable_circle()->set_radius_km(10);
+  auto match = dir_.Match(circle, 2);
+  EXPECT_EQ(match.count, 3u);
+  EXPECT_EQ(match.first_ids, (std::vector<std::string>{"O1", "P1"}));  // the first two by id
+  // P1 moves to Osaka (400 km away) and changes region.
+  riskd::v1::NetworkChange move;
+  move.mutable_update_node()->set_id("P1");
+  move.mutable_update_node()->set_region("JP-27");
+  move.mutable_update_node()->mutable_location()->set_lat(34.69);
+  move.mutable_update_node()->mutable_location()->set_lon(135.50);
+  dir_.Apply(move);
+  EXPECT_EQ(dir_.Match(circle, 10).count, 2u);
+  riskd::v1::Place region;
+  region.set_region("jp-27");
+  match = dir_.Match(region, 10);
+  EXPECT_EQ(match.first_ids, std::vector<std::string>{"P1"});
+  region.set_region("JP");
+  EXPECT_EQ(dir_.Match(region, 10).count, 2u);
+}
+
+TEST_F(EventCodecTest, PlacesLargerThanTheLimitAreRefused) {
+  ValidationLimits limits;
+  limits.max_place_area_km2 = 10000;  // a circle of about 56 km
+  Envelope e = Disruption({});
+  auto* c = e.mutable_disruption()->mutable_place()->mutable_circle();
+  c->mutable_center()->set_lat(35);
+  c->mutable_center()->set_lon(139);
+  c->set_radius_km(50);
+  EXPECT_TRUE(ValidateEnvelope(e, dir_, types_, limits).ok());
+  c->set_radius_km(60);
+  const Status st = ValidateEnvelope(e, dir_, types_, limits);
+  EXPECT_EQ(st.ToString(),
+            "resource_exhausted: disruption.place.circle: covers 1.13e+04 km^2, more than "
+            "ingest.max_place_area_km2 (1e+04)");
+  limits.max_place_area_km2 = 0;  // no limit
+  c->set_radius_km(5000);
+  EXPECT_TRUE(ValidateEnvelope(e, dir_, types_, limits).ok());
+}
+
+TEST_F(EventCodecTest, OperatorActionsAreCheckedAndConverted) {
+  Envelope e;
+  e.set_event_id("op-1");
+  auto* a = e.mutable_operator_action();
+  a->set_incident_id("supply/7");
+  a->set_kind(riskd::v1::OperatorAction::KIND_ASSIGN);
+  a->set_operator_("ana");
+  a->set_assignee("apac-procurement");
+  EXPECT_TRUE(Validate(e).ok());
+  auto action = ToOperatorAction(*a, e.event_id());
+  EXPECT_EQ(action.kind, engine::OperatorActionKind::kAssign);
+  EXPECT_EQ(action.assignee, "apac-procurement");
+  EXPECT_EQ(action.incident_id, "supply/7");
+  EXPECT_EQ(action.event_id, "op-1");
+  auto reason = [&] { return Validate(e).ToString(); };
+  a->clear_assignee();
+  EXPECT_EQ(reason(), "invalid_argument: operator_action.assignee: is required");
+  a->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  a->set_level(riskd::v1::SEVERITY_CRITICAL);
+  EXPECT_EQ(reason(), "invalid_argument: operator_action.level: is only for KIND_OVERRIDE_LEVEL");
+  a->set_kind(riskd::v1::OperatorAction::KIND_OVERRIDE_LEVEL);
+  EXPECT_TRUE(Validate(e).ok());
+  EXPECT_EQ(ToOperatorAction(*a, "x").level, engine::AlertLevel::kCritical);
+  a->set_level(riskd::v1::SEVERITY_UNSPECIFIED);
+  EXPECT_FALSE(ToOperatorAction(*a, "x").level.has_value());  // clears the override
+  a->clear_operator_();
+  EXPECT_EQ(reason(), "invalid_argument: operator_action.operator: is required");
+  a->set_operator_("ana");
+  a->set_authenticated_client("forged");
+  EXPECT_EQ(reason(),
+            "invalid_argument: operator_action.authenticated_client: is set by the daemon, not by "
+            "clients");
+  a->clear_authenticated_client();
+  a->set_kind(riskd::v1::OperatorAction::KIND_UNSPECIFIED);
+  EXPECT_NE(reason().find("operator_action.kind: is required"), std::string::npos);
+  // Operators act on incidents, not on the engine.
+  engine::EngineOptions o;
+  auto eng = engine::Engine::Create(o, net_);
+  EXPECT_FALSE(ApplyEnvelope(e, types_, eng->get()).ok());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "connectors/codec/output_codec.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace riskd::connectors {
@@ -47,40 +49,245 @@ void SetTimestamp(std::int64_t unix_ns, google::protobuf::Timestamp* ts) {
   ts->set_nanos(static_cast<std::int32_t>(unix_ns % 1000000000));
 }
 
-riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
-                           const engine::AlertChange& change, const OutputContext& ctx) {
+riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentBook& book,
+                           int risk_type, const engine::AlertPush& push, const OutputContext& ctx) {
   const auto& state = engine.risk_state(risk_type);
   const auto& net = engine.network();
-  const std::string node_id(net.id(change.node));
+  const std::string node_id(net.id(push.node));
   riskd::v1::Alert a;
-  a.set_alert_id(AlertId(state.type.name, node_id, change.raised_tag));
-  switch (change.lifecycle) {
+  a.set_alert_id(AlertId(state.type.name, node_id, push.raised_tag));
+  switch (push.lifecycle) {
     case engine::AlertLifecycle::kRaised: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED); break;
     case engine::AlertLifecycle::kUpdated: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_UPDATED); break;
     case engine::AlertLifecycle::kResolved: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED); break;
   }
-  a.set_severity(ToSeverity(change.level));
+  a.set_severity(ToSeverity(push.level));
   a.set_risk_type(state.type.name);
   a.set_node_id(node_id);
-  a.set_node_name(std::string(net.name(change.node)));
-  a.set_probability(change.probability);
-  a.set_eta_steps(change.eta);
+  a.set_node_name(std::string(net.name(push.node)));
+  a.set_probability(push.probability);
+  a.set_eta_steps(push.eta);
   a.set_step_seconds(ctx.step_seconds);
   a.set_horizon_steps(state.projection.horizon);
-  if (change.lifecycle != engine::AlertLifecycle::kResolved && engine.network().alive(change.node)) {
-    for (engine::NodeIndex v : engine::CausePath(state.projection.parent, state.projection.risk, state.initial,
-                                                   change.node)) {
+  if (const engine::Incident* inc = book.Find(push.incident)) a.set_incident_id(inc->id);
+  a.set_value_at_risk(push.value_at_risk);
+  if (push.lifecycle != engine::AlertLifecycle::kResolved && net.alive(push.node)) {
+    const auto path = engine::CausePath(state.projection.parent, state.projection.risk,
+                                        state.initial, push.node);
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      const engine::NodeIndex v = path[i];
       a.add_cause_path(std::string(net.id(v)));
+      auto* step = a.add_cause();
+      step->set_node_id(std::string(net.id(v)));
+      step->set_node_name(std::string(net.name(v)));
+      step->set_probability(state.projection.risk[v]);
+      step->set_share(i == 0 ? 0.0 : engine::DependencyShare(net, state.type, path[i - 1], v));
     }
+    if (!path.empty()) {
+      for (auto& id : book.TriggerEventIds(risk_type, path.front())) {
+        a.add_trigger_event_ids(std::move(id));
+      }
+    }
+    const std::pair<engine::NodeIndex, engine::AlertLevel> node{push.node, push.level};
+    const auto plans = book.plans().For(net, risk_type, {&node, 1});
+    if (!plans.empty()) *a.mutable_plan() = MakeEmergencyPlan(net, book.plans(), plans.front());
   }
+  for (const auto& name : book.WatchlistsOf(risk_type, push.node)) a.add_watchlists(name);
   const auto& node_method = state.projection.node_method;
-  a.set_method(ToMethod(change.node < node_method.size() && node_method[change.node] != engine::ProjectionMethod::kNone
-                            ? node_method[change.node]
+  a.set_method(ToMethod(push.node < node_method.size() &&
+                                node_method[push.node] != engine::ProjectionMethod::kNone
+                            ? node_method[push.node]
                             : state.projection.method));
   a.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
   SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), a.mutable_model_time());
   return a;
+}
+
+riskd::v1::EmergencyPlan MakeEmergencyPlan(const engine::Network& net,
+                                           const engine::EmergencyPlans& plans,
+                                           const engine::PlanInstance& plan) {
+  const engine::PlanRule& rule = plans.rules()[plan.rule];
+  riskd::v1::EmergencyPlan out;
+  out.set_plan_id(rule.id);
+  out.set_title(rule.title);
+  for (const auto& action : plan.actions) {
+    auto* a = out.add_actions();
+    std::string who;
+    if (action.node != engine::kNoNode && net.alive(action.node)) {
+      a->set_node_id(std::string(net.id(action.node)));
+      a->set_node_name(std::string(net.name(action.node)));
+      who = a->node_id() + (a->node_name() != a->node_id() ? " (" + a->node_name() + ")" : "");
+    }
+    switch (action.kind) {
+      case engine::PlanActionKind::kActivateAlternates: {
+        a->set_kind(riskd::v1::PlanAction::KIND_ACTIVATE_ALTERNATES);
+        std::string list;
+        for (const auto& alt : action.alternates) {
+          a->add_alternates(alt);
+          list += (list.empty() ? "" : ", ") + alt;
+        }
+        a->set_description("activate alternate suppliers " + list + " for " + who);
+        break;
+      }
+      case engine::PlanActionKind::kReleaseSafetyStock:
+        a->set_kind(riskd::v1::PlanAction::KIND_RELEASE_SAFETY_STOCK);
+        a->set_description("release safety stock for " + who);
+        break;
+      case engine::PlanActionKind::kNotify:
+        a->set_kind(riskd::v1::PlanAction::KIND_NOTIFY);
+        a->set_contact(action.contact);
+        a->set_description("notify " + action.contact);
+        break;
+    }
+  }
+  return out;
+}
+
+riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& net,
+                                         const engine::IncidentNode& node) {
+  riskd::v1::IncidentNode out;
+  out.set_node_id(std::string(net.id(node.node)));
+  out.set_node_name(std::string(net.name(node.node)));
+  out.set_kind(std::string(net.kind(node.node)));
+  out.set_tier(net.tier(node.node));
+  out.set_probability(node.probability);
+  out.set_eta_steps(node.eta);
+  out.set_value_at_risk(node.value_at_risk);
+  out.set_level(ToSeverity(node.level));
+  out.set_alert_pushed(node.pushed);
+  return out;
+}
+
+namespace {
+
+riskd::v1::OperatorAction::Kind ToProtoKind(engine::OperatorActionKind kind) {
+  using A = riskd::v1::OperatorAction;
+  switch (kind) {
+    case engine::OperatorActionKind::kAcknowledge: return A::KIND_ACKNOWLEDGE;
+    case engine::OperatorActionKind::kAssign: return A::KIND_ASSIGN;
+    case engine::OperatorActionKind::kOverrideLevel: return A::KIND_OVERRIDE_LEVEL;
+    case engine::OperatorActionKind::kMarkNoImpact: return A::KIND_MARK_NO_IMPACT;
+    case engine::OperatorActionKind::kMarkRestored: return A::KIND_MARK_RESTORED;
+  }
+  return A::KIND_UNSPECIFIED;
+}
+
+riskd::v1::Incident::Lifecycle ToProtoLifecycle(engine::IncidentLifecycle lifecycle) {
+  using I = riskd::v1::Incident;
+  switch (lifecycle) {
+    case engine::IncidentLifecycle::kPotential: return I::LIFECYCLE_POTENTIAL;
+    case engine::IncidentLifecycle::kConfirmed: return I::LIFECYCLE_CONFIRMED;
+    case engine::IncidentLifecycle::kRestored: return I::LIFECYCLE_RESTORED;
+    case engine::IncidentLifecycle::kClosed: return I::LIFECYCLE_CLOSED;
+  }
+  return I::LIFECYCLE_UNSPECIFIED;
+}
+
+riskd::v1::Incident::Resolution ToProtoResolution(engine::IncidentResolution resolution) {
+  using I = riskd::v1::Incident;
+  switch (resolution) {
+    case engine::IncidentResolution::kSourcesRecovered: return I::RESOLUTION_SOURCES_RECOVERED;
+    case engine::IncidentResolution::kOperatorRestored: return I::RESOLUTION_OPERATOR_RESTORED;
+    case engine::IncidentResolution::kNoImpact: return I::RESOLUTION_NO_IMPACT;
+    case engine::IncidentResolution::kNone: break;
+  }
+  return I::RESOLUTION_UNSPECIFIED;
+}
+
+// A title when no event gave one: what hit which site.
+std::string DefaultTitle(const engine::Network& net, const engine::Incident& inc) {
+  if (inc.sources.empty()) return inc.id;
+  const engine::NodeIndex first = inc.sources_by_value.empty() ? inc.sources.front()
+                                                               : inc.sources_by_value.front();
+  std::string site = net.alive(first) ? std::string(net.name(first)) : "a removed node";
+  if (inc.sources.size() > 1) site += " and " + std::to_string(inc.sources.size() - 1) + " more";
+  if (inc.hazard != 0 && riskd::v1::Hazard_IsValid(inc.hazard)) {
+    std::string hazard = riskd::v1::Hazard_Name(static_cast<riskd::v1::Hazard>(inc.hazard));
+    hazard = hazard.substr(hazard.find('_') + 1);
+    for (char& c : hazard) c = c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+    return hazard + " at " + site;
+  }
+  return site + " reported disrupted";
+}
+
+}  // namespace
+
+riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::IncidentBook& book,
+                                 const engine::Incident& inc, const OutputContext& ctx) {
+  const auto& net = engine.network();
+  const auto& state = engine.risk_state(inc.risk_type);
+  const auto& options = book.options();
+  riskd::v1::Incident out;
+  out.set_incident_id(inc.id);
+  out.set_lifecycle(ToProtoLifecycle(inc.lifecycle));
+  out.set_resolution(ToProtoResolution(inc.resolution));
+  out.set_level(ToSeverity(inc.level()));
+  out.set_computed_level(ToSeverity(inc.computed_level));
+  out.set_risk_type(state.type.name);
+  if (riskd::v1::Hazard_IsValid(inc.hazard)) {
+    out.set_hazard(static_cast<riskd::v1::Hazard>(inc.hazard));
+  }
+  out.set_title(inc.title.empty() ? DefaultTitle(net, inc) : inc.title);
+  for (std::size_t i = 0; i < inc.events.size() && i < static_cast<std::size_t>(options.max_listed);
+       ++i) {
+    out.add_event_ids(inc.events[i].event_id);
+  }
+  out.set_event_count(static_cast<std::int32_t>(inc.events.size()));
+  for (std::size_t i = 0; i < inc.feed_event_ids.size() && i < 20; ++i) {
+    out.add_feed_event_ids(inc.feed_event_ids[i]);
+  }
+  out.set_sources_hit(static_cast<std::int32_t>(inc.sources.size()));
+  for (engine::NodeIndex v : inc.sources_by_value) {
+    if (net.alive(v)) out.add_source_ids(std::string(net.id(v)));
+  }
+  out.set_sources_disrupted(inc.sources_disrupted);
+  out.set_expected_disrupted(inc.expected_disrupted);
+  out.set_disrupted_p05(inc.disrupted_p05);
+  out.set_disrupted_p95(inc.disrupted_p95);
+  out.set_value_at_risk(inc.value_at_risk);
+  out.set_nodes_at_risk(inc.nodes_at_risk);
+  for (const auto& node : inc.top) {
+    if (net.alive(node.node)) *out.add_top_nodes() = MakeIncidentNode(net, node);
+  }
+  out.set_alerts_pushed(inc.alerts_pushed);
+  out.set_alerts_resolved(static_cast<std::int32_t>(inc.resolved_alerts.size()));
+  for (const auto& [node, tag] : inc.resolved_alerts) {
+    out.add_resolved_alert_ids(AlertId(state.type.name, std::string(net.id(node)), tag));
+  }
+  for (const auto& plan : inc.plans) *out.add_plans() = MakeEmergencyPlan(net, book.plans(), plan);
+  auto* op = out.mutable_operator_state();
+  op->set_acknowledged(inc.acknowledged);
+  op->set_acknowledged_by(inc.acknowledged_by);
+  if (inc.acknowledged_at_ns) SetTimestamp(inc.acknowledged_at_ns, op->mutable_acknowledged_at());
+  op->set_assignee(inc.assignee);
+  if (inc.level_override) op->set_level_override(ToSeverity(*inc.level_override));
+  for (const auto& h : inc.history) {
+    auto* record = op->add_history();
+    record->set_event_id(h.event_id);
+    record->set_journal_seq(h.seq);
+    if (h.time_ns) SetTimestamp(h.time_ns, record->mutable_received_at());
+    auto* action = record->mutable_action();
+    action->set_incident_id(h.incident_id);
+    action->set_kind(ToProtoKind(h.kind));
+    action->set_operator_(h.operator_name);
+    action->set_assignee(h.assignee);
+    if (h.kind == engine::OperatorActionKind::kOverrideLevel && h.level) {
+      action->set_level(ToSeverity(*h.level));
+    }
+    action->set_note(h.note);
+    action->set_authenticated_client(h.authenticated_client);
+  }
+  out.set_opened_journal_seq(inc.key);
+  if (inc.opened_at_ns) SetTimestamp(inc.opened_at_ns, out.mutable_opened_at());
+  if (inc.restored_at_ns) SetTimestamp(inc.restored_at_ns, out.mutable_restored_at());
+  if (inc.closed_at_ns) SetTimestamp(inc.closed_at_ns, out.mutable_closed_at());
+  out.set_journal_seq(std::max(ctx.journal_seq, inc.last_seq));
+  SetTimestamp(ctx.computed_at_unix_ns, out.mutable_computed_at());
+  out.set_horizon_steps(state.projection.horizon);
+  out.set_step_seconds(ctx.step_seconds);
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), out.mutable_model_time());
+  return out;
 }
 
 riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_type,
@@ -130,6 +337,7 @@ riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
   const auto& state = engine.risk_state(risk_type);
   riskd::v1::NodeRisk r;
   r.set_node_id(std::string(engine.network().id(node)));
+  r.set_node_name(std::string(engine.network().name(node)));
   r.set_risk_type(state.type.name);
   r.set_observed_state(ToNodeState(state.observed[node].state));
   const bool projected = state.projected && node < state.projection.risk.size();
@@ -138,11 +346,18 @@ riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
   return r;
 }
 
+std::string SeverityWord(riskd::v1::Severity severity) {
+  if (severity == riskd::v1::SEVERITY_WARNING) return "warning";
+  if (severity == riskd::v1::SEVERITY_CRITICAL) return "critical";
+  return "info";
+}
+
 std::string AlertTopic(const riskd::v1::Alert& a) {
-  std::string sev = "info";
-  if (a.severity() == riskd::v1::SEVERITY_WARNING) sev = "warning";
-  if (a.severity() == riskd::v1::SEVERITY_CRITICAL) sev = "critical";
-  return "alert." + sev + "." + a.risk_type() + "." + a.node_id();
+  return "alert." + SeverityWord(a.severity()) + "." + a.risk_type() + "." + a.node_id();
+}
+
+std::string IncidentTopic(const riskd::v1::Incident& incident) {
+  return "incident." + SeverityWord(incident.level()) + "." + incident.risk_type();
 }
 
 riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type, int k,

@@ -1,4 +1,4 @@
-// Output codec: engine results as riskd.v1 messages (Alert,
+// Output codec: engine results as riskd.v1 messages (Alert, Incident,
 // ProjectionSummary, NodeRisk, ImmunizationPlan) and the PUB topics they are
 // published under.
 #ifndef RISKD_CONNECTORS_CODEC_OUTPUT_CODEC_H_
@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
+#include "engine/incidents.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -33,9 +34,19 @@ riskd::v1::Severity ToSeverity(engine::AlertLevel level);
 riskd::v1::NodeState ToNodeState(engine::NodeState state);
 riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method);
 
-// REQUIRES: the risk type has been projected.
-riskd::v1::Alert MakeAlert(const engine::Engine& engine, int risk_type,
-                           const engine::AlertChange& change, const OutputContext& ctx);
+// A pushed alert change, with its incident, value at risk, plan, cause
+// (shares and triggering events) and watchlists. REQUIRES: the risk type
+// has been projected.
+riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentBook& book,
+                           int risk_type, const engine::AlertPush& push, const OutputContext& ctx);
+// An incident as published (or answered to IncidentQuery).
+riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::IncidentBook& book,
+                                 const engine::Incident& incident, const OutputContext& ctx);
+riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& network,
+                                         const engine::IncidentNode& node);
+riskd::v1::EmergencyPlan MakeEmergencyPlan(const engine::Network& network,
+                                           const engine::EmergencyPlans& plans,
+                                           const engine::PlanInstance& plan);
 riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_type,
                                          const OutputContext& ctx, double compute_ms);
 riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
@@ -47,9 +58,13 @@ riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type
                                      const OutputContext& ctx);
 
 // Topics: alert.<info|warning|critical>.<risk_type>.<node_id>,
+// incident.<info|warning|critical>.<risk_type>,
 // projection.summary.<risk_type>, immunization.<risk_type>,
 // footprint.<risk_type>, risk.<risk_type>.
 std::string AlertTopic(const riskd::v1::Alert& alert);
+std::string IncidentTopic(const riskd::v1::Incident& incident);
+// "info", "warning" or "critical" (unspecified counts as info).
+std::string SeverityWord(riskd::v1::Severity severity);
 std::string SummaryTopic(const std::string& risk_type);
 std::string PlanTopic(const std::string& risk_type);
 std::string FootprintTopic(const std::string& risk_type);

@@ -47,7 +47,7 @@ Status CsvImporter::Import(engine::Network* network) const {
   RISKD_RETURN_IF_ERROR(CheckColumns(
       nh,
       {"id", "name", "kind", "tier", "region", "lat", "lon", "inventory_days", "alternates",
-       "emergency_plan_id"},
+       "emergency_plan_id", "value"},
       {"id"}, nodes_path_));
   while (nodes->Next(&rec)) {
     const std::string where = Where(nodes_path_, nodes->line());
@@ -72,6 +72,11 @@ Status CsvImporter::Import(engine::Network* network) const {
       auto v = ParseDouble(inv);
       if (!v) return Status::InvalidArgument(where + ": inventory_days is not a number");
       a.inventory_days = *v;
+    }
+    if (auto value = Trim(nh.Get(rec, "value")); !value.empty()) {
+      auto v = ParseDouble(value);
+      if (!v) return Status::InvalidArgument(where + ": value is not a number");
+      a.value = *v;
     }
     std::string_view alts = nh.Get(rec, "alternates");
     while (!alts.empty()) {

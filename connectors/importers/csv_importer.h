@@ -2,7 +2,8 @@
 //
 // nodes.csv: header row, then one node per row. Columns by name, any order:
 //   id (required), name, kind, tier, region, lat, lon, inventory_days,
-//   alternates (ids separated by ';'), emergency_plan_id
+//   alternates (ids separated by ';'), emergency_plan_id, value (what the
+//   node is worth for value at risk; default: the volume through it)
 // edges.csv: from, to (required), weight (required, > 0), layer (material |
 //   data | financial; default material)
 // Unknown columns are an error (a typo would otherwise be silently ignored).

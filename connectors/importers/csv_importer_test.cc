@@ -27,10 +27,10 @@ class CsvImporterTest : public ::testing::Test {
 
 TEST_F(CsvImporterTest, ReadsNodesAndEdgesWithAllAttributes) {
   auto nodes = Write("nodes.csv",
-                     "id,name,kind,tier,region,lat,lon,inventory_days,alternates\n"
-                     "S1,Steel One,supplier,2,JP,35.0,139.0,4.5,S2;S3\n"
-                     "S2,,supplier,2,JP,,,,\n"
-                     "P1,Plant,plant,1,US-TX,30.2,-97.7,,\n");
+                     "id,name,kind,tier,region,lat,lon,inventory_days,alternates,value\n"
+                     "S1,Steel One,supplier,2,JP,35.0,139.0,4.5,S2;S3,\n"
+                     "S2,,supplier,2,JP,,,,,\n"
+                     "P1,Plant,plant,1,US-TX,30.2,-97.7,,,2500\n");
   auto edges = Write("edges.csv", "from,to,weight,layer\nS1,P1,10,material\nS2,P1,5,\nP1,S1,1,data\n");
   engine::Network net;
   ASSERT_TRUE(CsvImporter(nodes, edges).Import(&net).ok());
@@ -44,6 +44,8 @@ TEST_F(CsvImporterTest, ReadsNodesAndEdgesWithAllAttributes) {
   EXPECT_DOUBLE_EQ(s1.location->lat, 35.0);
   EXPECT_DOUBLE_EQ(s1.inventory_days, 4.5);
   EXPECT_EQ(s1.alternates, (std::vector<std::string>{"S2", "S3"}));
+  EXPECT_FALSE(s1.value.has_value());
+  EXPECT_EQ(net.node(*net.Find("P1")).value, 2500.0);
   EXPECT_EQ(net.node(*net.Find("S2")).name, "S2");
   EXPECT_FALSE(net.node(*net.Find("S2")).location.has_value());
   EXPECT_EQ(*net.FindEdge(*net.Find("S2"), *net.Find("P1"), engine::Layer::kMaterial), 5.0);

@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 namespace riskd::connectors {
@@ -24,11 +25,12 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
 MetricsServer::~MetricsServer() = default;
 
 void MetricsServer::SetCounter(const std::string& name, const std::string& help,
-                               std::uint64_t total) {
-  auto it = counters_.find(name);
+                               const Labels& labels, std::uint64_t total) {
+  auto it = counters_.find({name, labels});
   if (it == counters_.end()) {
-    auto& family = prometheus::BuildCounter().Name(name).Help(help).Register(*registry_);
-    it = counters_.emplace(name, CounterState{&family.Add({}), 0}).first;
+    auto*& family = counter_families_[name];
+    if (!family) family = &prometheus::BuildCounter().Name(name).Help(help).Register(*registry_);
+    it = counters_.emplace(std::make_pair(name, labels), CounterState{&family->Add(labels), 0}).first;
   }
   if (total > it->second.last) {
     it->second.counter->Increment(static_cast<double>(total - it->second.last));
@@ -36,13 +38,40 @@ void MetricsServer::SetCounter(const std::string& name, const std::string& help,
   }
 }
 
-void MetricsServer::SetGauge(const std::string& name, const std::string& help, double value) {
-  auto it = gauges_.find(name);
+void MetricsServer::SetGauge(const std::string& name, const std::string& help,
+                             const Labels& labels, double value) {
+  auto it = gauges_.find({name, labels});
   if (it == gauges_.end()) {
-    auto& family = prometheus::BuildGauge().Name(name).Help(help).Register(*registry_);
-    it = gauges_.emplace(name, &family.Add({})).first;
+    auto*& family = gauge_families_[name];
+    if (!family) family = &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_);
+    it = gauges_.emplace(std::make_pair(name, labels), &family->Add(labels)).first;
   }
   it->second->Set(value);
+}
+
+void MetricsServer::SetHistogram(const std::string& name, const std::string& help,
+                                 const std::vector<double>& bounds,
+                                 const std::vector<std::uint64_t>& counts, double sum) {
+  auto it = histograms_.find(name);
+  if (it == histograms_.end()) {
+    auto& family = prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_);
+    HistogramState state{&family.Add({}, bounds), std::vector<std::uint64_t>(counts.size(), 0), 0};
+    it = histograms_.emplace(name, std::move(state)).first;
+  }
+  HistogramState& h = it->second;
+  if (counts.size() != h.last.size()) return;
+  std::vector<double> increments(counts.size(), 0.0);
+  bool any = false;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] > h.last[i]) {
+      increments[i] = static_cast<double>(counts[i] - h.last[i]);
+      any = true;
+    }
+  }
+  if (!any) return;
+  h.histogram->ObserveMultiple(increments, sum - h.last_sum);
+  h.last = counts;
+  h.last_sum = sum;
 }
 
 }  // namespace riskd::connectors

@@ -2,7 +2,8 @@
 // over HTTP on a loopback address (prometheus-cpp's civetweb exposer), at
 // /metrics. The daemon mirrors its internal counters into it periodically:
 // SetCounter() takes the current total of a monotonic count, SetGauge() a
-// current value.
+// current value, SetHistogram() the current bucket counts of a histogram,
+// each optionally with labels (never node ids: one series per label set).
 #ifndef RISKD_CONNECTORS_METRICS_METRICS_SERVER_H_
 #define RISKD_CONNECTORS_METRICS_METRICS_SERVER_H_
 
@@ -10,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/status.h"
 
@@ -17,7 +20,10 @@ namespace prometheus {
 class Counter;
 class Exposer;
 class Gauge;
+class Histogram;
 class Registry;
+template <typename T>
+class Family;
 }  // namespace prometheus
 
 namespace riskd::connectors {
@@ -31,9 +37,25 @@ class MetricsServer {
   // The port actually bound.
   int port() const { return port_; }
 
+  using Labels = std::map<std::string, std::string>;
+
   // Names follow Prometheus conventions (riskd_*_total for counters).
-  void SetCounter(const std::string& name, const std::string& help, std::uint64_t total);
-  void SetGauge(const std::string& name, const std::string& help, double value);
+  void SetCounter(const std::string& name, const std::string& help, std::uint64_t total) {
+    SetCounter(name, help, {}, total);
+  }
+  void SetCounter(const std::string& name, const std::string& help, const Labels& labels,
+                  std::uint64_t total);
+  void SetGauge(const std::string& name, const std::string& help, double value) {
+    SetGauge(name, help, {}, value);
+  }
+  void SetGauge(const std::string& name, const std::string& help, const Labels& labels,
+                double value);
+  // `counts`: per bucket of `bounds` (upper bounds, seconds) and one more
+  // for above them all, not cumulative, totals so far; `sum`: of every
+  // observation so far. The name's bounds are fixed by its first call.
+  void SetHistogram(const std::string& name, const std::string& help,
+                    const std::vector<double>& bounds, const std::vector<std::uint64_t>& counts,
+                    double sum);
 
  private:
   MetricsServer() = default;
@@ -43,8 +65,17 @@ class MetricsServer {
     prometheus::Counter* counter;
     std::uint64_t last;
   };
-  std::map<std::string, CounterState> counters_;
-  std::map<std::string, prometheus::Gauge*> gauges_;
+  struct HistogramState {
+    prometheus::Histogram* histogram;
+    std::vector<std::uint64_t> last;
+    double last_sum = 0;
+  };
+  // Families by name; series by name and label set.
+  std::map<std::string, prometheus::Family<prometheus::Counter>*> counter_families_;
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> gauge_families_;
+  std::map<std::pair<std::string, Labels>, CounterState> counters_;
+  std::map<std::pair<std::string, Labels>, prometheus::Gauge*> gauges_;
+  std::map<std::string, HistogramState> histograms_;
   int port_ = 0;
 };
 

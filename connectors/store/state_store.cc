@@ -39,6 +39,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
   if (!db.ok()) return db.status();
   std::unique_ptr<StateStore> s(new StateStore(std::move(*db)));
   RISKD_RETURN_IF_ERROR(s->Init());
+  RISKD_RETURN_IF_ERROR(s->Migrate());
   return s;
 }
 
@@ -48,7 +49,7 @@ Status StateStore::Init() {
       "CREATE TABLE IF NOT EXISTS nodes ("
       " idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT, kind TEXT, tier INTEGER,"
       " region TEXT, lat REAL, lon REAL, inventory_days REAL, alternates TEXT,"
-      " emergency_plan_id TEXT);"
+      " emergency_plan_id TEXT, value REAL);"
       "CREATE TABLE IF NOT EXISTS edges ("
       " from_id TEXT NOT NULL, to_id TEXT NOT NULL, layer INTEGER NOT NULL, weight REAL NOT NULL,"
       " PRIMARY KEY (from_id, to_id, layer)) WITHOUT ROWID;"
@@ -61,7 +62,21 @@ Status StateStore::Init() {
       " id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS alert_history ("
       " sequence INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
-      " payload BLOB NOT NULL);");
+      " payload BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS incidents ("
+      " key INTEGER PRIMARY KEY, incident_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
+      " sequence INTEGER NOT NULL, payload BLOB NOT NULL);");
+}
+
+Status StateStore::Migrate() {
+  // Databases made before nodes had a value lack the column.
+  auto q = db_->Prepare("SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'value'");
+  if (!q.ok()) return q.status();
+  Status st;
+  const bool has = q->Step(&st) && q->ColumnInt(0) == 1;
+  RISKD_RETURN_IF_ERROR(st);
+  if (has) return Status::Ok();
+  return db_->Exec("ALTER TABLE nodes ADD COLUMN value REAL");
 }
 
 Result<bool> StateStore::HasNetwork() {
@@ -79,7 +94,7 @@ Status StateStore::SaveNetwork(const engine::Network& net) {
   RISKD_RETURN_IF_ERROR(db_->Exec("DELETE FROM nodes; DELETE FROM edges;"));
   auto ins = db_->Prepare(
       "INSERT INTO nodes(idx, id, name, kind, tier, region, lat, lon, inventory_days, alternates,"
-      " emergency_plan_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+      " emergency_plan_id, value) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
   if (!ins.ok()) return ins.status();
   std::int64_t row = 0;
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
@@ -98,6 +113,7 @@ Status StateStore::SaveNetwork(const engine::Network& net) {
     ins->BindDouble(9, a.inventory_days);
     ins->BindText(10, JoinAlternates(a.alternates));
     ins->BindText(11, a.emergency_plan_id);
+    if (a.value) ins->BindDouble(12, *a.value);
     RISKD_RETURN_IF_ERROR(ins->Run());
   }
   auto edge = db_->Prepare("INSERT INTO edges(from_id, to_id, layer, weight) VALUES(?1,?2,?3,?4)");
@@ -122,7 +138,7 @@ Result<engine::Network> StateStore::LoadNetwork() {
   engine::Network net;
   auto q = db_->Prepare(
       "SELECT id, name, kind, tier, region, lat, lon, inventory_days, alternates,"
-      " emergency_plan_id FROM nodes ORDER BY idx");
+      " emergency_plan_id, value FROM nodes ORDER BY idx");
   if (!q.ok()) return q.status();
   Status st;
   while (q->Step(&st)) {
@@ -136,6 +152,7 @@ Result<engine::Network> StateStore::LoadNetwork() {
     a.inventory_days = q->ColumnDouble(7);
     a.alternates = SplitAlternates(q->ColumnText(8));
     a.emergency_plan_id = q->ColumnText(9);
+    if (!q->ColumnIsNull(10)) a.value = q->ColumnDouble(10);
     auto added = net.AddNode(std::move(a));
     if (!added.ok()) return added.status().WithContext("stored network");
   }
@@ -213,6 +230,7 @@ Status StateStore::RecordAlerts(const std::vector<StoredAlert>& alerts,
     up->BindInt(9, static_cast<std::int64_t>(a.sequence));
     up->BindBlob(10, a.payload);
     RISKD_RETURN_IF_ERROR(up->Run());
+    if (!a.published) continue;
     hist->BindInt(1, static_cast<std::int64_t>(a.sequence));
     hist->BindText(2, a.alert_id);
     hist->BindInt(3, a.lifecycle);
@@ -258,6 +276,52 @@ Result<std::vector<StoredAlert>> StateStore::AlertHistory() {
       "SELECT h.alert_id, a.risk_type, a.node_id, h.lifecycle, a.level, a.probability,"
       " a.eta_steps, a.raised_tag, h.sequence, h.payload FROM alert_history h"
       " JOIN alerts a ON a.alert_id = h.alert_id ORDER BY h.sequence");
+}
+
+Status StateStore::RecordIncidents(const std::vector<StoredIncident>& incidents,
+                                   const std::vector<std::uint64_t>& forget) {
+  if (incidents.empty() && forget.empty()) return Status::Ok();
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  auto up = db_->Prepare(
+      "INSERT INTO incidents(key, incident_id, lifecycle, sequence, payload)"
+      " VALUES(?1,?2,?3,?4,?5) ON CONFLICT(key) DO UPDATE SET incident_id=?2, lifecycle=?3,"
+      " sequence=?4, payload=?5");
+  if (!up.ok()) return up.status();
+  for (const auto& i : incidents) {
+    up->BindInt(1, static_cast<std::int64_t>(i.key));
+    up->BindText(2, i.incident_id);
+    up->BindInt(3, i.lifecycle);
+    up->BindInt(4, static_cast<std::int64_t>(i.sequence));
+    up->BindBlob(5, i.payload);
+    RISKD_RETURN_IF_ERROR(up->Run());
+  }
+  auto del = db_->Prepare("DELETE FROM incidents WHERE key = ?1");
+  if (!del.ok()) return del.status();
+  for (std::uint64_t key : forget) {
+    del->BindInt(1, static_cast<std::int64_t>(key));
+    RISKD_RETURN_IF_ERROR(del->Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<StoredIncident>> StateStore::Incidents() {
+  auto q = db_->Prepare(
+      "SELECT key, incident_id, lifecycle, sequence, payload FROM incidents ORDER BY key");
+  if (!q.ok()) return q.status();
+  std::vector<StoredIncident> out;
+  Status st;
+  while (q->Step(&st)) {
+    StoredIncident i;
+    i.key = static_cast<std::uint64_t>(q->ColumnInt(0));
+    i.incident_id = q->ColumnText(1);
+    i.lifecycle = static_cast<int>(q->ColumnInt(2));
+    i.sequence = static_cast<std::uint64_t>(q->ColumnInt(3));
+    i.payload = q->ColumnBlob(4);
+    out.push_back(std::move(i));
+  }
+  RISKD_RETURN_IF_ERROR(st);
+  return out;
 }
 
 Result<std::uint64_t> StateStore::LastSequence() {

@@ -27,6 +27,19 @@ struct StoredAlert {
   std::uint64_t raised_tag = 0;
   std::uint64_t sequence = 0;  // Publication sequence that carried it
   std::string payload;         // serialized riskd.v1.Alert
+  // A Publication of its own (the history keeps one row per publication);
+  // false for an alert resolved in bulk with its incident, whose sequence
+  // is then the incident's publication.
+  bool published = true;
+};
+
+// The latest published Incident of an incident.
+struct StoredIncident {
+  std::uint64_t key = 0;       // journal sequence of its opening event
+  std::string incident_id;
+  int lifecycle = 0;           // riskd.v1.Incident.Lifecycle
+  std::uint64_t sequence = 0;  // Publication sequence that carried it
+  std::string payload;         // serialized riskd.v1.Incident
 };
 
 class StateStore {
@@ -51,6 +64,13 @@ class StateStore {
   // Full history, oldest first (for audits and tests).
   Result<std::vector<StoredAlert>> AlertHistory();
 
+  // Records published incidents (latest per key) and forgets the given
+  // keys, in one transaction.
+  Status RecordIncidents(const std::vector<StoredIncident>& incidents,
+                         const std::vector<std::uint64_t>& forget);
+  // Every stored incident, by key.
+  Result<std::vector<StoredIncident>> Incidents();
+
   // The last publication sequence that may have been used: the larger of
   // the one recorded with alerts and the reserved ceiling below.
   Result<std::uint64_t> LastSequence();
@@ -63,6 +83,7 @@ class StateStore {
  private:
   explicit StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Init();
+  Status Migrate();
   Result<std::vector<StoredAlert>> QueryAlerts(const std::string& sql);
 
   std::unique_ptr<SqliteDb> db_;

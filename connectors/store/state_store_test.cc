@@ -25,6 +25,7 @@ TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
   a.inventory_days = 3.5;
   a.alternates = {"B", "C"};
   a.emergency_plan_id = "EP-1";
+  a.value = 1250.5;
   ASSERT_TRUE(net.AddNode(a).ok());
   engine::NodeAttributes b;
   b.id = "B";
@@ -51,7 +52,9 @@ TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
   EXPECT_DOUBLE_EQ(la.inventory_days, 3.5);
   EXPECT_EQ(la.alternates, (std::vector<std::string>{"B", "C"}));
   EXPECT_EQ(la.emergency_plan_id, "EP-1");
+  EXPECT_EQ(la.value, 1250.5);
   EXPECT_FALSE(loaded->node(*loaded->Find("B")).location.has_value());
+  EXPECT_FALSE(loaded->node(*loaded->Find("B")).value.has_value());
   EXPECT_EQ(*loaded->FindEdge(0, 1, engine::Layer::kData), 2.5);
 
   // Alerts: latest state per id, history, sequence.

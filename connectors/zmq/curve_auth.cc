@@ -13,6 +13,7 @@ std::string_view RoleName(ClientRole role) {
     case ClientRole::kSubscriber: return "subscriber";
     case ClientRole::kProducer: return "producer";
     case ClientRole::kAdmin: return "admin";
+    case ClientRole::kOperator: return "operator";
   }
   return "unknown";
 }
@@ -21,6 +22,7 @@ std::optional<ClientRole> ParseRole(std::string_view name) {
   if (name == "subscriber") return ClientRole::kSubscriber;
   if (name == "producer") return ClientRole::kProducer;
   if (name == "admin") return ClientRole::kAdmin;
+  if (name == "operator") return ClientRole::kOperator;
   return std::nullopt;
 }
 
@@ -165,6 +167,30 @@ std::optional<ClientRole> RoleOfMessage(zmq::message_t& message) {
   return ParseRole(u.substr(0, u.find(':')));
 }
 
+std::optional<std::string> ClientNameOfMessage(zmq::message_t& message) {
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  if (!user || !*user) return std::nullopt;
+  const std::string_view u(user);
+  const auto colon = u.find(':');
+  return std::string(colon == std::string_view::npos ? u : u.substr(colon + 1));
+}
+
+namespace {
+
+// Roles in order of what they may do (the enum's values are wire values,
+// not an order: the operator role came after admin).
+int Rank(ClientRole role) {
+  switch (role) {
+    case ClientRole::kSubscriber: return 1;
+    case ClientRole::kProducer: return 2;
+    case ClientRole::kOperator: return 3;
+    case ClientRole::kAdmin: return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
 Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& env) {
   using Body = riskd::v1::Envelope::BodyCase;
   // A body not listed here (a newer kind of event) needs an admin until it is.
@@ -174,9 +200,10 @@ Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& env) {
     case Body::BODY_NOT_SET: needed = ClientRole::kSubscriber; break;  // validation rejects the latter
     case Body::kSupplierStatus:
     case Body::kDisruption: needed = ClientRole::kProducer; break;
+    case Body::kOperatorAction: needed = ClientRole::kOperator; break;
     default: break;
   }
-  if (static_cast<int>(role) >= static_cast<int>(needed)) return Status::Ok();
+  if (Rank(role) >= Rank(needed)) return Status::Ok();
   const auto* field = env.GetDescriptor()->FindFieldByNumber(static_cast<int>(env.body_case()));
   return Status::PermissionDenied("role '" + std::string(RoleName(role)) + "' may not send " +
                                   (field ? field->name() : std::string("this")));

@@ -3,7 +3,9 @@
 // client public keys and tells the daemon each client's role:
 //   subscriber  may read (PUB) and query;
 //   producer    may also send supplier statuses and disruptions;
-//   admin       may also change the network and intervene.
+//   operator    may also act on incidents (acknowledge, assign, ...);
+//   admin       may also change the network and intervene (and act on
+//               incidents).
 // ZeroMQ asks the handler (inproc://zeromq.zap.01, same context) at every
 // CURVE handshake; the role it returns arrives with every message as the
 // "User-Id" property ("<role>:<client name>").
@@ -24,7 +26,7 @@
 
 namespace riskd::connectors {
 
-enum class ClientRole { kSubscriber = 1, kProducer = 2, kAdmin = 3 };
+enum class ClientRole { kSubscriber = 1, kProducer = 2, kAdmin = 3, kOperator = 4 };
 std::string_view RoleName(ClientRole role);
 std::optional<ClientRole> ParseRole(std::string_view name);
 
@@ -87,6 +89,8 @@ void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys);
 
 // The role in a message's "User-Id" property; nullopt without CURVE.
 std::optional<ClientRole> RoleOfMessage(zmq::message_t& message);
+// The allow-listed name of the client that sent `message`, if CURVE is on.
+std::optional<std::string> ClientNameOfMessage(zmq::message_t& message);
 
 // The role policy (above; an Envelope body it does not list needs an admin):
 // OK when `role` may send `envelope`, else

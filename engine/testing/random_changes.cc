@@ -18,7 +18,8 @@ void RandomChanges::ApplyBatch(Engine& engine) {
 }
 
 void RandomChanges::Apply(Engine& engine) {
-  const Network& n = engine.network();
+  // Adjacency is read below: the changes so far compacted in.
+  const Network& n = engine.CompactNetwork();
   const NodeIndex v = AliveNode(n), u = AliveNode(n);
   const int r = static_cast<int>(Pick(2));
   auto id = [&](NodeIndex x) { return std::string(n.id(x)); };

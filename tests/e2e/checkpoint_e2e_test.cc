@@ -3,6 +3,8 @@
 // checkpoint and replays only the journal's tail, and what it then serves
 // equals what a start replaying the whole journal serves; a checkpoint that
 // does not fit (another configuration, another journal) is not used.
+// Checkpoints do not hold the incident book: none is taken once it holds
+// anything, and the book rebuilt from the tail equals a full replay's.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -36,8 +38,10 @@ std::string Config(int interval_events, double refresh_changes = 3) {
 
 // A stream of every kind of event the state depends on: ticks, quakes of
 // known and unknown duration, statuses (some late, before the window),
-// interventions, nodes and edges added, re-weighted and removed.
-std::vector<Envelope> Stream(int n) {
+// interventions, nodes and edges added, re-weighted and removed. Quakes
+// (which open incidents) only from event `quakes_from` on: before it,
+// interventions in their place.
+std::vector<Envelope> Stream(int n, int quakes_from = 0) {
   const auto& nodes = DemoNodes();
   std::vector<Envelope> out;
   std::int64_t now = kT0;
@@ -45,7 +49,8 @@ std::vector<Envelope> Stream(int n) {
     Envelope e;
     e.set_event_id("ev-" + std::to_string(i));
     const std::string& node = nodes[static_cast<std::size_t>(i * 7) % nodes.size()];
-    switch (i % 9) {
+    const bool quake_slot = i % 9 == 1 || i % 9 == 5;
+    switch (quake_slot && i < quakes_from ? 8 : i % 9) {
       case 0:
         now += kDay;
         connectors::SetTimestamp(now, e.mutable_clock_tick()->mutable_advance_to());
@@ -130,6 +135,9 @@ struct Served {
   std::map<std::string, std::tuple<int, double, int>> nodes;
   std::map<std::string, std::tuple<double, double, double>> projections;
   std::size_t open_alerts = 0;
+  // Incidents by id: lifecycle, sources, events, alerts pushed, opened at
+  // (journal seq), expected disrupted.
+  std::map<std::string, std::tuple<int, int, int, int, std::uint64_t, double>> incidents;
 };
 
 Served Serve(DaemonHarness& h) {
@@ -142,6 +150,10 @@ Served Serve(DaemonHarness& h) {
     s.projections[p.risk_type()] = {p.expected_disrupted(), p.disrupted_p05(), p.disrupted_p95()};
   }
   s.open_alerts = static_cast<std::size_t>(snap.open_alerts_size());
+  for (const auto& i : snap.incidents()) {
+    s.incidents[i.incident_id()] = {i.lifecycle(), i.sources_hit(), i.event_count(), i.alerts_pushed(),
+                                    i.opened_journal_seq(), i.expected_disrupted()};
+  }
   return s;
 }
 
@@ -171,7 +183,9 @@ void RemoveCheckpoint(const DaemonHarness& h) {
 TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   DaemonHarness h(Config(20));
   ASSERT_TRUE(h.Start());
-  const auto events = Stream(130);
+  // Incidents only after the checkpoint at 100: checkpoints do not hold the
+  // incident book, so none is taken once it holds anything.
+  const auto events = Stream(130, 100);
   ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin(), events.begin() + 100}));
   (void)Serve(h);  // answered after the events before it
   // A checkpoint every 20 events applied (the status is the socket
@@ -188,10 +202,13 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   EXPECT_EQ(st.restored_checkpoint_seq(), 100u);
   EXPECT_EQ(st.replayed_at_start(), 0u);
 
-  // Killed with 30 events after the checkpoint.
+  // Stopped with 30 events after the checkpoint, incidents among them.
   ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin() + 100, events.end()}));
   const Served live = Serve(h);
-  h.Kill();
+  ASSERT_FALSE(live.incidents.empty());
+  const std::size_t held = h.log().size();
+  EXPECT_EQ(h.Stop(), 0);  // the clean stop's checkpoint is held back
+  EXPECT_TRUE(h.WaitForLog("checkpoints do not hold the incident book", std::chrono::seconds(5), held));
   ASSERT_TRUE(h.Start());
   st = Status(h);
   EXPECT_EQ(st.restored_checkpoint_seq(), 100u);
@@ -213,6 +230,12 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   EXPECT_EQ(from_checkpoint.nodes, from_journal.nodes);
   EXPECT_EQ(from_checkpoint.projections, from_journal.projections);
   EXPECT_EQ(from_checkpoint.open_alerts, from_journal.open_alerts);
+  // The incident book, rebuilt from the tail after the checkpoint, equals
+  // the full replay's and what was served live.
+  ASSERT_FALSE(from_journal.incidents.empty());
+  EXPECT_EQ(from_checkpoint.incidents, from_journal.incidents);
+  EXPECT_EQ(from_checkpoint.incidents.size(), live.incidents.size());
+  for (const auto& [id, value] : live.incidents) EXPECT_TRUE(from_journal.incidents.count(id)) << id;
   // And what the daemon served live, before the kill: the same nodes and
   // observed states (projections coalesce events differently live).
   ASSERT_EQ(live.nodes.size(), from_journal.nodes.size());
@@ -225,7 +248,8 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
 TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   DaemonHarness h(Config(10));
   ASSERT_TRUE(h.Start());
-  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30)));
+  // Without quakes: no incident holds checkpoints back.
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30, 30)));
   EXPECT_EQ(h.Stop(), 0);
 
   // Vulnerability refreshed at another interval: the state would differ.
@@ -253,7 +277,7 @@ TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   {
     DaemonHarness other(Config(10, 5));
     ASSERT_TRUE(other.Start());
-    auto events = Stream(30);
+    auto events = Stream(30, 30);
     events.back().set_event_id("another-30");
     ASSERT_NO_FATAL_FAILURE(SendAll(other, events));
     EXPECT_EQ(other.Stop(), 0);

@@ -73,6 +73,7 @@ TEST(ClockE2ETest, TicksCountEtasDownAndEndDisruptionsOfKnownDuration) {
   DaemonHarness h(ManualClockConfig());
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "alert.");
+  Subscriber incidents(h.context(), h.publish(), "incident.");
 
   // No clock yet: observations wait for the first tick.
   auto early = h.Send(Quake("q-early", "FAB-KUM", kT0));
@@ -116,16 +117,34 @@ TEST(ClockE2ETest, TicksCountEtasDownAndEndDisruptionsOfKnownDuration) {
   // alert resolved.
   while (sub.Next(std::chrono::milliseconds(200))) {
   }
+  while (incidents.Next(std::chrono::milliseconds(50))) {
+  }
   ASSERT_EQ(h.Send(Tick("t3", kT0 + 3 * kDay))->result(), Ack::RESULT_ACCEPTED);
   const auto r3 = Risks(Snapshot(h, "s3"));
   EXPECT_EQ(std::get<2>(r3.at("FAB-KUM")), riskd::v1::NODE_STATE_RECOVERED);
   EXPECT_EQ(std::get<0>(r3.at("FAB-KUM")), 0.0);
+  // Its incident is restored at the tick, and the pushed alerts resolve
+  // with it in bulk (listed in the incident, no message per node).
   bool resolved = false;
   while (auto msg = sub.Next(std::chrono::milliseconds(500))) {
     const auto& a = msg->second.alert();
     resolved |= a.node_id() == "FAB-KUM" && a.lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED;
     EXPECT_EQ(connectors::UnixNs(a.model_time()), kT0 + 3 * kDay);
   }
+  EXPECT_FALSE(resolved);
+  bool restored = false;
+  while (auto msg = incidents.Next(std::chrono::milliseconds(500))) {
+    const auto& inc = msg->second.incident();
+    EXPECT_EQ(connectors::UnixNs(inc.model_time()), kT0 + 3 * kDay);
+    if (inc.lifecycle() != riskd::v1::Incident::LIFECYCLE_RESTORED) continue;
+    restored = true;
+    EXPECT_EQ(inc.resolution(), riskd::v1::Incident::RESOLUTION_SOURCES_RECOVERED);
+    EXPECT_EQ(inc.sources_disrupted(), 0);
+    // Restored in event time: the tick's.
+    EXPECT_EQ(connectors::UnixNs(inc.restored_at()), kT0 + 3 * kDay);
+    for (const auto& id : inc.resolved_alert_ids()) resolved |= id.find("FAB-KUM") != std::string::npos;
+  }
+  EXPECT_TRUE(restored);
   EXPECT_TRUE(resolved);
   EXPECT_EQ(h.Stop(), 0);
 }

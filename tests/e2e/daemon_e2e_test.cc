@@ -436,10 +436,12 @@ struct CloneReplica {
   std::map<std::string, std::string> alerts;       // open, by id: the Alert's bytes
   std::map<std::string, std::string> summaries;    // by risk type
   std::map<std::string, std::string> plans;        // by risk type
+  std::map<std::string, std::string> incidents;    // by incident id
 
   void Apply(const riskd::v1::Snapshot& s) {
     sequence = s.sequence();
     for (const auto& a : s.open_alerts()) alerts[a.alert_id()] = a.SerializeAsString();
+    for (const auto& i : s.incidents()) incidents[i.incident_id()] = i.SerializeAsString();
     for (const auto& p : s.projections()) summaries[p.risk_type()] = p.SerializeAsString();
     for (const auto& p : s.plans()) plans[p.risk_type()] = p.SerializeAsString();
   }
@@ -458,6 +460,11 @@ struct CloneReplica {
       summaries[pub.projection_summary().risk_type()] = pub.projection_summary().SerializeAsString();
     } else if (pub.has_immunization_plan()) {
       plans[pub.immunization_plan().risk_type()] = pub.immunization_plan().SerializeAsString();
+    } else if (pub.has_incident()) {
+      // An incident replaces its previous version and closes the alerts it
+      // resolved in bulk (docs/protocol.md, "Incidents").
+      incidents[pub.incident().incident_id()] = pub.incident().SerializeAsString();
+      for (const auto& id : pub.incident().resolved_alert_ids()) alerts.erase(id);
     }
     return true;
   }
@@ -519,7 +526,9 @@ TEST(DaemonE2ETest, ALateJoinerAppliesTheSnapshotThenTheStreamAndHoldsTheDaemons
   EXPECT_EQ(replica.alerts, truth.alerts);
   EXPECT_EQ(replica.summaries, truth.summaries);
   EXPECT_EQ(replica.plans, truth.plans);
+  EXPECT_EQ(replica.incidents, truth.incidents);
   EXPECT_FALSE(truth.alerts.empty());
+  EXPECT_FALSE(truth.incidents.empty());
   EXPECT_EQ(h.Stop(), 0);
 }
 

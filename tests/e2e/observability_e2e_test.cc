@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -15,6 +18,7 @@
 
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
+#include "tests/support/http_receiver.h"
 
 namespace riskd::testing {
 namespace {
@@ -111,39 +115,101 @@ TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
                             "--storage.tsdb.path=" + (dir / "data").string(),
                             "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
                            dir / "prometheus.log");
-  const std::string query = "http://127.0.0.1:" + std::to_string(prom_port) +
-                            "/api/v1/query?query=riskd_ingest_accepted_total";
-  std::string answer;
+  // One PromQL instant query: the result vector (null until it answers).
+  auto promql = [&](const std::string& expression) -> nlohmann::json {
+    std::string encoded;
+    for (char c : expression) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+        encoded += c;
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+        encoded += hex;
+      }
+    }
+    auto body = HttpGet("http://127.0.0.1:" + std::to_string(prom_port) +
+                        "/api/v1/query?query=" + encoded);
+    if (!body) return nullptr;
+    auto j = nlohmann::json::parse(*body, nullptr, false);
+    if (j.is_discarded() || j["status"] != "success") return nullptr;
+    return j["data"]["result"];
+  };
+  // The value of a query answering one series.
+  auto scalar = [&](const std::string& expression) -> std::optional<double> {
+    auto r = promql(expression);
+    if (r.is_null() || r.size() != 1) return std::nullopt;
+    return std::stod(r[0]["value"][1].get<std::string>());
+  };
+  // Counted at ingest, the gauges after the projection: wait for a scrape
+  // that holds both.
   EXPECT_TRUE(WaitFor(
       [&] {
-        auto body = HttpGet(query);
-        if (!body) return false;
-        answer = *body;
-        auto j = nlohmann::json::parse(*body, nullptr, false);
-        return !j.is_discarded() && j["status"] == "success" && !j["data"]["result"].empty() &&
-               j["data"]["result"][0]["value"][1] == "1";
+        return scalar("riskd_ingest_accepted_total") == 1.0 &&
+               scalar("riskd_incidents_open{risk_type=\"supply\",level=\"critical\"}") == 1.0;
       },
       std::chrono::seconds(40)))
-      << answer;
+      << promql("riskd_ingest_accepted_total").dump();
+  // Rejections by reason code, latency histograms, open incidents and alerts
+  // by level, expected disrupted per risk type.
+  EXPECT_EQ(scalar("riskd_ingest_rejected_by_reason_total{code=\"not_found\"}"), 1.0);
+  EXPECT_GE(scalar("riskd_journal_commit_seconds_count").value_or(0), 1.0);
+  EXPECT_GT(scalar("riskd_journal_commit_seconds_bucket{le=\"+Inf\"}").value_or(0), 0.0);
+  EXPECT_GE(scalar("riskd_projection_seconds_count").value_or(0), 1.0);
+  EXPECT_EQ(scalar("riskd_incidents_open{risk_type=\"supply\",level=\"critical\"}"), 1.0);
+  EXPECT_EQ(scalar("riskd_incidents_open{risk_type=\"supply\",level=\"warning\"}"), 0.0);
+  EXPECT_GT(scalar("riskd_alerts_open{risk_type=\"supply\",level=\"critical\"}").value_or(0), 0.0);
+  EXPECT_GT(scalar("riskd_alerts_pushed_open{risk_type=\"supply\",level=\"critical\"}").value_or(0),
+            0.0);
+  EXPECT_GT(scalar("riskd_expected_disrupted{risk_type=\"supply\"}").value_or(0), 1.0);
+  // No series is labelled by node (labels stay few and bounded).
+  const auto by_node = promql("{__name__=~\"riskd_.*\", node!=\"\"}");
+  EXPECT_TRUE(by_node.is_array() && by_node.empty()) << by_node.dump();
+  const auto labels = promql("count by (__name__) ({__name__=~\"riskd_.*\"})");
+  ASSERT_TRUE(labels.is_array());
+  EXPECT_GT(labels.size(), 20u);
   EXPECT_EQ(h.Stop(), 0);
 }
+
+// A real Alertmanager (Debian's prometheus-alertmanager) on a free loopback
+// port, with `config` as its YAML, in a fresh directory; killed at the end.
+class Alertmanager {
+ public:
+  Alertmanager(const std::string& name, const std::string& config)
+      : dir_(fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()))),
+        port_(FreeLoopbackPort()) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "am.yml") << config;
+    server_ = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"/usr/bin/prometheus-alertmanager",
+                                 "--config.file=" + (dir_ / "am.yml").string(),
+                                 "--storage.path=" + (dir_ / "data").string(),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                 "--cluster.listen-address="},
+        dir_ / "alertmanager.log");
+  }
+  ~Alertmanager() {
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  bool Ready() {
+    return WaitFor([&] { return HttpGet(url() + "/-/ready").has_value(); }, std::chrono::seconds(30));
+  }
+
+ private:
+  fs::path dir_;
+  int port_;
+  std::unique_ptr<ServerProcess> server_;
+};
 
 TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
   ASSERT_TRUE(fs::exists("/usr/bin/prometheus-alertmanager"))
       << "install prometheus-alertmanager (scripts/install-deps.sh)";
-  const fs::path dir = fs::temp_directory_path() / ("riskd_am_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "am.yml") << "route:\n  receiver: 'null'\n  group_wait: 0s\nreceivers:\n  - name: 'null'\n";
-  const int am_port = FreeLoopbackPort();
-  const std::string am = "http://127.0.0.1:" + std::to_string(am_port);
-  ServerProcess alertmanager({"/usr/bin/prometheus-alertmanager",
-                              "--config.file=" + (dir / "am.yml").string(),
-                              "--storage.path=" + (dir / "data").string(),
-                              "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
-                              "--cluster.listen-address="},
-                             dir / "alertmanager.log");
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(am + "/-/ready").has_value(); }, std::chrono::seconds(30)));
+  Alertmanager alertmanager("riskd_am",
+                            "route:\n  receiver: 'null'\n  group_wait: 0s\nreceivers:\n  - name: 'null'\n");
+  ASSERT_TRUE(alertmanager.Ready());
+  const std::string am = alertmanager.url();
 
   // The daemon starts without Alertmanager; the target arrives with a
   // reload (it reloads live).
@@ -178,7 +244,86 @@ TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
   ASSERT_EQ(h.Send(protect)->result(), Ack::RESULT_ACCEPTED);
   EXPECT_TRUE(WaitFor([&] { return active_for("ECU-NGO").is_null(); }, std::chrono::seconds(20)));
   EXPECT_EQ(h.Stop(), 0);
-  fs::remove_all(dir);
+}
+
+TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncidentWithItsPlan) {
+  ASSERT_TRUE(fs::exists("/usr/bin/prometheus-alertmanager"))
+      << "install prometheus-alertmanager (scripts/install-deps.sh)";
+  // The workflow engine: a webhook receiver Alertmanager notifies, one
+  // notification per incident (group_by: incident).
+  HttpReceiver workflow;
+  ASSERT_GT(workflow.port(), 0);
+  Alertmanager alertmanager(
+      "riskd_amw", "route:\n  receiver: workflow\n  group_by: ['incident']\n  group_wait: 1s\n"
+                   "  group_interval: 1s\n  repeat_interval: 1h\n"
+                   "receivers:\n  - name: workflow\n    webhook_configs:\n"
+                   "      - url: 'http://127.0.0.1:" +
+                       std::to_string(workflow.port()) + "/riskd'\n        send_resolved: true\n");
+  ASSERT_TRUE(alertmanager.Ready());
+  const std::string am = alertmanager.url();
+
+  DaemonHarness h(DemoConfig() + "alertmanager { url: \"" + am + "\" }\n" +
+                  "plans { id: \"TIER2-SUPPLIER\" title: \"Tier-2 supplier at risk\" "
+                  "node_kinds: \"supplier\" max_tier: 2 activate_alternates: true "
+                  "release_safety_stock: true notify: \"buyers@example.com\" }\n");
+  ASSERT_TRUE(h.Start());
+  Envelope fire = Disrupt("wf-1", "FAB-KUM");
+  fire.mutable_disruption()->set_title("fire at the Kumamoto fab");
+  ASSERT_EQ(h.Send(fire)->result(), Ack::RESULT_ACCEPTED);
+
+  // The receiver gets the incident, grouped by it, with its plan.
+  auto notification = [&](const std::string& status) -> nlohmann::json {
+    for (const auto& r : workflow.Requests()) {
+      auto j = nlohmann::json::parse(r.body, nullptr, false);
+      if (j.is_discarded() || r.path != "/riskd" || j["status"] != status) continue;
+      if (j["groupLabels"]["incident"] != "supply/1") continue;
+      for (const auto& a : j["alerts"]) {
+        if (a["labels"]["alertname"] == "RiskdIncident") return j;
+      }
+    }
+    return nullptr;
+  };
+  nlohmann::json firing;
+  ASSERT_TRUE(WaitFor([&] { return !(firing = notification("firing")).is_null(); },
+                      std::chrono::seconds(30)))
+      << h.log();
+  EXPECT_EQ(firing["receiver"], "workflow");
+  nlohmann::json incident, chp;
+  for (const auto& a : firing["alerts"]) {
+    EXPECT_EQ(a["labels"]["incident"], "supply/1") << a.dump();
+    if (a["labels"]["alertname"] == "RiskdIncident") incident = a;
+    if (a["labels"]["node"] == "CHP-SND") chp = a;
+  }
+  ASSERT_FALSE(incident.is_null());
+  EXPECT_EQ(incident["annotations"]["summary"], "fire at the Kumamoto fab");
+  EXPECT_EQ(incident["annotations"]["riskd_incident_id"], "supply/1");
+  EXPECT_EQ(incident["annotations"]["sources"], "FAB-KUM");
+  EXPECT_EQ(incident["annotations"]["plan"], "TIER2-SUPPLIER: Tier-2 supplier at risk");
+  const std::string actions = incident["annotations"]["plan_actions"];
+  EXPECT_NE(actions.find("activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)"),
+            std::string::npos)
+      << actions;
+  EXPECT_NE(actions.find("notify buyers@example.com"), std::string::npos) << actions;
+  ASSERT_FALSE(chp.is_null()) << firing.dump();
+  EXPECT_EQ(chp["labels"]["alertname"], "RiskdNodeAtRisk");
+  EXPECT_EQ(chp["annotations"]["plan"], "TIER2-SUPPLIER: Tier-2 supplier at risk");
+  EXPECT_EQ(chp["annotations"]["trigger_events"], "wf-1");
+
+  // The operator marks it restored: the receiver hears that the incident
+  // and its alerts are resolved.
+  Envelope restored;
+  restored.set_event_id("wf-2");
+  restored.mutable_operator_action()->set_incident_id("supply/1");
+  restored.mutable_operator_action()->set_kind(riskd::v1::OperatorAction::KIND_MARK_RESTORED);
+  restored.mutable_operator_action()->set_operator_("ana");
+  ASSERT_EQ(h.Send(restored)->result(), Ack::RESULT_ACCEPTED);
+  nlohmann::json resolved;
+  EXPECT_TRUE(WaitFor([&] { return !(resolved = notification("resolved")).is_null(); },
+                      std::chrono::seconds(30)));
+  if (!resolved.is_null()) {
+    for (const auto& a : resolved["alerts"]) EXPECT_EQ(a["status"], "resolved") << a.dump();
+  }
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace

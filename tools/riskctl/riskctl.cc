@@ -8,6 +8,9 @@
 //   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K [RISK]
 //                                                       (--text: for people, not JSON)
 //   riskctl status [--endpoint E] [--json]              the daemon's sequences, counters, health
+//   riskctl incident list [--all] | show ID [--nodes N]  incidents (text; --json)
+//   riskctl incident ack|no-impact|restored ID | assign ID WHO | level ID info|warning|critical|auto
+//                  [--operator NAME] [--note TEXT]      an operator action (journaled)
 //   riskctl verify-journal --db PATH                    check the journal's hash chain (read-only)
 //   riskctl import --config FILE                        (re-)import the configured network
 //                                                       into the database (daemon stopped)
@@ -30,6 +33,7 @@
 #include <chrono>
 #include <iterator>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,6 +51,7 @@
 #include "daemon/settings.h"
 #include "tools/common/command_line.h"
 #include "tools/riskctl/calibrate_command.h"
+#include "tools/riskctl/text.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 
@@ -73,6 +78,14 @@ struct Args {
   std::string risk_type;
   std::vector<std::string> node_ids;
   int plan_k = 0;
+  // incident
+  std::string incident_id;
+  std::string operator_name;
+  std::string assignee;
+  std::string level;
+  std::string note;
+  int max_nodes = 0;
+  bool all = false;
 };
 
 // CURVE client options from --server-key / --cert; false (and a message) on
@@ -125,75 +138,6 @@ std::string ToJson(const google::protobuf::Message& m) {
   opt.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, opt);
   return out;
-}
-
-std::string Severity(riskd::v1::Severity s) {
-  switch (s) {
-    case riskd::v1::SEVERITY_CRITICAL: return "CRITICAL";
-    case riskd::v1::SEVERITY_WARNING: return "WARNING";
-    default: return "INFO";
-  }
-}
-
-std::string Lifecycle(riskd::v1::Alert::Lifecycle l) {
-  switch (l) {
-    case riskd::v1::Alert::LIFECYCLE_RAISED: return "raised";
-    case riskd::v1::Alert::LIFECYCLE_UPDATED: return "updated";
-    case riskd::v1::Alert::LIFECYCLE_RESOLVED: return "resolved";
-    default: return "?";
-  }
-}
-
-std::string DescribeBody(const riskd::v1::Publication& p);
-
-// One line a dashboard operator can read; "#<sequence>" first for published
-// messages (snapshots hold bodies without one).
-std::string Describe(const riskd::v1::Publication& p) {
-  std::string body = DescribeBody(p);
-  if (p.sequence() == 0) return body;
-  return "#" + std::to_string(p.sequence()) + " " + body;
-}
-
-std::string DescribeBody(const riskd::v1::Publication& p) {
-  char buf[512];
-  if (p.has_alert()) {
-    const auto& a = p.alert();
-    std::string path;
-    for (const auto& n : a.cause_path()) path += (path.empty() ? "" : " > ") + n;
-    std::snprintf(buf, sizeof buf, "ALERT %-8s %-9s %-8s %-12s P=%.3f eta=%s%s",
-                  Severity(a.severity()).c_str(),
-                  Lifecycle(a.lifecycle()).c_str(), a.risk_type().c_str(), a.node_id().c_str(),
-                  a.probability(),
-                  a.eta_steps() < 0 ? "-" : (std::to_string(a.eta_steps()) + "d").c_str(),
-                  path.empty() ? "" : ("  via " + path).c_str());
-    return buf;
-  }
-  if (p.has_projection_summary()) {
-    const auto& s = p.projection_summary();
-    std::snprintf(buf, sizeof buf,
-                  "SUMMARY %-8s expected disrupted %.2f [%.1f, %.1f] within %d steps; "
-                  "observed disrupted %d, immunized %d, at risk %d (%.1f ms)",
-                  s.risk_type().c_str(),
-                  s.expected_disrupted(), s.disrupted_p05(), s.disrupted_p95(), s.horizon_steps(),
-                  s.observed_disrupted(), s.immunized(), s.nodes_at_risk(), s.compute_ms());
-    return buf;
-  }
-  if (p.has_immunization_plan()) {
-    const auto& pl = p.immunization_plan();
-    std::string targets;
-    for (const auto& t : pl.targets()) {
-      char one[160];
-      std::snprintf(one, sizeof one, "%s%s (-%.2f)", targets.empty() ? "" : ", ", t.node_id().c_str(),
-                    t.expected_averted());
-      targets += one;
-    }
-    std::snprintf(buf, sizeof buf, "PLAN %-8s k=%d %s: %s (%.2f -> %.2f)",
-                  pl.risk_type().c_str(), pl.k(),
-                  pl.strategy().c_str(), targets.c_str(), pl.expected_disrupted_before(),
-                  pl.expected_disrupted_after());
-    return buf;
-  }
-  return "(unknown body)";
 }
 
 // Sends one Envelope on a DEALER and waits for its Ack.
@@ -290,63 +234,12 @@ int Tail(const Args& args, zmq::context_t& ctx) {
       std::cout << "{\"topic\":\"" << frames[0].to_string() << "\",\"publication\":" << ToJson(pub)
                 << "}\n";
     } else {
-      std::cout << Describe(pub) << "\n";
+      std::cout << riskd::riskctl::Describe(pub) << "\n";
     }
     std::cout.flush();
     ++seen;
   }
   return 0;
-}
-
-// The answer to a query, for people.
-void PrintText(const riskd::v1::QueryResponse& r) {
-  auto plan = [](const riskd::v1::ImmunizationPlan& p) {
-    std::printf("Immunization plan (%s, k=%d, %s): expected disrupted %.2f -> %.2f\n",
-                p.risk_type().c_str(), p.k(), p.strategy().c_str(), p.expected_disrupted_before(),
-                p.expected_disrupted_after());
-    int rank = 0;
-    for (const auto& t : p.targets()) {
-      std::printf("  %d. %-14s %-34s averts %.2f  %s\n", ++rank, t.node_id().c_str(),
-                  t.node_name().c_str(), t.expected_averted(), t.reason().c_str());
-    }
-  };
-  if (r.has_snapshot()) {
-    const auto& s = r.snapshot();
-    std::printf("Snapshot at journal seq %llu, publication seq %llu\n",
-                static_cast<unsigned long long>(s.journal_seq()),
-                static_cast<unsigned long long>(s.sequence()));
-    std::printf("Hit directly (observed disrupted):\n");
-    for (const auto& n : s.node_risks()) {
-      if (n.observed_state() == riskd::v1::NODE_STATE_DISRUPTED) {
-        std::printf("  %-16s %-10s P=%.2f\n", n.node_id().c_str(), n.risk_type().c_str(), n.probability());
-      }
-    }
-    std::vector<riskd::v1::Alert> alerts(s.open_alerts().begin(), s.open_alerts().end());
-    std::sort(alerts.begin(), alerts.end(),
-              [](const auto& a, const auto& b) { return a.probability() > b.probability(); });
-    std::printf("Warned (%zu open alerts):\n", alerts.size());
-    for (const auto& a : alerts) {
-      riskd::v1::Publication p;
-      *p.mutable_alert() = a;
-      std::printf("  %s\n", Describe(p).c_str());
-    }
-    for (const auto& sum : s.projections()) {
-      riskd::v1::Publication p;
-      *p.mutable_projection_summary() = sum;
-      std::printf("%s\n", Describe(p).c_str());
-    }
-    for (const auto& p : s.plans()) plan(p);
-  }
-  for (const auto& n : r.node_risks()) {
-    std::printf("%-16s %-10s observed %-24s P=%.3f eta=%d\n", n.node_id().c_str(), n.risk_type().c_str(),
-                riskd::v1::NodeState_Name(n.observed_state()).c_str(), n.probability(), n.eta_steps());
-  }
-  for (const auto& sum : r.projections()) {
-    riskd::v1::Publication p;
-    *p.mutable_projection_summary() = sum;
-    std::printf("%s\n", Describe(p).c_str());
-  }
-  if (r.has_plan()) plan(r.plan());
 }
 
 // One query on a DEALER; its Ack when answered ACCEPTED (else a message
@@ -373,7 +266,7 @@ int Query(const Args& args, zmq::context_t& ctx, const riskd::v1::Envelope& env)
   auto ack = Ask(args, ctx, env);
   if (!ack) return 1;
   if (args.text) {
-    PrintText(ack->response());
+    std::cout << riskd::riskctl::ResponseText(ack->response());
   } else {
     std::cout << ToJson(ack->response()) << "\n";
   }
@@ -467,6 +360,81 @@ int Import(const Args& args) {
   return 0;
 }
 
+// riskctl incident list: the incidents of the snapshot (open ones, and with
+// --all the latest closed ones too).
+int IncidentList(const Args& args, zmq::context_t& ctx) {
+  riskd::v1::Envelope env;
+  env.mutable_query()->mutable_snapshot();
+  auto ack = Ask(args, ctx, env);
+  if (!ack) return 1;
+  riskd::v1::QueryResponse only;
+  for (const auto& i : ack->response().snapshot().incidents()) {
+    if (args.all || i.lifecycle() != riskd::v1::Incident::LIFECYCLE_CLOSED) {
+      *only.mutable_snapshot()->add_incidents() = i;
+    }
+  }
+  if (args.json) {
+    std::cout << ToJson(only.snapshot()) << "\n";
+    return 0;
+  }
+  if (only.snapshot().incidents().empty()) std::cout << "no incidents\n";
+  for (const auto& i : only.snapshot().incidents()) {
+    std::cout << riskd::riskctl::DescribeIncident(i, /*details=*/true);
+  }
+  return 0;
+}
+
+// riskctl incident show ID: the incident and every node it puts at risk.
+int IncidentShow(const Args& args, zmq::context_t& ctx) {
+  riskd::v1::Envelope env;
+  env.mutable_query()->mutable_incident()->set_incident_id(args.incident_id);
+  env.mutable_query()->mutable_incident()->set_max_nodes(args.max_nodes);
+  auto ack = Ask(args, ctx, env);
+  if (!ack) return 1;
+  if (args.json) {
+    std::cout << ToJson(ack->response()) << "\n";
+  } else {
+    std::cout << riskd::riskctl::ResponseText(ack->response());
+  }
+  return 0;
+}
+
+// riskctl incident ack|assign|level|no-impact|restored: one OperatorAction.
+int IncidentAct(const Args& args, zmq::context_t& ctx, riskd::v1::OperatorAction::Kind kind) {
+  riskd::v1::Envelope env;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  env.set_event_id("riskctl-" + args.operator_name + "-" + args.incident_id + "-" +
+                   std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+  env.set_source("riskctl");
+  auto* a = env.mutable_operator_action();
+  a->set_incident_id(args.incident_id);
+  a->set_kind(kind);
+  a->set_operator_(args.operator_name);
+  a->set_note(args.note);
+  if (kind == riskd::v1::OperatorAction::KIND_ASSIGN) a->set_assignee(args.assignee);
+  if (kind == riskd::v1::OperatorAction::KIND_OVERRIDE_LEVEL) {
+    if (args.level == "info") a->set_level(riskd::v1::SEVERITY_INFO);
+    if (args.level == "warning") a->set_level(riskd::v1::SEVERITY_WARNING);
+    if (args.level == "critical") a->set_level(riskd::v1::SEVERITY_CRITICAL);
+    // "auto": unspecified, back to the computed level.
+  }
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  if (!ApplyCurve(args, dealer)) return 2;
+  dealer.connect(args.endpoint);
+  riskd::v1::Ack ack;
+  if (!Exchange(dealer, env, args.ack_timeout_s, &ack)) {
+    std::cerr << "riskctl: no answer from " << args.endpoint << "\n";
+    return 1;
+  }
+  if (ack.result() == riskd::v1::Ack::RESULT_REJECTED) {
+    std::cerr << "riskctl: rejected: " << ack.reason() << "\n";
+    return 1;
+  }
+  std::cout << "ACCEPTED      " << ack.event_id() << " seq " << ack.journal_seq() << "\n";
+  return 0;
+}
+
 // The client options of commands that talk to a running daemon.
 void AddClientOptions(CLI::App* cmd, Args* args) {
   cmd->add_option("--endpoint", args->endpoint, "daemon endpoint (tcp://, ipc://)");
@@ -522,6 +490,43 @@ int main(int argc, char** argv) {
     query.mutable_query()->mutable_plan()->set_risk_type(args.risk_type);
   });
 
+  auto* incident = app.add_subcommand("incident", "list, show and act on incidents (docs/protocol.md)");
+  incident->require_subcommand(1);
+  const char* user = std::getenv("USER");
+  args.operator_name = user && *user ? user : "riskctl";
+  auto* inc_list = incident->add_subcommand("list", "the open incidents (--all: the latest closed too)");
+  inc_list->add_flag("--all", args.all, "closed ones too");
+  inc_list->add_flag("--json", args.json, "as JSON");
+  AddClientOptions(inc_list, &args);
+  auto* inc_show = incident->add_subcommand("show", "an incident and every node it puts at risk");
+  inc_show->add_option("id", args.incident_id, "incident id, e.g. supply/17")->required();
+  inc_show->add_option("--nodes", args.max_nodes, "most nodes listed (default 100)")
+      ->check(riskd::tools::Integer(1, 10000));
+  inc_show->add_flag("--json", args.json, "as JSON");
+  AddClientOptions(inc_show, &args);
+  std::vector<std::pair<CLI::App*, riskd::v1::OperatorAction::Kind>> acts;
+  auto act = [&](const char* name, const char* help, riskd::v1::OperatorAction::Kind kind) {
+    auto* cmd = incident->add_subcommand(name, help);
+    cmd->add_option("id", args.incident_id, "incident id, e.g. supply/17")->required();
+    cmd->add_option("--operator", args.operator_name, "who acts (default: $USER)");
+    cmd->add_option("--note", args.note, "a note for the history");
+    AddClientOptions(cmd, &args);
+    acts.emplace_back(cmd, kind);
+    return cmd;
+  };
+  act("ack", "acknowledge: you own the response", riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  act("assign", "hand it to someone", riskd::v1::OperatorAction::KIND_ASSIGN)
+      ->add_option("assignee", args.assignee, "person or team")
+      ->required();
+  act("level", "override its level (auto: back to the computed one)",
+      riskd::v1::OperatorAction::KIND_OVERRIDE_LEVEL)
+      ->add_option("level", args.level, "info, warning, critical or auto")
+      ->required()
+      ->check(CLI::IsMember({"info", "warning", "critical", "auto"}));
+  act("no-impact", "it affects nothing that matters: close it",
+      riskd::v1::OperatorAction::KIND_MARK_NO_IMPACT);
+  act("restored", "the sites are back: restore it", riskd::v1::OperatorAction::KIND_MARK_RESTORED);
+
   auto* status = app.add_subcommand("status", "the daemon's sequences, counters and health");
   AddClientOptions(status, &args);
   status->add_flag("--json", args.json, "as JSON");
@@ -557,6 +562,11 @@ int main(int argc, char** argv) {
   if (tail->parsed()) return Tail(args, ctx);
   if (q->parsed()) return Query(args, ctx, query);
   if (status->parsed()) return Status(args, ctx);
+  if (inc_list->parsed()) return IncidentList(args, ctx);
+  if (inc_show->parsed()) return IncidentShow(args, ctx);
+  for (const auto& [cmd, kind] : acts) {
+    if (cmd->parsed()) return IncidentAct(args, ctx, kind);
+  }
   if (verify->parsed()) return VerifyJournal(args);
   if (import->parsed()) return Import(args);
   if (calibrate->parsed()) return riskd::tools::RunCalibrate(calibration, std::cout, std::cerr);

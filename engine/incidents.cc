@@ -1,0 +1,827 @@
+#include "engine/incidents.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "engine/monte_carlo.h"
+#include "engine/value_at_risk.h"
+
+namespace riskd::engine {
+namespace {
+
+constexpr std::uint32_t kUnknown = 0xffffffffu;   // root not computed yet
+constexpr std::uint32_t kVisiting = 0xfffffffeu;  // on the current walk
+constexpr std::uint32_t kNoRoot = 0xfffffffdu;    // no observed source behind it
+constexpr std::size_t kMaxSourceEvents = 8;
+
+int Rank(AlertLevel level) { return static_cast<int>(level); }
+
+// A move by `fraction` of the largest of before, now and the figure's peak
+// so far: a decline (sites coming back one by one) takes about 1/fraction
+// publications, not one per step of a geometric series.
+bool Moved(double before, double now, double fraction, double peak = 0) {
+  const double change = std::fabs(now - before);
+  if (change == 0) return false;
+  return change >= fraction * std::max({std::fabs(before), std::fabs(now), peak});
+}
+
+// Orders by value at risk, then probability, then node index: a total
+// order, so budgets and top lists are deterministic.
+bool ByValue(const IncidentNode& a, const IncidentNode& b) {
+  if (a.value_at_risk != b.value_at_risk) return a.value_at_risk > b.value_at_risk;
+  if (a.probability != b.probability) return a.probability > b.probability;
+  return a.node < b.node;
+}
+
+}  // namespace
+
+std::string_view IncidentLifecycleName(IncidentLifecycle lifecycle) {
+  switch (lifecycle) {
+    case IncidentLifecycle::kPotential: return "potential";
+    case IncidentLifecycle::kConfirmed: return "confirmed";
+    case IncidentLifecycle::kRestored: return "restored";
+    case IncidentLifecycle::kClosed: return "closed";
+  }
+  return "unknown";
+}
+
+Status ValidateIncidentOptions(const IncidentOptions& o) {
+  if (o.top_nodes < 0 || o.top_nodes > 100) {
+    return Status::InvalidArgument("incidents.top_nodes must be in 0..100");
+  }
+  if (o.alert_top_n < 0 || o.alert_top_n > 10000) {
+    return Status::InvalidArgument("incidents.alert_top_n must be in 0..10000");
+  }
+  if (o.alert_max_tier < -1 || o.alert_max_tier > 1000) {
+    return Status::InvalidArgument("incidents.alert_max_tier must be in -1..1000");
+  }
+  if (o.max_alerts_per_incident < 0 || o.max_alerts_per_incident > 10000) {
+    return Status::InvalidArgument("incidents.max_alerts_per_incident must be in 0..10000");
+  }
+  if (o.close_after_ns < 0) return Status::InvalidArgument("incidents.close_after must be >= 0");
+  if (o.retain_closed < 0 || o.retain_closed > 100000) {
+    return Status::InvalidArgument("incidents.retain_closed must be in 0..100000");
+  }
+  if (!(o.min_change_fraction >= 0 && o.min_change_fraction <= 1)) {
+    return Status::InvalidArgument("incidents.min_change_fraction must be in [0, 1]");
+  }
+  if (!(o.min_update_delta >= 0) || !std::isfinite(o.min_update_delta)) {
+    return Status::InvalidArgument("incidents: min_update_delta must be finite and >= 0");
+  }
+  if (o.max_listed < 1 || o.max_history < 1) {
+    return Status::InvalidArgument("incidents: list bounds must be >= 1");
+  }
+  return Status::Ok();
+}
+
+IncidentBook::IncidentBook(IncidentOptions options, std::vector<std::string> risk_type_names,
+                           EmergencyPlans plans)
+    : options_(options),
+      names_(std::move(risk_type_names)),
+      plans_(std::move(plans)),
+      types_(names_.size()),
+      pending_(names_.size(), 0) {}
+
+void IncidentBook::Watch(int risk_type, NodeIndex node, const std::string& name) {
+  for (std::size_t r = 0; r < types_.size(); ++r) {
+    if (risk_type >= 0 && static_cast<std::size_t>(risk_type) != r) continue;
+    auto& names = types_[r].watch[node];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+}
+
+std::span<const std::string> IncidentBook::WatchlistsOf(int risk_type, NodeIndex node) const {
+  const auto& watch = types_[static_cast<std::size_t>(risk_type)].watch;
+  auto it = watch.find(node);
+  if (it == watch.end()) return {};
+  return it->second;
+}
+
+Incident* IncidentBook::Mutable(std::uint64_t key) {
+  auto it = incidents_.find(key);
+  return it == incidents_.end() ? nullptr : &it->second;
+}
+
+const Incident* IncidentBook::Find(std::uint64_t key) const {
+  auto it = incidents_.find(key);
+  return it == incidents_.end() ? nullptr : &it->second;
+}
+
+const Incident* IncidentBook::Find(std::string_view id) const {
+  const auto slash = id.rfind('/');
+  if (slash == std::string_view::npos || slash + 1 >= id.size()) return nullptr;
+  std::uint64_t key = 0;
+  for (char c : id.substr(slash + 1)) {
+    if (c < '0' || c > '9' || key > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
+      return nullptr;
+    }
+    key = key * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  const Incident* incident = Find(key);
+  return incident && incident->id == id ? incident : nullptr;
+}
+
+void IncidentBook::SetLifecycle(Incident* inc, IncidentLifecycle lifecycle,
+                                IncidentResolution resolution, std::int64_t time_ns) {
+  if (inc->lifecycle == IncidentLifecycle::kRestored) {
+    auto [first, last] = restored_.equal_range(inc->restored_at_ns);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == inc->key) {
+        restored_.erase(it);
+        break;
+      }
+    }
+  }
+  if (inc->lifecycle == IncidentLifecycle::kClosed) {
+    closed_.erase(std::remove(closed_.begin(), closed_.end(), inc->key), closed_.end());
+  }
+  inc->lifecycle = lifecycle;
+  inc->resolution = resolution;
+  switch (lifecycle) {
+    case IncidentLifecycle::kPotential:
+    case IncidentLifecycle::kConfirmed:
+      inc->restored_at_ns = 0;
+      inc->closed_at_ns = 0;
+      break;
+    case IncidentLifecycle::kRestored:
+      inc->restored_at_ns = time_ns;
+      inc->closed_at_ns = 0;
+      restored_.emplace(time_ns, inc->key);
+      break;
+    case IncidentLifecycle::kClosed:
+      if (inc->restored_at_ns == 0) inc->restored_at_ns = time_ns;
+      inc->closed_at_ns = time_ns;
+      closed_.push_back(inc->key);
+      break;
+  }
+  Changed(*inc);
+}
+
+void IncidentBook::Trim() {
+  // Retention: forget the oldest closed incidents once their closing has
+  // been published.
+  while (closed_.size() > static_cast<std::size_t>(options_.retain_closed)) {
+    const Incident* oldest = Find(closed_.front());
+    if (oldest && (!oldest->published || oldest->published->lifecycle != IncidentLifecycle::kClosed)) {
+      break;
+    }
+    const std::uint64_t key = closed_.front();
+    closed_.pop_front();
+    Forget(key);
+  }
+}
+
+void IncidentBook::Forget(std::uint64_t key) {
+  auto it = incidents_.find(key);
+  if (it == incidents_.end()) return;
+  TypeState& t = types_[static_cast<std::size_t>(it->second.risk_type)];
+  for (NodeIndex v : it->second.sources) {
+    auto s = t.sources.find(v);
+    if (s != t.sources.end()) {
+      auto& list = s->second.incidents;
+      list.erase(std::remove(list.begin(), list.end(), key), list.end());
+      if (list.empty()) t.sources.erase(s);
+    }
+    auto o = t.owner.find(v);
+    if (o != t.owner.end() && o->second == key) t.owner.erase(o);
+  }
+  for (const auto& feed : it->second.feed_event_ids) {
+    auto f = t.feed_events.find(feed);
+    if (f != t.feed_events.end() && f->second == key) t.feed_events.erase(f);
+  }
+  t.live.erase(key);
+  touched_.erase(key);
+  incidents_.erase(it);
+}
+
+const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
+  if (trigger.nodes.empty()) return nullptr;
+  const auto r = static_cast<std::size_t>(trigger.risk_type);
+  TypeState& t = types_[r];
+  Incident* inc = nullptr;
+  bool by_feed = false;
+  if (!trigger.feed_event_id.empty()) {
+    auto it = t.feed_events.find(trigger.feed_event_id);
+    if (it != t.feed_events.end()) {
+      inc = Mutable(it->second);
+      by_feed = inc != nullptr;
+    }
+  }
+  if (!inc) {
+    std::uint64_t oldest = 0;
+    for (NodeIndex v : trigger.nodes) {
+      auto s = t.sources.find(v);
+      if (s == t.sources.end()) continue;
+      for (std::uint64_t key : s->second.incidents) {
+        const Incident* candidate = Find(key);
+        if (candidate && candidate->active() && (oldest == 0 || key < oldest)) oldest = key;
+      }
+    }
+    if (oldest != 0) inc = Mutable(oldest);
+  }
+  const bool confirming = trigger.kind != TriggerKind::kPlace;
+  if (!inc) {
+    Incident fresh;
+    fresh.key = trigger.seq;
+    fresh.id = names_[r] + "/" + std::to_string(trigger.seq);
+    fresh.risk_type = trigger.risk_type;
+    fresh.lifecycle = confirming ? IncidentLifecycle::kConfirmed : IncidentLifecycle::kPotential;
+    fresh.opened_at_ns = trigger.time_ns;
+    inc = &incidents_.emplace(fresh.key, std::move(fresh)).first->second;
+  } else if (inc->resolution == IncidentResolution::kOperatorRestored ||
+             inc->resolution == IncidentResolution::kNoImpact) {
+    // An operator's verdict stands: a report of the same feed event is
+    // absorbed (other evidence opened a new incident above).
+  } else if (!inc->active()) {
+    SetLifecycle(inc,
+                 inc->confirmed || confirming ? IncidentLifecycle::kConfirmed
+                                              : IncidentLifecycle::kPotential,
+                 IncidentResolution::kNone, trigger.time_ns);
+    // Its count was frozen while it was restored or closed: recount.
+    inc->sources_disrupted = 0;
+    for (NodeIndex v : inc->sources) {
+      auto entry = t.sources.find(v);
+      if (entry != t.sources.end() && entry->second.disrupted) ++inc->sources_disrupted;
+    }
+  } else if (confirming) {
+    inc->lifecycle = IncidentLifecycle::kConfirmed;
+  }
+  (void)by_feed;
+  inc->confirmed = inc->confirmed || confirming;
+  if (inc->hazard == 0) inc->hazard = trigger.hazard;
+  if (inc->title.empty()) inc->title = trigger.title;
+  if (!trigger.feed_event_id.empty()) {
+    if (std::find(inc->feed_event_ids.begin(), inc->feed_event_ids.end(),
+                  trigger.feed_event_id) == inc->feed_event_ids.end()) {
+      inc->feed_event_ids.push_back(trigger.feed_event_id);
+    }
+    t.feed_events.emplace(trigger.feed_event_id, inc->key);
+  }
+  const auto event_index = static_cast<std::uint32_t>(inc->events.size());
+  inc->events.push_back({trigger.event_id, trigger.seq});
+  inc->last_seq = std::max(inc->last_seq, trigger.seq);
+
+  std::vector<NodeIndex> nodes = trigger.nodes;
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  std::vector<NodeIndex> merged;
+  merged.reserve(inc->sources.size() + nodes.size());
+  std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
+                 std::back_inserter(merged));
+  inc->sources.swap(merged);
+  for (NodeIndex v : nodes) {
+    auto& events = inc->source_events[v];
+    if (events.size() < kMaxSourceEvents) events.push_back(event_index);
+    SourceEntry& entry = t.sources[v];
+    if (std::find(entry.incidents.begin(), entry.incidents.end(), inc->key) ==
+        entry.incidents.end()) {
+      entry.incidents.push_back(inc->key);
+      if (entry.disrupted) ++inc->sources_disrupted;
+    }
+    // The first open incident to hit a source owns it.
+    auto owner = t.owner.find(v);
+    const Incident* current = owner == t.owner.end() ? nullptr : Find(owner->second);
+    if (!current || !current->active() || current == inc) t.owner[v] = inc->key;
+  }
+  Changed(*inc);
+  return inc;
+}
+
+void IncidentBook::NodesChanged(const Engine& engine, int risk_type,
+                                std::span<const NodeIndex> nodes, std::int64_t time_ns) {
+  const auto& net = engine.network();
+  for (std::size_t r = 0; r < types_.size(); ++r) {
+    if (risk_type >= 0 && static_cast<std::size_t>(risk_type) != r) continue;
+    TypeState& t = types_[r];
+    if (t.sources.empty()) continue;
+    const auto& observed = engine.risk_state(static_cast<int>(r)).observed;
+    for (NodeIndex v : nodes) {
+      auto it = t.sources.find(v);
+      if (it == t.sources.end()) continue;
+      const bool now = net.alive(v) && v < observed.size() &&
+                       observed[v].state == NodeState::kDisrupted;
+      if (now == it->second.disrupted) continue;
+      it->second.disrupted = now;
+      for (std::uint64_t key : it->second.incidents) {
+        Incident* inc = Mutable(key);
+        // A restored or closed incident keeps its count (a site hit again
+        // by other evidence belongs to the incident that evidence opens).
+        if (!inc || !inc->active()) continue;
+        inc->sources_disrupted += now ? 1 : -1;
+        Changed(*inc);
+        if (inc->sources_disrupted == 0 && inc->active()) {
+          SetLifecycle(inc, IncidentLifecycle::kRestored, IncidentResolution::kSourcesRecovered,
+                       time_ns);
+        }
+      }
+    }
+  }
+}
+
+void IncidentBook::SourcesMayHaveChanged(const Engine& engine, std::int64_t time_ns) {
+  for (std::size_t r = 0; r < types_.size(); ++r) {
+    std::vector<NodeIndex> sources;
+    sources.reserve(types_[r].sources.size());
+    for (const auto& [v, entry] : types_[r].sources) sources.push_back(v);
+    if (!sources.empty()) NodesChanged(engine, static_cast<int>(r), sources, time_ns);
+  }
+}
+
+bool IncidentBook::Empty() const {
+  if (!incidents_.empty() || !restored_.empty() || !closed_.empty() || !touched_.empty()) return false;
+  for (const TypeState& t : types_) {
+    if (!t.sources.empty() || !t.owner.empty() || !t.feed_events.empty() || !t.pushed.empty() ||
+        !t.live.empty()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void IncidentBook::AdvanceTime(std::int64_t time_ns) {
+  now_ns_ = std::max(now_ns_, time_ns);
+  while (!restored_.empty()) {
+    const auto [at, key] = *restored_.begin();
+    if (at > now_ns_ - options_.close_after_ns) break;
+    Incident* inc = Mutable(key);
+    if (!inc) {
+      restored_.erase(restored_.begin());
+      continue;
+    }
+    // SetLifecycle removes it from restored_.
+    SetLifecycle(inc, IncidentLifecycle::kClosed, inc->resolution, at + options_.close_after_ns);
+  }
+}
+
+Status IncidentBook::Apply(const OperatorAction& a) {
+  const Incident* found = Find(a.incident_id);
+  if (!found) return Status::NotFound("no incident '" + a.incident_id + "'");
+  Incident* inc = Mutable(found->key);
+  switch (a.kind) {
+    case OperatorActionKind::kAcknowledge:
+      inc->acknowledged = true;
+      inc->acknowledged_by = a.operator_name;
+      inc->acknowledged_at_ns = a.time_ns;
+      break;
+    case OperatorActionKind::kAssign:
+      inc->assignee = a.assignee;
+      break;
+    case OperatorActionKind::kOverrideLevel:
+      inc->level_override = a.level;
+      break;
+    case OperatorActionKind::kMarkNoImpact:
+      if (inc->lifecycle != IncidentLifecycle::kClosed) {
+        SetLifecycle(inc, IncidentLifecycle::kClosed, IncidentResolution::kNoImpact, a.time_ns);
+      }
+      break;
+    case OperatorActionKind::kMarkRestored:
+      if (inc->active()) {
+        SetLifecycle(inc, IncidentLifecycle::kRestored, IncidentResolution::kOperatorRestored,
+                     a.time_ns);
+      }
+      break;
+  }
+  inc->history.push_back(a);
+  while (inc->history.size() > static_cast<std::size_t>(options_.max_history)) {
+    inc->history.pop_front();
+  }
+  ++inc->operator_version;
+  inc->last_seq = std::max(inc->last_seq, a.seq);
+  Changed(*inc);
+  return Status::Ok();
+}
+
+const std::vector<double>& IncidentBook::Values(const Network& net) {
+  if (values_version_ != net.version() || values_slots_ != net.node_slots()) {
+    values_ = NodeValues(net);
+    values_version_ = net.version();
+    values_slots_ = net.node_slots();
+  }
+  return values_;
+}
+
+void IncidentBook::Attribute(const Engine& engine, int risk_type) {
+  const auto& s = engine.risk_state(risk_type);
+  const std::size_t n = engine.network().node_slots();
+  attribution_.incident.assign(n, 0);
+  attribution_.source.assign(n, 0);
+  if (!s.projected) return;
+  const auto& risk = s.projection.risk;
+  const auto& parent = s.projection.parent;
+  const auto& p_i = s.initial.p_i;
+  const TypeState& t = types_[static_cast<std::size_t>(risk_type)];
+  const std::size_t slots = std::min({n, risk.size(), parent.size(), p_i.size()});
+  root_.assign(slots, kUnknown);
+  std::vector<NodeIndex> walk;
+  for (NodeIndex v = 0; v < slots; ++v) {
+    if (p_i[v] > 0) attribution_.source[v] = 1;
+    if (!(risk[v] > 0) && !(p_i[v] > 0)) continue;
+    // Follow parents to a source (or to a node already resolved).
+    NodeIndex u = v;
+    walk.clear();
+    std::uint32_t root = kNoRoot;
+    while (true) {
+      if (root_[u] != kUnknown) {
+        root = root_[u] == kVisiting ? kNoRoot : root_[u];
+        break;
+      }
+      if (p_i[u] > 0) {
+        root_[u] = u;
+        root = u;
+        break;
+      }
+      root_[u] = kVisiting;
+      walk.push_back(u);
+      const NodeIndex up = parent[u];
+      if (up == kNoNode || up >= slots) break;
+      u = up;
+    }
+    for (NodeIndex w : walk) root_[w] = root;
+    if (root == kNoRoot) continue;
+    auto owner = t.owner.find(root);
+    if (owner != t.owner.end()) attribution_.incident[v] = owner->second;
+  }
+}
+
+IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool projected) {
+  IncidentUpdate out;
+  const auto r = static_cast<std::size_t>(risk_type);
+  pending_[r] = 0;
+  TypeState& t = types_[r];
+  const auto& s = engine.risk_state(risk_type);
+  const auto& net = engine.network();
+  if (!s.projected) return out;
+  Attribute(engine, risk_type);
+  const auto& values = Values(net);
+  const auto& risk = s.projection.risk;
+  const auto& eta = s.projection.eta;
+  const auto& open = s.alerts.open();
+
+  // Accumulate per incident: expectation, value at risk, nodes at risk and
+  // candidate nodes; per (incident, region) the expectation, for the
+  // interval.
+  struct Acc {
+    double expected = 0;
+    double value = 0;
+    int at_risk = 0;
+    AlertLevel level = AlertLevel::kNone;
+    std::vector<IncidentNode> nodes;    // not sources, risk > 0
+    std::vector<IncidentNode> sources;  // owned, disrupted
+    std::map<std::int32_t, double> region_expected;
+  };
+  std::map<std::uint64_t, Acc> acc;
+  std::map<std::int32_t, double> region_total;
+  const double warning_raise = s.alerts.options().warning_raise;
+  const auto& projector = *s.projector;
+  const std::size_t n = std::min(attribution_.incident.size(), risk.size());
+  for (NodeIndex v = 0; v < n; ++v) {
+    const double p = risk[v];
+    if (!(p > 0)) continue;
+    const std::int32_t region = projector.RegionOf(v);
+    if (region >= 0) region_total[region] += p;
+    const std::uint64_t key = attribution_.incident[v];
+    if (key == 0) continue;
+    Acc& a = acc[key];
+    a.expected += p;
+    const double var = p * values[v];
+    a.value += var;
+    if (region >= 0) a.region_expected[region] += p;
+    IncidentNode node{v, p, eta[v], var, AlertLevel::kNone, false};
+    // As the projection summary counts them: at the warning threshold or
+    // above, sources included (they are alerted too).
+    if (p >= warning_raise) ++a.at_risk;
+    auto o = open.find(v);
+    if (o != open.end()) {
+      node.level = o->second.level;
+    } else if (attribution_.source[v]) {
+      node.level = s.alerts.NextLevel(v, AlertLevel::kNone, p);
+    }
+    (attribution_.source[v] ? a.sources : a.nodes).push_back(node);
+    if (Rank(node.level) > Rank(a.level)) a.level = node.level;
+  }
+
+  // Refresh the incidents with nodes at risk now or before.
+  std::set<std::uint64_t> refresh(t.live.begin(), t.live.end());
+  t.live.clear();
+  for (const auto& [key, a] : acc) {
+    refresh.insert(key);
+    t.live.insert(key);
+  }
+  for (std::uint64_t key : refresh) {
+    Incident* found_inc = Mutable(key);
+    if (!found_inc || found_inc->lifecycle == IncidentLifecycle::kClosed) continue;
+    Incident& inc = *found_inc;
+    touched_.insert(key);
+    inc.previous_value_at_risk = inc.value_at_risk;
+    auto found = acc.find(key);
+    Acc empty;
+    Acc& a = found == acc.end() ? empty : found->second;
+    inc.expected_disrupted = a.expected;
+    inc.value_at_risk = a.value;
+    inc.nodes_at_risk = a.at_risk;
+    inc.peak_expected_disrupted = std::max(inc.peak_expected_disrupted, a.expected);
+    inc.peak_value_at_risk = std::max(inc.peak_value_at_risk, a.value);
+    inc.peak_nodes_at_risk = std::max(inc.peak_nodes_at_risk, static_cast<double>(a.at_risk));
+    inc.computed_level = a.level;
+    // 90% interval: each region's realizations shared among the incidents
+    // whose sources it holds, in proportion to their expectation there.
+    inc.disrupted_p05 = inc.disrupted_p95 = a.expected;
+    if (!a.region_expected.empty()) {
+      std::size_t runs = std::numeric_limits<std::size_t>::max();
+      for (const auto& [region, e] : a.region_expected) {
+        runs = std::min(runs, projector.RegionSizes(region).size());
+      }
+      if (runs > 0 && runs != std::numeric_limits<std::size_t>::max()) {
+        std::vector<double> totals(runs, 0.0);
+        for (const auto& [region, e] : a.region_expected) {
+          const double share = region_total[region] > 0 ? e / region_total[region] : 0;
+          const auto sizes = projector.RegionSizes(region);
+          for (std::size_t k = 0; k < runs; ++k) totals[k] += share * sizes[k];
+        }
+        inc.disrupted_p05 = NearestRankQuantile(totals, 0.05);
+        inc.disrupted_p95 = NearestRankQuantile(std::move(totals), 0.95);
+      }
+    }
+    std::sort(a.nodes.begin(), a.nodes.end(), ByValue);
+    std::sort(a.sources.begin(), a.sources.end(), ByValue);
+    inc.top.assign(a.nodes.begin(),
+                   a.nodes.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                         a.nodes.size(), static_cast<std::size_t>(options_.top_nodes))));
+    // Sources by value at risk: the disrupted ones first, then the rest by id.
+    inc.sources_by_value.clear();
+    for (const auto& src : a.sources) {
+      if (inc.sources_by_value.size() >= static_cast<std::size_t>(options_.max_listed)) break;
+      inc.sources_by_value.push_back(src.node);
+    }
+    for (NodeIndex v : inc.sources) {
+      if (inc.sources_by_value.size() >= static_cast<std::size_t>(options_.max_listed)) break;
+      if (std::find(inc.sources_by_value.begin(), inc.sources_by_value.end(), v) ==
+          inc.sources_by_value.end()) {
+        inc.sources_by_value.push_back(v);
+      }
+    }
+    // Plans for its disrupted sources and its top nodes at alert level.
+    std::vector<std::pair<NodeIndex, AlertLevel>> plan_nodes;
+    for (const auto& src : a.sources) {
+      if (src.level != AlertLevel::kNone) plan_nodes.emplace_back(src.node, src.level);
+    }
+    for (const auto& node : inc.top) {
+      if (node.level != AlertLevel::kNone) plan_nodes.emplace_back(node.node, node.level);
+    }
+    inc.plans = plans_.For(net, risk_type, plan_nodes);
+  }
+
+  // The budget. Pushed alerts first: resolved with an incident that is no
+  // longer open, resolved or updated on their own otherwise.
+  std::map<std::uint64_t, int> counted;  // non-watchlist pushed per incident
+  for (auto it = t.pushed.begin(); it != t.pushed.end();) {
+    const NodeIndex v = it->first;
+    PushedAlert& pa = it->second;
+    Incident* inc = pa.incident ? Mutable(pa.incident) : nullptr;
+    const double p = v < risk.size() ? risk[v] : 0.0;
+    const int e = v < eta.size() ? eta[v] : -1;
+    const double var = v < values.size() ? p * values[v] : 0.0;
+    AlertPush push{v, AlertLifecycle::kResolved, pa.level, p, e, pa.raised_tag, pa.incident, var};
+    auto bulk = [&] {
+      out.resolved_in_bulk.push_back(push);
+      if (inc) {
+        inc->resolved_alerts.emplace_back(v, pa.raised_tag);
+        Changed(*inc);
+      }
+    };
+    if (pa.incident != 0 && (!inc || !inc->active())) {
+      bulk();
+      it = t.pushed.erase(it);
+      continue;
+    }
+    auto o = open.find(v);
+    if (o == open.end() || o->second.raised_tag != pa.raised_tag) {
+      // Sites of its incident came back since the last round: a bulk
+      // recovery, said once by the incident.
+      if (inc && inc->sources_disrupted < inc->sources_disrupted_before) {
+        bulk();
+      } else {
+        out.alerts.push_back(push);
+      }
+      it = t.pushed.erase(it);
+      continue;
+    }
+    // Material: a new level, a probability up by min_update_delta, an
+    // earlier ETA. Improvements within a level wait for the level change or
+    // the resolution.
+    const OpenAlert& alert = o->second;
+    const bool earlier = alert.eta >= 0 && (pa.eta < 0 || alert.eta < pa.eta);
+    if (alert.level != pa.level || earlier ||
+        alert.probability - pa.probability >= options_.min_update_delta) {
+      pa.level = alert.level;
+      pa.probability = alert.probability;
+      pa.eta = alert.eta;
+      out.alerts.push_back({v, AlertLifecycle::kUpdated, alert.level, alert.probability, alert.eta,
+                            pa.raised_tag, pa.incident, alert.probability * values[v]});
+    }
+    if (!pa.watched) ++counted[pa.incident];
+    ++it;
+  }
+  // Alerts the latest projection opened (when this round re-projected).
+  std::set<NodeIndex> raised_now;
+  if (projected) {
+    for (const auto& change : s.last_changes) {
+      if (change.lifecycle == AlertLifecycle::kRaised) raised_now.insert(change.node);
+    }
+  }
+  // New pushes: per open incident (and alerts no incident owns, as key 0),
+  // its open alerts by value at risk.
+  std::map<std::uint64_t, std::vector<IncidentNode>> candidates;
+  for (const auto& [v, alert] : open) {
+    if (v >= attribution_.incident.size()) continue;
+    const std::uint64_t key = attribution_.incident[v];
+    if (key != 0) {
+      const Incident* inc = Find(key);
+      if (!inc || !inc->active()) continue;
+    }
+    candidates[key].push_back({v, alert.probability, alert.eta, alert.probability * values[v],
+                               alert.level, false});
+  }
+  for (auto& [key, list] : candidates) {
+    std::sort(list.begin(), list.end(), ByValue);
+    int& pushed = counted[key];
+    // Ranks and tiers push an alert that opened in this projection, or
+    // any while the incident grows (its value at risk went up since the
+    // previous round): a shrinking incident (sites coming back) resolves
+    // alerts and does not refill its ranks with ones it passed over. An
+    // incident holding its ranks (after a restart) pushes none.
+    Incident* owner = key ? Mutable(key) : nullptr;
+    const bool steady = owner && owner->steady;
+    const bool growing =
+        !owner || (!steady && owner->value_at_risk > owner->previous_value_at_risk);
+    for (std::size_t rank = 0; rank < list.size(); ++rank) {
+      const IncidentNode& c = list[rank];
+      if (t.pushed.count(c.node)) continue;
+      const bool watched = t.watch.count(c.node) > 0;
+      const int tier = net.tier(c.node);
+      const bool qualifies = rank < static_cast<std::size_t>(options_.alert_top_n) ||
+                             (tier >= 0 && tier <= options_.alert_max_tier);
+      const bool fresh = !steady && raised_now.count(c.node) > 0;
+      if (!watched &&
+          (!(growing || fresh) || !qualifies || pushed >= options_.max_alerts_per_incident)) {
+        continue;
+      }
+      const OpenAlert& alert = open.at(c.node);
+      t.pushed[c.node] = {key, alert.level, alert.probability, alert.eta, alert.raised_tag, watched};
+      if (!watched) ++pushed;
+      out.alerts.push_back({c.node, AlertLifecycle::kRaised, alert.level, alert.probability,
+                            alert.eta, alert.raised_tag, key, c.value_at_risk});
+    }
+  }
+  std::sort(out.alerts.begin(), out.alerts.end(),
+            [](const AlertPush& a, const AlertPush& b) { return a.node < b.node; });
+  for (auto& [key, inc] : incidents_) {
+    if (inc.risk_type != risk_type) continue;
+    inc.sources_disrupted_before = inc.sources_disrupted;
+    inc.steady = false;
+  }
+  // Pushed counts and flags on the top lists.
+  std::map<std::uint64_t, int> pushed_count;
+  for (const auto& [v, pa] : t.pushed) ++pushed_count[pa.incident];
+  for (std::uint64_t key : refresh) {
+    Incident* inc = Mutable(key);
+    if (!inc) continue;
+    inc->alerts_pushed = pushed_count.count(key) ? pushed_count[key] : 0;
+    for (auto& node : inc->top) {
+      auto p = t.pushed.find(node.node);
+      node.pushed = p != t.pushed.end() && p->second.incident == key;
+    }
+  }
+  for (const auto& [key, count] : pushed_count) {
+    Incident* inc = key ? Mutable(key) : nullptr;
+    if (inc) inc->alerts_pushed = count;
+  }
+  return out;
+}
+
+IncidentDigest IncidentBook::DigestOf(const Incident& inc) const {
+  IncidentDigest d;
+  d.lifecycle = inc.lifecycle;
+  d.level = inc.level();
+  d.computed_level = inc.computed_level;
+  d.events = inc.events.size();
+  d.sources = inc.sources.size();
+  d.sources_disrupted = inc.sources_disrupted;
+  d.operator_version = inc.operator_version;
+  for (const auto& node : inc.top) d.top.push_back(node.node);
+  for (const auto& plan : inc.plans) d.plans.push_back(plan.rule);
+  d.expected_disrupted = inc.expected_disrupted;
+  d.value_at_risk = inc.value_at_risk;
+  d.nodes_at_risk = inc.nodes_at_risk;
+  d.alerts_resolved = static_cast<int>(inc.resolved_alerts.size());
+  return d;
+}
+
+bool IncidentBook::Material(const Incident& inc) const {
+  if (!inc.published) return true;
+  const IncidentDigest& was = *inc.published;
+  const IncidentDigest now = DigestOf(inc);
+  const double f = options_.min_change_fraction;
+  // Counts move by a fraction (2,796 status reports of one quake are not
+  // 2,796 publications); lifecycle, level, operator decisions, the top
+  // nodes and the plans change them at once.
+  return now.lifecycle != was.lifecycle || now.level != was.level ||
+         now.computed_level != was.computed_level ||
+         now.operator_version != was.operator_version || now.top != was.top ||
+         now.plans != was.plans || now.alerts_resolved != 0 ||
+         Moved(static_cast<double>(was.events), static_cast<double>(now.events), f) ||
+         Moved(static_cast<double>(was.sources), static_cast<double>(now.sources), f) ||
+         Moved(was.sources_disrupted, now.sources_disrupted, f, static_cast<double>(now.sources)) ||
+         Moved(was.expected_disrupted, now.expected_disrupted, f, inc.peak_expected_disrupted) ||
+         Moved(was.value_at_risk, now.value_at_risk, f, inc.peak_value_at_risk) ||
+         Moved(was.nodes_at_risk, now.nodes_at_risk, f, inc.peak_nodes_at_risk);
+}
+
+std::vector<std::uint64_t> IncidentBook::Due() {
+  std::vector<std::uint64_t> due;
+  for (auto it = touched_.begin(); it != touched_.end();) {
+    const Incident* inc = Find(*it);
+    if (inc && Material(*inc)) {
+      due.push_back(*it);
+      ++it;
+    } else {
+      it = touched_.erase(it);
+    }
+  }
+  return due;
+}
+
+void IncidentBook::HoldRanks(std::uint64_t key) {
+  if (Incident* inc = Mutable(key)) inc->steady = true;
+}
+
+void IncidentBook::MarkPublished(std::uint64_t key) {
+  touched_.erase(key);
+  Incident* inc = Mutable(key);
+  if (!inc) return;
+  inc->resolved_alerts.clear();
+  inc->published = DigestOf(*inc);
+  Trim();
+}
+
+std::vector<IncidentNode> IncidentBook::NodesOf(const Engine& engine, std::uint64_t key,
+                                               std::size_t max_nodes) {
+  std::vector<IncidentNode> out;
+  const Incident* inc = Find(key);
+  if (!inc) return out;
+  const auto& s = engine.risk_state(inc->risk_type);
+  if (!s.projected) return out;
+  Attribute(engine, inc->risk_type);
+  const auto& values = Values(engine.network());
+  const auto& open = s.alerts.open();
+  const auto& pushed = types_[static_cast<std::size_t>(inc->risk_type)].pushed;
+  const std::size_t n = std::min(attribution_.incident.size(), s.projection.risk.size());
+  for (NodeIndex v = 0; v < n; ++v) {
+    if (attribution_.incident[v] != key || attribution_.source[v]) continue;
+    const double p = s.projection.risk[v];
+    if (!(p > 0)) continue;
+    IncidentNode node{v, p, s.projection.eta[v], p * values[v], AlertLevel::kNone, false};
+    if (auto o = open.find(v); o != open.end()) node.level = o->second.level;
+    if (auto pa = pushed.find(v); pa != pushed.end()) node.pushed = pa->second.incident == key;
+    out.push_back(node);
+  }
+  std::sort(out.begin(), out.end(), ByValue);
+  if (out.size() > max_nodes) out.resize(max_nodes);
+  return out;
+}
+
+std::uint64_t IncidentBook::OwnerOf(int risk_type, NodeIndex source) const {
+  const auto& owner = types_[static_cast<std::size_t>(risk_type)].owner;
+  auto it = owner.find(source);
+  return it == owner.end() ? 0 : it->second;
+}
+
+std::vector<std::string> IncidentBook::TriggerEventIds(int risk_type, NodeIndex source) const {
+  std::vector<std::string> out;
+  const Incident* inc = Find(OwnerOf(risk_type, source));
+  if (!inc) return out;
+  auto it = inc->source_events.find(source);
+  if (it == inc->source_events.end()) return out;
+  for (std::uint32_t e : it->second) out.push_back(inc->events[e].event_id);
+  return out;
+}
+
+bool IncidentBook::RestorePushed(int risk_type, NodeIndex node, const std::string& incident_id,
+                                 const PushedAlert& alert) {
+  PushedAlert kept = alert;
+  if (incident_id.empty()) {
+    kept.incident = 0;
+  } else {
+    const Incident* inc = Find(incident_id);
+    if (!inc || !inc->active() || inc->risk_type != risk_type) return false;
+    kept.incident = inc->key;
+  }
+  auto& t = types_[static_cast<std::size_t>(risk_type)];
+  kept.watched = t.watch.count(node) > 0;
+  t.pushed[node] = kept;
+  return true;
+}
+
+}  // namespace riskd::engine

@@ -1,0 +1,418 @@
+// IncidentBook: incidents, not floods (DESIGN section 5). It groups the
+// events that disrupt nodes into incidents, keeps each incident's lifecycle
+// and operator state, attributes the nodes at risk to incidents, ranks them
+// by value at risk and decides which node alerts are pushed (the alert
+// budget).
+//
+// Grouping (docs/protocol.md, "Incidents"). An applied event that disrupts
+// nodes (a Trigger: a Disruption, or a node's own DISRUPTED report) of risk
+// type r joins
+//   1. the incident of the same feed event (same feed_event_id and risk
+//      type), whatever its lifecycle, while it is retained; else
+//   2. the oldest potential or confirmed incident of type r one of whose
+//      sources it hits again (the same site reported twice, an aftershock
+//      on the same plants); else
+//   3. it opens a new incident, keyed by its journal sequence.
+// Every node a trigger disrupts becomes a source of the incident. A node at
+// risk belongs to the incident that owns the source its most likely cause
+// path starts from (the first potential or confirmed incident to hit that
+// source).
+//
+// Lifecycle. POTENTIAL while only place-based events (a hazard located near
+// nodes) support it; CONFIRMED once a node reported itself disrupted or a
+// Disruption named it; RESTORED when none of its sources is disrupted any
+// longer, or an operator marks it restored; CLOSED once restored for
+// close_after (event time), or when an operator marks it no-impact. A
+// trigger of the same feed event re-opens an incident restored or closed
+// because its sources recovered; operator verdicts stay (the event is
+// absorbed). Everything here depends only on the sequence of events and
+// actions and on the current projection, so replaying the journal rebuilds
+// the same book.
+//
+// Alert budget. After each projection, Update() pushes a node alert under
+// its incident when the node is on a watchlist (always), or ranks among the
+// incident's alert_top_n by value at risk, or has a known tier of at most
+// alert_max_tier, while fewer than max_alerts_per_incident non-watchlist
+// alerts of the incident are open, when the alert opened in this projection
+// or the incident grows (its value at risk went up since the previous
+// round): a shrinking incident resolves alerts, it does not refill its
+// ranks with alerts it passed over. A pushed alert stays with its incident until resolved; it is
+// re-published only on a material change: a new level, a probability up by
+// min_update_delta, an earlier ETA. When its incident is restored or
+// closed, its pushed alerts are resolved in bulk: the incident's
+// publication lists them, no alert message is sent per node; so are the
+// alerts that resolve in a round where some of its sources came back (a
+// bulk recovery). An incident is
+// re-published when its lifecycle, level, top nodes, plans or operator
+// state change, or a count or figure (events, sources, sources disrupted,
+// expected disrupted, value at risk, nodes at risk) moved by
+// min_change_fraction of the larger of its two values, or of its peak (for
+// sources disrupted: of the sources hit), so that a decline takes about
+// 1/min_change_fraction publications.
+//
+// Not thread-safe; one owner (the daemon's engine thread). Pure: no I/O,
+// clocks or logging.
+#ifndef RISKD_ENGINE_INCIDENTS_H_
+#define RISKD_ENGINE_INCIDENTS_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/alert_policy.h"
+#include "engine/emergency_plans.h"
+#include "engine/engine.h"
+#include "engine/status.h"
+
+namespace riskd::engine {
+
+struct IncidentOptions {
+  // Nodes listed in an incident's top nodes, 0..100.
+  int top_nodes = 10;
+  // Pushed: the top N alerts of an incident by value at risk.
+  int alert_top_n = 20;
+  // Pushed: alerts of nodes with a known tier <= this; -1: none by tier.
+  int alert_max_tier = 1;
+  // Most open pushed alerts per incident, watchlisted ones aside.
+  int max_alerts_per_incident = 50;
+  // A restored incident closes this long after it was restored (ns of
+  // event time).
+  std::int64_t close_after_ns = 86'400'000'000'000;
+  // Closed incidents kept (oldest forgotten first).
+  int retain_closed = 1000;
+  // Expected disrupted, value at risk or nodes at risk moving by this
+  // fraction of the larger value is a material change.
+  double min_change_fraction = 0.1;
+  // A pushed alert whose probability moved this much is re-published
+  // (alert_policy.min_update_delta).
+  double min_update_delta = 0.05;
+  // Ids listed per incident (events, sources); operator history kept.
+  int max_listed = 100;
+  int max_history = 50;
+};
+
+Status ValidateIncidentOptions(const IncidentOptions& options);
+
+enum class TriggerKind : std::uint8_t {
+  kPlace = 1,   // a Disruption located by a place only: potential
+  kNamed = 2,   // a Disruption naming nodes: confirming
+  kStatus = 3,  // a node's own DISRUPTED report: confirming
+};
+
+// An applied event that disrupted nodes.
+struct Trigger {
+  std::string event_id;
+  std::uint64_t seq = 0;      // journal sequence
+  std::int64_t time_ns = 0;   // event time (the daemon's EventTimeNs)
+  int risk_type = 0;
+  TriggerKind kind = TriggerKind::kPlace;
+  int hazard = 0;             // the caller's hazard code (riskd.v1.Hazard); 0: none
+  std::string title;
+  std::string feed_event_id;  // empty: none
+  std::vector<NodeIndex> nodes;  // the nodes it disrupted
+};
+
+enum class IncidentLifecycle : std::uint8_t {
+  kPotential = 1,
+  kConfirmed = 2,
+  kRestored = 3,
+  kClosed = 4,
+};
+enum class IncidentResolution : std::uint8_t {
+  kNone = 0,
+  kSourcesRecovered = 1,
+  kOperatorRestored = 2,
+  kNoImpact = 3,
+};
+std::string_view IncidentLifecycleName(IncidentLifecycle lifecycle);
+
+enum class OperatorActionKind : std::uint8_t {
+  kAcknowledge = 1,
+  kAssign = 2,
+  kOverrideLevel = 3,
+  kMarkNoImpact = 4,
+  kMarkRestored = 5,
+};
+
+// A journaled operator action.
+struct OperatorAction {
+  std::string event_id;
+  std::uint64_t seq = 0;
+  std::int64_t time_ns = 0;  // event time (the daemon's EventTimeNs)
+  OperatorActionKind kind = OperatorActionKind::kAcknowledge;
+  std::string incident_id;
+  std::string operator_name;
+  std::string authenticated_client;
+  std::string assignee;            // kAssign
+  std::optional<AlertLevel> level;  // kOverrideLevel; nullopt clears
+  std::string note;
+};
+
+struct IncidentEvent {
+  std::string event_id;
+  std::uint64_t seq = 0;
+};
+
+// A node an incident puts at risk, as of the latest Update().
+struct IncidentNode {
+  NodeIndex node = kNoNode;
+  double probability = 0;
+  int eta = -1;
+  double value_at_risk = 0;
+  AlertLevel level = AlertLevel::kNone;
+  bool pushed = false;
+};
+
+// What a publication compares against to decide whether a change is
+// material.
+struct IncidentDigest {
+  IncidentLifecycle lifecycle = IncidentLifecycle::kPotential;
+  AlertLevel level = AlertLevel::kNone;
+  AlertLevel computed_level = AlertLevel::kNone;
+  std::size_t events = 0;
+  std::size_t sources = 0;
+  int sources_disrupted = 0;
+  std::uint32_t operator_version = 0;
+  std::vector<NodeIndex> top;
+  std::vector<std::size_t> plans;
+  double expected_disrupted = 0;
+  double value_at_risk = 0;
+  int nodes_at_risk = 0;
+  int alerts_resolved = 0;
+};
+
+struct Incident {
+  std::uint64_t key = 0;  // journal sequence of the opening event
+  std::string id;         // "<risk_type>/<key>"
+  int risk_type = 0;
+  IncidentLifecycle lifecycle = IncidentLifecycle::kPotential;
+  IncidentResolution resolution = IncidentResolution::kNone;
+  bool confirmed = false;
+  int hazard = 0;
+  std::string title;
+  std::vector<IncidentEvent> events;       // every grouped event, oldest first
+  std::vector<std::string> feed_event_ids;
+  std::vector<NodeIndex> sources;          // sorted
+  // Per source: indices into events of the events that hit it (at most 8).
+  std::unordered_map<NodeIndex, std::vector<std::uint32_t>> source_events;
+  int sources_disrupted = 0;
+  std::int64_t opened_at_ns = 0;
+  std::int64_t restored_at_ns = 0;  // 0: not restored
+  std::int64_t closed_at_ns = 0;    // 0: not closed
+  std::uint64_t last_seq = 0;       // last event or action included
+
+  // Operator state.
+  bool acknowledged = false;
+  std::string acknowledged_by;
+  std::int64_t acknowledged_at_ns = 0;
+  std::string assignee;
+  std::optional<AlertLevel> level_override;
+  std::deque<OperatorAction> history;  // latest max_history
+  std::uint32_t operator_version = 0;
+
+  // As of the latest Update() of its risk type.
+  double expected_disrupted = 0;
+  double disrupted_p05 = 0;
+  double disrupted_p95 = 0;
+  double value_at_risk = 0;
+  int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
+  AlertLevel computed_level = AlertLevel::kNone;
+  std::vector<IncidentNode> top;            // by value at risk, not sources
+  std::vector<NodeIndex> sources_by_value;  // first max_listed, by value at risk
+  std::vector<PlanInstance> plans;
+  int alerts_pushed = 0;
+  // Pushed alerts resolved in bulk since published (node, raised tag).
+  std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
+  int sources_disrupted_before = 0;  // at the previous Update()
+  double previous_value_at_risk = 0;  // before the latest Update()
+  bool steady = false;  // the next Update() pushes nothing new by rank or tier
+  // The largest figures so far (material changes are fractions of them).
+  double peak_expected_disrupted = 0;
+  double peak_value_at_risk = 0;
+  double peak_nodes_at_risk = 0;
+
+  std::optional<IncidentDigest> published;  // as last published
+
+  bool active() const {
+    return lifecycle == IncidentLifecycle::kPotential || lifecycle == IncidentLifecycle::kConfirmed;
+  }
+  AlertLevel level() const { return level_override.value_or(computed_level); }
+};
+
+// A pushed alert's change, for publication.
+struct AlertPush {
+  NodeIndex node = kNoNode;
+  AlertLifecycle lifecycle = AlertLifecycle::kRaised;
+  AlertLevel level = AlertLevel::kNone;
+  double probability = 0;
+  int eta = -1;
+  std::uint64_t raised_tag = 0;
+  std::uint64_t incident = 0;  // key; 0: no incident
+  double value_at_risk = 0;
+};
+
+struct IncidentUpdate {
+  // Pushed alert changes, by node.
+  std::vector<AlertPush> alerts;
+  // Pushed alerts resolved with their incident (restored or closed): to be
+  // recorded as resolved, not published.
+  std::vector<AlertPush> resolved_in_bulk;
+};
+
+class IncidentBook {
+ public:
+  // risk_type_names: the engine's risk types, by index. REQUIRES: valid
+  // options and plans.
+  IncidentBook(IncidentOptions options, std::vector<std::string> risk_type_names,
+               EmergencyPlans plans = {});
+
+  const IncidentOptions& options() const { return options_; }
+  const EmergencyPlans& plans() const { return plans_; }
+
+  // Puts `node` on the watchlist `name` for `risk_type` (-1: every type).
+  void Watch(int risk_type, NodeIndex node, const std::string& name);
+  // Watchlist names of a node for a risk type (empty if none).
+  std::span<const std::string> WatchlistsOf(int risk_type, NodeIndex node) const;
+
+  // --- Events, in journal order.
+
+  // Groups a trigger (an applied event that disrupted nodes) and returns
+  // the incident it opened or joined, or nullptr when it disrupted no node.
+  const Incident* AddTrigger(const Trigger& trigger);
+  // After every applied event: the nodes whose observed state it may have
+  // changed for `risk_type` (-1: every type). Restores the incidents none
+  // of whose sources is disrupted any more.
+  void NodesChanged(const Engine& engine, int risk_type, std::span<const NodeIndex> nodes,
+                    std::int64_t time_ns);
+  // After the engine's clock moved (a tick): every source is checked, as
+  // by NodesChanged, since a disruption of known duration ends with time.
+  void SourcesMayHaveChanged(const Engine& engine, std::int64_t time_ns);
+  // The event clock (the latest event time seen; monotone): closes the
+  // incidents restored for close_after.
+  void AdvanceTime(std::int64_t time_ns);
+  // The latest event time seen (0 before any).
+  std::int64_t now_ns() const { return now_ns_; }
+  // Whether no event has left anything here: no incident (open, closed or
+  // restored), source, owner, feed event or pushed alert. Watchlists (from
+  // settings) and the time do not count. Engine checkpoints do not hold the
+  // book, so the daemon takes one only while this holds.
+  bool Empty() const;
+  // An operator action. NotFound for an unknown incident. Actions that do
+  // not apply to the incident's lifecycle (marking a closed incident
+  // restored) are recorded in its history and change nothing else.
+  Status Apply(const OperatorAction& action);
+
+  // --- Projections.
+
+  // After a projection of `risk_type` (or when Pending(risk_type)):
+  // attributes the nodes at risk, refreshes every open incident of the
+  // type, applies the alert budget and returns the pushed alert changes.
+  // Incidents that changed materially are marked for publication.
+  // `projected`: the type was re-projected since the last Update() (its
+  // alert changes are new).
+  IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true);
+  // Whether incidents of the type changed through events, actions or time
+  // since its last Update().
+  bool Pending(int risk_type) const { return pending_[static_cast<std::size_t>(risk_type)]; }
+  // Incidents to publish (changed materially since last published), by
+  // key. Call MarkPublished() for each one published (which also forgets
+  // the oldest closed incidents beyond retain_closed).
+  std::vector<std::uint64_t> Due();
+  void MarkPublished(std::uint64_t key);
+
+  // --- Lookups.
+
+  const Incident* Find(std::uint64_t key) const;
+  const Incident* Find(std::string_view id) const;
+  const std::map<std::uint64_t, Incident>& incidents() const { return incidents_; }
+  // Every node (not a source) the incident puts at risk, by value at risk,
+  // from the current projection. O(network).
+  std::vector<IncidentNode> NodesOf(const Engine& engine, std::uint64_t key,
+                                    std::size_t max_nodes);
+  // The ids of the events that hit `source` in the incident owning it (at
+  // most 8), or empty.
+  std::vector<std::string> TriggerEventIds(int risk_type, NodeIndex source) const;
+  // The incident that owns a source, 0 if none.
+  std::uint64_t OwnerOf(int risk_type, NodeIndex source) const;
+  // Open pushed alerts of a risk type, by node.
+  struct PushedAlert {
+    std::uint64_t incident = 0;
+    AlertLevel level = AlertLevel::kNone;
+    double probability = 0;
+    int eta = -1;
+    std::uint64_t raised_tag = 0;
+    bool watched = false;
+  };
+  const std::unordered_map<NodeIndex, PushedAlert>& pushed(int risk_type) const {
+    return types_[static_cast<std::size_t>(risk_type)].pushed;
+  }
+  // After a restart, for an incident published before it: the next
+  // Update() pushes no new alert by rank or tier (replay cannot tell
+  // whether the incident was growing; the pushed alerts are restored from
+  // storage, so what subscribers saw stays what they see).
+  void HoldRanks(std::uint64_t key);
+  // After a restart: an alert that was pushed (from persistent storage).
+  // False (nothing kept) when its incident is gone or no longer open.
+  bool RestorePushed(int risk_type, NodeIndex node, const std::string& incident_id,
+                     const PushedAlert& alert);
+
+ private:
+  struct SourceEntry {
+    bool disrupted = false;
+    std::vector<std::uint64_t> incidents;  // listing it as a source
+  };
+  struct TypeState {
+    std::unordered_map<NodeIndex, SourceEntry> sources;
+    std::unordered_map<NodeIndex, std::uint64_t> owner;
+    std::map<std::string, std::uint64_t> feed_events;  // feed event id -> key
+    std::unordered_map<NodeIndex, PushedAlert> pushed;
+    std::unordered_map<NodeIndex, std::vector<std::string>> watch;
+    std::set<std::uint64_t> live;  // incidents with nodes at risk at the last Update
+  };
+  // Per node slot of the latest attribution: owning incident key (0 none).
+  struct Attribution {
+    std::vector<std::uint64_t> incident;
+    std::vector<char> source;  // the node is a source of the projection
+  };
+
+  Incident* Mutable(std::uint64_t key);
+  void SetLifecycle(Incident* incident, IncidentLifecycle lifecycle,
+                    IncidentResolution resolution, std::int64_t time_ns);
+  void Changed(const Incident& incident) {
+    pending_[static_cast<std::size_t>(incident.risk_type)] = 1;
+    touched_.insert(incident.key);
+  }
+  void Trim();
+  void Attribute(const Engine& engine, int risk_type);
+  IncidentDigest DigestOf(const Incident& incident) const;
+  bool Material(const Incident& incident) const;
+  void Forget(std::uint64_t key);
+  const std::vector<double>& Values(const Network& network);
+
+  IncidentOptions options_;
+  std::vector<std::string> names_;
+  EmergencyPlans plans_;
+  std::map<std::uint64_t, Incident> incidents_;
+  std::vector<TypeState> types_;
+  std::vector<char> pending_;
+  std::multimap<std::int64_t, std::uint64_t> restored_;  // restored at -> key
+  std::deque<std::uint64_t> closed_;                     // in closing order
+  std::set<std::uint64_t> touched_;  // changed since published, maybe materially
+  std::int64_t now_ns_ = 0;
+  Attribution attribution_;
+  std::vector<std::uint32_t> root_;  // scratch of Attribute()
+  std::vector<double> values_;
+  std::uint64_t values_version_ = ~std::uint64_t{0};
+  std::size_t values_slots_ = 0;
+};
+
+}  // namespace riskd::engine
+
+#endif  // RISKD_ENGINE_INCIDENTS_H_

@@ -1,0 +1,595 @@
+#include "engine/incidents.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "engine/value_at_risk.h"
+
+namespace riskd::engine {
+namespace {
+
+constexpr std::int64_t kHour = 3'600'000'000'000;
+
+struct NodeSpecForTest {
+  int tier = -1;
+  std::string kind;
+};
+
+// Nodes "n0".."n{n-1}" with optional tiers and kinds; material edges.
+Network MakeNet(int n, const std::vector<std::tuple<int, int, double>>& edges,
+                const std::map<int, NodeSpecForTest>& specs = {}) {
+  Network net;
+  for (int i = 0; i < n; ++i) {
+    NodeAttributes a;
+    a.id = "n";
+    a.id += std::to_string(i);
+    if (auto it = specs.find(i); it != specs.end()) {
+      a.tier = it->second.tier;
+      a.kind = it->second.kind;
+    }
+    EXPECT_TRUE(net.AddNode(std::move(a)).ok());
+  }
+  for (const auto& [f, t, w] : edges) {
+    EXPECT_TRUE(
+        net.AddEdge(static_cast<NodeIndex>(f), static_cast<NodeIndex>(t), Layer::kMaterial, w).ok());
+  }
+  net.Compact();
+  return net;
+}
+
+std::unique_ptr<Engine> MakeEngine(Network net,
+                                   ProjectionOptions::Choice method = ProjectionOptions::Choice::kDmp) {
+  EngineOptions o;
+  o.risk_types[0].alpha = 3.0;
+  o.risk_types[0].beta = 0.1;
+  o.dmp.horizon = 10;
+  o.vulnerability.mode = VulnerabilityOptions::Mode::kUniform;
+  o.projection.method = method;
+  auto e = Engine::Create(o, std::move(net));
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return std::move(e.value());
+}
+
+OperatorAction Action(const std::string& event_id, std::uint64_t seq, std::int64_t time,
+                      OperatorActionKind kind, const std::string& incident) {
+  OperatorAction a;
+  a.event_id = event_id;
+  a.seq = seq;
+  a.time_ns = time;
+  a.kind = kind;
+  a.incident_id = incident;
+  a.operator_name = "ana";
+  return a;
+}
+
+// Feeds the engine and the book one event the way the daemon does.
+class Fixture {
+ public:
+  Fixture(std::unique_ptr<Engine> engine, IncidentOptions options = {}, EmergencyPlans plans = {})
+      : engine_(std::move(engine)), book_(options, {"supply"}, std::move(plans)) {}
+
+  Engine& engine() { return *engine_; }
+  IncidentBook& book() { return book_; }
+
+  const Incident* Disrupt(std::uint64_t seq, std::vector<NodeIndex> nodes, TriggerKind kind,
+                          const std::string& feed = "", double severity = 1.0,
+                          std::int64_t time = 0) {
+    EXPECT_TRUE(engine_->Disrupt(0, nodes, severity).ok());
+    Trigger t;
+    t.event_id = "ev-" + std::to_string(seq);
+    t.seq = seq;
+    t.time_ns = time;
+    t.kind = kind;
+    t.hazard = 1;
+    t.title = "event " + std::to_string(seq);
+    t.feed_event_id = feed;
+    t.nodes = nodes;
+    const Incident* inc = book_.AddTrigger(t);
+    const std::uint64_t key = inc ? inc->key : 0;
+    book_.NodesChanged(*engine_, 0, nodes, time);
+    book_.AdvanceTime(time);
+    return key ? book_.Find(key) : nullptr;
+  }
+
+  void SetStatus(NodeIndex node, NodeState state, std::int64_t time = 0) {
+    ASSERT_TRUE(engine_->SetStatus(node, 0, state, 1.0).ok());
+    book_.NodesChanged(*engine_, 0, {&node, 1}, time);
+    book_.AdvanceTime(time);
+  }
+
+  IncidentUpdate Project(std::uint64_t tag) {
+    const bool projected = !engine_->Project(tag).empty();
+    return book_.Update(*engine_, 0, projected);
+  }
+
+  // Publishes what is due; returns the ids.
+  std::vector<std::string> Publish() {
+    std::vector<std::string> ids;
+    for (std::uint64_t key : book_.Due()) {
+      ids.push_back(book_.Find(key)->id);
+      book_.MarkPublished(key);
+    }
+    return ids;
+  }
+
+ private:
+  std::unique_ptr<Engine> engine_;
+  IncidentBook book_;
+};
+
+TEST(IncidentBookTest, GroupsBySameFeedEventThenBySharedSourceElseOpensOne) {
+  // Three separate chains.
+  Fixture f(MakeEngine(MakeNet(8, {{0, 1, 1}, {1, 2, 1}, {3, 4, 1}, {4, 5, 1}, {6, 7, 1}})));
+  const Incident* a = f.Disrupt(1, {0}, TriggerKind::kPlace, "usgs-1");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->id, "supply/1");
+  EXPECT_EQ(a->lifecycle, IncidentLifecycle::kPotential);
+  // Same feed event, other nodes: the same incident.
+  const Incident* b = f.Disrupt(2, {3}, TriggerKind::kPlace, "usgs-1");
+  EXPECT_EQ(b->id, "supply/1");
+  // A node's own report about a source of it: joins and confirms it.
+  const Incident* c = f.Disrupt(3, {0}, TriggerKind::kStatus);
+  EXPECT_EQ(c->id, "supply/1");
+  EXPECT_EQ(c->lifecycle, IncidentLifecycle::kConfirmed);
+  // Something else: a new incident, confirmed at once (named nodes).
+  const Incident* d = f.Disrupt(4, {6}, TriggerKind::kNamed, "gdacs-9");
+  EXPECT_EQ(d->id, "supply/4");
+  EXPECT_EQ(d->lifecycle, IncidentLifecycle::kConfirmed);
+
+  const Incident* one = f.book().Find("supply/1");
+  ASSERT_NE(one, nullptr);
+  ASSERT_EQ(one->events.size(), 3u);
+  EXPECT_EQ(one->events[0].event_id, "ev-1");
+  EXPECT_EQ(one->events[2].event_id, "ev-3");
+  EXPECT_EQ(one->sources, (std::vector<NodeIndex>{0, 3}));
+  EXPECT_EQ(one->sources_disrupted, 2);
+  EXPECT_EQ(one->feed_event_ids, std::vector<std::string>{"usgs-1"});
+  EXPECT_EQ(f.book().TriggerEventIds(0, 0), (std::vector<std::string>{"ev-1", "ev-3"}));
+  EXPECT_EQ(f.book().TriggerEventIds(0, 3), std::vector<std::string>{"ev-2"});
+  EXPECT_EQ(f.book().Find("supply/2"), nullptr);   // no such incident
+  EXPECT_EQ(f.book().Find("data/1"), nullptr);     // wrong risk type
+  EXPECT_EQ(f.book().incidents().size(), 2u);
+  // A trigger that disrupted nothing opens nothing.
+  EXPECT_EQ(f.Disrupt(5, {}, TriggerKind::kPlace), nullptr);
+  EXPECT_EQ(f.book().incidents().size(), 2u);
+}
+
+TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueAtRisk) {
+  // Source 0 supplies 1..6 with weights 1..6 (one in-edge each: the same
+  // probability); source 7 supplies 8.
+  std::vector<std::tuple<int, int, double>> edges;
+  for (int j = 1; j <= 6; ++j) edges.emplace_back(0, j, j);
+  edges.emplace_back(7, 8, 1);
+  IncidentOptions options;
+  options.top_nodes = 3;
+  Fixture f(MakeEngine(MakeNet(9, edges)), options);
+  f.Disrupt(1, {0}, TriggerKind::kPlace);
+  f.Disrupt(2, {7}, TriggerKind::kPlace);
+  f.Project(2);
+  const auto& risk = f.engine().risk_state(0).projection.risk;
+  const Incident* one = f.book().Find("supply/1");
+  const Incident* two = f.book().Find("supply/2");
+  ASSERT_TRUE(one && two);
+  const auto values = NodeValues(f.engine().network());
+  EXPECT_DOUBLE_EQ(values[6], 6.0);  // max(in 6, out 0)
+  EXPECT_DOUBLE_EQ(values[0], 21.0);  // max(in 0, out 1+...+6)
+  // Expected disrupted and value at risk: sums over its sources and nodes.
+  double expected = 0, var = 0;
+  for (NodeIndex v = 0; v <= 6; ++v) {
+    expected += risk[v];
+    var += risk[v] * values[v];
+  }
+  EXPECT_DOUBLE_EQ(one->expected_disrupted, expected);
+  EXPECT_DOUBLE_EQ(one->value_at_risk, var);
+  EXPECT_DOUBLE_EQ(two->expected_disrupted, risk[7] + risk[8]);
+  // Top nodes: 6, 5, 4 (same probability, more value), not the source.
+  ASSERT_EQ(one->top.size(), 3u);
+  EXPECT_EQ(one->top[0].node, 6u);
+  EXPECT_EQ(one->top[1].node, 5u);
+  EXPECT_EQ(one->top[2].node, 4u);
+  EXPECT_DOUBLE_EQ(one->top[0].value_at_risk, risk[6] * 6);
+  EXPECT_EQ(one->nodes_at_risk, 7);  // its 6 customers and the source
+  EXPECT_EQ(one->computed_level, AlertLevel::kCritical);  // the source, P = 1
+  EXPECT_EQ(one->sources_by_value, std::vector<NodeIndex>{0});
+  // The query lists them all.
+  const auto nodes = f.book().NodesOf(f.engine(), one->key, 100);
+  ASSERT_EQ(nodes.size(), 6u);
+  EXPECT_EQ(nodes.back().node, 1u);
+}
+
+TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
+  // Source 0 supplies 1..40 with weights 1..40; nodes 1..3 are tier 1.
+  std::vector<std::tuple<int, int, double>> edges;
+  std::map<int, NodeSpecForTest> specs;
+  for (int j = 1; j <= 40; ++j) edges.emplace_back(0, j, j);
+  for (int j = 1; j <= 3; ++j) specs[j].tier = 1;
+  IncidentOptions options;
+  options.alert_top_n = 5;
+  options.alert_max_tier = 1;
+  options.max_alerts_per_incident = 7;
+  Fixture f(MakeEngine(MakeNet(41, edges, specs)), options);
+  f.book().Watch(0, 10, "key-accounts");
+  f.Disrupt(1, {0}, TriggerKind::kPlace);
+  const auto update = f.Project(1);
+  // All tracked: the 40 customers and the source itself (evidence).
+  ASSERT_EQ(f.engine().risk_state(0).alerts.open().size(), 41u);
+  std::set<NodeIndex> raised;
+  for (const auto& a : update.alerts) {
+    EXPECT_EQ(a.lifecycle, AlertLifecycle::kRaised);
+    EXPECT_EQ(a.incident, 1u);
+    raised.insert(a.node);
+  }
+  // Top 5 by value (the source, worth 820, then 40..37), then tier 1 by
+  // value (3, 2) up to the cap of 7, and the watchlisted node 10 on top.
+  EXPECT_EQ(raised, (std::set<NodeIndex>{0, 40, 39, 38, 37, 3, 2, 10}));
+  EXPECT_EQ(f.book().Find("supply/1")->alerts_pushed, 8);
+  // Nothing moved: nothing pushed again.
+  f.Disrupt(2, {0}, TriggerKind::kStatus);  // same source, confirms
+  EXPECT_TRUE(f.Project(2).alerts.empty());
+}
+
+TEST(IncidentBookTest, AShrinkingIncidentResolvesAlertsWithoutRefillingItsRanks) {
+  // Source 0 supplies 2..4 (weights 10..12), source 1 supplies 5..7
+  // (weights 1..3); source 8 supplies 9 (weight 20).
+  IncidentOptions options;
+  options.alert_top_n = 3;
+  options.alert_max_tier = -1;
+  Fixture f(MakeEngine(MakeNet(10, {{0, 2, 10}, {0, 3, 11}, {0, 4, 12}, {1, 5, 1}, {1, 6, 2},
+                                    {1, 7, 3}, {8, 9, 20}})),
+            options);
+  f.Disrupt(1, {0, 1}, TriggerKind::kPlace, "q");
+  std::set<NodeIndex> raised;
+  for (const auto& a : f.Project(1).alerts) raised.insert(a.node);
+  // By value at risk: source 0 (33), then 4 and 3; not source 1 (6).
+  EXPECT_EQ(raised, (std::set<NodeIndex>{0, 4, 3}));
+  // Site 0 is back: its alerts resolve with a bulk recovery (listed by the
+  // incident, no message each); 1 and 5..7 now rank first but the incident
+  // is shrinking, so none is pushed.
+  f.SetStatus(0, NodeState::kRecovered);
+  const auto shrink = f.Project(2);
+  EXPECT_TRUE(shrink.alerts.empty());
+  EXPECT_EQ(shrink.resolved_in_bulk.size(), 3u);
+  EXPECT_EQ(f.book().Find("supply/1")->resolved_alerts.size(), 3u);
+  EXPECT_EQ(f.book().Find("supply/1")->alerts_pushed, 0);
+  EXPECT_EQ(f.book().Find("supply/1")->nodes_at_risk, 4);  // source 1 and 5..7
+  // The same quake reaches node 8 (a feed update): growing again, so the
+  // ranks fill by value: 8 (20), 9 (20 P), 1 (6).
+  f.Disrupt(3, {8}, TriggerKind::kPlace, "q");
+  raised.clear();
+  for (const auto& a : f.Project(3).alerts) {
+    EXPECT_EQ(a.lifecycle, AlertLifecycle::kRaised);
+    raised.insert(a.node);
+  }
+  EXPECT_EQ(raised, (std::set<NodeIndex>{8, 9, 1}));
+}
+
+TEST(IncidentBookTest, AnAlertResolvingOnItsOwnIsPublishedOnItsOwn) {
+  // The alerted node itself is protected: its alert resolves with a
+  // message of its own (no site of the incident came back).
+  Fixture f(MakeEngine(MakeNet(3, {{0, 1, 1}, {0, 2, 1}})));
+  f.Disrupt(1, {0}, TriggerKind::kNamed);
+  ASSERT_EQ(f.Project(1).alerts.size(), 3u);  // the source and both customers
+  const NodeIndex one = 1;
+  ASSERT_TRUE(f.engine().Immunize({&one, 1}, std::nullopt, false).ok());
+  const auto update = f.Project(2);
+  ASSERT_EQ(update.alerts.size(), 1u);
+  EXPECT_EQ(update.alerts[0].node, 1u);
+  EXPECT_EQ(update.alerts[0].lifecycle, AlertLifecycle::kResolved);
+  EXPECT_TRUE(update.resolved_in_bulk.empty());
+}
+
+TEST(IncidentBookTest, PushedAlertsAreUpdatedOnlyWhenTheyGetWorse) {
+  Fixture f(MakeEngine(MakeNet(2, {{0, 1, 1}})));
+  f.Disrupt(1, {0}, TriggerKind::kPlace, "", 0.9);
+  const auto raised = f.Project(1).alerts;
+  ASSERT_EQ(raised.size(), 2u);  // the source (P = 0.9) and its customer
+  ASSERT_EQ(raised[1].node, 1u);
+  EXPECT_EQ(raised[1].level, AlertLevel::kCritical);
+  // A new report of the source's severity (reports only raise it; back to
+  // normal first to lower it) and the customer's alert change.
+  auto severity = [&](double s, std::uint64_t tag) {
+    EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kSusceptible, 1.0).ok());
+    EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kDisrupted, s).ok());
+    std::vector<AlertPush> customer;
+    for (const auto& a : f.Project(tag).alerts) {
+      if (a.node == 1) customer.push_back(a);
+    }
+    return customer;
+  };
+  // Lower, still critical: not material (the tracker moved, the push not).
+  const auto lower = severity(0.8, 2);
+  const double p2 = f.engine().risk_state(0).projection.risk[1];
+  ASSERT_LT(p2, raised[1].probability - 0.05);
+  ASSERT_EQ(f.engine().risk_state(0).alerts.open().at(1).level, AlertLevel::kCritical);
+  EXPECT_TRUE(lower.empty());
+  // Back up to where it was published: nothing new either.
+  EXPECT_TRUE(severity(0.9, 3).empty());
+  // Higher than published by more than min_update_delta: updated.
+  const auto higher = severity(1.0, 4);
+  ASSERT_EQ(higher.size(), 1u);
+  EXPECT_EQ(higher[0].lifecycle, AlertLifecycle::kUpdated);
+  EXPECT_GE(higher[0].probability, raised[1].probability + 0.05);
+  // Down to warning: a level change, published.
+  const auto warning = severity(0.45, 5);
+  ASSERT_EQ(warning.size(), 1u);
+  EXPECT_EQ(warning[0].level, AlertLevel::kWarning);
+}
+
+TEST(IncidentBookTest, RestoredIncidentResolvesItsAlertsInBulkThenClosesAfterTheDelay) {
+  std::vector<std::tuple<int, int, double>> edges;
+  for (int j = 2; j <= 11; ++j) edges.emplace_back(j % 2, j, 1);  // sources 0 and 1
+  IncidentOptions options;
+  options.close_after_ns = 24 * kHour;
+  Fixture f(MakeEngine(MakeNet(12, edges)), options);
+  f.Disrupt(1, {0, 1}, TriggerKind::kPlace, "q", 1.0, 1 * kHour);
+  auto first = f.Project(1);
+  EXPECT_EQ(first.alerts.size(), 12u);  // 10 customers, 2 sources
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  // One site back: the incident stays open; its alerts there resolve with
+  // the incident's next publication (a bulk recovery).
+  f.SetStatus(0, NodeState::kRecovered, 2 * kHour);
+  auto partial = f.Project(2);
+  EXPECT_TRUE(partial.alerts.empty());
+  EXPECT_EQ(partial.resolved_in_bulk.size(), 6u);  // site 0 and its 5 customers
+  const Incident* inc = f.book().Find("supply/1");
+  EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kPotential);
+  EXPECT_EQ(inc->sources_disrupted, 1);
+  f.Publish();
+  // The last site back: restored; its 6 open alerts go with it, in bulk.
+  f.SetStatus(1, NodeState::kSusceptible, 3 * kHour);
+  EXPECT_TRUE(f.book().Pending(0));
+  auto restored = f.Project(3);
+  EXPECT_TRUE(restored.alerts.empty());
+  EXPECT_EQ(restored.resolved_in_bulk.size(), 6u);
+  EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kRestored);
+  EXPECT_EQ(inc->resolution, IncidentResolution::kSourcesRecovered);
+  EXPECT_EQ(inc->restored_at_ns, 3 * kHour);
+  EXPECT_EQ(inc->resolved_alerts.size(), 6u);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  EXPECT_TRUE(inc->resolved_alerts.empty());
+  // Closes 24 h after restoration, at the first event that late.
+  f.book().AdvanceTime(26 * kHour);
+  EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kRestored);
+  f.book().AdvanceTime(27 * kHour);
+  EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kClosed);
+  EXPECT_EQ(inc->closed_at_ns, 27 * kHour);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  // An update of the same feed event re-opens it.
+  const Incident* again = f.Disrupt(4, {1}, TriggerKind::kPlace, "q", 1.0, 28 * kHour);
+  EXPECT_EQ(again->id, "supply/1");
+  EXPECT_EQ(again->lifecycle, IncidentLifecycle::kPotential);
+  EXPECT_EQ(again->closed_at_ns, 0);
+  // Other evidence on a site of a closed incident opens a new one.
+  (void)f.book().Apply(Action("op-1", 5, 29 * kHour, OperatorActionKind::kMarkNoImpact, "supply/1"));
+  const Incident* fresh = f.Disrupt(6, {1}, TriggerKind::kStatus, "", 1.0, 30 * kHour);
+  EXPECT_EQ(fresh->id, "supply/6");
+  // A closed incident keeps its count when its sites are hit again by
+  // other evidence, or come back.
+  const int closed_count = f.book().Find("supply/1")->sources_disrupted;
+  const Incident* other = f.Disrupt(7, {0}, TriggerKind::kStatus, "", 1.0, 31 * kHour);
+  EXPECT_EQ(other->id, "supply/7");
+  EXPECT_EQ(other->sources_disrupted, 1);
+  EXPECT_EQ(f.book().Find("supply/1")->sources_disrupted, closed_count);
+  f.SetStatus(1, NodeState::kRecovered, 32 * kHour);
+  EXPECT_EQ(f.book().Find("supply/1")->sources_disrupted, closed_count);
+  EXPECT_EQ(f.book().Find("supply/6")->lifecycle, IncidentLifecycle::kRestored);
+  EXPECT_EQ(f.book().Find("supply/7")->sources_disrupted, 1);
+}
+
+TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {
+  Fixture f(MakeEngine(MakeNet(3, {{0, 1, 1}, {1, 2, 1}})));
+  f.Disrupt(1, {0}, TriggerKind::kPlace, "feed-7");
+  f.Project(1);
+  f.Publish();
+  IncidentBook& book = f.book();
+  const Incident* inc = book.Find("supply/1");
+  EXPECT_EQ(book.Apply(Action("a1", 2, 10, OperatorActionKind::kAcknowledge, "supply/1")).code(),
+            Status::Code::kOk);
+  OperatorAction assign = Action("a2", 3, 11, OperatorActionKind::kAssign, "supply/1");
+  assign.assignee = "procurement-apac";
+  EXPECT_TRUE(book.Apply(assign).ok());
+  OperatorAction level = Action("a3", 4, 12, OperatorActionKind::kOverrideLevel, "supply/1");
+  level.level = AlertLevel::kWarning;
+  EXPECT_TRUE(book.Apply(level).ok());
+  EXPECT_TRUE(inc->acknowledged);
+  EXPECT_EQ(inc->acknowledged_by, "ana");
+  EXPECT_EQ(inc->acknowledged_at_ns, 10);
+  EXPECT_EQ(inc->assignee, "procurement-apac");
+  EXPECT_EQ(inc->computed_level, AlertLevel::kCritical);
+  EXPECT_EQ(inc->level(), AlertLevel::kWarning);
+  ASSERT_EQ(inc->history.size(), 3u);
+  EXPECT_EQ(inc->history[1].event_id, "a2");
+  EXPECT_EQ(inc->last_seq, 4u);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  // Clearing the override returns to the computed level.
+  level.seq = 5;
+  level.level.reset();
+  EXPECT_TRUE(book.Apply(level).ok());
+  EXPECT_EQ(inc->level(), AlertLevel::kCritical);
+  // Unknown incident.
+  EXPECT_EQ(book.Apply(Action("a9", 6, 13, OperatorActionKind::kAcknowledge, "supply/99")).code(),
+            Status::Code::kNotFound);
+  // Marked restored: its pushed alerts go in bulk, none is pushed again,
+  // and the same feed event is absorbed without re-opening it.
+  EXPECT_EQ(book.pushed(0).size(), 3u);  // the source and its two customers
+  EXPECT_TRUE(book.Apply(Action("a4", 7, 14, OperatorActionKind::kMarkRestored, "supply/1")).ok());
+  EXPECT_EQ(inc->lifecycle, IncidentLifecycle::kRestored);
+  EXPECT_EQ(inc->resolution, IncidentResolution::kOperatorRestored);
+  auto update = f.Project(7);
+  EXPECT_EQ(update.resolved_in_bulk.size(), 3u);
+  EXPECT_TRUE(book.pushed(0).empty());
+  const Incident* same = f.Disrupt(8, {0}, TriggerKind::kPlace, "feed-7", 1.0, 15);
+  EXPECT_EQ(same->id, "supply/1");
+  EXPECT_EQ(same->lifecycle, IncidentLifecycle::kRestored);
+  EXPECT_TRUE(f.Project(8).alerts.empty());
+  // Marking a restored incident restored again only adds to its history.
+  EXPECT_TRUE(book.Apply(Action("a5", 9, 16, OperatorActionKind::kMarkRestored, "supply/1")).ok());
+  EXPECT_EQ(inc->restored_at_ns, 14);
+  EXPECT_EQ(inc->history.size(), 6u);
+}
+
+TEST(IncidentBookTest, IntervalOfASoleIncidentIsTheProjectionsInterval) {
+  // Monte Carlo served: the incident owns every source, so its interval is
+  // the projection's; its expectation is the sum of the risks.
+  auto net = MakeNet(7, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {0, 4, 1}, {4, 5, 1}, {5, 6, 1}});
+  Fixture f(MakeEngine(std::move(net), ProjectionOptions::Choice::kMonteCarlo));
+  f.Disrupt(1, {0}, TriggerKind::kPlace, "", 0.6);
+  f.Project(1);
+  const auto& p = f.engine().risk_state(0).projection;
+  const Incident* inc = f.book().Find("supply/1");
+  ASSERT_GT(p.interval_realizations, 0u);
+  EXPECT_DOUBLE_EQ(inc->expected_disrupted, p.expected_disrupted);
+  EXPECT_DOUBLE_EQ(inc->disrupted_p05, p.disrupted_p05);
+  EXPECT_DOUBLE_EQ(inc->disrupted_p95, p.disrupted_p95);
+  EXPECT_LT(inc->disrupted_p05, inc->disrupted_p95);
+}
+
+TEST(IncidentBookTest, MaterialChangesOnlyArePublished) {
+  Fixture f(MakeEngine(MakeNet(4, {{0, 1, 1}, {1, 2, 1}, {3, 2, 1}})));
+  f.Disrupt(1, {0}, TriggerKind::kPlace);
+  f.Project(1);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  EXPECT_TRUE(f.Publish().empty());
+  // Same state projected again: nothing due.
+  f.book().Update(f.engine(), 0);
+  EXPECT_TRUE(f.Publish().empty());
+  // A second event of the incident: due.
+  f.Disrupt(2, {0}, TriggerKind::kStatus);
+  f.Project(2);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+}
+
+TEST(IncidentBookTest, ReplayWithoutIntermediateProjectionsReachesTheSameIncidents) {
+  // Live: projected after every event; replay: once at the end.
+  auto run = [](bool project_each) {
+    Fixture f(MakeEngine(MakeNet(6, {{0, 1, 1}, {1, 2, 1}, {3, 4, 1}, {4, 5, 1}})));
+    std::int64_t t = 0;
+    auto step = [&](auto&& fn) {
+      fn();
+      if (project_each) f.Project(++t);
+    };
+    step([&] { f.Disrupt(1, {0}, TriggerKind::kPlace, "f1", 1.0, 1 * kHour); });
+    step([&] { f.Disrupt(2, {3}, TriggerKind::kStatus, "", 1.0, 2 * kHour); });
+    step([&] { f.SetStatus(0, NodeState::kRecovered, 3 * kHour); });
+    step([&] { f.Disrupt(4, {0}, TriggerKind::kPlace, "f1", 1.0, 4 * kHour); });
+    step([&] { f.SetStatus(3, NodeState::kSusceptible, 5 * kHour); });
+    step([&] { f.book().AdvanceTime(40 * kHour); });
+    f.Project(100);
+    std::vector<std::tuple<std::string, IncidentLifecycle, int, std::int64_t, std::int64_t>> out;
+    for (const auto& [key, inc] : f.book().incidents()) {
+      out.emplace_back(inc.id, inc.lifecycle, inc.sources_disrupted, inc.restored_at_ns,
+                       inc.closed_at_ns);
+    }
+    return out;
+  };
+  const auto live = run(true);
+  EXPECT_EQ(live, run(false));
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(std::get<1>(live[0]), IncidentLifecycle::kPotential);  // re-opened by f1
+  EXPECT_EQ(std::get<1>(live[1]), IncidentLifecycle::kClosed);     // restored at 5 h, +24 h
+  EXPECT_EQ(std::get<4>(live[1]), 29 * kHour);
+}
+
+TEST(IncidentBookTest, RetainsOnlyTheLatestClosedIncidentsOncePublished) {
+  IncidentOptions options;
+  options.retain_closed = 1;
+  Fixture f(MakeEngine(MakeNet(3, {})), options);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    f.Disrupt(seq, {static_cast<NodeIndex>(seq - 1)}, TriggerKind::kNamed);
+    (void)f.book().Apply(
+        Action("x", seq + 10, 0, OperatorActionKind::kMarkNoImpact, "supply/" + std::to_string(seq)));
+  }
+  EXPECT_EQ(f.book().incidents().size(), 3u);  // not forgotten before published
+  f.Publish();
+  EXPECT_EQ(f.book().incidents().size(), 1u);
+  EXPECT_NE(f.book().Find("supply/3"), nullptr);
+}
+
+TEST(IncidentBookTest, RestoredPushedAlertsKeepTheirIncidentAndRanksCanBeHeld) {
+  // As after a restart: the journal replayed (the event), the pushed alert
+  // of node 1 restored from storage, then the first projection.
+  auto restart = [](bool hold) {
+    Fixture f(MakeEngine(MakeNet(3, {{0, 1, 1}, {0, 2, 1}})));
+    f.Disrupt(1, {0}, TriggerKind::kNamed);
+    IncidentBook::PushedAlert pa{0, AlertLevel::kCritical, 0.9, 1, 1, false};
+    EXPECT_TRUE(f.book().RestorePushed(0, 1, "supply/1", pa));
+    EXPECT_FALSE(f.book().RestorePushed(0, 2, "supply/9", pa));  // no such incident
+    EXPECT_EQ(f.book().pushed(0).at(1).incident, 1u);
+    f.engine().RestoreAlert(0, 1, {AlertLevel::kCritical, 0.9, 1, 1});
+    if (hold) f.book().HoldRanks(1);
+    std::set<NodeIndex> raised;
+    for (const auto& a : f.Project(2).alerts) {
+      if (a.lifecycle == AlertLifecycle::kRaised) raised.insert(a.node);
+    }
+    // Nothing moved: the next round pushes nothing in either case.
+    EXPECT_TRUE(f.Project(3).alerts.empty());
+    return raised;
+  };
+  // Held: the other open alerts (the source 0 and node 2) stay unpushed,
+  // as they may have been before the restart; not held, they are pushed.
+  EXPECT_TRUE(restart(true).empty());
+  EXPECT_EQ(restart(false), (std::set<NodeIndex>{0, 2}));
+}
+
+TEST(EmergencyPlansTest, NodesOwnPlanThenFirstMatchingRule) {
+  Network net;
+  NodeAttributes a;
+  a.id = "ecu";
+  a.kind = "supplier";
+  a.tier = 1;
+  a.alternates = {"alt-1", "alt-2"};
+  ASSERT_TRUE(net.AddNode(a).ok());
+  NodeAttributes b;
+  b.id = "oem";
+  b.kind = "oem";
+  b.tier = 0;
+  b.emergency_plan_id = "OEM-LINE";
+  ASSERT_TRUE(net.AddNode(b).ok());
+  NodeAttributes c;
+  c.id = "far";
+  c.kind = "supplier";
+  c.tier = 3;
+  ASSERT_TRUE(net.AddNode(c).ok());
+  net.Compact();
+  std::vector<PlanRule> rules(3);
+  rules[0] = {"TIER1", "Tier-1 supplier", -1, {"supplier"}, 1, AlertLevel::kWarning, true, true,
+              "apac@example.com"};
+  rules[1] = {"OEM-LINE", "OEM line", -1, {"nothing-matches"}, std::nullopt,
+              AlertLevel::kCritical, false, true, ""};
+  rules[2] = {"ANY", "Anything critical", 0, {}, std::nullopt, AlertLevel::kCritical, false,
+              false, "duty@example.com"};
+  ASSERT_TRUE(ValidatePlanRules(rules).ok());
+  const EmergencyPlans plans(rules);
+  EXPECT_EQ(plans.Match(net, 0, 0, AlertLevel::kWarning), 0u);
+  EXPECT_EQ(plans.Match(net, 1, 0, AlertLevel::kCritical), 1u);  // its own plan
+  EXPECT_EQ(plans.Match(net, 1, 0, AlertLevel::kWarning), std::nullopt);
+  EXPECT_EQ(plans.Match(net, 2, 0, AlertLevel::kWarning), std::nullopt);  // tier 3
+  EXPECT_EQ(plans.Match(net, 2, 0, AlertLevel::kCritical), 2u);
+  EXPECT_EQ(plans.Match(net, 2, 1, AlertLevel::kCritical), std::nullopt);  // risk type
+  const std::vector<std::pair<NodeIndex, AlertLevel>> nodes{
+      {0, AlertLevel::kCritical}, {2, AlertLevel::kCritical}, {1, AlertLevel::kCritical}};
+  const auto out = plans.For(net, 0, nodes);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].rule, 0u);
+  ASSERT_EQ(out[0].actions.size(), 3u);
+  EXPECT_EQ(out[0].actions[0].kind, PlanActionKind::kActivateAlternates);
+  EXPECT_EQ(out[0].actions[0].alternates, (std::vector<std::string>{"alt-1", "alt-2"}));
+  EXPECT_EQ(out[0].actions[1].kind, PlanActionKind::kReleaseSafetyStock);
+  EXPECT_EQ(out[0].actions[2].kind, PlanActionKind::kNotify);
+  EXPECT_EQ(out[0].actions[2].contact, "apac@example.com");
+  EXPECT_EQ(out[1].rule, 2u);
+  ASSERT_EQ(out[1].actions.size(), 1u);
+  EXPECT_EQ(out[2].rule, 1u);
+  ASSERT_EQ(out[2].actions.size(), 1u);
+  EXPECT_EQ(out[2].actions[0].node, 1u);
+
+  rules[2].id = "TIER1";
+  EXPECT_FALSE(ValidatePlanRules(rules).ok());  // duplicate id
+  rules[2].id = "bad id";
+  EXPECT_FALSE(ValidatePlanRules(rules).ok());
+}
+
+}  // namespace
+}  // namespace riskd::engine

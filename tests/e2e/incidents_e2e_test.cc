@@ -1,0 +1,570 @@
+// Incidents through the real daemon: one earthquake opens one incident,
+// node alerts hang under it within the budget, value at risk ranks them,
+// the Ack says what the place matched, recoveries restore the incident in
+// bulk, and a restart rebuilds the incidents from the journal.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/support/daemon_harness.h"
+
+namespace riskd::testing {
+namespace {
+
+using riskd::v1::Ack;
+using riskd::v1::Envelope;
+using riskd::v1::Incident;
+
+std::string DemoConfig(const std::string& extra = "") {
+  const std::string demo = SourceDir() + "/config/demo/";
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n" +
+         extra;
+}
+
+// A quake felt within 50 km of the Kumamoto fab (and nowhere else).
+Envelope Quake(const std::string& id, const std::string& feed_id, double radius_km = 50) {
+  Envelope e;
+  e.set_event_id(id);
+  e.set_source("usgs");
+  auto* d = e.mutable_disruption();
+  d->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+  d->set_severity(1.0);
+  d->set_feed_event_id(feed_id);
+  d->set_title("M 7.0 - Kumamoto, Japan");
+  auto* c = d->mutable_place()->mutable_circle();
+  c->mutable_center()->set_lat(32.79);
+  c->mutable_center()->set_lon(130.74);
+  c->set_radius_km(radius_km);
+  return e;
+}
+
+// A fire at the Kumamoto fab, named by id (a confirming disruption).
+Envelope Fire(const std::string& id) {
+  Envelope e;
+  e.set_event_id(id);
+  auto* d = e.mutable_disruption();
+  d->set_hazard(riskd::v1::HAZARD_WILDFIRE);
+  d->set_severity(1.0);
+  d->add_node_ids("FAB-KUM");
+  d->set_title("fire at the Kumamoto fab");
+  return e;
+}
+
+Envelope Status(const std::string& id, const std::string& node, riskd::v1::NodeState state) {
+  Envelope e;
+  e.set_event_id(id);
+  e.mutable_supplier_status()->set_node_id(node);
+  e.mutable_supplier_status()->set_state(state);
+  return e;
+}
+
+Envelope Query(const std::string& id) {
+  Envelope e;
+  e.set_event_id(id);
+  return e;
+}
+
+// Every publication until `done` says so (or the timeout).
+template <typename Done>
+std::vector<std::pair<std::string, riskd::v1::Publication>> CollectUntil(
+    Subscriber& sub, Done done, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+  std::vector<std::pair<std::string, riskd::v1::Publication>> got;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto msg = sub.Next(std::chrono::milliseconds(200));
+    if (!msg) continue;
+    got.push_back(std::move(*msg));
+    if (done(got.back())) break;
+  }
+  return got;
+}
+
+TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
+  DaemonHarness h(DemoConfig(
+      "incidents { alert_top_n: 2 alert_max_tier: 0 max_alerts_per_incident: 3 }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+
+  auto ack = h.Send(Quake("q-1", "us7000abcd"));
+  ASSERT_TRUE(ack);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  EXPECT_EQ(ack->place_matched_nodes(), 1u);
+  ASSERT_EQ(ack->place_matched_ids_size(), 1);
+  EXPECT_EQ(ack->place_matched_ids(0), "FAB-KUM");
+  EXPECT_TRUE(ack->warning().empty());
+
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  ASSERT_FALSE(got.empty());
+  ASSERT_TRUE(got.back().second.has_projection_summary());
+  const auto summary = got.back().second.projection_summary();
+  // The incident comes before its alerts (after the hazard's footprint),
+  // then the summary.
+  const auto first = std::find_if(got.begin(), got.end(), [](const auto& m) {
+    return m.second.has_incident() || m.second.has_alert();
+  });
+  ASSERT_NE(first, got.end());
+  ASSERT_TRUE(first->second.has_incident()) << first->first;
+  const Incident incident = first->second.incident();
+  EXPECT_EQ(first->first, "incident.critical.supply");
+  EXPECT_EQ(incident.incident_id(), "supply/1");
+  EXPECT_EQ(incident.lifecycle(), Incident::LIFECYCLE_POTENTIAL);
+  EXPECT_EQ(incident.hazard(), riskd::v1::HAZARD_EARTHQUAKE);
+  EXPECT_EQ(incident.title(), "M 7.0 - Kumamoto, Japan");
+  ASSERT_EQ(incident.event_ids_size(), 1);
+  EXPECT_EQ(incident.event_ids(0), "q-1");
+  EXPECT_EQ(incident.feed_event_ids(0), "us7000abcd");
+  EXPECT_EQ(incident.sources_hit(), 1);
+  EXPECT_EQ(incident.source_ids(0), "FAB-KUM");
+  // One incident owns every source: its figures are the projection's.
+  EXPECT_DOUBLE_EQ(incident.expected_disrupted(), summary.expected_disrupted());
+  EXPECT_DOUBLE_EQ(incident.disrupted_p05(), summary.disrupted_p05());
+  EXPECT_DOUBLE_EQ(incident.disrupted_p95(), summary.disrupted_p95());
+  EXPECT_EQ(incident.nodes_at_risk(), summary.nodes_at_risk());
+  ASSERT_GT(incident.nodes_at_risk(), 3) << "the scenario needs more alerts than the budget";
+  ASSERT_GE(incident.top_nodes_size(), 3);
+  for (int i = 1; i < incident.top_nodes_size(); ++i) {
+    EXPECT_GE(incident.top_nodes(i - 1).value_at_risk(), incident.top_nodes(i).value_at_risk());
+  }
+  EXPECT_GT(incident.value_at_risk(), 0);
+
+  // Alerts: children of the incident, only within the budget.
+  std::map<std::string, riskd::v1::Alert> alerts;
+  for (const auto& [topic, pub] : got) {
+    if (!pub.has_alert()) continue;
+    EXPECT_EQ(pub.alert().incident_id(), "supply/1");
+    EXPECT_EQ(pub.alert().lifecycle(), riskd::v1::Alert::LIFECYCLE_RAISED);
+    alerts[pub.alert().node_id()] = pub.alert();
+  }
+  EXPECT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(incident.alerts_pushed(), 3);
+
+  // The query answers the rest, ranked by value at risk.
+  Envelope q = Query("q-incident");
+  q.mutable_query()->mutable_incident()->set_incident_id("supply/1");
+  auto answer = h.Send(q);
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->result(), Ack::RESULT_ACCEPTED) << answer->reason();
+  const auto& nodes = answer->response().incident_nodes();
+  // The demo network gives no value column: the business volume through
+  // each node, max(in, out) over every layer.
+  const std::map<std::string, double> volume{
+      {"CHP-SND", 80}, {"ECU-NGO", 115}, {"COK-CHI", 125}, {"OEM-TOY", 110},
+      {"HUB-RTM", 50}, {"OEM-AUS", 125}, {"OEM-LEI", 225}};
+  // Every node at alert level with its value at risk and tier: the nodes
+  // listed, and the fab itself (a source, P = 1, worth its 65 out).
+  struct Candidate {
+    std::string id;
+    double value_at_risk;
+    int tier;
+  };
+  std::vector<Candidate> candidates{{"FAB-KUM", 65.0, 3}};
+  for (int i = 0; i < nodes.size(); ++i) {
+    if (i > 0) {
+      EXPECT_GE(nodes[i - 1].value_at_risk(), nodes[i].value_at_risk());
+    }
+    ASSERT_TRUE(volume.count(nodes[i].node_id())) << nodes[i].node_id();
+    EXPECT_DOUBLE_EQ(nodes[i].value_at_risk(),
+                     nodes[i].probability() * volume.at(nodes[i].node_id()));
+    EXPECT_EQ(nodes[i].alert_pushed(), alerts.count(nodes[i].node_id()) == 1) << nodes[i].node_id();
+    if (nodes[i].level() != riskd::v1::SEVERITY_INFO) {
+      candidates.push_back({nodes[i].node_id(), nodes[i].value_at_risk(), nodes[i].tier()});
+    }
+  }
+  EXPECT_EQ(static_cast<int>(candidates.size()), incident.nodes_at_risk());
+  // Pushed: the two most valuable (top 2), then the most valuable tier-0
+  // node left (the cap of 3 stops there).
+  std::sort(candidates.begin(), candidates.end(),
+            [](const auto& x, const auto& y) { return x.value_at_risk > y.value_at_risk; });
+  std::set<std::string> expected{candidates[0].id, candidates[1].id};
+  for (std::size_t i = 2; i < candidates.size(); ++i) {
+    if (candidates[i].tier == 0) {
+      expected.insert(candidates[i].id);
+      break;
+    }
+  }
+  std::set<std::string> pushed;
+  for (const auto& [id, alert] : alerts) pushed.insert(id);
+  EXPECT_EQ(pushed, expected);
+
+  // The snapshot holds the incident and the pushed alerts only.
+  Envelope snap = Query("q-snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  EXPECT_EQ(s->response().snapshot().incidents(0).incident_id(), "supply/1");
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 3);
+
+  // The fab's own report confirms it: same incident, one event more.
+  ASSERT_EQ(h.Send(Status("erp-1", "FAB-KUM", riskd::v1::NODE_STATE_DISRUPTED))->result(),
+            Ack::RESULT_ACCEPTED);
+  got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  auto confirmed = std::find_if(got.begin(), got.end(),
+                                [](const auto& m) { return m.second.has_incident(); });
+  ASSERT_NE(confirmed, got.end());
+  EXPECT_EQ(confirmed->second.incident().lifecycle(), Incident::LIFECYCLE_CONFIRMED);
+  EXPECT_EQ(confirmed->second.incident().event_count(), 2);
+
+  // The fab is back: the incident is restored, and its 3 alerts are
+  // resolved with it, not one message per node.
+  ASSERT_EQ(h.Send(Status("erp-2", "FAB-KUM", riskd::v1::NODE_STATE_RECOVERED))->result(),
+            Ack::RESULT_ACCEPTED);
+  got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  int alert_messages = 0;
+  const Incident* restored = nullptr;
+  for (const auto& [topic, pub] : got) {
+    if (pub.has_alert()) ++alert_messages;
+    if (pub.has_incident()) restored = &pub.incident();
+  }
+  EXPECT_EQ(alert_messages, 0);
+  ASSERT_NE(restored, nullptr);
+  EXPECT_EQ(restored->lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(restored->resolution(), Incident::RESOLUTION_SOURCES_RECOVERED);
+  EXPECT_EQ(restored->alerts_resolved(), 3);
+  EXPECT_EQ(restored->sources_disrupted(), 0);
+  s = h.Send(snap);
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  EXPECT_EQ(s->response().snapshot().incidents(0).lifecycle(), Incident::LIFECYCLE_RESTORED);
+
+  // A restart rebuilds the same incident from the journal.
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  s = h.Send(snap);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  const Incident& again = s->response().snapshot().incidents(0);
+  EXPECT_EQ(again.incident_id(), "supply/1");
+  EXPECT_EQ(again.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(std::vector<std::string>(again.event_ids().begin(), again.event_ids().end()),
+            (std::vector<std::string>{"q-1", "erp-1"}));
+  EXPECT_EQ(again.restored_at().seconds(), restored->restored_at().seconds());
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(IncidentsE2ETest, AcksSayWhatAPlaceMatchedWarnWhenNothingAndRefuseHugePlaces) {
+  DaemonHarness h(DemoConfig("ingest { max_place_area_km2: 1000000 }\n"));
+  ASSERT_TRUE(h.Start());
+  // The German sites: within 400 km of Schweinfurt.
+  Envelope de = Quake("de-1", "");
+  de.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lat(50.05);
+  de.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lon(10.23);
+  de.mutable_disruption()->mutable_place()->mutable_circle()->set_radius_km(400);
+  auto ack = h.Send(de);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+  // Schweinfurt and Stuttgart (160 km), Regensburg (178), Leipzig (208),
+  // Duisburg (288); not Rotterdam (453) nor Wroclaw (494).
+  EXPECT_EQ(ack->place_matched_nodes(), 5u);
+  EXPECT_EQ(std::vector<std::string>(ack->place_matched_ids().begin(), ack->place_matched_ids().end()),
+            (std::vector<std::string>{"BRG-SWF", "DRV-REG", "OEM-LEI", "STL-DUI", "STP-STR"}));
+  // A region place counts too.
+  Envelope th = Quake("th-1", "");
+  th.mutable_disruption()->mutable_place()->set_region("th");
+  ack = h.Send(th);
+  EXPECT_EQ(ack->place_matched_nodes(), 2u);
+  // In the sea: accepted, with a warning, and no incident.
+  Envelope sea = Quake("sea-1", "");
+  sea.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lat(-40);
+  sea.mutable_disruption()->mutable_place()->mutable_circle()->mutable_center()->set_lon(-140);
+  ack = h.Send(sea);
+  ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(ack->place_matched_nodes(), 0u);
+  EXPECT_EQ(ack->warning(), "place_empty: disruption.place matches no node in the network");
+  // Larger than 1,000,000 km^2: a 600 km circle (1.13 million km^2).
+  Envelope huge = Quake("huge-1", "", 600);
+  ack = h.Send(huge);
+  ASSERT_EQ(ack->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(ack->reason(),
+            "resource_exhausted: disruption.place.circle: covers 1.13e+06 km^2, more than "
+            "ingest.max_place_area_km2 (1e+06)");
+  // A polygon of 20 x 20 degrees at the equator (about 4.9 million km^2).
+  Envelope poly = Quake("poly-1", "");
+  auto* p = poly.mutable_disruption()->mutable_place()->mutable_polygon();
+  for (auto [lat, lon] : {std::pair{0.0, 0.0}, {0.0, 20.0}, {20.0, 20.0}, {20.0, 0.0}}) {
+    auto* v = p->add_vertices();
+    v->set_lat(lat);
+    v->set_lon(lon);
+  }
+  ack = h.Send(poly);
+  ASSERT_EQ(ack->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(ack->reason(),
+            "resource_exhausted: disruption.place.polygon: covers 4.85e+06 km^2, more than "
+            "ingest.max_place_area_km2 (1e+06)");
+  // Incidents: the German quake and the Thai region, nothing for the sea.
+  Envelope snap = Query("snap");
+  snap.mutable_query()->mutable_snapshot();
+  std::set<std::string> ids;
+  for (int attempt = 0; attempt < 50 && ids.size() < 2; ++attempt) {
+    ids.clear();
+    const auto answer = h.Send(snap);
+    ASSERT_TRUE(answer);
+    for (const auto& inc : answer->response().snapshot().incidents()) ids.insert(inc.incident_id());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"supply/1", "supply/2"}));
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Material in-weights of the demo network: the dependency shares of the
+// supply risk type (downstream, material layer).
+double DemoShare(const std::string& from, const std::string& to) {
+  static const std::map<std::pair<std::string, std::string>, double> kEdges{
+      {{"FAB-KUM", "CHP-SND"}, 40}, {{"FAB-KUM", "ECU-NGO"}, 25}, {{"CHP-SND", "ECU-NGO"}, 60},
+      {{"CHP-SND", "COK-CHI"}, 20}, {{"ECU-NGO", "COK-CHI"}, 50}, {{"ECU-NGO", "OEM-TOY"}, 30},
+      {{"ECU-NGO", "HUB-RTM"}, 30}, {{"PLS-BKK", "COK-CHI"}, 30}, {{"PLS-BKK", "HUB-RTM"}, 20},
+      {{"HRN-CEB", "COK-CHI"}, 25}, {{"COK-CHI", "OEM-TOY"}, 80}, {{"COK-CHI", "OEM-AUS"}, 30},
+      {{"HRN-CEB", "OEM-AUS"}, 15}, {{"MOT-SUZ", "OEM-AUS"}, 40}, {{"CEL-OCH", "OEM-AUS"}, 40},
+      {{"HUB-RTM", "OEM-LEI"}, 40}, {{"PCK-WRO", "OEM-LEI"}, 70}, {{"STP-STR", "OEM-LEI"}, 60},
+      {{"DRV-REG", "OEM-LEI"}, 50}};
+  double in = 0;
+  for (const auto& [edge, w] : kEdges) {
+    if (edge.second == to) in += w;
+  }
+  auto it = kEdges.find({from, to});
+  return it == kEdges.end() || in == 0 ? 0.0 : it->second / in;
+}
+
+TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
+  const std::string riskctl = RISKCTL_BINARY;
+  DaemonHarness h(DemoConfig(
+      "plans { id: \"TIER2-SUPPLIER\" title: \"Tier-2 supplier at risk\" node_kinds: \"supplier\" "
+      "max_tier: 2 activate_alternates: true release_safety_stock: true "
+      "notify: \"buyers@example.com\" }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+  ASSERT_EQ(h.Send(Fire("fire-1"))->result(), Ack::RESULT_ACCEPTED);
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+
+  // Explainable alerts: the cause with names and the dependency share of
+  // each step, the event that started it, the plan for the node.
+  std::map<std::string, riskd::v1::Alert> alerts;
+  for (const auto& [topic, pub] : got) {
+    if (pub.has_alert()) alerts[pub.alert().node_id()] = pub.alert();
+  }
+  ASSERT_TRUE(alerts.count("ECU-NGO") && alerts.count("CHP-SND"));
+  for (const auto& [id, a] : alerts) {
+    ASSERT_GE(a.cause_size(), 1) << id;
+    ASSERT_EQ(a.cause_size(), a.cause_path_size()) << id;
+    EXPECT_EQ(a.cause(0).node_id(), "FAB-KUM") << id;
+    EXPECT_EQ(a.cause(0).node_name(), "Kumamoto wafer fab");
+    EXPECT_EQ(a.cause(0).share(), 0.0);
+    EXPECT_EQ(a.cause(a.cause_size() - 1).node_id(), id);
+    for (int i = 1; i < a.cause_size(); ++i) {
+      EXPECT_DOUBLE_EQ(a.cause(i).share(), DemoShare(a.cause(i - 1).node_id(), a.cause(i).node_id()))
+          << id << " step " << i;
+      EXPECT_GT(a.cause(i).probability(), 0.0);
+    }
+    EXPECT_EQ(std::vector<std::string>(a.trigger_event_ids().begin(), a.trigger_event_ids().end()),
+              std::vector<std::string>{"fire-1"})
+        << id;
+  }
+  // CHP-SND lists FAB-KUM as its alternate; both are tier <= 2 suppliers.
+  const auto& chp = alerts["CHP-SND"].plan();
+  EXPECT_EQ(chp.plan_id(), "TIER2-SUPPLIER");
+  ASSERT_EQ(chp.actions_size(), 3);
+  EXPECT_EQ(chp.actions(0).kind(), riskd::v1::PlanAction::KIND_ACTIVATE_ALTERNATES);
+  EXPECT_EQ(chp.actions(0).description(),
+            "activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)");
+  EXPECT_EQ(chp.actions(1).description(), "release safety stock for CHP-SND (Sendai chip packaging)");
+  EXPECT_EQ(chp.actions(2).description(), "notify buyers@example.com");
+  EXPECT_EQ(alerts["ECU-NGO"].plan().actions_size(), 2);  // no alternates listed
+  EXPECT_FALSE(alerts.count("OEM-TOY") && alerts["OEM-TOY"].has_plan());  // an OEM: no plan
+
+  // Operator actions through riskctl, journaled, reflected in the incident.
+  const std::string at = " --endpoint " + h.ingest();
+  auto run = [&](const std::string& args) { return RunCommand(riskctl + " " + args + at); };
+  auto ack = run("incident ack supply/1 --operator ana --note 'on it'");
+  EXPECT_EQ(ack.exit_code, 0) << ack.out;
+  EXPECT_NE(ack.out.find("ACCEPTED"), std::string::npos) << ack.out;
+  EXPECT_EQ(run("incident assign supply/1 apac-procurement --operator ana").exit_code, 0);
+  EXPECT_EQ(run("incident level supply/1 warning --operator bo").exit_code, 0);
+  auto unknown = run("incident ack supply/99 --operator ana");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.out.find("not_found: operator_action.incident_id: no incident 'supply/99'"),
+            std::string::npos)
+      << unknown.out;
+  EXPECT_EQ(run("incident level supply/1 loud").exit_code, 2);  // usage error
+
+  // Each action re-publishes the incident; the last one says it all.
+  Incident last;
+  std::string last_topic;
+  CollectUntil(sub, [&](const auto& m) {
+    if (!m.second.has_incident()) return false;
+    last = m.second.incident();
+    last_topic = m.first;
+    return last.operator_state().history_size() == 3;
+  });
+  EXPECT_EQ(last_topic, "incident.warning.supply");
+  EXPECT_EQ(last.level(), riskd::v1::SEVERITY_WARNING);
+  EXPECT_EQ(last.computed_level(), riskd::v1::SEVERITY_CRITICAL);
+  const auto& op = last.operator_state();
+  EXPECT_TRUE(op.acknowledged());
+  EXPECT_EQ(op.acknowledged_by(), "ana");
+  EXPECT_EQ(op.assignee(), "apac-procurement");
+  EXPECT_EQ(op.level_override(), riskd::v1::SEVERITY_WARNING);
+  ASSERT_EQ(op.history_size(), 3);
+  EXPECT_EQ(op.history(0).action().kind(), riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  EXPECT_EQ(op.history(0).action().note(), "on it");
+  EXPECT_EQ(op.history(2).action().operator_(), "bo");
+  EXPECT_EQ(op.history(2).journal_seq(), 4u);  // fire, ack, assign, level
+  EXPECT_EQ(last.plans_size(), 1);             // the tier-2 suppliers' plan
+
+  // riskctl text: names, incidents before nodes.
+  auto show = run("incident show supply/1");
+  EXPECT_EQ(show.exit_code, 0) << show.out;
+  EXPECT_NE(show.out.find("INCIDENT WARNING  confirmed supply/1 \"fire at the Kumamoto fab\""),
+            std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("acknowledged by ana; assigned to apac-procurement"), std::string::npos);
+  EXPECT_NE(show.out.find("ECU-NGO (Nagoya ECU assembly)"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("plan TIER2-SUPPLIER (Tier-2 supplier at risk): "), std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("; activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging); "),
+            std::string::npos)
+      << show.out;
+  auto text = RunCommand(riskctl + " query --text" + at + " snapshot");
+  EXPECT_EQ(text.exit_code, 0) << text.out;
+  const auto incidents_at = text.out.find("Incidents (1):");
+  const auto hit_at = text.out.find("Hit directly");
+  const auto warned_at = text.out.find("Warned (");
+  ASSERT_NE(incidents_at, std::string::npos) << text.out;
+  EXPECT_LT(incidents_at, hit_at);
+  EXPECT_LT(hit_at, warned_at);
+  EXPECT_NE(text.out.find("FAB-KUM (Kumamoto wafer fab)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("via Kumamoto wafer fab > "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("events fire-1"), std::string::npos) << text.out;
+
+  // Marked restored: its alerts resolve with it; later evidence other than
+  // the same feed event opens a new incident.
+  EXPECT_EQ(run("incident restored supply/1 --operator ana").exit_code, 0);
+  CollectUntil(sub, [&](const auto& m) {
+    if (!m.second.has_incident()) return false;
+    last = m.second.incident();
+    return last.lifecycle() == Incident::LIFECYCLE_RESTORED;
+  });
+  EXPECT_EQ(last.resolution(), Incident::RESOLUTION_OPERATOR_RESTORED);
+  EXPECT_EQ(last.alerts_resolved(), static_cast<int>(alerts.size()));
+  EXPECT_EQ(last.resolved_alert_ids_size(), static_cast<int>(alerts.size()));
+
+  // The journal holds every action; a restart replays them.
+  EXPECT_EQ(h.Stop(), 0);
+  auto verify = RunCommand(riskctl + " verify-journal --db " + h.database());
+  EXPECT_NE(verify.out.find("journal OK: 5 rows"), std::string::npos) << verify.out;
+  ASSERT_TRUE(h.Start());
+  Envelope snap = Query("snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  const auto& replayed = s->response().snapshot().incidents(0);
+  EXPECT_EQ(replayed.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(replayed.operator_state().history_size(), 4);
+  EXPECT_EQ(replayed.operator_state().assignee(), "apac-procurement");
+  EXPECT_EQ(replayed.level(), riskd::v1::SEVERITY_WARNING);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClosesTheIncident) {
+  const std::string riskctl = RISKCTL_BINARY;
+  // A budget of one alert, nothing by tier, a warning from P 0.5; Leipzig
+  // (far downstream) on a watchlist with a low threshold of its own.
+  DaemonHarness h(DemoConfig(
+      "alert_policy { warning_raise: 0.5 warning_clear: 0.4 critical_raise: 0.8 critical_clear: 0.7 }\n"
+      "incidents { alert_top_n: 1 alert_max_tier: -1 max_alerts_per_incident: 1 }\n"
+      "watchlists { name: \"key-oems\" node_ids: [\"OEM-LEI\", \"NOT-A-NODE\"] risk_type: \"supply\" "
+      "warning_raise: 0.02 warning_clear: 0.01 }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+  ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  std::map<std::string, riskd::v1::Alert> alerts;
+  for (const auto& [topic, pub] : got) {
+    if (pub.has_alert()) alerts[pub.alert().node_id()] = pub.alert();
+  }
+  // The budget's one alert, and the watchlisted node, below the policy's
+  // warning threshold (0.5) but above its own.
+  ASSERT_EQ(alerts.size(), 2u);
+  ASSERT_TRUE(alerts.count("OEM-LEI"));
+  const auto& lei = alerts.at("OEM-LEI");
+  EXPECT_EQ(std::vector<std::string>(lei.watchlists().begin(), lei.watchlists().end()),
+            std::vector<std::string>{"key-oems"});
+  EXPECT_EQ(lei.severity(), riskd::v1::SEVERITY_WARNING);
+  EXPECT_GE(lei.probability(), 0.02);
+  EXPECT_LT(lei.probability(), 0.5);
+  EXPECT_EQ(lei.incident_id(), "supply/1");
+  EXPECT_NE(h.log().find("watchlist key-oems: 1 node id(s) not in the network, ignored"),
+            std::string::npos)
+      << h.log();
+
+  // No impact after all: the incident closes and its two alerts resolve
+  // with it, no message per node.
+  const std::string at = " --endpoint " + h.ingest();
+  auto closed = RunCommand(riskctl + " incident no-impact supply/1 --operator ana --note 'fab says fine'" + at);
+  EXPECT_EQ(closed.exit_code, 0) << closed.out;
+  int alert_messages = 0;
+  Incident last;
+  CollectUntil(sub, [&](const auto& m) {
+    if (m.second.has_alert()) ++alert_messages;
+    if (!m.second.has_incident()) return false;
+    last = m.second.incident();
+    return last.lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  EXPECT_EQ(last.lifecycle(), Incident::LIFECYCLE_CLOSED);
+  EXPECT_EQ(last.resolution(), Incident::RESOLUTION_NO_IMPACT);
+  EXPECT_EQ(last.alerts_resolved(), 2);
+  EXPECT_EQ(last.alerts_pushed(), 0);
+  EXPECT_EQ(alert_messages, 0);
+  ASSERT_EQ(last.operator_state().history_size(), 1);
+  EXPECT_EQ(last.operator_state().history(0).action().kind(),
+            riskd::v1::OperatorAction::KIND_MARK_NO_IMPACT);
+  EXPECT_EQ(last.operator_state().history(0).action().note(), "fab says fine");
+  Envelope snap = Query("snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  // `incident list` shows open incidents only; --all the closed one too.
+  auto list = RunCommand(riskctl + " incident list" + at);
+  EXPECT_NE(list.out.find("no incidents"), std::string::npos) << list.out;
+  list = RunCommand(riskctl + " incident list --all" + at);
+  EXPECT_NE(list.out.find("closed    supply/1"), std::string::npos) << list.out;
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(IncidentsE2ETest, UnderTheWallClockARestoredIncidentClosesWithoutFurtherEvents) {
+  // Steps of one second and close_after of two: the wall clock's ticks
+  // close the incident, no event needed.
+  DaemonHarness h(DemoConfig("projection { step { seconds: 1 } }\n"
+                             "clock { history_window { seconds: 3600 } }\n"
+                             "incidents { close_after { seconds: 2 } }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "incident.");
+  ASSERT_EQ(h.Send(Fire("fire-1"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Status("erp-1", "FAB-KUM", riskd::v1::NODE_STATE_RECOVERED))->result(),
+            Ack::RESULT_ACCEPTED);
+  Incident restored, closed;
+  CollectUntil(sub, [&](const auto& m) {
+    const Incident& inc = m.second.incident();
+    if (inc.lifecycle() == Incident::LIFECYCLE_RESTORED) restored = inc;
+    if (inc.lifecycle() == Incident::LIFECYCLE_CLOSED) closed = inc;
+    return inc.lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  ASSERT_EQ(restored.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  ASSERT_EQ(closed.lifecycle(), Incident::LIFECYCLE_CLOSED);
+  EXPECT_EQ(closed.incident_id(), "supply/1");
+  EXPECT_EQ(closed.resolution(), Incident::RESOLUTION_SOURCES_RECOVERED);
+  EXPECT_EQ(closed.event_count(), 1);  // the recovery is not a trigger; no other event came
+  // Closed close_after (2 s) after it was restored, in event time.
+  const auto ns = [](const google::protobuf::Timestamp& t) {
+    return t.seconds() * 1'000'000'000LL + t.nanos();
+  };
+  EXPECT_EQ(ns(closed.closed_at()) - ns(restored.restored_at()), 2'000'000'000LL);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
