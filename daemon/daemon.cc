@@ -27,6 +27,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress 
   RISKD_RETURN_IF_ERROR(d->OpenStore());
   RISKD_RETURN_IF_ERROR(d->LoadNetwork());
   RISKD_RETURN_IF_ERROR(d->Replay(progress));
+  RISKD_RETURN_IF_ERROR(d->OpenEventLog());
   RISKD_RETURN_IF_ERROR(d->Bind());
   return d;
 }
@@ -116,6 +117,26 @@ Status Daemon::Replay(const Progress& progress) {
   return Status::Ok();
 }
 
+Status Daemon::OpenEventLog() {
+  const DaemonSettings& s = *settings_;
+  if (!s.nats.enabled) {
+    if (const Status st = journal_->SetOrigin(""); !st.ok()) {
+      return Status::FailedPrecondition(st.message() +
+                                        "; this state directory mirrors a NATS stream: keep the nats "
+                                        "config, or start with an empty state_dir");
+    }
+    journal_log_ = std::make_unique<JournalEventLog>(journal_.get());
+    event_log_ = journal_log_.get();
+    return Status::Ok();
+  }
+  auto nats = NatsReplication::Open(s, journal_.get(), worker_->network());
+  if (!nats.ok()) return nats.status();
+  nats_ = std::move(*nats);
+  event_log_ = nats_->event_log();
+  worker_->SetOutputs(nats_->fence(), nats_->sink(), s.nats.instance);
+  return Status::Ok();
+}
+
 Status Daemon::Bind() {
   const DaemonSettings& s = *settings_;
   // Helper threads started here never take a signal (signal_mask.h).
@@ -148,10 +169,12 @@ Status Daemon::Bind() {
   // to the kernel rather than keep them resident for the daemon's lifetime.
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
-  ingest_ = std::make_unique<IngestLoop>(&s, journal_.get(), connectors::NodeDirectory(worker_->network()),
+  ingest_ = std::make_unique<IngestLoop>(&s, event_log_, connectors::NodeDirectory(worker_->network()),
                                          incident_ids_.get());
   RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_));
-  ingest_->SetModelClock(worker_->manual_clock_ns());
+  // Read before the engine thread starts: the clock is its own from then on.
+  const std::optional<std::int64_t> manual_clock_ns = worker_->manual_clock_ns();
+  ingest_->SetModelClock(manual_clock_ns);
   started_unix_ns_ = NowUnixNs();
   ingest_->SetStatusSource([this] { return MakeStatus(); });
   if (!journal_intact_ && !s.accept_broken_journal) {
@@ -168,6 +191,7 @@ Status Daemon::Bind() {
   engine_thread_ = std::thread([w = worker_.get()] { w->Run(); });
   // Named for top -H, perf and the benchmarks' CPU accounting.
   ::pthread_setname_np(engine_thread_.native_handle(), "riskd-engine");
+  if (nats_) nats_->Start(&context_, manual_clock_ns);
   RISKD_RETURN_IF_ERROR(StartFeeds(s));
   RISKD_RETURN_IF_ERROR(StartAlertForwarder(s));
   return StartDashboard(s);
@@ -261,7 +285,7 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   riskd::v1::DaemonStatus st;
   st.set_version(RISKD_VERSION);
   connectors::SetTimestamp(started_unix_ns_, st.mutable_started_at());
-  st.set_journal_last_seq(journal_->last_seq());
+  st.set_journal_last_seq(event_log_->last_seq());
   const auto& w = worker_->stats();
   st.set_engine_applied_seq(w.last_applied_seq.load());
   st.set_journal_chain_intact(journal_intact_);
@@ -278,6 +302,7 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   st.set_restored_checkpoint_seq(restored_seq_);
   st.set_replayed_at_start(replayed_);
   st.set_checkpoint_seq(w.checkpoint_seq.load());
+  if (nats_) nats_->FillStatus(&st);
   return st;
 }
 
@@ -315,7 +340,8 @@ void Daemon::UpdateMetrics() {
   m.SetGauge("riskd_journal_chain_intact",
              "1 when the journal's hash chain verified at start, 0 when it is broken",
              journal_intact_ ? 1 : 0);
-  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(journal_->last_seq()));
+  const std::uint64_t last_seq = event_log_->last_seq();
+  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(last_seq));
   const auto& w = worker_->stats();
   m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine", w.events_applied);
   m.SetCounter("riskd_engine_events_not_applied_total",
@@ -339,7 +365,13 @@ void Daemon::UpdateMetrics() {
   m.SetGauge("riskd_engine_applied_seq", "Journal sequence the engine has applied",
              static_cast<double>(w.last_applied_seq.load()));
   m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",
-             static_cast<double>(journal_->last_seq() - std::min(journal_->last_seq(), w.last_applied_seq.load())));
+             static_cast<double>(last_seq - std::min(last_seq, w.last_applied_seq.load())));
+  if (nats_) {
+    nats_->UpdateMetrics(&m);
+    m.SetCounter("riskd_publications_fenced_total",
+                 "Publications not sent because this instance did not hold the lease (standby)",
+                 w.publications_fenced);
+  }
   const auto& f = feeds_->stats();
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
   m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);
@@ -376,14 +408,18 @@ void Daemon::Drain() {
   drained_ = true;
   // No new requests from browsers; those waiting for the daemon end now.
   if (dashboard_) dashboard_->Stop();
-  // No new events from inside: feeds stop first.
+  // No new events from inside: feeds stop first, and the stream follower
+  // (what it has not handed over yet is in the mirror for the next start).
   if (feeds_) feeds_->Stop();
+  if (nats_) nats_->StopFollower();
   // Requests still queued are refused, the engine applies every committed
   // event and answers the queries it has, their replies are relayed.
   // (Only with an engine thread to answer: a start that failed before it
   // began has nothing to drain.)
   if (ingest_ && engine_thread_.joinable()) ingest_->Drain();
   if (engine_thread_.joinable()) engine_thread_.join();
+  // Published everything: a standby may take over at once.
+  if (nats_) nats_->Stop();
   if (alertmanager_) alertmanager_->Stop();
   if (zap_) zap_->Stop();
   UpdateMetrics();

@@ -7,6 +7,8 @@
 //                          network, or the source imported
 //             Replay       every journaled event after the checkpoint (all
 //                          of them without one) into the engine
+//             OpenEventLog the journal, or (nats.*) the JetStream stream it
+//                          mirrors, with the lease and the subjects
 //             Bind         CURVE handler, PUB, ROUTER, metrics; alert
 //                          recovery; helper threads and the dashboard
 //                          started
@@ -37,8 +39,10 @@
 #include "connectors/store/checkpoint_store.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
+#include "daemon/event_log.h"
 #include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
+#include "daemon/nats_replication.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -76,6 +80,7 @@ class Daemon {
   Status OpenStore();
   Status LoadNetwork();
   Status Replay(const Progress& progress);
+  Status OpenEventLog();
   Status Bind();
   void Drain();
 
@@ -92,6 +97,11 @@ class Daemon {
   std::vector<std::unique_ptr<DaemonSettings>> retired_settings_;
   zmq::context_t context_{1};
   std::unique_ptr<connectors::Journal> journal_;
+  // The event log the ingest loop appends to: the journal, or (nats.*) the
+  // JetStream stream, which nats_ owns with the lease and the subjects.
+  std::unique_ptr<JournalEventLog> journal_log_;
+  std::unique_ptr<NatsReplication> nats_;
+  EventLog* event_log_ = nullptr;
   std::unique_ptr<IncidentIds> incident_ids_;
   std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
   std::unique_ptr<engine::Engine> engine_;         // likewise

@@ -255,6 +255,13 @@ std::string EngineWorker::ModelTimeText() const {
   return google::protobuf::util::TimeUtil::ToString(t);
 }
 
+void EngineWorker::SetOutputs(const connectors::PublicationFence* fence,
+                              connectors::PublicationSink* sink, std::string name) {
+  fence_ = fence;
+  sink_ = sink;
+  publisher_name_ = std::move(name);
+}
+
 void EngineWorker::ResolveWatchlists() {
   const auto& net = engine_->network();
   for (const auto& list : settings_->incidents.watchlists) {
@@ -302,6 +309,7 @@ Status EngineWorker::Bind(zmq::context_t* context) {
       settings_->publish_send_hwm);
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
+  publisher_->SetOutputs(fence_, sink_, publisher_name_);
   try {
     events_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     events_->set(zmq::sockopt::rcvhwm, static_cast<int>(settings_->queue_capacity));
@@ -632,6 +640,31 @@ void EngineWorker::PublishDuePlans() {
   }
 }
 
+void EngineWorker::AnnounceEpoch() {
+  if (fence_ == nullptr) return;
+  const std::uint64_t epoch = publisher_->current_epoch();
+  if (epoch == announced_epoch_) return;
+  announced_epoch_ = epoch;
+  if (epoch == 0) return;
+  const std::int64_t now = NowUnixNs();
+  for (const auto& [name, summary] : summaries_) {
+    riskd::v1::Publication pub;
+    *pub.mutable_projection_summary() = summary;
+    publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
+  }
+  // The incidents not yet closed, as last computed: what this instance
+  // computed while standing by was fenced off, so its Alertmanager forwarder
+  // and subscribers learn them now rather than at their next change (the
+  // previous active's Alertmanager entries would otherwise lapse).
+  for (const auto& [key, incident] : published_incidents_) {
+    if (incident.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
+    riskd::v1::Publication pub;
+    *pub.mutable_incident() = incident;
+    publisher_->Publish(connectors::IncidentTopic(incident), &pub, now);
+  }
+  spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
+}
+
 void EngineWorker::PublishFootprints() {
   const auto changes = footprints_.TakeChanges(*engine_);
   if (changes.empty()) return;
@@ -648,6 +681,7 @@ void EngineWorker::ReportUnsent() {
   stats_.open_alerts.store(open_alerts_.size(), std::memory_order_relaxed);
   const std::uint64_t unsent = publisher_->unsent();
   stats_.publications_unsent.store(unsent, std::memory_order_relaxed);
+  stats_.publications_fenced.store(publisher_->fenced_off(), std::memory_order_relaxed);
   if (unsent == unsent_reported_) return;
   if (auto held = unsent_lines_.Allow()) {
     spdlog::error("{} publication(s) not sent: cannot reserve their sequence numbers: {}{}",
@@ -688,6 +722,7 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   riskd::v1::Snapshot snap;
   snap.set_sequence(publisher_->last_sequence());
   snap.set_journal_seq(applied_seq_);
+  snap.set_epoch(publisher_->current_epoch());
   const auto& net = engine_->network();
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const auto& s = engine_->risk_state(r);
@@ -851,6 +886,7 @@ void EngineWorker::Run() {
   };
   bool stopping = false;
   while (!stopping) {
+    AnnounceEpoch();
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
     TickWallClock();

@@ -88,6 +88,9 @@ struct EngineWorkerStats {
   // Journal sequence of the newest checkpoint written (0: none yet).
   std::atomic<std::uint64_t> checkpoint_seq{0};
   std::atomic<std::uint64_t> checkpoint_failures{0};
+  // Publications not sent because the lease did not grant their epoch (a
+  // standby's, or an instance's that lost its lease).
+  std::atomic<std::uint64_t> publications_fenced{0};
 };
 
 class EngineWorker {
@@ -117,6 +120,11 @@ class EngineWorker {
   // and publishes whatever differs (e.g. alerts lost to a crash).
   Status Recover();
 
+  // Active/standby (docs/operations.md): who may publish and under which
+  // epoch, a second destination of every publication (NATS subjects), and
+  // the instance name publications carry. REQUIRES: before Bind().
+  void SetOutputs(const connectors::PublicationFence* fence, connectors::PublicationSink* sink,
+                  std::string name);
   // Binds the PUB endpoint and the inproc channels. REQUIRES: before Run().
   Status Bind(zmq::context_t* context);
   // Runs until a stop frame arrives and everything before it is applied.
@@ -169,6 +177,10 @@ class EngineWorker {
   // Computes and publishes the due plans whose interval has passed.
   void PublishDuePlans();
   bool EventsWaiting();
+  // When the fence grants a new epoch (this instance became active), the
+  // latest summaries go out under it at once: subscribers learn of the new
+  // term without waiting for the next event.
+  void AnnounceEpoch();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
   // Returns whether the engine changed (then it must re-project).
@@ -187,6 +199,10 @@ class EngineWorker {
   // Latest published Incident by key (for snapshots).
   std::map<std::uint64_t, riskd::v1::Incident> published_incidents_;
   std::unique_ptr<connectors::Publisher> publisher_;
+  const connectors::PublicationFence* fence_ = nullptr;
+  connectors::PublicationSink* sink_ = nullptr;
+  std::string publisher_name_;
+  std::uint64_t announced_epoch_ = 0;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;

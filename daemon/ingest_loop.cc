@@ -19,10 +19,10 @@ std::size_t IngestTransportLimit(std::size_t max_message_bytes) {
   return std::max(8 * max_message_bytes, max_message_bytes + (std::size_t{64} << 10));
 }
 
-IngestLoop::IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
+IngestLoop::IngestLoop(const DaemonSettings* settings, EventLog* log,
                        connectors::NodeDirectory directory, const IncidentIds* incidents)
     : settings_(settings),
-      journal_(journal),
+      log_(log),
       directory_(std::move(directory)),
       incidents_(incidents),
       clock_(settings->clock) {
@@ -85,6 +85,8 @@ void IngestLoop::CountDisconnects() {
 void IngestLoop::ReadBatch() {
   Batch batch;
   if (!Receive(&batch)) return;
+  log_->SyncDirectory(&directory_);
+  log_->SyncClock(&clock_);
   for (std::size_t i = 0; i < batch.requests.size(); ++i) {
     Request& req = batch.requests[i];
     if (!req.framing.ok()) {
@@ -171,7 +173,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     if (env.query().has_status()) {  // needs nothing from the engine thread
       if (!status_source_) return Reject(batch, i, Status::Unavailable("query.status: not available"));
       ack.set_result(Ack::RESULT_ACCEPTED);
-      ack.set_journal_seq(journal_->last_seq());
+      ack.set_journal_seq(log_->last_seq());
       *ack.mutable_response()->mutable_status() = status_source_();
       return;
     }
@@ -185,7 +187,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     batch->staged.push_back({i, it->second});
     return;
   }
-  auto seen = journal_->Lookup(env.event_id());
+  auto seen = log_->Lookup(env.event_id());
   if (!seen.ok()) return Reject(batch, i, seen.status());
   if (seen->has_value()) {
     ack.set_result(Ack::RESULT_DUPLICATE);
@@ -241,7 +243,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
 void IngestLoop::Commit(Batch* batch) {
   if (batch->entries.empty()) return;
   const auto start = std::chrono::steady_clock::now();
-  auto results = journal_->Append(batch->entries);
+  auto results = log_->Append(batch->entries);
   stats_.journal_commit.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (results.ok()) return Forward(batch, *results);
@@ -284,7 +286,8 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
   }
   // Blocks while the engine's queue is full (backpressure). The batch is
   // committed: it must reach the engine whatever signal arrives meanwhile.
-  if (message.size() > 1) {
+  // (A stream-backed log feeds the engine itself, in stream order.)
+  if (message.size() > 1 && log_->ingest_feeds_engine()) {
     (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
   }
 }

@@ -9,8 +9,10 @@
 //              staged for the journal (a place's matches put in the Ack, an
 //              operator action's incident checked and its CURVE client
 //              stamped), queries set aside;
-//   Commit     the staged events in one journal transaction (group commit);
-//   Forward    the committed events, then the queries, to the engine thread;
+//   Commit     the staged events in one journal transaction (group commit),
+//              or into the JetStream stream (daemon/event_log.h);
+//   Forward    the committed events (unless the event log feeds the engine
+//              itself), then the queries, to the engine thread;
 // and finally replies to every request with an Ack (queries are answered by
 // the engine thread, whose replies it relays). It never waits for a
 // projection; it does wait when the bounded queue to the engine is full
@@ -34,7 +36,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/metrics/latency_histogram.h"
-#include "connectors/store/journal.h"
+#include "daemon/event_log.h"
 #include "daemon/incident_ids.h"
 #include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
@@ -77,8 +79,8 @@ class IngestLoop {
   // `settings` must outlive the loop (or the next UseSettings).
   // `incidents`: the ids OperatorActions may name (the engine thread adds
   // them).
-  IngestLoop(const DaemonSettings* settings, connectors::Journal* journal,
-             connectors::NodeDirectory directory, const IncidentIds* incidents);
+  IngestLoop(const DaemonSettings* settings, EventLog* log, connectors::NodeDirectory directory,
+             const IncidentIds* incidents);
 
   // Binds the ROUTER endpoint and connects to the engine thread's channels.
   Status Bind(zmq::context_t* context);
@@ -157,7 +159,7 @@ class IngestLoop {
 
   const DaemonSettings* settings_;
   bool drained_ = false;
-  connectors::Journal* journal_;
+  EventLog* log_;
   connectors::NodeDirectory directory_;
   const IncidentIds* incidents_;
   connectors::ValidationLimits limits_;

@@ -420,6 +420,21 @@ const SettingRow kSettings[] = {
        return Bad("planner.max_query_k", "must be in 1..10000");
      }
      return Status::Ok(); }},
+  {"nats.servers[]", "off", "nats:// or tls:// URLs; one turns the NATS event log on", kRestart,
+   [](const Config& c, const std::string&, DaemonSettings* s) { return ParseNatsSettings(c.nats(), &s->nats); }},
+  {"nats.instance", "required with servers", "[A-Za-z0-9_-]{1,64}, unique per stream", kRestart, kReadAbove},
+  {"nats.stream", "RISKD_EVENTS", "[A-Za-z0-9_-]{1,64}", kRestart, kReadAbove},
+  {"nats.subject", "riskd.events", "a subject without wildcards", kRestart, kReadAbove},
+  {"nats.replicas", "3", "1..5", kRestart, kReadAbove},
+  {"nats.duplicate_window", "2 min", ">= 1 s", kRestart, kReadAbove},
+  {"nats.publish_prefix", "riskd.out", "a subject without wildcards", kRestart, kReadAbove},
+  {"nats.timeout", "5 s", ">= 100 ms", kRestart, kReadAbove},
+  {"nats.lease", "off", "set: active/standby", kRestart, kReadAbove},
+  {"nats.lease.bucket", "riskd_lease", "[A-Za-z0-9_-]{1,64}", kRestart, kReadAbove},
+  {"nats.lease.key", "active", "[A-Za-z0-9_-]{1,64}", kRestart, kReadAbove},
+  {"nats.lease.ttl", "10 s", "1 s..1 h", kRestart, kReadAbove},
+  {"nats.lease.renew_interval", "ttl / 3", "(0, ttl/2]", kRestart, kReadAbove},
+  {"nats.lease.acquire_interval", "250 ms", "(0, renew_interval]", kRestart, kReadAbove},
   // Incidents, plans and watchlists: daemon/incident_settings.h, after the
   // risk types and the alert policy they refer to.
   {"incidents.top_nodes", "10", "0..100", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {

@@ -26,6 +26,7 @@
 #include "connectors/codec/event_codec.h"
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/zmq/curve_auth.h"
+#include "daemon/nats_settings.h"
 #include "daemon/incident_settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -94,6 +95,7 @@ struct DaemonSettings {
   IncidentSettings incidents;
   // ingest.max_place_area_km2; 0: no limit.
   double max_place_area_km2 = 3.2e6;
+  NatsSettings nats;  // event log on JetStream, active/standby
   // The web dashboard (off unless dashboard.listen is set).
   connectors::DashboardSettings dashboard;
   // Command line, not config: accept events although the journal's hash

@@ -11,7 +11,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libsodium-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libsystemd-dev
   libcurl4-openssl-dev prometheus-cpp-dev libexpat1-dev nlohmann-json3-dev
-  libcli11-dev libssl-dev
+  libcli11-dev libnats-dev libssl-dev
   # the dashboard's HTTP server (the civetweb prometheus-cpp also links)
   libcivetweb-dev civetweb
   # tests and benchmarks
@@ -21,7 +21,7 @@ PACKAGES=(
   # from npm (never a downloaded browser); a font for its text
   chromium fonts-dejavu-core
   # real servers for integration tests (run on loopback by the tests)
-  prometheus prometheus-alertmanager
+  prometheus prometheus-alertmanager nats-server
   # systemd-analyze verify of the unit file
   systemd
   # sanitizers (clang runtime for libFuzzer and LSan)

@@ -137,9 +137,30 @@ Status Journal::RebuildFilter(std::size_t expected) {
 }
 
 Result<std::vector<AppendResult>> Journal::Append(std::span<const JournalEntry> entries) {
+  return AppendRows(entries, {});
+}
+
+Result<std::vector<AppendResult>> Journal::AppendAt(std::span<const JournalEntry> entries,
+                                                    std::span<const std::uint64_t> seqs) {
+  if (seqs.size() != entries.size()) {
+    return Status::InvalidArgument("journal: one sequence per entry is required");
+  }
+  std::uint64_t previous = last_seq_;
+  for (const std::uint64_t seq : seqs) {
+    if (seq <= previous) {
+      return Status::InvalidArgument("journal: sequence " + std::to_string(seq) +
+                                     " does not follow " + std::to_string(previous));
+    }
+    previous = seq;
+  }
+  return AppendRows(entries, seqs);
+}
+
+Result<std::vector<AppendResult>> Journal::AppendRows(std::span<const JournalEntry> entries,
+                                                      std::span<const std::uint64_t> seqs) {
   if (entries.empty()) return std::vector<AppendResult>();
   if (!insert_.prepared()) return Status::FailedPrecondition("journal opened read-only");
-  auto out = AppendInTransaction(entries);
+  auto out = AppendInTransaction(entries, seqs);
   if (!out.ok()) return DiscardFailedAppend(out.status());
   return out;
 }
@@ -162,7 +183,8 @@ Status Journal::DiscardFailedAppend(const Status& failure) {
                             "): its events may or may not be journaled");
 }
 
-Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const JournalEntry> entries) {
+Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const JournalEntry> entries,
+                                                               std::span<const std::uint64_t> seqs) {
   std::vector<AppendResult> out(entries.size());
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
@@ -175,9 +197,10 @@ Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const J
       out[i] = {it->second, true};
       continue;
     }
-    const std::string next_hash = JournalRowHash(hash, seq + 1, e);
+    const std::uint64_t row_seq = seqs.empty() ? seq + 1 : seqs[i];
+    const std::string next_hash = JournalRowHash(hash, row_seq, e);
     // The entry and both hashes outlive Run(): no copies.
-    insert_.BindInt(1, static_cast<std::int64_t>(seq + 1));
+    insert_.BindInt(1, static_cast<std::int64_t>(row_seq));
     insert_.BindTextNoCopy(2, e.event_id);
     insert_.BindInt(3, e.received_unix_ns);
     insert_.BindBlobNoCopy(4, e.payload);
@@ -195,7 +218,7 @@ Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const J
       find_.Reset();
       continue;
     }
-    ++seq;
+    seq = row_seq;
     hash = next_hash;
     out[i] = {seq, false};
     in_batch.emplace(e.event_id, seq);
@@ -212,6 +235,10 @@ Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const J
 
 Result<std::optional<std::uint64_t>> Journal::Lookup(const std::string& event_id) {
   if (!filter_.MayContain(event_id)) return std::optional<std::uint64_t>();
+  return LookupInDatabase(event_id);
+}
+
+Result<std::optional<std::uint64_t>> Journal::LookupInDatabase(const std::string& event_id) {
   find_.BindText(1, event_id);
   Status st;
   std::optional<std::uint64_t> seq;
@@ -235,6 +262,38 @@ Status Journal::ForEach(std::uint64_t after,
   return st;
 }
 
+Result<std::string> Journal::Origin() {
+  auto has = db_->HasTable("journal_origin");
+  if (!has.ok()) return has.status();
+  if (!*has) return std::string();
+  auto q = db_->Prepare("SELECT origin FROM journal_origin LIMIT 1");
+  if (!q.ok()) return q.status();
+  Status st;
+  std::string origin;
+  if (q->Step(&st)) origin = q->ColumnText(0);
+  RISKD_RETURN_IF_ERROR(st);
+  return origin;
+}
+
+Status Journal::SetOrigin(const std::string& origin) {
+  auto now = Origin();
+  if (!now.ok()) return now.status();
+  if (*now == origin) return Status::Ok();
+  if (last_seq_ != 0) {
+    return Status::FailedPrecondition("journal: holds " + std::to_string(last_seq_) + " event(s) of origin '" +
+                                      *now + "', cannot become '" + origin + "'");
+  }
+  RISKD_RETURN_IF_ERROR(db_->Exec("CREATE TABLE IF NOT EXISTS journal_origin (origin TEXT NOT NULL)"));
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  RISKD_RETURN_IF_ERROR(db_->Exec("DELETE FROM journal_origin"));
+  auto ins = db_->Prepare("INSERT INTO journal_origin(origin) VALUES(?1)");
+  if (!ins.ok()) return ins.status();
+  ins->BindText(1, origin);
+  RISKD_RETURN_IF_ERROR(ins->Run());
+  return tx.Commit();
+}
+
 Result<JournalVerifyReport> Journal::Verify() {
   auto q = db_->Prepare(
       "SELECT seq, event_id, received_ns, payload, prev_hash, hash FROM journal ORDER BY seq");
@@ -251,17 +310,18 @@ Result<JournalVerifyReport> Journal::Verify() {
       report.first_bad_seq = seq;
       report.problem = std::move(why);
     };
-    if (seq != expected_seq) {
-      fail("sequence gap: expected " + std::to_string(expected_seq) + ", found " +
-           std::to_string(seq));
-    } else if (q->ColumnBlob(4) != prev) {
-      fail("prev_hash does not match the previous row's hash");
+    // A gap is fine when the row chains to its predecessor (a mirror that
+    // skipped sequences wrote it so); a deleted row breaks the chain.
+    if (q->ColumnBlob(4) != prev) {
+      fail(seq != expected_seq ? "sequence gap: expected " + std::to_string(expected_seq) +
+                                     ", found " + std::to_string(seq)
+                               : std::string("prev_hash does not match the previous row's hash"));
     } else if (JournalRowHash(prev, seq, e) != q->ColumnBlob(5)) {
       fail("row content does not match its hash (modified)");
     }
     if (!report.ok) break;
     prev = q->ColumnBlob(5);
-    ++expected_seq;
+    expected_seq = seq + 1;
     ++report.rows;
     report.last_seq = seq;
     report.last_hash = prev;

@@ -8,6 +8,11 @@
 // editing, deleting or reordering rows breaks the chain and Verify() says
 // where. Append() commits a whole batch in one transaction (group commit):
 // when it returns OK, every row of the batch is durable.
+//
+// A journal can also mirror another log (the JetStream stream, see
+// docs/operations.md): AppendAt() keeps that log's sequences, which increase
+// but may skip numbers. Such a gap is chained like any row (the row after it
+// names its predecessor's hash), so Verify() tells it from a deleted row.
 #ifndef RISKD_CONNECTORS_STORE_JOURNAL_H_
 #define RISKD_CONNECTORS_STORE_JOURNAL_H_
 
@@ -64,10 +69,18 @@ class Journal {
   // the outcome is unknown and the error is Corruption: the caller must not
   // tell anyone the events were refused (the daemon stops instead).
   Result<std::vector<AppendResult>> Append(std::span<const JournalEntry> entries);
+  // Append() with the sequences given: seqs[i] for entries[i], strictly
+  // increasing and above last_seq() (else invalid_argument, nothing
+  // written). A duplicate event id is not stored (its sequence is skipped).
+  Result<std::vector<AppendResult>> AppendAt(std::span<const JournalEntry> entries,
+                                             std::span<const std::uint64_t> seqs);
 
   // The sequence of a journaled event id, if any. Ids never seen cost a
   // Bloom-filter probe, not a query.
   Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id);
+  // Lookup() without the filter, for a connection that reads a journal
+  // another connection appends to (its filter does not see those ids).
+  Result<std::optional<std::uint64_t>> LookupInDatabase(const std::string& event_id);
 
   // Calls fn for every entry with seq > after, in order; stops at the first
   // non-OK status fn returns.
@@ -77,16 +90,28 @@ class Journal {
   // Re-computes the hash chain over the whole journal.
   Result<JournalVerifyReport> Verify();
 
+  // What the journal records, so a state directory never silently changes
+  // its event log: "" for events ingested here (the default), or e.g.
+  // "nats:RISKD_EVENTS" for a mirror of that JetStream stream.
+  Result<std::string> Origin();
+  // Records the origin. REQUIRES: the journal is empty or already has it.
+  Status SetOrigin(const std::string& origin);
+
   std::uint64_t last_seq() const { return last_seq_; }
 
  private:
   explicit Journal(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Init(bool read_only);
-  Result<std::vector<AppendResult>> AppendInTransaction(std::span<const JournalEntry> entries);
+  // seqs: one per entry (AppendAt), or empty (the next ones).
+  Result<std::vector<AppendResult>> AppendInTransaction(std::span<const JournalEntry> entries,
+                                                        std::span<const std::uint64_t> seqs);
   // After a failed append: `failure` once its frames are gone, else Corruption.
   Status DiscardFailedAppend(const Status& failure);
   // Rebuilds the event id filter for `expected` ids from the table.
   Status RebuildFilter(std::size_t expected);
+  // Append() (seqs empty: the next ones) or AppendAt().
+  Result<std::vector<AppendResult>> AppendRows(std::span<const JournalEntry> entries,
+                                               std::span<const std::uint64_t> seqs);
 
   std::unique_ptr<SqliteDb> db_;
   SqliteStatement insert_;

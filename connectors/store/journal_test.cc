@@ -116,6 +116,68 @@ TEST_F(JournalTest, VerifyDetectsModifiedDeletedAndRechainedRows) {
   }
 }
 
+TEST_F(JournalTest, MirrorKeepsTheSourceSequencesAndItsGapsVerify) {
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE(j.ok());
+    const std::vector<std::uint64_t> seqs = {3, 4, 7};
+    auto r = (*j)->AppendAt(Entries({"m1", "m2", "m1"}), seqs);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)[0].seq, 3u);
+    EXPECT_EQ((*r)[1].seq, 4u);
+    EXPECT_TRUE((*r)[2].duplicate);  // 7 is skipped, not stored
+    EXPECT_EQ((*r)[2].seq, 3u);
+    EXPECT_EQ((*j)->last_seq(), 4u);
+    // Sequences must keep increasing; nothing is written otherwise.
+    const std::vector<std::uint64_t> stale = {4};
+    EXPECT_EQ((*j)->AppendAt(Entries({"m3"}), stale).status().code(), Status::Code::kInvalidArgument);
+    const std::vector<std::uint64_t> next = {9};
+    ASSERT_TRUE((*j)->AppendAt(Entries({"m3"}), next).ok());
+    EXPECT_EQ(*(*j)->LookupInDatabase("m3"), std::optional<std::uint64_t>(9));
+  }
+  auto j = Journal::Open(path_);
+  EXPECT_EQ((*j)->last_seq(), 9u);
+  std::vector<std::uint64_t> replayed;
+  ASSERT_TRUE((*j)->ForEach(0, [&](std::uint64_t seq, const JournalEntry&) {
+                    replayed.push_back(seq);
+                    return Status::Ok();
+                  }).ok());
+  EXPECT_EQ(replayed, (std::vector<std::uint64_t>{3, 4, 9}));
+  auto v = (*j)->Verify();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->rows, 3u);
+  // Deleting a mirrored row still breaks the chain.
+  Sql("DELETE FROM journal WHERE seq = 4");
+  auto again = Journal::Open(path_);
+  v = (*again)->Verify();
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 9u);
+}
+
+TEST_F(JournalTest, OriginIsRecordedOnceAndGuardsAgainstASwitch) {
+  {
+    auto j = Journal::Open(path_);
+    EXPECT_EQ(*(*j)->Origin(), "");
+    ASSERT_TRUE((*j)->SetOrigin("").ok());  // nothing to record
+    ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());  // empty: may change
+    ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());
+    const std::vector<std::uint64_t> seqs = {5};
+    ASSERT_TRUE((*j)->AppendAt(Entries({"x"}), seqs).ok());
+  }
+  auto j = Journal::Open(path_);
+  EXPECT_EQ(*(*j)->Origin(), "nats:S");
+  ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());
+  for (const char* other : {"", "nats:T"}) {
+    const Status st = (*j)->SetOrigin(other);
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << other;
+    EXPECT_NE(st.message().find("holds 5 event(s) of origin 'nats:S'"), std::string::npos) << st.ToString();
+  }
+  auto reader = Journal::OpenReadOnly(path_);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*(*reader)->Origin(), "nats:S");
+}
+
 TEST_F(JournalTest, HashCoversEveryField) {
   const JournalEntry e{"id", 5, "p"};
   const std::string zero(32, '\0');

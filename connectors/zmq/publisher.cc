@@ -25,6 +25,16 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
   }
 }
 
+void Publisher::SetOutputs(const PublicationFence* fence, PublicationSink* sink, std::string name) {
+  fence_ = fence;
+  sink_ = sink;
+  name_ = std::move(name);
+}
+
+std::uint64_t Publisher::current_epoch() const {
+  return fence_ ? fence_->CurrentEpoch().value_or(0) : 0;
+}
+
 std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {
   const std::uint64_t seq = ++last_sequence_;
   if (seq > reserved_) {
@@ -33,6 +43,8 @@ std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_uni
   }
   pub->set_sequence(seq);
   SetTimestamp(now_unix_ns, pub->mutable_published_at());
+  if (fence_) pub->set_epoch(current_epoch());
+  if (!name_.empty()) pub->set_publisher(name_);
   return seq;
 }
 
@@ -41,10 +53,21 @@ void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub
     ++unsent_;
     return;
   }
+  if (fence_) {
+    // Checked at the last moment: an instance that lost its lease (or was
+    // frozen past its deadline) never sends, and never under a newer epoch
+    // than the one it was granted.
+    const auto epoch = fence_->CurrentEpoch();
+    if (!epoch || *epoch != pub.epoch()) {
+      ++fenced_off_;
+      return;
+    }
+  }
   const std::string payload = pub.SerializeAsString();
   // PUB never blocks: with no subscriber or a full queue the message drops.
   (void)socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
   (void)socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  if (sink_) sink_->Send(topic, payload);
 }
 
 std::uint64_t Publisher::Publish(const std::string& topic, riskd::v1::Publication* pub,

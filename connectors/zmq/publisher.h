@@ -12,12 +12,20 @@
 // A restart continues after the stored ceiling, so subscribers see a jump
 // (a gap, after which they re-sync from a snapshot).
 //
-// Thread-safety: one thread (the engine thread) at a time.
+// Optionally (active/standby, docs/operations.md) a PublicationFence says
+// whether this instance may publish and under which epoch, and a
+// PublicationSink receives every sent message too (NATS subjects). A
+// message is sent only if the fence grants, at the moment of sending, the
+// epoch it was stamped with; otherwise it is dropped and counted.
+//
+// Thread-safety: one thread (the engine thread) at a time; the fence and the
+// sink are called from it.
 #ifndef RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 #define RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <zmq.hpp>
 
@@ -26,6 +34,23 @@
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
+
+// Who may publish now (active/standby). Thread-safe.
+class PublicationFence {
+ public:
+  virtual ~PublicationFence() = default;
+  // The epoch to publish under now, or nullopt while this instance must not
+  // publish (a standby, or an active instance whose lease may have lapsed).
+  virtual std::optional<std::uint64_t> CurrentEpoch() const = 0;
+};
+
+// A second destination of every message sent (e.g. NATS subjects).
+class PublicationSink {
+ public:
+  virtual ~PublicationSink() = default;
+  // Must not block for long; may drop (at most once, like PUB).
+  virtual void Send(const std::string& topic, const std::string& payload) = 0;
+};
 
 class Publisher {
  public:
@@ -69,6 +94,15 @@ class Publisher {
   std::uint64_t unsent() const { return unsent_; }
   const Status& reserve_error() const { return reserve_error_; }
 
+  // Active/standby outputs; null: always publish, epoch 0, no sink.
+  // `name` goes into Publication.publisher. REQUIRES: before Stamp().
+  void SetOutputs(const PublicationFence* fence, PublicationSink* sink, std::string name);
+  // The epoch the fence grants now (0 without a fence or while fenced off).
+  std::uint64_t current_epoch() const;
+  // Messages stamped but not sent because the fence did not grant their
+  // epoch when they were sent.
+  std::uint64_t fenced_off() const { return fenced_off_; }
+
  private:
   Publisher(zmq::socket_t socket, std::string endpoint, std::uint64_t last, SequenceReserver reserve)
       : socket_(std::move(socket)),
@@ -83,6 +117,10 @@ class Publisher {
   SequenceReserver reserve_;
   std::uint64_t unsent_ = 0;
   Status reserve_error_;
+  const PublicationFence* fence_ = nullptr;
+  PublicationSink* sink_ = nullptr;
+  std::string name_;
+  std::uint64_t fenced_off_ = 0;
 };
 
 }  // namespace riskd::connectors

@@ -19,38 +19,21 @@
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
 #include "tests/support/http_receiver.h"
+#include "tests/support/server_process.h"
 
 namespace riskd::testing {
 namespace {
 
+// An alert's label, or "" when it has none of that name (an incident's alert
+// carries no node label): a const json's operator[] must never be given a
+// missing key (it asserts in Debug builds).
+std::string Label(const nlohmann::json& alert, const std::string& name) {
+  return alert.value(nlohmann::json::json_pointer("/labels/" + name), std::string());
+}
+
 namespace fs = std::filesystem;
 using riskd::v1::Ack;
 using riskd::v1::Envelope;
-
-// A server binary run for one test, killed at the end.
-class ServerProcess {
- public:
-  ServerProcess(const std::vector<std::string>& argv, const fs::path& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      std::_Exit(127);
-    }
-  }
-  ~ServerProcess() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-
- private:
-  pid_t pid_;
-};
 
 std::string DemoConfig() {
   const std::string demo = SourceDir() + "/config/demo/";
@@ -64,16 +47,6 @@ Envelope Disrupt(const std::string& id, const std::string& node) {
   e.mutable_disruption()->set_severity(1.0);
   e.mutable_disruption()->add_node_ids(node);
   return e;
-}
-
-template <typename F>
-bool WaitFor(F condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
 }
 
 TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
@@ -224,7 +197,7 @@ TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
     auto body = HttpGet(am + "/api/v2/alerts?active=true&silenced=false&inhibited=false");
     if (!body) return nullptr;
     for (const auto& a : nlohmann::json::parse(*body)) {
-      if (a["labels"]["node"] == node) return a;
+      if (Label(a, "node") == node) return a;
     }
     return nullptr;
   };
@@ -278,7 +251,7 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
       if (j.is_discarded() || r.path != "/riskd" || j["status"] != status) continue;
       if (j["groupLabels"]["incident"] != "supply/1") continue;
       for (const auto& a : j["alerts"]) {
-        if (a["labels"]["alertname"] == "RiskdIncident") return j;
+        if (Label(a, "alertname") == "RiskdIncident") return j;
       }
     }
     return nullptr;
@@ -290,9 +263,9 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
   EXPECT_EQ(firing["receiver"], "workflow");
   nlohmann::json incident, chp;
   for (const auto& a : firing["alerts"]) {
-    EXPECT_EQ(a["labels"]["incident"], "supply/1") << a.dump();
-    if (a["labels"]["alertname"] == "RiskdIncident") incident = a;
-    if (a["labels"]["node"] == "CHP-SND") chp = a;
+    EXPECT_EQ(Label(a, "incident"), "supply/1") << a.dump();
+    if (Label(a, "alertname") == "RiskdIncident") incident = a;
+    if (Label(a, "node") == "CHP-SND") chp = a;
   }
   ASSERT_FALSE(incident.is_null());
   EXPECT_EQ(incident["annotations"]["summary"], "fire at the Kumamoto fab");

@@ -162,7 +162,11 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      std::cerr << "riskd exited during start-up:\n" << log();
+      std::cerr << "riskd exited during start-up ("
+                << (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                        : "status " + std::to_string(WEXITSTATUS(status)))
+                << "):\n"
+                << log();
       return false;
     }
     const bool bound = transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock")

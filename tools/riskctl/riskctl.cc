@@ -305,6 +305,12 @@ int Status(const Args& args, zmq::context_t& ctx) {
               static_cast<unsigned long long>(s.restored_checkpoint_seq()),
               static_cast<unsigned long long>(s.replayed_at_start()),
               static_cast<unsigned long long>(s.checkpoint_seq()));
+  if (!s.nats_instance().empty()) {
+    std::printf("nats: instance %s, stream read to seq %llu, %s\n", s.nats_instance().c_str(),
+                static_cast<unsigned long long>(s.stream_read_seq()),
+                s.epoch() > 0 ? ("active, epoch " + std::to_string(s.epoch())).c_str()
+                              : "not publishing (standby, or no lease)");
+  }
   return 0;
 }
 

@@ -1,0 +1,173 @@
+#include "connectors/nats/stream_consumer.h"
+
+namespace riskd::connectors::nats {
+
+Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Open(const NatsConnection* connection,
+                                                             ConsumerOptions options) {
+  if (!IsNatsName(options.durable)) {
+    return Status::InvalidArgument("nats: consumer name '" + options.durable +
+                                   "' must match [A-Za-z0-9_-]{1,64}");
+  }
+  if (options.max_batch < 1) return Status::InvalidArgument("nats: consumer max_batch must be >= 1");
+  return std::unique_ptr<StreamConsumer>(new StreamConsumer(connection, std::move(options)));
+}
+
+StreamConsumer::~StreamConsumer() { DropSubscription(); }
+
+void StreamConsumer::DropSubscription() {
+  for (auto& [seq, msg] : unacked_) natsMsg_Destroy(msg);
+  unacked_.clear();
+  if (subscription_ != nullptr) {
+    // The durable consumer stays on the server; only this binding goes.
+    natsSubscription_Destroy(subscription_);
+    subscription_ = nullptr;
+  }
+}
+
+Status StreamConsumer::Seek(std::uint64_t next) {
+  DropSubscription();
+  // Until this succeeds, Fetch() retries it from here.
+  position_ = next == 0 ? 0 : next - 1;
+  needs_seek_ = true;
+  stats_.seek_failures++;  // until it succeeds
+  jsCtx* js = connection_->js();
+  const char* stream = options_.stream.c_str();
+  const char* durable = options_.durable.c_str();
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_DeleteConsumer(js, stream, durable, nullptr, &code);
+  if (s != NATS_OK && code != JSConsumerNotFoundErr && s != NATS_NOT_FOUND) {
+    return NatsError("nats: cannot reset consumer '" + options_.durable + "'", s, code);
+  }
+  jsConsumerConfig config;
+  jsConsumerConfig_Init(&config);
+  config.Durable = durable;
+  config.AckPolicy = js_AckAll;
+  config.DeliverPolicy = next <= 1 ? js_DeliverAll : js_DeliverByStartSequence;
+  config.OptStartSeq = next <= 1 ? 0 : next;
+  config.FilterSubject = options_.subject.c_str();
+  config.MaxAckPending = 4 * static_cast<int64_t>(options_.max_batch);
+  config.AckWait = std::chrono::nanoseconds(std::chrono::seconds(30)).count();
+  jsConsumerInfo* info = nullptr;
+  code = static_cast<jsErrCode>(0);
+  s = js_AddConsumer(&info, js, stream, &config, nullptr, &code);
+  jsConsumerInfo_Destroy(info);
+  if (s != NATS_OK) {
+    return NatsError("nats: cannot create consumer '" + options_.durable + "' on stream '" +
+                         options_.stream + "'",
+                     s, code);
+  }
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = stream;
+  so.Consumer = durable;
+  code = static_cast<jsErrCode>(0);
+  s = js_PullSubscribe(&subscription_, js, options_.subject.c_str(), durable, nullptr, &so, &code);
+  if (s != NATS_OK) {
+    subscription_ = nullptr;
+    return NatsError("nats: cannot bind to consumer '" + options_.durable + "'", s, code);
+  }
+  accept_any_next_ = true;
+  needs_seek_ = false;
+  stats_.seek_failures--;
+  stats_.seeks++;
+  return Status::Ok();
+}
+
+Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::milliseconds wait) {
+  std::vector<StreamMessage> out;
+  if (needs_seek_) RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
+  natsMsgList list{};
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = natsSubscription_Fetch(&list, subscription_, options_.max_batch, wait.count(), &code);
+  if (s == NATS_TIMEOUT && list.Count == 0) return out;
+  if (s != NATS_OK && list.Count == 0) {
+    return NatsError("nats: fetch from consumer '" + options_.durable + "'", s, code);
+  }
+  natsMsg* last = nullptr;
+  std::uint64_t last_seq = 0;
+  bool gap = false;
+  for (int i = 0; i < list.Count && !gap; ++i) {
+    natsMsg* msg = list.Msgs[i];
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) continue;  // not a stream message (status)
+    StreamMessage m;
+    m.seq = meta->Sequence.Stream;
+    m.time_ns = meta->Timestamp;
+    m.pending = meta->NumPending;
+    jsMsgMetaData_Destroy(meta);
+    if (m.seq <= position_) {
+      stats_.redelivered++;  // already returned: a redelivery
+      continue;
+    }
+    if (m.seq != position_ + 1 && !accept_any_next_) {
+      gap = true;  // something before it is still to be redelivered
+      break;
+    }
+    accept_any_next_ = false;
+    const char* data = natsMsg_GetData(msg);
+    m.payload.assign(data != nullptr ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    position_ = m.seq;
+    last = msg;
+    last_seq = m.seq;
+    out.push_back(std::move(m));
+  }
+  if (last != nullptr) {
+    // Keep the batch's last message for its acknowledgement (ack-all).
+    for (int i = 0; i < list.Count; ++i) {
+      if (list.Msgs[i] == last) list.Msgs[i] = nullptr;
+    }
+    unacked_.emplace_back(last_seq, last);
+  }
+  natsMsgList_Destroy(&list);
+  if (gap) {
+    // Re-read from the position: the consumer redelivers in order now (or
+    // at the next Fetch, if the server cannot be reached right now).
+    (void)Seek(position_ + 1);
+  }
+  return out;
+}
+
+Status StreamConsumer::Ack(std::uint64_t seq) {
+  natsMsg* target = nullptr;
+  std::size_t upto = 0;
+  for (std::size_t i = 0; i < unacked_.size() && unacked_[i].first <= seq; ++i) {
+    target = unacked_[i].second;
+    upto = i + 1;
+  }
+  if (target == nullptr) return Status::Ok();
+  const natsStatus s = natsMsg_Ack(target, nullptr);
+  for (std::size_t i = 0; i < upto; ++i) natsMsg_Destroy(unacked_[i].second);
+  unacked_.erase(unacked_.begin(), unacked_.begin() + static_cast<std::ptrdiff_t>(upto));
+  // A lost acknowledgement only means a redelivery, which Fetch() drops.
+  if (s != NATS_OK) return NatsError("nats: ack", s);
+  return Status::Ok();
+}
+
+Result<std::uint64_t> StreamConsumer::StreamLastSeq() const {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetStreamInfo(&info, connection_->js(), options_.stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) return NatsError("nats: stream '" + options_.stream + "' info", s, code);
+  const std::uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  return last;
+}
+
+std::string StreamConsumer::Describe() const {
+  jsConsumerInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetConsumerInfo(&info, connection_->js(), options_.stream.c_str(),
+                                          options_.durable.c_str(), nullptr, &code);
+  if (s != NATS_OK) return NatsError("consumer info", s, code).ToString();
+  std::string out = "delivered " + std::to_string(info->Delivered.Stream) + ", acknowledged " +
+                    std::to_string(info->AckFloor.Stream) + ", ack pending " +
+                    std::to_string(info->NumAckPending) + ", not delivered " +
+                    std::to_string(info->NumPending) + ", waiting pulls " + std::to_string(info->NumWaiting);
+  if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+    out += ", leader " + std::string(info->Cluster->Leader);
+  }
+  jsConsumerInfo_Destroy(info);
+  return out;
+}
+
+}  // namespace riskd::connectors::nats

@@ -1,0 +1,94 @@
+// StreamConsumer: reads a JetStream stream in stream order through a durable
+// pull consumer (acknowledge-all policy). The reader keeps its own position:
+// Seek(next) re-creates the durable consumer to deliver from sequence `next`,
+// so what was fetched but never acknowledged before a crash is read again at
+// once (not after the ack wait). Fetch() returns messages in increasing
+// stream sequence; when the server skips ahead of the expected sequence
+// (a batch lost in a reconnect, to be redelivered later) it seeks back to
+// the position by itself, so no message is ever returned out of order or
+// missing, except those deleted from the stream (the first message after a
+// seek may start past them). Ack(seq) acknowledges every message up to seq.
+//
+// Thread-safety: one thread (the daemon's stream follower) uses it.
+#ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
+#define RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/nats/nats_connection.h"
+
+namespace riskd::connectors::nats {
+
+struct ConsumerOptions {
+  std::string stream = "RISKD_EVENTS";
+  std::string subject = "riskd.events";  // filter
+  // Durable consumer name ([A-Za-z0-9_-]{1,64}).
+  std::string durable;
+  // Most messages per fetch (and the consumer's max ack pending / 2).
+  int max_batch = 1024;
+};
+
+struct StreamMessage {
+  std::uint64_t seq = 0;       // stream sequence
+  std::int64_t time_ns = 0;    // when the stream stored it (Unix ns, server clock)
+  std::uint64_t pending = 0;   // messages after this one not yet delivered
+  std::string payload;
+};
+
+struct ConsumerStats {
+  std::uint64_t seeks = 0;          // consumer (re-)creations
+  std::uint64_t seek_failures = 0;  // attempts the server did not answer
+  std::uint64_t redelivered = 0;    // messages at or below the position, dropped
+};
+
+class StreamConsumer {
+ public:
+  static Result<std::unique_ptr<StreamConsumer>> Open(const NatsConnection* connection,
+                                                      ConsumerOptions options);
+  ~StreamConsumer();
+  StreamConsumer(const StreamConsumer&) = delete;
+  StreamConsumer& operator=(const StreamConsumer&) = delete;
+
+  // (Re-)creates the durable consumer delivering from stream sequence
+  // `next` (>= 1) and binds a pull subscription to it.
+  Status Seek(std::uint64_t next);
+  // Up to max_batch messages after the position, waiting up to `wait` for
+  // the first; empty when none arrived. Retries a failed Seek() first.
+  Result<std::vector<StreamMessage>> Fetch(std::chrono::milliseconds wait);
+  // Acknowledges every fetched message up to and including `seq`.
+  Status Ack(std::uint64_t seq);
+  // The stream's last sequence, as its leader says now.
+  Result<std::uint64_t> StreamLastSeq() const;
+  // The server's view of the consumer, for the log: delivered and
+  // acknowledged sequences, pending counts, leader.
+  std::string Describe() const;
+
+  // The last sequence Fetch() returned (the position), 0 before any.
+  std::uint64_t position() const { return position_; }
+  const ConsumerStats& stats() const { return stats_; }
+
+ private:
+  StreamConsumer(const NatsConnection* connection, ConsumerOptions options)
+      : connection_(connection), options_(std::move(options)) {}
+  void DropSubscription();
+
+  const NatsConnection* connection_;
+  ConsumerOptions options_;
+  natsSubscription* subscription_ = nullptr;
+  std::uint64_t position_ = 0;
+  // After a seek the first message may start past `next` (deleted ones).
+  bool accept_any_next_ = true;
+  // The last Seek() failed: Fetch() retries it first.
+  bool needs_seek_ = true;
+  // Fetched messages kept for their acknowledgement subject, by sequence.
+  std::vector<std::pair<std::uint64_t, natsMsg*>> unacked_;
+  ConsumerStats stats_;
+};
+
+}  // namespace riskd::connectors::nats
+
+#endif  // RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_

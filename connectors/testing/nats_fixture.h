@@ -1,0 +1,55 @@
+// NatsServerTest: a GoogleTest fixture with one real nats-server (JetStream
+// on, loopback, a free port, its store in a fresh temp dir) shared by the
+// tests of a suite, and connections to it. Tests name their streams and
+// buckets after themselves so they do not see each other's.
+#ifndef RISKD_CONNECTORS_TESTING_NATS_FIXTURE_H_
+#define RISKD_CONNECTORS_TESTING_NATS_FIXTURE_H_
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "connectors/nats/nats_connection.h"
+#include "tests/support/nats_cluster.h"
+#include "tests/support/server_process.h"
+
+namespace riskd::connectors::nats::testing {
+
+class NatsServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(std::filesystem::exists(riskd::testing::kNatsServerBinary))
+        << "install nats-server (scripts/install-deps.sh)";
+    dir_ = riskd::testing::FreshTempDir(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+    server_ = riskd::testing::NatsCluster::Start(dir_, 1);
+    ASSERT_NE(server_, nullptr) << "nats-server did not start";
+  }
+  static void TearDownTestSuite() {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<NatsConnection> Connect(const std::string& name = "test") {
+    NatsOptions o;
+    o.servers = server_->urls();
+    o.name = name;
+    o.timeout = std::chrono::milliseconds(3000);
+    auto c = NatsConnection::Connect(o);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  // The running test's name, usable as a stream or bucket name.
+  static std::string TestName() {
+    std::string n = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    return n.substr(0, 60);
+  }
+
+  static inline std::filesystem::path dir_;
+  static inline std::unique_ptr<riskd::testing::NatsCluster> server_;
+};
+
+}  // namespace riskd::connectors::nats::testing
+
+#endif  // RISKD_CONNECTORS_TESTING_NATS_FIXTURE_H_

@@ -1,0 +1,103 @@
+// The PUB output with a fence and a sink (active/standby): a message goes
+// out only under the epoch it was stamped with, to the socket and the sink.
+#include "connectors/zmq/publisher.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <thread>
+
+namespace riskd::connectors {
+namespace {
+
+class FakeFence : public PublicationFence {
+ public:
+  std::optional<std::uint64_t> CurrentEpoch() const override { return epoch; }
+  std::optional<std::uint64_t> epoch;
+};
+
+class RecordingSink : public PublicationSink {
+ public:
+  void Send(const std::string& topic, const std::string& payload) override {
+    sent.emplace_back(topic, payload);
+  }
+  std::vector<std::pair<std::string, std::string>> sent;
+};
+
+class PublisherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = Publisher::Bind(&context_, "inproc://publisher_test", "", 41);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    publisher_ = std::move(*p);
+    sub_.set(zmq::sockopt::subscribe, "");
+    sub_.connect("inproc://publisher_test");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // The publications the subscriber received so far.
+  std::vector<riskd::v1::Publication> Received() {
+    std::vector<riskd::v1::Publication> out;
+    zmq::message_t topic, body;
+    while (sub_.recv(topic, zmq::recv_flags::dontwait)) {
+      (void)sub_.recv(body, zmq::recv_flags::none);
+      out.emplace_back();
+      EXPECT_TRUE(out.back().ParseFromArray(body.data(), static_cast<int>(body.size())));
+    }
+    return out;
+  }
+  riskd::v1::Publication Summary() {
+    riskd::v1::Publication p;
+    p.mutable_projection_summary()->set_risk_type("supply");
+    return p;
+  }
+
+  zmq::context_t context_{1};
+  std::unique_ptr<Publisher> publisher_;
+  zmq::socket_t sub_{context_, zmq::socket_type::sub};
+};
+
+TEST_F(PublisherTest, WithoutAFenceEverythingGoesOutUnderEpochZero) {
+  auto p = Summary();
+  EXPECT_EQ(publisher_->Publish("projection.summary.supply", &p, 1), 42u);
+  auto got = Received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sequence(), 42u);
+  EXPECT_EQ(got[0].epoch(), 0u);
+  EXPECT_TRUE(got[0].publisher().empty());
+}
+
+TEST_F(PublisherTest, OnlyTheEpochGrantedAtSendingTimeGoesOut) {
+  FakeFence fence;
+  RecordingSink sink;
+  publisher_->SetOutputs(&fence, &sink, "riskd-a");
+
+  auto standby = Summary();
+  publisher_->Publish("projection.summary.supply", &standby, 1);  // no lease: dropped
+  fence.epoch = 7;
+  EXPECT_EQ(publisher_->current_epoch(), 7u);
+  auto active = Summary();
+  publisher_->Publish("projection.summary.supply", &active, 2);
+  // Stamped under 7, but the lease moved on before it was sent: dropped.
+  auto stale = Summary();
+  publisher_->Stamp(&stale, 3);
+  fence.epoch = 9;
+  publisher_->Send("projection.summary.supply", stale);
+  // Stamped under 9, fenced off by the time it is sent: dropped.
+  auto lapsed = Summary();
+  publisher_->Stamp(&lapsed, 4);
+  fence.epoch.reset();
+  publisher_->Send("projection.summary.supply", lapsed);
+
+  auto got = Received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sequence(), 43u);
+  EXPECT_EQ(got[0].epoch(), 7u);
+  EXPECT_EQ(got[0].publisher(), "riskd-a");
+  EXPECT_EQ(publisher_->fenced_off(), 3u);
+  ASSERT_EQ(sink.sent.size(), 1u);
+  EXPECT_EQ(sink.sent[0].first, "projection.summary.supply");
+  EXPECT_EQ(sink.sent[0].second, got[0].SerializeAsString());
+}
+
+}  // namespace
+}  // namespace riskd::connectors

@@ -1,0 +1,297 @@
+#include "daemon/stream_event_log.h"
+
+#include <spdlog/spdlog.h>
+#include <zmq_addon.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_set>
+
+#include "connectors/codec/protobuf_log.h"
+#include "daemon/pipeline.h"
+
+namespace riskd::daemon {
+namespace {
+
+// How long the follower waits without a message before it checks that the
+// stream has nothing more for it.
+constexpr std::chrono::seconds kStallCheck{3};
+
+using connectors::nats::StreamMessage;
+
+// Why a stream message is not an event the daemon applies; OK if it is.
+Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
+                    const connectors::NodeDirectory& directory, riskd::v1::Envelope* env) {
+  if (m.payload.size() > s.max_message_bytes) {
+    return Status::ResourceExhausted("envelope of " + std::to_string(m.payload.size()) +
+                                     " bytes exceeds ingest.max_message_bytes (" +
+                                     std::to_string(s.max_message_bytes) + ")");
+  }
+  (void)connectors::TakeProtobufLogMessage();
+  if (!env->ParseFromString(m.payload)) {
+    const std::string detail = connectors::TakeProtobufLogMessage();
+    return Status::InvalidArgument("payload: cannot parse " + std::to_string(m.payload.size()) +
+                                   " bytes as riskd.v1.Envelope" + (detail.empty() ? "" : ": " + detail));
+  }
+  if (env->has_query()) return Status::InvalidArgument("query: queries go to the ingest endpoint, not the stream");
+  // The same limits as the ingest endpoint's (IngestLoop).
+  connectors::ValidationLimits limits;
+  limits.max_place_area_km2 = s.max_place_area_km2;
+  return ValidateEnvelope(*env, directory, s.risk_types, limits);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
+    const DaemonSettings& settings, const connectors::nats::NatsConnection* connection,
+    connectors::Journal* mirror, const engine::Network& network) {
+  const NatsSettings& n = settings.nats;
+  // A state directory keeps its event log: a journal of local events (or
+  // of another stream) must not continue as this stream's mirror.
+  const Status origin = mirror->SetOrigin("nats:" + n.stream);
+  if (!origin.ok()) {
+    return Status::FailedPrecondition(
+        origin.message() + "; a state directory does not change its event log: start this instance with an "
+        "empty state_dir to replay stream '" + n.stream + "'");
+  }
+  connectors::nats::StreamOptions so;
+  so.stream = n.stream;
+  so.subject = n.subject;
+  so.replicas = n.replicas;
+  so.duplicate_window = n.duplicate_window;
+  RISKD_RETURN_IF_ERROR(connectors::nats::EnsureStream(*connection, so));
+  std::unique_ptr<StreamEventLog> log(
+      new StreamEventLog(settings, mirror, connectors::NodeDirectory(network)));
+  auto producer = connectors::nats::StreamLog::Open(connection, so);
+  if (!producer.ok()) return producer.status();
+  log->producer_ = std::move(*producer);
+  connectors::nats::ConsumerOptions co;
+  co.stream = n.stream;
+  co.subject = n.subject;
+  co.durable = n.durable();
+  co.max_batch = static_cast<int>(std::min<std::size_t>(settings.max_batch, 4096));
+  auto consumer = connectors::nats::StreamConsumer::Open(connection, co);
+  if (!consumer.ok()) return consumer.status();
+  log->consumer_ = std::move(*consumer);
+  // The ingest thread's own connection to the mirror, for look-ups.
+  auto lookups = connectors::Journal::OpenReadOnly(settings.database);
+  if (!lookups.ok()) return lookups.status();
+  log->lookups_ = std::move(*lookups);
+  log->stats_.mirrored_seq = mirror->last_seq();
+  log->stats_.read_seq = mirror->last_seq();
+  return log;
+}
+
+StreamEventLog::~StreamEventLog() { Stop(); }
+
+void StreamEventLog::Start(zmq::context_t* context, std::optional<std::int64_t> manual_clock_ns) {
+  clock_.Set(manual_clock_ns);  // before the thread: it owns clock_ from here on
+  stop_ = false;
+  thread_ = std::thread([this, context] { Follow(context); });
+}
+
+void StreamEventLog::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<std::optional<std::uint64_t>> StreamEventLog::Lookup(const std::string& event_id) {
+  return lookups_->LookupInDatabase(event_id);
+}
+
+Result<std::vector<connectors::AppendResult>> StreamEventLog::Append(
+    std::span<const connectors::JournalEntry> entries) {
+  std::vector<connectors::nats::OutgoingEvent> events;
+  events.reserve(entries.size());
+  for (const auto& e : entries) events.push_back({e.event_id, e.payload});
+  auto published = producer_->Publish(events);
+  if (!published.ok()) return published.status();
+  std::vector<connectors::AppendResult> out;
+  out.reserve(published->size());
+  for (const auto& p : *published) out.push_back({p.seq, p.duplicate});
+  return out;
+}
+
+void StreamEventLog::SyncDirectory(connectors::NodeDirectory* directory) {
+  std::lock_guard<std::mutex> lock(changes_mu_);
+  for (const auto& change : changes_) directory->Apply(change);
+  changes_.clear();
+}
+
+void StreamEventLog::SyncClock(IngestClock* clock) {
+  std::lock_guard<std::mutex> lock(changes_mu_);
+  if (manual_clock_ns_ && (!clock->manual_ns() || *clock->manual_ns() < *manual_clock_ns_)) {
+    clock->Set(manual_clock_ns_);
+  }
+}
+
+bool StreamEventLog::Send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
+  // Blocks while the engine's queue is full (backpressure), but not past a
+  // stop request.
+  while (!stop_) {
+    try {
+      if (zmq::send_multipart(socket, frames)) return true;
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) return false;
+    }
+  }
+  return false;
+}
+
+bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_engine) {
+  std::vector<connectors::JournalEntry> entries;
+  std::vector<std::uint64_t> seqs;
+  std::vector<riskd::v1::NetworkChange> changes;
+  std::unordered_set<std::string> batch_ids;
+  std::unique_ptr<connectors::NodeDirectory> directory_before;
+  const std::optional<std::int64_t> clock_before = clock_.manual_ns();
+  // A batch that cannot be mirrored is read again: undo what it changed.
+  auto undo = [&] {
+    if (directory_before) directory_ = std::move(*directory_before);
+    clock_.Set(clock_before);
+  };
+  std::uint64_t rejected = 0, late = 0;
+  for (auto& m : batch) {
+    riskd::v1::Envelope env;
+    const Status st = CheckMessage(m, settings_, directory_, &env);
+    if (!st.ok()) {
+      ++rejected;
+      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}", settings_.nats.stream,
+                   m.seq, st.ToString());
+      continue;
+    }
+    auto seen = mirror_->Lookup(env.event_id());
+    if (!seen.ok()) {
+      spdlog::error("stream mirror look-up failed: {}", seen.status().ToString());
+      undo();
+      return false;
+    }
+    if (seen->has_value() || !batch_ids.insert(env.event_id()).second) {
+      ++late;
+      spdlog::info("stream {} seq {}: event '{}' is already applied (at seq {}); skipped",
+                   settings_.nats.stream, m.seq, env.event_id(), seen->value_or(0));
+      continue;
+    }
+    // Event time, decided from the stream alone: the same on every instance.
+    auto timed = clock_.Admit(&env, m.time_ns);
+    if (!timed.ok()) {
+      ++rejected;
+      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}", settings_.nats.stream,
+                   m.seq, timed.status().ToString());
+      continue;
+    }
+    if (*timed) m.payload = env.SerializeAsString();
+    if (env.has_network_change()) {
+      if (!directory_before) directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
+      directory_.Apply(env.network_change());
+      changes.push_back(env.network_change());
+    }
+    entries.push_back({env.event_id(), m.time_ns, std::move(m.payload)});
+    seqs.push_back(m.seq);
+  }
+  if (!entries.empty()) {
+    auto results = mirror_->AppendAt(entries, seqs);
+    if (!results.ok()) {
+      spdlog::error("stream mirror write failed (will read again): {}", results.status().ToString());
+      undo();
+      return false;
+    }
+  }
+  const std::uint64_t last = batch.back().seq;
+  // Durable in the mirror: the stream need not deliver these again.
+  const Status acked = consumer_->Ack(last);
+  if (!acked.ok()) spdlog::debug("{}", acked.ToString());
+  stats_.rejected.fetch_add(rejected, std::memory_order_relaxed);
+  stats_.late_duplicates.fetch_add(late, std::memory_order_relaxed);
+  stats_.read_seq.store(last);
+  stats_.pending.store(batch.back().pending);
+  if (!changes.empty() || clock_.manual_ns() != clock_before) {
+    std::lock_guard<std::mutex> lock(changes_mu_);
+    for (auto& c : changes) changes_.push_back(std::move(c));
+    manual_clock_ns_ = clock_.manual_ns();
+  }
+  if (!entries.empty()) {
+    stats_.mirrored_seq.store(seqs.back());
+    stats_.mirrored.fetch_add(entries.size(), std::memory_order_relaxed);
+    std::vector<zmq::message_t> frames;
+    frames.reserve(1 + 2 * entries.size());
+    frames.emplace_back(&kEventFrame, 1);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const std::string seq = EncodeSeq(seqs[i]);
+      frames.emplace_back(seq.data(), seq.size());
+      frames.emplace_back(entries[i].payload.data(), entries[i].payload.size());
+    }
+    (void)Send(to_engine, frames);
+  }
+  return true;
+}
+
+void StreamEventLog::Follow(zmq::context_t* context) {
+  zmq::socket_t to_engine(*context, zmq::socket_type::push);
+  to_engine.set(zmq::sockopt::sndhwm,
+                static_cast<int>(std::max<std::size_t>(1, settings_.queue_capacity / settings_.max_batch)));
+  to_engine.set(zmq::sockopt::sndtimeo, 200);
+  to_engine.set(zmq::sockopt::linger, 0);
+  to_engine.connect(kEventsEndpoint);
+  const std::string& stream = settings_.nats.stream;
+  auto last_error_log = std::chrono::steady_clock::time_point{};
+  auto report = [&](const Status& st) {
+    stats_.read_errors.fetch_add(1, std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_error_log >= std::chrono::seconds(5)) {
+      spdlog::warn("stream {}: {} (retrying)", stream, st.ToString());
+      last_error_log = now;
+    }
+  };
+  Status st = consumer_->Seek(mirror_->last_seq() + 1);
+  if (!st.ok()) report(st);
+  spdlog::info("following stream {} from seq {} (consumer {})", stream, mirror_->last_seq() + 1,
+               settings_.nats.durable());
+  auto last_message = std::chrono::steady_clock::now();
+  std::uint64_t seeks = consumer_->stats().seeks;
+  while (!stop_) {
+    auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
+    if (consumer_->stats().seeks != seeks) {
+      seeks = consumer_->stats().seeks;
+      spdlog::info("stream {}: consumer {} re-created at seq {}", stream, settings_.nats.durable(),
+                   consumer_->position() + 1);
+    }
+    if (!batch.ok()) {
+      report(batch.status());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    if (batch->empty()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_message >= kStallCheck) {
+        // Nothing for a while: make sure that is because there is nothing.
+        // A consumer whose deliveries were lost in a leader change waits
+        // for its ack timeout; re-creating it reads on at once.
+        last_message = now;
+        auto last = consumer_->StreamLastSeq();
+        if (last.ok() && *last > consumer_->position()) {
+          spdlog::warn("stream {}: consumer {} stalled at seq {} while the stream is at {} ({}); re-creating it",
+                       stream, settings_.nats.durable(), consumer_->position(), *last, consumer_->Describe());
+          st = consumer_->Seek(consumer_->position() + 1);
+          if (!st.ok()) report(st);
+          continue;
+        }
+      }
+      // Nothing more within the wait: at the end of the stream.
+      if (!caught_up_.exchange(true)) {
+        spdlog::info("caught up with stream {} at seq {}", stream, stats_.read_seq.load());
+      }
+      stats_.pending.store(0);
+      continue;
+    }
+    last_message = std::chrono::steady_clock::now();
+    if (!Take(*batch, to_engine)) {
+      // Read the batch again once the mirror can be written.
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      st = consumer_->Seek(mirror_->last_seq() + 1);
+      if (!st.ok()) report(st);
+    }
+  }
+}
+
+}  // namespace riskd::daemon

@@ -1,0 +1,125 @@
+// StreamEventLog: the event log on a JetStream stream (config nats.*).
+//
+// Ingest side (the ingest thread): Append() forwards the events the ingest
+// endpoint accepted into the stream (message id = event id) and answers
+// with their stream sequences once the stream acknowledged them (stored on a
+// majority of its replicas); Lookup() asks the local mirror.
+//
+// Follower (a thread of its own, Start()): reads the stream in order through
+// the instance's durable consumer, from the mirror's position on. Producers
+// may publish to the stream directly, so every message is validated as the
+// ingest endpoint would (against the network as the stream has changed it
+// so far); valid events are mirrored into the SQLite journal at their stream
+// sequence (group commit per fetch), then acknowledged, then handed to the
+// engine thread as journaled batches. An event id already mirrored (a
+// producer's retry after the server's duplicate window) is skipped: each
+// event is applied once, at its first stream sequence. Invalid messages are
+// skipped and logged. Statuses and disruptions get their event time as at
+// the ingest endpoint (ingest_clock.h), with the time the stream stored the
+// message as the time received, and the mirror keeps the timed envelope.
+// Every instance reading the stream makes the same decisions, so their
+// states agree, and a replay of the mirror places every event where the
+// live follower did. Network changes and the manual clock's ticks the
+// follower passes on reach the ingest thread through SyncDirectory() and
+// SyncClock().
+//
+// On restart the daemon replays the mirror (fast) and the follower resumes
+// after its last sequence.
+//
+// Thread-safety and ownership: Lookup/Append/SyncDirectory/SyncClock on the
+// ingest thread (producer_, lookups_); Start/Stop on the main thread; the
+// follower thread alone uses consumer_, mirror_ (from Start() on),
+// directory_ and clock_; what it hands to the ingest thread goes through
+// changes_ and manual_clock_ns_ under changes_mu_; last_seq(), caught_up()
+// and stats (atomics) from any thread.
+#ifndef RISKD_DAEMON_STREAM_EVENT_LOG_H_
+#define RISKD_DAEMON_STREAM_EVENT_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "connectors/nats/stream_consumer.h"
+#include "connectors/nats/stream_log.h"
+#include "daemon/event_log.h"
+#include "daemon/settings.h"
+#include "engine/network.h"
+
+namespace riskd::daemon {
+
+struct StreamFollowerStats {
+  std::atomic<std::uint64_t> mirrored_seq{0};     // last stream sequence in the mirror
+  std::atomic<std::uint64_t> read_seq{0};         // last stream sequence read
+  std::atomic<std::uint64_t> pending{0};          // stream messages not read yet
+  std::atomic<std::uint64_t> mirrored{0};         // events mirrored and passed to the engine
+  std::atomic<std::uint64_t> rejected{0};         // invalid messages skipped
+  std::atomic<std::uint64_t> late_duplicates{0};  // event ids already mirrored, skipped
+  std::atomic<std::uint64_t> read_errors{0};      // failed fetches (server unreachable...)
+};
+
+class StreamEventLog final : public EventLog {
+ public:
+  // `mirror` is the journal the daemon replayed (used by the follower
+  // thread from Start() on); `network` is the engine's after that replay.
+  static Result<std::unique_ptr<StreamEventLog>> Open(const DaemonSettings& settings,
+                                                      const connectors::nats::NatsConnection* connection,
+                                                      connectors::Journal* mirror,
+                                                      const engine::Network& network);
+  ~StreamEventLog() override;
+
+  // Starts the follower; `manual_clock_ns` is the manual model clock after
+  // the replay of the mirror (CLOCK_MANUAL). REQUIRES: the engine thread's
+  // channel is bound.
+  void Start(zmq::context_t* context, std::optional<std::int64_t> manual_clock_ns);
+  // Stops the follower (what it handed over stays with the engine).
+  void Stop();
+
+  Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id) override;
+  Result<std::vector<connectors::AppendResult>> Append(
+      std::span<const connectors::JournalEntry> entries) override;
+  bool ingest_feeds_engine() const override { return false; }
+  void SyncDirectory(connectors::NodeDirectory* directory) override;
+  void SyncClock(IngestClock* clock) override;
+  std::uint64_t last_seq() const override { return stats_.mirrored_seq.load(); }
+
+  // Whether the follower has read to the end of the stream at least once
+  // since start-up (a standby is warm).
+  bool caught_up() const { return caught_up_.load(); }
+  const StreamFollowerStats& stats() const { return stats_; }
+
+ private:
+  StreamEventLog(const DaemonSettings& settings, connectors::Journal* mirror,
+                 connectors::NodeDirectory directory)
+      : settings_(settings), mirror_(mirror), directory_(std::move(directory)), clock_(settings.clock) {}
+  void Follow(zmq::context_t* context);
+  // Validates, mirrors and hands over one fetched batch; false if the
+  // mirror could not be written (the batch is read again).
+  bool Take(std::vector<connectors::nats::StreamMessage>& batch, zmq::socket_t& to_engine);
+  bool Send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
+
+  const DaemonSettings& settings_;
+  std::unique_ptr<connectors::nats::StreamLog> producer_;       // ingest thread
+  std::unique_ptr<connectors::Journal> lookups_;                // ingest thread
+  std::unique_ptr<connectors::nats::StreamConsumer> consumer_;  // follower
+  connectors::Journal* mirror_;                                 // follower
+  connectors::NodeDirectory directory_;                         // follower
+  IngestClock clock_;                                           // follower
+
+  std::mutex changes_mu_;
+  std::vector<riskd::v1::NetworkChange> changes_;  // for the ingest directory
+  std::optional<std::int64_t> manual_clock_ns_;    // for the ingest clock
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> caught_up_{false};
+  std::thread thread_;
+  StreamFollowerStats stats_;
+};
+
+}  // namespace riskd::daemon
+
+#endif  // RISKD_DAEMON_STREAM_EVENT_LOG_H_
