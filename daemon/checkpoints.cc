@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "connectors/store/journal.h"
+#include "daemon/footprint_tracker.h"
 #include "daemon/log_text.h"
+#include "engine/incidents.h"
 
 namespace riskd::daemon {
 
@@ -76,11 +78,25 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
                   h.journal_seq, LogSafe(engine.status().ToString()));
     return Nothing();
   }
+  // The incident book and the footprints must fit this configuration.
+  std::vector<std::string> names;
+  for (const auto& t : settings.engine.risk_types) names.push_back(t.name);
+  engine::IncidentBook book(settings.incidents.options, std::move(names),
+                            engine::EmergencyPlans(settings.incidents.plans));
+  FootprintTracker footprints(settings.timing.step_ns);
+  Status fits = book.Restore(loaded->daemon.incidents, (*engine)->network().node_slots());
+  if (fits.ok()) fits = footprints.Restore(loaded->daemon.footprints, **engine);
+  if (!fits.ok()) {
+    spdlog::error("checkpoint at journal seq {} does not fit: {}; replaying the whole journal",
+                  h.journal_seq, LogSafe(fits.ToString()));
+    return Nothing();
+  }
   spdlog::info("restored the checkpoint at journal seq {} ({:.1f} MB) in {:.1f} ms", h.journal_seq,
                static_cast<double>(h.bytes) / 1e6,
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   return std::optional<RestoredEngine>(
-      RestoredEngine{std::move(*engine), loaded->header, loaded->manual_clock_ns});
+      RestoredEngine{std::move(*engine), loaded->header, loaded->manual_clock_ns,
+                     std::move(loaded->daemon)});
 }
 
 }  // namespace riskd::daemon

@@ -13,10 +13,11 @@
 //     count (they are applied to the restored state like a reload);
 //   - the journal still holds the row it covers, with the same hash;
 //   - it decodes and the engine accepts it (engine::Engine::Restore).
-// Checkpoints hold the engine, not the incident book (engine/incidents.h),
-// which replay rebuilds from events: the engine worker takes one only
-// while the book is empty (IncidentBook::Empty), so the tail replayed after
-// it rebuilds the book exactly as a full replay does.
+// Checkpoints also hold what the engine thread rebuilds on replay besides
+// the engine: the incident book's event-derived state (engine/incidents.h)
+// and the disruption footprints it follows; they must fit the
+// configuration too (risk types, nodes), else the whole journal is
+// replayed.
 //
 // Thread-safety: functions of their arguments; call at start-up.
 #ifndef RISKD_DAEMON_CHECKPOINTS_H_
@@ -40,6 +41,9 @@ struct RestoredEngine {
   std::unique_ptr<engine::Engine> engine;
   connectors::CheckpointHeader header;
   std::optional<std::int64_t> manual_clock_ns;
+  // Checked against the configuration (EngineWorker::UseCheckpoints
+  // restores it).
+  connectors::DaemonCheckpointState daemon;
 };
 
 // The engine from the newest usable checkpoint, or nullopt (the reason

@@ -79,6 +79,7 @@ Status Daemon::LoadNetwork() {
         engine_ = std::move((*restored)->engine);
         restored_seq_ = (*restored)->header.journal_seq;
         restored_manual_clock_ns_ = (*restored)->manual_clock_ns;
+        restored_state_ = std::move((*restored)->daemon);
         return Status::Ok();
       }
     }
@@ -96,8 +97,9 @@ Status Daemon::Replay(const Progress& progress) {
   worker_ = std::make_unique<EngineWorker>(settings_.get(), std::move(engine_), std::move(store_),
                                            incident_ids_.get());
   if (checkpoints_) {
-    worker_->UseCheckpoints(std::move(checkpoints_), checkpoint_fingerprint_, restored_seq_,
-                            restored_manual_clock_ns_);
+    RISKD_RETURN_IF_ERROR(worker_->UseCheckpoints(std::move(checkpoints_), checkpoint_fingerprint_,
+                                                  restored_seq_, restored_manual_clock_ns_,
+                                                  std::move(restored_state_)));
   }
   // Every journaled event after the checkpoint (all without one), in
   // order: the engine reaches the state it had.

@@ -111,6 +111,8 @@ class Daemon {
   // start replayed after it.
   std::uint64_t restored_seq_ = 0;
   std::optional<std::int64_t> restored_manual_clock_ns_;
+  // The incident book and footprints of the restored checkpoint.
+  std::optional<connectors::DaemonCheckpointState> restored_state_;
   std::uint64_t replayed_ = 0;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;

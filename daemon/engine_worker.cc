@@ -144,44 +144,32 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
-void EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store,
-                                  std::string fingerprint, std::uint64_t restored_seq,
-                                  std::optional<std::int64_t> manual_clock_ns) {
+Status EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store,
+                                    std::string fingerprint, std::uint64_t restored_seq,
+                                    std::optional<std::int64_t> manual_clock_ns,
+                                    std::optional<connectors::DaemonCheckpointState> restored) {
   checkpoints_ = std::move(store);
   checkpoint_fingerprint_ = std::move(fingerprint);
   checkpointed_seq_ = restored_seq;
   applied_seq_ = restored_seq;
   stats_.last_applied_seq.store(restored_seq, std::memory_order_relaxed);
   manual_clock_ns_ = manual_clock_ns;
-  // The checkpoint was taken while the incident book was empty (see
-  // MaybeCheckpoint); a full replay's book would have seen the ticks up to
-  // it, so its time starts at the restored clock.
-  if (manual_clock_ns) book_.AdvanceTime(*manual_clock_ns);
+  if (!restored) return Status::Ok();
+  // The book and the footprints as replaying the journal up to the
+  // checkpoint would have rebuilt them.
+  RISKD_RETURN_IF_ERROR(book_.Restore(std::move(restored->incidents), engine_->network().node_slots())
+                            .WithContext("checkpoint"));
+  return footprints_.Restore(restored->footprints, *engine_).WithContext("checkpoint");
 }
 
 void EngineWorker::MaybeCheckpoint(bool now) {
   const std::uint64_t interval = settings_->checkpoint_interval_events;
   if (!checkpoints_ || interval == 0 || applied_seq_ <= checkpointed_seq_) return;
   if (!now && applied_seq_ - checkpointed_seq_ < interval) return;
-  // A checkpoint restores the engine but not the incident book, which only
-  // replaying the journal from its start rebuilds: while the book holds
-  // anything, a restart must replay everything, so no newer checkpoint is
-  // taken (an older one, from before the first incident, stays correct:
-  // the book was empty there in a full replay too).
-  if (!book_.Empty()) {
-    if (!checkpoint_held_for_incidents_) {
-      spdlog::warn("checkpoint at journal seq {} not taken: checkpoints do not hold the incident book "
-                   "(incidents, alerts pushed), which only a full replay rebuilds; a restart replays "
-                   "the journal after the newest checkpoint, from before the first incident (journal seq {}; 0: none)",
-                   applied_seq_, checkpointed_seq_);
-      checkpoint_held_for_incidents_ = true;
-    }
-    return;
-  }
-  checkpoint_held_for_incidents_ = false;
   const auto t0 = std::chrono::steady_clock::now();
   auto saved = checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
-                                  engine_->network(), engine_->Checkpoint());
+                                  engine_->network(), engine_->Checkpoint(),
+                                  {book_.Checkpoint(), footprints_.Checkpoint()});
   // Tried once per interval: a failing disk is not retried after every batch.
   checkpointed_seq_ = applied_seq_;
   if (!saved.ok()) {

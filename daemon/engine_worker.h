@@ -11,7 +11,8 @@
 // the budget pushes, records those alerts (and the ones resolved in bulk
 // with their incident) in SQLite, and keeps the latest published incidents
 // for snapshots. Replay feeds the book the same way, so a restart rebuilds
-// it from the journal.
+// it from the journal (after a checkpoint: from the book it holds, as
+// replay built it, and the journal's tail).
 //
 // Immunization plans: after a projection whose expected number disrupted
 // moved materially since the last plan of its risk type (MaterialChange),
@@ -103,10 +104,12 @@ class EngineWorker {
 
   // Checkpoints go to `store` (daemon/checkpoints.h), with `fingerprint`.
   // The engine was restored from the checkpoint covering the journal up to
-  // `restored_seq` (0: none) with this manual clock: replay continues after
-  // it. REQUIRES: before Replay().
-  void UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store, std::string fingerprint,
-                      std::uint64_t restored_seq, std::optional<std::int64_t> manual_clock_ns);
+  // `restored_seq` (0: none) with this manual clock and the incident book
+  // and footprints in `restored` (checked by RestoreFromCheckpoint): replay
+  // continues after it. REQUIRES: before Replay().
+  Status UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store, std::string fingerprint,
+                        std::uint64_t restored_seq, std::optional<std::int64_t> manual_clock_ns,
+                        std::optional<connectors::DaemonCheckpointState> restored);
   // Applies one journaled event during start-up replay (no publishing).
   // Journal rows from before event times were stamped at ingest have no
   // occurred_at: `received_ns` (when the row was journaled) stands in.
@@ -236,9 +239,6 @@ class EngineWorker {
   std::unique_ptr<connectors::CheckpointStore> checkpoints_;
   std::string checkpoint_fingerprint_;
   std::uint64_t checkpointed_seq_ = 0;  // covered by the newest checkpoint
-  // Checkpoints are held back while the incident book holds anything (they
-  // do not include it; only a full replay rebuilds it): logged once.
-  bool checkpoint_held_for_incidents_ = false;
   LogRateLimiter checkpoint_errors_;
 };
 

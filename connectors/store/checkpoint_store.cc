@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "connectors/store/journal.h"
 
@@ -28,8 +29,27 @@ namespace {
 //                  u32 index, u32 reports; per report: i64 at, u8 state,
 //                  f64 severity, i64 duration, u64 order; u32 immunized +
 //                  that many u32 indices
+//   incidents:     i64 now; u32 incidents; per incident: u64 key, id,
+//                  i32 risk type, u8 lifecycle, u8 resolution, u8
+//                  confirmed, i32 hazard, title, u32 events (id, u64 seq),
+//                  u32 feed event ids, u32 sources (u32), u32 source
+//                  events (u32 node, u32 n, n u32), i32 sources disrupted,
+//                  i64 opened, restored, closed at, u64 last seq, u8
+//                  acknowledged, acknowledged by, i64 at, assignee, u8
+//                  level override (0xff: none), u32 history (action), u32
+//                  operator version;
+//                  u32 risk types; per type: u32 sources (u32 node, u8
+//                  disrupted, u32 n, n u64 keys), u32 owners (u32 node,
+//                  u64 key), u32 feed events (id, u64 key);
+//                  u32 restored (i64 at, u64 key), u32 closed (u64 key)
+//                  action: event id, u64 seq, i64 time, u8 kind, incident
+//                  id, operator, client, assignee, u8 level (0xff: none),
+//                  note
+//   footprints:    u32 n; per footprint: u64 size + serialized
+//                  DisruptionFootprint, u8 announced, i32 risk type, i64
+//                  at, i64 duration, u32 hit + that many u32
 //   magic "riskdend"
-constexpr std::string_view kMagic = "riskdck1";
+constexpr std::string_view kMagic = "riskdck2";
 constexpr std::string_view kEndMagic = "riskdend";
 constexpr std::size_t kPartBytes = 1 << 20;
 constexpr std::uint32_t kMaxString = 1 << 16;
@@ -67,6 +87,10 @@ class PartWriter {
   }
   void Doubles(const std::vector<double>& v) {
     for (double d : v) F64(d);
+  }
+  void Blob(std::string_view s) {
+    U64(s.size());
+    Bytes(s.data(), s.size());
   }
   Status Finish() {
     if (!buf_.empty()) Flush();
@@ -122,6 +146,13 @@ class PartReader {
     double v;
     std::memcpy(&v, &bits, 8);
     return v;
+  }
+  // Bytes of a u64 size (a serialized message): bounded by the data left.
+  std::string Blob() {
+    const std::uint64_t n = Count(U64(), 1, "bytes");
+    std::string s(n, '\0');
+    Read(s.data(), n);
+    return s;
   }
   std::string Str() {
     const std::uint32_t n = U32();
@@ -356,6 +387,228 @@ Status DecodeEngine(PartReader* r, engine::EngineCheckpoint* c) {
   return r->status();
 }
 
+constexpr std::uint8_t kNoLevel = 0xff;
+
+void EncodeLevel(const std::optional<engine::AlertLevel>& level, PartWriter* w) {
+  w->U8(level ? static_cast<std::uint8_t>(*level) : kNoLevel);
+}
+
+std::optional<engine::AlertLevel> DecodeLevel(PartReader* r) {
+  const std::uint8_t v = r->U8();
+  if (v == kNoLevel) return std::nullopt;
+  if (v != 0 && v != 2 && v != 3) r->Fail("an alert level " + std::to_string(v));
+  return static_cast<engine::AlertLevel>(v);
+}
+
+std::uint8_t Enum(PartReader* r, std::uint8_t lo, std::uint8_t hi, const char* what) {
+  const std::uint8_t v = r->U8();
+  if (v < lo || v > hi) r->Fail(std::string("a ") + what + " " + std::to_string(v));
+  return v;
+}
+
+void EncodeIncidents(const engine::IncidentBookCheckpoint& c, PartWriter* w) {
+  w->I64(c.now_ns);
+  w->U32(static_cast<std::uint32_t>(c.incidents.size()));
+  for (const auto& inc : c.incidents) {
+    w->U64(inc.key);
+    w->Str(inc.id);
+    w->I32(inc.risk_type);
+    w->U8(static_cast<std::uint8_t>(inc.lifecycle));
+    w->U8(static_cast<std::uint8_t>(inc.resolution));
+    w->U8(inc.confirmed ? 1 : 0);
+    w->I32(inc.hazard);
+    w->Str(inc.title);
+    w->U32(static_cast<std::uint32_t>(inc.events.size()));
+    for (const auto& e : inc.events) {
+      w->Str(e.event_id);
+      w->U64(e.seq);
+    }
+    w->U32(static_cast<std::uint32_t>(inc.feed_event_ids.size()));
+    for (const auto& id : inc.feed_event_ids) w->Str(id);
+    w->U32(static_cast<std::uint32_t>(inc.sources.size()));
+    for (engine::NodeIndex v : inc.sources) w->U32(v);
+    // By node: the same bytes for the same state.
+    std::map<engine::NodeIndex, const std::vector<std::uint32_t>*> source_events;
+    for (const auto& [v, events] : inc.source_events) source_events[v] = &events;
+    w->U32(static_cast<std::uint32_t>(source_events.size()));
+    for (const auto& [v, events] : source_events) {
+      w->U32(v);
+      w->U32(static_cast<std::uint32_t>(events->size()));
+      for (std::uint32_t e : *events) w->U32(e);
+    }
+    w->I32(inc.sources_disrupted);
+    w->I64(inc.opened_at_ns);
+    w->I64(inc.restored_at_ns);
+    w->I64(inc.closed_at_ns);
+    w->U64(inc.last_seq);
+    w->U8(inc.acknowledged ? 1 : 0);
+    w->Str(inc.acknowledged_by);
+    w->I64(inc.acknowledged_at_ns);
+    w->Str(inc.assignee);
+    EncodeLevel(inc.level_override, w);
+    w->U32(static_cast<std::uint32_t>(inc.history.size()));
+    for (const auto& a : inc.history) {
+      w->Str(a.event_id);
+      w->U64(a.seq);
+      w->I64(a.time_ns);
+      w->U8(static_cast<std::uint8_t>(a.kind));
+      w->Str(a.incident_id);
+      w->Str(a.operator_name);
+      w->Str(a.authenticated_client);
+      w->Str(a.assignee);
+      EncodeLevel(a.level, w);
+      w->Str(a.note);
+    }
+    w->U32(inc.operator_version);
+  }
+  w->U32(static_cast<std::uint32_t>(c.risk_types.size()));
+  for (const auto& t : c.risk_types) {
+    w->U32(static_cast<std::uint32_t>(t.sources.size()));
+    for (const auto& s : t.sources) {
+      w->U32(s.node);
+      w->U8(s.disrupted ? 1 : 0);
+      w->U32(static_cast<std::uint32_t>(s.incidents.size()));
+      for (std::uint64_t key : s.incidents) w->U64(key);
+    }
+    w->U32(static_cast<std::uint32_t>(t.owner.size()));
+    for (const auto& [v, key] : t.owner) {
+      w->U32(v);
+      w->U64(key);
+    }
+    w->U32(static_cast<std::uint32_t>(t.feed_events.size()));
+    for (const auto& [id, key] : t.feed_events) {
+      w->Str(id);
+      w->U64(key);
+    }
+  }
+  w->U32(static_cast<std::uint32_t>(c.restored.size()));
+  for (const auto& [at, key] : c.restored) {
+    w->I64(at);
+    w->U64(key);
+  }
+  w->U32(static_cast<std::uint32_t>(c.closed.size()));
+  for (std::uint64_t key : c.closed) w->U64(key);
+}
+
+// Structure only; what the values mean is checked by
+// engine::IncidentBook::Restore.
+Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
+  c->now_ns = r->I64();
+  const std::uint64_t incidents = r->Count(r->U32(), 80, "incidents");
+  for (std::uint64_t i = 0; i < incidents && r->ok(); ++i) {
+    engine::Incident& inc = c->incidents.emplace_back();
+    inc.key = r->U64();
+    inc.id = r->Str();
+    inc.risk_type = r->I32();
+    inc.lifecycle = static_cast<engine::IncidentLifecycle>(Enum(r, 1, 4, "lifecycle"));
+    inc.resolution = static_cast<engine::IncidentResolution>(Enum(r, 0, 3, "resolution"));
+    inc.confirmed = r->U8() != 0;
+    inc.hazard = r->I32();
+    inc.title = r->Str();
+    const std::uint64_t events = r->Count(r->U32(), 12, "incident events");
+    for (std::uint64_t k = 0; k < events && r->ok(); ++k) {
+      auto& e = inc.events.emplace_back();
+      e.event_id = r->Str();
+      e.seq = r->U64();
+    }
+    const std::uint64_t feeds = r->Count(r->U32(), 4, "feed event ids");
+    for (std::uint64_t k = 0; k < feeds && r->ok(); ++k) inc.feed_event_ids.push_back(r->Str());
+    const std::uint64_t sources = r->Count(r->U32(), 4, "sources");
+    inc.sources.resize(sources);
+    for (auto& v : inc.sources) v = r->U32();
+    const std::uint64_t source_events = r->Count(r->U32(), 8, "source events");
+    for (std::uint64_t k = 0; k < source_events && r->ok(); ++k) {
+      const engine::NodeIndex v = r->U32();
+      auto& list = inc.source_events[v];
+      list.resize(r->Count(r->U32(), 4, "source events"));
+      for (auto& e : list) e = r->U32();
+    }
+    inc.sources_disrupted = r->I32();
+    inc.opened_at_ns = r->I64();
+    inc.restored_at_ns = r->I64();
+    inc.closed_at_ns = r->I64();
+    inc.last_seq = r->U64();
+    inc.acknowledged = r->U8() != 0;
+    inc.acknowledged_by = r->Str();
+    inc.acknowledged_at_ns = r->I64();
+    inc.assignee = r->Str();
+    inc.level_override = DecodeLevel(r);
+    const std::uint64_t history = r->Count(r->U32(), 42, "operator actions");
+    for (std::uint64_t k = 0; k < history && r->ok(); ++k) {
+      auto& a = inc.history.emplace_back();
+      a.event_id = r->Str();
+      a.seq = r->U64();
+      a.time_ns = r->I64();
+      a.kind = static_cast<engine::OperatorActionKind>(Enum(r, 1, 5, "operator action"));
+      a.incident_id = r->Str();
+      a.operator_name = r->Str();
+      a.authenticated_client = r->Str();
+      a.assignee = r->Str();
+      a.level = DecodeLevel(r);
+      a.note = r->Str();
+    }
+    inc.operator_version = r->U32();
+  }
+  const std::uint64_t types = r->Count(r->U32(), 12, "incident risk types");
+  for (std::uint64_t i = 0; i < types && r->ok(); ++i) {
+    auto& t = c->risk_types.emplace_back();
+    const std::uint64_t sources = r->Count(r->U32(), 9, "incident sources");
+    for (std::uint64_t k = 0; k < sources && r->ok(); ++k) {
+      auto& s = t.sources.emplace_back();
+      s.node = r->U32();
+      s.disrupted = r->U8() != 0;
+      s.incidents.resize(r->Count(r->U32(), 8, "source incidents"));
+      for (auto& key : s.incidents) key = r->U64();
+    }
+    const std::uint64_t owners = r->Count(r->U32(), 12, "source owners");
+    for (std::uint64_t k = 0; k < owners && r->ok(); ++k) {
+      const engine::NodeIndex v = r->U32();
+      t.owner.emplace_back(v, r->U64());
+    }
+    const std::uint64_t feeds = r->Count(r->U32(), 12, "feed events");
+    for (std::uint64_t k = 0; k < feeds && r->ok(); ++k) {
+      std::string id = r->Str();
+      t.feed_events.emplace_back(std::move(id), r->U64());
+    }
+  }
+  const std::uint64_t restored = r->Count(r->U32(), 16, "restored incidents");
+  for (std::uint64_t k = 0; k < restored && r->ok(); ++k) {
+    const std::int64_t at = r->I64();
+    c->restored.emplace_back(at, r->U64());
+  }
+  c->closed.resize(r->Count(r->U32(), 8, "closed incidents"));
+  for (auto& key : c->closed) key = r->U64();
+  return r->status();
+}
+
+void EncodeFootprints(const std::vector<CheckpointedFootprint>& footprints, PartWriter* w) {
+  w->U32(static_cast<std::uint32_t>(footprints.size()));
+  for (const auto& f : footprints) {
+    w->Blob(f.footprint);
+    w->U8(f.announced ? 1 : 0);
+    w->I32(f.risk_type);
+    w->I64(f.at);
+    w->I64(f.duration);
+    w->U32(static_cast<std::uint32_t>(f.hit.size()));
+    for (engine::NodeIndex v : f.hit) w->U32(v);
+  }
+}
+
+Status DecodeFootprints(PartReader* r, std::vector<CheckpointedFootprint>* out) {
+  const std::uint64_t n = r->Count(r->U32(), 33, "footprints");
+  for (std::uint64_t i = 0; i < n && r->ok(); ++i) {
+    auto& f = out->emplace_back();
+    f.footprint = r->Blob();
+    f.announced = r->U8() != 0;
+    f.risk_type = r->I32();
+    f.at = r->I64();
+    f.duration = r->I64();
+    f.hit.resize(r->Count(r->U32(), 4, "footprint nodes"));
+    for (auto& v : f.hit) v = r->U32();
+  }
+  return r->status();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(const std::string& database) {
@@ -454,6 +707,8 @@ Result<DaemonCheckpoint> CheckpointStore::Load() {
   };
   if (Status st = DecodeNetwork(&r, &c.network); !st.ok()) return damage(st);
   if (Status st = DecodeEngine(&r, &c.engine); !st.ok()) return damage(st);
+  if (Status st = DecodeIncidents(&r, &c.daemon.incidents); !st.ok()) return damage(st);
+  if (Status st = DecodeFootprints(&r, &c.daemon.footprints); !st.ok()) return damage(st);
   r.Magic(kEndMagic);
   RISKD_RETURN_IF_ERROR(r.status());
   if (!r.AtEnd()) return Status::Corruption("checkpoint: data after the end marker");
@@ -463,7 +718,8 @@ Result<DaemonCheckpoint> CheckpointStore::Load() {
 Result<CheckpointHeader> CheckpointStore::Save(std::uint64_t journal_seq, const std::string& fingerprint,
                                                std::optional<std::int64_t> manual_clock_ns,
                                                const engine::Network& network,
-                                               const engine::EngineCheckpoint& engine) {
+                                               const engine::EngineCheckpoint& engine,
+                                               const DaemonCheckpointState& daemon) {
   CheckpointHeader h;
   h.journal_seq = journal_seq;
   h.fingerprint = fingerprint;
@@ -488,6 +744,8 @@ Result<CheckpointHeader> CheckpointStore::Save(std::uint64_t journal_seq, const 
   w.I64(manual_clock_ns.value_or(0));
   EncodeNetwork(network, &w);
   EncodeEngine(engine, &w);
+  EncodeIncidents(daemon.incidents, &w);
+  EncodeFootprints(daemon.footprints, &w);
   w.Bytes(kEndMagic.data(), kEndMagic.size());
   RISKD_RETURN_IF_ERROR(w.Finish());
   h.bytes = w.bytes();

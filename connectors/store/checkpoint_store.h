@@ -4,7 +4,9 @@
 //
 // A checkpoint is the network (every node slot, dead ones included, so
 // indices stay the same; every edge in CSR order), the engine's state inputs
-// (engine/engine_checkpoint.h), the manual model clock, and the journal
+// (engine/engine_checkpoint.h), the manual model clock, what the daemon
+// rebuilds on replay besides the engine (the incident book's event-derived
+// state, engine/incidents.h; the disruption footprints it follows), and the journal
 // sequence it covers with that journal row's hash: a checkpoint only counts
 // for the journal it was taken from (a restored backup, a replaced database
 // or a rewritten journal make it stale, and the daemon replays in full).
@@ -31,6 +33,7 @@
 
 #include "connectors/store/sqlite_db.h"
 #include "engine/engine_checkpoint.h"
+#include "engine/incidents.h"
 #include "engine/network.h"
 #include "engine/status.h"
 
@@ -44,11 +47,29 @@ struct CheckpointHeader {
   std::uint64_t bytes = 0;  // encoded size
 };
 
+// A disruption footprint the daemon follows (daemon/footprint_tracker.h).
+struct CheckpointedFootprint {
+  std::string footprint;  // riskd.v1.DisruptionFootprint as last judged, serialized
+  bool announced = false;
+  int risk_type = 0;
+  engine::Step at = 0;
+  engine::Step duration = 0;
+  std::vector<engine::NodeIndex> hit;  // sorted, distinct
+};
+
+// What the daemon's engine thread rebuilds from the journal besides the
+// engine: the incident book and the footprints it follows.
+struct DaemonCheckpointState {
+  engine::IncidentBookCheckpoint incidents;
+  std::vector<CheckpointedFootprint> footprints;
+};
+
 struct DaemonCheckpoint {
   CheckpointHeader header;
   std::optional<std::int64_t> manual_clock_ns;  // CLOCK_MANUAL's last tick
   engine::Network network;
   engine::EngineCheckpoint engine;
+  DaemonCheckpointState daemon;
 };
 
 class CheckpointStore {
@@ -74,7 +95,8 @@ class CheckpointStore {
   Result<CheckpointHeader> Save(std::uint64_t journal_seq, const std::string& fingerprint,
                                 std::optional<std::int64_t> manual_clock_ns,
                                 const engine::Network& network,
-                                const engine::EngineCheckpoint& engine);
+                                const engine::EngineCheckpoint& engine,
+                                const DaemonCheckpointState& daemon = {});
   // Drops the checkpoint (the next start replays in full).
   Status Clear();
 

@@ -30,6 +30,48 @@ engine::EngineOptions TwoTypes() {
   return o;
 }
 
+// The daemon's side: an incident book with a grouped event, an operator's
+// actions and a restored incident, and a footprint.
+DaemonCheckpointState DaemonState(const engine::Engine& engine) {
+  engine::IncidentBook book({}, {"default", "leak"});
+  engine::Trigger t;
+  t.event_id = "quake-1";
+  t.seq = 1;
+  t.time_ns = 100;
+  t.risk_type = 1;
+  t.kind = engine::TriggerKind::kNamed;
+  t.title = "M 6.1";
+  t.feed_event_id = "usgs-1";
+  t.nodes = {3, 7};
+  EXPECT_NE(book.AddTrigger(t), nullptr);
+  t.event_id = "quake-2";
+  t.seq = 2;
+  t.nodes = {9};
+  t.feed_event_id = "";
+  t.risk_type = 0;
+  EXPECT_NE(book.AddTrigger(t), nullptr);
+  engine::OperatorAction a;
+  a.event_id = "op-1";
+  a.seq = 3;
+  a.time_ns = 200;
+  a.kind = engine::OperatorActionKind::kOverrideLevel;
+  a.incident_id = "leak/1";
+  a.operator_name = "ana";
+  a.level = engine::AlertLevel::kCritical;
+  a.note = "plant 3 matters";
+  EXPECT_TRUE(book.Apply(a).ok());
+  a.kind = engine::OperatorActionKind::kMarkRestored;
+  a.incident_id = "default/2";
+  a.level.reset();
+  EXPECT_TRUE(book.Apply(a).ok());
+  book.AdvanceTime(200);
+  DaemonCheckpointState state;
+  state.incidents = book.Checkpoint();
+  EXPECT_TRUE(book.Restore(state.incidents, engine.network().node_slots()).ok());
+  state.footprints.push_back({std::string("\x0a\x07quake-1", 9), true, 1, 48, 3, {3, 7}});
+  return state;
+}
+
 class CheckpointStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -80,7 +122,8 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
 
   const engine::Network& net = engine_->network();
   ASSERT_LT(net.node_count(), net.node_slots()) << "the events should have removed nodes";
-  auto saved = store->Save(2, "config-a", 1'700'000'000'000'000'000, net, engine_->Checkpoint());
+  auto saved = store->Save(2, "config-a", 1'700'000'000'000'000'000, net, engine_->Checkpoint(),
+                           DaemonState(*engine_));
   ASSERT_TRUE(saved.ok()) << saved.status().ToString();
   EXPECT_EQ(saved->journal_seq, 2u);
   EXPECT_GT(saved->bytes, 0u);
@@ -113,6 +156,29 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
     EXPECT_EQ(got_edges[i].layer, want_edges[i].layer);
     EXPECT_EQ(got_edges[i].weight, want_edges[i].weight);
   }
+
+  // The daemon's state: the incident book restores, the footprint is back.
+  const auto& incidents = loaded->daemon.incidents;
+  ASSERT_EQ(incidents.incidents.size(), 2u);
+  const engine::Incident& leak = incidents.incidents[0];
+  EXPECT_EQ(leak.id, "leak/1");
+  EXPECT_EQ(leak.sources, (std::vector<engine::NodeIndex>{3, 7}));
+  EXPECT_EQ(leak.feed_event_ids, std::vector<std::string>{"usgs-1"});
+  EXPECT_EQ(leak.level_override, engine::AlertLevel::kCritical);
+  ASSERT_EQ(leak.history.size(), 1u);
+  EXPECT_EQ(leak.history[0].note, "plant 3 matters");
+  EXPECT_EQ(leak.source_events.at(7), std::vector<std::uint32_t>{0});
+  EXPECT_EQ(incidents.incidents[1].lifecycle, engine::IncidentLifecycle::kRestored);
+  EXPECT_EQ(incidents.restored, (std::vector<std::pair<std::int64_t, std::uint64_t>>{{200, 2}}));
+  engine::IncidentBook book({}, {"default", "leak"});
+  ASSERT_TRUE(book.Restore(loaded->daemon.incidents, net.node_slots()).ok());
+  EXPECT_EQ(book.OwnerOf(1, 7), 1u);
+  EXPECT_EQ(book.Find("leak/1")->level(), engine::AlertLevel::kCritical);
+  EXPECT_EQ(book.now_ns(), 200);
+  ASSERT_EQ(loaded->daemon.footprints.size(), 1u);
+  EXPECT_EQ(loaded->daemon.footprints[0].footprint, std::string("\x0a\x07quake-1", 9));
+  EXPECT_EQ(loaded->daemon.footprints[0].hit, (std::vector<engine::NodeIndex>{3, 7}));
+  EXPECT_EQ(loaded->daemon.footprints[0].at, 48);
 
   // The engine restored from it projects what the original does.
   auto restored = engine::Engine::Restore(TwoTypes(), std::move(loaded->network), std::move(loaded->engine));
@@ -162,7 +228,8 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
   std::mt19937_64 rng(11);
   for (int trial = 0; trial < 40; ++trial) {
     auto fresh = Store();
-    ASSERT_TRUE(fresh->Save(2, "f", std::nullopt, engine_->network(), engine_->Checkpoint()).ok());
+    ASSERT_TRUE(fresh->Save(2, "f", std::nullopt, engine_->network(), engine_->Checkpoint(),
+                            DaemonState(*engine_)).ok());
     auto header = fresh->Header();
     const auto bytes = static_cast<long long>((*header)->bytes);
     fresh.reset();
@@ -191,7 +258,10 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
       EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption) << loaded.status().ToString();
       continue;
     }
+    const std::size_t slots = loaded->network.node_slots();
     (void)engine::Engine::Restore(TwoTypes(), std::move(loaded->network), std::move(loaded->engine));
+    engine::IncidentBook book({}, {"default", "leak"});
+    (void)book.Restore(std::move(loaded->daemon.incidents), slots);
   }
 
   // A missing part.
