@@ -362,7 +362,7 @@ Status EngineWorker::Recover() {
     riskd::v1::Incident published;
     const engine::Incident* inc = book_.Find(stored.key);
     if (!inc || !published.ParseFromString(stored.payload)) continue;
-    published_incidents_[stored.key] = published;
+    published_incidents_[stored.key] = PublishedIncident::Of(published, stored.payload);
     book_.HoldRanks(stored.key);
     if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
         stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
@@ -391,9 +391,9 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     *pub.mutable_incident() = connectors::MakeIncident(*engine_, book_, *inc, ctx);
     publisher_->Stamp(&pub, ctx.computed_at_unix_ns);
     sequences[key] = pub.sequence();
-    published_incidents_[key] = pub.incident();
-    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(),
-                      pub.incident().SerializeAsString()});
+    std::string payload = pub.incident().SerializeAsString();
+    published_incidents_[key] = PublishedIncident::Of(pub.incident(), payload);
+    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(), std::move(payload)});
     out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
     book_.MarkPublished(key);
   }
@@ -645,10 +645,10 @@ void EngineWorker::AnnounceEpoch() {
   // and subscribers learn them now rather than at their next change (the
   // previous active's Alertmanager entries would otherwise lapse).
   for (const auto& [key, incident] : published_incidents_) {
-    if (incident.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
+    if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
     riskd::v1::Publication pub;
-    *pub.mutable_incident() = incident;
-    publisher_->Publish(connectors::IncidentTopic(incident), &pub, now);
+    if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
+    publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
   }
   spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
 }
@@ -742,22 +742,23 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
   // Every incident not closed, then the latest closed ones.
-  std::vector<const riskd::v1::Incident*> closed;
+  std::vector<const PublishedIncident*> closed;
   for (const auto& [key, inc] : published_incidents_) {
-    if (inc.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED) {
+    if (inc.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
       closed.push_back(&inc);
-    } else {
-      *snap.add_incidents() = inc;
+    } else if (!snap.add_incidents()->ParseFromString(inc.payload)) {
+      snap.mutable_incidents()->RemoveLast();
     }
   }
   constexpr std::size_t kClosedInSnapshot = 50;
   std::sort(closed.begin(), closed.end(), [](const auto* a, const auto* b) {
-    return a->closed_at().seconds() != b->closed_at().seconds()
-               ? a->closed_at().seconds() > b->closed_at().seconds()
-               : a->opened_journal_seq() > b->opened_journal_seq();
+    return a->closed_at_seconds != b->closed_at_seconds ? a->closed_at_seconds > b->closed_at_seconds
+                                                        : a->opened_journal_seq > b->opened_journal_seq;
   });
   if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
-  for (const auto* inc : closed) *snap.add_incidents() = *inc;
+  for (const auto* inc : closed) {
+    if (!snap.add_incidents()->ParseFromString(inc->payload)) snap.mutable_incidents()->RemoveLast();
+  }
   footprints_.AppendActive(snap.mutable_footprints());
   for (const auto& [name, history] : summary_history_) {
     for (const auto& summary : history) *snap.add_recent_projections() = summary;

@@ -199,8 +199,19 @@ class EngineWorker {
   std::unique_ptr<connectors::StateStore> store_;
   IncidentIds* incident_ids_;
   engine::IncidentBook book_;
-  // Latest published Incident by key (for snapshots).
-  std::map<std::uint64_t, riskd::v1::Incident> published_incidents_;
+  // Latest published Incident by key (for snapshots), serialized: tens of
+  // thousands of incidents parsed cost several times their bytes.
+  struct PublishedIncident {
+    riskd::v1::Incident::Lifecycle lifecycle = riskd::v1::Incident::LIFECYCLE_UNSPECIFIED;
+    std::int64_t closed_at_seconds = 0;
+    std::uint64_t opened_journal_seq = 0;
+    std::string payload;  // riskd.v1.Incident
+    static PublishedIncident Of(const riskd::v1::Incident& incident, std::string payload) {
+      return {incident.lifecycle(), incident.closed_at().seconds(), incident.opened_journal_seq(),
+              std::move(payload)};
+    }
+  };
+  std::map<std::uint64_t, PublishedIncident> published_incidents_;
   std::unique_ptr<connectors::Publisher> publisher_;
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;

@@ -497,8 +497,9 @@ Status IncidentBook::Apply(const OperatorAction& a) {
       break;
   }
   inc->history.push_back(a);
-  while (inc->history.size() > static_cast<std::size_t>(options_.max_history)) {
-    inc->history.pop_front();
+  if (inc->history.size() > static_cast<std::size_t>(options_.max_history)) {
+    inc->history.erase(inc->history.begin(),
+                       inc->history.end() - static_cast<std::ptrdiff_t>(options_.max_history));
   }
   ++inc->operator_version;
   inc->last_seq = std::max(inc->last_seq, a.seq);
