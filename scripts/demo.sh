@@ -57,7 +57,9 @@ grep -m1 "imported base network" state.demo.log | sed 's/.*\] /== riskd: /'
 dashboard=$(grep -o -m1 'dashboard http://[^ ]*' state.demo.log | cut -d' ' -f2 || true)
 if [ -n "$dashboard" ]; then
   echo "== Dashboard: $dashboard  (open it in a browser now; sign in with the demo token"
-  echo "   riskd-demo-operator to act; scripts/demo.sh --keep-running keeps it up afterwards)"
+  echo "   riskd-demo-operator (user demo-operator, operator role: acknowledge, assign, close"
+  echo "   incidents) or riskd-demo-admin (also protects nodes); scripts/demo.sh --keep-running"
+  echo "   keeps it up afterwards)"
 fi
 
 published=$(mktemp)
@@ -117,7 +119,7 @@ if [ $keep_running -eq 1 ]; then
   trap - EXIT
   echo
   echo "riskd keeps running (pid $daemon_pid, log state.demo.log). Try:"
-  [ -n "$dashboard" ] && echo "  open $dashboard in a browser      # the dashboard (token riskd-demo-operator)"
+  [ -n "$dashboard" ] && echo "  open $dashboard in a browser      # the dashboard (operator token riskd-demo-operator, admin riskd-demo-admin)"
   echo "  $riskctl tail                   # follow alerts"
   echo "  $riskctl query --text snapshot  # current state"
   echo "  kill -TERM $daemon_pid          # drain and stop"

@@ -7,8 +7,8 @@ namespace {
 
 // The Envelope bodies a dashboard user may send (field names of the body
 // oneof); what role each needs is the ingest's own rule, AuthorizeEnvelope.
-// A name the protocol does not define (yet) is skipped: "operator_action"
-// arrives with issue 11's incidents.
+// Protecting a node (intervention) needs an admin; the actions on
+// incidents (operator_action) an operator or an admin.
 constexpr const char* kActionBodies[] = {"intervention", "operator_action"};
 
 const google::protobuf::FieldDescriptor* ActionField(const char* name) {

@@ -333,15 +333,9 @@ int DashboardServer::ServeAction(mg_connection* conn, const DashboardIdentity& w
                      "-" + std::to_string(request_counter_.fetch_add(1)));
   }
   env.set_source("dashboard:" + who.name);
-  // An action that names who acts (OperatorAction.operator) names the
+  // An operator action names who acts for the incident's history: the
   // signed-in user, whatever the page sent.
-  if (const auto* kind = env.GetDescriptor()->FindFieldByNumber(env.body_case()); kind && kind->message_type()) {
-    const auto* actor = kind->message_type()->FindFieldByName("operator");
-    if (actor && actor->type() == google::protobuf::FieldDescriptor::TYPE_STRING && !actor->is_repeated()) {
-      auto* message = env.GetReflection()->MutableMessage(&env, kind);
-      message->GetReflection()->SetString(message, actor, who.name);
-    }
-  }
+  if (env.has_operator_action()) env.mutable_operator_action()->set_operator_(who.name);
   auto ack = client_.Ask(env, options_.request_timeout, &stop_);
   if (!ack.ok()) return SendError(conn, 503, ack.status().ToString());
   stats_.actions.fetch_add(1, std::memory_order_relaxed);

@@ -107,16 +107,24 @@ TEST(DashboardAuthTest, TokensNameTheirUserAndRolesGateActions) {
   EXPECT_EQ(DashboardAuth::AuthorizeAction(*reader, protect).ToString(),
             "permission_denied: role 'subscriber' may not send intervention");
   EXPECT_EQ(DashboardAuth::AuthorizeAction(*anonymous, protect).code(), Status::Code::kPermissionDenied);
+  riskd::v1::Envelope ack;
+  ack.mutable_operator_action()->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  const DashboardIdentity olga{"olga", ClientRole::kOperator, false};
+  EXPECT_TRUE(DashboardAuth::AuthorizeAction(olga, ack).ok());
+  EXPECT_TRUE(DashboardAuth::AuthorizeAction(*ops, ack).ok());
+  EXPECT_EQ(DashboardAuth::AuthorizeAction(olga, protect).ToString(),
+            "permission_denied: role 'operator' may not send intervention");
+  EXPECT_EQ(DashboardAuth::AuthorizeAction(*reader, ack).ToString(),
+            "permission_denied: role 'subscriber' may not send operator_action");
   riskd::v1::Envelope quake;
   quake.mutable_disruption()->set_severity(1);
   EXPECT_EQ(DashboardAuth::AuthorizeAction(*ops, quake).ToString(),
             "permission_denied: the dashboard does not send disruption");
-  // operator_action joins when the protocol has it (issue 11); admins may send it.
-  std::vector<std::string> admin_actions{"intervention"};
-  if (riskd::v1::Envelope::descriptor()->FindFieldByName("operator_action")) {
-    admin_actions.push_back("operator_action");
-  }
-  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kAdmin), admin_actions);
+  // What the page offers each role: the ingest's role table.
+  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kAdmin),
+            (std::vector<std::string>{"intervention", "operator_action"}));
+  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kOperator), std::vector<std::string>{"operator_action"});
+  EXPECT_TRUE(DashboardAuth::ActionsFor(ClientRole::kProducer).empty());
   EXPECT_TRUE(DashboardAuth::ActionsFor(ClientRole::kSubscriber).empty());
 
   auto closed = Parse("listen: '10.0.0.1:0'");

@@ -174,7 +174,7 @@ export class Panels {
       parts.push(el('ul', { class: 'plan-actions' }, ...(plan.actions || []).map((a) => el('li', {}, a.description || a.kind))));
     }
     if ((op.history || []).length) {
-      parts.push(el('ul', { class: 'history' }, ...op.history.map((h) => el('li', {}, `${(h.kind || '').replace('KIND_', '').toLowerCase()} by ${h.operator || '?'}${h.note ? `: ${h.note}` : ''}`))));
+      parts.push(el('ul', { class: 'history' }, ...op.history.map((h) => this.historyItem(h, step))));
     }
     if (this.canAct('operator_action') && i.lifecycle !== 'LIFECYCLE_CLOSED') {
       const act = (kind, extra = {}) => () => this.incidentAction(i, kind, extra);
@@ -195,10 +195,21 @@ export class Panels {
     return el('div', { class: 'incident-detail' }, ...parts);
   }
 
+  // One OperatorActionRecord: the action as journaled (under `action`),
+  // when it took effect in event time, and its journal sequence.
+  historyItem(record, step) {
+    const a = record.action || {};
+    const what = (a.kind || 'KIND_UNSPECIFIED').replace('KIND_', '').toLowerCase().replace(/_/g, ' ');
+    const detail = a.kind === 'KIND_ASSIGN' ? ` to ${a.assignee}` : a.kind === 'KIND_OVERRIDE_LEVEL' ? ` to ${a.level ? severityName(a.level) : 'computed'}` : '';
+    const when = record.receivedAt ? ` · ${timeText(timeMs(record.receivedAt), step)}` : '';
+    return el('li', { dataset: { kind: a.kind || '', operator: a.operator || '', journalSeq: record.journalSeq || '' } },
+      `${what}${detail} by ${a.operator || '?'}${when}${a.note ? `: ${a.note}` : ''}`);
+  }
+
   async incidentAction(incident, kind, extra) {
     try {
       const ack = await this.api.act({ operatorAction: { incidentId: incident.incidentId, kind, operator: this.session.name, ...extra } });
-      this.onNotice(ack.result === 'RESULT_REJECTED' ? `Refused: ${ack.reason}` : `${kind.replace('KIND_', '').toLowerCase().replace('_', ' ')} journaled (#${ack.journalSeq}).`);
+      this.onNotice(ack.result === 'RESULT_REJECTED' ? `Refused: ${ack.reason}` : `${kind.replace('KIND_', '').toLowerCase().replace(/_/g, ' ')} journaled (#${ack.journalSeq}).`);
     } catch (err) {
       this.onNotice(`Refused: ${err.message}`);
     }

@@ -315,7 +315,7 @@ export class DashboardState {
       incidents: [...this.incidents.values()]
         .map((i) => {
           const op = i.operatorState || {};
-          return [i.incidentId, i.lifecycle, i.level, !!op.acknowledged, op.assignee || '', num(i.expectedDisrupted)];
+          return [i.incidentId, i.lifecycle, i.level, !!op.acknowledged, op.acknowledgedBy || '', op.assignee || '', (op.history || []).length, num(i.expectedDisrupted)];
         })
         .sort(),
       summaries: [...this.summaries.values()].map((s) => [s.riskType, num(s.expectedDisrupted)]).sort(),

@@ -1,9 +1,10 @@
 // The dashboard in a real browser (Debian's chromium, headless, driven by
 // playwright-core) against a real riskd: an event goes in through the
 // ingest, the node turns red on the map, the alert and the hazard footprint
-// appear, a node's cause path is drawn, an action works for a role allowed
-// to act and is refused for a reader, and a page that opens late, or sees a
-// gap, shows the same state; under a manual model clock (the demo's) the page
+// appear with the incident it opens, a node's cause path is drawn, an
+// operator acknowledges the incident (a reader is offered no action and is
+// refused; an operator may not protect a node, an admin may), and a page
+// that opens late, or sees a gap, shows the same state; under a manual model clock (the demo's) the page
 // shows the model time, a footprint leaves when its duration passes on a
 // tick, and the timeline runs in model time. Screenshots go to
 // $RISKD_TEST_OUTPUT.
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { digestsOnceEqual, isRed, launchBrowser, nodePixel, openDashboard, sha256, sourceDir, startDaemon } from './support.js';
 
 const OPERATOR_TOKEN = 'operator-token-for-the-browser-test';
+const ADMIN_TOKEN = 'admin-token-for-the-browser-test';
 const READER_TOKEN = 'reader-token-for-the-browser-test';
 const outputDir = process.env.RISKD_TEST_OUTPUT || join(sourceDir, 'build', 'dashboard-screenshots');
 
@@ -25,10 +27,12 @@ risk_types { name: "supply" alpha: 0.8 beta: 0.3 }
 planner { k: 3 min_interval { seconds: 0 } }
 `;
 const dashboard = `listen: "127.0.0.1:0"
-  users { name: "olga" role: CLIENT_ROLE_ADMIN token_sha256: "${sha256(OPERATOR_TOKEN)}" }
+  users { name: "olga" role: CLIENT_ROLE_OPERATOR token_sha256: "${sha256(OPERATOR_TOKEN)}" }
+  users { name: "ada" role: CLIENT_ROLE_ADMIN token_sha256: "${sha256(ADMIN_TOKEN)}" }
   users { name: "rita" role: CLIENT_ROLE_SUBSCRIBER token_sha256: "${sha256(READER_TOKEN)}" }`;
 
-// An earthquake around Kumamoto: a 30 km circle holding FAB-KUM only.
+// An earthquake around Kumamoto: a 30 km circle holding FAB-KUM only. The
+// first event journaled, so the incident it opens is supply/1.
 const QUAKE = {
   event_id: 'browser-quake-1',
   source: 'browser-test',
@@ -62,6 +66,20 @@ async function signIn(page, token) {
   await page.waitForFunction(() => window.riskdDashboard.session && !window.riskdDashboard.session.anonymous);
 }
 
+const INCIDENT = '#incidents li.incident[data-incident-id="supply/1"]';
+
+// Sends an Envelope from the page as a script would, bypassing its buttons;
+// the daemon's answer ("<status> <error>" when refused).
+const actFromPage = (page, envelope) =>
+  page.evaluate(async (env) => {
+    try {
+      const ack = await window.riskdDashboard.api.act(env);
+      return ack.result;
+    } catch (e) {
+      return `${e.status} ${e.message}`;
+    }
+  }, envelope);
+
 const waitLive = (page) =>
   page.waitForFunction(() => document.getElementById('status').dataset.state === 'live', null, { timeout: 30000 });
 
@@ -94,6 +112,18 @@ test('an event turns its node red, raises alerts downstream, draws its footprint
   assert.match(await ecu.getAttribute('class'), /critical/);
   assert.match(await ecu.textContent(), /Nagoya ECU assembly/);
 
+  // The incident the quake opened is listed: potential (no site confirmed
+  // it), critical, not acknowledged, with its expected number disrupted.
+  const incident = page.locator(INCIDENT);
+  await incident.waitFor();
+  assert.match(await incident.getAttribute('class'), /critical potential/);
+  assert.equal(await incident.getAttribute('data-acknowledged'), 'no');
+  assert.match(await incident.locator(':scope > .name').textContent(), /^M 7\.0 near Kumamoto$/);
+  assert.match(await incident.locator(':scope > .meta').textContent(), /^supply · potential · critical · not acknowledged$/);
+  const expectedDisrupted = await page.evaluate(() => window.riskdDashboard.state.incidents.get('supply/1').expectedDisrupted);
+  assert.equal(await incident.locator(':scope > .prob').textContent(), expectedDisrupted.toFixed(1));
+  assert.equal(await page.locator('#incident-count').textContent(), '1');
+
   // The hazard's footprint is drawn and listed.
   await page.locator('path.riskd-footprint').first().waitFor({ state: 'attached' });
   assert.match(await page.locator('#footprints li[data-event-id="browser-quake-1"]').textContent(), /M 7\.0 near Kumamoto/);
@@ -125,35 +155,76 @@ test('an event turns its node red, raises alerts downstream, draws its footprint
   await page.close();
 });
 
-test('actions need a role allowed to act: refused for a reader, journaled for an operator', async () => {
+test('actions need a role allowed to act: refused for a reader, an operator acknowledges, an admin protects', async () => {
   const reader = await openDashboard(browser, daemon.url, errors);
   await signIn(reader, READER_TOKEN);
   assert.equal(await reader.evaluate(() => window.riskdDashboard.session.role), 'subscriber');
+  // The incident's details, without any action.
+  await reader.locator(`${INCIDENT} .name`).click();
+  await reader.locator(`${INCIDENT} .incident-detail ol.top-nodes li`).first().waitFor();
+  assert.equal(await reader.locator(`${INCIDENT} button.acknowledge`).count(), 0, 'no Acknowledge for a reader');
+  assert.equal(await reader.locator(`${INCIDENT} button.act`).count(), 0, 'no incident action for a reader');
   await reader.evaluate(() => window.riskdDashboard.select('ECU-NGO'));
   await reader.locator('#node-panel[data-node-id="ECU-NGO"]').waitFor();
   assert.equal(await reader.locator('#node-panel button.protect').count(), 0, 'no action offered to a reader');
-  // Sent anyway (as a script would), the daemon's dashboard refuses it.
-  const refused = await reader.evaluate(async () => {
-    try {
-      await window.riskdDashboard.api.act({ intervention: { kind: 'KIND_IMMUNIZE', nodeIds: ['ECU-NGO'] } });
-      return 'accepted';
-    } catch (e) {
-      return `${e.status} ${e.message}`;
-    }
-  });
-  assert.match(refused, /^403 permission_denied: role 'subscriber' may not send intervention/);
-  await reader.close();
+  // Sent anyway (as a script would), the daemon's dashboard refuses them.
+  assert.match(
+    await actFromPage(reader, { operatorAction: { incidentId: 'supply/1', kind: 'KIND_ACKNOWLEDGE', operator: 'rita' } }),
+    /^403 permission_denied: role 'subscriber' may not send operator_action$/,
+  );
+  assert.match(
+    await actFromPage(reader, { intervention: { kind: 'KIND_IMMUNIZE', nodeIds: ['ECU-NGO'] } }),
+    /^403 permission_denied: role 'subscriber' may not send intervention$/,
+  );
 
+  // The operator acknowledges the incident from its details.
   const operator = await openDashboard(browser, daemon.url, errors);
   await signIn(operator, OPERATOR_TOKEN);
   await waitLive(operator);
+  assert.deepEqual(await operator.evaluate(() => window.riskdDashboard.session.actions), ['operator_action']);
+  await operator.locator(`${INCIDENT} .name`).click();
+  await operator.locator(`${INCIDENT} button.acknowledge`).click();
+  await operator.locator('#notice', { hasText: 'acknowledge journaled' }).waitFor();
+  // The daemon applied it and re-published the incident: acknowledged by
+  // the signed-in user, on this page and on the reader's, live.
+  for (const page of [operator, reader]) {
+    const row = page.locator(`${INCIDENT}[data-acknowledged="yes"]`);
+    await row.waitFor();
+    assert.match(await row.locator(':scope > .meta').textContent(), /· acknowledged by olga$/);
+  }
+  assert.equal(await operator.locator(`${INCIDENT} button.acknowledge`).count(), 0, 'acknowledged once');
+  const history = operator.locator(`${INCIDENT} ul.history li`);
+  assert.equal(await history.count(), 1);
+  assert.equal(await history.getAttribute('data-operator'), 'olga');
+  assert.equal(await history.getAttribute('data-kind'), 'KIND_ACKNOWLEDGE');
+  assert.match(await history.textContent(), /^acknowledge by olga · \d{4}-\d\d-\d\d/);
+  assert.match(daemon.log(), /dashboard user 'olga' \(operator\) sent operator_action dashboard-[0-9a-f-]+: RESULT_ACCEPTED/);
+  assert.doesNotMatch(await operator.locator('#side').textContent(), /null|undefined|NaN/);
+  await operator.screenshot({ path: join(outputDir, 'dashboard-acknowledged.png') });
+
+  // An operator acts on incidents, not on the network: no Protect button,
+  // and refused when sent anyway.
   await operator.evaluate(() => window.riskdDashboard.select('ECU-NGO'));
-  await operator.locator('#node-panel[data-node-id="ECU-NGO"] button.protect').click();
-  await operator.locator('#notice', { hasText: 'journaled' }).waitFor();
-  // The daemon applied it: the node is protected, live, on this page.
-  await operator.waitForFunction(() => window.riskdDashboard.state.nodeStatus('ECU-NGO').state === 'NODE_STATE_IMMUNIZED');
-  assert.match(daemon.log(), /dashboard user 'olga' \(admin\) sent intervention dashboard-[0-9a-f-]+: RESULT_ACCEPTED/);
+  await operator.locator('#node-panel[data-node-id="ECU-NGO"]').waitFor();
+  assert.equal(await operator.locator('#node-panel button.protect').count(), 0);
+  assert.match(
+    await actFromPage(operator, { intervention: { kind: 'KIND_IMMUNIZE', nodeIds: ['ECU-NGO'] } }),
+    /^403 permission_denied: role 'operator' may not send intervention$/,
+  );
+  await reader.close();
   await operator.close();
+
+  // An admin protects a node.
+  const admin = await openDashboard(browser, daemon.url, errors);
+  await signIn(admin, ADMIN_TOKEN);
+  await waitLive(admin);
+  await admin.evaluate(() => window.riskdDashboard.select('ECU-NGO'));
+  await admin.locator('#node-panel[data-node-id="ECU-NGO"] button.protect').click();
+  await admin.locator('#notice', { hasText: 'journaled' }).waitFor();
+  // The daemon applied it: the node is protected, live, on this page.
+  await admin.waitForFunction(() => window.riskdDashboard.state.nodeStatus('ECU-NGO').state === 'NODE_STATE_IMMUNIZED');
+  assert.match(daemon.log(), /dashboard user 'ada' \(admin\) sent intervention dashboard-[0-9a-f-]+: RESULT_ACCEPTED/);
+  await admin.close();
 });
 
 test('a late page, and a page that detects a gap, show the same state as a live one', async () => {
@@ -172,6 +243,11 @@ test('a late page, and a page that detects a gap, show the same state as a live 
   const [a, b] = await digestsOnceEqual(early, late);
   assert.deepEqual(b, a);
   assert.ok(a.risks.some(([, id, state]) => id === 'RES-RAY' && state === 'NODE_STATE_DISRUPTED'));
+  // The late page shows the quake's incident as the operator left it:
+  // acknowledged by olga (and restored: its only site recovered).
+  const incident = late.locator(`${INCIDENT}[data-acknowledged="yes"]`);
+  await incident.waitFor();
+  assert.match(await incident.locator(':scope > .meta').textContent(), /^supply · restored · .* · acknowledged by olga$/);
 
   // A publication from the future reveals a gap: the page reads a new
   // snapshot and is back in step.

@@ -28,6 +28,7 @@ using nlohmann::json;
 const char kAdminToken[] = "admin-token-for-the-e2e-test";
 const char kReaderToken[] = "reader-token-for-the-e2e-test";
 const char kProducerToken[] = "producer-token-for-the-e2e-test";
+const char kOperatorToken[] = "operator-token-for-the-e2e-test";
 
 std::string Config(const std::string& dashboard_extra = "") {
   const std::string demo = SourceDir() + "/config/demo/";
@@ -39,7 +40,9 @@ std::string Config(const std::string& dashboard_extra = "") {
          " users { name: \"rita\" role: CLIENT_ROLE_SUBSCRIBER token_sha256: \"" +
          connectors::Sha256Hex(kReaderToken) + "\" }"
          " users { name: \"pat\" role: CLIENT_ROLE_PRODUCER token_sha256: \"" +
-         connectors::Sha256Hex(kProducerToken) + "\" } }\n";
+         connectors::Sha256Hex(kProducerToken) + "\" }"
+         " users { name: \"olga\" role: CLIENT_ROLE_OPERATOR token_sha256: \"" +
+         connectors::Sha256Hex(kOperatorToken) + "\" } }\n";
 }
 
 std::string Bearer(const char* token) { return std::string("Authorization: Bearer ") + token; }
@@ -137,6 +140,43 @@ void Apply(const json& node_risks, RiskMap* risks) {
       (*risks)[key] = r;
     }
   }
+}
+
+// Every Envelope in the daemon's journal, oldest first (after Stop()).
+std::vector<riskd::v1::Envelope> Journaled(const DaemonHarness& h) {
+  std::vector<riskd::v1::Envelope> journaled;
+  auto journal = connectors::Journal::OpenReadOnly(h.database());
+  EXPECT_TRUE(journal.ok()) << journal.status().ToString();
+  if (!journal.ok()) return journaled;
+  EXPECT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& entry) {
+    riskd::v1::Envelope e;
+    if (!e.ParseFromString(entry.payload)) return Status::Corruption("unparsable journal payload");
+    journaled.push_back(std::move(e));
+    return Status::Ok();
+  }).ok());
+  return journaled;
+}
+
+// POSTs `body` to api/actions as `token`'s user (nullptr: anonymous) and
+// expects it refused with `status` and the server's `error`.
+void ExpectRefused(const std::string& actions, const char* token, const std::string& body, long status,
+                   const std::string& error) {
+  auto r = HttpRequest("POST", actions, token ? std::vector<std::string>{Bearer(token)} : std::vector<std::string>{},
+                       body);
+  EXPECT_EQ(r.status, status) << body;
+  EXPECT_EQ(json::parse(r.body)["error"], error) << body;
+}
+
+// POSTs `body` to api/actions as `token`'s user and expects the daemon to
+// have accepted it as `event_id` at journal sequence `journal_seq`.
+void ExpectAccepted(const std::string& actions, const char* token, const std::string& body,
+                    const std::string& event_id, const std::string& journal_seq) {
+  auto r = HttpRequest("POST", actions, {Bearer(token)}, body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto ack = json::parse(r.body);
+  EXPECT_EQ(ack["result"], "RESULT_ACCEPTED");
+  EXPECT_EQ(ack["eventId"], event_id);
+  EXPECT_EQ(ack["journalSeq"], journal_seq);
 }
 
 // The page and its assets, with their headers and ETags.
@@ -385,25 +425,16 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
   auto forged = HttpRequest("POST", actions, {"Authorization: Bearer not-a-token"}, protect);
   EXPECT_EQ(forged.status, 401);
   EXPECT_EQ(json::parse(forged.body)["error"], "permission_denied: the token matches no dashboard user");
-  auto reader = HttpRequest("POST", actions, {Bearer(kReaderToken)}, protect);
-  EXPECT_EQ(reader.status, 403);
-  EXPECT_EQ(json::parse(reader.body)["error"], "permission_denied: role 'subscriber' may not send intervention");
+  ExpectRefused(actions, kReaderToken, protect, 403, "permission_denied: role 'subscriber' may not send intervention");
   // A producer may report events to the ingest, but protecting a node is an
   // admin's (the ingest's own role table).
-  auto producer = HttpRequest("POST", actions, {Bearer(kProducerToken)}, protect);
-  EXPECT_EQ(producer.status, 403);
-  EXPECT_EQ(json::parse(producer.body)["error"], "permission_denied: role 'producer' may not send intervention");
+  ExpectRefused(actions, kProducerToken, protect, 403, "permission_denied: role 'producer' may not send intervention");
   auto quake = HttpRequest("POST", actions, {Bearer(kAdminToken)}, R"({"disruption":{"severity":1}})");
   EXPECT_EQ(quake.status, 403);
   EXPECT_EQ(HttpRequest("POST", actions, {Bearer(kAdminToken)}, "{not json").status, 400);
   EXPECT_EQ(HttpRequest("GET", actions, {Bearer(kAdminToken)}).status, 405);
 
-  auto ok = HttpRequest("POST", actions, {Bearer(kAdminToken)}, protect);
-  ASSERT_EQ(ok.status, 200) << ok.body;
-  auto ack = json::parse(ok.body);
-  EXPECT_EQ(ack["result"], "RESULT_ACCEPTED");
-  EXPECT_EQ(ack["eventId"], "dash-protect-1");
-  EXPECT_EQ(ack["journalSeq"], "1");
+  ExpectAccepted(actions, kAdminToken, protect, "dash-protect-1", "1");
   // Sent again (a retry): the journal de-duplicates it.
   EXPECT_EQ(json::parse(HttpRequest("POST", actions, {Bearer(kAdminToken)}, protect).body)["result"],
             "RESULT_DUPLICATE");
@@ -427,20 +458,87 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
   // The journal holds exactly the one accepted action, as the user's: the
   // refused ones never reached the ingest, the retry was a duplicate and
   // the unknown node was rejected before journaling.
-  auto journal = connectors::Journal::OpenReadOnly(h.database());
-  ASSERT_TRUE(journal.ok()) << journal.status().ToString();
-  std::vector<riskd::v1::Envelope> journaled;
-  ASSERT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& entry) {
-    riskd::v1::Envelope e;
-    if (!e.ParseFromString(entry.payload)) return Status::Corruption("unparsable journal payload");
-    journaled.push_back(std::move(e));
-    return Status::Ok();
-  }).ok());
+  const auto journaled = Journaled(h);
   ASSERT_EQ(journaled.size(), 1u);
   EXPECT_EQ(journaled[0].event_id(), "dash-protect-1");
   EXPECT_EQ(journaled[0].source(), "dashboard:ada");
   ASSERT_TRUE(journaled[0].has_intervention());
   EXPECT_EQ(journaled[0].intervention().node_ids(0), "ECU-NGO");
+}
+
+// Issue 11's operator workflow from the dashboard: an operator (the role
+// for incidents, not for protecting nodes) acknowledges the quake's
+// incident through api/actions; the daemon journals it as the signed-in
+// user's, whatever the page claimed, and the snapshot shows the incident
+// acknowledged by that user.
+TEST(DashboardE2ETest, AnOperatorActsOnIncidentsAsTheSignedInUser) {
+  DaemonHarness h(Config());
+  ASSERT_TRUE(h.Start());
+  const std::string url = h.dashboard_url();
+  const std::string actions = url + "api/actions";
+
+  auto session = json::parse(HttpRequest("GET", url + "api/session", {Bearer(kOperatorToken)}).body);
+  EXPECT_EQ(session["name"], "olga");
+  EXPECT_EQ(session["role"], "operator");
+  EXPECT_EQ(session["actions"], json::array({"operator_action"}));
+
+  // The quake (journal seq 1) opens incident supply/1; a query is answered
+  // after every event before it (read-your-writes), so the snapshot has it.
+  ASSERT_EQ(h.Send(Quake("e2e-quake"))->journal_seq(), 1u);
+  auto before = json::parse(HttpRequest("GET", url + "api/snapshot").body);
+  ASSERT_EQ(before["incidents"].size(), 1u) << before.dump();
+  EXPECT_EQ(before["incidents"][0]["incidentId"], "supply/1");
+  EXPECT_EQ(before["incidents"][0]["lifecycle"], "LIFECYCLE_POTENTIAL");
+  EXPECT_EQ(before["incidents"][0]["operatorState"], json::object());  // nobody acted yet
+
+  // The page names someone else as operator and source: the daemon puts the
+  // signed-in user's name in both.
+  const std::string acknowledge =
+      R"({"eventId":"dash-ack-1","source":"someone-else","operatorAction":)"
+      R"({"incidentId":"supply/1","kind":"KIND_ACKNOWLEDGE","operator":"mallory","note":"calling the site"}})";
+  ExpectRefused(actions, nullptr, acknowledge, 401, "permission_denied: actions need a signed-in user");
+  ExpectRefused(actions, kReaderToken, acknowledge, 403,
+                "permission_denied: role 'subscriber' may not send operator_action");
+  ExpectRefused(actions, kProducerToken, acknowledge, 403,
+                "permission_denied: role 'producer' may not send operator_action");
+  // An operator acts on incidents; protecting a node stays an admin's.
+  ExpectRefused(actions, kOperatorToken, R"({"intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["ECU-NGO"]}})", 403,
+                "permission_denied: role 'operator' may not send intervention");
+
+  ExpectAccepted(actions, kOperatorToken, acknowledge, "dash-ack-1", "2");
+  // An incident the daemon does not know: its own rejection, 422.
+  auto unknown = HttpRequest("POST", actions, {Bearer(kOperatorToken)},
+                             R"({"operatorAction":{"incidentId":"supply/99","kind":"KIND_ACKNOWLEDGE"}})");
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(json::parse(unknown.body)["result"], "RESULT_REJECTED");
+  EXPECT_EQ(json::parse(unknown.body)["reason"],
+            "not_found: operator_action.incident_id: no incident 'supply/99'");
+
+  // The incident, acknowledged by the signed-in user, with the action in
+  // its history as journaled.
+  auto after = json::parse(HttpRequest("GET", url + "api/snapshot").body);
+  ASSERT_EQ(after["incidents"].size(), 1u);
+  const auto& state = after["incidents"][0]["operatorState"];
+  EXPECT_EQ(state["acknowledged"], true) << state.dump();
+  EXPECT_EQ(state["acknowledgedBy"], "olga");
+  ASSERT_EQ(state["history"].size(), 1u);
+  EXPECT_EQ(state["history"][0]["eventId"], "dash-ack-1");
+  EXPECT_EQ(state["history"][0]["journalSeq"], "2");
+  EXPECT_EQ(state["history"][0]["action"]["kind"], "KIND_ACKNOWLEDGE");
+  EXPECT_EQ(state["history"][0]["action"]["operator"], "olga");
+  EXPECT_EQ(state["history"][0]["action"]["note"], "calling the site");
+  EXPECT_NE(h.log().find("dashboard user 'olga' (operator) sent operator_action dash-ack-1: RESULT_ACCEPTED"),
+            std::string::npos);
+  EXPECT_EQ(h.Stop(), 0);
+
+  const auto journaled = Journaled(h);
+  ASSERT_EQ(journaled.size(), 2u);  // the quake and the acknowledgement
+  EXPECT_EQ(journaled[1].event_id(), "dash-ack-1");
+  EXPECT_EQ(journaled[1].source(), "dashboard:olga");
+  ASSERT_TRUE(journaled[1].has_operator_action());
+  EXPECT_EQ(journaled[1].operator_action().operator_(), "olga");
+  EXPECT_EQ(journaled[1].operator_action().incident_id(), "supply/1");
+  EXPECT_EQ(journaled[1].operator_action().kind(), riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
 }
 
 TEST(DashboardE2ETest, WithoutAnonymousReadEveryApiRequestNeedsAToken) {
