@@ -2,8 +2,11 @@
 // Redis), one step each:
 //
 //   Start():  OpenStore    state directory, database, journal (chain verified)
-//             LoadNetwork  the stored base network, or the source imported
-//             Replay       every journaled event into a fresh engine
+//             LoadNetwork  the engine from the newest usable checkpoint
+//                          (daemon/checkpoints.h), or the stored base
+//                          network, or the source imported
+//             Replay       every journaled event after the checkpoint (all
+//                          of them without one) into the engine
 //             OpenEventLog the journal, or (nats.*) the JetStream stream it
 //                          mirrors, with the lease and the subjects
 //             Bind         CURVE handler, PUB, ROUTER, metrics; alert
@@ -33,6 +36,7 @@
 #include "connectors/metrics/metrics_server.h"
 #include "connectors/store/journal.h"
 #include "connectors/store/state_store.h"
+#include "connectors/store/checkpoint_store.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
 #include "daemon/event_log.h"
@@ -105,6 +109,15 @@ class Daemon {
   std::unique_ptr<IncidentIds> incident_ids_;
   std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
   std::unique_ptr<engine::Engine> engine_;         // likewise
+  std::unique_ptr<connectors::CheckpointStore> checkpoints_;  // likewise
+  std::string checkpoint_fingerprint_;
+  // The checkpoint the engine was restored from (0: none), and what the
+  // start replayed after it.
+  std::uint64_t restored_seq_ = 0;
+  std::optional<std::int64_t> restored_manual_clock_ns_;
+  // The incident book and footprints of the restored checkpoint.
+  std::optional<connectors::DaemonCheckpointState> restored_state_;
+  std::uint64_t replayed_ = 0;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<IngestLoop> ingest_;
   std::unique_ptr<FeedPoller> feeds_;

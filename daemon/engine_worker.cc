@@ -144,6 +144,49 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
 
+Status EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store,
+                                    std::string fingerprint, std::uint64_t restored_seq,
+                                    std::optional<std::int64_t> manual_clock_ns,
+                                    std::optional<connectors::DaemonCheckpointState> restored) {
+  checkpoints_ = std::move(store);
+  checkpoint_fingerprint_ = std::move(fingerprint);
+  checkpointed_seq_ = restored_seq;
+  applied_seq_ = restored_seq;
+  stats_.last_applied_seq.store(restored_seq, std::memory_order_relaxed);
+  manual_clock_ns_ = manual_clock_ns;
+  if (!restored) return Status::Ok();
+  // The book and the footprints as replaying the journal up to the
+  // checkpoint would have rebuilt them.
+  RISKD_RETURN_IF_ERROR(book_.Restore(std::move(restored->incidents), engine_->network().node_slots())
+                            .WithContext("checkpoint"));
+  return footprints_.Restore(restored->footprints, *engine_).WithContext("checkpoint");
+}
+
+void EngineWorker::MaybeCheckpoint(bool now) {
+  const std::uint64_t interval = settings_->checkpoint_interval_events;
+  if (!checkpoints_ || interval == 0 || applied_seq_ <= checkpointed_seq_) return;
+  if (!now && applied_seq_ - checkpointed_seq_ < interval) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto saved = checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
+                                  engine_->network(), engine_->Checkpoint(),
+                                  {book_.Checkpoint(), footprints_.Checkpoint()});
+  // Tried once per interval: a failing disk is not retried after every batch.
+  checkpointed_seq_ = applied_seq_;
+  if (!saved.ok()) {
+    stats_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+    if (auto held = checkpoint_errors_.Allow()) {
+      spdlog::error("checkpoint at journal seq {} not written: {}{}", applied_seq_,
+                    LogSafe(saved.status().ToString()),
+                    *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
+    }
+    return;
+  }
+  stats_.checkpoint_seq.store(applied_seq_, std::memory_order_relaxed);
+  spdlog::info("checkpoint at journal seq {}: {:.1f} MB in {:.1f} ms", applied_seq_,
+               static_cast<double>(saved->bytes) / 1e6,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
 void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& env,
                                   std::vector<engine::NodeIndex> hit) {
   const auto& d = env.disruption();
@@ -250,7 +293,8 @@ Status EngineWorker::Bind(zmq::context_t* context) {
       settings_->server_key.public_key.empty() ? nullptr : &settings_->server_key;
   auto pub = connectors::Publisher::Bind(
       context, settings_->publish_endpoint, kInprocPublishEndpoint, *last, curve,
-      [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); });
+      [store = store_.get()](std::uint64_t ceiling) { return store->ReserveSequences(ceiling); },
+      settings_->publish_send_hwm);
   if (!pub.ok()) return pub.status();
   publisher_ = std::move(*pub);
   publisher_->SetOutputs(fence_, sink_, publisher_name_);
@@ -319,7 +363,7 @@ Status EngineWorker::Recover() {
     riskd::v1::Incident published;
     const engine::Incident* inc = book_.Find(stored.key);
     if (!inc || !published.ParseFromString(stored.payload)) continue;
-    published_incidents_[stored.key] = published;
+    published_incidents_[stored.key] = PublishedIncident::Of(published, stored.payload);
     book_.HoldRanks(stored.key);
     if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
         stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
@@ -332,6 +376,7 @@ Status EngineWorker::Recover() {
   footprints_.DropChanges(*engine_);
   ProjectAndPublish();
   ReportUnsent();
+  MaybeCheckpoint(false);  // after a long replay: the next start need not repeat it
   UpdateGauges();
   return Status::Ok();
 }
@@ -347,9 +392,9 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     *pub.mutable_incident() = connectors::MakeIncident(*engine_, book_, *inc, ctx);
     publisher_->Stamp(&pub, ctx.computed_at_unix_ns);
     sequences[key] = pub.sequence();
-    published_incidents_[key] = pub.incident();
-    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(),
-                      pub.incident().SerializeAsString()});
+    std::string payload = pub.incident().SerializeAsString();
+    published_incidents_[key] = PublishedIncident::Of(pub.incident(), payload);
+    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(), std::move(payload)});
     out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
     book_.MarkPublished(key);
   }
@@ -601,10 +646,10 @@ void EngineWorker::AnnounceEpoch() {
   // and subscribers learn them now rather than at their next change (the
   // previous active's Alertmanager entries would otherwise lapse).
   for (const auto& [key, incident] : published_incidents_) {
-    if (incident.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
+    if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
     riskd::v1::Publication pub;
-    *pub.mutable_incident() = incident;
-    publisher_->Publish(connectors::IncidentTopic(incident), &pub, now);
+    if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
+    publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
   }
   spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
 }
@@ -698,22 +743,23 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
   // Every incident not closed, then the latest closed ones.
-  std::vector<const riskd::v1::Incident*> closed;
+  std::vector<const PublishedIncident*> closed;
   for (const auto& [key, inc] : published_incidents_) {
-    if (inc.lifecycle() == riskd::v1::Incident::LIFECYCLE_CLOSED) {
+    if (inc.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
       closed.push_back(&inc);
-    } else {
-      *snap.add_incidents() = inc;
+    } else if (!snap.add_incidents()->ParseFromString(inc.payload)) {
+      snap.mutable_incidents()->RemoveLast();
     }
   }
   constexpr std::size_t kClosedInSnapshot = 50;
   std::sort(closed.begin(), closed.end(), [](const auto* a, const auto* b) {
-    return a->closed_at().seconds() != b->closed_at().seconds()
-               ? a->closed_at().seconds() > b->closed_at().seconds()
-               : a->opened_journal_seq() > b->opened_journal_seq();
+    return a->closed_at_seconds != b->closed_at_seconds ? a->closed_at_seconds > b->closed_at_seconds
+                                                        : a->opened_journal_seq > b->opened_journal_seq;
   });
   if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
-  for (const auto* inc : closed) *snap.add_incidents() = *inc;
+  for (const auto* inc : closed) {
+    if (!snap.add_incidents()->ParseFromString(inc->payload)) snap.mutable_incidents()->RemoveLast();
+  }
   footprints_.AppendActive(snap.mutable_footprints());
   for (const auto& [name, history] : summary_history_) {
     for (const auto& summary : history) *snap.add_recent_projections() = summary;
@@ -874,8 +920,12 @@ void EngineWorker::Run() {
       replies_->send(zmq::buffer(ack), zmq::send_flags::none);
       stats_.requests_done.fetch_add(1, std::memory_order_release);
     }
+    if (!stopping) MaybeCheckpoint(false);
     if (!stopping && !EventsWaiting()) PublishDuePlans();
   }
+  // A clean stop leaves a checkpoint of everything applied: the next start
+  // replays nothing.
+  MaybeCheckpoint(true);
   // Drained: every event and query before the stop frame is done.
   replies_->send(zmq::buffer(&kStopFrame, 1), zmq::send_flags::none);
   spdlog::info("engine thread stopped at journal seq {}", applied_seq_);

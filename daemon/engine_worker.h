@@ -11,7 +11,8 @@
 // the budget pushes, records those alerts (and the ones resolved in bulk
 // with their incident) in SQLite, and keeps the latest published incidents
 // for snapshots. Replay feeds the book the same way, so a restart rebuilds
-// it from the journal.
+// it from the journal (after a checkpoint: from the book it holds, as
+// replay built it, and the journal's tail).
 //
 // Immunization plans: after a projection whose expected number disrupted
 // moved materially since the last plan of its risk type (MaterialChange),
@@ -37,6 +38,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "connectors/store/checkpoint_store.h"
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
 #include "connectors/metrics/latency_histogram.h"
@@ -87,6 +89,9 @@ struct EngineWorkerStats {
   // Events applied and queries answered of those the ingest thread
   // forwarded (the other end of the queue it bounds in events).
   std::atomic<std::uint64_t> requests_done{0};
+  // Journal sequence of the newest checkpoint written (0: none yet).
+  std::atomic<std::uint64_t> checkpoint_seq{0};
+  std::atomic<std::uint64_t> checkpoint_failures{0};
   // Publications not sent because the lease did not grant their epoch (a
   // standby's, or an instance's that lost its lease).
   std::atomic<std::uint64_t> publications_fenced{0};
@@ -100,6 +105,14 @@ class EngineWorker {
   EngineWorker(const DaemonSettings* settings, std::unique_ptr<engine::Engine> engine,
                std::unique_ptr<connectors::StateStore> store, IncidentIds* incident_ids);
 
+  // Checkpoints go to `store` (daemon/checkpoints.h), with `fingerprint`.
+  // The engine was restored from the checkpoint covering the journal up to
+  // `restored_seq` (0: none) with this manual clock and the incident book
+  // and footprints in `restored` (checked by RestoreFromCheckpoint): replay
+  // continues after it. REQUIRES: before Replay().
+  Status UseCheckpoints(std::unique_ptr<connectors::CheckpointStore> store, std::string fingerprint,
+                        std::uint64_t restored_seq, std::optional<std::int64_t> manual_clock_ns,
+                        std::optional<connectors::DaemonCheckpointState> restored);
   // Applies one journaled event during start-up replay (no publishing).
   // Journal rows from before event times were stamped at ingest have no
   // occurred_at: `received_ns` (when the row was journaled) stands in.
@@ -180,14 +193,28 @@ class EngineWorker {
   bool UseSettings(const DaemonSettings* settings);
   // Logs (rate-limited) publications the publisher could not sequence.
   void ReportUnsent();
+  // Writes a checkpoint when checkpoint.interval_events events were applied
+  // since the last one (or, with `now`, when any was).
+  void MaybeCheckpoint(bool now);
 
   const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<connectors::StateStore> store_;
   IncidentIds* incident_ids_;
   engine::IncidentBook book_;
-  // Latest published Incident by key (for snapshots).
-  std::map<std::uint64_t, riskd::v1::Incident> published_incidents_;
+  // Latest published Incident by key (for snapshots), serialized: tens of
+  // thousands of incidents parsed cost several times their bytes.
+  struct PublishedIncident {
+    riskd::v1::Incident::Lifecycle lifecycle = riskd::v1::Incident::LIFECYCLE_UNSPECIFIED;
+    std::int64_t closed_at_seconds = 0;
+    std::uint64_t opened_journal_seq = 0;
+    std::string payload;  // riskd.v1.Incident
+    static PublishedIncident Of(const riskd::v1::Incident& incident, std::string payload) {
+      return {incident.lifecycle(), incident.closed_at().seconds(), incident.opened_journal_seq(),
+              std::move(payload)};
+    }
+  };
+  std::map<std::uint64_t, PublishedIncident> published_incidents_;
   std::unique_ptr<connectors::Publisher> publisher_;
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;
@@ -223,6 +250,10 @@ class EngineWorker {
   LogRateLimiter unsent_lines_;
   std::uint64_t unsent_reported_ = 0;
   LogRateLimiter record_errors_;
+  std::unique_ptr<connectors::CheckpointStore> checkpoints_;
+  std::string checkpoint_fingerprint_;
+  std::uint64_t checkpointed_seq_ = 0;  // covered by the newest checkpoint
+  LogRateLimiter checkpoint_errors_;
 };
 
 }  // namespace riskd::daemon

@@ -42,6 +42,45 @@ void FootprintTracker::Add(std::uint64_t journal_seq, const riskd::v1::Envelope&
   tracked_.push_back(std::move(t));
 }
 
+std::vector<connectors::CheckpointedFootprint> FootprintTracker::Checkpoint() const {
+  std::vector<connectors::CheckpointedFootprint> out;
+  out.reserve(tracked_.size());
+  for (const auto& t : tracked_) {
+    out.push_back({t.footprint.SerializeAsString(), t.announced, t.risk_type, t.at, t.duration, t.hit});
+  }
+  return out;
+}
+
+Status FootprintTracker::Restore(const std::vector<connectors::CheckpointedFootprint>& footprints,
+                                 const engine::Engine& engine) {
+  std::vector<Tracked> tracked;
+  tracked.reserve(footprints.size());
+  for (const auto& c : footprints) {
+    Tracked t;
+    if (!t.footprint.ParseFromString(c.footprint)) {
+      return Status::InvalidArgument("footprint: does not parse");
+    }
+    if (c.risk_type < 0 || c.risk_type >= engine.risk_type_count()) {
+      return Status::InvalidArgument("footprint " + t.footprint.event_id() + ": no risk type " +
+                                     std::to_string(c.risk_type));
+    }
+    for (engine::NodeIndex v : c.hit) {
+      if (v >= engine.network().node_slots()) {
+        return Status::InvalidArgument("footprint " + t.footprint.event_id() +
+                                       ": a node beyond the network");
+      }
+    }
+    t.announced = c.announced;
+    t.risk_type = c.risk_type;
+    t.at = c.at;
+    t.duration = c.duration;
+    t.hit = c.hit;
+    tracked.push_back(std::move(t));
+  }
+  tracked_ = std::move(tracked);
+  return Status::Ok();
+}
+
 std::int32_t FootprintTracker::StillDisrupted(const Tracked& t, const engine::Engine& engine) {
   // Where the engine's reports say this Disruption is (engine/reports.h):
   // before the window it is history only, unless its known duration runs

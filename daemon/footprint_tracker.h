@@ -12,7 +12,8 @@
 // (history only); a node disrupted again later by another event does not
 // keep it alive. Like the engine's state this is a function of the reports
 // and of now, not of when it is looked at: start-up replay rebuilds exactly
-// the footprints a live daemon had, and they need no storage.
+// the footprints a live daemon had (or a checkpoint holds them with the
+// engine's state: Checkpoint(), Restore()).
 //
 // TakeChanges() judges every footprint against the engine and returns what
 // subscribers have not seen: new ones (ACTIVE, or ENDED at once when not in
@@ -32,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/store/checkpoint_store.h"
 #include "engine/engine.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
@@ -56,6 +58,16 @@ class FootprintTracker {
   // The same, publishing nothing (after start-up replay: what changed
   // before the restart was published then).
   void DropChanges(const engine::Engine& engine);
+
+  // What it follows, for the daemon's checkpoints (as replay would rebuild
+  // it; the next judgement after a restart publishes nothing that was
+  // published before, as after a full replay).
+  std::vector<connectors::CheckpointedFootprint> Checkpoint() const;
+  // Replaces what it follows with a checkpoint's. InvalidArgument (nothing
+  // changed) when one does not fit `engine` (a risk type or node it does
+  // not have) or does not parse.
+  Status Restore(const std::vector<connectors::CheckpointedFootprint>& footprints,
+                 const engine::Engine& engine);
 
   // Footprints in effect as of the last judgement, oldest first.
   void AppendActive(google::protobuf::RepeatedPtrField<riskd::v1::DisruptionFootprint>* out) const;

@@ -350,6 +350,20 @@ const SettingRow kSettings[] = {
      if (c.ingest().has_peer_burst()) s->peer_burst = c.ingest().peer_burst();
      if (!(s->peer_burst >= 1) || !std::isfinite(s->peer_burst)) return Bad("ingest.peer_burst", "must be finite and >= 1");
      return Status::Ok(); }},
+  {"checkpoint.interval_events", "100000", "0..1e9; 0: off", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.checkpoint().has_interval_events()) return Status::Ok();
+     if (c.checkpoint().interval_events() < 0 || c.checkpoint().interval_events() > 1'000'000'000) {
+       return Bad("checkpoint.interval_events", "must be in 0..1000000000");
+     }
+     s->checkpoint_interval_events = static_cast<std::uint64_t>(c.checkpoint().interval_events());
+     return Status::Ok(); }},
+  {"publish.send_high_water_mark", "1000", "1..1000000", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (!c.publish().has_send_high_water_mark()) return Status::Ok();
+     if (c.publish().send_high_water_mark() < 1 || c.publish().send_high_water_mark() > 1'000'000) {
+       return Bad("publish.send_high_water_mark", "must be in 1..1000000");
+     }
+     s->publish_send_hwm = c.publish().send_high_water_mark();
+     return Status::Ok(); }},
   {"ingest.max_place_area_km2", "3200000", "finite, >= 0; 0: no limit", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (!c.ingest().has_max_place_area_km2()) return Status::Ok();
      const double area = c.ingest().max_place_area_km2();

@@ -101,6 +101,11 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // Journaled events between engine checkpoints; 0: none (config
+  // checkpoint.interval_events).
+  std::uint64_t checkpoint_interval_events = 100000;
+  // Publications queued per subscriber (config publish.send_high_water_mark).
+  int publish_send_hwm = 1000;
   // Incidents, alert budget, emergency plans, watchlists.
   IncidentSettings incidents;
   // ingest.max_place_area_km2; 0: no limit.

@@ -53,7 +53,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(EngineOptions options, Network ne
   return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(network)));
 }
 
-Engine::Engine(EngineOptions options, Network network)
+Engine::Engine(EngineOptions options, Network network, bool compute_vulnerability)
     : options_(std::move(options)), network_(std::move(network)) {
   network_.Compact();
   for (const auto& t : options_.risk_types) {
@@ -65,7 +65,7 @@ Engine::Engine(EngineOptions options, Network network)
     s.projector = std::make_shared<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
-  RefreshVulnerability();
+  if (compute_vulnerability) RefreshVulnerability();
 }
 
 std::optional<int> Engine::FindRiskType(std::string_view name) const {
@@ -106,12 +106,22 @@ Status Engine::AdvanceClock(Step now) {
 
 void Engine::AddReport(RiskTypeState& s, NodeIndex node, Report report) {
   report.order = ++report_order_;
-  InsertReport(&s.reports[node].reports, report);
+  auto& entry = s.reports[node];
+  // Every entry's history is what its (pruned) reports say at now_ (each
+  // Reobserve and every clock move re-derives it), so a report that goes
+  // last and stays in the window is one more step of the same walk.
+  if ((entry.reports.empty() || entry.reports.back().at <= report.at) &&
+      !IsPruned(report, WindowStart())) {
+    entry.reports.push_back(report);
+    ReduceReport(&entry.history, report, now_, WindowStart());
+    Observe(s, node, entry.history);
+    return;
+  }
+  InsertReport(&entry.reports, report);
   Reobserve(s, node);
 }
 
 void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
-  const bool was_removed = IsRemoved(s.observed[node].state);
   NodeHistory history;
   if (auto it = s.reports.find(node); it != s.reports.end()) {
     PruneReports(&it->second.reports, WindowStart());
@@ -121,6 +131,11 @@ void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
       history = it->second.history = ReduceReports(it->second.reports, now_, WindowStart());
     }
   }
+  Observe(s, node, history);
+}
+
+void Engine::Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history) {
+  const bool was_removed = IsRemoved(s.observed[node].state);
   s.observed[node] = s.immunized[node] ? Observation{NodeState::kImmunized}
                                        : ObservationAt(history, now_);
   if (was_removed != IsRemoved(s.observed[node].state)) s.spectral_stale = true;

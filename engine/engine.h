@@ -38,6 +38,7 @@
 
 #include "engine/alert_policy.h"
 #include "engine/dmp.h"
+#include "engine/engine_checkpoint.h"
 #include "engine/geo.h"
 #include "engine/network.h"
 #include "engine/projection.h"
@@ -119,6 +120,15 @@ class Engine {
  public:
   // Validates the options. The network is compacted.
   static Result<std::unique_ptr<Engine>> Create(EngineOptions options, Network network);
+  // An engine equal to the one that took `checkpoint` with `network`
+  // (engine_checkpoint.h), without recomputing vulnerability. Invalid when
+  // the checkpoint does not fit the options (other risk types) or the
+  // network (nodes that are not in it, snapshots of the wrong size), or
+  // holds a report no event could have made.
+  static Result<std::unique_ptr<Engine>> Restore(EngineOptions options, Network network,
+                                                 EngineCheckpoint checkpoint);
+  // What Restore() needs besides the network. O(nodes + reports).
+  EngineCheckpoint Checkpoint() const;
 
   const EngineOptions& options() const { return options_; }
   // Lookups (Find, id, alive, FindEdge, counts) are always current; the
@@ -217,7 +227,8 @@ class Engine {
   const Vulnerability& VulnerabilityFor(LayerMask layers);
 
  private:
-  Engine(EngineOptions options, Network network);
+  // Without compute_vulnerability the snapshot is left empty (Restore).
+  Engine(EngineOptions options, Network network, bool compute_vulnerability = true);
   // After a network change touching `nodes`.
   void NetworkChanged(std::span<const NodeIndex> nodes);
   void MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes);
@@ -227,6 +238,8 @@ class Engine {
   // Re-derives what a node's reports say now (pruning the ones out of the
   // window) into s.observed.
   void Reobserve(RiskTypeState& s, NodeIndex node);
+  // Sets s.observed[node] from what its reports say now.
+  void Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history);
   // The projection's initial state from the reports; its step 0 (absolute)
   // into *frame_start.
   InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;

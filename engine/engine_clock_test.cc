@@ -239,3 +239,60 @@ TEST(EngineClockTest, ReplayingAnArchiveInEventTimeEqualsReceivingItLive) {
 
 }  // namespace
 }  // namespace riskd::engine
+
+namespace riskd::engine {
+namespace {
+
+// A node's history is kept up to date report by report when reports come
+// in time order, and re-derived from all of them otherwise: either way it is
+// what reducing the node's reports at now says, and its observation follows.
+TEST(EngineClockTest, EveryNodesHistoryIsWhatAllItsReportsSayAtNow) {
+  auto engine = Chain(6, 0.5, 0.3);
+  std::mt19937 rng(42);
+  const int window = engine->options().clock.history_window_steps;
+  Step now = kDay0;
+  int checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const NodeIndex v = static_cast<NodeIndex>(rng() % 6);
+    // Mostly in time order, now and then late, early, ahead of now, or
+    // before the window; a tick every 100 reports.
+    Step at = now - static_cast<Step>(rng() % 3);
+    if (rng() % 10 == 0) at = now - static_cast<Step>(rng() % (2 * window));
+    if (rng() % 20 == 0) at = now + 1;
+    switch (rng() % 4) {
+      case 0:
+        ASSERT_TRUE(engine->Disrupt(0, {&v, 1}, 0.1 + 0.1 * (rng() % 9), at,
+                                    static_cast<Step>(rng() % 3) * 2).ok());
+        break;
+      case 1:
+        ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kRecovered, 1.0, at).ok());
+        break;
+      default:
+        ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kSusceptible, 1.0, at).ok());
+        break;
+    }
+    if (i % 100 == 99) {
+      ASSERT_TRUE(engine->AdvanceClock(++now).ok());
+    }
+    const auto& s = engine->risk_state(0);
+    for (const auto& [node, entry] : s.reports) {
+      const NodeHistory want = ReduceReports(entry.reports, now, now - window);
+      ASSERT_EQ(entry.history.disrupted, want.disrupted) << "report " << i << " node " << node;
+      ASSERT_EQ(entry.history.onset, want.onset);
+      ASSERT_EQ(entry.history.severity, want.severity);
+      ASSERT_EQ(entry.history.end, want.end);
+      ASSERT_EQ(entry.history.recovered_at, want.recovered_at);
+      ASSERT_EQ(entry.history.normal_at, want.normal_at);
+      const Observation o = ObservationAt(want, now);
+      ASSERT_EQ(s.observed[node].state, o.state);
+      ASSERT_EQ(s.observed[node].severity, o.severity);
+      ASSERT_EQ(s.observed[node].since, o.since);
+      ASSERT_EQ(s.observed[node].until, o.until);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 10000);
+}
+
+}  // namespace
+}  // namespace riskd::engine

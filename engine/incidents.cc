@@ -329,6 +329,130 @@ void IncidentBook::SourcesMayHaveChanged(const Engine& engine, std::int64_t time
   }
 }
 
+IncidentBookCheckpoint IncidentBook::Checkpoint() const {
+  IncidentBookCheckpoint c;
+  c.now_ns = now_ns_;
+  c.incidents.reserve(incidents_.size());
+  for (const auto& [key, inc] : incidents_) {
+    // The event-derived fields only: what a replay, which runs no
+    // projection, leaves in an incident.
+    Incident& out = c.incidents.emplace_back();
+    out.key = inc.key;
+    out.id = inc.id;
+    out.risk_type = inc.risk_type;
+    out.lifecycle = inc.lifecycle;
+    out.resolution = inc.resolution;
+    out.confirmed = inc.confirmed;
+    out.hazard = inc.hazard;
+    out.title = inc.title;
+    out.events = inc.events;
+    out.feed_event_ids = inc.feed_event_ids;
+    out.sources = inc.sources;
+    out.source_events = inc.source_events;
+    out.sources_disrupted = inc.sources_disrupted;
+    out.opened_at_ns = inc.opened_at_ns;
+    out.restored_at_ns = inc.restored_at_ns;
+    out.closed_at_ns = inc.closed_at_ns;
+    out.last_seq = inc.last_seq;
+    out.acknowledged = inc.acknowledged;
+    out.acknowledged_by = inc.acknowledged_by;
+    out.acknowledged_at_ns = inc.acknowledged_at_ns;
+    out.assignee = inc.assignee;
+    out.level_override = inc.level_override;
+    out.history = inc.history;
+    out.operator_version = inc.operator_version;
+  }
+  for (const TypeState& t : types_) {
+    auto& out = c.risk_types.emplace_back();
+    for (const auto& [v, entry] : t.sources) out.sources.push_back({v, entry.disrupted, entry.incidents});
+    std::sort(out.sources.begin(), out.sources.end(),
+              [](const auto& a, const auto& b) { return a.node < b.node; });
+    out.owner.assign(t.owner.begin(), t.owner.end());
+    std::sort(out.owner.begin(), out.owner.end());
+    out.feed_events.assign(t.feed_events.begin(), t.feed_events.end());
+  }
+  c.restored.assign(restored_.begin(), restored_.end());
+  c.closed.assign(closed_.begin(), closed_.end());
+  return c;
+}
+
+Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
+  if (c.risk_types.size() != types_.size()) {
+    return Status::InvalidArgument("incident book: " + std::to_string(c.risk_types.size()) +
+                                   " risk types, the configuration has " +
+                                   std::to_string(types_.size()));
+  }
+  std::map<std::uint64_t, Incident> incidents;
+  for (Incident& inc : c.incidents) {
+    if (inc.key == 0 || inc.risk_type < 0 || static_cast<std::size_t>(inc.risk_type) >= types_.size()) {
+      return Status::InvalidArgument("incident book: incident " + std::to_string(inc.key) +
+                                     " of an unknown risk type");
+    }
+    if (inc.id != names_[static_cast<std::size_t>(inc.risk_type)] + "/" + std::to_string(inc.key)) {
+      return Status::InvalidArgument("incident book: incident " + std::to_string(inc.key) +
+                                     " is named '" + inc.id + "'");
+    }
+    for (NodeIndex v : inc.sources) {
+      if (v >= node_slots) return Status::InvalidArgument("incident book: a source beyond the network");
+    }
+    for (const auto& [v, events] : inc.source_events) {
+      for (std::uint32_t e : events) {
+        if (v >= node_slots || e >= inc.events.size()) {
+          return Status::InvalidArgument("incident book: a source event out of range");
+        }
+      }
+    }
+    const std::uint64_t key = inc.key;
+    if (!incidents.emplace(key, std::move(inc)).second) {
+      return Status::InvalidArgument("incident book: incident " + std::to_string(key) + " twice");
+    }
+  }
+  auto known = [&](std::uint64_t key) { return incidents.count(key) > 0; };
+  std::vector<TypeState> types(types_.size());
+  for (std::size_t r = 0; r < types.size(); ++r) {
+    auto& in = c.risk_types[r];
+    TypeState& t = types[r];
+    t.watch = types_[r].watch;  // from settings, not events
+    for (auto& src : in.sources) {
+      if (src.node >= node_slots || !std::all_of(src.incidents.begin(), src.incidents.end(), known)) {
+        return Status::InvalidArgument("incident book: a source out of range");
+      }
+      t.sources[src.node] = {src.disrupted, std::move(src.incidents)};
+    }
+    for (const auto& [v, key] : in.owner) {
+      if (v >= node_slots || !known(key)) {
+        return Status::InvalidArgument("incident book: an owner out of range");
+      }
+      t.owner[v] = key;
+    }
+    for (auto& [id, key] : in.feed_events) {
+      if (!known(key)) {
+        return Status::InvalidArgument("incident book: a feed event of no incident");
+      }
+      t.feed_events.emplace(std::move(id), key);
+    }
+  }
+  for (const auto& [at, key] : c.restored) {
+    if (!known(key)) return Status::InvalidArgument("incident book: a restored incident it does not hold");
+  }
+  for (std::uint64_t key : c.closed) {
+    if (!known(key)) return Status::InvalidArgument("incident book: a closed incident it does not hold");
+  }
+  // Everything fits: as a replay leaves the book, every incident changed
+  // (due for an Update() of its type and a publication).
+  types_ = std::move(types);
+  incidents_ = std::move(incidents);
+  restored_.clear();
+  restored_.insert(c.restored.begin(), c.restored.end());
+  closed_.assign(c.closed.begin(), c.closed.end());
+  touched_.clear();
+  std::fill(pending_.begin(), pending_.end(), 0);
+  for (const auto& [key, inc] : incidents_) Changed(inc);
+  now_ns_ = c.now_ns;
+  attribution_ = {};
+  return Status::Ok();
+}
+
 void IncidentBook::AdvanceTime(std::int64_t time_ns) {
   now_ns_ = std::max(now_ns_, time_ns);
   while (!restored_.empty()) {
@@ -373,8 +497,9 @@ Status IncidentBook::Apply(const OperatorAction& a) {
       break;
   }
   inc->history.push_back(a);
-  while (inc->history.size() > static_cast<std::size_t>(options_.max_history)) {
-    inc->history.pop_front();
+  if (inc->history.size() > static_cast<std::size_t>(options_.max_history)) {
+    inc->history.erase(inc->history.begin(),
+                       inc->history.end() - static_cast<std::ptrdiff_t>(options_.max_history));
   }
   ++inc->operator_version;
   inc->last_seq = std::max(inc->last_seq, a.seq);

@@ -214,7 +214,10 @@ struct Incident {
   std::int64_t acknowledged_at_ns = 0;
   std::string assignee;
   std::optional<AlertLevel> level_override;
-  std::deque<OperatorAction> history;  // latest max_history
+  // Latest max_history, oldest first. A vector: an empty std::deque
+  // allocates ~600 bytes, in every incident, most of which never see an
+  // operator.
+  std::vector<OperatorAction> history;
   std::uint32_t operator_version = 0;
 
   // As of the latest Update() of its risk type.
@@ -266,6 +269,35 @@ struct IncidentUpdate {
   std::vector<AlertPush> resolved_in_bulk;
 };
 
+// What a replay of the journal builds the book from, as plain data, for
+// the daemon's checkpoints (connectors/store/checkpoint_store.h): every
+// incident's event-derived fields (grouping, sources, lifecycle, times,
+// operator state and history) and the book's indexes. Figures an Update()
+// computes from a projection (expected disrupted, top nodes, plans, pushed
+// alerts, the published digest) are left out: replay does not compute them
+// either (no projection runs during replay), the daemon recomputes them
+// after start-up and re-opens pushed alerts from storage. So a book
+// restored from a checkpoint equals the book a replay up to the same
+// journal row builds (incidents_test.cc).
+struct IncidentBookCheckpoint {
+  std::int64_t now_ns = 0;
+  // By key; only the event-derived fields are meaningful.
+  std::vector<Incident> incidents;
+  struct Source {
+    NodeIndex node = kNoNode;
+    bool disrupted = false;
+    std::vector<std::uint64_t> incidents;  // keys listing it as a source
+  };
+  struct RiskTypeInputs {
+    std::vector<Source> sources;                               // by node
+    std::vector<std::pair<NodeIndex, std::uint64_t>> owner;    // by node
+    std::vector<std::pair<std::string, std::uint64_t>> feed_events;  // by id
+  };
+  std::vector<RiskTypeInputs> risk_types;  // the book's, by index
+  std::vector<std::pair<std::int64_t, std::uint64_t>> restored;  // restored at, key
+  std::vector<std::uint64_t> closed;  // in closing order
+};
+
 class IncidentBook {
  public:
   // risk_type_names: the engine's risk types, by index. REQUIRES: valid
@@ -299,6 +331,15 @@ class IncidentBook {
   void AdvanceTime(std::int64_t time_ns);
   // The latest event time seen (0 before any).
   std::int64_t now_ns() const { return now_ns_; }
+  // What replay rebuilds the book from (see IncidentBookCheckpoint).
+  // O(incidents + sources).
+  IncidentBookCheckpoint Checkpoint() const;
+  // Replaces the book's event-derived state with a checkpoint's, as a
+  // replay up to it leaves it: every incident is due for an Update() and a
+  // publication. Watchlists are kept. InvalidArgument (nothing changed)
+  // when it does not fit: another number of risk types, a node index at or
+  // beyond `node_slots`, an index naming an incident it does not hold.
+  Status Restore(IncidentBookCheckpoint checkpoint, std::size_t node_slots);
   // An operator action. NotFound for an unknown incident. Actions that do
   // not apply to the incident's lifecycle (marking a closed incident
   // restored) are recorded in its history and change nothing else.

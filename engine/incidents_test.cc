@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "engine/value_at_risk.h"
 
@@ -73,10 +74,14 @@ class Fixture {
   Engine& engine() { return *engine_; }
   IncidentBook& book() { return book_; }
 
+  // Events from now on go to the engine only (or again to both).
+  void FeedBook(bool on) { feed_book_ = on; }
+
   const Incident* Disrupt(std::uint64_t seq, std::vector<NodeIndex> nodes, TriggerKind kind,
                           const std::string& feed = "", double severity = 1.0,
                           std::int64_t time = 0) {
     EXPECT_TRUE(engine_->Disrupt(0, nodes, severity).ok());
+    if (!feed_book_) return nullptr;
     Trigger t;
     t.event_id = "ev-" + std::to_string(seq);
     t.seq = seq;
@@ -95,6 +100,7 @@ class Fixture {
 
   void SetStatus(NodeIndex node, NodeState state, std::int64_t time = 0) {
     ASSERT_TRUE(engine_->SetStatus(node, 0, state, 1.0).ok());
+    if (!feed_book_) return;
     book_.NodesChanged(*engine_, 0, {&node, 1}, time);
     book_.AdvanceTime(time);
   }
@@ -117,6 +123,7 @@ class Fixture {
  private:
   std::unique_ptr<Engine> engine_;
   IncidentBook book_;
+  bool feed_book_ = true;
 };
 
 TEST(IncidentBookTest, GroupsBySameFeedEventThenBySharedSourceElseOpensOne) {
@@ -490,6 +497,102 @@ TEST(IncidentBookTest, ReplayWithoutIntermediateProjectionsReachesTheSameInciden
   EXPECT_EQ(std::get<1>(live[0]), IncidentLifecycle::kPotential);  // re-opened by f1
   EXPECT_EQ(std::get<1>(live[1]), IncidentLifecycle::kClosed);     // restored at 5 h, +24 h
   EXPECT_EQ(std::get<4>(live[1]), 29 * kHour);
+}
+
+// Everything a book serves about its incidents, as text (exact figures).
+std::string Describe(IncidentBook& book, Engine& engine) {
+  std::ostringstream o;
+  o << std::hexfloat << "now " << book.now_ns() << "\n";
+  for (const auto& [key, inc] : book.incidents()) {
+    o << inc.id << " lifecycle " << int{static_cast<std::uint8_t>(inc.lifecycle)} << " resolution "
+      << int{static_cast<std::uint8_t>(inc.resolution)} << " confirmed " << inc.confirmed
+      << " events " << inc.events.size() << " sources";
+    for (NodeIndex v : inc.sources) o << " " << v << "(" << book.OwnerOf(0, v) << ")";
+    o << " disrupted " << inc.sources_disrupted << " opened " << inc.opened_at_ns << " restored "
+      << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq
+      << " ack " << inc.acknowledged << inc.acknowledged_by << " assignee " << inc.assignee
+      << " history " << inc.history.size() << " v" << inc.operator_version << " expected "
+      << inc.expected_disrupted << " value " << inc.value_at_risk << " at_risk " << inc.nodes_at_risk
+      << " pushed " << inc.alerts_pushed << " level " << int{static_cast<std::uint8_t>(inc.level())}
+      << " top";
+    for (const auto& n : inc.top) o << " " << n.node << (n.pushed ? "*" : "");
+    o << " nodes";
+    for (const auto& n : book.NodesOf(engine, key, 100)) o << " " << n.node;
+    o << "\n";
+  }
+  std::map<NodeIndex, std::uint64_t> pushed;
+  for (const auto& [v, pa] : book.pushed(0)) pushed[v] = pa.incident;
+  for (const auto& [v, key] : pushed) o << "pushed " << v << " " << key << "\n";
+  return o.str();
+}
+
+TEST(IncidentBookTest, ACheckpointOfALiveBookRestoresWhatAReplayBuilds) {
+  // The same events to three books: live (projected and published after
+  // each), replay (no projection until the end), and one restored from the
+  // live book's checkpoint after event 5 (its engine fed the events before,
+  // its book none of them) that then replays the rest.
+  auto net = [] { return MakeNet(8, {{0, 1, 1}, {1, 2, 1}, {3, 4, 1}, {4, 5, 1}, {6, 7, 1}}); };
+  Fixture live(MakeEngine(net())), replay(MakeEngine(net())), restored(MakeEngine(net()));
+  auto first = [](Fixture& f, bool project) {
+    f.Disrupt(1, {0}, TriggerKind::kPlace, "f1", 1.0, 1 * kHour);
+    if (project) (void)f.Project(1), (void)f.Publish();
+    f.Disrupt(2, {3}, TriggerKind::kStatus, "", 1.0, 2 * kHour);
+    if (project) (void)f.Project(2), (void)f.Publish();
+    (void)f.book().Apply(Action("op-1", 3, 3 * kHour, OperatorActionKind::kAcknowledge, "supply/1"));
+    f.SetStatus(3, NodeState::kSusceptible, 4 * kHour);  // supply/2 restored
+    if (project) (void)f.Project(3), (void)f.Publish();
+    f.Disrupt(5, {6}, TriggerKind::kNamed, "f2", 1.0, 5 * kHour);
+    if (project) (void)f.Project(4), (void)f.Publish();
+  };
+  auto rest = [](Fixture& f) {
+    f.Disrupt(6, {0, 1}, TriggerKind::kNamed, "f1", 1.0, 6 * kHour);
+    (void)f.book().Apply(Action("op-2", 7, 7 * kHour, OperatorActionKind::kMarkNoImpact, "supply/5"));
+    f.SetStatus(6, NodeState::kRecovered, 8 * kHour);
+    f.book().AdvanceTime(40 * kHour);  // supply/2 closes
+    (void)f.Project(10);
+    return f.Publish();
+  };
+  first(live, true);
+  first(replay, false);
+  restored.FeedBook(false);
+  first(restored, false);
+  restored.FeedBook(true);
+  ASSERT_TRUE(restored.book().incidents().empty());
+  ASSERT_TRUE(
+      restored.book().Restore(live.book().Checkpoint(), restored.engine().network().node_slots()).ok());
+  // As replay leaves it: the figures of projections are not in it.
+  EXPECT_EQ(Describe(restored.book(), restored.engine()), Describe(replay.book(), replay.engine()));
+  EXPECT_NE(Describe(live.book(), live.engine()), Describe(replay.book(), replay.engine()));
+  const auto published = rest(restored);
+  EXPECT_EQ(published, rest(replay));
+  EXPECT_EQ(published, (std::vector<std::string>{"supply/1", "supply/2", "supply/5"}));
+  const std::string text = Describe(restored.book(), restored.engine());
+  EXPECT_EQ(text, Describe(replay.book(), replay.engine()));
+  EXPECT_NE(text.find("supply/1 lifecycle 2"), std::string::npos) << text;  // confirmed by f1
+  EXPECT_NE(text.find("supply/2 lifecycle 4"), std::string::npos) << text;  // closed
+  EXPECT_NE(text.find("supply/5 lifecycle 4 resolution 3"), std::string::npos) << text;  // no impact
+}
+
+TEST(IncidentBookTest, ACheckpointThatDoesNotFitIsRefusedAndChangesNothing) {
+  Fixture f(MakeEngine(MakeNet(3, {{0, 1, 1}})));
+  f.Disrupt(1, {2}, TriggerKind::kNamed);
+  const IncidentBookCheckpoint good = f.book().Checkpoint();
+  IncidentBook other({}, {"supply"});
+  // Node 2 is beyond a network of 2 slots.
+  EXPECT_EQ(other.Restore(good, 2).code(), Status::Code::kInvalidArgument);
+  IncidentBookCheckpoint renamed = good;
+  renamed.incidents[0].id = "cyber/1";
+  EXPECT_EQ(other.Restore(renamed, 3).code(), Status::Code::kInvalidArgument);
+  IncidentBookCheckpoint dangling = good;
+  dangling.closed.push_back(99);
+  EXPECT_EQ(other.Restore(dangling, 3).code(), Status::Code::kInvalidArgument);
+  IncidentBook two({}, {"supply", "cyber"});
+  EXPECT_EQ(two.Restore(good, 3).code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(other.incidents().empty());
+  EXPECT_EQ(other.OwnerOf(0, 2), 0u);
+  ASSERT_TRUE(other.Restore(good, 3).ok());
+  EXPECT_EQ(other.OwnerOf(0, 2), 1u);
+  ASSERT_NE(other.Find("supply/1"), nullptr);
 }
 
 TEST(IncidentBookTest, RetainsOnlyTheLatestClosedIncidentsOncePublished) {

@@ -12,8 +12,8 @@ bool RunsInto(const Report& r, Step window_start) {
 
 }  // namespace
 
-NodeHistory ReduceReports(std::span<const Report> reports, Step now, Step window_start) {
-  NodeHistory h;
+void ReduceReport(NodeHistory* history, Report r, Step now, Step window_start) {
+  NodeHistory& h = *history;
   auto ongoing = [&](Step t) { return h.disrupted && (h.end == kNoStep || t < h.end); };
   auto end_episode = [&](Step t) {
     if (t <= h.onset) {
@@ -24,52 +24,57 @@ NodeHistory ReduceReports(std::span<const Report> reports, Step now, Step window
       h.end = t;
     }
   };
-  for (Report r : reports) {
-    if (r.at < window_start) {
-      if (!RunsInto(r, window_start)) continue;
-      r.duration = r.at + r.duration - window_start;
-      r.at = window_start;
-    }
-    r.at = std::min(r.at, now);
-    switch (r.state) {
-      case NodeState::kDisrupted:
-        if (ongoing(r.at)) {
-          h.severity = std::max(h.severity, r.severity);
-          if (r.duration > 0) h.end = std::max(h.end, r.at + r.duration);  // kNoStep is the least
-        } else {
-          h = NodeHistory{};
-          h.disrupted = true;
-          h.onset = r.at;
-          h.severity = r.severity;
-          h.end = r.duration > 0 ? r.at + r.duration : kNoStep;
-        }
-        break;
-      case NodeState::kRecovered:
-        if (ongoing(r.at)) {
-          end_episode(r.at);
-        } else if (!h.disrupted && h.recovered_at == kNoStep) {
-          h.recovered_at = r.at;
-          h.normal_at = kNoStep;
-        }
-        break;
-      case NodeState::kSusceptible:
-        if (ongoing(r.at)) {
-          end_episode(r.at);
-        } else if (!h.disrupted && h.recovered_at == kNoStep) {
-          h.normal_at = r.at;
-        }
-        break;
-      case NodeState::kImmunized:
-        break;  // an intervention, never a report
-    }
+  if (r.at < window_start) {
+    if (!RunsInto(r, window_start)) return;
+    r.duration = r.at + r.duration - window_start;
+    r.at = window_start;
   }
+  r.at = std::min(r.at, now);
+  switch (r.state) {
+    case NodeState::kDisrupted:
+      if (ongoing(r.at)) {
+        h.severity = std::max(h.severity, r.severity);
+        if (r.duration > 0) h.end = std::max(h.end, r.at + r.duration);  // kNoStep is the least
+      } else {
+        h = NodeHistory{};
+        h.disrupted = true;
+        h.onset = r.at;
+        h.severity = r.severity;
+        h.end = r.duration > 0 ? r.at + r.duration : kNoStep;
+      }
+      break;
+    case NodeState::kRecovered:
+      if (ongoing(r.at)) {
+        end_episode(r.at);
+      } else if (!h.disrupted && h.recovered_at == kNoStep) {
+        h.recovered_at = r.at;
+        h.normal_at = kNoStep;
+      }
+      break;
+    case NodeState::kSusceptible:
+      if (ongoing(r.at)) {
+        end_episode(r.at);
+      } else if (!h.disrupted && h.recovered_at == kNoStep) {
+        h.normal_at = r.at;
+      }
+      break;
+    case NodeState::kImmunized:
+      break;  // an intervention, never a report
+  }
+}
+
+NodeHistory ReduceReports(std::span<const Report> reports, Step now, Step window_start) {
+  NodeHistory h;
+  for (const Report& r : reports) ReduceReport(&h, r, now, window_start);
   return h;
 }
 
+bool IsPruned(const Report& r, Step window_start) {
+  return r.at < window_start && !RunsInto(r, window_start);
+}
+
 void PruneReports(std::vector<Report>* reports, Step window_start) {
-  std::erase_if(*reports, [&](const Report& r) {
-    return r.at < window_start && !RunsInto(r, window_start);
-  });
+  std::erase_if(*reports, [&](const Report& r) { return IsPruned(r, window_start); });
 }
 
 void InsertReport(std::vector<Report>* reports, const Report& report) {

@@ -64,6 +64,16 @@ struct NodeHistory {
 // SUSCEPTIBLE outside one (and not after a recovery) marks it normal then.
 NodeHistory ReduceReports(std::span<const Report> reports, Step now, Step window_start);
 
+// One step of that walk: `history` (what the reports before `report` say)
+// updated with `report`. ReduceReports is this step from NodeHistory{} over
+// every report, so a report that lands last (the usual case: reports arrive
+// in time order) updates a node's history in O(1) instead of re-walking them
+// all (a node reporting every few seconds keeps thousands in its window).
+void ReduceReport(NodeHistory* history, Report report, Step now, Step window_start);
+
+// Whether PruneReports drops `report` for this window start.
+bool IsPruned(const Report& report, Step window_start);
+
 // Drops the reports ReduceReports ignores for this window start and every
 // later one (the window only moves forward).
 void PruneReports(std::vector<Report>* reports, Step window_start);

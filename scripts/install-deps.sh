@@ -11,7 +11,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libsodium-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libsystemd-dev
   libcurl4-openssl-dev prometheus-cpp-dev libexpat1-dev nlohmann-json3-dev
-  libcli11-dev libnats-dev
+  libcli11-dev libnats-dev libssl-dev
   # the dashboard's HTTP server (the civetweb prometheus-cpp also links)
   libcivetweb-dev civetweb
   # tests and benchmarks

@@ -10,10 +10,23 @@
 //                          loopback. The load: status reports disrupting
 //                          random nodes, each recovered `live` events later,
 //                          so about `live` nodes are disrupted at any time.
+//   peak_rss_under_load_mb VmHWM of the daemon after that load;
+//   idle_subscribers_rss_mb  then 100 SUB sockets subscribed to everything
+//                          connect and never read (receive high-water mark
+//                          1, the smallest kernel receive buffer: the
+//                          daemon's side holds what they do not take) while
+//                          the same load runs again, after a control run of
+//                          it without them (the load's own growth): the
+//                          daemon's VmRSS after minus before, each once the
+//                          engine caught up
+//                          (publish.send_high_water_mark at its default).
+//                          A reading subscriber counts the publications
+//                          and their bytes meanwhile.
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -36,14 +49,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using riskd::bench::JsonLine;
 
-double VmHwmMb(pid_t pid) {
+// A "Vm...:" line of /proc/<pid>/status, in MB (-1 if absent).
+double ProcStatusMb(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
   }
   return -1;
 }
+double VmHwmMb(pid_t pid) { return ProcStatusMb(pid, "VmHWM"); }
+double VmRssMb(pid_t pid) { return ProcStatusMb(pid, "VmRSS"); }
 
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return -1;
@@ -178,6 +194,105 @@ int main(int argc, char** argv) {
     if (latency_ms[i] >= 0) measured.push_back(latency_ms[i]);
   }
   const double peak_rss = VmHwmMb(daemon.pid());
+
+  // Idle subscribers: the same load twice more, first without them (the
+  // control: what the load itself adds), then with 100 subscribers that
+  // never read; one subscriber reads, to count what is published.
+  constexpr int kIdleSubscribers = 100;
+  struct Phase {
+    double rss_before = 0, rss_connected = 0, rss_after = 0;
+    std::size_t acked = 0, publications = 0, publication_bytes = 0;
+  };
+  std::size_t event_index = total + 1;
+  // Waits until the engine has applied every event sent (a query is
+  // answered after the events before it) and published what they changed.
+  int settles = 0;
+  auto settle = [&] {
+    riskd::v1::Envelope q;
+    q.set_event_id("settle-" + std::to_string(++settles));
+    q.mutable_query()->mutable_status();
+    dealer.send(zmq::buffer(q.SerializeAsString()), zmq::send_flags::none);
+    for (auto until = Clock::now() + std::chrono::seconds(120); Clock::now() < until;) {
+      zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(100));
+      zmq::message_t reply;
+      bool done = false;
+      while (dealer.recv(reply, zmq::recv_flags::dontwait)) {
+        riskd::v1::Ack ack;
+        done |= ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())) &&
+                ack.event_id() == q.event_id();
+      }
+      if (done) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  };
+  auto run_phase = [&](int idle_count) {
+    Phase p;
+    settle();
+    p.rss_before = VmRssMb(daemon.pid());
+    std::vector<zmq::socket_t> idle;
+    for (int i = 0; i < idle_count; ++i) {
+      auto& s = idle.emplace_back(ctx, zmq::socket_type::sub);
+      s.set(zmq::sockopt::rcvhwm, 1);
+      s.set(zmq::sockopt::rcvbuf, 1);  // the kernel's minimum
+      s.set(zmq::sockopt::subscribe, "");
+      s.connect(daemon.publish());
+    }
+    zmq::socket_t reader(ctx, zmq::socket_type::sub);
+    reader.set(zmq::sockopt::rcvhwm, 0);
+    reader.set(zmq::sockopt::subscribe, "");
+    reader.connect(daemon.publish());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    p.rss_connected = VmRssMb(daemon.pid());
+    auto read = [&] {
+      zmq::message_t msg;
+      bool any = false;
+      while (reader.recv(msg, zmq::recv_flags::dontwait)) {
+        any = true;
+        if (!msg.more()) ++p.publications;
+        p.publication_bytes += msg.size();
+      }
+      return any;
+    };
+    const auto start = Clock::now();
+    std::size_t sent = 0;
+    while (p.acked < total && Clock::now() - start < std::chrono::duration<double>(seconds + 10)) {
+      const auto now = Clock::now();
+      while (sent < total &&
+             now >= start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(sent))) {
+        dealer.send(zmq::buffer(StatusEvent(event_index++, target[sent], sent % 2 == 0)),
+                    zmq::send_flags::none);
+        ++sent;
+      }
+      zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}, {reader.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 2, std::chrono::milliseconds(1));
+      zmq::message_t msg;
+      while (dealer.recv(msg, zmq::recv_flags::dontwait)) ++p.acked;
+      (void)read();
+    }
+    // What the engine publishes after the last event; then the daemon's
+    // queues as they stay.
+    settle();
+    while (read()) {
+    }
+    p.rss_after = VmRssMb(daemon.pid());
+    return p;
+  };
+  // RISKD_BENCH_SMAPS=PREFIX: the daemon's /proc/<pid>/smaps before and
+  // after each phase, to see which mappings grew.
+  auto save_smaps = [&](const std::string& when) {
+    const char* prefix = std::getenv("RISKD_BENCH_SMAPS");
+    if (!prefix) return;
+    std::ifstream in("/proc/" + std::to_string(daemon.pid()) + "/smaps");
+    std::ofstream(std::string(prefix) + "." + when) << in.rdbuf();
+  };
+  save_smaps("before");
+  const Phase control = run_phase(0);
+  save_smaps("control");
+  const Phase with_idle = run_phase(kIdleSubscribers);
+  save_smaps("idle");
+  const double peak_rss_with_idle = VmHwmMb(daemon.pid());
+
   const int stop = daemon.Stop();
   std::filesystem::remove_all(dir);
 
@@ -205,6 +320,26 @@ int main(int argc, char** argv) {
         .Param("elapsed_s", elapsed)
         .Print();
   }
+  // What the subscribers add: the second run's growth. The control run
+  // before it is the load's own growth (the allocator's pools after a run
+  // of this load), not subtracted: a second run of the same load reuses
+  // them (growth near 0 without subscribers).
+  const double control_mb = control.rss_after - control.rss_before;
+  const double idle_mb = with_idle.rss_after - with_idle.rss_before;
+  params(JsonLine("daemon_scale", "idle_subscribers_rss_mb", idle_mb, "MB"))
+      .Param("idle_subscribers", static_cast<long long>(kIdleSubscribers))
+      .Param("send_high_water_mark", "default")
+      .Param("rss_before_mb", with_idle.rss_before)
+      .Param("rss_connected_mb", with_idle.rss_connected)
+      .Param("rss_after_mb", with_idle.rss_after)
+      .Param("control_rss_added_mb", control_mb)
+      .Param("peak_rss_mb", peak_rss_with_idle)
+      .Param("offered_events_per_s", rate)
+      .Param("events", static_cast<long long>(total))
+      .Param("events_acked", static_cast<long long>(with_idle.acked))
+      .Param("publications", static_cast<long long>(with_idle.publications))
+      .Param("publication_bytes", static_cast<long long>(with_idle.publication_bytes))
+      .Print();
   params(JsonLine("daemon_scale", "daemon_clean_stop", stop == 0 ? 1 : 0, "bool")).Print();
   return 0;
 }

@@ -127,6 +127,8 @@ std::string HexBytes(std::string_view bytes);
 // SHA-256 of the chained fields (exposed for tests and the verify tool).
 std::string JournalRowHash(const std::string& prev_hash, std::uint64_t seq,
                            const JournalEntry& entry);
+// SHA-256 of `bytes` (32 bytes). Thread-safe.
+std::string Sha256(std::string_view bytes);
 
 }  // namespace riskd::connectors
 

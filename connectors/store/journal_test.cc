@@ -1,6 +1,7 @@
 #include "connectors/store/journal.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -189,6 +190,29 @@ TEST_F(JournalTest, HashCoversEveryField) {
   EXPECT_NE(h, JournalRowHash(h, 1, e));
   // Length prefixes: moving a byte between fields changes the hash.
   EXPECT_NE(JournalRowHash(zero, 1, {"ab", 5, "c"}), JournalRowHash(zero, 1, {"a", 5, "bc"}));
+}
+
+// The chain's format never changes (journals written by earlier versions
+// must verify): the row hash is SHA-256, computed here by another library
+// (libsodium), over the documented layout.
+TEST_F(JournalTest, RowHashIsSha256OfTheLengthPrefixedFields) {
+  ASSERT_GE(sodium_init(), 0);
+  auto u64 = [](std::uint64_t v) {
+    std::string b(8, '\0');
+    for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(7 - i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+    return b;
+  };
+  auto field = [&](const std::string& f) { return u64(f.size()) + f; };
+  const std::string prev(32, '\x5a');
+  const JournalEntry e{"ev-17", 1'700'000'000'123'456'789, std::string("pay\0load", 8)};
+  const std::string layout = field(prev) + u64(42) + field(e.event_id) +
+                             u64(static_cast<std::uint64_t>(e.received_unix_ns)) + field(e.payload);
+  unsigned char want[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(want, reinterpret_cast<const unsigned char*>(layout.data()), layout.size());
+  EXPECT_EQ(JournalRowHash(prev, 42, e), std::string(reinterpret_cast<const char*>(want), sizeof want));
+  EXPECT_EQ(Sha256("abc"), std::string("\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
+                                       "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
+                                       32));  // FIPS 180-2, appendix B.1
 }
 
 TEST_F(JournalTest, ReadOnlyOpenNeverCreatesAndReportsTheNewestRow) {

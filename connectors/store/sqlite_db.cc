@@ -27,6 +27,12 @@ void SqliteStatement::BindBlob(int i, std::string_view v) {
   sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 void SqliteStatement::BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+void SqliteStatement::BindTextNoCopy(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void SqliteStatement::BindBlobNoCopy(int i, std::string_view v) {
+  sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
 
 bool SqliteStatement::Step(Status* status) {
   const int rc = sqlite3_step(stmt_);

@@ -32,6 +32,11 @@ class SqliteStatement {
   void BindText(int index, std::string_view value);
   void BindBlob(int index, std::string_view value);
   void BindNull(int index);
+  // Without copying the bytes: they must stay valid and unchanged until the
+  // statement is reset (Run() resets it). For hot loops over data that
+  // outlives the step (the journal's batch).
+  void BindTextNoCopy(int index, std::string_view value);
+  void BindBlobNoCopy(int index, std::string_view value);
 
   // Steps once: true if a row is available, false when done; errors in *status.
   bool Step(Status* status);

@@ -9,12 +9,12 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
                                                    const std::string& inproc_endpoint,
                                                    std::uint64_t last_sequence,
                                                    const CurveKeyPair* curve,
-                                                   SequenceReserver reserve) {
+                                                   SequenceReserver reserve, int send_hwm) {
   try {
     zmq::socket_t socket(*context, zmq::socket_type::pub);
     if (curve) ApplyCurveServer(socket, *curve);
     socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::sndhwm, 100000);
+    socket.set(zmq::sockopt::sndhwm, send_hwm);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     if (!inproc_endpoint.empty()) socket.bind(inproc_endpoint);

@@ -62,12 +62,16 @@ class Publisher {
   // `inproc_endpoint` (for the daemon's own subscribers). `last_sequence` is
   // the last sequence already used (0 for a fresh daemon).
   // With `curve`, the socket is a CURVE server with that key pair.
+  // `send_hwm`: publications queued per subscriber before ZeroMQ drops
+  // that subscriber's (what an idle subscriber can cost).
+  static constexpr int kDefaultSendHwm = 1000;
   static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t* context,
                                                  const std::string& endpoint,
                                                  const std::string& inproc_endpoint,
                                                  std::uint64_t last_sequence,
                                                  const CurveKeyPair* curve = nullptr,
-                                                 SequenceReserver reserve = {});
+                                                 SequenceReserver reserve = {},
+                                                 int send_hwm = kDefaultSendHwm);
 
   // The sequence the next Publish() will use.
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }

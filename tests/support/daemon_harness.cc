@@ -138,17 +138,26 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
     ::dup2(fd, 2);
     for (const auto& [name, value] : env_) ::setenv(name.c_str(), value.c_str(), 1);
     const std::string config = config_path();
-    std::vector<char*> argv = {const_cast<char*>(RISKD_BINARY), const_cast<char*>("--config"),
-                               const_cast<char*>(config.c_str())};
+    // RISKD_DAEMON_WRAPPER (e.g. "valgrind --tool=callgrind"): words put
+    // before the daemon's command line, for profiling a benchmark's daemon.
+    std::vector<std::string> wrapper;
+    if (const char* w = std::getenv("RISKD_DAEMON_WRAPPER")) {
+      std::istringstream words(w);
+      for (std::string word; words >> word;) wrapper.push_back(word);
+    }
+    std::vector<char*> argv;
+    for (auto& word : wrapper) argv.push_back(word.data());
+    argv.insert(argv.end(), {const_cast<char*>(RISKD_BINARY), const_cast<char*>("--config"),
+                             const_cast<char*>(config.c_str())});
     for (auto& a : extra_args_) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(RISKD_BINARY, argv.data());
+    ::execvp(argv[0], argv.data());
     std::_Exit(127);
   }
   riskd::v1::Envelope ping;
   ping.set_event_id("harness-ping");
   ping.mutable_query()->mutable_projection();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto deadline = std::chrono::steady_clock::now() + start_timeout_;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {

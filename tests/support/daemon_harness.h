@@ -3,7 +3,8 @@
 // directory, endpoints of its own (ipc:// inside that directory, or TCP
 // loopback on ports the kernel picks), and a config written for the run.
 // Plus the client side: a DEALER that sends Envelopes and waits for Acks,
-// and a SUB that collects Publications.
+// and a SUB that collects Publications. RISKD_DAEMON_WRAPPER in the
+// environment prefixes the daemon's command line (profilers, bench/README).
 #ifndef RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
 #define RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
 
@@ -35,6 +36,9 @@ class DaemonHarness {
   // `ready` returns true: e.g. a CURVE client's query). False on failure
   // (the log is printed).
   bool Start(const std::function<bool()>& ready = {});
+  // How long Start() waits for the daemon to answer (default 60 s; a
+  // benchmark's long journal replay may need more).
+  void set_start_timeout(std::chrono::seconds timeout) { start_timeout_ = timeout; }
   // Command-line arguments added after --config FILE from the next Start() on.
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // An environment variable for the daemon from the next Start() on.
@@ -83,6 +87,7 @@ class DaemonHarness {
   Transport transport_;
   std::string ingest_, publish_;
   std::vector<std::string> extra_args_;
+  std::chrono::seconds start_timeout_{60};
   std::vector<std::pair<std::string, std::string>> env_;
   zmq::context_t context_{1};
   pid_t pid_ = -1;

@@ -301,6 +301,10 @@ int Status(const Args& args, zmq::context_t& ctx) {
   std::printf("config reloads: %llu applied, %llu refused\n",
               static_cast<unsigned long long>(s.reloads()),
               static_cast<unsigned long long>(s.reloads_failed()));
+  std::printf("start: restored checkpoint at seq %llu, replayed %llu event(s); newest checkpoint seq %llu\n",
+              static_cast<unsigned long long>(s.restored_checkpoint_seq()),
+              static_cast<unsigned long long>(s.replayed_at_start()),
+              static_cast<unsigned long long>(s.checkpoint_seq()));
   if (!s.nats_instance().empty()) {
     std::printf("nats: instance %s, stream read to seq %llu, %s\n", s.nats_instance().c_str(),
                 static_cast<unsigned long long>(s.stream_read_seq()),

@@ -1,0 +1,344 @@
+// End-to-end: engine-state checkpoints through the real daemon (issue 12,
+// "restart in seconds"). A daemon killed mid-stream restarts from its newest
+// checkpoint and replays only the journal's tail, and what it then serves
+// equals what a start replaying the whole journal serves; a checkpoint that
+// does not fit (another configuration, another journal) is not used.
+// Checkpoints hold the incident book and the footprints too: incidents,
+// their operator state and footprints from checkpoint + tail equal a full
+// replay's.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "connectors/codec/event_codec.h"
+#include "connectors/codec/output_codec.h"
+#include "connectors/store/checkpoint_store.h"
+#include "tests/support/daemon_harness.h"
+
+namespace riskd::testing {
+namespace {
+
+using riskd::v1::Ack;
+using riskd::v1::Envelope;
+
+constexpr std::int64_t kDay = 86400LL * 1'000'000'000;
+constexpr std::int64_t kT0 = 19'800 * kDay;
+
+std::string Config(int interval_events, double refresh_changes = 3) {
+  return DemoNetworkConfig() +
+         "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 }\n"
+         "risk_types { name: \"cyber\" alpha: 1.2 beta: 0.5 layers: [LAYER_MATERIAL, LAYER_DATA] }\n"
+         "clock { mode: MODE_MANUAL history_window { seconds: 432000 } }\n"
+         "vulnerability { refresh_changes: " + std::to_string(static_cast<int>(refresh_changes)) + " }\n"
+         "checkpoint { interval_events: " + std::to_string(interval_events) + " }\n";
+}
+
+// A stream of every kind of event the state depends on: ticks, quakes of
+// known and unknown duration, statuses (some late, before the window),
+// interventions, nodes and edges added, re-weighted and removed. Quakes
+// (which open incidents) only from event `quakes_from` on: before it,
+// interventions in their place.
+std::vector<Envelope> Stream(int n, int quakes_from = 0) {
+  const auto& nodes = DemoNodes();
+  std::vector<Envelope> out;
+  std::int64_t now = kT0;
+  for (int i = 0; i < n; ++i) {
+    Envelope e;
+    e.set_event_id("ev-" + std::to_string(i));
+    const std::string& node = nodes[static_cast<std::size_t>(i * 7) % nodes.size()];
+    const bool quake_slot = i % 9 == 1 || i % 9 == 5;
+    switch (quake_slot && i < quakes_from ? 8 : i % 9) {
+      case 0:
+        now += kDay;
+        connectors::SetTimestamp(now, e.mutable_clock_tick()->mutable_advance_to());
+        break;
+      case 1:
+      case 5: {
+        connectors::SetTimestamp(now - (i % 4) * kDay, e.mutable_occurred_at());
+        auto* d = e.mutable_disruption();
+        d->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
+        d->set_severity(0.3 + 0.1 * (i % 7));
+        d->add_node_ids(node);
+        if (i % 2) d->mutable_expected_duration()->set_seconds(3 * 86400);
+        if (i % 3 == 0) d->set_risk_type("cyber");
+        break;
+      }
+      case 2:
+      case 6: {
+        connectors::SetTimestamp(now - (i % 11) * kDay, e.mutable_occurred_at());
+        auto* s = e.mutable_supplier_status();
+        s->set_node_id(node);
+        s->set_state(i % 4 ? riskd::v1::NODE_STATE_RECOVERED : riskd::v1::NODE_STATE_SUSCEPTIBLE);
+        break;
+      }
+      case 3: {
+        auto* a = e.mutable_network_change()->mutable_add_node();
+        a->set_id("NEW-" + std::to_string(i));
+        a->set_kind("supplier");
+        a->set_tier(3);
+        break;
+      }
+      case 4: {
+        auto* a = e.mutable_network_change()->mutable_add_edge();
+        a->set_from("NEW-" + std::to_string(i - 1));
+        a->set_to(node);
+        a->set_weight(5 + i % 13);
+        a->set_layer(i % 2 ? riskd::v1::LAYER_MATERIAL : riskd::v1::LAYER_DATA);
+        break;
+      }
+      case 7:
+        if (i % 4 == 3) {
+          e.mutable_network_change()->set_remove_node("NEW-" + std::to_string(i - 4));
+        } else {
+          auto* w = e.mutable_network_change()->mutable_set_edge_weight();
+          w->set_from("NEW-" + std::to_string(i - 4));
+          w->set_to(nodes[static_cast<std::size_t>((i - 3) * 7) % nodes.size()]);
+          w->set_weight(1 + i % 5);
+          w->set_layer((i - 3) % 2 ? riskd::v1::LAYER_MATERIAL : riskd::v1::LAYER_DATA);
+        }
+        break;
+      default: {
+        auto* v = e.mutable_intervention();
+        v->set_kind(i % 2 ? riskd::v1::Intervention::KIND_IMMUNIZE : riskd::v1::Intervention::KIND_LIFT);
+        v->add_node_ids(nodes[static_cast<std::size_t>(i) % nodes.size()]);
+        break;
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+riskd::v1::DaemonStatus Status(DaemonHarness& h) {
+  Envelope q;
+  q.set_event_id("status");
+  q.mutable_query()->mutable_status();
+  auto ack = h.Send(q);
+  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
+  return ack ? ack->response().status() : riskd::v1::DaemonStatus{};
+}
+
+riskd::v1::Snapshot Snapshot(DaemonHarness& h) {
+  Envelope q;
+  q.set_event_id("snapshot");
+  q.mutable_query()->mutable_snapshot();
+  auto ack = h.Send(q);
+  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
+  return ack ? ack->response().snapshot() : riskd::v1::Snapshot{};
+}
+
+// What the daemon serves, by node and risk type, and per risk type.
+struct Served {
+  std::map<std::string, std::tuple<int, double, int>> nodes;
+  std::map<std::string, std::tuple<double, double, double>> projections;
+  std::size_t open_alerts = 0;
+  // Incidents by id: lifecycle, sources, events, alerts pushed, opened at
+  // (journal seq), expected disrupted, and the whole message without its
+  // computation time.
+  std::map<std::string, std::tuple<int, int, int, int, std::uint64_t, double>> incidents;
+  std::map<std::string, std::string> incident_messages;
+  // Footprints in effect, whole.
+  std::vector<std::string> footprints;
+  std::set<std::string> alert_ids;
+};
+
+Served Serve(DaemonHarness& h) {
+  const auto snap = Snapshot(h);
+  Served s;
+  for (const auto& r : snap.node_risks()) {
+    s.nodes[r.node_id() + "/" + r.risk_type()] = {r.observed_state(), r.probability(), r.eta_steps()};
+  }
+  for (const auto& p : snap.projections()) {
+    s.projections[p.risk_type()] = {p.expected_disrupted(), p.disrupted_p05(), p.disrupted_p95()};
+  }
+  s.open_alerts = static_cast<std::size_t>(snap.open_alerts_size());
+  for (const auto& i : snap.incidents()) {
+    s.incidents[i.incident_id()] = {i.lifecycle(), i.sources_hit(), i.event_count(), i.alerts_pushed(),
+                                    i.opened_journal_seq(), i.expected_disrupted()};
+    riskd::v1::Incident copy = i;
+    copy.clear_computed_at();
+    s.incident_messages[i.incident_id()] = copy.DebugString();
+  }
+  for (const auto& f : snap.footprints()) s.footprints.push_back(f.DebugString());
+  for (const auto& a : snap.open_alerts()) s.alert_ids.insert(a.alert_id());
+  return s;
+}
+
+void SendAll(DaemonHarness& h, const std::vector<Envelope>& events) {
+  for (const auto& e : events) {
+    auto ack = h.Send(e);
+    ASSERT_TRUE(ack) << e.event_id();
+    ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << e.event_id() << ": " << ack->reason();
+  }
+}
+
+// The harness's config with another body (its state_dir and endpoints kept).
+void WriteConfig(const DaemonHarness& h, const std::string& body) {
+  std::ifstream in(h.config_path());
+  std::string state_dir, endpoints;
+  std::getline(in, state_dir);
+  std::getline(in, endpoints);
+  in.close();
+  std::ofstream(h.config_path()) << state_dir << "\n" << endpoints << "\n" << body << "\n";
+}
+
+void RemoveCheckpoint(const DaemonHarness& h) {
+  const std::string path = connectors::CheckpointStore::PathFor(h.database());
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
+TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
+  DaemonHarness h(Config(20));
+  ASSERT_TRUE(h.Start());
+  // Quakes (incidents, footprints) from the start, and an operator's
+  // actions on the first incident (the quake ev-1, journal seq 2).
+  const auto events = Stream(130);
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin(), events.begin() + 60}));
+  for (auto kind : {riskd::v1::OperatorAction::KIND_ACKNOWLEDGE, riskd::v1::OperatorAction::KIND_ASSIGN}) {
+    Envelope e;
+    e.set_event_id("op-" + std::to_string(kind));
+    auto* a = e.mutable_operator_action();
+    a->set_incident_id("supply/2");
+    a->set_kind(kind);
+    a->set_operator_("ana");
+    if (kind == riskd::v1::OperatorAction::KIND_ASSIGN) a->set_assignee("logistics");
+    ASSERT_NO_FATAL_FAILURE(SendAll(h, {e}));
+  }
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin() + 60, events.begin() + 100}));
+  const Served before_stop = Serve(h);  // answered after the events before it
+  ASSERT_FALSE(before_stop.incidents.empty());
+  // A checkpoint every 20 events applied, incidents open or not (the
+  // status is the socket thread's: the newest may be written just after
+  // the answer).
+  for (int i = 0; i < 50 && Status(h).checkpoint_seq() < 82; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(Status(h).checkpoint_seq(), 82u);
+  // A clean stop checkpoints everything: the next start replays nothing
+  // and serves the same incidents, footprints and alerts.
+  EXPECT_EQ(h.Stop(), 0);
+  WriteConfig(h, Config(1000));  // no periodic checkpoint in this test from here
+  ASSERT_TRUE(h.Start());
+  auto st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 102u);
+  EXPECT_EQ(st.replayed_at_start(), 0u);
+  const Served after_start = Serve(h);
+  // (Figures an incident's projection gives may differ from the live
+  // ones, which coalesced events differently: as after a full replay.)
+  ASSERT_EQ(after_start.incidents.size(), before_stop.incidents.size());
+  for (const auto& [id, value] : before_stop.incidents) {
+    ASSERT_TRUE(after_start.incidents.count(id)) << id;
+    EXPECT_EQ(std::get<0>(after_start.incidents.at(id)), std::get<0>(value)) << id;  // lifecycle
+    EXPECT_EQ(std::get<2>(after_start.incidents.at(id)), std::get<2>(value)) << id;  // events
+  }
+  EXPECT_EQ(after_start.footprints, before_stop.footprints);
+  EXPECT_EQ(after_start.alert_ids, before_stop.alert_ids);
+  ASSERT_TRUE(after_start.incident_messages.count("supply/2"));
+  EXPECT_NE(after_start.incident_messages.at("supply/2").find("assignee: \"logistics\""), std::string::npos)
+      << after_start.incident_messages.at("supply/2");
+
+  // Killed with 30 events after the checkpoint.
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin() + 100, events.end()}));
+  const Served live = Serve(h);
+  h.Kill();
+  ASSERT_TRUE(h.Start());
+  st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 102u);
+  EXPECT_EQ(st.replayed_at_start(), 30u);
+  EXPECT_EQ(st.engine_applied_seq(), 132u);
+  const Served from_checkpoint = Serve(h);
+  EXPECT_EQ(h.Stop(), 0);
+
+  // The same journal replayed in full.
+  RemoveCheckpoint(h);
+  ASSERT_TRUE(h.Start());
+  st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(st.replayed_at_start(), 132u);
+  const Served from_journal = Serve(h);
+  EXPECT_EQ(h.Stop(), 0);
+
+  ASSERT_FALSE(from_journal.nodes.empty());
+  EXPECT_EQ(from_checkpoint.nodes, from_journal.nodes);
+  EXPECT_EQ(from_checkpoint.projections, from_journal.projections);
+  EXPECT_EQ(from_checkpoint.open_alerts, from_journal.open_alerts);
+  // The incident book and footprints from the checkpoint and the tail
+  // equal the full replay's, message for message, and hold what was served
+  // live.
+  ASSERT_FALSE(from_journal.incidents.empty());
+  EXPECT_EQ(from_checkpoint.incidents, from_journal.incidents);
+  EXPECT_EQ(from_checkpoint.incident_messages, from_journal.incident_messages);
+  EXPECT_EQ(from_checkpoint.footprints, from_journal.footprints);
+  EXPECT_EQ(from_checkpoint.alert_ids, from_journal.alert_ids);
+  ASSERT_FALSE(from_journal.footprints.empty());
+  EXPECT_EQ(from_checkpoint.incidents.size(), live.incidents.size());
+  for (const auto& [id, value] : live.incidents) EXPECT_TRUE(from_journal.incidents.count(id)) << id;
+  EXPECT_NE(from_checkpoint.incident_messages.at("supply/2").find("acknowledged: true"), std::string::npos);
+  // And what the daemon served live, before the kill: the same nodes and
+  // observed states (projections coalesce events differently live).
+  ASSERT_EQ(live.nodes.size(), from_journal.nodes.size());
+  for (const auto& [key, value] : live.nodes) {
+    ASSERT_TRUE(from_journal.nodes.count(key)) << key;
+    EXPECT_EQ(std::get<0>(value), std::get<0>(from_journal.nodes.at(key))) << key;
+  }
+}
+
+TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
+  DaemonHarness h(Config(10));
+  ASSERT_TRUE(h.Start());
+  // Without quakes: no incident holds checkpoints back.
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30, 30)));
+  EXPECT_EQ(h.Stop(), 0);
+
+  // Vulnerability refreshed at another interval: the state would differ.
+  WriteConfig(h, Config(10, 5));
+  const std::size_t mark = h.log().size();
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(h.WaitForLog("another network source or engine configuration", std::chrono::seconds(5), mark));
+  auto st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(st.replayed_at_start(), 30u);
+  EXPECT_EQ(h.Stop(), 0);  // checkpoints again, with this configuration
+
+  // Checkpoints off: the whole journal, always.
+  WriteConfig(h, Config(0, 5));
+  ASSERT_TRUE(h.Start());
+  st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(st.replayed_at_start(), 30u);
+  EXPECT_EQ(st.checkpoint_seq(), 0u);
+  EXPECT_EQ(h.Stop(), 0);
+
+  // Rows of the journal rewritten (here: the database replaced by one
+  // whose row 30 differs): the checkpoint does not match it.
+  WriteConfig(h, Config(10, 5));
+  {
+    DaemonHarness other(Config(10, 5));
+    ASSERT_TRUE(other.Start());
+    auto events = Stream(30, 30);
+    events.back().set_event_id("another-30");
+    ASSERT_NO_FATAL_FAILURE(SendAll(other, events));
+    EXPECT_EQ(other.Stop(), 0);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(h.database() + suffix);
+      if (std::filesystem::exists(other.database() + suffix)) {
+        std::filesystem::copy_file(other.database() + suffix, h.database() + suffix);
+      }
+    }
+  }
+  const std::size_t mark2 = h.log().size();
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(h.WaitForLog("does not match the journal", std::chrono::seconds(5), mark2));
+  st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(st.replayed_at_start(), 30u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
