@@ -44,6 +44,7 @@
 #include "connectors/zmq/publisher.h"
 #include "daemon/incident_ids.h"
 #include "daemon/footprint_tracker.h"
+#include "daemon/refinement.h"
 #include "daemon/risk_delta_tracker.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
@@ -150,6 +151,14 @@ class EngineWorker {
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
   void ProjectAndPublish();
+  // Publish first, refine after (daemon/refinement.h): one slice of the
+  // pending Monte Carlo checks, and what it changed materially, published.
+  void RefineAndPublish();
+  bool RefinePending() const { return !refine_stalled_ && engine_->UncheckedRegions() > 0; }
+  // Persists and publishes a round's incidents, alert changes, risk
+  // changes and summaries of the risk types `projected` (or refined: then
+  // summaries only where they differ materially).
+  void PublishRound(const std::vector<int>& projected, double compute_ms, bool refinement);
   // Publishes the incidents due; returns the publication sequence of each.
   std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
   void UpdateGauges();
@@ -195,6 +204,10 @@ class EngineWorker {
   std::uint64_t applied_seq_ = 0;
   std::optional<std::int64_t> manual_clock_ns_;
   bool unprojected_events_ = false;  // applied since the last projection
+  // Refinement slices: when they may run, and whether the last one found
+  // nothing it could refine (until the next projection).
+  RefineScheduler refine_scheduler_;
+  bool refine_stalled_ = false;
   std::uint64_t restored_sequence_ = 0;
   // Ids of the open alerts. Their last published Alert is the payload the
   // state store holds for them (every chunk is recorded before it is sent);

@@ -28,6 +28,7 @@
 #include "connectors/zmq/curve_auth.h"
 #include "daemon/nats_settings.h"
 #include "daemon/incident_settings.h"
+#include "daemon/refinement.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/status.h"
@@ -86,6 +87,8 @@ struct DaemonSettings {
   connectors::CurveKeyPair server_key;
   std::map<std::string, connectors::AllowedClient> allowed_clients;
   PlannerSettings planner;
+  // Refinement slices (projection.refine_work, projection.refine_share).
+  RefineSettings refine;
   // Incidents, alert budget, emergency plans, watchlists.
   IncidentSettings incidents;
   // ingest.max_place_area_km2; 0: no limit.
