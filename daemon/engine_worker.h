@@ -20,6 +20,12 @@
 // previous one, and only while no event is waiting, so a burst of events is
 // never held up by planning (its cost is bounded by the planner's work
 // budgets). PlanQuery is answered with a plan computed on the spot.
+//
+// Publish first, refine after (projection.defer_check, daemon/refinement.h):
+// projections publish DMP at once, unchecked; between rounds, and slice
+// after slice while no event waits, the worker runs the pending Monte Carlo
+// checks (Engine::Refine) and publishes what they changed materially
+// through the same path as a round.
 #ifndef RISKD_DAEMON_ENGINE_WORKER_H_
 #define RISKD_DAEMON_ENGINE_WORKER_H_
 
