@@ -916,6 +916,9 @@ void EngineWorker::Run() {
       }
     }
     if (any_event) ProjectAndPublish();
+    // Queries see checked values, as from a daemon that checks first: the
+    // checks pending now run (and publish) before they are answered.
+    while (!queries.empty() && RefinePending()) RefineAndPublish();
     for (auto& q : queries) {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);

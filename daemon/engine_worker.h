@@ -25,7 +25,8 @@
 // projections publish DMP at once, unchecked; between rounds, and slice
 // after slice while no event waits, the worker runs the pending Monte Carlo
 // checks (Engine::Refine) and publishes what they changed materially
-// through the same path as a round.
+// through the same path as a round. Queries are answered once the checks
+// pending at their arrival are done (they see checked values).
 #ifndef RISKD_DAEMON_ENGINE_WORKER_H_
 #define RISKD_DAEMON_ENGINE_WORKER_H_
 
