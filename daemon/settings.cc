@@ -250,7 +250,7 @@ const SettingRow kSettings[] = {
      if (c.projection().has_refine_work()) s->refine.slice_work = c.projection().refine_work();
      if (s->refine.slice_work < 1) return Bad("projection.refine_work", "must be >= 1");
      return Status::Ok(); }},
-  {"projection.refine_share", "0.25", "[0, 1)", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+  {"projection.refine_share", "0", "[0, 1)", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.projection().has_refine_share()) s->refine.busy_share = c.projection().refine_share();
      if (!(s->refine.busy_share >= 0 && s->refine.busy_share < 1)) return Bad("projection.refine_share", "must be in [0, 1)");
      return Status::Ok(); }},

@@ -26,7 +26,7 @@ TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
   EXPECT_EQ(s->engine.projection.method, engine::ProjectionOptions::Choice::kAuto);
   EXPECT_TRUE(s->engine.projection.defer_check);
   EXPECT_EQ(s->refine.slice_work, 2'000'000u);
-  EXPECT_DOUBLE_EQ(s->refine.busy_share, 0.25);
+  EXPECT_DOUBLE_EQ(s->refine.busy_share, 0.0);
   EXPECT_DOUBLE_EQ(s->step_seconds, 86400);
   EXPECT_DOUBLE_EQ(s->engine.alerts.warning_raise, 0.3);
   EXPECT_EQ(s->planner.k, 5);
