@@ -418,6 +418,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
 
 void EngineWorker::ProjectAndPublish() {
   unprojected_events_ = false;
+  refine_stalled_ = false;
   // Footprints first: a page sees the hazard, then the risk it spreads.
   PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
@@ -428,6 +429,29 @@ void EngineWorker::ProjectAndPublish() {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
   }
+  PublishRound(projected, compute_ms, /*refinement=*/false);
+}
+
+void EngineWorker::RefineAndPublish() {
+  const auto t0 = std::chrono::steady_clock::now();
+  const engine::Engine::Refinement done =
+      engine_->Refine(applied_seq_, settings_->refine.slice_work);
+  const double compute_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  refine_scheduler_.SliceDone(compute_ms / 1000);
+  // Nothing refinable (pending regions wait for their next projection).
+  if (done.risk_types.empty()) {
+    refine_stalled_ = true;
+    return;
+  }
+  spdlog::debug("refinement at journal seq {}: largest risk change {:.3g}, {} region(s) pending, "
+                "{:.2f} ms",
+                applied_seq_, done.max_risk_change, done.pending, compute_ms);
+  PublishRound(done.risk_types, compute_ms, /*refinement=*/true);
+}
+
+void EngineWorker::PublishRound(const std::vector<int>& projected, double compute_ms,
+                                bool refinement) {
   // The incidents and the alert budget of every risk type re-projected, or
   // whose incidents changed through events, actions or time.
   std::vector<std::pair<int, engine::IncidentUpdate>> updates;
@@ -452,6 +476,7 @@ void EngineWorker::ProjectAndPublish() {
   std::vector<Outgoing> out;
   std::vector<connectors::StoredAlert> stored;
   std::size_t published = 0;
+  std::size_t summaries_published = 0;
   auto flush = [&] {
     const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
     if (!st.ok()) {
@@ -495,6 +520,7 @@ void EngineWorker::ProjectAndPublish() {
     for (const auto& push : update.alerts) {
       Outgoing o;
       *o.pub.mutable_alert() = connectors::MakeAlert(*engine_, book_, r, push, ctx);
+      o.pub.mutable_alert()->set_refinement(refinement);
       o.topic = connectors::AlertTopic(o.pub.alert());
       publisher_->Stamp(&o.pub, ctx.computed_at_unix_ns);
       const auto& a = o.pub.alert();
@@ -517,20 +543,38 @@ void EngineWorker::ProjectAndPublish() {
     }
     Outgoing s;
     *s.pub.mutable_projection_summary() = connectors::MakeSummary(*engine_, r, ctx, compute_ms);
-    s.topic = connectors::SummaryTopic(engine_->risk_state(r).type.name);
+    const std::string& name = engine_->risk_state(r).type.name;
+    if (refinement) {
+      // A refinement's summary goes out only when it matters (refinement.h).
+      s.pub.mutable_projection_summary()->set_refinement(true);
+      const auto update = std::find_if(updates.begin(), updates.end(),
+                                       [r](const auto& u) { return u.first == r; });
+      const bool alerts_changed = update != updates.end() &&
+                                  (!update->second.alerts.empty() ||
+                                   !update->second.resolved_in_bulk.empty());
+      const auto last = summaries_.find(name);
+      if (last != summaries_.end() &&
+          !SummaryMateriallyDiffers(last->second, s.pub.projection_summary(), alerts_changed,
+                                    settings_->planner)) {
+        continue;
+      }
+    }
+    s.topic = connectors::SummaryTopic(name);
     publisher_->Stamp(&s.pub, ctx.computed_at_unix_ns);
-    summaries_[engine_->risk_state(r).type.name] = s.pub.projection_summary();
-    auto& history = summary_history_[engine_->risk_state(r).type.name];
+    summaries_[name] = s.pub.projection_summary();
+    auto& history = summary_history_[name];
     history.push_back(s.pub.projection_summary());
     if (history.size() > kSummaryHistory) history.pop_front();
     out.push_back(std::move(s));
+    ++summaries_published;
   }
   flush();
-  const std::size_t alert_messages = published - projected.size();
+  const std::size_t alert_messages = published - summaries_published;
   stats_.alerts_published.fetch_add(alert_messages, std::memory_order_relaxed);
   ReportUnsent();
-  spdlog::debug("round at journal seq {}: {} incident(s), {} alert change(s) in {:.2f} ms",
-                applied_seq_, incident_sequences.size(), alert_messages, compute_ms);
+  spdlog::debug("{} at journal seq {}: {} incident(s), {} alert change(s) in {:.2f} ms",
+                refinement ? "refinement" : "round", applied_seq_, incident_sequences.size(),
+                alert_messages, compute_ms);
   UpdateGauges();
   MarkPlansDue(projected);
 }
@@ -877,13 +921,19 @@ void EngineWorker::Run() {
   bool stopping = false;
   while (!stopping) {
     AnnounceEpoch();
+    // Checks pending (projection.defer_check): look for events without
+    // waiting, refine a slice when there are none.
+    const bool refine = RefinePending();
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    zmq::poll(&item, 1, std::chrono::milliseconds(refine ? 0 : 200));
     TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
+      refine_scheduler_.Idle();
+      if (RefinePending()) RefineAndPublish();
       PublishDuePlans();  // idle: plans whose interval has passed
       continue;
     }
+    const auto round_start = std::chrono::steady_clock::now();
     // Drain everything already queued: events that arrived while the last
     // projection ran are coalesced into one projection.
     bool any_event = false;
@@ -914,14 +964,26 @@ void EngineWorker::Run() {
       }
     }
     if (any_event) ProjectAndPublish();
+    // Queries see checked values, as from a daemon that checks first: the
+    // checks pending now run (and publish) before they are answered.
+    while (!queries.empty() && RefinePending()) RefineAndPublish();
     for (auto& q : queries) {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);
       replies_->send(zmq::buffer(ack), zmq::send_flags::none);
       stats_.requests_done.fetch_add(1, std::memory_order_release);
     }
-    if (!stopping) MaybeCheckpoint(false);
-    if (!stopping && !EventsWaiting()) PublishDuePlans();
+    refine_scheduler_.RoundDone(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count());
+    if (stopping) break;
+    MaybeCheckpoint(false);
+    const bool waiting = EventsWaiting();
+    if (!waiting) PublishDuePlans();
+    // Between rounds: one slice, unless events wait and refinement had its
+    // share of the thread (refinement.h).
+    if (RefinePending() && refine_scheduler_.MayRefine(waiting, settings_->refine)) {
+      RefineAndPublish();
+    }
   }
   // A clean stop leaves a checkpoint of everything applied: the next start
   // replays nothing.

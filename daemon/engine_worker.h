@@ -21,6 +21,13 @@
 // previous one, and only while no event is waiting, so a burst of events is
 // never held up by planning (its cost is bounded by the planner's work
 // budgets). PlanQuery is answered with a plan computed on the spot.
+//
+// Publish first, refine after (projection.defer_check, daemon/refinement.h):
+// projections publish DMP at once, unchecked; between rounds, and slice
+// after slice while no event waits, the worker runs the pending Monte Carlo
+// checks (Engine::Refine) and publishes what they changed materially
+// through the same path as a round. Queries are answered once the checks
+// pending at their arrival are done (they see checked values).
 #ifndef RISKD_DAEMON_ENGINE_WORKER_H_
 #define RISKD_DAEMON_ENGINE_WORKER_H_
 
@@ -46,6 +53,7 @@
 #include "connectors/zmq/publisher.h"
 #include "daemon/incident_ids.h"
 #include "daemon/footprint_tracker.h"
+#include "daemon/refinement.h"
 #include "daemon/risk_delta_tracker.h"
 #include "daemon/log_text.h"
 #include "daemon/settings.h"
@@ -166,6 +174,14 @@ class EngineWorker {
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
   void ProjectAndPublish();
+  // Publish first, refine after (daemon/refinement.h): one slice of the
+  // pending Monte Carlo checks, and what it changed materially, published.
+  void RefineAndPublish();
+  bool RefinePending() const { return !refine_stalled_ && engine_->UncheckedRegions() > 0; }
+  // Persists and publishes a round's incidents, alert changes, risk
+  // changes and summaries of the risk types `projected` (or refined: then
+  // summaries only where they differ materially).
+  void PublishRound(const std::vector<int>& projected, double compute_ms, bool refinement);
   // Publishes the incidents due; returns the publication sequence of each.
   std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
   void UpdateGauges();
@@ -225,6 +241,10 @@ class EngineWorker {
   std::uint64_t applied_seq_ = 0;
   std::optional<std::int64_t> manual_clock_ns_;
   bool unprojected_events_ = false;  // applied since the last projection
+  // Refinement slices: when they may run, and whether the last one found
+  // nothing it could refine (until the next projection).
+  RefineScheduler refine_scheduler_;
+  bool refine_stalled_ = false;
   std::uint64_t restored_sequence_ = 0;
   // Ids of the open alerts. Their last published Alert is the payload the
   // state store holds for them (every chunk is recorded before it is sent);

@@ -262,6 +262,17 @@ const SettingRow kSettings[] = {
   {"projection.spectral_tolerance", "1e-06", "> 0", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      if (c.projection().has_spectral_tolerance()) s->engine.spectral.tolerance = c.projection().spectral_tolerance();
      return Status::Ok(); }},
+  {"projection.defer_check", "true", "METHOD_AUTO only", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
+     s->engine.projection.defer_check = c.projection().has_defer_check() ? c.projection().defer_check() : true;
+     return Status::Ok(); }},
+  {"projection.refine_work", "2000000", ">= 1 edges examined per slice", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_refine_work()) s->refine.slice_work = c.projection().refine_work();
+     if (s->refine.slice_work < 1) return Bad("projection.refine_work", "must be >= 1");
+     return Status::Ok(); }},
+  {"projection.refine_share", "0", "[0, 1)", kLive, [](const Config& c, const std::string&, DaemonSettings* s) {
+     if (c.projection().has_refine_share()) s->refine.busy_share = c.projection().refine_share();
+     if (!(s->refine.busy_share >= 0 && s->refine.busy_share < 1)) return Bad("projection.refine_share", "must be in [0, 1)");
+     return Status::Ok(); }},
   // The model clock (after projection.step: it counts in steps).
   {"clock.mode", "MODE_WALL", "MODE_MANUAL", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      s->clock.manual = c.clock().mode() == riskd::v1::ClockConfig::MODE_MANUAL;

@@ -30,6 +30,7 @@
 #include "connectors/zmq/curve_auth.h"
 #include "daemon/nats_settings.h"
 #include "daemon/incident_settings.h"
+#include "daemon/refinement.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/status.h"
@@ -106,6 +107,8 @@ struct DaemonSettings {
   std::uint64_t checkpoint_interval_events = 100000;
   // Publications queued per subscriber (config publish.send_high_water_mark).
   int publish_send_hwm = 1000;
+  // Refinement slices (projection.refine_work, projection.refine_share).
+  RefineSettings refine;
   // Incidents, alert budget, emergency plans, watchlists.
   IncidentSettings incidents;
   // ingest.max_place_area_km2; 0: no limit.

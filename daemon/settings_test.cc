@@ -24,6 +24,9 @@ TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
   EXPECT_EQ(s->engine.dmp.horizon, 30);
   EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-6);
   EXPECT_EQ(s->engine.projection.method, engine::ProjectionOptions::Choice::kAuto);
+  EXPECT_TRUE(s->engine.projection.defer_check);
+  EXPECT_EQ(s->refine.slice_work, 2'000'000u);
+  EXPECT_DOUBLE_EQ(s->refine.busy_share, 0.0);
   EXPECT_DOUBLE_EQ(s->step_seconds, 86400);
   EXPECT_DOUBLE_EQ(s->engine.alerts.warning_raise, 0.3);
   EXPECT_EQ(s->planner.k, 5);
@@ -45,7 +48,8 @@ TEST(SettingsTest, ReadsEveryKey) {
     projection { horizon_steps: 14 step { seconds: 3600 } tolerance: 1e-7 method: METHOD_MONTE_CARLO
                  check_realizations: 500 serve_realizations: 800 max_dmp_error: 0.02 min_check_risk: 0.05
                  seed: 42 max_check_work: 1000 max_serve_work: 2000 min_realizations: 20
-                 spectral_max_iterations: 50 spectral_tolerance: 1e-4 }
+                 spectral_max_iterations: 50 spectral_tolerance: 1e-4
+                 defer_check: false refine_work: 5000 refine_share: 0.5 }
     vulnerability { mode: MODE_UNIFORM centrality_weight: 0.7 floor: 0.1 refresh_changes: 9 refresh_edge_fraction: 0.25 kappa: 3 }
     clock { mode: MODE_MANUAL history_window { seconds: 36000 } max_skew { seconds: 60 }
             start { seconds: 1700000000 } }
@@ -84,6 +88,9 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_EQ(s->engine.spectral.max_iterations, 50);
   EXPECT_DOUBLE_EQ(s->engine.spectral.tolerance, 1e-4);
   EXPECT_EQ(s->engine.vulnerability_refresh_changes, 9);
+  EXPECT_FALSE(s->engine.projection.defer_check);
+  EXPECT_EQ(s->refine.slice_work, 5000u);
+  EXPECT_DOUBLE_EQ(s->refine.busy_share, 0.5);
   EXPECT_EQ(s->engine.vulnerability_refresh_edge_fraction, 0.25);
   EXPECT_EQ(s->engine.vulnerability.mode, engine::VulnerabilityOptions::Mode::kUniform);
   EXPECT_DOUBLE_EQ(s->engine.vulnerability.centrality_weight, 0.7);
@@ -122,6 +129,9 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_NE(msg(net + "projection { horizon_steps: 5000 }").find("horizon"), std::string::npos);
   EXPECT_FALSE(ParseSettings(net + "projection { check_realizations: 1 }", ".").ok());
   EXPECT_FALSE(ParseSettings(net + "projection { max_dmp_error: 2 }", ".").ok());
+  EXPECT_NE(msg(net + "projection { refine_work: 0 }").find("projection.refine_work"), std::string::npos);
+  EXPECT_NE(msg(net + "projection { refine_share: 1 }").find("projection.refine_share"), std::string::npos);
+  EXPECT_NE(msg(net + "projection { refine_share: -0.1 }").find("projection.refine_share"), std::string::npos);
   EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
   EXPECT_NE(msg(net + "vulnerability { kappa: 0.5 }").find("vulnerability.kappa"),
             std::string::npos);

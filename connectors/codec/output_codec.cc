@@ -94,10 +94,12 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
   }
   for (const auto& name : book.WatchlistsOf(risk_type, push.node)) a.add_watchlists(name);
   const auto& node_method = state.projection.node_method;
-  a.set_method(ToMethod(push.node < node_method.size() &&
-                                node_method[push.node] != engine::ProjectionMethod::kNone
-                            ? node_method[push.node]
-                            : state.projection.method));
+  const bool in_region =
+      push.node < node_method.size() && node_method[push.node] != engine::ProjectionMethod::kNone;
+  a.set_method(ToMethod(in_region ? node_method[push.node] : state.projection.method));
+  // Outside every region at risk the 0 is exact (nothing reaches the node).
+  a.set_checked(!in_region || (push.node < state.projection.node_checked.size() &&
+                               state.projection.node_checked[push.node] != 0));
   a.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
   SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), a.mutable_model_time());
@@ -305,6 +307,12 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   const auto& spectral = state.projection.spectral;
   s.set_spectral_radius(spectral.non_backtracking > 0 ? spectral.non_backtracking : spectral.transmission);
   s.set_supercritical(spectral.supercritical);
+  std::uint32_t unchecked = 0;
+  for (const auto& region : state.projection.regions) {
+    unchecked += region.method != engine::ProjectionMethod::kNone && !region.checked;
+  }
+  s.set_checked(unchecked == 0);
+  s.set_unchecked_regions(unchecked);
   int disrupted = 0, recovered = 0, immunized = 0, at_risk = 0;
   const double lowest = engine.options().alerts.warning_raise;
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {

@@ -30,10 +30,13 @@ const char kReaderToken[] = "reader-token-for-the-e2e-test";
 const char kProducerToken[] = "producer-token-for-the-e2e-test";
 const char kOperatorToken[] = "operator-token-for-the-e2e-test";
 
-std::string Config(const std::string& dashboard_extra = "") {
+std::string Config(const std::string& dashboard_extra = "", const std::string& projection_extra = "") {
   const std::string demo = SourceDir() + "/config/demo/";
   return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
          "planner { k: 0 }\n"
+         // One round per event (the tests read up to its summary): checked
+         // before publishing; DeferredCheckE2ETest covers refinements.
+         "projection { defer_check: false " + projection_extra + " }\n"
          "dashboard { listen: \"127.0.0.1:0\" " + dashboard_extra +
          " users { name: \"ada\" role: CLIENT_ROLE_ADMIN token_sha256: \"" +
          connectors::Sha256Hex(kAdminToken) + "\" }"
@@ -375,8 +378,7 @@ TEST(DashboardE2ETest, UnderAManualClockTicksEndFootprintsAndALatePageSeesTheSam
 // disruption of two seconds ends on one of those ticks, and the page hears
 // of it (the footprint's end, the site's recovery) without any event.
 TEST(DashboardE2ETest, UnderTheWallClockAFootprintEndsOnTheDaemonsOwnTick) {
-  DaemonHarness h(Config() +
-                  "projection { step { seconds: 1 } horizon_steps: 30 }\n"
+  DaemonHarness h(Config("", "step { seconds: 1 } horizon_steps: 30") +
                   "clock { history_window { seconds: 60 } }\n");
   ASSERT_TRUE(h.Start());
   const std::string url = h.dashboard_url();

@@ -83,8 +83,11 @@ std::vector<std::pair<std::string, riskd::v1::Publication>> CollectUntil(
 }
 
 TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
+  // One round per event, read up to its summary: checked before publishing
+  // (refinements would add rounds; DeferredCheckE2ETest covers them).
   DaemonHarness h(DemoConfig(
-      "incidents { alert_top_n: 2 alert_max_tier: 0 max_alerts_per_incident: 3 }\n"));
+      "incidents { alert_top_n: 2 alert_max_tier: 0 max_alerts_per_incident: 3 }\n"
+      "projection { defer_check: false }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "");
 
