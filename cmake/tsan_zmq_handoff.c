@@ -10,7 +10,9 @@
  * guarantees, a little more: races between threads that also exchange
  * unrelated messages can be hidden). Races in riskd's own shared state
  * stay visible. */
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
 #include <zmq.h>
 
 void __tsan_acquire(void* addr);
@@ -33,9 +35,22 @@ int __wrap_zmq_sendmsg(void* s, zmq_msg_t* msg, int flags) {
   __tsan_release(&handoff);
   return __real_zmq_sendmsg(s, msg, flags);
 }
+/* zmq_send copies the buffer inside libzmq, after a release here would
+ * have been made: TSan would see that copy (the malloc and memcpy of the
+ * message) unordered with the receiver's reads. So the copy is made here,
+ * before the release, and sent as a message. */
 int __wrap_zmq_send(void* s, const void* buf, size_t len, int flags) {
+  zmq_msg_t msg;
+  if (zmq_msg_init_size(&msg, len) != 0) return -1;
+  if (len > 0) memcpy(zmq_msg_data(&msg), buf, len);
   __tsan_release(&handoff);
-  return __real_zmq_send(s, buf, len, flags);
+  const int n = __real_zmq_msg_send(&msg, s, flags);
+  if (n < 0) {
+    const int error = errno;
+    zmq_msg_close(&msg);
+    errno = error;
+  }
+  return n;
 }
 int __wrap_zmq_msg_recv(zmq_msg_t* msg, void* s, int flags) {
   const int n = __real_zmq_msg_recv(msg, s, flags);

@@ -77,6 +77,9 @@ export async function startDaemon(configBody, { dashboard = 'listen: "127.0.0.1:
         await exited;
       }
       writeFileSync(logPath, log);
+      // The directory goes; a daemon that did not stop cleanly (a sanitizer
+      // report, a crash) leaves its log in the test's output.
+      if (child.exitCode !== 0) process.stderr.write(`riskd exited ${child.exitCode}; its log:\n${log}\n`);
       rmSync(dir, { recursive: true, force: true });
       return child.exitCode;
     },
