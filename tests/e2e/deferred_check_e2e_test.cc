@@ -54,6 +54,9 @@ std::string Config(bool defer_check) {
          " }\n"
          // Every alert pushed: the budget's ranking is not what is tested.
          "incidents { alert_top_n: 10000 max_alerts_per_incident: 10000 }\n"
+         // Thousands of alerts in one burst: the subscriber must get them
+         // all (the default high-water mark drops past 1000 queued).
+         "publish { send_high_water_mark: 100000 }\n"
          "planner { k: 0 }\n"
          "clock { mode: MODE_MANUAL start { seconds: 1767225600 } }\n";
 }
