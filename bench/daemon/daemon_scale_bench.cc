@@ -54,6 +54,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using riskd::bench::JsonLine;
 
+// Subscribers that never read, for idle_subscribers_rss_mb.
+constexpr int kIdleSubscribers = 100;
+
 // A "Vm...:" line of /proc/<pid>/status, in MB (-1 if absent).
 double ProcStatusMb(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -216,7 +219,6 @@ int main(int argc, char** argv) {
     // Idle subscribers: the same load twice more, first without them (the
     // control: what the load itself adds), then with 100 subscribers that
     // never read; one subscriber reads, to count what is published.
-    constexpr int kIdleSubscribers = 100;
     struct Phase {
       double rss_before = 0, rss_connected = 0, rss_after = 0;
       std::size_t acked = 0, publications = 0, publication_bytes = 0;
