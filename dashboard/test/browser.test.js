@@ -25,6 +25,9 @@ const config = `
 network { csv { nodes: "${demo}/nodes.csv" edges: "${demo}/edges.csv" } }
 risk_types { name: "supply" alpha: 0.8 beta: 0.3 }
 planner { k: 3 min_interval { seconds: 0 } }
+# Checked before publishing: the test compares what the page shows with the
+# page's state, and a refinement landing between the two reads would race.
+projection { defer_check: false }
 `;
 const dashboard = `listen: "127.0.0.1:0"
   users { name: "olga" role: CLIENT_ROLE_OPERATOR token_sha256: "${sha256(OPERATOR_TOKEN)}" }
