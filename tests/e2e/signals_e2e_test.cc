@@ -214,6 +214,18 @@ TEST(SignalsE2ETest, StopDrainsEveryCommittedEventAndAnswersEveryRequest) {
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(h.ingest());
   constexpr int kRequests = 400;
+  std::map<std::string, Ack> acks;
+  // Reads one Ack (false: none within `wait`).
+  auto receive = [&](std::chrono::milliseconds wait) {
+    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, wait) <= 0) return false;
+    zmq::message_t reply;
+    (void)dealer.recv(reply, zmq::recv_flags::none);
+    Ack ack;
+    EXPECT_TRUE(ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
+    acks[ack.event_id()] = ack;
+    return true;
+  };
   for (int i = 0; i < kRequests; ++i) {
     Envelope env = StatusEvent(1000 + i);
     if (i % 10 == 9) {
@@ -221,17 +233,21 @@ TEST(SignalsE2ETest, StopDrainsEveryCommittedEventAndAnswersEveryRequest) {
       env.mutable_query()->mutable_projection();
     }
     dealer.send(zmq::buffer(env.SerializeAsString()), zmq::send_flags::none);
-    if (i == kRequests / 4) ::kill(h.pid(), SIGTERM);
+    if (i == kRequests / 4) {
+      // The stop lands while producers still send, once the daemon has
+      // answered an event and a query (a slow build, e.g. under TSan, may
+      // not have read any yet).
+      auto answered = [&] {
+        bool event = false, query = false;
+        for (const auto& [id, ack] : acks) (ack.has_response() ? query : event) = true;
+        return event && query;
+      };
+      while (!answered() && receive(std::chrono::seconds(30))) {
+      }
+      ::kill(h.pid(), SIGTERM);
+    }
   }
-  std::map<std::string, Ack> acks;
-  while (acks.size() < kRequests) {
-    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::seconds(10)) <= 0) break;
-    zmq::message_t reply;
-    (void)dealer.recv(reply, zmq::recv_flags::none);
-    Ack ack;
-    ASSERT_TRUE(ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
-    acks[ack.event_id()] = ack;
+  while (acks.size() < kRequests && receive(std::chrono::seconds(10))) {
   }
   int status = 0;
   ASSERT_EQ(::waitpid(h.pid(), &status, 0), h.pid());
