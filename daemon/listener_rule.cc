@@ -1,5 +1,7 @@
 #include "daemon/listener_rule.h"
 
+#include "connectors/http/dashboard_settings.h"
+
 #include <cctype>
 #include <charconv>
 #include <tuple>
@@ -7,21 +9,8 @@
 namespace riskd::daemon {
 
 bool IsLoopbackHost(std::string_view host) {
-  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
-  if (host.rfind("127.", 0) != 0) return false;
-  int parts = 0;
-  std::size_t at = 0;
-  while (at <= host.size()) {
-    const std::size_t dot = std::min(host.find('.', at), host.size());
-    int octet = -1;
-    const char* begin = host.data() + at;
-    const char* end = host.data() + dot;
-    const auto r = std::from_chars(begin, end, octet);
-    if (begin == end || r.ec != std::errc() || r.ptr != end || octet < 0 || octet > 255) return false;
-    ++parts;
-    at = dot + 1;
-  }
-  return parts == 4;
+  // The dashboard's rule (IPv4 and localhost), plus IPv6's ::1.
+  return host == "::1" || host == "[::1]" || connectors::IsLoopbackHost(host);
 }
 
 bool IsLocalEndpoint(const std::string& endpoint) {

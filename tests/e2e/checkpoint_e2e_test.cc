@@ -124,12 +124,10 @@ riskd::v1::DaemonStatus Status(DaemonHarness& h) {
 }
 
 riskd::v1::Snapshot Snapshot(DaemonHarness& h) {
-  Envelope q;
-  q.set_event_id("snapshot");
-  q.mutable_query()->mutable_snapshot();
-  auto ack = h.Send(q);
-  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
-  return ack ? ack->response().snapshot() : riskd::v1::Snapshot{};
+  bool accepted = false;
+  riskd::v1::Snapshot s = QuerySnapshot(h, &accepted);
+  EXPECT_TRUE(accepted);
+  return s;
 }
 
 // What the daemon serves, by node and risk type, and per risk type.

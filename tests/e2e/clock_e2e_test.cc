@@ -52,12 +52,10 @@ Envelope Quake(const std::string& id, const std::string& node, std::int64_t at_n
 }
 
 riskd::v1::Snapshot Snapshot(DaemonHarness& h, const std::string& id) {
-  Envelope q;
-  q.set_event_id(id);
-  q.mutable_query()->mutable_snapshot();
-  auto ack = h.Send(q);
-  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
-  return ack ? ack->response().snapshot() : riskd::v1::Snapshot{};
+  bool accepted = false;
+  riskd::v1::Snapshot s = QuerySnapshot(h, &accepted, id);
+  EXPECT_TRUE(accepted);
+  return s;
 }
 
 // node -> (probability, eta, observed state) for risk type supply.

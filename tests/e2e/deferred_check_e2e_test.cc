@@ -73,12 +73,10 @@ Envelope Quake(const std::string& id, std::initializer_list<const char*> nodes) 
 }
 
 riskd::v1::Snapshot TakeSnapshot(DaemonHarness& h) {
-  Envelope q;
-  q.set_event_id("snapshot");
-  q.mutable_query()->mutable_snapshot();
-  auto ack = h.Send(q);
-  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
-  return ack ? ack->response().snapshot() : riskd::v1::Snapshot{};
+  bool accepted = false;
+  riskd::v1::Snapshot s = QuerySnapshot(h, &accepted);
+  EXPECT_TRUE(accepted);
+  return s;
 }
 
 // Everything a daemon published, in order.

@@ -117,12 +117,10 @@ namespace riskd::testing {
 namespace {
 
 riskd::v1::Snapshot TakeSnapshot(DaemonHarness& h) {
-  Envelope q;
-  q.set_event_id("snap");
-  q.mutable_query()->mutable_snapshot();
-  auto ack = h.Send(q);
-  EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED);
-  return ack ? ack->response().snapshot() : riskd::v1::Snapshot();
+  bool accepted = false;
+  riskd::v1::Snapshot s = QuerySnapshot(h, &accepted, "snap");
+  EXPECT_TRUE(accepted);
+  return s;
 }
 
 void WriteConfig(const DaemonHarness& h, const std::string& body) {

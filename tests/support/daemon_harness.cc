@@ -39,6 +39,15 @@ CommandResult RunCommand(const std::string& command) {
   return r;
 }
 
+riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted, const std::string& event_id) {
+  riskd::v1::Envelope q;
+  q.set_event_id(event_id);
+  q.mutable_query()->mutable_snapshot();
+  const auto ack = h.Send(q);
+  *accepted = ack && ack->result() == riskd::v1::Ack::RESULT_ACCEPTED;
+  return *accepted ? ack->response().snapshot() : riskd::v1::Snapshot{};
+}
+
 std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot) {
   std::vector<std::string> lines;
   char buf[256];

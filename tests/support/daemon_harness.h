@@ -108,6 +108,10 @@ class Subscriber {
 // Path of the source tree (RISKD_SOURCE_DIR).
 std::string SourceDir();
 
+// The daemon's snapshot (a Query.snapshot sent as `event_id`); an empty
+// Snapshot if it was not answered ACCEPTED, which `*accepted` reports.
+riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted, const std::string& event_id = "snapshot");
+
 // The state a snapshot describes, canonical (sorted) and readable: every
 // node's observed state, risk and ETA per risk type, and each risk type's
 // summary, without what describes history rather than state (sequences,
