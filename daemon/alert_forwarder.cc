@@ -118,8 +118,8 @@ void AlertForwarder::Run() {
     }
     if (pending_.empty() || now < next_attempt) continue;
     std::vector<connectors::PostableAlert> batch(pending_.begin(), pending_.end());
-    const std::string body = connectors::ToAlertmanagerJson(batch, NowUnixNs(), 4 * options_.resend_interval,
-                                                            options_.generator_url);
+    const std::string body = connectors::ToAlertmanagerJson(
+        batch, NowUnixNs(), 4 * options_.resend_interval, options_.generator_url);
     const Status st = client.Post(body);
     if (st.ok()) {
       stats_.posted.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -128,8 +128,8 @@ void AlertForwarder::Run() {
       next_attempt = now;
     } else {
       stats_.post_failures.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("alertmanager: {} ({} alert change(s) pending, retry in {} ms)", LogSafe(st.ToString()),
-                   pending_.size(), backoff.count());
+      spdlog::warn("alertmanager: {} ({} alert change(s) pending, retry in {} ms)",
+                   LogSafe(st.ToString()), pending_.size(), backoff.count());
       next_attempt = now + backoff;
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
     }

@@ -27,9 +27,9 @@
 namespace riskd::daemon {
 
 struct AlertForwarderStats {
-  std::atomic<std::uint64_t> posted{0};       // alerts delivered
+  std::atomic<std::uint64_t> posted{0};  // alerts delivered
   std::atomic<std::uint64_t> post_failures{0};
-  std::atomic<std::uint64_t> dropped{0};      // changes dropped at the bound
+  std::atomic<std::uint64_t> dropped{0};  // changes dropped at the bound
 };
 
 class AlertForwarder {
@@ -66,7 +66,7 @@ class AlertForwarder {
   std::unique_ptr<zmq::socket_t> sub_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  std::map<std::string, riskd::v1::Alert> open_;  // by riskd alert id
+  std::map<std::string, riskd::v1::Alert> open_;          // by riskd alert id
   std::map<std::string, riskd::v1::Incident> incidents_;  // open, by incident id
   std::deque<connectors::PostableAlert> pending_;
   AlertForwarderStats stats_;

@@ -84,13 +84,27 @@ Status AddMessage(const google::protobuf::Message& m, const std::string& dir, Di
       case FieldDescriptor::CPPTYPE_ENUM:
         digest->Add(std::to_string(r->GetEnumValue(m, f)));
         break;
-      case FieldDescriptor::CPPTYPE_BOOL: digest->Add(r->GetBool(m, f) ? "1" : "0"); break;
-      case FieldDescriptor::CPPTYPE_INT32: digest->Add(std::to_string(r->GetInt32(m, f))); break;
-      case FieldDescriptor::CPPTYPE_INT64: digest->Add(std::to_string(r->GetInt64(m, f))); break;
-      case FieldDescriptor::CPPTYPE_UINT32: digest->Add(std::to_string(r->GetUInt32(m, f))); break;
-      case FieldDescriptor::CPPTYPE_UINT64: digest->Add(std::to_string(r->GetUInt64(m, f))); break;
-      case FieldDescriptor::CPPTYPE_DOUBLE: digest->Add(std::to_string(r->GetDouble(m, f))); break;
-      case FieldDescriptor::CPPTYPE_FLOAT: digest->Add(std::to_string(r->GetFloat(m, f))); break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        digest->Add(r->GetBool(m, f) ? "1" : "0");
+        break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        digest->Add(std::to_string(r->GetInt32(m, f)));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        digest->Add(std::to_string(r->GetInt64(m, f)));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        digest->Add(std::to_string(r->GetUInt32(m, f)));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        digest->Add(std::to_string(r->GetUInt64(m, f)));
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        digest->Add(std::to_string(r->GetDouble(m, f)));
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        digest->Add(std::to_string(r->GetFloat(m, f)));
+        break;
     }
   }
   return Status::Ok();

@@ -51,17 +51,19 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
   }
   const auto& h = **header;
   if (h.fingerprint != fingerprint) {
-    spdlog::warn("checkpoint at journal seq {} was taken with another network source or engine "
-                 "configuration: replaying the whole journal",
-                 h.journal_seq);
+    spdlog::warn(
+        "checkpoint at journal seq {} was taken with another network source or engine "
+        "configuration: replaying the whole journal",
+        h.journal_seq);
     return Nothing();
   }
   auto matches = h.journal_seq <= journal_last_seq ? store->MatchesJournal(h) : Result<bool>(false);
   if (!matches.ok()) return matches.status();
   if (!*matches) {
-    spdlog::warn("checkpoint at journal seq {} does not match the journal (last seq {}; a restored "
-                 "or replaced database?): replaying the whole journal",
-                 h.journal_seq, journal_last_seq);
+    spdlog::warn(
+        "checkpoint at journal seq {} does not match the journal (last seq {}; a restored "
+        "or replaced database?): replaying the whole journal",
+        h.journal_seq, journal_last_seq);
     return Nothing();
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -91,12 +93,12 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
                   h.journal_seq, LogSafe(fits.ToString()));
     return Nothing();
   }
-  spdlog::info("restored the checkpoint at journal seq {} ({:.1f} MB) in {:.1f} ms", h.journal_seq,
-               static_cast<double>(h.bytes) / 1e6,
-               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  return std::optional<RestoredEngine>(
-      RestoredEngine{std::move(*engine), loaded->header, loaded->manual_clock_ns,
-                     std::move(loaded->daemon)});
+  spdlog::info(
+      "restored the checkpoint at journal seq {} ({:.1f} MB) in {:.1f} ms", h.journal_seq,
+      static_cast<double>(h.bytes) / 1e6,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  return std::optional<RestoredEngine>(RestoredEngine{
+      std::move(*engine), loaded->header, loaded->manual_clock_ns, std::move(loaded->daemon)});
 }
 
 }  // namespace riskd::daemon

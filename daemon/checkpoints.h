@@ -35,7 +35,8 @@
 namespace riskd::daemon {
 
 // SHA-256 (hex) of what a checkpoint's state depends on besides the journal.
-std::string CheckpointFingerprint(const DaemonSettings& settings, const std::string& network_digest);
+std::string CheckpointFingerprint(const DaemonSettings& settings,
+                                  const std::string& network_digest);
 
 struct RestoredEngine {
   std::unique_ptr<engine::Engine> engine;

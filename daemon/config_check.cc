@@ -22,14 +22,16 @@ bool IsUrl(const std::string& s) {
 Status CheckHost(const std::string& what, const std::string& host) {
   if (host == "*") return Status::Ok();
   std::string name = host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &found);
   if (found) ::freeaddrinfo(found);
   if (rc != 0) {
-    return Status::InvalidArgument(what + ": host '" + host + "' does not resolve: " + gai_strerror(rc));
+    return Status::InvalidArgument(what + ": host '" + host +
+                                   "' does not resolve: " + gai_strerror(rc));
   }
   return Status::Ok();
 }
@@ -97,8 +99,10 @@ Status CheckEndpoint(const std::string& what, const std::string& endpoint) {
 Status CheckConfig(const DaemonSettings& s, std::string* summary) {
   RISKD_RETURN_IF_ERROR(CheckEndpoint("endpoints.ingest", s.ingest_endpoint));
   RISKD_RETURN_IF_ERROR(CheckEndpoint("endpoints.publish", s.publish_endpoint));
-  if (!s.metrics_listen.empty()) RISKD_RETURN_IF_ERROR(CheckHostPort("metrics.listen", s.metrics_listen));
-  if (s.dashboard.enabled()) RISKD_RETURN_IF_ERROR(CheckHostPort("dashboard.listen", s.dashboard.listen));
+  if (!s.metrics_listen.empty())
+    RISKD_RETURN_IF_ERROR(CheckHostPort("metrics.listen", s.metrics_listen));
+  if (s.dashboard.enabled())
+    RISKD_RETURN_IF_ERROR(CheckHostPort("dashboard.listen", s.dashboard.listen));
   auto network = connectors::ImportNetwork(s.config.network(), s.config_dir);
   if (!network.ok()) return network.status().WithContext("network");
   auto digest = NetworkSourceDigest(s.config.network(), s.config_dir);

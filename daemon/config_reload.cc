@@ -16,7 +16,8 @@ std::vector<std::string> Segments(std::string_view key) {
   std::size_t start = 0;
   while (true) {
     const auto dot = key.find('.', start);
-    std::string seg(key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    std::string seg(
+        key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
     if (seg.size() > 2 && seg.substr(seg.size() - 2) == "[]") seg.resize(seg.size() - 2);
     out.push_back(std::move(seg));
     if (dot == std::string_view::npos) return out;
@@ -72,7 +73,8 @@ std::set<std::string> GroupNames(const Message& m, const std::vector<std::string
     const auto* r = at->GetReflection();
     if (field->is_repeated()) {
       std::set<std::string> names;
-      for (int e = 0; e < r->FieldSize(*at, field); ++e) names.insert(ElementName(r->GetRepeatedMessage(*at, field, e)));
+      for (int e = 0; e < r->FieldSize(*at, field); ++e)
+        names.insert(ElementName(r->GetRepeatedMessage(*at, field, e)));
       return names;
     }
     at = &r->GetMessage(*at, field);

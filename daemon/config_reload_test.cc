@@ -23,14 +23,14 @@ DaemonSettings Parse(const std::string& text) {
 TEST(ConfigReloadTest, LiveKeysApplyAndRestartKeysAreNamedAndKept) {
   const DaemonSettings running = Parse(kBase);
   std::string changed = kBase;
-  changed.replace(changed.find("alpha: 1.2"), 10, "alpha: 2.5");          // live
+  changed.replace(changed.find("alpha: 1.2"), 10, "alpha: 2.5");                  // live
   changed.replace(changed.find("warning_raise: 0.3"), 18, "warning_raise: 0.4");  // live
   changed.replace(changed.find("horizon_steps: 30"), 17, "horizon_steps: 12");    // restart
-  changed.replace(changed.find("'info'"), 6, "'debug'");                 // live
+  changed.replace(changed.find("'info'"), 6, "'debug'");                          // live
   auto plan = PlanReload(running, Parse(changed));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  EXPECT_EQ(plan->live, (std::vector<std::string>{"risk_types[].alpha", "alert_policy.warning_raise",
-                                                  "logging.level"}));
+  EXPECT_EQ(plan->live, (std::vector<std::string>{"risk_types[].alpha",
+                                                  "alert_policy.warning_raise", "logging.level"}));
   EXPECT_EQ(plan->restart, std::vector<std::string>{"projection.horizon_steps"});
   EXPECT_DOUBLE_EQ(plan->applied.engine.risk_types[1].alpha, 2.5);
   EXPECT_DOUBLE_EQ(plan->applied.engine.risk_types[0].alpha, 0.8);
@@ -57,11 +57,12 @@ TEST(ConfigReloadTest, NothingChangedMeansAnEmptyPlan) {
 }
 
 TEST(ConfigReloadTest, FeedsComeAndGoLive) {
-  const DaemonSettings running = Parse(std::string(kBase) +
-                                       "feeds { name: 'a' adapter: 'gdacs_rss' url: 'a.xml' }");
-  auto plan = PlanReload(running, Parse(std::string(kBase) +
-                                        "feeds { name: 'a' adapter: 'gdacs_rss' url: 'a2.xml' }\n"
-                                        "feeds { name: 'b' adapter: 'usgs_geojson' url: 'b.json' }"));
+  const DaemonSettings running =
+      Parse(std::string(kBase) + "feeds { name: 'a' adapter: 'gdacs_rss' url: 'a.xml' }");
+  auto plan =
+      PlanReload(running, Parse(std::string(kBase) +
+                                "feeds { name: 'a' adapter: 'gdacs_rss' url: 'a2.xml' }\n"
+                                "feeds { name: 'b' adapter: 'usgs_geojson' url: 'b.json' }"));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->live, (std::vector<std::string>{"feeds[].name", "feeds[].url"}));
   ASSERT_EQ(plan->applied.config.feeds_size(), 2);

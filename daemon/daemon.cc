@@ -54,8 +54,9 @@ Status Daemon::OpenStore() {
         "journal hash chain broken at seq {}: {} ({} rows intact before it); {} "
         "(riskctl verify-journal --db {})",
         chain->first_bad_seq, chain->problem, chain->rows,
-        s.accept_broken_journal ? "appending anyway (--accept-broken-journal)"
-                                : "events are refused until riskd restarts with --accept-broken-journal",
+        s.accept_broken_journal
+            ? "appending anyway (--accept-broken-journal)"
+            : "events are refused until riskd restarts with --accept-broken-journal",
         s.database);
   }
   return Status::Ok();
@@ -106,17 +107,18 @@ Status Daemon::Replay(const Progress& progress) {
   // order: the engine reaches the state it had.
   const auto t0 = std::chrono::steady_clock::now();
   const std::uint64_t tail = journal_->last_seq() - std::min(journal_->last_seq(), restored_seq_);
-  RISKD_RETURN_IF_ERROR(journal_->ForEach(restored_seq_, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-    worker_->Replay(seq, e.payload, e.received_unix_ns);
-    if (++replayed_ % 10000 == 0 && progress) {
-      progress("replayed " + std::to_string(replayed_) + " of " + std::to_string(tail) +
-               " journaled events");
-    }
-    return Status::Ok();
-  }));
-  spdlog::info("replayed {} journaled event(s) after journal seq {} in {:.1f} ms", replayed_,
-               restored_seq_,
-               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  RISKD_RETURN_IF_ERROR(
+      journal_->ForEach(restored_seq_, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
+        worker_->Replay(seq, e.payload, e.received_unix_ns);
+        if (++replayed_ % 10000 == 0 && progress) {
+          progress("replayed " + std::to_string(replayed_) + " of " + std::to_string(tail) +
+                   " journaled events");
+        }
+        return Status::Ok();
+      }));
+  spdlog::info(
+      "replayed {} journaled event(s) after journal seq {} in {:.1f} ms", replayed_, restored_seq_,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   return Status::Ok();
 }
 
@@ -124,9 +126,10 @@ Status Daemon::OpenEventLog() {
   const DaemonSettings& s = *settings_;
   if (!s.nats.enabled) {
     if (const Status st = journal_->SetOrigin(""); !st.ok()) {
-      return Status::FailedPrecondition(st.message() +
-                                        "; this state directory mirrors a NATS stream: keep the nats "
-                                        "config, or start with an empty state_dir");
+      return Status::FailedPrecondition(
+          st.message() +
+          "; this state directory mirrors a NATS stream: keep the nats "
+          "config, or start with an empty state_dir");
     }
     journal_log_ = std::make_unique<JournalEventLog>(journal_.get());
     event_log_ = journal_log_.get();
@@ -161,11 +164,12 @@ Status Daemon::Bind() {
     auto zap = connectors::ZapHandler::Start(
         &context_, std::move(allowed), [r = &refusals_](const connectors::ZapDenial& d) {
           if (d.reason == "unknown_key") {
-            r->Record(RefusalReason::kUnknownKey, "CURVE key " + d.public_key + " from " + d.address +
-                                                      " is not in security.clients");
+            r->Record(RefusalReason::kUnknownKey, "CURVE key " + d.public_key + " from " +
+                                                      d.address + " is not in security.clients");
           } else {
-            r->Record(RefusalReason::kHandshakeFailed, "a ZAP request from " + d.address + " (mechanism " +
-                                                           d.mechanism + ") could not be read");
+            r->Record(RefusalReason::kHandshakeFailed, "a ZAP request from " + d.address +
+                                                           " (mechanism " + d.mechanism +
+                                                           ") could not be read");
           }
         });
     if (!zap.ok()) return zap.status();
@@ -181,10 +185,10 @@ Status Daemon::Bind() {
   // to the kernel rather than keep them resident for the daemon's lifetime.
   ::malloc_trim(0);
   // The ingest thread's view of node ids is the network after replay.
-  ingest_ = std::make_unique<IngestLoop>(&s, event_log_, connectors::NodeDirectory(worker_->network()),
-                                         incident_ids_.get());
-  RISKD_RETURN_IF_ERROR(
-      ingest_->Bind(&context_, &worker_->stats().requests_done, &refusals_, kPublishMonitorEndpoint));
+  ingest_ = std::make_unique<IngestLoop>(
+      &s, event_log_, connectors::NodeDirectory(worker_->network()), incident_ids_.get());
+  RISKD_RETURN_IF_ERROR(ingest_->Bind(&context_, &worker_->stats().requests_done, &refusals_,
+                                      kPublishMonitorEndpoint));
   // Read before the engine thread starts: the clock is its own from then on.
   const std::optional<std::int64_t> manual_clock_ns = worker_->manual_clock_ns();
   ingest_->SetModelClock(manual_clock_ns);
@@ -197,8 +201,10 @@ Status Daemon::Bind() {
   }
   for (const Listener& l : ConfiguredListeners(s)) {
     if (!l.loopback && !l.authenticated && l.opted_out) {
-      spdlog::warn("{} '{}' listens off loopback without authentication ({}): anyone who can reach it may {}",
-                   l.key, LogSafe(l.address), l.opt_out_with, l.exposes);
+      spdlog::warn(
+          "{} '{}' listens off loopback without authentication ({}): anyone who can reach it may "
+          "{}",
+          l.key, LogSafe(l.address), l.opt_out_with, l.exposes);
     }
   }
   if (!s.metrics_listen.empty()) {
@@ -231,8 +237,10 @@ Status Daemon::StartDashboard(const DaemonSettings& s) {
   dashboard_ = std::move(*dashboard);
   spdlog::info("dashboard on {}", dashboard_->url());
   if (!s.dashboard.loopback && s.dashboard.anonymous_read) {
-    spdlog::warn("dashboard: anonymous_read is on for a non-loopback address: anyone who reaches {} "
-                 "can read the network and its risks", s.dashboard.listen);
+    spdlog::warn(
+        "dashboard: anonymous_read is on for a non-loopback address: anyone who reaches {} "
+        "can read the network and its risks",
+        s.dashboard.listen);
   }
   return Status::Ok();
 }
@@ -254,7 +262,8 @@ Status Daemon::StartAlertForwarder(const DaemonSettings& s) {
   if (s.alertmanager_url.empty()) return Status::Ok();
   AlertForwarder::Options options;
   options.client.url = s.alertmanager_url;
-  options.client.timeout = std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
+  options.client.timeout =
+      std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
   options.resend_interval = std::chrono::seconds(static_cast<long>(s.alertmanager_resend_s));
   options.generator_url = s.config.alertmanager().generator_url();
   alertmanager_ = std::make_unique<AlertForwarder>(&context_, options);
@@ -329,8 +338,10 @@ void Daemon::UpdateMetrics() {
   if (!metrics_) return;
   auto& m = *metrics_;
   const auto& in = ingest_->stats();
-  m.SetCounter("riskd_ingest_received_total", "Envelopes received on the ingest socket", in.received);
-  m.SetCounter("riskd_ingest_accepted_total", "Events journaled and acknowledged ACCEPTED", in.accepted);
+  m.SetCounter("riskd_ingest_received_total", "Envelopes received on the ingest socket",
+               in.received);
+  m.SetCounter("riskd_ingest_accepted_total", "Events journaled and acknowledged ACCEPTED",
+               in.accepted);
   m.SetCounter("riskd_ingest_duplicates_total", "Events answered DUPLICATE", in.duplicates);
   m.SetCounter("riskd_ingest_rejected_total", "Envelopes rejected (the Ack says why)", in.rejected);
   for (std::size_t code = 1; code < in.rejected_by_code.size(); ++code) {
@@ -342,22 +353,26 @@ void Daemon::UpdateMetrics() {
   }
   const auto bounds = std::vector<double>(connectors::LatencyHistogram::kBounds.begin(),
                                           connectors::LatencyHistogram::kBounds.end());
-  m.SetHistogram("riskd_journal_commit_seconds", "Time to commit one batch of events to the journal",
-                 bounds, in.journal_commit.Counts(), in.journal_commit.SumSeconds());
+  m.SetHistogram("riskd_journal_commit_seconds",
+                 "Time to commit one batch of events to the journal", bounds,
+                 in.journal_commit.Counts(), in.journal_commit.SumSeconds());
   m.SetCounter("riskd_ingest_queries_total", "Queries answered", in.queries);
   m.SetCounter("riskd_journal_batches_total", "Journal transactions (group commits)", in.batches);
-  m.SetCounter("riskd_ingest_disconnects_total",
-               "Producer connections closed (by the producer, or for a message over the transport limit)",
-               in.disconnects);
-  m.SetCounter("riskd_journal_failures_total", "Batches the journal could not commit (answered unavailable)",
-               in.journal_failures);
+  m.SetCounter(
+      "riskd_ingest_disconnects_total",
+      "Producer connections closed (by the producer, or for a message over the transport limit)",
+      in.disconnects);
+  m.SetCounter("riskd_journal_failures_total",
+               "Batches the journal could not commit (answered unavailable)", in.journal_failures);
   m.SetCounter("riskd_ingest_interrupted_total",
-               "Socket calls a signal interrupted on the ingest thread (each retried)", in.interrupted);
+               "Socket calls a signal interrupted on the ingest thread (each retried)",
+               in.interrupted);
   for (std::size_t r = 0; r < kRefusalReasons; ++r) {
     const auto reason = static_cast<RefusalReason>(r);
-    m.SetCounter("riskd_security_refusals_total",
-                 "Connections and requests refused for who the peer is or what it may do, by reason",
-                 {{"reason", std::string(RefusalReasonName(reason))}}, refusals_.count(reason));
+    m.SetCounter(
+        "riskd_security_refusals_total",
+        "Connections and requests refused for who the peer is or what it may do, by reason",
+        {{"reason", std::string(RefusalReasonName(reason))}}, refusals_.count(reason));
   }
   m.SetCounter("riskd_config_reloads_total", "Configuration reloads applied (SIGHUP)", reloads_);
   m.SetCounter("riskd_config_reload_failures_total", "Configuration reloads refused (invalid file)",
@@ -366,14 +381,16 @@ void Daemon::UpdateMetrics() {
              "1 when the journal's hash chain verified at start, 0 when it is broken",
              journal_intact_ ? 1 : 0);
   const std::uint64_t last_seq = event_log_->last_seq();
-  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event", static_cast<double>(last_seq));
+  m.SetGauge("riskd_journal_last_seq", "Sequence of the last journaled event",
+             static_cast<double>(last_seq));
   const auto& w = worker_->stats();
-  m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine", w.events_applied);
+  m.SetCounter("riskd_engine_events_applied_total", "Journaled events applied to the engine",
+               w.events_applied);
   m.SetCounter("riskd_engine_events_not_applied_total",
                "Journaled events the engine could not apply (see the log)", w.events_not_applied);
   m.SetCounter("riskd_projections_total", "Projection rounds", w.projections);
-  m.SetHistogram("riskd_projection_seconds", "Time of each projection round (Engine::Project)", bounds,
-                 w.projection.Counts(), w.projection.SumSeconds());
+  m.SetHistogram("riskd_projection_seconds", "Time of each projection round (Engine::Project)",
+                 bounds, w.projection.Counts(), w.projection.SumSeconds());
   m.SetCounter("riskd_incidents_published_total", "Incident publications", w.incidents_published);
   {
     std::lock_guard<std::mutex> lock(w.gauges.mu);
@@ -385,8 +402,8 @@ void Daemon::UpdateMetrics() {
                w.publications_unsent);
   m.SetGauge("riskd_checkpoint_seq", "Journal sequence covered by the newest checkpoint written",
              static_cast<double>(w.checkpoint_seq.load()));
-  m.SetCounter("riskd_checkpoint_failures_total", "Checkpoints that could not be written (see the log)",
-               w.checkpoint_failures);
+  m.SetCounter("riskd_checkpoint_failures_total",
+               "Checkpoints that could not be written (see the log)", w.checkpoint_failures);
   m.SetGauge("riskd_engine_applied_seq", "Journal sequence the engine has applied",
              static_cast<double>(w.last_applied_seq.load()));
   m.SetGauge("riskd_engine_lag_events", "Journaled events not yet applied by the engine",
@@ -399,23 +416,28 @@ void Daemon::UpdateMetrics() {
   }
   const auto& f = feeds_->stats();
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
-  m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed", f.read_errors);
+  m.SetCounter("riskd_feed_read_errors_total", "Feed documents that could not be read or parsed",
+               f.read_errors);
   m.SetCounter("riskd_feed_accepted_total", "Feed events accepted", f.accepted);
   if (dashboard_) {
     const auto& h = dashboard_->stats();
     m.SetCounter("riskd_dashboard_requests_total", "HTTP requests to the dashboard", h.requests);
-    m.SetCounter("riskd_dashboard_refused_total", "Dashboard requests refused (401, 403)", h.refused);
+    m.SetCounter("riskd_dashboard_refused_total", "Dashboard requests refused (401, 403)",
+                 h.refused);
     m.SetCounter("riskd_dashboard_actions_total", "Actions dashboard users sent", h.actions);
     m.SetGauge("riskd_dashboard_streams", "Browsers on the live stream",
                static_cast<double>(h.stream_clients.load()));
     m.SetCounter("riskd_dashboard_backlog_drops_total",
-                 "Browser backlogs dropped (the page resyncs)", dashboard_->fanout_stats().overflows);
+                 "Browser backlogs dropped (the page resyncs)",
+                 dashboard_->fanout_stats().overflows);
   }
   if (alertmanager_) {
     const auto& a = alertmanager_->stats();
     m.SetCounter("riskd_alertmanager_posted_total", "Alerts delivered to Alertmanager", a.posted);
-    m.SetCounter("riskd_alertmanager_failures_total", "Failed Alertmanager requests", a.post_failures);
-    m.SetCounter("riskd_alertmanager_dropped_total", "Alert changes dropped while Alertmanager was unreachable", a.dropped);
+    m.SetCounter("riskd_alertmanager_failures_total", "Failed Alertmanager requests",
+                 a.post_failures);
+    m.SetCounter("riskd_alertmanager_dropped_total",
+                 "Alert changes dropped while Alertmanager was unreachable", a.dropped);
   }
 }
 

@@ -34,16 +34,16 @@
 
 #include "connectors/http/dashboard_server.h"
 #include "connectors/metrics/metrics_server.h"
+#include "connectors/store/checkpoint_store.h"
 #include "connectors/store/journal.h"
 #include "connectors/store/state_store.h"
-#include "connectors/store/checkpoint_store.h"
 #include "daemon/alert_forwarder.h"
 #include "daemon/engine_worker.h"
 #include "daemon/event_log.h"
 #include "daemon/feed_poller.h"
 #include "daemon/ingest_loop.h"
-#include "daemon/refusal_log.h"
 #include "daemon/nats_replication.h"
+#include "daemon/refusal_log.h"
 #include "daemon/settings.h"
 
 namespace riskd::daemon {
@@ -107,8 +107,8 @@ class Daemon {
   std::unique_ptr<NatsReplication> nats_;
   EventLog* event_log_ = nullptr;
   std::unique_ptr<IncidentIds> incident_ids_;
-  std::unique_ptr<connectors::StateStore> store_;  // until handed to the worker
-  std::unique_ptr<engine::Engine> engine_;         // likewise
+  std::unique_ptr<connectors::StateStore> store_;             // until handed to the worker
+  std::unique_ptr<engine::Engine> engine_;                    // likewise
   std::unique_ptr<connectors::CheckpointStore> checkpoints_;  // likewise
   std::string checkpoint_fingerprint_;
   // The checkpoint the engine was restored from (0: none), and what the

@@ -22,7 +22,8 @@ namespace {
 
 std::vector<std::string> RiskTypeNames(const engine::Engine& engine) {
   std::vector<std::string> names;
-  for (int r = 0; r < engine.risk_type_count(); ++r) names.push_back(engine.risk_state(r).type.name);
+  for (int r = 0; r < engine.risk_type_count(); ++r)
+    names.push_back(engine.risk_state(r).type.name);
   return names;
 }
 
@@ -114,17 +115,18 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
     }
     if (st.ok()) ApplyToIncidents(seq, EventTimeNs(env, received_ns), env, applied);
     if (st.ok() && env.has_disruption() && env.disruption().has_place() && live) {
-      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq, LogSafe(env.event_id()),
-                   applied.place_matched);
+      spdlog::info("event {} ({}): disruption place covers {} node(s)", seq,
+                   LogSafe(env.event_id()), applied.place_matched);
     }
     if (st.ok() && env.has_disruption()) TrackFootprint(seq, env, applied.touched);
     if (st.ok() && observation && live && env.has_occurred_at()) {
-      const engine::Step at =
-          connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns);
+      const engine::Step at = connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()),
+                                                       settings_->timing.step_ns);
       if (at < engine_->now() - settings_->engine.clock.history_window_steps) {
-        spdlog::info("event {} ({}) occurred before the history window (clock.history_window): "
-                     "journaled as history only",
-                     seq, LogSafe(env.event_id()));
+        spdlog::info(
+            "event {} ({}) occurred before the history window (clock.history_window): "
+            "journaled as history only",
+            seq, LogSafe(env.event_id()));
       }
     }
   }
@@ -157,8 +159,9 @@ Status EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore>
   if (!restored) return Status::Ok();
   // The book and the footprints as replaying the journal up to the
   // checkpoint would have rebuilt them.
-  RISKD_RETURN_IF_ERROR(book_.Restore(std::move(restored->incidents), engine_->network().node_slots())
-                            .WithContext("checkpoint"));
+  RISKD_RETURN_IF_ERROR(
+      book_.Restore(std::move(restored->incidents), engine_->network().node_slots())
+          .WithContext("checkpoint"));
   return footprints_.Restore(restored->footprints, *engine_).WithContext("checkpoint");
 }
 
@@ -182,9 +185,10 @@ void EngineWorker::MaybeCheckpoint(bool now) {
     return;
   }
   stats_.checkpoint_seq.store(applied_seq_, std::memory_order_relaxed);
-  spdlog::info("checkpoint at journal seq {}: {:.1f} MB in {:.1f} ms", applied_seq_,
-               static_cast<double>(saved->bytes) / 1e6,
-               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  spdlog::info(
+      "checkpoint at journal seq {}: {:.1f} MB in {:.1f} ms", applied_seq_,
+      static_cast<double>(saved->bytes) / 1e6,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
 }
 
 void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& env,
@@ -195,10 +199,10 @@ void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& 
   const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
   if (!r) return;
   // Where ApplyEnvelope placed it on the model clock.
-  const engine::Step at =
-      env.has_occurred_at()
-          ? connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()), settings_->timing.step_ns)
-          : engine_->now();
+  const engine::Step at = env.has_occurred_at()
+                              ? connectors::StepOfUnixNs(connectors::UnixNs(env.occurred_at()),
+                                                         settings_->timing.step_ns)
+                              : engine_->now();
   footprints_.Add(seq, env, *r, *name, std::move(hit), at,
                   connectors::DisruptionSteps(d, settings_->timing));
 }
@@ -322,12 +326,13 @@ Status EngineWorker::Recover() {
     auto v = engine_->network().Find(a.node_id);
     riskd::v1::Alert alert;
     if (!r || !v || !alert.ParseFromString(a.payload)) {
-      spdlog::warn("stored alert {} no longer matches the configuration; dropped", LogSafe(a.alert_id));
+      spdlog::warn("stored alert {} no longer matches the configuration; dropped",
+                   LogSafe(a.alert_id));
       continue;
     }
     engine::OpenAlert oa;
     oa.level = alert.severity() == riskd::v1::SEVERITY_CRITICAL ? engine::AlertLevel::kCritical
-                                                                 : engine::AlertLevel::kWarning;
+                                                                : engine::AlertLevel::kWarning;
     oa.probability = a.probability;
     oa.eta = a.eta_steps;
     oa.raised_tag = a.raised_tag;
@@ -349,7 +354,8 @@ Status EngineWorker::Recover() {
   if (!gone.empty()) {
     for (auto& a : gone) a.sequence = restored_sequence_;
     const Status st = store_->RecordAlerts(gone, restored_sequence_);
-    if (!st.ok()) spdlog::error("cannot record alerts resolved with their incident: {}", st.ToString());
+    if (!st.ok())
+      spdlog::error("cannot record alerts resolved with their incident: {}", st.ToString());
   }
   for (const auto& [key, inc] : book_.incidents()) {
     if (incident_ids_) incident_ids_->Add(inc.id);
@@ -394,7 +400,8 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     sequences[key] = pub.sequence();
     std::string payload = pub.incident().SerializeAsString();
     published_incidents_[key] = PublishedIncident::Of(pub.incident(), payload);
-    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(), std::move(payload)});
+    stored.push_back(
+        {key, inc->id, pub.incident().lifecycle(), pub.sequence(), std::move(payload)});
     out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
     book_.MarkPublished(key);
   }
@@ -444,9 +451,10 @@ void EngineWorker::RefineAndPublish() {
     refine_stalled_ = true;
     return;
   }
-  spdlog::debug("refinement at journal seq {}: largest risk change {:.3g}, {} region(s) pending, "
-                "{:.2f} ms",
-                applied_seq_, done.max_risk_change, done.pending, compute_ms);
+  spdlog::debug(
+      "refinement at journal seq {}: largest risk change {:.3g}, {} region(s) pending, "
+      "{:.2f} ms",
+      applied_seq_, done.max_risk_change, done.pending, compute_ms);
   PublishRound(done.risk_types, compute_ms, /*refinement=*/true);
 }
 
@@ -481,8 +489,9 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
     if (!st.ok()) {
       if (auto held = record_errors_.Allow()) {
-        spdlog::error("cannot record alerts: {}{}", LogSafe(st.ToString()),
-                      *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
+        spdlog::error(
+            "cannot record alerts: {}{}", LogSafe(st.ToString()),
+            *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
       }
       for (const auto& a : stored) {
         if (open_alerts_.count(a.alert_id)) unrecorded_alerts_[a.alert_id] = a.payload;
@@ -547,11 +556,11 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     if (refinement) {
       // A refinement's summary goes out only when it matters (refinement.h).
       s.pub.mutable_projection_summary()->set_refinement(true);
-      const auto update = std::find_if(updates.begin(), updates.end(),
-                                       [r](const auto& u) { return u.first == r; });
-      const bool alerts_changed = update != updates.end() &&
-                                  (!update->second.alerts.empty() ||
-                                   !update->second.resolved_in_bulk.empty());
+      const auto update =
+          std::find_if(updates.begin(), updates.end(), [r](const auto& u) { return u.first == r; });
+      const bool alerts_changed =
+          update != updates.end() &&
+          (!update->second.alerts.empty() || !update->second.resolved_in_bulk.empty());
       const auto last = summaries_.find(name);
       if (last != summaries_.end() &&
           !SummaryMateriallyDiffers(last->second, s.pub.projection_summary(), alerts_changed,
@@ -583,7 +592,9 @@ void EngineWorker::UpdateGauges() {
   std::vector<LabeledGauges::Entry> entries;
   static const char* kLevels[] = {"info", "warning", "critical"};
   auto level_index = [](engine::AlertLevel level) {
-    return level == engine::AlertLevel::kCritical ? 2 : level == engine::AlertLevel::kWarning ? 1 : 0;
+    return level == engine::AlertLevel::kCritical  ? 2
+           : level == engine::AlertLevel::kWarning ? 1
+                                                   : 0;
   };
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const auto& state = engine_->risk_state(r);
@@ -781,7 +792,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
     for (const auto& [id, payload] : unrecorded_alerts_) payloads[id] = payload;
     for (const auto& [id, payload] : payloads) {
       // Serialized by this process from a valid Alert: it parses.
-      (void)snap.add_open_alerts()->ParseFromArray(payload.data(), static_cast<int>(payload.size()));
+      (void)snap.add_open_alerts()->ParseFromArray(payload.data(),
+                                                   static_cast<int>(payload.size()));
     }
   }
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
@@ -797,12 +809,14 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   constexpr std::size_t kClosedInSnapshot = 50;
   std::sort(closed.begin(), closed.end(), [](const auto* a, const auto* b) {
-    return a->closed_at_seconds != b->closed_at_seconds ? a->closed_at_seconds > b->closed_at_seconds
-                                                        : a->opened_journal_seq > b->opened_journal_seq;
+    return a->closed_at_seconds != b->closed_at_seconds
+               ? a->closed_at_seconds > b->closed_at_seconds
+               : a->opened_journal_seq > b->opened_journal_seq;
   });
   if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
   for (const auto* inc : closed) {
-    if (!snap.add_incidents()->ParseFromString(inc->payload)) snap.mutable_incidents()->RemoveLast();
+    if (!snap.add_incidents()->ParseFromString(inc->payload))
+      snap.mutable_incidents()->RemoveLast();
   }
   footprints_.AppendActive(snap.mutable_footprints());
   for (const auto& [name, history] : summary_history_) {
@@ -891,12 +905,12 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
     case riskd::v1::Query::kIncident: {
       const engine::Incident* inc = book_.Find(q.incident().incident_id());
       if (!inc) {
-        reject(Status::NotFound("query.incident: no incident '" + q.incident().incident_id() + "'"));
+        reject(
+            Status::NotFound("query.incident: no incident '" + q.incident().incident_id() + "'"));
         return ack;
       }
-      const std::size_t max_nodes = q.incident().max_nodes() > 0
-                                        ? static_cast<std::size_t>(q.incident().max_nodes())
-                                        : 100;
+      const std::size_t max_nodes =
+          q.incident().max_nodes() > 0 ? static_cast<std::size_t>(q.incident().max_nodes()) : 100;
       const std::uint64_t key = inc->key;
       *resp->mutable_incident() = connectors::MakeIncident(
           *engine_, book_, *inc, {settings_->step_seconds, applied_seq_, NowUnixNs()});
@@ -940,7 +954,8 @@ void EngineWorker::Run() {
     std::vector<PendingQuery> queries;
     for (std::size_t n = 0; n < 65536; ++n) {
       std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(*events_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      if (!zmq::recv_multipart(*events_, std::back_inserter(frames), zmq::recv_flags::dontwait))
+        break;
       const char kind = frames[0].size() ? *frames[0].data<char>() : '?';
       if (kind == kEventFrame) {
         for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {

@@ -45,17 +45,17 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "connectors/store/checkpoint_store.h"
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
 #include "connectors/metrics/latency_histogram.h"
+#include "connectors/store/checkpoint_store.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
-#include "daemon/incident_ids.h"
 #include "daemon/footprint_tracker.h"
+#include "daemon/incident_ids.h"
+#include "daemon/log_text.h"
 #include "daemon/refinement.h"
 #include "daemon/risk_delta_tracker.h"
-#include "daemon/log_text.h"
 #include "daemon/settings.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -169,8 +169,8 @@ class EngineWorker {
   // clock the book's latest time.
   std::int64_t EventTimeNs(const riskd::v1::Envelope& env, std::int64_t received_ns) const;
   // The incident book's side of an applied event or action.
-  void ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
-                        const riskd::v1::Envelope& env, const connectors::AppliedEvent& applied);
+  void ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns, const riskd::v1::Envelope& env,
+                        const connectors::AppliedEvent& applied);
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
   void ProjectAndPublish();

@@ -53,7 +53,8 @@ Result<std::unique_ptr<FeedPoller>> FeedPoller::Create(const DaemonSettings& set
     if (!adapter.ok()) return adapter.status().WithContext("config: " + where);
     Feed feed;
     feed.name = fc.name();
-    feed.location = IsUrl(fc.url()) ? fc.url() : connectors::ResolvePath(settings.config_dir, fc.url());
+    feed.location =
+        IsUrl(fc.url()) ? fc.url() : connectors::ResolvePath(settings.config_dir, fc.url());
     feed.adapter = std::move(*adapter);
     feed.interval = std::chrono::milliseconds(fc.poll_interval().seconds() * 1000 +
                                               fc.poll_interval().nanos() / 1000000);
@@ -150,10 +151,11 @@ void FeedPoller::PollOnce(Feed& feed) {
   stats_.accepted.fetch_add(totals->accepted, std::memory_order_relaxed);
   stats_.duplicates.fetch_add(totals->duplicate, std::memory_order_relaxed);
   stats_.rejected.fetch_add(totals->rejected, std::memory_order_relaxed);
-  spdlog::info("feed {}: {} entries, {} new: {} accepted, {} duplicate, {} rejected, {} unanswered; "
-               "{} malformed, {} skipped",
-               feed.name, batch->entries, fresh.size(), totals->accepted, totals->duplicate,
-               totals->rejected, totals->unanswered, batch->rejected.size(), batch->skipped.size());
+  spdlog::info(
+      "feed {}: {} entries, {} new: {} accepted, {} duplicate, {} rejected, {} unanswered; "
+      "{} malformed, {} skipped",
+      feed.name, batch->entries, fresh.size(), totals->accepted, totals->duplicate,
+      totals->rejected, totals->unanswered, batch->rejected.size(), batch->skipped.size());
 }
 
 }  // namespace riskd::daemon

@@ -46,7 +46,8 @@ std::vector<connectors::CheckpointedFootprint> FootprintTracker::Checkpoint() co
   std::vector<connectors::CheckpointedFootprint> out;
   out.reserve(tracked_.size());
   for (const auto& t : tracked_) {
-    out.push_back({t.footprint.SerializeAsString(), t.announced, t.risk_type, t.at, t.duration, t.hit});
+    out.push_back(
+        {t.footprint.SerializeAsString(), t.announced, t.risk_type, t.at, t.duration, t.hit});
   }
   return out;
 }
@@ -134,7 +135,8 @@ void FootprintTracker::DropChanges(const engine::Engine& engine) { Judge(engine,
 
 void FootprintTracker::AppendActive(google::protobuf::RepeatedPtrField<Footprint>* out) const {
   for (const auto& t : tracked_) {
-    if (t.announced && t.footprint.lifecycle() == Footprint::LIFECYCLE_ACTIVE) *out->Add() = t.footprint;
+    if (t.announced && t.footprint.lifecycle() == Footprint::LIFECYCLE_ACTIVE)
+      *out->Add() = t.footprint;
   }
 }
 

@@ -36,7 +36,8 @@ class FootprintTrackerTest : public ::testing::Test {
 
   // Applies an event as the engine worker does (EngineWorker::Apply and
   // TrackFootprint) and feeds the tracker.
-  void Apply(std::uint64_t seq, const riskd::v1::Envelope& env, FootprintTracker* tracker = nullptr) {
+  void Apply(std::uint64_t seq, const riskd::v1::Envelope& env,
+             FootprintTracker* tracker = nullptr) {
     if (!tracker) tracker = &tracker_;
     connectors::AppliedEvent applied;
     ASSERT_TRUE(connectors::ApplyEnvelope(env, types_, engine_.get(), &applied, timing_).ok());
@@ -55,7 +56,8 @@ class FootprintTrackerTest : public ::testing::Test {
   void Tick(std::uint64_t seq, int day, FootprintTracker* tracker = nullptr) {
     riskd::v1::Envelope env;
     env.set_event_id("tick-" + std::to_string(day));
-    connectors::SetTimestamp((kDay0 + day) * kDayNs, env.mutable_clock_tick()->mutable_advance_to());
+    connectors::SetTimestamp((kDay0 + day) * kDayNs,
+                             env.mutable_clock_tick()->mutable_advance_to());
     Apply(seq, env, tracker);
   }
 
@@ -117,7 +119,7 @@ TEST_F(FootprintTrackerTest, ADisruptionIsActiveUntilEveryNodeItHitRecovers) {
   EXPECT_EQ(f.nodes_still_disrupted(), 2);
   EXPECT_EQ(f.journal_seq(), 1u);
   EXPECT_EQ(f.occurred_at().seconds(), kDay0 * 86400);  // no time given: the model clock's
-  EXPECT_FALSE(f.has_expected_end());                     // no duration given
+  EXPECT_FALSE(f.has_expected_end());                   // no duration given
   EXPECT_TRUE(tracker_.TakeChanges(*engine_).empty());  // reported once
 
   Apply(2, Status("kum-1-back", "KUM-1", riskd::v1::NODE_STATE_RECOVERED));
@@ -363,8 +365,8 @@ TEST_F(FootprintTrackerTest, JudgedOnceAtTheEndGivesWhatJudgingAllAlongGave) {
   std::vector<std::pair<std::string, int>> story;
   for (const auto& f : published) story.emplace_back(f.event_id(), f.lifecycle());
   const std::vector<std::pair<std::string, int>> expected = {
-      {"quake-kum", Footprint::LIFECYCLE_ACTIVE},  {"strike-det", Footprint::LIFECYCLE_ACTIVE},
-      {"quake-kum", Footprint::LIFECYCLE_ENDED},   {"quake-kum", Footprint::LIFECYCLE_ACTIVE},
+      {"quake-kum", Footprint::LIFECYCLE_ACTIVE},   {"strike-det", Footprint::LIFECYCLE_ACTIVE},
+      {"quake-kum", Footprint::LIFECYCLE_ENDED},    {"quake-kum", Footprint::LIFECYCLE_ACTIVE},
       {"flood-kum-2", Footprint::LIFECYCLE_ACTIVE}, {"strike-det", Footprint::LIFECYCLE_ENDED}};
   EXPECT_EQ(story, expected);
 }

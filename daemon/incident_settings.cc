@@ -50,11 +50,16 @@ Result<IncidentSettings> ParseIncidentSettings(const riskd::v1::DaemonConfig& c,
     if (p.has_max_tier()) rule.max_tier = p.max_tier();
     switch (p.min_level()) {
       case riskd::v1::SEVERITY_UNSPECIFIED:
-      case riskd::v1::SEVERITY_WARNING: rule.min_level = engine::AlertLevel::kWarning; break;
-      case riskd::v1::SEVERITY_CRITICAL: rule.min_level = engine::AlertLevel::kCritical; break;
+      case riskd::v1::SEVERITY_WARNING:
+        rule.min_level = engine::AlertLevel::kWarning;
+        break;
+      case riskd::v1::SEVERITY_CRITICAL:
+        rule.min_level = engine::AlertLevel::kCritical;
+        break;
       default:
-        return Status::InvalidArgument("config: plans '" + p.id() +
-                                       "': min_level must be SEVERITY_WARNING or SEVERITY_CRITICAL");
+        return Status::InvalidArgument(
+            "config: plans '" + p.id() +
+            "': min_level must be SEVERITY_WARNING or SEVERITY_CRITICAL");
     }
     rule.activate_alternates = p.activate_alternates();
     rule.release_safety_stock = p.release_safety_stock();
@@ -68,12 +73,12 @@ Result<IncidentSettings> ParseIncidentSettings(const riskd::v1::DaemonConfig& c,
   for (const auto& w : c.watchlists()) {
     Watchlist list;
     list.name = w.name();
-    const bool valid_name =
-        !w.name().empty() && w.name().size() <= 64 &&
-        std::all_of(w.name().begin(), w.name().end(), [](char ch) {
-          return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                 ch == '_' || ch == '.' || ch == '-';
-        });
+    const bool valid_name = !w.name().empty() && w.name().size() <= 64 &&
+                            std::all_of(w.name().begin(), w.name().end(), [](char ch) {
+                              return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                                     (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+                                     ch == '-';
+                            });
     if (!valid_name) {
       return Status::InvalidArgument("config: watchlists: name '" + w.name() +
                                      "' must match [A-Za-z0-9_.-]{1,64}");

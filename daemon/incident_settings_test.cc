@@ -35,7 +35,8 @@ TEST(IncidentSettingsTest, DefaultsAndEveryKey) {
     plans { id: "P2" notify: "duty" }
     watchlists { name: "vip" node_ids: ["A", "B"] risk_type: "supply" warning_raise: 0.1
                  warning_clear: 0.05 }
-  )", ".");
+  )",
+                         ".");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const auto& i = s->incidents;
   EXPECT_EQ(i.options.top_nodes, 5);
@@ -65,12 +66,15 @@ TEST(IncidentSettingsTest, DefaultsAndEveryKey) {
 }
 
 TEST(IncidentSettingsTest, RejectsBadValuesWithReasons) {
-  auto msg = [](const std::string& text) { return ParseSettings(kNet + text, ".").status().ToString(); };
+  auto msg = [](const std::string& text) {
+    return ParseSettings(kNet + text, ".").status().ToString();
+  };
   EXPECT_NE(msg("incidents { top_nodes: 101 }").find("incidents.top_nodes"), std::string::npos);
   EXPECT_NE(msg("incidents { alert_max_tier: -2 }").find("alert_max_tier"), std::string::npos);
   EXPECT_NE(msg("incidents { min_change_fraction: 2 }").find("min_change_fraction"),
             std::string::npos);
-  EXPECT_NE(msg("incidents { close_after { seconds: -5 } }").find("close_after"), std::string::npos);
+  EXPECT_NE(msg("incidents { close_after { seconds: -5 } }").find("close_after"),
+            std::string::npos);
   EXPECT_NE(msg("plans { id: 'bad id' notify: 'x' }").find("[A-Za-z0-9_.-]"), std::string::npos);
   EXPECT_NE(msg("plans { id: 'A' notify: 'x' } plans { id: 'A' notify: 'y' }").find("twice"),
             std::string::npos);

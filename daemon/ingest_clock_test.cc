@@ -36,7 +36,7 @@ TEST(IngestClockTest, WallClockStampsEventTimesAndRejectsTheFarFuture) {
   ASSERT_TRUE(changed.ok());
   EXPECT_TRUE(*changed);
   EXPECT_EQ(connectors::UnixNs(e.occurred_at()), kT0);  // receipt
-  auto past = Disruption(kT0 - 40 * 86400 * kSecond);  // history, but accepted
+  auto past = Disruption(kT0 - 40 * 86400 * kSecond);   // history, but accepted
   EXPECT_FALSE(*clock.Admit(&past, kT0));
   auto soon = Disruption(kT0 + 299 * kSecond);
   EXPECT_TRUE(clock.Admit(&soon, kT0).ok());

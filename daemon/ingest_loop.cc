@@ -79,7 +79,8 @@ Status IngestLoop::Bind(zmq::context_t* context, const std::atomic<std::uint64_t
     replies_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     replies_->connect(kRepliesEndpoint);
     router_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::router);
-    if (!settings_->server_key.public_key.empty()) ApplyCurveServer(*router_, settings_->server_key);
+    if (!settings_->server_key.public_key.empty())
+      ApplyCurveServer(*router_, settings_->server_key);
     router_->set(zmq::sockopt::linger, 0);
     router_->set(zmq::sockopt::maxmsgsize,
                  static_cast<std::int64_t>(IngestTransportLimit(settings_->max_message_bytes)));
@@ -125,32 +126,37 @@ void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
     if (id == ZMQ_EVENT_DISCONNECTED) {
       const auto total = stats_.disconnects.fetch_add(1, std::memory_order_relaxed) + 1;
       if (auto held = disconnect_lines_.Allow()) {
-        spdlog::info("ingest: a producer connection closed ({} so far; a message over {} bytes also "
-                     "closes it){}",
-                     total, IngestTransportLimit(settings_->max_message_bytes),
-                     *held ? ", " + std::to_string(*held) + " similar line(s) not logged" : "");
+        spdlog::info(
+            "ingest: a producer connection closed ({} so far; a message over {} bytes also "
+            "closes it){}",
+            total, IngestTransportLimit(settings_->max_message_bytes),
+            *held ? ", " + std::to_string(*held) + " similar line(s) not logged" : "");
       }
       continue;
     }
     if (!refusals_) continue;
     const bool curve = !settings_->server_key.public_key.empty();
-    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH &&
-        curve) {
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+        value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH && curve) {
       refusals_->Record(RefusalReason::kPlaintextClient,
-                        std::string("a client without CURVE connected to ") + key + " (" + endpoint +
-                            "); the handshake failed (security mechanism mismatch)");
-    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+                        std::string("a client without CURVE connected to ") + key + " (" +
+                            endpoint + "); the handshake failed (security mechanism mismatch)");
+    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+               id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       char detail[128];
       if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && (value == EPIPE || value == ECONNRESET)) {
         // The peer hung up mid-handshake: e.g. a client without CURVE whose
         // own side noticed the mismatch first.
-        std::snprintf(detail, sizeof detail, "the peer closed the connection (%s)", std::strerror(static_cast<int>(value)));
+        std::snprintf(detail, sizeof detail, "the peer closed the connection (%s)",
+                      std::strerror(static_cast<int>(value)));
       } else {
         std::snprintf(detail, sizeof detail, "%s 0x%x",
-                      id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "ZMTP protocol error" : "errno", value);
+                      id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "ZMTP protocol error" : "errno",
+                      value);
       }
-      refusals_->Record(RefusalReason::kHandshakeFailed, std::string("a handshake on ") + key + " (" +
-                                                             endpoint + ") failed: " + detail);
+      refusals_->Record(
+          RefusalReason::kHandshakeFailed,
+          std::string("a handshake on ") + key + " (" + endpoint + ") failed: " + detail);
     }
   }
 }
@@ -185,7 +191,8 @@ void IngestLoop::ReadBatch() {
 }
 
 std::size_t IngestLoop::QueueRoom() const {
-  const std::uint64_t done = engine_done_ ? engine_done_->load(std::memory_order_acquire) : forwarded_;
+  const std::uint64_t done =
+      engine_done_ ? engine_done_->load(std::memory_order_acquire) : forwarded_;
   const std::uint64_t queued = forwarded_ - std::min(forwarded_, done);
   return queued >= settings_->queue_capacity ? 0 : settings_->queue_capacity - queued;
 }
@@ -195,7 +202,8 @@ bool IngestLoop::Receive(Batch* batch) {
   // A request forwards at most one event or query: reading no more than
   // the room keeps the queue within ingest.queue_capacity. Draining reads
   // regardless (events are refused then, queries few).
-  const std::size_t most = drained_ ? settings_->max_batch : std::min(settings_->max_batch, QueueRoom());
+  const std::size_t most =
+      drained_ ? settings_->max_batch : std::min(settings_->max_batch, QueueRoom());
   while (batch->requests.size() < most &&
          connectors::RecvFrames(*router_, &frames, zmq::recv_flags::dontwait, &interrupted_)) {
     // [identity, payload] from a DEALER; [identity, "", payload] from a REQ
@@ -248,9 +256,9 @@ Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) {
         refusals_->Record(RefusalReason::kRateLimited,
                           peer + " is over ingest.peer_rate; refused '" + env.event_id() + "'");
       }
-      return Status::ResourceExhausted(
-          "over ingest.peer_rate (" + Compact(settings_->peer_rate) + " requests/s, bursts of " +
-          Compact(settings_->peer_burst) + ") for this peer; retry later");
+      return Status::ResourceExhausted("over ingest.peer_rate (" + Compact(settings_->peer_rate) +
+                                       " requests/s, bursts of " + Compact(settings_->peer_burst) +
+                                       ") for this peer; retry later");
     }
   }
   // With CURVE, the ZAP handler put the client's role on the message.
@@ -259,10 +267,11 @@ Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) {
   Status st = connectors::AuthorizeEnvelope(*role, env);
   if (!st.ok() && refusals_) {
     const char* address = zmq_msg_gets(req.payload.handle(), "Peer-Address");
-    refusals_->Record(RefusalReason::kRoleDenied,
-                      PeerOf(req.payload, req.routing) + " (" + std::string(connectors::RoleName(*role)) +
-                          ") at " + (address ? address : "?") + " sent '" + env.event_id() +
-                          "': " + st.ToString());
+    refusals_->Record(RefusalReason::kRoleDenied, PeerOf(req.payload, req.routing) + " (" +
+                                                      std::string(connectors::RoleName(*role)) +
+                                                      ") at " + (address ? address : "?") +
+                                                      " sent '" + env.event_id() +
+                                                      "': " + st.ToString());
   }
   return st;
 }
@@ -275,7 +284,8 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     if (!st.ok()) return Reject(batch, i, st);
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
     if (env.query().has_status()) {  // needs nothing from the engine thread
-      if (!status_source_) return Reject(batch, i, Status::Unavailable("query.status: not available"));
+      if (!status_source_)
+        return Reject(batch, i, Status::Unavailable("query.status: not available"));
       ack.set_result(Ack::RESULT_ACCEPTED);
       ack.set_journal_seq(log_->last_seq());
       *ack.mutable_response()->mutable_status() = status_source_();
@@ -433,7 +443,8 @@ void IngestLoop::Reject(Batch* batch, std::size_t i, const Status& status) {
 void IngestLoop::PublishInterruptions() {
   const std::uint64_t seen = stats_.interrupted.load(std::memory_order_relaxed);
   if (interrupted_ == seen) return;
-  spdlog::debug("ingest: {} socket call(s) interrupted by a signal and retried", interrupted_ - seen);
+  spdlog::debug("ingest: {} socket call(s) interrupted by a signal and retried",
+                interrupted_ - seen);
   stats_.interrupted.store(interrupted_, std::memory_order_relaxed);
 }
 

@@ -138,8 +138,8 @@ class IngestLoop {
   // A batch on its way through the steps.
   struct Batch {
     std::vector<Request> requests;
-    std::vector<riskd::v1::Ack> acks;        // one per request
-    std::vector<std::size_t> queries;        // requests for the engine to answer
+    std::vector<riskd::v1::Ack> acks;               // one per request
+    std::vector<std::size_t> queries;               // requests for the engine to answer
     std::vector<connectors::JournalEntry> entries;  // events to commit
     struct Staged {
       std::size_t request;
@@ -183,7 +183,7 @@ class IngestLoop {
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> to_engine_;
   std::unique_ptr<zmq::socket_t> replies_;
-  std::unique_ptr<zmq::socket_t> monitor_;  // the ROUTER's disconnects and handshakes
+  std::unique_ptr<zmq::socket_t> monitor_;          // the ROUTER's disconnects and handshakes
   std::unique_ptr<zmq::socket_t> publish_monitor_;  // the PUB's handshakes
   // The engine's queue: requests forwarded by this thread, finished by the
   // engine thread.

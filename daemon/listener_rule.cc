@@ -30,7 +30,8 @@ Result<HostPort> ParseHostPort(std::string_view text) {
     return Status::InvalidArgument("'" + std::string(text) + "' is not host:port: " + why);
   };
   const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return bad("expected host:port, e.g. 127.0.0.1:9750");
+  if (colon == std::string_view::npos || colon == 0)
+    return bad("expected host:port, e.g. 127.0.0.1:9750");
   HostPort hp;
   std::string_view host = text.substr(0, colon);
   const std::string_view port = text.substr(colon + 1);

@@ -40,8 +40,9 @@ TEST(ListenerRuleTest, HttpListenersAreOneHostAndPort) {
   EXPECT_EQ(ParseHostPort("[::1]:0")->host, "::1");
   // civetweb would read these as two listeners, TLS, a redirect, or
   // every interface.
-  for (const char* bad : {"127.0.0.1:1,0.0.0.0:2", "127.0.0.1:9750s", "127.0.0.1:9750r", "9750", ":9750",
-                          "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "[::1:9750", "a b:1", "+9750"}) {
+  for (const char* bad :
+       {"127.0.0.1:1,0.0.0.0:2", "127.0.0.1:9750s", "127.0.0.1:9750r", "9750", ":9750",
+        "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "[::1:9750", "a b:1", "+9750"}) {
     EXPECT_FALSE(ParseHostPort(bad).ok()) << bad;
   }
 }
@@ -51,39 +52,50 @@ TEST(ListenerRuleTest, EveryListenerIsLoopbackOrAuthenticatedOrExplicitlyOpen) {
   EXPECT_EQ(Refusal(""), "");
   EXPECT_EQ(Refusal("endpoints { ingest: 'ipc:///tmp/x' publish: 'tcp://127.0.0.1:*' }"), "");
   const std::string remote = Refusal("endpoints { ingest: 'tcp://*:7750' }");
-  EXPECT_EQ(remote,
-            "invalid_argument: config: endpoints.ingest 'tcp://*:7750' is not a loopback address and asks "
-            "for no authentication: bind it to 127.0.0.1 (or ipc://), configure security.server_cert and "
-            "security.clients (CURVE), or set endpoints.allow_unauthenticated: true to open it to anyone on "
-            "purpose (docs/configuration.md, \"Listening endpoints\")");
-  EXPECT_NE(Refusal("endpoints { publish: 'tcp://0.0.0.0:7751' }").find("endpoints.publish"), std::string::npos);
-  EXPECT_EQ(Refusal("endpoints { ingest: 'tcp://*:7750' publish: 'tcp://*:7751' allow_unauthenticated: true }"),
+  EXPECT_EQ(
+      remote,
+      "invalid_argument: config: endpoints.ingest 'tcp://*:7750' is not a loopback address and "
+      "asks "
+      "for no authentication: bind it to 127.0.0.1 (or ipc://), configure security.server_cert and "
+      "security.clients (CURVE), or set endpoints.allow_unauthenticated: true to open it to anyone "
+      "on "
+      "purpose (docs/configuration.md, \"Listening endpoints\")");
+  EXPECT_NE(Refusal("endpoints { publish: 'tcp://0.0.0.0:7751' }").find("endpoints.publish"),
+            std::string::npos);
+  EXPECT_EQ(Refusal("endpoints { ingest: 'tcp://*:7750' publish: 'tcp://*:7751' "
+                    "allow_unauthenticated: true }"),
             "");
 
   // Metrics: no longer open on every interface by default.
   EXPECT_EQ(Refusal("metrics { listen: '127.0.0.1:0' }"), "");
   EXPECT_EQ(Refusal("metrics { listen: '[::1]:9750' }"), "");
   const std::string metrics = Refusal("metrics { listen: '0.0.0.0:9750' }");
-  EXPECT_NE(metrics.find("config: metrics.listen '0.0.0.0:9750' is not a loopback address and asks for no "
-                         "authentication"),
+  EXPECT_NE(metrics.find(
+                "config: metrics.listen '0.0.0.0:9750' is not a loopback address and asks for no "
+                "authentication"),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("metrics.users (HTTP basic authentication)"), std::string::npos);
   EXPECT_NE(metrics.find("metrics.anonymous_read: true"), std::string::npos);
   const std::string hash(64, 'a');
-  EXPECT_EQ(Refusal("metrics { listen: '0.0.0.0:9750' users { name: 'prom' password_sha256: '" + hash + "' } }"),
+  EXPECT_EQ(Refusal("metrics { listen: '0.0.0.0:9750' users { name: 'prom' password_sha256: '" +
+                    hash + "' } }"),
             "");
   EXPECT_EQ(Refusal("metrics { listen: '0.0.0.0:9750' anonymous_read: true }"), "");
-  EXPECT_NE(Refusal("metrics { listen: '0.0.0.0:9750' anonymous_read: false }").find("not a loopback"),
+  EXPECT_NE(
+      Refusal("metrics { listen: '0.0.0.0:9750' anonymous_read: false }").find("not a loopback"),
+      std::string::npos);
+  EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:1,0.0.0.0:2' }").find("one address"),
             std::string::npos);
-  EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:1,0.0.0.0:2' }").find("one address"), std::string::npos);
   EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:9' users { name: 'p' password_sha256: 'xyz' } }")
                 .find("password_sha256 must be 64 hex digits"),
             std::string::npos);
-  EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:9' users { name: 'a:b' password_sha256: '" + hash + "' } }")
+  EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:9' users { name: 'a:b' password_sha256: '" +
+                    hash + "' } }")
                 .find("without ':'"),
             std::string::npos);
-  EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:9' anonymous_read: true users { name: 'p' password_sha256: '" +
+  EXPECT_NE(Refusal("metrics { listen: '127.0.0.1:9' anonymous_read: true users { name: 'p' "
+                    "password_sha256: '" +
                     hash + "' } }")
                 .find("cannot be true with metrics.users"),
             std::string::npos);
@@ -118,7 +130,7 @@ TEST(ListenerRuleTest, TheDashboardIsHeldToTheSameRule) {
   Listener closed = open;
   closed.opted_out = false;
   EXPECT_NE(CheckListener(closed).ToString().find("dashboard.users (bearer tokens), or set "
-                                                   "dashboard.anonymous_read: true"),
+                                                  "dashboard.anonymous_read: true"),
             std::string::npos)
       << CheckListener(closed).ToString();
   auto off = ParseSettings(kNet, ".");
@@ -127,9 +139,11 @@ TEST(ListenerRuleTest, TheDashboardIsHeldToTheSameRule) {
 }
 
 TEST(ListenerRuleTest, ConfiguredListenersSayWhatAnOptOutExposes) {
-  auto s = ParseSettings(kNet + "endpoints { ingest: 'tcp://*:1' publish: 'ipc:///tmp/p' "
-                                "allow_unauthenticated: true }\n metrics { listen: '0.0.0.0:0' anonymous_read: true }",
-                         ".");
+  auto s = ParseSettings(
+      kNet +
+          "endpoints { ingest: 'tcp://*:1' publish: 'ipc:///tmp/p' "
+          "allow_unauthenticated: true }\n metrics { listen: '0.0.0.0:0' anonymous_read: true }",
+      ".");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const auto listeners = ConfiguredListeners(*s);
   ASSERT_EQ(listeners.size(), 3u);

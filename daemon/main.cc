@@ -78,13 +78,16 @@ struct CommandLine {
 };
 
 std::optional<int> Parse(int argc, char** argv, CommandLine* cl) {
-  CLI::App app{"riskd: real-time supply-chain risk monitoring daemon (docs/operations.md)", "riskd"};
+  CLI::App app{"riskd: real-time supply-chain risk monitoring daemon (docs/operations.md)",
+               "riskd"};
   app.set_version_flag("--version", riskd::tools::VersionLine("riskd"));
-  app.add_option("-c,--config", cl->config_path, "configuration file (protobuf text format)")->required();
+  app.add_option("-c,--config", cl->config_path, "configuration file (protobuf text format)")
+      ->required();
   app.add_flag("--check-config", cl->check_only,
                "check the configuration, its network source, feeds and addresses, then exit");
-  app.add_flag("--reimport-network", cl->reimport_network,
-               "replace the stored base network by the configured source (after the source changed)");
+  app.add_flag(
+      "--reimport-network", cl->reimport_network,
+      "replace the stored base network by the configured source (after the source changed)");
   app.add_flag("--accept-broken-journal", cl->accept_broken_journal,
                "accept events even though the journal's hash chain is broken");
   return riskd::tools::ParseCommandLine(app, argc, argv);

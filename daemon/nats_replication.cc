@@ -30,7 +30,8 @@ Result<std::unique_ptr<NatsReplication>> NatsReplication::Open(const DaemonSetti
   // while: wait for it, up to kStartupWait.
   const auto deadline = std::chrono::steady_clock::now() + kStartupWait;
   auto retry = [&](const Status& st) {
-    if (st.code() != Status::Code::kUnavailable || std::chrono::steady_clock::now() >= deadline) return false;
+    if (st.code() != Status::Code::kUnavailable || std::chrono::steady_clock::now() >= deadline)
+      return false;
     spdlog::warn("waiting for NATS: {}", st.ToString());
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     return true;
@@ -61,9 +62,10 @@ Result<std::unique_ptr<NatsReplication>> NatsReplication::Open(const DaemonSetti
       if (!retry(lease.status())) return lease.status();
     }
   }
-  r->subjects_ = std::make_unique<connectors::nats::SubjectPublisher>(r->connection_.get(), n.publish_prefix);
-  spdlog::info("event log: JetStream stream {} (subject {}) as instance '{}'{}", n.stream, n.subject,
-               n.instance, n.lease ? ", active/standby" : "");
+  r->subjects_ =
+      std::make_unique<connectors::nats::SubjectPublisher>(r->connection_.get(), n.publish_prefix);
+  spdlog::info("event log: JetStream stream {} (subject {}) as instance '{}'{}", n.stream,
+               n.subject, n.instance, n.lease ? ", active/standby" : "");
   return r;
 }
 
@@ -118,9 +120,12 @@ void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
   m.SetCounter("riskd_stream_rejected_total", "Stream messages skipped as invalid (see the log)",
                f.rejected.load());
   m.SetCounter("riskd_stream_late_duplicates_total",
-               "Stream messages skipped because their event id was already applied", f.late_duplicates.load());
-  m.SetCounter("riskd_stream_read_errors_total", "Failed reads from the stream", f.read_errors.load());
-  m.SetCounter("riskd_nats_publications_total", "Publications sent on NATS subjects", subjects_->sent());
+               "Stream messages skipped because their event id was already applied",
+               f.late_duplicates.load());
+  m.SetCounter("riskd_stream_read_errors_total", "Failed reads from the stream",
+               f.read_errors.load());
+  m.SetCounter("riskd_nats_publications_total", "Publications sent on NATS subjects",
+               subjects_->sent());
   if (!lease_) return;
   const auto epoch = lease_->CurrentEpoch();
   m.SetGauge("riskd_lease_active", "1 while this instance holds the lease (active), else 0",
@@ -128,8 +133,10 @@ void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
   m.SetGauge("riskd_lease_epoch", "Fencing epoch while active, else 0",
              static_cast<double>(epoch.value_or(0)));
   const auto& l = lease_->stats();
-  m.SetCounter("riskd_lease_acquisitions_total", "Times this instance became active", l.acquisitions.load());
-  m.SetCounter("riskd_lease_losses_total", "Times this instance stopped being active", l.losses.load());
+  m.SetCounter("riskd_lease_acquisitions_total", "Times this instance became active",
+               l.acquisitions.load());
+  m.SetCounter("riskd_lease_losses_total", "Times this instance stopped being active",
+               l.losses.load());
   m.SetCounter("riskd_lease_renew_failures_total", "Lease renewals that failed and were retried",
                l.renew_failures.load());
 }

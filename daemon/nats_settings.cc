@@ -19,7 +19,8 @@ bool IsName(const std::string& s) {
 
 // A publishable subject without wildcards: dot-separated non-empty tokens.
 bool IsSubject(const std::string& s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos) return false;
+  if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos)
+    return false;
   return s.find_first_of(" \t\r\n*>") == std::string::npos;
 }
 
@@ -31,7 +32,8 @@ Status ParseNatsSettings(const riskd::v1::NatsConfig& c, NatsSettings* out) {
   NatsSettings s;
   s.enabled = !c.servers().empty();
   if (!s.enabled) {
-    if (!c.instance().empty() || c.has_lease()) return Invalid("servers: required when nats is configured");
+    if (!c.instance().empty() || c.has_lease())
+      return Invalid("servers: required when nats is configured");
     *out = s;
     return Status::Ok();
   }
@@ -46,11 +48,13 @@ Status ParseNatsSettings(const riskd::v1::NatsConfig& c, NatsSettings* out) {
   if (!c.stream().empty()) s.stream = c.stream();
   if (!IsName(s.stream)) return Invalid("stream: must match [A-Za-z0-9_-]{1,64}");
   if (!c.subject().empty()) s.subject = c.subject();
-  if (!IsSubject(s.subject)) return Invalid("subject: '" + s.subject + "' is not a subject (tokens, no wildcards)");
+  if (!IsSubject(s.subject))
+    return Invalid("subject: '" + s.subject + "' is not a subject (tokens, no wildcards)");
   if (c.has_replicas()) s.replicas = c.replicas();
   if (s.replicas < 1 || s.replicas > 5) return Invalid("replicas: must be in 1..5");
   if (c.has_duplicate_window()) s.duplicate_window = Millis(c.duplicate_window());
-  if (s.duplicate_window < std::chrono::seconds(1)) return Invalid("duplicate_window: must be >= 1 s");
+  if (s.duplicate_window < std::chrono::seconds(1))
+    return Invalid("duplicate_window: must be >= 1 s");
   if (!c.publish_prefix().empty()) s.publish_prefix = c.publish_prefix();
   if (!IsSubject(s.publish_prefix)) {
     return Invalid("publish_prefix: '" + s.publish_prefix + "' is not a subject prefix");
@@ -71,13 +75,14 @@ Status ParseNatsSettings(const riskd::v1::NatsConfig& c, NatsSettings* out) {
       return Invalid("lease.ttl: must be in 1 s..1 h");
     }
     s.lease_renew_interval = l.has_renew_interval() ? Millis(l.renew_interval()) : s.lease_ttl / 3;
-    if (s.lease_renew_interval <= std::chrono::milliseconds(0) || s.lease_renew_interval * 2 > s.lease_ttl) {
+    if (s.lease_renew_interval <= std::chrono::milliseconds(0) ||
+        s.lease_renew_interval * 2 > s.lease_ttl) {
       return Invalid("lease.renew_interval: must be in (0, ttl/2]");
     }
     s.lease_acquire_interval = l.has_acquire_interval()
                                    ? Millis(l.acquire_interval())
-                                   : std::min<std::chrono::milliseconds>(std::chrono::milliseconds(250),
-                                                                         s.lease_renew_interval);
+                                   : std::min<std::chrono::milliseconds>(
+                                         std::chrono::milliseconds(250), s.lease_renew_interval);
     if (s.lease_acquire_interval <= std::chrono::milliseconds(0) ||
         s.lease_acquire_interval > s.lease_renew_interval) {
       return Invalid("lease.acquire_interval: must be in (0, renew_interval]");

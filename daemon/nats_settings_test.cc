@@ -12,7 +12,8 @@ using std::chrono::milliseconds;
 
 Result<NatsSettings> Parse(const std::string& text) {
   riskd::v1::NatsConfig c;
-  if (!google::protobuf::TextFormat::ParseFromString(text, &c)) return Status::InvalidArgument("text");
+  if (!google::protobuf::TextFormat::ParseFromString(text, &c))
+    return Status::InvalidArgument("text");
   NatsSettings s;
   RISKD_RETURN_IF_ERROR(ParseNatsSettings(c, &s));
   return s;
@@ -26,7 +27,8 @@ TEST(NatsSettingsTest, OffByDefault) {
 }
 
 TEST(NatsSettingsTest, DefaultsWithServersAndALease) {
-  auto s = Parse("servers: 'nats://10.0.0.1:4222' servers: 'nats://10.0.0.2:4222' instance: 'a' lease {}");
+  auto s = Parse(
+      "servers: 'nats://10.0.0.1:4222' servers: 'nats://10.0.0.2:4222' instance: 'a' lease {}");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_TRUE(s->enabled);
   EXPECT_EQ(s->servers.size(), 2u);
@@ -76,7 +78,8 @@ TEST(NatsSettingsTest, EveryRejectionSaysWhichKey) {
       {"servers: 'nats://h:1' instance: 'a' replicas: 7", "nats.replicas"},
       {"servers: 'nats://h:1' instance: 'a' publish_prefix: 'x..y'", "nats.publish_prefix"},
       {"servers: 'nats://h:1' instance: 'a' lease { ttl { nanos: 5000 } }", "nats.lease.ttl"},
-      {"servers: 'nats://h:1' instance: 'a' lease { ttl { seconds: 2 } renew_interval { seconds: 2 } }",
+      {"servers: 'nats://h:1' instance: 'a' lease { ttl { seconds: 2 } renew_interval { seconds: 2 "
+       "} }",
        "nats.lease.renew_interval"},
       {"servers: 'nats://h:1' instance: 'a' lease { acquire_interval { seconds: 9 } }",
        "nats.lease.acquire_interval"},
@@ -85,7 +88,8 @@ TEST(NatsSettingsTest, EveryRejectionSaysWhichKey) {
     auto s = Parse(text);
     ASSERT_FALSE(s.ok()) << text;
     EXPECT_EQ(s.status().code(), Status::Code::kInvalidArgument) << text;
-    EXPECT_NE(s.status().message().find(key), std::string::npos) << text << " -> " << s.status().ToString();
+    EXPECT_NE(s.status().message().find(key), std::string::npos)
+        << text << " -> " << s.status().ToString();
   }
 }
 

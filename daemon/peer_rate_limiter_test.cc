@@ -19,7 +19,8 @@ TEST(PeerRateLimiterTest, EachPeerGetsItsBurstThenItsRate) {
   EXPECT_TRUE(limiter.Admit("a", t0 + milliseconds(100)));
   EXPECT_FALSE(limiter.Admit("a", t0 + milliseconds(150)));
   int admitted = 0;
-  for (int i = 0; i < 100; ++i) admitted += limiter.Admit("a", t0 + std::chrono::seconds(60)) ? 1 : 0;
+  for (int i = 0; i < 100; ++i)
+    admitted += limiter.Admit("a", t0 + std::chrono::seconds(60)) ? 1 : 0;
   EXPECT_EQ(admitted, 5);
 }
 
@@ -28,7 +29,8 @@ TEST(PeerRateLimiterTest, AdmittedRequestsFollowTheRateOverTime) {
   const auto t0 = Clock::time_point() + std::chrono::hours(1);
   // Offered 5000/s for 2 s: burst + rate x time.
   int admitted = 0;
-  for (int i = 0; i < 10000; ++i) admitted += limiter.Admit("p", t0 + std::chrono::microseconds(200 * i)) ? 1 : 0;
+  for (int i = 0; i < 10000; ++i)
+    admitted += limiter.Admit("p", t0 + std::chrono::microseconds(200 * i)) ? 1 : 0;
   EXPECT_NEAR(admitted, 100 + 2000, 2);
 }
 

@@ -113,7 +113,8 @@ inline std::vector<zmq::message_t> SettingsMessage(const void* settings) {
   return out;
 }
 inline const void* DecodeSettings(const zmq::message_t& frame) {
-  return reinterpret_cast<const void*>(static_cast<std::uintptr_t>(DecodeSeq(frame.data(), frame.size())));
+  return reinterpret_cast<const void*>(
+      static_cast<std::uintptr_t>(DecodeSeq(frame.data(), frame.size())));
 }
 
 // Whether a message is the one-frame ["X"].

@@ -7,9 +7,9 @@
 namespace riskd::daemon {
 namespace {
 
-riskd::v1::ProjectionSummary Summary(double expected, int at_risk, bool checked,
-                                     riskd::v1::ProjectionMethod method =
-                                         riskd::v1::PROJECTION_METHOD_DMP) {
+riskd::v1::ProjectionSummary Summary(
+    double expected, int at_risk, bool checked,
+    riskd::v1::ProjectionMethod method = riskd::v1::PROJECTION_METHOD_DMP) {
   riskd::v1::ProjectionSummary s;
   s.set_expected_disrupted(expected);
   s.set_nodes_at_risk(at_risk);
@@ -31,8 +31,10 @@ TEST(RefinementTest, SummaryDiffersMateriallyOnlyByTheDocumentedRule) {
   EXPECT_TRUE(SummaryMateriallyDiffers(published, Summary(22.3, 12, false), false, planner));
   EXPECT_TRUE(SummaryMateriallyDiffers(published, Summary(17.9, 12, false), false, planner));
   // On small numbers the 0.5-node floor holds: 1.0 -> 1.4 is not material.
-  EXPECT_FALSE(SummaryMateriallyDiffers(Summary(1.0, 1, false), Summary(1.4, 1, false), false, planner));
-  EXPECT_TRUE(SummaryMateriallyDiffers(Summary(1.0, 1, false), Summary(1.6, 1, false), false, planner));
+  EXPECT_FALSE(
+      SummaryMateriallyDiffers(Summary(1.0, 1, false), Summary(1.4, 1, false), false, planner));
+  EXPECT_TRUE(
+      SummaryMateriallyDiffers(Summary(1.0, 1, false), Summary(1.6, 1, false), false, planner));
   // Nodes at risk, method, alerts changed: material.
   EXPECT_TRUE(SummaryMateriallyDiffers(published, Summary(20.0, 11, false), false, planner));
   EXPECT_TRUE(SummaryMateriallyDiffers(
@@ -40,8 +42,8 @@ TEST(RefinementTest, SummaryDiffersMateriallyOnlyByTheDocumentedRule) {
   EXPECT_TRUE(SummaryMateriallyDiffers(published, Summary(20.0, 12, false), true, planner));
   // Becoming checked is news once; checked to checked is not.
   EXPECT_TRUE(SummaryMateriallyDiffers(published, Summary(20.0, 12, true), false, planner));
-  EXPECT_FALSE(SummaryMateriallyDiffers(Summary(20.0, 12, true), Summary(20.0, 12, true), false,
-                                        planner));
+  EXPECT_FALSE(
+      SummaryMateriallyDiffers(Summary(20.0, 12, true), Summary(20.0, 12, true), false, planner));
   // The planner's thresholds are the ones used.
   PlannerSettings strict;
   strict.min_change_nodes = 0;

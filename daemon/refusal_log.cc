@@ -6,11 +6,16 @@ namespace riskd::daemon {
 
 std::string_view RefusalReasonName(RefusalReason reason) {
   switch (reason) {
-    case RefusalReason::kUnknownKey: return "unknown_key";
-    case RefusalReason::kPlaintextClient: return "plaintext_client";
-    case RefusalReason::kHandshakeFailed: return "handshake_failed";
-    case RefusalReason::kRoleDenied: return "role_denied";
-    case RefusalReason::kRateLimited: return "rate_limited";
+    case RefusalReason::kUnknownKey:
+      return "unknown_key";
+    case RefusalReason::kPlaintextClient:
+      return "plaintext_client";
+    case RefusalReason::kHandshakeFailed:
+      return "handshake_failed";
+    case RefusalReason::kRoleDenied:
+      return "role_denied";
+    case RefusalReason::kRateLimited:
+      return "rate_limited";
   }
   return "unknown";
 }

@@ -13,14 +13,16 @@ namespace {
 
 TEST(RefusalLogTest, CountsEveryRefusalLogsOneLinePerReasonAndIntervalInertly) {
   std::ostringstream out;
-  auto logger = std::make_shared<spdlog::logger>("refusals", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  auto logger = std::make_shared<spdlog::logger>(
+      "refusals", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(logger);
   RefusalLog log(std::chrono::hours(1));
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 250; ++i) log.Record(RefusalReason::kUnknownKey, "key K from 10.0.0.1\n[forged]");
+      for (int i = 0; i < 250; ++i)
+        log.Record(RefusalReason::kUnknownKey, "key K from 10.0.0.1\n[forged]");
     });
   }
   for (auto& t : threads) t.join();
@@ -31,7 +33,8 @@ TEST(RefusalLogTest, CountsEveryRefusalLogsOneLinePerReasonAndIntervalInertly) {
   EXPECT_EQ(log.count(RefusalReason::kRateLimited), 0u);
   const std::string text = out.str();
   // One line per reason within the interval, control characters escaped.
-  EXPECT_NE(text.find("security: refused (unknown_key): key K from 10.0.0.1\\x0a[forged]"), std::string::npos)
+  EXPECT_NE(text.find("security: refused (unknown_key): key K from 10.0.0.1\\x0a[forged]"),
+            std::string::npos)
       << text;
   EXPECT_EQ(text.find("\n[forged]"), std::string::npos) << text;
   EXPECT_NE(text.find("security: refused (role_denied): client 'erp' sent 'x'"), std::string::npos);

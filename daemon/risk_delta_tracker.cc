@@ -26,7 +26,8 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
       }
     }
     Published& before = published[v];
-    if (now.state == before.state && now.probability == before.probability && now.eta == before.eta) {
+    if (now.state == before.state && now.probability == before.probability &&
+        now.eta == before.eta) {
       continue;
     }
     before = now;

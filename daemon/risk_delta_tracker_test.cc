@@ -26,7 +26,8 @@ std::unique_ptr<engine::Engine> Chain() {
 }
 
 // Node id -> entry, over all chunks.
-std::map<std::string, riskd::v1::NodeRisk> ById(const std::vector<riskd::v1::NodeRiskChanges>& chunks) {
+std::map<std::string, riskd::v1::NodeRisk> ById(
+    const std::vector<riskd::v1::NodeRiskChanges>& chunks) {
   std::map<std::string, riskd::v1::NodeRisk> out;
   for (const auto& c : chunks) {
     for (const auto& n : c.nodes()) out[n.node_id()] = n;

@@ -34,7 +34,8 @@ void ServiceNotifier::Notify(std::string_view state) {
   std::memcpy(addr.sun_path, address_.data(), address_.size());
   const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size());
   // Best effort, as sd_notify: systemd may be gone during shutdown.
-  (void)::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+  (void)::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+                 len);
 }
 
 void ServiceNotifier::KeepAlive(std::chrono::steady_clock::time_point now) {

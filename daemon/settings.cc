@@ -33,9 +33,12 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
 
 engine::Direction ToDirection(riskd::v1::Direction d) {
   switch (d) {
-    case riskd::v1::DIRECTION_UPSTREAM: return engine::Direction::kUpstream;
-    case riskd::v1::DIRECTION_BOTH: return engine::Direction::kBoth;
-    default: return engine::Direction::kDownstream;
+    case riskd::v1::DIRECTION_UPSTREAM:
+      return engine::Direction::kUpstream;
+    case riskd::v1::DIRECTION_BOTH:
+      return engine::Direction::kBoth;
+    default:
+      return engine::Direction::kDownstream;
   }
 }
 
@@ -129,8 +132,10 @@ Status ReadServerCert(const Config& c, const std::string& dir, DaemonSettings* s
       return Status::InvalidArgument("config: security.clients '" + client.name() +
                                      "': public_key is not a Z85 CURVE key");
     }
-    if (client.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED || !riskd::v1::ClientRole_IsValid(client.role())) {
-      return Status::InvalidArgument("config: security.clients '" + client.name() + "': role is required");
+    if (client.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED ||
+        !riskd::v1::ClientRole_IsValid(client.role())) {
+      return Status::InvalidArgument("config: security.clients '" + client.name() +
+                                     "': role is required");
     }
     s->allowed_clients[client.public_key()] = {static_cast<connectors::ClientRole>(client.role()),
                                                client.name()};

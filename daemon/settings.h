@@ -28,8 +28,8 @@
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/metrics/metrics_server.h"
 #include "connectors/zmq/curve_auth.h"
-#include "daemon/nats_settings.h"
 #include "daemon/incident_settings.h"
+#include "daemon/nats_settings.h"
 #include "daemon/refinement.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
@@ -90,12 +90,12 @@ struct DaemonSettings {
   // ZeroMQ endpoints (daemon/listener_rule.h).
   bool endpoints_allow_unauthenticated = false;
   std::string log_level = "info";
-  std::string metrics_listen;      // empty: off
+  std::string metrics_listen;  // empty: off
   // metrics.users (empty: no authentication) and metrics.anonymous_read
   // (unset: the default, loopback only).
   std::vector<connectors::MetricsUser> metrics_users;
   std::optional<bool> metrics_anonymous_read;
-  std::string alertmanager_url;    // empty: off
+  std::string alertmanager_url;  // empty: off
   double alertmanager_resend_s = 60;
   double alertmanager_timeout_s = 5;
   // CURVE: the server key pair (empty public key: off) and the allow list.

@@ -60,7 +60,8 @@ TEST(SettingsTest, ReadsEveryKey) {
     planner { k: 7 min_interval { seconds: 2 nanos: 500000000 } min_change_nodes: 2
               min_change_fraction: 0.25 realizations: 300 min_realizations: 30
               sample_work: 1000 max_work: 2000 seed: 9 max_query_k: 40 }
-  )", "/cfg");
+  )",
+                         "/cfg");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->state_dir, "/var/lib/riskd");
   EXPECT_EQ(s->ingest_endpoint, "ipc:///tmp/i");
@@ -125,13 +126,17 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_NE(msg(net + "risk_types { name: 'Bad Name' }").find("[a-z0-9_]"), std::string::npos);
   EXPECT_NE(msg(net + "risk_types { name: 'a' alpha: -1 }").find("alpha"), std::string::npos);
   EXPECT_NE(msg(net + "default_risk_type: 'x'").find("default_risk_type"), std::string::npos);
-  EXPECT_NE(msg(net + "alert_policy { warning_clear: 0.5 }").find("warning_clear"), std::string::npos);
+  EXPECT_NE(msg(net + "alert_policy { warning_clear: 0.5 }").find("warning_clear"),
+            std::string::npos);
   EXPECT_NE(msg(net + "projection { horizon_steps: 5000 }").find("horizon"), std::string::npos);
   EXPECT_FALSE(ParseSettings(net + "projection { check_realizations: 1 }", ".").ok());
   EXPECT_FALSE(ParseSettings(net + "projection { max_dmp_error: 2 }", ".").ok());
-  EXPECT_NE(msg(net + "projection { refine_work: 0 }").find("projection.refine_work"), std::string::npos);
-  EXPECT_NE(msg(net + "projection { refine_share: 1 }").find("projection.refine_share"), std::string::npos);
-  EXPECT_NE(msg(net + "projection { refine_share: -0.1 }").find("projection.refine_share"), std::string::npos);
+  EXPECT_NE(msg(net + "projection { refine_work: 0 }").find("projection.refine_work"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "projection { refine_share: 1 }").find("projection.refine_share"),
+            std::string::npos);
+  EXPECT_NE(msg(net + "projection { refine_share: -0.1 }").find("projection.refine_share"),
+            std::string::npos);
   EXPECT_NE(msg(net + "logging { level: 'loud' }").find("logging.level"), std::string::npos);
   EXPECT_NE(msg(net + "vulnerability { kappa: 0.5 }").find("vulnerability.kappa"),
             std::string::npos);
@@ -158,27 +163,32 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
 }
 
 TEST(SettingsTest, MaterialChangeNeedsBothTheAbsoluteAndTheRelativeStep) {
-  PlannerSettings p;  // 0.5 nodes and 10%
+  PlannerSettings p;                          // 0.5 nodes and 10%
   EXPECT_TRUE(MaterialChange(p, 0, 1));       // the first disruption
   EXPECT_FALSE(MaterialChange(p, 0, 0.4));    // under half a node
   EXPECT_FALSE(MaterialChange(p, 100, 108));  // 8 nodes, but under 10%
   EXPECT_TRUE(MaterialChange(p, 100, 112));
-  EXPECT_TRUE(MaterialChange(p, 112, 100));   // falling counts too
+  EXPECT_TRUE(MaterialChange(p, 112, 100));  // falling counts too
   EXPECT_FALSE(MaterialChange(p, 3, 3));
   p.min_change_nodes = 0;
   p.min_change_fraction = 0;
-  EXPECT_TRUE(MaterialChange(p, 3, 3.01));    // every change
+  EXPECT_TRUE(MaterialChange(p, 3, 3.01));  // every change
   EXPECT_FALSE(MaterialChange(p, 3, 3));
 }
 
 TEST(SettingsTest, NonLocalEndpointsRequireCurve) {
   // The rule itself: listener_rule_test.cc.
-  auto s = ParseSettings("network { csv { nodes: 'n' edges: 'e' } } endpoints { ingest: 'tcp://*:7750' }", ".");
+  auto s = ParseSettings(
+      "network { csv { nodes: 'n' edges: 'e' } } endpoints { ingest: 'tcp://*:7750' }", ".");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("not a loopback address"), std::string::npos) << s.status().ToString();
-  s = ParseSettings("network { csv { nodes: 'n' edges: 'e' } } security { server_cert: '/nonexistent.cert' }", ".");
+  EXPECT_NE(s.status().message().find("not a loopback address"), std::string::npos)
+      << s.status().ToString();
+  s = ParseSettings(
+      "network { csv { nodes: 'n' edges: 'e' } } security { server_cert: '/nonexistent.cert' }",
+      ".");
   EXPECT_EQ(s.status().code(), Status::Code::kNotFound) << s.status().ToString();
-  s = ParseSettings("network { csv { nodes: 'n' edges: 'e' } } security { clients { name: 'x' } }", ".");
+  s = ParseSettings("network { csv { nodes: 'n' edges: 'e' } } security { clients { name: 'x' } }",
+                    ".");
   EXPECT_NE(s.status().message().find("server_cert"), std::string::npos);
 }
 
@@ -212,7 +222,8 @@ std::map<std::string, std::pair<std::string, bool>> DocumentedKeys(const std::st
     if (line.rfind("| `", 0) != 0) continue;
     std::vector<std::string> cells;
     std::size_t start = 1;
-    for (std::size_t bar = line.find('|', start); bar != std::string::npos; bar = line.find('|', start)) {
+    for (std::size_t bar = line.find('|', start); bar != std::string::npos;
+         bar = line.find('|', start)) {
       std::string cell = line.substr(start, bar - start);
       cell.erase(0, cell.find_first_not_of(' '));
       cell.erase(cell.find_last_not_of(' ') + 1);
@@ -259,7 +270,8 @@ TEST(SettingsTableTest, EveryTableKeyNamesAConfigField) {
     std::size_t start = 0;
     while (message != nullptr && start <= key.size()) {
       const auto dot = key.find('.', start);
-      std::string name = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      std::string name =
+          key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
       if (name.size() > 2 && name.substr(name.size() - 2) == "[]") name.resize(name.size() - 2);
       const auto* field = message->FindFieldByName(name);
       ASSERT_NE(field, nullptr) << row.key << ": no field " << name;
@@ -278,7 +290,8 @@ TEST(SettingsTableTest, OneDefaultPerKnob) {
   EXPECT_EQ(std::to_string(engine::DmpOptions{}.tolerance), std::to_string(1e-06));
   EXPECT_EQ(FindSetting("projection.tolerance")->default_text, "1e-06");
   EXPECT_EQ(s->engine.alerts.warning_raise, engine::AlertPolicyOptions{}.warning_raise);
-  EXPECT_EQ(s->engine.projection.check_realizations, engine::ProjectionOptions{}.check_realizations);
+  EXPECT_EQ(s->engine.projection.check_realizations,
+            engine::ProjectionOptions{}.check_realizations);
 }
 
 }  // namespace

@@ -31,9 +31,11 @@ Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
   if (!env->ParseFromString(m.payload)) {
     const std::string detail = connectors::TakeProtobufLogMessage();
     return Status::InvalidArgument("payload: cannot parse " + std::to_string(m.payload.size()) +
-                                   " bytes as riskd.v1.Envelope" + (detail.empty() ? "" : ": " + detail));
+                                   " bytes as riskd.v1.Envelope" +
+                                   (detail.empty() ? "" : ": " + detail));
   }
-  if (env->has_query()) return Status::InvalidArgument("query: queries go to the ingest endpoint, not the stream");
+  if (env->has_query())
+    return Status::InvalidArgument("query: queries go to the ingest endpoint, not the stream");
   // The same limits as the ingest endpoint's (IngestLoop).
   connectors::ValidationLimits limits;
   limits.max_place_area_km2 = s.max_place_area_km2;
@@ -51,8 +53,10 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
   const Status origin = mirror->SetOrigin("nats:" + n.stream);
   if (!origin.ok()) {
     return Status::FailedPrecondition(
-        origin.message() + "; a state directory does not change its event log: start this instance with an "
-        "empty state_dir to replay stream '" + n.stream + "'");
+        origin.message() +
+        "; a state directory does not change its event log: start this instance with an "
+        "empty state_dir to replay stream '" +
+        n.stream + "'");
   }
   connectors::nats::StreamOptions so;
   so.stream = n.stream;
@@ -156,8 +160,8 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     const Status st = CheckMessage(m, settings_, directory_, &env);
     if (!st.ok()) {
       ++rejected;
-      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}", settings_.nats.stream,
-                   m.seq, st.ToString());
+      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}",
+                   settings_.nats.stream, m.seq, st.ToString());
       continue;
     }
     auto seen = mirror_->Lookup(env.event_id());
@@ -176,13 +180,14 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     auto timed = clock_.Admit(&env, m.time_ns);
     if (!timed.ok()) {
       ++rejected;
-      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}", settings_.nats.stream,
-                   m.seq, timed.status().ToString());
+      spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}",
+                   settings_.nats.stream, m.seq, timed.status().ToString());
       continue;
     }
     if (*timed) m.payload = env.SerializeAsString();
     if (env.has_network_change()) {
-      if (!directory_before) directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
+      if (!directory_before)
+        directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
       directory_.Apply(env.network_change());
       changes.push_back(env.network_change());
     }
@@ -192,7 +197,8 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
   if (!entries.empty()) {
     auto results = mirror_->AppendAt(entries, seqs);
     if (!results.ok()) {
-      spdlog::error("stream mirror write failed (will read again): {}", results.status().ToString());
+      spdlog::error("stream mirror write failed (will read again): {}",
+                    results.status().ToString());
       undo();
       return false;
     }
@@ -228,8 +234,8 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
 
 void StreamEventLog::Follow(zmq::context_t* context) {
   zmq::socket_t to_engine(*context, zmq::socket_type::push);
-  to_engine.set(zmq::sockopt::sndhwm,
-                static_cast<int>(std::max<std::size_t>(1, settings_.queue_capacity / settings_.max_batch)));
+  to_engine.set(zmq::sockopt::sndhwm, static_cast<int>(std::max<std::size_t>(
+                                          1, settings_.queue_capacity / settings_.max_batch)));
   to_engine.set(zmq::sockopt::sndtimeo, 200);
   to_engine.set(zmq::sockopt::linger, 0);
   to_engine.connect(kEventsEndpoint);
@@ -270,8 +276,11 @@ void StreamEventLog::Follow(zmq::context_t* context) {
         last_message = now;
         auto last = consumer_->StreamLastSeq();
         if (last.ok() && *last > consumer_->position()) {
-          spdlog::warn("stream {}: consumer {} stalled at seq {} while the stream is at {} ({}); re-creating it",
-                       stream, settings_.nats.durable(), consumer_->position(), *last, consumer_->Describe());
+          spdlog::warn(
+              "stream {}: consumer {} stalled at seq {} while the stream is at {} ({}); "
+              "re-creating it",
+              stream, settings_.nats.durable(), consumer_->position(), *last,
+              consumer_->Describe());
           st = consumer_->Seek(consumer_->position() + 1);
           if (!st.ok()) report(st);
           continue;

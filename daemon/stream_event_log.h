@@ -66,10 +66,9 @@ class StreamEventLog final : public EventLog {
  public:
   // `mirror` is the journal the daemon replayed (used by the follower
   // thread from Start() on); `network` is the engine's after that replay.
-  static Result<std::unique_ptr<StreamEventLog>> Open(const DaemonSettings& settings,
-                                                      const connectors::nats::NatsConnection* connection,
-                                                      connectors::Journal* mirror,
-                                                      const engine::Network& network);
+  static Result<std::unique_ptr<StreamEventLog>> Open(
+      const DaemonSettings& settings, const connectors::nats::NatsConnection* connection,
+      connectors::Journal* mirror, const engine::Network& network);
   ~StreamEventLog() override;
 
   // Starts the follower; `manual_clock_ns` is the manual model clock after
@@ -95,7 +94,10 @@ class StreamEventLog final : public EventLog {
  private:
   StreamEventLog(const DaemonSettings& settings, connectors::Journal* mirror,
                  connectors::NodeDirectory directory)
-      : settings_(settings), mirror_(mirror), directory_(std::move(directory)), clock_(settings.clock) {}
+      : settings_(settings),
+        mirror_(mirror),
+        directory_(std::move(directory)),
+        clock_(settings.clock) {}
   void Follow(zmq::context_t* context);
   // Validates, mirrors and hands over one fetched batch; false if the
   // mirror could not be written (the batch is read again).

@@ -7,8 +7,7 @@ namespace riskd::engine {
 
 Status ValidateAlertPolicyOptions(const AlertPolicyOptions& o) {
   auto level_ok = [](double clear, double raise) {
-    return std::isfinite(clear) && std::isfinite(raise) && clear > 0 && clear < raise &&
-           raise <= 1;
+    return std::isfinite(clear) && std::isfinite(raise) && clear > 0 && clear < raise && raise <= 1;
   };
   if (!level_ok(o.warning_clear, o.warning_raise)) {
     return Status::InvalidArgument("alert_policy: need 0 < warning_clear < warning_raise <= 1");
@@ -17,7 +16,8 @@ Status ValidateAlertPolicyOptions(const AlertPolicyOptions& o) {
     return Status::InvalidArgument("alert_policy: need 0 < critical_clear < critical_raise <= 1");
   }
   if (o.warning_raise > o.critical_raise || o.warning_clear > o.critical_clear) {
-    return Status::InvalidArgument("alert_policy: warning thresholds must not exceed critical ones");
+    return Status::InvalidArgument(
+        "alert_policy: warning thresholds must not exceed critical ones");
   }
   if (!std::isfinite(o.min_update_delta) || o.min_update_delta < 0) {
     return Status::InvalidArgument("alert_policy: min_update_delta must be finite and >= 0");

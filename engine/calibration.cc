@@ -141,8 +141,8 @@ Status ValidateCascades(const Network& network, std::span<const ObservedCascade>
     const std::string where = CascadeName(c);
     if (k.sources.empty()) return Status::InvalidArgument(where + ": no sources");
     if (k.end < 0 || k.end > options.max_steps) {
-      return Status::InvalidArgument(where + ": end " + std::to_string(k.end) +
-                                     " outside 0.." + std::to_string(options.max_steps));
+      return Status::InvalidArgument(where + ": end " + std::to_string(k.end) + " outside 0.." +
+                                     std::to_string(options.max_steps));
     }
     auto check_node = [&](NodeIndex v, const char* what) -> Status {
       if (!network.alive(v)) {
@@ -217,8 +217,12 @@ struct CascadeLikelihood::Impl {
 
   Impl(const Network& net, const RiskType& t, const VulnerabilityOptions& vo,
        const CalibrationOptions& o)
-      : network(net), type(t), options(o), vulnerability(ComputeVulnerability(net, t.layers, vo)),
-        kappa(vo.kappa), uniform(vo.mode == VulnerabilityOptions::Mode::kUniform),
+      : network(net),
+        type(t),
+        options(o),
+        vulnerability(ComputeVulnerability(net, t.layers, vo)),
+        kappa(vo.kappa),
+        uniform(vo.mode == VulnerabilityOptions::Mode::kUniform),
         slot(net.node_slots(), -1) {}
 
   // What the reports say about a node's infectious steps.
@@ -275,7 +279,8 @@ struct CascadeLikelihood::Impl {
         start[s.node] = s.onset;
         p.late_sources += s.onset > 0;
         p.sources.push_back(s.node);
-        p.scored.push_back({Scored::Kind::kSourceRecovery, s.node, s.onset, s.recovery, s.severity});
+        p.scored.push_back(
+            {Scored::Kind::kSourceRecovery, s.node, s.onset, s.recovery, s.severity});
       }
       for (const DisruptionReport& r : k.disrupted) {
         disrupted[r.node] = 1;
@@ -464,8 +469,8 @@ FitDiagnostic CascadeLikelihood::Diagnose(const ModelParameters& m) {
       if (o.kind == Scored::Kind::kSourceRecovery) return;
       // Unexplained: the model says it should not have happened at all (a
       // single onset or recovery step is unlikely by itself).
-      const double happened = o.kind == Scored::Kind::kOnset ? p.predicted_disrupted
-                                                              : 1 - p.predicted_disrupted;
+      const double happened =
+          o.kind == Scored::Kind::kOnset ? p.predicted_disrupted : 1 - p.predicted_disrupted;
       if (happened < impl_->options.unexplained_below) ++d.unexplained;
       if (p.conditional) ++d.conditional;
       if (o.kind == Scored::Kind::kOnset) {
@@ -515,7 +520,8 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
                                     const VulnerabilityOptions& vulnerability,
                                     std::vector<ObservedCascade> cascades,
                                     const CalibrationOptions& options) {
-  auto created = CascadeLikelihood::Create(network, type, vulnerability, std::move(cascades), options);
+  auto created =
+      CascadeLikelihood::Create(network, type, vulnerability, std::move(cascades), options);
   if (!created.ok()) return created.status();
   CascadeLikelihood& likelihood = **created;
 
@@ -615,7 +621,8 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
       const auto mp = shifted({{k, -h}, {l, h}}), mm = shifted({{k, -h}, {l, -h}});
       const auto ib = static_cast<Eigen::Index>(b);
       for (std::size_t c = 0; c < n; ++c) {
-        curvature[c](ia, ib) = curvature[c](ib, ia) = -(pp[c] - pm[c] - mp[c] + mm[c]) / (4 * h * h);
+        curvature[c](ia, ib) = curvature[c](ib, ia) =
+            -(pp[c] - pm[c] - mp[c] + mm[c]) / (4 * h * h);
       }
     }
   }
@@ -640,12 +647,13 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
       const Eigen::MatrixXd rest = hessian - curvature[c];
       const Eigen::VectorXd g = scores.row(static_cast<Eigen::Index>(c)).transpose();
       deltas.row(static_cast<Eigen::Index>(c)) =
-          (positive_definite(rest) ? Eigen::VectorXd(rest.ldlt().solve(g)) : Eigen::VectorXd(inverse * g))
+          (positive_definite(rest) ? Eigen::VectorXd(rest.ldlt().solve(g))
+                                   : Eigen::VectorXd(inverse * g))
               .transpose();
     }
     const Eigen::MatrixXd centered = deltas.rowwise() - deltas.colwise().mean();
-    covariance = centered.transpose() * centered *
-                 (static_cast<double>(n - 1) / static_cast<double>(n));
+    covariance =
+        centered.transpose() * centered * (static_cast<double>(n - 1) / static_cast<double>(n));
     // Against the naive (independent-node) covariance H^-1.
     out.variance_inflation = (covariance * hessian).trace() / static_cast<double>(m);
   }
@@ -660,7 +668,8 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
     if (e.fitted) {
       ++fitted;
       const std::size_t k = static_cast<std::size_t>(
-          std::find_if(coords.begin(), coords.end(), [&](const Coordinate& c) { return c.parameter == i; }) -
+          std::find_if(coords.begin(), coords.end(),
+                       [&](const Coordinate& c) { return c.parameter == i; }) -
           coords.begin());
       e.at_bound = at_bound[k];
       const auto a = std::find(interior.begin(), interior.end(), k);
@@ -680,8 +689,8 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
           sum4 += d2 * d2;
         }
         e.effective_cascades = sum4 > 0 ? sum2 * sum2 / sum4 : static_cast<double>(n);
-        const double z = StudentTQuantile(0.5 + options.confidence / 2,
-                                          std::max(1.0, e.effective_cascades - 1));
+        const double z =
+            StudentTQuantile(0.5 + options.confidence / 2, std::max(1.0, e.effective_cascades - 1));
         e.lower = std::exp(std::max(coords[k].lower, u_hat[k] - z * e.log_standard_error));
         e.upper = std::exp(std::min(coords[k].upper, u_hat[k] + z * e.log_standard_error));
       }
@@ -690,7 +699,8 @@ Result<CalibrationResult> Calibrate(const Network& network, const RiskType& type
   }
   const double ratio = std::max(0.0, 2 * (out.log_likelihood - out.log_likelihood_start));
   out.likelihood_ratio = ratio / (out.identified ? out.variance_inflation : 1.0);
-  out.likelihood_ratio_p = fitted > 0 ? ChiSquareSurvival(out.likelihood_ratio, static_cast<double>(fitted)) : 1.0;
+  out.likelihood_ratio_p =
+      fitted > 0 ? ChiSquareSurvival(out.likelihood_ratio, static_cast<double>(fitted)) : 1.0;
   return out;
 }
 

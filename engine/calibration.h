@@ -114,10 +114,8 @@ struct CalibrationOptions {
   // Longest cascade accepted, in steps (the DMP horizon). >= 1.
   int max_steps = 1000;
   // The search, in log-parameter space.
-  NelderMeadOptions search{.initial_step = 0.5,
-                           .x_tolerance = 1e-4,
-                           .f_tolerance = 1e-6,
-                           .max_evaluations = 600};
+  NelderMeadOptions search{
+      .initial_step = 0.5, .x_tolerance = 1e-4, .f_tolerance = 1e-6, .max_evaluations = 600};
   // Finite-difference step for scores and the Hessian, in log-parameter
   // space. > 0.
   double derivative_step = 1e-3;
@@ -142,9 +140,9 @@ struct CalibrationBin {
 
 struct FitDiagnostic {
   std::size_t cascades = 0;
-  std::size_t onsets = 0;         // disruption reports scored (sources excluded)
-  std::size_t recoveries = 0;     // recovery reports (sources included)
-  std::size_t censored = 0;       // disrupted nodes still disrupted at the end
+  std::size_t onsets = 0;          // disruption reports scored (sources excluded)
+  std::size_t recoveries = 0;      // recovery reports (sources included)
+  std::size_t censored = 0;        // disrupted nodes still disrupted at the end
   std::size_t normal_reports = 0;  // normal reports scored (after dropping implied ones)
   // Sources whose onset is after their cascade's step 0 (a later shock of
   // the same cascade): they start there (InitialState::start).
@@ -212,8 +210,8 @@ struct CalibrationResult {
   ModelParameters start;
   ModelParameters estimate;
   std::vector<ParameterEstimate> parameters;  // alpha, beta, kappa
-  double log_likelihood = 0;        // at the estimate
-  double log_likelihood_start = 0;  // at the start (the current config)
+  double log_likelihood = 0;                  // at the estimate
+  double log_likelihood_start = 0;            // at the start (the current config)
   // Likelihood-ratio statistic of the start against the estimate, divided
   // by variance_inflation (the first-order correction for a composite
   // likelihood; 1 for a true likelihood), and its chi-square p-value with

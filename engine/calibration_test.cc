@@ -22,8 +22,8 @@ double Floored(double p) { return std::log((1 - kEpsilon) * p + kEpsilon); }
 // 0 -> 1 -> {3, 4}, 0 -> 2 -> 5, downstream; node 4 has two days of
 // inventory (onset two steps after being hit).
 Network SmallTree() {
-  Network net = testing::MakeNetwork(6, {{0, 1, 1.0}, {0, 2, 2.0}, {1, 3, 1.0}, {1, 4, 3.0},
-                                         {2, 5, 1.0}});
+  Network net =
+      testing::MakeNetwork(6, {{0, 1, 1.0}, {0, 2, 2.0}, {1, 3, 1.0}, {1, 4, 3.0}, {2, 5, 1.0}});
   NodeAttributes a = net.node(4);
   a.inventory_days = 2;
   EXPECT_TRUE(net.UpdateNode(a).ok());
@@ -44,7 +44,8 @@ RiskType Downstream(double alpha, double beta) {
 // reports, each other node reports normal with probability `normal`.
 std::vector<ObservedCascade> SimulateCascades(const Network& net, const RiskType& type,
                                               const VulnerabilityOptions& vulnerability, int count,
-                                              int sources, std::uint64_t seed, double normal = 1.0) {
+                                              int sources, std::uint64_t seed,
+                                              double normal = 1.0) {
   const TransmissionGraph g =
       BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, vulnerability));
   const testing::SimModel model = testing::ModelOf(g);
@@ -54,10 +55,12 @@ std::vector<ObservedCascade> SimulateCascades(const Network& net, const RiskType
     std::vector<NodeIndex> from;
     while (static_cast<int>(from.size()) < sources) {
       const auto s = static_cast<NodeIndex>(rng() % g.node_count);
-      if (!g.out(s).empty() && std::find(from.begin(), from.end(), s) == from.end()) from.push_back(s);
+      if (!g.out(s).empty() && std::find(from.begin(), from.end(), s) == from.end())
+        from.push_back(s);
     }
     const auto cascade = testing::Simulate(model, from, 30, rng);
-    out.push_back(testing::Observe(cascade, from, {.end = 30, .normal_report_fraction = normal}, rng));
+    out.push_back(
+        testing::Observe(cascade, from, {.end = 30, .normal_report_fraction = normal}, rng));
   }
   return out;
 }
@@ -68,7 +71,8 @@ std::vector<ObservedCascade> SimulateCascades(const Network& net, const RiskType
 TEST(CalibrationTest, LikelihoodIsTheProbabilityOfEachObservationOnATree) {
   const Network net = SmallTree();
   const RiskType type = Downstream(1.3, 0.35);
-  const TransmissionGraph g = BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
+  const TransmissionGraph g =
+      BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
   ASSERT_EQ(g.latency[4], 2);
   constexpr int kEnd = 6;
   ObservedCascade c;
@@ -81,23 +85,29 @@ TEST(CalibrationTest, LikelihoodIsTheProbabilityOfEachObservationOnATree) {
   ASSERT_TRUE(likelihood.ok()) << likelihood.status().ToString();
 
   auto p = [&](int from, int to) {
-    for (EdgeIndex e = g.in_begin(static_cast<NodeIndex>(to)); e < g.in_end(static_cast<NodeIndex>(to)); ++e) {
+    for (EdgeIndex e = g.in_begin(static_cast<NodeIndex>(to));
+         e < g.in_end(static_cast<NodeIndex>(to)); ++e) {
       if (g.source[e] == static_cast<NodeIndex>(from)) return g.p[e];
     }
     ADD_FAILURE() << "no arc " << from << " -> " << to;
     return 0.0;
   };
-  auto survive = [&](int v, int steps) { return std::pow(1 - g.q[static_cast<std::size_t>(v)], steps); };
+  auto survive = [&](int v, int steps) {
+    return std::pow(1 - g.q[static_cast<std::size_t>(v)], steps);
+  };
   const double p01 = p(0, 1), p13 = p(1, 3), p14 = p(1, 4);
   // Node 5's supplier 2 is unreported: its DMP marginal, exact on a tree.
-  const auto exact = testing::ExactSir(g, InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}}), kEnd);
+  const auto exact = testing::ExactSir(
+      g, InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}}), kEnd);
   const double expected =
-      Floored(g.q[0] * survive(0, 2)) +                     // source 0 recovers at 3
-      Floored(p01 * g.q[1] * survive(1, 2)) +               // 0 infectious at step 0: hit, onset 1; recovers at 4
-      Floored((1 - p13) * p13 * survive(3, kEnd - 3)) +     // 1 infectious from 1: missed at 1, hit at 2
-      Floored(0.7 * (1 - p14) * p14 * survive(4, 1) +       // hit at 3, disrupted at 5 (two days' cover)
-              0.3 * (1 - p14) * (1 - p14)) +                // or not hit by 3
-      Floored(exact.p_s[kEnd][5]);                          // normal at 6
+      Floored(g.q[0] * survive(0, 2)) +  // source 0 recovers at 3
+      Floored(p01 * g.q[1] *
+              survive(1, 2)) +  // 0 infectious at step 0: hit, onset 1; recovers at 4
+      Floored((1 - p13) * p13 *
+              survive(3, kEnd - 3)) +                  // 1 infectious from 1: missed at 1, hit at 2
+      Floored(0.7 * (1 - p14) * p14 * survive(4, 1) +  // hit at 3, disrupted at 5 (two days' cover)
+              0.3 * (1 - p14) * (1 - p14)) +           // or not hit by 3
+      Floored(exact.p_s[kEnd][5]);                     // normal at 6
   const auto each = (*likelihood)->Evaluate({type.alpha, type.beta, 2.0});
   ASSERT_EQ(each.size(), 1u);
   EXPECT_NEAR(each[0], expected, 1e-12);
@@ -122,7 +132,8 @@ TEST(CalibrationTest, LikelihoodIsTheProbabilityOfEachObservationOnATree) {
 TEST(CalibrationTest, LaterSourcesStartAtTheirOnset) {
   const Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}});
   const RiskType type = Downstream(1.1, 0.3);
-  const TransmissionGraph g = BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
+  const TransmissionGraph g =
+      BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
   constexpr int kEnd = 6;
   ObservedCascade c;
   c.end = kEnd;
@@ -134,8 +145,8 @@ TEST(CalibrationTest, LaterSourcesStartAtTheirOnset) {
       net, {{NodeState::kDisrupted, 1.0}, {NodeState::kDisrupted, 1.0}});
   initial.start = {0, 2, 0, 0};
   const auto exact = testing::ExactSir(g, initial, kEnd);
-  const double expected = Floored(std::pow(1 - g.q[0], kEnd)) + Floored(std::pow(1 - g.q[1], kEnd - 2)) +
-                          Floored(exact.p_s[kEnd][3]);
+  const double expected = Floored(std::pow(1 - g.q[0], kEnd)) +
+                          Floored(std::pow(1 - g.q[1], kEnd - 2)) + Floored(exact.p_s[kEnd][3]);
   EXPECT_NEAR((*likelihood)->Total({type.alpha, type.beta, 2.0}), expected, 1e-12);
   EXPECT_LT(exact.p_s[kEnd][3], 1.0);
   const FitDiagnostic d = (*likelihood)->Diagnose({type.alpha, type.beta, 2.0});
@@ -148,14 +159,16 @@ TEST(CalibrationTest, SimulatorMatchesDmpMarginalsOnATree) {
   const Network net = testing::RandomTree(20, 5);
   RiskType type = Downstream(2.0, 0.4);
   type.direction = Direction::kBoth;
-  const TransmissionGraph g = BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
+  const TransmissionGraph g =
+      BuildTransmissionGraph(net, type, ComputeVulnerability(net, type.layers, {}));
   constexpr int kEnd = 12, kRuns = 4000;
   const std::vector<NodeIndex> sources{0};
   DmpOptions d;
   d.horizon = kEnd;
   d.tolerance = 0;
   d.record_marginals = true;
-  const DmpResult dmp = RunDmp(g, InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}}), d);
+  const DmpResult dmp =
+      RunDmp(g, InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}}), d);
   const testing::SimModel model = testing::ModelOf(g);
   std::mt19937_64 rng(7);
   std::vector<std::vector<double>> onsets(kEnd + 1, std::vector<double>(g.node_count, 0));
@@ -165,16 +178,19 @@ TEST(CalibrationTest, SimulatorMatchesDmpMarginalsOnATree) {
     for (NodeIndex v = 0; v < g.node_count; ++v) {
       if (std::isfinite(c.onset[v])) onsets[static_cast<std::size_t>(c.onset[v])][v] += 1.0 / kRuns;
     }
-    if (std::isfinite(c.recovery[0])) source_recovery[static_cast<std::size_t>(c.recovery[0])] += 1.0 / kRuns;
+    if (std::isfinite(c.recovery[0]))
+      source_recovery[static_cast<std::size_t>(c.recovery[0])] += 1.0 / kRuns;
   }
   for (int t = 1; t <= kEnd; ++t) {
     for (NodeIndex v = 1; v < g.node_count; ++v) {
-      const double p = dmp.p_s_t[static_cast<std::size_t>(t - 1)][v] - dmp.p_s_t[static_cast<std::size_t>(t)][v];
+      const double p =
+          dmp.p_s_t[static_cast<std::size_t>(t - 1)][v] - dmp.p_s_t[static_cast<std::size_t>(t)][v];
       EXPECT_NEAR(onsets[static_cast<std::size_t>(t)][v], p, testing::BinomialBound(p, kRuns, 4.5))
           << "node " << v << " step " << t;
     }
     const double q = g.q[0], p = q * std::pow(1 - q, t - 1);
-    EXPECT_NEAR(source_recovery[static_cast<std::size_t>(t)], p, testing::BinomialBound(p, kRuns, 4.5));
+    EXPECT_NEAR(source_recovery[static_cast<std::size_t>(t)], p,
+                testing::BinomialBound(p, kRuns, 4.5));
   }
 }
 
@@ -201,8 +217,8 @@ TEST(CalibrationTest, ContinuousSimulatorMatchesTheEnginesContinuousSir) {
   const std::vector<NodeIndex> sources{4};
   for (std::uint32_t run = 0; run < 2000; ++run) {
     const auto c = testing::Simulate(model, sources, 8.0, rng);
-    ours.push_back(static_cast<double>(std::count_if(c.onset.begin(), c.onset.end(),
-                                                     [](double t) { return std::isfinite(t); })));
+    ours.push_back(static_cast<double>(
+        std::count_if(c.onset.begin(), c.onset.end(), [](double t) { return std::isfinite(t); })));
     theirs.push_back(static_cast<double>(engine_sir.Run(run, sources, 8.0)));
   }
   const auto ks = testing::TwoSampleKs(ours, theirs);
@@ -349,19 +365,24 @@ TEST(CalibrationTest, RejectsBadCascadesSayingWhy) {
   EXPECT_EQ(reason(c), "invalid_argument: cascade 0: no sources");
   c = ok;
   c.disrupted[0].node = 17;
-  EXPECT_EQ(reason(c), "invalid_argument: cascade 0: disrupted: node index 17 is not in the network");
+  EXPECT_EQ(reason(c),
+            "invalid_argument: cascade 0: disrupted: node index 17 is not in the network");
   c = ok;
   c.disrupted[0].recovery = 2;
-  EXPECT_EQ(reason(c), "invalid_argument: cascade 0: node n1 recovers at step 2, not after its onset 2");
+  EXPECT_EQ(reason(c),
+            "invalid_argument: cascade 0: node n1 recovers at step 2, not after its onset 2");
   c = ok;
   c.normal[0].step = 6;
   EXPECT_EQ(reason(c), "invalid_argument: cascade 0: normal step 6 outside 0..end (5)");
   c = ok;
   c.disrupted.push_back({0, 1, -1, 1.0});
-  EXPECT_EQ(reason(c), "invalid_argument: cascade 0: node n0 is reported disrupted twice (or as a source too)");
+  EXPECT_EQ(
+      reason(c),
+      "invalid_argument: cascade 0: node n0 is reported disrupted twice (or as a source too)");
   c = ok;
   c.sources[0].onset = 1;
-  EXPECT_EQ(reason(c), "invalid_argument: cascade 0: the earliest source onset must be step 0, not 1");
+  EXPECT_EQ(reason(c),
+            "invalid_argument: cascade 0: the earliest source onset must be step 0, not 1");
   c = ok;
   c.disrupted[0].severity = 0;
   EXPECT_EQ(reason(c), "invalid_argument: cascade 0: node n1: severity must be in (0, 1]");

@@ -6,11 +6,11 @@
 namespace riskd::engine {
 namespace {
 
-constexpr std::uint8_t kSeen = 1;     // per-node workspace values are valid
-constexpr std::uint8_t kTouched = 2;  // messages out of it are propagated
-constexpr std::uint8_t kInFront = 4;  // in the frontier list
-constexpr std::uint8_t kListed = 8;   // listed in the region's nodes
-constexpr std::uint8_t kOutside = 16; // touched while not in the frontier
+constexpr std::uint8_t kSeen = 1;      // per-node workspace values are valid
+constexpr std::uint8_t kTouched = 2;   // messages out of it are propagated
+constexpr std::uint8_t kInFront = 4;   // in the frontier list
+constexpr std::uint8_t kListed = 8;    // listed in the region's nodes
+constexpr std::uint8_t kOutside = 16;  // touched while not in the frontier
 
 // Below this, theta_{i->k} is treated as 0 and the cavity is recomputed as
 // an explicit product instead of P_S^k / theta.
@@ -54,12 +54,11 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
 }
 
 std::size_t DmpWorkspace::MemoryBytes() const {
-  return (2 * edge_.capacity() + cavity_.capacity() + theta_reverse_.capacity() +
-          pi_.capacity() + pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() +
-          history_.capacity()) *
+  return (2 * edge_.capacity() + cavity_.capacity() + theta_reverse_.capacity() + pi_.capacity() +
+          pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() + history_.capacity()) *
              sizeof(double) +
-         message_.capacity() * sizeof(Message) +
-         source_.capacity() * sizeof(Source) + edge_history_at_.capacity() * sizeof(std::uint32_t) +
+         message_.capacity() * sizeof(Message) + source_.capacity() * sizeof(Source) +
+         edge_history_at_.capacity() * sizeof(std::uint32_t) +
          (window_end_.capacity() + eta_hit_.capacity()) * sizeof(int) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
          (active_.capacity() + outside_.capacity() + seen_.capacity() + frontier_.capacity()) *
@@ -183,8 +182,9 @@ class DmpRun {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
     w_.seen_.push_back(v);
-    w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v],
-                     init_.End(v), g_.latency[v], 0};
+    w_.source_[v] = {init_.p_s[v],  init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v],
+                     init_.p_s[v],  init_.End(v),
+                     g_.latency[v], 0};
     w_.ps_at_end_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
@@ -492,9 +492,10 @@ class DmpRun {
       // Disrupted at some step of [now, window end]: not recovered by now
       // and hit by the window's end minus the onset delay.
       const bool removed = init_.End(v) <= now;
-      out->risk[x] = removed ? 0.0
-                             : std::max(init_.EvidenceFloor(v),
-                                        std::clamp(1.0 - w_.ps_at_end_[v] - w_.pr_now_[v], 0.0, 1.0));
+      out->risk[x] = removed
+                         ? 0.0
+                         : std::max(init_.EvidenceFloor(v),
+                                    std::clamp(1.0 - w_.ps_at_end_[v] - w_.pr_now_[v], 0.0, 1.0));
       const int hit = w_.eta_hit_[v];
       out->eta[x] = -1;
       if (!removed && hit != kNoHit && hit + g_.latency[v] <= w_.window_end_[v]) {
@@ -546,9 +547,11 @@ class DmpRun {
 };
 
 DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
-                       std::span<const NodeIndex> sources, const DmpOptions& opt,
-                       DmpWorkspace* ws, std::vector<double>* trajectories) {
-  return DmpRun(g, init, opt, ws).Run(sources, [](int) {}, trajectories);
+                       std::span<const NodeIndex> sources, const DmpOptions& opt, DmpWorkspace* ws,
+                       std::vector<double>* trajectories) {
+  return DmpRun(g, init, opt, ws)
+      .Run(
+          sources, [](int) {}, trajectories);
 }
 
 DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt) {

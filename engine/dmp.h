@@ -92,8 +92,8 @@ class DmpWorkspace {
   friend class DmpRun;
   // What the message update reads about an edge's source, in one place.
   struct Source {
-    double ps = 1;          // P_S(t)
-    double keep = 1;        // 1 - q (1 until its end for a fixed period)
+    double ps = 1;    // P_S(t)
+    double keep = 1;  // 1 - q (1 until its end for a fixed period)
     // P_S(t - 1) once touched (P_S(0) before): the previous cavity of its
     // out-edges that have no reverse, kept per node instead of per edge.
     double ps_before = 1;
@@ -115,22 +115,22 @@ class DmpWorkspace {
     double theta = 1;
     double phi = 0;
   };
-  std::vector<EdgeMessage> edge_;  // per edge
-  std::vector<Message> message_;     // per node, graphs without reverse edges
-  std::vector<double> cavity_;        // per edge, for edges with a reverse
-  std::vector<double> theta_reverse_;         // per edge e: theta of e's reverse
-  std::vector<Source> source_;                // per node
+  std::vector<EdgeMessage> edge_;      // per edge
+  std::vector<Message> message_;       // per node, graphs without reverse edges
+  std::vector<double> cavity_;         // per edge, for edges with a reverse
+  std::vector<double> theta_reverse_;  // per edge e: theta of e's reverse
+  std::vector<Source> source_;         // per node
   // Per node (valid when seen): P_I, P_R, P_S at the window's end minus the
   // onset delay, P_R at now, the window's last step, and the first step at
   // which the node, hit then, would make its risk reach 0.5.
   std::vector<double> pi_, pr_, ps_at_end_, pr_now_;
   std::vector<int> window_end_, eta_hit_;
   std::vector<std::uint8_t> flags_;
-  std::vector<std::size_t> history_at_;        // per node with latency: offset into history_
+  std::vector<std::size_t> history_at_;         // per node with latency: offset into history_
   std::vector<std::uint32_t> edge_history_at_;  // per edge: 1 + offset, 0 if none
   std::vector<double> history_;
-  std::vector<NodeIndex> active_;    // touched, in order
-  std::vector<NodeIndex> outside_;   // touched, not in the frontier then
+  std::vector<NodeIndex> active_;   // touched, in order
+  std::vector<NodeIndex> outside_;  // touched, not in the frontier then
   std::vector<NodeIndex> seen_;
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
 };

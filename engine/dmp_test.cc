@@ -62,16 +62,16 @@ TEST(DmpTest, EqualsExactEnumerationOnDirectedTreesBothWays) {
 
 TEST(DmpTest, EqualsExactEnumerationWithInventoryLatencyOnATree) {
   // Inventory cover delays onset: L = ceil(days / step).
-  Network net = testing::MakeNetwork(6, {{0, 1, 1.0}, {1, 2, 2.0}, {1, 3, 1.0}, {3, 4, 1.0},
-                                         {0, 5, 1.0}});
+  Network net =
+      testing::MakeNetwork(6, {{0, 1, 1.0}, {1, 2, 2.0}, {1, 3, 1.0}, {3, 4, 1.0}, {0, 5, 1.0}});
   auto set_days = [&](int v, double days) {
     NodeAttributes a = net.node(static_cast<NodeIndex>(v));
     a.inventory_days = days;
     ASSERT_TRUE(net.UpdateNode(a).ok());
   };
-  set_days(1, 2.0);   // L = 2
-  set_days(3, 0.5);   // L = 1
-  set_days(4, 1.0);   // L = 1
+  set_days(1, 2.0);  // L = 2
+  set_days(3, 0.5);  // L = 1
+  set_days(4, 1.0);  // L = 1
   for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
     auto g = testing::BuildGraph(net, dir, 2.5, 0.3);
     ASSERT_EQ(g.latency[1], 2);
@@ -110,7 +110,8 @@ TEST(DmpTest, EqualsExactEnumerationWithOnsetStepsShieldsAndEndsOnTrees) {
       obs[(seed + 5) % 7] = {NodeState::kRecovered, 1.0};
       InitialState init = InitialState::FromObservations(net, obs);
       testing::AddRandomTimes(&init, 3, 5, seed);
-      SCOPED_TRACE("seed " + std::to_string(seed) + " dir " + std::to_string(static_cast<int>(dir)));
+      SCOPED_TRACE("seed " + std::to_string(seed) + " dir " +
+                   std::to_string(static_cast<int>(dir)));
       ExpectMatchesExact(g, init, 5, 1e-12);
     }
   }
@@ -151,7 +152,8 @@ TEST(DmpTest, LatencyDelaysRiskWithinTheHorizon) {
   NodeAttributes a = net.node(1);
   a.inventory_days = 3;
   ASSERT_TRUE(net.UpdateNode(a).ok());
-  auto g = testing::BuildGraph(net, Direction::kDownstream, 30.0, 0.0, VulnerabilityOptions::Mode::kUniform);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 30.0, 0.0,
+                               VulnerabilityOptions::Mode::kUniform);
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;
   opt.horizon = 3;
@@ -164,8 +166,8 @@ TEST(DmpTest, LatencyDelaysRiskWithinTheHorizon) {
 
 TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
   // Two separate trees; runs from each source alone reproduce the joint run.
-  Network net = testing::MakeNetwork(8, {{0, 1, 1}, {1, 2, 1}, {1, 3, 2}, {4, 5, 1}, {5, 6, 1},
-                                         {6, 7, 1}});
+  Network net =
+      testing::MakeNetwork(8, {{0, 1, 1}, {1, 2, 1}, {1, 3, 2}, {4, 5, 1}, {5, 6, 1}, {6, 7, 1}});
   auto g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
   std::vector<Observation> obs(8);
   obs[0] = {NodeState::kDisrupted, 1.0};
@@ -193,7 +195,8 @@ TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
 TEST(DmpTest, OverestimatesOnATriangleButStaysAnUpperBound) {
   // A loop breaks DMP's independence assumption; on SIR it errs upward.
   Network net = testing::MakeNetwork(3, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 0, 1.0}});
-  auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3, VulnerabilityOptions::Mode::kUniform);
+  auto g =
+      testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3, VulnerabilityOptions::Mode::kUniform);
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;
   opt.horizon = 6;
@@ -225,7 +228,8 @@ TEST(DmpTest, ToleranceSkipsUnreachedNodesWithoutChangingTheAnswer) {
 
 TEST(DmpTest, EtaAndCausePathFollowTheChain) {
   Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}});
-  auto g = testing::BuildGraph(net, Direction::kDownstream, 10.0, 0.0, VulnerabilityOptions::Mode::kUniform);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 10.0, 0.0,
+                               VulnerabilityOptions::Mode::kUniform);
   // alpha large and share 1: p ~= 1 - e^-10, so node k is hit at step k.
   InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
   DmpOptions opt;

@@ -9,8 +9,8 @@ namespace {
 bool ValidPlanId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 
@@ -40,8 +40,8 @@ Status ValidatePlanRules(std::span<const PlanRule> rules) {
   return Status::Ok();
 }
 
-std::optional<std::size_t> EmergencyPlans::Match(const Network& net, NodeIndex node,
-                                                 int risk_type, AlertLevel level) const {
+std::optional<std::size_t> EmergencyPlans::Match(const Network& net, NodeIndex node, int risk_type,
+                                                 AlertLevel level) const {
   if (rules_.empty() || !net.alive(node)) return std::nullopt;
   const std::string_view own = net.emergency_plan_id(node);
   if (!own.empty()) {

@@ -45,9 +45,9 @@ enum class PlanActionKind : std::uint8_t {
 
 struct PlanAction {
   PlanActionKind kind = PlanActionKind::kNotify;
-  NodeIndex node = kNoNode;                // kNoNode for kNotify
-  std::vector<std::string> alternates;     // kActivateAlternates
-  std::string contact;                     // kNotify
+  NodeIndex node = kNoNode;             // kNoNode for kNotify
+  std::vector<std::string> alternates;  // kActivateAlternates
+  std::string contact;                  // kNotify
 };
 
 // A plan as it applies to some nodes.

@@ -136,8 +136,8 @@ void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
 
 void Engine::Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history) {
   const bool was_removed = IsRemoved(s.observed[node].state);
-  s.observed[node] = s.immunized[node] ? Observation{NodeState::kImmunized}
-                                       : ObservationAt(history, now_);
+  s.observed[node] =
+      s.immunized[node] ? Observation{NodeState::kImmunized} : ObservationAt(history, now_);
   if (was_removed != IsRemoved(s.observed[node].state)) s.spectral_stale = true;
 }
 
@@ -167,7 +167,8 @@ Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double s
   if (risk_type < 0 || risk_type >= risk_type_count()) {
     return Status::InvalidArgument("unknown risk type");
   }
-  if (!(severity > 0 && severity <= 1)) return Status::InvalidArgument("severity must be in (0, 1]");
+  if (!(severity > 0 && severity <= 1))
+    return Status::InvalidArgument("severity must be in (0, 1]");
   if (duration < 0) return Status::InvalidArgument("duration must be >= 0 steps");
   RISKD_RETURN_IF_ERROR(CheckNodes(nodes));
   auto& s = types_[risk_type];
@@ -182,8 +183,7 @@ Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double s
   return Status::Ok();
 }
 
-Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type,
-                        bool lift) {
+Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift) {
   if (risk_type && (*risk_type < 0 || *risk_type >= risk_type_count())) {
     return Status::InvalidArgument("unknown risk type");
   }
@@ -227,10 +227,9 @@ void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
     // The spectral radius stays with the snapshot (refreshed below).
     MarkChanged(s, nodes);
   }
-  const double refresh =
-      std::max(static_cast<double>(options_.vulnerability_refresh_changes),
-               options_.vulnerability_refresh_edge_fraction *
-                   static_cast<double>(network_.edge_count()));
+  const double refresh = std::max(
+      static_cast<double>(options_.vulnerability_refresh_changes),
+      options_.vulnerability_refresh_edge_fraction * static_cast<double>(network_.edge_count()));
   if (++network_changes_since_refresh_ >= refresh) RefreshVulnerability();
 }
 
@@ -418,8 +417,8 @@ Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
     auto& s = types_[static_cast<std::size_t>(r)];
     if (!s.projected || s.dirty || s.projection.unchecked_regions == 0) continue;
     if (!out.risk_types.empty() && spent >= max_work) break;
-    const RefineOutcome done =
-        s.projector->Refine(*Graph(r), s.initial, max_work - std::min(spent, max_work), &workspace_);
+    const RefineOutcome done = s.projector->Refine(
+        *Graph(r), s.initial, max_work - std::min(spent, max_work), &workspace_);
     spent += s.projector->projection().mc_work;
     if (done.regions_checked == 0) continue;
     out.max_risk_change = std::max(out.max_risk_change, done.max_risk_change);

@@ -101,7 +101,7 @@ struct RiskTypeState {
   // The latest projection's frame: its step 0 and now, absolute.
   Step frame_start = kNoStep;
   Step frame_now = kNoStep;
-  bool dirty = true;                  // inputs changed since the last projection
+  bool dirty = true;  // inputs changed since the last projection
   bool projected = false;
   InitialState initial;   // of the latest projection
   Projection projection;  // latest

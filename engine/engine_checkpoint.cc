@@ -9,7 +9,8 @@ namespace {
 
 Status CheckVulnerability(LayerMask mask, const Vulnerability& v, std::size_t slots) {
   if (mask == 0 || mask > kAllLayers) {
-    return Status::InvalidArgument("checkpoint: vulnerability for layer mask " + std::to_string(mask));
+    return Status::InvalidArgument("checkpoint: vulnerability for layer mask " +
+                                   std::to_string(mask));
   }
   const std::size_t n = v.sigma.size();
   if (n > slots || v.centrality.size() != n || v.degree_share.size() != n || v.omega.size() != n ||
@@ -33,8 +34,8 @@ Status CheckReports(const std::vector<Report>& reports, std::uint64_t report_ord
     const Report& r = reports[i];
     const bool state_ok = r.state == NodeState::kDisrupted || r.state == NodeState::kRecovered ||
                           r.state == NodeState::kSusceptible;
-    if (!state_ok || !(r.severity > 0 && r.severity <= 1) || r.duration < 0 ||
-        r.order == 0 || r.order > report_order) {
+    if (!state_ok || !(r.severity > 0 && r.severity <= 1) || r.duration < 0 || r.order == 0 ||
+        r.order > report_order) {
       return Status::InvalidArgument("checkpoint: a report no event could have made");
     }
     if (i > 0) {
@@ -89,7 +90,8 @@ Result<std::unique_ptr<Engine>> Engine::Restore(EngineOptions options, Network n
   }
   network.Compact();
   const std::size_t slots = network.node_slots();
-  for (const auto& [mask, v] : c.vulnerability) RISKD_RETURN_IF_ERROR(CheckVulnerability(mask, v, slots));
+  for (const auto& [mask, v] : c.vulnerability)
+    RISKD_RETURN_IF_ERROR(CheckVulnerability(mask, v, slots));
   for (const auto& t : c.risk_types) {
     NodeIndex previous = 0;
     for (std::size_t i = 0; i < t.reports.size(); ++i) {

@@ -47,7 +47,7 @@ TEST(EngineClockTest, AnEtaOfFiveDaysReadsFourOneTickLater) {
   ASSERT_TRUE(engine->AdvanceClock(kDay0 + 1).ok());
   engine->Project(2);
   EXPECT_EQ(s.projection.eta[5], 4);
-  EXPECT_EQ(s.projection.eta[1], 0);  // disrupted by now
+  EXPECT_EQ(s.projection.eta[1], 0);        // disrupted by now
   EXPECT_EQ(s.alerts.open().at(5).eta, 4);  // the alert counts down (UPDATED)
   bool updated = false;
   for (const auto& c : s.last_changes) {
@@ -261,8 +261,10 @@ TEST(EngineClockTest, EveryNodesHistoryIsWhatAllItsReportsSayAtNow) {
     if (rng() % 20 == 0) at = now + 1;
     switch (rng() % 4) {
       case 0:
-        ASSERT_TRUE(engine->Disrupt(0, {&v, 1}, 0.1 + 0.1 * (rng() % 9), at,
-                                    static_cast<Step>(rng() % 3) * 2).ok());
+        ASSERT_TRUE(
+            engine
+                ->Disrupt(0, {&v, 1}, 0.1 + 0.1 * (rng() % 9), at, static_cast<Step>(rng() % 3) * 2)
+                .ok());
         break;
       case 1:
         ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kRecovered, 1.0, at).ok());

@@ -64,7 +64,7 @@ TEST(EngineTest, ImmunizationAndRecoveryResolveAlerts) {
   ASSERT_TRUE(engine->Immunize({&mid, 1}, std::nullopt, false).ok());
   engine->Project(2);
   const auto& s = engine->risk_state(0);
-  EXPECT_EQ(s.projection.risk[2], 0.0);  // the only path is blocked
+  EXPECT_EQ(s.projection.risk[2], 0.0);   // the only path is blocked
   ASSERT_EQ(s.alerts.open().size(), 1u);  // the source is still disrupted
   EXPECT_TRUE(s.alerts.open().count(src));
   EXPECT_EQ(s.last_changes.size(), 2u);
@@ -96,7 +96,7 @@ TEST(EngineTest, RiskTypesFollowTheirLayersAndDirections) {
   ASSERT_TRUE(net.AddEdge("n1", "n2", Layer::kData, 1).ok());
   EngineOptions o;
   o.risk_types[0].alpha = 3;  // supply: material, downstream
-  RiskType credit;             // financial shock: material, upstream
+  RiskType credit;            // financial shock: material, upstream
   credit.name = "credit";
   credit.alpha = 3;
   credit.direction = Direction::kUpstream;
@@ -213,9 +213,15 @@ TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
     const NodeIndex w = static_cast<NodeIndex>(rng() % 60);
     const double weight = 1.0 + static_cast<double>(rng() % 5);
     switch (i % 6) {
-      case 0: events.push_back([v](Engine& e) { return e.Disrupt(0, {&v, 1}, 0.9); }); break;
-      case 1: events.push_back([v](Engine& e) { return e.SetStatus(v, 0, NodeState::kRecovered, 1); }); break;
-      case 2: events.push_back([v](Engine& e) { return e.Immunize({&v, 1}, 0, false); }); break;
+      case 0:
+        events.push_back([v](Engine& e) { return e.Disrupt(0, {&v, 1}, 0.9); });
+        break;
+      case 1:
+        events.push_back([v](Engine& e) { return e.SetStatus(v, 0, NodeState::kRecovered, 1); });
+        break;
+      case 2:
+        events.push_back([v](Engine& e) { return e.Immunize({&v, 1}, 0, false); });
+        break;
       case 3:
         events.push_back([i](Engine& e) {
           NodeAttributes a;
@@ -225,13 +231,12 @@ TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
         break;
       case 4:
         events.push_back([v, w, weight](Engine& e) {
-          return e.AddEdge("n" + std::to_string(v), "n" + std::to_string(w), Layer::kMaterial, weight);
+          return e.AddEdge("n" + std::to_string(v), "n" + std::to_string(w), Layer::kMaterial,
+                           weight);
         });
         break;
       default:
-        events.push_back([v, weight](Engine& e) {
-          return e.Disrupt(0, {&v, 1}, weight / 5);
-        });
+        events.push_back([v, weight](Engine& e) { return e.Disrupt(0, {&v, 1}, weight / 5); });
     }
   }
   std::uint64_t tag = 0;
@@ -253,7 +258,9 @@ TEST(EngineTest, VulnerabilityRefreshHappensAtTheChangeNotAtTheProjection) {
   EngineOptions o;
   o.vulnerability_refresh_changes = 2;
   o.projection.method = ProjectionOptions::Choice::kDmp;
-  auto network = [] { return testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}}); };
+  auto network = [] {
+    return testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}});
+  };
   auto live = std::move(Engine::Create(o, network()).value());
   auto replayed = std::move(Engine::Create(o, network()).value());
   const NodeIndex source = 0;
@@ -268,7 +275,8 @@ TEST(EngineTest, VulnerabilityRefreshHappensAtTheChangeNotAtTheProjection) {
   for (NodeIndex v = 0; v < 5; ++v) {
     EXPECT_EQ(live->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v],
               replayed->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v]);
-    EXPECT_NEAR(live->risk_state(0).projection.risk[v], replayed->risk_state(0).projection.risk[v], 1e-12);
+    EXPECT_NEAR(live->risk_state(0).projection.risk[v], replayed->risk_state(0).projection.risk[v],
+                1e-12);
   }
 }
 
@@ -429,8 +437,8 @@ TEST(EngineTest, DirectlyHitNodesReportAtLeastTheirSeverity) {
         EXPECT_EQ(s.projection.eta[v], 0) << "node " << v;
       }
       // Hit nodes are alerted like any other (their risk is the evidence).
-      const AlertLevel level = s.alerts.open().count(v) ? s.alerts.open().at(v).level
-                                                        : AlertLevel::kNone;
+      const AlertLevel level =
+          s.alerts.open().count(v) ? s.alerts.open().at(v).level : AlertLevel::kNone;
       if (severity >= o.alerts.critical_raise) {
         EXPECT_EQ(level, AlertLevel::kCritical) << "node " << v;
       }
@@ -489,7 +497,8 @@ TEST(EngineReconfigureTest, NewRatesAndThresholdsApplyAtTheNextProjection) {
   ASSERT_TRUE((*fresh)->Disrupt(0, {&a, 1}, 1.0).ok());
   (*fresh)->Project(1);
   EXPECT_GT((*engine)->risk_state(0).projection.risk[b], before);
-  EXPECT_DOUBLE_EQ((*engine)->risk_state(0).projection.risk[b], (*fresh)->risk_state(0).projection.risk[b]);
+  EXPECT_DOUBLE_EQ((*engine)->risk_state(0).projection.risk[b],
+                   (*fresh)->risk_state(0).projection.risk[b]);
 
   // Thresholds: everything at risk is now an alert at 1% and above.
   AlertPolicyOptions low;

@@ -106,8 +106,14 @@ TEST(GeoTest, PlacesFromRealFeedsOverKnownTowns) {
   // polygon "31.62,-86.35 31.59,-86.5 31.96,-86.8 31.96,-86.41 32.03,-86.41
   // 32.04,-86.4 32.05,-86.41 32.05,-86.4" covers Greenville, not Montgomery
   // (north of it) or Luverne (east of it).
-  GeoPolygon statement{{{31.62, -86.35}, {31.59, -86.5}, {31.96, -86.8}, {31.96, -86.41},
-                        {32.03, -86.41}, {32.04, -86.4}, {32.05, -86.41}, {32.05, -86.4}}};
+  GeoPolygon statement{{{31.62, -86.35},
+                        {31.59, -86.5},
+                        {31.96, -86.8},
+                        {31.96, -86.41},
+                        {32.03, -86.41},
+                        {32.04, -86.4},
+                        {32.05, -86.41},
+                        {32.05, -86.4}}};
   EXPECT_EQ(NodesInPlace(net, statement), (std::vector<NodeIndex>{0}));
 
   // GDACS red alert, M6.7 at 55 km depth, epicentre (24.8339, 93.6556)

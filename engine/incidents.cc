@@ -39,10 +39,14 @@ bool ByValue(const IncidentNode& a, const IncidentNode& b) {
 
 std::string_view IncidentLifecycleName(IncidentLifecycle lifecycle) {
   switch (lifecycle) {
-    case IncidentLifecycle::kPotential: return "potential";
-    case IncidentLifecycle::kConfirmed: return "confirmed";
-    case IncidentLifecycle::kRestored: return "restored";
-    case IncidentLifecycle::kClosed: return "closed";
+    case IncidentLifecycle::kPotential:
+      return "potential";
+    case IncidentLifecycle::kConfirmed:
+      return "confirmed";
+    case IncidentLifecycle::kRestored:
+      return "restored";
+    case IncidentLifecycle::kClosed:
+      return "closed";
   }
   return "unknown";
 }
@@ -164,7 +168,8 @@ void IncidentBook::Trim() {
   // been published.
   while (closed_.size() > static_cast<std::size_t>(options_.retain_closed)) {
     const Incident* oldest = Find(closed_.front());
-    if (oldest && (!oldest->published || oldest->published->lifecycle != IncidentLifecycle::kClosed)) {
+    if (oldest &&
+        (!oldest->published || oldest->published->lifecycle != IncidentLifecycle::kClosed)) {
       break;
     }
     const std::uint64_t key = closed_.front();
@@ -253,8 +258,8 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
   if (inc->hazard == 0) inc->hazard = trigger.hazard;
   if (inc->title.empty()) inc->title = trigger.title;
   if (!trigger.feed_event_id.empty()) {
-    if (std::find(inc->feed_event_ids.begin(), inc->feed_event_ids.end(),
-                  trigger.feed_event_id) == inc->feed_event_ids.end()) {
+    if (std::find(inc->feed_event_ids.begin(), inc->feed_event_ids.end(), trigger.feed_event_id) ==
+        inc->feed_event_ids.end()) {
       inc->feed_event_ids.push_back(trigger.feed_event_id);
     }
     t.feed_events.emplace(trigger.feed_event_id, inc->key);
@@ -300,8 +305,8 @@ void IncidentBook::NodesChanged(const Engine& engine, int risk_type,
     for (NodeIndex v : nodes) {
       auto it = t.sources.find(v);
       if (it == t.sources.end()) continue;
-      const bool now = net.alive(v) && v < observed.size() &&
-                       observed[v].state == NodeState::kDisrupted;
+      const bool now =
+          net.alive(v) && v < observed.size() && observed[v].state == NodeState::kDisrupted;
       if (now == it->second.disrupted) continue;
       it->second.disrupted = now;
       for (std::uint64_t key : it->second.incidents) {
@@ -364,7 +369,8 @@ IncidentBookCheckpoint IncidentBook::Checkpoint() const {
   }
   for (const TypeState& t : types_) {
     auto& out = c.risk_types.emplace_back();
-    for (const auto& [v, entry] : t.sources) out.sources.push_back({v, entry.disrupted, entry.incidents});
+    for (const auto& [v, entry] : t.sources)
+      out.sources.push_back({v, entry.disrupted, entry.incidents});
     std::sort(out.sources.begin(), out.sources.end(),
               [](const auto& a, const auto& b) { return a.node < b.node; });
     out.owner.assign(t.owner.begin(), t.owner.end());
@@ -384,7 +390,8 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
   }
   std::map<std::uint64_t, Incident> incidents;
   for (Incident& inc : c.incidents) {
-    if (inc.key == 0 || inc.risk_type < 0 || static_cast<std::size_t>(inc.risk_type) >= types_.size()) {
+    if (inc.key == 0 || inc.risk_type < 0 ||
+        static_cast<std::size_t>(inc.risk_type) >= types_.size()) {
       return Status::InvalidArgument("incident book: incident " + std::to_string(inc.key) +
                                      " of an unknown risk type");
     }
@@ -393,7 +400,8 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
                                      " is named '" + inc.id + "'");
     }
     for (NodeIndex v : inc.sources) {
-      if (v >= node_slots) return Status::InvalidArgument("incident book: a source beyond the network");
+      if (v >= node_slots)
+        return Status::InvalidArgument("incident book: a source beyond the network");
     }
     for (const auto& [v, events] : inc.source_events) {
       for (std::uint32_t e : events) {
@@ -414,7 +422,8 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
     TypeState& t = types[r];
     t.watch = types_[r].watch;  // from settings, not events
     for (auto& src : in.sources) {
-      if (src.node >= node_slots || !std::all_of(src.incidents.begin(), src.incidents.end(), known)) {
+      if (src.node >= node_slots ||
+          !std::all_of(src.incidents.begin(), src.incidents.end(), known)) {
         return Status::InvalidArgument("incident book: a source out of range");
       }
       t.sources[src.node] = {src.disrupted, std::move(src.incidents)};
@@ -433,10 +442,12 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
     }
   }
   for (const auto& [at, key] : c.restored) {
-    if (!known(key)) return Status::InvalidArgument("incident book: a restored incident it does not hold");
+    if (!known(key))
+      return Status::InvalidArgument("incident book: a restored incident it does not hold");
   }
   for (std::uint64_t key : c.closed) {
-    if (!known(key)) return Status::InvalidArgument("incident book: a closed incident it does not hold");
+    if (!known(key))
+      return Status::InvalidArgument("incident book: a closed incident it does not hold");
   }
   // Everything fits: as a replay leaves the book, every incident changed
   // (due for an Update() of its type and a publication).
@@ -660,9 +671,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     }
     std::sort(a.nodes.begin(), a.nodes.end(), ByValue);
     std::sort(a.sources.begin(), a.sources.end(), ByValue);
-    inc.top.assign(a.nodes.begin(),
-                   a.nodes.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                         a.nodes.size(), static_cast<std::size_t>(options_.top_nodes))));
+    inc.top.assign(
+        a.nodes.begin(),
+        a.nodes.begin() + static_cast<std::ptrdiff_t>(std::min(
+                              a.nodes.size(), static_cast<std::size_t>(options_.top_nodes))));
     // Sources by value at risk: the disrupted ones first, then the rest by id.
     inc.sources_by_value.clear();
     for (const auto& src : a.sources) {
@@ -755,8 +767,8 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       const Incident* inc = Find(key);
       if (!inc || !inc->active()) continue;
     }
-    candidates[key].push_back({v, alert.probability, alert.eta, alert.probability * values[v],
-                               alert.level, false});
+    candidates[key].push_back(
+        {v, alert.probability, alert.eta, alert.probability * values[v], alert.level, false});
   }
   for (auto& [key, list] : candidates) {
     std::sort(list.begin(), list.end(), ByValue);
@@ -783,7 +795,8 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
         continue;
       }
       const OpenAlert& alert = open.at(c.node);
-      t.pushed[c.node] = {key, alert.level, alert.probability, alert.eta, alert.raised_tag, watched};
+      t.pushed[c.node] = {key,       alert.level,      alert.probability,
+                          alert.eta, alert.raised_tag, watched};
       if (!watched) ++pushed;
       out.alerts.push_back({c.node, AlertLifecycle::kRaised, alert.level, alert.probability,
                             alert.eta, alert.raised_tag, key, c.value_at_risk});
@@ -842,9 +855,8 @@ bool IncidentBook::Material(const Incident& inc) const {
   // 2,796 publications); lifecycle, level, operator decisions, the top
   // nodes and the plans change them at once.
   return now.lifecycle != was.lifecycle || now.level != was.level ||
-         now.computed_level != was.computed_level ||
-         now.operator_version != was.operator_version || now.top != was.top ||
-         now.plans != was.plans || now.alerts_resolved != 0 ||
+         now.computed_level != was.computed_level || now.operator_version != was.operator_version ||
+         now.top != was.top || now.plans != was.plans || now.alerts_resolved != 0 ||
          Moved(static_cast<double>(was.events), static_cast<double>(now.events), f) ||
          Moved(static_cast<double>(was.sources), static_cast<double>(now.sources), f) ||
          Moved(was.sources_disrupted, now.sources_disrupted, f, static_cast<double>(now.sources)) ||
@@ -881,7 +893,7 @@ void IncidentBook::MarkPublished(std::uint64_t key) {
 }
 
 std::vector<IncidentNode> IncidentBook::NodesOf(const Engine& engine, std::uint64_t key,
-                                               std::size_t max_nodes) {
+                                                std::size_t max_nodes) {
   std::vector<IncidentNode> out;
   const Incident* inc = Find(key);
   if (!inc) return out;

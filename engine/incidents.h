@@ -109,13 +109,13 @@ enum class TriggerKind : std::uint8_t {
 // An applied event that disrupted nodes.
 struct Trigger {
   std::string event_id;
-  std::uint64_t seq = 0;      // journal sequence
-  std::int64_t time_ns = 0;   // event time (the daemon's EventTimeNs)
+  std::uint64_t seq = 0;     // journal sequence
+  std::int64_t time_ns = 0;  // event time (the daemon's EventTimeNs)
   int risk_type = 0;
   TriggerKind kind = TriggerKind::kPlace;
-  int hazard = 0;             // the caller's hazard code (riskd.v1.Hazard); 0: none
+  int hazard = 0;  // the caller's hazard code (riskd.v1.Hazard); 0: none
   std::string title;
-  std::string feed_event_id;  // empty: none
+  std::string feed_event_id;     // empty: none
   std::vector<NodeIndex> nodes;  // the nodes it disrupted
 };
 
@@ -150,7 +150,7 @@ struct OperatorAction {
   std::string incident_id;
   std::string operator_name;
   std::string authenticated_client;
-  std::string assignee;            // kAssign
+  std::string assignee;             // kAssign
   std::optional<AlertLevel> level;  // kOverrideLevel; nullopt clears
   std::string note;
 };
@@ -197,9 +197,9 @@ struct Incident {
   bool confirmed = false;
   int hazard = 0;
   std::string title;
-  std::vector<IncidentEvent> events;       // every grouped event, oldest first
+  std::vector<IncidentEvent> events;  // every grouped event, oldest first
   std::vector<std::string> feed_event_ids;
-  std::vector<NodeIndex> sources;          // sorted
+  std::vector<NodeIndex> sources;  // sorted
   // Per source: indices into events of the events that hit it (at most 8).
   std::unordered_map<NodeIndex, std::vector<std::uint32_t>> source_events;
   int sources_disrupted = 0;
@@ -233,9 +233,9 @@ struct Incident {
   int alerts_pushed = 0;
   // Pushed alerts resolved in bulk since published (node, raised tag).
   std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
-  int sources_disrupted_before = 0;  // at the previous Update()
+  int sources_disrupted_before = 0;   // at the previous Update()
   double previous_value_at_risk = 0;  // before the latest Update()
-  bool steady = false;  // the next Update() pushes nothing new by rank or tier
+  bool steady = false;                // the next Update() pushes nothing new by rank or tier
   // The largest figures so far (material changes are fractions of them).
   double peak_expected_disrupted = 0;
   double peak_value_at_risk = 0;
@@ -289,13 +289,13 @@ struct IncidentBookCheckpoint {
     std::vector<std::uint64_t> incidents;  // keys listing it as a source
   };
   struct RiskTypeInputs {
-    std::vector<Source> sources;                               // by node
-    std::vector<std::pair<NodeIndex, std::uint64_t>> owner;    // by node
+    std::vector<Source> sources;                                     // by node
+    std::vector<std::pair<NodeIndex, std::uint64_t>> owner;          // by node
     std::vector<std::pair<std::string, std::uint64_t>> feed_events;  // by id
   };
-  std::vector<RiskTypeInputs> risk_types;  // the book's, by index
+  std::vector<RiskTypeInputs> risk_types;                        // the book's, by index
   std::vector<std::pair<std::int64_t, std::uint64_t>> restored;  // restored at, key
-  std::vector<std::uint64_t> closed;  // in closing order
+  std::vector<std::uint64_t> closed;                             // in closing order
 };
 
 class IncidentBook {
@@ -370,8 +370,7 @@ class IncidentBook {
   const std::map<std::uint64_t, Incident>& incidents() const { return incidents_; }
   // Every node (not a source) the incident puts at risk, by value at risk,
   // from the current projection. O(network).
-  std::vector<IncidentNode> NodesOf(const Engine& engine, std::uint64_t key,
-                                    std::size_t max_nodes);
+  std::vector<IncidentNode> NodesOf(const Engine& engine, std::uint64_t key, std::size_t max_nodes);
   // The ids of the events that hit `source` in the incident owning it (at
   // most 8), or empty.
   std::vector<std::string> TriggerEventIds(int risk_type, NodeIndex source) const;
@@ -419,8 +418,8 @@ class IncidentBook {
   };
 
   Incident* Mutable(std::uint64_t key);
-  void SetLifecycle(Incident* incident, IncidentLifecycle lifecycle,
-                    IncidentResolution resolution, std::int64_t time_ns);
+  void SetLifecycle(Incident* incident, IncidentLifecycle lifecycle, IncidentResolution resolution,
+                    std::int64_t time_ns);
   void Changed(const Incident& incident) {
     pending_[static_cast<std::size_t>(incident.risk_type)] = 1;
     touched_.insert(incident.key);

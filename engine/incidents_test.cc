@@ -34,14 +34,15 @@ Network MakeNet(int n, const std::vector<std::tuple<int, int, double>>& edges,
   }
   for (const auto& [f, t, w] : edges) {
     EXPECT_TRUE(
-        net.AddEdge(static_cast<NodeIndex>(f), static_cast<NodeIndex>(t), Layer::kMaterial, w).ok());
+        net.AddEdge(static_cast<NodeIndex>(f), static_cast<NodeIndex>(t), Layer::kMaterial, w)
+            .ok());
   }
   net.Compact();
   return net;
 }
 
-std::unique_ptr<Engine> MakeEngine(Network net,
-                                   ProjectionOptions::Choice method = ProjectionOptions::Choice::kDmp) {
+std::unique_ptr<Engine> MakeEngine(
+    Network net, ProjectionOptions::Choice method = ProjectionOptions::Choice::kDmp) {
   EngineOptions o;
   o.risk_types[0].alpha = 3.0;
   o.risk_types[0].beta = 0.1;
@@ -155,8 +156,8 @@ TEST(IncidentBookTest, GroupsBySameFeedEventThenBySharedSourceElseOpensOne) {
   EXPECT_EQ(one->feed_event_ids, std::vector<std::string>{"usgs-1"});
   EXPECT_EQ(f.book().TriggerEventIds(0, 0), (std::vector<std::string>{"ev-1", "ev-3"}));
   EXPECT_EQ(f.book().TriggerEventIds(0, 3), std::vector<std::string>{"ev-2"});
-  EXPECT_EQ(f.book().Find("supply/2"), nullptr);   // no such incident
-  EXPECT_EQ(f.book().Find("data/1"), nullptr);     // wrong risk type
+  EXPECT_EQ(f.book().Find("supply/2"), nullptr);  // no such incident
+  EXPECT_EQ(f.book().Find("data/1"), nullptr);    // wrong risk type
   EXPECT_EQ(f.book().incidents().size(), 2u);
   // A trigger that disrupted nothing opens nothing.
   EXPECT_EQ(f.Disrupt(5, {}, TriggerKind::kPlace), nullptr);
@@ -180,7 +181,7 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   const Incident* two = f.book().Find("supply/2");
   ASSERT_TRUE(one && two);
   const auto values = NodeValues(f.engine().network());
-  EXPECT_DOUBLE_EQ(values[6], 6.0);  // max(in 6, out 0)
+  EXPECT_DOUBLE_EQ(values[6], 6.0);   // max(in 6, out 0)
   EXPECT_DOUBLE_EQ(values[0], 21.0);  // max(in 0, out 1+...+6)
   // Expected disrupted and value at risk: sums over its sources and nodes.
   double expected = 0, var = 0;
@@ -197,7 +198,7 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   EXPECT_EQ(one->top[1].node, 5u);
   EXPECT_EQ(one->top[2].node, 4u);
   EXPECT_DOUBLE_EQ(one->top[0].value_at_risk, risk[6] * 6);
-  EXPECT_EQ(one->nodes_at_risk, 7);  // its 6 customers and the source
+  EXPECT_EQ(one->nodes_at_risk, 7);                       // its 6 customers and the source
   EXPECT_EQ(one->computed_level, AlertLevel::kCritical);  // the source, P = 1
   EXPECT_EQ(one->sources_by_value, std::vector<NodeIndex>{0});
   // The query lists them all.
@@ -243,9 +244,10 @@ TEST(IncidentBookTest, AShrinkingIncidentResolvesAlertsWithoutRefillingItsRanks)
   IncidentOptions options;
   options.alert_top_n = 3;
   options.alert_max_tier = -1;
-  Fixture f(MakeEngine(MakeNet(10, {{0, 2, 10}, {0, 3, 11}, {0, 4, 12}, {1, 5, 1}, {1, 6, 2},
-                                    {1, 7, 3}, {8, 9, 20}})),
-            options);
+  Fixture f(
+      MakeEngine(MakeNet(
+          10, {{0, 2, 10}, {0, 3, 11}, {0, 4, 12}, {1, 5, 1}, {1, 6, 2}, {1, 7, 3}, {8, 9, 20}})),
+      options);
   f.Disrupt(1, {0, 1}, TriggerKind::kPlace, "q");
   std::set<NodeIndex> raised;
   for (const auto& a : f.Project(1).alerts) raised.insert(a.node);
@@ -369,7 +371,8 @@ TEST(IncidentBookTest, RestoredIncidentResolvesItsAlertsInBulkThenClosesAfterThe
   EXPECT_EQ(again->lifecycle, IncidentLifecycle::kPotential);
   EXPECT_EQ(again->closed_at_ns, 0);
   // Other evidence on a site of a closed incident opens a new one.
-  (void)f.book().Apply(Action("op-1", 5, 29 * kHour, OperatorActionKind::kMarkNoImpact, "supply/1"));
+  (void)f.book().Apply(
+      Action("op-1", 5, 29 * kHour, OperatorActionKind::kMarkNoImpact, "supply/1"));
   const Incident* fresh = f.Disrupt(6, {1}, TriggerKind::kStatus, "", 1.0, 30 * kHour);
   EXPECT_EQ(fresh->id, "supply/6");
   // A closed incident keeps its count when its sites are hit again by
@@ -509,12 +512,12 @@ std::string Describe(IncidentBook& book, Engine& engine) {
       << " events " << inc.events.size() << " sources";
     for (NodeIndex v : inc.sources) o << " " << v << "(" << book.OwnerOf(0, v) << ")";
     o << " disrupted " << inc.sources_disrupted << " opened " << inc.opened_at_ns << " restored "
-      << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq
-      << " ack " << inc.acknowledged << inc.acknowledged_by << " assignee " << inc.assignee
-      << " history " << inc.history.size() << " v" << inc.operator_version << " expected "
-      << inc.expected_disrupted << " value " << inc.value_at_risk << " at_risk " << inc.nodes_at_risk
-      << " pushed " << inc.alerts_pushed << " level " << int{static_cast<std::uint8_t>(inc.level())}
-      << " top";
+      << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq << " ack "
+      << inc.acknowledged << inc.acknowledged_by << " assignee " << inc.assignee << " history "
+      << inc.history.size() << " v" << inc.operator_version << " expected "
+      << inc.expected_disrupted << " value " << inc.value_at_risk << " at_risk "
+      << inc.nodes_at_risk << " pushed " << inc.alerts_pushed << " level "
+      << int{static_cast<std::uint8_t>(inc.level())} << " top";
     for (const auto& n : inc.top) o << " " << n.node << (n.pushed ? "*" : "");
     o << " nodes";
     for (const auto& n : book.NodesOf(engine, key, 100)) o << " " << n.node;
@@ -538,7 +541,8 @@ TEST(IncidentBookTest, ACheckpointOfALiveBookRestoresWhatAReplayBuilds) {
     if (project) (void)f.Project(1), (void)f.Publish();
     f.Disrupt(2, {3}, TriggerKind::kStatus, "", 1.0, 2 * kHour);
     if (project) (void)f.Project(2), (void)f.Publish();
-    (void)f.book().Apply(Action("op-1", 3, 3 * kHour, OperatorActionKind::kAcknowledge, "supply/1"));
+    (void)f.book().Apply(
+        Action("op-1", 3, 3 * kHour, OperatorActionKind::kAcknowledge, "supply/1"));
     f.SetStatus(3, NodeState::kSusceptible, 4 * kHour);  // supply/2 restored
     if (project) (void)f.Project(3), (void)f.Publish();
     f.Disrupt(5, {6}, TriggerKind::kNamed, "f2", 1.0, 5 * kHour);
@@ -546,7 +550,8 @@ TEST(IncidentBookTest, ACheckpointOfALiveBookRestoresWhatAReplayBuilds) {
   };
   auto rest = [](Fixture& f) {
     f.Disrupt(6, {0, 1}, TriggerKind::kNamed, "f1", 1.0, 6 * kHour);
-    (void)f.book().Apply(Action("op-2", 7, 7 * kHour, OperatorActionKind::kMarkNoImpact, "supply/5"));
+    (void)f.book().Apply(
+        Action("op-2", 7, 7 * kHour, OperatorActionKind::kMarkNoImpact, "supply/5"));
     f.SetStatus(6, NodeState::kRecovered, 8 * kHour);
     f.book().AdvanceTime(40 * kHour);  // supply/2 closes
     (void)f.Project(10);
@@ -558,8 +563,9 @@ TEST(IncidentBookTest, ACheckpointOfALiveBookRestoresWhatAReplayBuilds) {
   first(restored, false);
   restored.FeedBook(true);
   ASSERT_TRUE(restored.book().incidents().empty());
-  ASSERT_TRUE(
-      restored.book().Restore(live.book().Checkpoint(), restored.engine().network().node_slots()).ok());
+  ASSERT_TRUE(restored.book()
+                  .Restore(live.book().Checkpoint(), restored.engine().network().node_slots())
+                  .ok());
   // As replay leaves it: the figures of projections are not in it.
   EXPECT_EQ(Describe(restored.book(), restored.engine()), Describe(replay.book(), replay.engine()));
   EXPECT_NE(Describe(live.book(), live.engine()), Describe(replay.book(), replay.engine()));
@@ -570,7 +576,8 @@ TEST(IncidentBookTest, ACheckpointOfALiveBookRestoresWhatAReplayBuilds) {
   EXPECT_EQ(text, Describe(replay.book(), replay.engine()));
   EXPECT_NE(text.find("supply/1 lifecycle 2"), std::string::npos) << text;  // confirmed by f1
   EXPECT_NE(text.find("supply/2 lifecycle 4"), std::string::npos) << text;  // closed
-  EXPECT_NE(text.find("supply/5 lifecycle 4 resolution 3"), std::string::npos) << text;  // no impact
+  EXPECT_NE(text.find("supply/5 lifecycle 4 resolution 3"), std::string::npos)
+      << text;  // no impact
 }
 
 TEST(IncidentBookTest, ACheckpointThatDoesNotFitIsRefusedAndChangesNothing) {
@@ -601,8 +608,8 @@ TEST(IncidentBookTest, RetainsOnlyTheLatestClosedIncidentsOncePublished) {
   Fixture f(MakeEngine(MakeNet(3, {})), options);
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
     f.Disrupt(seq, {static_cast<NodeIndex>(seq - 1)}, TriggerKind::kNamed);
-    (void)f.book().Apply(
-        Action("x", seq + 10, 0, OperatorActionKind::kMarkNoImpact, "supply/" + std::to_string(seq)));
+    (void)f.book().Apply(Action("x", seq + 10, 0, OperatorActionKind::kMarkNoImpact,
+                                "supply/" + std::to_string(seq)));
   }
   EXPECT_EQ(f.book().incidents().size(), 3u);  // not forgotten before published
   f.Publish();
@@ -657,10 +664,10 @@ TEST(EmergencyPlansTest, NodesOwnPlanThenFirstMatchingRule) {
   ASSERT_TRUE(net.AddNode(c).ok());
   net.Compact();
   std::vector<PlanRule> rules(3);
-  rules[0] = {"TIER1", "Tier-1 supplier", -1, {"supplier"}, 1, AlertLevel::kWarning, true, true,
-              "apac@example.com"};
-  rules[1] = {"OEM-LINE", "OEM line", -1, {"nothing-matches"}, std::nullopt,
-              AlertLevel::kCritical, false, true, ""};
+  rules[0] = {"TIER1", "Tier-1 supplier", -1, {"supplier"}, 1, AlertLevel::kWarning, true,
+              true,    "apac@example.com"};
+  rules[1] = {"OEM-LINE", "OEM line", -1, {"nothing-matches"}, std::nullopt, AlertLevel::kCritical,
+              false,      true,       ""};
   rules[2] = {"ANY", "Anything critical", 0, {}, std::nullopt, AlertLevel::kCritical, false,
               false, "duty@example.com"};
   ASSERT_TRUE(ValidatePlanRules(rules).ok());

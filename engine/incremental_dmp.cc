@@ -35,7 +35,8 @@ void IncrementalDmp::Grow(std::size_t n) {
 
 void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectories) {
   std::size_t n = 0;
-  for (std::size_t x = 0; x < run.touched_count; ++x) n = std::max<std::size_t>(n, run.nodes[x] + 1);
+  for (std::size_t x = 0; x < run.touched_count; ++x)
+    n = std::max<std::size_t>(n, run.nodes[x] + 1);
   Grow(n);
   if (stored_ == 0 && free_.empty()) {
     // The common case (a full run into an empty store): adopt the buffer.
@@ -86,10 +87,8 @@ double IncrementalDmp::SeenBy(const InitialState& init, NodeIndex k, int s) cons
 void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, NodeIndex v,
                           int t) {
   const std::size_t x = joined_.size();
-  joined_.push_back({.node = v,
-                     .edges = theta_.size(),
-                     .ps_end = init.p_s[v],
-                     .was_touched = touched(v)});
+  joined_.push_back(
+      {.node = v, .edges = theta_.size(), .ps_end = init.p_s[v], .was_touched = touched(v)});
   // A source propagates from its start step (dmp.cc touches it there).
   if (init.p_i[v] > 0 && init.Start(v) < init.End(v)) joined_.back().touched_at = init.Start(v);
   values_.resize(values_.size() + stride_, init.p_s[v]);
@@ -106,8 +105,8 @@ void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, 
   }
 }
 
-void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& init,
-                               std::size_t x, int t) {
+void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& init, std::size_t x,
+                               int t) {
   Joined& j = joined_[x];
   const NodeIndex v = j.node;
   const double ps0 = init.p_s[v];
@@ -219,9 +218,9 @@ IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const In
   }
   const bool removed = init.End(v) <= now;
   const int window_end = init.WindowEnd(v, options_.horizon);
-  node.risk = removed ? 0.0
-                      : std::max(init.EvidenceFloor(v),
-                                 std::clamp(1.0 - j.ps_end - pr_now, 0.0, 1.0));
+  node.risk = removed
+                  ? 0.0
+                  : std::max(init.EvidenceFloor(v), std::clamp(1.0 - j.ps_end - pr_now, 0.0, 1.0));
   // ETA: the first step s >= now - L at which, hit then, v is disrupted by
   // now + (s + L - now) with probability >= 0.5 (dmp.cc: its scan at now,
   // then pass 1). Only touched nodes get there (tolerance < 0.5).

@@ -131,8 +131,7 @@ class IncrementalDmp {
   void Join(const TransmissionGraph& graph, const InitialState& initial, NodeIndex v, int t);
   // Step t of node x: theta(t), P_S(t), S~(t); then phi(t) once every node
   // has its S~(t).
-  void StepTheta(const TransmissionGraph& graph, const InitialState& initial, std::size_t x,
-                 int t);
+  void StepTheta(const TransmissionGraph& graph, const InitialState& initial, std::size_t x, int t);
   void StepPhi(const TransmissionGraph& graph, const InitialState& initial, std::size_t x, int t);
   Node Finish(const TransmissionGraph& graph, const InitialState& initial, std::size_t x);
   void TrimScratch();

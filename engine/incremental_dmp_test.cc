@@ -68,7 +68,8 @@ TEST(IncrementalDmpTest, EqualsFullRunUnderStateChangesOnCyclicGraph) {
   TransmissionGraph g = testing::BuildGraph(net, Direction::kDownstream, 1.2, 0.3);
   ASSERT_FALSE(g.has_reverse);
   std::mt19937_64 rng(9);
-  for (auto& latency : g.latency) latency = rng() % 3 == 0 ? static_cast<std::uint16_t>(rng() % 14) : 0;
+  for (auto& latency : g.latency)
+    latency = rng() % 3 == 0 ? static_cast<std::uint16_t>(rng() % 14) : 0;
   g.has_latency = true;
   for (double tolerance : {0.0, 1e-9, 1e-3}) {
     SCOPED_TRACE("tolerance " + std::to_string(tolerance));
@@ -129,7 +130,8 @@ TEST(IncrementalDmpTest, EqualsFullRunUnderTimedStateChanges) {
   Network net = testing::RandomGraph(400, 720, 7);
   TransmissionGraph g = testing::BuildGraph(net, Direction::kDownstream, 1.2, 0.3);
   std::mt19937_64 rng(11);
-  for (auto& latency : g.latency) latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 5) : 0;
+  for (auto& latency : g.latency)
+    latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 5) : 0;
   g.has_latency = true;
   const int now = 6;
   for (double tolerance : {0.0, 1e-9, 1e-3}) {
@@ -271,8 +273,8 @@ TEST(IncrementalDmpTest, EqualsFullRecomputeAfterEveryChangeTypeOnCyclicGraphs) 
   for (std::uint64_t seed : {1, 2}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     // About 1.8 edges per node with random directions: many directed cycles.
-    const ChangeStats stats = RunRandomChanges(
-        testing::RandomGraph(300, 540, 40 + seed), Direction::kDownstream, seed, 60);
+    const ChangeStats stats = RunRandomChanges(testing::RandomGraph(300, 540, 40 + seed),
+                                               Direction::kDownstream, seed, 60);
     EXPECT_EQ(stats.incremental, stats.updates);
   }
 }
@@ -282,8 +284,8 @@ TEST(IncrementalDmpTest, EqualsFullRecomputeAfterEveryChangeTypeOnCyclicGraphs) 
 TEST(IncrementalDmpTest, EqualsFullRecomputeOnTheClock) {
   for (std::uint64_t seed : {3, 4}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    const ChangeStats stats = RunRandomChanges(
-        testing::RandomGraph(300, 540, 50 + seed), Direction::kDownstream, seed, 80, true);
+    const ChangeStats stats = RunRandomChanges(testing::RandomGraph(300, 540, 50 + seed),
+                                               Direction::kDownstream, seed, 80, true);
     EXPECT_GT(stats.updates, 20);
     EXPECT_EQ(stats.incremental, stats.updates);
   }
@@ -298,8 +300,7 @@ TEST(IncrementalDmpTest, EqualsFullRecomputeOnRealNetworks) {
     // direction is both ways, so its downstream half is used.
     const Direction direction =
         real->direction == Direction::kBoth ? Direction::kDownstream : real->direction;
-    const ChangeStats stats =
-        RunRandomChanges(OneWay(std::move(real->network)), direction, 3, 30);
+    const ChangeStats stats = RunRandomChanges(OneWay(std::move(real->network)), direction, 3, 30);
     // The engine recomputes fully past a quarter of the nodes changed, which
     // small networks (supplygraph) sometimes reach.
     EXPECT_GT(stats.incremental * 4, stats.updates * 3);

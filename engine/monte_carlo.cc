@@ -104,7 +104,8 @@ class DiscreteRun {
         const NodeIndex j = g_.target[e];
         const std::int32_t xj = w_.local_[j];
         if (xj < 0) continue;  // outside the region
-        arcs_.push_back({GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
+        arcs_.push_back(
+            {GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
       }
       arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
     }
@@ -239,7 +240,7 @@ class DiscreteRun {
     std::uint32_t in_slot;       // position among the target's in-edges
   };
   std::vector<Arc> arcs_;
-  std::vector<std::uint16_t> latency_;  // per region entry
+  std::vector<std::uint16_t> latency_;      // per region entry
   std::vector<std::uint32_t> arc_offsets_;  // per region entry
 };
 

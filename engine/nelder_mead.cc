@@ -38,7 +38,8 @@ bool Descend(const std::function<double(const std::vector<double>&)>& f, Vertex 
     std::sort(s.begin(), s.end(), [](const Vertex& a, const Vertex& b) { return a.f < b.f; });
     double spread = 0;
     for (std::size_t i = 1; i <= d; ++i) {
-      for (std::size_t k = 0; k < d; ++k) spread = std::max(spread, std::fabs(s[i].x[k] - s[0].x[k]));
+      for (std::size_t k = 0; k < d; ++k)
+        spread = std::max(spread, std::fabs(s[i].x[k] - s[0].x[k]));
     }
     const double f_spread = s[d].f - s[0].f;
     if (spread <= o.x_tolerance && f_spread <= o.f_tolerance) {

@@ -8,9 +8,12 @@ namespace riskd::engine {
 
 std::string_view LayerName(Layer layer) {
   switch (layer) {
-    case Layer::kMaterial: return "material";
-    case Layer::kData: return "data";
-    case Layer::kFinancial: return "financial";
+    case Layer::kMaterial:
+      return "material";
+    case Layer::kData:
+      return "data";
+    case Layer::kFinancial:
+      return "financial";
   }
   return "unknown";
 }
@@ -114,10 +117,11 @@ std::vector<Edge> Network::EdgesOf(NodeIndex n) const {
 Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight) {
   RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(weight));
   if (!alive(from) || !alive(to)) return Status::NotFound("edge endpoint is not in the network");
-  if (from == to) return Status::InvalidArgument("self-loop on node '" + std::string(id(from)) + "'");
+  if (from == to)
+    return Status::InvalidArgument("self-loop on node '" + std::string(id(from)) + "'");
   if (FindEdge(from, to, layer)) {
-    return Status::AlreadyExists("edge '" + std::string(id(from)) + "' -> '" + std::string(id(to)) + "' (" +
-                                 std::string(LayerName(layer)) + ") already exists");
+    return Status::AlreadyExists("edge '" + std::string(id(from)) + "' -> '" + std::string(id(to)) +
+                                 "' (" + std::string(LayerName(layer)) + ") already exists");
   }
   pending_[{from, to, static_cast<std::uint8_t>(layer)}] = weight;
   ++edge_count_;
@@ -169,9 +173,7 @@ Status Network::SetEdgeWeight(std::string_view from, std::string_view to, Layer 
   return Status::Ok();
 }
 
-std::optional<NodeIndex> Network::Find(std::string_view id) const {
-  return nodes_.Find(id);
-}
+std::optional<NodeIndex> Network::Find(std::string_view id) const { return nodes_.Find(id); }
 
 std::optional<EdgeIndex> Network::FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const {
   if (from + 1 >= out_offsets_.size()) return std::nullopt;
@@ -281,8 +283,10 @@ Status Network::AddEdges(std::span<const Edge> edges) {
   Compact();
   for (const Edge& e : edges) {
     RISKD_RETURN_IF_ERROR(ValidateEdgeWeight(e.weight));
-    if (!alive(e.from) || !alive(e.to)) return Status::NotFound("edge endpoint is not in the network");
-    if (e.from == e.to) return Status::InvalidArgument("self-loop on node '" + std::string(id(e.from)) + "'");
+    if (!alive(e.from) || !alive(e.to))
+      return Status::NotFound("edge endpoint is not in the network");
+    if (e.from == e.to)
+      return Status::InvalidArgument("self-loop on node '" + std::string(id(e.from)) + "'");
     if (FindCsrEdge(e.from, e.to, e.layer)) {
       return Status::AlreadyExists("edge '" + std::string(id(e.from)) + "' -> '" +
                                    std::string(id(e.to)) + "' already exists");
@@ -343,9 +347,10 @@ std::vector<Edge> Network::Edges() const {
 
 std::size_t Network::MemoryBytes() const {
   std::size_t bytes = nodes_.MemoryBytes() + alive_.capacity();
-  bytes += out_offsets_.capacity() * sizeof(EdgeIndex) + out_targets_.capacity() * sizeof(NodeIndex) +
-           out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
-           in_offsets_.capacity() * sizeof(EdgeIndex) + in_edges_.capacity() * sizeof(EdgeIndex);
+  bytes += out_offsets_.capacity() * sizeof(EdgeIndex) +
+           out_targets_.capacity() * sizeof(NodeIndex) + out_weights_.capacity() * sizeof(double) +
+           out_layers_.capacity() + in_offsets_.capacity() * sizeof(EdgeIndex) +
+           in_edges_.capacity() * sizeof(EdgeIndex);
   return bytes;
 }
 

@@ -88,8 +88,8 @@ class NodeTable {
     Text id, name;
     std::uint32_t kind = 0, region = 0;  // into symbols_
     std::int32_t tier = -1;
-    std::uint32_t extra = 0;             // 1 + index into extras_, 0 if none
-    double lat = 0, lon = 0;             // NaN lat: no location
+    std::uint32_t extra = 0;  // 1 + index into extras_, 0 if none
+    double lat = 0, lon = 0;  // NaN lat: no location
     double inventory_days = 0;
   };
   struct Extra {

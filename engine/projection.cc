@@ -346,7 +346,8 @@ RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& 
   // Smallest first source first: a deterministic order.
   std::vector<std::int32_t> pending;
   for (std::size_t r = 0; r < regions_.size(); ++r) {
-    if (regions_[r].alive && regions_[r].pending_check) pending.push_back(static_cast<std::int32_t>(r));
+    if (regions_[r].alive && regions_[r].pending_check)
+      pending.push_back(static_cast<std::int32_t>(r));
   }
   std::sort(pending.begin(), pending.end(), [&](std::int32_t a, std::int32_t b) {
     return regions_[static_cast<std::size_t>(a)].summary.first_source <
@@ -437,8 +438,8 @@ bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
     if ((n.was_touched && !n.touched) || (!n.in_frontier && region_of_[n.node] >= 0)) split = true;
   }
   if (!split) {
-    for (std::size_t x = 0; x < recomputed_.size(); ++x) position_[recomputed_[x].node] =
-        static_cast<std::uint32_t>(x);
+    for (std::size_t x = 0; x < recomputed_.size(); ++x)
+      position_[recomputed_[x].node] = static_cast<std::uint32_t>(x);
     std::vector<NodeIndex> unique(changed.begin(), changed.end());
     std::sort(unique.begin(), unique.end());
     unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
@@ -451,7 +452,8 @@ bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
     for (std::size_t x = 0; x < changed_regions.size();) {
       std::size_t y = x;
       bool was_touched = false;
-      for (; y < changed_regions.size() && changed_regions[y].first == changed_regions[x].first; ++y)
+      for (; y < changed_regions.size() && changed_regions[y].first == changed_regions[x].first;
+           ++y)
         was_touched = was_touched || changed_regions[y].second;
       if (y - x >= 2 && was_touched) split = true;
       x = y;

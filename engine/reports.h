@@ -48,9 +48,7 @@ struct NodeHistory {
   // was susceptible then, so nothing reached it before.
   Step normal_at = kNoStep;
 
-  bool empty() const {
-    return !disrupted && recovered_at == kNoStep && normal_at == kNoStep;
-  }
+  bool empty() const { return !disrupted && recovered_at == kNoStep && normal_at == kNoStep; }
 };
 
 // Reduces reports sorted by (at, order). Reports before window_start are

@@ -19,7 +19,7 @@ TEST(SpecialFunctionsTest, NormalQuantileMatchesTables) {
 
 TEST(SpecialFunctionsTest, StudentTQuantileMatchesTables) {
   EXPECT_NEAR(StudentTQuantile(0.975, 1), 12.706204736174705, 1e-9);  // tan(0.475 pi)
-  EXPECT_NEAR(StudentTQuantile(0.975, 2), 4.302652729749464, 1e-10);   // closed form for df 2
+  EXPECT_NEAR(StudentTQuantile(0.975, 2), 4.302652729749464, 1e-10);  // closed form for df 2
   EXPECT_NEAR(StudentTQuantile(0.975, 19), 2.093024054408263, 1e-10);
   EXPECT_NEAR(StudentTQuantile(0.95, 10), 1.812461122811676, 1e-10);
   EXPECT_NEAR(StudentTQuantile(0.025, 19), -2.093024054408263, 1e-10);

@@ -11,8 +11,7 @@ InitialState InitialState::FromObservations(const Network& network,
   s.p_r.assign(n, 0.0);
   for (NodeIndex v = 0; v < n; ++v) {
     const Observation o = v < observed.size() ? observed[v] : Observation{};
-    if (!network.alive(v) || o.state == NodeState::kRecovered ||
-        o.state == NodeState::kImmunized) {
+    if (!network.alive(v) || o.state == NodeState::kRecovered || o.state == NodeState::kImmunized) {
       s.p_s[v] = 0.0;
       s.p_r[v] = 1.0;
     } else if (o.state == NodeState::kDisrupted) {

@@ -75,7 +75,8 @@ double DependencyShare(const Network& net, const RiskType& type, NodeIndex from,
 
 std::size_t TransmissionGraph::MemoryBytes() const {
   return (in_offsets.capacity() + source.capacity() + target.capacity() + reverse.capacity() +
-          out_offsets.capacity() + out_edges.capacity()) * 4 +
+          out_offsets.capacity() + out_edges.capacity()) *
+             4 +
          (share.capacity() + p.capacity() + q.capacity()) * 8 + latency.capacity() * 2;
 }
 

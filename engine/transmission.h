@@ -97,8 +97,7 @@ TransmissionGraph BuildTransmissionGraph(const Network& network, const RiskType&
 // of what `to` receives over the type's layers and direction that comes
 // from `from`), computed from the network alone: O(degree of `to`). 0 when
 // `from` cannot pass the risk to `to`. REQUIRES: network.compacted().
-double DependencyShare(const Network& network, const RiskType& type, NodeIndex from,
-                       NodeIndex to);
+double DependencyShare(const Network& network, const RiskType& type, NodeIndex from, NodeIndex to);
 
 // Onset delay in steps for inventory cover of `days`, capped at 65535.
 std::uint16_t OnsetDelaySteps(double days, double step_days);

@@ -63,7 +63,8 @@ TEST(TransmissionTest, DependencyShareFromTheNetworkMatchesTheGraphsShares) {
   EXPECT_DOUBLE_EQ(DependencyShare(net, both, 3, 2), 6.0 / 15.0);
   EXPECT_DOUBLE_EQ(DependencyShare(net, both, 1, 2), 8.0 / 15.0);
   // The same as the transmission graph's shares.
-  const TransmissionGraph g = BuildTransmissionGraph(net, both, ComputeVulnerability(net, kAllLayers, Uniform()));
+  const TransmissionGraph g =
+      BuildTransmissionGraph(net, both, ComputeVulnerability(net, kAllLayers, Uniform()));
   for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
     EXPECT_DOUBLE_EQ(DependencyShare(net, both, g.source[e], g.target[e]), g.share[e]) << e;
   }

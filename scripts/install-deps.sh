@@ -26,6 +26,8 @@ PACKAGES=(
   systemd
   # sanitizers (clang runtime for libFuzzer and LSan)
   clang libclang-rt-14-dev
+  # the source format check (scripts/check-format.sh), pinned to 14
+  clang-format-14
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command (and what .ci/run calls). On a fresh Debian 12
-# machine (root): installs the packages, builds riskd with warnings as errors
+# machine (root): installs the packages, checks the source format
+# (scripts/check-format.sh), builds riskd with warnings as errors
 # and runs the whole test suite; then, unless --no-sanitize:
 #   - the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   - every libFuzzer target (scripts/fuzz.sh) for RISKD_FUZZ_SECONDS (default
@@ -26,6 +27,9 @@ done
 
 ./scripts/install-deps.sh
 jobs=$(nproc)
+
+echo "== source format (.clang-format)"
+./scripts/check-format.sh
 
 run_suite() {
   local dir=$1; shift

@@ -33,7 +33,9 @@ class JsonLine {
     out_ << "," << Quote(key) << ":" << value;
     return *this;
   }
-  JsonLine& Param(const std::string& key, int value) { return Param(key, static_cast<long long>(value)); }
+  JsonLine& Param(const std::string& key, int value) {
+    return Param(key, static_cast<long long>(value));
+  }
   JsonLine& Param(const std::string& key, bool value) {
     out_ << "," << Quote(key) << ":" << (value ? "true" : "false");
     return *this;

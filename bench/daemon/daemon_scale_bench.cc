@@ -31,8 +31,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
   const double seconds = quick ? 3 : 10;
   const std::size_t live = 500;
 
-  const auto dir = std::filesystem::temp_directory_path() / ("riskd_scale_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("riskd_scale_" + std::to_string(::getpid()));
   const auto t_gen = Clock::now();
   const auto files = riskd::bench::WriteScaleNetwork(dir.string(), nodes, m);
   const double gen_s = std::chrono::duration<double>(Clock::now() - t_gen).count();
@@ -115,12 +116,14 @@ int main(int argc, char** argv) {
   auto run = [&](bool defer_check, bool measure_idle) {
     Run r;
     riskd::testing::DaemonHarness daemon(
-        "network { csv { nodes: \"" + files.nodes_csv + "\" edges: \"" + files.edges_csv + "\" } }\n"
-        // Subcritical rates (alpha / beta = 0.4 < 1, docs/model.md): a single
-        // disruption stays local, as in a healthy supply network.
-        "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
-        "logging { level: \"warn\" }\n"
-        "projection { defer_check: " + std::string(defer_check ? "true" : "false") + " }\n",
+        "network { csv { nodes: \"" + files.nodes_csv + "\" edges: \"" + files.edges_csv +
+            "\" } }\n"
+            // Subcritical rates (alpha / beta = 0.4 < 1, docs/model.md): a single
+            // disruption stays local, as in a healthy supply network.
+            "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
+            "logging { level: \"warn\" }\n"
+            "projection { defer_check: " +
+            std::string(defer_check ? "true" : "false") + " }\n",
         riskd::testing::DaemonHarness::Transport::kTcpLoopback);
     const auto t_start = Clock::now();
     if (!daemon.Start()) return r;
@@ -163,15 +166,18 @@ int main(int argc, char** argv) {
     const auto period = std::chrono::duration<double>(1.0 / rate);
     while (acked < total || Clock::now() - t0 < std::chrono::duration<double>(seconds + 5)) {
       const auto now = Clock::now();
-      while (next <= total && now >= t0 + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(next - 1))) {
+      while (next <= total && now >= t0 + std::chrono::duration_cast<Clock::duration>(
+                                              period * static_cast<double>(next - 1))) {
         const bool recover = next > live;
-        const std::size_t node = recover && (next % 2 == 0) ? target[next - live] : target[next - 1];
+        const std::size_t node =
+            recover && (next % 2 == 0) ? target[next - live] : target[next - 1];
         sent_at[next] = Clock::now();
         dealer.send(zmq::buffer(StatusEvent(next, node, !(recover && next % 2 == 0))),
                     zmq::send_flags::none);
         ++next;
       }
-      zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}, {sub.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
+                                 {sub.handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 2, std::chrono::milliseconds(1));
       if (items[0].revents & ZMQ_POLLIN) {
         zmq::message_t reply;
@@ -216,109 +222,111 @@ int main(int argc, char** argv) {
     }
     r.peak_rss = VmHwmMb(daemon.pid());
     if (measure_idle) {
-    // Idle subscribers: the same load twice more, first without them (the
-    // control: what the load itself adds), then with 100 subscribers that
-    // never read; one subscriber reads, to count what is published.
-    struct Phase {
-      double rss_before = 0, rss_connected = 0, rss_after = 0;
-      std::size_t acked = 0, publications = 0, publication_bytes = 0;
-    };
-    std::size_t event_index = total + 1;
-    // Waits until the engine has applied every event sent (a query is
-    // answered after the events before it) and published what they changed.
-    int settles = 0;
-    auto settle = [&] {
-      riskd::v1::Envelope q;
-      q.set_event_id("settle-" + std::to_string(++settles));
-      q.mutable_query()->mutable_status();
-      dealer.send(zmq::buffer(q.SerializeAsString()), zmq::send_flags::none);
-      for (auto until = Clock::now() + std::chrono::seconds(120); Clock::now() < until;) {
-        zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1, std::chrono::milliseconds(100));
-        zmq::message_t reply;
-        bool done = false;
-        while (dealer.recv(reply, zmq::recv_flags::dontwait)) {
-          riskd::v1::Ack ack;
-          done |= ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())) &&
-                  ack.event_id() == q.event_id();
-        }
-        if (done) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    };
-    auto run_phase = [&](int idle_count) {
-      Phase p;
-      settle();
-      p.rss_before = VmRssMb(daemon.pid());
-      std::vector<zmq::socket_t> idle;
-      for (int i = 0; i < idle_count; ++i) {
-        auto& s = idle.emplace_back(ctx, zmq::socket_type::sub);
-        s.set(zmq::sockopt::rcvhwm, 1);
-        s.set(zmq::sockopt::rcvbuf, 1);  // the kernel's minimum
-        s.set(zmq::sockopt::subscribe, "");
-        s.connect(daemon.publish());
-      }
-      zmq::socket_t reader(ctx, zmq::socket_type::sub);
-      reader.set(zmq::sockopt::rcvhwm, 0);
-      reader.set(zmq::sockopt::subscribe, "");
-      reader.connect(daemon.publish());
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      p.rss_connected = VmRssMb(daemon.pid());
-      auto read = [&] {
-        zmq::message_t msg;
-        bool any = false;
-        while (reader.recv(msg, zmq::recv_flags::dontwait)) {
-          any = true;
-          if (!msg.more()) ++p.publications;
-          p.publication_bytes += msg.size();
-        }
-        return any;
+      // Idle subscribers: the same load twice more, first without them (the
+      // control: what the load itself adds), then with 100 subscribers that
+      // never read; one subscriber reads, to count what is published.
+      struct Phase {
+        double rss_before = 0, rss_connected = 0, rss_after = 0;
+        std::size_t acked = 0, publications = 0, publication_bytes = 0;
       };
-      const auto start = Clock::now();
-      std::size_t sent = 0;
-      while (p.acked < total && Clock::now() - start < std::chrono::duration<double>(seconds + 10)) {
-        const auto now = Clock::now();
-        while (sent < total &&
-               now >= start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(sent))) {
-          dealer.send(zmq::buffer(StatusEvent(event_index++, target[sent], sent % 2 == 0)),
-                      zmq::send_flags::none);
-          ++sent;
+      std::size_t event_index = total + 1;
+      // Waits until the engine has applied every event sent (a query is
+      // answered after the events before it) and published what they changed.
+      int settles = 0;
+      auto settle = [&] {
+        riskd::v1::Envelope q;
+        q.set_event_id("settle-" + std::to_string(++settles));
+        q.mutable_query()->mutable_status();
+        dealer.send(zmq::buffer(q.SerializeAsString()), zmq::send_flags::none);
+        for (auto until = Clock::now() + std::chrono::seconds(120); Clock::now() < until;) {
+          zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+          zmq::poll(&item, 1, std::chrono::milliseconds(100));
+          zmq::message_t reply;
+          bool done = false;
+          while (dealer.recv(reply, zmq::recv_flags::dontwait)) {
+            riskd::v1::Ack ack;
+            done |= ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())) &&
+                    ack.event_id() == q.event_id();
+          }
+          if (done) break;
         }
-        zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}, {reader.handle(), 0, ZMQ_POLLIN, 0}};
-        zmq::poll(items, 2, std::chrono::milliseconds(1));
-        zmq::message_t msg;
-        while (dealer.recv(msg, zmq::recv_flags::dontwait)) ++p.acked;
-        (void)read();
-      }
-      // What the engine publishes after the last event; then the daemon's
-      // queues as they stay.
-      settle();
-      while (read()) {
-      }
-      p.rss_after = VmRssMb(daemon.pid());
-      return p;
-    };
-    // RISKD_BENCH_SMAPS=PREFIX: the daemon's /proc/<pid>/smaps before and
-    // after each phase, to see which mappings grew.
-    auto save_smaps = [&](const std::string& when) {
-      const char* prefix = std::getenv("RISKD_BENCH_SMAPS");
-      if (!prefix) return;
-      std::ifstream in("/proc/" + std::to_string(daemon.pid()) + "/smaps");
-      std::ofstream(std::string(prefix) + "." + when) << in.rdbuf();
-    };
-    save_smaps("before");
-    const Phase control = run_phase(0);
-    save_smaps("control");
-    const Phase with_idle = run_phase(kIdleSubscribers);
-    save_smaps("idle");
-    r.peak_rss_with_idle = VmHwmMb(daemon.pid());
-    r.control_mb = control.rss_after - control.rss_before;
-    r.rss_before = with_idle.rss_before;
-    r.rss_connected = with_idle.rss_connected;
-    r.rss_after = with_idle.rss_after;
-    r.idle_acked = with_idle.acked;
-    r.publications = with_idle.publications;
-    r.publication_bytes = with_idle.publication_bytes;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      };
+      auto run_phase = [&](int idle_count) {
+        Phase p;
+        settle();
+        p.rss_before = VmRssMb(daemon.pid());
+        std::vector<zmq::socket_t> idle;
+        for (int i = 0; i < idle_count; ++i) {
+          auto& s = idle.emplace_back(ctx, zmq::socket_type::sub);
+          s.set(zmq::sockopt::rcvhwm, 1);
+          s.set(zmq::sockopt::rcvbuf, 1);  // the kernel's minimum
+          s.set(zmq::sockopt::subscribe, "");
+          s.connect(daemon.publish());
+        }
+        zmq::socket_t reader(ctx, zmq::socket_type::sub);
+        reader.set(zmq::sockopt::rcvhwm, 0);
+        reader.set(zmq::sockopt::subscribe, "");
+        reader.connect(daemon.publish());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        p.rss_connected = VmRssMb(daemon.pid());
+        auto read = [&] {
+          zmq::message_t msg;
+          bool any = false;
+          while (reader.recv(msg, zmq::recv_flags::dontwait)) {
+            any = true;
+            if (!msg.more()) ++p.publications;
+            p.publication_bytes += msg.size();
+          }
+          return any;
+        };
+        const auto start = Clock::now();
+        std::size_t sent = 0;
+        while (p.acked < total &&
+               Clock::now() - start < std::chrono::duration<double>(seconds + 10)) {
+          const auto now = Clock::now();
+          while (sent < total && now >= start + std::chrono::duration_cast<Clock::duration>(
+                                                    period * static_cast<double>(sent))) {
+            dealer.send(zmq::buffer(StatusEvent(event_index++, target[sent], sent % 2 == 0)),
+                        zmq::send_flags::none);
+            ++sent;
+          }
+          zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
+                                     {reader.handle(), 0, ZMQ_POLLIN, 0}};
+          zmq::poll(items, 2, std::chrono::milliseconds(1));
+          zmq::message_t msg;
+          while (dealer.recv(msg, zmq::recv_flags::dontwait)) ++p.acked;
+          (void)read();
+        }
+        // What the engine publishes after the last event; then the daemon's
+        // queues as they stay.
+        settle();
+        while (read()) {
+        }
+        p.rss_after = VmRssMb(daemon.pid());
+        return p;
+      };
+      // RISKD_BENCH_SMAPS=PREFIX: the daemon's /proc/<pid>/smaps before and
+      // after each phase, to see which mappings grew.
+      auto save_smaps = [&](const std::string& when) {
+        const char* prefix = std::getenv("RISKD_BENCH_SMAPS");
+        if (!prefix) return;
+        std::ifstream in("/proc/" + std::to_string(daemon.pid()) + "/smaps");
+        std::ofstream(std::string(prefix) + "." + when) << in.rdbuf();
+      };
+      save_smaps("before");
+      const Phase control = run_phase(0);
+      save_smaps("control");
+      const Phase with_idle = run_phase(kIdleSubscribers);
+      save_smaps("idle");
+      r.peak_rss_with_idle = VmHwmMb(daemon.pid());
+      r.control_mb = control.rss_after - control.rss_before;
+      r.rss_before = with_idle.rss_before;
+      r.rss_connected = with_idle.rss_connected;
+      r.rss_after = with_idle.rss_after;
+      r.idle_acked = with_idle.acked;
+      r.publications = with_idle.publications;
+      r.publication_bytes = with_idle.publication_bytes;
     }
     r.stop = daemon.Stop();
     r.ok = true;
@@ -376,8 +384,8 @@ int main(int argc, char** argv) {
       .Param("publications", static_cast<long long>(deferred.publications))
       .Param("publication_bytes", static_cast<long long>(deferred.publication_bytes))
       .Print();
-  params(JsonLine("daemon_scale", "daemon_clean_stop", deferred.stop == 0 && checking.stop == 0 ? 1 : 0,
-                  "bool"))
+  params(JsonLine("daemon_scale", "daemon_clean_stop",
+                  deferred.stop == 0 && checking.stop == 0 ? 1 : 0, "bool"))
       .Print();
   return 0;
 }

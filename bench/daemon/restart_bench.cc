@@ -75,7 +75,8 @@ class EventStream {
       riskd::connectors::SetTimestamp(now_ns, e.mutable_occurred_at());
       auto* s = e.mutable_supplier_status();
       s->set_node_id("n" + std::to_string(rng_() % nodes_));
-      s->set_state(rng_() % 4 ? riskd::v1::NODE_STATE_SUSCEPTIBLE : riskd::v1::NODE_STATE_DISRUPTED);
+      s->set_state(rng_() % 4 ? riskd::v1::NODE_STATE_SUSCEPTIBLE
+                              : riskd::v1::NODE_STATE_DISRUPTED);
     }
     return {e.event_id(), now_ns, e.SerializeAsString()};
   }
@@ -138,15 +139,19 @@ int main(int argc, char** argv) {
   interval = std::min(interval, events);
   const std::size_t nodes = 100000, m = 10;
 
-  const auto dir = std::filesystem::temp_directory_path() / ("riskd_restart_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("riskd_restart_" + std::to_string(::getpid()));
   const auto files = riskd::bench::WriteScaleNetwork(dir.string(), nodes, m);
-  riskd::testing::DaemonHarness daemon(
-      "network { csv { nodes: \"" + files.nodes_csv + "\" edges: \"" + files.edges_csv + "\" } }\n"
-      "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
-      "checkpoint { interval_events: " + std::to_string(interval) + " }\n"
-      "logging { level: \"info\" }\n",
-      // ipc: the same endpoints at every restart.
-      riskd::testing::DaemonHarness::Transport::kIpc);
+  riskd::testing::DaemonHarness daemon("network { csv { nodes: \"" + files.nodes_csv +
+                                           "\" edges: \"" + files.edges_csv +
+                                           "\" } }\n"
+                                           "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
+                                           "checkpoint { interval_events: " +
+                                           std::to_string(interval) +
+                                           " }\n"
+                                           "logging { level: \"info\" }\n",
+                                       // ipc: the same endpoints at every restart.
+                                       riskd::testing::DaemonHarness::Transport::kIpc);
   daemon.set_start_timeout(std::chrono::seconds(3600));
   // First start: imports the network.
   if (!daemon.Start() || daemon.Stop() != 0) return 1;
@@ -162,8 +167,9 @@ int main(int argc, char** argv) {
   if (!Journal(daemon.database(), &stream, events - interval, events)) return 1;
   const double restart_s = TimedStart(daemon);
   if (restart_s < 0) return 1;
-  const bool used_checkpoint = daemon.log().find("restored the checkpoint at journal seq " +
-                                                 std::to_string(events - interval)) != std::string::npos;
+  const bool used_checkpoint =
+      daemon.log().find("restored the checkpoint at journal seq " +
+                        std::to_string(events - interval)) != std::string::npos;
   daemon.Kill();
   // And once more after a clean stop (the stop checkpoints everything).
   if (TimedStart(daemon) < 0 || daemon.Stop() != 0) return 1;

@@ -85,20 +85,23 @@ int main(int argc, char** argv) {
     } else if (a == "--nodes") {
       nodes = std::stoul(next());
     } else {
-      std::fprintf(stderr, "usage: soak_bench [--seconds S] [--rate R] [--changes F] [--subscribers N] "
-                           "[--nodes N] [--quick]\n");
+      std::fprintf(stderr,
+                   "usage: soak_bench [--seconds S] [--rate R] [--changes F] [--subscribers N] "
+                   "[--nodes N] [--quick]\n");
       return 2;
     }
   }
   const std::size_t m = 5, live = 500;
-  const auto dir = std::filesystem::temp_directory_path() / ("riskd_soak_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("riskd_soak_" + std::to_string(::getpid()));
   const auto files = riskd::bench::WriteScaleNetwork(dir.string(), nodes, m);
 
   riskd::testing::DaemonHarness daemon(
-      "network { csv { nodes: \"" + files.nodes_csv + "\" edges: \"" + files.edges_csv + "\" } }\n"
-      "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
-      "ingest { peer_rate: 0 }\n"  // one producer at the whole rate
-      "logging { level: \"warn\" }\n",
+      "network { csv { nodes: \"" + files.nodes_csv + "\" edges: \"" + files.edges_csv +
+          "\" } }\n"
+          "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
+          "ingest { peer_rate: 0 }\n"  // one producer at the whole rate
+          "logging { level: \"warn\" }\n",
       riskd::testing::DaemonHarness::Transport::kTcpLoopback);
   if (!daemon.Start()) return 1;
 
@@ -123,7 +126,8 @@ int main(int argc, char** argv) {
   std::vector<Clock::time_point> sent_at(total + 1);
   std::vector<double> ack_ms, alert_ms;
   ack_ms.reserve(total);
-  std::vector<std::pair<std::uint64_t, std::size_t>> awaiting_alert;  // (journal seq, event), in seq order
+  std::vector<std::pair<std::uint64_t, std::size_t>>
+      awaiting_alert;  // (journal seq, event), in seq order
   std::size_t awaiting_from = 0;
   std::unordered_set<std::string> acked;
   acked.reserve(total);
@@ -132,20 +136,23 @@ int main(int argc, char** argv) {
   double rss_warm = -1;
   const auto t0 = Clock::now();
   const auto period = std::chrono::duration<double>(1.0 / rate);
-  const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds + 60));
+  const auto deadline =
+      t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds + 60));
   std::string payload;
   while ((next <= total || answered < total) && Clock::now() < deadline) {
     const auto now = Clock::now();
-    while (next <= total &&
-           now >= t0 + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(next - 1))) {
+    while (next <= total && now >= t0 + std::chrono::duration_cast<Clock::duration>(
+                                            period * static_cast<double>(next - 1))) {
       riskd::v1::Envelope e;
       e.set_event_id("soak-" + std::to_string(next));
       // Network changes: every 1/changes-th event, alternately a new node and
       // an edge from a random node to the newest one.
-      const bool change = changes > 0 && static_cast<std::size_t>(static_cast<double>(next) * changes) !=
-                                             static_cast<std::size_t>(static_cast<double>(next - 1) * changes);
+      const bool change =
+          changes > 0 && static_cast<std::size_t>(static_cast<double>(next) * changes) !=
+                             static_cast<std::size_t>(static_cast<double>(next - 1) * changes);
       if (change && (new_nodes == 0 || next % 2 == 0)) {
-        e.mutable_network_change()->mutable_add_node()->set_id("soak-node-" + std::to_string(++new_nodes));
+        e.mutable_network_change()->mutable_add_node()->set_id("soak-node-" +
+                                                               std::to_string(++new_nodes));
       } else if (change) {
         auto* edge = e.mutable_network_change()->mutable_add_edge();
         edge->set_from("n" + std::to_string(target[next]));
@@ -162,7 +169,8 @@ int main(int argc, char** argv) {
       dealer.send(zmq::buffer(payload), zmq::send_flags::none);
       ++next;
     }
-    if (rss_warm < 0 && now - t0 > std::chrono::duration<double>(seconds * 0.1)) rss_warm = VmRssMb(daemon.pid());
+    if (rss_warm < 0 && now - t0 > std::chrono::duration<double>(seconds * 0.1))
+      rss_warm = VmRssMb(daemon.pid());
 
     std::vector<zmq::pollitem_t> items{{dealer.handle(), 0, ZMQ_POLLIN, 0}};
     for (auto& s : subs) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
@@ -194,18 +202,22 @@ int main(int argc, char** argv) {
         ++publications;
         if (s != 0) continue;
         riskd::v1::Publication pub;
-        if (!pub.ParseFromArray(body.data(), static_cast<int>(body.size())) || !pub.has_alert()) continue;
+        if (!pub.ParseFromArray(body.data(), static_cast<int>(body.size())) || !pub.has_alert())
+          continue;
         const auto got = Clock::now();
         max_alert_seq = std::max<std::uint64_t>(max_alert_seq, pub.alert().journal_seq());
         // Acks arrive in journal order on one connection: every awaiting
         // event up to max_alert_seq is now reflected in an alert.
-        std::sort(awaiting_alert.begin() + static_cast<std::ptrdiff_t>(awaiting_from), awaiting_alert.end());
-        while (awaiting_from < awaiting_alert.size() && awaiting_alert[awaiting_from].first <= max_alert_seq) {
+        std::sort(awaiting_alert.begin() + static_cast<std::ptrdiff_t>(awaiting_from),
+                  awaiting_alert.end());
+        while (awaiting_from < awaiting_alert.size() &&
+               awaiting_alert[awaiting_from].first <= max_alert_seq) {
           alert_ms.push_back(Ms(got - sent_at[awaiting_alert[awaiting_from].second]));
           ++awaiting_from;
         }
         if (awaiting_from > 100000) {
-          awaiting_alert.erase(awaiting_alert.begin(), awaiting_alert.begin() + static_cast<std::ptrdiff_t>(awaiting_from));
+          awaiting_alert.erase(awaiting_alert.begin(),
+                               awaiting_alert.begin() + static_cast<std::ptrdiff_t>(awaiting_from));
           awaiting_from = 0;
         }
       }

@@ -281,22 +281,23 @@ void BenchClock() {
     updates.push_back(CpuMs() - cpu);
     incremental += engine.risk_state(0).projection.incremental_dmp;
   }
-  const Params params{{"network", Str("barabasi_albert")},
-                      {"nodes", Num(static_cast<double>(engine.network().node_count()))},
-                      {"edges", Num(static_cast<double>(engine.network().edge_count()))},
-                      {"direction", Str("downstream")},
-                      {"alpha", "0.2"},
-                      {"beta", "0.3"},
-                      {"tolerance", "1e-06"},
-                      {"method", Str("dmp")},
-                      {"clock", Str("process_cpu")},
-                      {"sources", "20"},
-                      {"frame_steps", Num(frame_steps)},
-                      {"first_projection_ms", Num(first_ms)},
-                      {"ticks", Num(static_cast<double>(ticks.size()))},
-                      {"updates", Num(static_cast<double>(updates.size()))},
-                      {"incremental_dmp_updates", Num(incremental)},
-                      {"expected_disrupted", Num(engine.risk_state(0).projection.expected_disrupted)}};
+  const Params params{
+      {"network", Str("barabasi_albert")},
+      {"nodes", Num(static_cast<double>(engine.network().node_count()))},
+      {"edges", Num(static_cast<double>(engine.network().edge_count()))},
+      {"direction", Str("downstream")},
+      {"alpha", "0.2"},
+      {"beta", "0.3"},
+      {"tolerance", "1e-06"},
+      {"method", Str("dmp")},
+      {"clock", Str("process_cpu")},
+      {"sources", "20"},
+      {"frame_steps", Num(frame_steps)},
+      {"first_projection_ms", Num(first_ms)},
+      {"ticks", Num(static_cast<double>(ticks.size()))},
+      {"updates", Num(static_cast<double>(updates.size()))},
+      {"incremental_dmp_updates", Num(incremental)},
+      {"expected_disrupted", Num(engine.risk_state(0).projection.expected_disrupted)}};
   Emit("clock_tick_ms", Median(ticks), "ms", params);
   Emit("clock_update_median_ms", Median(updates), "ms", params);
 }
@@ -606,15 +607,17 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
     } else if (argv[i][0] == '-') {
-      std::fprintf(stderr,
-                   "usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy]\n");
+      std::fprintf(
+          stderr,
+          "usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
     }
   }
   auto wanted = [&](const char* section) {
-    return sections.empty() || std::find(sections.begin(), sections.end(), section) != sections.end();
+    return sections.empty() ||
+           std::find(sections.begin(), sections.end(), section) != sections.end();
   };
   if (wanted("dmp")) BenchDmp();
   if (wanted("incremental")) BenchIncremental();

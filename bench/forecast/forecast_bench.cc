@@ -72,7 +72,9 @@ struct NetworkCase {
 };
 
 std::string DirectionName(Direction d) {
-  return d == Direction::kDownstream ? "downstream" : d == Direction::kUpstream ? "upstream" : "both";
+  return d == Direction::kDownstream ? "downstream"
+         : d == Direction::kUpstream ? "upstream"
+                                     : "both";
 }
 
 // One (test cascade, node) pair of the evaluation: every node reachable
@@ -87,7 +89,7 @@ struct Pair {
   // those rates reaches, and how far the outcome is from its expectation
   // by chance.
   double oracle = 0;
-  double base_rate = 0;      // baseline forecasts fitted on the training cascades
+  double base_rate = 0;  // baseline forecasts fitted on the training cascades
   double distance_rate = 0;
 };
 
@@ -183,7 +185,8 @@ void Forecast(const NetworkCase& nc, const engine::ModelParameters& m,
     const engine::Projection& proj = e.risk_state(0).projection;
     ++f->methods[std::string(engine::ProjectionMethodName(proj.method))];
     for (NodeIndex v = 0; v < proj.risk.size(); ++v) {
-      if (std::find(tests[c].begin(), tests[c].end(), v) == tests[c].end()) f->expected += proj.risk[v];
+      if (std::find(tests[c].begin(), tests[c].end(), v) == tests[c].end())
+        f->expected += proj.risk[v];
     }
     for (NodeIndex v : cascade_nodes[c]) f->risk.push_back(proj.risk[v]);
   }
@@ -224,7 +227,8 @@ void Replicate(const NetworkCase& nc, const engine::testing::SimModel& truth,
       p.onset = p.disrupted ? std::ceil(outcome.onset[v]) : 0;
       p.oracle = oracle[v];
       p.base_rate = baselines.base_rate;
-      p.distance_rate = baselines.by_distance[static_cast<std::size_t>(std::min(d[v], kMaxDistance))];
+      p.distance_rate =
+          baselines.by_distance[static_cast<std::size_t>(std::min(d[v], kMaxDistance))];
       row->actual += p.disrupted;
       row->oracle_expected += p.oracle;
       row->pairs.push_back(p);
@@ -239,7 +243,8 @@ void Replicate(const NetworkCase& nc, const engine::testing::SimModel& truth,
   auto fit = engine::Calibrate(nc.network, start, engine::VulnerabilityOptions{}, train);
   row->calibration_ms += MsSince(t0);
   if (!fit.ok()) {
-    std::fprintf(stderr, "forecast_bench: %s: %s\n", nc.name.c_str(), fit.status().ToString().c_str());
+    std::fprintf(stderr, "forecast_bench: %s: %s\n", nc.name.c_str(),
+                 fit.status().ToString().c_str());
     std::exit(1);
   }
   const std::size_t first = row->pairs.size() - [&] {
@@ -412,8 +417,8 @@ int main(int argc, char** argv) {
   }
   std::uint64_t seed = 1;
   for (const NetworkCase& nc : Networks()) {
-    for (Heterogeneity h : {Heterogeneity::kUniform, Heterogeneity::kHeavyTails,
-                            Heterogeneity::kContinuousTime}) {
+    for (Heterogeneity h :
+         {Heterogeneity::kUniform, Heterogeneity::kHeavyTails, Heterogeneity::kContinuousTime}) {
       const std::uint64_t row_seed = seed++;
       if (only.empty() || nc.name == only) RunRow(nc, h, row_seed);
     }

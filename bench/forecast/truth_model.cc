@@ -13,9 +13,12 @@ using engine::NodeIndex;
 
 std::string HeterogeneityName(Heterogeneity h) {
   switch (h) {
-    case Heterogeneity::kUniform: return "uniform";
-    case Heterogeneity::kHeavyTails: return "heavy_tails";
-    case Heterogeneity::kContinuousTime: return "continuous_time";
+    case Heterogeneity::kUniform:
+      return "uniform";
+    case Heterogeneity::kHeavyTails:
+      return "heavy_tails";
+    case Heterogeneity::kContinuousTime:
+      return "continuous_time";
   }
   return "?";
 }

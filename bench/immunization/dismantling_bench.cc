@@ -38,8 +38,8 @@ double Published(std::string_view graph, Strategy s) {
   return std::nan("");
 }
 
-void PrintLine(std::string_view graph, std::string_view metric, double value,
-               std::string_view unit, Strategy s, const StrategyOptions& o, std::size_t n) {
+void PrintLine(std::string_view graph, std::string_view metric, double value, std::string_view unit,
+               Strategy s, const StrategyOptions& o, std::size_t n) {
   std::printf(
       "{\"bench\":\"dismantling\",\"metric\":\"%.*s\",\"value\":%.5f,\"unit\":\"%.*s\","
       "\"graph\":\"%.*s\",\"strategy\":\"%s\",\"adaptive\":%s,\"reinsertion\":%s,"

@@ -55,7 +55,7 @@ using bench::JsonLine;
 
 constexpr int kHorizon = 30;
 constexpr std::uint64_t kScenarioSeed = 2024;
-constexpr std::uint64_t kPlannerSeed = 0x706c616e;  // "plan"
+constexpr std::uint64_t kPlannerSeed = 0x706c616e;     // "plan"
 constexpr std::uint64_t kEvaluationSeed = 0x6576616c;  // "eval": independent of the planner's
 constexpr double kBudgets[] = {0.01, 0.02, 0.05};
 
@@ -104,8 +104,8 @@ std::vector<Scenario> MakeScenarios(const Network& net, const TransmissionGraph&
   std::stable_sort(spreaders.begin(), spreaders.end(), [&](NodeIndex a, NodeIndex b) {
     return graph.out(a).size() > graph.out(b).size();
   });
-  spreaders.resize(std::min(spreaders.size(),
-                            std::max<std::size_t>(5, (spreaders.size() + 9) / 10)));
+  spreaders.resize(
+      std::min(spreaders.size(), std::max<std::size_t>(5, (spreaders.size() + 9) / 10)));
   SplitMix64 rng(kScenarioSeed);
   // Distinct random spreaders (all of them when fewer).
   auto pick = [&](std::size_t count) {
@@ -127,8 +127,8 @@ std::vector<Scenario> MakeScenarios(const Network& net, const TransmissionGraph&
   out.push_back({"five", disrupted(pick(5), 1.0)});
   // Regional: a breadth-first ball in the undirected network.
   const auto undirected = UndirectedGraph::FromNetwork(net, kAllLayers);
-  const std::size_t radius_nodes =
-      std::max<std::size_t>(3, static_cast<std::size_t>(std::ceil(0.01 * static_cast<double>(net.node_count()))));
+  const std::size_t radius_nodes = std::max<std::size_t>(
+      3, static_cast<std::size_t>(std::ceil(0.01 * static_cast<double>(net.node_count()))));
   std::vector<NodeIndex> ball = pick(1);
   std::vector<std::uint8_t> seen(net.node_slots(), 0);
   seen[ball[0]] = 1;
@@ -210,7 +210,8 @@ class Bench {
                                     .horizon = kHorizon},
                                    5);
       const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       if (!plan.ok()) {
         failed_ = true;
         continue;
@@ -264,9 +265,8 @@ class Bench {
                                .state = &scenario.state,
                                .transmission = &graph,
                                .horizon = kHorizon};
-    const EvaluationOptions eval{.horizon = kHorizon,
-                                 .realizations = runs.evaluation,
-                                 .seed = kEvaluationSeed};
+    const EvaluationOptions eval{
+        .horizon = kHorizon, .realizations = runs.evaluation, .seed = kEvaluationSeed};
     auto line = [&](const std::string& metric, double value, const std::string& unit) {
       JsonLine l("planner", metric, value, unit);
       l.Param("network", network)
@@ -388,9 +388,10 @@ int main(int argc, char** argv) {
   }
   const std::string only = settings.only;
   Bench bench(settings);
-  for (const char* name : {"willems_01", "willems_20", "willems_38", "supplygraph", "bea_io_1997",
-                           "scale_free_10k"}) {
-    if (!only.empty() && ("," + only + ",").find("," + std::string(name) + ",") == std::string::npos) {
+  for (const char* name :
+       {"willems_01", "willems_20", "willems_38", "supplygraph", "bea_io_1997", "scale_free_10k"}) {
+    if (!only.empty() &&
+        ("," + only + ",").find("," + std::string(name) + ",") == std::string::npos) {
       continue;
     }
     bench.RunNetwork(name);

@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
   const Files files = WriteNetwork(dir.string(), n, 20261130);
 
   // The default configuration: only the network and quiet logs.
-  riskd::testing::DaemonHarness daemon("network { csv { nodes: \"" + files.nodes +
-                                       "\" edges: \"" + files.edges + "\" } }\n"
+  riskd::testing::DaemonHarness daemon("network { csv { nodes: \"" + files.nodes + "\" edges: \"" +
+                                       files.edges +
+                                       "\" } }\n"
                                        "logging { level: \"warn\" }\n");
   if (!daemon.Start()) return 1;
   riskd::testing::Subscriber sub(daemon.context(), daemon.publish(), "");
@@ -159,13 +160,14 @@ int main(int argc, char** argv) {
   if (!ack || ack->result() != riskd::v1::Ack::RESULT_ACCEPTED) return 1;
   const std::size_t hit = ack->place_matched_nodes();
   double incident_ms = -1;
-  if (!drain([&](const riskd::v1::Publication& p) {
-        if (p.has_incident() && incident_ms < 0) {
-          incident_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        }
-        return p.has_projection_summary();
-      },
-      std::chrono::seconds(120))) {
+  if (!drain(
+          [&](const riskd::v1::Publication& p) {
+            if (p.has_incident() && incident_ms < 0) {
+              incident_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+            }
+            return p.has_projection_summary();
+          },
+          std::chrono::seconds(120))) {
     std::fprintf(stderr, "incident_bench: no projection after the quake\n");
     return 1;
   }
@@ -221,7 +223,8 @@ int main(int argc, char** argv) {
 
   std::size_t alerts_max = 0;
   int messages_max = 0;
-  for (const auto& [id, alerts] : alerts_by_incident) alerts_max = std::max(alerts_max, alerts.size());
+  for (const auto& [id, alerts] : alerts_by_incident)
+    alerts_max = std::max(alerts_max, alerts.size());
   for (const auto& [id, count] : messages_by_incident) messages_max = std::max(messages_max, count);
   auto params = [&](JsonLine l) {
     l.Param("nodes", static_cast<long long>(files.node_count))
@@ -232,13 +235,15 @@ int main(int argc, char** argv) {
         .Param("config", "default");
     return l;
   };
-  params(JsonLine("incidents", "alerts_per_incident_max", static_cast<double>(alerts_max), "alerts"))
+  params(
+      JsonLine("incidents", "alerts_per_incident_max", static_cast<double>(alerts_max), "alerts"))
       .Param("target", 50.0)
       .Print();
   params(JsonLine("incidents", "incidents", static_cast<double>(incidents.size()), "incidents"))
       .Param("target", 1.0)
       .Print();
-  params(JsonLine("incidents", "alert_messages_per_incident_max", messages_max, "messages")).Print();
+  params(JsonLine("incidents", "alert_messages_per_incident_max", messages_max, "messages"))
+      .Print();
   params(JsonLine("incidents", "open_alerts_unbudgeted", unbudgeted, "alerts")).Print();
   params(JsonLine("incidents", "recovery_alert_messages", recovery_messages, "messages"))
       .Param("status_events", static_cast<long long>(sources.size()))

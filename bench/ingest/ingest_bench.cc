@@ -126,7 +126,8 @@ pid_t StartEchoServer(std::string* endpoint) {
     router.set(zmq::sockopt::rcvhwm, kRouterHwm);
     router.bind("tcp://127.0.0.1:*");
     const std::string bound = router.get(zmq::sockopt::last_endpoint) + "\n";
-    if (::write(fds[1], bound.data(), bound.size()) != static_cast<ssize_t>(bound.size())) std::_Exit(1);
+    if (::write(fds[1], bound.data(), bound.size()) != static_cast<ssize_t>(bound.size()))
+      std::_Exit(1);
     ::close(fds[1]);
     while (true) {
       zmq::message_t id, body;
@@ -171,7 +172,9 @@ double Total(const std::map<std::string, double>& m) {
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return v.empty()      ? 0
+         : v.size() % 2 ? v[v.size() / 2]
+                        : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 double SqliteRawRowsPerSecond(const std::string& path, std::size_t rows, std::size_t batch,
@@ -181,7 +184,8 @@ double SqliteRawRowsPerSecond(const std::string& path, std::size_t rows, std::si
   (void)(*db)->Exec(
       "CREATE TABLE raw (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,"
       " received_ns INTEGER NOT NULL, payload BLOB NOT NULL)");
-  auto ins = (*db)->Prepare("INSERT INTO raw(seq, event_id, received_ns, payload) VALUES(?1,?2,?3,?4)");
+  auto ins =
+      (*db)->Prepare("INSERT INTO raw(seq, event_id, received_ns, payload) VALUES(?1,?2,?3,?4)");
   const std::string payload(payload_bytes, 'x');
   const auto t0 = Clock::now();
   for (std::size_t done = 0; done < rows;) {
@@ -217,11 +221,13 @@ int main(int argc, char** argv) {
   const std::size_t warm_events = std::min<std::size_t>(5000, events);
 
   const std::string demo = riskd::testing::SourceDir() + "/config/demo/";
-  riskd::testing::DaemonHarness daemon(
-      "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
-      "logging { level: \"warn\" }\n"
-      "ingest { max_batch: " + std::to_string(max_batch) + " }\n",
-      riskd::testing::DaemonHarness::Transport::kTcpLoopback);
+  riskd::testing::DaemonHarness daemon("network { csv { nodes: \"" + demo +
+                                           "nodes.csv\" edges: \"" + demo +
+                                           "edges.csv\" } }\n"
+                                           "logging { level: \"warn\" }\n"
+                                           "ingest { max_batch: " +
+                                           std::to_string(max_batch) + " }\n",
+                                       riskd::testing::DaemonHarness::Transport::kTcpLoopback);
   daemon.set_start_timeout(std::chrono::seconds(600));
   if (!daemon.Start()) return 1;
   std::string echo_endpoint;
@@ -247,10 +253,12 @@ int main(int argc, char** argv) {
     const RunResult ingest = Drive(ctx, daemon.ingest(), messages, window);
     const auto cpu1 = ThreadCpuNs(daemon.pid());
     if (ingest.accepted != events) {
-      std::cerr << "round " << round << ": only " << ingest.accepted << " of " << events << " accepted\n";
+      std::cerr << "round " << round << ": only " << ingest.accepted << " of " << events
+                << " accepted\n";
       return 1;
     }
-    for (const auto& [name, ns] : cpu1) daemon_cpu[name] += ns - (cpu0.count(name) ? cpu0.at(name) : 0);
+    for (const auto& [name, ns] : cpu1)
+      daemon_cpu[name] += ns - (cpu0.count(name) ? cpu0.at(name) : 0);
     ack_bytes = static_cast<double>(ingest.reply_bytes) / static_cast<double>(events);
 
     const double e0 = Total(ThreadCpuNs(echo));
@@ -266,7 +274,8 @@ int main(int argc, char** argv) {
   ::kill(echo, SIGKILL);
   ::waitpid(echo, nullptr, 0);
 
-  const auto dir = std::filesystem::temp_directory_path() / ("riskd_sqlite_raw_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("riskd_sqlite_raw_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const double sqlite_rate = SqliteRawRowsPerSecond((dir / "raw.db").string(), events, max_batch,
                                                     static_cast<std::size_t>(message_bytes));
@@ -291,11 +300,13 @@ int main(int argc, char** argv) {
       .Param("statistic", "median")
       .Print();
   params(JsonLine("ingest", "sqlite_raw_rows_per_s", sqlite_rate, "1/s")).Print();
-  params(JsonLine("ingest", "ingest_vs_raw_ratio", Median(ingest_rates) / Median(raw_rates), "ratio"))
+  params(
+      JsonLine("ingest", "ingest_vs_raw_ratio", Median(ingest_rates) / Median(raw_rates), "ratio"))
       .Param("round_ratio_min", *std::min_element(ratios.begin(), ratios.end()))
       .Param("round_ratio_max", *std::max_element(ratios.begin(), ratios.end()))
       .Print();
-  JsonLine("ingest", "ingest_vs_sqlite_raw_ratio", Median(ingest_rates) / sqlite_rate, "ratio").Print();
+  JsonLine("ingest", "ingest_vs_sqlite_raw_ratio", Median(ingest_rates) / sqlite_rate, "ratio")
+      .Print();
   // CPU per message, all rounds: the daemon by thread, the echo in all.
   const double n = static_cast<double>(events) * rounds;
   auto cpu_line = [&](const std::string& metric, double ns) {

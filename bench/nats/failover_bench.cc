@@ -30,7 +30,8 @@ using std::chrono::seconds;
 
 std::string Config(const NatsCluster& cluster, const std::string& instance, int ttl_ms) {
   const std::string demo = SourceDir() + "/config/demo/";
-  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo +
+         "edges.csv\" } }\n"
          "planner { k: 0 }\nlogging { level: \"info\" }\n" +
          RiskdNatsConfig(cluster, instance, 3, ttl_ms);
 }
@@ -45,7 +46,8 @@ std::size_t Count(const std::string& text, const std::string& what) {
 // (a warm standby), as its log says.
 bool StartWarm(DaemonHarness& h) {
   const std::size_t before = Count(h.log(), "caught up with stream");
-  return h.Start() && WaitFor([&] { return Count(h.log(), "caught up with stream") > before; }, seconds(30));
+  return h.Start() &&
+         WaitFor([&] { return Count(h.log(), "caught up with stream") > before; }, seconds(30));
 }
 
 }  // namespace
@@ -56,7 +58,8 @@ int main(int argc, char** argv) {
   const int runs = quick ? 3 : 10;
   const int ttl_ms = 2000;
   if (!fs::exists(kNatsServerBinary)) {
-    std::fprintf(stderr, "failover_bench: %s missing (scripts/install-deps.sh)\n", kNatsServerBinary);
+    std::fprintf(stderr, "failover_bench: %s missing (scripts/install-deps.sh)\n",
+                 kNatsServerBinary);
     return 1;
   }
   const fs::path dir = FreshTempDir("failover");
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
     DaemonHarness* instance[2] = {&a, &b};
     const char* name[2] = {"a", "b"};
     std::vector<double> failover;
-    if (StartWarm(a) && WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30)) && StartWarm(b)) {
+    if (StartWarm(a) && WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30)) &&
+        StartWarm(b)) {
       int active = 0;
       for (int run = 0; run < runs; ++run) {
         const int standby = 1 - active;
@@ -82,14 +86,15 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(milliseconds(300 + 137 * run % (ttl_ms / 4)));
         const auto killed_at = std::chrono::steady_clock::now();
         instance[active]->Kill();
-        if (!WaitFor([&] { return client->FirstAbove(name[standby], epoch).has_value(); }, seconds(30),
-                     milliseconds(5))) {
+        if (!WaitFor([&] { return client->FirstAbove(name[standby], epoch).has_value(); },
+                     seconds(30), milliseconds(5))) {
           std::fprintf(stderr, "failover_bench: %s did not take over:\n%s", name[standby],
                        instance[standby]->log().c_str());
           break;
         }
         failover.push_back(
-            std::chrono::duration<double>(*client->FirstAbove(name[standby], epoch) - killed_at).count());
+            std::chrono::duration<double>(*client->FirstAbove(name[standby], epoch) - killed_at)
+                .count());
         if (!StartWarm(*instance[active])) break;
         active = standby;
       }

@@ -58,7 +58,8 @@ struct Projection {
   double seconds = 0;
 };
 
-Projection Project(const TransmissionGraph& graph, std::size_t nodes, const std::vector<NodeIndex>& sources) {
+Projection Project(const TransmissionGraph& graph, std::size_t nodes,
+                   const std::vector<NodeIndex>& sources) {
   InitialState initial;
   initial.p_s.assign(nodes, 1.0);
   initial.p_i.assign(nodes, 0.0);
@@ -105,14 +106,16 @@ Traffic Count(const TransmissionGraph& graph, const Projection& proj, const Part
     if (remote.empty()) continue;
     for (int s = 0; s <= kHorizon; ++s) {
       // t = 0: a source's initial infection; then every visible change.
-      const bool send = s == 0 ? ps[0] < 1.0 - kTolerance : std::abs(ps[s] - ps[s - 1]) > kTolerance;
+      const bool send =
+          s == 0 ? ps[0] < 1.0 - kTolerance : std::abs(ps[s] - ps[s - 1]) > kTolerance;
       if (!send) continue;
       t.node_msgs[static_cast<std::size_t>(s)] += remote.size();
       t.edge_msgs[static_cast<std::size_t>(s)] += cut_edges;
       for (const auto q : remote) pairs[static_cast<std::size_t>(s)].emplace(part[k], q);
     }
   }
-  for (int s = 0; s <= kHorizon; ++s) t.pairs[static_cast<std::size_t>(s)] = pairs[static_cast<std::size_t>(s)].size();
+  for (int s = 0; s <= kHorizon; ++s)
+    t.pairs[static_cast<std::size_t>(s)] = pairs[static_cast<std::size_t>(s)].size();
   return t;
 }
 
@@ -122,15 +125,17 @@ std::uint64_t Sum(const std::vector<std::uint64_t>& v) {
   return s;
 }
 
-std::uint64_t Max(const std::vector<std::uint64_t>& v) { return *std::max_element(v.begin(), v.end()); }
+std::uint64_t Max(const std::vector<std::uint64_t>& v) {
+  return *std::max_element(v.begin(), v.end());
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bool quick = false;
   for (int i = 1; i < argc; ++i) quick |= std::string(argv[i]) == "--quick";
-  const std::vector<std::uint32_t> part_counts = quick ? std::vector<std::uint32_t>{16}
-                                                       : std::vector<std::uint32_t>{4, 16, 64};
+  const std::vector<std::uint32_t> part_counts =
+      quick ? std::vector<std::uint32_t>{16} : std::vector<std::uint32_t>{4, 16, 64};
   riskd::bench::SupplierNetworkOptions options;
   const auto t0 = std::chrono::steady_clock::now();
   auto net = riskd::bench::GenerateSupplierNetwork(options);
@@ -151,7 +156,8 @@ int main(int argc, char** argv) {
     Scenario quake{"regional_quake", {}};
     const int region = 2;  // the third largest region
     for (std::size_t v = 0; v < n; ++v) {
-      if (net.region[v] == region && rng() % 200 == 0) quake.sources.push_back(static_cast<NodeIndex>(v));
+      if (net.region[v] == region && rng() % 200 == 0)
+        quake.sources.push_back(static_cast<NodeIndex>(v));
     }
     scenarios.push_back(std::move(quake));
     Scenario shock{"global_shock", {}};
@@ -186,7 +192,8 @@ int main(int argc, char** argv) {
         part = riskd::bench::HashPartition(net.network, parts);
       } else {
         part = riskd::bench::RegionPartition(net.region, net.regions, parts);
-        if (scheme == "refined") riskd::bench::RefinePartition(graph.source, graph.target, parts, 0.05, 5, &part);
+        if (scheme == "refined")
+          riskd::bench::RefinePartition(graph.source, graph.target, parts, 0.05, 5, &part);
       }
       const auto cut = riskd::bench::MeasureCut(graph.source, graph.target, part, parts);
       JsonLine("scaleout", "cut_edge_fraction",
@@ -199,7 +206,8 @@ int main(int argc, char** argv) {
       for (std::size_t s = 0; s < scenarios.size(); ++s) {
         const Traffic t = Count(graph, projections[s], part);
         const double work = static_cast<double>(projections[s].region.edge_updates);
-        JsonLine("scaleout", "boundary_msgs_per_step_max", static_cast<double>(Max(t.node_msgs)), "updates")
+        JsonLine("scaleout", "boundary_msgs_per_step_max", static_cast<double>(Max(t.node_msgs)),
+                 "updates")
             .Param("scenario", scenarios[s].name)
             .Param("scheme", scheme)
             .Param("partitions", static_cast<int>(parts))
@@ -207,8 +215,10 @@ int main(int argc, char** argv) {
             .Param("boundary_edge_msgs_total", static_cast<long long>(Sum(t.edge_msgs)))
             .Param("boundary_edge_msgs_per_step_max", static_cast<long long>(Max(t.edge_msgs)))
             .Param("active_pairs_per_step_max", static_cast<long long>(Max(t.pairs)))
-            .Param("boundary_bytes_per_step_max", static_cast<double>(Max(t.node_msgs)) * kBytesPerUpdate)
-            .Param("msgs_per_edge_update", static_cast<double>(Sum(t.node_msgs)) / std::max(1.0, work))
+            .Param("boundary_bytes_per_step_max",
+                   static_cast<double>(Max(t.node_msgs)) * kBytesPerUpdate)
+            .Param("msgs_per_edge_update",
+                   static_cast<double>(Sum(t.node_msgs)) / std::max(1.0, work))
             .Param("horizon", kHorizon)
             .Print();
       }

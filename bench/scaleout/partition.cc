@@ -20,11 +20,14 @@ Partition RegionPartition(std::span<const std::uint16_t> region, int regions, st
   for (const auto r : region) size[r]++;
   std::vector<int> order(static_cast<std::size_t>(regions));
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return size[static_cast<std::size_t>(a)] > size[static_cast<std::size_t>(b)]; });
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return size[static_cast<std::size_t>(a)] > size[static_cast<std::size_t>(b)];
+  });
   std::vector<std::uint64_t> load(parts, 0);
   std::vector<std::uint32_t> home(static_cast<std::size_t>(regions), 0);
   for (const int r : order) {
-    const auto lightest = static_cast<std::uint32_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    const auto lightest =
+        static_cast<std::uint32_t>(std::min_element(load.begin(), load.end()) - load.begin());
     home[static_cast<std::size_t>(r)] = lightest;
     load[lightest] += size[static_cast<std::size_t>(r)];
   }
@@ -33,8 +36,9 @@ Partition RegionPartition(std::span<const std::uint16_t> region, int regions, st
   return p;
 }
 
-void RefinePartition(std::span<const engine::NodeIndex> source, std::span<const engine::NodeIndex> target,
-                     std::uint32_t parts, double imbalance, int passes, Partition* partition) {
+void RefinePartition(std::span<const engine::NodeIndex> source,
+                     std::span<const engine::NodeIndex> target, std::uint32_t parts,
+                     double imbalance, int passes, Partition* partition) {
   Partition& p = *partition;
   const std::size_t n = p.size();
   // Undirected adjacency (CSR).
@@ -96,7 +100,8 @@ void RefinePartition(std::span<const engine::NodeIndex> source, std::span<const 
           if (size[q] < mean && (best == p[v] || count[q] > count[best])) best = q;
         }
         if (best == p[v] && sweep == 1) {
-          best = static_cast<std::uint32_t>(std::min_element(size.begin(), size.end()) - size.begin());
+          best =
+              static_cast<std::uint32_t>(std::min_element(size.begin(), size.end()) - size.begin());
         }
         if (best != p[v]) {
           move(v, best);
@@ -108,11 +113,13 @@ void RefinePartition(std::span<const engine::NodeIndex> source, std::span<const 
   }
 }
 
-CutStats MeasureCut(std::span<const engine::NodeIndex> source, std::span<const engine::NodeIndex> target,
-                    const Partition& partition, std::uint32_t parts) {
+CutStats MeasureCut(std::span<const engine::NodeIndex> source,
+                    std::span<const engine::NodeIndex> target, const Partition& partition,
+                    std::uint32_t parts) {
   CutStats c;
   c.edges = source.size();
-  for (std::size_t e = 0; e < source.size(); ++e) c.cut_edges += partition[source[e]] != partition[target[e]];
+  for (std::size_t e = 0; e < source.size(); ++e)
+    c.cut_edges += partition[source[e]] != partition[target[e]];
   std::vector<std::uint64_t> size(parts, 0);
   for (const auto x : partition) size[x]++;
   const double mean = static_cast<double>(partition.size()) / parts;

@@ -26,16 +26,18 @@ Partition RegionPartition(std::span<const std::uint16_t> region, int regions, st
 // Passes of balanced label propagation over the edges (source[e], target[e])
 // with rebalancing: afterwards no partition exceeds (1 + imbalance) * nodes
 // / parts.
-void RefinePartition(std::span<const engine::NodeIndex> source, std::span<const engine::NodeIndex> target,
-                     std::uint32_t parts, double imbalance, int passes, Partition* partition);
+void RefinePartition(std::span<const engine::NodeIndex> source,
+                     std::span<const engine::NodeIndex> target, std::uint32_t parts,
+                     double imbalance, int passes, Partition* partition);
 
 struct CutStats {
   std::uint64_t edges = 0;
   std::uint64_t cut_edges = 0;  // endpoints in different partitions
   double imbalance = 0;         // largest partition / mean - 1
 };
-CutStats MeasureCut(std::span<const engine::NodeIndex> source, std::span<const engine::NodeIndex> target,
-                    const Partition& partition, std::uint32_t parts);
+CutStats MeasureCut(std::span<const engine::NodeIndex> source,
+                    std::span<const engine::NodeIndex> target, const Partition& partition,
+                    std::uint32_t parts);
 
 }  // namespace riskd::bench
 

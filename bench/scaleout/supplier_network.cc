@@ -13,7 +13,9 @@ class Random {
  public:
   explicit Random(std::uint64_t seed) : engine_(seed) {}
   double Unit() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }  // [0, 1)
-  std::size_t Below(std::size_t n) { return std::min(n - 1, static_cast<std::size_t>(Unit() * static_cast<double>(n))); }
+  std::size_t Below(std::size_t n) {
+    return std::min(n - 1, static_cast<std::size_t>(Unit() * static_cast<double>(n)));
+  }
   // Standard normal (Box-Muller).
   double Normal() {
     const double u = 1.0 - Unit(), v = Unit();
@@ -27,7 +29,8 @@ class Random {
 // Index of the first cumulative weight above u * total.
 std::size_t Pick(const std::vector<double>& cumulative, double u) {
   const double x = u * cumulative.back();
-  return static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), x) - cumulative.begin());
+  return static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), x) -
+                                  cumulative.begin());
 }
 
 }  // namespace
@@ -49,8 +52,9 @@ SupplierNetwork GenerateSupplierNetwork(const SupplierNetworkOptions& o) {
   out.tier.resize(o.nodes);
   std::size_t next = 0;
   for (int t = 0; t < kTiers; ++t) {
-    const std::size_t count = t + 1 == kTiers ? o.nodes - next
-                                              : static_cast<std::size_t>(tier_share[t] * static_cast<double>(o.nodes));
+    const std::size_t count =
+        t + 1 == kTiers ? o.nodes - next
+                        : static_cast<std::size_t>(tier_share[t] * static_cast<double>(o.nodes));
     for (std::size_t i = 0; i < count; ++i, ++next) {
       out.tier[next] = static_cast<std::uint8_t>(t);
       out.region[next] = static_cast<std::uint16_t>(Pick(region_cum, rnd.Unit()));
@@ -58,7 +62,9 @@ SupplierNetwork GenerateSupplierNetwork(const SupplierNetworkOptions& o) {
   }
   // Preferential attachment per (tier, region): each node once, plus once
   // per customer it has won.
-  const auto bucket = [&](int tier, int region) { return static_cast<std::size_t>(tier * o.regions + region); };
+  const auto bucket = [&](int tier, int region) {
+    return static_cast<std::size_t>(tier * o.regions + region);
+  };
   std::vector<std::vector<engine::NodeIndex>> pool(static_cast<std::size_t>(kTiers * o.regions));
   std::vector<std::vector<engine::NodeIndex>> tier_nodes(kTiers);
   for (std::size_t v = 0; v < o.nodes; ++v) {
@@ -74,14 +80,17 @@ SupplierNetwork GenerateSupplierNetwork(const SupplierNetworkOptions& o) {
     const std::size_t d = 1 + rnd.Below(static_cast<std::size_t>(2 * o.mean_suppliers - 1));
     chosen.clear();
     for (std::size_t k = 0; k < d; ++k) {
-      const int r = rnd.Unit() < o.local_share ? out.region[v] : static_cast<int>(Pick(region_cum, rnd.Unit()));
+      const int r = rnd.Unit() < o.local_share ? out.region[v]
+                                               : static_cast<int>(Pick(region_cum, rnd.Unit()));
       auto& candidates = pool[bucket(t - 1, r)];
-      const engine::NodeIndex s = candidates.empty() ? tier_nodes[t - 1][rnd.Below(tier_nodes[t - 1].size())]
-                                                     : candidates[rnd.Below(candidates.size())];
+      const engine::NodeIndex s = candidates.empty()
+                                      ? tier_nodes[t - 1][rnd.Below(tier_nodes[t - 1].size())]
+                                      : candidates[rnd.Below(candidates.size())];
       if (std::find(chosen.begin(), chosen.end(), s) != chosen.end()) continue;
       chosen.push_back(s);
       pool[bucket(t - 1, out.region[s])].push_back(s);
-      edges.push_back({s, static_cast<engine::NodeIndex>(v), engine::Layer::kMaterial, std::exp(rnd.Normal())});
+      edges.push_back(
+          {s, static_cast<engine::NodeIndex>(v), engine::Layer::kMaterial, std::exp(rnd.Normal())});
     }
   }
   for (std::size_t v = 0; v < o.nodes; ++v) {

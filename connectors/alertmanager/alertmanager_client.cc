@@ -12,9 +12,12 @@ namespace {
 
 std::string SeverityLabel(riskd::v1::Severity s) {
   switch (s) {
-    case riskd::v1::SEVERITY_CRITICAL: return "critical";
-    case riskd::v1::SEVERITY_WARNING: return "warning";
-    default: return "info";
+    case riskd::v1::SEVERITY_CRITICAL:
+      return "critical";
+    case riskd::v1::SEVERITY_WARNING:
+      return "warning";
+    default:
+      return "info";
   }
 }
 
@@ -118,7 +121,8 @@ nlohmann::json IncidentJson(const riskd::v1::Incident& i) {
       {"top_nodes", top},
       {"riskd_incident_id", i.incident_id()}};
   AddPlans(i.plans(), &annotations);
-  if (!i.operator_state().assignee().empty()) annotations["assignee"] = i.operator_state().assignee();
+  if (!i.operator_state().assignee().empty())
+    annotations["assignee"] = i.operator_state().assignee();
   if (i.operator_state().acknowledged()) {
     annotations["acknowledged_by"] = i.operator_state().acknowledged_by();
   }
@@ -154,8 +158,8 @@ std::string ToAlertmanagerJson(const std::vector<PostableAlert>& alerts, std::in
       started = UnixNs(p.alert.computed_at());
     }
     j["startsAt"] = Rfc3339(started > 0 ? started : now_unix_ns);
-    j["endsAt"] = Rfc3339(resolved ? now_unix_ns
-                                   : now_unix_ns + std::chrono::nanoseconds(valid_for).count());
+    j["endsAt"] =
+        Rfc3339(resolved ? now_unix_ns : now_unix_ns + std::chrono::nanoseconds(valid_for).count());
     if (!generator_url.empty()) j["generatorURL"] = generator_url;
     out.push_back(std::move(j));
   }

@@ -24,8 +24,8 @@ TEST(AlertmanagerClientTest, PostableAlertsCarryLabelsAnnotationsAndTimes) {
   const std::int64_t now = 1795000010LL * 1000000000;
   auto resolved = a;
   resolved.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
-  const auto j = nlohmann::json::parse(
-      ToAlertmanagerJson({{a, false}, {resolved, false}, {a, true}}, now, std::chrono::seconds(240), "http://dash"));
+  const auto j = nlohmann::json::parse(ToAlertmanagerJson(
+      {{a, false}, {resolved, false}, {a, true}}, now, std::chrono::seconds(240), "http://dash"));
   ASSERT_EQ(j.size(), 3u);
   EXPECT_EQ(j[0]["labels"]["alertname"], "RiskdNodeAtRisk");
   EXPECT_EQ(j[0]["labels"]["node"], "ECU-NGO");

@@ -26,7 +26,8 @@ bool Finite(double x) { return std::isfinite(x); }
 std::string FirstControl(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const bool c1 = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+    const bool c1 = c == 0xc2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                     static_cast<unsigned char>(text[i + 1]) <= 0x9f;
     if (c < 0x20 || c == 0x7f || c1) {
       static constexpr char kHex[] = "0123456789abcdef";
@@ -50,8 +51,8 @@ Status CheckId(const std::string& where, const std::string& id) {
 
 Status OverLimit(const std::string& where, std::size_t count, const char* what, const char* key,
                  std::size_t limit) {
-  return Status::ResourceExhausted(where + ": " + std::to_string(count) + " " + what + ", over " + key +
-                                   " (" + std::to_string(limit) + ")");
+  return Status::ResourceExhausted(where + ": " + std::to_string(count) + " " + what + ", over " +
+                                   key + " (" + std::to_string(limit) + ")");
 }
 
 Status CheckNode(const std::string& where, const std::string& id, const NodeDirectory& nodes) {
@@ -126,7 +127,8 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
                      "ingest.max_nodes_per_event", limits.max_ids_per_event);
   }
   for (int i = 0; i < n.alternates_size(); ++i) {
-    RISKD_RETURN_IF_ERROR(CheckId(where + ".alternates[" + std::to_string(i) + "]", n.alternates(i)));
+    RISKD_RETURN_IF_ERROR(
+        CheckId(where + ".alternates[" + std::to_string(i) + "]", n.alternates(i)));
   }
   if (n.has_location()) RISKD_RETURN_IF_ERROR(CheckPoint(where + ".location", n.location()));
   if (!Finite(n.inventory_days()) || n.inventory_days() < 0) {
@@ -139,8 +141,7 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
 }
 
 Status CheckTimestamp(const std::string& where, const google::protobuf::Timestamp& ts) {
-  if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 ||
-      ts.seconds() > 253402300799) {
+  if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 || ts.seconds() > 253402300799) {
     return Invalid(where, "is not a valid timestamp (1970-01-01 .. 9999-12-31)");
   }
   return Status::Ok();
@@ -191,11 +192,12 @@ Status CheckNetworkChange(const riskd::v1::NetworkChange& c, const NodeDirectory
   return Invalid("network_change", "no change set");
 }
 
-Status CheckIds(const std::string& where, const google::protobuf::RepeatedPtrField<std::string>& ids,
+Status CheckIds(const std::string& where,
+                const google::protobuf::RepeatedPtrField<std::string>& ids,
                 const NodeDirectory& nodes, const ValidationLimits& limits) {
   if (static_cast<std::size_t>(ids.size()) > limits.max_ids_per_event) {
-    return OverLimit(where, static_cast<std::size_t>(ids.size()), "nodes", "ingest.max_nodes_per_event",
-                     limits.max_ids_per_event);
+    return OverLimit(where, static_cast<std::size_t>(ids.size()), "nodes",
+                     "ingest.max_nodes_per_event", limits.max_ids_per_event);
   }
   // A node listed twice is most likely a producer's bug (a join gone
   // wrong): say so rather than silently count it once.
@@ -205,8 +207,9 @@ Status CheckIds(const std::string& where, const google::protobuf::RepeatedPtrFie
     RISKD_RETURN_IF_ERROR(CheckNode(where + "[" + std::to_string(i) + "]", ids[i], nodes));
     const auto [at, inserted] = first.emplace(ids[i], i);
     if (!inserted) {
-      return Invalid(where + "[" + std::to_string(i) + "]",
-                     "node '" + ids[i] + "' is listed twice (also at [" + std::to_string(at->second) + "])");
+      return Invalid(
+          where + "[" + std::to_string(i) + "]",
+          "node '" + ids[i] + "' is listed twice (also at [" + std::to_string(at->second) + "])");
     }
   }
   return Status::Ok();
@@ -228,8 +231,8 @@ Status CheckOperatorAction(const riskd::v1::OperatorAction& a) {
                    "MARK_RESTORED)");
   }
   RISKD_RETURN_IF_ERROR(CheckText("operator_action.operator", a.operator_(), 1, 128));
-  RISKD_RETURN_IF_ERROR(CheckText("operator_action.assignee", a.assignee(),
-                                  a.kind() == A::KIND_ASSIGN ? 1 : 0, 128));
+  RISKD_RETURN_IF_ERROR(
+      CheckText("operator_action.assignee", a.assignee(), a.kind() == A::KIND_ASSIGN ? 1 : 0, 128));
   if (a.kind() != A::KIND_ASSIGN && !a.assignee().empty()) {
     return Invalid("operator_action.assignee", "is only for KIND_ASSIGN");
   }
@@ -372,10 +375,12 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
   // unknown fields; say so rather than "no body".
   const auto* reflection = env.GetReflection();
   if (!reflection->GetUnknownFields(env).empty()) {
-    return Invalid("envelope", "has fields riskd.v1.Envelope does not define (wrong message type?)");
+    return Invalid("envelope",
+                   "has fields riskd.v1.Envelope does not define (wrong message type?)");
   }
   if (env.source().size() > 256) return Invalid("source", "is longer than 256 bytes");
-  if (env.has_occurred_at()) RISKD_RETURN_IF_ERROR(CheckTimestamp("occurred_at", env.occurred_at()));
+  if (env.has_occurred_at())
+    RISKD_RETURN_IF_ERROR(CheckTimestamp("occurred_at", env.occurred_at()));
   switch (env.body_case()) {
     case Envelope::kSupplierStatus: {
       const auto& s = env.supplier_status();
@@ -388,14 +393,17 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
         case riskd::v1::NODE_STATE_RECOVERED:
           break;
         case riskd::v1::NODE_STATE_IMMUNIZED:
-          return Invalid("supplier_status.state", "IMMUNIZED is set by an Intervention, not a status");
+          return Invalid("supplier_status.state",
+                         "IMMUNIZED is set by an Intervention, not a status");
         default:
-          return Invalid("supplier_status.state", "is required (SUSCEPTIBLE, DISRUPTED or RECOVERED)");
+          return Invalid("supplier_status.state",
+                         "is required (SUSCEPTIBLE, DISRUPTED or RECOVERED)");
       }
       if (!Finite(s.severity()) || s.severity() < 0 || s.severity() > 1) {
         return Invalid("supplier_status.severity", "must be in [0, 1]");
       }
-      if (s.detail().size() > 4096) return Invalid("supplier_status.detail", "is longer than 4096 bytes");
+      if (s.detail().size() > 4096)
+        return Invalid("supplier_status.detail", "is longer than 4096 bytes");
       return Status::Ok();
     }
     case Envelope::kDisruption: {
@@ -417,7 +425,8 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       if (d.has_expected_duration()) {
         const auto& x = d.expected_duration();
         constexpr std::int64_t kHundredYears = 100LL * 366 * 86400;
-        if (x.seconds() < 0 || x.nanos() < 0 || x.nanos() > 999999999 || x.seconds() > kHundredYears) {
+        if (x.seconds() < 0 || x.nanos() < 0 || x.nanos() > 999999999 ||
+            x.seconds() > kHundredYears) {
           return Invalid("disruption.expected_duration", "must be >= 0 and at most 100 years");
         }
       }
@@ -443,20 +452,25 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
     case Envelope::kOperatorAction:
       return CheckOperatorAction(env.operator_action());
     case Envelope::kClockTick:
-      if (!env.clock_tick().has_advance_to()) return Invalid("clock_tick.advance_to", "is required");
+      if (!env.clock_tick().has_advance_to())
+        return Invalid("clock_tick.advance_to", "is required");
       return CheckTimestamp("clock_tick.advance_to", env.clock_tick().advance_to());
     case Envelope::BODY_NOT_SET:
       break;
   }
-  return Invalid("envelope", "has no body (supplier_status, disruption, network_change, "
-                             "intervention, clock_tick, query or operator_action)");
+  return Invalid("envelope",
+                 "has no body (supplier_status, disruption, network_change, "
+                 "intervention, clock_tick, query or operator_action)");
 }
 
 engine::Layer ToLayer(riskd::v1::Layer layer) {
   switch (layer) {
-    case riskd::v1::LAYER_DATA: return engine::Layer::kData;
-    case riskd::v1::LAYER_FINANCIAL: return engine::Layer::kFinancial;
-    default: return engine::Layer::kMaterial;
+    case riskd::v1::LAYER_DATA:
+      return engine::Layer::kData;
+    case riskd::v1::LAYER_FINANCIAL:
+      return engine::Layer::kFinancial;
+    default:
+      return engine::Layer::kMaterial;
   }
 }
 
@@ -501,17 +515,34 @@ engine::OperatorAction ToOperatorAction(const riskd::v1::OperatorAction& a,
   out.assignee = a.assignee();
   out.note = a.note();
   switch (a.kind()) {
-    case A::KIND_ASSIGN: out.kind = engine::OperatorActionKind::kAssign; break;
-    case A::KIND_OVERRIDE_LEVEL: out.kind = engine::OperatorActionKind::kOverrideLevel; break;
-    case A::KIND_MARK_NO_IMPACT: out.kind = engine::OperatorActionKind::kMarkNoImpact; break;
-    case A::KIND_MARK_RESTORED: out.kind = engine::OperatorActionKind::kMarkRestored; break;
-    default: out.kind = engine::OperatorActionKind::kAcknowledge; break;
+    case A::KIND_ASSIGN:
+      out.kind = engine::OperatorActionKind::kAssign;
+      break;
+    case A::KIND_OVERRIDE_LEVEL:
+      out.kind = engine::OperatorActionKind::kOverrideLevel;
+      break;
+    case A::KIND_MARK_NO_IMPACT:
+      out.kind = engine::OperatorActionKind::kMarkNoImpact;
+      break;
+    case A::KIND_MARK_RESTORED:
+      out.kind = engine::OperatorActionKind::kMarkRestored;
+      break;
+    default:
+      out.kind = engine::OperatorActionKind::kAcknowledge;
+      break;
   }
   switch (a.level()) {
-    case riskd::v1::SEVERITY_INFO: out.level = engine::AlertLevel::kNone; break;
-    case riskd::v1::SEVERITY_WARNING: out.level = engine::AlertLevel::kWarning; break;
-    case riskd::v1::SEVERITY_CRITICAL: out.level = engine::AlertLevel::kCritical; break;
-    default: break;  // unspecified: clears the override
+    case riskd::v1::SEVERITY_INFO:
+      out.level = engine::AlertLevel::kNone;
+      break;
+    case riskd::v1::SEVERITY_WARNING:
+      out.level = engine::AlertLevel::kWarning;
+      break;
+    case riskd::v1::SEVERITY_CRITICAL:
+      out.level = engine::AlertLevel::kCritical;
+      break;
+    default:
+      break;  // unspecified: clears the override
   }
   return out;
 }
@@ -535,7 +566,8 @@ engine::Step DisruptionSteps(const riskd::v1::Disruption& d, const EventTiming& 
     duration_ns = d.expected_duration().seconds() * 1'000'000'000 + d.expected_duration().nanos();
   }
   if (duration_ns <= 0) {
-    if (auto it = timing.hazard_duration_ns.find(d.hazard()); it != timing.hazard_duration_ns.end()) {
+    if (auto it = timing.hazard_duration_ns.find(d.hazard());
+        it != timing.hazard_duration_ns.end()) {
       duration_ns = it->second;
     }
   }
@@ -649,7 +681,8 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
     case Envelope::kOperatorAction:
       return Status::InvalidArgument("operator actions apply to incidents, not to the engine");
     case Envelope::kClockTick:
-      return engine->AdvanceClock(StepOfUnixNs(UnixNs(env.clock_tick().advance_to()), timing.step_ns));
+      return engine->AdvanceClock(
+          StepOfUnixNs(UnixNs(env.clock_tick().advance_to()), timing.step_ns));
     case Envelope::BODY_NOT_SET:
       break;
   }

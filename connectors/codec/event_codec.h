@@ -158,9 +158,12 @@ template <typename Target>
 Status ApplyNetworkChange(const riskd::v1::NetworkChange& c, Target* target) {
   using C = riskd::v1::NetworkChange;
   switch (c.change_case()) {
-    case C::kAddNode: return internal::AsStatus(target->AddNode(ToNodeAttributes(c.add_node())));
-    case C::kUpdateNode: return target->UpdateNode(ToNodeAttributes(c.update_node()));
-    case C::kRemoveNode: return target->RemoveNode(c.remove_node());
+    case C::kAddNode:
+      return internal::AsStatus(target->AddNode(ToNodeAttributes(c.add_node())));
+    case C::kUpdateNode:
+      return target->UpdateNode(ToNodeAttributes(c.update_node()));
+    case C::kRemoveNode:
+      return target->RemoveNode(c.remove_node());
     case C::kAddEdge:
       return target->AddEdge(c.add_edge().from(), c.add_edge().to(), ToLayer(c.add_edge().layer()),
                              c.add_edge().weight());
@@ -169,8 +172,10 @@ Status ApplyNetworkChange(const riskd::v1::NetworkChange& c, Target* target) {
                                 ToLayer(c.remove_edge().layer()));
     case C::kSetEdgeWeight:
       return target->SetEdgeWeight(c.set_edge_weight().from(), c.set_edge_weight().to(),
-                                   ToLayer(c.set_edge_weight().layer()), c.set_edge_weight().weight());
-    case C::CHANGE_NOT_SET: break;
+                                   ToLayer(c.set_edge_weight().layer()),
+                                   c.set_edge_weight().weight());
+    case C::CHANGE_NOT_SET:
+      break;
   }
   return Status::InvalidArgument("network_change: no change set");
 }

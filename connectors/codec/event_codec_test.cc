@@ -86,7 +86,8 @@ TEST_F(EventCodecTest, RejectionsSayWhatAndWhere) {
   add->set_from("S1");
   add->set_to("O1");
   add->set_weight(-1);
-  EXPECT_EQ(reason(edge), "invalid_argument: network_change.add_edge.weight: must be finite and > 0");
+  EXPECT_EQ(reason(edge),
+            "invalid_argument: network_change.add_edge.weight: must be finite and > 0");
   Envelope node;
   node.set_event_id("x");
   node.mutable_network_change()->mutable_add_node()->set_id("S1");
@@ -141,7 +142,7 @@ TEST_F(EventCodecTest, EventTimesDurationsAndTicksReachTheEngine) {
   auto eng = engine::Engine::Create(o, net_);
   ASSERT_TRUE(eng.ok());
   EventTiming timing;
-  timing.step_ns = 3600LL * 1'000'000'000;  // hourly steps
+  timing.step_ns = 3600LL * 1'000'000'000;                                      // hourly steps
   timing.hazard_duration_ns[riskd::v1::HAZARD_STORM] = 5400LL * 1'000'000'000;  // 1.5 h
   Envelope tick;
   tick.set_event_id("t");

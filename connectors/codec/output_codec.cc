@@ -13,29 +13,40 @@ std::string AlertId(const std::string& risk_type, const std::string& node_id,
 
 riskd::v1::Severity ToSeverity(engine::AlertLevel level) {
   switch (level) {
-    case engine::AlertLevel::kCritical: return riskd::v1::SEVERITY_CRITICAL;
-    case engine::AlertLevel::kWarning: return riskd::v1::SEVERITY_WARNING;
-    case engine::AlertLevel::kNone: break;
+    case engine::AlertLevel::kCritical:
+      return riskd::v1::SEVERITY_CRITICAL;
+    case engine::AlertLevel::kWarning:
+      return riskd::v1::SEVERITY_WARNING;
+    case engine::AlertLevel::kNone:
+      break;
   }
   return riskd::v1::SEVERITY_INFO;
 }
 
 riskd::v1::NodeState ToNodeState(engine::NodeState state) {
   switch (state) {
-    case engine::NodeState::kSusceptible: return riskd::v1::NODE_STATE_SUSCEPTIBLE;
-    case engine::NodeState::kDisrupted: return riskd::v1::NODE_STATE_DISRUPTED;
-    case engine::NodeState::kRecovered: return riskd::v1::NODE_STATE_RECOVERED;
-    case engine::NodeState::kImmunized: return riskd::v1::NODE_STATE_IMMUNIZED;
+    case engine::NodeState::kSusceptible:
+      return riskd::v1::NODE_STATE_SUSCEPTIBLE;
+    case engine::NodeState::kDisrupted:
+      return riskd::v1::NODE_STATE_DISRUPTED;
+    case engine::NodeState::kRecovered:
+      return riskd::v1::NODE_STATE_RECOVERED;
+    case engine::NodeState::kImmunized:
+      return riskd::v1::NODE_STATE_IMMUNIZED;
   }
   return riskd::v1::NODE_STATE_UNSPECIFIED;
 }
 
 riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method) {
   switch (method) {
-    case engine::ProjectionMethod::kDmp: return riskd::v1::PROJECTION_METHOD_DMP;
-    case engine::ProjectionMethod::kMonteCarlo: return riskd::v1::PROJECTION_METHOD_MONTE_CARLO;
-    case engine::ProjectionMethod::kMixed: return riskd::v1::PROJECTION_METHOD_MIXED;
-    case engine::ProjectionMethod::kNone: break;
+    case engine::ProjectionMethod::kDmp:
+      return riskd::v1::PROJECTION_METHOD_DMP;
+    case engine::ProjectionMethod::kMonteCarlo:
+      return riskd::v1::PROJECTION_METHOD_MONTE_CARLO;
+    case engine::ProjectionMethod::kMixed:
+      return riskd::v1::PROJECTION_METHOD_MIXED;
+    case engine::ProjectionMethod::kNone:
+      break;
   }
   return riskd::v1::PROJECTION_METHOD_UNSPECIFIED;
 }
@@ -57,9 +68,15 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
   riskd::v1::Alert a;
   a.set_alert_id(AlertId(state.type.name, node_id, push.raised_tag));
   switch (push.lifecycle) {
-    case engine::AlertLifecycle::kRaised: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED); break;
-    case engine::AlertLifecycle::kUpdated: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_UPDATED); break;
-    case engine::AlertLifecycle::kResolved: a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED); break;
+    case engine::AlertLifecycle::kRaised:
+      a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED);
+      break;
+    case engine::AlertLifecycle::kUpdated:
+      a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_UPDATED);
+      break;
+    case engine::AlertLifecycle::kResolved:
+      a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
+      break;
   }
   a.set_severity(ToSeverity(push.level));
   a.set_risk_type(state.type.name);
@@ -72,8 +89,8 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
   if (const engine::Incident* inc = book.Find(push.incident)) a.set_incident_id(inc->id);
   a.set_value_at_risk(push.value_at_risk);
   if (push.lifecycle != engine::AlertLifecycle::kResolved && net.alive(push.node)) {
-    const auto path = engine::CausePath(state.projection.parent, state.projection.risk,
-                                        state.initial, push.node);
+    const auto path =
+        engine::CausePath(state.projection.parent, state.projection.risk, state.initial, push.node);
     for (std::size_t i = 0; i < path.size(); ++i) {
       const engine::NodeIndex v = path[i];
       a.add_cause_path(std::string(net.id(v)));
@@ -166,11 +183,16 @@ namespace {
 riskd::v1::OperatorAction::Kind ToProtoKind(engine::OperatorActionKind kind) {
   using A = riskd::v1::OperatorAction;
   switch (kind) {
-    case engine::OperatorActionKind::kAcknowledge: return A::KIND_ACKNOWLEDGE;
-    case engine::OperatorActionKind::kAssign: return A::KIND_ASSIGN;
-    case engine::OperatorActionKind::kOverrideLevel: return A::KIND_OVERRIDE_LEVEL;
-    case engine::OperatorActionKind::kMarkNoImpact: return A::KIND_MARK_NO_IMPACT;
-    case engine::OperatorActionKind::kMarkRestored: return A::KIND_MARK_RESTORED;
+    case engine::OperatorActionKind::kAcknowledge:
+      return A::KIND_ACKNOWLEDGE;
+    case engine::OperatorActionKind::kAssign:
+      return A::KIND_ASSIGN;
+    case engine::OperatorActionKind::kOverrideLevel:
+      return A::KIND_OVERRIDE_LEVEL;
+    case engine::OperatorActionKind::kMarkNoImpact:
+      return A::KIND_MARK_NO_IMPACT;
+    case engine::OperatorActionKind::kMarkRestored:
+      return A::KIND_MARK_RESTORED;
   }
   return A::KIND_UNSPECIFIED;
 }
@@ -178,10 +200,14 @@ riskd::v1::OperatorAction::Kind ToProtoKind(engine::OperatorActionKind kind) {
 riskd::v1::Incident::Lifecycle ToProtoLifecycle(engine::IncidentLifecycle lifecycle) {
   using I = riskd::v1::Incident;
   switch (lifecycle) {
-    case engine::IncidentLifecycle::kPotential: return I::LIFECYCLE_POTENTIAL;
-    case engine::IncidentLifecycle::kConfirmed: return I::LIFECYCLE_CONFIRMED;
-    case engine::IncidentLifecycle::kRestored: return I::LIFECYCLE_RESTORED;
-    case engine::IncidentLifecycle::kClosed: return I::LIFECYCLE_CLOSED;
+    case engine::IncidentLifecycle::kPotential:
+      return I::LIFECYCLE_POTENTIAL;
+    case engine::IncidentLifecycle::kConfirmed:
+      return I::LIFECYCLE_CONFIRMED;
+    case engine::IncidentLifecycle::kRestored:
+      return I::LIFECYCLE_RESTORED;
+    case engine::IncidentLifecycle::kClosed:
+      return I::LIFECYCLE_CLOSED;
   }
   return I::LIFECYCLE_UNSPECIFIED;
 }
@@ -189,10 +215,14 @@ riskd::v1::Incident::Lifecycle ToProtoLifecycle(engine::IncidentLifecycle lifecy
 riskd::v1::Incident::Resolution ToProtoResolution(engine::IncidentResolution resolution) {
   using I = riskd::v1::Incident;
   switch (resolution) {
-    case engine::IncidentResolution::kSourcesRecovered: return I::RESOLUTION_SOURCES_RECOVERED;
-    case engine::IncidentResolution::kOperatorRestored: return I::RESOLUTION_OPERATOR_RESTORED;
-    case engine::IncidentResolution::kNoImpact: return I::RESOLUTION_NO_IMPACT;
-    case engine::IncidentResolution::kNone: break;
+    case engine::IncidentResolution::kSourcesRecovered:
+      return I::RESOLUTION_SOURCES_RECOVERED;
+    case engine::IncidentResolution::kOperatorRestored:
+      return I::RESOLUTION_OPERATOR_RESTORED;
+    case engine::IncidentResolution::kNoImpact:
+      return I::RESOLUTION_NO_IMPACT;
+    case engine::IncidentResolution::kNone:
+      break;
   }
   return I::RESOLUTION_UNSPECIFIED;
 }
@@ -200,8 +230,8 @@ riskd::v1::Incident::Resolution ToProtoResolution(engine::IncidentResolution res
 // A title when no event gave one: what hit which site.
 std::string DefaultTitle(const engine::Network& net, const engine::Incident& inc) {
   if (inc.sources.empty()) return inc.id;
-  const engine::NodeIndex first = inc.sources_by_value.empty() ? inc.sources.front()
-                                                               : inc.sources_by_value.front();
+  const engine::NodeIndex first =
+      inc.sources_by_value.empty() ? inc.sources.front() : inc.sources_by_value.front();
   std::string site = net.alive(first) ? std::string(net.name(first)) : "a removed node";
   if (inc.sources.size() > 1) site += " and " + std::to_string(inc.sources.size() - 1) + " more";
   if (inc.hazard != 0 && riskd::v1::Hazard_IsValid(inc.hazard)) {
@@ -305,7 +335,8 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   s.set_disrupted_p05(state.projection.disrupted_p05);
   s.set_disrupted_p95(state.projection.disrupted_p95);
   const auto& spectral = state.projection.spectral;
-  s.set_spectral_radius(spectral.non_backtracking > 0 ? spectral.non_backtracking : spectral.transmission);
+  s.set_spectral_radius(spectral.non_backtracking > 0 ? spectral.non_backtracking
+                                                      : spectral.transmission);
   s.set_supercritical(spectral.supercritical);
   std::uint32_t unchecked = 0;
   for (const auto& region : state.projection.regions) {
@@ -318,8 +349,12 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
     if (!net.alive(v)) continue;
     switch (state.observed[v].state) {
-      case engine::NodeState::kRecovered: ++recovered; break;
-      case engine::NodeState::kImmunized: ++immunized; break;
+      case engine::NodeState::kRecovered:
+        ++recovered;
+        break;
+      case engine::NodeState::kImmunized:
+        ++immunized;
+        break;
       case engine::NodeState::kDisrupted:
         ++disrupted;
         [[fallthrough]];

@@ -15,7 +15,8 @@ std::vector<std::vector<std::string>> ReadAll(const std::string& text, Status* s
 }
 
 TEST(CsvReaderTest, HandlesBomCrlfQuotesAndRaggedRows) {
-  const auto rows = ReadAll("\xEF\xBB\xBFid,name\r\na,\"x, \"\"y\"\"\"\r\n\r\nb\nc,\"multi\nline\",extra\n");
+  const auto rows =
+      ReadAll("\xEF\xBB\xBFid,name\r\na,\"x, \"\"y\"\"\"\r\n\r\nb\nc,\"multi\nline\",extra\n");
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "name"}));
   EXPECT_EQ(rows[1], (std::vector<std::string>{"a", "x, \"y\""}));

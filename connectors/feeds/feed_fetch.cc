@@ -44,10 +44,12 @@ Result<std::string> FetchUrl(const std::string& url, const FetchOptions& options
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
   curl_easy_cleanup(curl);
   if (sink.too_large) {
-    return Status::IoError(url + ": body larger than " + std::to_string(options.max_bytes) + " bytes");
+    return Status::IoError(url + ": body larger than " + std::to_string(options.max_bytes) +
+                           " bytes");
   }
   if (code != CURLE_OK) return Status::IoError(url + ": " + curl_easy_strerror(code));
-  if (http_status >= 400) return Status::IoError(url + ": HTTP status " + std::to_string(http_status));
+  if (http_status >= 400)
+    return Status::IoError(url + ": HTTP status " + std::to_string(http_status));
   return std::move(sink.body);
 }
 

@@ -21,16 +21,21 @@ struct Pending {
 
 std::string_view ResultName(SendOutcome::Result result) {
   switch (result) {
-    case SendOutcome::Result::kAccepted: return "accepted";
-    case SendOutcome::Result::kDuplicate: return "duplicate";
-    case SendOutcome::Result::kRejected: return "rejected";
-    case SendOutcome::Result::kUnanswered: return "unanswered";
+    case SendOutcome::Result::kAccepted:
+      return "accepted";
+    case SendOutcome::Result::kDuplicate:
+      return "duplicate";
+    case SendOutcome::Result::kRejected:
+      return "rejected";
+    case SendOutcome::Result::kUnanswered:
+      return "unanswered";
   }
   return "unknown";
 }
 
-Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& envelopes,
-                                    const std::function<void(const SendOutcome&)>& on_outcome) const {
+Result<SendTotals> FeedSender::Send(
+    const std::vector<riskd::v1::Envelope>& envelopes,
+    const std::function<void(const SendOutcome&)>& on_outcome) const {
   // inproc:// endpoints only reach sockets of the same context.
   std::optional<zmq::context_t> own_context;
   zmq::context_t* context = options_.context;
@@ -55,10 +60,18 @@ Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& enve
     const Pending p = pending.at(id);
     pending.erase(id);
     switch (result) {
-      case SendOutcome::Result::kAccepted: ++totals.accepted; break;
-      case SendOutcome::Result::kDuplicate: ++totals.duplicate; break;
-      case SendOutcome::Result::kRejected: ++totals.rejected; break;
-      case SendOutcome::Result::kUnanswered: ++totals.unanswered; break;
+      case SendOutcome::Result::kAccepted:
+        ++totals.accepted;
+        break;
+      case SendOutcome::Result::kDuplicate:
+        ++totals.duplicate;
+        break;
+      case SendOutcome::Result::kRejected:
+        ++totals.rejected;
+        break;
+      case SendOutcome::Result::kUnanswered:
+        ++totals.unanswered;
+        break;
     }
     on_outcome(SendOutcome{p.index, id, result, std::move(reason), p.attempts});
   };
@@ -78,9 +91,9 @@ Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& enve
     }
     auto earliest = Clock::time_point::max();
     for (const auto& [id, p] : pending) earliest = std::min(earliest, p.deadline);
-    const auto wait = std::max(std::chrono::milliseconds(0),
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   earliest - Clock::now()));
+    const auto wait =
+        std::max(std::chrono::milliseconds(0),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(earliest - Clock::now()));
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, wait);
     while (item.revents & ZMQ_POLLIN) {
@@ -119,9 +132,8 @@ Result<SendTotals> FeedSender::Send(const std::vector<riskd::v1::Envelope>& enve
       if (pending.at(id).attempts < options_.max_attempts) {
         transmit(pending.at(id).index);
       } else {
-        finish(id, SendOutcome::Result::kUnanswered, "no Ack after " +
-                                                         std::to_string(pending.at(id).attempts) +
-                                                         " sends");
+        finish(id, SendOutcome::Result::kUnanswered,
+               "no Ack after " + std::to_string(pending.at(id).attempts) + " sends");
       }
     }
   }

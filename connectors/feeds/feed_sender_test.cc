@@ -5,15 +5,15 @@
 #include <map>
 
 #include "connectors/feeds/gdacs_rss_adapter.h"
-#include "connectors/testing/test_util.h"
 #include "connectors/testing/fake_ingest.h"
+#include "connectors/testing/test_util.h"
 
 namespace riskd::connectors {
 namespace {
 
 std::vector<riskd::v1::Envelope> GdacsEnvelopes() {
-  auto batch = connectors::GdacsRssAdapter().Parse(
-      connectors::testing::ReadDataFile("gdacs/gdacs-rss.xml"));
+  auto batch =
+      connectors::GdacsRssAdapter().Parse(connectors::testing::ReadDataFile("gdacs/gdacs-rss.xml"));
   EXPECT_TRUE(batch.ok());
   return batch.ok() ? batch->envelopes : std::vector<riskd::v1::Envelope>{};
 }
@@ -56,9 +56,10 @@ TEST(FeedSenderTest, LostMessageIsRetriedUnderTheSameEventId) {
   const auto envelopes = GdacsEnvelopes();
   FakeIngest ingest({}, {envelopes[3].event_id()});
   std::map<std::string, SendOutcome> by_id;
-  auto totals = FeedSender(FastOptions(ingest.endpoint())).Send(envelopes, [&](const SendOutcome& o) {
-    by_id[o.event_id] = o;
-  });
+  auto totals =
+      FeedSender(FastOptions(ingest.endpoint())).Send(envelopes, [&](const SendOutcome& o) {
+        by_id[o.event_id] = o;
+      });
   ASSERT_TRUE(totals.ok());
   EXPECT_EQ(totals->accepted, 16u);
   EXPECT_EQ(by_id[envelopes[3].event_id()].attempts, 2);
@@ -93,13 +94,15 @@ TEST(FeedSenderTest, NoDaemonMeansUnansweredAfterTheAttempts) {
   std::vector<SendOutcome> outcomes;
   auto envelopes = GdacsEnvelopes();
   envelopes.resize(3);
-  auto totals = FeedSender(options).Send(envelopes, [&](const SendOutcome& o) { outcomes.push_back(o); });
+  auto totals =
+      FeedSender(options).Send(envelopes, [&](const SendOutcome& o) { outcomes.push_back(o); });
   ASSERT_TRUE(totals.ok());
   EXPECT_EQ(totals->unanswered, 3u);
   ASSERT_EQ(outcomes.size(), 3u);
   EXPECT_EQ(outcomes[0].attempts, 2);
   EXPECT_EQ(outcomes[0].reason, "no Ack after 2 sends");
-  EXPECT_FALSE(FeedSender(FastOptions("not an endpoint")).Send(envelopes, [](const SendOutcome&) {}).ok());
+  EXPECT_FALSE(
+      FeedSender(FastOptions("not an endpoint")).Send(envelopes, [](const SendOutcome&) {}).ok());
 }
 
 }  // namespace

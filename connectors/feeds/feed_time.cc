@@ -87,8 +87,8 @@ std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
 
 std::string FormatDate(std::int64_t unix_seconds) {
   // civil_from_days, the inverse of DaysFromCivil.
-  const std::int64_t days =
-      unix_seconds >= 0 ? unix_seconds / kSecondsPerDay : -((-unix_seconds - 1) / kSecondsPerDay) - 1;
+  const std::int64_t days = unix_seconds >= 0 ? unix_seconds / kSecondsPerDay
+                                              : -((-unix_seconds - 1) / kSecondsPerDay) - 1;
   const std::int64_t z = days + 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const auto doe = static_cast<unsigned>(z - era * 146097);

@@ -104,9 +104,15 @@ Result<FeedBatch> GdacsRssAdapter::Parse(std::string_view document) const {
                                   options_.drought_min_radius_km, options_.drought_max_radius_km)
                      : options_.drought_fallback_radius_km;
         break;
-      case riskd::v1::HAZARD_STORM: radius = options_.cyclone_radius_km; break;
-      case riskd::v1::HAZARD_VOLCANO: radius = options_.volcano_radius_km; break;
-      case riskd::v1::HAZARD_WILDFIRE: radius = options_.wildfire_radius_km; break;
+      case riskd::v1::HAZARD_STORM:
+        radius = options_.cyclone_radius_km;
+        break;
+      case riskd::v1::HAZARD_VOLCANO:
+        radius = options_.volcano_radius_km;
+        break;
+      case riskd::v1::HAZARD_WILDFIRE:
+        radius = options_.wildfire_radius_km;
+        break;
       default:
         radius = type == "TS" ? options_.tsunami_radius_km : options_.flood_radius_km;
         break;

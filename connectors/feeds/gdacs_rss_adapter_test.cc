@@ -39,7 +39,8 @@ TEST(GdacsRssAdapterTest, CurrentFeedCycloneEarthquakesAndDroughts) {
   EXPECT_DOUBLE_EQ(calvinia.place().circle().radius_km(), 100.0);
   EXPECT_EQ(calvinia.feed_event_id(), "TC1000643");
   int droughts = 0;
-  for (const auto& e : batch->envelopes) droughts += e.disruption().hazard() == riskd::v1::HAZARD_DROUGHT;
+  for (const auto& e : batch->envelopes)
+    droughts += e.disruption().hazard() == riskd::v1::HAZARD_DROUGHT;
   EXPECT_EQ(droughts, 11);
 }
 
@@ -91,8 +92,10 @@ TEST(GdacsRssAdapterTest, UnknownEventTypeIsRejectedTheRestKept) {
   EXPECT_FALSE(GdacsRssAdapter().Parse("<rss><channel>").ok());
   EXPECT_FALSE(GdacsRssAdapter().Parse("<feed/>").ok());
   auto no_point = GdacsRssAdapter().Parse(
-      "<rss xmlns:gdacs=\"http://www.gdacs.org\"><channel><item><gdacs:eventtype>EQ</gdacs:eventtype>"
-      "<gdacs:eventid>1</gdacs:eventid><gdacs:alertlevel>Red</gdacs:alertlevel></item></channel></rss>");
+      "<rss "
+      "xmlns:gdacs=\"http://www.gdacs.org\"><channel><item><gdacs:eventtype>EQ</gdacs:eventtype>"
+      "<gdacs:eventid>1</gdacs:eventid><gdacs:alertlevel>Red</gdacs:alertlevel></item></channel></"
+      "rss>");
   ASSERT_TRUE(no_point.ok());
   ASSERT_EQ(no_point->rejected.size(), 1u);
   EXPECT_EQ(no_point->rejected[0].reason, "missing or invalid geo:Point");
@@ -100,7 +103,8 @@ TEST(GdacsRssAdapterTest, UnknownEventTypeIsRejectedTheRestKept) {
   // A date ingest cannot take (before 1970, found by the fuzzer) rejects the
   // item with ingest's reason.
   auto ancient = GdacsRssAdapter().Parse(
-      "<rss xmlns:gdacs=\"http://www.gdacs.org\" xmlns:geo=\"http://www.w3.org/2003/01/geo/wgs84_pos#\">"
+      "<rss xmlns:gdacs=\"http://www.gdacs.org\" "
+      "xmlns:geo=\"http://www.w3.org/2003/01/geo/wgs84_pos#\">"
       "<channel><item><gdacs:eventtype>FL</gdacs:eventtype><gdacs:eventid>4315</gdacs:eventid>"
       "<gdacs:episodeid>2</gdacs:episodeid><gdacs:alertlevel>Orange</gdacs:alertlevel>"
       "<gdacs:fromdate>Tue, 01 Dec 1520 00:00:00 GMT</gdacs:fromdate>"

@@ -13,8 +13,9 @@ double QuakeRadiusKm(double magnitude, double depth_km, const QuakeRule& rule) {
   // (found by usgs_geojson_fuzzer: ingest refuses a non-finite radius).
   constexpr double kWholeEarthKm = 20037.5;
   const double exponent = rule.slope * magnitude + rule.intercept;
-  const double reach = std::isfinite(exponent) ? std::min(std::pow(10.0, std::min(exponent, 5.0)), kWholeEarthKm)
-                                               : (exponent > 0 ? kWholeEarthKm : 0.0);
+  const double reach = std::isfinite(exponent)
+                           ? std::min(std::pow(10.0, std::min(exponent, 5.0)), kWholeEarthKm)
+                           : (exponent > 0 ? kWholeEarthKm : 0.0);
   const double depth = std::isfinite(depth_km) ? std::max(0.0, depth_km) : 0.0;
   const double surface = reach > depth ? std::sqrt(reach * reach - depth * depth) : 0.0;
   return std::min(std::max(rule.min_radius_km, surface), kWholeEarthKm);

@@ -138,9 +138,10 @@ void ParseAtomEntry(std::size_t index, const XmlElement& entry, FeedBatchBuilder
     out->Reject(index, "", "entry has no id");
     return;
   }
-  CapFields f{CapText(entry, "status"),    CapText(entry, "msgType"),  CapText(entry, "event"),
-              CapText(entry, "severity"),  CapText(entry, "urgency"),  CapText(entry, "certainty"),
-              CapText(entry, "effective"), CapText(entry, "expires"),  entry.ChildText(kAtom, "title")};
+  CapFields f{
+      CapText(entry, "status"),    CapText(entry, "msgType"), CapText(entry, "event"),
+      CapText(entry, "severity"),  CapText(entry, "urgency"), CapText(entry, "certainty"),
+      CapText(entry, "effective"), CapText(entry, "expires"), entry.ChildText(kAtom, "title")};
   std::string reason;
   bool is_reject = false;
   const auto severity = Score(f, &reason, &is_reject);
@@ -175,9 +176,9 @@ void ParseCapAlert(const XmlElement& alert, FeedBatchBuilder* out) {
   }
   // The first info block; further ones repeat it in other languages.
   const XmlElement& info = *infos.front();
-  CapFields f{CapText(alert, "status"),   CapText(alert, "msgType"),   CapText(info, "event"),
-              CapText(info, "severity"),  CapText(info, "urgency"),    CapText(info, "certainty"),
-              CapText(info, "effective"), CapText(info, "expires"),    CapText(info, "headline")};
+  CapFields f{CapText(alert, "status"),   CapText(alert, "msgType"), CapText(info, "event"),
+              CapText(info, "severity"),  CapText(info, "urgency"),  CapText(info, "certainty"),
+              CapText(info, "effective"), CapText(info, "expires"),  CapText(info, "headline")};
   if (f.effective.empty()) f.effective = CapText(alert, "sent");
   std::string reason;
   bool is_reject = false;

@@ -36,8 +36,9 @@ TEST(ScmsCsvAdapterTest, WholeHistoryLateLinesBecomeVendorStatuses) {
   EXPECT_EQ(s.risk_type(), "logistics");
   EXPECT_EQ(s.state(), riskd::v1::NODE_STATE_DISRUPTED);
   EXPECT_NEAR(s.severity(), 1 - std::exp(-8.0 / 14.0), 1e-12);
-  EXPECT_EQ(s.detail(),
-            "shipment 130 8 days late (scheduled 2007-08-13, delivered 2007-08-21) by Air to Haiti");
+  EXPECT_EQ(
+      s.detail(),
+      "shipment 130 8 days late (scheduled 2007-08-13, delivered 2007-08-21) by Air to Haiti");
   EXPECT_EQ(env.occurred_at().seconds(), DaysFromCivil(2007, 8, 21) * kSecondsPerDay);
   std::set<std::string> vendors;
   for (const auto& e : batch->envelopes) vendors.insert(e.supplier_status().node_id());
@@ -89,7 +90,8 @@ TEST(ScmsCsvAdapterTest, VendorIdsMapsAndMalformedRows) {
   auto long_vendor = ScmsCsvAdapter().Parse(
       "ID,Vendor,Scheduled Delivery Date,Delivered to Client Date\n"
       "1,Acme,01-Jan-10,05-Jan-10\n"
-      "2," + std::string(300, 'v') + ",01-Jan-10,05-Jan-10\n");
+      "2," +
+      std::string(300, 'v') + ",01-Jan-10,05-Jan-10\n");
   ASSERT_TRUE(long_vendor.ok());
   ASSERT_EQ(long_vendor->envelopes.size(), 1u);
   ASSERT_EQ(long_vendor->rejected.size(), 1u);

@@ -84,8 +84,8 @@ Result<FeedBatch> UsgsGeoJsonAdapter::Parse(std::string_view document) const {
 
     double severity = QuakeSeverity(*mag, options_.quake);
     if (const json* alert = Member(*props, "alert"); alert && !alert->is_null()) {
-      auto colour = alert->is_string() ? AlertColourSeverity(alert->get<std::string>())
-                                       : std::nullopt;
+      auto colour =
+          alert->is_string() ? AlertColourSeverity(alert->get<std::string>()) : std::nullopt;
       if (!colour) {
         out.Reject(i, id, "unknown PAGER alert level " + alert->dump());
         continue;

@@ -21,7 +21,8 @@ const riskd::v1::Envelope* FindEvent(const FeedBatch& batch, const std::string& 
 }
 
 TEST(UsgsGeoJsonAdapterTest, EveryEarthquakeOfTheRealFeed) {
-  auto batch = UsgsGeoJsonAdapter().Parse(ReadDataFile("usgs_quakes/usgs_4.5_month_2014-04-01.geojson"));
+  auto batch =
+      UsgsGeoJsonAdapter().Parse(ReadDataFile("usgs_quakes/usgs_4.5_month_2014-04-01.geojson"));
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
   EXPECT_EQ(batch->entries, 465u);
   EXPECT_EQ(batch->envelopes.size(), 465u);
@@ -64,7 +65,8 @@ TEST(UsgsGeoJsonAdapterTest, MalformedFeaturesAreRejectedTheRestKept) {
     ASSERT_NE(at, std::string::npos) << from;
     doc.replace(at, from.size(), to);
   };
-  replace("\"mag\":4.5,\"place\":\"63km NW of Iquique", "\"mag\":null,\"place\":\"63km NW of Iquique");
+  replace("\"mag\":4.5,\"place\":\"63km NW of Iquique",
+          "\"mag\":null,\"place\":\"63km NW of Iquique");
   replace("\"coordinates\":[-27.6971,47.9578,10]", "\"coordinates\":[-27.6971,147.9578,10]");
   replace("\"alert\":\"yellow\"", "\"alert\":\"mauve\"");
   auto batch = UsgsGeoJsonAdapter().Parse(doc);

@@ -97,8 +97,8 @@ std::string_view XmlElement::Attribute(std::string_view local) const {
 
 Result<XmlElement> ParseXml(std::string_view document, const XmlOptions& options) {
   if (document.size() > options.max_bytes) {
-    return Status::InvalidArgument("XML document larger than " +
-                                   std::to_string(options.max_bytes) + " bytes");
+    return Status::InvalidArgument("XML document larger than " + std::to_string(options.max_bytes) +
+                                   " bytes");
   }
   std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(
       XML_ParserCreateNS(nullptr, kNamespaceSeparator), &XML_ParserFree);
@@ -118,8 +118,8 @@ Result<XmlElement> ParseXml(std::string_view document, const XmlOptions& options
     const bool last = pos + n == document.size();
     if (XML_Parse(parser.get(), document.data() + pos, static_cast<int>(n), last) !=
         XML_STATUS_OK) {
-      std::string reason = b.error.empty() ? XML_ErrorString(XML_GetErrorCode(parser.get()))
-                                           : b.error;
+      std::string reason =
+          b.error.empty() ? XML_ErrorString(XML_GetErrorCode(parser.get())) : b.error;
       return Status::InvalidArgument(
           "XML line " + std::to_string(XML_GetCurrentLineNumber(parser.get())) + ": " + reason);
     }

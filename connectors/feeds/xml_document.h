@@ -17,8 +17,8 @@
 namespace riskd::connectors {
 
 struct XmlElement {
-  std::string ns;    // namespace URI, "" if none
-  std::string name;  // local name
+  std::string ns;                                               // namespace URI, "" if none
+  std::string name;                                             // local name
   std::vector<std::pair<std::string, std::string>> attributes;  // (local name, value)
   std::string text;
   std::vector<XmlElement> children;

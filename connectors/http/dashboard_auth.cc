@@ -13,7 +13,9 @@ constexpr const char* kActionBodies[] = {"intervention", "operator_action"};
 
 const google::protobuf::FieldDescriptor* ActionField(const char* name) {
   const auto* field = riskd::v1::Envelope::descriptor()->FindFieldByName(name);
-  return field && field->containing_oneof() && field->containing_oneof()->name() == "body" ? field : nullptr;
+  return field && field->containing_oneof() && field->containing_oneof()->name() == "body"
+             ? field
+             : nullptr;
 }
 
 }  // namespace

@@ -83,14 +83,22 @@ Result<std::unique_ptr<DashboardServer>> DashboardServer::Start(Options options)
   // One worker per live stream plus a few for requests; no keep-alive, so
   // an idle browser connection never holds a worker.
   const std::string threads = std::to_string(settings.max_clients + 4);
-  const char* config[] = {"listening_ports", settings.listen.c_str(),
-                          "num_threads", threads.c_str(),
-                          "enable_keep_alive", "no",
-                          "request_timeout_ms", "10000",
-                          "access_control_allow_origin", "",
-                          "access_control_allow_methods", "",
-                          "access_control_allow_headers", "",
-                          "enable_directory_listing", "no",
+  const char* config[] = {"listening_ports",
+                          settings.listen.c_str(),
+                          "num_threads",
+                          threads.c_str(),
+                          "enable_keep_alive",
+                          "no",
+                          "request_timeout_ms",
+                          "10000",
+                          "access_control_allow_origin",
+                          "",
+                          "access_control_allow_methods",
+                          "",
+                          "access_control_allow_headers",
+                          "",
+                          "enable_directory_listing",
+                          "no",
                           nullptr};
   mg_callbacks callbacks{};
   mg_init_data init{};
@@ -180,10 +188,12 @@ int DashboardServer::Dispatch(mg_connection* conn) {
   const std::string path = ri->local_uri ? ri->local_uri : "/";
   const std::string method = ri->request_method ? ri->request_method : "";
   if (options_.settings.loopback && !HostAllowed(conn)) {
-    return SendError(conn, 403, "permission_denied: this dashboard answers loopback host names only");
+    return SendError(conn, 403,
+                     "permission_denied: this dashboard answers loopback host names only");
   }
   if (path.rfind("/api/", 0) != 0) {
-    if (method != "GET" && method != "HEAD") return SendError(conn, 405, "invalid_argument: use GET");
+    if (method != "GET" && method != "HEAD")
+      return SendError(conn, 405, "invalid_argument: use GET");
     return ServeAsset(conn, path);
   }
   const bool is_events = path == "/api/events";
@@ -225,12 +235,14 @@ int DashboardServer::ServeAsset(mg_connection* conn, const std::string& path) {
     mg_response_header_add(conn, "Content-Length", std::to_string(asset.data.size()).c_str(), -1);
     mg_response_header_send(conn);
     const mg_request_info* ri = mg_get_request_info(conn);
-    if (std::strcmp(ri->request_method, "HEAD") != 0) mg_write(conn, asset.data.data(), asset.data.size());
+    if (std::strcmp(ri->request_method, "HEAD") != 0)
+      mg_write(conn, asset.data.data(), asset.data.size());
     return 200;
   }
   if (DashboardAssets().empty()) {
-    return SendError(conn, 404, "not_found: this riskd was built without the dashboard bundle "
-                                "(RISKD_BUILD_DASHBOARD=OFF)");
+    return SendError(conn, 404,
+                     "not_found: this riskd was built without the dashboard bundle "
+                     "(RISKD_BUILD_DASHBOARD=OFF)");
   }
   return SendError(conn, 404, "not_found: " + path);
 }
@@ -264,8 +276,9 @@ int DashboardServer::ServeQuery(mg_connection* conn, bool snapshot) {
 int DashboardServer::ServeEvents(mg_connection* conn) {
   if (stats_.stream_clients.fetch_add(1) >= options_.settings.max_clients) {
     stats_.stream_clients.fetch_sub(1);
-    return SendError(conn, 503, "resource_exhausted: " + std::to_string(options_.settings.max_clients) +
-                                    " live streams are open (dashboard.max_clients)");
+    return SendError(conn, 503,
+                     "resource_exhausted: " + std::to_string(options_.settings.max_clients) +
+                         " live streams are open (dashboard.max_clients)");
   }
   // Subscribed before the headers go out: a page that then reads the
   // snapshot misses nothing published after it.
@@ -306,7 +319,8 @@ int DashboardServer::ServeEvents(mg_connection* conn) {
 }
 
 int DashboardServer::ServeAction(mg_connection* conn, const DashboardIdentity& who) {
-  if (who.anonymous) return SendError(conn, 401, "permission_denied: actions need a signed-in user");
+  if (who.anonymous)
+    return SendError(conn, 401, "permission_denied: actions need a signed-in user");
   const mg_request_info* ri = mg_get_request_info(conn);
   if (ri->content_length > static_cast<long long>(kMaxActionBytes)) {
     return SendError(conn, 413, "resource_exhausted: an action is at most 64 KiB");
@@ -318,12 +332,14 @@ int DashboardServer::ServeAction(mg_connection* conn, const DashboardIdentity& w
     if (n <= 0) break;
     body.append(buf, static_cast<std::size_t>(n));
   }
-  if (body.size() > kMaxActionBytes) return SendError(conn, 413, "resource_exhausted: an action is at most 64 KiB");
+  if (body.size() > kMaxActionBytes)
+    return SendError(conn, 413, "resource_exhausted: an action is at most 64 KiB");
   riskd::v1::Envelope env;
   const auto parsed = google::protobuf::util::JsonStringToMessage(body, &env);
   if (!parsed.ok()) {
-    return SendError(conn, 400, "invalid_argument: body: not a riskd.v1.Envelope in JSON: " +
-                                    std::string(parsed.message()));
+    return SendError(conn, 400,
+                     "invalid_argument: body: not a riskd.v1.Envelope in JSON: " +
+                         std::string(parsed.message()));
   }
   const Status allowed = DashboardAuth::AuthorizeAction(who, env);
   if (!allowed.ok()) return SendError(conn, 403, allowed.ToString());
@@ -341,8 +357,8 @@ int DashboardServer::ServeAction(mg_connection* conn, const DashboardIdentity& w
   stats_.actions.fetch_add(1, std::memory_order_relaxed);
   if (options_.audit) {
     const auto* field = riskd::v1::Envelope::descriptor()->FindFieldByNumber(env.body_case());
-    options_.audit("dashboard user '" + who.name + "' (" + std::string(RoleName(who.role)) + ") sent " +
-                   (field ? field->name() : "?") + " " + env.event_id() + ": " +
+    options_.audit("dashboard user '" + who.name + "' (" + std::string(RoleName(who.role)) +
+                   ") sent " + (field ? field->name() : "?") + " " + env.event_id() + ": " +
                    riskd::v1::Ack::Result_Name(ack->result()) +
                    (ack->reason().empty() ? "" : " (" + ack->reason() + ")"));
   }

@@ -31,7 +31,8 @@ bool IsLoopbackHost(std::string_view host) {
     const auto* begin = host.data() + at;
     const auto* end = host.data() + dot;
     const auto r = std::from_chars(begin, end, octet);
-    if (begin == end || r.ec != std::errc() || r.ptr != end || octet < 0 || octet > 255) return false;
+    if (begin == end || r.ec != std::errc() || r.ptr != end || octet < 0 || octet > 255)
+      return false;
     ++parts;
     at = dot + 1;
   }
@@ -74,11 +75,13 @@ Result<DashboardSettings> ParseDashboardConfig(const riskd::v1::DashboardConfig&
   }
   s.anonymous_read = c.has_anonymous_read() ? c.anonymous_read() : s.loopback;
   if (c.has_max_clients()) {
-    if (c.max_clients() < 1 || c.max_clients() > 256) return Invalid("max_clients: must be in 1..256");
+    if (c.max_clients() < 1 || c.max_clients() > 256)
+      return Invalid("max_clients: must be in 1..256");
     s.max_clients = c.max_clients();
   }
   if (c.has_max_queued_bytes()) {
-    if (c.max_queued_bytes() < (std::int64_t{1} << 20) || c.max_queued_bytes() > (std::int64_t{4} << 30)) {
+    if (c.max_queued_bytes() < (std::int64_t{1} << 20) ||
+        c.max_queued_bytes() > (std::int64_t{4} << 30)) {
       return Invalid("max_queued_bytes: must be in 1 MiB..4 GiB");
     }
     s.max_queued_bytes = static_cast<std::size_t>(c.max_queued_bytes());
@@ -88,7 +91,8 @@ Result<DashboardSettings> ParseDashboardConfig(const riskd::v1::DashboardConfig&
     const std::string where = "users '" + u.name() + "': ";
     if (u.name().empty()) return Invalid("users: name is required");
     if (!names.insert(u.name()).second) return Invalid(where + "name is not unique");
-    if (u.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED || !riskd::v1::ClientRole_IsValid(u.role())) {
+    if (u.role() == riskd::v1::CLIENT_ROLE_UNSPECIFIED ||
+        !riskd::v1::ClientRole_IsValid(u.role())) {
       return Invalid(where + "role is required");
     }
     const std::string& hex = u.token_sha256();

@@ -1,7 +1,7 @@
 #include "connectors/http/dashboard_settings.h"
 
-#include <gtest/gtest.h>
 #include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
 
 #include "connectors/http/dashboard_auth.h"
 
@@ -82,9 +82,10 @@ TEST(DashboardSettingsTest, LoopbackHosts) {
 }
 
 TEST(DashboardAuthTest, TokensNameTheirUserAndRolesGateActions) {
-  auto s = Parse("listen: '127.0.0.1:0' users { name: 'ops' role: CLIENT_ROLE_ADMIN token_sha256: '" +
-                 kOpsHash + "' } users { name: 'rita' role: CLIENT_ROLE_SUBSCRIBER token_sha256: '" +
-                 kReaderHash + "' }");
+  auto s =
+      Parse("listen: '127.0.0.1:0' users { name: 'ops' role: CLIENT_ROLE_ADMIN token_sha256: '" +
+            kOpsHash + "' } users { name: 'rita' role: CLIENT_ROLE_SUBSCRIBER token_sha256: '" +
+            kReaderHash + "' }");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const DashboardAuth auth(*s);
   auto anonymous = auth.Authenticate("");
@@ -106,7 +107,8 @@ TEST(DashboardAuthTest, TokensNameTheirUserAndRolesGateActions) {
   EXPECT_TRUE(DashboardAuth::AuthorizeAction(*ops, protect).ok());
   EXPECT_EQ(DashboardAuth::AuthorizeAction(*reader, protect).ToString(),
             "permission_denied: role 'subscriber' may not send intervention");
-  EXPECT_EQ(DashboardAuth::AuthorizeAction(*anonymous, protect).code(), Status::Code::kPermissionDenied);
+  EXPECT_EQ(DashboardAuth::AuthorizeAction(*anonymous, protect).code(),
+            Status::Code::kPermissionDenied);
   riskd::v1::Envelope ack;
   ack.mutable_operator_action()->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
   const DashboardIdentity olga{"olga", ClientRole::kOperator, false};
@@ -123,13 +125,15 @@ TEST(DashboardAuthTest, TokensNameTheirUserAndRolesGateActions) {
   // What the page offers each role: the ingest's role table.
   EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kAdmin),
             (std::vector<std::string>{"intervention", "operator_action"}));
-  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kOperator), std::vector<std::string>{"operator_action"});
+  EXPECT_EQ(DashboardAuth::ActionsFor(ClientRole::kOperator),
+            std::vector<std::string>{"operator_action"});
   EXPECT_TRUE(DashboardAuth::ActionsFor(ClientRole::kProducer).empty());
   EXPECT_TRUE(DashboardAuth::ActionsFor(ClientRole::kSubscriber).empty());
 
   auto closed = Parse("listen: '10.0.0.1:0'");
   ASSERT_TRUE(closed.ok());
-  EXPECT_EQ(DashboardAuth(*closed).Authenticate("").status().code(), Status::Code::kPermissionDenied);
+  EXPECT_EQ(DashboardAuth(*closed).Authenticate("").status().code(),
+            Status::Code::kPermissionDenied);
 }
 
 TEST(DashboardAuthTest, Sha256HexMatchesTheStandardVector) {

@@ -53,7 +53,8 @@ TEST(NetworkJsonTest, DoublesRoundTrip) {
   }
   const auto j = nlohmann::json::parse(NetworkJson(r));
   for (int i = 0; i < r.network_nodes_size(); ++i) {
-    EXPECT_EQ(j["networkNodes"][i]["location"]["lat"].get<double>(), r.network_nodes(i).location().lat());
+    EXPECT_EQ(j["networkNodes"][i]["location"]["lat"].get<double>(),
+              r.network_nodes(i).location().lat());
   }
   ExpectSameAsProtobuf(r);
 }

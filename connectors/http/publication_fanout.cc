@@ -4,7 +4,8 @@
 
 namespace riskd::connectors {
 
-FanoutSubscriber::Event FanoutSubscriber::Next(std::chrono::milliseconds timeout, SharedFrame* frame) {
+FanoutSubscriber::Event FanoutSubscriber::Next(std::chrono::milliseconds timeout,
+                                               SharedFrame* frame) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, timeout, [&] { return closed_ || overflowed_ || !queue_.empty(); });
   if (closed_) return Event::kClosed;

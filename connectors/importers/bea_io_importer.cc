@@ -39,7 +39,8 @@ Status ReadCells(const std::string& path, std::size_t value_field, std::vector<C
                                      std::to_string(value_field + 1) + " fields");
     }
     auto v = ParseDouble(rec[value_field]);
-    if (!v) return Status::InvalidArgument(where + ": value '" + rec[value_field] + "' is not a number");
+    if (!v)
+      return Status::InvalidArgument(where + ": value '" + rec[value_field] + "' is not a number");
     cells->push_back({std::string(Trim(rec[0])), std::string(Trim(rec[1])), *v, csv->line()});
   }
   return csv->status().WithContext(path);

@@ -23,9 +23,9 @@ TEST(BeaIoImporterTest, UseTableIndustriesAndDollarWeights) {
   EXPECT_DOUBLE_EQ(MaterialWeight(*net, "1110", "1120"), 26093.6);
   EXPECT_DOUBLE_EQ(MaterialWeight(*net, "1110", "1150"), 696.3);
   EXPECT_LT(MaterialWeight(*net, "1110", "1110"), 0);  // diagonal dropped
-  EXPECT_FALSE(net->Find("F010").has_value());  // final use
-  EXPECT_FALSE(net->Find("V001").has_value());  // value added
-  EXPECT_FALSE(net->Find("S003").has_value());  // noncomparable imports
+  EXPECT_FALSE(net->Find("F010").has_value());         // final use
+  EXPECT_FALSE(net->Find("V001").has_value());         // value added
+  EXPECT_FALSE(net->Find("S003").has_value());         // noncomparable imports
   const auto& crops = net->node(*net->Find("1110"));
   EXPECT_EQ(crops.name, "Crop production");
   EXPECT_EQ(crops.region, "US");

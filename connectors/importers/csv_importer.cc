@@ -17,7 +17,8 @@ Status CheckColumns(const CsvHeader& header, const std::set<std::string>& allowe
     }
   }
   for (const auto& name : required) {
-    if (!header.Find(name)) return Status::InvalidArgument(path + ": missing column '" + name + "'");
+    if (!header.Find(name))
+      return Status::InvalidArgument(path + ": missing column '" + name + "'");
   }
   return Status::Ok();
 }
@@ -44,11 +45,10 @@ Status CsvImporter::Import(engine::Network* network) const {
   std::vector<std::string> rec;
   if (!nodes->Next(&rec)) return Status::InvalidArgument(nodes_path_ + ": no header row");
   const CsvHeader nh(rec);
-  RISKD_RETURN_IF_ERROR(CheckColumns(
-      nh,
-      {"id", "name", "kind", "tier", "region", "lat", "lon", "inventory_days", "alternates",
-       "emergency_plan_id", "value"},
-      {"id"}, nodes_path_));
+  RISKD_RETURN_IF_ERROR(CheckColumns(nh,
+                                     {"id", "name", "kind", "tier", "region", "lat", "lon",
+                                      "inventory_days", "alternates", "emergency_plan_id", "value"},
+                                     {"id"}, nodes_path_));
   while (nodes->Next(&rec)) {
     const std::string where = Where(nodes_path_, nodes->line());
     engine::NodeAttributes a;
@@ -59,7 +59,8 @@ Status CsvImporter::Import(engine::Network* network) const {
     a.emergency_plan_id = std::string(Trim(nh.Get(rec, "emergency_plan_id")));
     if (auto t = Trim(nh.Get(rec, "tier")); !t.empty()) {
       auto v = ParseInt(t);
-      if (!v) return Status::InvalidArgument(where + ": tier '" + std::string(t) + "' is not an integer");
+      if (!v)
+        return Status::InvalidArgument(where + ": tier '" + std::string(t) + "' is not an integer");
       a.tier = static_cast<int>(*v);
     }
     const auto lat_s = Trim(nh.Get(rec, "lat")), lon_s = Trim(nh.Get(rec, "lon"));
@@ -114,9 +115,15 @@ Status CsvImporter::Import(engine::Network* network) const {
       if (!layer.ok()) return layer.status().WithContext(where);
       const auto from_id = Trim(eh.Get(rec, "from")), to_id = Trim(eh.Get(rec, "to"));
       const auto from = network->Find(from_id), to = network->Find(to_id);
-      if (!from) return Status::NotFound(where + ": node '" + std::string(from_id) + "' is not in the network");
-      if (!to) return Status::NotFound(where + ": node '" + std::string(to_id) + "' is not in the network");
-      if (*from == *to) return Status::InvalidArgument(where + ": self-loop on node '" + std::string(from_id) + "'");
+      if (!from)
+        return Status::NotFound(where + ": node '" + std::string(from_id) +
+                                "' is not in the network");
+      if (!to)
+        return Status::NotFound(where + ": node '" + std::string(to_id) +
+                                "' is not in the network");
+      if (*from == *to)
+        return Status::InvalidArgument(where + ": self-loop on node '" + std::string(from_id) +
+                                       "'");
       if (network->FindEdge(*from, *to, *layer)) {
         return Status::AlreadyExists(where + ": edge '" + std::string(from_id) + "' -> '" +
                                      std::string(to_id) + "' already exists");
@@ -130,7 +137,9 @@ Status CsvImporter::Import(engine::Network* network) const {
   {
     std::vector<std::size_t> order(batch.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto key = [&](std::size_t i) { return std::make_tuple(batch[i].from, batch[i].to, batch[i].layer); };
+    auto key = [&](std::size_t i) {
+      return std::make_tuple(batch[i].from, batch[i].to, batch[i].layer);
+    };
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       return key(a) != key(b) ? key(a) < key(b) : a < b;
     });

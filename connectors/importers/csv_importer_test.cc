@@ -31,7 +31,8 @@ TEST_F(CsvImporterTest, ReadsNodesAndEdgesWithAllAttributes) {
                      "S1,Steel One,supplier,2,JP,35.0,139.0,4.5,S2;S3,\n"
                      "S2,,supplier,2,JP,,,,,\n"
                      "P1,Plant,plant,1,US-TX,30.2,-97.7,,,2500\n");
-  auto edges = Write("edges.csv", "from,to,weight,layer\nS1,P1,10,material\nS2,P1,5,\nP1,S1,1,data\n");
+  auto edges =
+      Write("edges.csv", "from,to,weight,layer\nS1,P1,10,material\nS2,P1,5,\nP1,S1,1,data\n");
   engine::Network net;
   ASSERT_TRUE(CsvImporter(nodes, edges).Import(&net).ok());
   net.Compact();

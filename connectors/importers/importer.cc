@@ -40,14 +40,14 @@ Result<std::unique_ptr<NetworkImporter>> MakeImporter(const riskd::v1::NetworkSo
       if (source.bea_io().directory().empty()) {
         return Status::InvalidArgument("network.bea_io needs a directory");
       }
-    {
-      BeaIoImporter::Options options;
-      if (source.bea_io().table() == riskd::v1::BeaIoNetwork::TABLE_DIRECT_REQUIREMENTS) {
-        options.table = BeaIoImporter::Table::kDirectRequirements;
+      {
+        BeaIoImporter::Options options;
+        if (source.bea_io().table() == riskd::v1::BeaIoNetwork::TABLE_DIRECT_REQUIREMENTS) {
+          options.table = BeaIoImporter::Table::kDirectRequirements;
+        }
+        return std::unique_ptr<NetworkImporter>(
+            new BeaIoImporter(ResolvePath(base_dir, source.bea_io().directory()), options));
       }
-      return std::unique_ptr<NetworkImporter>(
-          new BeaIoImporter(ResolvePath(base_dir, source.bea_io().directory()), options));
-    }
     case Src::FORMAT_NOT_SET:
       break;
   }

@@ -96,8 +96,7 @@ Status ReadTotals(const std::string& path, const std::set<std::string>& products
 }
 
 Status AddSiteNodes(const std::map<std::string, std::set<std::string>>& by_product,
-                    const std::string& prefix, const std::string& kind,
-                    engine::Network* network) {
+                    const std::string& prefix, const std::string& kind, engine::Network* network) {
   std::set<std::string> codes;
   for (const auto& [product, set] : by_product) codes.insert(set.begin(), set.end());
   for (const auto& code : codes) {
@@ -120,8 +119,10 @@ Status SupplyGraphImporter::Import(engine::Network* network) const {
   Sites sites;
   RISKD_RETURN_IF_ERROR(ReadSites(dir_ + "/nodes/nodes_type_plant_storage.csv", products, &sites));
   std::map<std::string, double> produced, issued;
-  RISKD_RETURN_IF_ERROR(ReadTotals(dir_ + "/temporal_data/weight/production.csv", products, &produced));
-  RISKD_RETURN_IF_ERROR(ReadTotals(dir_ + "/temporal_data/weight/factory_issue.csv", products, &issued));
+  RISKD_RETURN_IF_ERROR(
+      ReadTotals(dir_ + "/temporal_data/weight/production.csv", products, &produced));
+  RISKD_RETURN_IF_ERROR(
+      ReadTotals(dir_ + "/temporal_data/weight/factory_issue.csv", products, &issued));
 
   for (const auto& id : order) {
     engine::NodeAttributes a;
@@ -132,7 +133,8 @@ Status SupplyGraphImporter::Import(engine::Network* network) const {
     if (!added.ok()) return added.status().WithContext(dir_);
   }
   RISKD_RETURN_IF_ERROR(AddSiteNodes(sites.plants, "plant-", "plant", network).WithContext(dir_));
-  RISKD_RETURN_IF_ERROR(AddSiteNodes(sites.storages, "storage-", "warehouse", network).WithContext(dir_));
+  RISKD_RETURN_IF_ERROR(
+      AddSiteNodes(sites.storages, "storage-", "warehouse", network).WithContext(dir_));
 
   auto share = [this](double total, std::size_t n) {
     const double w = total / static_cast<double>(n);

@@ -47,7 +47,8 @@ Status ReadStages(const std::string& path, std::vector<Stage>* stages) {
     s.id = std::string(Trim(header.Get(rec, "stage_id")));
     if (s.id.empty()) return Status::InvalidArgument(where + ": empty stage_id");
     auto cost = ParseDouble(header.Get(rec, "cost_rate"));
-    if (!cost || *cost < 0) return Status::InvalidArgument(where + ": cost_rate must be a number >= 0");
+    if (!cost || *cost < 0)
+      return Status::InvalidArgument(where + ": cost_rate must be a number >= 0");
     s.cost = *cost;
     // Upstream (name, quantity) pairs run from up_stages to the end of the
     // row; ragged rows end early or carry trailing empty fields.

@@ -32,8 +32,7 @@ class WillemsImporter : public NetworkImporter {
   };
 
   explicit WillemsImporter(std::string path) : WillemsImporter(std::move(path), Options()) {}
-  WillemsImporter(std::string path, Options options)
-      : path_(std::move(path)), options_(options) {}
+  WillemsImporter(std::string path, Options options) : path_(std::move(path)), options_(options) {}
   std::string_view format() const override { return "willems2008"; }
   Status Import(engine::Network* network) const override;
 

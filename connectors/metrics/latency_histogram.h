@@ -15,9 +15,8 @@ namespace riskd::connectors {
 
 class LatencyHistogram {
  public:
-  static constexpr std::array<double, 16> kBounds{5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3,
-                                                  5e-3, 1e-2, 2.5e-2, 5e-2, 0.1,  0.25,
-                                                  0.5,  1,    2.5,    10};
+  static constexpr std::array<double, 16> kBounds{
+      5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 10};
 
   void Observe(double seconds) {
     std::size_t b = 0;
@@ -28,10 +27,13 @@ class LatencyHistogram {
   // Per bucket (the last one: above every bound), not cumulative.
   std::vector<std::uint64_t> Counts() const {
     std::vector<std::uint64_t> out(counts_.size());
-    for (std::size_t i = 0; i < counts_.size(); ++i) out[i] = counts_[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      out[i] = counts_[i].load(std::memory_order_relaxed);
     return out;
   }
-  double SumSeconds() const { return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) * 1e-9; }
+  double SumSeconds() const {
+    return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) * 1e-9;
+  }
 
  private:
   std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> counts_{};

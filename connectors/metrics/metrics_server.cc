@@ -76,7 +76,8 @@ void MetricsServer::SetCounter(const std::string& name, const std::string& help,
   if (it == counters_.end()) {
     auto*& family = counter_families_[name];
     if (!family) family = &prometheus::BuildCounter().Name(name).Help(help).Register(*registry_);
-    it = counters_.emplace(std::make_pair(name, labels), CounterState{&family->Add(labels), 0}).first;
+    it = counters_.emplace(std::make_pair(name, labels), CounterState{&family->Add(labels), 0})
+             .first;
   }
   if (total > it->second.last) {
     it->second.counter->Increment(static_cast<double>(total - it->second.last));
@@ -84,8 +85,8 @@ void MetricsServer::SetCounter(const std::string& name, const std::string& help,
   }
 }
 
-void MetricsServer::SetGauge(const std::string& name, const std::string& help,
-                             const Labels& labels, double value) {
+void MetricsServer::SetGauge(const std::string& name, const std::string& help, const Labels& labels,
+                             double value) {
   auto it = gauges_.find({name, labels});
   if (it == gauges_.end()) {
     auto*& family = gauge_families_[name];

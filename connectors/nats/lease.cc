@@ -15,11 +15,15 @@ std::int64_t ToNs(Clock::time_point t) {
 
 Result<std::unique_ptr<Lease>> Lease::Open(const NatsConnection* connection, LeaseOptions options) {
   if (!IsNatsName(options.bucket) || !IsNatsName(options.key) || !IsNatsName(options.holder)) {
-    return Status::InvalidArgument("nats lease: bucket, key and holder must match [A-Za-z0-9_-]{1,64}");
+    return Status::InvalidArgument(
+        "nats lease: bucket, key and holder must match [A-Za-z0-9_-]{1,64}");
   }
-  if (options.ttl < std::chrono::seconds(1) || options.renew_interval <= std::chrono::milliseconds(0) ||
-      options.renew_interval * 2 > options.ttl || options.acquire_interval <= std::chrono::milliseconds(0)) {
-    return Status::InvalidArgument("nats lease: need ttl >= 1 s, 0 < renew_interval <= ttl/2, acquire_interval > 0");
+  if (options.ttl < std::chrono::seconds(1) ||
+      options.renew_interval <= std::chrono::milliseconds(0) ||
+      options.renew_interval * 2 > options.ttl ||
+      options.acquire_interval <= std::chrono::milliseconds(0)) {
+    return Status::InvalidArgument(
+        "nats lease: need ttl >= 1 s, 0 < renew_interval <= ttl/2, acquire_interval > 0");
   }
   std::unique_ptr<Lease> lease(new Lease(std::move(options)));
   const LeaseOptions& o = lease->options_;
@@ -132,7 +136,8 @@ Clock::time_point Lease::Step(Clock::time_point now) {
     return now + options_.acquire_interval;
   }
   std::uint64_t revision = 0;
-  if (kvStore_Update(&revision, kv_, options_.key.c_str(), holder.data(), len, revision_) == NATS_OK) {
+  if (kvStore_Update(&revision, kv_, options_.key.c_str(), holder.data(), len, revision_) ==
+      NATS_OK) {
     revision_ = revision;
     deadline_ns_.store(ToNs(now + options_.ttl - options_.ttl / 10), std::memory_order_release);
     stats_.renewals.fetch_add(1, std::memory_order_relaxed);

@@ -74,7 +74,8 @@ struct LeaseStats {
 class Lease final : public PublicationFence {
  public:
   // Creates the bucket if missing (or checks its TTL); does not start.
-  static Result<std::unique_ptr<Lease>> Open(const NatsConnection* connection, LeaseOptions options);
+  static Result<std::unique_ptr<Lease>> Open(const NatsConnection* connection,
+                                             LeaseOptions options);
   ~Lease() override;
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;

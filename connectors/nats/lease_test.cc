@@ -149,7 +149,8 @@ TEST_F(LeaseTest, RefusesABucketWithAnotherTtl) {
   auto other = Lease::Open(c.get(), Options("a", milliseconds(2000)));
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.status().code(), Status::Code::kFailedPrecondition);
-  EXPECT_NE(other.status().message().find("1000 ms"), std::string::npos) << other.status().ToString();
+  EXPECT_NE(other.status().message().find("1000 ms"), std::string::npos)
+      << other.status().ToString();
 }
 
 TEST_F(LeaseTest, RejectsBadOptions) {

@@ -54,7 +54,8 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsOption
   natsStatus s = natsOptions_Create(&c->options_);
   std::vector<const char*> urls;
   for (const auto& u : options.servers) urls.push_back(u.c_str());
-  if (s == NATS_OK) s = natsOptions_SetServers(c->options_, urls.data(), static_cast<int>(urls.size()));
+  if (s == NATS_OK)
+    s = natsOptions_SetServers(c->options_, urls.data(), static_cast<int>(urls.size()));
   if (s == NATS_OK) s = natsOptions_SetName(c->options_, options.name.c_str());
   if (s == NATS_OK) s = natsOptions_SetTimeout(c->options_, options.timeout.count());
   if (s == NATS_OK) s = natsOptions_SetPingInterval(c->options_, options.ping_interval.count());

@@ -66,7 +66,8 @@ class NatsConnection {
 // `not_found` for a missing stream, consumer or key, `failed_precondition`
 // for a revision-checked update that lost (JetStream error 10071), else
 // `internal`.
-Status NatsError(std::string_view what, natsStatus status, jsErrCode js_code = static_cast<jsErrCode>(0));
+Status NatsError(std::string_view what, natsStatus status,
+                 jsErrCode js_code = static_cast<jsErrCode>(0));
 
 // Whether a name is usable as a stream, consumer, bucket or key name (and a
 // single subject token): [A-Za-z0-9_-]{1,64}.

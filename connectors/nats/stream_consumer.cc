@@ -8,7 +8,8 @@ Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Open(const NatsConnectio
     return Status::InvalidArgument("nats: consumer name '" + options.durable +
                                    "' must match [A-Za-z0-9_-]{1,64}");
   }
-  if (options.max_batch < 1) return Status::InvalidArgument("nats: consumer max_batch must be >= 1");
+  if (options.max_batch < 1)
+    return Status::InvalidArgument("nats: consumer max_batch must be >= 1");
   return std::unique_ptr<StreamConsumer>(new StreamConsumer(connection, std::move(options)));
 }
 
@@ -78,7 +79,8 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   if (needs_seek_) RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
   natsMsgList list{};
   jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus s = natsSubscription_Fetch(&list, subscription_, options_.max_batch, wait.count(), &code);
+  const natsStatus s =
+      natsSubscription_Fetch(&list, subscription_, options_.max_batch, wait.count(), &code);
   if (s == NATS_TIMEOUT && list.Count == 0) return out;
   if (s != NATS_OK && list.Count == 0) {
     return NatsError("nats: fetch from consumer '" + options_.durable + "'", s, code);
@@ -105,7 +107,8 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     }
     accept_any_next_ = false;
     const char* data = natsMsg_GetData(msg);
-    m.payload.assign(data != nullptr ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    m.payload.assign(data != nullptr ? data : "",
+                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     position_ = m.seq;
     last = msg;
     last_seq = m.seq;
@@ -146,7 +149,8 @@ Status StreamConsumer::Ack(std::uint64_t seq) {
 Result<std::uint64_t> StreamConsumer::StreamLastSeq() const {
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus s = js_GetStreamInfo(&info, connection_->js(), options_.stream.c_str(), nullptr, &code);
+  const natsStatus s =
+      js_GetStreamInfo(&info, connection_->js(), options_.stream.c_str(), nullptr, &code);
   if (s != NATS_OK) return NatsError("nats: stream '" + options_.stream + "' info", s, code);
   const std::uint64_t last = info->State.LastSeq;
   jsStreamInfo_Destroy(info);
@@ -162,7 +166,8 @@ std::string StreamConsumer::Describe() const {
   std::string out = "delivered " + std::to_string(info->Delivered.Stream) + ", acknowledged " +
                     std::to_string(info->AckFloor.Stream) + ", ack pending " +
                     std::to_string(info->NumAckPending) + ", not delivered " +
-                    std::to_string(info->NumPending) + ", waiting pulls " + std::to_string(info->NumWaiting);
+                    std::to_string(info->NumPending) + ", waiting pulls " +
+                    std::to_string(info->NumWaiting);
   if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
     out += ", leader " + std::string(info->Cluster->Leader);
   }

@@ -33,9 +33,9 @@ struct ConsumerOptions {
 };
 
 struct StreamMessage {
-  std::uint64_t seq = 0;       // stream sequence
-  std::int64_t time_ns = 0;    // when the stream stored it (Unix ns, server clock)
-  std::uint64_t pending = 0;   // messages after this one not yet delivered
+  std::uint64_t seq = 0;      // stream sequence
+  std::int64_t time_ns = 0;   // when the stream stored it (Unix ns, server clock)
+  std::uint64_t pending = 0;  // messages after this one not yet delivered
   std::string payload;
 };
 

@@ -28,7 +28,8 @@ bool SubjectMatches(std::string_view filter, std::string_view subject) {
 
 Status EnsureStream(const NatsConnection& connection, const StreamOptions& options) {
   if (!IsNatsName(options.stream)) {
-    return Status::InvalidArgument("nats: stream name '" + options.stream + "' must match [A-Za-z0-9_-]{1,64}");
+    return Status::InvalidArgument("nats: stream name '" + options.stream +
+                                   "' must match [A-Za-z0-9_-]{1,64}");
   }
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
@@ -41,7 +42,8 @@ Status EnsureStream(const NatsConnection& connection, const StreamOptions& optio
     jsStreamInfo_Destroy(info);
     if (!captures) {
       return Status::FailedPrecondition("nats: stream '" + options.stream +
-                                        "' exists but does not capture subject '" + options.subject + "'");
+                                        "' exists but does not capture subject '" +
+                                        options.subject + "'");
     }
     return Status::Ok();
   }
@@ -98,7 +100,8 @@ void StreamLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, v
         o.event = {ack->Sequence, ack->Duplicate};
       } else if (error != nullptr) {
         o.error = error->ErrText != nullptr ? error->ErrText : natsStatus_GetText(error->Err);
-        if (error->ErrCode != 0) o.error += " (JetStream error " + std::to_string(static_cast<int>(error->ErrCode)) + ")";
+        if (error->ErrCode != 0)
+          o.error += " (JetStream error " + std::to_string(static_cast<int>(error->ErrCode)) + ")";
       }
     }
   }
@@ -141,7 +144,8 @@ Result<std::vector<PublishedEvent>> StreamLog::Publish(std::span<const OutgoingE
   wait.MaxWait = timeout + 2000;
   if (js_PublishAsyncComplete(async_js_, &wait) != NATS_OK) {
     natsMsgList pending{};
-    if (js_PublishAsyncGetPendingList(&pending, async_js_) == NATS_OK) natsMsgList_Destroy(&pending);
+    if (js_PublishAsyncGetPendingList(&pending, async_js_) == NATS_OK)
+      natsMsgList_Destroy(&pending);
     // Let handlers already running return before the batch is forgotten.
     wait.MaxWait = 1000;
     (void)js_PublishAsyncComplete(async_js_, &wait);
@@ -151,8 +155,8 @@ Result<std::vector<PublishedEvent>> StreamLog::Publish(std::span<const OutgoingE
     const Outcome& o = outcomes_[first[i]];
     if (!o.done || !o.ok) {
       if (failure.empty()) {
-        failure = "event '" + std::string(events[i].event_id) + "': " +
-                  (o.done ? o.error : std::string("no acknowledgement"));
+        failure = "event '" + std::string(events[i].event_id) +
+                  "': " + (o.done ? o.error : std::string("no acknowledgement"));
       }
       continue;
     }
@@ -162,7 +166,8 @@ Result<std::vector<PublishedEvent>> StreamLog::Publish(std::span<const OutgoingE
   in_flight_.clear();
   outcomes_.clear();
   if (!failure.empty()) {
-    return Status::Unavailable("stream '" + options_.stream + "' did not store the batch: " + failure);
+    return Status::Unavailable("stream '" + options_.stream +
+                               "' did not store the batch: " + failure);
   }
   return out;
 }

@@ -10,8 +10,10 @@ namespace riskd::connectors::nats {
 namespace {
 
 TEST(SubjectForTest, PrefixesTopicsAndReplacesWhatNatsReserves) {
-  EXPECT_EQ(SubjectFor("riskd.out", "alert.critical.supply.N1"), "riskd.out.alert.critical.supply.N1");
-  EXPECT_EQ(SubjectFor("riskd.out", "alert.warning.supply.Plant 7"), "riskd.out.alert.warning.supply.Plant_7");
+  EXPECT_EQ(SubjectFor("riskd.out", "alert.critical.supply.N1"),
+            "riskd.out.alert.critical.supply.N1");
+  EXPECT_EQ(SubjectFor("riskd.out", "alert.warning.supply.Plant 7"),
+            "riskd.out.alert.warning.supply.Plant_7");
   EXPECT_EQ(SubjectFor("p", "alert.info.supply.a*b>c"), "p.alert.info.supply.a_b_c");
   EXPECT_EQ(SubjectFor("p", "alert.info.supply.x."), "p.alert.info.supply.x._");
   EXPECT_EQ(SubjectFor("p", "a..b"), "p.a._.b");

@@ -275,7 +275,8 @@ Status DecodeNetwork(PartReader* r, engine::Network* net) {
     if (!r->ok()) break;
     const std::string id = a.id;
     auto added = net->AddNode(std::move(a));
-    if (!added.ok()) return added.status().WithContext("checkpoint: node slot " + std::to_string(v));
+    if (!added.ok())
+      return added.status().WithContext("checkpoint: node slot " + std::to_string(v));
     if (*added != v) return Status::Corruption("checkpoint: node slots out of order");
     // A dead slot keeps its index: added and removed again (before any
     // edge, so each removal is cheap).
@@ -651,7 +652,8 @@ Result<std::string> CheckpointStore::JournalHash(std::uint64_t seq) {
 
 Result<std::optional<CheckpointHeader>> CheckpointStore::Header() {
   auto q = db_->Prepare(
-      "SELECT journal_seq, journal_hash, fingerprint, written_ns, bytes FROM checkpoint WHERE id = 1");
+      "SELECT journal_seq, journal_hash, fingerprint, written_ns, bytes FROM checkpoint WHERE id = "
+      "1");
   if (!q.ok()) return q.status();
   Status st;
   if (!q->Step(&st)) {
@@ -715,7 +717,8 @@ Result<DaemonCheckpoint> CheckpointStore::Load() {
   return c;
 }
 
-Result<CheckpointHeader> CheckpointStore::Save(std::uint64_t journal_seq, const std::string& fingerprint,
+Result<CheckpointHeader> CheckpointStore::Save(std::uint64_t journal_seq,
+                                               const std::string& fingerprint,
                                                std::optional<std::int64_t> manual_clock_ns,
                                                const engine::Network& network,
                                                const engine::EngineCheckpoint& engine,

@@ -75,8 +75,9 @@ DaemonCheckpointState DaemonState(const engine::Engine& engine) {
 class CheckpointStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("riskd_checkpoint_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("riskd_checkpoint_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     database_ = (dir_ / "riskd.db").string();
@@ -98,7 +99,8 @@ class CheckpointStoreTest : public ::testing::Test {
     sqlite3* db = nullptr;
     const std::string path = CheckpointStore::PathFor(database_);
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
   std::unique_ptr<CheckpointStore> Store() {
@@ -181,7 +183,8 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
   EXPECT_EQ(loaded->daemon.footprints[0].at, 48);
 
   // The engine restored from it projects what the original does.
-  auto restored = engine::Engine::Restore(TwoTypes(), std::move(loaded->network), std::move(loaded->engine));
+  auto restored =
+      engine::Engine::Restore(TwoTypes(), std::move(loaded->network), std::move(loaded->engine));
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_EQ(engine_->Project(7), (*restored)->Project(7));
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
@@ -201,8 +204,9 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnotherJournalDoesNotMatch) {
   other = *saved;
   other.journal_seq = 3;  // not journaled
   EXPECT_FALSE(*store->MatchesJournal(other));
-  EXPECT_EQ(store->Save(9, "f", std::nullopt, engine_->network(), engine_->Checkpoint()).status().code(),
-            Status::Code::kNotFound);
+  EXPECT_EQ(
+      store->Save(9, "f", std::nullopt, engine_->network(), engine_->Checkpoint()).status().code(),
+      Status::Code::kNotFound);
   // The failed save left the previous checkpoint whole.
   auto loaded = store->Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
@@ -220,7 +224,8 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
   Sql("UPDATE checkpoint_parts SET data = zeroblob(length(data)) WHERE part = 0");
   auto damaged = Store()->Load();
   EXPECT_EQ(damaged.status().code(), Status::Code::kCorruption) << damaged.status().ToString();
-  EXPECT_NE(damaged.status().message().find("hash"), std::string::npos) << damaged.status().ToString();
+  EXPECT_NE(damaged.status().message().find("hash"), std::string::npos)
+      << damaged.status().ToString();
 
   // Malformed bytes with matching hashes (a bug, or a deliberate edit):
   // random damage anywhere decodes to an error or to a state Restore then
@@ -228,8 +233,10 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
   std::mt19937_64 rng(11);
   for (int trial = 0; trial < 40; ++trial) {
     auto fresh = Store();
-    ASSERT_TRUE(fresh->Save(2, "f", std::nullopt, engine_->network(), engine_->Checkpoint(),
-                            DaemonState(*engine_)).ok());
+    ASSERT_TRUE(fresh
+                    ->Save(2, "f", std::nullopt, engine_->network(), engine_->Checkpoint(),
+                           DaemonState(*engine_))
+                    .ok());
     auto header = fresh->Header();
     const auto bytes = static_cast<long long>((*header)->bytes);
     fresh.reset();
@@ -237,7 +244,9 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
     const std::string path = CheckpointStore::PathFor(database_);
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     sqlite3_stmt* read = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read,
+                                 nullptr),
+              SQLITE_OK);
     ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
     std::string data(static_cast<const char*>(sqlite3_column_blob(read, 0)),
                      static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
@@ -246,8 +255,10 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
     for (int k = 0; k < 1 + trial % 4; ++k) data[rng() % data.size()] = static_cast<char>(rng());
     const std::string digest = Sha256(data);
     sqlite3_stmt* write = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0", -1,
-                                 &write, nullptr), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_prepare_v2(db, "UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0",
+                           -1, &write, nullptr),
+        SQLITE_OK);
     sqlite3_bind_blob(write, 1, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
     sqlite3_bind_blob(write, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
     ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
@@ -259,7 +270,8 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
       continue;
     }
     const std::size_t slots = loaded->network.node_slots();
-    (void)engine::Engine::Restore(TwoTypes(), std::move(loaded->network), std::move(loaded->engine));
+    (void)engine::Engine::Restore(TwoTypes(), std::move(loaded->network),
+                                  std::move(loaded->engine));
     engine::IncidentBook book({}, {"default", "leak"});
     (void)book.Restore(std::move(loaded->daemon.incidents), slots);
   }

@@ -49,8 +49,7 @@ std::string Sha256(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(out), kHashBytes);
 }
 
-std::string JournalRowHash(const std::string& prev_hash, std::uint64_t seq,
-                           const JournalEntry& e) {
+std::string JournalRowHash(const std::string& prev_hash, std::uint64_t seq, const JournalEntry& e) {
   // The chained fields, each length-prefixed (8 bytes, big endian) or a
   // big-endian u64: prev_hash | seq | event_id | received_ns | payload.
   thread_local std::string message;
@@ -95,14 +94,14 @@ std::string HexBytes(std::string_view bytes) {
 
 Status Journal::Init(bool read_only) {
   if (!read_only) {
-    RISKD_RETURN_IF_ERROR(db_->Exec(
-        "CREATE TABLE IF NOT EXISTS journal ("
-        " seq INTEGER PRIMARY KEY,"
-        " event_id TEXT NOT NULL UNIQUE,"
-        " received_ns INTEGER NOT NULL,"
-        " payload BLOB NOT NULL,"
-        " prev_hash BLOB NOT NULL,"
-        " hash BLOB NOT NULL)"));
+    RISKD_RETURN_IF_ERROR(
+        db_->Exec("CREATE TABLE IF NOT EXISTS journal ("
+                  " seq INTEGER PRIMARY KEY,"
+                  " event_id TEXT NOT NULL UNIQUE,"
+                  " received_ns INTEGER NOT NULL,"
+                  " payload BLOB NOT NULL,"
+                  " prev_hash BLOB NOT NULL,"
+                  " hash BLOB NOT NULL)"));
     auto ins = db_->Prepare(
         "INSERT INTO journal(seq, event_id, received_ns, payload, prev_hash, hash)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING");
@@ -183,8 +182,8 @@ Status Journal::DiscardFailedAppend(const Status& failure) {
                             "): its events may or may not be journaled");
 }
 
-Result<std::vector<AppendResult>> Journal::AppendInTransaction(std::span<const JournalEntry> entries,
-                                                               std::span<const std::uint64_t> seqs) {
+Result<std::vector<AppendResult>> Journal::AppendInTransaction(
+    std::span<const JournalEntry> entries, std::span<const std::uint64_t> seqs) {
   std::vector<AppendResult> out(entries.size());
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
@@ -280,10 +279,12 @@ Status Journal::SetOrigin(const std::string& origin) {
   if (!now.ok()) return now.status();
   if (*now == origin) return Status::Ok();
   if (last_seq_ != 0) {
-    return Status::FailedPrecondition("journal: holds " + std::to_string(last_seq_) + " event(s) of origin '" +
-                                      *now + "', cannot become '" + origin + "'");
+    return Status::FailedPrecondition("journal: holds " + std::to_string(last_seq_) +
+                                      " event(s) of origin '" + *now + "', cannot become '" +
+                                      origin + "'");
   }
-  RISKD_RETURN_IF_ERROR(db_->Exec("CREATE TABLE IF NOT EXISTS journal_origin (origin TEXT NOT NULL)"));
+  RISKD_RETURN_IF_ERROR(
+      db_->Exec("CREATE TABLE IF NOT EXISTS journal_origin (origin TEXT NOT NULL)"));
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
   RISKD_RETURN_IF_ERROR(db_->Exec("DELETE FROM journal_origin"));

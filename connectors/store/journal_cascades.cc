@@ -151,63 +151,64 @@ Result<JournalCascades> ExtractCascades(Journal& journal, engine::Network networ
     auto name = risk_types.Resolve(explicit_name, hazard);
     return name.ok() && *name == o.risk_type;
   };
-  const Status read = journal.ForEach(0, [&](std::uint64_t seq, const JournalEntry& entry) -> Status {
-    ++out.journal_rows;
-    riskd::v1::Envelope env;
-    if (!env.ParseFromString(entry.payload)) {
-      return Status::Corruption("journal seq " + std::to_string(seq) + ": not an Envelope");
-    }
-    Event e;
-    e.seq = seq;
-    e.event_id = env.event_id();
-    e.time_ns = EventTimeNs(env, entry.received_unix_ns);
-    switch (env.body_case()) {
-      case riskd::v1::Envelope::kNetworkChange:
-        if (ApplyNetworkChange(env.network_change(), &network).ok()) {
-          ++out.network_changes;
-        } else {
-          ++out.network_changes_failed;
+  const Status read =
+      journal.ForEach(0, [&](std::uint64_t seq, const JournalEntry& entry) -> Status {
+        ++out.journal_rows;
+        riskd::v1::Envelope env;
+        if (!env.ParseFromString(entry.payload)) {
+          return Status::Corruption("journal seq " + std::to_string(seq) + ": not an Envelope");
         }
-        return Status::Ok();
-      case riskd::v1::Envelope::kSupplierStatus: {
-        const auto& s = env.supplier_status();
-        if (!wanted(s.risk_type(), 0)) return Status::Ok();
-        if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) {
-          e.kind = Event::Kind::kDisrupted;
-          e.severity = s.severity() > 0 ? s.severity() : 1.0;
-        } else if (s.state() == riskd::v1::NODE_STATE_RECOVERED ||
-                   s.state() == riskd::v1::NODE_STATE_SUSCEPTIBLE) {
-          e.kind = Event::Kind::kNormal;
-        } else {
-          return Status::Ok();
-        }
-        e.nodes.push_back(s.node_id());
-        break;
-      }
-      case riskd::v1::Envelope::kDisruption: {
-        const auto& d = env.disruption();
-        if (!wanted(d.risk_type(), d.hazard())) return Status::Ok();
-        e.kind = Event::Kind::kDisruption;
-        e.severity = d.severity() > 0 ? std::min(1.0, d.severity()) : 1.0;
-        e.nodes.assign(d.node_ids().begin(), d.node_ids().end());
-        if (d.has_place()) {
-          // Located as the daemon located it: on the network of that moment.
-          if (!network.compacted()) network.Compact();
-          for (engine::NodeIndex v : engine::NodesInPlace(network, ToPlace(d.place()))) {
-            e.nodes.emplace_back(network.id(v));
+        Event e;
+        e.seq = seq;
+        e.event_id = env.event_id();
+        e.time_ns = EventTimeNs(env, entry.received_unix_ns);
+        switch (env.body_case()) {
+          case riskd::v1::Envelope::kNetworkChange:
+            if (ApplyNetworkChange(env.network_change(), &network).ok()) {
+              ++out.network_changes;
+            } else {
+              ++out.network_changes_failed;
+            }
+            return Status::Ok();
+          case riskd::v1::Envelope::kSupplierStatus: {
+            const auto& s = env.supplier_status();
+            if (!wanted(s.risk_type(), 0)) return Status::Ok();
+            if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) {
+              e.kind = Event::Kind::kDisrupted;
+              e.severity = s.severity() > 0 ? s.severity() : 1.0;
+            } else if (s.state() == riskd::v1::NODE_STATE_RECOVERED ||
+                       s.state() == riskd::v1::NODE_STATE_SUSCEPTIBLE) {
+              e.kind = Event::Kind::kNormal;
+            } else {
+              return Status::Ok();
+            }
+            e.nodes.push_back(s.node_id());
+            break;
           }
+          case riskd::v1::Envelope::kDisruption: {
+            const auto& d = env.disruption();
+            if (!wanted(d.risk_type(), d.hazard())) return Status::Ok();
+            e.kind = Event::Kind::kDisruption;
+            e.severity = d.severity() > 0 ? std::min(1.0, d.severity()) : 1.0;
+            e.nodes.assign(d.node_ids().begin(), d.node_ids().end());
+            if (d.has_place()) {
+              // Located as the daemon located it: on the network of that moment.
+              if (!network.compacted()) network.Compact();
+              for (engine::NodeIndex v : engine::NodesInPlace(network, ToPlace(d.place()))) {
+                e.nodes.emplace_back(network.id(v));
+              }
+            }
+            std::sort(e.nodes.begin(), e.nodes.end());
+            e.nodes.erase(std::unique(e.nodes.begin(), e.nodes.end()), e.nodes.end());
+            break;
+          }
+          default:
+            return Status::Ok();
         }
-        std::sort(e.nodes.begin(), e.nodes.end());
-        e.nodes.erase(std::unique(e.nodes.begin(), e.nodes.end()), e.nodes.end());
-        break;
-      }
-      default:
+        ++out.events_of_risk_type;
+        events.push_back(std::move(e));
         return Status::Ok();
-    }
-    ++out.events_of_risk_type;
-    events.push_back(std::move(e));
-    return Status::Ok();
-  });
+      });
   RISKD_RETURN_IF_ERROR(read);
   network.Compact();
   std::stable_sort(events.begin(), events.end(),

@@ -78,8 +78,8 @@ struct JournalCascades {
   std::vector<engine::ObservedCascade> cascades;
   std::vector<CascadeOrigin> origins;  // per cascade
   std::uint64_t journal_rows = 0;
-  std::size_t events_of_risk_type = 0;   // SupplierStatus and Disruption events used
-  std::size_t network_changes = 0;       // applied
+  std::size_t events_of_risk_type = 0;  // SupplierStatus and Disruption events used
+  std::size_t network_changes = 0;      // applied
   std::size_t network_changes_failed = 0;
   std::size_t outside_cascades = 0;      // status changes with no open cascade
   std::size_t repeated_disruptions = 0;  // second disruptions of a node in a cascade

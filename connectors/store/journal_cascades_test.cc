@@ -46,16 +46,18 @@ class JournalCascadesTest : public ::testing::Test {
     return net;
   }
 
-  void Append(riskd::v1::Envelope env, std::optional<double> occurred_days, double received_days = 0) {
+  void Append(riskd::v1::Envelope env, std::optional<double> occurred_days,
+              double received_days = 0) {
     env.set_event_id("e" + std::to_string(++count_));
     if (occurred_days) {
       const double s = static_cast<double>(kT0) + *occurred_days * kDay;
       env.mutable_occurred_at()->set_seconds(static_cast<std::int64_t>(s));
       env.mutable_occurred_at()->set_nanos(static_cast<int>((s - std::floor(s)) * 1e9));
     }
-    JournalEntry entry{env.event_id(),
-                       static_cast<std::int64_t>((static_cast<double>(kT0) + received_days * kDay) * 1e9),
-                       env.SerializeAsString()};
+    JournalEntry entry{
+        env.event_id(),
+        static_cast<std::int64_t>((static_cast<double>(kT0) + received_days * kDay) * 1e9),
+        env.SerializeAsString()};
     ASSERT_TRUE(journal_->Append({&entry, 1}).ok());
   }
   void Status(const std::string& node, riskd::v1::NodeState state, double days, double severity = 0,
@@ -89,7 +91,7 @@ TEST_F(JournalCascadesTest, DelimitsCascadesByQuietGapsAndPlacesEventsAtTheirTim
   Status("d", NODE_STATE_SUSCEPTIBLE, 2.0);
   Status("e", NODE_STATE_DISRUPTED, 2.5);
   Status("b", NODE_STATE_RECOVERED, 4.2);
-  Status("b", NODE_STATE_DISRUPTED, 4.5);       // again after recovering: skipped
+  Status("b", NODE_STATE_DISRUPTED, 4.5);             // again after recovering: skipped
   Status("c", NODE_STATE_DISRUPTED, 1.0, 0, "data");  // another risk type
   Status("a", NODE_STATE_SUSCEPTIBLE, 5.0);
   Status("c", NODE_STATE_DISRUPTED, 3.0, 0.6);  // journaled late, placed at its time

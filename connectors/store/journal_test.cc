@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("riskd_journal_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("riskd_journal_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     path_ = (dir_ / "j.db").string();
@@ -24,7 +25,8 @@ class JournalTest : public ::testing::Test {
   void Sql(const std::string& sql) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
   fs::path dir_;
@@ -73,10 +75,13 @@ TEST_F(JournalTest, SurvivesReopenAndReplaysEverything) {
   EXPECT_TRUE((*again)[0].duplicate);
   ASSERT_TRUE((*j)->Append(Entries({"e3"})).ok());
   std::vector<std::string> seen;
-  ASSERT_TRUE((*j)->ForEach(1, [&](std::uint64_t seq, const JournalEntry& e) {
-                  seen.push_back(std::to_string(seq) + ":" + e.event_id + ":" + e.payload);
-                  return Status::Ok();
-                }).ok());
+  ASSERT_TRUE((*j)->ForEach(1,
+                            [&](std::uint64_t seq, const JournalEntry& e) {
+                              seen.push_back(std::to_string(seq) + ":" + e.event_id + ":" +
+                                             e.payload);
+                              return Status::Ok();
+                            })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"2:e2:payload-e2", "3:e3:payload-e3"}));
   auto v = (*j)->Verify();
   ASSERT_TRUE(v.ok());
@@ -130,7 +135,8 @@ TEST_F(JournalTest, MirrorKeepsTheSourceSequencesAndItsGapsVerify) {
     EXPECT_EQ((*j)->last_seq(), 4u);
     // Sequences must keep increasing; nothing is written otherwise.
     const std::vector<std::uint64_t> stale = {4};
-    EXPECT_EQ((*j)->AppendAt(Entries({"m3"}), stale).status().code(), Status::Code::kInvalidArgument);
+    EXPECT_EQ((*j)->AppendAt(Entries({"m3"}), stale).status().code(),
+              Status::Code::kInvalidArgument);
     const std::vector<std::uint64_t> next = {9};
     ASSERT_TRUE((*j)->AppendAt(Entries({"m3"}), next).ok());
     EXPECT_EQ(*(*j)->LookupInDatabase("m3"), std::optional<std::uint64_t>(9));
@@ -138,10 +144,12 @@ TEST_F(JournalTest, MirrorKeepsTheSourceSequencesAndItsGapsVerify) {
   auto j = Journal::Open(path_);
   EXPECT_EQ((*j)->last_seq(), 9u);
   std::vector<std::uint64_t> replayed;
-  ASSERT_TRUE((*j)->ForEach(0, [&](std::uint64_t seq, const JournalEntry&) {
-                    replayed.push_back(seq);
-                    return Status::Ok();
-                  }).ok());
+  ASSERT_TRUE((*j)->ForEach(0,
+                            [&](std::uint64_t seq, const JournalEntry&) {
+                              replayed.push_back(seq);
+                              return Status::Ok();
+                            })
+                  .ok());
   EXPECT_EQ(replayed, (std::vector<std::uint64_t>{3, 4, 9}));
   auto v = (*j)->Verify();
   ASSERT_TRUE(v.ok());
@@ -159,7 +167,7 @@ TEST_F(JournalTest, OriginIsRecordedOnceAndGuardsAgainstASwitch) {
   {
     auto j = Journal::Open(path_);
     EXPECT_EQ(*(*j)->Origin(), "");
-    ASSERT_TRUE((*j)->SetOrigin("").ok());  // nothing to record
+    ASSERT_TRUE((*j)->SetOrigin("").ok());        // nothing to record
     ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());  // empty: may change
     ASSERT_TRUE((*j)->SetOrigin("nats:S").ok());
     const std::vector<std::uint64_t> seqs = {5};
@@ -171,7 +179,8 @@ TEST_F(JournalTest, OriginIsRecordedOnceAndGuardsAgainstASwitch) {
   for (const char* other : {"", "nats:T"}) {
     const Status st = (*j)->SetOrigin(other);
     EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << other;
-    EXPECT_NE(st.message().find("holds 5 event(s) of origin 'nats:S'"), std::string::npos) << st.ToString();
+    EXPECT_NE(st.message().find("holds 5 event(s) of origin 'nats:S'"), std::string::npos)
+        << st.ToString();
   }
   auto reader = Journal::OpenReadOnly(path_);
   ASSERT_TRUE(reader.ok());
@@ -199,7 +208,8 @@ TEST_F(JournalTest, RowHashIsSha256OfTheLengthPrefixedFields) {
   ASSERT_GE(sodium_init(), 0);
   auto u64 = [](std::uint64_t v) {
     std::string b(8, '\0');
-    for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(7 - i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+      b[static_cast<std::size_t>(7 - i)] = static_cast<char>((v >> (8 * i)) & 0xff);
     return b;
   };
   auto field = [&](const std::string& f) { return u64(f.size()) + f; };
@@ -209,10 +219,12 @@ TEST_F(JournalTest, RowHashIsSha256OfTheLengthPrefixedFields) {
                              u64(static_cast<std::uint64_t>(e.received_unix_ns)) + field(e.payload);
   unsigned char want[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(want, reinterpret_cast<const unsigned char*>(layout.data()), layout.size());
-  EXPECT_EQ(JournalRowHash(prev, 42, e), std::string(reinterpret_cast<const char*>(want), sizeof want));
-  EXPECT_EQ(Sha256("abc"), std::string("\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
-                                       "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
-                                       32));  // FIPS 180-2, appendix B.1
+  EXPECT_EQ(JournalRowHash(prev, 42, e),
+            std::string(reinterpret_cast<const char*>(want), sizeof want));
+  EXPECT_EQ(Sha256("abc"),
+            std::string("\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
+                        "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
+                        32));  // FIPS 180-2, appendix B.1
 }
 
 TEST_F(JournalTest, ReadOnlyOpenNeverCreatesAndReportsTheNewestRow) {

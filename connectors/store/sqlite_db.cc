@@ -59,7 +59,8 @@ void SqliteStatement::Reset() {
 std::string SqliteStatement::ColumnText(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
   const int n = sqlite3_column_bytes(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string();
 }
 
 std::string SqliteStatement::ColumnBlob(int col) const {
@@ -70,13 +71,13 @@ std::string SqliteStatement::ColumnBlob(int col) const {
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durability durability) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   if (rc != SQLITE_OK) {
-    return Status::IoError("cannot open database '" + path + "': " +
-                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return Status::IoError("cannot open database '" + path +
+                           "': " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, 5000);
   RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
@@ -95,8 +96,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenReadOnly(const std::string& path
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   if (rc != SQLITE_OK) {
-    return Status::IoError("cannot open database '" + path + "' read-only: " +
-                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return Status::IoError("cannot open database '" + path +
+                           "' read-only: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, 5000);
   return db;

@@ -68,7 +68,7 @@ class SqliteDb {
   };
   // Opens (creating if needed) the database in WAL mode with a busy timeout.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
-                                               Durability durability = Durability::kFull);
+                                                Durability durability = Durability::kFull);
   // Opens an existing database for reading only: never creates the file,
   // never writes to it (NotFound when it does not exist).
   static Result<std::unique_ptr<SqliteDb>> OpenReadOnly(const std::string& path);

@@ -35,7 +35,7 @@ struct StoredAlert {
 
 // The latest published Incident of an incident.
 struct StoredIncident {
-  std::uint64_t key = 0;       // journal sequence of its opening event
+  std::uint64_t key = 0;  // journal sequence of its opening event
   std::string incident_id;
   int lifecycle = 0;           // riskd.v1.Incident.Lifecycle
   std::uint64_t sequence = 0;  // Publication sequence that carried it

@@ -60,8 +60,7 @@ void FakeIngest::Serve() {
           !known_nodes_.count(env.supplier_status().node_id())) {
         ack.set_result(riskd::v1::Ack::RESULT_REJECTED);
         ack.set_reason(Status::NotFound("supplier_status.node_id: node '" +
-                                        env.supplier_status().node_id() +
-                                        "' is not in the network")
+                                        env.supplier_status().node_id() + "' is not in the network")
                            .ToString());
       } else if (journal_.insert(env.event_id()).second) {
         ack.set_result(riskd::v1::Ack::RESULT_ACCEPTED);

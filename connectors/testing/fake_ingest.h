@@ -3,8 +3,8 @@
 // contract says: ACCEPTED the first time an event id is seen, DUPLICATE
 // after, REJECTED for a supplier status naming an unknown node or a frame
 // that is not an Envelope, with the daemon's reasons ("not_found:
-// supplier_status.node_id: ...", "invalid_argument: payload: ..."). It can also drop the first copy of chosen ids to
-// exercise retries.
+// supplier_status.node_id: ...", "invalid_argument: payload: ..."). It can also drop the first copy
+// of chosen ids to exercise retries.
 #ifndef RISKD_CONNECTORS_TESTING_FAKE_INGEST_H_
 #define RISKD_CONNECTORS_TESTING_FAKE_INGEST_H_
 

@@ -22,7 +22,8 @@ class NatsServerTest : public ::testing::Test {
   static void SetUpTestSuite() {
     ASSERT_TRUE(std::filesystem::exists(riskd::testing::kNatsServerBinary))
         << "install nats-server (scripts/install-deps.sh)";
-    dir_ = riskd::testing::FreshTempDir(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+    dir_ = riskd::testing::FreshTempDir(
+        ::testing::UnitTest::GetInstance()->current_test_suite()->name());
     server_ = riskd::testing::NatsCluster::Start(dir_, 1);
     ASSERT_NE(server_, nullptr) << "nats-server did not start";
   }

@@ -10,10 +10,14 @@ namespace riskd::connectors {
 
 std::string_view RoleName(ClientRole role) {
   switch (role) {
-    case ClientRole::kSubscriber: return "subscriber";
-    case ClientRole::kProducer: return "producer";
-    case ClientRole::kAdmin: return "admin";
-    case ClientRole::kOperator: return "operator";
+    case ClientRole::kSubscriber:
+      return "subscriber";
+    case ClientRole::kProducer:
+      return "producer";
+    case ClientRole::kAdmin:
+      return "admin";
+    case ClientRole::kOperator:
+      return "operator";
   }
   return "unknown";
 }
@@ -59,9 +63,11 @@ Result<CurveKeyPair> ParseCurveCert(std::string_view text) {
       if (at == std::string::npos) continue;
       const auto open = line.find('"', at);
       const auto close = open == std::string::npos ? open : line.find('"', open + 1);
-      if (close == std::string::npos) return Status::InvalidArgument(std::string(key) + ": missing quotes");
+      if (close == std::string::npos)
+        return Status::InvalidArgument(std::string(key) + ": missing quotes");
       *out = line.substr(open + 1, close - open - 1);
-      if (!IsCurveKey(*out)) return Status::InvalidArgument(std::string(key) + ": not a Z85 CURVE key");
+      if (!IsCurveKey(*out))
+        return Status::InvalidArgument(std::string(key) + ": not a Z85 CURVE key");
     }
   }
   if (pair.public_key.empty()) return Status::InvalidArgument("no public-key in certificate");
@@ -177,7 +183,8 @@ void ApplyCurveServer(zmq::socket_t& socket, const CurveKeyPair& server) {
 bool ZapDomainEnforced(zmq::socket_t& socket) {
   int enforced = 0;
   std::size_t size = sizeof enforced;
-  return zmq_getsockopt(socket.handle(), ZMQ_ZAP_ENFORCE_DOMAIN, &enforced, &size) == 0 && enforced == 1;
+  return zmq_getsockopt(socket.handle(), ZMQ_ZAP_ENFORCE_DOMAIN, &enforced, &size) == 0 &&
+         enforced == 1;
 }
 
 void ApplyCurveClient(zmq::socket_t& socket, const CurveClientKeys& keys) {
@@ -210,10 +217,14 @@ namespace {
 // not an order: the operator role came after admin).
 int Rank(ClientRole role) {
   switch (role) {
-    case ClientRole::kSubscriber: return 1;
-    case ClientRole::kProducer: return 2;
-    case ClientRole::kOperator: return 3;
-    case ClientRole::kAdmin: return 4;
+    case ClientRole::kSubscriber:
+      return 1;
+    case ClientRole::kProducer:
+      return 2;
+    case ClientRole::kOperator:
+      return 3;
+    case ClientRole::kAdmin:
+      return 4;
   }
   return 0;
 }
@@ -226,11 +237,18 @@ Status AuthorizeEnvelope(ClientRole role, const riskd::v1::Envelope& env) {
   ClientRole needed = ClientRole::kAdmin;
   switch (env.body_case()) {
     case Body::kQuery:
-    case Body::BODY_NOT_SET: needed = ClientRole::kSubscriber; break;  // validation rejects the latter
+    case Body::BODY_NOT_SET:
+      needed = ClientRole::kSubscriber;
+      break;  // validation rejects the latter
     case Body::kSupplierStatus:
-    case Body::kDisruption: needed = ClientRole::kProducer; break;
-    case Body::kOperatorAction: needed = ClientRole::kOperator; break;
-    default: break;
+    case Body::kDisruption:
+      needed = ClientRole::kProducer;
+      break;
+    case Body::kOperatorAction:
+      needed = ClientRole::kOperator;
+      break;
+    default:
+      break;
   }
   if (Rank(role) >= Rank(needed)) return Status::Ok();
   const auto* field = env.GetDescriptor()->FindFieldByNumber(static_cast<int>(env.body_case()));

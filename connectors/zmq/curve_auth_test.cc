@@ -22,7 +22,8 @@ bool Exchange(zmq::context_t& context, const std::string& endpoint, const CurveC
 // A CURVE ROUTER that echoes on a thread of its own until destroyed.
 class EchoServer {
  public:
-  EchoServer(zmq::context_t& context, const CurveKeyPair& server) : socket_(context, zmq::socket_type::router) {
+  EchoServer(zmq::context_t& context, const CurveKeyPair& server)
+      : socket_(context, zmq::socket_type::router) {
     ApplyCurveServer(socket_, server);
     socket_.set(zmq::sockopt::linger, 0);
     socket_.bind("tcp://127.0.0.1:*");

@@ -27,7 +27,8 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t* context,
 
 Status Publisher::Monitor(const char* monitor_endpoint, int events) {
   if (zmq_socket_monitor(socket_.handle(), monitor_endpoint, events) != 0) {
-    return Status::Internal(std::string("cannot monitor the publish socket: ") + zmq_strerror(zmq_errno()));
+    return Status::Internal(std::string("cannot monitor the publish socket: ") +
+                            zmq_strerror(zmq_errno()));
   }
   return Status::Ok();
 }

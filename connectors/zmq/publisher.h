@@ -65,13 +65,10 @@ class Publisher {
   // `send_hwm`: publications queued per subscriber before ZeroMQ drops
   // that subscriber's (what an idle subscriber can cost).
   static constexpr int kDefaultSendHwm = 1000;
-  static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t* context,
-                                                 const std::string& endpoint,
-                                                 const std::string& inproc_endpoint,
-                                                 std::uint64_t last_sequence,
-                                                 const CurveKeyPair* curve = nullptr,
-                                                 SequenceReserver reserve = {},
-                                                 int send_hwm = kDefaultSendHwm);
+  static Result<std::unique_ptr<Publisher>> Bind(
+      zmq::context_t* context, const std::string& endpoint, const std::string& inproc_endpoint,
+      std::uint64_t last_sequence, const CurveKeyPair* curve = nullptr,
+      SequenceReserver reserve = {}, int send_hwm = kDefaultSendHwm);
 
   // The sequence the next Publish() will use.
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }
@@ -107,7 +104,8 @@ class Publisher {
   std::uint64_t fenced_off() const { return fenced_off_; }
 
  private:
-  Publisher(zmq::socket_t socket, std::string endpoint, std::uint64_t last, SequenceReserver reserve)
+  Publisher(zmq::socket_t socket, std::string endpoint, std::uint64_t last,
+            SequenceReserver reserve)
       : socket_(std::move(socket)),
         endpoint_(std::move(endpoint)),
         last_sequence_(last),

@@ -8,7 +8,8 @@ Result<riskd::v1::Ack> RequestClient::Ask(const riskd::v1::Envelope& envelope,
                                           std::chrono::milliseconds timeout,
                                           const std::atomic<bool>* cancel) const {
   std::string payload;
-  if (!envelope.SerializeToString(&payload)) return Status::Internal("cannot serialize the request");
+  if (!envelope.SerializeToString(&payload))
+    return Status::Internal("cannot serialize the request");
   try {
     zmq::socket_t socket(*options_.context, zmq::socket_type::dealer);
     if (options_.curve) ApplyCurveClient(socket, *options_.curve);

@@ -26,9 +26,8 @@ bool SendFrames(zmq::socket_t& socket, std::span<zmq::message_t> frames, zmq::se
     const bool last = i + 1 == frames.size();
     // Only the first frame may be refused: once it is queued, the rest of
     // the message always is (and must be, or the message would be cut).
-    const zmq::send_flags f =
-        (i == 0 ? flags : flags & ~zmq::send_flags::dontwait) |
-        (last ? zmq::send_flags::none : zmq::send_flags::sndmore);
+    const zmq::send_flags f = (i == 0 ? flags : flags & ~zmq::send_flags::dontwait) |
+                              (last ? zmq::send_flags::none : zmq::send_flags::sndmore);
     const auto sent = RetryOnEintr([&] { return socket.send(frames[i], f); }, interrupted);
     if (!sent) return false;  // EAGAIN with dontwait, on the first frame
   }

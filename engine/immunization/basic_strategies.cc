@@ -63,8 +63,8 @@ std::vector<RankedNode> RandomOrder(const UndirectedGraph& g, std::size_t count,
   return out;
 }
 
-std::vector<RankedNode> DegreeOrder(const UndirectedGraph& g, std::size_t count,
-                                    std::uint64_t seed, bool adaptive) {
+std::vector<RankedNode> DegreeOrder(const UndirectedGraph& g, std::size_t count, std::uint64_t seed,
+                                    bool adaptive) {
   if (adaptive) return AdaptiveOrder(g, count, seed, /*weighted=*/false);
   return RankByScore(g, WeightedDegrees(g, false), count, seed);
 }

@@ -61,8 +61,8 @@ TEST(BetweennessTest, SampledPivotsAreUnbiased) {
   const auto g = UndirectedGraph::FromNetwork(net, kAllLayers);
   const auto exact = Betweenness(g, {});
   EXPECT_EQ(Betweenness(g, {.pivots = 100, .seed = 3}), exact);  // all sources: exact
-  const NodeIndex top = static_cast<NodeIndex>(
-      std::max_element(exact.begin(), exact.end()) - exact.begin());
+  const NodeIndex top =
+      static_cast<NodeIndex>(std::max_element(exact.begin(), exact.end()) - exact.begin());
   const int runs = 300;
   double sum = 0, sum_sq = 0;
   for (int seed = 0; seed < runs; ++seed) {

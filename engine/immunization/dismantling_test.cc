@@ -43,8 +43,7 @@ TEST_P(PublishedFiguresTest, MatchesOrBeats) {
   auto result = Dismantle(c.strategy, *net, g, {.seed = 1, .reinsertion = true});
   ASSERT_TRUE(result.ok());
   std::printf("%s %s: removed fraction %.4f (published %.2f)\n", c.graph,
-              std::string(StrategyName(c.strategy)).c_str(), result->removed_fraction,
-              c.published);
+              std::string(StrategyName(c.strategy)).c_str(), result->removed_fraction, c.published);
   EXPECT_EQ(result->max_giant, 781u);
   EXPECT_LE(result->removed_fraction, c.published + 0.01);
   const std::span<const NodeIndex> order(result->order);
@@ -52,16 +51,15 @@ TEST_P(PublishedFiguresTest, MatchesOrBeats) {
   EXPECT_GT(LargestComponentWithout(g, order.first(result->removed - 1)), 781u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    N78125, PublishedFiguresTest,
-    ::testing::Values(Case{"er", Strategy::kCollectiveInfluence, 0.21},
-                      Case{"er", Strategy::kCoreHd, 0.18},
-                      Case{"ba", Strategy::kCollectiveInfluence, 0.12},
-                      Case{"ba", Strategy::kCoreHd, 0.10}),
-    [](const ::testing::TestParamInfo<Case>& param_info) {
-      return std::string(param_info.param.graph) + "_" +
-             std::string(StrategyName(param_info.param.strategy));
-    });
+INSTANTIATE_TEST_SUITE_P(N78125, PublishedFiguresTest,
+                         ::testing::Values(Case{"er", Strategy::kCollectiveInfluence, 0.21},
+                                           Case{"er", Strategy::kCoreHd, 0.18},
+                                           Case{"ba", Strategy::kCollectiveInfluence, 0.12},
+                                           Case{"ba", Strategy::kCoreHd, 0.10}),
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                           return std::string(param_info.param.graph) + "_" +
+                                  std::string(StrategyName(param_info.param.strategy));
+                         });
 
 TEST(DismantlingTest, OneHubDismantlesAStar) {
   std::vector<std::tuple<int, int, double>> e;

@@ -24,9 +24,9 @@ Result<Evaluation> EvaluateTargets(const TransmissionGraph& graph, const Initial
     protected_state.p_i[v] = 0;
     protected_state.p_r[v] = 1;
   }
-  MonteCarloResult mc = RunMonteCarlo(
-      graph, protected_state, {.horizon = options.horizon, .seed = options.seed},
-      options.realizations);
+  MonteCarloResult mc =
+      RunMonteCarlo(graph, protected_state, {.horizon = options.horizon, .seed = options.seed},
+                    options.realizations);
   std::vector<double> sizes(mc.sizes.begin(), mc.sizes.end());
   const Estimate estimate = EstimateMean(sizes);
   return Evaluation{.expected_disrupted = estimate.mean,

@@ -45,8 +45,7 @@ Result<Network> ErdosRenyiNetwork(std::size_t nodes, std::size_t edges, std::uin
     const auto a = static_cast<NodeIndex>(rng.Below(nodes));
     const auto b = static_cast<NodeIndex>(rng.Below(nodes));
     if (a == b) continue;
-    const std::uint64_t key =
-        (std::uint64_t{std::min(a, b)} << 32) | std::uint64_t{std::max(a, b)};
+    const std::uint64_t key = (std::uint64_t{std::min(a, b)} << 32) | std::uint64_t{std::max(a, b)};
     if (!seen.insert(key).second) continue;
     list.emplace_back(a, b);
   }

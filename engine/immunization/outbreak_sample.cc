@@ -36,8 +36,9 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
 }
 
 double OutbreakSample::mean_disrupted() const {
-  return forests_.empty() ? 0.0
-                          : static_cast<double>(total_disrupted_) / static_cast<double>(forests_.size());
+  return forests_.empty()
+             ? 0.0
+             : static_cast<double>(total_disrupted_) / static_cast<double>(forests_.size());
 }
 
 std::uint32_t OutbreakSample::size(std::uint32_t k) const {
@@ -131,7 +132,8 @@ void OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
         const int earliest = t + 1 + g.latency[j];
         if (earliest > horizon_ || onset_[j] <= earliest) continue;  // includes kBlocked
         const auto steps = static_cast<int>(StepsFromDelay(
-            rng_.Exponential(GeometricRate(g.p[e]), k, RandomStream::kTransmission, v, j), horizon_));
+            rng_.Exponential(GeometricRate(g.p[e]), k, RandomStream::kTransmission, v, j),
+            horizon_));
         if (steps > d) continue;
         const int onset = t + steps + g.latency[j];
         if (onset > horizon_ || onset >= onset_[j]) continue;
@@ -311,7 +313,8 @@ std::uint32_t OutbreakSample::Reroute(std::uint32_t k, std::uint32_t p, bool rec
       ++reached;
       for (std::uint32_t a = inner_first_[xo - 1]; a < inner_first_[xo]; ++a) {
         const std::uint32_t xj = inner_[a].source;
-        const auto onset = static_cast<std::int32_t>(static_cast<std::uint32_t>(t) + inner_[a].delay);
+        const auto onset =
+            static_cast<std::int32_t>(static_cast<std::uint32_t>(t) + inner_[a].delay);
         if (onset > horizon_ || onset >= best_[xj]) continue;
         best_[xj] = onset;
         if (record) parent_[xj] = lo + xo;

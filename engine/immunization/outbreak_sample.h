@@ -165,7 +165,7 @@ class OutbreakSample {
   std::vector<std::int32_t> onset_;     // per node while drawing
   std::vector<NodeIndex> infector_;
   std::vector<NodeIndex> reached_;
-  std::vector<std::int32_t> best_;      // per subtree offset while rerouting
+  std::vector<std::int32_t> best_;  // per subtree offset while rerouting
   std::vector<std::uint32_t> parent_;
   std::vector<std::uint32_t> inner_first_;  // arcs inside the subtree, by source offset
   std::vector<Arc> inner_;                  // (target offset, delay)

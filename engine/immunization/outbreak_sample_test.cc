@@ -135,9 +135,9 @@ TEST(OutbreakSampleTest, ProtectNamesTheUsualOrigin) {
 
 TEST(OutbreakSampleTest, StopsDrawingWhenTheWorkBudgetIsSpent) {
   Loopy f;
-  OutbreakSample sample(f.graph, f.state,
-                        {.horizon = 12, .seed = 99, .realizations = 300, .max_work = 1,
-                         .min_realizations = 7});
+  OutbreakSample sample(
+      f.graph, f.state,
+      {.horizon = 12, .seed = 99, .realizations = 300, .max_work = 1, .min_realizations = 7});
   EXPECT_EQ(sample.realizations(), 7u);
   EXPECT_GT(sample.work(), 1u);
 }

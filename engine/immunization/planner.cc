@@ -35,7 +35,8 @@ std::string Reason(const Network& net, NodeIndex node, const ProtectOutcome& out
 }  // namespace
 
 Status ValidatePlannerOptions(const PlannerOptions& options) {
-  if (options.realizations < 1) return Status::InvalidArgument("planner: realizations must be >= 1");
+  if (options.realizations < 1)
+    return Status::InvalidArgument("planner: realizations must be >= 1");
   if (options.min_realizations < 1 || options.min_realizations > options.realizations) {
     return Status::InvalidArgument("planner: min_realizations must be in 1..realizations");
   }

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
+#include "engine/generators.h"
 #include "engine/immunization/evaluation.h"
 #include "engine/immunization/outbreak_sample.h"
 #include "engine/immunization/testing/spread.h"
-#include "engine/generators.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine::immunization {
@@ -27,8 +27,7 @@ TEST(PlannerTest, ProtectsTheChainBelowTheSourceThenStops) {
   // 0 -> 1 -> 2 -> 3 -> 4, every transmission certain, no recovery: from
   // source 0 everything falls within the horizon, and protecting 1 saves
   // 1..4. Nothing is left to save after that.
-  const Network net =
-      engine::testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}});
+  const Network net = engine::testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}});
   const TransmissionGraph graph = SpreadGraph(net, Direction::kDownstream, 50, 0, true);
   const InitialState state = Disrupted(net, {{0, 1.0}});
   const StatePlanner planner({.realizations = 100, .min_realizations = 10});
@@ -63,8 +62,7 @@ TEST(PlannerTest, EachStepIsTheBestNodeOnTheSample) {
   EXPECT_EQ(plan->rule, StepRule::kMarginal);
   EXPECT_TRUE(plan->exhaustive);
   // Replay the greedy by brute force on the same sample.
-  OutbreakSample sample(f.graph, f.state,
-                        {.horizon = kHorizon, .seed = 5, .realizations = 200});
+  OutbreakSample sample(f.graph, f.state, {.horizon = kHorizon, .seed = 5, .realizations = 200});
   EXPECT_DOUBLE_EQ(plan->expected_before, sample.mean_disrupted());
   double averted = 0;
   for (const Target& t : plan->targets) {
@@ -100,8 +98,8 @@ TEST(PlannerTest, PathShareFindsComplementaryTargets) {
   const TransmissionGraph graph = SpreadGraph(net, Direction::kDownstream, 50, 0, true);
   const InitialState state = Disrupted(net, {{0, 1.0}});
   const SelectionInput input = Input(net, state, graph);
-  auto marginal =
-      StatePlanner({.realizations = 20, .min_realizations = 20, .path_share = false}).MakePlan(input, 2);
+  auto marginal = StatePlanner({.realizations = 20, .min_realizations = 20, .path_share = false})
+                      .MakePlan(input, 2);
   ASSERT_TRUE(marginal.ok());
   EXPECT_DOUBLE_EQ(marginal->expected_after, 8.0);
   auto plan = StatePlanner({.realizations = 20, .min_realizations = 20}).MakePlan(input, 2);

@@ -10,8 +10,7 @@
 namespace riskd::engine::immunization {
 
 std::vector<NodeIndex> ReinsertionOrder(const UndirectedGraph& g,
-                                        std::span<const NodeIndex> removed,
-                                        std::size_t max_giant) {
+                                        std::span<const NodeIndex> removed, std::size_t max_giant) {
   std::vector<std::uint8_t> in(g.node_slots(), 0);
   for (NodeIndex n : g.Nodes()) in[n] = 1;
   for (NodeIndex n : removed) in[n] = 0;

@@ -27,8 +27,7 @@ namespace riskd::engine::immunization {
 
 // REQUIRES: removed holds distinct present nodes, in removal order.
 std::vector<NodeIndex> ReinsertionOrder(const UndirectedGraph& graph,
-                                        std::span<const NodeIndex> removed,
-                                        std::size_t max_giant);
+                                        std::span<const NodeIndex> removed, std::size_t max_giant);
 
 }  // namespace riskd::engine::immunization
 

@@ -15,9 +15,14 @@ namespace riskd::engine::immunization {
 namespace {
 
 constexpr std::array kStrategies = {
-    Strategy::kRandom,      Strategy::kDegree,       Strategy::kStrength,
-    Strategy::kEigenvector, Strategy::kBetweenness,  Strategy::kAcquaintance,
-    Strategy::kCollectiveInfluence, Strategy::kCoreHd,
+    Strategy::kRandom,
+    Strategy::kDegree,
+    Strategy::kStrength,
+    Strategy::kEigenvector,
+    Strategy::kBetweenness,
+    Strategy::kAcquaintance,
+    Strategy::kCollectiveInfluence,
+    Strategy::kCoreHd,
 };
 
 // The strategy's own order, without reinsertion.
@@ -38,8 +43,8 @@ std::vector<RankedNode> StrategyOrder(Strategy strategy, const Network& network,
                              .vector,
                          count, o.seed);
     case Strategy::kBetweenness:
-      return RankByScore(g, Betweenness(g, {.pivots = o.betweenness_pivots, .seed = o.seed}),
-                         count, o.seed);
+      return RankByScore(g, Betweenness(g, {.pivots = o.betweenness_pivots, .seed = o.seed}), count,
+                         o.seed);
     case Strategy::kAcquaintance:
       return AcquaintanceOrder(g, count, o.seed);
     case Strategy::kCollectiveInfluence:
@@ -70,14 +75,22 @@ std::span<const Strategy> AllStrategies() { return kStrategies; }
 
 std::string_view StrategyName(Strategy strategy) {
   switch (strategy) {
-    case Strategy::kRandom: return "random";
-    case Strategy::kDegree: return "degree";
-    case Strategy::kStrength: return "strength";
-    case Strategy::kEigenvector: return "eigenvector";
-    case Strategy::kBetweenness: return "betweenness";
-    case Strategy::kAcquaintance: return "acquaintance";
-    case Strategy::kCollectiveInfluence: return "collective_influence";
-    case Strategy::kCoreHd: return "corehd";
+    case Strategy::kRandom:
+      return "random";
+    case Strategy::kDegree:
+      return "degree";
+    case Strategy::kStrength:
+      return "strength";
+    case Strategy::kEigenvector:
+      return "eigenvector";
+    case Strategy::kBetweenness:
+      return "betweenness";
+    case Strategy::kAcquaintance:
+      return "acquaintance";
+    case Strategy::kCollectiveInfluence:
+      return "collective_influence";
+    case Strategy::kCoreHd:
+      return "corehd";
   }
   return "unknown";
 }

@@ -94,8 +94,7 @@ TEST(StrategyTest, RanksOnlyTheChosenLayers) {
             (std::vector<NodeIndex>{0}));
   EXPECT_EQ(*SelectTargets(Strategy::kDegree, net, LayerBit(Layer::kData), 1, {}),
             (std::vector<NodeIndex>{5}));
-  EXPECT_EQ(*SelectTargets(Strategy::kDegree, net, kAllLayers, 1, {}),
-            (std::vector<NodeIndex>{5}));
+  EXPECT_EQ(*SelectTargets(Strategy::kDegree, net, kAllLayers, 1, {}), (std::vector<NodeIndex>{5}));
 }
 
 TEST(StrategyTest, ReinsertionPrunesTheDismantlingSetAndRanksItFirst) {
@@ -103,17 +102,17 @@ TEST(StrategyTest, ReinsertionPrunesTheDismantlingSetAndRanksItFirst) {
   const auto g = UndirectedGraph::FromNetwork(net, kAllLayers);
   for (Strategy s : {Strategy::kDegree, Strategy::kCollectiveInfluence, Strategy::kCoreHd}) {
     const auto plain = *Dismantle(s, net, g, {.seed = 2, .giant_fraction = 0.05});
-    const auto pruned = *Dismantle(s, net, g, {.seed = 2, .reinsertion = true,
-                                               .giant_fraction = 0.05});
+    const auto pruned =
+        *Dismantle(s, net, g, {.seed = 2, .reinsertion = true, .giant_fraction = 0.05});
     EXPECT_EQ(plain.max_giant, 25u);
     EXPECT_LE(pruned.removed, plain.removed) << StrategyName(s);
     // The reduced set is a subset of the original one, ranked first.
-    const std::set<NodeIndex> original(plain.order.begin(),
-                                       plain.order.begin() + static_cast<std::ptrdiff_t>(plain.removed));
+    const std::set<NodeIndex> original(
+        plain.order.begin(), plain.order.begin() + static_cast<std::ptrdiff_t>(plain.removed));
     for (std::size_t i = 0; i < pruned.removed; ++i) EXPECT_TRUE(original.count(pruned.order[i]));
     // And the targets are that ranking's head.
-    const auto k = *SelectTargets(s, net, kAllLayers, 5, {.seed = 2, .reinsertion = true,
-                                                          .giant_fraction = 0.05});
+    const auto k = *SelectTargets(s, net, kAllLayers, 5,
+                                  {.seed = 2, .reinsertion = true, .giant_fraction = 0.05});
     EXPECT_EQ(k, std::vector<NodeIndex>(pruned.order.begin(), pruned.order.begin() + 5));
   }
 }

@@ -7,14 +7,22 @@ namespace {
 
 std::string_view ScoreLabel(Strategy strategy, bool adaptive) {
   switch (strategy) {
-    case Strategy::kRandom: return "random rank";
-    case Strategy::kDegree: return adaptive ? "residual degree" : "degree";
-    case Strategy::kStrength: return adaptive ? "residual strength" : "strength";
-    case Strategy::kEigenvector: return "eigenvector centrality";
-    case Strategy::kBetweenness: return "betweenness";
-    case Strategy::kAcquaintance: return "acquaintance weight";
-    case Strategy::kCollectiveInfluence: return "collective influence";
-    case Strategy::kCoreHd: return "2-core degree or tree size";
+    case Strategy::kRandom:
+      return "random rank";
+    case Strategy::kDegree:
+      return adaptive ? "residual degree" : "degree";
+    case Strategy::kStrength:
+      return adaptive ? "residual strength" : "strength";
+    case Strategy::kEigenvector:
+      return "eigenvector centrality";
+    case Strategy::kBetweenness:
+      return "betweenness";
+    case Strategy::kAcquaintance:
+      return "acquaintance weight";
+    case Strategy::kCollectiveInfluence:
+      return "collective influence";
+    case Strategy::kCoreHd:
+      return "2-core degree or tree size";
   }
   return "score";
 }
@@ -48,9 +56,8 @@ class StrategySelector final : public TargetSelector {
       ++rank;
       if (!Eligible(input.state, r.node)) continue;
       char reason[160];
-      std::snprintf(reason, sizeof reason, "%s rank %zu: %s %.6g",
-                    std::string(name()).c_str(), rank,
-                    std::string(ScoreLabel(strategy_, options_.adaptive)).c_str(), r.score);
+      std::snprintf(reason, sizeof reason, "%s rank %zu: %s %.6g", std::string(name()).c_str(),
+                    rank, std::string(ScoreLabel(strategy_, options_.adaptive)).c_str(), r.score);
       out.push_back({.node = r.node, .score = r.score, .expected_averted = {}, .reason = reason});
     }
     return out;

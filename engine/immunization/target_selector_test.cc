@@ -9,8 +9,8 @@ namespace {
 
 // Star on 0 (leaves 1..4) and a smaller star on 5 (leaves 6, 7).
 Network TwoStars() {
-  return testing::MakeNetwork(
-      8, {{0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {0, 4, 1}, {5, 6, 1}, {5, 7, 1}});
+  return testing::MakeNetwork(8,
+                              {{0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {0, 4, 1}, {5, 6, 1}, {5, 7, 1}});
 }
 
 TEST(TargetSelectorTest, MakesStrategiesByName) {

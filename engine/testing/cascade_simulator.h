@@ -65,9 +65,7 @@ ObservedCascade Observe(const SimCascade& cascade, std::span<const NodeIndex> so
                         const ObserveOptions& options, std::mt19937_64& rng);
 
 // Uniform in [0, 1) from 53 bits of the generator.
-inline double Uniform(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
+inline double Uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 }  // namespace riskd::engine::testing
 

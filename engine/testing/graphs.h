@@ -26,8 +26,9 @@ Network RandomGraph(int n, int m, std::uint64_t seed);
 
 // The transmission graph of a risk type with the given alpha, beta and
 // direction on the material layer, vulnerability computed in `mode`.
-TransmissionGraph BuildGraph(const Network& net, Direction direction, double alpha, double beta,
-                             VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003);
+TransmissionGraph BuildGraph(
+    const Network& net, Direction direction, double alpha, double beta,
+    VulnerabilityOptions::Mode mode = VulnerabilityOptions::Mode::kSeed003);
 
 }  // namespace riskd::engine::testing
 

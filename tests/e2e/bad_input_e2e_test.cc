@@ -24,8 +24,10 @@ constexpr std::int64_t kDay = 86400 * kSecond;
 constexpr std::int64_t kT0 = 19'800 * kDay;  // 2024-03-18T00:00Z: the model clock
 
 std::string Config() {
-  return DemoNetworkConfig() + "ingest { max_message_bytes: 4096 }\n"
-         "clock { mode: MODE_MANUAL start { seconds: " + std::to_string(kT0 / kSecond) + " } }\n";
+  return DemoNetworkConfig() +
+         "ingest { max_message_bytes: 4096 }\n"
+         "clock { mode: MODE_MANUAL start { seconds: " +
+         std::to_string(kT0 / kSecond) + " } }\n";
 }
 
 Envelope Quake(const std::string& id, std::vector<std::string> nodes, double severity = 1.0,
@@ -63,7 +65,8 @@ std::optional<Ack> SendFrames(DaemonHarness& h, const std::vector<std::string>& 
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(h.ingest());
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    dealer.send(zmq::buffer(frames[i]), i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    dealer.send(zmq::buffer(frames[i]),
+                i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
   }
   zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
   if (zmq::poll(&item, 1, std::chrono::seconds(10)) <= 0) return std::nullopt;
@@ -100,12 +103,22 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   };
   const std::string good = Quake("frame-ok", {"FAB-KUM"}).SerializeAsString();
   std::vector<Case> cases = {
-      {"garbage", {std::string("\xff\xfe\x00garbage\x01", 11)}, "invalid_argument: payload: cannot parse 11 bytes as riskd.v1.Envelope..."},
+      {"garbage",
+       {std::string("\xff\xfe\x00garbage\x01", 11)},
+       "invalid_argument: payload: cannot parse 11 bytes as riskd.v1.Envelope..."},
       {"empty", {""}, "invalid_argument: event_id: is required"},
-      {"truncated", {good.substr(0, good.size() - 3)}, "invalid_argument: payload: cannot parse..."},
-      {"oversized", {std::string(8000, 'x')}, "resource_exhausted: envelope of 8000 bytes exceeds ingest.max_message_bytes (4096)"},
-      {"extra frame", {good, "trailer"}, "invalid_argument: an Envelope is one frame; the message had 2"},
-      {"extra frames", {good, "x", "y"}, "invalid_argument: an Envelope is one frame; the message had 3"},
+      {"truncated",
+       {good.substr(0, good.size() - 3)},
+       "invalid_argument: payload: cannot parse..."},
+      {"oversized",
+       {std::string(8000, 'x')},
+       "resource_exhausted: envelope of 8000 bytes exceeds ingest.max_message_bytes (4096)"},
+      {"extra frame",
+       {good, "trailer"},
+       "invalid_argument: an Envelope is one frame; the message had 2"},
+      {"extra frames",
+       {good, "x", "y"},
+       "invalid_argument: an Envelope is one frame; the message had 3"},
       // REQ framing (an empty delimiter) around an empty Envelope.
       {"delimited empty", {"", ""}, "invalid_argument: event_id: is required"},
   };
@@ -116,33 +129,54 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   cases.push_back({"wrong message", {alert.SerializeAsString()}, "invalid_argument: ..."});
   Envelope bodiless;
   bodiless.set_event_id("no-body");
-  cases.push_back({"missing oneof", {bodiless.SerializeAsString()}, "invalid_argument: envelope: has no body..."});
-  for (const auto& [name, severity] : std::vector<std::pair<std::string, double>>{
-           {"nan", nan}, {"+inf", inf}, {"-inf", -inf}, {"negative", -0.5}, {"zero", 0}, {"over one", 1.5}}) {
-    cases.push_back({"severity " + name, {Quake("sev-" + name, {"FAB-KUM"}, severity).SerializeAsString()},
+  cases.push_back({"missing oneof",
+                   {bodiless.SerializeAsString()},
+                   "invalid_argument: envelope: has no body..."});
+  for (const auto& [name, severity] :
+       std::vector<std::pair<std::string, double>>{{"nan", nan},
+                                                   {"+inf", inf},
+                                                   {"-inf", -inf},
+                                                   {"negative", -0.5},
+                                                   {"zero", 0},
+                                                   {"over one", 1.5}}) {
+    cases.push_back({"severity " + name,
+                     {Quake("sev-" + name, {"FAB-KUM"}, severity).SerializeAsString()},
                      "invalid_argument: disruption.severity: must be in (0, 1]"});
   }
   for (const auto& [name, weight] : std::vector<std::pair<std::string, double>>{
            {"nan", nan}, {"+inf", inf}, {"-inf", -inf}, {"negative", -3}, {"zero", 0}}) {
-    cases.push_back({"weight " + name, {Edge("w-" + name, weight).SerializeAsString()},
+    cases.push_back({"weight " + name,
+                     {Edge("w-" + name, weight).SerializeAsString()},
                      "invalid_argument: network_change.add_edge.weight: must be finite and > 0"});
   }
-  cases.push_back({"unknown node", {Quake("unknown", {"NO-SUCH-NODE"}).SerializeAsString()},
+  cases.push_back({"unknown node",
+                   {Quake("unknown", {"NO-SUCH-NODE"}).SerializeAsString()},
                    "not_found: disruption.node_ids[0]: node 'NO-SUCH-NODE' is not in the network"});
-  cases.push_back({"duplicate node", {Quake("dup-node", {"FAB-KUM", "COK-CHI", "FAB-KUM"}).SerializeAsString()},
-                   "invalid_argument: disruption.node_ids[2]: node 'FAB-KUM' is listed twice (also at [0])"});
-  cases.push_back({"existing node", {AddNode("exists", "FAB-KUM").SerializeAsString()},
+  cases.push_back(
+      {"duplicate node",
+       {Quake("dup-node", {"FAB-KUM", "COK-CHI", "FAB-KUM"}).SerializeAsString()},
+       "invalid_argument: disruption.node_ids[2]: node 'FAB-KUM' is listed twice (also at [0])"});
+  cases.push_back({"existing node",
+                   {AddNode("exists", "FAB-KUM").SerializeAsString()},
                    "already_exists: network_change.add_node.id: node 'FAB-KUM' already exists"});
-  cases.push_back({"NUL in event id", {Quake(std::string("nul\0id", 6), {"FAB-KUM"}).SerializeAsString()},
+  cases.push_back({"NUL in event id",
+                   {Quake(std::string("nul\0id", 6), {"FAB-KUM"}).SerializeAsString()},
                    "invalid_argument: event_id: contains a control character (0x00 at byte 3)"});
-  cases.push_back({"escape in event id", {Quake("esc\x1b[2J", {"FAB-KUM"}).SerializeAsString()},
+  cases.push_back({"escape in event id",
+                   {Quake("esc\x1b[2J", {"FAB-KUM"}).SerializeAsString()},
                    "invalid_argument: event_id: contains a control character (0x1b at byte 3)"});
-  cases.push_back({"newline in node id", {AddNode("ctl-node", "N\nforged").SerializeAsString()},
-                   "invalid_argument: network_change.add_node.id: contains a control character (0x0a at byte 1)"});
-  cases.push_back({"C1 in node id", {AddNode("c1-node", "N\xc2\x85x").SerializeAsString()},
-                   "invalid_argument: network_change.add_node.id: contains a control character (0x85 at byte 1)"});
-  cases.push_back({"far future", {Quake("future", {"FAB-KUM"}, 1, kT0 + 5 * kDay).SerializeAsString()},
-                   "invalid_argument: occurred_at: 2024-03-23T00:00:00Z is 432000 s ahead of the daemon's clock "
+  cases.push_back({"newline in node id",
+                   {AddNode("ctl-node", "N\nforged").SerializeAsString()},
+                   "invalid_argument: network_change.add_node.id: contains a control character "
+                   "(0x0a at byte 1)"});
+  cases.push_back({"C1 in node id",
+                   {AddNode("c1-node", "N\xc2\x85x").SerializeAsString()},
+                   "invalid_argument: network_change.add_node.id: contains a control character "
+                   "(0x85 at byte 1)"});
+  cases.push_back({"far future",
+                   {Quake("future", {"FAB-KUM"}, 1, kT0 + 5 * kDay).SerializeAsString()},
+                   "invalid_argument: occurred_at: 2024-03-23T00:00:00Z is 432000 s ahead of the "
+                   "daemon's clock "
                    "(2024-03-18T00:00:00Z; clock.max_skew 300 s)"});
 
   // A place covering the whole Earth (every node) is refused by
@@ -156,12 +190,13 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   circle->mutable_center()->set_lat(0);
   circle->mutable_center()->set_lon(0);
   circle->set_radius_km(20'100);  // half the Earth's circumference: all of it
-  cases.push_back({"place covering every node", {everywhere.SerializeAsString()},
+  cases.push_back({"place covering every node",
+                   {everywhere.SerializeAsString()},
                    "resource_exhausted: disruption.place.circle: covers 5.1e+08 km^2, more than "
                    "ingest.max_place_area_km2 (3.2e+06)"});
   // Accepted: out-of-order and far-past times.
   accepted.push_back(Quake("later", {"FAB-KUM"}, 1.0, kT0 - kDay));
-  accepted.push_back(Quake("earlier", {"COK-CHI"}, 0.7, kT0 - 3 * kDay));  // out of order
+  accepted.push_back(Quake("earlier", {"COK-CHI"}, 0.7, kT0 - 3 * kDay));     // out of order
   accepted.push_back(Quake("far-past", {"STL-DUI"}, 1.0, kT0 - 400 * kDay));  // history only
 
   std::size_t next_good = 0;
@@ -180,7 +215,8 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
     if (i % 7 == 3 && next_good < accepted.size()) {
       auto ok = h.Send(accepted[next_good]);
       ASSERT_TRUE(ok);
-      EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED) << accepted[next_good].event_id() << ": " << ok->reason();
+      EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED)
+          << accepted[next_good].event_id() << ": " << ok->reason();
       EXPECT_EQ(ok->journal_seq(), next_good + 1);
       ++next_good;
     }
@@ -188,7 +224,8 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   for (; next_good < accepted.size(); ++next_good) {
     auto ok = h.Send(accepted[next_good]);
     ASSERT_TRUE(ok);
-    EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED) << accepted[next_good].event_id() << ": " << ok->reason();
+    EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED)
+        << accepted[next_good].event_id() << ": " << ok->reason();
   }
   // Duplicates change nothing either.
   auto dup = h.Send(accepted.front());
@@ -204,7 +241,8 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   // A fresh daemon sent the accepted events only reaches the same state.
   DaemonHarness replay(Config());
   ASSERT_TRUE(replay.Start());
-  for (const auto& e : accepted) ASSERT_EQ(replay.Send(e)->result(), Ack::RESULT_ACCEPTED) << e.event_id();
+  for (const auto& e : accepted)
+    ASSERT_EQ(replay.Send(e)->result(), Ack::RESULT_ACCEPTED) << e.event_id();
   EXPECT_EQ(Digest(replay), state);
   EXPECT_EQ(replay.Stop(), 0);
 }

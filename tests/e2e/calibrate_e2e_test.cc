@@ -6,8 +6,8 @@
 // process calibrates from that database while the daemon runs, and its
 // estimates, intervals and config snippet are checked against the known
 // rates and against calibrating the same cascades in this process.
-#include <gtest/gtest.h>
 #include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
@@ -44,7 +44,8 @@ std::string NetworkSourceText() {
 // they would be rejected as ahead of it; docs/protocol.md, "The model
 // clock").
 std::string Config() {
-  return "network { " + NetworkSourceText() + " }\n"
+  return "network { " + NetworkSourceText() +
+         " }\n"
          "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 direction: DIRECTION_DOWNSTREAM }\n"
          "projection { method: METHOD_DMP }\n"
          "clock { mode: MODE_MANUAL start { seconds: " +
@@ -75,7 +76,8 @@ std::vector<Envelope> Events(const engine::Network& net, const engine::ObservedC
   Envelope quake = at(0, "quake");
   quake.mutable_disruption()->set_hazard(riskd::v1::HAZARD_EARTHQUAKE);
   quake.mutable_disruption()->set_severity(1.0);
-  for (const auto& s : c.sources) quake.mutable_disruption()->add_node_ids(std::string(net.id(s.node)));
+  for (const auto& s : c.sources)
+    quake.mutable_disruption()->add_node_ids(std::string(net.id(s.node)));
   out.push_back(quake);
   for (const auto* list : {&c.sources, &c.disrupted}) {
     for (const auto& r : *list) {
@@ -119,8 +121,8 @@ struct Printed {
 
 // "alpha      1.473      [1.21, 1.794]      0.8        4.5"
 std::optional<Printed> Row(const std::string& out, const std::string& name) {
-  const std::regex row("\\n" + name +
-                       R"( +([0-9.e+-]+) +\[([0-9.e+-]+), ([0-9.e+-]+)\] +([0-9.e+-]+) +[0-9.]+\n)");
+  const std::regex row(
+      "\\n" + name + R"( +([0-9.e+-]+) +\[([0-9.e+-]+), ([0-9.e+-]+)\] +([0-9.e+-]+) +[0-9.]+\n)");
   std::smatch m;
   if (!std::regex_search(out, m, row)) return std::nullopt;
   return Printed{std::stod(m[1]), std::stod(m[2]), std::stod(m[3]), std::stod(m[4])};
@@ -167,15 +169,16 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
 
   // Every node reports at day 30: cascades (100 days apart) end after 31
   // quiet days, not the default 14.
-  const CommandResult run = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " +
-                                       h.database() + " --config " + h.config_path() +
-                                       " --gap-days 31");
+  const CommandResult run =
+      RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() + " --config " +
+                 h.config_path() + " --gap-days 31");
   const std::string& out = run.out;
   ASSERT_EQ(run.exit_code, 0) << out;
   EXPECT_EQ(h.Stop(), 0);
   EXPECT_NE(out.find("in 20 cascades"), std::string::npos) << out;
-  EXPECT_NE(out.find("0 status changes outside any cascade, 0 reports of nodes no longer in the network"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("0 status changes outside any cascade, 0 reports of nodes no longer in the network"),
+      std::string::npos)
       << out;
 
   // The known rates lie inside the printed intervals, the start outside.
@@ -191,7 +194,8 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
   EXPECT_EQ(beta->current, 0.3);
   EXPECT_EQ(kappa->current, kKappa);
   // The likelihood at the estimate against the current config's.
-  const std::regex ll(R"(at the estimate +(-[0-9.]+)\nlog-likelihood at the current config +(-[0-9.]+))");
+  const std::regex ll(
+      R"(at the estimate +(-[0-9.]+)\nlog-likelihood at the current config +(-[0-9.]+))");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(out, m, ll)) << out;
   EXPECT_GT(std::stod(m[1]), std::stod(m[2]));
@@ -209,9 +213,9 @@ TEST(CalibrateE2ETest, RiskctlFitsTheJournaledCascadesAndPrintsAConfigTheDaemonA
   const auto snippet_at = out.find("# Config snippet");
   ASSERT_NE(snippet_at, std::string::npos) << out;
   const std::string snippet = out.substr(snippet_at);
-  auto settings = daemon::ParseSettings("network { " + NetworkSourceText() + " }\n" +
-                                            "projection { method: METHOD_DMP }\n" + snippet,
-                                        h.dir().string());
+  auto settings = daemon::ParseSettings(
+      "network { " + NetworkSourceText() + " }\n" + "projection { method: METHOD_DMP }\n" + snippet,
+      h.dir().string());
   ASSERT_TRUE(settings.ok()) << settings.status().ToString() << "\n" << snippet;
   ASSERT_EQ(settings->engine.risk_types.size(), 1u);
   const engine::RiskType& fitted = settings->engine.risk_types[0];
@@ -231,12 +235,14 @@ TEST(CalibrateE2ETest, RiskctlSaysWhyWhenThereIsNothingToFit) {
   EXPECT_NE(r.out.find("no cascades of risk type 'supply' in the journal: nothing to fit"),
             std::string::npos)
       << r.out;
-  r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() + " --risk-type credit");
+  r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() +
+                 " --risk-type credit");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("risk type 'credit' is not configured (pass the daemon's --config)"),
             std::string::npos)
       << r.out;
-  r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() + " --gap-days -1");
+  r = RunCommand(std::string(RISKCTL_BINARY) + " calibrate --db " + h.database() +
+                 " --gap-days -1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--gap-days: '-1' is not a number"), std::string::npos) << r.out;
 }

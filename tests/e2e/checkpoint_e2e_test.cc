@@ -32,10 +32,14 @@ constexpr std::int64_t kT0 = 19'800 * kDay;
 std::string Config(int interval_events, double refresh_changes = 3) {
   return DemoNetworkConfig() +
          "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 }\n"
-         "risk_types { name: \"cyber\" alpha: 1.2 beta: 0.5 layers: [LAYER_MATERIAL, LAYER_DATA] }\n"
+         "risk_types { name: \"cyber\" alpha: 1.2 beta: 0.5 layers: [LAYER_MATERIAL, LAYER_DATA] "
+         "}\n"
          "clock { mode: MODE_MANUAL history_window { seconds: 432000 } }\n"
-         "vulnerability { refresh_changes: " + std::to_string(static_cast<int>(refresh_changes)) + " }\n"
-         "checkpoint { interval_events: " + std::to_string(interval_events) + " }\n";
+         "vulnerability { refresh_changes: " +
+         std::to_string(static_cast<int>(refresh_changes)) +
+         " }\n"
+         "checkpoint { interval_events: " +
+         std::to_string(interval_events) + " }\n";
 }
 
 // A stream of every kind of event the state depends on: ticks, quakes of
@@ -104,7 +108,8 @@ std::vector<Envelope> Stream(int n, int quakes_from = 0) {
         break;
       default: {
         auto* v = e.mutable_intervention();
-        v->set_kind(i % 2 ? riskd::v1::Intervention::KIND_IMMUNIZE : riskd::v1::Intervention::KIND_LIFT);
+        v->set_kind(i % 2 ? riskd::v1::Intervention::KIND_IMMUNIZE
+                          : riskd::v1::Intervention::KIND_LIFT);
         v->add_node_ids(nodes[static_cast<std::size_t>(i) % nodes.size()]);
         break;
       }
@@ -149,14 +154,16 @@ Served Serve(DaemonHarness& h) {
   const auto snap = Snapshot(h);
   Served s;
   for (const auto& r : snap.node_risks()) {
-    s.nodes[r.node_id() + "/" + r.risk_type()] = {r.observed_state(), r.probability(), r.eta_steps()};
+    s.nodes[r.node_id() + "/" + r.risk_type()] = {r.observed_state(), r.probability(),
+                                                  r.eta_steps()};
   }
   for (const auto& p : snap.projections()) {
     s.projections[p.risk_type()] = {p.expected_disrupted(), p.disrupted_p05(), p.disrupted_p95()};
   }
   s.open_alerts = static_cast<std::size_t>(snap.open_alerts_size());
   for (const auto& i : snap.incidents()) {
-    s.incidents[i.incident_id()] = {i.lifecycle(), i.sources_hit(), i.event_count(), i.alerts_pushed(),
+    s.incidents[i.incident_id()] = {i.lifecycle(),          i.sources_hit(),
+                                    i.event_count(),        i.alerts_pushed(),
                                     i.opened_journal_seq(), i.expected_disrupted()};
     riskd::v1::Incident copy = i;
     copy.clear_computed_at();
@@ -197,7 +204,8 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   // actions on the first incident (the quake ev-1, journal seq 2).
   const auto events = Stream(130);
   ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin(), events.begin() + 60}));
-  for (auto kind : {riskd::v1::OperatorAction::KIND_ACKNOWLEDGE, riskd::v1::OperatorAction::KIND_ASSIGN}) {
+  for (auto kind :
+       {riskd::v1::OperatorAction::KIND_ACKNOWLEDGE, riskd::v1::OperatorAction::KIND_ASSIGN}) {
     Envelope e;
     e.set_event_id("op-" + std::to_string(kind));
     auto* a = e.mutable_operator_action();
@@ -237,7 +245,8 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   EXPECT_EQ(after_start.footprints, before_stop.footprints);
   EXPECT_EQ(after_start.alert_ids, before_stop.alert_ids);
   ASSERT_TRUE(after_start.incident_messages.count("supply/2"));
-  EXPECT_NE(after_start.incident_messages.at("supply/2").find("assignee: \"logistics\""), std::string::npos)
+  EXPECT_NE(after_start.incident_messages.at("supply/2").find("assignee: \"logistics\""),
+            std::string::npos)
       << after_start.incident_messages.at("supply/2");
 
   // Killed with 30 events after the checkpoint.
@@ -275,8 +284,10 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   EXPECT_EQ(from_checkpoint.alert_ids, from_journal.alert_ids);
   ASSERT_FALSE(from_journal.footprints.empty());
   EXPECT_EQ(from_checkpoint.incidents.size(), live.incidents.size());
-  for (const auto& [id, value] : live.incidents) EXPECT_TRUE(from_journal.incidents.count(id)) << id;
-  EXPECT_NE(from_checkpoint.incident_messages.at("supply/2").find("acknowledged: true"), std::string::npos);
+  for (const auto& [id, value] : live.incidents)
+    EXPECT_TRUE(from_journal.incidents.count(id)) << id;
+  EXPECT_NE(from_checkpoint.incident_messages.at("supply/2").find("acknowledged: true"),
+            std::string::npos);
   // And what the daemon served live, before the kill: the same nodes and
   // observed states (projections coalesce events differently live).
   ASSERT_EQ(live.nodes.size(), from_journal.nodes.size());
@@ -297,7 +308,8 @@ TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   WriteConfig(h, Config(10, 5));
   const std::size_t mark = h.log().size();
   ASSERT_TRUE(h.Start());
-  EXPECT_TRUE(h.WaitForLog("another network source or engine configuration", std::chrono::seconds(5), mark));
+  EXPECT_TRUE(h.WaitForLog("another network source or engine configuration",
+                           std::chrono::seconds(5), mark));
   auto st = Status(h);
   EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
   EXPECT_EQ(st.replayed_at_start(), 30u);

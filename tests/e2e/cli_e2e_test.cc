@@ -36,8 +36,9 @@ TEST(CliE2ETest, RiskdHelpVersionAndUsageErrors) {
 class CheckConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("riskd_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("riskd_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     for (const char* f : {"nodes.csv", "edges.csv"}) {
@@ -69,7 +70,9 @@ TEST_F(CheckConfigTest, ReadsTheNetworkFeedsAndAddresses) {
 
   auto port = Check("metrics { listen: \"127.0.0.1:99999\" }\n");
   EXPECT_EQ(port.exit_code, 1);
-  EXPECT_NE(port.out.find("metrics.listen: '127.0.0.1:99999' is not host:port: the port must be a number in 0..65535"), std::string::npos)
+  EXPECT_NE(port.out.find("metrics.listen: '127.0.0.1:99999' is not host:port: the port must be a "
+                          "number in 0..65535"),
+            std::string::npos)
       << port.out;
   auto host = Check("metrics { listen: \"no-such-host.invalid:9100\" anonymous_read: true }\n");
   EXPECT_EQ(host.exit_code, 1);
@@ -82,8 +85,9 @@ TEST_F(CheckConfigTest, ReadsTheNetworkFeedsAndAddresses) {
   auto bad_feed = Check("feeds { name: \"q\" adapter: \"usgs_geojson\" url: \"bad.geojson\" }\n");
   EXPECT_EQ(bad_feed.exit_code, 1) << bad_feed.out;
 
-  std::ofstream(dir_ / "riskd.conf") << "state_dir: \"state\"\nendpoints { ingest: \"ipc:///no/such/dir/i\" }\n"
-                                     << "network { csv { nodes: \"nodes.csv\" edges: \"edges.csv\" } }\n";
+  std::ofstream(dir_ / "riskd.conf")
+      << "state_dir: \"state\"\nendpoints { ingest: \"ipc:///no/such/dir/i\" }\n"
+      << "network { csv { nodes: \"nodes.csv\" edges: \"edges.csv\" } }\n";
   auto ipc = RunCommand(kRiskd + " --config " + (dir_ / "riskd.conf").string() + " --check-config");
   EXPECT_EQ(ipc.exit_code, 1);
   EXPECT_NE(ipc.out.find("directory '/no/such/dir' does not exist"), std::string::npos) << ipc.out;
@@ -101,7 +105,8 @@ TEST(CliE2ETest, AChangedNetworkSourceIsRefusedUntilReimported) {
   EXPECT_EQ(h.Stop(), 0);
 
   // A new supplier appears in the files.
-  std::ofstream(h.dir() / "nodes.csv", std::ios::app) << "NEW-SUP,New supplier,supplier,3,JP,35.0,135.0,0,\n";
+  std::ofstream(h.dir() / "nodes.csv", std::ios::app)
+      << "NEW-SUP,New supplier,supplier,3,JP,35.0,135.0,0,\n";
   std::ofstream(h.dir() / "edges.csv", std::ios::app) << "NEW-SUP,ECU-NGO,10,material\n";
   EXPECT_FALSE(h.Start());
   EXPECT_NE(h.log().find("the configured source changed since it was imported"), std::string::npos)
@@ -110,7 +115,8 @@ TEST(CliE2ETest, AChangedNetworkSourceIsRefusedUntilReimported) {
 
   h.set_extra_args({"--reimport-network"});
   ASSERT_TRUE(h.Start());
-  EXPECT_NE(h.log().find("re-imported base network: 20 nodes, 29 edges"), std::string::npos) << h.log();
+  EXPECT_NE(h.log().find("re-imported base network: 20 nodes, 29 edges"), std::string::npos)
+      << h.log();
   Envelope e;
   e.set_event_id("new-sup");
   e.mutable_disruption()->set_hazard(riskd::v1::HAZARD_FLOOD);
@@ -128,14 +134,15 @@ const std::string kRiskctl = RISKCTL_BINARY;
 TEST(RiskctlTest, UsageConventions) {
   auto help = RunCommand(kRiskctl + " --help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* cmd : {"send", "tail", "query", "status", "verify-journal", "import", "keygen"}) {
+  for (const char* cmd :
+       {"send", "tail", "query", "status", "verify-journal", "import", "keygen"}) {
     EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
     EXPECT_EQ(RunCommand(kRiskctl + " " + cmd + " --help").exit_code, 0) << cmd;
   }
   EXPECT_EQ(RunCommand(kRiskctl + " --version").out, "riskctl " RISKD_VERSION "\n");
-  EXPECT_EQ(RunCommand(kRiskctl).exit_code, 2);                      // no command
-  EXPECT_EQ(RunCommand(kRiskctl + " frobnicate").exit_code, 2);       // unknown command
-  auto flag = RunCommand(kRiskctl + " tail --colour");                // unknown flag
+  EXPECT_EQ(RunCommand(kRiskctl).exit_code, 2);                  // no command
+  EXPECT_EQ(RunCommand(kRiskctl + " frobnicate").exit_code, 2);  // unknown command
+  auto flag = RunCommand(kRiskctl + " tail --colour");           // unknown flag
   EXPECT_EQ(flag.exit_code, 2);
   EXPECT_NE(flag.out.find("--colour"), std::string::npos) << flag.out;
   auto count = RunCommand(kRiskctl + " tail --count many");
@@ -144,8 +151,8 @@ TEST(RiskctlTest, UsageConventions) {
   EXPECT_EQ(RunCommand(kRiskctl + " tail --timeout -1").exit_code, 2);
   EXPECT_EQ(RunCommand(kRiskctl + " query plan 0").exit_code, 2);
   EXPECT_EQ(RunCommand(kRiskctl + " query plan five").exit_code, 2);
-  EXPECT_EQ(RunCommand(kRiskctl + " query node").exit_code, 2);       // ids required
-  EXPECT_EQ(RunCommand(kRiskctl + " verify-journal").exit_code, 2);   // --db required
+  EXPECT_EQ(RunCommand(kRiskctl + " query node").exit_code, 2);      // ids required
+  EXPECT_EQ(RunCommand(kRiskctl + " verify-journal").exit_code, 2);  // --db required
 }
 
 TEST(RiskctlTest, SendQueryStatusTailAndVerifyAgainstARunningDaemon) {
@@ -162,7 +169,8 @@ TEST(RiskctlTest, SendQueryStatusTailAndVerifyAgainstARunningDaemon) {
   EXPECT_NE(empty.out.find("journal EMPTY"), std::string::npos) << empty.out;
 
   const std::string ep = " --endpoint " + h.ingest();
-  auto tail_cmd = kRiskctl + " tail --endpoint " + h.publish() + " --topic alert. --count 1 --timeout 20";
+  auto tail_cmd =
+      kRiskctl + " tail --endpoint " + h.publish() + " --topic alert. --count 1 --timeout 20";
   FILE* tail = ::popen((tail_cmd + " 2>&1").c_str(), "r");
   ASSERT_NE(tail, nullptr);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the SUB joins
@@ -177,7 +185,8 @@ TEST(RiskctlTest, SendQueryStatusTailAndVerifyAgainstARunningDaemon) {
   EXPECT_EQ(::pclose(tail), 0);
   EXPECT_NE(tailed.find("ALERT"), std::string::npos) << tailed;
 
-  auto bad = RunCommand(kRiskctl + " send" + ep + " '{\"event_id\":\"ctl-2\",\"disruption\":{"
+  auto bad = RunCommand(kRiskctl + " send" + ep +
+                        " '{\"event_id\":\"ctl-2\",\"disruption\":{"
                         "\"severity\":1,\"node_ids\":[\"NOPE\"]}}'");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.out.find("REJECTED      ctl-2"), std::string::npos) << bad.out;
@@ -191,7 +200,8 @@ TEST(RiskctlTest, SendQueryStatusTailAndVerifyAgainstARunningDaemon) {
 
   auto status = RunCommand(kRiskctl + " status" + ep);
   EXPECT_EQ(status.exit_code, 0) << status.out;
-  EXPECT_NE(status.out.find("journal: last seq 1, hash chain intact"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("journal: last seq 1, hash chain intact"), std::string::npos)
+      << status.out;
   EXPECT_NE(status.out.find("1 accepted"), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("1 rejected"), std::string::npos) << status.out;
   EXPECT_EQ(h.Stop(), 0);
@@ -221,13 +231,15 @@ TEST(RiskctlTest, ImportReplacesTheStoredNetworkAndKeygenWritesACert) {
   auto first = RunCommand(kRiskctl + " import --config " + h.config_path());
   EXPECT_EQ(first.exit_code, 0) << first.out;
   EXPECT_NE(first.out.find("imported 19 nodes, 28 edges"), std::string::npos) << first.out;
-  std::ofstream(h.dir() / "nodes.csv", std::ios::app) << "NEW-SUP,New supplier,supplier,3,JP,35.0,135.0,0,\n";
+  std::ofstream(h.dir() / "nodes.csv", std::ios::app)
+      << "NEW-SUP,New supplier,supplier,3,JP,35.0,135.0,0,\n";
   auto again = RunCommand(kRiskctl + " import --config " + h.config_path());
   EXPECT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("imported 20 nodes"), std::string::npos) << again.out;
   ASSERT_TRUE(h.Start());  // the stored digest matches the changed files
   EXPECT_EQ(h.Stop(), 0);
-  EXPECT_EQ(RunCommand(kRiskctl + " import --config " + (h.dir() / "none.conf").string()).exit_code, 1);
+  EXPECT_EQ(RunCommand(kRiskctl + " import --config " + (h.dir() / "none.conf").string()).exit_code,
+            1);
 
   auto keygen = RunCommand(kRiskctl + " keygen --out " + (h.dir() / "k.cert").string());
   EXPECT_EQ(keygen.exit_code, 0) << keygen.out;

@@ -82,7 +82,8 @@ TEST(ClockE2ETest, TicksCountEtasDownAndEndDisruptionsOfKnownDuration) {
       << early->reason();
 
   ASSERT_EQ(h.Send(Tick("t0", kT0))->result(), Ack::RESULT_ACCEPTED);
-  ASSERT_EQ(h.Send(Quake("q1", "FAB-KUM", kT0, /*duration_days=*/3))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Quake("q1", "FAB-KUM", kT0, /*duration_days=*/3))->result(),
+            Ack::RESULT_ACCEPTED);
   const auto day0 = Snapshot(h, "s0");
   EXPECT_EQ(connectors::UnixNs(day0.model_time()), kT0);
   const auto r0 = Risks(day0);
@@ -140,7 +141,8 @@ TEST(ClockE2ETest, TicksCountEtasDownAndEndDisruptionsOfKnownDuration) {
     EXPECT_EQ(inc.sources_disrupted(), 0);
     // Restored in event time: the tick's.
     EXPECT_EQ(connectors::UnixNs(inc.restored_at()), kT0 + 3 * kDay);
-    for (const auto& id : inc.resolved_alert_ids()) resolved |= id.find("FAB-KUM") != std::string::npos;
+    for (const auto& id : inc.resolved_alert_ids())
+      resolved |= id.find("FAB-KUM") != std::string::npos;
   }
   EXPECT_TRUE(restored);
   EXPECT_TRUE(resolved);
@@ -177,7 +179,8 @@ TEST(ClockE2ETest, AnArchiveReplayedInEventTimeGivesTheStateReceivedLive) {
   DaemonHarness replay(ManualClockConfig());
   ASSERT_TRUE(replay.Start());
   ASSERT_EQ(replay.Send(Tick("t-end", end))->result(), Ack::RESULT_ACCEPTED);
-  for (const auto& e : Archive()) ASSERT_EQ(replay.Send(e.envelope)->result(), Ack::RESULT_ACCEPTED);
+  for (const auto& e : Archive())
+    ASSERT_EQ(replay.Send(e.envelope)->result(), Ack::RESULT_ACCEPTED);
   const auto b = Snapshot(replay, "replay");
   // And the live daemon restarted: its journal replayed, ticks included.
   live.Kill();
@@ -230,7 +233,8 @@ TEST(ClockE2ETest, WallClockStampsReceiptTimeAndRejectsFarFutureEvents) {
                               EXPECT_TRUE(env.ParseFromString(e.payload));
                               EXPECT_TRUE(env.has_occurred_at()) << env.event_id();
                               if (env.event_id() == "w1") {
-                                EXPECT_EQ(connectors::UnixNs(env.occurred_at()), e.received_unix_ns);
+                                EXPECT_EQ(connectors::UnixNs(env.occurred_at()),
+                                          e.received_unix_ns);
                               }
                               ++rows;
                               return Status::Ok();

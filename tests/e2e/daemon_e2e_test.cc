@@ -22,9 +22,11 @@ using riskd::v1::Envelope;
 
 std::string DemoNetworkConfig() {
   const std::string demo = SourceDir() + "/config/demo/";
-  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo +
+         "edges.csv\" } }\n"
          "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 }\n"
-         "risk_types { name: \"data\" alpha: 1.2 beta: 0.5 layers: LAYER_DATA direction: DIRECTION_BOTH }\n";
+         "risk_types { name: \"data\" alpha: 1.2 beta: 0.5 layers: LAYER_DATA direction: "
+         "DIRECTION_BOTH }\n";
 }
 
 Envelope Disrupt(const std::string& id, const std::string& node, double severity = 1.0) {
@@ -66,7 +68,8 @@ TEST(DaemonE2ETest, DisruptionAtASupplierAlertsItsCustomerWithTheEngineProbabili
   direct->Project(1);
   const auto& state = direct->risk_state(0);
   std::map<std::string, double> expected;
-  for (const auto& c : state.last_changes) expected[direct->network().node(c.node).id] = c.probability;
+  for (const auto& c : state.last_changes)
+    expected[direct->network().node(c.node).id] = c.probability;
   ASSERT_TRUE(expected.count("ECU-NGO"));  // FAB-KUM's direct customer
 
   std::map<std::string, riskd::v1::Alert> got;
@@ -78,10 +81,11 @@ TEST(DaemonE2ETest, DisruptionAtASupplierAlertsItsCustomerWithTheEngineProbabili
     EXPECT_GT(msg->second.sequence(), last_seq);  // strictly increasing
     last_seq = msg->second.sequence();
     got[a.node_id()] = a;
-    EXPECT_EQ(msg->first, "alert." + std::string(a.severity() == riskd::v1::SEVERITY_CRITICAL
-                                                     ? "critical"
-                                                     : "warning") +
-                              ".supply." + a.node_id());
+    EXPECT_EQ(
+        msg->first,
+        "alert." +
+            std::string(a.severity() == riskd::v1::SEVERITY_CRITICAL ? "critical" : "warning") +
+            ".supply." + a.node_id());
   }
   for (const auto& [node, p] : expected) {
     ASSERT_TRUE(got.count(node)) << node;
@@ -126,7 +130,8 @@ TEST(DaemonE2ETest, BadInputIsRejectedWithAReasonAndTheDaemonKeepsServing) {
   auto unknown = h.Send(Disrupt("bad-node", "NO-SUCH-NODE"));
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->result(), Ack::RESULT_REJECTED);
-  EXPECT_EQ(unknown->reason(), "not_found: disruption.node_ids[0]: node 'NO-SUCH-NODE' is not in the network");
+  EXPECT_EQ(unknown->reason(),
+            "not_found: disruption.node_ids[0]: node 'NO-SUCH-NODE' is not in the network");
 
   auto nan = h.Send(Disrupt("nan", "FAB-KUM", std::nan("")));
   ASSERT_TRUE(nan);
@@ -201,7 +206,8 @@ TEST(DaemonE2ETest, KillNineThenRestartRestoresEveryAcknowledgedEvent) {
   snap_q.set_event_id("snap");
   snap_q.mutable_query()->mutable_snapshot();
   auto before = h.Send(snap_q);
-  ASSERT_TRUE(before && before->result() == Ack::RESULT_ACCEPTED) << (before ? before->reason() : "");
+  ASSERT_TRUE(before && before->result() == Ack::RESULT_ACCEPTED)
+      << (before ? before->reason() : "");
   h.Kill();
 
   ASSERT_TRUE(h.Start());
@@ -353,7 +359,8 @@ std::vector<Ack> Exchange(zmq::socket_t& dealer, std::size_t replies) {
 }
 
 TEST(DaemonE2ETest, OversizedAndMultiFrameMessagesAreAnsweredAndEarlierAcksKept) {
-  DaemonHarness h(DemoNetworkConfig() + "ingest { max_message_bytes: 4096 }\n"
+  DaemonHarness h(DemoNetworkConfig() +
+                  "ingest { max_message_bytes: 4096 }\n"
                   "metrics { listen: \"127.0.0.1:0\" }\n");
   ASSERT_TRUE(h.Start());
   zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
@@ -363,7 +370,8 @@ TEST(DaemonE2ETest, OversizedAndMultiFrameMessagesAreAnsweredAndEarlierAcksKept)
   // limit), a two-frame message, and another event, back to back.
   dealer.send(zmq::buffer(Disrupt("fr-1", "FAB-KUM").SerializeAsString()), zmq::send_flags::none);
   dealer.send(zmq::buffer(std::string(20000, 'x')), zmq::send_flags::none);
-  dealer.send(zmq::buffer(Disrupt("fr-2", "RES-RAY").SerializeAsString()), zmq::send_flags::sndmore);
+  dealer.send(zmq::buffer(Disrupt("fr-2", "RES-RAY").SerializeAsString()),
+              zmq::send_flags::sndmore);
   dealer.send(zmq::buffer(std::string("trailer")), zmq::send_flags::none);
   dealer.send(zmq::buffer(Disrupt("fr-3", "MAG-BAO").SerializeAsString()), zmq::send_flags::none);
   auto acks = Exchange(dealer, 4);
@@ -391,7 +399,8 @@ TEST(DaemonE2ETest, OversizedAndMultiFrameMessagesAreAnsweredAndEarlierAcksKept)
     disconnects = h.Metric("riskd_ingest_disconnects_total");
   }
   EXPECT_GE(disconnects.value_or(0), 1) << h.log();
-  EXPECT_NE(h.log().find("a message over 69632 bytes also closes it"), std::string::npos) << h.log();
+  EXPECT_NE(h.log().find("a message over 69632 bytes also closes it"), std::string::npos)
+      << h.log();
   EXPECT_EQ(h.Send(Disrupt("fr-4", "STL-DUI"))->result(), Ack::RESULT_ACCEPTED);
   EXPECT_EQ(h.Stop(), 0);
 }
@@ -415,7 +424,8 @@ TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
   auto ack = h.Send(e);
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->result(), Ack::RESULT_REJECTED);
-  EXPECT_EQ(ack->reason(), "invalid_argument: event_id: contains a control character (0x0a at byte 4)");
+  EXPECT_EQ(ack->reason(),
+            "invalid_argument: event_id: contains a control character (0x0a at byte 4)");
   // Printable ids that look like a log line are logged quoted, on one line.
   e.set_event_id("evil [2026-01-01 00:00:00.000] [critical] forged");
   ack = h.Send(e);
@@ -423,7 +433,8 @@ TEST(DaemonE2ETest, IdsFromProducersCannotForgeLogLines) {
   EXPECT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
   EXPECT_EQ(h.Stop(), 0);
   const std::string log = h.log();
-  EXPECT_NE(log.find("(evil [2026-01-01 00:00:00.000] [critical] forged): disruption place"), std::string::npos)
+  EXPECT_NE(log.find("(evil [2026-01-01 00:00:00.000] [critical] forged): disruption place"),
+            std::string::npos)
       << log;
   EXPECT_EQ(log.find("\n[2026-01-01 00:00:00.000] [critical] forged"), std::string::npos) << log;
   EXPECT_EQ(log.find('\x1b'), std::string::npos);
@@ -439,10 +450,10 @@ namespace {
 // the snapshot, then every publication with a larger sequence.
 struct CloneReplica {
   std::uint64_t sequence = 0;
-  std::map<std::string, std::string> alerts;       // open, by id: the Alert's bytes
-  std::map<std::string, std::string> summaries;    // by risk type
-  std::map<std::string, std::string> plans;        // by risk type
-  std::map<std::string, std::string> incidents;    // by incident id
+  std::map<std::string, std::string> alerts;     // open, by id: the Alert's bytes
+  std::map<std::string, std::string> summaries;  // by risk type
+  std::map<std::string, std::string> plans;      // by risk type
+  std::map<std::string, std::string> incidents;  // by incident id
 
   void Apply(const riskd::v1::Snapshot& s) {
     sequence = s.sequence();
@@ -463,7 +474,8 @@ struct CloneReplica {
         alerts[pub.alert().alert_id()] = pub.alert().SerializeAsString();
       }
     } else if (pub.has_projection_summary()) {
-      summaries[pub.projection_summary().risk_type()] = pub.projection_summary().SerializeAsString();
+      summaries[pub.projection_summary().risk_type()] =
+          pub.projection_summary().SerializeAsString();
     } else if (pub.has_immunization_plan()) {
       plans[pub.immunization_plan().risk_type()] = pub.immunization_plan().SerializeAsString();
     } else if (pub.has_incident()) {
@@ -477,7 +489,8 @@ struct CloneReplica {
 };
 
 TEST(DaemonE2ETest, ALateJoinerAppliesTheSnapshotThenTheStreamAndHoldsTheDaemonsState) {
-  DaemonHarness h(DemoNetworkConfig() + "planner { k: 2 min_interval { seconds: 0 } realizations: 200 }\n");
+  DaemonHarness h(DemoNetworkConfig() +
+                  "planner { k: 2 min_interval { seconds: 0 } realizations: 200 }\n");
   ASSERT_TRUE(h.Start());
   const auto& nodes = DemoNodes();
   std::atomic<bool> done{false};

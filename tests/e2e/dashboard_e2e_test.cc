@@ -30,20 +30,27 @@ const char kReaderToken[] = "reader-token-for-the-e2e-test";
 const char kProducerToken[] = "producer-token-for-the-e2e-test";
 const char kOperatorToken[] = "operator-token-for-the-e2e-test";
 
-std::string Config(const std::string& dashboard_extra = "", const std::string& projection_extra = "") {
+std::string Config(const std::string& dashboard_extra = "",
+                   const std::string& projection_extra = "") {
   const std::string demo = SourceDir() + "/config/demo/";
-  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo +
+         "edges.csv\" } }\n"
          "planner { k: 0 }\n"
          // One round per event (the tests read up to its summary): checked
          // before publishing; DeferredCheckE2ETest covers refinements.
-         "projection { defer_check: false " + projection_extra + " }\n"
-         "dashboard { listen: \"127.0.0.1:0\" " + dashboard_extra +
-         " users { name: \"ada\" role: CLIENT_ROLE_ADMIN token_sha256: \"" +
-         connectors::Sha256Hex(kAdminToken) + "\" }"
+         "projection { defer_check: false " +
+         projection_extra +
+         " }\n"
+         "dashboard { listen: \"127.0.0.1:0\" " +
+         dashboard_extra + " users { name: \"ada\" role: CLIENT_ROLE_ADMIN token_sha256: \"" +
+         connectors::Sha256Hex(kAdminToken) +
+         "\" }"
          " users { name: \"rita\" role: CLIENT_ROLE_SUBSCRIBER token_sha256: \"" +
-         connectors::Sha256Hex(kReaderToken) + "\" }"
+         connectors::Sha256Hex(kReaderToken) +
+         "\" }"
          " users { name: \"pat\" role: CLIENT_ROLE_PRODUCER token_sha256: \"" +
-         connectors::Sha256Hex(kProducerToken) + "\" }"
+         connectors::Sha256Hex(kProducerToken) +
+         "\" }"
          " users { name: \"olga\" role: CLIENT_ROLE_OPERATOR token_sha256: \"" +
          connectors::Sha256Hex(kOperatorToken) + "\" } }\n";
 }
@@ -78,7 +85,8 @@ class EventStream {
     addr.sin_port = htons(static_cast<std::uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
-    std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+    std::string request =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
     for (const auto& h : headers) request += h + "\r\n";
     request += "\r\n";
     (void)::write(fd_, request.data(), request.size());
@@ -136,7 +144,8 @@ using RiskMap = std::map<std::string, json>;
 void Apply(const json& node_risks, RiskMap* risks) {
   for (const auto& r : node_risks) {
     const std::string key = r.value("riskType", "") + "/" + r.value("nodeId", "");
-    const bool gone = r.value("observedState", "") == "NODE_STATE_SUSCEPTIBLE" && r.value("probability", 0.0) == 0.0;
+    const bool gone = r.value("observedState", "") == "NODE_STATE_SUSCEPTIBLE" &&
+                      r.value("probability", 0.0) == 0.0;
     if (gone) {
       risks->erase(key);
     } else {
@@ -151,20 +160,25 @@ std::vector<riskd::v1::Envelope> Journaled(const DaemonHarness& h) {
   auto journal = connectors::Journal::OpenReadOnly(h.database());
   EXPECT_TRUE(journal.ok()) << journal.status().ToString();
   if (!journal.ok()) return journaled;
-  EXPECT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& entry) {
-    riskd::v1::Envelope e;
-    if (!e.ParseFromString(entry.payload)) return Status::Corruption("unparsable journal payload");
-    journaled.push_back(std::move(e));
-    return Status::Ok();
-  }).ok());
+  EXPECT_TRUE((*journal)
+                  ->ForEach(0,
+                            [&](std::uint64_t, const connectors::JournalEntry& entry) {
+                              riskd::v1::Envelope e;
+                              if (!e.ParseFromString(entry.payload))
+                                return Status::Corruption("unparsable journal payload");
+                              journaled.push_back(std::move(e));
+                              return Status::Ok();
+                            })
+                  .ok());
   return journaled;
 }
 
 // POSTs `body` to api/actions as `token`'s user (nullptr: anonymous) and
 // expects it refused with `status` and the server's `error`.
-void ExpectRefused(const std::string& actions, const char* token, const std::string& body, long status,
-                   const std::string& error) {
-  auto r = HttpRequest("POST", actions, token ? std::vector<std::string>{Bearer(token)} : std::vector<std::string>{},
+void ExpectRefused(const std::string& actions, const char* token, const std::string& body,
+                   long status, const std::string& error) {
+  auto r = HttpRequest("POST", actions,
+                       token ? std::vector<std::string>{Bearer(token)} : std::vector<std::string>{},
                        body);
   EXPECT_EQ(r.status, status) << body;
   EXPECT_EQ(json::parse(r.body)["error"], error) << body;
@@ -193,7 +207,8 @@ void ExpectThePage(const std::string& url) {
   EXPECT_NE(js.headers.find("Content-Type: text/javascript"), std::string::npos);
   const auto etag_at = js.headers.find("ETag: ");
   ASSERT_NE(etag_at, std::string::npos);
-  const std::string etag = js.headers.substr(etag_at + 6, js.headers.find('\r', etag_at) - etag_at - 6);
+  const std::string etag =
+      js.headers.substr(etag_at + 6, js.headers.find('\r', etag_at) - etag_at - 6);
   EXPECT_EQ(HttpRequest("GET", url + "assets/index.js", {"If-None-Match: " + etag}).status, 304);
 }
 
@@ -328,7 +343,8 @@ TEST(DashboardE2ETest, UnderAManualClockTicksEndFootprintsAndALatePageSeesTheSam
     sequence = seq;
     if (pub.contains("disruptionFootprint")) {
       const auto& f = pub["disruptionFootprint"];
-      footprint_story.push_back(f["eventId"].get<std::string>() + " " + f["lifecycle"].get<std::string>());
+      footprint_story.push_back(f["eventId"].get<std::string>() + " " +
+                                f["lifecycle"].get<std::string>());
       if (f["eventId"] == "quake-3-days") {
         EXPECT_EQ(f["expectedEnd"], time_text(kT0 + 3 * kDay));
       }
@@ -342,8 +358,9 @@ TEST(DashboardE2ETest, UnderAManualClockTicksEndFootprintsAndALatePageSeesTheSam
       day3 = at == time_text(kT0 + 3 * kDay);
     }
   }
-  const std::vector<std::string> expected_story = {
-      "quake-3-days LIFECYCLE_ACTIVE", "strike-ray LIFECYCLE_ACTIVE", "quake-3-days LIFECYCLE_ENDED"};
+  const std::vector<std::string> expected_story = {"quake-3-days LIFECYCLE_ACTIVE",
+                                                   "strike-ray LIFECYCLE_ACTIVE",
+                                                   "quake-3-days LIFECYCLE_ENDED"};
   EXPECT_EQ(footprint_story, expected_story);
   // Each tick moved risks (ETAs count down, the quake's site recovered) and
   // published the change.
@@ -426,25 +443,32 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
   EXPECT_NE(anonymous.headers.find("WWW-Authenticate: Bearer"), std::string::npos);
   auto forged = HttpRequest("POST", actions, {"Authorization: Bearer not-a-token"}, protect);
   EXPECT_EQ(forged.status, 401);
-  EXPECT_EQ(json::parse(forged.body)["error"], "permission_denied: the token matches no dashboard user");
-  ExpectRefused(actions, kReaderToken, protect, 403, "permission_denied: role 'subscriber' may not send intervention");
+  EXPECT_EQ(json::parse(forged.body)["error"],
+            "permission_denied: the token matches no dashboard user");
+  ExpectRefused(actions, kReaderToken, protect, 403,
+                "permission_denied: role 'subscriber' may not send intervention");
   // A producer may report events to the ingest, but protecting a node is an
   // admin's (the ingest's own role table).
-  ExpectRefused(actions, kProducerToken, protect, 403, "permission_denied: role 'producer' may not send intervention");
-  auto quake = HttpRequest("POST", actions, {Bearer(kAdminToken)}, R"({"disruption":{"severity":1}})");
+  ExpectRefused(actions, kProducerToken, protect, 403,
+                "permission_denied: role 'producer' may not send intervention");
+  auto quake =
+      HttpRequest("POST", actions, {Bearer(kAdminToken)}, R"({"disruption":{"severity":1}})");
   EXPECT_EQ(quake.status, 403);
   EXPECT_EQ(HttpRequest("POST", actions, {Bearer(kAdminToken)}, "{not json").status, 400);
   EXPECT_EQ(HttpRequest("GET", actions, {Bearer(kAdminToken)}).status, 405);
 
   ExpectAccepted(actions, kAdminToken, protect, "dash-protect-1", "1");
   // Sent again (a retry): the journal de-duplicates it.
-  EXPECT_EQ(json::parse(HttpRequest("POST", actions, {Bearer(kAdminToken)}, protect).body)["result"],
-            "RESULT_DUPLICATE");
+  EXPECT_EQ(
+      json::parse(HttpRequest("POST", actions, {Bearer(kAdminToken)}, protect).body)["result"],
+      "RESULT_DUPLICATE");
   // The daemon's own rejection comes back as 422 with its reason.
-  auto unknown = HttpRequest("POST", actions, {Bearer(kAdminToken)},
-                             R"({"intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["NO-SUCH-NODE"]}})");
+  auto unknown =
+      HttpRequest("POST", actions, {Bearer(kAdminToken)},
+                  R"({"intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["NO-SUCH-NODE"]}})");
   EXPECT_EQ(unknown.status, 422);
-  EXPECT_NE(json::parse(unknown.body)["reason"].get<std::string>().find("not_found"), std::string::npos);
+  EXPECT_NE(json::parse(unknown.body)["reason"].get<std::string>().find("not_found"),
+            std::string::npos);
 
   // Journaled under the user's name, applied by the engine.
   const auto snapshot = json::parse(HttpRequest("GET", h.dashboard_url() + "api/snapshot").body);
@@ -453,7 +477,8 @@ TEST(DashboardE2ETest, ActionsFollowRolesAndCarryTheDaemonsAnswer) {
     immunized |= r["nodeId"] == "ECU-NGO" && r["observedState"] == "NODE_STATE_IMMUNIZED";
   }
   EXPECT_TRUE(immunized);
-  EXPECT_NE(h.log().find("dashboard user 'ada' (admin) sent intervention dash-protect-1: RESULT_ACCEPTED"),
+  EXPECT_NE(h.log().find(
+                "dashboard user 'ada' (admin) sent intervention dash-protect-1: RESULT_ACCEPTED"),
             std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
 
@@ -479,7 +504,8 @@ TEST(DashboardE2ETest, AnOperatorActsOnIncidentsAsTheSignedInUser) {
   const std::string url = h.dashboard_url();
   const std::string actions = url + "api/actions";
 
-  auto session = json::parse(HttpRequest("GET", url + "api/session", {Bearer(kOperatorToken)}).body);
+  auto session =
+      json::parse(HttpRequest("GET", url + "api/session", {Bearer(kOperatorToken)}).body);
   EXPECT_EQ(session["name"], "olga");
   EXPECT_EQ(session["role"], "operator");
   EXPECT_EQ(session["actions"], json::array({"operator_action"}));
@@ -498,19 +524,22 @@ TEST(DashboardE2ETest, AnOperatorActsOnIncidentsAsTheSignedInUser) {
   const std::string acknowledge =
       R"({"eventId":"dash-ack-1","source":"someone-else","operatorAction":)"
       R"({"incidentId":"supply/1","kind":"KIND_ACKNOWLEDGE","operator":"mallory","note":"calling the site"}})";
-  ExpectRefused(actions, nullptr, acknowledge, 401, "permission_denied: actions need a signed-in user");
+  ExpectRefused(actions, nullptr, acknowledge, 401,
+                "permission_denied: actions need a signed-in user");
   ExpectRefused(actions, kReaderToken, acknowledge, 403,
                 "permission_denied: role 'subscriber' may not send operator_action");
   ExpectRefused(actions, kProducerToken, acknowledge, 403,
                 "permission_denied: role 'producer' may not send operator_action");
   // An operator acts on incidents; protecting a node stays an admin's.
-  ExpectRefused(actions, kOperatorToken, R"({"intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["ECU-NGO"]}})", 403,
+  ExpectRefused(actions, kOperatorToken,
+                R"({"intervention":{"kind":"KIND_IMMUNIZE","nodeIds":["ECU-NGO"]}})", 403,
                 "permission_denied: role 'operator' may not send intervention");
 
   ExpectAccepted(actions, kOperatorToken, acknowledge, "dash-ack-1", "2");
   // An incident the daemon does not know: its own rejection, 422.
-  auto unknown = HttpRequest("POST", actions, {Bearer(kOperatorToken)},
-                             R"({"operatorAction":{"incidentId":"supply/99","kind":"KIND_ACKNOWLEDGE"}})");
+  auto unknown =
+      HttpRequest("POST", actions, {Bearer(kOperatorToken)},
+                  R"({"operatorAction":{"incidentId":"supply/99","kind":"KIND_ACKNOWLEDGE"}})");
   EXPECT_EQ(unknown.status, 422);
   EXPECT_EQ(json::parse(unknown.body)["result"], "RESULT_REJECTED");
   EXPECT_EQ(json::parse(unknown.body)["reason"],
@@ -529,8 +558,10 @@ TEST(DashboardE2ETest, AnOperatorActsOnIncidentsAsTheSignedInUser) {
   EXPECT_EQ(state["history"][0]["action"]["kind"], "KIND_ACKNOWLEDGE");
   EXPECT_EQ(state["history"][0]["action"]["operator"], "olga");
   EXPECT_EQ(state["history"][0]["action"]["note"], "calling the site");
-  EXPECT_NE(h.log().find("dashboard user 'olga' (operator) sent operator_action dash-ack-1: RESULT_ACCEPTED"),
-            std::string::npos);
+  EXPECT_NE(
+      h.log().find(
+          "dashboard user 'olga' (operator) sent operator_action dash-ack-1: RESULT_ACCEPTED"),
+      std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
 
   const auto journaled = Journaled(h);
@@ -556,7 +587,8 @@ TEST(DashboardE2ETest, WithoutAnonymousReadEveryApiRequestNeedsAToken) {
   ASSERT_EQ(session.status, 200);
   EXPECT_EQ(json::parse(session.body)["name"], "rita");
   EXPECT_EQ(json::parse(session.body)["actions"].size(), 0u);
-  EXPECT_EQ(json::parse(HttpRequest("GET", url + "api/session", {Bearer(kAdminToken)}).body)["actions"][0],
+  EXPECT_EQ(json::parse(
+                HttpRequest("GET", url + "api/session", {Bearer(kAdminToken)}).body)["actions"][0],
             "intervention");
   EXPECT_EQ(HttpRequest("GET", url + "api/snapshot", {Bearer(kReaderToken)}).status, 200);
 
@@ -581,8 +613,9 @@ TEST(DashboardE2ETest, OnLoopbackOnlyLoopbackHostNamesAreServed) {
   EXPECT_EQ(json::parse(rebound.body)["error"],
             "permission_denied: this dashboard answers loopback host names only");
   // No CORS: a preflight from another origin gets no Allow-Origin.
-  auto preflight = HttpRequest("OPTIONS", url + "api/actions",
-                               {"Origin: http://attacker.example", "Access-Control-Request-Method: POST"});
+  auto preflight =
+      HttpRequest("OPTIONS", url + "api/actions",
+                  {"Origin: http://attacker.example", "Access-Control-Request-Method: POST"});
   EXPECT_EQ(preflight.headers.find("Access-Control-Allow-Origin"), std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
 }

@@ -88,7 +88,8 @@ struct Stream {
       auto msg = sub.Next(std::chrono::seconds(30));
       if (!msg) return false;
       messages.push_back(*msg);
-      if (msg->second.has_projection_summary() && msg->second.projection_summary().checked() == checked) {
+      if (msg->second.has_projection_summary() &&
+          msg->second.projection_summary().checked() == checked) {
         return true;
       }
     }

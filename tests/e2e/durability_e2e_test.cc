@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -46,7 +46,8 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
     int sent = 0, outstanding = 0;
     while (std::chrono::steady_clock::now() - start < kill_after) {
       while (outstanding < 200) {
-        dealer.send(zmq::buffer(StatusEvent(round, sent++).SerializeAsString()), zmq::send_flags::none);
+        dealer.send(zmq::buffer(StatusEvent(round, sent++).SerializeAsString()),
+                    zmq::send_flags::none);
         ++outstanding;
       }
       zmq::message_t reply;
@@ -80,11 +81,14 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
   {
     auto journal = connectors::Journal::OpenReadOnly(h.database());
     ASSERT_TRUE(journal.ok());
-    ASSERT_TRUE((*journal)->ForEach(0, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-                  EXPECT_EQ(seq, ++expected_seq);
-                  ++rows[e.event_id];
-                  return Status::Ok();
-                }).ok());
+    ASSERT_TRUE((*journal)
+                    ->ForEach(0,
+                              [&](std::uint64_t seq, const connectors::JournalEntry& e) {
+                                EXPECT_EQ(seq, ++expected_seq);
+                                ++rows[e.event_id];
+                                return Status::Ok();
+                              })
+                    .ok());
     auto report = (*journal)->Verify();
     ASSERT_TRUE(report.ok());
     EXPECT_TRUE(report->ok) << report->problem;
@@ -96,7 +100,8 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
   ASSERT_TRUE(h.Start());
   const auto& any = *acked.begin();
   const auto dash = any.rfind('-');
-  auto dup = h.Send(StatusEvent(std::stoi(any.substr(4, dash - 4)), std::stoi(any.substr(dash + 1))));
+  auto dup =
+      h.Send(StatusEvent(std::stoi(any.substr(4, dash - 4)), std::stoi(any.substr(dash + 1))));
   ASSERT_TRUE(dup);
   EXPECT_EQ(dup->result(), Ack::RESULT_DUPLICATE) << any;
   Envelope q;
@@ -111,7 +116,9 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
   // state as the one restarted after the crashes.
   DaemonHarness clean(Config());
   std::filesystem::create_directories(clean.dir() / "state");
-  ASSERT_EQ(std::system(("sqlite3 " + h.database() + " \".backup " + clean.database() + "\"").c_str()), 0);
+  ASSERT_EQ(
+      std::system(("sqlite3 " + h.database() + " \".backup " + clean.database() + "\"").c_str()),
+      0);
   ASSERT_EQ(std::system(("sqlite3 " + clean.database() +
                          " \"DROP TABLE alerts; DROP TABLE alert_history; DROP TABLE meta;"
                          " DROP TABLE nodes; DROP TABLE edges; DROP TABLE network_source;\"")
@@ -161,7 +168,8 @@ std::vector<std::uint64_t> Sequences(Subscriber& sub, const std::string& until) 
 TEST(DurabilityE2ETest, PublicationSequencesAreNeverReusedAcrossRestarts) {
   // Plans (published last, after alerts and summaries) are what the daemon
   // used to forget: their sequences came back after a restart.
-  DaemonHarness h(DemoNetworkConfig() + "planner { k: 2 min_interval { seconds: 0 } realizations: 200 }\n");
+  DaemonHarness h(DemoNetworkConfig() +
+                  "planner { k: 2 min_interval { seconds: 0 } realizations: 200 }\n");
   std::uint64_t highest = 0;
   const std::vector<std::string> sources = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO"};
   for (std::size_t round = 0; round < sources.size(); ++round) {
@@ -208,7 +216,8 @@ TEST(DurabilityE2ETest, ABrokenJournalChainIsReportedAndRefusesEventsUnlessAccep
   auto refused = h.Send(Disruption("bj-3", "MAG-BAO"));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->result(), Ack::RESULT_REJECTED);
-  EXPECT_EQ(refused->reason().rfind("failed_precondition: the journal's hash chain is broken", 0), 0u)
+  EXPECT_EQ(refused->reason().rfind("failed_precondition: the journal's hash chain is broken", 0),
+            0u)
       << refused->reason();
   Envelope q;
   q.set_event_id("bj-q");
@@ -233,10 +242,13 @@ std::set<std::string> JournaledIds(const std::string& db) {
   auto journal = connectors::Journal::OpenReadOnly(db);
   EXPECT_TRUE(journal.ok()) << journal.status().ToString();
   if (!journal.ok()) return ids;
-  EXPECT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& e) {
-                ids.insert(e.event_id);
-                return Status::Ok();
-              }).ok());
+  EXPECT_TRUE((*journal)
+                  ->ForEach(0,
+                            [&](std::uint64_t, const connectors::JournalEntry& e) {
+                              ids.insert(e.event_id);
+                              return Status::Ok();
+                            })
+                  .ok());
   return ids;
 }
 
@@ -258,7 +270,8 @@ TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
   // The fault did happen, on the journal's WAL.
   std::ifstream log(faults + ".log");
   std::string injected((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  EXPECT_NE(injected.find("fdatasync " + h.database() + "-wal Input/output error"), std::string::npos)
+  EXPECT_NE(injected.find("fdatasync " + h.database() + "-wal Input/output error"),
+            std::string::npos)
       << injected;
 
   DaemonHarness::ArmFaults(faults, "# disarmed\n");

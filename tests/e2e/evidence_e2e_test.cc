@@ -40,7 +40,8 @@ const std::vector<std::string>& AllDemoNodes() {
 std::map<std::string, double> Risks(DaemonHarness& h, const std::string& id) {
   Envelope q;
   q.set_event_id(id);
-  for (const auto& node : AllDemoNodes()) q.mutable_query()->mutable_node_risk()->add_node_ids(node);
+  for (const auto& node : AllDemoNodes())
+    q.mutable_query()->mutable_node_risk()->add_node_ids(node);
   q.mutable_query()->mutable_node_risk()->set_risk_type("supply");
   auto ack = h.Send(q);
   EXPECT_TRUE(ack && ack->result() == Ack::RESULT_ACCEPTED) << (ack ? ack->reason() : "no answer");

@@ -38,10 +38,13 @@ std::map<std::string, int> Journaled(const std::string& db) {
   auto journal = connectors::Journal::OpenReadOnly(db);
   EXPECT_TRUE(journal.ok()) << journal.status().ToString();
   if (!journal.ok()) return ids;
-  EXPECT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& e) {
-                ++ids[e.event_id];
-                return Status::Ok();
-              }).ok());
+  EXPECT_TRUE((*journal)
+                  ->ForEach(0,
+                            [&](std::uint64_t, const connectors::JournalEntry& e) {
+                              ++ids[e.event_id];
+                              return Status::Ok();
+                            })
+                  .ok());
   return ids;
 }
 
@@ -73,9 +76,9 @@ TEST(FaultsE2ETest, DiskFullReadOnlyAndFsyncErrorsRefuseEventsLoseNoAckedOneAndK
     std::string rule, strerror;
   };
   const std::vector<Fault> kFaults = {
-      {"pwrite riskd.db-wal ENOSPC always", "No space left on device"},   // disk full
-      {"pwrite riskd.db-wal EROFS always", "Read-only file system"},      // remounted read-only
-      {"fdatasync riskd.db-wal EIO 1", "Input/output error"},             // an fsync error
+      {"pwrite riskd.db-wal ENOSPC always", "No space left on device"},  // disk full
+      {"pwrite riskd.db-wal EROFS always", "Read-only file system"},     // remounted read-only
+      {"fdatasync riskd.db-wal EIO 1", "Input/output error"},            // an fsync error
   };
   std::set<std::string> acked, refused;
   int n = 0;
@@ -103,14 +106,16 @@ TEST(FaultsE2ETest, DiskFullReadOnlyAndFsyncErrorsRefuseEventsLoseNoAckedOneAndK
       }
       EXPECT_TRUE(Serving(h)) << fault.rule;  // queries are answered throughout
     }
-    EXPECT_NE(FileText(faults + ".log").find(h.database() + "-wal " + fault.strerror), std::string::npos)
+    EXPECT_NE(FileText(faults + ".log").find(h.database() + "-wal " + fault.strerror),
+              std::string::npos)
         << fault.rule << ": the fault did not happen";
     DaemonHarness::ArmFaults(faults, "# disarmed\n");
     // Recovered without a restart.
     const std::string after = "ok-" + std::to_string(n++);
     ok = h.Send(Status(after, n));
     ASSERT_TRUE(ok);
-    EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED) << fault.rule << ": " << ok->reason() << "\n" << h.log();
+    EXPECT_EQ(ok->result(), Ack::RESULT_ACCEPTED) << fault.rule << ": " << ok->reason() << "\n"
+                                                  << h.log();
     if (ok->result() == Ack::RESULT_ACCEPTED) acked.insert(after);
   }
   // An fsync that keeps failing: the failed commit cannot be discarded
@@ -149,9 +154,10 @@ TEST(FaultsE2ETest, DiskFullReadOnlyAndFsyncErrorsRefuseEventsLoseNoAckedOneAndK
 
 TEST(FaultsE2ETest, AnUnreachableAlertmanagerNeverSlowsIngestOrPublication) {
   const int dead_port = FreeLoopbackPort();  // nothing listens there
-  DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n"
-                  "alertmanager { url: \"http://127.0.0.1:" + std::to_string(dead_port) +
-                  "\" timeout { seconds: 1 } }\n");
+  DaemonHarness h(DemoNetworkConfig() +
+                  "metrics { listen: \"127.0.0.1:0\" }\n"
+                  "alertmanager { url: \"http://127.0.0.1:" +
+                  std::to_string(dead_port) + "\" timeout { seconds: 1 } }\n");
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "alert.");
   std::set<std::string> acked;
@@ -194,7 +200,8 @@ TEST(FaultsE2ETest, SubscribersThatNeverReadDoNotHoldUpIngestOrOtherSubscribers)
   dealer.connect(h.ingest());
   constexpr int kEvents = 2000;
   for (int i = 0; i < kEvents; ++i) {
-    dealer.send(zmq::buffer(Status("slow-" + std::to_string(i), i).SerializeAsString()), zmq::send_flags::none);
+    dealer.send(zmq::buffer(Status("slow-" + std::to_string(i), i).SerializeAsString()),
+                zmq::send_flags::none);
   }
   std::set<std::string> acked;
   while (acked.size() < kEvents) {
@@ -223,7 +230,8 @@ TEST(FaultsE2ETest, AProducerThatDisconnectsMidBatchLosesNothingItCanNotRetry) {
     dealer.set(zmq::sockopt::linger, 200);  // the requests leave; the acks find no one
     dealer.connect(h.ingest());
     for (int i = 0; i < kEvents; ++i) {
-      dealer.send(zmq::buffer(Status("mid-" + std::to_string(i), i).SerializeAsString()), zmq::send_flags::none);
+      dealer.send(zmq::buffer(Status("mid-" + std::to_string(i), i).SerializeAsString()),
+                  zmq::send_flags::none);
     }
   }
   EXPECT_TRUE(Serving(h));
@@ -233,7 +241,8 @@ TEST(FaultsE2ETest, AProducerThatDisconnectsMidBatchLosesNothingItCanNotRetry) {
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(h.ingest());
   for (int i = 0; i < kEvents; ++i) {
-    dealer.send(zmq::buffer(Status("mid-" + std::to_string(i), i).SerializeAsString()), zmq::send_flags::none);
+    dealer.send(zmq::buffer(Status("mid-" + std::to_string(i), i).SerializeAsString()),
+                zmq::send_flags::none);
   }
   std::set<std::string> acked;
   int duplicates = 0;
@@ -244,12 +253,14 @@ TEST(FaultsE2ETest, AProducerThatDisconnectsMidBatchLosesNothingItCanNotRetry) {
     (void)dealer.recv(reply);
     Ack ack;
     ASSERT_TRUE(ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
-    ASSERT_TRUE(ack.result() == Ack::RESULT_ACCEPTED || ack.result() == Ack::RESULT_DUPLICATE) << ack.reason();
+    ASSERT_TRUE(ack.result() == Ack::RESULT_ACCEPTED || ack.result() == Ack::RESULT_DUPLICATE)
+        << ack.reason();
     if (ack.result() == Ack::RESULT_DUPLICATE) ++duplicates;
     acked.insert(ack.event_id());
   }
   EXPECT_EQ(acked.size(), static_cast<std::size_t>(kEvents));
-  EXPECT_GT(duplicates, 0) << "the first producer's requests never arrived: the scenario did not happen";
+  EXPECT_GT(duplicates, 0)
+      << "the first producer's requests never arrived: the scenario did not happen";
   h.Kill();
   EXPECT_EQ(Journaled(h.database()), Once(acked));
 }

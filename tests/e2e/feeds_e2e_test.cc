@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <set>
-#include <thread>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "connectors/feeds/feed_factory.h"
 #include "connectors/store/journal.h"
@@ -33,10 +33,14 @@ constexpr std::int64_t kMaxSkew = 300;
 
 std::string SupplyGraphConfig() {
   const std::string src = SourceDir();
-  return "network { supplygraph { directory: \"" + src + "/data/supplygraph\" }\n"
-         "  locations_csv: \"" + src + "/config/demo/supplygraph_locations.csv\" }\n"
+  return "network { supplygraph { directory: \"" + src +
+         "/data/supplygraph\" }\n"
+         "  locations_csv: \"" +
+         src +
+         "/config/demo/supplygraph_locations.csv\" }\n"
          "risk_types { name: \"supply\" alpha: 0.8 beta: 0.3 direction: DIRECTION_DOWNSTREAM }\n"
-         "clock { mode: MODE_MANUAL start { seconds: " + std::to_string(kClockStart) + " } }\n";
+         "clock { mode: MODE_MANUAL start { seconds: " +
+         std::to_string(kClockStart) + " } }\n";
 }
 
 riskd::v1::Snapshot Snapshot(DaemonHarness& h) {
@@ -65,7 +69,8 @@ std::size_t GdacsEnvelopes() {
   EXPECT_TRUE(batch.ok());
   EXPECT_FALSE(batch->rejected.empty());  // the archive holds a malformed item
   std::size_t accepted = 0;
-  for (const auto& e : batch->envelopes) accepted += e.occurred_at().seconds() <= kClockStart + kMaxSkew;
+  for (const auto& e : batch->envelopes)
+    accepted += e.occurred_at().seconds() <= kClockStart + kMaxSkew;
   EXPECT_LT(accepted, batch->envelopes.size());  // some are later
   EXPECT_GT(accepted, 10u);
   return accepted;

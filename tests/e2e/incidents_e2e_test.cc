@@ -85,9 +85,9 @@ std::vector<std::pair<std::string, riskd::v1::Publication>> CollectUntil(
 TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
   // One round per event, read up to its summary: checked before publishing
   // (refinements would add rounds; DeferredCheckE2ETest covers them).
-  DaemonHarness h(DemoConfig(
-      "incidents { alert_top_n: 2 alert_max_tier: 0 max_alerts_per_incident: 3 }\n"
-      "projection { defer_check: false }\n"));
+  DaemonHarness h(
+      DemoConfig("incidents { alert_top_n: 2 alert_max_tier: 0 max_alerts_per_incident: 3 }\n"
+                 "projection { defer_check: false }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "");
 
@@ -153,9 +153,9 @@ TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
   const auto& nodes = answer->response().incident_nodes();
   // The demo network gives no value column: the business volume through
   // each node, max(in, out) over every layer.
-  const std::map<std::string, double> volume{
-      {"CHP-SND", 80}, {"ECU-NGO", 115}, {"COK-CHI", 125}, {"OEM-TOY", 110},
-      {"HUB-RTM", 50}, {"OEM-AUS", 125}, {"OEM-LEI", 225}};
+  const std::map<std::string, double> volume{{"CHP-SND", 80},  {"ECU-NGO", 115}, {"COK-CHI", 125},
+                                             {"OEM-TOY", 110}, {"HUB-RTM", 50},  {"OEM-AUS", 125},
+                                             {"OEM-LEI", 225}};
   // Every node at alert level with its value at risk and tier: the nodes
   // listed, and the fab itself (a source, P = 1, worth its 65 out).
   struct Candidate {
@@ -205,8 +205,8 @@ TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
   ASSERT_EQ(h.Send(Status("erp-1", "FAB-KUM", riskd::v1::NODE_STATE_DISRUPTED))->result(),
             Ack::RESULT_ACCEPTED);
   got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
-  auto confirmed = std::find_if(got.begin(), got.end(),
-                                [](const auto& m) { return m.second.has_incident(); });
+  auto confirmed =
+      std::find_if(got.begin(), got.end(), [](const auto& m) { return m.second.has_incident(); });
   ASSERT_NE(confirmed, got.end());
   EXPECT_EQ(confirmed->second.incident().lifecycle(), Incident::LIFECYCLE_CONFIRMED);
   EXPECT_EQ(confirmed->second.incident().event_count(), 2);
@@ -262,8 +262,9 @@ TEST(IncidentsE2ETest, AcksSayWhatAPlaceMatchedWarnWhenNothingAndRefuseHugePlace
   // Schweinfurt and Stuttgart (160 km), Regensburg (178), Leipzig (208),
   // Duisburg (288); not Rotterdam (453) nor Wroclaw (494).
   EXPECT_EQ(ack->place_matched_nodes(), 5u);
-  EXPECT_EQ(std::vector<std::string>(ack->place_matched_ids().begin(), ack->place_matched_ids().end()),
-            (std::vector<std::string>{"BRG-SWF", "DRV-REG", "OEM-LEI", "STL-DUI", "STP-STR"}));
+  EXPECT_EQ(
+      std::vector<std::string>(ack->place_matched_ids().begin(), ack->place_matched_ids().end()),
+      (std::vector<std::string>{"BRG-SWF", "DRV-REG", "OEM-LEI", "STL-DUI", "STP-STR"}));
   // A region place counts too.
   Envelope th = Quake("th-1", "");
   th.mutable_disruption()->mutable_place()->set_region("th");
@@ -357,7 +358,8 @@ TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
     EXPECT_EQ(a.cause(0).share(), 0.0);
     EXPECT_EQ(a.cause(a.cause_size() - 1).node_id(), id);
     for (int i = 1; i < a.cause_size(); ++i) {
-      EXPECT_DOUBLE_EQ(a.cause(i).share(), DemoShare(a.cause(i - 1).node_id(), a.cause(i).node_id()))
+      EXPECT_DOUBLE_EQ(a.cause(i).share(),
+                       DemoShare(a.cause(i - 1).node_id(), a.cause(i).node_id()))
           << id << " step " << i;
       EXPECT_GT(a.cause(i).probability(), 0.0);
     }
@@ -372,9 +374,10 @@ TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
   EXPECT_EQ(chp.actions(0).kind(), riskd::v1::PlanAction::KIND_ACTIVATE_ALTERNATES);
   EXPECT_EQ(chp.actions(0).description(),
             "activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)");
-  EXPECT_EQ(chp.actions(1).description(), "release safety stock for CHP-SND (Sendai chip packaging)");
+  EXPECT_EQ(chp.actions(1).description(),
+            "release safety stock for CHP-SND (Sendai chip packaging)");
   EXPECT_EQ(chp.actions(2).description(), "notify buyers@example.com");
-  EXPECT_EQ(alerts["ECU-NGO"].plan().actions_size(), 2);  // no alternates listed
+  EXPECT_EQ(alerts["ECU-NGO"].plan().actions_size(), 2);                  // no alternates listed
   EXPECT_FALSE(alerts.count("OEM-TOY") && alerts["OEM-TOY"].has_plan());  // an OEM: no plan
 
   // Operator actions through riskctl, journaled, reflected in the incident.
@@ -426,8 +429,9 @@ TEST(IncidentsE2ETest, OperatorsActThroughRiskctlAndAlertsExplainThemselves) {
   EXPECT_NE(show.out.find("ECU-NGO (Nagoya ECU assembly)"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("plan TIER2-SUPPLIER (Tier-2 supplier at risk): "), std::string::npos)
       << show.out;
-  EXPECT_NE(show.out.find("; activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging); "),
-            std::string::npos)
+  EXPECT_NE(
+      show.out.find("; activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging); "),
+      std::string::npos)
       << show.out;
   auto text = RunCommand(riskctl + " query --text" + at + " snapshot");
   EXPECT_EQ(text.exit_code, 0) << text.out;
@@ -475,11 +479,13 @@ TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClose
   const std::string riskctl = RISKCTL_BINARY;
   // A budget of one alert, nothing by tier, a warning from P 0.5; Leipzig
   // (far downstream) on a watchlist with a low threshold of its own.
-  DaemonHarness h(DemoConfig(
-      "alert_policy { warning_raise: 0.5 warning_clear: 0.4 critical_raise: 0.8 critical_clear: 0.7 }\n"
-      "incidents { alert_top_n: 1 alert_max_tier: -1 max_alerts_per_incident: 1 }\n"
-      "watchlists { name: \"key-oems\" node_ids: [\"OEM-LEI\", \"NOT-A-NODE\"] risk_type: \"supply\" "
-      "warning_raise: 0.02 warning_clear: 0.01 }\n"));
+  DaemonHarness h(
+      DemoConfig("alert_policy { warning_raise: 0.5 warning_clear: 0.4 critical_raise: 0.8 "
+                 "critical_clear: 0.7 }\n"
+                 "incidents { alert_top_n: 1 alert_max_tier: -1 max_alerts_per_incident: 1 }\n"
+                 "watchlists { name: \"key-oems\" node_ids: [\"OEM-LEI\", \"NOT-A-NODE\"] "
+                 "risk_type: \"supply\" "
+                 "warning_raise: 0.02 warning_clear: 0.01 }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "");
   ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
@@ -506,7 +512,8 @@ TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClose
   // No impact after all: the incident closes and its two alerts resolve
   // with it, no message per node.
   const std::string at = " --endpoint " + h.ingest();
-  auto closed = RunCommand(riskctl + " incident no-impact supply/1 --operator ana --note 'fab says fine'" + at);
+  auto closed = RunCommand(
+      riskctl + " incident no-impact supply/1 --operator ana --note 'fab says fine'" + at);
   EXPECT_EQ(closed.exit_code, 0) << closed.out;
   int alert_messages = 0;
   Incident last;
@@ -541,9 +548,10 @@ TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClose
 TEST(IncidentsE2ETest, UnderTheWallClockARestoredIncidentClosesWithoutFurtherEvents) {
   // Steps of one second and close_after of two: the wall clock's ticks
   // close the incident, no event needed.
-  DaemonHarness h(DemoConfig("projection { step { seconds: 1 } }\n"
-                             "clock { history_window { seconds: 3600 } }\n"
-                             "incidents { close_after { seconds: 2 } }\n"));
+  DaemonHarness h(
+      DemoConfig("projection { step { seconds: 1 } }\n"
+                 "clock { history_window { seconds: 3600 } }\n"
+                 "incidents { close_after { seconds: 2 } }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "incident.");
   ASSERT_EQ(h.Send(Fire("fire-1"))->result(), Ack::RESULT_ACCEPTED);

@@ -53,9 +53,11 @@ const std::vector<std::string> kNodes = {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-B
                                          "ECU-NGO", "CHP-SND", "PLS-BKK", "HRN-CEB", "BRG-SWF"};
 
 // Config of one riskd instance on the cluster; `lease_ttl_ms` 0: no lease.
-std::string Config(const NatsCluster& cluster, const std::string& instance, int replicas, int lease_ttl_ms) {
+std::string Config(const NatsCluster& cluster, const std::string& instance, int replicas,
+                   int lease_ttl_ms) {
   const std::string demo = SourceDir() + "/config/demo/";
-  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
+  return "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo +
+         "edges.csv\" } }\n"
          "projection { method: METHOD_DMP }\nplanner { k: 0 }\nlogging { level: \"info\" }\n"
          "metrics { listen: \"127.0.0.1:0\" }\n" +
          RiskdNatsConfig(cluster, instance, replicas, lease_ttl_ms);
@@ -67,10 +69,19 @@ Envelope Status(const std::string& id, int i) {
   auto* s = e.mutable_supplier_status();
   s->set_node_id(kNodes[static_cast<std::size_t>(i) % kNodes.size()]);
   switch (i % 4) {
-    case 0: s->set_state(riskd::v1::NODE_STATE_DISRUPTED); s->set_severity(0.5 + 0.05 * (i % 10)); break;
-    case 1: s->set_state(riskd::v1::NODE_STATE_SUSCEPTIBLE); break;
-    case 2: s->set_state(riskd::v1::NODE_STATE_RECOVERED); break;
-    default: s->set_state(riskd::v1::NODE_STATE_DISRUPTED); break;
+    case 0:
+      s->set_state(riskd::v1::NODE_STATE_DISRUPTED);
+      s->set_severity(0.5 + 0.05 * (i % 10));
+      break;
+    case 1:
+      s->set_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
+      break;
+    case 2:
+      s->set_state(riskd::v1::NODE_STATE_RECOVERED);
+      break;
+    default:
+      s->set_state(riskd::v1::NODE_STATE_DISRUPTED);
+      break;
   }
   return e;
 }
@@ -103,8 +114,9 @@ std::string Digest(const riskd::v1::Snapshot& snap) {
   std::vector<std::string> rows;
   for (const auto& r : snap.node_risks()) {
     char line[256];
-    std::snprintf(line, sizeof line, "%s/%s %d %.12g %d", r.risk_type().c_str(), r.node_id().c_str(),
-                  static_cast<int>(r.observed_state()), r.probability(), r.eta_steps());
+    std::snprintf(line, sizeof line, "%s/%s %d %.12g %d", r.risk_type().c_str(),
+                  r.node_id().c_str(), static_cast<int>(r.observed_state()), r.probability(),
+                  r.eta_steps());
     rows.emplace_back(line);
   }
   std::sort(rows.begin(), rows.end());
@@ -129,7 +141,8 @@ std::optional<double> Metric(DaemonHarness& h, const std::string& name) {
   const std::string log = h.log();
   const std::regex port_line(R"(metrics on http://\S+ \(port (\d+)\))");
   std::string port;
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), port_line); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), port_line);
+       it != std::sregex_iterator(); ++it) {
     port = (*it)[1].str();
   }
   if (port.empty()) return std::nullopt;
@@ -158,7 +171,8 @@ std::vector<std::pair<std::uint64_t, std::string>> Mirror(DaemonHarness& h) {
   EXPECT_TRUE(journal.ok());
   if (!journal.ok()) return rows;
   auto report = (*journal)->Verify();
-  EXPECT_TRUE(report.ok() && report->ok) << (report.ok() ? report->problem : report.status().ToString());
+  EXPECT_TRUE(report.ok() && report->ok)
+      << (report.ok() ? report->problem : report.status().ToString());
   EXPECT_TRUE((*journal)
                   ->ForEach(0,
                             [&](std::uint64_t seq, const connectors::JournalEntry& e) {
@@ -211,7 +225,8 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   // that does not exist, a query, then a valid one again.
   const auto wall_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   };
   const std::int64_t before_direct = wall_ns();
   auto direct = client->Publish(kSubject, Status("direct-1", 1));
@@ -239,10 +254,14 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   EXPECT_EQ(status->journal_last_seq(), 6u);
   EXPECT_EQ(status->epoch(), 0u);
   const std::string log = h.log();
-  EXPECT_NE(log.find("seq 3: skipped, not an event riskd applies: invalid_argument: payload: cannot parse"),
-            std::string::npos) << log;
+  EXPECT_NE(
+      log.find(
+          "seq 3: skipped, not an event riskd applies: invalid_argument: payload: cannot parse"),
+      std::string::npos)
+      << log;
   EXPECT_NE(log.find("seq 4: skipped, not an event riskd applies: not_found"), std::string::npos);
-  EXPECT_NE(log.find("seq 5: skipped, not an event riskd applies: invalid_argument: query"), std::string::npos);
+  EXPECT_NE(log.find("seq 5: skipped, not an event riskd applies: invalid_argument: query"),
+            std::string::npos);
   // The mirror holds the applied events at their stream sequences.
   const auto rows = Mirror(h);
   EXPECT_EQ(rows, (std::vector<std::pair<std::uint64_t, std::string>>{
@@ -263,7 +282,8 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
                               })
                     .ok());
     ASSERT_TRUE(mirrored.has_occurred_at()) << mirrored.DebugString();
-    const std::int64_t at = mirrored.occurred_at().seconds() * 1000000000 + mirrored.occurred_at().nanos();
+    const std::int64_t at =
+        mirrored.occurred_at().seconds() * 1000000000 + mirrored.occurred_at().nanos();
     EXPECT_GE(at, before_direct);
     EXPECT_LE(at, after_direct);
   }
@@ -287,12 +307,13 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   EXPECT_EQ(Mirror(h).back(), std::make_pair(std::uint64_t{7}, std::string("while-down")));
   // A late retry of an applied event (after the server's duplicate window,
   // simulated with another message id) is skipped: applied once.
-  ASSERT_TRUE(client->PublishBytes(kSubject, "direct-1-late-retry", Status("direct-1", 1).SerializeAsString()));
+  ASSERT_TRUE(client->PublishBytes(kSubject, "direct-1-late-retry",
+                                   Status("direct-1", 1).SerializeAsString()));
   ASSERT_TRUE(client->Publish(kSubject, Status("after-retry", 3)));  // seq 9
   ASSERT_TRUE(WaitApplied(h, 9));
   // (The metrics endpoint is refreshed every 100 ms.)
-  EXPECT_TRUE(WaitFor([&] { return Metric(h, "riskd_stream_late_duplicates_total") == 1.0; }, seconds(5),
-                      milliseconds(50)))
+  EXPECT_TRUE(WaitFor([&] { return Metric(h, "riskd_stream_late_duplicates_total") == 1.0; },
+                      seconds(5), milliseconds(50)))
       << Metric(h, "riskd_stream_late_duplicates_total").value_or(-1);
   EXPECT_EQ(Mirror(h).size(), 5u);
   EXPECT_EQ(h.Stop(), 0);
@@ -306,7 +327,8 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   }
   std::ofstream(h.config_path()) << config.substr(0, config.find("nats {"));
   EXPECT_FALSE(h.Start());
-  EXPECT_NE(h.log().find("this state directory mirrors a NATS stream"), std::string::npos) << h.log();
+  EXPECT_NE(h.log().find("this state directory mirrors a NATS stream"), std::string::npos)
+      << h.log();
 }
 
 // The manual model clock on a stream: ticks and statuses published straight
@@ -332,10 +354,10 @@ TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
   EXPECT_EQ(ack->result(), Ack::RESULT_REJECTED);
   EXPECT_NE(ack->reason().find("send a clock_tick first"), std::string::npos) << ack->reason();
 
-  ASSERT_TRUE(client->Publish(kSubject, tick("tick-1", kT0)));                // seq 1
-  ASSERT_TRUE(client->Publish(kSubject, Status("direct-1", 0)));              // seq 2
-  ASSERT_TRUE(client->Publish(kSubject, tick("tick-back", kT0 - kDay)));      // seq 3: skipped
-  ASSERT_TRUE(client->Publish(kSubject, tick("tick-2", kT0 + 2 * kDay)));     // seq 4
+  ASSERT_TRUE(client->Publish(kSubject, tick("tick-1", kT0)));             // seq 1
+  ASSERT_TRUE(client->Publish(kSubject, Status("direct-1", 0)));           // seq 2
+  ASSERT_TRUE(client->Publish(kSubject, tick("tick-back", kT0 - kDay)));   // seq 3: skipped
+  ASSERT_TRUE(client->Publish(kSubject, tick("tick-2", kT0 + 2 * kDay)));  // seq 4
   ASSERT_TRUE(WaitApplied(h, 4));
   // The ingest endpoint's clock has followed: a status is accepted now, at
   // the clock's time.
@@ -344,8 +366,11 @@ TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
   ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
   EXPECT_EQ(ack->journal_seq(), 5u);
   ASSERT_TRUE(WaitApplied(h, 5));
-  EXPECT_NE(h.log().find("seq 3: skipped, not an event riskd applies: invalid_argument: clock_tick.advance_to"),
-            std::string::npos) << h.log();
+  EXPECT_NE(
+      h.log().find(
+          "seq 3: skipped, not an event riskd applies: invalid_argument: clock_tick.advance_to"),
+      std::string::npos)
+      << h.log();
   std::map<std::string, std::int64_t> occurred_at;
   {
     auto journal = connectors::Journal::Open(h.database());
@@ -356,13 +381,15 @@ TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
                                 Envelope env;
                                 EXPECT_TRUE(env.ParseFromString(e.payload));
                                 if (env.has_occurred_at()) {
-                                  occurred_at[e.event_id] = env.occurred_at().seconds() * 1000000000LL;
+                                  occurred_at[e.event_id] =
+                                      env.occurred_at().seconds() * 1000000000LL;
                                 }
                                 return riskd::Status::Ok();
                               })
                     .ok());
   }
-  EXPECT_EQ(occurred_at, (std::map<std::string, std::int64_t>{{"direct-1", kT0}, {"via-ingest", kT0 + 2 * kDay}}));
+  EXPECT_EQ(occurred_at, (std::map<std::string, std::int64_t>{{"direct-1", kT0},
+                                                              {"via-ingest", kT0 + 2 * kDay}}));
   auto snap = Snapshot(h);
   ASSERT_TRUE(snap);
   EXPECT_EQ(snap->model_time().seconds() * 1000000000LL, kT0 + 2 * kDay);
@@ -415,7 +442,8 @@ class Producer {
         if (i % 7 == 3) {
           DaemonHarness* h = instances_[via++ % instances_.size()];
           auto ack = h->SendBytes(e.SerializeAsString(), milliseconds(2000));
-          if (ack && (ack->result() == Ack::RESULT_ACCEPTED || ack->result() == Ack::RESULT_DUPLICATE)) {
+          if (ack &&
+              (ack->result() == Ack::RESULT_ACCEPTED || ack->result() == Ack::RESULT_DUPLICATE)) {
             Record(e.event_id(), ack->journal_seq());
             done = true;
           }
@@ -463,8 +491,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
       << b.log();
   const double failover_s =
       std::chrono::duration<double>(*client->FirstAbove("b", epoch_a) - killed_at).count();
-  std::printf("failover after kill -9 of the active instance: %.2f s (lease ttl %.1f s)\n", failover_s,
-              kTtlMs / 1000.0);
+  std::printf("failover after kill -9 of the active instance: %.2f s (lease ttl %.1f s)\n",
+              failover_s, kTtlMs / 1000.0);
   ASSERT_TRUE(a.Start());  // back as the standby
 
   // 2. kill -9 the server leading the stream: the others elect a leader.
@@ -479,12 +507,14 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   int leader = leader_of();
   ASSERT_GE(leader, 0);
   std::size_t before = producer.acked();
-  std::printf("kill -9 %s (stream leader) after %zu events\n", cluster->name(leader).c_str(), before);
+  std::printf("kill -9 %s (stream leader) after %zu events\n", cluster->name(leader).c_str(),
+              before);
   cluster->Kill(leader);
   EXPECT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(40)))
       << "no progress after killing the stream leader " << cluster->name(leader);
   cluster->Restart(leader);
-  ASSERT_TRUE(WaitFor([&] { return cluster->JetStreamReady(leader, milliseconds(500)); }, seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return cluster->JetStreamReady(leader, milliseconds(500)); }, seconds(30)))
       << cluster->log(leader);
 
   // 3. SIGSTOP a server beyond the election timeout: the lease bucket's
@@ -504,8 +534,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   if (leader < 0) leader = (stream_leader + 1) % cluster->size();
   before = producer.acked();
   const auto frozen_at = std::chrono::steady_clock::now();
-  std::printf("SIGSTOP %s (not the stream leader %s) after %zu events\n", cluster->name(leader).c_str(),
-              cluster->name(stream_leader).c_str(), before);
+  std::printf("SIGSTOP %s (not the stream leader %s) after %zu events\n",
+              cluster->name(leader).c_str(), cluster->name(stream_leader).c_str(), before);
   cluster->Freeze(leader);
   EXPECT_TRUE(WaitFor([&] { return producer.acked() >= before + 30; }, seconds(40)))
       << "no progress while " << cluster->name(leader) << " was frozen";
@@ -527,7 +557,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   // change (its de-duplication does not always survive one), and riskd
   // skips the later copy.
   std::optional<std::vector<StreamRecord>> stream;
-  ASSERT_TRUE(WaitFor([&] { return (stream = client->ReadStream(kStream)).has_value(); }, seconds(30)));
+  ASSERT_TRUE(
+      WaitFor([&] { return (stream = client->ReadStream(kStream)).has_value(); }, seconds(30)));
   ASSERT_EQ(stream->size(), *last);  // nothing deleted, nothing lost
   std::map<std::string, std::uint64_t> first_seq;
   std::map<std::uint64_t, const StreamRecord*> by_seq;
@@ -540,7 +571,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
       expected_rows.emplace_back(r.seq, r.event_id);
     } else {
       ++stored_twice;
-      EXPECT_EQ(r.payload, by_seq[it->second]->payload) << "two different events with id " << r.event_id;
+      EXPECT_EQ(r.payload, by_seq[it->second]->payload)
+          << "two different events with id " << r.event_id;
     }
   }
   const auto acks = producer.acks();
@@ -550,8 +582,9 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
     ASSERT_TRUE(by_seq.count(seq)) << id << " acknowledged at " << seq;
     EXPECT_EQ(by_seq[seq]->event_id, id) << "acknowledged at " << seq;
   }
-  std::printf("%zu event(s) stored twice by the stream (a publish retried across a leader change)\n",
-              stored_twice);
+  std::printf(
+      "%zu event(s) stored twice by the stream (a publish retried across a leader change)\n",
+      stored_twice);
   for (DaemonHarness* h : {&a, &b}) {
     EXPECT_EQ(Mirror(*h), expected_rows);
     // The metrics endpoint is refreshed every 100 ms.
@@ -600,7 +633,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
     ++counted;
     EXPECT_GT(pub.epoch(), 0u) << pub.publisher();
     publishers_of[pub.epoch()].insert(pub.publisher());
-    EXPECT_GE(pub.epoch(), latest[pub.publisher()]) << pub.publisher() << " went back to an older epoch";
+    EXPECT_GE(pub.epoch(), latest[pub.publisher()])
+        << pub.publisher() << " went back to an older epoch";
     latest[pub.publisher()] = pub.epoch();
     auto& seq = last_sequence[{pub.publisher(), pub.epoch()}];
     EXPECT_GT(pub.sequence(), seq);
@@ -609,7 +643,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   EXPECT_GT(counted, 20u);
   EXPECT_GE(publishers_of.size(), 2u);  // a's term and b's at least
   std::printf("%zu events in the stream, %zu publications; epochs:", stream->size(), counted);
-  for (const auto& [epoch, who] : publishers_of) std::printf(" %llu:%s", static_cast<unsigned long long>(epoch), who.begin()->c_str());
+  for (const auto& [epoch, who] : publishers_of)
+    std::printf(" %llu:%s", static_cast<unsigned long long>(epoch), who.begin()->c_str());
   std::printf("\n");
   for (const auto& [epoch, who] : publishers_of) {
     EXPECT_EQ(who.size(), 1u) << "epoch " << epoch << " used by " << who.size() << " instances";
@@ -618,7 +653,8 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   for (DaemonHarness* h : {&a, &b}) {
     std::istringstream log(h->log());
     for (std::string line; std::getline(log, line);) {
-      if (line.find("stalled") != std::string::npos || line.find("re-created") != std::string::npos ||
+      if (line.find("stalled") != std::string::npos ||
+          line.find("re-created") != std::string::npos ||
           line.find("skipped") != std::string::npos || line.find("mirror") != std::string::npos) {
         std::printf("  %s\n", line.c_str());
       }
@@ -644,7 +680,8 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
   ASSERT_TRUE(WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30))) << a.log();
   DaemonHarness b(Config(*cluster_, "b", 1, kTtlMs));
   ASSERT_TRUE(b.Start());
-  ASSERT_TRUE(WaitFor([&] { return b.log().find("caught up with stream") != std::string::npos; }, seconds(30)))
+  ASSERT_TRUE(WaitFor([&] { return b.log().find("caught up with stream") != std::string::npos; },
+                      seconds(30)))
       << b.log();
   Producer producer(client, {&b});
   ASSERT_TRUE(WaitFor([&] { return producer.acked() >= 20; }, seconds(30)));
@@ -652,14 +689,17 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
   const double fenced_before = Metric(a, "riskd_publications_fenced_total").value_or(-1);
 
   ASSERT_EQ(::kill(a.pid(), SIGSTOP), 0);
-  ASSERT_TRUE(WaitFor([&] { return client->FirstAbove("b", epoch_a).has_value(); }, seconds(30), milliseconds(20)))
+  ASSERT_TRUE(WaitFor([&] { return client->FirstAbove("b", epoch_a).has_value(); }, seconds(30),
+                      milliseconds(20)))
       << b.log();
   const std::uint64_t epoch_b = client->LatestEpoch("b");
   std::this_thread::sleep_for(milliseconds(500));  // b publishes meanwhile
   ASSERT_EQ(::kill(a.pid(), SIGCONT), 0);
 
   // a resumes, reads on, and is fenced: it stands by.
-  EXPECT_TRUE(WaitFor([&] { return a.log().find("standing by") != std::string::npos; }, seconds(10))) << a.log();
+  EXPECT_TRUE(
+      WaitFor([&] { return a.log().find("standing by") != std::string::npos; }, seconds(10)))
+      << a.log();
   const std::size_t acked = producer.acked();
   ASSERT_TRUE(WaitFor([&] { return producer.acked() >= acked + 20; }, seconds(30)));
   producer.Stop();
@@ -667,7 +707,8 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
   ASSERT_TRUE(last);
   ASSERT_TRUE(WaitRead(a, *last)) << a.log();
   EXPECT_TRUE(WaitFor(
-      [&] { return Metric(a, "riskd_publications_fenced_total").value_or(-1) > fenced_before; }, seconds(5)))
+      [&] { return Metric(a, "riskd_publications_fenced_total").value_or(-1) > fenced_before; },
+      seconds(5)))
       << "a never tried to publish after it resumed";
   const auto status_a = DaemonStatus(a), status_b = DaemonStatus(b);
   ASSERT_TRUE(status_a && status_b);

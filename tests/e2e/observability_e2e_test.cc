@@ -10,9 +10,9 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -84,10 +84,11 @@ TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
                                            "scrape_configs:\n  - job_name: riskd\n"
                                            "    static_configs:\n      - targets: ['127.0.0.1:"
                                         << metrics_port << "']\n";
-  ServerProcess prometheus({"/usr/bin/prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
-                            "--storage.tsdb.path=" + (dir / "data").string(),
-                            "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                           dir / "prometheus.log");
+  ServerProcess prometheus(
+      {"/usr/bin/prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+       "--storage.tsdb.path=" + (dir / "data").string(),
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      dir / "prometheus.log");
   // One PromQL instant query: the result vector (null until it answers).
   auto promql = [&](const std::string& expression) -> nlohmann::json {
     std::string encoded;
@@ -100,8 +101,8 @@ TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
         encoded += hex;
       }
     }
-    auto body = HttpGet("http://127.0.0.1:" + std::to_string(prom_port) +
-                        "/api/v1/query?query=" + encoded);
+    auto body =
+        HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=" + encoded);
     if (!body) return nullptr;
     auto j = nlohmann::json::parse(*body, nullptr, false);
     if (j.is_discarded() || j["status"] != "success") return nullptr;
@@ -154,11 +155,10 @@ class Alertmanager {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "am.yml") << config;
     server_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"/usr/bin/prometheus-alertmanager",
-                                 "--config.file=" + (dir_ / "am.yml").string(),
-                                 "--storage.path=" + (dir_ / "data").string(),
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                 "--cluster.listen-address="},
+        std::vector<std::string>{
+            "/usr/bin/prometheus-alertmanager", "--config.file=" + (dir_ / "am.yml").string(),
+            "--storage.path=" + (dir_ / "data").string(),
+            "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
         dir_ / "alertmanager.log");
   }
   ~Alertmanager() {
@@ -167,7 +167,8 @@ class Alertmanager {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   bool Ready() {
-    return WaitFor([&] { return HttpGet(url() + "/-/ready").has_value(); }, std::chrono::seconds(30));
+    return WaitFor([&] { return HttpGet(url() + "/-/ready").has_value(); },
+                   std::chrono::seconds(30));
   }
 
  private:
@@ -179,8 +180,8 @@ class Alertmanager {
 TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
   ASSERT_TRUE(fs::exists("/usr/bin/prometheus-alertmanager"))
       << "install prometheus-alertmanager (scripts/install-deps.sh)";
-  Alertmanager alertmanager("riskd_am",
-                            "route:\n  receiver: 'null'\n  group_wait: 0s\nreceivers:\n  - name: 'null'\n");
+  Alertmanager alertmanager(
+      "riskd_am", "route:\n  receiver: 'null'\n  group_wait: 0s\nreceivers:\n  - name: 'null'\n");
   ASSERT_TRUE(alertmanager.Ready());
   const std::string am = alertmanager.url();
 
@@ -202,7 +203,8 @@ TEST(ObservabilityE2ETest, AlertmanagerReceivesRaisedThenResolvedAlerts) {
     return nullptr;
   };
   nlohmann::json alert;
-  ASSERT_TRUE(WaitFor([&] { return !(alert = active_for("ECU-NGO")).is_null(); }, std::chrono::seconds(20)))
+  ASSERT_TRUE(
+      WaitFor([&] { return !(alert = active_for("ECU-NGO")).is_null(); }, std::chrono::seconds(20)))
       << h.log();
   EXPECT_EQ(alert["labels"]["alertname"], "RiskdNodeAtRisk");
   EXPECT_EQ(alert["labels"]["risk_type"], "supply");
@@ -227,11 +229,12 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
   HttpReceiver workflow;
   ASSERT_GT(workflow.port(), 0);
   Alertmanager alertmanager(
-      "riskd_amw", "route:\n  receiver: workflow\n  group_by: ['incident']\n  group_wait: 1s\n"
-                   "  group_interval: 1s\n  repeat_interval: 1h\n"
-                   "receivers:\n  - name: workflow\n    webhook_configs:\n"
-                   "      - url: 'http://127.0.0.1:" +
-                       std::to_string(workflow.port()) + "/riskd'\n        send_resolved: true\n");
+      "riskd_amw",
+      "route:\n  receiver: workflow\n  group_by: ['incident']\n  group_wait: 1s\n"
+      "  group_interval: 1s\n  repeat_interval: 1h\n"
+      "receivers:\n  - name: workflow\n    webhook_configs:\n"
+      "      - url: 'http://127.0.0.1:" +
+          std::to_string(workflow.port()) + "/riskd'\n        send_resolved: true\n");
   ASSERT_TRUE(alertmanager.Ready());
   const std::string am = alertmanager.url();
 
@@ -273,8 +276,9 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
   EXPECT_EQ(incident["annotations"]["sources"], "FAB-KUM");
   EXPECT_EQ(incident["annotations"]["plan"], "TIER2-SUPPLIER: Tier-2 supplier at risk");
   const std::string actions = incident["annotations"]["plan_actions"];
-  EXPECT_NE(actions.find("activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)"),
-            std::string::npos)
+  EXPECT_NE(
+      actions.find("activate alternate suppliers FAB-KUM for CHP-SND (Sendai chip packaging)"),
+      std::string::npos)
       << actions;
   EXPECT_NE(actions.find("notify buyers@example.com"), std::string::npos) << actions;
   ASSERT_FALSE(chp.is_null()) << firing.dump();

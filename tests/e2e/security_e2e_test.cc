@@ -8,8 +8,8 @@
 #include <iterator>
 #include <thread>
 
-#include "tests/support/http_get.h"
 #include <sodium.h>
+#include "tests/support/http_get.h"
 
 #include "connectors/zmq/curve_auth.h"
 #include "tests/support/daemon_harness.h"
@@ -40,15 +40,24 @@ class SecurityE2ETest : public ::testing::Test {
     stranger_ = *connectors::GenerateCurveKeyPair();
     operator_ = *connectors::GenerateCurveKeyPair();
     const std::string demo = SourceDir() + "/config/demo/";
-    h_ = std::make_unique<DaemonHarness>(
-        "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo + "edges.csv\" } }\n"
-        "security { server_cert: \"server.cert\"\n"
-        "  clients { name: \"erp\" public_key: \"" + producer_.public_key + "\" role: CLIENT_ROLE_PRODUCER }\n"
-        "  clients { name: \"ops\" public_key: \"" + admin_.public_key + "\" role: CLIENT_ROLE_ADMIN }\n"
-        "  clients { name: \"dash\" public_key: \"" + subscriber_.public_key + "\" role: CLIENT_ROLE_SUBSCRIBER }\n"
-        "  clients { name: \"duty\" public_key: \"" + operator_.public_key + "\" role: CLIENT_ROLE_OPERATOR }\n"
-        "}\n"
-        "metrics { listen: \"127.0.0.1:0\" }\n");
+    h_ = std::make_unique<DaemonHarness>("network { csv { nodes: \"" + demo +
+                                         "nodes.csv\" edges: \"" + demo +
+                                         "edges.csv\" } }\n"
+                                         "security { server_cert: \"server.cert\"\n"
+                                         "  clients { name: \"erp\" public_key: \"" +
+                                         producer_.public_key +
+                                         "\" role: CLIENT_ROLE_PRODUCER }\n"
+                                         "  clients { name: \"ops\" public_key: \"" +
+                                         admin_.public_key +
+                                         "\" role: CLIENT_ROLE_ADMIN }\n"
+                                         "  clients { name: \"dash\" public_key: \"" +
+                                         subscriber_.public_key +
+                                         "\" role: CLIENT_ROLE_SUBSCRIBER }\n"
+                                         "  clients { name: \"duty\" public_key: \"" +
+                                         operator_.public_key +
+                                         "\" role: CLIENT_ROLE_OPERATOR }\n"
+                                         "}\n"
+                                         "metrics { listen: \"127.0.0.1:0\" }\n");
     ASSERT_TRUE(connectors::SaveCurveCert((h_->dir() / "server.cert").string(), server_).ok());
   }
 
@@ -160,21 +169,25 @@ TEST_F(SecurityE2ETest, RefusedHandshakesAndRoleDenialsAreLoggedAndCountedByReas
   EXPECT_FALSE(Send(Disruption("x-1"), &stranger_).has_value());
   EXPECT_GE(WaitForRefusals(*h_, "unknown_key", 1), 1);  // the client retries: 1 or more
   // (Over ipc:// libzmq gives the peer's address as "localhost:<uid>:<gid>:<pid>".)
-  EXPECT_TRUE(h_->WaitForLog("security: refused (unknown_key): CURVE key " + stranger_.public_key + " from localhost:"))
+  EXPECT_TRUE(h_->WaitForLog("security: refused (unknown_key): CURVE key " + stranger_.public_key +
+                             " from localhost:"))
       << h_->log();
-  EXPECT_TRUE(h_->WaitForLog(":" + std::to_string(::getpid()) + " is not in security.clients")) << h_->log();
+  EXPECT_TRUE(h_->WaitForLog(":" + std::to_string(::getpid()) + " is not in security.clients"))
+      << h_->log();
 
   // A plain-text client: libzmq reports a security mechanism mismatch, or,
   // when the client's side noticed first and hung up, a failed handshake.
   EXPECT_FALSE(Send(Disruption("x-2"), nullptr).has_value());
   double plaintext = 0;
   for (int i = 0; i < 100 && plaintext < 1; ++i) {
-    plaintext = WaitForRefusals(*h_, "plaintext_client", 0) + WaitForRefusals(*h_, "handshake_failed", 0);
+    plaintext =
+        WaitForRefusals(*h_, "plaintext_client", 0) + WaitForRefusals(*h_, "handshake_failed", 0);
     if (plaintext < 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_GE(plaintext, 1) << h_->log();
-  EXPECT_TRUE(h_->WaitForLog("a client without CURVE connected to endpoints.ingest") ||
-              h_->WaitForLog("security: refused (handshake_failed): a handshake on endpoints.ingest"))
+  EXPECT_TRUE(
+      h_->WaitForLog("a client without CURVE connected to endpoints.ingest") ||
+      h_->WaitForLog("security: refused (handshake_failed): a handshake on endpoints.ingest"))
       << h_->log();
 
   ASSERT_EQ(Send(Disruption("s-1"), &subscriber_)->result(), Ack::RESULT_REJECTED);
@@ -198,8 +211,11 @@ TEST_F(SecurityE2ETest, RefusedHandshakesAndRoleDenialsAreLoggedAndCountedByReas
     ++lines;
   }
   // At most one line per 10 s since the first.
-  const auto intervals = static_cast<std::size_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - first_refusal).count() / 10);
+  const auto intervals =
+      static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::steady_clock::now() - first_refusal)
+                                   .count() /
+                               10);
   EXPECT_LE(lines, intervals + 1) << log;
   EXPECT_LT(lines, before + 3) << log;  // fewer lines than refusals
   EXPECT_EQ(h_->Stop(), 0);
@@ -215,13 +231,15 @@ Envelope Flood(const std::string& id, std::initializer_list<const char*> nodes) 
 }
 
 TEST(LimitsE2ETest, OverLimitInputIsRejectedNamingTheKey) {
-  DaemonHarness h(DemoNetworkConfig() + "ingest { max_nodes_per_event: 2 max_place_vertices: 4 }\n");
+  DaemonHarness h(DemoNetworkConfig() +
+                  "ingest { max_nodes_per_event: 2 max_place_vertices: 4 }\n");
   ASSERT_TRUE(h.Start());
   auto many = h.Send(Flood("d-1", {"FAB-KUM", "COK-CHI", "ECU-NGO"}));
   ASSERT_TRUE(many);
   EXPECT_EQ(many->result(), Ack::RESULT_REJECTED);
-  EXPECT_EQ(many->reason(),
-            "resource_exhausted: disruption.node_ids: 3 nodes, over ingest.max_nodes_per_event (2)");
+  EXPECT_EQ(
+      many->reason(),
+      "resource_exhausted: disruption.node_ids: 3 nodes, over ingest.max_nodes_per_event (2)");
   Envelope big = Flood("d-1", {});
   auto* polygon = big.mutable_disruption()->mutable_place()->mutable_polygon();
   for (int i = 0; i < 5; ++i) {
@@ -233,7 +251,8 @@ TEST(LimitsE2ETest, OverLimitInputIsRejectedNamingTheKey) {
   ASSERT_TRUE(over);
   EXPECT_EQ(over->result(), Ack::RESULT_REJECTED);
   EXPECT_EQ(over->reason(),
-            "resource_exhausted: disruption.place.polygon: 5 vertices, over ingest.max_place_vertices (4)");
+            "resource_exhausted: disruption.place.polygon: 5 vertices, over "
+            "ingest.max_place_vertices (4)");
   auto two = h.Send(Flood("d-1", {"FAB-KUM", "COK-CHI"}));
   ASSERT_TRUE(two);
   EXPECT_EQ(two->result(), Ack::RESULT_ACCEPTED) << two->reason();
@@ -255,9 +274,10 @@ TEST(LimitsE2ETest, EachPeerHasATokenBucketAndARefusedRequestChangesNothing) {
     if (ack->result() == Ack::RESULT_REJECTED) break;
   }
   ASSERT_LT(sent, 3);
-  EXPECT_EQ(ack->reason(),
-            "resource_exhausted: over ingest.peer_rate (0.01 requests/s, bursts of 3) for this peer; "
-            "retry later");
+  EXPECT_EQ(
+      ack->reason(),
+      "resource_exhausted: over ingest.peer_rate (0.01 requests/s, bursts of 3) for this peer; "
+      "retry later");
   EXPECT_TRUE(h.WaitForLog("is over ingest.peer_rate; refused '" + refused_id + "'")) << h.log();
   EXPECT_EQ(h.Stop(), 0);
 
@@ -282,7 +302,8 @@ TEST(ListenerRuleE2ETest, AMetricsEndpointOffLoopbackAsksForAPassword) {
   const std::string password = "correct horse battery staple";
   unsigned char digest[crypto_hash_sha256_BYTES];
   ASSERT_GE(sodium_init(), 0);
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(password.data()), password.size());
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(password.data()),
+                     password.size());
   char hex[2 * sizeof digest + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
 
@@ -294,16 +315,21 @@ TEST(ListenerRuleE2ETest, AMetricsEndpointOffLoopbackAsksForAPassword) {
             std::string::npos)
       << open.log();
 
-  DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"0.0.0.0:0\" users { name: \"prom\" "
-                  "password_sha256: \"" + std::string(hex) + "\" } }\n");
+  DaemonHarness h(DemoNetworkConfig() +
+                  "metrics { listen: \"0.0.0.0:0\" users { name: \"prom\" "
+                  "password_sha256: \"" +
+                  std::string(hex) + "\" } }\n");
   ASSERT_TRUE(h.Start());
   const std::string port = std::to_string(h.metrics_port());
   ASSERT_NE(port, "0");
   EXPECT_FALSE(HttpGet("http://127.0.0.1:" + port + "/metrics").has_value());
   EXPECT_FALSE(HttpGet("http://prom:wrong-password@127.0.0.1:" + port + "/metrics").has_value());
-  auto body = HttpGet("http://prom:correct%20horse%20battery%20staple@127.0.0.1:" + port + "/metrics");
+  auto body =
+      HttpGet("http://prom:correct%20horse%20battery%20staple@127.0.0.1:" + port + "/metrics");
   ASSERT_TRUE(body);
-  EXPECT_NE(body->find("riskd_security_refusals_total{reason=\"unknown_key\"} 0"), std::string::npos) << *body;
+  EXPECT_NE(body->find("riskd_security_refusals_total{reason=\"unknown_key\"} 0"),
+            std::string::npos)
+      << *body;
   EXPECT_EQ(h.Stop(), 0);
 }
 

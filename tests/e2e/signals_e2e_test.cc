@@ -39,12 +39,13 @@ Envelope StatusEvent(int i) {
 // Sends SIGHUP to `pid` every few milliseconds until destroyed.
 class SignalStorm {
  public:
-  SignalStorm(pid_t pid, int signal) : thread_([this, pid, signal] {
-    while (!stop_) {
-      ::kill(pid, signal);
-      std::this_thread::sleep_for(std::chrono::milliseconds(3));
-    }
-  }) {}
+  SignalStorm(pid_t pid, int signal)
+      : thread_([this, pid, signal] {
+          while (!stop_) {
+            ::kill(pid, signal);
+            std::this_thread::sleep_for(std::chrono::milliseconds(3));
+          }
+        }) {}
   ~SignalStorm() {
     stop_ = true;
     thread_.join();
@@ -134,8 +135,9 @@ void WriteConfig(const DaemonHarness& h, const std::string& body) {
 
 TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileOut) {
   const std::string base = DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n";
-  DaemonHarness h(base + "alert_policy { warning_raise: 0.3 warning_clear: 0.2 }\n"
-                         "risk_types { name: \"supply\" alpha: 0.8 }\n");
+  DaemonHarness h(base +
+                  "alert_policy { warning_raise: 0.3 warning_clear: 0.2 }\n"
+                  "risk_types { name: \"supply\" alpha: 0.8 }\n");
   ASSERT_TRUE(h.Start());
   Envelope e;
   e.set_event_id("rl-1");
@@ -148,17 +150,20 @@ TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileO
   const double expected_before = before.projections(0).expected_disrupted();
 
   // Higher thresholds (live), a new horizon (restart).
-  const std::string high = "alert_policy { warning_raise: 0.9 warning_clear: 0.85 critical_raise: 0.95 "
-                           "critical_clear: 0.9 }\n";
-  WriteConfig(h, base + high + "risk_types { name: \"supply\" alpha: 0.8 }\n"
-                               "projection { horizon_steps: 12 }\n");
+  const std::string high =
+      "alert_policy { warning_raise: 0.9 warning_clear: 0.85 critical_raise: 0.95 "
+      "critical_clear: 0.9 }\n";
+  WriteConfig(h, base + high +
+                     "risk_types { name: \"supply\" alpha: 0.8 }\n"
+                     "projection { horizon_steps: 12 }\n");
   std::size_t mark = h.log().size();
   ::kill(h.pid(), SIGHUP);
-  ASSERT_TRUE(h.WaitForLog("config reloaded: applied: alert_policy.warning_raise, "
-                           "alert_policy.warning_clear, alert_policy.critical_raise, "
-                           "alert_policy.critical_clear; changed but kept until a restart: "
-                           "projection.horizon_steps",
-                           std::chrono::seconds(20), mark))
+  ASSERT_TRUE(
+      h.WaitForLog("config reloaded: applied: alert_policy.warning_raise, "
+                   "alert_policy.warning_clear, alert_policy.critical_raise, "
+                   "alert_policy.critical_clear; changed but kept until a restart: "
+                   "projection.horizon_steps",
+                   std::chrono::seconds(20), mark))
       << h.log();
   ASSERT_TRUE(h.WaitForLog("reloaded settings in force", std::chrono::seconds(20), mark));
   const auto after = TakeSnapshot(h);
@@ -171,7 +176,8 @@ TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileO
   WriteConfig(h, base + "alert_policy { warning_raise: lots }\n");
   mark = h.log().size();
   ::kill(h.pid(), SIGHUP);
-  ASSERT_TRUE(h.WaitForLog("reload refused, the running configuration stays", std::chrono::seconds(20), mark))
+  ASSERT_TRUE(h.WaitForLog("reload refused, the running configuration stays",
+                           std::chrono::seconds(20), mark))
       << h.log();
   const auto kept = TakeSnapshot(h);
   EXPECT_EQ(kept.open_alerts_size(), after.open_alerts_size());
@@ -185,12 +191,14 @@ TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileO
 
   // Risk-type rates and feeds, live: a faster risk, and the USGS month of
   // quakes journaled.
-  WriteConfig(h, base + high + "risk_types { name: \"supply\" alpha: 3.0 }\n"
-                        "feeds { name: \"usgs\" adapter: \"usgs_geojson\" url: \"" +
+  WriteConfig(h, base + high +
+                     "risk_types { name: \"supply\" alpha: 3.0 }\n"
+                     "feeds { name: \"usgs\" adapter: \"usgs_geojson\" url: \"" +
                      SourceDir() + "/data/usgs_quakes/usgs_4.5_month_2014-04-01.geojson\" }\n");
   mark = h.log().size();
   ::kill(h.pid(), SIGHUP);
-  ASSERT_TRUE(h.WaitForLog("config reloaded: applied: risk_types[].alpha, feeds[].name", std::chrono::seconds(20), mark))
+  ASSERT_TRUE(h.WaitForLog("config reloaded: applied: risk_types[].alpha, feeds[].name",
+                           std::chrono::seconds(20), mark))
       << h.log();
   ASSERT_TRUE(h.WaitForLog("feed usgs:", std::chrono::seconds(30), mark)) << h.log();
   const auto faster = TakeSnapshot(h);
@@ -273,10 +281,13 @@ TEST(SignalsE2ETest, StopDrainsEveryCommittedEventAndAnswersEveryRequest) {
   auto journal = connectors::Journal::OpenReadOnly(h.database());
   ASSERT_TRUE(journal.ok());
   std::set<std::string> journaled;
-  ASSERT_TRUE((*journal)->ForEach(0, [&](std::uint64_t, const connectors::JournalEntry& e) {
-                journaled.insert(e.event_id);
-                return Status::Ok();
-              }).ok());
+  ASSERT_TRUE((*journal)
+                  ->ForEach(0,
+                            [&](std::uint64_t, const connectors::JournalEntry& e) {
+                              journaled.insert(e.event_id);
+                              return Status::Ok();
+                            })
+                  .ok());
   EXPECT_EQ(journaled, accepted);
   // The engine applied all of them before exiting.
   EXPECT_NE(h.log().find("engine thread stopped at journal seq " + std::to_string(accepted.size())),

@@ -54,11 +54,12 @@ struct Fixture {
     net.Compact();
     directory = riskd::connectors::NodeDirectory(net);
     engine::EngineOptions options;
-    options.risk_types = {engine::RiskType{}, engine::RiskType{.name = "data",
-                                                               .alpha = 1.0,
-                                                               .beta = 0.5,
-                                                               .layers = engine::LayerBit(engine::Layer::kData),
-                                                               .direction = engine::Direction::kBoth}};
+    options.risk_types = {engine::RiskType{},
+                          engine::RiskType{.name = "data",
+                                           .alpha = 1.0,
+                                           .beta = 0.5,
+                                           .layers = engine::LayerBit(engine::Layer::kData),
+                                           .direction = engine::Direction::kBoth}};
     options.dmp.horizon = 10;
     eng = engine::Engine::Create(options, std::move(net)).value();
     types.names = {"supply", "data"};
@@ -93,7 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   riskd::v1::Envelope envelope;
   if (!envelope.ParseFromArray(data, static_cast<int>(size))) return 0;
   ++reach.parsed;
-  const Status valid = riskd::connectors::ValidateEnvelope(envelope, fixture->directory, fixture->types);
+  const Status valid =
+      riskd::connectors::ValidateEnvelope(envelope, fixture->directory, fixture->types);
   if (!valid.ok()) {
     if (valid.message().empty()) Fail("rejection without a reason", envelope.ShortDebugString());
     return 0;
@@ -101,10 +103,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ++reach.valid;
   if (envelope.has_query()) return 0;
   if (envelope.has_network_change()) fixture->directory.Apply(envelope.network_change());
-  const Status applied = riskd::connectors::ApplyEnvelope(envelope, fixture->types, fixture->eng.get());
+  const Status applied =
+      riskd::connectors::ApplyEnvelope(envelope, fixture->types, fixture->eng.get());
   if (applied.ok()) ++reach.applied;
   if (!applied.ok() && !EdgeLevelChange(envelope)) {
-    Fail("validated event did not apply", applied.ToString() + " for " + envelope.ShortDebugString());
+    Fail("validated event did not apply",
+         applied.ToString() + " for " + envelope.ShortDebugString());
   }
   if (fixture->inputs % 16 == 0) {
     fixture->eng->Project(fixture->inputs);
@@ -117,7 +121,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   return 0;
 }
 
-extern "C" void RiskdFuzzReach(std::uint64_t* parsed, std::uint64_t* valid, std::uint64_t* applied) {
+extern "C" void RiskdFuzzReach(std::uint64_t* parsed, std::uint64_t* valid,
+                               std::uint64_t* applied) {
   *parsed = reach.parsed;
   *valid = reach.valid;
   *applied = reach.applied;

@@ -31,7 +31,8 @@ struct Fixture {
 
   Fixture() {
     riskd::connectors::FeedAdapterOptions options;
-    options.scms.vendor_nodes = {{"Aurobindo Pharma Limited", "VENDOR-A"}, {"SCMS from RDC", "RDC"}};
+    options.scms.vendor_nodes = {{"Aurobindo Pharma Limited", "VENDOR-A"},
+                                 {"SCMS from RDC", "RDC"}};
     adapter = riskd::connectors::MakeFeedAdapter(RISKD_FUZZ_ADAPTER, options).value();
     riskd::engine::Network net;
     for (const char* id : {"VENDOR-A", "RDC"}) {

@@ -67,7 +67,8 @@ std::string FirstItems(const std::string& xml, const std::string& item_end, int 
 
 void EnvelopeSeedsOut() {
   int i = 0;
-  for (const auto& s : riskd::fuzz::EnvelopeSeeds()) Seed("envelope_fuzzer", "seed-" + std::to_string(i++), s);
+  for (const auto& s : riskd::fuzz::EnvelopeSeeds())
+    Seed("envelope_fuzzer", "seed-" + std::to_string(i++), s);
 }
 
 void FeedSeeds() {
@@ -75,18 +76,20 @@ void FeedSeeds() {
                         "usgs_quakes/usgs_4.5_month_2014-03-older.geojson"}) {
     auto doc = nlohmann::json::parse(Read(std::string("data/") + f));
     auto& features = doc["features"];
-    features.erase(features.begin() + std::min<std::ptrdiff_t>(4, static_cast<std::ptrdiff_t>(features.size())),
+    features.erase(features.begin() +
+                       std::min<std::ptrdiff_t>(4, static_cast<std::ptrdiff_t>(features.size())),
                    features.end());
     Seed("usgs_geojson_fuzzer", fs::path(f).filename().string(), doc.dump());
   }
-  for (const char* f : {"gdacs/gdacs_rss_2016-04-09.xml", "gdacs/gdacs-rss.xml", "gdacs/gdacs-rss-7d.xml",
-                        "gdacs/gdacs_rss_archive_orange_2012-2016.xml"}) {
+  for (const char* f : {"gdacs/gdacs_rss_2016-04-09.xml", "gdacs/gdacs-rss.xml",
+                        "gdacs/gdacs-rss-7d.xml", "gdacs/gdacs_rss_archive_orange_2012-2016.xml"}) {
     Seed("gdacs_rss_fuzzer", fs::path(f).filename().string(),
          FirstItems(Read(std::string("data/") + f), "</item>", 4, "</channel>\n</rss>\n"));
   }
   Seed("nws_cap_fuzzer", "nws_atom_feed_example.xml",
        FirstItems(Read("data/nws_cap/nws_atom_feed_example.xml"), "</entry>", 3, "</feed>\n"));
-  Seed("nws_cap_fuzzer", "cap_amber_alert_example.xml", Read("data/nws_cap/cap_amber_alert_example.xml"));
+  Seed("nws_cap_fuzzer", "cap_amber_alert_example.xml",
+       Read("data/nws_cap/cap_amber_alert_example.xml"));
   const std::string scms = Read("data/scms_shipments/SCMS_Delivery_History_Dataset_20150929.csv");
   Seed("scms_csv_fuzzer", "scms_head.csv", Head(scms, 30));
 }
@@ -101,13 +104,14 @@ void ImporterSeeds() {
   }
   const std::string sg = "data/supplygraph/";
   Seed("supplygraph_importer_fuzzer", "supplygraph",
-       JoinFiles({Read(sg + "nodes/nodes.csv"), Head(Read(sg + "nodes/nodes_type_plant_storage.csv"), 80),
+       JoinFiles({Read(sg + "nodes/nodes.csv"),
+                  Head(Read(sg + "nodes/nodes_type_plant_storage.csv"), 80),
                   Head(Read(sg + "temporal_data/weight/production.csv"), 20),
                   Head(Read(sg + "temporal_data/weight/factory_issue.csv"), 20)}));
   const std::string bea = "data/bea_io_1997/";
   Seed("bea_io_importer_fuzzer", "bea_io",
-       JoinFiles({Head(Read(bea + "IODirectRequirements.txt"), 300), Read(bea + "IO-CodeSummary.txt"),
-                  Head(Read(bea + "iousesummary.txt"), 300)}));
+       JoinFiles({Head(Read(bea + "IODirectRequirements.txt"), 300),
+                  Read(bea + "IO-CodeSummary.txt"), Head(Read(bea + "iousesummary.txt"), 300)}));
 }
 
 void ConfigSeeds() {

@@ -82,7 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       Fail("edge weight not finite and positive", std::to_string(e.weight));
     }
     if (!network->alive(e.from) || !network->alive(e.to) || e.from == e.to) {
-      Fail("edge between missing or equal nodes", std::to_string(e.from) + "->" + std::to_string(e.to));
+      Fail("edge between missing or equal nodes",
+           std::to_string(e.from) + "->" + std::to_string(e.to));
     }
   }
   return 0;

@@ -53,7 +53,8 @@ std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot) {
   char buf[256];
   for (const auto& r : snapshot.node_risks()) {
     std::snprintf(buf, sizeof buf, "node %s %s state=%d p=%.17g eta=%d", r.risk_type().c_str(),
-                  r.node_id().c_str(), static_cast<int>(r.observed_state()), r.probability(), r.eta_steps());
+                  r.node_id().c_str(), static_cast<int>(r.observed_state()), r.probability(),
+                  r.eta_steps());
     lines.emplace_back(buf);
   }
   for (const auto& s : snapshot.projections()) {
@@ -61,8 +62,9 @@ std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot) {
                   "summary %s method=%d horizon=%d expected=%.17g p05=%.17g p95=%.17g disrupted=%d "
                   "recovered=%d immunized=%d at_risk=%d radius=%.17g",
                   s.risk_type().c_str(), static_cast<int>(s.method()), s.horizon_steps(),
-                  s.expected_disrupted(), s.disrupted_p05(), s.disrupted_p95(), s.observed_disrupted(),
-                  s.observed_recovered(), s.immunized(), s.nodes_at_risk(), s.spectral_radius());
+                  s.expected_disrupted(), s.disrupted_p05(), s.disrupted_p95(),
+                  s.observed_disrupted(), s.observed_recovered(), s.immunized(), s.nodes_at_risk(),
+                  s.spectral_radius());
     lines.emplace_back(buf);
   }
   std::sort(lines.begin(), lines.end());
@@ -87,7 +89,8 @@ DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport
     : transport_(transport) {
   std::random_device rd;
   // Short: ipc:// paths are limited to ~107 bytes.
-  dir_ = fs::path("/tmp") / ("rkd" + std::to_string(::getpid()) + "_" + std::to_string(rd() % 100000));
+  dir_ =
+      fs::path("/tmp") / ("rkd" + std::to_string(::getpid()) + "_" + std::to_string(rd() % 100000));
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   std::string ingest = "ipc://" + (dir_ / "ingest.sock").string();
@@ -100,8 +103,8 @@ DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport
     ingest = publish = "tcp://127.0.0.1:*";
   }
   std::ofstream(config_path()) << "state_dir: \"" << (dir_ / "state").string() << "\"\n"
-                               << "endpoints { ingest: \"" << ingest << "\" publish: \""
-                               << publish << "\" }\n"
+                               << "endpoints { ingest: \"" << ingest << "\" publish: \"" << publish
+                               << "\" }\n"
                                << config_body << "\n";
 }
 
@@ -178,8 +181,8 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
                 << log();
       return false;
     }
-    const bool bound = transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock")
-                                                     : FindTcpEndpoints();
+    const bool bound =
+        transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock") : FindTcpEndpoints();
     if (bound) {
       if (ready) {
         if (ready()) return true;
@@ -258,7 +261,8 @@ int DaemonHarness::metrics_port() const {
   const std::string text = log();
   const std::regex line("metrics on .* \\(port ([0-9]+)\\)");
   int port = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
+       ++it) {
     port = std::stoi((*it)[1]);
   }
   return port;

@@ -42,7 +42,9 @@ class DaemonHarness {
   // Command-line arguments added after --config FILE from the next Start() on.
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // An environment variable for the daemon from the next Start() on.
-  void set_env(const std::string& name, const std::string& value) { env_.emplace_back(name, value); }
+  void set_env(const std::string& name, const std::string& value) {
+    env_.emplace_back(name, value);
+  }
   // Loads tests/support/fault_injection's shim into the daemon from the
   // next Start() on, controlled by `control_file` (README.md there).
   void EnableFaultInjection(const std::string& control_file);
@@ -50,7 +52,8 @@ class DaemonHarness {
   // then renamed), so the running daemon never reads a half-written file.
   static void ArmFaults(const std::string& control_file, const std::string& rules);
   // Waits until the log contains `text` (after `from`, a log() offset).
-  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+  bool WaitForLog(const std::string& text,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20),
                   std::size_t from = 0) const;
   // SIGTERM and wait: the exit status (0 for a clean stop).
   int Stop();
@@ -71,8 +74,8 @@ class DaemonHarness {
   zmq::context_t& context() { return context_; }
 
   // Sends raw bytes on a fresh DEALER and waits for one reply.
-  std::optional<riskd::v1::Ack> SendBytes(const std::string& bytes,
-                                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<riskd::v1::Ack> SendBytes(
+      const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::optional<riskd::v1::Ack> Send(const riskd::v1::Envelope& envelope);
 
   // With `metrics { listen: "127.0.0.1:0" }` in the config: the port the
@@ -110,7 +113,8 @@ std::string SourceDir();
 
 // The daemon's snapshot (a Query.snapshot sent as `event_id`); an empty
 // Snapshot if it was not answered ACCEPTED, which `*accepted` reports.
-riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted, const std::string& event_id = "snapshot");
+riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted,
+                                  const std::string& event_id = "snapshot");
 
 // The state a snapshot describes, canonical (sorted) and readable: every
 // node's observed state, risk and ETA per risk type, and each risk type's

@@ -14,7 +14,8 @@ std::unique_ptr<NatsTestClient> NatsTestClient::Connect(const std::vector<std::s
   jsOptions_Init(&jo);
   jo.Wait = timeout.count();
   const bool ok = natsOptions_Create(&c->options_) == NATS_OK &&
-                  natsOptions_SetServers(c->options_, servers.data(), static_cast<int>(servers.size())) == NATS_OK &&
+                  natsOptions_SetServers(c->options_, servers.data(),
+                                         static_cast<int>(servers.size())) == NATS_OK &&
                   natsOptions_SetTimeout(c->options_, timeout.count()) == NATS_OK &&
                   natsOptions_SetMaxReconnect(c->options_, -1) == NATS_OK &&
                   natsOptions_SetReconnectWait(c->options_, 100) == NATS_OK &&
@@ -45,8 +46,8 @@ std::optional<NatsTestClient::Ack> NatsTestClient::PublishBytes(const std::strin
   jsPubOptions_Init(&po);
   po.MsgId = msg_id.c_str();
   jsPubAck* ack = nullptr;
-  if (js_Publish(&ack, js_, subject.c_str(), bytes.data(), static_cast<int>(bytes.size()), &po, nullptr) !=
-      NATS_OK) {
+  if (js_Publish(&ack, js_, subject.c_str(), bytes.data(), static_cast<int>(bytes.size()), &po,
+                 nullptr) != NATS_OK) {
     return std::nullopt;
   }
   Ack out{ack->Sequence, ack->Duplicate};
@@ -72,7 +73,8 @@ std::optional<std::vector<StreamRecord>> NatsTestClient::ReadStream(const std::s
   while (out.empty() || out.back().seq < *last) {
     natsMsg* msg = nullptr;
     if (natsSubscription_NextMsg(&msg, sub, 5000) != NATS_OK) {
-      std::fprintf(stderr, "ReadStream: after %zu message(s): %s\n", out.size(), nats_GetLastError(nullptr));
+      std::fprintf(stderr, "ReadStream: after %zu message(s): %s\n", out.size(),
+                   nats_GetLastError(nullptr));
       ok = false;
       break;
     }
@@ -95,15 +97,16 @@ std::optional<std::vector<StreamRecord>> NatsTestClient::ReadStream(const std::s
 
 std::optional<std::uint64_t> NatsTestClient::StreamLastSeq(const std::string& stream) {
   jsStreamInfo* info = nullptr;
-  if (js_GetStreamInfo(&info, js_, stream.c_str(), nullptr, nullptr) != NATS_OK) return std::nullopt;
+  if (js_GetStreamInfo(&info, js_, stream.c_str(), nullptr, nullptr) != NATS_OK)
+    return std::nullopt;
   const std::uint64_t last = info->State.LastSeq;
   jsStreamInfo_Destroy(info);
   return last;
 }
 
 bool NatsTestClient::Subscribe(const std::string& subject) {
-  return natsConnection_Subscribe(&subscription_, connection_, subject.c_str(), &NatsTestClient::OnMessage,
-                                  this) == NATS_OK &&
+  return natsConnection_Subscribe(&subscription_, connection_, subject.c_str(),
+                                  &NatsTestClient::OnMessage, this) == NATS_OK &&
          natsSubscription_SetPendingLimits(subscription_, -1, -1) == NATS_OK &&
          natsConnection_Flush(connection_) == NATS_OK;
 }
@@ -113,7 +116,8 @@ void NatsTestClient::OnMessage(natsConnection*, natsSubscription*, natsMsg* msg,
   ReceivedPublication r;
   r.subject = natsMsg_GetSubject(msg);
   r.at = std::chrono::steady_clock::now();
-  const bool parsed = r.publication.ParseFromArray(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  const bool parsed =
+      r.publication.ParseFromArray(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
   natsMsg_Destroy(msg);
   if (!parsed) return;
   std::lock_guard<std::mutex> lock(self->mu_);

@@ -39,8 +39,9 @@ struct ReceivedPublication {
 class NatsTestClient {
  public:
   // Connects to any of `urls` (reconnecting forever); null on failure.
-  static std::unique_ptr<NatsTestClient> Connect(const std::vector<std::string>& urls,
-                                                 std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  static std::unique_ptr<NatsTestClient> Connect(
+      const std::vector<std::string>& urls,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
   ~NatsTestClient();
 
   // Publishes with message id = event id; the stream sequence it got (the

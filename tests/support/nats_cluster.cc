@@ -63,11 +63,13 @@ std::unique_ptr<NatsCluster> NatsCluster::Start(const fs::path& dir, int nodes,
            << "listen: 127.0.0.1:" << n.client_port << "\n"
            << "jetstream { store_dir: \"" << store.string() << "\" }\n";
       if (nodes > 1) {
-        conf << "cluster {\n  name: riskd_test\n  listen: 127.0.0.1:" << n.cluster_port << "\n  routes: [";
+        conf << "cluster {\n  name: riskd_test\n  listen: 127.0.0.1:" << n.cluster_port
+             << "\n  routes: [";
         const char* separator = " ";
         for (int j = 0; j < nodes; ++j) {
           if (j == i) continue;
-          conf << separator << "nats-route://127.0.0.1:" << c->nodes_[static_cast<std::size_t>(j)].cluster_port;
+          conf << separator
+               << "nats-route://127.0.0.1:" << c->nodes_[static_cast<std::size_t>(j)].cluster_port;
           separator = ", ";
         }
         conf << " ]\n}\n";
@@ -144,7 +146,8 @@ std::string NatsCluster::StreamLeader(const std::string& stream, int via) const 
   WithJetStream(url(via), std::chrono::milliseconds(2000), [&](natsConnection*, jsCtx* js) {
     jsStreamInfo* info = nullptr;
     if (js_GetStreamInfo(&info, js, stream.c_str(), nullptr, nullptr) != NATS_OK) return false;
-    if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) leader = info->Cluster->Leader;
+    if (info->Cluster != nullptr && info->Cluster->Leader != nullptr)
+      leader = info->Cluster->Leader;
     jsStreamInfo_Destroy(info);
     return true;
   });
@@ -163,12 +166,15 @@ std::string RiskdNatsConfig(const NatsCluster& cluster, const std::string& insta
   std::ostringstream c;
   c << "nats {\n";
   for (const auto& url : cluster.urls()) c << "  servers: \"" << url << "\"\n";
-  c << "  instance: \"" << instance << "\"\n  replicas: " << replicas << "\n  timeout { seconds: 2 }\n";
+  c << "  instance: \"" << instance << "\"\n  replicas: " << replicas
+    << "\n  timeout { seconds: 2 }\n";
   if (lease_ttl_ms > 0) {
-    const auto nanos = [](int ms) { return std::to_string(static_cast<long long>(ms % 1000) * 1000000); };
+    const auto nanos = [](int ms) {
+      return std::to_string(static_cast<long long>(ms % 1000) * 1000000);
+    };
     c << "  lease { ttl { seconds: " << lease_ttl_ms / 1000 << " nanos: " << nanos(lease_ttl_ms)
-      << " } renew_interval { seconds: " << lease_ttl_ms / 4 / 1000 << " nanos: " << nanos(lease_ttl_ms / 4)
-      << " } acquire_interval { nanos: 100000000 } }\n";
+      << " } renew_interval { seconds: " << lease_ttl_ms / 4 / 1000
+      << " nanos: " << nanos(lease_ttl_ms / 4) << " } acquire_interval { nanos: 100000000 } }\n";
   }
   c << "}\n";
   return c.str();

@@ -26,8 +26,9 @@ class NatsCluster {
   // Starts `nodes` servers (1: standalone JetStream) under `dir` and waits
   // until JetStream answers on every one (a cluster has elected its
   // metadata leader). Null on failure (the logs are printed).
-  static std::unique_ptr<NatsCluster> Start(const std::filesystem::path& dir, int nodes,
-                                            std::chrono::seconds timeout = std::chrono::seconds(60));
+  static std::unique_ptr<NatsCluster> Start(
+      const std::filesystem::path& dir, int nodes,
+      std::chrono::seconds timeout = std::chrono::seconds(60));
   ~NatsCluster();
 
   int size() const { return static_cast<int>(nodes_.size()); }

@@ -12,9 +12,11 @@
 namespace riskd::testing {
 
 std::filesystem::path FreshTempDir(const std::string& prefix) {
-  std::string path = (std::filesystem::temp_directory_path() / ("riskd_" + prefix + "_XXXXXX")).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("riskd_" + prefix + "_XXXXXX")).string();
   if (::mkdtemp(path.data()) == nullptr) {
-    throw std::filesystem::filesystem_error("mkdtemp", path, std::error_code(errno, std::generic_category()));
+    throw std::filesystem::filesystem_error("mkdtemp", path,
+                                            std::error_code(errno, std::generic_category()));
   }
   return path;
 }

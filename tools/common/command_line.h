@@ -22,8 +22,8 @@ inline std::string VersionLine(const std::string& tool) { return tool + " " RISK
 // A finite number in [min, max], a whole one when `integer` (CLI11's own
 // range checks word "abc" as out of range).
 inline CLI::Validator Number(double min, double max = HUGE_VAL, bool integer = false) {
-  const std::string what = std::string(integer ? "an integer" : "a number") + " >= " +
-                           CLI::detail::to_string(min) +
+  const std::string what = std::string(integer ? "an integer" : "a number") +
+                           " >= " + CLI::detail::to_string(min) +
                            (max < HUGE_VAL ? " and <= " + CLI::detail::to_string(max) : "");
   return CLI::Validator(
       [=](std::string& text) -> std::string {

@@ -26,9 +26,9 @@
 #include <string>
 
 #include "connectors/feeds/feed_factory.h"
-#include "connectors/feeds/feed_time.h"
 #include "connectors/feeds/feed_fetch.h"
 #include "connectors/feeds/feed_sender.h"
+#include "connectors/feeds/feed_time.h"
 #include "tools/common/command_line.h"
 
 namespace {
@@ -50,27 +50,35 @@ struct Flags {
 // nullopt: go on; otherwise the exit status (usage errors exit 1 here: 2
 // means envelopes without an Ack).
 std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {
-  CLI::App app{"riskd-feed: reads a feed document and delivers it to riskd's ingest (docs/feeds.md)",
-               "riskd-feed"};
+  CLI::App app{
+      "riskd-feed: reads a feed document and delivers it to riskd's ingest (docs/feeds.md)",
+      "riskd-feed"};
   app.set_version_flag("--version", riskd::tools::VersionLine("riskd-feed"));
-  app.add_option("--adapter", f->adapter, "usgs_geojson, gdacs_rss, nws_cap_atom or scms_csv")->required();
+  app.add_option("--adapter", f->adapter, "usgs_geojson, gdacs_rss, nws_cap_atom or scms_csv")
+      ->required();
   auto* file = app.add_option("--file", f->file, "the feed document");
   auto* url = app.add_option("--url", f->url, "the feed document's URL (http, https, file)");
   file->excludes(url);
   app.add_option("--endpoint", f->endpoint, "riskd ingest endpoint (default tcp://127.0.0.1:7750)");
   app.add_flag("--dry-run", f->dry_run, "print the Envelopes as JSON, send nothing");
-  app.add_option("--timeout-ms", f->timeout_ms, "wait for each Ack (default 2000)")->check(riskd::tools::Integer(1, 3600000));
-  app.add_option("--attempts", f->attempts, "sends per envelope (default 3)")->check(riskd::tools::Integer(1, 1000));
-  app.add_option("--window", f->window, "envelopes in flight (default 32)")->check(riskd::tools::Integer(1, 100000));
+  app.add_option("--timeout-ms", f->timeout_ms, "wait for each Ack (default 2000)")
+      ->check(riskd::tools::Integer(1, 3600000));
+  app.add_option("--attempts", f->attempts, "sends per envelope (default 3)")
+      ->check(riskd::tools::Integer(1, 1000));
+  app.add_option("--window", f->window, "envelopes in flight (default 32)")
+      ->check(riskd::tools::Integer(1, 100000));
   app.add_option("--now", f->now, "scms_csv: the date taken as today (ISO 8601)");
   app.add_option("--lookback-days", f->lookback_days, "scms_csv: how far back to look")
       ->check(riskd::tools::Integer(0, 100000));
   app.add_option("--vendor-map", f->vendor_map, "scms_csv: CSV vendor name -> node id");
   app.add_option("--risk-type", f->risk_type, "scms_csv: risk type (default logistics)");
-  app.add_option("--only", f->only, "keep only these ids (event ids or the feed's own), comma-separated");
+  app.add_option("--only", f->only,
+                 "keep only these ids (event ids or the feed's own), comma-separated");
   if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code == 0 ? 0 : 1;
   if (f->file.empty() == f->url.empty()) {
-    std::fprintf(stderr, "riskd-feed: give exactly one of --file and --url\nRun with --help for more information.\n");
+    std::fprintf(stderr,
+                 "riskd-feed: give exactly one of --file and --url\nRun with --help for more "
+                 "information.\n");
     return 1;
   }
   return std::nullopt;
@@ -165,9 +173,10 @@ int Run(int argc, char** argv) {
       if (!google::protobuf::util::MessageToJsonString(env, &line, json).ok()) return 1;
       std::printf("%s\n", line.c_str());
     }
-    std::printf("totals: entries=%zu envelopes=%zu invalid=%zu skipped=%zu filtered=%zu (dry run)\n",
-                batch->entries, batch->envelopes.size(), batch->rejected.size(),
-                batch->skipped.size(), filtered);
+    std::printf(
+        "totals: entries=%zu envelopes=%zu invalid=%zu skipped=%zu filtered=%zu (dry run)\n",
+        batch->entries, batch->envelopes.size(), batch->rejected.size(), batch->skipped.size(),
+        filtered);
     return 0;
   }
   FeedSender::Options send;

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "connectors/testing/test_util.h"
 #include "connectors/testing/fake_ingest.h"
+#include "connectors/testing/test_util.h"
 
 namespace riskd::connectors {
 namespace {
@@ -39,13 +39,14 @@ RunResult RunFeed(const std::string& args) {
 std::string LastLine(const std::string& out) {
   const auto end = out.find_last_not_of('\n');
   const auto start = out.rfind('\n', end);
-  return out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return out.substr(start == std::string::npos ? 0 : start + 1,
+                    end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 TEST(RiskdFeedTest, ReplayOfTheUsgsFeedIsAcceptedThenDuplicate) {
   FakeIngest ingest;
-  const std::string args = "--adapter usgs_geojson --endpoint " + ingest.endpoint() +
-                           " --file " + DataPath("usgs_quakes/usgs_4.5_month_2014-04-01.geojson");
+  const std::string args = "--adapter usgs_geojson --endpoint " + ingest.endpoint() + " --file " +
+                           DataPath("usgs_quakes/usgs_4.5_month_2014-04-01.geojson");
   auto first = RunFeed(args);
   EXPECT_EQ(first.exit_code, 0) << first.out;
   EXPECT_EQ(LastLine(first.out),
@@ -65,8 +66,8 @@ TEST(RiskdFeedTest, ScmsHistoryWithAVendorMapAndDaemonRejections) {
   const auto map = std::filesystem::temp_directory_path() /
                    ("riskd_feed_vendor_map_" + std::to_string(::getpid()) + ".csv");
   std::ofstream(map) << "vendor,node_id\nSCMS from RDC,RDC\n";
-  auto run = RunFeed("--adapter scms_csv --vendor-map " + map.string() +
-                     " --endpoint " + ingest.endpoint() + " --file " +
+  auto run = RunFeed("--adapter scms_csv --vendor-map " + map.string() + " --endpoint " +
+                     ingest.endpoint() + " --file " +
                      DataPath("scms_shipments/SCMS_Delivery_History_Dataset_20150929.csv"));
   std::filesystem::remove(map);
   EXPECT_EQ(run.exit_code, 0) << run.out;
@@ -86,7 +87,8 @@ TEST(RiskdFeedTest, DryRunPrintsEnvelopesAsJsonAndIssues) {
   auto run = RunFeed("--adapter nws_cap_atom --dry-run --file " +
                      DataPath("nws_cap/nws_atom_feed_example.xml"));
   EXPECT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_EQ(LastLine(run.out), "totals: entries=163 envelopes=99 invalid=0 skipped=64 filtered=0 (dry run)");
+  EXPECT_EQ(LastLine(run.out),
+            "totals: entries=163 envelopes=99 invalid=0 skipped=64 filtered=0 (dry run)");
   EXPECT_NE(run.out.find("{\"eventId\":\"nws:AL125AB652A29C.SpecialWeatherStatement."),
             std::string::npos);
   EXPECT_NE(run.out.find("\"polygon\":{\"vertices\":[{\"lat\":31.62,\"lon\":-86.35}"),
@@ -125,8 +127,10 @@ TEST(RiskdFeedTest, UsageErrorsAndUnreachableDaemon) {
   EXPECT_NE(help.out.find("--lookback-days"), std::string::npos);
   EXPECT_EQ(RunFeed("--version").out, "riskd-feed " RISKD_VERSION "\n");
   EXPECT_EQ(RunFeed("--adapter gdacs_rss --file /nonexistent.xml").exit_code, 1);
-  auto lost = RunFeed("--adapter gdacs_rss --endpoint tcp://127.0.0.1:1 --timeout-ms 20 "
-                      "--attempts 2 --file " + DataPath("gdacs/gdacs-rss.xml"));
+  auto lost = RunFeed(
+      "--adapter gdacs_rss --endpoint tcp://127.0.0.1:1 --timeout-ms 20 "
+      "--attempts 2 --file " +
+      DataPath("gdacs/gdacs-rss.xml"));
   EXPECT_EQ(lost.exit_code, 2) << lost.out;
   EXPECT_NE(lost.out.find("unanswered=16"), std::string::npos);
 }
@@ -136,7 +140,8 @@ TEST(RiskdFeedTest, UrlThroughLibcurl) {
   auto run = RunFeed("--adapter gdacs_rss --dry-run --url file://" +
                      std::filesystem::absolute(DataPath("gdacs/gdacs-rss.xml")).string());
   EXPECT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_EQ(LastLine(run.out), "totals: entries=16 envelopes=16 invalid=0 skipped=0 filtered=0 (dry run)");
+  EXPECT_EQ(LastLine(run.out),
+            "totals: entries=16 envelopes=16 invalid=0 skipped=0 filtered=0 (dry run)");
 }
 #endif
 

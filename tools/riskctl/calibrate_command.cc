@@ -91,8 +91,10 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
   eo.risk_type = a.risk_type;
   eo.step_seconds = settings.step_seconds;
   eo.gap_seconds = a.gap_days * 86400;
-  eo.max_steps = std::max(1, static_cast<int>(std::ceil(a.max_days * 86400 / settings.step_seconds)));
-  auto history = connectors::ExtractCascades(**journal, std::move(*network), settings.risk_types, eo);
+  eo.max_steps =
+      std::max(1, static_cast<int>(std::ceil(a.max_days * 86400 / settings.step_seconds)));
+  auto history =
+      connectors::ExtractCascades(**journal, std::move(*network), settings.risk_types, eo);
   if (!history.ok()) {
     err << "riskctl calibrate: " << history.status().ToString() << "\n";
     return 1;
@@ -148,17 +150,19 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
          " is worth; few means\n a handful of large cascades carry the estimate)\n";
   out << "\nlog-likelihood at the estimate        " << Number(fit->log_likelihood, 2, true) << "\n";
   out << "log-likelihood at the current config  " << Number(fit->log_likelihood_start, 2, true)
-      << "  (likelihood ratio " << Number(fit->likelihood_ratio, 2, true) << ", p = "
-      << Number(fit->likelihood_ratio_p, 2) << ": "
-      << (fit->likelihood_ratio_p < 1 - a.confidence ? "the history rejects the current config"
-                                                     : "the current config is consistent with the history")
+      << "  (likelihood ratio " << Number(fit->likelihood_ratio, 2, true)
+      << ", p = " << Number(fit->likelihood_ratio_p, 2) << ": "
+      << (fit->likelihood_ratio_p < 1 - a.confidence
+              ? "the history rejects the current config"
+              : "the current config is consistent with the history")
       << ")\n";
   out << "variance inflation (dependence within cascades): "
       << Number(fit->variance_inflation, 2, true) << "\n";
   out << "fit: expected " << Number(d.expected_disrupted, 1, true) << " disrupted where "
       << Number(d.observed_disrupted, 1, true) << " were reported; mean onset step expected "
-      << Number(d.mean_onset_expected, 2, true) << ", reported " << Number(d.mean_onset_observed, 2, true)
-      << "; " << d.unexplained << " reports the fit finds nearly impossible\n";
+      << Number(d.mean_onset_expected, 2, true) << ", reported "
+      << Number(d.mean_onset_observed, 2, true) << "; " << d.unexplained
+      << " reports the fit finds nearly impossible\n";
   out << "by predicted probability of disruption (each node when its state was last known):\n";
   for (const auto& b : d.bins) {
     if (b.nodes == 0) continue;
@@ -167,8 +171,8 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
     out << line;
   }
   out << (fit->converged ? "converged" : "NOT converged (evaluation budget spent)") << " after "
-      << fit->evaluations << " likelihood evaluations" << (fit->identified ? "" : "; not identified")
-      << "\n\n";
+      << fit->evaluations << " likelihood evaluations"
+      << (fit->identified ? "" : "; not identified") << "\n\n";
 
   // The snippet: the risk type as configured, with the fitted rates.
   riskd::v1::RiskTypeConfig rt;

@@ -5,11 +5,13 @@
 //                                                       one per line in F, "-" = stdin)
 //   riskctl tail   [--endpoint E] [--topic P] [--count N] [--timeout S] [--json]
 //                                                       print published messages
-//   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K [RISK]
+//   riskctl query  [--endpoint E] [--text] snapshot | projection [RISK] | node ID... | plan K
+//   [RISK]
 //                                                       (--text: for people, not JSON)
 //   riskctl status [--endpoint E] [--json]              the daemon's sequences, counters, health
 //   riskctl incident list [--all] | show ID [--nodes N]  incidents (text; --json)
-//   riskctl incident ack|no-impact|restored ID | assign ID WHO | level ID info|warning|critical|auto
+//   riskctl incident ack|no-impact|restored ID | assign ID WHO | level ID
+//   info|warning|critical|auto
 //                  [--operator NAME] [--note TEXT]      an operator action (journaled)
 //   riskctl verify-journal --db PATH                    check the journal's hash chain (read-only)
 //   riskctl import --config FILE                        (re-)import the configured network
@@ -31,12 +33,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -49,11 +51,11 @@
 #include "connectors/zmq/curve_auth.h"
 #include "daemon/base_network.h"
 #include "daemon/settings.h"
+#include "riskd/v1/envelope.pb.h"
+#include "riskd/v1/outputs.pb.h"
 #include "tools/common/command_line.h"
 #include "tools/riskctl/calibrate_command.h"
 #include "tools/riskctl/text.h"
-#include "riskd/v1/envelope.pb.h"
-#include "riskd/v1/outputs.pb.h"
 
 namespace {
 
@@ -109,7 +111,8 @@ bool ApplyCurve(const Args& args, zmq::socket_t& socket) {
   }
   auto client = riskd::connectors::LoadCurveCert(args.cert);
   if (!client.ok() || client->secret_key.empty()) {
-    std::cerr << "riskctl: --cert: " << (client.ok() ? "no secret-key" : client.status().ToString()) << "\n";
+    std::cerr << "riskctl: --cert: " << (client.ok() ? "no secret-key" : client.status().ToString())
+              << "\n";
     return false;
   }
   keys.client = *client;
@@ -219,7 +222,8 @@ int Tail(const Args& args, zmq::context_t& ctx) {
     long wait_ms = 1000;
     if (args.timeout_s >= 0) {
       const double left =
-          args.timeout_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          args.timeout_s -
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (left <= 0) break;
       wait_ms = static_cast<long>(left * 1000) + 1;
     }
@@ -283,7 +287,8 @@ int Status(const Args& args, zmq::context_t& ctx) {
     std::cout << ToJson(s) << "\n";
     return 0;
   }
-  const auto backlog = s.journal_last_seq() - std::min(s.journal_last_seq(), s.engine_applied_seq());
+  const auto backlog =
+      s.journal_last_seq() - std::min(s.journal_last_seq(), s.engine_applied_seq());
   std::printf("riskd %s, up since %s\n", s.version().c_str(),
               google::protobuf::util::TimeUtil::ToString(s.started_at()).c_str());
   std::printf("journal: last seq %llu, hash chain %s\n",
@@ -291,20 +296,24 @@ int Status(const Args& args, zmq::context_t& ctx) {
               s.journal_chain_intact() ? "intact" : "BROKEN (events refused)");
   std::printf("engine: applied seq %llu (%llu behind), %llu open alert(s), publication seq %llu\n",
               static_cast<unsigned long long>(s.engine_applied_seq()),
-              static_cast<unsigned long long>(backlog), static_cast<unsigned long long>(s.open_alerts()),
+              static_cast<unsigned long long>(backlog),
+              static_cast<unsigned long long>(s.open_alerts()),
               static_cast<unsigned long long>(s.publication_sequence()));
-  std::printf("ingest since start: %llu received, %llu accepted, %llu duplicate, %llu rejected, "
-              "%llu queries\n",
-              static_cast<unsigned long long>(s.received()), static_cast<unsigned long long>(s.accepted()),
-              static_cast<unsigned long long>(s.duplicates()), static_cast<unsigned long long>(s.rejected()),
-              static_cast<unsigned long long>(s.queries()));
+  std::printf(
+      "ingest since start: %llu received, %llu accepted, %llu duplicate, %llu rejected, "
+      "%llu queries\n",
+      static_cast<unsigned long long>(s.received()), static_cast<unsigned long long>(s.accepted()),
+      static_cast<unsigned long long>(s.duplicates()),
+      static_cast<unsigned long long>(s.rejected()), static_cast<unsigned long long>(s.queries()));
   std::printf("config reloads: %llu applied, %llu refused\n",
               static_cast<unsigned long long>(s.reloads()),
               static_cast<unsigned long long>(s.reloads_failed()));
-  std::printf("start: restored checkpoint at seq %llu, replayed %llu event(s); newest checkpoint seq %llu\n",
-              static_cast<unsigned long long>(s.restored_checkpoint_seq()),
-              static_cast<unsigned long long>(s.replayed_at_start()),
-              static_cast<unsigned long long>(s.checkpoint_seq()));
+  std::printf(
+      "start: restored checkpoint at seq %llu, replayed %llu event(s); newest checkpoint seq "
+      "%llu\n",
+      static_cast<unsigned long long>(s.restored_checkpoint_seq()),
+      static_cast<unsigned long long>(s.replayed_at_start()),
+      static_cast<unsigned long long>(s.checkpoint_seq()));
   if (!s.nats_instance().empty()) {
     std::printf("nats: instance %s, stream read to seq %llu, %s\n", s.nats_instance().c_str(),
                 static_cast<unsigned long long>(s.stream_read_seq()),
@@ -409,8 +418,9 @@ int IncidentShow(const Args& args, zmq::context_t& ctx) {
 int IncidentAct(const Args& args, zmq::context_t& ctx, riskd::v1::OperatorAction::Kind kind) {
   riskd::v1::Envelope env;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  env.set_event_id("riskctl-" + args.operator_name + "-" + args.incident_id + "-" +
-                   std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+  env.set_event_id(
+      "riskctl-" + args.operator_name + "-" + args.incident_id + "-" +
+      std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
   env.set_source("riskctl");
   auto* a = env.mutable_operator_action();
   a->set_incident_id(args.incident_id);
@@ -444,9 +454,11 @@ int IncidentAct(const Args& args, zmq::context_t& ctx, riskd::v1::OperatorAction
 // The client options of commands that talk to a running daemon.
 void AddClientOptions(CLI::App* cmd, Args* args) {
   cmd->add_option("--endpoint", args->endpoint, "daemon endpoint (tcp://, ipc://)");
-  cmd->add_option("--server-key", args->server_key, "CURVE: the daemon's public key (Z85) or cert file");
+  cmd->add_option("--server-key", args->server_key,
+                  "CURVE: the daemon's public key (Z85) or cert file");
   cmd->add_option("--cert", args->cert, "CURVE: this client's cert file (with secret key)");
-  cmd->add_option("--ack-timeout", args->ack_timeout_s, "seconds to wait for each answer (default 10)")
+  cmd->add_option("--ack-timeout", args->ack_timeout_s,
+                  "seconds to wait for each answer (default 10)")
       ->check(riskd::tools::Number(0.001));
 }
 
@@ -468,7 +480,8 @@ int main(int argc, char** argv) {
   AddClientOptions(tail, &args);
   tail->add_option("--topic", args.topic, "topic prefix, e.g. alert.critical.");
   tail->add_option("--count", args.count, "stop after N messages")->check(riskd::tools::Integer(0));
-  tail->add_option("--timeout", args.timeout_s, "stop after S seconds")->check(riskd::tools::Number(0));
+  tail->add_option("--timeout", args.timeout_s, "stop after S seconds")
+      ->check(riskd::tools::Number(0));
   tail->add_flag("--json", args.json, "one JSON object per message");
 
   auto* q = app.add_subcommand("query", "ask the daemon (JSON answer, --text for people)");
@@ -482,25 +495,31 @@ int main(int argc, char** argv) {
   });
   auto* projection = q->add_subcommand("projection", "latest projection summaries");
   projection->add_option("risk_type", args.risk_type, "one risk type (default: all)");
-  projection->callback([&] { query.mutable_query()->mutable_projection()->set_risk_type(args.risk_type); });
+  projection->callback(
+      [&] { query.mutable_query()->mutable_projection()->set_risk_type(args.risk_type); });
   auto* node = q->add_subcommand("node", "current risk of nodes");
   node->add_option("ids", args.node_ids, "node ids")->required();
   node->callback([&] {
-    for (const auto& id : args.node_ids) query.mutable_query()->mutable_node_risk()->add_node_ids(id);
+    for (const auto& id : args.node_ids)
+      query.mutable_query()->mutable_node_risk()->add_node_ids(id);
   });
   auto* plan = q->add_subcommand("plan", "an immunization plan computed now");
-  plan->add_option("k", args.plan_k, "number of targets")->required()->check(riskd::tools::Integer(1, 10000));
+  plan->add_option("k", args.plan_k, "number of targets")
+      ->required()
+      ->check(riskd::tools::Integer(1, 10000));
   plan->add_option("risk_type", args.risk_type, "risk type (default: the configured default)");
   plan->callback([&] {
     query.mutable_query()->mutable_plan()->set_k(args.plan_k);
     query.mutable_query()->mutable_plan()->set_risk_type(args.risk_type);
   });
 
-  auto* incident = app.add_subcommand("incident", "list, show and act on incidents (docs/protocol.md)");
+  auto* incident =
+      app.add_subcommand("incident", "list, show and act on incidents (docs/protocol.md)");
   incident->require_subcommand(1);
   const char* user = std::getenv("USER");
   args.operator_name = user && *user ? user : "riskctl";
-  auto* inc_list = incident->add_subcommand("list", "the open incidents (--all: the latest closed too)");
+  auto* inc_list =
+      incident->add_subcommand("list", "the open incidents (--all: the latest closed too)");
   inc_list->add_flag("--all", args.all, "closed ones too");
   inc_list->add_flag("--json", args.json, "as JSON");
   AddClientOptions(inc_list, &args);
@@ -546,12 +565,17 @@ int main(int argc, char** argv) {
 
   riskd::tools::CalibrateArgs calibration;
   auto* calibrate = app.add_subcommand(
-      "calibrate", "fit alpha, beta and kappa to the journal's cascades (docs/model.md section 12)");
-  calibrate->add_option("--db", calibration.db, "database file (journal and base network)")->required();
-  calibrate->add_option("--risk-type", calibration.risk_type, "risk type (default: the configured default)");
+      "calibrate",
+      "fit alpha, beta and kappa to the journal's cascades (docs/model.md section 12)");
+  calibrate->add_option("--db", calibration.db, "database file (journal and base network)")
+      ->required();
+  calibrate->add_option("--risk-type", calibration.risk_type,
+                        "risk type (default: the configured default)");
   calibrate->add_option("--config", calibration.config,
                         "riskd configuration file: current rates, layers, direction, step");
-  calibrate->add_option("--gap-days", calibration.gap_days, "a cascade ends after this many quiet days (14)")
+  calibrate
+      ->add_option("--gap-days", calibration.gap_days,
+                   "a cascade ends after this many quiet days (14)")
       ->check(riskd::tools::Number(0.001));
   calibrate->add_option("--max-days", calibration.max_days, "longest cascade in days (365)")
       ->check(riskd::tools::Number(0.001));
@@ -562,7 +586,8 @@ int main(int argc, char** argv) {
   keygen->add_option("--out", args.file, "certificate file to write")->required();
 
   if (auto code = riskd::tools::ParseCommandLine(app, argc, argv)) return *code;
-  if (args.endpoint.empty()) args.endpoint = tail->parsed() ? "tcp://127.0.0.1:7751" : "tcp://127.0.0.1:7750";
+  if (args.endpoint.empty())
+    args.endpoint = tail->parsed() ? "tcp://127.0.0.1:7751" : "tcp://127.0.0.1:7750";
   zmq::context_t ctx(1);
   if (send->parsed()) return Send(args, ctx);
   if (tail->parsed()) return Tail(args, ctx);

@@ -25,28 +25,40 @@ std::string Format(const char* format, ...) {
 
 std::string Severity(riskd::v1::Severity s) {
   switch (s) {
-    case riskd::v1::SEVERITY_CRITICAL: return "CRITICAL";
-    case riskd::v1::SEVERITY_WARNING: return "WARNING";
-    default: return "INFO";
+    case riskd::v1::SEVERITY_CRITICAL:
+      return "CRITICAL";
+    case riskd::v1::SEVERITY_WARNING:
+      return "WARNING";
+    default:
+      return "INFO";
   }
 }
 
 std::string AlertLifecycle(riskd::v1::Alert::Lifecycle l) {
   switch (l) {
-    case riskd::v1::Alert::LIFECYCLE_RAISED: return "raised";
-    case riskd::v1::Alert::LIFECYCLE_UPDATED: return "updated";
-    case riskd::v1::Alert::LIFECYCLE_RESOLVED: return "resolved";
-    default: return "?";
+    case riskd::v1::Alert::LIFECYCLE_RAISED:
+      return "raised";
+    case riskd::v1::Alert::LIFECYCLE_UPDATED:
+      return "updated";
+    case riskd::v1::Alert::LIFECYCLE_RESOLVED:
+      return "resolved";
+    default:
+      return "?";
   }
 }
 
 std::string IncidentLifecycle(riskd::v1::Incident::Lifecycle l) {
   switch (l) {
-    case riskd::v1::Incident::LIFECYCLE_POTENTIAL: return "potential";
-    case riskd::v1::Incident::LIFECYCLE_CONFIRMED: return "confirmed";
-    case riskd::v1::Incident::LIFECYCLE_RESTORED: return "restored";
-    case riskd::v1::Incident::LIFECYCLE_CLOSED: return "closed";
-    default: return "?";
+    case riskd::v1::Incident::LIFECYCLE_POTENTIAL:
+      return "potential";
+    case riskd::v1::Incident::LIFECYCLE_CONFIRMED:
+      return "confirmed";
+    case riskd::v1::Incident::LIFECYCLE_RESTORED:
+      return "restored";
+    case riskd::v1::Incident::LIFECYCLE_CLOSED:
+      return "closed";
+    default:
+      return "?";
   }
 }
 
@@ -129,7 +141,8 @@ std::string PublicationBody(const riskd::v1::Publication& p) {
         "SUMMARY %-8s expected disrupted %.2f [%.1f, %.1f] within %d steps; observed disrupted "
         "%d, immunized %d, at risk %d (%.1f ms)",
         s.risk_type().c_str(), s.expected_disrupted(), s.disrupted_p05(), s.disrupted_p95(),
-        s.horizon_steps(), s.observed_disrupted(), s.immunized(), s.nodes_at_risk(), s.compute_ms());
+        s.horizon_steps(), s.observed_disrupted(), s.immunized(), s.nodes_at_risk(),
+        s.compute_ms());
   }
   if (p.has_immunization_plan()) {
     const auto& pl = p.immunization_plan();
@@ -159,9 +172,9 @@ std::string ImmunizationText(const riskd::v1::ImmunizationPlan& p) {
 }
 
 std::string IncidentNodeLine(const riskd::v1::IncidentNode& n) {
-  return Format("%-8s %-48s tier %-2d P=%.3f eta=%-4s VaR=%-8.4g%s",
-                Severity(n.level()).c_str(), NodeLabel(n.node_id(), n.node_name()).c_str(),
-                n.tier(), n.probability(), Eta(n.eta_steps()).c_str(), n.value_at_risk(),
+  return Format("%-8s %-48s tier %-2d P=%.3f eta=%-4s VaR=%-8.4g%s", Severity(n.level()).c_str(),
+                NodeLabel(n.node_id(), n.node_name()).c_str(), n.tier(), n.probability(),
+                Eta(n.eta_steps()).c_str(), n.value_at_risk(),
                 n.alert_pushed() ? " (alert pushed)" : "");
 }
 
@@ -191,10 +204,10 @@ std::string DescribeIncident(const riskd::v1::Incident& i, bool details) {
     if (!a.assignee().empty()) what += " " + a.assignee();
     if (a.kind() == riskd::v1::OperatorAction::KIND_OVERRIDE_LEVEL) {
       what += " " + (a.level() == riskd::v1::SEVERITY_UNSPECIFIED ? std::string("auto")
-                                                                   : Severity(a.level()));
+                                                                  : Severity(a.level()));
     }
-    out += "    operator " + a.operator_() + ": " + what + (a.note().empty() ? "" : " (" + a.note() + ")") +
-           " [event " + h.event_id() + "]\n";
+    out += "    operator " + a.operator_() + ": " + what +
+           (a.note().empty() ? "" : " (" + a.note() + ")") + " [event " + h.event_id() + "]\n";
   }
   return out;
 }

@@ -21,7 +21,8 @@ TransmissionGraph SpreadGraph(const Network& net, Direction direction, double al
 
 // Every node susceptible except the listed (node, severity) pairs, which
 // are disrupted with that severity.
-InitialState Disrupted(const Network& net, const std::vector<std::pair<NodeIndex, double>>& sources);
+InitialState Disrupted(const Network& net,
+                       const std::vector<std::pair<NodeIndex, double>>& sources);
 
 }  // namespace riskd::engine::immunization::testing
 

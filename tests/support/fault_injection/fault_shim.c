@@ -66,8 +66,8 @@ static void reload_rules(void) {
     g_nrules = 0;
     return;
   }
-  if (st.st_mtim.tv_sec == g_mtime.tv_sec && st.st_mtim.tv_nsec == g_mtime.tv_nsec && st.st_ino == g_ino &&
-      st.st_size == g_size) {
+  if (st.st_mtim.tv_sec == g_mtime.tv_sec && st.st_mtim.tv_nsec == g_mtime.tv_nsec &&
+      st.st_ino == g_ino && st.st_size == g_size) {
     return;
   }
   g_mtime = st.st_mtim;
@@ -79,7 +79,8 @@ static void reload_rules(void) {
   char line[512];
   while (g_nrules < MAX_RULES && fgets(line, sizeof line, f)) {
     char call[16], suffix[256], err[32], count[32];
-    if (line[0] == '#' || sscanf(line, "%15s %255s %31s %31s", call, suffix, err, count) != 4) continue;
+    if (line[0] == '#' || sscanf(line, "%15s %255s %31s %31s", call, suffix, err, count) != 4)
+      continue;
     struct rule* r = &g_rules[g_nrules++];
     snprintf(r->call, sizeof r->call, "%s", call);
     snprintf(r->suffix, sizeof r->suffix, "%s", suffix);
@@ -175,17 +176,18 @@ static int open_fails(const char* path, int flags) {
 }
 
 /* open, open64, openat: the same wrapper around each real call. */
-#define OPEN_WRAPPER(signature, real_call)            \
-  signature {                                          \
-    va_list ap;                                        \
-    va_start(ap, flags);                               \
-    mode_t mode = mode_arg(flags, ap);                 \
-    va_end(ap);                                        \
-    int err = open_fails(path, flags);                 \
-    if (err) return errno = err, -1;                   \
-    return real_call;                                  \
+#define OPEN_WRAPPER(signature, real_call) \
+  signature {                              \
+    va_list ap;                            \
+    va_start(ap, flags);                   \
+    mode_t mode = mode_arg(flags, ap);     \
+    va_end(ap);                            \
+    int err = open_fails(path, flags);     \
+    if (err) return errno = err, -1;       \
+    return real_call;                      \
   }
 
 OPEN_WRAPPER(int open(const char* path, int flags, ...), REAL(open)(path, flags, mode))
 OPEN_WRAPPER(int open64(const char* path, int flags, ...), REAL(open64)(path, flags, mode))
-OPEN_WRAPPER(int openat(int dirfd, const char* path, int flags, ...), REAL(openat)(dirfd, path, flags, mode))
+OPEN_WRAPPER(int openat(int dirfd, const char* path, int flags, ...),
+             REAL(openat)(dirfd, path, flags, mode))
