@@ -66,10 +66,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/alert_policy.h"
 #include "engine/emergency_plans.h"
 #include "engine/engine.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

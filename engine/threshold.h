@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "engine/transmission.h"
 #include "engine/vulnerability.h"
 

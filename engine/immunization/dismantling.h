@@ -10,10 +10,10 @@
 #include <cstddef>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/immunization/strategy.h"
 #include "engine/immunization/undirected_graph.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine::immunization {
 

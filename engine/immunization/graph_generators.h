@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine::immunization {
 
