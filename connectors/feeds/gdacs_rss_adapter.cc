@@ -1,5 +1,7 @@
 #include "connectors/feeds/gdacs_rss_adapter.h"
 
+#include "connectors/feeds/feed_registry.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -135,5 +137,8 @@ Result<FeedBatch> GdacsRssAdapter::Parse(std::string_view document) const {
   }
   return std::move(out).Finish();
 }
+
+RISKD_REGISTER_FEED_ADAPTER(gdacs_rss, {"gdacs_rss", riskd::v1::FeedConfig::kGdacsRss,
+                                        &MakeWithSourceOnly<GdacsRssAdapter>});
 
 }  // namespace riskd::connectors

@@ -1,5 +1,7 @@
 #include "connectors/feeds/usgs_geojson_adapter.h"
 
+#include "connectors/feeds/feed_registry.h"
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -112,5 +114,8 @@ Result<FeedBatch> UsgsGeoJsonAdapter::Parse(std::string_view document) const {
   }
   return std::move(out).Finish();
 }
+
+RISKD_REGISTER_FEED_ADAPTER(usgs_geojson, {"usgs_geojson", riskd::v1::FeedConfig::kUsgsGeojson,
+                                           &MakeWithSourceOnly<UsgsGeoJsonAdapter>});
 
 }  // namespace riskd::connectors
