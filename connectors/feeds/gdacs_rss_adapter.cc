@@ -55,6 +55,8 @@ double DepthKm(std::string_view text) {
 
 }  // namespace
 
+// Long on purpose: one loop reading an item's fields in document order,
+// each rejection next to the field it concerns (docs/feeds.md mapping).
 Result<FeedBatch> GdacsRssAdapter::Parse(std::string_view document) const {
   auto root = ParseXml(document);
   if (!root.ok()) return root.status().WithContext("gdacs_rss");

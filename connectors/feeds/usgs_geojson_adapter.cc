@@ -32,6 +32,8 @@ std::string String(const json& j, const char* key) {
 
 }  // namespace
 
+// Long on purpose: one loop reading a feature's fields in document order,
+// each rejection next to the field it concerns (docs/feeds.md mapping).
 Result<FeedBatch> UsgsGeoJsonAdapter::Parse(std::string_view document) const {
   const json root = json::parse(document.begin(), document.end(), nullptr,
                                 /*allow_exceptions=*/false, /*ignore_comments=*/false);
