@@ -459,6 +459,9 @@ void EngineWorker::RefineAndPublish() {
   PublishRound(done.risk_types, compute_ms, /*refinement=*/true);
 }
 
+// Long on purpose: one round's publications share the chunk buffers and the
+// flush that persists each chunk before sending it; split, they would have
+// to be passed around as a class of their own.
 void EngineWorker::PublishRound(const std::vector<int>& projected, double compute_ms,
                                 bool refinement) {
   // The incidents and the alert budget of every risk type re-projected, or
@@ -830,6 +833,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   return snap;
 }
 
+// Long on purpose: one short case per Query kind, the dispatch table of the
+// query protocol (docs/protocol.md).
 riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
   riskd::v1::Ack ack;
   ack.set_event_id(env.event_id());

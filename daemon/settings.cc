@@ -394,11 +394,21 @@ const SettingRow kSettings[] = {
   // Feeds are checked where they are built (FeedPoller::Create), at start
   // and on reload.
   {"feeds[].name", "required", "[a-z0-9_-]{1,64}, unique", kLive, kReadAbove},
-  {"feeds[].adapter", "required", "usgs_geojson, gdacs_rss, nws_cap_atom, scms_csv", kLive, kReadAbove},
+  {"feeds[].adapter", "required unless settings", "usgs_geojson, gdacs_rss, nws_cap_atom, scms_csv", kLive, kReadAbove},
   {"feeds[].url", "required", "path, http(s)://, file://", kLive, kReadAbove},
   {"feeds[].poll_interval", "once", ">= 0", kLive, kReadAbove},
   {"feeds[].risk_type", "logistics", "scms_csv", kLive, kReadAbove},
   {"feeds[].vendor_nodes", "none", "scms_csv", kLive, kReadAbove},
+  // One settings member per adapter (feeds[].settings oneof): the member's
+  // presence names the adapter; its fields are read by the adapter's own
+  // factory (connectors/feeds/feed_registry.h).
+  {"feeds[].usgs_geojson", "none", "no settings yet", kLive, kReadAbove},
+  {"feeds[].gdacs_rss", "none", "no settings yet", kLive, kReadAbove},
+  {"feeds[].nws_cap_atom", "none", "no settings yet", kLive, kReadAbove},
+  {"feeds[].scms_csv.risk_type", "logistics", "a configured risk type", kLive, kReadAbove},
+  {"feeds[].scms_csv.vendor_nodes", "none", "vendor name -> node id", kLive, kReadAbove},
+  {"feeds[].scms_csv.as_of", "none", "ISO 8601 date or time", kLive, kReadAbove},
+  {"feeds[].scms_csv.lookback_days", "30", "0..100000", kLive, kReadAbove},
   {"metrics.listen", "off", "host:port; port 0 picks one", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      s->metrics_listen = c.metrics().listen();
      if (s->metrics_listen.empty()) return Status::Ok();

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/codec/event_codec.h"
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/metrics/metrics_server.h"
@@ -33,7 +34,6 @@
 #include "daemon/refinement.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
-#include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <random>
 
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine {

@@ -67,10 +67,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/alert_policy.h"
 #include "engine/emergency_plans.h"
 #include "engine/engine.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

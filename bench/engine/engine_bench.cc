@@ -17,12 +17,12 @@
 #include <utility>
 #include <vector>
 
-#include "engine/continuous_sir.h"
 #include "engine/dmp.h"
 #include "engine/engine.h"
-#include "engine/generators.h"
 #include "engine/monte_carlo.h"
 #include "engine/projection.h"
+#include "engine/testing/continuous_sir.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/igraph_peer.h"
 #include "engine/testing/real_networks.h"

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "engine/engine.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 
 namespace {
 

@@ -30,8 +30,8 @@
 #include "bench/forecast/truth_model.h"
 #include "engine/calibration.h"
 #include "engine/engine.h"
-#include "engine/generators.h"
 #include "engine/testing/cascade_simulator.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/real_networks.h"
 
 namespace riskd::bench {

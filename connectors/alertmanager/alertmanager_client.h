@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {

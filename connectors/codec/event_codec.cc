@@ -368,6 +368,8 @@ PlaceMatch NodeDirectory::Match(const riskd::v1::Place& proto_place, std::size_t
   return out;
 }
 
+// Long on purpose: one case per Envelope payload, each its list of checks
+// in wire order, so a reader finds every rule for a payload in one place.
 Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
                         const RiskTypeResolver& types, const ValidationLimits& limits) {
   RISKD_RETURN_IF_ERROR(CheckId("event_id", env.event_id()));
@@ -575,6 +577,8 @@ engine::Step DisruptionSteps(const riskd::v1::Disruption& d, const EventTiming& 
   return duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
 }
 
+// Long on purpose: one case per Envelope payload, each a few engine calls;
+// the switch is the table of what every event does.
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
                      AppliedEvent* applied, const EventTiming& timing) {
   AppliedEvent scratch;

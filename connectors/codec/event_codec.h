@@ -19,9 +19,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
-#include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {

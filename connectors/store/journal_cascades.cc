@@ -136,6 +136,8 @@ class CascadeBuilder {
 
 }  // namespace
 
+// Long on purpose: one pass over the journal feeding per-cascade state held
+// in the enclosing scope (lambdas over it); splitting would pass it all.
 Result<JournalCascades> ExtractCascades(Journal& journal, engine::Network network,
                                         const RiskTypeResolver& risk_types,
                                         const CascadeExtractionOptions& o) {

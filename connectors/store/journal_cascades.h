@@ -44,11 +44,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/codec/event_codec.h"
 #include "connectors/store/journal.h"
 #include "engine/calibration.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::connectors {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/store/sqlite_db.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::connectors {
 

@@ -9,7 +9,7 @@
 #include <numeric>
 
 #include "engine/engine.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/real_networks.h"
 
 namespace riskd::engine {
