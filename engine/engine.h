@@ -86,34 +86,60 @@ struct EngineOptions {
 
 Status ValidateEngineOptions(const EngineOptions& options);
 
-// Everything the engine knows about one risk type.
-struct RiskTypeState {
-  RiskType type;
-  std::vector<Observation> observed;  // per node slot, at now
-  // The reports of every node that has any in the window, in event-time
-  // order, and what they say.
+// Everything the engine knows about one risk type: a read-only view for
+// callers (Engine::risk_state); only the engine changes it. Valid until the
+// engine's next non-const call.
+class RiskTypeState {
+ public:
+  // The reports of a node that has any in the window, in event-time order,
+  // and what they say.
   struct NodeReports {
     std::vector<Report> reports;
     NodeHistory history;
   };
-  std::unordered_map<NodeIndex, NodeReports> reports;
-  std::vector<std::uint8_t> immunized;  // per node slot
+
+  const RiskType& type() const { return type_; }
+  // Per node slot, at now.
+  const std::vector<Observation>& observed() const { return observed_; }
+  // Every node that has reports in the window.
+  const std::unordered_map<NodeIndex, NodeReports>& reports() const { return reports_; }
+  // Per node slot: 1 when protected (Engine::Immunize).
+  const std::vector<std::uint8_t>& immunized() const { return immunized_; }
+  // Whether Project() has run for this risk type (the values below are
+  // empty before).
+  bool projected() const { return projected_; }
+  // The latest projection's initial state.
+  const InitialState& initial() const { return initial_; }
+  // The latest projection (refined in place by Engine::Refine).
+  const Projection& projection() const { return projection_; }
+  const Projector& projector() const { return *projector_; }
+  const AlertTracker& alerts() const { return alerts_; }
+  // The alert changes of the latest projection (or refinement).
+  const std::vector<AlertChange>& last_changes() const { return last_changes_; }
+
+ private:
+  friend class Engine;
+
+  RiskType type_;
+  std::vector<Observation> observed_;
+  std::unordered_map<NodeIndex, NodeReports> reports_;
+  std::vector<std::uint8_t> immunized_;
   // The latest projection's frame: its step 0 and now, absolute.
-  Step frame_start = kNoStep;
-  Step frame_now = kNoStep;
-  bool dirty = true;  // inputs changed since the last projection
-  bool projected = false;
-  InitialState initial;   // of the latest projection
-  Projection projection;  // latest
-  AlertTracker alerts;
-  std::vector<AlertChange> last_changes;  // from the latest projection
-  std::shared_ptr<const TransmissionGraph> graph;
+  Step frame_start_ = kNoStep;
+  Step frame_now_ = kNoStep;
+  bool dirty_ = true;  // inputs changed since the last projection
+  bool projected_ = false;
+  InitialState initial_;
+  Projection projection_;
+  AlertTracker alerts_;
+  std::vector<AlertChange> last_changes_;
+  std::shared_ptr<const TransmissionGraph> graph_;
   // Incremental bookkeeping: nodes changed since the latest projection, or
   // a full recompute pending.
-  std::vector<NodeIndex> changed;
-  bool needs_full = true;
-  bool spectral_stale = true;
-  std::shared_ptr<Projector> projector;
+  std::vector<NodeIndex> changed_;
+  bool needs_full_ = true;
+  bool spectral_stale_ = true;
+  std::shared_ptr<Projector> projector_;
 };
 
 class Engine {

@@ -176,7 +176,7 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   f.Disrupt(2, {7}, TriggerKind::kPlace);
   f.Project(2);
-  const auto& risk = f.engine().risk_state(0).projection.risk;
+  const auto& risk = f.engine().risk_state(0).projection().risk;
   const Incident* one = f.book().Find("supply/1");
   const Incident* two = f.book().Find("supply/2");
   ASSERT_TRUE(one && two);
@@ -222,7 +222,7 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   const auto update = f.Project(1);
   // All tracked: the 40 customers and the source itself (evidence).
-  ASSERT_EQ(f.engine().risk_state(0).alerts.open().size(), 41u);
+  ASSERT_EQ(f.engine().risk_state(0).alerts().open().size(), 41u);
   std::set<NodeIndex> raised;
   for (const auto& a : update.alerts) {
     EXPECT_EQ(a.lifecycle, AlertLifecycle::kRaised);
@@ -309,9 +309,9 @@ TEST(IncidentBookTest, PushedAlertsAreUpdatedOnlyWhenTheyGetWorse) {
   };
   // Lower, still critical: not material (the tracker moved, the push not).
   const auto lower = severity(0.8, 2);
-  const double p2 = f.engine().risk_state(0).projection.risk[1];
+  const double p2 = f.engine().risk_state(0).projection().risk[1];
   ASSERT_LT(p2, raised[1].probability - 0.05);
-  ASSERT_EQ(f.engine().risk_state(0).alerts.open().at(1).level, AlertLevel::kCritical);
+  ASSERT_EQ(f.engine().risk_state(0).alerts().open().at(1).level, AlertLevel::kCritical);
   EXPECT_TRUE(lower.empty());
   // Back up to where it was published: nothing new either.
   EXPECT_TRUE(severity(0.9, 3).empty());
@@ -447,7 +447,7 @@ TEST(IncidentBookTest, IntervalOfASoleIncidentIsTheProjectionsInterval) {
   Fixture f(MakeEngine(std::move(net), ProjectionOptions::Choice::kMonteCarlo));
   f.Disrupt(1, {0}, TriggerKind::kPlace, "", 0.6);
   f.Project(1);
-  const auto& p = f.engine().risk_state(0).projection;
+  const auto& p = f.engine().risk_state(0).projection();
   const Incident* inc = f.book().Find("supply/1");
   ASSERT_GT(p.interval_realizations, 0u);
   EXPECT_DOUBLE_EQ(inc->expected_disrupted, p.expected_disrupted);
