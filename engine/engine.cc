@@ -62,7 +62,7 @@ Engine::Engine(EngineOptions options, Network network, bool compute_vulnerabilit
     s.alerts_ = AlertTracker(options_.alerts);
     s.observed_.resize(network_.node_slots());
     s.immunized_.resize(network_.node_slots(), 0);
-    s.projector_ = std::make_shared<Projector>(options_.dmp, options_.projection);
+    s.projector_ = std::make_unique<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
   if (compute_vulnerability) RefreshVulnerability();

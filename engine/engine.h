@@ -139,7 +139,7 @@ class RiskTypeState {
   std::vector<NodeIndex> changed_;
   bool needs_full_ = true;
   bool spectral_stale_ = true;
-  std::shared_ptr<Projector> projector_;
+  std::unique_ptr<Projector> projector_;
 };
 
 class Engine {
