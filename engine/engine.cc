@@ -398,7 +398,7 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
 }
 
 void Engine::PublishProjection(RiskTypeState& s, std::uint64_t tag) {
-  s.projection_ = s.projector_->projection();
+  const Projection& projection = s.projector_->projection();
   // Every node that can still be disrupted is alerted on its risk, the
   // nodes reported disrupted included: their risk is at least the
   // evidence, and a weak report must not close the alert the projection
@@ -407,7 +407,7 @@ void Engine::PublishProjection(RiskTypeState& s, std::uint64_t tag) {
   for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
     eligible[v] = network_.alive(v) && !IsRemoved(s.observed_[v].state);
   }
-  s.last_changes_ = s.alerts_.Update(s.projection_.risk, s.projection_.eta, eligible, tag);
+  s.last_changes_ = s.alerts_.Update(projection.risk, projection.eta, eligible, tag);
 }
 
 Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
@@ -415,7 +415,7 @@ Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
   std::uint64_t spent = 0;
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[static_cast<std::size_t>(r)];
-    if (!s.projected_ || s.dirty_ || s.projection_.unchecked_regions == 0) continue;
+    if (!s.projected_ || s.dirty_ || s.projection().unchecked_regions == 0) continue;
     if (!out.risk_types.empty() && spent >= max_work) break;
     const RefineOutcome done = s.projector_->Refine(
         *Graph(r), s.initial_, max_work - std::min(spent, max_work), &workspace_);
@@ -431,7 +431,7 @@ Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
 
 std::size_t Engine::UncheckedRegions() const {
   std::size_t pending = 0;
-  for (const auto& s : types_) pending += s.projected_ ? s.projection_.unchecked_regions : 0;
+  for (const auto& s : types_) pending += s.projected_ ? s.projection().unchecked_regions : 0;
   return pending;
 }
 

@@ -110,8 +110,9 @@ class RiskTypeState {
   bool projected() const { return projected_; }
   // The latest projection's initial state.
   const InitialState& initial() const { return initial_; }
-  // The latest projection (refined in place by Engine::Refine).
-  const Projection& projection() const { return projection_; }
+  // The latest projection (refined in place by Engine::Refine): the
+  // projector's own, not a copy.
+  const Projection& projection() const { return projector_->projection(); }
   const Projector& projector() const { return *projector_; }
   const AlertTracker& alerts() const { return alerts_; }
   // The alert changes of the latest projection (or refinement).
@@ -130,7 +131,6 @@ class RiskTypeState {
   bool dirty_ = true;  // inputs changed since the last projection
   bool projected_ = false;
   InitialState initial_;
-  Projection projection_;
   AlertTracker alerts_;
   std::vector<AlertChange> last_changes_;
   std::shared_ptr<const TransmissionGraph> graph_;
@@ -139,7 +139,7 @@ class RiskTypeState {
   std::vector<NodeIndex> changed_;
   bool needs_full_ = true;
   bool spectral_stale_ = true;
-  std::unique_ptr<Projector> projector_;
+  std::unique_ptr<Projector> projector_;  // holds the latest projection
 };
 
 class Engine {
@@ -269,7 +269,7 @@ class Engine {
   // The projection's initial state from the reports; its step 0 (absolute)
   // into *frame_start.
   InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
-  // Takes the projector's projection and updates the alerts from it.
+  // Updates the alerts from the projector's projection.
   void PublishProjection(RiskTypeState& s, std::uint64_t tag);
 
   EngineOptions options_;
