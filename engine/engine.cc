@@ -141,7 +141,7 @@ void Engine::Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& histor
   if (was_removed != IsRemoved(s.observed_[node].state)) s.spectral_stale_ = true;
 }
 
-Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double severity,
+Status Engine::SetStatus(int risk_type, NodeIndex node, NodeState state, double severity,
                          std::optional<Step> at) {
   if (risk_type < 0 || risk_type >= risk_type_count()) {
     return Status::InvalidArgument("unknown risk type");
@@ -183,7 +183,7 @@ Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double s
   return Status::Ok();
 }
 
-Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift) {
+Status Engine::Immunize(std::optional<int> risk_type, std::span<const NodeIndex> nodes, bool lift) {
   if (risk_type && (*risk_type < 0 || *risk_type >= risk_type_count())) {
     return Status::InvalidArgument("unknown risk type");
   }

@@ -178,13 +178,15 @@ class Engine {
 
   // --- Events. Each either applies completely or returns an error and
   // changes nothing. `at` is the event's step (default: now); reports after
-  // now count as at now until the clock reaches them.
+  // now count as at now until the clock reaches them. Every method taking a
+  // risk type and nodes takes them in that order: risk type, node(s), what
+  // happened, when.
 
   // A node's own status report. kImmunized is not a status (use Immunize).
   // severity in (0, 1] is used with kDisrupted. A disruption report during
   // a disruption keeps the larger severity (a report is evidence);
   // kRecovered or kSusceptible ends it.
-  Status SetStatus(NodeIndex node, int risk_type, NodeState state, double severity,
+  Status SetStatus(int risk_type, NodeIndex node, NodeState state, double severity,
                    std::optional<Step> at = std::nullopt);
   // Disrupts the nodes with the given severity in (0, 1] from step `at`,
   // for `duration` steps (0: not known, the model's recovery rate applies).
@@ -194,7 +196,7 @@ class Engine {
   // Protects (or, with lift, unprotects) the nodes for one risk type, or for
   // all when risk_type is empty. An intervention is a state, not a report:
   // a protected node is protected throughout the projection.
-  Status Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift);
+  Status Immunize(std::optional<int> risk_type, std::span<const NodeIndex> nodes, bool lift);
   // Nodes inside a place.
   Result<std::vector<NodeIndex>> ResolvePlace(const Place& place) const;
 

@@ -120,7 +120,7 @@ TEST(EngineClockTest, ANodeReportedNormalWasSusceptibleThen) {
   EXPECT_EQ(s.projection().eta[3], 0);  // the wave passed it a day ago
   // Node 1 says it is operating normally today: nothing reached it before,
   // so the wave is only now leaving it.
-  ASSERT_TRUE(engine->SetStatus(1, 0, NodeState::kSusceptible, 1, kDay0 + 4).ok());
+  ASSERT_TRUE(engine->SetStatus(0, 1, NodeState::kSusceptible, 1, kDay0 + 4).ok());
   engine->Project(2);
   EXPECT_EQ(s.projection().eta[1], 1);
   EXPECT_EQ(s.projection().eta[2], 2);
@@ -181,12 +181,12 @@ TEST(EngineClockTest, ReplayingAnArchiveInEventTimeEqualsReceivingItLive) {
           break;
         case 2:
           archive.push_back({at, [=](Engine& e, Step t) {
-                               return e.SetStatus(v, 0, NodeState::kRecovered, 1, t);
+                               return e.SetStatus(0, v, NodeState::kRecovered, 1, t);
                              }});
           break;
         default:
           archive.push_back({at, [=](Engine& e, Step t) {
-                               return e.SetStatus(v, 0, NodeState::kSusceptible, 1, t);
+                               return e.SetStatus(0, v, NodeState::kSusceptible, 1, t);
                              }});
       }
     }
@@ -267,10 +267,10 @@ TEST(EngineClockTest, EveryNodesHistoryIsWhatAllItsReportsSayAtNow) {
                 .ok());
         break;
       case 1:
-        ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kRecovered, 1.0, at).ok());
+        ASSERT_TRUE(engine->SetStatus(0, v, NodeState::kRecovered, 1.0, at).ok());
         break;
       default:
-        ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kSusceptible, 1.0, at).ok());
+        ASSERT_TRUE(engine->SetStatus(0, v, NodeState::kSusceptible, 1.0, at).ok());
         break;
     }
     if (i % 100 == 99) {

@@ -61,7 +61,7 @@ TEST(EngineTest, ImmunizationAndRecoveryResolveAlerts) {
   ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
   engine->Project(1);
   ASSERT_EQ(engine->risk_state(0).alerts().open().size(), 3u);  // the source's too
-  ASSERT_TRUE(engine->Immunize({&mid, 1}, std::nullopt, false).ok());
+  ASSERT_TRUE(engine->Immunize(std::nullopt, {&mid, 1}, false).ok());
   engine->Project(2);
   const auto& s = engine->risk_state(0);
   EXPECT_EQ(s.projection().risk[2], 0.0);   // the only path is blocked
@@ -217,10 +217,10 @@ TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
         events.push_back([v](Engine& e) { return e.Disrupt(0, {&v, 1}, 0.9); });
         break;
       case 1:
-        events.push_back([v](Engine& e) { return e.SetStatus(v, 0, NodeState::kRecovered, 1); });
+        events.push_back([v](Engine& e) { return e.SetStatus(0, v, NodeState::kRecovered, 1); });
         break;
       case 2:
-        events.push_back([v](Engine& e) { return e.Immunize({&v, 1}, 0, false); });
+        events.push_back([v](Engine& e) { return e.Immunize(0, {&v, 1}, false); });
         break;
       case 3:
         events.push_back([i](Engine& e) {
@@ -406,7 +406,7 @@ TEST(EngineTest, AWeakReportNeverLowersRiskNorClosesASupportedAlert) {
     }
     // A weaker report about a node already reported disrupted keeps the
     // stronger evidence.
-    ASSERT_TRUE(engine->SetStatus(source, 0, NodeState::kDisrupted, 0.2).ok());
+    ASSERT_TRUE(engine->SetStatus(0, source, NodeState::kDisrupted, 0.2).ok());
     engine->Project(3);
     EXPECT_EQ(s.observed()[source].severity, 1.0);
     EXPECT_EQ(s.projection().risk[source], 1.0);

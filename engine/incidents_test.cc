@@ -100,7 +100,7 @@ class Fixture {
   }
 
   void SetStatus(NodeIndex node, NodeState state, std::int64_t time = 0) {
-    ASSERT_TRUE(engine_->SetStatus(node, 0, state, 1.0).ok());
+    ASSERT_TRUE(engine_->SetStatus(0, node, state, 1.0).ok());
     if (!feed_book_) return;
     book_.NodesChanged(*engine_, 0, {&node, 1}, time);
     book_.AdvanceTime(time);
@@ -281,7 +281,7 @@ TEST(IncidentBookTest, AnAlertResolvingOnItsOwnIsPublishedOnItsOwn) {
   f.Disrupt(1, {0}, TriggerKind::kNamed);
   ASSERT_EQ(f.Project(1).alerts.size(), 3u);  // the source and both customers
   const NodeIndex one = 1;
-  ASSERT_TRUE(f.engine().Immunize({&one, 1}, std::nullopt, false).ok());
+  ASSERT_TRUE(f.engine().Immunize(std::nullopt, {&one, 1}, false).ok());
   const auto update = f.Project(2);
   ASSERT_EQ(update.alerts.size(), 1u);
   EXPECT_EQ(update.alerts[0].node, 1u);

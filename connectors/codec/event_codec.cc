@@ -609,7 +609,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) state = engine::NodeState::kDisrupted;
       if (s.state() == riskd::v1::NODE_STATE_RECOVERED) state = engine::NodeState::kRecovered;
       const double severity = s.severity() > 0 ? s.severity() : 1.0;
-      RISKD_RETURN_IF_ERROR(engine->SetStatus(*v, *r, state, severity, at));
+      RISKD_RETURN_IF_ERROR(engine->SetStatus(*r, *v, state, severity, at));
       did.risk_type = *r;
       did.touched = {*v};
       if (state == engine::NodeState::kDisrupted) {
@@ -671,7 +671,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       std::vector<engine::NodeIndex> nodes;
       RISKD_RETURN_IF_ERROR(resolve_ids(iv.node_ids(), &nodes));
       RISKD_RETURN_IF_ERROR(
-          engine->Immunize(nodes, r, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
+          engine->Immunize(r, nodes, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
       did.risk_type = r ? *r : -1;
       did.touched = std::move(nodes);
       return Status::Ok();
