@@ -335,11 +335,11 @@ Status EngineWorker::Recover() {
                                                                 : engine::AlertLevel::kWarning;
     oa.probability = a.probability;
     oa.eta = a.eta_steps;
-    oa.raised_tag = a.raised_tag;
+    oa.raised_journal_seq = a.raised_journal_seq;
     // A pushed alert goes on under its incident, unless the incident has
     // been restored or closed since (then it was resolved with it).
     if (!book_.RestorePushed(*r, *v, alert.incident_id(),
-                             {0, oa.level, oa.probability, oa.eta, oa.raised_tag, false})) {
+                             {0, oa.level, oa.probability, oa.eta, oa.raised_journal_seq, false})) {
       alert.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
       connectors::StoredAlert resolved = a;
       resolved.lifecycle = riskd::v1::Alert::LIFECYCLE_RESOLVED;
@@ -520,7 +520,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       const riskd::v1::Alert a = connectors::MakeAlert(*engine_, book_, r, push, ctx);
       auto seq = incident_sequences.find(push.incident);
       stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
-                        a.probability(), a.eta_steps(), push.raised_tag,
+                        a.probability(), a.eta_steps(), push.raised_journal_seq,
                         seq != incident_sequences.end() ? seq->second : publisher_->last_sequence(),
                         a.SerializeAsString(), /*published=*/false});
       track(a);
@@ -534,7 +534,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       publisher_->Stamp(&o.pub, ctx.computed_at_unix_ns);
       const auto& a = o.pub.alert();
       stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
-                        a.probability(), a.eta_steps(), push.raised_tag, o.pub.sequence(),
+                        a.probability(), a.eta_steps(), push.raised_journal_seq, o.pub.sequence(),
                         a.SerializeAsString()});
       track(a);
       out.push_back(std::move(o));

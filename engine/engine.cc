@@ -364,7 +364,7 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   return s.graph_;
 }
 
-std::vector<int> Engine::Project(std::uint64_t tag) {
+std::vector<int> Engine::Project(std::uint64_t journal_seq) {
   network_.Compact();  // the batch's changes, once
   std::vector<int> done;
   for (int r = 0; r < risk_type_count(); ++r) {
@@ -387,7 +387,7 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
           *graph, InitialState::FromObservations(network_, s.observed_), options_.spectral);
       s.spectral_stale_ = false;
     }
-    PublishProjection(s, tag);
+    PublishProjection(s, journal_seq);
     s.changed_.clear();
     s.needs_full_ = false;
     s.dirty_ = false;
@@ -397,7 +397,7 @@ std::vector<int> Engine::Project(std::uint64_t tag) {
   return done;
 }
 
-void Engine::PublishProjection(RiskTypeState& s, std::uint64_t tag) {
+void Engine::PublishProjection(RiskTypeState& s, std::uint64_t journal_seq) {
   const Projection& projection = s.projector_->projection();
   // Every node that can still be disrupted is alerted on its risk, the
   // nodes reported disrupted included: their risk is at least the
@@ -407,10 +407,10 @@ void Engine::PublishProjection(RiskTypeState& s, std::uint64_t tag) {
   for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
     eligible[v] = network_.alive(v) && !IsRemoved(s.observed_[v].state);
   }
-  s.last_changes_ = s.alerts_.Update(projection.risk, projection.eta, eligible, tag);
+  s.last_changes_ = s.alerts_.Update(projection.risk, projection.eta, eligible, journal_seq);
 }
 
-Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
+Engine::Refinement Engine::Refine(std::uint64_t journal_seq, std::uint64_t max_work) {
   Refinement out;
   std::uint64_t spent = 0;
   for (int r = 0; r < risk_type_count(); ++r) {
@@ -422,7 +422,7 @@ Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
     spent += s.projector_->projection().mc_work;
     if (done.regions_checked == 0) continue;
     out.max_risk_change = std::max(out.max_risk_change, done.max_risk_change);
-    PublishProjection(s, tag);
+    PublishProjection(s, journal_seq);
     out.risk_types.push_back(r);
   }
   out.pending = UncheckedRegions();

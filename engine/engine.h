@@ -209,21 +209,24 @@ class Engine {
   Status SetEdgeWeight(std::string_view from, std::string_view to, Layer layer, double weight);
 
   // Re-projects every risk type whose inputs changed and updates its alerts.
-  // `tag` identifies this projection (the daemon passes its journal
-  // sequence). Returns the indices of the risk types re-projected.
-  std::vector<int> Project(std::uint64_t tag);
+  // `journal_seq` identifies this projection: the journal sequence of the
+  // batch's last event (any number that grows from batch to batch does);
+  // alerts it raises keep it as their raised_journal_seq. Returns the
+  // indices of the risk types re-projected.
+  std::vector<int> Project(std::uint64_t journal_seq);
 
   // Publish first, refine after (projection.defer_check): runs the Monte
   // Carlo checks that projections left pending (Projector::Refine), up to
   // about max_work out-edges examined over all risk types, and updates the
   // alerts of the risk types refined. Risk types with inputs changed since
-  // their projection wait for the next Project(). `tag` as in Project().
+  // their projection wait for the next Project(). `journal_seq` as in
+  // Project().
   struct Refinement {
     std::vector<int> risk_types;  // refined (their alerts updated)
     double max_risk_change = 0;   // largest change of a published risk
     std::size_t pending = 0;      // regions still unchecked, all types
   };
-  Refinement Refine(std::uint64_t tag, std::uint64_t max_work);
+  Refinement Refine(std::uint64_t journal_seq, std::uint64_t max_work);
   // Regions published unchecked, over every risk type.
   std::size_t UncheckedRegions() const;
 
@@ -272,7 +275,7 @@ class Engine {
   // into *frame_start.
   InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
   // Updates the alerts from the projector's projection.
-  void PublishProjection(RiskTypeState& s, std::uint64_t tag);
+  void PublishProjection(RiskTypeState& s, std::uint64_t journal_seq);
 
   EngineOptions options_;
   Network network_;

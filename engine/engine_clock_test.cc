@@ -193,18 +193,18 @@ TEST(EngineClockTest, ReplayingAnArchiveInEventTimeEqualsReceivingItLive) {
     auto live = std::move(Engine::Create(o, testing::RandomGraph(120, 220, 9)).value());
     auto replay = std::move(Engine::Create(o, testing::RandomGraph(120, 220, 9)).value());
     // Live: the clock ticks through the archive, projecting as events come.
-    std::uint64_t tag = 0;
+    std::uint64_t journal_seq = 0;
     for (const Event& e : archive) {
       if (e.at > live->now()) {
         ASSERT_TRUE(live->AdvanceClock(e.at).ok());
       }
       ASSERT_TRUE(e.apply(*live, e.at).ok());
-      live->Project(++tag);
+      live->Project(++journal_seq);
     }
     const Step end = kDay0 + 25;  // past some windows
     for (Step day = live->now() + 1; day <= end; ++day) {
       ASSERT_TRUE(live->AdvanceClock(day).ok());
-      live->Project(++tag);
+      live->Project(++journal_seq);
     }
     // Replay: everything at once, long after, each at its event time.
     ASSERT_TRUE(replay->AdvanceClock(end).ok());

@@ -239,14 +239,14 @@ TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
         events.push_back([v, weight](Engine& e) { return e.Disrupt(0, {&v, 1}, weight / 5); });
     }
   }
-  std::uint64_t tag = 0;
+  std::uint64_t journal_seq = 0;
   for (const auto& ev : events) {
     const Status a = ev(*live);
     const Status b = ev(*replayed);
     ASSERT_EQ(a.ok(), b.ok());
-    live->Project(++tag);
+    live->Project(++journal_seq);
   }
-  replayed->Project(tag);
+  replayed->Project(journal_seq);
   const auto& pl = live->risk_state(0).projection();
   const auto& pr = replayed->risk_state(0).projection();
   ASSERT_EQ(pl.risk.size(), pr.risk.size());

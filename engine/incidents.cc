@@ -709,11 +709,12 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     const double p = v < risk.size() ? risk[v] : 0.0;
     const int e = v < eta.size() ? eta[v] : -1;
     const double var = v < values.size() ? p * values[v] : 0.0;
-    AlertPush push{v, AlertLifecycle::kResolved, pa.level, p, e, pa.raised_tag, pa.incident, var};
+    AlertPush push{v, AlertLifecycle::kResolved, pa.level,    p,
+                   e, pa.raised_journal_seq,     pa.incident, var};
     auto bulk = [&] {
       out.resolved_in_bulk.push_back(push);
       if (inc) {
-        inc->resolved_alerts.emplace_back(v, pa.raised_tag);
+        inc->resolved_alerts.emplace_back(v, pa.raised_journal_seq);
         Changed(*inc);
       }
     };
@@ -723,7 +724,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       continue;
     }
     auto o = open.find(v);
-    if (o == open.end() || o->second.raised_tag != pa.raised_tag) {
+    if (o == open.end() || o->second.raised_journal_seq != pa.raised_journal_seq) {
       // Sites of its incident came back since the last round: a bulk
       // recovery, said once by the incident.
       if (inc && inc->sources_disrupted < inc->sources_disrupted_before) {
@@ -745,7 +746,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       pa.probability = alert.probability;
       pa.eta = alert.eta;
       out.alerts.push_back({v, AlertLifecycle::kUpdated, alert.level, alert.probability, alert.eta,
-                            pa.raised_tag, pa.incident, alert.probability * values[v]});
+                            pa.raised_journal_seq, pa.incident, alert.probability * values[v]});
     }
     if (!pa.watched) ++counted[pa.incident];
     ++it;
@@ -795,11 +796,11 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
         continue;
       }
       const OpenAlert& alert = open.at(c.node);
-      t.pushed[c.node] = {key,       alert.level,      alert.probability,
-                          alert.eta, alert.raised_tag, watched};
+      t.pushed[c.node] = {
+          key, alert.level, alert.probability, alert.eta, alert.raised_journal_seq, watched};
       if (!watched) ++pushed;
       out.alerts.push_back({c.node, AlertLifecycle::kRaised, alert.level, alert.probability,
-                            alert.eta, alert.raised_tag, key, c.value_at_risk});
+                            alert.eta, alert.raised_journal_seq, key, c.value_at_risk});
     }
   }
   std::sort(out.alerts.begin(), out.alerts.end(),

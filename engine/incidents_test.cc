@@ -106,8 +106,8 @@ class Fixture {
     book_.AdvanceTime(time);
   }
 
-  IncidentUpdate Project(std::uint64_t tag) {
-    const bool projected = !engine_->Project(tag).empty();
+  IncidentUpdate Project(std::uint64_t journal_seq) {
+    const bool projected = !engine_->Project(journal_seq).empty();
     return book_.Update(*engine_, 0, projected);
   }
 
@@ -298,11 +298,11 @@ TEST(IncidentBookTest, PushedAlertsAreUpdatedOnlyWhenTheyGetWorse) {
   EXPECT_EQ(raised[1].level, AlertLevel::kCritical);
   // A new report of the source's severity (reports only raise it; back to
   // normal first to lower it) and the customer's alert change.
-  auto severity = [&](double s, std::uint64_t tag) {
+  auto severity = [&](double s, std::uint64_t journal_seq) {
     EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kSusceptible, 1.0).ok());
     EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kDisrupted, s).ok());
     std::vector<AlertPush> customer;
-    for (const auto& a : f.Project(tag).alerts) {
+    for (const auto& a : f.Project(journal_seq).alerts) {
       if (a.node == 1) customer.push_back(a);
     }
     return customer;

@@ -7,8 +7,8 @@
 namespace riskd::connectors {
 
 std::string AlertId(const std::string& risk_type, const std::string& node_id,
-                    std::uint64_t raised_tag) {
-  return risk_type + "/" + node_id + "/" + std::to_string(raised_tag);
+                    std::uint64_t raised_journal_seq) {
+  return risk_type + "/" + node_id + "/" + std::to_string(raised_journal_seq);
 }
 
 riskd::v1::Severity ToSeverity(engine::AlertLevel level) {
@@ -66,7 +66,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
   const auto& net = engine.network();
   const std::string node_id(net.id(push.node));
   riskd::v1::Alert a;
-  a.set_alert_id(AlertId(state.type().name, node_id, push.raised_tag));
+  a.set_alert_id(AlertId(state.type().name, node_id, push.raised_journal_seq));
   switch (push.lifecycle) {
     case engine::AlertLifecycle::kRaised:
       a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED);
@@ -284,8 +284,9 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   }
   out.set_alerts_pushed(inc.alerts_pushed);
   out.set_alerts_resolved(static_cast<std::int32_t>(inc.resolved_alerts.size()));
-  for (const auto& [node, tag] : inc.resolved_alerts) {
-    out.add_resolved_alert_ids(AlertId(state.type().name, std::string(net.id(node)), tag));
+  for (const auto& [node, raised_journal_seq] : inc.resolved_alerts) {
+    out.add_resolved_alert_ids(
+        AlertId(state.type().name, std::string(net.id(node)), raised_journal_seq));
   }
   for (const auto& plan : inc.plans) *out.add_plans() = MakeEmergencyPlan(net, book.plans(), plan);
   auto* op = out.mutable_operator_state();

@@ -26,9 +26,9 @@ struct OutputContext {
 // step_seconds from the Unix epoch): what eta_steps count from.
 std::int64_t ModelTimeUnixNs(const engine::Engine& engine, double step_seconds);
 
-// "<risk_type>/<node_id>/<raised_tag>": stable over the alert's lifecycle.
+// "<risk_type>/<node_id>/<raised_journal_seq>": stable over the alert's lifecycle.
 std::string AlertId(const std::string& risk_type, const std::string& node_id,
-                    std::uint64_t raised_tag);
+                    std::uint64_t raised_journal_seq);
 
 riskd::v1::Severity ToSeverity(engine::AlertLevel level);
 riskd::v1::NodeState ToNodeState(engine::NodeState state);
