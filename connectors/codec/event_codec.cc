@@ -237,7 +237,7 @@ Status CheckOperatorAction(const riskd::v1::OperatorAction& a) {
     return Invalid("operator_action.assignee", "is only for KIND_ASSIGN");
   }
   if (!riskd::v1::Severity_IsValid(a.level())) {
-    return Invalid("operator_action.level", "unknown severity value");
+    return Invalid("operator_action.level", "unknown level value");
   }
   if (a.kind() != A::KIND_OVERRIDE_LEVEL && a.level() != riskd::v1::SEVERITY_UNSPECIFIED) {
     return Invalid("operator_action.level", "is only for KIND_OVERRIDE_LEVEL");

@@ -11,7 +11,7 @@ std::string AlertId(const std::string& risk_type, const std::string& node_id,
   return risk_type + "/" + node_id + "/" + std::to_string(raised_journal_seq);
 }
 
-riskd::v1::Severity ToSeverity(engine::AlertLevel level) {
+riskd::v1::Severity ToProtoLevel(engine::AlertLevel level) {
   switch (level) {
     case engine::AlertLevel::kCritical:
       return riskd::v1::SEVERITY_CRITICAL;
@@ -78,7 +78,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
       a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
       break;
   }
-  a.set_severity(ToSeverity(push.level));
+  a.set_severity(ToProtoLevel(push.level));
   a.set_risk_type(state.type().name);
   a.set_node_id(node_id);
   a.set_node_name(std::string(net.name(push.node)));
@@ -173,7 +173,7 @@ riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& net,
   out.set_probability(node.probability);
   out.set_eta_steps(node.eta);
   out.set_value_at_risk(node.value_at_risk);
-  out.set_level(ToSeverity(node.level));
+  out.set_level(ToProtoLevel(node.level));
   out.set_alert_pushed(node.pushed);
   return out;
 }
@@ -254,8 +254,8 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   out.set_incident_id(inc.id);
   out.set_lifecycle(ToProtoLifecycle(inc.lifecycle));
   out.set_resolution(ToProtoResolution(inc.resolution));
-  out.set_level(ToSeverity(inc.level()));
-  out.set_computed_level(ToSeverity(inc.computed_level));
+  out.set_level(ToProtoLevel(inc.level()));
+  out.set_computed_level(ToProtoLevel(inc.computed_level));
   out.set_risk_type(state.type().name);
   if (riskd::v1::Hazard_IsValid(inc.hazard)) {
     out.set_hazard(static_cast<riskd::v1::Hazard>(inc.hazard));
@@ -294,7 +294,7 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   op->set_acknowledged_by(inc.acknowledged_by);
   if (inc.acknowledged_at_ns) SetTimestamp(inc.acknowledged_at_ns, op->mutable_acknowledged_at());
   op->set_assignee(inc.assignee);
-  if (inc.level_override) op->set_level_override(ToSeverity(*inc.level_override));
+  if (inc.level_override) op->set_level_override(ToProtoLevel(*inc.level_override));
   for (const auto& h : inc.history) {
     auto* record = op->add_history();
     record->set_event_id(h.event_id);
@@ -306,7 +306,7 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
     action->set_operator_(h.operator_name);
     action->set_assignee(h.assignee);
     if (h.kind == engine::OperatorActionKind::kOverrideLevel && h.level) {
-      action->set_level(ToSeverity(*h.level));
+      action->set_level(ToProtoLevel(*h.level));
     }
     action->set_note(h.note);
     action->set_authenticated_client(h.authenticated_client);
@@ -390,18 +390,18 @@ riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
   return r;
 }
 
-std::string SeverityWord(riskd::v1::Severity severity) {
-  if (severity == riskd::v1::SEVERITY_WARNING) return "warning";
-  if (severity == riskd::v1::SEVERITY_CRITICAL) return "critical";
+std::string LevelWord(riskd::v1::Severity level) {
+  if (level == riskd::v1::SEVERITY_WARNING) return "warning";
+  if (level == riskd::v1::SEVERITY_CRITICAL) return "critical";
   return "info";
 }
 
 std::string AlertTopic(const riskd::v1::Alert& a) {
-  return "alert." + SeverityWord(a.severity()) + "." + a.risk_type() + "." + a.node_id();
+  return "alert." + LevelWord(a.severity()) + "." + a.risk_type() + "." + a.node_id();
 }
 
 std::string IncidentTopic(const riskd::v1::Incident& incident) {
-  return "incident." + SeverityWord(incident.level()) + "." + incident.risk_type();
+  return "incident." + LevelWord(incident.level()) + "." + incident.risk_type();
 }
 
 riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type, int k,
