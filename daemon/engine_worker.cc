@@ -105,7 +105,7 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
     // publishes every day).
     if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
     connectors::AppliedEvent applied;
-    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &applied,
+    st = connectors::ApplyEnvelope(env, settings_->risk_type_resolver, engine_.get(), &applied,
                                    settings_->timing);
     unprojected_events_ = true;
     if (st.ok() && env.has_clock_tick()) {
@@ -195,7 +195,7 @@ void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& 
                                   std::vector<engine::NodeIndex> hit) {
   const auto& d = env.disruption();
   // Applied, so its risk type resolves.
-  const auto name = settings_->risk_types.Resolve(d.risk_type(), d.hazard());
+  const auto name = settings_->risk_type_resolver.Resolve(d.risk_type(), d.hazard());
   const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
   if (!r) return;
   // Where ApplyEnvelope placed it on the model clock.
@@ -886,7 +886,7 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
         return ack;
       }
       const std::string& name = q.plan().risk_type().empty()
-                                    ? settings_->risk_types.default_risk_type
+                                    ? settings_->risk_type_resolver.default_risk_type
                                     : q.plan().risk_type();
       const auto r = engine_->FindRiskType(name);
       if (!r) {
