@@ -77,15 +77,16 @@ Status ReadRiskTypes(const Config& c, const std::string&, DaemonSettings* s) {
     if (rt.has_inventory_delays_onset()) t.inventory_delays_onset = rt.inventory_delays_onset();
     s->engine.risk_types.push_back(t);
   }
-  for (const auto& t : s->engine.risk_types) s->risk_types.names.insert(t.name);
+  for (const auto& t : s->engine.risk_types) s->risk_type_resolver.names.insert(t.name);
   return Status::Ok();
 }
 
 Status ReadDefaultRiskType(const Config& c, const std::string&, DaemonSettings* s) {
-  s->risk_types.default_risk_type =
+  s->risk_type_resolver.default_risk_type =
       c.default_risk_type().empty() ? s->engine.risk_types.front().name : c.default_risk_type();
-  if (!s->risk_types.names.count(s->risk_types.default_risk_type)) {
-    return Status::InvalidArgument("config: default_risk_type '" + s->risk_types.default_risk_type +
+  if (!s->risk_type_resolver.names.count(s->risk_type_resolver.default_risk_type)) {
+    return Status::InvalidArgument("config: default_risk_type '" +
+                                   s->risk_type_resolver.default_risk_type +
                                    "' is not one of risk_types");
   }
   return Status::Ok();
@@ -96,11 +97,11 @@ Status ReadHazardRiskTypes(const Config& c, const std::string&, DaemonSettings* 
     if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED) {
       return Status::InvalidArgument("config: hazard_risk_types: hazard is required");
     }
-    if (!s->risk_types.names.count(h.risk_type())) {
+    if (!s->risk_type_resolver.names.count(h.risk_type())) {
       return Status::InvalidArgument("config: hazard_risk_types: unknown risk type '" +
                                      h.risk_type() + "'");
     }
-    s->risk_types.hazard_risk_types[h.hazard()] = h.risk_type();
+    s->risk_type_resolver.hazard_risk_types[h.hazard()] = h.risk_type();
   }
   return Status::Ok();
 }

@@ -71,7 +71,9 @@ struct DaemonSettings {
   std::string ingest_endpoint = "tcp://127.0.0.1:7750";
   std::string publish_endpoint = "tcp://127.0.0.1:7751";
   engine::EngineOptions engine;
-  connectors::RiskTypeResolver risk_types;
+  // How events name risk types (names, default_risk_type,
+  // hazard_risk_types); the risk types themselves are engine.risk_types.
+  connectors::RiskTypeResolver risk_type_resolver;
   double step_seconds = 86400;
   ClockSettings clock;
   // Event times to model steps, hazard durations (from projection.step and

@@ -39,7 +39,7 @@ Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
   // The same limits as the ingest endpoint's (IngestLoop).
   connectors::ValidationLimits limits;
   limits.max_place_area_km2 = s.max_place_area_km2;
-  return ValidateEnvelope(*env, directory, s.risk_types, limits);
+  return ValidateEnvelope(*env, directory, s.risk_type_resolver, limits);
 }
 
 }  // namespace

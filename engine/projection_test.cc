@@ -313,12 +313,12 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
     for (int r = 0; r < engine.risk_type_count(); ++r) {
       const RiskTypeState& s = engine.risk_state(r);
       Projector fresh(o.dmp, o.projection);
-      fresh.Full(*engine.Graph(r), s.initial, &ws);
+      fresh.Full(*engine.Graph(r), s.initial(), &ws);
       SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
-      ExpectSameProjection(s.projection, fresh.projection());
+      ExpectSameProjection(s.projection(), fresh.projection());
       if (::testing::Test::HasFatalFailure()) return 1;
-      recomputed += s.projection.recomputed_nodes;
-      for (const auto& reg : s.projection.regions) region_nodes += reg.nodes;
+      recomputed += s.projection().recomputed_nodes;
+      for (const auto& reg : s.projection().regions) region_nodes += reg.nodes;
     }
   }
   return region_nodes == 0 ? 1.0 : static_cast<double>(recomputed) / region_nodes;

@@ -237,7 +237,7 @@ Status CheckOperatorAction(const riskd::v1::OperatorAction& a) {
     return Invalid("operator_action.assignee", "is only for KIND_ASSIGN");
   }
   if (!riskd::v1::Severity_IsValid(a.level())) {
-    return Invalid("operator_action.level", "unknown severity value");
+    return Invalid("operator_action.level", "unknown level value");
   }
   if (a.kind() != A::KIND_OVERRIDE_LEVEL && a.level() != riskd::v1::SEVERITY_UNSPECIFIED) {
     return Invalid("operator_action.level", "is only for KIND_OVERRIDE_LEVEL");
@@ -613,7 +613,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) state = engine::NodeState::kDisrupted;
       if (s.state() == riskd::v1::NODE_STATE_RECOVERED) state = engine::NodeState::kRecovered;
       const double severity = s.severity() > 0 ? s.severity() : 1.0;
-      RISKD_RETURN_IF_ERROR(engine->SetStatus(*v, *r, state, severity, at));
+      RISKD_RETURN_IF_ERROR(engine->SetStatus(*r, *v, state, severity, at));
       did.risk_type = *r;
       did.touched = {*v};
       if (state == engine::NodeState::kDisrupted) {
@@ -675,7 +675,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       std::vector<engine::NodeIndex> nodes;
       RISKD_RETURN_IF_ERROR(resolve_ids(iv.node_ids(), &nodes));
       RISKD_RETURN_IF_ERROR(
-          engine->Immunize(nodes, r, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
+          engine->Immunize(r, nodes, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
       did.risk_type = r ? *r : -1;
       did.touched = std::move(nodes);
       return Status::Ok();

@@ -89,7 +89,7 @@ struct JournalCascades {
 
 // Reads every row of `journal`.
 Result<JournalCascades> ExtractCascades(Journal& journal, engine::Network base_network,
-                                        const RiskTypeResolver& risk_types,
+                                        const RiskTypeResolver& resolver,
                                         const CascadeExtractionOptions& options);
 
 }  // namespace riskd::connectors
