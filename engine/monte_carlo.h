@@ -48,18 +48,44 @@ struct MonteCarloOptions {
   std::uint64_t seed = 0x7269736b64;  // "riskd"
 };
 
+// Per-entry counts of realizations: 16 bits each while no count can pass
+// 65535 (the projector's 1000-2000 realizations: half the memory of a
+// tally over most of the network), widened in place to 32 bits before it
+// could (Reserve).
+class RealizationCounts {
+ public:
+  // `size` counts of 0, 16 bits each.
+  void Assign(std::size_t size);
+  // Makes room for counts up to `realizations`.
+  void Reserve(std::uint32_t realizations);
+  std::size_t size() const { return wide_.empty() ? narrow_.size() : wide_.size(); }
+  bool wide() const { return !wide_.empty(); }
+  std::uint32_t operator[](std::size_t i) const { return wide_.empty() ? narrow_[i] : wide_[i]; }
+  void Increment(std::size_t i) {
+    if (wide_.empty()) {
+      ++narrow_[i];
+    } else {
+      ++wide_[i];
+    }
+  }
+
+ private:
+  std::vector<std::uint16_t> narrow_;
+  std::vector<std::uint32_t> wide_;  // non-empty once widened
+};
+
 // Outcomes accumulated over realizations 0..realizations-1 on a region.
 struct MonteCarloTally {
   int horizon = 0;
   std::vector<NodeIndex> nodes;  // the region
   // Per entry of `nodes`: realizations in which it was disrupted by T.
-  std::vector<std::uint32_t> disrupted;
+  RealizationCounts disrupted;
   // Per entry of `nodes`, T+1 counts: realizations with onset at t.
-  std::vector<std::uint32_t> onset_counts;
+  RealizationCounts onset_counts;
   // Per entry x of `nodes`, per in-edge of nodes[x] (from
   // infector_offsets[x]): realizations in which that edge infected it.
   std::vector<std::uint32_t> infector_offsets;
-  std::vector<std::uint32_t> infector_counts;
+  RealizationCounts infector_counts;
   // Per realization: number of region nodes disrupted by T.
   std::vector<std::uint32_t> sizes;
   std::uint32_t realizations = 0;
@@ -84,9 +110,9 @@ class MonteCarloWorkspace {
 
  private:
   friend class DiscreteRun;
-  std::vector<std::int32_t> local_;  // node -> index in the region, -1 outside
-  std::vector<std::int32_t> onset_;  // per region entry, during a realization
-  std::vector<std::uint32_t> infector_;
+  std::vector<std::int32_t> local_;      // node -> index in the region, -1 outside
+  std::vector<std::int32_t> onset_;      // per region entry, during a realization
+  std::vector<std::uint32_t> infector_;  // per region entry: the entry that infected it
   std::vector<std::uint32_t> reached_;
   std::vector<std::vector<std::uint32_t>> buckets_;
 };

@@ -200,5 +200,65 @@ TEST(MonteCarloTest, RegionRunsStopAtTheRegionAndExtendIncrementally) {
   EXPECT_EQ(tally.realizations, 26u);
 }
 
+// The infector recorded is the edge the infection took, looked up among the
+// target's in-edges (not in the first slot).
+TEST(MonteCarloTest, ParentIsTheInEdgeThatInfected) {
+  // Node 3 has in-edges from 0, 1 and 2 (slots 0..2); only 2 is disrupted.
+  Network net = testing::MakeNetwork(4, {{0, 3, 1}, {1, 3, 1}, {2, 3, 1}});
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 40, 0);
+  std::vector<Observation> obs(4);
+  obs[2] = {NodeState::kDisrupted, 1.0};
+  const InitialState init = InitialState::FromObservations(net, obs);
+  MonteCarloOptions o;
+  o.horizon = 3;
+  const MonteCarloResult mc = RunMonteCarlo(g, init, o, 50);
+  EXPECT_EQ(mc.risk[3], 1.0);
+  EXPECT_EQ(mc.parent[3], 2u);
+  EXPECT_EQ(mc.parent[0], kNoNode);
+}
+
+// Counts are 16 bits wide until a tally could pass 65535 realizations, then
+// widened in place: extending a tally across that point counts exactly as
+// a tally that was wide from the start.
+TEST(MonteCarloTest, TallyCountsWidenPast65535Realizations) {
+  Network net = testing::RandomGraph(12, 30, 3);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 1.5, 0.3);
+  std::vector<Observation> obs(12);
+  obs[0] = {NodeState::kDisrupted, 1.0};
+  obs[5] = {NodeState::kDisrupted, 0.5};
+  const InitialState init = InitialState::FromObservations(net, obs);
+  std::vector<NodeIndex> region(12);
+  for (NodeIndex v = 0; v < 12; ++v) region[v] = v;
+  MonteCarloOptions o;
+  o.horizon = 4;
+  MonteCarloWorkspace ws;
+  ws.Prepare(g);
+  MonteCarloTally extended = MakeTally(g, region, o.horizon);
+  RunMonteCarlo(g, init, o, 60000, ~std::uint64_t{0}, &extended, &ws);
+  EXPECT_FALSE(extended.onset_counts.wide());
+  const std::uint32_t source_hits = extended.disrupted[0];
+  EXPECT_EQ(source_hits, 60000u);
+  RunMonteCarlo(g, init, o, 70000, ~std::uint64_t{0}, &extended, &ws);
+  EXPECT_TRUE(extended.onset_counts.wide());
+  EXPECT_TRUE(extended.disrupted.wide());
+  EXPECT_EQ(extended.disrupted[0], 70000u);  // past 16 bits
+  MonteCarloTally whole = MakeTally(g, region, o.horizon);
+  RunMonteCarlo(g, init, o, 70000, ~std::uint64_t{0}, &whole, &ws);
+  ASSERT_EQ(whole.onset_counts.size(), extended.onset_counts.size());
+  for (std::size_t i = 0; i < whole.onset_counts.size(); ++i) {
+    EXPECT_EQ(whole.onset_counts[i], extended.onset_counts[i]) << i;
+  }
+  ASSERT_EQ(whole.infector_counts.size(), extended.infector_counts.size());
+  for (std::size_t i = 0; i < whole.infector_counts.size(); ++i) {
+    EXPECT_EQ(whole.infector_counts[i], extended.infector_counts[i]) << i;
+  }
+  for (std::size_t x = 0; x < region.size(); ++x) {
+    EXPECT_EQ(whole.disrupted[x], extended.disrupted[x]) << x;
+    EXPECT_EQ(whole.Eta(x), extended.Eta(x)) << x;
+    EXPECT_EQ(whole.Parent(g, x), extended.Parent(g, x)) << x;
+  }
+  EXPECT_EQ(whole.sizes, extended.sizes);
+}
+
 }  // namespace
 }  // namespace riskd::engine

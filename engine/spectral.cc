@@ -48,15 +48,18 @@ double PerronRoot(std::size_t size, const std::vector<char>& support, const Spec
   return std::max(0.0, estimate);
 }
 
+// T_e of edge e (see spectral.h).
+double EdgeTransmissibility(const TransmissionGraph& g, EdgeIndex e) {
+  const double p = g.p[e], q = g.q[g.source[e]];
+  const double denom = p + q - p * q;
+  return denom > 0 ? p / denom : 0.0;
+}
+
 }  // namespace
 
 std::vector<double> Transmissibility(const TransmissionGraph& g) {
   std::vector<double> t(g.edge_count(), 0.0);
-  for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
-    const double p = g.p[e], q = g.q[g.source[e]];
-    const double denom = p + q - p * q;
-    t[e] = denom > 0 ? p / denom : 0.0;
-  }
+  for (EdgeIndex e = 0; e < g.edge_count(); ++e) t[e] = EdgeTransmissibility(g, e);
   return t;
 }
 
@@ -65,21 +68,24 @@ SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialSt
   SpectralRadius r;
   if (opt.max_iterations <= 0) return r;
   const std::size_t n = g.node_count, m = g.edge_count();
-  std::vector<double> te = Transmissibility(g);
-  std::vector<char> node_in(n, 0), edge_in(m, 0);
+  std::vector<char> node_in(n, 0);
   for (NodeIndex v = 0; v < n; ++v) node_in[v] = init.p_r[v] < 1;
-  for (EdgeIndex e = 0; e < m; ++e) {
-    edge_in[e] = node_in[g.source[e]] && node_in[g.target[e]] && te[e] > 0;
-    if (!edge_in[e]) te[e] = 0;
-  }
 
+  // M's iteration computes T_e as it goes rather than keeping them (8 bytes
+  // per edge, a transient the daemon paid at every refresh). x is 0 outside
+  // the support (y[j] = 0 for j outside, every sum stays 0 there), so an
+  // edge from outside adds exactly the 0 a masked T_e would.
   int it_m = 0, it_b = 0;
   r.transmission = PerronRoot(
       n, node_in, opt,
       [&](const std::vector<double>& x, std::vector<double>& y) {
         for (NodeIndex j = 0; j < n; ++j) {
           double s = 0;
-          for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) s += te[e] * x[g.source[e]];
+          if (node_in[j]) {
+            for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
+              s += EdgeTransmissibility(g, e) * x[g.source[e]];
+            }
+          }
           y[j] = s;
         }
       },
@@ -91,6 +97,12 @@ SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialSt
     r.iterations = it_m;
     r.supercritical = r.non_backtracking > 1;
     return r;
+  }
+  std::vector<double> te = Transmissibility(g);
+  std::vector<char> edge_in(m, 0);
+  for (EdgeIndex e = 0; e < m; ++e) {
+    edge_in[e] = node_in[g.source[e]] && node_in[g.target[e]] && te[e] > 0;
+    if (!edge_in[e]) te[e] = 0;
   }
   std::vector<double> into(n, 0.0);
   r.non_backtracking = PerronRoot(
