@@ -112,17 +112,17 @@ class DiscreteRun {
     for (std::size_t x = 0; x < size; ++x) {
       for (EdgeIndex e : g_.out(tally_.nodes[x])) inside += w_.local_[g_.target[e]] >= 0;
     }
-    arc_rate_.reserve(inside);
-    arc_target_.reserve(inside);
+    arcs_.reserve(inside);
     arc_offsets_.assign(size + 1, 0);
     for (std::size_t x = 0; x < size; ++x) {
       for (EdgeIndex e : g_.out(tally_.nodes[x])) {
-        const std::int32_t xj = w_.local_[g_.target[e]];
+        const NodeIndex j = g_.target[e];
+        const std::int32_t xj = w_.local_[j];
         if (xj < 0) continue;  // outside the region
-        arc_rate_.push_back(GeometricRate(g_.p[e]));
-        arc_target_.push_back(static_cast<std::uint32_t>(xj));
+        arcs_.push_back(
+            {GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
       }
-      arc_offsets_[x + 1] = static_cast<std::uint32_t>(arc_target_.size());
+      arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
     }
     latency_.resize(size);
     for (std::size_t x = 0; x < size; ++x) latency_[x] = g_.latency[tally_.nodes[x]];
@@ -137,6 +137,10 @@ class DiscreteRun {
   DiscreteRun& operator=(const DiscreteRun&) = delete;
 
   void Realize(std::uint32_t k) {
+    // Counts reach at most k + 1 here: 16 bits hold them while k < 65535.
+    tally_.disrupted.Reserve(k + 1);
+    tally_.onset_counts.Reserve(k + 1);
+    tally_.infector_counts.Reserve(k + 1);
     std::uint32_t size = 0;
     for (std::uint32_t x : sampled_) {
       const NodeIndex v = tally_.nodes[x];
@@ -206,13 +210,8 @@ class DiscreteRun {
     tally_.disrupted.Increment(x);
     tally_.onset_counts.Increment(x * (static_cast<std::size_t>(T_) + 1) +
                                   static_cast<std::size_t>(std::max(0, t - N_)));
-    if (const std::uint32_t infector = w_.infector_[x]; infector != kNoInfector) {
-      // The infector's edge among x's in-edges (a row sorted by source).
-      const NodeIndex j = tally_.nodes[x];
-      const auto first = g_.source.begin() + g_.in_begin(j);
-      const auto last = g_.source.begin() + g_.in_end(j);
-      const auto slot = std::lower_bound(first, last, tally_.nodes[infector]) - first;
-      tally_.infector_counts.Increment(tally_.infector_offsets[x] + static_cast<std::size_t>(slot));
+    if (w_.infector_[x] != kNoInfector) {
+      tally_.infector_counts.Increment(tally_.infector_offsets[x] + w_.infector_[x]);
     }
   }
 
@@ -221,23 +220,23 @@ class DiscreteRun {
   // its start step on (the first success after it is geometric again).
   void Spread(std::uint32_t k, std::uint32_t x, int t, std::int64_t period) {
     const NodeIndex v = tally_.nodes[x];
-    const std::uint32_t first = arc_offsets_[x], last = arc_offsets_[x + 1];
+    const Arc* first = arcs_.data() + arc_offsets_[x];
+    const Arc* last = arcs_.data() + arc_offsets_[x + 1];
     tally_.work += g_.out(v).size();
     if (first == last) return;
     const std::int64_t infectious = period >= 0 ? period : Period(k, x, t);
-    for (std::uint32_t arc = first; arc != last; ++arc) {
-      const std::uint32_t xj = arc_target_[arc];
+    for (const Arc* arc = first; arc != last; ++arc) {
+      const std::uint32_t xj = arc->local_target;
       const int latency = latency_[xj];
       const int from = std::max(t, Start(xj));
       const int earliest = from + 1 + latency;
       if (earliest > H_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
       const std::int64_t steps = StepsFromDelay(
-          rng_.Exponential(arc_rate_[arc], k, RandomStream::kTransmission, v, tally_.nodes[xj]),
-          H_);
+          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, tally_.nodes[xj]), H_);
       if (from + steps > t + infectious) continue;
       const std::int64_t onset = from + steps + latency;
       if (onset > H_ || onset >= w_.onset_[xj] || onset >= End(xj)) continue;
-      Reach(xj, static_cast<int>(onset), x);
+      Reach(xj, static_cast<int>(onset), arc->in_slot);
     }
   }
 
@@ -252,13 +251,14 @@ class DiscreteRun {
   std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
   // Per region entry when the state has times: start and end steps.
   std::vector<std::int32_t> start_, end_;
-  // The region's arcs, 12 bytes each: the transmission rate and the
-  // target's index in the region. The target's node (for the random-number
-  // key) and latency are per region entry, and the in-edge an infection
-  // took is looked up when it is recorded (from the infector's entry), not
-  // kept per arc: a region can hold most of the edges.
-  std::vector<double> arc_rate_;
-  std::vector<std::uint32_t> arc_target_;
+  // 16 bytes: the target's node (for the random-number key) and latency are
+  // per region entry, not per arc; a region can hold most of the edges.
+  struct Arc {
+    double rate;
+    std::uint32_t local_target;  // index in the region
+    std::uint32_t in_slot;       // position among the target's in-edges
+  };
+  std::vector<Arc> arcs_;
   std::vector<std::uint16_t> latency_;      // per region entry
   std::vector<std::uint32_t> arc_offsets_;  // per region entry
 };
@@ -266,9 +266,6 @@ class DiscreteRun {
 void RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,
                    const MonteCarloOptions& opt, std::uint32_t until, std::uint64_t max_work,
                    MonteCarloTally* tally, MonteCarloWorkspace* ws) {
-  tally->disrupted.Reserve(until);
-  tally->onset_counts.Reserve(until);
-  tally->infector_counts.Reserve(until);
   DiscreteRun run(g, init, opt, tally, ws);
   const std::uint32_t first = tally->realizations;
   while (tally->realizations < until) {

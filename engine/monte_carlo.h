@@ -110,9 +110,9 @@ class MonteCarloWorkspace {
 
  private:
   friend class DiscreteRun;
-  std::vector<std::int32_t> local_;      // node -> index in the region, -1 outside
-  std::vector<std::int32_t> onset_;      // per region entry, during a realization
-  std::vector<std::uint32_t> infector_;  // per region entry: the entry that infected it
+  std::vector<std::int32_t> local_;  // node -> index in the region, -1 outside
+  std::vector<std::int32_t> onset_;  // per region entry, during a realization
+  std::vector<std::uint32_t> infector_;
   std::vector<std::uint32_t> reached_;
   std::vector<std::vector<std::uint32_t>> buckets_;
 };

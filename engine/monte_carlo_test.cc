@@ -200,8 +200,8 @@ TEST(MonteCarloTest, RegionRunsStopAtTheRegionAndExtendIncrementally) {
   EXPECT_EQ(tally.realizations, 26u);
 }
 
-// The infector recorded is the edge the infection took, looked up among the
-// target's in-edges (not in the first slot).
+// The infector counted is the in-edge the infection took, not the first
+// slot of the target's row.
 TEST(MonteCarloTest, ParentIsTheInEdgeThatInfected) {
   // Node 3 has in-edges from 0, 1 and 2 (slots 0..2); only 2 is disrupted.
   Network net = testing::MakeNetwork(4, {{0, 3, 1}, {1, 3, 1}, {2, 3, 1}});

@@ -130,16 +130,14 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   }
 
   // reverse[e] for e = i -> j is the edge i <- j, found in i's in-row (sorted
-  // by source) by binary search. Allocated at the first reverse found: a
-  // one-way graph (a downstream or upstream risk type on a supply network)
-  // keeps none, 4 bytes per edge less.
+  // by source) by binary search.
+  g.reverse.assign(m, kNoEdge);
   for (EdgeIndex e = 0; e < m; ++e) {
     const NodeIndex i = g.source[e], j = g.target[e];
     const auto first = g.source.begin() + g.in_offsets[i];
     const auto last = g.source.begin() + g.in_offsets[i + 1];
     auto it = std::lower_bound(first, last, j);
     if (it != last && *it == j) {
-      if (!g.has_reverse) g.reverse.assign(m, kNoEdge);
       g.reverse[e] = static_cast<EdgeIndex>(it - g.source.begin());
       g.has_reverse = true;
     }

@@ -7,7 +7,7 @@
 //   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
 //   L_j   = ceil(inventory_days_j / step_days)   onset delay of j (steps)
 //
-// About 20 bytes per edge (24 with reverse edges): what the projections read, nothing else (the
+// About 24 bytes per edge: what the projections read, nothing else (the
 // rate alpha_r w~_ij sigma_j is -ln(1 - p_ij)). The shares w~ take 8 more
 // and are kept only when asked for (TransmissionOptions::keep_shares): the
 // threshold rule and the continuous-time rates read them, the engine's
@@ -55,8 +55,7 @@ struct TransmissionGraph {
   // w~_ij (of the merged weights); empty unless built with keep_shares.
   std::vector<double> share;
   std::vector<double> p;  // p_ij
-  // reverse[e]: the edge j -> i when it exists, else kNoEdge; empty when no
-  // edge has a reverse (has_reverse false). Read it through Reverse().
+  // reverse[e]: the edge j -> i when it exists, else kNoEdge.
   std::vector<EdgeIndex> reverse;
 
   // Out-index: the edges out of node i are out_edges[out_offsets[i] ..
@@ -71,7 +70,6 @@ struct TransmissionGraph {
   bool has_latency = false;  // some node has latency > 0
 
   std::size_t edge_count() const { return source.size(); }
-  EdgeIndex Reverse(EdgeIndex e) const { return has_reverse ? reverse[e] : kNoEdge; }
   std::size_t MemoryBytes() const;
   std::span<const EdgeIndex> out(NodeIndex i) const {
     return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};

@@ -31,8 +31,7 @@ TEST(TransmissionTest, DependencyShareAndRatesFollowTheFormulas) {
   EXPECT_DOUBLE_EQ(g.p[e0], 1 - std::exp(-2.0 * 0.25));
   EXPECT_DOUBLE_EQ(g.p[e1], 1 - std::exp(-2.0 * 0.75));
   EXPECT_DOUBLE_EQ(g.q[0], 0.5);
-  EXPECT_EQ(g.Reverse(e0), kNoEdge);
-  EXPECT_TRUE(g.reverse.empty());  // one-way: no reverse index kept
+  EXPECT_EQ(g.reverse[e0], kNoEdge);
   // Without shares: the same graph and probabilities, no share array.
   TransmissionOptions lean;
   lean.keep_shares = false;
