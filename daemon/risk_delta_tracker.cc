@@ -8,6 +8,15 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
                                                                       int risk_type,
                                                                       std::uint64_t journal_seq,
                                                                       std::size_t chunk) {
+  std::vector<riskd::v1::NodeRiskChanges> out;
+  TakeChanges(engine, risk_type, journal_seq, chunk,
+              [&](riskd::v1::NodeRiskChanges&& c) { out.push_back(std::move(c)); });
+  return out;
+}
+
+void RiskDeltaTracker::TakeChanges(const engine::Engine& engine, int risk_type,
+                                   std::uint64_t journal_seq, std::size_t chunk,
+                                   const std::function<void(riskd::v1::NodeRiskChanges&&)>& emit) {
   if (published_.size() < static_cast<std::size_t>(engine.risk_type_count())) {
     published_.resize(static_cast<std::size_t>(engine.risk_type_count()));
   }
@@ -15,7 +24,7 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
   const auto& net = engine.network();
   const auto& state = engine.risk_state(risk_type);
   published.resize(net.node_slots());
-  std::vector<riskd::v1::NodeRiskChanges> out;
+  riskd::v1::NodeRiskChanges current;
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
     Published now;
     if (net.alive(v)) {
@@ -31,12 +40,15 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
       continue;
     }
     before = now;
-    if (out.empty() || static_cast<std::size_t>(out.back().nodes_size()) >= chunk) {
-      auto& c = out.emplace_back();
-      c.set_risk_type(state.type().name);
-      c.set_journal_seq(journal_seq);
+    if (static_cast<std::size_t>(current.nodes_size()) >= chunk) {
+      emit(std::move(current));
+      current = riskd::v1::NodeRiskChanges();
     }
-    auto* r = out.back().add_nodes();
+    if (current.nodes_size() == 0) {
+      current.set_risk_type(state.type().name);
+      current.set_journal_seq(journal_seq);
+    }
+    auto* r = current.add_nodes();
     if (net.alive(v)) {
       *r = connectors::MakeNodeRisk(engine, risk_type, v);
     } else {
@@ -46,7 +58,7 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
       r->set_eta_steps(-1);
     }
   }
-  return out;
+  if (current.nodes_size() > 0) emit(std::move(current));
 }
 
 }  // namespace riskd::daemon

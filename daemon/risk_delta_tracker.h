@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "engine/engine.h"
@@ -30,6 +31,12 @@ class RiskDeltaTracker {
   std::vector<riskd::v1::NodeRiskChanges> TakeChanges(const engine::Engine& engine, int risk_type,
                                                       std::uint64_t journal_seq,
                                                       std::size_t chunk = 4096);
+  // The same chunks, each handed to `emit` as soon as it is full (and the
+  // last one at the end): a projection that changes most of a big network
+  // never holds more than one chunk of NodeRisk messages (~0.8 MB).
+  void TakeChanges(const engine::Engine& engine, int risk_type, std::uint64_t journal_seq,
+                   std::size_t chunk,
+                   const std::function<void(riskd::v1::NodeRiskChanges&&)>& emit);
 
  private:
   struct Published {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "connectors/codec/output_codec.h"
 
@@ -89,6 +91,30 @@ TEST(RiskDeltaTrackerTest, RemovedNodesLeaveAndChunksAreBounded) {
   EXPECT_EQ(by_id.at("B").probability(), 0);
   EXPECT_EQ(by_id.at("B").eta_steps(), -1);
   EXPECT_EQ(by_id.at("C").probability(), 0);  // cut off from A
+}
+
+// Streamed, each chunk is handed over as soon as it is full, so the caller
+// can publish it and free it before the next is built.
+TEST(RiskDeltaTrackerTest, ChunksAreHandedOverOneAtATime) {
+  auto engine = Chain();
+  RiskDeltaTracker tracker;
+  const engine::NodeIndex a = *engine->network().Find("A");
+  ASSERT_TRUE(engine->Disrupt(0, {&a, 1}, 1.0).ok());
+  engine->Project(1);
+  std::vector<int> sizes;
+  std::vector<std::string> ids;
+  tracker.TakeChanges(*engine, 0, 7, /*chunk=*/3, [&](riskd::v1::NodeRiskChanges&& c) {
+    sizes.push_back(c.nodes_size());
+    EXPECT_EQ(c.journal_seq(), 7u);
+    EXPECT_FALSE(c.risk_type().empty());
+    for (const auto& n : c.nodes()) ids.push_back(n.node_id());
+  });
+  EXPECT_EQ(sizes, (std::vector<int>{3, 1}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"A", "B", "C", "D"}));
+  // Taken: nothing more to hand over.
+  int calls = 0;
+  tracker.TakeChanges(*engine, 0, 8, 3, [&](riskd::v1::NodeRiskChanges&&) { ++calls; });
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace
