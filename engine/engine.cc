@@ -223,7 +223,13 @@ void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
   for (auto& s : types_) {
     s.observed.resize(network_.node_slots());
     s.immunized.resize(network_.node_slots(), 0);
-    s.graph.reset();
+    // The arcs into these nodes may have changed (both ends of an edge are
+    // listed, so every direction is covered); past a quarter of the slots
+    // a rebuild costs as much.
+    if (s.graph) {
+      s.graph_rows.insert(s.graph_rows.end(), nodes.begin(), nodes.end());
+      if (s.graph_rows.size() > network_.node_slots() / 4 + 16) s.graph.reset();
+    }
     // The spectral radius stays with the snapshot (refreshed below).
     MarkChanged(s, nodes);
   }
@@ -353,14 +359,25 @@ const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
 
 std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   auto& s = types_[risk_type];
+  TransmissionOptions to;
+  to.step_days = options_.step_days;
+  to.keep_shares = false;  // projections and the planner read p, not w~
+  if (s.graph && (!s.graph_rows.empty() || s.graph->node_count != network_.node_slots())) {
+    network_.Compact();
+    if (s.graph.use_count() == 1) {
+      // Held here only (it was made non-const): updated in place.
+      UpdateTransmissionGraph(std::const_pointer_cast<TransmissionGraph>(s.graph).get(), network_,
+                              s.type, VulnerabilityFor(s.type.layers), s.graph_rows, to);
+    } else {
+      s.graph.reset();  // someone still reads the old one
+    }
+  }
   if (!s.graph) {
     network_.Compact();
-    TransmissionOptions to;
-    to.step_days = options_.step_days;
-    to.keep_shares = false;  // projections and the planner read p, not w~
     s.graph = std::make_shared<TransmissionGraph>(
         BuildTransmissionGraph(network_, s.type, VulnerabilityFor(s.type.layers), to));
   }
+  s.graph_rows.clear();
   return s.graph;
 }
 

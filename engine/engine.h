@@ -24,7 +24,9 @@
 // refresh then recomputes every projection. The spectral radius (the
 // supercritical check, a global power iteration) belongs to the same
 // snapshot after network changes. Network changes themselves cost
-// O(degree): the CSR is rebuilt once per Project(), not per change.
+// O(degree): the CSR is rebuilt once per Project(), not per change, and each
+// risk type's transmission graph is updated there, copying the rows the
+// changes did not touch (UpdateTransmissionGraph) instead of rebuilding.
 #ifndef RISKD_ENGINE_ENGINE_H_
 #define RISKD_ENGINE_ENGINE_H_
 
@@ -108,6 +110,9 @@ struct RiskTypeState {
   AlertTracker alerts;
   std::vector<AlertChange> last_changes;  // from the latest projection
   std::shared_ptr<const TransmissionGraph> graph;
+  // Nodes whose arcs in may have changed since `graph` was built: its rows
+  // to rebuild (UpdateTransmissionGraph) at the next Graph().
+  std::vector<NodeIndex> graph_rows;
   // Incremental bookkeeping: nodes changed since the latest projection, or
   // a full recompute pending.
   std::vector<NodeIndex> changed;

@@ -312,8 +312,16 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
     engine.Project(static_cast<std::uint64_t>(step));
     for (int r = 0; r < engine.risk_type_count(); ++r) {
       const RiskTypeState& s = engine.risk_state(r);
+      // The graph the engine updated row by row is the one built anew.
+      TransmissionOptions to;
+      to.keep_shares = false;
+      const TransmissionGraph built = BuildTransmissionGraph(
+          engine.CompactNetwork(), s.type, engine.VulnerabilityFor(s.type.layers), to);
+      const bool same_graph = *engine.Graph(r) == built;
+      EXPECT_TRUE(same_graph) << "step " << step << " type " << r;
+      if (!same_graph) return 1;
       Projector fresh(o.dmp, o.projection);
-      fresh.Full(*engine.Graph(r), s.initial, &ws);
+      fresh.Full(built, s.initial, &ws);
       SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
       ExpectSameProjection(s.projection, fresh.projection());
       if (::testing::Test::HasFatalFailure()) return 1;
