@@ -217,12 +217,15 @@ void Engine::MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes) {
   }
 }
 
-void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
+void Engine::NetworkChanged(std::span<const NodeIndex> nodes, std::optional<Layer> layer) {
   // No compaction here: the overlay answers lookups, and the CSR is rebuilt
   // once per batch (Graph(), RefreshVulnerability(), CompactNetwork()).
   for (auto& s : types_) {
     s.observed.resize(network_.node_slots());
     s.immunized.resize(network_.node_slots(), 0);
+    // An edge on a layer the risk type does not use changes none of its
+    // arcs (its vulnerability is the snapshot's): nothing to re-project.
+    if (layer && (s.type.layers & LayerBit(*layer)) == 0) continue;
     // The arcs into these nodes may have changed (both ends of an edge are
     // listed, so every direction is covered); past a quarter of the slots
     // a rebuild costs as much.
@@ -273,14 +276,14 @@ Status Engine::RemoveNode(std::string_view id) {
 Status Engine::AddEdge(std::string_view from, std::string_view to, Layer layer, double weight) {
   RISKD_RETURN_IF_ERROR(network_.AddEdge(from, to, layer, weight));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
-  NetworkChanged(ends);
+  NetworkChanged(ends, layer);
   return Status::Ok();
 }
 
 Status Engine::RemoveEdge(std::string_view from, std::string_view to, Layer layer) {
   RISKD_RETURN_IF_ERROR(network_.RemoveEdge(from, to, layer));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
-  NetworkChanged(ends);
+  NetworkChanged(ends, layer);
   return Status::Ok();
 }
 
@@ -288,7 +291,7 @@ Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer l
                              double weight) {
   RISKD_RETURN_IF_ERROR(network_.SetEdgeWeight(from, to, layer, weight));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
-  NetworkChanged(ends);
+  NetworkChanged(ends, layer);
   return Status::Ok();
 }
 

@@ -234,8 +234,9 @@ class Engine {
  private:
   // Without compute_vulnerability the snapshot is left empty (Restore).
   Engine(EngineOptions options, Network network, bool compute_vulnerability = true);
-  // After a network change touching `nodes`.
-  void NetworkChanged(std::span<const NodeIndex> nodes);
+  // After a network change touching `nodes`; for an edge, its layer (risk
+  // types on other layers are left alone).
+  void NetworkChanged(std::span<const NodeIndex> nodes, std::optional<Layer> layer = std::nullopt);
   void MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes);
   Status CheckNodes(std::span<const NodeIndex> nodes) const;
   Step WindowStart() const { return now_ - options_.clock.history_window_steps; }
