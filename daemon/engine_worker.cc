@@ -406,6 +406,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     book_.MarkPublished(key);
   }
   // Forget what the book forgot (retention).
+  if (incident_ids_) incident_ids_->Remove(book_.TakeForgottenIds());
   std::vector<std::uint64_t> forgotten;
   for (auto it = published_incidents_.begin(); it != published_incidents_.end();) {
     if (book_.Find(it->first)) {

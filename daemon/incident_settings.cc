@@ -34,6 +34,7 @@ Result<IncidentSettings> ParseIncidentSettings(const riskd::v1::DaemonConfig& c,
     o.close_after_ns = in.close_after().seconds() * 1'000'000'000 + in.close_after().nanos();
   }
   if (in.has_retain_closed()) o.retain_closed = in.retain_closed();
+  if (in.has_retain_restored()) o.retain_restored = in.retain_restored();
   if (in.has_min_change_fraction()) o.min_change_fraction = in.min_change_fraction();
   o.min_update_delta = alerts.min_update_delta;
   const Status options_ok = engine::ValidateIncidentOptions(o);

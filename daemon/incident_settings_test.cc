@@ -19,6 +19,7 @@ TEST(IncidentSettingsTest, DefaultsAndEveryKey) {
   EXPECT_EQ(o.max_alerts_per_incident, 50);
   EXPECT_EQ(o.close_after_ns, 86'400'000'000'000);
   EXPECT_EQ(o.retain_closed, 1000);
+  EXPECT_EQ(o.retain_restored, 1000);
   EXPECT_DOUBLE_EQ(o.min_change_fraction, 0.1);
   EXPECT_DOUBLE_EQ(d->max_place_area_km2, 3.2e6);
   EXPECT_TRUE(d->incidents.plans.empty());
@@ -28,7 +29,7 @@ TEST(IncidentSettingsTest, DefaultsAndEveryKey) {
     alert_policy { min_update_delta: 0.02 }
     ingest { max_place_area_km2: 0 }
     incidents { top_nodes: 5 alert_top_n: 7 alert_max_tier: -1 max_alerts_per_incident: 9
-                close_after { seconds: 3600 } retain_closed: 12 min_change_fraction: 0.5 }
+                close_after { seconds: 3600 } retain_closed: 12 retain_restored: 7 min_change_fraction: 0.5 }
     plans { id: "P1" title: "One" risk_type: "data" node_kinds: ["plant", "oem"] max_tier: 2
             min_level: SEVERITY_CRITICAL activate_alternates: true release_safety_stock: true
             notify: "ops@example.com" }
@@ -45,6 +46,7 @@ TEST(IncidentSettingsTest, DefaultsAndEveryKey) {
   EXPECT_EQ(i.options.max_alerts_per_incident, 9);
   EXPECT_EQ(i.options.close_after_ns, 3'600'000'000'000);
   EXPECT_EQ(i.options.retain_closed, 12);
+  EXPECT_EQ(i.options.retain_restored, 7);
   EXPECT_DOUBLE_EQ(i.options.min_change_fraction, 0.5);
   EXPECT_DOUBLE_EQ(i.options.min_update_delta, 0.02);
   EXPECT_DOUBLE_EQ(s->max_place_area_km2, 0);

@@ -325,7 +325,9 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     if (!incidents_ || !incidents_->Has(env.operator_action().incident_id())) {
       return Reject(batch, i,
                     Status::NotFound("operator_action.incident_id: no incident '" +
-                                     env.operator_action().incident_id() + "'"));
+                                     env.operator_action().incident_id() +
+                                     "' (closed incidents beyond incidents.retain_closed are "
+                                     "forgotten)"));
     }
     // The journal records who acted as CURVE authenticated them.
     if (auto client = connectors::ClientNameOfMessage(req.payload)) {

@@ -506,6 +506,7 @@ const SettingRow kSettings[] = {
   {"incidents.max_alerts_per_incident", "50", "0..10000", kRestart, kReadAbove},
   {"incidents.close_after", "1 day", ">= 0", kRestart, kReadAbove},
   {"incidents.retain_closed", "1000", "0..100000", kRestart, kReadAbove},
+  {"incidents.retain_restored", "1000", "0..100000", kRestart, kReadAbove},
   {"incidents.min_change_fraction", "0.1", "[0, 1]", kRestart, kReadAbove},
   {"plans[]", "none", "{id, title, risk_type, node_kinds, max_tier, min_level, actions}", kRestart, kReadAbove},
   {"watchlists[]", "none", "{name, node_ids, risk_type, thresholds}", kRestart, kReadAbove},

@@ -114,6 +114,7 @@ void Engine::AddReport(RiskTypeState& s, NodeIndex node, Report report) {
       !IsPruned(report, WindowStart())) {
     entry.reports.push_back(report);
     ReduceReport(&entry.history, report, now_, WindowStart());
+    FoldSameStepTail(&entry.reports);  // what ReduceReports says stays the same
     Observe(s, node, entry.history);
     return;
   }

@@ -65,6 +65,9 @@ Status ValidateIncidentOptions(const IncidentOptions& o) {
     return Status::InvalidArgument("incidents.max_alerts_per_incident must be in 0..10000");
   }
   if (o.close_after_ns < 0) return Status::InvalidArgument("incidents.close_after must be >= 0");
+  if (o.retain_restored < 0 || o.retain_restored > 100000) {
+    return Status::InvalidArgument("incidents.retain_restored must be in 0..100000");
+  }
   if (o.retain_closed < 0 || o.retain_closed > 100000) {
     return Status::InvalidArgument("incidents.retain_closed must be in 0..100000");
   }
@@ -153,6 +156,16 @@ void IncidentBook::SetLifecycle(Incident* inc, IncidentLifecycle lifecycle,
       inc->restored_at_ns = time_ns;
       inc->closed_at_ns = 0;
       restored_.emplace(time_ns, inc->key);
+      // Retention: the one restored longest ago closes now rather than
+      // after close_after (SetLifecycle takes it out of restored_).
+      while (restored_.size() > static_cast<std::size_t>(options_.retain_restored)) {
+        Incident* oldest = Mutable(restored_.begin()->second);
+        if (!oldest) {
+          restored_.erase(restored_.begin());
+          continue;
+        }
+        SetLifecycle(oldest, IncidentLifecycle::kClosed, oldest->resolution, time_ns);
+      }
       break;
     case IncidentLifecycle::kClosed:
       if (inc->restored_at_ns == 0) inc->restored_at_ns = time_ns;
@@ -198,6 +211,7 @@ void IncidentBook::Forget(std::uint64_t key) {
   }
   t.live.erase(key);
   touched_.erase(key);
+  forgotten_ids_.push_back(it->second.id);
   incidents_.erase(it);
 }
 

@@ -64,6 +64,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/alert_policy.h"
@@ -85,6 +86,11 @@ struct IncidentOptions {
   // A restored incident closes this long after it was restored (ns of
   // event time).
   std::int64_t close_after_ns = 86'400'000'000'000;
+  // Restored incidents waiting for close_after: beyond this many, the one
+  // restored longest ago closes at once. With retain_closed this bounds
+  // what a long run of short disruptions (each opening, then restoring, its
+  // own incident) keeps in memory, whatever close_after is. 0..100000.
+  int retain_restored = 1000;
   // Closed incidents kept (oldest forgotten first).
   int retain_closed = 1000;
   // Expected disrupted, value at risk or nodes at risk moving by this
@@ -362,6 +368,9 @@ class IncidentBook {
   // the oldest closed incidents beyond retain_closed).
   std::vector<std::uint64_t> Due();
   void MarkPublished(std::uint64_t key);
+  // The ids of the incidents forgotten (retain_closed) since the last call,
+  // so that an owner keeping its own index of ids can drop them.
+  std::vector<std::string> TakeForgottenIds() { return std::exchange(forgotten_ids_, {}); }
 
   // --- Lookups.
 
@@ -439,6 +448,7 @@ class IncidentBook {
   std::vector<char> pending_;
   std::multimap<std::int64_t, std::uint64_t> restored_;  // restored at -> key
   std::deque<std::uint64_t> closed_;                     // in closing order
+  std::vector<std::string> forgotten_ids_;               // since TakeForgottenIds()
   std::set<std::uint64_t> touched_;  // changed since published, maybe materially
   std::int64_t now_ns_ = 0;
   Attribution attribution_;

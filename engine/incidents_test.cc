@@ -617,6 +617,54 @@ TEST(IncidentBookTest, RetainsOnlyTheLatestClosedIncidentsOncePublished) {
   EXPECT_NE(f.book().Find("supply/3"), nullptr);
 }
 
+TEST(IncidentBookTest, RestoredIncidentsBeyondTheirLimitCloseOldestFirstThenAreForgotten) {
+  // A run of short disruptions on unconnected nodes: each opens its own
+  // incident and restores it, long before close_after (1 day).
+  IncidentOptions options;
+  options.retain_restored = 2;
+  options.retain_closed = 1;
+  Fixture f(MakeEngine(MakeNet(5, {})), options);
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    const auto node = static_cast<NodeIndex>(seq - 1);
+    const std::int64_t time = static_cast<std::int64_t>(seq) * kHour;
+    ASSERT_NE(f.Disrupt(seq, {node}, TriggerKind::kStatus, "", 1.0, time), nullptr);
+    f.SetStatus(node, NodeState::kSusceptible, time + 1);
+  }
+  // Restored: the two restored last; closed at the restoration of the
+  // incident that passed the limit: supply/1 when supply/3 was restored.
+  const auto lifecycle = [&](const char* id) { return f.book().Find(id)->lifecycle; };
+  EXPECT_EQ(lifecycle("supply/4"), IncidentLifecycle::kRestored);
+  EXPECT_EQ(lifecycle("supply/5"), IncidentLifecycle::kRestored);
+  for (const char* id : {"supply/1", "supply/2", "supply/3"}) {
+    EXPECT_EQ(lifecycle(id), IncidentLifecycle::kClosed) << id;
+    EXPECT_EQ(f.book().Find(id)->resolution, IncidentResolution::kSourcesRecovered) << id;
+  }
+  EXPECT_EQ(f.book().Find("supply/1")->closed_at_ns, 3 * kHour + 1);
+  EXPECT_EQ(f.book().Find("supply/3")->closed_at_ns, 5 * kHour + 1);
+  EXPECT_TRUE(f.book().TakeForgottenIds().empty());  // closings not yet published
+  // Once published, only the latest closed one is kept; the book says
+  // which ids it forgot, once.
+  f.Publish();
+  EXPECT_EQ(f.book().incidents().size(), 3u);
+  EXPECT_EQ(f.book().TakeForgottenIds(), (std::vector<std::string>{"supply/1", "supply/2"}));
+  EXPECT_TRUE(f.book().TakeForgottenIds().empty());
+  EXPECT_EQ(f.book().Find("supply/1"), nullptr);
+  // A node of a forgotten incident disrupted again opens a new one.
+  const Incident* again = f.Disrupt(6, {0}, TriggerKind::kStatus, "", 1.0, 6 * kHour);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->id, "supply/6");
+}
+
+TEST(IncidentBookTest, RetainRestoredIsValidated) {
+  IncidentOptions options;
+  options.retain_restored = -1;
+  EXPECT_FALSE(ValidateIncidentOptions(options).ok());
+  options.retain_restored = 100001;
+  EXPECT_FALSE(ValidateIncidentOptions(options).ok());
+  options.retain_restored = 0;
+  EXPECT_TRUE(ValidateIncidentOptions(options).ok());
+}
+
 TEST(IncidentBookTest, RestoredPushedAlertsKeepTheirIncidentAndRanksCanBeHeld) {
   // As after a restart: the journal replayed (the event), the pushed alert
   // of node 1 restored from storage, then the first projection.

@@ -85,6 +85,43 @@ void InsertReport(std::vector<Report>* reports, const Report& report) {
   reports->insert(at, report);
 }
 
+namespace {
+
+bool Foldable(const Report& r, Step at) { return r.at == at && r.duration == 0; }
+bool IsEnd(const Report& r) {
+  return r.state == NodeState::kRecovered || r.state == NodeState::kSusceptible;
+}
+
+}  // namespace
+
+void FoldSameStepTail(std::vector<Report>* reports) {
+  auto& v = *reports;
+  if (v.size() < 2) return;
+  const Step at = v.back().at;
+  const std::size_t n = v.size();
+  Report& last = v[n - 1];
+  Report& prev = v[n - 2];
+  if (!Foldable(last, at) || !Foldable(prev, at)) return;
+  if (last.state == NodeState::kDisrupted && prev.state == NodeState::kDisrupted) {
+    prev.severity = std::max(prev.severity, last.severity);
+    prev.order = last.order;
+    v.pop_back();
+  } else if (IsEnd(last) && IsEnd(prev)) {
+    if (last.state == NodeState::kRecovered) prev.state = NodeState::kRecovered;
+    prev.order = last.order;
+    v.pop_back();
+  } else if (last.state == NodeState::kDisrupted && n >= 5) {
+    // D1 X1 D2 X2 D3 -> D1 X1 D3.
+    const auto all_foldable =
+        std::all_of(v.end() - 5, v.end(), [&](const Report& r) { return Foldable(r, at); });
+    if (all_foldable && v[n - 5].state == NodeState::kDisrupted && IsEnd(v[n - 4]) &&
+        v[n - 3].state == NodeState::kDisrupted && IsEnd(v[n - 2])) {
+      v[n - 3] = v[n - 1];
+      v.resize(n - 2);
+    }
+  }
+}
+
 Observation ObservationAt(const NodeHistory& h, Step now) {
   Observation o;
   if (h.disrupted) {

@@ -80,6 +80,25 @@ void PruneReports(std::vector<Report>* reports, Step window_start);
 // same step: order is arrival order).
 void InsertReport(std::vector<Report>* reports, const Report& report);
 
+// Shortens the run of reports at the last report's step, after a report was
+// appended there, without changing what ReduceReports says for any
+// history before the run, any `now` and any window start: a node reporting
+// many times within one step (statuses without a time land at `now`, and a
+// step is a day by default) keeps at most four reports for it instead of
+// one per report. Only reports without a known duration are folded (a
+// duration decides on its own whether a report runs into the window):
+//   - adjacent DISRUPTED reports: one, with the largest severity (the
+//     second only raises the episode the first started or continued);
+//   - adjacent RECOVERED/SUSCEPTIBLE reports: one, RECOVERED if any was
+//     (after the first, the others change nothing, except that a
+//     RECOVERED after a SUSCEPTIBLE marks the node R rather than normal);
+//   - D1 X1 D2 X2 D3 (X: RECOVERED or SUSCEPTIBLE): D1 X1 D3 (after D1 X1
+//     no episode runs at this step, so D3 starts a fresh one, whatever
+//     D2 X2 did).
+// A late report placed at this step goes after the run (arrival order), so
+// the folded run is a prefix it sees as the whole run.
+void FoldSameStepTail(std::vector<Report>* reports);
+
 // The node's state at `now`: disrupted during an episode, recovered after
 // it ended or after a recovery report, susceptible otherwise.
 Observation ObservationAt(const NodeHistory& history, Step now);

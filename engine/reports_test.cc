@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <random>
+
 namespace riskd::engine {
 namespace {
 
@@ -93,6 +96,66 @@ TEST(ReportsTest, ReportsBeforeTheWindowAreHistoryOnly) {
 TEST(ReportsTest, ReportsAheadOfTheClockCountAsNow) {
   const NodeHistory h = ReduceReports(Sorted({Disrupted(12, 1.0)}), 10, 0);
   EXPECT_EQ(h.onset, 10);
+}
+
+// Everything ReduceReports says, for comparing two report lists.
+std::string Said(const NodeHistory& h) {
+  return std::to_string(h.disrupted) + " " + std::to_string(h.onset) + " " +
+         std::to_string(h.severity) + " " + std::to_string(h.end) + " " +
+         std::to_string(h.recovered_at) + " " + std::to_string(h.normal_at);
+}
+
+TEST(ReportsTest, FoldingRunsWithinAStepChangesNothingReduceSays) {
+  // Random reports over three steps, mostly in time order (as the engine
+  // appends them, folding the tail) with some late ones (inserted, not
+  // folded): for every now and window start, the folded list says what
+  // the full list says.
+  std::mt19937_64 rng(20261130);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<Report> full, folded;
+    std::uint64_t order = 0;
+    Step latest = 0;
+    const int count = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < count; ++i) {
+      Report r;
+      const bool late = rng() % 8 == 0;
+      r.at = late ? static_cast<Step>(rng() % 3) : std::min<Step>(2, latest + (rng() % 6 == 0));
+      r.state = std::array{NodeState::kDisrupted, NodeState::kRecovered,
+                           NodeState::kSusceptible}[rng() % 3];
+      r.severity = r.state == NodeState::kDisrupted ? 0.1 * static_cast<double>(1 + rng() % 10) : 1;
+      r.duration = r.state == NodeState::kDisrupted && rng() % 6 == 0 ? 1 + rng() % 3 : 0;
+      r.order = ++order;
+      InsertReport(&full, r);
+      if (folded.empty() || folded.back().at <= r.at) {
+        latest = std::max(latest, r.at);
+        folded.push_back(r);
+        FoldSameStepTail(&folded);
+      } else {
+        InsertReport(&folded, r);
+      }
+    }
+    for (Step now = 0; now <= 4; ++now) {
+      for (Step window_start = 0; window_start <= now; ++window_start) {
+        ASSERT_EQ(Said(ReduceReports(full, now, window_start)),
+                  Said(ReduceReports(folded, now, window_start)))
+            << "trial " << trial << " now " << now << " window start " << window_start;
+      }
+    }
+  }
+}
+
+TEST(ReportsTest, ManyReportsWithinOneStepKeepAFewAndSayTheSame) {
+  std::vector<Report> full, folded;
+  std::uint64_t order = 0;
+  for (int i = 0; i < 1000; ++i) {
+    Report r = i % 2 ? Recovered(7) : Disrupted(7, 0.5 + 0.0005 * i);
+    r.order = ++order;
+    full.push_back(r);
+    folded.push_back(r);
+    FoldSameStepTail(&folded);
+  }
+  EXPECT_EQ(folded.size(), 4u);  // D X D X
+  EXPECT_EQ(Said(ReduceReports(full, 9, 0)), Said(ReduceReports(folded, 9, 0)));
 }
 
 }  // namespace

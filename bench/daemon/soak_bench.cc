@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
   }
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::sndhwm, 0);
+  // Events the daemon did not take before the deadline are dropped at exit
+  // (not waited for: the daemon has stopped).
+  dealer.set(zmq::sockopt::linger, 0);
   dealer.set(zmq::sockopt::rcvhwm, 0);
   dealer.connect(daemon.ingest());
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

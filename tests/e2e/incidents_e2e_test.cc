@@ -577,5 +577,56 @@ TEST(IncidentsE2ETest, UnderTheWallClockARestoredIncidentClosesWithoutFurtherEve
   EXPECT_EQ(h.Stop(), 0);
 }
 
+TEST(IncidentsE2ETest, ARunOfShortDisruptionsKeepsOnlyTheRetainedIncidents) {
+  // Each node disrupted then recovered opens and restores its own
+  // incident. With room for one restored and one closed incident, the one
+  // restored longest ago closes at once and the oldest closed one is
+  // forgotten: operator actions about it are refused, naming the key.
+  DaemonHarness h(DemoConfig("incidents { retain_restored: 1 retain_closed: 1 }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "incident.");
+  int n = 0;
+  for (const char* node : {"FAB-KUM", "RES-RAY", "STL-DUI"}) {
+    for (auto state : {riskd::v1::NODE_STATE_DISRUPTED, riskd::v1::NODE_STATE_RECOVERED}) {
+      const auto ack = h.Send(Status("erp-" + std::to_string(++n), node, state));
+      ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+    }
+  }
+  // Journal sequences 1, 3 and 5 opened supply/1, /3 and /5.
+  std::map<std::string, Incident> last;
+  CollectUntil(sub, [&](const auto& m) {
+    const Incident& inc = m.second.incident();
+    last[inc.incident_id()] = inc;
+    return inc.incident_id() == "supply/3" && inc.lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  ASSERT_EQ(last["supply/1"].lifecycle(), Incident::LIFECYCLE_CLOSED);
+  ASSERT_EQ(last["supply/3"].lifecycle(), Incident::LIFECYCLE_CLOSED);
+  const auto act = [](const std::string& id, const std::string& incident) {
+    Envelope e;
+    e.set_event_id(id);
+    auto* a = e.mutable_operator_action();
+    a->set_incident_id(incident);
+    a->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+    a->set_operator_("ana");
+    return e;
+  };
+  const auto forgotten = h.Send(act("op-1", "supply/1"));
+  EXPECT_EQ(forgotten->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(forgotten->reason(),
+            "not_found: operator_action.incident_id: no incident 'supply/1' (closed incidents "
+            "beyond incidents.retain_closed are forgotten)");
+  EXPECT_EQ(h.Send(act("op-2", "supply/3"))->result(), Ack::RESULT_ACCEPTED);
+  // Queries agree: supply/1 is gone, supply/5 waits restored.
+  Envelope q = Query("q-1");
+  q.mutable_query()->mutable_incident()->set_incident_id("supply/1");
+  EXPECT_EQ(h.Send(q)->result(), Ack::RESULT_REJECTED);
+  q = Query("q-2");
+  q.mutable_query()->mutable_incident()->set_incident_id("supply/5");
+  const auto restored = h.Send(q);
+  ASSERT_EQ(restored->result(), Ack::RESULT_ACCEPTED) << restored->reason();
+  EXPECT_EQ(restored->response().incident().lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
