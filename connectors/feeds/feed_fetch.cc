@@ -1,12 +1,9 @@
 #include "connectors/feeds/feed_fetch.h"
 
-#ifdef RISKD_FEED_HAVE_CURL
 #include <curl/curl.h>
-#endif
 
 namespace riskd::connectors {
 
-#ifdef RISKD_FEED_HAVE_CURL
 namespace {
 
 struct Sink {
@@ -52,13 +49,5 @@ Result<std::string> FetchUrl(const std::string& url, const FetchOptions& options
     return Status::IoError(url + ": HTTP status " + std::to_string(http_status));
   return std::move(sink.body);
 }
-
-#else
-
-Result<std::string> FetchUrl(const std::string& url, const FetchOptions&) {
-  return Status::Unavailable(url + ": riskd-feed was built without libcurl; use --file");
-}
-
-#endif
 
 }  // namespace riskd::connectors

@@ -17,8 +17,7 @@ struct FetchOptions {
   std::size_t max_bytes = std::size_t{64} << 20;
 };
 
-// Unavailable when built without libcurl; IoError on transfer failures and
-// HTTP statuses >= 400.
+// IoError on transfer failures and HTTP statuses >= 400.
 Result<std::string> FetchUrl(const std::string& url, const FetchOptions& options = {});
 
 }  // namespace riskd::connectors

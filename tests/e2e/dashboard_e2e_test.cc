@@ -543,7 +543,8 @@ TEST(DashboardE2ETest, AnOperatorActsOnIncidentsAsTheSignedInUser) {
   EXPECT_EQ(unknown.status, 422);
   EXPECT_EQ(json::parse(unknown.body)["result"], "RESULT_REJECTED");
   EXPECT_EQ(json::parse(unknown.body)["reason"],
-            "not_found: operator_action.incident_id: no incident 'supply/99'");
+            "not_found: operator_action.incident_id: no incident 'supply/99' (closed incidents "
+            "beyond incidents.retain_closed are forgotten)");
 
   // The incident, acknowledged by the signed-in user, with the action in
   // its history as journaled.
