@@ -46,8 +46,8 @@ void AlertForwarder::Queue(connectors::PostableAlert alert) {
 
 void AlertForwarder::Take(const riskd::v1::Alert& alert) {
   auto it = open_.find(alert.alert_id());
-  // Severity is a label: a change of severity is a new Alertmanager alert,
-  // so the old label set is resolved explicitly.
+  // The level is Alertmanager's severity label: a change of level is a new
+  // Alertmanager alert, so the old label set is resolved explicitly.
   if (it != open_.end() && it->second.severity() != alert.severity()) {
     Queue({it->second, /*resolved=*/true});
   }

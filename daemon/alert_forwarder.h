@@ -20,9 +20,9 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "base/status.h"
 #include "connectors/alertmanager/alertmanager_client.h"
 #include "connectors/zmq/curve_auth.h"
-#include "engine/status.h"
 
 namespace riskd::daemon {
 

@@ -16,9 +16,9 @@
 
 #include <string>
 
+#include "base/status.h"
 #include "connectors/store/state_store.h"
 #include "engine/network.h"
-#include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {

@@ -20,8 +20,8 @@ std::string CheckpointFingerprint(const DaemonSettings& s, const std::string& ne
   for (const auto& t : s.engine.risk_types) {
     o << "risk_type " << t.name << " layers " << int{t.layers} << "\n";
   }
-  o << "default_risk_type " << s.risk_types.default_risk_type << "\n";
-  for (const auto& [hazard, name] : s.risk_types.hazard_risk_types) {
+  o << "default_risk_type " << s.risk_type_resolver.default_risk_type << "\n";
+  for (const auto& [hazard, name] : s.risk_type_resolver.hazard_risk_types) {
     o << "hazard_risk_type " << hazard << " " << name << "\n";
   }
   o << "step_ns " << s.timing.step_ns << "\n";

@@ -47,10 +47,7 @@ Status CheckFeeds(const DaemonSettings& s) {
     if (!in) return Status::NotFound(where + ": cannot open '" + path + "'");
     std::ostringstream text;
     text << in.rdbuf();
-    connectors::FeedAdapterOptions options;
-    if (!fc.risk_type().empty()) options.scms.risk_type = fc.risk_type();
-    for (const auto& [vendor, node] : fc.vendor_nodes()) options.scms.vendor_nodes[vendor] = node;
-    auto adapter = connectors::MakeFeedAdapter(fc.adapter(), options);
+    auto adapter = connectors::MakeFeedAdapter(fc);
     if (!adapter.ok()) return adapter.status().WithContext(where);
     auto batch = (*adapter)->Parse(text.str());
     if (!batch.ok()) return batch.status().WithContext(where + ": '" + path + "'");

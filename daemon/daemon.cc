@@ -334,6 +334,8 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   return st;
 }
 
+// Long on purpose: one Set call per exported series; a flat list is the
+// easiest to check against docs/configuration.md's list of metrics.
 void Daemon::UpdateMetrics() {
   if (!metrics_) return;
   auto& m = *metrics_;

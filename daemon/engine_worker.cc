@@ -23,7 +23,7 @@ namespace {
 std::vector<std::string> RiskTypeNames(const engine::Engine& engine) {
   std::vector<std::string> names;
   for (int r = 0; r < engine.risk_type_count(); ++r)
-    names.push_back(engine.risk_state(r).type.name);
+    names.push_back(engine.risk_state(r).type().name);
   return names;
 }
 
@@ -105,7 +105,7 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
     // publishes every day).
     if (live && env.has_clock_tick() && unprojected_events_) ProjectAndPublish();
     connectors::AppliedEvent applied;
-    st = connectors::ApplyEnvelope(env, settings_->risk_types, engine_.get(), &applied,
+    st = connectors::ApplyEnvelope(env, settings_->risk_type_resolver, engine_.get(), &applied,
                                    settings_->timing);
     unprojected_events_ = true;
     if (st.ok() && env.has_clock_tick()) {
@@ -195,7 +195,7 @@ void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& 
                                   std::vector<engine::NodeIndex> hit) {
   const auto& d = env.disruption();
   // Applied, so its risk type resolves.
-  const auto name = settings_->risk_types.Resolve(d.risk_type(), d.hazard());
+  const auto name = settings_->risk_type_resolver.Resolve(d.risk_type(), d.hazard());
   const auto r = name.ok() ? engine_->FindRiskType(*name) : std::nullopt;
   if (!r) return;
   // Where ApplyEnvelope placed it on the model clock.
@@ -335,11 +335,11 @@ Status EngineWorker::Recover() {
                                                                 : engine::AlertLevel::kWarning;
     oa.probability = a.probability;
     oa.eta = a.eta_steps;
-    oa.raised_tag = a.raised_tag;
+    oa.raised_journal_seq = a.raised_journal_seq;
     // A pushed alert goes on under its incident, unless the incident has
     // been restored or closed since (then it was resolved with it).
     if (!book_.RestorePushed(*r, *v, alert.incident_id(),
-                             {0, oa.level, oa.probability, oa.eta, oa.raised_tag, false})) {
+                             {0, oa.level, oa.probability, oa.eta, oa.raised_journal_seq, false})) {
       alert.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
       connectors::StoredAlert resolved = a;
       resolved.lifecycle = riskd::v1::Alert::LIFECYCLE_RESOLVED;
@@ -459,6 +459,9 @@ void EngineWorker::RefineAndPublish() {
   PublishRound(done.risk_types, compute_ms, /*refinement=*/true);
 }
 
+// Long on purpose: one round's publications share the chunk buffers and the
+// flush that persists each chunk before sending it; split, they would have
+// to be passed around as a class of their own.
 void EngineWorker::PublishRound(const std::vector<int>& projected, double compute_ms,
                                 bool refinement) {
   // The incidents and the alert budget of every risk type re-projected, or
@@ -521,7 +524,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       const riskd::v1::Alert a = connectors::MakeAlert(*engine_, book_, r, push, ctx);
       auto seq = incident_sequences.find(push.incident);
       stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
-                        a.probability(), a.eta_steps(), push.raised_tag,
+                        a.probability(), a.eta_steps(), push.raised_journal_seq,
                         seq != incident_sequences.end() ? seq->second : publisher_->last_sequence(),
                         a.SerializeAsString(), /*published=*/false});
       track(a);
@@ -535,7 +538,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       publisher_->Stamp(&o.pub, ctx.computed_at_unix_ns);
       const auto& a = o.pub.alert();
       stored.push_back({a.alert_id(), a.risk_type(), a.node_id(), a.lifecycle(), a.severity(),
-                        a.probability(), a.eta_steps(), push.raised_tag, o.pub.sequence(),
+                        a.probability(), a.eta_steps(), push.raised_journal_seq, o.pub.sequence(),
                         a.SerializeAsString()});
       track(a);
       out.push_back(std::move(o));
@@ -553,7 +556,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     }
     Outgoing s;
     *s.pub.mutable_projection_summary() = connectors::MakeSummary(*engine_, r, ctx, compute_ms);
-    const std::string& name = engine_->risk_state(r).type.name;
+    const std::string& name = engine_->risk_state(r).type().name;
     if (refinement) {
       // A refinement's summary goes out only when it matters (refinement.h).
       s.pub.mutable_projection_summary()->set_refinement(true);
@@ -599,13 +602,13 @@ void EngineWorker::UpdateGauges() {
   };
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const auto& state = engine_->risk_state(r);
-    const std::string& name = state.type.name;
+    const std::string& name = state.type().name;
     int incidents[3] = {0, 0, 0};
     for (const auto& [key, inc] : book_.incidents()) {
       if (inc.risk_type == r && inc.active()) ++incidents[level_index(inc.level())];
     }
     int alerts[3] = {0, 0, 0}, pushed[3] = {0, 0, 0};
-    for (const auto& [v, alert] : state.alerts.open()) ++alerts[level_index(alert.level)];
+    for (const auto& [v, alert] : state.alerts().open()) ++alerts[level_index(alert.level)];
     for (const auto& [v, alert] : book_.pushed(r)) ++pushed[level_index(alert.level)];
     for (int l = 0; l < 3; ++l) {
       const std::map<std::string, std::string> labels{{"risk_type", name}, {"level", kLevels[l]}};
@@ -620,7 +623,7 @@ void EngineWorker::UpdateGauges() {
     entries.push_back({"riskd_expected_disrupted",
                        "Expected number of nodes disrupted within the horizon",
                        {{"risk_type", name}},
-                       state.projected ? state.projection.expected_disrupted : 0.0});
+                       state.projected() ? state.projection().expected_disrupted : 0.0});
   }
   std::lock_guard<std::mutex> lock(stats_.gauges.mu);
   stats_.gauges.entries = std::move(entries);
@@ -629,10 +632,10 @@ void EngineWorker::UpdateGauges() {
 Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int k) {
   const auto& state = engine_->risk_state(risk_type);
   const engine::InitialState initial =
-      engine::InitialState::FromObservations(engine_->network(), state.observed);
+      engine::InitialState::FromObservations(engine_->network(), state.observed());
   const auto graph = engine_->Graph(risk_type);
   return planner_.MakePlan({.network = &engine_->network(),
-                            .layers = state.type.layers,
+                            .layers = state.type().layers,
                             .state = &initial,
                             .transmission = graph.get(),
                             .horizon = settings_->engine.dmp.horizon},
@@ -645,7 +648,7 @@ void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
     auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
     const double previous = schedule.published ? schedule.expected_at_plan : 0.0;
     if (MaterialChange(settings_->planner, previous,
-                       engine_->risk_state(r).projection.expected_disrupted)) {
+                       engine_->risk_state(r).projection().expected_disrupted)) {
       schedule.due = true;
     }
   }
@@ -659,7 +662,7 @@ void EngineWorker::PublishDuePlans() {
     if (!schedule.due || (schedule.published && now - schedule.published_at < interval)) continue;
     auto plan = ComputePlan(r, settings_->planner.k);
     schedule.due = false;
-    const std::string& name = engine_->risk_state(r).type.name;
+    const std::string& name = engine_->risk_state(r).type().name;
     if (!plan.ok()) {
       spdlog::error("immunization plan for {}: {}", name, plan.status().ToString());
       continue;
@@ -674,7 +677,7 @@ void EngineWorker::PublishDuePlans() {
     plans_[name] = pub.immunization_plan();
     schedule.published = true;
     schedule.published_at = now;
-    schedule.expected_at_plan = engine_->risk_state(r).projection.expected_disrupted;
+    schedule.expected_at_plan = engine_->risk_state(r).projection().expected_disrupted;
     stats_.plans_published.fetch_add(1, std::memory_order_relaxed);
     ReportUnsent();
     spdlog::info(
@@ -746,7 +749,7 @@ bool EngineWorker::UseSettings(const DaemonSettings* next) {
   for (const auto& t : next->engine.risk_types) {
     const auto r = engine_->FindRiskType(t.name);
     if (!r) continue;  // a new risk type needs a restart
-    const auto& now = engine_->risk_state(*r).type;
+    const auto& now = engine_->risk_state(*r).type();
     if (now.alpha == t.alpha && now.beta == t.beta) continue;
     const Status st = engine_->SetRiskTypeRates(*r, t.alpha, t.beta);
     if (!st.ok()) spdlog::error("reload: rates of {} not applied: {}", t.name, st.ToString());
@@ -773,8 +776,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
     const auto& s = engine_->risk_state(r);
     for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
       if (!net.alive(v)) continue;
-      const bool observed = s.observed[v].state != engine::NodeState::kSusceptible;
-      const bool at_risk = s.projected && s.projection.risk[v] > 0;
+      const bool observed = s.observed()[v].state != engine::NodeState::kSusceptible;
+      const bool at_risk = s.projected() && s.projection().risk[v] > 0;
       if (observed || at_risk) *snap.add_node_risks() = connectors::MakeNodeRisk(*engine_, r, v);
     }
   }
@@ -830,6 +833,8 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   return snap;
 }
 
+// Long on purpose: one short case per Query kind, the dispatch table of the
+// query protocol (docs/protocol.md).
 riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
   riskd::v1::Ack ack;
   ack.set_event_id(env.event_id());
@@ -852,7 +857,7 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
         }
         for (int r = 0; r < engine_->risk_type_count(); ++r) {
           if (!q.node_risk().risk_type().empty() &&
-              engine_->risk_state(r).type.name != q.node_risk().risk_type()) {
+              engine_->risk_state(r).type().name != q.node_risk().risk_type()) {
             continue;
           }
           *resp->add_node_risks() = connectors::MakeNodeRisk(*engine_, r, *v);
@@ -887,7 +892,7 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
         return ack;
       }
       const std::string& name = q.plan().risk_type().empty()
-                                    ? settings_->risk_types.default_risk_type
+                                    ? settings_->risk_type_resolver.default_risk_type
                                     : q.plan().risk_type();
       const auto r = engine_->FindRiskType(name);
       if (!r) {

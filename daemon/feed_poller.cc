@@ -44,12 +44,7 @@ Result<std::unique_ptr<FeedPoller>> FeedPoller::Create(const DaemonSettings& set
       return Status::InvalidArgument("config: " + where + " is defined twice");
     }
     if (fc.url().empty()) return Status::InvalidArgument("config: " + where + ": url is required");
-    connectors::FeedAdapterOptions options;
-    options.usgs.source = options.gdacs.source = options.nws_cap.source = options.scms.source =
-        "feed:" + fc.name();
-    if (!fc.risk_type().empty()) options.scms.risk_type = fc.risk_type();
-    for (const auto& [vendor, node] : fc.vendor_nodes()) options.scms.vendor_nodes[vendor] = node;
-    auto adapter = connectors::MakeFeedAdapter(fc.adapter(), options);
+    auto adapter = connectors::MakeFeedAdapter(fc, "feed:" + fc.name());
     if (!adapter.ok()) return adapter.status().WithContext("config: " + where);
     Feed feed;
     feed.name = fc.name();

@@ -95,7 +95,7 @@ std::int32_t FootprintTracker::StillDisrupted(const Tracked& t, const engine::En
   // began no later than the Disruption: one begun after it ended (another
   // event) is not this footprint's.
   const auto& network = engine.network();
-  const auto& observed = engine.risk_state(t.risk_type).observed;
+  const auto& observed = engine.risk_state(t.risk_type).observed();
   std::int32_t disrupted = 0;
   for (engine::NodeIndex v : t.hit) {
     if (!network.alive(v) || v >= observed.size()) continue;

@@ -28,10 +28,6 @@ class IncidentIds {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& id : ids) ids_.erase(id);
   }
-  std::size_t size() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return ids_.size();
-  }
   bool Has(std::string_view id) const {
     std::lock_guard<std::mutex> lock(mu_);
     return ids_.find(id) != ids_.end();

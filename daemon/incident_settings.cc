@@ -17,6 +17,8 @@ Result<int> RiskTypeIndex(const std::string& where, const std::string& name,
 
 }  // namespace
 
+// Long on purpose: the incidents, plans and watchlists keys read and checked
+// one after the other, each with its own error message.
 Result<IncidentSettings> ParseIncidentSettings(const riskd::v1::DaemonConfig& c,
                                                const std::vector<engine::RiskType>& types,
                                                const engine::AlertPolicyOptions& alerts) {

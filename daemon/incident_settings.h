@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/alert_policy.h"
 #include "engine/emergency_plans.h"
 #include "engine/incidents.h"
 #include "engine/risk_type.h"
-#include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "base/status.h"
 #include "daemon/settings.h"
-#include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::daemon {

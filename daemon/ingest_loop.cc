@@ -280,7 +280,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   Request& req = batch->requests[i];
   Ack& ack = batch->acks[i];
   if (env.has_query()) {
-    const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, limits_);
+    const Status st = ValidateEnvelope(env, directory_, settings_->risk_type_resolver, limits_);
     if (!st.ok()) return Reject(batch, i, st);
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
     if (env.query().has_status()) {  // needs nothing from the engine thread
@@ -309,7 +309,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const Status st = ValidateEnvelope(env, directory_, settings_->risk_types, limits_);
+  const Status st = ValidateEnvelope(env, directory_, settings_->risk_type_resolver, limits_);
   if (!st.ok()) return Reject(batch, i, st);
   // Event time: what the journal records is where the engine places it.
   const std::int64_t received = NowUnixNs();

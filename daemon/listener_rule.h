@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "daemon/settings.h"
-#include "engine/status.h"
 
 namespace riskd::daemon {
 

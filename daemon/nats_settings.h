@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {

@@ -19,10 +19,10 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
     Published now;
     if (net.alive(v)) {
-      now.state = state.observed[v].state;
-      if (state.projected && v < state.projection.risk.size()) {
-        now.probability = state.projection.risk[v];
-        now.eta = state.projection.eta[v];
+      now.state = state.observed()[v].state;
+      if (state.projected() && v < state.projection().risk.size()) {
+        now.probability = state.projection().risk[v];
+        now.eta = state.projection().eta[v];
       }
     }
     Published& before = published[v];
@@ -33,7 +33,7 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
     before = now;
     if (out.empty() || static_cast<std::size_t>(out.back().nodes_size()) >= chunk) {
       auto& c = out.emplace_back();
-      c.set_risk_type(state.type.name);
+      c.set_risk_type(state.type().name);
       c.set_journal_seq(journal_seq);
     }
     auto* r = out.back().add_nodes();
@@ -41,7 +41,7 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
       *r = connectors::MakeNodeRisk(engine, risk_type, v);
     } else {
       r->set_node_id(std::string(net.id(v)));
-      r->set_risk_type(state.type.name);
+      r->set_risk_type(state.type().name);
       r->set_observed_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
       r->set_eta_steps(-1);
     }

@@ -60,7 +60,7 @@ TEST(RiskDeltaTrackerTest, PublishesExactlyWhatChangedAndAgreesWithTheEngine) {
 
   // Protecting C cuts D off: C and D change, A and B keep their values.
   const engine::NodeIndex c = *engine->network().Find("C");
-  ASSERT_TRUE(engine->Immunize({&c, 1}, 0, false).ok());
+  ASSERT_TRUE(engine->Immunize(0, {&c, 1}, false).ok());
   engine->Project(2);
   by_id = ById(tracker.TakeChanges(*engine, 0, 2));
   EXPECT_EQ(by_id.size(), 2u);

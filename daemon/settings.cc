@@ -77,15 +77,16 @@ Status ReadRiskTypes(const Config& c, const std::string&, DaemonSettings* s) {
     if (rt.has_inventory_delays_onset()) t.inventory_delays_onset = rt.inventory_delays_onset();
     s->engine.risk_types.push_back(t);
   }
-  for (const auto& t : s->engine.risk_types) s->risk_types.names.insert(t.name);
+  for (const auto& t : s->engine.risk_types) s->risk_type_resolver.names.insert(t.name);
   return Status::Ok();
 }
 
 Status ReadDefaultRiskType(const Config& c, const std::string&, DaemonSettings* s) {
-  s->risk_types.default_risk_type =
+  s->risk_type_resolver.default_risk_type =
       c.default_risk_type().empty() ? s->engine.risk_types.front().name : c.default_risk_type();
-  if (!s->risk_types.names.count(s->risk_types.default_risk_type)) {
-    return Status::InvalidArgument("config: default_risk_type '" + s->risk_types.default_risk_type +
+  if (!s->risk_type_resolver.names.count(s->risk_type_resolver.default_risk_type)) {
+    return Status::InvalidArgument("config: default_risk_type '" +
+                                   s->risk_type_resolver.default_risk_type +
                                    "' is not one of risk_types");
   }
   return Status::Ok();
@@ -96,11 +97,11 @@ Status ReadHazardRiskTypes(const Config& c, const std::string&, DaemonSettings* 
     if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED) {
       return Status::InvalidArgument("config: hazard_risk_types: hazard is required");
     }
-    if (!s->risk_types.names.count(h.risk_type())) {
+    if (!s->risk_type_resolver.names.count(h.risk_type())) {
       return Status::InvalidArgument("config: hazard_risk_types: unknown risk type '" +
                                      h.risk_type() + "'");
     }
-    s->risk_types.hazard_risk_types[h.hazard()] = h.risk_type();
+    s->risk_type_resolver.hazard_risk_types[h.hazard()] = h.risk_type();
   }
   return Status::Ok();
 }
@@ -394,11 +395,21 @@ const SettingRow kSettings[] = {
   // Feeds are checked where they are built (FeedPoller::Create), at start
   // and on reload.
   {"feeds[].name", "required", "[a-z0-9_-]{1,64}, unique", kLive, kReadAbove},
-  {"feeds[].adapter", "required", "usgs_geojson, gdacs_rss, nws_cap_atom, scms_csv", kLive, kReadAbove},
+  {"feeds[].adapter", "required unless settings", "usgs_geojson, gdacs_rss, nws_cap_atom, scms_csv", kLive, kReadAbove},
   {"feeds[].url", "required", "path, http(s)://, file://", kLive, kReadAbove},
   {"feeds[].poll_interval", "once", ">= 0", kLive, kReadAbove},
   {"feeds[].risk_type", "logistics", "scms_csv", kLive, kReadAbove},
   {"feeds[].vendor_nodes", "none", "scms_csv", kLive, kReadAbove},
+  // One settings member per adapter (feeds[].settings oneof): the member's
+  // presence names the adapter; its fields are read by the adapter's own
+  // factory (connectors/feeds/feed_registry.h).
+  {"feeds[].usgs_geojson", "none", "no settings yet", kLive, kReadAbove},
+  {"feeds[].gdacs_rss", "none", "no settings yet", kLive, kReadAbove},
+  {"feeds[].nws_cap_atom", "none", "no settings yet", kLive, kReadAbove},
+  {"feeds[].scms_csv.risk_type", "logistics", "a configured risk type", kLive, kReadAbove},
+  {"feeds[].scms_csv.vendor_nodes", "none", "vendor name -> node id", kLive, kReadAbove},
+  {"feeds[].scms_csv.as_of", "none", "ISO 8601 date or time", kLive, kReadAbove},
+  {"feeds[].scms_csv.lookback_days", "30", "0..100000", kLive, kReadAbove},
   {"metrics.listen", "off", "host:port; port 0 picks one", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {
      s->metrics_listen = c.metrics().listen();
      if (s->metrics_listen.empty()) return Status::Ok();

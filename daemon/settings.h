@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/codec/event_codec.h"
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/metrics/metrics_server.h"
@@ -33,7 +34,6 @@
 #include "daemon/refinement.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
-#include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::daemon {
@@ -71,7 +71,9 @@ struct DaemonSettings {
   std::string ingest_endpoint = "tcp://127.0.0.1:7750";
   std::string publish_endpoint = "tcp://127.0.0.1:7751";
   engine::EngineOptions engine;
-  connectors::RiskTypeResolver risk_types;
+  // How events name risk types (names, default_risk_type,
+  // hazard_risk_types); the risk types themselves are engine.risk_types.
+  connectors::RiskTypeResolver risk_type_resolver;
   double step_seconds = 86400;
   ClockSettings clock;
   // Event times to model steps, hazard durations (from projection.step and

@@ -20,7 +20,7 @@ TEST(SettingsTest, DefaultsApplyToAMinimalConfig) {
   ASSERT_EQ(s->engine.risk_types.size(), 1u);
   EXPECT_EQ(s->engine.risk_types[0].name, "supply");
   EXPECT_DOUBLE_EQ(s->engine.risk_types[0].alpha, 0.8);
-  EXPECT_EQ(s->risk_types.default_risk_type, "supply");
+  EXPECT_EQ(s->risk_type_resolver.default_risk_type, "supply");
   EXPECT_EQ(s->engine.dmp.horizon, 30);
   EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-6);
   EXPECT_EQ(s->engine.projection.method, engine::ProjectionOptions::Choice::kAuto);
@@ -70,8 +70,8 @@ TEST(SettingsTest, ReadsEveryKey) {
   EXPECT_DOUBLE_EQ(s->engine.risk_types[1].beta, 0.3);  // default
   EXPECT_EQ(s->engine.risk_types[1].layers, engine::LayerBit(engine::Layer::kData));
   EXPECT_EQ(s->engine.risk_types[1].direction, engine::Direction::kBoth);
-  EXPECT_EQ(s->risk_types.default_risk_type, "data");
-  EXPECT_EQ(s->risk_types.hazard_risk_types.at(riskd::v1::HAZARD_EARTHQUAKE), "supply");
+  EXPECT_EQ(s->risk_type_resolver.default_risk_type, "data");
+  EXPECT_EQ(s->risk_type_resolver.hazard_risk_types.at(riskd::v1::HAZARD_EARTHQUAKE), "supply");
   EXPECT_EQ(s->engine.dmp.horizon, 14);
   EXPECT_DOUBLE_EQ(s->engine.dmp.tolerance, 1e-7);
   EXPECT_DOUBLE_EQ(s->step_seconds, 3600);

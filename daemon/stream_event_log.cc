@@ -39,7 +39,7 @@ Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
   // The same limits as the ingest endpoint's (IngestLoop).
   connectors::ValidationLimits limits;
   limits.max_place_area_km2 = s.max_place_area_km2;
-  return ValidateEnvelope(*env, directory, s.risk_types, limits);
+  return ValidateEnvelope(*env, directory, s.risk_type_resolver, limits);
 }
 
 }  // namespace
@@ -142,6 +142,8 @@ bool StreamEventLog::Send(zmq::socket_t& socket, std::vector<zmq::message_t>& fr
   return false;
 }
 
+// Long on purpose: a batch is checked and mirrored as one unit, and the undo
+// lambda restores the state captured at its start if it cannot be mirrored.
 bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_engine) {
   std::vector<connectors::JournalEntry> entries;
   std::vector<std::uint64_t> seqs;

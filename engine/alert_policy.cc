@@ -61,7 +61,7 @@ AlertLevel AlertTracker::NextLevel(NodeIndex node, AlertLevel current, double p)
 std::vector<AlertChange> AlertTracker::Update(const std::vector<double>& risk,
                                               const std::vector<int>& eta,
                                               const std::vector<char>& eligible,
-                                              std::uint64_t tag) {
+                                              std::uint64_t journal_seq) {
   std::vector<AlertChange> changes;
   // Open alerts first: update or resolve.
   for (auto it = open_.begin(); it != open_.end();) {
@@ -71,7 +71,8 @@ std::vector<AlertChange> AlertTracker::Update(const std::vector<double>& risk,
     const double p = ok ? risk[v] : 0.0;
     const AlertLevel next = ok ? NextLevel(v, a.level, p) : AlertLevel::kNone;
     if (next == AlertLevel::kNone) {
-      changes.push_back({v, AlertLifecycle::kResolved, a.level, p, ok ? eta[v] : -1, a.raised_tag});
+      changes.push_back(
+          {v, AlertLifecycle::kResolved, a.level, p, ok ? eta[v] : -1, a.raised_journal_seq});
       it = open_.erase(it);
       continue;
     }
@@ -80,7 +81,7 @@ std::vector<AlertChange> AlertTracker::Update(const std::vector<double>& risk,
       a.level = next;
       a.probability = p;
       a.eta = eta[v];
-      changes.push_back({v, AlertLifecycle::kUpdated, next, p, eta[v], a.raised_tag});
+      changes.push_back({v, AlertLifecycle::kUpdated, next, p, eta[v], a.raised_journal_seq});
     }
     ++it;
   }
@@ -89,8 +90,8 @@ std::vector<AlertChange> AlertTracker::Update(const std::vector<double>& risk,
     if (risk[v] < lowest_raise_ || !eligible[v] || open_.count(v)) continue;
     const AlertLevel level = NextLevel(v, AlertLevel::kNone, risk[v]);
     if (level == AlertLevel::kNone) continue;
-    open_[v] = OpenAlert{level, risk[v], eta[v], tag};
-    changes.push_back({v, AlertLifecycle::kRaised, level, risk[v], eta[v], tag});
+    open_[v] = OpenAlert{level, risk[v], eta[v], journal_seq};
+    changes.push_back({v, AlertLifecycle::kRaised, level, risk[v], eta[v], journal_seq});
   }
   std::sort(changes.begin(), changes.end(),
             [](const AlertChange& a, const AlertChange& b) { return a.node < b.node; });

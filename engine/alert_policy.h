@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 
@@ -39,9 +39,9 @@ struct OpenAlert {
   AlertLevel level = AlertLevel::kNone;
   double probability = 0;  // as last published
   int eta = -1;            // as last published
-  // Tag of the projection that raised it (the daemon uses the journal
-  // sequence), making alert ids unique across lifecycles.
-  std::uint64_t raised_tag = 0;
+  // Journal sequence of the projection that raised it (Engine::Project),
+  // making alert ids unique across lifecycles.
+  std::uint64_t raised_journal_seq = 0;
 };
 
 struct AlertChange {
@@ -50,7 +50,7 @@ struct AlertChange {
   AlertLevel level = AlertLevel::kNone;  // for RESOLVED: the level it had
   double probability = 0;
   int eta = -1;
-  std::uint64_t raised_tag = 0;
+  std::uint64_t raised_journal_seq = 0;
 };
 
 class AlertTracker {
@@ -72,7 +72,7 @@ class AlertTracker {
   // alerts resolved and get no new ones. Returns the changes, by node.
   // REQUIRES: risk, eta, eligible have one entry per node slot.
   std::vector<AlertChange> Update(const std::vector<double>& risk, const std::vector<int>& eta,
-                                  const std::vector<char>& eligible, std::uint64_t tag);
+                                  const std::vector<char>& eligible, std::uint64_t journal_seq);
 
   // Re-opens an alert known from persistent storage (after a restart).
   void Restore(NodeIndex node, const OpenAlert& alert) { open_[node] = alert; }

@@ -25,16 +25,16 @@ TEST(AlertPolicyTest, LifecycleRaisedUpdatedResolvedWithDedup) {
   EXPECT_EQ(c[0].node, 0u);
   EXPECT_EQ(c[0].lifecycle, AlertLifecycle::kRaised);
   EXPECT_EQ(c[0].level, AlertLevel::kWarning);
-  EXPECT_EQ(c[0].raised_tag, 7u);
+  EXPECT_EQ(c[0].raised_journal_seq, 7u);
   // Same risk again: nothing (dedup). Small move: nothing.
   EXPECT_TRUE(t.Update({0.5, 0.1, 0.9}, {3, -1, 0}, eligible, 8).empty());
   EXPECT_TRUE(t.Update({0.52, 0.1, 0.9}, {3, -1, 0}, eligible, 9).empty());
-  // Crossing into critical: UPDATED with the original tag.
+  // Crossing into critical: UPDATED with the original journal sequence.
   c = t.Update({0.8, 0.1, 0.9}, {2, -1, 0}, eligible, 10);
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].lifecycle, AlertLifecycle::kUpdated);
   EXPECT_EQ(c[0].level, AlertLevel::kCritical);
-  EXPECT_EQ(c[0].raised_tag, 7u);
+  EXPECT_EQ(c[0].raised_journal_seq, 7u);
   // Node observed disrupted itself: resolved.
   eligible[0] = 0;
   c = t.Update({1.0, 0.1, 0.9}, {0, -1, 0}, eligible, 11);

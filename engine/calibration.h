@@ -34,11 +34,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/dmp.h"
 #include "engine/nelder_mead.h"
 #include "engine/network.h"
 #include "engine/risk_type.h"
-#include "engine/status.h"
 #include "engine/transmission.h"
 #include "engine/vulnerability.h"
 

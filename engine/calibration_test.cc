@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "engine/continuous_sir.h"
 #include "engine/testing/cascade_simulator.h"
+#include "engine/testing/continuous_sir.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/real_networks.h"
 #include "engine/testing/sir_exact.h"

@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/alert_policy.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

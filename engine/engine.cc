@@ -58,11 +58,11 @@ Engine::Engine(EngineOptions options, Network network, bool compute_vulnerabilit
   network_.Compact();
   for (const auto& t : options_.risk_types) {
     RiskTypeState s;
-    s.type = t;
-    s.alerts = AlertTracker(options_.alerts);
-    s.observed.resize(network_.node_slots());
-    s.immunized.resize(network_.node_slots(), 0);
-    s.projector = std::make_shared<Projector>(options_.dmp, options_.projection);
+    s.type_ = t;
+    s.alerts_ = AlertTracker(options_.alerts);
+    s.observed_.resize(network_.node_slots());
+    s.immunized_.resize(network_.node_slots(), 0);
+    s.projector_ = std::make_unique<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
   }
   if (compute_vulnerability) RefreshVulnerability();
@@ -70,7 +70,7 @@ Engine::Engine(EngineOptions options, Network network, bool compute_vulnerabilit
 
 std::optional<int> Engine::FindRiskType(std::string_view name) const {
   for (std::size_t i = 0; i < types_.size(); ++i) {
-    if (types_[i].type.name == name) return static_cast<int>(i);
+    if (types_[i].type_.name == name) return static_cast<int>(i);
   }
   return std::nullopt;
 }
@@ -94,19 +94,19 @@ Status Engine::AdvanceClock(Step now) {
   for (auto& s : types_) {
     // Episodes end, reports leave the window: what they say now.
     nodes.clear();
-    for (const auto& [v, r] : s.reports) nodes.push_back(v);
+    for (const auto& [v, r] : s.reports_) nodes.push_back(v);
     for (NodeIndex v : nodes) Reobserve(s, v);
     // Every value is relative to now: a new frame.
-    s.dirty = true;
-    s.needs_full = true;
-    s.changed.clear();
+    s.dirty_ = true;
+    s.needs_full_ = true;
+    s.changed_.clear();
   }
   return Status::Ok();
 }
 
 void Engine::AddReport(RiskTypeState& s, NodeIndex node, Report report) {
   report.order = ++report_order_;
-  auto& entry = s.reports[node];
+  auto& entry = s.reports_[node];
   // Every entry's history is what its (pruned) reports say at now_ (each
   // Reobserve and every clock move re-derives it), so a report that goes
   // last and stays in the window is one more step of the same walk.
@@ -124,10 +124,10 @@ void Engine::AddReport(RiskTypeState& s, NodeIndex node, Report report) {
 
 void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
   NodeHistory history;
-  if (auto it = s.reports.find(node); it != s.reports.end()) {
+  if (auto it = s.reports_.find(node); it != s.reports_.end()) {
     PruneReports(&it->second.reports, WindowStart());
     if (it->second.reports.empty()) {
-      s.reports.erase(it);
+      s.reports_.erase(it);
     } else {
       history = it->second.history = ReduceReports(it->second.reports, now_, WindowStart());
     }
@@ -136,13 +136,13 @@ void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
 }
 
 void Engine::Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history) {
-  const bool was_removed = IsRemoved(s.observed[node].state);
-  s.observed[node] =
-      s.immunized[node] ? Observation{NodeState::kImmunized} : ObservationAt(history, now_);
-  if (was_removed != IsRemoved(s.observed[node].state)) s.spectral_stale = true;
+  const bool was_removed = IsRemoved(s.observed_[node].state);
+  s.observed_[node] =
+      s.immunized_[node] ? Observation{NodeState::kImmunized} : ObservationAt(history, now_);
+  if (was_removed != IsRemoved(s.observed_[node].state)) s.spectral_stale_ = true;
 }
 
-Status Engine::SetStatus(NodeIndex node, int risk_type, NodeState state, double severity,
+Status Engine::SetStatus(int risk_type, NodeIndex node, NodeState state, double severity,
                          std::optional<Step> at) {
   if (risk_type < 0 || risk_type >= risk_type_count()) {
     return Status::InvalidArgument("unknown risk type");
@@ -184,7 +184,7 @@ Status Engine::Disrupt(int risk_type, std::span<const NodeIndex> nodes, double s
   return Status::Ok();
 }
 
-Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift) {
+Status Engine::Immunize(std::optional<int> risk_type, std::span<const NodeIndex> nodes, bool lift) {
   if (risk_type && (*risk_type < 0 || *risk_type >= risk_type_count())) {
     return Status::InvalidArgument("unknown risk type");
   }
@@ -193,10 +193,10 @@ Status Engine::Immunize(std::span<const NodeIndex> nodes, std::optional<int> ris
     if (risk_type && *risk_type != r) continue;
     auto& s = types_[r];
     for (NodeIndex v : nodes) {
-      s.immunized[v] = lift ? 0 : 1;
+      s.immunized_[v] = lift ? 0 : 1;
       Reobserve(s, v);
     }
-    s.spectral_stale = true;
+    s.spectral_stale_ = true;
     MarkChanged(s, nodes);
   }
   return Status::Ok();
@@ -208,13 +208,13 @@ Result<std::vector<NodeIndex>> Engine::ResolvePlace(const Place& place) const {
 }
 
 void Engine::MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes) {
-  s.dirty = true;
-  if (s.needs_full) return;
-  s.changed.insert(s.changed.end(), nodes.begin(), nodes.end());
+  s.dirty_ = true;
+  if (s.needs_full_) return;
+  s.changed_.insert(s.changed_.end(), nodes.begin(), nodes.end());
   // Past a quarter of the network, one full recompute is cheaper.
-  if (s.changed.size() > network_.node_slots() / 4 + 16) {
-    s.needs_full = true;
-    s.changed.clear();
+  if (s.changed_.size() > network_.node_slots() / 4 + 16) {
+    s.needs_full_ = true;
+    s.changed_.clear();
   }
 }
 
@@ -222,17 +222,17 @@ void Engine::NetworkChanged(std::span<const NodeIndex> nodes, std::optional<Laye
   // No compaction here: the overlay answers lookups, and the CSR is rebuilt
   // once per batch (Graph(), RefreshVulnerability(), CompactNetwork()).
   for (auto& s : types_) {
-    s.observed.resize(network_.node_slots());
-    s.immunized.resize(network_.node_slots(), 0);
+    s.observed_.resize(network_.node_slots());
+    s.immunized_.resize(network_.node_slots(), 0);
     // An edge on a layer the risk type does not use changes none of its
     // arcs (its vulnerability is the snapshot's): nothing to re-project.
-    if (layer && (s.type.layers & LayerBit(*layer)) == 0) continue;
+    if (layer && (s.type_.layers & LayerBit(*layer)) == 0) continue;
     // The arcs into these nodes may have changed (both ends of an edge are
     // listed, so every direction is covered); past a quarter of the slots
     // a rebuild costs as much.
-    if (s.graph) {
-      s.graph_rows.insert(s.graph_rows.end(), nodes.begin(), nodes.end());
-      if (s.graph_rows.size() > network_.node_slots() / 4 + 16) s.graph.reset();
+    if (s.graph_) {
+      s.graph_rows_.insert(s.graph_rows_.end(), nodes.begin(), nodes.end());
+      if (s.graph_rows_.size() > network_.node_slots() / 4 + 16) s.graph_.reset();
     }
     // The spectral radius stays with the snapshot (refreshed below).
     MarkChanged(s, nodes);
@@ -266,9 +266,9 @@ Status Engine::RemoveNode(std::string_view id) {
   for (const Edge& e : network_.EdgesOf(*v)) touched.push_back(e.from == *v ? e.to : e.from);
   RISKD_RETURN_IF_ERROR(network_.RemoveNode(id));
   for (auto& s : types_) {
-    s.observed[*v] = Observation{};
-    s.reports.erase(*v);
-    s.immunized[*v] = 0;
+    s.observed_[*v] = Observation{};
+    s.reports_.erase(*v);
+    s.immunized_[*v] = 0;
   }
   NetworkChanged(touched);
   return Status::Ok();
@@ -302,9 +302,9 @@ Status Engine::SetAlertPolicy(const AlertPolicyOptions& alerts) {
   RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
   options_.alerts = alerts;
   for (auto& s : types_) {
-    s.alerts.set_options(alerts);
-    s.dirty = true;
-    s.needs_full = true;
+    s.alerts_.set_options(alerts);
+    s.dirty_ = true;
+    s.needs_full_ = true;
   }
   return Status::Ok();
 }
@@ -317,26 +317,26 @@ Status Engine::SetRiskTypeRates(int risk_type, double alpha, double beta) {
   RISKD_RETURN_IF_ERROR(ValidateEngineOptions(next));
   options_ = std::move(next);
   auto& s = types_[static_cast<std::size_t>(risk_type)];
-  s.type.alpha = alpha;
-  s.type.beta = beta;
-  s.graph.reset();
-  s.dirty = true;
-  s.needs_full = true;
-  s.spectral_stale = true;
-  s.changed.clear();
+  s.type_.alpha = alpha;
+  s.type_.beta = beta;
+  s.graph_.reset();
+  s.dirty_ = true;
+  s.needs_full_ = true;
+  s.spectral_stale_ = true;
+  s.changed_.clear();
   return Status::Ok();
 }
 
 void Engine::RefreshVulnerability() {
   vulnerability_.clear();
   network_changes_since_refresh_ = 0;
-  for (const auto& s : types_) (void)VulnerabilityFor(s.type.layers);
+  for (const auto& s : types_) (void)VulnerabilityFor(s.type_.layers);
   for (auto& s : types_) {
-    s.graph.reset();
-    s.dirty = true;
-    s.needs_full = true;
-    s.spectral_stale = true;
-    s.changed.clear();
+    s.graph_.reset();
+    s.dirty_ = true;
+    s.needs_full_ = true;
+    s.spectral_stale_ = true;
+    s.changed_.clear();
   }
 }
 
@@ -366,84 +366,84 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   TransmissionOptions to;
   to.step_days = options_.step_days;
   to.keep_shares = false;  // projections and the planner read p, not w~
-  if (s.graph && (!s.graph_rows.empty() || s.graph->node_count != network_.node_slots())) {
+  if (s.graph_ && (!s.graph_rows_.empty() || s.graph_->node_count != network_.node_slots())) {
     network_.Compact();
-    if (s.graph.use_count() == 1) {
+    if (s.graph_.use_count() == 1) {
       // Held here only (it was made non-const): updated in place.
-      UpdateTransmissionGraph(std::const_pointer_cast<TransmissionGraph>(s.graph).get(), network_,
-                              s.type, VulnerabilityFor(s.type.layers), s.graph_rows, to);
+      UpdateTransmissionGraph(std::const_pointer_cast<TransmissionGraph>(s.graph_).get(), network_,
+                              s.type_, VulnerabilityFor(s.type_.layers), s.graph_rows_, to);
     } else {
-      s.graph.reset();  // someone still reads the old one
+      s.graph_.reset();  // someone still reads the old one
     }
   }
-  if (!s.graph) {
+  if (!s.graph_) {
     network_.Compact();
-    s.graph = std::make_shared<TransmissionGraph>(
-        BuildTransmissionGraph(network_, s.type, VulnerabilityFor(s.type.layers), to));
+    s.graph_ = std::make_shared<TransmissionGraph>(
+        BuildTransmissionGraph(network_, s.type_, VulnerabilityFor(s.type_.layers), to));
   }
-  s.graph_rows.clear();
-  return s.graph;
+  s.graph_rows_.clear();
+  return s.graph_;
 }
 
-std::vector<int> Engine::Project(std::uint64_t tag) {
+std::vector<int> Engine::Project(std::uint64_t journal_seq) {
   network_.Compact();  // the batch's changes, once
   std::vector<int> done;
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];
-    if (!s.dirty) continue;
+    if (!s.dirty_) continue;
     auto graph = Graph(r);
     Step frame_start = kNoStep;
-    s.initial = BuildInitial(s, &frame_start);
-    if (frame_start != s.frame_start || now_ != s.frame_now) s.needs_full = true;
-    s.frame_start = frame_start;
-    s.frame_now = now_;
-    if (s.needs_full) {
-      s.projector->Full(*graph, s.initial, &workspace_);
+    s.initial_ = BuildInitial(s, &frame_start);
+    if (frame_start != s.frame_start_ || now_ != s.frame_now_) s.needs_full_ = true;
+    s.frame_start_ = frame_start;
+    s.frame_now_ = now_;
+    if (s.needs_full_) {
+      s.projector_->Full(*graph, s.initial_, &workspace_);
     } else {
-      s.projector->Update(*graph, s.initial, s.changed, &workspace_);
+      s.projector_->Update(*graph, s.initial_, s.changed_, &workspace_);
     }
-    if (s.spectral_stale) {
+    if (s.spectral_stale_) {
       // On the nodes that can still take part now.
-      s.projector->mutable_projection().spectral = ComputeSpectralRadius(
-          *graph, InitialState::FromObservations(network_, s.observed), options_.spectral);
-      s.spectral_stale = false;
+      s.projector_->mutable_projection().spectral = ComputeSpectralRadius(
+          *graph, InitialState::FromObservations(network_, s.observed_), options_.spectral);
+      s.spectral_stale_ = false;
     }
-    PublishProjection(s, tag);
-    s.changed.clear();
-    s.needs_full = false;
-    s.dirty = false;
-    s.projected = true;
+    PublishProjection(s, journal_seq);
+    s.changed_.clear();
+    s.needs_full_ = false;
+    s.dirty_ = false;
+    s.projected_ = true;
     done.push_back(r);
   }
   return done;
 }
 
-void Engine::PublishProjection(RiskTypeState& s, std::uint64_t tag) {
-  s.projection = s.projector->projection();
+void Engine::PublishProjection(RiskTypeState& s, std::uint64_t journal_seq) {
+  const Projection& projection = s.projector_->projection();
   // Every node that can still be disrupted is alerted on its risk, the
   // nodes reported disrupted included: their risk is at least the
   // evidence, and a weak report must not close the alert the projection
   // supports (docs/model.md section 3, "Observations are evidence").
   std::vector<char> eligible(network_.node_slots(), 0);
   for (NodeIndex v = 0; v < network_.node_slots(); ++v) {
-    eligible[v] = network_.alive(v) && !IsRemoved(s.observed[v].state);
+    eligible[v] = network_.alive(v) && !IsRemoved(s.observed_[v].state);
   }
-  s.last_changes = s.alerts.Update(s.projection.risk, s.projection.eta, eligible, tag);
+  s.last_changes_ = s.alerts_.Update(projection.risk, projection.eta, eligible, journal_seq);
 }
 
-Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
+Engine::Refinement Engine::Refine(std::uint64_t journal_seq, std::uint64_t max_work) {
   Refinement out;
   std::uint64_t spent = 0;
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[static_cast<std::size_t>(r)];
-    if (!s.projected || s.dirty || s.projection.unchecked_regions == 0) continue;
+    if (!s.projected_ || s.dirty_ || s.projection().unchecked_regions == 0) continue;
     if (!out.risk_types.empty() && spent >= max_work) break;
-    const RefineOutcome done = s.projector->Refine(
-        *Graph(r), s.initial, max_work - std::min(spent, max_work), &workspace_);
-    spent += s.projector->projection().mc_work;
+    const RefineOutcome done = s.projector_->Refine(
+        *Graph(r), s.initial_, max_work - std::min(spent, max_work), &workspace_);
+    spent += s.projector_->projection().mc_work;
     if (done.regions_checked == 0) continue;
     out.max_risk_change = std::max(out.max_risk_change, done.max_risk_change);
-    PublishProjection(s, tag);
+    PublishProjection(s, journal_seq);
     out.risk_types.push_back(r);
   }
   out.pending = UncheckedRegions();
@@ -452,16 +452,16 @@ Engine::Refinement Engine::Refine(std::uint64_t tag, std::uint64_t max_work) {
 
 std::size_t Engine::UncheckedRegions() const {
   std::size_t pending = 0;
-  for (const auto& s : types_) pending += s.projected ? s.projection.unchecked_regions : 0;
+  for (const auto& s : types_) pending += s.projected_ ? s.projection().unchecked_regions : 0;
   return pending;
 }
 
 InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) const {
   const std::size_t n = network_.node_slots();
-  auto counts = [&](NodeIndex v) { return network_.alive(v) && !s.immunized[v]; };
+  auto counts = [&](NodeIndex v) { return network_.alive(v) && !s.immunized_[v]; };
   // The frame starts at the earliest onset in the window (or now).
   Step first = now_;
-  for (const auto& [v, r] : s.reports) {
+  for (const auto& [v, r] : s.reports_) {
     if (counts(v) && r.history.disrupted) first = std::min(first, r.history.onset);
   }
   *frame_start = first;
@@ -492,7 +492,7 @@ InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) con
       st.fixed[v] = 1;
     }
   };
-  for (const auto& [v, r] : s.reports) {
+  for (const auto& [v, r] : s.reports_) {
     if (!counts(v)) continue;
     const NodeHistory& h = r.history;
     if (h.disrupted) {
@@ -515,7 +515,7 @@ InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) con
 }
 
 void Engine::RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert) {
-  types_[risk_type].alerts.Restore(node, alert);
+  types_[risk_type].alerts_.Restore(node, alert);
 }
 
 Status Engine::SetNodeAlertPolicy(int risk_type, NodeIndex node,
@@ -525,8 +525,8 @@ Status Engine::SetNodeAlertPolicy(int risk_type, NodeIndex node,
   }
   if (!network_.alive(node)) return Status::NotFound("node is not in the network");
   RISKD_RETURN_IF_ERROR(ValidateAlertPolicyOptions(options));
-  types_[risk_type].alerts.SetNodeOptions(node, options);
-  types_[risk_type].dirty = true;
+  types_[risk_type].alerts_.SetNodeOptions(node, options);
+  types_[risk_type].dirty_ = true;
   return Status::Ok();
 }
 

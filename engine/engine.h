@@ -88,37 +88,63 @@ struct EngineOptions {
 
 Status ValidateEngineOptions(const EngineOptions& options);
 
-// Everything the engine knows about one risk type.
-struct RiskTypeState {
-  RiskType type;
-  std::vector<Observation> observed;  // per node slot, at now
-  // The reports of every node that has any in the window, in event-time
-  // order, and what they say.
+// Everything the engine knows about one risk type: a read-only view for
+// callers (Engine::risk_state); only the engine changes it. Valid until the
+// engine's next non-const call.
+class RiskTypeState {
+ public:
+  // The reports of a node that has any in the window, in event-time order,
+  // and what they say.
   struct NodeReports {
     std::vector<Report> reports;
     NodeHistory history;
   };
-  std::unordered_map<NodeIndex, NodeReports> reports;
-  std::vector<std::uint8_t> immunized;  // per node slot
+
+  const RiskType& type() const { return type_; }
+  // Per node slot, at now.
+  const std::vector<Observation>& observed() const { return observed_; }
+  // Every node that has reports in the window.
+  const std::unordered_map<NodeIndex, NodeReports>& reports() const { return reports_; }
+  // Per node slot: 1 when protected (Engine::Immunize).
+  const std::vector<std::uint8_t>& immunized() const { return immunized_; }
+  // Whether Project() has run for this risk type (the values below are
+  // empty before).
+  bool projected() const { return projected_; }
+  // The latest projection's initial state.
+  const InitialState& initial() const { return initial_; }
+  // The latest projection (refined in place by Engine::Refine): the
+  // projector's own, not a copy.
+  const Projection& projection() const { return projector_->projection(); }
+  const Projector& projector() const { return *projector_; }
+  const AlertTracker& alerts() const { return alerts_; }
+  // The alert changes of the latest projection (or refinement).
+  const std::vector<AlertChange>& last_changes() const { return last_changes_; }
+
+ private:
+  friend class Engine;
+
+  RiskType type_;
+  std::vector<Observation> observed_;
+  std::unordered_map<NodeIndex, NodeReports> reports_;
+  std::vector<std::uint8_t> immunized_;
   // The latest projection's frame: its step 0 and now, absolute.
-  Step frame_start = kNoStep;
-  Step frame_now = kNoStep;
-  bool dirty = true;  // inputs changed since the last projection
-  bool projected = false;
-  InitialState initial;   // of the latest projection
-  Projection projection;  // latest
-  AlertTracker alerts;
-  std::vector<AlertChange> last_changes;  // from the latest projection
-  std::shared_ptr<const TransmissionGraph> graph;
-  // Nodes whose arcs in may have changed since `graph` was built: its rows
+  Step frame_start_ = kNoStep;
+  Step frame_now_ = kNoStep;
+  bool dirty_ = true;  // inputs changed since the last projection
+  bool projected_ = false;
+  InitialState initial_;
+  AlertTracker alerts_;
+  std::vector<AlertChange> last_changes_;
+  std::shared_ptr<const TransmissionGraph> graph_;
+  // Nodes whose arcs in may have changed since `graph_` was built: its rows
   // to rebuild (UpdateTransmissionGraph) at the next Graph().
-  std::vector<NodeIndex> graph_rows;
+  std::vector<NodeIndex> graph_rows_;
   // Incremental bookkeeping: nodes changed since the latest projection, or
   // a full recompute pending.
-  std::vector<NodeIndex> changed;
-  bool needs_full = true;
-  bool spectral_stale = true;
-  std::shared_ptr<Projector> projector;
+  std::vector<NodeIndex> changed_;
+  bool needs_full_ = true;
+  bool spectral_stale_ = true;
+  std::unique_ptr<Projector> projector_;  // holds the latest projection
 };
 
 class Engine {
@@ -157,13 +183,15 @@ class Engine {
 
   // --- Events. Each either applies completely or returns an error and
   // changes nothing. `at` is the event's step (default: now); reports after
-  // now count as at now until the clock reaches them.
+  // now count as at now until the clock reaches them. Every method taking a
+  // risk type and nodes takes them in that order: risk type, node(s), what
+  // happened, when.
 
   // A node's own status report. kImmunized is not a status (use Immunize).
   // severity in (0, 1] is used with kDisrupted. A disruption report during
   // a disruption keeps the larger severity (a report is evidence);
   // kRecovered or kSusceptible ends it.
-  Status SetStatus(NodeIndex node, int risk_type, NodeState state, double severity,
+  Status SetStatus(int risk_type, NodeIndex node, NodeState state, double severity,
                    std::optional<Step> at = std::nullopt);
   // Disrupts the nodes with the given severity in (0, 1] from step `at`,
   // for `duration` steps (0: not known, the model's recovery rate applies).
@@ -173,7 +201,7 @@ class Engine {
   // Protects (or, with lift, unprotects) the nodes for one risk type, or for
   // all when risk_type is empty. An intervention is a state, not a report:
   // a protected node is protected throughout the projection.
-  Status Immunize(std::span<const NodeIndex> nodes, std::optional<int> risk_type, bool lift);
+  Status Immunize(std::optional<int> risk_type, std::span<const NodeIndex> nodes, bool lift);
   // Nodes inside a place.
   Result<std::vector<NodeIndex>> ResolvePlace(const Place& place) const;
 
@@ -186,21 +214,24 @@ class Engine {
   Status SetEdgeWeight(std::string_view from, std::string_view to, Layer layer, double weight);
 
   // Re-projects every risk type whose inputs changed and updates its alerts.
-  // `tag` identifies this projection (the daemon passes its journal
-  // sequence). Returns the indices of the risk types re-projected.
-  std::vector<int> Project(std::uint64_t tag);
+  // `journal_seq` identifies this projection: the journal sequence of the
+  // batch's last event (any number that grows from batch to batch does);
+  // alerts it raises keep it as their raised_journal_seq. Returns the
+  // indices of the risk types re-projected.
+  std::vector<int> Project(std::uint64_t journal_seq);
 
   // Publish first, refine after (projection.defer_check): runs the Monte
   // Carlo checks that projections left pending (Projector::Refine), up to
   // about max_work out-edges examined over all risk types, and updates the
   // alerts of the risk types refined. Risk types with inputs changed since
-  // their projection wait for the next Project(). `tag` as in Project().
+  // their projection wait for the next Project(). `journal_seq` as in
+  // Project().
   struct Refinement {
     std::vector<int> risk_types;  // refined (their alerts updated)
     double max_risk_change = 0;   // largest change of a published risk
     std::size_t pending = 0;      // regions still unchecked, all types
   };
-  Refinement Refine(std::uint64_t tag, std::uint64_t max_work);
+  Refinement Refine(std::uint64_t journal_seq, std::uint64_t max_work);
   // Regions published unchecked, over every risk type.
   std::size_t UncheckedRegions() const;
 
@@ -249,8 +280,8 @@ class Engine {
   // The projection's initial state from the reports; its step 0 (absolute)
   // into *frame_start.
   InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
-  // Takes the projector's projection and updates the alerts from it.
-  void PublishProjection(RiskTypeState& s, std::uint64_t tag);
+  // Updates the alerts from the projector's projection.
+  void PublishProjection(RiskTypeState& s, std::uint64_t journal_seq);
 
   EngineOptions options_;
   Network network_;

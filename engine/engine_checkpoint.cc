@@ -58,13 +58,13 @@ EngineCheckpoint Engine::Checkpoint() const {
   c.vulnerability = vulnerability_;
   for (const auto& s : types_) {
     auto& t = c.risk_types.emplace_back();
-    t.name = s.type.name;
-    t.reports.reserve(s.reports.size());
-    for (const auto& [v, r] : s.reports) t.reports.emplace_back(v, r.reports);
+    t.name = s.type_.name;
+    t.reports.reserve(s.reports_.size());
+    for (const auto& [v, r] : s.reports_) t.reports.emplace_back(v, r.reports);
     std::sort(t.reports.begin(), t.reports.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (NodeIndex v = 0; v < s.immunized.size(); ++v) {
-      if (s.immunized[v]) t.immunized.push_back(v);
+    for (NodeIndex v = 0; v < s.immunized_.size(); ++v) {
+      if (s.immunized_[v]) t.immunized.push_back(v);
     }
   }
   return c;
@@ -117,8 +117,8 @@ Result<std::unique_ptr<Engine>> Engine::Restore(EngineOptions options, Network n
   for (std::size_t r = 0; r < e->types_.size(); ++r) {
     auto& s = e->types_[r];
     auto& t = c.risk_types[r];
-    for (NodeIndex v : t.immunized) s.immunized[v] = 1;
-    for (auto& [v, reports] : t.reports) s.reports[v].reports = std::move(reports);
+    for (NodeIndex v : t.immunized) s.immunized_[v] = 1;
+    for (auto& [v, reports] : t.reports) s.reports_[v].reports = std::move(reports);
     // What they say at now, as the engine that took the checkpoint had it.
     for (const auto& [v, reports] : t.reports) e->Reobserve(s, v);
     for (NodeIndex v : t.immunized) e->Reobserve(s, v);
@@ -128,8 +128,8 @@ Result<std::unique_ptr<Engine>> Engine::Restore(EngineOptions options, Network n
   // the network lazily, as the original's do).
   for (const auto& s : e->types_) {
     const bool held = std::any_of(e->vulnerability_.begin(), e->vulnerability_.end(),
-                                  [&](const auto& m) { return m.first == s.type.layers; });
-    if (!held) (void)e->VulnerabilityFor(s.type.layers);
+                                  [&](const auto& m) { return m.first == s.type_.layers; });
+    if (!held) (void)e->VulnerabilityFor(s.type_.layers);
   }
   return e;
 }

@@ -56,21 +56,21 @@ void ExpectSameState(const Engine& a, const Engine& b) {
     const RiskTypeState& x = a.risk_state(r);
     const RiskTypeState& y = b.risk_state(r);
     for (NodeIndex v = 0; v < a.network().node_slots(); ++v) {
-      ASSERT_EQ(x.observed[v].state, y.observed[v].state) << "type " << r << " node " << v;
-      ASSERT_EQ(x.observed[v].severity, y.observed[v].severity);
-      ASSERT_EQ(x.observed[v].since, y.observed[v].since);
-      ASSERT_EQ(x.observed[v].until, y.observed[v].until);
+      ASSERT_EQ(x.observed()[v].state, y.observed()[v].state) << "type " << r << " node " << v;
+      ASSERT_EQ(x.observed()[v].severity, y.observed()[v].severity);
+      ASSERT_EQ(x.observed()[v].since, y.observed()[v].since);
+      ASSERT_EQ(x.observed()[v].until, y.observed()[v].until);
     }
-    ASSERT_EQ(x.projected, y.projected);
-    if (!x.projected) continue;
+    ASSERT_EQ(x.projected(), y.projected());
+    if (!x.projected()) continue;
     // Bit for bit: the same inputs through the same arithmetic.
-    EXPECT_EQ(x.projection.risk, y.projection.risk) << "type " << r;
-    EXPECT_EQ(x.projection.eta, y.projection.eta);
-    EXPECT_EQ(x.projection.expected_disrupted, y.projection.expected_disrupted);
-    ASSERT_EQ(x.last_changes.size(), y.last_changes.size());
-    for (std::size_t i = 0; i < x.last_changes.size(); ++i) {
-      EXPECT_EQ(x.last_changes[i].node, y.last_changes[i].node);
-      EXPECT_EQ(x.last_changes[i].probability, y.last_changes[i].probability);
+    EXPECT_EQ(x.projection().risk, y.projection().risk) << "type " << r;
+    EXPECT_EQ(x.projection().eta, y.projection().eta);
+    EXPECT_EQ(x.projection().expected_disrupted, y.projection().expected_disrupted);
+    ASSERT_EQ(x.last_changes().size(), y.last_changes().size());
+    for (std::size_t i = 0; i < x.last_changes().size(); ++i) {
+      EXPECT_EQ(x.last_changes()[i].node, y.last_changes()[i].node);
+      EXPECT_EQ(x.last_changes()[i].probability, y.last_changes()[i].probability);
     }
   }
 }

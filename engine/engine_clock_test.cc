@@ -41,16 +41,16 @@ TEST(EngineClockTest, AnEtaOfFiveDaysReadsFourOneTickLater) {
   ASSERT_TRUE(engine->Disrupt(0, {&source, 1}, 1.0).ok());
   engine->Project(1);
   const auto& s = engine->risk_state(0);
-  EXPECT_EQ(s.projection.eta[5], 5);
-  ASSERT_TRUE(s.alerts.open().count(5));
-  EXPECT_EQ(s.alerts.open().at(5).eta, 5);
+  EXPECT_EQ(s.projection().eta[5], 5);
+  ASSERT_TRUE(s.alerts().open().count(5));
+  EXPECT_EQ(s.alerts().open().at(5).eta, 5);
   ASSERT_TRUE(engine->AdvanceClock(kDay0 + 1).ok());
   engine->Project(2);
-  EXPECT_EQ(s.projection.eta[5], 4);
-  EXPECT_EQ(s.projection.eta[1], 0);        // disrupted by now
-  EXPECT_EQ(s.alerts.open().at(5).eta, 4);  // the alert counts down (UPDATED)
+  EXPECT_EQ(s.projection().eta[5], 4);
+  EXPECT_EQ(s.projection().eta[1], 0);        // disrupted by now
+  EXPECT_EQ(s.alerts().open().at(5).eta, 4);  // the alert counts down (UPDATED)
   bool updated = false;
-  for (const auto& c : s.last_changes) {
+  for (const auto& c : s.last_changes()) {
     updated |= c.node == 5 && c.lifecycle == AlertLifecycle::kUpdated && c.eta == 4;
   }
   EXPECT_TRUE(updated);
@@ -59,8 +59,8 @@ TEST(EngineClockTest, AnEtaOfFiveDaysReadsFourOneTickLater) {
   ASSERT_TRUE(late->AdvanceClock(kDay0 + 1).ok());
   ASSERT_TRUE(late->Disrupt(0, {&source, 1}, 1.0, kDay0).ok());
   late->Project(1);
-  EXPECT_EQ(late->risk_state(0).projection.eta, s.projection.eta);
-  EXPECT_EQ(late->risk_state(0).projection.risk, s.projection.risk);
+  EXPECT_EQ(late->risk_state(0).projection().eta, s.projection().eta);
+  EXPECT_EQ(late->risk_state(0).projection().risk, s.projection().risk);
 }
 
 TEST(EngineClockTest, ASourceWithAThreeDayExpectedDurationStopsSpreadingAfterThreeDays) {
@@ -73,21 +73,21 @@ TEST(EngineClockTest, ASourceWithAThreeDayExpectedDurationStopsSpreadingAfterThr
   engine->Project(1);
   // Three attempts (days 0, 1, 2), not ten: exactly 1 - (1 - p)^3.
   const double three = 1 - std::pow(1 - p, 3);
-  EXPECT_NEAR(s.projection.risk[1], three, 1e-12);
-  EXPECT_EQ(s.observed[0].state, NodeState::kDisrupted);
-  EXPECT_EQ(s.observed[0].until, kDay0 + 3);
+  EXPECT_NEAR(s.projection().risk[1], three, 1e-12);
+  EXPECT_EQ(s.observed()[0].state, NodeState::kDisrupted);
+  EXPECT_EQ(s.observed()[0].until, kDay0 + 3);
   for (Step day : {2, 3, 4, 8}) {
     ASSERT_TRUE(engine->AdvanceClock(kDay0 + day).ok());
     engine->Project(static_cast<std::uint64_t>(day));
-    EXPECT_NEAR(s.projection.risk[1], three, 1e-12) << "day " << day;
-    EXPECT_EQ(s.observed[0].state, day < 3 ? NodeState::kDisrupted : NodeState::kRecovered);
-    EXPECT_EQ(s.projection.risk[0], day < 3 ? 1.0 : 0.0) << "day " << day;
+    EXPECT_NEAR(s.projection().risk[1], three, 1e-12) << "day " << day;
+    EXPECT_EQ(s.observed()[0].state, day < 3 ? NodeState::kDisrupted : NodeState::kRecovered);
+    EXPECT_EQ(s.projection().risk[0], day < 3 ? 1.0 : 0.0) << "day " << day;
   }
   // Without a duration it keeps trying over the whole horizon.
   auto open = Chain(2, 0.2, 0.0);
   ASSERT_TRUE(open->Disrupt(0, {&source, 1}, 1.0).ok());
   open->Project(1);
-  EXPECT_NEAR(open->risk_state(0).projection.risk[1], 1 - std::pow(1 - p, 10), 1e-12);
+  EXPECT_NEAR(open->risk_state(0).projection().risk[1], 1 - std::pow(1 - p, 10), 1e-12);
 }
 
 TEST(EngineClockTest, AlertsResolveAsTheirWindowsPass) {
@@ -96,18 +96,18 @@ TEST(EngineClockTest, AlertsResolveAsTheirWindowsPass) {
   ASSERT_TRUE(engine->Disrupt(0, {&source, 1}, 1.0, kDay0, 2).ok());
   engine->Project(1);
   const auto& s = engine->risk_state(0);
-  EXPECT_EQ(s.alerts.open().size(), 6u);
+  EXPECT_EQ(s.alerts().open().size(), 6u);
   // The wave passes node k on day k (and the source after day 2).
   for (Step day = 1; day <= 6; ++day) {
     ASSERT_TRUE(engine->AdvanceClock(kDay0 + day).ok());
     engine->Project(static_cast<std::uint64_t>(day + 1));
     for (NodeIndex v = 0; v < 6; ++v) {
       const bool passed = v == 0 ? day >= 2 : static_cast<Step>(v) < day;
-      EXPECT_EQ(s.alerts.open().count(v) == 0, passed) << "day " << day << " node " << v;
-      EXPECT_EQ(s.projection.risk[v] == 0.0, passed) << "day " << day << " node " << v;
+      EXPECT_EQ(s.alerts().open().count(v) == 0, passed) << "day " << day << " node " << v;
+      EXPECT_EQ(s.projection().risk[v] == 0.0, passed) << "day " << day << " node " << v;
     }
   }
-  EXPECT_TRUE(s.alerts.open().empty());
+  EXPECT_TRUE(s.alerts().open().empty());
 }
 
 TEST(EngineClockTest, ANodeReportedNormalWasSusceptibleThen) {
@@ -117,14 +117,14 @@ TEST(EngineClockTest, ANodeReportedNormalWasSusceptibleThen) {
   ASSERT_TRUE(engine->AdvanceClock(kDay0 + 4).ok());
   engine->Project(1);
   const auto& s = engine->risk_state(0);
-  EXPECT_EQ(s.projection.eta[3], 0);  // the wave passed it a day ago
+  EXPECT_EQ(s.projection().eta[3], 0);  // the wave passed it a day ago
   // Node 1 says it is operating normally today: nothing reached it before,
   // so the wave is only now leaving it.
-  ASSERT_TRUE(engine->SetStatus(1, 0, NodeState::kSusceptible, 1, kDay0 + 4).ok());
+  ASSERT_TRUE(engine->SetStatus(0, 1, NodeState::kSusceptible, 1, kDay0 + 4).ok());
   engine->Project(2);
-  EXPECT_EQ(s.projection.eta[1], 1);
-  EXPECT_EQ(s.projection.eta[2], 2);
-  EXPECT_EQ(s.projection.eta[3], 3);
+  EXPECT_EQ(s.projection().eta[1], 1);
+  EXPECT_EQ(s.projection().eta[2], 2);
+  EXPECT_EQ(s.projection().eta[3], 3);
 }
 
 TEST(EngineClockTest, ReportsOlderThanTheHistoryWindowAreHistoryOnly) {
@@ -135,15 +135,15 @@ TEST(EngineClockTest, ReportsOlderThanTheHistoryWindowAreHistoryOnly) {
   ASSERT_TRUE(engine->Disrupt(0, {&source, 1}, 1.0, kDay0 - window - 1).ok());
   engine->Project(1);
   const auto& s = engine->risk_state(0);
-  EXPECT_EQ(s.observed[0].state, NodeState::kSusceptible);
-  EXPECT_EQ(s.projection.expected_disrupted, 0.0);
+  EXPECT_EQ(s.observed()[0].state, NodeState::kSusceptible);
+  EXPECT_EQ(s.projection().expected_disrupted, 0.0);
   // One of known duration still running when the window starts counts from
   // there.
   ASSERT_TRUE(engine->Disrupt(0, {&source, 1}, 1.0, kDay0 - window - 5, window + 10).ok());
   engine->Project(2);
-  EXPECT_EQ(s.observed[0].state, NodeState::kDisrupted);
-  EXPECT_EQ(s.observed[0].since, kDay0 - window);
-  EXPECT_EQ(s.projection.risk[2], 1.0);
+  EXPECT_EQ(s.observed()[0].state, NodeState::kDisrupted);
+  EXPECT_EQ(s.observed()[0].since, kDay0 - window);
+  EXPECT_EQ(s.projection().risk[2], 1.0);
   // The clock never goes back.
   EXPECT_FALSE(engine->AdvanceClock(kDay0 - 1).ok());
   EXPECT_EQ(engine->now(), kDay0);
@@ -181,30 +181,30 @@ TEST(EngineClockTest, ReplayingAnArchiveInEventTimeEqualsReceivingItLive) {
           break;
         case 2:
           archive.push_back({at, [=](Engine& e, Step t) {
-                               return e.SetStatus(v, 0, NodeState::kRecovered, 1, t);
+                               return e.SetStatus(0, v, NodeState::kRecovered, 1, t);
                              }});
           break;
         default:
           archive.push_back({at, [=](Engine& e, Step t) {
-                               return e.SetStatus(v, 0, NodeState::kSusceptible, 1, t);
+                               return e.SetStatus(0, v, NodeState::kSusceptible, 1, t);
                              }});
       }
     }
     auto live = std::move(Engine::Create(o, testing::RandomGraph(120, 220, 9)).value());
     auto replay = std::move(Engine::Create(o, testing::RandomGraph(120, 220, 9)).value());
     // Live: the clock ticks through the archive, projecting as events come.
-    std::uint64_t tag = 0;
+    std::uint64_t journal_seq = 0;
     for (const Event& e : archive) {
       if (e.at > live->now()) {
         ASSERT_TRUE(live->AdvanceClock(e.at).ok());
       }
       ASSERT_TRUE(e.apply(*live, e.at).ok());
-      live->Project(++tag);
+      live->Project(++journal_seq);
     }
     const Step end = kDay0 + 25;  // past some windows
     for (Step day = live->now() + 1; day <= end; ++day) {
       ASSERT_TRUE(live->AdvanceClock(day).ok());
-      live->Project(++tag);
+      live->Project(++journal_seq);
     }
     // Replay: everything at once, long after, each at its event time.
     ASSERT_TRUE(replay->AdvanceClock(end).ok());
@@ -212,24 +212,24 @@ TEST(EngineClockTest, ReplayingAnArchiveInEventTimeEqualsReceivingItLive) {
     replay->Project(1);
     const auto& a = live->risk_state(0);
     const auto& b = replay->risk_state(0);
-    EXPECT_EQ(a.projection.risk, b.projection.risk);
-    EXPECT_EQ(a.projection.eta, b.projection.eta);
-    EXPECT_EQ(a.projection.expected_disrupted, b.projection.expected_disrupted);
-    EXPECT_GT(a.projection.expected_disrupted, 2.0);  // something is still at risk
+    EXPECT_EQ(a.projection().risk, b.projection().risk);
+    EXPECT_EQ(a.projection().eta, b.projection().eta);
+    EXPECT_EQ(a.projection().expected_disrupted, b.projection().expected_disrupted);
+    EXPECT_GT(a.projection().expected_disrupted, 2.0);  // something is still at risk
     for (NodeIndex v = 0; v < 120; ++v) {
-      EXPECT_EQ(a.observed[v].state, b.observed[v].state) << v;
-      EXPECT_EQ(a.observed[v].severity, b.observed[v].severity) << v;
+      EXPECT_EQ(a.observed()[v].state, b.observed()[v].state) << v;
+      EXPECT_EQ(a.observed()[v].severity, b.observed()[v].severity) << v;
     }
     // Alerts outside the hysteresis bands (which remember the path by
     // design): open and critical above critical_raise, closed below
     // warning_clear, in both.
     for (NodeIndex v = 0; v < 120; ++v) {
-      const double p = a.projection.risk[v];
-      const bool open_a = a.alerts.open().count(v) > 0, open_b = b.alerts.open().count(v) > 0;
+      const double p = a.projection().risk[v];
+      const bool open_a = a.alerts().open().count(v) > 0, open_b = b.alerts().open().count(v) > 0;
       if (p >= o.alerts.critical_raise) {
         ASSERT_TRUE(open_a && open_b) << v;
-        EXPECT_EQ(a.alerts.open().at(v).level, AlertLevel::kCritical) << v;
-        EXPECT_EQ(b.alerts.open().at(v).level, AlertLevel::kCritical) << v;
+        EXPECT_EQ(a.alerts().open().at(v).level, AlertLevel::kCritical) << v;
+        EXPECT_EQ(b.alerts().open().at(v).level, AlertLevel::kCritical) << v;
       } else if (p < o.alerts.warning_clear) {
         EXPECT_FALSE(open_a || open_b) << v;
       }
@@ -267,17 +267,17 @@ TEST(EngineClockTest, EveryNodesHistoryIsWhatAllItsReportsSayAtNow) {
                 .ok());
         break;
       case 1:
-        ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kRecovered, 1.0, at).ok());
+        ASSERT_TRUE(engine->SetStatus(0, v, NodeState::kRecovered, 1.0, at).ok());
         break;
       default:
-        ASSERT_TRUE(engine->SetStatus(v, 0, NodeState::kSusceptible, 1.0, at).ok());
+        ASSERT_TRUE(engine->SetStatus(0, v, NodeState::kSusceptible, 1.0, at).ok());
         break;
     }
     if (i % 100 == 99) {
       ASSERT_TRUE(engine->AdvanceClock(++now).ok());
     }
     const auto& s = engine->risk_state(0);
-    for (const auto& [node, entry] : s.reports) {
+    for (const auto& [node, entry] : s.reports()) {
       const NodeHistory want = ReduceReports(entry.reports, now, now - window);
       ASSERT_EQ(entry.history.disrupted, want.disrupted) << "report " << i << " node " << node;
       ASSERT_EQ(entry.history.onset, want.onset);
@@ -286,10 +286,10 @@ TEST(EngineClockTest, EveryNodesHistoryIsWhatAllItsReportsSayAtNow) {
       ASSERT_EQ(entry.history.recovered_at, want.recovered_at);
       ASSERT_EQ(entry.history.normal_at, want.normal_at);
       const Observation o = ObservationAt(want, now);
-      ASSERT_EQ(s.observed[node].state, o.state);
-      ASSERT_EQ(s.observed[node].severity, o.severity);
-      ASSERT_EQ(s.observed[node].since, o.since);
-      ASSERT_EQ(s.observed[node].until, o.until);
+      ASSERT_EQ(s.observed()[node].state, o.state);
+      ASSERT_EQ(s.observed()[node].severity, o.severity);
+      ASSERT_EQ(s.observed()[node].since, o.since);
+      ASSERT_EQ(s.observed()[node].until, o.until);
       ++checked;
     }
   }

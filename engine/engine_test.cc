@@ -6,7 +6,7 @@
 #include <map>
 #include <random>
 
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine {
@@ -40,17 +40,17 @@ TEST(EngineTest, DisruptionRaisesAlertsDownstreamMatchingDmp) {
   auto g = engine->Graph(0);
   DmpOptions opt;
   opt.horizon = 10;
-  const DmpResult direct = RunDmp(*g, s.initial, opt);
-  EXPECT_DOUBLE_EQ(s.projection.risk[1], direct.risk[1]);
-  ASSERT_GE(s.last_changes.size(), 2u);
+  const DmpResult direct = RunDmp(*g, s.initial(), opt);
+  EXPECT_DOUBLE_EQ(s.projection().risk[1], direct.risk[1]);
+  ASSERT_GE(s.last_changes().size(), 2u);
   // The source is alerted on its own evidence (certain: critical, P = 1).
-  EXPECT_EQ(s.last_changes[0].node, 0u);
-  EXPECT_EQ(s.last_changes[0].level, AlertLevel::kCritical);
-  EXPECT_EQ(s.last_changes[0].probability, 1.0);
-  EXPECT_EQ(s.last_changes[1].node, 1u);
-  EXPECT_EQ(s.last_changes[1].lifecycle, AlertLifecycle::kRaised);
-  EXPECT_DOUBLE_EQ(s.last_changes[1].probability, direct.risk[1]);
-  EXPECT_EQ(s.projection.risk[4], 0.0);
+  EXPECT_EQ(s.last_changes()[0].node, 0u);
+  EXPECT_EQ(s.last_changes()[0].level, AlertLevel::kCritical);
+  EXPECT_EQ(s.last_changes()[0].probability, 1.0);
+  EXPECT_EQ(s.last_changes()[1].node, 1u);
+  EXPECT_EQ(s.last_changes()[1].lifecycle, AlertLifecycle::kRaised);
+  EXPECT_DOUBLE_EQ(s.last_changes()[1].probability, direct.risk[1]);
+  EXPECT_EQ(s.projection().risk[4], 0.0);
   // Nothing changed: nothing re-projected.
   EXPECT_TRUE(engine->Project(2).empty());
 }
@@ -60,15 +60,15 @@ TEST(EngineTest, ImmunizationAndRecoveryResolveAlerts) {
   NodeIndex src = 0, mid = 1;
   ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
   engine->Project(1);
-  ASSERT_EQ(engine->risk_state(0).alerts.open().size(), 3u);  // the source's too
-  ASSERT_TRUE(engine->Immunize({&mid, 1}, std::nullopt, false).ok());
+  ASSERT_EQ(engine->risk_state(0).alerts().open().size(), 3u);  // the source's too
+  ASSERT_TRUE(engine->Immunize(std::nullopt, {&mid, 1}, false).ok());
   engine->Project(2);
   const auto& s = engine->risk_state(0);
-  EXPECT_EQ(s.projection.risk[2], 0.0);   // the only path is blocked
-  ASSERT_EQ(s.alerts.open().size(), 1u);  // the source is still disrupted
-  EXPECT_TRUE(s.alerts.open().count(src));
-  EXPECT_EQ(s.last_changes.size(), 2u);
-  for (const auto& c : s.last_changes) EXPECT_EQ(c.lifecycle, AlertLifecycle::kResolved);
+  EXPECT_EQ(s.projection().risk[2], 0.0);   // the only path is blocked
+  ASSERT_EQ(s.alerts().open().size(), 1u);  // the source is still disrupted
+  EXPECT_TRUE(s.alerts().open().count(src));
+  EXPECT_EQ(s.last_changes().size(), 2u);
+  for (const auto& c : s.last_changes()) EXPECT_EQ(c.lifecycle, AlertLifecycle::kResolved);
 }
 
 TEST(EngineTest, NetworkChangesReprojectAndRejectBadInput) {
@@ -81,13 +81,13 @@ TEST(EngineTest, NetworkChangesReprojectAndRejectBadInput) {
   ASSERT_TRUE(engine->AddNode(c).ok());
   ASSERT_TRUE(engine->AddEdge("n1", "c", Layer::kMaterial, 1).ok());
   EXPECT_EQ(engine->Project(2), std::vector<int>{0});
-  EXPECT_GT(engine->risk_state(0).projection.risk[2], 0.0);
+  EXPECT_GT(engine->risk_state(0).projection().risk[2], 0.0);
   EXPECT_EQ(engine->AddEdge("n1", "missing", Layer::kMaterial, 1).code(), Status::Code::kNotFound);
   EXPECT_FALSE(engine->Disrupt(0, {&src, 1}, 1.5).ok());
   EXPECT_FALSE(engine->SetStatus(0, 0, NodeState::kImmunized, 1).ok());
   ASSERT_TRUE(engine->RemoveNode("n1").ok());
   engine->Project(3);
-  EXPECT_EQ(engine->risk_state(0).projection.risk[2], 0.0);
+  EXPECT_EQ(engine->risk_state(0).projection().risk[2], 0.0);
 }
 
 TEST(EngineTest, RiskTypesFollowTheirLayersAndDirections) {
@@ -112,7 +112,7 @@ TEST(EngineTest, RiskTypesFollowTheirLayersAndDirections) {
   const NodeIndex one = 1;
   for (int r = 0; r < 3; ++r) ASSERT_TRUE(engine->Disrupt(r, {&one, 1}, 1.0).ok());
   engine->Project(1);
-  const auto risk = [&](int r, NodeIndex v) { return engine->risk_state(r).projection.risk[v]; };
+  const auto risk = [&](int r, NodeIndex v) { return engine->risk_state(r).projection().risk[v]; };
   EXPECT_EQ(risk(0, 0), 0.0);  // supply does not flow back to the supplier
   EXPECT_EQ(risk(0, 2), 0.0);  // nor over data edges
   EXPECT_GT(risk(1, 0), 0.0);  // credit flows upstream
@@ -123,11 +123,11 @@ TEST(EngineTest, RiskTypesFollowTheirLayersAndDirections) {
 
   // An edge change re-projects only the risk types on its layer; the
   // others' projections stand as they are.
-  const std::vector<double> supply_risk = engine->risk_state(0).projection.risk;
+  const std::vector<double> supply_risk = engine->risk_state(0).projection().risk;
   ASSERT_TRUE(engine->SetEdgeWeight("n1", "n2", Layer::kData, 5).ok());
   ASSERT_TRUE(engine->AddEdge("n2", "n0", Layer::kData, 1).ok());
   EXPECT_EQ(engine->Project(2), std::vector<int>{2});
-  EXPECT_EQ(engine->risk_state(0).projection.risk, supply_risk);
+  EXPECT_EQ(engine->risk_state(0).projection().risk, supply_risk);
   EXPECT_GT(risk(2, 0), 0.0);  // the new data edge carries the leak
   ASSERT_TRUE(engine->RemoveEdge("n0", "n1", Layer::kMaterial).ok());
   EXPECT_EQ(engine->Project(3), (std::vector<int>{0, 1}));
@@ -154,13 +154,13 @@ TEST(EngineTest, InventoryCoverDelaysOnsetUnlessTheRiskTypeIgnoresIt) {
   ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
   ASSERT_TRUE(engine->Disrupt(1, {&src, 1}, 1.0).ok());
   engine->Project(1);
-  EXPECT_EQ(engine->risk_state(0).projection.eta[1], 4);  // hit at 1, onset 1 + 3
-  EXPECT_EQ(engine->risk_state(1).projection.eta[1], 1);
+  EXPECT_EQ(engine->risk_state(0).projection().eta[1], 4);  // hit at 1, onset 1 + 3
+  EXPECT_EQ(engine->risk_state(1).projection().eta[1], 1);
   // Less cover (an update of the node) brings the onset forward.
   a.inventory_days = 2;
   ASSERT_TRUE(engine->UpdateNode(a).ok());
   engine->Project(2);
-  EXPECT_EQ(engine->risk_state(0).projection.eta[1], 2);
+  EXPECT_EQ(engine->risk_state(0).projection().eta[1], 2);
 }
 
 TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
@@ -168,7 +168,7 @@ TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
   NodeIndex src = 3;
   ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
   engine->Project(1);
-  const Projection& p = engine->risk_state(0).projection;
+  const Projection& p = engine->risk_state(0).projection();
   EXPECT_EQ(p.method, ProjectionMethod::kDmp);  // a tree: DMP passes the check
   EXPECT_EQ(p.interval_realizations,
             static_cast<std::uint32_t>(engine->options().projection.check_realizations));
@@ -183,7 +183,7 @@ TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
   // Every node at risk traces back to the source.
   for (NodeIndex v = 0; v < 60; ++v) {
     if (p.risk[v] <= 0) continue;
-    const auto path = CausePath(p, engine->risk_state(0).initial, v);
+    const auto path = CausePath(p, engine->risk_state(0).initial(), v);
     ASSERT_FALSE(path.empty());
     EXPECT_EQ(path.front(), 3u);
     EXPECT_EQ(path.back(), v);
@@ -230,10 +230,10 @@ TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
         events.push_back([v](Engine& e) { return e.Disrupt(0, {&v, 1}, 0.9); });
         break;
       case 1:
-        events.push_back([v](Engine& e) { return e.SetStatus(v, 0, NodeState::kRecovered, 1); });
+        events.push_back([v](Engine& e) { return e.SetStatus(0, v, NodeState::kRecovered, 1); });
         break;
       case 2:
-        events.push_back([v](Engine& e) { return e.Immunize({&v, 1}, 0, false); });
+        events.push_back([v](Engine& e) { return e.Immunize(0, {&v, 1}, false); });
         break;
       case 3:
         events.push_back([i](Engine& e) {
@@ -252,16 +252,16 @@ TEST(EngineTest, ProjectionDependsOnTheEventsNotOnWhenProjectionsRan) {
         events.push_back([v, weight](Engine& e) { return e.Disrupt(0, {&v, 1}, weight / 5); });
     }
   }
-  std::uint64_t tag = 0;
+  std::uint64_t journal_seq = 0;
   for (const auto& ev : events) {
     const Status a = ev(*live);
     const Status b = ev(*replayed);
     ASSERT_EQ(a.ok(), b.ok());
-    live->Project(++tag);
+    live->Project(++journal_seq);
   }
-  replayed->Project(tag);
-  const auto& pl = live->risk_state(0).projection;
-  const auto& pr = replayed->risk_state(0).projection;
+  replayed->Project(journal_seq);
+  const auto& pl = live->risk_state(0).projection();
+  const auto& pr = replayed->risk_state(0).projection();
   ASSERT_EQ(pl.risk.size(), pr.risk.size());
   for (std::size_t v = 0; v < pl.risk.size(); ++v) EXPECT_NEAR(pl.risk[v], pr.risk[v], 1e-9) << v;
   EXPECT_NEAR(pl.expected_disrupted, pr.expected_disrupted, 1e-7);
@@ -288,8 +288,8 @@ TEST(EngineTest, VulnerabilityRefreshHappensAtTheChangeNotAtTheProjection) {
   for (NodeIndex v = 0; v < 5; ++v) {
     EXPECT_EQ(live->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v],
               replayed->VulnerabilityFor(LayerBit(Layer::kMaterial)).sigma[v]);
-    EXPECT_NEAR(live->risk_state(0).projection.risk[v], replayed->risk_state(0).projection.risk[v],
-                1e-12);
+    EXPECT_NEAR(live->risk_state(0).projection().risk[v],
+                replayed->risk_state(0).projection().risk[v], 1e-12);
   }
 }
 
@@ -314,14 +314,14 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
     ASSERT_TRUE(e->Disrupt(0, sources, 1.0).ok());
     e->Project(1);
   }
-  const Projection& first = deferred->risk_state(0).projection;
+  const Projection& first = deferred->risk_state(0).projection();
   EXPECT_EQ(first.method, ProjectionMethod::kDmp);
   EXPECT_EQ(deferred->UncheckedRegions(), first.unchecked_regions);
   ASSERT_GT(deferred->UncheckedRegions(), 0u);
   const auto regions = static_cast<int>(first.unchecked_regions);
   EXPECT_EQ(sync->UncheckedRegions(), 0u);
   // DMP overestimates here: more alerts before the check than after.
-  const std::size_t alerts_before = deferred->risk_state(0).alerts.open().size();
+  const std::size_t alerts_before = deferred->risk_state(0).alerts().open().size();
   int rounds = 0;
   double change = 0;
   while (deferred->UncheckedRegions() > 0 && rounds < 100) {
@@ -334,19 +334,19 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
   EXPECT_GT(change, 0.1);
   const auto& a = sync->risk_state(0);
   const auto& b = deferred->risk_state(0);
-  EXPECT_EQ(a.projection.risk, b.projection.risk);
-  EXPECT_EQ(a.projection.node_checked, b.projection.node_checked);
+  EXPECT_EQ(a.projection().risk, b.projection().risk);
+  EXPECT_EQ(a.projection().node_checked, b.projection().node_checked);
   // Alerts follow the refined risks with the usual hysteresis: every node
   // the checked projection alerts on is alerted, every alert the refinement
   // left open is still supported (risk above the clear level), and alerts
   // raised on DMP's overestimate below that were resolved.
-  EXPECT_LT(b.alerts.open().size(), alerts_before);
-  for (const auto& [node, alert] : a.alerts.open()) {
-    ASSERT_TRUE(b.alerts.open().count(node)) << node;
-    EXPECT_GE(b.alerts.open().at(node).level, alert.level) << node;
+  EXPECT_LT(b.alerts().open().size(), alerts_before);
+  for (const auto& [node, alert] : a.alerts().open()) {
+    ASSERT_TRUE(b.alerts().open().count(node)) << node;
+    EXPECT_GE(b.alerts().open().at(node).level, alert.level) << node;
   }
-  for (const auto& [node, alert] : b.alerts.open()) {
-    EXPECT_GE(b.projection.risk[node], o.alerts.warning_clear) << node;
+  for (const auto& [node, alert] : b.alerts().open()) {
+    EXPECT_GE(b.projection().risk[node], o.alerts.warning_clear) << node;
   }
   // Nothing pending: Refine does nothing.
   EXPECT_TRUE(deferred->Refine(3, 1).risk_types.empty());
@@ -393,8 +393,8 @@ TEST(EngineTest, AWeakReportNeverLowersRiskNorClosesASupportedAlert) {
     ASSERT_TRUE(engine->Disrupt(0, {&source, 1}, 1.0).ok());
     engine->Project(1);
     const auto& s = engine->risk_state(0);
-    const std::vector<double> before = s.projection.risk;
-    const auto open_before = s.alerts.open();
+    const std::vector<double> before = s.projection().risk;
+    const auto open_before = s.alerts().open();
     // A weak "region" report: every node the projection puts at risk, and
     // some it does not.
     std::vector<NodeIndex> region;
@@ -408,21 +408,21 @@ TEST(EngineTest, AWeakReportNeverLowersRiskNorClosesASupportedAlert) {
     ASSERT_TRUE(engine->Disrupt(0, region, 0.1).ok());
     engine->Project(2);
     for (NodeIndex v = 0; v < 80; ++v) {
-      EXPECT_GE(s.projection.risk[v], before[v] - 1e-12) << "node " << v;
+      EXPECT_GE(s.projection().risk[v], before[v] - 1e-12) << "node " << v;
     }
-    for (const auto& c : s.last_changes) {
+    for (const auto& c : s.last_changes()) {
       EXPECT_NE(c.lifecycle, AlertLifecycle::kResolved) << "node " << c.node;
     }
     for (const auto& [v, alert] : open_before) {
-      ASSERT_TRUE(s.alerts.open().count(v)) << "node " << v;
-      EXPECT_GE(s.alerts.open().at(v).level, alert.level) << "node " << v;
+      ASSERT_TRUE(s.alerts().open().count(v)) << "node " << v;
+      EXPECT_GE(s.alerts().open().at(v).level, alert.level) << "node " << v;
     }
     // A weaker report about a node already reported disrupted keeps the
     // stronger evidence.
-    ASSERT_TRUE(engine->SetStatus(source, 0, NodeState::kDisrupted, 0.2).ok());
+    ASSERT_TRUE(engine->SetStatus(0, source, NodeState::kDisrupted, 0.2).ok());
     engine->Project(3);
-    EXPECT_EQ(s.observed[source].severity, 1.0);
-    EXPECT_EQ(s.projection.risk[source], 1.0);
+    EXPECT_EQ(s.observed()[source].severity, 1.0);
+    EXPECT_EQ(s.projection().risk[source], 1.0);
   }
 }
 
@@ -445,13 +445,13 @@ TEST(EngineTest, DirectlyHitNodesReportAtLeastTheirSeverity) {
     engine->Project(1);
     const auto& s = engine->risk_state(0);
     for (const auto& [v, severity] : hit) {
-      EXPECT_GE(s.projection.risk[v], severity) << "node " << v;
+      EXPECT_GE(s.projection().risk[v], severity) << "node " << v;
       if (severity >= 0.5) {
-        EXPECT_EQ(s.projection.eta[v], 0) << "node " << v;
+        EXPECT_EQ(s.projection().eta[v], 0) << "node " << v;
       }
       // Hit nodes are alerted like any other (their risk is the evidence).
       const AlertLevel level =
-          s.alerts.open().count(v) ? s.alerts.open().at(v).level : AlertLevel::kNone;
+          s.alerts().open().count(v) ? s.alerts().open().at(v).level : AlertLevel::kNone;
       if (severity >= o.alerts.critical_raise) {
         EXPECT_EQ(level, AlertLevel::kCritical) << "node " << v;
       }
@@ -500,7 +500,7 @@ TEST(EngineReconfigureTest, NewRatesAndThresholdsApplyAtTheNextProjection) {
   const NodeIndex b = *(*engine)->network().Find("b");
   ASSERT_TRUE((*engine)->Disrupt(0, {&a, 1}, 1.0).ok());
   (*engine)->Project(1);
-  const double before = (*engine)->risk_state(0).projection.risk[b];
+  const double before = (*engine)->risk_state(0).projection().risk[b];
 
   // The same as an engine created with the new rate from the start.
   ASSERT_TRUE((*engine)->SetRiskTypeRates(0, 2.0, 0.3).ok());
@@ -509,9 +509,9 @@ TEST(EngineReconfigureTest, NewRatesAndThresholdsApplyAtTheNextProjection) {
   auto fresh = Engine::Create(options, net);
   ASSERT_TRUE((*fresh)->Disrupt(0, {&a, 1}, 1.0).ok());
   (*fresh)->Project(1);
-  EXPECT_GT((*engine)->risk_state(0).projection.risk[b], before);
-  EXPECT_DOUBLE_EQ((*engine)->risk_state(0).projection.risk[b],
-                   (*fresh)->risk_state(0).projection.risk[b]);
+  EXPECT_GT((*engine)->risk_state(0).projection().risk[b], before);
+  EXPECT_DOUBLE_EQ((*engine)->risk_state(0).projection().risk[b],
+                   (*fresh)->risk_state(0).projection().risk[b]);
 
   // Thresholds: everything at risk is now an alert at 1% and above.
   AlertPolicyOptions low;
@@ -521,7 +521,7 @@ TEST(EngineReconfigureTest, NewRatesAndThresholdsApplyAtTheNextProjection) {
   low.critical_clear = 0.98;
   ASSERT_TRUE((*engine)->SetAlertPolicy(low).ok());
   (*engine)->Project(3);
-  EXPECT_TRUE((*engine)->risk_state(0).alerts.open().count(b));
+  EXPECT_TRUE((*engine)->risk_state(0).alerts().open().count(b));
   // Invalid values change nothing.
   AlertPolicyOptions bad = low;
   bad.warning_clear = 0.5;

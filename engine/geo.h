@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

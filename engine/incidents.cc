@@ -315,7 +315,7 @@ void IncidentBook::NodesChanged(const Engine& engine, int risk_type,
     if (risk_type >= 0 && static_cast<std::size_t>(risk_type) != r) continue;
     TypeState& t = types_[r];
     if (t.sources.empty()) continue;
-    const auto& observed = engine.risk_state(static_cast<int>(r)).observed;
+    const auto& observed = engine.risk_state(static_cast<int>(r)).observed();
     for (NodeIndex v : nodes) {
       auto it = t.sources.find(v);
       if (it == t.sources.end()) continue;
@@ -546,10 +546,10 @@ void IncidentBook::Attribute(const Engine& engine, int risk_type) {
   const std::size_t n = engine.network().node_slots();
   attribution_.incident.assign(n, 0);
   attribution_.source.assign(n, 0);
-  if (!s.projected) return;
-  const auto& risk = s.projection.risk;
-  const auto& parent = s.projection.parent;
-  const auto& p_i = s.initial.p_i;
+  if (!s.projected()) return;
+  const auto& risk = s.projection().risk;
+  const auto& parent = s.projection().parent;
+  const auto& p_i = s.initial().p_i;
   const TypeState& t = types_[static_cast<std::size_t>(risk_type)];
   const std::size_t slots = std::min({n, risk.size(), parent.size(), p_i.size()});
   root_.assign(slots, kUnknown);
@@ -591,12 +591,12 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   TypeState& t = types_[r];
   const auto& s = engine.risk_state(risk_type);
   const auto& net = engine.network();
-  if (!s.projected) return out;
+  if (!s.projected()) return out;
   Attribute(engine, risk_type);
   const auto& values = Values(net);
-  const auto& risk = s.projection.risk;
-  const auto& eta = s.projection.eta;
-  const auto& open = s.alerts.open();
+  const auto& risk = s.projection().risk;
+  const auto& eta = s.projection().eta;
+  const auto& open = s.alerts().open();
 
   // Accumulate per incident: expectation, value at risk, nodes at risk and
   // candidate nodes; per (incident, region) the expectation, for the
@@ -612,8 +612,8 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   };
   std::map<std::uint64_t, Acc> acc;
   std::map<std::int32_t, double> region_total;
-  const double warning_raise = s.alerts.options().warning_raise;
-  const auto& projector = *s.projector;
+  const double warning_raise = s.alerts().options().warning_raise;
+  const auto& projector = s.projector();
   const std::size_t n = std::min(attribution_.incident.size(), risk.size());
   for (NodeIndex v = 0; v < n; ++v) {
     const double p = risk[v];
@@ -635,7 +635,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     if (o != open.end()) {
       node.level = o->second.level;
     } else if (attribution_.source[v]) {
-      node.level = s.alerts.NextLevel(v, AlertLevel::kNone, p);
+      node.level = s.alerts().NextLevel(v, AlertLevel::kNone, p);
     }
     (attribution_.source[v] ? a.sources : a.nodes).push_back(node);
     if (Rank(node.level) > Rank(a.level)) a.level = node.level;
@@ -723,11 +723,12 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     const double p = v < risk.size() ? risk[v] : 0.0;
     const int e = v < eta.size() ? eta[v] : -1;
     const double var = v < values.size() ? p * values[v] : 0.0;
-    AlertPush push{v, AlertLifecycle::kResolved, pa.level, p, e, pa.raised_tag, pa.incident, var};
+    AlertPush push{v, AlertLifecycle::kResolved, pa.level,    p,
+                   e, pa.raised_journal_seq,     pa.incident, var};
     auto bulk = [&] {
       out.resolved_in_bulk.push_back(push);
       if (inc) {
-        inc->resolved_alerts.emplace_back(v, pa.raised_tag);
+        inc->resolved_alerts.emplace_back(v, pa.raised_journal_seq);
         Changed(*inc);
       }
     };
@@ -737,7 +738,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       continue;
     }
     auto o = open.find(v);
-    if (o == open.end() || o->second.raised_tag != pa.raised_tag) {
+    if (o == open.end() || o->second.raised_journal_seq != pa.raised_journal_seq) {
       // Sites of its incident came back since the last round: a bulk
       // recovery, said once by the incident.
       if (inc && inc->sources_disrupted < inc->sources_disrupted_before) {
@@ -759,7 +760,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       pa.probability = alert.probability;
       pa.eta = alert.eta;
       out.alerts.push_back({v, AlertLifecycle::kUpdated, alert.level, alert.probability, alert.eta,
-                            pa.raised_tag, pa.incident, alert.probability * values[v]});
+                            pa.raised_journal_seq, pa.incident, alert.probability * values[v]});
     }
     if (!pa.watched) ++counted[pa.incident];
     ++it;
@@ -767,7 +768,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   // Alerts the latest projection opened (when this round re-projected).
   std::set<NodeIndex> raised_now;
   if (projected) {
-    for (const auto& change : s.last_changes) {
+    for (const auto& change : s.last_changes()) {
       if (change.lifecycle == AlertLifecycle::kRaised) raised_now.insert(change.node);
     }
   }
@@ -809,11 +810,11 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
         continue;
       }
       const OpenAlert& alert = open.at(c.node);
-      t.pushed[c.node] = {key,       alert.level,      alert.probability,
-                          alert.eta, alert.raised_tag, watched};
+      t.pushed[c.node] = {
+          key, alert.level, alert.probability, alert.eta, alert.raised_journal_seq, watched};
       if (!watched) ++pushed;
       out.alerts.push_back({c.node, AlertLifecycle::kRaised, alert.level, alert.probability,
-                            alert.eta, alert.raised_tag, key, c.value_at_risk});
+                            alert.eta, alert.raised_journal_seq, key, c.value_at_risk});
     }
   }
   std::sort(out.alerts.begin(), out.alerts.end(),
@@ -912,17 +913,17 @@ std::vector<IncidentNode> IncidentBook::NodesOf(const Engine& engine, std::uint6
   const Incident* inc = Find(key);
   if (!inc) return out;
   const auto& s = engine.risk_state(inc->risk_type);
-  if (!s.projected) return out;
+  if (!s.projected()) return out;
   Attribute(engine, inc->risk_type);
   const auto& values = Values(engine.network());
-  const auto& open = s.alerts.open();
+  const auto& open = s.alerts().open();
   const auto& pushed = types_[static_cast<std::size_t>(inc->risk_type)].pushed;
-  const std::size_t n = std::min(attribution_.incident.size(), s.projection.risk.size());
+  const std::size_t n = std::min(attribution_.incident.size(), s.projection().risk.size());
   for (NodeIndex v = 0; v < n; ++v) {
     if (attribution_.incident[v] != key || attribution_.source[v]) continue;
-    const double p = s.projection.risk[v];
+    const double p = s.projection().risk[v];
     if (!(p > 0)) continue;
-    IncidentNode node{v, p, s.projection.eta[v], p * values[v], AlertLevel::kNone, false};
+    IncidentNode node{v, p, s.projection().eta[v], p * values[v], AlertLevel::kNone, false};
     if (auto o = open.find(v); o != open.end()) node.level = o->second.level;
     if (auto pa = pushed.find(v); pa != pushed.end()) node.pushed = pa->second.incident == key;
     out.push_back(node);

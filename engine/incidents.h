@@ -67,10 +67,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/alert_policy.h"
 #include "engine/emergency_plans.h"
 #include "engine/engine.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 
@@ -237,7 +237,7 @@ struct Incident {
   std::vector<NodeIndex> sources_by_value;  // first max_listed, by value at risk
   std::vector<PlanInstance> plans;
   int alerts_pushed = 0;
-  // Pushed alerts resolved in bulk since published (node, raised tag).
+  // Pushed alerts resolved in bulk since published (node, raised journal sequence).
   std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
   int sources_disrupted_before = 0;   // at the previous Update()
   double previous_value_at_risk = 0;  // before the latest Update()
@@ -262,7 +262,7 @@ struct AlertPush {
   AlertLevel level = AlertLevel::kNone;
   double probability = 0;
   int eta = -1;
-  std::uint64_t raised_tag = 0;
+  std::uint64_t raised_journal_seq = 0;
   std::uint64_t incident = 0;  // key; 0: no incident
   double value_at_risk = 0;
 };
@@ -391,7 +391,7 @@ class IncidentBook {
     AlertLevel level = AlertLevel::kNone;
     double probability = 0;
     int eta = -1;
-    std::uint64_t raised_tag = 0;
+    std::uint64_t raised_journal_seq = 0;
     bool watched = false;
   };
   const std::unordered_map<NodeIndex, PushedAlert>& pushed(int risk_type) const {

@@ -100,14 +100,14 @@ class Fixture {
   }
 
   void SetStatus(NodeIndex node, NodeState state, std::int64_t time = 0) {
-    ASSERT_TRUE(engine_->SetStatus(node, 0, state, 1.0).ok());
+    ASSERT_TRUE(engine_->SetStatus(0, node, state, 1.0).ok());
     if (!feed_book_) return;
     book_.NodesChanged(*engine_, 0, {&node, 1}, time);
     book_.AdvanceTime(time);
   }
 
-  IncidentUpdate Project(std::uint64_t tag) {
-    const bool projected = !engine_->Project(tag).empty();
+  IncidentUpdate Project(std::uint64_t journal_seq) {
+    const bool projected = !engine_->Project(journal_seq).empty();
     return book_.Update(*engine_, 0, projected);
   }
 
@@ -176,7 +176,7 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   f.Disrupt(2, {7}, TriggerKind::kPlace);
   f.Project(2);
-  const auto& risk = f.engine().risk_state(0).projection.risk;
+  const auto& risk = f.engine().risk_state(0).projection().risk;
   const Incident* one = f.book().Find("supply/1");
   const Incident* two = f.book().Find("supply/2");
   ASSERT_TRUE(one && two);
@@ -222,7 +222,7 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   const auto update = f.Project(1);
   // All tracked: the 40 customers and the source itself (evidence).
-  ASSERT_EQ(f.engine().risk_state(0).alerts.open().size(), 41u);
+  ASSERT_EQ(f.engine().risk_state(0).alerts().open().size(), 41u);
   std::set<NodeIndex> raised;
   for (const auto& a : update.alerts) {
     EXPECT_EQ(a.lifecycle, AlertLifecycle::kRaised);
@@ -281,7 +281,7 @@ TEST(IncidentBookTest, AnAlertResolvingOnItsOwnIsPublishedOnItsOwn) {
   f.Disrupt(1, {0}, TriggerKind::kNamed);
   ASSERT_EQ(f.Project(1).alerts.size(), 3u);  // the source and both customers
   const NodeIndex one = 1;
-  ASSERT_TRUE(f.engine().Immunize({&one, 1}, std::nullopt, false).ok());
+  ASSERT_TRUE(f.engine().Immunize(std::nullopt, {&one, 1}, false).ok());
   const auto update = f.Project(2);
   ASSERT_EQ(update.alerts.size(), 1u);
   EXPECT_EQ(update.alerts[0].node, 1u);
@@ -298,20 +298,20 @@ TEST(IncidentBookTest, PushedAlertsAreUpdatedOnlyWhenTheyGetWorse) {
   EXPECT_EQ(raised[1].level, AlertLevel::kCritical);
   // A new report of the source's severity (reports only raise it; back to
   // normal first to lower it) and the customer's alert change.
-  auto severity = [&](double s, std::uint64_t tag) {
+  auto severity = [&](double s, std::uint64_t journal_seq) {
     EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kSusceptible, 1.0).ok());
     EXPECT_TRUE(f.engine().SetStatus(0, 0, NodeState::kDisrupted, s).ok());
     std::vector<AlertPush> customer;
-    for (const auto& a : f.Project(tag).alerts) {
+    for (const auto& a : f.Project(journal_seq).alerts) {
       if (a.node == 1) customer.push_back(a);
     }
     return customer;
   };
   // Lower, still critical: not material (the tracker moved, the push not).
   const auto lower = severity(0.8, 2);
-  const double p2 = f.engine().risk_state(0).projection.risk[1];
+  const double p2 = f.engine().risk_state(0).projection().risk[1];
   ASSERT_LT(p2, raised[1].probability - 0.05);
-  ASSERT_EQ(f.engine().risk_state(0).alerts.open().at(1).level, AlertLevel::kCritical);
+  ASSERT_EQ(f.engine().risk_state(0).alerts().open().at(1).level, AlertLevel::kCritical);
   EXPECT_TRUE(lower.empty());
   // Back up to where it was published: nothing new either.
   EXPECT_TRUE(severity(0.9, 3).empty());
@@ -447,7 +447,7 @@ TEST(IncidentBookTest, IntervalOfASoleIncidentIsTheProjectionsInterval) {
   Fixture f(MakeEngine(std::move(net), ProjectionOptions::Choice::kMonteCarlo));
   f.Disrupt(1, {0}, TriggerKind::kPlace, "", 0.6);
   f.Project(1);
-  const auto& p = f.engine().risk_state(0).projection;
+  const auto& p = f.engine().risk_state(0).projection();
   const Incident* inc = f.book().Find("supply/1");
   ASSERT_GT(p.interval_realizations, 0u);
   EXPECT_DOUBLE_EQ(inc->expected_disrupted, p.expected_disrupted);

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "engine/engine.h"
-#include "engine/generators.h"
 #include "engine/projection.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/random_changes.h"
 #include "engine/testing/real_networks.h"
@@ -257,13 +257,13 @@ ChangeStats RunRandomChanges(Network net, Direction direction, std::uint64_t see
       const TransmissionGraph& g = *engine.Graph(r);
       EXPECT_FALSE(g.has_reverse);
       SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
-      ExpectSameAsFull(g, s.initial, o.dmp, s.projection);
+      ExpectSameAsFull(g, s.initial(), o.dmp, s.projection());
       if (::testing::Test::HasFatalFailure()) return stats;
-      if (s.projection.full) continue;  // the first one, after ticks, ...
+      if (s.projection().full) continue;  // the first one, after ticks, ...
       ++stats.updates;
-      stats.incremental += s.projection.incremental_dmp;
-      stats.recomputed += s.projection.recomputed_nodes;
-      for (const auto& reg : s.projection.regions) stats.region_nodes += reg.nodes;
+      stats.incremental += s.projection().incremental_dmp;
+      stats.recomputed += s.projection().recomputed_nodes;
+      for (const auto& reg : s.projection().regions) stats.region_nodes += reg.nodes;
     }
   }
   return stats;

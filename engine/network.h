@@ -25,8 +25,8 @@
 #include <tuple>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/node_table.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

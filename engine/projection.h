@@ -53,12 +53,12 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/dmp.h"
 #include "engine/incremental_dmp.h"
 #include "engine/monte_carlo.h"
 #include "engine/spectral.h"
 #include "engine/state.h"
-#include "engine/status.h"
 #include "engine/transmission.h"
 
 namespace riskd::engine {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/random_changes.h"
 #include "engine/testing/real_networks.h"
@@ -316,17 +316,17 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
       TransmissionOptions to;
       to.keep_shares = false;
       const TransmissionGraph built = BuildTransmissionGraph(
-          engine.CompactNetwork(), s.type, engine.VulnerabilityFor(s.type.layers), to);
+          engine.CompactNetwork(), s.type(), engine.VulnerabilityFor(s.type().layers), to);
       const bool same_graph = *engine.Graph(r) == built;
       EXPECT_TRUE(same_graph) << "step " << step << " type " << r;
       if (!same_graph) return 1;
       Projector fresh(o.dmp, o.projection);
-      fresh.Full(built, s.initial, &ws);
+      fresh.Full(built, s.initial(), &ws);
       SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
-      ExpectSameProjection(s.projection, fresh.projection());
+      ExpectSameProjection(s.projection(), fresh.projection());
       if (::testing::Test::HasFatalFailure()) return 1;
-      recomputed += s.projection.recomputed_nodes;
-      for (const auto& reg : s.projection.regions) region_nodes += reg.nodes;
+      recomputed += s.projection().recomputed_nodes;
+      for (const auto& reg : s.projection().regions) region_nodes += reg.nodes;
     }
   }
   return region_nodes == 0 ? 1.0 : static_cast<double>(recomputed) / region_nodes;

@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine {
 

@@ -58,8 +58,17 @@ if [ $sanitize -eq 1 ]; then
   # <name>_NOT_BUILT, which are skipped. riskd itself runs under TSan in
   # every end-to-end test (the harness's children inherit TSAN_OPTIONS: a
   # race in the daemon makes it exit 66 and the test fail).
-  tsan_targets=(riskd riskctl riskd-feed daemon_test connectors_test e2e_test feed_test)
-  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:exitcode=66:suppressions=$PWD/tests/tsan.supp"
+  # ignore_noninstrumented_modules: interceptors (memcpy, memcmp, ...) called
+  # from Debian's uninstrumented libraries report nothing. libzmq's I/O
+  # threads read what the application thread wrote (a connect's address,
+  # a message) after a hand-over through lock-free pipes TSan cannot see,
+  # and they do it through libstdc++, so no libzmq frame shows for the
+  # suppressions file to match (CI, stop 21: memcmp in std::string::compare
+  # on a ZMQbg/IO thread). Races at riskd's own, instrumented accesses stay
+  # reported: tsan.race_canary fails if they do not.
+  tsan_targets=(riskd riskctl riskd-feed daemon_test connectors_test e2e_test feed_test
+                tsan_race_canary)
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:exitcode=66:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/tsan/suppressions.supp"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRISKD_SANITIZE_THREAD=ON \
     -DRISKD_BUILD_BENCH=OFF > /dev/null
   ninja -C build-tsan --quiet -j "$jobs" "${tsan_targets[@]}"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 
 namespace riskd::bench {
 

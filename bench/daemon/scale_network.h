@@ -1,5 +1,5 @@
 // The benchmark supplier network at scale: a Barabasi-Albert graph
-// (engine/generators.h) of `nodes` nodes with `m` suppliers per new node
+// (engine/testing/generators.h) of `nodes` nodes with `m` suppliers per new node
 // (edges from the established supplier to its newer customer, so in-degree m
 // and a scale-free out-degree), weights uniform in [1, 10], seed fixed;
 // written as the generic CSV format for the daemon to import.

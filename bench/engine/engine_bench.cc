@@ -17,12 +17,12 @@
 #include <utility>
 #include <vector>
 
-#include "engine/continuous_sir.h"
 #include "engine/dmp.h"
 #include "engine/engine.h"
-#include "engine/generators.h"
 #include "engine/monte_carlo.h"
 #include "engine/projection.h"
+#include "engine/testing/continuous_sir.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/igraph_peer.h"
 #include "engine/testing/real_networks.h"
@@ -270,7 +270,7 @@ void BenchClock() {
     engine.Project(static_cast<std::uint64_t>(1 + k));
     ticks.push_back(CpuMs() - cpu);
   }
-  const Projection& p = engine.risk_state(0).projection;
+  const Projection& p = engine.risk_state(0).projection();
   const int frame_steps = p.now + p.horizon;
   std::vector<double> updates;
   int incremental = 0;
@@ -279,7 +279,7 @@ void BenchClock() {
     cpu = CpuMs();
     engine.Project(100 + v);
     updates.push_back(CpuMs() - cpu);
-    incremental += engine.risk_state(0).projection.incremental_dmp;
+    incremental += engine.risk_state(0).projection().incremental_dmp;
   }
   const Params params{
       {"network", Str("barabasi_albert")},
@@ -297,7 +297,7 @@ void BenchClock() {
       {"ticks", Num(static_cast<double>(ticks.size()))},
       {"updates", Num(static_cast<double>(updates.size()))},
       {"incremental_dmp_updates", Num(incremental)},
-      {"expected_disrupted", Num(engine.risk_state(0).projection.expected_disrupted)}};
+      {"expected_disrupted", Num(engine.risk_state(0).projection().expected_disrupted)}};
   Emit("clock_tick_ms", Median(ticks), "ms", params);
   Emit("clock_update_median_ms", Median(updates), "ms", params);
 }
@@ -401,7 +401,7 @@ void BenchNetworkChangesCase(bool defer_check) {
     project_ms += project_times.back();
   }
   const double total_ms = CpuMs() - start;
-  const Projection& p = engine.risk_state(0).projection;
+  const Projection& p = engine.risk_state(0).projection();
   const Params params{{"network", Str("barabasi_albert")},
                       {"nodes", Num(static_cast<double>(engine.network().node_count()))},
                       {"edges", Num(static_cast<double>(engine.network().edge_count()))},
@@ -531,18 +531,18 @@ void MeasureAccuracy(AccuracyCase c) {
   MonteCarloOptions mo;
   mo.horizon = o.dmp.horizon;
   mo.seed = 0xC0FFEE;
-  const MonteCarloResult ref = RunMonteCarlo(g, s.initial, mo, 10000);
-  const DmpResult dmp = RunDmp(g, s.initial, o.dmp);
+  const MonteCarloResult ref = RunMonteCarlo(g, s.initial(), mo, 10000);
+  const DmpResult dmp = RunDmp(g, s.initial(), o.dmp);
   double mae = 0, mae_risk = 0, dmp_mae = 0, dmp_mae_risk = 0;
   std::size_t alive = 0, at_risk = 0;
   for (NodeIndex v = 0; v < g.node_count; ++v) {
     if (!engine->network().alive(v)) continue;
     ++alive;
-    const double e = std::fabs(s.projection.risk[v] - ref.risk[v]);
+    const double e = std::fabs(s.projection().risk[v] - ref.risk[v]);
     const double d = std::fabs(dmp.risk[v] - ref.risk[v]);
     mae += e;
     dmp_mae += d;
-    if (std::max({s.projection.risk[v], ref.risk[v], dmp.risk[v]}) >= 0.01) {
+    if (std::max({s.projection().risk[v], ref.risk[v], dmp.risk[v]}) >= 0.01) {
       ++at_risk;
       mae_risk += e;
       dmp_mae_risk += d;
@@ -550,10 +550,10 @@ void MeasureAccuracy(AccuracyCase c) {
   }
   const double n_alive = static_cast<double>(alive), n_risk = std::max<double>(1, at_risk);
   double check = 0;
-  for (const auto& r : s.projection.regions) check = std::max(check, r.dmp_error);
+  for (const auto& r : s.projection().regions) check = std::max(check, r.dmp_error);
   Emit("dmp_mae_vs_mc", mae / n_alive, "probability",
        {{"network", Str(c.name)},
-        {"method", Str(std::string(ProjectionMethodName(s.projection.method)))},
+        {"method", Str(std::string(ProjectionMethodName(s.projection().method)))},
         {"alpha", Num(c.alpha)},
         {"beta", "0.3"},
         {"direction", Str(DirectionName(c.direction))},
@@ -566,15 +566,15 @@ void MeasureAccuracy(AccuracyCase c) {
         {"dmp_only_mae", Num(dmp_mae / n_alive)},
         {"dmp_only_mae_at_risk", Num(dmp_mae_risk / n_risk)},
         {"check_dmp_rms_error", Num(check)},
-        {"expected_disrupted", Num(s.projection.expected_disrupted)},
+        {"expected_disrupted", Num(s.projection().expected_disrupted)},
         {"expected_disrupted_dmp", Num(dmp.expected_disrupted)},
         {"expected_disrupted_reference", Num(ref.expected_disrupted)},
-        {"disrupted_p05", Num(s.projection.disrupted_p05)},
-        {"disrupted_p95", Num(s.projection.disrupted_p95)},
-        {"supercritical", s.projection.spectral.supercritical ? "true" : "false"},
+        {"disrupted_p05", Num(s.projection().disrupted_p05)},
+        {"disrupted_p95", Num(s.projection().disrupted_p95)},
+        {"supercritical", s.projection().spectral.supercritical ? "true" : "false"},
         {"project_ms", Num(project_ms)},
-        {"mc_work", Num(static_cast<double>(s.projection.mc_work))},
-        {"dmp_edge_updates", Num(static_cast<double>(s.projection.dmp_edge_updates))}});
+        {"mc_work", Num(static_cast<double>(s.projection().mc_work))},
+        {"dmp_edge_updates", Num(static_cast<double>(s.projection().dmp_edge_updates))}});
 }
 
 void BenchAccuracy() {

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "engine/engine.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 
 namespace {
 
@@ -50,7 +50,7 @@ int main() {
   // What the engine holds (bytes of its structures), beside the network.
   Emit("transmission_graph_mb", static_cast<double>(engine->Graph(0)->MemoryBytes()) / 1e6, "MB",
        edges);
-  const Projection& p = engine->risk_state(0).projection;
+  const Projection& p = engine->risk_state(0).projection();
   const double projection_bytes =
       static_cast<double>(p.risk.capacity() * 8 + p.eta.capacity() * 4 + p.parent.capacity() * 4 +
                           p.node_method.capacity());

@@ -30,8 +30,8 @@
 #include "bench/forecast/truth_model.h"
 #include "engine/calibration.h"
 #include "engine/engine.h"
-#include "engine/generators.h"
 #include "engine/testing/cascade_simulator.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/real_networks.h"
 
 namespace riskd::bench {
@@ -182,7 +182,7 @@ void Forecast(const NetworkCase& nc, const engine::ModelParameters& m,
     engine::Engine& e = **created;
     (void)e.Disrupt(0, tests[c], 1.0);
     e.Project(1);
-    const engine::Projection& proj = e.risk_state(0).projection;
+    const engine::Projection& proj = e.risk_state(0).projection();
     ++f->methods[std::string(engine::ProjectionMethodName(proj.method))];
     for (NodeIndex v = 0; v < proj.risk.size(); ++v) {
       if (std::find(tests[c].begin(), tests[c].end(), v) == tests[c].end())

@@ -17,9 +17,9 @@
 #include <string_view>
 
 #include "engine/immunization/betweenness.h"
-#include "engine/immunization/dismantling.h"
-#include "engine/immunization/graph_generators.h"
-#include "engine/immunization/testing/igraph_peer.h"
+#include "engine/immunization/testing/dismantling.h"
+#include "engine/immunization/testing/graph_generators.h"
+#include "engine/testing/igraph_peer.h"
 
 namespace riskd::engine::immunization {
 namespace {
@@ -86,7 +86,7 @@ void BetweennessVersusIgraph(const Network& net) {
   const auto ours = Betweenness(g, {});
   const double ours_s = Seconds(start);
 
-  const testing::IgraphPeer peer(net);
+  const engine::testing::IgraphPeer peer(net);
   start = std::chrono::steady_clock::now();
   const std::vector<double> theirs = peer.Betweenness();
   const double igraph_s = Seconds(start);

@@ -40,11 +40,11 @@
 
 #include "bench/common/json_line.h"
 #include "connectors/importers/importer.h"
-#include "engine/generators.h"
 #include "engine/immunization/evaluation.h"
 #include "engine/immunization/planner.h"
 #include "engine/immunization/random_keys.h"
 #include "engine/immunization/undirected_graph.h"
+#include "engine/testing/generators.h"
 #include "engine/transmission.h"
 #include "engine/vulnerability.h"
 

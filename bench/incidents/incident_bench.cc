@@ -32,7 +32,7 @@
 #include <string>
 
 #include "bench/common/json_line.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 #include "tests/support/daemon_harness.h"

@@ -7,19 +7,10 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "connectors/codec/output_codec.h"
+
 namespace riskd::connectors {
 namespace {
-
-std::string SeverityLabel(riskd::v1::Severity s) {
-  switch (s) {
-    case riskd::v1::SEVERITY_CRITICAL:
-      return "critical";
-    case riskd::v1::SEVERITY_WARNING:
-      return "warning";
-    default:
-      return "info";
-  }
-}
 
 std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
@@ -76,7 +67,7 @@ nlohmann::json AlertJson(const riskd::v1::Alert& a) {
   nlohmann::json labels = {{"alertname", "RiskdNodeAtRisk"},
                            {"risk_type", a.risk_type()},
                            {"node", a.node_id()},
-                           {"severity", SeverityLabel(a.severity())}};
+                           {"severity", LevelWord(a.severity())}};
   if (!a.incident_id().empty()) labels["incident"] = a.incident_id();
   nlohmann::json annotations = {
       {"summary", a.node_name() + ": P(disrupted within " + std::to_string(a.horizon_steps()) +
@@ -130,7 +121,7 @@ nlohmann::json IncidentJson(const riskd::v1::Incident& i) {
            {{"alertname", "RiskdIncident"},
             {"risk_type", i.risk_type()},
             {"incident", i.incident_id()},
-            {"severity", SeverityLabel(i.level())}}},
+            {"severity", LevelWord(i.level())}}},
           {"annotations", annotations}};
 }
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
@@ -31,7 +31,7 @@ namespace riskd::connectors {
 struct PostableAlert {
   riskd::v1::Alert alert;
   // Post as resolved (endsAt = now) whatever the alert's lifecycle says;
-  // used to close an old label set when an alert's severity changed.
+  // used to close an old label set when an alert's level changed.
   bool resolved = false;
   // When set, this is the incident (and `alert` is unused).
   std::optional<riskd::v1::Incident> incident = std::nullopt;

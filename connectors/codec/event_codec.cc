@@ -237,7 +237,7 @@ Status CheckOperatorAction(const riskd::v1::OperatorAction& a) {
     return Invalid("operator_action.assignee", "is only for KIND_ASSIGN");
   }
   if (!riskd::v1::Severity_IsValid(a.level())) {
-    return Invalid("operator_action.level", "unknown severity value");
+    return Invalid("operator_action.level", "unknown level value");
   }
   if (a.kind() != A::KIND_OVERRIDE_LEVEL && a.level() != riskd::v1::SEVERITY_UNSPECIFIED) {
     return Invalid("operator_action.level", "is only for KIND_OVERRIDE_LEVEL");
@@ -368,6 +368,8 @@ PlaceMatch NodeDirectory::Match(const riskd::v1::Place& proto_place, std::size_t
   return out;
 }
 
+// Long on purpose: one case per Envelope payload, each its list of checks
+// in wire order, so a reader finds every rule for a payload in one place.
 Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
                         const RiskTypeResolver& types, const ValidationLimits& limits) {
   RISKD_RETURN_IF_ERROR(CheckId("event_id", env.event_id()));
@@ -575,6 +577,8 @@ engine::Step DisruptionSteps(const riskd::v1::Disruption& d, const EventTiming& 
   return duration_ns > 0 ? (duration_ns + timing.step_ns - 1) / timing.step_ns : 0;
 }
 
+// Long on purpose: one case per Envelope payload, each a few engine calls;
+// the switch is the table of what every event does.
 Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine::Engine* engine,
                      AppliedEvent* applied, const EventTiming& timing) {
   AppliedEvent scratch;
@@ -609,7 +613,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       if (s.state() == riskd::v1::NODE_STATE_DISRUPTED) state = engine::NodeState::kDisrupted;
       if (s.state() == riskd::v1::NODE_STATE_RECOVERED) state = engine::NodeState::kRecovered;
       const double severity = s.severity() > 0 ? s.severity() : 1.0;
-      RISKD_RETURN_IF_ERROR(engine->SetStatus(*v, *r, state, severity, at));
+      RISKD_RETURN_IF_ERROR(engine->SetStatus(*r, *v, state, severity, at));
       did.risk_type = *r;
       did.touched = {*v};
       if (state == engine::NodeState::kDisrupted) {
@@ -671,7 +675,7 @@ Status ApplyEnvelope(const Envelope& env, const RiskTypeResolver& types, engine:
       std::vector<engine::NodeIndex> nodes;
       RISKD_RETURN_IF_ERROR(resolve_ids(iv.node_ids(), &nodes));
       RISKD_RETURN_IF_ERROR(
-          engine->Immunize(nodes, r, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
+          engine->Immunize(r, nodes, iv.kind() == riskd::v1::Intervention::KIND_LIFT));
       did.risk_type = r ? *r : -1;
       did.touched = std::move(nodes);
       return Status::Ok();

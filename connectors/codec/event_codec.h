@@ -19,9 +19,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
-#include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {
@@ -108,7 +108,7 @@ struct ValidationLimits {
 // wrong and where (field path), e.g.
 //   not_found: disruption.node_ids[2]: node 'X9' is not in the network
 Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
-                        const RiskTypeResolver& risk_types, const ValidationLimits& limits = {});
+                        const RiskTypeResolver& resolver, const ValidationLimits& limits = {});
 
 // What an applied event did, for the incident book.
 struct AppliedEvent {
@@ -130,7 +130,7 @@ struct AppliedEvent {
 // now), a disruption lasts its expected_duration or the hazard's default
 // (rounded up to steps; neither: not known), a ClockTick advances the
 // engine's clock.
-Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& risk_types,
+Status ApplyEnvelope(const riskd::v1::Envelope& envelope, const RiskTypeResolver& resolver,
                      engine::Engine* engine, AppliedEvent* applied = nullptr,
                      const EventTiming& timing = {});
 

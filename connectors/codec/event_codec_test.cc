@@ -129,9 +129,9 @@ TEST_F(EventCodecTest, HazardPicksTheRiskTypeAndPlacesResolveToNodes) {
   EXPECT_EQ(applied.trigger->nodes, (std::vector<engine::NodeIndex>{0, 1, 2}));
   EXPECT_EQ(applied.trigger->event_id, "ev-1");
   EXPECT_EQ(applied.risk_type, 0);
-  EXPECT_EQ((*eng)->risk_state(0).observed[1].state, engine::NodeState::kDisrupted);
-  EXPECT_DOUBLE_EQ((*eng)->risk_state(0).observed[1].severity, 0.9);
-  EXPECT_EQ((*eng)->risk_state(1).observed[1].state, engine::NodeState::kSusceptible);
+  EXPECT_EQ((*eng)->risk_state(0).observed()[1].state, engine::NodeState::kDisrupted);
+  EXPECT_DOUBLE_EQ((*eng)->risk_state(0).observed()[1].severity, 0.9);
+  EXPECT_EQ((*eng)->risk_state(1).observed()[1].state, engine::NodeState::kSusceptible);
 }
 
 // Event time: occurred_at places the report on its step, the expected
@@ -154,13 +154,13 @@ TEST_F(EventCodecTest, EventTimesDurationsAndTicksReachTheEngine) {
   e.mutable_occurred_at()->set_seconds(98 * 3600 + 10);
   e.mutable_disruption()->mutable_expected_duration()->set_seconds(7201);  // rounds up: 3 steps
   ASSERT_TRUE(ApplyEnvelope(e, types_, eng->get(), nullptr, timing).ok());
-  const auto& s1 = (*eng)->risk_state(0).observed[*net_.Find("S1")];
+  const auto& s1 = (*eng)->risk_state(0).observed()[*net_.Find("S1")];
   EXPECT_EQ(s1.since, 98);
   EXPECT_EQ(s1.until, 101);
   Envelope storm = Disruption({"P1"});
   storm.mutable_disruption()->set_hazard(riskd::v1::HAZARD_STORM);
   ASSERT_TRUE(ApplyEnvelope(storm, types_, eng->get(), nullptr, timing).ok());  // at now
-  const auto& s2 = (*eng)->risk_state(0).observed[*net_.Find("P1")];
+  const auto& s2 = (*eng)->risk_state(0).observed()[*net_.Find("P1")];
   EXPECT_EQ(s2.since, 100);
   EXPECT_EQ(s2.until, 102);  // the hazard's 1.5 h, rounded up
   Envelope negative = Disruption({"S1"});

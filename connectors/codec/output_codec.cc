@@ -7,11 +7,11 @@
 namespace riskd::connectors {
 
 std::string AlertId(const std::string& risk_type, const std::string& node_id,
-                    std::uint64_t raised_tag) {
-  return risk_type + "/" + node_id + "/" + std::to_string(raised_tag);
+                    std::uint64_t raised_journal_seq) {
+  return risk_type + "/" + node_id + "/" + std::to_string(raised_journal_seq);
 }
 
-riskd::v1::Severity ToSeverity(engine::AlertLevel level) {
+riskd::v1::Severity ToProtoLevel(engine::AlertLevel level) {
   switch (level) {
     case engine::AlertLevel::kCritical:
       return riskd::v1::SEVERITY_CRITICAL;
@@ -66,7 +66,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
   const auto& net = engine.network();
   const std::string node_id(net.id(push.node));
   riskd::v1::Alert a;
-  a.set_alert_id(AlertId(state.type.name, node_id, push.raised_tag));
+  a.set_alert_id(AlertId(state.type().name, node_id, push.raised_journal_seq));
   switch (push.lifecycle) {
     case engine::AlertLifecycle::kRaised:
       a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RAISED);
@@ -78,27 +78,27 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
       a.set_lifecycle(riskd::v1::Alert::LIFECYCLE_RESOLVED);
       break;
   }
-  a.set_severity(ToSeverity(push.level));
-  a.set_risk_type(state.type.name);
+  a.set_severity(ToProtoLevel(push.level));
+  a.set_risk_type(state.type().name);
   a.set_node_id(node_id);
   a.set_node_name(std::string(net.name(push.node)));
   a.set_probability(push.probability);
   a.set_eta_steps(push.eta);
   a.set_step_seconds(ctx.step_seconds);
-  a.set_horizon_steps(state.projection.horizon);
+  a.set_horizon_steps(state.projection().horizon);
   if (const engine::Incident* inc = book.Find(push.incident)) a.set_incident_id(inc->id);
   a.set_value_at_risk(push.value_at_risk);
   if (push.lifecycle != engine::AlertLifecycle::kResolved && net.alive(push.node)) {
-    const auto path =
-        engine::CausePath(state.projection.parent, state.projection.risk, state.initial, push.node);
+    const auto path = engine::CausePath(state.projection().parent, state.projection().risk,
+                                        state.initial(), push.node);
     for (std::size_t i = 0; i < path.size(); ++i) {
       const engine::NodeIndex v = path[i];
       a.add_cause_path(std::string(net.id(v)));
       auto* step = a.add_cause();
       step->set_node_id(std::string(net.id(v)));
       step->set_node_name(std::string(net.name(v)));
-      step->set_probability(state.projection.risk[v]);
-      step->set_share(i == 0 ? 0.0 : engine::DependencyShare(net, state.type, path[i - 1], v));
+      step->set_probability(state.projection().risk[v]);
+      step->set_share(i == 0 ? 0.0 : engine::DependencyShare(net, state.type(), path[i - 1], v));
     }
     if (!path.empty()) {
       for (auto& id : book.TriggerEventIds(risk_type, path.front())) {
@@ -110,13 +110,13 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
     if (!plans.empty()) *a.mutable_plan() = MakeEmergencyPlan(net, book.plans(), plans.front());
   }
   for (const auto& name : book.WatchlistsOf(risk_type, push.node)) a.add_watchlists(name);
-  const auto& node_method = state.projection.node_method;
+  const auto& node_method = state.projection().node_method;
   const bool in_region =
       push.node < node_method.size() && node_method[push.node] != engine::ProjectionMethod::kNone;
-  a.set_method(ToMethod(in_region ? node_method[push.node] : state.projection.method));
+  a.set_method(ToMethod(in_region ? node_method[push.node] : state.projection().method));
   // Outside every region at risk the 0 is exact (nothing reaches the node).
-  a.set_checked(!in_region || (push.node < state.projection.node_checked.size() &&
-                               state.projection.node_checked[push.node] != 0));
+  a.set_checked(!in_region || (push.node < state.projection().node_checked.size() &&
+                               state.projection().node_checked[push.node] != 0));
   a.set_journal_seq(ctx.journal_seq);
   SetTimestamp(ctx.computed_at_unix_ns, a.mutable_computed_at());
   SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), a.mutable_model_time());
@@ -173,7 +173,7 @@ riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& net,
   out.set_probability(node.probability);
   out.set_eta_steps(node.eta);
   out.set_value_at_risk(node.value_at_risk);
-  out.set_level(ToSeverity(node.level));
+  out.set_level(ToProtoLevel(node.level));
   out.set_alert_pushed(node.pushed);
   return out;
 }
@@ -254,9 +254,9 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   out.set_incident_id(inc.id);
   out.set_lifecycle(ToProtoLifecycle(inc.lifecycle));
   out.set_resolution(ToProtoResolution(inc.resolution));
-  out.set_level(ToSeverity(inc.level()));
-  out.set_computed_level(ToSeverity(inc.computed_level));
-  out.set_risk_type(state.type.name);
+  out.set_level(ToProtoLevel(inc.level()));
+  out.set_computed_level(ToProtoLevel(inc.computed_level));
+  out.set_risk_type(state.type().name);
   if (riskd::v1::Hazard_IsValid(inc.hazard)) {
     out.set_hazard(static_cast<riskd::v1::Hazard>(inc.hazard));
   }
@@ -284,8 +284,9 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   }
   out.set_alerts_pushed(inc.alerts_pushed);
   out.set_alerts_resolved(static_cast<std::int32_t>(inc.resolved_alerts.size()));
-  for (const auto& [node, tag] : inc.resolved_alerts) {
-    out.add_resolved_alert_ids(AlertId(state.type.name, std::string(net.id(node)), tag));
+  for (const auto& [node, raised_journal_seq] : inc.resolved_alerts) {
+    out.add_resolved_alert_ids(
+        AlertId(state.type().name, std::string(net.id(node)), raised_journal_seq));
   }
   for (const auto& plan : inc.plans) *out.add_plans() = MakeEmergencyPlan(net, book.plans(), plan);
   auto* op = out.mutable_operator_state();
@@ -293,7 +294,7 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   op->set_acknowledged_by(inc.acknowledged_by);
   if (inc.acknowledged_at_ns) SetTimestamp(inc.acknowledged_at_ns, op->mutable_acknowledged_at());
   op->set_assignee(inc.assignee);
-  if (inc.level_override) op->set_level_override(ToSeverity(*inc.level_override));
+  if (inc.level_override) op->set_level_override(ToProtoLevel(*inc.level_override));
   for (const auto& h : inc.history) {
     auto* record = op->add_history();
     record->set_event_id(h.event_id);
@@ -305,7 +306,7 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
     action->set_operator_(h.operator_name);
     action->set_assignee(h.assignee);
     if (h.kind == engine::OperatorActionKind::kOverrideLevel && h.level) {
-      action->set_level(ToSeverity(*h.level));
+      action->set_level(ToProtoLevel(*h.level));
     }
     action->set_note(h.note);
     action->set_authenticated_client(h.authenticated_client);
@@ -316,7 +317,7 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   if (inc.closed_at_ns) SetTimestamp(inc.closed_at_ns, out.mutable_closed_at());
   out.set_journal_seq(std::max(ctx.journal_seq, inc.last_seq));
   SetTimestamp(ctx.computed_at_unix_ns, out.mutable_computed_at());
-  out.set_horizon_steps(state.projection.horizon);
+  out.set_horizon_steps(state.projection().horizon);
   out.set_step_seconds(ctx.step_seconds);
   SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), out.mutable_model_time());
   return out;
@@ -327,19 +328,19 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   const auto& state = engine.risk_state(risk_type);
   const auto& net = engine.network();
   riskd::v1::ProjectionSummary s;
-  s.set_risk_type(state.type.name);
-  s.set_method(ToMethod(state.projection.method));
-  s.set_horizon_steps(state.projection.horizon);
+  s.set_risk_type(state.type().name);
+  s.set_method(ToMethod(state.projection().method));
+  s.set_horizon_steps(state.projection().horizon);
   s.set_step_seconds(ctx.step_seconds);
-  s.set_expected_disrupted(state.projection.expected_disrupted);
-  s.set_disrupted_p05(state.projection.disrupted_p05);
-  s.set_disrupted_p95(state.projection.disrupted_p95);
-  const auto& spectral = state.projection.spectral;
+  s.set_expected_disrupted(state.projection().expected_disrupted);
+  s.set_disrupted_p05(state.projection().disrupted_p05);
+  s.set_disrupted_p95(state.projection().disrupted_p95);
+  const auto& spectral = state.projection().spectral;
   s.set_spectral_radius(spectral.non_backtracking > 0 ? spectral.non_backtracking
                                                       : spectral.transmission);
   s.set_supercritical(spectral.supercritical);
   std::uint32_t unchecked = 0;
-  for (const auto& region : state.projection.regions) {
+  for (const auto& region : state.projection().regions) {
     unchecked += region.method != engine::ProjectionMethod::kNone && !region.checked;
   }
   s.set_checked(unchecked == 0);
@@ -348,7 +349,7 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
   const double lowest = engine.options().alerts.warning_raise;
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
     if (!net.alive(v)) continue;
-    switch (state.observed[v].state) {
+    switch (state.observed()[v].state) {
       case engine::NodeState::kRecovered:
         ++recovered;
         break;
@@ -360,7 +361,7 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
         [[fallthrough]];
       case engine::NodeState::kSusceptible:
         // As alerted: a report is evidence, the risk includes it.
-        if (state.projection.risk[v] >= lowest) ++at_risk;
+        if (state.projection().risk[v] >= lowest) ++at_risk;
         break;
     }
   }
@@ -381,33 +382,33 @@ riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
   riskd::v1::NodeRisk r;
   r.set_node_id(std::string(engine.network().id(node)));
   r.set_node_name(std::string(engine.network().name(node)));
-  r.set_risk_type(state.type.name);
-  r.set_observed_state(ToNodeState(state.observed[node].state));
-  const bool projected = state.projected && node < state.projection.risk.size();
-  r.set_probability(projected ? state.projection.risk[node] : 0.0);
-  r.set_eta_steps(projected ? state.projection.eta[node] : -1);
+  r.set_risk_type(state.type().name);
+  r.set_observed_state(ToNodeState(state.observed()[node].state));
+  const bool projected = state.projected() && node < state.projection().risk.size();
+  r.set_probability(projected ? state.projection().risk[node] : 0.0);
+  r.set_eta_steps(projected ? state.projection().eta[node] : -1);
   return r;
 }
 
-std::string SeverityWord(riskd::v1::Severity severity) {
-  if (severity == riskd::v1::SEVERITY_WARNING) return "warning";
-  if (severity == riskd::v1::SEVERITY_CRITICAL) return "critical";
+std::string LevelWord(riskd::v1::Severity level) {
+  if (level == riskd::v1::SEVERITY_WARNING) return "warning";
+  if (level == riskd::v1::SEVERITY_CRITICAL) return "critical";
   return "info";
 }
 
 std::string AlertTopic(const riskd::v1::Alert& a) {
-  return "alert." + SeverityWord(a.severity()) + "." + a.risk_type() + "." + a.node_id();
+  return "alert." + LevelWord(a.severity()) + "." + a.risk_type() + "." + a.node_id();
 }
 
 std::string IncidentTopic(const riskd::v1::Incident& incident) {
-  return "incident." + SeverityWord(incident.level()) + "." + incident.risk_type();
+  return "incident." + LevelWord(incident.level()) + "." + incident.risk_type();
 }
 
 riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type, int k,
                                      const engine::immunization::Plan& plan,
                                      const OutputContext& ctx) {
   riskd::v1::ImmunizationPlan out;
-  out.set_risk_type(engine.risk_state(risk_type).type.name);
+  out.set_risk_type(engine.risk_state(risk_type).type().name);
   out.set_k(k);
   out.set_strategy("state_aware/" + std::string(engine::immunization::StepRuleName(plan.rule)));
   for (const auto& t : plan.targets) {

@@ -26,11 +26,13 @@ struct OutputContext {
 // step_seconds from the Unix epoch): what eta_steps count from.
 std::int64_t ModelTimeUnixNs(const engine::Engine& engine, double step_seconds);
 
-// "<risk_type>/<node_id>/<raised_tag>": stable over the alert's lifecycle.
+// "<risk_type>/<node_id>/<raised_journal_seq>": stable over the alert's lifecycle.
 std::string AlertId(const std::string& risk_type, const std::string& node_id,
-                    std::uint64_t raised_tag);
+                    std::uint64_t raised_journal_seq);
 
-riskd::v1::Severity ToSeverity(engine::AlertLevel level);
+// An alert or incident level on the wire (riskd.v1.Severity: the output
+// level, named severity in the proto; common.proto says why).
+riskd::v1::Severity ToProtoLevel(engine::AlertLevel level);
 riskd::v1::NodeState ToNodeState(engine::NodeState state);
 riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method);
 
@@ -63,8 +65,9 @@ riskd::v1::ImmunizationPlan MakePlan(const engine::Engine& engine, int risk_type
 // footprint.<risk_type>, risk.<risk_type>.
 std::string AlertTopic(const riskd::v1::Alert& alert);
 std::string IncidentTopic(const riskd::v1::Incident& incident);
-// "info", "warning" or "critical" (unspecified counts as info).
-std::string SeverityWord(riskd::v1::Severity severity);
+// "info", "warning" or "critical" (unspecified counts as info): the level
+// in topics and Alertmanager's severity label.
+std::string LevelWord(riskd::v1::Severity level);
 std::string SummaryTopic(const std::string& risk_type);
 std::string PlanTopic(const std::string& risk_type);
 std::string FootprintTopic(const std::string& risk_type);

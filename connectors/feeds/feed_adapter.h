@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {

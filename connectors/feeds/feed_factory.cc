@@ -1,23 +1,40 @@
 #include "connectors/feeds/feed_factory.h"
 
+#include "connectors/feeds/feed_registry.h"
+
 namespace riskd::connectors {
 
-std::vector<std::string_view> FeedAdapterNames() {
-  return {"usgs_geojson", "gdacs_rss", "nws_cap_atom", "scms_csv"};
+std::vector<std::string_view> FeedAdapterNames() { return FeedAdapterRegistry::Names(); }
+
+Result<std::unique_ptr<FeedAdapter>> MakeFeedAdapter(const riskd::v1::FeedConfig& config,
+                                                     const std::string& source) {
+  const FeedAdapterFactory* factory = nullptr;
+  if (config.settings_case() != riskd::v1::FeedConfig::SETTINGS_NOT_SET) {
+    factory = FeedAdapterRegistry::Find(config.settings_case());
+    if (factory == nullptr) {
+      return Status::Internal("feed settings field " + std::to_string(config.settings_case()) +
+                              " has no adapter registered");
+    }
+    if (!config.adapter().empty() && config.adapter() != factory->name) {
+      return Status::InvalidArgument("adapter '" + config.adapter() + "' but settings for '" +
+                                     std::string(factory->name) + "'");
+    }
+  } else {
+    factory = FeedAdapterRegistry::Find(config.adapter());
+    if (factory == nullptr) {
+      std::string known;
+      for (auto n : FeedAdapterNames()) known += (known.empty() ? "" : ", ") + std::string(n);
+      return Status::InvalidArgument("unknown feed adapter '" + config.adapter() + "' (" + known +
+                                     ")");
+    }
+  }
+  return factory->make(config, source.empty() ? std::string(factory->name) : source);
 }
 
-Result<std::unique_ptr<FeedAdapter>> MakeFeedAdapter(std::string_view name,
-                                                     const FeedAdapterOptions& options) {
-  if (name == "usgs_geojson")
-    return std::unique_ptr<FeedAdapter>(new UsgsGeoJsonAdapter(options.usgs));
-  if (name == "gdacs_rss") return std::unique_ptr<FeedAdapter>(new GdacsRssAdapter(options.gdacs));
-  if (name == "nws_cap_atom")
-    return std::unique_ptr<FeedAdapter>(new NwsCapAdapter(options.nws_cap));
-  if (name == "scms_csv") return std::unique_ptr<FeedAdapter>(new ScmsCsvAdapter(options.scms));
-  std::string known;
-  for (auto n : FeedAdapterNames()) known += (known.empty() ? "" : ", ") + std::string(n);
-  return Status::InvalidArgument("unknown feed adapter '" + std::string(name) + "' (" + known +
-                                 ")");
+Result<std::unique_ptr<FeedAdapter>> MakeFeedAdapter(std::string_view name) {
+  riskd::v1::FeedConfig config;
+  config.set_adapter(std::string(name));
+  return MakeFeedAdapter(config);
 }
 
 }  // namespace riskd::connectors

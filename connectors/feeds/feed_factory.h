@@ -1,31 +1,30 @@
-// MakeFeedAdapter: the feed adapter for a name ("usgs_geojson", "gdacs_rss",
-// "nws_cap_atom", "scms_csv"), configured from FeedAdapterOptions. Used by
-// the riskd-feed connector process and by a daemon-side poller alike.
+// MakeFeedAdapter: the feed adapter a FeedConfig names, by the member of its
+// `settings` oneof or by its `adapter` string, configured by that member.
+// Used by the daemon's feed poller, `riskd --check` and the riskd-feed
+// connector process alike. Adapters register themselves (feed_registry.h).
 #ifndef RISKD_CONNECTORS_FEEDS_FEED_FACTORY_H_
 #define RISKD_CONNECTORS_FEEDS_FEED_FACTORY_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/feeds/feed_adapter.h"
-#include "connectors/feeds/gdacs_rss_adapter.h"
-#include "connectors/feeds/nws_cap_adapter.h"
-#include "connectors/feeds/scms_csv_adapter.h"
-#include "connectors/feeds/usgs_geojson_adapter.h"
+#include "riskd/v1/config.pb.h"
 
 namespace riskd::connectors {
 
-struct FeedAdapterOptions {
-  UsgsGeoJsonAdapter::Options usgs;
-  GdacsRssAdapter::Options gdacs;
-  NwsCapAdapter::Options nws_cap;
-  ScmsCsvAdapter::Options scms;
-};
-
-// InvalidArgument naming the known adapters if `name` is not one of them.
-Result<std::unique_ptr<FeedAdapter>> MakeFeedAdapter(std::string_view name,
-                                                     const FeedAdapterOptions& options = {});
+// Envelopes carry Envelope.source = `source`, or the adapter's name if it
+// is empty. InvalidArgument naming the known adapters if none is named,
+// naming both if `adapter` and the settings member disagree, or naming the
+// setting that is out of range.
+Result<std::unique_ptr<FeedAdapter>> MakeFeedAdapter(const riskd::v1::FeedConfig& config,
+                                                     const std::string& source = "");
+// The adapter called `name`, with its defaults.
+Result<std::unique_ptr<FeedAdapter>> MakeFeedAdapter(std::string_view name);
+// Every registered adapter's name, sorted.
 std::vector<std::string_view> FeedAdapterNames();
 
 }  // namespace riskd::connectors

@@ -33,6 +33,8 @@ std::string_view ResultName(SendOutcome::Result result) {
   return "unknown";
 }
 
+// Long on purpose: the windowed send/await/resend loop over one socket and
+// its pending map (lambdas share them); its steps only make sense together.
 Result<SendTotals> FeedSender::Send(
     const std::vector<riskd::v1::Envelope>& envelopes,
     const std::function<void(const SendOutcome&)>& on_outcome) const {

@@ -19,8 +19,8 @@
 
 #include <zmq.hpp>
 
+#include "base/status.h"
 #include "connectors/zmq/curve_auth.h"
-#include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {

@@ -1,5 +1,7 @@
 #include "connectors/feeds/gdacs_rss_adapter.h"
 
+#include "connectors/feeds/feed_registry.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -53,6 +55,8 @@ double DepthKm(std::string_view text) {
 
 }  // namespace
 
+// Long on purpose: one loop reading an item's fields in document order,
+// each rejection next to the field it concerns (docs/feeds.md mapping).
 Result<FeedBatch> GdacsRssAdapter::Parse(std::string_view document) const {
   auto root = ParseXml(document);
   if (!root.ok()) return root.status().WithContext("gdacs_rss");
@@ -135,5 +139,8 @@ Result<FeedBatch> GdacsRssAdapter::Parse(std::string_view document) const {
   }
   return std::move(out).Finish();
 }
+
+RISKD_REGISTER_FEED_ADAPTER(gdacs_rss, {"gdacs_rss", riskd::v1::FeedConfig::kGdacsRss,
+                                        &MakeWithSourceOnly<GdacsRssAdapter>});
 
 }  // namespace riskd::connectors

@@ -1,5 +1,7 @@
 #include "connectors/feeds/nws_cap_adapter.h"
 
+#include "connectors/feeds/feed_registry.h"
+
 #include <array>
 #include <cmath>
 #include <utility>
@@ -278,5 +280,8 @@ Result<FeedBatch> NwsCapAdapter::Parse(std::string_view document) const {
   }
   return std::move(out).Finish();
 }
+
+RISKD_REGISTER_FEED_ADAPTER(nws_cap, {"nws_cap_atom", riskd::v1::FeedConfig::kNwsCapAtom,
+                                      &MakeWithSourceOnly<NwsCapAdapter>});
 
 }  // namespace riskd::connectors

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "connectors/csv/csv_reader.h"
+#include "connectors/feeds/feed_registry.h"
 #include "connectors/feeds/feed_time.h"
 
 namespace riskd::connectors {
@@ -119,5 +120,43 @@ Result<FeedBatch> ScmsCsvAdapter::Parse(std::string_view document) const {
   RISKD_RETURN_IF_ERROR(csv.status().WithContext("scms_csv"));
   return std::move(out).Finish();
 }
+
+namespace {
+
+// FeedConfig -> Options: the scms_csv settings, or the older top-level
+// risk_type and vendor_nodes (not both).
+Result<std::unique_ptr<FeedAdapter>> MakeScmsCsvAdapter(const riskd::v1::FeedConfig& config,
+                                                        const std::string& source) {
+  const bool top_level = !config.risk_type().empty() || !config.vendor_nodes().empty();
+  if (top_level && config.has_scms_csv()) {
+    return Status::InvalidArgument(
+        "risk_type, vendor_nodes: set them inside scms_csv { }, not beside it");
+  }
+  const riskd::v1::ScmsCsvFeed& settings = config.scms_csv();  // defaults if unset
+  ScmsCsvAdapter::Options options;
+  options.source = source;
+  const std::string& risk_type = top_level ? config.risk_type() : settings.risk_type();
+  if (!risk_type.empty()) options.risk_type = risk_type;
+  for (const auto& [vendor, node] : top_level ? config.vendor_nodes() : settings.vendor_nodes()) {
+    options.vendor_nodes[vendor] = node;
+  }
+  if (!settings.as_of().empty()) {
+    const auto now = ParseIso8601(settings.as_of());
+    if (!now) return Status::InvalidArgument("scms_csv.as_of: must be an ISO 8601 date or time");
+    options.now = *now;
+  }
+  if (settings.has_lookback_days()) {
+    if (settings.lookback_days() < 0 || settings.lookback_days() > 100000) {
+      return Status::InvalidArgument("scms_csv.lookback_days: must be 0..100000");
+    }
+    options.lookback_days = settings.lookback_days();
+  }
+  return std::unique_ptr<FeedAdapter>(new ScmsCsvAdapter(std::move(options)));
+}
+
+}  // namespace
+
+RISKD_REGISTER_FEED_ADAPTER(scms_csv,
+                            {"scms_csv", riskd::v1::FeedConfig::kScmsCsv, &MakeScmsCsvAdapter});
 
 }  // namespace riskd::connectors

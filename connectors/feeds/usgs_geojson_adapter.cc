@@ -1,5 +1,7 @@
 #include "connectors/feeds/usgs_geojson_adapter.h"
 
+#include "connectors/feeds/feed_registry.h"
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -30,6 +32,8 @@ std::string String(const json& j, const char* key) {
 
 }  // namespace
 
+// Long on purpose: one loop reading a feature's fields in document order,
+// each rejection next to the field it concerns (docs/feeds.md mapping).
 Result<FeedBatch> UsgsGeoJsonAdapter::Parse(std::string_view document) const {
   const json root = json::parse(document.begin(), document.end(), nullptr,
                                 /*allow_exceptions=*/false, /*ignore_comments=*/false);
@@ -112,5 +116,8 @@ Result<FeedBatch> UsgsGeoJsonAdapter::Parse(std::string_view document) const {
   }
   return std::move(out).Finish();
 }
+
+RISKD_REGISTER_FEED_ADAPTER(usgs_geojson, {"usgs_geojson", riskd::v1::FeedConfig::kUsgsGeojson,
+                                           &MakeWithSourceOnly<UsgsGeoJsonAdapter>});
 
 }  // namespace riskd::connectors

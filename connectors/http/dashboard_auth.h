@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/http/dashboard_settings.h"
-#include "engine/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {

@@ -35,12 +35,12 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "base/status.h"
 #include "connectors/http/dashboard_auth.h"
 #include "connectors/http/dashboard_settings.h"
 #include "connectors/http/publication_fanout.h"
 #include "connectors/zmq/curve_auth.h"
 #include "connectors/zmq/request_client.h"
-#include "engine/status.h"
 
 struct mg_connection;
 struct mg_context;

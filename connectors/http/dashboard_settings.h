@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/zmq/curve_auth.h"
-#include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::connectors {

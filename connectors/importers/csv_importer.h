@@ -10,7 +10,9 @@
 #ifndef RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_
 #define RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "connectors/importers/importer.h"
 
@@ -24,6 +26,12 @@ class CsvImporter : public NetworkImporter {
   Status Import(engine::Network* network) const override;
 
  private:
+  // The steps of Import: every node row, then every edge row checked and
+  // collected in file order, with its line number.
+  Status ImportNodes(engine::Network* network) const;
+  Status ReadEdges(const engine::Network& network, std::vector<engine::Edge>* batch,
+                   std::vector<std::size_t>* lines) const;
+
   std::string nodes_path_;
   std::string edges_path_;
 };

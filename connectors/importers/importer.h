@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 #include "riskd/v1/config.pb.h"
 
 namespace riskd::connectors {

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace prometheus {
 class Counter;

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace riskd::connectors::nats {
 

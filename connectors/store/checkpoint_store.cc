@@ -407,6 +407,7 @@ std::uint8_t Enum(PartReader* r, std::uint8_t lo, std::uint8_t hi, const char* w
   return v;
 }
 
+// Long on purpose: field-by-field, in the order DecodeIncidents reads them.
 void EncodeIncidents(const engine::IncidentBookCheckpoint& c, PartWriter* w) {
   w->I64(c.now_ns);
   w->U32(static_cast<std::uint32_t>(c.incidents.size()));
@@ -493,6 +494,8 @@ void EncodeIncidents(const engine::IncidentBookCheckpoint& c, PartWriter* w) {
 
 // Structure only; what the values mean is checked by
 // engine::IncidentBook::Restore.
+// Long on purpose: field-by-field mirror of EncodeIncidents; the two must be
+// read side by side.
 Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
   c->now_ns = r->I64();
   const std::uint64_t incidents = r->Count(r->U32(), 80, "incidents");

@@ -31,11 +31,11 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
 #include "connectors/store/sqlite_db.h"
 #include "engine/engine_checkpoint.h"
 #include "engine/incidents.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::connectors {
 

@@ -188,8 +188,9 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_EQ(engine_->Project(7), (*restored)->Project(7));
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
-    EXPECT_EQ(engine_->risk_state(r).projection.risk, (*restored)->risk_state(r).projection.risk);
-    EXPECT_EQ(engine_->risk_state(r).projection.eta, (*restored)->risk_state(r).projection.eta);
+    EXPECT_EQ(engine_->risk_state(r).projection().risk,
+              (*restored)->risk_state(r).projection().risk);
+    EXPECT_EQ(engine_->risk_state(r).projection().eta, (*restored)->risk_state(r).projection().eta);
   }
 }
 

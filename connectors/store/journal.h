@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/store/event_id_filter.h"
 #include "connectors/store/sqlite_db.h"
-#include "engine/status.h"
 
 namespace riskd::connectors {
 

@@ -136,10 +136,12 @@ class CascadeBuilder {
 
 }  // namespace
 
+// Long on purpose: one pass over the journal feeding per-cascade state held
+// in the enclosing scope (lambdas over it); splitting would pass it all.
 Result<JournalCascades> ExtractCascades(Journal& journal, engine::Network network,
-                                        const RiskTypeResolver& risk_types,
+                                        const RiskTypeResolver& resolver,
                                         const CascadeExtractionOptions& o) {
-  if (!risk_types.names.count(o.risk_type)) {
+  if (!resolver.names.count(o.risk_type)) {
     return Status::InvalidArgument("risk type '" + o.risk_type + "' is not configured");
   }
   if (!(o.step_seconds > 0) || !(o.gap_seconds > 0) || o.max_steps < 1) {
@@ -148,7 +150,7 @@ Result<JournalCascades> ExtractCascades(Journal& journal, engine::Network networ
   JournalCascades out;
   std::vector<Event> events;
   auto wanted = [&](const std::string& explicit_name, int hazard) {
-    auto name = risk_types.Resolve(explicit_name, hazard);
+    auto name = resolver.Resolve(explicit_name, hazard);
     return name.ok() && *name == o.risk_type;
   };
   const Status read =

@@ -44,11 +44,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/codec/event_codec.h"
 #include "connectors/store/journal.h"
 #include "engine/calibration.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::connectors {
 
@@ -89,7 +89,7 @@ struct JournalCascades {
 
 // Reads every row of `journal`.
 Result<JournalCascades> ExtractCascades(Journal& journal, engine::Network base_network,
-                                        const RiskTypeResolver& risk_types,
+                                        const RiskTypeResolver& resolver,
                                         const CascadeExtractionOptions& options);
 
 }  // namespace riskd::connectors

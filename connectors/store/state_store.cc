@@ -226,7 +226,7 @@ Status StateStore::RecordAlerts(const std::vector<StoredAlert>& alerts,
     up->BindInt(5, a.level);
     up->BindDouble(6, a.probability);
     up->BindInt(7, a.eta_steps);
-    up->BindInt(8, static_cast<std::int64_t>(a.raised_tag));
+    up->BindInt(8, static_cast<std::int64_t>(a.raised_journal_seq));
     up->BindInt(9, static_cast<std::int64_t>(a.sequence));
     up->BindBlob(10, a.payload);
     RISKD_RETURN_IF_ERROR(up->Run());
@@ -255,7 +255,7 @@ Result<std::vector<StoredAlert>> StateStore::QueryAlerts(const std::string& sql)
     a.level = static_cast<int>(q->ColumnInt(4));
     a.probability = q->ColumnDouble(5);
     a.eta_steps = static_cast<int>(q->ColumnInt(6));
-    a.raised_tag = static_cast<std::uint64_t>(q->ColumnInt(7));
+    a.raised_journal_seq = static_cast<std::uint64_t>(q->ColumnInt(7));
     a.sequence = static_cast<std::uint64_t>(q->ColumnInt(8));
     a.payload = q->ColumnBlob(9);
     out.push_back(std::move(a));

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "connectors/store/sqlite_db.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::connectors {
 
@@ -24,9 +24,9 @@ struct StoredAlert {
   int level = 0;      // riskd.v1.Severity
   double probability = 0;
   int eta_steps = -1;
-  std::uint64_t raised_tag = 0;
-  std::uint64_t sequence = 0;  // Publication sequence that carried it
-  std::string payload;         // serialized riskd.v1.Alert
+  std::uint64_t raised_journal_seq = 0;  // column raised_tag
+  std::uint64_t sequence = 0;            // Publication sequence that carried it
+  std::string payload;                   // serialized riskd.v1.Alert
   // A Publication of its own (the history keeps one row per publication);
   // false for an alert resolved in bulk with its incident, whose sequence
   // is then the incident's publication.

@@ -2,7 +2,7 @@
 
 #include <zmq.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {

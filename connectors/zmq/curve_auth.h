@@ -24,7 +24,7 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "riskd/v1/envelope.pb.h"
 
 namespace riskd::connectors {

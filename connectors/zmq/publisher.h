@@ -29,8 +29,8 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "base/status.h"
 #include "connectors/zmq/curve_auth.h"
-#include "engine/status.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/immunization/testing/igraph_peer.h"
 #include "engine/testing/graphs.h"
+#include "engine/testing/igraph_peer.h"
 
 namespace riskd::engine::immunization {
 namespace {
@@ -48,7 +48,7 @@ TEST(BetweennessTest, MatchesIgraph) {
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     Network net = engine::testing::RandomGraph(80, 160, seed);  // several components
     const auto ours = Betweenness(UndirectedGraph::FromNetwork(net, kAllLayers), {});
-    const auto peer = testing::IgraphPeer(net).Betweenness();
+    const auto peer = engine::testing::IgraphPeer(net).Betweenness();
     ASSERT_EQ(ours.size(), peer.size());
     for (std::size_t i = 0; i < ours.size(); ++i) {
       EXPECT_NEAR(ours[i], peer[i], 1e-9 * (1 + peer[i])) << i;

@@ -17,8 +17,8 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/state.h"
-#include "engine/status.h"
 #include "engine/transmission.h"
 
 namespace riskd::engine::immunization {

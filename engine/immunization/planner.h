@@ -41,9 +41,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/immunization/outbreak_sample.h"
 #include "engine/immunization/target_selector.h"
-#include "engine/status.h"
 
 namespace riskd::engine::immunization {
 

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
-#include "engine/generators.h"
 #include "engine/immunization/evaluation.h"
 #include "engine/immunization/outbreak_sample.h"
 #include "engine/immunization/testing/spread.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine::immunization {

@@ -29,10 +29,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/immunization/ranking.h"
 #include "engine/immunization/undirected_graph.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine::immunization {
 

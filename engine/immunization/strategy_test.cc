@@ -5,7 +5,7 @@
 #include <set>
 
 #include "engine/immunization/components.h"
-#include "engine/immunization/dismantling.h"
+#include "engine/immunization/testing/dismantling.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine::immunization {

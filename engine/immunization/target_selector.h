@@ -20,10 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/immunization/strategy.h"
 #include "engine/network.h"
 #include "engine/state.h"
-#include "engine/status.h"
 #include "engine/transmission.h"
 
 namespace riskd::engine::immunization {

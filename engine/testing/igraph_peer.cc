@@ -47,6 +47,18 @@ SirRuns IgraphPeer::Sir(double beta, double gamma, int runs, std::uint64_t seed)
   return out;
 }
 
+std::vector<double> IgraphPeer::Betweenness() const {
+  igraph_vector_t res;
+  igraph_vector_init(&res, 0);
+  igraph_betweenness(&graph_->g, &res, igraph_vss_all(), IGRAPH_UNDIRECTED, /*weights=*/nullptr);
+  std::vector<double> out(static_cast<std::size_t>(igraph_vector_size(&res)));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = VECTOR(res)[static_cast<igraph_integer_t>(i)];
+  }
+  igraph_vector_destroy(&res);
+  return out;
+}
+
 SirRuns ContinuousSirRuns(const TransmissionGraph& g, const ContinuousRates& rates, int runs,
                           std::uint64_t seed, std::uint32_t first) {
   ContinuousSir sim(g, rates, seed);

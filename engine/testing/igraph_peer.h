@@ -1,7 +1,7 @@
-// The peer implementation for cross-checks and benchmarks: igraph's SIR
-// (libigraph-dev) on the same graph, and the engine's continuous-time SIR
-// run the way igraph_sir runs it (one uniformly random source per run, no
-// horizon). Test and benchmark code only.
+// igraph (libigraph-dev) as the peer implementation for cross-checks and
+// benchmarks, never linked into riskd: igraph's SIR and betweenness on the
+// same graph, and the engine's continuous-time SIR run the way igraph_sir
+// runs it (one uniformly random source per run, no horizon).
 #ifndef RISKD_ENGINE_TESTING_IGRAPH_PEER_H_
 #define RISKD_ENGINE_TESTING_IGRAPH_PEER_H_
 
@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
-#include "engine/continuous_sir.h"
 #include "engine/network.h"
+#include "engine/testing/continuous_sir.h"
 
 namespace riskd::engine::testing {
 
@@ -20,9 +20,10 @@ struct SirRuns {
 };
 
 // The network's edges as an undirected simple igraph graph (one edge per
-// linked pair).
+// linked pair; vertex i is node slot i), owned RAII-style.
 class IgraphPeer {
  public:
+  // REQUIRES: network.compacted() for Betweenness (one value per node slot).
   explicit IgraphPeer(const Network& network);
   ~IgraphPeer();
   IgraphPeer(const IgraphPeer&) = delete;
@@ -31,6 +32,9 @@ class IgraphPeer {
   // igraph_sir(graph, beta, gamma, runs) with igraph's default generator
   // seeded with `seed`.
   SirRuns Sir(double beta, double gamma, int runs, std::uint64_t seed);
+
+  // igraph_betweenness, undirected and unweighted: one value per node slot.
+  std::vector<double> Betweenness() const;
 
  private:
   struct Graph;

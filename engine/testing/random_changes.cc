@@ -38,16 +38,16 @@ void RandomChanges::Apply(Engine& engine) {
       break;
     }
     case 3:
-      (void)engine.SetStatus(v, r, NodeState::kRecovered, 1, at());
+      (void)engine.SetStatus(r, v, NodeState::kRecovered, 1, at());
       break;
     case 4:
-      (void)engine.SetStatus(v, r, NodeState::kSusceptible, 1, at());
+      (void)engine.SetStatus(r, v, NodeState::kSusceptible, 1, at());
       break;
     case 12:
       (void)engine.AdvanceClock(engine.now() + 1 + static_cast<Step>(Pick(2)));
       break;
     case 5:
-      (void)engine.Immunize({&v, 1}, std::nullopt, Pick(3) == 0);
+      (void)engine.Immunize(std::nullopt, {&v, 1}, Pick(3) == 0);
       break;
     case 6: {
       NodeAttributes a;

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/network.h"
 #include "engine/risk_type.h"
-#include "engine/status.h"
 
 namespace riskd::engine::testing {
 

@@ -68,7 +68,7 @@ TEST(DaemonE2ETest, DisruptionAtASupplierAlertsItsCustomerWithTheEngineProbabili
   direct->Project(1);
   const auto& state = direct->risk_state(0);
   std::map<std::string, double> expected;
-  for (const auto& c : state.last_changes)
+  for (const auto& c : state.last_changes())
     expected[direct->network().node(c.node).id] = c.probability;
   ASSERT_TRUE(expected.count("ECU-NGO"));  // FAB-KUM's direct customer
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "connectors/codec/output_codec.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "tests/support/daemon_harness.h"
 
 namespace riskd::testing {

@@ -77,6 +77,16 @@ class SecurityE2ETest : public ::testing::Test {
     ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()));
     return ack;
   }
+  // Send, for requests the daemon must answer: no answer is a test failure
+  // that shows the daemon's log (an empty Ack keeps the test going safely).
+  Ack Answer(const Envelope& e, const CurveKeyPair* keys) {
+    std::optional<Ack> ack = Send(e, keys);
+    if (ack) return *ack;
+    ADD_FAILURE() << "no answer to " << e.event_id() << " within " << kAnswerWithin.count()
+                  << " ms; the daemon's log:\n"
+                  << h_->log();
+    return Ack();
+  }
 
   static Envelope Disruption(const std::string& id) {
     Envelope e;
@@ -106,15 +116,13 @@ TEST_F(SecurityE2ETest, OnlyAllowListedKeysGetThroughAndRolesApply) {
   ASSERT_TRUE(h_->Start([&] { return (ack = Send(ping, &subscriber_)).has_value(); }));
   EXPECT_EQ(ack->result(), Ack::RESULT_ACCEPTED);  // subscribers may query
 
-  EXPECT_EQ(Send(Disruption("p-1"), &producer_)->result(), Ack::RESULT_ACCEPTED);
-  auto denied = Send(AddNode("p-2"), &producer_);
-  ASSERT_TRUE(denied);
-  EXPECT_EQ(denied->result(), Ack::RESULT_REJECTED);
-  EXPECT_EQ(denied->reason(), "permission_denied: role 'producer' may not send network_change");
-  EXPECT_EQ(Send(AddNode("a-1"), &admin_)->result(), Ack::RESULT_ACCEPTED);
-  auto sub_denied = Send(Disruption("s-1"), &subscriber_);
-  ASSERT_TRUE(sub_denied);
-  EXPECT_EQ(sub_denied->reason(), "permission_denied: role 'subscriber' may not send disruption");
+  EXPECT_EQ(Answer(Disruption("p-1"), &producer_).result(), Ack::RESULT_ACCEPTED);
+  Ack denied = Answer(AddNode("p-2"), &producer_);
+  EXPECT_EQ(denied.result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(denied.reason(), "permission_denied: role 'producer' may not send network_change");
+  EXPECT_EQ(Answer(AddNode("a-1"), &admin_).result(), Ack::RESULT_ACCEPTED);
+  Ack sub_denied = Answer(Disruption("s-1"), &subscriber_);
+  EXPECT_EQ(sub_denied.reason(), "permission_denied: role 'subscriber' may not send disruption");
 
   // Unknown keys and plaintext clients get nothing at all.
   EXPECT_FALSE(Send(Disruption("x-1"), &stranger_).has_value());
@@ -130,13 +138,13 @@ TEST_F(SecurityE2ETest, OnlyAllowListedKeysGetThroughAndRolesApply) {
   spy.set(zmq::sockopt::subscribe, "");
   spy.connect(h_->publish());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(Send(Disruption("p-3"), &producer_)->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(Answer(Disruption("p-3"), &producer_).result(), Ack::RESULT_ACCEPTED);
   Envelope recover;
   recover.set_event_id("p-4");
   recover.mutable_supplier_status()->set_node_id("FAB-KUM");
   recover.mutable_supplier_status()->set_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
   // The incident is restored (its alerts resolve with it).
-  EXPECT_EQ(Send(recover, &producer_)->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(Answer(recover, &producer_).result(), Ack::RESULT_ACCEPTED);
   zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
   EXPECT_EQ(zmq::poll(&item, 1, std::chrono::seconds(5)), 1);
   zmq::pollitem_t spy_item{spy.handle(), 0, ZMQ_POLLIN, 0};
@@ -190,8 +198,8 @@ TEST_F(SecurityE2ETest, RefusedHandshakesAndRoleDenialsAreLoggedAndCountedByReas
       h_->WaitForLog("security: refused (handshake_failed): a handshake on endpoints.ingest"))
       << h_->log();
 
-  ASSERT_EQ(Send(Disruption("s-1"), &subscriber_)->result(), Ack::RESULT_REJECTED);
-  ASSERT_EQ(Send(AddNode("p-1"), &producer_)->result(), Ack::RESULT_REJECTED);
+  ASSERT_EQ(Answer(Disruption("s-1"), &subscriber_).result(), Ack::RESULT_REJECTED);
+  ASSERT_EQ(Answer(AddNode("p-1"), &producer_).result(), Ack::RESULT_REJECTED);
   EXPECT_EQ(WaitForRefusals(*h_, "role_denied", 2), 2);
   EXPECT_TRUE(h_->WaitForLog("client 'dash' (subscriber)")) << h_->log();
   EXPECT_EQ(WaitForRefusals(*h_, "rate_limited", 0), 0);
@@ -338,18 +346,18 @@ TEST_F(SecurityE2ETest, OperatorsActOnIncidentsUnderTheirAuthenticatedName) {
   ping.set_event_id("ping");
   ping.mutable_query()->mutable_projection();
   ASSERT_TRUE(h_->Start([&] { return Send(ping, &subscriber_).has_value(); }));
-  ASSERT_EQ(Send(Disruption("p-1"), &producer_)->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(Answer(Disruption("p-1"), &producer_).result(), Ack::RESULT_ACCEPTED);
   // The incident exists once the engine has applied the event.
   Envelope show;
   show.set_event_id("show");
   show.mutable_query()->mutable_incident()->set_incident_id("supply/1");
-  std::optional<Ack> answer;
+  Ack answer;
   for (int i = 0; i < 100; ++i) {
-    answer = Send(show, &subscriber_);
-    if (answer && answer->result() == Ack::RESULT_ACCEPTED) break;
+    answer = Answer(show, &subscriber_);
+    if (answer.result() == Ack::RESULT_ACCEPTED) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_EQ(answer->result(), Ack::RESULT_ACCEPTED) << answer->reason();
+  ASSERT_EQ(answer.result(), Ack::RESULT_ACCEPTED) << answer.reason();
 
   auto act = [](const std::string& id, const std::string& who) {
     Envelope e;
@@ -360,30 +368,30 @@ TEST_F(SecurityE2ETest, OperatorsActOnIncidentsUnderTheirAuthenticatedName) {
     a->set_operator_(who);
     return e;
   };
-  auto denied = Send(act("o-1", "mallory"), &producer_);
-  EXPECT_EQ(denied->reason(), "permission_denied: role 'producer' may not send operator_action");
-  denied = Send(act("o-2", "mallory"), &subscriber_);
-  EXPECT_EQ(denied->reason(), "permission_denied: role 'subscriber' may not send operator_action");
-  EXPECT_EQ(Send(act("o-3", "ana"), &operator_)->result(), Ack::RESULT_ACCEPTED);
-  EXPECT_EQ(Send(act("o-4", "root"), &admin_)->result(), Ack::RESULT_ACCEPTED);
+  Ack denied = Answer(act("o-1", "mallory"), &producer_);
+  EXPECT_EQ(denied.reason(), "permission_denied: role 'producer' may not send operator_action");
+  denied = Answer(act("o-2", "mallory"), &subscriber_);
+  EXPECT_EQ(denied.reason(), "permission_denied: role 'subscriber' may not send operator_action");
+  EXPECT_EQ(Answer(act("o-3", "ana"), &operator_).result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(Answer(act("o-4", "root"), &admin_).result(), Ack::RESULT_ACCEPTED);
   // An operator may report, but not change the network.
-  EXPECT_EQ(Send(Disruption("o-5"), &operator_)->result(), Ack::RESULT_ACCEPTED);
-  EXPECT_EQ(Send(AddNode("o-6"), &operator_)->reason(),
+  EXPECT_EQ(Answer(Disruption("o-5"), &operator_).result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(Answer(AddNode("o-6"), &operator_).reason(),
             "permission_denied: role 'operator' may not send network_change");
   // Each of the three denials above is counted like any other role's.
   EXPECT_EQ(WaitForRefusals(*h_, "role_denied", 3), 3);
   // A client cannot claim to be someone else.
   Envelope forged = act("o-7", "ana");
   forged.mutable_operator_action()->set_authenticated_client("ops");
-  EXPECT_NE(Send(forged, &operator_)->reason().find("authenticated_client"), std::string::npos);
+  EXPECT_NE(Answer(forged, &operator_).reason().find("authenticated_client"), std::string::npos);
 
   // The journaled actions carry the CURVE client names.
   for (int i = 0; i < 100; ++i) {
-    answer = Send(show, &subscriber_);
-    if (answer->response().incident().operator_state().history_size() == 2) break;
+    answer = Answer(show, &subscriber_);
+    if (answer.response().incident().operator_state().history_size() == 2) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  const auto& history = answer->response().incident().operator_state().history();
+  const auto& history = answer.response().incident().operator_state().history();
   ASSERT_EQ(history.size(), 2);
   EXPECT_EQ(history[0].action().operator_(), "ana");
   EXPECT_EQ(history[0].action().authenticated_client(), "duty");

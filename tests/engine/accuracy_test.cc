@@ -9,7 +9,7 @@
 #include <numeric>
 
 #include "engine/engine.h"
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/real_networks.h"
 
 namespace riskd::engine {
@@ -45,16 +45,16 @@ Accuracy Measure(Network net, Direction direction, double alpha, int sources,
   MonteCarloOptions mo;
   mo.horizon = o.dmp.horizon;
   mo.seed = 0xC0FFEE;  // independent of the engine's realizations
-  const MonteCarloResult ref = RunMonteCarlo(*engine->Graph(0), s.initial, mo, kReferenceRuns);
+  const MonteCarloResult ref = RunMonteCarlo(*engine->Graph(0), s.initial(), mo, kReferenceRuns);
   Accuracy a;
-  a.method = s.projection.method;
+  a.method = s.projection().method;
   std::size_t alive = 0, at_risk = 0;
   for (NodeIndex v = 0; v < ref.risk.size(); ++v) {
     if (!engine->network().alive(v)) continue;
-    const double e = std::fabs(s.projection.risk[v] - ref.risk[v]);
+    const double e = std::fabs(s.projection().risk[v] - ref.risk[v]);
     a.mae_all += e;
     ++alive;
-    if (std::max(s.projection.risk[v], ref.risk[v]) >= 0.01) {
+    if (std::max(s.projection().risk[v], ref.risk[v]) >= 0.01) {
       a.mae_at_risk += e;
       ++at_risk;
     }

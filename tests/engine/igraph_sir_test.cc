@@ -2,7 +2,7 @@
 // rates: final-size distributions must pass a two-sample test.
 #include <gtest/gtest.h>
 
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/igraph_peer.h"
 #include "engine/testing/statistics.h"

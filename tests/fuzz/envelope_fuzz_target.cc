@@ -113,7 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (fixture->inputs % 16 == 0) {
     fixture->eng->Project(fixture->inputs);
     for (int r = 0; r < fixture->eng->risk_type_count(); ++r) {
-      for (double p : fixture->eng->risk_state(r).projection.risk) {
+      for (double p : fixture->eng->risk_state(r).projection().risk) {
         if (!(p >= 0 && p <= 1)) Fail("risk out of [0, 1]", std::to_string(p));
       }
     }

@@ -30,10 +30,14 @@ struct Fixture {
   riskd::connectors::RiskTypeResolver types;
 
   Fixture() {
-    riskd::connectors::FeedAdapterOptions options;
-    options.scms.vendor_nodes = {{"Aurobindo Pharma Limited", "VENDOR-A"},
-                                 {"SCMS from RDC", "RDC"}};
-    adapter = riskd::connectors::MakeFeedAdapter(RISKD_FUZZ_ADAPTER, options).value();
+    riskd::v1::FeedConfig config;
+    config.set_adapter(RISKD_FUZZ_ADAPTER);
+    if (config.adapter() == "scms_csv") {
+      auto& vendor_nodes = *config.mutable_scms_csv()->mutable_vendor_nodes();
+      vendor_nodes["Aurobindo Pharma Limited"] = "VENDOR-A";
+      vendor_nodes["SCMS from RDC"] = "RDC";
+    }
+    adapter = riskd::connectors::MakeFeedAdapter(config).value();
     riskd::engine::Network net;
     for (const char* id : {"VENDOR-A", "RDC"}) {
       riskd::engine::NodeAttributes a;

@@ -29,6 +29,7 @@
 #include "connectors/feeds/feed_fetch.h"
 #include "connectors/feeds/feed_sender.h"
 #include "connectors/feeds/feed_time.h"
+#include "connectors/feeds/scms_csv_adapter.h"
 #include "tools/common/command_line.h"
 
 namespace {
@@ -84,21 +85,27 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {
   return std::nullopt;
 }
 
-Result<riskd::connectors::FeedAdapterOptions> AdapterOptions(const Flags& flags) {
-  riskd::connectors::FeedAdapterOptions options;
-  if (!flags.now.empty()) {
-    auto now = riskd::connectors::ParseIso8601(flags.now);
-    if (!now) return Status::InvalidArgument("--now must be an ISO 8601 date or time");
-    options.scms.now = *now;
+// The flags as the daemon's FeedConfig for the same adapter; the scms_csv
+// flags configure only that adapter (others ignore them).
+Result<riskd::v1::FeedConfig> AdapterConfig(const Flags& flags) {
+  riskd::v1::FeedConfig config;
+  config.set_adapter(flags.adapter);
+  if (!flags.now.empty() && !riskd::connectors::ParseIso8601(flags.now)) {
+    return Status::InvalidArgument("--now must be an ISO 8601 date or time");
   }
-  if (flags.lookback_days) options.scms.lookback_days = static_cast<int>(*flags.lookback_days);
+  std::map<std::string, std::string> vendor_nodes;
   if (!flags.vendor_map.empty()) {
     auto map = riskd::connectors::LoadVendorNodeMap(flags.vendor_map);
     if (!map.ok()) return map.status();
-    options.scms.vendor_nodes = std::move(*map);
+    vendor_nodes = std::move(*map);
   }
-  if (!flags.risk_type.empty()) options.scms.risk_type = flags.risk_type;
-  return options;
+  if (flags.adapter != "scms_csv") return config;
+  riskd::v1::ScmsCsvFeed* scms = config.mutable_scms_csv();
+  scms->set_as_of(flags.now);
+  if (flags.lookback_days) scms->set_lookback_days(static_cast<int>(*flags.lookback_days));
+  scms->mutable_vendor_nodes()->insert(vendor_nodes.begin(), vendor_nodes.end());
+  scms->set_risk_type(flags.risk_type);
+  return config;
 }
 
 Result<std::string> ReadDocument(const Flags& flags) {
@@ -141,12 +148,12 @@ int Run(int argc, char** argv) {
   Flags parsed;
   if (auto code = ParseFlags(argc, argv, &parsed)) return *code;
   const Flags* flags = &parsed;
-  auto options = AdapterOptions(*flags);
-  if (!options.ok()) {
-    std::fprintf(stderr, "riskd-feed: %s\n", options.status().ToString().c_str());
+  auto config = AdapterConfig(*flags);
+  if (!config.ok()) {
+    std::fprintf(stderr, "riskd-feed: %s\n", config.status().ToString().c_str());
     return 1;
   }
-  auto adapter = riskd::connectors::MakeFeedAdapter(flags->adapter, *options);
+  auto adapter = riskd::connectors::MakeFeedAdapter(*config);
   if (!adapter.ok()) {
     std::fprintf(stderr, "riskd-feed: %s\nRun with --help for more information.\n",
                  adapter.status().message().c_str());

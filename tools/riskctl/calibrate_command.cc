@@ -58,10 +58,10 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
     }
     settings = std::move(*loaded);
   } else {
-    settings.risk_types.names = {settings.engine.risk_types.front().name};
-    settings.risk_types.default_risk_type = settings.engine.risk_types.front().name;
+    settings.risk_type_resolver.names = {settings.engine.risk_types.front().name};
+    settings.risk_type_resolver.default_risk_type = settings.engine.risk_types.front().name;
   }
-  if (a.risk_type.empty()) a.risk_type = settings.risk_types.default_risk_type;
+  if (a.risk_type.empty()) a.risk_type = settings.risk_type_resolver.default_risk_type;
   const engine::RiskType* type = nullptr;
   for (const auto& t : settings.engine.risk_types) {
     if (t.name == a.risk_type) type = &t;
@@ -94,7 +94,7 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
   eo.max_steps =
       std::max(1, static_cast<int>(std::ceil(a.max_days * 86400 / settings.step_seconds)));
   auto history =
-      connectors::ExtractCascades(**journal, std::move(*network), settings.risk_types, eo);
+      connectors::ExtractCascades(**journal, std::move(*network), settings.risk_type_resolver, eo);
   if (!history.ok()) {
     err << "riskctl calibrate: " << history.status().ToString() << "\n";
     return 1;

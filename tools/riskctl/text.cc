@@ -23,8 +23,8 @@ std::string Format(const char* format, ...) {
   return out;
 }
 
-std::string Severity(riskd::v1::Severity s) {
-  switch (s) {
+std::string LevelName(riskd::v1::Severity level) {
+  switch (level) {
     case riskd::v1::SEVERITY_CRITICAL:
       return "CRITICAL";
     case riskd::v1::SEVERITY_WARNING:
@@ -101,7 +101,7 @@ std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items,
 
 std::string AlertLine(const riskd::v1::Alert& a) {
   std::string line = Format("ALERT %-8s %-8s %-6s %s P=%.3f eta=%s VaR=%.4g",
-                            Severity(a.severity()).c_str(), AlertLifecycle(a.lifecycle()).c_str(),
+                            LevelName(a.severity()).c_str(), AlertLifecycle(a.lifecycle()).c_str(),
                             a.risk_type().c_str(), NodeLabel(a.node_id(), a.node_name()).c_str(),
                             a.probability(), Eta(a.eta_steps()).c_str(), a.value_at_risk());
   if (!a.incident_id().empty()) line += " incident " + a.incident_id();
@@ -117,7 +117,7 @@ std::string IncidentLine(const riskd::v1::Incident& i) {
   std::string line = Format(
       "INCIDENT %-8s %-9s %s \"%s\": %d/%d site(s) disrupted, %d event(s), expected disrupted "
       "%.2f [%.1f, %.1f], VaR %.4g, %d node(s) at risk, %d alert(s) pushed",
-      Severity(i.level()).c_str(), IncidentLifecycle(i.lifecycle()).c_str(),
+      LevelName(i.level()).c_str(), IncidentLifecycle(i.lifecycle()).c_str(),
       i.incident_id().c_str(), i.title().c_str(), i.sources_disrupted(), i.sources_hit(),
       i.event_count(), i.expected_disrupted(), i.disrupted_p05(), i.disrupted_p95(),
       i.value_at_risk(), i.nodes_at_risk(), i.alerts_pushed());
@@ -126,8 +126,8 @@ std::string IncidentLine(const riskd::v1::Incident& i) {
   if (op.acknowledged()) line += "; acknowledged by " + op.acknowledged_by();
   if (!op.assignee().empty()) line += "; assigned to " + op.assignee();
   if (op.level_override() != riskd::v1::SEVERITY_UNSPECIFIED) {
-    line += "; level set to " + Severity(op.level_override()) + " (computed " +
-            Severity(i.computed_level()) + ")";
+    line += "; level set to " + LevelName(op.level_override()) + " (computed " +
+            LevelName(i.computed_level()) + ")";
   }
   return line;
 }
@@ -172,7 +172,7 @@ std::string ImmunizationText(const riskd::v1::ImmunizationPlan& p) {
 }
 
 std::string IncidentNodeLine(const riskd::v1::IncidentNode& n) {
-  return Format("%-8s %-48s tier %-2d P=%.3f eta=%-4s VaR=%-8.4g%s", Severity(n.level()).c_str(),
+  return Format("%-8s %-48s tier %-2d P=%.3f eta=%-4s VaR=%-8.4g%s", LevelName(n.level()).c_str(),
                 NodeLabel(n.node_id(), n.node_name()).c_str(), n.tier(), n.probability(),
                 Eta(n.eta_steps()).c_str(), n.value_at_risk(),
                 n.alert_pushed() ? " (alert pushed)" : "");
@@ -204,7 +204,7 @@ std::string DescribeIncident(const riskd::v1::Incident& i, bool details) {
     if (!a.assignee().empty()) what += " " + a.assignee();
     if (a.kind() == riskd::v1::OperatorAction::KIND_OVERRIDE_LEVEL) {
       what += " " + (a.level() == riskd::v1::SEVERITY_UNSPECIFIED ? std::string("auto")
-                                                                  : Severity(a.level()));
+                                                                  : LevelName(a.level()));
     }
     out += "    operator " + a.operator_() + ": " + what +
            (a.note().empty() ? "" : " (" + a.note() + ")") + " [event " + h.event_id() + "]\n";

@@ -1,4 +1,4 @@
-#include "engine/continuous_sir.h"
+#include "engine/testing/continuous_sir.h"
 
 #include <gtest/gtest.h>
 

@@ -3,14 +3,14 @@
 // platform). Nodes are "n0".."n{N-1}" (index i is "n<i>"); edges go on the
 // material layer with weight 1, directed from the higher to the lower index
 // (direction is irrelevant to the undirected strategies).
-#ifndef RISKD_ENGINE_IMMUNIZATION_GRAPH_GENERATORS_H_
-#define RISKD_ENGINE_IMMUNIZATION_GRAPH_GENERATORS_H_
+#ifndef RISKD_ENGINE_IMMUNIZATION_TESTING_GRAPH_GENERATORS_H_
+#define RISKD_ENGINE_IMMUNIZATION_TESTING_GRAPH_GENERATORS_H_
 
 #include <cstddef>
 #include <cstdint>
 
+#include "base/status.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine::immunization {
 
@@ -27,4 +27,4 @@ Result<Network> BarabasiAlbertNetwork(std::size_t nodes, std::size_t m, std::uin
 
 }  // namespace riskd::engine::immunization
 
-#endif  // RISKD_ENGINE_IMMUNIZATION_GRAPH_GENERATORS_H_
+#endif  // RISKD_ENGINE_IMMUNIZATION_TESTING_GRAPH_GENERATORS_H_

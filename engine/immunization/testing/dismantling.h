@@ -4,16 +4,16 @@
 // al. 2016, Zdeborova et al. 2016). The smaller the fraction, the better the
 // strategy fragments the network, i.e. the fewer suppliers need protecting
 // to stop a disruption from reaching most of it.
-#ifndef RISKD_ENGINE_IMMUNIZATION_DISMANTLING_H_
-#define RISKD_ENGINE_IMMUNIZATION_DISMANTLING_H_
+#ifndef RISKD_ENGINE_IMMUNIZATION_TESTING_DISMANTLING_H_
+#define RISKD_ENGINE_IMMUNIZATION_TESTING_DISMANTLING_H_
 
 #include <cstddef>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/immunization/strategy.h"
 #include "engine/immunization/undirected_graph.h"
 #include "engine/network.h"
-#include "engine/status.h"
 
 namespace riskd::engine::immunization {
 
@@ -38,4 +38,4 @@ Result<DismantlingResult> Dismantle(Strategy strategy, const Network& network,
 
 }  // namespace riskd::engine::immunization
 
-#endif  // RISKD_ENGINE_IMMUNIZATION_DISMANTLING_H_
+#endif  // RISKD_ENGINE_IMMUNIZATION_TESTING_DISMANTLING_H_

@@ -9,8 +9,8 @@
 // pure functions of (seed, realization, node or edge) from engine/rng.h.
 // With lambda = beta and gamma uniform, L = 0 and an undirected graph, the
 // final-size distribution is that of igraph_sir(graph, beta, gamma).
-#ifndef RISKD_ENGINE_CONTINUOUS_SIR_H_
-#define RISKD_ENGINE_CONTINUOUS_SIR_H_
+#ifndef RISKD_ENGINE_TESTING_CONTINUOUS_SIR_H_
+#define RISKD_ENGINE_TESTING_CONTINUOUS_SIR_H_
 
 #include <cstdint>
 #include <limits>
@@ -82,4 +82,4 @@ class ContinuousSir {
 
 }  // namespace riskd::engine
 
-#endif  // RISKD_ENGINE_CONTINUOUS_SIR_H_
+#endif  // RISKD_ENGINE_TESTING_CONTINUOUS_SIR_H_

@@ -4,8 +4,8 @@
 // implementation-defined std:: distributions).
 //
 // Nodes are "n0", "n1", ...; edges go on the material layer.
-#ifndef RISKD_ENGINE_GENERATORS_H_
-#define RISKD_ENGINE_GENERATORS_H_
+#ifndef RISKD_ENGINE_TESTING_GENERATORS_H_
+#define RISKD_ENGINE_TESTING_GENERATORS_H_
 
 #include <cstdint>
 
@@ -39,4 +39,4 @@ Network WattsStrogatz(std::size_t n, std::size_t k, double beta,
 
 }  // namespace riskd::engine
 
-#endif  // RISKD_ENGINE_GENERATORS_H_
+#endif  // RISKD_ENGINE_TESTING_GENERATORS_H_

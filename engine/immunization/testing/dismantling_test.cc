@@ -6,7 +6,7 @@
 //   Barabasi-Albert, m = 2: ~0.12 and ~0.10.
 // Ours must not need more than 0.01 above each. The sets are checked
 // independently (BFS) to really dismantle, and to be minimal prefixes.
-#include "engine/immunization/dismantling.h"
+#include "engine/immunization/testing/dismantling.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <ostream>
 
 #include "engine/immunization/components.h"
-#include "engine/immunization/graph_generators.h"
+#include "engine/immunization/testing/graph_generators.h"
 #include "engine/testing/graphs.h"
 
 namespace riskd::engine::immunization {

@@ -1,4 +1,4 @@
-#include "engine/immunization/graph_generators.h"
+#include "engine/immunization/testing/graph_generators.h"
 
 #include <algorithm>
 #include <string>

@@ -4,8 +4,8 @@
 // code's stable name ("invalid_argument", "not_found", ...) is what callers
 // put on the wire (Ack.reason is "<code name>: <message>"), so codes are part
 // of the public contract: add new ones at the end, never renumber.
-#ifndef RISKD_ENGINE_STATUS_H_
-#define RISKD_ENGINE_STATUS_H_
+#ifndef RISKD_BASE_STATUS_H_
+#define RISKD_BASE_STATUS_H_
 
 #include <cassert>
 #include <string>
@@ -155,4 +155,4 @@ class Result {
     if (!_riskd_st.ok()) return _riskd_st; \
   } while (0)
 
-#endif  // RISKD_ENGINE_STATUS_H_
+#endif  // RISKD_BASE_STATUS_H_

@@ -1,4 +1,4 @@
-#include "engine/threshold.h"
+#include "engine/testing/threshold.h"
 
 #include <gtest/gtest.h>
 

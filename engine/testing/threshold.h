@@ -10,14 +10,14 @@
 // r_j = I_j - h * rho_j, the part of
 // the shock its resistance did not absorb. There is no recovery: the rule
 // describes how far a shock cascades, not for how long.
-#ifndef RISKD_ENGINE_THRESHOLD_H_
-#define RISKD_ENGINE_THRESHOLD_H_
+#ifndef RISKD_ENGINE_TESTING_THRESHOLD_H_
+#define RISKD_ENGINE_TESTING_THRESHOLD_H_
 
 #include <span>
 #include <utility>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "engine/transmission.h"
 #include "engine/vulnerability.h"
 
@@ -50,4 +50,4 @@ ThresholdResult RunThresholdRule(const TransmissionGraph& graph, const Vulnerabi
 
 }  // namespace riskd::engine
 
-#endif  // RISKD_ENGINE_THRESHOLD_H_
+#endif  // RISKD_ENGINE_TESTING_THRESHOLD_H_

@@ -1,4 +1,4 @@
-#include "engine/immunization/dismantling.h"
+#include "engine/immunization/testing/dismantling.h"
 
 #include "engine/immunization/components.h"
 

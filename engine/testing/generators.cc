@@ -1,4 +1,4 @@
-#include "engine/generators.h"
+#include "engine/testing/generators.h"
 
 #include <algorithm>
 #include <random>
