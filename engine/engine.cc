@@ -218,13 +218,22 @@ void Engine::MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes) {
   }
 }
 
-void Engine::NetworkChanged(std::span<const NodeIndex> nodes) {
+void Engine::NetworkChanged(std::span<const NodeIndex> nodes, std::optional<Layer> layer) {
   // No compaction here: the overlay answers lookups, and the CSR is rebuilt
   // once per batch (Graph(), RefreshVulnerability(), CompactNetwork()).
   for (auto& s : types_) {
     s.observed_.resize(network_.node_slots());
     s.immunized_.resize(network_.node_slots(), 0);
-    s.graph_.reset();
+    // An edge on a layer the risk type does not use changes none of its
+    // arcs (its vulnerability is the snapshot's): nothing to re-project.
+    if (layer && (s.type_.layers & LayerBit(*layer)) == 0) continue;
+    // The arcs into these nodes may have changed (both ends of an edge are
+    // listed, so every direction is covered); past a quarter of the slots
+    // a rebuild costs as much.
+    if (s.graph_) {
+      s.graph_rows_.insert(s.graph_rows_.end(), nodes.begin(), nodes.end());
+      if (s.graph_rows_.size() > network_.node_slots() / 4 + 16) s.graph_.reset();
+    }
     // The spectral radius stays with the snapshot (refreshed below).
     MarkChanged(s, nodes);
   }
@@ -268,14 +277,14 @@ Status Engine::RemoveNode(std::string_view id) {
 Status Engine::AddEdge(std::string_view from, std::string_view to, Layer layer, double weight) {
   RISKD_RETURN_IF_ERROR(network_.AddEdge(from, to, layer, weight));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
-  NetworkChanged(ends);
+  NetworkChanged(ends, layer);
   return Status::Ok();
 }
 
 Status Engine::RemoveEdge(std::string_view from, std::string_view to, Layer layer) {
   RISKD_RETURN_IF_ERROR(network_.RemoveEdge(from, to, layer));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
-  NetworkChanged(ends);
+  NetworkChanged(ends, layer);
   return Status::Ok();
 }
 
@@ -283,7 +292,7 @@ Status Engine::SetEdgeWeight(std::string_view from, std::string_view to, Layer l
                              double weight) {
   RISKD_RETURN_IF_ERROR(network_.SetEdgeWeight(from, to, layer, weight));
   const NodeIndex ends[2] = {*network_.Find(from), *network_.Find(to)};
-  NetworkChanged(ends);
+  NetworkChanged(ends, layer);
   return Status::Ok();
 }
 
@@ -354,14 +363,25 @@ const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
 
 std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   auto& s = types_[risk_type];
+  TransmissionOptions to;
+  to.step_days = options_.step_days;
+  to.keep_shares = false;  // projections and the planner read p, not w~
+  if (s.graph_ && (!s.graph_rows_.empty() || s.graph_->node_count != network_.node_slots())) {
+    network_.Compact();
+    if (s.graph_.use_count() == 1) {
+      // Held here only (it was made non-const): updated in place.
+      UpdateTransmissionGraph(std::const_pointer_cast<TransmissionGraph>(s.graph_).get(), network_,
+                              s.type_, VulnerabilityFor(s.type_.layers), s.graph_rows_, to);
+    } else {
+      s.graph_.reset();  // someone still reads the old one
+    }
+  }
   if (!s.graph_) {
     network_.Compact();
-    TransmissionOptions to;
-    to.step_days = options_.step_days;
-    to.keep_shares = false;  // projections and the planner read p, not w~
     s.graph_ = std::make_shared<TransmissionGraph>(
         BuildTransmissionGraph(network_, s.type_, VulnerabilityFor(s.type_.layers), to));
   }
+  s.graph_rows_.clear();
   return s.graph_;
 }
 

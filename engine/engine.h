@@ -24,7 +24,9 @@
 // refresh then recomputes every projection. The spectral radius (the
 // supercritical check, a global power iteration) belongs to the same
 // snapshot after network changes. Network changes themselves cost
-// O(degree): the CSR is rebuilt once per Project(), not per change.
+// O(degree): the CSR is rebuilt once per Project(), not per change, and each
+// risk type's transmission graph is updated there, copying the rows the
+// changes did not touch (UpdateTransmissionGraph) instead of rebuilding.
 #ifndef RISKD_ENGINE_ENGINE_H_
 #define RISKD_ENGINE_ENGINE_H_
 
@@ -134,6 +136,9 @@ class RiskTypeState {
   AlertTracker alerts_;
   std::vector<AlertChange> last_changes_;
   std::shared_ptr<const TransmissionGraph> graph_;
+  // Nodes whose arcs in may have changed since `graph_` was built: its rows
+  // to rebuild (UpdateTransmissionGraph) at the next Graph().
+  std::vector<NodeIndex> graph_rows_;
   // Incremental bookkeeping: nodes changed since the latest projection, or
   // a full recompute pending.
   std::vector<NodeIndex> changed_;
@@ -272,8 +277,9 @@ class Engine {
  private:
   // Without compute_vulnerability the snapshot is left empty (Restore).
   Engine(EngineOptions options, Network network, bool compute_vulnerability = true);
-  // After a network change touching `nodes`.
-  void NetworkChanged(std::span<const NodeIndex> nodes);
+  // After a network change touching `nodes`; for an edge, its layer (risk
+  // types on other layers are left alone).
+  void NetworkChanged(std::span<const NodeIndex> nodes, std::optional<Layer> layer = std::nullopt);
   void MarkChanged(RiskTypeState& s, std::span<const NodeIndex> nodes);
   Status CheckNodes(std::span<const NodeIndex> nodes) const;
   Step WindowStart() const { return now_ - options_.clock.history_window_steps; }

@@ -120,6 +120,19 @@ TEST(EngineTest, RiskTypesFollowTheirLayersAndDirections) {
   EXPECT_GT(risk(2, 2), 0.0);  // the leak flows over data edges
   EXPECT_EQ(risk(2, 0), 0.0);
   EXPECT_EQ(engine->FindRiskType("leak"), 2);
+
+  // An edge change re-projects only the risk types on its layer; the
+  // others' projections stand as they are.
+  const std::vector<double> supply_risk = engine->risk_state(0).projection().risk;
+  ASSERT_TRUE(engine->SetEdgeWeight("n1", "n2", Layer::kData, 5).ok());
+  ASSERT_TRUE(engine->AddEdge("n2", "n0", Layer::kData, 1).ok());
+  EXPECT_EQ(engine->Project(2), std::vector<int>{2});
+  EXPECT_EQ(engine->risk_state(0).projection().risk, supply_risk);
+  EXPECT_GT(risk(2, 0), 0.0);  // the new data edge carries the leak
+  ASSERT_TRUE(engine->RemoveEdge("n0", "n1", Layer::kMaterial).ok());
+  EXPECT_EQ(engine->Project(3), (std::vector<int>{0, 1}));
+  EXPECT_EQ(risk(0, 0), 0.0);
+  EXPECT_EQ(risk(1, 0), 0.0);  // no edge left to carry credit back to 0
 }
 
 TEST(EngineTest, InventoryCoverDelaysOnsetUnlessTheRiskTypeIgnoresIt) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 
 #include "engine/rng.h"
 
@@ -90,25 +91,10 @@ class DiscreteRun {
         end_[x] = init_.End(tally_.nodes[x]);
       }
     }
-    // The region's out-edges in order, with what a realization reads.
-    // Counted first: on a region spanning most of the network a growing
-    // vector would hold its old and new buffers (1.5x the arcs) at once.
-    std::size_t inside = 0;
-    for (std::size_t x = 0; x < size; ++x) {
-      for (EdgeIndex e : g_.out(tally_.nodes[x])) inside += w_.local_[g_.target[e]] >= 0;
-    }
-    arcs_.reserve(inside);
-    arc_offsets_.assign(size + 1, 0);
-    for (std::size_t x = 0; x < size; ++x) {
-      for (EdgeIndex e : g_.out(tally_.nodes[x])) {
-        const NodeIndex j = g_.target[e];
-        const std::int32_t xj = w_.local_[j];
-        if (xj < 0) continue;  // outside the region
-        arcs_.push_back(
-            {GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
-      }
-      arc_offsets_[x + 1] = static_cast<std::uint32_t>(arcs_.size());
-    }
+    // The region's out-edges, with what a realization reads, are gathered
+    // per node the first time it spreads (Arcs): a check of a big region
+    // whose outbreaks stay small reads a few nodes' edges, not the region's.
+    arc_spans_.assign(size, ArcSpan{});
     latency_.resize(size);
     for (std::size_t x = 0; x < size; ++x) latency_[x] = g_.latency[tally_.nodes[x]];
     w_.onset_.assign(size, kUnreached);
@@ -166,6 +152,14 @@ class DiscreteRun {
   }
 
  private:
+  // 16 bytes: the target's node (for the random-number key) and latency are
+  // per region entry, not per arc; a region can hold most of the edges.
+  struct Arc {
+    double rate;
+    std::uint32_t local_target;  // index in the region
+    std::uint32_t in_slot;       // position among the target's in-edges
+  };
+
   void Reach(std::uint32_t x, int t, std::uint32_t infector) {
     if (w_.onset_[x] == kUnreached) w_.reached_.push_back(x);
     w_.onset_[x] = t;
@@ -196,13 +190,40 @@ class DiscreteRun {
     }
   }
 
+  // The arcs of region entry x, gathered on first use in out-edge order:
+  // the same arcs in the same order whenever they are gathered, so the
+  // realizations do not depend on it. Chunks, not one growing vector: a
+  // node's arcs never move, and a Monte Carlo that reaches most of a big
+  // region holds its arcs once, not a doubled buffer.
+  std::span<const Arc> Arcs(std::uint32_t x) {
+    ArcSpan& span = arc_spans_[x];
+    if (span.count != kNotGathered) return {span.first, span.count};
+    const std::span<const EdgeIndex> out = g_.out(tally_.nodes[x]);
+    if (arc_chunks_.empty() ||
+        arc_chunks_.back().capacity() - arc_chunks_.back().size() < out.size()) {
+      arc_chunks_.emplace_back().reserve(std::max(kArcChunk, out.size()));
+    }
+    std::vector<Arc>& chunk = arc_chunks_.back();
+    const std::size_t begin = chunk.size();
+    for (EdgeIndex e : out) {
+      const NodeIndex j = g_.target[e];
+      const std::int32_t xj = w_.local_[j];
+      if (xj < 0) continue;  // outside the region
+      chunk.push_back({GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
+    }
+    span.first = chunk.data() + begin;
+    span.count = static_cast<std::uint32_t>(chunk.size() - begin);
+    return {span.first, span.count};
+  }
+
   // Attempts of x, infectious from t for `period` steps (-1: not drawn
   // yet), on its out-neighbours. An attempt on a shielded target counts from
   // its start step on (the first success after it is geometric again).
   void Spread(std::uint32_t k, std::uint32_t x, int t, std::int64_t period) {
     const NodeIndex v = tally_.nodes[x];
-    const Arc* first = arcs_.data() + arc_offsets_[x];
-    const Arc* last = arcs_.data() + arc_offsets_[x + 1];
+    const std::span<const Arc> arcs = Arcs(x);
+    const Arc* first = arcs.data();
+    const Arc* last = first + arcs.size();
     tally_.work += g_.out(v).size();
     if (first == last) return;
     const std::int64_t infectious = period >= 0 ? period : Period(k, x, t);
@@ -232,16 +253,15 @@ class DiscreteRun {
   std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
   // Per region entry when the state has times: start and end steps.
   std::vector<std::int32_t> start_, end_;
-  // 16 bytes: the target's node (for the random-number key) and latency are
-  // per region entry, not per arc; a region can hold most of the edges.
-  struct Arc {
-    double rate;
-    std::uint32_t local_target;  // index in the region
-    std::uint32_t in_slot;       // position among the target's in-edges
+  std::vector<std::uint16_t> latency_;  // per region entry
+  static constexpr std::uint32_t kNotGathered = ~std::uint32_t{0};
+  static constexpr std::size_t kArcChunk = 4096;
+  struct ArcSpan {
+    const Arc* first = nullptr;
+    std::uint32_t count = kNotGathered;
   };
-  std::vector<Arc> arcs_;
-  std::vector<std::uint16_t> latency_;      // per region entry
-  std::vector<std::uint32_t> arc_offsets_;  // per region entry
+  std::vector<std::vector<Arc>> arc_chunks_;
+  std::vector<ArcSpan> arc_spans_;  // per region entry
 };
 
 bool RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,

@@ -105,13 +105,28 @@ std::vector<Edge> Network::EdgesOf(NodeIndex n) const {
       if (!pending_at(from, n, out_layers_[e])) add(from, n, edge_layer(e));
     }
   }
-  // Overlay entries (added or re-weighted; removals add nothing): out-edges
-  // by key range, in-edges by a scan (the overlay holds one batch).
-  for (const auto& [key, weight] : pending_) {
-    const auto& [from, to, layer] = key;
-    if ((from == n || to == n) && weight) add(from, to, static_cast<Layer>(layer));
+  // Overlay entries (added or re-weighted; removals add nothing), by key
+  // range: out-edges in pending_, in-edges in pending_in_ (a coalesced
+  // drain leaves tens of thousands of entries: no scan).
+  const EdgeKey first{n, 0, 0};
+  for (auto it = pending_.lower_bound(first); it != pending_.end(); ++it) {
+    const auto& [from, to, layer] = it->first;
+    if (from != n) break;
+    if (it->second) add(from, to, static_cast<Layer>(layer));
+  }
+  for (auto it = pending_in_.lower_bound(first); it != pending_in_.end(); ++it) {
+    const auto& [to, from, layer] = *it;
+    if (to != n) break;
+    const auto p = pending_.find({from, to, layer});
+    if (p->second) add(from, to, static_cast<Layer>(layer));
   }
   return out;
+}
+
+void Network::SetPending(const EdgeKey& key, std::optional<double> weight) {
+  pending_[key] = weight;
+  const auto& [from, to, layer] = key;
+  pending_in_.insert({to, from, layer});
 }
 
 Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight) {
@@ -123,7 +138,7 @@ Status Network::AddEdge(NodeIndex from, NodeIndex to, Layer layer, double weight
     return Status::AlreadyExists("edge '" + std::string(id(from)) + "' -> '" + std::string(id(to)) +
                                  "' (" + std::string(LayerName(layer)) + ") already exists");
   }
-  pending_[{from, to, static_cast<std::uint8_t>(layer)}] = weight;
+  SetPending({from, to, static_cast<std::uint8_t>(layer)}, weight);
   ++edge_count_;
   ++version_;
   return Status::Ok();
@@ -153,7 +168,7 @@ Status Network::RemoveEdge(std::string_view from, std::string_view to, Layer lay
     return Status::NotFound("edge '" + std::string(from) + "' -> '" + std::string(to) + "' (" +
                             std::string(LayerName(layer)) + ") does not exist");
   }
-  pending_[{f, t, static_cast<std::uint8_t>(layer)}] = std::nullopt;
+  SetPending({f, t, static_cast<std::uint8_t>(layer)}, std::nullopt);
   --edge_count_;
   ++version_;
   return Status::Ok();
@@ -168,7 +183,7 @@ Status Network::SetEdgeWeight(std::string_view from, std::string_view to, Layer 
     return Status::NotFound("edge '" + std::string(from) + "' -> '" + std::string(to) + "' (" +
                             std::string(LayerName(layer)) + ") does not exist");
   }
-  pending_[{f, t, static_cast<std::uint8_t>(layer)}] = weight;
+  SetPending({f, t, static_cast<std::uint8_t>(layer)}, weight);
   ++version_;
   return Status::Ok();
 }
@@ -276,6 +291,7 @@ void Network::Compact() {
       pending_.begin(), pending_.end(), [](const auto& p) -> const EdgeKey& { return p.first; },
       [](const auto& p) { return p.second; });
   pending_.clear();
+  pending_in_.clear();
   removed_nodes_pending_ = false;
 }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -141,6 +142,8 @@ class Network {
 
   std::optional<EdgeIndex> FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const;
   Status ResolvePair(std::string_view from, std::string_view to, NodeIndex* f, NodeIndex* t) const;
+  // Records a change in the overlay (both indexes).
+  void SetPending(const EdgeKey& key, std::optional<double> weight);
   // Rebuilds the CSR arrays from the current rows merged with the changes
   // [first, last), sorted by key(*it) (an EdgeKey); weight(*it) is the new
   // weight, nullopt to remove. Accessors rather than one element type so the
@@ -165,6 +168,9 @@ class Network {
 
   // Overlay: weight for added/re-weighted edges, nullopt for removed ones.
   std::map<EdgeKey, std::optional<double>> pending_;
+  // The overlay's keys reversed, (to, from, layer): a node's overlay
+  // in-edges by key range (EdgesOf, RemoveNode).
+  std::set<EdgeKey> pending_in_;
   bool removed_nodes_pending_ = false;
 };
 

@@ -365,8 +365,9 @@ void ExpectSameProjection(const Projection& a, const Projection& b) {
 // Applies `steps` random events of every kind to an engine, projecting after
 // each batch and comparing with a from-scratch projection of the same state.
 // Returns the fraction of region nodes the incremental updates recomputed.
-double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps,
-                        bool clock = false) {
+// Two risk types (supply in `direction`; a leak upstream over data and
+// material edges) with quick checks, for random-change runs.
+EngineOptions RandomChangeOptions(Direction direction) {
   EngineOptions o;
   o.risk_types[0].alpha = 1.5;
   o.risk_types[0].beta = 0.4;
@@ -382,6 +383,12 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
   o.projection = Quick();
   o.projection.check_realizations = 100;
   o.projection.serve_realizations = 200;
+  return o;
+}
+
+double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, int steps,
+                        bool clock = false) {
+  EngineOptions o = RandomChangeOptions(direction);
   o.vulnerability_refresh_changes = 1000;
   o.clock.history_window_steps = 8;  // some reports leave the window
   auto created = Engine::Create(o, std::move(net));
@@ -398,8 +405,16 @@ double RunRandomChanges(Network net, Direction direction, std::uint64_t seed, in
     engine.Project(static_cast<std::uint64_t>(step));
     for (int r = 0; r < engine.risk_type_count(); ++r) {
       const RiskTypeState& s = engine.risk_state(r);
+      // The graph the engine updated row by row is the one built anew.
+      TransmissionOptions to;
+      to.keep_shares = false;
+      const TransmissionGraph built = BuildTransmissionGraph(
+          engine.CompactNetwork(), s.type(), engine.VulnerabilityFor(s.type().layers), to);
+      const bool same_graph = *engine.Graph(r) == built;
+      EXPECT_TRUE(same_graph) << "step " << step << " type " << r;
+      if (!same_graph) return 1;
       Projector fresh(o.dmp, o.projection);
-      fresh.Full(*engine.Graph(r), s.initial(), &ws);
+      fresh.Full(built, s.initial(), &ws);
       SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
       ExpectSameProjection(s.projection(), fresh.projection());
       if (::testing::Test::HasFatalFailure()) return 1;
@@ -414,6 +429,52 @@ TEST(ProjectionTest, IncrementalEqualsFullRecomputeOnARandomGraph) {
   const double share =
       RunRandomChanges(testing::RandomGraph(300, 240, 21), Direction::kDownstream, 1, 60);
   EXPECT_LT(share, 0.5);  // most regions were left alone (many components)
+}
+
+// Projection scheduling (docs/model.md): the daemon's engine thread applies
+// every change queued while it projected and projects once. A projection
+// after such a coalesced drain is the one an engine that projected after
+// every batch reaches, and a from-scratch projection of the final state.
+TEST(ProjectionTest, ACoalescedDrainProjectsWhatProjectingEveryBatchDoes) {
+  EngineOptions o = RandomChangeOptions(Direction::kBoth);
+  o.vulnerability_refresh_changes = 50;  // refreshes inside a drain too
+  auto every = std::move(Engine::Create(o, testing::RandomGraph(300, 240, 23)).value());
+  auto coalesced = std::move(Engine::Create(o, testing::RandomGraph(300, 240, 23)).value());
+  testing::RandomChanges every_changes({.seed = 5});
+  testing::RandomChanges coalesced_changes({.seed = 5});
+  every->Project(0);
+  coalesced->Project(0);
+  ProjectionWorkspace ws;
+  std::uint64_t seq = 0;
+  double expected_disrupted = 0;
+  for (int drain = 0; drain < 6; ++drain) {
+    // One drain: 25 batches queued while the last projection ran.
+    for (int batch = 0; batch < 25; ++batch) {
+      every_changes.ApplyBatch(*every);
+      every->Project(++seq);
+      coalesced_changes.ApplyBatch(*coalesced);
+    }
+    coalesced->Project(seq);
+    ASSERT_EQ(coalesced->network().node_slots(), every->network().node_slots());
+    ASSERT_EQ(coalesced->network().edge_count(), every->network().edge_count());
+    for (int r = 0; r < coalesced->risk_type_count(); ++r) {
+      SCOPED_TRACE("drain " + std::to_string(drain) + " type " + std::to_string(r));
+      const RiskTypeState& s = coalesced->risk_state(r);
+      ExpectSameProjection(s.projection(), every->risk_state(r).projection());
+      if (::testing::Test::HasFatalFailure()) return;
+      TransmissionOptions to;
+      to.keep_shares = false;
+      const TransmissionGraph built = BuildTransmissionGraph(
+          coalesced->CompactNetwork(), s.type(), coalesced->VulnerabilityFor(s.type().layers), to);
+      ASSERT_TRUE(*coalesced->Graph(r) == built);
+      Projector fresh(o.dmp, o.projection);
+      fresh.Full(built, s.initial(), &ws);
+      ExpectSameProjection(s.projection(), fresh.projection());
+      if (::testing::Test::HasFatalFailure()) return;
+      expected_disrupted += s.projection().expected_disrupted;
+    }
+  }
+  EXPECT_GT(expected_disrupted, 0.0);  // the drains carried disruptions
 }
 
 TEST(ProjectionTest, IncrementalEqualsFullRecomputeUndirected) {

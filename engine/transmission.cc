@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 
 namespace riskd::engine {
 
@@ -17,8 +18,10 @@ namespace {
 // Appends the arcs into node j, merged by source (weights of parallel
 // network edges and of both directions add). `in` lists the network edges
 // u -> j, `out` the network edges j -> v; both are sorted by the other end.
-void AppendArcsInto(const Network& net, std::span<const NodeIndex> sources, NodeIndex j,
-                    const RiskType& type, TransmissionGraph* g, std::vector<double>* weights) {
+// source_of(e) is the source of network edge e.
+template <typename SourceOf>
+void AppendArcsInto(const Network& net, SourceOf source_of, NodeIndex j, const RiskType& type,
+                    TransmissionGraph* g, std::vector<double>* weights) {
   const bool use_in = type.direction != Direction::kUpstream;
   const bool use_out = type.direction != Direction::kDownstream;
   const auto in_e = net.in_edges(j);
@@ -33,10 +36,10 @@ void AppendArcsInto(const Network& net, std::span<const NodeIndex> sources, Node
     const bool have_out = use_out && b < b_end;
     if (!have_in && !have_out) break;
     NodeIndex src = kNoNode;
-    if (have_in) src = sources[in_e[a]];
+    if (have_in) src = source_of(in_e[a]);
     if (have_out) src = std::min(src, net.edge_target(b));
     double w = 0;
-    while (use_in && a < in_e.size() && sources[in_e[a]] == src) {
+    while (use_in && a < in_e.size() && source_of(in_e[a]) == src) {
       if (selected(in_e[a])) w += net.edge_weight(in_e[a]);
       ++a;
     }
@@ -47,6 +50,62 @@ void AppendArcsInto(const Network& net, std::span<const NodeIndex> sources, Node
     g->source.push_back(src);
     g->target.push_back(j);
     weights->push_back(w);
+  }
+}
+
+// p (and w~ when kept) of the arcs into j, [begin, end), from their merged
+// weights (in p's storage on entry).
+void RowRates(const RiskType& type, const Vulnerability& vul, NodeIndex j, EdgeIndex begin,
+              EdgeIndex end, bool keep_shares, TransmissionGraph* g) {
+  double total = 0;
+  for (EdgeIndex e = begin; e < end; ++e) total += g->p[e];
+  for (EdgeIndex e = begin; e < end; ++e) {
+    const double share = g->p[e] / total;
+    if (keep_shares) g->share[e] = share;
+    g->p[e] = -std::expm1(-type.alpha * share * vul.sigma[j]);
+  }
+}
+
+// Out-index by counting sort on source; within a row, targets ascend
+// because edges are visited in target order.
+void BuildOutIndex(TransmissionGraph* g) {
+  const std::size_t n = g->node_count, m = g->source.size();
+  std::vector<EdgeIndex>().swap(g->out_edges);
+  g->out_offsets.assign(n + 1, 0);
+  for (NodeIndex s : g->source) ++g->out_offsets[s + 1];
+  std::partial_sum(g->out_offsets.begin(), g->out_offsets.end(), g->out_offsets.begin());
+  g->out_edges.resize(m);
+  std::vector<EdgeIndex> cursor(g->out_offsets.begin(), g->out_offsets.end() - 1);
+  for (EdgeIndex e = 0; e < m; ++e) g->out_edges[cursor[g->source[e]]++] = e;
+}
+
+// reverse[e] for e = i -> j is the edge i <- j, found in i's in-row (sorted
+// by source) by binary search.
+void LinkReverse(TransmissionGraph* g, EdgeIndex e) {
+  const NodeIndex i = g->source[e], j = g->target[e];
+  const auto first = g->source.begin() + g->in_offsets[i];
+  const auto last = g->source.begin() + g->in_offsets[i + 1];
+  auto it = std::lower_bound(first, last, j);
+  if (it != last && *it == j) {
+    g->reverse[e] = static_cast<EdgeIndex>(it - g->source.begin());
+    g->has_reverse = true;
+  }
+}
+
+// q and the onset delays of every node.
+void NodeRates(const Network& net, const RiskType& type, const Vulnerability& vul,
+               const TransmissionOptions& options, TransmissionGraph* g) {
+  const std::size_t n = g->node_count;
+  g->q.assign(n, 0.0);
+  g->latency.assign(n, 0);
+  g->has_latency = false;
+  for (NodeIndex i = 0; i < n; ++i) {
+    if (!net.alive(i)) continue;
+    g->q[i] = std::min(1.0, type.beta * vul.rho[i]);
+    if (type.inventory_delays_onset) {
+      g->latency[i] = OnsetDelaySteps(net.inventory_days(i), options.step_days);
+      g->has_latency = g->has_latency || g->latency[i] > 0;
+    }
   }
 }
 
@@ -96,8 +155,9 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   weights.reserve(expect);
   {
     const std::vector<NodeIndex> sources = net.EdgeSources();
+    auto source_of = [&](EdgeIndex e) { return sources[e]; };
     for (NodeIndex j = 0; j < n; ++j) {
-      if (net.alive(j)) AppendArcsInto(net, sources, j, type, &g, &weights);
+      if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &g, &weights);
       g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
     }
   }
@@ -109,51 +169,99 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
 
   if (options.keep_shares) g.share.assign(m, 0.0);
   for (NodeIndex j = 0; j < n; ++j) {
-    double total = 0;
-    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) total += weights[e];
-    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
-      const double share = weights[e] / total;
-      if (options.keep_shares) g.share[e] = share;
-      g.p[e] = -std::expm1(-type.alpha * share * vul.sigma[j]);
-    }
+    RowRates(type, vul, j, g.in_begin(j), g.in_end(j), options.keep_shares, &g);
   }
-
-  // Out-index by counting sort on source; within a row, targets ascend
-  // because edges are visited in target order.
-  g.out_offsets.assign(n + 1, 0);
-  for (NodeIndex s : g.source) ++g.out_offsets[s + 1];
-  std::partial_sum(g.out_offsets.begin(), g.out_offsets.end(), g.out_offsets.begin());
-  g.out_edges.resize(m);
-  {
-    std::vector<EdgeIndex> cursor(g.out_offsets.begin(), g.out_offsets.end() - 1);
-    for (EdgeIndex e = 0; e < m; ++e) g.out_edges[cursor[g.source[e]]++] = e;
-  }
-
-  // reverse[e] for e = i -> j is the edge i <- j, found in i's in-row (sorted
-  // by source) by binary search.
+  BuildOutIndex(&g);
   g.reverse.assign(m, kNoEdge);
-  for (EdgeIndex e = 0; e < m; ++e) {
-    const NodeIndex i = g.source[e], j = g.target[e];
-    const auto first = g.source.begin() + g.in_offsets[i];
-    const auto last = g.source.begin() + g.in_offsets[i + 1];
-    auto it = std::lower_bound(first, last, j);
-    if (it != last && *it == j) {
-      g.reverse[e] = static_cast<EdgeIndex>(it - g.source.begin());
-      g.has_reverse = true;
-    }
-  }
-
-  g.q.assign(n, 0.0);
-  g.latency.assign(n, 0);
-  for (NodeIndex i = 0; i < n; ++i) {
-    if (!net.alive(i)) continue;
-    g.q[i] = std::min(1.0, type.beta * vul.rho[i]);
-    if (type.inventory_delays_onset) {
-      g.latency[i] = OnsetDelaySteps(net.inventory_days(i), options.step_days);
-      g.has_latency = g.has_latency || g.latency[i] > 0;
-    }
-  }
+  for (EdgeIndex e = 0; e < m; ++e) LinkReverse(&g, e);
+  NodeRates(net, type, vul, options, &g);
   return g;
+}
+
+void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const RiskType& type,
+                             const Vulnerability& vul, std::span<const NodeIndex> rows,
+                             const TransmissionOptions& options) {
+  const std::size_t n = net.node_slots();
+  const std::size_t old_n = g->node_count;
+  if (n < old_n || (options.keep_shares && g->share.size() != g->source.size())) {
+    *g = BuildTransmissionGraph(net, type, vul, options);
+    return;
+  }
+  // The rows rebuilt from the network: the listed ones and every new slot.
+  std::vector<NodeIndex> rebuilt;
+  for (NodeIndex v : rows) {
+    if (v < old_n) rebuilt.push_back(v);
+  }
+  std::sort(rebuilt.begin(), rebuilt.end());
+  rebuilt.erase(std::unique(rebuilt.begin(), rebuilt.end()), rebuilt.end());
+  for (std::size_t v = old_n; v < n; ++v) rebuilt.push_back(static_cast<NodeIndex>(v));
+  // Their arcs, merged as BuildTransmissionGraph merges them.
+  TransmissionGraph fresh;
+  std::vector<double> weights;
+  std::vector<EdgeIndex> fresh_offsets{0};
+  auto source_of = [&](EdgeIndex e) { return net.edge_source(e); };
+  for (NodeIndex j : rebuilt) {
+    if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &fresh, &weights);
+    fresh_offsets.push_back(static_cast<EdgeIndex>(fresh.source.size()));
+  }
+  // The new in-offsets: kept rows keep their length.
+  std::vector<EdgeIndex> offsets(n + 1, 0);
+  for (std::size_t j = 0, r = 0; j < n; ++j) {
+    EdgeIndex length = 0;
+    if (r < rebuilt.size() && rebuilt[r] == j) {
+      length = fresh_offsets[r + 1] - fresh_offsets[r];
+      ++r;
+    } else {
+      length = g->in_offsets[j + 1] - g->in_offsets[j];
+    }
+    offsets[j + 1] = offsets[j] + length;
+  }
+  const std::size_t m = offsets[n];
+  // One array at a time, each freed as its successor is complete: the peak
+  // is the graph plus one array, not two graphs.
+  auto splice = [&](auto& array, const auto& fresh_array) {
+    std::remove_reference_t<decltype(array)> next(m);
+    for (std::size_t j = 0, r = 0; j < n; ++j) {
+      const auto at = next.begin() + offsets[j];
+      if (r < rebuilt.size() && rebuilt[r] == j) {
+        std::copy(fresh_array.begin() + fresh_offsets[r],
+                  fresh_array.begin() + fresh_offsets[r + 1], at);
+        ++r;
+      } else {
+        std::copy(array.begin() + g->in_offsets[j], array.begin() + g->in_offsets[j + 1], at);
+      }
+    }
+    array = std::move(next);
+  };
+  splice(g->source, fresh.source);
+  splice(g->p, weights);  // the rebuilt rows' merged weights, p below
+  if (options.keep_shares) splice(g->share, weights);
+  g->in_offsets = std::move(offsets);
+  g->node_count = n;
+  std::vector<NodeIndex>().swap(g->target);
+  g->target.resize(m);
+  for (NodeIndex j = 0; j < n; ++j) {
+    std::fill(g->target.begin() + g->in_begin(j), g->target.begin() + g->in_end(j), j);
+  }
+  for (NodeIndex j : rebuilt) {
+    RowRates(type, vul, j, g->in_begin(j), g->in_end(j), options.keep_shares, g);
+  }
+  BuildOutIndex(g);
+  // Without reverse edges before, a pair can only have gained both arcs
+  // through a rebuilt row: the arcs into and out of those rows are checked.
+  const bool had_reverse = g->has_reverse;
+  std::vector<EdgeIndex>().swap(g->reverse);
+  g->reverse.assign(m, kNoEdge);
+  g->has_reverse = false;
+  if (had_reverse) {
+    for (EdgeIndex e = 0; e < m; ++e) LinkReverse(g, e);
+  } else {
+    for (NodeIndex j : rebuilt) {
+      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e);
+      for (EdgeIndex e : g->out(j)) LinkReverse(g, e);
+    }
+  }
+  NodeRates(net, type, vul, options, g);
 }
 
 }  // namespace riskd::engine

@@ -76,6 +76,8 @@ struct TransmissionGraph {
   }
   EdgeIndex in_begin(NodeIndex j) const { return in_offsets[j]; }
   EdgeIndex in_end(NodeIndex j) const { return in_offsets[j + 1]; }
+  // Array for array (doubles bit for bit, up to the sign of zero).
+  bool operator==(const TransmissionGraph&) const = default;
 };
 
 struct TransmissionOptions {
@@ -92,6 +94,24 @@ struct TransmissionOptions {
 TransmissionGraph BuildTransmissionGraph(const Network& network, const RiskType& type,
                                          const Vulnerability& vulnerability,
                                          const TransmissionOptions& options = {});
+
+// Brings `graph`, built by BuildTransmissionGraph (same type and options)
+// for an earlier state of the network, to what BuildTransmissionGraph gives
+// on the network now, array for array (tests compare), when only the arcs
+// into `rows` changed: those rows and every node slot added since are
+// rebuilt from the network, the other rows are copied with their p (and
+// w~), and the out-index, reverse links, q and onset delays are redone.
+// O(edges) copying plus O(in-degree log) per rebuilt row, instead of a
+// rebuild's merge and exp per edge; one array is rebuilt at a time, so the
+// peak is the graph plus one array. The engine's network changes (engine.h)
+// list their rows here; a refresh of vulnerability builds anew.
+// REQUIRES: network.compacted(); vulnerability as for BuildTransmissionGraph
+// and, for every node the graph had, sigma and rho as when it was built;
+// every node whose arcs in (their sources or weights) changed since is in
+// rows (extra rows are harmless).
+void UpdateTransmissionGraph(TransmissionGraph* graph, const Network& network, const RiskType& type,
+                             const Vulnerability& vulnerability, std::span<const NodeIndex> rows,
+                             const TransmissionOptions& options = {});
 
 // The dependency share w~ of `to` on `from` for this risk type (the share
 // of what `to` receives over the type's layers and direction that comes

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "engine/testing/graphs.h"
 
@@ -104,6 +107,126 @@ TEST(TransmissionTest, DirectionsAndLayersSelectAndMergeEdges) {
     for (EdgeIndex e = both.in_begin(j); e < both.in_end(j); ++e) sum += both.share[e];
     EXPECT_NEAR(sum, 1.0, 1e-15);
   }
+}
+
+// The engine's path for network changes: the rows the changes touched are
+// rebuilt, the others copied. After every batch of random changes (edges
+// added, removed and re-weighted on two layers, nodes added, removed and
+// given another inventory), the updated graph is the one built from scratch,
+// for every direction, with and without shares, on a snapshot of
+// vulnerability padded for new nodes as the engine pads it.
+TEST(TransmissionTest, UpdatedGraphEqualsOneBuiltFromScratch) {
+  for (Direction direction : {Direction::kDownstream, Direction::kUpstream, Direction::kBoth}) {
+    for (bool keep_shares : {false, true}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(direction)) + (keep_shares ? " shares" : ""));
+      Network net = testing::RandomGraph(80, 160, 31);
+      RiskType type;
+      type.direction = direction;
+      type.layers = LayerBit(Layer::kMaterial) | LayerBit(Layer::kData);
+      type.alpha = 1.3;
+      type.beta = 0.4;
+      Vulnerability vul = ComputeVulnerability(net, type.layers, {});
+      TransmissionOptions options;
+      options.keep_shares = keep_shares;
+      options.step_days = 0.5;
+      TransmissionGraph graph = BuildTransmissionGraph(net, type, vul, options);
+      std::mt19937_64 rng(7);
+      auto alive_node = [&] {
+        for (;;) {
+          const auto v = static_cast<NodeIndex>(rng() % net.node_slots());
+          if (net.alive(v)) return v;
+        }
+      };
+      int added = 0;
+      for (int batch = 0; batch < 40; ++batch) {
+        std::vector<NodeIndex> rows;
+        for (int k = 0; k < 6; ++k) {
+          const NodeIndex u = alive_node(), v = alive_node();
+          const std::string a(net.id(u)), b(net.id(v));
+          const Layer layer = rng() % 3 == 0 ? Layer::kData : Layer::kMaterial;
+          const double weight = 0.5 + static_cast<double>(rng() % 100) / 40;
+          Status st;
+          switch (rng() % 7) {
+            case 0:
+            case 1:
+              st = net.AddEdge(a, b, layer, weight);
+              break;
+            case 2:
+              st = net.RemoveEdge(a, b, layer);
+              if (!st.ok()) {  // an existing edge of u, then
+                const auto edges = net.EdgesOf(u);
+                if (!edges.empty()) {
+                  const Edge& e = edges[rng() % edges.size()];
+                  rows.push_back(e.from);
+                  rows.push_back(e.to);
+                  st = net.RemoveEdge(net.id(e.from), net.id(e.to), e.layer);
+                }
+              }
+              break;
+            case 3: {
+              const auto edges = net.EdgesOf(u);
+              if (edges.empty()) continue;
+              const Edge& e = edges[rng() % edges.size()];
+              rows.push_back(e.from);
+              rows.push_back(e.to);
+              st = net.SetEdgeWeight(net.id(e.from), net.id(e.to), e.layer, weight);
+              break;
+            }
+            case 4: {
+              NodeAttributes attrs;
+              attrs.id = "added" + std::to_string(added++);
+              attrs.inventory_days = static_cast<double>(rng() % 3);
+              st = net.AddNode(attrs).status();
+              if (st.ok()) st = net.AddEdge(attrs.id, b, Layer::kMaterial, weight);
+              break;
+            }
+            case 5: {
+              // The node and every neighbour.
+              for (const Edge& e : net.EdgesOf(u)) rows.push_back(e.from == u ? e.to : e.from);
+              st = net.RemoveNode(a);
+              break;
+            }
+            default: {
+              NodeAttributes attrs = net.node(u);
+              attrs.inventory_days = static_cast<double>(rng() % 4);
+              st = net.UpdateNode(attrs);
+            }
+          }
+          rows.push_back(u);
+          rows.push_back(v);
+          (void)st;  // rejections (an edge that exists) are fine
+        }
+        net.Compact();
+        const std::size_t n = net.node_slots();
+        vul.sigma.resize(n, 1.0);
+        vul.rho.resize(n, 1.0);
+        UpdateTransmissionGraph(&graph, net, type, vul, rows, options);
+        ASSERT_TRUE(graph == BuildTransmissionGraph(net, type, vul, options)) << "batch " << batch;
+      }
+      EXPECT_GT(net.node_slots(), 80u);
+      EXPECT_LT(net.node_count(), net.node_slots());  // some were removed
+    }
+  }
+}
+
+// A row left out keeps its old arcs: the list of rows is what the update
+// trusts (the engine lists both ends of every changed edge).
+TEST(TransmissionTest, UpdateRebuildsOnlyTheRowsListed) {
+  Network net = testing::MakeNetwork(3, {{0, 2, 1.0}, {1, 2, 3.0}});
+  RiskType type;
+  const Vulnerability vul = ComputeVulnerability(net, type.layers, Uniform());
+  TransmissionGraph graph = BuildTransmissionGraph(net, type, vul);
+  ASSERT_TRUE(net.SetEdgeWeight("n1", "n2", Layer::kMaterial, 1.0).ok());
+  net.Compact();
+  const TransmissionGraph fresh = BuildTransmissionGraph(net, type, vul);
+  TransmissionGraph stale = graph;
+  const NodeIndex supplier = 1, customer = 2;
+  UpdateTransmissionGraph(&stale, net, type, vul, {&supplier, 1});
+  EXPECT_FALSE(stale == fresh);
+  EXPECT_DOUBLE_EQ(stale.share[stale.in_begin(2)], 0.25);  // the old 1 : 3
+  UpdateTransmissionGraph(&graph, net, type, vul, {&customer, 1});
+  EXPECT_TRUE(graph == fresh);
+  EXPECT_DOUBLE_EQ(graph.share[graph.in_begin(2)], 0.5);
 }
 
 }  // namespace
