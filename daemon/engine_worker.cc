@@ -432,9 +432,13 @@ void EngineWorker::ProjectAndPublish() {
   // Footprints first: a page sees the hazard, then the risk it spreads.
   PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<int> projected = engine_->Project(applied_seq_);
+  // The spectral radius waits for the alerts (PublishRound): only the
+  // summaries carry it.
+  const std::vector<int> projected =
+      engine_->Project(applied_seq_, engine::Engine::Spectral::kLater);
   const double compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  last_projection_ms_ = compute_ms;
   if (!projected.empty()) {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
@@ -442,22 +446,40 @@ void EngineWorker::ProjectAndPublish() {
   PublishRound(projected, compute_ms, /*refinement=*/false);
 }
 
-void EngineWorker::RefineAndPublish() {
+void EngineWorker::RefineAndPublish(bool yield_to_events) {
   const auto t0 = std::chrono::steady_clock::now();
+  // Yielding: an event arriving stops the slice within one Monte Carlo
+  // realization (plus kEventPollInterval), so it never waits for a whole
+  // check; the inproc queue is polled at most once per interval.
+  engine::InterruptRequested interrupt;
+  auto next_poll = t0;
+  if (yield_to_events) {
+    interrupt = [this, &next_poll] {
+      const auto now = std::chrono::steady_clock::now();
+      if (now < next_poll) return false;
+      next_poll = now + kEventPollInterval;
+      return EventsWaiting();
+    };
+  }
   const engine::Engine::Refinement done =
-      engine_->Refine(applied_seq_, settings_->refine.slice_work);
+      engine_->Refine(applied_seq_, settings_->refine.slice_work, interrupt);
   const double compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   refine_scheduler_.SliceDone(compute_ms / 1000);
-  // Nothing refinable (pending regions wait for their next projection).
+  // Nothing refinable (pending regions wait for their next projection),
+  // unless an event interrupted the check: it runs again when idle.
   if (done.risk_types.empty()) {
-    refine_stalled_ = true;
+    if (!done.interrupted) refine_stalled_ = true;
+    if (done.interrupted) {
+      spdlog::debug("refinement slice interrupted by an event after {:.2f} ms", compute_ms);
+    }
     return;
   }
   spdlog::debug(
       "refinement at journal seq {}: largest risk change {:.3g}, {} region(s) pending, "
-      "{:.2f} ms",
-      applied_seq_, done.max_risk_change, done.pending, compute_ms);
+      "{:.2f} ms{}",
+      applied_seq_, done.max_risk_change, done.pending, compute_ms,
+      done.interrupted ? " (interrupted by an event)" : "");
   PublishRound(done.risk_types, compute_ms, /*refinement=*/true);
 }
 
@@ -466,16 +488,24 @@ void EngineWorker::RefineAndPublish() {
 // to be passed around as a class of their own.
 void EngineWorker::PublishRound(const std::vector<int>& projected, double compute_ms,
                                 bool refinement) {
+  // compute_ms: the projection's (or refinement's); the spectral radius's
+  // is added below.
   // The incidents and the alert budget of every risk type re-projected, or
   // whose incidents changed through events, actions or time.
+  using Clock = std::chrono::steady_clock;
+  using Ms = std::chrono::duration<double, std::milli>;
+  const auto t_start = Clock::now();
   std::vector<std::pair<int, engine::IncidentUpdate>> updates;
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const bool again = std::find(projected.begin(), projected.end(), r) != projected.end();
     if (again || book_.Pending(r)) updates.emplace_back(r, book_.Update(*engine_, r, again));
   }
   OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
+  const auto t_book = Clock::now();
   // Incidents first: an alert names an incident its subscribers know.
   const auto incident_sequences = PublishIncidents(ctx);
+  const auto t_incidents = Clock::now();
+  std::optional<Clock::time_point> t_first_sent;  // the round's first alert or summary out
   if (projected.empty() && updates.empty() && incident_sequences.empty()) return;
 
   struct Outgoing {
@@ -507,6 +537,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       for (const auto& a : stored) unrecorded_alerts_.erase(a.alert_id);
     }
     for (const auto& o : out) publisher_->Send(o.topic, o.pub);
+    if (!out.empty() && !t_first_sent) t_first_sent = Clock::now();
     published += out.size();
     out.clear();
     stored.clear();
@@ -548,6 +579,14 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       if (out.size() >= kChunk) flush();
     }
   }
+  // The alerts go out before the risk changes and summaries are built:
+  // they are what subscribers wait for (bench/README.md "Event to alert").
+  if (!out.empty() || !stored.empty()) flush();
+  // Then the spectral radius the summaries carry (Project left it), its
+  // time counted in theirs.
+  const auto t_spectral = Clock::now();
+  for (int r : projected) (void)engine_->RefreshSpectral(r);
+  compute_ms += Ms(Clock::now() - t_spectral).count();
   for (int r : projected) {
     // Each chunk of risk changes goes out as it is made: a projection that
     // changes most of a big network would otherwise hold all of them
@@ -592,9 +631,14 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   const std::size_t alert_messages = published - summaries_published;
   stats_.alerts_published.fetch_add(alert_messages, std::memory_order_relaxed);
   ReportUnsent();
-  spdlog::debug("{} at journal seq {}: {} incident(s), {} alert change(s) in {:.2f} ms",
-                refinement ? "refinement" : "round", applied_seq_, incident_sequences.size(),
-                alert_messages, compute_ms);
+  const auto t_end = Clock::now();
+  spdlog::debug(
+      "{} at journal seq {}: {} incident(s), {} alert change(s) in {:.2f} ms; publishing: "
+      "incident book {:.2f} ms, incidents {:.2f} ms, first alert out after {:.2f} ms, all "
+      "out after {:.2f} ms",
+      refinement ? "refinement" : "round", applied_seq_, incident_sequences.size(), alert_messages,
+      compute_ms, Ms(t_book - t_start).count(), Ms(t_incidents - t_book).count(),
+      t_first_sent ? Ms(*t_first_sent - t_start).count() : -1.0, Ms(t_end - t_start).count());
   UpdateGauges();
   MarkPlansDue(projected);
 }
@@ -956,7 +1000,7 @@ void EngineWorker::Run() {
     TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       refine_scheduler_.Idle();
-      if (RefinePending()) RefineAndPublish();
+      if (RefinePending()) RefineAndPublish(/*yield_to_events=*/true);
       MaybeCheckpoint(false);  // idle: also the first after a long replay
       PublishDuePlans();       // idle: plans whose interval has passed
       continue;
@@ -965,6 +1009,8 @@ void EngineWorker::Run() {
     // Drain everything already queued: events that arrived while the last
     // projection ran are coalesced into one projection.
     bool any_event = false;
+    std::size_t round_events = 0;
+    std::int64_t oldest_received_ns = 0;  // of the round's events (wall clock)
     std::vector<PendingQuery> queries;
     for (std::size_t n = 0; n < 65536; ++n) {
       std::vector<zmq::message_t> frames;
@@ -973,9 +1019,13 @@ void EngineWorker::Run() {
       const char kind = frames[0].size() ? *frames[0].data<char>() : '?';
       if (kind == kEventFrame) {
         for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
+          const std::int64_t received_ns = DecodeReceivedNs(frames[f].data(), frames[f].size());
           Apply(DecodeSeq(frames[f].data(), frames[f].size()),
                 std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true,
-                DecodeReceivedNs(frames[f].data(), frames[f].size()));
+                received_ns);
+          if (round_events++ == 0 || received_ns < oldest_received_ns) {
+            oldest_received_ns = received_ns;
+          }
           any_event = true;
           stats_.requests_done.fetch_add(1, std::memory_order_release);
         }
@@ -992,10 +1042,24 @@ void EngineWorker::Run() {
         break;
       }
     }
-    if (any_event) ProjectAndPublish();
+    if (any_event) {
+      const auto applied = std::chrono::steady_clock::now();
+      const std::int64_t applied_unix_ns = NowUnixNs();
+      ProjectAndPublish();
+      // Where an event's time goes on its way to the alerts (bench/README.md
+      // "Event to alert"): waiting since the ingest thread received it, this
+      // round's applying, projecting, and publishing.
+      using Ms = std::chrono::duration<double, std::milli>;
+      const double round_ms = Ms(std::chrono::steady_clock::now() - applied).count();
+      spdlog::debug(
+          "round of {} event(s): oldest received {:.2f} ms before applied, applied in {:.2f} "
+          "ms, projected in {:.2f} ms, published in {:.2f} ms",
+          round_events, static_cast<double>(applied_unix_ns - oldest_received_ns) / 1e6,
+          Ms(applied - round_start).count(), last_projection_ms_, round_ms - last_projection_ms_);
+    }
     // Queries see checked values, as from a daemon that checks first: the
     // checks pending now run (and publish) before they are answered.
-    while (!queries.empty() && RefinePending()) RefineAndPublish();
+    while (!queries.empty() && RefinePending()) RefineAndPublish(/*yield_to_events=*/false);
     for (auto& q : queries) {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);
@@ -1009,9 +1073,10 @@ void EngineWorker::Run() {
     const bool waiting = EventsWaiting();
     if (!waiting) PublishDuePlans();
     // Between rounds: one slice, unless events wait and refinement had its
-    // share of the thread (refinement.h).
+    // share of the thread (refinement.h). A slice started with no event
+    // waiting yields to the next one; one that takes its share does not.
     if (RefinePending() && refine_scheduler_.MayRefine(waiting, settings_->refine)) {
-      RefineAndPublish();
+      RefineAndPublish(/*yield_to_events=*/!waiting);
     }
   }
   // A clean stop leaves a checkpoint of everything applied: the next start

@@ -26,8 +26,11 @@
 // projections publish DMP at once, unchecked; between rounds, and slice
 // after slice while no event waits, the worker runs the pending Monte Carlo
 // checks (Engine::Refine) and publishes what they changed materially
-// through the same path as a round. Queries are answered once the checks
-// pending at their arrival are done (they see checked values).
+// through the same path as a round. A slice started while no event waited
+// gives way to the first event that arrives (the check under way is
+// abandoned and redone later), so an event waits at most about one Monte
+// Carlo realization for it. Queries are answered once the checks pending
+// at their arrival are done (they see checked values).
 #ifndef RISKD_DAEMON_ENGINE_WORKER_H_
 #define RISKD_DAEMON_ENGINE_WORKER_H_
 
@@ -176,7 +179,11 @@ class EngineWorker {
   void ProjectAndPublish();
   // Publish first, refine after (daemon/refinement.h): one slice of the
   // pending Monte Carlo checks, and what it changed materially, published.
-  void RefineAndPublish();
+  // `yield_to_events`: an event arriving abandons the check under way (its
+  // region stays pending and is checked again when the queue is idle).
+  void RefineAndPublish(bool yield_to_events);
+  // How often a yielding slice looks for events.
+  static constexpr std::chrono::microseconds kEventPollInterval{500};
   bool RefinePending() const { return !refine_stalled_ && engine_->UncheckedRegions() > 0; }
   // Persists and publishes a round's incidents, alert changes, risk
   // changes and summaries of the risk types `projected` (or refined: then
@@ -241,6 +248,7 @@ class EngineWorker {
   std::uint64_t applied_seq_ = 0;
   std::optional<std::int64_t> manual_clock_ns_;
   bool unprojected_events_ = false;  // applied since the last projection
+  double last_projection_ms_ = 0;    // Engine::Project's wall time, latest
   // Refinement slices: when they may run, and whether the last one found
   // nothing it could refine (until the next projection).
   RefineScheduler refine_scheduler_;

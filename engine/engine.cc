@@ -385,7 +385,17 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   return s.graph_;
 }
 
-std::vector<int> Engine::Project(std::uint64_t journal_seq) {
+bool Engine::RefreshSpectral(int risk_type) {
+  auto& s = types_[static_cast<std::size_t>(risk_type)];
+  if (!s.projected_ || !s.spectral_stale_) return false;
+  // On the nodes that can still take part now.
+  s.projector_->mutable_projection().spectral = ComputeSpectralRadius(
+      *Graph(risk_type), InitialState::FromObservations(network_, s.observed_), options_.spectral);
+  s.spectral_stale_ = false;
+  return true;
+}
+
+std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral) {
   network_.Compact();  // the batch's changes, once
   std::vector<int> done;
   for (int r = 0; r < risk_type_count(); ++r) {
@@ -402,17 +412,12 @@ std::vector<int> Engine::Project(std::uint64_t journal_seq) {
     } else {
       s.projector_->Update(*graph, s.initial_, s.changed_, &workspace_);
     }
-    if (s.spectral_stale_) {
-      // On the nodes that can still take part now.
-      s.projector_->mutable_projection().spectral = ComputeSpectralRadius(
-          *graph, InitialState::FromObservations(network_, s.observed_), options_.spectral);
-      s.spectral_stale_ = false;
-    }
     PublishProjection(s, journal_seq);
     s.changed_.clear();
     s.needs_full_ = false;
     s.dirty_ = false;
     s.projected_ = true;
+    if (spectral == Spectral::kNow) (void)RefreshSpectral(r);
     done.push_back(r);
   }
   return done;
@@ -431,7 +436,8 @@ void Engine::PublishProjection(RiskTypeState& s, std::uint64_t journal_seq) {
   s.last_changes_ = s.alerts_.Update(projection.risk, projection.eta, eligible, journal_seq);
 }
 
-Engine::Refinement Engine::Refine(std::uint64_t journal_seq, std::uint64_t max_work) {
+Engine::Refinement Engine::Refine(std::uint64_t journal_seq, std::uint64_t max_work,
+                                  const InterruptRequested& interrupt) {
   Refinement out;
   std::uint64_t spent = 0;
   for (int r = 0; r < risk_type_count(); ++r) {
@@ -439,12 +445,15 @@ Engine::Refinement Engine::Refine(std::uint64_t journal_seq, std::uint64_t max_w
     if (!s.projected_ || s.dirty_ || s.projection().unchecked_regions == 0) continue;
     if (!out.risk_types.empty() && spent >= max_work) break;
     const RefineOutcome done = s.projector_->Refine(
-        *Graph(r), s.initial_, max_work - std::min(spent, max_work), &workspace_);
+        *Graph(r), s.initial_, max_work - std::min(spent, max_work), &workspace_, interrupt);
     spent += s.projector_->projection().mc_work;
-    if (done.regions_checked == 0) continue;
-    out.max_risk_change = std::max(out.max_risk_change, done.max_risk_change);
-    PublishProjection(s, journal_seq);
-    out.risk_types.push_back(r);
+    out.interrupted = done.interrupted;
+    if (done.regions_checked > 0) {
+      out.max_risk_change = std::max(out.max_risk_change, done.max_risk_change);
+      PublishProjection(s, journal_seq);
+      out.risk_types.push_back(r);
+    }
+    if (done.interrupted) break;
   }
   out.pending = UncheckedRegions();
   return out;

@@ -217,21 +217,33 @@ class Engine {
   // `journal_seq` identifies this projection: the journal sequence of the
   // batch's last event (any number that grows from batch to batch does);
   // alerts it raises keep it as their raised_journal_seq. Returns the
-  // indices of the risk types re-projected.
-  std::vector<int> Project(std::uint64_t journal_seq);
+  // indices of the risk types re-projected. The spectral radius (a power
+  // iteration over every edge, recomputed when a node became removed or
+  // came back) is part of the projection unless `spectral` is kLater: then
+  // it waits for RefreshSpectral(), so a caller can publish the alerts,
+  // which do not depend on it, first.
+  enum class Spectral { kNow, kLater };
+  std::vector<int> Project(std::uint64_t journal_seq, Spectral spectral = Spectral::kNow);
+  // Brings the spectral radius of `risk_type`'s projection up to date
+  // (after Project(..., kLater)); false when it already was.
+  bool RefreshSpectral(int risk_type);
 
   // Publish first, refine after (projection.defer_check): runs the Monte
   // Carlo checks that projections left pending (Projector::Refine), up to
   // about max_work out-edges examined over all risk types, and updates the
   // alerts of the risk types refined. Risk types with inputs changed since
   // their projection wait for the next Project(). `journal_seq` as in
-  // Project().
+  // Project(). `interrupt` (monte_carlo.h) may stop the slice within a
+  // check: that check is abandoned, its region stays pending, and what was
+  // checked before it is kept (Projector::Refine).
   struct Refinement {
     std::vector<int> risk_types;  // refined (their alerts updated)
     double max_risk_change = 0;   // largest change of a published risk
     std::size_t pending = 0;      // regions still unchecked, all types
+    bool interrupted = false;     // the interrupt stopped a check
   };
-  Refinement Refine(std::uint64_t journal_seq, std::uint64_t max_work);
+  Refinement Refine(std::uint64_t journal_seq, std::uint64_t max_work,
+                    const InterruptRequested& interrupt = nullptr);
   // Regions published unchecked, over every risk type.
   std::size_t UncheckedRegions() const;
 

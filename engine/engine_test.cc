@@ -190,6 +190,51 @@ TEST(EngineTest, ProjectionReportsMethodIntervalAndCriticality) {
   }
 }
 
+// Project(..., kLater) leaves the spectral radius for RefreshSpectral (the
+// daemon publishes the alerts first): everything else is what Project()
+// gives, and the refresh gives Project()'s radius, each time it is stale.
+TEST(EngineTest, SpectralRadiusLaterEqualsSpectralRadiusNow) {
+  EngineOptions o = Options(0.9, 0.3);
+  o.risk_types[0].direction = Direction::kBoth;
+  auto network = [] { return WattsStrogatz(300, 3, 0.05, {.seed = 5}); };
+  auto now = std::move(Engine::Create(o, network()).value());
+  auto later = std::move(Engine::Create(o, network()).value());
+  auto expect_same_projection = [&] {
+    const Projection& a = now->risk_state(0).projection();
+    const Projection& b = later->risk_state(0).projection();
+    EXPECT_EQ(a.risk, b.risk);
+    EXPECT_EQ(a.eta, b.eta);
+    EXPECT_EQ(now->risk_state(0).alerts().open().size(),
+              later->risk_state(0).alerts().open().size());
+  };
+  const NodeIndex source = 0;
+  for (Engine* e : {now.get(), later.get()}) ASSERT_TRUE(e->Disrupt(0, {&source, 1}, 1.0).ok());
+  EXPECT_FALSE(later->RefreshSpectral(0));  // nothing projected yet
+  now->Project(1);
+  EXPECT_EQ(later->Project(1, Engine::Spectral::kLater), std::vector<int>{0});
+  expect_same_projection();
+  const SpectralRadius first = now->risk_state(0).projection().spectral;
+  EXPECT_GT(first.transmission, 0.0);
+  EXPECT_EQ(later->risk_state(0).projection().spectral.transmission, 0.0);  // not yet
+  EXPECT_TRUE(later->RefreshSpectral(0));
+  EXPECT_EQ(later->risk_state(0).projection().spectral.transmission, first.transmission);
+  EXPECT_EQ(later->risk_state(0).projection().spectral.non_backtracking, first.non_backtracking);
+  EXPECT_FALSE(later->RefreshSpectral(0));  // up to date
+  // A node removed (recovered): the radius is stale again and changes.
+  for (Engine* e : {now.get(), later.get()}) {
+    ASSERT_TRUE(e->SetStatus(0, 7, NodeState::kRecovered, 1.0).ok());
+  }
+  now->Project(2);
+  later->Project(2, Engine::Spectral::kLater);
+  expect_same_projection();
+  const SpectralRadius second = now->risk_state(0).projection().spectral;
+  EXPECT_NE(second.transmission, first.transmission);
+  EXPECT_EQ(later->risk_state(0).projection().spectral.transmission, first.transmission);
+  EXPECT_TRUE(later->RefreshSpectral(0));
+  EXPECT_EQ(later->risk_state(0).projection().spectral.transmission, second.transmission);
+  EXPECT_EQ(later->risk_state(0).projection().spectral.non_backtracking, second.non_backtracking);
+}
+
 TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {
   EngineOptions o;
   o.vulnerability_refresh_changes = 2;
@@ -322,11 +367,21 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
   EXPECT_EQ(sync->UncheckedRegions(), 0u);
   // DMP overestimates here: more alerts before the check than after.
   const std::size_t alerts_before = deferred->risk_state(0).alerts().open().size();
+  // An interrupt before the first realization: nothing refined, nothing
+  // changed, everything still pending.
+  const std::vector<double> dmp_risk = first.risk;
+  const Engine::Refinement stopped = deferred->Refine(2, 1, [] { return true; });
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_TRUE(stopped.risk_types.empty());
+  EXPECT_EQ(stopped.pending, static_cast<std::size_t>(regions));
+  EXPECT_EQ(deferred->risk_state(0).projection().risk, dmp_risk);
+  EXPECT_EQ(deferred->risk_state(0).alerts().open().size(), alerts_before);
   int rounds = 0;
   double change = 0;
   while (deferred->UncheckedRegions() > 0 && rounds < 100) {
     const Engine::Refinement r = deferred->Refine(2, 1);
     EXPECT_EQ(r.risk_types, std::vector<int>{0});
+    EXPECT_FALSE(r.interrupted);
     change = std::max(change, r.max_risk_change);
     ++rounds;
   }

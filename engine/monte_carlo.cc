@@ -283,15 +283,18 @@ class DiscreteRun {
   std::vector<ArcSpan> arc_spans_;  // per region entry
 };
 
-void RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,
+bool RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,
                    const MonteCarloOptions& opt, std::uint32_t until, std::uint64_t max_work,
-                   MonteCarloTally* tally, MonteCarloWorkspace* ws) {
+                   MonteCarloTally* tally, MonteCarloWorkspace* ws,
+                   const InterruptRequested& interrupt) {
   DiscreteRun run(g, init, opt, tally, ws);
   const std::uint32_t first = tally->realizations;
   while (tally->realizations < until) {
     if (tally->realizations > first && tally->work > max_work) break;
+    if (interrupt && interrupt()) return false;
     run.Realize(tally->realizations);
   }
+  return true;
 }
 
 MonteCarloResult RunMonteCarlo(const TransmissionGraph& g, const InitialState& init,

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -117,13 +118,21 @@ class MonteCarloWorkspace {
   std::vector<std::vector<std::uint32_t>> buckets_;
 };
 
+// Asked before each realization of an interruptible run: true stops it.
+// The caller's (e.g. the daemon's "an event is waiting"); it should be cheap
+// next to one realization.
+using InterruptRequested = std::function<bool()>;
+
 // Adds realizations tally->realizations .. until-1, stopping early (after
-// at least one) once tally->work exceeds max_work.
+// at least one) once tally->work exceeds max_work. With `interrupt`, also
+// stops before any realization it asks to; returns false then (the tally
+// holds the realizations done so far), true otherwise.
 // REQUIRES: tally made for this graph with options.horizon; workspace
 // prepared for the graph.
-void RunMonteCarlo(const TransmissionGraph& graph, const InitialState& initial,
+bool RunMonteCarlo(const TransmissionGraph& graph, const InitialState& initial,
                    const MonteCarloOptions& options, std::uint32_t until, std::uint64_t max_work,
-                   MonteCarloTally* tally, MonteCarloWorkspace* workspace);
+                   MonteCarloTally* tally, MonteCarloWorkspace* workspace,
+                   const InterruptRequested& interrupt = nullptr);
 
 // Whole-graph summary of `realizations` runs (tests and benchmarks).
 struct MonteCarloResult {

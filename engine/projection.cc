@@ -276,7 +276,7 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
   if (options_.method == Choice::kAuto && options_.defer_check) {
     reg.pending_check = true;  // published as DMP now, checked by Refine()
   } else if (options_.method != Choice::kDmp) {
-    Check(g, init, &reg, risk, eta, parent, ws);
+    (void)Check(g, init, &reg, risk, eta, parent, ws);  // never interrupted
   }
 
   const std::int32_t id = NewRegion();
@@ -301,30 +301,47 @@ void Projector::AddSizes(const Region& reg) {
   ++realization_counts_[static_cast<std::uint32_t>(reg.sizes.size())];
 }
 
-void Projector::Check(const TransmissionGraph& g, const InitialState& init, Region* reg,
+bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Region* reg,
                       std::vector<double>& risk, std::vector<int>& eta,
-                      std::vector<NodeIndex>& parent, ProjectionWorkspace* ws) {
+                      std::vector<NodeIndex>& parent, ProjectionWorkspace* ws,
+                      const InterruptRequested& interrupt) {
   using Choice = ProjectionOptions::Choice;
   ws->mc.Prepare(g);
-  RegionSummary& sum = reg->summary;
   MonteCarloTally tally = MakeTally(g, reg->nodes, dmp_.horizon);
   const MonteCarloOptions mc{dmp_.horizon, options_.seed};
   constexpr auto kUnlimited = std::numeric_limits<std::uint64_t>::max();
-  RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.min_realizations), kUnlimited,
-                &tally, &ws->mc);
-  RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.check_realizations),
-                options_.max_check_work, &tally, &ws->mc);
-  reg->sizes = tally.sizes;
-  sum.check_realizations = tally.realizations;
-  sum.checked = true;
+  // Interrupted: the work is counted, nothing else changes (the next check
+  // of the region starts over with the same realizations).
+  auto interrupted = [&](bool done) {
+    if (!done) projection_.mc_work += tally.work;
+    return !done;
+  };
+  if (interrupted(RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.min_realizations),
+                                kUnlimited, &tally, &ws->mc, interrupt)) ||
+      interrupted(RunMonteCarlo(g, init, mc,
+                                static_cast<std::uint32_t>(options_.check_realizations),
+                                options_.max_check_work, &tally, &ws->mc, interrupt))) {
+    return false;
+  }
+  std::vector<std::uint32_t> sizes = tally.sizes;
+  const std::uint32_t checked_realizations = tally.realizations;
+  double dmp_error = 0;
   bool serve_mc = options_.method == Choice::kMonteCarlo;
   if (options_.method == Choice::kAuto) {
-    sum.dmp_error = DmpError(init, tally, risk, options_.min_check_risk);
-    serve_mc = sum.dmp_error > options_.max_dmp_error;
+    dmp_error = DmpError(init, tally, risk, options_.min_check_risk);
+    serve_mc = dmp_error > options_.max_dmp_error;
   }
+  if (serve_mc && interrupted(RunMonteCarlo(g, init, mc,
+                                            static_cast<std::uint32_t>(options_.serve_realizations),
+                                            options_.max_serve_work, &tally, &ws->mc, interrupt))) {
+    return false;
+  }
+  RegionSummary& sum = reg->summary;
+  reg->sizes = std::move(sizes);
+  sum.check_realizations = checked_realizations;
+  sum.checked = true;
+  sum.dmp_error = dmp_error;
   if (serve_mc) {
-    RunMonteCarlo(g, init, mc, static_cast<std::uint32_t>(options_.serve_realizations),
-                  options_.max_serve_work, &tally, &ws->mc);
     sum.method = ProjectionMethod::kMonteCarlo;
     sum.served_realizations = tally.realizations;
     for (std::size_t x = 0; x < reg->nodes.size(); ++x) {
@@ -337,10 +354,12 @@ void Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
     }
   }
   projection_.mc_work += tally.work;
+  return true;
 }
 
 RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& init,
-                                std::uint64_t max_work, ProjectionWorkspace* ws) {
+                                std::uint64_t max_work, ProjectionWorkspace* ws,
+                                const InterruptRequested& interrupt) {
   RefineOutcome out;
   ResetWork();
   // Smallest first source first: a deterministic order.
@@ -367,8 +386,11 @@ RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& 
     const std::vector<double> before = risk;
     // Its sizes leave the totals (none while pending) and come back checked.
     const auto count = static_cast<std::uint32_t>(reg.sizes.size());
+    if (!Check(g, init, &reg, risk, eta, parent, ws, interrupt)) {
+      out.interrupted = true;  // still pending, its values untouched
+      break;
+    }
     if (--realization_counts_[count] == 0) realization_counts_.erase(count);
-    Check(g, init, &reg, risk, eta, parent, ws);
     reg.pending_check = false;
     AddSizes(reg);
     for (std::size_t x = 0; x < reg.nodes.size(); ++x) {

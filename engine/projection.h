@@ -131,6 +131,9 @@ struct RefineOutcome {
   // Largest change of a published risk: the refinement matters to
   // subscribers only when this is material.
   double max_risk_change = 0;
+  // The interrupt stopped a check: that region (and those after it) stay
+  // pending with their values untouched.
+  bool interrupted = false;
 };
 
 struct Projection {
@@ -205,10 +208,15 @@ class Projector {
   // Runs the Monte Carlo check of regions left unchecked (defer_check), the
   // smallest first source first, until at least one is done and the Monte
   // Carlo work exceeds max_work; each serves Monte Carlo where DMP is off,
-  // exactly as a synchronous check would. REQUIRES: graph and initial are
-  // those of the latest Full/Update (the engine refines between batches).
+  // exactly as a synchronous check would. With `interrupt` (monte_carlo.h),
+  // a check it stops before its last realization is abandoned: the region
+  // stays pending, untouched, and its next check starts over (the same
+  // realizations, so the same result), so the caller's events never wait
+  // for a whole check. REQUIRES: graph and initial are those of the latest
+  // Full/Update (the engine refines between batches).
   RefineOutcome Refine(const TransmissionGraph& graph, const InitialState& initial,
-                       std::uint64_t max_work, ProjectionWorkspace* workspace);
+                       std::uint64_t max_work, ProjectionWorkspace* workspace,
+                       const InterruptRequested& interrupt = nullptr);
 
   const Projection& projection() const { return projection_; }
   Projection& mutable_projection() { return projection_; }
@@ -260,9 +268,10 @@ class Projector {
   void RebuildRegions(const TransmissionGraph& graph, const InitialState& initial);
   // The Monte Carlo check of a region whose DMP values are risk, eta,
   // parent (replaced where Monte Carlo serves); sets sizes and summary.
-  void Check(const TransmissionGraph& graph, const InitialState& initial, Region* region,
+  // False when `interrupt` stopped it: then only mc_work changed.
+  bool Check(const TransmissionGraph& graph, const InitialState& initial, Region* region,
              std::vector<double>& risk, std::vector<int>& eta, std::vector<NodeIndex>& parent,
-             ProjectionWorkspace* workspace);
+             ProjectionWorkspace* workspace, const InterruptRequested& interrupt = nullptr);
   void AddSizes(const Region& region);
   void Serve(const TransmissionGraph& graph, const InitialState& initial, const DmpRegion& dmp,
              std::span<const std::uint32_t> members, ProjectionWorkspace* workspace);

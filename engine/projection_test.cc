@@ -93,21 +93,33 @@ TEST(ProjectionTest, ClusteredGraphNearThresholdServesMonteCarlo) {
 // once, unchecked; Refine() then checks region by region under its budget
 // and ends exactly where the synchronous check is, after a Full and after an
 // Update. On a tree the refinement changes no value.
-TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousResult) {
-  // Two copies of a clustered ring near threshold: two regions.
-  std::vector<std::tuple<int, int, double>> edges;
-  for (const Edge& e : WattsStrogatz(1000, 3, 0.05, {.seed = 3}).Edges()) {
-    for (int copy : {0, 1000}) {
-      edges.emplace_back(static_cast<int>(e.from) + copy, static_cast<int>(e.to) + copy, e.weight);
+// Two copies of a clustered ring near threshold, one disruption in each:
+// two regions on which DMP is far off (Monte Carlo serves once checked).
+struct TwoClusteredRings {
+  Network net;
+  TransmissionGraph g;
+  InitialState init;
+  TwoClusteredRings() {
+    std::vector<std::tuple<int, int, double>> edges;
+    for (const Edge& e : WattsStrogatz(1000, 3, 0.05, {.seed = 3}).Edges()) {
+      for (int copy : {0, 1000}) {
+        edges.emplace_back(static_cast<int>(e.from) + copy, static_cast<int>(e.to) + copy,
+                           e.weight);
+      }
     }
+    net = testing::MakeNetwork(2000, edges);
+    g = testing::BuildGraph(net, Direction::kBoth, 0.9, 0.3, VulnerabilityOptions::Mode::kUniform);
+    std::vector<Observation> obs(2000);
+    obs[0] = {NodeState::kDisrupted, 1.0};
+    obs[1000] = {NodeState::kDisrupted, 1.0};
+    init = InitialState::FromObservations(net, obs);
   }
-  Network net = testing::MakeNetwork(2000, edges);
-  const auto g =
-      testing::BuildGraph(net, Direction::kBoth, 0.9, 0.3, VulnerabilityOptions::Mode::kUniform);
-  std::vector<Observation> obs(2000);
-  obs[0] = {NodeState::kDisrupted, 1.0};
-  obs[1000] = {NodeState::kDisrupted, 1.0};
-  InitialState init = InitialState::FromObservations(net, obs);
+};
+
+TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousResult) {
+  TwoClusteredRings rings;
+  const TransmissionGraph& g = rings.g;
+  InitialState& init = rings.init;
   DmpOptions d;
   d.horizon = 30;
   ProjectionOptions deferred_options = Quick();
@@ -180,6 +192,80 @@ TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousRes
   EXPECT_EQ(on_tree.projection().risk, before);
   EXPECT_EQ(on_tree.projection().method, ProjectionMethod::kDmp);
   for (const RegionSummary& r : on_tree.projection().regions) EXPECT_TRUE(r.checked);
+}
+
+// An interrupt (the daemon's "an event is waiting") stops a refinement
+// within a check: that region stays pending with its DMP values untouched,
+// regions checked before it keep their check, and the checks redone later
+// end exactly where an uninterrupted refinement does.
+TEST(ProjectionTest, InterruptedRefinementLeavesTheRegionPendingAndUntouched) {
+  TwoClusteredRings rings;
+  DmpOptions d;
+  ProjectionOptions o = Quick();
+  o.defer_check = true;
+  Projector reference(d, o), interrupted(d, o);
+  ProjectionWorkspace ws;
+  constexpr auto kNoLimit = std::numeric_limits<std::uint64_t>::max();
+  reference.Full(rings.g, rings.init, &ws);
+  while (reference.projection().unchecked_regions > 0) {
+    (void)reference.Refine(rings.g, rings.init, kNoLimit, &ws);
+  }
+  interrupted.Full(rings.g, rings.init, &ws);
+  const Projection published = interrupted.projection();
+  ASSERT_EQ(published.unchecked_regions, 2u);
+  // Stops before realization `after` + 1 of the slice.
+  auto interrupt_after = [](int after) {
+    return InterruptRequested([after, calls = 0]() mutable { return ++calls > after; });
+  };
+  auto expect_untouched = [&](std::size_t node_begin, std::size_t node_end) {
+    for (std::size_t v = node_begin; v < node_end; ++v) {
+      ASSERT_EQ(interrupted.projection().risk[v], published.risk[v]) << v;
+      ASSERT_EQ(interrupted.projection().eta[v], published.eta[v]) << v;
+      ASSERT_EQ(interrupted.projection().parent[v], published.parent[v]) << v;
+      ASSERT_EQ(interrupted.projection().node_method[v], published.node_method[v]) << v;
+      ASSERT_EQ(interrupted.projection().node_checked[v], 0) << v;
+    }
+  };
+  // Within the first region's check (before any realization, then after
+  // its minimum), then within its Monte Carlo serving (past the check's
+  // realizations): nothing published changes, the work is counted.
+  for (int after : {0, o.min_realizations + 10, o.check_realizations + 10}) {
+    SCOPED_TRACE(after);
+    const RefineOutcome step =
+        interrupted.Refine(rings.g, rings.init, kNoLimit, &ws, interrupt_after(after));
+    EXPECT_TRUE(step.interrupted);
+    EXPECT_EQ(step.regions_checked, 0u);
+    EXPECT_EQ(interrupted.projection().unchecked_regions, 2u);
+    EXPECT_EQ(interrupted.projection().method, ProjectionMethod::kDmp);
+    EXPECT_EQ(interrupted.projection().interval_realizations, 0u);
+    EXPECT_EQ(interrupted.projection().mc_work > 0, after > 0);
+    expect_untouched(0, 2000);
+  }
+  // Past the first region's check and serving: it is done, the second not.
+  const RefineOutcome first = interrupted.Refine(rings.g, rings.init, kNoLimit, &ws,
+                                                 interrupt_after(o.serve_realizations + 10));
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_EQ(first.regions_checked, 1u);
+  EXPECT_EQ(first.regions_pending, 1u);
+  EXPECT_EQ(interrupted.projection().unchecked_regions, 1u);
+  EXPECT_EQ(interrupted.projection().node_checked[0], 1);
+  expect_untouched(1000, 2000);
+  // No interrupt: the rest, and everything equals the reference.
+  const RefineOutcome rest = interrupted.Refine(rings.g, rings.init, kNoLimit, &ws);
+  EXPECT_FALSE(rest.interrupted);
+  EXPECT_EQ(rest.regions_checked, 1u);
+  const Projection& a = reference.projection();
+  const Projection& b = interrupted.projection();
+  EXPECT_EQ(b.unchecked_regions, 0u);
+  EXPECT_EQ(a.risk, b.risk);
+  EXPECT_EQ(a.eta, b.eta);
+  EXPECT_EQ(a.parent, b.parent);
+  EXPECT_EQ(a.node_method, b.node_method);
+  EXPECT_EQ(a.node_checked, b.node_checked);
+  EXPECT_EQ(a.method, ProjectionMethod::kMonteCarlo);
+  EXPECT_EQ(a.disrupted_p05, b.disrupted_p05);
+  EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
+  EXPECT_EQ(a.interval_realizations, b.interval_realizations);
 }
 
 TEST(ProjectionTest, ForcedMethods) {

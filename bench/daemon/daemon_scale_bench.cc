@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
   const double gen_s = std::chrono::duration<double>(Clock::now() - t_gen).count();
 
   const std::size_t total = static_cast<std::size_t>(rate * seconds);
+  // RISKD_BENCH_LOG=PREFIX: the daemons log at debug level to PREFIX.deferred.log
+  // and PREFIX.checking.log (each round's timing: bench/README.md "Event to alert").
+  const char* log_prefix = std::getenv("RISKD_BENCH_LOG");
+  const std::string log_level = log_prefix ? "debug" : "warn";
   // One daemon on the network: its start-up, the peak RSS after the first
   // projection, and the latency under the paced load.
   struct Run {
@@ -121,7 +125,9 @@ int main(int argc, char** argv) {
             // Subcritical rates (alpha / beta = 0.4 < 1, docs/model.md): a single
             // disruption stays local, as in a healthy supply network.
             "risk_types { name: \"supply\" alpha: 0.2 beta: 0.5 }\n"
-            "logging { level: \"warn\" }\n"
+            "logging { level: \"" +
+            log_level +
+            "\" }\n"
             "projection { defer_check: " +
             std::string(defer_check ? "true" : "false") + " }\n",
         riskd::testing::DaemonHarness::Transport::kTcpLoopback);
@@ -329,6 +335,10 @@ int main(int argc, char** argv) {
       r.publication_bytes = with_idle.publication_bytes;
     }
     r.stop = daemon.Stop();
+    if (log_prefix) {
+      std::ofstream(std::string(log_prefix) + (defer_check ? ".deferred" : ".checking") + ".log")
+          << daemon.log();
+    }
     r.ok = true;
     return r;
   };
