@@ -426,7 +426,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   return sequences;
 }
 
-void EngineWorker::ProjectAndPublish() {
+double EngineWorker::ProjectAndPublish() {
   unprojected_events_ = false;
   refine_stalled_ = false;
   // Footprints first: a page sees the hazard, then the risk it spreads.
@@ -438,12 +438,12 @@ void EngineWorker::ProjectAndPublish() {
       engine_->Project(applied_seq_, engine::Engine::Spectral::kLater);
   const double compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  last_projection_ms_ = compute_ms;
   if (!projected.empty()) {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
   }
   PublishRound(projected, compute_ms, /*refinement=*/false);
+  return compute_ms;
 }
 
 void EngineWorker::RefineAndPublish(bool yield_to_events) {
@@ -469,9 +469,10 @@ void EngineWorker::RefineAndPublish(bool yield_to_events) {
   // Nothing refinable (pending regions wait for their next projection),
   // unless an event interrupted the check: it runs again when idle.
   if (done.risk_types.empty()) {
-    if (!done.interrupted) refine_stalled_ = true;
     if (done.interrupted) {
       spdlog::debug("refinement slice interrupted by an event after {:.2f} ms", compute_ms);
+    } else {
+      refine_stalled_ = true;
     }
     return;
   }
@@ -1045,7 +1046,7 @@ void EngineWorker::Run() {
     if (any_event) {
       const auto applied = std::chrono::steady_clock::now();
       const std::int64_t applied_unix_ns = NowUnixNs();
-      ProjectAndPublish();
+      const double projection_ms = ProjectAndPublish();
       // Where an event's time goes on its way to the alerts (bench/README.md
       // "Event to alert"): waiting since the ingest thread received it, this
       // round's applying, projecting, and publishing.
@@ -1055,7 +1056,7 @@ void EngineWorker::Run() {
           "round of {} event(s): oldest received {:.2f} ms before applied, applied in {:.2f} "
           "ms, projected in {:.2f} ms, published in {:.2f} ms",
           round_events, static_cast<double>(applied_unix_ns - oldest_received_ns) / 1e6,
-          Ms(applied - round_start).count(), last_projection_ms_, round_ms - last_projection_ms_);
+          Ms(applied - round_start).count(), projection_ms, round_ms - projection_ms);
     }
     // Queries see checked values, as from a daemon that checks first: the
     // checks pending now run (and publish) before they are answered.

@@ -176,7 +176,9 @@ class EngineWorker {
                         const connectors::AppliedEvent& applied);
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
-  void ProjectAndPublish();
+  // Projects and publishes the round; returns Engine::Project's wall time
+  // in ms (the round's timing log).
+  double ProjectAndPublish();
   // Publish first, refine after (daemon/refinement.h): one slice of the
   // pending Monte Carlo checks, and what it changed materially, published.
   // `yield_to_events`: an event arriving abandons the check under way (its
@@ -248,7 +250,6 @@ class EngineWorker {
   std::uint64_t applied_seq_ = 0;
   std::optional<std::int64_t> manual_clock_ns_;
   bool unprojected_events_ = false;  // applied since the last projection
-  double last_projection_ms_ = 0;    // Engine::Project's wall time, latest
   // Refinement slices: when they may run, and whether the last one found
   // nothing it could refine (until the next projection).
   RefineScheduler refine_scheduler_;
