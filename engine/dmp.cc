@@ -12,10 +12,6 @@ constexpr std::uint8_t kInFront = 4;   // in the frontier list
 constexpr std::uint8_t kListed = 8;    // listed in the region's nodes
 constexpr std::uint8_t kOutside = 16;  // touched while not in the frontier
 
-// Below this, theta_{i->k} is treated as 0 and the cavity is recomputed as
-// an explicit product instead of P_S^k / theta.
-constexpr double kTinyTheta = 1e-250;
-
 // How many edges ahead pass 2 prefetches source state.
 constexpr EdgeIndex kPrefetchAhead = 16;
 
@@ -105,6 +101,9 @@ class DmpRun {
     std::vector<NodeIndex> later;
     for (NodeIndex v : sources) {
       if (!(init_.p_i[v] > 0) || (w_.flags_[v] & kTouched)) continue;
+      // Removed at (or before) its start: it never passes anything on
+      // (phi = 0 from its end), so its messages are never propagated.
+      if (init_.Start(v) >= init_.End(v)) continue;
       if (init_.Start(v) == 0) {
         Touch(v);
       } else {
@@ -407,7 +406,7 @@ class DmpRun {
         double cav = s.ps;
         if (rev != kNoEdge) {
           const double th = theta_reverse[e];
-          cav = th > kTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
+          cav = th > kDmpTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
         }
         const double decay = shielded ? s.keep : (1.0 - p[e]) * s.keep;
         if (s.latency == 0) {

@@ -46,6 +46,11 @@
 
 namespace riskd::engine {
 
+// Below this, dmp.cc treats theta_{i->k} as 0 and computes the cavity of
+// k -> i as the explicit product P_S^k(0) prod_{l -> k, l != i} theta_{l->k}
+// instead of P_S^k / theta_{i->k} (incremental_dmp.cc does the same).
+inline constexpr double kDmpTinyTheta = 1e-250;
+
 struct DmpOptions {
   // Horizon T in steps, >= 1.
   int horizon = 30;

@@ -117,6 +117,28 @@ TEST(DmpTest, EqualsExactEnumerationWithOnsetStepsShieldsAndEndsOnTrees) {
   }
 }
 
+// A source removed at its very start step (a disruption reported over as
+// soon as it began) passes nothing on, as exact enumeration says: its
+// messages are never propagated.
+TEST(DmpTest, ASourceRemovedAtItsStartPassesNothing) {
+  Network net = testing::MakeNetwork(3, {{0, 1, 1.0}, {1, 2, 1.0}});
+  auto g = testing::BuildGraph(net, Direction::kBoth, 1.5, 0.4);
+  for (int start : {0, 2}) {
+    InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 0.8}});
+    init.now = 3;
+    init.start = {start, 0, 0};
+    init.end = {start, InitialState::kNever, InitialState::kNever};
+    init.fixed = {1, 0, 0};
+    SCOPED_TRACE("start " + std::to_string(start));
+    ExpectMatchesExact(g, init, 4, 1e-12);
+    DmpOptions opt;
+    opt.horizon = 4;
+    const DmpResult r = RunDmp(g, init, opt);
+    EXPECT_EQ(r.risk[1], 0.0);
+    EXPECT_EQ(r.risk[2], 0.0);
+  }
+}
+
 // What the window means, on a chain with certain transmission: a source
 // that started 3 steps ago has passed its risk 3 links down by now.
 TEST(DmpTest, RiskAndEtaAreRelativeToNow) {

@@ -16,6 +16,8 @@ void IncrementalDmp::Clear() {
   std::vector<double>().swap(values_);
   std::vector<double>().swap(theta_);
   std::vector<double>().swap(phi_);
+  std::vector<PairEdge>().swap(pair_);
+  std::vector<double>().swap(rings_);
   std::vector<NodeIndex>().swap(batch_);
   stored_ = 0;
 }
@@ -92,16 +94,224 @@ void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, 
   // A source propagates from its start step (dmp.cc touches it there).
   if (init.p_i[v] > 0 && init.Start(v) < init.End(v)) joined_.back().touched_at = init.Start(v);
   values_.resize(values_.size() + stride_, init.p_s[v]);
+  auto first_phi = [&](NodeIndex k) {
+    return init.Start(k) == 0 && init.End(k) > 0 ? init.p_i[k] : 0.0;
+  };
   for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
     const NodeIndex k = g.source[e];
     theta_.push_back(1.0);
-    phi_.push_back(init.Start(k) == 0 && init.End(k) > 0 ? init.p_i[k] : 0.0);
+    phi_.push_back(first_phi(k));
+  }
+  if (g.has_reverse) {
+    const int v_from = StoredFrom(init, v);
+    for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
+      PairEdge pe;
+      const NodeIndex k = g.source[e];
+      if (g.reverse[e] != kNoEdge) {
+        pe.ring = rings_.size();
+        pe.k_from = StoredFrom(init, k);
+        pe.v_from = v_from;
+        pe.replay = touched(k) && touched(v) && k != v;
+        pe.phi_back = first_phi(v);
+        rings_.resize(rings_.size() + g.latency[k] + 1u, init.p_s[k]);
+        if (pe.replay) rings_.resize(rings_.size() + g.latency[v] + 1u, init.p_s[v]);
+      }
+      pair_.push_back(pe);
+    }
   }
   // Nothing reaching v differed before t: replaying its messages from the
   // (stored) trajectories gives its values up to t.
   for (int s = 1; s <= t; ++s) {
-    StepTheta(g, init, x, s);
-    StepPhi(g, init, x, s);
+    if (g.has_reverse) {
+      StepThetaTwoWay(g, init, x, s, t);
+      StepPhiTwoWay(g, init, x, s, t);
+    } else {
+      StepTheta(g, init, x, s);
+      StepPhi(g, init, x, s);
+    }
+  }
+}
+
+int IncrementalDmp::StoredFrom(const InitialState& init, NodeIndex v) const {
+  if (!touched(v)) return InitialState::kNever;
+  // A source from the step after its start (dmp.cc touches it at the end
+  // of that step), any other node from the step its P_S first dropped.
+  if (init.p_i[v] > 0) {
+    return init.Start(v) < init.End(v) ? init.Start(v) + 1 : InitialState::kNever;
+  }
+  const double* seen = Trajectory(v);
+  for (std::size_t t = 0; t < stride_; ++t) {
+    if (seen[t] != init.p_s[v]) return static_cast<int>(t);
+  }
+  return InitialState::kNever;
+}
+
+int IncrementalDmp::JoinedFrom(const InitialState& init, std::size_t x) const {
+  const Joined& j = joined_[x];
+  if (j.touched_at < 0) return InitialState::kNever;
+  return init.p_i[j.node] > 0 ? j.touched_at + 1 : j.touched_at;
+}
+
+double IncrementalDmp::JoinedCavity(const TransmissionGraph& g, const InitialState& init,
+                                    std::size_t x, EdgeIndex out, int t) const {
+  const Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  const EdgeIndex rev = g.reverse[out];  // i -> v, one of v's in-edges
+  const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
+  const double* theta = theta_.data() + j.edges;
+  const double th = theta[rev - b];
+  if (th > kDmpTinyTheta) return values_[x * stride_ + static_cast<std::size_t>(t)] / th;
+  // dmp.cc's ExplicitCavity, over the same thetas in the same order.
+  double prod = init.p_s[v];
+  for (EdgeIndex f = b; f < en; ++f) {
+    if (f != rev) prod *= theta[f - b];
+  }
+  return prod;
+}
+
+namespace {
+
+// dmp.cc's pass 2 on one edge from a cavity ring of L + 1 values (L the
+// source's onset delay): phi(t) from phi(t - 1) and the cavity at t.
+inline double NextPhi(double phi, double decay, double cavity, double* ring, int latency, int t) {
+  if (latency == 0) {
+    const double next = decay * phi - (cavity - ring[0]);
+    ring[0] = cavity;
+    return next;
+  }
+  const std::size_t span = static_cast<std::size_t>(latency) + 1;
+  const std::size_t older = static_cast<std::size_t>(t) % span;
+  const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
+  const double onset = ring[older] - ring[newer];
+  ring[older] = cavity;
+  return decay * phi + onset;
+}
+
+}  // namespace
+
+void IncrementalDmp::StepThetaTwoWay(const TransmissionGraph& g, const InitialState& init,
+                                     std::size_t x, int t, int current) {
+  const Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  if (!(init.p_s[v] > 0)) return;  // never updated (StepTheta), sends a constant cavity
+  // The earlier run's theta_{v->k}(t) (dmp.cc's pass 1 at k), for the
+  // in-neighbours k it is replayed for.
+  PairEdge* pair = pair_.data() + j.edges;
+  const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
+  for (EdgeIndex e = b; e < en; ++e) {
+    PairEdge& pe = pair[e - b];
+    if (!pe.replay) continue;
+    const NodeIndex k = g.source[e];
+    if (JoinedNow(k) && t == current) continue;  // k's own values serve
+    if (init.p_s[k] > 0 && t > init.Start(k)) {
+      pe.theta_back = pe.theta_back - g.p[g.reverse[e]] * pe.phi_back;
+    }
+  }
+  StepTheta(g, init, x, t);
+}
+
+void IncrementalDmp::StepPhiTwoWay(const TransmissionGraph& g, const InitialState& init,
+                                   std::size_t x, int t, int current) {
+  const Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  if (!(init.p_s[v] > 0)) return;
+  const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
+  double* phi = phi_.data() + j.edges;
+  const double* theta = theta_.data() + j.edges;
+  PairEdge* pair = pair_.data() + j.edges;
+  const bool shielded = t <= init.Start(v);
+  const double keep_v = init.Fixed(v) ? 1.0 : 1.0 - g.q[v];
+  for (EdgeIndex e = b; e < en; ++e) {
+    const NodeIndex k = g.source[e];
+    const EdgeIndex rev = g.reverse[e];
+    const int L = g.latency[k];
+    const double keep = init.Fixed(k) ? 1.0 : 1.0 - g.q[k];
+    const double decay = shielded ? keep : (1.0 - g.p[e]) * keep;
+    const bool late_start = t == init.Start(k) && t > 0 && init.p_i[k] > 0;
+    if (rev == kNoEdge) {
+      // dmp.cc's pass 2 without a reverse: the cavity is P_S^k.
+      if (t >= init.End(k)) {
+        phi[e - b] = 0.0;
+      } else if (late_start) {
+        phi[e - b] = init.p_i[k];
+      } else if (L == 0) {
+        phi[e - b] = decay * phi[e - b] - (SeenBy(init, k, t) - SeenBy(init, k, t - 1));
+      } else {
+        phi[e - b] = decay * phi[e - b] + (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L));
+      }
+      continue;
+    }
+    PairEdge& pe = pair[e - b];
+    const bool live = JoinedNow(k) && t == current;
+    const bool replayed = pe.replay && !live;
+    // The back message v -> k of the earlier run (dmp.cc's pass 2 at k),
+    // and its cavity C_{v->k}(t), kept in the second ring.
+    if (replayed && init.p_s[k] > 0) {
+      if (t >= init.End(v)) {
+        pe.phi_back = 0.0;
+      } else {
+        double cavity = init.p_s[v];
+        if (t >= pe.v_from) {
+          const double th = theta[e - b];  // theta_{k->v}: unchanged while k is not joined
+          if (!(th > kDmpTinyTheta)) {
+            unreplayable_ = true;  // the explicit product needs v's earlier thetas
+            return;
+          }
+          cavity = Trajectory(v)[t] / th;
+        }
+        const double decay_back = t <= init.Start(k) ? keep_v : (1.0 - g.p[rev]) * keep_v;
+        double* ring = rings_.data() + pe.ring + L + 1;
+        const double next = NextPhi(pe.phi_back, decay_back, cavity, ring, g.latency[v], t);
+        pe.phi_back = t == init.Start(v) && t > 0 && init.p_i[v] > 0 ? init.p_i[v] : next;
+      }
+    }
+    // The forward message k -> v.
+    if (t >= init.End(k)) {
+      phi[e - b] = 0.0;  // removed; its cavity no longer matters
+      continue;
+    }
+    double cavity = init.p_s[k];
+    if (live) {
+      const std::size_t y = joined_at_[k];
+      if (t >= JoinedFrom(init, y)) cavity = JoinedCavity(g, init, y, e, t);
+    } else if (t >= pe.k_from) {
+      const double th = pe.replay ? pe.theta_back : 1.0;
+      if (!(th > kDmpTinyTheta)) {
+        unreplayable_ = true;  // the explicit product needs k's earlier thetas
+        return;
+      }
+      cavity = Trajectory(k)[t] / th;
+    }
+    const double next = NextPhi(phi[e - b], decay, cavity, rings_.data() + pe.ring, L, t);
+    phi[e - b] = late_start ? init.p_i[k] : next;
+  }
+}
+
+void IncrementalDmp::SpreadTwoWay(const TransmissionGraph& g, const InitialState& init,
+                                  std::size_t x, int t) {
+  const Joined& j = joined_[x];
+  const NodeIndex v = j.node;
+  // Without an earlier trajectory v sent a constant cavity: a new one
+  // comes with a new trajectory, which spreads on its own.
+  if (j.spread || !j.was_touched || !(init.p_s[v] > 0) || t >= init.End(v)) return;
+  const int from = JoinedFrom(init, x);
+  const EdgeIndex b = g.in_begin(v);
+  const auto at = static_cast<std::size_t>(t);
+  for (EdgeIndex out : g.out(v)) {
+    const EdgeIndex rev = g.reverse[out];
+    const NodeIndex k = g.target[out];
+    if (rev == kNoEdge || joined_at_[k] != kNoSlot || !(init.p_s[k] > 0)) continue;
+    const double now = t >= from ? JoinedCavity(g, init, x, out, t) : init.p_s[v];
+    const PairEdge& pe = pair_[j.edges + (rev - b)];
+    double before = Trajectory(v)[at];
+    if (pe.replay) {
+      const int Lv = g.latency[v];
+      before = rings_[pe.ring + g.latency[k] + 1 + at % (static_cast<std::size_t>(Lv) + 1)];
+    }
+    if (now != before) {
+      joined_at_[k] = kNoSlot - 1;
+      batch_.push_back(k);
+    }
   }
 }
 
@@ -246,13 +456,18 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
   values_.clear();
   theta_.clear();
   phi_.clear();
+  pair_.clear();
+  rings_.clear();
+  unreplayable_ = false;
   edge_updates_ = 0;
+  const bool two_way = g.has_reverse;
   // Joins batch_ from step t + 1; its members are marked only afterwards, so
   // they read each other's stored values, which are theirs up to t.
   auto join_batch = [&](int t) {
     const std::size_t first = joined_.size();
     for (NodeIndex v : batch_) Join(g, init, v, t);
-    if (theta_.size() > max_edges) return false;
+    // Two-way graphs keep about 40 bytes more per in-edge, and rings.
+    if (theta_.size() > max_edges || rings_.size() > 4 * max_edges || unreplayable_) return false;
     for (std::size_t x = first; x < joined_.size(); ++x) {
       joined_at_[joined_[x].node] = static_cast<std::uint32_t>(x);
     }
@@ -293,8 +508,14 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
   }
   for (int t = 1; t <= T; ++t) {
     const std::size_t count = joined_.size();
-    for (std::size_t x = 0; x < count; ++x) StepTheta(g, init, x, t);
-    for (std::size_t x = 0; x < count; ++x) StepPhi(g, init, x, t);
+    if (two_way) {
+      for (std::size_t x = 0; x < count; ++x) StepThetaTwoWay(g, init, x, t, t);
+      for (std::size_t x = 0; x < count; ++x) StepPhiTwoWay(g, init, x, t, t);
+      if (unreplayable_) return give_up();
+    } else {
+      for (std::size_t x = 0; x < count; ++x) StepTheta(g, init, x, t);
+      for (std::size_t x = 0; x < count; ++x) StepPhi(g, init, x, t);
+    }
     // Nodes whose messages now differ bring their out-neighbours in (at T
     // too: their values stay, but they may enter or leave the frontier).
     const auto at = static_cast<std::size_t>(t);
@@ -302,7 +523,11 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
       Joined& j = joined_[x];
       if (j.spread) continue;
       const double before = j.was_touched ? Trajectory(j.node)[at] : init.p_s[j.node];
-      if (Seen(x)[at] == before) continue;
+      if (Seen(x)[at] == before) {
+        // Two-way: a cavity can change while P_S does not (or first).
+        if (two_way) SpreadTwoWay(g, init, x, t);
+        continue;
+      }
       j.spread = true;
       for (EdgeIndex e : g.out(j.node)) add(g.target[e]);
     }
@@ -333,12 +558,16 @@ void IncrementalDmp::TrimScratch() {
   std::vector<double>().swap(values_);
   std::vector<double>().swap(theta_);
   std::vector<double>().swap(phi_);
+  std::vector<PairEdge>().swap(pair_);
+  std::vector<double>().swap(rings_);
   std::vector<NodeIndex>().swap(batch_);
 }
 
 std::size_t IncrementalDmp::MemoryBytes() const {
-  return (pool_.capacity() + values_.capacity() + theta_.capacity() + phi_.capacity()) *
+  return (pool_.capacity() + values_.capacity() + theta_.capacity() + phi_.capacity() +
+          rings_.capacity()) *
              sizeof(double) +
+         pair_.capacity() * sizeof(PairEdge) +
          (slot_.capacity() + free_.capacity() + joined_at_.capacity()) * sizeof(std::uint32_t) +
          joined_.capacity() * sizeof(Joined) + batch_.capacity() * sizeof(NodeIndex);
 }

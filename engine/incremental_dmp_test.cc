@@ -368,8 +368,9 @@ TEST(IncrementalDmpTest, BigChangesRecomputeTheRegionAndKeepTheTrajectories) {
   EXPECT_GT(incremental, 0);
 }
 
-// Choice::kAuto and graphs with reverse edges keep the region recompute.
-TEST(IncrementalDmpTest, OtherMethodsAndTwoWayGraphsRecomputeRegions) {
+// Choice::kAuto keeps the region recompute; Choice::kDmp is incremental on
+// one-way and two-way graphs alike.
+TEST(IncrementalDmpTest, OtherMethodsRecomputeRegionsDmpIsIncrementalBothWays) {
   const Network net = testing::RandomGraph(200, 300, 6);
   for (Direction direction : {Direction::kDownstream, Direction::kBoth}) {
     const TransmissionGraph g = testing::BuildGraph(net, direction, 1.0, 0.3);
@@ -389,10 +390,289 @@ TEST(IncrementalDmpTest, OtherMethodsAndTwoWayGraphsRecomputeRegions) {
       init.p_s[v] = 0;
       init.p_i[v] = 1;
       projector.Update(g, init, {&v, 1}, &ws);
-      const bool fast = choice == ProjectionOptions::Choice::kDmp && !g.has_reverse;
+      EXPECT_EQ(g.has_reverse, direction == Direction::kBoth);
+      const bool fast = choice == ProjectionOptions::Choice::kDmp;
       EXPECT_EQ(projector.projection().incremental_dmp, fast);
       EXPECT_EQ(projector.IncrementalMemoryBytes() > 0, fast);
     }
+  }
+}
+
+// --- Two-way graphs (reverse edges): the cavity of k -> i divides by
+// theta_{i->k}, which the update replays from the stored trajectories.
+
+// `net` with the reverse of about one edge in `share` added (two-way
+// supplier pairs), weights drawn anew.
+Network WithTwoWayPairs(Network net, int share, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::pair<NodeIndex, NodeIndex>> add;
+  for (NodeIndex u = 0; u < net.node_slots(); ++u) {
+    for (EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
+      if (rng() % static_cast<std::uint64_t>(share) == 0) add.emplace_back(net.edge_target(e), u);
+    }
+  }
+  for (const auto& [from, to] : add) {
+    EXPECT_TRUE(
+        net.AddEdge(from, to, Layer::kMaterial, 0.5 + 0.1 * static_cast<double>(rng() % 15)).ok());
+  }
+  net.Compact();
+  return net;
+}
+
+// Every update's trajectories and published values against RunDmpRegion
+// from all sources on the same state, bit for bit: the touched set, each
+// touched node's trajectory, and risk, ETA and parent of every node (the
+// update's list applied to the values published before).
+class ExactCheck {
+ public:
+  ExactCheck(const DmpOptions& d, std::size_t n)
+      : d_(d), risk_(n, 0.0), eta_(n, -1), parent_(n, kNoNode) {}
+
+  DmpRegion Fresh(const TransmissionGraph& g, const InitialState& init,
+                  std::vector<double>* trajectories) {
+    std::vector<NodeIndex> sources;
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      if (init.p_i[v] > 0) sources.push_back(v);
+    }
+    ws_.Prepare(g);
+    return RunDmpRegion(g, init, sources, d_, &ws_, trajectories);
+  }
+  void Publish(const DmpRegion& run) {
+    std::fill(risk_.begin(), risk_.end(), 0.0);
+    std::fill(eta_.begin(), eta_.end(), -1);
+    std::fill(parent_.begin(), parent_.end(), kNoNode);
+    for (std::size_t x = 0; x < run.nodes.size(); ++x) {
+      risk_[run.nodes[x]] = run.risk[x];
+      eta_[run.nodes[x]] = run.eta[x];
+      parent_[run.nodes[x]] = run.parent[x];
+    }
+  }
+  void Apply(const std::vector<IncrementalDmp::Node>& out) {
+    for (const IncrementalDmp::Node& n : out) {
+      risk_[n.node] = n.in_frontier ? n.risk : 0.0;
+      eta_[n.node] = n.in_frontier ? n.eta : -1;
+      parent_[n.node] = n.in_frontier ? n.parent : kNoNode;
+    }
+  }
+  void Expect(const TransmissionGraph& g, const InitialState& init, const IncrementalDmp& inc) {
+    std::vector<double> trajectories;
+    const DmpRegion run = Fresh(g, init, &trajectories);
+    const std::size_t stride = static_cast<std::size_t>(init.now + d_.horizon) + 1;
+    ASSERT_EQ(inc.touched_count(), run.touched_count);
+    for (std::size_t x = 0; x < run.touched_count; ++x) {
+      const NodeIndex v = run.nodes[x];
+      const std::span<const double> kept = inc.trajectory(v);
+      ASSERT_EQ(kept.size(), stride) << "node " << v << " not touched";
+      for (std::size_t t = 0; t < stride; ++t) {
+        ASSERT_EQ(kept[t], trajectories[x * stride + t]) << "node " << v << " step " << t;
+      }
+    }
+    std::vector<double> risk(risk_.size(), 0.0);
+    std::vector<int> eta(risk_.size(), -1);
+    std::vector<NodeIndex> parent(risk_.size(), kNoNode);
+    for (std::size_t x = 0; x < run.nodes.size(); ++x) {
+      risk[run.nodes[x]] = run.risk[x];
+      eta[run.nodes[x]] = run.eta[x];
+      parent[run.nodes[x]] = run.parent[x];
+    }
+    for (std::size_t v = 0; v < risk.size(); ++v) {
+      ASSERT_EQ(risk_[v], risk[v]) << "node " << v;
+      ASSERT_EQ(eta_[v], eta[v]) << "node " << v;
+      ASSERT_EQ(parent_[v], parent[v]) << "node " << v;
+    }
+  }
+
+ private:
+  DmpOptions d_;
+  DmpWorkspace ws_;
+  std::vector<double> risk_;
+  std::vector<int> eta_;
+  std::vector<NodeIndex> parent_;
+};
+
+// Random sequences of changes straight on IncrementalDmp, on cyclic graphs
+// where every edge has a reverse (a both-directions risk type) or about a
+// third do (two-way supplier pairs under a downstream type), with onset
+// delays and the model clock: new sources (some of a known duration),
+// recoveries, shields (reported normal at a step), partial protection, and
+// edge reweights (p of an edge, and often of its reverse). Tolerances make
+// nodes cross the propagation line often (1e-3) or never (0).
+TEST(IncrementalDmpTest, TwoWayEqualsRunDmpRegionBitForBit) {
+  struct Case {
+    const char* name;
+    Network net;
+    Direction direction;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"both directions", testing::RandomGraph(250, 450, 61), Direction::kBoth});
+  cases.push_back({"two-way pairs", WithTwoWayPairs(testing::RandomGraph(300, 540, 62), 3, 63),
+                   Direction::kDownstream});
+  for (Case& c : cases) {
+    TransmissionGraph g = testing::BuildGraph(c.net, c.direction, 1.4, 0.3);
+    ASSERT_TRUE(g.has_reverse) << c.name;
+    std::mt19937_64 rng(17);
+    for (auto& latency : g.latency)
+      latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 5) : 0;
+    g.has_latency = true;
+    std::size_t pairs = 0;
+    for (EdgeIndex e = 0; e < g.edge_count(); ++e) pairs += g.reverse[e] != kNoEdge;
+    EXPECT_GT(pairs * 4, g.edge_count()) << c.name;
+    const int now = 5;
+    for (double tolerance : {0.0, 1e-9, 1e-3}) {
+      SCOPED_TRACE(std::string(c.name) + ", tolerance " + std::to_string(tolerance));
+      DmpOptions d;
+      d.horizon = 8;
+      d.tolerance = tolerance;
+      InitialState init = AllSusceptible(g.node_count);
+      for (NodeIndex v : {3u, 77u, 201u}) {
+        init.p_s[v] = 0.3;
+        init.p_i[v] = 0.7;
+      }
+      testing::AddRandomTimes(&init, now, d.horizon, 19);
+      IncrementalDmp inc(d);
+      inc.SetFrame(now);
+      ExactCheck check(d, g.node_count);
+      std::vector<double> trajectories;
+      const DmpRegion first = check.Fresh(g, init, &trajectories);
+      inc.Store(first, std::move(trajectories));
+      check.Publish(first);
+      std::size_t recomputed = 0;
+      for (int step = 0; step < 60; ++step) {
+        std::vector<NodeIndex> changed;
+        for (int b = 0; b < 1 + static_cast<int>(rng() % 3); ++b) {
+          const auto v = static_cast<NodeIndex>(rng() % g.node_count);
+          changed.push_back(v);
+          const int at = static_cast<int>(rng() % (now + 1));
+          const double x = 0.1 + 0.9 * static_cast<double>(rng() % 1000) / 1000.0;
+          switch (rng() % 7) {
+            case 0:
+            case 1:  // disrupted from `at`
+              init.start[v] = at;
+              init.end[v] = InitialState::kNever;
+              init.fixed[v] = 0;
+              init.p_i[v] = x;
+              init.p_s[v] = 1 - x;
+              init.p_r[v] = 0;
+              break;
+            case 2:  // disrupted from `at` for a known time
+              init.start[v] = at;
+              init.end[v] = at + 1 + static_cast<int>(rng() % 8);
+              init.fixed[v] = 1;
+              init.p_i[v] = 1;
+              init.p_s[v] = init.p_r[v] = 0;
+              break;
+            case 3:  // reported normal at `at` (shielded until then)
+              init.start[v] = at;
+              init.end[v] = InitialState::kNever;
+              init.fixed[v] = 0;
+              init.p_s[v] = 1;
+              init.p_i[v] = init.p_r[v] = 0;
+              break;
+            case 4:  // recovered at `at` + 1
+              init.end[v] = at + 1;
+              init.fixed[v] = 0;
+              break;
+            case 5:  // partly protected
+              init.p_i[v] = 0;
+              init.p_r[v] = x;
+              init.p_s[v] = 1 - x;
+              break;
+            case 6: {  // an edge reweighted: p of it, and often of its reverse
+              if (g.in_begin(v) == g.in_end(v)) break;
+              const EdgeIndex e =
+                  g.in_begin(v) + static_cast<EdgeIndex>(rng() % (g.in_end(v) - g.in_begin(v)));
+              g.p[e] = 0.05 + 0.9 * static_cast<double>(rng() % 1000) / 1000.0;
+              changed.push_back(g.source[e]);
+              if (g.reverse[e] != kNoEdge && rng() % 2 == 0) g.p[g.reverse[e]] = g.p[e] / 2;
+              break;
+            }
+          }
+        }
+        std::vector<IncrementalDmp::Node> out;
+        SCOPED_TRACE("step " + std::to_string(step));
+        ASSERT_TRUE(inc.Update(g, init, changed, g.edge_count() + 1, &out));
+        recomputed += out.size();
+        check.Apply(out);
+        check.Expect(g, init, inc);
+        if (HasFatalFailure()) return;
+      }
+      EXPECT_GT(recomputed, 0u);
+    }
+  }
+}
+
+// Where a two-way edge has p = 1 and surely passed, dmp.cc divides by no
+// theta but takes the explicit product over the other in-edges, which the
+// stored trajectories do not give: the update gives up, changing nothing,
+// and the projector recomputes the regions (same values as a full run).
+TEST(IncrementalDmpTest, TwoWayExplicitCavityFallsBackToTheRegionRecompute) {
+  // A path 0 - 1 - 2 - 3 - 4 both ways, then a second source at 4.
+  const Network net = testing::MakeNetwork(5, {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}, {3, 4, 1.0}});
+  TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 1.0, 0.3);
+  ASSERT_TRUE(g.has_reverse);
+  for (double& p : g.p) p = 1.0;
+  DmpOptions d;
+  d.horizon = 6;
+  InitialState init = AllSusceptible(g.node_count);
+  init.p_s[0] = 0;
+  init.p_i[0] = 1;
+  Projector projector(d, DmpOnly());
+  ProjectionWorkspace ws;
+  projector.Full(g, init, &ws);
+  EXPECT_GT(projector.projection().risk[2], 0.99);
+  const NodeIndex v = 4;
+  init.p_s[v] = 0;
+  init.p_i[v] = 1;
+  projector.Update(g, init, {&v, 1}, &ws);
+  EXPECT_FALSE(projector.projection().incremental_dmp);
+  ExpectSameAsFull(g, init, d, projector.projection());
+}
+
+// Random events of every kind through the Engine on graphs with reverse
+// edges: a both-directions type, and a downstream type on a network with
+// two-way supplier pairs (edges are added both ways too). Every update
+// after the first projection takes the incremental path unless too big.
+TEST(IncrementalDmpTest, TwoWayEqualsFullRecomputeAfterEveryChangeType) {
+  for (std::uint64_t seed : {5, 6}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EngineOptions o;
+    o.risk_types[0].alpha = 1.5;
+    o.risk_types[0].beta = 0.4;
+    o.risk_types[0].direction = Direction::kDownstream;
+    RiskType both;
+    both.name = "data";
+    both.layers = LayerBit(Layer::kData) | LayerBit(Layer::kMaterial);
+    both.direction = Direction::kBoth;
+    both.alpha = 1.2;
+    both.beta = 0.5;
+    o.risk_types.push_back(both);
+    o.dmp.horizon = 12;
+    o.projection = DmpOnly();
+    o.vulnerability_refresh_changes = 100000;
+    o.clock.history_window_steps = 8;
+    auto created =
+        Engine::Create(o, WithTwoWayPairs(testing::RandomGraph(300, 540, 70 + seed), 4, seed));
+    ASSERT_TRUE(created.ok());
+    Engine& engine = **created;
+    ASSERT_TRUE(engine.AdvanceClock(100).ok());
+    testing::RandomChanges changes({.seed = seed, .one_way = false, .clock = seed == 6});
+    int updates = 0, incremental = 0;
+    for (int step = 0; step < 60; ++step) {
+      changes.ApplyBatch(engine);
+      for (int r : engine.Project(static_cast<std::uint64_t>(step))) {
+        const RiskTypeState& s = engine.risk_state(r);
+        const TransmissionGraph& g = *engine.Graph(r);
+        EXPECT_TRUE(g.has_reverse);
+        SCOPED_TRACE("step " + std::to_string(step) + " type " + std::to_string(r));
+        ExpectSameAsFull(g, s.initial(), o.dmp, s.projection());
+        if (HasFatalFailure()) return;
+        if (s.projection().full) continue;
+        ++updates;
+        incremental += s.projection().incremental_dmp;
+      }
+    }
+    EXPECT_GT(updates, 40);
+    EXPECT_GT(incremental * 10, updates * 9);
   }
 }
 

@@ -95,8 +95,10 @@ void Projector::Prepare(std::size_t n) {
 
 bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
   // Monte Carlo-checked regions would need their check rerun on every
-  // change anyway; reverse edges make messages depend on both ends.
-  return options_.method == ProjectionOptions::Choice::kDmp && IncrementalDmp::Applies(g);
+  // change anyway. One-way and two-way graphs keep the same state (P_S
+  // trajectories), so a graph gaining or losing reverse edges keeps it.
+  (void)g;
+  return options_.method == ProjectionOptions::Choice::kDmp;
 }
 
 void Projector::Full(const TransmissionGraph& g, const InitialState& init,
@@ -146,7 +148,7 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
   }
   const bool keep = KeepsTrajectories(g);
   if (keep && !incremental_ready_) {
-    // First update since the graph lost its reverse edges: start over.
+    // No trajectories to update (no Full yet): start over.
     Full(g, init, ws);
     return;
   }

@@ -18,7 +18,7 @@
 // frontier meets another region, that region joins and the run is repeated.
 // Every other region is left as is: the result equals a full recompute
 // (tests check 1e-9), at a cost that follows the regions involved.
-// With Choice::kDmp on a graph without reverse edges, the projector also
+// With Choice::kDmp (one-way and two-way graphs alike), the projector also
 // keeps the P_S trajectories of every touched node and updates only the
 // nodes whose messages change (incremental_dmp.h), merging or re-splitting
 // regions from the touched set; updates too big for it (more in-edges than
@@ -99,7 +99,7 @@ struct ProjectionOptions {
   // (the daemon between batches, under a work budget). Once every region is
   // refined the values are those of a synchronous kAuto projection.
   bool defer_check = false;
-  // Incremental DMP (Choice::kDmp, one-way graphs) gives up on an update
+  // Incremental DMP (Choice::kDmp) gives up on an update
   // whose nodes have more in-edges than a quarter of the graph's or this,
   // whichever is more (its scratch is about 16 bytes per such edge), and
   // the regions involved are recomputed instead.
@@ -173,7 +173,7 @@ struct Projection {
   // recomputed_regions the regions it created or changed.
   bool incremental_dmp = false;
   // The latest projection recomputed everything (Full, or an Update that
-  // had to: a new frame, a graph that lost its reverse edges).
+  // had to: a new frame).
   bool full = false;
 };
 
@@ -283,7 +283,7 @@ class Projector {
   std::vector<Region> regions_;
   std::vector<std::int32_t> free_regions_;
   std::vector<std::int32_t> region_of_;  // per node: region whose frontier holds it, or -1
-  // With Choice::kDmp on graphs without reverse edges: the trajectories of
+  // With Choice::kDmp: the trajectories of
   // every region's touched nodes (incremental_ready_ when they are all
   // there), and the scratch of an incremental update.
   IncrementalDmp incremental_;
