@@ -340,6 +340,81 @@ TEST(ProjectionTest, RegionsSplitMergeAndRecomputeOnlyWhatChanged) {
   EXPECT_EQ(projector.projection().disrupted_p95, fresh.projection().disrupted_p95);
 }
 
+// A both-directions risk type with method DMP: every update takes the
+// incremental path (incremental_dmp.h, two-way pairs) and projects exactly
+// what a full recompute of the same state projects: risks, ETAs, causes
+// (parents and cause paths), methods and regions.
+TEST(ProjectionTest, TwoWayRiskTypeUpdatesIncrementallyAsAFullRecomputeProjects) {
+  const Network net = testing::RandomGraph(400, 560, 31);
+  const TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 1.2, 0.3);
+  ASSERT_TRUE(g.has_reverse);
+  DmpOptions d;
+  d.horizon = 15;
+  ProjectionOptions o;
+  o.method = ProjectionOptions::Choice::kDmp;
+  Projector projector(d, o);
+  ProjectionWorkspace ws;
+  InitialState init;
+  init.p_s.assign(g.node_count, 1.0);
+  init.p_i.assign(g.node_count, 0.0);
+  init.p_r.assign(g.node_count, 0.0);
+  for (NodeIndex v : {5u, 150u, 301u}) {
+    init.p_s[v] = 0;
+    init.p_i[v] = 1;
+  }
+  projector.Full(g, init, &ws);
+  std::mt19937_64 rng(8);
+  int incremental = 0;
+  std::size_t regions_seen = 0;
+  for (int step = 0; step < 40; ++step) {
+    const auto v = static_cast<NodeIndex>(rng() % g.node_count);
+    switch (rng() % 3) {
+      case 0:  // a new disruption
+        init.p_s[v] = 0.2;
+        init.p_i[v] = 0.8;
+        init.p_r[v] = 0;
+        break;
+      case 1:  // recovered
+        init.p_s[v] = init.p_i[v] = 0;
+        init.p_r[v] = 1;
+        break;
+      case 2:  // normal again
+        init.p_s[v] = 1;
+        init.p_i[v] = init.p_r[v] = 0;
+        break;
+    }
+    projector.Update(g, init, {&v, 1}, &ws);
+    const Projection& a = projector.projection();
+    incremental += a.incremental_dmp;
+    Projector fresh(d, o);
+    fresh.Full(g, init, &ws);
+    const Projection& b = fresh.projection();
+    SCOPED_TRACE("step " + std::to_string(step));
+    for (NodeIndex u = 0; u < g.node_count; ++u) {
+      ASSERT_EQ(a.risk[u], b.risk[u]) << "node " << u;
+      ASSERT_EQ(a.eta[u], b.eta[u]) << "node " << u;
+      ASSERT_EQ(a.parent[u], b.parent[u]) << "node " << u;
+      ASSERT_EQ(a.node_method[u], b.node_method[u]) << "node " << u;
+      ASSERT_EQ(CausePath(a, init, u), CausePath(b, init, u)) << "node " << u;
+    }
+    EXPECT_NEAR(a.expected_disrupted, b.expected_disrupted, 1e-9);
+    EXPECT_EQ(a.method, b.method);
+    ASSERT_EQ(a.regions.size(), b.regions.size());
+    for (std::size_t r = 0; r < a.regions.size(); ++r) {
+      EXPECT_EQ(a.regions[r].first_source, b.regions[r].first_source);
+      EXPECT_EQ(a.regions[r].sources, b.regions[r].sources);
+      EXPECT_EQ(a.regions[r].nodes, b.regions[r].nodes);
+      EXPECT_EQ(a.regions[r].method, b.regions[r].method);
+      EXPECT_FALSE(a.regions[r].checked);
+    }
+    regions_seen += a.regions.size();
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_EQ(incremental, 40);
+  EXPECT_GT(regions_seen, 40u);  // several regions, merging and splitting
+  EXPECT_GT(projector.IncrementalMemoryBytes(), 0u);
+}
+
 // --- Incremental == full recompute after random sequences of every change.
 
 void ExpectSameProjection(const Projection& a, const Projection& b) {
