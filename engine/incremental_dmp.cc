@@ -11,6 +11,7 @@ void IncrementalDmp::Clear() {
   std::vector<std::uint32_t>().swap(slot_);
   std::vector<double>().swap(pool_);
   std::vector<std::uint32_t>().swap(free_);
+  std::vector<std::int32_t>().swap(drop_);
   std::vector<std::uint32_t>().swap(joined_at_);
   std::vector<Joined>().swap(joined_);
   std::vector<double>().swap(values_);
@@ -43,6 +44,7 @@ void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectorie
   if (stored_ == 0 && free_.empty()) {
     // The common case (a full run into an empty store): adopt the buffer.
     pool_ = std::move(trajectories);
+    drop_.clear();
     for (std::size_t x = 0; x < run.touched_count; ++x) {
       slot_[run.nodes[x]] = static_cast<std::uint32_t>(x);
     }
@@ -69,6 +71,7 @@ void IncrementalDmp::Set(NodeIndex v, const double* values) {
     ++stored_;
   }
   std::copy(values, values + stride_, pool_.data() + static_cast<std::size_t>(slot_[v]) * stride_);
+  if (slot_[v] < drop_.size()) drop_[slot_[v]] = kUnknownDrop;
 }
 
 void IncrementalDmp::Release(NodeIndex v) {
@@ -139,11 +142,20 @@ int IncrementalDmp::StoredFrom(const InitialState& init, NodeIndex v) const {
   if (init.p_i[v] > 0) {
     return init.Start(v) < init.End(v) ? init.Start(v) + 1 : InitialState::kNever;
   }
-  const double* seen = Trajectory(v);
-  for (std::size_t t = 0; t < stride_; ++t) {
-    if (seen[t] != init.p_s[v]) return static_cast<int>(t);
+  // Cached per slot (two-way graphs only), as it is asked once per in-edge.
+  const std::uint32_t slot = slot_[v];
+  if (drop_.size() <= slot) drop_.resize(pool_.size() / stride_, kUnknownDrop);
+  if (drop_[slot] == kUnknownDrop) {
+    const double* seen = Trajectory(v);
+    drop_[slot] = InitialState::kNever;
+    for (std::size_t t = 0; t < stride_; ++t) {
+      if (seen[t] != init.p_s[v]) {
+        drop_[slot] = static_cast<int>(t);
+        break;
+      }
+    }
   }
-  return InitialState::kNever;
+  return drop_[slot];
 }
 
 int IncrementalDmp::JoinedFrom(const InitialState& init, std::size_t x) const {
@@ -461,13 +473,27 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
   unreplayable_ = false;
   edge_updates_ = 0;
   const bool two_way = g.has_reverse;
+  // Work budget in edge-steps. One-way: what max_edges in-edges cost over
+  // the frame (never the binding limit). Two-way: a 32nd of it. An edge-step
+  // here reads stored trajectories scattered over the pool and replays the
+  // pair's messages: ~190 ns against ~12 for the full run's (the both-
+  // directions 100k bench), so past ~1/128 of a full run's edge-steps a
+  // region recompute is as cheap; and on small-world networks a change
+  // that spreads that far spreads to nearly every node (bench/README.md).
+  const std::uint64_t max_work =
+      static_cast<std::uint64_t>(max_edges) * stride_ / (two_way ? 32 : 1);
   // Joins batch_ from step t + 1; its members are marked only afterwards, so
   // they read each other's stored values, which are theirs up to t.
   auto join_batch = [&](int t) {
     const std::size_t first = joined_.size();
-    for (NodeIndex v : batch_) Join(g, init, v, t);
-    // Two-way graphs keep about 40 bytes more per in-edge, and rings.
-    if (theta_.size() > max_edges || rings_.size() > 4 * max_edges || unreplayable_) return false;
+    for (NodeIndex v : batch_) {
+      Join(g, init, v, t);
+      // Two-way graphs keep about 40 bytes more per in-edge, and rings.
+      if (theta_.size() > max_edges || rings_.size() > 4 * max_edges || unreplayable_ ||
+          edge_updates_ > max_work) {
+        return false;
+      }
+    }
     for (std::size_t x = first; x < joined_.size(); ++x) {
       joined_at_[joined_[x].node] = static_cast<std::uint32_t>(x);
     }
@@ -511,7 +537,7 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
     if (two_way) {
       for (std::size_t x = 0; x < count; ++x) StepThetaTwoWay(g, init, x, t, t);
       for (std::size_t x = 0; x < count; ++x) StepPhiTwoWay(g, init, x, t, t);
-      if (unreplayable_) return give_up();
+      if (unreplayable_ || edge_updates_ > max_work) return give_up();
     } else {
       for (std::size_t x = 0; x < count; ++x) StepTheta(g, init, x, t);
       for (std::size_t x = 0; x < count; ++x) StepPhi(g, init, x, t);
@@ -568,7 +594,8 @@ std::size_t IncrementalDmp::MemoryBytes() const {
           rings_.capacity()) *
              sizeof(double) +
          pair_.capacity() * sizeof(PairEdge) +
-         (slot_.capacity() + free_.capacity() + joined_at_.capacity()) * sizeof(std::uint32_t) +
+         (slot_.capacity() + free_.capacity() + joined_at_.capacity() + drop_.capacity()) *
+             sizeof(std::uint32_t) +
          joined_.capacity() * sizeof(Joined) + batch_.capacity() * sizeof(NodeIndex);
 }
 

@@ -220,7 +220,11 @@ class IncrementalDmp {
   std::vector<std::uint32_t> slot_;  // per node: trajectory slot or kNoSlot
   std::vector<double> pool_;         // stride_ values per slot
   std::vector<std::uint32_t> free_;  // free slots
-  std::size_t stored_ = 0;           // nodes with a trajectory
+  // Per slot, two-way graphs: first step whose value differs from P_S(0)
+  // (StoredFrom), or kUnknownDrop.
+  static constexpr std::int32_t kUnknownDrop = -1;
+  mutable std::vector<std::int32_t> drop_;
+  std::size_t stored_ = 0;  // nodes with a trajectory
 
   // Scratch of one update.
   std::vector<std::uint32_t> joined_at_;  // per node: index in joined_, or kNoSlot

@@ -163,18 +163,44 @@ void BenchDmp() {
 // nodes, so 20 sources often make one region and an update costs a full
 // recompute; with alpha = 0.8 (the default, alpha / beta = 2.7) one hub's
 // outbreak reaches a third of the network. Undirected spread reaches
-// everything. With method "dmp" on one-way spread (no reverse edges) the
-// update is incremental DMP instead (incremental_dmp.h): its cost follows
-// the nodes whose trajectories change, not the region.
-void BenchIncrementalCase(const Network& net, double alpha, Direction dir, double tolerance) {
-  const TransmissionGraph g = testing::BuildGraph(net, dir, alpha, 0.3);
+// everything. With method "dmp" the update is incremental DMP instead
+// (incremental_dmp.h): its cost follows the nodes whose trajectories
+// change, not the region. On graphs with reverse edges ("reverse_edges" > 0:
+// a both-directions risk type, or two-way supplier pairs) it replays the
+// pairs' messages; both ways on this small-world network nearly every
+// node's bits change, so it gives up and recomputes the region, which
+// "method":"dmp_region" (DMP published at once, check deferred: the
+// region recompute the incremental path replaces) measures alone.
+struct IncrementalCase {
+  double alpha = 0.2;
+  Direction direction = Direction::kDownstream;
+  double tolerance = 1e-6;
+  // Share of the network's edges given a reverse edge (two-way pairs).
+  double two_way_share = 0;
+  bool with_auto = true;     // also method AUTO (Monte Carlo checks)
+  bool with_region = false;  // also the region recompute alone
+  int trials = 20;
+};
+
+void BenchIncrementalCase(const Network& net, const IncrementalCase& c) {
+  const TransmissionGraph g = testing::BuildGraph(net, c.direction, c.alpha, 0.3);
+  std::size_t reverse_edges = 0;
+  if (g.has_reverse) {
+    for (EdgeIndex e = 0; e < g.edge_count(); ++e) reverse_edges += g.reverse[e] != kNoEdge;
+  }
   const SpectralRadius radius = ComputeSpectralRadius(g, Sources(g.node_count, {}), {});
-  for (auto choice : {ProjectionOptions::Choice::kDmp, ProjectionOptions::Choice::kAuto}) {
+  enum class Method { kDmp, kAuto, kRegion };
+  std::vector<Method> methods{Method::kDmp};
+  if (c.with_auto) methods.push_back(Method::kAuto);
+  if (c.with_region) methods.push_back(Method::kRegion);
+  for (Method method : methods) {
     ProjectionOptions po;
-    po.method = choice;
+    po.method =
+        method == Method::kDmp ? ProjectionOptions::Choice::kDmp : ProjectionOptions::Choice::kAuto;
+    po.defer_check = method == Method::kRegion;
     DmpOptions d;
     d.horizon = 30;
-    d.tolerance = tolerance;
+    d.tolerance = c.tolerance;
     Projector projector(d, po);
     ProjectionWorkspace ws;
     std::vector<NodeIndex> sources = RandomNodes(g.node_count, 20, 11);
@@ -185,7 +211,7 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
     std::vector<double> times, nodes;
     const auto fresh = RandomNodes(g.node_count, 60, 13);
     int trials = 0, incremental = 0;
-    const int max_trials = !quick || choice == ProjectionOptions::Choice::kDmp ? 20 : 4;
+    const int max_trials = !quick || method != Method::kAuto ? c.trials : 4;
     for (NodeIndex v : fresh) {
       if (init.p_i[v] > 0) continue;
       init.p_i[v] = 1;
@@ -197,16 +223,18 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
       incremental += projector.projection().incremental_dmp;
       if (++trials == max_trials) break;
     }
-    const bool dmp_only = choice == ProjectionOptions::Choice::kDmp;
+    const char* names[] = {"dmp", "auto", "dmp_region"};
     const Params p{{"network", Str("barabasi_albert")},
                    {"nodes", Num(static_cast<double>(net.node_count()))},
                    {"edges", Num(static_cast<double>(net.edge_count()))},
-                   {"direction", Str(DirectionName(dir))},
-                   {"alpha", Num(alpha)},
+                   {"direction", Str(DirectionName(c.direction))},
+                   {"two_way_share", Num(c.two_way_share)},
+                   {"reverse_edges", Num(static_cast<double>(reverse_edges))},
+                   {"alpha", Num(c.alpha)},
                    {"beta", "0.3"},
-                   {"tolerance", Num(tolerance)},
+                   {"tolerance", Num(c.tolerance)},
                    {"nb_spectral_radius", Num(radius.non_backtracking)},
-                   {"method", Str(dmp_only ? "dmp" : "auto")},
+                   {"method", Str(names[static_cast<int>(method)])},
                    {"clock", Str("process_cpu")},
                    {"existing_sources", "20"},
                    {"expected_disrupted", Num(projector.projection().expected_disrupted)},
@@ -219,21 +247,50 @@ void BenchIncrementalCase(const Network& net, double alpha, Direction dir, doubl
                    {"incremental_dmp_updates", Num(incremental)},
                    {"incremental_state_mb",
                     Num(static_cast<double>(projector.IncrementalMemoryBytes()) / 1e6)}};
-    Emit(dmp_only ? "dmp_incremental_median_ms" : "projection_incremental_median_ms", Median(times),
-         "ms", p);
-    Emit(dmp_only ? "dmp_incremental_p90_ms" : "projection_incremental_p90_ms",
-         Quantile(times, 0.9), "ms", p);
-    Emit(dmp_only ? "dmp_projection_full_ms" : "projection_full_ms", full_ms, "ms", p);
+    const std::string prefix = method == Method::kDmp    ? "dmp_incremental"
+                               : method == Method::kAuto ? "projection_incremental"
+                                                         : "dmp_region_update";
+    Emit(prefix + "_median_ms", Median(times), "ms", p);
+    Emit(prefix + "_p90_ms", Quantile(times, 0.9), "ms", p);
+    if (method == Method::kDmp) Emit("dmp_projection_full_ms", full_ms, "ms", p);
+    if (method == Method::kAuto) Emit("projection_full_ms", full_ms, "ms", p);
   }
+}
+
+// `net` with a reverse edge added to about `share` of its edges (two-way
+// supplier pairs, weight as the edge's).
+Network WithTwoWayPairs(Network net, double share, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<Edge> add;
+  for (NodeIndex u = 0; u < net.node_slots(); ++u) {
+    for (EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
+      if (unit(rng) < share) {
+        add.push_back({net.edge_target(e), u, net.edge_layer(e), net.edge_weight(e)});
+      }
+    }
+  }
+  for (const Edge& e : add) (void)net.AddEdge(e.from, e.to, e.layer, e.weight);
+  net.Compact();
+  return net;
 }
 
 void BenchIncremental() {
   const Network net = ScaleFree100k();
-  BenchIncrementalCase(net, 0.2, Direction::kDownstream, 1e-6);
+  BenchIncrementalCase(net, {});
+  // Two-way risk types (issue 12 point 1): a both-directions type, and a
+  // downstream one on the network with 1% and 10% of its pairs two-way.
+  BenchIncrementalCase(net, {.direction = Direction::kBoth,
+                             .with_auto = false,
+                             .with_region = true,
+                             .trials = quick ? 6 : 20});
+  for (double share : {0.01, 0.1}) {
+    BenchIncrementalCase(WithTwoWayPairs(net, share, 3),
+                         {.two_way_share = share, .with_auto = false, .with_region = true});
+  }
   if (quick) return;
-  BenchIncrementalCase(net, 0.2, Direction::kDownstream, 1e-9);
-  BenchIncrementalCase(net, 0.8, Direction::kDownstream, 1e-9);
-  BenchIncrementalCase(net, 0.2, Direction::kBoth, 1e-6);
+  BenchIncrementalCase(net, {.tolerance = 1e-9});
+  BenchIncrementalCase(net, {.alpha = 0.8, .tolerance = 1e-9});
 }
 
 // The model clock through the Engine (docs/model.md section 3, "Time"):
