@@ -23,22 +23,25 @@ class RadixHeap {
     for (auto& b : buckets_) b.clear();
     size_ = 0;
     last_ = 0;
+    nonempty_ = 0;
   }
   // REQUIRES: time >= the last popped time.
   void Push(double time, NodeIndex v) {
     const std::uint64_t key = std::bit_cast<std::uint64_t>(time);
-    buckets_[Bucket(key)].push_back({key, v});
+    Put({key, v});
     ++size_;
   }
   std::pair<double, NodeIndex> Pop() {
     if (buckets_[0].empty()) {
-      std::size_t b = 1;
-      while (buckets_[b].empty()) ++b;
+      // The lowest non-empty bucket (a bit per bucket: no scan of the empty
+      // ones); its least key becomes the new base and its items move down.
+      const auto b = static_cast<std::size_t>(std::countr_zero(nonempty_)) + 1;
       auto& from = buckets_[b];
       std::uint64_t least = from.front().first;
       for (const auto& item : from) least = std::min(least, item.first);
       last_ = least;
-      for (const auto& item : from) buckets_[Bucket(item.first)].push_back(item);
+      nonempty_ &= nonempty_ - 1;  // b is the lowest: its bit goes
+      for (const auto& item : from) Put(item);
       from.clear();
     }
     const auto item = buckets_[0].back();
@@ -48,13 +51,20 @@ class RadixHeap {
   }
 
  private:
+  using Item = std::pair<std::uint64_t, NodeIndex>;
+  void Put(const Item& item) {
+    const std::size_t b = Bucket(item.first);
+    buckets_[b].push_back(item);
+    if (b > 0) nonempty_ |= std::uint64_t{1} << (b - 1);
+  }
   std::size_t Bucket(std::uint64_t key) const {
     return key == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(key ^ last_));
   }
 
-  std::array<std::vector<std::pair<std::uint64_t, NodeIndex>>, 65> buckets_;
+  std::array<std::vector<Item>, 65> buckets_;
   std::size_t size_ = 0;
   std::uint64_t last_ = 0;
+  std::uint64_t nonempty_ = 0;  // bit b - 1: bucket b > 0 holds items
 };
 
 ContinuousSir::~ContinuousSir() = default;
@@ -145,25 +155,27 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
     // no target's time is read but for the arcs that transmit.
     const NodeIndex* row = arc_target_.data() + first;
     const std::size_t degree = last - first;
-    targets_.resize(degree);
-    positions_.resize(degree);
+    if (targets_.size() < degree) {
+      targets_.resize(degree);
+      positions_.resize(degree);
+      uniforms_.resize(degree);
+    }
     std::size_t open = 0;
     for (std::size_t c = 0; c < degree; ++c) {
       const NodeIndex j = row[c];
       targets_[open] = j;
-      positions_[open] = static_cast<std::uint32_t>(c);
+      positions_[open] = static_cast<std::uint32_t>(c);  // read for per-arc rates only
       open += (settled_[j >> 6] >> (j & 63) & 1) ^ 1;
     }
-    uniforms_.resize(open);
     rng.UniformMany(k, RandomStream::kTransmission, v, targets_.data(), open, uniforms_.data());
     // delay = -ln(u) / rate < infectious  <=>  u > exp(-rate * infectious):
     // one exp per distinct rate, a log only for actual transmissions.
-    double cached_rate = -1, survive = 1;
+    double rate = uniform_edge_rate_;
+    double survive = std::exp(-rate * infectious);  // 1 (nothing passes) for rate 0
     for (std::size_t c = 0; c < open; ++c) {
-      const double rate = arc_rate_.empty() ? uniform_edge_rate_ : arc_rate_[first + positions_[c]];
-      if (rate != cached_rate) {
-        cached_rate = rate;
-        survive = std::exp(-rate * infectious);  // 1 (nothing passes) for rate 0
+      if (!arc_rate_.empty() && arc_rate_[first + positions_[c]] != rate) {
+        rate = arc_rate_[first + positions_[c]];
+        survive = std::exp(-rate * infectious);
       }
       const double u = uniforms_[c];
       if (!(u > survive)) continue;
