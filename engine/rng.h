@@ -11,14 +11,15 @@
 // exactly, and couples scenarios monotonically (a larger infection rate
 // shortens every transmission delay of every realization).
 //
-// Why Philox2x64 with 7 rounds (docs/model.md section 6): Philox2x64 passes
-// all of TestU01's SmallCrush, Crush and BigCrush from 6 rounds on, and its
-// authors know of no statistical flaw with 6 or more (SC'11, Table 2;
-// Random123's philox.h); their default of 10 adds a margin of 4 rounds, 7
-// keeps one and costs 30% less. Its round is one 64x64 -> 128-bit multiply, a
-// single instruction on x86-64 and AArch64, where Philox4x32's is two 32x32 ->
-// 64-bit ones on half the bits: about a third of the time per number of the
-// Philox4x32-10 used before (bench/README.md, "Monte Carlo profile").
+// Why Philox2x64 with 7 rounds (docs/model.md section 6): Random123 sets
+// each generator's default rounds with a margin above the fewest that pass
+// all of TestU01's SmallCrush, Crush and BigCrush, and documents no known
+// statistical flaw for Philox2x64 with 6 rounds or more (its philox.h); its
+// default of 10 is a margin of four, 7 keeps one and has published known
+// answers. A round is one 64x64 -> 128-bit multiply, a single instruction on
+// x86-64 and AArch64, where Philox4x32's is two 32x32 -> 64-bit ones on
+// half-width words: a third of the time per number of the Philox4x32-10
+// used before (bench/README.md, "Monte Carlo profile").
 //
 // Thread-safety: everything here is a pure function; a CounterRng is
 // immutable.
