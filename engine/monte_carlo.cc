@@ -118,6 +118,12 @@ class DiscreteRun {
   }
   ~DiscreteRun() {
     for (NodeIndex v : tally_.nodes) w_.local_[v] = -1;
+    std::uint64_t arc_bytes = 0;
+    for (const ArcChunk& chunk : arc_chunks_) {
+      arc_bytes += chunk.rate.capacity() * sizeof(double) +
+                   chunk.local_target.capacity() * sizeof(std::uint32_t);
+    }
+    tally_.peak_arc_bytes = std::max(tally_.peak_arc_bytes, arc_bytes);
   }
   DiscreteRun(const DiscreteRun&) = delete;
   DiscreteRun& operator=(const DiscreteRun&) = delete;
@@ -171,12 +177,14 @@ class DiscreteRun {
   }
 
  private:
-  // 16 bytes: the target's node (for the random-number key) and latency are
-  // per region entry, not per arc; a region can hold most of the edges.
-  struct Arc {
-    double rate;
-    std::uint32_t local_target;  // index in the region
-    std::uint32_t in_slot;       // position among the target's in-edges
+  // A node's arcs inside the region, as parallel arrays: 12 bytes per arc
+  // (a region can hold most of the edges). The target's node (for the
+  // random-number key) and latency are per region entry; the in-edge an
+  // infection came through is looked up when it is recorded (InSlot).
+  struct ArcRow {
+    const double* rate;
+    const std::uint32_t* local_target;  // index in the region
+    std::uint32_t count;
   };
 
   void Reach(std::uint32_t x, int t, std::uint32_t infector) {
@@ -205,34 +213,47 @@ class DiscreteRun {
     tally_.onset_counts.Increment(x * (static_cast<std::size_t>(T_) + 1) +
                                   static_cast<std::size_t>(std::max(0, t - N_)));
     if (w_.infector_[x] != kNoInfector) {
-      tally_.infector_counts.Increment(tally_.infector_offsets[x] + w_.infector_[x]);
+      tally_.infector_counts.Increment(tally_.infector_offsets[x] +
+                                       InSlot(tally_.nodes[x], tally_.nodes[w_.infector_[x]]));
     }
+  }
+
+  // The position of the edge source -> target among target's in-edges,
+  // which are ordered by source (transmission.h).
+  std::uint32_t InSlot(NodeIndex target, NodeIndex source) const {
+    const NodeIndex* first = g_.source.data() + g_.in_begin(target);
+    const NodeIndex* last = g_.source.data() + g_.in_end(target);
+    return static_cast<std::uint32_t>(std::lower_bound(first, last, source) - first);
   }
 
   // The arcs of region entry x, gathered on first use in out-edge order:
   // the same arcs in the same order whenever they are gathered, so the
-  // realizations do not depend on it. Chunks, not one growing vector: a
+  // realizations do not depend on it. Chunks, not one growing array: a
   // node's arcs never move, and a Monte Carlo that reaches most of a big
   // region holds its arcs once, not a doubled buffer.
-  std::span<const Arc> Arcs(std::uint32_t x) {
+  ArcRow Arcs(std::uint32_t x) {
     ArcSpan& span = arc_spans_[x];
-    if (span.count != kNotGathered) return {span.first, span.count};
-    const std::span<const EdgeIndex> out = g_.out(tally_.nodes[x]);
-    if (arc_chunks_.empty() ||
-        arc_chunks_.back().capacity() - arc_chunks_.back().size() < out.size()) {
-      arc_chunks_.emplace_back().reserve(std::max(kArcChunk, out.size()));
+    if (span.count == kNotGathered) {
+      const std::span<const EdgeIndex> out = g_.out(tally_.nodes[x]);
+      if (arc_chunks_.empty() ||
+          arc_chunks_.back().rate.capacity() - arc_chunks_.back().rate.size() < out.size()) {
+        ArcChunk& chunk = arc_chunks_.emplace_back();
+        chunk.rate.reserve(std::max(kArcChunk, out.size()));
+        chunk.local_target.reserve(std::max(kArcChunk, out.size()));
+      }
+      ArcChunk& chunk = arc_chunks_.back();
+      span.chunk = static_cast<std::uint32_t>(arc_chunks_.size() - 1);
+      span.first = static_cast<std::uint32_t>(chunk.rate.size());
+      for (EdgeIndex e : out) {
+        const std::int32_t xj = w_.local_[g_.target[e]];
+        if (xj < 0) continue;  // outside the region
+        chunk.rate.push_back(GeometricRate(g_.p[e]));
+        chunk.local_target.push_back(static_cast<std::uint32_t>(xj));
+      }
+      span.count = static_cast<std::uint32_t>(chunk.rate.size() - span.first);
     }
-    std::vector<Arc>& chunk = arc_chunks_.back();
-    const std::size_t begin = chunk.size();
-    for (EdgeIndex e : out) {
-      const NodeIndex j = g_.target[e];
-      const std::int32_t xj = w_.local_[j];
-      if (xj < 0) continue;  // outside the region
-      chunk.push_back({GeometricRate(g_.p[e]), static_cast<std::uint32_t>(xj), e - g_.in_begin(j)});
-    }
-    span.first = chunk.data() + begin;
-    span.count = static_cast<std::uint32_t>(chunk.size() - begin);
-    return {span.first, span.count};
+    const ArcChunk& chunk = arc_chunks_[span.chunk];
+    return {chunk.rate.data() + span.first, chunk.local_target.data() + span.first, span.count};
   }
 
   // Attempts of x, infectious from t for `period` steps (-1: not drawn
@@ -240,24 +261,22 @@ class DiscreteRun {
   // its start step on (the first success after it is geometric again).
   void Spread(std::uint32_t k, std::uint32_t x, int t, std::int64_t period) {
     const NodeIndex v = tally_.nodes[x];
-    const std::span<const Arc> arcs = Arcs(x);
-    const Arc* first = arcs.data();
-    const Arc* last = first + arcs.size();
+    const ArcRow arcs = Arcs(x);
     tally_.work += g_.out(v).size();
-    if (first == last) return;
+    if (arcs.count == 0) return;
     const std::int64_t infectious = period >= 0 ? period : Period(k, x, t);
-    for (const Arc* arc = first; arc != last; ++arc) {
-      const std::uint32_t xj = arc->local_target;
+    for (std::uint32_t c = 0; c < arcs.count; ++c) {
+      const std::uint32_t xj = arcs.local_target[c];
       const int latency = latency_[xj];
       const int from = std::max(t, Start(xj));
       const int earliest = from + 1 + latency;
       if (earliest > H_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
       const std::int64_t steps = StepsFromDelay(
-          rng_.Exponential(arc->rate, k, RandomStream::kTransmission, v, tally_.nodes[xj]), H_);
+          rng_.Exponential(arcs.rate[c], k, RandomStream::kTransmission, v, tally_.nodes[xj]), H_);
       if (from + steps > t + infectious) continue;
       const std::int64_t onset = from + steps + latency;
       if (onset > H_ || onset >= w_.onset_[xj] || onset >= End(xj)) continue;
-      Reach(xj, static_cast<int>(onset), arc->in_slot);
+      Reach(xj, static_cast<int>(onset), x);
     }
   }
 
@@ -275,11 +294,16 @@ class DiscreteRun {
   std::vector<std::uint16_t> latency_;  // per region entry
   static constexpr std::uint32_t kNotGathered = ~std::uint32_t{0};
   static constexpr std::size_t kArcChunk = 4096;
-  struct ArcSpan {
-    const Arc* first = nullptr;
+  struct ArcChunk {
+    std::vector<double> rate;
+    std::vector<std::uint32_t> local_target;
+  };
+  struct ArcSpan {  // where a region entry's arcs are
+    std::uint32_t chunk = 0;
+    std::uint32_t first = 0;
     std::uint32_t count = kNotGathered;
   };
-  std::vector<std::vector<Arc>> arc_chunks_;
+  std::vector<ArcChunk> arc_chunks_;
   std::vector<ArcSpan> arc_spans_;  // per region entry
 };
 

@@ -92,6 +92,10 @@ struct MonteCarloTally {
   std::uint32_t realizations = 0;
   // Out-edges examined, summed over realizations.
   std::uint64_t work = 0;
+  // Bytes allocated for the region's arcs by one RunMonteCarlo call (12 per
+  // arc inside the region whose source spread, in chunks of 4096 arcs or one
+  // node's), the largest over the calls: the check's largest transient.
+  std::uint64_t peak_arc_bytes = 0;
 
   double Risk(std::size_t x) const;
   // First t with P(onset <= t) >= 0.5, else -1.
@@ -111,9 +115,9 @@ class MonteCarloWorkspace {
 
  private:
   friend class DiscreteRun;
-  std::vector<std::int32_t> local_;  // node -> index in the region, -1 outside
-  std::vector<std::int32_t> onset_;  // per region entry, during a realization
-  std::vector<std::uint32_t> infector_;
+  std::vector<std::int32_t> local_;      // node -> index in the region, -1 outside
+  std::vector<std::int32_t> onset_;      // per region entry, during a realization
+  std::vector<std::uint32_t> infector_;  // per region entry: who infected it
   std::vector<std::uint32_t> reached_;
   std::vector<std::vector<std::uint32_t>> buckets_;
 };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "engine/dmp.h"
 #include "engine/testing/graphs.h"
@@ -215,6 +217,30 @@ TEST(MonteCarloTest, ParentIsTheInEdgeThatInfected) {
   EXPECT_EQ(mc.risk[3], 1.0);
   EXPECT_EQ(mc.parent[3], 2u);
   EXPECT_EQ(mc.parent[0], kNoNode);
+}
+
+// The check's largest transient is its arcs: 12 bytes each (rate and local
+// target; no in-edge slot), only for the nodes that spread, only inside the
+// region. A hub with 5000 out-edges (more than the 4096 arcs of a shared
+// chunk) gets a chunk sized for its row: 4999 arcs into the region, room
+// for the one that leaves it.
+TEST(MonteCarloTest, ArcsTakeTwelveBytesEachInsideTheRegion) {
+  std::vector<std::tuple<int, int, double>> edges;
+  for (int leaf = 1; leaf <= 5000; ++leaf) edges.emplace_back(0, leaf, 1.0);
+  Network net = testing::MakeNetwork(5001, edges);
+  auto g = testing::BuildGraph(net, Direction::kDownstream, 40, 0);
+  const InitialState init = InitialState::FromObservations(net, {{NodeState::kDisrupted, 1.0}});
+  std::vector<NodeIndex> region;
+  for (NodeIndex v = 0; v < 5000; ++v) region.push_back(v);  // leaf 5000 outside
+  MonteCarloTally tally = MakeTally(g, region, 3);
+  MonteCarloWorkspace ws;
+  ws.Prepare(g);
+  MonteCarloOptions o;
+  o.horizon = 3;
+  RunMonteCarlo(g, init, o, 4, ~std::uint64_t{0}, &tally, &ws);
+  EXPECT_EQ(tally.sizes, std::vector<std::uint32_t>(4, 5000));
+  EXPECT_EQ(tally.peak_arc_bytes, 5000u * 12);
+  EXPECT_EQ(tally.Parent(g, 4999), 0u);
 }
 
 // Counts are 16 bits wide until a tally could pass 65535 realizations, then

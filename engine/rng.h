@@ -1,6 +1,6 @@
 // Counter-based random numbers for the Monte Carlo projections.
 //
-// Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as
+// Philox2x64-7 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as
 // easy as 1, 2, 3", SC'11) maps a 128-bit counter and a 64-bit key to 128
 // random bits with no state in between. The engine uses it so that every
 // random quantity of realization k is a pure function of (seed, k, what it
@@ -10,6 +10,19 @@
 // deterministic, makes incremental updates reproduce a full recompute
 // exactly, and couples scenarios monotonically (a larger infection rate
 // shortens every transmission delay of every realization).
+//
+// Why Philox2x64 with 7 rounds (docs/model.md section 6): Random123 sets
+// each generator's default rounds with a margin above the fewest that pass
+// all of TestU01's SmallCrush, Crush and BigCrush, and documents no known
+// statistical flaw for Philox2x64 with 6 rounds or more (its philox.h); its
+// default of 10 is a margin of four, 7 keeps one and has published known
+// answers. A round is one 64x64 -> 128-bit multiply, a single instruction on
+// x86-64 and AArch64, where Philox4x32's is two 32x32 -> 64-bit ones on
+// half-width words: a third of the time per number of the Philox4x32-10
+// used before (bench/README.md, "Monte Carlo profile").
+//
+// Thread-safety: everything here is a pure function; a CounterRng is
+// immutable.
 #ifndef RISKD_ENGINE_RNG_H_
 #define RISKD_ENGINE_RNG_H_
 
@@ -18,67 +31,42 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 namespace riskd::engine {
 
-using PhiloxBlock = std::array<std::uint32_t, 4>;
-using PhiloxKey = std::array<std::uint32_t, 2>;
+using PhiloxBlock = std::array<std::uint64_t, 2>;
 
-// The Philox4x32 bijection with 10 rounds (the Random123 reference).
-inline PhiloxBlock Philox4x32(PhiloxBlock counter, PhiloxKey key) {
-  constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-  constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      key[0] += kW0;
-      key[1] += kW1;
-    }
-    const std::uint64_t p0 = std::uint64_t{kM0} * counter[0];
-    const std::uint64_t p1 = std::uint64_t{kM1} * counter[2];
-    const auto hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
-    const auto hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
-    counter = {hi1 ^ counter[1] ^ key[0], lo1, hi0 ^ counter[3] ^ key[1], lo0};
-  }
-  return counter;
+// The high and low 64 bits of a * b.
+inline void MulHiLo64(std::uint64_t a, std::uint64_t b, std::uint64_t* hi, std::uint64_t* lo) {
+  __extension__ using Wide = unsigned __int128;  // GCC and Clang on 64-bit targets
+  const Wide product = static_cast<Wide>(a) * b;
+  *hi = static_cast<std::uint64_t>(product >> 64);
+  *lo = static_cast<std::uint64_t>(product);
 }
 
-// Philox4x32-10 of N counters {c0, c1, c2, c3[x]} (the first three shared)
-// in lockstep: the rounds of one block are a chain of dependent multiplies,
-// so computing several side by side keeps the multiplier busy (and lets the
-// compiler use vector multiplies). Block x is Philox4x32({c0, c1, c2,
-// c3[x]}, key); its first two words are written to out[2x], out[2x + 1].
-template <std::size_t N>
-inline void Philox4x32Lanes(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2,
-                            const std::uint32_t* c3, PhiloxKey key, std::uint32_t* out) {
-  constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-  constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  std::uint32_t x0[N], x1[N], x2[N], x3[N];
-  for (std::size_t x = 0; x < N; ++x) {
-    x0[x] = c0;
-    x1[x] = c1;
-    x2[x] = c2;
-    x3[x] = c3[x];
+// One Philox2x64 round and the key schedule (the Random123 constants).
+inline constexpr std::uint64_t kPhiloxM2x64 = 0xD2B74407B1CE6E93u;
+inline constexpr std::uint64_t kPhiloxW64 = 0x9E3779B97F4A7C15u;  // golden ratio
+inline void PhiloxRound(std::uint64_t key, std::uint64_t* c0, std::uint64_t* c1) {
+  std::uint64_t hi, lo;
+  MulHiLo64(kPhiloxM2x64, *c0, &hi, &lo);
+  *c0 = hi ^ key ^ *c1;
+  *c1 = lo;
+}
+
+// The rounds of the engine's generator (above).
+inline constexpr int kPhiloxRounds = 7;
+
+// The Philox2x64 bijection with `Rounds` rounds (Random123's
+// philox2x64_R(Rounds, counter, key)).
+template <int Rounds = kPhiloxRounds>
+inline PhiloxBlock Philox2x64(PhiloxBlock counter, std::uint64_t key) {
+  for (int round = 0; round < Rounds; ++round) {
+    if (round > 0) key += kPhiloxW64;
+    PhiloxRound(key, &counter[0], &counter[1]);
   }
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      key[0] += kW0;
-      key[1] += kW1;
-    }
-    for (std::size_t x = 0; x < N; ++x) {
-      const std::uint64_t p0 = std::uint64_t{kM0} * x0[x];
-      const std::uint64_t p1 = std::uint64_t{kM1} * x2[x];
-      const auto hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
-      const auto hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
-      x0[x] = hi1 ^ x1[x] ^ key[0];
-      x1[x] = lo1;
-      x2[x] = hi0 ^ x3[x] ^ key[1];
-      x3[x] = lo0;
-    }
-  }
-  for (std::size_t x = 0; x < N; ++x) {
-    out[2 * x] = x0[x];
-    out[2 * x + 1] = x1[x];
-  }
+  return counter;
 }
 
 // What a random number is used for; part of the counter, so the streams
@@ -90,33 +78,29 @@ enum class RandomStream : std::uint32_t {
   kSource = 4,        // per realization: a random source node (tests, igraph)
 };
 
-// Uniform numbers in (0, 1] for (realization, stream, a, b) under a seed.
+// Uniform numbers in (0, 1] for (realization, stream, a, b) under a seed:
+// Philox2x64-7 of the counter {realization | stream << 32, a << 32 | b}
+// keyed by the seed, the top 53 bits of its first word.
 class CounterRng {
  public:
-  explicit CounterRng(std::uint64_t seed)
-      : key_{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)} {}
+  explicit CounterRng(std::uint64_t seed) : key_(seed) {}
 
   double Uniform(std::uint32_t realization, RandomStream stream, std::uint32_t a,
                  std::uint32_t b = 0) const {
-    const PhiloxBlock out =
-        Philox4x32({realization, static_cast<std::uint32_t>(stream), a, b}, key_);
-    return ToUniform(out[0], out[1]);
+    return ToUniform(Philox2x64({High(realization, stream), std::uint64_t{a} << 32 | b}, key_)[0]);
   }
 
   // Uniform(realization, stream, a, b[x]) into out[x] for x < count: the
-  // same numbers, computed four at a time.
+  // same numbers, four at a time (a round is a chain of dependent
+  // multiplies; chains side by side keep the multiplier busy).
   void UniformMany(std::uint32_t realization, RandomStream stream, std::uint32_t a,
                    const std::uint32_t* b, std::size_t count, double* out) const {
-    const auto s = static_cast<std::uint32_t>(stream);
-    std::uint32_t words[8];
+    const std::uint64_t high = High(realization, stream), a_bits = std::uint64_t{a} << 32;
     std::size_t x = 0;
-    for (; x + 4 <= count; x += 4) {
-      Philox4x32Lanes<4>(realization, s, a, b + x, key_, words);
-      for (std::size_t y = 0; y < 4; ++y) out[x + y] = ToUniform(words[2 * y], words[2 * y + 1]);
-    }
+    for (; x + 4 <= count; x += 4)
+      Lanes(std::make_index_sequence<4>(), high, a_bits, b + x, out + x);
     if (x + 2 <= count) {
-      Philox4x32Lanes<2>(realization, s, a, b + x, key_, words);
-      for (std::size_t y = 0; y < 2; ++y) out[x + y] = ToUniform(words[2 * y], words[2 * y + 1]);
+      Lanes(std::make_index_sequence<2>(), high, a_bits, b + x, out + x);
       x += 2;
     }
     if (x < count) out[x] = Uniform(realization, stream, a, b[x]);
@@ -131,13 +115,30 @@ class CounterRng {
   }
 
  private:
-  // 53 bits of two words onto (0, 1].
-  static double ToUniform(std::uint32_t hi, std::uint32_t lo) {
-    const std::uint64_t bits = (std::uint64_t{hi} << 32 | lo) >> 11;
-    return (static_cast<double>(bits) + 1.0) * 0x1.0p-53;
+  static std::uint64_t High(std::uint32_t realization, RandomStream stream) {
+    return std::uint64_t{realization} | std::uint64_t{static_cast<std::uint32_t>(stream)} << 32;
+  }
+  // Philox2x64-7 of the counters {high, a_bits | b[I]} into out[I], the
+  // lanes' rounds interleaved (constant indices: the lanes live in
+  // registers).
+  template <std::size_t... I>
+  void Lanes(std::index_sequence<I...>, std::uint64_t high, std::uint64_t a_bits,
+             const std::uint32_t* b, double* out) const {
+    std::uint64_t c0[] = {(static_cast<void>(I), high)...};
+    std::uint64_t c1[] = {(a_bits | b[I])...};
+    std::uint64_t key = key_;
+    for (int round = 0; round < kPhiloxRounds; ++round) {
+      if (round > 0) key += kPhiloxW64;
+      (PhiloxRound(key, &c0[I], &c1[I]), ...);
+    }
+    ((out[I] = ToUniform(c0[I])), ...);
+  }
+  // The top 53 bits onto (0, 1].
+  static double ToUniform(std::uint64_t bits) {
+    return (static_cast<double>(bits >> 11) + 1.0) * 0x1.0p-53;
   }
 
-  PhiloxKey key_;
+  std::uint64_t key_;
 };
 
 // The discrete-time counterpart of an exponential delay x: the step count

@@ -9,13 +9,20 @@
 namespace riskd::engine {
 namespace {
 
+// Random123's known-answer vectors (tests/kat_vectors) for philox2x64 with
+// 7 rounds (the engine's) and 10 (the library's default).
 TEST(RngTest, PhiloxMatchesRandom123KnownAnswers) {
-  EXPECT_EQ(Philox4x32({0, 0, 0, 0}, {0, 0}),
-            (PhiloxBlock{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}));
-  EXPECT_EQ(Philox4x32({~0u, ~0u, ~0u, ~0u}, {~0u, ~0u}),
-            (PhiloxBlock{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}));
-  EXPECT_EQ(Philox4x32({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}),
-            (PhiloxBlock{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
+  static_assert(kPhiloxRounds == 7);
+  EXPECT_EQ(Philox2x64<10>({0, 0}, 0), (PhiloxBlock{0xca00a0459843d731, 0x66c24222c9a845b5}));
+  EXPECT_EQ(Philox2x64<10>({~0ull, ~0ull}, ~0ull),
+            (PhiloxBlock{0x65b021d60cd8310f, 0x4d02f3222f86df20}));
+  EXPECT_EQ(Philox2x64<10>({0x243f6a8885a308d3, 0x13198a2e03707344}, 0xa4093822299f31d0),
+            (PhiloxBlock{0x0a5e742c2997341c, 0xb0f883d38000de5d}));
+  EXPECT_EQ(Philox2x64({0, 0}, 0), (PhiloxBlock{0xb41da69fbfefc666, 0x511e9ce1a5534056}));
+  EXPECT_EQ(Philox2x64({~0ull, ~0ull}, ~0ull),
+            (PhiloxBlock{0xa4696cc04462015d, 0x724782dae17169e9}));
+  EXPECT_EQ(Philox2x64({0x243f6a8885a308d3, 0x13198a2e03707344}, 0xa4093822299f31d0),
+            (PhiloxBlock{0x98ed1534392bf372, 0x67528b1568882fd5}));
 }
 
 TEST(RngTest, UniformIsAPureFunctionOfItsCounter) {

@@ -9,12 +9,7 @@
 #include "engine/rng.h"
 
 namespace riskd::engine {
-namespace {
-
-// How many arcs ahead a node's scan prefetches the targets' times.
-constexpr EdgeIndex kPrefetchAhead = 8;
-
-}  // namespace
+namespace {}  // namespace
 
 // Radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over the bits of
 // non-negative doubles, which order like the numbers: Dijkstra's pops never
@@ -28,22 +23,25 @@ class RadixHeap {
     for (auto& b : buckets_) b.clear();
     size_ = 0;
     last_ = 0;
+    nonempty_ = 0;
   }
   // REQUIRES: time >= the last popped time.
   void Push(double time, NodeIndex v) {
     const std::uint64_t key = std::bit_cast<std::uint64_t>(time);
-    buckets_[Bucket(key)].push_back({key, v});
+    Put({key, v});
     ++size_;
   }
   std::pair<double, NodeIndex> Pop() {
     if (buckets_[0].empty()) {
-      std::size_t b = 1;
-      while (buckets_[b].empty()) ++b;
+      // The lowest non-empty bucket (a bit per bucket: no scan of the empty
+      // ones); its least key becomes the new base and its items move down.
+      const auto b = static_cast<std::size_t>(std::countr_zero(nonempty_)) + 1;
       auto& from = buckets_[b];
       std::uint64_t least = from.front().first;
       for (const auto& item : from) least = std::min(least, item.first);
       last_ = least;
-      for (const auto& item : from) buckets_[Bucket(item.first)].push_back(item);
+      nonempty_ &= nonempty_ - 1;  // b is the lowest: its bit goes
+      for (const auto& item : from) Put(item);
       from.clear();
     }
     const auto item = buckets_[0].back();
@@ -53,13 +51,20 @@ class RadixHeap {
   }
 
  private:
+  using Item = std::pair<std::uint64_t, NodeIndex>;
+  void Put(const Item& item) {
+    const std::size_t b = Bucket(item.first);
+    buckets_[b].push_back(item);
+    if (b > 0) nonempty_ |= std::uint64_t{1} << (b - 1);
+  }
   std::size_t Bucket(std::uint64_t key) const {
     return key == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(key ^ last_));
   }
 
-  std::array<std::vector<std::pair<std::uint64_t, NodeIndex>>, 65> buckets_;
+  std::array<std::vector<Item>, 65> buckets_;
   std::size_t size_ = 0;
   std::uint64_t last_ = 0;
+  std::uint64_t nonempty_ = 0;  // bit b - 1: bucket b > 0 holds items
 };
 
 ContinuousSir::~ContinuousSir() = default;
@@ -85,15 +90,15 @@ ContinuousRates UniformRates(const TransmissionGraph& g, double beta, double gam
 
 ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& rates,
                              std::uint64_t seed)
-    : seed_(seed),
-      time_(g.node_count, std::numeric_limits<double>::infinity()),
-      heap_(std::make_unique<RadixHeap>()) {
+    : seed_(seed), heap_(std::make_unique<RadixHeap>()) {
   // The arcs in out-row order, each row's contiguous.
-  out_offsets_.assign(g.node_count + 1, 0);
+  nodes_.resize(g.node_count);
+  settled_.assign((g.node_count + 63) / 64, 0);
   arc_target_.reserve(g.edge_count());
   for (NodeIndex i = 0; i < g.node_count; ++i) {
+    nodes_[i].first_arc = static_cast<EdgeIndex>(arc_target_.size());
     for (EdgeIndex e : g.out(i)) arc_target_.push_back(g.target[e]);
-    out_offsets_[i + 1] = static_cast<EdgeIndex>(arc_target_.size());
+    nodes_[i].last_arc = static_cast<EdgeIndex>(arc_target_.size());
   }
   // Uniform rates (igraph's model) need no per-edge or per-node lookups.
   auto uniform = [](const std::vector<double>& v) {
@@ -119,63 +124,70 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
                                double horizon) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const CounterRng rng(seed_);
-  for (NodeIndex v : reached_) time_[v] = kInf;
+  for (NodeIndex v : reached_) {
+    nodes_[v].time = kInf;
+    settled_[v >> 6] = 0;
+  }
   reached_.clear();
   heap_->clear();
   work_ = 0;
   for (NodeIndex s : sources) {
-    if (time_[s] == 0) continue;
-    time_[s] = 0;
+    if (nodes_[s].time == 0) continue;
+    nodes_[s].time = 0;
     reached_.push_back(s);
     heap_->Push(0.0, s);
   }
   std::size_t infected = 0;
   while (!heap_->empty()) {
     const auto [t, v] = heap_->Pop();
-    if (t != time_[v]) continue;  // superseded
+    const NodeState& node = nodes_[v];
+    if (t != node.time) continue;  // superseded
     ++infected;
-    const EdgeIndex first = out_offsets_[v], last = out_offsets_[v + 1];
+    const EdgeIndex first = node.first_arc, last = node.last_arc;
     work_ += last - first;
     const double recovery = recovery_rate_.empty() ? uniform_recovery_rate_ : recovery_rate_[v];
     const double infectious = rng.Exponential(recovery, k, RandomStream::kInfectious, v);
-    // The arcs whose target this infection could still reach earlier; their
-    // numbers are drawn together (CounterRng::UniformMany: the same ones,
-    // several at a time).
-    candidates_.clear();
-    targets_.clear();
-    for (EdgeIndex x = first; x < last; ++x) {
-      if (x + kPrefetchAhead < last) __builtin_prefetch(&time_[arc_target_[x + kPrefetchAhead]]);
-      const NodeIndex j = arc_target_[x];
-      const double latency = latency_.empty() ? 0.0 : latency_[j];
-      if (time_[j] <= t + latency) continue;  // cannot improve
-      const double rate = arc_rate_.empty() ? uniform_edge_rate_ : arc_rate_[x];
-      if (!(rate > 0)) continue;
-      candidates_.push_back(x);
-      targets_.push_back(j);
+    settled_[v >> 6] |= std::uint64_t{1} << (v & 63);
+    // The arcs whose target is not settled yet (a settled node's time is at
+    // most t, so nothing from here improves it); their numbers are drawn
+    // together (CounterRng::UniformMany: the same ones as one at a time).
+    // The bit set is 1/64 of the times' size and stays in the closest cache:
+    // no target's time is read but for the arcs that transmit.
+    const NodeIndex* row = arc_target_.data() + first;
+    const std::size_t degree = last - first;
+    if (targets_.size() < degree) {
+      targets_.resize(degree);
+      positions_.resize(degree);
+      uniforms_.resize(degree);
     }
-    uniforms_.resize(targets_.size());
-    rng.UniformMany(k, RandomStream::kTransmission, v, targets_.data(), targets_.size(),
-                    uniforms_.data());
+    std::size_t open = 0;
+    for (std::size_t c = 0; c < degree; ++c) {
+      const NodeIndex j = row[c];
+      targets_[open] = j;
+      positions_[open] = static_cast<std::uint32_t>(c);  // read for per-arc rates only
+      open += (settled_[j >> 6] >> (j & 63) & 1) ^ 1;
+    }
+    rng.UniformMany(k, RandomStream::kTransmission, v, targets_.data(), open, uniforms_.data());
     // delay = -ln(u) / rate < infectious  <=>  u > exp(-rate * infectious):
     // one exp per distinct rate, a log only for actual transmissions.
-    double cached_rate = -1, survive = 1;
-    for (std::size_t c = 0; c < candidates_.size(); ++c) {
-      const EdgeIndex x = candidates_[c];
-      const NodeIndex j = targets_[c];
-      const double rate = arc_rate_.empty() ? uniform_edge_rate_ : arc_rate_[x];
-      if (rate != cached_rate) {
-        cached_rate = rate;
+    double rate = uniform_edge_rate_;
+    double survive = std::exp(-rate * infectious);  // 1 (nothing passes) for rate 0
+    for (std::size_t c = 0; c < open; ++c) {
+      if (!arc_rate_.empty() && arc_rate_[first + positions_[c]] != rate) {
+        rate = arc_rate_[first + positions_[c]];
         survive = std::exp(-rate * infectious);
       }
       const double u = uniforms_[c];
       if (!(u > survive)) continue;
       const double delay = -std::log(u) / rate;
       if (!(delay < infectious)) continue;  // rounding at the boundary
+      const NodeIndex j = targets_[c];
       const double latency = latency_.empty() ? 0.0 : latency_[j];
       const double onset = t + delay + latency;
-      if (onset > horizon || onset >= time_[j]) continue;
-      if (time_[j] == kInf) reached_.push_back(j);
-      time_[j] = onset;
+      double& time = nodes_[j].time;
+      if (onset > horizon || onset >= time) continue;
+      if (time == kInf) reached_.push_back(j);
+      time = onset;
       heap_->Push(onset, j);
     }
   }

@@ -53,29 +53,36 @@ class ContinuousSir {
   std::size_t Run(std::uint32_t realization, std::span<const NodeIndex> sources,
                   double horizon = std::numeric_limits<double>::infinity());
   // Infection (onset) time of v in the last run, +inf if not infected.
-  double infection_time(NodeIndex v) const { return time_[v]; }
+  double infection_time(NodeIndex v) const { return nodes_[v].time; }
   // Edges examined in the last run.
   std::uint64_t last_work() const { return work_; }
 
  private:
   std::uint64_t seed_;
+  // Per node, what its infection reads first: whether it is still the
+  // node's time (not superseded), and where its arcs are; one cache line.
+  struct NodeState {
+    double time = std::numeric_limits<double>::infinity();  // this run's onset
+    EdgeIndex first_arc = 0, last_arc = 0;                  // its row of arcs
+  };
+  std::vector<NodeState> nodes_;
   // Out-edges in out-CSR order, so a node's edges are read sequentially
-  // rather than through edge ids; targets apart (most arcs are only
-  // checked, not drawn), latency only if some node has it.
-  std::vector<EdgeIndex> out_offsets_;  // node -> first arc
+  // rather than through edge ids; targets apart (they are the random
+  // numbers' counters), latency only if some node has it.
   std::vector<NodeIndex> arc_target_;
   std::vector<double> arc_rate_;       // empty when every edge has uniform_edge_rate_
   std::vector<double> latency_;        // empty when no node has latency
   std::vector<double> recovery_rate_;  // empty when every node has uniform_recovery_rate_
   double uniform_edge_rate_ = 0;
   double uniform_recovery_rate_ = 0;
-  std::vector<double> time_;
   std::vector<NodeIndex> reached_;
   std::unique_ptr<RadixHeap> heap_;
-  // Scratch of one infection: arcs that may transmit, their targets and
-  // uniforms.
-  std::vector<EdgeIndex> candidates_;
+  // Per node, a bit: infected and its arcs scanned in this run.
+  std::vector<std::uint64_t> settled_;
+  // Scratch of one infection: the arcs that may transmit (targets, positions
+  // in the row) and their uniforms.
   std::vector<NodeIndex> targets_;
+  std::vector<std::uint32_t> positions_;
   std::vector<double> uniforms_;
   std::uint64_t work_ = 0;
 };
