@@ -451,16 +451,8 @@ void EngineWorker::RefineAndPublish(bool yield_to_events) {
   // Yielding: an event arriving stops the slice within one Monte Carlo
   // realization (plus kEventPollInterval), so it never waits for a whole
   // check; the inproc queue is polled at most once per interval.
-  engine::InterruptRequested interrupt;
-  auto next_poll = t0;
-  if (yield_to_events) {
-    interrupt = [this, &next_poll] {
-      const auto now = std::chrono::steady_clock::now();
-      if (now < next_poll) return false;
-      next_poll = now + kEventPollInterval;
-      return EventsWaiting();
-    };
-  }
+  const engine::InterruptRequested interrupt =
+      yield_to_events ? EventArrived() : engine::InterruptRequested();
   const engine::Engine::Refinement done =
       engine_->Refine(applied_seq_, settings_->refine.slice_work, interrupt);
   const double compute_ms =
@@ -681,7 +673,17 @@ void EngineWorker::UpdateGauges() {
   stats_.gauges.entries = std::move(entries);
 }
 
-Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int k) {
+engine::InterruptRequested EngineWorker::EventArrived() {
+  return [this, next_poll = std::chrono::steady_clock::now()]() mutable {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_poll) return false;
+    next_poll = now + kEventPollInterval;
+    return EventsWaiting();
+  };
+}
+
+Result<engine::immunization::Plan> EngineWorker::ComputePlan(
+    int risk_type, int k, const engine::InterruptRequested& interrupt) {
   const auto& state = engine_->risk_state(risk_type);
   const engine::InitialState initial =
       engine::InitialState::FromObservations(engine_->network(), state.observed());
@@ -691,7 +693,7 @@ Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int 
                             .state = &initial,
                             .transmission = graph.get(),
                             .horizon = settings_->engine.dmp.horizon},
-                           k);
+                           k, interrupt);
 }
 
 void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
@@ -701,6 +703,7 @@ void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
     const double previous = schedule.published ? schedule.expected_at_plan : 0.0;
     if (MaterialChange(settings_->planner, previous,
                        engine_->risk_state(r).projection().expected_disrupted)) {
+      if (!schedule.due) schedule.due_since = std::chrono::steady_clock::now();
       schedule.due = true;
     }
   }
@@ -712,9 +715,21 @@ void EngineWorker::PublishDuePlans() {
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
     if (!schedule.due || (schedule.published && now - schedule.published_at < interval)) continue;
-    auto plan = ComputePlan(r, settings_->planner.k);
-    schedule.due = false;
+    const bool may_yield = now - schedule.due_since < interval;
+    auto plan = ComputePlan(r, settings_->planner.k,
+                            may_yield ? EventArrived() : engine::InterruptRequested());
     const std::string& name = engine_->risk_state(r).type().name;
+    if (!plan.ok() && plan.status().code() == Status::Code::kAborted) {
+      // Still due: planned again at the next idle moment, from the state
+      // the waiting events leave.
+      spdlog::debug(
+          "immunization plan for {} gave way to an event after {:.1f} ms", name,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - now)
+              .count());
+      stats_.plans_interrupted.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    schedule.due = false;
     if (!plan.ok()) {
       spdlog::error("immunization plan for {}: {}", name, plan.status().ToString());
       continue;
