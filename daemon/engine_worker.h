@@ -60,6 +60,7 @@
 #include "daemon/refinement.h"
 #include "daemon/risk_delta_tracker.h"
 #include "daemon/settings.h"
+#include "daemon/spectral_schedule.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/incidents.h"
@@ -199,6 +200,19 @@ class EngineWorker {
   // changes and summaries of the risk types `projected` (or refined: then
   // summaries only where they differ materially).
   void PublishRound(const std::vector<int>& projected, double compute_ms, bool refinement);
+  // Brings the spectral radius of `risk_types` up to date, unless
+  // `may_postpone` and spectral_schedule_ says it waits (events are
+  // waiting; at most 1 s).
+  void RefreshSpectral(const std::vector<int>& risk_types, bool may_postpone);
+  // Idle: refreshes the postponed spectral radii and publishes those risk
+  // types' summaries again.
+  void RefreshPostponedSpectral();
+  // A risk type's summary as published now.
+  riskd::v1::ProjectionSummary Summary(int risk_type, const connectors::OutputContext& ctx,
+                                       double compute_ms) const;
+  // Keeps a published summary as the latest of its risk type (snapshots,
+  // history).
+  void RememberSummary(const riskd::v1::ProjectionSummary& summary);
   // Publishes the incidents due; returns the publication sequence of each.
   std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
   void UpdateGauges();
@@ -281,6 +295,10 @@ class EngineWorker {
   // snapshot's timeline).
   static constexpr std::size_t kSummaryHistory = 720;
   std::map<std::string, std::deque<riskd::v1::ProjectionSummary>> summary_history_;
+  // Per risk type: the journal seq of the newest state its spectral radius
+  // holds for.
+  std::vector<std::uint64_t> spectral_seq_;
+  SpectralSchedule spectral_schedule_{std::chrono::seconds(1)};
   FootprintTracker footprints_;
   RiskDeltaTracker risk_deltas_;
   engine::immunization::StatePlanner planner_;
