@@ -29,6 +29,7 @@ class Status {
     kCorruption,
     kUnavailable,
     kInternal,
+    kAborted,
   };
 
   Status() = default;  // OK
@@ -52,6 +53,8 @@ class Status {
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  // The caller asked the work to stop before it finished (an interrupt).
+  static Status Aborted(std::string msg) { return {Code::kAborted, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -100,6 +103,8 @@ inline std::string_view Status::CodeName(Code code) {
       return "unavailable";
     case Code::kInternal:
       return "internal";
+    case Code::kAborted:
+      return "aborted";
   }
   return "unknown";
 }

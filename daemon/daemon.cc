@@ -394,6 +394,10 @@ void Daemon::UpdateMetrics() {
   m.SetHistogram("riskd_projection_seconds", "Time of each projection round (Engine::Project)",
                  bounds, w.projection.Counts(), w.projection.SumSeconds());
   m.SetCounter("riskd_incidents_published_total", "Incident publications", w.incidents_published);
+  m.SetCounter("riskd_plans_published_total", "Immunization plans published", w.plans_published);
+  m.SetCounter("riskd_plans_interrupted_total",
+               "Immunization plans abandoned because an event arrived (planned again when idle)",
+               w.plans_interrupted);
   {
     std::lock_guard<std::mutex> lock(w.gauges.mu);
     for (const auto& g : w.gauges.entries) m.SetGauge(g.name, g.help, g.labels, g.value);

@@ -39,7 +39,9 @@ EngineWorker::EngineWorker(const DaemonSettings* settings, std::unique_ptr<engin
             engine::EmergencyPlans(settings->incidents.plans)),
       footprints_(settings->timing.step_ns),
       planner_(settings->planner.options),
-      plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {}
+      plan_schedule_(static_cast<std::size_t>(engine_->risk_type_count())) {
+  spectral_seq_.assign(static_cast<std::size_t>(engine_->risk_type_count()), 0);
+}
 
 std::int64_t EngineWorker::EventTimeNs(const riskd::v1::Envelope& env,
                                        std::int64_t received_ns) const {
@@ -451,16 +453,8 @@ void EngineWorker::RefineAndPublish(bool yield_to_events) {
   // Yielding: an event arriving stops the slice within one Monte Carlo
   // realization (plus kEventPollInterval), so it never waits for a whole
   // check; the inproc queue is polled at most once per interval.
-  engine::InterruptRequested interrupt;
-  auto next_poll = t0;
-  if (yield_to_events) {
-    interrupt = [this, &next_poll] {
-      const auto now = std::chrono::steady_clock::now();
-      if (now < next_poll) return false;
-      next_poll = now + kEventPollInterval;
-      return EventsWaiting();
-    };
-  }
+  const engine::InterruptRequested interrupt =
+      yield_to_events ? EventArrived() : engine::InterruptRequested();
   const engine::Engine::Refinement done =
       engine_->Refine(applied_seq_, settings_->refine.slice_work, interrupt);
   const double compute_ms =
@@ -586,7 +580,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   // Then the spectral radius the summaries carry (Project left it), its
   // time counted in theirs.
   const auto t_spectral = Clock::now();
-  for (int r : projected) (void)engine_->RefreshSpectral(r);
+  RefreshSpectral(projected, /*may_postpone=*/true);
   compute_ms += Ms(Clock::now() - t_spectral).count();
   for (int r : projected) {
     // Each chunk of risk changes goes out as it is made: a projection that
@@ -602,7 +596,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
                                flush();
                              });
     Outgoing s;
-    *s.pub.mutable_projection_summary() = connectors::MakeSummary(*engine_, r, ctx, compute_ms);
+    *s.pub.mutable_projection_summary() = Summary(r, ctx, compute_ms);
     const std::string& name = engine_->risk_state(r).type().name;
     if (refinement) {
       // A refinement's summary goes out only when it matters (refinement.h).
@@ -621,10 +615,7 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     }
     s.topic = connectors::SummaryTopic(name);
     publisher_->Stamp(&s.pub, ctx.computed_at_unix_ns);
-    summaries_[name] = s.pub.projection_summary();
-    auto& history = summary_history_[name];
-    history.push_back(s.pub.projection_summary());
-    if (history.size() > kSummaryHistory) history.pop_front();
+    RememberSummary(s.pub.projection_summary());
     out.push_back(std::move(s));
     ++summaries_published;
   }
@@ -681,7 +672,71 @@ void EngineWorker::UpdateGauges() {
   stats_.gauges.entries = std::move(entries);
 }
 
-Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int k) {
+void EngineWorker::RefreshSpectral(const std::vector<int>& risk_types, bool may_postpone) {
+  const bool any_stale = std::any_of(risk_types.begin(), risk_types.end(), [this](int r) {
+    return engine_->risk_state(r).spectral_stale();
+  });
+  const bool postpone =
+      any_stale && may_postpone &&
+      spectral_schedule_.Postpone(EventsWaiting(), SpectralSchedule::Clock::now());
+  for (int r : risk_types) {
+    if (engine_->risk_state(r).spectral_stale()) {
+      if (postpone) continue;
+      (void)engine_->RefreshSpectral(r);
+    }
+    spectral_seq_[static_cast<std::size_t>(r)] = applied_seq_;
+  }
+  if (any_stale && !postpone) spectral_schedule_.Refreshed();
+}
+
+void EngineWorker::RefreshPostponedSpectral() {
+  std::vector<int> stale;
+  for (int r = 0; r < engine_->risk_type_count(); ++r) {
+    if (engine_->risk_state(r).spectral_stale()) stale.push_back(r);
+  }
+  if (stale.empty()) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  RefreshSpectral(stale, /*may_postpone=*/false);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
+  for (int r : stale) {
+    riskd::v1::Publication pub;
+    *pub.mutable_projection_summary() = Summary(r, ctx, ms);
+    RememberSummary(pub.projection_summary());
+    publisher_->Publish(connectors::SummaryTopic(engine_->risk_state(r).type().name), &pub,
+                        ctx.computed_at_unix_ns);
+  }
+  ReportUnsent();
+  spdlog::debug("spectral radius postponed under load, refreshed in {:.2f} ms", ms);
+}
+
+riskd::v1::ProjectionSummary EngineWorker::Summary(int risk_type, const OutputContext& ctx,
+                                                   double compute_ms) const {
+  riskd::v1::ProjectionSummary summary =
+      connectors::MakeSummary(*engine_, risk_type, ctx, compute_ms);
+  summary.set_spectral_radius_journal_seq(spectral_seq_[static_cast<std::size_t>(risk_type)]);
+  return summary;
+}
+
+void EngineWorker::RememberSummary(const riskd::v1::ProjectionSummary& summary) {
+  summaries_[summary.risk_type()] = summary;
+  auto& history = summary_history_[summary.risk_type()];
+  history.push_back(summary);
+  if (history.size() > kSummaryHistory) history.pop_front();
+}
+
+engine::InterruptRequested EngineWorker::EventArrived() {
+  return [this, next_poll = std::chrono::steady_clock::now()]() mutable {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_poll) return false;
+    next_poll = now + kEventPollInterval;
+    return EventsWaiting();
+  };
+}
+
+Result<engine::immunization::Plan> EngineWorker::ComputePlan(
+    int risk_type, int k, const engine::InterruptRequested& interrupt) {
   const auto& state = engine_->risk_state(risk_type);
   const engine::InitialState initial =
       engine::InitialState::FromObservations(engine_->network(), state.observed());
@@ -691,7 +746,7 @@ Result<engine::immunization::Plan> EngineWorker::ComputePlan(int risk_type, int 
                             .state = &initial,
                             .transmission = graph.get(),
                             .horizon = settings_->engine.dmp.horizon},
-                           k);
+                           k, interrupt);
 }
 
 void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
@@ -701,6 +756,7 @@ void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
     const double previous = schedule.published ? schedule.expected_at_plan : 0.0;
     if (MaterialChange(settings_->planner, previous,
                        engine_->risk_state(r).projection().expected_disrupted)) {
+      if (!schedule.due) schedule.due_since = std::chrono::steady_clock::now();
       schedule.due = true;
     }
   }
@@ -712,9 +768,21 @@ void EngineWorker::PublishDuePlans() {
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
     if (!schedule.due || (schedule.published && now - schedule.published_at < interval)) continue;
-    auto plan = ComputePlan(r, settings_->planner.k);
-    schedule.due = false;
+    const bool may_yield = now - schedule.due_since < interval;
+    auto plan = ComputePlan(r, settings_->planner.k,
+                            may_yield ? EventArrived() : engine::InterruptRequested());
     const std::string& name = engine_->risk_state(r).type().name;
+    if (!plan.ok() && plan.status().code() == Status::Code::kAborted) {
+      // Still due: planned again at the next idle moment, from the state
+      // the waiting events leave.
+      spdlog::debug(
+          "immunization plan for {} gave way to an event after {:.1f} ms", name,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - now)
+              .count());
+      stats_.plans_interrupted.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    schedule.due = false;
     if (!plan.ok()) {
       spdlog::error("immunization plan for {}: {}", name, plan.status().ToString());
       continue;
@@ -1002,6 +1070,7 @@ void EngineWorker::Run() {
     if (!(item.revents & ZMQ_POLLIN)) {
       refine_scheduler_.Idle();
       if (RefinePending()) RefineAndPublish(/*yield_to_events=*/true);
+      RefreshPostponedSpectral();
       MaybeCheckpoint(false);  // idle: also the first after a long replay
       PublishDuePlans();       // idle: plans whose interval has passed
       continue;
@@ -1061,6 +1130,8 @@ void EngineWorker::Run() {
     // Queries see checked values, as from a daemon that checks first: the
     // checks pending now run (and publish) before they are answered.
     while (!queries.empty() && RefinePending()) RefineAndPublish(/*yield_to_events=*/false);
+    // ... and a spectral radius up to date.
+    if (!queries.empty()) RefreshPostponedSpectral();
     for (auto& q : queries) {
       const std::string ack = Answer(q.envelope).SerializeAsString();
       for (auto& r : q.routing) replies_->send(r, zmq::send_flags::sndmore);

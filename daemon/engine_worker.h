@@ -60,6 +60,7 @@
 #include "daemon/refinement.h"
 #include "daemon/risk_delta_tracker.h"
 #include "daemon/settings.h"
+#include "daemon/spectral_schedule.h"
 #include "engine/engine.h"
 #include "engine/immunization/planner.h"
 #include "engine/incidents.h"
@@ -86,6 +87,8 @@ struct EngineWorkerStats {
   std::atomic<std::uint64_t> projections{0};
   std::atomic<std::uint64_t> alerts_published{0};
   std::atomic<std::uint64_t> plans_published{0};
+  // Plans abandoned because an event arrived (PublishDuePlans).
+  std::atomic<std::uint64_t> plans_interrupted{0};
   std::atomic<std::uint64_t> last_applied_seq{0};
   std::atomic<std::uint64_t> incidents_published{0};
   // Wall time of each projection round (Engine::Project).
@@ -159,6 +162,9 @@ class EngineWorker {
     double expected_at_plan = 0;  // projection's expected disrupted then
     std::chrono::steady_clock::time_point published_at{};
     bool due = false;  // a material change awaits a plan
+    // When it became due: a plan gives way to arriving events until it has
+    // waited planner.min_interval, then it runs to the end.
+    std::chrono::steady_clock::time_point due_since{};
   };
 
   void Apply(std::uint64_t seq, std::string_view payload, bool live, std::int64_t received_ns = 0);
@@ -184,13 +190,29 @@ class EngineWorker {
   // `yield_to_events`: an event arriving abandons the check under way (its
   // region stays pending and is checked again when the queue is idle).
   void RefineAndPublish(bool yield_to_events);
-  // How often a yielding slice looks for events.
+  // How often a yielding slice or plan looks for events.
   static constexpr std::chrono::microseconds kEventPollInterval{500};
+  // "An event is waiting", asked at most once per kEventPollInterval: what
+  // yielding work (a refinement slice, a plan) polls.
+  engine::InterruptRequested EventArrived();
   bool RefinePending() const { return !refine_stalled_ && engine_->UncheckedRegions() > 0; }
   // Persists and publishes a round's incidents, alert changes, risk
   // changes and summaries of the risk types `projected` (or refined: then
   // summaries only where they differ materially).
   void PublishRound(const std::vector<int>& projected, double compute_ms, bool refinement);
+  // Brings the spectral radius of `risk_types` up to date, unless
+  // `may_postpone` and spectral_schedule_ says it waits (events are
+  // waiting; at most 1 s).
+  void RefreshSpectral(const std::vector<int>& risk_types, bool may_postpone);
+  // Idle: refreshes the postponed spectral radii and publishes those risk
+  // types' summaries again.
+  void RefreshPostponedSpectral();
+  // A risk type's summary as published now.
+  riskd::v1::ProjectionSummary Summary(int risk_type, const connectors::OutputContext& ctx,
+                                       double compute_ms) const;
+  // Keeps a published summary as the latest of its risk type (snapshots,
+  // history).
+  void RememberSummary(const riskd::v1::ProjectionSummary& summary);
   // Publishes the incidents due; returns the publication sequence of each.
   std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
   void UpdateGauges();
@@ -201,11 +223,16 @@ class EngineWorker {
   void PublishFootprints();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
   riskd::v1::Snapshot MakeSnapshot() const;
-  // A plan of k targets from the current observed state of a risk type.
-  Result<engine::immunization::Plan> ComputePlan(int risk_type, int k);
+  // A plan of k targets from the current observed state of a risk type;
+  // Aborted when `interrupt` stopped it.
+  Result<engine::immunization::Plan> ComputePlan(
+      int risk_type, int k, const engine::InterruptRequested& interrupt = nullptr);
   // Marks plans due after the projection of these risk types.
   void MarkPlansDue(const std::vector<int>& projected);
-  // Computes and publishes the due plans whose interval has passed.
+  // Computes and publishes the due plans whose interval has passed. A plan
+  // that has been due for less than planner.min_interval is abandoned when
+  // an event arrives (it stays due): the planner takes seconds on a large
+  // outbreak and the event's alerts should not wait for it.
   void PublishDuePlans();
   bool EventsWaiting();
   // When the fence grants a new epoch (this instance became active), the
@@ -268,6 +295,10 @@ class EngineWorker {
   // snapshot's timeline).
   static constexpr std::size_t kSummaryHistory = 720;
   std::map<std::string, std::deque<riskd::v1::ProjectionSummary>> summary_history_;
+  // Per risk type: the journal seq of the newest state its spectral radius
+  // holds for.
+  std::vector<std::uint64_t> spectral_seq_;
+  SpectralSchedule spectral_schedule_{std::chrono::seconds(1)};
   FootprintTracker footprints_;
   RiskDeltaTracker risk_deltas_;
   engine::immunization::StatePlanner planner_;

@@ -110,6 +110,9 @@ class RiskTypeState {
   // Whether Project() has run for this risk type (the values below are
   // empty before).
   bool projected() const { return projected_; }
+  // The projection's spectral radius is older than its state: Project(...,
+  // Spectral::kLater) left it for Engine::RefreshSpectral.
+  bool spectral_stale() const { return projected_ && spectral_stale_; }
   // The latest projection's initial state.
   const InitialState& initial() const { return initial_; }
   // The latest projection (refined in place by Engine::Refine): the

@@ -16,7 +16,10 @@ constexpr std::int32_t kBlocked = -1;  // recovered at t = 0: never disrupted
 
 OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialState& initial,
                                const OutbreakSampleOptions& options)
-    : graph_(graph), rng_(options.seed), horizon_(options.horizon) {
+    : graph_(graph),
+      rng_(options.seed),
+      horizon_(options.horizon),
+      interrupt_(options.interrupt != nullptr && *options.interrupt ? options.interrupt : nullptr) {
   const std::size_t n = graph.node_count;
   hits_.resize(n);
   hit_count_.assign(n, 0);
@@ -31,8 +34,12 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
   forests_.reserve(options.realizations);
   for (std::uint32_t k = 0; k < options.realizations; ++k) {
     if (k >= options.min_realizations && work_ > options.max_work) break;
-    Draw(initial, k);
+    if (!Draw(initial, k)) {
+      interrupted_ = true;
+      break;
+    }
   }
+  interrupt_ = nullptr;
 }
 
 double OutbreakSample::mean_disrupted() const {
@@ -91,7 +98,7 @@ void OutbreakSample::Push(std::uint32_t x, int t) {
 
 // Realization k from scratch: a bucket queue over t = 0..T, as in
 // engine/monte_carlo.cc, recording who infected whom.
-void OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
+bool OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
   const TransmissionGraph& g = graph_;
   auto reach = [&](NodeIndex v, int t, NodeIndex infector) {
     if (onset_[v] == kUnreached) reached_.push_back(v);
@@ -110,7 +117,20 @@ void OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
   }
   Forest drawn;
   std::vector<std::uint32_t> infectious;
+  auto forget_reached = [&] {
+    for (NodeIndex v : reached_) {
+      onset_[v] = kUnreached;
+      infector_[v] = kNoNode;
+    }
+    reached_.clear();
+  };
   for (int t = 0; t <= horizon_; ++t) {
+    // Once per step: a large outbreak takes a few ms per step.
+    if (interrupt_ != nullptr && (*interrupt_)()) {
+      for (auto& later : buckets_) later.clear();
+      forget_reached();
+      return false;
+    }
     auto& bucket = buckets_[static_cast<std::size_t>(t)];
     for (std::size_t b = 0; b < bucket.size(); ++b) {
       const NodeIndex v = bucket[b];
@@ -142,11 +162,7 @@ void OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
     }
     bucket.clear();
   }
-  for (NodeIndex v : reached_) {
-    onset_[v] = kUnreached;
-    infector_[v] = kNoNode;
-  }
-  reached_.clear();
+  forget_reached();
   FindArcs(k, infectious, &drawn);
   Forest forest = Build(drawn);
   for (const Entry& e : forest.entries) {
@@ -155,6 +171,7 @@ void OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
   }
   Count(forest, +1);
   forests_.push_back(std::move(forest));
+  return true;
 }
 
 // Every edge v -> y between disrupted nodes is live when K_vy <= D_v, and

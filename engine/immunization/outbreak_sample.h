@@ -31,6 +31,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/monte_carlo.h"
 #include "engine/rng.h"
 #include "engine/state.h"
 #include "engine/transmission.h"
@@ -48,6 +49,10 @@ struct OutbreakSampleOptions {
   // fewer than min_realizations (1..realizations).
   std::uint64_t max_work = std::numeric_limits<std::uint64_t>::max();
   std::uint32_t min_realizations = 32;
+  // Asked before each step of each outbreak drawn (monte_carlo.h): true
+  // stops the drawing there, dropping the outbreak under way, and the sample
+  // is interrupted(). Not owned (must outlive the constructor); may be null.
+  const InterruptRequested* interrupt = nullptr;
 };
 
 // What protecting one node changed.
@@ -92,6 +97,10 @@ class OutbreakSample {
   // updates the forests.
   ProtectOutcome Protect(NodeIndex v);
 
+  // The interrupt stopped the drawing: fewer outbreaks than asked for (and
+  // maybe fewer than min_realizations), so the sample is not fit to plan on.
+  bool interrupted() const { return interrupted_; }
+
   // Out-edges and in-edges examined so far (drawing, Saved, Protect).
   std::uint64_t work() const { return work_; }
 
@@ -127,7 +136,8 @@ class OutbreakSample {
     std::uint32_t Find(NodeIndex v) const;
   };
 
-  void Draw(const InitialState& initial, std::uint32_t k);
+  // Adds realization k; false (nothing added) when the interrupt stopped it.
+  bool Draw(const InitialState& initial, std::uint32_t k);
   // The live in-arcs of the disrupted nodes of realization k (entries in
   // order of onset, parents as nodes; infectious[i] = D of entries[i]);
   // turns parents into entry indices.
@@ -158,7 +168,9 @@ class OutbreakSample {
   std::vector<std::uint64_t> subtree_total_;  // per node
   std::uint64_t total_disrupted_ = 0;
   std::uint64_t work_ = 0;
-  std::vector<NodeIndex> sampled_;  // nodes with P_S(0) < 1
+  bool interrupted_ = false;
+  const InterruptRequested* interrupt_;  // null once constructed
+  std::vector<NodeIndex> sampled_;       // nodes with P_S(0) < 1
 
   // Scratch, clean between calls.
   std::vector<std::int32_t> position_;  // per node while drawing: entry, or -1

@@ -142,5 +142,38 @@ TEST(OutbreakSampleTest, StopsDrawingWhenTheWorkBudgetIsSpent) {
   EXPECT_GT(sample.work(), 1u);
 }
 
+TEST(OutbreakSampleTest, AnInterruptKeepsOnlyTheWholeOutbreaksDrawnBeforeIt) {
+  Loopy f;
+  const OutbreakSample whole(f.graph, f.state, kOptions);
+  // Asked once per step of each outbreak (horizon 12: 13 steps), so the
+  // 100th call falls inside outbreak 7 (calls 92..104).
+  int calls = 0;
+  const InterruptRequested at_call_100 = [&calls] { return ++calls == 100; };
+  OutbreakSampleOptions options = kOptions;
+  options.interrupt = &at_call_100;
+  const OutbreakSample cut(f.graph, f.state, options);
+  EXPECT_TRUE(cut.interrupted());
+  EXPECT_EQ(calls, 100);
+  ASSERT_EQ(cut.realizations(), 7u);
+  std::uint64_t total = 0;
+  for (std::uint32_t k = 0; k < 7; ++k) {
+    EXPECT_EQ(cut.size(k), whole.size(k)) << "realization " << k;
+    total += whole.size(k);
+  }
+  EXPECT_EQ(cut.total_disrupted(), total);
+
+  // An interrupt that never says stop changes nothing.
+  const InterruptRequested never = [] { return false; };
+  options.interrupt = &never;
+  const OutbreakSample asked(f.graph, f.state, options);
+  EXPECT_FALSE(asked.interrupted());
+  ASSERT_EQ(asked.realizations(), whole.realizations());
+  for (std::uint32_t k = 0; k < whole.realizations(); ++k) {
+    EXPECT_EQ(asked.size(k), whole.size(k)) << "realization " << k;
+  }
+  for (NodeIndex v = 0; v < f.net.node_slots(); ++v) EXPECT_EQ(asked.hits(v), whole.hits(v));
+  EXPECT_EQ(asked.work(), whole.work());
+}
+
 }  // namespace
 }  // namespace riskd::engine::immunization

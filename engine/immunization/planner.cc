@@ -48,7 +48,8 @@ std::string_view StepRuleName(StepRule rule) {
   return rule == StepRule::kMarginal ? "marginal" : "path_share";
 }
 
-Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
+Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k,
+                                    const InterruptRequested& interrupt) const {
   RISKD_RETURN_IF_ERROR(ValidateSelectionInput(input, k));
   if (input.state == nullptr) {
     return Status::InvalidArgument("state_aware planner: needs the current state");
@@ -68,22 +69,32 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
                            .seed = options_.seed,
                            .realizations = options_.realizations,
                            .max_work = options_.sample_work,
-                           .min_realizations = options_.min_realizations});
+                           .min_realizations = options_.min_realizations,
+                           .interrupt = &interrupt});
   };
+  const Status interrupted = Status::Aborted("state_aware planner: interrupted");
   OutbreakSample sample = draw();
+  if (sample.interrupted()) return interrupted;
   const std::uint64_t sample_work = sample.work();
   std::vector<NodeIndex> candidates;
   for (NodeIndex v : sample.DisruptedNodes()) {
     if (net.alive(v) && state.p_s[v] > 0) candidates.push_back(v);
   }
-  Plan marginal =
-      Greedy(net, candidates, k, StepRule::kMarginal, std::move(sample), options_.max_work);
+  std::optional<Plan> marginal_rule = Greedy(net, candidates, k, StepRule::kMarginal,
+                                             std::move(sample), options_.max_work, interrupt);
+  if (!marginal_rule) return interrupted;
+  Plan& marginal = *marginal_rule;
   if (!options_.path_share || marginal.work >= options_.max_work) {
     marginal.work += sample_work;
-    return marginal;
+    return std::move(marginal);
   }
-  Plan path_share =
-      Greedy(net, candidates, k, StepRule::kPathShare, draw(), options_.max_work - marginal.work);
+  OutbreakSample redrawn = draw();
+  if (redrawn.interrupted()) return interrupted;
+  std::optional<Plan> path_share_rule =
+      Greedy(net, candidates, k, StepRule::kPathShare, std::move(redrawn),
+             options_.max_work - marginal.work, interrupt);
+  if (!path_share_rule) return interrupted;
+  Plan& path_share = *path_share_rule;
   const bool complete = path_share.targets.size() >= marginal.targets.size();
   Plan& best =
       complete && path_share.expected_after < marginal.expected_after ? path_share : marginal;
@@ -93,8 +104,10 @@ Result<Plan> StatePlanner::MakePlan(const SelectionInput& input, int k) const {
 
 // The steps of one rule on a copy of the sample, within `budget` work (see
 // planner.h for what happens past it).
-Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates, int k,
-                          StepRule rule, OutbreakSample sample, std::uint64_t budget) const {
+std::optional<Plan> StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates,
+                                         int k, StepRule rule, OutbreakSample sample,
+                                         std::uint64_t budget,
+                                         const InterruptRequested& interrupt) const {
   Plan plan;
   plan.rule = rule;
   plan.realizations = sample.realizations();
@@ -102,7 +115,9 @@ Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates,
   const std::uint64_t work_before = sample.work();
   auto key = [&](NodeIndex v) { return NodeKey(options_.seed, KeyStream::kTieBreak, v); };
   auto spent = [&] { return sample.work() - work_before >= budget; };
+  auto stop = [&] { return interrupt && interrupt(); };
   while (plan.targets.size() < static_cast<std::size_t>(k)) {
+    if (stop()) return std::nullopt;
     if (rule == StepRule::kPathShare && spent()) break;
     std::erase_if(candidates, [&](NodeIndex v) { return sample.subtree_total(v) == 0; });
     if (candidates.empty()) break;
@@ -137,6 +152,7 @@ Plan StatePlanner::Greedy(const Network& net, std::vector<NodeIndex> candidates,
         break;
       }
       if (spent()) break;
+      if (stop()) return std::nullopt;
       round *= 2;
     }
     if (!proved) plan.exhaustive = false;

@@ -38,6 +38,7 @@
 #define RISKD_ENGINE_IMMUNIZATION_PLANNER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -95,12 +96,20 @@ class StatePlanner final : public TargetSelector {
 
   std::string_view name() const override { return "state_aware"; }
   // InvalidArgument also when input.state or input.transmission is null.
-  Result<Plan> MakePlan(const SelectionInput& input, int k) const;
+  // With `interrupt` (monte_carlo.h), asked before each outbreak is drawn
+  // and before each step and round of candidates: when it says stop, the
+  // plan is abandoned (Aborted) within one outbreak or one round of
+  // candidates, so a caller can give way to something more urgent and plan
+  // again later. A plan that is not interrupted is the one made without it.
+  Result<Plan> MakePlan(const SelectionInput& input, int k,
+                        const InterruptRequested& interrupt = nullptr) const;
   Result<std::vector<Target>> Select(const SelectionInput& input, int k) const override;
 
  private:
-  Plan Greedy(const Network& net, std::vector<NodeIndex> candidates, int k, StepRule rule,
-              OutbreakSample sample, std::uint64_t budget) const;
+  // Empty when `interrupt` stopped it.
+  std::optional<Plan> Greedy(const Network& net, std::vector<NodeIndex> candidates, int k,
+                             StepRule rule, OutbreakSample sample, std::uint64_t budget,
+                             const InterruptRequested& interrupt) const;
   PlannerOptions options_;
 };
 

@@ -53,6 +53,40 @@ struct Loopy {
   InitialState state = Disrupted(net, {{0, 1.0}, {1, 0.6}});
 };
 
+TEST(PlannerTest, AnInterruptAbandonsThePlanAndOneThatNeverStopsChangesNothing) {
+  Loopy f;
+  const StatePlanner planner({.realizations = 200, .seed = 5});
+  const auto input = Input(f.net, f.state, f.graph);
+  auto plain = planner.MakePlan(input, 3);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  // Stop at the n-th question, for n spread over all the plan asks (drawing
+  // either sample, each step, each round of candidates): each is abandoned
+  // as Aborted; past the last question the plan is the one made without.
+  int asked_in_all = 0;
+  for (int n = 1;; n += 1 + n / 16) {
+    int calls = 0;
+    auto plan = planner.MakePlan(input, 3, [&calls, n] { return ++calls == n; });
+    if (plan.ok()) {
+      asked_in_all = calls;
+      EXPECT_EQ(plan->targets.size(), plain->targets.size());
+      for (std::size_t i = 0; i < plan->targets.size() && i < plain->targets.size(); ++i) {
+        EXPECT_EQ(plan->targets[i].node, plain->targets[i].node);
+        EXPECT_EQ(plan->targets[i].expected_averted, plain->targets[i].expected_averted);
+      }
+      EXPECT_EQ(plan->expected_before, plain->expected_before);
+      EXPECT_EQ(plan->expected_after, plain->expected_after);
+      EXPECT_EQ(plan->rule, plain->rule);
+      EXPECT_EQ(plan->work, plain->work);
+      break;
+    }
+    EXPECT_EQ(plan.status().code(), Status::Code::kAborted) << plan.status().ToString();
+    EXPECT_EQ(calls, n);  // it stopped at once
+    ASSERT_LT(n, 100000);
+  }
+  // Both samples' steps (200 outbreaks of 11 steps each) and the rules'.
+  EXPECT_GT(asked_in_all, 2 * 200 * (kHorizon + 1));
+}
+
 TEST(PlannerTest, EachStepIsTheBestNodeOnTheSample) {
   Loopy f;
   const PlannerOptions options{.realizations = 200, .seed = 5, .path_share = false};

@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "connectors/codec/output_codec.h"
 #include "connectors/importers/importer.h"
 #include "connectors/store/journal.h"
 #include "daemon/settings.h"
@@ -548,6 +550,80 @@ TEST(DaemonE2ETest, ALateJoinerAppliesTheSnapshotThenTheStreamAndHoldsTheDaemons
   EXPECT_EQ(replica.incidents, truth.incidents);
   EXPECT_FALSE(truth.alerts.empty());
   EXPECT_FALSE(truth.incidents.empty());
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+// The spectral radius waits while events do (engine_worker.h
+// RefreshSpectral): whatever a burst's rounds postponed, every summary says
+// which state its radius holds for, and once the queue is idle the last
+// summary carries the radius of the final state, the one a restarted daemon
+// computes from scratch.
+TEST(DaemonE2ETest, ASummaryNamesTheStateOfItsSpectralRadiusAndTheLastOneIsCurrent) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  // "data" spreads both ways over the data links between OEM-TOY, ECU-NGO
+  // and OEM-LEI: a transmission operator with cycles (on the material
+  // layer, a DAG, every radius is 0).
+  Subscriber sub(h.context(), h.publish(), connectors::SummaryTopic("data"));
+  // Back to back, so that events wait while rounds project: statuses that
+  // disrupt and recover suppliers (every recovery changes the set of
+  // removed nodes, so the radius goes stale every round).
+  const std::vector<std::string> nodes = {"FAB-KUM", "RES-RAY", "OEM-TOY", "MAG-BAO", "CEL-OCH",
+                                          "CHP-SND", "PLS-BKK", "OEM-LEI", "BRG-SWF", "ECU-NGO"};
+  zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(h.ingest());
+  constexpr int kEvents = 400;
+  for (int i = 0; i < kEvents; ++i) {
+    Envelope e;
+    e.set_event_id("burst-" + std::to_string(i));
+    auto* s = e.mutable_supplier_status();
+    s->set_node_id(nodes[static_cast<std::size_t>(i) % nodes.size()]);
+    s->set_risk_type("data");
+    // Ending disrupted: a recovered node no longer takes part, and with
+    // the three linked ones recovered the radius would be 0.
+    s->set_state((i / 10) % 2 == 1 ? riskd::v1::NODE_STATE_DISRUPTED
+                                   : riskd::v1::NODE_STATE_RECOVERED);
+    dealer.send(zmq::buffer(e.SerializeAsString()), zmq::send_flags::none);
+  }
+  const std::vector<Ack> acks = Exchange(dealer, kEvents);
+  ASSERT_EQ(acks.size(), static_cast<std::size_t>(kEvents));
+  std::uint64_t last_seq = 0;
+  for (const Ack& a : acks) {
+    ASSERT_EQ(a.result(), Ack::RESULT_ACCEPTED) << a.reason();
+    last_seq = std::max(last_seq, a.journal_seq());
+  }
+  std::optional<riskd::v1::ProjectionSummary> current;
+  while (!current) {
+    auto msg = sub.Next(std::chrono::seconds(20));
+    ASSERT_TRUE(msg) << "no summary of journal seq " << last_seq << " with its radius\n" << h.log();
+    const auto& s = msg->second.projection_summary();
+    EXPECT_GT(s.spectral_radius_journal_seq(), 0u);
+    EXPECT_LE(s.spectral_radius_journal_seq(), s.journal_seq());
+    if (s.journal_seq() == last_seq && s.spectral_radius_journal_seq() == last_seq) current = s;
+  }
+  EXPECT_GT(current->spectral_radius(), 0);
+  ASSERT_EQ(h.Stop(), 0);
+
+  ASSERT_TRUE(h.Start());
+  bool accepted = false;
+  const riskd::v1::Snapshot snap = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  bool found = false;
+  for (const auto& p : snap.projections()) {
+    if (p.risk_type() != "data") continue;
+    found = true;
+    EXPECT_EQ(p.journal_seq(), last_seq);
+    EXPECT_EQ(p.spectral_radius_journal_seq(), last_seq);
+    EXPECT_DOUBLE_EQ(p.spectral_radius(), current->spectral_radius());
+  }
+  EXPECT_TRUE(found);
   EXPECT_EQ(h.Stop(), 0);
 }
 
