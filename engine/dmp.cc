@@ -241,7 +241,7 @@ class DmpRun {
         w_.flags_[j] |= kInFront;
         w_.frontier_.push_back(j);
       }
-      if (L > 0 && g_.reverse[e] != kNoEdge) {
+      if (L > 0 && g_.reverse_of(e) != kNoEdge) {
         // Ring of the last L+1 cavity values of this edge (the time before
         // touching counts as P_S(0)).
         w_.edge_history_at_[e] = static_cast<std::uint32_t>(w_.history_.size()) + 1;
@@ -521,7 +521,7 @@ class DmpRun {
         w_.edge_[e] = {};
         if (mirror_) w_.cavity_[e] = 0.0;
         if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
-        if (const EdgeIndex rev = g_.reverse[e]; mirror_ && rev != kNoEdge) {
+        if (const EdgeIndex rev = g_.reverse_of(e); rev != kNoEdge) {
           w_.theta_reverse_[rev] = 1.0;
         }
       }
