@@ -47,7 +47,8 @@ void NodeDirectory::Grow() {
 
 void NodeDirectory::Put(const riskd::v1::NodeSpec& spec) {
   std::optional<engine::GeoPoint> location;
-  if (spec.has_location()) location = engine::GeoPoint{spec.location().lat(), spec.location().lon()};
+  if (spec.has_location())
+    location = engine::GeoPoint{spec.location().lat(), spec.location().lon()};
   Put(spec.id(), spec.region(), location);
 }
 

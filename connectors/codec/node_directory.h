@@ -57,9 +57,9 @@ class NodeDirectory {
   static constexpr std::uint32_t kEmpty = ~std::uint32_t{0};  // an index slot
   static constexpr std::uint32_t kNoLocation = ~std::uint32_t{0};
   struct Row {
-    std::uint32_t id_offset = 0;  // into chars_
-    std::uint32_t id_size = 0;    // 1..256 bytes
-    std::uint32_t region = 0;     // into regions_; 0: none
+    std::uint32_t id_offset = 0;           // into chars_
+    std::uint32_t id_size = 0;             // 1..256 bytes
+    std::uint32_t region = 0;              // into regions_; 0: none
     std::uint32_t location = kNoLocation;  // into locations_
   };
 
@@ -67,7 +67,9 @@ class NodeDirectory {
   void Put(std::string_view id, std::string_view region,
            const std::optional<engine::GeoPoint>& location);
   void Remove(std::string_view id);
-  std::string_view IdOf(const Row& row) const { return {chars_.data() + row.id_offset, row.id_size}; }
+  std::string_view IdOf(const Row& row) const {
+    return {chars_.data() + row.id_offset, row.id_size};
+  }
   std::size_t Home(std::string_view id) const;
   // The index slot holding id's row, or kNoSlot.
   std::uint32_t FindSlot(std::string_view id) const;
@@ -76,10 +78,10 @@ class NodeDirectory {
   // Rewrites the arena with the live ids only.
   void CompactArena();
 
-  std::string chars_;                   // ids, back to back
-  std::size_t dead_chars_ = 0;          // bytes of removed ids in chars_
-  std::vector<Row> rows_;               // one per node, dense
-  std::vector<std::uint32_t> index_;    // row numbers or kEmpty; size a power of 2
+  std::string chars_;                 // ids, back to back
+  std::size_t dead_chars_ = 0;        // bytes of removed ids in chars_
+  std::vector<Row> rows_;             // one per node, dense
+  std::vector<std::uint32_t> index_;  // row numbers or kEmpty; size a power of 2
   std::vector<engine::GeoPoint> locations_;
   std::vector<std::uint32_t> free_locations_;  // slots of locations_ to reuse
   std::vector<std::string> regions_{""};

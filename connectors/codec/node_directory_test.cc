@@ -61,8 +61,8 @@ std::vector<std::string> ReferenceMatch(const Reference& ref, const riskd::v1::P
   return ids;
 }
 
-void ExpectSame(const NodeDirectory& dir, const Reference& ref, const std::vector<std::string>& pool,
-                const std::vector<riskd::v1::Place>& places) {
+void ExpectSame(const NodeDirectory& dir, const Reference& ref,
+                const std::vector<std::string>& pool, const std::vector<riskd::v1::Place>& places) {
   ASSERT_EQ(dir.size(), ref.size());
   for (const std::string& id : pool) ASSERT_EQ(dir.Has(id), ref.count(id) == 1) << id;
   for (const auto& place : places) {
@@ -86,9 +86,9 @@ TEST(NodeDirectoryTest, AgreesWithAReferenceMapThroughAddsUpdatesAndRemovals) {
     pool.push_back("node-" + std::to_string(i) + std::string(rng() % 24, 'x'));
   }
   const std::vector<std::string> regions = {"", "JP", "jp", "US-TX", "DE"};
-  const std::vector<riskd::v1::Place> places = {Region("JP"), Region("us-tx"), Region("DE"),
-                                                Region("FR"), Circle(35, 139, 300),
-                                                Circle(0, 0, 20000)};
+  const std::vector<riskd::v1::Place> places = {Region("JP"),         Region("us-tx"),
+                                                Region("DE"),         Region("FR"),
+                                                Circle(35, 139, 300), Circle(0, 0, 20000)};
   auto random_expected = [&] {
     Expected e;
     e.region = regions[rng() % regions.size()];
