@@ -392,9 +392,24 @@ Status EngineWorker::Recover() {
 }
 
 std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const OutputContext& ctx) {
+  // In chunks, each recorded then sent before the next is built: a round
+  // can have thousands of incidents due (a disrupting status opens one),
+  // and building every Publication and payload first held ~10 MB at the
+  // round's peak (bench/README.md, "Where the daemon's memory goes").
+  constexpr std::size_t kIncidentsChunk = 2048;
   std::map<std::uint64_t, std::uint64_t> sequences;
   std::vector<std::pair<std::string, riskd::v1::Publication>> out;
   std::vector<connectors::StoredIncident> stored;
+  std::size_t published = 0;
+  // Recorded before sent, as alerts are.
+  auto flush = [&](const std::vector<std::uint64_t>& forgotten) {
+    const Status st = store_->RecordIncidents(stored, forgotten);
+    if (!st.ok()) spdlog::error("cannot record incidents: {}", st.ToString());
+    for (const auto& [topic, pub] : out) publisher_->Send(topic, pub);
+    published += out.size();
+    out.clear();
+    stored.clear();
+  };
   for (std::uint64_t key : book_.Due()) {
     const engine::Incident* inc = book_.Find(key);
     if (!inc) continue;
@@ -408,6 +423,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
         {key, inc->id, pub.incident().lifecycle(), pub.sequence(), std::move(payload)});
     out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
     book_.MarkPublished(key);
+    if (out.size() >= kIncidentsChunk) flush({});
   }
   // Forget what the book forgot (retention).
   if (incident_ids_) incident_ids_->Remove(book_.TakeForgottenIds());
@@ -420,11 +436,8 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
       it = published_incidents_.erase(it);
     }
   }
-  // Recorded before sent, as alerts are.
-  const Status st = store_->RecordIncidents(stored, forgotten);
-  if (!st.ok()) spdlog::error("cannot record incidents: {}", st.ToString());
-  for (const auto& [topic, pub] : out) publisher_->Send(topic, pub);
-  stats_.incidents_published.fetch_add(out.size(), std::memory_order_relaxed);
+  flush(forgotten);
+  stats_.incidents_published.fetch_add(published, std::memory_order_relaxed);
   return sequences;
 }
 

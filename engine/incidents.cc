@@ -606,7 +606,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     double value = 0;
     int at_risk = 0;
     AlertLevel level = AlertLevel::kNone;
-    std::vector<IncidentNode> nodes;    // not sources, risk > 0
+    // Not sources, risk > 0: the top_nodes first by ByValue (a total
+    // order), kept bounded as they come (below), not every node at risk
+    // (85k on a region spanning the network: ~8 MB of a round's peak).
+    std::vector<IncidentNode> nodes;
     std::vector<IncidentNode> sources;  // owned, disrupted
     std::map<std::int32_t, double> region_expected;
   };
@@ -615,6 +618,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   const double warning_raise = s.alerts().options().warning_raise;
   const auto& projector = s.projector();
   const std::size_t n = std::min(attribution_.incident.size(), risk.size());
+  const auto top = static_cast<std::size_t>(std::max(0, options_.top_nodes));
   for (NodeIndex v = 0; v < n; ++v) {
     const double p = risk[v];
     if (!(p > 0)) continue;
@@ -637,7 +641,16 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     } else if (attribution_.source[v]) {
       node.level = s.alerts().NextLevel(v, AlertLevel::kNone, p);
     }
-    (attribution_.source[v] ? a.sources : a.nodes).push_back(node);
+    if (attribution_.source[v]) {
+      a.sources.push_back(node);
+    } else if (top > 0) {
+      a.nodes.push_back(node);
+      if (a.nodes.size() >= 2 * top + 64) {
+        std::nth_element(a.nodes.begin(), a.nodes.begin() + static_cast<std::ptrdiff_t>(top),
+                         a.nodes.end(), ByValue);
+        a.nodes.resize(top);
+      }
+    }
     if (Rank(node.level) > Rank(a.level)) a.level = node.level;
   }
 

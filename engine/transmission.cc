@@ -79,17 +79,26 @@ void BuildOutIndex(TransmissionGraph* g) {
   for (EdgeIndex e = 0; e < m; ++e) g->out_edges[cursor[g->source[e]]++] = e;
 }
 
-// reverse[e] for e = i -> j is the edge i <- j, found in i's in-row (sorted
-// by source) by binary search.
-void LinkReverse(TransmissionGraph* g, EdgeIndex e) {
-  const NodeIndex i = g->source[e], j = g->target[e];
-  const auto first = g->source.begin() + g->in_offsets[i];
-  const auto last = g->source.begin() + g->in_offsets[i + 1];
+// The edge i <- j for e = i -> j, found in i's in-row (sorted by source) by
+// binary search; kNoEdge if there is none.
+EdgeIndex FindReverse(const TransmissionGraph& g, EdgeIndex e) {
+  const NodeIndex i = g.source[e], j = g.target[e];
+  const auto first = g.source.begin() + g.in_offsets[i];
+  const auto last = g.source.begin() + g.in_offsets[i + 1];
   auto it = std::lower_bound(first, last, j);
-  if (it != last && *it == j) {
-    g->reverse[e] = static_cast<EdgeIndex>(it - g->source.begin());
+  return it != last && *it == j ? static_cast<EdgeIndex>(it - g.source.begin()) : kNoEdge;
+}
+
+// Records e's reverse edge if it has one; the reverse index is allocated at
+// the first (a graph without reverse edges keeps it empty).
+void LinkReverse(TransmissionGraph* g, EdgeIndex e) {
+  const EdgeIndex rev = FindReverse(*g, e);
+  if (rev == kNoEdge) return;
+  if (!g->has_reverse) {
+    g->reverse.assign(g->source.size(), kNoEdge);
     g->has_reverse = true;
   }
+  g->reverse[e] = rev;
 }
 
 // q and the onset delays of every node.
@@ -172,7 +181,6 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
     RowRates(type, vul, j, g.in_begin(j), g.in_end(j), options.keep_shares, &g);
   }
   BuildOutIndex(&g);
-  g.reverse.assign(m, kNoEdge);
   for (EdgeIndex e = 0; e < m; ++e) LinkReverse(&g, e);
   NodeRates(net, type, vul, options, &g);
   return g;
@@ -251,7 +259,6 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
   // through a rebuilt row: the arcs into and out of those rows are checked.
   const bool had_reverse = g->has_reverse;
   std::vector<EdgeIndex>().swap(g->reverse);
-  g->reverse.assign(m, kNoEdge);
   g->has_reverse = false;
   if (had_reverse) {
     for (EdgeIndex e = 0; e < m; ++e) LinkReverse(g, e);

@@ -7,8 +7,9 @@
 //   q_i   = min(1, beta_r * rho_i)               per-step recovery of i
 //   L_j   = ceil(inventory_days_j / step_days)   onset delay of j (steps)
 //
-// About 24 bytes per edge: what the projections read, nothing else (the
-// rate alpha_r w~_ij sigma_j is -ln(1 - p_ij)). The shares w~ take 8 more
+// About 24 bytes per edge (20 without reverse edges): what the projections
+// read, nothing else (the rate alpha_r w~_ij sigma_j is -ln(1 - p_ij)).
+// The shares w~ take 8 more
 // and are kept only when asked for (TransmissionOptions::keep_shares): the
 // threshold rule and the continuous-time rates read them, the engine's
 // projections and planner do not.
@@ -55,7 +56,9 @@ struct TransmissionGraph {
   // w~_ij (of the merged weights); empty unless built with keep_shares.
   std::vector<double> share;
   std::vector<double> p;  // p_ij
-  // reverse[e]: the edge j -> i when it exists, else kNoEdge.
+  // reverse[e]: the edge j -> i when it exists, else kNoEdge. Empty when
+  // no edge has a reverse (has_reverse false: one-way risk types, 4 bytes
+  // per edge for nothing); reverse_of() reads either way.
   std::vector<EdgeIndex> reverse;
 
   // Out-index: the edges out of node i are out_edges[out_offsets[i] ..
@@ -70,6 +73,7 @@ struct TransmissionGraph {
   bool has_latency = false;  // some node has latency > 0
 
   std::size_t edge_count() const { return source.size(); }
+  EdgeIndex reverse_of(EdgeIndex e) const { return has_reverse ? reverse[e] : kNoEdge; }
   std::size_t MemoryBytes() const;
   std::span<const EdgeIndex> out(NodeIndex i) const {
     return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};

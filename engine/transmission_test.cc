@@ -34,7 +34,10 @@ TEST(TransmissionTest, DependencyShareAndRatesFollowTheFormulas) {
   EXPECT_DOUBLE_EQ(g.p[e0], 1 - std::exp(-2.0 * 0.25));
   EXPECT_DOUBLE_EQ(g.p[e1], 1 - std::exp(-2.0 * 0.75));
   EXPECT_DOUBLE_EQ(g.q[0], 0.5);
-  EXPECT_EQ(g.reverse[e0], kNoEdge);
+  EXPECT_EQ(g.reverse_of(e0), kNoEdge);
+  // No edge has a reverse: no reverse index is kept (4 bytes per edge).
+  EXPECT_FALSE(g.has_reverse);
+  EXPECT_TRUE(g.reverse.empty());
   // Without shares: the same graph and probabilities, no share array.
   TransmissionOptions lean;
   lean.keep_shares = false;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "connectors/codec/node_directory.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
 #include "riskd/v1/envelope.pb.h"
@@ -34,44 +35,6 @@ struct RiskTypeResolver {
 
   // The risk type an event means. InvalidArgument for unknown names.
   Result<std::string> Resolve(std::string_view explicit_name, int hazard) const;
-};
-
-// The nodes a place matched, as the ingest thread sees them.
-struct PlaceMatch {
-  std::size_t count = 0;
-  std::vector<std::string> first_ids;  // smallest ids, at most the asked number
-};
-
-// The node ids (with their locations and regions, to tell a producer what a
-// place matches) that exist as far as accepted events are concerned. The
-// ingest thread keeps it current by calling Apply() for every accepted
-// NetworkChange.
-class NodeDirectory {
- public:
-  NodeDirectory() = default;
-  explicit NodeDirectory(const engine::Network& network);
-  bool Has(std::string_view id) const { return nodes_.find(id) != nodes_.end(); }
-  void Apply(const riskd::v1::NetworkChange& change);
-  std::size_t size() const { return nodes_.size(); }
-  // The nodes inside a (valid) place, with the rules of engine/geo.h.
-  // O(nodes).
-  PlaceMatch Match(const riskd::v1::Place& place, std::size_t max_ids) const;
-
- private:
-  struct Where {
-    double lat = 0, lon = 0;
-    bool located = false;
-    std::uint32_t region = 0;  // into regions_; 0: none
-  };
-  void Put(const riskd::v1::NodeSpec& spec);
-  // Transparent hashing: lookups by string_view allocate nothing.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, Where, Hash, std::equal_to<>> nodes_;
-  std::vector<std::string> regions_{""};
-  std::map<std::string, std::uint32_t, std::less<>> region_index_;
 };
 
 // How event times map to the model clock: steps of projection.step counted
