@@ -776,9 +776,10 @@ void EngineWorker::MarkPlansDue(const std::vector<int>& projected) {
 }
 
 void EngineWorker::PublishDuePlans() {
-  const auto now = std::chrono::steady_clock::now();
   const auto interval = std::chrono::duration<double>(settings_->planner.min_interval_seconds);
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
+    // Per plan: the one before may have taken seconds.
+    const auto now = std::chrono::steady_clock::now();
     auto& schedule = plan_schedule_[static_cast<std::size_t>(r)];
     if (!schedule.due || (schedule.published && now - schedule.published_at < interval)) continue;
     const bool may_yield = now - schedule.due_since < interval;

@@ -129,9 +129,12 @@ class IncrementalDmp {
   // nothing, once the nodes involved have more than `max_edges` in-edges
   // (its scratch is 16 bytes per such edge and 8 (T + 1) per node, on
   // two-way graphs about 56 bytes per edge plus cavity rings; past a good
-  // part of the graph a region recompute costs as much), or when a cavity
-  // it replays would need dmp.cc's explicit product (theta below
-  // kDmpTinyTheta: an edge with p = 1 that surely passed).
+  // part of the graph a region recompute costs as much), when the cavity
+  // rings of a two-way update pass 4 max_edges values, when a two-way
+  // update's edge-steps pass max_edges x the frame's steps / 32 (a replayed edge-step
+  // costs ~16 of the full run's), or when a cavity it replays would need
+  // dmp.cc's explicit product (theta below kDmpTinyTheta: an edge with
+  // p = 1 that surely passed).
   // REQUIRES: the stored trajectories were a DMP run on the earlier state
   // (Store from a run from all sources, plus Updates); graph and initial
   // reflect every change since, each node whose initial state (start, end
