@@ -604,7 +604,7 @@ TEST(DaemonE2ETest, ASummaryNamesTheStateOfItsSpectralRadiusAndTheLastOneIsCurre
     auto msg = sub.Next(std::chrono::seconds(20));
     ASSERT_TRUE(msg) << "no summary of journal seq " << last_seq << " with its radius\n" << h.log();
     const auto& s = msg->second.projection_summary();
-    EXPECT_GT(s.spectral_radius_journal_seq(), 0u);
+    // 0 (the base network's state) when the first rounds postponed it.
     EXPECT_LE(s.spectral_radius_journal_seq(), s.journal_seq());
     if (s.journal_seq() == last_seq && s.spectral_radius_journal_seq() == last_seq) current = s;
   }
