@@ -78,6 +78,7 @@ struct RunResult {
   std::size_t acked = 0;
   std::size_t accepted = 0;
   std::size_t reply_bytes = 0;
+  std::string first_refusal;  // the first reply that was not ACCEPTED, and why
 };
 
 // Sends `messages` keeping `window` outstanding; parses every reply as an
@@ -105,6 +106,9 @@ RunResult Drive(zmq::context_t& ctx, const std::string& endpoint,
     if (ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())) &&
         ack.result() == riskd::v1::Ack::RESULT_ACCEPTED) {
       ++r.accepted;
+    } else if (r.first_refusal.empty()) {
+      r.first_refusal =
+          ack.event_id() + ": " + riskd::v1::Ack::Result_Name(ack.result()) + " " + ack.reason();
     }
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -225,8 +229,10 @@ int main(int argc, char** argv) {
                                            "nodes.csv\" edges: \"" + demo +
                                            "edges.csv\" } }\n"
                                            "logging { level: \"warn\" }\n"
+                                           // The one client is the whole load: its
+                                           // token bucket (ingest.peer_rate) off.
                                            "ingest { max_batch: " +
-                                           std::to_string(max_batch) + " }\n",
+                                           std::to_string(max_batch) + " peer_rate: 0 }\n",
                                        riskd::testing::DaemonHarness::Transport::kTcpLoopback);
   daemon.set_start_timeout(std::chrono::seconds(600));
   if (!daemon.Start()) return 1;
@@ -254,7 +260,9 @@ int main(int argc, char** argv) {
     const auto cpu1 = ThreadCpuNs(daemon.pid());
     if (ingest.accepted != events) {
       std::cerr << "round " << round << ": only " << ingest.accepted << " of " << events
-                << " accepted\n";
+                << " accepted; the first refused: " << ingest.first_refusal << "\n";
+      ::kill(echo, SIGKILL);  // else it holds run_all's output pipe open
+      ::waitpid(echo, nullptr, 0);
       return 1;
     }
     for (const auto& [name, ns] : cpu1)
