@@ -10,6 +10,7 @@
 #include "connectors/feeds/feed_fetch.h"
 #include "connectors/feeds/feed_sender.h"
 #include "connectors/importers/importer.h"
+#include "daemon/config_duration.h"
 #include "daemon/log_text.h"
 #include "daemon/pipeline.h"
 
@@ -51,8 +52,7 @@ Result<std::unique_ptr<FeedPoller>> FeedPoller::Create(const DaemonSettings& set
     feed.location =
         IsUrl(fc.url()) ? fc.url() : connectors::ResolvePath(settings.config_dir, fc.url());
     feed.adapter = std::move(*adapter);
-    feed.interval = std::chrono::milliseconds(fc.poll_interval().seconds() * 1000 +
-                                              fc.poll_interval().nanos() / 1000000);
+    feed.interval = SaturatedMillis(fc.poll_interval());
     if (feed.interval.count() < 0) {
       return Status::InvalidArgument("config: " + where + ": poll_interval must be >= 0");
     }

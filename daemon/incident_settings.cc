@@ -1,4 +1,5 @@
 #include "daemon/incident_settings.h"
+#include "daemon/config_duration.h"
 
 #include <algorithm>
 #include <set>
@@ -30,10 +31,10 @@ Result<IncidentSettings> ParseIncidentSettings(const riskd::v1::DaemonConfig& c,
   if (in.has_alert_max_tier()) o.alert_max_tier = in.alert_max_tier();
   if (in.has_max_alerts_per_incident()) o.max_alerts_per_incident = in.max_alerts_per_incident();
   if (in.has_close_after()) {
-    if (in.close_after().seconds() < 0 || in.close_after().nanos() < 0) {
-      return Status::InvalidArgument("config: incidents.close_after must be >= 0");
-    }
-    o.close_after_ns = in.close_after().seconds() * 1'000'000'000 + in.close_after().nanos();
+    const std::optional<std::int64_t> ns = DurationNs(in.close_after());
+    if (!ns)
+      return Status::InvalidArgument("config: incidents.close_after must be in 0..100 years");
+    o.close_after_ns = *ns;
   }
   if (in.has_retain_closed()) o.retain_closed = in.retain_closed();
   if (in.has_retain_restored()) o.retain_restored = in.retain_restored();

@@ -1,13 +1,12 @@
 #include "daemon/nats_settings.h"
+#include "daemon/config_duration.h"
 
 #include <algorithm>
 
 namespace riskd::daemon {
 namespace {
 
-std::chrono::milliseconds Millis(const google::protobuf::Duration& d) {
-  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
-}
+std::chrono::milliseconds Millis(const google::protobuf::Duration& d) { return SaturatedMillis(d); }
 
 bool IsName(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "connectors/importers/importer.h"
+#include "daemon/config_duration.h"
 #include "daemon/listener_rule.h"
 
 namespace riskd::daemon {
@@ -111,9 +112,12 @@ Status ReadHazardDurations(const Config& c, const std::string&, DaemonSettings* 
     if (h.hazard() == riskd::v1::HAZARD_UNSPECIFIED || !riskd::v1::Hazard_IsValid(h.hazard())) {
       return Status::InvalidArgument("config: hazard_durations: hazard is required");
     }
-    const std::int64_t ns = h.duration().seconds() * 1'000'000'000 + h.duration().nanos();
-    if (ns <= 0) return Status::InvalidArgument("config: hazard_durations: duration must be > 0");
-    s->timing.hazard_duration_ns[h.hazard()] = ns;
+    const std::optional<std::int64_t> ns = DurationNs(h.duration());
+    if (!ns || *ns <= 0) {
+      return Status::InvalidArgument(
+          "config: hazard_durations: duration must be > 0 and at most 100 years");
+    }
+    s->timing.hazard_duration_ns[h.hazard()] = *ns;
   }
   return Status::Ok();
 }

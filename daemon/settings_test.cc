@@ -149,6 +149,15 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
             std::string::npos);
   EXPECT_NE(msg(net + "hazard_durations { hazard: HAZARD_FLOOD }").find("hazard_durations"),
             std::string::npos);
+  // Seconds whose nanoseconds overflow int64 (found by the config fuzzer).
+  EXPECT_NE(
+      msg(net +
+          "hazard_durations { hazard: HAZARD_FLOOD duration { seconds: 120960044444444444 } }")
+          .find("at most 100 years"),
+      std::string::npos);
+  EXPECT_NE(msg(net + "incidents { close_after { seconds: 9223372036854775807 } }")
+                .find("incidents.close_after must be in 0..100 years"),
+            std::string::npos);
   EXPECT_NE(msg(net + "endpoints { ingest: 'tcp://x:1' publish: 'tcp://x:1' }").find("differ"),
             std::string::npos);
   EXPECT_NE(msg(net + "planner { k: -1 }").find("planner.k"), std::string::npos);
