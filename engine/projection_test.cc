@@ -340,6 +340,17 @@ TEST(ProjectionTest, RegionsSplitMergeAndRecomputeOnlyWhatChanged) {
   EXPECT_EQ(projector.projection().disrupted_p95, fresh.projection().disrupted_p95);
 }
 
+// The same regions: sources, nodes and method, in the same order.
+void ExpectSameRegions(const Projection& a, const Projection& b) {
+  ASSERT_EQ(a.regions.size(), b.regions.size());
+  for (std::size_t r = 0; r < a.regions.size(); ++r) {
+    EXPECT_EQ(a.regions[r].first_source, b.regions[r].first_source);
+    EXPECT_EQ(a.regions[r].sources, b.regions[r].sources);
+    EXPECT_EQ(a.regions[r].nodes, b.regions[r].nodes);
+    EXPECT_EQ(a.regions[r].method, b.regions[r].method);
+  }
+}
+
 // A both-directions risk type with method DMP: every update takes the
 // incremental path (incremental_dmp.h, two-way pairs) and projects exactly
 // what a full recompute of the same state projects: risks, ETAs, causes
@@ -399,14 +410,8 @@ TEST(ProjectionTest, TwoWayRiskTypeUpdatesIncrementallyAsAFullRecomputeProjects)
     }
     EXPECT_NEAR(a.expected_disrupted, b.expected_disrupted, 1e-9);
     EXPECT_EQ(a.method, b.method);
-    ASSERT_EQ(a.regions.size(), b.regions.size());
-    for (std::size_t r = 0; r < a.regions.size(); ++r) {
-      EXPECT_EQ(a.regions[r].first_source, b.regions[r].first_source);
-      EXPECT_EQ(a.regions[r].sources, b.regions[r].sources);
-      EXPECT_EQ(a.regions[r].nodes, b.regions[r].nodes);
-      EXPECT_EQ(a.regions[r].method, b.regions[r].method);
-      EXPECT_FALSE(a.regions[r].checked);
-    }
+    ExpectSameRegions(a, b);
+    for (const auto& region : a.regions) EXPECT_FALSE(region.checked);
     regions_seen += a.regions.size();
     if (HasFatalFailure()) return;
   }
@@ -429,12 +434,7 @@ void ExpectSameProjection(const Projection& a, const Projection& b) {
   EXPECT_EQ(a.method, b.method);
   EXPECT_EQ(a.disrupted_p05, b.disrupted_p05);
   EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
-  ASSERT_EQ(a.regions.size(), b.regions.size());
-  for (std::size_t r = 0; r < a.regions.size(); ++r) {
-    EXPECT_EQ(a.regions[r].first_source, b.regions[r].first_source);
-    EXPECT_EQ(a.regions[r].nodes, b.regions[r].nodes);
-    EXPECT_EQ(a.regions[r].method, b.regions[r].method);
-  }
+  ExpectSameRegions(a, b);
 }
 
 // Applies `steps` random events of every kind to an engine, projecting after
