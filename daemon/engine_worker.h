@@ -235,6 +235,11 @@ class EngineWorker {
   // outbreak and the event's alerts should not wait for it.
   void PublishDuePlans();
   bool EventsWaiting();
+  // With no event queued: frees the engine's projection scratch and hands
+  // the free pages back to the kernel (bench/README.md "Where the daemon's
+  // memory goes"), so what runs next (publishing, the deferred check, the
+  // planner) does not stack on it. Back-to-back rounds keep it.
+  void ReleaseScratchIfIdle();
   // When the fence grants a new epoch (this instance became active), the
   // latest summaries go out under it at once: subscribers learn of the new
   // term without waiting for the next event.
