@@ -442,7 +442,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   return sequences;
 }
 
-double EngineWorker::ProjectAndPublish() {
+double EngineWorker::ProjectAndPublish(bool round_end) {
   unprojected_events_ = false;
   refine_stalled_ = false;
   // Footprints first: a page sees the hazard, then the risk it spreads.
@@ -458,7 +458,7 @@ double EngineWorker::ProjectAndPublish() {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
   }
-  ReleaseScratchIfIdle();  // before publishing builds its chunks
+  if (round_end) ReleaseScratchIfIdle();
   PublishRound(projected, compute_ms, /*refinement=*/false);
   return compute_ms;
 }
@@ -1147,7 +1147,7 @@ void EngineWorker::Run() {
     if (any_event) {
       const auto applied = std::chrono::steady_clock::now();
       const std::int64_t applied_unix_ns = NowUnixNs();
-      const double projection_ms = ProjectAndPublish();
+      const double projection_ms = ProjectAndPublish(/*round_end=*/true);
       // Where an event's time goes on its way to the alerts (bench/README.md
       // "Event to alert"): waiting since the ingest thread received it, this
       // round's applying, projecting, and publishing.
