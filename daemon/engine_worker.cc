@@ -1,5 +1,6 @@
 #include "daemon/engine_worker.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
@@ -441,7 +442,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   return sequences;
 }
 
-double EngineWorker::ProjectAndPublish() {
+double EngineWorker::ProjectAndPublish(bool round_end) {
   unprojected_events_ = false;
   refine_stalled_ = false;
   // Footprints first: a page sees the hazard, then the risk it spreads.
@@ -457,6 +458,7 @@ double EngineWorker::ProjectAndPublish() {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
   }
+  if (round_end) ReleaseScratchIfIdle();
   PublishRound(projected, compute_ms, /*refinement=*/false);
   return compute_ms;
 }
@@ -900,6 +902,21 @@ bool EngineWorker::EventsWaiting() {
   return (item.revents & ZMQ_POLLIN) != 0;
 }
 
+void EngineWorker::ReleaseScratchIfIdle() {
+  if (EventsWaiting()) return;
+  const std::size_t bytes = engine_->ReleaseScratch();
+  if (bytes == 0) return;
+  // Arrays this big come from the heap, not from mmap, once glibc's mmap
+  // threshold has grown past them (it does when the first such block is
+  // freed), and freed heap pages stay resident until trimmed.
+  const auto t0 = std::chrono::steady_clock::now();
+  ::malloc_trim(0);
+  spdlog::debug(
+      "projection scratch released: {:.1f} MB, trimmed in {:.2f} ms",
+      static_cast<double>(bytes) / 1e6,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
 riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   riskd::v1::Snapshot snap;
   snap.set_sequence(publisher_->last_sequence());
@@ -1083,6 +1100,7 @@ void EngineWorker::Run() {
     TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       refine_scheduler_.Idle();
+      ReleaseScratchIfIdle();
       if (RefinePending()) RefineAndPublish(/*yield_to_events=*/true);
       RefreshPostponedSpectral();
       MaybeCheckpoint(false);  // idle: also the first after a long replay
@@ -1129,7 +1147,7 @@ void EngineWorker::Run() {
     if (any_event) {
       const auto applied = std::chrono::steady_clock::now();
       const std::int64_t applied_unix_ns = NowUnixNs();
-      const double projection_ms = ProjectAndPublish();
+      const double projection_ms = ProjectAndPublish(/*round_end=*/true);
       // Where an event's time goes on its way to the alerts (bench/README.md
       // "Event to alert"): waiting since the ingest thread received it, this
       // round's applying, projecting, and publishing.

@@ -183,8 +183,10 @@ class EngineWorker {
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
   // Projects and publishes the round; returns Engine::Project's wall time
-  // in ms (the round's timing log).
-  double ProjectAndPublish();
+  // in ms (the round's timing log). At the end of a round (`round_end`; not
+  // a tick's projection within one), the scratch is released before
+  // publishing when no event is queued (ReleaseScratchIfIdle).
+  double ProjectAndPublish(bool round_end = false);
   // Publish first, refine after (daemon/refinement.h): one slice of the
   // pending Monte Carlo checks, and what it changed materially, published.
   // `yield_to_events`: an event arriving abandons the check under way (its
@@ -235,6 +237,11 @@ class EngineWorker {
   // outbreak and the event's alerts should not wait for it.
   void PublishDuePlans();
   bool EventsWaiting();
+  // With no event queued: frees the engine's projection scratch and hands
+  // the free pages back to the kernel (bench/README.md "Where the daemon's
+  // memory goes"), so what runs next (the deferred check, the planner, a
+  // checkpoint) does not stack on it. Back-to-back rounds keep it.
+  void ReleaseScratchIfIdle();
   // When the fence grants a new epoch (this instance became active), the
   // latest summaries go out under it at once: subscribers learn of the new
   // term without waiting for the next event.

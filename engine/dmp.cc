@@ -50,6 +50,12 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   if (g.has_latency && history_at_.size() < n) history_at_.resize(n);
 }
 
+std::size_t DmpWorkspace::Release() {
+  const std::size_t bytes = MemoryBytes();
+  *this = DmpWorkspace{};  // the vectors' storage goes with the old values
+  return bytes;
+}
+
 std::size_t DmpWorkspace::MemoryBytes() const {
   return (2 * edge_.capacity() + cavity_.capacity() + theta_reverse_.capacity() + pi_.capacity() +
           pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() + history_.capacity()) *

@@ -459,6 +459,8 @@ Engine::Refinement Engine::Refine(std::uint64_t journal_seq, std::uint64_t max_w
   return out;
 }
 
+std::size_t Engine::ReleaseScratch() { return workspace_.Release(); }
+
 std::size_t Engine::UncheckedRegions() const {
   std::size_t pending = 0;
   for (const auto& s : types_) pending += s.projected_ ? s.projection().unchecked_regions : 0;

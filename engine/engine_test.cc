@@ -407,6 +407,62 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
   EXPECT_TRUE(deferred->Refine(3, 1).risk_types.empty());
 }
 
+// ReleaseScratch() between projections and refinements (as the daemon
+// does when idle) changes nothing an engine publishes: two engines fed the
+// same events, one releasing at every turn, agree bit for bit.
+TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
+  for (const auto method : {ProjectionOptions::Choice::kAuto, ProjectionOptions::Choice::kDmp}) {
+    SCOPED_TRACE(static_cast<int>(method));
+    EngineOptions o = Options(0.9, 0.3, method);
+    o.risk_types[0].direction = Direction::kBoth;
+    o.projection.defer_check = method == ProjectionOptions::Choice::kAuto;
+    o.projection.check_realizations = 100;
+    o.projection.serve_realizations = 200;
+    auto network = [] { return WattsStrogatz(400, 3, 0.05, {.seed = 5}); };
+    auto kept = std::move(Engine::Create(o, network()).value());
+    auto released = std::move(Engine::Create(o, network()).value());
+    EXPECT_EQ(released->ReleaseScratch(), 0u);  // nothing projected yet
+    std::mt19937_64 rng(23);
+    std::uint64_t seq = 0;
+    for (int round = 0; round < 12; ++round) {
+      const NodeIndex v = static_cast<NodeIndex>(rng() % 400);
+      for (Engine* e : {kept.get(), released.get()}) {
+        if (round % 4 == 3) {
+          ASSERT_TRUE(e->SetStatus(0, v, NodeState::kRecovered, 1).ok());
+        } else {
+          ASSERT_TRUE(e->Disrupt(0, {&v, 1}, round % 2 ? 0.7 : 1.0).ok());
+        }
+      }
+      ++seq;
+      kept->Project(seq);
+      released->Project(seq);
+      // The first projection allocates it (later ones may not: kDmp's
+      // incremental updates need none).
+      const std::size_t freed = released->ReleaseScratch();
+      if (round == 0) {
+        EXPECT_GT(freed, 0u);
+      }
+      EXPECT_EQ(released->ReleaseScratch(), 0u);  // already free
+      if (round % 3 == 2) {
+        kept->Refine(seq, 1);
+        released->Refine(seq, 1);
+        released->ReleaseScratch();
+      }
+      const Projection& a = kept->risk_state(0).projection();
+      const Projection& b = released->risk_state(0).projection();
+      ASSERT_EQ(a.risk, b.risk) << "round " << round;  // bit for bit
+      EXPECT_EQ(a.eta, b.eta);
+      EXPECT_EQ(a.parent, b.parent);
+      EXPECT_EQ(a.node_checked, b.node_checked);
+      EXPECT_EQ(a.expected_disrupted, b.expected_disrupted);
+      EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
+      EXPECT_EQ(kept->risk_state(0).alerts().open().size(),
+                released->risk_state(0).alerts().open().size());
+    }
+    EXPECT_GT(kept->risk_state(0).projection().expected_disrupted, 1.0);
+  }
+}
+
 // The refresh waits for the larger of refresh_changes and the edge
 // fraction; until then existing nodes keep their snapshot.
 TEST(EngineTest, VulnerabilityRefreshWaitsForAFractionOfTheEdges) {
