@@ -442,7 +442,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   return sequences;
 }
 
-double EngineWorker::ProjectAndPublish(bool round_end) {
+double EngineWorker::ProjectAndPublish() {
   unprojected_events_ = false;
   refine_stalled_ = false;
   // Footprints first: a page sees the hazard, then the risk it spreads.
@@ -458,7 +458,9 @@ double EngineWorker::ProjectAndPublish(bool round_end) {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
   }
-  if (round_end) ReleaseScratchIfIdle();
+  // A projection this long covered a large region, whose deferred check and
+  // plan need about as much memory as the workspace (ReleaseScratchIfDue).
+  if (compute_ms >= kLargeProjectionMs) scratch_release_due_ = true;
   PublishRound(projected, compute_ms, /*refinement=*/false);
   return compute_ms;
 }
@@ -902,13 +904,15 @@ bool EngineWorker::EventsWaiting() {
   return (item.revents & ZMQ_POLLIN) != 0;
 }
 
-void EngineWorker::ReleaseScratchIfIdle() {
-  if (EventsWaiting()) return;
+void EngineWorker::ReleaseScratchIfDue() {
+  if (!scratch_release_due_) return;
+  scratch_release_due_ = false;
   const std::size_t bytes = engine_->ReleaseScratch();
   if (bytes == 0) return;
   // Arrays this big come from the heap, not from mmap, once glibc's mmap
   // threshold has grown past them (it does when the first such block is
-  // freed), and freed heap pages stay resident until trimmed.
+  // freed), and freed heap pages stay resident until trimmed; main's
+  // periodic trim comes too late for the check or plan that runs next.
   const auto t0 = std::chrono::steady_clock::now();
   ::malloc_trim(0);
   spdlog::debug(
@@ -1100,7 +1104,7 @@ void EngineWorker::Run() {
     TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       refine_scheduler_.Idle();
-      ReleaseScratchIfIdle();
+      ReleaseScratchIfDue();
       if (RefinePending()) RefineAndPublish(/*yield_to_events=*/true);
       RefreshPostponedSpectral();
       MaybeCheckpoint(false);  // idle: also the first after a long replay
@@ -1147,7 +1151,7 @@ void EngineWorker::Run() {
     if (any_event) {
       const auto applied = std::chrono::steady_clock::now();
       const std::int64_t applied_unix_ns = NowUnixNs();
-      const double projection_ms = ProjectAndPublish(/*round_end=*/true);
+      const double projection_ms = ProjectAndPublish();
       // Where an event's time goes on its way to the alerts (bench/README.md
       // "Event to alert"): waiting since the ingest thread received it, this
       // round's applying, projecting, and publishing.
@@ -1175,7 +1179,10 @@ void EngineWorker::Run() {
     if (stopping) break;
     MaybeCheckpoint(false);
     const bool waiting = EventsWaiting();
-    if (!waiting) PublishDuePlans();
+    if (!waiting) {
+      ReleaseScratchIfDue();  // before the plan and the check below
+      PublishDuePlans();
+    }
     // Between rounds: one slice, unless events wait and refinement had its
     // share of the thread (refinement.h). A slice started with no event
     // waiting yields to the next one; one that takes its share does not.

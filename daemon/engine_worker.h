@@ -183,10 +183,9 @@ class EngineWorker {
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
   // Projects and publishes the round; returns Engine::Project's wall time
-  // in ms (the round's timing log). At the end of a round (`round_end`; not
-  // a tick's projection within one), the scratch is released before
-  // publishing when no event is queued (ReleaseScratchIfIdle).
-  double ProjectAndPublish(bool round_end = false);
+  // in ms (the round's timing log). A projection of at least
+  // kLargeProjectionMs makes the scratch's release due (ReleaseScratchIfDue).
+  double ProjectAndPublish();
   // Publish first, refine after (daemon/refinement.h): one slice of the
   // pending Monte Carlo checks, and what it changed materially, published.
   // `yield_to_events`: an event arriving abandons the check under way (its
@@ -237,11 +236,20 @@ class EngineWorker {
   // outbreak and the event's alerts should not wait for it.
   void PublishDuePlans();
   bool EventsWaiting();
-  // With no event queued: frees the engine's projection scratch and hands
-  // the free pages back to the kernel (bench/README.md "Where the daemon's
-  // memory goes"), so what runs next (the deferred check, the planner, a
-  // checkpoint) does not stack on it. Back-to-back rounds keep it.
-  void ReleaseScratchIfIdle();
+  // Called with no event queued, before the deferred check and the plan:
+  // after a large projection, frees the engine's projection scratch (the
+  // DMP workspace, 26.5 MB on 100k nodes / 1M edges) and hands the free
+  // pages back to the kernel (bench/README.md "Where the daemon's memory
+  // goes"), so the check's and the plan's memory (about as much, on a large
+  // region) does not stack on it. Only after a large projection, because
+  // the next projection allocates the scratch anew (~10 ms on 100k / 1M,
+  // allocation, initialization and the trim): small rounds, whose checks and
+  // plans are small too, keep it and pay nothing; back-to-back rounds under
+  // load keep it as well (events are queued).
+  void ReleaseScratchIfDue();
+  // A projection at least this long (ms) covered a large region: the ~10 ms
+  // of allocating the scratch again is then a small part of the next one.
+  static constexpr double kLargeProjectionMs = 50;
   // When the fence grants a new epoch (this instance became active), the
   // latest summaries go out under it at once: subscribers learn of the new
   // term without waiting for the next event.
@@ -288,6 +296,8 @@ class EngineWorker {
   // nothing it could refine (until the next projection).
   RefineScheduler refine_scheduler_;
   bool refine_stalled_ = false;
+  // The last projection was large (kLargeProjectionMs): ReleaseScratchIfDue.
+  bool scratch_release_due_ = false;
   std::uint64_t restored_sequence_ = 0;
   // Ids of the open alerts. Their last published Alert is the payload the
   // state store holds for them (every chunk is recorded before it is sent);

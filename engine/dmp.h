@@ -87,7 +87,9 @@ struct DmpResult {
 
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
-// About 16 bytes per edge and 90 per node (25 MB on 100k nodes / 1M edges):
+// About 16 bytes per edge and 90 per node (26.5 MB on 100k nodes / 1M
+// edges), twice the per-edge share on a graph with reverse edges (cavity
+// and reverse theta; 73 MB on the both-directions 100k / 1M type):
 // worth keeping across back-to-back runs (the arrays' pages are touched
 // once), worth handing back while the caller has other work to do.
 class DmpWorkspace {
