@@ -395,22 +395,36 @@ TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {
   f.Publish();
   IncidentBook& book = f.book();
   const Incident* inc = book.Find("supply/1");
+  // No operator yet: the operator state is the empty one, held by no incident.
+  EXPECT_FALSE(inc->op().acknowledged);
+  EXPECT_TRUE(inc->op().history.empty());
   EXPECT_EQ(book.Apply(Action("a1", 2, 10, OperatorActionKind::kAcknowledge, "supply/1")).code(),
             Status::Code::kOk);
+  // A copy of an incident owns its operator state (out of line): later
+  // actions change the book's incident, not the copy.
+  const Incident acknowledged = *inc;
+  EXPECT_TRUE(acknowledged.op().acknowledged);
   OperatorAction assign = Action("a2", 3, 11, OperatorActionKind::kAssign, "supply/1");
   assign.assignee = "procurement-apac";
   EXPECT_TRUE(book.Apply(assign).ok());
   OperatorAction level = Action("a3", 4, 12, OperatorActionKind::kOverrideLevel, "supply/1");
   level.level = AlertLevel::kWarning;
   EXPECT_TRUE(book.Apply(level).ok());
-  EXPECT_TRUE(inc->acknowledged);
-  EXPECT_EQ(inc->acknowledged_by, "ana");
-  EXPECT_EQ(inc->acknowledged_at_ns, 10);
-  EXPECT_EQ(inc->assignee, "procurement-apac");
+  EXPECT_TRUE(inc->op().acknowledged);
+  EXPECT_EQ(inc->op().acknowledged_by, "ana");
+  EXPECT_EQ(inc->op().acknowledged_at_ns, 10);
+  EXPECT_EQ(inc->op().assignee, "procurement-apac");
   EXPECT_EQ(inc->computed_level, AlertLevel::kCritical);
   EXPECT_EQ(inc->level(), AlertLevel::kWarning);
-  ASSERT_EQ(inc->history.size(), 3u);
-  EXPECT_EQ(inc->history[1].event_id, "a2");
+  ASSERT_EQ(inc->op().history.size(), 3u);
+  EXPECT_EQ(inc->op().history[1].event_id, "a2");
+  EXPECT_EQ(acknowledged.op().history.size(), 1u);
+  EXPECT_TRUE(acknowledged.op().assignee.empty());
+  EXPECT_EQ(acknowledged.level(), AlertLevel::kCritical);
+  Incident assigned;
+  assigned = *inc;
+  assigned = acknowledged;  // assignment replaces the operator state too
+  EXPECT_EQ(assigned.op().history.size(), 1u);
   EXPECT_EQ(inc->last_seq, 4u);
   EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
   // Clearing the override returns to the computed level.
@@ -437,7 +451,7 @@ TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {
   // Marking a restored incident restored again only adds to its history.
   EXPECT_TRUE(book.Apply(Action("a5", 9, 16, OperatorActionKind::kMarkRestored, "supply/1")).ok());
   EXPECT_EQ(inc->restored_at_ns, 14);
-  EXPECT_EQ(inc->history.size(), 6u);
+  EXPECT_EQ(inc->op().history.size(), 6u);
 }
 
 TEST(IncidentBookTest, IntervalOfASoleIncidentIsTheProjectionsInterval) {
@@ -513,8 +527,8 @@ std::string Describe(IncidentBook& book, Engine& engine) {
     for (NodeIndex v : inc.sources) o << " " << v << "(" << book.OwnerOf(0, v) << ")";
     o << " disrupted " << inc.sources_disrupted << " opened " << inc.opened_at_ns << " restored "
       << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq << " ack "
-      << inc.acknowledged << inc.acknowledged_by << " assignee " << inc.assignee << " history "
-      << inc.history.size() << " v" << inc.operator_version << " expected "
+      << inc.op().acknowledged << inc.op().acknowledged_by << " assignee " << inc.op().assignee
+      << " history " << inc.op().history.size() << " v" << inc.operator_version << " expected "
       << inc.expected_disrupted << " value " << inc.value_at_risk << " at_risk "
       << inc.nodes_at_risk << " pushed " << inc.alerts_pushed << " level "
       << int{static_cast<std::uint8_t>(inc.level())} << " top";
@@ -648,6 +662,8 @@ TEST(IncidentBookTest, RestoredIncidentsBeyondTheirLimitCloseOldestFirstThenAreF
   EXPECT_EQ(f.book().incidents().size(), 3u);
   EXPECT_EQ(f.book().TakeForgottenIds(), (std::vector<std::string>{"supply/1", "supply/2"}));
   EXPECT_TRUE(f.book().TakeForgottenIds().empty());
+  EXPECT_EQ(f.book().TakeForgottenKeys(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(f.book().TakeForgottenKeys().empty());
   EXPECT_EQ(f.book().Find("supply/1"), nullptr);
   // A node of a forgotten incident disrupted again opens a new one.
   const Incident* again = f.Disrupt(6, {0}, TriggerKind::kStatus, "", 1.0, 6 * kHour);

@@ -443,13 +443,14 @@ void EncodeIncidents(const engine::IncidentBookCheckpoint& c, PartWriter* w) {
     w->I64(inc.restored_at_ns);
     w->I64(inc.closed_at_ns);
     w->U64(inc.last_seq);
-    w->U8(inc.acknowledged ? 1 : 0);
-    w->Str(inc.acknowledged_by);
-    w->I64(inc.acknowledged_at_ns);
-    w->Str(inc.assignee);
-    EncodeLevel(inc.level_override, w);
-    w->U32(static_cast<std::uint32_t>(inc.history.size()));
-    for (const auto& a : inc.history) {
+    const engine::IncidentOperatorState& op = inc.op();
+    w->U8(op.acknowledged ? 1 : 0);
+    w->Str(op.acknowledged_by);
+    w->I64(op.acknowledged_at_ns);
+    w->Str(op.assignee);
+    EncodeLevel(op.level_override, w);
+    w->U32(static_cast<std::uint32_t>(op.history.size()));
+    for (const auto& a : op.history) {
       w->Str(a.event_id);
       w->U64(a.seq);
       w->I64(a.time_ns);
@@ -532,14 +533,15 @@ Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
     inc.restored_at_ns = r->I64();
     inc.closed_at_ns = r->I64();
     inc.last_seq = r->U64();
-    inc.acknowledged = r->U8() != 0;
-    inc.acknowledged_by = r->Str();
-    inc.acknowledged_at_ns = r->I64();
-    inc.assignee = r->Str();
-    inc.level_override = DecodeLevel(r);
+    engine::IncidentOperatorState op;
+    op.acknowledged = r->U8() != 0;
+    op.acknowledged_by = r->Str();
+    op.acknowledged_at_ns = r->I64();
+    op.assignee = r->Str();
+    op.level_override = DecodeLevel(r);
     const std::uint64_t history = r->Count(r->U32(), 42, "operator actions");
     for (std::uint64_t k = 0; k < history && r->ok(); ++k) {
-      auto& a = inc.history.emplace_back();
+      auto& a = op.history.emplace_back();
       a.event_id = r->Str();
       a.seq = r->U64();
       a.time_ns = r->I64();
@@ -550,6 +552,11 @@ Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
       a.assignee = r->Str();
       a.level = DecodeLevel(r);
       a.note = r->Str();
+    }
+    // Out of line only when an operator acted (Incident::op()).
+    if (op.acknowledged || !op.acknowledged_by.empty() || op.acknowledged_at_ns != 0 ||
+        !op.assignee.empty() || op.level_override || !op.history.empty()) {
+      inc.mutable_op() = std::move(op);
     }
     inc.operator_version = r->U32();
   }
