@@ -35,6 +35,13 @@ bool ByValue(const IncidentNode& a, const IncidentNode& b) {
   return a.node < b.node;
 }
 
+// Orders (source, event index) pairs by source only (stable merges keep a
+// source's events oldest first).
+bool BySource(const std::pair<NodeIndex, std::uint32_t>& a,
+              const std::pair<NodeIndex, std::uint32_t>& b) {
+  return a.first < b.first;
+}
+
 }  // namespace
 
 const IncidentOperatorState Incident::kNoOperator;
@@ -296,9 +303,22 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
   std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
                  std::back_inserter(merged));
   inc->sources.swap(merged);
+  // Appended in source order, then merged stably: a source's events stay
+  // oldest first.
+  auto& source_events = inc->source_events;
+  const std::size_t before = source_events.size();
   for (NodeIndex v : nodes) {
-    auto& events = inc->source_events[v];
-    if (events.size() < kMaxSourceEvents) events.push_back(event_index);
+    const auto [first, last] = std::equal_range(
+        source_events.begin(), source_events.begin() + static_cast<std::ptrdiff_t>(before),
+        std::pair<NodeIndex, std::uint32_t>{v, 0}, BySource);
+    if (last - first < static_cast<std::ptrdiff_t>(kMaxSourceEvents)) {
+      source_events.emplace_back(v, event_index);
+    }
+  }
+  std::inplace_merge(source_events.begin(),
+                     source_events.begin() + static_cast<std::ptrdiff_t>(before),
+                     source_events.end(), BySource);
+  for (NodeIndex v : nodes) {
     SourceEntry& entry = t.sources[v];
     if (std::find(entry.incidents.begin(), entry.incidents.end(), inc->key) ==
         entry.incidents.end()) {
@@ -421,12 +441,13 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
       if (v >= node_slots)
         return Status::InvalidArgument("incident book: a source beyond the network");
     }
-    for (const auto& [v, events] : inc.source_events) {
-      for (std::uint32_t e : events) {
-        if (v >= node_slots || e >= inc.events.size()) {
-          return Status::InvalidArgument("incident book: a source event out of range");
-        }
+    for (const auto& [v, e] : inc.source_events) {
+      if (v >= node_slots || e >= inc.events.size()) {
+        return Status::InvalidArgument("incident book: a source event out of range");
       }
+    }
+    if (!std::is_sorted(inc.source_events.begin(), inc.source_events.end(), BySource)) {
+      return Status::InvalidArgument("incident book: source events not by source");
     }
     const std::uint64_t key = inc.key;
     if (!incidents.emplace(key, std::move(inc)).second) {
@@ -1009,9 +1030,16 @@ std::vector<std::string> IncidentBook::TriggerEventIds(int risk_type, NodeIndex 
   std::vector<std::string> out;
   const Incident* inc = Find(OwnerOf(risk_type, source));
   if (!inc) return out;
-  auto it = inc->source_events.find(source);
-  if (it == inc->source_events.end()) return out;
-  for (std::uint32_t e : it->second) out.push_back(inc->events[e].event_id);
+  for (std::uint32_t e : inc->EventsOf(source)) out.push_back(inc->events[e].event_id);
+  return out;
+}
+
+std::vector<std::uint32_t> Incident::EventsOf(NodeIndex source) const {
+  std::vector<std::uint32_t> out;
+  const auto [first, last] =
+      std::equal_range(source_events.begin(), source_events.end(),
+                       std::pair<NodeIndex, std::uint32_t>{source, 0}, BySource);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
   return out;
 }
 

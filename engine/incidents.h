@@ -220,10 +220,11 @@ struct Incident {
   std::vector<IncidentEvent> events;  // every grouped event, oldest first
   std::vector<std::string> feed_event_ids;
   std::vector<NodeIndex> sources;  // sorted
-  // Per source: indices into events of the events that hit it (at most 8).
-  // A std::map: most incidents have one source, and an unordered_map's
-  // bucket array is ~100 bytes more per incident (thousands under load).
-  std::map<NodeIndex, std::vector<std::uint32_t>> source_events;
+  // (source, index into events) of the events that hit each source, at
+  // most 8 per source, sorted by source then oldest first (EventsOf()). Flat
+  // pairs: a std::map of lists cost ~100 bytes more per incident, and most
+  // incidents have one source (thousands under load).
+  std::vector<std::pair<NodeIndex, std::uint32_t>> source_events;
   std::int64_t opened_at_ns = 0;
   std::int64_t restored_at_ns = 0;  // 0: not restored
   std::int64_t closed_at_ns = 0;    // 0: not closed
@@ -259,6 +260,8 @@ struct Incident {
 
   std::optional<IncidentDigest> published;  // as last published
 
+  // The indices into events of the events that hit `source`, oldest first.
+  std::vector<std::uint32_t> EventsOf(NodeIndex source) const;
   // Operator state (a shared empty one when no operator acted).
   const IncidentOperatorState& op() const { return operator_ ? *operator_ : kNoOperator; }
   IncidentOperatorState& mutable_op() {

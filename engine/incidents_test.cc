@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -162,6 +163,50 @@ TEST(IncidentBookTest, GroupsBySameFeedEventThenBySharedSourceElseOpensOne) {
   // A trigger that disrupted nothing opens nothing.
   EXPECT_EQ(f.Disrupt(5, {}, TriggerKind::kPlace), nullptr);
   EXPECT_EQ(f.book().incidents().size(), 2u);
+}
+
+TEST(IncidentBookTest, SourceEventsKeepEachSourcesFirstEightEventsOldestFirst) {
+  // One incident (one feed event) hit 60 times on random sets of 12 nodes,
+  // repeats and unsorted lists included; the flat (source, event) pairs must
+  // say what a map of per-source lists, capped at 8, says.
+  Fixture f(MakeEngine(MakeNet(12, {{0, 1, 1}})));
+  std::map<NodeIndex, std::vector<std::uint32_t>> reference;
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<NodeIndex>((state >> 33) % 12);
+  };
+  for (std::uint32_t k = 0; k < 60; ++k) {
+    std::vector<NodeIndex> nodes;
+    const int count = 1 + static_cast<int>(next() % 4);
+    for (int i = 0; i < count; ++i) nodes.push_back(next());
+    const Incident* inc = f.Disrupt(k + 1, nodes, TriggerKind::kNamed, "quake");
+    ASSERT_NE(inc, nullptr);
+    ASSERT_EQ(inc->id, "supply/1");
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    for (NodeIndex v : nodes) {
+      if (reference[v].size() < 8) reference[v].push_back(k);
+    }
+  }
+  const Incident* inc = f.book().Find("supply/1");
+  ASSERT_NE(inc, nullptr);
+  std::size_t pairs = 0;
+  for (NodeIndex v = 0; v < 12; ++v) {
+    const auto it = reference.find(v);
+    const std::vector<std::uint32_t> expected =
+        it == reference.end() ? std::vector<std::uint32_t>{} : it->second;
+    EXPECT_EQ(inc->EventsOf(v), expected) << "source " << v;
+    std::vector<std::string> ids;
+    for (std::uint32_t e : expected) ids.push_back("ev-" + std::to_string(e + 1));
+    EXPECT_EQ(f.book().TriggerEventIds(0, v), ids) << "source " << v;
+    pairs += expected.size();
+  }
+  EXPECT_EQ(inc->source_events.size(), pairs);
+  // And a checkpoint of it restores to the same pairs.
+  IncidentBook copy({}, {"supply"});
+  ASSERT_TRUE(copy.Restore(f.book().Checkpoint(), 12).ok());
+  EXPECT_EQ(copy.Find("supply/1")->source_events, inc->source_events);
 }
 
 TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueAtRisk) {
