@@ -372,7 +372,6 @@ Status EngineWorker::Recover() {
     riskd::v1::Incident published;
     const engine::Incident* inc = book_.Find(stored.key);
     if (!inc || !published.ParseFromString(stored.payload)) continue;
-    published_incidents_[stored.key] = PublishedIncident::Of(published, stored.payload);
     book_.HoldRanks(stored.key);
     if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
         stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
@@ -405,7 +404,14 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   // Recorded before sent, as alerts are.
   auto flush = [&](const std::vector<std::uint64_t>& forgotten) {
     const Status st = store_->RecordIncidents(stored, forgotten);
-    if (!st.ok()) spdlog::error("cannot record incidents: {}", st.ToString());
+    if (!st.ok()) {
+      spdlog::error("cannot record incidents: {}", st.ToString());
+      for (auto& i : stored) {
+        unrecorded_incidents_[i.key] = {i.lifecycle, std::move(i.payload)};
+      }
+    } else if (!unrecorded_incidents_.empty()) {
+      for (const auto& i : stored) unrecorded_incidents_.erase(i.key);
+    }
     for (const auto& [topic, pub] : out) publisher_->Send(topic, pub);
     published += out.size();
     out.clear();
@@ -418,25 +424,16 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     *pub.mutable_incident() = connectors::MakeIncident(*engine_, book_, *inc, ctx);
     publisher_->Stamp(&pub, ctx.computed_at_unix_ns);
     sequences[key] = pub.sequence();
-    std::string payload = pub.incident().SerializeAsString();
-    published_incidents_[key] = PublishedIncident::Of(pub.incident(), payload);
-    stored.push_back(
-        {key, inc->id, pub.incident().lifecycle(), pub.sequence(), std::move(payload)});
+    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(),
+                      pub.incident().SerializeAsString()});
     out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
     book_.MarkPublished(key);
     if (out.size() >= kIncidentsChunk) flush({});
   }
   // Forget what the book forgot (retention).
   if (incident_ids_) incident_ids_->Remove(book_.TakeForgottenIds());
-  std::vector<std::uint64_t> forgotten;
-  for (auto it = published_incidents_.begin(); it != published_incidents_.end();) {
-    if (book_.Find(it->first)) {
-      ++it;
-    } else {
-      forgotten.push_back(it->first);
-      it = published_incidents_.erase(it);
-    }
-  }
+  const std::vector<std::uint64_t> forgotten = book_.TakeForgottenKeys();
+  for (std::uint64_t key : forgotten) unrecorded_incidents_.erase(key);
   flush(forgotten);
   stats_.incidents_published.fetch_add(published, std::memory_order_relaxed);
   return sequences;
@@ -842,13 +839,33 @@ void EngineWorker::AnnounceEpoch() {
   // computed while standing by was fenced off, so its Alertmanager forwarder
   // and subscribers learn them now rather than at their next change (the
   // previous active's Alertmanager entries would otherwise lapse).
-  for (const auto& [key, incident] : published_incidents_) {
+  for (const auto& incident : PublishedIncidents()) {
     if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
     riskd::v1::Publication pub;
     if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
     publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
   }
   spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
+}
+
+std::vector<connectors::StoredIncident> EngineWorker::PublishedIncidents() const {
+  std::vector<connectors::StoredIncident> out;
+  auto stored = store_->Incidents();
+  if (!stored.ok()) {
+    spdlog::error("cannot read the published incidents: {}", stored.status().ToString());
+  } else {
+    out = std::move(*stored);
+  }
+  for (const auto& [key, inc] : unrecorded_incidents_) {
+    auto at = std::lower_bound(out.begin(), out.end(), key,
+                               [](const auto& i, std::uint64_t k) { return i.key < k; });
+    if (at == out.end() || at->key != key) at = out.insert(at, connectors::StoredIncident{});
+    at->key = key;
+    at->lifecycle = inc.lifecycle;
+    at->payload = inc.payload;
+  }
+  std::erase_if(out, [&](const auto& i) { return book_.Find(i.key) == nullptr; });
+  return out;
 }
 
 void EngineWorker::PublishFootprints() {
@@ -958,25 +975,22 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
   // Every incident not closed, then the latest closed ones.
-  std::vector<const PublishedIncident*> closed;
-  for (const auto& [key, inc] : published_incidents_) {
+  std::vector<riskd::v1::Incident> closed;
+  for (const auto& inc : PublishedIncidents()) {
     if (inc.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
-      closed.push_back(&inc);
+      if (!closed.emplace_back().ParseFromString(inc.payload)) closed.pop_back();
     } else if (!snap.add_incidents()->ParseFromString(inc.payload)) {
       snap.mutable_incidents()->RemoveLast();
     }
   }
   constexpr std::size_t kClosedInSnapshot = 50;
-  std::sort(closed.begin(), closed.end(), [](const auto* a, const auto* b) {
-    return a->closed_at_seconds != b->closed_at_seconds
-               ? a->closed_at_seconds > b->closed_at_seconds
-               : a->opened_journal_seq > b->opened_journal_seq;
+  std::sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) {
+    return a.closed_at().seconds() != b.closed_at().seconds()
+               ? a.closed_at().seconds() > b.closed_at().seconds()
+               : a.opened_journal_seq() > b.opened_journal_seq();
   });
   if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
-  for (const auto* inc : closed) {
-    if (!snap.add_incidents()->ParseFromString(inc->payload))
-      snap.mutable_incidents()->RemoveLast();
-  }
+  for (auto& inc : closed) *snap.add_incidents() = std::move(inc);
   footprints_.AppendActive(snap.mutable_footprints());
   for (const auto& [name, history] : summary_history_) {
     for (const auto& summary : history) *snap.add_recent_projections() = summary;

@@ -269,19 +269,21 @@ class EngineWorker {
   std::unique_ptr<connectors::StateStore> store_;
   IncidentIds* incident_ids_;
   engine::IncidentBook book_;
-  // Latest published Incident by key (for snapshots), serialized: tens of
-  // thousands of incidents parsed cost several times their bytes.
-  struct PublishedIncident {
-    riskd::v1::Incident::Lifecycle lifecycle = riskd::v1::Incident::LIFECYCLE_UNSPECIFIED;
-    std::int64_t closed_at_seconds = 0;
-    std::uint64_t opened_journal_seq = 0;
-    std::string payload;  // riskd.v1.Incident
-    static PublishedIncident Of(const riskd::v1::Incident& incident, std::string payload) {
-      return {incident.lifecycle(), incident.closed_at().seconds(), incident.opened_journal_seq(),
-              std::move(payload)};
-    }
+  // The latest published Incident of each incident is the payload the state
+  // store holds for it (every chunk is recorded before it is sent);
+  // snapshots and a new epoch's announcement read it back from there, as
+  // they do open alerts: a copy here was ~0.3 KB per incident, tens of
+  // thousands under load (bench/README.md, "Where the daemon's memory
+  // goes"). Incidents whose recording failed keep their payload in memory
+  // until recorded or forgotten.
+  struct UnrecordedIncident {
+    int lifecycle = 0;  // riskd.v1.Incident.Lifecycle
+    std::string payload;
   };
-  std::map<std::uint64_t, PublishedIncident> published_incidents_;
+  std::map<std::uint64_t, UnrecordedIncident> unrecorded_incidents_;
+  // The incidents as last published that the book still holds, by key
+  // (the store's rows, unless recording them failed).
+  std::vector<connectors::StoredIncident> PublishedIncidents() const;
   std::unique_ptr<connectors::Publisher> publisher_;
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;

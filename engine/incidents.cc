@@ -35,7 +35,16 @@ bool ByValue(const IncidentNode& a, const IncidentNode& b) {
   return a.node < b.node;
 }
 
+// Orders (source, event index) pairs by source only (stable merges keep a
+// source's events oldest first).
+bool BySource(const std::pair<NodeIndex, std::uint32_t>& a,
+              const std::pair<NodeIndex, std::uint32_t>& b) {
+  return a.first < b.first;
+}
+
 }  // namespace
+
+const IncidentOperatorState Incident::kNoOperator;
 
 std::string_view IncidentLifecycleName(IncidentLifecycle lifecycle) {
   switch (lifecycle) {
@@ -209,9 +218,13 @@ void IncidentBook::Forget(std::uint64_t key) {
     auto f = t.feed_events.find(feed);
     if (f != t.feed_events.end() && f->second == key) t.feed_events.erase(f);
   }
-  t.live.erase(key);
+  if (auto l = std::lower_bound(t.live.begin(), t.live.end(), key);
+      l != t.live.end() && *l == key) {
+    t.live.erase(l);
+  }
   touched_.erase(key);
   forgotten_ids_.push_back(it->second.id);
+  forgotten_keys_.push_back(key);
   incidents_.erase(it);
 }
 
@@ -290,9 +303,22 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
   std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
                  std::back_inserter(merged));
   inc->sources.swap(merged);
+  // Appended in source order, then merged stably: a source's events stay
+  // oldest first.
+  auto& source_events = inc->source_events;
+  const std::size_t before = source_events.size();
   for (NodeIndex v : nodes) {
-    auto& events = inc->source_events[v];
-    if (events.size() < kMaxSourceEvents) events.push_back(event_index);
+    const auto [first, last] = std::equal_range(
+        source_events.begin(), source_events.begin() + static_cast<std::ptrdiff_t>(before),
+        std::pair<NodeIndex, std::uint32_t>{v, 0}, BySource);
+    if (last - first < static_cast<std::ptrdiff_t>(kMaxSourceEvents)) {
+      source_events.emplace_back(v, event_index);
+    }
+  }
+  std::inplace_merge(source_events.begin(),
+                     source_events.begin() + static_cast<std::ptrdiff_t>(before),
+                     source_events.end(), BySource);
+  for (NodeIndex v : nodes) {
     SourceEntry& entry = t.sources[v];
     if (std::find(entry.incidents.begin(), entry.incidents.end(), inc->key) ==
         entry.incidents.end()) {
@@ -373,12 +399,10 @@ IncidentBookCheckpoint IncidentBook::Checkpoint() const {
     out.restored_at_ns = inc.restored_at_ns;
     out.closed_at_ns = inc.closed_at_ns;
     out.last_seq = inc.last_seq;
-    out.acknowledged = inc.acknowledged;
-    out.acknowledged_by = inc.acknowledged_by;
-    out.acknowledged_at_ns = inc.acknowledged_at_ns;
-    out.assignee = inc.assignee;
-    out.level_override = inc.level_override;
-    out.history = inc.history;
+    if (inc.op().acknowledged || inc.op().level_override || !inc.op().assignee.empty() ||
+        !inc.op().history.empty()) {
+      out.mutable_op() = inc.op();
+    }
     out.operator_version = inc.operator_version;
   }
   for (const TypeState& t : types_) {
@@ -417,12 +441,13 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
       if (v >= node_slots)
         return Status::InvalidArgument("incident book: a source beyond the network");
     }
-    for (const auto& [v, events] : inc.source_events) {
-      for (std::uint32_t e : events) {
-        if (v >= node_slots || e >= inc.events.size()) {
-          return Status::InvalidArgument("incident book: a source event out of range");
-        }
+    for (const auto& [v, e] : inc.source_events) {
+      if (v >= node_slots || e >= inc.events.size()) {
+        return Status::InvalidArgument("incident book: a source event out of range");
       }
+    }
+    if (!std::is_sorted(inc.source_events.begin(), inc.source_events.end(), BySource)) {
+      return Status::InvalidArgument("incident book: source events not by source");
     }
     const std::uint64_t key = inc.key;
     if (!incidents.emplace(key, std::move(inc)).second) {
@@ -499,15 +524,15 @@ Status IncidentBook::Apply(const OperatorAction& a) {
   Incident* inc = Mutable(found->key);
   switch (a.kind) {
     case OperatorActionKind::kAcknowledge:
-      inc->acknowledged = true;
-      inc->acknowledged_by = a.operator_name;
-      inc->acknowledged_at_ns = a.time_ns;
+      inc->mutable_op().acknowledged = true;
+      inc->mutable_op().acknowledged_by = a.operator_name;
+      inc->mutable_op().acknowledged_at_ns = a.time_ns;
       break;
     case OperatorActionKind::kAssign:
-      inc->assignee = a.assignee;
+      inc->mutable_op().assignee = a.assignee;
       break;
     case OperatorActionKind::kOverrideLevel:
-      inc->level_override = a.level;
+      inc->mutable_op().level_override = a.level;
       break;
     case OperatorActionKind::kMarkNoImpact:
       if (inc->lifecycle != IncidentLifecycle::kClosed) {
@@ -521,10 +546,11 @@ Status IncidentBook::Apply(const OperatorAction& a) {
       }
       break;
   }
-  inc->history.push_back(a);
-  if (inc->history.size() > static_cast<std::size_t>(options_.max_history)) {
-    inc->history.erase(inc->history.begin(),
-                       inc->history.end() - static_cast<std::ptrdiff_t>(options_.max_history));
+  auto& history = inc->mutable_op().history;
+  history.push_back(a);
+  if (history.size() > static_cast<std::size_t>(options_.max_history)) {
+    history.erase(history.begin(),
+                  history.end() - static_cast<std::ptrdiff_t>(options_.max_history));
   }
   ++inc->operator_version;
   inc->last_seq = std::max(inc->last_seq, a.seq);
@@ -611,27 +637,54 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     // (85k on a region spanning the network: ~8 MB of a round's peak).
     std::vector<IncidentNode> nodes;
     std::vector<IncidentNode> sources;  // owned, disrupted
-    std::map<std::int32_t, double> region_expected;
+    // By region, in first-seen order (most incidents touch one or two):
+    // sorted by region before use, as the std::map it replaces iterated.
+    std::vector<std::pair<std::int32_t, double>> region_expected;
   };
-  std::map<std::uint64_t, Acc> acc;
-  std::map<std::int32_t, double> region_total;
+  // Flat, per round: one slot per incident with nodes at risk, found by a
+  // hash of its key, not a std::map lookup per node at risk (85k nodes,
+  // thousands of incidents under load, bench/README.md "Event to alert").
+  std::vector<std::pair<std::uint64_t, Acc>> acc;
+  std::unordered_map<std::uint64_t, std::uint32_t> acc_slot;
+  std::vector<double> region_total;  // by region id (dense)
   const double warning_raise = s.alerts().options().warning_raise;
   const auto& projector = s.projector();
   const std::size_t n = std::min(attribution_.incident.size(), risk.size());
   const auto top = static_cast<std::size_t>(std::max(0, options_.top_nodes));
+  std::uint64_t last_key = 0;
+  Acc* last = nullptr;
   for (NodeIndex v = 0; v < n; ++v) {
     const double p = risk[v];
     if (!(p > 0)) continue;
     const std::int32_t region = projector.RegionOf(v);
-    if (region >= 0) region_total[region] += p;
+    if (region >= 0) {
+      if (static_cast<std::size_t>(region) >= region_total.size()) {
+        region_total.resize(static_cast<std::size_t>(region) + 1, 0.0);
+      }
+      region_total[static_cast<std::size_t>(region)] += p;
+    }
     const std::uint64_t key = attribution_.incident[v];
     if (key == 0) continue;
-    Acc& a = acc[key];
+    if (!last || key != last_key) {
+      auto [slot, fresh] = acc_slot.try_emplace(key, static_cast<std::uint32_t>(acc.size()));
+      if (fresh) acc.emplace_back(key, Acc{});
+      last = &acc[slot->second].second;
+      last_key = key;
+    }
+    Acc& a = *last;
     a.expected += p;
     const double var = p * values[v];
     a.value += var;
-    if (region >= 0) a.region_expected[region] += p;
-    IncidentNode node{v, p, eta[v], var, AlertLevel::kNone, false};
+    if (region >= 0) {
+      auto e = std::find_if(a.region_expected.begin(), a.region_expected.end(),
+                            [region](const auto& re) { return re.first == region; });
+      if (e == a.region_expected.end()) {
+        a.region_expected.emplace_back(region, p);
+      } else {
+        e->second += p;
+      }
+    }
+    IncidentNode node{.node = v, .eta = eta[v], .probability = p, .value_at_risk = var};
     // As the projection summary counts them: at the warning threshold or
     // above, sources included (they are alerted too).
     if (p >= warning_raise) ++a.at_risk;
@@ -654,22 +707,25 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     if (Rank(node.level) > Rank(a.level)) a.level = node.level;
   }
 
-  // Refresh the incidents with nodes at risk now or before.
-  std::set<std::uint64_t> refresh(t.live.begin(), t.live.end());
+  // Refresh the incidents with nodes at risk now or before, by key.
+  std::vector<std::uint64_t> refresh = std::move(t.live);
   t.live.clear();
-  for (const auto& [key, a] : acc) {
-    refresh.insert(key);
-    t.live.insert(key);
-  }
+  for (const auto& [key, a] : acc) t.live.push_back(key);
+  std::sort(t.live.begin(), t.live.end());
+  refresh.insert(refresh.end(), t.live.begin(), t.live.end());
+  std::sort(refresh.begin(), refresh.end());
+  refresh.erase(std::unique(refresh.begin(), refresh.end()), refresh.end());
+  Acc empty;
   for (std::uint64_t key : refresh) {
     Incident* found_inc = Mutable(key);
     if (!found_inc || found_inc->lifecycle == IncidentLifecycle::kClosed) continue;
     Incident& inc = *found_inc;
     touched_.insert(key);
     inc.previous_value_at_risk = inc.value_at_risk;
-    auto found = acc.find(key);
-    Acc empty;
-    Acc& a = found == acc.end() ? empty : found->second;
+    auto found = acc_slot.find(key);
+    empty = Acc{};
+    Acc& a = found == acc_slot.end() ? empty : acc[found->second].second;
+    std::sort(a.region_expected.begin(), a.region_expected.end());
     inc.expected_disrupted = a.expected;
     inc.value_at_risk = a.value;
     inc.nodes_at_risk = a.at_risk;
@@ -688,7 +744,8 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       if (runs > 0 && runs != std::numeric_limits<std::size_t>::max()) {
         std::vector<double> totals(runs, 0.0);
         for (const auto& [region, e] : a.region_expected) {
-          const double share = region_total[region] > 0 ? e / region_total[region] : 0;
+          const double total = region_total[static_cast<std::size_t>(region)];
+          const double share = total > 0 ? e / total : 0;
           const auto sizes = projector.RegionSizes(region);
           for (std::size_t k = 0; k < runs; ++k) totals[k] += share * sizes[k];
         }
@@ -728,7 +785,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
 
   // The budget. Pushed alerts first: resolved with an incident that is no
   // longer open, resolved or updated on their own otherwise.
-  std::map<std::uint64_t, int> counted;  // non-watchlist pushed per incident
+  std::unordered_map<std::uint64_t, int> counted;  // non-watchlist pushed per incident
   for (auto it = t.pushed.begin(); it != t.pushed.end();) {
     const NodeIndex v = it->first;
     PushedAlert& pa = it->second;
@@ -779,15 +836,19 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     ++it;
   }
   // Alerts the latest projection opened (when this round re-projected).
-  std::set<NodeIndex> raised_now;
+  std::vector<NodeIndex> raised_now;  // sorted (last_changes is by node)
   if (projected) {
     for (const auto& change : s.last_changes()) {
-      if (change.lifecycle == AlertLifecycle::kRaised) raised_now.insert(change.node);
+      if (change.lifecycle == AlertLifecycle::kRaised) raised_now.push_back(change.node);
     }
+    std::sort(raised_now.begin(), raised_now.end());
   }
   // New pushes: per open incident (and alerts no incident owns, as key 0),
   // its open alerts by value at risk.
-  std::map<std::uint64_t, std::vector<IncidentNode>> candidates;
+  // One flat list sorted by (incident, ByValue): the groups in key order, as
+  // a std::map of lists gave them, without a map lookup per open alert.
+  std::vector<std::pair<std::uint64_t, IncidentNode>> candidates;
+  candidates.reserve(open.size());
   for (const auto& [v, alert] : open) {
     if (v >= attribution_.incident.size()) continue;
     const std::uint64_t key = attribution_.incident[v];
@@ -795,11 +856,22 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       const Incident* inc = Find(key);
       if (!inc || !inc->active()) continue;
     }
-    candidates[key].push_back(
-        {v, alert.probability, alert.eta, alert.probability * values[v], alert.level, false});
+    candidates.emplace_back(key, IncidentNode{.node = v,
+                                              .eta = alert.eta,
+                                              .probability = alert.probability,
+                                              .value_at_risk = alert.probability * values[v],
+                                              .level = alert.level});
   }
-  for (auto& [key, list] : candidates) {
-    std::sort(list.begin(), list.end(), ByValue);
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : ByValue(a.second, b.second);
+  });
+  for (std::size_t group = 0; group < candidates.size();) {
+    const std::uint64_t key = candidates[group].first;
+    std::size_t end = group;
+    while (end < candidates.size() && candidates[end].first == key) ++end;
+    const std::span<const std::pair<std::uint64_t, IncidentNode>> list(candidates.data() + group,
+                                                                       end - group);
+    group = end;
     int& pushed = counted[key];
     // Ranks and tiers push an alert that opened in this projection, or
     // any while the incident grows (its value at risk went up since the
@@ -811,13 +883,14 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     const bool growing =
         !owner || (!steady && owner->value_at_risk > owner->previous_value_at_risk);
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
-      const IncidentNode& c = list[rank];
+      const IncidentNode& c = list[rank].second;
       if (t.pushed.count(c.node)) continue;
       const bool watched = t.watch.count(c.node) > 0;
       const int tier = net.tier(c.node);
       const bool qualifies = rank < static_cast<std::size_t>(options_.alert_top_n) ||
                              (tier >= 0 && tier <= options_.alert_max_tier);
-      const bool fresh = !steady && raised_now.count(c.node) > 0;
+      const bool fresh =
+          !steady && std::binary_search(raised_now.begin(), raised_now.end(), c.node);
       if (!watched &&
           (!(growing || fresh) || !qualifies || pushed >= options_.max_alerts_per_incident)) {
         continue;
@@ -838,7 +911,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     inc.steady = false;
   }
   // Pushed counts and flags on the top lists.
-  std::map<std::uint64_t, int> pushed_count;
+  std::unordered_map<std::uint64_t, int> pushed_count;
   for (const auto& [v, pa] : t.pushed) ++pushed_count[pa.incident];
   for (std::uint64_t key : refresh) {
     Incident* inc = Mutable(key);
@@ -936,7 +1009,8 @@ std::vector<IncidentNode> IncidentBook::NodesOf(const Engine& engine, std::uint6
     if (attribution_.incident[v] != key || attribution_.source[v]) continue;
     const double p = s.projection().risk[v];
     if (!(p > 0)) continue;
-    IncidentNode node{v, p, s.projection().eta[v], p * values[v], AlertLevel::kNone, false};
+    IncidentNode node{
+        .node = v, .eta = s.projection().eta[v], .probability = p, .value_at_risk = p * values[v]};
     if (auto o = open.find(v); o != open.end()) node.level = o->second.level;
     if (auto pa = pushed.find(v); pa != pushed.end()) node.pushed = pa->second.incident == key;
     out.push_back(node);
@@ -956,9 +1030,16 @@ std::vector<std::string> IncidentBook::TriggerEventIds(int risk_type, NodeIndex 
   std::vector<std::string> out;
   const Incident* inc = Find(OwnerOf(risk_type, source));
   if (!inc) return out;
-  auto it = inc->source_events.find(source);
-  if (it == inc->source_events.end()) return out;
-  for (std::uint32_t e : it->second) out.push_back(inc->events[e].event_id);
+  for (std::uint32_t e : inc->EventsOf(source)) out.push_back(inc->events[e].event_id);
+  return out;
+}
+
+std::vector<std::uint32_t> Incident::EventsOf(NodeIndex source) const {
+  std::vector<std::uint32_t> out;
+  const auto [first, last] =
+      std::equal_range(source_events.begin(), source_events.end(),
+                       std::pair<NodeIndex, std::uint32_t>{source, 0}, BySource);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
   return out;
 }
 

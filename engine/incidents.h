@@ -58,6 +58,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -166,15 +167,17 @@ struct IncidentEvent {
   std::uint64_t seq = 0;
 };
 
-// A node an incident puts at risk, as of the latest Update().
+// A node an incident puts at risk, as of the latest Update(). 32 bytes (the
+// integers side by side): every incident keeps top_nodes of them.
 struct IncidentNode {
   NodeIndex node = kNoNode;
-  double probability = 0;
   int eta = -1;
+  double probability = 0;
   double value_at_risk = 0;
   AlertLevel level = AlertLevel::kNone;
   bool pushed = false;
 };
+static_assert(sizeof(IncidentNode) <= 32);
 
 // What a publication compares against to decide whether a change is
 // material.
@@ -194,67 +197,101 @@ struct IncidentDigest {
   int alerts_resolved = 0;
 };
 
-struct Incident {
-  std::uint64_t key = 0;  // journal sequence of the opening event
-  std::string id;         // "<risk_type>/<key>"
-  int risk_type = 0;
-  IncidentLifecycle lifecycle = IncidentLifecycle::kPotential;
-  IncidentResolution resolution = IncidentResolution::kNone;
-  bool confirmed = false;
-  int hazard = 0;
-  std::string title;
-  std::vector<IncidentEvent> events;  // every grouped event, oldest first
-  std::vector<std::string> feed_event_ids;
-  std::vector<NodeIndex> sources;  // sorted
-  // Per source: indices into events of the events that hit it (at most 8).
-  // A std::map: most incidents have one source, and an unordered_map's
-  // bucket array is ~100 bytes more per incident (thousands under load).
-  std::map<NodeIndex, std::vector<std::uint32_t>> source_events;
-  int sources_disrupted = 0;
-  std::int64_t opened_at_ns = 0;
-  std::int64_t restored_at_ns = 0;  // 0: not restored
-  std::int64_t closed_at_ns = 0;    // 0: not closed
-  std::uint64_t last_seq = 0;       // last event or action included
-
-  // Operator state.
+// An incident's operator state: out of line (Incident::op()), since most
+// incidents never see an operator and it is ~100 bytes inline.
+struct IncidentOperatorState {
   bool acknowledged = false;
   std::string acknowledged_by;
   std::int64_t acknowledged_at_ns = 0;
   std::string assignee;
   std::optional<AlertLevel> level_override;
   // Latest max_history, oldest first. A vector: an empty std::deque
-  // allocates ~600 bytes, in every incident, most of which never see an
-  // operator.
+  // allocates ~600 bytes.
   std::vector<OperatorAction> history;
-  std::uint32_t operator_version = 0;
+};
+
+// Fields are ordered by size (no padding between the small ones): tens of
+// thousands of incidents are held under load (bench/README.md, "Where the
+// daemon's memory goes").
+struct Incident {
+  std::uint64_t key = 0;  // journal sequence of the opening event
+  std::string id;         // "<risk_type>/<key>"
+  std::string title;
+  std::vector<IncidentEvent> events;  // every grouped event, oldest first
+  std::vector<std::string> feed_event_ids;
+  std::vector<NodeIndex> sources;  // sorted
+  // (source, index into events) of the events that hit each source, at
+  // most 8 per source, sorted by source then oldest first (EventsOf()). Flat
+  // pairs: a std::map of lists cost ~100 bytes more per incident, and most
+  // incidents have one source (thousands under load).
+  std::vector<std::pair<NodeIndex, std::uint32_t>> source_events;
+  std::int64_t opened_at_ns = 0;
+  std::int64_t restored_at_ns = 0;  // 0: not restored
+  std::int64_t closed_at_ns = 0;    // 0: not closed
+  std::uint64_t last_seq = 0;       // last event or action included
+  int risk_type = 0;
+  int hazard = 0;
+  int sources_disrupted = 0;
+  std::uint32_t operator_version = 0;  // operator actions applied
+  IncidentLifecycle lifecycle = IncidentLifecycle::kPotential;
+  IncidentResolution resolution = IncidentResolution::kNone;
+  bool confirmed = false;
 
   // As of the latest Update() of its risk type.
+  AlertLevel computed_level = AlertLevel::kNone;
+  bool steady = false;    // the next Update() pushes nothing new by rank or tier
+  int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
+  int alerts_pushed = 0;
+  int sources_disrupted_before = 0;  // at the previous Update()
   double expected_disrupted = 0;
   double disrupted_p05 = 0;
   double disrupted_p95 = 0;
   double value_at_risk = 0;
-  int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
-  AlertLevel computed_level = AlertLevel::kNone;
-  std::vector<IncidentNode> top;            // by value at risk, not sources
-  std::vector<NodeIndex> sources_by_value;  // first max_listed, by value at risk
-  std::vector<PlanInstance> plans;
-  int alerts_pushed = 0;
-  // Pushed alerts resolved in bulk since published (node, raised journal sequence).
-  std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
-  int sources_disrupted_before = 0;   // at the previous Update()
   double previous_value_at_risk = 0;  // before the latest Update()
-  bool steady = false;                // the next Update() pushes nothing new by rank or tier
   // The largest figures so far (material changes are fractions of them).
   double peak_expected_disrupted = 0;
   double peak_value_at_risk = 0;
   double peak_nodes_at_risk = 0;
+  std::vector<IncidentNode> top;            // by value at risk, not sources
+  std::vector<NodeIndex> sources_by_value;  // first max_listed, by value at risk
+  std::vector<PlanInstance> plans;
+  // Pushed alerts resolved in bulk since published (node, raised journal sequence).
+  std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
 
   std::optional<IncidentDigest> published;  // as last published
+
+  // The indices into events of the events that hit `source`, oldest first.
+  std::vector<std::uint32_t> EventsOf(NodeIndex source) const;
+  // Operator state (a shared empty one when no operator acted).
+  const IncidentOperatorState& op() const { return operator_ ? *operator_ : kNoOperator; }
+  IncidentOperatorState& mutable_op() {
+    if (!operator_) operator_.value = std::make_unique<IncidentOperatorState>();
+    return *operator_;
+  }
 
   bool active() const {
     return lifecycle == IncidentLifecycle::kPotential || lifecycle == IncidentLifecycle::kConfirmed;
   }
-  AlertLevel level() const { return level_override.value_or(computed_level); }
+  AlertLevel level() const { return op().level_override.value_or(computed_level); }
+
+ private:
+  // A unique_ptr copied deeply, so that Incident stays a copyable value.
+  struct OperatorPtr {
+    std::unique_ptr<IncidentOperatorState> value;
+    OperatorPtr() = default;
+    OperatorPtr(const OperatorPtr& other)
+        : value(other.value ? std::make_unique<IncidentOperatorState>(*other.value) : nullptr) {}
+    OperatorPtr(OperatorPtr&&) noexcept = default;
+    OperatorPtr& operator=(const OperatorPtr& other) {
+      if (this != &other) *this = OperatorPtr(other);
+      return *this;
+    }
+    OperatorPtr& operator=(OperatorPtr&&) noexcept = default;
+    explicit operator bool() const { return value != nullptr; }
+    IncidentOperatorState& operator*() const { return *value; }
+  };
+  static const IncidentOperatorState kNoOperator;
+  OperatorPtr operator_;
 };
 
 // A pushed alert's change, for publication.
@@ -373,6 +410,8 @@ class IncidentBook {
   // The ids of the incidents forgotten (retain_closed) since the last call,
   // so that an owner keeping its own index of ids can drop them.
   std::vector<std::string> TakeForgottenIds() { return std::exchange(forgotten_ids_, {}); }
+  // The same incidents' keys, kept apart (an owner may want either).
+  std::vector<std::uint64_t> TakeForgottenKeys() { return std::exchange(forgotten_keys_, {}); }
 
   // --- Lookups.
 
@@ -420,7 +459,7 @@ class IncidentBook {
     std::map<std::string, std::uint64_t> feed_events;  // feed event id -> key
     std::unordered_map<NodeIndex, PushedAlert> pushed;
     std::unordered_map<NodeIndex, std::vector<std::string>> watch;
-    std::set<std::uint64_t> live;  // incidents with nodes at risk at the last Update
+    std::vector<std::uint64_t> live;  // incidents with nodes at risk at the last Update, sorted
   };
   // Per node slot of the latest attribution: owning incident key (0 none).
   struct Attribution {
@@ -451,6 +490,7 @@ class IncidentBook {
   std::multimap<std::int64_t, std::uint64_t> restored_;  // restored at -> key
   std::deque<std::uint64_t> closed_;                     // in closing order
   std::vector<std::string> forgotten_ids_;               // since TakeForgottenIds()
+  std::vector<std::uint64_t> forgotten_keys_;            // since TakeForgottenKeys()
   std::set<std::uint64_t> touched_;  // changed since published, maybe materially
   std::int64_t now_ns_ = 0;
   Attribution attribution_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -162,6 +163,50 @@ TEST(IncidentBookTest, GroupsBySameFeedEventThenBySharedSourceElseOpensOne) {
   // A trigger that disrupted nothing opens nothing.
   EXPECT_EQ(f.Disrupt(5, {}, TriggerKind::kPlace), nullptr);
   EXPECT_EQ(f.book().incidents().size(), 2u);
+}
+
+TEST(IncidentBookTest, SourceEventsKeepEachSourcesFirstEightEventsOldestFirst) {
+  // One incident (one feed event) hit 60 times on random sets of 12 nodes,
+  // repeats and unsorted lists included; the flat (source, event) pairs must
+  // say what a map of per-source lists, capped at 8, says.
+  Fixture f(MakeEngine(MakeNet(12, {{0, 1, 1}})));
+  std::map<NodeIndex, std::vector<std::uint32_t>> reference;
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<NodeIndex>((state >> 33) % 12);
+  };
+  for (std::uint32_t k = 0; k < 60; ++k) {
+    std::vector<NodeIndex> nodes;
+    const int count = 1 + static_cast<int>(next() % 4);
+    for (int i = 0; i < count; ++i) nodes.push_back(next());
+    const Incident* inc = f.Disrupt(k + 1, nodes, TriggerKind::kNamed, "quake");
+    ASSERT_NE(inc, nullptr);
+    ASSERT_EQ(inc->id, "supply/1");
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    for (NodeIndex v : nodes) {
+      if (reference[v].size() < 8) reference[v].push_back(k);
+    }
+  }
+  const Incident* inc = f.book().Find("supply/1");
+  ASSERT_NE(inc, nullptr);
+  std::size_t pairs = 0;
+  for (NodeIndex v = 0; v < 12; ++v) {
+    const auto it = reference.find(v);
+    const std::vector<std::uint32_t> expected =
+        it == reference.end() ? std::vector<std::uint32_t>{} : it->second;
+    EXPECT_EQ(inc->EventsOf(v), expected) << "source " << v;
+    std::vector<std::string> ids;
+    for (std::uint32_t e : expected) ids.push_back("ev-" + std::to_string(e + 1));
+    EXPECT_EQ(f.book().TriggerEventIds(0, v), ids) << "source " << v;
+    pairs += expected.size();
+  }
+  EXPECT_EQ(inc->source_events.size(), pairs);
+  // And a checkpoint of it restores to the same pairs.
+  IncidentBook copy({}, {"supply"});
+  ASSERT_TRUE(copy.Restore(f.book().Checkpoint(), 12).ok());
+  EXPECT_EQ(copy.Find("supply/1")->source_events, inc->source_events);
 }
 
 TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueAtRisk) {
@@ -395,22 +440,36 @@ TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {
   f.Publish();
   IncidentBook& book = f.book();
   const Incident* inc = book.Find("supply/1");
+  // No operator yet: the operator state is the empty one, held by no incident.
+  EXPECT_FALSE(inc->op().acknowledged);
+  EXPECT_TRUE(inc->op().history.empty());
   EXPECT_EQ(book.Apply(Action("a1", 2, 10, OperatorActionKind::kAcknowledge, "supply/1")).code(),
             Status::Code::kOk);
+  // A copy of an incident owns its operator state (out of line): later
+  // actions change the book's incident, not the copy.
+  const Incident acknowledged = *inc;
+  EXPECT_TRUE(acknowledged.op().acknowledged);
   OperatorAction assign = Action("a2", 3, 11, OperatorActionKind::kAssign, "supply/1");
   assign.assignee = "procurement-apac";
   EXPECT_TRUE(book.Apply(assign).ok());
   OperatorAction level = Action("a3", 4, 12, OperatorActionKind::kOverrideLevel, "supply/1");
   level.level = AlertLevel::kWarning;
   EXPECT_TRUE(book.Apply(level).ok());
-  EXPECT_TRUE(inc->acknowledged);
-  EXPECT_EQ(inc->acknowledged_by, "ana");
-  EXPECT_EQ(inc->acknowledged_at_ns, 10);
-  EXPECT_EQ(inc->assignee, "procurement-apac");
+  EXPECT_TRUE(inc->op().acknowledged);
+  EXPECT_EQ(inc->op().acknowledged_by, "ana");
+  EXPECT_EQ(inc->op().acknowledged_at_ns, 10);
+  EXPECT_EQ(inc->op().assignee, "procurement-apac");
   EXPECT_EQ(inc->computed_level, AlertLevel::kCritical);
   EXPECT_EQ(inc->level(), AlertLevel::kWarning);
-  ASSERT_EQ(inc->history.size(), 3u);
-  EXPECT_EQ(inc->history[1].event_id, "a2");
+  ASSERT_EQ(inc->op().history.size(), 3u);
+  EXPECT_EQ(inc->op().history[1].event_id, "a2");
+  EXPECT_EQ(acknowledged.op().history.size(), 1u);
+  EXPECT_TRUE(acknowledged.op().assignee.empty());
+  EXPECT_EQ(acknowledged.level(), AlertLevel::kCritical);
+  Incident assigned;
+  assigned = *inc;
+  assigned = acknowledged;  // assignment replaces the operator state too
+  EXPECT_EQ(assigned.op().history.size(), 1u);
   EXPECT_EQ(inc->last_seq, 4u);
   EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
   // Clearing the override returns to the computed level.
@@ -437,7 +496,7 @@ TEST(IncidentBookTest, OperatorActionsAreRecordedAndVerdictsStand) {
   // Marking a restored incident restored again only adds to its history.
   EXPECT_TRUE(book.Apply(Action("a5", 9, 16, OperatorActionKind::kMarkRestored, "supply/1")).ok());
   EXPECT_EQ(inc->restored_at_ns, 14);
-  EXPECT_EQ(inc->history.size(), 6u);
+  EXPECT_EQ(inc->op().history.size(), 6u);
 }
 
 TEST(IncidentBookTest, IntervalOfASoleIncidentIsTheProjectionsInterval) {
@@ -513,8 +572,8 @@ std::string Describe(IncidentBook& book, Engine& engine) {
     for (NodeIndex v : inc.sources) o << " " << v << "(" << book.OwnerOf(0, v) << ")";
     o << " disrupted " << inc.sources_disrupted << " opened " << inc.opened_at_ns << " restored "
       << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq << " ack "
-      << inc.acknowledged << inc.acknowledged_by << " assignee " << inc.assignee << " history "
-      << inc.history.size() << " v" << inc.operator_version << " expected "
+      << inc.op().acknowledged << inc.op().acknowledged_by << " assignee " << inc.op().assignee
+      << " history " << inc.op().history.size() << " v" << inc.operator_version << " expected "
       << inc.expected_disrupted << " value " << inc.value_at_risk << " at_risk "
       << inc.nodes_at_risk << " pushed " << inc.alerts_pushed << " level "
       << int{static_cast<std::uint8_t>(inc.level())} << " top";
@@ -648,6 +707,8 @@ TEST(IncidentBookTest, RestoredIncidentsBeyondTheirLimitCloseOldestFirstThenAreF
   EXPECT_EQ(f.book().incidents().size(), 3u);
   EXPECT_EQ(f.book().TakeForgottenIds(), (std::vector<std::string>{"supply/1", "supply/2"}));
   EXPECT_TRUE(f.book().TakeForgottenIds().empty());
+  EXPECT_EQ(f.book().TakeForgottenKeys(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(f.book().TakeForgottenKeys().empty());
   EXPECT_EQ(f.book().Find("supply/1"), nullptr);
   // A node of a forgotten incident disrupted again opens a new one.
   const Incident* again = f.Disrupt(6, {0}, TriggerKind::kStatus, "", 1.0, 6 * kHour);

@@ -290,12 +290,15 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
   }
   for (const auto& plan : inc.plans) *out.add_plans() = MakeEmergencyPlan(net, book.plans(), plan);
   auto* op = out.mutable_operator_state();
-  op->set_acknowledged(inc.acknowledged);
-  op->set_acknowledged_by(inc.acknowledged_by);
-  if (inc.acknowledged_at_ns) SetTimestamp(inc.acknowledged_at_ns, op->mutable_acknowledged_at());
-  op->set_assignee(inc.assignee);
-  if (inc.level_override) op->set_level_override(ToProtoLevel(*inc.level_override));
-  for (const auto& h : inc.history) {
+  const engine::IncidentOperatorState& operator_state = inc.op();
+  op->set_acknowledged(operator_state.acknowledged);
+  op->set_acknowledged_by(operator_state.acknowledged_by);
+  if (operator_state.acknowledged_at_ns)
+    SetTimestamp(operator_state.acknowledged_at_ns, op->mutable_acknowledged_at());
+  op->set_assignee(operator_state.assignee);
+  if (operator_state.level_override)
+    op->set_level_override(ToProtoLevel(*operator_state.level_override));
+  for (const auto& h : operator_state.history) {
     auto* record = op->add_history();
     record->set_event_id(h.event_id);
     record->set_journal_seq(h.seq);

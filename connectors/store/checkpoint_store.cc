@@ -429,27 +429,35 @@ void EncodeIncidents(const engine::IncidentBookCheckpoint& c, PartWriter* w) {
     for (const auto& id : inc.feed_event_ids) w->Str(id);
     w->U32(static_cast<std::uint32_t>(inc.sources.size()));
     for (engine::NodeIndex v : inc.sources) w->U32(v);
-    // By node: the same bytes for the same state.
-    std::map<engine::NodeIndex, const std::vector<std::uint32_t>*> source_events;
-    for (const auto& [v, events] : inc.source_events) source_events[v] = &events;
-    w->U32(static_cast<std::uint32_t>(source_events.size()));
-    for (const auto& [v, events] : source_events) {
-      w->U32(v);
-      w->U32(static_cast<std::uint32_t>(events->size()));
-      for (std::uint32_t e : *events) w->U32(e);
+    // By node (the incident keeps them so), per source its events: the same
+    // bytes for the same state.
+    const auto& pairs = inc.source_events;
+    std::uint32_t sources_with_events = 0;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      if (i == 0 || pairs[i].first != pairs[i - 1].first) ++sources_with_events;
+    }
+    w->U32(sources_with_events);
+    for (std::size_t i = 0; i < pairs.size();) {
+      std::size_t end = i;
+      while (end < pairs.size() && pairs[end].first == pairs[i].first) ++end;
+      w->U32(pairs[i].first);
+      w->U32(static_cast<std::uint32_t>(end - i));
+      for (std::size_t k = i; k < end; ++k) w->U32(pairs[k].second);
+      i = end;
     }
     w->I32(inc.sources_disrupted);
     w->I64(inc.opened_at_ns);
     w->I64(inc.restored_at_ns);
     w->I64(inc.closed_at_ns);
     w->U64(inc.last_seq);
-    w->U8(inc.acknowledged ? 1 : 0);
-    w->Str(inc.acknowledged_by);
-    w->I64(inc.acknowledged_at_ns);
-    w->Str(inc.assignee);
-    EncodeLevel(inc.level_override, w);
-    w->U32(static_cast<std::uint32_t>(inc.history.size()));
-    for (const auto& a : inc.history) {
+    const engine::IncidentOperatorState& op = inc.op();
+    w->U8(op.acknowledged ? 1 : 0);
+    w->Str(op.acknowledged_by);
+    w->I64(op.acknowledged_at_ns);
+    w->Str(op.assignee);
+    EncodeLevel(op.level_override, w);
+    w->U32(static_cast<std::uint32_t>(op.history.size()));
+    for (const auto& a : op.history) {
       w->Str(a.event_id);
       w->U64(a.seq);
       w->I64(a.time_ns);
@@ -523,23 +531,25 @@ Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
     const std::uint64_t source_events = r->Count(r->U32(), 8, "source events");
     for (std::uint64_t k = 0; k < source_events && r->ok(); ++k) {
       const engine::NodeIndex v = r->U32();
-      auto& list = inc.source_events[v];
-      list.resize(r->Count(r->U32(), 4, "source events"));
-      for (auto& e : list) e = r->U32();
+      const std::uint64_t count = r->Count(r->U32(), 4, "source events");
+      for (std::uint64_t e = 0; e < count && r->ok(); ++e) {
+        inc.source_events.emplace_back(v, r->U32());
+      }
     }
     inc.sources_disrupted = r->I32();
     inc.opened_at_ns = r->I64();
     inc.restored_at_ns = r->I64();
     inc.closed_at_ns = r->I64();
     inc.last_seq = r->U64();
-    inc.acknowledged = r->U8() != 0;
-    inc.acknowledged_by = r->Str();
-    inc.acknowledged_at_ns = r->I64();
-    inc.assignee = r->Str();
-    inc.level_override = DecodeLevel(r);
+    engine::IncidentOperatorState op;
+    op.acknowledged = r->U8() != 0;
+    op.acknowledged_by = r->Str();
+    op.acknowledged_at_ns = r->I64();
+    op.assignee = r->Str();
+    op.level_override = DecodeLevel(r);
     const std::uint64_t history = r->Count(r->U32(), 42, "operator actions");
     for (std::uint64_t k = 0; k < history && r->ok(); ++k) {
-      auto& a = inc.history.emplace_back();
+      auto& a = op.history.emplace_back();
       a.event_id = r->Str();
       a.seq = r->U64();
       a.time_ns = r->I64();
@@ -550,6 +560,11 @@ Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
       a.assignee = r->Str();
       a.level = DecodeLevel(r);
       a.note = r->Str();
+    }
+    // Out of line only when an operator acted (Incident::op()).
+    if (op.acknowledged || !op.acknowledged_by.empty() || op.acknowledged_at_ns != 0 ||
+        !op.assignee.empty() || op.level_override || !op.history.empty()) {
+      inc.mutable_op() = std::move(op);
     }
     inc.operator_version = r->U32();
   }

@@ -166,10 +166,10 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
   EXPECT_EQ(leak.id, "leak/1");
   EXPECT_EQ(leak.sources, (std::vector<engine::NodeIndex>{3, 7}));
   EXPECT_EQ(leak.feed_event_ids, std::vector<std::string>{"usgs-1"});
-  EXPECT_EQ(leak.level_override, engine::AlertLevel::kCritical);
-  ASSERT_EQ(leak.history.size(), 1u);
-  EXPECT_EQ(leak.history[0].note, "plant 3 matters");
-  EXPECT_EQ(leak.source_events.at(7), std::vector<std::uint32_t>{0});
+  EXPECT_EQ(leak.op().level_override, engine::AlertLevel::kCritical);
+  ASSERT_EQ(leak.op().history.size(), 1u);
+  EXPECT_EQ(leak.op().history[0].note, "plant 3 matters");
+  EXPECT_EQ(leak.EventsOf(7), std::vector<std::uint32_t>{0});
   EXPECT_EQ(incidents.incidents[1].lifecycle, engine::IncidentLifecycle::kRestored);
   EXPECT_EQ(incidents.restored, (std::vector<std::pair<std::int64_t, std::uint64_t>>{{200, 2}}));
   engine::IncidentBook book({}, {"default", "leak"});
