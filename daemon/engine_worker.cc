@@ -433,8 +433,11 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   // Forget what the book forgot (retention).
   if (incident_ids_) incident_ids_->Remove(book_.TakeForgottenIds());
   const std::vector<std::uint64_t> forgotten = book_.TakeForgottenKeys();
-  for (std::uint64_t key : forgotten) unrecorded_incidents_.erase(key);
   flush(forgotten);
+  // After the flush: a failed one keeps what it could not record, and an
+  // incident published and forgotten in this same round would otherwise
+  // stay there for good.
+  for (std::uint64_t key : forgotten) unrecorded_incidents_.erase(key);
   stats_.incidents_published.fetch_add(published, std::memory_order_relaxed);
   return sequences;
 }
@@ -827,35 +830,49 @@ void EngineWorker::AnnounceEpoch() {
   if (fence_ == nullptr) return;
   const std::uint64_t epoch = publisher_->current_epoch();
   if (epoch == announced_epoch_) return;
-  announced_epoch_ = epoch;
-  if (epoch == 0) return;
   const std::int64_t now = NowUnixNs();
-  for (const auto& [name, summary] : summaries_) {
-    riskd::v1::Publication pub;
-    *pub.mutable_projection_summary() = summary;
-    publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
+  if (epoch != 0 && epoch != summaries_announced_epoch_) {
+    summaries_announced_epoch_ = epoch;
+    for (const auto& [name, summary] : summaries_) {
+      riskd::v1::Publication pub;
+      *pub.mutable_projection_summary() = summary;
+      publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
+    }
   }
   // The incidents not yet closed, as last computed: what this instance
   // computed while standing by was fenced off, so its Alertmanager forwarder
   // and subscribers learn them now rather than at their next change (the
-  // previous active's Alertmanager entries would otherwise lapse).
-  for (const auto& incident : PublishedIncidents()) {
-    if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
-    riskd::v1::Publication pub;
-    if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
-    publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
+  // previous active's Alertmanager entries would otherwise lapse). They are
+  // read from the state store: when that fails, the announcement is tried
+  // again on the next turn of the loop rather than skipped.
+  if (epoch != 0) {
+    auto incidents = PublishedIncidents();
+    if (!incidents.ok()) {
+      if (epoch != announce_failure_logged_epoch_) {
+        announce_failure_logged_epoch_ = epoch;
+        spdlog::error("epoch {}: incidents not announced yet, retrying: {}", epoch,
+                      incidents.status().ToString());
+      }
+      return;
+    }
+    for (const auto& incident : *incidents) {
+      if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
+      riskd::v1::Publication pub;
+      if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
+      publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
+    }
+    spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
   }
-  spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
+  announced_epoch_ = epoch;
 }
 
-std::vector<connectors::StoredIncident> EngineWorker::PublishedIncidents() const {
-  std::vector<connectors::StoredIncident> out;
+Result<std::vector<connectors::StoredIncident>> EngineWorker::PublishedIncidents() const {
   auto stored = store_->Incidents();
   if (!stored.ok()) {
-    spdlog::error("cannot read the published incidents: {}", stored.status().ToString());
-  } else {
-    out = std::move(*stored);
+    return Status::Unavailable("cannot read the published incidents: " +
+                               stored.status().ToString());
   }
+  std::vector<connectors::StoredIncident> out = std::move(*stored);
   for (const auto& [key, inc] : unrecorded_incidents_) {
     auto at = std::lower_bound(out.begin(), out.end(), key,
                                [](const auto& i, std::uint64_t k) { return i.key < k; });
@@ -938,7 +955,7 @@ void EngineWorker::ReleaseScratchIfDue() {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
 }
 
-riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
+Result<riskd::v1::Snapshot> EngineWorker::MakeSnapshot() const {
   riskd::v1::Snapshot snap;
   snap.set_sequence(publisher_->last_sequence());
   snap.set_journal_seq(applied_seq_);
@@ -955,15 +972,16 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   {
     // Open alerts by id: the stored payloads, unless recording them failed.
+    // A snapshot without them would make a re-syncing subscriber drop
+    // them: refused instead, with the reason.
     auto stored = store_->OpenAlerts();
     if (!stored.ok()) {
-      spdlog::error("snapshot: cannot read the open alerts: {}", stored.status().ToString());
+      return Status::Unavailable("snapshot: cannot read the open alerts: " +
+                                 stored.status().ToString());
     }
     std::map<std::string_view, std::string_view> payloads;
-    if (stored.ok()) {
-      for (const auto& a : *stored) {
-        if (open_alerts_.count(a.alert_id)) payloads.emplace(a.alert_id, a.payload);
-      }
+    for (const auto& a : *stored) {
+      if (open_alerts_.count(a.alert_id)) payloads.emplace(a.alert_id, a.payload);
     }
     for (const auto& [id, payload] : unrecorded_alerts_) payloads[id] = payload;
     for (const auto& [id, payload] : payloads) {
@@ -974,23 +992,39 @@ riskd::v1::Snapshot EngineWorker::MakeSnapshot() const {
   }
   for (const auto& [name, summary] : summaries_) *snap.add_projections() = summary;
   for (const auto& [name, plan] : plans_) *snap.add_plans() = plan;
-  // Every incident not closed, then the latest closed ones.
-  std::vector<riskd::v1::Incident> closed;
-  for (const auto& inc : PublishedIncidents()) {
+  // Every incident not closed, then the latest closed ones (the store can
+  // hold up to incidents.retain_closed of them: only their sort keys are
+  // kept while choosing, and only the chosen ones parsed into the snapshot).
+  auto incidents = PublishedIncidents();
+  if (!incidents.ok()) return Status::Unavailable("snapshot: " + incidents.status().message());
+  struct Closed {
+    std::int64_t closed_at_seconds;
+    std::uint64_t opened_journal_seq;
+    std::size_t index;  // in *incidents
+  };
+  std::vector<Closed> closed;
+  riskd::v1::Incident parsed;
+  for (std::size_t i = 0; i < incidents->size(); ++i) {
+    const auto& inc = (*incidents)[i];
     if (inc.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
-      if (!closed.emplace_back().ParseFromString(inc.payload)) closed.pop_back();
+      if (parsed.ParseFromString(inc.payload)) {
+        closed.push_back({parsed.closed_at().seconds(), parsed.opened_journal_seq(), i});
+      }
     } else if (!snap.add_incidents()->ParseFromString(inc.payload)) {
       snap.mutable_incidents()->RemoveLast();
     }
   }
   constexpr std::size_t kClosedInSnapshot = 50;
-  std::sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) {
-    return a.closed_at().seconds() != b.closed_at().seconds()
-               ? a.closed_at().seconds() > b.closed_at().seconds()
-               : a.opened_journal_seq() > b.opened_journal_seq();
-  });
-  if (closed.size() > kClosedInSnapshot) closed.resize(kClosedInSnapshot);
-  for (auto& inc : closed) *snap.add_incidents() = std::move(inc);
+  const auto latest_first = [](const Closed& a, const Closed& b) {
+    return a.closed_at_seconds != b.closed_at_seconds ? a.closed_at_seconds > b.closed_at_seconds
+                                                      : a.opened_journal_seq > b.opened_journal_seq;
+  };
+  const std::size_t kept = std::min(closed.size(), kClosedInSnapshot);
+  std::partial_sort(closed.begin(), closed.begin() + static_cast<std::ptrdiff_t>(kept),
+                    closed.end(), latest_first);
+  for (std::size_t i = 0; i < kept; ++i) {
+    (void)snap.add_incidents()->ParseFromString((*incidents)[closed[i].index].payload);
+  }
   footprints_.AppendActive(snap.mutable_footprints());
   for (const auto& [name, history] : summary_history_) {
     for (const auto& summary : history) *snap.add_recent_projections() = summary;
@@ -1041,9 +1075,15 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
         }
       }
       break;
-    case riskd::v1::Query::kSnapshot:
-      *resp->mutable_snapshot() = MakeSnapshot();
+    case riskd::v1::Query::kSnapshot: {
+      auto snap = MakeSnapshot();
+      if (!snap.ok()) {
+        reject(snap.status());
+        return ack;
+      }
+      *resp->mutable_snapshot() = std::move(*snap);
       break;
+    }
     case riskd::v1::Query::kNetwork: {
       const auto& net = engine_->network();
       resp->mutable_network_nodes()->Reserve(static_cast<int>(net.node_count()));

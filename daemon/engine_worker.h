@@ -9,8 +9,9 @@
 // OperatorAction; after each round the worker publishes the incidents that
 // changed materially (incident.<level>.<risk_type>) before the node alerts
 // the budget pushes, records those alerts (and the ones resolved in bulk
-// with their incident) in SQLite, and keeps the latest published incidents
-// for snapshots. Replay feeds the book the same way, so a restart rebuilds
+// with their incident) in SQLite, from where snapshots read the latest
+// published incidents back (those not recorded yet are kept until they are).
+// Replay feeds the book the same way, so a restart rebuilds
 // it from the journal (after a checkpoint: from the book it holds, as
 // replay built it, and the journal's tail).
 //
@@ -223,7 +224,7 @@ class EngineWorker {
   // Publishes the disruption footprints that started or ended.
   void PublishFootprints();
   riskd::v1::Ack Answer(const riskd::v1::Envelope& query);
-  riskd::v1::Snapshot MakeSnapshot() const;
+  Result<riskd::v1::Snapshot> MakeSnapshot() const;
   // A plan of k targets from the current observed state of a risk type;
   // Aborted when `interrupt` stopped it.
   Result<engine::immunization::Plan> ComputePlan(
@@ -283,12 +284,14 @@ class EngineWorker {
   std::map<std::uint64_t, UnrecordedIncident> unrecorded_incidents_;
   // The incidents as last published that the book still holds, by key
   // (the store's rows, unless recording them failed).
-  std::vector<connectors::StoredIncident> PublishedIncidents() const;
+  Result<std::vector<connectors::StoredIncident>> PublishedIncidents() const;
   std::unique_ptr<connectors::Publisher> publisher_;
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;
   std::string publisher_name_;
-  std::uint64_t announced_epoch_ = 0;
+  std::uint64_t announced_epoch_ = 0;  // summaries and incidents announced
+  std::uint64_t summaries_announced_epoch_ = 0;
+  std::uint64_t announce_failure_logged_epoch_ = 0;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;

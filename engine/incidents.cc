@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <unordered_map>
 
 #include "engine/monte_carlo.h"
 #include "engine/value_at_risk.h"
@@ -640,6 +641,36 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     // By region, in first-seen order (most incidents touch one or two):
     // sorted by region before use, as the std::map it replaces iterated.
     std::vector<std::pair<std::int32_t, double>> region_expected;
+    // Where each region is in region_expected, once it has more than a few
+    // (a quake's incident can span many): a linear search per node at risk
+    // would cost nodes x regions.
+    std::unordered_map<std::int32_t, std::uint32_t> region_slot;
+    void AddRegionExpected(std::int32_t region, double p) {
+      constexpr std::size_t kLinearRegions = 8;
+      std::size_t i = region_expected.size();
+      if (region_expected.size() <= kLinearRegions) {
+        i = static_cast<std::size_t>(
+            std::find_if(region_expected.begin(), region_expected.end(),
+                         [region](const auto& re) { return re.first == region; }) -
+            region_expected.begin());
+      } else if (auto it = region_slot.find(region); it != region_slot.end()) {
+        i = it->second;
+      }
+      if (i < region_expected.size()) {
+        region_expected[i].second += p;
+        return;
+      }
+      region_expected.emplace_back(region, p);
+      if (region_expected.size() > kLinearRegions) {
+        if (region_slot.empty()) {
+          for (std::size_t j = 0; j < region_expected.size(); ++j) {
+            region_slot.emplace(region_expected[j].first, static_cast<std::uint32_t>(j));
+          }
+        } else {
+          region_slot.emplace(region, static_cast<std::uint32_t>(i));
+        }
+      }
+    }
   };
   // Flat, per round: one slot per incident with nodes at risk, found by a
   // hash of its key, not a std::map lookup per node at risk (85k nodes,
@@ -675,15 +706,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     a.expected += p;
     const double var = p * values[v];
     a.value += var;
-    if (region >= 0) {
-      auto e = std::find_if(a.region_expected.begin(), a.region_expected.end(),
-                            [region](const auto& re) { return re.first == region; });
-      if (e == a.region_expected.end()) {
-        a.region_expected.emplace_back(region, p);
-      } else {
-        e->second += p;
-      }
-    }
+    if (region >= 0) a.AddRegionExpected(region, p);
     IncidentNode node{.node = v, .eta = eta[v], .probability = p, .value_at_risk = var};
     // As the projection summary counts them: at the warning threshold or
     // above, sources included (they are alerted too).

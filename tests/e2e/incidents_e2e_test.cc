@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -246,6 +247,43 @@ TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
             (std::vector<std::string>{"q-1", "erp-1"}));
   EXPECT_EQ(again.restored_at().seconds(), restored->restored_at().seconds());
   EXPECT_EQ(s->response().snapshot().open_alerts_size(), 0);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Snapshots read the published incidents back from the state store. When
+// that read fails, the snapshot is refused with the reason, not sent without
+// them: a subscriber re-syncing from it would drop live incidents.
+TEST(IncidentsE2ETest, ASnapshotThatCannotReadTheStoredIncidentsIsRefusedWithTheReason) {
+  DaemonHarness h(DemoConfig("projection { defer_check: false }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+  ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
+  auto got = CollectUntil(sub, [](const auto& m) { return m.second.has_projection_summary(); });
+  ASSERT_TRUE(
+      std::any_of(got.begin(), got.end(), [](const auto& m) { return m.second.has_incident(); }));
+  Envelope snap = Query("q-snap");
+  snap.mutable_query()->mutable_snapshot();
+  auto s = h.Send(snap);
+  ASSERT_TRUE(s && s->result() == Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+
+  // The table out of the way (another connection, as an operator's sqlite3
+  // would): the read fails.
+  const std::string sqlite = "sqlite3 -cmd '.timeout 10000' " + h.database() + " ";
+  ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents RENAME TO incidents_away'").c_str()), 0);
+  s = h.Send(snap);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->result(), Ack::RESULT_REJECTED);
+  EXPECT_NE(s->reason().find("snapshot: cannot read the published incidents"), std::string::npos)
+      << s->reason();
+  EXPECT_FALSE(s->has_response() && s->response().has_snapshot());
+
+  // Back in place: the same incident again.
+  ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents_away RENAME TO incidents'").c_str()), 0);
+  s = h.Send(snap);
+  ASSERT_TRUE(s && s->result() == Ack::RESULT_ACCEPTED) << (s ? s->reason() : "no answer");
+  ASSERT_EQ(s->response().snapshot().incidents_size(), 1);
+  EXPECT_EQ(s->response().snapshot().incidents(0).incident_id(), "supply/1");
   EXPECT_EQ(h.Stop(), 0);
 }
 
