@@ -456,10 +456,22 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
       EXPECT_EQ(a.node_checked, b.node_checked);
       EXPECT_EQ(a.expected_disrupted, b.expected_disrupted);
       EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
-      EXPECT_EQ(kept->risk_state(0).alerts().open().size(),
-                released->risk_state(0).alerts().open().size());
+      // The open alerts node by node: level, probability and ETA as
+      // published, and the projection that raised each.
+      const auto& kept_open = kept->risk_state(0).alerts().open();
+      const auto& released_open = released->risk_state(0).alerts().open();
+      ASSERT_EQ(kept_open.size(), released_open.size());
+      for (const auto& [node, alert] : kept_open) {
+        const auto other = released_open.find(node);
+        ASSERT_NE(other, released_open.end()) << "node " << node;
+        EXPECT_EQ(other->second.level, alert.level) << "node " << node;
+        EXPECT_EQ(other->second.probability, alert.probability) << "node " << node;
+        EXPECT_EQ(other->second.eta, alert.eta) << "node " << node;
+        EXPECT_EQ(other->second.raised_journal_seq, alert.raised_journal_seq) << "node " << node;
+      }
     }
     EXPECT_GT(kept->risk_state(0).projection().expected_disrupted, 1.0);
+    EXPECT_FALSE(kept->risk_state(0).alerts().open().empty());  // compared above
   }
 }
 

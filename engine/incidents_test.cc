@@ -652,6 +652,14 @@ TEST(IncidentBookTest, ACheckpointThatDoesNotFitIsRefusedAndChangesNothing) {
   IncidentBookCheckpoint dangling = good;
   dangling.closed.push_back(99);
   EXPECT_EQ(other.Restore(dangling, 3).code(), Status::Code::kInvalidArgument);
+  // Source events are kept sorted by source (EventsOf searches them).
+  ASSERT_FALSE(good.incidents[0].source_events.empty());
+  IncidentBookCheckpoint unsorted = good;
+  unsorted.incidents[0].source_events = {{2, 0}, {1, 0}};
+  const Status unsorted_status = other.Restore(unsorted, 3);
+  EXPECT_EQ(unsorted_status.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(unsorted_status.message().find("source events not by source"), std::string::npos)
+      << unsorted_status.ToString();
   IncidentBook two({}, {"supply", "cyber"});
   EXPECT_EQ(two.Restore(good, 3).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(other.incidents().empty());
