@@ -6,8 +6,6 @@
 namespace riskd::daemon {
 namespace {
 
-std::chrono::milliseconds Millis(const google::protobuf::Duration& d) { return SaturatedMillis(d); }
-
 bool IsName(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -51,14 +49,14 @@ Status ParseNatsSettings(const riskd::v1::NatsConfig& c, NatsSettings* out) {
     return Invalid("subject: '" + s.subject + "' is not a subject (tokens, no wildcards)");
   if (c.has_replicas()) s.replicas = c.replicas();
   if (s.replicas < 1 || s.replicas > 5) return Invalid("replicas: must be in 1..5");
-  if (c.has_duplicate_window()) s.duplicate_window = Millis(c.duplicate_window());
+  if (c.has_duplicate_window()) s.duplicate_window = SaturatedMillis(c.duplicate_window());
   if (s.duplicate_window < std::chrono::seconds(1))
     return Invalid("duplicate_window: must be >= 1 s");
   if (!c.publish_prefix().empty()) s.publish_prefix = c.publish_prefix();
   if (!IsSubject(s.publish_prefix)) {
     return Invalid("publish_prefix: '" + s.publish_prefix + "' is not a subject prefix");
   }
-  if (c.has_timeout()) s.timeout = Millis(c.timeout());
+  if (c.has_timeout()) s.timeout = SaturatedMillis(c.timeout());
   if (s.timeout < std::chrono::milliseconds(100)) return Invalid("timeout: must be >= 100 ms");
 
   s.lease = c.has_lease();
@@ -69,17 +67,18 @@ Status ParseNatsSettings(const riskd::v1::NatsConfig& c, NatsSettings* out) {
     if (!IsName(s.lease_bucket) || !IsName(s.lease_key)) {
       return Invalid("lease: bucket and key must match [A-Za-z0-9_-]{1,64}");
     }
-    if (l.has_ttl()) s.lease_ttl = Millis(l.ttl());
+    if (l.has_ttl()) s.lease_ttl = SaturatedMillis(l.ttl());
     if (s.lease_ttl < std::chrono::seconds(1) || s.lease_ttl > std::chrono::hours(1)) {
       return Invalid("lease.ttl: must be in 1 s..1 h");
     }
-    s.lease_renew_interval = l.has_renew_interval() ? Millis(l.renew_interval()) : s.lease_ttl / 3;
+    s.lease_renew_interval =
+        l.has_renew_interval() ? SaturatedMillis(l.renew_interval()) : s.lease_ttl / 3;
     if (s.lease_renew_interval <= std::chrono::milliseconds(0) ||
         s.lease_renew_interval * 2 > s.lease_ttl) {
       return Invalid("lease.renew_interval: must be in (0, ttl/2]");
     }
     s.lease_acquire_interval = l.has_acquire_interval()
-                                   ? Millis(l.acquire_interval())
+                                   ? SaturatedMillis(l.acquire_interval())
                                    : std::min<std::chrono::milliseconds>(
                                          std::chrono::milliseconds(250), s.lease_renew_interval);
     if (s.lease_acquire_interval <= std::chrono::milliseconds(0) ||

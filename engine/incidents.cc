@@ -400,10 +400,7 @@ IncidentBookCheckpoint IncidentBook::Checkpoint() const {
     out.restored_at_ns = inc.restored_at_ns;
     out.closed_at_ns = inc.closed_at_ns;
     out.last_seq = inc.last_seq;
-    if (inc.op().acknowledged || inc.op().level_override || !inc.op().assignee.empty() ||
-        !inc.op().history.empty()) {
-      out.mutable_op() = inc.op();
-    }
+    if (!inc.op().empty()) out.mutable_op() = inc.op();
     out.operator_version = inc.operator_version;
   }
   for (const TypeState& t : types_) {

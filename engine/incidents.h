@@ -208,6 +208,12 @@ struct IncidentOperatorState {
   // Latest max_history, oldest first. A vector: an empty std::deque
   // allocates ~600 bytes.
   std::vector<OperatorAction> history;
+
+  // No operator has acted: nothing to keep out of line.
+  bool empty() const {
+    return !acknowledged && acknowledged_by.empty() && acknowledged_at_ns == 0 &&
+           assignee.empty() && !level_override && history.empty();
+  }
 };
 
 // Fields are ordered by size (no padding between the small ones): tens of

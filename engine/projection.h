@@ -187,10 +187,10 @@ std::vector<NodeIndex> CausePath(const Projection& projection, const InitialStat
 struct ProjectionWorkspace {
   DmpWorkspace dmp;
   MonteCarloWorkspace mc;
-  // Frees the DMP workspace (the Monte Carlo's is 4 bytes per node and
-  // prepared by every check): returns the bytes freed. Every Full, Update
-  // and Refine prepares what it uses, so a release between calls changes
-  // no result.
+  // Frees the DMP workspace and returns the bytes freed (the Monte Carlo's,
+  // ~12 bytes per node of the largest region checked, is prepared by every
+  // check and kept). Every Full, Update and Refine prepares what it uses,
+  // so a release between calls changes no result.
   std::size_t Release() { return dmp.Release(); }
 };
 

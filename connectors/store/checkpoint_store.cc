@@ -562,10 +562,7 @@ Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
       a.note = r->Str();
     }
     // Out of line only when an operator acted (Incident::op()).
-    if (op.acknowledged || !op.acknowledged_by.empty() || op.acknowledged_at_ns != 0 ||
-        !op.assignee.empty() || op.level_override || !op.history.empty()) {
-      inc.mutable_op() = std::move(op);
-    }
+    if (!op.empty()) inc.mutable_op() = std::move(op);
     inc.operator_version = r->U32();
   }
   const std::uint64_t types = r->Count(r->U32(), 12, "incident risk types");
