@@ -4,11 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "tests/support/http_get.h"
+#include "tests/support/server_process.h"
 
 namespace riskd::testing {
 
@@ -142,29 +142,19 @@ std::string DaemonHarness::log() const {
 }
 
 bool DaemonHarness::Start(const std::function<bool()>& ready) {
-  const std::string log_path = (dir_ / "riskd.log").string();
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    for (const auto& [name, value] : env_) ::setenv(name.c_str(), value.c_str(), 1);
-    const std::string config = config_path();
-    // RISKD_DAEMON_WRAPPER (e.g. "valgrind --tool=callgrind"): words put
-    // before the daemon's command line, for profiling a benchmark's daemon.
-    std::vector<std::string> wrapper;
-    if (const char* w = std::getenv("RISKD_DAEMON_WRAPPER")) {
-      std::istringstream words(w);
-      for (std::string word; words >> word;) wrapper.push_back(word);
-    }
-    std::vector<char*> argv;
-    for (auto& word : wrapper) argv.push_back(word.data());
-    argv.insert(argv.end(), {const_cast<char*>(RISKD_BINARY), const_cast<char*>("--config"),
-                             const_cast<char*>(config.c_str())});
-    for (auto& a : extra_args_) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    std::_Exit(127);
+  // RISKD_DAEMON_WRAPPER (e.g. "valgrind --tool=callgrind"): words put
+  // before the daemon's command line, for profiling a benchmark's daemon.
+  std::vector<std::string> argv;
+  if (const char* w = std::getenv("RISKD_DAEMON_WRAPPER")) {
+    std::istringstream words(w);
+    for (std::string word; words >> word;) argv.push_back(word);
+  }
+  argv.insert(argv.end(), {RISKD_BINARY, "--config", config_path()});
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = SpawnLogged(argv, dir_ / "riskd.log", env_);
+  if (pid_ < 0) {
+    std::cerr << "cannot start riskd (" << argv.front() << "): " << std::strerror(errno) << "\n";
+    return false;
   }
   riskd::v1::Envelope ping;
   ping.set_event_id("harness-ping");

@@ -2,14 +2,58 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <system_error>
 
+extern char** environ;
+
 namespace riskd::testing {
+
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                  const std::vector<std::pair<std::string, std::string>>& env) {
+  if (argv.empty()) {
+    errno = EINVAL;
+    return -1;
+  }
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    const std::string_view name(*e, eq ? static_cast<std::size_t>(eq - *e) : std::strlen(*e));
+    bool replaced = false;
+    for (const auto& [n, v] : env) replaced = replaced || n == name;
+    if (!replaced) environment.emplace_back(*e);
+  }
+  for (const auto& [name, value] : env) environment.push_back(name + "=" + value);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) {
+    errno = rc;
+    return -1;
+  }
+  int rc = posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                            0644);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  if (rc == 0) rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    errno = rc;
+    return -1;
+  }
+  return pid;
+}
 
 std::filesystem::path FreshTempDir(const std::string& prefix) {
   std::string path =
@@ -29,16 +73,9 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::pat
 ServerProcess::~ServerProcess() { Kill(); }
 
 void ServerProcess::Spawn() {
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv_) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    std::_Exit(127);
+  pid_ = SpawnLogged(argv_, log_);
+  if (pid_ < 0) {
+    throw std::system_error(errno, std::generic_category(), "cannot start " + argv_.front());
   }
 }
 

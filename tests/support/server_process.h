@@ -2,8 +2,9 @@
 // run by a test or a benchmark as a child process, its output appended to a
 // log file, killed (SIGKILL) and reaped when destroyed. Fault injection:
 // Signal(SIGSTOP / SIGCONT), Kill(), Restart() with the same arguments.
-// Plus WaitFor(), the polling loop such tests wait with, and FreshTempDir()
-// for their servers' files.
+// Plus SpawnLogged(), which starts every child process of the tests and
+// benchmarks (the daemon's too), WaitFor(), the polling loop such tests wait
+// with, and FreshTempDir() for their servers' files.
 //
 // Thread-safety: none; one test thread owns it.
 #ifndef RISKD_TESTS_SUPPORT_SERVER_PROCESS_H_
@@ -15,9 +16,24 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace riskd::testing {
+
+// Starts argv[0] (looked up on PATH when it has no '/') with `argv`, this
+// process's environment plus `env` (each name replacing an inherited one),
+// and stdout and stderr appended to `log`. Returns the child's pid, or -1
+// with errno set (the program cannot be run, the log cannot be opened).
+//
+// Why posix_spawn and not fork + exec: a test process has other threads
+// (ZeroMQ's I/O threads, a receiver's server), and a forked child that
+// allocates before exec (setenv, std::string) hangs for good if one of them
+// held the allocator's lock at the fork. That hung the daemon's restart in a
+// sanitizer build in CI. posix_spawn runs none of our code in the child; all
+// of argv and the environment are built here, in the parent.
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                  const std::vector<std::pair<std::string, std::string>>& env = {});
 
 class ServerProcess {
  public:
