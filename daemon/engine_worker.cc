@@ -368,14 +368,28 @@ Status EngineWorker::Recover() {
   // published again after the projection below.
   auto incidents = store_->Incidents();
   if (!incidents.ok()) return incidents.status();
+  // Rows of incidents the book forgot whose deletion failed before the
+  // stop (see undeleted_incidents_): deleted now.
+  std::vector<std::uint64_t> orphans;
   for (const auto& stored : *incidents) {
     riskd::v1::Incident published;
     const engine::Incident* inc = book_.Find(stored.key);
+    if (!inc) orphans.push_back(stored.key);
     if (!inc || !published.ParseFromString(stored.payload)) continue;
     book_.HoldRanks(stored.key);
     if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
         stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
       book_.MarkPublished(stored.key);
+    }
+  }
+  if (!orphans.empty()) {
+    const Status st = store_->RecordIncidents({}, orphans);
+    if (st.ok()) {
+      spdlog::info("deleted {} stored incident(s) the book no longer holds", orphans.size());
+    } else {
+      spdlog::error("cannot delete {} stored incident(s) the book no longer holds: {}",
+                    orphans.size(), st.ToString());
+      undeleted_incidents_ = std::move(orphans);
     }
   }
   spdlog::info("recovered {} open alert(s); publication sequence {}", open_alerts_.size(),
@@ -416,6 +430,7 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     published += out.size();
     out.clear();
     stored.clear();
+    return st.ok();
   };
   for (std::uint64_t key : book_.Due()) {
     const engine::Incident* inc = book_.Find(key);
@@ -432,8 +447,11 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   }
   // Forget what the book forgot (retention).
   if (incident_ids_) incident_ids_->Remove(book_.TakeForgottenIds());
-  const std::vector<std::uint64_t> forgotten = book_.TakeForgottenKeys();
-  flush(forgotten);
+  // With the rows a failed recording left behind (undeleted_incidents_).
+  std::vector<std::uint64_t> forgotten = std::exchange(undeleted_incidents_, {});
+  const std::vector<std::uint64_t> newly_forgotten = book_.TakeForgottenKeys();
+  forgotten.insert(forgotten.end(), newly_forgotten.begin(), newly_forgotten.end());
+  if (!flush(forgotten)) undeleted_incidents_ = forgotten;
   // After the flush: a failed one keeps what it could not record, and an
   // incident published and forgotten in this same round would otherwise
   // stay there for good.

@@ -282,6 +282,10 @@ class EngineWorker {
     std::string payload;
   };
   std::map<std::uint64_t, UnrecordedIncident> unrecorded_incidents_;
+  // Keys of forgotten incidents whose rows a failed recording left in the
+  // store: deleted with the next recording that succeeds (and at start-up,
+  // every row the book does not hold is deleted).
+  std::vector<std::uint64_t> undeleted_incidents_;
   // The incidents as last published that the book still holds, by key
   // (the store's rows, unless recording them failed).
   Result<std::vector<connectors::StoredIncident>> PublishedIncidents() const;

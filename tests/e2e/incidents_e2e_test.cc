@@ -666,5 +666,69 @@ TEST(IncidentsE2ETest, ARunOfShortDisruptionsKeepsOnlyTheRetainedIncidents) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+TEST(IncidentsE2ETest, RowsOfForgottenIncidentsGoWhenAFailedRecordingIsRetriedOrAtStart) {
+  // Forgetting an incident (retain_closed) deletes its stored row in the
+  // round's recording transaction. When that transaction fails the row must
+  // still go: with the next recording that succeeds, and, for a row left
+  // over from before a stop, at the next start.
+  DaemonHarness h(DemoConfig("incidents { retain_restored: 1 retain_closed: 1 }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "incident.");
+  const std::string sqlite = "sqlite3 -cmd '.timeout 10000' " + h.database() + " ";
+  const auto stored_ids = [&] {
+    return RunCommand(sqlite + "'SELECT incident_id FROM incidents ORDER BY key'").out;
+  };
+  const auto closed = [&](const std::string& id) {
+    CollectUntil(sub, [&](const auto& m) {
+      return m.second.incident().incident_id() == id &&
+             m.second.incident().lifecycle() == Incident::LIFECYCLE_CLOSED;
+    });
+  };
+  int n = 0;
+  const auto disrupt_and_recover = [&](const std::string& node) {
+    for (auto state : {riskd::v1::NODE_STATE_DISRUPTED, riskd::v1::NODE_STATE_RECOVERED}) {
+      const auto ack = h.Send(Status("erp-" + std::to_string(++n), node, state));
+      ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+    }
+  };
+  // supply/1 closes when supply/3 is restored (room for one restored).
+  disrupt_and_recover("FAB-KUM");
+  disrupt_and_recover("RES-RAY");
+  closed("supply/1");
+  ASSERT_EQ(stored_ids(), "supply/1\nsupply/3\n");
+
+  // The table away while supply/3 closes and supply/1 is forgotten: that
+  // round's recording fails, supply/1's row with it.
+  ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents RENAME TO incidents_away'").c_str()), 0);
+  disrupt_and_recover("STL-DUI");
+  closed("supply/3");
+  ASSERT_TRUE(h.WaitForLog("cannot record incidents", std::chrono::seconds(10)));
+  ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents_away RENAME TO incidents'").c_str()), 0);
+  EXPECT_EQ(stored_ids(), "supply/1\nsupply/3\n");  // as the failed round left them
+
+  // The next round's recording deletes it.
+  disrupt_and_recover("MAG-BAO");
+  closed("supply/5");
+  // supply/5 closed and supply/7 restored in it; supply/3 forgotten.
+  EXPECT_EQ(stored_ids(), "supply/5\nsupply/7\n");
+  EXPECT_EQ(h.Stop(), 0);
+
+  // A row the book does not hold, as a stop right after a failed recording
+  // leaves: deleted at the next start, the others kept.
+  ASSERT_EQ(std::system((sqlite + "\"INSERT INTO incidents(key, incident_id, lifecycle, sequence, "
+                                  "payload) VALUES(999999, 'supply/999999', 4, 1, x'')\"")
+                            .c_str()),
+            0);
+  const std::string before = stored_ids();
+  ASSERT_NE(before.find("supply/999999\n"), std::string::npos);
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(h.WaitForLog("deleted 1 stored incident(s) the book no longer holds",
+                           std::chrono::seconds(10)));
+  std::string after = before;
+  after.erase(after.find("supply/999999\n"), std::string("supply/999999\n").size());
+  EXPECT_EQ(stored_ids(), after);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
