@@ -358,6 +358,10 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       RISKD_RETURN_IF_ERROR(CheckIds("disruption.node_ids", d.node_ids(), nodes, limits));
       if (d.has_place()) RISKD_RETURN_IF_ERROR(CheckPlace(d.place(), limits));
       if (d.title().size() > 1024) return Invalid("disruption.title", "is longer than 1024 bytes");
+      // Kept with the incident it starts and published with it.
+      if (d.feed_event_id().size() > 256) {
+        return Invalid("disruption.feed_event_id", "is longer than 256 bytes");
+      }
       if (d.has_expected_duration()) {
         const auto& x = d.expected_duration();
         constexpr std::int64_t kHundredYears = 100LL * 366 * 86400;

@@ -88,6 +88,14 @@ TEST_F(EventCodecTest, RejectionsSayWhatAndWhere) {
   add->set_weight(-1);
   EXPECT_EQ(reason(edge),
             "invalid_argument: network_change.add_edge.weight: must be finite and > 0");
+  e = Disruption({"S1"});
+  e.mutable_disruption()->set_feed_event_id(std::string(256, 'u'));
+  EXPECT_TRUE(Validate(e).ok());
+  e.mutable_disruption()->set_feed_event_id(std::string(257, 'u'));
+  EXPECT_EQ(reason(e), "invalid_argument: disruption.feed_event_id: is longer than 256 bytes");
+  e = Disruption({"S1"});
+  e.mutable_disruption()->set_title(std::string(1025, 't'));
+  EXPECT_EQ(reason(e), "invalid_argument: disruption.title: is longer than 1024 bytes");
   Envelope node;
   node.set_event_id("x");
   node.mutable_network_change()->mutable_add_node()->set_id("S1");
