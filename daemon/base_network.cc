@@ -48,7 +48,9 @@ class Digest {
     }
     if (std::ferror(file.get())) return cannot_read();
     if (read != n) {
-      return Status::IoError("'" + path.string() + "' changed while its digest was computed");
+      return Status::IoError(
+          "'" + path.string() +
+          "' changed while its digest was computed; retry when the file is complete");
     }
     return Status::Ok();
   }

@@ -40,8 +40,8 @@ class TempDir {
 // so how the files are read must not change it.
 std::string ExpectedCsvDigest(const std::string& nodes, const std::string& edges) {
   std::string bytes;
-  for (const std::string& piece : {std::string("csv"), std::string("nodes"), nodes,
-                                   std::string("edges"), edges}) {
+  for (const std::string& piece :
+       {std::string("csv"), std::string("nodes"), nodes, std::string("edges"), edges}) {
     const std::uint64_t n = piece.size();
     bytes.append(reinterpret_cast<const char*>(&n), sizeof n);
     bytes += piece;

@@ -130,7 +130,7 @@ Status CsvImporter::Import(engine::Network* network) const {
   // line) and kept as an engine::Edge of node indices (24 bytes, no
   // strings); then all edges go in with one bulk insert: a million edges cost
   // one CSR build rather than a million overlay entries. The file is read a
-  // chunk at a time, the batch is allocated once at its final size, and it is
+  // chunk at a time, the batch is sized once to a bound on its rows, and it is
   // sorted in place, so at the peak (the CSR being built) the batch is the
   // only other copy of the edges: 24 + 17 bytes per edge.
   std::vector<engine::Edge> batch;
@@ -180,11 +180,15 @@ Status CsvImporter::ReadEdges(const engine::Network& network,
   // by doubling would hold 1.5 batches while the last one is copied. Blank
   // lines count too, so a file of them would ask for 24 bytes per byte: no
   // more than a row per kShortestRowBytes of the file is reserved.
-  auto lines = CountLines(edges_path_);
-  if (!lines.ok()) return lines.status();
+  // Only a regular file can be read twice: a pipe (/dev/fd/N) would be
+  // drained by the count, so its batch grows as it is read instead.
   std::error_code ec;
-  const std::uintmax_t bytes = std::filesystem::file_size(edges_path_, ec);
-  batch->reserve(ec ? *lines : std::min<std::uintmax_t>(*lines, bytes / kShortestRowBytes));
+  if (std::filesystem::is_regular_file(edges_path_, ec)) {
+    auto lines = CountLines(edges_path_);
+    if (!lines.ok()) return lines.status();
+    const std::uintmax_t bytes = std::filesystem::file_size(edges_path_, ec);
+    batch->reserve(ec ? *lines : std::min<std::uintmax_t>(*lines, bytes / kShortestRowBytes));
+  }
   std::vector<std::string> rec;
   while (edges->Next(&rec)) {
     auto edge = ParseEdgeRow(*eh, rec, RowPlace{edges_path_, edges->line()}, network);
@@ -202,9 +206,10 @@ Status CsvImporter::RepeatedEdgeError(const engine::Network& network,
                            std::string(network.id(repeated.to)) + "'";
   std::optional<CsvHeader> eh;
   auto edges = OpenEdges(&eh);
+  if (!edges.ok()) return edges.status();
   std::size_t first_line = 0;
   std::vector<std::string> rec;
-  while (edges.ok() && edges->Next(&rec)) {
+  while (edges->Next(&rec)) {
     const auto layer = ParseLayerName(eh->Get(rec, "layer"));
     if (!layer.ok() || *layer != repeated.layer) continue;
     if (network.Find(Trim(eh->Get(rec, "from"))) != repeated.from ||
@@ -218,6 +223,7 @@ Status CsvImporter::RepeatedEdgeError(const engine::Network& network,
     return Status::AlreadyExists(Where(edges_path_, edges->line()) + ": " + edge +
                                  " repeats line " + std::to_string(first_line));
   }
+  RISKD_RETURN_IF_ERROR(edges->status().WithContext(edges_path_));
   return Status::AlreadyExists(edges_path_ + ": " + edge +
                                " is listed twice (the file changed while it was read)");
 }

@@ -7,6 +7,9 @@
 // edges.csv: from, to (required), weight (required, > 0), layer (material |
 //   data | financial; default material)
 // Unknown columns are an error (a typo would otherwise be silently ignored).
+//
+// Thread-safety: Import is const and reads only its files; one importer may
+// serve several threads, each importing into its own Network.
 #ifndef RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_
 #define RISKD_CONNECTORS_IMPORTERS_CSV_IMPORTER_H_
 
