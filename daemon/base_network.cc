@@ -2,10 +2,12 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <memory>
 #include <vector>
 
 #include "connectors/importers/importer.h"
@@ -26,11 +28,30 @@ class Digest {
     crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(bytes.data()),
                               bytes.size());
   }
+  // Add(the file's content), read a chunk at a time: the length prefix
+  // comes from fstat, so a 21 MB edge list is never held in memory (it was,
+  // twice over while a string grew to hold it, at every start).
   Status AddFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::IoError("cannot read '" + path.string() + "'");
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    Add(content);
+    const auto cannot_read = [&] { return Status::IoError("cannot read '" + path.string() + "'"); };
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    struct stat info {};
+    if (!file || ::fstat(::fileno(file.get()), &info) != 0) return cannot_read();
+    const std::uint64_t n = static_cast<std::uint64_t>(info.st_size);
+    crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(&n), sizeof n);
+    std::vector<unsigned char> chunk(64 * 1024);
+    std::uint64_t read = 0;
+    std::size_t got = 0;
+    while ((got = std::fread(chunk.data(), 1, chunk.size(), file.get())) > 0) {
+      crypto_hash_sha256_update(&state_, chunk.data(), got);
+      read += got;
+    }
+    if (std::ferror(file.get())) return cannot_read();
+    if (read != n) {
+      return Status::IoError(
+          "'" + path.string() +
+          "' changed while its digest was computed; retry when the file is complete");
+    }
     return Status::Ok();
   }
   // A file, or every regular file under a directory in name order.

@@ -3,10 +3,17 @@
 // embedded newlines, and ragged rows (rows may have more or fewer fields than
 // the header). Reading is strict about what it cannot interpret (an
 // unterminated quote is an error naming the line).
+//
+// A file is read as it is parsed, a chunk at a time: only the chunk and the
+// record being parsed are held, never the whole text (a 21 MB edge list
+// would otherwise sit in memory next to the network built from it).
+// Not thread-safe: one reader per thread.
 #ifndef RISKD_CONNECTORS_CSV_CSV_READER_H_
 #define RISKD_CONNECTORS_CSV_CSV_READER_H_
 
 #include <cstddef>
+#include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,10 +25,16 @@ namespace riskd::connectors {
 
 class CsvReader {
  public:
-  // Parses the whole text at once. `text` may start with a BOM.
+  // How much of a file is read at a time by default.
+  static constexpr std::size_t kDefaultChunkBytes = 64 * 1024;
+
+  // Parses a text held in memory. `text` may start with a BOM.
   explicit CsvReader(std::string text);
-  // Reads a file; NotFound/IoError if it cannot.
-  static Result<CsvReader> FromFile(const std::string& path);
+  // Reads a file chunk_bytes at a time as it is parsed (a chunk of any
+  // size >= 1 gives the same records: tests use tiny ones). NotFound if it
+  // cannot be opened; a read error later is status() IoError.
+  static Result<CsvReader> FromFile(const std::string& path,
+                                    std::size_t chunk_bytes = kDefaultChunkBytes);
 
   // Next record into *fields. Returns false at the end; sets status() on a
   // malformed record. Blank lines are skipped.
@@ -31,7 +44,25 @@ class CsvReader {
   std::size_t line() const { return record_line_; }
 
  private:
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  CsvReader(std::unique_ptr<std::FILE, FileCloser> file, std::string path, std::size_t chunk_bytes);
+  // Whether text_[pos_ + ahead] exists, reading more of the file if needed.
+  bool Have(std::size_t ahead) { return pos_ + ahead < text_.size() || Refill(ahead); }
+  // Drops the parsed text before pos_ and appends chunks until
+  // text_[pos_ + ahead] exists or the file ends (false; a read error sets
+  // status_).
+  bool Refill(std::size_t ahead);
+  // Skips a byte order mark at the start of the text.
+  void SkipBom();
+
+  // The input held: all of a text; for a file what was read since the last
+  // refill dropped the parsed bytes. text_[pos_] is the next byte to parse.
   std::string text_;
+  std::unique_ptr<std::FILE, FileCloser> file_;  // null: no more input
+  std::string path_;
+  std::size_t chunk_bytes_ = kDefaultChunkBytes;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::size_t record_line_ = 0;
@@ -51,6 +82,11 @@ class CsvHeader {
  private:
   std::vector<std::string> names_;
 };
+
+// The lines of a file (the last one counted with or without its line end):
+// an upper bound on its records, for sizing what is read from it once.
+// Reads the file a chunk at a time. NotFound/IoError as CsvReader::FromFile.
+Result<std::size_t> CountLines(const std::string& path);
 
 // Trims ASCII whitespace at both ends.
 std::string_view Trim(std::string_view s);

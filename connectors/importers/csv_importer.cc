@@ -1,10 +1,10 @@
 #include "connectors/importers/csv_importer.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <set>
 #include <tuple>
-
-#include "connectors/csv/csv_reader.h"
 
 namespace riskd::connectors {
 namespace {
@@ -27,9 +27,17 @@ std::string Where(const std::string& path, std::size_t line) {
   return path + ":" + std::to_string(line);
 }
 
+// The line of a row, made into "path:line" only for an error message (a
+// million rows would otherwise build a million strings).
+struct RowPlace {
+  const std::string& path;
+  std::size_t line;
+  std::string str() const { return Where(path, line); }
+};
+
 // One row of nodes.csv, added to the network.
-Status AddNodeRow(const CsvHeader& nh, const std::vector<std::string>& rec,
-                  const std::string& where, engine::Network* network) {
+Status AddNodeRow(const CsvHeader& nh, const std::vector<std::string>& rec, const RowPlace& at,
+                  engine::Network* network) {
   engine::NodeAttributes a;
   a.id = std::string(Trim(nh.Get(rec, "id")));
   a.name = std::string(Trim(nh.Get(rec, "name")));
@@ -39,23 +47,24 @@ Status AddNodeRow(const CsvHeader& nh, const std::vector<std::string>& rec,
   if (auto t = Trim(nh.Get(rec, "tier")); !t.empty()) {
     auto v = ParseInt(t);
     if (!v)
-      return Status::InvalidArgument(where + ": tier '" + std::string(t) + "' is not an integer");
+      return Status::InvalidArgument(at.str() + ": tier '" + std::string(t) +
+                                     "' is not an integer");
     a.tier = static_cast<int>(*v);
   }
   const auto lat_s = Trim(nh.Get(rec, "lat")), lon_s = Trim(nh.Get(rec, "lon"));
   if (!lat_s.empty() || !lon_s.empty()) {
     auto lat = ParseDouble(lat_s), lon = ParseDouble(lon_s);
-    if (!lat || !lon) return Status::InvalidArgument(where + ": lat/lon must both be numbers");
+    if (!lat || !lon) return Status::InvalidArgument(at.str() + ": lat/lon must both be numbers");
     a.location = engine::GeoPoint{*lat, *lon};
   }
   if (auto inv = Trim(nh.Get(rec, "inventory_days")); !inv.empty()) {
     auto v = ParseDouble(inv);
-    if (!v) return Status::InvalidArgument(where + ": inventory_days is not a number");
+    if (!v) return Status::InvalidArgument(at.str() + ": inventory_days is not a number");
     a.inventory_days = *v;
   }
   if (auto value = Trim(nh.Get(rec, "value")); !value.empty()) {
     auto v = ParseDouble(value);
-    if (!v) return Status::InvalidArgument(where + ": value is not a number");
+    if (!v) return Status::InvalidArgument(at.str() + ": value is not a number");
     a.value = *v;
   }
   std::string_view alts = nh.Get(rec, "alternates");
@@ -66,72 +75,42 @@ Status AddNodeRow(const CsvHeader& nh, const std::vector<std::string>& rec,
     if (cut == std::string_view::npos) break;
     alts.remove_prefix(cut + 1);
   }
-  return network->AddNode(std::move(a)).status().WithContext(where);
+  Status added = network->AddNode(std::move(a)).status();
+  if (!added.ok()) return added.WithContext(at.str());
+  return Status::Ok();
 }
 
 // One row of edges.csv, checked against the network (not added yet).
 Result<engine::Edge> ParseEdgeRow(const CsvHeader& eh, const std::vector<std::string>& rec,
-                                  const std::string& where, const engine::Network& network) {
+                                  const RowPlace& at, const engine::Network& network) {
   auto weight = ParseDouble(eh.Get(rec, "weight"));
-  if (!weight) return Status::InvalidArgument(where + ": weight is not a number");
-  RISKD_RETURN_IF_ERROR(engine::ValidateEdgeWeight(*weight).WithContext(where));
+  if (!weight) return Status::InvalidArgument(at.str() + ": weight is not a number");
+  if (Status valid = engine::ValidateEdgeWeight(*weight); !valid.ok()) {
+    return valid.WithContext(at.str());
+  }
   auto layer = ParseLayerName(eh.Get(rec, "layer"));
-  if (!layer.ok()) return layer.status().WithContext(where);
+  if (!layer.ok()) return layer.status().WithContext(at.str());
   const auto from_id = Trim(eh.Get(rec, "from")), to_id = Trim(eh.Get(rec, "to"));
   const auto from = network.Find(from_id), to = network.Find(to_id);
-  if (!from)
-    return Status::NotFound(where + ": node '" + std::string(from_id) + "' is not in the network");
+  if (!from) {
+    return Status::NotFound(at.str() + ": node '" + std::string(from_id) +
+                            "' is not in the network");
+  }
   if (!to)
-    return Status::NotFound(where + ": node '" + std::string(to_id) + "' is not in the network");
+    return Status::NotFound(at.str() + ": node '" + std::string(to_id) + "' is not in the network");
   if (*from == *to)
-    return Status::InvalidArgument(where + ": self-loop on node '" + std::string(from_id) + "'");
+    return Status::InvalidArgument(at.str() + ": self-loop on node '" + std::string(from_id) + "'");
   if (network.FindEdge(*from, *to, *layer)) {
-    return Status::AlreadyExists(where + ": edge '" + std::string(from_id) + "' -> '" +
+    return Status::AlreadyExists(at.str() + ": edge '" + std::string(from_id) + "' -> '" +
                                  std::string(to_id) + "' already exists");
   }
   return engine::Edge{*from, *to, *layer, *weight};
 }
 
-// Repeated rows within the file are an error naming both lines; otherwise
-// puts the batch in (from, to, layer) order, in place, and frees `lines`.
-Status SortEdgesRejectingRepeats(const std::string& edges_path, const engine::Network& network,
-                                 std::vector<engine::Edge>* batch,
-                                 std::vector<std::size_t>* lines) {
-  std::vector<std::size_t> order(batch->size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto key = [&](std::size_t i) {
-    return std::make_tuple((*batch)[i].from, (*batch)[i].to, (*batch)[i].layer);
-  };
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return key(a) != key(b) ? key(a) < key(b) : a < b;
-  });
-  for (std::size_t k = 1; k < order.size(); ++k) {
-    if (key(order[k]) == key(order[k - 1])) {
-      const auto& e = (*batch)[order[k]];
-      return Status::AlreadyExists(Where(edges_path, (*lines)[order[k]]) + ": edge '" +
-                                   std::string(network.id(e.from)) + "' -> '" +
-                                   std::string(network.id(e.to)) + "' repeats line " +
-                                   std::to_string((*lines)[order[k - 1]]));
-    }
-  }
-  std::vector<std::size_t>().swap(*lines);
-  // Put the batch in that order in place, cycle by cycle (order[k] is the
-  // row that belongs at k; a visited slot is marked by order[k] == k).
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    if (order[k] == k) continue;
-    const engine::Edge held = (*batch)[k];
-    std::size_t at = k;
-    while (order[at] != k) {
-      const std::size_t from = order[at];
-      (*batch)[at] = (*batch)[from];
-      order[at] = at;
-      at = from;
-    }
-    (*batch)[at] = held;
-    order[at] = at;
-  }
-  return Status::Ok();
-}
+// "a,b,1" and a line end: the shortest row that can be an edge.
+constexpr std::uintmax_t kShortestRowBytes = 6;
+
+auto EdgeKey(const engine::Edge& e) { return std::make_tuple(e.from, e.to, e.layer); }
 
 }  // namespace
 
@@ -147,15 +126,21 @@ Result<engine::Layer> ParseLayerName(std::string_view name) {
 
 Status CsvImporter::Import(engine::Network* network) const {
   RISKD_RETURN_IF_ERROR(ImportNodes(network));
-  // Every row is checked on its own (so errors name their line), then all
-  // edges go in with one bulk insert: a million edges cost one CSR build
-  // rather than a million overlay entries. The file's text is dropped before
-  // the rows are sorted, and the rows are sorted in place, so the batch is
-  // the only copy of the edges next to the network's CSR.
+  // Every row is checked on its own as it is read (so errors name their
+  // line) and kept as an engine::Edge of node indices (24 bytes, no
+  // strings); then all edges go in with one bulk insert: a million edges cost
+  // one CSR build rather than a million overlay entries. The file is read a
+  // chunk at a time, the batch is sized once to a bound on its rows, and it is
+  // sorted in place, so at the peak (the CSR being built) the batch is the
+  // only other copy of the edges: 24 + 17 bytes per edge.
   std::vector<engine::Edge> batch;
-  std::vector<std::size_t> lines;
-  RISKD_RETURN_IF_ERROR(ReadEdges(*network, &batch, &lines));
-  RISKD_RETURN_IF_ERROR(SortEdgesRejectingRepeats(edges_path_, *network, &batch, &lines));
+  RISKD_RETURN_IF_ERROR(ReadEdges(*network, &batch));
+  std::sort(batch.begin(), batch.end(),
+            [](const engine::Edge& a, const engine::Edge& b) { return EdgeKey(a) < EdgeKey(b); });
+  const auto repeat = std::adjacent_find(
+      batch.begin(), batch.end(),
+      [](const engine::Edge& a, const engine::Edge& b) { return EdgeKey(a) == EdgeKey(b); });
+  if (repeat != batch.end()) return RepeatedEdgeError(*network, *repeat);
   return network->AddEdges(batch).WithContext(edges_path_);
 }
 
@@ -170,29 +155,77 @@ Status CsvImporter::ImportNodes(engine::Network* network) const {
                                       "inventory_days", "alternates", "emergency_plan_id", "value"},
                                      {"id"}, nodes_path_));
   while (nodes->Next(&rec)) {
-    const std::string where = Where(nodes_path_, nodes->line());
-    RISKD_RETURN_IF_ERROR(AddNodeRow(nh, rec, where, network));
+    RISKD_RETURN_IF_ERROR(AddNodeRow(nh, rec, RowPlace{nodes_path_, nodes->line()}, network));
   }
   return nodes->status().WithContext(nodes_path_);
 }
 
-Status CsvImporter::ReadEdges(const engine::Network& network, std::vector<engine::Edge>* batch,
-                              std::vector<std::size_t>* lines) const {
+Result<CsvReader> CsvImporter::OpenEdges(std::optional<CsvHeader>* header) const {
   auto edges = CsvReader::FromFile(edges_path_);
   if (!edges.ok()) return edges.status();
   std::vector<std::string> rec;
   if (!edges->Next(&rec)) return Status::InvalidArgument(edges_path_ + ": no header row");
-  const CsvHeader eh(rec);
-  RISKD_RETURN_IF_ERROR(
-      CheckColumns(eh, {"from", "to", "weight", "layer"}, {"from", "to", "weight"}, edges_path_));
+  header->emplace(rec);
+  RISKD_RETURN_IF_ERROR(CheckColumns(**header, {"from", "to", "weight", "layer"},
+                                     {"from", "to", "weight"}, edges_path_));
+  return edges;
+}
+
+Status CsvImporter::ReadEdges(const engine::Network& network,
+                              std::vector<engine::Edge>* batch) const {
+  std::optional<CsvHeader> eh;
+  auto edges = OpenEdges(&eh);
+  if (!edges.ok()) return edges.status();
+  // Sized once from the file's line count (a bound on its rows): growing
+  // by doubling would hold 1.5 batches while the last one is copied. Blank
+  // lines count too, so a file of them would ask for 24 bytes per byte: no
+  // more than a row per kShortestRowBytes of the file is reserved.
+  // Only a regular file can be read twice: a pipe (/dev/fd/N) would be
+  // drained by the count, so its batch grows as it is read instead.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(edges_path_, ec)) {
+    auto lines = CountLines(edges_path_);
+    if (!lines.ok()) return lines.status();
+    const std::uintmax_t bytes = std::filesystem::file_size(edges_path_, ec);
+    batch->reserve(ec ? *lines : std::min<std::uintmax_t>(*lines, bytes / kShortestRowBytes));
+  }
+  std::vector<std::string> rec;
   while (edges->Next(&rec)) {
-    const std::string where = Where(edges_path_, edges->line());
-    auto edge = ParseEdgeRow(eh, rec, where, network);
+    auto edge = ParseEdgeRow(*eh, rec, RowPlace{edges_path_, edges->line()}, network);
     if (!edge.ok()) return edge.status();
     batch->push_back(*edge);
-    lines->push_back(edges->line());
   }
   return edges->status().WithContext(edges_path_);
+}
+
+Status CsvImporter::RepeatedEdgeError(const engine::Network& network,
+                                      const engine::Edge& repeated) const {
+  // The rows were checked and parsed once already, so they parse again; the
+  // first two with the edge's key are the lines to name.
+  const std::string edge = "edge '" + std::string(network.id(repeated.from)) + "' -> '" +
+                           std::string(network.id(repeated.to)) + "'";
+  std::optional<CsvHeader> eh;
+  auto edges = OpenEdges(&eh);
+  if (!edges.ok()) return edges.status();
+  std::size_t first_line = 0;
+  std::vector<std::string> rec;
+  while (edges->Next(&rec)) {
+    const auto layer = ParseLayerName(eh->Get(rec, "layer"));
+    if (!layer.ok() || *layer != repeated.layer) continue;
+    if (network.Find(Trim(eh->Get(rec, "from"))) != repeated.from ||
+        network.Find(Trim(eh->Get(rec, "to"))) != repeated.to) {
+      continue;
+    }
+    if (first_line == 0) {
+      first_line = edges->line();
+      continue;
+    }
+    return Status::AlreadyExists(Where(edges_path_, edges->line()) + ": " + edge +
+                                 " repeats line " + std::to_string(first_line));
+  }
+  RISKD_RETURN_IF_ERROR(edges->status().WithContext(edges_path_));
+  return Status::AlreadyExists(edges_path_ + ": " + edge +
+                               " is listed twice (the file changed while it was read)");
 }
 
 }  // namespace riskd::connectors

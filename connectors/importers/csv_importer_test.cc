@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <set>
+#include <tuple>
 
 namespace riskd::connectors {
 namespace {
@@ -82,6 +87,207 @@ TEST_F(CsvImporterTest, ErrorsNameFileLineAndReason) {
   engine::Network net4;
   st = CsvImporter((dir_ / "missing.csv").string(), edges).Import(&net4);
   EXPECT_EQ(st.code(), Status::Code::kNotFound);
+}
+
+// A network of some size as rows, and the two files that list them the
+// way real files come: rows in no order, CRLF line ends, blank lines, names
+// quoted (commas, doubled quotes), layers spelled several ways, numbers
+// written to round-trip exactly.
+struct GeneratedCsv {
+  std::vector<engine::NodeAttributes> nodes;
+  std::vector<engine::Edge> edges;      // in file order
+  std::vector<std::string> edge_rows;   // each edge's row, without its line end
+  std::vector<std::size_t> edge_lines;  // each edge's line in edges.csv
+};
+
+std::string Exact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+GeneratedCsv Generate(std::size_t node_count, std::size_t edge_count, std::uint64_t seed) {
+  GeneratedCsv g;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (std::size_t i = 0; i < node_count; ++i) {
+    engine::NodeAttributes a;
+    a.id = "s" + std::to_string(i);
+    if (i % 3 == 0) a.name = "Plant \"" + std::to_string(i) + "\", Inc";
+    a.kind = i % 2 ? "supplier" : "plant";
+    if (i % 4) a.tier = static_cast<int>(i % 4);
+    a.region = i % 5 ? "R" + std::to_string(i % 5) : "";
+    if (i % 6) a.location = engine::GeoPoint{unit(rng) * 180 - 90, unit(rng) * 360 - 180};
+    if (i % 7) a.inventory_days = unit(rng) * 30;
+    if (i % 8 == 0) a.value = unit(rng) * 1e6;
+    if (i % 9 == 0 && i > 0) a.alternates = {"s" + std::to_string(i - 1), "s0"};
+    g.nodes.push_back(std::move(a));
+  }
+  std::set<std::tuple<engine::NodeIndex, engine::NodeIndex, engine::Layer>> keys;
+  const char* const spellings[3][3] = {{"", "material", "Material"},
+                                       {"data", "DATA", "Data"},
+                                       {"financial", "FINANCIAL", "financial"}};
+  std::size_t line = 2;
+  while (g.edges.size() < edge_count) {
+    engine::Edge e;
+    e.from = static_cast<engine::NodeIndex>(rng() % node_count);
+    e.to = static_cast<engine::NodeIndex>(rng() % node_count);
+    const auto layer = rng() % 5;  // mostly material
+    e.layer = static_cast<engine::Layer>(layer < 3 ? 0 : layer - 2);
+    e.weight = 0.01 + unit(rng) * 100;
+    if (e.from == e.to || !keys.insert({e.from, e.to, e.layer}).second) continue;
+    g.edges.push_back(e);
+    g.edge_rows.push_back(g.nodes[e.from].id + "," + g.nodes[e.to].id + "," + Exact(e.weight) +
+                          "," + spellings[static_cast<int>(e.layer)][rng() % 3]);
+    if (g.edges.size() % 1000 == 0) ++line;  // a blank line before it
+    g.edge_lines.push_back(line++);
+  }
+  return g;
+}
+
+std::string NodesCsv(const std::vector<engine::NodeAttributes>& nodes) {
+  std::string out = "id,name,kind,tier,region,lat,lon,inventory_days,alternates,value\r\n";
+  for (const auto& a : nodes) {
+    std::string name = a.name;
+    for (std::size_t at = name.find('"'); at != std::string::npos; at = name.find('"', at + 2)) {
+      name.insert(at, 1, '"');
+    }
+    std::string alternates;
+    for (const auto& alt : a.alternates) alternates += (alternates.empty() ? "" : ";") + alt;
+    out += a.id + ",\"" + name + "\"," + a.kind + "," +
+           (a.tier >= 0 ? std::to_string(a.tier) : "") + "," + a.region + "," +
+           (a.location ? Exact(a.location->lat) : "") + "," +
+           (a.location ? Exact(a.location->lon) : "") + "," +
+           (a.inventory_days != 0 ? Exact(a.inventory_days) : "") + "," + alternates + "," +
+           (a.value ? Exact(*a.value) : "") + "\r\n";
+  }
+  return out;
+}
+
+std::string EdgesCsv(const GeneratedCsv& g) {
+  std::string out = "from,to,weight,layer\r\n";
+  for (std::size_t k = 0; k < g.edge_rows.size(); ++k) {
+    if ((k + 1) % 1000 == 0) out += "\r\n";
+    out += g.edge_rows[k] + "\r\n";
+  }
+  return out;
+}
+
+void ExpectSameNetwork(const engine::Network& got, const engine::Network& want) {
+  ASSERT_EQ(got.node_slots(), want.node_slots());
+  ASSERT_EQ(got.edge_count(), want.edge_count());
+  for (engine::NodeIndex n = 0; n < want.node_slots(); ++n) {
+    const engine::NodeAttributes a = got.node(n), b = want.node(n);
+    ASSERT_EQ(a.id, b.id) << "node " << n;
+    EXPECT_EQ(a.name, b.name) << a.id;
+    EXPECT_EQ(a.kind, b.kind) << a.id;
+    EXPECT_EQ(a.tier, b.tier) << a.id;
+    EXPECT_EQ(a.region, b.region) << a.id;
+    EXPECT_EQ(a.location.has_value(), b.location.has_value()) << a.id;
+    if (a.location && b.location) {
+      EXPECT_EQ(a.location->lat, b.location->lat) << a.id;
+      EXPECT_EQ(a.location->lon, b.location->lon) << a.id;
+    }
+    EXPECT_EQ(a.inventory_days, b.inventory_days) << a.id;
+    EXPECT_EQ(a.alternates, b.alternates) << a.id;
+    EXPECT_EQ(a.emergency_plan_id, b.emergency_plan_id) << a.id;
+    EXPECT_EQ(a.value, b.value) << a.id;
+  }
+  const std::vector<engine::Edge> got_edges = got.Edges(), want_edges = want.Edges();
+  ASSERT_EQ(got_edges.size(), want_edges.size());
+  for (std::size_t k = 0; k < want_edges.size(); ++k) {
+    const engine::Edge &a = got_edges[k], &b = want_edges[k];
+    ASSERT_TRUE(a.from == b.from && a.to == b.to && a.layer == b.layer && a.weight == b.weight)
+        << "CSR edge " << k << ": " << a.from << " -> " << a.to << " w " << a.weight << ", want "
+        << b.from << " -> " << b.to << " w " << b.weight;
+  }
+}
+
+TEST_F(CsvImporterTest, AGeneratedNetworkImportsAsItsRowsBuildIt) {
+  // ~1.6 MB of edges: many of the reader's 64 KiB chunks.
+  const GeneratedCsv g = Generate(4000, 40000, 7);
+  const auto nodes = Write("nodes.csv", NodesCsv(g.nodes));
+  const auto edges = Write("edges.csv", EdgesCsv(g));
+  engine::Network want;
+  for (const auto& a : g.nodes) ASSERT_TRUE(want.AddNode(a).ok());
+  ASSERT_TRUE(want.AddEdges(g.edges).ok());
+  want.Compact();
+
+  riskd::v1::NetworkSource source;
+  source.mutable_csv()->set_nodes(nodes);
+  source.mutable_csv()->set_edges(edges);
+  auto got = ImportNetwork(source, "");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->edge_count(), 40000u);
+  ExpectSameNetwork(*got, want);
+  // The layers really vary, and quoted names came through.
+  EXPECT_EQ(got->name(0), "Plant \"0\", Inc");
+  EXPECT_TRUE(std::any_of(g.edges.begin(), g.edges.end(),
+                          [](const engine::Edge& e) { return e.layer == engine::Layer::kData; }));
+}
+
+TEST_F(CsvImporterTest, ErrorsDeepInALargeFileNameItsLineAndReason) {
+  const GeneratedCsv g = Generate(2000, 30000, 11);
+  const auto nodes = Write("nodes.csv", NodesCsv(g.nodes));
+  auto import_with = [&](GeneratedCsv rows) {
+    const auto edges = Write("edges.csv", EdgesCsv(rows));
+    engine::Network net;
+    const Status st = CsvImporter(nodes, edges).Import(&net);
+    return st.ToString();
+  };
+  const std::string path = (dir_ / "edges.csv").string();
+  const std::size_t k = 25000;  // a row far past the first chunks
+  const std::string at = path + ":" + std::to_string(g.edge_lines[k]) + ": ";
+
+  GeneratedCsv bad = g;
+  bad.edge_rows[k] = "s1,nowhere,1";
+  EXPECT_EQ(import_with(bad), "not_found: " + at + "node 'nowhere' is not in the network");
+  bad.edge_rows[k] = "s1,s2,heavy";
+  EXPECT_EQ(import_with(bad), "invalid_argument: " + at + "weight is not a number");
+  bad.edge_rows[k] = "s1,s2,-3";
+  EXPECT_EQ(import_with(bad), "invalid_argument: " + at + "edge weight must be finite and > 0");
+  bad.edge_rows[k] = "s1,s2,1,plastic";
+  EXPECT_EQ(import_with(bad),
+            "invalid_argument: " + at + "unknown layer 'plastic' (material, data or financial)");
+  bad.edge_rows[k] = "s7,s7,1";
+  EXPECT_EQ(import_with(bad), "invalid_argument: " + at + "self-loop on node 's7'");
+  bad.edge_rows[k] = "s1,\"s2,1";
+  EXPECT_EQ(import_with(bad), "invalid_argument: " + path + ": line " +
+                                  std::to_string(g.edge_lines[k]) + ": unterminated quoted field");
+
+  // Rows listed twice: the error names both lines of the edge with the
+  // smallest (from, to, layer) key listed twice, whatever the file order.
+  auto repeat = [&](std::size_t copy, std::size_t over) {
+    GeneratedCsv twice = g;
+    twice.edge_rows[over] = g.edge_rows[copy];
+    twice.edges[over] = g.edges[copy];
+    return twice;
+  };
+  auto key = [&](std::size_t i) {
+    return std::make_tuple(g.edges[i].from, g.edges[i].to, g.edges[i].layer);
+  };
+  // Two rows repeated, the one with the larger key first in the file.
+  std::size_t small = 20000, large = 3000;
+  if (key(small) > key(large)) std::swap(small, large);
+  GeneratedCsv twice = repeat(small, 26000);
+  twice.edge_rows[k] = g.edge_rows[large];
+  const std::size_t first = std::min(small, std::size_t{26000});
+  const std::size_t second = std::max(small, std::size_t{26000});
+  EXPECT_EQ(import_with(twice),
+            "already_exists: " + path + ":" + std::to_string(g.edge_lines[second]) + ": edge '" +
+                g.nodes[g.edges[small].from].id + "' -> '" + g.nodes[g.edges[small].to].id +
+                "' repeats line " + std::to_string(g.edge_lines[first]));
+  // The same edge in another layer is another edge.
+  GeneratedCsv layered = g;
+  const engine::Edge& e = g.edges[k];
+  for (const char* layer : {"material", "data", "financial"}) {
+    if (ParseLayerName(layer).value() == e.layer) continue;
+    const std::string row = g.nodes[e.from].id + "," + g.nodes[e.to].id + ",2," + layer;
+    if (std::find(g.edge_rows.begin(), g.edge_rows.end(), row) != g.edge_rows.end()) continue;
+    layered.edge_rows.push_back(row);
+    layered.edge_lines.push_back(layered.edge_lines.back() + 1);
+  }
+  EXPECT_EQ(import_with(layered), "ok");
 }
 
 TEST_F(CsvImporterTest, LocationsFileAttachesCoordinatesAndRegions) {
