@@ -183,9 +183,13 @@ struct Projection {
 std::vector<NodeIndex> CausePath(const Projection& projection, const InitialState& initial,
                                  NodeIndex node, std::size_t max_length = 64);
 
+// How the projections' DMP stores its messages per edge (dmp.h,
+// BasicDmpWorkspace).
+using ProjectionMessage = double;
+
 // Scratch space, shared by the projectors of all risk types (one at a time).
 struct ProjectionWorkspace {
-  DmpWorkspace dmp;
+  BasicDmpWorkspace<ProjectionMessage> dmp;
   MonteCarloWorkspace mc;
   // Frees the DMP workspace and returns the bytes freed (the Monte Carlo's,
   // ~12 bytes per node of the largest region checked, is prepared by every
@@ -292,9 +296,9 @@ class Projector {
   // With Choice::kDmp: the trajectories of
   // every region's touched nodes (incremental_ready_ when they are all
   // there), and the scratch of an incremental update.
-  IncrementalDmp incremental_;
+  BasicIncrementalDmp<ProjectionMessage> incremental_;
   bool incremental_ready_ = false;
-  std::vector<IncrementalDmp::Node> recomputed_;
+  std::vector<IncrementalDmpNode> recomputed_;
   std::vector<std::uint32_t> position_;  // per node: index in scratch lists, or ~0
   // Sum over regions of their sizes, per check realization, and how many
   // regions have each number of realizations (the interval uses the
