@@ -14,6 +14,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -158,7 +159,8 @@ void BenchDmp() {
     Emit("vulnerability_ms", vul_ms, "ms", p);
     Emit("transmission_graph_build_ms", build_ms, "ms", p);
     Params with_messages = p;
-    with_messages.push_back({"messages", Str("float")});
+    with_messages.push_back(
+        {"messages", Str(std::is_same_v<ProjectionMessage, float> ? "float" : "double")});
     Emit("dmp_workspace_mb", static_cast<double>(ws.MemoryBytes()) / 1e6, "MB", with_messages);
     with_messages.back() = {"messages", Str("double")};
     Emit("dmp_workspace_mb", static_cast<double>(wide.MemoryBytes()) / 1e6, "MB", with_messages);
