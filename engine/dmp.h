@@ -49,7 +49,9 @@ namespace riskd::engine {
 
 // Below this, dmp.cc treats theta_{i->k} as 0 and computes the cavity of
 // k -> i as the explicit product P_S^k(0) prod_{l -> k, l != i} theta_{l->k}
-// instead of P_S^k / theta_{i->k} (incremental_dmp.cc does the same).
+// instead of P_S^k / theta_{i->k} (incremental_dmp.cc does the same). With
+// float messages a theta below ~1e-45 is stored as 0, so there the test is
+// whether the stored theta is above 0.
 inline constexpr double kDmpTinyTheta = 1e-250;
 
 struct DmpOptions {
