@@ -44,8 +44,8 @@
 // 1M-edge network every one of its 2M edges is (about 500 MB against 25).
 // The price is compute: a joined node replays, per in-edge from a touched
 // node that has not joined, two messages more (about 3x the one-way cost
-// per such edge), and its scratch holds about 56 bytes per in-edge plus
-// rings of L + 1 cavities.
+// per such edge), and its scratch holds about 40 bytes per in-edge with
+// float messages (56 with double) plus rings of L + 1 cavities.
 //
 // Locality. A change alters every value it reaches, down to the last bit,
 // and the update recomputes exactly those. On one-way graphs that is
@@ -138,8 +138,9 @@ class BasicIncrementalDmp {
   // Brings every trajectory up to date after `changed` and lists each node
   // whose values may have changed, once, in `out`. Gives up, changing
   // nothing, once the nodes involved have more than `max_edges` in-edges
-  // (its scratch is 2 sizeof(Stored) bytes per such edge and 8 (T + 1) per node, on
-  // two-way graphs about 56 bytes per edge plus cavity rings; past a good
+  // (its scratch is 2 sizeof(Stored) bytes per such edge and 8 (T + 1) per
+  // node, on two-way graphs about 40 (float) or 56 (double) bytes per edge
+  // plus cavity rings; past a good
   // part of the graph a region recompute costs as much), when the cavity
   // rings of a two-way update pass 4 max_edges values, when a two-way
   // update's edge-steps pass max_edges x the frame's steps / 32 (a replayed edge-step

@@ -101,8 +101,9 @@ struct ProjectionOptions {
   bool defer_check = false;
   // Incremental DMP (Choice::kDmp) gives up on an update
   // whose nodes have more in-edges than a quarter of the graph's or this,
-  // whichever is more (its scratch is about 16 bytes per such edge, about
-  // 56 plus cavity rings on two-way graphs; incremental_dmp.h lists its
+  // whichever is more (its scratch is about 8 bytes per such edge with the
+  // projections' float messages, about 40 plus cavity rings on two-way
+  // graphs; incremental_dmp.h lists its
   // other limits), and the regions involved are recomputed instead.
   std::uint64_t incremental_min_edges = 65536;
 };
