@@ -311,9 +311,11 @@ TEST(DmpTest, FloatMessagesTakeHalfTheBytesPerEdge) {
 // two-way cavity, whose theta is not small where it matters). The worst
 // case grows with in-degree x T; what these graphs show is at most 6.6e-7
 // (bea_io_1997: ~90 in-edges per node, with onset delays), so 1e-5 leaves a
-// 15x margin and is far below anything published (risk is shown to 1e-4,
-// alert levels are 0.1 apart). Relative to a small risk the change is
-// larger (1 - P_S loses P_S's digits): up to 5e-5 of a risk of 1e-3.
+// 15x margin and is far below anything the daemon acts on (an alert is
+// updated when its probability moves by min_update_delta, 0.05 by default)
+// or DMP's own error against Monte Carlo (up to two points). Relative to a
+// small risk the change is larger (1 - P_S loses P_S's digits): up to 5e-5
+// of a risk of 1e-3.
 TEST(DmpTest, FloatMessagesAgreeWithDoubleWithinTheirRounding) {
   struct Case {
     std::string name;
