@@ -209,6 +209,8 @@ struct CascadeLikelihood::Impl {
   double kappa;
   bool uniform;
   std::vector<PreparedCascade> cascades;
+  // Double messages, not the projections' float: the likelihood must be
+  // smooth in alpha at the scale of its finite differences (dmp.h).
   DmpWorkspace workspace;
   std::vector<double> trajectories;
   // Node -> index of its trajectory in the current run, -1 if not touched.

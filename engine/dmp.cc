@@ -21,13 +21,14 @@ constexpr int kNoHit = std::numeric_limits<int>::min();
 
 }  // namespace
 
-void DmpWorkspace::Prepare(const TransmissionGraph& g) {
+template <typename Stored>
+void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
   const std::size_t m = g.edge_count(), n = g.node_count;
   if (edge_.size() < m) edge_.resize(m);
   // Mirrored thetas and per-edge cavities only for graphs with reverse
   // edges, cavity rings only for graphs with onset delays.
   if (g.has_reverse && theta_reverse_.size() < m) {
-    theta_reverse_.resize(m, 1.0);
+    theta_reverse_.resize(m, Stored{1});
     cavity_.resize(m, 0.0);
   }
   // Once allocated, Reset clears it on every run, latency or not: keep it
@@ -50,15 +51,18 @@ void DmpWorkspace::Prepare(const TransmissionGraph& g) {
   if (g.has_latency && history_at_.size() < n) history_at_.resize(n);
 }
 
-std::size_t DmpWorkspace::Release() {
+template <typename Stored>
+std::size_t BasicDmpWorkspace<Stored>::Release() {
   const std::size_t bytes = MemoryBytes();
-  *this = DmpWorkspace{};  // the vectors' storage goes with the old values
+  *this = BasicDmpWorkspace{};  // the vectors' storage goes with the old values
   return bytes;
 }
 
-std::size_t DmpWorkspace::MemoryBytes() const {
-  return (2 * edge_.capacity() + cavity_.capacity() + theta_reverse_.capacity() + pi_.capacity() +
-          pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() + history_.capacity()) *
+template <typename Stored>
+std::size_t BasicDmpWorkspace<Stored>::MemoryBytes() const {
+  return edge_.capacity() * sizeof(EdgeMessage) + theta_reverse_.capacity() * sizeof(Stored) +
+         (cavity_.capacity() + pi_.capacity() + pr_.capacity() + ps_at_end_.capacity() +
+          pr_now_.capacity() + history_.capacity()) *
              sizeof(double) +
          message_.capacity() * sizeof(Message) + source_.capacity() * sizeof(Source) +
          edge_history_at_.capacity() * sizeof(std::uint32_t) +
@@ -86,10 +90,17 @@ std::size_t DmpWorkspace::MemoryBytes() const {
 // pass 2 phi. The cavity P_S^{k->i} is P_S^k / theta_{i->k}; pass 1 stores
 // each theta at its reverse edge's slot as well (a store at a random place
 // does not stall the way a load does), so pass 2 reads it in order.
+//
+// Messages are computed in double and rounded to `Stored` once, where they
+// are stored (Round); the steps after read the stored values.
+template <typename Stored>
 class DmpRun {
  public:
-  DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt,
-         DmpWorkspace* ws)
+  using Workspace = BasicDmpWorkspace<Stored>;
+  using EdgeMessage = typename Workspace::EdgeMessage;
+  using Message = typename Workspace::Message;
+
+  DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt, Workspace* ws)
       : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(g.has_reverse) {}
 
   // on_step(t) runs after step t = 0..T.
@@ -184,6 +195,8 @@ class DmpRun {
   double pr(NodeIndex v) const { return w_.pr_[v]; }
 
  private:
+  static Stored Round(double x) { return static_cast<Stored>(x); }
+
   void Enter(NodeIndex v) {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
@@ -238,7 +251,7 @@ class DmpRun {
       // Targets are scattered: fetch the one a few edges ahead now.
       if (x + kPrefetchAhead < out.size()) __builtin_prefetch(&g_.target[out[x + kPrefetchAhead]]);
       const EdgeIndex e = out[x];
-      if (pi != 0) w_.edge_[e].phi = pi;
+      if (pi != 0) w_.edge_[e].phi = Round(pi);
       if (mirror_) w_.cavity_[e] = init_.p_s[k];
       const NodeIndex j = g_.target[e];
       if (!(w_.flags_[j] & kInFront) && init_.p_s[j] > 0) {
@@ -279,9 +292,9 @@ class DmpRun {
   // hit nodes start propagating this very step.
   void UpdateTheta(int t, std::uint64_t* edge_updates) {
     const double* p = g_.p.data();
-    DmpWorkspace::EdgeMessage* edge = w_.edge_.data();
+    EdgeMessage* edge = w_.edge_.data();
     const EdgeIndex* reverse = g_.reverse.data();
-    double* theta_reverse = w_.theta_reverse_.data();
+    Stored* theta_reverse = w_.theta_reverse_.data();
     const auto edges = static_cast<EdgeIndex>(g_.edge_count());
     const std::size_t count = w_.frontier_.size();  // nodes added below start next step
     for (std::size_t x = 0; x < count; ++x) {
@@ -300,14 +313,14 @@ class DmpRun {
           if (e + kPrefetchAhead < edges && reverse[e + kPrefetchAhead] != kNoEdge) {
             __builtin_prefetch(&theta_reverse[reverse[e + kPrefetchAhead]], 1);
           }
-          const double th = edge[e].theta - p[e] * edge[e].phi;
+          const Stored th = Round(edge[e].theta - p[e] * edge[e].phi);
           edge[e].theta = th;
           prod *= th;
           if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) theta_reverse[rev] = th;
         }
       } else {
         for (EdgeIndex e = b; e < en; ++e) {
-          const double th = edge[e].theta - p[e] * edge[e].phi;
+          const Stored th = Round(edge[e].theta - p[e] * edge[e].phi);
           edge[e].theta = th;
           prod *= th;
         }
@@ -322,8 +335,8 @@ class DmpRun {
   void UpdateFused(int t, std::uint64_t* edge_updates) {
     const NodeIndex* source = g_.source.data();
     const double* p = g_.p.data();
-    const DmpWorkspace::Message* message = w_.message_.data();
-    DmpWorkspace::EdgeMessage* edge = w_.edge_.data();
+    const Message* message = w_.message_.data();
+    EdgeMessage* edge = w_.edge_.data();
     const auto edges = static_cast<EdgeIndex>(g_.edge_count());
     const std::size_t count = w_.frontier_.size();  // nodes added below start next step
     for (std::size_t x = 0; x < count; ++x) {
@@ -336,8 +349,8 @@ class DmpRun {
       if (t <= start) {
         // Shielded at t too: phi(t - 1) only, theta stays 1.
         for (EdgeIndex e = b; e < en; ++e) {
-          const DmpWorkspace::Message m = message[source[e]];
-          if (m.keep >= 0) edge[e].phi = m.keep * edge[e].phi + m.onset;
+          const Message m = message[source[e]];
+          if (m.keep >= 0) edge[e].phi = Round(m.keep * edge[e].phi + m.onset);
         }
         if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = init_.p_s[i];
         continue;
@@ -345,11 +358,11 @@ class DmpRun {
       double prod = init_.p_s[i];
       if (shielded_before) {
         for (EdgeIndex e = b; e < en; ++e) {
-          const DmpWorkspace::Message m = message[source[e]];
-          double ph = edge[e].phi;
-          if (m.keep >= 0) ph = m.keep * ph + m.onset;
+          const Message m = message[source[e]];
+          Stored ph = edge[e].phi;
+          if (m.keep >= 0) ph = Round(m.keep * ph + m.onset);
           edge[e].phi = ph;
-          const double th = edge[e].theta - p[e] * ph;
+          const Stored th = Round(edge[e].theta - p[e] * ph);
           edge[e].theta = th;
           prod *= th;
         }
@@ -357,13 +370,13 @@ class DmpRun {
         for (EdgeIndex e = b; e < en; ++e) {
           // Sources are scattered: fetch the one a few edges ahead now.
           if (e + kPrefetchAhead < edges) __builtin_prefetch(&message[source[e + kPrefetchAhead]]);
-          const DmpWorkspace::Message m = message[source[e]];
+          const Message m = message[source[e]];
           const double pe = p[e];
-          double ph = edge[e].phi;
-          const double updated = (1.0 - pe) * m.keep * ph + m.onset;
+          Stored ph = edge[e].phi;
+          const Stored updated = Round((1.0 - pe) * m.keep * ph + m.onset);
           ph = m.keep >= 0 ? updated : ph;
           edge[e].phi = ph;
-          const double th = edge[e].theta - pe * ph;
+          const Stored th = Round(edge[e].theta - pe * ph);
           edge[e].theta = th;
           prod *= th;
         }
@@ -389,9 +402,9 @@ class DmpRun {
     const NodeIndex* source = g_.source.data();
     const double* p = g_.p.data();
     const EdgeIndex* reverse = g_.reverse.data();
-    const double* theta_reverse = w_.theta_reverse_.data();
-    const DmpWorkspace::Source* node = w_.source_.data();
-    DmpWorkspace::EdgeMessage* edge = w_.edge_.data();
+    const Stored* theta_reverse = w_.theta_reverse_.data();
+    const typename Workspace::Source* node = w_.source_.data();
+    EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
     for (NodeIndex i : w_.frontier_) {
@@ -402,10 +415,10 @@ class DmpRun {
         // Sources are scattered: fetch the one a few edges ahead now.
         if (e + kPrefetchAhead < edges) __builtin_prefetch(&node[source[e + kPrefetchAhead]]);
         const NodeIndex k = source[e];
-        const DmpWorkspace::Source& s = node[k];
+        const typename Workspace::Source& s = node[k];
         if (!s.touched) continue;
         if (t >= s.end) {
-          edge[e].phi = 0.0;  // removed: passes nothing on
+          edge[e].phi = 0;  // removed: passes nothing on
           continue;
         }
         const EdgeIndex rev = mirror_ ? reverse[e] : kNoEdge;
@@ -419,9 +432,9 @@ class DmpRun {
           if (rev == kNoEdge) {
             // Cavity = P_S^k: its previous value is the node's, which
             // spares an edge array's read and write per step.
-            edge[e].phi = decay * edge[e].phi - (cav - s.ps_before);
+            edge[e].phi = Round(decay * edge[e].phi - (cav - s.ps_before));
           } else {
-            edge[e].phi = decay * edge[e].phi - (cav - cavity[e]);
+            edge[e].phi = Round(decay * edge[e].phi - (cav - cavity[e]));
             cavity[e] = cav;
           }
           continue;
@@ -439,7 +452,7 @@ class DmpRun {
           onset = ring[older] - ring[newer];
           ring[older] = cav;
         }
-        edge[e].phi = decay * edge[e].phi + onset;
+        edge[e].phi = Round(decay * edge[e].phi + onset);
       }
     }
   }
@@ -449,7 +462,7 @@ class DmpRun {
   // computes it: -(P_S(t) - P_S(t - 1)) without latency, the nodes hit
   // L steps ago (ring) with.
   void UpdateMarginals(NodeIndex k, int t) {
-    DmpWorkspace::Source& s = w_.source_[k];
+    typename Workspace::Source& s = w_.source_[k];
     const double ps_before = s.ps_before;
     s.ps_before = s.ps;  // pass 2 of step t has read it
     if (t >= s.end) {
@@ -526,7 +539,7 @@ class DmpRun {
         w_.edge_[e] = {};
         if (mirror_) w_.cavity_[e] = 0.0;
         if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
-        if (mirror_ && g_.reverse[e] != kNoEdge) w_.theta_reverse_[g_.reverse[e]] = 1.0;
+        if (mirror_ && g_.reverse[e] != kNoEdge) w_.theta_reverse_[g_.reverse[e]] = 1;
       }
     }
     for (NodeIndex v : w_.seen_) {
@@ -546,31 +559,33 @@ class DmpRun {
   const TransmissionGraph& g_;
   const InitialState& init_;
   const DmpOptions& opt_;
-  DmpWorkspace& w_;
+  Workspace& w_;
   const bool mirror_;  // the graph has reverse edges
 };
 
+template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
-                       std::span<const NodeIndex> sources, const DmpOptions& opt, DmpWorkspace* ws,
-                       std::vector<double>* trajectories) {
-  return DmpRun(g, init, opt, ws)
+                       std::span<const NodeIndex> sources, const DmpOptions& opt,
+                       BasicDmpWorkspace<Stored>* ws, std::vector<double>* trajectories) {
+  return DmpRun<Stored>(g, init, opt, ws)
       .Run(
           sources, [](int) {}, trajectories);
 }
 
+template <typename Stored>
 DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt) {
   const std::size_t n = g.node_count;
   DmpResult r;
   r.horizon = opt.horizon;
   r.p_i = init.p_i;
   r.p_r = init.p_r;
-  DmpWorkspace ws;
+  BasicDmpWorkspace<Stored> ws;
   ws.Prepare(g);
   std::vector<NodeIndex> sources;
   for (NodeIndex v = 0; v < n; ++v) {
     if (init.p_i[v] > 0) sources.push_back(v);
   }
-  DmpRun run(g, init, opt, &ws);
+  DmpRun<Stored> run(g, init, opt, &ws);
   // Values of nodes the run has seen live in the workspace; the rest keep
   // their initial marginals. Before its start a node is susceptible, from
   // its end removed (`state`: 0 S, 1 I, 2 R).
@@ -616,6 +631,17 @@ DmpResult RunDmp(const TransmissionGraph& g, const InitialState& init, const Dmp
   for (double x : r.risk) r.expected_disrupted += x;
   return r;
 }
+
+template class BasicDmpWorkspace<double>;
+template class BasicDmpWorkspace<float>;
+template DmpRegion RunDmpRegion(const TransmissionGraph&, const InitialState&,
+                                std::span<const NodeIndex>, const DmpOptions&,
+                                BasicDmpWorkspace<double>*, std::vector<double>*);
+template DmpRegion RunDmpRegion(const TransmissionGraph&, const InitialState&,
+                                std::span<const NodeIndex>, const DmpOptions&,
+                                BasicDmpWorkspace<float>*, std::vector<double>*);
+template DmpResult RunDmp<double>(const TransmissionGraph&, const InitialState&, const DmpOptions&);
+template DmpResult RunDmp<float>(const TransmissionGraph&, const InitialState&, const DmpOptions&);
 
 std::vector<NodeIndex> CausePath(std::span<const NodeIndex> parent, std::span<const double> risk,
                                  const InitialState& initial, NodeIndex node,

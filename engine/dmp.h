@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "engine/state.h"
@@ -48,7 +49,9 @@ namespace riskd::engine {
 
 // Below this, dmp.cc treats theta_{i->k} as 0 and computes the cavity of
 // k -> i as the explicit product P_S^k(0) prod_{l -> k, l != i} theta_{l->k}
-// instead of P_S^k / theta_{i->k} (incremental_dmp.cc does the same).
+// instead of P_S^k / theta_{i->k} (incremental_dmp.cc does the same). With
+// float messages a theta below ~1e-45 is stored as 0, so there the test is
+// whether the stored theta is above 0.
 inline constexpr double kDmpTinyTheta = 1e-250;
 
 struct DmpOptions {
@@ -85,15 +88,32 @@ struct DmpResult {
   std::vector<std::vector<double>> p_s_t, p_i_t, p_r_t;
 };
 
+// Message storage. The messages per edge (theta, phi, and on graphs with
+// reverse edges theta's mirror at the reverse edge) are stored as `Stored`:
+// double where exactness matters (calibration differentiates the
+// likelihood by finite differences in alpha; tests compare with exact
+// enumeration at 1e-12), float for the engine's projections
+// (ProjectionMessage in projection.h; docs/model.md, "Storage precision").
+// Every value is computed in double from the stored ones and rounded once,
+// when stored; what later steps read (theta in P_S's product, phi in
+// theta's update) is the stored value. incremental_dmp.h rounds at exactly
+// these points, so its values stay bit for bit RunDmpRegion's with the same
+// storage. Per-node values (P_S, P_I, P_R, the cavity per edge on graphs
+// with reverse edges, the onset rings) stay double: they are small, or
+// differences of them drive phi.
+//
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
-// About 16 bytes per edge and 90 per node (26.5 MB on 100k nodes / 1M
-// edges), twice the per-edge share on a graph with reverse edges (cavity
-// and reverse theta; 73 MB on the both-directions 100k / 1M type):
-// worth keeping across back-to-back runs (the arrays' pages are touched
-// once), worth handing back while the caller has other work to do.
-class DmpWorkspace {
+// 2 sizeof(Stored) bytes per edge and about 90 per node (double: 26.5 MB on
+// 100k nodes / 1M edges, float: 18.5 MB); on a graph with reverse edges
+// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 73 MB
+// on the both-directions 100k / 1M type): worth keeping across back-to-back
+// runs (the arrays' pages are touched once), worth handing back while the
+// caller has other work to do.
+template <typename Stored>
+class BasicDmpWorkspace {
  public:
+  static_assert(std::is_same_v<Stored, double> || std::is_same_v<Stored, float>);
   // Sizes the arrays for `graph` (no-op when they already fit).
   void Prepare(const TransmissionGraph& graph);
   // Frees every array; the next Prepare allocates them anew, clean, so the
@@ -103,6 +123,7 @@ class DmpWorkspace {
   std::size_t MemoryBytes() const;
 
  private:
+  template <typename>
   friend class DmpRun;
   // What the message update reads about an edge's source, in one place.
   struct Source {
@@ -126,13 +147,13 @@ class DmpWorkspace {
   // theta and phi of an edge side by side: the step loop reads and writes
   // both, so one stream instead of two.
   struct EdgeMessage {
-    double theta = 1;
-    double phi = 0;
+    Stored theta = 1;
+    Stored phi = 0;
   };
   std::vector<EdgeMessage> edge_;      // per edge
   std::vector<Message> message_;       // per node, graphs without reverse edges
   std::vector<double> cavity_;         // per edge, for edges with a reverse
-  std::vector<double> theta_reverse_;  // per edge e: theta of e's reverse
+  std::vector<Stored> theta_reverse_;  // per edge e: theta of e's reverse (a copy)
   std::vector<Source> source_;         // per node
   // Per node (valid when seen): P_I, P_R, P_S at the window's end minus the
   // onset delay, P_R at now, the window's last step, and the first step at
@@ -148,6 +169,8 @@ class DmpWorkspace {
   std::vector<NodeIndex> seen_;
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
 };
+
+using DmpWorkspace = BasicDmpWorkspace<double>;
 
 // The outcome of a run on the region reached from some sources.
 struct DmpRegion {
@@ -174,11 +197,17 @@ struct DmpRegion {
 // messages, which is what incremental_dmp.h builds on.
 // REQUIRES: workspace->Prepare(graph) was called; initial has
 // graph.node_count entries per vector, each summing to 1.
+// The workspace's `Stored` sets the messages' storage (see BasicDmpWorkspace).
+template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& graph, const InitialState& initial,
                        std::span<const NodeIndex> sources, const DmpOptions& options,
-                       DmpWorkspace* workspace, std::vector<double>* trajectories = nullptr);
+                       BasicDmpWorkspace<Stored>* workspace,
+                       std::vector<double>* trajectories = nullptr);
 
+// RunDmpRegion from every source over the whole graph, messages stored as
+// `Stored` (double unless a test asks for the projections' float).
 // REQUIRES: initial has graph.node_count entries per vector, each summing to 1.
+template <typename Stored = double>
 DmpResult RunDmp(const TransmissionGraph& graph, const InitialState& initial,
                  const DmpOptions& options);
 

@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
+#include "engine/testing/real_networks.h"
 #include "engine/testing/sir_exact.h"
 #include "engine/testing/timed_states.h"
 #include "engine/vulnerability.h"
@@ -216,8 +222,10 @@ TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
 
 // Release() frees every array; the runs after the next Prepare give what
 // they give on a kept workspace and on a fresh one, bit for bit, on one-way
-// and two-way graphs with onset delays (every array of the workspace used).
-TEST(DmpTest, AReleasedWorkspaceGivesTheSameRunsBitForBit) {
+// and two-way graphs with onset delays (every array of the workspace used),
+// with either message storage.
+template <typename Stored>
+void ExpectReleasedWorkspaceGivesTheSameRuns() {
   Network net = testing::RandomGraph(40, 90, 11);
   for (NodeIndex v = 0; v < 40; v += 3) {
     NodeAttributes a = net.node(v);
@@ -247,19 +255,19 @@ TEST(DmpTest, AReleasedWorkspaceGivesTheSameRunsBitForBit) {
     const auto g = testing::BuildGraph(net, dir, 2.0, 0.3);
     ASSERT_TRUE(g.has_latency);
     ASSERT_EQ(g.has_reverse, dir == Direction::kBoth);
-    DmpWorkspace fresh;
+    BasicDmpWorkspace<Stored> fresh;
     fresh.Prepare(g);
     std::vector<double> fresh_t;
     const DmpRegion expected = RunDmpRegion(g, init, sources, opt, &fresh, &fresh_t);
     ASSERT_GT(expected.touched_count, 3u);
 
-    DmpWorkspace ws;
+    BasicDmpWorkspace<Stored> ws;
     ws.Prepare(g);
     std::vector<double> kept_t;
     const DmpRegion kept = RunDmpRegion(g, init, sources, opt, &ws, &kept_t);
     expect_same(kept, expected, kept_t, fresh_t);
     const std::size_t held = ws.MemoryBytes();
-    EXPECT_GE(held, g.edge_count() * 2 * sizeof(double));
+    EXPECT_GE(held, g.edge_count() * 2 * sizeof(Stored));
     EXPECT_EQ(ws.Release(), held);
     EXPECT_EQ(ws.MemoryBytes(), 0u);
     EXPECT_EQ(ws.Release(), 0u);
@@ -268,6 +276,109 @@ TEST(DmpTest, AReleasedWorkspaceGivesTheSameRunsBitForBit) {
       std::vector<double> again_t;
       const DmpRegion again = RunDmpRegion(g, init, sources, opt, &ws, &again_t);
       expect_same(again, expected, again_t, fresh_t);
+    }
+  }
+}
+
+TEST(DmpTest, AReleasedWorkspaceGivesTheSameRunsBitForBit) {
+  ExpectReleasedWorkspaceGivesTheSameRuns<double>();
+  ExpectReleasedWorkspaceGivesTheSameRuns<float>();
+}
+
+// Float storage halves the messages per edge: theta and phi (8 bytes less
+// per edge), and on graphs with reverse edges the mirrored theta (4 more);
+// per-node arrays and the cavities stay double.
+TEST(DmpTest, FloatMessagesTakeHalfTheBytesPerEdge) {
+  const Network net = testing::RandomGraph(200, 500, 3);
+  for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    const auto g = testing::BuildGraph(net, dir, 1.0, 0.3);
+    DmpWorkspace wide;
+    BasicDmpWorkspace<float> compact;
+    wide.Prepare(g);
+    compact.Prepare(g);
+    const std::size_t per_edge = g.has_reverse ? 12 : 8;
+    EXPECT_EQ(wide.MemoryBytes() - compact.MemoryBytes(), g.edge_count() * per_edge)
+        << static_cast<int>(dir);
+  }
+}
+
+// Float messages (the projections') against double ones on real and random
+// networks: every risk within 1e-5 absolute. Why that bound: each stored
+// theta and phi is rounded to float once per step (2^-24 relative, theta is
+// at most 1), so over T steps a theta carries at most ~2T such errors
+// (~T 6e-8), and P_S = P_S(0) prod theta adds them up over the in-edges;
+// errors stay additive (nothing divides by a small message except the
+// two-way cavity, whose theta is not small where it matters). The worst
+// case grows with in-degree x T; what these graphs show is at most 6.6e-7
+// (bea_io_1997: ~90 in-edges per node, with onset delays), so 1e-5 leaves a
+// 15x margin and is far below anything the daemon acts on (an alert is
+// updated when its probability moves by min_update_delta, 0.05 by default)
+// or DMP's own error against Monte Carlo (up to two points). Relative to a
+// small risk the change is larger (1 - P_S loses P_S's digits): up to 5e-5
+// of a risk of 1e-3.
+TEST(DmpTest, FloatMessagesAgreeWithDoubleWithinTheirRounding) {
+  struct Case {
+    std::string name;
+    Network net;
+    Direction direction;
+  };
+  std::vector<Case> cases;
+  for (const char* name : {"willems_38", "supplygraph", "bea_io_1997"}) {
+    auto real = testing::LoadRealNetwork(name);
+    ASSERT_TRUE(real.ok()) << real.status().ToString();
+    cases.push_back({name, std::move(real->network), real->direction});
+  }
+  cases.push_back({"random both ways", testing::RandomGraph(2000, 6000, 21), Direction::kBoth});
+  cases.push_back({"scale-free downstream",
+                   BarabasiAlbert(5000, 4, {.seed = 2, .min_weight = 0.5, .max_weight = 2.0}),
+                   Direction::kDownstream});
+  for (Case& c : cases) {
+    for (const bool timed : {false, true}) {
+      TransmissionGraph g = testing::BuildGraph(c.net, c.direction, 1.5, 0.3);
+      std::mt19937_64 rng(5);
+      if (timed) {
+        for (auto& latency : g.latency)
+          latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 4) : 0;
+        g.has_latency = true;
+      }
+      InitialState init;
+      init.p_s.assign(g.node_count, 1.0);
+      init.p_i.assign(g.node_count, 0.0);
+      init.p_r.assign(g.node_count, 0.0);
+      for (int s = 0; s < 3; ++s) {
+        const auto v = static_cast<NodeIndex>(rng() % g.node_count);
+        init.p_s[v] = 0.2;
+        init.p_i[v] = 0.8;
+      }
+      if (timed) testing::AddRandomTimes(&init, 4, 20, 9);
+      for (double tolerance : {0.0, 1e-6}) {
+        SCOPED_TRACE(c.name + (timed ? ", timed" : "") + ", tolerance " +
+                     std::to_string(tolerance));
+        DmpOptions opt;
+        opt.horizon = 20;
+        opt.tolerance = tolerance;
+        const DmpResult wide = RunDmp<double>(g, init, opt);
+        const DmpResult compact = RunDmp<float>(g, init, opt);
+        double worst = 0, worst_relative = 0;
+        std::size_t at_risk = 0, eta_differs = 0, parent_differs = 0;
+        for (std::size_t v = 0; v < g.node_count; ++v) {
+          const double diff = std::fabs(wide.risk[v] - compact.risk[v]);
+          worst = std::max(worst, diff);
+          if (wide.risk[v] > 1e-3) worst_relative = std::max(worst_relative, diff / wide.risk[v]);
+          at_risk += wide.risk[v] > 1e-3;
+          eta_differs += wide.eta[v] != compact.eta[v];
+          parent_differs += wide.parent[v] != compact.parent[v];
+        }
+        EXPECT_GT(at_risk, 3u);
+        EXPECT_LT(worst, 1e-5) << "worst relative " << worst_relative;
+        // An ETA moves only where P_S passes 0.5 within the rounding (none
+        // here); a parent only where two in-neighbours pass the same mass to
+        // ~1e-7 (symmetric pairs on supplygraph: 1-2 of ~40 nodes).
+        EXPECT_EQ(eta_differs, 0u);
+        EXPECT_LE(parent_differs * 10, at_risk);
+        EXPECT_NEAR(wide.expected_disrupted, compact.expected_disrupted,
+                    1e-5 * static_cast<double>(at_risk));
+      }
     }
   }
 }

@@ -250,8 +250,9 @@ class Engine {
   // Regions published unchecked, over every risk type.
   std::size_t UncheckedRegions() const;
 
-  // Frees the projections' scratch (the DMP workspace: ~16 bytes per edge,
-  // ~32 on graphs with reverse edges, and ~90 per node, kept between
+  // Frees the projections' scratch (the DMP workspace: ~8 bytes per edge
+  // with its float messages, ~20 on graphs with reverse edges, and ~90 per
+  // node, kept between
   // projections so that back-to-back ones do
   // not allocate it anew). A caller with nothing queued calls this before
   // other work (Refine, the planner), whose memory then does not stack on

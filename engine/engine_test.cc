@@ -40,7 +40,7 @@ TEST(EngineTest, DisruptionRaisesAlertsDownstreamMatchingDmp) {
   auto g = engine->Graph(0);
   DmpOptions opt;
   opt.horizon = 10;
-  const DmpResult direct = RunDmp(*g, s.initial(), opt);
+  const DmpResult direct = RunDmp<ProjectionMessage>(*g, s.initial(), opt);
   EXPECT_DOUBLE_EQ(s.projection().risk[1], direct.risk[1]);
   ASSERT_GE(s.last_changes().size(), 2u);
   // The source is alerted on its own evidence (certain: critical, P = 1).

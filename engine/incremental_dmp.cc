@@ -4,10 +4,13 @@
 #include <utility>
 
 namespace riskd::engine {
-IncrementalDmp::IncrementalDmp(DmpOptions options)
+
+template <typename Stored>
+BasicIncrementalDmp<Stored>::BasicIncrementalDmp(DmpOptions options)
     : options_(options), stride_(static_cast<std::size_t>(options.horizon) + 1) {}
 
-void IncrementalDmp::Clear() {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::Clear() {
   std::vector<std::uint32_t>().swap(slot_);
   std::vector<double>().swap(pool_);
   std::vector<std::uint32_t>().swap(free_);
@@ -15,28 +18,31 @@ void IncrementalDmp::Clear() {
   std::vector<std::uint32_t>().swap(joined_at_);
   std::vector<Joined>().swap(joined_);
   std::vector<double>().swap(values_);
-  std::vector<double>().swap(theta_);
-  std::vector<double>().swap(phi_);
+  std::vector<Stored>().swap(theta_);
+  std::vector<Stored>().swap(phi_);
   std::vector<PairEdge>().swap(pair_);
   std::vector<double>().swap(rings_);
   std::vector<NodeIndex>().swap(batch_);
   stored_ = 0;
 }
 
-void IncrementalDmp::SetFrame(int now) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::SetFrame(int now) {
   if (now == now_) return;
   Clear();
   now_ = now;
   stride_ = static_cast<std::size_t>(now) + static_cast<std::size_t>(options_.horizon) + 1;
 }
 
-void IncrementalDmp::Grow(std::size_t n) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::Grow(std::size_t n) {
   if (slot_.size() >= n) return;
   slot_.resize(n, kNoSlot);
   joined_at_.resize(n, kNoSlot);
 }
 
-void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectories) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::Store(const DmpRegion& run, std::vector<double> trajectories) {
   std::size_t n = 0;
   for (std::size_t x = 0; x < run.touched_count; ++x)
     n = std::max<std::size_t>(n, run.nodes[x] + 1);
@@ -59,7 +65,8 @@ void IncrementalDmp::Store(const DmpRegion& run, std::vector<double> trajectorie
   if (pool_.capacity() > pool_.size() + pool_.size() / 4) pool_.shrink_to_fit();
 }
 
-void IncrementalDmp::Set(NodeIndex v, const double* values) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::Set(NodeIndex v, const double* values) {
   if (slot_[v] == kNoSlot) {
     if (!free_.empty()) {
       slot_[v] = free_.back();
@@ -74,13 +81,15 @@ void IncrementalDmp::Set(NodeIndex v, const double* values) {
   if (slot_[v] < drop_.size()) drop_[slot_[v]] = kUnknownDrop;
 }
 
-void IncrementalDmp::Release(NodeIndex v) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::Release(NodeIndex v) {
   free_.push_back(slot_[v]);
   slot_[v] = kNoSlot;
   --stored_;
 }
 
-double IncrementalDmp::SeenBy(const InitialState& init, NodeIndex k, int s) const {
+template <typename Stored>
+double BasicIncrementalDmp<Stored>::SeenBy(const InitialState& init, NodeIndex k, int s) const {
   if (s < 0) return init.p_s[k];
   const auto at = static_cast<std::size_t>(s);
   if (const std::uint32_t x = joined_at_[k]; x != kNoSlot) {
@@ -89,8 +98,9 @@ double IncrementalDmp::SeenBy(const InitialState& init, NodeIndex k, int s) cons
   return touched(k) ? Trajectory(k)[at] : init.p_s[k];
 }
 
-void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, NodeIndex v,
-                          int t) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::Join(const TransmissionGraph& g, const InitialState& init,
+                                       NodeIndex v, int t) {
   const std::size_t x = joined_.size();
   joined_.push_back(
       {.node = v, .edges = theta_.size(), .ps_end = init.p_s[v], .was_touched = touched(v)});
@@ -102,8 +112,8 @@ void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, 
   };
   for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
     const NodeIndex k = g.source[e];
-    theta_.push_back(1.0);
-    phi_.push_back(first_phi(k));
+    theta_.push_back(1);
+    phi_.push_back(static_cast<Stored>(first_phi(k)));  // dmp.cc's Touch rounds P_I too
   }
   if (g.has_reverse) {
     const int v_from = StoredFrom(init, v);
@@ -115,7 +125,7 @@ void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, 
         pe.k_from = StoredFrom(init, k);
         pe.v_from = v_from;
         pe.replay = touched(k) && touched(v) && k != v;
-        pe.phi_back = first_phi(v);
+        pe.phi_back = static_cast<Stored>(first_phi(v));
         rings_.resize(rings_.size() + g.latency[k] + 1u, init.p_s[k]);
         if (pe.replay) rings_.resize(rings_.size() + g.latency[v] + 1u, init.p_s[v]);
       }
@@ -135,7 +145,8 @@ void IncrementalDmp::Join(const TransmissionGraph& g, const InitialState& init, 
   }
 }
 
-int IncrementalDmp::StoredFrom(const InitialState& init, NodeIndex v) const {
+template <typename Stored>
+int BasicIncrementalDmp<Stored>::StoredFrom(const InitialState& init, NodeIndex v) const {
   if (!touched(v)) return InitialState::kNever;
   // A source from the step after its start (dmp.cc touches it at the end
   // of that step), any other node from the step its P_S first dropped.
@@ -158,19 +169,22 @@ int IncrementalDmp::StoredFrom(const InitialState& init, NodeIndex v) const {
   return drop_[slot];
 }
 
-int IncrementalDmp::JoinedFrom(const InitialState& init, std::size_t x) const {
+template <typename Stored>
+int BasicIncrementalDmp<Stored>::JoinedFrom(const InitialState& init, std::size_t x) const {
   const Joined& j = joined_[x];
   if (j.touched_at < 0) return InitialState::kNever;
   return init.p_i[j.node] > 0 ? j.touched_at + 1 : j.touched_at;
 }
 
-double IncrementalDmp::JoinedCavity(const TransmissionGraph& g, const InitialState& init,
-                                    std::size_t x, EdgeIndex out, int t) const {
+template <typename Stored>
+double BasicIncrementalDmp<Stored>::JoinedCavity(const TransmissionGraph& g,
+                                                 const InitialState& init, std::size_t x,
+                                                 EdgeIndex out, int t) const {
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
   const EdgeIndex rev = g.reverse[out];  // i -> v, one of v's in-edges
   const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
-  const double* theta = theta_.data() + j.edges;
+  const Stored* theta = theta_.data() + j.edges;
   const double th = theta[rev - b];
   if (th > kDmpTinyTheta) return values_[x * stride_ + static_cast<std::size_t>(t)] / th;
   // dmp.cc's ExplicitCavity, over the same thetas in the same order.
@@ -201,8 +215,10 @@ inline double NextPhi(double phi, double decay, double cavity, double* ring, int
 
 }  // namespace
 
-void IncrementalDmp::StepThetaTwoWay(const TransmissionGraph& g, const InitialState& init,
-                                     std::size_t x, int t, int current) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::StepThetaTwoWay(const TransmissionGraph& g,
+                                                  const InitialState& init, std::size_t x, int t,
+                                                  int current) {
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
   if (!(init.p_s[v] > 0)) return;  // never updated (StepTheta), sends a constant cavity
@@ -216,20 +232,22 @@ void IncrementalDmp::StepThetaTwoWay(const TransmissionGraph& g, const InitialSt
     const NodeIndex k = g.source[e];
     if (JoinedNow(k) && t == current) continue;  // k's own values serve
     if (init.p_s[k] > 0 && t > init.Start(k)) {
-      pe.theta_back = pe.theta_back - g.p[g.reverse[e]] * pe.phi_back;
+      pe.theta_back = static_cast<Stored>(pe.theta_back - g.p[g.reverse[e]] * pe.phi_back);
     }
   }
   StepTheta(g, init, x, t);
 }
 
-void IncrementalDmp::StepPhiTwoWay(const TransmissionGraph& g, const InitialState& init,
-                                   std::size_t x, int t, int current) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::StepPhiTwoWay(const TransmissionGraph& g,
+                                                const InitialState& init, std::size_t x, int t,
+                                                int current) {
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
   if (!(init.p_s[v] > 0)) return;
   const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
-  double* phi = phi_.data() + j.edges;
-  const double* theta = theta_.data() + j.edges;
+  Stored* phi = phi_.data() + j.edges;
+  const Stored* theta = theta_.data() + j.edges;
   PairEdge* pair = pair_.data() + j.edges;
   const bool shielded = t <= init.Start(v);
   const double keep_v = init.Fixed(v) ? 1.0 : 1.0 - g.q[v];
@@ -243,13 +261,15 @@ void IncrementalDmp::StepPhiTwoWay(const TransmissionGraph& g, const InitialStat
     if (rev == kNoEdge) {
       // dmp.cc's pass 2 without a reverse: the cavity is P_S^k.
       if (t >= init.End(k)) {
-        phi[e - b] = 0.0;
+        phi[e - b] = 0;
       } else if (late_start) {
-        phi[e - b] = init.p_i[k];
+        phi[e - b] = static_cast<Stored>(init.p_i[k]);
       } else if (L == 0) {
-        phi[e - b] = decay * phi[e - b] - (SeenBy(init, k, t) - SeenBy(init, k, t - 1));
+        phi[e - b] =
+            static_cast<Stored>(decay * phi[e - b] - (SeenBy(init, k, t) - SeenBy(init, k, t - 1)));
       } else {
-        phi[e - b] = decay * phi[e - b] + (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L));
+        phi[e - b] = static_cast<Stored>(decay * phi[e - b] +
+                                         (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L)));
       }
       continue;
     }
@@ -260,7 +280,7 @@ void IncrementalDmp::StepPhiTwoWay(const TransmissionGraph& g, const InitialStat
     // and its cavity C_{v->k}(t), kept in the second ring.
     if (replayed && init.p_s[k] > 0) {
       if (t >= init.End(v)) {
-        pe.phi_back = 0.0;
+        pe.phi_back = 0;
       } else {
         double cavity = init.p_s[v];
         if (t >= pe.v_from) {
@@ -274,12 +294,13 @@ void IncrementalDmp::StepPhiTwoWay(const TransmissionGraph& g, const InitialStat
         const double decay_back = t <= init.Start(k) ? keep_v : (1.0 - g.p[rev]) * keep_v;
         double* ring = rings_.data() + pe.ring + L + 1;
         const double next = NextPhi(pe.phi_back, decay_back, cavity, ring, g.latency[v], t);
-        pe.phi_back = t == init.Start(v) && t > 0 && init.p_i[v] > 0 ? init.p_i[v] : next;
+        pe.phi_back = static_cast<Stored>(
+            t == init.Start(v) && t > 0 && init.p_i[v] > 0 ? init.p_i[v] : next);
       }
     }
     // The forward message k -> v.
     if (t >= init.End(k)) {
-      phi[e - b] = 0.0;  // removed; its cavity no longer matters
+      phi[e - b] = 0;  // removed; its cavity no longer matters
       continue;
     }
     double cavity = init.p_s[k];
@@ -295,12 +316,13 @@ void IncrementalDmp::StepPhiTwoWay(const TransmissionGraph& g, const InitialStat
       cavity = Trajectory(k)[t] / th;
     }
     const double next = NextPhi(phi[e - b], decay, cavity, rings_.data() + pe.ring, L, t);
-    phi[e - b] = late_start ? init.p_i[k] : next;
+    phi[e - b] = static_cast<Stored>(late_start ? init.p_i[k] : next);
   }
 }
 
-void IncrementalDmp::SpreadTwoWay(const TransmissionGraph& g, const InitialState& init,
-                                  std::size_t x, int t) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::SpreadTwoWay(const TransmissionGraph& g, const InitialState& init,
+                                               std::size_t x, int t) {
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
   // Without an earlier trajectory v sent a constant cavity: a new one
@@ -327,8 +349,9 @@ void IncrementalDmp::SpreadTwoWay(const TransmissionGraph& g, const InitialState
   }
 }
 
-void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& init, std::size_t x,
-                               int t) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::StepTheta(const TransmissionGraph& g, const InitialState& init,
+                                            std::size_t x, int t) {
   Joined& j = joined_[x];
   const NodeIndex v = j.node;
   const double ps0 = init.p_s[v];
@@ -343,13 +366,14 @@ void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& i
     return;
   }
   const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
-  double* theta = theta_.data() + j.edges;
-  const double* phi = phi_.data() + j.edges;
-  // The operations of dmp.cc's pass 1, in the same order (theta = 1 for an
-  // in-neighbour that never propagated: multiplying by it is exact).
+  Stored* theta = theta_.data() + j.edges;
+  const Stored* phi = phi_.data() + j.edges;
+  // The operations of dmp.cc's pass 1, in the same order, rounded where it
+  // rounds (theta = 1 for an in-neighbour that never propagated:
+  // multiplying by it is exact).
   double prod = ps0;
   for (EdgeIndex e = b; e < en; ++e) {
-    const double th = theta[e - b] - g.p[e] * phi[e - b];
+    const Stored th = static_cast<Stored>(theta[e - b] - g.p[e] * phi[e - b]);
     theta[e - b] = th;
     prod *= th;
   }
@@ -360,13 +384,14 @@ void IncrementalDmp::StepTheta(const TransmissionGraph& g, const InitialState& i
   if (j.touched_at >= 0) Seen(x)[at] = prod;
 }
 
-void IncrementalDmp::StepPhi(const TransmissionGraph& g, const InitialState& init, std::size_t x,
-                             int t) {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::StepPhi(const TransmissionGraph& g, const InitialState& init,
+                                          std::size_t x, int t) {
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
   if (!(init.p_s[v] > 0)) return;
   const EdgeIndex b = g.in_begin(v), en = g.in_end(v);
-  double* phi = phi_.data() + j.edges;
+  Stored* phi = phi_.data() + j.edges;
   const bool shielded = t <= init.Start(v);
   for (EdgeIndex e = b; e < en; ++e) {
     // dmp.cc's pass 2: phi - (S~(t) - S~(t-1)) there without latency is
@@ -374,22 +399,24 @@ void IncrementalDmp::StepPhi(const TransmissionGraph& g, const InitialState& ini
     // both S~ are P_S(0) and phi stays P_I^k(0) = 0.
     const NodeIndex k = g.source[e];
     if (t >= init.End(k)) {
-      phi[e - b] = 0.0;  // removed
+      phi[e - b] = 0;  // removed
       continue;
     }
     if (t == init.Start(k) && t > 0 && init.p_i[k] > 0) {
-      phi[e - b] = init.p_i[k];  // a source starting now (dmp.cc's Touch)
+      phi[e - b] = static_cast<Stored>(init.p_i[k]);  // a source starting now (dmp.cc's Touch)
       continue;
     }
     const int L = g.latency[k];
     const double keep = init.Fixed(k) ? 1.0 : 1.0 - g.q[k];
     const double decay = shielded ? keep : (1.0 - g.p[e]) * keep;
-    phi[e - b] = decay * phi[e - b] + (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L));
+    phi[e - b] = static_cast<Stored>(decay * phi[e - b] +
+                                     (SeenBy(init, k, t - L - 1) - SeenBy(init, k, t - L)));
   }
 }
 
-IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const InitialState& init,
-                                            std::size_t x) {
+template <typename Stored>
+IncrementalDmpNode BasicIncrementalDmp<Stored>::Finish(const TransmissionGraph& g,
+                                                       const InitialState& init, std::size_t x) {
   const Joined& j = joined_[x];
   const NodeIndex v = j.node;
   Node node;
@@ -398,7 +425,7 @@ IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const In
   node.touched = j.touched_at >= 0;
   bool touched_in = false;
   double best = 0;
-  const double* theta = theta_.data() + j.edges;
+  const Stored* theta = theta_.data() + j.edges;
   for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
     const NodeIndex k = g.source[e];
     bool k_touched = false;
@@ -458,9 +485,10 @@ IncrementalDmp::Node IncrementalDmp::Finish(const TransmissionGraph& g, const In
   return node;
 }
 
-bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init,
-                            std::span<const NodeIndex> changed, std::size_t max_edges,
-                            std::vector<Node>* out) {
+template <typename Stored>
+bool BasicIncrementalDmp<Stored>::Update(const TransmissionGraph& g, const InitialState& init,
+                                         std::span<const NodeIndex> changed, std::size_t max_edges,
+                                         std::vector<Node>* out) {
   const int T = now_ + options_.horizon;  // the frame's last step
   Grow(g.node_count);
   out->clear();
@@ -577,26 +605,30 @@ bool IncrementalDmp::Update(const TransmissionGraph& g, const InitialState& init
   return true;
 }
 
-void IncrementalDmp::TrimScratch() {
+template <typename Stored>
+void BasicIncrementalDmp<Stored>::TrimScratch() {
   // Small updates keep their buffers warm; a big one's are not kept.
   if (theta_.capacity() <= kKeptScratchEdges) return;
   std::vector<Joined>().swap(joined_);
   std::vector<double>().swap(values_);
-  std::vector<double>().swap(theta_);
-  std::vector<double>().swap(phi_);
+  std::vector<Stored>().swap(theta_);
+  std::vector<Stored>().swap(phi_);
   std::vector<PairEdge>().swap(pair_);
   std::vector<double>().swap(rings_);
   std::vector<NodeIndex>().swap(batch_);
 }
 
-std::size_t IncrementalDmp::MemoryBytes() const {
-  return (pool_.capacity() + values_.capacity() + theta_.capacity() + phi_.capacity() +
-          rings_.capacity()) *
-             sizeof(double) +
+template <typename Stored>
+std::size_t BasicIncrementalDmp<Stored>::MemoryBytes() const {
+  return (pool_.capacity() + values_.capacity() + rings_.capacity()) * sizeof(double) +
+         (theta_.capacity() + phi_.capacity()) * sizeof(Stored) +
          pair_.capacity() * sizeof(PairEdge) +
          (slot_.capacity() + free_.capacity() + joined_at_.capacity() + drop_.capacity()) *
              sizeof(std::uint32_t) +
          joined_.capacity() * sizeof(Joined) + batch_.capacity() * sizeof(NodeIndex);
 }
+
+template class BasicIncrementalDmp<double>;
+template class BasicIncrementalDmp<float>;
 
 }  // namespace riskd::engine

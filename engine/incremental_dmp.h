@@ -44,8 +44,8 @@
 // 1M-edge network every one of its 2M edges is (about 500 MB against 25).
 // The price is compute: a joined node replays, per in-edge from a touched
 // node that has not joined, two messages more (about 3x the one-way cost
-// per such edge), and its scratch holds about 56 bytes per in-edge plus
-// rings of L + 1 cavities.
+// per such edge), and its scratch holds about 40 bytes per in-edge with
+// float messages (56 with double) plus rings of L + 1 cavities.
 //
 // Locality. A change alters every value it reaches, down to the last bit,
 // and the update recomputes exactly those. On one-way graphs that is
@@ -77,12 +77,19 @@
 // replaying dmp.cc's marginal updates up to now. Another now is another
 // frame (SetFrame): the projector recomputes fully.
 //
+// Storage. `Stored` is the DMP's message storage (dmp.h, BasicDmpWorkspace):
+// theta and phi of the update's in-edges (and the replayed back messages of
+// two-way pairs) are rounded to it where dmp.cc rounds them, so the values
+// are bit for bit those of RunDmpRegion with a BasicDmpWorkspace<Stored>.
+// Trajectories (P_S) are double, as dmp.cc's.
+//
 // Thread-safety: none; one projector's.
 #ifndef RISKD_ENGINE_INCREMENTAL_DMP_H_
 #define RISKD_ENGINE_INCREMENTAL_DMP_H_
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "engine/dmp.h"
@@ -91,9 +98,24 @@
 
 namespace riskd::engine {
 
-class IncrementalDmp {
+// A recomputed node of an update, with its final values.
+struct IncrementalDmpNode {
+  NodeIndex node = kNoNode;
+  bool was_touched = false;  // before the update
+  bool touched = false;
+  bool in_frontier = false;  // touched, or a touched in-neighbour
+  double risk = 0;
+  int eta = -1;
+  NodeIndex parent = kNoNode;
+};
+
+template <typename Stored>
+class BasicIncrementalDmp {
  public:
-  explicit IncrementalDmp(DmpOptions options);
+  static_assert(std::is_same_v<Stored, double> || std::is_same_v<Stored, float>);
+  using Node = IncrementalDmpNode;
+
+  explicit BasicIncrementalDmp(DmpOptions options);
 
   // Forgets everything and frees the memory.
   void Clear();
@@ -113,22 +135,12 @@ class IncrementalDmp {
   }
   std::size_t touched_count() const { return stored_; }
 
-  // A recomputed node, with its final values.
-  struct Node {
-    NodeIndex node = kNoNode;
-    bool was_touched = false;  // before the update
-    bool touched = false;
-    bool in_frontier = false;  // touched, or a touched in-neighbour
-    double risk = 0;
-    int eta = -1;
-    NodeIndex parent = kNoNode;
-  };
-
   // Brings every trajectory up to date after `changed` and lists each node
   // whose values may have changed, once, in `out`. Gives up, changing
   // nothing, once the nodes involved have more than `max_edges` in-edges
-  // (its scratch is 16 bytes per such edge and 8 (T + 1) per node, on
-  // two-way graphs about 56 bytes per edge plus cavity rings; past a good
+  // (its scratch is 2 sizeof(Stored) bytes per such edge and 8 (T + 1) per
+  // node, on two-way graphs about 40 (float) or 56 (double) bytes per edge
+  // plus cavity rings; past a good
   // part of the graph a region recompute costs as much), when the cavity
   // rings of a two-way update pass 4 max_edges values, when a two-way
   // update's edge-steps pass max_edges x the frame's steps / 32 (a replayed edge-step
@@ -179,8 +191,8 @@ class IncrementalDmp {
   // earlier trajectory), which also gives C_{v->k} of the earlier run, the
   // value v's new one is compared with.
   struct PairEdge {
-    double theta_back = 1;
-    double phi_back = 0;
+    Stored theta_back = 1;
+    Stored phi_back = 0;
     std::size_t ring = 0;  // into rings_: C_e (L_k + 1), then C_{v->k} before (L_v + 1)
     int k_from = 0;        // first step of pass 2 with k propagating, earlier run
     int v_from = 0;        // the same for v
@@ -233,13 +245,15 @@ class IncrementalDmp {
   std::vector<std::uint32_t> joined_at_;  // per node: index in joined_, or kNoSlot
   std::vector<Joined> joined_;
   std::vector<double> values_;       // per joined node: S~(0..T)
-  std::vector<double> theta_, phi_;  // per in-edge of joined nodes
+  std::vector<Stored> theta_, phi_;  // per in-edge of joined nodes
   std::vector<PairEdge> pair_;       // per in-edge of joined nodes, two-way graphs
   std::vector<double> rings_;
   bool unreplayable_ = false;  // a replayed cavity needed the explicit product
   std::vector<NodeIndex> batch_;
   std::uint64_t edge_updates_ = 0;
 };
+
+using IncrementalDmp = BasicIncrementalDmp<double>;
 
 }  // namespace riskd::engine
 

@@ -30,7 +30,7 @@ void ExpectSameAsFull(const TransmissionGraph& g, const InitialState& init, cons
   ProjectionWorkspace ws;
   fresh.Full(g, init, &ws);
   const Projection& b = fresh.projection();
-  const DmpResult dmp = RunDmp(g, init, d);
+  const DmpResult dmp = RunDmp<ProjectionMessage>(g, init, d);
   ASSERT_EQ(a.risk.size(), b.risk.size());
   for (std::size_t v = 0; v < a.risk.size(); ++v) {
     ASSERT_NEAR(a.risk[v], b.risk[v], 1e-9) << "node " << v;
@@ -420,9 +420,11 @@ Network WithTwoWayPairs(Network net, int share, std::uint64_t seed) {
 }
 
 // Every update's trajectories and published values against RunDmpRegion
-// from all sources on the same state, bit for bit: the touched set, each
-// touched node's trajectory, and risk, ETA and parent of every node (the
-// update's list applied to the values published before).
+// from all sources on the same state and the same message storage, bit for
+// bit: the touched set, each touched node's trajectory, and risk, ETA and
+// parent of every node (the update's list applied to the values published
+// before).
+template <typename Stored>
 class ExactCheck {
  public:
   ExactCheck(const DmpOptions& d, std::size_t n)
@@ -447,14 +449,15 @@ class ExactCheck {
       parent_[run.nodes[x]] = run.parent[x];
     }
   }
-  void Apply(const std::vector<IncrementalDmp::Node>& out) {
-    for (const IncrementalDmp::Node& n : out) {
+  void Apply(const std::vector<IncrementalDmpNode>& out) {
+    for (const IncrementalDmpNode& n : out) {
       risk_[n.node] = n.in_frontier ? n.risk : 0.0;
       eta_[n.node] = n.in_frontier ? n.eta : -1;
       parent_[n.node] = n.in_frontier ? n.parent : kNoNode;
     }
   }
-  void Expect(const TransmissionGraph& g, const InitialState& init, const IncrementalDmp& inc) {
+  void Expect(const TransmissionGraph& g, const InitialState& init,
+              const BasicIncrementalDmp<Stored>& inc) {
     std::vector<double> trajectories;
     const DmpRegion run = Fresh(g, init, &trajectories);
     const std::size_t stride = static_cast<std::size_t>(init.now + d_.horizon) + 1;
@@ -484,121 +487,156 @@ class ExactCheck {
 
  private:
   DmpOptions d_;
-  DmpWorkspace ws_;
+  BasicDmpWorkspace<Stored> ws_;
   std::vector<double> risk_;
   std::vector<int> eta_;
   std::vector<NodeIndex> parent_;
 };
 
-// Random sequences of changes straight on IncrementalDmp, on cyclic graphs
-// where every edge has a reverse (a both-directions risk type) or about a
-// third do (two-way supplier pairs under a downstream type), with onset
-// delays and the model clock: new sources (some of a known duration),
-// recoveries, shields (reported normal at a step), partial protection, and
-// edge reweights (p of an edge, and often of its reverse). Tolerances make
-// nodes cross the propagation line often (1e-3) or never (0).
-TEST(IncrementalDmpTest, TwoWayEqualsRunDmpRegionBitForBit) {
-  struct Case {
-    const char* name;
-    Network net;
-    Direction direction;
-  };
-  std::vector<Case> cases;
+struct BitForBitCase {
+  const char* name;
+  Network net;
+  Direction direction;
+};
+
+// Cyclic graphs where every edge has a reverse (a both-directions risk
+// type) or about a third do (two-way supplier pairs under a downstream type).
+std::vector<BitForBitCase> TwoWayCases() {
+  std::vector<BitForBitCase> cases;
   cases.push_back({"both directions", testing::RandomGraph(250, 450, 61), Direction::kBoth});
   cases.push_back({"two-way pairs", WithTwoWayPairs(testing::RandomGraph(300, 540, 62), 3, 63),
                    Direction::kDownstream});
-  for (Case& c : cases) {
-    TransmissionGraph g = testing::BuildGraph(c.net, c.direction, 1.4, 0.3);
-    ASSERT_TRUE(g.has_reverse) << c.name;
-    std::mt19937_64 rng(17);
-    for (auto& latency : g.latency)
-      latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 5) : 0;
-    g.has_latency = true;
+  return cases;
+}
+
+// Random sequences of changes straight on BasicIncrementalDmp<Stored>, on
+// the case's graph with onset delays and the model clock: new sources (some
+// of a known duration), recoveries, shields (reported normal at a step),
+// partial protection, and edge reweights (p of an edge, and often of its
+// reverse). Tolerances make nodes cross the propagation line often (1e-3)
+// or never (0).
+template <typename Stored>
+void ExpectUpdatesEqualRunDmpRegionBitForBit(const BitForBitCase& c) {
+  TransmissionGraph g = testing::BuildGraph(c.net, c.direction, 1.4, 0.3);
+  std::mt19937_64 rng(17);
+  for (auto& latency : g.latency)
+    latency = rng() % 4 == 0 ? static_cast<std::uint16_t>(rng() % 5) : 0;
+  g.has_latency = true;
+  if (g.has_reverse) {
     std::size_t pairs = 0;
     for (EdgeIndex e = 0; e < g.edge_count(); ++e) pairs += g.reverse[e] != kNoEdge;
     EXPECT_GT(pairs * 4, g.edge_count()) << c.name;
-    const int now = 5;
-    for (double tolerance : {0.0, 1e-9, 1e-3}) {
-      SCOPED_TRACE(std::string(c.name) + ", tolerance " + std::to_string(tolerance));
-      DmpOptions d;
-      d.horizon = 8;
-      d.tolerance = tolerance;
-      InitialState init = AllSusceptible(g.node_count);
-      for (NodeIndex v : {3u, 77u, 201u}) {
-        init.p_s[v] = 0.3;
-        init.p_i[v] = 0.7;
-      }
-      testing::AddRandomTimes(&init, now, d.horizon, 19);
-      IncrementalDmp inc(d);
-      inc.SetFrame(now);
-      ExactCheck check(d, g.node_count);
-      std::vector<double> trajectories;
-      const DmpRegion first = check.Fresh(g, init, &trajectories);
-      inc.Store(first, std::move(trajectories));
-      check.Publish(first);
-      std::size_t recomputed = 0;
-      for (int step = 0; step < 60; ++step) {
-        std::vector<NodeIndex> changed;
-        for (int b = 0; b < 1 + static_cast<int>(rng() % 3); ++b) {
-          const auto v = static_cast<NodeIndex>(rng() % g.node_count);
-          changed.push_back(v);
-          const int at = static_cast<int>(rng() % (now + 1));
-          const double x = 0.1 + 0.9 * static_cast<double>(rng() % 1000) / 1000.0;
-          switch (rng() % 7) {
-            case 0:
-            case 1:  // disrupted from `at`
-              init.start[v] = at;
-              init.end[v] = InitialState::kNever;
-              init.fixed[v] = 0;
-              init.p_i[v] = x;
-              init.p_s[v] = 1 - x;
-              init.p_r[v] = 0;
-              break;
-            case 2:  // disrupted from `at` for a known time
-              init.start[v] = at;
-              init.end[v] = at + 1 + static_cast<int>(rng() % 8);
-              init.fixed[v] = 1;
-              init.p_i[v] = 1;
-              init.p_s[v] = init.p_r[v] = 0;
-              break;
-            case 3:  // reported normal at `at` (shielded until then)
-              init.start[v] = at;
-              init.end[v] = InitialState::kNever;
-              init.fixed[v] = 0;
-              init.p_s[v] = 1;
-              init.p_i[v] = init.p_r[v] = 0;
-              break;
-            case 4:  // recovered at `at` + 1
-              init.end[v] = at + 1;
-              init.fixed[v] = 0;
-              break;
-            case 5:  // partly protected
-              init.p_i[v] = 0;
-              init.p_r[v] = x;
-              init.p_s[v] = 1 - x;
-              break;
-            case 6: {  // an edge reweighted: p of it, and often of its reverse
-              if (g.in_begin(v) == g.in_end(v)) break;
-              const EdgeIndex e =
-                  g.in_begin(v) + static_cast<EdgeIndex>(rng() % (g.in_end(v) - g.in_begin(v)));
-              g.p[e] = 0.05 + 0.9 * static_cast<double>(rng() % 1000) / 1000.0;
-              changed.push_back(g.source[e]);
-              if (g.reverse[e] != kNoEdge && rng() % 2 == 0) g.p[g.reverse[e]] = g.p[e] / 2;
-              break;
-            }
+  }
+  const int now = 5;
+  for (double tolerance : {0.0, 1e-9, 1e-3}) {
+    SCOPED_TRACE(std::string(c.name) + ", tolerance " + std::to_string(tolerance));
+    DmpOptions d;
+    d.horizon = 8;
+    d.tolerance = tolerance;
+    InitialState init = AllSusceptible(g.node_count);
+    for (NodeIndex v : {3u, 77u, 201u}) {
+      init.p_s[v] = 0.3;
+      init.p_i[v] = 0.7;
+    }
+    testing::AddRandomTimes(&init, now, d.horizon, 19);
+    BasicIncrementalDmp<Stored> inc(d);
+    inc.SetFrame(now);
+    ExactCheck<Stored> check(d, g.node_count);
+    std::vector<double> trajectories;
+    const DmpRegion first = check.Fresh(g, init, &trajectories);
+    inc.Store(first, std::move(trajectories));
+    check.Publish(first);
+    std::size_t recomputed = 0;
+    for (int step = 0; step < 60; ++step) {
+      std::vector<NodeIndex> changed;
+      for (int b = 0; b < 1 + static_cast<int>(rng() % 3); ++b) {
+        const auto v = static_cast<NodeIndex>(rng() % g.node_count);
+        changed.push_back(v);
+        const int at = static_cast<int>(rng() % (now + 1));
+        const double x = 0.1 + 0.9 * static_cast<double>(rng() % 1000) / 1000.0;
+        switch (rng() % 7) {
+          case 0:
+          case 1:  // disrupted from `at`
+            init.start[v] = at;
+            init.end[v] = InitialState::kNever;
+            init.fixed[v] = 0;
+            init.p_i[v] = x;
+            init.p_s[v] = 1 - x;
+            init.p_r[v] = 0;
+            break;
+          case 2:  // disrupted from `at` for a known time
+            init.start[v] = at;
+            init.end[v] = at + 1 + static_cast<int>(rng() % 8);
+            init.fixed[v] = 1;
+            init.p_i[v] = 1;
+            init.p_s[v] = init.p_r[v] = 0;
+            break;
+          case 3:  // reported normal at `at` (shielded until then)
+            init.start[v] = at;
+            init.end[v] = InitialState::kNever;
+            init.fixed[v] = 0;
+            init.p_s[v] = 1;
+            init.p_i[v] = init.p_r[v] = 0;
+            break;
+          case 4:  // recovered at `at` + 1
+            init.end[v] = at + 1;
+            init.fixed[v] = 0;
+            break;
+          case 5:  // partly protected
+            init.p_i[v] = 0;
+            init.p_r[v] = x;
+            init.p_s[v] = 1 - x;
+            break;
+          case 6: {  // an edge reweighted: p of it, and often of its reverse
+            if (g.in_begin(v) == g.in_end(v)) break;
+            const EdgeIndex e =
+                g.in_begin(v) + static_cast<EdgeIndex>(rng() % (g.in_end(v) - g.in_begin(v)));
+            g.p[e] = 0.05 + 0.9 * static_cast<double>(rng() % 1000) / 1000.0;
+            changed.push_back(g.source[e]);
+            if (g.has_reverse && g.reverse[e] != kNoEdge && rng() % 2 == 0)
+              g.p[g.reverse[e]] = g.p[e] / 2;
+            break;
           }
         }
-        std::vector<IncrementalDmp::Node> out;
-        SCOPED_TRACE("step " + std::to_string(step));
-        ASSERT_TRUE(inc.Update(g, init, changed, std::size_t{1} << 32, &out));  // no limit
-        recomputed += out.size();
-        check.Apply(out);
-        check.Expect(g, init, inc);
-        if (HasFatalFailure()) return;
       }
-      EXPECT_GT(recomputed, 0u);
+      std::vector<IncrementalDmpNode> out;
+      SCOPED_TRACE("step " + std::to_string(step));
+      ASSERT_TRUE(inc.Update(g, init, changed, std::size_t{1} << 32, &out));  // no limit
+      recomputed += out.size();
+      check.Apply(out);
+      check.Expect(g, init, inc);
+      if (::testing::Test::HasFatalFailure()) return;
     }
+    EXPECT_GT(recomputed, 0u);
   }
+}
+
+TEST(IncrementalDmpTest, TwoWayEqualsRunDmpRegionBitForBit) {
+  for (const BitForBitCase& c : TwoWayCases()) {
+    ASSERT_TRUE(testing::BuildGraph(c.net, c.direction, 1.4, 0.3).has_reverse) << c.name;
+    ExpectUpdatesEqualRunDmpRegionBitForBit<double>(c);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// The projections' storage: messages rounded to float where dmp.cc rounds
+// them, in the update as in the full run.
+TEST(IncrementalDmpTest, TwoWayEqualsRunDmpRegionBitForBitWithFloatMessages) {
+  for (const BitForBitCase& c : TwoWayCases()) {
+    ExpectUpdatesEqualRunDmpRegionBitForBit<float>(c);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// One-way graphs (no reverse edges: the fused step of dmp.cc), both
+// storages.
+TEST(IncrementalDmpTest, OneWayEqualsRunDmpRegionBitForBit) {
+  const BitForBitCase c{"one way", OneWay(testing::RandomGraph(300, 540, 64)),
+                        Direction::kDownstream};
+  ASSERT_FALSE(testing::BuildGraph(c.net, c.direction, 1.4, 0.3).has_reverse);
+  ExpectUpdatesEqualRunDmpRegionBitForBit<double>(c);
+  if (HasFatalFailure()) return;
+  ExpectUpdatesEqualRunDmpRegionBitForBit<float>(c);
 }
 
 // Where a two-way edge has p = 1 and surely passed, dmp.cc divides by no

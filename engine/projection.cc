@@ -444,7 +444,7 @@ bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
   projection_.incremental_dmp = true;
   projection_.recomputed_nodes = recomputed_.size();
   projection_.dmp_edge_updates = incremental_.edge_updates();
-  for (const IncrementalDmp::Node& n : recomputed_) {
+  for (const IncrementalDmpNode& n : recomputed_) {
     const NodeIndex v = n.node;
     projection_.risk[v] = n.in_frontier ? n.risk : 0.0;
     projection_.eta[v] = n.in_frontier ? n.eta : -1;
@@ -458,7 +458,7 @@ bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
   // been removed; events record both ends).
   bool split = false;
   std::vector<std::pair<std::int32_t, bool>> changed_regions;
-  for (const IncrementalDmp::Node& n : recomputed_) {
+  for (const IncrementalDmpNode& n : recomputed_) {
     if ((n.was_touched && !n.touched) || (!n.in_frontier && region_of_[n.node] >= 0)) split = true;
   }
   if (!split) {
@@ -471,7 +471,7 @@ bool Projector::UpdateIncremental(const TransmissionGraph& g, const InitialState
       if (v >= g.node_count || region_of_[v] < 0) continue;
       changed_regions.emplace_back(region_of_[v], recomputed_[position_[v]].was_touched);
     }
-    for (const IncrementalDmp::Node& n : recomputed_) position_[n.node] = ~std::uint32_t{0};
+    for (const IncrementalDmpNode& n : recomputed_) position_[n.node] = ~std::uint32_t{0};
     std::sort(changed_regions.begin(), changed_regions.end());
     for (std::size_t x = 0; x < changed_regions.size();) {
       std::size_t y = x;
@@ -502,7 +502,7 @@ bool Projector::MergeRegions(const TransmissionGraph& g, const InitialState& ini
     return position_[v] == kNone ? kNone : regions + position_[v];
   };
   bool ok = true;
-  for (const IncrementalDmp::Node& n : recomputed_) {
+  for (const IncrementalDmpNode& n : recomputed_) {
     if (!n.touched) continue;
     const std::uint32_t a = item(n.node);
     for (EdgeIndex e : g.out(n.node)) {
@@ -516,12 +516,12 @@ bool Projector::MergeRegions(const TransmissionGraph& g, const InitialState& ini
     }
   }
   if (!ok) {
-    for (const IncrementalDmp::Node& n : recomputed_) position_[n.node] = kNone;
+    for (const IncrementalDmpNode& n : recomputed_) position_[n.node] = kNone;
     return false;
   }
   // Groups by root: the items recomputed nodes are in, each group once.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> members;  // root, item
-  for (const IncrementalDmp::Node& n : recomputed_) {
+  for (const IncrementalDmpNode& n : recomputed_) {
     if (!n.in_frontier) continue;
     const std::uint32_t it = item(n.node);
     members.emplace_back(Root(up, it), it);
@@ -565,7 +565,7 @@ bool Projector::MergeRegions(const TransmissionGraph& g, const InitialState& ini
   }
   // Sources: the touched nodes observed disrupted.
   std::vector<std::int32_t> summarize;
-  for (const IncrementalDmp::Node& n : recomputed_) {
+  for (const IncrementalDmpNode& n : recomputed_) {
     position_[n.node] = kNone;
     if (!n.in_frontier) continue;
     const std::int32_t r = region_of_[n.node];
@@ -578,7 +578,7 @@ bool Projector::MergeRegions(const TransmissionGraph& g, const InitialState& ini
     std::sort(reg.sources.begin(), reg.sources.end());
     ++projection_.recomputed_regions;
   }
-  for (const IncrementalDmp::Node& n : recomputed_) {
+  for (const IncrementalDmpNode& n : recomputed_) {
     if (!n.in_frontier) continue;
     auto& src = regions_[static_cast<std::size_t>(region_of_[n.node])].sources;
     const auto at = std::lower_bound(src.begin(), src.end(), n.node);
@@ -613,7 +613,7 @@ void Projector::RebuildRegions(const TransmissionGraph& g, const InitialState& i
       nodes.push_back(u);
     }
   };
-  for (const IncrementalDmp::Node& n : recomputed_) add(n.node);
+  for (const IncrementalDmpNode& n : recomputed_) add(n.node);
   for (std::size_t x = 0; x < nodes.size(); ++x) {
     if (!incremental_.touched(nodes[x])) continue;
     for (EdgeIndex e : g.out(nodes[x])) add(g.target[e]);

@@ -101,8 +101,9 @@ struct ProjectionOptions {
   bool defer_check = false;
   // Incremental DMP (Choice::kDmp) gives up on an update
   // whose nodes have more in-edges than a quarter of the graph's or this,
-  // whichever is more (its scratch is about 16 bytes per such edge, about
-  // 56 plus cavity rings on two-way graphs; incremental_dmp.h lists its
+  // whichever is more (its scratch is about 8 bytes per such edge with the
+  // projections' float messages, about 40 plus cavity rings on two-way
+  // graphs; incremental_dmp.h lists its
   // other limits), and the regions involved are recomputed instead.
   std::uint64_t incremental_min_edges = 65536;
 };
@@ -183,9 +184,15 @@ struct Projection {
 std::vector<NodeIndex> CausePath(const Projection& projection, const InitialState& initial,
                                  NodeIndex node, std::size_t max_length = 64);
 
+// How the projections' DMP stores its messages per edge (dmp.h,
+// BasicDmpWorkspace): float, 8 bytes per edge instead of 16 (8 MB less on
+// 100k nodes / 1M edges). Published risks move by at most ~1e-6 absolute
+// (docs/model.md, "Storage precision"); calibration keeps double.
+using ProjectionMessage = float;
+
 // Scratch space, shared by the projectors of all risk types (one at a time).
 struct ProjectionWorkspace {
-  DmpWorkspace dmp;
+  BasicDmpWorkspace<ProjectionMessage> dmp;
   MonteCarloWorkspace mc;
   // Frees the DMP workspace and returns the bytes freed (the Monte Carlo's,
   // ~12 bytes per node of the largest region checked, is prepared by every
@@ -292,9 +299,9 @@ class Projector {
   // With Choice::kDmp: the trajectories of
   // every region's touched nodes (incremental_ready_ when they are all
   // there), and the scratch of an incremental update.
-  IncrementalDmp incremental_;
+  BasicIncrementalDmp<ProjectionMessage> incremental_;
   bool incremental_ready_ = false;
-  std::vector<IncrementalDmp::Node> recomputed_;
+  std::vector<IncrementalDmpNode> recomputed_;
   std::vector<std::uint32_t> position_;  // per node: index in scratch lists, or ~0
   // Sum over regions of their sizes, per check realization, and how many
   // regions have each number of realizations (the interval uses the

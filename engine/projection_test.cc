@@ -41,7 +41,7 @@ TEST(ProjectionTest, TreesServeDmpWithItsValues) {
   projector.Full(g, init, &ws);
   const Projection& p = projector.projection();
   EXPECT_EQ(p.method, ProjectionMethod::kDmp);
-  const DmpResult dmp = RunDmp(g, init, d);
+  const DmpResult dmp = RunDmp<ProjectionMessage>(g, init, d);
   for (NodeIndex v = 0; v < 300; ++v) {
     EXPECT_DOUBLE_EQ(p.risk[v], dmp.risk[v]);
     EXPECT_EQ(p.eta[v], dmp.eta[v]);
@@ -146,7 +146,7 @@ TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousRes
   EXPECT_EQ(p.unchecked_regions, 2u);
   EXPECT_EQ(p.method, ProjectionMethod::kDmp);
   EXPECT_EQ(p.mc_work, 0u);
-  const DmpResult dmp = RunDmp(g, init, d);
+  const DmpResult dmp = RunDmp<ProjectionMessage>(g, init, d);
   for (NodeIndex v = 0; v < 2000; ++v) {
     EXPECT_EQ(p.node_checked[v], 0) << v;
     if (p.node_method[v] == ProjectionMethod::kDmp) {

@@ -14,6 +14,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -125,7 +126,8 @@ void BenchDmp() {
     DmpOptions opt;
     opt.horizon = 30;
     opt.tolerance = 0;  // every reached node propagates: the full cost
-    DmpWorkspace ws;
+    // The projections' message storage (float), as the daemon runs it.
+    BasicDmpWorkspace<ProjectionMessage> ws;
     ws.Prepare(g);
     std::vector<NodeIndex> sources;
     for (NodeIndex v = 0; v < g.node_count; ++v) {
@@ -138,6 +140,10 @@ void BenchDmp() {
       region = RunDmpRegion(g, init, sources, opt, &ws);
       times.push_back(CpuMs() - cpu);
     }
+    // Calibration's storage (double) after the same run, for the bytes.
+    DmpWorkspace wide;
+    wide.Prepare(g);
+    (void)RunDmpRegion(g, init, sources, opt, &wide);
     const double ms = Median(times);
     const Params p{{"network", Str("barabasi_albert")},
                    {"nodes", Num(static_cast<double>(net.node_count()))},
@@ -152,7 +158,12 @@ void BenchDmp() {
     Emit("dmp_ns_per_edge_step", ms * 1e6 / static_cast<double>(region.edge_updates), "ns", p);
     Emit("vulnerability_ms", vul_ms, "ms", p);
     Emit("transmission_graph_build_ms", build_ms, "ms", p);
-    Emit("dmp_workspace_mb", static_cast<double>(ws.MemoryBytes()) / 1e6, "MB", p);
+    Params with_messages = p;
+    with_messages.push_back(
+        {"messages", Str(std::is_same_v<ProjectionMessage, float> ? "float" : "double")});
+    Emit("dmp_workspace_mb", static_cast<double>(ws.MemoryBytes()) / 1e6, "MB", with_messages);
+    with_messages.back() = {"messages", Str("double")};
+    Emit("dmp_workspace_mb", static_cast<double>(wide.MemoryBytes()) / 1e6, "MB", with_messages);
   }
   Emit("generate_network_ms", gen_ms, "ms", {{"network", Str("barabasi_albert")}});
 }
