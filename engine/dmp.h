@@ -187,7 +187,7 @@ struct DmpRegion {
 
 // Runs DMP with only `sources` (the nodes among them with P_I(0) > 0)
 // infectious at t = 0; every other node starts with its P_S(0), P_R(0) and
-// phi = 0. Equals RunDmp on the whole graph whenever no other source's
+// phi = 0. Equals RunDmp<Stored> on the whole graph whenever no other source's
 // region meets this one (projection.h relies on this).
 //
 // With `trajectories`, also returns what each touched node's out-messages

@@ -303,19 +303,19 @@ TEST(DmpTest, FloatMessagesTakeHalfTheBytesPerEdge) {
 }
 
 // Float messages (the projections') against double ones on real and random
-// networks: every risk within 1e-5 absolute. Why that bound: each stored
-// theta and phi is rounded to float once per step (2^-24 relative, theta is
-// at most 1), so over T steps a theta carries at most ~2T such errors
-// (~T 6e-8), and P_S = P_S(0) prod theta adds them up over the in-edges;
-// errors stay additive (nothing divides by a small message except the
-// two-way cavity, whose theta is not small where it matters). The worst
-// case grows with in-degree x T; what these graphs show is at most 6.6e-7
-// (bea_io_1997: ~90 in-edges per node, with onset delays), so 1e-5 leaves a
-// 15x margin and is far below anything the daemon acts on (an alert is
-// updated when its probability moves by min_update_delta, 0.05 by default)
-// or DMP's own error against Monte Carlo (up to two points). Relative to a
-// small risk the change is larger (1 - P_S loses P_S's digits): up to 5e-5
-// of a risk of 1e-3.
+// networks, at the daemon's horizon: every risk within 1e-5 absolute. Why
+// that bound: each stored theta and phi is rounded to float once per step
+// (2^-24 relative, theta is at most 1), so over T steps a theta carries at
+// most ~2T such errors (~T 6e-8), and P_S = P_S(0) prod theta adds them up
+// over the in-edges; errors stay additive (nothing divides by a small
+// message except the two-way cavity, whose theta is not small where it
+// matters). The worst case grows with in-degree x T; what these graphs show
+// is at most 7.2e-7 (the scale-free graph upstream, whose hubs have ~250
+// in-edges, with onset delays; bea_io_1997, ~90 per node: 6.9e-7), so 1e-5
+// leaves a 14x margin and is far below what moves an alert
+// (min_update_delta, 0.05 by default) or DMP's own error against Monte
+// Carlo (up to two points). Relative to a small risk the change is larger
+// (1 - P_S loses P_S's digits): up to 2.2e-4 of a risk of 1e-3.
 TEST(DmpTest, FloatMessagesAgreeWithDoubleWithinTheirRounding) {
   struct Case {
     std::string name;
@@ -332,6 +332,11 @@ TEST(DmpTest, FloatMessagesAgreeWithDoubleWithinTheirRounding) {
   cases.push_back({"scale-free downstream",
                    BarabasiAlbert(5000, 4, {.seed = 2, .min_weight = 0.5, .max_weight = 2.0}),
                    Direction::kDownstream});
+  // Upstream, the hubs collect every newcomer's arc: in-degrees up to ~250,
+  // where the rounding adds up most.
+  cases.push_back({"scale-free upstream",
+                   BarabasiAlbert(5000, 4, {.seed = 2, .min_weight = 0.5, .max_weight = 2.0}),
+                   Direction::kUpstream});
   for (Case& c : cases) {
     for (const bool timed : {false, true}) {
       TransmissionGraph g = testing::BuildGraph(c.net, c.direction, 1.5, 0.3);
@@ -355,7 +360,7 @@ TEST(DmpTest, FloatMessagesAgreeWithDoubleWithinTheirRounding) {
         SCOPED_TRACE(c.name + (timed ? ", timed" : "") + ", tolerance " +
                      std::to_string(tolerance));
         DmpOptions opt;
-        opt.horizon = 20;
+        opt.horizon = 30;  // the daemon's default
         opt.tolerance = tolerance;
         const DmpResult wide = RunDmp<double>(g, init, opt);
         const DmpResult compact = RunDmp<float>(g, init, opt);

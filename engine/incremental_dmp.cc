@@ -516,7 +516,8 @@ bool BasicIncrementalDmp<Stored>::Update(const TransmissionGraph& g, const Initi
     const std::size_t first = joined_.size();
     for (NodeIndex v : batch_) {
       Join(g, init, v, t);
-      // Two-way graphs keep about 40 bytes more per in-edge, and rings.
+      // Two-way graphs keep about 32 bytes more per in-edge (float
+      // messages), and rings.
       if (theta_.size() > max_edges || rings_.size() > 4 * max_edges || unreplayable_ ||
           edge_updates_ > max_work) {
         return false;

@@ -186,8 +186,9 @@ std::vector<NodeIndex> CausePath(const Projection& projection, const InitialStat
 
 // How the projections' DMP stores its messages per edge (dmp.h,
 // BasicDmpWorkspace): float, 8 bytes per edge instead of 16 (8 MB less on
-// 100k nodes / 1M edges). Published risks move by at most ~1e-6 absolute
-// (docs/model.md, "Storage precision"); calibration keeps double.
+// 100k nodes / 1M edges). Published risks move by at most ~1e-6 absolute,
+// growing with in-degree x horizon (docs/model.md, "Storage precision");
+// calibration keeps double.
 using ProjectionMessage = float;
 
 // Scratch space, shared by the projectors of all risk types (one at a time).

@@ -169,8 +169,8 @@ def main():
             print(f"     daemon P={got!r}, independent Python DMP P={expected['ECU-NGO']!r}")
             check(pub.alert.method == common_pb2.PROJECTION_METHOD_DMP, "served by DMP, as configured")
             # The daemon's projections store DMP messages as float (docs/model.md
-            # §5, "Storage precision": ~1e-7 on a published risk); this
-            # computation keeps double.
+            # §5, "Storage precision": at most ~1e-6 on a published risk, 3e-8
+            # here); this computation keeps double.
             check(abs(got - expected["ECU-NGO"]) < 1e-6,
                   "probability matches the independent Python computation")
             check(topic.startswith("alert.critical.supply.ECU-NGO") or topic.startswith("alert.warning.supply.ECU-NGO"),
