@@ -115,17 +115,7 @@ int CheckOnly(const CommandLine& cl, const riskd::daemon::DaemonSettings& settin
 // in two minutes with a heap of under 100 MB. Two arenas, and the free
 // pages handed back to the kernel once a minute, keep the resident size
 // near the heap.
-//
-// Blocks of 1 MiB and more (a round's per-node vectors, the DMP workspace,
-// the Monte Carlo check's arcs) are mapped on their own and unmapped when
-// freed. By default glibc raises that threshold to the largest such block
-// freed (up to 32 MiB), after which they come from the heap and their pages
-// stay resident between rounds, stacked under the next round's: on the
-// 100k/1M benchmark that was ~3.5 MB more VmHWM under load (bench/README.md).
-void ConfigureAllocator() {
-  mallopt(M_ARENA_MAX, 2);
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-}
+void ConfigureAllocator() { mallopt(M_ARENA_MAX, 2); }
 constexpr std::chrono::seconds kReleaseFreeMemoryEvery{60};
 
 }  // namespace
