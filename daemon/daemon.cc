@@ -178,7 +178,7 @@ Status Daemon::Bind() {
   }
   RISKD_RETURN_IF_ERROR(worker_->Bind(&context_));
   worker_->StartClock();
-  RISKD_RETURN_IF_ERROR(worker_->Recover());
+  RISKD_RETURN_IF_ERROR(worker_->Recover(journal_intact_));
   // Loading freed its temporaries (parsed rows, edge batches, CSR rebuilds,
   // the first transmission graph's scratch) in this thread's malloc arena,
   // which the engine thread does not allocate from: hand the free pages back

@@ -319,7 +319,7 @@ Status EngineWorker::Bind(zmq::context_t* context) {
   return Status::Ok();
 }
 
-Status EngineWorker::Recover() {
+Status EngineWorker::Recover(bool journal_intact) {
   ResolveWatchlists();
   auto open = store_->OpenAlerts();
   if (!open.ok()) return open.status();
@@ -368,13 +368,21 @@ Status EngineWorker::Recover() {
   // published again after the projection below.
   auto incidents = store_->Incidents();
   if (!incidents.ok()) return incidents.status();
-  // Rows of incidents the book forgot whose deletion failed before the
-  // stop (see undeleted_incidents_): deleted now.
+  // Rows of closed incidents the book forgot whose deletion failed before
+  // the stop (see undeleted_incidents_): deleted now. Only closed ones
+  // (retention forgets nothing else) and only after a replay of an intact
+  // journal: a row the book lacks for another reason (a broken journal, a
+  // changed network or configuration) is the last copy of what was
+  // published, and stays.
   std::vector<std::uint64_t> orphans;
+  std::vector<std::string> orphan_ids;
   for (const auto& stored : *incidents) {
     riskd::v1::Incident published;
     const engine::Incident* inc = book_.Find(stored.key);
-    if (!inc) orphans.push_back(stored.key);
+    if (!inc && journal_intact && stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
+      orphans.push_back(stored.key);
+      orphan_ids.push_back(LogSafe(stored.incident_id));
+    }
     if (!inc || !published.ParseFromString(stored.payload)) continue;
     book_.HoldRanks(stored.key);
     if (inc->lifecycle == engine::IncidentLifecycle::kClosed &&
@@ -385,7 +393,8 @@ Status EngineWorker::Recover() {
   if (!orphans.empty()) {
     const Status st = store_->RecordIncidents({}, orphans);
     if (st.ok()) {
-      spdlog::info("deleted {} stored incident(s) the book no longer holds", orphans.size());
+      spdlog::info("deleted {} stored closed incident(s) the book no longer holds: {}",
+                   orphans.size(), fmt::join(orphan_ids, ", "));
     } else {
       spdlog::error("cannot delete {} stored incident(s) the book no longer holds: {}",
                     orphans.size(), st.ToString());

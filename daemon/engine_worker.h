@@ -138,8 +138,11 @@ class EngineWorker {
   // CLOCK_MANUAL: the time the last applied tick moved the clock to.
   std::optional<std::int64_t> manual_clock_ns() const { return manual_clock_ns_; }
   // After replay: re-opens the alerts stored as open, projects, and persists
-  // and publishes whatever differs (e.g. alerts lost to a crash).
-  Status Recover();
+  // and publishes whatever differs (e.g. alerts lost to a crash). With
+  // `journal_intact` (the replay saw every event), stored closed incidents
+  // the book no longer holds are deleted: retention forgot them, but a
+  // failed write kept their rows.
+  Status Recover(bool journal_intact);
 
   // Active/standby (docs/operations.md): who may publish and under which
   // epoch, a second destination of every publication (NATS subjects), and

@@ -224,6 +224,11 @@ int main(int argc, char** argv) {
   const std::size_t max_batch = 1024;
   const std::size_t warm_events = std::min<std::size_t>(5000, events);
 
+  // The echo server first: a child forked while the harness's ZeroMQ
+  // threads run could inherit a lock one of them holds (it never execs).
+  std::string echo_endpoint;
+  const pid_t echo = StartEchoServer(&echo_endpoint);
+  if (echo <= 0 || echo_endpoint.empty()) return 1;
   const std::string demo = riskd::testing::SourceDir() + "/config/demo/";
   riskd::testing::DaemonHarness daemon("network { csv { nodes: \"" + demo +
                                            "nodes.csv\" edges: \"" + demo +
@@ -235,10 +240,11 @@ int main(int argc, char** argv) {
                                            std::to_string(max_batch) + " peer_rate: 0 }\n",
                                        riskd::testing::DaemonHarness::Transport::kTcpLoopback);
   daemon.set_start_timeout(std::chrono::seconds(600));
-  if (!daemon.Start()) return 1;
-  std::string echo_endpoint;
-  const pid_t echo = StartEchoServer(&echo_endpoint);
-  if (echo <= 0 || echo_endpoint.empty()) return 1;
+  if (!daemon.Start()) {
+    ::kill(echo, SIGKILL);
+    ::waitpid(echo, nullptr, 0);
+    return 1;
+  }
   zmq::context_t ctx(1);
 
   // Warm-up (page cache, WAL file growth, connections), not counted; the

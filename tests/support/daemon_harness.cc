@@ -153,7 +153,8 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   pid_ = SpawnLogged(argv, dir_ / "riskd.log", env_);
   if (pid_ < 0) {
-    std::cerr << "cannot start riskd (" << argv.front() << "): " << std::strerror(errno) << "\n";
+    const int error = errno;
+    std::cerr << "cannot start riskd (" << argv.front() << "): " << std::strerror(error) << "\n";
     return false;
   }
   riskd::v1::Envelope ping;

@@ -25,7 +25,8 @@ class NatsCluster {
  public:
   // Starts `nodes` servers (1: standalone JetStream) under `dir` and waits
   // until JetStream answers on every one (a cluster has elected its
-  // metadata leader). Null on failure (the logs are printed).
+  // metadata leader). Null when they do not answer in time (the logs are
+  // printed); throws std::system_error when nats-server cannot be run.
   static std::unique_ptr<NatsCluster> Start(
       const std::filesystem::path& dir, int nodes,
       std::chrono::seconds timeout = std::chrono::seconds(60));

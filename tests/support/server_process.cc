@@ -29,7 +29,12 @@ pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::p
     for (const auto& [n, v] : env) replaced = replaced || n == name;
     if (!replaced) environment.emplace_back(*e);
   }
-  for (const auto& [name, value] : env) environment.push_back(name + "=" + value);
+  for (const auto& [name, value] : env) {
+    // A name given twice: the last value wins, as setenv would have it.
+    const std::string prefix = name + "=";
+    std::erase_if(environment, [&](const std::string& e) { return e.starts_with(prefix); });
+    environment.push_back(prefix + value);
+  }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -21,7 +21,8 @@
 
 namespace riskd::testing {
 
-// Starts argv[0] (looked up on PATH when it has no '/') with `argv`, this
+// Starts argv[0] (looked up on this process's PATH, not one in `env`, when
+// it has no '/') with `argv`, this
 // process's environment plus `env` (each name replacing an inherited one),
 // and stdout and stderr appended to `log`. Returns the child's pid, or -1
 // with errno set (the program cannot be run, the log cannot be opened).
