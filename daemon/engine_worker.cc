@@ -783,7 +783,7 @@ Result<engine::immunization::Plan> EngineWorker::ComputePlan(
     int risk_type, int k, const engine::InterruptRequested& interrupt) {
   const auto& state = engine_->risk_state(risk_type);
   const engine::InitialState initial =
-      engine::InitialState::FromObservations(engine_->network(), state.observed());
+      engine::InitialState::FromObserved(engine_->network(), state.observed());
   const auto graph = engine_->Graph(risk_type);
   return planner_.MakePlan({.network = &engine_->network(),
                             .layers = state.type().layers,

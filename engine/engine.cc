@@ -60,7 +60,7 @@ Engine::Engine(EngineOptions options, Network network, bool compute_vulnerabilit
     RiskTypeState s;
     s.type_ = t;
     s.alerts_ = AlertTracker(options_.alerts);
-    s.observed_.resize(network_.node_slots());
+    s.observed_.Resize(network_.node_slots());
     s.immunized_.resize(network_.node_slots(), 0);
     s.projector_ = std::make_unique<Projector>(options_.dmp, options_.projection);
     types_.push_back(std::move(s));
@@ -137,8 +137,8 @@ void Engine::Reobserve(RiskTypeState& s, NodeIndex node) {
 
 void Engine::Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history) {
   const bool was_removed = IsRemoved(s.observed_[node].state);
-  s.observed_[node] =
-      s.immunized_[node] ? Observation{NodeState::kImmunized} : ObservationAt(history, now_);
+  s.observed_.Set(
+      node, s.immunized_[node] ? Observation{NodeState::kImmunized} : ObservationAt(history, now_));
   if (was_removed != IsRemoved(s.observed_[node].state)) s.spectral_stale_ = true;
 }
 
@@ -222,7 +222,7 @@ void Engine::NetworkChanged(std::span<const NodeIndex> nodes, std::optional<Laye
   // No compaction here: the overlay answers lookups, and the CSR is rebuilt
   // once per batch (Graph(), RefreshVulnerability(), CompactNetwork()).
   for (auto& s : types_) {
-    s.observed_.resize(network_.node_slots());
+    s.observed_.Resize(network_.node_slots());
     s.immunized_.resize(network_.node_slots(), 0);
     // An edge on a layer the risk type does not use changes none of its
     // arcs (its vulnerability is the snapshot's): nothing to re-project.
@@ -266,7 +266,7 @@ Status Engine::RemoveNode(std::string_view id) {
   for (const Edge& e : network_.EdgesOf(*v)) touched.push_back(e.from == *v ? e.to : e.from);
   RISKD_RETURN_IF_ERROR(network_.RemoveNode(id));
   for (auto& s : types_) {
-    s.observed_[*v] = Observation{};
+    s.observed_.Set(*v, Observation{});
     s.reports_.erase(*v);
     s.immunized_[*v] = 0;
   }
@@ -390,7 +390,7 @@ bool Engine::RefreshSpectral(int risk_type) {
   if (!s.projected_ || !s.spectral_stale_) return false;
   // On the nodes that can still take part now.
   s.projector_->mutable_projection().spectral = ComputeSpectralRadius(
-      *Graph(risk_type), InitialState::FromObservations(network_, s.observed_), options_.spectral);
+      *Graph(risk_type), InitialState::FromObserved(network_, s.observed_), options_.spectral);
   s.spectral_stale_ = false;
   return true;
 }

@@ -43,6 +43,7 @@
 #include "engine/engine_checkpoint.h"
 #include "engine/geo.h"
 #include "engine/network.h"
+#include "engine/observation_table.h"
 #include "engine/projection.h"
 #include "engine/reports.h"
 #include "engine/risk_type.h"
@@ -101,8 +102,9 @@ class RiskTypeState {
   };
 
   const RiskType& type() const { return type_; }
-  // Per node slot, at now.
-  const std::vector<Observation>& observed() const { return observed_; }
+  // Per node slot, at now (observed()[v], observed().size() as with a
+  // vector; stored sparsely, see observation_table.h).
+  const ObservationTable& observed() const { return observed_; }
   // Every node that has reports in the window.
   const std::unordered_map<NodeIndex, NodeReports>& reports() const { return reports_; }
   // Per node slot: 1 when protected (Engine::Immunize).
@@ -127,7 +129,7 @@ class RiskTypeState {
   friend class Engine;
 
   RiskType type_;
-  std::vector<Observation> observed_;
+  ObservationTable observed_;
   std::unordered_map<NodeIndex, NodeReports> reports_;
   std::vector<std::uint8_t> immunized_;
   // The latest projection's frame: its step 0 and now, absolute.

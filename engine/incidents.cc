@@ -497,7 +497,6 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
   std::fill(pending_.begin(), pending_.end(), 0);
   for (const auto& [key, inc] : incidents_) Changed(inc);
   now_ns_ = c.now_ns;
-  attribution_ = {};
   return Status::Ok();
 }
 
@@ -565,47 +564,49 @@ const std::vector<double>& IncidentBook::Values(const Network& net) {
   return values_;
 }
 
-void IncidentBook::Attribute(const Engine& engine, int risk_type) {
+IncidentBook::Attribution IncidentBook::Attribute(const Engine& engine, int risk_type) const {
+  Attribution attribution;
   const auto& s = engine.risk_state(risk_type);
   const std::size_t n = engine.network().node_slots();
-  attribution_.incident.assign(n, 0);
-  attribution_.source.assign(n, 0);
-  if (!s.projected()) return;
+  attribution.incident.assign(n, 0);
+  attribution.source.assign(n, 0);
+  if (!s.projected()) return attribution;
   const auto& risk = s.projection().risk;
   const auto& parent = s.projection().parent;
   const auto& p_i = s.initial().p_i;
   const TypeState& t = types_[static_cast<std::size_t>(risk_type)];
   const std::size_t slots = std::min({n, risk.size(), parent.size(), p_i.size()});
-  root_.assign(slots, kUnknown);
+  std::vector<std::uint32_t> roots(slots, kUnknown);  // per node: its source, or kUnknown
   std::vector<NodeIndex> walk;
   for (NodeIndex v = 0; v < slots; ++v) {
-    if (p_i[v] > 0) attribution_.source[v] = 1;
+    if (p_i[v] > 0) attribution.source[v] = 1;
     if (!(risk[v] > 0) && !(p_i[v] > 0)) continue;
     // Follow parents to a source (or to a node already resolved).
     NodeIndex u = v;
     walk.clear();
     std::uint32_t root = kNoRoot;
     while (true) {
-      if (root_[u] != kUnknown) {
-        root = root_[u] == kVisiting ? kNoRoot : root_[u];
+      if (roots[u] != kUnknown) {
+        root = roots[u] == kVisiting ? kNoRoot : roots[u];
         break;
       }
       if (p_i[u] > 0) {
-        root_[u] = u;
+        roots[u] = u;
         root = u;
         break;
       }
-      root_[u] = kVisiting;
+      roots[u] = kVisiting;
       walk.push_back(u);
       const NodeIndex up = parent[u];
       if (up == kNoNode || up >= slots) break;
       u = up;
     }
-    for (NodeIndex w : walk) root_[w] = root;
+    for (NodeIndex w : walk) roots[w] = root;
     if (root == kNoRoot) continue;
     auto owner = t.owner.find(root);
-    if (owner != t.owner.end()) attribution_.incident[v] = owner->second;
+    if (owner != t.owner.end()) attribution.incident[v] = owner->second;
   }
+  return attribution;
 }
 
 IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool projected) {
@@ -616,7 +617,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   const auto& s = engine.risk_state(risk_type);
   const auto& net = engine.network();
   if (!s.projected()) return out;
-  Attribute(engine, risk_type);
+  const Attribution attribution = Attribute(engine, risk_type);
   const auto& values = Values(net);
   const auto& risk = s.projection().risk;
   const auto& eta = s.projection().eta;
@@ -677,7 +678,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   std::vector<double> region_total;  // by region id (dense)
   const double warning_raise = s.alerts().options().warning_raise;
   const auto& projector = s.projector();
-  const std::size_t n = std::min(attribution_.incident.size(), risk.size());
+  const std::size_t n = std::min(attribution.incident.size(), risk.size());
   const auto top = static_cast<std::size_t>(std::max(0, options_.top_nodes));
   std::uint64_t last_key = 0;
   Acc* last = nullptr;
@@ -691,7 +692,7 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       }
       region_total[static_cast<std::size_t>(region)] += p;
     }
-    const std::uint64_t key = attribution_.incident[v];
+    const std::uint64_t key = attribution.incident[v];
     if (key == 0) continue;
     if (!last || key != last_key) {
       auto [slot, fresh] = acc_slot.try_emplace(key, static_cast<std::uint32_t>(acc.size()));
@@ -711,10 +712,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     auto o = open.find(v);
     if (o != open.end()) {
       node.level = o->second.level;
-    } else if (attribution_.source[v]) {
+    } else if (attribution.source[v]) {
       node.level = s.alerts().NextLevel(v, AlertLevel::kNone, p);
     }
-    if (attribution_.source[v]) {
+    if (attribution.source[v]) {
       a.sources.push_back(node);
     } else if (top > 0) {
       a.nodes.push_back(node);
@@ -870,8 +871,8 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   std::vector<std::pair<std::uint64_t, IncidentNode>> candidates;
   candidates.reserve(open.size());
   for (const auto& [v, alert] : open) {
-    if (v >= attribution_.incident.size()) continue;
-    const std::uint64_t key = attribution_.incident[v];
+    if (v >= attribution.incident.size()) continue;
+    const std::uint64_t key = attribution.incident[v];
     if (key != 0) {
       const Incident* inc = Find(key);
       if (!inc || !inc->active()) continue;
@@ -1020,13 +1021,13 @@ std::vector<IncidentNode> IncidentBook::NodesOf(const Engine& engine, std::uint6
   if (!inc) return out;
   const auto& s = engine.risk_state(inc->risk_type);
   if (!s.projected()) return out;
-  Attribute(engine, inc->risk_type);
+  const Attribution attribution = Attribute(engine, inc->risk_type);
   const auto& values = Values(engine.network());
   const auto& open = s.alerts().open();
   const auto& pushed = types_[static_cast<std::size_t>(inc->risk_type)].pushed;
-  const std::size_t n = std::min(attribution_.incident.size(), s.projection().risk.size());
+  const std::size_t n = std::min(attribution.incident.size(), s.projection().risk.size());
   for (NodeIndex v = 0; v < n; ++v) {
-    if (attribution_.incident[v] != key || attribution_.source[v]) continue;
+    if (attribution.incident[v] != key || attribution.source[v]) continue;
     const double p = s.projection().risk[v];
     if (!(p > 0)) continue;
     IncidentNode node{

@@ -1,9 +1,13 @@
 #include "engine/state.h"
 
-namespace riskd::engine {
+#include "engine/observation_table.h"
 
-InitialState InitialState::FromObservations(const Network& network,
-                                            const std::vector<Observation>& observed) {
+namespace riskd::engine {
+namespace {
+
+// Observations is indexable by NodeIndex and has size().
+template <typename Observations>
+InitialState FromEach(const Network& network, const Observations& observed) {
   const std::size_t n = network.node_slots();
   InitialState s;
   s.p_s.assign(n, 1.0);
@@ -20,6 +24,17 @@ InitialState InitialState::FromObservations(const Network& network,
     }
   }
   return s;
+}
+
+}  // namespace
+
+InitialState InitialState::FromObservations(const Network& network,
+                                            const std::vector<Observation>& observed) {
+  return FromEach(network, observed);
+}
+
+InitialState InitialState::FromObserved(const Network& network, const ObservationTable& observed) {
+  return FromEach(network, observed);
 }
 
 }  // namespace riskd::engine

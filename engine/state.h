@@ -45,6 +45,8 @@ struct Observation {
 };
 
 // Initial conditions of a projection, one entry per node slot.
+class ObservationTable;
+
 struct InitialState {
   // No end: the node is never removed within the projection.
   static constexpr std::int32_t kNever = std::numeric_limits<std::int32_t>::max();
@@ -79,6 +81,8 @@ struct InitialState {
   // slots get P_R = 1 (inert).
   static InitialState FromObservations(const Network& network,
                                        const std::vector<Observation>& observed);
+  // The same from an engine's ObservationTable (a risk type's observed()).
+  static InitialState FromObserved(const Network& network, const ObservationTable& observed);
 
   // What the evidence alone says: the probability that `v` is disrupted in
   // the window because it was observed disrupted, while that report is

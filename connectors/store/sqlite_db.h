@@ -82,6 +82,18 @@ class SqliteDb {
   Result<SqliteStatement> Prepare(std::string_view sql);
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   const std::string& path() const { return path_; }
+  // Frees the connection's page cache (pages not in use by a running
+  // statement; sqlite3_db_release_memory). Nothing read or written changes:
+  // pages are read again from the file (the OS page cache) when needed.
+  // After a bulk write or read that filled the cache and is not repeated
+  // soon, so the pages are not kept resident for the process's lifetime.
+  void ReleaseCache() { (void)sqlite3_db_release_memory(db_); }
+  // Bytes the connection's page cache holds now (SQLITE_DBSTATUS_CACHE_USED).
+  std::int64_t CacheBytes() const {
+    int current = 0, highwater = 0;
+    (void)sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0);
+    return current;
+  }
 
   // Status for the connection's last error, prefixed with `what`.
   Status Error(std::string_view what) const;

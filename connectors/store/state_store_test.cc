@@ -1,5 +1,7 @@
 #include "connectors/store/state_store.h"
 
+#include "connectors/store/sqlite_db.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -96,6 +98,41 @@ TEST(StateStoreTest, ReservedSequencesSurviveAReopenAndNeverGoBack) {
   EXPECT_EQ(*(*store)->LastSequence(), 4096u);
   ASSERT_TRUE((*store)->SetLastSequence(5000).ok());  // recorded with alerts past it
   EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+  fs::remove_all(dir);
+}
+
+// SaveNetwork and LoadNetwork hand their page cache back (ReleaseCache):
+// the cache shrinks, and what is read afterwards is the same.
+TEST(StateStoreTest, ReleasedPageCacheChangesNothingRead) {
+  const fs::path dir = fs::temp_directory_path() / ("riskd_cache_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto db = SqliteDb::Open((dir / "c.db").string(), SqliteDb::Durability::kNormal);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)").ok());
+  ASSERT_TRUE((*db)->Exec("BEGIN").ok());
+  auto ins = (*db)->Prepare("INSERT INTO t(k, v) VALUES(?1, ?2)");
+  ASSERT_TRUE(ins.ok());
+  for (int k = 0; k < 20000; ++k) {
+    ins->BindInt(1, k);
+    ins->BindText(2, "value-" + std::to_string(k * 7));
+    ASSERT_TRUE(ins->Run().ok());
+  }
+  ASSERT_TRUE((*db)->Exec("COMMIT").ok());
+  const std::int64_t before = (*db)->CacheBytes();
+  EXPECT_GT(before, 100000);  // ~600 KB of pages written
+  (*db)->ReleaseCache();
+  EXPECT_LT((*db)->CacheBytes(), before / 4);
+  auto q = (*db)->Prepare("SELECT count(*), sum(length(v)), max(v) FROM t");
+  ASSERT_TRUE(q.ok());
+  Status st;
+  ASSERT_TRUE(q->Step(&st));
+  EXPECT_EQ(q->ColumnInt(0), 20000);
+  std::int64_t chars = 0;
+  for (int k = 0; k < 20000; ++k)
+    chars += static_cast<std::int64_t>(("value-" + std::to_string(k * 7)).size());
+  EXPECT_EQ(q->ColumnInt(1), chars);
+  EXPECT_EQ(q->ColumnText(2), "value-99995");
   fs::remove_all(dir);
 }
 
