@@ -44,9 +44,9 @@ struct Observation {
   Step until = kNoStep;
 };
 
-// Initial conditions of a projection, one entry per node slot.
 class ObservationTable;
 
+// Initial conditions of a projection, one entry per node slot.
 struct InitialState {
   // No end: the node is never removed within the projection.
   static constexpr std::int32_t kNever = std::numeric_limits<std::int32_t>::max();

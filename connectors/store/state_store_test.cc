@@ -101,8 +101,9 @@ TEST(StateStoreTest, ReservedSequencesSurviveAReopenAndNeverGoBack) {
   fs::remove_all(dir);
 }
 
-// SaveNetwork and LoadNetwork hand their page cache back (ReleaseCache):
-// the cache shrinks, and what is read afterwards is the same.
+// SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after
+// their bulk work): the cache shrinks, and what is read afterwards is the
+// same.
 TEST(StateStoreTest, ReleasedPageCacheChangesNothingRead) {
   const fs::path dir = fs::temp_directory_path() / ("riskd_cache_" + std::to_string(::getpid()));
   fs::remove_all(dir);
