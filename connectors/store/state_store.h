@@ -49,8 +49,11 @@ class StateStore {
   // True once a base network has been saved.
   Result<bool> HasNetwork();
   // Replaces the stored base network. REQUIRES: network.compacted()
+  // Both hand the page cache their bulk work filled back (CacheBytes()).
   Status SaveNetwork(const engine::Network& network);
   Result<engine::Network> LoadNetwork();
+  // Bytes the connection's SQLite page cache holds now.
+  std::int64_t CacheBytes() const { return db_->CacheBytes(); }
   // Digest of the source the base network was imported from ("" if none
   // was recorded; daemon/base_network.h).
   Result<std::string> NetworkDigest();
