@@ -11,10 +11,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A fresh directory for one test's database, removed when the test ends
+// (also when an assertion returns early).
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix)
+      : path_(fs::temp_directory_path() / (prefix + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() { fs::remove_all(path_); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
 TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
-  const fs::path dir = fs::temp_directory_path() / ("riskd_store_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const ScratchDir scratch("riskd_store_");
+  const fs::path& dir = scratch.path();
   const std::string path = (dir / "s.db").string();
   engine::Network net;
   engine::NodeAttributes a;
@@ -76,16 +93,14 @@ TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
   auto history = (*store)->AlertHistory();
   ASSERT_EQ(history->size(), 3u);
   EXPECT_EQ((*history)[2].lifecycle, 3);
-  fs::remove_all(dir);
 }
 
 TEST(StateStoreTest, SavingAndLoadingTheNetworkLeaveNoPageCacheBehind) {
   // Saving or loading a base network fills the page cache (~2 MB, the
   // default cache_size, on 100k nodes / 1M edges) with pages the daemon does
   // not read again; both hand them back.
-  const fs::path dir = fs::temp_directory_path() / ("riskd_netcache_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const ScratchDir scratch("riskd_netcache_");
+  const fs::path& dir = scratch.path();
   const std::string path = (dir / "s.db").string();
   engine::Network net;
   constexpr int kNodes = 2000;
@@ -121,13 +136,11 @@ TEST(StateStoreTest, SavingAndLoadingTheNetworkLeaveNoPageCacheBehind) {
   EXPECT_EQ(*loaded->FindEdge(*loaded->Find("node-1999"), *loaded->Find("node-9"),
                               engine::Layer::kMaterial),
             11.0);
-  fs::remove_all(dir);
 }
 
 TEST(StateStoreTest, ReservedSequencesSurviveAReopenAndNeverGoBack) {
-  const fs::path dir = fs::temp_directory_path() / ("riskd_seq_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const ScratchDir scratch("riskd_seq_");
+  const fs::path& dir = scratch.path();
   const std::string path = (dir / "s.db").string();
   {
     auto store = StateStore::Open(path);
@@ -143,16 +156,14 @@ TEST(StateStoreTest, ReservedSequencesSurviveAReopenAndNeverGoBack) {
   EXPECT_EQ(*(*store)->LastSequence(), 4096u);
   ASSERT_TRUE((*store)->SetLastSequence(5000).ok());  // recorded with alerts past it
   EXPECT_EQ(*(*store)->LastSequence(), 5000u);
-  fs::remove_all(dir);
 }
 
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after
 // their bulk work): the cache shrinks, and what is read afterwards is the
 // same.
 TEST(StateStoreTest, ReleasedPageCacheChangesNothingRead) {
-  const fs::path dir = fs::temp_directory_path() / ("riskd_cache_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const ScratchDir scratch("riskd_cache_");
+  const fs::path& dir = scratch.path();
   auto db = SqliteDb::Open((dir / "c.db").string(), SqliteDb::Durability::kNormal);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   ASSERT_TRUE((*db)->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)").ok());
@@ -179,7 +190,6 @@ TEST(StateStoreTest, ReleasedPageCacheChangesNothingRead) {
     chars += static_cast<std::int64_t>(("value-" + std::to_string(k * 7)).size());
   EXPECT_EQ(q->ColumnInt(1), chars);
   EXPECT_EQ(q->ColumnText(2), "value-99995");
-  fs::remove_all(dir);
 }
 
 }  // namespace
