@@ -1,8 +1,11 @@
 // The daemon at scale (targets: bench/README.md), on the 100k-node / 1M-edge
 // benchmark network (scale_network.h), riskd running as a child process:
 //   peak_rss_mb            VmHWM of the daemon once it has imported the
-//                          network and published its first projection
-//                          after a disruption;
+//                          network and finished all the work one disruption
+//                          of the hub starts: the first projection, its
+//                          immunization plan and (defer_check) the Monte
+//                          Carlo check that refines it afterwards (a line
+//                          parameter gives VmHWM at the first alert too);
 //   alert_latency_p50_ms,  from sending an event to receiving the first
 //   alert_latency_p99_ms   alert whose projection includes it (alerts carry
 //                          the journal sequence they are consistent with), at
@@ -110,7 +113,8 @@ int main(int argc, char** argv) {
   // projection, and the latency under the paced load.
   struct Run {
     bool ok = false;
-    double start_s = 0, rss_after_projection = 0, peak_rss = 0, elapsed = 0;
+    double start_s = 0, rss_at_first_alert = 0, rss_after_projection = 0, peak_rss = 0, elapsed = 0;
+    bool settled_after_projection = false;  // the plan and the check were seen
     std::vector<double> measured;
     int stop = -1;
     // The idle-subscribers phases (measure_idle only).
@@ -146,16 +150,41 @@ int main(int argc, char** argv) {
     dealer.connect(daemon.ingest());
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
-    // Peak RSS after the first projection with a disruption.
+    // Peak RSS of one disruption's whole work: the first projection (its
+    // alerts), then the immunization plan and the check that refines it,
+    // which the daemon runs after publishing and which need memory of their
+    // own (bench/README.md "Where the daemon's memory goes").
     {
+      zmq::socket_t after(ctx, zmq::socket_type::sub);
+      after.set(zmq::sockopt::subscribe, "projection.summary.");
+      after.set(zmq::sockopt::subscribe, "immunization.");
+      after.set(zmq::sockopt::rcvhwm, 0);
+      after.connect(daemon.publish());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
       dealer.send(zmq::buffer(StatusEvent(0, 1, true)), zmq::send_flags::none);
       zmq::message_t ack;
       (void)dealer.recv(ack);
       zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::seconds(30));
+      r.rss_at_first_alert = VmHwmMb(daemon.pid());
       std::vector<zmq::message_t> drain;
       while (sub.recv(drain.emplace_back(), zmq::recv_flags::dontwait)) {
       }
+      bool planned = false, checked = false;
+      for (auto until = Clock::now() + std::chrono::seconds(60);
+           !(planned && checked) && Clock::now() < until;) {
+        zmq::pollitem_t pending{after.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&pending, 1, std::chrono::milliseconds(100));
+        zmq::message_t topic, payload;
+        while (after.recv(topic, zmq::recv_flags::dontwait)) {
+          (void)after.recv(payload);
+          riskd::v1::Publication pub;
+          if (!pub.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) continue;
+          planned |= pub.has_immunization_plan();
+          checked |= pub.has_projection_summary() && pub.projection_summary().checked();
+        }
+      }
+      r.settled_after_projection = planned && checked;
     }
     r.rss_after_projection = VmHwmMb(daemon.pid());
 
@@ -357,8 +386,14 @@ int main(int argc, char** argv) {
     return l;
   };
   params(JsonLine("daemon_scale", "peak_rss_mb", deferred.rss_after_projection, "MB"))
-      .Param("when", "after import and first projection")
+      .Param("when", "after import, the first projection, its plan and its check")
+      .Param("settled", deferred.settled_after_projection)
+      .Param("at_first_alert_mb", deferred.rss_at_first_alert)
       .Print();
+  if (!deferred.settled_after_projection) {
+    std::cerr << "peak_rss_mb: no immunization plan and checked summary within 60 s of the "
+                 "first alert; the figure may miss their memory\n";
+  }
   params(JsonLine("daemon_scale", "peak_rss_under_load_mb", deferred.peak_rss, "MB")).Print();
   params(JsonLine("daemon_scale", "startup_import_s", deferred.start_s, "s")).Print();
   params(JsonLine("daemon_scale", "network_generation_s", gen_s, "s")).Print();
