@@ -347,8 +347,6 @@ const Vulnerability& Engine::VulnerabilityFor(LayerMask layers) {
     // resilience until the next refresh.
     const std::size_t n = network_.node_slots();
     if (v.sigma.size() < n) {
-      v.centrality.resize(n, 0.0);
-      v.degree_share.resize(n, 0.0);
       v.omega.resize(n, 1.0);
       v.sigma.resize(n, 1.0);
       v.rho.resize(n, 1.0);

@@ -13,8 +13,7 @@ Status CheckVulnerability(LayerMask mask, const Vulnerability& v, std::size_t sl
                                    std::to_string(mask));
   }
   const std::size_t n = v.sigma.size();
-  if (n > slots || v.centrality.size() != n || v.degree_share.size() != n || v.omega.size() != n ||
-      v.rho.size() != n) {
+  if (n > slots || v.omega.size() != n || v.rho.size() != n) {
     return Status::InvalidArgument("checkpoint: vulnerability snapshot of " + std::to_string(n) +
                                    " entries does not fit a network of " + std::to_string(slots) +
                                    " node slots");

@@ -13,7 +13,8 @@ namespace {
 
 // Format of the encoded state (little endian; strings are a u32 length and
 // their bytes; f64 are IEEE 754 bit patterns):
-//   magic "riskdck1"
+//   magic "riskdck3" (a checkpoint of another format is not read: the
+//                  daemon replays the whole journal instead, once)
 //   manual clock:  u8 present, i64 unix ns
 //   network:       u32 slots; per slot: u8 alive, id, name, kind, i32 tier,
 //                  region, u8 has_location, f64 lat, f64 lon,
@@ -24,7 +25,7 @@ namespace {
 //   engine:        i64 now, u64 report_order, i32 changes since refresh;
 //                  u32 snapshots; per snapshot: u8 layer mask, f64
 //                  eigenvalue, f64 omega geometric mean, u64 n, then n f64
-//                  each of centrality, degree share, omega, sigma, rho;
+//                  each of omega, sigma, rho;
 //                  u32 risk types; per type: name, u32 nodes; per node:
 //                  u32 index, u32 reports; per report: i64 at, u8 state,
 //                  f64 severity, i64 duration, u64 order; u32 immunized +
@@ -49,7 +50,7 @@ namespace {
 //                  DisruptionFootprint, u8 announced, i32 risk type, i64
 //                  at, i64 duration, u32 hit + that many u32
 //   magic "riskdend"
-constexpr std::string_view kMagic = "riskdck2";
+constexpr std::string_view kMagic = "riskdck3";
 constexpr std::string_view kEndMagic = "riskdend";
 constexpr std::size_t kPartBytes = 1 << 20;
 constexpr std::uint32_t kMaxString = 1 << 16;
@@ -315,8 +316,6 @@ void EncodeEngine(const engine::EngineCheckpoint& c, PartWriter* w) {
     w->F64(v.eigenvalue);
     w->F64(v.omega_geometric_mean);
     w->U64(v.sigma.size());
-    w->Doubles(v.centrality);
-    w->Doubles(v.degree_share);
     w->Doubles(v.omega);
     w->Doubles(v.sigma);
     w->Doubles(v.rho);
@@ -351,9 +350,7 @@ Status DecodeEngine(PartReader* r, engine::EngineCheckpoint* c) {
     mask = r->U8();
     v.eigenvalue = r->F64();
     v.omega_geometric_mean = r->F64();
-    const std::uint64_t n = r->Count(r->U64(), 40, "vulnerability entries");
-    r->Doubles(n, &v.centrality);
-    r->Doubles(n, &v.degree_share);
+    const std::uint64_t n = r->Count(r->U64(), 24, "vulnerability entries");
     r->Doubles(n, &v.omega);
     r->Doubles(n, &v.sigma);
     r->Doubles(n, &v.rho);
