@@ -216,6 +216,45 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnotherJournalDoesNotMatch) {
   EXPECT_FALSE(*store->Header());
 }
 
+// A checkpoint written by an earlier format (its marker, "riskdck2", had
+// the vulnerability's centrality and degree share too) is refused as a
+// whole, with a reason, rather than decoded field by field: the daemon then
+// replays the whole journal (daemon/checkpoints.cc).
+TEST_F(CheckpointStoreTest, ACheckpointOfAnEarlierFormatIsRefused) {
+  auto store = Store();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Save(2, "f", std::nullopt, engine_->network(), engine_->Checkpoint()).ok());
+  store.reset();
+  ASSERT_TRUE(Store()->Load().ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(CheckpointStore::PathFor(database_).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* read = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read,
+                               nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  std::string data(static_cast<const char*>(sqlite3_column_blob(read, 0)),
+                   static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
+  sqlite3_finalize(read);
+  ASSERT_EQ(data.substr(0, 8), "riskdck3");
+  data.replace(0, 8, "riskdck2");
+  const std::string digest = Sha256(data);
+  sqlite3_stmt* write = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0", -1,
+                         &write, nullptr),
+      SQLITE_OK);
+  sqlite3_bind_blob(write, 1, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(write, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
+  sqlite3_finalize(write);
+  sqlite3_close(db);
+  const auto loaded = Store()->Load();
+  EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption) << loaded.status().ToString();
+  EXPECT_NE(loaded.status().message().find("format marker"), std::string::npos)
+      << loaded.status().ToString();
+}
+
 TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
   auto store = Store();
   ASSERT_TRUE(store);
