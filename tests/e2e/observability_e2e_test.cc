@@ -62,19 +62,21 @@ TEST(ObservabilityE2ETest, PrometheusScrapesTheDaemonsMetrics) {
   ASSERT_EQ(h.Send(Disrupt("m-1", "FAB-KUM"))->result(), Ack::RESULT_DUPLICATE);
   ASSERT_EQ(h.Send(Disrupt("m-2", "NOPE"))->result(), Ack::RESULT_REJECTED);
 
-  // The endpoint itself, in the Prometheus text format.
+  // The endpoint itself, in the Prometheus text format. The daemon copies
+  // its counters into the endpoint once per tick, so a copy taken between
+  // two of the answers above shows only some of them: wait for all three.
   std::string text;
   ASSERT_TRUE(WaitFor(
       [&] {
         auto body = HttpGet("http://127.0.0.1:" + metrics_port + "/metrics");
         text = body.value_or("");
-        return text.find("riskd_ingest_accepted_total 1") != std::string::npos;
+        return text.find("riskd_ingest_accepted_total 1") != std::string::npos &&
+               text.find("riskd_ingest_rejected_total 1") != std::string::npos &&
+               text.find("riskd_ingest_duplicates_total 1") != std::string::npos;
       },
       std::chrono::seconds(10)))
       << text;
   EXPECT_NE(text.find("# TYPE riskd_ingest_rejected_total counter"), std::string::npos);
-  EXPECT_NE(text.find("riskd_ingest_rejected_total 1"), std::string::npos);
-  EXPECT_NE(text.find("riskd_ingest_duplicates_total 1"), std::string::npos);
 
   // A real Prometheus scraping it.
   const fs::path dir = h.dir() / "prometheus";

@@ -91,7 +91,7 @@ std::unique_ptr<NatsCluster> NatsCluster::Start(const fs::path& dir, int nodes,
           for (int i = 0; i < nodes; ++i) {
             if (!c->JetStreamReady(i, std::chrono::milliseconds(500))) return false;
           }
-          return true;
+          return c->PlacementReady(std::chrono::milliseconds(2000));
         },
         timeout, std::chrono::milliseconds(100));
     if (ready && !exited) return c;
@@ -138,6 +138,26 @@ bool NatsCluster::JetStreamReady(int i, std::chrono::milliseconds timeout) const
     const bool ok = js_GetAccountInfo(&info, js, nullptr, nullptr) == NATS_OK;
     jsAccountInfo_Destroy(info);
     return ok;
+  });
+}
+
+bool NatsCluster::PlacementReady(std::chrono::milliseconds timeout) const {
+  static constexpr const char* kProbe = "RISKD_TEST_PLACEMENT_PROBE";
+  return WithJetStream(url(0), timeout, [&](natsConnection*, jsCtx* js) {
+    const char* subjects[] = {"riskd.test.placement.probe"};
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = kProbe;
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Replicas = size();
+    config.Storage = js_MemoryStorage;
+    jsStreamInfo* info = nullptr;
+    jsErrCode error = static_cast<jsErrCode>(0);
+    const bool placed = js_AddStream(&info, js, &config, nullptr, &error) == NATS_OK;
+    jsStreamInfo_Destroy(info);
+    if (placed) (void)js_DeleteStream(js, kProbe, nullptr, &error);
+    return placed;
   });
 }
 

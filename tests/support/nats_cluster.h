@@ -25,8 +25,11 @@ class NatsCluster {
  public:
   // Starts `nodes` servers (1: standalone JetStream) under `dir` and waits
   // until JetStream answers on every one (a cluster has elected its
-  // metadata leader). Null when they do not answer in time (the logs are
-  // printed); throws std::system_error when nats-server cannot be run.
+  // metadata leader) and can place a stream on all of them (the leader
+  // knows every peer as current: until then a daemon's stream of `nodes`
+  // replicas is refused, "no suitable peers for placement"). Null when they
+  // are not ready in time (the logs are printed); throws std::system_error
+  // when nats-server cannot be run.
   static std::unique_ptr<NatsCluster> Start(
       const std::filesystem::path& dir, int nodes,
       std::chrono::seconds timeout = std::chrono::seconds(60));
@@ -48,6 +51,9 @@ class NatsCluster {
 
   // Whether JetStream answers an account-info request on server i now.
   bool JetStreamReady(int i, std::chrono::milliseconds timeout) const;
+  // Whether a stream of size() replicas can be placed now: creates and
+  // deletes a probe stream (its own subject, nothing else is touched).
+  bool PlacementReady(std::chrono::milliseconds timeout) const;
   // Name of the server leading a stream's replicas ("" if unknown now),
   // asked through server `via`.
   std::string StreamLeader(const std::string& stream, int via) const;
