@@ -164,6 +164,9 @@ int main(int argc, char** argv) {
       dealer.send(zmq::buffer(StatusEvent(0, 1, true)), zmq::send_flags::none);
       zmq::message_t ack;
       (void)dealer.recv(ack);
+      riskd::v1::Ack accepted;
+      (void)accepted.ParseFromArray(ack.data(), static_cast<int>(ack.size()));
+      const std::uint64_t seq = accepted.journal_seq();
       zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::seconds(30));
       r.rss_at_first_alert = VmHwmMb(daemon.pid());
@@ -180,11 +183,14 @@ int main(int argc, char** argv) {
           (void)after.recv(payload);
           riskd::v1::Publication pub;
           if (!pub.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) continue;
-          planned |= pub.has_immunization_plan();
-          checked |= pub.has_projection_summary() && pub.projection_summary().checked();
+          // Only what includes the disruption: a summary of a clock tick
+          // before it is checked too (nothing to check then).
+          planned |= pub.has_immunization_plan() && pub.immunization_plan().journal_seq() >= seq;
+          checked |= pub.has_projection_summary() && pub.projection_summary().checked() &&
+                     pub.projection_summary().journal_seq() >= seq;
         }
       }
-      r.settled_after_projection = planned && checked;
+      r.settled_after_projection = seq > 0 && planned && checked;
     }
     r.rss_after_projection = VmHwmMb(daemon.pid());
 
