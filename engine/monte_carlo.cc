@@ -1,6 +1,7 @@
 #include "engine/monte_carlo.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -14,23 +15,52 @@ constexpr std::int32_t kUnreached = std::numeric_limits<std::int32_t>::max();
 constexpr std::int32_t kBlocked = -1;  // recovered at t = 0: never infected
 constexpr std::uint32_t kNoInfector = ~std::uint32_t{0};
 
-// Rate of the exponential whose floor + 1 is geometric with per-step
-// success probability p: -ln(1 - p), the transmission rate for an edge.
+// RateBracket's layout: the float exponent field less kFirstBinade (5 bits)
+// over the top 11 bits of the float mantissa.
+constexpr std::uint32_t kFirstBinade = 127 - 25;
+constexpr int kBracketMantissaBits = 11;
+constexpr int kDroppedBits = 23 - kBracketMantissaBits;
+// 1 - 2^-11: a bracket's low end over its high end is at least 2048 / 2049.
+constexpr double kBracketShrink = 1.0 - 1.0 / 2048;
+
 }  // namespace
 
+std::uint16_t RateBracket(double rate) {
+  if (!(rate > 0) || !(rate < 128)) return kNoRateBracket;
+  // The float at or below the rate, then its low mantissa bits dropped:
+  // still at or below it, and the next bracket above it.
+  const float f = static_cast<float>(rate);
+  // A positive float's bits less one: the float below it.
+  const std::uint32_t bits =
+      std::bit_cast<std::uint32_t>(f) - (static_cast<double>(f) > rate ? 1u : 0u);
+  const std::uint32_t binade = bits >> 23;
+  if (binade < kFirstBinade) return kNoRateBracket;
+  const std::uint32_t bracket =
+      (binade - kFirstBinade) << kBracketMantissaBits | (bits & 0x7fffff) >> kDroppedBits;
+  return bracket >= kNoRateBracket ? kNoRateBracket : static_cast<std::uint16_t>(bracket);
+}
+
+double RateBracketLow(std::uint32_t bracket) {
+  const std::uint32_t binade = (bracket >> kBracketMantissaBits) + kFirstBinade;
+  const std::uint32_t mantissa = bracket & ((1u << kBracketMantissaBits) - 1);
+  return static_cast<double>(std::bit_cast<float>(binade << 23 | mantissa << kDroppedBits));
+}
+
 void RealizationCounts::Assign(std::size_t size) {
-  wide_.clear();
-  wide_.shrink_to_fit();
-  narrow_.assign(size, 0);
+  mid_.clear();
+  mid_.shrink_to_fit();
+  high_.clear();
+  high_.shrink_to_fit();
+  low_.assign(size, 0);
 }
 
 void RealizationCounts::Reserve(std::uint32_t realizations) {
-  if (realizations <= std::numeric_limits<std::uint16_t>::max() || wide() || narrow_.empty()) {
-    return;
+  if (realizations > std::numeric_limits<std::uint8_t>::max() && mid_.empty()) {
+    mid_.assign(low_.size(), 0);
   }
-  wide_.assign(narrow_.begin(), narrow_.end());
-  narrow_.clear();
-  narrow_.shrink_to_fit();
+  if (realizations > std::numeric_limits<std::uint16_t>::max() && high_.empty()) {
+    high_.assign(low_.size(), 0);
+  }
 }
 
 double MonteCarloTally::Risk(std::size_t x) const {
@@ -60,6 +90,12 @@ NodeIndex MonteCarloTally::Parent(const TransmissionGraph& g, std::size_t x) con
   return parent;
 }
 
+std::size_t MonteCarloTally::MemoryBytes() const {
+  return nodes.capacity() * sizeof(NodeIndex) + disrupted.MemoryBytes() +
+         onset_counts.MemoryBytes() + infector_offsets.capacity() * sizeof(std::uint32_t) +
+         infector_counts.MemoryBytes() + sizes.capacity() * sizeof(std::uint32_t);
+}
+
 MonteCarloTally MakeTally(const TransmissionGraph& g, std::span<const NodeIndex> nodes,
                           int horizon) {
   MonteCarloTally t;
@@ -79,6 +115,15 @@ void MonteCarloWorkspace::Prepare(const TransmissionGraph& g) {
   if (local_.size() < g.node_count) local_.resize(g.node_count, -1);
 }
 
+std::size_t MonteCarloWorkspace::MemoryBytes() const {
+  std::size_t bytes =
+      (local_.capacity() + onset_.capacity()) * sizeof(std::int32_t) +
+      (infector_.capacity() + reached_.capacity() + sampled_.capacity()) * sizeof(std::uint32_t) +
+      buckets_.capacity() * sizeof(buckets_[0]);
+  for (const auto& bucket : buckets_) bytes += bucket.capacity() * sizeof(std::uint32_t);
+  return bytes;
+}
+
 // Realizations over one tally's region.
 class DiscreteRun {
  public:
@@ -93,11 +138,15 @@ class DiscreteRun {
         tally_(*tally),
         w_(*ws) {
     const std::size_t size = tally_.nodes.size();
+    w_.sampled_.clear();
     for (std::size_t x = 0; x < size; ++x) {
       const NodeIndex v = tally_.nodes[x];
       w_.local_[v] = static_cast<std::int32_t>(x);
-      if (init_.p_s[v] < 1) sampled_.push_back(static_cast<std::uint32_t>(x));
+      if (init_.p_s[v] < 1) w_.sampled_.push_back(static_cast<std::uint32_t>(x));
     }
+    w_.onset_.assign(size, kUnreached);
+    w_.infector_.assign(size, kNoInfector);
+    w_.buckets_.resize(static_cast<std::size_t>(H_) + 1);
     if (!init_.start.empty() || !init_.end.empty()) {
       start_.resize(size);
       end_.resize(size);
@@ -112,16 +161,13 @@ class DiscreteRun {
     arc_spans_.assign(size, ArcSpan{});
     latency_.resize(size);
     for (std::size_t x = 0; x < size; ++x) latency_[x] = g_.latency[tally_.nodes[x]];
-    w_.onset_.assign(size, kUnreached);
-    w_.infector_.assign(size, kNoInfector);
-    w_.buckets_.resize(static_cast<std::size_t>(H_) + 1);
   }
   ~DiscreteRun() {
     for (NodeIndex v : tally_.nodes) w_.local_[v] = -1;
     std::uint64_t arc_bytes = 0;
     for (const ArcChunk& chunk : arc_chunks_) {
-      arc_bytes += chunk.rate.capacity() * sizeof(double) +
-                   chunk.local_target.capacity() * sizeof(std::uint32_t);
+      arc_bytes += chunk.local_target.capacity() * sizeof(std::uint32_t) +
+                   chunk.rate_bracket.capacity() * sizeof(std::uint16_t);
     }
     tally_.peak_arc_bytes = std::max(tally_.peak_arc_bytes, arc_bytes);
   }
@@ -129,12 +175,12 @@ class DiscreteRun {
   DiscreteRun& operator=(const DiscreteRun&) = delete;
 
   void Realize(std::uint32_t k) {
-    // Counts reach at most k + 1 here: 16 bits hold them while k < 65535.
+    // Counts reach at most k + 1 here: room is made before they could.
     tally_.disrupted.Reserve(k + 1);
     tally_.onset_counts.Reserve(k + 1);
     tally_.infector_counts.Reserve(k + 1);
     std::uint32_t size = 0;
-    for (std::uint32_t x : sampled_) {
+    for (std::uint32_t x : w_.sampled_) {
       const NodeIndex v = tally_.nodes[x];
       const double u = rng_.Uniform(k, RandomStream::kInitialState, v);
       if (u <= init_.p_i[v]) {
@@ -177,15 +223,8 @@ class DiscreteRun {
   }
 
  private:
-  // A node's arcs inside the region, as parallel arrays: 12 bytes per arc
-  // (a region can hold most of the edges). The target's node (for the
-  // random-number key) and latency are per region entry; the in-edge an
-  // infection came through is looked up when it is recorded (InSlot).
-  struct ArcRow {
-    const double* rate;
-    const std::uint32_t* local_target;  // index in the region
-    std::uint32_t count;
-  };
+  int Start(std::uint32_t x) const { return start_.empty() ? 0 : start_[x]; }
+  int End(std::uint32_t x) const { return end_.empty() ? InitialState::kNever : end_[x]; }
 
   void Reach(std::uint32_t x, int t, std::uint32_t infector) {
     if (w_.onset_[x] == kUnreached) w_.reached_.push_back(x);
@@ -193,9 +232,6 @@ class DiscreteRun {
     w_.infector_[x] = infector;
     w_.buckets_[static_cast<std::size_t>(t)].push_back(x);
   }
-
-  int Start(std::uint32_t x) const { return start_.empty() ? 0 : start_[x]; }
-  int End(std::uint32_t x) const { return end_.empty() ? InitialState::kNever : end_[x]; }
 
   // Steps node x, infectious from t, stays infectious: geometric with its
   // recovery q (a pure function of the realization and the node), cut at
@@ -226,6 +262,17 @@ class DiscreteRun {
     return static_cast<std::uint32_t>(std::lower_bound(first, last, source) - first);
   }
 
+  // A node's arcs inside the region, as parallel arrays: 6 bytes per arc
+  // (a region can hold most of the edges). The target's node (for the
+  // random-number key), latency and times are per region entry; the edge
+  // (for its p when the bracket does not decide a draw, and the in-edge an
+  // infection came through) is looked up when needed (InSlot).
+  struct ArcRow {
+    const std::uint32_t* local_target;  // index in the region
+    const std::uint16_t* rate_bracket;  // RateBracket of -ln(1 - p)
+    std::uint32_t count;
+  };
+
   // The arcs of region entry x, gathered on first use in out-edge order:
   // the same arcs in the same order whenever they are gathered, so the
   // realizations do not depend on it. Chunks, not one growing array: a
@@ -236,24 +283,53 @@ class DiscreteRun {
     if (span.count == kNotGathered) {
       const std::span<const EdgeIndex> out = g_.out(tally_.nodes[x]);
       if (arc_chunks_.empty() ||
-          arc_chunks_.back().rate.capacity() - arc_chunks_.back().rate.size() < out.size()) {
+          arc_chunks_.back().local_target.capacity() - arc_chunks_.back().local_target.size() <
+              out.size()) {
         ArcChunk& chunk = arc_chunks_.emplace_back();
-        chunk.rate.reserve(std::max(kArcChunk, out.size()));
         chunk.local_target.reserve(std::max(kArcChunk, out.size()));
+        chunk.rate_bracket.reserve(std::max(kArcChunk, out.size()));
       }
       ArcChunk& chunk = arc_chunks_.back();
       span.chunk = static_cast<std::uint32_t>(arc_chunks_.size() - 1);
-      span.first = static_cast<std::uint32_t>(chunk.rate.size());
+      span.first = static_cast<std::uint32_t>(chunk.local_target.size());
       for (EdgeIndex e : out) {
         const std::int32_t xj = w_.local_[g_.target[e]];
         if (xj < 0) continue;  // outside the region
-        chunk.rate.push_back(GeometricRate(g_.p[e]));
         chunk.local_target.push_back(static_cast<std::uint32_t>(xj));
+        chunk.rate_bracket.push_back(RateBracket(GeometricRate(g_.p[e])));
       }
-      span.count = static_cast<std::uint32_t>(chunk.rate.size() - span.first);
+      span.count = static_cast<std::uint32_t>(chunk.local_target.size() - span.first);
     }
     const ArcChunk& chunk = arc_chunks_[span.chunk];
-    return {chunk.rate.data() + span.first, chunk.local_target.data() + span.first, span.count};
+    return {chunk.local_target.data() + span.first, chunk.rate_bracket.data() + span.first,
+            span.count};
+  }
+
+  // The edge v -> j: the position of v among j's in-edge sources (ordered,
+  // transmission.h).
+  EdgeIndex EdgeOf(NodeIndex v, NodeIndex j) const { return g_.in_begin(j) + InSlot(j, v); }
+
+  // K_vj of the arc (steps, capped at H_ + 1): -ln(U) / rate floored, the
+  // rate's bracket deciding it whenever it can. With lo = RateBracketLow(b)
+  // <= rate < hi = RateBracketLow(b + 1) and hi / lo <= 1 + 2^-11, the
+  // delay the rate gives, fl(E / rate), is at most d = fl(E / lo) and at
+  // least fl(d * (1 - 2^-11)) (the divisions round monotonically; the
+  // factor leaves more than the roundings' 2^-52 to spare), and the steps
+  // grow with the delay: when both bounds give the same steps, the rate
+  // does too. Else (~0.3% of the draws on the daemon's scale network) the
+  // rate is computed from the edge's p.
+  std::int64_t TransmissionSteps(std::uint32_t k, NodeIndex v, NodeIndex j,
+                                 std::uint16_t bracket) const {
+    if (bracket == kNoRateBracket) {
+      return StepsFromDelay(
+          rng_.Exponential(GeometricRate(g_.p[EdgeOf(v, j)]), k, RandomStream::kTransmission, v, j),
+          H_);
+    }
+    const double e = -std::log(rng_.Uniform(k, RandomStream::kTransmission, v, j));
+    const double longest = e / RateBracketLow(bracket);
+    const std::int64_t steps = StepsFromDelay(longest, H_);
+    if (StepsFromDelay(longest * kBracketShrink, H_) == steps) return steps;
+    return StepsFromDelay(e / GeometricRate(g_.p[EdgeOf(v, j)]), H_);
   }
 
   // Attempts of x, infectious from t for `period` steps (-1: not drawn
@@ -271,8 +347,7 @@ class DiscreteRun {
       const int from = std::max(t, Start(xj));
       const int earliest = from + 1 + latency;
       if (earliest > H_ || w_.onset_[xj] <= earliest) continue;  // includes kBlocked
-      const std::int64_t steps = StepsFromDelay(
-          rng_.Exponential(arcs.rate[c], k, RandomStream::kTransmission, v, tally_.nodes[xj]), H_);
+      const std::int64_t steps = TransmissionSteps(k, v, tally_.nodes[xj], arcs.rate_bracket[c]);
       if (from + steps > t + infectious) continue;
       const std::int64_t onset = from + steps + latency;
       if (onset > H_ || onset >= w_.onset_[xj] || onset >= End(xj)) continue;
@@ -288,15 +363,14 @@ class DiscreteRun {
   const int H_;  // last step of the frame: now + T
   MonteCarloTally& tally_;
   MonteCarloWorkspace& w_;
-  std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
   // Per region entry when the state has times: start and end steps.
   std::vector<std::int32_t> start_, end_;
   std::vector<std::uint16_t> latency_;  // per region entry
   static constexpr std::uint32_t kNotGathered = ~std::uint32_t{0};
   static constexpr std::size_t kArcChunk = 4096;
   struct ArcChunk {
-    std::vector<double> rate;
     std::vector<std::uint32_t> local_target;
+    std::vector<std::uint16_t> rate_bracket;
   };
   struct ArcSpan {  // where a region entry's arcs are
     std::uint32_t chunk = 0;

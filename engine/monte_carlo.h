@@ -26,7 +26,13 @@
 // now.
 //
 // A run can be restricted to a region (projection.h): infections of nodes
-// outside it are not followed.
+// outside it are not followed. A run gathers a node's arcs inside the
+// region the first time it spreads, 6 bytes each: the target's region index
+// and a 16-bit bracket of the rate -ln(1 - p) (RateBracket), not the rate
+// (8 bytes: a check of the daemon's hub region gathers ~1M arcs). The
+// bracket decides K_vj whenever both its ends give the same steps, and the
+// rate is computed from the graph's p only for the few draws they do not:
+// the realizations are those of the exact rates, bit for bit.
 #ifndef RISKD_ENGINE_MONTE_CARLO_H_
 #define RISKD_ENGINE_MONTE_CARLO_H_
 
@@ -49,30 +55,45 @@ struct MonteCarloOptions {
   std::uint64_t seed = 0x7269736b64;  // "riskd"
 };
 
-// Per-entry counts of realizations: 16 bits each while no count can pass
-// 65535 (the projector's 1000-2000 realizations: half the memory of a
-// tally over most of the network), widened in place to 32 bits before it
-// could (Reserve).
+// Per-entry counts of realizations, stored by bytes: one byte each while no
+// count can pass 255 (a check of the daemon's hub region makes ~60
+// realizations: a quarter of the memory of 32-bit counts over most of the
+// network), a second byte array added before a count could pass 255 and a
+// 16-bit one before it could pass 65535 (Reserve). Widening allocates the
+// new high part only: the counts already made stay where they are, so the
+// peak never holds two copies.
 class RealizationCounts {
  public:
-  // `size` counts of 0, 16 bits each.
+  // `size` counts of 0, one byte each.
   void Assign(std::size_t size);
   // Makes room for counts up to `realizations`.
   void Reserve(std::uint32_t realizations);
-  std::size_t size() const { return wide_.empty() ? narrow_.size() : wide_.size(); }
-  bool wide() const { return !wide_.empty(); }
-  std::uint32_t operator[](std::size_t i) const { return wide_.empty() ? narrow_[i] : wide_[i]; }
+  std::size_t size() const { return low_.size(); }
+  // Counts can pass 65535 (32 bits).
+  bool wide() const { return !high_.empty(); }
+  // Bytes per count now: 1, 2 or 4.
+  int bytes_per_count() const { return high_.empty() ? (mid_.empty() ? 1 : 2) : 4; }
+  std::size_t MemoryBytes() const {
+    return low_.capacity() + mid_.capacity() + high_.capacity() * sizeof(std::uint16_t);
+  }
+  std::uint32_t operator[](std::size_t i) const {
+    std::uint32_t count = low_[i];
+    if (!mid_.empty()) count |= std::uint32_t{mid_[i]} << 8;
+    if (!high_.empty()) count |= std::uint32_t{high_[i]} << 16;
+    return count;
+  }
   void Increment(std::size_t i) {
-    if (wide_.empty()) {
-      ++narrow_[i];
-    } else {
-      ++wide_[i];
-    }
+    if (++low_[i] == 0) Carry(i);  // once in 256 increments
   }
 
  private:
-  std::vector<std::uint16_t> narrow_;
-  std::vector<std::uint32_t> wide_;  // non-empty once widened
+  void Carry(std::size_t i) {
+    if (++mid_[i] == 0) ++high_[i];
+  }
+
+  std::vector<std::uint8_t> low_;    // bits 0-7
+  std::vector<std::uint8_t> mid_;    // bits 8-15, once counts can pass 255
+  std::vector<std::uint16_t> high_;  // bits 16-31, once counts can pass 65535
 };
 
 // Outcomes accumulated over realizations 0..realizations-1 on a region.
@@ -92,10 +113,14 @@ struct MonteCarloTally {
   std::uint32_t realizations = 0;
   // Out-edges examined, summed over realizations.
   std::uint64_t work = 0;
-  // Bytes allocated for the region's arcs by one RunMonteCarlo call (12 per
+  // Bytes allocated for the region's arcs by one RunMonteCarlo call (6 per
   // arc inside the region whose source spread, in chunks of 4096 arcs or one
-  // node's), the largest over the calls: the check's largest transient.
+  // node's), the largest over the calls.
   std::uint64_t peak_arc_bytes = 0;
+  // Bytes the tally holds (the region, counts, offsets and sizes); a check
+  // holds this, its arcs (peak_arc_bytes) and ~14 bytes per region entry
+  // (the workspace, the run's per-entry latency and times).
+  std::size_t MemoryBytes() const;
 
   double Risk(std::size_t x) const;
   // First t with P(onset <= t) >= 0.5, else -1.
@@ -103,6 +128,16 @@ struct MonteCarloTally {
   // The in-neighbour that most often infected nodes[x], or kNoNode.
   NodeIndex Parent(const TransmissionGraph& graph, std::size_t x) const;
 };
+
+// A 16-bit bracket of a transmission rate: RateBracketLow(b) <= rate <
+// RateBracketLow(b + 1), 11 significant bits over the binades 2^-25 ..
+// 2^7 (relative width <= 2^-11), or kNoRateBracket for a rate outside them
+// (0, infinite, or p < ~3e-8). A draw's delay E / rate then lies between
+// E / RateBracketLow(b + 1) and E / RateBracketLow(b) (division rounds
+// monotonically), so when both give the same steps, so does the rate.
+inline constexpr std::uint16_t kNoRateBracket = 0xffff;
+std::uint16_t RateBracket(double rate);
+double RateBracketLow(std::uint32_t bracket);
 
 // An empty tally over `nodes` (distinct alive node indices).
 MonteCarloTally MakeTally(const TransmissionGraph& graph, std::span<const NodeIndex> nodes,
@@ -112,6 +147,7 @@ MonteCarloTally MakeTally(const TransmissionGraph& graph, std::span<const NodeIn
 class MonteCarloWorkspace {
  public:
   void Prepare(const TransmissionGraph& graph);
+  std::size_t MemoryBytes() const;
 
  private:
   friend class DiscreteRun;
@@ -119,6 +155,7 @@ class MonteCarloWorkspace {
   std::vector<std::int32_t> onset_;      // per region entry, during a realization
   std::vector<std::uint32_t> infector_;  // per region entry: who infected it
   std::vector<std::uint32_t> reached_;
+  std::vector<std::uint32_t> sampled_;  // region entries with P_S(0) < 1
   std::vector<std::vector<std::uint32_t>> buckets_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -219,12 +221,79 @@ TEST(MonteCarloTest, ParentIsTheInEdgeThatInfected) {
   EXPECT_EQ(mc.parent[0], kNoNode);
 }
 
-// The check's largest transient is its arcs: 12 bytes each (rate and local
-// target; no in-edge slot), only for the nodes that spread, only inside the
-// region. A hub with 5000 out-edges (more than the 4096 arcs of a shared
-// chunk) gets a chunk sized for its row: 4999 arcs into the region, room
-// for the one that leaves it.
-TEST(MonteCarloTest, ArcsTakeTwelveBytesEachInsideTheRegion) {
+// FNV-1a over everything a tally holds: its counts, sizes, realizations and
+// work.
+std::uint64_t TallyDigest(const MonteCarloTally& t) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](std::uint64_t value) {
+    for (int b = 0; b < 8; ++b) {
+      h ^= (value >> (8 * b)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  for (std::size_t i = 0; i < t.disrupted.size(); ++i) mix(t.disrupted[i]);
+  for (std::size_t i = 0; i < t.onset_counts.size(); ++i) mix(t.onset_counts[i]);
+  for (std::size_t i = 0; i < t.infector_counts.size(); ++i) mix(t.infector_counts[i]);
+  for (std::uint32_t s : t.sizes) mix(s);
+  mix(t.realizations);
+  mix(t.work);
+  return h;
+}
+
+// The realizations are pure functions of (seed, realization, node or edge),
+// so a change of how a run stores its arcs or counts must not change a
+// single count: the digests below are of the tallies main 6551ed0 (12-byte
+// arcs gathered lazily, 16-bit counts) gave, on a loopy graph with onset
+// delays, shields, ends, fixed periods and partly disrupted sources, whole
+// and restricted to a region, in 600 realizations (counts past one byte)
+// extended in two calls.
+TEST(MonteCarloTest, TalliesAreThoseOfTheReferenceImplementation) {
+  Network net = testing::RandomGraph(400, 2400, 5);
+  for (int v = 0; v < 400; v += 7) SetInventory(&net, v, 1.0 + v % 3);
+  std::vector<std::uint64_t> digests;
+  for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    auto g = testing::BuildGraph(net, dir, 1.2, 0.3);
+    std::vector<Observation> obs(400);
+    obs[3] = {NodeState::kDisrupted, 1.0};
+    obs[150] = {NodeState::kDisrupted, 0.6};
+    obs[299] = {NodeState::kDisrupted, 0.9};
+    InitialState init = InitialState::FromObservations(net, obs);
+    testing::AddRandomTimes(&init, 2, 6, 11);
+    for (NodeIndex limit : {NodeIndex{400}, NodeIndex{260}}) {
+      std::vector<NodeIndex> region;
+      for (NodeIndex v = 0; v < limit; ++v) {
+        if (init.p_r[v] < 1) region.push_back(v);
+      }
+      MonteCarloOptions o;
+      o.horizon = 6;
+      o.seed = 99;
+      MonteCarloWorkspace ws;
+      ws.Prepare(g);
+      MonteCarloTally tally = MakeTally(g, region, o.horizon);
+      RunMonteCarlo(g, init, o, 200, ~std::uint64_t{0}, &tally, &ws);
+      RunMonteCarlo(g, init, o, 600, ~std::uint64_t{0}, &tally, &ws);
+      digests.push_back(TallyDigest(tally));
+      // Outbreaks that spread, counts past one byte.
+      EXPECT_GT(*std::max_element(tally.sizes.begin(), tally.sizes.end()), 50u);
+      std::uint32_t most = 0;
+      for (std::size_t i = 0; i < tally.onset_counts.size(); ++i) {
+        most = std::max(most, tally.onset_counts[i]);
+      }
+      EXPECT_GT(most, 255u);
+    }
+  }
+  EXPECT_EQ(digests, (std::vector<std::uint64_t>{5479713701203627881ull, 12322372510740267375ull,
+                                                 2473935782831956355ull, 9227793424740646383ull}));
+}
+
+// The check's largest transient is its arcs: 6 bytes each (region index
+// and rate bracket; no rate, no in-edge slot), only for the nodes that
+// spread, only inside the region; its tally takes one byte per count while
+// no count can pass 255 (the daemon's check of its hub region makes ~60
+// realizations), two once one could. A hub with 5000 out-edges (more than
+// the 4096 arcs of a shared chunk) gets a chunk sized for its row: 4999
+// arcs into the region, room for the one that leaves it.
+TEST(MonteCarloTest, ArcsTakeSixBytesEachInsideTheRegionAndCountsOneByte) {
   std::vector<std::tuple<int, int, double>> edges;
   for (int leaf = 1; leaf <= 5000; ++leaf) edges.emplace_back(0, leaf, 1.0);
   Network net = testing::MakeNetwork(5001, edges);
@@ -239,13 +308,103 @@ TEST(MonteCarloTest, ArcsTakeTwelveBytesEachInsideTheRegion) {
   o.horizon = 3;
   RunMonteCarlo(g, init, o, 4, ~std::uint64_t{0}, &tally, &ws);
   EXPECT_EQ(tally.sizes, std::vector<std::uint32_t>(4, 5000));
-  EXPECT_EQ(tally.peak_arc_bytes, 5000u * 12);
+  EXPECT_EQ(tally.peak_arc_bytes, 5000u * 6);
   EXPECT_EQ(tally.Parent(g, 4999), 0u);
+  // Per region node: its index, its offset (one more) and T + 1 = 4 onset
+  // counts plus its disrupted count; one infector count per in-edge inside
+  // the region (4999); the sizes.
+  const std::size_t entries = 5000, in_edges = 4999;
+  auto expected = [&](std::size_t bytes_per_count) {
+    return entries * 4 + (entries + 1) * 4 + (entries * 4 + entries + in_edges) * bytes_per_count +
+           tally.sizes.capacity() * 4;
+  };
+  EXPECT_EQ(tally.onset_counts.bytes_per_count(), 1);
+  EXPECT_EQ(tally.infector_counts.bytes_per_count(), 1);
+  EXPECT_EQ(tally.disrupted.bytes_per_count(), 1);
+  EXPECT_EQ(tally.MemoryBytes(), expected(1));
+  // The workspace: per node of the graph its region index, per region
+  // entry its onset and infector, the reached entries and the buckets of
+  // one realization (each entry once).
+  EXPECT_LE(ws.MemoryBytes(), 5001 * 4 + entries * (4 + 4) + 2 * 8192 * 4 + 4 * 32);
+  RunMonteCarlo(g, init, o, 300, ~std::uint64_t{0}, &tally, &ws);
+  EXPECT_EQ(tally.disrupted[0], 300u);
+  EXPECT_EQ(tally.onset_counts.bytes_per_count(), 2);
+  EXPECT_EQ(tally.MemoryBytes(), expected(2));
 }
 
-// Counts are 16 bits wide until a tally could pass 65535 realizations, then
-// widened in place: extending a tally across that point counts exactly as
-// a tally that was wide from the start.
+// The counts' bytes: a count is what as many increments of a plain 32-bit
+// counter give, across the second byte (past 255) and the upper half (past
+// 65535), whichever bytes it holds; widening adds the higher bytes only.
+TEST(MonteCarloTest, RealizationCountsCountExactlyAcrossTheirWidths) {
+  RealizationCounts counts;
+  counts.Assign(3);
+  std::vector<std::uint32_t> plain(3, 0);
+  for (std::uint32_t k = 0; k < 70000; ++k) {
+    counts.Reserve(k + 1);
+    counts.Increment(0);
+    ++plain[0];
+    if (k % 7 == 0) {
+      counts.Increment(2);
+      ++plain[2];
+    }
+    if (k == 254 || k == 255 || k == 256 || k == 65534 || k == 65535 || k == 65536 || k == 69999) {
+      for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(counts[i], plain[i]) << k << " " << i;
+      const int bytes = k + 1 > 65535 ? 4 : k + 1 > 255 ? 2 : 1;
+      EXPECT_EQ(counts.bytes_per_count(), bytes) << k;
+      EXPECT_EQ(counts.MemoryBytes(), 3u * static_cast<std::size_t>(bytes)) << k;
+      EXPECT_EQ(counts.wide(), bytes == 4) << k;
+    }
+  }
+  EXPECT_EQ(counts[0], 70000u);
+  EXPECT_EQ(counts[1], 0u);
+  EXPECT_EQ(counts[2], 10000u);
+  counts.Assign(2);  // back to one byte each, all 0
+  EXPECT_EQ(counts.bytes_per_count(), 1);
+  EXPECT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[0], 0u);
+}
+
+// A rate's bracket holds it (low end at or below, the next bracket's low
+// end above) and is at most 1 + 2^-11 wide relative to its low end, the
+// margin the run's bound on a draw's delay relies on (monte_carlo.cc,
+// TransmissionSteps); rates outside 2^-25 .. 128 have none and are drawn
+// from their own value.
+TEST(MonteCarloTest, RateBracketsHoldTheirRates) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-40, 8);
+  std::vector<double> rates{std::ldexp(1.0, -25),
+                            std::nextafter(std::ldexp(1.0, -25), 1.0),
+                            0.5,
+                            1.0,
+                            std::nextafter(1.0, 0.0),
+                            127.0,
+                            std::nextafter(128.0, 0.0)};
+  for (int i = 0; i < 200000; ++i) rates.push_back(std::exp2(exponent(rng)));
+  for (double p : {1e-12, 1e-6, 0.01, 0.5, 0.999999}) rates.push_back(GeometricRate(p));
+  int bracketed = 0;
+  for (double rate : rates) {
+    const std::uint16_t b = RateBracket(rate);
+    if (rate < std::ldexp(1.0, -25) || rate >= 127.96875) {
+      EXPECT_EQ(b, kNoRateBracket) << rate;
+      continue;
+    }
+    ASSERT_NE(b, kNoRateBracket) << rate;
+    ++bracketed;
+    const double low = RateBracketLow(b), high = RateBracketLow(b + 1u);
+    EXPECT_LE(low, rate) << rate;
+    EXPECT_LT(rate, high) << rate;
+    EXPECT_LE(high / low, 2049.0 / 2048) << rate;
+  }
+  EXPECT_GT(bracketed, 100000);
+  for (double rate : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity(),
+                      std::ldexp(1.0, -26), 128.0, 1e300}) {
+    EXPECT_EQ(RateBracket(rate), kNoRateBracket) << rate;
+  }
+}
+
+// Counts get their upper 16 bits once a tally could pass 65535
+// realizations: extending a tally across that point counts exactly as a
+// tally that went past it in one run.
 TEST(MonteCarloTest, TallyCountsWidenPast65535Realizations) {
   Network net = testing::RandomGraph(12, 30, 3);
   auto g = testing::BuildGraph(net, Direction::kDownstream, 1.5, 0.3);

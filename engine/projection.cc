@@ -11,13 +11,13 @@ namespace {
 // Root-mean-square error of DMP against the Monte Carlo on the nodes at
 // risk, with the Monte Carlo's sampling variance taken out (see header).
 double DmpError(const InitialState& init, const MonteCarloTally& mc,
-                std::span<const double> dmp_risk, double min_risk) {
+                const std::function<double(std::size_t)>& dmp_risk, double min_risk) {
   if (mc.realizations < 2) return 0;
   double excess = 0;
   std::size_t count = 0;
   for (std::size_t x = 0; x < mc.nodes.size(); ++x) {
     if (init.p_s[mc.nodes[x]] <= 0) continue;  // observed: same in both
-    const double d = dmp_risk[x], m = mc.Risk(x);
+    const double d = dmp_risk(x), m = mc.Risk(x);
     if (std::max(d, m) < min_risk) continue;
     excess += (d - m) * (d - m) - m * (1 - m) / (mc.realizations - 1);
     ++count;
@@ -278,7 +278,14 @@ void Projector::Serve(const TransmissionGraph& g, const InitialState& init, cons
   if (options_.method == Choice::kAuto && options_.defer_check) {
     reg.pending_check = true;  // published as DMP now, checked by Refine()
   } else if (options_.method != Choice::kDmp) {
-    (void)Check(g, init, &reg, risk, eta, parent, ws);  // never interrupted
+    (void)Check(  // never interrupted
+        g, init, &reg, [&](std::size_t x) { return risk[x]; },
+        [&](std::size_t x, double r, int e, NodeIndex from) {
+          risk[x] = r;
+          eta[x] = e;
+          parent[x] = from;
+        },
+        ws);
   }
 
   const std::int32_t id = NewRegion();
@@ -304,8 +311,7 @@ void Projector::AddSizes(const Region& reg) {
 }
 
 bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Region* reg,
-                      std::vector<double>& risk, std::vector<int>& eta,
-                      std::vector<NodeIndex>& parent, ProjectionWorkspace* ws,
+                      const DmpRiskOf& dmp_risk, const ServeEntry& serve, ProjectionWorkspace* ws,
                       const InterruptRequested& interrupt) {
   using Choice = ProjectionOptions::Choice;
   ws->mc.Prepare(g);
@@ -330,7 +336,7 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
   double dmp_error = 0;
   bool serve_mc = options_.method == Choice::kMonteCarlo;
   if (options_.method == Choice::kAuto) {
-    dmp_error = DmpError(init, tally, risk, options_.min_check_risk);
+    dmp_error = DmpError(init, tally, dmp_risk, options_.min_check_risk);
     serve_mc = dmp_error > options_.max_dmp_error;
   }
   if (serve_mc && interrupted(RunMonteCarlo(g, init, mc,
@@ -350,9 +356,7 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
       // The sampled initial states of partly disrupted sources put their
       // estimate below the evidence half the time: the floor holds it.
       const double floor = init.EvidenceFloor(reg->nodes[x]);
-      risk[x] = std::max(floor, tally.Risk(x));
-      eta[x] = floor >= 0.5 ? 0 : tally.Eta(x);
-      parent[x] = tally.Parent(g, x);
+      serve(x, std::max(floor, tally.Risk(x)), floor >= 0.5 ? 0 : tally.Eta(x), tally.Parent(g, x));
     }
   }
   projection_.mc_work += tally.work;
@@ -377,30 +381,27 @@ RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& 
   for (std::int32_t r : pending) {
     if (out.regions_checked > 0 && projection_.mc_work >= max_work) break;
     Region& reg = regions_[static_cast<std::size_t>(r)];
-    std::vector<double> risk;
-    std::vector<int> eta;
-    std::vector<NodeIndex> parent;
-    for (NodeIndex v : reg.nodes) {
-      risk.push_back(projection_.risk[v]);
-      eta.push_back(projection_.eta[v]);
-      parent.push_back(projection_.parent[v]);
-    }
-    const std::vector<double> before = risk;
     // Its sizes leave the totals (none while pending) and come back checked.
     const auto count = static_cast<std::uint32_t>(reg.sizes.size());
-    if (!Check(g, init, &reg, risk, eta, parent, ws, interrupt)) {
+    // The projection holds the region's DMP values until Monte Carlo serves
+    // (in place: no copy of the region's values while the check's tally is
+    // live).
+    const auto dmp_risk = [&](std::size_t x) { return projection_.risk[reg.nodes[x]]; };
+    const auto serve = [&](std::size_t x, double risk, int eta, NodeIndex parent) {
+      const NodeIndex v = reg.nodes[x];
+      out.max_risk_change = std::max(out.max_risk_change, std::fabs(risk - projection_.risk[v]));
+      projection_.risk[v] = risk;
+      projection_.eta[v] = eta;
+      projection_.parent[v] = parent;
+    };
+    if (!Check(g, init, &reg, dmp_risk, serve, ws, interrupt)) {
       out.interrupted = true;  // still pending, its values untouched
       break;
     }
     if (--realization_counts_[count] == 0) realization_counts_.erase(count);
     reg.pending_check = false;
     AddSizes(reg);
-    for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
-      const NodeIndex v = reg.nodes[x];
-      out.max_risk_change = std::max(out.max_risk_change, std::fabs(risk[x] - before[x]));
-      projection_.risk[v] = risk[x];
-      projection_.eta[v] = eta[x];
-      projection_.parent[v] = parent[x];
+    for (NodeIndex v : reg.nodes) {
       projection_.node_method[v] = reg.summary.method;
       projection_.node_checked[v] = 1;
     }

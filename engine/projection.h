@@ -48,6 +48,7 @@
 #define RISKD_ENGINE_PROJECTION_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string_view>
@@ -280,12 +281,19 @@ class Projector {
   // involved regions re-split from the touched nodes.
   bool MergeRegions(const TransmissionGraph& graph, const InitialState& initial);
   void RebuildRegions(const TransmissionGraph& graph, const InitialState& initial);
-  // The Monte Carlo check of a region whose DMP values are risk, eta,
-  // parent (replaced where Monte Carlo serves); sets sizes and summary.
+  // The DMP risk of a region's entry x (region->nodes[x]).
+  using DmpRiskOf = std::function<double(std::size_t x)>;
+  // Takes the Monte Carlo's values of entry x where it serves.
+  using ServeEntry = std::function<void(std::size_t x, double risk, int eta, NodeIndex parent)>;
+  // The Monte Carlo check of a region whose DMP risks dmp_risk gives; sets
+  // sizes and summary, and where Monte Carlo serves hands every entry's
+  // values to serve (after the last realization: an interrupted check
+  // serves nothing). The callers read and write their values in place
+  // (Refine: the projection's own), not through copies of the region's.
   // False when `interrupt` stopped it: then only mc_work changed.
   bool Check(const TransmissionGraph& graph, const InitialState& initial, Region* region,
-             std::vector<double>& risk, std::vector<int>& eta, std::vector<NodeIndex>& parent,
-             ProjectionWorkspace* workspace, const InterruptRequested& interrupt = nullptr);
+             const DmpRiskOf& dmp_risk, const ServeEntry& serve, ProjectionWorkspace* workspace,
+             const InterruptRequested& interrupt = nullptr);
   void AddSizes(const Region& region);
   void Serve(const TransmissionGraph& graph, const InitialState& initial, const DmpRegion& dmp,
              std::span<const std::uint32_t> members, ProjectionWorkspace* workspace);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <tuple>
@@ -192,6 +193,49 @@ TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousRes
   EXPECT_EQ(on_tree.projection().risk, before);
   EXPECT_EQ(on_tree.projection().method, ProjectionMethod::kDmp);
   for (const RegionSummary& r : on_tree.projection().regions) EXPECT_TRUE(r.checked);
+}
+
+// The refinement's values are pure functions of the seed and the inputs:
+// how the check stores its arcs and counts, and how Refine() hands the
+// values over, must not change a bit of them. The digest is of what main
+// 6551ed0 (the check's arcs gathered, 16-bit counts, the region's values
+// copied) published: Monte Carlo serves both regions here, so the risks,
+// ETAs (onset counts) and parents (infector counts) all come from the tally.
+TEST(ProjectionTest, RefinementIsThatOfTheReferenceImplementation) {
+  TwoClusteredRings rings;
+  DmpOptions d;
+  d.horizon = 30;
+  ProjectionOptions options = Quick();
+  options.defer_check = true;
+  Projector deferred(d, options);
+  ProjectionWorkspace ws;
+  deferred.Full(rings.g, rings.init, &ws);
+  const RefineOutcome step =
+      deferred.Refine(rings.g, rings.init, std::numeric_limits<std::uint64_t>::max(), &ws);
+  EXPECT_EQ(step.served_monte_carlo, 2u);
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](std::uint64_t value) {
+    for (int b = 0; b < 8; ++b) {
+      h ^= (value >> (8 * b)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  auto bits = [](double x) {
+    std::uint64_t b = 0;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+  };
+  const Projection& p = deferred.projection();
+  for (NodeIndex v = 0; v < 2000; ++v) {
+    mix(bits(p.risk[v]));
+    mix(static_cast<std::uint32_t>(p.eta[v]));
+    mix(p.parent[v]);
+    mix(static_cast<std::uint64_t>(p.node_method[v]));
+  }
+  mix(bits(step.max_risk_change));
+  mix(bits(p.disrupted_p05));
+  mix(bits(p.disrupted_p95));
+  EXPECT_EQ(h, 17157950595959125899ull);
 }
 
 // An interrupt (the daemon's "an event is waiting") stops a refinement
