@@ -191,7 +191,30 @@ int DaemonHarness::Stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
   int status = 0;
-  ::waitpid(pid_, &status, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    // Where it hangs, for the failure report.
+    const fs::path stacks = dir_ / "riskd-stacks.txt";
+    if (fs::exists("/usr/bin/gdb")) {
+      const pid_t gdb = SpawnLogged(
+          {"/usr/bin/gdb", "-p", std::to_string(pid_), "-batch", "-ex", "thread apply all bt"},
+          stacks);
+      int gdb_status = 0;
+      if (gdb > 0) ::waitpid(gdb, &gdb_status, 0);
+    }
+    std::ifstream in(stacks);
+    std::stringstream threads;
+    if (in) threads << in.rdbuf();
+    std::cerr << "riskd did not stop within 120 s of SIGTERM; its threads:\n"
+              << threads.str() << "\nits log:\n"
+              << log();
+    Kill();
+    return -2;
+  }
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
