@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <tuple>
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
@@ -324,6 +325,15 @@ Status EngineWorker::Recover(bool journal_intact) {
   auto open = store_->OpenAlerts();
   if (!open.ok()) return open.status();
   std::vector<connectors::StoredAlert> gone;
+  // Restored in node order below (the store lists them by alert id): the
+  // tracker keeps its alerts sorted by node, and in order each one is
+  // appended rather than inserted in the middle.
+  struct Restored {
+    int risk_type;
+    engine::NodeIndex node;
+    engine::OpenAlert alert;
+  };
+  std::vector<Restored> restored;
   for (const auto& a : *open) {
     auto r = engine_->FindRiskType(a.risk_type);
     auto v = engine_->network().Find(a.node_id);
@@ -351,9 +361,14 @@ Status EngineWorker::Recover(bool journal_intact) {
       gone.push_back(std::move(resolved));
       continue;
     }
-    engine_->RestoreAlert(*r, *v, oa);
+    restored.push_back({*r, *v, oa});
     open_alerts_.insert(a.alert_id);
   }
+  // Stable: of two stored alerts of one node, the later one wins, as before.
+  std::stable_sort(restored.begin(), restored.end(), [](const Restored& a, const Restored& b) {
+    return std::tie(a.risk_type, a.node) < std::tie(b.risk_type, b.node);
+  });
+  for (const Restored& x : restored) engine_->RestoreAlert(x.risk_type, x.node, x.alert);
   if (!gone.empty()) {
     for (auto& a : gone) a.sequence = restored_sequence_;
     const Status st = store_->RecordAlerts(gone, restored_sequence_);

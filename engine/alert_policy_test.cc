@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
 namespace riskd::engine {
 namespace {
 
@@ -59,6 +66,108 @@ TEST(AlertPolicyTest, NodeThresholdsOverrideTheDefaultForThatNodeOnly) {
   c = t.Update({0.15, 0.04}, {-1, -1}, eligible, 3);
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].lifecycle, AlertLifecycle::kResolved);
+}
+
+// The tracker's open alerts as a std::map and its Update as it was written
+// over one (the reference the sorted vector of OpenAlerts must match).
+struct ReferenceTracker {
+  AlertTracker levels;  // NextLevel only
+  std::map<NodeIndex, OpenAlert> open;
+  std::vector<AlertChange> Update(const std::vector<double>& risk, const std::vector<int>& eta,
+                                  const std::vector<char>& eligible, std::uint64_t seq) {
+    std::vector<AlertChange> changes;
+    for (auto it = open.begin(); it != open.end();) {
+      const NodeIndex v = it->first;
+      OpenAlert& a = it->second;
+      const bool ok = v < eligible.size() && eligible[v];
+      const double p = ok ? risk[v] : 0.0;
+      const AlertLevel next = ok ? levels.NextLevel(v, a.level, p) : AlertLevel::kNone;
+      if (next == AlertLevel::kNone) {
+        changes.push_back(
+            {v, AlertLifecycle::kResolved, a.level, p, ok ? eta[v] : -1, a.raised_journal_seq});
+        it = open.erase(it);
+        continue;
+      }
+      if (next != a.level || eta[v] != a.eta || std::fabs(p - a.probability) >= 0.05) {
+        a = {next, p, eta[v], a.raised_journal_seq};
+        changes.push_back({v, AlertLifecycle::kUpdated, next, p, eta[v], a.raised_journal_seq});
+      }
+      ++it;
+    }
+    for (NodeIndex v = 0; v < risk.size(); ++v) {
+      if (!eligible[v] || open.count(v)) continue;
+      const AlertLevel level = levels.NextLevel(v, AlertLevel::kNone, risk[v]);
+      if (level == AlertLevel::kNone) continue;
+      open[v] = {level, risk[v], eta[v], seq};
+      changes.push_back({v, AlertLifecycle::kRaised, level, risk[v], eta[v], seq});
+    }
+    std::sort(changes.begin(), changes.end(),
+              [](const AlertChange& a, const AlertChange& b) { return a.node < b.node; });
+    return changes;
+  }
+};
+
+TEST(AlertPolicyTest, OpenAlertsMatchAMapThroughRandomRoundsAndRestores) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> unit(0, 1);
+  constexpr NodeIndex kNodes = 300;
+  AlertTracker t;
+  ReferenceTracker ref;
+  AlertPolicyOptions watched;
+  watched.warning_raise = 0.1;
+  watched.warning_clear = 0.05;
+  t.SetNodeOptions(17, watched);
+  ref.levels.SetNodeOptions(17, watched);
+  // Restored in no particular order, some twice, some past the nodes
+  // projected (a removed node's alert is resolved at the next round).
+  for (int i = 0; i < 120; ++i) {
+    const auto v = static_cast<NodeIndex>(rng() % (kNodes + 20));
+    const OpenAlert a{rng() % 2 ? AlertLevel::kWarning : AlertLevel::kCritical, unit(rng),
+                      static_cast<int>(rng() % 9), rng() % 50};
+    t.Restore(v, a);
+    ref.open[v] = a;
+  }
+  for (int round = 0; round < 40; ++round) {
+    std::vector<double> risk(kNodes);
+    std::vector<int> eta(kNodes);
+    std::vector<char> eligible(kNodes);
+    for (NodeIndex v = 0; v < kNodes; ++v) {
+      risk[v] = round % 10 == 9 ? 0.0 : unit(rng);  // now and then all resolve
+      eta[v] = static_cast<int>(rng() % 5);
+      eligible[v] = rng() % 10 != 0;
+    }
+    const auto got = t.Update(risk, eta, eligible, 100 + round);
+    const auto want = ref.Update(risk, eta, eligible, 100 + round);
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].node, want[i].node);
+      EXPECT_EQ(got[i].lifecycle, want[i].lifecycle);
+      EXPECT_EQ(got[i].level, want[i].level);
+      EXPECT_EQ(got[i].probability, want[i].probability);
+      EXPECT_EQ(got[i].eta, want[i].eta);
+      EXPECT_EQ(got[i].raised_journal_seq, want[i].raised_journal_seq);
+    }
+    ASSERT_EQ(t.open().size(), ref.open.size()) << "round " << round;
+    auto it = t.open().begin();
+    for (const auto& [v, a] : ref.open) {  // same nodes, ascending
+      ASSERT_EQ(it->first, v);
+      EXPECT_EQ(it->second.level, a.level);
+      EXPECT_EQ(it->second.probability, a.probability);
+      EXPECT_EQ(it->second.eta, a.eta);
+      EXPECT_EQ(it->second.raised_journal_seq, a.raised_journal_seq);
+      ++it;
+    }
+    for (NodeIndex v = 0; v < kNodes + 20; ++v) {
+      ASSERT_EQ(t.open().count(v), ref.open.count(v)) << v;
+      if (ref.open.count(v)) {
+        EXPECT_EQ(t.open().find(v)->first, v);
+        EXPECT_EQ(t.open().at(v).level, ref.open.at(v).level);
+      } else {
+        EXPECT_EQ(t.open().find(v), t.open().end());
+        EXPECT_THROW((void)t.open().at(v), std::out_of_range);
+      }
+    }
+  }
 }
 
 TEST(AlertPolicyTest, ValidatesThresholds) {

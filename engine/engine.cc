@@ -56,6 +56,9 @@ Result<std::unique_ptr<Engine>> Engine::Create(EngineOptions options, Network ne
 Engine::Engine(EngineOptions options, Network network, bool compute_vulnerability)
     : options_(std::move(options)), network_(std::move(network)) {
   network_.Compact();
+  // The network was built by an importer or loader one node at a time; the
+  // engine keeps it for the daemon's life, so its growth slack goes now.
+  network_.ShrinkToFit();
   for (const auto& t : options_.risk_types) {
     RiskTypeState s;
     s.type_ = t;

@@ -361,6 +361,17 @@ std::vector<Edge> Network::Edges() const {
   return out;
 }
 
+void Network::ShrinkToFit() {
+  nodes_.ShrinkToFit();
+  alive_.shrink_to_fit();
+  out_offsets_.shrink_to_fit();
+  out_targets_.shrink_to_fit();
+  out_weights_.shrink_to_fit();
+  out_layers_.shrink_to_fit();
+  in_offsets_.shrink_to_fit();
+  in_edges_.shrink_to_fit();
+}
+
 std::size_t Network::MemoryBytes() const {
   std::size_t bytes = nodes_.MemoryBytes() + alive_.capacity();
   bytes += out_offsets_.capacity() * sizeof(EdgeIndex) +

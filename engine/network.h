@@ -134,6 +134,11 @@ class Network {
   // Every edge, in CSR order.
   std::vector<Edge> Edges() const;
 
+  // Hands back the arrays' growth slack (NodeTable::ShrinkToFit): for an
+  // owner that keeps a bulk-built network for long (the Engine, once at
+  // construction); not per change, or the next AddNode would grow it again.
+  void ShrinkToFit();
+
   // Bytes held by the structure (for memory benchmarks).
   std::size_t MemoryBytes() const;
 

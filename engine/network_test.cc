@@ -53,6 +53,45 @@ TEST(NetworkTest, AddsNodesAndEdgesAndBuildsBothAdjacencies) {
   EXPECT_FALSE(net.FindEdge(1, 2, Layer::kMaterial).has_value());
 }
 
+TEST(NetworkTest, ShrinkToFitKeepsNodesEdgesAndLookups) {
+  Network net;
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(net.AddNode(Node("n" + std::to_string(i))).ok());
+  std::vector<Edge> edges;
+  for (NodeIndex u = 0; u + 1 < 3000; ++u) {
+    edges.push_back({u, u + 1, Layer::kMaterial, 1.0 + u});
+    if (u % 3 == 0) edges.push_back({u, (u * 7 + 2) % 3000, Layer::kData, 0.5});
+  }
+  std::erase_if(edges, [](const Edge& e) { return e.from == e.to; });
+  ASSERT_TRUE(net.AddEdges(edges).ok());
+  ASSERT_TRUE(net.RemoveNode("n5").ok());
+  net.Compact();
+  const std::vector<Edge> before = net.Edges();
+  const std::size_t bytes = net.MemoryBytes();
+  net.ShrinkToFit();
+  EXPECT_LT(net.MemoryBytes(), bytes);
+  const std::vector<Edge> after = net.Edges();
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t k = 0; k < after.size(); ++k) {
+    EXPECT_EQ(after[k].from, before[k].from);
+    EXPECT_EQ(after[k].to, before[k].to);
+    EXPECT_EQ(after[k].layer, before[k].layer);
+    EXPECT_EQ(after[k].weight, before[k].weight);
+  }
+  for (NodeIndex v = 0; v < 3000; ++v) {
+    const std::string id = "n" + std::to_string(v);
+    EXPECT_EQ(net.id(v), id);
+    EXPECT_EQ(net.alive(v), v != 5) << id;
+    EXPECT_EQ(net.Find(id), v == 5 ? std::nullopt : std::optional<NodeIndex>(v)) << id;
+  }
+  // Changes after it work as before.
+  auto added = net.AddNode(Node("late"));
+  ASSERT_TRUE(added.ok());
+  ASSERT_TRUE(net.AddEdge("late", "n0", Layer::kMaterial, 2.0).ok());
+  net.Compact();
+  EXPECT_EQ(*net.FindEdge(*added, 0, Layer::kMaterial), 2.0);
+  EXPECT_EQ(net.node_count(), 3000u);
+}
+
 TEST(NetworkTest, RejectsBadInputWithReasons) {
   Network net;
   ASSERT_TRUE(net.AddNode(Node("a")).ok());

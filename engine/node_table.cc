@@ -192,6 +192,14 @@ void NodeTable::Rehash(std::size_t count) {
   }
 }
 
+void NodeTable::ShrinkToFit() {
+  rows_.shrink_to_fit();
+  arena_.shrink_to_fit();
+  extras_.shrink_to_fit();
+  free_extras_.shrink_to_fit();
+  symbols_.shrink_to_fit();
+}
+
 std::size_t NodeTable::MemoryBytes() const {
   std::size_t bytes = rows_.capacity() * sizeof(Row) + arena_.capacity() +
                       buckets_.capacity() * sizeof(std::uint32_t) +

@@ -102,5 +102,45 @@ TEST(NodeTableTest, IndexSurvivesRemovalsGrowthAndArenaCompaction) {
   EXPECT_LT(t.MemoryBytes(), std::size_t{3} << 20);  // garbage was dropped
 }
 
+TEST(NodeTableTest, ShrinkToFitKeepsEveryLookupAndAttribute) {
+  // 3000 rows: the row vector grew by doubling to 4096, the arena likewise.
+  NodeTable t;
+  std::vector<NodeAttributes> added;
+  for (int i = 0; i < 3000; ++i) {
+    NodeAttributes a = i % 7 == 0 ? Full("full-" + std::to_string(i)) : NodeAttributes{};
+    if (a.id.empty()) {
+      a.id = "n" + std::to_string(i);
+      a.name = a.id;
+    }
+    t.Add(a);
+    added.push_back(a);
+  }
+  t.Unindex(42);
+  const std::size_t before = t.MemoryBytes();
+  t.ShrinkToFit();
+  // At least the 1096 unused rows (56 bytes each) are gone.
+  EXPECT_LE(t.MemoryBytes() + 1096 * 56, before);
+  ASSERT_EQ(t.size(), added.size());
+  for (NodeIndex v = 0; v < t.size(); ++v) {
+    ExpectSame(t.Get(v), added[v]);
+    const auto found = t.Find(added[v].id);
+    if (v == 42) {
+      EXPECT_FALSE(found.has_value());
+    } else {
+      ASSERT_TRUE(found.has_value()) << added[v].id;
+      EXPECT_EQ(*found, v);
+    }
+  }
+  // It still grows: adds, replaces and removals after the shrink.
+  const NodeIndex more = t.Add(Full("after"));
+  EXPECT_EQ(t.Find("after"), more);
+  t.Replace(0, Full("full-0"));
+  ExpectSame(t.Get(0), Full("full-0"));
+  EXPECT_EQ(t.Find("n1"), NodeIndex{1});
+  t.Unindex(1);
+  EXPECT_FALSE(t.Find("n1").has_value());
+  EXPECT_EQ(t.Find("n2999"), NodeIndex{2999});
+}
+
 }  // namespace
 }  // namespace riskd::engine

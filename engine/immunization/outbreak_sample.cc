@@ -21,7 +21,6 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
       horizon_(options.horizon),
       interrupt_(options.interrupt != nullptr && *options.interrupt ? options.interrupt : nullptr) {
   const std::size_t n = graph.node_count;
-  hits_.resize(n);
   hit_count_.assign(n, 0);
   subtree_total_.assign(n, 0);
   position_.assign(n, -1);
@@ -40,6 +39,25 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
     }
   }
   interrupt_ = nullptr;
+  // Only drawing reads these: the steps need the forests, not them.
+  std::vector<std::int32_t>().swap(position_);
+  std::vector<std::int32_t>().swap(onset_);
+  std::vector<NodeIndex>().swap(infector_);
+  std::vector<NodeIndex>().swap(reached_);
+  std::vector<NodeIndex>().swap(sampled_);
+  ListHits();
+}
+
+void OutbreakSample::ListHits() {
+  const std::size_t n = hit_count_.size();
+  hit_first_.assign(n + 1, 0);
+  for (std::size_t v = 0; v < n; ++v) hit_first_[v + 1] = hit_first_[v] + hit_count_[v];
+  hit_list_.resize(hit_first_[n]);
+  // Realizations in order, so every node's list is ascending.
+  std::vector<std::uint32_t> cursor(hit_first_.begin(), hit_first_.end() - 1);
+  for (std::uint32_t k = 0; k < forests_.size(); ++k) {
+    for (const Entry& e : forests_[k].entries) hit_list_[cursor[e.node]++] = k;
+  }
 }
 
 double OutbreakSample::mean_disrupted() const {
@@ -68,7 +86,7 @@ std::size_t Slot(NodeIndex v, std::size_t mask) {
 
 void OutbreakSample::Forest::Index() {
   std::size_t slots = 4;
-  while (slots < 2 * entries.size()) slots *= 2;
+  while (10 * entries.size() > 7 * slots) slots *= 2;
   where.assign(slots, kNone);
   for (std::uint32_t x = 0; x < entries.size(); ++x) {
     std::size_t s = Slot(entries[x].node, slots - 1);
@@ -84,12 +102,19 @@ std::uint32_t OutbreakSample::Forest::Find(NodeIndex v) const {
   }
 }
 
-const std::vector<std::uint32_t>& OutbreakSample::Hits(NodeIndex v) {
-  auto& list = hits_[v];
-  if (list.size() != hit_count_[v]) {
-    std::erase_if(list, [&](std::uint32_t k) { return forests_[k].Find(v) == kNone; });
+std::span<const std::uint32_t> OutbreakSample::Hits(NodeIndex v) {
+  std::uint32_t* const list = hit_list_.data() + hit_first_[v];
+  const std::uint32_t listed = hit_first_[v + 1] - hit_first_[v];
+  const std::uint32_t count = hit_count_[v];
+  // Past the true ones a realization (not kNone) means some are stale.
+  if (count < listed && list[count] != kNone) {
+    std::uint32_t kept = 0;
+    for (std::uint32_t i = 0; i < listed && list[i] != kNone; ++i) {
+      if (forests_[list[i]].Find(v) != kNone) list[kept++] = list[i];
+    }
+    std::fill(list + kept, list + listed, kNone);
   }
-  return list;
+  return {list, count};
 }
 
 void OutbreakSample::Push(std::uint32_t x, int t) {
@@ -165,10 +190,7 @@ bool OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
   forget_reached();
   FindArcs(k, infectious, &drawn);
   Forest forest = Build(drawn);
-  for (const Entry& e : forest.entries) {
-    hits_[e.node].push_back(k);
-    ++hit_count_[e.node];
-  }
+  for (const Entry& e : forest.entries) ++hit_count_[e.node];
   Count(forest, +1);
   forests_.push_back(std::move(forest));
   return true;
@@ -248,7 +270,9 @@ OutbreakSample::Forest OutbreakSample::Build(const Forest& in) {
       for (std::uint32_t c = first_[i + 1]; c > first_[i]; --c) stack_.push_back(children_[c - 1]);
     }
   }
-  // Arcs in the new order, from kept sources only.
+  // Arcs in the new order, from kept sources only (at most all of them:
+  // allocated once, not grown by doubling).
+  out.arcs.reserve(in.arcs.size());
   for (Entry& e : out.entries) {
     const std::uint32_t begin = static_cast<std::uint32_t>(out.arcs.size());
     for (std::uint32_t a = e.arc_begin; a < e.arc_end; ++a) {
@@ -356,7 +380,8 @@ std::vector<std::uint64_t> OutbreakSample::Saved(std::span<const NodeIndex> cand
 
 ProtectOutcome OutbreakSample::Protect(NodeIndex v) {
   ProtectOutcome outcome;
-  const std::vector<std::uint32_t> realizations = Hits(v);
+  // Nothing below changes the lists (only the counts).
+  const std::span<const std::uint32_t> realizations = Hits(v);
   outcome.hits = static_cast<std::uint32_t>(realizations.size());
   std::vector<std::pair<NodeIndex, std::uint32_t>> origins;  // (source, count)
   for (std::uint32_t k : realizations) {

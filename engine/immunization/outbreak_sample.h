@@ -21,8 +21,9 @@
 // Each forest is stored in preorder, so a subtree is a contiguous range,
 // with the live edges between its disrupted nodes that arrive within the
 // horizon (drawn once: rerouting then needs no random numbers). Memory per
-// realization: 36 to 44 bytes per disrupted node and 8 per such edge, plus the
-// list of realizations each node is disrupted in.
+// realization: 38 to 44 bytes per disrupted node (its place in the list of
+// the realizations it is disrupted in included) and 8 per such edge, plus 16
+// bytes per node of the graph.
 #ifndef RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
 #define RISKD_ENGINE_IMMUNIZATION_OUTBREAK_SAMPLE_H_
 
@@ -129,7 +130,7 @@ class OutbreakSample {
     std::vector<Entry> entries;
     std::vector<Arc> arcs;
     // Where each node is: an open-addressing table of entries, hashed by
-    // node, with at least twice as many slots as entries (kNone: empty).
+    // node, at most 7/10 full (kNone: empty).
     std::vector<std::uint32_t> where;
     void Index();
     // The entry of v, or kNone.
@@ -154,16 +155,24 @@ class OutbreakSample {
   // subtree nodes other than p still disrupted.
   std::uint32_t Reroute(std::uint32_t k, std::uint32_t p, bool record);
   void Push(std::uint32_t x, int t);
-  // The realizations v is disrupted in (drops the stale ones first).
-  const std::vector<std::uint32_t>& Hits(NodeIndex v);
+  // Lists every node's realizations, ascending, from the forests drawn.
+  void ListHits();
+  // The realizations v is disrupted in, ascending (drops the stale ones
+  // first).
+  std::span<const std::uint32_t> Hits(NodeIndex v);
 
   const TransmissionGraph& graph_;
   const CounterRng rng_;
   const int horizon_;
   std::vector<Forest> forests_;
-  // Per node: realizations it is disrupted in, possibly with stale entries
-  // (removed lazily), and their true number.
-  std::vector<std::vector<std::uint32_t>> hits_;
+  // Per node v: the realizations it is disrupted in are
+  // hit_list_[hit_first_[v] .. hit_first_[v + 1]), as drawn; Protect makes
+  // some stale, and Hits() moves the true ones (hit_count_[v] of them) to
+  // the front and marks the rest kNone. One array rather than a vector per
+  // node: 4 bytes per node-realization instead of a 24-byte vector per node
+  // plus a heap block per disrupted node (~3.5 MB at 100k nodes).
+  std::vector<std::uint32_t> hit_first_;
+  std::vector<std::uint32_t> hit_list_;
   std::vector<std::uint32_t> hit_count_;
   std::vector<std::uint64_t> subtree_total_;  // per node
   std::uint64_t total_disrupted_ = 0;
@@ -172,7 +181,9 @@ class OutbreakSample {
   const InterruptRequested* interrupt_;  // null once constructed
   std::vector<NodeIndex> sampled_;       // nodes with P_S(0) < 1
 
-  // Scratch, clean between calls.
+  // Scratch, clean between calls. The per-node arrays of the drawing
+  // (position_, onset_, infector_) and sampled_ are released once the
+  // sample is drawn.
   std::vector<std::int32_t> position_;  // per node while drawing: entry, or -1
   std::vector<std::int32_t> onset_;     // per node while drawing
   std::vector<NodeIndex> infector_;
