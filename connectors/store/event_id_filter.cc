@@ -1,7 +1,5 @@
 #include "connectors/store/event_id_filter.h"
 
-#include <sys/mman.h>
-
 namespace riskd::connectors {
 namespace {
 
@@ -31,22 +29,8 @@ std::uint64_t Fnv1a(std::string_view s) {
 EventIdFilter::EventIdFilter(std::size_t expected_ids) : capacity_(expected_ids) {
   std::uint64_t bits = 1 << 16;
   while (bits < 16 * static_cast<std::uint64_t>(expected_ids)) bits <<= 1;
-  const std::size_t bytes = static_cast<std::size_t>(bits / 8);
-  void* mapped = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped != MAP_FAILED) {
-    bits_ = {static_cast<std::uint64_t*>(mapped), FreeWords{bytes, true}};
-  } else {
-    bits_ = {new std::uint64_t[bits / 64](), FreeWords{bytes, false}};
-  }
+  bits_.assign(bits / 64, 0);
   block_mask_ = bits / 64 / kWordsPerBlock - 1;
-}
-
-void EventIdFilter::FreeWords::operator()(std::uint64_t* words) const {
-  if (mapped) {
-    ::munmap(words, bytes);
-  } else {
-    delete[] words;
-  }
 }
 
 EventIdFilter::Probe EventIdFilter::ProbeFor(std::string_view id) const {

@@ -16,8 +16,8 @@
 #define RISKD_CONNECTORS_STORE_EVENT_ID_FILTER_H_
 
 #include <cstdint>
-#include <memory>
 #include <string_view>
+#include <vector>
 
 namespace riskd::connectors {
 
@@ -44,17 +44,7 @@ class EventIdFilter {
   };
   Probe ProbeFor(std::string_view id) const;
 
-  // The bits come zeroed from the kernel (an anonymous mapping) and a page
-  // of them becomes resident when first written: the filter for 2^20 ids
-  // holds 2 MB, of which a daemon that has journaled few events so far has
-  // a few pages in memory (a std::vector wrote every zero up front). On the
-  // heap, zeroed, if the mapping fails.
-  struct FreeWords {
-    std::size_t bytes;
-    bool mapped;
-    void operator()(std::uint64_t* words) const;
-  };
-  std::unique_ptr<std::uint64_t[], FreeWords> bits_;
+  std::vector<std::uint64_t> bits_;
   std::uint64_t block_mask_;  // block count - 1 (a power of two)
   std::size_t capacity_;
   std::size_t count_ = 0;
