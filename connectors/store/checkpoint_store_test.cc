@@ -103,6 +103,39 @@ class CheckpointStoreTest : public ::testing::Test {
         << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
+  // The bytes of the saved checkpoint's first part, and a replacement of
+  // them with a hash to match (a well-formed part as far as hashes go).
+  std::string FirstPart() {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(CheckpointStore::PathFor(database_).c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* read = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read,
+                                 nullptr),
+              SQLITE_OK);
+    std::string data;
+    if (sqlite3_step(read) == SQLITE_ROW) {
+      data.assign(static_cast<const char*>(sqlite3_column_blob(read, 0)),
+                  static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
+    }
+    sqlite3_finalize(read);
+    sqlite3_close(db);
+    return data;
+  }
+  void ReplaceFirstPart(const std::string& data) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(CheckpointStore::PathFor(database_).c_str(), &db), SQLITE_OK);
+    const std::string digest = Sha256(data);
+    sqlite3_stmt* write = nullptr;
+    ASSERT_EQ(
+        sqlite3_prepare_v2(db, "UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0",
+                           -1, &write, nullptr),
+        SQLITE_OK);
+    sqlite3_bind_blob(write, 1, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(write, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
+    sqlite3_finalize(write);
+    sqlite3_close(db);
+  }
   std::unique_ptr<CheckpointStore> Store() {
     auto s = CheckpointStore::Open(database_);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -226,29 +259,10 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnEarlierFormatIsRefused) {
   ASSERT_TRUE(store->Save(2, "f", std::nullopt, engine_->network(), engine_->Checkpoint()).ok());
   store.reset();
   ASSERT_TRUE(Store()->Load().ok());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(CheckpointStore::PathFor(database_).c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* read = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read,
-                               nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
-  std::string data(static_cast<const char*>(sqlite3_column_blob(read, 0)),
-                   static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
-  sqlite3_finalize(read);
+  std::string data = FirstPart();
   ASSERT_EQ(data.substr(0, 8), "riskdck3");
   data.replace(0, 8, "riskdck2");
-  const std::string digest = Sha256(data);
-  sqlite3_stmt* write = nullptr;
-  ASSERT_EQ(
-      sqlite3_prepare_v2(db, "UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0", -1,
-                         &write, nullptr),
-      SQLITE_OK);
-  sqlite3_bind_blob(write, 1, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_blob(write, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
-  ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
-  sqlite3_finalize(write);
-  sqlite3_close(db);
+  ASSERT_NO_FATAL_FAILURE(ReplaceFirstPart(data));
   const auto loaded = Store()->Load();
   EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption) << loaded.status().ToString();
   EXPECT_NE(loaded.status().message().find("format marker"), std::string::npos)
@@ -280,30 +294,10 @@ TEST_F(CheckpointStoreTest, DamagedCheckpointsAreCorruptionNeverACrash) {
     auto header = fresh->Header();
     const auto bytes = static_cast<long long>((*header)->bytes);
     fresh.reset();
-    sqlite3* db = nullptr;
-    const std::string path = CheckpointStore::PathFor(database_);
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* read = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read,
-                                 nullptr),
-              SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
-    std::string data(static_cast<const char*>(sqlite3_column_blob(read, 0)),
-                     static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
-    sqlite3_finalize(read);
+    std::string data = FirstPart();
     ASSERT_EQ(static_cast<long long>(data.size()), bytes) << "one part";
     for (int k = 0; k < 1 + trial % 4; ++k) data[rng() % data.size()] = static_cast<char>(rng());
-    const std::string digest = Sha256(data);
-    sqlite3_stmt* write = nullptr;
-    ASSERT_EQ(
-        sqlite3_prepare_v2(db, "UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0",
-                           -1, &write, nullptr),
-        SQLITE_OK);
-    sqlite3_bind_blob(write, 1, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_blob(write, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
-    ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
-    sqlite3_finalize(write);
-    sqlite3_close(db);
+    ASSERT_NO_FATAL_FAILURE(ReplaceFirstPart(data));
     auto loaded = Store()->Load();
     if (!loaded.ok()) {
       EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption) << loaded.status().ToString();
