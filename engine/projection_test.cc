@@ -232,10 +232,13 @@ TEST(ProjectionTest, RefinementIsThatOfTheReferenceImplementation) {
     mix(p.parent[v]);
     mix(static_cast<std::uint64_t>(p.node_method[v]));
   }
-  mix(bits(step.max_risk_change));
   mix(bits(p.disrupted_p05));
   mix(bits(p.disrupted_p95));
-  EXPECT_EQ(h, 17157950595959125899ull);
+  EXPECT_EQ(h, 3016299507343738302ull);
+  // Against the DMP values, whose last bits follow libm's exp (glibc picks
+  // its implementation by CPU): near, not in the digest. The digest holds
+  // Monte Carlo's values only (counts over realizations: exact anywhere).
+  EXPECT_NEAR(step.max_risk_change, 0.706178820986142, 1e-12);
 }
 
 // An interrupt (the daemon's "an event is waiting") stops a refinement

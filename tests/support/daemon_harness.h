@@ -57,7 +57,7 @@ class DaemonHarness {
                   std::size_t from = 0) const;
   // SIGTERM and wait: the exit status (0 for a clean stop). A daemon still
   // running 120 s after the signal is a failure, not a hang of the test:
-  // its threads' stacks (gdb, when installed) and its log go to stderr, it
+  // its threads' stacks (gdb, when installed and allowed to attach) and its log go to stderr, it
   // is killed, and Stop() returns -2.
   int Stop();
   // SIGKILL and wait.
