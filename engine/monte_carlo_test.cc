@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/dmp.h"
+#include "engine/testing/digest.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/sir_exact.h"
 #include "engine/testing/statistics.h"
@@ -224,20 +225,14 @@ TEST(MonteCarloTest, ParentIsTheInEdgeThatInfected) {
 // FNV-1a over everything a tally holds: its counts, sizes, realizations and
 // work.
 std::uint64_t TallyDigest(const MonteCarloTally& t) {
-  std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&](std::uint64_t value) {
-    for (int b = 0; b < 8; ++b) {
-      h ^= (value >> (8 * b)) & 0xff;
-      h *= 1099511628211ull;
-    }
-  };
-  for (std::size_t i = 0; i < t.disrupted.size(); ++i) mix(t.disrupted[i]);
-  for (std::size_t i = 0; i < t.onset_counts.size(); ++i) mix(t.onset_counts[i]);
-  for (std::size_t i = 0; i < t.infector_counts.size(); ++i) mix(t.infector_counts[i]);
-  for (std::uint32_t s : t.sizes) mix(s);
-  mix(t.realizations);
-  mix(t.work);
-  return h;
+  testing::Fnv1aDigest digest;
+  for (std::size_t i = 0; i < t.disrupted.size(); ++i) digest.Mix(t.disrupted[i]);
+  for (std::size_t i = 0; i < t.onset_counts.size(); ++i) digest.Mix(t.onset_counts[i]);
+  for (std::size_t i = 0; i < t.infector_counts.size(); ++i) digest.Mix(t.infector_counts[i]);
+  for (std::uint32_t s : t.sizes) digest.Mix(s);
+  digest.Mix(t.realizations);
+  digest.Mix(t.work);
+  return digest.value();
 }
 
 // The realizations are pure functions of (seed, realization, node or edge),

@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <tuple>
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/testing/digest.h"
 #include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/random_changes.h"
@@ -213,28 +213,17 @@ TEST(ProjectionTest, RefinementIsThatOfTheReferenceImplementation) {
   const RefineOutcome step =
       deferred.Refine(rings.g, rings.init, std::numeric_limits<std::uint64_t>::max(), &ws);
   EXPECT_EQ(step.served_monte_carlo, 2u);
-  std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&](std::uint64_t value) {
-    for (int b = 0; b < 8; ++b) {
-      h ^= (value >> (8 * b)) & 0xff;
-      h *= 1099511628211ull;
-    }
-  };
-  auto bits = [](double x) {
-    std::uint64_t b = 0;
-    std::memcpy(&b, &x, sizeof b);
-    return b;
-  };
+  testing::Fnv1aDigest digest;
   const Projection& p = deferred.projection();
   for (NodeIndex v = 0; v < 2000; ++v) {
-    mix(bits(p.risk[v]));
-    mix(static_cast<std::uint32_t>(p.eta[v]));
-    mix(p.parent[v]);
-    mix(static_cast<std::uint64_t>(p.node_method[v]));
+    digest.MixBits(p.risk[v]);
+    digest.Mix(static_cast<std::uint32_t>(p.eta[v]));
+    digest.Mix(p.parent[v]);
+    digest.Mix(static_cast<std::uint64_t>(p.node_method[v]));
   }
-  mix(bits(p.disrupted_p05));
-  mix(bits(p.disrupted_p95));
-  EXPECT_EQ(h, 3016299507343738302ull);
+  digest.MixBits(p.disrupted_p05);
+  digest.MixBits(p.disrupted_p95);
+  EXPECT_EQ(digest.value(), 3016299507343738302ull);
   // Against the DMP values, whose last bits follow libm's exp (glibc picks
   // its implementation by CPU): near, not in the digest. The digest holds
   // Monte Carlo's values only (counts over realizations: exact anywhere).

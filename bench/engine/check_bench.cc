@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/testing/digest.h"
 #include "engine/testing/generators.h"
 
 namespace {
@@ -87,21 +88,13 @@ double Median(std::vector<double> x) {
 
 // FNV-1a over every node's risk (bits), eta and parent.
 std::uint64_t ProjectionDigest(const Projection& p) {
-  std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&](std::uint64_t value) {
-    for (int b = 0; b < 8; ++b) {
-      h ^= (value >> (8 * b)) & 0xff;
-      h *= 1099511628211ull;
-    }
-  };
+  testing::Fnv1aDigest digest;
   for (std::size_t v = 0; v < p.risk.size(); ++v) {
-    std::uint64_t bits = 0;
-    std::memcpy(&bits, &p.risk[v], sizeof bits);
-    mix(bits);
-    mix(static_cast<std::uint32_t>(p.eta[v]));
-    mix(p.parent[v]);
+    digest.MixBits(p.risk[v]);
+    digest.Mix(static_cast<std::uint32_t>(p.eta[v]));
+    digest.Mix(p.parent[v]);
   }
-  return h;
+  return digest.value();
 }
 
 void BenchCase(Engine& engine, const char* name, const std::vector<NodeIndex>& sources, int reps) {
