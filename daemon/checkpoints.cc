@@ -69,8 +69,14 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
   const auto t0 = std::chrono::steady_clock::now();
   auto loaded = store->Load();
   if (!loaded.ok()) {
-    spdlog::error("checkpoint at journal seq {} cannot be read: {}; replaying the whole journal",
-                  h.journal_seq, LogSafe(loaded.status().ToString()));
+    // A checkpoint of an earlier format (after an upgrade) is expected;
+    // damage is not.
+    const auto level = loaded.status().code() == Status::Code::kFailedPrecondition
+                           ? spdlog::level::warn
+                           : spdlog::level::err;
+    spdlog::log(level,
+                "checkpoint at journal seq {} cannot be read: {}; replaying the whole journal",
+                h.journal_seq, LogSafe(loaded.status().ToString()));
     return Nothing();
   }
   auto engine = engine::Engine::Restore(settings.engine, std::move(loaded->network),

@@ -18,8 +18,15 @@ Status CheckVulnerability(LayerMask mask, const Vulnerability& v, std::size_t sl
                                    " entries does not fit a network of " + std::to_string(slots) +
                                    " node slots");
   }
+  // omega feeds the next recalibration (BoundedHeterogeneity takes its log
+  // against the geometric mean), so it is checked like the rates it gives.
+  if (n > 0 && !(std::isfinite(v.omega_geometric_mean) && v.omega_geometric_mean > 0)) {
+    return Status::InvalidArgument(
+        "checkpoint: vulnerability's omega geometric mean is not a finite positive number");
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(v.sigma[i]) || !std::isfinite(v.rho[i]) || v.sigma[i] < 0 || v.rho[i] < 0) {
+    if (!std::isfinite(v.sigma[i]) || !std::isfinite(v.rho[i]) || !std::isfinite(v.omega[i]) ||
+        v.sigma[i] < 0 || v.rho[i] < 0 || v.omega[i] < 0) {
       return Status::InvalidArgument("checkpoint: vulnerability of slot " + std::to_string(i) +
                                      " is not a finite non-negative rate");
     }

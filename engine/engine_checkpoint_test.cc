@@ -3,6 +3,9 @@
 // (the daemon's "checkpoint plus the journal's tail equals a full replay").
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "engine/engine.h"
 #include "engine/testing/graphs.h"
 #include "engine/testing/random_changes.h"
@@ -129,6 +132,23 @@ TEST(EngineCheckpointTest, ACheckpointThatDoesNotFitIsRefusedSayingWhy) {
   auto bad_report = Engine::Restore(TwoTypes(), engine.network(), bad);
   EXPECT_FALSE(bad_report.ok());
   EXPECT_NE(bad_report.status().message().find("report"), std::string::npos);
+
+  ASSERT_FALSE(good.vulnerability.empty());
+  ASSERT_FALSE(good.vulnerability[0].second.omega.empty());
+  for (double omega : {std::nan(""), -1.0, std::numeric_limits<double>::infinity()}) {
+    bad = good;
+    bad.vulnerability[0].second.omega[2] = omega;
+    auto bad_omega = Engine::Restore(TwoTypes(), engine.network(), bad);
+    EXPECT_FALSE(bad_omega.ok()) << omega;
+    EXPECT_NE(bad_omega.status().message().find("vulnerability of slot 2"), std::string::npos)
+        << bad_omega.status().ToString();
+  }
+  bad = good;
+  bad.vulnerability[0].second.omega_geometric_mean = 0;
+  auto bad_mean = Engine::Restore(TwoTypes(), engine.network(), bad);
+  EXPECT_FALSE(bad_mean.ok());
+  EXPECT_NE(bad_mean.status().message().find("geometric mean"), std::string::npos)
+      << bad_mean.status().ToString();
 
   bad = good;
   bad.risk_types[1].immunized.push_back(10'000);

@@ -181,7 +181,13 @@ class PartReader {
   void Magic(std::string_view want) {
     std::string got(want.size(), '\0');
     Read(got.data(), got.size());
-    if (ok() && got != want) Fail("bad format marker (not a checkpoint of this version)");
+    // Another version's checkpoint is not damage: after an upgrade it is the
+    // expected case, so it says so with its own code (the daemon replays the
+    // journal either way, but logs this one as a warning).
+    if (ok() && got != want) {
+      status_ = Status::FailedPrecondition(
+          "checkpoint: bad format marker (not a checkpoint of this version)");
+    }
   }
   bool AtEnd() { return ok() && pos_ == buf_.size() && remaining_ == 0 && !NextPart(); }
 

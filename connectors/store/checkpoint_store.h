@@ -86,7 +86,8 @@ class CheckpointStore {
   // checkpoint recorded (false when the row is gone or differs).
   Result<bool> MatchesJournal(const CheckpointHeader& header);
   // The newest checkpoint, decoded. NotFound when there is none;
-  // Corruption when its parts do not decode.
+  // Corruption when its parts do not decode; FailedPrecondition when it was
+  // written in another format (an earlier version of riskd).
   Result<DaemonCheckpoint> Load();
 
   // Replaces the checkpoint with one covering the journal up to
