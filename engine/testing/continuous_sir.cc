@@ -202,6 +202,9 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
         target.run = run;
       }
       target.time = onset;
+      // Its row is read when it is popped: start the load now, while the
+      // heap's earlier items are processed.
+      __builtin_prefetch(arcs_.data() + target.row);
       heap_->Push(onset, j, target.row);
     }
   }
