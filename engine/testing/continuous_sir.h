@@ -53,29 +53,36 @@ class ContinuousSir {
   std::size_t Run(std::uint32_t realization, std::span<const NodeIndex> sources,
                   double horizon = std::numeric_limits<double>::infinity());
   // Infection (onset) time of v in the last run, +inf if not infected.
-  double infection_time(NodeIndex v) const { return nodes_[v].time; }
+  double infection_time(NodeIndex v) const {
+    return nodes_[v].run == run_ ? nodes_[v].time : std::numeric_limits<double>::infinity();
+  }
   // Edges examined in the last run.
   std::uint64_t last_work() const { return work_; }
 
  private:
   std::uint64_t seed_;
-  // Per node, what its infection reads first: whether it is still the
-  // node's time (not superseded), and where its arcs are; one cache line.
+  // Per node, what an arc that transmits to it reads and writes: its time,
+  // valid if stamped with this run (no pass to reset the reached nodes'
+  // records after a run), and where its row of arcs starts, which the heap
+  // carries so that a pop reads the row without the record.
   struct NodeState {
-    double time = std::numeric_limits<double>::infinity();  // this run's onset
-    EdgeIndex first_arc = 0, last_arc = 0;                  // its row of arcs
+    double time = std::numeric_limits<double>::infinity();  // onset in run `run`
+    EdgeIndex row = 0;                                      // its row in arcs_
+    std::uint32_t run = 0;
   };
   std::vector<NodeState> nodes_;
-  // Out-edges in out-CSR order, so a node's edges are read sequentially
-  // rather than through edge ids; targets apart (they are the random
-  // numbers' counters), latency only if some node has it.
-  std::vector<NodeIndex> arc_target_;
-  std::vector<double> arc_rate_;       // empty when every edge has uniform_edge_rate_
+  std::uint32_t run_ = 0;  // stamp of the current run, from 1
+  // Out-edges in out-CSR order, each row preceded by its length, so a
+  // node's edges are read sequentially rather than through edge ids; the
+  // targets (the random numbers' counters) apart from the rates, latency
+  // only if some node has it.
+  std::vector<NodeIndex> arcs_;
+  std::vector<double> arc_rate_;       // as arcs_; empty when every edge has uniform_edge_rate_
   std::vector<double> latency_;        // empty when no node has latency
   std::vector<double> recovery_rate_;  // empty when every node has uniform_recovery_rate_
   double uniform_edge_rate_ = 0;
   double uniform_recovery_rate_ = 0;
-  std::vector<NodeIndex> reached_;
+  std::vector<NodeIndex> reached_;  // this run's, to clear their settled bits
   std::unique_ptr<RadixHeap> heap_;
   // Per node, a bit: infected and its arcs scanned in this run.
   std::vector<std::uint64_t> settled_;
