@@ -4,7 +4,9 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <limits>
 
 #include "engine/rng.h"
 
@@ -16,8 +18,13 @@ namespace {}  // namespace
 // decrease, so an item only ever moves to lower buckets, in O(1) amortized
 // per move, reading and writing its bucket sequentially (a binary heap's
 // sift touches a cache line per level; a 4-ary heap measured 87 ns per
-// event against 62). The lowest bucket, when it holds a few items, is
-// sorted into a run instead of redistributed.
+// event against 62 in the branch's driver, bench/README.md). The lowest
+// bucket, when it holds a few items, is sorted into a run instead of
+// redistributed. Pushes below the run's largest key join the run; past
+// kRunSorted items the run becomes a binary heap, so a node of high degree
+// popped from a short run costs O(log n) per push, not an insertion sort
+// of everything pushed before it (quadratic: a hub with 50k leaves popped
+// from a run of two took seconds per realization).
 class RadixHeap {
  public:
   bool empty() const { return size_ == 0; }
@@ -27,19 +34,30 @@ class RadixHeap {
     last_ = 0;
     nonempty_ = 0;
     run_.clear();
+    run_is_heap_ = false;
   }
   struct Item {
     std::uint64_t key;  // the time's bits
     NodeIndex node;
-    EdgeIndex row;  // where the node's arcs start: a pop needs not read its record
+    EdgeIndex row;  // where the node's row (its length, then its arcs) starts: a pop
+                    // needs not read its record
   };
   // REQUIRES: time >= the last popped time.
   void Push(double time, NodeIndex v, EdgeIndex row) {
     const Item item{std::bit_cast<std::uint64_t>(time), v, row};
     ++size_;
-    if (item.key < last_) {  // below the run's largest: into the run, in order
+    if (item.key < last_) {  // below the run's largest: into the run
       run_.push_back(item);
-      Sink(run_.size() - 1);
+      if (!run_is_heap_ && run_.size() <= kRunSorted) {
+        Sink(run_.size() - 1);
+        return;
+      }
+      if (!run_is_heap_) {
+        std::make_heap(run_.begin(), run_.end(), LaterKey);
+        run_is_heap_ = true;
+      } else {
+        std::push_heap(run_.begin(), run_.end(), LaterKey);
+      }
       return;
     }
     Put(item);
@@ -47,8 +65,10 @@ class RadixHeap {
   // The item of least time.
   Item Pop() {
     if (!run_.empty()) {
+      if (run_is_heap_) std::pop_heap(run_.begin(), run_.end(), LaterKey);
       const auto item = run_.back();
       run_.pop_back();
+      run_is_heap_ = run_is_heap_ && !run_.empty();
       --size_;
       return item;
     }
@@ -91,6 +111,8 @@ class RadixHeap {
     buckets_[b].push_back(item);
     if (b > 0) nonempty_ |= std::uint64_t{1} << (b - 1);
   }
+  // A min-heap's order for std::push_heap and std::pop_heap.
+  static bool LaterKey(const Item& a, const Item& b) { return a.key > b.key; }
   // Moves run_[x] towards the front past the smaller keys (insertion sort).
   void Sink(std::size_t x) {
     const Item item = run_[x];
@@ -105,10 +127,15 @@ class RadixHeap {
   std::size_t size_ = 0;
   std::uint64_t last_ = 0;
   std::uint64_t nonempty_ = 0;  // bit b - 1: bucket b > 0 holds items
-  // Items below last_, by decreasing key (the least is popped from the
-  // end); not empty only after a bucket of at most kRun items was sorted.
+  // Items at or below last_ (the front was the bucket's largest), popped
+  // before any bucket's: by decreasing key (the least popped from the end)
+  // while at most kRunSorted, a binary min-heap (run_is_heap_) after. Not
+  // empty only after a bucket of at most kRun items was sorted.
   std::vector<Item> run_;
-  static constexpr std::size_t kRun = 4;  // 2-6 measured: 4 fastest, 8 slower than 1
+  bool run_is_heap_ = false;
+  // kRun: 2, 3, 6 and 8 measured slower than 4 (commit 140278d).
+  static constexpr std::size_t kRun = 4;
+  static constexpr std::size_t kRunSorted = 8;
 };
 
 ContinuousSir::~ContinuousSir() = default;
@@ -138,7 +165,11 @@ ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& 
   // The arcs in out-row order, each row's length first: row i starts at
   // out_offsets[i] + i. One pass without per-arc capacity checks (filling
   // from the in-rows instead, sequential reads and scattered writes, took
-  // twice as long: the writes' cursors are read-modify-writes).
+  // 3.0 ms against 1.7: the writes' cursors are read-modify-writes).
+  // Rows are indexed by EdgeIndex: lengths and arcs together must fit.
+  if (std::uint64_t{g.node_count} + g.edge_count() > std::numeric_limits<EdgeIndex>::max()) {
+    std::abort();  // REQUIRES in the header: a test graph, never this large
+  }
   nodes_.resize(g.node_count);
   settled_.assign((g.node_count + 63) / 64, 0);
   arcs_.resize(g.node_count + g.edge_count());
@@ -207,7 +238,7 @@ std::size_t ContinuousSir::Run(std::uint32_t k, std::span<const NodeIndex> sourc
     // The arcs whose target is not settled yet (a settled node's time is at
     // most t, so nothing from here improves it); their numbers are drawn
     // together (CounterRng::UniformMany: the same ones as one at a time).
-    // The bit set is 1/64 of the records' size and stays in the closest
+    // The bit set is 1/128 of the records' size and stays in the closest
     // cache: no target's record is read but for the arcs that transmit.
     if (targets_.size() < degree) {
       targets_.resize(degree);

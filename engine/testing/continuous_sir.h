@@ -41,8 +41,9 @@ class RadixHeap;
 
 class ContinuousSir {
  public:
-  // REQUIRES: rates sized for graph. The graph's arcs are copied: it need
-  // not outlive this object.
+  // REQUIRES: rates sized for graph; node_count + edge_count below 2^32
+  // (aborts otherwise). The graph's arcs are copied: it need not outlive
+  // this object.
   ContinuousSir(const TransmissionGraph& graph, const ContinuousRates& rates, std::uint64_t seed);
   ~ContinuousSir();
   ContinuousSir(const ContinuousSir&) = delete;
@@ -58,6 +59,9 @@ class ContinuousSir {
   }
   // Edges examined in the last run.
   std::uint64_t last_work() const { return work_; }
+  // Makes the next run's stamp `run` + 1, so a test can reach the stamps'
+  // wrap-around (after 2^32 runs) without running them.
+  void SetRunStampForTesting(std::uint32_t run) { run_ = run; }
 
  private:
   std::uint64_t seed_;

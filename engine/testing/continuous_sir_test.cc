@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <tuple>
+#include <utility>
 #include <vector>
 
+#include "engine/testing/digest.h"
 #include "engine/testing/generators.h"
-
 #include "engine/testing/graphs.h"
 #include "engine/testing/statistics.h"
 
@@ -68,36 +71,50 @@ TEST(ContinuousSirTest, ModelRatesUseTheSharesAndResilience) {
   EXPECT_DOUBLE_EQ(rates.recovery_rate[0], 0.5);
 }
 
-// FNV-1a over the outcome of `runs` realizations: each run's size and every
-// node's infection time (its bits).
+// FNV-1a over the outcome of `runs` realizations: each run's size, the
+// edges it examined and every node's infection time (its bits).
 std::uint64_t OutcomeDigest(ContinuousSir& sim, std::size_t nodes, int runs,
                             const std::vector<NodeIndex>& sources, double horizon) {
-  std::uint64_t h = 1469598103934665603ULL;
-  auto mix = [&](std::uint64_t x) {
-    for (int b = 0; b < 8; ++b) {
-      h ^= (x >> (8 * b)) & 0xff;
-      h *= 1099511628211ULL;
-    }
-  };
+  testing::Fnv1aDigest digest;
   for (int k = 0; k < runs; ++k) {
     std::vector<NodeIndex> s = sources;
     for (NodeIndex& v : s) v = static_cast<NodeIndex>((v + 37 * k) % nodes);
-    mix(sim.Run(static_cast<std::uint32_t>(k), s, horizon));
-    for (NodeIndex v = 0; v < nodes; ++v) mix(std::bit_cast<std::uint64_t>(sim.infection_time(v)));
+    digest.Mix(sim.Run(static_cast<std::uint32_t>(k), s, horizon));
+    digest.Mix(sim.last_work());
+    for (NodeIndex v = 0; v < nodes; ++v) digest.MixBits(sim.infection_time(v));
   }
-  return h;
+  return digest.value();
+}
+
+// A source with two customers: the hub H (index 1, 20,000 customers of its
+// own) after 2 days of inventory and X (index 2) after 1,000, near-instant
+// transmission. Their onsets share the radix heap's top bucket, which is
+// sorted into a run whose largest key is X's; every onset H then pushes
+// lies below it, so all of them join the run.
+Network HubBehindALateSibling() {
+  const int leaves = 20000;
+  std::vector<std::tuple<int, int, double>> edges = {{0, 1, 1}, {0, 2, 1}};
+  for (int v = 3; v < 3 + leaves; ++v) edges.emplace_back(1, v, 1);
+  Network net = testing::MakeNetwork(3 + leaves, edges);
+  for (auto [v, days] : {std::pair<NodeIndex, double>{1, 2.0}, {2, 1000.0}}) {
+    NodeAttributes a = net.node(v);
+    a.inventory_days = days;
+    EXPECT_TRUE(net.UpdateNode(a).ok());
+  }
+  return net;
 }
 
 // The outcomes are pure functions of (seed, realization, node or edge): any
 // change of the implementation (data layout, node order, heap) must keep
-// these digests, recorded on main 44c45e7.
+// these digests, recorded with main 44c45e7's implementation (run sizes,
+// work and times).
 TEST(ContinuousSirTest, OutcomesAreThoseOfTheReference) {
   {
     const Network net = BarabasiAlbert(3000, 3, {.seed = 4});
     const auto g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
     ContinuousSir sim(g, UniformRates(g, 0.25, 1.0), 21);
     EXPECT_EQ(OutcomeDigest(sim, g.node_count, 200, {0}, std::numeric_limits<double>::infinity()),
-              10491343730254037022u);
+              12832856936212169164u);
   }
   {
     Network net = testing::RandomGraph(400, 1200, 5);
@@ -116,7 +133,45 @@ TEST(ContinuousSirTest, OutcomesAreThoseOfTheReference) {
     const auto g = BuildTransmissionGraph(net, t, vul, keep);
     ASSERT_TRUE(g.has_latency);  // and the rates differ by edge and node: every path is used
     ContinuousSir sim(g, ModelRates(g, t, vul), 8);
-    EXPECT_EQ(OutcomeDigest(sim, g.node_count, 300, {3, 200, 3}, 6.0), 14546975721528833516u);
+    EXPECT_EQ(OutcomeDigest(sim, g.node_count, 300, {3, 200, 3}, 6.0), 12693434766242499823u);
+  }
+  {
+    const Network net = HubBehindALateSibling();
+    const auto g = testing::BuildGraph(net, Direction::kDownstream, 0.8, 0.3);
+    ASSERT_TRUE(g.has_latency);
+    ContinuousSir sim(g, UniformRates(g, 50.0, 0.01), 3);
+    const std::uint64_t digest =
+        OutcomeDigest(sim, g.node_count, 3, {0}, std::numeric_limits<double>::infinity());
+    // Most leaves infected, after H and before X: the run's order held.
+    ASSERT_GT(sim.Run(2, std::vector<NodeIndex>{0}), 15000u);
+    EXPECT_LT(sim.infection_time(1), sim.infection_time(3));
+    EXPECT_GT(sim.infection_time(2), 1000.0);
+    EXPECT_EQ(digest, 6420885560575787610u);
+  }
+}
+
+// After 2^32 runs the stamps wrap: the run after the wrap must not take a
+// node stamped long ago for one reached now.
+TEST(ContinuousSirTest, StampsWrappingAroundLeaveNoStaleTimes) {
+  const Network net = BarabasiAlbert(2000, 3, {.seed = 9});
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
+  const auto rates = UniformRates(g, 0.3, 1.0);
+  const NodeIndex source = 5;
+  ContinuousSir fresh(g, rates, 4), wrapped(g, rates, 4);
+  // The wrapped object's first run (stamp 1) reaches many nodes: their
+  // times would look current after a wrap that did not reset the stamps
+  // (the run after it is stamped 1 again).
+  std::uint32_t big = 0;
+  while (fresh.Run(big, {&source, 1}) < 200) ++big;
+  ASSERT_GE(wrapped.Run(big, {&source, 1}), 200u);
+  wrapped.SetRunStampForTesting(std::numeric_limits<std::uint32_t>::max());
+  for (std::uint32_t r = 1000; r < 1010; ++r) {
+    // A run reaching few nodes, so most of the first run's would show.
+    const std::size_t a = fresh.Run(r, {&source, 1}), b = wrapped.Run(r, {&source, 1});
+    EXPECT_EQ(a, b) << r;
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      ASSERT_EQ(fresh.infection_time(v), wrapped.infection_time(v)) << "run " << r << " node " << v;
+    }
   }
 }
 
