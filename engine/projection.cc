@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 namespace riskd::engine {
 namespace {
@@ -243,57 +244,76 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     }
   }
   for (NodeIndex v : run.nodes) region_of_[v] = -1;
-  std::vector<std::vector<std::uint32_t>> components;
+  // Components in order of their first entry, each's entries ascending, in
+  // one array (a vector per component grew by doubling: on the hub's region
+  // one component of ~90k entries, next to the DMP workspace).
   std::vector<std::int32_t> component_of_root(size, -1);
+  std::vector<std::uint32_t> starts;  // per component: first slot in `members`
   for (std::uint32_t x = 0; x < size; ++x) {
     const std::uint32_t root = Root(up, x);
     if (component_of_root[root] < 0) {
-      component_of_root[root] = static_cast<std::int32_t>(components.size());
-      components.emplace_back();
+      component_of_root[root] = static_cast<std::int32_t>(starts.size());
+      starts.push_back(0);
     }
-    components[static_cast<std::size_t>(component_of_root[root])].push_back(x);
+    ++starts[static_cast<std::size_t>(component_of_root[root])];
   }
-  for (const auto& members : components) Serve(g, init, run, members, ws);
+  std::uint32_t total = 0;
+  for (std::uint32_t& start : starts) total += std::exchange(start, total);
+  starts.push_back(total);
+  std::vector<std::uint32_t> members(size);
+  std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
+  for (std::uint32_t x = 0; x < size; ++x) {
+    members[next[static_cast<std::size_t>(component_of_root[up[x]])]++] = x;
+  }
+  std::vector<std::int32_t>().swap(component_of_root);
+  std::vector<std::uint32_t>().swap(up);
+  for (std::size_t c = 0; c + 1 < starts.size(); ++c) {
+    Serve(g, init, run,
+          std::span<const std::uint32_t>(members.data() + starts[c], starts[c + 1] - starts[c]),
+          ws);
+  }
 }
 
 void Projector::Serve(const TransmissionGraph& g, const InitialState& init, const DmpRegion& run,
                       std::span<const std::uint32_t> members, ProjectionWorkspace* ws) {
   Region reg;
   reg.alive = true;
-  std::vector<double> risk;
-  std::vector<int> eta;
-  std::vector<NodeIndex> parent;
+  reg.nodes.reserve(members.size());
   for (std::uint32_t x : members) {
     const NodeIndex v = run.nodes[x];
     reg.nodes.push_back(v);
     if (x < run.touched_count && init.p_i[v] > 0) reg.sources.push_back(v);
-    risk.push_back(run.risk[x]);
-    eta.push_back(run.eta[x]);
-    parent.push_back(run.parent[x]);
   }
   std::sort(reg.sources.begin(), reg.sources.end());
   Summarize(&reg);
+  // The projection takes the region's DMP values at once (Recompute dropped
+  // whatever held its nodes before); the check reads them and serves Monte
+  // Carlo's in place, as Refine does: no copy of the region's values next
+  // to the DMP workspace.
+  for (std::size_t x = 0; x < members.size(); ++x) {
+    const NodeIndex v = reg.nodes[x];
+    projection_.risk[v] = run.risk[members[x]];
+    projection_.eta[v] = run.eta[members[x]];
+    projection_.parent[v] = run.parent[members[x]];
+  }
 
   using Choice = ProjectionOptions::Choice;
   if (options_.method == Choice::kAuto && options_.defer_check) {
     reg.pending_check = true;  // published as DMP now, checked by Refine()
   } else if (options_.method != Choice::kDmp) {
     (void)Check(  // never interrupted
-        g, init, &reg, [&](std::size_t x) { return risk[x]; },
+        g, init, &reg, [&](std::size_t x) { return projection_.risk[reg.nodes[x]]; },
         [&](std::size_t x, double r, int e, NodeIndex from) {
-          risk[x] = r;
-          eta[x] = e;
-          parent[x] = from;
+          const NodeIndex v = reg.nodes[x];
+          projection_.risk[v] = r;
+          projection_.eta[v] = e;
+          projection_.parent[v] = from;
         },
         ws);
   }
 
   const std::int32_t id = NewRegion();
-  for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
-    const NodeIndex v = reg.nodes[x];
-    projection_.risk[v] = risk[x];
-    projection_.eta[v] = eta[x];
-    projection_.parent[v] = parent[x];
+  for (NodeIndex v : reg.nodes) {
     projection_.node_method[v] = reg.summary.method;
     projection_.node_checked[v] = reg.summary.checked;
     region_of_[v] = id;
