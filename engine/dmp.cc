@@ -492,11 +492,15 @@ class DmpRun {
 
   void Collect(DmpRegion* out) {
     const int now = init_.now;
-    out->nodes = w_.active_;
+    // The touched nodes' list becomes the region's (its capacity, up to
+    // twice its size, takes the frontier's extra nodes; a copy grew by
+    // doubling to take them); Reset reads them there.
     out->touched_count = w_.active_.size();
+    out->nodes = std::move(w_.active_);
+    w_.active_.clear();
     const std::size_t first_extra = out->nodes.size();
-    for (NodeIndex k : w_.active_) {
-      for (EdgeIndex e : g_.out(k)) {
+    for (std::size_t x = 0; x < first_extra; ++x) {
+      for (EdgeIndex e : g_.out(out->nodes[x])) {
         const NodeIndex i = g_.target[e];
         if (w_.flags_[i] & (kTouched | kListed)) continue;
         w_.flags_[i] |= kListed;
@@ -538,7 +542,8 @@ class DmpRun {
   // `region` is Collect's: its nodes are exactly the ones seen (touched
   // nodes and their out-neighbours, the frontier among them).
   void Reset(const DmpRegion& region) {
-    for (NodeIndex k : w_.active_) {
+    const std::span<const NodeIndex> touched(region.nodes.data(), region.touched_count);
+    for (NodeIndex k : touched) {
       for (EdgeIndex e : g_.out(k)) {
         w_.edge_[e] = {};
         if (mirror_) w_.cavity_[e] = 0.0;
@@ -551,9 +556,8 @@ class DmpRun {
       w_.source_[v].touched = 0;
     }
     if (!mirror_) {
-      for (NodeIndex k : w_.active_) w_.message_[k] = {};
+      for (NodeIndex k : touched) w_.message_[k] = {};
     }
-    w_.active_.clear();
     w_.outside_.clear();
     w_.frontier_.clear();
     w_.history_.clear();
