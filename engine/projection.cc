@@ -227,6 +227,10 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     normalize();
   }
   if (record) incremental_.Store(run, std::move(trajectories));
+  // Nothing below reads the DMP workspace.
+  if (ws->release_dmp_after_run && ws->release_dmp_after_run()) {
+    ws->released_bytes += ws->dmp.Release();
+  }
 
   // Split the run into its connected components: each is a region. The
   // per-node values need no recomputation (no message crosses components).
