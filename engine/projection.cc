@@ -86,7 +86,8 @@ Projector::Projector(DmpOptions dmp, ProjectionOptions options)
 void Projector::Prepare(std::size_t n) {
   if (region_of_.size() >= n) return;
   region_of_.resize(n, -1);
-  position_.resize(n, ~std::uint32_t{0});
+  // Scratch of the incremental DMP path only (UpdateIncremental).
+  if (KeepsTrajectories()) position_.resize(n, ~std::uint32_t{0});
   projection_.risk.resize(n, 0.0);
   projection_.eta.resize(n, -1);
   projection_.parent.resize(n, kNoNode);
@@ -94,11 +95,10 @@ void Projector::Prepare(std::size_t n) {
   projection_.node_checked.resize(n, 0);
 }
 
-bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
+bool Projector::KeepsTrajectories() const {
   // Monte Carlo-checked regions would need their check rerun on every
   // change anyway. One-way and two-way graphs keep the same state (P_S
   // trajectories), so a graph gaining or losing reverse edges keeps it.
-  (void)g;
   return options_.method == ProjectionOptions::Choice::kDmp;
 }
 
@@ -122,7 +122,7 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   for (NodeIndex v = 0; v < g.node_count; ++v) {
     if (init.p_i[v] > 0) sources.push_back(v);
   }
-  const bool record = KeepsTrajectories(g);
+  const bool record = KeepsTrajectories();
   Recompute(g, init, std::move(sources), ws, record);
   incremental_ready_ = record;
   projection_.full = true;
@@ -147,7 +147,7 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
     Full(g, init, ws);
     return;
   }
-  const bool keep = KeepsTrajectories(g);
+  const bool keep = KeepsTrajectories();
   if (keep && !incremental_ready_) {
     // No trajectories to update (no Full yet): start over.
     Full(g, init, ws);

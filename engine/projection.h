@@ -272,8 +272,9 @@ class Projector {
   void Prepare(std::size_t node_count);
   // Zeroes the work counters of the latest Full/Update/Refine.
   void ResetWork();
-  // Whether this projector keeps incremental DMP state for `graph`.
-  bool KeepsTrajectories(const TransmissionGraph& graph) const;
+  // Whether this projector keeps incremental DMP state (Choice::kDmp), on
+  // any graph.
+  bool KeepsTrajectories() const;
   void Drop(std::int32_t region);
   // Drop without touching the published values or region_of_.
   void Forget(std::int32_t region);
@@ -320,7 +321,8 @@ class Projector {
   BasicIncrementalDmp<ProjectionMessage> incremental_;
   bool incremental_ready_ = false;
   std::vector<IncrementalDmpNode> recomputed_;
-  std::vector<std::uint32_t> position_;  // per node: index in scratch lists, or ~0
+  // Per node: index in scratch lists, or ~0 (Choice::kDmp only).
+  std::vector<std::uint32_t> position_;
   // Sum over regions of their sizes, per check realization, and how many
   // regions have each number of realizations (the interval uses the
   // realizations every region has).
