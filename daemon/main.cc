@@ -116,15 +116,19 @@ int CheckOnly(const CommandLine& cl, const riskd::daemon::DaemonSettings& settin
 // pages handed back to the kernel once a minute, keep the resident size
 // near the heap.
 //
-// Blocks of 1 MiB and more (the per-node and per-edge arrays of a
-// projection, its plan and its Monte Carlo check) are mapped on their own
-// and unmapped when freed. glibc's default threshold grows to the largest
-// block freed (up to 32 MiB), after which such arrays come from the arena:
-// the plan's and the check's vectors, grown by doubling and freed in another
-// order than allocated, then left free pages between live ones that the
-// next transient could not reuse (4-7 MB of `peak_rss_mb` above the heap,
-// bench/README.md "`dmpws` branch").
-constexpr int kMmapThreshold = 1 << 20;
+// Blocks of 256 KiB and more (the per-node and per-edge arrays of a
+// projection, its plan and its Monte Carlo check, and the plan's forests)
+// are mapped on their own and unmapped when freed. glibc's default
+// threshold grows to the largest block freed (up to 32 MiB), after which
+// such arrays come from the arena: the plan's and the check's vectors,
+// grown by doubling and freed in another order than allocated, then left
+// free pages between live ones that the next transient could not reuse:
+// the plan added 16 MB of RSS for 12.5 MB of heap. One daemon on the
+// benchmark's network, VmHWM after the hub's disruption, its plan and its
+// check: ~1 MB lower with 256 KiB than with 1 MiB, and the plan's peak
+// 3.5 MB lower with 1 MiB than with the default (bench/README.md "`dmpws`
+// branch").
+constexpr int kMmapThreshold = 1 << 18;
 void ConfigureAllocator() {
   mallopt(M_ARENA_MAX, 2);
   mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
