@@ -97,7 +97,14 @@ class DmpRun {
   static_assert(sizeof(typename Workspace::Source) == 32, "a source fills half a cache line");
 
   DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt, Workspace* ws)
-      : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(g.has_reverse) {}
+      : g_(g),
+        init_(init),
+        opt_(opt),
+        w_(*ws),
+        mirror_(g.has_reverse),
+        has_end_(!init.end.empty()),
+        before_now_(init.now > 0),
+        horizon_end_(init.now + opt.horizon) {}
 
   // on_step(t) runs after step t = 0..T.
   // With `trajectories`, records each touched node's P_S as its
@@ -203,14 +210,19 @@ class DmpRun {
     w_.ps_at_end_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
-    if (init_.now > 0) w_.pr_now_[v] = init_.p_r[v];
+    if (before_now_) w_.pr_now_[v] = init_.p_r[v];
   }
 
   // P_R at now of a seen node: P_R(0) until the run passes now (SnapNow),
   // so in a frame starting now (the usual case) the initial state's, and
   // pr_now_ is neither allocated nor written.
-  double PrNow(NodeIndex v) const { return init_.now > 0 ? w_.pr_now_[v] : init_.p_r[v]; }
-  int WindowEnd(NodeIndex v) const { return init_.WindowEnd(v, opt_.horizon); }
+  double PrNow(NodeIndex v) const { return before_now_ ? w_.pr_now_[v] : init_.p_r[v]; }
+  // InitialState::End and WindowEnd, read per node and step: without ends
+  // (the usual frame) constants.
+  int End(NodeIndex v) const { return has_end_ ? init_.end[v] : InitialState::kNever; }
+  int WindowEnd(NodeIndex v) const {
+    return has_end_ ? init_.WindowEnd(v, opt_.horizon) : horizon_end_;
+  }
 
   // At step now: P_R(now) of every touched node, and the first step s in
   // [now - L, now] at which, hit then, it is disrupted by now with
@@ -283,7 +295,7 @@ class DmpRun {
     if (t > init_.now && w_.source_[i].eta_hit == kNoHit && 1.0 - prod - PrNow(i) >= 0.5) {
       w_.source_[i].eta_hit = t;
     }
-    if (!(w_.flags_[i] & kTouched) && t < init_.End(i) && init_.p_s[i] - prod > opt_.tolerance) {
+    if (!(w_.flags_[i] & kTouched) && t < End(i) && init_.p_s[i] - prod > opt_.tolerance) {
       Touch(i);
     }
   }
@@ -419,7 +431,7 @@ class DmpRun {
         const NodeIndex k = source[e];
         const typename Workspace::Source& s = node[k];
         if (!s.touched) continue;
-        if (t >= init_.End(k)) {
+        if (t >= End(k)) {
           edge[e].phi = 0;  // removed: passes nothing on
           continue;
         }
@@ -468,7 +480,7 @@ class DmpRun {
     typename Workspace::Source& s = w_.source_[k];
     const double ps_before = s.ps_before;
     s.ps_before = s.ps;  // pass 2 of step t has read it
-    if (t >= init_.End(k)) {
+    if (t >= End(k)) {
       w_.pr_[k] = 1.0;
       w_.pi_[k] = 0.0;
       if (!mirror_) w_.message_[k] = {0.0, 0.0};  // removed: phi = 0
@@ -567,7 +579,10 @@ class DmpRun {
   const InitialState& init_;
   const DmpOptions& opt_;
   Workspace& w_;
-  const bool mirror_;  // the graph has reverse edges
+  const bool mirror_;      // the graph has reverse edges
+  const bool has_end_;     // some node has an end step (init_.end not empty)
+  const bool before_now_;  // the frame started before now (pr_now_ is kept)
+  const int horizon_end_;  // now + T: every window's last step without ends
 };
 
 template <typename Stored>
