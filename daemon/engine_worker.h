@@ -242,7 +242,7 @@ class EngineWorker {
   bool EventsWaiting();
   // Called with no event queued, before the deferred check and the plan:
   // after a large projection, frees the engine's projection scratch (the
-  // DMP workspace, 16.4 MB on 100k nodes / 1M edges; the projection frees it
+  // DMP workspace, 15.8 MB on 100k nodes / 1M edges; the projection frees it
   // after its DMP run when that took this long and no event was queued) and
   // hands the free
   // pages back to the kernel (bench/README.md "Where the daemon's memory

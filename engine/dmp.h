@@ -104,10 +104,10 @@ struct DmpResult {
 //
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
-// 2 sizeof(Stored) bytes per edge and about 84 per node, 8 more in a frame
-// that started before now (double: 24.4 MB on 100k nodes / 1M edges, float:
-// 16.4 MB); on a graph with reverse edges sizeof(Stored) + 8 more per edge
-// (reverse theta and cavity; double: 70.8 MB on the both-directions 100k / 1M
+// 2 sizeof(Stored) bytes per edge and about 78 per node, 8 more in a frame
+// that started before now (double: 23.8 MB on 100k nodes / 1M edges, float:
+// 15.8 MB); on a graph with reverse edges sizeof(Stored) + 8 more per edge
+// (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 template <typename Stored>

@@ -260,7 +260,7 @@ class Engine {
   std::size_t UncheckedRegions() const;
 
   // Frees the projections' scratch (the DMP workspace: ~8 bytes per edge
-  // with its float messages, ~20 on graphs with reverse edges, and ~84 per
+  // with its float messages, ~20 on graphs with reverse edges, and ~78 per
   // node, kept between projections so that back-to-back ones do not
   // allocate it anew). A caller with nothing queued calls this before
   // other work (Refine, the planner), whose memory then does not stack on
