@@ -490,10 +490,19 @@ double EngineWorker::ProjectAndPublish() {
   // Footprints first: a page sees the hazard, then the risk it spreads.
   PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
+  // A projection whose DMP alone took kLargeProjectionMs, with no event
+  // queued, frees the DMP workspace as soon as its run is done: the
+  // regions' split and the alerts' and the round's memory then do not stack
+  // on it (ReleaseScratchIfDue trims after the round).
+  const auto release_scratch = [this, t0] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                   .count() >= kLargeProjectionMs &&
+           !EventsWaiting();
+  };
   // The spectral radius waits for the alerts (PublishRound): only the
   // summaries carry it.
   const std::vector<int> projected =
-      engine_->Project(applied_seq_, engine::Engine::Spectral::kLater);
+      engine_->Project(applied_seq_, engine::Engine::Spectral::kLater, release_scratch);
   const double compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!projected.empty()) {

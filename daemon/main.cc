@@ -115,7 +115,24 @@ int CheckOnly(const CommandLine& cl, const riskd::daemon::DaemonSettings& settin
 // in two minutes with a heap of under 100 MB. Two arenas, and the free
 // pages handed back to the kernel once a minute, keep the resident size
 // near the heap.
-void ConfigureAllocator() { mallopt(M_ARENA_MAX, 2); }
+//
+// Blocks of 256 KiB and more (the per-node and per-edge arrays of a
+// projection, its plan and its Monte Carlo check, and the plan's forests)
+// are mapped on their own and unmapped when freed. glibc's default
+// threshold grows to the largest block freed (up to 32 MiB), after which
+// such arrays come from the arena: the plan's and the check's vectors,
+// grown by doubling and freed in another order than allocated, then left
+// free pages between live ones that the next transient could not reuse:
+// the plan added 16 MB of RSS for 12.5 MB of heap. One daemon on the
+// benchmark's network, VmHWM after the hub's disruption, its plan and its
+// check: ~1 MB lower with 256 KiB than with 1 MiB, and the plan's peak
+// 3.5 MB lower with 1 MiB than with the default (bench/README.md "`dmpws`
+// branch").
+constexpr int kMmapThreshold = 1 << 18;
+void ConfigureAllocator() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+}
 constexpr std::chrono::seconds kReleaseFreeMemoryEvery{60};
 
 }  // namespace

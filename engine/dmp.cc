@@ -15,7 +15,7 @@ constexpr std::uint8_t kOutside = 16;  // touched while not in the frontier
 // How many edges ahead pass 2 prefetches source state.
 constexpr EdgeIndex kPrefetchAhead = 16;
 
-// eta_hit_ of a node that has not reached 0.5 (steps can be negative: a
+// Source::eta_hit of a node that has not reached 0.5 (steps can be negative: a
 // hit before the frame's start).
 constexpr int kNoHit = std::numeric_limits<int>::min();
 
@@ -42,9 +42,6 @@ void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
     pi_.resize(n);
     pr_.resize(n);
     ps_at_end_.resize(n);
-    pr_now_.resize(n);
-    window_end_.resize(n);
-    eta_hit_.resize(n);
     flags_.resize(n, 0);
   }
   // Rings of P_S only for nodes with an onset delay.
@@ -65,11 +62,9 @@ std::size_t BasicDmpWorkspace<Stored>::MemoryBytes() const {
           pr_now_.capacity() + history_.capacity()) *
              sizeof(double) +
          message_.capacity() * sizeof(Message) + source_.capacity() * sizeof(Source) +
-         edge_history_at_.capacity() * sizeof(std::uint32_t) +
-         (window_end_.capacity() + eta_hit_.capacity()) * sizeof(int) + flags_.capacity() +
+         edge_history_at_.capacity() * sizeof(std::uint32_t) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
-         (active_.capacity() + outside_.capacity() + seen_.capacity() + frontier_.capacity()) *
-             sizeof(NodeIndex);
+         (active_.capacity() + outside_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
 }
 
 // One DMP run over a workspace; leaves the workspace clean.
@@ -99,9 +94,17 @@ class DmpRun {
   using Workspace = BasicDmpWorkspace<Stored>;
   using EdgeMessage = typename Workspace::EdgeMessage;
   using Message = typename Workspace::Message;
+  static_assert(sizeof(typename Workspace::Source) == 32, "a source fills half a cache line");
 
   DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt, Workspace* ws)
-      : g_(g), init_(init), opt_(opt), w_(*ws), mirror_(g.has_reverse) {}
+      : g_(g),
+        init_(init),
+        opt_(opt),
+        w_(*ws),
+        mirror_(g.has_reverse),
+        has_end_(!init.end.empty()),
+        before_now_(init.now > 0),
+        horizon_end_(init.now + opt.horizon) {}
 
   // on_step(t) runs after step t = 0..T.
   // With `trajectories`, records each touched node's P_S as its
@@ -112,6 +115,9 @@ class DmpRun {
     const int N = init_.now;
     const int H = N + opt_.horizon;  // steps of the frame
     const std::size_t stride = static_cast<std::size_t>(H) + 1;
+    // P_R at now differs from P_R(0) only in a frame that started before
+    // now (PrNow).
+    if (N > 0 && w_.pr_now_.size() < g_.node_count) w_.pr_now_.resize(g_.node_count);
     DmpRegion out;
     // Sources start propagating at their start step: 0 now, later ones at
     // the end of that step (phi(start) = P_I(start)).
@@ -183,7 +189,7 @@ class DmpRun {
       on_step(t);
     }
     Collect(&out);
-    Reset();
+    Reset(out);
     return out;
   }
 
@@ -200,16 +206,22 @@ class DmpRun {
   void Enter(NodeIndex v) {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
-    w_.seen_.push_back(v);
-    w_.source_[v] = {init_.p_s[v],  init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v],
-                     init_.p_s[v],  init_.End(v),
-                     g_.latency[v], 0};
+    w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v], kNoHit, 0};
     w_.ps_at_end_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
-    w_.pr_now_[v] = init_.p_r[v];
-    w_.window_end_[v] = init_.WindowEnd(v, opt_.horizon);
-    w_.eta_hit_[v] = kNoHit;
+    if (before_now_) w_.pr_now_[v] = init_.p_r[v];
+  }
+
+  // P_R at now of a seen node: P_R(0) until the run passes now (SnapNow),
+  // so in a frame starting now (the usual case) the initial state's, and
+  // pr_now_ is neither allocated nor written.
+  double PrNow(NodeIndex v) const { return before_now_ ? w_.pr_now_[v] : init_.p_r[v]; }
+  // InitialState::End and WindowEnd, read per node and step: without ends
+  // (the usual frame) constants.
+  int End(NodeIndex v) const { return has_end_ ? init_.end[v] : InitialState::kNever; }
+  int WindowEnd(NodeIndex v) const {
+    return has_end_ ? init_.WindowEnd(v, opt_.horizon) : horizon_end_;
   }
 
   // At step now: P_R(now) of every touched node, and the first step s in
@@ -218,15 +230,16 @@ class DmpRun {
   // checked as they come (pass 1). The ring holds P_S(now - L .. now).
   void SnapNow(int now) {
     for (NodeIndex k : w_.active_) {
-      w_.pr_now_[k] = w_.pr_[k];
-      w_.eta_hit_[k] = kNoHit;
+      // At now = 0 P_R is still P_R(0) (PrNow).
+      if (now > 0) w_.pr_now_[k] = w_.pr_[k];
+      w_.source_[k].eta_hit = kNoHit;
       const int L = g_.latency[k];
       const auto span = static_cast<std::int64_t>(L) + 1;
       const double* ring = L > 0 ? w_.history_.data() + w_.history_at_[k] : nullptr;
       for (int s = now - L; s <= now; ++s) {
         const double ps = ring ? ring[((s % span) + span) % span] : w_.source_[k].ps;
-        if (1.0 - ps - w_.pr_now_[k] >= 0.5) {
-          w_.eta_hit_[k] = s;
+        if (1.0 - ps - PrNow(k) >= 0.5) {
+          w_.source_[k].eta_hit = s;
           break;
         }
       }
@@ -278,12 +291,11 @@ class DmpRun {
   // bookkeeping; a node whose drop passes the tolerance starts propagating.
   void Stepped(NodeIndex i, int t, double prod) {
     w_.source_[i].ps = prod;
-    if (t + g_.latency[i] <= w_.window_end_[i]) w_.ps_at_end_[i] = prod;
-    if (t > init_.now && w_.eta_hit_[i] == kNoHit && 1.0 - prod - w_.pr_now_[i] >= 0.5) {
-      w_.eta_hit_[i] = t;
+    if (t + g_.latency[i] <= WindowEnd(i)) w_.ps_at_end_[i] = prod;
+    if (t > init_.now && w_.source_[i].eta_hit == kNoHit && 1.0 - prod - PrNow(i) >= 0.5) {
+      w_.source_[i].eta_hit = t;
     }
-    if (!(w_.flags_[i] & kTouched) && t < w_.source_[i].end &&
-        init_.p_s[i] - prod > opt_.tolerance) {
+    if (!(w_.flags_[i] & kTouched) && t < End(i) && init_.p_s[i] - prod > opt_.tolerance) {
       Touch(i);
     }
   }
@@ -302,7 +314,7 @@ class DmpRun {
       const int L = g_.latency[i];
       if (t <= init_.Start(i)) {
         // Shielded: nothing reaches it before its start (theta stays 1).
-        if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = init_.p_s[i];
+        if (t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
         continue;
       }
       const EdgeIndex b = g_.in_begin(i), en = g_.in_end(i);
@@ -352,7 +364,7 @@ class DmpRun {
           const Message m = message[source[e]];
           if (m.keep >= 0) edge[e].phi = Round(m.keep * edge[e].phi + m.onset);
         }
-        if (t + L <= w_.window_end_[i]) w_.ps_at_end_[i] = init_.p_s[i];
+        if (t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
         continue;
       }
       double prod = init_.p_s[i];
@@ -404,6 +416,8 @@ class DmpRun {
     const EdgeIndex* reverse = g_.reverse.data();
     const Stored* theta_reverse = w_.theta_reverse_.data();
     const typename Workspace::Source* node = w_.source_.data();
+    const std::uint16_t* latency = g_.latency.data();
+    const bool has_latency = g_.has_latency;
     EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
@@ -417,7 +431,7 @@ class DmpRun {
         const NodeIndex k = source[e];
         const typename Workspace::Source& s = node[k];
         if (!s.touched) continue;
-        if (t >= s.end) {
+        if (t >= End(k)) {
           edge[e].phi = 0;  // removed: passes nothing on
           continue;
         }
@@ -428,7 +442,8 @@ class DmpRun {
           cav = th > kDmpTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
         }
         const double decay = shielded ? s.keep : (1.0 - p[e]) * s.keep;
-        if (s.latency == 0) {
+        const int L = has_latency ? latency[k] : 0;
+        if (L == 0) {
           if (rev == kNoEdge) {
             // Cavity = P_S^k: its previous value is the node's, which
             // spares an edge array's read and write per step.
@@ -439,7 +454,7 @@ class DmpRun {
           }
           continue;
         }
-        const std::size_t span = s.latency + 1;
+        const std::size_t span = static_cast<std::size_t>(L) + 1;
         const std::size_t older = static_cast<std::size_t>(t) % span;
         const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
         double onset;
@@ -465,7 +480,7 @@ class DmpRun {
     typename Workspace::Source& s = w_.source_[k];
     const double ps_before = s.ps_before;
     s.ps_before = s.ps;  // pass 2 of step t has read it
-    if (t >= s.end) {
+    if (t >= End(k)) {
       w_.pr_[k] = 1.0;
       w_.pi_[k] = 0.0;
       if (!mirror_) w_.message_[k] = {0.0, 0.0};  // removed: phi = 0
@@ -489,11 +504,15 @@ class DmpRun {
 
   void Collect(DmpRegion* out) {
     const int now = init_.now;
-    out->nodes = w_.active_;
+    // The touched nodes' list becomes the region's (its capacity, up to
+    // twice its size, takes the frontier's extra nodes; a copy grew by
+    // doubling to take them); Reset reads them there.
     out->touched_count = w_.active_.size();
+    out->nodes = std::move(w_.active_);
+    w_.active_.clear();
     const std::size_t first_extra = out->nodes.size();
-    for (NodeIndex k : w_.active_) {
-      for (EdgeIndex e : g_.out(k)) {
+    for (std::size_t x = 0; x < first_extra; ++x) {
+      for (EdgeIndex e : g_.out(out->nodes[x])) {
         const NodeIndex i = g_.target[e];
         if (w_.flags_[i] & (kTouched | kListed)) continue;
         w_.flags_[i] |= kListed;
@@ -511,13 +530,12 @@ class DmpRun {
       // Disrupted at some step of [now, window end]: not recovered by now
       // and hit by the window's end minus the onset delay.
       const bool removed = init_.End(v) <= now;
-      out->risk[x] = removed
-                         ? 0.0
-                         : std::max(init_.EvidenceFloor(v),
-                                    std::clamp(1.0 - w_.ps_at_end_[v] - w_.pr_now_[v], 0.0, 1.0));
-      const int hit = w_.eta_hit_[v];
+      out->risk[x] = removed ? 0.0
+                             : std::max(init_.EvidenceFloor(v),
+                                        std::clamp(1.0 - w_.ps_at_end_[v] - PrNow(v), 0.0, 1.0));
+      const int hit = w_.source_[v].eta_hit;
       out->eta[x] = -1;
-      if (!removed && hit != kNoHit && hit + g_.latency[v] <= w_.window_end_[v]) {
+      if (!removed && hit != kNoHit && hit + g_.latency[v] <= WindowEnd(v)) {
         out->eta[x] = std::max(0, hit + g_.latency[v] - now);
       }
       NodeIndex parent = kNoNode;
@@ -533,8 +551,11 @@ class DmpRun {
     }
   }
 
-  void Reset() {
-    for (NodeIndex k : w_.active_) {
+  // `region` is Collect's: its nodes are exactly the ones seen (touched
+  // nodes and their out-neighbours, the frontier among them).
+  void Reset(const DmpRegion& region) {
+    const std::span<const NodeIndex> touched(region.nodes.data(), region.touched_count);
+    for (NodeIndex k : touched) {
       for (EdgeIndex e : g_.out(k)) {
         w_.edge_[e] = {};
         if (mirror_) w_.cavity_[e] = 0.0;
@@ -542,16 +563,14 @@ class DmpRun {
         if (mirror_ && g_.reverse[e] != kNoEdge) w_.theta_reverse_[g_.reverse[e]] = 1;
       }
     }
-    for (NodeIndex v : w_.seen_) {
+    for (NodeIndex v : region.nodes) {
       w_.flags_[v] = 0;
       w_.source_[v].touched = 0;
     }
     if (!mirror_) {
-      for (NodeIndex k : w_.active_) w_.message_[k] = {};
+      for (NodeIndex k : touched) w_.message_[k] = {};
     }
-    w_.active_.clear();
     w_.outside_.clear();
-    w_.seen_.clear();
     w_.frontier_.clear();
     w_.history_.clear();
   }
@@ -560,7 +579,10 @@ class DmpRun {
   const InitialState& init_;
   const DmpOptions& opt_;
   Workspace& w_;
-  const bool mirror_;  // the graph has reverse edges
+  const bool mirror_;      // the graph has reverse edges
+  const bool has_end_;     // some node has an end step (init_.end not empty)
+  const bool before_now_;  // the frame started before now (pr_now_ is kept)
+  const int horizon_end_;  // now + T: every window's last step without ends
 };
 
 template <typename Stored>

@@ -104,12 +104,12 @@ struct DmpResult {
 //
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
-// 2 sizeof(Stored) bytes per edge and about 90 per node (double: 26.5 MB on
-// 100k nodes / 1M edges, float: 18.5 MB); on a graph with reverse edges
-// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 73 MB
-// on the both-directions 100k / 1M type): worth keeping across back-to-back
-// runs (the arrays' pages are touched once), worth handing back while the
-// caller has other work to do.
+// 2 sizeof(Stored) bytes per edge and about 78 per node, 8 more in a frame
+// that started before now (double: 23.8 MB on 100k nodes / 1M edges, float:
+// 15.8 MB); on a graph with reverse edges sizeof(Stored) + 8 more per edge
+// (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
+// type): worth keeping across back-to-back runs (the arrays' pages are
+// touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
 class BasicDmpWorkspace {
  public:
@@ -125,15 +125,20 @@ class BasicDmpWorkspace {
  private:
   template <typename>
   friend class DmpRun;
-  // What the message update reads about an edge's source, in one place.
+  // What the message update reads about an edge's source, in one place,
+  // and the node's first step at 0.5 (the rest of a 32-byte slot: a
+  // source is read at a scattered place per in-edge on graphs with reverse
+  // edges, and 32 bytes never straddle a cache line). Its end and onset
+  // delay are read from the initial state and the graph.
   struct Source {
     double ps = 1;    // P_S(t)
     double keep = 1;  // 1 - q (1 until its end for a fixed period)
     // P_S(t - 1) once touched (P_S(0) before): the previous cavity of its
     // out-edges that have no reverse, kept per node instead of per edge.
     double ps_before = 1;
-    std::int32_t end = InitialState::kNever;  // removed from this step on
-    std::uint16_t latency = 0;
+    // The first step at which the node, hit then, would make its risk
+    // reach 0.5 (valid when seen).
+    std::int32_t eta_hit = 0;
     std::uint8_t touched = 0;
   };
   // What every edge out of a node does to its phi in the next fused step
@@ -156,17 +161,17 @@ class BasicDmpWorkspace {
   std::vector<Stored> theta_reverse_;  // per edge e: theta of e's reverse (a copy)
   std::vector<Source> source_;         // per node
   // Per node (valid when seen): P_I, P_R, P_S at the window's end minus the
-  // onset delay, P_R at now, the window's last step, and the first step at
-  // which the node, hit then, would make its risk reach 0.5.
-  std::vector<double> pi_, pr_, ps_at_end_, pr_now_;
-  std::vector<int> window_end_, eta_hit_;
+  // onset delay (the window's last step comes from the initial state).
+  std::vector<double> pi_, pr_, ps_at_end_;
+  // Per node, P_R at now: allocated by the first run in a frame that
+  // started before now (InitialState::now > 0); P_R(0) otherwise.
+  std::vector<double> pr_now_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::size_t> history_at_;         // per node with latency: offset into history_
   std::vector<std::uint32_t> edge_history_at_;  // per edge: 1 + offset, 0 if none
   std::vector<double> history_;
-  std::vector<NodeIndex> active_;   // touched, in order
-  std::vector<NodeIndex> outside_;  // touched, not in the frontier then
-  std::vector<NodeIndex> seen_;
+  std::vector<NodeIndex> active_;    // touched, in order
+  std::vector<NodeIndex> outside_;   // touched, not in the frontier then
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
 };
 

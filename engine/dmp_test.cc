@@ -285,6 +285,67 @@ TEST(DmpTest, AReleasedWorkspaceGivesTheSameRunsBitForBit) {
   ExpectReleasedWorkspaceGivesTheSameRuns<float>();
 }
 
+// P_R at now is kept per node only in a frame that started before now
+// (InitialState::now > 0); in one that starts now it is P_R(0). One
+// workspace taking runs of both kinds in turn gives what a fresh workspace
+// gives each, bit for bit, and holds the array (8 bytes per node) only from
+// the first run in an earlier-started frame on.
+template <typename Stored>
+void ExpectFramesShareAWorkspace() {
+  Network net = testing::RandomGraph(40, 90, 13);
+  for (NodeIndex v = 0; v < 40; v += 4) {
+    NodeAttributes a = net.node(v);
+    a.inventory_days = 1.0;
+    ASSERT_TRUE(net.UpdateNode(a).ok());
+  }
+  std::vector<Observation> obs(40);
+  obs[3] = {NodeState::kDisrupted, 1.0};
+  obs[18] = {NodeState::kDisrupted, 0.7};
+  obs[30] = {NodeState::kRecovered, 1.0};
+  const InitialState starts_now = InitialState::FromObservations(net, obs);
+  InitialState started_before = starts_now;
+  testing::AddRandomTimes(&started_before, 4, 6, 7);
+  ASSERT_GT(started_before.now, 0);
+  DmpOptions opt;
+  opt.horizon = 10;
+  const std::vector<NodeIndex> sources = {3, 18};
+  for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    SCOPED_TRACE(static_cast<int>(dir));
+    const auto g = testing::BuildGraph(net, dir, 2.0, 0.3);
+    auto fresh_run = [&](const InitialState& init) {
+      BasicDmpWorkspace<Stored> fresh;
+      fresh.Prepare(g);
+      return RunDmpRegion(g, init, sources, opt, &fresh);
+    };
+    const DmpRegion now_expected = fresh_run(starts_now);
+    const DmpRegion before_expected = fresh_run(started_before);
+    ASSERT_GT(now_expected.touched_count, 2u);
+    ASSERT_NE(now_expected.risk, before_expected.risk);
+    BasicDmpWorkspace<Stored> ws;
+    ws.Prepare(g);
+    std::size_t held = 0;  // after the first run, in a frame starting now
+    const InitialState* order[] = {&starts_now, &started_before, &starts_now, &started_before};
+    for (const InitialState* init : order) {
+      const DmpRegion& expected = init == &starts_now ? now_expected : before_expected;
+      const DmpRegion run = RunDmpRegion(g, *init, sources, opt, &ws);
+      EXPECT_EQ(run.nodes, expected.nodes);
+      EXPECT_EQ(run.risk, expected.risk);  // bit for bit
+      EXPECT_EQ(run.eta, expected.eta);
+      EXPECT_EQ(run.parent, expected.parent);
+      if (held == 0) {
+        held = ws.MemoryBytes();
+      } else if (init == &started_before) {
+        EXPECT_GE(ws.MemoryBytes(), held + g.node_count * sizeof(double));
+      }
+    }
+  }
+}
+
+TEST(DmpTest, FramesStartingNowAndBeforeShareAWorkspaceBitForBit) {
+  ExpectFramesShareAWorkspace<double>();
+  ExpectFramesShareAWorkspace<float>();
+}
+
 // Float storage halves the messages per edge: theta and phi (8 bytes less
 // per edge), and on graphs with reverse edges the mirrored theta (4 more);
 // per-node arrays and the cavities stay double.

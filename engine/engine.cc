@@ -396,12 +396,20 @@ bool Engine::RefreshSpectral(int risk_type) {
   return true;
 }
 
-std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral) {
+std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral,
+                                 const std::function<bool()>& release_scratch) {
   network_.Compact();  // the batch's changes, once
   std::vector<int> done;
+  // Only the last risk type projected may release the scratch: the others
+  // would allocate it again.
+  int last = -1;
+  for (int r = 0; r < risk_type_count(); ++r) {
+    if (types_[r].dirty_) last = r;
+  }
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];
     if (!s.dirty_) continue;
+    workspace_.release_dmp_after_run = r == last ? release_scratch : nullptr;
     auto graph = Graph(r);
     Step frame_start = kNoStep;
     s.initial_ = BuildInitial(s, &frame_start);
@@ -413,6 +421,7 @@ std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral) {
     } else {
       s.projector_->Update(*graph, s.initial_, s.changed_, &workspace_);
     }
+    workspace_.release_dmp_after_run = nullptr;
     PublishProjection(s, journal_seq);
     s.changed_.clear();
     s.needs_full_ = false;

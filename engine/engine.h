@@ -31,6 +31,7 @@
 #define RISKD_ENGINE_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -226,9 +227,15 @@ class Engine {
   // iteration over every edge, recomputed when a node became removed or
   // came back) is part of the projection unless `spectral` is kLater: then
   // it waits for RefreshSpectral(), so a caller can publish the alerts,
-  // which do not depend on it, first.
+  // which do not depend on it, first. `release_scratch`, when set, is asked
+  // once the last re-projected risk type's DMP is done (before its regions
+  // are checked and served and its alerts updated): true frees the scratch
+  // there, as ReleaseScratch() would (whose next call counts its bytes), so
+  // the rest of the projection and what the caller does next (publishing)
+  // do not stack on it. Results are the same either way.
   enum class Spectral { kNow, kLater };
-  std::vector<int> Project(std::uint64_t journal_seq, Spectral spectral = Spectral::kNow);
+  std::vector<int> Project(std::uint64_t journal_seq, Spectral spectral = Spectral::kNow,
+                           const std::function<bool()>& release_scratch = nullptr);
   // Brings the spectral radius of `risk_type`'s projection up to date
   // (after Project(..., kLater)); false when it already was.
   bool RefreshSpectral(int risk_type);
@@ -253,10 +260,9 @@ class Engine {
   std::size_t UncheckedRegions() const;
 
   // Frees the projections' scratch (the DMP workspace: ~8 bytes per edge
-  // with its float messages, ~20 on graphs with reverse edges, and ~90 per
-  // node, kept between
-  // projections so that back-to-back ones do
-  // not allocate it anew). A caller with nothing queued calls this before
+  // with its float messages, ~20 on graphs with reverse edges, and ~78 per
+  // node, kept between projections so that back-to-back ones do not
+  // allocate it anew). A caller with nothing queued calls this before
   // other work (Refine, the planner), whose memory then does not stack on
   // it; the next Project() allocates it again, and its results are the same
   // as with the scratch kept (tests). Returns the bytes freed (0 when it was

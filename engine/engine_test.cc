@@ -408,8 +408,11 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
 }
 
 // ReleaseScratch() between projections and refinements (as the daemon
-// does when idle) changes nothing an engine publishes: two engines fed the
-// same events, one releasing at every turn, agree bit for bit.
+// does when idle), or the scratch released by Project() itself once its
+// DMP is done (as the daemon asks after a large one), changes nothing an
+// engine publishes: engines fed the same events, one keeping the scratch,
+// one releasing it at every turn and one letting every projection release
+// it, agree bit for bit.
 TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
   for (const auto method : {ProjectionOptions::Choice::kAuto, ProjectionOptions::Choice::kDmp}) {
     SCOPED_TRACE(static_cast<int>(method));
@@ -421,12 +424,15 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
     auto network = [] { return WattsStrogatz(400, 3, 0.05, {.seed = 5}); };
     auto kept = std::move(Engine::Create(o, network()).value());
     auto released = std::move(Engine::Create(o, network()).value());
+    auto early = std::move(Engine::Create(o, network()).value());
     EXPECT_EQ(released->ReleaseScratch(), 0u);  // nothing projected yet
     std::mt19937_64 rng(23);
     std::uint64_t seq = 0;
+    int asked = 0;
+    const auto release_scratch = [&asked] { return ++asked > 0; };
     for (int round = 0; round < 12; ++round) {
       const NodeIndex v = static_cast<NodeIndex>(rng() % 400);
-      for (Engine* e : {kept.get(), released.get()}) {
+      for (Engine* e : {kept.get(), released.get(), early.get()}) {
         if (round % 4 == 3) {
           ASSERT_TRUE(e->SetStatus(0, v, NodeState::kRecovered, 1).ok());
         } else {
@@ -436,38 +442,48 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
       ++seq;
       kept->Project(seq);
       released->Project(seq);
+      asked = 0;
+      early->Project(seq, Engine::Spectral::kNow, release_scratch);
       // The first projection allocates it (later ones may not: kDmp's
-      // incremental updates need none).
+      // incremental updates need none). Freed after the run, it is counted
+      // by the next ReleaseScratch().
       const std::size_t freed = released->ReleaseScratch();
+      const std::size_t freed_early = early->ReleaseScratch();
       if (round == 0) {
         EXPECT_GT(freed, 0u);
+        EXPECT_EQ(asked, 1);
+        EXPECT_EQ(freed_early, freed);
       }
       EXPECT_EQ(released->ReleaseScratch(), 0u);  // already free
+      EXPECT_EQ(early->ReleaseScratch(), 0u);
       if (round % 3 == 2) {
         kept->Refine(seq, 1);
         released->Refine(seq, 1);
         released->ReleaseScratch();
+        early->Refine(seq, 1);
       }
-      const Projection& a = kept->risk_state(0).projection();
-      const Projection& b = released->risk_state(0).projection();
-      ASSERT_EQ(a.risk, b.risk) << "round " << round;  // bit for bit
-      EXPECT_EQ(a.eta, b.eta);
-      EXPECT_EQ(a.parent, b.parent);
-      EXPECT_EQ(a.node_checked, b.node_checked);
-      EXPECT_EQ(a.expected_disrupted, b.expected_disrupted);
-      EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
-      // The open alerts node by node: level, probability and ETA as
-      // published, and the projection that raised each.
-      const auto& kept_open = kept->risk_state(0).alerts().open();
-      const auto& released_open = released->risk_state(0).alerts().open();
-      ASSERT_EQ(kept_open.size(), released_open.size());
-      for (const auto& [node, alert] : kept_open) {
-        const auto other = released_open.find(node);
-        ASSERT_NE(other, released_open.end()) << "node " << node;
-        EXPECT_EQ(other->second.level, alert.level) << "node " << node;
-        EXPECT_EQ(other->second.probability, alert.probability) << "node " << node;
-        EXPECT_EQ(other->second.eta, alert.eta) << "node " << node;
-        EXPECT_EQ(other->second.raised_journal_seq, alert.raised_journal_seq) << "node " << node;
+      for (const Engine* other : {released.get(), early.get()}) {
+        const Projection& a = kept->risk_state(0).projection();
+        const Projection& b = other->risk_state(0).projection();
+        ASSERT_EQ(a.risk, b.risk) << "round " << round;  // bit for bit
+        EXPECT_EQ(a.eta, b.eta);
+        EXPECT_EQ(a.parent, b.parent);
+        EXPECT_EQ(a.node_checked, b.node_checked);
+        EXPECT_EQ(a.expected_disrupted, b.expected_disrupted);
+        EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
+        // The open alerts node by node: level, probability and ETA as
+        // published, and the projection that raised each.
+        const auto& kept_open = kept->risk_state(0).alerts().open();
+        const auto& other_open = other->risk_state(0).alerts().open();
+        ASSERT_EQ(kept_open.size(), other_open.size());
+        for (const auto& [node, alert] : kept_open) {
+          const auto found = other_open.find(node);
+          ASSERT_NE(found, other_open.end()) << "node " << node;
+          EXPECT_EQ(found->second.level, alert.level) << "node " << node;
+          EXPECT_EQ(found->second.probability, alert.probability) << "node " << node;
+          EXPECT_EQ(found->second.eta, alert.eta) << "node " << node;
+          EXPECT_EQ(found->second.raised_journal_seq, alert.raised_journal_seq) << "node " << node;
+        }
       }
     }
     EXPECT_GT(kept->risk_state(0).projection().expected_disrupted, 1.0);

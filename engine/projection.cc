@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 namespace riskd::engine {
 namespace {
@@ -85,7 +86,8 @@ Projector::Projector(DmpOptions dmp, ProjectionOptions options)
 void Projector::Prepare(std::size_t n) {
   if (region_of_.size() >= n) return;
   region_of_.resize(n, -1);
-  position_.resize(n, ~std::uint32_t{0});
+  // Scratch of the incremental DMP path only (UpdateIncremental).
+  if (KeepsTrajectories()) position_.resize(n, ~std::uint32_t{0});
   projection_.risk.resize(n, 0.0);
   projection_.eta.resize(n, -1);
   projection_.parent.resize(n, kNoNode);
@@ -93,11 +95,10 @@ void Projector::Prepare(std::size_t n) {
   projection_.node_checked.resize(n, 0);
 }
 
-bool Projector::KeepsTrajectories(const TransmissionGraph& g) const {
+bool Projector::KeepsTrajectories() const {
   // Monte Carlo-checked regions would need their check rerun on every
   // change anyway. One-way and two-way graphs keep the same state (P_S
   // trajectories), so a graph gaining or losing reverse edges keeps it.
-  (void)g;
   return options_.method == ProjectionOptions::Choice::kDmp;
 }
 
@@ -121,7 +122,7 @@ void Projector::Full(const TransmissionGraph& g, const InitialState& init,
   for (NodeIndex v = 0; v < g.node_count; ++v) {
     if (init.p_i[v] > 0) sources.push_back(v);
   }
-  const bool record = KeepsTrajectories(g);
+  const bool record = KeepsTrajectories();
   Recompute(g, init, std::move(sources), ws, record);
   incremental_ready_ = record;
   projection_.full = true;
@@ -146,7 +147,7 @@ void Projector::Update(const TransmissionGraph& g, const InitialState& init,
     Full(g, init, ws);
     return;
   }
-  const bool keep = KeepsTrajectories(g);
+  const bool keep = KeepsTrajectories();
   if (keep && !incremental_ready_) {
     // No trajectories to update (no Full yet): start over.
     Full(g, init, ws);
@@ -226,6 +227,10 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     normalize();
   }
   if (record) incremental_.Store(run, std::move(trajectories));
+  // Nothing below reads the DMP workspace.
+  if (ws->release_dmp_after_run && ws->release_dmp_after_run()) {
+    ws->released_bytes += ws->dmp.Release();
+  }
 
   // Split the run into its connected components: each is a region. The
   // per-node values need no recomputation (no message crosses components).
@@ -243,57 +248,76 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     }
   }
   for (NodeIndex v : run.nodes) region_of_[v] = -1;
-  std::vector<std::vector<std::uint32_t>> components;
+  // Components in order of their first entry, each's entries ascending, in
+  // one array (a vector per component grew by doubling: on the hub's region
+  // one component of ~90k entries, next to the DMP workspace).
   std::vector<std::int32_t> component_of_root(size, -1);
+  std::vector<std::uint32_t> starts;  // per component: first slot in `members`
   for (std::uint32_t x = 0; x < size; ++x) {
     const std::uint32_t root = Root(up, x);
     if (component_of_root[root] < 0) {
-      component_of_root[root] = static_cast<std::int32_t>(components.size());
-      components.emplace_back();
+      component_of_root[root] = static_cast<std::int32_t>(starts.size());
+      starts.push_back(0);
     }
-    components[static_cast<std::size_t>(component_of_root[root])].push_back(x);
+    ++starts[static_cast<std::size_t>(component_of_root[root])];
   }
-  for (const auto& members : components) Serve(g, init, run, members, ws);
+  std::uint32_t total = 0;
+  for (std::uint32_t& start : starts) total += std::exchange(start, total);
+  starts.push_back(total);
+  std::vector<std::uint32_t> members(size);
+  std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
+  for (std::uint32_t x = 0; x < size; ++x) {
+    members[next[static_cast<std::size_t>(component_of_root[up[x]])]++] = x;
+  }
+  std::vector<std::int32_t>().swap(component_of_root);
+  std::vector<std::uint32_t>().swap(up);
+  for (std::size_t c = 0; c + 1 < starts.size(); ++c) {
+    Serve(g, init, run,
+          std::span<const std::uint32_t>(members.data() + starts[c], starts[c + 1] - starts[c]),
+          ws);
+  }
 }
 
 void Projector::Serve(const TransmissionGraph& g, const InitialState& init, const DmpRegion& run,
                       std::span<const std::uint32_t> members, ProjectionWorkspace* ws) {
   Region reg;
   reg.alive = true;
-  std::vector<double> risk;
-  std::vector<int> eta;
-  std::vector<NodeIndex> parent;
+  reg.nodes.reserve(members.size());
   for (std::uint32_t x : members) {
     const NodeIndex v = run.nodes[x];
     reg.nodes.push_back(v);
     if (x < run.touched_count && init.p_i[v] > 0) reg.sources.push_back(v);
-    risk.push_back(run.risk[x]);
-    eta.push_back(run.eta[x]);
-    parent.push_back(run.parent[x]);
   }
   std::sort(reg.sources.begin(), reg.sources.end());
   Summarize(&reg);
+  // The projection takes the region's DMP values at once (Recompute dropped
+  // whatever held its nodes before); the check reads them and serves Monte
+  // Carlo's in place, as Refine does: no copy of the region's values next
+  // to the DMP workspace.
+  for (std::size_t x = 0; x < members.size(); ++x) {
+    const NodeIndex v = reg.nodes[x];
+    projection_.risk[v] = run.risk[members[x]];
+    projection_.eta[v] = run.eta[members[x]];
+    projection_.parent[v] = run.parent[members[x]];
+  }
 
   using Choice = ProjectionOptions::Choice;
   if (options_.method == Choice::kAuto && options_.defer_check) {
     reg.pending_check = true;  // published as DMP now, checked by Refine()
   } else if (options_.method != Choice::kDmp) {
     (void)Check(  // never interrupted
-        g, init, &reg, [&](std::size_t x) { return risk[x]; },
+        g, init, &reg, [&](std::size_t x) { return projection_.risk[reg.nodes[x]]; },
         [&](std::size_t x, double r, int e, NodeIndex from) {
-          risk[x] = r;
-          eta[x] = e;
-          parent[x] = from;
+          const NodeIndex v = reg.nodes[x];
+          projection_.risk[v] = r;
+          projection_.eta[v] = e;
+          projection_.parent[v] = from;
         },
         ws);
   }
 
   const std::int32_t id = NewRegion();
-  for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
-    const NodeIndex v = reg.nodes[x];
-    projection_.risk[v] = risk[x];
-    projection_.eta[v] = eta[x];
-    projection_.parent[v] = parent[x];
+  for (NodeIndex v : reg.nodes) {
     projection_.node_method[v] = reg.summary.method;
     projection_.node_checked[v] = reg.summary.checked;
     region_of_[v] = id;

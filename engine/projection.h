@@ -52,6 +52,7 @@
 #include <map>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -196,11 +197,19 @@ using ProjectionMessage = float;
 struct ProjectionWorkspace {
   BasicDmpWorkspace<ProjectionMessage> dmp;
   MonteCarloWorkspace mc;
-  // Frees the DMP workspace and returns the bytes freed (the Monte Carlo's,
-  // ~12 bytes per node of the largest region checked, is prepared by every
-  // check and kept). Every Full, Update and Refine prepares what it uses,
-  // so a release between calls changes no result.
-  std::size_t Release() { return dmp.Release(); }
+  // Asked by Full and Update once their DMP is done, before its regions
+  // are split, checked and served: true frees the DMP workspace there, so
+  // what the projection (and its caller) builds next does not stack on it.
+  // Unset: kept. The bytes freed that way wait in released_bytes for the
+  // next Release().
+  std::function<bool()> release_dmp_after_run;
+  std::size_t released_bytes = 0;
+  // Frees the DMP workspace and returns the bytes freed, with those freed
+  // after a run since the last call (the Monte Carlo's, ~12 bytes per node
+  // of the largest region checked, is prepared by every check and kept).
+  // Every Full, Update and Refine prepares what it uses, so a release
+  // between calls (or after a run) changes no result.
+  std::size_t Release() { return dmp.Release() + std::exchange(released_bytes, 0); }
 };
 
 class Projector {
@@ -263,8 +272,9 @@ class Projector {
   void Prepare(std::size_t node_count);
   // Zeroes the work counters of the latest Full/Update/Refine.
   void ResetWork();
-  // Whether this projector keeps incremental DMP state for `graph`.
-  bool KeepsTrajectories(const TransmissionGraph& graph) const;
+  // Whether this projector keeps incremental DMP state (Choice::kDmp), on
+  // any graph.
+  bool KeepsTrajectories() const;
   void Drop(std::int32_t region);
   // Drop without touching the published values or region_of_.
   void Forget(std::int32_t region);
@@ -311,7 +321,8 @@ class Projector {
   BasicIncrementalDmp<ProjectionMessage> incremental_;
   bool incremental_ready_ = false;
   std::vector<IncrementalDmpNode> recomputed_;
-  std::vector<std::uint32_t> position_;  // per node: index in scratch lists, or ~0
+  // Per node: index in scratch lists, or ~0 (Choice::kDmp only).
+  std::vector<std::uint32_t> position_;
   // Sum over regions of their sizes, per check realization, and how many
   // regions have each number of realizations (the interval uses the
   // realizations every region has).
