@@ -591,7 +591,22 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
       "%zu event(s) stored twice by the stream (a publish retried across a leader change)\n",
       stored_twice);
   for (DaemonHarness* h : {&a, &b}) {
-    EXPECT_EQ(Mirror(*h), expected_rows);
+    // On a mismatch, which rows differ (gtest shows only the first 32 of
+    // each) and the instance's log.
+    const auto mirror = Mirror(*h);
+    EXPECT_EQ(mirror, expected_rows) << [&] {
+      std::vector<std::pair<std::uint64_t, std::string>> missing, extra;
+      std::set_difference(expected_rows.begin(), expected_rows.end(), mirror.begin(), mirror.end(),
+                          std::back_inserter(missing));
+      std::set_difference(mirror.begin(), mirror.end(), expected_rows.begin(), expected_rows.end(),
+                          std::back_inserter(extra));
+      std::string out = (h == &a ? "a" : "b") + std::string(" mirrors ") +
+                        std::to_string(mirror.size()) + " rows; not mirrored:";
+      for (const auto& [seq, id] : missing) out += " " + std::to_string(seq) + ":" + id;
+      out += "; mirrored but not expected:";
+      for (const auto& [seq, id] : extra) out += " " + std::to_string(seq) + ":" + id;
+      return out + "\n" + h->log();
+    }();
     // The metrics endpoint is refreshed every 100 ms.
     double applied = 0;
     EXPECT_TRUE(WaitFor(
