@@ -261,8 +261,9 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
     if (consumer_->stats().seeks != seeks) {
       seeks = consumer_->stats().seeks;
+      // (The fetch that re-created it may have read on already.)
       spdlog::info("stream {}: consumer {} re-created at seq {}", stream, settings_.nats.durable(),
-                   consumer_->position() + 1);
+                   consumer_->stats().last_seek_from);
     }
     if (!batch.ok()) {
       report(batch.status());

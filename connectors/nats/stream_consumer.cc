@@ -1,5 +1,7 @@
 #include "connectors/nats/stream_consumer.h"
 
+#include <algorithm>
+
 namespace riskd::connectors::nats {
 
 Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Open(const NatsConnection* connection,
@@ -71,6 +73,7 @@ Status StreamConsumer::Seek(std::uint64_t next) {
   needs_seek_ = false;
   stats_.seek_failures--;
   stats_.seeks++;
+  stats_.last_seek_from = std::max<std::uint64_t>(next, 1);
   return Status::Ok();
 }
 

@@ -40,9 +40,10 @@ struct StreamMessage {
 };
 
 struct ConsumerStats {
-  std::uint64_t seeks = 0;          // consumer (re-)creations
-  std::uint64_t seek_failures = 0;  // attempts the server did not answer
-  std::uint64_t redelivered = 0;    // messages at or below the position, dropped
+  std::uint64_t seeks = 0;           // consumer (re-)creations
+  std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
+  std::uint64_t seek_failures = 0;   // attempts the server did not answer
+  std::uint64_t redelivered = 0;     // messages at or below the position, dropped
 };
 
 class StreamConsumer {

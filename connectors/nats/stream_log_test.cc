@@ -171,8 +171,10 @@ TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
   std::vector<std::uint64_t> seqs;
   for (const auto& m : got) seqs.push_back(m.seq);
   EXPECT_EQ(seqs, (std::vector<std::uint64_t>{2, 4, 5, 6, 7, 8}));
-  // The gap at 3 cost one more seek (it could have been a lost batch).
+  // The gap at 3 cost one more seek (it could have been a lost batch),
+  // from 3.
   EXPECT_EQ(consumer->stats().seeks, 2u);
+  EXPECT_EQ(consumer->stats().last_seek_from, 3u);
 }
 
 }  // namespace
