@@ -128,8 +128,9 @@ class BasicDmpWorkspace {
   // What the message update reads about an edge's source, in one place,
   // and the node's first step at 0.5 (the rest of a 32-byte slot: a
   // source is read at a scattered place per in-edge on graphs with reverse
-  // edges, and 32 bytes never straddle a cache line). Its end and onset
-  // delay are read from the initial state and the graph.
+  // edges, and 32 bytes never straddle a cache line). Its onset delay is a
+  // copy of the graph's; its end is read from the initial state, only for
+  // a node whose `touched` says it ends within the run.
   struct Source {
     double ps = 1;    // P_S(t)
     double keep = 1;  // 1 - q (1 until its end for a fixed period)
@@ -139,7 +140,9 @@ class BasicDmpWorkspace {
     // The first step at which the node, hit then, would make its risk
     // reach 0.5 (valid when seen).
     std::int32_t eta_hit = 0;
+    // Bits (dmp.cc): its messages are propagated; it ends within the run.
     std::uint8_t touched = 0;
+    std::uint16_t latency = 0;  // TransmissionGraph::latency (valid when seen)
   };
   // What every edge out of a node does to its phi in the next fused step
   // (graphs without reverse edges): phi <- decay * phi + onset, decay being
