@@ -490,10 +490,13 @@ double EngineWorker::ProjectAndPublish() {
   // Footprints first: a page sees the hazard, then the risk it spreads.
   PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
-  // A projection whose DMP alone took kLargeProjectionMs, with no event
-  // queued, frees the DMP workspace as soon as its run is done: the
-  // regions' split and the alerts' and the round's memory then do not stack
-  // on it (ReleaseScratchIfDue trims after the round).
+  // A projection that has taken kLargeProjectionMs by the time its last
+  // risk type's DMP run is done, with no event queued, frees the DMP
+  // workspace there: the regions' split and the alerts' and the round's
+  // memory then do not stack on it (ReleaseScratchIfDue trims after the
+  // round). Measured from t0, so the time counted is Project's up to that
+  // point, not the DMP's alone: the batch's Compact, graph rebuilds,
+  // BuildInitial and the earlier risk types' projections count too.
   const auto release_scratch = [this, t0] {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                    .count() >= kLargeProjectionMs &&

@@ -222,11 +222,11 @@ class DmpRun {
   }
 
   // P_R at now of a seen node: P_R(0) until the run passes now (SnapNow),
-  // so in a frame starting now (the usual case) the initial state's, and
-  // pr_now_ is neither allocated nor written.
+  // so in a frame starting now the initial state's, and pr_now_ is neither
+  // allocated nor written.
   double PrNow(NodeIndex v) const { return before_now_ ? w_.pr_now_[v] : init_.p_r[v]; }
   // InitialState::End and WindowEnd, read per node and step: without ends
-  // (the usual frame) constants.
+  // constants.
   int End(NodeIndex v) const { return has_end_ ? init_.end[v] : InitialState::kNever; }
   int WindowEnd(NodeIndex v) const {
     return has_end_ ? init_.WindowEnd(v, opt_.horizon) : horizon_end_;
@@ -511,9 +511,11 @@ class DmpRun {
 
   void Collect(DmpRegion* out) {
     const int now = init_.now;
-    // The touched nodes' list becomes the region's (its capacity, up to
-    // twice its size, takes the frontier's extra nodes; a copy grew by
-    // doubling to take them); Reset reads them there.
+    // The touched nodes' list becomes the region's, no copy; Reset reads
+    // them there. The frontier's extra nodes are appended to it: they fit
+    // in its slack capacity or grow it (a hub's out-degree can exceed the
+    // slack). active_ is left empty and regrows by doubling in the next
+    // run.
     out->touched_count = w_.active_.size();
     out->nodes = std::move(w_.active_);
     w_.active_.clear();

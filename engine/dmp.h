@@ -105,9 +105,9 @@ struct DmpResult {
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
 // 2 sizeof(Stored) bytes per edge and about 78 per node, 8 more in a frame
-// that started before now (double: 23.8 MB on 100k nodes / 1M edges, float:
-// 15.8 MB); on a graph with reverse edges sizeof(Stored) + 8 more per edge
-// (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
+// that started before now (after a run in a frame starting now, double:
+// 23.8 MB on 100k nodes / 1M edges, float: 15.8 MB); on a graph with reverse edges sizeof(Stored) +
+// 8 more per edge (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
@@ -167,7 +167,8 @@ class BasicDmpWorkspace {
   // onset delay (the window's last step comes from the initial state).
   std::vector<double> pi_, pr_, ps_at_end_;
   // Per node, P_R at now: allocated by the first run in a frame that
-  // started before now (InitialState::now > 0); P_R(0) otherwise.
+  // started before now (InitialState::now > 0: the daemon's steady state
+  // once a report is older than the current step); P_R(0) otherwise.
   std::vector<double> pr_now_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::size_t> history_at_;         // per node with latency: offset into history_

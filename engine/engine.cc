@@ -406,6 +406,12 @@ std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral,
   for (int r = 0; r < risk_type_count(); ++r) {
     if (types_[r].dirty_) last = r;
   }
+  // The callback is this call's: unset however Project is left, so no later
+  // Refine or projection asks it.
+  struct Unset {
+    ProjectionWorkspace& workspace;
+    ~Unset() { workspace.release_dmp_after_run = nullptr; }
+  } unset{workspace_};
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];
     if (!s.dirty_) continue;
@@ -421,7 +427,6 @@ std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral,
     } else {
       s.projector_->Update(*graph, s.initial_, s.changed_, &workspace_);
     }
-    workspace_.release_dmp_after_run = nullptr;
     PublishProjection(s, journal_seq);
     s.changed_.clear();
     s.needs_full_ = false;
