@@ -314,9 +314,10 @@ class Engine {
   void Reobserve(RiskTypeState& s, NodeIndex node);
   // Sets s.observed[node] from what its reports say now.
   void Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history);
-  // The projection's initial state from the reports; its step 0 (absolute)
-  // into *frame_start.
-  InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
+  // The projection's initial state from the reports, into *out (rewritten
+  // whole, its vectors' storage reused); its step 0 (absolute) into
+  // *frame_start.
+  void BuildInitial(const RiskTypeState& s, Step* frame_start, InitialState* out) const;
   // Updates the alerts from the projector's projection.
   void PublishProjection(RiskTypeState& s, std::uint64_t journal_seq);
 

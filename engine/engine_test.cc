@@ -526,6 +526,60 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
   }
 }
 
+// Project rebuilds each risk type's initial state in place (its vectors'
+// storage reused from round to round): every round's equals the one a
+// fresh engine fed the same events builds, starts, ends and fixed periods
+// included when they appear and when they go again, and so do the risks.
+TEST(EngineTest, TheInitialStateIsRebuiltWholeEveryRound) {
+  EngineOptions o = Options(0.9, 0.3, ProjectionOptions::Choice::kDmp);
+  auto network = [] { return WattsStrogatz(60, 2, 0.1, {.seed = 3}); };
+  using Event = std::function<Status(Engine&)>;
+  const NodeIndex a = 4, b = 17, c = 33;
+  const std::vector<Event> events = {
+      [&](Engine& e) {
+        return e.Disrupt(0, {&a, 1}, 1.0, std::nullopt, 3);
+      },  // end, fixed
+      [&](Engine& e) { return e.AdvanceClock(2); },
+      [&](Engine& e) { return e.SetStatus(0, b, NodeState::kSusceptible, 1.0); },  // a start
+      [&](Engine& e) { return e.SetStatus(0, c, NodeState::kDisrupted, 0.6); },
+      [&](Engine& e) { return e.AdvanceClock(6); },  // a's period over
+      [&](Engine& e) { return e.SetStatus(0, c, NodeState::kRecovered, 1.0); },
+      // Past the history window: the reports so far are history only, the
+      // frame has no start or end.
+      [&](Engine& e) { return e.AdvanceClock(400); },
+      [&](Engine& e) { return e.SetStatus(0, a, NodeState::kRecovered, 1.0); },
+      [&](Engine& e) { return e.SetStatus(0, b, NodeState::kDisrupted, 0.8); },
+      [&](Engine& e) {
+        return e.Disrupt(0, {&c, 1}, 0.9, std::nullopt, 2);
+      },  // times again
+  };
+  auto kept = std::move(Engine::Create(o, network()).value());
+  bool saw_times = false, saw_none = false;
+  for (std::size_t round = 0; round < events.size(); ++round) {
+    SCOPED_TRACE(round);
+    ASSERT_TRUE(events[round](*kept).ok());
+    kept->Project(round + 1);
+    auto fresh = std::move(Engine::Create(o, network()).value());
+    for (std::size_t x = 0; x <= round; ++x) ASSERT_TRUE(events[x](*fresh).ok());
+    fresh->Project(1);
+    const InitialState& got = kept->risk_state(0).initial();
+    const InitialState& want = fresh->risk_state(0).initial();
+    EXPECT_EQ(got.p_s, want.p_s);
+    EXPECT_EQ(got.p_i, want.p_i);
+    EXPECT_EQ(got.p_r, want.p_r);
+    EXPECT_EQ(got.now, want.now);
+    EXPECT_EQ(got.start, want.start);
+    EXPECT_EQ(got.end, want.end);
+    EXPECT_EQ(got.fixed, want.fixed);
+    EXPECT_EQ(kept->risk_state(0).projection().risk, fresh->risk_state(0).projection().risk);
+    (got.end.empty() && got.start.empty() ? saw_none : saw_times) = true;
+  }
+  // Rounds with times and rounds without followed each other.
+  EXPECT_TRUE(saw_times);
+  EXPECT_TRUE(saw_none);
+  EXPECT_FALSE(kept->risk_state(0).initial().end.empty());
+}
+
 // The refresh waits for the larger of refresh_changes and the edge
 // fraction; until then existing nodes keep their snapshot.
 TEST(EngineTest, VulnerabilityRefreshWaitsForAFractionOfTheEdges) {
