@@ -167,8 +167,9 @@ class BasicDmpWorkspace {
   // onset delay (the window's last step comes from the initial state).
   std::vector<double> pi_, pr_, ps_at_end_;
   // Per node, P_R at now: allocated by the first run in a frame that
-  // started before now (InitialState::now > 0: the daemon's steady state
-  // once a report is older than the current step); P_R(0) otherwise.
+  // started before now (InitialState::now > 0: whenever a disruption in
+  // the history window began before now, the daemon's steady state);
+  // P_R(0) otherwise.
   std::vector<double> pr_now_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::size_t> history_at_;         // per node with latency: offset into history_
