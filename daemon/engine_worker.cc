@@ -490,10 +490,13 @@ double EngineWorker::ProjectAndPublish() {
   // Footprints first: a page sees the hazard, then the risk it spreads.
   PublishFootprints();
   const auto t0 = std::chrono::steady_clock::now();
-  // A projection whose DMP alone took kLargeProjectionMs, with no event
-  // queued, frees the DMP workspace as soon as its run is done: the
-  // regions' split and the alerts' and the round's memory then do not stack
-  // on it (ReleaseScratchIfDue trims after the round).
+  // A projection that has taken kLargeProjectionMs by the time its last
+  // risk type's DMP run is done, with no event queued, frees the DMP
+  // workspace there: the regions' split and the alerts' and the round's
+  // memory then do not stack on it (ReleaseScratchIfDue trims after the
+  // round). Measured from t0, so the time counted is Project's up to that
+  // point, not the DMP's alone: the batch's Compact, graph rebuilds,
+  // BuildInitial and the earlier risk types' projections count too.
   const auto release_scratch = [this, t0] {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                    .count() >= kLargeProjectionMs &&
@@ -613,8 +616,18 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       open_alerts_.insert(a.alert_id());
     }
   };
-  out.reserve(kChunk);
-  stored.reserve(kChunk);
+  // Room for the round's alerts, at most a chunk: a chunk's full reserve
+  // (~0.4 MB of messages, ~0.7 MB of rows) is above riskd's 256 KiB mmap
+  // threshold, so it was mapped and unmapped every round, and most rounds
+  // change far fewer alerts. The risk changes' and summaries' messages,
+  // sent after the alerts, grow `out` when it has no room left.
+  std::size_t pushed_alerts = 0, resolved_alerts = 0;
+  for (const auto& [r, update] : updates) {
+    pushed_alerts += update.alerts.size();
+    resolved_alerts += update.resolved_in_bulk.size();
+  }
+  out.reserve(std::min(kChunk, pushed_alerts));
+  stored.reserve(std::min(kChunk, pushed_alerts + resolved_alerts));
   for (const auto& [r, update] : updates) {
     // Resolved with their incident: recorded, not published one by one.
     for (const auto& push : update.resolved_in_bulk) {

@@ -242,9 +242,10 @@ class EngineWorker {
   bool EventsWaiting();
   // Called with no event queued, before the deferred check and the plan:
   // after a large projection, frees the engine's projection scratch (the
-  // DMP workspace, 15.8 MB on 100k nodes / 1M edges; the projection frees it
-  // after its DMP run when that took this long and no event was queued) and
-  // hands the free
+  // DMP workspace, 15.8 MB on 100k nodes / 1M edges after a run; the
+  // projection frees it after its last DMP run when Project had taken
+  // kLargeProjectionMs by then, Compact, graph and initial state included,
+  // and no event was queued) and hands the free
   // pages back to the kernel (bench/README.md "Where the daemon's memory
   // goes"), so the check's and the plan's memory (about as much, on a large
   // region) does not stack on it. Only after a large projection, because

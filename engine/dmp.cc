@@ -12,6 +12,12 @@ constexpr std::uint8_t kInFront = 4;   // in the frontier list
 constexpr std::uint8_t kListed = 8;    // listed in the region's nodes
 constexpr std::uint8_t kOutside = 16;  // touched while not in the frontier
 
+// Source::touched's bits: the node's messages are propagated (kTouched's
+// copy, next to what UpdatePhi reads about it), and its end step is within
+// the run (End(v) <= now + T), so UpdatePhi reads its end only then.
+constexpr std::uint8_t kSourceTouched = 1;
+constexpr std::uint8_t kSourceEnds = 2;
+
 // How many edges ahead pass 2 prefetches source state.
 constexpr EdgeIndex kPrefetchAhead = 16;
 
@@ -206,7 +212,9 @@ class DmpRun {
   void Enter(NodeIndex v) {
     if (w_.flags_[v] & kSeen) return;
     w_.flags_[v] |= kSeen;
-    w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v], kNoHit, 0};
+    const std::uint8_t ends = End(v) <= horizon_end_ ? kSourceEnds : 0;
+    w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v], kNoHit, ends,
+                     g_.latency[v]};
     w_.ps_at_end_[v] = init_.p_s[v];
     w_.pi_[v] = init_.p_i[v];
     w_.pr_[v] = init_.p_r[v];
@@ -214,11 +222,11 @@ class DmpRun {
   }
 
   // P_R at now of a seen node: P_R(0) until the run passes now (SnapNow),
-  // so in a frame starting now (the usual case) the initial state's, and
-  // pr_now_ is neither allocated nor written.
+  // so in a frame starting now the initial state's, and pr_now_ is neither
+  // allocated nor written.
   double PrNow(NodeIndex v) const { return before_now_ ? w_.pr_now_[v] : init_.p_r[v]; }
   // InitialState::End and WindowEnd, read per node and step: without ends
-  // (the usual frame) constants.
+  // constants.
   int End(NodeIndex v) const { return has_end_ ? init_.end[v] : InitialState::kNever; }
   int WindowEnd(NodeIndex v) const {
     return has_end_ ? init_.WindowEnd(v, opt_.horizon) : horizon_end_;
@@ -249,7 +257,7 @@ class DmpRun {
   void Touch(NodeIndex k) {
     Enter(k);
     w_.flags_[k] |= kTouched;
-    w_.source_[k].touched = 1;
+    w_.source_[k].touched |= kSourceTouched;
     w_.active_.push_back(k);
     if (!(w_.flags_[k] & kInFront)) {
       w_.flags_[k] |= kOutside;
@@ -416,8 +424,6 @@ class DmpRun {
     const EdgeIndex* reverse = g_.reverse.data();
     const Stored* theta_reverse = w_.theta_reverse_.data();
     const typename Workspace::Source* node = w_.source_.data();
-    const std::uint16_t* latency = g_.latency.data();
-    const bool has_latency = g_.has_latency;
     EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
@@ -430,8 +436,9 @@ class DmpRun {
         if (e + kPrefetchAhead < edges) __builtin_prefetch(&node[source[e + kPrefetchAhead]]);
         const NodeIndex k = source[e];
         const typename Workspace::Source& s = node[k];
-        if (!s.touched) continue;
-        if (t >= End(k)) {
+        if (!(s.touched & kSourceTouched)) continue;
+        // Ends later than the run (or never): t < End(k) at every step.
+        if ((s.touched & kSourceEnds) && t >= init_.end[k]) {
           edge[e].phi = 0;  // removed: passes nothing on
           continue;
         }
@@ -442,7 +449,7 @@ class DmpRun {
           cav = th > kDmpTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
         }
         const double decay = shielded ? s.keep : (1.0 - p[e]) * s.keep;
-        const int L = has_latency ? latency[k] : 0;
+        const int L = s.latency;
         if (L == 0) {
           if (rev == kNoEdge) {
             // Cavity = P_S^k: its previous value is the node's, which
@@ -504,9 +511,11 @@ class DmpRun {
 
   void Collect(DmpRegion* out) {
     const int now = init_.now;
-    // The touched nodes' list becomes the region's (its capacity, up to
-    // twice its size, takes the frontier's extra nodes; a copy grew by
-    // doubling to take them); Reset reads them there.
+    // The touched nodes' list becomes the region's, no copy; Reset reads
+    // them there. The frontier's extra nodes are appended to it: they fit
+    // in its slack capacity or grow it (a hub's out-degree can exceed the
+    // slack). active_ is left empty and regrows by doubling in the next
+    // run.
     out->touched_count = w_.active_.size();
     out->nodes = std::move(w_.active_);
     w_.active_.clear();

@@ -105,9 +105,9 @@ struct DmpResult {
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
 // 2 sizeof(Stored) bytes per edge and about 78 per node, 8 more in a frame
-// that started before now (double: 23.8 MB on 100k nodes / 1M edges, float:
-// 15.8 MB); on a graph with reverse edges sizeof(Stored) + 8 more per edge
-// (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
+// that started before now (after a run in a frame starting now, double:
+// 23.8 MB on 100k nodes / 1M edges, float: 15.8 MB); on a graph with reverse edges sizeof(Stored) +
+// 8 more per edge (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
@@ -128,8 +128,9 @@ class BasicDmpWorkspace {
   // What the message update reads about an edge's source, in one place,
   // and the node's first step at 0.5 (the rest of a 32-byte slot: a
   // source is read at a scattered place per in-edge on graphs with reverse
-  // edges, and 32 bytes never straddle a cache line). Its end and onset
-  // delay are read from the initial state and the graph.
+  // edges, and 32 bytes never straddle a cache line). Its onset delay is a
+  // copy of the graph's; its end is read from the initial state, only for
+  // a node whose `touched` says it ends within the run.
   struct Source {
     double ps = 1;    // P_S(t)
     double keep = 1;  // 1 - q (1 until its end for a fixed period)
@@ -139,7 +140,9 @@ class BasicDmpWorkspace {
     // The first step at which the node, hit then, would make its risk
     // reach 0.5 (valid when seen).
     std::int32_t eta_hit = 0;
+    // Bits (dmp.cc): its messages are propagated; it ends within the run.
     std::uint8_t touched = 0;
+    std::uint16_t latency = 0;  // TransmissionGraph::latency (valid when seen)
   };
   // What every edge out of a node does to its phi in the next fused step
   // (graphs without reverse edges): phi <- decay * phi + onset, decay being
@@ -164,7 +167,9 @@ class BasicDmpWorkspace {
   // onset delay (the window's last step comes from the initial state).
   std::vector<double> pi_, pr_, ps_at_end_;
   // Per node, P_R at now: allocated by the first run in a frame that
-  // started before now (InitialState::now > 0); P_R(0) otherwise.
+  // started before now (InitialState::now > 0: whenever a disruption in
+  // the history window began before now, the daemon's steady state);
+  // P_R(0) otherwise.
   std::vector<double> pr_now_;
   std::vector<std::uint8_t> flags_;
   std::vector<std::size_t> history_at_;         // per node with latency: offset into history_

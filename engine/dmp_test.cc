@@ -286,8 +286,10 @@ TEST(DmpTest, AReleasedWorkspaceGivesTheSameRunsBitForBit) {
 }
 
 // P_R at now is kept per node only in a frame that started before now
-// (InitialState::now > 0); in one that starts now it is P_R(0). One
-// workspace taking runs of both kinds in turn gives what a fresh workspace
+// (InitialState::now > 0); in one that starts now it is P_R(0). Ends (read
+// per in-edge only for nodes whose end is within the run) are independent
+// of that: four frames, starting now or before, with or without ends. One
+// workspace taking runs of all four in turn gives what a fresh workspace
 // gives each, bit for bit, and holds the array (8 bytes per node) only from
 // the first run in an earlier-started frame on.
 template <typename Stored>
@@ -306,6 +308,18 @@ void ExpectFramesShareAWorkspace() {
   InitialState started_before = starts_now;
   testing::AddRandomTimes(&started_before, 4, 6, 7);
   ASSERT_GT(started_before.now, 0);
+  // Starting now with ends (the sources' periods fixed, some nodes removed
+  // within the run), and before now without any.
+  InitialState ends_now = starts_now;
+  ends_now.end.assign(40, InitialState::kNever);
+  ends_now.fixed.assign(40, 0);
+  ends_now.end[3] = 6;
+  ends_now.fixed[3] = 1;
+  for (NodeIndex v = 2; v < 40; v += 5) ends_now.end[v] = 1 + static_cast<int>(v % 8);
+  InitialState before_without_ends = started_before;
+  before_without_ends.end.clear();
+  before_without_ends.fixed.clear();
+  const InitialState* frames[] = {&starts_now, &started_before, &ends_now, &before_without_ends};
   DmpOptions opt;
   opt.horizon = 10;
   const std::vector<NodeIndex> sources = {3, 18};
@@ -317,16 +331,23 @@ void ExpectFramesShareAWorkspace() {
       fresh.Prepare(g);
       return RunDmpRegion(g, init, sources, opt, &fresh);
     };
-    const DmpRegion now_expected = fresh_run(starts_now);
-    const DmpRegion before_expected = fresh_run(started_before);
-    ASSERT_GT(now_expected.touched_count, 2u);
-    ASSERT_NE(now_expected.risk, before_expected.risk);
+    std::vector<DmpRegion> expected_runs;
+    for (const InitialState* init : frames) expected_runs.push_back(fresh_run(*init));
+    ASSERT_GT(expected_runs[0].touched_count, 2u);
+    for (std::size_t a = 0; a < 4; ++a) {
+      for (std::size_t b = a + 1; b < 4; ++b) {
+        ASSERT_NE(expected_runs[a].risk, expected_runs[b].risk) << a << " " << b;
+      }
+    }
     BasicDmpWorkspace<Stored> ws;
     ws.Prepare(g);
     std::size_t held = 0;  // after the first run, in a frame starting now
-    const InitialState* order[] = {&starts_now, &started_before, &starts_now, &started_before};
-    for (const InitialState* init : order) {
-      const DmpRegion& expected = init == &starts_now ? now_expected : before_expected;
+    // Each frame after each other one.
+    const int order[] = {0, 1, 2, 3, 0, 2, 1, 3, 2, 0, 3, 1, 0};
+    for (const int f : order) {
+      SCOPED_TRACE(f);
+      const InitialState* init = frames[f];
+      const DmpRegion& expected = expected_runs[static_cast<std::size_t>(f)];
       const DmpRegion run = RunDmpRegion(g, *init, sources, opt, &ws);
       EXPECT_EQ(run.nodes, expected.nodes);
       EXPECT_EQ(run.risk, expected.risk);  // bit for bit
@@ -334,7 +355,7 @@ void ExpectFramesShareAWorkspace() {
       EXPECT_EQ(run.parent, expected.parent);
       if (held == 0) {
         held = ws.MemoryBytes();
-      } else if (init == &started_before) {
+      } else if (init->now > 0) {
         EXPECT_GE(ws.MemoryBytes(), held + g.node_count * sizeof(double));
       }
     }

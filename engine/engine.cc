@@ -406,13 +406,19 @@ std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral,
   for (int r = 0; r < risk_type_count(); ++r) {
     if (types_[r].dirty_) last = r;
   }
+  // The callback is this call's: unset however Project is left, so no later
+  // Refine or projection asks it.
+  struct Unset {
+    ProjectionWorkspace& workspace;
+    ~Unset() { workspace.release_dmp_after_run = nullptr; }
+  } unset{workspace_};
   for (int r = 0; r < risk_type_count(); ++r) {
     auto& s = types_[r];
     if (!s.dirty_) continue;
     workspace_.release_dmp_after_run = r == last ? release_scratch : nullptr;
     auto graph = Graph(r);
     Step frame_start = kNoStep;
-    s.initial_ = BuildInitial(s, &frame_start);
+    BuildInitial(s, &frame_start, &s.initial_);
     if (frame_start != s.frame_start_ || now_ != s.frame_now_) s.needs_full_ = true;
     s.frame_start_ = frame_start;
     s.frame_now_ = now_;
@@ -421,7 +427,6 @@ std::vector<int> Engine::Project(std::uint64_t journal_seq, Spectral spectral,
     } else {
       s.projector_->Update(*graph, s.initial_, s.changed_, &workspace_);
     }
-    workspace_.release_dmp_after_run = nullptr;
     PublishProjection(s, journal_seq);
     s.changed_.clear();
     s.needs_full_ = false;
@@ -477,7 +482,7 @@ std::size_t Engine::UncheckedRegions() const {
   return pending;
 }
 
-InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) const {
+void Engine::BuildInitial(const RiskTypeState& s, Step* frame_start, InitialState* out) const {
   const std::size_t n = network_.node_slots();
   auto counts = [&](NodeIndex v) { return network_.alive(v) && !s.immunized_[v]; };
   // The frame starts at the earliest onset in the window (or now).
@@ -489,10 +494,17 @@ InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) con
   auto relative = [&](Step t) {
     return static_cast<std::int32_t>(std::min<Step>(t - first, InitialState::kNever));
   };
-  InitialState st;
+  // Rewritten in place: the vectors keep their storage from the last round
+  // (per node and risk type ~2.4 MB on 100k nodes, otherwise mapped anew
+  // every round above riskd's 256 KiB mmap threshold). What a round does
+  // not set is emptied, as a new state's would be.
+  InitialState& st = *out;
   st.p_s.assign(n, 1.0);
   st.p_i.assign(n, 0.0);
   st.p_r.assign(n, 0.0);
+  st.start.clear();
+  st.end.clear();
+  st.fixed.clear();
   st.now = relative(now_);
   for (NodeIndex v = 0; v < n; ++v) {
     if (!counts(v)) {
@@ -532,7 +544,6 @@ InitialState Engine::BuildInitial(const RiskTypeState& s, Step* frame_start) con
       set_start(v, relative(std::max(h.normal_at, first)));
     }
   }
-  return st;
 }
 
 void Engine::RestoreAlert(int risk_type, NodeIndex node, const OpenAlert& alert) {

@@ -232,7 +232,10 @@ class Engine {
   // are checked and served and its alerts updated): true frees the scratch
   // there, as ReleaseScratch() would (whose next call counts its bytes), so
   // the rest of the projection and what the caller does next (publishing)
-  // do not stack on it. Results are the same either way.
+  // do not stack on it. It is not asked at all when that last type runs no
+  // DMP: it takes the incremental path (method kDmp) or has no source to
+  // start one from; the scratch is then kept (ReleaseScratch() frees it).
+  // Results are the same either way.
   enum class Spectral { kNow, kLater };
   std::vector<int> Project(std::uint64_t journal_seq, Spectral spectral = Spectral::kNow,
                            const std::function<bool()>& release_scratch = nullptr);
@@ -311,9 +314,10 @@ class Engine {
   void Reobserve(RiskTypeState& s, NodeIndex node);
   // Sets s.observed[node] from what its reports say now.
   void Observe(RiskTypeState& s, NodeIndex node, const NodeHistory& history);
-  // The projection's initial state from the reports; its step 0 (absolute)
-  // into *frame_start.
-  InitialState BuildInitial(const RiskTypeState& s, Step* frame_start) const;
+  // The projection's initial state from the reports, into *out (rewritten
+  // whole, its vectors' storage reused); its step 0 (absolute) into
+  // *frame_start.
+  void BuildInitial(const RiskTypeState& s, Step* frame_start, InitialState* out) const;
   // Updates the alerts from the projector's projection.
   void PublishProjection(RiskTypeState& s, std::uint64_t journal_seq);
 

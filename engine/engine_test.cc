@@ -412,13 +412,26 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
 // DMP is done (as the daemon asks after a large one), changes nothing an
 // engine publishes: engines fed the same events, one keeping the scratch,
 // one releasing it at every turn and one letting every projection release
-// it, agree bit for bit.
+// it, agree bit for bit. Two risk types (two-way and downstream), events
+// on either or both, so the last re-projected one varies; the callback is
+// asked once when that type's projection ran a DMP, never when it took the
+// incremental path or had no source (engine.h).
 TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
-  for (const auto method : {ProjectionOptions::Choice::kAuto, ProjectionOptions::Choice::kDmp}) {
-    SCOPED_TRACE(static_cast<int>(method));
-    EngineOptions o = Options(0.9, 0.3, method);
+  struct Case {
+    ProjectionOptions::Choice method;
+    bool defer_check;
+  };
+  for (const Case c :
+       {Case{ProjectionOptions::Choice::kAuto, true}, Case{ProjectionOptions::Choice::kAuto, false},
+        Case{ProjectionOptions::Choice::kDmp, false}}) {
+    SCOPED_TRACE(static_cast<int>(c.method) * 2 + (c.defer_check ? 1 : 0));
+    EngineOptions o = Options(0.9, 0.3, c.method);
     o.risk_types[0].direction = Direction::kBoth;
-    o.projection.defer_check = method == ProjectionOptions::Choice::kAuto;
+    o.risk_types.push_back(o.risk_types[0]);
+    o.risk_types[1].name = "downstream";
+    o.risk_types[1].direction = Direction::kDownstream;
+    o.risk_types[1].alpha = 1.2;
+    o.projection.defer_check = c.defer_check;
     o.projection.check_realizations = 100;
     o.projection.serve_realizations = 200;
     auto network = [] { return WattsStrogatz(400, 3, 0.05, {.seed = 5}); };
@@ -430,29 +443,42 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
     std::uint64_t seq = 0;
     int asked = 0;
     const auto release_scratch = [&asked] { return ++asked > 0; };
+    int asked_rounds = 0, not_asked_rounds = 0;
     for (int round = 0; round < 12; ++round) {
+      SCOPED_TRACE(round);
       const NodeIndex v = static_cast<NodeIndex>(rng() % 400);
+      // Type 0, type 1, or both (type 1 then projected last).
+      const int which = static_cast<int>(rng() % 3);
       for (Engine* e : {kept.get(), released.get(), early.get()}) {
-        if (round % 4 == 3) {
-          ASSERT_TRUE(e->SetStatus(0, v, NodeState::kRecovered, 1).ok());
-        } else {
-          ASSERT_TRUE(e->Disrupt(0, {&v, 1}, round % 2 ? 0.7 : 1.0).ok());
+        for (int type = 0; type < 2; ++type) {
+          if (which != 2 && which != type) continue;
+          if (round % 4 == 3) {
+            ASSERT_TRUE(e->SetStatus(type, v, NodeState::kRecovered, 1).ok());
+          } else {
+            ASSERT_TRUE(e->Disrupt(type, {&v, 1}, round % 2 ? 0.7 : 1.0).ok());
+          }
         }
       }
       ++seq;
       kept->Project(seq);
       released->Project(seq);
       asked = 0;
-      early->Project(seq, Engine::Spectral::kNow, release_scratch);
+      const std::vector<int> done = early->Project(seq, Engine::Spectral::kNow, release_scratch);
+      ASSERT_FALSE(done.empty());
+      // Asked once if the last type projected ran a DMP (a region
+      // recomputed, not the incremental path), else not at all.
+      const Projection& last = early->risk_state(done.back()).projection();
+      const int expected = !last.incremental_dmp && last.recomputed_regions > 0 ? 1 : 0;
+      EXPECT_EQ(asked, expected);
+      (expected ? asked_rounds : not_asked_rounds)++;
       // The first projection allocates it (later ones may not: kDmp's
-      // incremental updates need none). Freed after the run, it is counted
-      // by the next ReleaseScratch().
+      // incremental updates need none). Freed after the run, or by the
+      // callback, it is counted by the next ReleaseScratch().
       const std::size_t freed = released->ReleaseScratch();
       const std::size_t freed_early = early->ReleaseScratch();
+      EXPECT_EQ(freed_early, freed);
       if (round == 0) {
         EXPECT_GT(freed, 0u);
-        EXPECT_EQ(asked, 1);
-        EXPECT_EQ(freed_early, freed);
       }
       EXPECT_EQ(released->ReleaseScratch(), 0u);  // already free
       EXPECT_EQ(early->ReleaseScratch(), 0u);
@@ -462,9 +488,11 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
         released->ReleaseScratch();
         early->Refine(seq, 1);
       }
-      for (const Engine* other : {released.get(), early.get()}) {
-        const Projection& a = kept->risk_state(0).projection();
-        const Projection& b = other->risk_state(0).projection();
+      for (const auto& [other, type] : {std::pair{released.get(), 0}, std::pair{released.get(), 1},
+                                        std::pair{early.get(), 0}, std::pair{early.get(), 1}}) {
+        SCOPED_TRACE(type);
+        const Projection& a = kept->risk_state(type).projection();
+        const Projection& b = other->risk_state(type).projection();
         ASSERT_EQ(a.risk, b.risk) << "round " << round;  // bit for bit
         EXPECT_EQ(a.eta, b.eta);
         EXPECT_EQ(a.parent, b.parent);
@@ -473,8 +501,8 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
         EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
         // The open alerts node by node: level, probability and ETA as
         // published, and the projection that raised each.
-        const auto& kept_open = kept->risk_state(0).alerts().open();
-        const auto& other_open = other->risk_state(0).alerts().open();
+        const auto& kept_open = kept->risk_state(type).alerts().open();
+        const auto& other_open = other->risk_state(type).alerts().open();
         ASSERT_EQ(kept_open.size(), other_open.size());
         for (const auto& [node, alert] : kept_open) {
           const auto found = other_open.find(node);
@@ -486,9 +514,70 @@ TEST(EngineTest, ReleasingTheScratchBetweenProjectionsChangesNoResult) {
         }
       }
     }
-    EXPECT_GT(kept->risk_state(0).projection().expected_disrupted, 1.0);
-    EXPECT_FALSE(kept->risk_state(0).alerts().open().empty());  // compared above
+    for (int type = 0; type < 2; ++type) {
+      EXPECT_GT(kept->risk_state(type).projection().expected_disrupted, 1.0);
+      EXPECT_FALSE(kept->risk_state(type).alerts().open().empty());  // compared above
+    }
+    // Both outcomes of the callback's question happened.
+    EXPECT_GT(asked_rounds, 0);
+    if (c.method == ProjectionOptions::Choice::kDmp) {
+      EXPECT_GT(not_asked_rounds, 0);
+    }
   }
+}
+
+// Project rebuilds each risk type's initial state in place (its vectors'
+// storage reused from round to round): every round's equals the one a
+// fresh engine fed the same events builds, starts, ends and fixed periods
+// included when they appear and when they go again, and so do the risks.
+TEST(EngineTest, TheInitialStateIsRebuiltWholeEveryRound) {
+  EngineOptions o = Options(0.9, 0.3, ProjectionOptions::Choice::kDmp);
+  auto network = [] { return WattsStrogatz(60, 2, 0.1, {.seed = 3}); };
+  using Event = std::function<Status(Engine&)>;
+  const NodeIndex a = 4, b = 17, c = 33;
+  const std::vector<Event> events = {
+      [&](Engine& e) {
+        return e.Disrupt(0, {&a, 1}, 1.0, std::nullopt, 3);
+      },  // end, fixed
+      [&](Engine& e) { return e.AdvanceClock(2); },
+      [&](Engine& e) { return e.SetStatus(0, b, NodeState::kSusceptible, 1.0); },  // a start
+      [&](Engine& e) { return e.SetStatus(0, c, NodeState::kDisrupted, 0.6); },
+      [&](Engine& e) { return e.AdvanceClock(6); },  // a's period over
+      [&](Engine& e) { return e.SetStatus(0, c, NodeState::kRecovered, 1.0); },
+      // Past the history window: the reports so far are history only, the
+      // frame has no start or end.
+      [&](Engine& e) { return e.AdvanceClock(400); },
+      [&](Engine& e) { return e.SetStatus(0, a, NodeState::kRecovered, 1.0); },
+      [&](Engine& e) { return e.SetStatus(0, b, NodeState::kDisrupted, 0.8); },
+      [&](Engine& e) {
+        return e.Disrupt(0, {&c, 1}, 0.9, std::nullopt, 2);
+      },  // times again
+  };
+  auto kept = std::move(Engine::Create(o, network()).value());
+  bool saw_times = false, saw_none = false;
+  for (std::size_t round = 0; round < events.size(); ++round) {
+    SCOPED_TRACE(round);
+    ASSERT_TRUE(events[round](*kept).ok());
+    kept->Project(round + 1);
+    auto fresh = std::move(Engine::Create(o, network()).value());
+    for (std::size_t x = 0; x <= round; ++x) ASSERT_TRUE(events[x](*fresh).ok());
+    fresh->Project(1);
+    const InitialState& got = kept->risk_state(0).initial();
+    const InitialState& want = fresh->risk_state(0).initial();
+    EXPECT_EQ(got.p_s, want.p_s);
+    EXPECT_EQ(got.p_i, want.p_i);
+    EXPECT_EQ(got.p_r, want.p_r);
+    EXPECT_EQ(got.now, want.now);
+    EXPECT_EQ(got.start, want.start);
+    EXPECT_EQ(got.end, want.end);
+    EXPECT_EQ(got.fixed, want.fixed);
+    EXPECT_EQ(kept->risk_state(0).projection().risk, fresh->risk_state(0).projection().risk);
+    (got.end.empty() && got.start.empty() ? saw_none : saw_times) = true;
+  }
+  // Rounds with times and rounds without followed each other.
+  EXPECT_TRUE(saw_times);
+  EXPECT_TRUE(saw_none);
+  EXPECT_FALSE(kept->risk_state(0).initial().end.empty());
 }
 
 // The refresh waits for the larger of refresh_changes and the edge

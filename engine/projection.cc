@@ -267,7 +267,7 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
   std::vector<std::uint32_t> members(size);
   std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
   for (std::uint32_t x = 0; x < size; ++x) {
-    members[next[static_cast<std::size_t>(component_of_root[up[x]])]++] = x;
+    members[next[static_cast<std::size_t>(component_of_root[Root(up, x)])]++] = x;
   }
   std::vector<std::int32_t>().swap(component_of_root);
   std::vector<std::uint32_t>().swap(up);

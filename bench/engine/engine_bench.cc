@@ -109,6 +109,89 @@ Network ScaleFree100k() {
   return BarabasiAlbert(100000, 10, {.seed = 1, .min_weight = 0.5, .max_weight = 2.0});
 }
 
+// The frames dmp_full_ms is measured in ("frame" in the JSON line; absent
+// for kNow, as before the parameter existed): kNow, the 100 sources
+// disrupted now (now = 0, no start, end or onset delay); kEnds, a frame
+// that started 5 steps before now in which the sources' disruptions are of
+// known duration (end at step 15) and 1000 other nodes are removed at step
+// 20 (InitialState::end set, ends within the run); kOnsetDelay, kNow with
+// an onset delay of 2 steps on a quarter of the nodes (TransmissionGraph::
+// latency). The DMP's per-in-edge reads of a source's end and delay only
+// happen in the last two.
+enum class DmpFrame { kNow, kEnds, kOnsetDelay };
+
+void BenchDmpFrame(const Network& net, const TransmissionGraph& built, Direction dir,
+                   DmpFrame frame, double vul_ms, double build_ms) {
+  TransmissionGraph g = built;
+  InitialState init = Sources(g.node_count, RandomNodes(g.node_count, 100, 7));
+  const char* frame_name = "now";
+  if (frame == DmpFrame::kEnds) {
+    frame_name = "ends_now5";
+    init.now = 5;
+    init.end.assign(g.node_count, InitialState::kNever);
+    init.fixed.assign(g.node_count, 0);
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      if (init.p_i[v] > 0) {
+        init.end[v] = 15;
+        init.fixed[v] = 1;
+      }
+    }
+    for (NodeIndex v : RandomNodes(g.node_count, 1000, 13)) {
+      if (init.p_i[v] == 0) init.end[v] = 20;
+    }
+  } else if (frame == DmpFrame::kOnsetDelay) {
+    frame_name = "onset_delay";
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      if ((static_cast<std::uint64_t>(v) * 2654435761u >> 7) % 4 == 0) g.latency[v] = 2;
+    }
+    g.has_latency = true;
+  }
+  DmpOptions opt;
+  opt.horizon = 30;
+  opt.tolerance = 0;  // every reached node propagates: the full cost
+  // The projections' message storage (float), as the daemon runs it.
+  BasicDmpWorkspace<ProjectionMessage> ws;
+  ws.Prepare(g);
+  std::vector<NodeIndex> sources;
+  for (NodeIndex v = 0; v < g.node_count; ++v) {
+    if (init.p_i[v] > 0) sources.push_back(v);
+  }
+  std::vector<double> times;
+  DmpRegion region;
+  for (int rep = 0; rep < (quick ? 2 : 3); ++rep) {
+    const double cpu = CpuMs();
+    region = RunDmpRegion(g, init, sources, opt, &ws);
+    times.push_back(CpuMs() - cpu);
+  }
+  // Calibration's storage (double) after the same run, for the bytes.
+  DmpWorkspace wide;
+  wide.Prepare(g);
+  (void)RunDmpRegion(g, init, sources, opt, &wide);
+  const double ms = Median(times);
+  Params p{{"network", Str("barabasi_albert")},
+           {"nodes", Num(static_cast<double>(net.node_count()))},
+           {"edges", Num(static_cast<double>(net.edge_count()))},
+           {"directed_edges", Num(static_cast<double>(g.edge_count()))},
+           {"direction", Str(DirectionName(dir))},
+           {"horizon", "30"},
+           {"clock", Str("process_cpu")},
+           {"touched_nodes", Num(static_cast<double>(region.touched_count))},
+           {"edge_steps", Num(static_cast<double>(region.edge_updates))}};
+  if (frame != DmpFrame::kNow) p.push_back({"frame", Str(frame_name)});
+  Emit("dmp_full_ms", ms, "ms", p);
+  Emit("dmp_ns_per_edge_step", ms * 1e6 / static_cast<double>(region.edge_updates), "ns", p);
+  if (frame == DmpFrame::kNow) {
+    Emit("vulnerability_ms", vul_ms, "ms", p);
+    Emit("transmission_graph_build_ms", build_ms, "ms", p);
+  }
+  Params with_messages = p;
+  with_messages.push_back(
+      {"messages", Str(std::is_same_v<ProjectionMessage, float> ? "float" : "double")});
+  Emit("dmp_workspace_mb", static_cast<double>(ws.MemoryBytes()) / 1e6, "MB", with_messages);
+  with_messages.back() = {"messages", Str("double")};
+  Emit("dmp_workspace_mb", static_cast<double>(wide.MemoryBytes()) / 1e6, "MB", with_messages);
+}
+
 void BenchDmp() {
   const auto start_gen = Clock::now();
   const Network net = ScaleFree100k();
@@ -120,50 +203,11 @@ void BenchDmp() {
     const Vulnerability vul = ComputeVulnerability(net, t.layers, {});
     const double vul_ms = MsSince(start);
     start = Clock::now();
-    const TransmissionGraph g = BuildTransmissionGraph(net, t, vul);
+    const TransmissionGraph built = BuildTransmissionGraph(net, t, vul);
     const double build_ms = MsSince(start);
-    const InitialState init = Sources(g.node_count, RandomNodes(g.node_count, 100, 7));
-    DmpOptions opt;
-    opt.horizon = 30;
-    opt.tolerance = 0;  // every reached node propagates: the full cost
-    // The projections' message storage (float), as the daemon runs it.
-    BasicDmpWorkspace<ProjectionMessage> ws;
-    ws.Prepare(g);
-    std::vector<NodeIndex> sources;
-    for (NodeIndex v = 0; v < g.node_count; ++v) {
-      if (init.p_i[v] > 0) sources.push_back(v);
+    for (const DmpFrame frame : {DmpFrame::kNow, DmpFrame::kEnds, DmpFrame::kOnsetDelay}) {
+      BenchDmpFrame(net, built, dir, frame, vul_ms, build_ms);
     }
-    std::vector<double> times;
-    DmpRegion region;
-    for (int rep = 0; rep < (quick ? 2 : 3); ++rep) {
-      const double cpu = CpuMs();
-      region = RunDmpRegion(g, init, sources, opt, &ws);
-      times.push_back(CpuMs() - cpu);
-    }
-    // Calibration's storage (double) after the same run, for the bytes.
-    DmpWorkspace wide;
-    wide.Prepare(g);
-    (void)RunDmpRegion(g, init, sources, opt, &wide);
-    const double ms = Median(times);
-    const Params p{{"network", Str("barabasi_albert")},
-                   {"nodes", Num(static_cast<double>(net.node_count()))},
-                   {"edges", Num(static_cast<double>(net.edge_count()))},
-                   {"directed_edges", Num(static_cast<double>(g.edge_count()))},
-                   {"direction", Str(DirectionName(dir))},
-                   {"horizon", "30"},
-                   {"clock", Str("process_cpu")},
-                   {"touched_nodes", Num(static_cast<double>(region.touched_count))},
-                   {"edge_steps", Num(static_cast<double>(region.edge_updates))}};
-    Emit("dmp_full_ms", ms, "ms", p);
-    Emit("dmp_ns_per_edge_step", ms * 1e6 / static_cast<double>(region.edge_updates), "ns", p);
-    Emit("vulnerability_ms", vul_ms, "ms", p);
-    Emit("transmission_graph_build_ms", build_ms, "ms", p);
-    Params with_messages = p;
-    with_messages.push_back(
-        {"messages", Str(std::is_same_v<ProjectionMessage, float> ? "float" : "double")});
-    Emit("dmp_workspace_mb", static_cast<double>(ws.MemoryBytes()) / 1e6, "MB", with_messages);
-    with_messages.back() = {"messages", Str("double")};
-    Emit("dmp_workspace_mb", static_cast<double>(wide.MemoryBytes()) / 1e6, "MB", with_messages);
   }
   Emit("generate_network_ms", gen_ms, "ms", {{"network", Str("barabasi_albert")}});
 }
