@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
@@ -518,6 +522,280 @@ TEST(DmpTest, EtaAndCausePathFollowTheChain) {
   EXPECT_EQ(r.eta[2], 2);
   EXPECT_EQ(r.eta[3], 3);
   EXPECT_EQ(CausePath(r, init, 3), (std::vector<NodeIndex>{0, 1, 2, 3}));
+}
+
+// A straightforward DMP for the tests below: docs/model.md §5 as two dense
+// passes per step over every node and edge, no workspace, no frontier
+// lists, no merged passes. Pass 1 updates theta(t) and P_S(t) node by node
+// (a node starts propagating when its drop passes the tolerance, and its
+// out-neighbours join the computation from the next step); pass 2 updates
+// phi(t) of every edge out of a propagating node from the cavity
+// P_S^k(t) / theta_{i->k}(t) (the explicit product when that theta is at
+// or below kDmpTinyTheta; P_S^k without a reverse edge). Messages are
+// rounded to `Stored` where stored, as dmp.h says. Returns risk, ETA and
+// likely parent per node as RunDmp does (0, -1, kNoNode outside the run's
+// region: nodes propagating and their out-neighbours).
+struct ReferenceDmp {
+  std::vector<double> risk;
+  std::vector<int> eta;
+  std::vector<NodeIndex> parent;
+  std::size_t propagating = 0;
+};
+
+template <typename Stored>
+ReferenceDmp RunReferenceDmp(const TransmissionGraph& g, const InitialState& init, int horizon,
+                             double tolerance) {
+  const std::size_t n = g.node_count, m = g.edge_count();
+  const int now = init.now, H = now + horizon;
+  constexpr int kNoHit = std::numeric_limits<int>::min();
+  std::vector<Stored> theta(m, Stored{1}), phi(m, Stored{0});
+  std::vector<double> prev_cavity(m, 0.0);        // cavity at the last phi update
+  std::vector<std::vector<double>> edge_ring(m);  // with a reverse and an onset delay
+  std::vector<std::vector<double>> ring(n);       // P_S(t - L .. t), onset delay
+  std::vector<double> ps = init.p_s, pr = init.p_r, pi = init.p_i, ps_end = init.p_s;
+  std::vector<double> ps_before = init.p_s, pr_now = init.p_r;
+  std::vector<int> eta_hit(n, kNoHit);
+  std::vector<char> propagating(n, 0), reached(n, 0);  // reached: has a propagating in-neighbour
+  auto keep = [&](NodeIndex k) { return init.Fixed(k) ? 1.0 : 1.0 - g.q[k]; };
+  auto start_propagating = [&](NodeIndex k) {
+    propagating[k] = 1;
+    const int L = g.latency[k];
+    ring[k].assign(static_cast<std::size_t>(L) + 1, init.p_s[k]);
+    for (EdgeIndex e : g.out(k)) {
+      if (init.p_i[k] != 0) phi[e] = static_cast<Stored>(init.p_i[k]);
+      prev_cavity[e] = init.p_s[k];
+      if (g.reverse_of(e) != kNoEdge)
+        edge_ring[e].assign(static_cast<std::size_t>(L) + 1, init.p_s[k]);
+    }
+  };
+  auto mark_reached = [&] {
+    for (NodeIndex k = 0; k < n; ++k) {
+      if (!propagating[k]) continue;
+      for (EdgeIndex e : g.out(k)) reached[g.target[e]] = init.p_s[g.target[e]] > 0;
+    }
+  };
+  auto pr_now_of = [&](NodeIndex v) { return now > 0 ? pr_now[v] : init.p_r[v]; };
+  auto snap_now = [&](int t) {
+    for (NodeIndex k = 0; k < n; ++k) {
+      if (!propagating[k]) continue;
+      if (t > 0) pr_now[k] = pr[k];
+      eta_hit[k] = kNoHit;
+      const int L = g.latency[k];
+      const int span = L + 1;
+      for (int s = t - L; s <= t; ++s) {
+        const double p =
+            L > 0 ? ring[k][static_cast<std::size_t>(((s % span) + span) % span)] : ps[k];
+        if (1.0 - p - pr_now_of(k) >= 0.5) {
+          eta_hit[k] = s;
+          break;
+        }
+      }
+    }
+  };
+  auto start_sources = [&](int t) {
+    for (NodeIndex k = 0; k < n; ++k) {
+      if (init.p_i[k] > 0 && !propagating[k] && init.Start(k) == t && init.Start(k) < init.End(k)) {
+        start_propagating(k);
+      }
+    }
+  };
+  start_sources(0);
+  mark_reached();
+  if (now == 0) snap_now(0);
+  for (int t = 1; t <= H; ++t) {
+    // Pass 1: theta(t), P_S(t) of the nodes reached before this step.
+    const std::vector<char> reached_before = reached;
+    for (NodeIndex i = 0; i < n; ++i) {
+      if (!reached_before[i]) continue;
+      const int L = g.latency[i];
+      if (t <= init.Start(i)) {
+        if (t + L <= init.WindowEnd(i, horizon)) ps_end[i] = init.p_s[i];
+        continue;
+      }
+      double prod = init.p_s[i];
+      for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e) {
+        theta[e] = static_cast<Stored>(theta[e] - g.p[e] * phi[e]);
+        prod *= theta[e];
+      }
+      ps[i] = prod;
+      if (t + L <= init.WindowEnd(i, horizon)) ps_end[i] = prod;
+      if (t > now && eta_hit[i] == kNoHit && 1.0 - prod - pr_now_of(i) >= 0.5) eta_hit[i] = t;
+      if (!propagating[i] && t < init.End(i) && init.p_s[i] - prod > tolerance) {
+        start_propagating(i);
+        for (EdgeIndex e : g.out(i)) reached[g.target[e]] = init.p_s[g.target[e]] > 0;
+      }
+    }
+    // Pass 2: phi(t) on every edge out of a propagating node.
+    for (NodeIndex i = 0; i < n; ++i) {
+      if (!reached[i]) continue;
+      for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e) {
+        const NodeIndex k = g.source[e];
+        if (!propagating[k]) continue;
+        if (t >= init.End(k)) {
+          phi[e] = 0;
+          continue;
+        }
+        const EdgeIndex rev = g.reverse_of(e);
+        double cavity = ps[k];
+        if (rev != kNoEdge) {
+          if (theta[rev] > kDmpTinyTheta) {
+            cavity = ps[k] / theta[rev];
+          } else {
+            cavity = init.p_s[k];
+            for (EdgeIndex f = g.in_begin(k); f < g.in_end(k); ++f) {
+              if (f != rev) cavity *= theta[f];
+            }
+          }
+        }
+        const double decay = t <= init.Start(i) ? keep(k) : (1.0 - g.p[e]) * keep(k);
+        const int L = g.latency[k];
+        if (L == 0) {
+          const double before = rev != kNoEdge ? prev_cavity[e] : ps_before[k];
+          phi[e] = static_cast<Stored>(decay * phi[e] - (cavity - before));
+          prev_cavity[e] = cavity;
+          continue;
+        }
+        const auto span = static_cast<std::size_t>(L) + 1;
+        const std::size_t older = static_cast<std::size_t>(t) % span;
+        const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
+        std::vector<double>& r = rev != kNoEdge ? edge_ring[e] : ring[k];
+        const double onset = r[older] - r[newer];
+        if (rev != kNoEdge) r[older] = cavity;
+        phi[e] = static_cast<Stored>(decay * phi[e] + onset);
+      }
+    }
+    // End of step: P_R, P_I, rings of the propagating nodes.
+    for (NodeIndex k = 0; k < n; ++k) {
+      if (!propagating[k]) continue;
+      ps_before[k] = ps[k];
+      if (t >= init.End(k)) {
+        pr[k] = 1.0;
+        pi[k] = 0.0;
+        continue;
+      }
+      pr[k] += (init.Fixed(k) ? 0.0 : g.q[k]) * pi[k];
+      double ps_onset = ps[k];
+      if (const int L = g.latency[k]; L > 0) {
+        const auto span = static_cast<std::size_t>(L) + 1;
+        ring[k][static_cast<std::size_t>(t) % span] = ps[k];
+        ps_onset = ring[k][static_cast<std::size_t>(t + 1) % span];
+      }
+      pi[k] = std::max(0.0, 1.0 - ps_onset - pr[k]);
+    }
+    start_sources(t);
+    mark_reached();
+    if (t == now) snap_now(t);
+  }
+  ReferenceDmp out;
+  out.risk.assign(n, 0.0);
+  out.eta.assign(n, -1);
+  out.parent.assign(n, kNoNode);
+  std::vector<char> listed = propagating;
+  for (NodeIndex k = 0; k < n; ++k) {
+    out.propagating += propagating[k];
+    if (!propagating[k]) continue;
+    for (EdgeIndex e : g.out(k)) listed[g.target[e]] = 1;
+  }
+  for (NodeIndex v = 0; v < n; ++v) {
+    if (!listed[v]) continue;
+    const bool removed = init.End(v) <= now;
+    out.risk[v] = removed ? 0.0
+                          : std::max(init.EvidenceFloor(v),
+                                     std::clamp(1.0 - ps_end[v] - pr_now_of(v), 0.0, 1.0));
+    const int L = g.latency[v];
+    if (!removed && eta_hit[v] != kNoHit && eta_hit[v] + L <= init.WindowEnd(v, horizon)) {
+      out.eta[v] = std::max(0, eta_hit[v] + L - now);
+    }
+    double best = 0;
+    for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
+      if (1.0 - theta[e] > best) {
+        best = 1.0 - theta[e];
+        out.parent[v] = g.source[e];
+      }
+    }
+  }
+  return out;
+}
+
+// dmp.cc's runs (its workspace, frontier lists and passes, on graphs with
+// and without reverse edges) against the reference above, bit for bit: scale-free
+// graphs (hubs) both ways, and one-way graphs with a share of two-way
+// supplier pairs, in a frame starting now, with onset delays, and with
+// random onset steps, shields, ends and fixed periods in a frame that
+// started before now; tolerances 0 and 1e-3; some edges with p = 1 that
+// surely pass (the explicit cavity, read both by nodes before and after
+// the edge's source in node order); double and float messages.
+template <typename Stored>
+void ExpectRunsEqualTheReference() {
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    Network ba = BarabasiAlbert(60, 3, {.seed = seed, .min_weight = 0.5, .max_weight = 2.0});
+    Network mixed = testing::RandomGraph(60, 150, seed);
+    std::mt19937_64 rng(seed);
+    std::vector<std::tuple<NodeIndex, NodeIndex, double>> add;
+    for (NodeIndex u = 0; u < mixed.node_slots(); ++u) {
+      for (EdgeIndex e = mixed.out_begin(u); e < mixed.out_end(u); ++e) {
+        if (rng() % 3 == 0) add.emplace_back(mixed.edge_target(e), u, mixed.edge_weight(e));
+      }
+    }
+    for (const auto& [from, to, w] : add) (void)mixed.AddEdge(from, to, Layer::kMaterial, w);
+    mixed.Compact();
+    for (Network* net : {&ba, &mixed}) {
+      for (NodeIndex v = 0; v < net->node_slots(); v += 4) {
+        NodeAttributes a = net->node(v);
+        a.inventory_days = 1.0 + static_cast<double>(v % 3);
+        ASSERT_TRUE(net->UpdateNode(a).ok());
+      }
+    }
+    struct Case {
+      const Network* net;
+      Direction direction;
+    };
+    for (const Case& c : {Case{&ba, Direction::kBoth}, Case{&mixed, Direction::kDownstream},
+                          Case{&mixed, Direction::kBoth}}) {
+      for (const bool latency : {false, true}) {
+        TransmissionGraph g = testing::BuildGraph(*c.net, c.direction, 1.5, 0.3);
+        ASSERT_TRUE(g.has_reverse);
+        if (!latency) {
+          std::fill(g.latency.begin(), g.latency.end(), std::uint16_t{0});
+          g.has_latency = false;
+        }
+        for (EdgeIndex e = 0; e < g.edge_count(); e += 7) g.p[e] = 1.0;
+        for (const int now : {0, 4}) {
+          for (const double tolerance : {0.0, 1e-3}) {
+            SCOPED_TRACE(::testing::Message()
+                         << "seed " << seed << " direction " << static_cast<int>(c.direction)
+                         << " latency " << latency << " now " << now << " tolerance " << tolerance);
+            InitialState init;
+            init.p_s.assign(g.node_count, 1.0);
+            init.p_i.assign(g.node_count, 0.0);
+            init.p_r.assign(g.node_count, 0.0);
+            for (NodeIndex v : {NodeIndex{3}, NodeIndex{17}, NodeIndex{40}}) {
+              init.p_s[v] = v == 17 ? 0.4 : 0.0;
+              init.p_i[v] = 1.0 - init.p_s[v];
+            }
+            if (now > 0) testing::AddRandomTimes(&init, now, 8, seed);
+            DmpOptions opt;
+            opt.horizon = 8;
+            opt.tolerance = tolerance;
+            const ReferenceDmp expected = RunReferenceDmp<Stored>(g, init, opt.horizon, tolerance);
+            const DmpResult got = RunDmp<Stored>(g, init, opt);
+            EXPECT_EQ(got.touched_nodes, expected.propagating);
+            EXPECT_GT(expected.propagating, 3u);
+            for (NodeIndex v = 0; v < g.node_count; ++v) {
+              EXPECT_EQ(got.risk[v], expected.risk[v]) << "node " << v;  // bit for bit
+              EXPECT_EQ(got.eta[v], expected.eta[v]) << "node " << v;
+              EXPECT_EQ(got.parent[v], expected.parent[v]) << "node " << v;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(DmpTest, RunsEqualAStraightforwardReferenceBitForBit) {
+  ExpectRunsEqualTheReference<double>();
+  ExpectRunsEqualTheReference<float>();
 }
 
 }  // namespace
