@@ -377,9 +377,19 @@ int main(int argc, char** argv) {
     r.ok = true;
     return r;
   };
+  // RISKD_BENCH_LOAD_ONLY=1: only the deferred daemon's first projection and
+  // paced load (peak_rss_mb, peak_rss_under_load_mb and its latency lines),
+  // e.g. to profile that daemon (RISKD_DAEMON_WRAPPER) without the
+  // idle-subscriber phases and the second daemon.
+  const bool load_only = std::getenv("RISKD_BENCH_LOAD_ONLY") != nullptr;
   // Publish first, refine after (the default), then checking first.
-  const Run deferred = run(true, true);
-  const Run checking = run(false, false);
+  const Run deferred = run(true, !load_only);
+  Run checking;
+  if (load_only) {
+    checking.ok = true;
+  } else {
+    checking = run(false, false);
+  }
   std::filesystem::remove_all(dir);
   if (!deferred.ok || !checking.ok) return 1;
 
@@ -403,7 +413,8 @@ int main(int argc, char** argv) {
   params(JsonLine("daemon_scale", "peak_rss_under_load_mb", deferred.peak_rss, "MB")).Print();
   params(JsonLine("daemon_scale", "startup_import_s", deferred.start_s, "s")).Print();
   params(JsonLine("daemon_scale", "network_generation_s", gen_s, "s")).Print();
-  for (const Run* r : {&deferred, &checking}) {
+  for (const Run* r : {&deferred, static_cast<const Run*>(&checking)}) {
+    if (r == &checking && load_only) continue;
     for (const auto& [metric, q] : {std::pair<std::string, double>{"alert_latency_p50_ms", 0.5},
                                     {"alert_latency_p99_ms", 0.99}}) {
       params(JsonLine("daemon_scale", metric, Percentile(r->measured, q), "ms"))
@@ -416,6 +427,7 @@ int main(int argc, char** argv) {
           .Print();
     }
   }
+  if (load_only) return 0;
   // What the subscribers add: the second run's growth. The control run
   // before it is the load's own growth (the allocator's pools after a run
   // of this load), not subtracted: a second run of the same load reuses
