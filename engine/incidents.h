@@ -197,6 +197,40 @@ struct IncidentDigest {
   int alerts_resolved = 0;
 };
 
+// An incident's digest as last published, held out of line: most of the
+// incidents held at the daemon's peak under load were opened by the round
+// being projected and are not published yet, and inline (as a
+// std::optional) it cost each of them 112 bytes (bench/README.md,
+// "`loadmem` branch"). Used as that optional was: tested, dereferenced,
+// assigned a digest; copied deeply, so that Incident stays a copyable
+// value.
+class PublishedDigest {
+ public:
+  PublishedDigest() = default;
+  PublishedDigest(const PublishedDigest& other)
+      : value_(other.value_ ? std::make_unique<IncidentDigest>(*other.value_) : nullptr) {}
+  PublishedDigest(PublishedDigest&&) noexcept = default;
+  PublishedDigest& operator=(const PublishedDigest& other) {
+    if (this != &other) *this = PublishedDigest(other);
+    return *this;
+  }
+  PublishedDigest& operator=(PublishedDigest&&) noexcept = default;
+  PublishedDigest& operator=(IncidentDigest digest) {
+    if (value_) {
+      *value_ = std::move(digest);
+    } else {
+      value_ = std::make_unique<IncidentDigest>(std::move(digest));
+    }
+    return *this;
+  }
+  explicit operator bool() const { return value_ != nullptr; }
+  const IncidentDigest& operator*() const { return *value_; }
+  const IncidentDigest* operator->() const { return value_.get(); }
+
+ private:
+  std::unique_ptr<IncidentDigest> value_;
+};
+
 // An incident's operator state: out of line (Incident::op()), since most
 // incidents never see an operator and it is ~100 bytes inline.
 struct IncidentOperatorState {
@@ -264,7 +298,7 @@ struct Incident {
   // Pushed alerts resolved in bulk since published (node, raised journal sequence).
   std::vector<std::pair<NodeIndex, std::uint64_t>> resolved_alerts;
 
-  std::optional<IncidentDigest> published;  // as last published
+  PublishedDigest published;  // as last published; empty before
 
   // The indices into events of the events that hit `source`, oldest first.
   std::vector<std::uint32_t> EventsOf(NodeIndex source) const;

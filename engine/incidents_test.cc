@@ -818,5 +818,36 @@ TEST(EmergencyPlansTest, NodesOwnPlanThenFirstMatchingRule) {
   EXPECT_FALSE(ValidatePlanRules(rules).ok());
 }
 
+// The digest an incident was last published with is held out of line
+// (PublishedDigest): empty until the incident is published, then what
+// Material() compares against; an Incident copied (checkpoints) carries its
+// own copy.
+TEST(IncidentBookTest, APublishedDigestIsHeldFromPublishingAndCopiedWithItsIncident) {
+  Fixture f(MakeEngine(MakeNet(4, {{0, 1, 1}, {1, 2, 1}})));
+  ASSERT_NE(f.Disrupt(1, {0}, TriggerKind::kNamed), nullptr);
+  f.Project(1);
+  EXPECT_FALSE(f.book().Find("supply/1")->published);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  const Incident* inc = f.book().Find("supply/1");
+  ASSERT_TRUE(inc->published);
+  EXPECT_EQ(inc->published->lifecycle, IncidentLifecycle::kConfirmed);
+  EXPECT_EQ(inc->published->sources, 1u);
+  EXPECT_EQ(inc->published->sources_disrupted, 1);
+  const Incident copy = *inc;
+  ASSERT_TRUE(copy.published);
+  EXPECT_NE(&*copy.published, &*inc->published);
+  EXPECT_EQ(copy.published->lifecycle, IncidentLifecycle::kConfirmed);
+  EXPECT_EQ(copy.published->events, 1u);
+  // Nothing changed since: nothing due. A recovery is due again, and its
+  // publication replaces the digest.
+  f.Project(2);
+  EXPECT_TRUE(f.Publish().empty());
+  f.SetStatus(0, NodeState::kRecovered);
+  f.Project(3);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
+  EXPECT_EQ(f.book().Find("supply/1")->published->lifecycle, IncidentLifecycle::kRestored);
+  EXPECT_EQ(copy.published->lifecycle, IncidentLifecycle::kConfirmed);
+}
+
 }  // namespace
 }  // namespace riskd::engine
