@@ -197,38 +197,46 @@ struct IncidentDigest {
   int alerts_resolved = 0;
 };
 
+// A std::unique_ptr copied deeply, so that the Incident holding it stays a
+// copyable value: its out-of-line parts (operator state, published digest).
+template <class T>
+struct DeepCopied {
+  std::unique_ptr<T> value;
+  DeepCopied() = default;
+  DeepCopied(const DeepCopied& other)
+      : value(other.value ? std::make_unique<T>(*other.value) : nullptr) {}
+  DeepCopied(DeepCopied&&) noexcept = default;
+  DeepCopied& operator=(const DeepCopied& other) {
+    if (this != &other) *this = DeepCopied(other);
+    return *this;
+  }
+  DeepCopied& operator=(DeepCopied&&) noexcept = default;
+  explicit operator bool() const { return value != nullptr; }
+  T& operator*() const { return *value; }
+};
+
 // An incident's digest as last published, held out of line: most of the
 // incidents held at the daemon's peak under load were opened by the round
 // being projected and are not published yet, and inline (as a
 // std::optional) it cost each of them 112 bytes (bench/README.md,
 // "`loadmem` branch"). Used as that optional was: tested, dereferenced,
-// assigned a digest; copied deeply, so that Incident stays a copyable
-// value.
+// assigned a digest.
 class PublishedDigest {
  public:
-  PublishedDigest() = default;
-  PublishedDigest(const PublishedDigest& other)
-      : value_(other.value_ ? std::make_unique<IncidentDigest>(*other.value_) : nullptr) {}
-  PublishedDigest(PublishedDigest&&) noexcept = default;
-  PublishedDigest& operator=(const PublishedDigest& other) {
-    if (this != &other) *this = PublishedDigest(other);
-    return *this;
-  }
-  PublishedDigest& operator=(PublishedDigest&&) noexcept = default;
   PublishedDigest& operator=(IncidentDigest digest) {
-    if (value_) {
-      *value_ = std::move(digest);
+    if (digest_) {
+      *digest_ = std::move(digest);
     } else {
-      value_ = std::make_unique<IncidentDigest>(std::move(digest));
+      digest_.value = std::make_unique<IncidentDigest>(std::move(digest));
     }
     return *this;
   }
-  explicit operator bool() const { return value_ != nullptr; }
-  const IncidentDigest& operator*() const { return *value_; }
-  const IncidentDigest* operator->() const { return value_.get(); }
+  explicit operator bool() const { return static_cast<bool>(digest_); }
+  const IncidentDigest& operator*() const { return *digest_; }
+  const IncidentDigest* operator->() const { return digest_.value.get(); }
 
  private:
-  std::unique_ptr<IncidentDigest> value_;
+  DeepCopied<IncidentDigest> digest_;
 };
 
 // An incident's operator state: out of line (Incident::op()), since most
@@ -315,21 +323,7 @@ struct Incident {
   AlertLevel level() const { return op().level_override.value_or(computed_level); }
 
  private:
-  // A unique_ptr copied deeply, so that Incident stays a copyable value.
-  struct OperatorPtr {
-    std::unique_ptr<IncidentOperatorState> value;
-    OperatorPtr() = default;
-    OperatorPtr(const OperatorPtr& other)
-        : value(other.value ? std::make_unique<IncidentOperatorState>(*other.value) : nullptr) {}
-    OperatorPtr(OperatorPtr&&) noexcept = default;
-    OperatorPtr& operator=(const OperatorPtr& other) {
-      if (this != &other) *this = OperatorPtr(other);
-      return *this;
-    }
-    OperatorPtr& operator=(OperatorPtr&&) noexcept = default;
-    explicit operator bool() const { return value != nullptr; }
-    IncidentOperatorState& operator*() const { return *value; }
-  };
+  using OperatorPtr = DeepCopied<IncidentOperatorState>;
   static const IncidentOperatorState kNoOperator;
   OperatorPtr operator_;
 };
