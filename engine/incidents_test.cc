@@ -820,8 +820,8 @@ TEST(EmergencyPlansTest, NodesOwnPlanThenFirstMatchingRule) {
 
 // The digest an incident was last published with is held out of line
 // (PublishedDigest): empty until the incident is published, then what
-// Material() compares against; an Incident copied (checkpoints) carries its
-// own copy.
+// Material() compares against; a copy of a whole Incident carries its own
+// copy of it, and an empty one assigned over it empties it.
 TEST(IncidentBookTest, APublishedDigestIsHeldFromPublishingAndCopiedWithItsIncident) {
   Fixture f(MakeEngine(MakeNet(4, {{0, 1, 1}, {1, 2, 1}})));
   ASSERT_NE(f.Disrupt(1, {0}, TriggerKind::kNamed), nullptr);
@@ -847,6 +847,16 @@ TEST(IncidentBookTest, APublishedDigestIsHeldFromPublishingAndCopiedWithItsIncid
   EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
   EXPECT_EQ(f.book().Find("supply/1")->published->lifecycle, IncidentLifecycle::kRestored);
   EXPECT_EQ(copy.published->lifecycle, IncidentLifecycle::kConfirmed);
+  Incident assigned = copy;
+  ASSERT_TRUE(assigned.published);
+  assigned = Incident{};
+  EXPECT_FALSE(assigned.published);
+  Incident moved = std::move(assigned);
+  EXPECT_FALSE(moved.published);
+  moved = copy;
+  ASSERT_TRUE(moved.published);
+  EXPECT_NE(&*moved.published, &*copy.published);
+  EXPECT_EQ(moved.published->events, 1u);
 }
 
 }  // namespace
