@@ -35,8 +35,14 @@
 // alert_max_tier, while fewer than max_alerts_per_incident non-watchlist
 // alerts of the incident are open, when the alert opened in this projection
 // or the incident grows (its value at risk went up since the previous
-// round): a shrinking incident resolves alerts, it does not refill its
-// ranks with alerts it passed over. A pushed alert stays with its incident until resolved; it is
+// projection): a shrinking incident resolves alerts, it does not refill its
+// ranks with alerts it passed over. A refinement (Update's `refinement`:
+// the Monte Carlo check of a projection published first with DMP) keeps
+// the growth and bulk-recovery verdicts of the projection it refines, and
+// the next projection compares with the previous projection's estimate, not
+// with the check's: the two estimates differ, and their difference read as
+// growth refilled freed slots every other round (bench/README.md "Alerts
+// per incident, again"). A pushed alert stays with its incident until resolved; it is
 // re-published only on a material change: a new level, a probability up by
 // min_update_delta, an earlier ETA. When its incident is restored or
 // closed, its pushed alerts are resolved in bulk: the incident's
@@ -245,7 +251,13 @@ struct Incident {
 
   // As of the latest Update() of its risk type.
   AlertLevel computed_level = AlertLevel::kNone;
-  bool steady = false;    // the next Update() pushes nothing new by rank or tier
+  bool steady = false;  // the next Update() pushes nothing new by rank or tier
+  // What the latest projection round (not a refinement) decided, which the
+  // refinements of that projection keep (IncidentBook::Update): it grew
+  // (ranks and tiers may push), some of its sites came back (a bulk
+  // recovery).
+  bool grew = false;
+  bool recovering = false;
   int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
   int alerts_pushed = 0;
   int sources_disrupted_before = 0;  // at the previous Update()
@@ -254,6 +266,12 @@ struct Incident {
   double disrupted_p95 = 0;
   double value_at_risk = 0;
   double previous_value_at_risk = 0;  // before the latest Update()
+  // How much the refinements since the latest projection round moved
+  // value_at_risk: the Monte Carlo replacing DMP's estimate of the same
+  // state, not a change of the state. The next projection round measures
+  // growth from value_at_risk less this shift, so that it compares a
+  // projection with a projection (DMP with DMP) rather than with the check.
+  double refined_shift = 0;
   // The largest figures so far (material changes are fractions of them).
   double peak_expected_disrupted = 0;
   double peak_value_at_risk = 0;
@@ -403,8 +421,15 @@ class IncidentBook {
   // type, applies the alert budget and returns the pushed alert changes.
   // Incidents that changed materially are marked for publication.
   // `projected`: the type was re-projected since the last Update() (its
-  // alert changes are new).
-  IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true);
+  // alert changes are new). `refinement`: what changed is a refinement
+  // (Engine::Refine: the Monte Carlo check of a projection published
+  // first with DMP, projection.defer_check), not a new projection: a
+  // refinement re-estimates the same state, so it keeps the growth and
+  // bulk-recovery decisions of the projection round it refines and is
+  // never itself growth; it still pushes, within the budget, the alerts it
+  // raised, and resolves or updates pushed alerts as any round does.
+  IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true,
+                        bool refinement = false);
   // Whether incidents of the type changed through events, actions or time
   // since its last Update().
   bool Pending(int risk_type) const { return pending_[static_cast<std::size_t>(risk_type)]; }
