@@ -738,10 +738,16 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   std::sort(refresh.begin(), refresh.end());
   refresh.erase(std::unique(refresh.begin(), refresh.end()), refresh.end());
   Acc empty;
-  // Per refreshed incident: whether it grows in this round (ranks and tiers
-  // may push its alerts).
-  std::unordered_map<std::uint64_t, bool> grows;
-  for (std::uint64_t key : refresh) {
+  // Per refreshed incident, parallel to `refresh` (sorted): whether it
+  // grows in this round (ranks and tiers may push its alerts).
+  std::vector<char> grows(refresh.size(), 0);
+  auto grows_of = [&](std::uint64_t key) {
+    const auto at = std::lower_bound(refresh.begin(), refresh.end(), key);
+    return at != refresh.end() && *at == key &&
+           grows[static_cast<std::size_t>(at - refresh.begin())];
+  };
+  for (std::size_t i = 0; i < refresh.size(); ++i) {
+    const std::uint64_t key = refresh[i];
     Incident* found_inc = Mutable(key);
     if (!found_inc || found_inc->lifecycle == IncidentLifecycle::kClosed) continue;
     Incident& inc = *found_inc;
@@ -758,13 +764,13 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       // keeps that round's verdict, and its move is set aside for the next
       // projection round's comparison.
       inc.refined_shift += inc.value_at_risk - inc.previous_value_at_risk;
-      grows[key] = inc.grew;
+      grows[i] = inc.grew;
     } else {
       // A projection compares with the previous projection (its estimate
       // before any refinement since); a round of the book alone, on an
       // unchanged projection, with the previous round.
       const double before = inc.previous_value_at_risk - (projected ? inc.refined_shift : 0.0);
-      grows[key] = !inc.steady && inc.value_at_risk > before;
+      grows[i] = !inc.steady && inc.value_at_risk > before;
     }
     inc.nodes_at_risk = a.at_risk;
     inc.peak_expected_disrupted = std::max(inc.peak_expected_disrupted, a.expected);
@@ -917,11 +923,17 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     // up since the previous projection): a shrinking incident (sites
     // coming back) resolves alerts and does not refill its ranks with ones
     // it passed over. An incident holding its ranks (after a restart)
-    // pushes none.
+    // pushes none. A refinement keeps its projection's verdict for fresh
+    // alerts too, and never leaves the incident with more open pushed
+    // alerts than its projection did: its own ranks replace the alerts it
+    // resolves, they do not add to DMP's (a checking daemon pushes one
+    // top N, not two).
     Incident* owner = key ? Mutable(key) : nullptr;
     const bool steady = owner && owner->steady;
-    const auto grown = grows.find(key);
-    const bool growing = !owner || (!steady && grown != grows.end() && grown->second);
+    const bool growing = !owner || (!steady && grows_of(key));
+    const int cap = refinement && owner
+                        ? std::min(options_.max_alerts_per_incident, owner->open_after_projection)
+                        : options_.max_alerts_per_incident;
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
       const IncidentNode& c = list[rank].second;
       if (t.pushed.count(c.node)) continue;
@@ -929,10 +941,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       const int tier = net.tier(c.node);
       const bool qualifies = rank < static_cast<std::size_t>(options_.alert_top_n) ||
                              (tier >= 0 && tier <= options_.alert_max_tier);
-      const bool fresh =
-          !steady && std::binary_search(raised_now.begin(), raised_now.end(), c.node);
-      if (!watched &&
-          (!(growing || fresh) || !qualifies || pushed >= options_.max_alerts_per_incident)) {
+      const bool fresh = !steady && (!refinement || growing) &&
+                         std::binary_search(raised_now.begin(), raised_now.end(), c.node);
+      if (!watched && (!(growing || fresh) || !qualifies || pushed >= cap)) {
         continue;
       }
       const OpenAlert& alert = open.at(c.node);
@@ -949,9 +960,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     if (inc.risk_type != risk_type) continue;
     if (projected && !refinement) {
       // What this projection's refinements keep.
-      const auto grown = grows.find(key);
-      inc.grew = grown != grows.end() && grown->second;
+      inc.grew = grows_of(key);
       inc.recovering = inc.sources_disrupted < inc.sources_disrupted_before;
+      const auto c = counted.find(key);
+      inc.open_after_projection = c == counted.end() ? 0 : c->second;
       inc.refined_shift = 0;
     }
     inc.sources_disrupted_before = inc.sources_disrupted;

@@ -35,26 +35,29 @@
 // alert_max_tier, while fewer than max_alerts_per_incident non-watchlist
 // alerts of the incident are open, when the alert opened in this projection
 // or the incident grows (its value at risk went up since the previous
-// projection): a shrinking incident resolves alerts, it does not refill its
-// ranks with alerts it passed over. A refinement (Update's `refinement`:
-// the Monte Carlo check of a projection published first with DMP) keeps
-// the growth and bulk-recovery verdicts of the projection it refines, and
-// the next projection compares with the previous projection's estimate, not
-// with the check's: the two estimates differ, and their difference read as
+// projection; a round of the book alone compares with the previous round):
+// a shrinking incident resolves alerts, it does not refill its ranks with
+// alerts it passed over. A refinement (Update's `refinement`: the Monte
+// Carlo check of a projection published first with DMP) keeps the growth
+// and bulk-recovery verdicts of the projection it refines, and the next
+// projection compares with the previous projection's estimate, not with
+// the check's: the two estimates differ, and their difference read as
 // growth refilled freed slots every other round (bench/README.md "Alerts
-// per incident, again"). A pushed alert stays with its incident until resolved; it is
-// re-published only on a material change: a new level, a probability up by
-// min_update_delta, an earlier ETA. When its incident is restored or
-// closed, its pushed alerts are resolved in bulk: the incident's
-// publication lists them, no alert message is sent per node; so are the
-// alerts that resolve in a round where some of its sources came back (a
-// bulk recovery). An incident is
-// re-published when its lifecycle, level, top nodes, plans or operator
-// state change, or a count or figure (events, sources, sources disrupted,
-// expected disrupted, value at risk, nodes at risk) moved by
-// min_change_fraction of the larger of its two values, or of its peak (for
-// sources disrupted: of the sources hit), so that a decline takes about
-// 1/min_change_fraction publications.
+// per incident, again"). A refinement of a growing projection pushes by
+// rank or tier (fresh alerts included) only into slots it freed itself:
+// the incident never has more open pushed alerts after it than its
+// projection left. A pushed alert stays with its incident until resolved;
+// it is re-published only on a material change: a new level, a
+// probability up by min_update_delta, an earlier ETA. When its incident is
+// restored or closed, its pushed alerts are resolved in bulk: the
+// incident's publication lists them, no alert message is sent per node; so
+// are the alerts that resolve in a round where some of its sources came
+// back (a bulk recovery). An incident is re-published when its lifecycle,
+// level, top nodes, plans or operator state change, or a count or figure
+// (events, sources, sources disrupted, expected disrupted, value at risk,
+// nodes at risk) moved by min_change_fraction of the larger of its two
+// values, or of its peak (for sources disrupted: of the sources hit), so
+// that a decline takes about 1/min_change_fraction publications.
 //
 // Not thread-safe; one owner (the daemon's engine thread). Pure: no I/O,
 // clocks or logging.
@@ -258,6 +261,9 @@ struct Incident {
   // recovery).
   bool grew = false;
   bool recovering = false;
+  // Its open pushed non-watchlist alerts after that round: its refinements
+  // push by rank or tier only up to this (they replace, not add).
+  int open_after_projection = 0;
   int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
   int alerts_pushed = 0;
   int sources_disrupted_before = 0;  // at the previous Update()
@@ -425,9 +431,12 @@ class IncidentBook {
   // (Engine::Refine: the Monte Carlo check of a projection published
   // first with DMP, projection.defer_check), not a new projection: a
   // refinement re-estimates the same state, so it keeps the growth and
-  // bulk-recovery decisions of the projection round it refines and is
-  // never itself growth; it still pushes, within the budget, the alerts it
-  // raised, and resolves or updates pushed alerts as any round does.
+  // bulk-recovery decisions of the projection round it refines (its own
+  // estimate is never compared for growth); it resolves or updates pushed
+  // alerts as any round does, and pushes by rank, tier or as fresh only
+  // when that projection grew, up to the open pushed alerts the
+  // projection left (its ranks replace alerts it resolved, they do not add
+  // to the projection's). Watchlisted alerts are pushed as in any round.
   IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true,
                         bool refinement = false);
   // Whether incidents of the type changed through events, actions or time
