@@ -564,7 +564,11 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   std::vector<std::pair<int, engine::IncidentUpdate>> updates;
   for (int r = 0; r < engine_->risk_type_count(); ++r) {
     const bool again = std::find(projected.begin(), projected.end(), r) != projected.end();
-    if (again || book_.Pending(r)) updates.emplace_back(r, book_.Update(*engine_, r, again));
+    // A refined type's round belongs to the projection it refines (the
+    // book keeps that round's growth and bulk-recovery decisions).
+    if (again || book_.Pending(r)) {
+      updates.emplace_back(r, book_.Update(*engine_, r, again, refinement && again));
+    }
   }
   OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
   const auto t_book = Clock::now();

@@ -10,7 +10,9 @@
 // follows (engine/alert_policy.h and the incidents' alert budget: a new
 // level, a probability up by alert_policy.min_update_delta, an earlier ETA,
 // a resolution), so a refinement pushes exactly the alert changes a
-// projection would.
+// projection would; the budget's growth and bulk-recovery verdicts are
+// those of the projection it refines, and it pushes by rank only into
+// slots it freed (IncidentBook::Update's refinement).
 //
 // Not thread-safe: the engine thread owns these.
 #ifndef RISKD_DAEMON_REFINEMENT_H_

@@ -609,7 +609,8 @@ IncidentBook::Attribution IncidentBook::Attribute(const Engine& engine, int risk
   return attribution;
 }
 
-IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool projected) {
+IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool projected,
+                                    bool refinement) {
   IncidentUpdate out;
   const auto r = static_cast<std::size_t>(risk_type);
   pending_[r] = 0;
@@ -737,7 +738,16 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   std::sort(refresh.begin(), refresh.end());
   refresh.erase(std::unique(refresh.begin(), refresh.end()), refresh.end());
   Acc empty;
-  for (std::uint64_t key : refresh) {
+  // Per refreshed incident, parallel to `refresh` (sorted): whether it
+  // grows in this round (ranks and tiers may push its alerts).
+  std::vector<char> grows(refresh.size(), 0);
+  auto grows_of = [&](std::uint64_t key) {
+    const auto at = std::lower_bound(refresh.begin(), refresh.end(), key);
+    return at != refresh.end() && *at == key &&
+           grows[static_cast<std::size_t>(at - refresh.begin())];
+  };
+  for (std::size_t i = 0; i < refresh.size(); ++i) {
+    const std::uint64_t key = refresh[i];
     Incident* found_inc = Mutable(key);
     if (!found_inc || found_inc->lifecycle == IncidentLifecycle::kClosed) continue;
     Incident& inc = *found_inc;
@@ -749,6 +759,19 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     std::sort(a.region_expected.begin(), a.region_expected.end());
     inc.expected_disrupted = a.expected;
     inc.value_at_risk = a.value;
+    if (refinement) {
+      // The check re-estimates the state the projection round saw: it
+      // keeps that round's verdict, and its move is set aside for the next
+      // projection round's comparison.
+      inc.refined_shift += inc.value_at_risk - inc.previous_value_at_risk;
+      grows[i] = inc.grew;
+    } else {
+      // A projection compares with the previous projection (its estimate
+      // before any refinement since); a round of the book alone, on an
+      // unchanged projection, with the previous round.
+      const double before = inc.previous_value_at_risk - (projected ? inc.refined_shift : 0.0);
+      grows[i] = !inc.steady && inc.value_at_risk > before;
+    }
     inc.nodes_at_risk = a.at_risk;
     inc.peak_expected_disrupted = std::max(inc.peak_expected_disrupted, a.expected);
     inc.peak_value_at_risk = std::max(inc.peak_value_at_risk, a.value);
@@ -832,7 +855,8 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     if (o == open.end() || o->second.raised_journal_seq != pa.raised_journal_seq) {
       // Sites of its incident came back since the last round: a bulk
       // recovery, said once by the incident.
-      if (inc && inc->sources_disrupted < inc->sources_disrupted_before) {
+      if (inc && (inc->sources_disrupted < inc->sources_disrupted_before ||
+                  (refinement && inc->recovering))) {
         bulk();
       } else {
         out.alerts.push_back(push);
@@ -895,14 +919,21 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     group = end;
     int& pushed = counted[key];
     // Ranks and tiers push an alert that opened in this projection, or
-    // any while the incident grows (its value at risk went up since the
-    // previous round): a shrinking incident (sites coming back) resolves
-    // alerts and does not refill its ranks with ones it passed over. An
-    // incident holding its ranks (after a restart) pushes none.
+    // any while the incident grows (`grows`, above: its value at risk went
+    // up since the previous projection): a shrinking incident (sites
+    // coming back) resolves alerts and does not refill its ranks with ones
+    // it passed over. An incident holding its ranks (after a restart)
+    // pushes none. A refinement keeps its projection's verdict for fresh
+    // alerts too, and never leaves the incident with more open pushed
+    // alerts than its projection did: its own ranks replace the alerts it
+    // resolves, they do not add to DMP's (a checking daemon pushes one
+    // top N, not two).
     Incident* owner = key ? Mutable(key) : nullptr;
     const bool steady = owner && owner->steady;
-    const bool growing =
-        !owner || (!steady && owner->value_at_risk > owner->previous_value_at_risk);
+    const bool growing = !owner || (!steady && grows_of(key));
+    const int cap = refinement && owner
+                        ? std::min(options_.max_alerts_per_incident, owner->open_after_projection)
+                        : options_.max_alerts_per_incident;
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
       const IncidentNode& c = list[rank].second;
       if (t.pushed.count(c.node)) continue;
@@ -910,10 +941,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
       const int tier = net.tier(c.node);
       const bool qualifies = rank < static_cast<std::size_t>(options_.alert_top_n) ||
                              (tier >= 0 && tier <= options_.alert_max_tier);
-      const bool fresh =
-          !steady && std::binary_search(raised_now.begin(), raised_now.end(), c.node);
-      if (!watched &&
-          (!(growing || fresh) || !qualifies || pushed >= options_.max_alerts_per_incident)) {
+      const bool fresh = !steady && (!refinement || growing) &&
+                         std::binary_search(raised_now.begin(), raised_now.end(), c.node);
+      if (!watched && (!(growing || fresh) || !qualifies || pushed >= cap)) {
         continue;
       }
       const OpenAlert& alert = open.at(c.node);
@@ -928,6 +958,14 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
             [](const AlertPush& a, const AlertPush& b) { return a.node < b.node; });
   for (auto& [key, inc] : incidents_) {
     if (inc.risk_type != risk_type) continue;
+    if (projected && !refinement) {
+      // What this projection's refinements keep.
+      inc.grew = grows_of(key);
+      inc.recovering = inc.sources_disrupted < inc.sources_disrupted_before;
+      const auto c = counted.find(key);
+      inc.open_after_projection = c == counted.end() ? 0 : c->second;
+      inc.refined_shift = 0;
+    }
     inc.sources_disrupted_before = inc.sources_disrupted;
     inc.steady = false;
   }

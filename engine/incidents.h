@@ -35,20 +35,29 @@
 // alert_max_tier, while fewer than max_alerts_per_incident non-watchlist
 // alerts of the incident are open, when the alert opened in this projection
 // or the incident grows (its value at risk went up since the previous
-// round): a shrinking incident resolves alerts, it does not refill its
-// ranks with alerts it passed over. A pushed alert stays with its incident until resolved; it is
-// re-published only on a material change: a new level, a probability up by
-// min_update_delta, an earlier ETA. When its incident is restored or
-// closed, its pushed alerts are resolved in bulk: the incident's
-// publication lists them, no alert message is sent per node; so are the
-// alerts that resolve in a round where some of its sources came back (a
-// bulk recovery). An incident is
-// re-published when its lifecycle, level, top nodes, plans or operator
-// state change, or a count or figure (events, sources, sources disrupted,
-// expected disrupted, value at risk, nodes at risk) moved by
-// min_change_fraction of the larger of its two values, or of its peak (for
-// sources disrupted: of the sources hit), so that a decline takes about
-// 1/min_change_fraction publications.
+// projection; a round of the book alone compares with the previous round):
+// a shrinking incident resolves alerts, it does not refill its ranks with
+// alerts it passed over. A refinement (Update's `refinement`: the Monte
+// Carlo check of a projection published first with DMP) keeps the growth
+// and bulk-recovery verdicts of the projection it refines, and the next
+// projection compares with the previous projection's estimate, not with
+// the check's: the two estimates differ, and their difference read as
+// growth refilled freed slots every other round (bench/README.md "Alerts
+// per incident, again"). A refinement of a growing projection pushes by
+// rank or tier (fresh alerts included) only into slots it freed itself:
+// the incident never has more open pushed alerts after it than its
+// projection left. A pushed alert stays with its incident until resolved;
+// it is re-published only on a material change: a new level, a
+// probability up by min_update_delta, an earlier ETA. When its incident is
+// restored or closed, its pushed alerts are resolved in bulk: the
+// incident's publication lists them, no alert message is sent per node; so
+// are the alerts that resolve in a round where some of its sources came
+// back (a bulk recovery). An incident is re-published when its lifecycle,
+// level, top nodes, plans or operator state change, or a count or figure
+// (events, sources, sources disrupted, expected disrupted, value at risk,
+// nodes at risk) moved by min_change_fraction of the larger of its two
+// values, or of its peak (for sources disrupted: of the sources hit), so
+// that a decline takes about 1/min_change_fraction publications.
 //
 // Not thread-safe; one owner (the daemon's engine thread). Pure: no I/O,
 // clocks or logging.
@@ -291,7 +300,16 @@ struct Incident {
 
   // As of the latest Update() of its risk type.
   AlertLevel computed_level = AlertLevel::kNone;
-  bool steady = false;    // the next Update() pushes nothing new by rank or tier
+  bool steady = false;  // the next Update() pushes nothing new by rank or tier
+  // What the latest projection round (not a refinement) decided, which the
+  // refinements of that projection keep (IncidentBook::Update): it grew
+  // (ranks and tiers may push), some of its sites came back (a bulk
+  // recovery).
+  bool grew = false;
+  bool recovering = false;
+  // Its open pushed non-watchlist alerts after that round: its refinements
+  // push by rank or tier only up to this (they replace, not add).
+  int open_after_projection = 0;
   int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
   int alerts_pushed = 0;
   int sources_disrupted_before = 0;  // at the previous Update()
@@ -300,6 +318,12 @@ struct Incident {
   double disrupted_p95 = 0;
   double value_at_risk = 0;
   double previous_value_at_risk = 0;  // before the latest Update()
+  // How much the refinements since the latest projection round moved
+  // value_at_risk: the Monte Carlo replacing DMP's estimate of the same
+  // state, not a change of the state. The next projection round measures
+  // growth from value_at_risk less this shift, so that it compares a
+  // projection with a projection (DMP with DMP) rather than with the check.
+  double refined_shift = 0;
   // The largest figures so far (material changes are fractions of them).
   double peak_expected_disrupted = 0;
   double peak_value_at_risk = 0;
@@ -435,8 +459,18 @@ class IncidentBook {
   // type, applies the alert budget and returns the pushed alert changes.
   // Incidents that changed materially are marked for publication.
   // `projected`: the type was re-projected since the last Update() (its
-  // alert changes are new).
-  IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true);
+  // alert changes are new). `refinement`: what changed is a refinement
+  // (Engine::Refine: the Monte Carlo check of a projection published
+  // first with DMP, projection.defer_check), not a new projection: a
+  // refinement re-estimates the same state, so it keeps the growth and
+  // bulk-recovery decisions of the projection round it refines (its own
+  // estimate is never compared for growth); it resolves or updates pushed
+  // alerts as any round does, and pushes by rank, tier or as fresh only
+  // when that projection grew, up to the open pushed alerts the
+  // projection left (its ranks replace alerts it resolved, they do not add
+  // to the projection's). Watchlisted alerts are pushed as in any round.
+  IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true,
+                        bool refinement = false);
   // Whether incidents of the type changed through events, actions or time
   // since its last Update().
   bool Pending(int risk_type) const { return pending_[static_cast<std::size_t>(risk_type)]; }
