@@ -9,10 +9,14 @@
 // (SummaryMateriallyDiffers); the alerts' rule is the one every projection
 // follows (engine/alert_policy.h and the incidents' alert budget: a new
 // level, a probability up by alert_policy.min_update_delta, an earlier ETA,
-// a resolution), so a refinement pushes exactly the alert changes a
-// projection would; the budget's growth and bulk-recovery verdicts are
-// those of the projection it refines, and it pushes by rank only into
-// slots it freed (IncidentBook::Update's refinement).
+// a resolution) for the alerts it updates or resolves. By the budget it
+// pushes no more per incident than a projection would, not the same
+// alerts: it keeps the growth and bulk-recovery verdicts of the latest
+// projection that changed its incident, pushes by rank, tier or as newly
+// raised only when that projection grew, and only up to the open pushed
+// non-watchlist alerts that projection left (or alert_top_n if fewer);
+// DMP's pushed alerts that Monte Carlo ranks lower stay pushed
+// (IncidentBook::Update's refinement).
 //
 // Not thread-safe: the engine thread owns these.
 #ifndef RISKD_DAEMON_REFINEMENT_H_

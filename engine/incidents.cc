@@ -740,12 +740,16 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   Acc empty;
   // Per refreshed incident, parallel to `refresh` (sorted): whether it
   // grows in this round (ranks and tiers may push its alerts).
-  std::vector<char> grows(refresh.size(), 0);
-  auto grows_of = [&](std::uint64_t key) {
+  // `changed`: whether a projection round changed its figures (value at
+  // risk or sources disrupted moved; a newly opened incident moves both):
+  // only then does the round replace the verdict its refinements keep.
+  std::vector<char> grows(refresh.size(), 0), changed(refresh.size(), 0);
+  auto flag_of = [&](const std::vector<char>& flags, std::uint64_t key) {
     const auto at = std::lower_bound(refresh.begin(), refresh.end(), key);
     return at != refresh.end() && *at == key &&
-           grows[static_cast<std::size_t>(at - refresh.begin())];
+           flags[static_cast<std::size_t>(at - refresh.begin())];
   };
+  auto grows_of = [&](std::uint64_t key) { return flag_of(grows, key); };
   for (std::size_t i = 0; i < refresh.size(); ++i) {
     const std::uint64_t key = refresh[i];
     Incident* found_inc = Mutable(key);
@@ -768,9 +772,16 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     } else {
       // A projection compares with the previous projection (its estimate
       // before any refinement since); a round of the book alone, on an
-      // unchanged projection, with the previous round.
+      // unchanged projection, with the previous round. An incident whose
+      // figures this projection left as they were (it projected another
+      // event) does not grow, even if a refinement since moved them up:
+      // it keeps its earlier projection's verdict and refined_shift, for
+      // a check of that projection still to come (checks run when idle,
+      // maybe after later projections).
+      changed[i] = inc.value_at_risk != inc.previous_value_at_risk ||
+                   inc.sources_disrupted != inc.sources_disrupted_before;
       const double before = inc.previous_value_at_risk - (projected ? inc.refined_shift : 0.0);
-      grows[i] = !inc.steady && inc.value_at_risk > before;
+      grows[i] = !inc.steady && changed[i] && inc.value_at_risk > before;
     }
     inc.nodes_at_risk = a.at_risk;
     inc.peak_expected_disrupted = std::max(inc.peak_expected_disrupted, a.expected);
@@ -924,15 +935,17 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     // coming back) resolves alerts and does not refill its ranks with ones
     // it passed over. An incident holding its ranks (after a restart)
     // pushes none. A refinement keeps its projection's verdict for fresh
-    // alerts too, and never leaves the incident with more open pushed
-    // alerts than its projection did: its own ranks replace the alerts it
-    // resolves, they do not add to DMP's (a checking daemon pushes one
-    // top N, not two).
+    // alerts too, and pushes by rank or tier only up to the open pushed
+    // non-watchlist alerts its projection left (or alert_top_n if fewer:
+    // the check may raise nodes DMP did not rank): its own ranks replace
+    // the alerts it resolves, they do not add to DMP's (a checking daemon
+    // pushes one top N, not two).
     Incident* owner = key ? Mutable(key) : nullptr;
     const bool steady = owner && owner->steady;
     const bool growing = !owner || (!steady && grows_of(key));
     const int cap = refinement && owner
-                        ? std::min(options_.max_alerts_per_incident, owner->open_after_projection)
+                        ? std::min(options_.max_alerts_per_incident,
+                                   std::max(owner->open_after_projection, options_.alert_top_n))
                         : options_.max_alerts_per_incident;
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
       const IncidentNode& c = list[rank].second;
@@ -958,8 +971,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
             [](const AlertPush& a, const AlertPush& b) { return a.node < b.node; });
   for (auto& [key, inc] : incidents_) {
     if (inc.risk_type != risk_type) continue;
-    if (projected && !refinement) {
-      // What this projection's refinements keep.
+    if (projected && !refinement && flag_of(changed, key)) {
+      // What this projection's refinements keep (an incident it did not
+      // change keeps its earlier projection's, above).
       inc.grew = grows_of(key);
       inc.recovering = inc.sources_disrupted < inc.sources_disrupted_before;
       const auto c = counted.find(key);

@@ -43,10 +43,16 @@
 // projection compares with the previous projection's estimate, not with
 // the check's: the two estimates differ, and their difference read as
 // growth refilled freed slots every other round (bench/README.md "Alerts
-// per incident, again"). A refinement of a growing projection pushes by
-// rank or tier (fresh alerts included) only into slots it freed itself:
-// the incident never has more open pushed alerts after it than its
-// projection left. A pushed alert stays with its incident until resolved;
+// per incident, again"). The projection a refinement keeps the verdicts of
+// is the latest that changed its incident's figures (value at risk or
+// sources disrupted moved), not a later one of another event: checks run
+// when idle, maybe after such projections. A refinement of a non-growing
+// projection pushes none by rank or tier (nor fresh ones); one of a growing
+// projection pushes by rank or tier (fresh alerts included) up to the open
+// pushed non-watchlist alerts its projection left (or alert_top_n if
+// fewer; max_alerts_per_incident at most): it replaces alerts it resolved,
+// adds no second top N, and leaves DMP's pushed alerts that Monte Carlo
+// ranks lower pushed. A pushed alert stays with its incident until resolved;
 // it is re-published only on a material change: a new level, a
 // probability up by min_update_delta, an earlier ETA. When its incident is
 // restored or closed, its pushed alerts are resolved in bulk: the
@@ -301,14 +307,16 @@ struct Incident {
   // As of the latest Update() of its risk type.
   AlertLevel computed_level = AlertLevel::kNone;
   bool steady = false;  // the next Update() pushes nothing new by rank or tier
-  // What the latest projection round (not a refinement) decided, which the
-  // refinements of that projection keep (IncidentBook::Update): it grew
-  // (ranks and tiers may push), some of its sites came back (a bulk
-  // recovery).
+  // What the latest projection round (not a refinement) that changed its
+  // figures (value at risk or sources disrupted) decided, which the
+  // refinements of that projection keep (IncidentBook::Update), whatever
+  // later projections of other events left it as it was: it grew (ranks
+  // and tiers may push), some of its sites came back (a bulk recovery).
   bool grew = false;
   bool recovering = false;
   // Its open pushed non-watchlist alerts after that round: its refinements
-  // push by rank or tier only up to this (they replace, not add).
+  // push by rank or tier only up to this, or alert_top_n if that is more
+  // (they replace, not add).
   int open_after_projection = 0;
   int nodes_at_risk = 0;  // nodes (sources included) at warning_raise or above
   int alerts_pushed = 0;
@@ -318,9 +326,10 @@ struct Incident {
   double disrupted_p95 = 0;
   double value_at_risk = 0;
   double previous_value_at_risk = 0;  // before the latest Update()
-  // How much the refinements since the latest projection round moved
-  // value_at_risk: the Monte Carlo replacing DMP's estimate of the same
-  // state, not a change of the state. The next projection round measures
+  // How much the refinements since the latest projection round that changed
+  // its figures moved value_at_risk (it keeps adding up through projections
+  // that leave them as they were): the Monte Carlo replacing DMP's estimate
+  // of the same state, not a change of the state. The next projection round measures
   // growth from value_at_risk less this shift, so that it compares a
   // projection with a projection (DMP with DMP) rather than with the check.
   double refined_shift = 0;
@@ -463,12 +472,14 @@ class IncidentBook {
   // (Engine::Refine: the Monte Carlo check of a projection published
   // first with DMP, projection.defer_check), not a new projection: a
   // refinement re-estimates the same state, so it keeps the growth and
-  // bulk-recovery decisions of the projection round it refines (its own
+  // bulk-recovery decisions of the projection round it refines (per
+  // incident, the latest projection round that changed its figures; its own
   // estimate is never compared for growth); it resolves or updates pushed
   // alerts as any round does, and pushes by rank, tier or as fresh only
-  // when that projection grew, up to the open pushed alerts the
-  // projection left (its ranks replace alerts it resolved, they do not add
-  // to the projection's). Watchlisted alerts are pushed as in any round.
+  // when that projection grew, up to the open pushed non-watchlist alerts
+  // the projection left, or alert_top_n if fewer (its ranks replace alerts
+  // it resolved, they do not add a second top N to the projection's). Watchlisted alerts are pushed
+  // as in any round.
   IncidentUpdate Update(const Engine& engine, int risk_type, bool projected = true,
                         bool refinement = false);
   // Whether incidents of the type changed through events, actions or time

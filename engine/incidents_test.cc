@@ -355,14 +355,34 @@ struct QuakeCounts {
   // Open pushed alerts: after the quake's projection, and the most after
   // any of its refinements.
   int open_after_quake = 0, open_max_refined = 0;
+  // Alerts of the quake's incident resolved by a message of their own, and
+  // raised, at the quake's refinements.
+  int refined_resolved = 0, refined_raised = 0;
+  int open_after_refined = 0;  // open pushed alerts after the quake's check
 };
 
-QuakeCounts QuakeAndRecovery(bool defer, int top_n, int cap) {
+// `island`: the network also has two nodes of its own (an edge between
+// them) that no quake site reaches; `unrelated`: before the quake's check, a
+// projection of a disruption there (an incident of its own that leaves the
+// quake's figures as they were), as when the check runs only once the
+// daemon is idle again, after later events.
+QuakeCounts QuakeAndRecovery(bool defer, int top_n, int cap, bool island = false,
+                             bool unrelated = false, NodeIndex stride = 50, double severity = 1.0) {
   EngineOptions o;
   o.projection.method = ProjectionOptions::Choice::kAuto;
   o.projection.defer_check = defer;
-  auto engine = Engine::Create(
-      o, BarabasiAlbert(2000, 3, {.seed = 20261201, .min_weight = 1, .max_weight = 10}));
+  Network net = BarabasiAlbert(2000, 3, {.seed = 20261201, .min_weight = 1, .max_weight = 10});
+  NodeIndex island_site = kNoNode;
+  if (island) {
+    NodeAttributes a;
+    a.id = "island-0";
+    island_site = net.AddNode(a).value();
+    a.id = "island-1";
+    const NodeIndex to = net.AddNode(a).value();
+    EXPECT_TRUE(net.AddEdge(island_site, to, Layer::kMaterial, 5).ok());
+    net.Compact();
+  }
+  auto engine = Engine::Create(o, std::move(net));
   EXPECT_TRUE(engine.ok()) << engine.status().ToString();
   IncidentOptions options;
   options.alert_top_n = top_n;
@@ -387,22 +407,39 @@ QuakeCounts QuakeAndRecovery(bool defer, int top_n, int cap) {
     for (const auto& a : u.resolved_in_bulk) open.erase(a.node);
     if (recovery) c.recovery_bulk += static_cast<int>(u.resolved_in_bulk.size());
   };
-  auto round = [&](std::uint64_t seq) {
-    take(f.Project(seq));
+  std::uint64_t seq = 1;
+  auto round = [&](std::uint64_t at) {
+    take(f.Project(at));
     if (!recovery) c.open_after_quake = static_cast<int>(open.size());
+    if (!recovery && unrelated) {
+      const Incident* other = f.Disrupt(++seq, {island_site}, TriggerKind::kNamed, "elsewhere");
+      EXPECT_TRUE(other && other->id != "supply/1");
+      const double quake_value = f.book().Find("supply/1")->value_at_risk;
+      const IncidentUpdate u = f.Project(seq);
+      EXPECT_EQ(f.book().Find("supply/1")->value_at_risk, quake_value);
+      for (const auto& a : u.alerts) {
+        EXPECT_NE(a.incident, f.book().Find("supply/1")->key);
+      }
+    }
     for (const auto& u : f.Refine(seq)) {
+      if (!recovery) {
+        for (const auto& a : u.alerts) {
+          c.refined_resolved += a.lifecycle == AlertLifecycle::kResolved;
+          c.refined_raised += a.lifecycle == AlertLifecycle::kRaised;
+        }
+      }
       take(u);
       ++c.refinements;
       if (!recovery)
         c.open_max_refined = std::max(c.open_max_refined, static_cast<int>(open.size()));
     }
+    if (!recovery) c.open_after_refined = static_cast<int>(open.size());
   };
   std::vector<NodeIndex> sites;
-  for (NodeIndex v = 7; v < 2000; v += 50) sites.push_back(v);
-  f.Disrupt(1, sites, TriggerKind::kPlace, "quake");
+  for (NodeIndex v = 7; v < 2000; v += stride) sites.push_back(v);
+  f.Disrupt(1, sites, TriggerKind::kPlace, "quake", severity);
   round(1);
   recovery = true;
-  std::uint64_t seq = 1;
   for (NodeIndex v : sites) {
     f.SetStatus(v, NodeState::kRecovered);
     round(++seq);
@@ -444,11 +481,26 @@ TEST(IncidentBookTest, RefinementsKeepTheBudgetOfTheProjectionTheyRefine) {
   EXPECT_EQ(deferred.recovery_bulk, sync.recovery_bulk);
 }
 
+// The quake of severity 0.2 (top 15, cap 20), its check deferred: the check
+// resolves 8 of DMP's 15 pushed alerts (Monte Carlo lowers them below their
+// level) and pushes 8 of its own ranks in their place, never more: 15 open
+// throughout, 23 distinct pushed, none in the recovery.
+void ExpectTheCheckReplacesWhatItResolves(const QuakeCounts& c) {
+  EXPECT_EQ(c.open_after_quake, 15);
+  EXPECT_EQ(c.refined_resolved, 8);
+  EXPECT_EQ(c.refined_raised, 8);
+  EXPECT_EQ(c.open_max_refined, 15);
+  EXPECT_EQ(c.open_after_refined, 15);
+  EXPECT_EQ(c.pushed.size(), 23u);
+  EXPECT_EQ(c.recovery_raised, 0);
+}
+
 // With alert_top_n below the cap a growing projection pushes DMP's top N;
 // its refinement ranks by Monte Carlo, whose top N may differ. A
 // refinement replaces the alerts it resolves with its own ranks but does
 // not add them to DMP's: the incident never has more open pushed alerts
-// than its projection left (here DMP's top 15), where adding gave 16 (DMP's
+// than its projection left, or alert_top_n if fewer (here both 15: DMP's
+// top 15), where adding gave 16 (DMP's
 // 15 and one other of Monte Carlo's) against a checking daemon's 15.
 TEST(IncidentBookTest, ARefinementDoesNotAddItsTopNToItsProjections) {
   const QuakeCounts sync = QuakeAndRecovery(false, 15, 20);
@@ -460,6 +512,27 @@ TEST(IncidentBookTest, ARefinementDoesNotAddItsTopNToItsProjections) {
   EXPECT_EQ(deferred.open_max_refined, 15);
   EXPECT_EQ(deferred.pushed.size(), 15u);
   EXPECT_EQ(deferred.recovery_raised, 0);
+  // A check that resolves pushed alerts replaces them, never more.
+  ExpectTheCheckReplacesWhatItResolves(QuakeAndRecovery(
+      true, 15, 20, /*island=*/false, /*unrelated=*/false, /*stride=*/50, /*severity=*/0.2));
+}
+
+// A check runs when the daemon is idle, maybe after later projections of
+// other events that left the quake's figures as they were: it keeps the
+// verdict of the quake's projection (it grew), not the latest projection's
+// (the quake did not grow there). Here (severity 0.2) the check resolves 8
+// of DMP's 15 pushed alerts and pushes 8 of its own ranks in their place,
+// right after the quake or after a projection of a disruption elsewhere
+// alike. (Taking the latest projection's verdict, the later check resolved
+// the 8 and pushed none: 7 open alerts where a checking daemon has 15.)
+TEST(IncidentBookTest, ACheckAfterAnUnrelatedProjectionKeepsItsOwnProjectionsVerdict) {
+  const QuakeCounts now = QuakeAndRecovery(true, 15, 20, /*island=*/true, /*unrelated=*/false,
+                                           /*stride=*/50, /*severity=*/0.2);
+  const QuakeCounts later = QuakeAndRecovery(true, 15, 20, /*island=*/true, /*unrelated=*/true,
+                                             /*stride=*/50, /*severity=*/0.2);
+  ExpectTheCheckReplacesWhatItResolves(now);
+  ExpectTheCheckReplacesWhatItResolves(later);
+  EXPECT_EQ(later.messages, now.messages);
 }
 
 TEST(IncidentBookTest, AnAlertResolvingOnItsOwnIsPublishedOnItsOwn) {
