@@ -333,20 +333,9 @@ TEST(IncidentBookTest, AShrinkingIncidentResolvesAlertsWithoutRefillingItsRanks)
   EXPECT_EQ(raised, (std::set<NodeIndex>{8, 9, 1}));
 }
 
-// Publish first, refine after (projection.defer_check): each projection
-// serves DMP at once and the Monte Carlo check refines it later. A
-// refinement re-estimates the state its projection saw, so the budget
-// decides as the synchronous check would: the same distinct alerts pushed
-// over a quake and the recovery of its sites one by one, the recovery
-// resolving in bulk and pushing nothing new. (Comparing a refinement's
-// value at risk with the DMP round before it, and the next DMP round with
-// the refinement, made the estimate's swings look like growth: freed slots
-// were refilled with alerts passed over, and refinements resolved alerts
-// one message each during the recovery; bench/README.md "Alerts per
-// incident, again".)
-// What the budget pushed over a quake (32 sites on a 2,000-node network)
-// and the recovery of its sites one by one, each round refined when
-// `defer` (projection.defer_check).
+// What the budget pushed over a quake (40 sites on a 2,000-node network at
+// the default stride) and the recovery of its sites one by one, each round
+// refined when `defer` (projection.defer_check).
 struct QuakeCounts {
   std::set<std::pair<NodeIndex, std::uint64_t>> pushed;  // distinct (node, raised seq)
   int messages = 0;
