@@ -541,11 +541,14 @@ void EngineWorker::RefineAndPublish(bool yield_to_events) {
     }
     return;
   }
-  spdlog::debug(
-      "refinement at journal seq {}: largest risk change {:.3g}, {} region(s) pending, "
-      "{:.2f} ms{}",
-      applied_seq_, done.max_risk_change, done.pending, compute_ms,
-      done.interrupted ? " (interrupted by an event)" : "");
+  // At info once the projections are fully checked (an operator sees when
+  // the published values became the checked ones); each slice before that
+  // at debug, as it can run many times a second.
+  spdlog::log(done.pending == 0 && !done.interrupted ? spdlog::level::info : spdlog::level::debug,
+              "refinement at journal seq {}: largest risk change {:.3g}, {} region(s) pending, "
+              "{:.2f} ms{}",
+              applied_seq_, done.max_risk_change, done.pending, compute_ms,
+              done.interrupted ? " (interrupted by an event)" : "");
   PublishRound(done.risk_types, compute_ms, /*refinement=*/true);
 }
 
@@ -656,7 +659,9 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
                         a.SerializeAsString()});
       track(a);
       out.push_back(std::move(o));
-      if (out.size() >= kChunk) flush();
+      // `stored` also holds the bulk resolutions before these: without its
+      // own test it could reach almost two chunks.
+      if (out.size() >= kChunk || stored.size() >= kChunk) flush();
     }
   }
   // The alerts go out before the risk changes and summaries are built:

@@ -499,6 +499,10 @@ void Engine::BuildInitial(const RiskTypeState& s, Step* frame_start, InitialStat
   // every round above riskd's 256 KiB mmap threshold). What a round does
   // not set is emptied, as a new state's would be.
   InitialState& st = *out;
+  // Every field is reset below; a field added to InitialState must be too
+  // (this fails to compile until the size is updated here after that).
+  static_assert(sizeof(InitialState) == 6 * sizeof(std::vector<double>) + sizeof(std::int64_t),
+                "reset the new InitialState field in Engine::BuildInitial");
   st.p_s.assign(n, 1.0);
   st.p_i.assign(n, 0.0);
   st.p_r.assign(n, 0.0);

@@ -174,6 +174,10 @@ TEST(DeferredCheckE2ETest, AlertsComeFirstUncheckedAndRefineToTheCheckingDaemons
   EXPECT_EQ(checked.nodes_at_risk(), reference_summary.nodes_at_risk());
   // Nothing pending: nothing more is published.
   EXPECT_FALSE(sub.Next(std::chrono::milliseconds(1500)));
+  // And the operator's log says so at the default level (debug is off).
+  EXPECT_TRUE(h.WaitForLog(", 0 region(s) pending,", std::chrono::milliseconds(2000)))
+      << "the last refinement is not logged at info level:\n"
+      << h.log();
 
   // The state is the reference's: every node's risk and ETA bit for bit.
   const riskd::v1::Snapshot state = TakeSnapshot(h);
