@@ -263,20 +263,21 @@ void Network::Rebuild(It first, It last, Key key, Weight weight) {
   offsets[n] = static_cast<EdgeIndex>(targets.size());
   // The old rows are merged: free them, and the old in-index, before the
   // new in-index is built, so a rebuild never holds two whole CSRs.
-  out_offsets_ = std::move(offsets);
-  out_targets_ = std::move(targets);
+  out_offsets_ = SharedArray<EdgeIndex>(std::move(offsets));
+  out_targets_ = SharedArray<NodeIndex>(std::move(targets));
   out_weights_ = std::move(weights);
   out_layers_ = std::move(layers);
-  std::vector<EdgeIndex>().swap(in_offsets_);
+  in_offsets_ = SharedArray<EdgeIndex>();
   std::vector<EdgeIndex>().swap(in_edges_);
 
   // In-index: counting sort of edges by target.
   const std::size_t m = out_targets_.size();
-  in_offsets_.assign(n + 1, 0);
-  for (NodeIndex v : out_targets_) ++in_offsets_[v + 1];
-  std::partial_sum(in_offsets_.begin(), in_offsets_.end(), in_offsets_.begin());
+  std::vector<EdgeIndex> in_offsets(n + 1, 0);
+  for (NodeIndex v : out_targets_) ++in_offsets[v + 1];
+  std::partial_sum(in_offsets.begin(), in_offsets.end(), in_offsets.begin());
   in_edges_.resize(m);
-  std::vector<EdgeIndex> cursor(in_offsets_.begin(), in_offsets_.end() - 1);
+  std::vector<EdgeIndex> cursor(in_offsets.begin(), in_offsets.end() - 1);
+  in_offsets_ = SharedArray<EdgeIndex>(std::move(in_offsets));
   for (NodeIndex u = 0; u < n; ++u) {
     for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
       const EdgeIndex slot = cursor[out_targets_[e]]++;
@@ -364,20 +365,21 @@ std::vector<Edge> Network::Edges() const {
 void Network::ShrinkToFit() {
   nodes_.ShrinkToFit();
   alive_.shrink_to_fit();
-  out_offsets_.shrink_to_fit();
-  out_targets_.shrink_to_fit();
+  out_offsets_.ShrinkToFit();
+  out_targets_.ShrinkToFit();
   out_weights_.shrink_to_fit();
   out_layers_.shrink_to_fit();
-  in_offsets_.shrink_to_fit();
+  in_offsets_.ShrinkToFit();
   in_edges_.shrink_to_fit();
 }
 
 std::size_t Network::MemoryBytes() const {
   std::size_t bytes = nodes_.MemoryBytes() + alive_.capacity();
-  bytes += out_offsets_.capacity() * sizeof(EdgeIndex) +
-           out_targets_.capacity() * sizeof(NodeIndex) + out_weights_.capacity() * sizeof(double) +
-           out_layers_.capacity() + in_offsets_.capacity() * sizeof(EdgeIndex) +
-           in_edges_.capacity() * sizeof(EdgeIndex);
+  // The shared index arrays count whether or not a transmission graph
+  // holds them too (TransmissionGraph::MemoryBytes does not count them then).
+  bytes += out_offsets_.CapacityBytes() + out_targets_.CapacityBytes() +
+           out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
+           in_offsets_.CapacityBytes() + in_edges_.capacity() * sizeof(EdgeIndex);
   return bytes;
 }
 

@@ -28,6 +28,7 @@
 
 #include "base/status.h"
 #include "engine/node_table.h"
+#include "engine/shared_array.h"
 
 namespace riskd::engine {
 
@@ -129,6 +130,12 @@ class Network {
   // The source of every edge, in CSR order, built in O(E): for bulk readers
   // of in-edges (transmission graphs, vulnerability), as a temporary.
   std::vector<NodeIndex> EdgeSources() const;
+  // The CSR's index arrays themselves, for a structure that would hold
+  // equal ones (BuildTransmissionGraph holds these buffers instead of
+  // copies; shared_array.h). Compact() replaces them, never writes them.
+  const SharedArray<EdgeIndex>& out_offsets_array() const { return out_offsets_; }
+  const SharedArray<NodeIndex>& out_targets_array() const { return out_targets_; }
+  const SharedArray<EdgeIndex>& in_offsets_array() const { return in_offsets_; }
   // Total edges in the CSR (== edge_count() when compacted).
   std::size_t csr_edge_count() const { return out_targets_.size(); }
   // Every edge, in CSR order.
@@ -163,12 +170,14 @@ class Network {
   std::uint64_t version_ = 0;
 
   // CSR, rebuilt by Compact(). out_offsets_ has node_slots()+1 entries once
-  // compacted (nodes added since are covered by the overlay).
-  std::vector<EdgeIndex> out_offsets_{0};
-  std::vector<NodeIndex> out_targets_;
+  // compacted (nodes added since are covered by the overlay). The offsets
+  // and targets are shared arrays: transmission graphs may hold the same
+  // buffers (their copies of a network share them too).
+  SharedArray<EdgeIndex> out_offsets_{std::vector<EdgeIndex>{0}};
+  SharedArray<NodeIndex> out_targets_;
   std::vector<double> out_weights_;
   std::vector<std::uint8_t> out_layers_;
-  std::vector<EdgeIndex> in_offsets_{0};
+  SharedArray<EdgeIndex> in_offsets_{std::vector<EdgeIndex>{0}};
   std::vector<EdgeIndex> in_edges_;
 
   // Overlay: weight for added/re-weighted edges, nullopt for removed ones.

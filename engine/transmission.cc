@@ -48,7 +48,6 @@ void AppendArcsInto(const Network& net, SourceOf source_of, NodeIndex j, const R
       ++b;
     }
     g->source.push_back(src);
-    g->target.push_back(j);
     weights->push_back(w);
   }
 }
@@ -66,33 +65,49 @@ void RowRates(const RiskType& type, const Vulnerability& vul, NodeIndex j, EdgeI
   }
 }
 
-// Out-index by counting sort on source; within a row, targets ascend
-// because edges are visited in target order.
-void BuildOutIndex(TransmissionGraph* g) {
+// Out-index and its targets by counting sort on source; within a row,
+// targets ascend because edges are visited in target order. Then every
+// index array equal to the network's is replaced by the network's buffer.
+void BuildOutIndex(const Network& net, TransmissionGraph* g) {
   const std::size_t n = g->node_count, m = g->source.size();
   std::vector<EdgeIndex>().swap(g->out_edges);
-  g->out_offsets.assign(n + 1, 0);
-  for (NodeIndex s : g->source) ++g->out_offsets[s + 1];
-  std::partial_sum(g->out_offsets.begin(), g->out_offsets.end(), g->out_offsets.begin());
+  g->out_offsets = {};
+  g->out_targets = {};
+  std::vector<EdgeIndex> offsets(n + 1, 0);
+  for (NodeIndex s : g->source) ++offsets[s + 1];
+  std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
   g->out_edges.resize(m);
-  std::vector<EdgeIndex> cursor(g->out_offsets.begin(), g->out_offsets.end() - 1);
-  for (EdgeIndex e = 0; e < m; ++e) g->out_edges[cursor[g->source[e]]++] = e;
+  std::vector<NodeIndex> targets(m);
+  std::vector<EdgeIndex> cursor(offsets.begin(), offsets.end() - 1);
+  for (NodeIndex j = 0; j < n; ++j) {
+    for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) {
+      const EdgeIndex x = cursor[g->source[e]]++;
+      g->out_edges[x] = e;
+      targets[x] = j;
+    }
+  }
+  g->out_offsets = SharedArray<EdgeIndex>(std::move(offsets));
+  g->out_targets = SharedArray<NodeIndex>(std::move(targets));
+  // Equal values, so nothing reads differently; the copies are freed here.
+  if (g->in_offsets == net.in_offsets_array()) g->in_offsets = net.in_offsets_array();
+  if (g->out_offsets == net.out_offsets_array()) g->out_offsets = net.out_offsets_array();
+  if (g->out_targets == net.out_targets_array()) g->out_targets = net.out_targets_array();
 }
 
 // The edge i <- j for e = i -> j, found in i's in-row (sorted by source) by
 // binary search; kNoEdge if there is none.
-EdgeIndex FindReverse(const TransmissionGraph& g, EdgeIndex e) {
-  const NodeIndex i = g.source[e], j = g.target[e];
+EdgeIndex FindReverse(const TransmissionGraph& g, EdgeIndex e, NodeIndex j) {
+  const NodeIndex i = g.source[e];
   const auto first = g.source.begin() + g.in_offsets[i];
   const auto last = g.source.begin() + g.in_offsets[i + 1];
   auto it = std::lower_bound(first, last, j);
   return it != last && *it == j ? static_cast<EdgeIndex>(it - g.source.begin()) : kNoEdge;
 }
 
-// Records e's reverse edge if it has one; the reverse index is allocated at
-// the first (a graph without reverse edges keeps it empty).
-void LinkReverse(TransmissionGraph* g, EdgeIndex e) {
-  const EdgeIndex rev = FindReverse(*g, e);
+// Records the reverse edge of e = i -> j if it has one; the reverse index
+// is allocated at the first (a graph without reverse edges keeps it empty).
+void LinkReverse(TransmissionGraph* g, EdgeIndex e, NodeIndex j) {
+  const EdgeIndex rev = FindReverse(*g, e, j);
   if (rev == kNoEdge) return;
   if (!g->has_reverse) {
     g->reverse.assign(g->source.size(), kNoEdge);
@@ -142,10 +157,23 @@ double DependencyShare(const Network& net, const RiskType& type, NodeIndex from,
 }
 
 std::size_t TransmissionGraph::MemoryBytes() const {
-  return (in_offsets.capacity() + source.capacity() + target.capacity() + reverse.capacity() +
-          out_offsets.capacity() + out_edges.capacity()) *
-             4 +
+  return in_offsets.OwnBytes() + out_offsets.OwnBytes() + out_targets.OwnBytes() +
+         (source.capacity() + reverse.capacity() + out_edges.capacity()) * 4 +
          (share.capacity() + p.capacity() + q.capacity()) * 8 + latency.capacity() * 2;
+}
+
+NodeIndex TransmissionGraph::target_of(EdgeIndex e) const {
+  // The last row starting at or before e (empty rows share its start).
+  const auto it = std::upper_bound(in_offsets.begin(), in_offsets.end(), e);
+  return static_cast<NodeIndex>(it - in_offsets.begin() - 1);
+}
+
+std::vector<NodeIndex> TransmissionGraph::Targets() const {
+  std::vector<NodeIndex> targets(edge_count());
+  for (NodeIndex j = 0; j < node_count; ++j) {
+    std::fill(targets.begin() + in_begin(j), targets.begin() + in_end(j), j);
+  }
+  return targets;
 }
 
 TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& type,
@@ -157,8 +185,7 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   const std::size_t expect =
       type.direction == Direction::kBoth ? 2 * net.csr_edge_count() : net.csr_edge_count();
   g.source.reserve(expect);
-  g.target.reserve(expect);
-  g.in_offsets.assign(n + 1, 0);
+  std::vector<EdgeIndex> in_offsets(n + 1, 0);
   // Merged weights first, in p's storage; p replaces them in place below.
   std::vector<double>& weights = g.p;
   weights.reserve(expect);
@@ -167,21 +194,23 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
     auto source_of = [&](EdgeIndex e) { return sources[e]; };
     for (NodeIndex j = 0; j < n; ++j) {
       if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &g, &weights);
-      g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
+      in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
     }
   }
+  g.in_offsets = SharedArray<EdgeIndex>(std::move(in_offsets));
   const std::size_t m = g.source.size();
   // The reservation assumed every edge selected and unmerged.
   g.source.shrink_to_fit();
-  g.target.shrink_to_fit();
   weights.shrink_to_fit();
 
   if (options.keep_shares) g.share.assign(m, 0.0);
   for (NodeIndex j = 0; j < n; ++j) {
     RowRates(type, vul, j, g.in_begin(j), g.in_end(j), options.keep_shares, &g);
   }
-  BuildOutIndex(&g);
-  for (EdgeIndex e = 0; e < m; ++e) LinkReverse(&g, e);
+  BuildOutIndex(net, &g);
+  for (NodeIndex j = 0; j < n; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) LinkReverse(&g, e, j);
+  }
   NodeRates(net, type, vul, options, &g);
   return g;
 }
@@ -244,28 +273,27 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
   splice(g->source, fresh.source);
   splice(g->p, weights);  // the rebuilt rows' merged weights, p below
   if (options.keep_shares) splice(g->share, weights);
-  g->in_offsets = std::move(offsets);
+  g->in_offsets = SharedArray<EdgeIndex>(std::move(offsets));
   g->node_count = n;
-  std::vector<NodeIndex>().swap(g->target);
-  g->target.resize(m);
-  for (NodeIndex j = 0; j < n; ++j) {
-    std::fill(g->target.begin() + g->in_begin(j), g->target.begin() + g->in_end(j), j);
-  }
   for (NodeIndex j : rebuilt) {
     RowRates(type, vul, j, g->in_begin(j), g->in_end(j), options.keep_shares, g);
   }
-  BuildOutIndex(g);
+  BuildOutIndex(net, g);
   // Without reverse edges before, a pair can only have gained both arcs
   // through a rebuilt row: the arcs into and out of those rows are checked.
   const bool had_reverse = g->has_reverse;
   std::vector<EdgeIndex>().swap(g->reverse);
   g->has_reverse = false;
   if (had_reverse) {
-    for (EdgeIndex e = 0; e < m; ++e) LinkReverse(g, e);
+    for (NodeIndex j = 0; j < n; ++j) {
+      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e, j);
+    }
   } else {
     for (NodeIndex j : rebuilt) {
-      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e);
-      for (EdgeIndex e : g->out(j)) LinkReverse(g, e);
+      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e, j);
+      const auto out = g->out(j);
+      const auto targets = g->successors(j);
+      for (std::size_t x = 0; x < out.size(); ++x) LinkReverse(g, out[x], targets[x]);
     }
   }
   NodeRates(net, type, vul, options, g);
