@@ -96,13 +96,13 @@ std::vector<Edge> Network::EdgesOf(NodeIndex n) const {
   };
   if (n + 1 < out_offsets_.size()) {
     for (EdgeIndex e = out_begin(n); e < out_end(n); ++e) {
-      if (!pending_at(n, out_targets_[e], out_layers_[e])) add(n, out_targets_[e], edge_layer(e));
+      if (!pending_at(n, out_targets_[e], layer_code(e))) add(n, out_targets_[e], edge_layer(e));
     }
   }
   if (n + 1 < in_offsets_.size()) {
     for (EdgeIndex e : in_edges(n)) {
       const NodeIndex from = edge_source(e);
-      if (!pending_at(from, n, out_layers_[e])) add(from, n, edge_layer(e));
+      if (!pending_at(from, n, layer_code(e))) add(from, n, edge_layer(e));
     }
   }
   // Overlay entries (added or re-weighted; removals add nothing), by key
@@ -197,7 +197,7 @@ std::optional<EdgeIndex> Network::FindCsrEdge(NodeIndex from, NodeIndex to, Laye
   auto it = std::lower_bound(first, last, to);
   for (; it != last && *it == to; ++it) {
     const auto e = static_cast<EdgeIndex>(it - out_targets_.begin());
-    if (out_layers_[e] == static_cast<std::uint8_t>(layer)) return e;
+    if (layer_code(e) == static_cast<std::uint8_t>(layer)) return e;
   }
   return std::nullopt;
 }
@@ -241,16 +241,16 @@ void Network::Rebuild(It first, It last, Key key, Weight weight) {
       const bool have_pending = pend != last && std::get<0>(key(*pend)) == u;
       const bool have_old = e < e_end;
       if (have_pending && have_old) {
-        const auto old_key = std::make_pair(out_targets_[e], out_layers_[e]);
+        const auto old_key = std::make_pair(out_targets_[e], layer_code(e));
         const auto new_key = std::make_pair(std::get<1>(key(*pend)), std::get<2>(key(*pend)));
         if (old_key < new_key) {
-          emit(out_targets_[e], out_layers_[e], out_weights_[e]);
+          emit(out_targets_[e], layer_code(e), out_weights_[e]);
           ++e;
           continue;
         }
         if (old_key == new_key) ++e;  // the pending entry replaces or removes it
       } else if (have_old) {
-        emit(out_targets_[e], out_layers_[e], out_weights_[e]);
+        emit(out_targets_[e], layer_code(e), out_weights_[e]);
         ++e;
         continue;
       }
@@ -267,6 +267,9 @@ void Network::Rebuild(It first, It last, Key key, Weight weight) {
   out_targets_ = SharedArray<NodeIndex>(std::move(targets));
   out_weights_ = std::move(weights);
   out_layers_ = std::move(layers);
+  if (std::all_of(out_layers_.begin(), out_layers_.end(), [](std::uint8_t l) { return l == 0; })) {
+    std::vector<std::uint8_t>().swap(out_layers_);  // all material: layer_code reads 0
+  }
   in_offsets_ = SharedArray<EdgeIndex>();
   std::vector<EdgeIndex>().swap(in_edges_);
 

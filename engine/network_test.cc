@@ -92,6 +92,46 @@ TEST(NetworkTest, ShrinkToFitKeepsNodesEdgesAndLookups) {
   EXPECT_EQ(net.node_count(), 3000u);
 }
 
+// A network whose edges are all on the material layer keeps no layer per
+// edge; one edge on another layer brings the array back, its removal drops
+// it again. Lookups and adjacency read the same either way.
+TEST(NetworkTest, ANetworkOfOneLayerKeepsNoLayerPerEdge) {
+  auto build = [](Layer last_layer) {
+    Network net;
+    for (int i = 0; i < 200; ++i) EXPECT_TRUE(net.AddNode(Node("n" + std::to_string(i))).ok());
+    std::vector<Edge> edges;
+    for (NodeIndex u = 0; u + 1 < 200; ++u) edges.push_back({u, u + 1, Layer::kMaterial, 1.0 + u});
+    edges.back().layer = last_layer;
+    EXPECT_TRUE(net.AddEdges(edges).ok());
+    return net;
+  };
+  Network material = build(Layer::kMaterial);
+  Network mixed = build(Layer::kData);
+  ASSERT_EQ(material.csr_edge_count(), 199u);
+  // One byte per edge more, nothing else.
+  EXPECT_EQ(mixed.MemoryBytes() - material.MemoryBytes(), mixed.csr_edge_count());
+  for (NodeIndex u = 0; u + 1 < 200; ++u) {
+    const Layer expected = u + 2 == 200 ? Layer::kData : Layer::kMaterial;
+    EXPECT_EQ(mixed.edge_layer(mixed.out_begin(u)), expected);
+    EXPECT_EQ(material.edge_layer(material.out_begin(u)), Layer::kMaterial);
+    EXPECT_EQ(mixed.FindEdge(u, u + 1, expected), 1.0 + u);
+    EXPECT_EQ(material.FindEdge(u, u + 1, Layer::kMaterial), 1.0 + u);
+    EXPECT_FALSE(material.FindEdge(u, u + 1, Layer::kData).has_value());
+  }
+  EXPECT_EQ(mixed.EdgesOf(199).at(0).layer, Layer::kData);
+  // Changes: a material edge keeps it empty; a data edge's removal frees it.
+  ASSERT_TRUE(material.AddEdge("n5", "n3", Layer::kMaterial, 2.0).ok());
+  material.Compact();
+  ASSERT_TRUE(mixed.AddEdge("n5", "n3", Layer::kMaterial, 2.0).ok());
+  ASSERT_TRUE(mixed.RemoveEdge("n198", "n199", Layer::kData).ok());
+  ASSERT_TRUE(mixed.AddEdge("n198", "n199", Layer::kMaterial, 199.0).ok());
+  mixed.Compact();
+  EXPECT_EQ(mixed.MemoryBytes(), material.MemoryBytes());
+  EXPECT_EQ(mixed.Edges().size(), material.Edges().size());
+  EXPECT_EQ(*mixed.FindEdge(198, 199, Layer::kMaterial), 199.0);
+  EXPECT_FALSE(mixed.FindEdge(198, 199, Layer::kData).has_value());
+}
+
 TEST(NetworkTest, RejectsBadInputWithReasons) {
   Network net;
   ASSERT_TRUE(net.AddNode(Node("a")).ok());
