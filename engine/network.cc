@@ -100,9 +100,10 @@ std::vector<Edge> Network::EdgesOf(NodeIndex n) const {
     }
   }
   if (n + 1 < in_offsets_.size()) {
-    for (EdgeIndex e : in_edges(n)) {
-      const NodeIndex from = edge_source(e);
-      if (!pending_at(from, n, layer_code(e))) add(from, n, edge_layer(e));
+    const std::span<const NodeIndex> sources = in_sources(n);
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const EdgeIndex e = in_edge(n, k);
+      if (!pending_at(sources[k], n, layer_code(e))) add(sources[k], n, edge_layer(e));
     }
   }
   // Overlay entries (added or re-weighted; removals add nothing), by key
@@ -271,22 +272,47 @@ void Network::Rebuild(It first, It last, Key key, Weight weight) {
     std::vector<std::uint8_t>().swap(out_layers_);  // all material: layer_code reads 0
   }
   in_offsets_ = SharedArray<EdgeIndex>();
-  std::vector<EdgeIndex>().swap(in_edges_);
+  in_sources_ = SharedArray<NodeIndex>();
 
-  // In-index: counting sort of edges by target.
+  // In-rows: counting sort of edges by target; within a row, sources (then
+  // layers) ascend because rows are visited in order.
   const std::size_t m = out_targets_.size();
   std::vector<EdgeIndex> in_offsets(n + 1, 0);
   for (NodeIndex v : out_targets_) ++in_offsets[v + 1];
   std::partial_sum(in_offsets.begin(), in_offsets.end(), in_offsets.begin());
-  in_edges_.resize(m);
+  std::vector<NodeIndex> sources(m);
   std::vector<EdgeIndex> cursor(in_offsets.begin(), in_offsets.end() - 1);
   in_offsets_ = SharedArray<EdgeIndex>(std::move(in_offsets));
   for (NodeIndex u = 0; u < n; ++u) {
     for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
-      const EdgeIndex slot = cursor[out_targets_[e]]++;
-      in_edges_[slot] = e;
+      sources[cursor[out_targets_[e]]++] = u;
     }
   }
+  in_sources_ = SharedArray<NodeIndex>(std::move(sources));
+}
+
+EdgeIndex Network::in_edge(NodeIndex n, std::size_t k) const {
+  const EdgeIndex at = in_offsets_[n] + static_cast<EdgeIndex>(k);
+  const NodeIndex u = in_sources_[at];
+  // Edges u -> n of several layers sit side by side in both rows, layers
+  // ascending: the k-th in-edge is the r-th of them.
+  EdgeIndex r = 0;
+  while (at - r > in_offsets_[n] && in_sources_[at - r - 1] == u) ++r;
+  const auto first = out_targets_.begin() + out_offsets_[u];
+  const auto last = out_targets_.begin() + out_offsets_[u + 1];
+  return static_cast<EdgeIndex>(std::lower_bound(first, last, n) - out_targets_.begin()) + r;
+}
+
+std::vector<EdgeIndex> Network::InEdges() const {
+  const std::size_t n = in_offsets_.size() - 1;
+  std::vector<EdgeIndex> edges(in_sources_.size());
+  std::vector<EdgeIndex> cursor(in_offsets_.begin(), in_offsets_.end() - 1);
+  for (NodeIndex u = 0; u < n && u + 1 < out_offsets_.size(); ++u) {
+    for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
+      edges[cursor[out_targets_[e]]++] = e;
+    }
+  }
+  return edges;
 }
 
 void Network::Compact() {
@@ -373,7 +399,7 @@ void Network::ShrinkToFit() {
   out_weights_.shrink_to_fit();
   out_layers_.shrink_to_fit();
   in_offsets_.ShrinkToFit();
-  in_edges_.shrink_to_fit();
+  in_sources_.ShrinkToFit();
 }
 
 std::size_t Network::MemoryBytes() const {
@@ -382,7 +408,7 @@ std::size_t Network::MemoryBytes() const {
   // holds them too (TransmissionGraph::MemoryBytes does not count them then).
   bytes += out_offsets_.CapacityBytes() + out_targets_.CapacityBytes() +
            out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
-           in_offsets_.CapacityBytes() + in_edges_.capacity() * sizeof(EdgeIndex);
+           in_offsets_.CapacityBytes() + in_sources_.CapacityBytes();
   return bytes;
 }
 

@@ -7,7 +7,7 @@
 //
 // Storage is compact: node attributes and the id index in a NodeTable
 // (node_table.h, about 70 bytes per node), edges in CSR arrays (out-rows
-// sorted by target and layer, plus an in-index), about 17 bytes per edge
+// sorted by target and layer, plus in-rows of sources), about 17 bytes per edge
 // (16 when every edge is on the material layer). Changes go to a small
 // overlay and are visible at once to lookups (FindEdge, counts); adjacency
 // (the CSR views) reflects them after Compact(), which the engine calls once
@@ -121,10 +121,22 @@ class Network {
   NodeIndex edge_target(EdgeIndex e) const { return out_targets_[e]; }
   double edge_weight(EdgeIndex e) const { return out_weights_[e]; }
   Layer edge_layer(EdgeIndex e) const { return static_cast<Layer>(layer_code(e)); }
-  // In-edges of n, as edge indices into the out arrays, by source.
-  std::span<const EdgeIndex> in_edges(NodeIndex n) const {
-    return {in_edges_.data() + in_offsets_[n], in_edges_.data() + in_offsets_[n + 1]};
+  // In-edges of n: the k-th (k < in_end(n) - in_begin(n)) comes from
+  // in_sources(n)[k]; rows are sorted by source, then layer. Only sources
+  // are stored per in-edge (a transmission graph holds the same array:
+  // shared_array.h); in_edge() finds the edge itself.
+  EdgeIndex in_begin(NodeIndex n) const { return in_offsets_[n]; }
+  EdgeIndex in_end(NodeIndex n) const { return in_offsets_[n + 1]; }
+  std::span<const NodeIndex> in_sources(NodeIndex n) const {
+    return {in_sources_.data() + in_offsets_[n], in_sources_.data() + in_offsets_[n + 1]};
   }
+  // The k-th in-edge of n as an edge index into the out arrays: a binary
+  // search of its source's out-row, O(log out-degree).
+  EdgeIndex in_edge(NodeIndex n, std::size_t k) const;
+  // Every in-edge as an edge index, rows by in_begin/in_end, built in O(E):
+  // for bulk readers of in-edges (transmission graphs, vulnerability), as a
+  // temporary.
+  std::vector<EdgeIndex> InEdges() const;
   // The source of edge e: a binary search over the out-rows (no per-edge
   // source is stored; 4 bytes per edge).
   NodeIndex edge_source(EdgeIndex e) const;
@@ -137,6 +149,7 @@ class Network {
   const SharedArray<EdgeIndex>& out_offsets_array() const { return out_offsets_; }
   const SharedArray<NodeIndex>& out_targets_array() const { return out_targets_; }
   const SharedArray<EdgeIndex>& in_offsets_array() const { return in_offsets_; }
+  const SharedArray<NodeIndex>& in_sources_array() const { return in_sources_; }
   // Total edges in the CSR (== edge_count() when compacted).
   std::size_t csr_edge_count() const { return out_targets_.size(); }
   // Every edge, in CSR order.
@@ -182,7 +195,7 @@ class Network {
   // one layer keeps no byte per edge (1 MB on 1M edges).
   std::vector<std::uint8_t> out_layers_;
   SharedArray<EdgeIndex> in_offsets_{std::vector<EdgeIndex>{0}};
-  std::vector<EdgeIndex> in_edges_;
+  SharedArray<NodeIndex> in_sources_;
 
   // Overlay: weight for added/re-weighted edges, nullopt for removed ones.
   std::map<EdgeKey, std::optional<double>> pending_;

@@ -39,9 +39,14 @@ TEST(NetworkTest, AddsNodesAndEdgesAndBuildsBothAdjacencies) {
   EXPECT_EQ(net.edge_layer(net.out_begin(0)), Layer::kMaterial);
   EXPECT_EQ(net.edge_layer(net.out_begin(0) + 1), Layer::kData);
   EXPECT_EQ(net.edge_target(net.out_begin(0) + 2), 2u);
-  std::multiset<NodeIndex> in_b;
-  for (EdgeIndex e : net.in_edges(1)) in_b.insert(net.edge_source(e));
-  EXPECT_EQ(in_b, (std::multiset<NodeIndex>{0, 0, 2}));
+  // In-row of b: sources by (source, layer), each in-edge found in its
+  // source's out-row (a -> b twice: material, then data).
+  const auto in_b = net.in_sources(1);
+  EXPECT_EQ(std::vector<NodeIndex>(in_b.begin(), in_b.end()), (std::vector<NodeIndex>{0, 0, 2}));
+  EXPECT_EQ(net.in_edge(1, 0), net.out_begin(0));
+  EXPECT_EQ(net.in_edge(1, 1), net.out_begin(0) + 1);
+  EXPECT_EQ(net.edge_source(net.in_edge(1, 2)), 2u);
+  EXPECT_EQ(net.edge_target(net.in_edge(1, 2)), 1u);
   const std::vector<NodeIndex> sources = net.EdgeSources();
   for (NodeIndex u = 0; u < net.node_slots(); ++u) {
     for (EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
@@ -170,7 +175,7 @@ TEST(NetworkTest, RemovingANodeDropsItsEdgesAndKeepsOtherIndices) {
   EXPECT_EQ(net.csr_edge_count(), 1u);
   EXPECT_FALSE(net.Find("b").has_value());
   EXPECT_EQ(*net.Find("c"), 2u);
-  EXPECT_TRUE(net.in_edges(1).empty());
+  EXPECT_TRUE(net.in_sources(1).empty());
   // The id can come back, at a new index.
   auto again = net.AddNode(Node("b"));
   ASSERT_TRUE(again.ok());
@@ -220,7 +225,22 @@ TEST(NetworkTest, RandomChangesMatchAReferenceModel) {
   }
   EXPECT_EQ(seen, model);
   std::size_t in_total = 0;
-  for (NodeIndex v = 0; v < n; ++v) in_total += net.in_edges(v).size();
+  const std::vector<EdgeIndex> in_edges = net.InEdges();
+  for (NodeIndex v = 0; v < n; ++v) {
+    const auto sources = net.in_sources(v);
+    in_total += sources.size();
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const EdgeIndex e = net.in_edge(v, k);
+      EXPECT_EQ(net.edge_target(e), v);
+      EXPECT_EQ(net.edge_source(e), sources[k]);
+      EXPECT_EQ(in_edges[net.in_begin(v) + k], e);
+      if (k > 0) {
+        const EdgeIndex before = net.in_edge(v, k - 1);
+        EXPECT_LT(std::make_pair(sources[k - 1], net.edge_layer(before)),
+                  std::make_pair(sources[k], net.edge_layer(e)));
+      }
+    }
+  }
   EXPECT_EQ(in_total, model.size());
 }
 

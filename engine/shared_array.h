@@ -47,16 +47,12 @@ class SharedArray {
   std::span<const T> span() const { return {data_.get(), size_}; }
 
   // Whether both hold the same buffer (not merely equal values).
-  bool SharesWith(const SharedArray& other) const {
-    return size_ > 0 && data_ == other.data_;
-  }
+  bool SharesWith(const SharedArray& other) const { return size_ > 0 && data_ == other.data_; }
   // Bytes of the buffer (its capacity).
   std::size_t CapacityBytes() const { return data_ != nullptr ? capacity_ * sizeof(T) : 0; }
   // Bytes of the buffer if no other owner holds it, else 0:
   // what dropping this owner would free.
-  std::size_t OwnBytes() const {
-    return data_.use_count() == 1 ? CapacityBytes() : 0;
-  }
+  std::size_t OwnBytes() const { return data_.use_count() == 1 ? CapacityBytes() : 0; }
   // Replaces a buffer with growth slack by a fitted copy (a shared one too:
   // the other owners keep theirs).
   void ShrinkToFit() {

@@ -49,7 +49,8 @@ TEST(SharedArrayTest, CopiesShareTheBufferAndCompareByValue) {
   EXPECT_EQ(d[0], 4u);
   EXPECT_EQ(d.OwnBytes(), 10 * sizeof(std::uint32_t));
   // Empty arrays are equal and share nothing.
-  EXPECT_TRUE(SharedArray<std::uint32_t>() == SharedArray<std::uint32_t>(std::vector<std::uint32_t>{}));
+  EXPECT_TRUE(SharedArray<std::uint32_t>() ==
+              SharedArray<std::uint32_t>(std::vector<std::uint32_t>{}));
   EXPECT_FALSE(SharedArray<std::uint32_t>().SharesWith(SharedArray<std::uint32_t>()));
 }
 

@@ -16,38 +16,43 @@ std::uint16_t OnsetDelaySteps(double days, double step_days) {
 namespace {
 
 // Appends the arcs into node j, merged by source (weights of parallel
-// network edges and of both directions add). `in` lists the network edges
-// u -> j, `out` the network edges j -> v; both are sorted by the other end.
-// source_of(e) is the source of network edge e.
-template <typename SourceOf>
-void AppendArcsInto(const Network& net, SourceOf source_of, NodeIndex j, const RiskType& type,
-                    TransmissionGraph* g, std::vector<double>* weights) {
+// network edges and of both directions add): the network's in-edges u -> j
+// (net.in_sources(j), in_edge(k) the k-th as a network edge) and out-edges
+// j -> v, both sorted by the other end.
+template <typename InEdge>
+void AppendArcsInto(const Network& net, InEdge in_edge, NodeIndex j, const RiskType& type,
+                    std::vector<NodeIndex>* sources, std::vector<double>* weights) {
   const bool use_in = type.direction != Direction::kUpstream;
   const bool use_out = type.direction != Direction::kDownstream;
-  const auto in_e = net.in_edges(j);
+  const std::span<const NodeIndex> in_src = net.in_sources(j);
+  const std::size_t a_end = use_in ? in_src.size() : 0;
   std::size_t a = 0;
+  EdgeIndex ea = a < a_end ? in_edge(a) : 0;  // the in-edge at a, looked up once
+  auto next_in = [&] {
+    if (++a < a_end) ea = in_edge(a);
+  };
   EdgeIndex b = net.out_begin(j);
-  const EdgeIndex b_end = net.out_end(j);
+  const EdgeIndex b_end = use_out ? net.out_end(j) : b;
   auto selected = [&](EdgeIndex e) { return (type.layers & LayerBit(net.edge_layer(e))) != 0; };
   for (;;) {
-    while (use_in && a < in_e.size() && !selected(in_e[a])) ++a;
-    while (use_out && b < b_end && !selected(b)) ++b;
-    const bool have_in = use_in && a < in_e.size();
-    const bool have_out = use_out && b < b_end;
+    while (a < a_end && !selected(ea)) next_in();
+    while (b < b_end && !selected(b)) ++b;
+    const bool have_in = a < a_end;
+    const bool have_out = b < b_end;
     if (!have_in && !have_out) break;
     NodeIndex src = kNoNode;
-    if (have_in) src = source_of(in_e[a]);
+    if (have_in) src = in_src[a];
     if (have_out) src = std::min(src, net.edge_target(b));
     double w = 0;
-    while (use_in && a < in_e.size() && source_of(in_e[a]) == src) {
-      if (selected(in_e[a])) w += net.edge_weight(in_e[a]);
-      ++a;
+    while (a < a_end && in_src[a] == src) {
+      if (selected(ea)) w += net.edge_weight(ea);
+      next_in();
     }
-    while (use_out && b < b_end && net.edge_target(b) == src) {
+    while (b < b_end && net.edge_target(b) == src) {
       if (selected(b)) w += net.edge_weight(b);
       ++b;
     }
-    g->source.push_back(src);
+    sources->push_back(src);
     weights->push_back(w);
   }
 }
@@ -90,6 +95,7 @@ void BuildOutIndex(const Network& net, TransmissionGraph* g) {
   g->out_targets = SharedArray<NodeIndex>(std::move(targets));
   // Equal values, so nothing reads differently; the copies are freed here.
   if (g->in_offsets == net.in_offsets_array()) g->in_offsets = net.in_offsets_array();
+  if (g->source == net.in_sources_array()) g->source = net.in_sources_array();
   if (g->out_offsets == net.out_offsets_array()) g->out_offsets = net.out_offsets_array();
   if (g->out_targets == net.out_targets_array()) g->out_targets = net.out_targets_array();
 }
@@ -140,10 +146,12 @@ double DependencyShare(const Network& net, const RiskType& type, NodeIndex from,
   auto selected = [&](EdgeIndex e) { return (type.layers & LayerBit(net.edge_layer(e))) != 0; };
   double total = 0, part = 0;
   if (type.direction != Direction::kUpstream) {
-    for (EdgeIndex e : net.in_edges(to)) {
+    const std::span<const NodeIndex> sources = net.in_sources(to);
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const EdgeIndex e = net.in_edge(to, k);
       if (!selected(e)) continue;
       total += net.edge_weight(e);
-      if (net.edge_source(e) == from) part += net.edge_weight(e);
+      if (sources[k] == from) part += net.edge_weight(e);
     }
   }
   if (type.direction != Direction::kDownstream) {
@@ -158,7 +166,7 @@ double DependencyShare(const Network& net, const RiskType& type, NodeIndex from,
 
 std::size_t TransmissionGraph::MemoryBytes() const {
   return in_offsets.OwnBytes() + out_offsets.OwnBytes() + out_targets.OwnBytes() +
-         (source.capacity() + reverse.capacity() + out_edges.capacity()) * 4 +
+         source.OwnBytes() + (reverse.capacity() + out_edges.capacity()) * 4 +
          (share.capacity() + p.capacity() + q.capacity()) * 8 + latency.capacity() * 2;
 }
 
@@ -184,23 +192,26 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   g.node_count = n;
   const std::size_t expect =
       type.direction == Direction::kBoth ? 2 * net.csr_edge_count() : net.csr_edge_count();
-  g.source.reserve(expect);
+  std::vector<NodeIndex> sources;
+  sources.reserve(expect);
   std::vector<EdgeIndex> in_offsets(n + 1, 0);
   // Merged weights first, in p's storage; p replaces them in place below.
   std::vector<double>& weights = g.p;
   weights.reserve(expect);
   {
-    const std::vector<NodeIndex> sources = net.EdgeSources();
-    auto source_of = [&](EdgeIndex e) { return sources[e]; };
+    const std::vector<EdgeIndex> in_edges = net.InEdges();
     for (NodeIndex j = 0; j < n; ++j) {
-      if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &g, &weights);
-      in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
+      const EdgeIndex* row = in_edges.data() + net.in_begin(j);
+      auto in_edge = [row](std::size_t k) { return row[k]; };
+      if (net.alive(j)) AppendArcsInto(net, in_edge, j, type, &sources, &weights);
+      in_offsets[j + 1] = static_cast<EdgeIndex>(sources.size());
     }
   }
   g.in_offsets = SharedArray<EdgeIndex>(std::move(in_offsets));
-  const std::size_t m = g.source.size();
+  const std::size_t m = sources.size();
   // The reservation assumed every edge selected and unmerged.
-  g.source.shrink_to_fit();
+  sources.shrink_to_fit();
+  g.source = SharedArray<NodeIndex>(std::move(sources));
   weights.shrink_to_fit();
 
   if (options.keep_shares) g.share.assign(m, 0.0);
@@ -233,13 +244,13 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
   rebuilt.erase(std::unique(rebuilt.begin(), rebuilt.end()), rebuilt.end());
   for (std::size_t v = old_n; v < n; ++v) rebuilt.push_back(static_cast<NodeIndex>(v));
   // Their arcs, merged as BuildTransmissionGraph merges them.
-  TransmissionGraph fresh;
+  std::vector<NodeIndex> fresh_sources;
   std::vector<double> weights;
   std::vector<EdgeIndex> fresh_offsets{0};
-  auto source_of = [&](EdgeIndex e) { return net.edge_source(e); };
   for (NodeIndex j : rebuilt) {
-    if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &fresh, &weights);
-    fresh_offsets.push_back(static_cast<EdgeIndex>(fresh.source.size()));
+    auto in_edge = [&](std::size_t k) { return net.in_edge(j, k); };
+    if (net.alive(j)) AppendArcsInto(net, in_edge, j, type, &fresh_sources, &weights);
+    fresh_offsets.push_back(static_cast<EdgeIndex>(fresh_sources.size()));
   }
   // The new in-offsets: kept rows keep their length.
   std::vector<EdgeIndex> offsets(n + 1, 0);
@@ -257,7 +268,7 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
   // One array at a time, each freed as its successor is complete: the peak
   // is the graph plus one array, not two graphs.
   auto splice = [&](auto& array, const auto& fresh_array) {
-    std::remove_reference_t<decltype(array)> next(m);
+    std::vector<std::remove_cvref_t<decltype(array[0])>> next(m);
     for (std::size_t j = 0, r = 0; j < n; ++j) {
       const auto at = next.begin() + offsets[j];
       if (r < rebuilt.size() && rebuilt[r] == j) {
@@ -268,9 +279,9 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
         std::copy(array.begin() + g->in_offsets[j], array.begin() + g->in_offsets[j + 1], at);
       }
     }
-    array = std::move(next);
+    array = std::remove_reference_t<decltype(array)>(std::move(next));
   };
-  splice(g->source, fresh.source);
+  splice(g->source, fresh_sources);
   splice(g->p, weights);  // the rebuilt rows' merged weights, p below
   if (options.keep_shares) splice(g->share, weights);
   g->in_offsets = SharedArray<EdgeIndex>(std::move(offsets));

@@ -58,7 +58,7 @@ struct TransmissionGraph {
   // ordered by source. The target j of an edge is implicit (target_of(e));
   // loops over out-edges read it from out_targets.
   SharedArray<EdgeIndex> in_offsets;
-  std::vector<NodeIndex> source;  // i of edge e = i -> j
+  SharedArray<NodeIndex> source;  // i of edge e = i -> j
   // w~_ij (of the merged weights); empty unless built with keep_shares.
   std::vector<double> share;
   std::vector<double> p;  // p_ij

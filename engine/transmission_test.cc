@@ -214,9 +214,10 @@ TEST(TransmissionTest, UpdatedGraphEqualsOneBuiltFromScratch) {
 }
 
 // A downstream type over every layer of a network with one edge per pair
-// has the network's in- and out-offsets and out-targets: the graph holds
-// the network's buffers, not copies, reads the same through them, and
-// counts only what it holds alone. Other graphs keep their own arrays.
+// has the network's in- and out-offsets, in-sources and out-targets: the
+// graph holds the network's buffers, not copies, reads the same through
+// them, and counts only what it holds alone. Other graphs keep their own
+// arrays.
 TEST(TransmissionTest, IndexArraysEqualToTheNetworksAreHeldAsItsBuffers) {
   auto net = std::make_unique<Network>(testing::RandomGraph(60, 150, 5));
   RiskType down;
@@ -226,6 +227,7 @@ TEST(TransmissionTest, IndexArraysEqualToTheNetworksAreHeldAsItsBuffers) {
   EXPECT_TRUE(g.in_offsets.SharesWith(net->in_offsets_array()));
   EXPECT_TRUE(g.out_offsets.SharesWith(net->out_offsets_array()));
   EXPECT_TRUE(g.out_targets.SharesWith(net->out_targets_array()));
+  EXPECT_TRUE(g.source.SharesWith(net->in_sources_array()));
   // The targets read every way agree with the in-rows.
   const std::vector<NodeIndex> targets = g.Targets();
   for (NodeIndex j = 0; j < g.node_count; ++j) {
@@ -247,14 +249,14 @@ TEST(TransmissionTest, IndexArraysEqualToTheNetworksAreHeldAsItsBuffers) {
     }
   }
   // Bytes: the shared arrays count once the network no longer holds them.
-  const std::size_t own = (g.source.capacity() + g.out_edges.capacity()) * 4 +
+  const std::size_t own = g.out_edges.capacity() * 4 +
                           (g.share.capacity() + g.p.capacity() + g.q.capacity()) * 8 +
                           g.latency.capacity() * 2;
   EXPECT_TRUE(g.reverse.empty());
   EXPECT_EQ(g.MemoryBytes(), own);
-  const std::size_t shared =
-      g.in_offsets.CapacityBytes() + g.out_offsets.CapacityBytes() + g.out_targets.CapacityBytes();
-  EXPECT_EQ(shared, (2 * (g.node_count + 1) + g.edge_count()) * 4);
+  const std::size_t shared = g.in_offsets.CapacityBytes() + g.out_offsets.CapacityBytes() +
+                             g.out_targets.CapacityBytes() + g.source.CapacityBytes();
+  EXPECT_EQ(shared, (2 * (g.node_count + 1) + 2 * g.edge_count()) * 4);
 
   // Upstream and both ways: the graph's own arrays (the network's values
   // differ), equal to what a graph built apart from any network holds.
@@ -264,6 +266,7 @@ TEST(TransmissionTest, IndexArraysEqualToTheNetworksAreHeldAsItsBuffers) {
     const TransmissionGraph h = BuildTransmissionGraph(*net, type, vul);
     EXPECT_FALSE(h.out_targets.SharesWith(net->out_targets_array()));
     EXPECT_FALSE(h.in_offsets.SharesWith(net->in_offsets_array()));
+    EXPECT_FALSE(h.source.SharesWith(net->in_sources_array()));
     for (NodeIndex i = 0; i < h.node_count; ++i) {
       const auto out = h.out(i);
       for (std::size_t x = 0; x < out.size(); ++x) {
@@ -283,14 +286,16 @@ TEST(TransmissionTest, IndexArraysEqualToTheNetworksAreHeldAsItsBuffers) {
   EXPECT_TRUE(g == BuildTransmissionGraph(*net, down, vul));
   EXPECT_TRUE(g.out_targets.SharesWith(net->out_targets_array()));
   EXPECT_TRUE(g.in_offsets.SharesWith(net->in_offsets_array()));
+  EXPECT_TRUE(g.source.SharesWith(net->in_sources_array()));
   EXPECT_FALSE(before.out_targets.SharesWith(g.out_targets));
 
   // Without the network the graph reads the same and counts the arrays.
   net.reset();
-  EXPECT_EQ(g.MemoryBytes(), (g.source.capacity() + g.out_edges.capacity()) * 4 +
+  EXPECT_EQ(g.MemoryBytes(), g.out_edges.capacity() * 4 +
                                  (g.share.capacity() + g.p.capacity() + g.q.capacity()) * 8 +
                                  g.latency.capacity() * 2 + g.in_offsets.CapacityBytes() +
-                                 g.out_offsets.CapacityBytes() + g.out_targets.CapacityBytes());
+                                 g.out_offsets.CapacityBytes() + g.out_targets.CapacityBytes() +
+                                 g.source.CapacityBytes());
   EXPECT_GT(g.in_offsets.OwnBytes(), 0u);
 }
 
