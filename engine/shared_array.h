@@ -2,9 +2,10 @@
 // counted by reference. The network's CSR and a transmission graph built on
 // it often hold the same index arrays: a downstream risk type over every
 // layer of a network with one edge per pair has exactly the network's in-
-// and out-offsets and its out-rows' targets (4 bytes per edge and 8 per
-// node, ~4.8 MB on 100k nodes / 1M edges). BuildTransmissionGraph then holds
-// the network's buffers instead of equal copies of them (transmission.h).
+// and out-offsets, its in-rows' sources and its out-rows' targets (8 bytes
+// per edge and 8 per node, ~8.8 MB on 100k nodes / 1M edges).
+// BuildTransmissionGraph then holds the network's buffers instead of equal
+// copies of them (transmission.h).
 //
 // Reads cost what a std::vector's do (one pointer to the first element).
 // A buffer is never written after construction, so copies share it; an

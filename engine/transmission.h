@@ -9,11 +9,11 @@
 //
 // About 24 bytes per edge (20 without reverse edges): what the projections
 // read, nothing else (the rate alpha_r w~_ij sigma_j is -ln(1 - p_ij)).
-// 16 of them when the graph's index arrays equal the network's CSR (a
+// 12 of them when the graph's index arrays equal the network's CSR (a
 // downstream type over every layer of a network with one edge per pair,
-// the usual case): the in- and out-offsets and the out-rows' targets are
-// then the network's own buffers, not copies (SharedArray), and only the
-// sources, out-index and p are the graph's.
+// the usual case): the in- and out-offsets, the in-rows' sources and the
+// out-rows' targets are then the network's own buffers, not copies
+// (SharedArray), and only the out-index and p are the graph's.
 // The shares w~ take 8 more
 // and are kept only when asked for (TransmissionOptions::keep_shares): the
 // threshold rule and the continuous-time rates read them, the engine's
@@ -71,8 +71,9 @@ struct TransmissionGraph {
   // out_offsets[i+1]), as edge ids into the arrays above, by target; their
   // targets are out_targets at the same positions (read in order, where an
   // array of targets by edge id would be read at scattered places).
-  // out_offsets and out_targets (and in_offsets) are the network's buffers
-  // when equal to its CSR's (shared, not copied: BuildTransmissionGraph).
+  // out_offsets and out_targets (and in_offsets, source) are the network's
+  // buffers when equal to its CSR's (shared, not copied:
+  // BuildTransmissionGraph).
   SharedArray<EdgeIndex> out_offsets;
   std::vector<EdgeIndex> out_edges;
   SharedArray<NodeIndex> out_targets;
