@@ -141,7 +141,7 @@ class Network {
   // source is stored; 4 bytes per edge).
   NodeIndex edge_source(EdgeIndex e) const;
   // The source of every edge, in CSR order, built in O(E): for bulk readers
-  // of in-edges (transmission graphs, vulnerability), as a temporary.
+  // of the out-arrays by edge index, as a temporary.
   std::vector<NodeIndex> EdgeSources() const;
   // The CSR's index arrays themselves, for a structure that would hold
   // equal ones (BuildTransmissionGraph holds these buffers instead of
