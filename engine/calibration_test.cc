@@ -207,7 +207,7 @@ TEST(CalibrationTest, ContinuousSimulatorMatchesTheEnginesContinuousSir) {
   model.continuous = true;
   model.out.resize(g.node_count);
   for (NodeIndex i = 0; i < g.node_count; ++i) {
-    for (EdgeIndex e : g.out(i)) model.out[i].push_back({g.target[e], rates.edge_rate[e]});
+    for (EdgeIndex e : g.out(i)) model.out[i].push_back({g.target_of(e), rates.edge_rate[e]});
   }
   model.recovery_rate = rates.recovery_rate;
   model.latency.assign(g.node_count, 0);

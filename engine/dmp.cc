@@ -268,13 +268,16 @@ class DmpRun {
     // writing (a scattered store per edge otherwise).
     const double pi = init_.p_i[k];
     const std::span<const EdgeIndex> out = g_.out(k);
+    const std::span<const NodeIndex> targets = g_.successors(k);
     for (std::size_t x = 0; x < out.size(); ++x) {
-      // Targets are scattered: fetch the one a few edges ahead now.
-      if (x + kPrefetchAhead < out.size()) __builtin_prefetch(&g_.target[out[x + kPrefetchAhead]]);
+      // Targets are scattered: fetch the flags of the one a few edges ahead
+      // now (the targets themselves are read in order).
+      if (x + kPrefetchAhead < out.size())
+        __builtin_prefetch(&w_.flags_[targets[x + kPrefetchAhead]]);
       const EdgeIndex e = out[x];
       if (pi != 0) w_.edge_[e].phi = Round(pi);
       if (mirror_) w_.cavity_[e] = init_.p_s[k];
-      const NodeIndex j = g_.target[e];
+      const NodeIndex j = targets[x];
       if (!(w_.flags_[j] & kInFront) && init_.p_s[j] > 0) {
         Enter(j);
         w_.flags_[j] |= kInFront;
@@ -521,8 +524,7 @@ class DmpRun {
     w_.active_.clear();
     const std::size_t first_extra = out->nodes.size();
     for (std::size_t x = 0; x < first_extra; ++x) {
-      for (EdgeIndex e : g_.out(out->nodes[x])) {
-        const NodeIndex i = g_.target[e];
+      for (const NodeIndex i : g_.successors(out->nodes[x])) {
         if (w_.flags_[i] & (kTouched | kListed)) continue;
         w_.flags_[i] |= kListed;
         out->nodes.push_back(i);

@@ -571,7 +571,7 @@ ReferenceDmp RunReferenceDmp(const TransmissionGraph& g, const InitialState& ini
   auto mark_reached = [&] {
     for (NodeIndex k = 0; k < n; ++k) {
       if (!propagating[k]) continue;
-      for (EdgeIndex e : g.out(k)) reached[g.target[e]] = init.p_s[g.target[e]] > 0;
+      for (NodeIndex j : g.successors(k)) reached[j] = init.p_s[j] > 0;
     }
   };
   auto pr_now_of = [&](NodeIndex v) { return now > 0 ? pr_now[v] : init.p_r[v]; };
@@ -622,7 +622,7 @@ ReferenceDmp RunReferenceDmp(const TransmissionGraph& g, const InitialState& ini
       if (t > now && eta_hit[i] == kNoHit && 1.0 - prod - pr_now_of(i) >= 0.5) eta_hit[i] = t;
       if (!propagating[i] && t < init.End(i) && init.p_s[i] - prod > tolerance) {
         start_propagating(i);
-        for (EdgeIndex e : g.out(i)) reached[g.target[e]] = init.p_s[g.target[e]] > 0;
+        for (NodeIndex j : g.successors(i)) reached[j] = init.p_s[j] > 0;
       }
     }
     // Pass 2: phi(t) on every edge out of a propagating node.
@@ -694,7 +694,7 @@ ReferenceDmp RunReferenceDmp(const TransmissionGraph& g, const InitialState& ini
   for (NodeIndex k = 0; k < n; ++k) {
     out.propagating += propagating[k];
     if (!propagating[k]) continue;
-    for (EdgeIndex e : g.out(k)) listed[g.target[e]] = 1;
+    for (NodeIndex j : g.successors(k)) listed[j] = 1;
   }
   for (NodeIndex v = 0; v < n; ++v) {
     if (!listed[v]) continue;

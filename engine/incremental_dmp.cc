@@ -331,9 +331,12 @@ void BasicIncrementalDmp<Stored>::SpreadTwoWay(const TransmissionGraph& g, const
   const int from = JoinedFrom(init, x);
   const EdgeIndex b = g.in_begin(v);
   const auto at = static_cast<std::size_t>(t);
-  for (EdgeIndex out : g.out(v)) {
+  const auto outs = g.out(v);
+  const auto targets = g.successors(v);
+  for (std::size_t y = 0; y < outs.size(); ++y) {
+    const EdgeIndex out = outs[y];
     const EdgeIndex rev = g.reverse[out];
-    const NodeIndex k = g.target[out];
+    const NodeIndex k = targets[y];
     if (rev == kNoEdge || joined_at_[k] != kNoSlot || !(init.p_s[k] > 0)) continue;
     const double now = t >= from ? JoinedCavity(g, init, x, out, t) : init.p_s[v];
     const PairEdge& pe = pair_[j.edges + (rev - b)];
@@ -553,7 +556,7 @@ bool BasicIncrementalDmp<Stored>::Update(const TransmissionGraph& g, const Initi
   for (std::size_t c = 0; c < changed_count; ++c) {
     const NodeIndex v = batch_[c];
     if (!touched(v) && !(init.p_i[v] > 0)) continue;
-    for (EdgeIndex e : g.out(v)) add(g.target[e]);
+    for (NodeIndex k : g.successors(v)) add(k);
   }
   for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
   if (!join_batch(0)) return give_up();
@@ -584,7 +587,7 @@ bool BasicIncrementalDmp<Stored>::Update(const TransmissionGraph& g, const Initi
         continue;
       }
       j.spread = true;
-      for (EdgeIndex e : g.out(j.node)) add(g.target[e]);
+      for (NodeIndex k : g.successors(j.node)) add(k);
     }
     for (NodeIndex v : batch_) joined_at_[v] = kNoSlot;
     if (!join_batch(t)) return give_up();

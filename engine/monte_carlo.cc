@@ -292,8 +292,10 @@ class DiscreteRun {
       ArcChunk& chunk = arc_chunks_.back();
       span.chunk = static_cast<std::uint32_t>(arc_chunks_.size() - 1);
       span.first = static_cast<std::uint32_t>(chunk.local_target.size());
-      for (EdgeIndex e : out) {
-        const std::int32_t xj = w_.local_[g_.target[e]];
+      const std::span<const NodeIndex> targets = g_.successors(tally_.nodes[x]);
+      for (std::size_t y = 0; y < out.size(); ++y) {
+        const EdgeIndex e = out[y];
+        const std::int32_t xj = w_.local_[targets[y]];
         if (xj < 0) continue;  // outside the region
         chunk.local_target.push_back(static_cast<std::uint32_t>(xj));
         chunk.rate_bracket.push_back(RateBracket(GeometricRate(g_.p[e])));

@@ -96,13 +96,14 @@ std::vector<Edge> Network::EdgesOf(NodeIndex n) const {
   };
   if (n + 1 < out_offsets_.size()) {
     for (EdgeIndex e = out_begin(n); e < out_end(n); ++e) {
-      if (!pending_at(n, out_targets_[e], out_layers_[e])) add(n, out_targets_[e], edge_layer(e));
+      if (!pending_at(n, out_targets_[e], layer_code(e))) add(n, out_targets_[e], edge_layer(e));
     }
   }
   if (n + 1 < in_offsets_.size()) {
-    for (EdgeIndex e : in_edges(n)) {
-      const NodeIndex from = edge_source(e);
-      if (!pending_at(from, n, out_layers_[e])) add(from, n, edge_layer(e));
+    const std::span<const NodeIndex> sources = in_sources(n);
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const EdgeIndex e = in_edge(n, k);
+      if (!pending_at(sources[k], n, layer_code(e))) add(sources[k], n, edge_layer(e));
     }
   }
   // Overlay entries (added or re-weighted; removals add nothing), by key
@@ -197,7 +198,7 @@ std::optional<EdgeIndex> Network::FindCsrEdge(NodeIndex from, NodeIndex to, Laye
   auto it = std::lower_bound(first, last, to);
   for (; it != last && *it == to; ++it) {
     const auto e = static_cast<EdgeIndex>(it - out_targets_.begin());
-    if (out_layers_[e] == static_cast<std::uint8_t>(layer)) return e;
+    if (layer_code(e) == static_cast<std::uint8_t>(layer)) return e;
   }
   return std::nullopt;
 }
@@ -241,16 +242,16 @@ void Network::Rebuild(It first, It last, Key key, Weight weight) {
       const bool have_pending = pend != last && std::get<0>(key(*pend)) == u;
       const bool have_old = e < e_end;
       if (have_pending && have_old) {
-        const auto old_key = std::make_pair(out_targets_[e], out_layers_[e]);
+        const auto old_key = std::make_pair(out_targets_[e], layer_code(e));
         const auto new_key = std::make_pair(std::get<1>(key(*pend)), std::get<2>(key(*pend)));
         if (old_key < new_key) {
-          emit(out_targets_[e], out_layers_[e], out_weights_[e]);
+          emit(out_targets_[e], layer_code(e), out_weights_[e]);
           ++e;
           continue;
         }
         if (old_key == new_key) ++e;  // the pending entry replaces or removes it
       } else if (have_old) {
-        emit(out_targets_[e], out_layers_[e], out_weights_[e]);
+        emit(out_targets_[e], layer_code(e), out_weights_[e]);
         ++e;
         continue;
       }
@@ -263,26 +264,55 @@ void Network::Rebuild(It first, It last, Key key, Weight weight) {
   offsets[n] = static_cast<EdgeIndex>(targets.size());
   // The old rows are merged: free them, and the old in-index, before the
   // new in-index is built, so a rebuild never holds two whole CSRs.
-  out_offsets_ = std::move(offsets);
-  out_targets_ = std::move(targets);
+  out_offsets_ = SharedArray<EdgeIndex>(std::move(offsets));
+  out_targets_ = SharedArray<NodeIndex>(std::move(targets));
   out_weights_ = std::move(weights);
   out_layers_ = std::move(layers);
-  std::vector<EdgeIndex>().swap(in_offsets_);
-  std::vector<EdgeIndex>().swap(in_edges_);
+  if (std::all_of(out_layers_.begin(), out_layers_.end(), [](std::uint8_t l) { return l == 0; })) {
+    std::vector<std::uint8_t>().swap(out_layers_);  // all material: layer_code reads 0
+  }
+  in_offsets_ = SharedArray<EdgeIndex>();
+  in_sources_ = SharedArray<NodeIndex>();
 
-  // In-index: counting sort of edges by target.
+  // In-rows: counting sort of edges by target; within a row, sources (then
+  // layers) ascend because rows are visited in order.
   const std::size_t m = out_targets_.size();
-  in_offsets_.assign(n + 1, 0);
-  for (NodeIndex v : out_targets_) ++in_offsets_[v + 1];
-  std::partial_sum(in_offsets_.begin(), in_offsets_.end(), in_offsets_.begin());
-  in_edges_.resize(m);
-  std::vector<EdgeIndex> cursor(in_offsets_.begin(), in_offsets_.end() - 1);
+  std::vector<EdgeIndex> in_offsets(n + 1, 0);
+  for (NodeIndex v : out_targets_) ++in_offsets[v + 1];
+  std::partial_sum(in_offsets.begin(), in_offsets.end(), in_offsets.begin());
+  std::vector<NodeIndex> sources(m);
+  std::vector<EdgeIndex> cursor(in_offsets.begin(), in_offsets.end() - 1);
+  in_offsets_ = SharedArray<EdgeIndex>(std::move(in_offsets));
   for (NodeIndex u = 0; u < n; ++u) {
     for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
-      const EdgeIndex slot = cursor[out_targets_[e]]++;
-      in_edges_[slot] = e;
+      sources[cursor[out_targets_[e]]++] = u;
     }
   }
+  in_sources_ = SharedArray<NodeIndex>(std::move(sources));
+}
+
+EdgeIndex Network::in_edge(NodeIndex n, std::size_t k) const {
+  const EdgeIndex at = in_offsets_[n] + static_cast<EdgeIndex>(k);
+  const NodeIndex u = in_sources_[at];
+  // Edges u -> n of several layers sit side by side in both rows, layers
+  // ascending: the k-th in-edge is the r-th of them.
+  EdgeIndex r = 0;
+  while (at - r > in_offsets_[n] && in_sources_[at - r - 1] == u) ++r;
+  const auto first = out_targets_.begin() + out_offsets_[u];
+  const auto last = out_targets_.begin() + out_offsets_[u + 1];
+  return static_cast<EdgeIndex>(std::lower_bound(first, last, n) - out_targets_.begin()) + r;
+}
+
+std::vector<EdgeIndex> Network::InEdges() const {
+  const std::size_t n = in_offsets_.size() - 1;
+  std::vector<EdgeIndex> edges(in_sources_.size());
+  std::vector<EdgeIndex> cursor(in_offsets_.begin(), in_offsets_.end() - 1);
+  for (NodeIndex u = 0; u < n && u + 1 < out_offsets_.size(); ++u) {
+    for (EdgeIndex e = out_offsets_[u]; e < out_offsets_[u + 1]; ++e) {
+      edges[cursor[out_targets_[e]]++] = e;
+    }
+  }
+  return edges;
 }
 
 void Network::Compact() {
@@ -364,20 +394,21 @@ std::vector<Edge> Network::Edges() const {
 void Network::ShrinkToFit() {
   nodes_.ShrinkToFit();
   alive_.shrink_to_fit();
-  out_offsets_.shrink_to_fit();
-  out_targets_.shrink_to_fit();
+  out_offsets_.ShrinkToFit();
+  out_targets_.ShrinkToFit();
   out_weights_.shrink_to_fit();
   out_layers_.shrink_to_fit();
-  in_offsets_.shrink_to_fit();
-  in_edges_.shrink_to_fit();
+  in_offsets_.ShrinkToFit();
+  in_sources_.ShrinkToFit();
 }
 
 std::size_t Network::MemoryBytes() const {
   std::size_t bytes = nodes_.MemoryBytes() + alive_.capacity();
-  bytes += out_offsets_.capacity() * sizeof(EdgeIndex) +
-           out_targets_.capacity() * sizeof(NodeIndex) + out_weights_.capacity() * sizeof(double) +
-           out_layers_.capacity() + in_offsets_.capacity() * sizeof(EdgeIndex) +
-           in_edges_.capacity() * sizeof(EdgeIndex);
+  // The shared index arrays count whether or not a transmission graph
+  // holds them too (TransmissionGraph::MemoryBytes does not count them then).
+  bytes += out_offsets_.CapacityBytes() + out_targets_.CapacityBytes() +
+           out_weights_.capacity() * sizeof(double) + out_layers_.capacity() +
+           in_offsets_.CapacityBytes() + in_sources_.CapacityBytes();
   return bytes;
 }
 

@@ -7,7 +7,8 @@
 //
 // Storage is compact: node attributes and the id index in a NodeTable
 // (node_table.h, about 70 bytes per node), edges in CSR arrays (out-rows
-// sorted by target and layer, plus an in-index), about 17 bytes per edge. Changes go to a small
+// sorted by target and layer, plus in-rows of sources), about 17 bytes per edge
+// (16 when every edge is on the material layer). Changes go to a small
 // overlay and are visible at once to lookups (FindEdge, counts); adjacency
 // (the CSR views) reflects them after Compact(), which the engine calls once
 // per batch of changes, so a burst of changes costs one O(E) rebuild.
@@ -28,6 +29,7 @@
 
 #include "base/status.h"
 #include "engine/node_table.h"
+#include "engine/shared_array.h"
 
 namespace riskd::engine {
 
@@ -118,17 +120,36 @@ class Network {
   EdgeIndex out_end(NodeIndex n) const { return out_offsets_[n + 1]; }
   NodeIndex edge_target(EdgeIndex e) const { return out_targets_[e]; }
   double edge_weight(EdgeIndex e) const { return out_weights_[e]; }
-  Layer edge_layer(EdgeIndex e) const { return static_cast<Layer>(out_layers_[e]); }
-  // In-edges of n, as edge indices into the out arrays, by source.
-  std::span<const EdgeIndex> in_edges(NodeIndex n) const {
-    return {in_edges_.data() + in_offsets_[n], in_edges_.data() + in_offsets_[n + 1]};
+  Layer edge_layer(EdgeIndex e) const { return static_cast<Layer>(layer_code(e)); }
+  // In-edges of n: the k-th (k < in_end(n) - in_begin(n)) comes from
+  // in_sources(n)[k]; rows are sorted by source, then layer. Only sources
+  // are stored per in-edge (a transmission graph holds the same array:
+  // shared_array.h); in_edge() finds the edge itself.
+  EdgeIndex in_begin(NodeIndex n) const { return in_offsets_[n]; }
+  EdgeIndex in_end(NodeIndex n) const { return in_offsets_[n + 1]; }
+  std::span<const NodeIndex> in_sources(NodeIndex n) const {
+    return {in_sources_.data() + in_offsets_[n], in_sources_.data() + in_offsets_[n + 1]};
   }
+  // The k-th in-edge of n as an edge index into the out arrays: a binary
+  // search of its source's out-row, O(log out-degree).
+  EdgeIndex in_edge(NodeIndex n, std::size_t k) const;
+  // Every in-edge as an edge index, rows by in_begin/in_end, built in O(E):
+  // for bulk readers of in-edges (transmission graphs, vulnerability), as a
+  // temporary.
+  std::vector<EdgeIndex> InEdges() const;
   // The source of edge e: a binary search over the out-rows (no per-edge
   // source is stored; 4 bytes per edge).
   NodeIndex edge_source(EdgeIndex e) const;
   // The source of every edge, in CSR order, built in O(E): for bulk readers
-  // of in-edges (transmission graphs, vulnerability), as a temporary.
+  // of the out-arrays by edge index, as a temporary.
   std::vector<NodeIndex> EdgeSources() const;
+  // The CSR's index arrays themselves, for a structure that would hold
+  // equal ones (BuildTransmissionGraph holds these buffers instead of
+  // copies; shared_array.h). Compact() replaces them, never writes them.
+  const SharedArray<EdgeIndex>& out_offsets_array() const { return out_offsets_; }
+  const SharedArray<NodeIndex>& out_targets_array() const { return out_targets_; }
+  const SharedArray<EdgeIndex>& in_offsets_array() const { return in_offsets_; }
+  const SharedArray<NodeIndex>& in_sources_array() const { return in_sources_; }
   // Total edges in the CSR (== edge_count() when compacted).
   std::size_t csr_edge_count() const { return out_targets_.size(); }
   // Every edge, in CSR order.
@@ -145,6 +166,7 @@ class Network {
  private:
   using EdgeKey = std::tuple<NodeIndex, NodeIndex, std::uint8_t>;
 
+  std::uint8_t layer_code(EdgeIndex e) const { return out_layers_.empty() ? 0 : out_layers_[e]; }
   std::optional<EdgeIndex> FindCsrEdge(NodeIndex from, NodeIndex to, Layer layer) const;
   Status ResolvePair(std::string_view from, std::string_view to, NodeIndex* f, NodeIndex* t) const;
   // Records a change in the overlay (both indexes).
@@ -163,13 +185,17 @@ class Network {
   std::uint64_t version_ = 0;
 
   // CSR, rebuilt by Compact(). out_offsets_ has node_slots()+1 entries once
-  // compacted (nodes added since are covered by the overlay).
-  std::vector<EdgeIndex> out_offsets_{0};
-  std::vector<NodeIndex> out_targets_;
+  // compacted (nodes added since are covered by the overlay). The offsets
+  // and targets are shared arrays: transmission graphs may hold the same
+  // buffers (their copies of a network share them too).
+  SharedArray<EdgeIndex> out_offsets_{std::vector<EdgeIndex>{0}};
+  SharedArray<NodeIndex> out_targets_;
   std::vector<double> out_weights_;
+  // Empty when every edge is on the material layer (code 0): a network of
+  // one layer keeps no byte per edge (1 MB on 1M edges).
   std::vector<std::uint8_t> out_layers_;
-  std::vector<EdgeIndex> in_offsets_{0};
-  std::vector<EdgeIndex> in_edges_;
+  SharedArray<EdgeIndex> in_offsets_{std::vector<EdgeIndex>{0}};
+  SharedArray<NodeIndex> in_sources_;
 
   // Overlay: weight for added/re-weighted edges, nullopt for removed ones.
   std::map<EdgeKey, std::optional<double>> pending_;

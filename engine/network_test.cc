@@ -39,9 +39,14 @@ TEST(NetworkTest, AddsNodesAndEdgesAndBuildsBothAdjacencies) {
   EXPECT_EQ(net.edge_layer(net.out_begin(0)), Layer::kMaterial);
   EXPECT_EQ(net.edge_layer(net.out_begin(0) + 1), Layer::kData);
   EXPECT_EQ(net.edge_target(net.out_begin(0) + 2), 2u);
-  std::multiset<NodeIndex> in_b;
-  for (EdgeIndex e : net.in_edges(1)) in_b.insert(net.edge_source(e));
-  EXPECT_EQ(in_b, (std::multiset<NodeIndex>{0, 0, 2}));
+  // In-row of b: sources by (source, layer), each in-edge found in its
+  // source's out-row (a -> b twice: material, then data).
+  const auto in_b = net.in_sources(1);
+  EXPECT_EQ(std::vector<NodeIndex>(in_b.begin(), in_b.end()), (std::vector<NodeIndex>{0, 0, 2}));
+  EXPECT_EQ(net.in_edge(1, 0), net.out_begin(0));
+  EXPECT_EQ(net.in_edge(1, 1), net.out_begin(0) + 1);
+  EXPECT_EQ(net.edge_source(net.in_edge(1, 2)), 2u);
+  EXPECT_EQ(net.edge_target(net.in_edge(1, 2)), 1u);
   const std::vector<NodeIndex> sources = net.EdgeSources();
   for (NodeIndex u = 0; u < net.node_slots(); ++u) {
     for (EdgeIndex e = net.out_begin(u); e < net.out_end(u); ++e) {
@@ -92,6 +97,46 @@ TEST(NetworkTest, ShrinkToFitKeepsNodesEdgesAndLookups) {
   EXPECT_EQ(net.node_count(), 3000u);
 }
 
+// A network whose edges are all on the material layer keeps no layer per
+// edge; one edge on another layer brings the array back, its removal drops
+// it again. Lookups and adjacency read the same either way.
+TEST(NetworkTest, ANetworkOfOneLayerKeepsNoLayerPerEdge) {
+  auto build = [](Layer last_layer) {
+    Network net;
+    for (int i = 0; i < 200; ++i) EXPECT_TRUE(net.AddNode(Node("n" + std::to_string(i))).ok());
+    std::vector<Edge> edges;
+    for (NodeIndex u = 0; u + 1 < 200; ++u) edges.push_back({u, u + 1, Layer::kMaterial, 1.0 + u});
+    edges.back().layer = last_layer;
+    EXPECT_TRUE(net.AddEdges(edges).ok());
+    return net;
+  };
+  Network material = build(Layer::kMaterial);
+  Network mixed = build(Layer::kData);
+  ASSERT_EQ(material.csr_edge_count(), 199u);
+  // One byte per edge more, nothing else.
+  EXPECT_EQ(mixed.MemoryBytes() - material.MemoryBytes(), mixed.csr_edge_count());
+  for (NodeIndex u = 0; u + 1 < 200; ++u) {
+    const Layer expected = u + 2 == 200 ? Layer::kData : Layer::kMaterial;
+    EXPECT_EQ(mixed.edge_layer(mixed.out_begin(u)), expected);
+    EXPECT_EQ(material.edge_layer(material.out_begin(u)), Layer::kMaterial);
+    EXPECT_EQ(mixed.FindEdge(u, u + 1, expected), 1.0 + u);
+    EXPECT_EQ(material.FindEdge(u, u + 1, Layer::kMaterial), 1.0 + u);
+    EXPECT_FALSE(material.FindEdge(u, u + 1, Layer::kData).has_value());
+  }
+  EXPECT_EQ(mixed.EdgesOf(199).at(0).layer, Layer::kData);
+  // Changes: a material edge keeps it empty; a data edge's removal frees it.
+  ASSERT_TRUE(material.AddEdge("n5", "n3", Layer::kMaterial, 2.0).ok());
+  material.Compact();
+  ASSERT_TRUE(mixed.AddEdge("n5", "n3", Layer::kMaterial, 2.0).ok());
+  ASSERT_TRUE(mixed.RemoveEdge("n198", "n199", Layer::kData).ok());
+  ASSERT_TRUE(mixed.AddEdge("n198", "n199", Layer::kMaterial, 199.0).ok());
+  mixed.Compact();
+  EXPECT_EQ(mixed.MemoryBytes(), material.MemoryBytes());
+  EXPECT_EQ(mixed.Edges().size(), material.Edges().size());
+  EXPECT_EQ(*mixed.FindEdge(198, 199, Layer::kMaterial), 199.0);
+  EXPECT_FALSE(mixed.FindEdge(198, 199, Layer::kData).has_value());
+}
+
 TEST(NetworkTest, RejectsBadInputWithReasons) {
   Network net;
   ASSERT_TRUE(net.AddNode(Node("a")).ok());
@@ -130,7 +175,7 @@ TEST(NetworkTest, RemovingANodeDropsItsEdgesAndKeepsOtherIndices) {
   EXPECT_EQ(net.csr_edge_count(), 1u);
   EXPECT_FALSE(net.Find("b").has_value());
   EXPECT_EQ(*net.Find("c"), 2u);
-  EXPECT_TRUE(net.in_edges(1).empty());
+  EXPECT_TRUE(net.in_sources(1).empty());
   // The id can come back, at a new index.
   auto again = net.AddNode(Node("b"));
   ASSERT_TRUE(again.ok());
@@ -180,7 +225,22 @@ TEST(NetworkTest, RandomChangesMatchAReferenceModel) {
   }
   EXPECT_EQ(seen, model);
   std::size_t in_total = 0;
-  for (NodeIndex v = 0; v < n; ++v) in_total += net.in_edges(v).size();
+  const std::vector<EdgeIndex> in_edges = net.InEdges();
+  for (NodeIndex v = 0; v < n; ++v) {
+    const auto sources = net.in_sources(v);
+    in_total += sources.size();
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const EdgeIndex e = net.in_edge(v, k);
+      EXPECT_EQ(net.edge_target(e), v);
+      EXPECT_EQ(net.edge_source(e), sources[k]);
+      EXPECT_EQ(in_edges[net.in_begin(v) + k], e);
+      if (k > 0) {
+        const EdgeIndex before = net.in_edge(v, k - 1);
+        EXPECT_LT(std::make_pair(sources[k - 1], net.edge_layer(before)),
+                  std::make_pair(sources[k], net.edge_layer(e)));
+      }
+    }
+  }
   EXPECT_EQ(in_total, model.size());
 }
 

@@ -241,9 +241,9 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
   std::vector<std::uint32_t> up(size);
   std::iota(up.begin(), up.end(), 0u);
   for (std::size_t x = 0; x < run.touched_count; ++x) {
-    for (EdgeIndex e : g.out(run.nodes[x])) {
+    for (NodeIndex k : g.successors(run.nodes[x])) {
       const std::uint32_t a = Root(up, static_cast<std::uint32_t>(x));
-      const std::uint32_t b = Root(up, position(g.target[e]));
+      const std::uint32_t b = Root(up, position(k));
       if (a != b) up[std::max(a, b)] = std::min(a, b);
     }
   }
@@ -530,8 +530,8 @@ bool Projector::MergeRegions(const TransmissionGraph& g, const InitialState& ini
   for (const IncrementalDmpNode& n : recomputed_) {
     if (!n.touched) continue;
     const std::uint32_t a = item(n.node);
-    for (EdgeIndex e : g.out(n.node)) {
-      const std::uint32_t b = item(g.target[e]);
+    for (NodeIndex k : g.successors(n.node)) {
+      const std::uint32_t b = item(k);
       if (b == kNone) {
         ok = false;  // not expected: a new frontier node is always recomputed
         continue;
@@ -641,7 +641,7 @@ void Projector::RebuildRegions(const TransmissionGraph& g, const InitialState& i
   for (const IncrementalDmpNode& n : recomputed_) add(n.node);
   for (std::size_t x = 0; x < nodes.size(); ++x) {
     if (!incremental_.touched(nodes[x])) continue;
-    for (EdgeIndex e : g.out(nodes[x])) add(g.target[e]);
+    for (NodeIndex k : g.successors(nodes[x])) add(k);
   }
   std::vector<std::uint32_t> up(nodes.size());
   std::iota(up.begin(), up.end(), 0u);
@@ -649,8 +649,8 @@ void Projector::RebuildRegions(const TransmissionGraph& g, const InitialState& i
   for (std::size_t x = 0; x < nodes.size(); ++x) {
     if (!incremental_.touched(nodes[x])) continue;
     linked[x] = 1;
-    for (EdgeIndex e : g.out(nodes[x])) {
-      const std::uint32_t y = position_[g.target[e]];
+    for (NodeIndex k : g.successors(nodes[x])) {
+      const std::uint32_t y = position_[k];
       linked[y] = 1;
       const std::uint32_t a = Root(up, static_cast<std::uint32_t>(x)), b = Root(up, y);
       if (a != b) up[std::max(a, b)] = std::min(a, b);

@@ -136,9 +136,11 @@ SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialSt
   }
   std::vector<double> te = Transmissibility(g);
   std::vector<char> edge_in(m, 0);
-  for (EdgeIndex e = 0; e < m; ++e) {
-    edge_in[e] = node_in[g.source[e]] && node_in[g.target[e]] && te[e] > 0;
-    if (!edge_in[e]) te[e] = 0;
+  for (NodeIndex j = 0; j < n; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
+      edge_in[e] = node_in[g.source[e]] && node_in[j] && te[e] > 0;
+      if (!edge_in[e]) te[e] = 0;
+    }
   }
   std::vector<double> into(n, 0.0);
   r.non_backtracking = PerronRoot(

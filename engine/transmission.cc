@@ -16,39 +16,43 @@ std::uint16_t OnsetDelaySteps(double days, double step_days) {
 namespace {
 
 // Appends the arcs into node j, merged by source (weights of parallel
-// network edges and of both directions add). `in` lists the network edges
-// u -> j, `out` the network edges j -> v; both are sorted by the other end.
-// source_of(e) is the source of network edge e.
-template <typename SourceOf>
-void AppendArcsInto(const Network& net, SourceOf source_of, NodeIndex j, const RiskType& type,
-                    TransmissionGraph* g, std::vector<double>* weights) {
+// network edges and of both directions add): the network's in-edges u -> j
+// (net.in_sources(j), in_edge(k) the k-th as a network edge) and out-edges
+// j -> v, both sorted by the other end.
+template <typename InEdge>
+void AppendArcsInto(const Network& net, InEdge in_edge, NodeIndex j, const RiskType& type,
+                    std::vector<NodeIndex>* sources, std::vector<double>* weights) {
   const bool use_in = type.direction != Direction::kUpstream;
   const bool use_out = type.direction != Direction::kDownstream;
-  const auto in_e = net.in_edges(j);
+  const std::span<const NodeIndex> in_src = net.in_sources(j);
+  const std::size_t a_end = use_in ? in_src.size() : 0;
   std::size_t a = 0;
+  EdgeIndex ea = a < a_end ? in_edge(a) : 0;  // the in-edge at a, looked up once
+  auto next_in = [&] {
+    if (++a < a_end) ea = in_edge(a);
+  };
   EdgeIndex b = net.out_begin(j);
-  const EdgeIndex b_end = net.out_end(j);
+  const EdgeIndex b_end = use_out ? net.out_end(j) : b;
   auto selected = [&](EdgeIndex e) { return (type.layers & LayerBit(net.edge_layer(e))) != 0; };
   for (;;) {
-    while (use_in && a < in_e.size() && !selected(in_e[a])) ++a;
-    while (use_out && b < b_end && !selected(b)) ++b;
-    const bool have_in = use_in && a < in_e.size();
-    const bool have_out = use_out && b < b_end;
+    while (a < a_end && !selected(ea)) next_in();
+    while (b < b_end && !selected(b)) ++b;
+    const bool have_in = a < a_end;
+    const bool have_out = b < b_end;
     if (!have_in && !have_out) break;
     NodeIndex src = kNoNode;
-    if (have_in) src = source_of(in_e[a]);
+    if (have_in) src = in_src[a];
     if (have_out) src = std::min(src, net.edge_target(b));
     double w = 0;
-    while (use_in && a < in_e.size() && source_of(in_e[a]) == src) {
-      if (selected(in_e[a])) w += net.edge_weight(in_e[a]);
-      ++a;
+    while (a < a_end && in_src[a] == src) {
+      if (selected(ea)) w += net.edge_weight(ea);
+      next_in();
     }
-    while (use_out && b < b_end && net.edge_target(b) == src) {
+    while (b < b_end && net.edge_target(b) == src) {
       if (selected(b)) w += net.edge_weight(b);
       ++b;
     }
-    g->source.push_back(src);
-    g->target.push_back(j);
+    sources->push_back(src);
     weights->push_back(w);
   }
 }
@@ -66,33 +70,50 @@ void RowRates(const RiskType& type, const Vulnerability& vul, NodeIndex j, EdgeI
   }
 }
 
-// Out-index by counting sort on source; within a row, targets ascend
-// because edges are visited in target order.
-void BuildOutIndex(TransmissionGraph* g) {
+// Out-index and its targets by counting sort on source; within a row,
+// targets ascend because edges are visited in target order. Then every
+// index array equal to the network's is replaced by the network's buffer.
+void BuildOutIndex(const Network& net, TransmissionGraph* g) {
   const std::size_t n = g->node_count, m = g->source.size();
   std::vector<EdgeIndex>().swap(g->out_edges);
-  g->out_offsets.assign(n + 1, 0);
-  for (NodeIndex s : g->source) ++g->out_offsets[s + 1];
-  std::partial_sum(g->out_offsets.begin(), g->out_offsets.end(), g->out_offsets.begin());
+  g->out_offsets = {};
+  g->out_targets = {};
+  std::vector<EdgeIndex> offsets(n + 1, 0);
+  for (NodeIndex s : g->source) ++offsets[s + 1];
+  std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
   g->out_edges.resize(m);
-  std::vector<EdgeIndex> cursor(g->out_offsets.begin(), g->out_offsets.end() - 1);
-  for (EdgeIndex e = 0; e < m; ++e) g->out_edges[cursor[g->source[e]]++] = e;
+  std::vector<NodeIndex> targets(m);
+  std::vector<EdgeIndex> cursor(offsets.begin(), offsets.end() - 1);
+  for (NodeIndex j = 0; j < n; ++j) {
+    for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) {
+      const EdgeIndex x = cursor[g->source[e]]++;
+      g->out_edges[x] = e;
+      targets[x] = j;
+    }
+  }
+  g->out_offsets = SharedArray<EdgeIndex>(std::move(offsets));
+  g->out_targets = SharedArray<NodeIndex>(std::move(targets));
+  // Equal values, so nothing reads differently; the copies are freed here.
+  if (g->in_offsets == net.in_offsets_array()) g->in_offsets = net.in_offsets_array();
+  if (g->source == net.in_sources_array()) g->source = net.in_sources_array();
+  if (g->out_offsets == net.out_offsets_array()) g->out_offsets = net.out_offsets_array();
+  if (g->out_targets == net.out_targets_array()) g->out_targets = net.out_targets_array();
 }
 
 // The edge i <- j for e = i -> j, found in i's in-row (sorted by source) by
 // binary search; kNoEdge if there is none.
-EdgeIndex FindReverse(const TransmissionGraph& g, EdgeIndex e) {
-  const NodeIndex i = g.source[e], j = g.target[e];
+EdgeIndex FindReverse(const TransmissionGraph& g, EdgeIndex e, NodeIndex j) {
+  const NodeIndex i = g.source[e];
   const auto first = g.source.begin() + g.in_offsets[i];
   const auto last = g.source.begin() + g.in_offsets[i + 1];
   auto it = std::lower_bound(first, last, j);
   return it != last && *it == j ? static_cast<EdgeIndex>(it - g.source.begin()) : kNoEdge;
 }
 
-// Records e's reverse edge if it has one; the reverse index is allocated at
-// the first (a graph without reverse edges keeps it empty).
-void LinkReverse(TransmissionGraph* g, EdgeIndex e) {
-  const EdgeIndex rev = FindReverse(*g, e);
+// Records the reverse edge of e = i -> j if it has one; the reverse index
+// is allocated at the first (a graph without reverse edges keeps it empty).
+void LinkReverse(TransmissionGraph* g, EdgeIndex e, NodeIndex j) {
+  const EdgeIndex rev = FindReverse(*g, e, j);
   if (rev == kNoEdge) return;
   if (!g->has_reverse) {
     g->reverse.assign(g->source.size(), kNoEdge);
@@ -125,10 +146,12 @@ double DependencyShare(const Network& net, const RiskType& type, NodeIndex from,
   auto selected = [&](EdgeIndex e) { return (type.layers & LayerBit(net.edge_layer(e))) != 0; };
   double total = 0, part = 0;
   if (type.direction != Direction::kUpstream) {
-    for (EdgeIndex e : net.in_edges(to)) {
+    const std::span<const NodeIndex> sources = net.in_sources(to);
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const EdgeIndex e = net.in_edge(to, k);
       if (!selected(e)) continue;
       total += net.edge_weight(e);
-      if (net.edge_source(e) == from) part += net.edge_weight(e);
+      if (sources[k] == from) part += net.edge_weight(e);
     }
   }
   if (type.direction != Direction::kDownstream) {
@@ -142,10 +165,23 @@ double DependencyShare(const Network& net, const RiskType& type, NodeIndex from,
 }
 
 std::size_t TransmissionGraph::MemoryBytes() const {
-  return (in_offsets.capacity() + source.capacity() + target.capacity() + reverse.capacity() +
-          out_offsets.capacity() + out_edges.capacity()) *
-             4 +
+  return in_offsets.OwnBytes() + out_offsets.OwnBytes() + out_targets.OwnBytes() +
+         source.OwnBytes() + (reverse.capacity() + out_edges.capacity()) * 4 +
          (share.capacity() + p.capacity() + q.capacity()) * 8 + latency.capacity() * 2;
+}
+
+NodeIndex TransmissionGraph::target_of(EdgeIndex e) const {
+  // The last row starting at or before e (empty rows share its start).
+  const auto it = std::upper_bound(in_offsets.begin(), in_offsets.end(), e);
+  return static_cast<NodeIndex>(it - in_offsets.begin() - 1);
+}
+
+std::vector<NodeIndex> TransmissionGraph::Targets() const {
+  std::vector<NodeIndex> targets(edge_count());
+  for (NodeIndex j = 0; j < node_count; ++j) {
+    std::fill(targets.begin() + in_begin(j), targets.begin() + in_end(j), j);
+  }
+  return targets;
 }
 
 TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& type,
@@ -156,32 +192,36 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   g.node_count = n;
   const std::size_t expect =
       type.direction == Direction::kBoth ? 2 * net.csr_edge_count() : net.csr_edge_count();
-  g.source.reserve(expect);
-  g.target.reserve(expect);
-  g.in_offsets.assign(n + 1, 0);
+  std::vector<NodeIndex> sources;
+  sources.reserve(expect);
+  std::vector<EdgeIndex> in_offsets(n + 1, 0);
   // Merged weights first, in p's storage; p replaces them in place below.
   std::vector<double>& weights = g.p;
   weights.reserve(expect);
   {
-    const std::vector<NodeIndex> sources = net.EdgeSources();
-    auto source_of = [&](EdgeIndex e) { return sources[e]; };
+    const std::vector<EdgeIndex> in_edges = net.InEdges();
     for (NodeIndex j = 0; j < n; ++j) {
-      if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &g, &weights);
-      g.in_offsets[j + 1] = static_cast<EdgeIndex>(g.source.size());
+      const EdgeIndex* row = in_edges.data() + net.in_begin(j);
+      auto in_edge = [row](std::size_t k) { return row[k]; };
+      if (net.alive(j)) AppendArcsInto(net, in_edge, j, type, &sources, &weights);
+      in_offsets[j + 1] = static_cast<EdgeIndex>(sources.size());
     }
   }
-  const std::size_t m = g.source.size();
+  g.in_offsets = SharedArray<EdgeIndex>(std::move(in_offsets));
+  const std::size_t m = sources.size();
   // The reservation assumed every edge selected and unmerged.
-  g.source.shrink_to_fit();
-  g.target.shrink_to_fit();
+  sources.shrink_to_fit();
+  g.source = SharedArray<NodeIndex>(std::move(sources));
   weights.shrink_to_fit();
 
   if (options.keep_shares) g.share.assign(m, 0.0);
   for (NodeIndex j = 0; j < n; ++j) {
     RowRates(type, vul, j, g.in_begin(j), g.in_end(j), options.keep_shares, &g);
   }
-  BuildOutIndex(&g);
-  for (EdgeIndex e = 0; e < m; ++e) LinkReverse(&g, e);
+  BuildOutIndex(net, &g);
+  for (NodeIndex j = 0; j < n; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) LinkReverse(&g, e, j);
+  }
   NodeRates(net, type, vul, options, &g);
   return g;
 }
@@ -204,13 +244,13 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
   rebuilt.erase(std::unique(rebuilt.begin(), rebuilt.end()), rebuilt.end());
   for (std::size_t v = old_n; v < n; ++v) rebuilt.push_back(static_cast<NodeIndex>(v));
   // Their arcs, merged as BuildTransmissionGraph merges them.
-  TransmissionGraph fresh;
+  std::vector<NodeIndex> fresh_sources;
   std::vector<double> weights;
   std::vector<EdgeIndex> fresh_offsets{0};
-  auto source_of = [&](EdgeIndex e) { return net.edge_source(e); };
   for (NodeIndex j : rebuilt) {
-    if (net.alive(j)) AppendArcsInto(net, source_of, j, type, &fresh, &weights);
-    fresh_offsets.push_back(static_cast<EdgeIndex>(fresh.source.size()));
+    auto in_edge = [&](std::size_t k) { return net.in_edge(j, k); };
+    if (net.alive(j)) AppendArcsInto(net, in_edge, j, type, &fresh_sources, &weights);
+    fresh_offsets.push_back(static_cast<EdgeIndex>(fresh_sources.size()));
   }
   // The new in-offsets: kept rows keep their length.
   std::vector<EdgeIndex> offsets(n + 1, 0);
@@ -228,7 +268,7 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
   // One array at a time, each freed as its successor is complete: the peak
   // is the graph plus one array, not two graphs.
   auto splice = [&](auto& array, const auto& fresh_array) {
-    std::remove_reference_t<decltype(array)> next(m);
+    std::vector<std::remove_cvref_t<decltype(array[0])>> next(m);
     for (std::size_t j = 0, r = 0; j < n; ++j) {
       const auto at = next.begin() + offsets[j];
       if (r < rebuilt.size() && rebuilt[r] == j) {
@@ -239,33 +279,32 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
         std::copy(array.begin() + g->in_offsets[j], array.begin() + g->in_offsets[j + 1], at);
       }
     }
-    array = std::move(next);
+    array = std::remove_reference_t<decltype(array)>(std::move(next));
   };
-  splice(g->source, fresh.source);
+  splice(g->source, fresh_sources);
   splice(g->p, weights);  // the rebuilt rows' merged weights, p below
   if (options.keep_shares) splice(g->share, weights);
-  g->in_offsets = std::move(offsets);
+  g->in_offsets = SharedArray<EdgeIndex>(std::move(offsets));
   g->node_count = n;
-  std::vector<NodeIndex>().swap(g->target);
-  g->target.resize(m);
-  for (NodeIndex j = 0; j < n; ++j) {
-    std::fill(g->target.begin() + g->in_begin(j), g->target.begin() + g->in_end(j), j);
-  }
   for (NodeIndex j : rebuilt) {
     RowRates(type, vul, j, g->in_begin(j), g->in_end(j), options.keep_shares, g);
   }
-  BuildOutIndex(g);
+  BuildOutIndex(net, g);
   // Without reverse edges before, a pair can only have gained both arcs
   // through a rebuilt row: the arcs into and out of those rows are checked.
   const bool had_reverse = g->has_reverse;
   std::vector<EdgeIndex>().swap(g->reverse);
   g->has_reverse = false;
   if (had_reverse) {
-    for (EdgeIndex e = 0; e < m; ++e) LinkReverse(g, e);
+    for (NodeIndex j = 0; j < n; ++j) {
+      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e, j);
+    }
   } else {
     for (NodeIndex j : rebuilt) {
-      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e);
-      for (EdgeIndex e : g->out(j)) LinkReverse(g, e);
+      for (EdgeIndex e = g->in_begin(j); e < g->in_end(j); ++e) LinkReverse(g, e, j);
+      const auto out = g->out(j);
+      const auto targets = g->successors(j);
+      for (std::size_t x = 0; x < out.size(); ++x) LinkReverse(g, out[x], targets[x]);
     }
   }
   NodeRates(net, type, vul, options, g);

@@ -9,6 +9,11 @@
 //
 // About 24 bytes per edge (20 without reverse edges): what the projections
 // read, nothing else (the rate alpha_r w~_ij sigma_j is -ln(1 - p_ij)).
+// 12 of them when the graph's index arrays equal the network's CSR (a
+// downstream type over every layer of a network with one edge per pair,
+// the usual case): the in- and out-offsets, the in-rows' sources and the
+// out-rows' targets are then the network's own buffers, not copies
+// (SharedArray), and only the out-index and p are the graph's.
 // The shares w~ take 8 more
 // and are kept only when asked for (TransmissionOptions::keep_shares): the
 // threshold rule and the continuous-time rates read them, the engine's
@@ -30,6 +35,7 @@
 
 #include "engine/network.h"
 #include "engine/risk_type.h"
+#include "engine/shared_array.h"
 #include "engine/vulnerability.h"
 
 namespace riskd::engine {
@@ -49,10 +55,10 @@ struct TransmissionGraph {
   std::size_t node_count = 0;  // node slots of the network
 
   // In-CSR: the edges into node j are e in [in_offsets[j], in_offsets[j+1]),
-  // ordered by source.
-  std::vector<EdgeIndex> in_offsets;
-  std::vector<NodeIndex> source;  // i of edge e = i -> j
-  std::vector<NodeIndex> target;  // j of edge e
+  // ordered by source. The target j of an edge is implicit (target_of(e));
+  // loops over out-edges read it from out_targets.
+  SharedArray<EdgeIndex> in_offsets;
+  SharedArray<NodeIndex> source;  // i of edge e = i -> j
   // w~_ij (of the merged weights); empty unless built with keep_shares.
   std::vector<double> share;
   std::vector<double> p;  // p_ij
@@ -62,9 +68,15 @@ struct TransmissionGraph {
   std::vector<EdgeIndex> reverse;
 
   // Out-index: the edges out of node i are out_edges[out_offsets[i] ..
-  // out_offsets[i+1]), as edge ids into the arrays above.
-  std::vector<EdgeIndex> out_offsets;
+  // out_offsets[i+1]), as edge ids into the arrays above, by target; their
+  // targets are out_targets at the same positions (read in order, where an
+  // array of targets by edge id would be read at scattered places).
+  // out_offsets and out_targets (and in_offsets, source) are the network's
+  // buffers when equal to its CSR's (shared, not copied:
+  // BuildTransmissionGraph).
+  SharedArray<EdgeIndex> out_offsets;
   std::vector<EdgeIndex> out_edges;
+  SharedArray<NodeIndex> out_targets;
 
   std::vector<double> q;  // q_i
   // L_i: steps between being hit and becoming disrupted (inventory cover).
@@ -74,10 +86,22 @@ struct TransmissionGraph {
 
   std::size_t edge_count() const { return source.size(); }
   EdgeIndex reverse_of(EdgeIndex e) const { return has_reverse ? reverse[e] : kNoEdge; }
+  // Bytes of the arrays this graph alone holds: those it shares with the
+  // network (or another graph) are not counted.
   std::size_t MemoryBytes() const;
   std::span<const EdgeIndex> out(NodeIndex i) const {
     return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};
   }
+  // The targets of out(i), position for position.
+  std::span<const NodeIndex> successors(NodeIndex i) const {
+    return {out_targets.data() + out_offsets[i], out_targets.data() + out_offsets[i + 1]};
+  }
+  // j of edge e = i -> j: O(log node_count) (a search of in_offsets), for
+  // occasional reads; loops over edges walk the rows instead.
+  NodeIndex target_of(EdgeIndex e) const;
+  // The target of every edge, by edge id (O(edges), a temporary for bulk
+  // readers).
+  std::vector<NodeIndex> Targets() const;
   EdgeIndex in_begin(NodeIndex j) const { return in_offsets[j]; }
   EdgeIndex in_end(NodeIndex j) const { return in_offsets[j + 1]; }
   // Array for array (doubles bit for bit, up to the sign of zero).
@@ -92,7 +116,9 @@ struct TransmissionOptions {
   bool keep_shares = true;
 };
 
-// O(edges): merges the network's sorted in- and out-rows per node.
+// O(edges): merges the network's sorted in- and out-rows per node. The
+// offsets and out-targets equal to the network's CSR arrays (compared) are
+// held as the network's buffers.
 // REQUIRES: network.compacted(); vulnerability has at least
 // network.node_slots() entries in sigma and rho.
 TransmissionGraph BuildTransmissionGraph(const Network& network, const RiskType& type,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,7 +73,7 @@ TEST(TransmissionTest, DependencyShareFromTheNetworkMatchesTheGraphsShares) {
   const TransmissionGraph g =
       BuildTransmissionGraph(net, both, ComputeVulnerability(net, kAllLayers, Uniform()));
   for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
-    EXPECT_DOUBLE_EQ(DependencyShare(net, both, g.source[e], g.target[e]), g.share[e]) << e;
+    EXPECT_DOUBLE_EQ(DependencyShare(net, both, g.source[e], g.target_of(e)), g.share[e]) << e;
   }
 }
 
@@ -101,8 +102,8 @@ TEST(TransmissionTest, DirectionsAndLayersSelectAndMergeEdges) {
   // Reverse edges pair up.
   for (EdgeIndex e = 0; e < both.edge_count(); ++e) {
     ASSERT_NE(both.reverse[e], kNoEdge);
-    EXPECT_EQ(both.source[both.reverse[e]], both.target[e]);
-    EXPECT_EQ(both.target[both.reverse[e]], both.source[e]);
+    EXPECT_EQ(both.source[both.reverse[e]], both.target_of(e));
+    EXPECT_EQ(both.target_of(both.reverse[e]), both.source[e]);
   }
   // Shares into every node with in-edges sum to 1.
   for (NodeIndex j = 0; j < 3; ++j) {
@@ -210,6 +211,92 @@ TEST(TransmissionTest, UpdatedGraphEqualsOneBuiltFromScratch) {
       EXPECT_LT(net.node_count(), net.node_slots());  // some were removed
     }
   }
+}
+
+// A downstream type over every layer of a network with one edge per pair
+// has the network's in- and out-offsets, in-sources and out-targets: the
+// graph holds the network's buffers, not copies, reads the same through
+// them, and counts only what it holds alone. Other graphs keep their own
+// arrays.
+TEST(TransmissionTest, IndexArraysEqualToTheNetworksAreHeldAsItsBuffers) {
+  auto net = std::make_unique<Network>(testing::RandomGraph(60, 150, 5));
+  RiskType down;
+  const Vulnerability vul = ComputeVulnerability(*net, down.layers, Uniform());
+  TransmissionGraph g = BuildTransmissionGraph(*net, down, vul);
+  ASSERT_EQ(g.edge_count(), net->csr_edge_count());
+  EXPECT_TRUE(g.in_offsets.SharesWith(net->in_offsets_array()));
+  EXPECT_TRUE(g.out_offsets.SharesWith(net->out_offsets_array()));
+  EXPECT_TRUE(g.out_targets.SharesWith(net->out_targets_array()));
+  EXPECT_TRUE(g.source.SharesWith(net->in_sources_array()));
+  // The targets read every way agree with the in-rows.
+  const std::vector<NodeIndex> targets = g.Targets();
+  for (NodeIndex j = 0; j < g.node_count; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
+      EXPECT_EQ(targets[e], j);
+      EXPECT_EQ(g.target_of(e), j);
+    }
+  }
+  for (NodeIndex i = 0; i < g.node_count; ++i) {
+    const auto out = g.out(i);
+    const auto succ = g.successors(i);
+    ASSERT_EQ(out.size(), succ.size());
+    for (std::size_t x = 0; x < out.size(); ++x) {
+      EXPECT_EQ(g.source[out[x]], i);
+      EXPECT_EQ(succ[x], g.target_of(out[x]));
+      if (x > 0) {
+        EXPECT_LT(succ[x - 1], succ[x]);
+      }
+    }
+  }
+  // Bytes: the shared arrays count once the network no longer holds them.
+  const std::size_t own = g.out_edges.capacity() * 4 +
+                          (g.share.capacity() + g.p.capacity() + g.q.capacity()) * 8 +
+                          g.latency.capacity() * 2;
+  EXPECT_TRUE(g.reverse.empty());
+  EXPECT_EQ(g.MemoryBytes(), own);
+  const std::size_t shared = g.in_offsets.CapacityBytes() + g.out_offsets.CapacityBytes() +
+                             g.out_targets.CapacityBytes() + g.source.CapacityBytes();
+  EXPECT_EQ(shared, (2 * (g.node_count + 1) + 2 * g.edge_count()) * 4);
+
+  // Upstream and both ways: the graph's own arrays (the network's values
+  // differ), equal to what a graph built apart from any network holds.
+  for (Direction direction : {Direction::kUpstream, Direction::kBoth}) {
+    RiskType type;
+    type.direction = direction;
+    const TransmissionGraph h = BuildTransmissionGraph(*net, type, vul);
+    EXPECT_FALSE(h.out_targets.SharesWith(net->out_targets_array()));
+    EXPECT_FALSE(h.in_offsets.SharesWith(net->in_offsets_array()));
+    EXPECT_FALSE(h.source.SharesWith(net->in_sources_array()));
+    for (NodeIndex i = 0; i < h.node_count; ++i) {
+      const auto out = h.out(i);
+      for (std::size_t x = 0; x < out.size(); ++x) {
+        EXPECT_EQ(h.successors(i)[x], h.target_of(out[x]));
+      }
+    }
+  }
+
+  // A change: the updated graph holds the network's new buffers (equal to
+  // a rebuild's), the old ones are freed with the network's copy of them.
+  const TransmissionGraph before = g;
+  ASSERT_TRUE(net->AddEdge(net->id(3), net->id(7), Layer::kMaterial, 2.0).ok() ||
+              net->SetEdgeWeight(net->id(3), net->id(7), Layer::kMaterial, 2.0).ok());
+  net->Compact();
+  const NodeIndex rows[] = {3, 7};
+  UpdateTransmissionGraph(&g, *net, down, vul, rows);
+  EXPECT_TRUE(g == BuildTransmissionGraph(*net, down, vul));
+  EXPECT_TRUE(g.out_targets.SharesWith(net->out_targets_array()));
+  EXPECT_TRUE(g.in_offsets.SharesWith(net->in_offsets_array()));
+  EXPECT_TRUE(g.source.SharesWith(net->in_sources_array()));
+  EXPECT_FALSE(before.out_targets.SharesWith(g.out_targets));
+
+  // Without the network the graph reads the same and counts the arrays.
+  net.reset();
+  EXPECT_EQ(g.MemoryBytes(), g.out_edges.capacity() * 4 +
+                                 (g.share.capacity() + g.p.capacity() + g.q.capacity()) * 8 +
+                                 g.latency.capacity() * 2 + g.in_offsets.CapacityBytes() +
+                                 g.out_offsets.CapacityBytes() + g.out_targets.CapacityBytes() +
+                                 g.source.CapacityBytes());
+  EXPECT_GT(g.in_offsets.OwnBytes(), 0u);
 }
 
 // A row left out keeps its old arcs: the list of rows is what the update

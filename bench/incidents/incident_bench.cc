@@ -67,8 +67,7 @@ Files WriteNetwork(const std::string& dir, std::size_t n, std::uint64_t seed) {
   while (!queue.empty()) {
     const auto v = queue.front();
     queue.pop_front();
-    for (auto e : net.in_edges(v)) {
-      const auto u = net.edge_source(e);
+    for (const auto u : net.in_sources(v)) {
       if (tier[u] < 0) {
         tier[u] = tier[v] + 1;
         queue.push_back(u);

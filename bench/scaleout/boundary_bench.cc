@@ -97,8 +97,8 @@ Traffic Count(const TransmissionGraph& graph, const Projection& proj, const Part
     const double* ps = proj.trajectories.data() + i * stride;
     remote.clear();
     std::uint64_t cut_edges = 0;
-    for (const EdgeIndex e : graph.out(k)) {
-      const std::uint32_t q = part[graph.target[e]];
+    for (const NodeIndex j : graph.successors(k)) {
+      const std::uint32_t q = part[j];
       if (q == part[k]) continue;
       ++cut_edges;
       if (std::find(remote.begin(), remote.end(), q) == remote.end()) remote.push_back(q);
@@ -185,6 +185,7 @@ int main(int argc, char** argv) {
         .Print();
   }
 
+  const std::vector<NodeIndex> targets = graph.Targets();
   for (const std::uint32_t parts : part_counts) {
     for (const std::string scheme : {"hash", "region", "refined"}) {
       Partition part;
@@ -193,9 +194,9 @@ int main(int argc, char** argv) {
       } else {
         part = riskd::bench::RegionPartition(net.region, net.regions, parts);
         if (scheme == "refined")
-          riskd::bench::RefinePartition(graph.source, graph.target, parts, 0.05, 5, &part);
+          riskd::bench::RefinePartition(graph.source, targets, parts, 0.05, 5, &part);
       }
-      const auto cut = riskd::bench::MeasureCut(graph.source, graph.target, part, parts);
+      const auto cut = riskd::bench::MeasureCut(graph.source, targets, part, parts);
       JsonLine("scaleout", "cut_edge_fraction",
                static_cast<double>(cut.cut_edges) / static_cast<double>(cut.edges), "fraction")
           .Param("scheme", scheme)

@@ -171,9 +171,11 @@ bool OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
                                .onset = static_cast<std::uint32_t>(t)});
       infectious.push_back(static_cast<std::uint32_t>(d));
       const auto out = g.out(v);
+      const auto targets = g.successors(v);
       work_ += out.size();
-      for (EdgeIndex e : out) {
-        const NodeIndex j = g.target[e];
+      for (std::size_t x = 0; x < out.size(); ++x) {
+        const EdgeIndex e = out[x];
+        const NodeIndex j = targets[x];
         const int earliest = t + 1 + g.latency[j];
         if (earliest > horizon_ || onset_[j] <= earliest) continue;  // includes kBlocked
         const auto steps = static_cast<int>(StepsFromDelay(

@@ -110,7 +110,7 @@ SimModel ModelOf(const TransmissionGraph& g) {
   SimModel m;
   m.out.resize(g.node_count);
   for (NodeIndex i = 0; i < g.node_count; ++i) {
-    for (EdgeIndex e : g.out(i)) m.out[i].push_back({g.target[e], GeometricRate(g.p[e])});
+    for (EdgeIndex e : g.out(i)) m.out[i].push_back({g.target_of(e), GeometricRate(g.p[e])});
   }
   m.recovery_rate.resize(g.node_count);
   m.latency.resize(g.node_count);

@@ -144,8 +144,10 @@ ContinuousRates ModelRates(const TransmissionGraph& g, const RiskType& type,
                            const Vulnerability& vul) {
   ContinuousRates r;
   r.edge_rate.reserve(g.edge_count());
-  for (EdgeIndex e = 0; e < g.edge_count(); ++e) {
-    r.edge_rate.push_back(type.alpha * g.share[e] * vul.sigma[g.target[e]]);
+  for (NodeIndex j = 0; j < g.node_count; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
+      r.edge_rate.push_back(type.alpha * g.share[e] * vul.sigma[j]);
+    }
   }
   r.recovery_rate.assign(g.node_count, 0.0);
   for (NodeIndex i = 0; i < g.node_count; ++i) r.recovery_rate[i] = type.beta * vul.rho[i];
@@ -178,7 +180,7 @@ ContinuousSir::ContinuousSir(const TransmissionGraph& g, const ContinuousRates& 
     const EdgeIndex begin = g.out_offsets[i], end = g.out_offsets[i + 1];
     nodes_[i].row = begin + i;
     *arc++ = end - begin;
-    for (EdgeIndex x = begin; x < end; ++x) *arc++ = g.target[g.out_edges[x]];
+    for (EdgeIndex x = begin; x < end; ++x) *arc++ = g.out_targets[x];
   }
   // Uniform rates (igraph's model) need no per-edge or per-node lookups.
   auto uniform = [](const std::vector<double>& v) {

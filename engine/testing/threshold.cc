@@ -33,8 +33,11 @@ ThresholdResult RunThresholdRule(const TransmissionGraph& g, const Vulnerability
   for (int t = 1; t <= opt.horizon && !newly.empty(); ++t) {
     hit.clear();
     for (NodeIndex i : newly) {
-      for (EdgeIndex e : g.out(i)) {
-        const NodeIndex j = g.target[e];
+      const auto out = g.out(i);
+      const auto targets = g.successors(i);
+      for (std::size_t x = 0; x < out.size(); ++x) {
+        const EdgeIndex e = out[x];
+        const NodeIndex j = targets[x];
         if (r.infected_at[j] >= 0) continue;
         r.interference[j] += r.risk_value[i] * g.share[e];
         hit.push_back(j);
