@@ -30,6 +30,22 @@ template <typename T>
 class SharedArray {
  public:
   SharedArray() = default;
+  SharedArray(const SharedArray&) = default;
+  SharedArray& operator=(const SharedArray&) = default;
+  // A moved-from array is empty, as a moved-from std::vector is in
+  // practice (the defaults would leave its size with a null buffer).
+  SharedArray(SharedArray&& other) noexcept
+      : data_(std::move(other.data_)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)) {}
+  SharedArray& operator=(SharedArray&& other) noexcept {
+    if (this != &other) {
+      data_ = std::move(other.data_);
+      size_ = std::exchange(other.size_, 0);
+      capacity_ = std::exchange(other.capacity_, 0);
+    }
+    return *this;
+  }
   // Takes the values without copying them (the vector's capacity too: see
   // ShrinkToFit).
   explicit SharedArray(std::vector<T> values) {

@@ -54,5 +54,30 @@ TEST(SharedArrayTest, CopiesShareTheBufferAndCompareByValue) {
   EXPECT_FALSE(SharedArray<std::uint32_t>().SharesWith(SharedArray<std::uint32_t>()));
 }
 
+TEST(SharedArrayTest, AMovedFromArrayIsEmpty) {
+  SharedArray<std::uint32_t> a(std::vector<std::uint32_t>{1, 2, 3});
+  const std::uint32_t* first = a.data();
+  SharedArray<std::uint32_t> b = std::move(a);
+  EXPECT_EQ(b.data(), first);
+  EXPECT_EQ(b.size(), 3u);
+  // What a moved-from array reads as.
+  EXPECT_TRUE(a.empty());
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_EQ(a.begin(), a.end());
+  EXPECT_EQ(a.CapacityBytes(), 0u);
+  EXPECT_TRUE(a == SharedArray<std::uint32_t>());
+  SharedArray<std::uint32_t> c(std::vector<std::uint32_t>{7});
+  c = std::move(b);
+  EXPECT_EQ(c.data(), first);
+  EXPECT_EQ(c.size(), 3u);
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.size(), 0u);
+  // Moved into itself (through a reference): unchanged.
+  SharedArray<std::uint32_t>& same = c;
+  c = std::move(same);
+  EXPECT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[2], 3u);
+}
+
 }  // namespace
 }  // namespace riskd::engine
