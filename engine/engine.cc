@@ -369,6 +369,7 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   to.keep_shares = false;  // projections and the planner read p, not w~
   if (s.graph_ && (!s.graph_rows_.empty() || s.graph_->node_count != network_.node_slots())) {
     network_.Compact();
+    s.cyclic_valid_ = false;
     if (s.graph_.use_count() == 1) {
       // Held here only (it was made non-const): updated in place.
       UpdateTransmissionGraph(std::const_pointer_cast<TransmissionGraph>(s.graph_).get(), network_,
@@ -379,6 +380,7 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   }
   if (!s.graph_) {
     network_.Compact();
+    s.cyclic_valid_ = false;
     s.graph_ = std::make_shared<TransmissionGraph>(
         BuildTransmissionGraph(network_, s.type_, VulnerabilityFor(s.type_.layers), to));
   }
@@ -389,9 +391,15 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
 bool Engine::RefreshSpectral(int risk_type) {
   auto& s = types_[static_cast<std::size_t>(risk_type)];
   if (!s.projected_ || !s.spectral_stale_) return false;
-  // On the nodes that can still take part now.
+  // On the nodes that can still take part now, and of those only the ones
+  // on the graph's cycles (found once per graph).
+  const auto graph = Graph(risk_type);
+  if (!s.cyclic_valid_ && options_.spectral.max_iterations > 0) {
+    s.cyclic_ = CyclicNodes(*graph);
+    s.cyclic_valid_ = true;
+  }
   s.projector_->mutable_projection().spectral = ComputeSpectralRadius(
-      *Graph(risk_type), InitialState::FromObserved(network_, s.observed_), options_.spectral);
+      *graph, InitialState::FromObserved(network_, s.observed_), options_.spectral, &s.cyclic_);
   s.spectral_stale_ = false;
   return true;
 }

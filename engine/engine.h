@@ -150,6 +150,12 @@ class RiskTypeState {
   std::vector<NodeIndex> changed_;
   bool needs_full_ = true;
   bool spectral_stale_ = true;
+  // CyclicNodes(*graph_), kept for the spectral refreshes until the graph
+  // changes (Engine::Graph empties it): a refresh then iterates on the
+  // cycles only, and on an acyclic graph not at all (docs/model.md
+  // section 9). 1 byte per node.
+  std::vector<char> cyclic_;
+  bool cyclic_valid_ = false;
   std::unique_ptr<Projector> projector_;  // holds the latest projection
 };
 

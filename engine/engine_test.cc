@@ -235,6 +235,36 @@ TEST(EngineTest, SpectralRadiusLaterEqualsSpectralRadiusNow) {
   EXPECT_EQ(later->risk_state(0).projection().spectral.non_backtracking, second.non_backtracking);
 }
 
+// The engine keeps the graph's cycles for the spectral refreshes (found once
+// per graph): an arc that closes a cycle makes them stale. The radius stays
+// with the vulnerability snapshot until it is stale for another reason (a
+// node removed, here recovered); it is then the one computed from scratch
+// on the engine's graph.
+TEST(EngineTest, SpectralRadiusFollowsAnArcThatClosesACycle) {
+  auto engine = MakeEngine(testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}}));
+  NodeIndex src = 1;
+  ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
+  engine->Project(1);
+  EXPECT_EQ(engine->risk_state(0).projection().spectral.transmission, 0.0);  // a chain
+  ASSERT_TRUE(engine->AddEdge("n3", "n1", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(engine->SetStatus(0, 0, NodeState::kRecovered, 1.0).ok());
+  engine->Project(2);
+  const SpectralRadius r = engine->risk_state(0).projection().spectral;
+  EXPECT_GT(r.transmission, 0.0);  // the cycle 1 -> 2 -> 3 -> 1
+  std::vector<Observation> obs(5);
+  obs[0] = {NodeState::kRecovered, 1.0};
+  const SpectralRadius fresh = ComputeSpectralRadius(
+      *engine->Graph(0), InitialState::FromObservations(engine->network(), obs),
+      engine->options().spectral);
+  EXPECT_EQ(r.transmission, fresh.transmission);
+  EXPECT_EQ(r.non_backtracking, fresh.non_backtracking);
+  // The arc removed again: acyclic, exactly 0.
+  ASSERT_TRUE(engine->RemoveEdge("n3", "n1", Layer::kMaterial).ok());
+  ASSERT_TRUE(engine->SetStatus(0, 4, NodeState::kRecovered, 1.0).ok());
+  engine->Project(3);
+  EXPECT_EQ(engine->risk_state(0).projection().spectral.transmission, 0.0);
+}
+
 TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {
   EngineOptions o;
   o.vulnerability_refresh_changes = 2;

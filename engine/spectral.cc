@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace riskd::engine {
@@ -93,6 +94,66 @@ double EdgeTransmissibility(const TransmissionGraph& g, EdgeIndex e) {
 
 }  // namespace
 
+std::vector<char> CyclicNodes(const TransmissionGraph& g) {
+  // Tarjan's strongly connected components, iterative (a chain of 100k
+  // nodes would overflow a recursive one), along the arcs backwards (the
+  // in-CSR; the components are the same either way).
+  const std::size_t n = g.node_count;
+  std::vector<char> cyclic(n, 0);
+  constexpr NodeIndex kUnvisited = std::numeric_limits<NodeIndex>::max();
+  std::vector<NodeIndex> index(n, kUnvisited), low(n, 0), stack;
+  std::vector<char> on_stack(n, 0);
+  struct Frame {
+    NodeIndex v;
+    EdgeIndex next;  // the next arc into v to follow
+  };
+  std::vector<Frame> calls;
+  NodeIndex counter = 0;
+  auto visit = [&](NodeIndex v) {
+    index[v] = low[v] = counter++;
+    stack.push_back(v);
+    on_stack[v] = 1;
+    calls.push_back({v, g.in_begin(v)});
+  };
+  for (NodeIndex root = 0; root < n; ++root) {
+    if (index[root] != kUnvisited) continue;
+    visit(root);
+    while (!calls.empty()) {
+      const NodeIndex v = calls.back().v;
+      if (calls.back().next < g.in_end(v)) {
+        const EdgeIndex e = calls.back().next++;
+        if (!(EdgeTransmissibility(g, e) > 0)) continue;
+        const NodeIndex w = g.source[e];
+        if (w == v) {
+          cyclic[v] = 1;  // an arc to itself
+        } else if (index[w] == kUnvisited) {
+          visit(w);
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+        continue;
+      }
+      calls.pop_back();
+      if (!calls.empty()) {
+        const NodeIndex u = calls.back().v;
+        low[u] = std::min(low[u], low[v]);
+      }
+      if (low[v] != index[v]) continue;
+      // v roots a component: the stack from v up.
+      auto first = stack.end();
+      do --first;
+      while (*first != v);
+      const bool many = stack.end() - first > 1;
+      for (auto k = first; k != stack.end(); ++k) {
+        on_stack[*k] = 0;
+        if (many) cyclic[*k] = 1;
+      }
+      stack.erase(first, stack.end());
+    }
+  }
+  return cyclic;
+}
+
 std::vector<double> Transmissibility(const TransmissionGraph& g) {
   std::vector<double> t(g.edge_count(), 0.0);
   for (EdgeIndex e = 0; e < g.edge_count(); ++e) t[e] = EdgeTransmissibility(g, e);
@@ -100,27 +161,43 @@ std::vector<double> Transmissibility(const TransmissionGraph& g) {
 }
 
 SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialState& init,
-                                     const SpectralOptions& opt) {
+                                     const SpectralOptions& opt, const std::vector<char>* cyclic) {
   SpectralRadius r;
   if (opt.max_iterations <= 0) return r;
   const std::size_t n = g.node_count, m = g.edge_count();
+  std::vector<char> own;
+  if (cyclic == nullptr) {
+    own = CyclicNodes(g);
+    cyclic = &own;
+  }
+  // The nodes that can still take part and lie on a cycle: M restricted to
+  // them has the nonzero eigenvalues of M on every node that can take part
+  // (the other nodes are on no cycle of it, so they add only zeros), so the
+  // same radius, without the nilpotent transient of the acyclic rest; none
+  // at all: radius exactly 0, as the iteration would find after the longest
+  // path. Likewise every non-backtracking cycle of B runs along arcs between
+  // these nodes. `rows` lists them: the products only visit their rows.
   std::vector<char> node_in(n, 0);
-  for (NodeIndex v = 0; v < n; ++v) node_in[v] = init.p_r[v] < 1;
+  std::vector<NodeIndex> rows;
+  for (NodeIndex v = 0; v < n; ++v) {
+    node_in[v] = init.p_r[v] < 1 && (*cyclic)[v];
+    if (node_in[v]) rows.push_back(v);
+  }
+  if (rows.empty()) return r;
 
   // M's iteration computes T_e as it goes rather than keeping them (8 bytes
   // per edge, a transient the daemon paid at every refresh). x is 0 outside
-  // the support (y[j] = 0 for j outside, every sum stays 0 there), so an
-  // edge from outside adds exactly the 0 a masked T_e would.
+  // the support (y[j] stays 0 for j outside: PerronRoot starts y at 0 and
+  // only the rows are written), so an edge from outside adds exactly the 0
+  // a masked T_e would.
   int it_m = 0, it_b = 0;
   r.transmission = PerronRoot(
       n, node_in, opt,
       [&](const std::vector<double>& x, std::vector<double>& y) {
-        for (NodeIndex j = 0; j < n; ++j) {
+        for (NodeIndex j : rows) {
           double s = 0;
-          if (node_in[j]) {
-            for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
-              s += EdgeTransmissibility(g, e) * x[g.source[e]];
-            }
+          for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
+            s += EdgeTransmissibility(g, e) * x[g.source[e]];
           }
           y[j] = s;
         }
@@ -146,15 +223,19 @@ SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialSt
   r.non_backtracking = PerronRoot(
       m, edge_in, opt,
       [&](const std::vector<double>& x, std::vector<double>& y) {
-        for (NodeIndex i = 0; i < n; ++i) {
+        // Outside the rows into[] stays 0 and so does y on the arcs into
+        // other nodes (their te is 0).
+        for (NodeIndex i : rows) {
           double s = 0;
           for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e) s += x[e];
           into[i] = s;
         }
-        for (EdgeIndex e = 0; e < m; ++e) {
-          const EdgeIndex rev = g.reverse[e];
-          const double back = rev == kNoEdge ? 0.0 : x[rev];
-          y[e] = te[e] * (into[g.source[e]] - back);
+        for (NodeIndex j : rows) {
+          for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
+            const EdgeIndex rev = g.reverse[e];
+            const double back = rev == kNoEdge ? 0.0 : x[rev];
+            y[e] = te[e] * (into[g.source[e]] - back);
+          }
         }
       },
       &it_b);

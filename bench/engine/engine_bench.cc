@@ -3,6 +3,7 @@
 // against a 10k-run Monte Carlo. One JSON object per line on stdout:
 //   {"bench":"engine","metric":...,"value":...,"unit":..., parameters...}
 // Usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy]
+//                     [spectral]
 // (all sections by default). --quick keeps every metric but runs fewer
 // cases and repetitions (bench/run_all --quick: the whole run < 5 minutes).
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "engine/engine.h"
 #include "engine/monte_carlo.h"
 #include "engine/projection.h"
+#include "engine/spectral.h"
 #include "engine/testing/continuous_sir.h"
 #include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
@@ -328,6 +330,65 @@ Network WithTwoWayPairs(Network net, double share, std::uint64_t seed) {
   for (const Edge& e : add) (void)net.AddEdge(e.from, e.to, e.layer, e.weight);
   net.Compact();
   return net;
+}
+
+// One refresh of the spectral radius (docs/model.md section 9), what the
+// daemon's engine thread pays after a round's alerts: the daemon_scale_bench
+// network (100k nodes, m = 10, seed 20261123, weights 1-10; edges from the
+// older node to the newer, so downstream it is acyclic) with its risk type
+// (alpha 0.2, beta 0.5), 500 nodes disrupted and 2,000 recovered (left
+// out); downstream, downstream with 1% of the pairs two-way (cycles), and
+// both ways. Process CPU per ComputeSpectralRadius call (the graph's cycles
+// kept, as the engine does: spectral_refresh_ms) and per CyclicNodes (once
+// per graph: spectral_cyclic_nodes_ms), median of the reps.
+void BenchSpectral() {
+  const Network net =
+      BarabasiAlbert(100000, 10, {.seed = 20261123, .min_weight = 1, .max_weight = 10});
+  struct Case {
+    const char* name;
+    Direction direction;
+    double two_way_share;
+  };
+  for (const Case& c : {Case{"downstream", Direction::kDownstream, 0},
+                        Case{"downstream_two_way_1pct", Direction::kDownstream, 0.01},
+                        Case{"both", Direction::kBoth, 0}}) {
+    const Network n = c.two_way_share > 0 ? WithTwoWayPairs(net, c.two_way_share, 3) : net;
+    const TransmissionGraph g = testing::BuildGraph(n, c.direction, 0.2, 0.5);
+    InitialState init = Sources(g.node_count, RandomNodes(g.node_count, 500, 7));
+    for (NodeIndex v : RandomNodes(g.node_count, 2500, 17)) {
+      if (init.p_i[v] > 0) continue;
+      init.p_s[v] = 0;
+      init.p_r[v] = 1;
+    }
+    // A refresh as the engine makes it (the graph's cycles found once and
+    // kept), and finding them (once per graph).
+    std::vector<double> times, cycles_ms;
+    SpectralRadius r;
+    std::vector<char> cyclic;
+    for (int rep = 0; rep < (quick ? 3 : 7); ++rep) {
+      double cpu = CpuMs();
+      cyclic = CyclicNodes(g);
+      cycles_ms.push_back(CpuMs() - cpu);
+      cpu = CpuMs();
+      r = ComputeSpectralRadius(g, init, {}, &cyclic);
+      times.push_back(CpuMs() - cpu);
+    }
+    const auto on_cycles = std::count(cyclic.begin(), cyclic.end(), 1);
+    const Params p{{"network", Str("barabasi_albert_m10_seed20261123")},
+                   {"nodes", Num(static_cast<double>(n.node_count()))},
+                   {"edges", Num(static_cast<double>(n.edge_count()))},
+                   {"case", Str(c.name)},
+                   {"alpha", "0.2"},
+                   {"beta", "0.5"},
+                   {"clock", Str("process_cpu")},
+                   {"reps", Num(static_cast<double>(times.size()))},
+                   {"iterations", Num(r.iterations)},
+                   {"transmission", Num(r.transmission)},
+                   {"non_backtracking", Num(r.non_backtracking)},
+                   {"nodes_on_cycles", Num(static_cast<double>(on_cycles))}};
+    Emit("spectral_refresh_ms", Median(times), "ms", p);
+    Emit("spectral_cyclic_nodes_ms", Median(cycles_ms), "ms", p);
+  }
 }
 
 void BenchIncremental() {
@@ -786,7 +847,8 @@ int main(int argc, char** argv) {
     } else if (argv[i][0] == '-') {
       std::fprintf(
           stderr,
-          "usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy]\n");
+          "usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy] "
+          "[spectral]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
@@ -802,5 +864,6 @@ int main(int argc, char** argv) {
   if (wanted("network")) BenchNetworkChanges();
   if (wanted("mc")) BenchMonteCarlo();
   if (wanted("accuracy")) BenchAccuracy();
+  if (wanted("spectral")) BenchSpectral();
   return 0;
 }
