@@ -595,7 +595,9 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   std::vector<connectors::StoredAlert> stored;
   std::size_t published = 0;
   std::size_t summaries_published = 0;
-  auto flush = [&] {
+  // `give_back`: the last message is risk changes whose NodeRisk messages
+  // go back there once sent, for the tracker to fill again (RiskDeltaTracker).
+  auto flush = [&](riskd::v1::NodeRiskChanges* give_back = nullptr) {
     const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
     if (!st.ok()) {
       if (auto held = record_errors_.Allow()) {
@@ -612,6 +614,9 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     for (const auto& o : out) publisher_->Send(o.topic, o.pub);
     if (!out.empty() && !t_first_sent) t_first_sent = Clock::now();
     published += out.size();
+    if (give_back != nullptr && !out.empty()) {
+      give_back->Swap(out.back().pub.mutable_node_risk_changes());
+    }
     out.clear();
     stored.clear();
   };
@@ -677,13 +682,13 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     // changes most of a big network would otherwise hold all of them
     // (~16 MB on 100k nodes, bench/README.md "Where the daemon's memory goes").
     risk_deltas_.TakeChanges(*engine_, r, applied_seq_, kRiskChangesChunk,
-                             [&](riskd::v1::NodeRiskChanges&& changes) {
+                             [&](riskd::v1::NodeRiskChanges& changes) {
                                Outgoing c;
                                c.topic = connectors::RiskTopic(changes.risk_type());
-                               *c.pub.mutable_node_risk_changes() = std::move(changes);
+                               c.pub.mutable_node_risk_changes()->Swap(&changes);
                                publisher_->Stamp(&c.pub, ctx.computed_at_unix_ns);
                                out.push_back(std::move(c));
-                               flush();
+                               flush(&changes);
                              });
     Outgoing s;
     *s.pub.mutable_projection_summary() = Summary(r, ctx, compute_ms);

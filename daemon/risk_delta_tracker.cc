@@ -1,5 +1,7 @@
 #include "daemon/risk_delta_tracker.h"
 
+#include <string_view>
+
 #include "connectors/codec/output_codec.h"
 
 namespace riskd::daemon {
@@ -10,13 +12,13 @@ std::vector<riskd::v1::NodeRiskChanges> RiskDeltaTracker::TakeChanges(const engi
                                                                       std::size_t chunk) {
   std::vector<riskd::v1::NodeRiskChanges> out;
   TakeChanges(engine, risk_type, journal_seq, chunk,
-              [&](riskd::v1::NodeRiskChanges&& c) { out.push_back(std::move(c)); });
+              [&](riskd::v1::NodeRiskChanges& c) { out.push_back(std::move(c)); });
   return out;
 }
 
 void RiskDeltaTracker::TakeChanges(const engine::Engine& engine, int risk_type,
                                    std::uint64_t journal_seq, std::size_t chunk,
-                                   const std::function<void(riskd::v1::NodeRiskChanges&&)>& emit) {
+                                   const std::function<void(riskd::v1::NodeRiskChanges&)>& emit) {
   if (published_.size() < static_cast<std::size_t>(engine.risk_type_count())) {
     published_.resize(static_cast<std::size_t>(engine.risk_type_count()));
   }
@@ -41,8 +43,10 @@ void RiskDeltaTracker::TakeChanges(const engine::Engine& engine, int risk_type,
     }
     before = now;
     if (static_cast<std::size_t>(current.nodes_size()) >= chunk) {
-      emit(std::move(current));
-      current = riskd::v1::NodeRiskChanges();
+      emit(current);
+      // Clear() keeps the repeated field's messages and their strings for
+      // the add_nodes() below (FillNodeRisk assigns into them).
+      current.Clear();
     }
     if (current.nodes_size() == 0) {
       current.set_risk_type(state.type().name);
@@ -50,15 +54,16 @@ void RiskDeltaTracker::TakeChanges(const engine::Engine& engine, int risk_type,
     }
     auto* r = current.add_nodes();
     if (net.alive(v)) {
-      *r = connectors::MakeNodeRisk(engine, risk_type, v);
+      connectors::FillNodeRisk(engine, risk_type, v, r);
     } else {
-      r->set_node_id(std::string(net.id(v)));
-      r->set_risk_type(state.type().name);
+      const std::string_view id = net.id(v);
+      r->mutable_node_id()->assign(id.data(), id.size());
+      r->mutable_risk_type()->assign(state.type().name);
       r->set_observed_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
       r->set_eta_steps(-1);
     }
   }
-  if (current.nodes_size() > 0) emit(std::move(current));
+  if (current.nodes_size() > 0) emit(current);
 }
 
 }  // namespace riskd::daemon

@@ -33,10 +33,14 @@ class RiskDeltaTracker {
                                                       std::size_t chunk = 4096);
   // The same chunks, each handed to `emit` as soon as it is full (and the
   // last one at the end): a projection that changes most of a big network
-  // never holds more than one chunk of NodeRisk messages (~0.8 MB).
+  // never holds more than one chunk of NodeRisk messages (~0.8 MB). `emit`
+  // may take the chunk's contents (Swap, move); whatever it leaves in it
+  // (its NodeRisk messages back, after sending them) is cleared and filled
+  // again for the next chunk, so a round of ~100k changes allocates one
+  // chunk's messages and strings, not one set per node (bench/README.md
+  // `roundcost`).
   void TakeChanges(const engine::Engine& engine, int risk_type, std::uint64_t journal_seq,
-                   std::size_t chunk,
-                   const std::function<void(riskd::v1::NodeRiskChanges&&)>& emit);
+                   std::size_t chunk, const std::function<void(riskd::v1::NodeRiskChanges&)>& emit);
 
  private:
   struct Published {

@@ -17,6 +17,7 @@ std::unique_ptr<engine::Engine> Chain() {
   for (const char* id : {"A", "B", "C", "D"}) {
     engine::NodeAttributes a;
     a.id = id;
+    a.name = std::string("site ") + id;
     EXPECT_TRUE(net.AddNode(a).ok());
   }
   EXPECT_TRUE(net.AddEdge("A", "B", engine::Layer::kMaterial, 1.0).ok());
@@ -103,7 +104,7 @@ TEST(RiskDeltaTrackerTest, ChunksAreHandedOverOneAtATime) {
   engine->Project(1);
   std::vector<int> sizes;
   std::vector<std::string> ids;
-  tracker.TakeChanges(*engine, 0, 7, /*chunk=*/3, [&](riskd::v1::NodeRiskChanges&& c) {
+  tracker.TakeChanges(*engine, 0, 7, /*chunk=*/3, [&](riskd::v1::NodeRiskChanges& c) {
     sizes.push_back(c.nodes_size());
     EXPECT_EQ(c.journal_seq(), 7u);
     EXPECT_FALSE(c.risk_type().empty());
@@ -113,8 +114,56 @@ TEST(RiskDeltaTrackerTest, ChunksAreHandedOverOneAtATime) {
   EXPECT_EQ(ids, (std::vector<std::string>{"A", "B", "C", "D"}));
   // Taken: nothing more to hand over.
   int calls = 0;
-  tracker.TakeChanges(*engine, 0, 8, 3, [&](riskd::v1::NodeRiskChanges&&) { ++calls; });
+  tracker.TakeChanges(*engine, 0, 8, 3, [&](riskd::v1::NodeRiskChanges&) { ++calls; });
   EXPECT_EQ(calls, 0);
+}
+
+// A chunk the caller leaves in place (its messages given back after sending)
+// is cleared and filled again: one NodeRisk reused for every node, a live
+// one with a name then a removed one without, each chunk byte for byte what
+// a fresh message holds.
+TEST(RiskDeltaTrackerTest, ReusedMessagesCarryExactlyWhatFreshOnesDo) {
+  auto engine = Chain();
+  RiskDeltaTracker tracker;
+  const engine::NodeIndex a = *engine->network().Find("A");
+  ASSERT_TRUE(engine->Disrupt(0, {&a, 1}, 1.0).ok());
+  engine->Project(1);
+  auto fresh = [&](std::uint64_t seq, const riskd::v1::NodeRisk& node) {
+    riskd::v1::NodeRiskChanges c;
+    c.set_risk_type("supply");
+    c.set_journal_seq(seq);
+    *c.add_nodes() = node;
+    return c.SerializeAsString();
+  };
+  std::vector<std::string> chunks;
+  const riskd::v1::NodeRisk* first = nullptr;
+  auto keep = [&](riskd::v1::NodeRiskChanges& c) {
+    chunks.push_back(c.SerializeAsString());
+    if (first == nullptr) first = &c.nodes(0);
+    EXPECT_EQ(&c.nodes(0), first);  // the same message, filled again
+  };
+  tracker.TakeChanges(*engine, 0, 1, /*chunk=*/1, keep);
+  ASSERT_EQ(chunks.size(), 4u);
+  for (std::size_t k = 0; k < 4; ++k) {
+    const auto v = static_cast<engine::NodeIndex>(k);
+    EXPECT_EQ(chunks[k], fresh(1, connectors::MakeNodeRisk(*engine, 0, v))) << k;
+  }
+
+  // B removed: A keeps its value, B leaves (no name), C and D are cut off.
+  ASSERT_TRUE(engine->RemoveNode("B").ok());
+  engine->Project(2);
+  chunks.clear();
+  first = nullptr;
+  tracker.TakeChanges(*engine, 0, 2, /*chunk=*/1, keep);
+  ASSERT_EQ(chunks.size(), 3u);
+  riskd::v1::NodeRisk removed;
+  removed.set_node_id("B");
+  removed.set_risk_type("supply");
+  removed.set_observed_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
+  removed.set_eta_steps(-1);
+  EXPECT_EQ(chunks[0], fresh(2, removed));
+  EXPECT_EQ(chunks[1], fresh(2, connectors::MakeNodeRisk(*engine, 0, 2)));
+  EXPECT_EQ(chunks[2], fresh(2, connectors::MakeNodeRisk(*engine, 0, 3)));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <string_view>
 
 namespace riskd::connectors {
 
@@ -381,16 +382,24 @@ riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_
 
 riskd::v1::NodeRisk MakeNodeRisk(const engine::Engine& engine, int risk_type,
                                  engine::NodeIndex node) {
-  const auto& state = engine.risk_state(risk_type);
   riskd::v1::NodeRisk r;
-  r.set_node_id(std::string(engine.network().id(node)));
-  r.set_node_name(std::string(engine.network().name(node)));
-  r.set_risk_type(state.type().name);
-  r.set_observed_state(ToNodeState(state.observed()[node].state));
-  const bool projected = state.projected() && node < state.projection().risk.size();
-  r.set_probability(projected ? state.projection().risk[node] : 0.0);
-  r.set_eta_steps(projected ? state.projection().eta[node] : -1);
+  FillNodeRisk(engine, risk_type, node, &r);
   return r;
+}
+
+void FillNodeRisk(const engine::Engine& engine, int risk_type, engine::NodeIndex node,
+                  riskd::v1::NodeRisk* r) {
+  const auto& state = engine.risk_state(risk_type);
+  // assign(), not set_x(std::string(...)): a message reused after Clear()
+  // keeps its strings, so this copies into them without allocating.
+  const std::string_view id = engine.network().id(node), name = engine.network().name(node);
+  r->mutable_node_id()->assign(id.data(), id.size());
+  r->mutable_node_name()->assign(name.data(), name.size());
+  r->mutable_risk_type()->assign(state.type().name);
+  r->set_observed_state(ToNodeState(state.observed()[node].state));
+  const bool projected = state.projected() && node < state.projection().risk.size();
+  r->set_probability(projected ? state.projection().risk[node] : 0.0);
+  r->set_eta_steps(projected ? state.projection().eta[node] : -1);
 }
 
 std::string LevelWord(riskd::v1::Severity level) {
