@@ -149,21 +149,25 @@ TEST(RiskDeltaTrackerTest, ReusedMessagesCarryExactlyWhatFreshOnesDo) {
     EXPECT_EQ(chunks[k], fresh(1, connectors::MakeNodeRisk(*engine, 0, v))) << k;
   }
 
-  // B removed: A keeps its value, B leaves (no name), C and D are cut off.
+  // A recovered and B removed: A's message (a name, a probability) is
+  // cleared and filled again with B, which leaves (no name, 0); C and D are
+  // cut off.
+  ASSERT_TRUE(engine->SetStatus(0, a, engine::NodeState::kRecovered, 1.0).ok());
   ASSERT_TRUE(engine->RemoveNode("B").ok());
   engine->Project(2);
   chunks.clear();
   first = nullptr;
   tracker.TakeChanges(*engine, 0, 2, /*chunk=*/1, keep);
-  ASSERT_EQ(chunks.size(), 3u);
+  ASSERT_EQ(chunks.size(), 4u);
   riskd::v1::NodeRisk removed;
   removed.set_node_id("B");
   removed.set_risk_type("supply");
   removed.set_observed_state(riskd::v1::NODE_STATE_SUSCEPTIBLE);
   removed.set_eta_steps(-1);
-  EXPECT_EQ(chunks[0], fresh(2, removed));
-  EXPECT_EQ(chunks[1], fresh(2, connectors::MakeNodeRisk(*engine, 0, 2)));
-  EXPECT_EQ(chunks[2], fresh(2, connectors::MakeNodeRisk(*engine, 0, 3)));
+  EXPECT_EQ(chunks[0], fresh(2, connectors::MakeNodeRisk(*engine, 0, a)));
+  EXPECT_EQ(chunks[1], fresh(2, removed));
+  EXPECT_EQ(chunks[2], fresh(2, connectors::MakeNodeRisk(*engine, 0, 2)));
+  EXPECT_EQ(chunks[3], fresh(2, connectors::MakeNodeRisk(*engine, 0, 3)));
 }
 
 }  // namespace

@@ -166,7 +166,9 @@ SpectralRadius ComputeSpectralRadius(const TransmissionGraph& g, const InitialSt
   if (opt.max_iterations <= 0) return r;
   const std::size_t n = g.node_count, m = g.edge_count();
   std::vector<char> own;
-  if (cyclic == nullptr) {
+  // A set of another graph's size (a caller's stale copy) would be read out
+  // of bounds: find this graph's cycles instead.
+  if (cyclic == nullptr || cyclic->size() != n) {
     own = CyclicNodes(g);
     cyclic = &own;
   }
