@@ -370,8 +370,8 @@ int Import(const Args& args) {
   }
   auto digest = (*store)->NetworkDigest();
   std::cout << "imported " << base->network.node_count() << " nodes, " << base->network.edge_count()
-            << " edges into " << settings->database << " (source digest "
-            << (digest.ok() ? *digest : std::string("?")) << ")\n";
+            << " edges into " << riskd::connectors::StateStore::PathFor(settings->database)
+            << " (source digest " << (digest.ok() ? *digest : std::string("?")) << ")\n";
   return 0;
 }
 
