@@ -45,6 +45,11 @@ Status Daemon::OpenStore() {
   auto store = connectors::StateStore::Open(s.database);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  if (!store_->moved_tables().empty()) {
+    spdlog::info("moved the state tables ({}) from {} into {} (done once)",
+                 fmt::join(store_->moved_tables(), ", "), s.database,
+                 connectors::StateStore::PathFor(s.database));
+  }
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   journal_ = std::move(*journal);

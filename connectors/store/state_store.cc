@@ -126,6 +126,7 @@ Status StateStore::MoveFromAttached(const std::string& database,
     RISKD_RETURN_IF_ERROR(copied.WithContext("moving the state out of " + database));
     RISKD_RETURN_IF_ERROR(back);
     marker = tables.empty() ? 0 : 1;
+    moved_tables_ = tables;
   }
   if (tables.empty()) return Status::Ok();
   // State tables in `database` besides a state file that has its own.

@@ -70,6 +70,9 @@ class StateStore {
   // Both hand the page cache their bulk work filled back (CacheBytes()).
   Status SaveNetwork(const engine::Network& network);
   Result<engine::Network> LoadNetwork();
+  // The tables Open() moved out of `database` (none when there was nothing
+  // to move, or it was moved before), for the daemon's log.
+  const std::vector<std::string>& moved_tables() const { return moved_tables_; }
   // Bytes the connection's SQLite page cache holds now.
   std::int64_t CacheBytes() const { return db_->CacheBytes(); }
   // Digest of the source the base network was imported from ("" if none
@@ -118,6 +121,7 @@ class StateStore {
   Result<std::vector<StoredAlert>> QueryAlerts(const std::string& sql);
 
   std::unique_ptr<SqliteDb> db_;
+  std::vector<std::string> moved_tables_;
 };
 
 }  // namespace riskd::connectors

@@ -257,6 +257,9 @@ TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
   {
     auto store = StateStore::Open(database);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ((*store)->moved_tables(),
+              (std::vector<std::string>{"meta", "nodes", "edges", "alerts", "alert_history",
+                                        "incidents", "network_source"}));
     EXPECT_EQ(*(*store)->LastSequence(), 4096u);  // the reserved ceiling
     auto open = (*store)->OpenAlerts();
     ASSERT_TRUE(open.ok());
@@ -306,6 +309,7 @@ TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
   // Once: a second start moves nothing again and keeps what was recorded.
   auto store = StateStore::Open(database);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->moved_tables().empty());
   EXPECT_EQ(*(*store)->LastSequence(), 5000u);
   EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
 }

@@ -362,3 +362,74 @@ TEST(DurabilityE2ETest, EveryAlertAndIncidentIsInTheStateFileBeforeItIsSent) {
 
 }  // namespace
 }  // namespace riskd::testing
+
+namespace riskd::testing {
+namespace {
+
+// Upgrade: a state directory of the layout before the state file (the state
+// tables in riskd.db), made here from a running daemon's state file with
+// sqlite3 .dump, as the earlier riskd wrote them. The first start moves
+// them: the open alerts and incidents are the same, the publication
+// sequence goes on above every one used, and riskd.db keeps the journal
+// only.
+TEST(DurabilityE2ETest, AStateDirectoryOfTheEarlierLayoutIsMovedAtTheFirstStart) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  for (const auto& node : {"FAB-KUM", "RES-RAY"}) {
+    ASSERT_EQ(h.Send(Disruption(std::string("up-") + node, node))->result(), Ack::RESULT_ACCEPTED);
+  }
+  bool accepted = false;
+  const riskd::v1::Snapshot before = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(h.Stop(), 0);
+  std::set<std::string> alerts, incidents;
+  for (const auto& a : before.open_alerts()) alerts.insert(a.alert_id());
+  for (const auto& i : before.incidents()) incidents.insert(i.incident_id());
+  ASSERT_FALSE(alerts.empty());
+  ASSERT_FALSE(incidents.empty());
+
+  const std::string state = connectors::StateStore::PathFor(h.database());
+  ASSERT_EQ(
+      std::system(
+          ("sqlite3 " + state + " .dump | grep -v \"'moved_\" | sqlite3 " + h.database()).c_str()),
+      0);
+  ASSERT_TRUE(std::filesystem::remove(state));
+  std::uint64_t ceiling = 0;  // reserved before the stop: moved, a restart goes on past it
+  {
+    auto old = connectors::SqliteDb::OpenReadOnly(h.database());
+    ASSERT_TRUE(old.ok());
+    ASSERT_TRUE(*(*old)->HasTable("alerts"));
+    auto q = (*old)->Prepare("SELECT value FROM meta WHERE key = 'sequence_ceiling'");
+    ASSERT_TRUE(q.ok());
+    Status st;
+    ASSERT_TRUE(q->Step(&st));
+    ceiling = static_cast<std::uint64_t>(q->ColumnInt(0));
+    ASSERT_GT(ceiling, before.sequence());
+  }
+
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(
+      h.WaitForLog("moved the state tables (meta, nodes, edges, alerts, alert_history, "
+                   "incidents, network_source) from " +
+                       h.database(),
+                   std::chrono::seconds(10)))
+      << h.log();
+  const riskd::v1::Snapshot after = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  std::set<std::string> alerts_after, incidents_after;
+  for (const auto& a : after.open_alerts()) alerts_after.insert(a.alert_id());
+  for (const auto& i : after.incidents()) incidents_after.insert(i.incident_id());
+  EXPECT_EQ(alerts_after, alerts);
+  EXPECT_EQ(incidents_after, incidents);
+  EXPECT_GT(after.sequence(), ceiling);  // a fresh state would start again from 0
+  EXPECT_EQ(after.journal_seq(), before.journal_seq());
+  EXPECT_EQ(h.Stop(), 0);
+  auto journal_file = connectors::SqliteDb::OpenReadOnly(h.database());
+  ASSERT_TRUE(journal_file.ok());
+  EXPECT_FALSE(*(*journal_file)->HasTable("alerts"));
+  EXPECT_FALSE(*(*journal_file)->HasTable("nodes"));
+  EXPECT_TRUE(std::filesystem::exists(state));
+}
+
+}  // namespace
+}  // namespace riskd::testing

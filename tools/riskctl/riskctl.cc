@@ -567,7 +567,9 @@ int main(int argc, char** argv) {
   auto* calibrate = app.add_subcommand(
       "calibrate",
       "fit alpha, beta and kappa to the journal's cascades (docs/model.md section 12)");
-  calibrate->add_option("--db", calibration.db, "database file (journal and base network)")
+  calibrate
+      ->add_option("--db", calibration.db,
+                   "database file (the journal; the base network is read from <db>.state)")
       ->required();
   calibrate->add_option("--risk-type", calibration.risk_type,
                         "risk type (default: the configured default)");
