@@ -481,6 +481,17 @@ Status StateStore::ReserveSequences(std::uint64_t ceiling) {
   return st.ok() ? back : st;
 }
 
+Status StateStore::Sync() {
+  RISKD_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  // A commit with something in it (an empty one writes no WAL frame, so
+  // nothing would be synced): a counter only this method writes.
+  Status st = db_->Exec(
+      "INSERT INTO meta(key, value) VALUES('syncs', 1)"
+      " ON CONFLICT(key) DO UPDATE SET value = value + 1");
+  const Status back = db_->Exec("PRAGMA synchronous=NORMAL");
+  return st.ok() ? back : st;
+}
+
 Status StateStore::SetLastSequence(std::uint64_t sequence) {
   auto q = db_->Prepare(
       "INSERT INTO meta(key, value) VALUES('last_sequence', ?1)"

@@ -103,6 +103,11 @@ class StateStore {
   // though the rest of this store is synchronous=NORMAL), so a restart never
   // reuses one, whatever publication kind carried it.
   Status ReserveSequences(std::uint64_t ceiling);
+  // Makes every commit so far durable (one synced commit: the WAL's fsync
+  // covers the earlier synchronous=NORMAL ones). Before an engine
+  // checkpoint is written, so that after a power loss the checkpoint file
+  // is never ahead of this one (the two files sync independently).
+  Status Sync();
 
  private:
   explicit StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
