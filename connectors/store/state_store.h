@@ -14,7 +14,11 @@
 // itself. Open() moves them once: it copies them into the state file in one
 // transaction that also writes a marker (a crash leaves the copy whole or
 // absent), then drops them from `<database>`; a start that finds the marker
-// and the old tables (a crash between the two steps) drops them again.
+// and the old tables (a crash between the two steps) drops them again if
+// the journal has not moved since the copy. State tables beside a state
+// file that was not moved from them (e.g. a backup from before the move
+// restored over `<database>` alone) fail Open with FailedPrecondition: the
+// operator decides which copy is right.
 #ifndef RISKD_CONNECTORS_STORE_STATE_STORE_H_
 #define RISKD_CONNECTORS_STORE_STATE_STORE_H_
 

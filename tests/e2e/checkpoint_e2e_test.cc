@@ -310,11 +310,10 @@ TEST(CheckpointE2ETest, NoCheckpointIsWrittenWhileTheStateFileCannotBeSynced) {
   DaemonHarness::ArmFaults(faults, "fdatasync riskd.db.state-wal EIO always\n");
   ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin(), events.begin() + 30}));
   EXPECT_TRUE(
-      h.WaitForLog("checkpoint at journal seq 10 not written: io_error: syncing the state "
-                   "file first",
-                   std::chrono::seconds(10)))
+      h.WaitForLog("not written: io_error: syncing the state file first", std::chrono::seconds(10)))
       << h.log();
-  // (Tried at 10, 20 and 30; failures after the first are counted, not logged.)
+  // (Tried about every 10 events, as batches fall; failures after the
+  // first are counted, not logged.)
   EXPECT_EQ(Status(h).checkpoint_seq(), 0u);
   std::ifstream log(faults + ".log");
   const std::string injected((std::istreambuf_iterator<char>(log)),
@@ -322,11 +321,12 @@ TEST(CheckpointE2ETest, NoCheckpointIsWrittenWhileTheStateFileCannotBeSynced) {
   EXPECT_NE(injected.find("fdatasync " + h.database() + ".state-wal Input/output error"),
             std::string::npos)
       << injected;
-  // Synced again: the next interval's checkpoint is written.
+  // Synced again: the next interval's checkpoint is written ("checkpoint at
+  // journal seq N: X MB in Y ms"), and the clean stop's at 40.
   DaemonHarness::ArmFaults(faults, "# disarmed\n");
   ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin() + 30, events.end()}));
-  EXPECT_TRUE(h.WaitForLog("checkpoint at journal seq 40:", std::chrono::seconds(10))) << h.log();
-  EXPECT_EQ(Status(h).checkpoint_seq(), 40u);
+  EXPECT_TRUE(h.WaitForLog(" MB in ", std::chrono::seconds(10))) << h.log();
+  EXPECT_GT(Status(h).checkpoint_seq(), 30u);
   EXPECT_EQ(h.Stop(), 0);
   ASSERT_TRUE(h.Start());
   const auto st = Status(h);
