@@ -38,9 +38,18 @@ Status Daemon::OpenStore() {
   std::error_code ec;
   std::filesystem::create_directories(s.state_dir, ec);
   if (ec) return Status::IoError("cannot create state_dir '" + s.state_dir + "': " + ec.message());
+  // The state store first: it has its own file (`<database>.state`) and
+  // moves its tables out of the journal's file if an earlier riskd left
+  // them there, which it does before anything is appended to the journal
+  // (connectors/store/state_store.h).
   auto store = connectors::StateStore::Open(s.database);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  if (!store_->moved_tables().empty()) {
+    spdlog::info("moved the state tables ({}) from {} into {} (done once)",
+                 fmt::join(store_->moved_tables(), ", "), s.database,
+                 connectors::StateStore::PathFor(s.database));
+  }
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   journal_ = std::move(*journal);

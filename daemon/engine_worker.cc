@@ -174,9 +174,15 @@ void EngineWorker::MaybeCheckpoint(bool now) {
   if (!checkpoints_ || interval == 0 || applied_seq_ <= checkpointed_seq_) return;
   if (!now && applied_seq_ - checkpointed_seq_ < interval) return;
   const auto t0 = std::chrono::steady_clock::now();
-  auto saved = checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
-                                  engine_->network(), engine_->Checkpoint(),
-                                  {book_.Checkpoint(), footprints_.Checkpoint()});
+  // The state file synced first: the checkpoint (a file of its own) must
+  // not survive a power loss that the recorded alerts and incidents up to
+  // it do not (docs/operations.md, "Durability").
+  const Status synced = store_->Sync().WithContext("syncing the state file first");
+  Result<connectors::CheckpointHeader> saved =
+      synced.ok() ? checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
+                                       engine_->network(), engine_->Checkpoint(),
+                                       {book_.Checkpoint(), footprints_.Checkpoint()})
+                  : Result<connectors::CheckpointHeader>(synced);
   // Tried once per interval: a failing disk is not retried after every batch.
   checkpointed_seq_ = applied_seq_;
   if (!saved.ok()) {

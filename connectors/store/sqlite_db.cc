@@ -103,8 +103,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenReadOnly(const std::string& path
   return db;
 }
 
-Result<bool> SqliteDb::HasTable(std::string_view name) {
-  auto q = Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+Result<bool> SqliteDb::HasTable(std::string_view name, std::string_view schema) {
+  auto q = Prepare("SELECT 1 FROM \"" + std::string(schema) +
+                   "\".sqlite_master WHERE type = 'table' AND name = ?1");
   if (!q.ok()) return q.status();
   q->BindText(1, name);
   Status st;

@@ -1,7 +1,8 @@
 // SqliteDb: a thin RAII wrapper over one SQLite connection and its prepared
 // statements, returning riskd::Status instead of error codes. Shared by the
-// journal and the state store (each opens its own connection to the same
-// WAL-mode database file, so two threads can write without sharing one).
+// journal, the state store and the checkpoint store (each opens its own
+// connection to its own WAL-mode database file, so the ingest and engine
+// threads never wait for each other's write lock).
 #ifndef RISKD_CONNECTORS_STORE_SQLITE_DB_H_
 #define RISKD_CONNECTORS_STORE_SQLITE_DB_H_
 
@@ -77,8 +78,9 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   Status Exec(std::string_view sql);
-  // Whether the database has a table of that name.
-  Result<bool> HasTable(std::string_view name);
+  // Whether the database (or the attached one named `schema`) has a table
+  // of that name.
+  Result<bool> HasTable(std::string_view name, std::string_view schema = "main");
   Result<SqliteStatement> Prepare(std::string_view sql);
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   const std::string& path() const { return path_; }

@@ -1,5 +1,7 @@
 #include "connectors/store/state_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <tuple>
 
@@ -7,6 +9,13 @@ namespace riskd::connectors {
 namespace {
 
 constexpr int kLifecycleResolved = 3;  // riskd.v1.Alert.LIFECYCLE_RESOLVED
+
+// The tables Init creates: the ones moved out of the journal's file.
+constexpr const char* kTables[] = {"meta",          "nodes",     "edges",         "alerts",
+                                   "alert_history", "incidents", "network_source"};
+// meta keys of the move (MoveFrom).
+constexpr char kMovedKey[] = "moved_from_database";
+constexpr char kMovedAtKey[] = "moved_at_journal_seq";
 
 std::string JoinAlternates(const std::vector<std::string>& v) {
   std::string out;
@@ -31,15 +40,15 @@ std::vector<std::string> SplitAlternates(const std::string& s) {
 
 }  // namespace
 
-Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& database) {
   // Everything here can be re-derived from the journal (the daemon re-projects
   // and re-publishes what differs after a restart), so the engine thread does
   // not wait for an fsync after every projection.
-  auto db = SqliteDb::Open(path, SqliteDb::Durability::kNormal);
+  auto db = SqliteDb::Open(PathFor(database), SqliteDb::Durability::kNormal);
   if (!db.ok()) return db.status();
   std::unique_ptr<StateStore> s(new StateStore(std::move(*db)));
   RISKD_RETURN_IF_ERROR(s->Init());
-  RISKD_RETURN_IF_ERROR(s->Migrate());
+  RISKD_RETURN_IF_ERROR(s->MoveFrom(database));
   return s;
 }
 
@@ -68,15 +77,132 @@ Status StateStore::Init() {
       " sequence INTEGER NOT NULL, payload BLOB NOT NULL);");
 }
 
-Status StateStore::Migrate() {
-  // Databases made before nodes had a value lack the column.
-  auto q = db_->Prepare("SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'value'");
+Status StateStore::MoveFrom(const std::string& database) {
+  // Whether this file has looked at `database` already: 1 = copied its
+  // tables (at journal seq `kMovedAtKey`), 0 = it held none.
+  auto marker = MetaValue(kMovedKey);
+  if (!marker.ok()) return marker.status();
+  const bool exists = ::access(database.c_str(), F_OK) == 0;
+  if (!exists) {
+    if (*marker) return Status::Ok();
+    return SetMeta(kMovedKey, 0);
+  }
+  {
+    auto attach = db_->Prepare("ATTACH DATABASE ?1 AS old");
+    if (!attach.ok()) return attach.status();
+    attach->BindText(1, database);
+    RISKD_RETURN_IF_ERROR(attach->Run().WithContext("moving the state out of " + database));
+  }
+  Status st = MoveFromAttached(database, *marker);
+  const Status detached = db_->Exec("DETACH DATABASE old");
+  return st.ok() ? detached : st;
+}
+
+Status StateStore::MoveFromAttached(const std::string& database,
+                                    std::optional<std::int64_t> marker) {
+  std::vector<std::string> tables;
+  for (const char* t : kTables) {
+    auto has = db_->HasTable(t, "old");
+    if (!has.ok()) return has.status();
+    if (*has) tables.emplace_back(t);
+  }
+  auto journal_seq = OldJournalSeq();
+  if (!journal_seq.ok()) return journal_seq.status();
+  if (!marker) {
+    // The copy and the marker in one transaction of this file: a crash
+    // leaves both or neither, and the next start copies again. Synced
+    // (synchronous=FULL for this commit, as ReserveSequences): the drop
+    // below must never reach the disk without the copy.
+    RISKD_RETURN_IF_ERROR(db_->Exec("PRAGMA main.synchronous=FULL"));
+    Status copied = [&]() -> Status {
+      SqliteTransaction tx(db_.get());
+      RISKD_RETURN_IF_ERROR(tx.status());
+      for (const auto& t : tables) RISKD_RETURN_IF_ERROR(CopyOldTable(t));
+      RISKD_RETURN_IF_ERROR(SetMeta(kMovedKey, tables.empty() ? 0 : 1));
+      RISKD_RETURN_IF_ERROR(SetMeta(kMovedAtKey, static_cast<std::int64_t>(*journal_seq)));
+      return tx.Commit();
+    }();
+    const Status back = db_->Exec("PRAGMA main.synchronous=NORMAL");
+    RISKD_RETURN_IF_ERROR(copied.WithContext("moving the state out of " + database));
+    RISKD_RETURN_IF_ERROR(back);
+    marker = tables.empty() ? 0 : 1;
+    moved_tables_ = tables;
+  }
+  if (tables.empty()) return Status::Ok();
+  // State tables in `database` besides a state file that has its own.
+  // Left over from a move the process did not finish (the journal has not
+  // moved since: the daemon opens this store before its journal): dropped.
+  // Anything else (e.g. a backup from before the move restored into a
+  // directory that kept its state file) is not this file's copy, and the
+  // operator decides which state is right.
+  auto moved_at = MetaValue(kMovedAtKey);
+  if (!moved_at.ok()) return moved_at.status();
+  if (*marker != 1 || !*moved_at || static_cast<std::uint64_t>(**moved_at) != *journal_seq) {
+    return Status::FailedPrecondition(
+        database + " holds state tables (alerts, incidents, the base network) that " +
+        PathFor(database) +
+        " was not moved from; remove one of the two copies: the state file (the tables are "
+        "moved into a new one at the next start) or the tables in " +
+        database);
+  }
+  SqliteTransaction tx(db_.get());
+  RISKD_RETURN_IF_ERROR(tx.status());
+  for (const auto& t : tables) RISKD_RETURN_IF_ERROR(db_->Exec("DROP TABLE old.\"" + t + "\""));
+  return tx.Commit().WithContext("dropping the moved state tables from " + database);
+}
+
+Result<std::uint64_t> StateStore::OldJournalSeq() {
+  auto has = db_->HasTable("journal", "old");
+  if (!has.ok()) return has.status();
+  if (!*has) return std::uint64_t{0};
+  // The journal's schema (journal.h): one row per sequence.
+  auto q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM old.journal");
   if (!q.ok()) return q.status();
   Status st;
-  const bool has = q->Step(&st) && q->ColumnInt(0) == 1;
+  const std::uint64_t seq = q->Step(&st) ? static_cast<std::uint64_t>(q->ColumnInt(0)) : 0;
   RISKD_RETURN_IF_ERROR(st);
-  if (has) return Status::Ok();
-  return db_->Exec("ALTER TABLE nodes ADD COLUMN value REAL");
+  return seq;
+}
+
+Status StateStore::CopyOldTable(const std::string& table) {
+  // The columns both have: an old table may lack a newer column (nodes
+  // made before nodes had a value), which is then NULL here.
+  auto q = db_->Prepare(
+      "SELECT o.name FROM pragma_table_info(?1, 'old') o"
+      " JOIN pragma_table_info(?1, 'main') m ON m.name = o.name ORDER BY o.cid");
+  if (!q.ok()) return q.status();
+  q->BindText(1, table);
+  std::string columns;
+  Status st;
+  while (q->Step(&st)) {
+    if (!columns.empty()) columns += ", ";
+    columns += "\"" + q->ColumnText(0) + "\"";
+  }
+  RISKD_RETURN_IF_ERROR(st);
+  if (columns.empty()) return Status::Corruption("table old." + table + " has no known column");
+  return db_->Exec("INSERT INTO main.\"" + table + "\"(" + columns + ") SELECT " + columns +
+                   " FROM old.\"" + table + "\"");
+}
+
+Result<std::optional<std::int64_t>> StateStore::MetaValue(const std::string& key) {
+  auto q = db_->Prepare("SELECT value FROM main.meta WHERE key = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, key);
+  Status st;
+  std::optional<std::int64_t> value;
+  if (q->Step(&st)) value = q->ColumnInt(0);
+  RISKD_RETURN_IF_ERROR(st);
+  return value;
+}
+
+Status StateStore::SetMeta(const std::string& key, std::int64_t value) {
+  auto q = db_->Prepare(
+      "INSERT INTO main.meta(key, value) VALUES(?1, ?2)"
+      " ON CONFLICT(key) DO UPDATE SET value = ?2");
+  if (!q.ok()) return q.status();
+  q->BindText(1, key);
+  q->BindInt(2, value);
+  return q->Run();
 }
 
 Result<bool> StateStore::HasNetwork() {
@@ -351,6 +477,17 @@ Status StateStore::ReserveSequences(std::uint64_t ceiling) {
     q->BindInt(1, static_cast<std::int64_t>(ceiling));
     st = q->Run();
   }
+  const Status back = db_->Exec("PRAGMA synchronous=NORMAL");
+  return st.ok() ? back : st;
+}
+
+Status StateStore::Sync() {
+  RISKD_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  // A commit with something in it (an empty one writes no WAL frame, so
+  // nothing would be synced): a counter only this method writes.
+  Status st = db_->Exec(
+      "INSERT INTO meta(key, value) VALUES('syncs', 1)"
+      " ON CONFLICT(key) DO UPDATE SET value = value + 1");
   const Status back = db_->Exec("PRAGMA synchronous=NORMAL");
   return st.ok() ? back : st;
 }

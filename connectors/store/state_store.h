@@ -1,12 +1,30 @@
 // StateStore: what the daemon keeps in SQLite besides the journal: the base
 // network (imported once, on first start), every published alert (latest
-// state per alert id plus the full history) and small counters such as the
-// last publication sequence.
+// state per alert id plus the full history), the incidents as last
+// published and small counters such as the last publication sequence.
+//
+// Storage: its own database file beside the journal's (`<database>.state`),
+// so the engine thread's recording never waits for the write lock the
+// ingest thread's journal takes every group commit and holds through its
+// fsync (bench/README.md, "pubprof" and "ownstore"). Nothing here is ahead
+// of the journal: the engine thread only sees events the journal has
+// committed, so a state row can only refer to a committed journal row.
+//
+// Before the state file existed the same tables lived in `<database>`
+// itself. Open() moves them once: it copies them into the state file in one
+// transaction that also writes a marker (a crash leaves the copy whole or
+// absent), then drops them from `<database>`; a start that finds the marker
+// and the old tables (a crash between the two steps) drops them again if
+// the journal has not moved since the copy. State tables beside a state
+// file that was not moved from them (e.g. a backup from before the move
+// restored over `<database>` alone) fail Open with FailedPrecondition: the
+// operator decides which copy is right.
 #ifndef RISKD_CONNECTORS_STORE_STATE_STORE_H_
 #define RISKD_CONNECTORS_STORE_STATE_STORE_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +62,11 @@ struct StoredIncident {
 
 class StateStore {
  public:
-  static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
+  // The state file beside the daemon's database (the journal's file).
+  static std::string PathFor(const std::string& database) { return database + ".state"; }
+  // Opens (creating) the state file of `database`, moving the state tables
+  // out of `database` first if it still holds them (see above).
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& database);
 
   // True once a base network has been saved.
   Result<bool> HasNetwork();
@@ -52,6 +74,9 @@ class StateStore {
   // Both hand the page cache their bulk work filled back (CacheBytes()).
   Status SaveNetwork(const engine::Network& network);
   Result<engine::Network> LoadNetwork();
+  // The tables Open() moved out of `database` (none when there was nothing
+  // to move, or it was moved before), for the daemon's log.
+  const std::vector<std::string>& moved_tables() const { return moved_tables_; }
   // Bytes the connection's SQLite page cache holds now.
   std::int64_t CacheBytes() const { return db_->CacheBytes(); }
   // Digest of the source the base network was imported from ("" if none
@@ -82,14 +107,30 @@ class StateStore {
   // though the rest of this store is synchronous=NORMAL), so a restart never
   // reuses one, whatever publication kind carried it.
   Status ReserveSequences(std::uint64_t ceiling);
+  // Makes every commit so far durable (one synced commit: the WAL's fsync
+  // covers the earlier synchronous=NORMAL ones). Before an engine
+  // checkpoint is written, so that after a power loss the checkpoint file
+  // is never ahead of this one (the two files sync independently).
+  Status Sync();
 
  private:
   explicit StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Init();
-  Status Migrate();
+  // Moves the state tables out of `database` (the layout before the state
+  // file), once.
+  Status MoveFrom(const std::string& database);
+  // MoveFrom's work with `database` attached as "old"; `marker` is the
+  // meta value kMovedKey (none before the first look).
+  Status MoveFromAttached(const std::string& database, std::optional<std::int64_t> marker);
+  // The attached journal's last sequence (0 without a journal).
+  Result<std::uint64_t> OldJournalSeq();
+  Status CopyOldTable(const std::string& table);
+  Result<std::optional<std::int64_t>> MetaValue(const std::string& key);
+  Status SetMeta(const std::string& key, std::int64_t value);
   Result<std::vector<StoredAlert>> QueryAlerts(const std::string& sql);
 
   std::unique_ptr<SqliteDb> db_;
+  std::vector<std::string> moved_tables_;
 };
 
 }  // namespace riskd::connectors

@@ -1,5 +1,6 @@
 #include "connectors/store/state_store.h"
 
+#include "connectors/store/journal.h"
 #include "connectors/store/sqlite_db.h"
 
 #include <gtest/gtest.h>
@@ -156,6 +157,258 @@ TEST(StateStoreTest, ReservedSequencesSurviveAReopenAndNeverGoBack) {
   EXPECT_EQ(*(*store)->LastSequence(), 4096u);
   ASSERT_TRUE((*store)->SetLastSequence(5000).ok());  // recorded with alerts past it
   EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+  // A sync (before each engine checkpoint) changes nothing recorded.
+  ASSERT_TRUE((*store)->Sync().ok());
+  ASSERT_TRUE((*store)->Sync().ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+}
+
+// A database in the layout before the state file: the journal and the
+// state tables in one file, written with plain SQL as that version's
+// schema was (nodes without `value`, as databases made before nodes had
+// a value), with a journal of two events appended by the Journal.
+void WriteOldLayout(const std::string& database) {
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}, {"e2", 2, "p2"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  auto db = SqliteDb::Open(database);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(
+      (*db)
+          ->Exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+                 "CREATE TABLE nodes ("
+                 " idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT, kind TEXT,"
+                 " tier INTEGER, region TEXT, lat REAL, lon REAL, inventory_days REAL,"
+                 " alternates TEXT, emergency_plan_id TEXT);"
+                 "CREATE TABLE edges ("
+                 " from_id TEXT NOT NULL, to_id TEXT NOT NULL, layer INTEGER NOT NULL,"
+                 " weight REAL NOT NULL, PRIMARY KEY (from_id, to_id, layer)) WITHOUT ROWID;"
+                 "CREATE TABLE alerts ("
+                 " alert_id TEXT PRIMARY KEY, risk_type TEXT NOT NULL, node_id TEXT NOT NULL,"
+                 " lifecycle INTEGER NOT NULL, level INTEGER NOT NULL,"
+                 " probability REAL NOT NULL, eta_steps INTEGER NOT NULL,"
+                 " raised_tag INTEGER NOT NULL, sequence INTEGER NOT NULL,"
+                 " payload BLOB NOT NULL);"
+                 "CREATE TABLE network_source ("
+                 " id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL);"
+                 "CREATE TABLE alert_history ("
+                 " sequence INTEGER PRIMARY KEY, alert_id TEXT NOT NULL,"
+                 " lifecycle INTEGER NOT NULL, payload BLOB NOT NULL);"
+                 "CREATE TABLE incidents ("
+                 " key INTEGER PRIMARY KEY, incident_id TEXT NOT NULL,"
+                 " lifecycle INTEGER NOT NULL, sequence INTEGER NOT NULL,"
+                 " payload BLOB NOT NULL);"
+                 "INSERT INTO meta VALUES('network_saved', 1), ('last_sequence', 42),"
+                 " ('sequence_ceiling', 4096);"
+                 "INSERT INTO nodes VALUES(0, 'A', 'Alpha', 'plant', 2, 'JP', 35.5, 139.25,"
+                 " 3.5, 'B;C', 'EP-1'), (1, 'B', '', '', 0, '', NULL, NULL, 0, '', '');"
+                 "INSERT INTO edges VALUES('A', 'B', 1, 2.5);"
+                 "INSERT INTO network_source VALUES(1, 'digest-1');"
+                 "INSERT INTO alerts VALUES('supply/A/1', 'supply', 'A', 1, 2, 0.4, 3, 1, 40,"
+                 " x'0a'), ('supply/B/1', 'supply', 'B', 3, 2, 0.1, -1, 1, 41, x'0b');"
+                 "INSERT INTO alert_history VALUES(40, 'supply/A/1', 1, x'0a'),"
+                 " (39, 'supply/B/1', 1, x'0c'), (41, 'supply/B/1', 3, x'0b');"
+                 "INSERT INTO incidents VALUES(1, 'supply/1', 1, 42, x'0d');")
+          .ok());
+}
+
+// Names of the tables in a database file.
+std::vector<std::string> Tables(const std::string& path) {
+  std::vector<std::string> out;
+  auto db = SqliteDb::OpenReadOnly(path);
+  EXPECT_TRUE(db.ok());
+  if (!db.ok()) return out;
+  auto q = (*db)->Prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  EXPECT_TRUE(q.ok());
+  Status st;
+  while (q->Step(&st)) out.push_back(q->ColumnText(0));
+  EXPECT_TRUE(st.ok());
+  return out;
+}
+
+TEST(StateStoreTest, TheStateHasItsOwnFileBesideTheJournal) {
+  const ScratchDir scratch("riskd_own_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  EXPECT_EQ(StateStore::PathFor(database), database + ".state");
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE(
+        (*store)->RecordAlerts({{"supply/A/1", "supply", "A", 1, 2, 0.4, 3, 1, 5, "p"}}, 5).ok());
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+  EXPECT_EQ(Tables(StateStore::PathFor(database)),
+            (std::vector<std::string>{"alert_history", "alerts", "edges", "incidents", "meta",
+                                      "network_source", "nodes"}));
+  // A second start finds nothing to move and keeps what was recorded.
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*(*store)->LastSequence(), 5u);
+  EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
+}
+
+TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
+  const ScratchDir scratch("riskd_move_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  WriteOldLayout(database);
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ((*store)->moved_tables(),
+              (std::vector<std::string>{"meta", "nodes", "edges", "alerts", "alert_history",
+                                        "incidents", "network_source"}));
+    EXPECT_EQ(*(*store)->LastSequence(), 4096u);  // the reserved ceiling
+    auto open = (*store)->OpenAlerts();
+    ASSERT_TRUE(open.ok());
+    ASSERT_EQ(open->size(), 1u);
+    EXPECT_EQ((*open)[0].alert_id, "supply/A/1");
+    EXPECT_EQ((*open)[0].probability, 0.4);
+    EXPECT_EQ((*open)[0].eta_steps, 3);
+    EXPECT_EQ((*open)[0].raised_journal_seq, 1u);
+    EXPECT_EQ((*open)[0].sequence, 40u);
+    EXPECT_EQ((*open)[0].payload, "\x0a");
+    auto history = (*store)->AlertHistory();
+    ASSERT_TRUE(history.ok());
+    ASSERT_EQ(history->size(), 3u);
+    EXPECT_EQ((*history)[0].sequence, 39u);
+    EXPECT_EQ((*history)[0].payload, "\x0c");
+    EXPECT_EQ((*history)[2].lifecycle, 3);
+    auto incidents = (*store)->Incidents();
+    ASSERT_TRUE(incidents.ok());
+    ASSERT_EQ(incidents->size(), 1u);
+    EXPECT_EQ((*incidents)[0].key, 1u);
+    EXPECT_EQ((*incidents)[0].incident_id, "supply/1");
+    EXPECT_EQ((*incidents)[0].sequence, 42u);
+    EXPECT_EQ((*incidents)[0].payload, "\x0d");
+    EXPECT_TRUE(*(*store)->HasNetwork());
+    EXPECT_EQ(*(*store)->NetworkDigest(), "digest-1");
+    auto net = (*store)->LoadNetwork();
+    ASSERT_TRUE(net.ok()) << net.status().ToString();
+    ASSERT_EQ(net->node_count(), 2u);
+    const auto& a = net->node(*net->Find("A"));
+    EXPECT_EQ(a.name, "Alpha");
+    EXPECT_EQ(a.alternates, (std::vector<std::string>{"B", "C"}));
+    EXPECT_FALSE(a.value.has_value());  // a column the old table lacked
+    EXPECT_EQ(*net->FindEdge(*net->Find("A"), *net->Find("B"), engine::Layer::kData), 2.5);
+    // Recording goes on in the state file, past the moved sequence.
+    ASSERT_TRUE((*store)->SetLastSequence(5000).ok());
+  }
+  // The journal's file keeps the journal only, every row of it.
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+  {
+    auto journal = Journal::OpenReadOnly(database);
+    ASSERT_TRUE(journal.ok());
+    auto report = (*journal)->Verify();
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok);
+    EXPECT_EQ(report->rows, 2u);
+  }
+  // Once: a second start moves nothing again and keeps what was recorded.
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->moved_tables().empty());
+  EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+  EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
+}
+
+TEST(StateStoreTest, AFailedMoveLeavesTheStateWhereItWas) {
+  // The copy fails half-way (the state file already holds an alert of the
+  // same id, which a build of another layout could have left): nothing of
+  // it stays in the state file, the journal's file keeps its tables, and
+  // the next start tries again.
+  const ScratchDir scratch("riskd_movefail_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  WriteOldLayout(database);
+  const std::string state = StateStore::PathFor(database);
+  {
+    auto db = SqliteDb::Open(state);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE alerts ("
+                           " alert_id TEXT PRIMARY KEY, risk_type TEXT NOT NULL,"
+                           " node_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
+                           " level INTEGER NOT NULL, probability REAL NOT NULL,"
+                           " eta_steps INTEGER NOT NULL, raised_tag INTEGER NOT NULL,"
+                           " sequence INTEGER NOT NULL, payload BLOB NOT NULL);"
+                           "INSERT INTO alerts VALUES('supply/A/1', 'supply', 'A', 1, 2, 0.9, 1, 1,"
+                           " 7, x'00')")
+                    .ok());
+  }
+  auto failed = StateStore::Open(database);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("moving the state out of"), std::string::npos)
+      << failed.status().ToString();
+  EXPECT_EQ(Tables(database),
+            (std::vector<std::string>{"alert_history", "alerts", "edges", "incidents", "journal",
+                                      "meta", "network_source", "nodes"}));
+  {
+    // meta and nodes come before alerts in the copy: rolled back with it.
+    auto db = SqliteDb::OpenReadOnly(state);
+    ASSERT_TRUE(db.ok());
+    auto q = (*db)->Prepare("SELECT (SELECT COUNT(*) FROM meta), (SELECT COUNT(*) FROM nodes)");
+    ASSERT_TRUE(q.ok());
+    Status st;
+    ASSERT_TRUE(q->Step(&st));
+    EXPECT_EQ(q->ColumnInt(0), 0);
+    EXPECT_EQ(q->ColumnInt(1), 0);
+  }
+  {
+    auto db = SqliteDb::Open(state);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DELETE FROM alerts").ok());
+  }
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*(*store)->LastSequence(), 4096u);
+  EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+}
+
+TEST(StateStoreTest, TablesLeftBehindByAnUnfinishedMoveAreDroppedOthersRefused) {
+  const ScratchDir scratch("riskd_leftover_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string old_copy = (scratch.path() / "old.db").string();
+  WriteOldLayout(database);
+  ASSERT_TRUE(fs::copy_file(database, old_copy));  // closed: no WAL left beside it
+  ASSERT_TRUE(StateStore::Open(database).ok());
+  // A crash after the copy's commit and before the drop: the journal's
+  // file as it was, state tables included. They are dropped at the start.
+  ASSERT_TRUE(fs::copy_file(old_copy, database, fs::copy_options::overwrite_existing));
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(*(*store)->LastSequence(), 4096u);
+    EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);  // not copied twice
+    EXPECT_EQ((*store)->AlertHistory()->size(), 3u);
+  }
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+  // State tables beside a journal that moved on since (e.g. a backup from
+  // before the move restored without removing the state file): not this
+  // state file's copy; the start is refused, nothing dropped.
+  ASSERT_TRUE(fs::copy_file(old_copy, database, fs::copy_options::overwrite_existing));
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e3", 3, "p3"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  auto refused = StateStore::Open(database);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_EQ(Tables(database).size(), 8u);
+  // Without the state file the backup's tables are moved.
+  ASSERT_TRUE(fs::remove(StateStore::PathFor(database)));
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*(*store)->LastSequence(), 4096u);
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
 }
 
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after

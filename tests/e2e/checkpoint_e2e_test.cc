@@ -297,6 +297,44 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   }
 }
 
+// A checkpoint is written only after the state file is synced (they are
+// two files; after a power loss the checkpoint must not be ahead of the
+// recorded alerts and incidents): while the state file's fsync fails, no
+// checkpoint is written, and once it works again the next one is.
+TEST(CheckpointE2ETest, NoCheckpointIsWrittenWhileTheStateFileCannotBeSynced) {
+  DaemonHarness h(Config(10));
+  const std::string faults = (h.dir() / "faults").string();
+  h.EnableFaultInjection(faults);
+  ASSERT_TRUE(h.Start());
+  const std::vector<Envelope> events = Stream(40, 40);
+  DaemonHarness::ArmFaults(faults, "fdatasync riskd.db.state-wal EIO always\n");
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin(), events.begin() + 30}));
+  EXPECT_TRUE(
+      h.WaitForLog("not written: io_error: syncing the state file first", std::chrono::seconds(10)))
+      << h.log();
+  // (Tried about every 10 events, as batches fall; failures after the
+  // first are counted, not logged.)
+  EXPECT_EQ(Status(h).checkpoint_seq(), 0u);
+  std::ifstream log(faults + ".log");
+  const std::string injected((std::istreambuf_iterator<char>(log)),
+                             std::istreambuf_iterator<char>());
+  EXPECT_NE(injected.find("fdatasync " + h.database() + ".state-wal Input/output error"),
+            std::string::npos)
+      << injected;
+  // Synced again: the next interval's checkpoint is written ("checkpoint at
+  // journal seq N: X MB in Y ms"), and the clean stop's at 40.
+  DaemonHarness::ArmFaults(faults, "# disarmed\n");
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin() + 30, events.end()}));
+  EXPECT_TRUE(h.WaitForLog(" MB in ", std::chrono::seconds(10))) << h.log();
+  EXPECT_GT(Status(h).checkpoint_seq(), 30u);
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  const auto st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 40u);
+  EXPECT_EQ(st.replayed_at_start(), 0u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   DaemonHarness h(Config(10));
   ASSERT_TRUE(h.Start());

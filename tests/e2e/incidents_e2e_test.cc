@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "connectors/store/state_store.h"
 #include "tests/support/daemon_harness.h"
 
 namespace riskd::testing {
@@ -269,7 +270,8 @@ TEST(IncidentsE2ETest, ASnapshotThatCannotReadTheStoredIncidentsIsRefusedWithThe
 
   // The table out of the way (another connection, as an operator's sqlite3
   // would): the read fails.
-  const std::string sqlite = "sqlite3 -cmd '.timeout 10000' " + h.database() + " ";
+  const std::string sqlite =
+      "sqlite3 -cmd '.timeout 10000' " + connectors::StateStore::PathFor(h.database()) + " ";
   ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents RENAME TO incidents_away'").c_str()), 0);
   s = h.Send(snap);
   ASSERT_TRUE(s);
@@ -676,7 +678,8 @@ TEST(IncidentsE2ETest, RowsOfForgottenIncidentsGoWhenAFailedRecordingIsRetriedOr
       "incidents { retain_restored: 1 retain_closed: 1 }\nprojection { defer_check: false }\n"));
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "incident.");
-  const std::string sqlite = "sqlite3 -cmd '.timeout 10000' " + h.database() + " ";
+  const std::string sqlite =
+      "sqlite3 -cmd '.timeout 10000' " + connectors::StateStore::PathFor(h.database()) + " ";
   const auto stored_ids = [&] {
     return RunCommand(sqlite + "'SELECT incident_id FROM incidents ORDER BY key'").out;
   };

@@ -370,8 +370,8 @@ int Import(const Args& args) {
   }
   auto digest = (*store)->NetworkDigest();
   std::cout << "imported " << base->network.node_count() << " nodes, " << base->network.edge_count()
-            << " edges into " << settings->database << " (source digest "
-            << (digest.ok() ? *digest : std::string("?")) << ")\n";
+            << " edges into " << riskd::connectors::StateStore::PathFor(settings->database)
+            << " (source digest " << (digest.ok() ? *digest : std::string("?")) << ")\n";
   return 0;
 }
 
@@ -567,7 +567,9 @@ int main(int argc, char** argv) {
   auto* calibrate = app.add_subcommand(
       "calibrate",
       "fit alpha, beta and kappa to the journal's cascades (docs/model.md section 12)");
-  calibrate->add_option("--db", calibration.db, "database file (journal and base network)")
+  calibrate
+      ->add_option("--db", calibration.db,
+                   "database file (the journal; the base network is read from <db>.state)")
       ->required();
   calibrate->add_option("--risk-type", calibration.risk_type,
                         "risk type (default: the configured default)");
