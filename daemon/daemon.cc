@@ -50,6 +50,13 @@ Status Daemon::OpenStore() {
                  fmt::join(store_->moved_tables(), ", "), s.database,
                  connectors::StateStore::PathFor(s.database));
   }
+  if (store_->created_beside_journal_seq() > 0) {
+    spdlog::warn(
+        "created {} beside a journal of {} event(s) with no state to move (a journal restored"
+        " without its state file?): the state is re-derived from the journal and published"
+        " afresh, and the publication sequence starts again from 0",
+        connectors::StateStore::PathFor(s.database), store_->created_beside_journal_seq());
+  }
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   journal_ = std::move(*journal);

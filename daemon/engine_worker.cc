@@ -172,12 +172,23 @@ Status EngineWorker::UseCheckpoints(std::unique_ptr<connectors::CheckpointStore>
 void EngineWorker::MaybeCheckpoint(bool now) {
   const std::uint64_t interval = settings_->checkpoint_interval_events;
   if (!checkpoints_ || interval == 0 || applied_seq_ <= checkpointed_seq_) return;
+  if (state_sync_failed_) return;
   if (!now && applied_seq_ - checkpointed_seq_ < interval) return;
   const auto t0 = std::chrono::steady_clock::now();
   // The state file synced first: the checkpoint (a file of its own) must
   // not survive a power loss that the recorded alerts and incidents up to
   // it do not (docs/operations.md, "Durability").
   const Status synced = store_->Sync().WithContext("syncing the state file first");
+  if (!synced.ok()) {
+    // As the journal treats a failed fsync (docs/operations.md,
+    // "Durability"): not retried. The restart replays from the last good
+    // checkpoint.
+    state_sync_failed_ = true;
+    spdlog::error(
+        "no checkpoint until riskd restarts: the state file's fsync failed, and what it held"
+        " may not be on disk even if a later sync succeeds ({})",
+        LogSafe(synced.ToString()));
+  }
   Result<connectors::CheckpointHeader> saved =
       synced.ok() ? checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
                                        engine_->network(), engine_->Checkpoint(),

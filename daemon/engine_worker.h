@@ -345,6 +345,10 @@ class EngineWorker {
   std::unique_ptr<connectors::CheckpointStore> checkpoints_;
   std::string checkpoint_fingerprint_;
   std::uint64_t checkpointed_seq_ = 0;  // covered by the newest checkpoint
+  // An fsync of the state file failed: what it held may never reach the
+  // disk even if a later sync succeeds (the kernel may have dropped the
+  // pages), so no checkpoint may claim to follow it until a restart.
+  bool state_sync_failed_ = false;
   LogRateLimiter checkpoint_errors_;
 };
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <tuple>
 
 namespace riskd::connectors {
@@ -50,6 +51,20 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& database
   RISKD_RETURN_IF_ERROR(s->Init());
   RISKD_RETURN_IF_ERROR(s->MoveFrom(database));
   return s;
+}
+
+Result<std::unique_ptr<StateStore>> StateStore::OpenReadOnly(const std::string& database) {
+  const std::string path = PathFor(database);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("no state file " + path +
+                            ": riskd keeps its base network, alerts and incidents there; start"
+                            " riskd once on " +
+                            database + " to create it (or move its state there)");
+  }
+  auto db = SqliteDb::OpenReadOnly(path);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<StateStore>(new StateStore(std::move(*db)));
 }
 
 Status StateStore::Init() {
@@ -127,6 +142,7 @@ Status StateStore::MoveFromAttached(const std::string& database,
     RISKD_RETURN_IF_ERROR(back);
     marker = tables.empty() ? 0 : 1;
     moved_tables_ = tables;
+    if (tables.empty()) created_beside_journal_seq_ = *journal_seq;
   }
   if (tables.empty()) return Status::Ok();
   // State tables in `database` besides a state file that has its own.

@@ -67,6 +67,11 @@ class StateStore {
   // Opens (creating) the state file of `database`, moving the state tables
   // out of `database` first if it still holds them (see above).
   static Result<std::unique_ptr<StateStore>> Open(const std::string& database);
+  // Opens the state file of `database` for reading only (a tool beside a
+  // running daemon, e.g. riskctl calibrate): creates nothing and moves
+  // nothing, so a daemon of the earlier layout keeps its tables. NotFound,
+  // saying to start riskd once, when there is no state file yet.
+  static Result<std::unique_ptr<StateStore>> OpenReadOnly(const std::string& database);
 
   // True once a base network has been saved.
   Result<bool> HasNetwork();
@@ -77,6 +82,11 @@ class StateStore {
   // The tables Open() moved out of `database` (none when there was nothing
   // to move, or it was moved before), for the daemon's log.
   const std::vector<std::string>& moved_tables() const { return moved_tables_; }
+  // The journal's last sequence when Open() created the state file beside
+  // a journal that already held events and no state to move (a journal
+  // restored without its state file): the publication sequence starts
+  // again from 0, which the daemon warns about. 0 otherwise.
+  std::uint64_t created_beside_journal_seq() const { return created_beside_journal_seq_; }
   // Bytes the connection's SQLite page cache holds now.
   std::int64_t CacheBytes() const { return db_->CacheBytes(); }
   // Digest of the source the base network was imported from ("" if none
@@ -131,6 +141,7 @@ class StateStore {
 
   std::unique_ptr<SqliteDb> db_;
   std::vector<std::string> moved_tables_;
+  std::uint64_t created_beside_journal_seq_ = 0;
 };
 
 }  // namespace riskd::connectors

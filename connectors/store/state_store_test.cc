@@ -318,6 +318,32 @@ TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
   EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
 }
 
+// A tool beside a daemon (riskctl calibrate) reads without moving: a
+// daemon of the earlier layout keeps its tables, and a wrong path creates
+// no file.
+TEST(StateStoreTest, ReadingOnlyMovesAndCreatesNothing) {
+  const ScratchDir scratch("riskd_ro_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  WriteOldLayout(database);
+  const std::vector<std::string> old_tables = Tables(database);
+  auto absent = StateStore::OpenReadOnly(database);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(absent.status().message().find("start riskd once"), std::string::npos)
+      << absent.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(StateStore::PathFor(database)));
+  EXPECT_EQ(Tables(database), old_tables);
+
+  // Once the daemon has moved them, the same call reads the moved network.
+  ASSERT_TRUE(StateStore::Open(database).ok());
+  auto store = StateStore::OpenReadOnly(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto net = (*store)->LoadNetwork();
+  ASSERT_TRUE(net.ok()) << net.status().ToString();
+  EXPECT_EQ(net->node_count(), 2u);
+  EXPECT_FALSE((*store)->SetLastSequence(7).ok());  // read-only
+}
+
 TEST(StateStoreTest, AFailedMoveLeavesTheStateWhereItWas) {
   // The copy fails half-way (the state file already holds an alert of the
   // same id, which a build of another layout could have left): nothing of

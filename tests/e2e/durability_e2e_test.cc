@@ -122,9 +122,12 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
   ASSERT_EQ(
       std::system(("sqlite3 " + h.database() + " \".backup " + clean.database() + "\"").c_str()),
       0);
-  // (The state is in its own file, StateStore::PathFor, which is not copied.)
-  ASSERT_FALSE(std::filesystem::exists(connectors::StateStore::PathFor(clean.database())));
+  // (The state is in its own file, StateStore::PathFor, which is not copied:
+  // the daemon says the publication sequence starts again.)
   ASSERT_TRUE(clean.Start());
+  EXPECT_TRUE(
+      clean.WaitForLog("the publication sequence starts again from 0", std::chrono::seconds(5)))
+      << clean.log();
   auto replayed = clean.Send(q);
   ASSERT_TRUE(replayed && replayed->result() == Ack::RESULT_ACCEPTED);
   EXPECT_EQ(replayed->response().snapshot().journal_seq(), expected_seq);

@@ -72,7 +72,7 @@ int RunCalibrate(const CalibrateArgs& args, std::ostream& out, std::ostream& err
     return 1;
   }
 
-  auto store = connectors::StateStore::Open(a.db);
+  auto store = connectors::StateStore::OpenReadOnly(a.db);
   if (!store.ok()) {
     err << "riskctl calibrate: " << store.status().ToString() << "\n";
     return 1;
