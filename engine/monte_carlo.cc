@@ -281,7 +281,7 @@ class DiscreteRun {
   ArcRow Arcs(std::uint32_t x) {
     ArcSpan& span = arc_spans_[x];
     if (span.count == kNotGathered) {
-      const std::span<const EdgeIndex> out = g_.out(tally_.nodes[x]);
+      const OutEdges out = g_.out(tally_.nodes[x]);
       if (arc_chunks_.empty() ||
           arc_chunks_.back().local_target.capacity() - arc_chunks_.back().local_target.size() <
               out.size()) {
@@ -294,11 +294,10 @@ class DiscreteRun {
       span.first = static_cast<std::uint32_t>(chunk.local_target.size());
       const std::span<const NodeIndex> targets = g_.successors(tally_.nodes[x]);
       for (std::size_t y = 0; y < out.size(); ++y) {
-        const EdgeIndex e = out[y];
         const std::int32_t xj = w_.local_[targets[y]];
         if (xj < 0) continue;  // outside the region
         chunk.local_target.push_back(static_cast<std::uint32_t>(xj));
-        chunk.rate_bracket.push_back(RateBracket(GeometricRate(g_.p[e])));
+        chunk.rate_bracket.push_back(RateBracket(GeometricRate(g_.p[out[y]])));
       }
       span.count = static_cast<std::uint32_t>(chunk.local_target.size() - span.first);
     }

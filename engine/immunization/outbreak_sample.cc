@@ -174,12 +174,13 @@ bool OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
       const auto targets = g.successors(v);
       work_ += out.size();
       for (std::size_t x = 0; x < out.size(); ++x) {
-        const EdgeIndex e = out[x];
         const NodeIndex j = targets[x];
         const int earliest = t + 1 + g.latency[j];
         if (earliest > horizon_ || onset_[j] <= earliest) continue;  // includes kBlocked
+        // The edge's id only for an arc drawn (found in j's in-row on a
+        // one-way graph, TransmissionGraph::out_edges).
         const auto steps = static_cast<int>(StepsFromDelay(
-            rng_.Exponential(GeometricRate(g.p[e]), k, RandomStream::kTransmission, v, j),
+            rng_.Exponential(GeometricRate(g.p[out[x]]), k, RandomStream::kTransmission, v, j),
             horizon_));
         if (steps > d) continue;
         const int onset = t + steps + g.latency[j];
