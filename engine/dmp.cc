@@ -273,12 +273,15 @@ class DmpRun {
     // target's in-row (TransmissionGraph::out_edges), so only a source's
     // out-edges pay that.
     const bool write_edges = pi != 0 || mirror_;
+    // Stored ids (graphs with reverse edges) read as an array, as before.
+    const EdgeIndex* stored =
+        g_.out_edges.empty() ? nullptr : g_.out_edges.data() + g_.out_offsets[k];
     for (std::size_t x = 0; x < targets.size(); ++x) {
       // Targets are scattered: fetch the flags of the one a few edges ahead
       // now (the targets themselves are read in order).
       if (x + kPrefetchAhead < targets.size())
         __builtin_prefetch(&w_.flags_[targets[x + kPrefetchAhead]]);
-      const EdgeIndex e = write_edges ? out[x] : kNoEdge;
+      const EdgeIndex e = stored ? stored[x] : write_edges ? out[x] : kNoEdge;
       if (pi != 0) w_.edge_[e].phi = Round(pi);
       if (mirror_) w_.cavity_[e] = init_.p_s[k];
       const NodeIndex j = targets[x];
@@ -585,7 +588,9 @@ class DmpRun {
       }
     } else {
       for (NodeIndex k : touched) {
-        for (EdgeIndex e : g_.out(k)) {
+        const std::span<const EdgeIndex> out(g_.out_edges.data() + g_.out_offsets[k],
+                                             g_.out_edges.data() + g_.out_offsets[k + 1]);
+        for (EdgeIndex e : out) {
           w_.edge_[e] = {};
           if (mirror_) w_.cavity_[e] = 0.0;
           if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;

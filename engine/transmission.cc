@@ -191,6 +191,16 @@ std::vector<NodeIndex> TransmissionGraph::Targets() const {
   return targets;
 }
 
+std::vector<EdgeIndex> OutEdgeIds(const TransmissionGraph& g) {
+  if (!g.out_edges.empty() || g.edge_count() == 0) return g.out_edges;
+  std::vector<EdgeIndex> ids(g.edge_count());
+  std::vector<EdgeIndex> cursor(g.out_offsets.begin(), g.out_offsets.end() - 1);
+  for (NodeIndex j = 0; j < g.node_count; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) ids[cursor[g.source[e]]++] = e;
+  }
+  return ids;
+}
+
 TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& type,
                                          const Vulnerability& vul,
                                          const TransmissionOptions& options) {

@@ -119,10 +119,12 @@ struct TransmissionGraph {
   // The edge ids at those positions, only on graphs with reverse edges
   // (two-way DMP reads one per out-edge of every touched node, and the
   // reverse links are found through them). A one-way graph finds an
-  // out-edge's id in its target's in-row (out()): its readers need few (a
-  // DMP run the sources' only, the Monte Carlo arcs and the planner's
-  // outbreaks one per arc they draw), and 4 bytes per edge are not held
-  // for them (4 MB on 100k / 1M; bench/README.md, "`loadmem2` branch").
+  // out-edge's id in its target's in-row (out()): a DMP run needs its
+  // sources' only, a Monte Carlo check one per arc in its region, and
+  // 4 bytes per edge are not held for them (4 MB on 100k / 1M;
+  // bench/README.md, "`loadmem2` branch"); the planner's outbreak sample,
+  // which reads one per arc it draws, builds them while it draws
+  // (OutEdgeIds).
   std::vector<EdgeIndex> out_edges;
 
   std::vector<double> q;  // q_i
@@ -206,6 +208,13 @@ void UpdateTransmissionGraph(TransmissionGraph* graph, const Network& network, c
 // from `from`), computed from the network alone: O(degree of `to`). 0 when
 // `from` cannot pass the risk to `to`. REQUIRES: network.compacted().
 double DependencyShare(const Network& network, const RiskType& type, NodeIndex from, NodeIndex to);
+
+// The ids of every out-edge by out-position (what out_edges holds on a
+// graph with reverse edges): a copy of out_edges, or built in O(edges)
+// (a counting sort of the in-rows on their sources). For a reader that
+// needs an id per arc of most nodes at once (the planner's outbreak sample)
+// and holds it only while it draws.
+std::vector<EdgeIndex> OutEdgeIds(const TransmissionGraph& graph);
 
 // Onset delay in steps for inventory cover of `days`, capped at 65535.
 std::uint16_t OnsetDelaySteps(double days, double step_days);
