@@ -240,6 +240,7 @@ TEST(TransmissionTest, AOneWayGraphFindsItsOutEdgeIdsInsteadOfHoldingThem) {
     ASSERT_EQ(g.has_reverse, direction == Direction::kBoth);
     ASSERT_GT(g.edge_count(), 100u);
     const std::vector<EdgeIndex> expected = OutEdgeIdsBySort(g);
+    EXPECT_EQ(OutEdgeIds(g), expected);  // what the planner builds while drawing
     if (g.has_reverse) {
       EXPECT_EQ(g.out_edges, expected);
     } else {
