@@ -267,14 +267,21 @@ class DmpRun {
     // phi is 0 on the edges of an untouched node: only a source's need
     // writing (a scattered store per edge otherwise).
     const double pi = init_.p_i[k];
-    const std::span<const EdgeIndex> out = g_.out(k);
+    const OutEdges out = g_.out(k);
     const std::span<const NodeIndex> targets = g_.successors(k);
-    for (std::size_t x = 0; x < out.size(); ++x) {
+    // Edge ids only where written: a one-way graph finds each in its
+    // target's in-row (TransmissionGraph::out_edges), so only a source's
+    // out-edges pay that.
+    const bool write_edges = pi != 0 || mirror_;
+    // Stored ids (graphs with reverse edges) read as an array, as before.
+    const EdgeIndex* stored =
+        g_.out_edges.empty() ? nullptr : g_.out_edges.data() + g_.out_offsets[k];
+    for (std::size_t x = 0; x < targets.size(); ++x) {
       // Targets are scattered: fetch the flags of the one a few edges ahead
       // now (the targets themselves are read in order).
-      if (x + kPrefetchAhead < out.size())
+      if (x + kPrefetchAhead < targets.size())
         __builtin_prefetch(&w_.flags_[targets[x + kPrefetchAhead]]);
-      const EdgeIndex e = out[x];
+      const EdgeIndex e = stored ? stored[x] : write_edges ? out[x] : kNoEdge;
       if (pi != 0) w_.edge_[e].phi = Round(pi);
       if (mirror_) w_.cavity_[e] = init_.p_s[k];
       const NodeIndex j = targets[x];
@@ -566,12 +573,29 @@ class DmpRun {
   // nodes and their out-neighbours, the frontier among them).
   void Reset(const DmpRegion& region) {
     const std::span<const NodeIndex> touched(region.nodes.data(), region.touched_count);
-    for (NodeIndex k : touched) {
-      for (EdgeIndex e : g_.out(k)) {
-        w_.edge_[e] = {};
-        if (mirror_) w_.cavity_[e] = 0.0;
-        if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
-        if (mirror_ && g_.reverse[e] != kNoEdge) w_.theta_reverse_[g_.reverse[e]] = 1;
+    if (g_.out_edges.empty()) {
+      // No stored out-edge ids (a one-way graph): every edge out of a
+      // touched node goes into a node of the region, so its in-rows, read
+      // in order, hold them all (the other edges in them are clean
+      // already: theta 1 and phi 0 from an untouched source).
+      for (NodeIndex v : region.nodes) {
+        std::fill(w_.edge_.begin() + g_.in_begin(v), w_.edge_.begin() + g_.in_end(v),
+                  EdgeMessage{});
+        if (!w_.edge_history_at_.empty()) {
+          std::fill(w_.edge_history_at_.begin() + g_.in_begin(v),
+                    w_.edge_history_at_.begin() + g_.in_end(v), 0);
+        }
+      }
+    } else {
+      for (NodeIndex k : touched) {
+        const std::span<const EdgeIndex> out(g_.out_edges.data() + g_.out_offsets[k],
+                                             g_.out_edges.data() + g_.out_offsets[k + 1]);
+        for (EdgeIndex e : out) {
+          w_.edge_[e] = {};
+          if (mirror_) w_.cavity_[e] = 0.0;
+          if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
+          if (mirror_ && g_.reverse[e] != kNoEdge) w_.theta_reverse_[g_.reverse[e]] = 1;
+        }
       }
     }
     for (NodeIndex v : region.nodes) {

@@ -223,7 +223,7 @@ void IncidentBook::Forget(std::uint64_t key) {
       l != t.live.end() && *l == key) {
     t.live.erase(l);
   }
-  touched_.erase(key);
+  // Its key stays in touched_ until the next Due() drops it.
   forgotten_ids_.push_back(it->second.id);
   forgotten_keys_.push_back(key);
   incidents_.erase(it);
@@ -495,7 +495,10 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
   closed_.assign(c.closed.begin(), c.closed.end());
   touched_.clear();
   std::fill(pending_.begin(), pending_.end(), 0);
-  for (const auto& [key, inc] : incidents_) Changed(inc);
+  for (auto& [key, inc] : incidents_) {
+    inc.touched = false;  // as the checkpoint's copy had it
+    Changed(inc);
+  }
   now_ns_ = c.now_ns;
   return Status::Ok();
 }
@@ -755,7 +758,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     Incident* found_inc = Mutable(key);
     if (!found_inc || found_inc->lifecycle == IncidentLifecycle::kClosed) continue;
     Incident& inc = *found_inc;
-    touched_.insert(key);
+    if (!inc.touched) {
+      inc.touched = true;
+      touched_.push_back(key);
+    }
     inc.previous_value_at_risk = inc.value_at_risk;
     auto found = acc_slot.find(key);
     empty = Acc{};
@@ -1040,16 +1046,23 @@ bool IncidentBook::Material(const Incident& inc) const {
 }
 
 std::vector<std::uint64_t> IncidentBook::Due() {
+  // By key, once each; the keys no longer marked go (published, or
+  // forgotten), and so does the mark of those not materially changed.
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   std::vector<std::uint64_t> due;
-  for (auto it = touched_.begin(); it != touched_.end();) {
-    const Incident* inc = Find(*it);
-    if (inc && Material(*inc)) {
-      due.push_back(*it);
-      ++it;
-    } else {
-      it = touched_.erase(it);
+  std::size_t kept = 0;
+  for (const std::uint64_t key : touched_) {
+    Incident* inc = Mutable(key);
+    if (!inc || !inc->touched) continue;
+    if (!Material(*inc)) {
+      inc->touched = false;
+      continue;
     }
+    due.push_back(key);
+    touched_[kept++] = key;
   }
+  touched_.resize(kept);
   return due;
 }
 
@@ -1058,9 +1071,9 @@ void IncidentBook::HoldRanks(std::uint64_t key) {
 }
 
 void IncidentBook::MarkPublished(std::uint64_t key) {
-  touched_.erase(key);
   Incident* inc = Mutable(key);
   if (!inc) return;
+  inc->touched = false;  // its key leaves touched_ at the next Due()
   inc->resolved_alerts.clear();
   inc->published = DigestOf(*inc);
   Trim();

@@ -303,6 +303,12 @@ struct Incident {
   IncidentLifecycle lifecycle = IncidentLifecycle::kPotential;
   IncidentResolution resolution = IncidentResolution::kNone;
   bool confirmed = false;
+  // The book's own mark: changed since published, maybe materially (in its
+  // list for Due()). A byte of padding here; a std::set of keys beside the
+  // book cost a 48-byte node per incident changed since published, i.e.
+  // every incident a round under load opens (bench/README.md, "`loadmem2`
+  // branch").
+  bool touched = false;
 
   // As of the latest Update() of its risk type.
   AlertLevel computed_level = AlertLevel::kNone;
@@ -555,9 +561,12 @@ class IncidentBook {
   Incident* Mutable(std::uint64_t key);
   void SetLifecycle(Incident* incident, IncidentLifecycle lifecycle, IncidentResolution resolution,
                     std::int64_t time_ns);
-  void Changed(const Incident& incident) {
+  void Changed(Incident& incident) {
     pending_[static_cast<std::size_t>(incident.risk_type)] = 1;
-    touched_.insert(incident.key);
+    if (!incident.touched) {
+      incident.touched = true;
+      touched_.push_back(incident.key);
+    }
   }
   void Trim();
   Attribution Attribute(const Engine& engine, int risk_type) const;
@@ -576,7 +585,10 @@ class IncidentBook {
   std::deque<std::uint64_t> closed_;                     // in closing order
   std::vector<std::string> forgotten_ids_;               // since TakeForgottenIds()
   std::vector<std::uint64_t> forgotten_keys_;            // since TakeForgottenKeys()
-  std::set<std::uint64_t> touched_;  // changed since published, maybe materially
+  // Keys of the incidents marked touched, in the order marked; may also
+  // hold keys no longer marked (published, forgotten) or twice (marked
+  // again after published): Due() sorts, drops and dedupes them.
+  std::vector<std::uint64_t> touched_;
   std::int64_t now_ns_ = 0;
   std::vector<double> values_;
   std::uint64_t values_version_ = ~std::uint64_t{0};

@@ -735,6 +735,31 @@ TEST(IncidentBookTest, MaterialChangesOnlyArePublished) {
   EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});
 }
 
+// Due() lists every incident changed since published once, by key,
+// whatever the order and number of its changes; one published and changed
+// again is listed again, once; one not published stays due.
+TEST(IncidentBookTest, DueListsEachChangedIncidentOnceByKey) {
+  Fixture f(MakeEngine(MakeNet(4, {{0, 1, 1}, {1, 2, 1}, {3, 2, 1}})));
+  f.Disrupt(3, {2}, TriggerKind::kNamed);
+  f.Disrupt(1, {0}, TriggerKind::kNamed);
+  f.Disrupt(2, {1}, TriggerKind::kNamed);
+  f.Disrupt(4, {0}, TriggerKind::kStatus);  // joins supply/1
+  f.Disrupt(5, {2}, TriggerKind::kStatus);  // joins supply/3
+  f.Project(5);
+  EXPECT_EQ(f.book().Due(), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(f.book().Due(), (std::vector<std::uint64_t>{1, 2, 3}));  // none published yet
+  f.book().MarkPublished(2);
+  EXPECT_FALSE(f.book().Find(2)->touched);
+  EXPECT_TRUE(f.book().Find(1)->touched);
+  f.Disrupt(6, {1}, TriggerKind::kStatus);  // supply/2 changes again
+  f.Disrupt(7, {1}, TriggerKind::kStatus);
+  f.Project(7);
+  EXPECT_EQ(f.book().Due(), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(f.Publish(), (std::vector<std::string>{"supply/1", "supply/2", "supply/3"}));
+  EXPECT_TRUE(f.book().Due().empty());
+  for (std::uint64_t key : {1, 2, 3}) EXPECT_FALSE(f.book().Find(key)->touched);
+}
+
 TEST(IncidentBookTest, ReplayWithoutIntermediateProjectionsReachesTheSameIncidents) {
   // Live: projected after every event; replay: once at the end.
   auto run = [](bool project_each) {

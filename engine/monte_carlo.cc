@@ -281,7 +281,7 @@ class DiscreteRun {
   ArcRow Arcs(std::uint32_t x) {
     ArcSpan& span = arc_spans_[x];
     if (span.count == kNotGathered) {
-      const std::span<const EdgeIndex> out = g_.out(tally_.nodes[x]);
+      const OutEdges out = g_.out(tally_.nodes[x]);
       if (arc_chunks_.empty() ||
           arc_chunks_.back().local_target.capacity() - arc_chunks_.back().local_target.size() <
               out.size()) {
@@ -293,12 +293,20 @@ class DiscreteRun {
       span.chunk = static_cast<std::uint32_t>(arc_chunks_.size() - 1);
       span.first = static_cast<std::uint32_t>(chunk.local_target.size());
       const std::span<const NodeIndex> targets = g_.successors(tally_.nodes[x]);
+      // Without stored out-edge ids each arc's is found in its target's
+      // in-row: fetch the row's offset, then the row, a few arcs ahead.
+      const bool find_ids = g_.out_edges.empty();
       for (std::size_t y = 0; y < out.size(); ++y) {
-        const EdgeIndex e = out[y];
+        if (find_ids) {
+          if (y + 2 * kArcPrefetch < out.size())
+            __builtin_prefetch(&g_.in_offsets[targets[y + 2 * kArcPrefetch]]);
+          if (y + kArcPrefetch < out.size())
+            __builtin_prefetch(g_.source.data() + g_.in_offsets[targets[y + kArcPrefetch]]);
+        }
         const std::int32_t xj = w_.local_[targets[y]];
         if (xj < 0) continue;  // outside the region
         chunk.local_target.push_back(static_cast<std::uint32_t>(xj));
-        chunk.rate_bracket.push_back(RateBracket(GeometricRate(g_.p[e])));
+        chunk.rate_bracket.push_back(RateBracket(GeometricRate(g_.p[out[y]])));
       }
       span.count = static_cast<std::uint32_t>(chunk.local_target.size() - span.first);
     }
@@ -370,6 +378,9 @@ class DiscreteRun {
   std::vector<std::uint16_t> latency_;  // per region entry
   static constexpr std::uint32_t kNotGathered = ~std::uint32_t{0};
   static constexpr std::size_t kArcChunk = 4096;
+  // Arcs ahead whose target's in-row is fetched while gathering (twice as
+  // far ahead its offset).
+  static constexpr std::size_t kArcPrefetch = 8;
   struct ArcChunk {
     std::vector<std::uint32_t> local_target;
     std::vector<std::uint16_t> rate_bracket;

@@ -100,6 +100,13 @@ void BuildOutIndex(const Network& net, TransmissionGraph* g) {
   if (g->out_targets == net.out_targets_array()) g->out_targets = net.out_targets_array();
 }
 
+// BuildOutIndex leaves the edge ids by out-position in out_edges, for the
+// reverse links; a graph without reverse edges does not keep them
+// (TransmissionGraph::out_edges).
+void KeepOutEdgesIfNeeded(TransmissionGraph* g) {
+  if (!g->has_reverse) std::vector<EdgeIndex>().swap(g->out_edges);
+}
+
 // The edge i <- j for e = i -> j, found in i's in-row (sorted by source) by
 // binary search; kNoEdge if there is none.
 EdgeIndex FindReverse(const TransmissionGraph& g, EdgeIndex e, NodeIndex j) {
@@ -184,6 +191,16 @@ std::vector<NodeIndex> TransmissionGraph::Targets() const {
   return targets;
 }
 
+std::vector<EdgeIndex> OutEdgeIds(const TransmissionGraph& g) {
+  if (!g.out_edges.empty() || g.edge_count() == 0) return g.out_edges;
+  std::vector<EdgeIndex> ids(g.edge_count());
+  std::vector<EdgeIndex> cursor(g.out_offsets.begin(), g.out_offsets.end() - 1);
+  for (NodeIndex j = 0; j < g.node_count; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) ids[cursor[g.source[e]]++] = e;
+  }
+  return ids;
+}
+
 TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& type,
                                          const Vulnerability& vul,
                                          const TransmissionOptions& options) {
@@ -222,6 +239,7 @@ TransmissionGraph BuildTransmissionGraph(const Network& net, const RiskType& typ
   for (NodeIndex j = 0; j < n; ++j) {
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) LinkReverse(&g, e, j);
   }
+  KeepOutEdgesIfNeeded(&g);
   NodeRates(net, type, vul, options, &g);
   return g;
 }
@@ -307,6 +325,7 @@ void UpdateTransmissionGraph(TransmissionGraph* g, const Network& net, const Ris
       for (std::size_t x = 0; x < out.size(); ++x) LinkReverse(g, out[x], targets[x]);
     }
   }
+  KeepOutEdgesIfNeeded(g);
   NodeRates(net, type, vul, options, g);
 }
 

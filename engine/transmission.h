@@ -27,7 +27,9 @@
 #ifndef RISKD_ENGINE_TRANSMISSION_H_
 #define RISKD_ENGINE_TRANSMISSION_H_
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -51,6 +53,45 @@ inline double GeometricRate(double p) {
   return -std::log1p(-p);
 }
 
+struct TransmissionGraph;
+
+// The ids of a node's out-edges, position for position with its
+// successors(): stored (TransmissionGraph::out_edges) on graphs with
+// reverse edges, found otherwise, each in its target's in-row (sorted by
+// source, one edge per pair) by binary search.
+class OutEdges {
+ public:
+  OutEdges(const TransmissionGraph& graph, NodeIndex node, std::size_t begin, std::size_t end)
+      : g_(&graph), node_(node), begin_(begin), end_(end) {}
+  std::size_t size() const { return end_ - begin_; }
+  bool empty() const { return begin_ == end_; }
+  EdgeIndex operator[](std::size_t x) const;
+
+  class Iterator {
+   public:
+    using value_type = EdgeIndex;
+    using difference_type = std::ptrdiff_t;
+    Iterator(const OutEdges* edges, std::size_t x) : edges_(edges), x_(x) {}
+    EdgeIndex operator*() const { return (*edges_)[x_]; }
+    Iterator& operator++() {
+      ++x_;
+      return *this;
+    }
+    bool operator==(const Iterator& other) const { return x_ == other.x_; }
+
+   private:
+    const OutEdges* edges_;
+    std::size_t x_;
+  };
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, size()}; }
+
+ private:
+  const TransmissionGraph* g_;
+  NodeIndex node_;
+  std::size_t begin_, end_;  // positions in out_targets
+};
+
 struct TransmissionGraph {
   std::size_t node_count = 0;  // node slots of the network
 
@@ -67,16 +108,24 @@ struct TransmissionGraph {
   // per edge for nothing); reverse_of() reads either way.
   std::vector<EdgeIndex> reverse;
 
-  // Out-index: the edges out of node i are out_edges[out_offsets[i] ..
-  // out_offsets[i+1]), as edge ids into the arrays above, by target; their
-  // targets are out_targets at the same positions (read in order, where an
-  // array of targets by edge id would be read at scattered places).
-  // out_offsets and out_targets (and in_offsets, source) are the network's
-  // buffers when equal to its CSR's (shared, not copied:
-  // BuildTransmissionGraph).
+  // Out-index: the edges out of node i are at positions out_offsets[i] ..
+  // out_offsets[i+1], by target; their targets are out_targets at those
+  // positions (read in order, where an array of targets by edge id would
+  // be read at scattered places), their edge ids out(i). out_offsets and
+  // out_targets (and in_offsets, source) are the network's buffers when
+  // equal to its CSR's (shared, not copied: BuildTransmissionGraph).
   SharedArray<EdgeIndex> out_offsets;
-  std::vector<EdgeIndex> out_edges;
   SharedArray<NodeIndex> out_targets;
+  // The edge ids at those positions, only on graphs with reverse edges
+  // (two-way DMP reads one per out-edge of every touched node, and the
+  // reverse links are found through them). A one-way graph finds an
+  // out-edge's id in its target's in-row (out()): a DMP run needs its
+  // sources' only, a Monte Carlo check one per arc in its region, and
+  // 4 bytes per edge are not held for them (4 MB on 100k / 1M;
+  // bench/README.md, "`loadmem2` branch"); the planner's outbreak sample,
+  // which reads one per arc it draws, builds them while it draws
+  // (OutEdgeIds).
+  std::vector<EdgeIndex> out_edges;
 
   std::vector<double> q;  // q_i
   // L_i: steps between being hit and becoming disrupted (inventory cover).
@@ -89,8 +138,14 @@ struct TransmissionGraph {
   // Bytes of the arrays this graph alone holds: those it shares with the
   // network (or another graph) are not counted.
   std::size_t MemoryBytes() const;
-  std::span<const EdgeIndex> out(NodeIndex i) const {
-    return {out_edges.data() + out_offsets[i], out_edges.data() + out_offsets[i + 1]};
+  // The ids of the edges out of i, position for position with
+  // successors(i): read from out_edges, or each found by EdgeBetween.
+  OutEdges out(NodeIndex i) const { return {*this, i, out_offsets[i], out_offsets[i + 1]}; }
+  // The edge i -> j. REQUIRES: it exists. O(log in-degree of j).
+  EdgeIndex EdgeBetween(NodeIndex i, NodeIndex j) const {
+    const NodeIndex* first = source.data() + in_offsets[j];
+    const NodeIndex* last = source.data() + in_offsets[j + 1];
+    return static_cast<EdgeIndex>(std::lower_bound(first, last, i) - source.data());
   }
   // The targets of out(i), position for position.
   std::span<const NodeIndex> successors(NodeIndex i) const {
@@ -107,6 +162,11 @@ struct TransmissionGraph {
   // Array for array (doubles bit for bit, up to the sign of zero).
   bool operator==(const TransmissionGraph&) const = default;
 };
+
+inline EdgeIndex OutEdges::operator[](std::size_t x) const {
+  const std::size_t at = begin_ + x;
+  return g_->out_edges.empty() ? g_->EdgeBetween(node_, g_->out_targets[at]) : g_->out_edges[at];
+}
 
 struct TransmissionOptions {
   // Length of one projection step in days (dt); > 0. Inventory cover of c
@@ -148,6 +208,13 @@ void UpdateTransmissionGraph(TransmissionGraph* graph, const Network& network, c
 // from `from`), computed from the network alone: O(degree of `to`). 0 when
 // `from` cannot pass the risk to `to`. REQUIRES: network.compacted().
 double DependencyShare(const Network& network, const RiskType& type, NodeIndex from, NodeIndex to);
+
+// The ids of every out-edge by out-position (what out_edges holds on a
+// graph with reverse edges): a copy of out_edges, or built in O(edges)
+// (a counting sort of the in-rows on their sources). For a reader that
+// needs an id per arc of most nodes at once (the planner's outbreak sample)
+// and holds it only while it draws.
+std::vector<EdgeIndex> OutEdgeIds(const TransmissionGraph& graph);
 
 // Onset delay in steps for inventory cover of `days`, capped at 65535.
 std::uint16_t OnsetDelaySteps(double days, double step_days);

@@ -213,6 +213,75 @@ TEST(TransmissionTest, UpdatedGraphEqualsOneBuiltFromScratch) {
   }
 }
 
+// The ids of a node's out-edges in out-position order, as a counting sort
+// of the in-rows on their sources gives them (what out_edges held on every
+// graph before `loadmem2`).
+std::vector<EdgeIndex> OutEdgeIdsBySort(const TransmissionGraph& g) {
+  std::vector<EdgeIndex> ids(g.edge_count());
+  std::vector<EdgeIndex> cursor(g.out_offsets.begin(), g.out_offsets.end() - 1);
+  for (NodeIndex j = 0; j < g.node_count; ++j) {
+    for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) ids[cursor[g.source[e]]++] = e;
+  }
+  return ids;
+}
+
+// A one-way graph holds no out-edge ids (4 bytes per edge): out(i) finds
+// each in its target's in-row, the same ids a stored index holds, read by
+// position or by iteration. A graph with reverse edges keeps them stored;
+// an update keeps each kind as a rebuild has it.
+TEST(TransmissionTest, AOneWayGraphFindsItsOutEdgeIdsInsteadOfHoldingThem) {
+  auto net = std::make_unique<Network>(testing::RandomGraph(60, 150, 7));
+  for (Direction direction : {Direction::kDownstream, Direction::kUpstream, Direction::kBoth}) {
+    SCOPED_TRACE(static_cast<int>(direction));
+    RiskType type;
+    type.direction = direction;
+    const Vulnerability vul = ComputeVulnerability(*net, type.layers, Uniform());
+    TransmissionGraph g = BuildTransmissionGraph(*net, type, vul);
+    ASSERT_EQ(g.has_reverse, direction == Direction::kBoth);
+    ASSERT_GT(g.edge_count(), 100u);
+    const std::vector<EdgeIndex> expected = OutEdgeIdsBySort(g);
+    EXPECT_EQ(OutEdgeIds(g), expected);  // what the planner builds while drawing
+    if (g.has_reverse) {
+      EXPECT_EQ(g.out_edges, expected);
+    } else {
+      EXPECT_TRUE(g.out_edges.empty());
+      EXPECT_EQ(g.MemoryBytes(), g.in_offsets.OwnBytes() + g.out_offsets.OwnBytes() +
+                                     g.out_targets.OwnBytes() + g.source.OwnBytes() +
+                                     (g.share.capacity() + g.p.capacity() + g.q.capacity()) * 8 +
+                                     g.latency.capacity() * 2);
+    }
+    for (NodeIndex i = 0; i < g.node_count; ++i) {
+      const OutEdges out = g.out(i);
+      ASSERT_EQ(out.size(), g.successors(i).size());
+      EXPECT_EQ(out.empty(), out.size() == 0);
+      std::vector<EdgeIndex> iterated;
+      for (const EdgeIndex e : out) iterated.push_back(e);
+      for (std::size_t x = 0; x < out.size(); ++x) {
+        const EdgeIndex e = expected[g.out_offsets[i] + x];
+        EXPECT_EQ(out[x], e);
+        EXPECT_EQ(iterated[x], e);
+        EXPECT_EQ(g.EdgeBetween(i, g.successors(i)[x]), e);
+      }
+    }
+    // An update of a few rows: as a rebuild, out-edge ids held or not alike.
+    Network changed = *net;
+    ASSERT_TRUE(changed
+                    .SetEdgeWeight(changed.id(g.source[0]), changed.id(g.target_of(0)),
+                                   Layer::kMaterial, 5.0)
+                    .ok() ||
+                changed
+                    .SetEdgeWeight(changed.id(g.target_of(0)), changed.id(g.source[0]),
+                                   Layer::kMaterial, 5.0)
+                    .ok());
+    changed.Compact();
+    const NodeIndex rows[] = {g.source[0], g.target_of(0)};
+    UpdateTransmissionGraph(&g, changed, type, vul, rows);
+    const TransmissionGraph rebuilt = BuildTransmissionGraph(changed, type, vul);
+    EXPECT_TRUE(g == rebuilt);
+    EXPECT_EQ(g.out_edges.empty(), !g.has_reverse);
+  }
+}
+
 // A downstream type over every layer of a network with one edge per pair
 // has the network's in- and out-offsets, in-sources and out-targets: the
 // graph holds the network's buffers, not copies, reads the same through

@@ -30,6 +30,11 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
   for (NodeIndex v = 0; v < n; ++v) {
     if (initial.p_s[v] < 1) sampled_.push_back(v);
   }
+  // Drawing reads an edge id per arc it draws: on a one-way graph (no ids
+  // stored) finding each in its target's in-row made a plan 20-25% slower
+  // (bench/README.md, "`loadmem2` branch"); the ids are built once here
+  // and held while drawing only.
+  out_ids_ = OutEdgeIds(graph);
   forests_.reserve(options.realizations);
   for (std::uint32_t k = 0; k < options.realizations; ++k) {
     if (k >= options.min_realizations && work_ > options.max_work) break;
@@ -45,6 +50,7 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
   std::vector<NodeIndex>().swap(infector_);
   std::vector<NodeIndex>().swap(reached_);
   std::vector<NodeIndex>().swap(sampled_);
+  std::vector<EdgeIndex>().swap(out_ids_);
   ListHits();
 }
 
@@ -170,16 +176,17 @@ bool OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
                                .arc_end = 0,
                                .onset = static_cast<std::uint32_t>(t)});
       infectious.push_back(static_cast<std::uint32_t>(d));
-      const auto out = g.out(v);
+      const EdgeIndex* out = out_ids_.data() + g.out_offsets[v];
       const auto targets = g.successors(v);
-      work_ += out.size();
-      for (std::size_t x = 0; x < out.size(); ++x) {
-        const EdgeIndex e = out[x];
+      work_ += targets.size();
+      for (std::size_t x = 0; x < targets.size(); ++x) {
         const NodeIndex j = targets[x];
         const int earliest = t + 1 + g.latency[j];
         if (earliest > horizon_ || onset_[j] <= earliest) continue;  // includes kBlocked
+        // The edge's id only for an arc drawn (found in j's in-row on a
+        // one-way graph, TransmissionGraph::out_edges).
         const auto steps = static_cast<int>(StepsFromDelay(
-            rng_.Exponential(GeometricRate(g.p[e]), k, RandomStream::kTransmission, v, j),
+            rng_.Exponential(GeometricRate(g.p[out[x]]), k, RandomStream::kTransmission, v, j),
             horizon_));
         if (steps > d) continue;
         const int onset = t + steps + g.latency[j];

@@ -162,6 +162,8 @@ class OutbreakSample {
   std::span<const std::uint32_t> Hits(NodeIndex v);
 
   const TransmissionGraph& graph_;
+  // The graph's out-edge ids by out-position (OutEdgeIds), while drawing.
+  std::vector<EdgeIndex> out_ids_;
   const CounterRng rng_;
   const int horizon_;
   std::vector<Forest> forests_;
