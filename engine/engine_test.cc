@@ -235,6 +235,14 @@ TEST(EngineTest, SpectralRadiusLaterEqualsSpectralRadiusNow) {
   EXPECT_EQ(later->risk_state(0).projection().spectral.non_backtracking, second.non_backtracking);
 }
 
+// The radius computed from scratch on the engine's graph, given the
+// observations that decide which nodes can still take part.
+SpectralRadius RadiusFromScratch(Engine& engine, const std::vector<Observation>& obs) {
+  return ComputeSpectralRadius(*engine.Graph(0),
+                               InitialState::FromObservations(engine.network(), obs),
+                               engine.options().spectral);
+}
+
 // The engine keeps the graph's cycles for the spectral refreshes (found once
 // per graph): an arc that closes a cycle makes them stale. The radius stays
 // with the vulnerability snapshot until it is stale for another reason (a
@@ -253,9 +261,7 @@ TEST(EngineTest, SpectralRadiusFollowsAnArcThatClosesACycle) {
   EXPECT_GT(r.transmission, 0.0);  // the cycle 1 -> 2 -> 3 -> 1
   std::vector<Observation> obs(5);
   obs[0] = {NodeState::kRecovered, 1.0};
-  const SpectralRadius fresh = ComputeSpectralRadius(
-      *engine->Graph(0), InitialState::FromObservations(engine->network(), obs),
-      engine->options().spectral);
+  const SpectralRadius fresh = RadiusFromScratch(*engine, obs);
   EXPECT_EQ(r.transmission, fresh.transmission);
   EXPECT_EQ(r.non_backtracking, fresh.non_backtracking);
   // The arc removed again: acyclic, exactly 0.
@@ -263,6 +269,26 @@ TEST(EngineTest, SpectralRadiusFollowsAnArcThatClosesACycle) {
   ASSERT_TRUE(engine->SetStatus(0, 4, NodeState::kRecovered, 1.0).ok());
   engine->Project(3);
   EXPECT_EQ(engine->risk_state(0).projection().spectral.transmission, 0.0);
+}
+
+// The same when the graph is rebuilt rather than updated (here new rates
+// for the type, which drop its graph): the rebuilt graph's cycles are found
+// again, not the chain's kept ones.
+TEST(EngineTest, SpectralRadiusFollowsACycleOfARebuiltGraph) {
+  auto engine = MakeEngine(testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}}));
+  NodeIndex src = 1;
+  ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
+  engine->Project(1);
+  EXPECT_EQ(engine->risk_state(0).projection().spectral.transmission, 0.0);
+  ASSERT_TRUE(engine->AddEdge("n3", "n1", Layer::kMaterial, 1).ok());
+  const RiskType& type = engine->options().risk_types[0];
+  ASSERT_TRUE(engine->SetRiskTypeRates(0, type.alpha, type.beta).ok());
+  engine->Project(2);
+  const SpectralRadius r = engine->risk_state(0).projection().spectral;
+  EXPECT_GT(r.transmission, 0.0);  // the cycle 1 -> 2 -> 3 -> 1
+  const SpectralRadius fresh = RadiusFromScratch(*engine, std::vector<Observation>(5));
+  EXPECT_EQ(r.transmission, fresh.transmission);
+  EXPECT_EQ(r.non_backtracking, fresh.non_backtracking);
 }
 
 TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {

@@ -282,6 +282,44 @@ TEST(TransmissionTest, AOneWayGraphFindsItsOutEdgeIdsInsteadOfHoldingThem) {
   }
 }
 
+// Two layers on one pair are one arc (AppendArcsInto merges them), so the
+// id a one-way graph finds for an out-edge is that arc's, in its target's
+// in-row, with its source: the same as the counting-sort build.
+TEST(TransmissionTest, AOneWayGraphFindsTheMergedArcOfEdgesOnTwoLayers) {
+  // 0 -> 1 on both layers, 0 -> 2 on data only, 1 -> 2 and 2 -> 3 on
+  // material; 3 -> 1 on data closes no reverse pair.
+  Network net = testing::MakeNetwork(4, {{0, 1, 1.0}, {1, 2, 2.0}, {2, 3, 3.0}});
+  ASSERT_TRUE(net.AddEdge(0, 1, Layer::kData, 4.0).ok());
+  ASSERT_TRUE(net.AddEdge(0, 2, Layer::kData, 5.0).ok());
+  ASSERT_TRUE(net.AddEdge(3, 1, Layer::kData, 6.0).ok());
+  net.Compact();
+  RiskType type;
+  type.layers = kAllLayers;
+  const TransmissionGraph g =
+      BuildTransmissionGraph(net, type, ComputeVulnerability(net, kAllLayers, Uniform()));
+  ASSERT_FALSE(g.has_reverse);
+  ASSERT_TRUE(g.out_edges.empty());
+  ASSERT_EQ(g.edge_count(), 5u);  // 0->1 (two layers, one arc), 0->2, 1->2, 2->3, 3->1
+  const std::vector<EdgeIndex> built = OutEdgeIds(g);
+  ASSERT_EQ(built.size(), 5u);
+  for (NodeIndex i = 0; i < g.node_count; ++i) {
+    const OutEdges out = g.out(i);
+    for (std::size_t x = 0; x < out.size(); ++x) {
+      const NodeIndex j = g.successors(i)[x];
+      const EdgeIndex e = out[x];
+      EXPECT_EQ(g.source[e], i);
+      EXPECT_GE(e, g.in_begin(j));
+      EXPECT_LT(e, g.in_end(j));
+      EXPECT_EQ(e, built[g.out_offsets[i] + x]);
+    }
+  }
+  // The merged arc carries both layers' weight: 0 is all of 1's supply
+  // from it but for 3's 6 (shares 5 / 11 and 6 / 11).
+  const EdgeIndex merged = g.EdgeBetween(0, 1);
+  EXPECT_EQ(g.source[merged], 0u);
+  EXPECT_DOUBLE_EQ(g.share[merged], 5.0 / 11.0);
+}
+
 // A downstream type over every layer of a network with one edge per pair
 // has the network's in- and out-offsets, in-sources and out-targets: the
 // graph holds the network's buffers, not copies, reads the same through
