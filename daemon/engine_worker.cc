@@ -178,17 +178,7 @@ void EngineWorker::MaybeCheckpoint(bool now) {
   // The state file synced first: the checkpoint (a file of its own) must
   // not survive a power loss that the recorded alerts and incidents up to
   // it do not (docs/operations.md, "Durability").
-  const Status synced = store_->Sync().WithContext("syncing the state file first");
-  if (!synced.ok()) {
-    // As the journal treats a failed fsync (docs/operations.md,
-    // "Durability"): not retried. The restart replays from the last good
-    // checkpoint.
-    state_sync_failed_ = true;
-    spdlog::error(
-        "no checkpoint until riskd restarts: the state file's fsync failed, and what it held"
-        " may not be on disk even if a later sync succeeds ({})",
-        LogSafe(synced.ToString()));
-  }
+  const Status synced = SyncState("syncing the state file first");
   Result<connectors::CheckpointHeader> saved =
       synced.ok() ? checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
                                        engine_->network(), engine_->Checkpoint(),
@@ -210,6 +200,33 @@ void EngineWorker::MaybeCheckpoint(bool now) {
       "checkpoint at journal seq {}: {:.1f} MB in {:.1f} ms", applied_seq_,
       static_cast<double>(saved->bytes) / 1e6,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+}
+
+Status EngineWorker::SyncState(const char* why) {
+  const std::uint64_t seq = publisher_->last_sequence();
+  const Status synced = store_->Sync().WithContext(why);
+  synced_at_ = std::chrono::steady_clock::now();
+  if (synced.ok()) {
+    synced_publication_seq_ = seq;
+    return synced;
+  }
+  if (!state_sync_failed_) {
+    // As the journal treats a failed fsync (docs/operations.md,
+    // "Durability"): not retried for checkpoints, whose restart replays
+    // from the last good one.
+    state_sync_failed_ = true;
+    spdlog::error(
+        "no checkpoint until riskd restarts: the state file's fsync failed, and what it held"
+        " may not be on disk even if a later sync succeeds ({})",
+        LogSafe(synced.ToString()));
+  }
+  return synced;
+}
+
+void EngineWorker::SyncStateIfDue() {
+  if (state_sync_failed_ || publisher_->last_sequence() == synced_publication_seq_) return;
+  if (std::chrono::steady_clock::now() - synced_at_ < std::chrono::seconds(1)) return;
+  (void)SyncState("syncing the state file when idle");
 }
 
 void EngineWorker::TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& env,
@@ -1254,6 +1271,7 @@ void EngineWorker::Run() {
     if (!(item.revents & ZMQ_POLLIN)) {
       refine_scheduler_.Idle();
       ReleaseScratchIfDue();
+      SyncStateIfDue();
       if (RefinePending()) RefineAndPublish(/*yield_to_events=*/true);
       RefreshPostponedSpectral();
       MaybeCheckpoint(false);  // idle: also the first after a long replay

@@ -270,6 +270,13 @@ class EngineWorker {
   // Writes a checkpoint when checkpoint.interval_events events were applied
   // since the last one (or, with `now`, when any was).
   void MaybeCheckpoint(bool now);
+  // Idle: syncs the state file when publications were recorded since its
+  // last sync and a second has passed (a power loss then loses at most
+  // that second of alert history, not everything since the last sequence
+  // reservation or checkpoint; docs/operations.md, "Durability").
+  void SyncStateIfDue();
+  // Syncs the state file; a failure stops checkpoints until a restart.
+  Status SyncState(const char* why);
 
   const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
@@ -349,6 +356,8 @@ class EngineWorker {
   // disk even if a later sync succeeds (the kernel may have dropped the
   // pages), so no checkpoint may claim to follow it until a restart.
   bool state_sync_failed_ = false;
+  std::uint64_t synced_publication_seq_ = 0;  // publisher's sequence at the last sync
+  std::chrono::steady_clock::time_point synced_at_{};
   LogRateLimiter checkpoint_errors_;
 };
 

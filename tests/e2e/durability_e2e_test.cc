@@ -304,6 +304,37 @@ TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
 namespace riskd::testing {
 namespace {
 
+// The state file is written with synchronous=NORMAL; once idle, the daemon
+// syncs it when publications were recorded since its last sync (at most
+// once a second), so a power loss loses at most about a second of alert
+// history. Checkpoints (which sync it too) are off here.
+TEST(DurabilityE2ETest, TheStateFileIsSyncedOnceIdleAfterPublications) {
+  DaemonHarness h(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish());
+  auto db = connectors::SqliteDb::OpenReadOnly(connectors::StateStore::PathFor(h.database()));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto syncs = (*db)->Prepare("SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'syncs'");
+  ASSERT_TRUE(syncs.ok()) << syncs.status().ToString();
+  auto read_syncs = [&] {
+    Status st;
+    EXPECT_TRUE(syncs->Step(&st)) << st.ToString();
+    const std::int64_t n = syncs->ColumnInt(0);
+    syncs->Reset();
+    return n;
+  };
+  const std::int64_t before = read_syncs();
+  ASSERT_EQ(h.Send(Disruption("idle-sync-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_TRUE(sub.Next(std::chrono::seconds(10))) << "nothing published";
+  std::int64_t after = before;
+  for (int i = 0; i < 50 && after == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = read_syncs();
+  }
+  EXPECT_GT(after, before) << "the state file was not synced within 5 s of idling";
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 // Recorded before sent: the state store's rows are in their own file (not
 // the journal's), and every alert and incident a subscriber receives is
 // already there when it arrives: the engine thread commits a chunk's rows
