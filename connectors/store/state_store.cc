@@ -275,18 +275,16 @@ Status StateStore::CheckJournal(const std::string& database) {
   }
   const std::string state = PathFor(database);
   const std::string what_to_do =
-      ". Restore the two files from the same backup (docs/operations.md, \"Backup and restore\"), "
-      "or "
-      "move " +
-      state +
-      " aside to rebuild the state from this journal (the start re-derives the alerts and "
-      "incidents from it and publishes them afresh, but the alert history starts empty and the "
-      "publication sequence from 0)";
+      ". Restore the two files from the same backup (docs/operations.md, \"Backup and "
+      "restore\"), or move " +
+      state + " (with its -wal and -shm files, if any) aside to rebuild the state from this " +
+      "journal (the start re-derives the alerts and incidents from it and publishes them afresh, " +
+      "but the alert history starts empty and the publication sequence from 0)";
   auto bound = JournalRow(kBoundRow);
   if (!bound.ok()) return bound.status();
   if (*bound && (!first || **bound != *first)) {
     return Status::FailedPrecondition(state + " belongs to another journal than " + database +
-                                      ": it was bound to a journal " + "whose first row is seq " +
+                                      ": it was bound to a journal whose first row is seq " +
                                       std::to_string((*bound)->first) + " (hash " +
                                       ShortHash((*bound)->second) + "), but " + database +
                                       (first ? " begins with seq " + std::to_string(first->first) +

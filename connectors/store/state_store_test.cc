@@ -525,7 +525,9 @@ TEST(StateStoreTest, AStateFileIsCheckedAgainstItsJournal) {
                               "ends at seq 2"),
             std::string::npos)
       << st.ToString();
-  EXPECT_NE(st.message().find("move " + state + " aside"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("move " + state + " (with its -wal and -shm files, if any) aside"),
+            std::string::npos)
+      << st.ToString();
 
   // Behind: the journal went on (e4); the state lost nothing it refers to.
   ASSERT_NO_FATAL_FAILURE(RewriteJournal(

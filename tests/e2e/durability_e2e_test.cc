@@ -587,7 +587,8 @@ TEST(DurabilityE2ETest, AStateFileOfAnotherBackupOrJournalIsRefusedSayingWhatToD
   std::size_t mark = h.log().size();
   expect_refused(state + " is ahead of its journal " + journal +
                  ": it holds alerts or incidents of journal seq 3, but the journal ends at seq 1");
-  EXPECT_TRUE(h.WaitForLog("move " + state + " aside", std::chrono::seconds(1), mark));
+  EXPECT_TRUE(h.WaitForLog("move " + state + " (with its -wal and -shm files, if any) aside",
+                           std::chrono::seconds(1), mark));
   {
     auto j = connectors::Journal::OpenReadOnly(journal);
     ASSERT_TRUE(j.ok());
