@@ -635,5 +635,68 @@ TEST(DurabilityE2ETest, AStateFileOfAnotherBackupOrJournalIsRefusedSayingWhatToD
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// Old-layout tables in riskd.db beside a state file that was moved from
+// tables of the same journal length: leftovers of an unfinished move only
+// if the journal still ends at the row the move saw. Beside another
+// journal of that length the start is refused; a state file moved by an
+// earlier riskd (which recorded the length only) drops them as before, but
+// says what it dropped and why.
+TEST(DurabilityE2ETest, OldTablesBesideAnotherJournalOfTheMovedLengthAreNotDroppedSilently) {
+  const std::string config = DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n";
+  DaemonHarness h(config);
+  const std::string state = connectors::StateStore::PathFor(h.database());
+  const std::string sqlite = "sqlite3 ";
+  const auto events = {"FAB-KUM", "RES-RAY"};
+  ASSERT_TRUE(h.Start());
+  for (const auto& node : events) {
+    ASSERT_EQ(h.Send(Disruption(std::string("ol-") + node, node))->result(), Ack::RESULT_ACCEPTED);
+  }
+  EXPECT_EQ(h.Stop(), 0);
+  // The same events journaled by another installation: the same length,
+  // other hashes (received at other times); the old layout's tables put
+  // into it from this state file, as an earlier riskd kept them.
+  DaemonHarness other(config);
+  ASSERT_TRUE(other.Start());
+  for (const auto& node : events) {
+    ASSERT_EQ(other.Send(Disruption(std::string("ol-") + node, node))->result(),
+              Ack::RESULT_ACCEPTED);
+  }
+  EXPECT_EQ(other.Stop(), 0);
+  const std::string foreign = (h.dir() / "foreign.db").string();
+  CopyDbFile(other.database(), foreign);
+  ASSERT_EQ(std::system((sqlite + state + " .dump | grep -v -e \"'moved_\" -e journal_rows | " +
+                         sqlite + foreign)
+                            .c_str()),
+            0);
+  // This state file as a move from this journal records it: moved at its
+  // row 2 (sequence and hash).
+  ASSERT_EQ(std::system((sqlite + state + " \"ATTACH '" + h.database() +
+                         "' AS j; INSERT OR REPLACE INTO meta(key, value) VALUES"
+                         " ('moved_from_database', 1), ('moved_at_journal_seq', 2);"
+                         " INSERT OR REPLACE INTO journal_rows(key, seq, hash)"
+                         " SELECT 'moved_at', seq, hash FROM j.journal WHERE seq = 2\"")
+                            .c_str()),
+            0);
+  CopyDbFile(foreign, h.database());
+  std::size_t mark = h.log().size();
+  EXPECT_FALSE(h.Start());
+  EXPECT_TRUE(h.WaitForLog("another journal of the same length", std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+
+  // A state file moved by an earlier riskd, never started by this one: no
+  // row recorded (neither the move's nor its journal's first).
+  ASSERT_EQ(std::system((sqlite + state + " 'DELETE FROM journal_rows'").c_str()), 0);
+  mark = h.log().size();
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(h.WaitForLog(
+      "dropped the state tables (meta, nodes, edges, alerts, alert_history, "
+      "incidents, network_source) from " +
+          h.database() + ": taken for leftovers of the move into " + state + " at journal seq 2",
+      std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog("cannot be told apart", std::chrono::seconds(1), mark));
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
