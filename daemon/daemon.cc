@@ -50,6 +50,11 @@ Status Daemon::OpenStore() {
                  fmt::join(store_->moved_tables(), ", "), s.database,
                  connectors::StateStore::PathFor(s.database));
   }
+  if (!store_->dropped_leftover_tables().empty()) {
+    spdlog::warn("dropped the state tables ({}) from {}: {}",
+                 fmt::join(store_->dropped_leftover_tables(), ", "), s.database,
+                 store_->dropped_leftovers_why());
+  }
   if (store_->created_beside_journal_seq() > 0) {
     spdlog::warn(
         "created {} beside a journal of {} event(s) with no state to move (a journal restored"
@@ -60,6 +65,10 @@ Status Daemon::OpenStore() {
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   journal_ = std::move(*journal);
+  // A state file of another journal, or ahead of this one (two backups
+  // restored together that were not taken together), would be combined
+  // with it silently: refused, saying which file and what to do.
+  RISKD_RETURN_IF_ERROR(store_->CheckJournal(s.database));
   // A broken hash chain (rows modified, deleted or reordered) is reported;
   // appending to it needs the operator's word.
   auto chain = journal_->Verify();

@@ -270,11 +270,18 @@ class EngineWorker {
   // Writes a checkpoint when checkpoint.interval_events events were applied
   // since the last one (or, with `now`, when any was).
   void MaybeCheckpoint(bool now);
-  // Idle: syncs the state file when publications were recorded since its
-  // last sync and a second has passed (a power loss then loses at most
-  // that second of alert history, not everything since the last sequence
-  // reservation or checkpoint; docs/operations.md, "Durability").
-  void SyncStateIfDue();
+  // When idle and after each round: syncs the state file when publications
+  // were recorded since its last sync and a second has passed (a power
+  // loss then loses at most that second of alert history, even under a
+  // steady load, not everything since the last sequence reservation or
+  // checkpoint; docs/operations.md, "Durability"). `why` goes into a
+  // failure's message.
+  void SyncStateIfDue(const char* why);
+  // Binds the state file to the journal's first row once events were
+  // applied, if the start found the journal empty (StateStore::CheckJournal):
+  // a copy of the state file from this run is then refused beside another
+  // journal.
+  void BindStateToJournal();
   // Syncs the state file; a failure stops checkpoints until a restart.
   Status SyncState(const char* why);
 
@@ -356,6 +363,7 @@ class EngineWorker {
   // disk even if a later sync succeeds (the kernel may have dropped the
   // pages), so no checkpoint may claim to follow it until a restart.
   bool state_sync_failed_ = false;
+  bool bind_failed_ = false;                  // BindStateToJournal: tried once
   std::uint64_t synced_publication_seq_ = 0;  // publisher's sequence at the last sync
   std::chrono::steady_clock::time_point synced_at_{};
   LogRateLimiter checkpoint_errors_;

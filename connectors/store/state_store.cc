@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <tuple>
 
+#include "connectors/store/journal.h"
+
 namespace riskd::connectors {
 namespace {
 
@@ -17,6 +19,15 @@ constexpr const char* kTables[] = {"meta",          "nodes",     "edges",       
 // meta keys of the move (MoveFrom).
 constexpr char kMovedKey[] = "moved_from_database";
 constexpr char kMovedAtKey[] = "moved_at_journal_seq";
+// journal_rows keys: the journal's first row when the state file was bound
+// to it (CheckJournal), its last row when the tables were moved (MoveFrom).
+constexpr char kBoundRow[] = "bound_first";
+constexpr char kMovedRow[] = "moved_at";
+
+// A hash for a message: its first 8 bytes in hex (enough to tell two apart).
+std::string ShortHash(const std::string& hash) {
+  return hash.empty() ? "(none)" : HexBytes(hash.substr(0, 8)) + "…";
+}
 
 std::string JoinAlternates(const std::vector<std::string>& v) {
   std::string out;
@@ -89,7 +100,11 @@ Status StateStore::Init() {
       " payload BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS incidents ("
       " key INTEGER PRIMARY KEY, incident_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,"
-      " sequence INTEGER NOT NULL, payload BLOB NOT NULL);");
+      " sequence INTEGER NOT NULL, payload BLOB NOT NULL);"
+      // Rows of the journal this file belongs to (kBoundRow, kMovedRow): not
+      // moved from the old layout (which had none).
+      "CREATE TABLE IF NOT EXISTS journal_rows ("
+      " key TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);");
 }
 
 Status StateStore::MoveFrom(const std::string& database) {
@@ -121,9 +136,11 @@ Status StateStore::MoveFromAttached(const std::string& database,
     if (!has.ok()) return has.status();
     if (*has) tables.emplace_back(t);
   }
-  auto journal_seq = OldJournalSeq();
-  if (!journal_seq.ok()) return journal_seq.status();
-  if (!marker) {
+  auto journal_last = OldJournalLast();
+  if (!journal_last.ok()) return journal_last.status();
+  const auto& [journal_seq, journal_hash] = *journal_last;
+  const bool copying = !marker;
+  if (copying) {
     // The copy and the marker in one transaction of this file: a crash
     // leaves both or neither, and the next start copies again. Synced
     // (synchronous=FULL for this commit, as ReserveSequences): the drop
@@ -134,7 +151,8 @@ Status StateStore::MoveFromAttached(const std::string& database,
       RISKD_RETURN_IF_ERROR(tx.status());
       for (const auto& t : tables) RISKD_RETURN_IF_ERROR(CopyOldTable(t));
       RISKD_RETURN_IF_ERROR(SetMeta(kMovedKey, tables.empty() ? 0 : 1));
-      RISKD_RETURN_IF_ERROR(SetMeta(kMovedAtKey, static_cast<std::int64_t>(*journal_seq)));
+      RISKD_RETURN_IF_ERROR(SetMeta(kMovedAtKey, static_cast<std::int64_t>(journal_seq)));
+      RISKD_RETURN_IF_ERROR(SetJournalRow(kMovedRow, journal_seq, journal_hash));
       return tx.Commit();
     }();
     const Status back = db_->Exec("PRAGMA main.synchronous=NORMAL");
@@ -142,7 +160,7 @@ Status StateStore::MoveFromAttached(const std::string& database,
     RISKD_RETURN_IF_ERROR(back);
     marker = tables.empty() ? 0 : 1;
     moved_tables_ = tables;
-    if (tables.empty()) created_beside_journal_seq_ = *journal_seq;
+    if (tables.empty()) created_beside_journal_seq_ = journal_seq;
   }
   if (tables.empty()) return Status::Ok();
   // State tables in `database` besides a state file that has its own.
@@ -151,33 +169,151 @@ Status StateStore::MoveFromAttached(const std::string& database,
   // Anything else (e.g. a backup from before the move restored into a
   // directory that kept its state file) is not this file's copy, and the
   // operator decides which state is right.
+  const std::string refuse_tail =
+      "; remove one of the two copies: the state file (the tables are moved into a new one at "
+      "the next start) or the tables in " +
+      database;
   auto moved_at = MetaValue(kMovedAtKey);
   if (!moved_at.ok()) return moved_at.status();
-  if (*marker != 1 || !*moved_at || static_cast<std::uint64_t>(**moved_at) != *journal_seq) {
+  if (*marker != 1 || !*moved_at || static_cast<std::uint64_t>(**moved_at) != journal_seq) {
     return Status::FailedPrecondition(
         database + " holds state tables (alerts, incidents, the base network) that " +
-        PathFor(database) +
-        " was not moved from; remove one of the two copies: the state file (the tables are "
-        "moved into a new one at the next start) or the tables in " +
-        database);
+        PathFor(database) + " was not moved from" + refuse_tail);
+  }
+  // The same length is not the same journal: the row the move saw must
+  // still end it (moves recorded it from this version on).
+  auto moved_row = JournalRow(kMovedRow);
+  if (!moved_row.ok()) return moved_row.status();
+  if (*moved_row && (*moved_row)->second != journal_hash) {
+    return Status::FailedPrecondition(
+        database + " holds state tables (alerts, incidents, the base network) that " +
+        PathFor(database) + " was not moved from: its journal ends at seq " +
+        std::to_string(journal_seq) +
+        " as when the tables were moved, but with another row (hash " + ShortHash(journal_hash) +
+        ", the move's " + ShortHash((*moved_row)->second) +
+        "): another journal of the same length" + refuse_tail);
   }
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
   for (const auto& t : tables) RISKD_RETURN_IF_ERROR(db_->Exec("DROP TABLE old.\"" + t + "\""));
-  return tx.Commit().WithContext("dropping the moved state tables from " + database);
+  RISKD_RETURN_IF_ERROR(
+      tx.Commit().WithContext("dropping the moved state tables from " + database));
+  if (copying) return Status::Ok();
+  dropped_leftover_tables_ = tables;
+  dropped_leftovers_why_ =
+      *moved_row
+          ? "left over from the move into " + PathFor(database) + " at journal seq " +
+                std::to_string(journal_seq) +
+                " (the journal still ends at that row: the move's process stopped before it "
+                "dropped them)"
+          : "taken for leftovers of the move into " + PathFor(database) + " at journal seq " +
+                std::to_string(journal_seq) +
+                ": the journal has that length, but a move by an earlier riskd did not record "
+                "the row's hash, so a journal of the same length and another origin cannot be "
+                "told apart";
+  return Status::Ok();
 }
 
-Result<std::uint64_t> StateStore::OldJournalSeq() {
+Result<std::pair<std::uint64_t, std::string>> StateStore::OldJournalLast() {
+  std::pair<std::uint64_t, std::string> last{0, ""};
   auto has = db_->HasTable("journal", "old");
   if (!has.ok()) return has.status();
-  if (!*has) return std::uint64_t{0};
-  // The journal's schema (journal.h): one row per sequence.
-  auto q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM old.journal");
+  if (!*has) return last;
+  // The journal's schema (journal.h): one row per sequence with its hash.
+  auto q = db_->Prepare("SELECT seq, hash FROM old.journal ORDER BY seq DESC LIMIT 1");
   if (!q.ok()) return q.status();
   Status st;
-  const std::uint64_t seq = q->Step(&st) ? static_cast<std::uint64_t>(q->ColumnInt(0)) : 0;
+  if (q->Step(&st)) last = {static_cast<std::uint64_t>(q->ColumnInt(0)), q->ColumnBlob(1)};
   RISKD_RETURN_IF_ERROR(st);
-  return seq;
+  return last;
+}
+
+Result<std::optional<std::pair<std::uint64_t, std::string>>> StateStore::JournalRow(
+    const std::string& key) {
+  auto q = db_->Prepare("SELECT seq, hash FROM main.journal_rows WHERE key = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, key);
+  Status st;
+  std::optional<std::pair<std::uint64_t, std::string>> row;
+  if (q->Step(&st)) row.emplace(static_cast<std::uint64_t>(q->ColumnInt(0)), q->ColumnBlob(1));
+  RISKD_RETURN_IF_ERROR(st);
+  return row;
+}
+
+Status StateStore::SetJournalRow(const std::string& key, std::uint64_t seq,
+                                 const std::string& hash) {
+  auto q = db_->Prepare(
+      "INSERT INTO main.journal_rows(key, seq, hash) VALUES(?1, ?2, ?3)"
+      " ON CONFLICT(key) DO UPDATE SET seq = ?2, hash = ?3");
+  if (!q.ok()) return q.status();
+  q->BindText(1, key);
+  q->BindInt(2, static_cast<std::int64_t>(seq));
+  q->BindBlob(3, hash);
+  return q->Run();
+}
+
+Status StateStore::CheckJournal(const std::string& database) {
+  // The journal's first and last rows (its schema: journal.h).
+  std::optional<std::pair<std::uint64_t, std::string>> first;
+  std::uint64_t last_seq = 0;
+  {
+    auto journal = SqliteDb::OpenReadOnly(database);
+    if (!journal.ok()) return journal.status().WithContext("checking the state file's journal");
+    auto has = (*journal)->HasTable("journal");
+    if (!has.ok()) return has.status();
+    if (*has) {
+      auto q = (*journal)->Prepare(
+          "SELECT seq, hash, (SELECT MAX(seq) FROM journal) FROM journal ORDER BY seq LIMIT 1");
+      if (!q.ok()) return q.status();
+      Status st;
+      if (q->Step(&st)) {
+        first.emplace(static_cast<std::uint64_t>(q->ColumnInt(0)), q->ColumnBlob(1));
+        last_seq = static_cast<std::uint64_t>(q->ColumnInt(2));
+      }
+      RISKD_RETURN_IF_ERROR(st);
+    }
+  }
+  const std::string state = PathFor(database);
+  const std::string what_to_do =
+      ". Restore the two files from the same backup (docs/operations.md, \"Backup and "
+      "restore\"), or move " +
+      state + " (with its -wal and -shm files, if any) aside to rebuild the state from this " +
+      "journal (the start re-derives the alerts and incidents from it and publishes them afresh, " +
+      "but the alert history starts empty and the publication sequence from 0)";
+  auto bound = JournalRow(kBoundRow);
+  if (!bound.ok()) return bound.status();
+  if (*bound && (!first || **bound != *first)) {
+    return Status::FailedPrecondition(state + " belongs to another journal than " + database +
+                                      ": it was bound to a journal whose first row is seq " +
+                                      std::to_string((*bound)->first) + " (hash " +
+                                      ShortHash((*bound)->second) + "), but " + database +
+                                      (first ? " begins with seq " + std::to_string(first->first) +
+                                                   " (hash " + ShortHash(first->second) + ")"
+                                             : " holds no event") +
+                                      what_to_do);
+  }
+  // Alerts and incidents refer to the journal rows that raised or opened
+  // them: none may be beyond the journal's end (the state file is never
+  // ahead of its journal, not even after a power loss).
+  auto q = db_->Prepare(
+      "SELECT MAX(COALESCE((SELECT MAX(raised_tag) FROM alerts), 0),"
+      " COALESCE((SELECT MAX(key) FROM incidents), 0))");
+  if (!q.ok()) return q.status();
+  Status st;
+  const std::uint64_t referred = q->Step(&st) ? static_cast<std::uint64_t>(q->ColumnInt(0)) : 0;
+  RISKD_RETURN_IF_ERROR(st);
+  if (referred > last_seq) {
+    return Status::FailedPrecondition(
+        state + " is ahead of its journal " + database +
+        ": it holds alerts or incidents of journal seq " + std::to_string(referred) +
+        ", but the journal ends at seq " + std::to_string(last_seq) +
+        " (the journal restored from an older backup than the state file, or replaced?)" +
+        what_to_do);
+  }
+  if (!*bound && first)
+    RISKD_RETURN_IF_ERROR(SetJournalRow(kBoundRow, first->first, first->second));
+  bound_ = *bound || first;
+  return Status::Ok();
 }
 
 Status StateStore::CopyOldTable(const std::string& table) {

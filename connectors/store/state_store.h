@@ -19,6 +19,11 @@
 // file that was not moved from them (e.g. a backup from before the move
 // restored over `<database>` alone) fail Open with FailedPrecondition: the
 // operator decides which copy is right.
+//
+// The state file belongs to one journal: CheckJournal binds it to the
+// journal's first row (sequence and hash) and refuses a journal that does
+// not begin with that row, or that ends before a row the stored alerts and
+// incidents refer to (state and journal restored from different backups).
 #ifndef RISKD_CONNECTORS_STORE_STATE_STORE_H_
 #define RISKD_CONNECTORS_STORE_STATE_STORE_H_
 
@@ -26,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -87,6 +93,23 @@ class StateStore {
   // restored without its state file): the publication sequence starts
   // again from 0, which the daemon warns about. 0 otherwise.
   std::uint64_t created_beside_journal_seq() const { return created_beside_journal_seq_; }
+  // State tables Open() found in `database` beside this file's own copy of
+  // them and dropped as leftovers of an unfinished move, and why it took
+  // them for that (for the daemon's log; empty when none).
+  const std::vector<std::string>& dropped_leftover_tables() const {
+    return dropped_leftover_tables_;
+  }
+  const std::string& dropped_leftovers_why() const { return dropped_leftovers_why_; }
+  // Checks that this state file belongs to the journal in `database` (after
+  // the journal is opened): FailedPrecondition, naming the files and what to
+  // do, when the journal does not begin with the row this file was bound to
+  // or ends before a journal row its alerts or incidents refer to. Binds an
+  // unbound file to the journal's first row once the journal has one.
+  Status CheckJournal(const std::string& database);
+  // Whether the last CheckJournal found this file bound (or bound it). The
+  // daemon checks again once its first events are applied, so a state file
+  // begun beside an empty journal is bound from its first run on.
+  bool bound() const { return bound_; }
   // Bytes the connection's SQLite page cache holds now.
   std::int64_t CacheBytes() const { return db_->CacheBytes(); }
   // Digest of the source the base network was imported from ("" if none
@@ -132,8 +155,11 @@ class StateStore {
   // MoveFrom's work with `database` attached as "old"; `marker` is the
   // meta value kMovedKey (none before the first look).
   Status MoveFromAttached(const std::string& database, std::optional<std::int64_t> marker);
-  // The attached journal's last sequence (0 without a journal).
-  Result<std::uint64_t> OldJournalSeq();
+  // The attached journal's last sequence and hash (0 and "" without one).
+  Result<std::pair<std::uint64_t, std::string>> OldJournalLast();
+  // A row of table journal_rows (a journal row this file recorded).
+  Result<std::optional<std::pair<std::uint64_t, std::string>>> JournalRow(const std::string& key);
+  Status SetJournalRow(const std::string& key, std::uint64_t seq, const std::string& hash);
   Status CopyOldTable(const std::string& table);
   Result<std::optional<std::int64_t>> MetaValue(const std::string& key);
   Status SetMeta(const std::string& key, std::int64_t value);
@@ -142,6 +168,9 @@ class StateStore {
   std::unique_ptr<SqliteDb> db_;
   std::vector<std::string> moved_tables_;
   std::uint64_t created_beside_journal_seq_ = 0;
+  std::vector<std::string> dropped_leftover_tables_;
+  std::string dropped_leftovers_why_;
+  bool bound_ = false;
 };
 
 }  // namespace riskd::connectors

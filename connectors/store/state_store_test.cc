@@ -245,8 +245,8 @@ TEST(StateStoreTest, TheStateHasItsOwnFileBesideTheJournal) {
   }
   EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
   EXPECT_EQ(Tables(StateStore::PathFor(database)),
-            (std::vector<std::string>{"alert_history", "alerts", "edges", "incidents", "meta",
-                                      "network_source", "nodes"}));
+            (std::vector<std::string>{"alert_history", "alerts", "edges", "incidents",
+                                      "journal_rows", "meta", "network_source", "nodes"}));
   // A second start finds nothing to move and keeps what was recorded.
   auto store = StateStore::Open(database);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -413,6 +413,10 @@ TEST(StateStoreTest, TablesLeftBehindByAnUnfinishedMoveAreDroppedOthersRefused) 
     EXPECT_EQ(*(*store)->LastSequence(), 4096u);
     EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);  // not copied twice
     EXPECT_EQ((*store)->AlertHistory()->size(), 3u);
+    // Said why, for the daemon's warning.
+    EXPECT_EQ((*store)->dropped_leftover_tables().size(), 7u);
+    EXPECT_NE((*store)->dropped_leftovers_why().find("left over from the move"), std::string::npos)
+        << (*store)->dropped_leftovers_why();
   }
   EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
   // State tables beside a journal that moved on since (e.g. a backup from
@@ -435,6 +439,114 @@ TEST(StateStoreTest, TablesLeftBehindByAnUnfinishedMoveAreDroppedOthersRefused) 
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(*(*store)->LastSequence(), 4096u);
   EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+}
+
+// Replaces the journal rows of `database` by `events` (another journal).
+void RewriteJournal(const std::string& database, const std::vector<JournalEntry>& events) {
+  {
+    auto db = SqliteDb::Open(database);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DELETE FROM journal").ok());
+  }
+  auto journal = Journal::Open(database);
+  ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+  ASSERT_TRUE((*journal)->Append(events).ok());
+}
+
+// The same length is not the same journal: old tables beside a journal of
+// the moved length but of another origin are not leftovers of the move.
+// A move recorded the journal's last row: refused, nothing dropped. A move
+// by an earlier riskd did not: dropped as before, but said why (warning).
+TEST(StateStoreTest, TablesBesideAnotherJournalOfTheMovedLengthAreNotTakenForLeftovers) {
+  const ScratchDir scratch("riskd_samelen_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string other = (scratch.path() / "other.db").string();
+  WriteOldLayout(database);
+  ASSERT_TRUE(fs::copy_file(database, other));
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(other, {{"x1", 11, "q1"}, {"x2", 12, "q2"}}));
+  ASSERT_TRUE(StateStore::Open(database).ok());
+  ASSERT_TRUE(fs::copy_file(other, database, fs::copy_options::overwrite_existing));
+  auto refused = StateStore::Open(database);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("another journal of the same length"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(Tables(database).size(), 8u);
+
+  // A state file moved by an earlier riskd (no row recorded).
+  {
+    auto db = SqliteDb::Open(StateStore::PathFor(database));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DELETE FROM journal_rows").ok());
+  }
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->dropped_leftover_tables(),
+            (std::vector<std::string>{"meta", "nodes", "edges", "alerts", "alert_history",
+                                      "incidents", "network_source"}));
+  EXPECT_NE((*store)->dropped_leftovers_why().find("cannot be told apart"), std::string::npos)
+      << (*store)->dropped_leftovers_why();
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+}
+
+// The state file belongs to one journal: bound to its first row once the
+// journal has one; refused beside a journal that begins otherwise or ends
+// before a row its alerts or incidents refer to; fine beside a longer
+// journal (the state behind it, as after a power loss).
+TEST(StateStoreTest, AStateFileIsCheckedAgainstItsJournal) {
+  const ScratchDir scratch("riskd_bind_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+  }
+  ASSERT_TRUE((*store)->CheckJournal(database).ok());  // empty: nothing to bind yet
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  ASSERT_TRUE(
+      (*store)->RecordAlerts({{"supply/A/3", "supply", "A", 1, 2, 0.4, 3, 3, 5, "p"}}, 5).ok());
+  ASSERT_TRUE((*store)->RecordIncidents({{2, "supply/2", 1, 6, "i"}}, {}).ok());
+  ASSERT_TRUE((*store)->CheckJournal(database).ok());
+  const std::string state = StateStore::PathFor(database);
+
+  // Ahead: the journal ends at 2, an alert was raised by row 3.
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}}));
+  Status st = (*store)->CheckJournal(database);
+  EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find(state + " is ahead of its journal " + database +
+                              ": it holds alerts or incidents of journal seq 3, but the journal "
+                              "ends at seq 2"),
+            std::string::npos)
+      << st.ToString();
+  EXPECT_NE(st.message().find("move " + state + " (with its -wal and -shm files, if any) aside"),
+            std::string::npos)
+      << st.ToString();
+
+  // Behind: the journal went on (e4); the state lost nothing it refers to.
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(
+      database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}, {"e4", 4, "p4"}}));
+  EXPECT_TRUE((*store)->CheckJournal(database).ok());
+
+  // Another journal, longer than the state's rows: its first row differs.
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(
+      database, {{"x1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}, {"e4", 4, "p4"}}));
+  st = (*store)->CheckJournal(database);
+  EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find(state + " belongs to another journal than " + database),
+            std::string::npos)
+      << st.ToString();
+  // ... or an empty one.
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(database, {}));
+  st = (*store)->CheckJournal(database);
+  EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("holds no event"), std::string::npos) << st.ToString();
 }
 
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after

@@ -18,6 +18,7 @@
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
 #include "connectors/store/checkpoint_store.h"
+#include "connectors/store/state_store.h"
 #include "tests/support/daemon_harness.h"
 
 namespace riskd::testing {
@@ -373,9 +374,25 @@ TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   EXPECT_EQ(st.checkpoint_seq(), 0u);
   EXPECT_EQ(h.Stop(), 0);
 
-  // Rows of the journal rewritten (here: the database replaced by one
-  // whose row 30 differs): the checkpoint does not match it.
+  // Rows of the journal rewritten (here: another installation's files,
+  // whose row 30 differs, copied in as an operator would): the checkpoint
+  // does not match them. Copied alone, either file is refused at the start
+  // (it does not belong with the other one), and the error says which.
   WriteConfig(h, Config(10, 5));
+  const std::string journal = h.database();
+  const std::string state = connectors::StateStore::PathFor(journal);
+  const std::filesystem::path own = h.dir() / "own";
+  std::filesystem::create_directories(own);
+  const auto copy = [](const std::string& from, const std::string& to) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(to + suffix);
+      if (std::filesystem::exists(from + suffix)) {
+        std::filesystem::copy_file(from + suffix, to + suffix);
+      }
+    }
+  };
+  copy(journal, (own / "riskd.db").string());
+  copy(state, (own / "riskd.db.state").string());
   {
     DaemonHarness other(Config(10, 5));
     ASSERT_TRUE(other.Start());
@@ -383,12 +400,23 @@ TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
     events.back().set_event_id("another-30");
     ASSERT_NO_FATAL_FAILURE(SendAll(other, events));
     EXPECT_EQ(other.Stop(), 0);
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::filesystem::remove(h.database() + suffix);
-      if (std::filesystem::exists(other.database() + suffix)) {
-        std::filesystem::copy_file(other.database() + suffix, h.database() + suffix);
-      }
-    }
+    // The journal alone.
+    copy(other.database(), journal);
+    std::size_t at = h.log().size();
+    EXPECT_FALSE(h.Start());
+    EXPECT_TRUE(h.WaitForLog(state + " belongs to another journal than " + journal,
+                             std::chrono::seconds(5), at))
+        << h.log().substr(at);
+    // The state file alone.
+    copy((own / "riskd.db").string(), journal);
+    copy(connectors::StateStore::PathFor(other.database()), state);
+    at = h.log().size();
+    EXPECT_FALSE(h.Start());
+    EXPECT_TRUE(h.WaitForLog(state + " belongs to another journal than " + journal,
+                             std::chrono::seconds(5), at))
+        << h.log().substr(at);
+    // Both: they belong together; this directory's checkpoint does not.
+    copy(other.database(), journal);
   }
   const std::size_t mark2 = h.log().size();
   ASSERT_TRUE(h.Start());

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -304,6 +306,42 @@ TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
 namespace riskd::testing {
 namespace {
 
+// How often the state file was synced (meta 'syncs', which each
+// StateStore::Sync increments), read through a connection of its own.
+class StateSyncs {
+ public:
+  explicit StateSyncs(const std::string& database) {
+    auto db = connectors::SqliteDb::OpenReadOnly(connectors::StateStore::PathFor(database));
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return;
+    db_ = std::move(*db);
+    auto q = db_->Prepare("SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'syncs'");
+    EXPECT_TRUE(q.ok()) << q.status().ToString();
+    if (q.ok()) query_.emplace(std::move(*q));
+  }
+  std::int64_t Read() {
+    if (!query_) return -1;
+    Status st;
+    EXPECT_TRUE(query_->Step(&st)) << st.ToString();
+    const std::int64_t n = query_->ColumnInt(0);
+    query_->Reset();
+    return n;
+  }
+  // The count once above `than`, or as it is after 5 s.
+  std::int64_t WaitAbove(std::int64_t than) {
+    std::int64_t n = Read();
+    for (int i = 0; i < 50 && n <= than; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      n = Read();
+    }
+    return n;
+  }
+
+ private:
+  std::unique_ptr<connectors::SqliteDb> db_;
+  std::optional<connectors::SqliteStatement> query_;
+};
+
 // The state file is written with synchronous=NORMAL; once idle, the daemon
 // syncs it when publications were recorded since its last sync (at most
 // once a second), so a power loss loses at most about a second of alert
@@ -312,26 +350,41 @@ TEST(DurabilityE2ETest, TheStateFileIsSyncedOnceIdleAfterPublications) {
   DaemonHarness h(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish());
-  auto db = connectors::SqliteDb::OpenReadOnly(connectors::StateStore::PathFor(h.database()));
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  auto syncs = (*db)->Prepare("SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'syncs'");
-  ASSERT_TRUE(syncs.ok()) << syncs.status().ToString();
-  auto read_syncs = [&] {
-    Status st;
-    EXPECT_TRUE(syncs->Step(&st)) << st.ToString();
-    const std::int64_t n = syncs->ColumnInt(0);
-    syncs->Reset();
-    return n;
-  };
-  const std::int64_t before = read_syncs();
+  StateSyncs syncs(h.database());
+  const std::int64_t before = syncs.Read();
   ASSERT_EQ(h.Send(Disruption("idle-sync-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
   ASSERT_TRUE(sub.Next(std::chrono::seconds(10))) << "nothing published";
-  std::int64_t after = before;
-  for (int i = 0; i < 50 && after == before; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    after = read_syncs();
+  EXPECT_GT(syncs.WaitAbove(before), before)
+      << "the state file was not synced within 5 s of idling";
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Under a steady load the engine thread is never idle (events come more
+// often than its 200 ms poll): the state file is synced after rounds too,
+// at most once a second, rather than only once idle (which left up to the
+// alert-history window of publications unsynced). The test waits for the
+// idle sync after a first event, then sends events 50 ms apart and sees a
+// sync while they still come.
+TEST(DurabilityE2ETest, TheStateFileIsSyncedUnderASteadyLoad) {
+  DaemonHarness h(Config() + "checkpoint { interval_events: 0 }\n");
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish());
+  StateSyncs syncs(h.database());
+  // Idle after a first publication: synced (as the test above checks).
+  const std::int64_t at_start = syncs.Read();
+  ASSERT_EQ(h.Send(Disruption("load-sync-0", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_TRUE(sub.Next(std::chrono::seconds(10))) << "nothing published";
+  const std::int64_t before = syncs.WaitAbove(at_start);
+  ASSERT_GT(before, at_start) << "no idle sync";
+  // Now busy: every event changes a node's status, so each round publishes.
+  std::int64_t during = before;
+  int sent = 0;
+  for (; sent < 200 && during == before; ++sent) {
+    ASSERT_EQ(h.Send(StatusEvent(7, sent))->result(), Ack::RESULT_ACCEPTED);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    during = syncs.Read();
   }
-  EXPECT_GT(after, before) << "the state file was not synced within 5 s of idling";
+  EXPECT_GT(during, before) << "no sync while " << sent << " events came 50 ms apart";
   EXPECT_EQ(h.Stop(), 0);
 }
 
@@ -424,8 +477,9 @@ TEST(DurabilityE2ETest, AStateDirectoryOfTheEarlierLayoutIsMovedAtTheFirstStart)
 
   const std::string state = connectors::StateStore::PathFor(h.database());
   ASSERT_EQ(
-      std::system(
-          ("sqlite3 " + state + " .dump | grep -v \"'moved_\" | sqlite3 " + h.database()).c_str()),
+      std::system(("sqlite3 " + state +
+                   " .dump | grep -v -e \"'moved_\" -e journal_rows | sqlite3 " + h.database())
+                      .c_str()),
       0);
   ASSERT_TRUE(std::filesystem::remove(state));
   std::uint64_t ceiling = 0;  // reserved before the stop: moved, a restart goes on past it
@@ -463,6 +517,185 @@ TEST(DurabilityE2ETest, AStateDirectoryOfTheEarlierLayoutIsMovedAtTheFirstStart)
   EXPECT_FALSE(*(*journal_file)->HasTable("alerts"));
   EXPECT_FALSE(*(*journal_file)->HasTable("nodes"));
   EXPECT_TRUE(std::filesystem::exists(state));
+}
+
+// Copies a SQLite file with its -wal and -shm files from one path to
+// another (replacing what is there; a file absent at `from` is removed).
+void CopyDbFile(const std::string& from, const std::string& to) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(to + suffix);
+    if (std::filesystem::exists(from + suffix)) {
+      std::filesystem::copy_file(from + suffix, to + suffix);
+    }
+  }
+}
+
+// An operator restores riskd.db and riskd.db.state from two backups that
+// were not taken together (or from another installation): the start is
+// refused, the error names the file and says what to do, and nothing is
+// written. The state file older than the journal (the order the backup
+// section prescribes, and the direction of a power loss) starts and
+// re-derives the rest from the journal; moving the state file aside, as
+// the error says, starts with a state rebuilt from the journal.
+TEST(DurabilityE2ETest, AStateFileOfAnotherBackupOrJournalIsRefusedSayingWhatToDo) {
+  DaemonHarness h(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
+  const std::string journal = h.database();
+  const std::string state = connectors::StateStore::PathFor(journal);
+  const std::filesystem::path backups = h.dir() / "backups";
+  std::filesystem::create_directories(backups);
+  const auto backup = [&](const std::string& name) {
+    CopyDbFile(journal, (backups / (name + ".db")).string());
+    CopyDbFile(state, (backups / (name + ".db.state")).string());
+  };
+  const auto restore = [&](const std::string& journal_from, const std::string& state_from) {
+    CopyDbFile((backups / (journal_from + ".db")).string(), journal);
+    CopyDbFile((backups / (state_from + ".db.state")).string(), state);
+  };
+  bool accepted = false;
+  // A start that should be refused: says why in its log, or (a daemon
+  // that starts anyway) what it served, and is stopped.
+  const auto expect_refused = [&](const std::string& why) {
+    const std::size_t mark = h.log().size();
+    if (h.Start()) {
+      const riskd::v1::Snapshot served = QuerySnapshot(h, &accepted);
+      ADD_FAILURE() << "started, serving journal seq " << served.journal_seq() << ", "
+                    << served.incidents_size() << " incident(s), " << served.open_alerts_size()
+                    << " open alert(s)";
+      EXPECT_EQ(h.Stop(), 0);
+      return;
+    }
+    EXPECT_TRUE(h.WaitForLog(why, std::chrono::seconds(5), mark)) << h.log().substr(mark);
+  };
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disruption("pair-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
+  backup("older");
+  ASSERT_TRUE(h.Start());
+  for (const auto& node : {"RES-RAY", "STL-DUI"}) {
+    ASSERT_EQ(h.Send(Disruption(std::string("pair-") + node, node))->result(),
+              Ack::RESULT_ACCEPTED);
+  }
+  const riskd::v1::Snapshot newer = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  ASSERT_EQ(newer.journal_seq(), 3u);
+  EXPECT_EQ(h.Stop(), 0);
+  backup("newer");
+
+  // The journal of the older backup, the state file of the newer one: the
+  // state refers to incidents and alerts of events the journal lacks.
+  restore("older", "newer");
+  std::size_t mark = h.log().size();
+  expect_refused(state + " is ahead of its journal " + journal +
+                 ": it holds alerts or incidents of journal seq 3, but the journal ends at seq 1");
+  EXPECT_TRUE(h.WaitForLog("move " + state + " (with its -wal and -shm files, if any) aside",
+                           std::chrono::seconds(1), mark));
+  {
+    auto j = connectors::Journal::OpenReadOnly(journal);
+    ASSERT_TRUE(j.ok());
+    EXPECT_EQ((*j)->last_seq(), 1u);  // nothing appended
+  }
+
+  // The other way round (state file older): as after a power loss, the
+  // journal's events are re-derived; same state as before the stop.
+  restore("newer", "older");
+  ASSERT_TRUE(h.Start());
+  const riskd::v1::Snapshot behind = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(behind.journal_seq(), 3u);
+  EXPECT_EQ(SnapshotStateDigest(behind), SnapshotStateDigest(newer));
+  EXPECT_EQ(behind.incidents_size(), newer.incidents_size());
+  EXPECT_EQ(h.Stop(), 0);
+
+  // The journal of another installation (the same events, received at
+  // other times: other hashes), beside this state file: refused too.
+  {
+    DaemonHarness other(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
+    ASSERT_TRUE(other.Start());
+    for (const auto& node : {"FAB-KUM", "RES-RAY", "STL-DUI"}) {
+      ASSERT_EQ(other.Send(Disruption(std::string("pair-") + node, node))->result(),
+                Ack::RESULT_ACCEPTED);
+    }
+    EXPECT_EQ(other.Stop(), 0);
+    CopyDbFile(other.database(), journal);
+  }
+  expect_refused(state + " belongs to another journal than " + journal);
+
+  // As the error says: the state file moved aside, the state is rebuilt
+  // from the journal (and the start warns that the sequence restarts).
+  std::filesystem::rename(state, state + ".aside");
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(state + suffix);
+  mark = h.log().size();
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(h.WaitForLog("created " + state + " beside a journal of 3 event(s)",
+                           std::chrono::seconds(5), mark));
+  const riskd::v1::Snapshot rebuilt = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(rebuilt.journal_seq(), 3u);
+  EXPECT_EQ(SnapshotStateDigest(rebuilt), SnapshotStateDigest(newer));
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// Old-layout tables in riskd.db beside a state file that was moved from
+// tables of the same journal length: leftovers of an unfinished move only
+// if the journal still ends at the row the move saw. Beside another
+// journal of that length the start is refused; a state file moved by an
+// earlier riskd (which recorded the length only) drops them as before, but
+// says what it dropped and why.
+TEST(DurabilityE2ETest, OldTablesBesideAnotherJournalOfTheMovedLengthAreNotDroppedSilently) {
+  const std::string config = DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n";
+  DaemonHarness h(config);
+  const std::string state = connectors::StateStore::PathFor(h.database());
+  const std::string sqlite = "sqlite3 ";
+  const auto events = {"FAB-KUM", "RES-RAY"};
+  ASSERT_TRUE(h.Start());
+  for (const auto& node : events) {
+    ASSERT_EQ(h.Send(Disruption(std::string("ol-") + node, node))->result(), Ack::RESULT_ACCEPTED);
+  }
+  EXPECT_EQ(h.Stop(), 0);
+  // The same events journaled by another installation: the same length,
+  // other hashes (received at other times); the old layout's tables put
+  // into it from this state file, as an earlier riskd kept them.
+  DaemonHarness other(config);
+  ASSERT_TRUE(other.Start());
+  for (const auto& node : events) {
+    ASSERT_EQ(other.Send(Disruption(std::string("ol-") + node, node))->result(),
+              Ack::RESULT_ACCEPTED);
+  }
+  EXPECT_EQ(other.Stop(), 0);
+  const std::string foreign = (h.dir() / "foreign.db").string();
+  CopyDbFile(other.database(), foreign);
+  ASSERT_EQ(std::system((sqlite + state + " .dump | grep -v -e \"'moved_\" -e journal_rows | " +
+                         sqlite + foreign)
+                            .c_str()),
+            0);
+  // This state file as a move from this journal records it: moved at its
+  // row 2 (sequence and hash).
+  ASSERT_EQ(std::system((sqlite + state + " \"ATTACH '" + h.database() +
+                         "' AS j; INSERT OR REPLACE INTO meta(key, value) VALUES"
+                         " ('moved_from_database', 1), ('moved_at_journal_seq', 2);"
+                         " INSERT OR REPLACE INTO journal_rows(key, seq, hash)"
+                         " SELECT 'moved_at', seq, hash FROM j.journal WHERE seq = 2\"")
+                            .c_str()),
+            0);
+  CopyDbFile(foreign, h.database());
+  std::size_t mark = h.log().size();
+  EXPECT_FALSE(h.Start());
+  EXPECT_TRUE(h.WaitForLog("another journal of the same length", std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+
+  // A state file moved by an earlier riskd, never started by this one: no
+  // row recorded (neither the move's nor its journal's first).
+  ASSERT_EQ(std::system((sqlite + state + " 'DELETE FROM journal_rows'").c_str()), 0);
+  mark = h.log().size();
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(h.WaitForLog(
+      "dropped the state tables (meta, nodes, edges, alerts, alert_history, "
+      "incidents, network_source) from " +
+          h.database() + ": taken for leftovers of the move into " + state + " at journal seq 2",
+      std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog("cannot be told apart", std::chrono::seconds(1), mark));
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace
