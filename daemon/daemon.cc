@@ -65,10 +65,6 @@ Status Daemon::OpenStore() {
   auto journal = connectors::Journal::Open(s.database);
   if (!journal.ok()) return journal.status();
   journal_ = std::move(*journal);
-  // A state file of another journal, or ahead of this one (two backups
-  // restored together that were not taken together), would be combined
-  // with it silently: refused, saying which file and what to do.
-  RISKD_RETURN_IF_ERROR(store_->CheckJournal(s.database));
   // A broken hash chain (rows modified, deleted or reordered) is reported;
   // appending to it needs the operator's word.
   auto chain = journal_->Verify();
@@ -84,7 +80,31 @@ Status Daemon::OpenStore() {
             : "events are refused until riskd restarts with --accept-broken-journal",
         s.database);
   }
-  return Status::Ok();
+  // A state file of another journal, or ahead of this one (two backups
+  // restored together that were not taken together), would be combined
+  // with it silently: refused, saying which file and what to do. Checked
+  // after the chain: a journal whose first or last rows were deleted or
+  // modified fails this check too, and is then reported as the damage it
+  // is (the operator's --accept-broken-journal covers it), not as a mix-up
+  // of backups.
+  const Status belongs = store_->CheckJournal(s.database);
+  if (!belongs.ok() && !chain->ok) {
+    if (!s.accept_broken_journal) {
+      return Status::FailedPrecondition(
+          "the journal " + s.database + " is damaged (hash chain broken at seq " +
+          std::to_string(chain->first_bad_seq) + ": " + chain->problem +
+          "; riskctl verify-journal --db " + s.database +
+          "), and the state file does not match it: " + belongs.message() +
+          ". If the journal lost or changed rows in place, restart with "
+          "--accept-broken-journal to keep this state file with it");
+    }
+    spdlog::critical(
+        "the state file does not match the damaged journal, kept anyway "
+        "(--accept-broken-journal): {}",
+        LogSafe(belongs.message()));
+    return Status::Ok();
+  }
+  return belongs;
 }
 
 Status Daemon::LoadNetwork() {

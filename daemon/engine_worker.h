@@ -272,9 +272,10 @@ class EngineWorker {
   void MaybeCheckpoint(bool now);
   // When idle and after each round: syncs the state file when publications
   // were recorded since its last sync and a second has passed (a power
-  // loss then loses at most that second of alert history, even under a
-  // steady load, not everything since the last sequence reservation or
-  // checkpoint; docs/operations.md, "Durability"). `why` goes into a
+  // loss then loses at most about a second plus the round under way of
+  // alert history, even under a steady load, not everything since the last
+  // sequence reservation or checkpoint; docs/operations.md, "Durability").
+  // `why` goes into a
   // failure's message.
   void SyncStateIfDue(const char* why);
   // Binds the state file to the journal's first row once events were

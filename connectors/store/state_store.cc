@@ -308,7 +308,9 @@ Status StateStore::CheckJournal(const std::string& database) {
         ": it holds alerts or incidents of journal seq " + std::to_string(referred) +
         ", but the journal ends at seq " + std::to_string(last_seq) +
         " (the journal restored from an older backup than the state file, or replaced?)" +
-        what_to_do);
+        what_to_do + "; first look for a copy of the journal at least as new as the state file: " +
+        "rebuilt from this journal, the state lacks every event after seq " +
+        std::to_string(last_seq));
   }
   if (!*bound && first)
     RISKD_RETURN_IF_ERROR(SetJournalRow(kBoundRow, first->first, first->second));

@@ -547,6 +547,19 @@ TEST(StateStoreTest, AStateFileIsCheckedAgainstItsJournal) {
   st = (*store)->CheckJournal(database);
   EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(st.message().find("holds no event"), std::string::npos) << st.ToString();
+
+  // Ahead through an incident alone (opened by row 4, no alert raised by
+  // it): the journal of the bound first row ends at 3.
+  ASSERT_NO_FATAL_FAILURE(
+      RewriteJournal(database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}}));
+  ASSERT_TRUE((*store)->CheckJournal(database).ok());
+  ASSERT_TRUE((*store)->RecordIncidents({{4, "supply/4", 1, 7, "i"}}, {}).ok());
+  st = (*store)->CheckJournal(database);
+  EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("holds alerts or incidents of journal seq 4, but the journal ends "
+                              "at seq 3"),
+            std::string::npos)
+      << st.ToString();
 }
 
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after

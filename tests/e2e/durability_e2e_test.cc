@@ -236,6 +236,40 @@ TEST(DurabilityE2ETest, ABrokenJournalChainIsReportedAndRefusesEventsUnlessAccep
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// The journal's first row deleted: the state file, bound to that row, no
+// longer matches the journal. That is reported as the journal's damage (the
+// operator's --accept-broken-journal keeps the state file with it), not as
+// a state file of another journal (review of statesync).
+TEST(DurabilityE2ETest, AJournalThatLostItsFirstRowIsReportedAsDamageNotAsAnotherJournal) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disruption("lost-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Disruption("lost-2", "RES-RAY"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_EQ(
+      std::system(("sqlite3 " + h.database() + " \"DELETE FROM journal WHERE seq = 1\"").c_str()),
+      0);
+  std::size_t mark = h.log().size();
+  if (h.Start()) {
+    ADD_FAILURE() << "started beside a damaged journal that the state file does not match";
+    EXPECT_EQ(h.Stop(), 0);
+  }
+  EXPECT_TRUE(h.WaitForLog(
+      "the journal " + h.database() + " is damaged (hash chain broken at seq 2: sequence gap",
+      std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog("restart with --accept-broken-journal to keep this state file",
+                           std::chrono::seconds(1), mark));
+  mark = h.log().size();
+  h.set_extra_args({"--accept-broken-journal"});
+  ASSERT_TRUE(h.Start());
+  EXPECT_TRUE(h.WaitForLog("the state file does not match the damaged journal, kept anyway",
+                           std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_EQ(h.Send(Disruption("lost-3", "MAG-BAO"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
 
