@@ -686,6 +686,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   const auto top = static_cast<std::size_t>(std::max(0, options_.top_nodes));
   std::uint64_t last_key = 0;
   Acc* last = nullptr;
+  // The open alerts are by node, as this walk: a cursor finds a node's,
+  // not a binary search per node at risk (85k a round on a big region;
+  // bench/README.md "pubcost").
+  auto open_at = open.begin();
   for (NodeIndex v = 0; v < n; ++v) {
     const double p = risk[v];
     if (!(p > 0)) continue;
@@ -713,9 +717,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     // As the projection summary counts them: at the warning threshold or
     // above, sources included (they are alerted too).
     if (p >= warning_raise) ++a.at_risk;
-    auto o = open.find(v);
-    if (o != open.end()) {
-      node.level = o->second.level;
+    while (open_at != open.end() && open_at->first < v) ++open_at;
+    if (open_at != open.end() && open_at->first == v) {
+      node.level = open_at->second.level;
     } else if (attribution.source[v]) {
       node.level = s.alerts().NextLevel(v, AlertLevel::kNone, p);
     }
