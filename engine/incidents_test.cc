@@ -297,6 +297,28 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   EXPECT_TRUE(f.Project(2).alerts.empty());
 }
 
+// A watchlisted node ranked after the cap is reached is still pushed: the
+// budget's walk stops early past the cap only when no node is watched.
+TEST(IncidentBookTest, AWatchlistedNodeRankedPastTheCapIsStillPushed) {
+  // As above, with the watchlisted node the last by value (1, also tier 1).
+  std::vector<std::tuple<int, int, double>> edges;
+  std::map<int, NodeSpecForTest> specs;
+  for (int j = 1; j <= 40; ++j) edges.emplace_back(0, j, j);
+  for (int j = 1; j <= 3; ++j) specs[j].tier = 1;
+  IncidentOptions options;
+  options.alert_top_n = 5;
+  options.alert_max_tier = 1;
+  options.max_alerts_per_incident = 7;
+  Fixture f(MakeEngine(MakeNet(41, edges, specs)), options);
+  f.book().Watch(0, 1, "key-accounts");
+  f.Disrupt(1, {0}, TriggerKind::kPlace);
+  std::set<NodeIndex> raised;
+  for (const auto& a : f.Project(1).alerts) raised.insert(a.node);
+  // The cap of 7 is full after node 2; node 1 comes last and goes on top.
+  EXPECT_EQ(raised, (std::set<NodeIndex>{0, 40, 39, 38, 37, 3, 2, 1}));
+  EXPECT_EQ(f.book().Find("supply/1")->alerts_pushed, 8);
+}
+
 TEST(IncidentBookTest, AShrinkingIncidentResolvesAlertsWithoutRefillingItsRanks) {
   // Source 0 supplies 2..4 (weights 10..12), source 1 supplies 5..7
   // (weights 1..3); source 8 supplies 9 (weight 20).
