@@ -266,8 +266,9 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   EXPECT_EQ(nodes.back().node, 1u);
 }
 
-TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
-  // Source 0 supplies 1..40 with weights 1..40; nodes 1..3 are tier 1.
+// Source 0 supplies 1..40 with weights 1..40; nodes 1..3 are tier 1; the
+// budget: top 5, tier 1, at most 7 per incident; `watched` on a watchlist.
+std::unique_ptr<Fixture> BudgetFixture(NodeIndex watched) {
   std::vector<std::tuple<int, int, double>> edges;
   std::map<int, NodeSpecForTest> specs;
   for (int j = 1; j <= 40; ++j) edges.emplace_back(0, j, j);
@@ -276,8 +277,14 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   options.alert_top_n = 5;
   options.alert_max_tier = 1;
   options.max_alerts_per_incident = 7;
-  Fixture f(MakeEngine(MakeNet(41, edges, specs)), options);
-  f.book().Watch(0, 10, "key-accounts");
+  auto f = std::make_unique<Fixture>(MakeEngine(MakeNet(41, edges, specs)), options);
+  f->book().Watch(0, watched, "key-accounts");
+  return f;
+}
+
+TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
+  auto fixture = BudgetFixture(10);
+  Fixture& f = *fixture;
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   const auto update = f.Project(1);
   // All tracked: the 40 customers and the source itself (evidence).
@@ -301,16 +308,8 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
 // budget's walk stops early past the cap only when no node is watched.
 TEST(IncidentBookTest, AWatchlistedNodeRankedPastTheCapIsStillPushed) {
   // As above, with the watchlisted node the last by value (1, also tier 1).
-  std::vector<std::tuple<int, int, double>> edges;
-  std::map<int, NodeSpecForTest> specs;
-  for (int j = 1; j <= 40; ++j) edges.emplace_back(0, j, j);
-  for (int j = 1; j <= 3; ++j) specs[j].tier = 1;
-  IncidentOptions options;
-  options.alert_top_n = 5;
-  options.alert_max_tier = 1;
-  options.max_alerts_per_incident = 7;
-  Fixture f(MakeEngine(MakeNet(41, edges, specs)), options);
-  f.book().Watch(0, 1, "key-accounts");
+  auto fixture = BudgetFixture(1);
+  Fixture& f = *fixture;
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   std::set<NodeIndex> raised;
   for (const auto& a : f.Project(1).alerts) raised.insert(a.node);
