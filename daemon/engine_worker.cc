@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
@@ -481,7 +482,11 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   // round's peak (bench/README.md, "Where the daemon's memory goes").
   constexpr std::size_t kIncidentsChunk = 2048;
   std::map<std::uint64_t, std::uint64_t> sequences;
-  std::vector<std::pair<std::string, riskd::v1::Publication>> out;
+  // A chunk's Publications are built on an arena, reset once they are
+  // sent: an incident is dozens of messages and strings, allocated and
+  // freed one by one on the heap otherwise (bench/README.md "pubcost").
+  google::protobuf::Arena arena;
+  std::vector<std::pair<std::string, riskd::v1::Publication*>> out;
   std::vector<connectors::StoredIncident> stored;
   std::size_t published = 0;
   // Recorded before sent, as alerts are.
@@ -495,22 +500,23 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     } else if (!unrecorded_incidents_.empty()) {
       for (const auto& i : stored) unrecorded_incidents_.erase(i.key);
     }
-    for (const auto& [topic, pub] : out) publisher_->Send(topic, pub);
+    for (const auto& [topic, pub] : out) publisher_->Send(topic, *pub);
     published += out.size();
     out.clear();
     stored.clear();
+    arena.Reset();
     return st.ok();
   };
   for (std::uint64_t key : book_.Due()) {
     const engine::Incident* inc = book_.Find(key);
     if (!inc) continue;
-    riskd::v1::Publication pub;
-    *pub.mutable_incident() = connectors::MakeIncident(*engine_, book_, *inc, ctx);
-    publisher_->Stamp(&pub, ctx.computed_at_unix_ns);
-    sequences[key] = pub.sequence();
-    stored.push_back({key, inc->id, pub.incident().lifecycle(), pub.sequence(),
-                      pub.incident().SerializeAsString()});
-    out.emplace_back(connectors::IncidentTopic(pub.incident()), std::move(pub));
+    auto* pub = google::protobuf::Arena::CreateMessage<riskd::v1::Publication>(&arena);
+    connectors::FillIncident(*engine_, book_, *inc, ctx, pub->mutable_incident());
+    publisher_->Stamp(pub, ctx.computed_at_unix_ns);
+    sequences[key] = pub->sequence();
+    stored.push_back({key, inc->id, pub->incident().lifecycle(), pub->sequence(),
+                      pub->incident().SerializeAsString()});
+    out.emplace_back(connectors::IncidentTopic(pub->incident()), pub);
     book_.MarkPublished(key);
     if (out.size() >= kIncidentsChunk) flush({});
   }
@@ -643,7 +649,14 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   // `give_back`: the last message is risk changes whose NodeRisk messages
   // go back there once sent, for the tracker to fill again (RiskDeltaTracker).
   auto flush = [&](riskd::v1::NodeRiskChanges* give_back = nullptr) {
-    const Status st = store_->RecordAlerts(stored, publisher_->last_sequence());
+    // A chunk without alert rows (risk changes, summaries) has nothing to
+    // persist: its sequences are within the ceiling the publisher reserved
+    // durably before stamping them, which is what a restart continues
+    // after (StateStore::LastSequence), so recording last_sequence alone
+    // would be a transaction per chunk for nothing (bench/README.md
+    // "pubcost").
+    const Status st =
+        stored.empty() ? Status::Ok() : store_->RecordAlerts(stored, publisher_->last_sequence());
     if (!st.ok()) {
       if (auto held = record_errors_.Allow()) {
         spdlog::error(

@@ -686,6 +686,10 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
   const auto top = static_cast<std::size_t>(std::max(0, options_.top_nodes));
   std::uint64_t last_key = 0;
   Acc* last = nullptr;
+  // The open alerts are by node, as this walk: a cursor finds a node's,
+  // not a binary search per node at risk (85k a round on a big region;
+  // bench/README.md "pubcost").
+  auto open_at = open.begin();
   for (NodeIndex v = 0; v < n; ++v) {
     const double p = risk[v];
     if (!(p > 0)) continue;
@@ -713,9 +717,9 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
     // As the projection summary counts them: at the warning threshold or
     // above, sources included (they are alerted too).
     if (p >= warning_raise) ++a.at_risk;
-    auto o = open.find(v);
-    if (o != open.end()) {
-      node.level = o->second.level;
+    while (open_at != open.end() && open_at->first < v) ++open_at;
+    if (open_at != open.end() && open_at->first == v) {
+      node.level = open_at->second.level;
     } else if (attribution.source[v]) {
       node.level = s.alerts().NextLevel(v, AlertLevel::kNone, p);
     }
@@ -954,16 +958,25 @@ IncidentUpdate IncidentBook::Update(const Engine& engine, int risk_type, bool pr
                                    std::max(owner->open_after_projection, options_.alert_top_n))
                         : options_.max_alerts_per_incident;
     for (std::size_t rank = 0; rank < list.size(); ++rank) {
+      // Past the cap only watchlist nodes are pushed: without any, the
+      // rest of the list (most of a big incident's open alerts) has
+      // nothing more to push.
+      if (pushed >= cap && t.watch.empty()) break;
       const IncidentNode& c = list[rank].second;
       if (t.pushed.count(c.node)) continue;
       const bool watched = t.watch.count(c.node) > 0;
-      const int tier = net.tier(c.node);
-      const bool qualifies = rank < static_cast<std::size_t>(options_.alert_top_n) ||
-                             (tier >= 0 && tier <= options_.alert_max_tier);
-      const bool fresh = !steady && (!refinement || growing) &&
-                         std::binary_search(raised_now.begin(), raised_now.end(), c.node);
-      if (!watched && (!(growing || fresh) || !qualifies || pushed >= cap)) {
-        continue;
+      if (!watched) {
+        // The cheap tests first: the tier is a read at a random node of
+        // the network (a cache miss per open alert under load;
+        // bench/README.md "pubcost"), needed only when they pass.
+        if (pushed >= cap) continue;
+        const bool fresh = !steady && (!refinement || growing) &&
+                           std::binary_search(raised_now.begin(), raised_now.end(), c.node);
+        if (!(growing || fresh)) continue;
+        if (rank >= static_cast<std::size_t>(options_.alert_top_n)) {
+          const int tier = net.tier(c.node);
+          if (tier < 0 || tier > options_.alert_max_tier) continue;
+        }
       }
       const OpenAlert& alert = open.at(c.node);
       t.pushed[c.node] = {

@@ -266,8 +266,9 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   EXPECT_EQ(nodes.back().node, 1u);
 }
 
-TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
-  // Source 0 supplies 1..40 with weights 1..40; nodes 1..3 are tier 1.
+// Source 0 supplies 1..40 with weights 1..40; nodes 1..3 are tier 1; the
+// budget: top 5, tier 1, at most 7 per incident; `watched` on a watchlist.
+std::unique_ptr<Fixture> BudgetFixture(NodeIndex watched) {
   std::vector<std::tuple<int, int, double>> edges;
   std::map<int, NodeSpecForTest> specs;
   for (int j = 1; j <= 40; ++j) edges.emplace_back(0, j, j);
@@ -276,8 +277,14 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   options.alert_top_n = 5;
   options.alert_max_tier = 1;
   options.max_alerts_per_incident = 7;
-  Fixture f(MakeEngine(MakeNet(41, edges, specs)), options);
-  f.book().Watch(0, 10, "key-accounts");
+  auto f = std::make_unique<Fixture>(MakeEngine(MakeNet(41, edges, specs)), options);
+  f->book().Watch(0, watched, "key-accounts");
+  return f;
+}
+
+TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
+  auto fixture = BudgetFixture(10);
+  Fixture& f = *fixture;
   f.Disrupt(1, {0}, TriggerKind::kPlace);
   const auto update = f.Project(1);
   // All tracked: the 40 customers and the source itself (evidence).
@@ -295,6 +302,20 @@ TEST(IncidentBookTest, PushesOnlyTheBudgetTopNTiersWatchlistsUpToTheCap) {
   // Nothing moved: nothing pushed again.
   f.Disrupt(2, {0}, TriggerKind::kStatus);  // same source, confirms
   EXPECT_TRUE(f.Project(2).alerts.empty());
+}
+
+// A watchlisted node ranked after the cap is reached is still pushed: the
+// budget's walk stops early past the cap only when no node is watched.
+TEST(IncidentBookTest, AWatchlistedNodeRankedPastTheCapIsStillPushed) {
+  // As above, with the watchlisted node the last by value (1, also tier 1).
+  auto fixture = BudgetFixture(1);
+  Fixture& f = *fixture;
+  f.Disrupt(1, {0}, TriggerKind::kPlace);
+  std::set<NodeIndex> raised;
+  for (const auto& a : f.Project(1).alerts) raised.insert(a.node);
+  // The cap of 7 is full after node 2; node 1 comes last and goes on top.
+  EXPECT_EQ(raised, (std::set<NodeIndex>{0, 40, 39, 38, 37, 3, 2, 1}));
+  EXPECT_EQ(f.book().Find("supply/1")->alerts_pushed, 8);
 }
 
 TEST(IncidentBookTest, AShrinkingIncidentResolvesAlertsWithoutRefillingItsRanks) {

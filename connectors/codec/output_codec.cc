@@ -108,7 +108,7 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
     }
     const std::pair<engine::NodeIndex, engine::AlertLevel> node{push.node, push.level};
     const auto plans = book.plans().For(net, risk_type, {&node, 1});
-    if (!plans.empty()) *a.mutable_plan() = MakeEmergencyPlan(net, book.plans(), plans.front());
+    if (!plans.empty()) FillEmergencyPlan(net, book.plans(), plans.front(), a.mutable_plan());
   }
   for (const auto& name : book.WatchlistsOf(risk_type, push.node)) a.add_watchlists(name);
   const auto& node_method = state.projection().node_method;
@@ -127,12 +127,18 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
 riskd::v1::EmergencyPlan MakeEmergencyPlan(const engine::Network& net,
                                            const engine::EmergencyPlans& plans,
                                            const engine::PlanInstance& plan) {
-  const engine::PlanRule& rule = plans.rules()[plan.rule];
   riskd::v1::EmergencyPlan out;
-  out.set_plan_id(rule.id);
-  out.set_title(rule.title);
+  FillEmergencyPlan(net, plans, plan, &out);
+  return out;
+}
+
+void FillEmergencyPlan(const engine::Network& net, const engine::EmergencyPlans& plans,
+                       const engine::PlanInstance& plan, riskd::v1::EmergencyPlan* out) {
+  const engine::PlanRule& rule = plans.rules()[plan.rule];
+  out->set_plan_id(rule.id);
+  out->set_title(rule.title);
   for (const auto& action : plan.actions) {
-    auto* a = out.add_actions();
+    auto* a = out->add_actions();
     std::string who;
     if (action.node != engine::kNoNode && net.alive(action.node)) {
       a->set_node_id(std::string(net.id(action.node)));
@@ -161,22 +167,26 @@ riskd::v1::EmergencyPlan MakeEmergencyPlan(const engine::Network& net,
         break;
     }
   }
-  return out;
 }
 
 riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& net,
                                          const engine::IncidentNode& node) {
   riskd::v1::IncidentNode out;
-  out.set_node_id(std::string(net.id(node.node)));
-  out.set_node_name(std::string(net.name(node.node)));
-  out.set_kind(std::string(net.kind(node.node)));
-  out.set_tier(net.tier(node.node));
-  out.set_probability(node.probability);
-  out.set_eta_steps(node.eta);
-  out.set_value_at_risk(node.value_at_risk);
-  out.set_level(ToProtoLevel(node.level));
-  out.set_alert_pushed(node.pushed);
+  FillIncidentNode(net, node, &out);
   return out;
+}
+
+void FillIncidentNode(const engine::Network& net, const engine::IncidentNode& node,
+                      riskd::v1::IncidentNode* out) {
+  out->set_node_id(std::string(net.id(node.node)));
+  out->set_node_name(std::string(net.name(node.node)));
+  out->set_kind(std::string(net.kind(node.node)));
+  out->set_tier(net.tier(node.node));
+  out->set_probability(node.probability);
+  out->set_eta_steps(node.eta);
+  out->set_value_at_risk(node.value_at_risk);
+  out->set_level(ToProtoLevel(node.level));
+  out->set_alert_pushed(node.pushed);
 }
 
 namespace {
@@ -248,49 +258,55 @@ std::string DefaultTitle(const engine::Network& net, const engine::Incident& inc
 
 riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::IncidentBook& book,
                                  const engine::Incident& inc, const OutputContext& ctx) {
+  riskd::v1::Incident out;
+  FillIncident(engine, book, inc, ctx, &out);
+  return out;
+}
+
+void FillIncident(const engine::Engine& engine, const engine::IncidentBook& book,
+                  const engine::Incident& inc, const OutputContext& ctx, riskd::v1::Incident* out) {
   const auto& net = engine.network();
   const auto& state = engine.risk_state(inc.risk_type);
   const auto& options = book.options();
-  riskd::v1::Incident out;
-  out.set_incident_id(inc.id);
-  out.set_lifecycle(ToProtoLifecycle(inc.lifecycle));
-  out.set_resolution(ToProtoResolution(inc.resolution));
-  out.set_level(ToProtoLevel(inc.level()));
-  out.set_computed_level(ToProtoLevel(inc.computed_level));
-  out.set_risk_type(state.type().name);
+  out->set_incident_id(inc.id);
+  out->set_lifecycle(ToProtoLifecycle(inc.lifecycle));
+  out->set_resolution(ToProtoResolution(inc.resolution));
+  out->set_level(ToProtoLevel(inc.level()));
+  out->set_computed_level(ToProtoLevel(inc.computed_level));
+  out->set_risk_type(state.type().name);
   if (riskd::v1::Hazard_IsValid(inc.hazard)) {
-    out.set_hazard(static_cast<riskd::v1::Hazard>(inc.hazard));
+    out->set_hazard(static_cast<riskd::v1::Hazard>(inc.hazard));
   }
-  out.set_title(inc.title.empty() ? DefaultTitle(net, inc) : inc.title);
+  out->set_title(inc.title.empty() ? DefaultTitle(net, inc) : inc.title);
   for (std::size_t i = 0; i < inc.events.size() && i < static_cast<std::size_t>(options.max_listed);
        ++i) {
-    out.add_event_ids(inc.events[i].event_id);
+    out->add_event_ids(inc.events[i].event_id);
   }
-  out.set_event_count(static_cast<std::int32_t>(inc.events.size()));
+  out->set_event_count(static_cast<std::int32_t>(inc.events.size()));
   for (std::size_t i = 0; i < inc.feed_event_ids.size() && i < 20; ++i) {
-    out.add_feed_event_ids(inc.feed_event_ids[i]);
+    out->add_feed_event_ids(inc.feed_event_ids[i]);
   }
-  out.set_sources_hit(static_cast<std::int32_t>(inc.sources.size()));
+  out->set_sources_hit(static_cast<std::int32_t>(inc.sources.size()));
   for (engine::NodeIndex v : inc.sources_by_value) {
-    if (net.alive(v)) out.add_source_ids(std::string(net.id(v)));
+    if (net.alive(v)) out->add_source_ids(std::string(net.id(v)));
   }
-  out.set_sources_disrupted(inc.sources_disrupted);
-  out.set_expected_disrupted(inc.expected_disrupted);
-  out.set_disrupted_p05(inc.disrupted_p05);
-  out.set_disrupted_p95(inc.disrupted_p95);
-  out.set_value_at_risk(inc.value_at_risk);
-  out.set_nodes_at_risk(inc.nodes_at_risk);
+  out->set_sources_disrupted(inc.sources_disrupted);
+  out->set_expected_disrupted(inc.expected_disrupted);
+  out->set_disrupted_p05(inc.disrupted_p05);
+  out->set_disrupted_p95(inc.disrupted_p95);
+  out->set_value_at_risk(inc.value_at_risk);
+  out->set_nodes_at_risk(inc.nodes_at_risk);
   for (const auto& node : inc.top) {
-    if (net.alive(node.node)) *out.add_top_nodes() = MakeIncidentNode(net, node);
+    if (net.alive(node.node)) FillIncidentNode(net, node, out->add_top_nodes());
   }
-  out.set_alerts_pushed(inc.alerts_pushed);
-  out.set_alerts_resolved(static_cast<std::int32_t>(inc.resolved_alerts.size()));
+  out->set_alerts_pushed(inc.alerts_pushed);
+  out->set_alerts_resolved(static_cast<std::int32_t>(inc.resolved_alerts.size()));
   for (const auto& [node, raised_journal_seq] : inc.resolved_alerts) {
-    out.add_resolved_alert_ids(
+    out->add_resolved_alert_ids(
         AlertId(state.type().name, std::string(net.id(node)), raised_journal_seq));
   }
-  for (const auto& plan : inc.plans) *out.add_plans() = MakeEmergencyPlan(net, book.plans(), plan);
-  auto* op = out.mutable_operator_state();
+  for (const auto& plan : inc.plans) FillEmergencyPlan(net, book.plans(), plan, out->add_plans());
+  auto* op = out->mutable_operator_state();
   const engine::IncidentOperatorState& operator_state = inc.op();
   op->set_acknowledged(operator_state.acknowledged);
   op->set_acknowledged_by(operator_state.acknowledged_by);
@@ -315,16 +331,15 @@ riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::Inc
     action->set_note(h.note);
     action->set_authenticated_client(h.authenticated_client);
   }
-  out.set_opened_journal_seq(inc.key);
-  if (inc.opened_at_ns) SetTimestamp(inc.opened_at_ns, out.mutable_opened_at());
-  if (inc.restored_at_ns) SetTimestamp(inc.restored_at_ns, out.mutable_restored_at());
-  if (inc.closed_at_ns) SetTimestamp(inc.closed_at_ns, out.mutable_closed_at());
-  out.set_journal_seq(std::max(ctx.journal_seq, inc.last_seq));
-  SetTimestamp(ctx.computed_at_unix_ns, out.mutable_computed_at());
-  out.set_horizon_steps(state.projection().horizon);
-  out.set_step_seconds(ctx.step_seconds);
-  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), out.mutable_model_time());
-  return out;
+  out->set_opened_journal_seq(inc.key);
+  if (inc.opened_at_ns) SetTimestamp(inc.opened_at_ns, out->mutable_opened_at());
+  if (inc.restored_at_ns) SetTimestamp(inc.restored_at_ns, out->mutable_restored_at());
+  if (inc.closed_at_ns) SetTimestamp(inc.closed_at_ns, out->mutable_closed_at());
+  out->set_journal_seq(std::max(ctx.journal_seq, inc.last_seq));
+  SetTimestamp(ctx.computed_at_unix_ns, out->mutable_computed_at());
+  out->set_horizon_steps(state.projection().horizon);
+  out->set_step_seconds(ctx.step_seconds);
+  SetTimestamp(ModelTimeUnixNs(engine, ctx.step_seconds), out->mutable_model_time());
 }
 
 riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_type,

@@ -71,11 +71,15 @@ void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub
       return;
     }
   }
-  const std::string payload = pub.SerializeAsString();
+  // Into the buffer the previous message left (SerializeToString replaces
+  // its contents and keeps its capacity): a risk changes chunk is ~200 KB,
+  // and a fresh string per message was a malloc, its page faults, a free
+  // and a heap trim each (bench/README.md "pubcost").
+  if (!pub.SerializeToString(&payload_)) payload_.clear();
   // PUB never blocks: with no subscriber or a full queue the message drops.
   (void)socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  (void)socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  if (sink_) sink_->Send(topic, payload);
+  (void)socket_.send(zmq::buffer(payload_), zmq::send_flags::dontwait);
+  if (sink_) sink_->Send(topic, payload_);
 }
 
 std::uint64_t Publisher::Publish(const std::string& topic, riskd::v1::Publication* pub,

@@ -122,6 +122,9 @@ class Publisher {
   PublicationSink* sink_ = nullptr;
   std::string name_;
   std::uint64_t fenced_off_ = 0;
+  // The last message's bytes; reused by the next Send() (its capacity is
+  // that of the largest message sent, a few hundred KB at most).
+  std::string payload_;
 };
 
 }  // namespace riskd::connectors

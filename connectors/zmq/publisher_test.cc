@@ -99,5 +99,26 @@ TEST_F(PublisherTest, OnlyTheEpochGrantedAtSendingTimeGoesOut) {
   EXPECT_EQ(sink.sent[0].second, got[0].SerializeAsString());
 }
 
+// Send() serializes into the buffer the previous message left: a smaller
+// message after a larger one goes out as exactly its own bytes, to the
+// socket and the sink.
+TEST_F(PublisherTest, ASmallerMessageAfterALargerOneGoesOutAsItsOwnBytes) {
+  RecordingSink sink;
+  publisher_->SetOutputs(nullptr, &sink, "");
+  auto large = Summary();
+  large.mutable_projection_summary()->set_risk_type(std::string(5000, 'x'));
+  publisher_->Publish("projection.summary.large", &large, 1);
+  auto small = Summary();
+  publisher_->Publish("projection.summary.supply", &small, 2);
+
+  auto got = Received();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].projection_summary().risk_type(), std::string(5000, 'x'));
+  EXPECT_EQ(got[1].SerializeAsString(), small.SerializeAsString());
+  ASSERT_EQ(sink.sent.size(), 2u);
+  EXPECT_EQ(sink.sent[0].second, large.SerializeAsString());
+  EXPECT_EQ(sink.sent[1].second, small.SerializeAsString());
+}
+
 }  // namespace
 }  // namespace riskd::connectors
