@@ -266,6 +266,35 @@ TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueA
   EXPECT_EQ(nodes.back().node, 1u);
 }
 
+// An incident's nodes carry the level of their open alert (the book walks
+// the open alerts alongside the nodes at risk, both in node order), and
+// kNone where they have none: here node 13, two steps away, stays below the
+// warning threshold. Fails when the walk does not advance (review of
+// pubcost: every node then read kNone).
+TEST(IncidentBookTest, AnIncidentsNodesCarryTheLevelOfTheirOpenAlert) {
+  std::vector<std::tuple<int, int, double>> edges;
+  for (int j = 1; j <= 12; ++j) edges.emplace_back(0, j, j);
+  edges.emplace_back(1, 13, 0.001);  // a small share of 13's supply
+  edges.emplace_back(14, 13, 1000);
+  IncidentOptions options;
+  options.top_nodes = 13;
+  Fixture f(MakeEngine(MakeNet(15, edges)), options);
+  f.Disrupt(1, {0}, TriggerKind::kPlace);
+  f.Project(1);
+  const Incident* one = f.book().Find("supply/1");
+  ASSERT_TRUE(one);
+  const OpenAlerts& open = f.engine().risk_state(0).alerts().open();
+  int alerted = 0, unalerted = 0;
+  for (const IncidentNode& n : one->top) {
+    const auto it = open.find(n.node);
+    const AlertLevel expected = it != open.end() ? it->second.level : AlertLevel::kNone;
+    EXPECT_EQ(n.level, expected) << "node " << n.node;
+    ++(expected != AlertLevel::kNone ? alerted : unalerted);
+  }
+  EXPECT_EQ(alerted, 12);   // 1..12
+  EXPECT_EQ(unalerted, 1);  // node 13
+}
+
 // Source 0 supplies 1..40 with weights 1..40; nodes 1..3 are tier 1; the
 // budget: top 5, tier 1, at most 7 per incident; `watched` on a watchlist.
 std::unique_ptr<Fixture> BudgetFixture(NodeIndex watched) {
