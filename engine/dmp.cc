@@ -53,6 +53,9 @@ void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
   }
   // Rings of P_S only for nodes with an onset delay.
   if (g.has_latency && history_at_.size() < n) history_at_.resize(n);
+  // P_S at the window's end minus the onset delay: here for a graph with
+  // onset delays, by the first run with ends otherwise (DmpRun::PsAtEnd).
+  if (g.has_latency && ps_at_end_.size() < n) ps_at_end_.resize(n);
 }
 
 template <typename Stored>

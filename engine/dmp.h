@@ -104,11 +104,12 @@ struct DmpResult {
 //
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
-// 2 sizeof(Stored) bytes per edge and about 70 per node, 8 more with onset
+// 2 sizeof(Stored) bytes per edge and about 57 per node, 8 more with onset
 // delays or ends and 8 more in a frame that started before now (after a run
-// in a frame starting now without delays or ends, double: 22.2 MB on 100k
-// nodes / 1M edges, float: 14.2 MB); on a graph with reverse edges sizeof(Stored) +
-// 8 more per edge (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
+// in a frame starting now without delays or ends, double: 21.7 MB on 100k
+// nodes / 1M edges, float: 13.7 MB); on a graph with reverse edges
+// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 68.1 MB
+// on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
@@ -166,7 +167,8 @@ class BasicDmpWorkspace {
   std::vector<Source> source_;         // per node
   // Per node (valid when seen): P_R, P_S at the window's end minus the
   // onset delay (the window's last step comes from the initial state). The
-  // latter only in runs with onset delays or ends (allocated by the first);
+  // latter only with onset delays (allocated by Prepare) or ends (by the
+  // first run with them);
   // otherwise it is the node's last P_S (dmp.cc, PsAtEnd). P_I is not kept:
   // each step computes the one before from P_S and P_R (dmp.cc,
   // UpdateMarginals).
