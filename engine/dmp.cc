@@ -14,9 +14,12 @@ constexpr std::uint8_t kOutside = 16;  // touched while not in the frontier
 
 // Source::touched's bits: the node's messages are propagated (kTouched's
 // copy, next to what UpdatePhi reads about it), and its end step is within
-// the run (End(v) <= now + T), so UpdatePhi reads its end only then.
+// the run (End(v) <= now + T), so UpdatePhi reads its end only then; and
+// it has not been through a step's UpdateMarginals since it was touched
+// (its P_I is still the initial state's).
 constexpr std::uint8_t kSourceTouched = 1;
 constexpr std::uint8_t kSourceEnds = 2;
+constexpr std::uint8_t kSourceFresh = 4;
 
 // How many edges ahead pass 2 prefetches source state.
 constexpr EdgeIndex kPrefetchAhead = 16;
@@ -45,13 +48,14 @@ void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
   if (!g.has_reverse && message_.size() < n) message_.resize(n);
   if (flags_.size() < n) {
     source_.resize(n);
-    pi_.resize(n);
     pr_.resize(n);
-    ps_at_end_.resize(n);
     flags_.resize(n, 0);
   }
   // Rings of P_S only for nodes with an onset delay.
   if (g.has_latency && history_at_.size() < n) history_at_.resize(n);
+  // P_S at the window's end minus the onset delay: here for a graph with
+  // onset delays, by the first run with ends otherwise (DmpRun::PsAtEnd).
+  if (g.has_latency && ps_at_end_.size() < n) ps_at_end_.resize(n);
 }
 
 template <typename Stored>
@@ -64,8 +68,8 @@ std::size_t BasicDmpWorkspace<Stored>::Release() {
 template <typename Stored>
 std::size_t BasicDmpWorkspace<Stored>::MemoryBytes() const {
   return edge_.capacity() * sizeof(EdgeMessage) + theta_reverse_.capacity() * sizeof(Stored) +
-         (cavity_.capacity() + pi_.capacity() + pr_.capacity() + ps_at_end_.capacity() +
-          pr_now_.capacity() + history_.capacity()) *
+         (cavity_.capacity() + pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() +
+          history_.capacity()) *
              sizeof(double) +
          message_.capacity() * sizeof(Message) + source_.capacity() * sizeof(Source) +
          edge_history_at_.capacity() * sizeof(std::uint32_t) + flags_.capacity() +
@@ -109,21 +113,27 @@ class DmpRun {
         w_(*ws),
         mirror_(g.has_reverse),
         has_end_(!init.end.empty()),
+        keeps_end_(g.has_latency || has_end_),
         before_now_(init.now > 0),
         horizon_end_(init.now + opt.horizon) {}
 
   // on_step(t) runs after step t = 0..T.
   // With `trajectories`, records each touched node's P_S as its
   // out-messages saw it (see RunDmpRegion).
+  // With `values`, Collect writes the region's values there (RunDmpRegion).
   template <typename OnStep>
   DmpRegion Run(std::span<const NodeIndex> sources, OnStep on_step,
-                std::vector<double>* trajectories = nullptr) {
+                std::vector<double>* trajectories = nullptr,
+                const DmpNodeValues* node_values = nullptr) {
     const int N = init_.now;
     const int H = N + opt_.horizon;  // steps of the frame
     const std::size_t stride = static_cast<std::size_t>(H) + 1;
     // P_R at now differs from P_R(0) only in a frame that started before
     // now (PrNow).
     if (N > 0 && w_.pr_now_.size() < g_.node_count) w_.pr_now_.resize(g_.node_count);
+    // P_S at the window's end minus the onset delay differs from the last
+    // P_S only with onset delays or ends (PsAtEnd).
+    if (keeps_end_ && w_.ps_at_end_.size() < g_.node_count) w_.ps_at_end_.resize(g_.node_count);
     DmpRegion out;
     // Sources start propagating at their start step: 0 now, later ones at
     // the end of that step (phi(start) = P_I(start)).
@@ -191,10 +201,11 @@ class DmpRun {
       for (NodeIndex k : w_.outside_) UpdateMarginals(k, t);
       touch_starting(t);
       if (t == N) SnapNow(t);
+      step_ = t;
       record(t);
       on_step(t);
     }
-    Collect(&out);
+    Collect(&out, node_values);
     Reset(out);
     return out;
   }
@@ -203,7 +214,11 @@ class DmpRun {
   bool touched(NodeIndex v) const { return w_.flags_[v] & kTouched; }
   // Current marginals; valid for seen (P_S) or touched (P_I, P_R) nodes.
   double ps(NodeIndex v) const { return w_.source_[v].ps; }
-  double pi(NodeIndex v) const { return w_.pi_[v]; }
+  double pi(NodeIndex v) const {
+    if (w_.source_[v].touched & kSourceFresh) return init_.p_i[v];
+    if (step_ >= End(v)) return 0.0;  // removed
+    return std::max(0.0, 1.0 - PsOnset(v, step_) - w_.pr_[v]);
+  }
   double pr(NodeIndex v) const { return w_.pr_[v]; }
 
  private:
@@ -215,8 +230,7 @@ class DmpRun {
     const std::uint8_t ends = End(v) <= horizon_end_ ? kSourceEnds : 0;
     w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v], kNoHit, ends,
                      g_.latency[v]};
-    w_.ps_at_end_[v] = init_.p_s[v];
-    w_.pi_[v] = init_.p_i[v];
+    if (keeps_end_) w_.ps_at_end_[v] = init_.p_s[v];
     w_.pr_[v] = init_.p_r[v];
     if (before_now_) w_.pr_now_[v] = init_.p_r[v];
   }
@@ -225,6 +239,12 @@ class DmpRun {
   // so in a frame starting now the initial state's, and pr_now_ is neither
   // allocated nor written.
   double PrNow(NodeIndex v) const { return before_now_ ? w_.pr_now_[v] : init_.p_r[v]; }
+  // P_S at the window's end minus the onset delay of a seen node, once the
+  // run is done. Without onset delays and ends every window ends at now + T,
+  // the run's last step, so it is the last P_S (the shielded steps' P_S(0)
+  // included: a node keeps it until its start) and ps_at_end_ is neither
+  // allocated nor written (8 bytes per node).
+  double PsAtEnd(NodeIndex v) const { return keeps_end_ ? w_.ps_at_end_[v] : w_.source_[v].ps; }
   // InitialState::End and WindowEnd, read per node and step: without ends
   // constants.
   int End(NodeIndex v) const { return has_end_ ? init_.end[v] : InitialState::kNever; }
@@ -257,7 +277,7 @@ class DmpRun {
   void Touch(NodeIndex k) {
     Enter(k);
     w_.flags_[k] |= kTouched;
-    w_.source_[k].touched |= kSourceTouched;
+    w_.source_[k].touched |= kSourceTouched | kSourceFresh;
     w_.active_.push_back(k);
     if (!(w_.flags_[k] & kInFront)) {
       w_.flags_[k] |= kOutside;
@@ -309,7 +329,7 @@ class DmpRun {
   // bookkeeping; a node whose drop passes the tolerance starts propagating.
   void Stepped(NodeIndex i, int t, double prod) {
     w_.source_[i].ps = prod;
-    if (t + g_.latency[i] <= WindowEnd(i)) w_.ps_at_end_[i] = prod;
+    if (keeps_end_ && t + g_.latency[i] <= WindowEnd(i)) w_.ps_at_end_[i] = prod;
     if (t > init_.now && w_.source_[i].eta_hit == kNoHit && 1.0 - prod - PrNow(i) >= 0.5) {
       w_.source_[i].eta_hit = t;
     }
@@ -332,7 +352,7 @@ class DmpRun {
       const int L = g_.latency[i];
       if (t <= init_.Start(i)) {
         // Shielded: nothing reaches it before its start (theta stays 1).
-        if (t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
+        if (keeps_end_ && t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
         continue;
       }
       const EdgeIndex b = g_.in_begin(i), en = g_.in_end(i);
@@ -382,7 +402,7 @@ class DmpRun {
           const Message m = message[source[e]];
           if (m.keep >= 0) edge[e].phi = Round(m.keep * edge[e].phi + m.onset);
         }
-        if (t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
+        if (keeps_end_ && t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
         continue;
       }
       double prod = init_.p_s[i];
@@ -489,7 +509,8 @@ class DmpRun {
     }
   }
 
-  // End of step t for a touched node: P_R, P_I, and (graphs without
+  // End of step t for a touched node: P_R (P_I follows from it and P_S:
+  // pi()), and (graphs without
   // reverse edges) what phi(t) on its out-edges adds, as pass 2 of step t
   // computes it: -(P_S(t) - P_S(t - 1)) without latency, the nodes hit
   // L steps ago (ring) with.
@@ -497,14 +518,22 @@ class DmpRun {
     typename Workspace::Source& s = w_.source_[k];
     const double ps_before = s.ps_before;
     s.ps_before = s.ps;  // pass 2 of step t has read it
+    const bool fresh = s.touched & kSourceFresh;
+    s.touched &= static_cast<std::uint8_t>(~kSourceFresh);
     if (t >= End(k)) {
-      w_.pr_[k] = 1.0;
-      w_.pi_[k] = 0.0;
+      w_.pr_[k] = 1.0;                            // and P_I 0 (pi())
       if (!mirror_) w_.message_[k] = {0.0, 0.0};  // removed: phi = 0
       return;
     }
-    w_.pr_[k] += (init_.Fixed(k) ? 0.0 : g_.q[k]) * w_.pi_[k];
-    double ps_onset = s.ps;  // P_S(t - L)
+    // P_I(t - 1), not kept per node: the initial state's until the node's
+    // first step, then what the step before computed from P_S(t - 1 - L)
+    // (P_S(t - 1), or the ring's slot it read, written only below) and
+    // P_R(t - 1): the same operands, so the same double.
+    const double pi_before =
+        fresh
+            ? init_.p_i[k]
+            : std::max(0.0, 1.0 - (g_.latency[k] > 0 ? PsOnset(k, t - 1) : ps_before) - w_.pr_[k]);
+    w_.pr_[k] += (init_.Fixed(k) ? 0.0 : g_.q[k]) * pi_before;
     double onset = ps_before - s.ps;
     if (const int L = g_.latency[k]; L > 0) {
       const std::size_t span = static_cast<std::size_t>(L) + 1;
@@ -513,13 +542,21 @@ class DmpRun {
       const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
       onset = ring[older] - ring[newer];
       ring[older] = s.ps;
-      ps_onset = ring[newer];
     }
     if (!mirror_) w_.message_[k] = {s.keep, onset};
-    w_.pi_[k] = std::max(0.0, 1.0 - ps_onset - w_.pr_[k]);
   }
 
-  void Collect(DmpRegion* out) {
+  // P_S(t - L) of a touched node after step t's UpdateMarginals (and before
+  // step t + 1's writes its ring): P_S(t) without an onset delay, else the
+  // ring's slot (t + 1) % (L + 1).
+  double PsOnset(NodeIndex k, int t) const {
+    const int L = g_.latency[k];
+    if (L == 0) return w_.source_[k].ps;
+    const std::size_t span = static_cast<std::size_t>(L) + 1;
+    return w_.history_[w_.history_at_[k] + static_cast<std::size_t>(t + 1) % span];
+  }
+
+  void Collect(DmpRegion* out, const DmpNodeValues* values) {
     const int now = init_.now;
     // The touched nodes' list becomes the region's, no copy; Reset reads
     // them there. The frontier's extra nodes are appended to it: they fit
@@ -539,22 +576,24 @@ class DmpRun {
     }
     std::sort(out->nodes.begin() + static_cast<std::ptrdiff_t>(first_extra), out->nodes.end());
     const std::size_t size = out->nodes.size();
-    out->risk.resize(size);
-    out->eta.resize(size);
-    out->parent.resize(size);
+    if (values == nullptr) {
+      out->risk.resize(size);
+      out->eta.resize(size);
+      out->parent.resize(size);
+    }
     for (std::size_t x = 0; x < size; ++x) {
       const NodeIndex v = out->nodes[x];
       Enter(v);
       // Disrupted at some step of [now, window end]: not recovered by now
       // and hit by the window's end minus the onset delay.
       const bool removed = init_.End(v) <= now;
-      out->risk[x] = removed ? 0.0
-                             : std::max(init_.EvidenceFloor(v),
-                                        std::clamp(1.0 - w_.ps_at_end_[v] - PrNow(v), 0.0, 1.0));
+      const double risk = removed ? 0.0
+                                  : std::max(init_.EvidenceFloor(v),
+                                             std::clamp(1.0 - PsAtEnd(v) - PrNow(v), 0.0, 1.0));
       const int hit = w_.source_[v].eta_hit;
-      out->eta[x] = -1;
+      int eta = -1;
       if (!removed && hit != kNoHit && hit + g_.latency[v] <= WindowEnd(v)) {
-        out->eta[x] = std::max(0, hit + g_.latency[v] - now);
+        eta = std::max(0, hit + g_.latency[v] - now);
       }
       NodeIndex parent = kNoNode;
       double best = 0;
@@ -565,7 +604,15 @@ class DmpRun {
           parent = g_.source[e];
         }
       }
-      out->parent[x] = parent;
+      if (values != nullptr) {
+        values->risk[v] = risk;
+        values->eta[v] = eta;
+        values->parent[v] = parent;
+      } else {
+        out->risk[x] = risk;
+        out->eta[x] = eta;
+        out->parent[x] = parent;
+      }
     }
   }
 
@@ -606,7 +653,11 @@ class DmpRun {
       for (NodeIndex k : touched) w_.message_[k] = {};
     }
     w_.outside_.clear();
-    w_.frontier_.clear();
+    // The frontier's storage (4 bytes per node of the region, about as many
+    // as the region's own list) is not kept past the run: it would stack on
+    // what the caller builds from the region (the split, the round's
+    // publishing); the next run regrows it.
+    std::vector<NodeIndex>().swap(w_.frontier_);
     w_.history_.clear();
   }
 
@@ -616,17 +667,20 @@ class DmpRun {
   Workspace& w_;
   const bool mirror_;      // the graph has reverse edges
   const bool has_end_;     // some node has an end step (init_.end not empty)
+  const bool keeps_end_;   // onset delays or ends: ps_at_end_ is kept (PsAtEnd)
   const bool before_now_;  // the frame started before now (pr_now_ is kept)
   const int horizon_end_;  // now + T: every window's last step without ends
+  int step_ = 0;           // the last step done (pi())
 };
 
 template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
                        std::span<const NodeIndex> sources, const DmpOptions& opt,
-                       BasicDmpWorkspace<Stored>* ws, std::vector<double>* trajectories) {
+                       BasicDmpWorkspace<Stored>* ws, std::vector<double>* trajectories,
+                       const DmpNodeValues* values) {
   return DmpRun<Stored>(g, init, opt, ws)
       .Run(
-          sources, [](int) {}, trajectories);
+          sources, [](int) {}, trajectories, values);
 }
 
 template <typename Stored>
@@ -693,10 +747,12 @@ template class BasicDmpWorkspace<double>;
 template class BasicDmpWorkspace<float>;
 template DmpRegion RunDmpRegion(const TransmissionGraph&, const InitialState&,
                                 std::span<const NodeIndex>, const DmpOptions&,
-                                BasicDmpWorkspace<double>*, std::vector<double>*);
+                                BasicDmpWorkspace<double>*, std::vector<double>*,
+                                const DmpNodeValues*);
 template DmpRegion RunDmpRegion(const TransmissionGraph&, const InitialState&,
                                 std::span<const NodeIndex>, const DmpOptions&,
-                                BasicDmpWorkspace<float>*, std::vector<double>*);
+                                BasicDmpWorkspace<float>*, std::vector<double>*,
+                                const DmpNodeValues*);
 template DmpResult RunDmp<double>(const TransmissionGraph&, const InitialState&, const DmpOptions&);
 template DmpResult RunDmp<float>(const TransmissionGraph&, const InitialState&, const DmpOptions&);
 

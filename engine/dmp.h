@@ -104,10 +104,12 @@ struct DmpResult {
 //
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
-// 2 sizeof(Stored) bytes per edge and about 78 per node, 8 more in a frame
-// that started before now (after a run in a frame starting now, double:
-// 23.8 MB on 100k nodes / 1M edges, float: 15.8 MB); on a graph with reverse edges sizeof(Stored) +
-// 8 more per edge (reverse theta and cavity; double: 70.2 MB on the both-directions 100k / 1M
+// 2 sizeof(Stored) bytes per edge and about 57 per node, 8 more with onset
+// delays or ends and 8 more in a frame that started before now (after a run
+// in a frame starting now without delays or ends, double: 21.7 MB on 100k
+// nodes / 1M edges, float: 13.7 MB); on a graph with reverse edges
+// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 68.1 MB
+// on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
@@ -163,9 +165,14 @@ class BasicDmpWorkspace {
   std::vector<double> cavity_;         // per edge, for edges with a reverse
   std::vector<Stored> theta_reverse_;  // per edge e: theta of e's reverse (a copy)
   std::vector<Source> source_;         // per node
-  // Per node (valid when seen): P_I, P_R, P_S at the window's end minus the
-  // onset delay (the window's last step comes from the initial state).
-  std::vector<double> pi_, pr_, ps_at_end_;
+  // Per node (valid when seen): P_R, P_S at the window's end minus the
+  // onset delay (the window's last step comes from the initial state). The
+  // latter only with onset delays (allocated by Prepare) or ends (by the
+  // first run with them);
+  // otherwise it is the node's last P_S (dmp.cc, PsAtEnd). P_I is not kept:
+  // each step computes the one before from P_S and P_R (dmp.cc,
+  // UpdateMarginals).
+  std::vector<double> pr_, ps_at_end_;
   // Per node, P_R at now: allocated by the first run in a frame that
   // started before now (InitialState::now > 0: whenever a disruption in
   // the history window began before now, the daemon's steady state);
@@ -177,7 +184,7 @@ class BasicDmpWorkspace {
   std::vector<double> history_;
   std::vector<NodeIndex> active_;    // touched, in order
   std::vector<NodeIndex> outside_;   // touched, not in the frontier then
-  std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour
+  std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour (freed by each run)
 };
 
 using DmpWorkspace = BasicDmpWorkspace<double>;
@@ -188,11 +195,23 @@ struct DmpRegion {
   // other out-neighbours of those nodes, ascending: the region's frontier.
   std::vector<NodeIndex> nodes;
   std::size_t touched_count = 0;
-  // Per entry of `nodes`: risk, ETA and likely parent as in DmpResult.
+  // Per entry of `nodes`: risk, ETA and likely parent as in DmpResult
+  // (empty when the run wrote them to DmpNodeValues instead).
   std::vector<double> risk;
   std::vector<int> eta;
   std::vector<NodeIndex> parent;
   std::uint64_t edge_updates = 0;
+};
+
+// Arrays with a slot per node of the graph that a run writes each region
+// entry's risk, ETA and parent to, at the entry's node, instead of
+// DmpRegion's per-entry vectors: a caller that keeps per-node values (the
+// projection) then holds no second copy of the region's next to the
+// workspace (16 bytes per entry). The other slots are not written.
+struct DmpNodeValues {
+  std::span<double> risk;
+  std::span<int> eta;
+  std::span<NodeIndex> parent;
 };
 
 // Runs DMP with only `sources` (the nodes among them with P_I(0) > 0)
@@ -205,14 +224,18 @@ struct DmpRegion {
 // that order, value t being P_S(0) before the node was touched and P_S(t)
 // from then on. On a graph without reverse edges these fully determine the
 // messages, which is what incremental_dmp.h builds on.
+// With `values`, each entry's risk, ETA and parent are written there (the
+// same values, at the entry's node) and the region's vectors stay empty.
 // REQUIRES: workspace->Prepare(graph) was called; initial has
-// graph.node_count entries per vector, each summing to 1.
+// graph.node_count entries per vector, each summing to 1; `values` has
+// graph.node_count slots per span.
 // The workspace's `Stored` sets the messages' storage (see BasicDmpWorkspace).
 template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& graph, const InitialState& initial,
                        std::span<const NodeIndex> sources, const DmpOptions& options,
                        BasicDmpWorkspace<Stored>* workspace,
-                       std::vector<double>* trajectories = nullptr);
+                       std::vector<double>* trajectories = nullptr,
+                       const DmpNodeValues* values = nullptr);
 
 // RunDmpRegion from every source over the whole graph, messages stored as
 // `Stored` (double unless a test asks for the projections' float).

@@ -267,6 +267,81 @@ TEST(DmpTest, RunsFromOtherSourcesOnAKeptOneWayWorkspaceEqualFreshOnes) {
   }
 }
 
+// A run can write its region's values to per-node arrays (DmpNodeValues,
+// the projection's) instead of per-entry vectors: the same values bit for
+// bit, at each entry's node, and no other slot written; one-way and two-way
+// graphs, with and without onset delays and ends. A run without delays or
+// ends allocates no P_S-at-the-window's-end array (it is the last P_S), and
+// no run keeps a list of the region's size in the workspace afterwards.
+TEST(DmpTest, RunsWriteTheirValuesToNodeSlotsAndHoldNoRegionSizedListAfterwards) {
+  const Network net = BarabasiAlbert(300, 3, {.seed = 5, .min_weight = 0.5, .max_weight = 2.0});
+  for (const Direction direction : {Direction::kDownstream, Direction::kBoth}) {
+    for (const bool timed : {false, true}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "direction " << static_cast<int>(direction) << " timed " << timed);
+      TransmissionGraph g = testing::BuildGraph(net, direction, 2.0, 0.3);
+      if (timed) {
+        for (NodeIndex v = 0; v < g.node_count; v += 5) g.latency[v] = 1;
+        g.has_latency = true;
+      }
+      InitialState init;
+      init.p_s.assign(g.node_count, 1.0);
+      init.p_i.assign(g.node_count, 0.0);
+      init.p_r.assign(g.node_count, 0.0);
+      for (NodeIndex v : {NodeIndex{0}, NodeIndex{7}}) {
+        init.p_s[v] = 0.0;
+        init.p_i[v] = 1.0;
+      }
+      if (timed) testing::AddRandomTimes(&init, 3, 10, 5);
+      DmpOptions opt;
+      opt.horizon = 10;
+      opt.tolerance = 0;
+      const std::vector<NodeIndex> sources = {0, 7};
+      BasicDmpWorkspace<float> by_entry, by_node;
+      by_entry.Prepare(g);
+      by_node.Prepare(g);
+      const std::size_t prepared = by_node.MemoryBytes();
+      const DmpRegion expected = RunDmpRegion(g, init, sources, opt, &by_entry);
+      std::vector<double> risk(g.node_count, -2.0);
+      std::vector<int> eta(g.node_count, -2);
+      std::vector<NodeIndex> parent(g.node_count, NodeIndex{12345});
+      const DmpNodeValues values{risk, eta, parent};
+      const DmpRegion got = RunDmpRegion(g, init, sources, opt, &by_node, nullptr, &values);
+      ASSERT_EQ(got.nodes, expected.nodes);
+      EXPECT_EQ(got.touched_count, expected.touched_count);
+      EXPECT_TRUE(got.risk.empty());
+      EXPECT_TRUE(got.eta.empty());
+      EXPECT_TRUE(got.parent.empty());
+      ASSERT_GT(got.nodes.size(), 150u);
+      std::vector<char> in_region(g.node_count, 0);
+      for (std::size_t x = 0; x < got.nodes.size(); ++x) {
+        const NodeIndex v = got.nodes[x];
+        in_region[v] = 1;
+        EXPECT_EQ(risk[v], expected.risk[x]) << v;  // bit for bit
+        EXPECT_EQ(eta[v], expected.eta[x]) << v;
+        EXPECT_EQ(parent[v], expected.parent[x]) << v;
+      }
+      for (NodeIndex v = 0; v < g.node_count; ++v) {
+        if (in_region[v]) continue;
+        EXPECT_EQ(risk[v], -2.0) << v;
+        EXPECT_EQ(eta[v], -2) << v;
+        EXPECT_EQ(parent[v], NodeIndex{12345}) << v;
+      }
+      // What the run left allocated beyond Prepare's arrays: P_S at the
+      // window's end (8 bytes per node) only with delays or ends, the onset
+      // rings' storage with delays, and no list of the region's size (the
+      // frontier's is freed; the sources outside it are a few entries).
+      const std::size_t added = by_node.MemoryBytes() - prepared;
+      const std::size_t ps_at_end = g.node_count * sizeof(double);
+      if (timed) {
+        EXPECT_GE(added, ps_at_end);
+      } else {
+        EXPECT_LT(added, got.nodes.size() * sizeof(NodeIndex) / 4);
+      }
+    }
+  }
+}
+
 // Release() frees every array; the runs after the next Prepare give what
 // they give on a kept workspace and on a fresh one, bit for bit, on one-way
 // and two-way graphs with onset delays (every array of the workspace used),

@@ -264,11 +264,20 @@ TEST(EngineTest, SpectralRadiusFollowsAnArcThatClosesACycle) {
   const SpectralRadius fresh = RadiusFromScratch(*engine, obs);
   EXPECT_EQ(r.transmission, fresh.transmission);
   EXPECT_EQ(r.non_backtracking, fresh.non_backtracking);
-  // The arc removed again: acyclic, exactly 0.
+  // The arc removed again: acyclic, exactly 0, and every field what the
+  // computation from the state gives (the engine builds no state for a
+  // graph without cycles).
   ASSERT_TRUE(engine->RemoveEdge("n3", "n1", Layer::kMaterial).ok());
   ASSERT_TRUE(engine->SetStatus(0, 4, NodeState::kRecovered, 1.0).ok());
   engine->Project(3);
-  EXPECT_EQ(engine->risk_state(0).projection().spectral.transmission, 0.0);
+  const SpectralRadius acyclic = engine->risk_state(0).projection().spectral;
+  EXPECT_EQ(acyclic.transmission, 0.0);
+  obs[4] = {NodeState::kRecovered, 1.0};
+  const SpectralRadius from_state = RadiusFromScratch(*engine, obs);
+  EXPECT_EQ(acyclic.transmission, from_state.transmission);
+  EXPECT_EQ(acyclic.non_backtracking, from_state.non_backtracking);
+  EXPECT_EQ(acyclic.supercritical, from_state.supercritical);
+  EXPECT_EQ(acyclic.iterations, from_state.iterations);
 }
 
 // The same when the graph is rebuilt rather than updated (here new rates

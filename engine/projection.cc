@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <ranges>
 #include <utility>
 
 namespace riskd::engine {
@@ -207,13 +208,25 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
   };
   normalize();
   if (sources.empty()) return;
+  // With deferred checks no projection runs the Monte Carlo: its workspace
+  // (kept from the last check, ~16 bytes per entry of the largest region
+  // checked, 1.6 MB on the benchmark's hub region) is not held through the
+  // DMP run, the projection's peak; the next Refine() prepares it again.
+  if (options_.method == ProjectionOptions::Choice::kAuto && options_.defer_check) {
+    ws->mc = MonteCarloWorkspace{};
+  }
   ws->dmp.Prepare(g);  // Check() prepares the Monte Carlo's
 
   // Run DMP from the sources; a region whose frontier it meets joins in.
+  // The run writes its values into the projection at once (DmpNodeValues:
+  // no per-entry copy of them next to the workspace): a node of the run is
+  // in no region once it has merged, and Serve reads them there.
   DmpRegion run;
   std::vector<double> trajectories;
+  const DmpNodeValues values{projection_.risk, projection_.eta, projection_.parent};
   for (;;) {
-    run = RunDmpRegion(g, init, sources, dmp_, &ws->dmp, record ? &trajectories : nullptr);
+    run = DmpRegion{};  // not held through the next run
+    run = RunDmpRegion(g, init, sources, dmp_, &ws->dmp, record ? &trajectories : nullptr, &values);
     projection_.dmp_edge_updates += run.edge_updates;
     bool merged = false;
     for (NodeIndex v : run.nodes) {
@@ -224,6 +237,13 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
       }
     }
     if (!merged) break;
+    // The larger run writes its own; a node this one reached and it may
+    // not (outside every region) gets the values of no region back.
+    for (NodeIndex v : run.nodes) {
+      projection_.risk[v] = 0.0;
+      projection_.eta[v] = -1;
+      projection_.parent[v] = kNoNode;
+    }
     normalize();
   }
   if (record) incremental_.Store(run, std::move(trajectories));
@@ -248,58 +268,66 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     }
   }
   for (NodeIndex v : run.nodes) region_of_[v] = -1;
-  // Components in order of their first entry, each's entries ascending, in
-  // one array (a vector per component grew by doubling: on the hub's region
-  // one component of ~90k entries, next to the DMP workspace).
-  std::vector<std::int32_t> component_of_root(size, -1);
-  std::vector<std::uint32_t> starts;  // per component: first slot in `members`
+  // Components in order of their first entry, each's entries ascending.
+  // A union keeps the smaller root, so every entry's parent comes before
+  // it and a component's root is its first entry: in one pass in order,
+  // `up` becomes each entry's component (a root opens the next one, any
+  // other entry takes its parent's, set already), with no array per root.
+  std::vector<std::uint32_t> starts;  // per component: its size, then its first slot
   for (std::uint32_t x = 0; x < size; ++x) {
-    const std::uint32_t root = Root(up, x);
-    if (component_of_root[root] < 0) {
-      component_of_root[root] = static_cast<std::int32_t>(starts.size());
+    if (up[x] == x) {
+      up[x] = static_cast<std::uint32_t>(starts.size());
       starts.push_back(0);
+    } else {
+      up[x] = up[up[x]];
     }
-    ++starts[static_cast<std::size_t>(component_of_root[root])];
+    ++starts[up[x]];
   }
+  auto region_of_entries = [&](auto&& entries) {
+    Region reg;
+    reg.alive = true;
+    for (std::uint32_t x : entries) {
+      if (x < run.touched_count && init.p_i[run.nodes[x]] > 0) reg.sources.push_back(run.nodes[x]);
+    }
+    std::sort(reg.sources.begin(), reg.sources.end());
+    return reg;
+  };
+  if (starts.size() == 1) {
+    // One component (the hub's region): the run's list is the region's, in
+    // the same order, without a copy or a list of members.
+    std::vector<std::uint32_t>().swap(up);
+    Region reg = region_of_entries(std::views::iota(std::uint32_t{0}, std::uint32_t(size)));
+    reg.nodes = std::move(run.nodes);
+    Serve(g, init, std::move(reg), ws);
+    return;
+  }
+  // Each component's entries, ascending, in one array (a vector per
+  // component grew by doubling).
   std::uint32_t total = 0;
   for (std::uint32_t& start : starts) total += std::exchange(start, total);
   starts.push_back(total);
   std::vector<std::uint32_t> members(size);
-  std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
-  for (std::uint32_t x = 0; x < size; ++x) {
-    members[next[static_cast<std::size_t>(component_of_root[Root(up, x)])]++] = x;
+  {
+    std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
+    for (std::uint32_t x = 0; x < size; ++x) members[next[up[x]]++] = x;
   }
-  std::vector<std::int32_t>().swap(component_of_root);
   std::vector<std::uint32_t>().swap(up);
   for (std::size_t c = 0; c + 1 < starts.size(); ++c) {
-    Serve(g, init, run,
-          std::span<const std::uint32_t>(members.data() + starts[c], starts[c + 1] - starts[c]),
-          ws);
+    const std::span<const std::uint32_t> entries(members.data() + starts[c],
+                                                 starts[c + 1] - starts[c]);
+    Region reg = region_of_entries(entries);
+    reg.nodes.reserve(entries.size());
+    for (std::uint32_t x : entries) reg.nodes.push_back(run.nodes[x]);
+    Serve(g, init, std::move(reg), ws);
   }
 }
 
-void Projector::Serve(const TransmissionGraph& g, const InitialState& init, const DmpRegion& run,
-                      std::span<const std::uint32_t> members, ProjectionWorkspace* ws) {
-  Region reg;
-  reg.alive = true;
-  reg.nodes.reserve(members.size());
-  for (std::uint32_t x : members) {
-    const NodeIndex v = run.nodes[x];
-    reg.nodes.push_back(v);
-    if (x < run.touched_count && init.p_i[v] > 0) reg.sources.push_back(v);
-  }
-  std::sort(reg.sources.begin(), reg.sources.end());
+void Projector::Serve(const TransmissionGraph& g, const InitialState& init, Region reg,
+                      ProjectionWorkspace* ws) {
   Summarize(&reg);
-  // The projection takes the region's DMP values at once (Recompute dropped
-  // whatever held its nodes before); the check reads them and serves Monte
-  // Carlo's in place, as Refine does: no copy of the region's values next
-  // to the DMP workspace.
-  for (std::size_t x = 0; x < members.size(); ++x) {
-    const NodeIndex v = reg.nodes[x];
-    projection_.risk[v] = run.risk[members[x]];
-    projection_.eta[v] = run.eta[members[x]];
-    projection_.parent[v] = run.parent[members[x]];
-  }
+  // The projection holds the region's DMP values (the run wrote them
+  // there); the check reads them and serves Monte Carlo's in place, as
+  // Refine does: no copy of the region's values next to the DMP workspace.
 
   using Choice = ProjectionOptions::Choice;
   if (options_.method == Choice::kAuto && options_.defer_check) {

@@ -206,9 +206,10 @@ struct ProjectionWorkspace {
   std::size_t released_bytes = 0;
   // Frees the DMP workspace and returns the bytes freed, with those freed
   // after a run since the last call (the Monte Carlo's, ~12 bytes per node
-  // of the largest region checked, is prepared by every check and kept).
-  // Every Full, Update and Refine prepares what it uses, so a release
-  // between calls (or after a run) changes no result.
+  // of the largest region checked, is prepared by every check and kept,
+  // with defer_check until the next Full or Update that runs DMP frees it
+  // before its run). Every Full, Update and Refine prepares what it uses,
+  // so a release between calls (or after a run) changes no result.
   std::size_t Release() { return dmp.Release() + std::exchange(released_bytes, 0); }
 };
 
@@ -305,8 +306,11 @@ class Projector {
              const DmpRiskOf& dmp_risk, const ServeEntry& serve, ProjectionWorkspace* workspace,
              const InterruptRequested& interrupt = nullptr);
   void AddSizes(const Region& region);
-  void Serve(const TransmissionGraph& graph, const InitialState& initial, const DmpRegion& dmp,
-             std::span<const std::uint32_t> members, ProjectionWorkspace* workspace);
+  // A region of the latest DMP run, its nodes and sources set and its DMP
+  // values in the projection already: checks it (unless deferred) and
+  // keeps it.
+  void Serve(const TransmissionGraph& graph, const InitialState& initial, Region region,
+             ProjectionWorkspace* workspace);
   void Publish();
 
   DmpOptions dmp_;

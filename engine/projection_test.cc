@@ -167,12 +167,17 @@ TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousRes
   EXPECT_GT(step.max_risk_change, 0.1);  // DMP is far off here: material
   expect_same(sync.projection(), deferred.projection());
   for (const RegionSummary& r : deferred.projection().regions) EXPECT_TRUE(r.checked);
-  // A change: the region it touches is recomputed and pending again.
+  // A change: the region it touches is recomputed and pending again. The
+  // checks' Monte Carlo workspace is not held through the deferred
+  // projection's DMP run (the next Refine prepares it again).
+  EXPECT_GT(ws.mc.MemoryBytes(), 0u);
   const NodeIndex fresh = 1500;
   init.p_s[fresh] = 0;
   init.p_i[fresh] = 1;
   sync.Update(g, init, {&fresh, 1}, &ws);
+  EXPECT_GT(ws.mc.MemoryBytes(), 0u);  // checked while projecting: kept
   deferred.Update(g, init, {&fresh, 1}, &ws);
+  EXPECT_EQ(ws.mc.MemoryBytes(), 0u);
   EXPECT_GE(deferred.projection().unchecked_regions, 1u);
   EXPECT_EQ(deferred.projection().node_checked[fresh], 0);
   while (deferred.projection().unchecked_regions > 0) (void)deferred.Refine(g, init, 0, &ws);
