@@ -138,7 +138,10 @@ Status StateStore::MoveFromAttached(const std::string& database,
   }
   auto journal_last = OldJournalLast();
   if (!journal_last.ok()) return journal_last.status();
-  const auto& [journal_seq, journal_hash] = *journal_last;
+  // Named, not a structured binding: clang 14 (the fuzz build) cannot
+  // capture a binding in the lambda below.
+  const std::uint64_t journal_seq = journal_last->first;
+  const std::string& journal_hash = journal_last->second;
   const bool copying = !marker;
   if (copying) {
     // The copy and the marker in one transaction of this file: a crash
