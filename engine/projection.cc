@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <ranges>
 #include <utility>
 
 namespace riskd::engine {
@@ -283,10 +282,13 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     }
     ++starts[up[x]];
   }
-  auto region_of_entries = [&](auto&& entries) {
+  // The region of `count` entries, the i-th being entry_at(i) (not a
+  // range: clang 14, the fuzz build, rejects libstdc++ 12's iota_view).
+  auto region_of_entries = [&](std::size_t count, auto&& entry_at) {
     Region reg;
     reg.alive = true;
-    for (std::uint32_t x : entries) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint32_t x = entry_at(i);
       if (x < run.touched_count && init.p_i[run.nodes[x]] > 0) reg.sources.push_back(run.nodes[x]);
     }
     std::sort(reg.sources.begin(), reg.sources.end());
@@ -296,7 +298,8 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     // One component (the hub's region): the run's list is the region's, in
     // the same order, without a copy or a list of members.
     std::vector<std::uint32_t>().swap(up);
-    Region reg = region_of_entries(std::views::iota(std::uint32_t{0}, std::uint32_t(size)));
+    Region reg =
+        region_of_entries(size, [](std::size_t i) { return static_cast<std::uint32_t>(i); });
     reg.nodes = std::move(run.nodes);
     Serve(g, init, std::move(reg), ws);
     return;
@@ -315,7 +318,8 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
   for (std::size_t c = 0; c + 1 < starts.size(); ++c) {
     const std::span<const std::uint32_t> entries(members.data() + starts[c],
                                                  starts[c + 1] - starts[c]);
-    Region reg = region_of_entries(entries);
+    Region reg =
+        region_of_entries(entries.size(), [&entries](std::size_t i) { return entries[i]; });
     reg.nodes.reserve(entries.size());
     for (std::uint32_t x : entries) reg.nodes.push_back(run.nodes[x]);
     Serve(g, init, std::move(reg), ws);
