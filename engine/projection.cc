@@ -238,6 +238,8 @@ void Projector::Recompute(const TransmissionGraph& g, const InitialState& init,
     if (!merged) break;
     // The larger run writes its own; a node this one reached and it may
     // not (outside every region) gets the values of no region back.
+    // Defensive: not seen reached in practice (the review's probes, 531
+    // merges, gave the same values with these writes poisoned).
     for (NodeIndex v : run.nodes) {
       projection_.risk[v] = 0.0;
       projection_.eta[v] = -1;
