@@ -1263,10 +1263,11 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
       const std::size_t max_nodes =
           q.incident().max_nodes() > 0 ? static_cast<std::size_t>(q.incident().max_nodes()) : 100;
       const std::uint64_t key = inc->key;
-      *resp->mutable_incident() = connectors::MakeIncident(
-          *engine_, book_, *inc, {settings_->step_seconds, applied_seq_, NowUnixNs()});
+      connectors::FillIncident(*engine_, book_, *inc,
+                               {settings_->step_seconds, applied_seq_, NowUnixNs()},
+                               resp->mutable_incident());
       for (const auto& node : book_.NodesOf(*engine_, key, max_nodes)) {
-        *resp->add_incident_nodes() = connectors::MakeIncidentNode(engine_->network(), node);
+        connectors::FillIncidentNode(engine_->network(), node, resp->add_incident_nodes());
       }
       break;
     }

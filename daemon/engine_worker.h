@@ -275,8 +275,7 @@ class EngineWorker {
   // loss then loses at most about a second plus the round under way of
   // alert history, even under a steady load, not everything since the last
   // sequence reservation or checkpoint; docs/operations.md, "Durability").
-  // `why` goes into a
-  // failure's message.
+  // `why` goes into a failure's message.
   void SyncStateIfDue(const char* why);
   // Binds the state file to the journal's first row once events were
   // applied, if the start found the journal empty (StateStore::CheckJournal):

@@ -124,14 +124,6 @@ riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentB
   return a;
 }
 
-riskd::v1::EmergencyPlan MakeEmergencyPlan(const engine::Network& net,
-                                           const engine::EmergencyPlans& plans,
-                                           const engine::PlanInstance& plan) {
-  riskd::v1::EmergencyPlan out;
-  FillEmergencyPlan(net, plans, plan, &out);
-  return out;
-}
-
 void FillEmergencyPlan(const engine::Network& net, const engine::EmergencyPlans& plans,
                        const engine::PlanInstance& plan, riskd::v1::EmergencyPlan* out) {
   const engine::PlanRule& rule = plans.rules()[plan.rule];
@@ -167,13 +159,6 @@ void FillEmergencyPlan(const engine::Network& net, const engine::EmergencyPlans&
         break;
     }
   }
-}
-
-riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& net,
-                                         const engine::IncidentNode& node) {
-  riskd::v1::IncidentNode out;
-  FillIncidentNode(net, node, &out);
-  return out;
 }
 
 void FillIncidentNode(const engine::Network& net, const engine::IncidentNode& node,
@@ -255,13 +240,6 @@ std::string DefaultTitle(const engine::Network& net, const engine::Incident& inc
 }
 
 }  // namespace
-
-riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::IncidentBook& book,
-                                 const engine::Incident& inc, const OutputContext& ctx) {
-  riskd::v1::Incident out;
-  FillIncident(engine, book, inc, ctx, &out);
-  return out;
-}
 
 void FillIncident(const engine::Engine& engine, const engine::IncidentBook& book,
                   const engine::Incident& inc, const OutputContext& ctx, riskd::v1::Incident* out) {

@@ -41,23 +41,15 @@ riskd::v1::ProjectionMethod ToMethod(engine::ProjectionMethod method);
 // has been projected.
 riskd::v1::Alert MakeAlert(const engine::Engine& engine, const engine::IncidentBook& book,
                            int risk_type, const engine::AlertPush& push, const OutputContext& ctx);
-// An incident as published (or answered to IncidentQuery).
-riskd::v1::Incident MakeIncident(const engine::Engine& engine, const engine::IncidentBook& book,
-                                 const engine::Incident& incident, const OutputContext& ctx);
-// MakeIncident into `out`, a new or cleared message: one on an arena is
-// built there, its parts too (a round publishes thousands of incidents,
-// each allocated and freed field by field on the heap otherwise;
-// bench/README.md "pubcost").
+// An incident as published (or answered to IncidentQuery), built into
+// `out`, a new or cleared message: one on an arena is built there, its
+// parts too (a round publishes thousands of incidents, each allocated and
+// freed field by field on the heap otherwise; bench/README.md "pubcost").
 void FillIncident(const engine::Engine& engine, const engine::IncidentBook& book,
                   const engine::Incident& incident, const OutputContext& ctx,
                   riskd::v1::Incident* out);
-riskd::v1::IncidentNode MakeIncidentNode(const engine::Network& network,
-                                         const engine::IncidentNode& node);
 void FillIncidentNode(const engine::Network& network, const engine::IncidentNode& node,
                       riskd::v1::IncidentNode* out);
-riskd::v1::EmergencyPlan MakeEmergencyPlan(const engine::Network& network,
-                                           const engine::EmergencyPlans& plans,
-                                           const engine::PlanInstance& plan);
 void FillEmergencyPlan(const engine::Network& network, const engine::EmergencyPlans& plans,
                        const engine::PlanInstance& plan, riskd::v1::EmergencyPlan* out);
 riskd::v1::ProjectionSummary MakeSummary(const engine::Engine& engine, int risk_type,

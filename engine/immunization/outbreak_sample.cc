@@ -33,8 +33,8 @@ OutbreakSample::OutbreakSample(const TransmissionGraph& graph, const InitialStat
   // Drawing reads an edge id per arc it draws: on a one-way graph (no ids
   // stored) finding each in its target's in-row made a plan 20-25% slower
   // (bench/README.md, "`loadmem2` branch"); the ids are built once here
-  // and held while drawing only.
-  out_ids_ = OutEdgeIds(graph);
+  // and held while drawing only. A graph that stores them is read as is.
+  if (graph.out_edges.empty()) out_ids_ = OutEdgeIds(graph);
   forests_.reserve(options.realizations);
   for (std::uint32_t k = 0; k < options.realizations; ++k) {
     if (k >= options.min_realizations && work_ > options.max_work) break;
@@ -176,7 +176,8 @@ bool OutbreakSample::Draw(const InitialState& initial, std::uint32_t k) {
                                .arc_end = 0,
                                .onset = static_cast<std::uint32_t>(t)});
       infectious.push_back(static_cast<std::uint32_t>(d));
-      const EdgeIndex* out = out_ids_.data() + g.out_offsets[v];
+      const EdgeIndex* out =
+          (g.out_edges.empty() ? out_ids_ : g.out_edges).data() + g.out_offsets[v];
       const auto targets = g.successors(v);
       work_ += targets.size();
       for (std::size_t x = 0; x < targets.size(); ++x) {

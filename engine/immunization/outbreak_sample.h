@@ -162,7 +162,8 @@ class OutbreakSample {
   std::span<const std::uint32_t> Hits(NodeIndex v);
 
   const TransmissionGraph& graph_;
-  // The graph's out-edge ids by out-position (OutEdgeIds), while drawing.
+  // The out-edge ids by out-position (OutEdgeIds) of a graph that does not
+  // store them (TransmissionGraph::out_edges), while drawing.
   std::vector<EdgeIndex> out_ids_;
   const CounterRng rng_;
   const int horizon_;
