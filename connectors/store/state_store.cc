@@ -93,6 +93,12 @@ Status StateStore::Init() {
       " lifecycle INTEGER NOT NULL, level INTEGER NOT NULL, probability REAL NOT NULL,"
       " eta_steps INTEGER NOT NULL, raised_tag INTEGER NOT NULL, sequence INTEGER NOT NULL,"
       " payload BLOB NOT NULL);"
+      // For CheckJournal's MAX(raised_tag) at every start: a lookup rather
+      // than a scan of every alert (~0.1-0.2 s at 1M alerts). Created here
+      // too in a file of an earlier riskd that lacks it (once, ~0.5 s at 1M
+      // alerts). Upserts of an alert leave raised_tag, so only new alerts
+      // add an entry.
+      "CREATE INDEX IF NOT EXISTS alerts_raised_tag ON alerts(raised_tag);"
       "CREATE TABLE IF NOT EXISTS network_source ("
       " id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS alert_history ("
@@ -297,7 +303,8 @@ Status StateStore::CheckJournal(const std::string& database) {
   }
   // Alerts and incidents refer to the journal rows that raised or opened
   // them: none may be beyond the journal's end (the state file is never
-  // ahead of its journal, not even after a power loss).
+  // ahead of its journal, not even after a power loss). Both maxima are
+  // lookups: raised_tag's index, and incidents' key is the rowid.
   auto q = db_->Prepare(
       "SELECT MAX(COALESCE((SELECT MAX(raised_tag) FROM alerts), 0),"
       " COALESCE((SELECT MAX(key) FROM incidents), 0))");

@@ -562,6 +562,73 @@ TEST(StateStoreTest, AStateFileIsCheckedAgainstItsJournal) {
       << st.ToString();
 }
 
+// The columns of the indexes on `table` in the file at `path`, one string
+// per index ("raised_tag", "a,b"), sorted; automatic (primary key) indexes
+// included.
+std::vector<std::string> IndexedColumns(const std::string& path, const std::string& table) {
+  std::vector<std::string> out;
+  auto db = SqliteDb::OpenReadOnly(path);
+  EXPECT_TRUE(db.ok());
+  if (!db.ok()) return out;
+  auto q = (*db)->Prepare(
+      "SELECT group_concat(i.name, ',') FROM pragma_index_list(?1) l,"
+      " pragma_index_info(l.name) i GROUP BY l.name ORDER BY 1");
+  EXPECT_TRUE(q.ok());
+  q->BindText(1, table);
+  Status st;
+  while (q->Step(&st)) out.push_back(q->ColumnText(0));
+  EXPECT_TRUE(st.ok());
+  return out;
+}
+
+// CheckJournal's largest journal row referred to by an alert is a lookup in
+// an index on raised_tag (not a scan of every alert at each start). A state
+// file of an earlier riskd has no such index: the next open creates it, and
+// the check finds the same row as before.
+TEST(StateStoreTest, AlertsAreIndexedByTheirJournalRowAlsoInAnEarlierFile) {
+  const ScratchDir scratch("riskd_tagidx_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}, {"e2", 2, "p2"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  const std::string ahead_of_2 =
+      "it holds alerts or incidents of journal seq 7, but the journal ends at seq 2";
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)
+                    ->RecordAlerts({{"supply/A/3", "supply", "A", 1, 2, 0.4, 3, 3, 5, "p"},
+                                    {"supply/B/7", "supply", "B", 1, 2, 0.4, 3, 7, 6, "p"},
+                                    {"supply/C/5", "supply", "C", 1, 2, 0.4, 3, 5, 7, "p"}},
+                                   7)
+                    .ok());
+    const Status st = (*store)->CheckJournal(database);
+    EXPECT_NE(st.message().find(ahead_of_2), std::string::npos) << st.ToString();
+  }
+  EXPECT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id", "raised_tag"}));
+  {
+    auto db = SqliteDb::Open(state);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DROP INDEX alerts_raised_tag").ok());
+  }
+  ASSERT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id"}));
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id", "raised_tag"}));
+  EXPECT_EQ((*store)->OpenAlerts()->size(), 3u);
+  const Status st = (*store)->CheckJournal(database);
+  EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find(ahead_of_2), std::string::npos) << st.ToString();
+  // Upserts keep the entry: the alert of row 7 resolved, still of row 7.
+  ASSERT_TRUE(
+      (*store)->RecordAlerts({{"supply/B/7", "supply", "B", 3, 2, 0.1, -1, 7, 8, "r"}}, 8).ok());
+  EXPECT_NE((*store)->CheckJournal(database).message().find(ahead_of_2), std::string::npos);
+}
+
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after
 // their bulk work): the cache shrinks, and what is read afterwards is the
 // same.
