@@ -629,6 +629,65 @@ TEST(StateStoreTest, AlertsAreIndexedByTheirJournalRowAlsoInAnEarlierFile) {
   EXPECT_NE((*store)->CheckJournal(database).message().find(ahead_of_2), std::string::npos);
 }
 
+// A state file of a riskd from before the binding (no journal row
+// recorded) is bound at its first start under this version; the "ahead"
+// check runs first all the same: beside a journal that ends before a row
+// its alerts or incidents refer to, it is refused and stays unbound.
+TEST(StateStoreTest, AnUnboundStateFileAheadOfItsJournalIsRefusedNotBound) {
+  const ScratchDir scratch("riskd_unbound_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->RecordIncidents({{3, "supply/3", 1, 6, "i"}}, {}).ok());
+  }
+  // Written by the earlier riskd: no journal_rows table at all.
+  {
+    auto db = SqliteDb::Open(state);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DROP TABLE journal_rows").ok());
+  }
+  // Its journal restored from an older backup: it ends at row 2.
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}}));
+  auto bound_rows = [&] {
+    auto db = SqliteDb::OpenReadOnly(state);
+    EXPECT_TRUE(db.ok());
+    auto q = (*db)->Prepare("SELECT COUNT(*) FROM journal_rows WHERE key = 'bound_first'");
+    EXPECT_TRUE(q.ok());
+    Status st;
+    EXPECT_TRUE(q->Step(&st));
+    return q->ColumnInt(0);
+  };
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const Status st = (*store)->CheckJournal(database);
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+    EXPECT_NE(st.message().find(state + " is ahead of its journal " + database +
+                                ": it holds alerts or incidents of journal seq 3, but the "
+                                "journal ends at seq 2"),
+              std::string::npos)
+        << st.ToString();
+    EXPECT_FALSE((*store)->bound());
+  }
+  EXPECT_EQ(bound_rows(), 0);
+  // Beside the journal it belongs to (as long, or longer): bound then.
+  ASSERT_NO_FATAL_FAILURE(
+      RewriteJournal(database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}}));
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->CheckJournal(database).ok());
+  EXPECT_TRUE((*store)->bound());
+  EXPECT_EQ(bound_rows(), 1);
+}
+
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after
 // their bulk work): the cache shrinks, and what is read afterwards is the
 // same.
