@@ -130,6 +130,19 @@ Status StateStore::MoveFrom(const std::string& database) {
     RISKD_RETURN_IF_ERROR(attach->Run().WithContext("moving the state out of " + database));
   }
   Status st = MoveFromAttached(database, *marker);
+  if (st.ok() && (!moved_tables_.empty() || !dropped_leftover_tables_.empty())) {
+    // The copy's pages are in this file's WAL, the drop's in the journal
+    // file's, and a WAL keeps its largest size until it is truncated: this
+    // file stays open as long as the daemon runs (the state of 100k nodes /
+    // 1M edges is ~35 MB), and the journal file's WAL stays as large if
+    // another connection has the file open at the detach (otherwise SQLite
+    // removes it then). Both are committed now, so checkpointed and
+    // truncated here. Best effort: the move is done either way, and a
+    // checkpoint that cannot finish (a reader in the middle of a read)
+    // leaves the WAL to SQLite's later checkpoints.
+    (void)db_->Exec("PRAGMA old.wal_checkpoint(TRUNCATE)");
+    (void)db_->Exec("PRAGMA main.wal_checkpoint(TRUNCATE)");
+  }
   const Status detached = db_->Exec("DETACH DATABASE old");
   return st.ok() ? detached : st;
 }

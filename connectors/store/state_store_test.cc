@@ -321,6 +321,59 @@ TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
 // A tool beside a daemon (riskctl calibrate) reads without moving: a
 // daemon of the earlier layout keeps its tables, and a wrong path creates
 // no file.
+// The size of the file at `path`, 0 when there is none.
+std::uintmax_t SizeOrZero(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// The move writes the copied tables into the state file's WAL and the
+// drop into the journal file's; neither keeps that size afterwards (a WAL
+// keeps its largest size until it is truncated, and the state file stays
+// open as long as the daemon runs): both are checkpointed and truncated
+// once the move is done.
+TEST(StateStoreTest, TheMoveLeavesNoLargeWalBehind) {
+  const ScratchDir scratch("riskd_movewal_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  WriteOldLayout(database);
+  {
+    // ~2 MB of nodes to move, more than SQLite's 1000-page autocheckpoint.
+    auto db = SqliteDb::Open(database);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("WITH RECURSIVE k(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM k"
+                           " WHERE i < 20001) INSERT INTO nodes(idx, id, name) SELECT i,"
+                           " 'node-' || i, printf('%.80c', 'x') FROM k")
+                    .ok());
+  }
+  ASSERT_EQ(SizeOrZero(database + "-wal"), 0u);  // closed: checkpointed and removed
+  // A reader of the journal's file (riskctl verify-journal, say) keeps it
+  // open through the move, so its WAL is not removed at the detach.
+  auto reader = SqliteDb::OpenReadOnly(database);
+  ASSERT_TRUE(reader.ok());
+  {
+    auto q = (*reader)->Prepare("SELECT COUNT(*) FROM journal");
+    ASSERT_TRUE(q.ok());
+    Status st;
+    ASSERT_TRUE(q->Step(&st));
+    EXPECT_EQ(q->ColumnInt(0), 2);
+  }
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_EQ((*store)->moved_tables().size(), 7u);
+  EXPECT_EQ(SizeOrZero(state + "-wal"), 0u);
+  EXPECT_EQ(SizeOrZero(database + "-wal"), 0u);
+  // Moved whole, and still recording.
+  auto net = (*store)->LoadNetwork();
+  ASSERT_TRUE(net.ok()) << net.status().ToString();
+  EXPECT_EQ(net->node_count(), 20002u);
+  ASSERT_TRUE((*store)->SetLastSequence(5000).ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+}
+
 TEST(StateStoreTest, ReadingOnlyMovesAndCreatesNothing) {
   const ScratchDir scratch("riskd_ro_");
   const std::string database = (scratch.path() / "riskd.db").string();
