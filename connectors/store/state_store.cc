@@ -513,19 +513,33 @@ Status StateStore::SetNetworkDigest(const std::string& digest) {
   return q->Run();
 }
 
+Result<SqliteStatement*> StateStore::Cached(SqliteStatement* statement, const char* sql) {
+  if (!statement->prepared()) {
+    auto prepared = db_->Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    *statement = std::move(*prepared);
+  }
+  // Every use ends in Run(), which resets it: no bindings or step left over.
+  return statement;
+}
+
 Status StateStore::RecordAlerts(const std::vector<StoredAlert>& alerts,
                                 std::uint64_t last_sequence) {
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
-  auto up = db_->Prepare(
+  auto up_or = Cached(
+      &upsert_alert_,
       "INSERT INTO alerts(alert_id, risk_type, node_id, lifecycle, level, probability, eta_steps,"
       " raised_tag, sequence, payload) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
       " ON CONFLICT(alert_id) DO UPDATE SET lifecycle=?4, level=?5, probability=?6,"
       " eta_steps=?7, sequence=?9, payload=?10");
-  if (!up.ok()) return up.status();
-  auto hist = db_->Prepare(
-      "INSERT INTO alert_history(sequence, alert_id, lifecycle, payload) VALUES(?1,?2,?3,?4)");
-  if (!hist.ok()) return hist.status();
+  if (!up_or.ok()) return up_or.status();
+  SqliteStatement* up = *up_or;
+  auto hist_or = Cached(&insert_alert_history_,
+                        "INSERT INTO alert_history(sequence, alert_id, lifecycle, payload)"
+                        " VALUES(?1,?2,?3,?4)");
+  if (!hist_or.ok()) return hist_or.status();
+  SqliteStatement* hist = *hist_or;
   for (const auto& a : alerts) {
     up->BindText(1, a.alert_id);
     up->BindText(2, a.risk_type);
@@ -591,11 +605,13 @@ Status StateStore::RecordIncidents(const std::vector<StoredIncident>& incidents,
   if (incidents.empty() && forget.empty()) return Status::Ok();
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
-  auto up = db_->Prepare(
-      "INSERT INTO incidents(key, incident_id, lifecycle, sequence, payload)"
-      " VALUES(?1,?2,?3,?4,?5) ON CONFLICT(key) DO UPDATE SET incident_id=?2, lifecycle=?3,"
-      " sequence=?4, payload=?5");
-  if (!up.ok()) return up.status();
+  auto up_or =
+      Cached(&upsert_incident_,
+             "INSERT INTO incidents(key, incident_id, lifecycle, sequence, payload)"
+             " VALUES(?1,?2,?3,?4,?5) ON CONFLICT(key) DO UPDATE SET incident_id=?2, lifecycle=?3,"
+             " sequence=?4, payload=?5");
+  if (!up_or.ok()) return up_or.status();
+  SqliteStatement* up = *up_or;
   for (const auto& i : incidents) {
     up->BindInt(1, static_cast<std::int64_t>(i.key));
     up->BindText(2, i.incident_id);
@@ -604,8 +620,9 @@ Status StateStore::RecordIncidents(const std::vector<StoredIncident>& incidents,
     up->BindBlob(5, i.payload);
     RISKD_RETURN_IF_ERROR(up->Run());
   }
-  auto del = db_->Prepare("DELETE FROM incidents WHERE key = ?1");
-  if (!del.ok()) return del.status();
+  auto del_or = Cached(&delete_incident_, "DELETE FROM incidents WHERE key = ?1");
+  if (!del_or.ok()) return del_or.status();
+  SqliteStatement* del = *del_or;
   for (std::uint64_t key : forget) {
     del->BindInt(1, static_cast<std::int64_t>(key));
     RISKD_RETURN_IF_ERROR(del->Run());
@@ -670,12 +687,13 @@ Status StateStore::Sync() {
 }
 
 Status StateStore::SetLastSequence(std::uint64_t sequence) {
-  auto q = db_->Prepare(
-      "INSERT INTO meta(key, value) VALUES('last_sequence', ?1)"
-      " ON CONFLICT(key) DO UPDATE SET value = ?1");
+  // Cached: RecordAlerts calls it every round.
+  auto q = Cached(&set_last_sequence_,
+                  "INSERT INTO meta(key, value) VALUES('last_sequence', ?1)"
+                  " ON CONFLICT(key) DO UPDATE SET value = ?1");
   if (!q.ok()) return q.status();
-  q->BindInt(1, static_cast<std::int64_t>(sequence));
-  return q->Run();
+  (*q)->BindInt(1, static_cast<std::int64_t>(sequence));
+  return (*q)->Run();
 }
 
 }  // namespace riskd::connectors

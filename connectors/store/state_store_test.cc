@@ -741,6 +741,51 @@ TEST(StateStoreTest, AnUnboundStateFileAheadOfItsJournalIsRefusedNotBound) {
   EXPECT_EQ(bound_rows(), 1);
 }
 
+// The recording statements are prepared once and kept by the store: a
+// round that fails half-way (here an alert history row of a sequence
+// already recorded) leaves nothing behind, and the same statements record
+// the next round.
+TEST(StateStoreTest, ARecordingThatFailsHalfWayLeavesNothingAndTheNextOneRecords) {
+  const ScratchDir scratch("riskd_stmts_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE(
+      (*store)->RecordAlerts({{"supply/A/1", "supply", "A", 1, 2, 0.4, 3, 1, 5, "a5"}}, 5).ok());
+  ASSERT_TRUE((*store)->RecordIncidents({{1, "supply/1", 1, 6, "i6"}}, {}).ok());
+  EXPECT_FALSE((*store)
+                   ->RecordAlerts({{"supply/B/1", "supply", "B", 1, 2, 0.3, 3, 1, 7, "b7"},
+                                   {"supply/A/1", "supply", "A", 3, 2, 0.1, -1, 1, 5, "a5!"}},
+                                  7)
+                   .ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 5u);
+  auto open = (*store)->OpenAlerts();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].payload, "a5");
+  ASSERT_TRUE((*store)
+                  ->RecordAlerts({{"supply/B/1", "supply", "B", 1, 2, 0.3, 3, 1, 7, "b7"},
+                                  {"supply/A/1", "supply", "A", 3, 2, 0.1, -1, 1, 8, "a8"}},
+                                 8)
+                  .ok());
+  ASSERT_TRUE((*store)->RecordIncidents({{2, "supply/2", 1, 9, "i9"}}, {1}).ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 8u);
+  open = (*store)->OpenAlerts();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].alert_id, "supply/B/1");
+  EXPECT_EQ((*open)[0].payload, "b7");
+  auto history = (*store)->AlertHistory();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[2].payload, "a8");
+  auto incidents = (*store)->Incidents();
+  ASSERT_TRUE(incidents.ok());
+  ASSERT_EQ(incidents->size(), 1u);
+  EXPECT_EQ((*incidents)[0].key, 2u);
+  EXPECT_EQ((*incidents)[0].payload, "i9");
+}
+
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after
 // their bulk work): the cache shrinks, and what is read afterwards is the
 // same.
