@@ -401,7 +401,10 @@ bool Engine::RefreshSpectral(int risk_type) {
   // No node on a cycle: the radius is exactly 0 whatever the state
   // (ComputeSpectralRadius's SpectralRadius{}), so the state is not built
   // (~24 bytes per node slot, during the round's publishing; the benchmark's
-  // acyclic downstream network, bench/README.md "`loadmem3`").
+  // acyclic downstream network, bench/README.md "`loadmem3`"). `cyclic_`
+  // is this graph's: Graph() above drops it whenever the graph is updated
+  // (changed rows, added node slots) or rebuilt (tested with a cycle closed
+  // through a new node: SpectralRadiusFollowsACycleThroughANewNode).
   if (s.cyclic_valid_ &&
       std::none_of(s.cyclic_.begin(), s.cyclic_.end(), [](char c) { return c; })) {
     s.projector_->mutable_projection().spectral = SpectralRadius{};

@@ -300,6 +300,33 @@ TEST(EngineTest, SpectralRadiusFollowsACycleOfARebuiltGraph) {
   EXPECT_EQ(r.non_backtracking, fresh.non_backtracking);
 }
 
+// The same when the graph grew: a node added since the cycles were found,
+// and a cycle closed through it. The graph's update (more node slots) drops
+// the kept cycles, so the refresh neither takes the acyclic shortcut on the
+// old set nor reads it past its end: the new node's cycle is found.
+TEST(EngineTest, SpectralRadiusFollowsACycleThroughANewNode) {
+  auto engine = MakeEngine(testing::MakeNetwork(5, {{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 4, 1}}));
+  NodeIndex src = 1;
+  ASSERT_TRUE(engine->Disrupt(0, {&src, 1}, 1.0).ok());
+  engine->Project(1);
+  EXPECT_EQ(engine->risk_state(0).projection().spectral.transmission, 0.0);  // a chain
+  NodeAttributes added;
+  added.id = "n5";
+  ASSERT_TRUE(engine->AddNode(added).ok());
+  ASSERT_TRUE(engine->AddEdge("n3", "n5", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(engine->AddEdge("n5", "n1", Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(engine->SetStatus(0, 0, NodeState::kRecovered, 1.0).ok());
+  engine->Project(2);
+  ASSERT_EQ(engine->Graph(0)->node_count, 6u);
+  const SpectralRadius r = engine->risk_state(0).projection().spectral;
+  EXPECT_GT(r.transmission, 0.0);  // the cycle 1 -> 2 -> 3 -> 5 -> 1
+  std::vector<Observation> obs(6);
+  obs[0] = {NodeState::kRecovered, 1.0};
+  const SpectralRadius fresh = RadiusFromScratch(*engine, obs);
+  EXPECT_EQ(r.transmission, fresh.transmission);
+  EXPECT_EQ(r.non_backtracking, fresh.non_backtracking);
+}
+
 TEST(EngineTest, VulnerabilityIsASnapshotUntilRefreshed) {
   EngineOptions o;
   o.vulnerability_refresh_changes = 2;

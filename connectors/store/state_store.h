@@ -164,8 +164,19 @@ class StateStore {
   Result<std::optional<std::int64_t>> MetaValue(const std::string& key);
   Status SetMeta(const std::string& key, std::int64_t value);
   Result<std::vector<StoredAlert>> QueryAlerts(const std::string& sql);
+  // `*statement`, prepared from `sql` at its first use and kept: the
+  // recording statements run every round, and preparing one parses and
+  // plans its SQL again.
+  Result<SqliteStatement*> Cached(SqliteStatement* statement, const char* sql);
 
   std::unique_ptr<SqliteDb> db_;
+  // Prepared on db_ by Cached(); declared after it, so they are finalized
+  // (destroyed) before the connection is closed.
+  SqliteStatement upsert_alert_;
+  SqliteStatement insert_alert_history_;
+  SqliteStatement set_last_sequence_;
+  SqliteStatement upsert_incident_;
+  SqliteStatement delete_incident_;
   std::vector<std::string> moved_tables_;
   std::uint64_t created_beside_journal_seq_ = 0;
   std::vector<std::string> dropped_leftover_tables_;

@@ -321,6 +321,59 @@ TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
 // A tool beside a daemon (riskctl calibrate) reads without moving: a
 // daemon of the earlier layout keeps its tables, and a wrong path creates
 // no file.
+// The size of the file at `path`, 0 when there is none.
+std::uintmax_t SizeOrZero(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// The move writes the copied tables into the state file's WAL and the
+// drop into the journal file's; neither keeps that size afterwards (a WAL
+// keeps its largest size until it is truncated, and the state file stays
+// open as long as the daemon runs): both are checkpointed and truncated
+// once the move is done.
+TEST(StateStoreTest, TheMoveLeavesNoLargeWalBehind) {
+  const ScratchDir scratch("riskd_movewal_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  WriteOldLayout(database);
+  {
+    // ~2 MB of nodes to move, more than SQLite's 1000-page autocheckpoint.
+    auto db = SqliteDb::Open(database);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("WITH RECURSIVE k(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM k"
+                           " WHERE i < 20001) INSERT INTO nodes(idx, id, name) SELECT i,"
+                           " 'node-' || i, printf('%.80c', 'x') FROM k")
+                    .ok());
+  }
+  ASSERT_EQ(SizeOrZero(database + "-wal"), 0u);  // closed: checkpointed and removed
+  // A reader of the journal's file (riskctl verify-journal, say) keeps it
+  // open through the move, so its WAL is not removed at the detach.
+  auto reader = SqliteDb::OpenReadOnly(database);
+  ASSERT_TRUE(reader.ok());
+  {
+    auto q = (*reader)->Prepare("SELECT COUNT(*) FROM journal");
+    ASSERT_TRUE(q.ok());
+    Status st;
+    ASSERT_TRUE(q->Step(&st));
+    EXPECT_EQ(q->ColumnInt(0), 2);
+  }
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_EQ((*store)->moved_tables().size(), 7u);
+  EXPECT_EQ(SizeOrZero(state + "-wal"), 0u);
+  EXPECT_EQ(SizeOrZero(database + "-wal"), 0u);
+  // Moved whole, and still recording.
+  auto net = (*store)->LoadNetwork();
+  ASSERT_TRUE(net.ok()) << net.status().ToString();
+  EXPECT_EQ(net->node_count(), 20002u);
+  ASSERT_TRUE((*store)->SetLastSequence(5000).ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 5000u);
+  EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
+}
+
 TEST(StateStoreTest, ReadingOnlyMovesAndCreatesNothing) {
   const ScratchDir scratch("riskd_ro_");
   const std::string database = (scratch.path() / "riskd.db").string();
@@ -560,6 +613,177 @@ TEST(StateStoreTest, AStateFileIsCheckedAgainstItsJournal) {
                               "at seq 3"),
             std::string::npos)
       << st.ToString();
+}
+
+// The columns of the indexes on `table` in the file at `path`, one string
+// per index ("raised_tag", "a,b"), sorted; automatic (primary key) indexes
+// included.
+std::vector<std::string> IndexedColumns(const std::string& path, const std::string& table) {
+  std::vector<std::string> out;
+  auto db = SqliteDb::OpenReadOnly(path);
+  EXPECT_TRUE(db.ok());
+  if (!db.ok()) return out;
+  auto q = (*db)->Prepare(
+      "SELECT group_concat(i.name, ',') FROM pragma_index_list(?1) l,"
+      " pragma_index_info(l.name) i GROUP BY l.name ORDER BY 1");
+  EXPECT_TRUE(q.ok());
+  q->BindText(1, table);
+  Status st;
+  while (q->Step(&st)) out.push_back(q->ColumnText(0));
+  EXPECT_TRUE(st.ok());
+  return out;
+}
+
+// CheckJournal's largest journal row referred to by an alert is a lookup in
+// an index on raised_tag (not a scan of every alert at each start). A state
+// file of an earlier riskd has no such index: the next open creates it, and
+// the check finds the same row as before.
+TEST(StateStoreTest, AlertsAreIndexedByTheirJournalRowAlsoInAnEarlierFile) {
+  const ScratchDir scratch("riskd_tagidx_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}, {"e2", 2, "p2"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  const std::string ahead_of_2 =
+      "it holds alerts or incidents of journal seq 7, but the journal ends at seq 2";
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)
+                    ->RecordAlerts({{"supply/A/3", "supply", "A", 1, 2, 0.4, 3, 3, 5, "p"},
+                                    {"supply/B/7", "supply", "B", 1, 2, 0.4, 3, 7, 6, "p"},
+                                    {"supply/C/5", "supply", "C", 1, 2, 0.4, 3, 5, 7, "p"}},
+                                   7)
+                    .ok());
+    const Status st = (*store)->CheckJournal(database);
+    EXPECT_NE(st.message().find(ahead_of_2), std::string::npos) << st.ToString();
+  }
+  EXPECT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id", "raised_tag"}));
+  {
+    auto db = SqliteDb::Open(state);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DROP INDEX alerts_raised_tag").ok());
+  }
+  ASSERT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id"}));
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id", "raised_tag"}));
+  EXPECT_EQ((*store)->OpenAlerts()->size(), 3u);
+  const Status st = (*store)->CheckJournal(database);
+  EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find(ahead_of_2), std::string::npos) << st.ToString();
+  // Upserts keep the entry: the alert of row 7 resolved, still of row 7.
+  ASSERT_TRUE(
+      (*store)->RecordAlerts({{"supply/B/7", "supply", "B", 3, 2, 0.1, -1, 7, 8, "r"}}, 8).ok());
+  EXPECT_NE((*store)->CheckJournal(database).message().find(ahead_of_2), std::string::npos);
+}
+
+// A state file of a riskd from before the binding (no journal row
+// recorded) is bound at its first start under this version; the "ahead"
+// check runs first all the same: beside a journal that ends before a row
+// its alerts or incidents refer to, it is refused and stays unbound.
+TEST(StateStoreTest, AnUnboundStateFileAheadOfItsJournalIsRefusedNotBound) {
+  const ScratchDir scratch("riskd_unbound_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  {
+    auto journal = Journal::Open(database);
+    ASSERT_TRUE(journal.ok());
+    const std::vector<JournalEntry> events = {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}};
+    ASSERT_TRUE((*journal)->Append(events).ok());
+  }
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->RecordIncidents({{3, "supply/3", 1, 6, "i"}}, {}).ok());
+  }
+  // Written by the earlier riskd: no journal_rows table at all.
+  {
+    auto db = SqliteDb::Open(state);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DROP TABLE journal_rows").ok());
+  }
+  // Its journal restored from an older backup: it ends at row 2.
+  ASSERT_NO_FATAL_FAILURE(RewriteJournal(database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}}));
+  auto bound_rows = [&] {
+    auto db = SqliteDb::OpenReadOnly(state);
+    EXPECT_TRUE(db.ok());
+    auto q = (*db)->Prepare("SELECT COUNT(*) FROM journal_rows WHERE key = 'bound_first'");
+    EXPECT_TRUE(q.ok());
+    Status st;
+    EXPECT_TRUE(q->Step(&st));
+    return q->ColumnInt(0);
+  };
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const Status st = (*store)->CheckJournal(database);
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+    EXPECT_NE(st.message().find(state + " is ahead of its journal " + database +
+                                ": it holds alerts or incidents of journal seq 3, but the "
+                                "journal ends at seq 2"),
+              std::string::npos)
+        << st.ToString();
+    EXPECT_FALSE((*store)->bound());
+  }
+  EXPECT_EQ(bound_rows(), 0);
+  // Beside the journal it belongs to (as long, or longer): bound then.
+  ASSERT_NO_FATAL_FAILURE(
+      RewriteJournal(database, {{"e1", 1, "p1"}, {"e2", 2, "p2"}, {"e3", 3, "p3"}}));
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->CheckJournal(database).ok());
+  EXPECT_TRUE((*store)->bound());
+  EXPECT_EQ(bound_rows(), 1);
+}
+
+// The recording statements are prepared once and kept by the store: a
+// round that fails half-way (here an alert history row of a sequence
+// already recorded) leaves nothing behind, and the same statements record
+// the next round.
+TEST(StateStoreTest, ARecordingThatFailsHalfWayLeavesNothingAndTheNextOneRecords) {
+  const ScratchDir scratch("riskd_stmts_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE(
+      (*store)->RecordAlerts({{"supply/A/1", "supply", "A", 1, 2, 0.4, 3, 1, 5, "a5"}}, 5).ok());
+  ASSERT_TRUE((*store)->RecordIncidents({{1, "supply/1", 1, 6, "i6"}}, {}).ok());
+  EXPECT_FALSE((*store)
+                   ->RecordAlerts({{"supply/B/1", "supply", "B", 1, 2, 0.3, 3, 1, 7, "b7"},
+                                   {"supply/A/1", "supply", "A", 3, 2, 0.1, -1, 1, 5, "a5!"}},
+                                  7)
+                   .ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 5u);
+  auto open = (*store)->OpenAlerts();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].payload, "a5");
+  ASSERT_TRUE((*store)
+                  ->RecordAlerts({{"supply/B/1", "supply", "B", 1, 2, 0.3, 3, 1, 7, "b7"},
+                                  {"supply/A/1", "supply", "A", 3, 2, 0.1, -1, 1, 8, "a8"}},
+                                 8)
+                  .ok());
+  ASSERT_TRUE((*store)->RecordIncidents({{2, "supply/2", 1, 9, "i9"}}, {1}).ok());
+  EXPECT_EQ(*(*store)->LastSequence(), 8u);
+  open = (*store)->OpenAlerts();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].alert_id, "supply/B/1");
+  EXPECT_EQ((*open)[0].payload, "b7");
+  auto history = (*store)->AlertHistory();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[2].payload, "a8");
+  auto incidents = (*store)->Incidents();
+  ASSERT_TRUE(incidents.ok());
+  ASSERT_EQ(incidents->size(), 1u);
+  EXPECT_EQ((*incidents)[0].key, 2u);
+  EXPECT_EQ((*incidents)[0].payload, "i9");
 }
 
 // SqliteDb::ReleaseCache (which SaveNetwork and LoadNetwork call after

@@ -11,10 +11,13 @@
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "connectors/store/journal.h"
 #include "tests/support/daemon_harness.h"
@@ -109,6 +112,64 @@ TEST(SignalsE2ETest, ReloadSignalsWhileTheEngineQueueIsFullLoseNoCommittedEvent)
   EXPECT_EQ(applied, kEvents);
   EXPECT_EQ(h.Metric("riskd_engine_events_not_applied_total"), 0);
   EXPECT_EQ(h.Stop(), 0);
+}
+
+// The children of `parent` still running (from /proc).
+std::vector<pid_t> RunningChildren(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+    char state = 0;
+    long ppid = 0;
+    if (rest >> state >> ppid && ppid == parent && state != 'Z') out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// Whether `pid` is running (not gone, not a zombie).
+bool Running(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+  char state = 0;
+  return rest >> state && state != 'Z';
+}
+
+// RISKD_DAEMON_WRAPPER may run riskd as its child instead of exec'ing it
+// (here sh, which waits for riskd and then would go on). The harness's
+// Stop() and Kill() reach riskd itself: Stop() stops it cleanly (SIGTERM,
+// "riskd stopped") and returns once it is gone; Kill() leaves nothing
+// running either.
+TEST(SignalsE2ETest, StopAndKillReachRiskdBehindAWrapperThatDoesNotExecIt) {
+  DaemonHarness h(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
+  const std::string wrapper = (h.dir() / "wrap.sh").string();
+  std::ofstream(wrapper) << "\"$@\"\necho \"wrapper: riskd exited with $?\"\n";
+  h.set_wrapper("/bin/sh " + wrapper);
+  for (const bool kill : {false, true}) {
+    SCOPED_TRACE(kill ? "Kill()" : "Stop()");
+    std::size_t mark = h.log().size();
+    ASSERT_TRUE(h.Start());
+    const std::vector<pid_t> children = RunningChildren(h.pid());
+    ASSERT_EQ(children.size(), 1u);  // riskd, not exec'ed: a child of the wrapper
+    const pid_t riskd = children[0];
+    if (kill) {
+      h.Kill();
+    } else {
+      (void)h.Stop();  // the wrapper's status: sh has the SIGTERM too
+    }
+    const bool running = Running(riskd);
+    if (running) ::kill(riskd, SIGKILL);  // not left behind by a failure
+    EXPECT_FALSE(running);
+    if (!kill) {
+      EXPECT_NE(h.log().find("riskd stopped", mark), std::string::npos) << h.log().substr(mark);
+    }
+  }
 }
 
 }  // namespace

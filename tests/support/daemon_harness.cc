@@ -87,6 +87,9 @@ const std::vector<std::string>& DemoNodes() {
 
 DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport)
     : transport_(transport) {
+  // RISKD_DAEMON_WRAPPER (e.g. "valgrind --tool=callgrind"): words put
+  // before the daemon's command line, for profiling a benchmark's daemon.
+  if (const char* w = std::getenv("RISKD_DAEMON_WRAPPER")) wrapper_ = w;
   std::random_device rd;
   // Short: ipc:// paths are limited to ~107 bytes.
   dir_ =
@@ -142,16 +145,16 @@ std::string DaemonHarness::log() const {
 }
 
 bool DaemonHarness::Start(const std::function<bool()>& ready) {
-  // RISKD_DAEMON_WRAPPER (e.g. "valgrind --tool=callgrind"): words put
-  // before the daemon's command line, for profiling a benchmark's daemon.
   std::vector<std::string> argv;
-  if (const char* w = std::getenv("RISKD_DAEMON_WRAPPER")) {
-    std::istringstream words(w);
-    for (std::string word; words >> word;) argv.push_back(word);
-  }
+  std::istringstream words(wrapper_);
+  for (std::string word; words >> word;) argv.push_back(word);
+  // A wrapper that runs riskd as its child (rather than exec it) would
+  // take Stop()'s and Kill()'s signals alone and leave riskd running: the
+  // two share a process group that is signalled instead.
+  wrapped_ = !argv.empty();
   argv.insert(argv.end(), {RISKD_BINARY, "--config", config_path()});
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  pid_ = SpawnLogged(argv, dir_ / "riskd.log", env_);
+  pid_ = SpawnLogged(argv, dir_ / "riskd.log", env_, /*own_process_group=*/wrapped_);
   if (pid_ < 0) {
     const int error = errno;
     std::cerr << "cannot start riskd (" << argv.front() << "): " << std::strerror(error) << "\n";
@@ -187,9 +190,30 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
   return false;
 }
 
+void DaemonHarness::Signal(int signal) const {
+  if (pid_ <= 0) return;
+  ::kill(pid_, signal);
+  if (!wrapped_) return;
+  // riskd in the wrapper's group, the wrapper's helpers not (heaptrack's
+  // interpreter must finish the profile once riskd is gone).
+  for (pid_t p : GroupProcessesRunning(pid_, RISKD_BINARY)) {
+    if (p != pid_) ::kill(p, signal);
+  }
+}
+
+bool DaemonHarness::WaitForGroup(pid_t pgid, std::chrono::steady_clock::time_point deadline) const {
+  // riskd, orphaned once its wrapper is gone, is reaped by whoever adopted
+  // it: a zombie left meanwhile does not count (GroupProcessesRunning).
+  while (!GroupProcessesRunning(pgid, RISKD_BINARY).empty()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 int DaemonHarness::Stop() {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  Signal(SIGTERM);
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (::waitpid(pid_, &status, WNOHANG) == 0) {
@@ -215,15 +239,27 @@ int DaemonHarness::Stop() {
     Kill();
     return -2;
   }
+  // Behind a wrapper: also until riskd is gone.
+  if (wrapped_ && !WaitForGroup(pid_, deadline)) {
+    std::cerr << "riskd (behind its wrapper) did not stop within 120 s of SIGTERM; its log:\n"
+              << log();
+    for (pid_t p : GroupProcessesRunning(pid_, RISKD_BINARY)) ::kill(p, SIGKILL);
+    (void)WaitForGroup(pid_, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    pid_ = -1;
+    return -2;
+  }
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void DaemonHarness::Kill() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
+  Signal(SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
+  if (wrapped_) {
+    (void)WaitForGroup(pid_, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  }
   pid_ = -1;
 }
 

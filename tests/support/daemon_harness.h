@@ -5,6 +5,11 @@
 // Plus the client side: a DEALER that sends Envelopes and waits for Acks,
 // and a SUB that collects Publications. RISKD_DAEMON_WRAPPER in the
 // environment prefixes the daemon's command line (profilers, bench/README).
+// A wrapper need not exec riskd: it runs in a process group of its own, and
+// Stop() / Kill() signal the wrapper and the riskd processes of that group
+// (not its other helpers), and return once riskd is gone (Stop() returns
+// the wrapper's exit status). pid() is the wrapper's: signals sent to it
+// alone do not reach riskd.
 #ifndef RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
 #define RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
 
@@ -41,6 +46,9 @@ class DaemonHarness {
   void set_start_timeout(std::chrono::seconds timeout) { start_timeout_ = timeout; }
   // Command-line arguments added after --config FILE from the next Start() on.
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  // Words before the daemon's command line from the next Start() on (as
+  // RISKD_DAEMON_WRAPPER, which sets it at construction; "" for none).
+  void set_wrapper(const std::string& words) { wrapper_ = words; }
   // An environment variable for the daemon from the next Start() on.
   void set_env(const std::string& name, const std::string& value) {
     env_.emplace_back(name, value);
@@ -95,6 +103,15 @@ class DaemonHarness {
   std::vector<std::string> extra_args_;
   std::chrono::seconds start_timeout_{60};
   std::vector<std::pair<std::string, std::string>> env_;
+  // Signals the daemon: behind a wrapper, the wrapper and the riskd
+  // processes of its process group.
+  void Signal(int signal) const;
+  // After the wrapper was reaped: waits until no riskd of its process group
+  // runs any more, or `deadline`. True if none does.
+  bool WaitForGroup(pid_t pgid, std::chrono::steady_clock::time_point deadline) const;
+
+  std::string wrapper_;
+  bool wrapped_ = false;  // the running daemon's start had a wrapper
   zmq::context_t context_{1};
   pid_t pid_ = -1;
 };

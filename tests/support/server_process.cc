@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 extern char** environ;
@@ -16,7 +18,8 @@ extern char** environ;
 namespace riskd::testing {
 
 pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::path& log,
-                  const std::vector<std::pair<std::string, std::string>>& env) {
+                  const std::vector<std::pair<std::string, std::string>>& env,
+                  bool own_process_group) {
   if (argv.empty()) {
     errno = EINVAL;
     return -1;
@@ -50,14 +53,46 @@ pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::p
   int rc = posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                             0644);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attributes;
+  const bool have_attributes = rc == 0 && (rc = posix_spawnattr_init(&attributes)) == 0;
+  if (have_attributes && own_process_group) {
+    rc = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);  // its own pid
+  }
   pid_t pid = -1;
-  if (rc == 0) rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  if (rc == 0) rc = ::posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp.data());
+  if (have_attributes) posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     errno = rc;
     return -1;
   }
   return pid;
+}
+
+std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path& exe) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  const auto program = std::filesystem::weakly_canonical(exe, ec);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;  // gone meanwhile
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (!(rest >> state >> ppid >> pgrp) || pgrp != pgid || state == 'Z') continue;
+    std::error_code link_error;
+    if (std::filesystem::read_symlink(entry.path() / "exe", link_error) == program) {
+      out.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return out;
 }
 
 std::filesystem::path FreshTempDir(const std::string& prefix) {

@@ -33,8 +33,18 @@ namespace riskd::testing {
 // held the allocator's lock at the fork. That hung the daemon's restart in a
 // sanitizer build in CI. posix_spawn runs none of our code in the child; all
 // of argv and the environment are built here, in the parent.
+//
+// `own_process_group`: the child leads a new process group (its pid), so
+// that a signal to the group (kill(-pid, ...)) reaches whatever it starts
+// too, e.g. the daemon a wrapper runs without exec'ing it.
 pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::path& log,
-                  const std::vector<std::pair<std::string, std::string>>& env = {});
+                  const std::vector<std::pair<std::string, std::string>>& env = {},
+                  bool own_process_group = false);
+
+// The processes of process group `pgid` still running the program at
+// `exe` (zombies, which hold nothing but their exit status, do not
+// count): read from /proc.
+std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path& exe);
 
 class ServerProcess {
  public:
