@@ -411,8 +411,9 @@ void IngestLoop::Commit(Batch* batch) {
 
 void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResult>& results) {
   std::vector<char> forwarded(batch->entry_count, 0);
-  // The whole batch goes to the engine as one message.
-  std::vector<zmq::message_t> message = EventBatchMessage();
+  // The whole batch goes to the engine as one message of one frame.
+  EventBatch& events = forward_events_;
+  events.Clear();
   for (const auto& s : batch->staged) {
     const auto& r = results[s.entry];
     Ack& ack = batch->acks[s.request];
@@ -422,14 +423,14 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
     (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
     if (!first) continue;
     forwarded[s.entry] = 1;
-    AddEvent(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload,
-             &message);
+    events.Add(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload);
     ++forwarded_;
   }
   // Blocks while the engine's queue is full (backpressure). The batch is
   // committed: it must reach the engine whatever signal arrives meanwhile.
   // (A stream-backed log feeds the engine itself, in stream order.)
-  if (message.size() > 1 && log_->ingest_feeds_engine()) {
+  if (!events.empty() && log_->ingest_feeds_engine()) {
+    auto message = events.Message();
     (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
   }
 }

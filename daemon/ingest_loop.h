@@ -48,6 +48,7 @@
 #include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
 #include "daemon/peer_rate_limiter.h"
+#include "daemon/pipeline.h"
 #include "daemon/refusal_log.h"
 #include "daemon/settings.h"
 
@@ -200,6 +201,7 @@ class IngestLoop {
   // Reused by every ReadBatch (their allocations are kept).
   Batch batch_;
   riskd::v1::Envelope envelope_;
+  EventBatch forward_events_;
   EventLog* log_;
   connectors::NodeDirectory directory_;
   const IncidentIds* incidents_;
