@@ -79,7 +79,7 @@ void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
 
 void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
                          std::int64_t received_ns) {
-  riskd::v1::Envelope env;
+  riskd::v1::Envelope& env = apply_envelope_;
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");

@@ -63,7 +63,8 @@ TEST(IngestBatchesE2ETest, EachBatchJournalsForwardsAndAnswersOnlyItsOwnEvents) 
   const Envelope last = StatusReport("s-6", "MAG-BAO", minute_ago);
 
   std::map<std::string, Ack> acks;
-  for (const Envelope* e : std::vector<const Envelope*>{&big, &small, &untimed, &unknown, &nowhere, &last}) {
+  for (const Envelope* e :
+       std::vector<const Envelope*>{&big, &small, &untimed, &unknown, &nowhere, &last}) {
     auto ack = h.Send(*e);
     ASSERT_TRUE(ack) << e->event_id() << "\n" << h.log();
     acks[e->event_id()] = *ack;
@@ -130,8 +131,7 @@ TEST(IngestBatchesE2ETest, EachBatchJournalsForwardsAndAnswersOnlyItsOwnEvents) 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // anything more would show
-  EXPECT_EQ(h.Metric("riskd_engine_events_applied_total"),
-            static_cast<double>(accepted.size()));
+  EXPECT_EQ(h.Metric("riskd_engine_events_applied_total"), static_cast<double>(accepted.size()));
   EXPECT_EQ(h.Metric("riskd_engine_events_not_applied_total"), 0);
   EXPECT_EQ(h.Stop(), 0) << h.log();
 }
