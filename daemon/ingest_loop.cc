@@ -162,6 +162,13 @@ void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
 }
 
 void IngestLoop::Batch::Reset() {
+  // Entries keep their strings' capacity for the next batch, but not that
+  // of a large event: a batch of max_batch events of max_message_bytes
+  // must not stay allocated after it.
+  constexpr std::size_t kKeepPayloadBytes = 4096;
+  for (std::size_t k = 0; k < entry_count; ++k) {
+    if (entries[k].payload.capacity() > kKeepPayloadBytes) std::string().swap(entries[k].payload);
+  }
   requests.clear();
   queries.clear();
   entry_count = 0;

@@ -148,7 +148,7 @@ class IngestLoop {
     std::vector<riskd::v1::Ack> acks;
     std::vector<std::size_t> queries;  // requests for the engine to answer
     // Events to commit: the first entry_count; the rest are kept for their
-    // strings' capacity and hold stale bytes.
+    // strings' capacity (up to a bound, Reset) and hold stale bytes.
     std::vector<connectors::JournalEntry> entries;
     std::size_t entry_count = 0;
     struct Staged {

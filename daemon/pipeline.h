@@ -129,10 +129,19 @@ struct ForwardedEvent {
 // allocation, a pipe write and a read; bench/README.md, `ingestcpu`).
 class EventBatch {
  public:
-  // Forgets the events added so far (keeps the capacity: one EventBatch
-  // serves every batch).
-  void Clear() { bytes_.clear(); }
+  // Forgets the events added so far. One EventBatch serves every batch:
+  // it keeps its capacity up to kKeepBytes (a steady stream of events
+  // allocates nothing), not the whole of a rare batch of large events.
+  static constexpr std::size_t kKeepBytes = std::size_t{1} << 20;
+  void Clear() {
+    if (bytes_.capacity() > kKeepBytes) {
+      std::string().swap(bytes_);
+    } else {
+      bytes_.clear();
+    }
+  }
   bool empty() const { return bytes_.empty(); }
+  std::size_t capacity() const { return bytes_.capacity(); }
   void Add(std::uint64_t seq, std::int64_t received_unix_ns, std::string_view payload) {
     PutLe(seq, 8);
     PutLe(static_cast<std::uint64_t>(received_unix_ns), 8);

@@ -72,6 +72,22 @@ TEST(EventBatchTest, AClearedBatchCarriesNothingOfTheLargerOneBefore) {
   EXPECT_EQ(events[0].payload, "small");
 }
 
+// A batch of large events is not kept allocated after it; a small one's
+// buffer is (one EventBatch serves every batch).
+TEST(EventBatchTest, ClearKeepsTheBufferOfASmallBatchOnly) {
+  EventBatch batch;
+  batch.Add(1, 0, std::string(1000, 's'));
+  batch.Clear();
+  EXPECT_GE(batch.capacity(), 1000u);
+  batch.Add(2, 0, std::string(EventBatch::kKeepBytes + 1, 'l'));
+  batch.Clear();
+  EXPECT_LE(batch.capacity(), EventBatch::kKeepBytes);
+  batch.Add(3, 0, "after");
+  const auto events = Read(batch.Message());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].payload, "after");
+}
+
 // A frame cut short yields the whole events before the cut and no more.
 TEST(EventBatchTest, ATruncatedFrameYieldsOnlyItsWholeEvents) {
   EventBatch batch;
