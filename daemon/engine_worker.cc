@@ -79,7 +79,7 @@ void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
 
 void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
                          std::int64_t received_ns) {
-  riskd::v1::Envelope env;
+  riskd::v1::Envelope& env = apply_envelope_;
   Status st;
   if (!env.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     st = Status::Corruption("journaled payload does not parse");
@@ -1315,12 +1315,12 @@ void EngineWorker::Run() {
       if (!zmq::recv_multipart(*events_, std::back_inserter(frames), zmq::recv_flags::dontwait))
         break;
       const char kind = frames[0].size() ? *frames[0].data<char>() : '?';
-      if (kind == kEventFrame) {
-        for (std::size_t f = 1; f + 1 < frames.size(); f += 2) {
-          const std::int64_t received_ns = DecodeReceivedNs(frames[f].data(), frames[f].size());
-          Apply(DecodeSeq(frames[f].data(), frames[f].size()),
-                std::string_view(frames[f + 1].data<char>(), frames[f + 1].size()), true,
-                received_ns);
+      if (kind == kEventFrame && frames.size() == 2) {
+        std::string_view events(frames[1].data<char>(), frames[1].size());
+        ForwardedEvent e;
+        while (EventBatch::Next(&events, &e)) {
+          const std::int64_t received_ns = e.received_unix_ns;
+          Apply(e.seq, e.payload, true, received_ns);
           if (round_events++ == 0 || received_ns < oldest_received_ns) {
             oldest_received_ns = received_ns;
           }

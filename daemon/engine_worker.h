@@ -287,6 +287,9 @@ class EngineWorker {
 
   const DaemonSettings* settings_;
   std::unique_ptr<engine::Engine> engine_;
+  // Apply's parsed event, reused (ParseFromArray clears it): its
+  // sub-messages and strings stay allocated from one event to the next.
+  riskd::v1::Envelope apply_envelope_;
   std::unique_ptr<connectors::StateStore> store_;
   IncidentIds* incident_ids_;
   engine::IncidentBook book_;

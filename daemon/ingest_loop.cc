@@ -161,8 +161,26 @@ void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
   }
 }
 
+void IngestLoop::Batch::Reset() {
+  // Entries keep their strings' capacity for the next batch, but not that
+  // of a large event: a batch of max_batch events of max_message_bytes
+  // must not stay allocated after it.
+  constexpr std::size_t kKeepPayloadBytes = 4096;
+  for (std::size_t k = 0; k < entry_count; ++k) {
+    if (entries[k].payload.capacity() > kKeepPayloadBytes) std::string().swap(entries[k].payload);
+  }
+  requests.clear();
+  queries.clear();
+  entry_count = 0;
+  staged.clear();
+  ids.clear();
+  directory_before.reset();
+  clock_before.reset();
+}
+
 void IngestLoop::ReadBatch() {
-  Batch batch;
+  Batch& batch = batch_;
+  batch.Reset();
   if (!Receive(&batch)) return;
   log_->SyncDirectory(&directory_);
   log_->SyncClock(&clock_);
@@ -172,17 +190,17 @@ void IngestLoop::ReadBatch() {
       Reject(&batch, i, req.framing);
       continue;
     }
-    auto env = Parse(req);
-    if (!env.ok()) {
-      Reject(&batch, i, env.status());
-      continue;
-    }
-    batch.acks[i].set_event_id(env->event_id());
-    if (const Status st = Authorize(req, *env); !st.ok()) {
+    riskd::v1::Envelope& env = envelope_;
+    if (const Status st = Parse(req, &env); !st.ok()) {
       Reject(&batch, i, st);
       continue;
     }
-    Admit(&batch, i, *env);
+    batch.acks[i].set_event_id(env.event_id());
+    if (const Status st = Authorize(req, env); !st.ok()) {
+      Reject(&batch, i, st);
+      continue;
+    }
+    Admit(&batch, i, &env);
   }
   Commit(&batch);
   ForwardQueries(&batch);
@@ -225,27 +243,32 @@ bool IngestLoop::Receive(Batch* batch) {
     batch->requests.push_back(std::move(req));
   }
   if (batch->requests.empty()) return false;
-  batch->acks.resize(batch->requests.size());
+  const std::size_t n = batch->requests.size();
+  if (batch->acks.size() < n) batch->acks.resize(n);
+  for (std::size_t i = 0; i < n; ++i) batch->acks[i].Clear();
+  // At most one entry per request: never resized while Admit runs (the
+  // ids map views the entries' strings).
+  if (batch->entries.size() < n) batch->entries.resize(n);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.received.fetch_add(batch->requests.size(), std::memory_order_relaxed);
   return true;
 }
 
-Result<riskd::v1::Envelope> IngestLoop::Parse(const Request& req) const {
+Status IngestLoop::Parse(const Request& req, riskd::v1::Envelope* env) const {
   if (req.payload.size() > settings_->max_message_bytes) {
     return Status::ResourceExhausted("envelope of " + std::to_string(req.payload.size()) +
                                      " bytes exceeds ingest.max_message_bytes (" +
                                      std::to_string(settings_->max_message_bytes) + ")");
   }
-  riskd::v1::Envelope env;
   (void)connectors::TakeProtobufLogMessage();
-  if (!env.ParseFromArray(req.payload.data(), static_cast<int>(req.payload.size()))) {
+  // ParseFromArray clears *env first: nothing of the previous request stays.
+  if (!env->ParseFromArray(req.payload.data(), static_cast<int>(req.payload.size()))) {
     const std::string detail = connectors::TakeProtobufLogMessage();
     return Status::InvalidArgument("payload: cannot parse " + std::to_string(req.payload.size()) +
                                    " bytes as riskd.v1.Envelope" +
                                    (detail.empty() ? "" : ": " + detail));
   }
-  return env;
+  return Status::Ok();
 }
 
 Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) {
@@ -276,7 +299,8 @@ Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) {
   return st;
 }
 
-void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& env) {
+void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelope) {
+  riskd::v1::Envelope& env = *envelope;
   Request& req = batch->requests[i];
   Ack& ack = batch->acks[i];
   if (env.has_query()) {
@@ -313,13 +337,14 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
   if (!st.ok()) return Reject(batch, i, st);
   // Event time: what the journal records is where the engine places it.
   const std::int64_t received = NowUnixNs();
-  std::string payload = req.payload.to_string();
+  // Whether env was changed here: then its serialization is journaled,
+  // else the bytes as received.
+  bool changed = false;
   if (env.has_supplier_status() || env.has_disruption() || env.has_clock_tick()) {
     if (env.has_clock_tick() && !batch->clock_before) batch->clock_before = clock_.manual_ns();
-    riskd::v1::Envelope timed = env;
-    auto changed = clock_.Admit(&timed, received);
-    if (!changed.ok()) return Reject(batch, i, changed.status());
-    if (*changed) payload = timed.SerializeAsString();
+    auto timed = clock_.Admit(&env, received);
+    if (!timed.ok()) return Reject(batch, i, timed.status());
+    changed = *timed;
   }
   if (env.has_operator_action()) {
     if (!incidents_ || !incidents_->Has(env.operator_action().incident_id())) {
@@ -331,9 +356,8 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     }
     // The journal records who acted as CURVE authenticated them.
     if (auto client = connectors::ClientNameOfMessage(req.payload)) {
-      riskd::v1::Envelope stamped = env;
-      stamped.mutable_operator_action()->set_authenticated_client(*client);
-      payload = stamped.SerializeAsString();
+      env.mutable_operator_action()->set_authenticated_client(*client);
+      changed = true;
     }
   }
   if (env.has_disruption() && env.disruption().has_place()) {
@@ -351,15 +375,23 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& e
     }
     directory_.Apply(env.network_change());
   }
-  batch->ids.emplace(env.event_id(), batch->entries.size());
-  batch->staged.push_back({i, batch->entries.size()});
-  batch->entries.push_back({env.event_id(), received, std::move(payload)});
+  const std::size_t k = batch->entry_count++;
+  connectors::JournalEntry& entry = batch->entries[k];  // reused: every field set
+  entry.event_id.assign(env.event_id());
+  entry.received_unix_ns = received;
+  if (changed) {
+    (void)env.SerializeToString(&entry.payload);  // replaces what the string held
+  } else {
+    entry.payload.assign(req.payload.data<char>(), req.payload.size());
+  }
+  batch->ids.emplace(entry.event_id, k);
+  batch->staged.push_back({i, k});
 }
 
 void IngestLoop::Commit(Batch* batch) {
-  if (batch->entries.empty()) return;
+  if (batch->entry_count == 0) return;
   const auto start = std::chrono::steady_clock::now();
-  auto results = log_->Append(batch->entries);
+  auto results = log_->Append(batch->committed());
   stats_.journal_commit.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (results.ok()) return Forward(batch, *results);
@@ -374,7 +406,7 @@ void IngestLoop::Commit(Batch* batch) {
   }
   if (auto held = journal_errors_.Allow()) {
     spdlog::error("journal append failed, {} event(s) answered unavailable: {}{}",
-                  batch->entries.size(), LogSafe(results.status().ToString()),
+                  batch->entry_count, LogSafe(results.status().ToString()),
                   *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
   }
   if (batch->directory_before) directory_ = std::move(*batch->directory_before);
@@ -385,9 +417,10 @@ void IngestLoop::Commit(Batch* batch) {
 }
 
 void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResult>& results) {
-  std::vector<char> forwarded(batch->entries.size(), 0);
-  // The whole batch goes to the engine as one message.
-  std::vector<zmq::message_t> message = EventBatchMessage();
+  std::vector<char> forwarded(batch->entry_count, 0);
+  // The whole batch goes to the engine as one message of one frame.
+  EventBatch& events = forward_events_;
+  events.Clear();
   for (const auto& s : batch->staged) {
     const auto& r = results[s.entry];
     Ack& ack = batch->acks[s.request];
@@ -397,14 +430,14 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
     (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
     if (!first) continue;
     forwarded[s.entry] = 1;
-    AddEvent(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload,
-             &message);
+    events.Add(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload);
     ++forwarded_;
   }
   // Blocks while the engine's queue is full (backpressure). The batch is
   // committed: it must reach the engine whatever signal arrives meanwhile.
   // (A stream-backed log feeds the engine itself, in stream order.)
-  if (message.size() > 1 && log_->ingest_feeds_engine()) {
+  if (!events.empty() && log_->ingest_feeds_engine()) {
+    auto message = events.Message();
     (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
   }
 }
@@ -425,7 +458,10 @@ void IngestLoop::Reply(Batch* batch) {
     auto& routing = batch->requests[i].routing;
     if (routing.empty()) continue;  // a query, or nothing to reply to
     // Never blocks: a ROUTER drops a reply to a peer that is gone or not reading.
-    routing.emplace_back(batch->acks[i].SerializeAsString());
+    // Serialized straight into the frame (no string in between).
+    const riskd::v1::Ack& ack = batch->acks[i];
+    zmq::message_t& frame = routing.emplace_back(ack.ByteSizeLong());
+    ack.SerializeWithCachedSizesToArray(frame.data<std::uint8_t>());
     (void)connectors::SendFrames(*router_, routing, zmq::send_flags::dontwait, &interrupted_);
   }
 }

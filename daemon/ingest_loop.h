@@ -34,7 +34,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
@@ -46,6 +48,7 @@
 #include "daemon/ingest_clock.h"
 #include "daemon/log_text.h"
 #include "daemon/peer_rate_limiter.h"
+#include "daemon/pipeline.h"
 #include "daemon/refusal_log.h"
 #include "daemon/settings.h"
 
@@ -135,28 +138,48 @@ class IngestLoop {
     zmq::message_t payload;
     Status framing;
   };
-  // A batch on its way through the steps.
+  // A batch on its way through the steps. One Batch serves every batch
+  // (Reset between them): its vectors, acks and journal entries keep their
+  // capacity, so a steady stream of events allocates little per event.
   struct Batch {
     std::vector<Request> requests;
-    std::vector<riskd::v1::Ack> acks;               // one per request
-    std::vector<std::size_t> queries;               // requests for the engine to answer
-    std::vector<connectors::JournalEntry> entries;  // events to commit
+    // One per request; acks.size() may be larger (kept from an earlier,
+    // larger batch), only the first requests.size() are this batch's.
+    std::vector<riskd::v1::Ack> acks;
+    std::vector<std::size_t> queries;  // requests for the engine to answer
+    // Events to commit: the first entry_count; the rest are kept for their
+    // strings' capacity (up to a bound, Reset) and hold stale bytes.
+    std::vector<connectors::JournalEntry> entries;
+    std::size_t entry_count = 0;
     struct Staged {
       std::size_t request;
       std::size_t entry;  // index into entries
     };
     std::vector<Staged> staged;
-    std::unordered_map<std::string, std::size_t> ids;  // event id -> entry
+    // Event id -> entry. The keys view entries[k].event_id: entries is
+    // sized to hold one per request before Admit, so it never reallocates
+    // (which would move short strings' bytes) while the map is in use.
+    std::unordered_map<std::string_view, std::size_t> ids;
     // The directory before the batch's network changes, and the manual
     // clock before its ticks, restored if the commit fails.
     std::unique_ptr<connectors::NodeDirectory> directory_before;
     std::optional<std::optional<std::int64_t>> clock_before;
+
+    // Empties the batch for the next one, keeping capacity.
+    void Reset();
+    // The entries to commit.
+    std::span<const connectors::JournalEntry> committed() const {
+      return {entries.data(), entry_count};
+    }
   };
 
   void ReadBatch();
   bool Receive(Batch* batch);
-  Result<riskd::v1::Envelope> Parse(const Request& request) const;
-  void Admit(Batch* batch, std::size_t i, const riskd::v1::Envelope& envelope);
+  // Parses into *envelope (cleared first by protobuf).
+  Status Parse(const Request& request, riskd::v1::Envelope* envelope) const;
+  // May change *envelope (its event time, an operator action's client):
+  // what is journaled is then its serialization.
+  void Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelope);
   void Commit(Batch* batch);
   void Forward(Batch* batch, const std::vector<connectors::AppendResult>& results);
   void ForwardQueries(Batch* batch);
@@ -175,6 +198,10 @@ class IngestLoop {
 
   const DaemonSettings* settings_;
   bool drained_ = false;
+  // Reused by every ReadBatch (their allocations are kept).
+  Batch batch_;
+  riskd::v1::Envelope envelope_;
+  EventBatch forward_events_;
   EventLog* log_;
   connectors::NodeDirectory directory_;
   const IncidentIds* incidents_;

@@ -221,15 +221,10 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
   if (!entries.empty()) {
     stats_.mirrored_seq.store(seqs.back());
     stats_.mirrored.fetch_add(entries.size(), std::memory_order_relaxed);
-    std::vector<zmq::message_t> frames;
-    frames.reserve(1 + 2 * entries.size());
-    frames.emplace_back(&kEventFrame, 1);
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const std::string seq = EncodeSeq(seqs[i]);
-      frames.emplace_back(seq.data(), seq.size());
-      frames.emplace_back(entries[i].payload.data(), entries[i].payload.size());
-    }
-    (void)Send(to_engine, frames);
+    EventBatch events;  // receipt time 0: the engine takes the journaled event time
+    for (std::size_t i = 0; i < entries.size(); ++i) events.Add(seqs[i], 0, entries[i].payload);
+    auto message = events.Message();
+    (void)Send(to_engine, message);
   }
   return true;
 }
