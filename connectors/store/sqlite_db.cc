@@ -79,7 +79,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durabi
     return Status::IoError("cannot open database '" + path +
                            "': " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
   RISKD_RETURN_IF_ERROR(db->Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL"
                                                                  : "PRAGMA synchronous=NORMAL"));
@@ -99,7 +99,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenReadOnly(const std::string& path
     return Status::IoError("cannot open database '" + path +
                            "' read-only: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   return db;
 }
 

@@ -67,6 +67,9 @@ class SqliteDb {
     // commits (state that can be re-derived from the journal).
     kNormal,
   };
+  // How long a statement waits for another connection's lock before it
+  // fails with SQLITE_BUSY.
+  static constexpr int kBusyTimeoutMs = 5000;
   // Opens (creating if needed) the database in WAL mode with a busy timeout.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
                                                 Durability durability = Durability::kFull);

@@ -318,9 +318,6 @@ TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
   EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
 }
 
-// A tool beside a daemon (riskctl calibrate) reads without moving: a
-// daemon of the earlier layout keeps its tables, and a wrong path creates
-// no file.
 // The size of the file at `path`, 0 when there is none.
 std::uintmax_t SizeOrZero(const std::string& path) {
   std::error_code ec;
@@ -374,6 +371,9 @@ TEST(StateStoreTest, TheMoveLeavesNoLargeWalBehind) {
   EXPECT_EQ(Tables(database), (std::vector<std::string>{"journal"}));
 }
 
+// A tool beside a daemon (riskctl calibrate) reads without moving: a
+// daemon of the earlier layout keeps its tables, and a wrong path creates
+// no file.
 TEST(StateStoreTest, ReadingOnlyMovesAndCreatesNothing) {
   const ScratchDir scratch("riskd_ro_");
   const std::string database = (scratch.path() / "riskd.db").string();
@@ -662,16 +662,18 @@ TEST(StateStoreTest, AlertsAreIndexedByTheirJournalRowAlsoInAnEarlierFile) {
     const Status st = (*store)->CheckJournal(database);
     EXPECT_NE(st.message().find(ahead_of_2), std::string::npos) << st.ToString();
   }
-  EXPECT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id", "raised_tag"}));
+  // The primary key, alerts_open (alert_id, partial) and raised_tag.
+  const std::vector<std::string> indexed = {"alert_id", "alert_id", "raised_tag"};
+  EXPECT_EQ(IndexedColumns(state, "alerts"), indexed);
   {
     auto db = SqliteDb::Open(state);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("DROP INDEX alerts_raised_tag").ok());
+    ASSERT_TRUE((*db)->Exec("DROP INDEX alerts_raised_tag; DROP INDEX alerts_open").ok());
   }
   ASSERT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id"}));
   auto store = StateStore::Open(database);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ(IndexedColumns(state, "alerts"), (std::vector<std::string>{"alert_id", "raised_tag"}));
+  EXPECT_EQ(IndexedColumns(state, "alerts"), indexed);
   EXPECT_EQ((*store)->OpenAlerts()->size(), 3u);
   const Status st = (*store)->CheckJournal(database);
   EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
@@ -680,6 +682,53 @@ TEST(StateStoreTest, AlertsAreIndexedByTheirJournalRowAlsoInAnEarlierFile) {
   ASSERT_TRUE(
       (*store)->RecordAlerts({{"supply/B/7", "supply", "B", 3, 2, 0.1, -1, 7, 8, "r"}}, 8).ok());
   EXPECT_NE((*store)->CheckJournal(database).message().find(ahead_of_2), std::string::npos);
+}
+
+// The open alerts a start (and a snapshot) reads are found through the
+// partial index alerts_open, not by reading every alert ever raised: the
+// query plan of OpenAlerts' query says so, and the index holds exactly the
+// open ones as alerts resolve and reopen.
+TEST(StateStoreTest, OpenAlertsAreReadThroughAnIndexOfTheOpenOnes) {
+  const ScratchDir scratch("riskd_openidx_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  auto store = StateStore::Open(database);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)
+                  ->RecordAlerts({{"supply/A/1", "supply", "A", 1, 2, 0.4, 3, 1, 1, "a"},
+                                  {"supply/B/2", "supply", "B", 1, 2, 0.4, 3, 2, 2, "b"},
+                                  {"supply/C/3", "supply", "C", 2, 2, 0.4, 3, 3, 3, "c"}},
+                                 3)
+                  .ok());
+  ASSERT_TRUE(
+      (*store)->RecordAlerts({{"supply/B/2", "supply", "B", 3, 2, 0.1, -1, 2, 4, "r"}}, 4).ok());
+  auto open = (*store)->OpenAlerts();
+  ASSERT_TRUE(open.ok());
+  std::vector<std::string> ids;
+  for (const auto& a : *open) ids.push_back(a.alert_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"supply/A/1", "supply/C/3"}));
+
+  auto db = SqliteDb::OpenReadOnly(StateStore::PathFor(database));
+  ASSERT_TRUE(db.ok());
+  std::string plan;
+  {
+    auto q = (*db)->Prepare(
+        "EXPLAIN QUERY PLAN SELECT alert_id, payload FROM alerts WHERE lifecycle != 3"
+        " ORDER BY alert_id");
+    ASSERT_TRUE(q.ok());
+    Status st;
+    while (q->Step(&st)) plan += q->ColumnText(3) + "\n";
+    ASSERT_TRUE(st.ok());
+  }
+  EXPECT_NE(plan.find("USING INDEX alerts_open"), std::string::npos) << plan;
+  {
+    auto q = (*db)->Prepare(
+        "SELECT group_concat(alert_id) FROM alerts INDEXED BY alerts_open"
+        " WHERE lifecycle != 3");
+    ASSERT_TRUE(q.ok());
+    Status st;
+    ASSERT_TRUE(q->Step(&st));
+    EXPECT_EQ(q->ColumnText(0), "supply/A/1,supply/C/3");
+  }
 }
 
 // A state file of a riskd from before the binding (no journal row

@@ -143,9 +143,9 @@ bool Running(pid_t pid) {
 
 // RISKD_DAEMON_WRAPPER may run riskd as its child instead of exec'ing it
 // (here sh, which waits for riskd and then would go on). The harness's
-// Stop() and Kill() reach riskd itself: Stop() stops it cleanly (SIGTERM,
-// "riskd stopped") and returns once it is gone; Kill() leaves nothing
-// running either.
+// Stop() and Kill() reach riskd itself: Stop() stops it cleanly (SIGTERM to
+// riskd alone, "riskd stopped"), lets the wrapper finish and returns its
+// status, riskd's; Kill() leaves nothing running either.
 TEST(SignalsE2ETest, StopAndKillReachRiskdBehindAWrapperThatDoesNotExecIt) {
   DaemonHarness h(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
   const std::string wrapper = (h.dir() / "wrap.sh").string();
@@ -158,16 +158,21 @@ TEST(SignalsE2ETest, StopAndKillReachRiskdBehindAWrapperThatDoesNotExecIt) {
     const std::vector<pid_t> children = RunningChildren(h.pid());
     ASSERT_EQ(children.size(), 1u);  // riskd, not exec'ed: a child of the wrapper
     const pid_t riskd = children[0];
+    int status = -1;
     if (kill) {
       h.Kill();
     } else {
-      (void)h.Stop();  // the wrapper's status: sh has the SIGTERM too
+      status = h.Stop();  // the wrapper's, which exits after riskd with its status
     }
     const bool running = Running(riskd);
     if (running) ::kill(riskd, SIGKILL);  // not left behind by a failure
     EXPECT_FALSE(running);
     if (!kill) {
+      EXPECT_EQ(status, 0);
       EXPECT_NE(h.log().find("riskd stopped", mark), std::string::npos) << h.log().substr(mark);
+      // The SIGTERM went to riskd alone: the wrapper went on after it.
+      EXPECT_NE(h.log().find("wrapper: riskd exited with 0", mark), std::string::npos)
+          << h.log().substr(mark);
     }
   }
 }

@@ -192,13 +192,22 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
 
 void DaemonHarness::Signal(int signal) const {
   if (pid_ <= 0) return;
-  ::kill(pid_, signal);
-  if (!wrapped_) return;
-  // riskd in the wrapper's group, the wrapper's helpers not (heaptrack's
-  // interpreter must finish the profile once riskd is gone).
-  for (pid_t p : GroupProcessesRunning(pid_, RISKD_BINARY)) {
-    if (p != pid_) ::kill(p, signal);
+  if (wrapped_) {
+    // riskd in the wrapper's group, the wrapper's helpers not (heaptrack's
+    // interpreter must finish the profile once riskd is gone). A SIGTERM
+    // goes to riskd alone while it runs: the wrapper exits after its child
+    // with riskd's status (what Stop() returns, restart_bench checks it) and
+    // may have work to finish after it; SIGKILL and other signals reach
+    // the wrapper too.
+    bool reached_riskd = false;
+    for (pid_t p : GroupProcessesRunning(pid_, RISKD_BINARY)) {
+      if (p == pid_) continue;
+      ::kill(p, signal);
+      reached_riskd = true;
+    }
+    if (signal == SIGTERM && reached_riskd) return;
   }
+  ::kill(pid_, signal);
 }
 
 bool DaemonHarness::WaitForGroup(pid_t pgid, std::chrono::steady_clock::time_point deadline) const {
@@ -223,9 +232,16 @@ int DaemonHarness::Stop() {
     }
     // Where it hangs, for the failure report.
     const fs::path stacks = dir_ / "riskd-stacks.txt";
+    // Behind a wrapper, riskd's threads rather than the wrapper's.
+    pid_t stuck = pid_;
+    if (wrapped_) {
+      for (pid_t p : GroupProcessesRunning(pid_, RISKD_BINARY)) {
+        if (p != pid_) stuck = p;
+      }
+    }
     if (fs::exists("/usr/bin/gdb")) {
       const pid_t gdb = SpawnLogged(
-          {"/usr/bin/gdb", "-p", std::to_string(pid_), "-batch", "-ex", "thread apply all bt"},
+          {"/usr/bin/gdb", "-p", std::to_string(stuck), "-batch", "-ex", "thread apply all bt"},
           stacks);
       int gdb_status = 0;
       if (gdb > 0) ::waitpid(gdb, &gdb_status, 0);

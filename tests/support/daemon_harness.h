@@ -6,9 +6,10 @@
 // and a SUB that collects Publications. RISKD_DAEMON_WRAPPER in the
 // environment prefixes the daemon's command line (profilers, bench/README).
 // A wrapper need not exec riskd: it runs in a process group of its own, and
-// Stop() / Kill() signal the wrapper and the riskd processes of that group
-// (not its other helpers), and return once riskd is gone (Stop() returns
-// the wrapper's exit status). pid() is the wrapper's: signals sent to it
+// Stop() sends SIGTERM to the riskd processes of that group (not the
+// wrapper, which may have work to finish after its child, nor its other
+// helpers) and returns the wrapper's exit status once both are gone; Kill()
+// signals the wrapper and riskd. pid() is the wrapper's: signals sent to it
 // alone do not reach riskd.
 #ifndef RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
 #define RISKD_TESTS_SUPPORT_DAEMON_HARNESS_H_
@@ -103,8 +104,9 @@ class DaemonHarness {
   std::vector<std::string> extra_args_;
   std::chrono::seconds start_timeout_{60};
   std::vector<std::pair<std::string, std::string>> env_;
-  // Signals the daemon: behind a wrapper, the wrapper and the riskd
-  // processes of its process group.
+  // Signals the daemon: behind a wrapper, the riskd processes of its
+  // process group, and the wrapper too unless the signal is a SIGTERM that
+  // reached riskd.
   void Signal(int signal) const;
   // After the wrapper was reaped: waits until no riskd of its process group
   // runs any more, or `deadline`. True if none does.

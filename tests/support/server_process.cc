@@ -88,7 +88,9 @@ std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path
     long ppid = 0, pgrp = 0;
     if (!(rest >> state >> ppid >> pgrp) || pgrp != pgid || state == 'Z') continue;
     std::error_code link_error;
-    if (std::filesystem::read_symlink(entry.path() / "exe", link_error) == program) {
+    // A binary relinked while it runs reads "<path> (deleted)".
+    const std::string running = std::filesystem::read_symlink(entry.path() / "exe", link_error);
+    if (running == program.string() || running == program.string() + " (deleted)") {
       out.push_back(static_cast<pid_t>(std::stol(name)));
     }
   }
