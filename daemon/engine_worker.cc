@@ -1279,6 +1279,18 @@ riskd::v1::Ack EngineWorker::Answer(const riskd::v1::Envelope& env) {
   return ack;
 }
 
+void EngineWorker::BadEventMessage(std::size_t frames, std::size_t left_over) {
+  // Only a bug between the threads (pipeline.h) makes one: its events are
+  // journaled but not applied, which must not go unnoticed.
+  if (auto held = bad_event_lines_.Allow()) {
+    spdlog::error(
+        "engine: a malformed events message from the ingest thread: {} frame(s), {} "
+        "byte(s) left over that are not a whole event; its events are not applied{}",
+        frames, left_over,
+        *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
+  }
+}
+
 void EngineWorker::Run() {
   struct PendingQuery {
     riskd::v1::Envelope envelope;
@@ -1327,6 +1339,9 @@ void EngineWorker::Run() {
           any_event = true;
           stats_.requests_done.fetch_add(1, std::memory_order_release);
         }
+        if (!events.empty()) BadEventMessage(frames.size(), events.size());
+      } else if (kind == kEventFrame) {
+        BadEventMessage(frames.size(), 0);
       } else if (kind == kQueryFrame && frames.size() >= 2) {
         PendingQuery q;
         (void)q.envelope.ParseFromString(frames[1].to_string());

@@ -175,6 +175,8 @@ class EngineWorker {
   // CLOCK_WALL: a tick (and re-projection) when the wall clock entered a
   // new step.
   void TickWallClock();
+  // Logs (rate-limited) an "E" message that is not whole.
+  void BadEventMessage(std::size_t frames, std::size_t left_over);
   std::string ModelTimeText() const;  // RFC 3339, for logs
   // The time the incident book places an event at: a status's or
   // disruption's occurred_at, a tick's advance_to, else (operator actions,
@@ -370,6 +372,7 @@ class EngineWorker {
   std::uint64_t synced_publication_seq_ = 0;  // publisher's sequence at the last sync
   std::chrono::steady_clock::time_point synced_at_{};
   LogRateLimiter checkpoint_errors_;
+  LogRateLimiter bad_event_lines_;
 };
 
 }  // namespace riskd::daemon

@@ -162,13 +162,15 @@ void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
 }
 
 void IngestLoop::Batch::Reset() {
-  // Entries keep their strings' capacity for the next batch, but not that
-  // of a large event: a batch of max_batch events of max_message_bytes
-  // must not stay allocated after it.
+  // Entries and acks keep their strings' capacity for the next batch, but
+  // not that of a large event or id: a batch of max_batch events of
+  // max_message_bytes must not stay allocated after it. (An ack holds the
+  // id as sent, also a refused one far over CheckId's 256 bytes.)
   constexpr std::size_t kKeepPayloadBytes = 4096;
   for (std::size_t k = 0; k < entry_count; ++k) {
     if (entries[k].payload.capacity() > kKeepPayloadBytes) std::string().swap(entries[k].payload);
   }
+  for (std::size_t i = 0; i < std::min(requests.size(), acks.size()); ++i) ResetAck(&acks[i]);
   requests.clear();
   queries.clear();
   entry_count = 0;
@@ -178,10 +180,27 @@ void IngestLoop::Batch::Reset() {
   clock_before.reset();
 }
 
+void IngestLoop::ResetAck(Ack* ack) {
+  // Clear() keeps every string's capacity (protobuf reuses them): an ack
+  // that held a long id, reason or a status response is replaced instead.
+  constexpr std::size_t kKeepIdBytes = 256;  // CheckId's limit
+  constexpr std::size_t kKeepReasonBytes = 4096;
+  if (ack->event_id().capacity() > kKeepIdBytes || ack->reason().capacity() > kKeepReasonBytes ||
+      ack->has_response()) {
+    Ack().Swap(ack);
+  } else {
+    ack->Clear();
+  }
+}
+
 void IngestLoop::ReadBatch() {
   Batch& batch = batch_;
-  batch.Reset();
+  batch.Reset();  // a no-op unless the last batch was cut short (an exception)
   if (!Receive(&batch)) return;
+  // Whether envelope_ parsed a large request: its strings keep their
+  // capacity, so it is replaced after the batch.
+  constexpr std::size_t kKeepEnvelopeBytes = std::size_t{64} << 10;
+  bool large_envelope = false;
   log_->SyncDirectory(&directory_);
   log_->SyncClock(&clock_);
   for (std::size_t i = 0; i < batch.requests.size(); ++i) {
@@ -191,6 +210,7 @@ void IngestLoop::ReadBatch() {
       continue;
     }
     riskd::v1::Envelope& env = envelope_;
+    if (req.payload.size() > kKeepEnvelopeBytes) large_envelope = true;
     if (const Status st = Parse(req, &env); !st.ok()) {
       Reject(&batch, i, st);
       continue;
@@ -206,6 +226,10 @@ void IngestLoop::ReadBatch() {
   ForwardQueries(&batch);
   Reply(&batch);
   PublishInterruptions();
+  // Nothing of the batch stays allocated while the daemon waits for the
+  // next one (request frames, large payloads and ids).
+  batch.Reset();
+  if (large_envelope) riskd::v1::Envelope().Swap(&envelope_);
 }
 
 std::size_t IngestLoop::QueueRoom() const {
@@ -245,7 +269,7 @@ bool IngestLoop::Receive(Batch* batch) {
   if (batch->requests.empty()) return false;
   const std::size_t n = batch->requests.size();
   if (batch->acks.size() < n) batch->acks.resize(n);
-  for (std::size_t i = 0; i < n; ++i) batch->acks[i].Clear();
+  // acks[0, n) were reset (ResetAck) when the batch before ended.
   // At most one entry per request: never resized while Admit runs (the
   // ids map views the entries' strings).
   if (batch->entries.size() < n) batch->entries.resize(n);
@@ -421,6 +445,7 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
   // The whole batch goes to the engine as one message of one frame.
   EventBatch& events = forward_events_;
   events.Clear();
+  const bool feeds_engine = log_->ingest_feeds_engine();
   for (const auto& s : batch->staged) {
     const auto& r = results[s.entry];
     Ack& ack = batch->acks[s.request];
@@ -430,14 +455,17 @@ void IngestLoop::Forward(Batch* batch, const std::vector<connectors::AppendResul
     (first ? stats_.accepted : stats_.duplicates).fetch_add(1, std::memory_order_relaxed);
     if (!first) continue;
     forwarded[s.entry] = 1;
-    events.Add(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload);
+    // A stream-backed log feeds the engine itself, in stream order.
+    if (feeds_engine) {
+      events.Add(r.seq, batch->entries[s.entry].received_unix_ns, batch->entries[s.entry].payload);
+    }
     ++forwarded_;
   }
   // Blocks while the engine's queue is full (backpressure). The batch is
   // committed: it must reach the engine whatever signal arrives meanwhile.
-  // (A stream-backed log feeds the engine itself, in stream order.)
-  if (!events.empty() && log_->ingest_feeds_engine()) {
+  if (!events.empty()) {
     auto message = events.Message();
+    events.Clear();  // views of the batch's entries, which Reset frees
     (void)connectors::SendFrames(*to_engine_, message, zmq::send_flags::none, &interrupted_);
   }
 }

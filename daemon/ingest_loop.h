@@ -165,7 +165,8 @@ class IngestLoop {
     std::unique_ptr<connectors::NodeDirectory> directory_before;
     std::optional<std::optional<std::int64_t>> clock_before;
 
-    // Empties the batch for the next one, keeping capacity.
+    // Empties the batch once it is answered (so an idle daemon holds none
+    // of it), keeping small strings' capacity for the next one.
     void Reset();
     // The entries to commit.
     std::span<const connectors::JournalEntry> committed() const {
@@ -174,6 +175,8 @@ class IngestLoop {
   };
 
   void ReadBatch();
+  // Empties an ack for the next batch; one that grew large is replaced.
+  static void ResetAck(riskd::v1::Ack* ack);
   bool Receive(Batch* batch);
   // Parses into *envelope (cleared first by protobuf).
   Status Parse(const Request& request, riskd::v1::Envelope* envelope) const;

@@ -127,33 +127,37 @@ struct ForwardedEvent {
 // The events of one ["E", events] message, packed into one frame: one
 // ZeroMQ frame per batch rather than two per event (each frame costs an
 // allocation, a pipe write and a read; bench/README.md, `ingestcpu`).
+// Add only records where each payload is; Message() writes them straight
+// into the frame, so a batch's payloads are copied once, not twice.
 class EventBatch {
  public:
-  // Forgets the events added so far. One EventBatch serves every batch:
-  // it keeps its capacity up to kKeepBytes (a steady stream of events
-  // allocates nothing), not the whole of a rare batch of large events.
-  static constexpr std::size_t kKeepBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kHeaderBytes = 8 + 8 + 8;  // seq, time, size
+  // Forgets the events added so far (one EventBatch serves every batch).
   void Clear() {
-    if (bytes_.capacity() > kKeepBytes) {
-      std::string().swap(bytes_);
-    } else {
-      bytes_.clear();
-    }
+    events_.clear();
+    bytes_ = 0;
   }
-  bool empty() const { return bytes_.empty(); }
-  std::size_t capacity() const { return bytes_.capacity(); }
+  bool empty() const { return events_.empty(); }
+  // The size of the frame Message() makes.
+  std::size_t bytes() const { return bytes_; }
+  // `payload` is viewed, not copied: it must outlive the next Message().
   void Add(std::uint64_t seq, std::int64_t received_unix_ns, std::string_view payload) {
-    PutLe(seq, 8);
-    PutLe(static_cast<std::uint64_t>(received_unix_ns), 8);
-    PutLe(payload.size(), 8);
-    bytes_.append(payload);
+    events_.push_back({seq, received_unix_ns, payload});
+    bytes_ += kHeaderBytes + payload.size();
   }
   // ["E", events].
   std::vector<zmq::message_t> Message() const {
     std::vector<zmq::message_t> out;
     out.reserve(2);
     out.emplace_back(&kEventFrame, 1);
-    out.emplace_back(bytes_.data(), bytes_.size());
+    char* p = out.emplace_back(bytes_).data<char>();
+    for (const ForwardedEvent& e : events_) {
+      PutLe(&p, e.seq);
+      PutLe(&p, static_cast<std::uint64_t>(e.received_unix_ns));
+      PutLe(&p, e.payload.size());
+      if (!e.payload.empty()) std::memcpy(p, e.payload.data(), e.payload.size());
+      p += e.payload.size();
+    }
     return out;
   }
 
@@ -161,7 +165,7 @@ class EventBatch {
   // advances past it; false at the end, or when what is left is not a whole
   // event.
   static bool Next(std::string_view* events, ForwardedEvent* out) {
-    constexpr std::size_t kHeader = 8 + 8 + 8;
+    constexpr std::size_t kHeader = kHeaderBytes;
     if (events->size() < kHeader) return false;
     const char* p = events->data();
     const std::uint64_t size = GetLe(p + 16, 8);
@@ -174,8 +178,8 @@ class EventBatch {
   }
 
  private:
-  void PutLe(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) bytes_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  static void PutLe(char** p, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) *(*p)++ = static_cast<char>((v >> (8 * i)) & 0xff);
   }
   static std::uint64_t GetLe(const char* p, int bytes) {
     std::uint64_t v = 0;
@@ -185,7 +189,8 @@ class EventBatch {
     return v;
   }
 
-  std::string bytes_;
+  std::vector<ForwardedEvent> events_;
+  std::size_t bytes_ = 0;
 };
 
 inline std::int64_t NowUnixNs() {

@@ -59,8 +59,9 @@ TEST(EventBatchTest, EveryEventComesBackWithItsSeqTimeAndExactBytes) {
 // sent, however many bytes the earlier batch held.
 TEST(EventBatchTest, AClearedBatchCarriesNothingOfTheLargerOneBefore) {
   EventBatch batch;
-  batch.Add(1, 10, std::string(5000, 'x'));
-  batch.Add(2, 20, std::string(3000, 'y'));
+  const std::string x(5000, 'x'), y(3000, 'y');  // viewed until Message()
+  batch.Add(1, 10, x);
+  batch.Add(2, 20, y);
   (void)batch.Message();
   batch.Clear();
   EXPECT_TRUE(batch.empty());
@@ -72,20 +73,24 @@ TEST(EventBatchTest, AClearedBatchCarriesNothingOfTheLargerOneBefore) {
   EXPECT_EQ(events[0].payload, "small");
 }
 
-// A batch of large events is not kept allocated after it; a small one's
-// buffer is (one EventBatch serves every batch).
-TEST(EventBatchTest, ClearKeepsTheBufferOfASmallBatchOnly) {
+// The frame is made at its final size and written once: header and
+// payload bytes only, nothing kept by the EventBatch (which views the
+// payloads) beyond it.
+TEST(EventBatchTest, TheFrameIsExactlyTheHeadersAndPayloads) {
   EventBatch batch;
-  batch.Add(1, 0, std::string(1000, 's'));
+  const std::string large(3 << 20, 'l');
+  batch.Add(1, 0, large);
+  batch.Add(2, 0, "after");
+  EXPECT_EQ(batch.bytes(), 2 * EventBatch::kHeaderBytes + large.size() + 5);
+  const auto message = batch.Message();
+  EXPECT_EQ(message[1].size(), batch.bytes());
+  const auto events = Read(message);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].payload, large);
+  EXPECT_EQ(events[1].payload, "after");
   batch.Clear();
-  EXPECT_GE(batch.capacity(), 1000u);
-  batch.Add(2, 0, std::string(EventBatch::kKeepBytes + 1, 'l'));
-  batch.Clear();
-  EXPECT_LE(batch.capacity(), EventBatch::kKeepBytes);
-  batch.Add(3, 0, "after");
-  const auto events = Read(batch.Message());
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].payload, "after");
+  EXPECT_EQ(batch.bytes(), 0u);
+  EXPECT_TRUE(batch.empty());
 }
 
 // A frame cut short yields the whole events before the cut and no more.
