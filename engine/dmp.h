@@ -160,11 +160,25 @@ class BasicDmpWorkspace {
     Stored theta = 1;
     Stored phi = 0;
   };
-  std::vector<EdgeMessage> edge_;      // per edge
-  std::vector<Message> message_;       // per node, graphs without reverse edges
-  std::vector<double> cavity_;         // per edge, for edges with a reverse
-  std::vector<Stored> theta_reverse_;  // per edge e: theta of e's reverse (a copy)
-  std::vector<Source> source_;         // per node
+  // Per edge e (graphs with reverse edges): theta of e's reverse at the
+  // step before and at this step, copies written by the reverse's update.
+  // Pass 2 divides P_S^k by both to get the cavity of e now and at the
+  // step before, instead of storing the cavity per edge (8 bytes per edge
+  // read and written per step); an edge without a reverse keeps 1 and 1,
+  // and x / 1 is x, so its cavity is P_S^k as the rule says.
+  struct ReverseTheta {
+    Stored before = 1;
+    Stored now = 1;
+  };
+  std::vector<EdgeMessage> edge_;            // per edge
+  std::vector<Message> message_;             // per node, graphs without reverse edges
+  std::vector<ReverseTheta> reverse_theta_;  // per edge, graphs with reverse edges
+  // Per edge, the cavity of the last step where it was the explicit
+  // product (its reverse theta at or below kDmpTinyTheta): the next step's
+  // previous cavity, which no division gives back. Allocated by the first
+  // run that needs one; a slot is read only the step after it is written.
+  std::vector<double> cavity_;
+  std::vector<Source> source_;  // per node
   // Per node (valid when seen): P_R, P_S at the window's end minus the
   // onset delay (the window's last step comes from the initial state). The
   // latter only with onset delays (allocated by Prepare) or ends (by the
