@@ -98,9 +98,9 @@ struct DmpResult {
 // when stored; what later steps read (theta in P_S's product, phi in
 // theta's update) is the stored value. incremental_dmp.h rounds at exactly
 // these points, so its values stay bit for bit RunDmpRegion's with the same
-// storage. Per-node values (P_S, P_I, P_R, the cavity per edge on graphs
-// with reverse edges, the onset rings) stay double: they are small, or
-// differences of them drive phi.
+// storage. Per-node values (P_S, P_I, P_R, the cavities on graphs with
+// reverse edges, computed per step and kept only where explicit, the onset
+// rings) stay double: they are small, or differences of them drive phi.
 //
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
@@ -108,10 +108,11 @@ struct DmpResult {
 // delays or ends and 8 more in a frame that started before now (after a run
 // in a frame starting now without delays or ends, double: 21.7 MB on 100k
 // nodes / 1M edges, float: 13.7 MB); on a graph with reverse edges
-// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 68.1 MB
-// on the both-directions 100k / 1M
-// type): worth keeping across back-to-back runs (the arrays' pages are
-// touched once), worth handing back while the caller has other work to do.
+// 2 sizeof(Stored) more per edge (the reverse's theta at two steps; float:
+// 36.1 MB on the both-directions 100k / 1M type, double: 68.1 MB), and 8
+// per edge from the first run with an explicit cavity: worth keeping
+// across back-to-back runs (the arrays' pages are touched once), worth
+// handing back while the caller has other work to do.
 template <typename Stored>
 class BasicDmpWorkspace {
  public:
