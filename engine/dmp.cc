@@ -34,10 +34,12 @@ template <typename Stored>
 void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
   const std::size_t m = g.edge_count(), n = g.node_count;
   if (edge_.size() < m) edge_.resize(m);
-  // Mirrored thetas only for graphs with reverse edges (explicit cavities
-  // by the first run that has one, DmpRun::KeepExplicitCavity), cavity
-  // rings only for graphs with onset delays.
-  if (g.has_reverse && reverse_theta_.size() < m) reverse_theta_.resize(m);
+  // Mirrored thetas and per-edge cavities only for graphs with reverse
+  // edges, cavity rings only for graphs with onset delays.
+  if (g.has_reverse && theta_reverse_.size() < m) {
+    theta_reverse_.resize(m, Stored{1});
+    cavity_.resize(m, 0.0);
+  }
   // Once allocated, Reset clears it on every run, latency or not: keep it
   // sized to the graph.
   if ((g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
@@ -65,7 +67,7 @@ std::size_t BasicDmpWorkspace<Stored>::Release() {
 
 template <typename Stored>
 std::size_t BasicDmpWorkspace<Stored>::MemoryBytes() const {
-  return edge_.capacity() * sizeof(EdgeMessage) + reverse_theta_.capacity() * sizeof(ReverseTheta) +
+  return edge_.capacity() * sizeof(EdgeMessage) + theta_reverse_.capacity() * sizeof(Stored) +
          (cavity_.capacity() + pr_.capacity() + ps_at_end_.capacity() + pr_now_.capacity() +
           history_.capacity()) *
              sizeof(double) +
@@ -102,7 +104,6 @@ class DmpRun {
   using Workspace = BasicDmpWorkspace<Stored>;
   using EdgeMessage = typename Workspace::EdgeMessage;
   using Message = typename Workspace::Message;
-  using ReverseTheta = typename Workspace::ReverseTheta;
   static_assert(sizeof(typename Workspace::Source) == 32, "a source fills half a cache line");
 
   DmpRun(const TransmissionGraph& g, const InitialState& init, const DmpOptions& opt, Workspace* ws)
@@ -302,6 +303,7 @@ class DmpRun {
         __builtin_prefetch(&w_.flags_[targets[x + kPrefetchAhead]]);
       const EdgeIndex e = stored ? stored[x] : write_edges ? out[x] : kNoEdge;
       if (pi != 0) w_.edge_[e].phi = Round(pi);
+      if (mirror_) w_.cavity_[e] = init_.p_s[k];
       const NodeIndex j = targets[x];
       if (!(w_.flags_[j] & kInFront) && init_.p_s[j] > 0) {
         Enter(j);
@@ -338,7 +340,7 @@ class DmpRun {
     const double* p = g_.p.data();
     EdgeMessage* edge = w_.edge_.data();
     const EdgeIndex* reverse = g_.reverse.data();
-    ReverseTheta* reverse_theta = w_.reverse_theta_.data();
+    Stored* theta_reverse = w_.theta_reverse_.data();
     const auto edges = static_cast<EdgeIndex>(g_.edge_count());
     const std::size_t count = w_.frontier_.size();  // nodes added below start next step
     for (std::size_t x = 0; x < count; ++x) {
@@ -355,13 +357,12 @@ class DmpRun {
         for (EdgeIndex e = b; e < en; ++e) {
           // The mirror store lands at a scattered place: fetch its line early.
           if (e + kPrefetchAhead < edges && reverse[e + kPrefetchAhead] != kNoEdge) {
-            __builtin_prefetch(&reverse_theta[reverse[e + kPrefetchAhead]], 1);
+            __builtin_prefetch(&theta_reverse[reverse[e + kPrefetchAhead]], 1);
           }
-          const Stored before = edge[e].theta;
-          const Stored th = Round(before - p[e] * edge[e].phi);
+          const Stored th = Round(edge[e].theta - p[e] * edge[e].phi);
           edge[e].theta = th;
           prod *= th;
-          if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) reverse_theta[rev] = {before, th};
+          if (const EdgeIndex rev = reverse[e]; rev != kNoEdge) theta_reverse[rev] = th;
         }
       } else {
         for (EdgeIndex e = b; e < en; ++e) {
@@ -441,22 +442,16 @@ class DmpRun {
   }
 
   // Pass 2: phi(t) on the in-edges of every frontier node from a touched
-  // source. The cavity C_{k->i}(t) = P_S^k(t) / theta_{i->k}(t) and the
-  // previous one, C(t - 1) = P_S^k(t - 1) / theta_{i->k}(t - 1), are both
-  // divisions of values at hand (the node's ps and ps_before, the edge's
-  // ReverseTheta): the same doubles as a cavity stored at step t - 1 and
-  // read back, without an edge array read and written per step. Before
-  // k's first step (fresh) the previous cavity is P_S^k(0), its
-  // ps_before; where theta_{i->k}(t - 1) was at or below kDmpTinyTheta it
-  // was the explicit product, kept then (cavity_). With latency L_k, the
-  // nodes hit at t - L_k become infectious now: ring slot t % (L+1) holds
-  // cavity(t-L-1), slot (t+1) % (L+1) cavity(t-L).
+  // source. With latency L_k, the nodes hit at t - L_k become infectious now:
+  // ring slot t % (L+1) holds cavity(t-L-1), slot (t+1) % (L+1) cavity(t-L).
   void UpdatePhi(int t) {
     const NodeIndex* source = g_.source.data();
     const double* p = g_.p.data();
-    const ReverseTheta* reverse_theta = w_.reverse_theta_.data();
+    const EdgeIndex* reverse = g_.reverse.data();
+    const Stored* theta_reverse = w_.theta_reverse_.data();
     const typename Workspace::Source* node = w_.source_.data();
     EdgeMessage* edge = w_.edge_.data();
+    double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
     // Ring slots for the last onset delay seen (one or two values per graph).
     std::size_t span = 0, older = 0, newer = 0;
@@ -475,27 +470,25 @@ class DmpRun {
           edge[e].phi = 0;  // removed: passes nothing on
           continue;
         }
-        const ReverseTheta th = reverse_theta[e];
+        const EdgeIndex rev = mirror_ ? reverse[e] : kNoEdge;
+        double cav = s.ps;
+        if (rev != kNoEdge) {
+          const double th = theta_reverse[e];
+          cav = th > kDmpTinyTheta ? s.ps / th : ExplicitCavity(k, rev);
+        }
         const double decay = shielded ? s.keep : (1.0 - p[e]) * s.keep;
         const int L = s.latency;
         if (L == 0) {
-          // Without a reverse theta is 1 and 1: the cavities are P_S^k(t)
-          // and P_S^k(t - 1) exactly. The kept explicit cavity is read
-          // before this step's may replace it.
-          const double before = (s.touched & kSourceFresh)  ? s.ps_before
-                                : th.before > kDmpTinyTheta ? s.ps_before / th.before
-                                                            : w_.cavity_[e];
-          double now;
-          if (th.now > kDmpTinyTheta) {
-            now = s.ps / th.now;
+          if (rev == kNoEdge) {
+            // Cavity = P_S^k: its previous value is the node's, which
+            // spares an edge array's read and write per step.
+            edge[e].phi = Round(decay * edge[e].phi - (cav - s.ps_before));
           } else {
-            now = ExplicitCavity(k, g_.reverse[e]);
-            KeepExplicitCavity(e, now);
+            edge[e].phi = Round(decay * edge[e].phi - (cav - cavity[e]));
+            cavity[e] = cav;
           }
-          edge[e].phi = Round(decay * edge[e].phi - (now - before));
           continue;
         }
-        const EdgeIndex rev = g_.reverse_of(e);
         if (static_cast<std::size_t>(L) + 1 != span) {
           span = static_cast<std::size_t>(L) + 1;
           older = static_cast<std::size_t>(t) % span;
@@ -507,14 +500,13 @@ class DmpRun {
           const double* ring = w_.history_.data() + w_.history_at_[k];
           onset = ring[older] - ring[newer];
         } else {
-          const double cav = th.now > kDmpTinyTheta ? s.ps / th.now : ExplicitCavity(k, rev);
           std::uint32_t& at = w_.edge_history_at_[e];
           if (at == 0) {
             // Ring of the last L+1 cavity values of this edge, allocated here
             // so the rings lie in the order this pass reads them (allocated
             // when k was touched, in out-edge order, every read was a
             // scattered line); the time before touching counts as P_S(0).
-            // Its first update is in the step k was touched, so no value
+            // Nothing updates a ring before its first read here, so no value
             // differs from a ring allocated then.
             at = static_cast<std::uint32_t>(w_.history_.size()) + 1;
             w_.history_.resize(w_.history_.size() + span, init_.p_s[k]);
@@ -526,13 +518,6 @@ class DmpRun {
         edge[e].phi = Round(decay * edge[e].phi + onset);
       }
     }
-  }
-
-  // Keeps edge e's explicit cavity for the next step's pass 2 (rare: an
-  // edge with p = 1 that surely passed), allocating the array at the first.
-  void KeepExplicitCavity(EdgeIndex e, double cavity) {
-    if (w_.cavity_.size() < g_.edge_count()) w_.cavity_.resize(g_.edge_count());
-    w_.cavity_[e] = cavity;
   }
 
   // End of step t for a touched node: P_R (P_I follows from it and P_S:
@@ -665,8 +650,9 @@ class DmpRun {
                                              g_.out_edges.data() + g_.out_offsets[k + 1]);
         for (EdgeIndex e : out) {
           w_.edge_[e] = {};
+          if (mirror_) w_.cavity_[e] = 0.0;
           if (!w_.edge_history_at_.empty()) w_.edge_history_at_[e] = 0;
-          if (mirror_ && g_.reverse[e] != kNoEdge) w_.reverse_theta_[g_.reverse[e]] = {};
+          if (mirror_ && g_.reverse[e] != kNoEdge) w_.theta_reverse_[g_.reverse[e]] = 1;
         }
       }
     }

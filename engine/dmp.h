@@ -98,9 +98,9 @@ struct DmpResult {
 // when stored; what later steps read (theta in P_S's product, phi in
 // theta's update) is the stored value. incremental_dmp.h rounds at exactly
 // these points, so its values stay bit for bit RunDmpRegion's with the same
-// storage. Per-node values (P_S, P_I, P_R, the cavities on graphs with
-// reverse edges, computed per step and kept only where explicit, the onset
-// rings) stay double: they are small, or differences of them drive phi.
+// storage. Per-node values (P_S, P_I, P_R, the cavity per edge on graphs
+// with reverse edges, the onset rings) stay double: they are small, or
+// differences of them drive phi.
 //
 // Scratch arrays sized to a graph, kept clean between runs (theta = 1,
 // phi = 0 on every edge) so a run only pays for what it touches.
@@ -108,11 +108,10 @@ struct DmpResult {
 // delays or ends and 8 more in a frame that started before now (after a run
 // in a frame starting now without delays or ends, double: 21.7 MB on 100k
 // nodes / 1M edges, float: 13.7 MB); on a graph with reverse edges
-// 2 sizeof(Stored) more per edge (the reverse's theta at two steps; float:
-// 36.1 MB on the both-directions 100k / 1M type, double: 68.1 MB), and 8
-// per edge from the first run with an explicit cavity: worth keeping
-// across back-to-back runs (the arrays' pages are touched once), worth
-// handing back while the caller has other work to do.
+// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 68.1 MB
+// on the both-directions 100k / 1M
+// type): worth keeping across back-to-back runs (the arrays' pages are
+// touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
 class BasicDmpWorkspace {
  public:
@@ -161,25 +160,11 @@ class BasicDmpWorkspace {
     Stored theta = 1;
     Stored phi = 0;
   };
-  // Per edge e (graphs with reverse edges): theta of e's reverse at the
-  // step before and at this step, copies written by the reverse's update.
-  // Pass 2 divides P_S^k by both to get the cavity of e now and at the
-  // step before, instead of storing the cavity per edge (8 bytes per edge
-  // read and written per step); an edge without a reverse keeps 1 and 1,
-  // and x / 1 is x, so its cavity is P_S^k as the rule says.
-  struct ReverseTheta {
-    Stored before = 1;
-    Stored now = 1;
-  };
-  std::vector<EdgeMessage> edge_;            // per edge
-  std::vector<Message> message_;             // per node, graphs without reverse edges
-  std::vector<ReverseTheta> reverse_theta_;  // per edge, graphs with reverse edges
-  // Per edge, the cavity of the last step where it was the explicit
-  // product (its reverse theta at or below kDmpTinyTheta): the next step's
-  // previous cavity, which no division gives back. Allocated by the first
-  // run that needs one; a slot is read only the step after it is written.
-  std::vector<double> cavity_;
-  std::vector<Source> source_;  // per node
+  std::vector<EdgeMessage> edge_;      // per edge
+  std::vector<Message> message_;       // per node, graphs without reverse edges
+  std::vector<double> cavity_;         // per edge, for edges with a reverse
+  std::vector<Stored> theta_reverse_;  // per edge e: theta of e's reverse (a copy)
+  std::vector<Source> source_;         // per node
   // Per node (valid when seen): P_R, P_S at the window's end minus the
   // onset delay (the window's last step comes from the initial state). The
   // latter only with onset delays (allocated by Prepare) or ends (by the
