@@ -21,11 +21,6 @@ constexpr std::uint8_t kSourceTouched = 1;
 constexpr std::uint8_t kSourceEnds = 2;
 constexpr std::uint8_t kSourceFresh = 4;
 
-// CavitySource::keep of a node whose messages are not propagated, and of
-// one that pass 2 reads in full (source_).
-constexpr double kCavityUntouched = -1;
-constexpr double kCavitySlow = -2;
-
 // How many edges ahead pass 2 prefetches source state.
 constexpr EdgeIndex kPrefetchAhead = 16;
 
@@ -41,7 +36,6 @@ void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
   if (edge_.size() < m) edge_.resize(m);
   // Mirrored thetas and per-edge cavities only for graphs with reverse
   // edges, cavity rings only for graphs with onset delays.
-  if (g.has_reverse && cavity_source_.size() < n) cavity_source_.resize(n);
   if (g.has_reverse && theta_reverse_.size() < m) {
     theta_reverse_.resize(m, Stored{1});
     cavity_.resize(m, 0.0);
@@ -78,7 +72,6 @@ std::size_t BasicDmpWorkspace<Stored>::MemoryBytes() const {
           history_.capacity()) *
              sizeof(double) +
          message_.capacity() * sizeof(Message) + source_.capacity() * sizeof(Source) +
-         cavity_source_.capacity() * sizeof(CavitySource) +
          edge_history_at_.capacity() * sizeof(std::uint32_t) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
          (active_.capacity() + outside_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
@@ -237,7 +230,6 @@ class DmpRun {
     const std::uint8_t ends = End(v) <= horizon_end_ ? kSourceEnds : 0;
     w_.source_[v] = {init_.p_s[v], init_.Fixed(v) ? 1.0 : 1.0 - g_.q[v], init_.p_s[v], kNoHit, ends,
                      g_.latency[v]};
-    if (mirror_) w_.cavity_source_[v].ps = init_.p_s[v];
     if (keeps_end_) w_.ps_at_end_[v] = init_.p_s[v];
     w_.pr_[v] = init_.p_r[v];
     if (before_now_) w_.pr_now_[v] = init_.p_r[v];
@@ -286,10 +278,6 @@ class DmpRun {
     Enter(k);
     w_.flags_[k] |= kTouched;
     w_.source_[k].touched |= kSourceTouched | kSourceFresh;
-    if (mirror_) {
-      const auto& s = w_.source_[k];
-      w_.cavity_source_[k].keep = (s.touched & kSourceEnds) || s.latency > 0 ? kCavitySlow : s.keep;
-    }
     w_.active_.push_back(k);
     if (!(w_.flags_[k] & kInFront)) {
       w_.flags_[k] |= kOutside;
@@ -337,7 +325,6 @@ class DmpRun {
   // bookkeeping; a node whose drop passes the tolerance starts propagating.
   void Stepped(NodeIndex i, int t, double prod) {
     w_.source_[i].ps = prod;
-    if (mirror_) w_.cavity_source_[i].ps = prod;
     if (keeps_end_ && t + g_.latency[i] <= WindowEnd(i)) w_.ps_at_end_[i] = prod;
     if (t > init_.now && w_.source_[i].eta_hit == kNoHit && 1.0 - prod - PrNow(i) >= 0.5) {
       w_.source_[i].eta_hit = t;
@@ -465,7 +452,6 @@ class DmpRun {
     const typename Workspace::Source* node = w_.source_.data();
     EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
-    const typename Workspace::CavitySource* fast = w_.cavity_source_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
     // Ring slots for the last onset delay seen (one or two values per graph).
     std::size_t span = 0, older = 0, newer = 0;
@@ -475,21 +461,8 @@ class DmpRun {
       const bool shielded = t <= init_.Start(i);
       for (EdgeIndex e = g_.in_begin(i); e < en; ++e) {
         // Sources are scattered: fetch the one a few edges ahead now.
-        if (e + kPrefetchAhead < edges) __builtin_prefetch(&fast[source[e + kPrefetchAhead]]);
+        if (e + kPrefetchAhead < edges) __builtin_prefetch(&node[source[e + kPrefetchAhead]]);
         const NodeIndex k = source[e];
-        const typename Workspace::CavitySource c = fast[k];
-        if (c.keep == kCavityUntouched) continue;
-        if (c.keep >= 0 && mirror_ && reverse[e] != kNoEdge) {
-          // Touched, no onset delay, no end within the run, a reverse edge:
-          // the operations below with the compact record's P_S and keep.
-          const EdgeIndex rev = reverse[e];
-          const double th = theta_reverse[e];
-          const double cav = th > kDmpTinyTheta ? c.ps / th : ExplicitCavity(k, rev);
-          const double decay = shielded ? c.keep : (1.0 - p[e]) * c.keep;
-          edge[e].phi = Round(decay * edge[e].phi - (cav - cavity[e]));
-          cavity[e] = cav;
-          continue;
-        }
         const typename Workspace::Source& s = node[k];
         if (!(s.touched & kSourceTouched)) continue;
         // Ends later than the run (or never): t < End(k) at every step.
@@ -686,9 +659,6 @@ class DmpRun {
     for (NodeIndex v : region.nodes) {
       w_.flags_[v] = 0;
       w_.source_[v].touched = 0;
-    }
-    if (mirror_) {
-      for (NodeIndex v : region.nodes) w_.cavity_source_[v] = {};
     }
     if (!mirror_) {
       for (NodeIndex k : touched) w_.message_[k] = {};

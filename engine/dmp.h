@@ -108,9 +108,9 @@ struct DmpResult {
 // delays or ends and 8 more in a frame that started before now (after a run
 // in a frame starting now without delays or ends, double: 21.7 MB on 100k
 // nodes / 1M edges, float: 13.7 MB); on a graph with reverse edges
-// sizeof(Stored) + 8 more per edge (reverse theta and cavity) and 16 more
-// per node (CavitySource; double: 69.7 MB on the both-directions 100k / 1M
-// type, float 45.7): worth keeping across back-to-back runs (the arrays' pages are
+// sizeof(Stored) + 8 more per edge (reverse theta and cavity; double: 68.1 MB
+// on the both-directions 100k / 1M
+// type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 template <typename Stored>
 class BasicDmpWorkspace {
@@ -165,17 +165,6 @@ class BasicDmpWorkspace {
   std::vector<double> cavity_;         // per edge, for edges with a reverse
   std::vector<Stored> theta_reverse_;  // per edge e: theta of e's reverse (a copy)
   std::vector<Source> source_;         // per node
-  // What pass 2 reads about an edge's source on graphs with reverse edges,
-  // in 16 bytes (source_'s 32 per node do not stay in cache on large
-  // graphs, and pass 2 reads one at a scattered place per in-edge): P_S(t),
-  // and keep, or kCavityUntouched when its messages are not propagated,
-  // kCavitySlow when it has an onset delay or ends within the run (pass 2
-  // then reads source_). Per node.
-  struct CavitySource {
-    double ps = 1;
-    double keep = -1;
-  };
-  std::vector<CavitySource> cavity_source_;
   // Per node (valid when seen): P_R, P_S at the window's end minus the
   // onset delay (the window's last step comes from the initial state). The
   // latter only with onset delays (allocated by Prepare) or ends (by the
