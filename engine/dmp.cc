@@ -310,12 +310,8 @@ class DmpRun {
         w_.flags_[j] |= kInFront;
         w_.frontier_.push_back(j);
       }
-      if (L > 0 && mirror_ && g_.reverse[e] != kNoEdge) {
-        // Ring of the last L+1 cavity values of this edge (the time before
-        // touching counts as P_S(0)).
-        w_.edge_history_at_[e] = static_cast<std::uint32_t>(w_.history_.size()) + 1;
-        w_.history_.resize(w_.history_.size() + L + 1, init_.p_s[k]);
-      }
+      // An edge with a reverse gets its cavity ring at its first phi update
+      // (UpdatePhi), in the order the updates read the rings.
     }
     if (L > 0) {
       // Ring of the last L+1 values of P_S^k (also the cavity of edges
@@ -457,6 +453,8 @@ class DmpRun {
     EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
+    // Ring slots for the last onset delay seen (one or two values per graph).
+    std::size_t span = 0, older = 0, newer = 0;
     for (NodeIndex i : w_.frontier_) {
       const EdgeIndex en = g_.in_end(i);
       // Attempts on a shielded node are void: "k has not infected i" holds.
@@ -491,16 +489,29 @@ class DmpRun {
           }
           continue;
         }
-        const std::size_t span = static_cast<std::size_t>(L) + 1;
-        const std::size_t older = static_cast<std::size_t>(t) % span;
-        const std::size_t newer = static_cast<std::size_t>(t + 1) % span;
+        if (static_cast<std::size_t>(L) + 1 != span) {
+          span = static_cast<std::size_t>(L) + 1;
+          older = static_cast<std::size_t>(t) % span;
+          newer = static_cast<std::size_t>(t + 1) % span;
+        }
         double onset;
         if (rev == kNoEdge) {
           // Cavity = P_S^k, whose ring UpdateMarginals writes after this pass.
           const double* ring = w_.history_.data() + w_.history_at_[k];
           onset = ring[older] - ring[newer];
         } else {
-          double* ring = w_.history_.data() + (w_.edge_history_at_[e] - 1);
+          std::uint32_t& at = w_.edge_history_at_[e];
+          if (at == 0) {
+            // Ring of the last L+1 cavity values of this edge, allocated here
+            // so the rings lie in the order this pass reads them (allocated
+            // when k was touched, in out-edge order, every read was a
+            // scattered line); the time before touching counts as P_S(0).
+            // Nothing updates a ring before its first read here, so no value
+            // differs from a ring allocated then.
+            at = static_cast<std::uint32_t>(w_.history_.size()) + 1;
+            w_.history_.resize(w_.history_.size() + span, init_.p_s[k]);
+          }
+          double* ring = w_.history_.data() + (at - 1);
           onset = ring[older] - ring[newer];
           ring[older] = cav;
         }

@@ -194,11 +194,14 @@ void BenchDmpFrame(const Network& net, const TransmissionGraph& built, Direction
   Emit("dmp_workspace_mb", static_cast<double>(wide.MemoryBytes()) / 1e6, "MB", with_messages);
 }
 
-void BenchDmp() {
+// `both_only`: the both-directions frames alone (section dmp_both, for
+// profiling the two-way path).
+void BenchDmp(bool both_only) {
   const auto start_gen = Clock::now();
   const Network net = ScaleFree100k();
   const double gen_ms = MsSince(start_gen);
   for (Direction dir : {Direction::kDownstream, Direction::kBoth}) {
+    if (both_only && dir != Direction::kBoth) continue;
     RiskType t;
     t.direction = dir;
     auto start = Clock::now();
@@ -845,10 +848,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
     } else if (argv[i][0] == '-') {
-      std::fprintf(
-          stderr,
-          "usage: engine_bench [--quick] [dmp] [incremental] [clock] [network] [mc] [accuracy] "
-          "[spectral]\n");
+      std::fprintf(stderr,
+                   "usage: engine_bench [--quick] [dmp] [dmp_both] [incremental] [clock] [network] "
+                   "[mc] [accuracy] "
+                   "[spectral]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
@@ -858,7 +861,8 @@ int main(int argc, char** argv) {
     return sections.empty() ||
            std::find(sections.begin(), sections.end(), section) != sections.end();
   };
-  if (wanted("dmp")) BenchDmp();
+  if (wanted("dmp")) BenchDmp(false);
+  if (!wanted("dmp") && wanted("dmp_both")) BenchDmp(true);
   if (wanted("incremental")) BenchIncremental();
   if (wanted("clock")) BenchClock();
   if (wanted("network")) BenchNetworkChanges();
