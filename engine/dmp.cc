@@ -453,7 +453,8 @@ class DmpRun {
     EdgeMessage* edge = w_.edge_.data();
     double* cavity = w_.cavity_.data();
     const EdgeIndex edges = static_cast<EdgeIndex>(g_.edge_count());
-    // Ring slots for the last onset delay seen (one or two values per graph).
+    // Ring slots for the onset delay of the edge before: recomputed only
+    // when the delay changes from one edge to the next.
     std::size_t span = 0, older = 0, newer = 0;
     for (NodeIndex i : w_.frontier_) {
       const EdgeIndex en = g_.in_end(i);

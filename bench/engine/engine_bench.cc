@@ -849,9 +849,8 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (argv[i][0] == '-') {
       std::fprintf(stderr,
-                   "usage: engine_bench [--quick] [dmp] [dmp_both] [incremental] [clock] [network] "
-                   "[mc] [accuracy] "
-                   "[spectral]\n");
+                   "usage: engine_bench [--quick] [dmp] [dmp_both] [incremental] [clock] [network]"
+                   " [mc] [accuracy] [spectral]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
