@@ -138,6 +138,15 @@ TEST(IngestBatchesE2ETest, EachBatchJournalsForwardsAndAnswersOnlyItsOwnEvents) 
   EXPECT_EQ(h.Stop(), 0) << h.log();
 }
 
+// A sanitizer's allocator keeps what is freed resident a while (ASan's
+// quarantine holds 256 MB), so the daemon's RssAnon says nothing there of
+// what it still holds: the memory tests below run in the Release build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kResidentMemoryTells = false;
+#else
+constexpr bool kResidentMemoryTells = true;
+#endif
+
 // The daemon's anonymous resident memory (heap and thread stacks, not
 // mapped files such as the journal's), in MB; -1 if unreadable.
 double RssAnonMb(pid_t pid) {
@@ -185,6 +194,7 @@ void WaitApplied(DaemonHarness& h, double events) {
 // 256-byte limit. The reused acks must not keep such ids: 256 refused
 // requests with 1 MB ids would otherwise leave ~256 MB allocated for good.
 TEST(IngestBatchesE2ETest, LongRefusedIdsDoNotStayAllocated) {
+  if (!kResidentMemoryTells) GTEST_SKIP() << "a sanitizer keeps freed memory resident";
   DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
   ASSERT_TRUE(h.Start()) << h.log();
   const std::int64_t minute_ago = daemon::NowUnixNs() - 60'000'000'000;
@@ -221,6 +231,7 @@ TEST(IngestBatchesE2ETest, LongRefusedIdsDoNotStayAllocated) {
 // frame to the engine thread) is freed when it has been answered, not when
 // the next request arrives: an idle daemon holds none of it.
 TEST(IngestBatchesE2ETest, LargeAcceptedEventsAreFreedWithoutAnotherRequest) {
+  if (!kResidentMemoryTells) GTEST_SKIP() << "a sanitizer keeps freed memory resident";
   DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
   ASSERT_TRUE(h.Start()) << h.log();
   const std::int64_t minute_ago = daemon::NowUnixNs() - 60'000'000'000;
