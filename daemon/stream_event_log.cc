@@ -224,7 +224,14 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     EventBatch events;  // receipt time 0: the engine takes the journaled event time
     for (std::size_t i = 0; i < entries.size(); ++i) events.Add(seqs[i], 0, entries[i].payload);
     auto message = events.Message();
-    (void)Send(to_engine, message);
+    // Only a stop leaves a batch unsent: the mirror holds it for the next
+    // start's replay. Anything else would leave it journaled, unapplied.
+    if (!Send(to_engine, message) && !stop_) {
+      spdlog::critical(
+          "stream {}: events at seq {}..{} are mirrored but could not be handed to the engine "
+          "thread; this instance's state lacks them until it restarts",
+          settings_.nats.stream, seqs.front(), seqs.back());
+    }
   }
   return true;
 }
@@ -252,9 +259,34 @@ void StreamEventLog::Follow(zmq::context_t* context) {
                settings_.nats.durable());
   auto last_message = std::chrono::steady_clock::now();
   std::uint64_t seeks = consumer_->stats().seeks;
+  std::uint64_t starts_refused = consumer_->stats().starts_refused;
+  std::uint64_t refusals_not_logged = 0;
+  auto last_refusal_log = std::chrono::steady_clock::time_point{};
   while (!stop_) {
     auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
-    if (consumer_->stats().seeks != seeks) {
+    const bool sought = consumer_->stats().seeks != seeks;
+    if (consumer_->stats().starts_refused != starts_refused) {
+      const std::uint64_t refused = consumer_->stats().starts_refused - starts_refused;
+      starts_refused = consumer_->stats().starts_refused;
+      // Not a line per attempt while it persists, and not a tight loop of
+      // consumer re-creations either.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_refusal_log >= std::chrono::seconds(5)) {
+        spdlog::warn(
+            "stream {}: consumer {} sought at seq {} delivered seq {} first, but the stream's "
+            "leader holds a message in between (a replica that lacks messages, "
+            "nats-server#4174?, or the leader did not answer): not taken, re-creating it "
+            "({} time(s) since the last such line)",
+            stream, settings_.nats.durable(), consumer_->stats().refused_from,
+            consumer_->stats().refused_first, refused + refusals_not_logged);
+        last_refusal_log = now;
+        refusals_not_logged = 0;
+      } else {
+        refusals_not_logged += refused;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (sought) {
       seeks = consumer_->stats().seeks;
       // (The fetch that re-created it may have read on already.)
       spdlog::info("stream {}: consumer {} re-created at seq {}", stream, settings_.nats.durable(),
@@ -262,10 +294,26 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     }
     if (!batch.ok()) {
       report(batch.status());
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_message >= kStallCheck) {
+        // Failing for a while: also what a consumer deleted or changed on
+        // the server answers (no other fetch would ever succeed). Re-create
+        // it after the last sequence read (if the server is unreachable,
+        // the next fetches retry that).
+        last_message = now;
+        spdlog::warn("stream {}: consumer {} failing at seq {} for {} s ({}); re-creating it",
+                     stream, settings_.nats.durable(), consumer_->position(), kStallCheck.count(),
+                     batch.status().ToString());
+        st = consumer_->Seek(consumer_->position() + 1);
+        if (!st.ok()) report(st);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     if (batch->empty()) {
+      // A fetch that re-created the consumer (a gap, a refused start) says
+      // nothing about the stream's end.
+      if (sought) continue;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_message >= kStallCheck) {
         // Nothing for a while: make sure that is because there is nothing.

@@ -24,7 +24,10 @@
 // SyncClock().
 //
 // On restart the daemon replays the mirror (fast) and the follower resumes
-// after its last sequence.
+// after its last sequence. A consumer that stalls (nothing for a while, the
+// stream has more) is re-created after the last sequence read; one that
+// starts past messages the stream's leader holds is refused and re-created
+// (StreamConsumer), so no message is passed over unread.
 //
 // Thread-safety and ownership: Lookup/Append/SyncDirectory/SyncClock on the
 // ingest thread (producer_, lookups_); Start/Stop on the main thread; the

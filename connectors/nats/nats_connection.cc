@@ -47,6 +47,22 @@ bool IsNatsName(std::string_view name) {
   return true;
 }
 
+bool SubjectMatches(std::string_view filter, std::string_view subject) {
+  while (true) {
+    const auto fdot = filter.find('.');
+    const auto sdot = subject.find('.');
+    const std::string_view ftok = filter.substr(0, fdot);
+    const std::string_view stok = subject.substr(0, sdot);
+    if (ftok == ">") return true;
+    if (ftok != "*" && ftok != stok) return false;
+    if (fdot == std::string_view::npos || sdot == std::string_view::npos) {
+      return fdot == std::string_view::npos && sdot == std::string_view::npos;
+    }
+    filter.remove_prefix(fdot + 1);
+    subject.remove_prefix(sdot + 1);
+  }
+}
+
 Result<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsOptions& options) {
   if (options.servers.empty()) return Status::InvalidArgument("nats: no server URL");
   std::unique_ptr<NatsConnection> c(new NatsConnection());

@@ -73,6 +73,10 @@ Status NatsError(std::string_view what, natsStatus status,
 // single subject token): [A-Za-z0-9_-]{1,64}.
 bool IsNatsName(std::string_view name);
 
+// Whether a subject filter (possibly with wildcards: `*` one token, `>`
+// the rest) matches `subject`.
+bool SubjectMatches(std::string_view filter, std::string_view subject);
+
 }  // namespace riskd::connectors::nats
 
 #endif  // RISKD_CONNECTORS_NATS_NATS_CONNECTION_H_

@@ -108,6 +108,19 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       gap = true;  // something before it is still to be redelivered
       break;
     }
+    if (m.seq != position_ + 1) {
+      // The first message after a seek, past the sequence sought: only
+      // over messages that are gone. Otherwise (or when the leader cannot
+      // say) re-create the consumer from the same sequence.
+      auto none = NoneToDeliverIn(position_ + 1, m.seq);
+      if (!none.ok() || !*none) {
+        stats_.starts_refused++;
+        stats_.refused_from = position_ + 1;
+        stats_.refused_first = m.seq;
+        gap = true;
+        break;
+      }
+    }
     accept_any_next_ = false;
     const char* data = natsMsg_GetData(msg);
     m.payload.assign(data != nullptr ? data : "",
@@ -131,6 +144,35 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     (void)Seek(position_ + 1);
   }
   return out;
+}
+
+Result<bool> StreamConsumer::NoneToDeliverIn(std::uint64_t from, std::uint64_t to) const {
+  jsCtx* js = connection_->js();
+  const char* stream = options_.stream.c_str();
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&info, js, stream, nullptr, &code);
+  if (s != NATS_OK) return NatsError("nats: stream '" + options_.stream + "' info", s, code);
+  // What precedes the stream's first message is gone (limits, purges).
+  const std::uint64_t first = info->State.FirstSeq;
+  jsStreamInfo_Destroy(info);
+  // One look-up per sequence: a stream riskd writes has no gaps but those
+  // of deleted messages, which the leader answers as not found.
+  for (std::uint64_t seq = std::max(from, first); seq < to; ++seq) {
+    natsMsg* msg = nullptr;
+    code = static_cast<jsErrCode>(0);
+    s = js_GetMsg(&msg, js, stream, seq, nullptr, &code);
+    if (code == JSNoMessageFoundErr) continue;
+    if (s != NATS_OK) {
+      return NatsError("nats: stream '" + options_.stream + "' message " + std::to_string(seq), s,
+                       code);
+    }
+    const char* subject = natsMsg_GetSubject(msg);
+    const bool filtered = subject != nullptr && SubjectMatches(options_.subject, subject);
+    natsMsg_Destroy(msg);
+    if (filtered) return false;
+  }
+  return true;
 }
 
 Status StreamConsumer::Ack(std::uint64_t seq) {

@@ -6,8 +6,13 @@
 // stream sequence; when the server skips ahead of the expected sequence
 // (a batch lost in a reconnect, to be redelivered later) it seeks back to
 // the position by itself, so no message is ever returned out of order or
-// missing, except those deleted from the stream (the first message after a
-// seek may start past them). Ack(seq) acknowledges every message up to seq.
+// missing, except those deleted from the stream. The first message after a
+// seek may start past the sequence sought only over messages the stream's
+// leader no longer holds (deleted, or before its first): a consumer led
+// from a replica that lacks messages the leader has (nats-server 2.9.10,
+// nats-server#4174) would deliver from past them, and no other message
+// tells; such a start is refused and the consumer re-created, as for a gap.
+// Ack(seq) acknowledges every message up to seq.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -44,6 +49,12 @@ struct ConsumerStats {
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
+  // Starts after a seek past messages the stream's leader holds, refused
+  // (and the consumer re-created); the last one's sought and first
+  // delivered sequences.
+  std::uint64_t starts_refused = 0;
+  std::uint64_t refused_from = 0;
+  std::uint64_t refused_first = 0;
 };
 
 class StreamConsumer {
@@ -76,6 +87,9 @@ class StreamConsumer {
   StreamConsumer(const NatsConnection* connection, ConsumerOptions options)
       : connection_(connection), options_(std::move(options)) {}
   void DropSubscription();
+  // Whether the stream's leader holds no message in [from, to) that the
+  // consumer's subject filter would deliver.
+  Result<bool> NoneToDeliverIn(std::uint64_t from, std::uint64_t to) const;
 
   const NatsConnection* connection_;
   ConsumerOptions options_;

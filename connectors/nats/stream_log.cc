@@ -7,23 +7,6 @@ namespace {
 
 constexpr const char* kMsgIdHeader = "Nats-Msg-Id";
 
-// Whether a subject filter (possibly with wildcards) matches `subject`.
-bool SubjectMatches(std::string_view filter, std::string_view subject) {
-  while (true) {
-    const auto fdot = filter.find('.');
-    const auto sdot = subject.find('.');
-    const std::string_view ftok = filter.substr(0, fdot);
-    const std::string_view stok = subject.substr(0, sdot);
-    if (ftok == ">") return true;
-    if (ftok != "*" && ftok != stok) return false;
-    if (fdot == std::string_view::npos || sdot == std::string_view::npos) {
-      return fdot == std::string_view::npos && sdot == std::string_view::npos;
-    }
-    filter.remove_prefix(fdot + 1);
-    subject.remove_prefix(sdot + 1);
-  }
-}
-
 }  // namespace
 
 Status EnsureStream(const NatsConnection& connection, const StreamOptions& options) {

@@ -49,6 +49,27 @@ class StreamLogTest : public testing::NatsServerTest {
     auto r = log->Publish(events);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
+  // Replaces the durable consumer "reader" on the server with one that
+  // delivers from `start`, as a consumer led from a replica that lacks the
+  // messages before `start` (nats-server#4174) would: the reader's pull
+  // subscription, bound to it by name, then reads from there.
+  void ReplaceConsumer(NatsConnection* c, std::uint64_t start) {
+    jsErrCode code = static_cast<jsErrCode>(0);
+    ASSERT_EQ(js_DeleteConsumer(c->js(), Options().stream.c_str(), "reader", nullptr, &code),
+              NATS_OK);
+    jsConsumerConfig config;
+    jsConsumerConfig_Init(&config);
+    config.Durable = "reader";
+    config.AckPolicy = js_AckAll;
+    config.DeliverPolicy = js_DeliverByStartSequence;
+    config.OptStartSeq = start;
+    const std::string subject = Options().subject;
+    config.FilterSubject = subject.c_str();
+    jsConsumerInfo* info = nullptr;
+    ASSERT_EQ(js_AddConsumer(&info, c->js(), Options().stream.c_str(), &config, nullptr, &code),
+              NATS_OK);
+    jsConsumerInfo_Destroy(info);
+  }
   // Fetches until `count` messages arrived (or 5 s passed).
   std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count) {
     std::vector<StreamMessage> out;
@@ -175,6 +196,34 @@ TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
   // from 3.
   EXPECT_EQ(consumer->stats().seeks, 2u);
   EXPECT_EQ(consumer->stats().last_seek_from, 3u);
+}
+
+// The reader stalled at 50 and re-created its consumer from 51, which then
+// delivers from 88 (the incident: a follower that stalled at 124 applied
+// 629 of 666 events). 51..87 are in the stream: that start is refused and
+// the consumer re-created from 51, and every message is read, in order.
+TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  auto consumer = OpenConsumer(c.get(), 50);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  auto got = FetchAll(consumer.get(), 50);
+  ASSERT_EQ(got.size(), 50u);
+  EXPECT_TRUE(consumer->Ack(50).ok());
+  ASSERT_TRUE(consumer->Seek(51).ok());
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
+  got = FetchAll(consumer.get(), 50);
+  std::vector<std::uint64_t> seqs, expected;
+  for (const auto& m : got) seqs.push_back(m.seq);
+  for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
+  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(got.front().payload, "p51");
+  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().refused_from, 51u);
+  EXPECT_EQ(consumer->stats().refused_first, 88u);
+  EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
+  EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
 
 }  // namespace

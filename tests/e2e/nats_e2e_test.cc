@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -335,6 +336,69 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
 // into the stream are timed by the follower in stream order (a status
 // without occurred_at happens at the clock's time), a tick back in time is
 // skipped, and the ingest endpoint's clock follows the stream's ticks.
+// Publishes events "s-<first>".."s-<last>" straight into the stream.
+void PublishRange(NatsTestClient* client, int first, int last) {
+  for (int i = first; i <= last; ++i) {
+    ASSERT_TRUE(client->Publish(kSubject, Status("s-" + std::to_string(i), i)));
+  }
+}
+
+// One instance ("solo") on a one-node cluster reads s-1..s-20; then `spoil`
+// replaces its consumer on the server, and s-21..s-50 follow. The instance
+// applies every event once, at its sequence, and logs each of `lines`.
+void FollowAcrossASpoiledConsumer(NatsCluster* cluster, NatsTestClient* client,
+                                  const std::function<bool()>& spoil,
+                                  const std::vector<std::string>& lines) {
+  DaemonHarness h(Config(*cluster, "solo", 1, 0));
+  ASSERT_TRUE(h.Start());
+  ASSERT_NO_FATAL_FAILURE(PublishRange(client, 1, 20));
+  ASSERT_TRUE(WaitApplied(h, 20)) << h.log();
+  ASSERT_TRUE(spoil());
+  ASSERT_NO_FATAL_FAILURE(PublishRange(client, 21, 50));
+  ASSERT_TRUE(WaitApplied(h, 50)) << h.log();
+  const std::string log = h.log();
+  for (const auto& line : lines) EXPECT_NE(log.find(line), std::string::npos) << line << log;
+  std::vector<std::pair<std::uint64_t, std::string>> expected;
+  for (std::uint64_t i = 1; i <= 50; ++i) expected.emplace_back(i, "s-" + std::to_string(i));
+  EXPECT_EQ(Mirror(h), expected);
+  double applied = 0;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const auto ok = Metric(h, "riskd_engine_events_applied_total");
+        applied = ok ? *ok : -1;
+        return applied >= 50;
+      },
+      seconds(5)));
+  EXPECT_EQ(applied, 50);
+  EXPECT_EQ(Snapshot(h)->journal_seq(), 50u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// A consumer that delivers nothing more (here: replaced on the server by
+// one that holds back everything after a message the follower drops as
+// read) while the stream grows: the follower's stall check re-creates it
+// after the last sequence read.
+TEST_F(NatsE2ETest, AStalledConsumerIsRecreatedAfterTheLastSequenceRead) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  FollowAcrossASpoiledConsumer(
+      cluster_.get(), client_.get(),
+      [&] { return client_->StallConsumer(kStream, "riskd_solo", kSubject, 20); },
+      {"consumer riskd_solo stalled at seq 20 while the stream is at ",
+       "consumer riskd_solo re-created at seq 21"});
+}
+
+// A consumer every fetch fails on (here: replaced on the server by a push
+// consumer of the same name; also a consumer deleted on the server) is
+// re-created after the last sequence read once the fetches have failed for
+// the stall check's while. (Before, the follower retried the fetch forever.)
+TEST_F(NatsE2ETest, AConsumerThatFailsEveryFetchIsRecreatedAfterTheLastSequenceRead) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  FollowAcrossASpoiledConsumer(
+      cluster_.get(), client_.get(),
+      [&] { return client_->BreakConsumer(kStream, "riskd_solo", kSubject); },
+      {"consumer riskd_solo failing at seq 20", "consumer riskd_solo re-created at seq 21"});
+}
+
 TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
   ASSERT_NO_FATAL_FAILURE(Up(1));
   NatsTestClient* client = client_.get();

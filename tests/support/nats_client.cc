@@ -1,6 +1,7 @@
 #include "tests/support/nats_client.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 namespace riskd::testing {
@@ -93,6 +94,49 @@ std::optional<std::vector<StreamRecord>> NatsTestClient::ReadStream(const std::s
   natsSubscription_Destroy(sub);
   if (!ok) return std::nullopt;
   return out;
+}
+
+bool NatsTestClient::ReplaceConsumer(const std::string& stream, jsConsumerConfig* config) {
+  jsErrCode code = static_cast<jsErrCode>(0);
+  if (js_DeleteConsumer(js_, stream.c_str(), config->Durable, nullptr, &code) != NATS_OK) {
+    std::fprintf(stderr, "ReplaceConsumer: delete: %s (%d)\n", nats_GetLastError(nullptr),
+                 static_cast<int>(code));
+    return false;
+  }
+  jsConsumerInfo* info = nullptr;
+  if (js_AddConsumer(&info, js_, stream.c_str(), config, nullptr, &code) != NATS_OK) {
+    std::fprintf(stderr, "ReplaceConsumer: add: %s (%d)\n", nats_GetLastError(nullptr),
+                 static_cast<int>(code));
+    return false;
+  }
+  jsConsumerInfo_Destroy(info);
+  return true;
+}
+
+bool NatsTestClient::StallConsumer(const std::string& stream, const std::string& durable,
+                                   const std::string& subject, std::uint64_t start) {
+  jsConsumerConfig config;
+  jsConsumerConfig_Init(&config);
+  config.Durable = durable.c_str();
+  config.AckPolicy = js_AckExplicit;
+  config.MaxAckPending = 1;
+  config.AckWait = std::chrono::nanoseconds(std::chrono::hours(1)).count();
+  config.DeliverPolicy = js_DeliverByStartSequence;
+  config.OptStartSeq = start;
+  config.FilterSubject = subject.c_str();
+  return ReplaceConsumer(stream, &config);
+}
+
+bool NatsTestClient::BreakConsumer(const std::string& stream, const std::string& durable,
+                                   const std::string& subject) {
+  jsConsumerConfig config;
+  jsConsumerConfig_Init(&config);
+  config.Durable = durable.c_str();
+  config.AckPolicy = js_AckAll;
+  config.DeliverPolicy = js_DeliverNew;
+  config.DeliverSubject = "riskd.test.nobody";
+  config.FilterSubject = subject.c_str();
+  return ReplaceConsumer(stream, &config);
 }
 
 std::optional<std::uint64_t> NatsTestClient::StreamLastSeq(const std::string& stream) {

@@ -60,6 +60,17 @@ class NatsTestClient {
   std::optional<std::vector<StreamRecord>> ReadStream(const std::string& stream);
   // The stream's last sequence, or nullopt if the stream cannot be asked.
   std::optional<std::uint64_t> StreamLastSeq(const std::string& stream);
+  // Replaces the durable pull consumer `durable` of `stream` (filter
+  // `subject`) with one of the same name that a reader pulling from it by
+  // name gets nothing more from: StallConsumer, a pull consumer that
+  // delivers `start` (a sequence the reader has read: it drops it,
+  // unacknowledged) and, with that one pending acknowledgement (explicit
+  // acks, at most one pending, an hour's ack wait), nothing after it;
+  // BreakConsumer, a push consumer (every pull fails). False on failure.
+  bool StallConsumer(const std::string& stream, const std::string& durable,
+                     const std::string& subject, std::uint64_t start);
+  bool BreakConsumer(const std::string& stream, const std::string& durable,
+                     const std::string& subject);
 
   // Collects every Publication on subjects matching `subject` (e.g.
   // "riskd.out.>") from now on.
@@ -74,6 +85,7 @@ class NatsTestClient {
  private:
   NatsTestClient() = default;
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
+  bool ReplaceConsumer(const std::string& stream, jsConsumerConfig* config);
 
   natsOptions* options_ = nullptr;
   natsConnection* connection_ = nullptr;
