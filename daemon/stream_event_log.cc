@@ -265,7 +265,8 @@ void StreamEventLog::Follow(zmq::context_t* context) {
   while (!stop_) {
     auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
     const bool sought = consumer_->stats().seeks != seeks;
-    if (consumer_->stats().starts_refused != starts_refused) {
+    const bool refused_start = consumer_->stats().starts_refused != starts_refused;
+    if (refused_start) {
       const std::uint64_t refused = consumer_->stats().starts_refused - starts_refused;
       starts_refused = consumer_->stats().starts_refused;
       // Not a line per attempt while it persists, and not a tight loop of
@@ -288,9 +289,13 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     }
     if (sought) {
       seeks = consumer_->stats().seeks;
-      // (The fetch that re-created it may have read on already.)
-      spdlog::info("stream {}: consumer {} re-created at seq {}", stream, settings_.nats.durable(),
-                   consumer_->stats().last_seek_from);
+      // (The fetch that re-created it may have read on already.) A refused
+      // start's re-creation is in the throttled warning above, not a line
+      // per attempt.
+      if (!refused_start) {
+        spdlog::info("stream {}: consumer {} re-created at seq {}", stream,
+                     settings_.nats.durable(), consumer_->stats().last_seek_from);
+      }
     }
     if (!batch.ok()) {
       report(batch.status());

@@ -153,9 +153,19 @@ Result<bool> StreamConsumer::NoneToDeliverIn(std::uint64_t from, std::uint64_t t
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s = js_GetStreamInfo(&info, js, stream, nullptr, &code);
   if (s != NATS_OK) return NatsError("nats: stream '" + options_.stream + "' info", s, code);
+  // A clustered stream without a leader lets every replica answer stream
+  // info from its own store (nats-server 2.9): a replica that lacks the
+  // messages would report a first sequence past them. Such an answer
+  // cannot tell, so the start is refused (and retried).
+  const bool leaderless = info->Cluster != nullptr &&
+                          (info->Cluster->Leader == nullptr || info->Cluster->Leader[0] == '\0');
   // What precedes the stream's first message is gone (limits, purges).
   const std::uint64_t first = info->State.FirstSeq;
   jsStreamInfo_Destroy(info);
+  if (leaderless) {
+    return Status::Unavailable("nats: stream '" + options_.stream +
+                               "' has no leader to say which messages it holds");
+  }
   // One look-up per sequence: a stream riskd writes has no gaps but those
   // of deleted messages, which the leader answers as not found.
   for (std::uint64_t seq = std::max(from, first); seq < to; ++seq) {

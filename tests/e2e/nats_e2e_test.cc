@@ -332,10 +332,6 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
       << h.log();
 }
 
-// The manual model clock on a stream: ticks and statuses published straight
-// into the stream are timed by the follower in stream order (a status
-// without occurred_at happens at the clock's time), a tick back in time is
-// skipped, and the ingest endpoint's clock follows the stream's ticks.
 // Publishes events "s-<first>".."s-<last>" straight into the stream.
 void PublishRange(NatsTestClient* client, int first, int last) {
   for (int i = first; i <= last; ++i) {
@@ -399,6 +395,10 @@ TEST_F(NatsE2ETest, AConsumerThatFailsEveryFetchIsRecreatedAfterTheLastSequenceR
       {"consumer riskd_solo failing at seq 20", "consumer riskd_solo re-created at seq 21"});
 }
 
+// The manual model clock on a stream: ticks and statuses published straight
+// into the stream are timed by the follower in stream order (a status
+// without occurred_at happens at the clock's time), a tick back in time is
+// skipped, and the ingest endpoint's clock follows the stream's ticks.
 TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
   ASSERT_NO_FATAL_FAILURE(Up(1));
   NatsTestClient* client = client_.get();
