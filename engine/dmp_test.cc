@@ -224,6 +224,33 @@ TEST(DmpTest, RegionRunsMatchTheFullRunAndLeaveTheWorkspaceClean) {
   }
 }
 
+// Runs RunDmpRegion from each set of `runs` in turn on one kept workspace
+// and on a fresh one each, expecting the same region bit for bit; returns
+// the nodes the runs touched (that the runs did something).
+std::size_t ExpectKeptRunsEqualFreshOnes(const TransmissionGraph& g, const InitialState& init,
+                                         const std::vector<std::vector<NodeIndex>>& runs) {
+  DmpOptions opt;
+  opt.horizon = 10;
+  BasicDmpWorkspace<float> kept;
+  kept.Prepare(g);
+  std::size_t touched = 0;
+  for (const auto& sources : runs) {
+    SCOPED_TRACE(::testing::Message()
+                 << "run from " << sources.size() << " source(s), first " << sources.front());
+    BasicDmpWorkspace<float> fresh;
+    fresh.Prepare(g);
+    const DmpRegion expected = RunDmpRegion(g, init, sources, opt, &fresh);
+    const DmpRegion got = RunDmpRegion(g, init, sources, opt, &kept);
+    EXPECT_EQ(got.nodes, expected.nodes);
+    EXPECT_EQ(got.risk, expected.risk);  // bit for bit
+    EXPECT_EQ(got.eta, expected.eta);
+    EXPECT_EQ(got.parent, expected.parent);
+    EXPECT_EQ(got.edge_updates, expected.edge_updates);
+    touched += got.touched_count;
+  }
+  return touched;
+}
+
 // On a one-way graph (no out-edge ids stored) a run clears the edges it
 // wrote through its region's in-rows: runs from other sources one after
 // another on one workspace give what each gives on a fresh one, bit for
@@ -245,25 +272,8 @@ TEST(DmpTest, RunsFromOtherSourcesOnAKeptOneWayWorkspaceEqualFreshOnes) {
     std::vector<Observation> obs(60);
     for (NodeIndex v : {3u, 11u, 29u, 40u, 52u}) obs[v] = {NodeState::kDisrupted, 0.8};
     const InitialState init = InitialState::FromObservations(net, obs);
-    DmpOptions opt;
-    opt.horizon = 10;
-    BasicDmpWorkspace<float> kept;
-    kept.Prepare(g);
-    const std::vector<std::vector<NodeIndex>> runs = {{3}, {40, 52}, {11}, {3, 29}, {52}, {3}};
-    std::size_t touched = 0;
-    for (const auto& sources : runs) {
-      BasicDmpWorkspace<float> fresh;
-      fresh.Prepare(g);
-      const DmpRegion expected = RunDmpRegion(g, init, sources, opt, &fresh);
-      const DmpRegion got = RunDmpRegion(g, init, sources, opt, &kept);
-      EXPECT_EQ(got.nodes, expected.nodes);
-      EXPECT_EQ(got.risk, expected.risk);  // bit for bit
-      EXPECT_EQ(got.eta, expected.eta);
-      EXPECT_EQ(got.parent, expected.parent);
-      EXPECT_EQ(got.edge_updates, expected.edge_updates);
-      touched += got.touched_count;
-    }
-    EXPECT_GT(touched, 20u);
+    EXPECT_GT(ExpectKeptRunsEqualFreshOnes(g, init, {{3}, {40, 52}, {11}, {3, 29}, {52}, {3}}),
+              20u);
   }
 }
 
@@ -302,26 +312,10 @@ TEST(DmpTest, RunsFromOtherSourcesOnAKeptTwoWayWorkspaceEqualFreshOnes) {
       for (NodeIndex v : {3u, 11u, 29u, 40u, 52u, 64u}) obs[v] = {NodeState::kDisrupted, 0.8};
       InitialState init = InitialState::FromObservations(n, obs);
       if (timed) testing::AddRandomTimes(&init, 3, 6, 11);
-      DmpOptions opt;
-      opt.horizon = 10;
-      BasicDmpWorkspace<float> kept;
-      kept.Prepare(g);
-      const std::vector<std::vector<NodeIndex>> runs = {
-          {3}, {40, 52}, {11, 64}, {3, 29}, {52}, {64}, {3, 11, 29, 40}, {29, 52}, {3}};
-      std::size_t touched = 0;
-      for (const auto& sources : runs) {
-        BasicDmpWorkspace<float> fresh;
-        fresh.Prepare(g);
-        const DmpRegion expected = RunDmpRegion(g, init, sources, opt, &fresh);
-        const DmpRegion got = RunDmpRegion(g, init, sources, opt, &kept);
-        EXPECT_EQ(got.nodes, expected.nodes);
-        EXPECT_EQ(got.risk, expected.risk);  // bit for bit
-        EXPECT_EQ(got.eta, expected.eta);
-        EXPECT_EQ(got.parent, expected.parent);
-        EXPECT_EQ(got.edge_updates, expected.edge_updates);
-        touched += got.touched_count;
-      }
-      EXPECT_GT(touched, 40u);
+      EXPECT_GT(ExpectKeptRunsEqualFreshOnes(
+                    g, init,
+                    {{3}, {40, 52}, {11, 64}, {3, 29}, {52}, {64}, {3, 11, 29, 40}, {29, 52}, {3}}),
+                40u);
     }
   }
 }

@@ -51,6 +51,7 @@
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 #include "tests/support/daemon_harness.h"
+#include "tests/support/server_process.h"
 
 namespace {
 
@@ -60,15 +61,7 @@ using riskd::bench::JsonLine;
 // Subscribers that never read, for idle_subscribers_rss_mb.
 constexpr int kIdleSubscribers = 100;
 
-// A "Vm...:" line of /proc/<pid>/status, in MB (-1 if absent).
-double ProcStatusMb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
-  }
-  return -1;
-}
+using riskd::testing::ProcStatusMb;
 double VmHwmMb(pid_t pid) { return ProcStatusMb(pid, "VmHWM"); }
 double VmRssMb(pid_t pid) { return ProcStatusMb(pid, "VmRSS"); }
 

@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -39,20 +38,14 @@
 #include "riskd/v1/envelope.pb.h"
 #include "riskd/v1/outputs.pb.h"
 #include "tests/support/daemon_harness.h"
+#include "tests/support/server_process.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using riskd::bench::JsonLine;
 
-double VmRssMb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return -1;
-}
+double VmRssMb(pid_t pid) { return riskd::testing::ProcStatusMb(pid, "VmRSS"); }
 
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return -1;

@@ -11,10 +11,9 @@
 namespace riskd::connectors {
 namespace {
 
-constexpr int kLifecycleResolved = 3;  // riskd.v1.Alert.LIFECYCLE_RESOLVED
-// The open alerts: OpenAlerts' condition and the partial index alerts_open's.
+// The open alerts (3 = riskd.v1.Alert.LIFECYCLE_RESOLVED): OpenAlerts'
+// condition and the partial index alerts_open's, the same text.
 constexpr const char* kOpenAlertsWhere = "lifecycle != 3";
-static_assert(kLifecycleResolved == 3, "kOpenAlertsWhere names LIFECYCLE_RESOLVED");
 
 // The tables Init creates: the ones moved out of the journal's file.
 constexpr const char* kTables[] = {"meta",          "nodes",     "edges",         "alerts",

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -17,6 +16,7 @@
 #include "connectors/store/journal.h"
 #include "daemon/pipeline.h"
 #include "tests/support/daemon_harness.h"
+#include "tests/support/server_process.h"
 
 namespace riskd::testing {
 namespace {
@@ -149,14 +149,7 @@ constexpr bool kResidentMemoryTells = true;
 
 // The daemon's anonymous resident memory (heap and thread stacks, not
 // mapped files such as the journal's), in MB; -1 if unreadable.
-double RssAnonMb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("RssAnon:", 0) == 0) return std::stod(line.substr(8)) / 1024.0;
-  }
-  return -1;
-}
+double RssAnonMb(pid_t pid) { return ProcStatusMb(pid, "RssAnon"); }
 
 // Sends every envelope on one DEALER without waiting (so that many land
 // in one batch), then reads as many acks, by event id and in order.

@@ -97,6 +97,15 @@ std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path
   return out;
 }
 
+double ProcStatusMb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
+  }
+  return -1;
+}
+
 std::filesystem::path FreshTempDir(const std::string& prefix) {
   std::string path =
       (std::filesystem::temp_directory_path() / ("riskd_" + prefix + "_XXXXXX")).string();

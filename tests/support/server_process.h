@@ -46,6 +46,10 @@ pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::p
 // count): read from /proc.
 std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path& exe);
 
+// A "<field>:" line of /proc/<pid>/status (VmHWM, VmRSS, RssAnon, ...) in
+// MB; -1 if the process or the line is absent.
+double ProcStatusMb(pid_t pid, const std::string& field);
+
 class ServerProcess {
  public:
   ServerProcess(std::vector<std::string> argv, std::filesystem::path log);
