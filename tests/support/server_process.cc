@@ -88,9 +88,12 @@ std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path
     long ppid = 0, pgrp = 0;
     if (!(rest >> state >> ppid >> pgrp) || pgrp != pgid || state == 'Z') continue;
     std::error_code link_error;
-    // A binary relinked while it runs reads "<path> (deleted)".
+    // A binary relinked while it runs reads "<path> (deleted)". A process
+    // that is exiting (after SIGKILL, say) has no exe link once its memory
+    // is released, yet it is not a zombie yet: it still counts, or a wait
+    // for the group would end before the process did.
     const std::string running = std::filesystem::read_symlink(entry.path() / "exe", link_error);
-    if (running == program.string() || running == program.string() + " (deleted)") {
+    if (link_error || running == program.string() || running == program.string() + " (deleted)") {
       out.push_back(static_cast<pid_t>(std::stol(name)));
     }
   }

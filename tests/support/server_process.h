@@ -42,8 +42,8 @@ pid_t SpawnLogged(const std::vector<std::string>& argv, const std::filesystem::p
                   bool own_process_group = false);
 
 // The processes of process group `pgid` still running the program at
-// `exe` (zombies, which hold nothing but their exit status, do not
-// count): read from /proc.
+// `exe`, or exiting (zombies, which hold nothing but their exit status, do
+// not count): read from /proc.
 std::vector<pid_t> GroupProcessesRunning(pid_t pgid, const std::filesystem::path& exe);
 
 // A "<field>:" line of /proc/<pid>/status (VmHWM, VmRSS, RssAnon, ...) in
