@@ -85,9 +85,12 @@ class DaemonHarness {
   std::string dashboard_url() const;
   zmq::context_t& context() { return context_; }
 
-  // Sends raw bytes on a fresh DEALER and waits for one reply.
+  // Sends raw bytes on a fresh DEALER and waits for one reply. The default
+  // timeout only tells a daemon that never answers: a query is answered
+  // after the checks pending run (projection.defer_check), which under a
+  // sanitizer on a loaded 2-core machine took more than 10 s (CI).
   std::optional<riskd::v1::Ack> SendBytes(
-      const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+      const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(120));
   std::optional<riskd::v1::Ack> Send(const riskd::v1::Envelope& envelope);
 
   // With `metrics { listen: "127.0.0.1:0" }` in the config: the port the
