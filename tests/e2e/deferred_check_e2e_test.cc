@@ -261,7 +261,8 @@ BudgetRun QuakeAndRecovery(bool defer_check) {
     q.set_event_id("query-" + std::to_string(++queries));
     q.mutable_query()->mutable_projection();
     auto answer = h.Send(q);
-    EXPECT_TRUE(answer && answer->result() == Ack::RESULT_ACCEPTED);
+    EXPECT_TRUE(answer && answer->result() == Ack::RESULT_ACCEPTED)
+        << (answer ? Ack::Result_Name(answer->result()) + ": " + answer->reason() : "no answer");
   };
   std::vector<std::string> sites;
   for (engine::NodeIndex v = 7; v < 2000; v += 50) sites.emplace_back(net.id(v));
