@@ -301,9 +301,8 @@ void StreamEventLog::Follow(zmq::context_t* context) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_refusal_log >= std::chrono::seconds(5)) {
         spdlog::warn(
-            "stream {}: consumer {} sought at seq {} delivered seq {} first, but {} (a replica "
-            "that lacks messages, nats-server#4174?): not taken, re-creating it in {} ms ({} "
-            "time(s) since the last such line)",
+            "stream {}: consumer {} sought at seq {} delivered seq {} first, but {}: not taken, "
+            "re-creating it in {} ms ({} time(s) since the last such line)",
             stream, settings_.nats.durable(), consumer_->stats().refused_from,
             consumer_->stats().refused_first, consumer_->stats().refused_why, pause.count(),
             refused + refusals_not_logged);

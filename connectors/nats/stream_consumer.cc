@@ -124,7 +124,8 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
         stats_.refused_why = !first.ok() ? "the leader did not say: " + first.status().ToString()
                              : !first->has_value()
                                  ? "the leader holds none from there on"
-                                 : "the leader holds seq " + std::to_string(**first);
+                                 : "the leader holds seq " + std::to_string(**first) +
+                                       " (a replica that lacks messages, nats-server#4174?)";
         gap = true;
         break;
       }

@@ -188,10 +188,10 @@ std::vector<std::pair<std::uint64_t, std::string>> Mirror(DaemonHarness& h) {
 // collects every publication from the start.
 class NatsE2ETest : public ::testing::Test {
  protected:
-  void Up(int nodes) {
+  void Up(int nodes, const std::string& extra_config = "") {
     ASSERT_TRUE(fs::exists(kNatsServerBinary)) << "install nats-server (scripts/install-deps.sh)";
     dir_ = FreshTempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cluster_ = NatsCluster::Start(dir_, nodes);
+    cluster_ = NatsCluster::Start(dir_, nodes, std::chrono::seconds(60), extra_config);
     ASSERT_NE(cluster_, nullptr);
     client_ = NatsTestClient::Connect(cluster_->urls());
     ASSERT_NE(client_, nullptr);
@@ -399,6 +399,56 @@ TEST_F(NatsE2ETest, AConsumerThatFailsEveryFetchIsRecreatedAfterTheLastSequenceR
 // into the stream are timed by the follower in stream order (a status
 // without occurred_at happens at the clock's time), a tick back in time is
 // skipped, and the ingest endpoint's clock follows the stream's ticks.
+// An instance the stream's leader cannot answer whether a start past the
+// sequence sought passes over messages (here: its NATS user may not use the
+// message-get API on the event stream, as if the leader never answered)
+// refuses every such start (seq 1 deleted: its consumer delivers 2 first),
+// counts them, and, never caught up, does not
+// take the lease, though nobody holds it. (Before, the start was taken: 1
+// is before the stream's first message.)
+TEST_F(NatsE2ETest, AnInstanceThatCannotHaveAStartCheckedRefusesItAndStaysStandby) {
+  ASSERT_NO_FATAL_FAILURE(Up(1, std::string("authorization { users: [\n") +
+                                    "  { user: blind, password: blind, permissions: { publish: "
+                                    "{ deny: [\"$JS.API.STREAM.MSG.GET." +
+                                    kStream +
+                                    "\"] } } }\n"
+                                    "  { user: anyone, password: anyone } ] }\n"
+                                    "no_auth_user: anyone\n"));
+  {
+    // Another instance creates the stream; s-1..s-3 go in, 1 is deleted.
+    DaemonHarness feeder(Config(*cluster_, "feeder", 1, 0));
+    ASSERT_TRUE(feeder.Start());
+    ASSERT_NO_FATAL_FAILURE(PublishRange(client_.get(), 1, 3));
+    ASSERT_TRUE(WaitApplied(feeder, 3)) << feeder.log();
+    EXPECT_EQ(feeder.Stop(), 0);
+  }
+  ASSERT_TRUE(client_->DeleteMessage(kStream, 1));
+  std::string config = Config(*cluster_, "blind", 1, 1000);
+  for (std::size_t at = 0; (at = config.find("nats://", at)) != std::string::npos; at += 7) {
+    config.insert(at + 7, "blind:blind@");
+  }
+  DaemonHarness h(config);
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(
+      WaitFor([&] { return Metric(h, "riskd_stream_starts_refused_total") >= 3.0; }, seconds(40)))
+      << h.log();
+  EXPECT_EQ(Metric(h, "riskd_lease_active"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_lease_acquisitions_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_read_seq"), 0.0);
+  const std::string log = h.log();
+  for (const std::string line :
+       {"consumer riskd_blind sought at seq 1 delivered seq 2 first, but the leader did not say",
+        "re-creating it in 200 ms"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line << log;
+  }
+  EXPECT_EQ(log.find("caught up with stream"), std::string::npos) << log;
+  const auto line = log.find("consumer riskd_blind sought");
+  if (line != std::string::npos) {
+    std::printf("%s\n", log.substr(line, log.find('\n', line) - line).c_str());
+  }
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
   ASSERT_NO_FATAL_FAILURE(Up(1));
   NatsTestClient* client = client_.get();
