@@ -163,7 +163,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
 
 Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uint64_t from) const {
   // JetStream's message-get API with next_by_subj (nats-server 2.9+): the
-  // first message at or after `seq` on a subject filter. Only the stream's
+  // first message at or after `seq` on a subject (filter). Only the stream's
   // leader answers it (a stream without a leader answers "cluster not
   // available"), unlike stream info or a direct get, which replicas answer
   // from their own stores. A raw request: the C client has no call for it,
@@ -226,10 +226,10 @@ Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uin
   }
   const auto m = answer.find("message");
   if (m == answer.end() || !m->is_object() || !m->contains("seq") ||
-      !(*m)["seq"].is_number_unsigned()) {
+      !m->at("seq").is_number_unsigned()) {
     return Status::Internal(what + ": the answer has no message sequence");
   }
-  return std::optional<std::uint64_t>((*m)["seq"].get<std::uint64_t>());
+  return std::optional<std::uint64_t>(m->at("seq").get<std::uint64_t>());
 }
 
 Status StreamConsumer::Ack(std::uint64_t seq) {
