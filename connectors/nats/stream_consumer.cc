@@ -93,6 +93,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   natsMsg* last = nullptr;
   std::uint64_t last_seq = 0;
   bool gap = false;
+  bool refused = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
     jsMsgMetaData* meta = nullptr;
@@ -117,6 +118,11 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       // sequence. "None from there on" contradicts the message at hand
       // (the leader lacks it too, or could not read): refused as well.
       auto first = FirstToDeliverFrom(position_ + 1);
+      if (!first.ok() && first.status().code() == Status::Code::kAborted) {
+        // A stop request ended the look-up: no answer, and no refusal.
+        gap = true;
+        break;
+      }
       if (!first.ok() || !first->has_value() || **first < m.seq) {
         stats_.starts_refused++;
         stats_.refused_from = position_ + 1;
@@ -126,6 +132,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
                                  ? "the leader holds none from there on"
                                  : "the leader holds seq " + std::to_string(**first) +
                                        " (a replica that lacks messages, nats-server#4174?)";
+        refused = true;
         gap = true;
         break;
       }
@@ -150,8 +157,10 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   if (gap) {
     // Re-read from the position: the consumer redelivers in order now (or
     // at the next Fetch, if the server cannot be reached right now; or
-    // after a stop request, not now).
-    if (stopping()) {
+    // after a stop request, not now). A refused start is re-created at the
+    // next Fetch: the caller learns of the refusal first (no longer caught
+    // up) and pauses before it.
+    if (stopping() || refused) {
       DropSubscription();
       needs_seek_ = true;
     } else {
@@ -201,6 +210,11 @@ Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uin
     if (s == NATS_TIMEOUT) s = NATS_OK;  // the next slice
   }
   natsSubscription_Destroy(sub);
+  if (s == NATS_TIMEOUT) {
+    // A request the user may not publish gets no answer (the server only
+    // tells the connection's error handler): name the permission needed.
+    return NatsError(what + " (no answer: may this NATS user publish to '" + api + "'?)", s);
+  }
   if (s != NATS_OK) return NatsError(what, s);
   if (natsMsg_IsNoResponders(reply)) {
     natsMsg_Destroy(reply);
@@ -214,11 +228,15 @@ Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uin
   natsMsg_Destroy(reply);
   if (!answer.is_object()) return Status::Internal(what + ": the answer is not JSON");
   if (const auto e = answer.find("error"); e != answer.end() && e->is_object()) {
-    const int code = e->value("err_code", 0);
+    // (Checked types: a value of another type would throw.)
+    const auto c = e->find("err_code");
+    const auto d = e->find("description");
+    const std::int64_t code = c != e->end() && c->is_number_integer() ? c->get<std::int64_t>() : 0;
     // Only "no message found" means none; anything else (no leader,
     // no such stream, ...) is not an answer to the question.
     if (code == JSNoMessageFoundErr) return std::optional<std::uint64_t>();
-    const std::string text = what + ": " + e->value("description", std::string("error")) +
+    const std::string text = what + ": " +
+                             (d != e->end() && d->is_string() ? d->get<std::string>() : "error") +
                              " (JetStream error " + std::to_string(code) + ")";
     if (code == JSStreamNotFoundErr) return Status::NotFound(text);
     if (code == JSClusterNotAvailErr) return Status::Unavailable(text);
