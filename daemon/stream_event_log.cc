@@ -278,10 +278,14 @@ void StreamEventLog::Follow(zmq::context_t* context) {
   std::uint64_t starts_refused = consumer_->stats().starts_refused;
   std::uint64_t refusals_not_logged = 0;
   auto last_refusal_log = std::chrono::steady_clock::time_point{};
+  auto last_behind_log = std::chrono::steady_clock::time_point{};
   RetryBackoff refusal_pause(kRefusalPauseFirst, kRefusalPauseMax);
   FailureRun failing(kStallCheck);
   while (!stop_) {
     auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
+    // A stop request may have ended the fetch (or its look-up): no stall
+    // check or re-creation while the daemon shuts down.
+    if (stop_) break;
     const bool sought = consumer_->stats().seeks != seeks;
     const bool refused_start = consumer_->stats().starts_refused != starts_refused;
     if (refused_start) {
@@ -341,9 +345,10 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     }
     failing.Clear();
     if (batch->empty()) {
-      // A fetch that re-created the consumer (a gap, a refused start) says
-      // nothing about the stream's end.
-      if (sought) continue;
+      // A fetch that re-created the consumer (a gap) or refused its start
+      // (re-created at the next fetch, after the pause) says nothing about
+      // the stream's end.
+      if (sought || refused_start) continue;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_message >= kStallCheck) {
         // Nothing for a while: make sure that is because there is nothing.
@@ -367,7 +372,23 @@ void StreamEventLog::Follow(zmq::context_t* context) {
       // that holds back is re-created by the stall check above).
       if (!caught_up_.load()) {
         auto next = consumer_->FirstToDeliverFrom(consumer_->position() + 1);
-        if (!next.ok() || next->has_value()) continue;
+        if (!next.ok()) {
+          // Never caught up while the leader cannot be asked (e.g. the
+          // NATS user may not publish to $JS.API.STREAM.MSG.GET.<stream>):
+          // counted and logged, not silent.
+          if (next.status().code() != Status::Code::kAborted) report(next.status());
+          continue;
+        }
+        if (next->has_value()) {
+          if (now - last_behind_log >= std::chrono::seconds(5)) {
+            spdlog::info(
+                "stream {}: not caught up: the stream's leader holds seq {} after seq {}, which "
+                "consumer {} has not delivered (the stall check re-creates it)",
+                stream, **next, consumer_->position(), settings_.nats.durable());
+            last_behind_log = now;
+          }
+          continue;
+        }
         caught_up_ = true;
         refusal_pause.Reset();
         spdlog::info("caught up with stream {} at seq {}", stream, stats_.read_seq.load());

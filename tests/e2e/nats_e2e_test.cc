@@ -395,38 +395,44 @@ TEST_F(NatsE2ETest, AConsumerThatFailsEveryFetchIsRecreatedAfterTheLastSequenceR
       {"consumer riskd_solo failing at seq 20", "consumer riskd_solo re-created at seq 21"});
 }
 
-// The manual model clock on a stream: ticks and statuses published straight
-// into the stream are timed by the follower in stream order (a status
-// without occurred_at happens at the clock's time), a tick back in time is
-// skipped, and the ingest endpoint's clock follows the stream's ticks.
-// An instance the stream's leader cannot answer whether a start past the
-// sequence sought passes over messages (here: its NATS user may not use the
-// message-get API on the event stream, as if the leader never answered)
-// refuses every such start (seq 1 deleted: its consumer delivers 2 first),
-// counts them, and, never caught up, does not
-// take the lease, though nobody holds it. (Before, the start was taken: 1
-// is before the stream's first message.)
-TEST_F(NatsE2ETest, AnInstanceThatCannotHaveAStartCheckedRefusesItAndStaysStandby) {
-  ASSERT_NO_FATAL_FAILURE(Up(1, std::string("authorization { users: [\n") +
-                                    "  { user: blind, password: blind, permissions: { publish: "
-                                    "{ deny: [\"$JS.API.STREAM.MSG.GET." +
-                                    kStream +
-                                    "\"] } } }\n"
-                                    "  { user: anyone, password: anyone } ] }\n"
-                                    "no_auth_user: anyone\n"));
-  {
-    // Another instance creates the stream; s-1..s-3 go in, 1 is deleted.
-    DaemonHarness feeder(Config(*cluster_, "feeder", 1, 0));
-    ASSERT_TRUE(feeder.Start());
-    ASSERT_NO_FATAL_FAILURE(PublishRange(client_.get(), 1, 3));
-    ASSERT_TRUE(WaitApplied(feeder, 3)) << feeder.log();
-    EXPECT_EQ(feeder.Stop(), 0);
-  }
-  ASSERT_TRUE(client_->DeleteMessage(kStream, 1));
-  std::string config = Config(*cluster_, "blind", 1, 1000);
+// Server configuration with a user "blind" that may not use the
+// message-get API on the event stream (as if the stream's leader never
+// answered its look-ups); anyone else connects without a password.
+std::string BlindUserServerConfig() {
+  return std::string("authorization { users: [\n") +
+         "  { user: blind, password: blind, permissions: { publish: "
+         "{ deny: [\"$JS.API.STREAM.MSG.GET." +
+         kStream +
+         "\"] } } }\n"
+         "  { user: anyone, password: anyone } ] }\n"
+         "no_auth_user: anyone\n";
+}
+
+// s-1..s-3 into the stream (created by another instance, stopped after),
+// and riskd instance "blind" (lease 1 s) connecting as the blind user.
+std::string FeedThreeAndConfigBlind(NatsCluster& cluster, NatsTestClient* client) {
+  DaemonHarness feeder(Config(cluster, "feeder", 1, 0));
+  EXPECT_TRUE(feeder.Start());
+  PublishRange(client, 1, 3);
+  EXPECT_TRUE(WaitApplied(feeder, 3)) << feeder.log();
+  EXPECT_EQ(feeder.Stop(), 0);
+  std::string config = Config(cluster, "blind", 1, 1000);
   for (std::size_t at = 0; (at = config.find("nats://", at)) != std::string::npos; at += 7) {
     config.insert(at + 7, "blind:blind@");
   }
+  return config;
+}
+
+// An instance the stream's leader cannot answer whether a start past the
+// sequence sought passes over messages refuses every such start (seq 1
+// deleted: its consumer delivers 2 first), counts them, and, never caught
+// up, does not take the lease, though nobody holds it. (Before, the start
+// was taken: 1 is before the stream's first message.)
+TEST_F(NatsE2ETest, AnInstanceThatCannotHaveAStartCheckedRefusesItAndStaysStandby) {
+  ASSERT_NO_FATAL_FAILURE(Up(1, BlindUserServerConfig()));
+  const std::string config = FeedThreeAndConfigBlind(*cluster_, client_.get());
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(client_->DeleteMessage(kStream, 1));
   DaemonHarness h(config);
   ASSERT_TRUE(h.Start());
   ASSERT_TRUE(
@@ -449,6 +455,37 @@ TEST_F(NatsE2ETest, AnInstanceThatCannotHaveAStartCheckedRefusesItAndStaysStandb
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// The same user with nothing deleted: every start is taken and all events
+// applied, but whether the leader holds more cannot be asked, so the
+// instance is never caught up and stays standby. That is counted as a read
+// error and logged with the permission needed. (Before, the look-up's
+// error was dropped: no active instance, and no sign of why.)
+TEST_F(NatsE2ETest, AnInstanceThatCannotAskTheLeaderSaysSoAndStaysStandby) {
+  ASSERT_NO_FATAL_FAILURE(Up(1, BlindUserServerConfig()));
+  const std::string config = FeedThreeAndConfigBlind(*cluster_, client_.get());
+  ASSERT_FALSE(HasFailure());
+  DaemonHarness h(config);
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(WaitApplied(h, 3)) << h.log();
+  ASSERT_TRUE(
+      WaitFor([&] { return Metric(h, "riskd_stream_read_errors_total") >= 1.0; }, seconds(40)))
+      << h.log();
+  EXPECT_EQ(Metric(h, "riskd_lease_active"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_lease_acquisitions_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_starts_refused_total"), 0.0);
+  const std::string log = h.log();
+  EXPECT_NE(log.find("may this NATS user publish to '$JS.API.STREAM.MSG.GET." +
+                     std::string(kStream) + "'?"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("caught up with stream"), std::string::npos) << log;
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// The manual model clock on a stream: ticks and statuses published straight
+// into the stream are timed by the follower in stream order (a status
+// without occurred_at happens at the clock's time), a tick back in time is
+// skipped, and the ingest endpoint's clock follows the stream's ticks.
 TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
   ASSERT_NO_FATAL_FAILURE(Up(1));
   NatsTestClient* client = client_.get();
