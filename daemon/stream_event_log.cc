@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "connectors/codec/protobuf_log.h"
+#include "daemon/follower_pacing.h"
 #include "daemon/pipeline.h"
 
 namespace riskd::daemon {
@@ -16,6 +17,10 @@ namespace {
 // How long the follower waits without a message before it checks that the
 // stream has nothing more for it.
 constexpr std::chrono::seconds kStallCheck{3};
+// The pause after a refused start before the consumer is re-created again:
+// doubling from the first to the last while the refusals last.
+constexpr std::chrono::milliseconds kRefusalPauseFirst{200};
+constexpr std::chrono::milliseconds kRefusalPauseMax{5000};
 
 using connectors::nats::StreamMessage;
 
@@ -74,6 +79,7 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
   co.subject = n.subject;
   co.durable = n.durable();
   co.max_batch = static_cast<int>(std::min<std::size_t>(settings.max_batch, 4096));
+  co.stop = &log->stop_;
   auto consumer = connectors::nats::StreamConsumer::Open(connection, co);
   if (!consumer.ok()) return consumer.status();
   log->consumer_ = std::move(*consumer);
@@ -126,6 +132,16 @@ void StreamEventLog::SyncClock(IngestClock* clock) {
   std::lock_guard<std::mutex> lock(changes_mu_);
   if (manual_clock_ns_ && (!clock->manual_ns() || *clock->manual_ns() < *manual_clock_ns_)) {
     clock->Set(manual_clock_ns_);
+  }
+}
+
+void StreamEventLog::Pause(std::chrono::milliseconds pause) {
+  const auto until = std::chrono::steady_clock::now() + pause;
+  while (!stop_) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
   }
 }
 
@@ -262,30 +278,44 @@ void StreamEventLog::Follow(zmq::context_t* context) {
   std::uint64_t starts_refused = consumer_->stats().starts_refused;
   std::uint64_t refusals_not_logged = 0;
   auto last_refusal_log = std::chrono::steady_clock::time_point{};
+  auto last_behind_log = std::chrono::steady_clock::time_point{};
+  RetryBackoff refusal_pause(kRefusalPauseFirst, kRefusalPauseMax);
+  FailureRun failing(kStallCheck);
   while (!stop_) {
     auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
+    // A stop request may have ended the fetch (or its look-up): no stall
+    // check or re-creation while the daemon shuts down.
+    if (stop_) break;
     const bool sought = consumer_->stats().seeks != seeks;
     const bool refused_start = consumer_->stats().starts_refused != starts_refused;
     if (refused_start) {
       const std::uint64_t refused = consumer_->stats().starts_refused - starts_refused;
       starts_refused = consumer_->stats().starts_refused;
+      stats_.starts_refused.fetch_add(refused, std::memory_order_relaxed);
+      // This instance cannot read past the gap: not caught up (a standby
+      // does not take the lease) until it reads to the stream's end again.
+      if (caught_up_.exchange(false)) {
+        spdlog::warn("stream {}: no longer caught up (a start at seq {} was refused)", stream,
+                     consumer_->stats().refused_from);
+      }
       // Not a line per attempt while it persists, and not a tight loop of
-      // consumer re-creations either.
+      // consumer re-creations either: the pause doubles up to
+      // kRefusalPauseMax until a start is taken.
+      const auto pause = refusal_pause.Next();
       const auto now = std::chrono::steady_clock::now();
       if (now - last_refusal_log >= std::chrono::seconds(5)) {
         spdlog::warn(
-            "stream {}: consumer {} sought at seq {} delivered seq {} first, but the stream's "
-            "leader holds a message in between (a replica that lacks messages, "
-            "nats-server#4174?, or the leader did not answer): not taken, re-creating it "
-            "({} time(s) since the last such line)",
+            "stream {}: consumer {} sought at seq {} delivered seq {} first, but {}: not taken, "
+            "re-creating it in {} ms ({} time(s) since the last such line)",
             stream, settings_.nats.durable(), consumer_->stats().refused_from,
-            consumer_->stats().refused_first, refused + refusals_not_logged);
+            consumer_->stats().refused_first, consumer_->stats().refused_why, pause.count(),
+            refused + refusals_not_logged);
         last_refusal_log = now;
         refusals_not_logged = 0;
       } else {
         refusals_not_logged += refused;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      Pause(pause);
     }
     if (sought) {
       seeks = consumer_->stats().seeks;
@@ -299,26 +329,26 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     }
     if (!batch.ok()) {
       report(batch.status());
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_message >= kStallCheck) {
-        // Failing for a while: also what a consumer deleted or changed on
-        // the server answers (no other fetch would ever succeed). Re-create
-        // it after the last sequence read (if the server is unreachable,
-        // the next fetches retry that).
-        last_message = now;
+      if (failing.Fail(std::chrono::steady_clock::now())) {
+        // Every fetch failed for kStallCheck since the first: also what a
+        // consumer deleted or changed on the server answers (no other
+        // fetch would ever succeed). Re-create it after the last sequence
+        // read (if the server is unreachable, the next fetches retry that).
         spdlog::warn("stream {}: consumer {} failing at seq {} for {} s ({}); re-creating it",
                      stream, settings_.nats.durable(), consumer_->position(), kStallCheck.count(),
                      batch.status().ToString());
         st = consumer_->Seek(consumer_->position() + 1);
         if (!st.ok()) report(st);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      Pause(std::chrono::milliseconds(100));
       continue;
     }
+    failing.Clear();
     if (batch->empty()) {
-      // A fetch that re-created the consumer (a gap, a refused start) says
-      // nothing about the stream's end.
-      if (sought) continue;
+      // A fetch that re-created the consumer (a gap) or refused its start
+      // (re-created at the next fetch, after the pause) says nothing about
+      // the stream's end.
+      if (sought || refused_start) continue;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_message >= kStallCheck) {
         // Nothing for a while: make sure that is because there is nothing.
@@ -337,17 +367,40 @@ void StreamEventLog::Follow(zmq::context_t* context) {
           continue;
         }
       }
-      // Nothing more within the wait: at the end of the stream.
-      if (!caught_up_.exchange(true)) {
+      // Nothing more within the wait: at the end of the stream, if the
+      // stream's leader holds nothing more for this consumer (a consumer
+      // that holds back is re-created by the stall check above).
+      if (!caught_up_.load()) {
+        auto next = consumer_->FirstToDeliverFrom(consumer_->position() + 1);
+        if (!next.ok()) {
+          // Never caught up while the leader cannot be asked (e.g. the
+          // NATS user may not publish to $JS.API.STREAM.MSG.GET.<stream>):
+          // counted and logged, not silent.
+          if (next.status().code() != Status::Code::kAborted) report(next.status());
+          continue;
+        }
+        if (next->has_value()) {
+          if (now - last_behind_log >= std::chrono::seconds(5)) {
+            spdlog::info(
+                "stream {}: not caught up: the stream's leader holds seq {} after seq {}, which "
+                "consumer {} has not delivered (the stall check re-creates it)",
+                stream, **next, consumer_->position(), settings_.nats.durable());
+            last_behind_log = now;
+          }
+          continue;
+        }
+        caught_up_ = true;
+        refusal_pause.Reset();
         spdlog::info("caught up with stream {} at seq {}", stream, stats_.read_seq.load());
       }
       stats_.pending.store(0);
       continue;
     }
     last_message = std::chrono::steady_clock::now();
+    refusal_pause.Reset();  // this start was taken
     if (!Take(*batch, to_engine)) {
       // Read the batch again once the mirror can be written.
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      Pause(std::chrono::milliseconds(500));
       st = consumer_->Seek(mirror_->last_seq() + 1);
       if (!st.ok()) report(st);
     }

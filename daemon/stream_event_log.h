@@ -39,6 +39,7 @@
 #define RISKD_DAEMON_STREAM_EVENT_LOG_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,9 @@ struct StreamFollowerStats {
   std::atomic<std::uint64_t> rejected{0};         // invalid messages skipped
   std::atomic<std::uint64_t> late_duplicates{0};  // event ids already mirrored, skipped
   std::atomic<std::uint64_t> read_errors{0};      // failed fetches (server unreachable...)
+  // Re-created consumers' starts past messages the stream's leader holds
+  // (or when it could not say), refused.
+  std::atomic<std::uint64_t> starts_refused{0};
 };
 
 class StreamEventLog final : public EventLog {
@@ -89,8 +93,9 @@ class StreamEventLog final : public EventLog {
   void SyncClock(IngestClock* clock) override;
   std::uint64_t last_seq() const override { return stats_.mirrored_seq.load(); }
 
-  // Whether the follower has read to the end of the stream at least once
-  // since start-up (a standby is warm).
+  // Whether the follower has read to the end of the stream (the stream's
+  // leader holds nothing after its position for it) and has not had a
+  // start refused since: a standby that is not may not take the lease.
   bool caught_up() const { return caught_up_.load(); }
   const StreamFollowerStats& stats() const { return stats_; }
 
@@ -106,6 +111,8 @@ class StreamEventLog final : public EventLog {
   // mirror could not be written (the batch is read again).
   bool Take(std::vector<connectors::nats::StreamMessage>& batch, zmq::socket_t& to_engine);
   bool Send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
+  // Sleeps for `pause`, or until a stop request.
+  void Pause(std::chrono::milliseconds pause);
 
   const DaemonSettings& settings_;
   std::unique_ptr<connectors::nats::StreamLog> producer_;       // ingest thread

@@ -1,5 +1,7 @@
 #include "connectors/nats/stream_consumer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 namespace riskd::connectors::nats {
@@ -91,6 +93,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   natsMsg* last = nullptr;
   std::uint64_t last_seq = 0;
   bool gap = false;
+  bool refused = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
     jsMsgMetaData* meta = nullptr;
@@ -110,13 +113,26 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     }
     if (m.seq != position_ + 1) {
       // The first message after a seek, past the sequence sought: only
-      // over messages that are gone. Otherwise (or when the leader cannot
-      // say) re-create the consumer from the same sequence.
-      auto none = NoneToDeliverIn(position_ + 1, m.seq);
-      if (!none.ok() || !*none) {
+      // over messages that are gone, as the leader says. Otherwise (or
+      // when the leader cannot say) re-create the consumer from the same
+      // sequence. "None from there on" contradicts the message at hand
+      // (the leader lacks it too, or could not read): refused as well.
+      auto first = FirstToDeliverFrom(position_ + 1);
+      if (!first.ok() && first.status().code() == Status::Code::kAborted) {
+        // A stop request ended the look-up: no answer, and no refusal.
+        gap = true;
+        break;
+      }
+      if (!first.ok() || !first->has_value() || **first < m.seq) {
         stats_.starts_refused++;
         stats_.refused_from = position_ + 1;
         stats_.refused_first = m.seq;
+        stats_.refused_why = !first.ok() ? "the leader did not say: " + first.status().ToString()
+                             : !first->has_value()
+                                 ? "the leader holds none from there on"
+                                 : "the leader holds seq " + std::to_string(**first) +
+                                       " (a replica that lacks messages, nats-server#4174?)";
+        refused = true;
         gap = true;
         break;
       }
@@ -140,49 +156,98 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   natsMsgList_Destroy(&list);
   if (gap) {
     // Re-read from the position: the consumer redelivers in order now (or
-    // at the next Fetch, if the server cannot be reached right now).
-    (void)Seek(position_ + 1);
+    // at the next Fetch, if the server cannot be reached right now; or
+    // after a stop request, not now). A refused start is re-created at the
+    // next Fetch: the caller learns of the refusal first (no longer caught
+    // up) and pauses before it.
+    if (stopping() || refused) {
+      DropSubscription();
+      needs_seek_ = true;
+    } else {
+      (void)Seek(position_ + 1);
+    }
   }
   return out;
 }
 
-Result<bool> StreamConsumer::NoneToDeliverIn(std::uint64_t from, std::uint64_t to) const {
-  jsCtx* js = connection_->js();
-  const char* stream = options_.stream.c_str();
-  jsStreamInfo* info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&info, js, stream, nullptr, &code);
-  if (s != NATS_OK) return NatsError("nats: stream '" + options_.stream + "' info", s, code);
-  // A clustered stream without a leader lets every replica answer stream
-  // info from its own store (nats-server 2.9): a replica that lacks the
-  // messages would report a first sequence past them. Such an answer
-  // cannot tell, so the start is refused (and retried).
-  const bool leaderless = info->Cluster != nullptr &&
-                          (info->Cluster->Leader == nullptr || info->Cluster->Leader[0] == '\0');
-  // What precedes the stream's first message is gone (limits, purges).
-  const std::uint64_t first = info->State.FirstSeq;
-  jsStreamInfo_Destroy(info);
-  if (leaderless) {
-    return Status::Unavailable("nats: stream '" + options_.stream +
-                               "' has no leader to say which messages it holds");
+Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uint64_t from) const {
+  // JetStream's message-get API with next_by_subj (nats-server 2.9+): the
+  // first message at or after `seq` on a subject (filter). Only the stream's
+  // leader answers it (a stream without a leader answers "cluster not
+  // available"), unlike stream info or a direct get, which replicas answer
+  // from their own stores. A raw request: the C client has no call for it,
+  // and its wait is taken in slices to heed a stop request.
+  const std::string what = "nats: stream '" + options_.stream + "' first message from seq " +
+                           std::to_string(from) + " on '" + options_.subject + "'";
+  const std::string api = "$JS.API.STREAM.MSG.GET." + options_.stream;
+  const std::string body = nlohmann::json{{"seq", from}, {"next_by_subj", options_.subject}}.dump();
+  natsConnection* nc = connection_->get();
+  natsInbox* inbox = nullptr;
+  natsStatus s = natsInbox_Create(&inbox);
+  if (s != NATS_OK) return NatsError(what, s);
+  natsSubscription* sub = nullptr;
+  s = natsConnection_SubscribeSync(&sub, nc, inbox);
+  if (s == NATS_OK) s = natsSubscription_AutoUnsubscribe(sub, 1);
+  if (s == NATS_OK) {
+    s = natsConnection_PublishRequest(nc, api.c_str(), inbox, body.data(),
+                                      static_cast<int>(body.size()));
   }
-  // One look-up per sequence: a stream riskd writes has no gaps but those
-  // of deleted messages, which the leader answers as not found.
-  for (std::uint64_t seq = std::max(from, first); seq < to; ++seq) {
-    natsMsg* msg = nullptr;
-    code = static_cast<jsErrCode>(0);
-    s = js_GetMsg(&msg, js, stream, seq, nullptr, &code);
-    if (code == JSNoMessageFoundErr) continue;
-    if (s != NATS_OK) {
-      return NatsError("nats: stream '" + options_.stream + "' message " + std::to_string(seq), s,
-                       code);
+  natsInbox_Destroy(inbox);
+  natsMsg* reply = nullptr;
+  const auto deadline = std::chrono::steady_clock::now() + connection_->timeout();
+  while (s == NATS_OK && reply == nullptr) {
+    if (stopping()) {
+      natsSubscription_Destroy(sub);
+      return Status::Aborted(what + ": stopping");
     }
-    const char* subject = natsMsg_GetSubject(msg);
-    const bool filtered = subject != nullptr && SubjectMatches(options_.subject, subject);
-    natsMsg_Destroy(msg);
-    if (filtered) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      s = NATS_TIMEOUT;
+      break;
+    }
+    s = natsSubscription_NextMsg(&reply, sub, std::min<std::int64_t>(left.count(), 100));
+    if (s == NATS_TIMEOUT) s = NATS_OK;  // the next slice
   }
-  return true;
+  natsSubscription_Destroy(sub);
+  if (s == NATS_TIMEOUT) {
+    // A request the user may not publish gets no answer (the server only
+    // tells the connection's error handler): name the permission needed.
+    return NatsError(what + " (no answer: may this NATS user publish to '" + api + "'?)", s);
+  }
+  if (s != NATS_OK) return NatsError(what, s);
+  if (natsMsg_IsNoResponders(reply)) {
+    natsMsg_Destroy(reply);
+    return NatsError(what, NATS_NO_RESPONDERS);
+  }
+  const char* data = natsMsg_GetData(reply);
+  const auto answer = nlohmann::json::parse(
+      std::string_view(data != nullptr ? data : "",
+                       static_cast<std::size_t>(natsMsg_GetDataLength(reply))),
+      nullptr, false);
+  natsMsg_Destroy(reply);
+  if (!answer.is_object()) return Status::Internal(what + ": the answer is not JSON");
+  if (const auto e = answer.find("error"); e != answer.end() && e->is_object()) {
+    // (Checked types: a value of another type would throw.)
+    const auto c = e->find("err_code");
+    const auto d = e->find("description");
+    const std::int64_t code = c != e->end() && c->is_number_integer() ? c->get<std::int64_t>() : 0;
+    // Only "no message found" means none; anything else (no leader,
+    // no such stream, ...) is not an answer to the question.
+    if (code == JSNoMessageFoundErr) return std::optional<std::uint64_t>();
+    const std::string text = what + ": " +
+                             (d != e->end() && d->is_string() ? d->get<std::string>() : "error") +
+                             " (JetStream error " + std::to_string(code) + ")";
+    if (code == JSStreamNotFoundErr) return Status::NotFound(text);
+    if (code == JSClusterNotAvailErr) return Status::Unavailable(text);
+    return Status::Internal(text);
+  }
+  const auto m = answer.find("message");
+  if (m == answer.end() || !m->is_object() || !m->contains("seq") ||
+      !m->at("seq").is_number_unsigned()) {
+    return Status::Internal(what + ": the answer has no message sequence");
+  }
+  return std::optional<std::uint64_t>(m->at("seq").get<std::uint64_t>());
 }
 
 Status StreamConsumer::Ack(std::uint64_t seq) {

@@ -12,15 +12,18 @@
 // from a replica that lacks messages the leader has (nats-server 2.9.10,
 // nats-server#4174) would deliver from past them, and no other message
 // tells; such a start is refused and the consumer re-created, as for a gap.
-// Ack(seq) acknowledges every message up to seq.
+// The check is one request to the leader, whatever the distance
+// (FirstToDeliverFrom). Ack(seq) acknowledges every message up to seq.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
 #define RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,9 @@ struct ConsumerOptions {
   std::string durable;
   // Most messages per fetch (and the consumer's max ack pending / 2).
   int max_batch = 1024;
+  // The owner's stop request (may be null): a look-up in progress returns
+  // `aborted` at once, and a refused start is not re-created then.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct StreamMessage {
@@ -49,12 +55,14 @@ struct ConsumerStats {
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
-  // Starts after a seek past messages the stream's leader holds, refused
-  // (and the consumer re-created); the last one's sought and first
-  // delivered sequences.
+  // Starts after a seek past messages the stream's leader holds (or when
+  // the leader could not say), refused (and the consumer re-created); the
+  // last one's sought and first delivered sequences, and why: the first
+  // message the leader holds from the sought one on, or its error.
   std::uint64_t starts_refused = 0;
   std::uint64_t refused_from = 0;
   std::uint64_t refused_first = 0;
+  std::string refused_why;
 };
 
 class StreamConsumer {
@@ -75,6 +83,13 @@ class StreamConsumer {
   Status Ack(std::uint64_t seq);
   // The stream's last sequence, as its leader says now.
   Result<std::uint64_t> StreamLastSeq() const;
+  // The sequence of the first message at or after `from` that the
+  // consumer's subject filter delivers, as the stream's leader says now
+  // (one request, answered by the leader alone); nullopt if the leader
+  // holds none ("no message found"). Any other answer is an error, not
+  // "none": `unavailable` (no answer, no leader), `not_found` (no such
+  // stream), `aborted` (a stop request), `internal`.
+  Result<std::optional<std::uint64_t>> FirstToDeliverFrom(std::uint64_t from) const;
   // The server's view of the consumer, for the log: delivered and
   // acknowledged sequences, pending counts, leader.
   std::string Describe() const;
@@ -87,9 +102,7 @@ class StreamConsumer {
   StreamConsumer(const NatsConnection* connection, ConsumerOptions options)
       : connection_(connection), options_(std::move(options)) {}
   void DropSubscription();
-  // Whether the stream's leader holds no message in [from, to) that the
-  // consumer's subject filter would deliver.
-  Result<bool> NoneToDeliverIn(std::uint64_t from, std::uint64_t to) const;
+  bool stopping() const { return options_.stop != nullptr && options_.stop->load(); }
 
   const NatsConnection* connection_;
   ConsumerOptions options_;

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "connectors/nats/stream_consumer.h"
 #include "connectors/testing/nats_fixture.h"
 
@@ -27,12 +30,15 @@ class StreamLogTest : public testing::NatsServerTest {
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     return std::move(*log);
   }
-  std::unique_ptr<StreamConsumer> OpenConsumer(NatsConnection* c, int max_batch = 100) {
+  // `stop`, if set, is the consumer's stop request.
+  std::unique_ptr<StreamConsumer> OpenConsumer(NatsConnection* c, int max_batch = 100,
+                                               const std::atomic<bool>* stop = nullptr) {
     ConsumerOptions o;
     o.stream = Options().stream;
     o.subject = Options().subject;
     o.durable = "reader";
     o.max_batch = max_batch;
+    o.stop = stop;
     auto consumer = StreamConsumer::Open(c, o);
     EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
     return std::move(*consumer);
@@ -200,8 +206,10 @@ TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
 
 // The reader stalled at 50 and re-created its consumer from 51, which then
 // delivers from 88 (the incident: a follower that stalled at 124 applied
-// 629 of 666 events). 51..87 are in the stream: that start is refused and
-// the consumer re-created from 51, and every message is read, in order.
+// 629 of 666 events). 51..87 are in the stream: that start is refused, the
+// fetch that refused it returns nothing and leaves the re-creation from 51
+// to the next fetch (the caller learns of the refusal first, and pauses),
+// and every message is read, in order.
 TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   auto c = Connect();
   auto log = OpenLog(c.get());
@@ -213,6 +221,14 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   EXPECT_TRUE(consumer->Ack(50).ok());
   ASSERT_TRUE(consumer->Seek(51).ok());
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
+    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+    EXPECT_TRUE(refused->empty());
+  }
+  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51: not re-created yet
   got = FetchAll(consumer.get(), 50);
   std::vector<std::uint64_t> seqs, expected;
   for (const auto& m : got) seqs.push_back(m.seq);
@@ -224,6 +240,152 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   EXPECT_EQ(consumer->stats().refused_first, 88u);
   EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
+}
+
+// Counts the message-get API requests for one stream that pass the server
+// (a subscription of its own on the API subject).
+class ApiRequestCounter {
+ public:
+  ApiRequestCounter(NatsConnection* c, const std::string& stream) {
+    const std::string subject = "$JS.API.STREAM.MSG.GET." + stream;
+    EXPECT_EQ(natsConnection_SubscribeSync(&sub_, c->get(), subject.c_str()), NATS_OK);
+    EXPECT_EQ(natsConnection_Flush(c->get()), NATS_OK);
+    connection_ = c->get();
+  }
+  ~ApiRequestCounter() { natsSubscription_Destroy(sub_); }
+  int Count() {
+    EXPECT_EQ(natsConnection_Flush(connection_), NATS_OK);
+    int pending = 0;
+    EXPECT_EQ(natsSubscription_GetPending(sub_, &pending, nullptr), NATS_OK);
+    return pending;
+  }
+
+ private:
+  natsConnection* connection_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+};
+
+// 3000 messages on another subject of the stream lie between e1 and e2: a
+// start from 2 that delivers e2 (seq 3002) first is checked with one
+// request to the stream's leader, not one per sequence passed over (3000
+// before), and taken. FirstToDeliverFrom answers the first message on the
+// reader's subject, "none" past the end, and an error (not "none") for a
+// stream that does not exist.
+TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
+  auto c = Connect();
+  const std::string stream = Options().stream;
+  const std::string subject = Options().subject;
+  const std::string other = "other." + TestName();
+  {
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = stream.c_str();
+    const char* subjects[] = {subject.c_str(), other.c_str()};
+    config.Subjects = subjects;
+    config.SubjectsLen = 2;
+    config.Storage = js_FileStorage;
+    jsStreamInfo* info = nullptr;
+    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
+    jsStreamInfo_Destroy(info);
+  }
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 1);
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_EQ(natsConnection_PublishString(c->get(), other.c_str(), "x"), NATS_OK);
+  }
+  auto consumer = OpenConsumer(c.get());
+  ASSERT_TRUE(riskd::testing::WaitFor(
+      [&] {
+        const auto last = consumer->StreamLastSeq();
+        return last.ok() && *last == 3001;
+      },
+      std::chrono::seconds(10)));
+  PublishRange(log.get(), 2, 4);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  auto got = FetchAll(consumer.get(), 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(consumer->Ack(1).ok());
+
+  auto watcher = Connect("watcher");
+  ApiRequestCounter requests(watcher.get(), stream);
+  ASSERT_TRUE(consumer->Seek(2).ok());
+  got = FetchAll(consumer.get(), 3);
+  std::vector<std::uint64_t> seqs;
+  for (const auto& m : got) seqs.push_back(m.seq);
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{3002, 3003, 3004}));
+  EXPECT_EQ(requests.Count(), 1);
+  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+
+  EXPECT_EQ(consumer->FirstToDeliverFrom(1).value(), std::optional<std::uint64_t>(1));
+  EXPECT_EQ(consumer->FirstToDeliverFrom(2).value(), std::optional<std::uint64_t>(3002));
+  ASSERT_EQ(js_DeleteMsg(c->js(), stream.c_str(), 3002, nullptr, nullptr), NATS_OK);
+  EXPECT_EQ(consumer->FirstToDeliverFrom(2).value(), std::optional<std::uint64_t>(3003));
+  EXPECT_EQ(consumer->FirstToDeliverFrom(3005).value(), std::nullopt);
+  ConsumerOptions o;
+  o.stream = "NoSuchStream";
+  o.subject = subject;
+  o.durable = "reader";
+  auto lost = StreamConsumer::Open(c.get(), o);
+  ASSERT_TRUE(lost.ok());
+  const auto none = (*lost)->FirstToDeliverFrom(1);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), Status::Code::kNotFound) << none.status().ToString();
+}
+
+// A server that does not answer (here: frozen): the look-up is an error,
+// `unavailable` after the connection's timeout, never "none"; and a stop
+// request ends a look-up in progress (`aborted`) instead of waiting for it.
+// Its own server: it freezes it.
+// A stop request during the look-up of a start past the sequence sought
+// (seq 51 sought, 88 delivered first): the fetch returns nothing, counts no
+// refusal (the leader was not asked to the end), and leaves the consumer
+// to be re-created by the next fetch, not during the stop.
+TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  std::atomic<bool> stop{false};
+  auto consumer = OpenConsumer(c.get(), 100, &stop);
+  ASSERT_NE(consumer, nullptr);
+  ASSERT_TRUE(consumer->Seek(51).ok());
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
+  stop = true;  // the look-up sees it before any answer
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(consumer->stats().seeks, 1u);
+  EXPECT_EQ(consumer->position(), 50u);
+}
+
+class FrozenServerTest : public StreamLogTest {};
+
+// The freeze lasts one look-up's timeout and then a stopped one's 300 ms.
+// The connection's keep-alive pings are spaced well beyond that, so the
+// client does not drop the connection and reconnect meanwhile (which made
+// the look-ups' errors depend on timing, as did a 3 s timeout on a loaded
+// machine for the look-up before the freeze).
+TEST_F(FrozenServerTest, ALookUpTheServerDoesNotAnswerIsAnErrorAndStops) {
+  auto c = Connect("test", std::chrono::seconds(5), std::chrono::seconds(60));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 3);
+  std::atomic<bool> stop{false};
+  auto consumer = OpenConsumer(c.get(), 100, &stop);
+  ASSERT_NE(consumer, nullptr);
+  EXPECT_EQ(consumer->FirstToDeliverFrom(2).value(), std::optional<std::uint64_t>(2));
+  server_->Freeze(0);
+  const auto unanswered = consumer->FirstToDeliverFrom(2);
+  ASSERT_FALSE(unanswered.ok());
+  EXPECT_EQ(unanswered.status().code(), Status::Code::kUnavailable)
+      << unanswered.status().ToString();
+  Result<std::optional<std::uint64_t>> stopped = std::optional<std::uint64_t>();
+  std::thread lookup([&] { stopped = consumer->FirstToDeliverFrom(2); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  lookup.join();
+  server_->Thaw(0);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.status().code(), Status::Code::kAborted) << stopped.status().ToString();
 }
 
 }  // namespace

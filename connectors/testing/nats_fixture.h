@@ -32,11 +32,15 @@ class NatsServerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<NatsConnection> Connect(const std::string& name = "test") {
+  std::unique_ptr<NatsConnection> Connect(
+      const std::string& name = "test",
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(3000),
+      std::chrono::milliseconds ping_interval = std::chrono::milliseconds(1000)) {
     NatsOptions o;
     o.servers = server_->urls();
     o.name = name;
-    o.timeout = std::chrono::milliseconds(3000);
+    o.timeout = timeout;
+    o.ping_interval = ping_interval;
     auto c = NatsConnection::Connect(o);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(*c) : nullptr;

@@ -188,10 +188,10 @@ std::vector<std::pair<std::uint64_t, std::string>> Mirror(DaemonHarness& h) {
 // collects every publication from the start.
 class NatsE2ETest : public ::testing::Test {
  protected:
-  void Up(int nodes) {
+  void Up(int nodes, const std::string& extra_config = "") {
     ASSERT_TRUE(fs::exists(kNatsServerBinary)) << "install nats-server (scripts/install-deps.sh)";
     dir_ = FreshTempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cluster_ = NatsCluster::Start(dir_, nodes);
+    cluster_ = NatsCluster::Start(dir_, nodes, std::chrono::seconds(60), extra_config);
     ASSERT_NE(cluster_, nullptr);
     client_ = NatsTestClient::Connect(cluster_->urls());
     ASSERT_NE(client_, nullptr);
@@ -393,6 +393,93 @@ TEST_F(NatsE2ETest, AConsumerThatFailsEveryFetchIsRecreatedAfterTheLastSequenceR
       cluster_.get(), client_.get(),
       [&] { return client_->BreakConsumer(kStream, "riskd_solo", kSubject); },
       {"consumer riskd_solo failing at seq 20", "consumer riskd_solo re-created at seq 21"});
+}
+
+// Server configuration with a user "blind" that may not use the
+// message-get API on the event stream (as if the stream's leader never
+// answered its look-ups); anyone else connects without a password.
+std::string BlindUserServerConfig() {
+  return std::string("authorization { users: [\n") +
+         "  { user: blind, password: blind, permissions: { publish: "
+         "{ deny: [\"$JS.API.STREAM.MSG.GET." +
+         kStream +
+         "\"] } } }\n"
+         "  { user: anyone, password: anyone } ] }\n"
+         "no_auth_user: anyone\n";
+}
+
+// s-1..s-3 into the stream (created by another instance, stopped after),
+// and riskd instance "blind" (lease 1 s) connecting as the blind user.
+std::string FeedThreeAndConfigBlind(NatsCluster& cluster, NatsTestClient* client) {
+  DaemonHarness feeder(Config(cluster, "feeder", 1, 0));
+  EXPECT_TRUE(feeder.Start());
+  PublishRange(client, 1, 3);
+  EXPECT_TRUE(WaitApplied(feeder, 3)) << feeder.log();
+  EXPECT_EQ(feeder.Stop(), 0);
+  std::string config = Config(cluster, "blind", 1, 1000);
+  for (std::size_t at = 0; (at = config.find("nats://", at)) != std::string::npos; at += 7) {
+    config.insert(at + 7, "blind:blind@");
+  }
+  return config;
+}
+
+// An instance the stream's leader cannot answer whether a start past the
+// sequence sought passes over messages refuses every such start (seq 1
+// deleted: its consumer delivers 2 first), counts them, and, never caught
+// up, does not take the lease, though nobody holds it. (Before, the start
+// was taken: 1 is before the stream's first message.)
+TEST_F(NatsE2ETest, AnInstanceThatCannotHaveAStartCheckedRefusesItAndStaysStandby) {
+  ASSERT_NO_FATAL_FAILURE(Up(1, BlindUserServerConfig()));
+  const std::string config = FeedThreeAndConfigBlind(*cluster_, client_.get());
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(client_->DeleteMessage(kStream, 1));
+  DaemonHarness h(config);
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(
+      WaitFor([&] { return Metric(h, "riskd_stream_starts_refused_total") >= 3.0; }, seconds(40)))
+      << h.log();
+  EXPECT_EQ(Metric(h, "riskd_lease_active"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_lease_acquisitions_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_read_seq"), 0.0);
+  const std::string log = h.log();
+  for (const std::string line :
+       {"consumer riskd_blind sought at seq 1 delivered seq 2 first, but the leader did not say",
+        "re-creating it in 200 ms"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line << log;
+  }
+  EXPECT_EQ(log.find("caught up with stream"), std::string::npos) << log;
+  const auto line = log.find("consumer riskd_blind sought");
+  if (line != std::string::npos) {
+    std::printf("%s\n", log.substr(line, log.find('\n', line) - line).c_str());
+  }
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// The same user with nothing deleted: every start is taken and all events
+// applied, but whether the leader holds more cannot be asked, so the
+// instance is never caught up and stays standby. That is counted as a read
+// error and logged with the permission needed. (Before, the look-up's
+// error was dropped: no active instance, and no sign of why.)
+TEST_F(NatsE2ETest, AnInstanceThatCannotAskTheLeaderSaysSoAndStaysStandby) {
+  ASSERT_NO_FATAL_FAILURE(Up(1, BlindUserServerConfig()));
+  const std::string config = FeedThreeAndConfigBlind(*cluster_, client_.get());
+  ASSERT_FALSE(HasFailure());
+  DaemonHarness h(config);
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(WaitApplied(h, 3)) << h.log();
+  ASSERT_TRUE(
+      WaitFor([&] { return Metric(h, "riskd_stream_read_errors_total") >= 1.0; }, seconds(40)))
+      << h.log();
+  EXPECT_EQ(Metric(h, "riskd_lease_active"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_lease_acquisitions_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_starts_refused_total"), 0.0);
+  const std::string log = h.log();
+  EXPECT_NE(log.find("may this NATS user publish to '$JS.API.STREAM.MSG.GET." +
+                     std::string(kStream) + "'?"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("caught up with stream"), std::string::npos) << log;
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 // The manual model clock on a stream: ticks and statuses published straight

@@ -127,6 +127,10 @@ bool NatsTestClient::StallConsumer(const std::string& stream, const std::string&
   return ReplaceConsumer(stream, &config);
 }
 
+bool NatsTestClient::DeleteMessage(const std::string& stream, std::uint64_t seq) {
+  return js_DeleteMsg(js_, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
+}
+
 bool NatsTestClient::BreakConsumer(const std::string& stream, const std::string& durable,
                                    const std::string& subject) {
   jsConsumerConfig config;

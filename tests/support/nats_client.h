@@ -71,6 +71,8 @@ class NatsTestClient {
                      const std::string& subject, std::uint64_t start);
   bool BreakConsumer(const std::string& stream, const std::string& durable,
                      const std::string& subject);
+  // Deletes message `seq` of `stream`.
+  bool DeleteMessage(const std::string& stream, std::uint64_t seq);
 
   // Collects every Publication on subjects matching `subject` (e.g.
   // "riskd.out.>") from now on.

@@ -41,7 +41,8 @@ bool WithJetStream(const std::string& url, std::chrono::milliseconds timeout, F 
 }  // namespace
 
 std::unique_ptr<NatsCluster> NatsCluster::Start(const fs::path& dir, int nodes,
-                                                std::chrono::seconds timeout) {
+                                                std::chrono::seconds timeout,
+                                                const std::string& extra_config) {
   // A port picked a moment ago may be taken by the time the server binds
   // it (other tests run alongside): start over with fresh ports then.
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -61,7 +62,8 @@ std::unique_ptr<NatsCluster> NatsCluster::Start(const fs::path& dir, int nodes,
       std::ofstream conf(n.config);
       conf << "server_name: " << c->name(i) << "\n"
            << "listen: 127.0.0.1:" << n.client_port << "\n"
-           << "jetstream { store_dir: \"" << store.string() << "\" }\n";
+           << "jetstream { store_dir: \"" << store.string() << "\" }\n"
+           << extra_config << "\n";
       if (nodes > 1) {
         conf << "cluster {\n  name: riskd_test\n  listen: 127.0.0.1:" << n.cluster_port
              << "\n  routes: [";

@@ -29,10 +29,11 @@ class NatsCluster {
   // knows every peer as current: until then a daemon's stream of `nodes`
   // replicas is refused, "no suitable peers for placement"). Null when they
   // are not ready in time (the logs are printed); throws std::system_error
-  // when nats-server cannot be run.
-  static std::unique_ptr<NatsCluster> Start(
-      const std::filesystem::path& dir, int nodes,
-      std::chrono::seconds timeout = std::chrono::seconds(60));
+  // when nats-server cannot be run. `extra_config` is appended to every
+  // server's configuration (e.g. users and their permissions).
+  static std::unique_ptr<NatsCluster> Start(const std::filesystem::path& dir, int nodes,
+                                            std::chrono::seconds timeout = std::chrono::seconds(60),
+                                            const std::string& extra_config = "");
   ~NatsCluster();
 
   int size() const { return static_cast<int>(nodes_.size()); }
