@@ -243,6 +243,27 @@ TEST(DaemonE2ETest, KillNineThenRestartRestoresEveryAcknowledgedEvent) {
   EXPECT_EQ(report->rows, 5u);
 }
 
+// Over TCP the daemon binds ports the kernel picks, at each start anew: a
+// restart is reached at the ports of its own ready line, not the first
+// start's (the log spans both; those ports are closed by then).
+TEST(DaemonE2ETest, ARestartOverTcpIsReachedAtItsNewPorts) {
+  DaemonHarness h(DemoNetworkConfig(), DaemonHarness::Transport::kTcpLoopback);
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disrupt("t-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Stop(), 0);
+  h.set_start_timeout(std::chrono::seconds(20));
+  ASSERT_TRUE(h.Start()) << h.log();
+  const auto ack = h.Send(Disrupt("t-2", "RES-RAY"));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->journal_seq(), 2u);
+  const std::string text = h.log();
+  EXPECT_EQ(text.rfind("riskd ready: ingest " + h.ingest() + " "),
+            text.rfind("riskd ready: ingest "))
+      << "not the last start's endpoint " << h.ingest() << ":\n"
+      << text;
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 TEST(DaemonE2ETest, QueriesSeeEveryEventAcknowledgedBeforeThem) {
   DaemonHarness h(DemoNetworkConfig());
   ASSERT_TRUE(h.Start());

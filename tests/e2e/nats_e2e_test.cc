@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -200,7 +201,14 @@ class NatsE2ETest : public ::testing::Test {
   void TearDown() override {
     client_.reset();
     cluster_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    // The servers' logs and stores stay for a failure's post-mortem (which
+    // server led what, when: a failure seen once in many runs cannot be
+    // rerun at will).
+    if (!dir_.empty() && HasFailure()) {
+      std::cerr << "nats-server logs and stores kept in " << dir_.string() << "\n";
+    } else if (!dir_.empty()) {
+      fs::remove_all(dir_);
+    }
   }
   fs::path dir_;
   std::unique_ptr<NatsCluster> cluster_;

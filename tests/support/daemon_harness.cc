@@ -111,10 +111,12 @@ DaemonHarness::DaemonHarness(const std::string& config_body, Transport transport
                                << config_body << "\n";
 }
 
-bool DaemonHarness::FindTcpEndpoints() {
-  // "riskd ready: ingest tcp://127.0.0.1:NNNN publish tcp://127.0.0.1:MMMM"
+bool DaemonHarness::FindTcpEndpoints(std::size_t from) {
+  // "riskd ready: ingest tcp://127.0.0.1:NNNN publish tcp://127.0.0.1:MMMM",
+  // this start's: the log spans every start, and an earlier start's ports
+  // are closed (or someone else's) by now.
   const std::string text = log();
-  const auto at = text.find("riskd ready: ingest ");
+  const auto at = text.find("riskd ready: ingest ", from);
   if (at == std::string::npos) return false;
   std::istringstream line(text.substr(at + 20));
   std::string word;
@@ -152,6 +154,7 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
   // take Stop()'s and Kill()'s signals alone and leave riskd running: the
   // two share a process group that is signalled instead.
   wrapped_ = !argv.empty();
+  const std::size_t log_start = log().size();
   argv.insert(argv.end(), {RISKD_BINARY, "--config", config_path()});
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   pid_ = SpawnLogged(argv, dir_ / "riskd.log", env_, /*own_process_group=*/wrapped_);
@@ -175,8 +178,8 @@ bool DaemonHarness::Start(const std::function<bool()>& ready) {
                 << log();
       return false;
     }
-    const bool bound =
-        transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock") : FindTcpEndpoints();
+    const bool bound = transport_ == Transport::kIpc ? fs::exists(dir_ / "ingest.sock")
+                                                     : FindTcpEndpoints(log_start);
     if (bound) {
       if (ready) {
         if (ready()) return true;

@@ -99,7 +99,8 @@ class DaemonHarness {
   std::optional<double> Metric(const std::string& name) const;
 
  private:
-  bool FindTcpEndpoints();
+  // This start's endpoints from its ready line, in the log after `from`.
+  bool FindTcpEndpoints(std::size_t from);
 
   std::filesystem::path dir_;
   Transport transport_;
