@@ -2,9 +2,61 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <string_view>
 
 namespace riskd::connectors::nats {
+namespace {
+
+constexpr std::string_view kMsgIdHeader = "Nats-Msg-Id";
+
+// A base64 field of a JetStream API answer, decoded; nullopt if it is not
+// base64 (an absent field is empty: the server omits empty ones).
+std::optional<std::string> Base64Field(const nlohmann::json& object, const char* name) {
+  const auto f = object.find(name);
+  if (f == object.end()) return std::string();
+  if (!f->is_string()) return std::nullopt;
+  const auto& text = f->get_ref<const std::string&>();
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t size = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &size, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return std::nullopt;
+  }
+  out.resize(size);
+  return out;
+}
+
+// The Nats-Msg-Id value in a NATS header block ("NATS/1.0\r\nName:
+// value\r\n...\r\n"), empty without one.
+std::string MsgIdInHeaders(std::string_view block) {
+  std::size_t at = block.find("\r\n");  // past the version line
+  while (at != std::string_view::npos) {
+    at += 2;
+    const std::size_t end = block.find("\r\n", at);
+    const std::string_view line = block.substr(at, end == std::string_view::npos ? end : end - at);
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && line.substr(0, colon) == kMsgIdHeader) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return std::string(value);
+    }
+    at = end;
+  }
+  return {};
+}
+
+// A message for the log: its id (or "no id") and size.
+std::string Named(std::string_view id, std::size_t bytes) {
+  return (id.empty() ? std::string("no id") : "'" + std::string(id) + "'") + " (" +
+         std::to_string(bytes) + " bytes)";
+}
+
+}  // namespace
 
 Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Open(const NatsConnection* connection,
                                                              ConsumerOptions options) {
@@ -111,36 +163,52 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       gap = true;  // something before it is still to be redelivered
       break;
     }
-    if (m.seq != position_ + 1) {
-      // The first message after a seek, past the sequence sought: only
-      // over messages that are gone, as the leader says. Otherwise (or
-      // when the leader cannot say) re-create the consumer from the same
-      // sequence. "None from there on" contradicts the message at hand
-      // (the leader lacks it too, or could not read): refused as well.
-      auto first = FirstToDeliverFrom(position_ + 1);
+    const char* data = natsMsg_GetData(msg);
+    m.payload.assign(data != nullptr ? data : "",
+                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    if (accept_any_next_) {
+      // The first message after a seek: it must be the leader's first on
+      // the subject from the sequence sought, the same sequence (past it
+      // only over messages that are gone) and the same message (a replica
+      // may hold another one there). Otherwise (or when the leader cannot
+      // say) re-create the consumer from the same sequence. "None from
+      // there on" contradicts the message at hand (the leader lacks it
+      // too, or could not read): refused as well.
+      const char* id = nullptr;
+      if (natsMsgHeader_Get(msg, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
+      auto first = LeaderFirstFrom(position_ + 1);
       if (!first.ok() && first.status().code() == Status::Code::kAborted) {
         // A stop request ended the look-up: no answer, and no refusal.
         gap = true;
         break;
       }
-      if (!first.ok() || !first->has_value() || **first < m.seq) {
+      if (!first.ok() || !first->has_value() || (*first)->seq != m.seq || (*first)->msg_id != id ||
+          (*first)->payload != m.payload) {
         stats_.starts_refused++;
         stats_.refused_from = position_ + 1;
         stats_.refused_first = m.seq;
-        stats_.refused_why = !first.ok() ? "the leader did not say: " + first.status().ToString()
-                             : !first->has_value()
-                                 ? "the leader holds none from there on"
-                                 : "the leader holds seq " + std::to_string(**first) +
-                                       " (a replica that lacks messages, nats-server#4174?)";
+        if (!first.ok()) {
+          stats_.refused_why = "the leader did not say: " + first.status().ToString();
+        } else if (!first->has_value()) {
+          stats_.refused_why = "the leader holds none from there on";
+        } else {
+          const LeaderMessage& l = **first;
+          const std::string delivered = ", not the delivered " + Named(id, m.payload.size());
+          stats_.refused_why =
+              l.seq == m.seq
+                  ? "the leader holds " + Named(l.msg_id, l.payload.size()) + " there" + delivered +
+                        " (a replica that diverged, nats-server#4174?)"
+                  : "the leader holds seq " + std::to_string(l.seq) + " first, " +
+                        Named(l.msg_id, l.payload.size()) + delivered +
+                        (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174?)"
+                                       : "");
+        }
         refused = true;
         gap = true;
         break;
       }
     }
     accept_any_next_ = false;
-    const char* data = natsMsg_GetData(msg);
-    m.payload.assign(data != nullptr ? data : "",
-                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     position_ = m.seq;
     last = msg;
     last_seq = m.seq;
@@ -171,6 +239,13 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
 }
 
 Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uint64_t from) const {
+  auto first = LeaderFirstFrom(from);
+  if (!first.ok()) return first.status();
+  if (!first->has_value()) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>((*first)->seq);
+}
+
+Result<std::optional<LeaderMessage>> StreamConsumer::LeaderFirstFrom(std::uint64_t from) const {
   // JetStream's message-get API with next_by_subj (nats-server 2.9+): the
   // first message at or after `seq` on a subject (filter). Only the stream's
   // leader answers it (a stream without a leader answers "cluster not
@@ -234,7 +309,7 @@ Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uin
     const std::int64_t code = c != e->end() && c->is_number_integer() ? c->get<std::int64_t>() : 0;
     // Only "no message found" means none; anything else (no leader,
     // no such stream, ...) is not an answer to the question.
-    if (code == JSNoMessageFoundErr) return std::optional<std::uint64_t>();
+    if (code == JSNoMessageFoundErr) return std::optional<LeaderMessage>();
     const std::string text = what + ": " +
                              (d != e->end() && d->is_string() ? d->get<std::string>() : "error") +
                              " (JetStream error " + std::to_string(code) + ")";
@@ -247,7 +322,15 @@ Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uin
       !m->at("seq").is_number_unsigned()) {
     return Status::Internal(what + ": the answer has no message sequence");
   }
-  return std::optional<std::uint64_t>(m->at("seq").get<std::uint64_t>());
+  // The message's headers and payload, base64 (omitted when empty).
+  const auto headers = Base64Field(*m, "hdrs");
+  auto payload = Base64Field(*m, "data");
+  if (!headers || !payload) return Status::Internal(what + ": the answer's message is not base64");
+  LeaderMessage out;
+  out.seq = m->at("seq").get<std::uint64_t>();
+  out.msg_id = MsgIdInHeaders(*headers);
+  out.payload = std::move(*payload);
+  return std::optional<LeaderMessage>(std::move(out));
 }
 
 Status StreamConsumer::Ack(std::uint64_t seq) {

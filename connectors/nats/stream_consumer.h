@@ -6,14 +6,17 @@
 // stream sequence; when the server skips ahead of the expected sequence
 // (a batch lost in a reconnect, to be redelivered later) it seeks back to
 // the position by itself, so no message is ever returned out of order or
-// missing, except those deleted from the stream. The first message after a
-// seek may start past the sequence sought only over messages the stream's
-// leader no longer holds (deleted, or before its first): a consumer led
-// from a replica that lacks messages the leader has (nats-server 2.9.10,
-// nats-server#4174) would deliver from past them, and no other message
-// tells; such a start is refused and the consumer re-created, as for a gap.
-// The check is one request to the leader, whatever the distance
-// (FirstToDeliverFrom). Ack(seq) acknowledges every message up to seq.
+// missing, except those deleted from the stream. The first message after
+// every seek must be the stream leader's first message on the subject from
+// the sequence sought: the same sequence (a start past the one sought only
+// over messages the leader no longer holds: deleted, or before its first)
+// and the same message (Nats-Msg-Id header and payload). A consumer led
+// from a replica that lacks messages the leader has, or holds another
+// message at a sequence (nats-server 2.9.10, nats-server#4174), would
+// deliver something else, and no other message tells; such a start is
+// refused and the consumer re-created, as for a gap. The check is one
+// request to the leader per seek, whatever the distance (LeaderFirstFrom),
+// none per fetch. Ack(seq) acknowledges every message up to seq.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -50,15 +53,23 @@ struct StreamMessage {
   std::string payload;
 };
 
+// A message as the stream's leader holds it (LeaderFirstFrom).
+struct LeaderMessage {
+  std::uint64_t seq = 0;
+  std::string msg_id;  // its Nats-Msg-Id header, empty without one
+  std::string payload;
+};
+
 struct ConsumerStats {
   std::uint64_t seeks = 0;           // consumer (re-)creations
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
-  // Starts after a seek past messages the stream's leader holds (or when
-  // the leader could not say), refused (and the consumer re-created); the
-  // last one's sought and first delivered sequences, and why: the first
-  // message the leader holds from the sought one on, or its error.
+  // Starts after a seek whose first message is not the stream leader's
+  // first from the sequence sought (another sequence or another message),
+  // or when the leader could not say: refused (and the consumer
+  // re-created); the last one's sought and first delivered sequences, and
+  // why: the message the leader holds (sequence and id), or its error.
   std::uint64_t starts_refused = 0;
   std::uint64_t refused_from = 0;
   std::uint64_t refused_first = 0;
@@ -90,6 +101,8 @@ class StreamConsumer {
   // "none": `unavailable` (no answer, no leader), `not_found` (no such
   // stream), `aborted` (a stop request), `internal`.
   Result<std::optional<std::uint64_t>> FirstToDeliverFrom(std::uint64_t from) const;
+  // The same look-up, with the message itself (id and payload).
+  Result<std::optional<LeaderMessage>> LeaderFirstFrom(std::uint64_t from) const;
   // The server's view of the consumer, for the log: delivered and
   // acknowledged sequences, pending counts, leader.
   std::string Describe() const;
@@ -108,7 +121,8 @@ class StreamConsumer {
   ConsumerOptions options_;
   natsSubscription* subscription_ = nullptr;
   std::uint64_t position_ = 0;
-  // After a seek the first message may start past `next` (deleted ones).
+  // The first message after a seek is checked against the leader's (and
+  // may start past `next` over deleted ones).
   bool accept_any_next_ = true;
   // The last Seek() failed: Fetch() retries it first.
   bool needs_seek_ = true;

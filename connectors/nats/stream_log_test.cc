@@ -58,8 +58,9 @@ class StreamLogTest : public testing::NatsServerTest {
   // Replaces the durable consumer "reader" on the server with one that
   // delivers from `start`, as a consumer led from a replica that lacks the
   // messages before `start` (nats-server#4174) would: the reader's pull
-  // subscription, bound to it by name, then reads from there.
-  void ReplaceConsumer(NatsConnection* c, std::uint64_t start) {
+  // subscription, bound to it by name, then reads from there. `filter`, if
+  // given, replaces the reader's subject.
+  void ReplaceConsumer(NatsConnection* c, std::uint64_t start, const std::string& filter = "") {
     jsErrCode code = static_cast<jsErrCode>(0);
     ASSERT_EQ(js_DeleteConsumer(c->js(), Options().stream.c_str(), "reader", nullptr, &code),
               NATS_OK);
@@ -69,12 +70,27 @@ class StreamLogTest : public testing::NatsServerTest {
     config.AckPolicy = js_AckAll;
     config.DeliverPolicy = js_DeliverByStartSequence;
     config.OptStartSeq = start;
-    const std::string subject = Options().subject;
+    const std::string subject = filter.empty() ? Options().subject : filter;
     config.FilterSubject = subject.c_str();
     jsConsumerInfo* info = nullptr;
     ASSERT_EQ(js_AddConsumer(&info, c->js(), Options().stream.c_str(), &config, nullptr, &code),
               NATS_OK);
     jsConsumerInfo_Destroy(info);
+  }
+  // Creates the stream with the reader's subject and `other`.
+  void AddStreamWith(NatsConnection* c, const std::string& other) {
+    const std::string stream = Options().stream;
+    const std::string subject = Options().subject;
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = stream.c_str();
+    const char* subjects[] = {subject.c_str(), other.c_str()};
+    config.Subjects = subjects;
+    config.SubjectsLen = 2;
+    config.Storage = js_FileStorage;
+    jsStreamInfo* info = nullptr;
+    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
+    jsStreamInfo_Destroy(info);
   }
   // Fetches until `count` messages arrived (or 5 s passed).
   std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count) {
@@ -87,6 +103,15 @@ class StreamLogTest : public testing::NatsServerTest {
       for (auto& m : *batch) out.push_back(std::move(m));
     }
     return out;
+  }
+  // Reads seqs 1..50 (one fetch of 50), acknowledges them, and re-creates
+  // the consumer from 51 (as after a stall at 50).
+  void ReadTo50AndSeek51(StreamConsumer* consumer) {
+    ASSERT_TRUE(consumer->Seek(1).ok());
+    const auto got = FetchAll(consumer, 50);
+    ASSERT_EQ(got.size(), 50u);
+    EXPECT_TRUE(consumer->Ack(50).ok());
+    ASSERT_TRUE(consumer->Seek(51).ok());
   }
 };
 
@@ -215,11 +240,7 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   auto log = OpenLog(c.get());
   PublishRange(log.get(), 1, 100);
   auto consumer = OpenConsumer(c.get(), 50);
-  ASSERT_TRUE(consumer->Seek(1).ok());
-  auto got = FetchAll(consumer.get(), 50);
-  ASSERT_EQ(got.size(), 50u);
-  EXPECT_TRUE(consumer->Ack(50).ok());
-  ASSERT_TRUE(consumer->Seek(51).ok());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
@@ -229,7 +250,7 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   }
   EXPECT_EQ(consumer->stats().starts_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51: not re-created yet
-  got = FetchAll(consumer.get(), 50);
+  auto got = FetchAll(consumer.get(), 50);
   std::vector<std::uint64_t> seqs, expected;
   for (const auto& m : got) seqs.push_back(m.seq);
   for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
@@ -240,6 +261,54 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   EXPECT_EQ(consumer->stats().refused_first, 88u);
   EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
+}
+
+// The incident: the reader stalled at 50 and re-created its consumer from
+// 51, which delivers at seq 51 itself another message than the stream's
+// leader's first from 51 on the reader's subject (a replica that diverged
+// would deliver another event there; a real server cannot be made to hold
+// two messages at one sequence, and one refuses a client's forged
+// delivery, so here the consumer is swapped for one on another subject of
+// the stream, which holds "x" at 51). The sequence is the one sought, yet
+// the start is refused (the reason names both messages), nothing is
+// returned, and the consumer re-created from 51 by the next fetch reads
+// every message, in order. (Before, a start at the sequence sought was
+// taken unchecked: "x" was returned as the reader's message at 51.)
+TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 50);
+  jsPubAck* ack = nullptr;
+  ASSERT_EQ(js_Publish(&ack, c->js(), other.c_str(), "x", 1, nullptr, nullptr), NATS_OK);
+  ASSERT_EQ(ack->Sequence, 51u);
+  jsPubAck_Destroy(ack);
+  PublishRange(log.get(), 51, 60);  // seqs 52..61
+  auto consumer = OpenConsumer(c.get(), 50);
+  ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
+    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+    EXPECT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
+  }
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().refused_from, 51u);
+  EXPECT_EQ(consumer->stats().refused_first, 51u);
+  EXPECT_EQ(consumer->stats().refused_why,
+            "the leader holds seq 52 first, 'e51' (3 bytes), not the delivered no id (1 bytes)");
+  auto got = FetchAll(consumer.get(), 10);
+  std::vector<std::uint64_t> seqs, expected;
+  for (const auto& m : got) seqs.push_back(m.seq);
+  for (std::uint64_t s = 52; s <= 61; ++s) expected.push_back(s);
+  EXPECT_EQ(seqs, expected);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.front().payload, "p51");
+  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
 }
 
 // Counts the message-get API requests for one stream that pass the server
@@ -276,18 +345,7 @@ TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
   const std::string stream = Options().stream;
   const std::string subject = Options().subject;
   const std::string other = "other." + TestName();
-  {
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    config.Name = stream.c_str();
-    const char* subjects[] = {subject.c_str(), other.c_str()};
-    config.Subjects = subjects;
-    config.SubjectsLen = 2;
-    config.Storage = js_FileStorage;
-    jsStreamInfo* info = nullptr;
-    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
-    jsStreamInfo_Destroy(info);
-  }
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
   auto log = OpenLog(c.get());
   PublishRange(log.get(), 1, 1);
   for (int i = 0; i < 3000; ++i) {

@@ -463,29 +463,32 @@ TEST_F(NatsE2ETest, AnInstanceThatCannotHaveAStartCheckedRefusesItAndStaysStandb
   EXPECT_EQ(h.Stop(), 0);
 }
 
-// The same user with nothing deleted: every start is taken and all events
-// applied, but whether the leader holds more cannot be asked, so the
-// instance is never caught up and stays standby. That is counted as a read
-// error and logged with the permission needed. (Before, the look-up's
-// error was dropped: no active instance, and no sign of why.)
+// The same user with nothing deleted: every start is checked against the
+// stream's leader, which cannot be asked, so every start is refused (the
+// refusal names the permission needed), nothing is applied, and the
+// instance is never caught up and stays standby. (Before the check ran at
+// every start, starts at the sequence sought were taken unchecked, and
+// before that the caught-up look-up's error was dropped: no active
+// instance, and no sign of why.)
 TEST_F(NatsE2ETest, AnInstanceThatCannotAskTheLeaderSaysSoAndStaysStandby) {
   ASSERT_NO_FATAL_FAILURE(Up(1, BlindUserServerConfig()));
   const std::string config = FeedThreeAndConfigBlind(*cluster_, client_.get());
   ASSERT_FALSE(HasFailure());
   DaemonHarness h(config);
   ASSERT_TRUE(h.Start());
-  ASSERT_TRUE(WaitApplied(h, 3)) << h.log();
   ASSERT_TRUE(
-      WaitFor([&] { return Metric(h, "riskd_stream_read_errors_total") >= 1.0; }, seconds(40)))
+      WaitFor([&] { return Metric(h, "riskd_stream_starts_refused_total") >= 2.0; }, seconds(40)))
       << h.log();
   EXPECT_EQ(Metric(h, "riskd_lease_active"), 0.0);
   EXPECT_EQ(Metric(h, "riskd_lease_acquisitions_total"), 0.0);
-  EXPECT_EQ(Metric(h, "riskd_stream_starts_refused_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_read_seq"), 0.0);
   const std::string log = h.log();
-  EXPECT_NE(log.find("may this NATS user publish to '$JS.API.STREAM.MSG.GET." +
-                     std::string(kStream) + "'?"),
-            std::string::npos)
-      << log;
+  for (const std::string& line :
+       {std::string("consumer riskd_blind sought at seq 1 delivered seq 1 first, but the leader "
+                    "did not say"),
+        "may this NATS user publish to '$JS.API.STREAM.MSG.GET." + std::string(kStream) + "'?"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line << log;
+  }
   EXPECT_EQ(log.find("caught up with stream"), std::string::npos) << log;
   EXPECT_EQ(h.Stop(), 0);
 }
