@@ -332,10 +332,6 @@ TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
   EXPECT_EQ(none.status().code(), Status::Code::kNotFound) << none.status().ToString();
 }
 
-// A server that does not answer (here: frozen): the look-up is an error,
-// `unavailable` after the connection's timeout, never "none"; and a stop
-// request ends a look-up in progress (`aborted`) instead of waiting for it.
-// Its own server: it freezes it.
 // A stop request during the look-up of a start past the sequence sought
 // (seq 51 sought, 88 delivered first): the fetch returns nothing, counts no
 // refusal (the leader was not asked to the end), and leaves the consumer
@@ -356,8 +352,24 @@ TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
   EXPECT_EQ(consumer->stats().starts_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 1u);
   EXPECT_EQ(consumer->position(), 50u);
+  // The look-up did run and the consumer was dropped: the next fetches
+  // re-create it from 51 and read on without a refusal (had 88 not arrived
+  // before the stop, they would meet it and refuse it once).
+  stop = false;
+  got = FetchAll(consumer.get(), 50);
+  std::vector<std::uint64_t> seqs, expected;
+  for (const auto& m : got) seqs.push_back(m.seq);
+  for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
+  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // 51, 51 again
+  EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
 
+// A server that does not answer (here: frozen): the look-up is an error,
+// `unavailable` after the connection's timeout, never "none"; and a stop
+// request ends a look-up in progress (`aborted`) instead of waiting for it.
+// Its own server: it freezes it.
 class FrozenServerTest : public StreamLogTest {};
 
 // The freeze lasts one look-up's timeout and then a stopped one's 300 ms.
