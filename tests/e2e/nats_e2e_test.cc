@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -200,6 +201,15 @@ class NatsE2ETest : public ::testing::Test {
   void TearDown() override {
     client_.reset();
     cluster_.reset();
+    // RISKD_KEEP_FAILED_NATS=DIR: a failed test's servers (logs, stores)
+    // are copied into DIR/<temp dir name> for a post-mortem.
+    const char* keep = std::getenv("RISKD_KEEP_FAILED_NATS");
+    if (keep != nullptr && HasFailure() && !dir_.empty()) {
+      std::error_code ec;
+      fs::copy(dir_, fs::path(keep) / dir_.filename(), fs::copy_options::recursive, ec);
+      std::printf("servers' files kept in %s%s\n", (fs::path(keep) / dir_.filename()).c_str(),
+                  ec ? (" (incomplete: " + ec.message() + ")").c_str() : "");
+    }
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   fs::path dir_;
@@ -490,11 +500,17 @@ class Producer {
     std::lock_guard<std::mutex> lock(mu_);
     return acks_;
   }
+  // How an event was acknowledged, for a failure's message.
+  std::string HowAcked(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = how_.find(id);
+    return it == how_.end() ? "not acknowledged" : it->second;
+  }
 
  private:
-  void Record(const std::string& id, std::uint64_t seq) {
+  void Record(const std::string& id, std::uint64_t seq, std::string how) {
     std::lock_guard<std::mutex> lock(mu_);
-    acks_.emplace(id, seq);  // the first acknowledgement
+    if (acks_.emplace(id, seq).second) how_.emplace(id, std::move(how));  // the first
     acked_count_ = acks_.size();
   }
   void Run() {
@@ -508,11 +524,18 @@ class Producer {
           auto ack = h->SendBytes(e.SerializeAsString(), milliseconds(2000));
           if (ack &&
               (ack->result() == Ack::RESULT_ACCEPTED || ack->result() == Ack::RESULT_DUPLICATE)) {
-            Record(e.event_id(), ack->journal_seq());
+            Record(e.event_id(), ack->journal_seq(),
+                   std::string(h == instances_[0] ? "instance a" : "instance b") + " answered " +
+                       Ack::Result_Name(ack->result()) + " at " +
+                       std::to_string(ack->journal_seq()));
             done = true;
           }
-        } else if (auto ack = client_->Publish(kSubject, e)) {
-          Record(e.event_id(), ack->seq);
+        } else if (auto ack = client_->Publish(kSubject, e); ack && ack->seq > 0) {
+          // (Some servers answer an id in flight "duplicate at 0": no
+          // acknowledgement, retried.)
+          Record(e.event_id(), ack->seq,
+                 "the stream answered " + std::string(ack->duplicate ? "duplicate" : "stored") +
+                     " at " + std::to_string(ack->seq));
           done = true;
           if (i % 5 == 0) {
             (void)client_->Publish(kSubject, e);  // a retry: the server drops it (mostly)
@@ -529,6 +552,7 @@ class Producer {
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::map<std::string, std::uint64_t> acks_;
+  std::map<std::string, std::string> how_;  // event id -> how it was acknowledged
   std::atomic<std::size_t> acked_count_{0};
   std::thread thread_;
 };
@@ -647,7 +671,17 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   const auto acks = producer.acks();
   EXPECT_GT(acks.size(), 100u);
   for (const auto& [id, seq] : acks) {
-    ASSERT_TRUE(first_seq.count(id)) << "acknowledged event " << id << " is not in the stream";
+    ASSERT_TRUE(first_seq.count(id)) << [&] {
+      // What the stream holds about there, and both instances' logs.
+      std::string out = "acknowledged event " + id + " is not in the stream (" +
+                        producer.HowAcked(id) + "); the stream around it:";
+      for (const auto& r : *stream) {
+        if (r.seq + 5 >= seq && r.seq <= seq + 5) {
+          out += " " + std::to_string(r.seq) + ":" + r.event_id;
+        }
+      }
+      return out + "\n--- a\n" + a.log() + "\n--- b\n" + b.log();
+    }();
     ASSERT_TRUE(by_seq.count(seq)) << id << " acknowledged at " << seq;
     EXPECT_EQ(by_seq[seq]->event_id, id) << "acknowledged at " << seq;
   }
