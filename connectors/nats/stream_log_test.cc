@@ -166,10 +166,11 @@ class FakePubAcker {
   natsSubscription* sub_ = nullptr;
 };
 
-// nats-server 2.10.14 to 2.11 answer a publish whose message id is still
-// being proposed, or whose proposal a leader change dropped, "duplicate"
-// at sequence 0, stored or not: that is no acknowledgement, and the
-// producer must be told to retry (its event may never be stored).
+// nats-server 2.10.14 and later 2.10 releases answer a publish whose
+// message id is still being proposed, or whose proposal a leader change
+// dropped, "duplicate" at sequence 0, stored or not: that is no
+// acknowledgement, and the producer must be told to retry (its event may
+// never be stored).
 TEST_F(StreamLogTest, AnAnswerWithoutASequenceIsNotAnAcknowledgement) {
   auto c = Connect();
   StreamOptions o = Options();
