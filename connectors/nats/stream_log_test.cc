@@ -150,6 +150,61 @@ TEST_F(StreamLogTest, PublishingWhereNoStreamListensFails) {
   EXPECT_NE(r.status().message().find("event 'x'"), std::string::npos) << r.status().ToString();
 }
 
+// Answers every message on its subject with a fixed publish
+// acknowledgement, as a JetStream leader would (plain NATS: no stream
+// stores anything).
+class FakePubAcker {
+ public:
+  FakePubAcker(natsConnection* connection, const std::string& subject, std::string answer)
+      : answer_(std::move(answer)) {
+    EXPECT_EQ(natsConnection_Subscribe(&sub_, connection, subject.c_str(), &OnMsg, this), NATS_OK);
+    EXPECT_EQ(natsConnection_Flush(connection), NATS_OK);
+  }
+  ~FakePubAcker() { natsSubscription_Destroy(sub_); }
+
+ private:
+  static void OnMsg(natsConnection* nc, natsSubscription*, natsMsg* msg, void* closure) {
+    const auto* self = static_cast<FakePubAcker*>(closure);
+    (void)natsConnection_PublishString(nc, natsMsg_GetReply(msg), self->answer_.c_str());
+    natsMsg_Destroy(msg);
+  }
+  std::string answer_;
+  natsSubscription* sub_ = nullptr;
+};
+
+// nats-server 2.10.14 and later 2.10 releases answer a publish whose
+// message id is still being proposed, or whose proposal a leader change
+// dropped, "duplicate" at sequence 0, stored or not: that is no
+// acknowledgement, and the producer must be told to retry (its event may
+// never be stored).
+TEST_F(StreamLogTest, AnAnswerWithoutASequenceIsNotAnAcknowledgement) {
+  auto c = Connect();
+  StreamOptions o = Options();
+  o.subject = "fake.acks." + TestName();
+  auto log = StreamLog::Open(c.get(), o);
+  ASSERT_TRUE(log.ok());
+  {
+    FakePubAcker acker(c->get(), o.subject,
+                       "{\"stream\":\"" + o.stream + "\",\"seq\":0,\"duplicate\":true}");
+    std::vector<OutgoingEvent> events = {{"in-flight", "X"}};
+    auto r = (*log)->Publish(events);
+    ASSERT_FALSE(r.ok()) << "acknowledged at " << (*r)[0].seq;
+    EXPECT_EQ(r.status().code(), Status::Code::kUnavailable) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("event 'in-flight': the stream answered duplicate "
+                                        "without a sequence"),
+              std::string::npos)
+        << r.status().ToString();
+  }
+  // A duplicate with its sequence is one.
+  FakePubAcker acker(c->get(), o.subject,
+                     "{\"stream\":\"" + o.stream + "\",\"seq\":7,\"duplicate\":true}");
+  std::vector<OutgoingEvent> events = {{"stored", "Y"}};
+  auto r = (*log)->Publish(events);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].seq, 7u);
+  EXPECT_TRUE((*r)[0].duplicate);
+}
+
 TEST_F(StreamLogTest, ConsumerReadsInOrderFromAnyPositionAndAfterARestart) {
   auto c = Connect();
   auto log = OpenLog(c.get());
