@@ -78,7 +78,16 @@ void StreamLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, v
     if (it != self->in_flight_.end()) {
       Outcome& o = self->outcomes_[it->second];
       o.done = true;
-      if (ack != nullptr) {
+      if (ack != nullptr && ack->Sequence == 0) {
+        // Not an acknowledgement: nats-server 2.10.14 and later 2.10
+        // releases answer a publish whose message id is still being
+        // proposed (or whose proposal a leader change dropped) "duplicate"
+        // at sequence 0, whether or not the stream ever stores it. Only a
+        // sequence says where the event is; without one the producer must
+        // retry.
+        o.error = ack->Duplicate ? "the stream answered duplicate without a sequence"
+                                 : "the stream answered without a sequence";
+      } else if (ack != nullptr) {
         o.ok = true;
         o.event = {ack->Sequence, ack->Duplicate};
       } else if (error != nullptr) {

@@ -3,7 +3,9 @@
 // captures the subject); Publish() sends a batch of serialized Envelopes,
 // each with message id = event id so the server drops a repeat within the
 // stream's duplicate window, and waits for every acknowledgement. An
-// acknowledged event is stored on a majority of the stream's replicas.
+// acknowledged event is stored on a majority of the stream's replicas; an
+// answer without a stream sequence (some servers answer a message id still
+// in flight "duplicate at 0") is not an acknowledgement.
 //
 // Thread-safety: Publish() is called by one thread at a time (the daemon's
 // ingest thread); Ensure() before it.

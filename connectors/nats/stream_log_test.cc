@@ -175,6 +175,61 @@ TEST_F(StreamLogTest, PublishingWhereNoStreamListensFails) {
   EXPECT_NE(r.status().message().find("event 'x'"), std::string::npos) << r.status().ToString();
 }
 
+// Answers every message on its subject with a fixed publish
+// acknowledgement, as a JetStream leader would (plain NATS: no stream
+// stores anything).
+class FakePubAcker {
+ public:
+  FakePubAcker(natsConnection* connection, const std::string& subject, std::string answer)
+      : answer_(std::move(answer)) {
+    EXPECT_EQ(natsConnection_Subscribe(&sub_, connection, subject.c_str(), &OnMsg, this), NATS_OK);
+    EXPECT_EQ(natsConnection_Flush(connection), NATS_OK);
+  }
+  ~FakePubAcker() { natsSubscription_Destroy(sub_); }
+
+ private:
+  static void OnMsg(natsConnection* nc, natsSubscription*, natsMsg* msg, void* closure) {
+    const auto* self = static_cast<FakePubAcker*>(closure);
+    (void)natsConnection_PublishString(nc, natsMsg_GetReply(msg), self->answer_.c_str());
+    natsMsg_Destroy(msg);
+  }
+  std::string answer_;
+  natsSubscription* sub_ = nullptr;
+};
+
+// nats-server 2.10.14 and later 2.10 releases answer a publish whose
+// message id is still being proposed, or whose proposal a leader change
+// dropped, "duplicate" at sequence 0, stored or not: that is no
+// acknowledgement, and the producer must be told to retry (its event may
+// never be stored).
+TEST_F(StreamLogTest, AnAnswerWithoutASequenceIsNotAnAcknowledgement) {
+  auto c = Connect();
+  StreamOptions o = Options();
+  o.subject = "fake.acks." + TestName();
+  auto log = StreamLog::Open(c.get(), o);
+  ASSERT_TRUE(log.ok());
+  {
+    FakePubAcker acker(c->get(), o.subject,
+                       "{\"stream\":\"" + o.stream + "\",\"seq\":0,\"duplicate\":true}");
+    std::vector<OutgoingEvent> events = {{"in-flight", "X"}};
+    auto r = (*log)->Publish(events);
+    ASSERT_FALSE(r.ok()) << "acknowledged at " << (*r)[0].seq;
+    EXPECT_EQ(r.status().code(), Status::Code::kUnavailable) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("event 'in-flight': the stream answered duplicate "
+                                        "without a sequence"),
+              std::string::npos)
+        << r.status().ToString();
+  }
+  // A duplicate with its sequence is one.
+  FakePubAcker acker(c->get(), o.subject,
+                     "{\"stream\":\"" + o.stream + "\",\"seq\":7,\"duplicate\":true}");
+  std::vector<OutgoingEvent> events = {{"stored", "Y"}};
+  auto r = (*log)->Publish(events);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].seq, 7u);
+  EXPECT_TRUE((*r)[0].duplicate);
+}
+
 TEST_F(StreamLogTest, ConsumerReadsInOrderFromAnyPositionAndAfterARestart) {
   auto c = Connect();
   auto log = OpenLog(c.get());
@@ -390,10 +445,6 @@ TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
   EXPECT_EQ(none.status().code(), Status::Code::kNotFound) << none.status().ToString();
 }
 
-// A server that does not answer (here: frozen): the look-up is an error,
-// `unavailable` after the connection's timeout, never "none"; and a stop
-// request ends a look-up in progress (`aborted`) instead of waiting for it.
-// Its own server: it freezes it.
 // A stop request during the look-up of a start past the sequence sought
 // (seq 51 sought, 88 delivered first): the fetch returns nothing, counts no
 // refusal (the leader was not asked to the end), and leaves the consumer
@@ -414,8 +465,24 @@ TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
   EXPECT_EQ(consumer->stats().starts_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 1u);
   EXPECT_EQ(consumer->position(), 50u);
+  // The look-up did run and the consumer was dropped: the next fetches
+  // re-create it from 51 and read on without a refusal (had 88 not arrived
+  // before the stop, they would meet it and refuse it once).
+  stop = false;
+  got = FetchAll(consumer.get(), 50);
+  std::vector<std::uint64_t> seqs, expected;
+  for (const auto& m : got) seqs.push_back(m.seq);
+  for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
+  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // 51, 51 again
+  EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
 
+// A server that does not answer (here: frozen): the look-up is an error,
+// `unavailable` after the connection's timeout, never "none"; and a stop
+// request ends a look-up in progress (`aborted`) instead of waiting for it.
+// Its own server: it freezes it.
 class FrozenServerTest : public StreamLogTest {};
 
 // The freeze lasts one look-up's timeout and then a stopped one's 300 ms.

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -476,19 +477,24 @@ TEST_F(NatsE2ETest, AnInstanceThatCannotAskTheLeaderSaysSoAndStaysStandby) {
   ASSERT_FALSE(HasFailure());
   DaemonHarness h(config);
   ASSERT_TRUE(h.Start());
-  ASSERT_TRUE(
-      WaitFor([&] { return Metric(h, "riskd_stream_starts_refused_total") >= 2.0; }, seconds(40)))
+  // The warning is written after the refusal is counted: waiting for it
+  // (not for the counter) leaves no moment where one is seen without the
+  // other. It names the permission.
+  const std::string refusal =
+      "consumer riskd_blind sought at seq 1 delivered seq 1 first, but the leader did not say";
+  const std::string permission =
+      "may this NATS user publish to '$JS.API.STREAM.MSG.GET." + std::string(kStream) + "'?";
+  ASSERT_TRUE(WaitFor([&] { return h.log().find(refusal) != std::string::npos; }, seconds(40)))
       << h.log();
+  EXPECT_GE(Metric(h, "riskd_stream_starts_refused_total"), 1.0);
   EXPECT_EQ(Metric(h, "riskd_lease_active"), 0.0);
   EXPECT_EQ(Metric(h, "riskd_lease_acquisitions_total"), 0.0);
   EXPECT_EQ(Metric(h, "riskd_stream_read_seq"), 0.0);
   const std::string log = h.log();
-  for (const std::string& line :
-       {std::string("consumer riskd_blind sought at seq 1 delivered seq 1 first, but the leader "
-                    "did not say"),
-        "may this NATS user publish to '$JS.API.STREAM.MSG.GET." + std::string(kStream) + "'?"}) {
-    EXPECT_NE(log.find(line), std::string::npos) << line << log;
-  }
+  const auto line = log.find(refusal);
+  ASSERT_NE(line, std::string::npos) << log;
+  EXPECT_NE(log.substr(line, log.find('\n', line) - line).find(permission), std::string::npos)
+      << log;
   EXPECT_EQ(log.find("caught up with stream"), std::string::npos) << log;
   EXPECT_EQ(h.Stop(), 0);
 }
@@ -570,9 +576,14 @@ TEST_F(NatsE2ETest, TicksInTheStreamMoveTheManualClock) {
 
 // Publishes events into the stream from its own thread, as a producer
 // would: every event until the stream acknowledges it (retrying the same id
-// through leader elections), some of them twice on purpose (the server
-// answers duplicate), every seventh through an instance's ingest endpoint
-// instead (forwarded into the stream). Records what was acknowledged.
+// through leader elections), every seventh through an instance's ingest
+// endpoint instead (forwarded into the stream). Records what was
+// acknowledged. No id is sent again once acknowledged: with Debian's
+// nats-server 2.9.10 such repeats around the thaw's leader change made a
+// replica drop an acknowledged message (nats-server#4365, fixed in 2.9.21;
+// docs/operations.md "Known server defect"; 2 runs in 48 when every fifth
+// event was repeated), a server fault this test cannot tell from riskd's.
+// A repeat's answer is checked in TheStreamIsTheEventLogOfEveryProducer.
 class Producer {
  public:
   Producer(NatsTestClient* client, std::vector<DaemonHarness*> instances)
@@ -588,11 +599,17 @@ class Producer {
     std::lock_guard<std::mutex> lock(mu_);
     return acks_;
   }
+  // How an event was acknowledged, for a failure's message.
+  std::string HowAcked(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = how_.find(id);
+    return it == how_.end() ? "not acknowledged" : it->second;
+  }
 
  private:
-  void Record(const std::string& id, std::uint64_t seq) {
+  void Record(const std::string& id, std::uint64_t seq, std::string how) {
     std::lock_guard<std::mutex> lock(mu_);
-    acks_.emplace(id, seq);  // the first acknowledgement
+    if (acks_.emplace(id, seq).second) how_.emplace(id, std::move(how));  // the first
     acked_count_ = acks_.size();
   }
   void Run() {
@@ -606,15 +623,19 @@ class Producer {
           auto ack = h->SendBytes(e.SerializeAsString(), milliseconds(2000));
           if (ack &&
               (ack->result() == Ack::RESULT_ACCEPTED || ack->result() == Ack::RESULT_DUPLICATE)) {
-            Record(e.event_id(), ack->journal_seq());
+            Record(e.event_id(), ack->journal_seq(),
+                   std::string(h == instances_[0] ? "instance a" : "instance b") + " answered " +
+                       Ack::Result_Name(ack->result()) + " at " +
+                       std::to_string(ack->journal_seq()));
             done = true;
           }
-        } else if (auto ack = client_->Publish(kSubject, e)) {
-          Record(e.event_id(), ack->seq);
+        } else if (auto ack = client_->Publish(kSubject, e); ack && ack->seq > 0) {
+          // (Some servers answer an id in flight "duplicate at 0": no
+          // acknowledgement, retried.)
+          Record(e.event_id(), ack->seq,
+                 "the stream answered " + std::string(ack->duplicate ? "duplicate" : "stored") +
+                     " at " + std::to_string(ack->seq));
           done = true;
-          if (i % 5 == 0) {
-            (void)client_->Publish(kSubject, e);  // a retry: the server drops it (mostly)
-          }
         }
         if (!done) std::this_thread::sleep_for(milliseconds(50));
       }
@@ -627,6 +648,7 @@ class Producer {
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::map<std::string, std::uint64_t> acks_;
+  std::map<std::string, std::string> how_;  // event id -> how it was acknowledged
   std::atomic<std::size_t> acked_count_{0};
   std::thread thread_;
 };
@@ -722,7 +744,12 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   // exactly once by each instance, at the first sequence that holds it:
   // JetStream may store a publish twice when it is retried across a leader
   // change (its de-duplication does not always survive one), and riskd
-  // skips the later copy.
+  // skips the later copy. (With nats-server before 2.9.21, Debian 12's
+  // 2.9.10, a replica can drop an acknowledged message where an id is
+  // published again around a leader change, nats-server#4365: then an
+  // instance whose consumer that replica leads mirrors a history without
+  // it, or, if that replica leads the stream, the event is not in it. The
+  // producer above repeats no acknowledged id for that reason.)
   std::optional<std::vector<StreamRecord>> stream;
   ASSERT_TRUE(
       WaitFor([&] { return (stream = client->ReadStream(kStream)).has_value(); }, seconds(30)));
@@ -745,7 +772,17 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
   const auto acks = producer.acks();
   EXPECT_GT(acks.size(), 100u);
   for (const auto& [id, seq] : acks) {
-    ASSERT_TRUE(first_seq.count(id)) << "acknowledged event " << id << " is not in the stream";
+    ASSERT_TRUE(first_seq.count(id)) << [&] {
+      // What the stream holds about there, and both instances' logs.
+      std::string out = "acknowledged event " + id + " is not in the stream (" +
+                        producer.HowAcked(id) + "); the stream around it:";
+      for (const auto& r : *stream) {
+        if (r.seq + 5 >= seq && r.seq <= seq + 5) {
+          out += " " + std::to_string(r.seq) + ":" + r.event_id;
+        }
+      }
+      return out + "\n--- a\n" + a.log() + "\n--- b\n" + b.log();
+    }();
     ASSERT_TRUE(by_seq.count(seq)) << id << " acknowledged at " << seq;
     EXPECT_EQ(by_seq[seq]->event_id, id) << "acknowledged at " << seq;
   }

@@ -3,6 +3,7 @@
 #include <nats/nats.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -64,6 +65,12 @@ std::unique_ptr<NatsCluster> NatsCluster::Start(const fs::path& dir, int nodes,
            << "listen: 127.0.0.1:" << n.client_port << "\n"
            << "jetstream { store_dir: \"" << store.string() << "\" }\n"
            << extra_config << "\n";
+      // RISKD_NATS_DEBUG=1: the servers log at debug level (raft, and
+      // which replicated messages a replica applies or skips), for a
+      // post-mortem of a failed run.
+      if (const char* debug = std::getenv("RISKD_NATS_DEBUG"); debug && *debug == '1') {
+        conf << "debug: true\n";
+      }
       if (nodes > 1) {
         conf << "cluster {\n  name: riskd_test\n  listen: 127.0.0.1:" << n.cluster_port
              << "\n  routes: [";
