@@ -469,9 +469,9 @@ TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
   // re-create it from 51 and read on without a refusal (had 88 not arrived
   // before the stop, they would meet it and refuse it once).
   stop = false;
-  got = FetchAll(consumer.get(), 50);
+  const auto read = FetchAll(consumer.get(), 50);
   std::vector<std::uint64_t> seqs, expected;
-  for (const auto& m : got) seqs.push_back(m.seq);
+  for (const auto& m : read) seqs.push_back(m.seq);
   for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
   EXPECT_EQ(seqs, expected);
   EXPECT_EQ(consumer->stats().starts_refused, 0u);
