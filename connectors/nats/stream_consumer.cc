@@ -173,7 +173,12 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       // may hold another one there). Otherwise (or when the leader cannot
       // say) re-create the consumer from the same sequence. "None from
       // there on" contradicts the message at hand (the leader lacks it
-      // too, or could not read): refused as well.
+      // too, or could not read): refused as well. The same message is the
+      // same payload (the event itself, its id inside): the Nats-Msg-Id
+      // headers are read for the log only, since nats.c's header parser
+      // and ours (MsgIdInHeaders) need not agree on an unusual header block
+      // (an empty value, a tab), and a disagreement would refuse every
+      // re-creation at that message for good.
       const char* id = nullptr;
       if (natsMsgHeader_Get(msg, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
       auto first = LeaderFirstFrom(position_ + 1);
@@ -182,7 +187,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
         gap = true;
         break;
       }
-      if (!first.ok() || !first->has_value() || (*first)->seq != m.seq || (*first)->msg_id != id ||
+      if (!first.ok() || !first->has_value() || (*first)->seq != m.seq ||
           (*first)->payload != m.payload) {
         stats_.starts_refused++;
         stats_.refused_from = position_ + 1;

@@ -10,11 +10,13 @@
 // every seek must be the stream leader's first message on the subject from
 // the sequence sought: the same sequence (a start past the one sought only
 // over messages the leader no longer holds: deleted, or before its first)
-// and the same message (Nats-Msg-Id header and payload). A consumer led
-// from a replica that lacks messages the leader has, or holds another
-// message at a sequence (nats-server 2.9.10, nats-server#4174), would
-// deliver something else, and no other message tells; such a start is
-// refused and the consumer re-created, as for a gap. The check is one
+// and the same message (its payload). A consumer led from a replica that
+// lacks messages the leader has, or holds another message at a sequence
+// (nats-server 2.9.10, nats-server#4174), would deliver something else,
+// and no other message tells; such a start is refused and the consumer
+// re-created, as for a gap. Only the start is checked: a replica that
+// diverges after it (it lacks a later message and delivers the next one
+// under its sequence), or a diverged stream leader, is not seen here. The check is one
 // request to the leader per seek, whatever the distance (LeaderFirstFrom),
 // none per fetch. Ack(seq) acknowledges every message up to seq.
 //
