@@ -15,6 +15,7 @@
 #include <ctime>
 #include <numeric>
 #include <random>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -747,8 +748,10 @@ struct AccuracyCase {
 };
 
 // Published risks (Engine::Project, default options) against a 10k-run
-// Monte Carlo with another seed.
-void MeasureAccuracy(AccuracyCase c) {
+// Monte Carlo with another seed. With `tolerances` (section dmp_skip),
+// instead DMP alone (the projections' float messages) at each DMP
+// tolerance against the same Monte Carlo.
+void MeasureAccuracy(AccuracyCase c, std::span<const double> tolerances = {}) {
   EngineOptions o;
   o.risk_types[0].alpha = c.alpha;
   o.risk_types[0].beta = 0.3;
@@ -774,6 +777,28 @@ void MeasureAccuracy(AccuracyCase c) {
   mo.horizon = o.dmp.horizon;
   mo.seed = 0xC0FFEE;
   const MonteCarloResult ref = RunMonteCarlo(g, s.initial(), mo, 10000);
+  for (const double tolerance : tolerances) {
+    DmpOptions d = o.dmp;
+    d.tolerance = tolerance;
+    const DmpResult r = RunDmp<ProjectionMessage>(g, s.initial(), d);
+    double sum = 0;
+    std::size_t alive = 0;
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      if (!engine->network().alive(v)) continue;
+      ++alive;
+      sum += std::fabs(r.risk[v] - ref.risk[v]);
+    }
+    Emit("dmp_skip_tolerance_mae_vs_mc", sum / static_cast<double>(alive), "probability",
+         {{"network", Str(c.name)},
+          {"alpha", Num(c.alpha)},
+          {"direction", Str(DirectionName(c.direction))},
+          {"tolerance", Num(tolerance)},
+          {"edge_steps", Num(static_cast<double>(r.edge_updates))},
+          {"touched_nodes", Num(static_cast<double>(r.touched_nodes))},
+          {"expected_disrupted_dmp", Num(r.expected_disrupted)},
+          {"expected_disrupted_reference", Num(ref.expected_disrupted)}});
+  }
+  if (!tolerances.empty()) return;
   const DmpResult dmp = RunDmp(g, s.initial(), o.dmp);
   double mae = 0, mae_risk = 0, dmp_mae = 0, dmp_mae_risk = 0;
   std::size_t alive = 0, at_risk = 0;
@@ -819,23 +844,27 @@ void MeasureAccuracy(AccuracyCase c) {
         {"dmp_edge_updates", Num(static_cast<double>(s.projection().dmp_edge_updates))}});
 }
 
-void BenchAccuracy() {
+// `tolerances`: see MeasureAccuracy (section dmp_skip: every case at both
+// alphas).
+void BenchAccuracy(std::span<const double> tolerances = {}) {
   for (const std::string& name : testing::RealNetworkNames()) {
     for (double alpha : {0.4, 1.2}) {
-      if (quick && alpha < 1) continue;  // the harder case only
+      if (quick && alpha < 1 && tolerances.empty()) continue;  // the harder case only
       auto real = testing::LoadRealNetwork(name);
       if (!real.ok()) {
         std::fprintf(stderr, "%s\n", real.status().ToString().c_str());
         continue;
       }
       MeasureAccuracy({name, std::move(real->network), real->direction, alpha, 3,
-                       VulnerabilityOptions::Mode::kSeed003});
+                       VulnerabilityOptions::Mode::kSeed003},
+                      tolerances);
     }
   }
   for (double alpha : {0.7, 0.9}) {
-    if (quick && alpha < 0.8) continue;
+    if (quick && alpha < 0.8 && tolerances.empty()) continue;
     MeasureAccuracy({"watts_strogatz_2000_k3_p0.05", WattsStrogatz(2000, 3, 0.05, {.seed = 3}),
-                     Direction::kBoth, alpha, 1, VulnerabilityOptions::Mode::kUniform});
+                     Direction::kBoth, alpha, 1, VulnerabilityOptions::Mode::kUniform},
+                    tolerances);
   }
 }
 
@@ -1071,6 +1100,9 @@ void BenchDmpSkip() {
       Sources(frames.back().graph.node_count, RandomNodes(frames.back().graph.node_count, 20, 11));
   for (const SkipFrame& f : frames) BenchDmpSkipFrame(f);
   BenchDmpSkipReach(frames.back());
+  // What dmp_mae_vs_mc sees of the tolerance (the real networks).
+  constexpr std::array<double, 5> kTolerances{1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
+  BenchAccuracy(kTolerances);
 }
 
 }  // namespace
