@@ -7,6 +7,7 @@
 // (all sections by default). --quick keeps every metric but runs fewer
 // cases and repetitions (bench/run_all --quick: the whole run < 5 minutes).
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <ctime>
 #include <numeric>
 #include <random>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -746,8 +748,10 @@ struct AccuracyCase {
 };
 
 // Published risks (Engine::Project, default options) against a 10k-run
-// Monte Carlo with another seed.
-void MeasureAccuracy(AccuracyCase c) {
+// Monte Carlo with another seed. With `tolerances` (section dmp_skip),
+// instead DMP alone (the projections' float messages) at each DMP
+// tolerance against the same Monte Carlo.
+void MeasureAccuracy(AccuracyCase c, std::span<const double> tolerances = {}) {
   EngineOptions o;
   o.risk_types[0].alpha = c.alpha;
   o.risk_types[0].beta = 0.3;
@@ -773,6 +777,28 @@ void MeasureAccuracy(AccuracyCase c) {
   mo.horizon = o.dmp.horizon;
   mo.seed = 0xC0FFEE;
   const MonteCarloResult ref = RunMonteCarlo(g, s.initial(), mo, 10000);
+  for (const double tolerance : tolerances) {
+    DmpOptions d = o.dmp;
+    d.tolerance = tolerance;
+    const DmpResult r = RunDmp<ProjectionMessage>(g, s.initial(), d);
+    double sum = 0;
+    std::size_t alive = 0;
+    for (NodeIndex v = 0; v < g.node_count; ++v) {
+      if (!engine->network().alive(v)) continue;
+      ++alive;
+      sum += std::fabs(r.risk[v] - ref.risk[v]);
+    }
+    Emit("dmp_skip_tolerance_mae_vs_mc", sum / static_cast<double>(alive), "probability",
+         {{"network", Str(c.name)},
+          {"alpha", Num(c.alpha)},
+          {"direction", Str(DirectionName(c.direction))},
+          {"tolerance", Num(tolerance)},
+          {"edge_steps", Num(static_cast<double>(r.edge_updates))},
+          {"touched_nodes", Num(static_cast<double>(r.touched_nodes))},
+          {"expected_disrupted_dmp", Num(r.expected_disrupted)},
+          {"expected_disrupted_reference", Num(ref.expected_disrupted)}});
+  }
+  if (!tolerances.empty()) return;
   const DmpResult dmp = RunDmp(g, s.initial(), o.dmp);
   double mae = 0, mae_risk = 0, dmp_mae = 0, dmp_mae_risk = 0;
   std::size_t alive = 0, at_risk = 0;
@@ -818,24 +844,265 @@ void MeasureAccuracy(AccuracyCase c) {
         {"dmp_edge_updates", Num(static_cast<double>(s.projection().dmp_edge_updates))}});
 }
 
-void BenchAccuracy() {
+// `tolerances`: see MeasureAccuracy (section dmp_skip: every case at both
+// alphas).
+void BenchAccuracy(std::span<const double> tolerances = {}) {
   for (const std::string& name : testing::RealNetworkNames()) {
     for (double alpha : {0.4, 1.2}) {
-      if (quick && alpha < 1) continue;  // the harder case only
+      if (quick && alpha < 1 && tolerances.empty()) continue;  // the harder case only
       auto real = testing::LoadRealNetwork(name);
       if (!real.ok()) {
         std::fprintf(stderr, "%s\n", real.status().ToString().c_str());
         continue;
       }
       MeasureAccuracy({name, std::move(real->network), real->direction, alpha, 3,
-                       VulnerabilityOptions::Mode::kSeed003});
+                       VulnerabilityOptions::Mode::kSeed003},
+                      tolerances);
     }
   }
   for (double alpha : {0.7, 0.9}) {
-    if (quick && alpha < 0.8) continue;
+    if (quick && alpha < 0.8 && tolerances.empty()) continue;
     MeasureAccuracy({"watts_strogatz_2000_k3_p0.05", WattsStrogatz(2000, 3, 0.05, {.seed = 3}),
-                     Direction::kBoth, alpha, 1, VulnerabilityOptions::Mode::kUniform});
+                     Direction::kBoth, alpha, 1, VulnerabilityOptions::Mode::kUniform},
+                    tolerances);
   }
+}
+
+// Section dmp_skip (opt-in: only when named; issue 12 points 1 and 5):
+// where the arc-steps of two-way DMP go on the 100k / 1M network and what
+// skipping quiet arcs would cost in accuracy. Two frames: "full" is
+// dmp_full_ms's both-ways frame (default risk type, alpha 0.8, 100
+// sources), "incremental" the both-ways dmp_incremental frame (alpha 0.2,
+// beta 0.3, 20 sources). bench/README.md, "Two-way DMP: quiet arcs".
+struct SkipFrame {
+  const char* name;
+  TransmissionGraph graph;
+  InitialState init;
+};
+
+// Plain two-way DMP in double (docs/model.md section 5, "Two-way pairs"),
+// every arc every step, no tolerance, no onset delays or ends: the
+// reference the skip rules are measured against (checked against RunDmp
+// with tolerance 0). rule 0: none; rule 1 ("freeze"): an arc stops being
+// updated once p/(p + q - pq) (phi + C) < eps, the bound on its remaining
+// theta drop (docs/model.md); rule 2 ("skip_small"): theta's step p phi is
+// not applied when below eps (phi still updated). `steps_by_drop` (if
+// given) gets each arc-step's p phi.
+struct SkipRun {
+  std::vector<double> risk;
+  double arc_steps = 0;
+  // Arc-steps in the in-rows of nodes whose every cavity is below eps =
+  // kSaturated[x] (P_S < eps min_k theta_{k->i}): the rows a "saturated
+  // node" rule would stop updating (its risk moves by at most P_S, each
+  // out-arc's remaining drive by at most its cavity).
+  std::array<double, 3> saturated_steps{};
+};
+constexpr std::array<double, 3> kSaturated{1e-2, 1e-3, 1e-6};
+SkipRun RunTwoWayReference(const TransmissionGraph& g, const InitialState& init, int horizon,
+                           int rule, double eps, std::vector<float>* steps_by_drop) {
+  const std::size_t n = g.node_count, m = g.edge_count();
+  std::vector<double> ps = init.p_s, pr = init.p_r, pi = init.p_i;
+  std::vector<double> theta(m, 1.0), phi(m), cavity(m);
+  std::vector<std::uint8_t> frozen(m, 0);
+  for (EdgeIndex e = 0; e < m; ++e) {
+    phi[e] = init.p_i[g.source[e]];
+    cavity[e] = init.p_s[g.source[e]];
+  }
+  SkipRun out;
+  for (int t = 1; t <= horizon; ++t) {
+    for (NodeIndex i = 0; i < n; ++i) {
+      double prod = init.p_s[i];
+      for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e) {
+        if (!frozen[e]) {
+          const double drop = g.p[e] * phi[e];
+          if (rule != 2 || drop >= eps) theta[e] -= drop;
+          if (steps_by_drop != nullptr) steps_by_drop->push_back(static_cast<float>(drop));
+          ++out.arc_steps;
+        }
+        prod *= theta[e];
+      }
+      ps[i] = prod;
+      if (steps_by_drop != nullptr) {
+        double theta_min = 1;
+        for (EdgeIndex e = g.in_begin(i); e < g.in_end(i); ++e)
+          theta_min = std::min(theta_min, theta[e]);
+        for (std::size_t x = 0; x < kSaturated.size(); ++x) {
+          if (prod < kSaturated[x] * theta_min)
+            out.saturated_steps[x] += g.in_end(i) - g.in_begin(i);
+        }
+      }
+    }
+    for (EdgeIndex e = 0; e < m; ++e) {
+      if (frozen[e]) continue;
+      const NodeIndex k = g.source[e];
+      const EdgeIndex rev = g.reverse_of(e);
+      double c = ps[k];
+      if (rev != kNoEdge && theta[rev] > kDmpTinyTheta) {
+        c = ps[k] / theta[rev];
+      } else if (rev != kNoEdge) {
+        c = init.p_s[k];
+        for (EdgeIndex f = g.in_begin(k); f < g.in_end(k); ++f) c *= f == rev ? 1.0 : theta[f];
+      }
+      phi[e] = (1 - g.p[e]) * (1 - g.q[k]) * phi[e] - (c - cavity[e]);
+      cavity[e] = c;
+      const double p = g.p[e], q = g.q[k];
+      if (rule == 1 && p / (p + q - p * q) * (phi[e] + c) < eps) frozen[e] = 1;
+    }
+    for (NodeIndex k = 0; k < n; ++k) {
+      pr[k] += g.q[k] * pi[k];
+      pi[k] = std::max(0.0, 1.0 - ps[k] - pr[k]);
+    }
+  }
+  out.risk.resize(n);
+  for (NodeIndex i = 0; i < n; ++i) out.risk[i] = std::clamp(1.0 - ps[i] - init.p_r[i], 0.0, 1.0);
+  return out;
+}
+
+std::pair<double, double> MaxMeanDiff(const std::vector<double>& a, const std::vector<double>& b) {
+  double max = 0, sum = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    max = std::max(max, std::fabs(a[i] - b[i]));
+    sum += std::fabs(a[i] - b[i]);
+  }
+  return {max, sum / static_cast<double>(a.size())};
+}
+
+void BenchDmpSkipFrame(const SkipFrame& f) {
+  const TransmissionGraph& g = f.graph;
+  const Params base{{"network", Str("barabasi_albert")},
+                    {"direction", Str("both")},
+                    {"frame", Str(f.name)},
+                    {"horizon", "30"}};
+  auto with = [&](Params extra) {
+    Params p = base;
+    p.insert(p.end(), extra.begin(), extra.end());
+    return p;
+  };
+  // The tolerance as it is: work and error against tolerance 0.
+  std::vector<double> exact;
+  for (double tolerance : {0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2}) {
+    DmpOptions o;
+    o.horizon = 30;
+    o.tolerance = tolerance;
+    const double cpu = CpuMs();
+    const DmpResult r = RunDmp<ProjectionMessage>(g, f.init, o);
+    const double ms = CpuMs() - cpu;
+    if (exact.empty()) exact = r.risk;
+    const auto [max, mean] = MaxMeanDiff(r.risk, exact);
+    Emit("dmp_skip_tolerance_edge_steps", static_cast<double>(r.edge_updates), "arc_steps",
+         with({{"tolerance", Num(tolerance)},
+               {"touched_nodes", Num(static_cast<double>(r.touched_nodes))},
+               {"dmp_ms", Num(ms)},
+               {"max_risk_diff", Num(max)},
+               {"mean_risk_diff", Num(mean)},
+               {"expected_disrupted", Num(r.expected_disrupted)}}));
+  }
+  // Where the arc-steps go: the distribution of theta's step p phi.
+  std::vector<float> drops;
+  drops.reserve(g.edge_count() * 30);
+  const SkipRun reference = RunTwoWayReference(g, f.init, 30, 0, 0, &drops);
+  DmpOptions o;
+  o.horizon = 30;
+  o.tolerance = 0;
+  const auto [ref_max, ref_mean] = MaxMeanDiff(reference.risk, RunDmp<double>(g, f.init, o).risk);
+  std::sort(drops.begin(), drops.end());
+  const double total = std::accumulate(drops.begin(), drops.end(), 0.0);
+  const double zero =
+      static_cast<double>(std::upper_bound(drops.begin(), drops.end(), 0.0f) - drops.begin()) /
+      static_cast<double>(drops.size());
+  std::size_t hub_steps = 0;
+  for (NodeIndex i = 0; i < g.node_count; ++i) {
+    if (g.in_end(i) - g.in_begin(i) > 200) hub_steps += g.in_end(i) - g.in_begin(i);
+  }
+  for (double share : {0.5, 0.75}) {
+    // Skipping the smallest `share` of the arc-steps (an oracle: no rule
+    // picks them better) leaves out this share of the theta drops.
+    const auto cut = static_cast<std::size_t>(share * static_cast<double>(drops.size()));
+    const double skipped =
+        std::accumulate(drops.begin(), drops.begin() + static_cast<std::ptrdiff_t>(cut), 0.0);
+    Emit(
+        "dmp_skip_smallest_steps_drop_share", skipped / total, "share",
+        with(
+            {{"steps_share", Num(share)},
+             {"largest_skipped_step", Num(drops[cut - 1])},
+             {"arc_steps", Num(reference.arc_steps)},
+             {"zero_step_share", Num(zero)},
+             {"hub_in_row_step_share",
+              Num(static_cast<double>(hub_steps) / static_cast<double>(g.edge_count()))},
+             {"saturated_1e-2_step_share", Num(reference.saturated_steps[0] / reference.arc_steps)},
+             {"saturated_1e-3_step_share", Num(reference.saturated_steps[1] / reference.arc_steps)},
+             {"saturated_1e-6_step_share", Num(reference.saturated_steps[2] / reference.arc_steps)},
+             {"reference_max_diff_vs_dmp", Num(ref_max)},
+             {"reference_mean_diff_vs_dmp", Num(ref_mean)}}));
+  }
+  std::vector<float>().swap(drops);
+  // The skip rules: arc-steps left and error against the reference.
+  for (int rule : {1, 2}) {
+    for (double eps : {1e-8, 1e-6, 1e-4, 1e-3}) {
+      const SkipRun r = RunTwoWayReference(g, f.init, 30, rule, eps, nullptr);
+      const auto [max, mean] = MaxMeanDiff(r.risk, reference.risk);
+      Emit("dmp_skip_rule_steps_ratio", r.arc_steps / reference.arc_steps, "ratio",
+           with({{"rule", Str(rule == 1 ? "freeze" : "skip_small")},
+                 {"eps", Num(eps)},
+                 {"max_risk_diff", Num(max)},
+                 {"mean_risk_diff", Num(mean)}}));
+    }
+  }
+}
+
+// How far one new source's change reaches (the incremental frame, DMP with
+// the daemon's tolerance): nodes whose risk moves by more than a bound.
+void BenchDmpSkipReach(const SkipFrame& f) {
+  DmpOptions o;
+  o.horizon = 30;
+  o.tolerance = 1e-6;
+  const DmpResult before = RunDmp<ProjectionMessage>(f.graph, f.init, o);
+  int trials = 0;
+  for (NodeIndex v : RandomNodes(f.graph.node_count, 60, 13)) {
+    if (f.init.p_i[v] > 0) continue;
+    InitialState init = f.init;
+    init.p_s[v] = 0;
+    init.p_i[v] = 1;
+    const DmpResult after = RunDmp<ProjectionMessage>(f.graph, init, o);
+    Params p{{"network", Str("barabasi_albert")},
+             {"direction", Str("both")},
+             {"frame", Str(f.name)},
+             {"tolerance", "1e-06"},
+             {"new_source", Num(v)}};
+    double max = 0;
+    for (double bound : {1e-3, 1e-4, 1e-5, 1e-6}) {
+      std::size_t moved = 0;
+      for (NodeIndex i = 0; i < f.graph.node_count; ++i) {
+        if (i == v) continue;
+        const double d = std::fabs(after.risk[i] - before.risk[i]);
+        max = std::max(max, d);
+        moved += d > bound;
+      }
+      p.push_back({"nodes_moved_over_" + Num(bound), Num(static_cast<double>(moved))});
+    }
+    p.push_back({"max_risk_change_elsewhere", Num(max)});
+    Emit("dmp_skip_new_source_reach", static_cast<double>(f.graph.node_count), "nodes", p);
+    if (++trials == (quick ? 3 : 8)) break;
+  }
+}
+
+void BenchDmpSkip() {
+  const Network net = ScaleFree100k();
+  RiskType t;
+  t.direction = Direction::kBoth;
+  std::vector<SkipFrame> frames;
+  frames.push_back(
+      {"full", BuildTransmissionGraph(net, t, ComputeVulnerability(net, t.layers, {})), {}});
+  frames.back().init =
+      Sources(frames.back().graph.node_count, RandomNodes(frames.back().graph.node_count, 100, 7));
+  frames.push_back({"incremental", testing::BuildGraph(net, Direction::kBoth, 0.2, 0.3), {}});
+  frames.back().init =
+      Sources(frames.back().graph.node_count, RandomNodes(frames.back().graph.node_count, 20, 11));
+  for (const SkipFrame& f : frames) BenchDmpSkipFrame(f);
+  BenchDmpSkipReach(frames.back());
+  // What dmp_mae_vs_mc sees of the tolerance (the real networks).
+  constexpr std::array<double, 5> kTolerances{1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
+  BenchAccuracy(kTolerances);
 }
 
 }  // namespace
@@ -850,7 +1117,7 @@ int main(int argc, char** argv) {
     } else if (argv[i][0] == '-') {
       std::fprintf(stderr,
                    "usage: engine_bench [--quick] [dmp] [dmp_both] [incremental] [clock] [network]"
-                   " [mc] [accuracy] [spectral]\n");
+                   " [mc] [accuracy] [spectral] [dmp_skip]\n");
       return 2;
     } else {
       sections.emplace_back(argv[i]);
@@ -868,5 +1135,7 @@ int main(int argc, char** argv) {
   if (wanted("mc")) BenchMonteCarlo();
   if (wanted("accuracy")) BenchAccuracy();
   if (wanted("spectral")) BenchSpectral();
+  // Opt-in (several minutes, a measurement of what a skip would cost).
+  if (std::find(sections.begin(), sections.end(), "dmp_skip") != sections.end()) BenchDmpSkip();
   return 0;
 }
