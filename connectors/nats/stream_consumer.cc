@@ -133,7 +133,11 @@ Status StreamConsumer::Seek(std::uint64_t next) {
 
 Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::milliseconds wait) {
   std::vector<StreamMessage> out;
-  if (needs_seek_) RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
+  if (needs_seek_) {
+    // Not during a stop: the consumer is re-created by the next start.
+    if (stopping()) return out;
+    RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
+  }
   natsMsgList list{};
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s =
@@ -144,6 +148,8 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   }
   natsMsg* last = nullptr;
   std::uint64_t last_seq = 0;
+  const std::uint64_t read_from = position_ + 1;
+  std::uint64_t start_checked = 0;  // the start's sequence, if this batch has one
   bool gap = false;
   bool refused = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
@@ -171,53 +177,50 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       // the subject from the sequence sought, the same sequence (past it
       // only over messages that are gone) and the same message (a replica
       // may hold another one there). Otherwise (or when the leader cannot
-      // say) re-create the consumer from the same sequence. "None from
-      // there on" contradicts the message at hand (the leader lacks it
-      // too, or could not read): refused as well. The same message is the
-      // same payload (the event itself, its id inside): the Nats-Msg-Id
-      // headers are read for the log only, since nats.c's header parser
-      // and ours (MsgIdInHeaders) need not agree on an unusual header block
-      // (an empty value, a tab), and a disagreement would refuse every
-      // re-creation at that message for good.
-      const char* id = nullptr;
-      if (natsMsgHeader_Get(msg, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
-      auto first = LeaderFirstFrom(position_ + 1);
-      if (!first.ok() && first.status().code() == Status::Code::kAborted) {
+      // say) re-create the consumer from the same sequence.
+      const Status same = SameAsLeaders(position_ + 1, msg, m);
+      if (same.code() == Status::Code::kAborted) {
         // A stop request ended the look-up: no answer, and no refusal.
         gap = true;
         break;
       }
-      if (!first.ok() || !first->has_value() || (*first)->seq != m.seq ||
-          (*first)->payload != m.payload) {
-        stats_.starts_refused++;
-        stats_.refused_from = position_ + 1;
-        stats_.refused_first = m.seq;
-        if (!first.ok()) {
-          stats_.refused_why = "the leader did not say: " + first.status().ToString();
-        } else if (!first->has_value()) {
-          stats_.refused_why = "the leader holds none from there on";
-        } else {
-          const LeaderMessage& l = **first;
-          const std::string delivered = ", not the delivered " + Named(id, m.payload.size());
-          stats_.refused_why =
-              l.seq == m.seq
-                  ? "the leader holds " + Named(l.msg_id, l.payload.size()) + " there" + delivered +
-                        " (a replica that diverged, nats-server#4174?)"
-                  : "the leader holds seq " + std::to_string(l.seq) + " first, " +
-                        Named(l.msg_id, l.payload.size()) + delivered +
-                        (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174?)"
-                                       : "");
-        }
+      if (!same.ok()) {
+        Refuse(position_ + 1, m.seq, same.message());
         refused = true;
         gap = true;
         break;
       }
+      start_checked = m.seq;
     }
     accept_any_next_ = false;
     position_ = m.seq;
     last = msg;
     last_seq = m.seq;
     out.push_back(std::move(m));
+  }
+  if (last != nullptr && last_seq != start_checked) {
+    // The batch's last message must be the leader's at its sequence: a
+    // replica that lacks a message the leader holds (nats-server#4365)
+    // delivers every later one under the sequence before its own, and one
+    // that holds a message the leader lacks delivers it; each is another
+    // message than the leader's there, from that point to the batch's end.
+    // The batch is in order and without gaps, so a shift anywhere in it
+    // shows at its end (a difference made up again within one batch would
+    // not; the failures seen with nats-server#4365 never were). Checked
+    // before anything in the batch is returned. Otherwise (or when the
+    // leader cannot say) nothing is returned, and the batch is read again
+    // from a re-created consumer.
+    const Status same = SameAsLeaders(last_seq, last, out.back());
+    if (!same.ok()) {
+      if (same.code() != Status::Code::kAborted) {
+        Refuse(read_from, last_seq, same.message());
+        refused = true;
+      }
+      out.clear();
+      position_ = read_from - 1;
+      last = nullptr;
+      gap = true;
+    }
   }
   if (last != nullptr) {
     // Keep the batch's last message for its acknowledgement (ack-all).
@@ -241,6 +244,47 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     }
   }
   return out;
+}
+
+Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
+                                     const StreamMessage& m) const {
+  // The same message is the same payload (the event itself, its id
+  // inside): the Nats-Msg-Id headers are read for the log only, since
+  // nats.c's header parser and ours (MsgIdInHeaders) need not agree on an
+  // unusual header block (an empty value, a tab), and a disagreement would
+  // refuse every re-creation at that message for good. "None from there
+  // on" contradicts the message at hand (the leader lacks it too, or could
+  // not read): not the same either.
+  auto first = LeaderFirstFrom(from);
+  if (!first.ok() && first.status().code() == Status::Code::kAborted) return first.status();
+  if (first.ok() && first->has_value() && (*first)->seq == m.seq &&
+      (*first)->payload == m.payload) {
+    return Status::Ok();
+  }
+  if (!first.ok()) {
+    return Status::Unavailable("the leader did not say: " + first.status().ToString());
+  }
+  if (!first->has_value()) return Status::Unavailable("the leader holds none from there on");
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(delivered, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
+  const LeaderMessage& l = **first;
+  const std::string not_delivered = ", not the delivered " + Named(id, m.payload.size());
+  if (l.seq == m.seq) {
+    return Status::Unavailable("the leader holds " + Named(l.msg_id, l.payload.size()) + " there" +
+                               not_delivered +
+                               " (a replica that diverged, nats-server#4174, #4365?)");
+  }
+  return Status::Unavailable(
+      "the leader holds seq " + std::to_string(l.seq) + " first, " +
+      Named(l.msg_id, l.payload.size()) + not_delivered +
+      (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174, #4365?)" : ""));
+}
+
+void StreamConsumer::Refuse(std::uint64_t from, std::uint64_t at, std::string why) {
+  stats_.reads_refused++;
+  stats_.refused_from = from;
+  stats_.refused_at = at;
+  stats_.refused_why = std::move(why);
 }
 
 Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uint64_t from) const {

@@ -6,19 +6,25 @@
 // stream sequence; when the server skips ahead of the expected sequence
 // (a batch lost in a reconnect, to be redelivered later) it seeks back to
 // the position by itself, so no message is ever returned out of order or
-// missing, except those deleted from the stream. The first message after
-// every seek must be the stream leader's first message on the subject from
-// the sequence sought: the same sequence (a start past the one sought only
-// over messages the leader no longer holds: deleted, or before its first)
-// and the same message (its payload). A consumer led from a replica that
-// lacks messages the leader has, or holds another message at a sequence
-// (nats-server 2.9.10, nats-server#4174), would deliver something else,
-// and no other message tells; such a start is refused and the consumer
-// re-created, as for a gap. Only the start is checked: a replica that
-// diverges after it (it lacks a later message and delivers the next one
-// under its sequence), or a diverged stream leader, is not seen here. The check is one
-// request to the leader per seek, whatever the distance (LeaderFirstFrom),
-// none per fetch. Ack(seq) acknowledges every message up to seq.
+// missing, except those deleted from the stream. What a consumer delivers
+// is checked against the stream's leader, since a consumer led from a
+// replica that lacks messages the leader has, or holds another message at
+// a sequence (nats-server 2.9.10, nats-server#4174, #4365), delivers
+// something else, and no other message tells:
+//   - the first message after every seek must be the leader's first on the
+//     subject from the sequence sought: the same sequence (a start past the
+//     one sought only over messages the leader no longer holds: deleted, or
+//     before its first) and the same message (its payload);
+//   - every batch's last message must be the leader's at its sequence (a
+//     replica that lacks a message delivers every later one under the
+//     sequence before its own, so a shift anywhere in a batch shows at its
+//     end).
+// Either refused (or when the leader cannot say), nothing of the batch is
+// returned, and the consumer is re-created from the position at the next
+// Fetch. One request to the leader per non-empty fetch (two for a batch
+// that starts after a seek), whatever the distance (LeaderFirstFrom). Not
+// seen here: a diverged stream leader, and a difference a replica makes up
+// again within one batch. Ack(seq) acknowledges every message up to seq.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -67,14 +73,16 @@ struct ConsumerStats {
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
-  // Starts after a seek whose first message is not the stream leader's
-  // first from the sequence sought (another sequence or another message),
-  // or when the leader could not say: refused (and the consumer
-  // re-created); the last one's sought and first delivered sequences, and
+  // Reads refused: a start after a seek whose first message is not the
+  // stream leader's first from the sequence sought (another sequence or
+  // another message), or a batch whose last message is not the leader's at
+  // its sequence, or either when the leader could not say (nothing
+  // returned; the consumer re-created). The last one's first sequence
+  // sought (read again from there), the delivered sequence compared, and
   // why: the message the leader holds (sequence and id), or its error.
-  std::uint64_t starts_refused = 0;
+  std::uint64_t reads_refused = 0;
   std::uint64_t refused_from = 0;
-  std::uint64_t refused_first = 0;
+  std::uint64_t refused_at = 0;
   std::string refused_why;
 };
 
@@ -90,7 +98,8 @@ class StreamConsumer {
   // `next` (>= 1) and binds a pull subscription to it.
   Status Seek(std::uint64_t next);
   // Up to max_batch messages after the position, waiting up to `wait` for
-  // the first; empty when none arrived. Retries a failed Seek() first.
+  // the first; empty when none arrived. Retries a failed Seek() first
+  // (not while the stop request is set: then it returns nothing).
   Result<std::vector<StreamMessage>> Fetch(std::chrono::milliseconds wait);
   // Acknowledges every fetched message up to and including `seq`.
   Status Ack(std::uint64_t seq);
@@ -117,6 +126,11 @@ class StreamConsumer {
   StreamConsumer(const NatsConnection* connection, ConsumerOptions options)
       : connection_(connection), options_(std::move(options)) {}
   void DropSubscription();
+  // Whether the leader's first message on the subject from `from` is `m`
+  // (`delivered`, for its id in the reason): ok if so; `aborted` if a stop
+  // request ended the look-up; otherwise `unavailable`, saying why not.
+  Status SameAsLeaders(std::uint64_t from, natsMsg* delivered, const StreamMessage& m) const;
+  void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
   bool stopping() const { return options_.stop != nullptr && options_.stop->load(); }
 
   const NatsConnection* connection_;

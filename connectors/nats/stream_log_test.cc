@@ -298,12 +298,12 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
     auto refused = consumer->Fetch(std::chrono::milliseconds(500));
     ASSERT_TRUE(refused.ok()) << refused.status().ToString();
     EXPECT_TRUE(refused->empty());
   }
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51: not re-created yet
   auto got = FetchAll(consumer.get(), 50);
   std::vector<std::uint64_t> seqs, expected;
@@ -311,9 +311,9 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
   EXPECT_EQ(seqs, expected);
   EXPECT_EQ(got.front().payload, "p51");
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
-  EXPECT_EQ(consumer->stats().refused_first, 88u);
+  EXPECT_EQ(consumer->stats().refused_at, 88u);
   EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
@@ -344,15 +344,15 @@ TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
   ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
     auto refused = consumer->Fetch(std::chrono::milliseconds(500));
     ASSERT_TRUE(refused.ok()) << refused.status().ToString();
     EXPECT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
   }
   EXPECT_EQ(consumer->position(), 50u);
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
-  EXPECT_EQ(consumer->stats().refused_first, 51u);
+  EXPECT_EQ(consumer->stats().refused_at, 51u);
   EXPECT_EQ(consumer->stats().refused_why,
             "the leader holds seq 52 first, 'e51' (3 bytes), not the delivered no id (1 bytes)");
   auto got = FetchAll(consumer.get(), 10);
@@ -362,8 +362,71 @@ TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
   EXPECT_EQ(seqs, expected);
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.front().payload, "p51");
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
+}
+
+// A consumer that started right delivers, mid-read, other messages under
+// the next sequences: as a consumer whose replica lost a message after the
+// start delivers every later one under the sequence before its own
+// (nats-server#4365; here the consumer is swapped on the server for one on
+// another subject of the stream, which holds "x51".."x60" at 51..60, the
+// reader's events e51..e60 at 61..70). The reader has read 1..50 and not
+// re-created its consumer, so no start is checked: the batch of 51..60 is
+// in order and without gaps, and its last message is not the leader's at
+// 60. It is refused (nothing returned, the position stays at 50), and the
+// consumer re-created from 51 by the next fetch reads e51..e60, in order.
+// (Before the batch check, x51..x60 were returned as the reader's 51..60.)
+TEST_F(StreamLogTest, ABatchMidReadOfOtherMessagesThanTheLeadersIsRefused) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 50);
+  for (int i = 51; i <= 60; ++i) {
+    const std::string x = "x" + std::to_string(i);
+    jsPubAck* ack = nullptr;
+    ASSERT_EQ(js_Publish(&ack, c->js(), other.c_str(), x.data(), static_cast<int>(x.size()),
+                         nullptr, nullptr),
+              NATS_OK);
+    ASSERT_EQ(ack->Sequence, static_cast<std::uint64_t>(i));
+    jsPubAck_Destroy(ack);
+  }
+  PublishRange(log.get(), 51, 60);  // seqs 61..70
+  auto consumer = OpenConsumer(c.get(), 50);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(FetchAll(consumer.get(), 50).size(), 50u);
+  EXPECT_TRUE(consumer->Ack(50).ok());
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
+    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+    ASSERT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
+  }
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
+  EXPECT_EQ(consumer->stats().refused_from, 51u);
+  EXPECT_EQ(consumer->stats().refused_at, 60u);
+  EXPECT_EQ(consumer->stats().refused_why,
+            "the leader holds seq 61 first, 'e51' (3 bytes), not the delivered no id (3 bytes)");
+  EXPECT_EQ(consumer->stats().seeks, 1u);  // re-created by the next fetch
+  auto got = FetchAll(consumer.get(), 10);
+  std::vector<std::uint64_t> seqs, expected;
+  std::vector<std::string> payloads, expected_payloads;
+  for (const auto& m : got) {
+    seqs.push_back(m.seq);
+    payloads.push_back(m.payload);
+  }
+  for (int i = 51; i <= 60; ++i) {
+    expected.push_back(static_cast<std::uint64_t>(i) + 10);
+    expected_payloads.push_back("p" + std::to_string(i));
+  }
+  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(payloads, expected_payloads);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51
+  EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
 
 // Counts the message-get API requests for one stream that pass the server
@@ -392,8 +455,8 @@ class ApiRequestCounter {
 // 3000 messages on another subject of the stream lie between e1 and e2: a
 // start from 2 that delivers e2 (seq 3002) first is checked with one
 // request to the stream's leader, not one per sequence passed over (3000
-// before), and taken. FirstToDeliverFrom answers the first message on the
-// reader's subject, "none" past the end, and an error (not "none") for a
+// before), and taken (one more checks the batch's last message, e4). FirstToDeliverFrom answers the
+// first message on the reader's subject, "none" past the end, and an error (not "none") for a
 // stream that does not exist.
 TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
   auto c = Connect();
@@ -426,8 +489,8 @@ TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
   std::vector<std::uint64_t> seqs;
   for (const auto& m : got) seqs.push_back(m.seq);
   EXPECT_EQ(seqs, (std::vector<std::uint64_t>{3002, 3003, 3004}));
-  EXPECT_EQ(requests.Count(), 1);
-  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(requests.Count(), 2);  // the start, and the batch's last message
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
 
   EXPECT_EQ(consumer->FirstToDeliverFrom(1).value(), std::optional<std::uint64_t>(1));
   EXPECT_EQ(consumer->FirstToDeliverFrom(2).value(), std::optional<std::uint64_t>(3002));
@@ -462,7 +525,7 @@ TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
   auto got = consumer->Fetch(std::chrono::milliseconds(2000));
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(got->empty());
-  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 1u);
   EXPECT_EQ(consumer->position(), 50u);
   // The look-up did run and the consumer was dropped: the next fetches
@@ -474,7 +537,7 @@ TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
   for (const auto& m : read) seqs.push_back(m.seq);
   for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
   EXPECT_EQ(seqs, expected);
-  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 51, 51 again
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
