@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <string_view>
+#include <thread>
 
 namespace riskd::connectors::nats {
 namespace {
 
 constexpr std::string_view kMsgIdHeader = "Nats-Msg-Id";
+// How soon an answer of the stream's leader that is not a message is
+// asked again (SameAsLeaders).
+constexpr std::chrono::milliseconds kLeaderAskAgain{100};
 
 // A base64 field of a JetStream API answer, decoded; nullopt if it is not
 // base64 (an absent field is empty: the server omits empty ones).
@@ -232,10 +236,10 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   natsMsgList_Destroy(&list);
   if (gap) {
     // Re-read from the position: the consumer redelivers in order now (or
-    // at the next Fetch, if the server cannot be reached right now; or
-    // after a stop request, not now). A refused start is re-created at the
-    // next Fetch: the caller learns of the refusal first (no longer caught
-    // up) and pauses before it.
+    // at the next Fetch, if the server cannot be reached right now; not
+    // during a stop). A refused read is re-created at the next Fetch: the
+    // caller learns of the refusal first (no longer caught up) and pauses
+    // before it.
     if (stopping() || refused) {
       DropSubscription();
       needs_seek_ = true;
@@ -255,8 +259,23 @@ Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
   // refuse every re-creation at that message for good. "None from there
   // on" contradicts the message at hand (the leader lacks it too, or could
   // not read): not the same either.
+  //
+  // An answer that is not a message (no leader at that moment, no answer,
+  // or "none": a new leader that has not yet applied the last committed
+  // entry says so) is asked again every 100 ms within nats.timeout before
+  // it counts: a stream leader change would otherwise refuse the batch of
+  // every instance reading at the stream's end.
+  const auto deadline = std::chrono::steady_clock::now() + connection_->timeout();
   auto first = LeaderFirstFrom(from);
-  if (!first.ok() && first.status().code() == Status::Code::kAborted) return first.status();
+  const auto aborted = [&] {
+    return !first.ok() && first.status().code() == Status::Code::kAborted;
+  };
+  while (!(first.ok() && first->has_value()) && !aborted() &&
+         std::chrono::steady_clock::now() + kLeaderAskAgain < deadline) {
+    std::this_thread::sleep_for(kLeaderAskAgain);
+    first = LeaderFirstFrom(from);
+  }
+  if (aborted()) return first.status();
   if (first.ok() && first->has_value() && (*first)->seq == m.seq &&
       (*first)->payload == m.payload) {
     return Status::Ok();

@@ -8,23 +8,26 @@
 // the position by itself, so no message is ever returned out of order or
 // missing, except those deleted from the stream. What a consumer delivers
 // is checked against the stream's leader, since a consumer led from a
-// replica that lacks messages the leader has, or holds another message at
-// a sequence (nats-server 2.9.10, nats-server#4174, #4365), delivers
-// something else, and no other message tells:
+// replica that lacks messages the leader has, or holds others (nats-server
+// 2.9.10, nats-server#4174, #4365), delivers something else, and no other
+// message tells:
 //   - the first message after every seek must be the leader's first on the
 //     subject from the sequence sought: the same sequence (a start past the
 //     one sought only over messages the leader no longer holds: deleted, or
 //     before its first) and the same message (its payload);
-//   - every batch's last message must be the leader's at its sequence (a
+//   - every batch's last message must be the leader's at its sequence: a
 //     replica that lacks a message delivers every later one under the
-//     sequence before its own, so a shift anywhere in a batch shows at its
-//     end).
-// Either refused (or when the leader cannot say), nothing of the batch is
-// returned, and the consumer is re-created from the position at the next
-// Fetch. One request to the leader per non-empty fetch (two for a batch
-// that starts after a seek), whatever the distance (LeaderFirstFrom). Not
-// seen here: a diverged stream leader, and a difference a replica makes up
-// again within one batch. Ack(seq) acknowledges every message up to seq.
+//     sequence before its own (one that holds an extra one, every later one
+//     a sequence high), so such a shift anywhere in a batch shows at its
+//     end. A single other message inside a batch, with the sequences lined
+//     up again after it, is not seen.
+// Either refused (or when the leader cannot say within the connection's
+// timeout), nothing of the batch is returned, and the consumer is
+// re-created from the position at the next Fetch. One request to the
+// leader per fetch that delivers new messages (two when a batch of more
+// than one starts after a seek), whatever the distance (LeaderFirstFrom).
+// A diverged stream leader shows as refusals of every consumer led from a
+// healthy replica. Ack(seq) acknowledges every message up to seq.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -47,10 +50,11 @@ struct ConsumerOptions {
   std::string subject = "riskd.events";  // filter
   // Durable consumer name ([A-Za-z0-9_-]{1,64}).
   std::string durable;
-  // Most messages per fetch (and the consumer's max ack pending / 2).
+  // Most messages per fetch (the consumer's max ack pending is 4 times it).
   int max_batch = 1024;
   // The owner's stop request (may be null): a look-up in progress returns
-  // `aborted` at once, and a refused start is not re-created then.
+  // `aborted` within 100 ms (a batch whose check it ended is not returned,
+  // and no refusal counted), and Fetch() re-creates no consumer then.
   const std::atomic<bool>* stop = nullptr;
 };
 
@@ -140,7 +144,8 @@ class StreamConsumer {
   // The first message after a seek is checked against the leader's (and
   // may start past `next` over deleted ones).
   bool accept_any_next_ = true;
-  // The last Seek() failed: Fetch() retries it first.
+  // The consumer is to be re-created from the position (the last Seek()
+  // failed, a read was refused, or a stop ended one): Fetch() does it first.
   bool needs_seek_ = true;
   // Fetched messages kept for their acknowledgement subject, by sequence.
   std::vector<std::pair<std::uint64_t, natsMsg*>> unacked_;

@@ -920,7 +920,9 @@ TEST_F(NatsE2ETest, ActiveStandbySurvivesKilledInstancesKilledLeadersAndFrozenSe
     for (std::string line; std::getline(log, line);) {
       if (line.find("stalled") != std::string::npos ||
           line.find("re-created") != std::string::npos ||
-          line.find("skipped") != std::string::npos || line.find("mirror") != std::string::npos) {
+          line.find("skipped") != std::string::npos || line.find("mirror") != std::string::npos ||
+          line.find("not taken") != std::string::npos ||
+          line.find("no longer caught up") != std::string::npos) {
         std::printf("  %s\n", line.c_str());
       }
     }
