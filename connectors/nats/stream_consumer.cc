@@ -54,6 +54,18 @@ std::string MsgIdInHeaders(std::string_view block) {
   return {};
 }
 
+// A stream message's sequence, time and pending count into `m`; false if
+// `msg` is not a stream message (a status).
+bool ReadMetadata(natsMsg* msg, StreamMessage* m) {
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return false;
+  m->seq = meta->Sequence.Stream;
+  m->time_ns = meta->Timestamp;
+  m->pending = meta->NumPending;
+  jsMsgMetaData_Destroy(meta);
+  return true;
+}
+
 // A message for the log: its id (or "no id") and size.
 std::string Named(std::string_view id, std::size_t bytes) {
   return (id.empty() ? std::string("no id") : "'" + std::string(id) + "'") + " (" +
@@ -138,7 +150,7 @@ Status StreamConsumer::Seek(std::uint64_t next) {
 Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::milliseconds wait) {
   std::vector<StreamMessage> out;
   if (needs_seek_) {
-    // Not during a stop: the consumer is re-created by the next start.
+    // Not during a stop (the next fetch after it, if any, re-creates it).
     if (stopping()) return out;
     RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
   }
@@ -153,18 +165,13 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   natsMsg* last = nullptr;
   std::uint64_t last_seq = 0;
   const std::uint64_t read_from = position_ + 1;
+  const std::uint64_t refusals_before = stats_.reads_refused;
   std::uint64_t start_checked = 0;  // the start's sequence, if this batch has one
   bool gap = false;
-  bool refused = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) continue;  // not a stream message (status)
     StreamMessage m;
-    m.seq = meta->Sequence.Stream;
-    m.time_ns = meta->Timestamp;
-    m.pending = meta->NumPending;
-    jsMsgMetaData_Destroy(meta);
+    if (!ReadMetadata(msg, &m)) continue;  // not a stream message (status)
     if (m.seq <= position_) {
       stats_.redelivered++;  // already returned: a redelivery
       continue;
@@ -177,20 +184,9 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     m.payload.assign(data != nullptr ? data : "",
                      static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     if (accept_any_next_) {
-      // The first message after a seek: it must be the leader's first on
-      // the subject from the sequence sought, the same sequence (past it
-      // only over messages that are gone) and the same message (a replica
-      // may hold another one there). Otherwise (or when the leader cannot
-      // say) re-create the consumer from the same sequence.
-      const Status same = SameAsLeaders(position_ + 1, msg, m);
-      if (same.code() == Status::Code::kAborted) {
-        // A stop request ended the look-up: no answer, and no refusal.
-        gap = true;
-        break;
-      }
-      if (!same.ok()) {
-        Refuse(position_ + 1, m.seq, same.message());
-        refused = true;
+      // The first message after a seek. Refused (or a stop ended the
+      // look-up): re-create the consumer from the same sequence.
+      if (!StartIsLeaders(msg, m)) {
         gap = true;
         break;
       }
@@ -202,29 +198,11 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     last_seq = m.seq;
     out.push_back(std::move(m));
   }
-  if (last != nullptr && last_seq != start_checked) {
-    // The batch's last message must be the leader's at its sequence: a
-    // replica that lacks a message the leader holds (nats-server#4365)
-    // delivers every later one under the sequence before its own, and one
-    // that holds a message the leader lacks delivers it; each is another
-    // message than the leader's there, from that point to the batch's end.
-    // The batch is in order and without gaps, so a shift anywhere in it
-    // shows at its end (a difference made up again within one batch would
-    // not; the failures seen with nats-server#4365 never were). Checked
-    // before anything in the batch is returned. Otherwise (or when the
-    // leader cannot say) nothing is returned, and the batch is read again
-    // from a re-created consumer.
-    const Status same = SameAsLeaders(last_seq, last, out.back());
-    if (!same.ok()) {
-      if (same.code() != Status::Code::kAborted) {
-        Refuse(read_from, last_seq, same.message());
-        refused = true;
-      }
-      out.clear();
-      position_ = read_from - 1;
-      last = nullptr;
-      gap = true;
-    }
+  if (last != nullptr && last_seq != start_checked && !BatchEndIsLeaders(&out, last, read_from)) {
+    // Refused, or a stop ended the check: nothing of it is returned, and
+    // it is read again from a re-created consumer.
+    last = nullptr;
+    gap = true;
   }
   if (last != nullptr) {
     // Keep the batch's last message for its acknowledgement (ack-all).
@@ -240,7 +218,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     // during a stop). A refused read is re-created at the next Fetch: the
     // caller learns of the refusal first (no longer caught up) and pauses
     // before it.
-    if (stopping() || refused) {
+    if (stopping() || stats_.reads_refused != refusals_before) {
       DropSubscription();
       needs_seek_ = true;
     } else {
@@ -248,6 +226,37 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     }
   }
   return out;
+}
+
+bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m) {
+  // It must be the leader's first on the subject from the sequence sought:
+  // the same sequence (past it only over messages that are gone) and the
+  // same message (a replica may hold another one there).
+  const Status same = SameAsLeaders(position_ + 1, first, m);
+  if (same.ok()) return true;
+  // A stop request that ended the look-up is no answer, and no refusal.
+  if (same.code() != Status::Code::kAborted) Refuse(position_ + 1, m.seq, same.message());
+  return false;
+}
+
+bool StreamConsumer::BatchEndIsLeaders(std::vector<StreamMessage>* batch, natsMsg* last,
+                                       std::uint64_t read_from) {
+  // The batch's last message must be the leader's at its sequence: a
+  // replica that lacks a message the leader holds (nats-server#4365)
+  // delivers every later one under the sequence before its own, and one
+  // that holds a message the leader lacks delivers it; each is another
+  // message than the leader's there, from that point to the batch's end.
+  // The batch is in order and without gaps, so a shift anywhere in it
+  // shows at its end (a difference made up again within one batch would
+  // not; the failures seen with nats-server#4365 never were). Checked
+  // before anything in the batch is returned.
+  const std::uint64_t last_seq = batch->back().seq;
+  const Status same = SameAsLeaders(last_seq, last, batch->back());
+  if (same.ok()) return true;
+  if (same.code() != Status::Code::kAborted) Refuse(read_from, last_seq, same.message());
+  batch->clear();
+  position_ = read_from - 1;
+  return false;
 }
 
 Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,

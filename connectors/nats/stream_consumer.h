@@ -135,6 +135,15 @@ class StreamConsumer {
   // request ended the look-up; otherwise `unavailable`, saying why not.
   Status SameAsLeaders(std::uint64_t from, natsMsg* delivered, const StreamMessage& m) const;
   void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
+  // Whether `first`, the first message after a seek, is the leader's first
+  // on the subject from the position on. If not (refused, or a stop ended
+  // the look-up: no refusal then), false.
+  bool StartIsLeaders(natsMsg* first, const StreamMessage& m);
+  // Whether the last message of `batch` (`last`), read from `read_from` on,
+  // is the leader's at its sequence. If not (refused, or a stop ended the
+  // look-up: no refusal then), empties the batch and puts the position
+  // back before it.
+  bool BatchEndIsLeaders(std::vector<StreamMessage>* batch, natsMsg* last, std::uint64_t read_from);
   bool stopping() const { return options_.stop != nullptr && options_.stop->load(); }
 
   const NatsConnection* connection_;
