@@ -1,9 +1,9 @@
 // When the stream follower (daemon/stream_event_log) tries again:
-//   - RetryBackoff: the pause before a refused start's consumer is
+//   - RetryBackoff: the pause before a refused read's consumer is
 //     re-created once more. It doubles from `first` up to `max` while the
 //     refusals last (a leader that never gets the messages would otherwise
 //     see several re-creations a second, forever) and is back at `first`
-//     once a start is taken.
+//     once a read is taken.
 //   - FailureRun: a run of failed fetches. Fail(now) is true once the run
 //     has lasted `span` since its first failure (then the follower
 //     re-creates the consumer, and the next span starts); a success ends

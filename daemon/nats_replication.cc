@@ -124,9 +124,11 @@ void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
                f.late_duplicates.load());
   m.SetCounter("riskd_stream_read_errors_total", "Failed reads from the stream",
                f.read_errors.load());
-  m.SetCounter("riskd_stream_starts_refused_total",
-               "Re-created consumers' starts past messages the stream's leader holds, refused",
-               f.starts_refused.load());
+  m.SetCounter(
+      "riskd_stream_reads_refused_total",
+      "Consumer starts and batches that are not what the stream's leader holds (or when it "
+      "could not say), refused",
+      f.reads_refused.load());
   m.SetCounter("riskd_nats_publications_total", "Publications sent on NATS subjects",
                subjects_->sent());
   if (!lease_) return;

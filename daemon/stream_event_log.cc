@@ -17,7 +17,7 @@ namespace {
 // How long the follower waits without a message before it checks that the
 // stream has nothing more for it.
 constexpr std::chrono::seconds kStallCheck{3};
-// The pause after a refused start before the consumer is re-created again:
+// The pause after a refused read before the consumer is re-created again:
 // doubling from the first to the last while the refusals last.
 constexpr std::chrono::milliseconds kRefusalPauseFirst{200};
 constexpr std::chrono::milliseconds kRefusalPauseMax{5000};
@@ -275,7 +275,7 @@ void StreamEventLog::Follow(zmq::context_t* context) {
                settings_.nats.durable());
   auto last_message = std::chrono::steady_clock::now();
   std::uint64_t seeks = consumer_->stats().seeks;
-  std::uint64_t starts_refused = consumer_->stats().starts_refused;
+  std::uint64_t reads_refused = consumer_->stats().reads_refused;
   std::uint64_t refusals_not_logged = 0;
   auto last_refusal_log = std::chrono::steady_clock::time_point{};
   auto last_behind_log = std::chrono::steady_clock::time_point{};
@@ -287,28 +287,28 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     // check or re-creation while the daemon shuts down.
     if (stop_) break;
     const bool sought = consumer_->stats().seeks != seeks;
-    const bool refused_start = consumer_->stats().starts_refused != starts_refused;
-    if (refused_start) {
-      const std::uint64_t refused = consumer_->stats().starts_refused - starts_refused;
-      starts_refused = consumer_->stats().starts_refused;
-      stats_.starts_refused.fetch_add(refused, std::memory_order_relaxed);
+    const bool refused_read = consumer_->stats().reads_refused != reads_refused;
+    if (refused_read) {
+      const std::uint64_t refused = consumer_->stats().reads_refused - reads_refused;
+      reads_refused = consumer_->stats().reads_refused;
+      stats_.reads_refused.fetch_add(refused, std::memory_order_relaxed);
       // This instance cannot read past the gap: not caught up (a standby
       // does not take the lease) until it reads to the stream's end again.
       if (caught_up_.exchange(false)) {
-        spdlog::warn("stream {}: no longer caught up (a start at seq {} was refused)", stream,
+        spdlog::warn("stream {}: no longer caught up (a read from seq {} was refused)", stream,
                      consumer_->stats().refused_from);
       }
       // Not a line per attempt while it persists, and not a tight loop of
       // consumer re-creations either: the pause doubles up to
-      // kRefusalPauseMax until a start is taken.
+      // kRefusalPauseMax until a read is taken.
       const auto pause = refusal_pause.Next();
       const auto now = std::chrono::steady_clock::now();
       if (now - last_refusal_log >= std::chrono::seconds(5)) {
         spdlog::warn(
-            "stream {}: consumer {} sought at seq {} delivered seq {} first, but {}: not taken, "
+            "stream {}: consumer {} reading from seq {} delivered seq {}, but {}: not taken, "
             "re-creating it in {} ms ({} time(s) since the last such line)",
             stream, settings_.nats.durable(), consumer_->stats().refused_from,
-            consumer_->stats().refused_first, consumer_->stats().refused_why, pause.count(),
+            consumer_->stats().refused_at, consumer_->stats().refused_why, pause.count(),
             refused + refusals_not_logged);
         last_refusal_log = now;
         refusals_not_logged = 0;
@@ -320,9 +320,9 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     if (sought) {
       seeks = consumer_->stats().seeks;
       // (The fetch that re-created it may have read on already.) A refused
-      // start's re-creation is in the throttled warning above, not a line
+      // read's re-creation is in the throttled warning above, not a line
       // per attempt.
-      if (!refused_start) {
+      if (!refused_read) {
         spdlog::info("stream {}: consumer {} re-created at seq {}", stream,
                      settings_.nats.durable(), consumer_->stats().last_seek_from);
       }
@@ -345,10 +345,10 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     }
     failing.Clear();
     if (batch->empty()) {
-      // A fetch that re-created the consumer (a gap) or refused its start
+      // A fetch that re-created the consumer (a gap) or refused a read
       // (re-created at the next fetch, after the pause) says nothing about
       // the stream's end.
-      if (sought || refused_start) continue;
+      if (sought || refused_read) continue;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_message >= kStallCheck) {
         // Nothing for a while: make sure that is because there is nothing.
@@ -397,7 +397,7 @@ void StreamEventLog::Follow(zmq::context_t* context) {
       continue;
     }
     last_message = std::chrono::steady_clock::now();
-    refusal_pause.Reset();  // this start was taken
+    refusal_pause.Reset();  // this read was taken
     if (!Take(*batch, to_engine)) {
       // Read the batch again once the mirror can be written.
       Pause(std::chrono::milliseconds(500));

@@ -25,9 +25,10 @@
 //
 // On restart the daemon replays the mirror (fast) and the follower resumes
 // after its last sequence. A consumer that stalls (nothing for a while, the
-// stream has more) is re-created after the last sequence read; one that
-// starts past messages the stream's leader holds is refused and re-created
-// (StreamConsumer), so no message is passed over unread.
+// stream has more) is re-created after the last sequence read; one whose
+// start or batch is not what the stream's leader holds is refused and
+// re-created (StreamConsumer), so no message is passed over unread or read
+// under another's sequence.
 //
 // Thread-safety and ownership: Lookup/Append/SyncDirectory/SyncClock on the
 // ingest thread (producer_, lookups_); Start/Stop on the main thread; the
@@ -64,9 +65,9 @@ struct StreamFollowerStats {
   std::atomic<std::uint64_t> rejected{0};         // invalid messages skipped
   std::atomic<std::uint64_t> late_duplicates{0};  // event ids already mirrored, skipped
   std::atomic<std::uint64_t> read_errors{0};      // failed fetches (server unreachable...)
-  // Re-created consumers' starts past messages the stream's leader holds
-  // (or when it could not say), refused.
-  std::atomic<std::uint64_t> starts_refused{0};
+  // Reads refused: a re-created consumer's start, or a batch, that is not
+  // what the stream's leader holds there (or when it could not say).
+  std::atomic<std::uint64_t> reads_refused{0};
 };
 
 class StreamEventLog final : public EventLog {
@@ -95,7 +96,7 @@ class StreamEventLog final : public EventLog {
 
   // Whether the follower has read to the end of the stream (the stream's
   // leader holds nothing after its position for it) and has not had a
-  // start refused since: a standby that is not may not take the lease.
+  // read refused since: a standby that is not may not take the lease.
   bool caught_up() const { return caught_up_.load(); }
   const StreamFollowerStats& stats() const { return stats_; }
 

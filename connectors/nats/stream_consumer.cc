@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <string_view>
+#include <thread>
 
 namespace riskd::connectors::nats {
 namespace {
 
 constexpr std::string_view kMsgIdHeader = "Nats-Msg-Id";
+// How soon an answer of the stream's leader that is not a message is
+// asked again (SameAsLeaders).
+constexpr std::chrono::milliseconds kLeaderAskAgain{100};
 
 // A base64 field of a JetStream API answer, decoded; nullopt if it is not
 // base64 (an absent field is empty: the server omits empty ones).
@@ -48,6 +52,18 @@ std::string MsgIdInHeaders(std::string_view block) {
     at = end;
   }
   return {};
+}
+
+// A stream message's sequence, time and pending count into `m`; false if
+// `msg` is not a stream message (a status).
+bool ReadMetadata(natsMsg* msg, StreamMessage* m) {
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return false;
+  m->seq = meta->Sequence.Stream;
+  m->time_ns = meta->Timestamp;
+  m->pending = meta->NumPending;
+  jsMsgMetaData_Destroy(meta);
+  return true;
 }
 
 // A message for the log: its id (or "no id") and size.
@@ -133,7 +149,11 @@ Status StreamConsumer::Seek(std::uint64_t next) {
 
 Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::milliseconds wait) {
   std::vector<StreamMessage> out;
-  if (needs_seek_) RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
+  if (needs_seek_) {
+    // Not during a stop (the next fetch after it, if any, re-creates it).
+    if (stopping()) return out;
+    RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
+  }
   natsMsgList list{};
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s =
@@ -144,17 +164,14 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   }
   natsMsg* last = nullptr;
   std::uint64_t last_seq = 0;
+  const std::uint64_t read_from = position_ + 1;
+  const std::uint64_t refusals_before = stats_.reads_refused;
+  std::uint64_t start_checked = 0;  // the start's sequence, if this batch has one
   bool gap = false;
-  bool refused = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) continue;  // not a stream message (status)
     StreamMessage m;
-    m.seq = meta->Sequence.Stream;
-    m.time_ns = meta->Timestamp;
-    m.pending = meta->NumPending;
-    jsMsgMetaData_Destroy(meta);
+    if (!ReadMetadata(msg, &m)) continue;  // not a stream message (status)
     if (m.seq <= position_) {
       stats_.redelivered++;  // already returned: a redelivery
       continue;
@@ -167,57 +184,25 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     m.payload.assign(data != nullptr ? data : "",
                      static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     if (accept_any_next_) {
-      // The first message after a seek: it must be the leader's first on
-      // the subject from the sequence sought, the same sequence (past it
-      // only over messages that are gone) and the same message (a replica
-      // may hold another one there). Otherwise (or when the leader cannot
-      // say) re-create the consumer from the same sequence. "None from
-      // there on" contradicts the message at hand (the leader lacks it
-      // too, or could not read): refused as well. The same message is the
-      // same payload (the event itself, its id inside): the Nats-Msg-Id
-      // headers are read for the log only, since nats.c's header parser
-      // and ours (MsgIdInHeaders) need not agree on an unusual header block
-      // (an empty value, a tab), and a disagreement would refuse every
-      // re-creation at that message for good.
-      const char* id = nullptr;
-      if (natsMsgHeader_Get(msg, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
-      auto first = LeaderFirstFrom(position_ + 1);
-      if (!first.ok() && first.status().code() == Status::Code::kAborted) {
-        // A stop request ended the look-up: no answer, and no refusal.
+      // The first message after a seek. Refused (or a stop ended the
+      // look-up): re-create the consumer from the same sequence.
+      if (!StartIsLeaders(msg, m)) {
         gap = true;
         break;
       }
-      if (!first.ok() || !first->has_value() || (*first)->seq != m.seq ||
-          (*first)->payload != m.payload) {
-        stats_.starts_refused++;
-        stats_.refused_from = position_ + 1;
-        stats_.refused_first = m.seq;
-        if (!first.ok()) {
-          stats_.refused_why = "the leader did not say: " + first.status().ToString();
-        } else if (!first->has_value()) {
-          stats_.refused_why = "the leader holds none from there on";
-        } else {
-          const LeaderMessage& l = **first;
-          const std::string delivered = ", not the delivered " + Named(id, m.payload.size());
-          stats_.refused_why =
-              l.seq == m.seq
-                  ? "the leader holds " + Named(l.msg_id, l.payload.size()) + " there" + delivered +
-                        " (a replica that diverged, nats-server#4174?)"
-                  : "the leader holds seq " + std::to_string(l.seq) + " first, " +
-                        Named(l.msg_id, l.payload.size()) + delivered +
-                        (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174?)"
-                                       : "");
-        }
-        refused = true;
-        gap = true;
-        break;
-      }
+      start_checked = m.seq;
     }
     accept_any_next_ = false;
     position_ = m.seq;
     last = msg;
     last_seq = m.seq;
     out.push_back(std::move(m));
+  }
+  if (last != nullptr && last_seq != start_checked && !BatchEndIsLeaders(&out, last, read_from)) {
+    // Refused, or a stop ended the check: nothing of it is returned, and
+    // it is read again from a re-created consumer.
+    last = nullptr;
+    gap = true;
   }
   if (last != nullptr) {
     // Keep the batch's last message for its acknowledgement (ack-all).
@@ -229,11 +214,11 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   natsMsgList_Destroy(&list);
   if (gap) {
     // Re-read from the position: the consumer redelivers in order now (or
-    // at the next Fetch, if the server cannot be reached right now; or
-    // after a stop request, not now). A refused start is re-created at the
-    // next Fetch: the caller learns of the refusal first (no longer caught
-    // up) and pauses before it.
-    if (stopping() || refused) {
+    // at the next Fetch, if the server cannot be reached right now; not
+    // during a stop). A refused read is re-created at the next Fetch: the
+    // caller learns of the refusal first (no longer caught up) and pauses
+    // before it.
+    if (stopping() || stats_.reads_refused != refusals_before) {
       DropSubscription();
       needs_seek_ = true;
     } else {
@@ -241,6 +226,93 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     }
   }
   return out;
+}
+
+bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m) {
+  // It must be the leader's first on the subject from the sequence sought:
+  // the same sequence (past it only over messages that are gone) and the
+  // same message (a replica may hold another one there).
+  const Status same = SameAsLeaders(position_ + 1, first, m);
+  if (same.ok()) return true;
+  // A stop request that ended the look-up is no answer, and no refusal.
+  if (same.code() != Status::Code::kAborted) Refuse(position_ + 1, m.seq, same.message());
+  return false;
+}
+
+bool StreamConsumer::BatchEndIsLeaders(std::vector<StreamMessage>* batch, natsMsg* last,
+                                       std::uint64_t read_from) {
+  // The batch's last message must be the leader's at its sequence: a
+  // replica that lacks a message the leader holds (nats-server#4365)
+  // delivers every later one under the sequence before its own, and one
+  // that holds a message the leader lacks delivers it; each is another
+  // message than the leader's there, from that point to the batch's end.
+  // The batch is in order and without gaps, so a shift anywhere in it
+  // shows at its end (a difference made up again within one batch would
+  // not; the failures seen with nats-server#4365 never were). Checked
+  // before anything in the batch is returned.
+  const std::uint64_t last_seq = batch->back().seq;
+  const Status same = SameAsLeaders(last_seq, last, batch->back());
+  if (same.ok()) return true;
+  if (same.code() != Status::Code::kAborted) Refuse(read_from, last_seq, same.message());
+  batch->clear();
+  position_ = read_from - 1;
+  return false;
+}
+
+Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
+                                     const StreamMessage& m) const {
+  // The same message is the same payload (the event itself, its id
+  // inside): the Nats-Msg-Id headers are read for the log only, since
+  // nats.c's header parser and ours (MsgIdInHeaders) need not agree on an
+  // unusual header block (an empty value, a tab), and a disagreement would
+  // refuse every re-creation at that message for good. "None from there
+  // on" contradicts the message at hand (the leader lacks it too, or could
+  // not read): not the same either.
+  //
+  // An answer that is not a message (no leader at that moment, no answer,
+  // or "none": a new leader that has not yet applied the last committed
+  // entry says so) is asked again every 100 ms within nats.timeout before
+  // it counts: a stream leader change would otherwise refuse the batch of
+  // every instance reading at the stream's end.
+  const auto deadline = std::chrono::steady_clock::now() + connection_->timeout();
+  auto first = LeaderFirstFrom(from);
+  const auto aborted = [&] {
+    return !first.ok() && first.status().code() == Status::Code::kAborted;
+  };
+  while (!(first.ok() && first->has_value()) && !aborted() &&
+         std::chrono::steady_clock::now() + kLeaderAskAgain < deadline) {
+    std::this_thread::sleep_for(kLeaderAskAgain);
+    first = LeaderFirstFrom(from);
+  }
+  if (aborted()) return first.status();
+  if (first.ok() && first->has_value() && (*first)->seq == m.seq &&
+      (*first)->payload == m.payload) {
+    return Status::Ok();
+  }
+  if (!first.ok()) {
+    return Status::Unavailable("the leader did not say: " + first.status().ToString());
+  }
+  if (!first->has_value()) return Status::Unavailable("the leader holds none from there on");
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(delivered, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
+  const LeaderMessage& l = **first;
+  const std::string not_delivered = ", not the delivered " + Named(id, m.payload.size());
+  if (l.seq == m.seq) {
+    return Status::Unavailable("the leader holds " + Named(l.msg_id, l.payload.size()) + " there" +
+                               not_delivered +
+                               " (a replica that diverged, nats-server#4174, #4365?)");
+  }
+  return Status::Unavailable(
+      "the leader holds seq " + std::to_string(l.seq) + " first, " +
+      Named(l.msg_id, l.payload.size()) + not_delivered +
+      (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174, #4365?)" : ""));
+}
+
+void StreamConsumer::Refuse(std::uint64_t from, std::uint64_t at, std::string why) {
+  stats_.reads_refused++;
+  stats_.refused_from = from;
+  stats_.refused_at = at;
+  stats_.refused_why = std::move(why);
 }
 
 Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uint64_t from) const {

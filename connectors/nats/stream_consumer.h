@@ -6,19 +6,28 @@
 // stream sequence; when the server skips ahead of the expected sequence
 // (a batch lost in a reconnect, to be redelivered later) it seeks back to
 // the position by itself, so no message is ever returned out of order or
-// missing, except those deleted from the stream. The first message after
-// every seek must be the stream leader's first message on the subject from
-// the sequence sought: the same sequence (a start past the one sought only
-// over messages the leader no longer holds: deleted, or before its first)
-// and the same message (its payload). A consumer led from a replica that
-// lacks messages the leader has, or holds another message at a sequence
-// (nats-server 2.9.10, nats-server#4174), would deliver something else,
-// and no other message tells; such a start is refused and the consumer
-// re-created, as for a gap. Only the start is checked: a replica that
-// diverges after it (it lacks a later message and delivers the next one
-// under its sequence), or a diverged stream leader, is not seen here. The check is one
-// request to the leader per seek, whatever the distance (LeaderFirstFrom),
-// none per fetch. Ack(seq) acknowledges every message up to seq.
+// missing, except those deleted from the stream. What a consumer delivers
+// is checked against the stream's leader, since a consumer led from a
+// replica that lacks messages the leader has, or holds others (nats-server
+// 2.9.10, nats-server#4174, #4365), delivers something else, and no other
+// message tells:
+//   - the first message after every seek must be the leader's first on the
+//     subject from the sequence sought: the same sequence (a start past the
+//     one sought only over messages the leader no longer holds: deleted, or
+//     before its first) and the same message (its payload);
+//   - every batch's last message must be the leader's at its sequence: a
+//     replica that lacks a message delivers every later one under the
+//     sequence before its own (one that holds an extra one, every later one
+//     a sequence high), so such a shift anywhere in a batch shows at its
+//     end. A single other message inside a batch, with the sequences lined
+//     up again after it, is not seen.
+// Either refused (or when the leader cannot say within the connection's
+// timeout), nothing of the batch is returned, and the consumer is
+// re-created from the position at the next Fetch. One request to the
+// leader per fetch that delivers new messages (two when a batch of more
+// than one starts after a seek), whatever the distance (LeaderFirstFrom).
+// A diverged stream leader shows as refusals of every consumer led from a
+// healthy replica. Ack(seq) acknowledges every message up to seq.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -41,10 +50,11 @@ struct ConsumerOptions {
   std::string subject = "riskd.events";  // filter
   // Durable consumer name ([A-Za-z0-9_-]{1,64}).
   std::string durable;
-  // Most messages per fetch (and the consumer's max ack pending / 2).
+  // Most messages per fetch (the consumer's max ack pending is 4 times it).
   int max_batch = 1024;
   // The owner's stop request (may be null): a look-up in progress returns
-  // `aborted` at once, and a refused start is not re-created then.
+  // `aborted` within 100 ms (a batch whose check it ended is not returned,
+  // and no refusal counted), and Fetch() re-creates no consumer then.
   const std::atomic<bool>* stop = nullptr;
 };
 
@@ -67,14 +77,16 @@ struct ConsumerStats {
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
-  // Starts after a seek whose first message is not the stream leader's
-  // first from the sequence sought (another sequence or another message),
-  // or when the leader could not say: refused (and the consumer
-  // re-created); the last one's sought and first delivered sequences, and
+  // Reads refused: a start after a seek whose first message is not the
+  // stream leader's first from the sequence sought (another sequence or
+  // another message), or a batch whose last message is not the leader's at
+  // its sequence, or either when the leader could not say (nothing
+  // returned; the consumer re-created). The last one's first sequence
+  // sought (read again from there), the delivered sequence compared, and
   // why: the message the leader holds (sequence and id), or its error.
-  std::uint64_t starts_refused = 0;
+  std::uint64_t reads_refused = 0;
   std::uint64_t refused_from = 0;
-  std::uint64_t refused_first = 0;
+  std::uint64_t refused_at = 0;
   std::string refused_why;
 };
 
@@ -90,7 +102,8 @@ class StreamConsumer {
   // `next` (>= 1) and binds a pull subscription to it.
   Status Seek(std::uint64_t next);
   // Up to max_batch messages after the position, waiting up to `wait` for
-  // the first; empty when none arrived. Retries a failed Seek() first.
+  // the first; empty when none arrived. Retries a failed Seek() first
+  // (not while the stop request is set: then it returns nothing).
   Result<std::vector<StreamMessage>> Fetch(std::chrono::milliseconds wait);
   // Acknowledges every fetched message up to and including `seq`.
   Status Ack(std::uint64_t seq);
@@ -117,6 +130,20 @@ class StreamConsumer {
   StreamConsumer(const NatsConnection* connection, ConsumerOptions options)
       : connection_(connection), options_(std::move(options)) {}
   void DropSubscription();
+  // Whether the leader's first message on the subject from `from` is `m`
+  // (`delivered`, for its id in the reason): ok if so; `aborted` if a stop
+  // request ended the look-up; otherwise `unavailable`, saying why not.
+  Status SameAsLeaders(std::uint64_t from, natsMsg* delivered, const StreamMessage& m) const;
+  void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
+  // Whether `first`, the first message after a seek, is the leader's first
+  // on the subject from the position on. If not (refused, or a stop ended
+  // the look-up: no refusal then), false.
+  bool StartIsLeaders(natsMsg* first, const StreamMessage& m);
+  // Whether the last message of `batch` (`last`), read from `read_from` on,
+  // is the leader's at its sequence. If not (refused, or a stop ended the
+  // look-up: no refusal then), empties the batch and puts the position
+  // back before it.
+  bool BatchEndIsLeaders(std::vector<StreamMessage>* batch, natsMsg* last, std::uint64_t read_from);
   bool stopping() const { return options_.stop != nullptr && options_.stop->load(); }
 
   const NatsConnection* connection_;
@@ -126,7 +153,8 @@ class StreamConsumer {
   // The first message after a seek is checked against the leader's (and
   // may start past `next` over deleted ones).
   bool accept_any_next_ = true;
-  // The last Seek() failed: Fetch() retries it first.
+  // The consumer is to be re-created from the position (the last Seek()
+  // failed, a read was refused, or a stop ended one): Fetch() does it first.
   bool needs_seek_ = true;
   // Fetched messages kept for their acknowledgement subject, by sequence.
   std::vector<std::pair<std::uint64_t, natsMsg*>> unacked_;

@@ -104,6 +104,13 @@ class StreamLogTest : public testing::NatsServerTest {
     }
     return out;
   }
+  // Fetches until 50 messages arrived: they must be seqs 51..100.
+  void ExpectToRead51To100(StreamConsumer* consumer) {
+    std::vector<std::uint64_t> seqs, expected;
+    for (const auto& m : FetchAll(consumer, 50)) seqs.push_back(m.seq);
+    for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
+    EXPECT_EQ(seqs, expected);
+  }
   // Reads seqs 1..50 (one fetch of 50), acknowledges them, and re-creates
   // the consumer from 51 (as after a stall at 50).
   void ReadTo50AndSeek51(StreamConsumer* consumer) {
@@ -263,6 +270,9 @@ TEST_F(StreamLogTest, ConsumerReadsInOrderFromAnyPositionAndAfterARestart) {
   EXPECT_EQ(got[0].seq, 26u);
   EXPECT_EQ(got[1].payload, "p27");
   EXPECT_EQ(consumer->position(), 27u);
+  // Every start and batch was the leader's: none refused (a refusal would
+  // only have cost FetchAll another round).
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
 }
 
 TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
@@ -282,6 +292,7 @@ TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
   // from 3.
   EXPECT_EQ(consumer->stats().seeks, 2u);
   EXPECT_EQ(consumer->stats().last_seek_from, 3u);
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
 }
 
 // The reader stalled at 50 and re-created its consumer from 51, which then
@@ -298,12 +309,12 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
     auto refused = consumer->Fetch(std::chrono::milliseconds(500));
     ASSERT_TRUE(refused.ok()) << refused.status().ToString();
     EXPECT_TRUE(refused->empty());
   }
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51: not re-created yet
   auto got = FetchAll(consumer.get(), 50);
   std::vector<std::uint64_t> seqs, expected;
@@ -311,9 +322,9 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
   EXPECT_EQ(seqs, expected);
   EXPECT_EQ(got.front().payload, "p51");
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
-  EXPECT_EQ(consumer->stats().refused_first, 88u);
+  EXPECT_EQ(consumer->stats().refused_at, 88u);
   EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
@@ -344,15 +355,15 @@ TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
   ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().starts_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
     auto refused = consumer->Fetch(std::chrono::milliseconds(500));
     ASSERT_TRUE(refused.ok()) << refused.status().ToString();
     EXPECT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
   }
   EXPECT_EQ(consumer->position(), 50u);
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
-  EXPECT_EQ(consumer->stats().refused_first, 51u);
+  EXPECT_EQ(consumer->stats().refused_at, 51u);
   EXPECT_EQ(consumer->stats().refused_why,
             "the leader holds seq 52 first, 'e51' (3 bytes), not the delivered no id (1 bytes)");
   auto got = FetchAll(consumer.get(), 10);
@@ -362,8 +373,103 @@ TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
   EXPECT_EQ(seqs, expected);
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.front().payload, "p51");
-  EXPECT_EQ(consumer->stats().starts_refused, 1u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 3u);  // 1, 51, 51 again
+}
+
+// A consumer that started right delivers, mid-read, other messages under
+// the next sequences: as a consumer whose replica lost a message after the
+// start delivers every later one under the sequence before its own
+// (nats-server#4365; here the consumer is swapped on the server for one on
+// another subject of the stream, which holds "x51".."x60" at 51..60, the
+// reader's events e51..e60 at 61..70). The reader has read 1..50 and not
+// re-created its consumer, so no start is checked: the batch of 51..60 is
+// in order and without gaps, and its last message is not the leader's at
+// 60. It is refused (nothing returned, the position stays at 50), and the
+// consumer re-created from 51 by the next fetch reads e51..e60, in order.
+// (Before the batch check, x51..x60 were returned as the reader's 51..60.)
+TEST_F(StreamLogTest, ABatchMidReadOfOtherMessagesThanTheLeadersIsRefused) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 50);
+  for (int i = 51; i <= 60; ++i) {
+    const std::string x = "x" + std::to_string(i);
+    jsPubAck* ack = nullptr;
+    ASSERT_EQ(js_Publish(&ack, c->js(), other.c_str(), x.data(), static_cast<int>(x.size()),
+                         nullptr, nullptr),
+              NATS_OK);
+    ASSERT_EQ(ack->Sequence, static_cast<std::uint64_t>(i));
+    jsPubAck_Destroy(ack);
+  }
+  PublishRange(log.get(), 51, 60);  // seqs 61..70
+  auto consumer = OpenConsumer(c.get(), 50);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(FetchAll(consumer.get(), 50).size(), 50u);
+  EXPECT_TRUE(consumer->Ack(50).ok());
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
+    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+    ASSERT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
+  }
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
+  EXPECT_EQ(consumer->stats().refused_from, 51u);
+  EXPECT_EQ(consumer->stats().refused_at, 60u);
+  EXPECT_EQ(consumer->stats().refused_why,
+            "the leader holds seq 61 first, 'e51' (3 bytes), not the delivered no id (3 bytes)");
+  EXPECT_EQ(consumer->stats().seeks, 1u);  // re-created by the next fetch
+  auto got = FetchAll(consumer.get(), 10);
+  std::vector<std::uint64_t> seqs, expected;
+  std::vector<std::string> payloads, expected_payloads;
+  for (const auto& m : got) {
+    seqs.push_back(m.seq);
+    payloads.push_back(m.payload);
+  }
+  for (int i = 51; i <= 60; ++i) {
+    expected.push_back(static_cast<std::uint64_t>(i) + 10);
+    expected_payloads.push_back("p" + std::to_string(i));
+  }
+  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(payloads, expected_payloads);
+  EXPECT_EQ(consumer->stats().reads_refused, 1u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51
+  EXPECT_EQ(consumer->stats().last_seek_from, 51u);
+}
+
+// A stop request while a batch mid-read (51..100, after 1..50) is checked
+// against the leader: the batch is not returned (it was not checked), no
+// refusal is counted, the position stays at 50, and no consumer is
+// re-created while the stop lasts (another fetch returns nothing at once).
+// Once the stop is withdrawn, the next fetches re-create it from 51 and
+// read 51..100.
+TEST_F(StreamLogTest, ABatchWhoseCheckAStopEndsIsNotReturned) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  std::atomic<bool> stop{false};
+  auto consumer = OpenConsumer(c.get(), 50, &stop);
+  ASSERT_NE(consumer, nullptr);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(FetchAll(consumer.get(), 50).size(), 50u);
+  stop = true;  // the batch check sees it before any answer
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty()) << got->front().seq;
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
+  got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_EQ(consumer->stats().seeks, 1u);
+  stop = false;
+  ExpectToRead51To100(consumer.get());
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51
+  EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
 
 // Counts the message-get API requests for one stream that pass the server
@@ -392,7 +498,8 @@ class ApiRequestCounter {
 // 3000 messages on another subject of the stream lie between e1 and e2: a
 // start from 2 that delivers e2 (seq 3002) first is checked with one
 // request to the stream's leader, not one per sequence passed over (3000
-// before), and taken. FirstToDeliverFrom answers the first message on the
+// before), and taken (batches' last messages are checked as well, one
+// request each). FirstToDeliverFrom answers the first message on the
 // reader's subject, "none" past the end, and an error (not "none") for a
 // stream that does not exist.
 TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
@@ -422,12 +529,22 @@ TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
   auto watcher = Connect("watcher");
   ApiRequestCounter requests(watcher.get(), stream);
   ASSERT_TRUE(consumer->Seek(2).ok());
-  got = FetchAll(consumer.get(), 3);
   std::vector<std::uint64_t> seqs;
-  for (const auto& m : got) seqs.push_back(m.seq);
+  int batches = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (seqs.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = consumer->Fetch(std::chrono::milliseconds(200));
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    if (!batch->empty()) ++batches;
+    for (const auto& m : *batch) seqs.push_back(m.seq);
+  }
   EXPECT_EQ(seqs, (std::vector<std::uint64_t>{3002, 3003, 3004}));
-  EXPECT_EQ(requests.Count(), 1);
-  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  // The start, and each batch's last message (the start's own batch's
+  // only if it holds more than the start): 2 when one fetch delivers all
+  // three, at most one per batch more however the server splits them.
+  EXPECT_GE(requests.Count(), 2);
+  EXPECT_LE(requests.Count(), 1 + batches);
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
 
   EXPECT_EQ(consumer->FirstToDeliverFrom(1).value(), std::optional<std::uint64_t>(1));
   EXPECT_EQ(consumer->FirstToDeliverFrom(2).value(), std::optional<std::uint64_t>(3002));
@@ -462,19 +579,15 @@ TEST_F(StreamLogTest, AStopDuringTheLookUpIsNoRefusal) {
   auto got = consumer->Fetch(std::chrono::milliseconds(2000));
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(got->empty());
-  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 1u);
   EXPECT_EQ(consumer->position(), 50u);
   // The look-up did run and the consumer was dropped: the next fetches
   // re-create it from 51 and read on without a refusal (had 88 not arrived
   // before the stop, they would meet it and refuse it once).
   stop = false;
-  const auto read = FetchAll(consumer.get(), 50);
-  std::vector<std::uint64_t> seqs, expected;
-  for (const auto& m : read) seqs.push_back(m.seq);
-  for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
-  EXPECT_EQ(seqs, expected);
-  EXPECT_EQ(consumer->stats().starts_refused, 0u);
+  ExpectToRead51To100(consumer.get());
+  EXPECT_EQ(consumer->stats().reads_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 51, 51 again
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
