@@ -181,13 +181,42 @@ void IngestLoop::Batch::Reset() {
     if (entries[k].payload.capacity() > kKeepPayloadBytes) std::string().swap(entries[k].payload);
   }
   for (std::size_t i = 0; i < std::min(requests.size(), acks.size()); ++i) ResetAck(&acks[i]);
+  // A routing vector holds a few frames (identity, delimiter, the ack);
+  // one that grew large (a long proxy chain) is not kept.
+  constexpr std::size_t kKeepRoutingFrames = 4;
+  for (Request& req : requests) {
+    if (req.routing.capacity() == 0 || req.routing.capacity() > kKeepRoutingFrames) continue;
+    req.routing.clear();
+    spare_routing.push_back(std::move(req.routing));
+  }
   requests.clear();
   queries.clear();
   entry_count = 0;
   staged.clear();
-  ids.clear();
   directory_before.reset();
   clock_before.reset();
+}
+
+void IngestLoop::Batch::PrepareIds(std::size_t n) {
+  std::size_t slots = 16;
+  while (slots < 2 * n) slots <<= 1;  // at most half full: short probes
+  id_slots.assign(slots, 0);
+}
+
+std::optional<std::size_t> IngestLoop::Batch::FindId(std::string_view id) const {
+  const std::size_t mask = id_slots.size() - 1;
+  for (std::size_t s = std::hash<std::string_view>()(id) & mask; id_slots[s] != 0;
+       s = (s + 1) & mask) {
+    if (entries[id_slots[s] - 1].event_id == id) return id_slots[s] - 1;
+  }
+  return std::nullopt;
+}
+
+void IngestLoop::Batch::AddId(std::size_t k) {
+  const std::size_t mask = id_slots.size() - 1;
+  std::size_t s = std::hash<std::string_view>()(entries[k].event_id) & mask;
+  while (id_slots[s] != 0) s = (s + 1) & mask;
+  id_slots[s] = static_cast<std::uint32_t>(k + 1);
 }
 
 void IngestLoop::ResetAck(Ack* ack) {
@@ -265,6 +294,12 @@ bool IngestLoop::Receive(Batch* batch) {
       if (frames[f].size() == 0) body = f + 1;
     }
     Request req;
+    if (!batch->spare_routing.empty()) {
+      req.routing = std::move(batch->spare_routing.back());
+      batch->spare_routing.pop_back();
+    }
+    // The routing frames and the ack Reply() adds to them.
+    req.routing.reserve(std::min(body, frames.size()) + 1);
     const std::size_t parts = frames.size() - std::min(body, frames.size());
     if (parts != 1) {
       req.framing = Status::InvalidArgument("an Envelope is one frame; the message had " +
@@ -288,8 +323,9 @@ bool IngestLoop::Receive(Batch* batch) {
   if (batch->acks.size() < n) batch->acks.resize(n);
   // acks[0, n) were reset (ResetAck) when the batch before ended.
   // At most one entry per request: never resized while Admit runs (the
-  // ids map views the entries' strings).
+  // id index's keys are the entries' strings).
   if (batch->entries.size() < n) batch->entries.resize(n);
+  batch->PrepareIds(n);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.received.fetch_add(batch->requests.size(), std::memory_order_relaxed);
   return true;
@@ -362,8 +398,8 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
   if (!refuse_events_.ok()) return Reject(batch, i, refuse_events_);
   // Duplicates first: a retried event must be answered DUPLICATE even when
   // its content would no longer validate (e.g. a repeated add_node).
-  if (auto it = batch->ids.find(env.event_id()); it != batch->ids.end()) {
-    batch->staged.push_back({i, it->second});
+  if (auto k = batch->FindId(env.event_id())) {
+    batch->staged.push_back({i, *k});
     return;
   }
   auto seen = log_->Lookup(env.event_id());
@@ -425,7 +461,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
   } else {
     entry.payload.assign(req.payload.data<char>(), req.payload.size());
   }
-  batch->ids.emplace(entry.event_id, k);
+  batch->AddId(k);
   batch->staged.push_back({i, k});
 }
 
