@@ -120,6 +120,10 @@ class Journal {
 
   std::unique_ptr<SqliteDb> db_;
   SqliteStatement insert_;
+  // kRowsPerInsert rows in one INSERT, no conflict clause: a duplicate
+  // among them fails it whole, and they are inserted one by one instead.
+  static constexpr std::size_t kRowsPerInsert = 32;
+  SqliteStatement insert_rows_;
   SqliteStatement find_;
   std::uint64_t last_seq_ = 0;
   std::string last_hash_;

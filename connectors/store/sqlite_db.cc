@@ -52,6 +52,7 @@ void SqliteStatement::BindBlobNoCopy(int i, std::string_view v) {
 
 bool SqliteStatement::Step(Status* status) {
   const int rc = sqlite3_step(stmt_);
+  last_code_ = rc;
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) {
     *status = Status::IoError(std::string("sqlite step: ") + sqlite3_errmsg(db_));
