@@ -125,7 +125,13 @@ Status Journal::Init(bool read_only) {
     insert_ = std::move(*ins);
     // Rows in groups: one statement's fixed cost (cursors opened on the
     // table and the id index, the program started and reset) per
-    // kRowsPerInsert rows instead of per row.
+    // kRowsPerInsert rows instead of per row. A statement of several rows
+    // keeps an undo log of its own (to take back only itself when a row
+    // fails), which SQLite moves to a file in a temporary directory past
+    // 64 KiB: in memory instead, so a batch needs no temporary file (none
+    // may be writable: a read-only root, ProtectSystem=strict) and costs
+    // none. It holds the pages one statement touches (some hundred KB).
+    RISKD_RETURN_IF_ERROR(db_->Exec("PRAGMA temp_store=MEMORY"));
     std::string sql =
         "INSERT INTO journal(seq, event_id, received_ns, payload, prev_hash, hash) VALUES";
     for (std::size_t r = 0; r < kRowsPerInsert; ++r)

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -135,6 +137,48 @@ TEST_F(JournalTest, LargeBatchesWithDuplicatesKeepSequencesAndTheChain) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->rows, 79u);
+}
+
+// A statement of several rows keeps an undo log of its own, which SQLite
+// by default moves to a file in a temporary directory once it passes
+// 64 KiB (with random ids a group of rows touches many leaves of the id
+// index): the journal keeps it in memory, so appending creates no
+// temporary file. Without that, every batch here created one (a host
+// without a writable temporary directory then fails every batch once the
+// journal has grown: "disk I/O error").
+TEST_F(JournalTest, AppendingCreatesNoTemporaryFile) {
+  const fs::path temp = dir_ / "tmp";
+  fs::create_directories(temp);
+  // SQLite's first choice of temporary directory (before SQLITE_TMPDIR,
+  // TMPDIR, /var/tmp, /tmp), watched for any file created in it.
+  char* const saved = sqlite3_temp_directory;
+  sqlite3_temp_directory = sqlite3_mprintf("%s", temp.c_str());
+  const int watch = inotify_init1(IN_NONBLOCK);
+  ASSERT_GE(watch, 0);
+  ASSERT_GE(inotify_add_watch(watch, temp.c_str(), IN_CREATE), 0);
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    std::uint64_t x = 88172645463325252ull;  // xorshift64: ids in no order
+    for (int batch = 0; batch < 20; ++batch) {
+      std::vector<JournalEntry> entries;
+      for (int k = 0; k < 1024; ++k) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        entries.push_back({"id-" + std::to_string(x), k, std::string(200, 'p')});
+      }
+      auto r = (*j)->Append(entries);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+    EXPECT_EQ((*j)->last_seq(), 20u * 1024u);
+  }
+  alignas(inotify_event) char events[4096];
+  const ssize_t read_bytes = ::read(watch, events, sizeof(events));
+  ::close(watch);
+  sqlite3_free(sqlite3_temp_directory);
+  sqlite3_temp_directory = saved;
+  EXPECT_LT(read_bytes, 0) << "SQLite created a temporary file while appending";
 }
 
 TEST_F(JournalTest, SurvivesReopenAndReplaysEverything) {
