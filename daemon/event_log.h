@@ -35,6 +35,8 @@ class EventLog {
   virtual ~EventLog() = default;
   // The sequence of an event id already in the log, if known.
   virtual Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id) = 0;
+  // A hint that Lookup(event_id) follows soon (see Journal::PrefetchLookup).
+  virtual void PrefetchLookup(std::string_view event_id) const { (void)event_id; }
   // Appends durably, in order; duplicates are reported with the earlier
   // sequence. Fails as a whole (nothing is acknowledged).
   virtual Result<std::vector<connectors::AppendResult>> Append(
@@ -58,6 +60,9 @@ class JournalEventLog final : public EventLog {
   explicit JournalEventLog(connectors::Journal* journal) : journal_(journal) {}
   Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id) override {
     return journal_->Lookup(event_id);
+  }
+  void PrefetchLookup(std::string_view event_id) const override {
+    journal_->PrefetchLookup(event_id);
   }
   Result<std::vector<connectors::AppendResult>> Append(
       std::span<const connectors::JournalEntry> entries) override {

@@ -34,10 +34,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
 
@@ -156,18 +156,29 @@ class IngestLoop {
       std::size_t entry;  // index into entries
     };
     std::vector<Staged> staged;
-    // Event id -> entry. The keys view entries[k].event_id: entries is
-    // sized to hold one per request before Admit, so it never reallocates
-    // (which would move short strings' bytes) while the map is in use.
-    std::unordered_map<std::string_view, std::size_t> ids;
+    // Event id -> entry: open addressing, a slot holds k + 1 for
+    // entries[k] (whose event_id is the key), 0 when empty. Sized and
+    // emptied for each batch (PrepareIds), its allocation kept: no node
+    // per event as a map would allocate.
+    std::vector<std::uint32_t> id_slots;
+    // Routing vectors of answered requests, emptied, for the next batch's
+    // requests: their allocations are kept (two per request otherwise).
+    std::vector<std::vector<zmq::message_t>> spare_routing;
     // The directory before the batch's network changes, and the manual
     // clock before its ticks, restored if the commit fails.
     std::unique_ptr<connectors::NodeDirectory> directory_before;
     std::optional<std::optional<std::int64_t>> clock_before;
 
     // Empties the batch once it is answered (so an idle daemon holds none
-    // of it), keeping small strings' capacity for the next one.
+    // of its frames), keeping small strings' capacity and the routing
+    // vectors for the next one.
     void Reset();
+    // Room for n ids, all slots empty.
+    void PrepareIds(std::size_t n);
+    // The entry staged with this id in this batch, if any.
+    std::optional<std::size_t> FindId(std::string_view id) const;
+    // Indexes entries[k] by its event id (not in the index yet).
+    void AddId(std::size_t k);
     // The entries to commit.
     std::span<const connectors::JournalEntry> committed() const {
       return {entries.data(), entry_count};

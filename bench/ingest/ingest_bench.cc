@@ -18,7 +18,9 @@
 // each peer (all its threads, from /proc/PID/task/*/schedstat) is printed
 // too: on a shared machine it is steadier than throughput.
 //
-//   ingest_bench [--quick] [--events N] [--rounds R]
+//   ingest_bench [--quick] [--events N] [--rounds R] [--max-batch B]
+// (--max-batch: the daemon's ingest.max_batch, default 1,024, also the
+// raw SQLite measurement's transaction size.)
 // With RISKD_DAEMON_WRAPPER (tests/support/daemon_harness.h) the daemon
 // runs under a profiler (bench/README.md).
 #include <signal.h>
@@ -212,16 +214,17 @@ int main(int argc, char** argv) {
   bool quick = false;
   std::size_t events = 0;
   int rounds = 0;
+  std::size_t max_batch = 1024;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
     if (a == "--events" && i + 1 < argc) events = std::stoul(argv[++i]);
     if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);
+    if (a == "--max-batch" && i + 1 < argc) max_batch = std::stoul(argv[++i]);
   }
   if (events == 0) events = quick ? 50000 : 300000;
   if (rounds == 0) rounds = quick ? 3 : 5;
   const std::size_t window = 5000;
-  const std::size_t max_batch = 1024;
   const std::size_t warm_events = std::min<std::size_t>(5000, events);
 
   // The echo server first: a child forked while the harness's ZeroMQ

@@ -54,6 +54,10 @@ bool EventIdFilter::MayContain(std::string_view id) const {
   return true;
 }
 
+void EventIdFilter::Prefetch(std::string_view id) const {
+  __builtin_prefetch(&bits_[ProbeFor(id).first_word], 1);
+}
+
 void EventIdFilter::Add(std::string_view id) {
   const Probe probe = ProbeFor(id);
   std::uint64_t* block = &bits_[probe.first_word];

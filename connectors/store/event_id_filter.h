@@ -27,6 +27,10 @@ class EventIdFilter {
   explicit EventIdFilter(std::size_t expected_ids = 1 << 20);
 
   bool MayContain(std::string_view id) const;
+  // Starts loading the id's block into the cache (a hint, no effect on the
+  // answers): callers with many ids to look up or add prefetch them all
+  // first, so that their cache misses overlap instead of queueing.
+  void Prefetch(std::string_view id) const;
   void Add(std::string_view id);
   std::size_t count() const { return count_; }
   // True when count() passed the size the filter was built for; the owner

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -58,6 +60,125 @@ TEST_F(JournalTest, AppendsInOrderAndDeduplicatesAcrossAndWithinBatches) {
   EXPECT_EQ((*j)->last_seq(), 3u);
   EXPECT_EQ(*(*j)->Lookup("c"), std::optional<std::uint64_t>(3));
   EXPECT_FALSE((*j)->Lookup("zz")->has_value());
+}
+
+// Batches larger than the rows one INSERT takes: a duplicate (journaled
+// before, or earlier in the same batch) among a group's rows falls back to
+// rows one by one; the sequences, the answers and the chain are as for
+// small batches, also for a mirror's given sequences.
+TEST_F(JournalTest, LargeBatchesWithDuplicatesKeepSequencesAndTheChain) {
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  std::vector<JournalEntry> first, second;
+  for (int k = 0; k < 100; ++k)
+    first.push_back({"e" + std::to_string(k), k, "p" + std::to_string(k)});
+  for (int k = 0; k < 100; ++k) {
+    const std::string id = k == 40 ? "e5" : k == 60 ? "f3" : "f" + std::to_string(k);
+    second.push_back({id, 1000 + k, "q" + std::to_string(k)});
+  }
+  auto r = (*j)->Append(first);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (std::size_t k = 0; k < 100; ++k) {
+    EXPECT_EQ((*r)[k].seq, k + 1);
+    EXPECT_FALSE((*r)[k].duplicate);
+  }
+  r = (*j)->Append(second);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::uint64_t expected = 101;
+  for (std::size_t k = 0; k < 100; ++k) {
+    if (k == 40 || k == 60) continue;
+    EXPECT_EQ((*r)[k].seq, expected++) << k;
+    EXPECT_FALSE((*r)[k].duplicate) << k;
+  }
+  EXPECT_TRUE((*r)[40].duplicate);
+  EXPECT_EQ((*r)[40].seq, 6u);  // e5
+  EXPECT_TRUE((*r)[60].duplicate);
+  EXPECT_EQ((*r)[60].seq, 104u);  // f3, earlier in the batch
+  EXPECT_EQ((*j)->last_seq(), 198u);
+  EXPECT_EQ(*(*j)->Lookup("f99"), std::optional<std::uint64_t>(198));
+  auto report = (*j)->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->rows, 198u);
+  // Every row as appended, in order (a reopened journal).
+  j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok());
+  std::vector<std::string> ids;
+  ASSERT_TRUE((*j)->ForEach(0,
+                            [&](std::uint64_t, const JournalEntry& e) {
+                              ids.push_back(e.event_id + "/" + e.payload);
+                              return Status::Ok();
+                            })
+                  .ok());
+  ASSERT_EQ(ids.size(), 198u);
+  EXPECT_EQ(ids[5], "e5/p5");
+  EXPECT_EQ(ids[100 + 40], "f41/q41");  // e5's place skipped
+  EXPECT_EQ(ids[197], "f99/q99");
+
+  // A mirror's sequences, with a repeated id in the second group of 40.
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  auto m = Journal::Open(path_);
+  ASSERT_TRUE(m.ok());
+  std::vector<JournalEntry> mirrored;
+  std::vector<std::uint64_t> seqs;
+  for (int k = 0; k < 80; ++k) {
+    mirrored.push_back({k == 50 ? "m2" : "m" + std::to_string(k), k, "x"});
+    seqs.push_back(10 * (k + 1));
+  }
+  r = (*m)->AppendAt(mirrored, seqs);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE((*r)[50].duplicate);
+  EXPECT_EQ((*r)[50].seq, 30u);
+  EXPECT_EQ((*r)[51].seq, 520u);
+  EXPECT_FALSE((*r)[51].duplicate);
+  EXPECT_EQ((*m)->last_seq(), 800u);
+  report = (*m)->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->rows, 79u);
+}
+
+// A statement of several rows keeps an undo log of its own, which SQLite
+// by default moves to a file in a temporary directory once it passes
+// 64 KiB (with random ids a group of rows touches many leaves of the id
+// index): the journal keeps it in memory, so appending creates no
+// temporary file. Without that, every batch here created one (a host
+// without a writable temporary directory then fails every batch once the
+// journal has grown: "disk I/O error").
+TEST_F(JournalTest, AppendingCreatesNoTemporaryFile) {
+  const fs::path temp = dir_ / "tmp";
+  fs::create_directories(temp);
+  // SQLite's first choice of temporary directory (before SQLITE_TMPDIR,
+  // TMPDIR, /var/tmp, /tmp), watched for any file created in it.
+  char* const saved = sqlite3_temp_directory;
+  sqlite3_temp_directory = sqlite3_mprintf("%s", temp.c_str());
+  const int watch = inotify_init1(IN_NONBLOCK);
+  ASSERT_GE(watch, 0);
+  ASSERT_GE(inotify_add_watch(watch, temp.c_str(), IN_CREATE), 0);
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    std::uint64_t x = 88172645463325252ull;  // xorshift64: ids in no order
+    for (int batch = 0; batch < 20; ++batch) {
+      std::vector<JournalEntry> entries;
+      for (int k = 0; k < 1024; ++k) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        entries.push_back({"id-" + std::to_string(x), k, std::string(200, 'p')});
+      }
+      auto r = (*j)->Append(entries);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+    EXPECT_EQ((*j)->last_seq(), 20u * 1024u);
+  }
+  alignas(inotify_event) char events[4096];
+  const ssize_t read_bytes = ::read(watch, events, sizeof(events));
+  ::close(watch);
+  sqlite3_free(sqlite3_temp_directory);
+  sqlite3_temp_directory = saved;
+  EXPECT_LT(read_bytes, 0) << "SQLite created a temporary file while appending";
 }
 
 TEST_F(JournalTest, SurvivesReopenAndReplaysEverything) {

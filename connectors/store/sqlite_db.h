@@ -45,6 +45,9 @@ class SqliteStatement {
   Status Run();
   void Reset();
   bool prepared() const { return stmt_ != nullptr; }
+  // Whether the last Step() or Run() failed on a constraint (UNIQUE, ...):
+  // the statement then changed nothing (SQLite's default ABORT).
+  bool constraint_failed() const { return (last_code_ & 0xff) == SQLITE_CONSTRAINT; }
 
   std::int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
@@ -55,6 +58,7 @@ class SqliteStatement {
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  int last_code_ = SQLITE_OK;
 };
 
 class SqliteDb {
