@@ -964,6 +964,33 @@ TEST(IncidentBookTest, RetainsOnlyTheLatestClosedIncidentsOncePublished) {
   EXPECT_NE(f.book().Find("supply/3"), nullptr);
 }
 
+// An operator acknowledges the oldest closed incident (retention full)
+// while another one closes: publishing the other first (the daemon sends
+// the incidents its alerts name before the rest) does not forget the
+// acknowledged one before its update is published; once it is, it goes.
+TEST(IncidentBookTest, AClosedIncidentWithAnUpdateToPublishIsNotForgotten) {
+  IncidentOptions options;
+  options.retain_closed = 1;
+  Fixture f(MakeEngine(MakeNet(3, {})), options);
+  f.Disrupt(1, {0}, TriggerKind::kNamed);
+  (void)f.book().Apply(Action("x1", 11, 0, OperatorActionKind::kMarkNoImpact, "supply/1"));
+  f.Publish();
+  ASSERT_EQ(f.book().Find("supply/1")->lifecycle, IncidentLifecycle::kClosed);
+  f.Disrupt(2, {1}, TriggerKind::kNamed);
+  f.Publish();
+  ASSERT_TRUE(
+      f.book().Apply(Action("ack", 13, 0, OperatorActionKind::kAcknowledge, "supply/1")).ok());
+  (void)f.book().Apply(Action("x2", 14, 0, OperatorActionKind::kMarkNoImpact, "supply/2"));
+  const auto due = f.book().Due();
+  ASSERT_EQ(due.size(), 2u);
+  const std::uint64_t second = f.book().Find("supply/2")->key;
+  f.book().MarkPublished(second);  // supply/2 first
+  ASSERT_NE(f.book().Find("supply/1"), nullptr);
+  EXPECT_EQ(f.Publish(), std::vector<std::string>{"supply/1"});  // its acknowledgement
+  EXPECT_EQ(f.book().Find("supply/1"), nullptr);
+  EXPECT_NE(f.book().Find("supply/2"), nullptr);
+}
+
 TEST(IncidentBookTest, RestoredIncidentsBeyondTheirLimitCloseOldestFirstThenAreForgotten) {
   // A run of short disruptions on unconnected nodes: each opens its own
   // incident and restores it, long before close_after (1 day).

@@ -112,6 +112,15 @@ TEST(IncidentsE2ETest, OneQuakeOneIncidentBudgetedAlertsAndABulkRestoration) {
   });
   ASSERT_NE(first, got.end());
   ASSERT_TRUE(first->second.has_incident()) << first->first;
+  // Every alert after its incident (not only the round's first message).
+  std::set<std::string> incidents_seen;
+  for (const auto& [topic, publication] : got) {
+    if (publication.has_incident()) incidents_seen.insert(publication.incident().incident_id());
+    if (publication.has_alert() && !publication.alert().incident_id().empty()) {
+      EXPECT_EQ(incidents_seen.count(publication.alert().incident_id()), 1u)
+          << topic << " before its incident " << publication.alert().incident_id();
+    }
+  }
   const Incident incident = first->second.incident();
   EXPECT_EQ(first->first, "incident.critical.supply");
   EXPECT_EQ(incident.incident_id(), "supply/1");
