@@ -104,12 +104,31 @@ class StreamLogTest : public testing::NatsServerTest {
     }
     return out;
   }
+  // The messages' sequences, in order.
+  static std::vector<std::uint64_t> SeqsOf(const std::vector<StreamMessage>& messages) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& m : messages) seqs.push_back(m.seq);
+    return seqs;
+  }
+  // first, first + 1, ..., last.
+  static std::vector<std::uint64_t> SeqRange(std::uint64_t first, std::uint64_t last) {
+    std::vector<std::uint64_t> seqs;
+    for (std::uint64_t s = first; s <= last; ++s) seqs.push_back(s);
+    return seqs;
+  }
   // Fetches until 50 messages arrived: they must be seqs 51..100.
   void ExpectToRead51To100(StreamConsumer* consumer) {
-    std::vector<std::uint64_t> seqs, expected;
-    for (const auto& m : FetchAll(consumer, 50)) seqs.push_back(m.seq);
-    for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
-    EXPECT_EQ(seqs, expected);
+    EXPECT_EQ(SeqsOf(FetchAll(consumer, 50)), SeqRange(51, 100));
+  }
+  // Fetches until the consumer refuses a read (or 5 s passed); every fetch
+  // meanwhile returns nothing.
+  void FetchUntilRefused(StreamConsumer* consumer) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+      auto refused = consumer->Fetch(std::chrono::milliseconds(500));
+      ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+      ASSERT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
+    }
   }
   // Reads seqs 1..50 (one fetch of 50), acknowledges them, and re-creates
   // the consumer from 51 (as after a stall at 50).
@@ -284,10 +303,7 @@ TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
   ASSERT_EQ(js_DeleteMsg(c->js(), Options().stream.c_str(), 1, nullptr, &code), NATS_OK);
   auto consumer = OpenConsumer(c.get());
   ASSERT_TRUE(consumer->Seek(1).ok());
-  auto got = FetchAll(consumer.get(), 6);
-  std::vector<std::uint64_t> seqs;
-  for (const auto& m : got) seqs.push_back(m.seq);
-  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{2, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 6)), (std::vector<std::uint64_t>{2, 4, 5, 6, 7, 8}));
   // The gap at 3 cost one more seek (it could have been a lost batch),
   // from 3.
   EXPECT_EQ(consumer->stats().seeks, 2u);
@@ -308,19 +324,12 @@ TEST_F(StreamLogTest, AStartPastMessagesTheStreamHoldsIsRefused) {
   auto consumer = OpenConsumer(c.get(), 50);
   ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 88));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
-    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
-    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
-    EXPECT_TRUE(refused->empty());
-  }
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
   EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51: not re-created yet
   auto got = FetchAll(consumer.get(), 50);
-  std::vector<std::uint64_t> seqs, expected;
-  for (const auto& m : got) seqs.push_back(m.seq);
-  for (std::uint64_t s = 51; s <= 100; ++s) expected.push_back(s);
-  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(SeqsOf(got), SeqRange(51, 100));
+  ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.front().payload, "p51");
   EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
@@ -354,12 +363,7 @@ TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
   auto consumer = OpenConsumer(c.get(), 50);
   ASSERT_NO_FATAL_FAILURE(ReadTo50AndSeek51(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
-    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
-    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
-    EXPECT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
-  }
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
   EXPECT_EQ(consumer->position(), 50u);
   EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
@@ -367,10 +371,7 @@ TEST_F(StreamLogTest, AStartAtAnotherMessageThanTheLeadersIsRefused) {
   EXPECT_EQ(consumer->stats().refused_why,
             "the leader holds seq 52 first, 'e51' (3 bytes), not the delivered no id (1 bytes)");
   auto got = FetchAll(consumer.get(), 10);
-  std::vector<std::uint64_t> seqs, expected;
-  for (const auto& m : got) seqs.push_back(m.seq);
-  for (std::uint64_t s = 52; s <= 61; ++s) expected.push_back(s);
-  EXPECT_EQ(seqs, expected);
+  EXPECT_EQ(SeqsOf(got), SeqRange(52, 61));
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.front().payload, "p51");
   EXPECT_EQ(consumer->stats().reads_refused, 1u);
@@ -409,12 +410,7 @@ TEST_F(StreamLogTest, ABatchMidReadOfOtherMessagesThanTheLeadersIsRefused) {
   ASSERT_EQ(FetchAll(consumer.get(), 50).size(), 50u);
   EXPECT_TRUE(consumer->Ack(50).ok());
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
-    auto refused = consumer->Fetch(std::chrono::milliseconds(500));
-    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
-    ASSERT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
-  }
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
   EXPECT_EQ(consumer->position(), 50u);
   EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().refused_from, 51u);
@@ -423,17 +419,10 @@ TEST_F(StreamLogTest, ABatchMidReadOfOtherMessagesThanTheLeadersIsRefused) {
             "the leader holds seq 61 first, 'e51' (3 bytes), not the delivered no id (3 bytes)");
   EXPECT_EQ(consumer->stats().seeks, 1u);  // re-created by the next fetch
   auto got = FetchAll(consumer.get(), 10);
-  std::vector<std::uint64_t> seqs, expected;
+  EXPECT_EQ(SeqsOf(got), SeqRange(61, 70));
   std::vector<std::string> payloads, expected_payloads;
-  for (const auto& m : got) {
-    seqs.push_back(m.seq);
-    payloads.push_back(m.payload);
-  }
-  for (int i = 51; i <= 60; ++i) {
-    expected.push_back(static_cast<std::uint64_t>(i) + 10);
-    expected_payloads.push_back("p" + std::to_string(i));
-  }
-  EXPECT_EQ(seqs, expected);
+  for (const auto& m : got) payloads.push_back(m.payload);
+  for (int i = 51; i <= 60; ++i) expected_payloads.push_back("p" + std::to_string(i));
   EXPECT_EQ(payloads, expected_payloads);
   EXPECT_EQ(consumer->stats().reads_refused, 1u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51
