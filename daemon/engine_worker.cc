@@ -475,8 +475,7 @@ Status EngineWorker::Recover(bool journal_intact) {
   return Status::Ok();
 }
 
-std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(
-    const OutputContext& ctx, const std::vector<std::uint64_t>* only) {
+std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const OutputContext& ctx) {
   // In chunks, each recorded then sent before the next is built: a round
   // can have thousands of incidents due (a disrupting status opens one),
   // and building every Publication and payload first held ~10 MB at the
@@ -509,7 +508,6 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(
     return st.ok();
   };
   for (std::uint64_t key : book_.Due()) {
-    if (only && !std::binary_search(only->begin(), only->end(), key)) continue;
     const engine::Incident* inc = book_.Find(key);
     if (!inc) continue;
     auto* pub = google::protobuf::Arena::CreateMessage<riskd::v1::Publication>(&arena);
@@ -521,11 +519,6 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(
     out.emplace_back(connectors::IncidentTopic(pub->incident()), pub);
     book_.MarkPublished(key);
     if (out.size() >= kIncidentsChunk) flush({});
-  }
-  if (only) {
-    if (!out.empty()) flush({});
-    stats_.incidents_published.fetch_add(published, std::memory_order_relaxed);
-    return sequences;
   }
   // Forget what the book forgot (retention).
   if (incident_ids_) incident_ids_->Remove(book_.TakeForgottenIds());
@@ -566,14 +559,6 @@ double EngineWorker::ProjectAndPublish() {
       engine_->Project(applied_seq_, engine::Engine::Spectral::kLater, release_scratch);
   const double compute_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  for (int r : projected) {
-    // The projection's work (bench/README.md "Event to alert"): a round
-    // whose DMP run met another region runs again with it merged.
-    const engine::Projection& p = engine_->risk_state(r).projection();
-    spdlog::debug("projection of {}: {} region(s) / {} node(s) recomputed, {} DMP edge updates{}",
-                  engine_->risk_state(r).type().name, p.recomputed_regions, p.recomputed_nodes,
-                  p.dmp_edge_updates, p.incremental_dmp ? " (incremental)" : "");
-  }
   if (!projected.empty()) {
     stats_.projections.fetch_add(1, std::memory_order_relaxed);
     stats_.projection.Observe(compute_ms / 1000);
@@ -641,24 +626,11 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   }
   OutputContext ctx{settings_->step_seconds, applied_seq_, NowUnixNs()};
   const auto t_book = Clock::now();
-  // An alert names an incident its subscribers know: the incidents the
-  // round's alerts name go first, the other incidents due after the alerts
-  // (under load most of a round's incidents have no alert changed in it,
-  // and publishing them first delayed every alert; bench/README.md "Event
-  // to alert", `latency`).
-  std::vector<std::uint64_t> named;
-  for (const auto& [r, update] : updates) {
-    for (const auto* pushes : {&update.alerts, &update.resolved_in_bulk}) {
-      for (const auto& push : *pushes) {
-        if (push.incident != 0) named.push_back(push.incident);
-      }
-    }
-  }
-  std::sort(named.begin(), named.end());
-  named.erase(std::unique(named.begin(), named.end()), named.end());
-  auto incident_sequences = PublishIncidents(ctx, &named);
+  // Incidents first: an alert names an incident its subscribers know.
+  const auto incident_sequences = PublishIncidents(ctx);
   const auto t_incidents = Clock::now();
   std::optional<Clock::time_point> t_first_sent;  // the round's first alert or summary out
+  if (projected.empty() && updates.empty() && incident_sequences.empty()) return;
 
   struct Outgoing {
     std::string topic;
@@ -755,15 +727,9 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
       if (out.size() >= kChunk || stored.size() >= kChunk) flush();
     }
   }
-  // The alerts go out before the other incidents and the risk changes and
-  // summaries are built: they are what subscribers wait for
-  // (bench/README.md "Event to alert").
+  // The alerts go out before the risk changes and summaries are built:
+  // they are what subscribers wait for (bench/README.md "Event to alert").
   if (!out.empty() || !stored.empty()) flush();
-  const std::size_t named_incidents = incident_sequences.size();
-  const auto t_other_incidents = Clock::now();
-  incident_sequences.merge(PublishIncidents(ctx));
-  const double other_incidents_ms = Ms(Clock::now() - t_other_incidents).count();
-  if (projected.empty() && updates.empty() && incident_sequences.empty()) return;
   // Then the spectral radius the summaries carry (Project left it), its
   // time counted in theirs.
   const auto t_spectral = Clock::now();
@@ -812,13 +778,12 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
   ReportUnsent();
   const auto t_end = Clock::now();
   spdlog::debug(
-      "{} at journal seq {}: {} incident(s) ({} named by alerts), {} alert change(s) in {:.2f} "
-      "ms; publishing: incident book {:.2f} ms, incidents {:.2f} ms, first alert out after "
-      "{:.2f} ms, other incidents {:.2f} ms, all out after {:.2f} ms",
-      refinement ? "refinement" : "round", applied_seq_, incident_sequences.size(), named_incidents,
-      alert_messages, compute_ms, Ms(t_book - t_start).count(), Ms(t_incidents - t_book).count(),
-      t_first_sent ? Ms(*t_first_sent - t_start).count() : -1.0, other_incidents_ms,
-      Ms(t_end - t_start).count());
+      "{} at journal seq {}: {} incident(s), {} alert change(s) in {:.2f} ms; publishing: "
+      "incident book {:.2f} ms, incidents {:.2f} ms, first alert out after {:.2f} ms, all "
+      "out after {:.2f} ms",
+      refinement ? "refinement" : "round", applied_seq_, incident_sequences.size(), alert_messages,
+      compute_ms, Ms(t_book - t_start).count(), Ms(t_incidents - t_book).count(),
+      t_first_sent ? Ms(*t_first_sent - t_start).count() : -1.0, Ms(t_end - t_start).count());
   UpdateGauges();
   MarkPlansDue(projected);
 }

@@ -220,11 +220,8 @@ class EngineWorker {
   // Keeps a published summary as the latest of its risk type (snapshots,
   // history).
   void RememberSummary(const riskd::v1::ProjectionSummary& summary);
-  // Publishes the incidents due, or only those of them in `only` (sorted
-  // keys) when given; returns the publication sequence of each. The book's
-  // forgotten incidents are dropped by a call without `only`.
-  std::map<std::uint64_t, std::uint64_t> PublishIncidents(
-      const connectors::OutputContext& ctx, const std::vector<std::uint64_t>* only = nullptr);
+  // Publishes the incidents due; returns the publication sequence of each.
+  std::map<std::uint64_t, std::uint64_t> PublishIncidents(const connectors::OutputContext& ctx);
   void UpdateGauges();
   // An applied Disruption that hit `hit`: a footprint to follow.
   void TrackFootprint(std::uint64_t seq, const riskd::v1::Envelope& disruption,
