@@ -48,6 +48,46 @@ riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted, const std::s
   return *accepted ? ack->response().snapshot() : riskd::v1::Snapshot{};
 }
 
+std::vector<riskd::v1::Ack> SendPipelined(DaemonHarness& h,
+                                          const std::vector<std::string>& payloads) {
+  zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.set(zmq::sockopt::rcvtimeo, 60'000);
+  dealer.connect(h.ingest());
+  for (const auto& p : payloads) dealer.send(zmq::buffer(p), zmq::send_flags::none);
+  std::vector<riskd::v1::Ack> acks;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    zmq::message_t reply;
+    if (!dealer.recv(reply)) break;
+    riskd::v1::Ack ack;
+    if (!ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) break;
+    acks.push_back(std::move(ack));
+  }
+  return acks;
+}
+
+riskd::v1::Snapshot ReplayedSnapshot(const std::string& database, const std::string& config_body,
+                                     bool* ok) {
+  *ok = false;
+  DaemonHarness clean(config_body);
+  fs::create_directories(clean.dir() / "state");
+  const auto copied = RunCommand("sqlite3 " + database + " \".backup " + clean.database() + "\"");
+  if (copied.exit_code != 0) {
+    std::cerr << "copying " << database << " failed: " << copied.out << "\n";
+    return {};
+  }
+  if (!clean.Start()) return {};
+  bool accepted = false;
+  riskd::v1::Snapshot snapshot;
+  // Without the state's file, the daemon says so: the replay starts at 0.
+  if (clean.WaitForLog("the publication sequence starts again from 0", std::chrono::seconds(5))) {
+    snapshot = QuerySnapshot(clean, &accepted, "replayed");
+  }
+  *ok = accepted && clean.Stop() == 0;
+  if (!*ok) std::cerr << "replaying " << database << ":\n" << clean.log() << "\n";
+  return snapshot;
+}
+
 std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot) {
   std::vector<std::string> lines;
   char buf[256];
