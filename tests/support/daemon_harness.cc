@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -398,9 +399,37 @@ Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
     : socket_(context, zmq::socket_type::sub) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::subscribe, prefix);
+  // PUB/SUB joins asynchronously (ZeroMQ's slow joiner): what the daemon
+  // publishes before the subscription reached it is lost to this socket.
+  // The subscription is the first thing the SUB sends on a connection, as
+  // soon as the ZMTP handshake is done, so the constructor waits for that
+  // handshake (a socket monitor's HANDSHAKE_SUCCEEDED) instead of a fixed
+  // 300 ms. What the test then makes the daemon publish (a request on
+  // another connection, a journal commit with its fsync, the engine
+  // thread) comes after the subscription arrived: the daemon reads both
+  // connections on one I/O thread, and its PUB socket takes in new
+  // subscriptions before each send. Not enough for a publisher that sends
+  // at once (no daemon does: the request's round trip comes first); only
+  // a publication received would be (the daemon has none to offer: it
+  // publishes nothing on a connection, nor a heartbeat).
+  static std::atomic<int> monitors{0};
+  const std::string monitor_endpoint = "inproc://riskd-test-subscriber-" +
+                                       std::to_string(::getpid()) + "-" +
+                                       std::to_string(monitors.fetch_add(1));
+  const bool monitored = zmq_socket_monitor(socket_.handle(), monitor_endpoint.c_str(),
+                                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0;
+  zmq::socket_t monitor(context, zmq::socket_type::pair);
+  if (monitored) monitor.connect(monitor_endpoint);
   socket_.connect(endpoint);
-  // PUB/SUB joins asynchronously; give the subscription time to arrive.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  if (!monitored) {
+    std::cerr << "Subscriber: no socket monitor (" << zmq_strerror(zmq_errno()) << ")\n";
+    return;
+  }
+  zmq::pollitem_t item{monitor.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::seconds(30)) != 1) {
+    std::cerr << "Subscriber: no handshake with " << endpoint << " within 30 s\n";
+  }
+  (void)zmq_socket_monitor(socket_.handle(), nullptr, 0);
 }
 
 std::optional<std::pair<std::string, riskd::v1::Publication>> Subscriber::Next(

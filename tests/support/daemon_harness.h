@@ -123,6 +123,9 @@ class DaemonHarness {
 };
 
 // Collects [topic, Publication] messages from the daemon's PUB socket.
+// The constructor returns once the connection's handshake is done (its
+// subscription follows on it at once), at most 30 s: what the test makes
+// the daemon publish afterwards reaches it (daemon_harness.cc says why).
 class Subscriber {
  public:
   Subscriber(zmq::context_t& context, const std::string& endpoint, const std::string& prefix = "");
