@@ -205,6 +205,12 @@ TEST(FaultsE2ETest, AGroupRefusedOnAFullDiskIsAcceptedWhenResentAfterRoomIsFreed
   EXPECT_LE(failures, kGroup);
   EXPECT_TRUE(Serving(h));
   EXPECT_EQ(Journaled(h.database()), Once(acked));
+  // The operator's audit of the journal, while the daemon runs: intact.
+  const auto audit =
+      RunCommand(std::string(RISKCTL_BINARY) + " verify-journal --db " + h.database());
+  EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  EXPECT_EQ(audit.out.rfind("journal OK: 3 rows, hash chain intact; last seq 3 ", 0), 0u)
+      << audit.out;
 
   DaemonHarness::ArmFaults(faults, "# disarmed\n");  // room again, no restart
   acks = SendPipelined(h, group);
