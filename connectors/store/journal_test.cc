@@ -376,5 +376,154 @@ TEST_F(JournalTest, ReadOnlyOpenNeverCreatesAndReportsTheNewestRow) {
   EXPECT_EQ((*j)->Append(Entries({"e4"})).status().code(), Status::Code::kFailedPrecondition);
 }
 
+// The connection the next Journal::Open() opens, caught by an SQLite
+// auto-extension (run for every connection opened while registered), so a
+// test can run statements on the journal's own connection: a PRAGMA
+// max_page_count there makes its file "full" (SQLITE_FULL, what a full
+// disk gives) without any hook in the journal's code.
+class JournalConnection {
+ public:
+  JournalConnection() {
+    caught_ = nullptr;
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(&Catch));
+  }
+  ~JournalConnection() { sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(&Catch)); }
+  JournalConnection(const JournalConnection&) = delete;
+  JournalConnection& operator=(const JournalConnection&) = delete;
+  sqlite3* db() const { return caught_; }
+  std::int64_t Pragma(const std::string& pragma) const {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(caught_, ("PRAGMA " + pragma).c_str(), -1, &stmt, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(caught_);
+    std::int64_t value = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+  }
+  // Room for `pages` more pages than the file has now: a write that needs
+  // more fails with SQLITE_FULL.
+  void Fill(int room) const {
+    const std::int64_t pages = Pragma("page_count") + room;
+    EXPECT_EQ(Pragma("max_page_count=" + std::to_string(pages)), pages);
+  }
+  void FreeSpace() const { EXPECT_GT(Pragma("max_page_count=1000000"), 100000); }
+
+ private:
+  static int Catch(sqlite3* db, const char**, const void*) {
+    if (caught_ == nullptr) caught_ = db;
+    return SQLITE_OK;
+  }
+  static inline sqlite3* caught_ = nullptr;
+};
+
+std::vector<JournalEntry> Numbered(const std::string& prefix, int n, std::size_t payload_bytes) {
+  std::vector<JournalEntry> out;
+  for (int k = 0; k < n; ++k) {
+    out.push_back({prefix + std::to_string(k), 5000 + k,
+                   std::to_string(k) + std::string(payload_bytes, 'x')});
+  }
+  return out;
+}
+
+// Every row's event id, in sequence order, as another connection reads them
+// (what a replay or `riskctl verify-journal` sees).
+std::vector<std::string> JournaledIds(const std::string& path) {
+  std::vector<std::string> ids;
+  auto reader = Journal::OpenReadOnly(path);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return ids;
+  EXPECT_TRUE((*reader)
+                  ->ForEach(0,
+                            [&](std::uint64_t, const JournalEntry& e) {
+                              ids.push_back(e.event_id);
+                              return Status::Ok();
+                            })
+                  .ok());
+  auto v = (*reader)->Verify();
+  EXPECT_TRUE(v.ok() && v->ok) << (v.ok() ? v->problem : v.status().ToString());
+  return ids;
+}
+
+// A batch that fails for a reason other than a duplicate (a full file:
+// SQLITE_FULL in the middle of a group's INSERT, or of a single row's):
+// the append is an error, nothing of the batch is visible (no row, the
+// chain and the newest row as before, on this connection and another), no
+// id of it is claimed, and once there is room again the same batch is
+// appended whole: new rows, none answered duplicate, the chain intact.
+TEST_F(JournalTest, ABatchThatFailsOnAFullFileLeavesNoTraceAndIsAcceptedWhenRetried) {
+  JournalConnection connection;
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_NE(connection.db(), nullptr);
+  const auto base = Numbered("base-", 40, 100);
+  ASSERT_TRUE((*j)->Append(base).ok());
+  const auto before = (*j)->Verify();
+  ASSERT_TRUE(before.ok() && before->ok);
+  ASSERT_EQ(before->last_seq, 40u);
+
+  // Room for the first group of 32 rows, not the second: the batch fails
+  // after rows of it were written in its transaction. Groups of 32 rows
+  // (the third one holds a duplicate of a journaled id, so its rows go
+  // one by one), and a batch too small for a group, which fails after its
+  // first rows.
+  connection.Fill(16);
+  const auto large = [&] {
+    auto batch = Numbered("group-", 100, 1000);
+    batch[70] = base[3];
+    return batch;
+  }();
+  const auto small = Numbered("row-", 5, 30000);
+  for (const auto* batch : {&large, &small}) {
+    auto r = (*j)->Append(*batch);
+    ASSERT_FALSE(r.ok()) << batch->size();
+    EXPECT_EQ(r.status().code(), Status::Code::kIoError) << r.status().ToString();
+    EXPECT_NE(r.status().ToString().find("full"), std::string::npos) << r.status().ToString();
+    EXPECT_EQ((*j)->last_seq(), 40u);
+    for (const auto& e : *batch) {
+      auto seq = (*j)->Lookup(e.event_id);
+      ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+      EXPECT_EQ(seq->has_value(), e.event_id == "base-3") << e.event_id;
+    }
+    auto after = (*j)->Verify();
+    ASSERT_TRUE(after.ok()) << after.status().ToString();
+    EXPECT_TRUE(after->ok) << after->problem;
+    EXPECT_EQ(after->rows, 40u);
+    EXPECT_EQ(after->last_hash, before->last_hash);
+    EXPECT_EQ(JournaledIds(path_).size(), 40u);
+  }
+  // A mirror's batch, at the sequences it was given, fails the same way.
+  const std::vector<std::uint64_t> mirrored_seqs = {50, 51, 60};
+  EXPECT_EQ((*j)->AppendAt(Numbered("m-", 3, 30000), mirrored_seqs).status().code(),
+            Status::Code::kIoError);
+  EXPECT_EQ((*j)->last_seq(), 40u);
+
+  connection.FreeSpace();
+  auto r = (*j)->Append(large);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::uint64_t seq = 41;
+  for (std::size_t k = 0; k < large.size(); ++k) {
+    EXPECT_EQ((*r)[k].duplicate, k == 70) << k;
+    EXPECT_EQ((*r)[k].seq, k == 70 ? 4u : seq++) << k;
+  }
+  r = (*j)->Append(small);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (const auto& a : *r) EXPECT_FALSE(a.duplicate);
+  EXPECT_EQ((*j)->last_seq(), 40u + 99u + 5u);
+  std::vector<std::string> expected;
+  for (const auto* batch : {&base, &large, &small}) {
+    for (const auto& e : *batch) {
+      if (batch != &large || e.event_id != "base-3") expected.push_back(e.event_id);
+    }
+  }
+  EXPECT_EQ(JournaledIds(path_), expected);
+  // And a reopened journal (its filter rebuilt from the table) agrees.
+  j->reset();
+  auto reopened = Journal::Open(path_);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->last_seq(), 144u);
+  EXPECT_EQ(*(*reopened)->Lookup("row-4"), std::optional<std::uint64_t>(144));
+}
+
 }  // namespace
 }  // namespace riskd::connectors

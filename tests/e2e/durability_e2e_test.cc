@@ -119,24 +119,13 @@ TEST(DurabilityE2ETest, KillNineDuringIngestLosesNoAcknowledgedEvent) {
   // A clean replay: a fresh daemon given only the journal (riskd.db, the
   // journal's file) reaches the same state as the one restarted after the
   // crashes.
-  DaemonHarness clean(Config());
-  std::filesystem::create_directories(clean.dir() / "state");
-  ASSERT_EQ(
-      std::system(("sqlite3 " + h.database() + " \".backup " + clean.database() + "\"").c_str()),
-      0);
-  // (The state is in its own file, StateStore::PathFor, which is not copied:
-  // the daemon says the publication sequence starts again.)
-  ASSERT_TRUE(clean.Start());
-  EXPECT_TRUE(
-      clean.WaitForLog("the publication sequence starts again from 0", std::chrono::seconds(5)))
-      << clean.log();
-  auto replayed = clean.Send(q);
-  ASSERT_TRUE(replayed && replayed->result() == Ack::RESULT_ACCEPTED);
-  EXPECT_EQ(replayed->response().snapshot().journal_seq(), expected_seq);
+  bool replayed_ok = false;
+  const auto replayed = ReplayedSnapshot(h.database(), Config(), &replayed_ok);
+  ASSERT_TRUE(replayed_ok);
+  EXPECT_EQ(replayed.journal_seq(), expected_seq);
   const std::string digest = SnapshotStateDigest(restarted->response().snapshot());
   EXPECT_FALSE(digest.empty());
-  EXPECT_EQ(digest, SnapshotStateDigest(replayed->response().snapshot()));
-  EXPECT_EQ(clean.Stop(), 0);
+  EXPECT_EQ(digest, SnapshotStateDigest(replayed));
 }
 
 Envelope Disruption(const std::string& id, const std::string& node) {

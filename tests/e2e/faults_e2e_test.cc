@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connectors/store/journal.h"
@@ -150,6 +151,101 @@ TEST(FaultsE2ETest, DiskFullReadOnlyAndFsyncErrorsRefuseEventsLoseNoAckedOneAndK
   ASSERT_TRUE(retry);
   EXPECT_EQ(retry->result(), Ack::RESULT_ACCEPTED) << retry->reason();
   EXPECT_EQ(h.Stop(), 0);
+}
+
+// A group of events pipelined into one journal batch (several of the
+// journal's multi-row INSERTs) on a full disk (ENOSPC on the WAL's
+// writes): every event of it is answered unavailable with the reason, none
+// accepted, the failure counted, the daemon serving. Once there is room
+// again, the same events sent again are all new (no id of the failed
+// group was remembered): accepted, each journaled once, and the daemon's
+// state is what a replay of its journal gives.
+TEST(FaultsE2ETest, AGroupRefusedOnAFullDiskIsAcceptedWhenResentAfterRoomIsFreed) {
+  const std::string config = DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n";
+  DaemonHarness h(config);
+  const std::string faults = (h.dir() / "faults").string();
+  h.EnableFaultInjection(faults);
+  ASSERT_TRUE(h.Start());
+  std::set<std::string> acked;
+  for (int i = 0; i < 3; ++i) {
+    auto ok = h.Send(Status("before-" + std::to_string(i), i));
+    ASSERT_TRUE(ok && ok->result() == Ack::RESULT_ACCEPTED);
+    acked.insert(ok->event_id());
+  }
+  EXPECT_EQ(h.Metric("riskd_journal_failures_total"), 0);
+
+  constexpr int kGroup = 100;  // three full INSERTs of 32 rows and a rest
+  std::vector<std::string> group;
+  for (int i = 0; i < kGroup; ++i) {
+    group.push_back(Status("group-" + std::to_string(i), i + 1).SerializeAsString());
+  }
+  DaemonHarness::ArmFaults(faults, "pwrite riskd.db-wal ENOSPC always\n");
+  auto acks = SendPipelined(h, group);
+  ASSERT_EQ(acks.size(), group.size()) << h.log();
+  std::set<std::string> refused;
+  for (const auto& ack : acks) {
+    EXPECT_EQ(ack.result(), Ack::RESULT_REJECTED) << ack.event_id();
+    EXPECT_EQ(ack.reason(), "unavailable: journal write failed; retry later") << ack.event_id();
+    EXPECT_EQ(ack.journal_seq(), 0u) << ack.event_id();
+    refused.insert(ack.event_id());
+  }
+  EXPECT_EQ(refused.size(), group.size());
+  EXPECT_NE(FileText(faults + ".log").find(h.database() + "-wal No space left on device"),
+            std::string::npos)
+      << "the fault did not happen";
+  EXPECT_TRUE(h.WaitForLog("journal append failed")) << h.log();
+  // The metrics are refreshed every 100 ms: once they show every refusal,
+  // they show every failure counted before it.
+  for (int i = 0; i < 100 && h.Metric("riskd_ingest_rejected_total").value_or(0) < kGroup; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(h.Metric("riskd_ingest_rejected_total"), kGroup);
+  const double failures = h.Metric("riskd_journal_failures_total").value_or(0);
+  EXPECT_GE(failures, 1);  // batches: the group may have been drained in several
+  EXPECT_LE(failures, kGroup);
+  EXPECT_TRUE(Serving(h));
+  EXPECT_EQ(Journaled(h.database()), Once(acked));
+  // The operator's audit of the journal, while the daemon runs: intact.
+  const auto audit =
+      RunCommand(std::string(RISKCTL_BINARY) + " verify-journal --db " + h.database());
+  EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  EXPECT_EQ(audit.out.rfind("journal OK: 3 rows, hash chain intact; last seq 3 ", 0), 0u)
+      << audit.out;
+
+  DaemonHarness::ArmFaults(faults, "# disarmed\n");  // room again, no restart
+  acks = SendPipelined(h, group);
+  ASSERT_EQ(acks.size(), group.size()) << h.log();
+  for (const auto& ack : acks) {
+    EXPECT_EQ(ack.result(), Ack::RESULT_ACCEPTED) << ack.event_id() << ": " << ack.reason();
+    EXPECT_GT(ack.journal_seq(), 3u) << ack.event_id();
+    acked.insert(ack.event_id());
+  }
+  auto again = h.Send(Status("group-7", 8));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result(), Ack::RESULT_DUPLICATE);
+  for (int i = 0; i < 100 && h.Metric("riskd_ingest_duplicates_total").value_or(0) < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(h.Metric("riskd_journal_failures_total"), failures);  // no more
+  EXPECT_EQ(Journaled(h.database()), Once(acked));
+
+  bool accepted = false;
+  const auto live = QuerySnapshot(h, &accepted);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(live.journal_seq(), acked.size());
+  EXPECT_EQ(h.Stop(), 0);
+  auto journal = connectors::Journal::OpenReadOnly(h.database());
+  ASSERT_TRUE(journal.ok());
+  auto report = (*journal)->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->rows, acked.size());
+  bool replayed_ok = false;
+  const auto replayed = ReplayedSnapshot(h.database(), config, &replayed_ok);
+  ASSERT_TRUE(replayed_ok);
+  EXPECT_EQ(replayed.journal_seq(), acked.size());
+  EXPECT_FALSE(SnapshotStateDigest(live).empty());
+  EXPECT_EQ(SnapshotStateDigest(replayed), SnapshotStateDigest(live));
 }
 
 TEST(FaultsE2ETest, AnUnreachableAlertmanagerNeverSlowsIngestOrPublication) {

@@ -151,25 +151,6 @@ constexpr bool kResidentMemoryTells = true;
 // mapped files such as the journal's), in MB; -1 if unreadable.
 double RssAnonMb(pid_t pid) { return ProcStatusMb(pid, "RssAnon"); }
 
-// Sends every envelope on one DEALER without waiting (so that many land
-// in one batch), then reads as many acks, by event id and in order.
-std::vector<Ack> SendPipelined(DaemonHarness& h, const std::vector<std::string>& payloads) {
-  zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.set(zmq::sockopt::rcvtimeo, 60'000);
-  dealer.connect(h.ingest());
-  for (const auto& p : payloads) dealer.send(zmq::buffer(p), zmq::send_flags::none);
-  std::vector<Ack> acks;
-  for (std::size_t i = 0; i < payloads.size(); ++i) {
-    zmq::message_t reply;
-    if (!dealer.recv(reply)) break;
-    Ack ack;
-    EXPECT_TRUE(ack.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
-    acks.push_back(std::move(ack));
-  }
-  return acks;
-}
-
 // Waits until the engine thread has applied (or found not applicable)
 // `events` events.
 void WaitApplied(DaemonHarness& h, double events) {

@@ -419,6 +419,20 @@ class FakeNotifySocket {
   std::size_t seen_ = 0;
 };
 
+// Waits (at most 20 s) until the daemon's status says its engine thread
+// has applied journal sequence `seq`.
+bool WaitUntilApplied(DaemonHarness& h, std::uint64_t seq) {
+  for (int i = 0; i < 2000; ++i) {
+    Envelope q;
+    q.set_event_id("status-" + std::to_string(i));
+    q.mutable_query()->mutable_status();
+    auto ack = h.Send(q);
+    if (ack && ack->response().status().engine_applied_seq() >= seq) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 TEST(SignalsE2ETest, TellsSystemdReadyWatchdogReloadingStatusAndStopping) {
   DaemonHarness h(DemoNetworkConfig());
   FakeNotifySocket notify((h.dir() / "notify.sock").string());
@@ -433,6 +447,12 @@ TEST(SignalsE2ETest, TellsSystemdReadyWatchdogReloadingStatusAndStopping) {
   ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", std::chrono::seconds(5))) << notify.All();
   Envelope e = StatusEvent(0);
   ASSERT_EQ(h.Send(e)->result(), Ack::RESULT_ACCEPTED);
+  // The Ack goes out once the event is journaled and queued for the engine
+  // thread, which may not have applied it yet; the status sent after the
+  // reload says how far the engine is at that moment. So the reload waits
+  // until the engine has applied the event (as the status query, built
+  // like the STATUS= line, reports), else it could say "applied 0".
+  ASSERT_TRUE(WaitUntilApplied(h, 1));
   ::kill(h.pid(), SIGHUP);
   ASSERT_TRUE(notify.WaitFor("RELOADING=1", std::chrono::seconds(10))) << notify.All();
   ASSERT_TRUE(notify.WaitFor("READY=1\nSTATUS=journal seq 1, applied 1", std::chrono::seconds(10)))

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,6 +47,46 @@ riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted, const std::s
   const auto ack = h.Send(q);
   *accepted = ack && ack->result() == riskd::v1::Ack::RESULT_ACCEPTED;
   return *accepted ? ack->response().snapshot() : riskd::v1::Snapshot{};
+}
+
+std::vector<riskd::v1::Ack> SendPipelined(DaemonHarness& h,
+                                          const std::vector<std::string>& payloads) {
+  zmq::socket_t dealer(h.context(), zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.set(zmq::sockopt::rcvtimeo, 60'000);
+  dealer.connect(h.ingest());
+  for (const auto& p : payloads) dealer.send(zmq::buffer(p), zmq::send_flags::none);
+  std::vector<riskd::v1::Ack> acks;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    zmq::message_t reply;
+    if (!dealer.recv(reply)) break;
+    riskd::v1::Ack ack;
+    if (!ack.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) break;
+    acks.push_back(std::move(ack));
+  }
+  return acks;
+}
+
+riskd::v1::Snapshot ReplayedSnapshot(const std::string& database, const std::string& config_body,
+                                     bool* ok) {
+  *ok = false;
+  DaemonHarness clean(config_body);
+  fs::create_directories(clean.dir() / "state");
+  const auto copied = RunCommand("sqlite3 " + database + " \".backup " + clean.database() + "\"");
+  if (copied.exit_code != 0) {
+    std::cerr << "copying " << database << " failed: " << copied.out << "\n";
+    return {};
+  }
+  if (!clean.Start()) return {};
+  bool accepted = false;
+  riskd::v1::Snapshot snapshot;
+  // Without the state's file, the daemon says so: the replay starts at 0.
+  if (clean.WaitForLog("the publication sequence starts again from 0", std::chrono::seconds(5))) {
+    snapshot = QuerySnapshot(clean, &accepted, "replayed");
+  }
+  *ok = accepted && clean.Stop() == 0;
+  if (!*ok) std::cerr << "replaying " << database << ":\n" << clean.log() << "\n";
+  return snapshot;
 }
 
 std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot) {
@@ -358,9 +399,37 @@ Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
     : socket_(context, zmq::socket_type::sub) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::subscribe, prefix);
+  // PUB/SUB joins asynchronously (ZeroMQ's slow joiner): what the daemon
+  // publishes before the subscription reached it is lost to this socket.
+  // The subscription is the first thing the SUB sends on a connection, as
+  // soon as the ZMTP handshake is done, so the constructor waits for that
+  // handshake (a socket monitor's HANDSHAKE_SUCCEEDED) instead of a fixed
+  // 300 ms. What the test then makes the daemon publish (a request on
+  // another connection, a journal commit with its fsync, the engine
+  // thread) comes after the subscription arrived: the daemon reads both
+  // connections on one I/O thread, and its PUB socket takes in new
+  // subscriptions before each send. Not enough for a publisher that sends
+  // at once (no daemon does: the request's round trip comes first); only
+  // a publication received would be (the daemon has none to offer: it
+  // publishes nothing on a connection, nor a heartbeat).
+  static std::atomic<int> monitors{0};
+  const std::string monitor_endpoint = "inproc://riskd-test-subscriber-" +
+                                       std::to_string(::getpid()) + "-" +
+                                       std::to_string(monitors.fetch_add(1));
+  const bool monitored = zmq_socket_monitor(socket_.handle(), monitor_endpoint.c_str(),
+                                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0;
+  zmq::socket_t monitor(context, zmq::socket_type::pair);
+  if (monitored) monitor.connect(monitor_endpoint);
   socket_.connect(endpoint);
-  // PUB/SUB joins asynchronously; give the subscription time to arrive.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  if (!monitored) {
+    std::cerr << "Subscriber: no socket monitor (" << zmq_strerror(zmq_errno()) << ")\n";
+    return;
+  }
+  zmq::pollitem_t item{monitor.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::seconds(30)) != 1) {
+    std::cerr << "Subscriber: no handshake with " << endpoint << " within 30 s\n";
+  }
+  (void)zmq_socket_monitor(socket_.handle(), nullptr, 0);
 }
 
 std::optional<std::pair<std::string, riskd::v1::Publication>> Subscriber::Next(

@@ -123,6 +123,9 @@ class DaemonHarness {
 };
 
 // Collects [topic, Publication] messages from the daemon's PUB socket.
+// The constructor returns once the connection's handshake is done (its
+// subscription follows on it at once), at most 30 s: what the test makes
+// the daemon publish afterwards reaches it (daemon_harness.cc says why).
 class Subscriber {
  public:
   Subscriber(zmq::context_t& context, const std::string& endpoint, const std::string& prefix = "");
@@ -149,6 +152,21 @@ riskd::v1::Snapshot QuerySnapshot(DaemonHarness& h, bool* accepted,
 // Open alerts are left out: with hysteresis they depend on the order of
 // past projections, not only on the state.
 std::string SnapshotStateDigest(const riskd::v1::Snapshot& snapshot);
+
+// Sends every payload on one DEALER of its own without waiting (so that
+// many land in one journal batch), then reads as many acks (at most 60 s
+// for each), in the order they came.
+std::vector<riskd::v1::Ack> SendPipelined(DaemonHarness& h,
+                                          const std::vector<std::string>& payloads);
+
+// What a replay of a journal gives: the snapshot of a fresh daemon (given
+// `config_body`) whose state directory holds only a copy of `database`, a
+// journal's file (sqlite3's .backup; the engine's state is in a file of
+// its own, not copied, so the whole journal is replayed). `*ok` is false,
+// and the fresh daemon's log printed, if it did not start, replay from
+// scratch, answer or stop cleanly.
+riskd::v1::Snapshot ReplayedSnapshot(const std::string& database, const std::string& config_body,
+                                     bool* ok);
 
 // Runs a shell command; its exit status (-1 if it did not exit) and its
 // stdout and stderr together.
