@@ -36,6 +36,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,24 @@
 #include "connectors/nats/nats_connection.h"
 
 namespace riskd::connectors::nats {
+
+// A message as the stream's leader holds it (LeaderFirstFrom).
+struct LeaderMessage {
+  std::uint64_t seq = 0;
+  std::string msg_id;  // its Nats-Msg-Id header, empty without one
+  std::string payload;
+};
+
+// The stream leader's first message on the consumer's subject at or after
+// sequence `from` (the answers: StreamConsumer::LeaderFirstFrom). Every
+// check of a delivery against the leader asks it. The default is the
+// request to the leader (RequestLeaderFirstFrom); tests inject another to
+// answer what one real server cannot (another message at a sequence, "no
+// leader" for a while), usually over the real one. Called on the thread
+// that calls Fetch(), FirstToDeliverFrom() and LeaderFirstFrom(); it need
+// not heed the stop request (the consumer checks it between asks), but
+// should not block beyond the connection's timeout.
+using LeaderLookUp = std::function<Result<std::optional<LeaderMessage>>(std::uint64_t from)>;
 
 struct ConsumerOptions {
   std::string stream = "RISKD_EVENTS";
@@ -56,19 +75,25 @@ struct ConsumerOptions {
   // `aborted` within 100 ms (a batch whose check it ended is not returned,
   // and no refusal counted), and Fetch() re-creates no consumer then.
   const std::atomic<bool>* stop = nullptr;
+  // The leader look-up; empty: the request to the leader (set by Open()).
+  LeaderLookUp leader_lookup;
 };
+
+// The look-up of LeaderLookUp, as a request to the stream's leader:
+// JetStream's message-get API with next_by_subj (`$JS.API.STREAM.MSG.GET.
+// <stream>`, nats-server 2.9+), answered by the leader alone. Waits up to
+// the connection's timeout, and returns `aborted` within 100 ms of a stop
+// request (`stop` may be null).
+Result<std::optional<LeaderMessage>> RequestLeaderFirstFrom(const NatsConnection& connection,
+                                                            const std::string& stream,
+                                                            const std::string& subject,
+                                                            std::uint64_t from,
+                                                            const std::atomic<bool>* stop);
 
 struct StreamMessage {
   std::uint64_t seq = 0;      // stream sequence
   std::int64_t time_ns = 0;   // when the stream stored it (Unix ns, server clock)
   std::uint64_t pending = 0;  // messages after this one not yet delivered
-  std::string payload;
-};
-
-// A message as the stream's leader holds it (LeaderFirstFrom).
-struct LeaderMessage {
-  std::uint64_t seq = 0;
-  std::string msg_id;  // its Nats-Msg-Id header, empty without one
   std::string payload;
 };
 
@@ -116,7 +141,8 @@ class StreamConsumer {
   // "none": `unavailable` (no answer, no leader), `not_found` (no such
   // stream), `aborted` (a stop request), `internal`.
   Result<std::optional<std::uint64_t>> FirstToDeliverFrom(std::uint64_t from) const;
-  // The same look-up, with the message itself (id and payload).
+  // The same look-up, with the message itself (id and payload), through
+  // the options' leader look-up.
   Result<std::optional<LeaderMessage>> LeaderFirstFrom(std::uint64_t from) const;
   // The server's view of the consumer, for the log: delivered and
   // acknowledged sequences, pending counts, leader.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "connectors/nats/stream_consumer.h"
@@ -30,15 +31,18 @@ class StreamLogTest : public testing::NatsServerTest {
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     return std::move(*log);
   }
-  // `stop`, if set, is the consumer's stop request.
+  // `stop`, if set, is the consumer's stop request; `lookup`, if set, its
+  // leader look-up.
   std::unique_ptr<StreamConsumer> OpenConsumer(NatsConnection* c, int max_batch = 100,
-                                               const std::atomic<bool>* stop = nullptr) {
+                                               const std::atomic<bool>* stop = nullptr,
+                                               LeaderLookUp lookup = {}) {
     ConsumerOptions o;
     o.stream = Options().stream;
     o.subject = Options().subject;
     o.durable = "reader";
     o.max_batch = max_batch;
     o.stop = stop;
+    o.leader_lookup = std::move(lookup);
     auto consumer = StreamConsumer::Open(c, o);
     EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
     return std::move(*consumer);
@@ -120,23 +124,26 @@ class StreamLogTest : public testing::NatsServerTest {
   void ExpectToRead51To100(StreamConsumer* consumer) {
     EXPECT_EQ(SeqsOf(FetchAll(consumer, 50)), SeqRange(51, 100));
   }
-  // Fetches until the consumer refuses a read (or 5 s passed); every fetch
-  // meanwhile returns nothing.
-  void FetchUntilRefused(StreamConsumer* consumer) {
+  // Fetches until the consumer has refused `refusals` reads (or 5 s
+  // passed); every fetch meanwhile returns nothing.
+  void FetchUntilRefused(StreamConsumer* consumer, std::uint64_t refusals = 1) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    while (consumer->stats().reads_refused < refusals &&
+           std::chrono::steady_clock::now() < deadline) {
       auto refused = consumer->Fetch(std::chrono::milliseconds(500));
       ASSERT_TRUE(refused.ok()) << refused.status().ToString();
       ASSERT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
     }
   }
-  // Reads seqs 1..50 (one fetch of 50), acknowledges them, and re-creates
-  // the consumer from 51 (as after a stall at 50).
-  void ReadTo50AndSeek51(StreamConsumer* consumer) {
+  // Reads seqs 1..50 from a consumer created from 1 and acknowledges them.
+  void ReadTo50(StreamConsumer* consumer) {
     ASSERT_TRUE(consumer->Seek(1).ok());
-    const auto got = FetchAll(consumer, 50);
-    ASSERT_EQ(got.size(), 50u);
+    ASSERT_EQ(FetchAll(consumer, 50).size(), 50u);
     EXPECT_TRUE(consumer->Ack(50).ok());
+  }
+  // ReadTo50, then re-creates the consumer from 51 (as after a stall at 50).
+  void ReadTo50AndSeek51(StreamConsumer* consumer) {
+    ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer));
     ASSERT_TRUE(consumer->Seek(51).ok());
   }
 };
@@ -406,9 +413,7 @@ TEST_F(StreamLogTest, ABatchMidReadOfOtherMessagesThanTheLeadersIsRefused) {
   }
   PublishRange(log.get(), 51, 60);  // seqs 61..70
   auto consumer = OpenConsumer(c.get(), 50);
-  ASSERT_TRUE(consumer->Seek(1).ok());
-  ASSERT_EQ(FetchAll(consumer.get(), 50).size(), 50u);
-  EXPECT_TRUE(consumer->Ack(50).ok());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
   ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
   EXPECT_EQ(consumer->position(), 50u);
@@ -459,6 +464,178 @@ TEST_F(StreamLogTest, ABatchWhoseCheckAStopEndsIsNotReturned) {
   EXPECT_EQ(consumer->stats().reads_refused, 0u);
   EXPECT_EQ(consumer->stats().seeks, 2u);  // 1, 51
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
+}
+
+// A leader look-up over the real one (RequestLeaderFirstFrom on the test's
+// server) that a script may answer in its place: what one server cannot
+// (another message at a sequence, "no leader" for a while). Records every
+// sequence asked since the script was set.
+class ScriptedLeader {
+ public:
+  using Answer = Result<std::optional<LeaderMessage>>;
+  // Its answer to the `call`th look-up (from 0) since it was set, from
+  // `from`; nullopt: the real answer.
+  using Script = std::function<std::optional<Answer>(std::uint64_t from, std::size_t call)>;
+
+  ScriptedLeader(const NatsConnection* c, StreamOptions stream)
+      : connection_(c), stream_(std::move(stream)) {}
+  LeaderLookUp LookUp() {
+    return [this](std::uint64_t from) { return Ask(from); };
+  }
+  void Play(Script script) {
+    script_ = std::move(script);
+    asked_.clear();
+  }
+  const std::vector<std::uint64_t>& asked() const { return asked_; }
+
+ private:
+  Answer Ask(std::uint64_t from) {
+    const std::size_t call = asked_.size();
+    asked_.push_back(from);
+    if (script_) {
+      if (auto answer = script_(from, call)) return *answer;
+    }
+    return RequestLeaderFirstFrom(*connection_, stream_.stream, stream_.subject, from, nullptr);
+  }
+  const NatsConnection* connection_;
+  StreamOptions stream_;
+  Script script_;
+  std::vector<std::uint64_t> asked_;
+};
+
+constexpr char kNoLeader[] = "no leader (JetStream error 10008)";
+
+// What a stream without a leader answers, as the look-up returns it.
+ScriptedLeader::Answer NoLeader() { return Status::Unavailable(kNoLeader); }
+
+// A replica that diverged holds another message at a sequence than the
+// leader, and a consumer it leads delivers that one (nats-server#4174,
+// #4365). One server cannot hold two messages at one sequence: here the
+// leader's look-up answers another payload at 100, the end of the batch
+// 51..100 read after 1..50. The batch is refused (nothing returned, the
+// position stays at 50). The next fetch re-creates the consumer from 51,
+// which delivers 51..100 again (its start and its end asked again), refused
+// again while the leader says so; once it agrees, 51..100 are returned, in
+// order.
+TEST_F(StreamLogTest, ABatchEndingInAnotherMessageThanTheLeadersIsRefusedUntilItAgrees) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 50, nullptr, leader.LookUp());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
+  const auto another_at_100 = [](std::uint64_t from,
+                                 std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    if (from != 100) return std::nullopt;
+    return std::optional<LeaderMessage>(LeaderMessage{100, "x100", "other"});
+  };
+  leader.Play(another_at_100);
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 51u);
+  EXPECT_EQ(stats.refused_at, 100u);
+  EXPECT_EQ(stats.refused_why,
+            "the leader holds 'x100' (5 bytes) there, not the delivered 'e100' (4 bytes) (a "
+            "replica that diverged, nats-server#4174, #4365?)");
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{100}));
+  EXPECT_EQ(stats.seeks, 1u);  // re-created by the next fetch
+  leader.Play(another_at_100);
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get(), 2));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{51, 100}));
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(stats.refused_at, 100u);
+  EXPECT_EQ(stats.seeks, 2u);
+  EXPECT_EQ(stats.last_seek_from, 51u);
+  leader.Play(nullptr);
+  const auto got = FetchAll(consumer.get(), 50);
+  EXPECT_EQ(SeqsOf(got), SeqRange(51, 100));
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().payload, "p100");
+  EXPECT_EQ(stats.reads_refused, 2u);
+  EXPECT_EQ(stats.seeks, 3u);  // 1, 51, 51 again
+}
+
+// A stream leader change: for a moment no leader answers (JetStream error
+// 10008), and a just-elected one may answer "none" until it has applied
+// the last committed entry. Such answers are asked again (every 100 ms)
+// within the connection's timeout (1 s here): "no leader" twice and "none"
+// once, then the message: the batch is returned, no refusal. No leader
+// beyond the timeout: the batch is refused once (nothing returned), and
+// read again from a re-created consumer once the leader answers.
+TEST_F(StreamLogTest, AnIndefiniteAnswerIsAskedAgainAndRefusedOnlyPastTheTimeout) {
+  auto c = Connect("test", std::chrono::milliseconds(1000));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 50, nullptr, leader.LookUp());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
+  leader.Play([](std::uint64_t, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+    if (call < 2) return NoLeader();
+    if (call == 2) return std::optional<LeaderMessage>();  // "none"
+    return std::nullopt;
+  });
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(SeqsOf(*got), SeqRange(51, 100));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{100, 100, 100, 100}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_TRUE(consumer->Ack(100).ok());
+
+  PublishRange(log.get(), 101, 150);
+  leader.Play([](std::uint64_t, std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    return NoLeader();
+  });
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  EXPECT_EQ(consumer->position(), 100u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 101u);
+  EXPECT_EQ(stats.refused_at, 150u);
+  EXPECT_EQ(stats.refused_why, std::string("the leader did not say: unavailable: ") + kNoLeader);
+  EXPECT_GE(leader.asked().size(), 2u);  // asked again before it counted
+  leader.Play(nullptr);
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 50)), SeqRange(101, 150));
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 101
+  EXPECT_EQ(stats.last_seek_from, 101u);
+}
+
+// A stop request while an indefinite answer is being asked again (between
+// two look-ups; here a scripted one, which does not watch the stop
+// request): the consumer asks no more, returns nothing of the batch,
+// counts no refusal, and re-creates nothing while the stop lasts. Once it
+// is withdrawn, 51..100 are read. (A stop during a look-up itself:
+// ABatchWhoseCheckAStopEndsIsNotReturned.)
+TEST_F(StreamLogTest, AStopWhileTheLeaderIsAskedAgainIsNoRefusal) {
+  auto c = Connect("test", std::chrono::milliseconds(1000));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  std::atomic<bool> stop{false};
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 50, &stop, leader.LookUp());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
+  leader.Play([&stop](std::uint64_t, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+    if (call == 1) stop = true;
+    return NoLeader();
+  });
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty()) << got->front().seq;
+  EXPECT_EQ(leader.asked().size(), 2u);
+  EXPECT_EQ(consumer->position(), 50u);
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_EQ(stats.seeks, 1u);
+  stop = false;
+  leader.Play(nullptr);
+  ExpectToRead51To100(consumer.get());
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 51
 }
 
 // Counts the message-get API requests for one stream that pass the server
