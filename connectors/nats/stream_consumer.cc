@@ -287,7 +287,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   std::uint64_t last_seq = 0;
   const std::uint64_t read_from = position_ + 1;
   const std::uint64_t refusals_before = stats_.reads_refused;
-  std::uint64_t start_checked = 0;  // the start's sequence, if this batch has one
+  std::uint64_t checked = 0;  // the last message of this batch checked against the leader's
   bool gap = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
@@ -297,21 +297,12 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       stats_.redelivered++;  // already returned: a redelivery
       continue;
     }
-    if (m.seq != position_ + 1 && !accept_any_next_) {
-      gap = true;  // something before it is still to be redelivered
-      break;
-    }
     const char* data = natsMsg_GetData(msg);
     m.payload.assign(data != nullptr ? data : "",
                      static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-    if (accept_any_next_) {
-      // The first message after a seek. Refused (or a stop ended the
-      // look-up): re-create the consumer from the same sequence.
-      if (!StartIsLeaders(msg, m)) {
-        gap = true;
-        break;
-      }
-      start_checked = m.seq;
+    if (!InOrderOrLeaders(msg, m, &checked)) {
+      gap = true;
+      break;
     }
     accept_any_next_ = false;
     position_ = m.seq;
@@ -319,7 +310,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     last_seq = m.seq;
     out.push_back(std::move(m));
   }
-  if (last != nullptr && last_seq != start_checked && !BatchEndIsLeaders(&out, last, read_from)) {
+  if (last != nullptr && last_seq != checked && !BatchEndIsLeaders(&out, last, read_from)) {
     // Refused, or a stop ended the check: nothing of it is returned, and
     // it is read again from a re-created consumer.
     last = nullptr;
@@ -358,6 +349,35 @@ bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m) {
   // A stop request that ended the look-up is no answer, and no refusal.
   if (same.code() != Status::Code::kAborted) Refuse(position_ + 1, m.seq, same.message());
   return false;
+}
+
+bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m,
+                                      std::uint64_t* checked) {
+  if (!accept_any_next_ && m.seq == position_ + 1) return true;
+  // The first message after a seek (refused, or a stop ended the look-up:
+  // re-created from the same sequence), or one past other subjects' or
+  // deleted messages if the leader says so (otherwise something before it
+  // is still to be redelivered: a gap).
+  const bool leaders = accept_any_next_ ? StartIsLeaders(msg, m) : JumpIsLeaders(m);
+  if (leaders) *checked = m.seq;
+  return leaders;
+}
+
+bool StreamConsumer::JumpIsLeaders(const StreamMessage& m) {
+  // Asked once, not again while the answer is indefinite: a gap costs a
+  // re-creation whatever the answer, and the re-created consumer's start
+  // check asks again as long as needed (a leader that does not answer at
+  // all costs the connection's timeout here first). The same message is
+  // the same sequence and payload, as at a start. No refusal here: a batch
+  // lost on the way (the usual gap) is not the consumer's fault, and the
+  // re-created one's start is checked.
+  const auto first = LeaderFirstFrom(position_ + 1);
+  if (!first.ok() || !first->has_value() || (*first)->seq != m.seq ||
+      (*first)->payload != m.payload) {
+    return false;
+  }
+  stats_.jumps_taken++;
+  return true;
 }
 
 bool StreamConsumer::BatchEndIsLeaders(std::vector<StreamMessage>* batch, natsMsg* last,

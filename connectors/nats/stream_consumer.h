@@ -15,19 +15,40 @@
 //     subject from the sequence sought: the same sequence (a start past the
 //     one sought only over messages the leader no longer holds: deleted, or
 //     before its first) and the same message (its payload);
+//   - a message past a jump in the sequence (position + 1 expected) must
+//     be the leader's first on the subject after the position: then the
+//     jump passed over nothing of the subject (messages of the stream's
+//     other subjects, deleted ones), and the message is taken without a
+//     re-creation. Anything else (another message, no answer at once) is
+//     taken for a gap, read again from a re-created consumer (whose start
+//     is checked, and refused if it is not the leader's);
 //   - every batch's last message must be the leader's at its sequence: a
 //     replica that lacks a message delivers every later one under the
 //     sequence before its own (one that holds an extra one, every later one
-//     a sequence high), so such a shift anywhere in a batch shows at its
-//     end. A single other message inside a batch, with the sequences lined
-//     up again after it, is not seen.
+//     a sequence high), so such a shift anywhere in a batch shows at the
+//     next message checked, at the latest its end. A single other message
+//     inside a batch, with the sequences lined up again after it, is not
+//     seen.
 // Either refused (or when the leader cannot say within the connection's
 // timeout), nothing of the batch is returned, and the consumer is
 // re-created from the position at the next Fetch. One request to the
 // leader per fetch that delivers new messages (two when a batch of more
-// than one starts after a seek), whatever the distance (LeaderFirstFrom).
-// A diverged stream leader shows as refusals of every consumer led from a
-// healthy replica. Ack(seq) acknowledges every message up to seq.
+// than one starts after a seek), plus one per jump in the sequence,
+// whatever the distance (LeaderFirstFrom). A diverged stream leader shows
+// as refusals of every consumer led from a healthy replica. Ack(seq)
+// acknowledges every message up to seq.
+//
+// Why a jump is checked with the leader and not with the consumer
+// sequence (the delivery count in each message's metadata): nats-server
+// counts every delivery, redeliveries included (consumer.go deliverMsg:
+// dseq++ for each message getNextMsg hands out, redeliveries first), so
+// consecutive consumer sequences show that no delivery was lost on the
+// way, but not that the consumer passed over nothing of the subject: a
+// consumer led from a replica that lacks a message (without a shift)
+// delivers the next one under a consecutive consumer sequence, and in a
+// stream shared with other subjects that looks like any other jump. Only
+// the leader can tell; its next_by_subj look-up from the position does
+// with one request.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -102,6 +123,9 @@ struct ConsumerStats {
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
+  // Messages past a jump in the sequence (over other subjects' messages or
+  // deleted ones) taken on the leader's word, without a re-creation.
+  std::uint64_t jumps_taken = 0;
   // Reads refused: a start after a seek whose first message is not the
   // stream leader's first from the sequence sought (another sequence or
   // another message), or a batch whose last message is not the leader's at
@@ -165,6 +189,15 @@ class StreamConsumer {
   // on the subject from the position on. If not (refused, or a stop ended
   // the look-up: no refusal then), false.
   bool StartIsLeaders(natsMsg* first, const StreamMessage& m);
+  // Whether `msg` (`m`) may follow the position: the next sequence, or
+  // the leader's (StartIsLeaders after a seek, JumpIsLeaders past a jump;
+  // then `checked` is its sequence).
+  bool InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, std::uint64_t* checked);
+  // Whether `m`, delivered past the position + 1, is the leader's first
+  // on the subject after the position (asked once): if so, counted in
+  // jumps_taken; if not, or if the leader did not say at once, false (a
+  // gap: no refusal).
+  bool JumpIsLeaders(const StreamMessage& m);
   // Whether the last message of `batch` (`last`), read from `read_from` on,
   // is the leader's at its sequence. If not (refused, or a stop ended the
   // look-up: no refusal then), empties the batch and puts the position
