@@ -288,6 +288,9 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   const std::uint64_t read_from = position_ + 1;
   const std::uint64_t refusals_before = stats_.reads_refused;
   std::uint64_t checked = 0;  // the last message of this batch checked against the leader's
+  // Jumps taken in this batch: counted once it is returned (not if its
+  // end is refused, and not again when it is read again).
+  std::uint64_t jumps = 0;
   bool gap = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
@@ -300,10 +303,12 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     const char* data = natsMsg_GetData(msg);
     m.payload.assign(data != nullptr ? data : "",
                      static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    const bool jump = !accept_any_next_ && m.seq != position_ + 1;
     if (!InOrderOrLeaders(msg, m, &checked)) {
       gap = true;
       break;
     }
+    if (jump) ++jumps;
     accept_any_next_ = false;
     position_ = m.seq;
     last = msg;
@@ -322,6 +327,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       if (list.Msgs[i] == last) list.Msgs[i] = nullptr;
     }
     unacked_.emplace_back(last_seq, last);
+    stats_.jumps_taken += jumps;
   }
   natsMsgList_Destroy(&list);
   if (gap) {
@@ -358,12 +364,16 @@ bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m,
   // re-created from the same sequence), or one past other subjects' or
   // deleted messages if the leader says so (otherwise something before it
   // is still to be redelivered: a gap).
-  const bool leaders = accept_any_next_ ? StartIsLeaders(msg, m) : JumpIsLeaders(m);
+  const bool leaders = accept_any_next_ ? StartIsLeaders(msg, m) : JumpIsLeaders(msg, m);
   if (leaders) *checked = m.seq;
   return leaders;
 }
 
-bool StreamConsumer::JumpIsLeaders(const StreamMessage& m) {
+bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m) {
+  // A batch with many jumps asks no more once a stop is requested (the
+  // look-up heeds it only while it waits): the rest is a gap, re-read
+  // after the stop if there is an after.
+  if (stopping()) return false;
   // Asked once, not again while the answer is indefinite: a gap costs a
   // re-creation whatever the answer, and the re-created consumer's start
   // check asks again as long as needed (a leader that does not answer at
@@ -372,12 +382,17 @@ bool StreamConsumer::JumpIsLeaders(const StreamMessage& m) {
   // lost on the way (the usual gap) is not the consumer's fault, and the
   // re-created one's start is checked.
   const auto first = LeaderFirstFrom(position_ + 1);
-  if (!first.ok() || !first->has_value() || (*first)->seq != m.seq ||
-      (*first)->payload != m.payload) {
-    return false;
-  }
-  stats_.jumps_taken++;
-  return true;
+  if (!first.ok() || !first->has_value()) return false;
+  const LeaderMessage& l = **first;
+  if (l.seq == m.seq && l.payload == m.payload) return true;
+  // The leader holds another message first: a lost delivery, or a replica
+  // that lacks or diverged from the leader's messages. Told (the follower
+  // logs it), not refused.
+  stats_.jump_mismatches++;
+  stats_.jump_mismatch_from = position_ + 1;
+  stats_.jump_mismatch_at = m.seq;
+  stats_.jump_mismatch_why = NotTheDelivered(l, msg, m);
+  return false;
 }
 
 bool StreamConsumer::BatchEndIsLeaders(std::vector<StreamMessage>* batch, natsMsg* last,
@@ -436,19 +451,21 @@ Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
     return Status::Unavailable("the leader did not say: " + first.status().ToString());
   }
   if (!first->has_value()) return Status::Unavailable("the leader holds none from there on");
+  return Status::Unavailable(NotTheDelivered(**first, delivered, m));
+}
+
+std::string StreamConsumer::NotTheDelivered(const LeaderMessage& l, natsMsg* delivered,
+                                            const StreamMessage& m) {
   const char* id = nullptr;
   if (natsMsgHeader_Get(delivered, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
-  const LeaderMessage& l = **first;
   const std::string not_delivered = ", not the delivered " + Named(id, m.payload.size());
   if (l.seq == m.seq) {
-    return Status::Unavailable("the leader holds " + Named(l.msg_id, l.payload.size()) + " there" +
-                               not_delivered +
-                               " (a replica that diverged, nats-server#4174, #4365?)");
+    return "the leader holds " + Named(l.msg_id, l.payload.size()) + " there" + not_delivered +
+           " (a replica that diverged, nats-server#4174, #4365?)";
   }
-  return Status::Unavailable(
-      "the leader holds seq " + std::to_string(l.seq) + " first, " +
-      Named(l.msg_id, l.payload.size()) + not_delivered +
-      (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174, #4365?)" : ""));
+  return "the leader holds seq " + std::to_string(l.seq) + " first, " +
+         Named(l.msg_id, l.payload.size()) + not_delivered +
+         (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174, #4365?)" : "");
 }
 
 void StreamConsumer::Refuse(std::uint64_t from, std::uint64_t at, std::string why) {

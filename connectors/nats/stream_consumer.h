@@ -5,12 +5,13 @@
 // once (not after the ack wait). Fetch() returns messages in increasing
 // stream sequence; when the server skips ahead of the expected sequence
 // (a batch lost in a reconnect, to be redelivered later) it seeks back to
-// the position by itself, so no message is ever returned out of order or
-// missing, except those deleted from the stream. What a consumer delivers
-// is checked against the stream's leader, since a consumer led from a
-// replica that lacks messages the leader has, or holds others (nats-server
-// 2.9.10, nats-server#4174, #4365), delivers something else, and no other
-// message tells:
+// the position by itself, unless the stream leader confirms the jump
+// passed over nothing of the subject (below), so no message is ever
+// returned out of order or missing, except those deleted from the stream.
+// What a consumer delivers is checked against the stream's leader, since a
+// consumer led from a replica that lacks messages the leader has, or holds
+// others (nats-server 2.9.10, nats-server#4174, #4365), delivers something
+// else, and no other message tells:
 //   - the first message after every seek must be the leader's first on the
 //     subject from the sequence sought: the same sequence (a start past the
 //     one sought only over messages the leader no longer holds: deleted, or
@@ -19,9 +20,11 @@
 //     be the leader's first on the subject after the position: then the
 //     jump passed over nothing of the subject (messages of the stream's
 //     other subjects, deleted ones), and the message is taken without a
-//     re-creation. Anything else (another message, no answer at once) is
-//     taken for a gap, read again from a re-created consumer (whose start
-//     is checked, and refused if it is not the leader's);
+//     re-creation. Anything else (another message, or an answer that is
+//     not the message, which is not asked again) is taken for a gap, read
+//     again from a re-created consumer (whose start is checked, and
+//     refused if it is not the leader's); another message is counted in
+//     jump_mismatches, not as a refusal;
 //   - every batch's last message must be the leader's at its sequence: a
 //     replica that lacks a message delivers every later one under the
 //     sequence before its own (one that holds an extra one, every later one
@@ -33,9 +36,12 @@
 // timeout), nothing of the batch is returned, and the consumer is
 // re-created from the position at the next Fetch. One request to the
 // leader per fetch that delivers new messages (two when a batch of more
-// than one starts after a seek), plus one per jump in the sequence,
-// whatever the distance (LeaderFirstFrom). A diverged stream leader shows
-// as refusals of every consumer led from a healthy replica. Ack(seq)
+// than one starts after a seek) and one per jump in the sequence, whatever
+// the distance (LeaderFirstFrom); the batch-end request is skipped when
+// the last message was already checked (a start or a jump). Each is a
+// blocking round trip inside Fetch(): a stream shared with other subjects
+// costs one per message delivered after a jump. A diverged stream leader
+// shows as refusals of every consumer led from a healthy replica. Ack(seq)
 // acknowledges every message up to seq.
 //
 // Why a jump is checked with the leader and not with the consumer
@@ -124,8 +130,18 @@ struct ConsumerStats {
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
   // Messages past a jump in the sequence (over other subjects' messages or
-  // deleted ones) taken on the leader's word, without a re-creation.
+  // deleted ones) taken on the leader's word, without a re-creation, and
+  // returned (a batch refused at its end counts none).
   std::uint64_t jumps_taken = 0;
+  // Jumps the leader contradicted: it holds another message first on the
+  // subject after the position (a lost delivery, or a replica that lacks
+  // or diverged from its messages). Each is a gap (re-created, the start
+  // checked), not a refusal. The last one's first sequence expected, the
+  // delivered sequence, and what the leader holds instead.
+  std::uint64_t jump_mismatches = 0;
+  std::uint64_t jump_mismatch_from = 0;
+  std::uint64_t jump_mismatch_at = 0;
+  std::string jump_mismatch_why;
   // Reads refused: a start after a seek whose first message is not the
   // stream leader's first from the sequence sought (another sequence or
   // another message), or a batch whose last message is not the leader's at
@@ -184,6 +200,9 @@ class StreamConsumer {
   // (`delivered`, for its id in the reason): ok if so; `aborted` if a stop
   // request ended the look-up; otherwise `unavailable`, saying why not.
   Status SameAsLeaders(std::uint64_t from, natsMsg* delivered, const StreamMessage& m) const;
+  // Why `l`, the leader's answer, is not `m` (`delivered`, for its id).
+  static std::string NotTheDelivered(const LeaderMessage& l, natsMsg* delivered,
+                                     const StreamMessage& m);
   void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
   // Whether `first`, the first message after a seek, is the leader's first
   // on the subject from the position on. If not (refused, or a stop ended
@@ -193,11 +212,11 @@ class StreamConsumer {
   // the leader's (StartIsLeaders after a seek, JumpIsLeaders past a jump;
   // then `checked` is its sequence).
   bool InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, std::uint64_t* checked);
-  // Whether `m`, delivered past the position + 1, is the leader's first
-  // on the subject after the position (asked once): if so, counted in
-  // jumps_taken; if not, or if the leader did not say at once, false (a
-  // gap: no refusal).
-  bool JumpIsLeaders(const StreamMessage& m);
+  // Whether `m` (`msg`), delivered past the position + 1, is the leader's
+  // first on the subject after the position (asked once; not during a
+  // stop request). If not, or if the answer is not a message, false (a
+  // gap: no refusal); another message is counted in jump_mismatches.
+  bool JumpIsLeaders(natsMsg* msg, const StreamMessage& m);
   // Whether the last message of `batch` (`last`), read from `read_from` on,
   // is the leader's at its sequence. If not (refused, or a stop ended the
   // look-up: no refusal then), empties the batch and puts the position

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <string_view>
 #include <thread>
 
 #include "connectors/nats/stream_consumer.h"
@@ -153,6 +154,24 @@ class StreamLogTest : public testing::NatsServerTest {
     ASSERT_EQ(js_Publish(&ack, c->js(), other.c_str(), "x", 1, nullptr, nullptr), NATS_OK);
     ASSERT_EQ(ack->Sequence, seq);
     jsPubAck_Destroy(ack);
+  }
+  // Publishes, in `layout`'s order, the reader's next event for each 'e'
+  // (e<first>, e<first + 1>, ...: PublishRange's) and "x" on `other` for
+  // each 'x'; the stream stores them from `first_seq` on. "exee": e1, x,
+  // e2, e3 at 1..4.
+  void PublishLayout(NatsConnection* c, StreamLog* log, const std::string& other,
+                     std::string_view layout, int first = 1, std::uint64_t first_seq = 1) {
+    int next = first;
+    std::uint64_t seq = first_seq;
+    for (const char kind : layout) {
+      if (kind == 'e') {
+        ASSERT_NO_FATAL_FAILURE(PublishRange(log, next, next));
+        ++next;
+      } else {
+        ASSERT_NO_FATAL_FAILURE(PublishOther(c, other, seq));
+      }
+      ++seq;
+    }
   }
 };
 
@@ -692,6 +711,150 @@ TEST_F(StreamLogTest, OtherSubjectsMessagesInBetweenCostNoReCreation) {
   EXPECT_EQ(got.front().payload, "p31");
   EXPECT_EQ(stats.seeks, 2u);
   EXPECT_EQ(stats.last_seek_from, seqs[29] + 1);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
+// Over a stream shared with another subject: a jump the leader does not
+// confirm.
+class StreamJumpTest : public StreamLogTest {
+ protected:
+  // e1, x, e2, e3 at 1..4, read from 1 with the leader's look-up answering
+  // `at_jump` at the jump to e2 (its second ask, from 2), the real one
+  // otherwise. An answer that is not e2 is a gap, not a refusal: the jump
+  // is asked once, the consumer re-created from 2 (its start, e2, checked
+  // and taken), and e1..e3 are read in order. The consumer's stats.
+  ConsumerStats ReadPastAJumpAnswered(const ScriptedLeader::Answer& at_jump) {
+    auto c = Connect();
+    const std::string other = "other." + TestName();
+    EXPECT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+    auto log = OpenLog(c.get());
+    EXPECT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "exee"));
+    ScriptedLeader leader(c.get(), Options());
+    leader.Play(
+        [at_jump](std::uint64_t from, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+          if (call != 1 || from != 2) return std::nullopt;
+          return at_jump;
+        });
+    auto consumer = OpenConsumer(c.get(), 100, nullptr, leader.LookUp());
+    EXPECT_TRUE(consumer->Seek(1).ok());
+    const auto got = FetchAll(consumer.get(), 3);
+    EXPECT_EQ(SeqsOf(got), (std::vector<std::uint64_t>{1, 3, 4}));
+    std::vector<std::string> payloads;
+    for (const auto& m : got) payloads.push_back(m.payload);
+    EXPECT_EQ(payloads, (std::vector<std::string>{"p1", "p2", "p3"}));
+    // The start, the jump, the re-created consumer's start, its batch's end.
+    EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{1, 2, 2, 4}));
+    const ConsumerStats& stats = consumer->stats();
+    EXPECT_EQ(stats.seeks, 2u);  // 1, 2
+    EXPECT_EQ(stats.last_seek_from, 2u);
+    EXPECT_EQ(stats.jumps_taken, 0u);
+    EXPECT_EQ(stats.reads_refused, 0u);
+    return stats;
+  }
+};
+
+// The delivered message has the leader's sequence but not its payload (a
+// replica that diverged holds another event there; here the look-up
+// answers "zz" at e2's seq 3): not taken, counted in jump_mismatches with
+// what the leader holds.
+TEST_F(StreamJumpTest, AJumpToAnotherPayloadThanTheLeadersIsAGapNotARefusal) {
+  const ConsumerStats stats =
+      ReadPastAJumpAnswered(std::optional<LeaderMessage>(LeaderMessage{3, "e2", "zz"}));
+  EXPECT_EQ(stats.jump_mismatches, 1u);
+  EXPECT_EQ(stats.jump_mismatch_from, 2u);
+  EXPECT_EQ(stats.jump_mismatch_at, 3u);
+  EXPECT_EQ(stats.jump_mismatch_why,
+            "the leader holds 'e2' (2 bytes) there, not the delivered 'e2' (2 bytes) (a replica "
+            "that diverged, nats-server#4174, #4365?)");
+}
+
+// "No leader" at a jump: asked once (a start's or a batch end's check
+// would ask again), and no mismatch either.
+TEST_F(StreamJumpTest, NoLeaderAtAJumpIsAGapAskedOnce) {
+  const ConsumerStats stats = ReadPastAJumpAnswered(NoLeader());
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+}
+
+// A batch with a jump inside whose end is not the leader's: e1 read, then
+// e2, e3 at 2, 3, another subject's message at 4 and e4..e6 at 5..7, the
+// leader answering another payload at 7. The jump (from 4) is asked and
+// taken, the end (7) asked and refused: nothing of the batch is returned,
+// and its jump is not counted. Once the leader agrees, the re-created
+// consumer reads e2..e6 in order, and the jump counts once.
+TEST_F(StreamLogTest, AJumpMidBatchDoesNotSpareTheBatchEndCheck) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 1);
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 100, nullptr, leader.LookUp());
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(SeqsOf(FetchAll(consumer.get(), 1)), (std::vector<std::uint64_t>{1}));
+  EXPECT_TRUE(consumer->Ack(1).ok());
+  ASSERT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "eexeee", 2, 2));
+  leader.Play([](std::uint64_t from, std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    if (from != 7) return std::nullopt;
+    return std::optional<LeaderMessage>(LeaderMessage{7, "x7", "other"});
+  });
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{4, 7}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(consumer->position(), 1u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 2u);
+  EXPECT_EQ(stats.refused_at, 7u);
+  EXPECT_EQ(stats.jumps_taken, 0u);
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  leader.Play(nullptr);
+  const auto got = FetchAll(consumer.get(), 5);
+  EXPECT_EQ(SeqsOf(got), (std::vector<std::uint64_t>{2, 3, 5, 6, 7}));
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got.back().payload, "p6");
+  // The re-created consumer's start, the jump, the end.
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{2, 4, 7}));
+  EXPECT_EQ(stats.jumps_taken, 1u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 2
+}
+
+// A stop request while a batch with many jumps is checked (e1, x, e2, x,
+// e3, x, e4 at 1..7; the stop comes during the look-up of the first jump,
+// which the leader confirms): the next jump is not asked, but a gap. What
+// was checked (e1, e2) is returned, no refusal, and nothing is re-created
+// while the stop lasts; once withdrawn, e3 and e4 are read.
+TEST_F(StreamLogTest, AStopBetweenJumpsAsksNoMore) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  ASSERT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "exexexe"));
+  std::atomic<bool> stop{false};
+  ScriptedLeader leader(c.get(), Options());
+  leader.Play([&stop](std::uint64_t, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+    if (call == 1) stop = true;  // the first jump's look-up, answered
+    if (call <= 1) return std::nullopt;
+    return Status::Aborted("stopping");  // what the request answers then
+  });
+  auto consumer = OpenConsumer(c.get(), 100, &stop, leader.LookUp());
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(SeqsOf(*got), (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{1, 2}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(stats.jumps_taken, 1u);
+  got = consumer->Fetch(std::chrono::milliseconds(200));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_EQ(stats.seeks, 1u);
+  stop = false;
+  leader.Play(nullptr);
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 2)), (std::vector<std::uint64_t>{5, 7}));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{4, 6}));
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 4
+  EXPECT_EQ(stats.jumps_taken, 2u);
   EXPECT_EQ(stats.reads_refused, 0u);
 }
 
