@@ -616,13 +616,20 @@ TEST_F(StreamLogTest, AnIndefiniteAnswerIsAskedAgainAndRefusedOnlyPastTheTimeout
   leader.Play([](std::uint64_t, std::size_t) -> std::optional<ScriptedLeader::Answer> {
     return NoLeader();
   });
+  const auto refusing = std::chrono::steady_clock::now();
   ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  const auto refused_after = std::chrono::steady_clock::now() - refusing;
   EXPECT_EQ(consumer->position(), 100u);
   EXPECT_EQ(stats.reads_refused, 1u);
   EXPECT_EQ(stats.refused_from, 101u);
   EXPECT_EQ(stats.refused_at, 150u);
   EXPECT_EQ(stats.refused_why, std::string("the leader did not say: unavailable: ") + kNoLeader);
   EXPECT_GE(leader.asked().size(), 2u);  // asked again before it counted
+  // Asked again until less than one 100 ms pause of the timeout was left:
+  // not refused sooner (a lower bound, whatever the machine's load; 50 ms
+  // for the clocks' granularity).
+  EXPECT_GE(refused_after, c->timeout() - std::chrono::milliseconds(150))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(refused_after).count() << " ms";
   leader.Play(nullptr);
   EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 50)), SeqRange(101, 150));
   EXPECT_EQ(stats.reads_refused, 1u);
