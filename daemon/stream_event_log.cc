@@ -254,14 +254,19 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
 
 struct StreamEventLog::FollowerState {
   explicit FollowerState(const connectors::nats::ConsumerStats& consumer)
-      : seeks(consumer.seeks), reads_refused(consumer.reads_refused) {}
+      : seeks(consumer.seeks),
+        reads_refused(consumer.reads_refused),
+        jump_mismatches(consumer.jump_mismatches) {}
   // The consumer's counts after the last fetch.
   std::uint64_t seeks;
   std::uint64_t reads_refused;
+  std::uint64_t jump_mismatches;
   std::uint64_t refusals_not_logged = 0;
+  std::uint64_t jump_mismatches_not_logged = 0;
   std::chrono::steady_clock::time_point last_message = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_error_log{};
   std::chrono::steady_clock::time_point last_refusal_log{};
+  std::chrono::steady_clock::time_point last_jump_mismatch_log{};
   std::chrono::steady_clock::time_point last_behind_log{};
   RetryBackoff refusal_pause{kRefusalPauseFirst, kRefusalPauseMax};
   FailureRun failing{kStallCheck};
@@ -280,6 +285,7 @@ void StreamEventLog::Follow(zmq::context_t* context) {
     // check or re-creation while the daemon shuts down.
     if (stop_) break;
     const bool refused_read = TakeRefusals(state);
+    TakeJumps(state);
     const bool sought = TakeSeeks(state, refused_read);
     if (!batch.ok()) {
       FetchFailed(state, batch.status());
@@ -354,6 +360,31 @@ bool StreamEventLog::TakeRefusals(FollowerState& state) {
   }
   Pause(pause);
   return true;
+}
+
+void StreamEventLog::TakeJumps(FollowerState& state) {
+  const auto& consumer = consumer_->stats();
+  stats_.jumps_taken.store(consumer.jumps_taken, std::memory_order_relaxed);
+  if (consumer.jump_mismatches == state.jump_mismatches) return;
+  const std::uint64_t mismatches = consumer.jump_mismatches - state.jump_mismatches;
+  state.jump_mismatches = consumer.jump_mismatches;
+  // Not a refusal: a delivery lost on the way looks the same, and the
+  // re-created consumer's start is checked (and refused if still wrong).
+  // Told anyway, since a replica that lacks or diverged from the leader's
+  // messages also shows this way.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - state.last_jump_mismatch_log >= std::chrono::seconds(5)) {
+    spdlog::warn(
+        "stream {}: consumer {} expected seq {} delivered seq {} past a jump, but {}: not "
+        "taken, re-reading from seq {} ({} time(s) since the last such line)",
+        settings_.nats.stream, settings_.nats.durable(), consumer.jump_mismatch_from,
+        consumer.jump_mismatch_at, consumer.jump_mismatch_why, consumer.jump_mismatch_from,
+        mismatches + state.jump_mismatches_not_logged);
+    state.last_jump_mismatch_log = now;
+    state.jump_mismatches_not_logged = 0;
+  } else {
+    state.jump_mismatches_not_logged += mismatches;
+  }
 }
 
 bool StreamEventLog::TakeSeeks(FollowerState& state, bool refused_read) {

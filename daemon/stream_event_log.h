@@ -68,6 +68,9 @@ struct StreamFollowerStats {
   // Reads refused: a re-created consumer's start, or a batch, that is not
   // what the stream's leader holds there (or when it could not say).
   std::atomic<std::uint64_t> reads_refused{0};
+  // Messages past a jump in the stream sequence (other subjects' messages,
+  // deleted ones) taken on the stream leader's word, without a re-creation.
+  std::atomic<std::uint64_t> jumps_taken{0};
 };
 
 class StreamEventLog final : public EventLog {
@@ -120,6 +123,10 @@ class StreamEventLog final : public EventLog {
   // logged at most every 5 s, then a pause that doubles while they last);
   // whether there were any.
   bool TakeRefusals(FollowerState& state);
+  // After a fetch: the jumps the consumer took (counted) and those the
+  // leader contradicted (logged at most every 5 s; each also re-created
+  // the consumer, not a refusal).
+  void TakeJumps(FollowerState& state);
   // After a fetch: whether the consumer was re-created (logged unless a
   // refusal's).
   bool TakeSeeks(FollowerState& state, bool refused_read);
