@@ -291,6 +291,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   // Jumps taken in this batch: counted once it is returned (not if its
   // end is refused, and not again when it is read again).
   std::uint64_t jumps = 0;
+  jump_checks_ = {};
   bool gap = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
@@ -372,8 +373,14 @@ bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m,
 bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m) {
   // A batch with many jumps asks no more once a stop is requested (the
   // look-up heeds it only while it waits): the rest is a gap, re-read
-  // after the stop if there is an after.
+  // once the stop request is withdrawn, if ever.
   if (stopping()) return false;
+  // A slow leader and a batch with many jumps: once the connection's
+  // timeout has been spent asking in this fetch, the rest of the batch is a
+  // gap (re-read from a re-created consumer, its start one request), so
+  // that one fetch does not block until the ack wait passes and the server
+  // redelivers what it fetched (harmless to the order, but wasteful).
+  if (jump_checks_ >= connection_->timeout()) return false;
   // Asked once, not again while the answer is indefinite: a gap costs a
   // re-creation whatever the answer, and the re-created consumer's start
   // check asks again as long as needed (a leader that does not answer at
@@ -381,7 +388,9 @@ bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m) {
   // the same sequence and payload, as at a start. No refusal here: a batch
   // lost on the way (the usual gap) is not the consumer's fault, and the
   // re-created one's start is checked.
+  const auto asked = std::chrono::steady_clock::now();
   const auto first = LeaderFirstFrom(position_ + 1);
+  jump_checks_ += std::chrono::steady_clock::now() - asked;
   if (!first.ok() || !first->has_value()) return false;
   const LeaderMessage& l = **first;
   if (l.seq == m.seq && l.payload == m.payload) return true;

@@ -40,7 +40,9 @@
 // the distance (LeaderFirstFrom); the batch-end request is skipped when
 // the last message was already checked (a start or a jump). Each is a
 // blocking round trip inside Fetch(): a stream shared with other subjects
-// costs one per message delivered after a jump. A diverged stream leader
+// costs one per message delivered after a jump (once the connection's
+// timeout has been spent on them in one Fetch, the next jump is taken for
+// a gap). A diverged stream leader
 // shows as refusals of every consumer led from a healthy replica. Ack(seq)
 // acknowledges every message up to seq.
 //
@@ -214,8 +216,10 @@ class StreamConsumer {
   bool InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, std::uint64_t* checked);
   // Whether `m` (`msg`), delivered past the position + 1, is the leader's
   // first on the subject after the position (asked once; not during a
-  // stop request). If not, or if the answer is not a message, false (a
-  // gap: no refusal); another message is counted in jump_mismatches.
+  // stop request, nor once the connection's timeout has been spent in such
+  // look-ups in this Fetch). If not, or if the answer is not a message,
+  // false (a gap: no refusal); another message is counted in
+  // jump_mismatches.
   bool JumpIsLeaders(natsMsg* msg, const StreamMessage& m);
   // Whether the last message of `batch` (`last`), read from `read_from` on,
   // is the leader's at its sequence. If not (refused, or a stop ended the
@@ -234,6 +238,8 @@ class StreamConsumer {
   // The consumer is to be re-created from the position (the last Seek()
   // failed, a read was refused, or a stop ended one): Fetch() does it first.
   bool needs_seek_ = true;
+  // Time spent in JumpIsLeaders' look-ups in this Fetch().
+  std::chrono::steady_clock::duration jump_checks_{};
   // Fetched messages kept for their acknowledgement subject, by sequence.
   std::vector<std::pair<std::uint64_t, natsMsg*>> unacked_;
   ConsumerStats stats_;

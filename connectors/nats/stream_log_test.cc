@@ -97,10 +97,11 @@ class StreamLogTest : public testing::NatsServerTest {
     ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
     jsStreamInfo_Destroy(info);
   }
-  // Fetches until `count` messages arrived (or 5 s passed).
-  std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count) {
+  // Fetches until `count` messages arrived (or `within` passed).
+  std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count,
+                                      std::chrono::seconds within = std::chrono::seconds(5)) {
     std::vector<StreamMessage> out;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto deadline = std::chrono::steady_clock::now() + within;
     while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
       auto batch = consumer->Fetch(std::chrono::milliseconds(200));
       EXPECT_TRUE(batch.ok()) << batch.status().ToString();
@@ -862,6 +863,37 @@ TEST_F(StreamLogTest, AStopBetweenJumpsAsksNoMore) {
   EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{4, 6}));
   EXPECT_EQ(stats.seeks, 2u);  // 1, 4
   EXPECT_EQ(stats.jumps_taken, 2u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
+// A slow leader (200 ms a look-up) and a batch with 10 jumps (e1, then x
+// and e<n> for e2..e11), the connection's timeout 1 s: once a fetch has
+// spent the timeout asking about jumps, the next jump is taken for a gap
+// (the consumer re-created there, its start checked), so a fetch blocks
+// for about the timeout, not for 10 look-ups (or, in a batch of thousands,
+// past the ack wait). Every jump is either taken or a re-created
+// consumer's start; all are read in order, no refusal.
+TEST_F(StreamLogTest, JumpChecksStopOnceAFetchSpentTheTimeoutOnThem) {
+  auto c = Connect("test", std::chrono::milliseconds(1000));
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  ASSERT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "exexexexexexexexexexe"));
+  ScriptedLeader leader(c.get(), Options());
+  leader.Play([](std::uint64_t, std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return std::nullopt;
+  });
+  auto consumer = OpenConsumer(c.get(), 100, nullptr, leader.LookUp());
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  const auto got = FetchAll(consumer.get(), 11, std::chrono::seconds(30));
+  std::vector<std::uint64_t> seqs;
+  for (std::uint64_t s = 1; s <= 21; s += 2) seqs.push_back(s);
+  EXPECT_EQ(SeqsOf(got), seqs);
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_GE(stats.seeks, 2u);
+  EXPECT_EQ(stats.jumps_taken + (stats.seeks - 1), 10u);
+  EXPECT_EQ(stats.jump_mismatches, 0u);
   EXPECT_EQ(stats.reads_refused, 0u);
 }
 
