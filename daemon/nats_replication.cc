@@ -129,6 +129,10 @@ void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
       "Consumer starts and batches that are not what the stream's leader holds (or when it "
       "could not say), refused",
       f.reads_refused.load());
+  m.SetCounter("riskd_stream_jumps_taken_total",
+               "Stream messages past a jump in the sequence (other subjects' messages, deleted "
+               "ones) taken on the stream leader's word, without re-creating the consumer",
+               f.jumps_taken.load());
   m.SetCounter("riskd_nats_publications_total", "Publications sent on NATS subjects",
                subjects_->sent());
   if (!lease_) return;

@@ -252,159 +252,222 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
   return true;
 }
 
+struct StreamEventLog::FollowerState {
+  explicit FollowerState(const connectors::nats::ConsumerStats& consumer)
+      : seeks(consumer.seeks),
+        reads_refused(consumer.reads_refused),
+        jump_mismatches(consumer.jump_mismatches) {}
+  // The consumer's counts after the last fetch.
+  std::uint64_t seeks;
+  std::uint64_t reads_refused;
+  std::uint64_t jump_mismatches;
+  std::uint64_t refusals_not_logged = 0;
+  std::uint64_t jump_mismatches_not_logged = 0;
+  std::chrono::steady_clock::time_point last_message = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_error_log{};
+  std::chrono::steady_clock::time_point last_refusal_log{};
+  std::chrono::steady_clock::time_point last_jump_mismatch_log{};
+  std::chrono::steady_clock::time_point last_behind_log{};
+  RetryBackoff refusal_pause{kRefusalPauseFirst, kRefusalPauseMax};
+  FailureRun failing{kStallCheck};
+};
+
 void StreamEventLog::Follow(zmq::context_t* context) {
+  zmq::socket_t to_engine = ConnectToEngine(context);
+  const Status st = consumer_->Seek(mirror_->last_seq() + 1);
+  FollowerState state(consumer_->stats());
+  if (!st.ok()) Report(state, st);
+  spdlog::info("following stream {} from seq {} (consumer {})", settings_.nats.stream,
+               mirror_->last_seq() + 1, settings_.nats.durable());
+  while (!stop_) {
+    auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
+    // A stop request may have ended the fetch (or its look-up): no stall
+    // check or re-creation while the daemon shuts down.
+    if (stop_) break;
+    const bool refused_read = TakeRefusals(state);
+    TakeJumps(state);
+    const bool sought = TakeSeeks(state, refused_read);
+    if (!batch.ok()) {
+      FetchFailed(state, batch.status());
+      continue;
+    }
+    state.failing.Clear();
+    if (batch->empty()) {
+      // A fetch that re-created the consumer (a gap) or refused a read
+      // (re-created at the next fetch, after the pause) says nothing about
+      // the stream's end.
+      if (!sought && !refused_read) NothingNew(state);
+      continue;
+    }
+    state.last_message = std::chrono::steady_clock::now();
+    state.refusal_pause.Reset();  // this read was taken
+    if (!Take(*batch, to_engine)) {
+      // Read the batch again once the mirror can be written.
+      Pause(std::chrono::milliseconds(500));
+      const Status sought_again = consumer_->Seek(mirror_->last_seq() + 1);
+      if (!sought_again.ok()) Report(state, sought_again);
+    }
+  }
+}
+
+zmq::socket_t StreamEventLog::ConnectToEngine(zmq::context_t* context) {
   zmq::socket_t to_engine(*context, zmq::socket_type::push);
   to_engine.set(zmq::sockopt::sndhwm, static_cast<int>(std::max<std::size_t>(
                                           1, settings_.queue_capacity / settings_.max_batch)));
   to_engine.set(zmq::sockopt::sndtimeo, 200);
   to_engine.set(zmq::sockopt::linger, 0);
   to_engine.connect(kEventsEndpoint);
-  const std::string& stream = settings_.nats.stream;
-  auto last_error_log = std::chrono::steady_clock::time_point{};
-  auto report = [&](const Status& st) {
-    stats_.read_errors.fetch_add(1, std::memory_order_relaxed);
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_error_log >= std::chrono::seconds(5)) {
-      spdlog::warn("stream {}: {} (retrying)", stream, st.ToString());
-      last_error_log = now;
-    }
-  };
-  Status st = consumer_->Seek(mirror_->last_seq() + 1);
-  if (!st.ok()) report(st);
-  spdlog::info("following stream {} from seq {} (consumer {})", stream, mirror_->last_seq() + 1,
-               settings_.nats.durable());
-  auto last_message = std::chrono::steady_clock::now();
-  std::uint64_t seeks = consumer_->stats().seeks;
-  std::uint64_t reads_refused = consumer_->stats().reads_refused;
-  std::uint64_t refusals_not_logged = 0;
-  auto last_refusal_log = std::chrono::steady_clock::time_point{};
-  auto last_behind_log = std::chrono::steady_clock::time_point{};
-  RetryBackoff refusal_pause(kRefusalPauseFirst, kRefusalPauseMax);
-  FailureRun failing(kStallCheck);
-  while (!stop_) {
-    auto batch = consumer_->Fetch(std::chrono::milliseconds(200));
-    // A stop request may have ended the fetch (or its look-up): no stall
-    // check or re-creation while the daemon shuts down.
-    if (stop_) break;
-    const bool sought = consumer_->stats().seeks != seeks;
-    const bool refused_read = consumer_->stats().reads_refused != reads_refused;
-    if (refused_read) {
-      const std::uint64_t refused = consumer_->stats().reads_refused - reads_refused;
-      reads_refused = consumer_->stats().reads_refused;
-      stats_.reads_refused.fetch_add(refused, std::memory_order_relaxed);
-      // This instance cannot read past the gap: not caught up (a standby
-      // does not take the lease) until it reads to the stream's end again.
-      if (caught_up_.exchange(false)) {
-        spdlog::warn("stream {}: no longer caught up (a read from seq {} was refused)", stream,
-                     consumer_->stats().refused_from);
-      }
-      // Not a line per attempt while it persists, and not a tight loop of
-      // consumer re-creations either: the pause doubles up to
-      // kRefusalPauseMax until a read is taken.
-      const auto pause = refusal_pause.Next();
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_refusal_log >= std::chrono::seconds(5)) {
-        spdlog::warn(
-            "stream {}: consumer {} reading from seq {} delivered seq {}, but {}: not taken, "
-            "re-creating it in {} ms ({} time(s) since the last such line)",
-            stream, settings_.nats.durable(), consumer_->stats().refused_from,
-            consumer_->stats().refused_at, consumer_->stats().refused_why, pause.count(),
-            refused + refusals_not_logged);
-        last_refusal_log = now;
-        refusals_not_logged = 0;
-      } else {
-        refusals_not_logged += refused;
-      }
-      Pause(pause);
-    }
-    if (sought) {
-      seeks = consumer_->stats().seeks;
-      // (The fetch that re-created it may have read on already.) A refused
-      // read's re-creation is in the throttled warning above, not a line
-      // per attempt.
-      if (!refused_read) {
-        spdlog::info("stream {}: consumer {} re-created at seq {}", stream,
-                     settings_.nats.durable(), consumer_->stats().last_seek_from);
-      }
-    }
-    if (!batch.ok()) {
-      report(batch.status());
-      if (failing.Fail(std::chrono::steady_clock::now())) {
-        // Every fetch failed for kStallCheck since the first: also what a
-        // consumer deleted or changed on the server answers (no other
-        // fetch would ever succeed). Re-create it after the last sequence
-        // read (if the server is unreachable, the next fetches retry that).
-        spdlog::warn("stream {}: consumer {} failing at seq {} for {} s ({}); re-creating it",
-                     stream, settings_.nats.durable(), consumer_->position(), kStallCheck.count(),
-                     batch.status().ToString());
-        st = consumer_->Seek(consumer_->position() + 1);
-        if (!st.ok()) report(st);
-      }
-      Pause(std::chrono::milliseconds(100));
-      continue;
-    }
-    failing.Clear();
-    if (batch->empty()) {
-      // A fetch that re-created the consumer (a gap) or refused a read
-      // (re-created at the next fetch, after the pause) says nothing about
-      // the stream's end.
-      if (sought || refused_read) continue;
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_message >= kStallCheck) {
-        // Nothing for a while: make sure that is because there is nothing.
-        // A consumer whose deliveries were lost in a leader change waits
-        // for its ack timeout; re-creating it reads on at once.
-        last_message = now;
-        auto last = consumer_->StreamLastSeq();
-        if (last.ok() && *last > consumer_->position()) {
-          spdlog::warn(
-              "stream {}: consumer {} stalled at seq {} while the stream is at {} ({}); "
-              "re-creating it",
-              stream, settings_.nats.durable(), consumer_->position(), *last,
-              consumer_->Describe());
-          st = consumer_->Seek(consumer_->position() + 1);
-          if (!st.ok()) report(st);
-          continue;
-        }
-      }
-      // Nothing more within the wait: at the end of the stream, if the
-      // stream's leader holds nothing more for this consumer (a consumer
-      // that holds back is re-created by the stall check above).
-      if (!caught_up_.load()) {
-        auto next = consumer_->FirstToDeliverFrom(consumer_->position() + 1);
-        if (!next.ok()) {
-          // Never caught up while the leader cannot be asked (e.g. the
-          // NATS user may not publish to $JS.API.STREAM.MSG.GET.<stream>):
-          // counted and logged, not silent.
-          if (next.status().code() != Status::Code::kAborted) report(next.status());
-          continue;
-        }
-        if (next->has_value()) {
-          if (now - last_behind_log >= std::chrono::seconds(5)) {
-            spdlog::info(
-                "stream {}: not caught up: the stream's leader holds seq {} after seq {}, which "
-                "consumer {} has not delivered (the stall check re-creates it)",
-                stream, **next, consumer_->position(), settings_.nats.durable());
-            last_behind_log = now;
-          }
-          continue;
-        }
-        caught_up_ = true;
-        refusal_pause.Reset();
-        spdlog::info("caught up with stream {} at seq {}", stream, stats_.read_seq.load());
-      }
-      stats_.pending.store(0);
-      continue;
-    }
-    last_message = std::chrono::steady_clock::now();
-    refusal_pause.Reset();  // this read was taken
-    if (!Take(*batch, to_engine)) {
-      // Read the batch again once the mirror can be written.
-      Pause(std::chrono::milliseconds(500));
-      st = consumer_->Seek(mirror_->last_seq() + 1);
-      if (!st.ok()) report(st);
-    }
+  return to_engine;
+}
+
+void StreamEventLog::Report(FollowerState& state, const Status& st) {
+  stats_.read_errors.fetch_add(1, std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - state.last_error_log >= std::chrono::seconds(5)) {
+    spdlog::warn("stream {}: {} (retrying)", settings_.nats.stream, st.ToString());
+    state.last_error_log = now;
   }
+}
+
+bool StreamEventLog::TakeRefusals(FollowerState& state) {
+  const auto& consumer = consumer_->stats();
+  if (consumer.reads_refused == state.reads_refused) return false;
+  const std::uint64_t refused = consumer.reads_refused - state.reads_refused;
+  state.reads_refused = consumer.reads_refused;
+  stats_.reads_refused.fetch_add(refused, std::memory_order_relaxed);
+  const std::string& stream = settings_.nats.stream;
+  // This instance cannot read past the gap: not caught up (a standby does
+  // not take the lease) until it reads to the stream's end again.
+  if (caught_up_.exchange(false)) {
+    spdlog::warn("stream {}: no longer caught up (a read from seq {} was refused)", stream,
+                 consumer.refused_from);
+  }
+  // Not a line per attempt while it persists, and not a tight loop of
+  // consumer re-creations either: the pause doubles up to
+  // kRefusalPauseMax until a read is taken.
+  const auto pause = state.refusal_pause.Next();
+  const auto now = std::chrono::steady_clock::now();
+  if (now - state.last_refusal_log >= std::chrono::seconds(5)) {
+    spdlog::warn(
+        "stream {}: consumer {} reading from seq {} delivered seq {}, but {}: not taken, "
+        "re-creating it in {} ms ({} time(s) since the last such line)",
+        stream, settings_.nats.durable(), consumer.refused_from, consumer.refused_at,
+        consumer.refused_why, pause.count(), refused + state.refusals_not_logged);
+    state.last_refusal_log = now;
+    state.refusals_not_logged = 0;
+  } else {
+    state.refusals_not_logged += refused;
+  }
+  Pause(pause);
+  return true;
+}
+
+void StreamEventLog::TakeJumps(FollowerState& state) {
+  const auto& consumer = consumer_->stats();
+  stats_.jumps_taken.store(consumer.jumps_taken, std::memory_order_relaxed);
+  if (consumer.jump_mismatches == state.jump_mismatches) return;
+  const std::uint64_t mismatches = consumer.jump_mismatches - state.jump_mismatches;
+  state.jump_mismatches = consumer.jump_mismatches;
+  // Not a refusal: a delivery lost on the way looks the same, and the
+  // re-created consumer's start is checked (and refused if still wrong).
+  // Told anyway, since a replica that lacks or diverged from the leader's
+  // messages also shows this way.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - state.last_jump_mismatch_log >= std::chrono::seconds(5)) {
+    spdlog::warn(
+        "stream {}: consumer {} expected seq {} delivered seq {} past a jump, but {}: not "
+        "taken, re-reading from seq {} ({} time(s) since the last such line)",
+        settings_.nats.stream, settings_.nats.durable(), consumer.jump_mismatch_from,
+        consumer.jump_mismatch_at, consumer.jump_mismatch_why, consumer.jump_mismatch_from,
+        mismatches + state.jump_mismatches_not_logged);
+    state.last_jump_mismatch_log = now;
+    state.jump_mismatches_not_logged = 0;
+  } else {
+    state.jump_mismatches_not_logged += mismatches;
+  }
+}
+
+bool StreamEventLog::TakeSeeks(FollowerState& state, bool refused_read) {
+  if (consumer_->stats().seeks == state.seeks) return false;
+  state.seeks = consumer_->stats().seeks;
+  // (The fetch that re-created it may have read on already.) A refused
+  // read's re-creation is in the throttled warning (TakeRefusals), not a
+  // line per attempt.
+  if (!refused_read) {
+    spdlog::info("stream {}: consumer {} re-created at seq {}", settings_.nats.stream,
+                 settings_.nats.durable(), consumer_->stats().last_seek_from);
+  }
+  return true;
+}
+
+void StreamEventLog::FetchFailed(FollowerState& state, const Status& st) {
+  Report(state, st);
+  if (state.failing.Fail(std::chrono::steady_clock::now())) {
+    // Every fetch failed for kStallCheck since the first: also what a
+    // consumer deleted or changed on the server answers (no other fetch
+    // would ever succeed). Re-create it after the last sequence read (if
+    // the server is unreachable, the next fetches retry that).
+    spdlog::warn("stream {}: consumer {} failing at seq {} for {} s ({}); re-creating it",
+                 settings_.nats.stream, settings_.nats.durable(), consumer_->position(),
+                 kStallCheck.count(), st.ToString());
+    const Status sought = consumer_->Seek(consumer_->position() + 1);
+    if (!sought.ok()) Report(state, sought);
+  }
+  Pause(std::chrono::milliseconds(100));
+}
+
+void StreamEventLog::NothingNew(FollowerState& state) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - state.last_message >= kStallCheck) {
+    // Nothing for a while: make sure that is because there is nothing.
+    state.last_message = now;
+    if (RecreatedIfStalled(state)) return;
+  }
+  // Nothing more within the wait: at the end of the stream, if the
+  // stream's leader holds nothing more for this consumer (a consumer that
+  // holds back is re-created by the stall check above).
+  if (!caught_up_.load() && !CaughtUpNow(state, now)) return;
+  stats_.pending.store(0);
+}
+
+bool StreamEventLog::RecreatedIfStalled(FollowerState& state) {
+  // A consumer whose deliveries were lost in a leader change waits for its
+  // ack timeout; re-creating it reads on at once.
+  auto last = consumer_->StreamLastSeq();
+  if (!last.ok() || *last <= consumer_->position()) return false;
+  spdlog::warn(
+      "stream {}: consumer {} stalled at seq {} while the stream is at {} ({}); re-creating it",
+      settings_.nats.stream, settings_.nats.durable(), consumer_->position(), *last,
+      consumer_->Describe());
+  const Status sought = consumer_->Seek(consumer_->position() + 1);
+  if (!sought.ok()) Report(state, sought);
+  return true;
+}
+
+bool StreamEventLog::CaughtUpNow(FollowerState& state, std::chrono::steady_clock::time_point now) {
+  const std::string& stream = settings_.nats.stream;
+  auto next = consumer_->FirstToDeliverFrom(consumer_->position() + 1);
+  if (!next.ok()) {
+    // Never caught up while the leader cannot be asked (e.g. the NATS user
+    // may not publish to $JS.API.STREAM.MSG.GET.<stream>): counted and
+    // logged, not silent.
+    if (next.status().code() != Status::Code::kAborted) Report(state, next.status());
+    return false;
+  }
+  if (next->has_value()) {
+    if (now - state.last_behind_log >= std::chrono::seconds(5)) {
+      spdlog::info(
+          "stream {}: not caught up: the stream's leader holds seq {} after seq {}, which "
+          "consumer {} has not delivered (the stall check re-creates it)",
+          stream, **next, consumer_->position(), settings_.nats.durable());
+      state.last_behind_log = now;
+    }
+    return false;
+  }
+  caught_up_ = true;
+  state.refusal_pause.Reset();
+  spdlog::info("caught up with stream {} at seq {}", stream, stats_.read_seq.load());
+  return true;
 }
 
 }  // namespace riskd::daemon

@@ -68,6 +68,9 @@ struct StreamFollowerStats {
   // Reads refused: a re-created consumer's start, or a batch, that is not
   // what the stream's leader holds there (or when it could not say).
   std::atomic<std::uint64_t> reads_refused{0};
+  // Messages past a jump in the stream sequence (other subjects' messages,
+  // deleted ones) taken on the stream leader's word, without a re-creation.
+  std::atomic<std::uint64_t> jumps_taken{0};
 };
 
 class StreamEventLog final : public EventLog {
@@ -107,7 +110,39 @@ class StreamEventLog final : public EventLog {
         mirror_(mirror),
         directory_(std::move(directory)),
         clock_(settings.clock) {}
+  // The follower thread's state across fetches (defined in the .cc).
+  struct FollowerState;
+  // The follower thread: a loop of fetches, each answered by the steps
+  // below.
   void Follow(zmq::context_t* context);
+  // The follower's socket to the engine thread, connected.
+  zmq::socket_t ConnectToEngine(zmq::context_t* context);
+  // Counts a failed read or re-creation and logs it (at most every 5 s).
+  void Report(FollowerState& state, const Status& st);
+  // After a fetch: reads the consumer refused since the last one (counted,
+  // logged at most every 5 s, then a pause that doubles while they last);
+  // whether there were any.
+  bool TakeRefusals(FollowerState& state);
+  // After a fetch: the jumps the consumer took (counted) and those the
+  // leader contradicted (logged at most every 5 s; each also re-created
+  // the consumer, not a refusal).
+  void TakeJumps(FollowerState& state);
+  // After a fetch: whether the consumer was re-created (logged unless a
+  // refusal's).
+  bool TakeSeeks(FollowerState& state, bool refused_read);
+  // A fetch failed: the consumer is re-created once fetches have failed
+  // for the stall check's while.
+  void FetchFailed(FollowerState& state, const Status& st);
+  // A fetch delivered nothing (and neither re-created the consumer nor
+  // refused a read): the stall check, then whether caught up.
+  void NothingNew(FollowerState& state);
+  // Whether the consumer held back while the stream has more for the stall
+  // check's while: then it is re-created, and true.
+  bool RecreatedIfStalled(FollowerState& state);
+  // Whether the stream's leader holds nothing after the position for this
+  // consumer: then caught up (logged once). False also when the leader
+  // cannot be asked.
+  bool CaughtUpNow(FollowerState& state, std::chrono::steady_clock::time_point now);
   // Validates, mirrors and hands over one fetched batch; false if the
   // mirror could not be written (the batch is read again).
   bool Take(std::vector<connectors::nats::StreamMessage>& batch, zmq::socket_t& to_engine);

@@ -72,7 +72,122 @@ std::string Named(std::string_view id, std::size_t bytes) {
          std::to_string(bytes) + " bytes)";
 }
 
+// The answer to `body`, a request to `api`: waited for up to the
+// connection's timeout, in slices of 100 ms to heed a stop request
+// (`aborted`). A raw request: the C client has no call for the API.
+Result<natsMsg*> AwaitAnswer(const NatsConnection& connection, const std::string& api,
+                             const std::string& body, const std::atomic<bool>* stop,
+                             const std::string& what) {
+  natsConnection* nc = connection.get();
+  natsInbox* inbox = nullptr;
+  natsStatus s = natsInbox_Create(&inbox);
+  if (s != NATS_OK) return NatsError(what, s);
+  natsSubscription* sub = nullptr;
+  s = natsConnection_SubscribeSync(&sub, nc, inbox);
+  if (s == NATS_OK) s = natsSubscription_AutoUnsubscribe(sub, 1);
+  if (s == NATS_OK) {
+    s = natsConnection_PublishRequest(nc, api.c_str(), inbox, body.data(),
+                                      static_cast<int>(body.size()));
+  }
+  natsInbox_Destroy(inbox);
+  natsMsg* reply = nullptr;
+  const auto deadline = std::chrono::steady_clock::now() + connection.timeout();
+  while (s == NATS_OK && reply == nullptr) {
+    if (stop != nullptr && stop->load()) {
+      natsSubscription_Destroy(sub);
+      return Status::Aborted(what + ": stopping");
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      s = NATS_TIMEOUT;
+      break;
+    }
+    s = natsSubscription_NextMsg(&reply, sub, std::min<std::int64_t>(left.count(), 100));
+    if (s == NATS_TIMEOUT) s = NATS_OK;  // the next slice
+  }
+  natsSubscription_Destroy(sub);
+  if (s == NATS_TIMEOUT) {
+    // A request the user may not publish gets no answer (the server only
+    // tells the connection's error handler): name the permission needed.
+    return NatsError(what + " (no answer: may this NATS user publish to '" + api + "'?)", s);
+  }
+  if (s != NATS_OK) return NatsError(what, s);
+  if (natsMsg_IsNoResponders(reply)) {
+    natsMsg_Destroy(reply);
+    return NatsError(what, NATS_NO_RESPONDERS);
+  }
+  return reply;
+}
+
+// A message-get API answer's error: "none" for "no message found", an
+// error status for anything else (no leader, no such stream, ...), which
+// is not an answer to the question.
+Result<std::optional<LeaderMessage>> MessageGetError(const nlohmann::json& error,
+                                                     const std::string& what) {
+  // (Checked types: a value of another type would throw.)
+  const auto c = error.find("err_code");
+  const auto d = error.find("description");
+  const std::int64_t code = c != error.end() && c->is_number_integer() ? c->get<std::int64_t>() : 0;
+  if (code == JSNoMessageFoundErr) return std::optional<LeaderMessage>();
+  const std::string text = what + ": " +
+                           (d != error.end() && d->is_string() ? d->get<std::string>() : "error") +
+                           " (JetStream error " + std::to_string(code) + ")";
+  if (code == JSStreamNotFoundErr) return Status::NotFound(text);
+  if (code == JSClusterNotAvailErr) return Status::Unavailable(text);
+  return Status::Internal(text);
+}
+
+// A message-get API answer (JSON): the message, or "none", or an error.
+Result<std::optional<LeaderMessage>> ParseMessageGet(std::string_view text,
+                                                     const std::string& what) {
+  const auto answer = nlohmann::json::parse(text, nullptr, false);
+  if (!answer.is_object()) return Status::Internal(what + ": the answer is not JSON");
+  if (const auto e = answer.find("error"); e != answer.end() && e->is_object()) {
+    return MessageGetError(*e, what);
+  }
+  const auto m = answer.find("message");
+  if (m == answer.end() || !m->is_object() || !m->contains("seq") ||
+      !m->at("seq").is_number_unsigned()) {
+    return Status::Internal(what + ": the answer has no message sequence");
+  }
+  // The message's headers and payload, base64 (omitted when empty).
+  const auto headers = Base64Field(*m, "hdrs");
+  auto payload = Base64Field(*m, "data");
+  if (!headers || !payload) return Status::Internal(what + ": the answer's message is not base64");
+  LeaderMessage out;
+  out.seq = m->at("seq").get<std::uint64_t>();
+  out.msg_id = MsgIdInHeaders(*headers);
+  out.payload = std::move(*payload);
+  return std::optional<LeaderMessage>(std::move(out));
+}
+
 }  // namespace
+
+Result<std::optional<LeaderMessage>> RequestLeaderFirstFrom(const NatsConnection& connection,
+                                                            const std::string& stream,
+                                                            const std::string& subject,
+                                                            std::uint64_t from,
+                                                            const std::atomic<bool>* stop) {
+  // The message-get API with next_by_subj (nats-server 2.9+): the first
+  // message at or after `seq` on a subject (filter). Only the stream's
+  // leader answers it (a stream without a leader answers "cluster not
+  // available"), unlike stream info or a direct get, which replicas answer
+  // from their own stores.
+  const std::string what = "nats: stream '" + stream + "' first message from seq " +
+                           std::to_string(from) + " on '" + subject + "'";
+  const std::string api = "$JS.API.STREAM.MSG.GET." + stream;
+  const std::string body = nlohmann::json{{"seq", from}, {"next_by_subj", subject}}.dump();
+  auto reply = AwaitAnswer(connection, api, body, stop, what);
+  if (!reply.ok()) return reply.status();
+  const char* data = natsMsg_GetData(*reply);
+  auto answer =
+      ParseMessageGet(std::string_view(data != nullptr ? data : "",
+                                       static_cast<std::size_t>(natsMsg_GetDataLength(*reply))),
+                      what);
+  natsMsg_Destroy(*reply);
+  return answer;
+}
 
 Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Open(const NatsConnection* connection,
                                                              ConsumerOptions options) {
@@ -82,6 +197,12 @@ Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Open(const NatsConnectio
   }
   if (options.max_batch < 1)
     return Status::InvalidArgument("nats: consumer max_batch must be >= 1");
+  if (!options.leader_lookup) {
+    options.leader_lookup = [connection, stream = options.stream, subject = options.subject,
+                             stop = options.stop](std::uint64_t from) {
+      return RequestLeaderFirstFrom(*connection, stream, subject, from, stop);
+    };
+  }
   return std::unique_ptr<StreamConsumer>(new StreamConsumer(connection, std::move(options)));
 }
 
@@ -166,7 +287,11 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   std::uint64_t last_seq = 0;
   const std::uint64_t read_from = position_ + 1;
   const std::uint64_t refusals_before = stats_.reads_refused;
-  std::uint64_t start_checked = 0;  // the start's sequence, if this batch has one
+  std::uint64_t checked = 0;  // the last message of this batch checked against the leader's
+  // Jumps taken in this batch: counted once it is returned (not if its
+  // end is refused, and not again when it is read again).
+  std::uint64_t jumps = 0;
+  jump_checks_ = {};
   bool gap = false;
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
@@ -176,29 +301,22 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       stats_.redelivered++;  // already returned: a redelivery
       continue;
     }
-    if (m.seq != position_ + 1 && !accept_any_next_) {
-      gap = true;  // something before it is still to be redelivered
-      break;
-    }
     const char* data = natsMsg_GetData(msg);
     m.payload.assign(data != nullptr ? data : "",
                      static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-    if (accept_any_next_) {
-      // The first message after a seek. Refused (or a stop ended the
-      // look-up): re-create the consumer from the same sequence.
-      if (!StartIsLeaders(msg, m)) {
-        gap = true;
-        break;
-      }
-      start_checked = m.seq;
+    const bool jump = !accept_any_next_ && m.seq != position_ + 1;
+    if (!InOrderOrLeaders(msg, m, &checked)) {
+      gap = true;
+      break;
     }
+    if (jump) ++jumps;
     accept_any_next_ = false;
     position_ = m.seq;
     last = msg;
     last_seq = m.seq;
     out.push_back(std::move(m));
   }
-  if (last != nullptr && last_seq != start_checked && !BatchEndIsLeaders(&out, last, read_from)) {
+  if (last != nullptr && last_seq != checked && !BatchEndIsLeaders(&out, last, read_from)) {
     // Refused, or a stop ended the check: nothing of it is returned, and
     // it is read again from a re-created consumer.
     last = nullptr;
@@ -210,6 +328,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
       if (list.Msgs[i] == last) list.Msgs[i] = nullptr;
     }
     unacked_.emplace_back(last_seq, last);
+    stats_.jumps_taken += jumps;
   }
   natsMsgList_Destroy(&list);
   if (gap) {
@@ -236,6 +355,52 @@ bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m) {
   if (same.ok()) return true;
   // A stop request that ended the look-up is no answer, and no refusal.
   if (same.code() != Status::Code::kAborted) Refuse(position_ + 1, m.seq, same.message());
+  return false;
+}
+
+bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m,
+                                      std::uint64_t* checked) {
+  if (!accept_any_next_ && m.seq == position_ + 1) return true;
+  // The first message after a seek (refused, or a stop ended the look-up:
+  // re-created from the same sequence), or one past other subjects' or
+  // deleted messages if the leader says so (otherwise something before it
+  // is still to be redelivered: a gap).
+  const bool leaders = accept_any_next_ ? StartIsLeaders(msg, m) : JumpIsLeaders(msg, m);
+  if (leaders) *checked = m.seq;
+  return leaders;
+}
+
+bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m) {
+  // A batch with many jumps asks no more once a stop is requested (the
+  // look-up heeds it only while it waits): the rest is a gap, re-read
+  // once the stop request is withdrawn, if ever.
+  if (stopping()) return false;
+  // A slow leader and a batch with many jumps: once the connection's
+  // timeout has been spent asking in this fetch, the rest of the batch is a
+  // gap (re-read from a re-created consumer, its start one request), so
+  // that one fetch does not block until the ack wait passes and the server
+  // redelivers what it fetched (harmless to the order, but wasteful).
+  if (jump_checks_ >= connection_->timeout()) return false;
+  // Asked once, not again while the answer is indefinite: a gap costs a
+  // re-creation whatever the answer, and the re-created consumer's start
+  // check asks again as long as needed (a leader that does not answer at
+  // all costs the connection's timeout here first). The same message is
+  // the same sequence and payload, as at a start. No refusal here: a batch
+  // lost on the way (the usual gap) is not the consumer's fault, and the
+  // re-created one's start is checked.
+  const auto asked = std::chrono::steady_clock::now();
+  const auto first = LeaderFirstFrom(position_ + 1);
+  jump_checks_ += std::chrono::steady_clock::now() - asked;
+  if (!first.ok() || !first->has_value()) return false;
+  const LeaderMessage& l = **first;
+  if (l.seq == m.seq && l.payload == m.payload) return true;
+  // The leader holds another message first: a lost delivery, or a replica
+  // that lacks or diverged from the leader's messages. Told (the follower
+  // logs it), not refused.
+  stats_.jump_mismatches++;
+  stats_.jump_mismatch_from = position_ + 1;
+  stats_.jump_mismatch_at = m.seq;
+  stats_.jump_mismatch_why = NotTheDelivered(l, msg, m);
   return false;
 }
 
@@ -273,7 +438,8 @@ Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
   // or "none": a new leader that has not yet applied the last committed
   // entry says so) is asked again every 100 ms within nats.timeout before
   // it counts: a stream leader change would otherwise refuse the batch of
-  // every instance reading at the stream's end.
+  // every instance reading at the stream's end. A stop request between
+  // asks ends it as one during an ask does (`aborted`: no refusal).
   const auto deadline = std::chrono::steady_clock::now() + connection_->timeout();
   auto first = LeaderFirstFrom(from);
   const auto aborted = [&] {
@@ -282,6 +448,7 @@ Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
   while (!(first.ok() && first->has_value()) && !aborted() &&
          std::chrono::steady_clock::now() + kLeaderAskAgain < deadline) {
     std::this_thread::sleep_for(kLeaderAskAgain);
+    if (stopping()) return Status::Aborted("stopping while the leader was asked again");
     first = LeaderFirstFrom(from);
   }
   if (aborted()) return first.status();
@@ -293,19 +460,21 @@ Status StreamConsumer::SameAsLeaders(std::uint64_t from, natsMsg* delivered,
     return Status::Unavailable("the leader did not say: " + first.status().ToString());
   }
   if (!first->has_value()) return Status::Unavailable("the leader holds none from there on");
+  return Status::Unavailable(NotTheDelivered(**first, delivered, m));
+}
+
+std::string StreamConsumer::NotTheDelivered(const LeaderMessage& l, natsMsg* delivered,
+                                            const StreamMessage& m) {
   const char* id = nullptr;
   if (natsMsgHeader_Get(delivered, kMsgIdHeader.data(), &id) != NATS_OK || id == nullptr) id = "";
-  const LeaderMessage& l = **first;
   const std::string not_delivered = ", not the delivered " + Named(id, m.payload.size());
   if (l.seq == m.seq) {
-    return Status::Unavailable("the leader holds " + Named(l.msg_id, l.payload.size()) + " there" +
-                               not_delivered +
-                               " (a replica that diverged, nats-server#4174, #4365?)");
+    return "the leader holds " + Named(l.msg_id, l.payload.size()) + " there" + not_delivered +
+           " (a replica that diverged, nats-server#4174, #4365?)";
   }
-  return Status::Unavailable(
-      "the leader holds seq " + std::to_string(l.seq) + " first, " +
-      Named(l.msg_id, l.payload.size()) + not_delivered +
-      (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174, #4365?)" : ""));
+  return "the leader holds seq " + std::to_string(l.seq) + " first, " +
+         Named(l.msg_id, l.payload.size()) + not_delivered +
+         (l.seq < m.seq ? " (a replica that lacks messages, nats-server#4174, #4365?)" : "");
 }
 
 void StreamConsumer::Refuse(std::uint64_t from, std::uint64_t at, std::string why) {
@@ -323,91 +492,7 @@ Result<std::optional<std::uint64_t>> StreamConsumer::FirstToDeliverFrom(std::uin
 }
 
 Result<std::optional<LeaderMessage>> StreamConsumer::LeaderFirstFrom(std::uint64_t from) const {
-  // JetStream's message-get API with next_by_subj (nats-server 2.9+): the
-  // first message at or after `seq` on a subject (filter). Only the stream's
-  // leader answers it (a stream without a leader answers "cluster not
-  // available"), unlike stream info or a direct get, which replicas answer
-  // from their own stores. A raw request: the C client has no call for it,
-  // and its wait is taken in slices to heed a stop request.
-  const std::string what = "nats: stream '" + options_.stream + "' first message from seq " +
-                           std::to_string(from) + " on '" + options_.subject + "'";
-  const std::string api = "$JS.API.STREAM.MSG.GET." + options_.stream;
-  const std::string body = nlohmann::json{{"seq", from}, {"next_by_subj", options_.subject}}.dump();
-  natsConnection* nc = connection_->get();
-  natsInbox* inbox = nullptr;
-  natsStatus s = natsInbox_Create(&inbox);
-  if (s != NATS_OK) return NatsError(what, s);
-  natsSubscription* sub = nullptr;
-  s = natsConnection_SubscribeSync(&sub, nc, inbox);
-  if (s == NATS_OK) s = natsSubscription_AutoUnsubscribe(sub, 1);
-  if (s == NATS_OK) {
-    s = natsConnection_PublishRequest(nc, api.c_str(), inbox, body.data(),
-                                      static_cast<int>(body.size()));
-  }
-  natsInbox_Destroy(inbox);
-  natsMsg* reply = nullptr;
-  const auto deadline = std::chrono::steady_clock::now() + connection_->timeout();
-  while (s == NATS_OK && reply == nullptr) {
-    if (stopping()) {
-      natsSubscription_Destroy(sub);
-      return Status::Aborted(what + ": stopping");
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      s = NATS_TIMEOUT;
-      break;
-    }
-    s = natsSubscription_NextMsg(&reply, sub, std::min<std::int64_t>(left.count(), 100));
-    if (s == NATS_TIMEOUT) s = NATS_OK;  // the next slice
-  }
-  natsSubscription_Destroy(sub);
-  if (s == NATS_TIMEOUT) {
-    // A request the user may not publish gets no answer (the server only
-    // tells the connection's error handler): name the permission needed.
-    return NatsError(what + " (no answer: may this NATS user publish to '" + api + "'?)", s);
-  }
-  if (s != NATS_OK) return NatsError(what, s);
-  if (natsMsg_IsNoResponders(reply)) {
-    natsMsg_Destroy(reply);
-    return NatsError(what, NATS_NO_RESPONDERS);
-  }
-  const char* data = natsMsg_GetData(reply);
-  const auto answer = nlohmann::json::parse(
-      std::string_view(data != nullptr ? data : "",
-                       static_cast<std::size_t>(natsMsg_GetDataLength(reply))),
-      nullptr, false);
-  natsMsg_Destroy(reply);
-  if (!answer.is_object()) return Status::Internal(what + ": the answer is not JSON");
-  if (const auto e = answer.find("error"); e != answer.end() && e->is_object()) {
-    // (Checked types: a value of another type would throw.)
-    const auto c = e->find("err_code");
-    const auto d = e->find("description");
-    const std::int64_t code = c != e->end() && c->is_number_integer() ? c->get<std::int64_t>() : 0;
-    // Only "no message found" means none; anything else (no leader,
-    // no such stream, ...) is not an answer to the question.
-    if (code == JSNoMessageFoundErr) return std::optional<LeaderMessage>();
-    const std::string text = what + ": " +
-                             (d != e->end() && d->is_string() ? d->get<std::string>() : "error") +
-                             " (JetStream error " + std::to_string(code) + ")";
-    if (code == JSStreamNotFoundErr) return Status::NotFound(text);
-    if (code == JSClusterNotAvailErr) return Status::Unavailable(text);
-    return Status::Internal(text);
-  }
-  const auto m = answer.find("message");
-  if (m == answer.end() || !m->is_object() || !m->contains("seq") ||
-      !m->at("seq").is_number_unsigned()) {
-    return Status::Internal(what + ": the answer has no message sequence");
-  }
-  // The message's headers and payload, base64 (omitted when empty).
-  const auto headers = Base64Field(*m, "hdrs");
-  auto payload = Base64Field(*m, "data");
-  if (!headers || !payload) return Status::Internal(what + ": the answer's message is not base64");
-  LeaderMessage out;
-  out.seq = m->at("seq").get<std::uint64_t>();
-  out.msg_id = MsgIdInHeaders(*headers);
-  out.payload = std::move(*payload);
-  return std::optional<LeaderMessage>(std::move(out));
+  return options_.leader_lookup(from);
 }
 
 Status StreamConsumer::Ack(std::uint64_t seq) {

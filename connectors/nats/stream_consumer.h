@@ -5,29 +5,58 @@
 // once (not after the ack wait). Fetch() returns messages in increasing
 // stream sequence; when the server skips ahead of the expected sequence
 // (a batch lost in a reconnect, to be redelivered later) it seeks back to
-// the position by itself, so no message is ever returned out of order or
-// missing, except those deleted from the stream. What a consumer delivers
-// is checked against the stream's leader, since a consumer led from a
-// replica that lacks messages the leader has, or holds others (nats-server
-// 2.9.10, nats-server#4174, #4365), delivers something else, and no other
-// message tells:
+// the position by itself, unless the stream leader confirms the jump
+// passed over nothing of the subject (below), so no message is ever
+// returned out of order or missing, except those deleted from the stream.
+// What a consumer delivers is checked against the stream's leader, since a
+// consumer led from a replica that lacks messages the leader has, or holds
+// others (nats-server 2.9.10, nats-server#4174, #4365), delivers something
+// else, and no other message tells:
 //   - the first message after every seek must be the leader's first on the
 //     subject from the sequence sought: the same sequence (a start past the
 //     one sought only over messages the leader no longer holds: deleted, or
 //     before its first) and the same message (its payload);
+//   - a message past a jump in the sequence (position + 1 expected) must
+//     be the leader's first on the subject after the position: then the
+//     jump passed over nothing of the subject (messages of the stream's
+//     other subjects, deleted ones), and the message is taken without a
+//     re-creation. Anything else (another message, or an answer that is
+//     not the message, which is not asked again) is taken for a gap, read
+//     again from a re-created consumer (whose start is checked, and
+//     refused if it is not the leader's); another message is counted in
+//     jump_mismatches, not as a refusal;
 //   - every batch's last message must be the leader's at its sequence: a
 //     replica that lacks a message delivers every later one under the
 //     sequence before its own (one that holds an extra one, every later one
-//     a sequence high), so such a shift anywhere in a batch shows at its
-//     end. A single other message inside a batch, with the sequences lined
-//     up again after it, is not seen.
+//     a sequence high), so such a shift anywhere in a batch shows at the
+//     next message checked, at the latest its end. A single other message
+//     inside a batch, with the sequences lined up again after it, is not
+//     seen.
 // Either refused (or when the leader cannot say within the connection's
 // timeout), nothing of the batch is returned, and the consumer is
 // re-created from the position at the next Fetch. One request to the
 // leader per fetch that delivers new messages (two when a batch of more
-// than one starts after a seek), whatever the distance (LeaderFirstFrom).
-// A diverged stream leader shows as refusals of every consumer led from a
-// healthy replica. Ack(seq) acknowledges every message up to seq.
+// than one starts after a seek) and one per jump in the sequence, whatever
+// the distance (LeaderFirstFrom); the batch-end request is skipped when
+// the last message was already checked (a start or a jump). Each is a
+// blocking round trip inside Fetch(): a stream shared with other subjects
+// costs one per message delivered after a jump (once the connection's
+// timeout has been spent on them in one Fetch, the next jump is taken for
+// a gap). A diverged stream leader
+// shows as refusals of every consumer led from a healthy replica. Ack(seq)
+// acknowledges every message up to seq.
+//
+// Why a jump is checked with the leader and not with the consumer
+// sequence (the delivery count in each message's metadata): nats-server
+// counts every delivery, redeliveries included (consumer.go deliverMsg:
+// dseq++ for each message getNextMsg hands out, redeliveries first), so
+// consecutive consumer sequences show that no delivery was lost on the
+// way, but not that the consumer passed over nothing of the subject: a
+// consumer led from a replica that lacks a message (without a shift)
+// delivers the next one under a consecutive consumer sequence, and in a
+// stream shared with other subjects that looks like any other jump. Only
+// the leader can tell; its next_by_subj look-up from the position does
+// with one request.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -36,6 +65,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +74,24 @@
 #include "connectors/nats/nats_connection.h"
 
 namespace riskd::connectors::nats {
+
+// A message as the stream's leader holds it (LeaderFirstFrom).
+struct LeaderMessage {
+  std::uint64_t seq = 0;
+  std::string msg_id;  // its Nats-Msg-Id header, empty without one
+  std::string payload;
+};
+
+// The stream leader's first message on the consumer's subject at or after
+// sequence `from` (the answers: StreamConsumer::LeaderFirstFrom). Every
+// check of a delivery against the leader asks it. The default is the
+// request to the leader (RequestLeaderFirstFrom); tests inject another to
+// answer what one real server cannot (another message at a sequence, "no
+// leader" for a while), usually over the real one. Called on the thread
+// that calls Fetch(), FirstToDeliverFrom() and LeaderFirstFrom(); it need
+// not heed the stop request (the consumer checks it between asks), but
+// should not block beyond the connection's timeout.
+using LeaderLookUp = std::function<Result<std::optional<LeaderMessage>>(std::uint64_t from)>;
 
 struct ConsumerOptions {
   std::string stream = "RISKD_EVENTS";
@@ -56,7 +104,20 @@ struct ConsumerOptions {
   // `aborted` within 100 ms (a batch whose check it ended is not returned,
   // and no refusal counted), and Fetch() re-creates no consumer then.
   const std::atomic<bool>* stop = nullptr;
+  // The leader look-up; empty: the request to the leader (set by Open()).
+  LeaderLookUp leader_lookup;
 };
+
+// The look-up of LeaderLookUp, as a request to the stream's leader:
+// JetStream's message-get API with next_by_subj (`$JS.API.STREAM.MSG.GET.
+// <stream>`, nats-server 2.9+), answered by the leader alone. Waits up to
+// the connection's timeout, and returns `aborted` within 100 ms of a stop
+// request (`stop` may be null).
+Result<std::optional<LeaderMessage>> RequestLeaderFirstFrom(const NatsConnection& connection,
+                                                            const std::string& stream,
+                                                            const std::string& subject,
+                                                            std::uint64_t from,
+                                                            const std::atomic<bool>* stop);
 
 struct StreamMessage {
   std::uint64_t seq = 0;      // stream sequence
@@ -65,18 +126,24 @@ struct StreamMessage {
   std::string payload;
 };
 
-// A message as the stream's leader holds it (LeaderFirstFrom).
-struct LeaderMessage {
-  std::uint64_t seq = 0;
-  std::string msg_id;  // its Nats-Msg-Id header, empty without one
-  std::string payload;
-};
-
 struct ConsumerStats {
   std::uint64_t seeks = 0;           // consumer (re-)creations
   std::uint64_t last_seek_from = 0;  // the sequence the last one delivers from
   std::uint64_t seek_failures = 0;   // attempts the server did not answer
   std::uint64_t redelivered = 0;     // messages at or below the position, dropped
+  // Messages past a jump in the sequence (over other subjects' messages or
+  // deleted ones) taken on the leader's word, without a re-creation, and
+  // returned (a batch refused at its end counts none).
+  std::uint64_t jumps_taken = 0;
+  // Jumps the leader contradicted: it holds another message first on the
+  // subject after the position (a lost delivery, or a replica that lacks
+  // or diverged from its messages). Each is a gap (re-created, the start
+  // checked), not a refusal. The last one's first sequence expected, the
+  // delivered sequence, and what the leader holds instead.
+  std::uint64_t jump_mismatches = 0;
+  std::uint64_t jump_mismatch_from = 0;
+  std::uint64_t jump_mismatch_at = 0;
+  std::string jump_mismatch_why;
   // Reads refused: a start after a seek whose first message is not the
   // stream leader's first from the sequence sought (another sequence or
   // another message), or a batch whose last message is not the leader's at
@@ -116,7 +183,8 @@ class StreamConsumer {
   // "none": `unavailable` (no answer, no leader), `not_found` (no such
   // stream), `aborted` (a stop request), `internal`.
   Result<std::optional<std::uint64_t>> FirstToDeliverFrom(std::uint64_t from) const;
-  // The same look-up, with the message itself (id and payload).
+  // The same look-up, with the message itself (id and payload), through
+  // the options' leader look-up.
   Result<std::optional<LeaderMessage>> LeaderFirstFrom(std::uint64_t from) const;
   // The server's view of the consumer, for the log: delivered and
   // acknowledged sequences, pending counts, leader.
@@ -134,11 +202,25 @@ class StreamConsumer {
   // (`delivered`, for its id in the reason): ok if so; `aborted` if a stop
   // request ended the look-up; otherwise `unavailable`, saying why not.
   Status SameAsLeaders(std::uint64_t from, natsMsg* delivered, const StreamMessage& m) const;
+  // Why `l`, the leader's answer, is not `m` (`delivered`, for its id).
+  static std::string NotTheDelivered(const LeaderMessage& l, natsMsg* delivered,
+                                     const StreamMessage& m);
   void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
   // Whether `first`, the first message after a seek, is the leader's first
   // on the subject from the position on. If not (refused, or a stop ended
   // the look-up: no refusal then), false.
   bool StartIsLeaders(natsMsg* first, const StreamMessage& m);
+  // Whether `msg` (`m`) may follow the position: the next sequence, or
+  // the leader's (StartIsLeaders after a seek, JumpIsLeaders past a jump;
+  // then `checked` is its sequence).
+  bool InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, std::uint64_t* checked);
+  // Whether `m` (`msg`), delivered past the position + 1, is the leader's
+  // first on the subject after the position (asked once; not during a
+  // stop request, nor once the connection's timeout has been spent in such
+  // look-ups in this Fetch). If not, or if the answer is not a message,
+  // false (a gap: no refusal); another message is counted in
+  // jump_mismatches.
+  bool JumpIsLeaders(natsMsg* msg, const StreamMessage& m);
   // Whether the last message of `batch` (`last`), read from `read_from` on,
   // is the leader's at its sequence. If not (refused, or a stop ended the
   // look-up: no refusal then), empties the batch and puts the position
@@ -156,6 +238,8 @@ class StreamConsumer {
   // The consumer is to be re-created from the position (the last Seek()
   // failed, a read was refused, or a stop ended one): Fetch() does it first.
   bool needs_seek_ = true;
+  // Time spent in JumpIsLeaders' look-ups in this Fetch().
+  std::chrono::steady_clock::duration jump_checks_{};
   // Fetched messages kept for their acknowledgement subject, by sequence.
   std::vector<std::pair<std::uint64_t, natsMsg*>> unacked_;
   ConsumerStats stats_;

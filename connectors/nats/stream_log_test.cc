@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <string_view>
 #include <thread>
 
 #include "connectors/nats/stream_consumer.h"
@@ -30,15 +32,18 @@ class StreamLogTest : public testing::NatsServerTest {
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     return std::move(*log);
   }
-  // `stop`, if set, is the consumer's stop request.
+  // `stop`, if set, is the consumer's stop request; `lookup`, if set, its
+  // leader look-up.
   std::unique_ptr<StreamConsumer> OpenConsumer(NatsConnection* c, int max_batch = 100,
-                                               const std::atomic<bool>* stop = nullptr) {
+                                               const std::atomic<bool>* stop = nullptr,
+                                               LeaderLookUp lookup = {}) {
     ConsumerOptions o;
     o.stream = Options().stream;
     o.subject = Options().subject;
     o.durable = "reader";
     o.max_batch = max_batch;
     o.stop = stop;
+    o.leader_lookup = std::move(lookup);
     auto consumer = StreamConsumer::Open(c, o);
     EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
     return std::move(*consumer);
@@ -92,10 +97,11 @@ class StreamLogTest : public testing::NatsServerTest {
     ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
     jsStreamInfo_Destroy(info);
   }
-  // Fetches until `count` messages arrived (or 5 s passed).
-  std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count) {
+  // Fetches until `count` messages arrived (or `within` passed).
+  std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count,
+                                      std::chrono::seconds within = std::chrono::seconds(5)) {
     std::vector<StreamMessage> out;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto deadline = std::chrono::steady_clock::now() + within;
     while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
       auto batch = consumer->Fetch(std::chrono::milliseconds(200));
       EXPECT_TRUE(batch.ok()) << batch.status().ToString();
@@ -120,24 +126,53 @@ class StreamLogTest : public testing::NatsServerTest {
   void ExpectToRead51To100(StreamConsumer* consumer) {
     EXPECT_EQ(SeqsOf(FetchAll(consumer, 50)), SeqRange(51, 100));
   }
-  // Fetches until the consumer refuses a read (or 5 s passed); every fetch
-  // meanwhile returns nothing.
-  void FetchUntilRefused(StreamConsumer* consumer) {
+  // Fetches until the consumer has refused `refusals` reads (or 5 s
+  // passed); every fetch meanwhile returns nothing.
+  void FetchUntilRefused(StreamConsumer* consumer, std::uint64_t refusals = 1) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (consumer->stats().reads_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    while (consumer->stats().reads_refused < refusals &&
+           std::chrono::steady_clock::now() < deadline) {
       auto refused = consumer->Fetch(std::chrono::milliseconds(500));
       ASSERT_TRUE(refused.ok()) << refused.status().ToString();
       ASSERT_TRUE(refused->empty()) << refused->front().seq << " " << refused->front().payload;
     }
   }
-  // Reads seqs 1..50 (one fetch of 50), acknowledges them, and re-creates
-  // the consumer from 51 (as after a stall at 50).
-  void ReadTo50AndSeek51(StreamConsumer* consumer) {
+  // Reads seqs 1..50 from a consumer created from 1 and acknowledges them.
+  void ReadTo50(StreamConsumer* consumer) {
     ASSERT_TRUE(consumer->Seek(1).ok());
-    const auto got = FetchAll(consumer, 50);
-    ASSERT_EQ(got.size(), 50u);
+    ASSERT_EQ(FetchAll(consumer, 50).size(), 50u);
     EXPECT_TRUE(consumer->Ack(50).ok());
+  }
+  // ReadTo50, then re-creates the consumer from 51 (as after a stall at 50).
+  void ReadTo50AndSeek51(StreamConsumer* consumer) {
+    ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer));
     ASSERT_TRUE(consumer->Seek(51).ok());
+  }
+  // Publishes "x" on `other` (a subject of the stream not the reader's),
+  // which the stream stores at `seq`.
+  void PublishOther(NatsConnection* c, const std::string& other, std::uint64_t seq) {
+    jsPubAck* ack = nullptr;
+    ASSERT_EQ(js_Publish(&ack, c->js(), other.c_str(), "x", 1, nullptr, nullptr), NATS_OK);
+    ASSERT_EQ(ack->Sequence, seq);
+    jsPubAck_Destroy(ack);
+  }
+  // Publishes, in `layout`'s order, the reader's next event for each 'e'
+  // (e<first>, e<first + 1>, ...: PublishRange's) and "x" on `other` for
+  // each 'x'; the stream stores them from `first_seq` on. "exee": e1, x,
+  // e2, e3 at 1..4.
+  void PublishLayout(NatsConnection* c, StreamLog* log, const std::string& other,
+                     std::string_view layout, int first = 1, std::uint64_t first_seq = 1) {
+    int next = first;
+    std::uint64_t seq = first_seq;
+    for (const char kind : layout) {
+      if (kind == 'e') {
+        ASSERT_NO_FATAL_FAILURE(PublishRange(log, next, next));
+        ++next;
+      } else {
+        ASSERT_NO_FATAL_FAILURE(PublishOther(c, other, seq));
+      }
+      ++seq;
+    }
   }
 };
 
@@ -304,10 +339,11 @@ TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
   auto consumer = OpenConsumer(c.get());
   ASSERT_TRUE(consumer->Seek(1).ok());
   EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 6)), (std::vector<std::uint64_t>{2, 4, 5, 6, 7, 8}));
-  // The gap at 3 cost one more seek (it could have been a lost batch),
-  // from 3.
-  EXPECT_EQ(consumer->stats().seeks, 2u);
-  EXPECT_EQ(consumer->stats().last_seek_from, 3u);
+  // The jump over 3 (it could have been a lost batch) was taken on the
+  // stream leader's word that 4 is its first from 3 on: no re-creation.
+  // (The start at 2, past the deleted 1, is a start's check.)
+  EXPECT_EQ(consumer->stats().seeks, 1u);
+  EXPECT_EQ(consumer->stats().jumps_taken, 1u);
   EXPECT_EQ(consumer->stats().reads_refused, 0u);
 }
 
@@ -406,9 +442,7 @@ TEST_F(StreamLogTest, ABatchMidReadOfOtherMessagesThanTheLeadersIsRefused) {
   }
   PublishRange(log.get(), 51, 60);  // seqs 61..70
   auto consumer = OpenConsumer(c.get(), 50);
-  ASSERT_TRUE(consumer->Seek(1).ok());
-  ASSERT_EQ(FetchAll(consumer.get(), 50).size(), 50u);
-  EXPECT_TRUE(consumer->Ack(50).ok());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
   ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 51, other));
   ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
   EXPECT_EQ(consumer->position(), 50u);
@@ -461,6 +495,408 @@ TEST_F(StreamLogTest, ABatchWhoseCheckAStopEndsIsNotReturned) {
   EXPECT_EQ(consumer->stats().last_seek_from, 51u);
 }
 
+// A leader look-up over the real one (RequestLeaderFirstFrom on the test's
+// server) that a script may answer in its place: what one server cannot
+// (another message at a sequence, "no leader" for a while). Records every
+// sequence asked since the script was set.
+class ScriptedLeader {
+ public:
+  using Answer = Result<std::optional<LeaderMessage>>;
+  // Its answer to the `call`th look-up (from 0) since it was set, from
+  // `from`; nullopt: the real answer.
+  using Script = std::function<std::optional<Answer>(std::uint64_t from, std::size_t call)>;
+
+  ScriptedLeader(const NatsConnection* c, StreamOptions stream)
+      : connection_(c), stream_(std::move(stream)) {}
+  LeaderLookUp LookUp() {
+    return [this](std::uint64_t from) { return Ask(from); };
+  }
+  void Play(Script script) {
+    script_ = std::move(script);
+    asked_.clear();
+  }
+  const std::vector<std::uint64_t>& asked() const { return asked_; }
+
+ private:
+  Answer Ask(std::uint64_t from) {
+    const std::size_t call = asked_.size();
+    asked_.push_back(from);
+    if (script_) {
+      if (auto answer = script_(from, call)) return *answer;
+    }
+    return RequestLeaderFirstFrom(*connection_, stream_.stream, stream_.subject, from, nullptr);
+  }
+  const NatsConnection* connection_;
+  StreamOptions stream_;
+  Script script_;
+  std::vector<std::uint64_t> asked_;
+};
+
+constexpr char kNoLeader[] = "no leader (JetStream error 10008)";
+
+// What a stream without a leader answers, as the look-up returns it.
+ScriptedLeader::Answer NoLeader() { return Status::Unavailable(kNoLeader); }
+
+// A replica that diverged holds another message at a sequence than the
+// leader, and a consumer it leads delivers that one (nats-server#4174,
+// #4365). One server cannot hold two messages at one sequence: here the
+// leader's look-up answers another payload at 100, the end of the batch
+// 51..100 read after 1..50. The batch is refused (nothing returned, the
+// position stays at 50). The next fetch re-creates the consumer from 51,
+// which delivers 51..100 again (its start and its end asked again), refused
+// again while the leader says so; once it agrees, 51..100 are returned, in
+// order.
+TEST_F(StreamLogTest, ABatchEndingInAnotherMessageThanTheLeadersIsRefusedUntilItAgrees) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 50, nullptr, leader.LookUp());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
+  const auto another_at_100 = [](std::uint64_t from,
+                                 std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    if (from != 100) return std::nullopt;
+    return std::optional<LeaderMessage>(LeaderMessage{100, "x100", "other"});
+  };
+  leader.Play(another_at_100);
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 51u);
+  EXPECT_EQ(stats.refused_at, 100u);
+  EXPECT_EQ(stats.refused_why,
+            "the leader holds 'x100' (5 bytes) there, not the delivered 'e100' (4 bytes) (a "
+            "replica that diverged, nats-server#4174, #4365?)");
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{100}));
+  EXPECT_EQ(stats.seeks, 1u);  // re-created by the next fetch
+  leader.Play(another_at_100);
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get(), 2));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{51, 100}));
+  EXPECT_EQ(consumer->position(), 50u);
+  EXPECT_EQ(stats.refused_at, 100u);
+  EXPECT_EQ(stats.seeks, 2u);
+  EXPECT_EQ(stats.last_seek_from, 51u);
+  leader.Play(nullptr);
+  const auto got = FetchAll(consumer.get(), 50);
+  EXPECT_EQ(SeqsOf(got), SeqRange(51, 100));
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().payload, "p100");
+  EXPECT_EQ(stats.reads_refused, 2u);
+  EXPECT_EQ(stats.seeks, 3u);  // 1, 51, 51 again
+}
+
+// A stream leader change: for a moment no leader answers (JetStream error
+// 10008), and a just-elected one may answer "none" until it has applied
+// the last committed entry. Such answers are asked again (every 100 ms)
+// within the connection's timeout (1 s here): "no leader" twice and "none"
+// once, then the message: the batch is returned, no refusal. No leader
+// beyond the timeout: the batch is refused once (nothing returned), and
+// read again from a re-created consumer once the leader answers.
+TEST_F(StreamLogTest, AnIndefiniteAnswerIsAskedAgainAndRefusedOnlyPastTheTimeout) {
+  auto c = Connect("test", std::chrono::milliseconds(1000));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 50, nullptr, leader.LookUp());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
+  leader.Play([](std::uint64_t, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+    if (call < 2) return NoLeader();
+    if (call == 2) return std::optional<LeaderMessage>();  // "none"
+    return std::nullopt;
+  });
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(SeqsOf(*got), SeqRange(51, 100));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{100, 100, 100, 100}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_TRUE(consumer->Ack(100).ok());
+
+  PublishRange(log.get(), 101, 150);
+  leader.Play([](std::uint64_t, std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    return NoLeader();
+  });
+  const auto refusing = std::chrono::steady_clock::now();
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  const auto refused_after = std::chrono::steady_clock::now() - refusing;
+  EXPECT_EQ(consumer->position(), 100u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 101u);
+  EXPECT_EQ(stats.refused_at, 150u);
+  EXPECT_EQ(stats.refused_why, std::string("the leader did not say: unavailable: ") + kNoLeader);
+  EXPECT_GE(leader.asked().size(), 2u);  // asked again before it counted
+  // Asked again until less than one 100 ms pause of the timeout was left:
+  // not refused sooner (a lower bound, whatever the machine's load; 50 ms
+  // for the clocks' granularity).
+  EXPECT_GE(refused_after, c->timeout() - std::chrono::milliseconds(150))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(refused_after).count() << " ms";
+  leader.Play(nullptr);
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 50)), SeqRange(101, 150));
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 101
+  EXPECT_EQ(stats.last_seek_from, 101u);
+}
+
+// A stop request while an indefinite answer is being asked again (between
+// two look-ups; here a scripted one, which does not watch the stop
+// request): the consumer asks no more, returns nothing of the batch,
+// counts no refusal, and re-creates nothing while the stop lasts. Once it
+// is withdrawn, 51..100 are read. (A stop during a look-up itself:
+// ABatchWhoseCheckAStopEndsIsNotReturned.)
+TEST_F(StreamLogTest, AStopWhileTheLeaderIsAskedAgainIsNoRefusal) {
+  auto c = Connect("test", std::chrono::milliseconds(1000));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 100);
+  std::atomic<bool> stop{false};
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 50, &stop, leader.LookUp());
+  ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer.get()));
+  leader.Play([&stop](std::uint64_t, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+    if (call == 1) stop = true;
+    return NoLeader();
+  });
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty()) << got->front().seq;
+  EXPECT_EQ(leader.asked().size(), 2u);
+  EXPECT_EQ(consumer->position(), 50u);
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_EQ(stats.seeks, 1u);
+  stop = false;
+  leader.Play(nullptr);
+  ExpectToRead51To100(consumer.get());
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 51
+}
+
+// A stream shared with another subject: e1..e30 on the reader's, with 0, 1
+// or 2 messages of the other after each. Every jump in the sequence is
+// taken on the leader's word (one look-up each), without a consumer
+// re-creation (before: one for each jump). A real gap (the consumer
+// replaced on the server by one that delivers from e35, as after a lost
+// batch, once e31..e40 followed) is still read again from a re-created
+// consumer: e31..e40, in order.
+TEST_F(StreamLogTest, OtherSubjectsMessagesInBetweenCostNoReCreation) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  std::vector<std::uint64_t> seqs;  // e1, e2, ...'s
+  std::uint64_t jumps = 0;          // e2..e30 after another subject's message
+  const auto publish = [&](int first, int last) {
+    for (int i = first; i <= last; ++i) {
+      ASSERT_NO_FATAL_FAILURE(PublishRange(log.get(), i, i));
+      seqs.push_back(seqs.empty() ? 1 : seqs.back() + 1 + static_cast<std::uint64_t>((i - 1) % 3));
+      for (int k = 0; k < i % 3; ++k)
+        ASSERT_NO_FATAL_FAILURE(PublishOther(c.get(), other, seqs.back() + 1 + k));
+      if (i > 1 && i <= 30 && (i - 1) % 3 != 0) ++jumps;
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(publish(1, 30));
+  auto consumer = OpenConsumer(c.get(), 100);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  auto got = FetchAll(consumer.get(), 30);
+  EXPECT_EQ(SeqsOf(got), seqs);
+  ASSERT_EQ(got.size(), 30u);
+  EXPECT_EQ(got.back().payload, "p30");
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.seeks, 1u);
+  EXPECT_EQ(stats.jumps_taken, jumps);
+  EXPECT_EQ(jumps, 20u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_TRUE(consumer->Ack(seqs.back()).ok());
+
+  ASSERT_NO_FATAL_FAILURE(publish(31, 40));
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), seqs[34]));  // e35
+  got = FetchAll(consumer.get(), 10);
+  EXPECT_EQ(SeqsOf(got), std::vector<std::uint64_t>(seqs.begin() + 30, seqs.end()));
+  ASSERT_EQ(got.size(), 10u);
+  EXPECT_EQ(got.front().payload, "p31");
+  EXPECT_EQ(stats.seeks, 2u);
+  EXPECT_EQ(stats.last_seek_from, seqs[29] + 1);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
+// Over a stream shared with another subject: a jump the leader does not
+// confirm.
+class StreamJumpTest : public StreamLogTest {
+ protected:
+  // e1, x, e2, e3 at 1..4, read from 1 with the leader's look-up answering
+  // `at_jump` at the jump to e2 (its second ask, from 2), the real one
+  // otherwise. An answer that is not e2 is a gap, not a refusal: the jump
+  // is asked once, the consumer re-created from 2 (its start, e2, checked
+  // and taken), and e1..e3 are read in order. The consumer's stats.
+  ConsumerStats ReadPastAJumpAnswered(const ScriptedLeader::Answer& at_jump) {
+    auto c = Connect();
+    const std::string other = "other." + TestName();
+    EXPECT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+    auto log = OpenLog(c.get());
+    EXPECT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "exee"));
+    ScriptedLeader leader(c.get(), Options());
+    leader.Play(
+        [at_jump](std::uint64_t from, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+          if (call != 1 || from != 2) return std::nullopt;
+          return at_jump;
+        });
+    auto consumer = OpenConsumer(c.get(), 100, nullptr, leader.LookUp());
+    EXPECT_TRUE(consumer->Seek(1).ok());
+    const auto got = FetchAll(consumer.get(), 3);
+    EXPECT_EQ(SeqsOf(got), (std::vector<std::uint64_t>{1, 3, 4}));
+    std::vector<std::string> payloads;
+    for (const auto& m : got) payloads.push_back(m.payload);
+    EXPECT_EQ(payloads, (std::vector<std::string>{"p1", "p2", "p3"}));
+    // The start, the jump, the re-created consumer's start, its batch's end.
+    EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{1, 2, 2, 4}));
+    const ConsumerStats& stats = consumer->stats();
+    EXPECT_EQ(stats.seeks, 2u);  // 1, 2
+    EXPECT_EQ(stats.last_seek_from, 2u);
+    EXPECT_EQ(stats.jumps_taken, 0u);
+    EXPECT_EQ(stats.reads_refused, 0u);
+    return stats;
+  }
+};
+
+// The delivered message has the leader's sequence but not its payload (a
+// replica that diverged holds another event there; here the look-up
+// answers "zz" at e2's seq 3): not taken, counted in jump_mismatches with
+// what the leader holds.
+TEST_F(StreamJumpTest, AJumpToAnotherPayloadThanTheLeadersIsAGapNotARefusal) {
+  const ConsumerStats stats =
+      ReadPastAJumpAnswered(std::optional<LeaderMessage>(LeaderMessage{3, "e2", "zz"}));
+  EXPECT_EQ(stats.jump_mismatches, 1u);
+  EXPECT_EQ(stats.jump_mismatch_from, 2u);
+  EXPECT_EQ(stats.jump_mismatch_at, 3u);
+  EXPECT_EQ(stats.jump_mismatch_why,
+            "the leader holds 'e2' (2 bytes) there, not the delivered 'e2' (2 bytes) (a replica "
+            "that diverged, nats-server#4174, #4365?)");
+}
+
+// "No leader" at a jump: asked once (a start's or a batch end's check
+// would ask again), and no mismatch either.
+TEST_F(StreamJumpTest, NoLeaderAtAJumpIsAGapAskedOnce) {
+  const ConsumerStats stats = ReadPastAJumpAnswered(NoLeader());
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+}
+
+// A batch with a jump inside whose end is not the leader's: e1 read, then
+// e2, e3 at 2, 3, another subject's message at 4 and e4..e6 at 5..7, the
+// leader answering another payload at 7. The jump (from 4) is asked and
+// taken, the end (7) asked and refused: nothing of the batch is returned,
+// and its jump is not counted. Once the leader agrees, the re-created
+// consumer reads e2..e6 in order, and the jump counts once.
+TEST_F(StreamLogTest, AJumpMidBatchDoesNotSpareTheBatchEndCheck) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 1);
+  ScriptedLeader leader(c.get(), Options());
+  auto consumer = OpenConsumer(c.get(), 100, nullptr, leader.LookUp());
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(SeqsOf(FetchAll(consumer.get(), 1)), (std::vector<std::uint64_t>{1}));
+  EXPECT_TRUE(consumer->Ack(1).ok());
+  ASSERT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "eexeee", 2, 2));
+  leader.Play([](std::uint64_t from, std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    if (from != 7) return std::nullopt;
+    return std::optional<LeaderMessage>(LeaderMessage{7, "x7", "other"});
+  });
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{4, 7}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(consumer->position(), 1u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 2u);
+  EXPECT_EQ(stats.refused_at, 7u);
+  EXPECT_EQ(stats.jumps_taken, 0u);
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  leader.Play(nullptr);
+  const auto got = FetchAll(consumer.get(), 5);
+  EXPECT_EQ(SeqsOf(got), (std::vector<std::uint64_t>{2, 3, 5, 6, 7}));
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got.back().payload, "p6");
+  // The re-created consumer's start, the jump, the end.
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{2, 4, 7}));
+  EXPECT_EQ(stats.jumps_taken, 1u);
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 2
+}
+
+// A stop request while a batch with many jumps is checked (e1, x, e2, x,
+// e3, x, e4 at 1..7; the stop comes during the look-up of the first jump,
+// which the leader confirms): the next jump is not asked, but a gap. What
+// was checked (e1, e2) is returned, no refusal, and nothing is re-created
+// while the stop lasts; once withdrawn, e3 and e4 are read.
+TEST_F(StreamLogTest, AStopBetweenJumpsAsksNoMore) {
+  auto c = Connect();
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  ASSERT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "exexexe"));
+  std::atomic<bool> stop{false};
+  ScriptedLeader leader(c.get(), Options());
+  leader.Play([&stop](std::uint64_t, std::size_t call) -> std::optional<ScriptedLeader::Answer> {
+    if (call == 1) stop = true;  // the first jump's look-up, answered
+    if (call <= 1) return std::nullopt;
+    return Status::Aborted("stopping");  // what the request answers then
+  });
+  auto consumer = OpenConsumer(c.get(), 100, &stop, leader.LookUp());
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  auto got = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(SeqsOf(*got), (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{1, 2}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(stats.jumps_taken, 1u);
+  got = consumer->Fetch(std::chrono::milliseconds(200));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->empty());
+  EXPECT_EQ(stats.seeks, 1u);
+  stop = false;
+  leader.Play(nullptr);
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 2)), (std::vector<std::uint64_t>{5, 7}));
+  EXPECT_EQ(leader.asked(), (std::vector<std::uint64_t>{4, 6}));
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 4
+  EXPECT_EQ(stats.jumps_taken, 2u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
+// A slow leader (200 ms a look-up) and a batch with 10 jumps (e1, then x
+// and e<n> for e2..e11), the connection's timeout 1 s: once a fetch has
+// spent the timeout asking about jumps, the next jump is taken for a gap
+// (the consumer re-created there, its start checked), so a fetch blocks
+// for about the timeout, not for 10 look-ups (or, in a batch of thousands,
+// past the ack wait). Every jump is either taken or a re-created
+// consumer's start; all are read in order, no refusal.
+TEST_F(StreamLogTest, JumpChecksStopOnceAFetchSpentTheTimeoutOnThem) {
+  auto c = Connect("test", std::chrono::milliseconds(1000));
+  const std::string other = "other." + TestName();
+  ASSERT_NO_FATAL_FAILURE(AddStreamWith(c.get(), other));
+  auto log = OpenLog(c.get());
+  ASSERT_NO_FATAL_FAILURE(PublishLayout(c.get(), log.get(), other, "exexexexexexexexexexe"));
+  ScriptedLeader leader(c.get(), Options());
+  leader.Play([](std::uint64_t, std::size_t) -> std::optional<ScriptedLeader::Answer> {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return std::nullopt;
+  });
+  auto consumer = OpenConsumer(c.get(), 100, nullptr, leader.LookUp());
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  const auto got = FetchAll(consumer.get(), 11, std::chrono::seconds(30));
+  std::vector<std::uint64_t> seqs;
+  for (std::uint64_t s = 1; s <= 21; s += 2) seqs.push_back(s);
+  EXPECT_EQ(SeqsOf(got), seqs);
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_GE(stats.seeks, 2u);
+  EXPECT_EQ(stats.jumps_taken + (stats.seeks - 1), 10u);
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
 // Counts the message-get API requests for one stream that pass the server
 // (a subscription of its own on the API subject).
 class ApiRequestCounter {
@@ -509,11 +945,13 @@ TEST_F(StreamLogTest, AStartFarPastIsCheckedWithOneRequest) {
         return last.ok() && *last == 3001;
       },
       std::chrono::seconds(10)));
-  PublishRange(log.get(), 2, 4);
   ASSERT_TRUE(consumer->Seek(1).ok());
   auto got = FetchAll(consumer.get(), 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(consumer->Ack(1).ok());
+  // (Published after e1 is read: one fetch would read on to e2..e4 past
+  // the jump, checked in its course.)
+  PublishRange(log.get(), 2, 4);
 
   auto watcher = Connect("watcher");
   ApiRequestCounter requests(watcher.get(), stream);
