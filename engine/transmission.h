@@ -94,6 +94,17 @@ class OutEdges {
 
 struct TransmissionGraph {
   std::size_t node_count = 0;  // node slots of the network
+  // Set by the engine (Engine::Graph) each time it builds or updates a
+  // graph, to a number none of its graphs carried before; 0 (a graph built
+  // elsewhere): unknown. The projector serves a Monte Carlo check again
+  // only on a graph of the same nonzero generation (Projector::Check), so
+  // whoever changes a graph that carries one must give it a new one. Not
+  // part of the graph's value: operator== ignores it.
+  struct Generation {
+    std::uint64_t value = 0;
+    bool operator==(const Generation&) const { return true; }
+  };
+  Generation generation;
 
   // In-CSR: the edges into node j are e in [in_offsets[j], in_offsets[j+1]),
   // ordered by source. The target j of an edge is implicit (target_of(e));
