@@ -422,7 +422,7 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
                                             options_.max_serve_work, &tally, &ws->mc, interrupt))) {
     return false;
   }
-  const bool keep = g.generation.value != 0 && reg->nodes.size() <= kCheckMemoEntries;
+  const bool keep = g.generation.value != 0;
   CheckMemo memo;
   if (keep) {
     memo.graph_generation = g.generation.value;
@@ -438,6 +438,11 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
     memo.dmp_error = dmp_error;
     memo.serve_mc = serve_mc;
     memo.work = tally.work;
+    if (serve_mc) {
+      memo.risk.reserve(reg->nodes.size());
+      memo.eta.reserve(reg->nodes.size());
+      memo.parent.reserve(reg->nodes.size());
+    }
   }
   reg->sizes = std::move(sizes);
   sum.check_realizations = checked_realizations;
@@ -462,7 +467,7 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
     }
   }
   projection_.mc_work += tally.work;
-  if (keep) KeepCheck(std::move(memo));
+  if (keep) KeepCheck(sum.first_source, std::move(memo));
   return true;
 }
 
@@ -477,40 +482,48 @@ Projector::CheckInput Projector::InputOf(const InitialState& init, NodeIndex v,
           .fixed = init.Fixed(v)};
 }
 
+std::size_t Projector::CheckMemo::Bytes() const {
+  return nodes.capacity() * sizeof(NodeIndex) + inputs.capacity() * sizeof(CheckInput) +
+         sizes.capacity() * sizeof(std::uint32_t) + risk.capacity() * sizeof(double) +
+         eta.capacity() * sizeof(int) + parent.capacity() * sizeof(NodeIndex) + sizeof(CheckMemo);
+}
+
 const Projector::CheckMemo* Projector::FindCheck(const TransmissionGraph& g,
                                                  const InitialState& init, const Region& reg,
                                                  const DmpRiskOf& dmp_risk) const {
   if (g.generation.value == 0) return nullptr;
-  for (const CheckMemo& memo : check_memos_) {
-    if (memo.graph_generation != g.generation.value || memo.now != init.now ||
-        memo.nodes != reg.nodes) {
-      continue;
-    }
-    bool same = true;
-    for (std::size_t x = 0; x < reg.nodes.size() && same; ++x) {
-      same = memo.inputs[x] == InputOf(init, reg.nodes[x], dmp_risk(x));
-    }
-    if (same) return &memo;
+  const auto found = check_memos_.find(reg.summary.first_source);
+  if (found == check_memos_.end()) return nullptr;
+  const CheckMemo& memo = found->second;
+  if (memo.graph_generation != g.generation.value || memo.now != init.now ||
+      memo.nodes != reg.nodes) {
+    return nullptr;
   }
-  return nullptr;
+  for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
+    if (!(memo.inputs[x] == InputOf(init, reg.nodes[x], dmp_risk(x)))) return nullptr;
+  }
+  return &memo;
 }
 
-void Projector::KeepCheck(CheckMemo memo) {
-  // A region checked again under other inputs replaces its older check
-  // (same entries: the region's nodes); the oldest go first past the bound.
-  for (auto it = check_memos_.begin(); it != check_memos_.end(); ++it) {
-    if (it->nodes == memo.nodes) {
-      check_memo_entries_ -= it->nodes.size();
-      check_memos_.erase(it);
-      break;
+void Projector::KeepCheck(NodeIndex first_source, CheckMemo memo) {
+  const std::size_t bytes = memo.Bytes();
+  // The region's older check goes: one per region, the latest.
+  if (const auto old = check_memos_.find(first_source); old != check_memos_.end()) {
+    check_memo_bytes_ -= old->second.Bytes();
+    check_memos_.erase(old);
+  }
+  if (bytes > kCheckMemoBytes) return;
+  while (check_memo_bytes_ + bytes > kCheckMemoBytes) {
+    auto oldest = check_memos_.begin();
+    for (auto it = check_memos_.begin(); it != check_memos_.end(); ++it) {
+      if (it->second.kept_order < oldest->second.kept_order) oldest = it;
     }
+    check_memo_bytes_ -= oldest->second.Bytes();
+    check_memos_.erase(oldest);
   }
-  check_memo_entries_ += memo.nodes.size();
-  check_memos_.push_back(std::move(memo));
-  while (check_memo_entries_ > kCheckMemoEntries) {
-    check_memo_entries_ -= check_memos_.front().nodes.size();
-    check_memos_.pop_front();
-  }
+  memo.kept_order = ++check_memo_order_;
+  check_memo_bytes_ += bytes;
+  check_memos_.emplace(first_source, std::move(memo));
 }
 
 RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& init,

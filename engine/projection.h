@@ -48,7 +48,6 @@
 #define RISKD_ENGINE_PROJECTION_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <span>
@@ -264,6 +263,9 @@ class Projector {
   }
   // Memory held for incremental DMP updates (trajectories, work order).
   std::size_t IncrementalMemoryBytes() const { return incremental_.MemoryBytes(); }
+  // Memory held by the kept Monte Carlo checks (at most kCheckMemoBytes).
+  std::size_t KeptCheckBytes() const { return check_memo_bytes_; }
+  static constexpr std::size_t kCheckMemoBytes = std::size_t{4} << 20;
 
  private:
   struct Region {
@@ -372,18 +374,23 @@ class Projector {
     std::vector<double> risk;
     std::vector<int> eta;
     std::vector<NodeIndex> parent;
+    std::uint64_t kept_order = 0;  // when kept (the oldest go first)
+    std::size_t Bytes() const;
   };
-  // Regions of at most this many entries are kept, and the kept regions
-  // hold at most kCheckMemoEntries entries together (the oldest go first):
-  // ~70 bytes per entry plus 4 per realization.
-  static constexpr std::size_t kCheckMemoEntries = 8192;
+  // The kept checks hold at most kCheckMemoBytes together (the oldest go
+  // first; a check bigger than that is not kept): ~52 bytes per region
+  // entry (~68 where Monte Carlo serves) and 4 per realization, so a
+  // region of ~60k nodes, or ~1,000 small regions of 1,000 realizations.
   CheckInput InputOf(const InitialState& initial, NodeIndex node, double dmp_risk) const;
   // The kept check of exactly these inputs, or nullptr.
   const CheckMemo* FindCheck(const TransmissionGraph& graph, const InitialState& initial,
                              const Region& region, const DmpRiskOf& dmp_risk) const;
-  void KeepCheck(CheckMemo memo);
-  std::deque<CheckMemo> check_memos_;
-  std::size_t check_memo_entries_ = 0;
+  void KeepCheck(NodeIndex first_source, CheckMemo memo);
+  // By the region's first source (its stable name): one check per region,
+  // the latest.
+  std::map<NodeIndex, CheckMemo> check_memos_;
+  std::size_t check_memo_bytes_ = 0;
+  std::uint64_t check_memo_order_ = 0;
 };
 
 }  // namespace riskd::engine

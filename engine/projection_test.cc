@@ -200,6 +200,44 @@ TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousRes
   for (const RegionSummary& r : on_tree.projection().regions) EXPECT_TRUE(r.checked);
 }
 
+// Kept Monte Carlo checks (Projector::Check) stay within their memory
+// bound: a projection of the same inputs again serves a small region's
+// check from the kept one, while a region whose check would take more than
+// the bound to keep is checked again, and nothing of it is kept.
+TEST(ProjectionTest, ChecksAreKeptWithinTheirMemoryBound) {
+  for (const int n : {2000, 100000}) {
+    SCOPED_TRACE(n);
+    Network net = testing::RandomTree(n, 3);
+    auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3);
+    g.generation.value = 1;  // as the engine numbers its graphs
+    std::vector<Observation> obs(static_cast<std::size_t>(n));
+    obs[0] = {NodeState::kDisrupted, 1.0};
+    const InitialState init = InitialState::FromObservations(net, obs);
+    DmpOptions d;
+    d.horizon = 40;
+    ProjectionOptions o = Quick();
+    o.check_realizations = o.min_realizations;
+    Projector projector(d, o);
+    ProjectionWorkspace ws;
+    projector.Full(g, init, &ws);
+    ASSERT_EQ(projector.projection().regions.size(), 1u);
+    const std::size_t entries = projector.projection().regions[0].nodes;
+    EXPECT_EQ(projector.projection().reused_checks, 0u);
+    const std::vector<double> risk = projector.projection().risk;
+    projector.Full(g, init, &ws);
+    EXPECT_EQ(projector.projection().risk, risk);
+    EXPECT_LE(projector.KeptCheckBytes(), Projector::kCheckMemoBytes);
+    if (n == 2000) {
+      EXPECT_EQ(projector.projection().reused_checks, 1u);
+      EXPECT_GT(projector.KeptCheckBytes(), entries * 52);
+    } else {
+      EXPECT_GT(entries * 52, Projector::kCheckMemoBytes);  // too big to keep
+      EXPECT_EQ(projector.projection().reused_checks, 0u);
+      EXPECT_EQ(projector.KeptCheckBytes(), 0u);
+    }
+  }
+}
+
 // The refinement's values are pure functions of the seed and the inputs:
 // how the check stores its arcs and counts, and how Refine() hands the
 // values over, must not change a bit of them. The digest is of what main
