@@ -263,7 +263,8 @@ class Projector {
   }
   // Memory held for incremental DMP updates (trajectories, work order).
   std::size_t IncrementalMemoryBytes() const { return incremental_.MemoryBytes(); }
-  // Memory held by the kept Monte Carlo checks (at most kCheckMemoBytes).
+  // Memory held by the kept Monte Carlo checks (at most kCheckMemoBytes,
+  // per projector: one per risk type).
   std::size_t KeptCheckBytes() const { return check_memo_bytes_; }
   static constexpr std::size_t kCheckMemoBytes = std::size_t{4} << 20;
 

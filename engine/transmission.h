@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/network.h"
@@ -100,8 +101,22 @@ struct TransmissionGraph {
   // only on a graph of the same nonzero generation (Projector::Check), so
   // whoever changes a graph that carries one must give it a new one. Not
   // part of the graph's value: operator== ignores it.
+  // A copy carries none (0): a copy may be changed without a new number,
+  // and its checks must not be served as the original's. A move takes it
+  // along (the source is left with none).
   struct Generation {
     std::uint64_t value = 0;
+    Generation() = default;
+    Generation(const Generation&) {}
+    Generation(Generation&& other) noexcept : value(std::exchange(other.value, 0)) {}
+    Generation& operator=(const Generation&) {
+      value = 0;
+      return *this;
+    }
+    Generation& operator=(Generation&& other) noexcept {
+      value = std::exchange(other.value, 0);
+      return *this;
+    }
     bool operator==(const Generation&) const { return true; }
   };
   Generation generation;
