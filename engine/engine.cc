@@ -372,8 +372,10 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
     s.cyclic_valid_ = false;
     if (s.graph_.use_count() == 1) {
       // Held here only (it was made non-const): updated in place.
-      UpdateTransmissionGraph(std::const_pointer_cast<TransmissionGraph>(s.graph_).get(), network_,
-                              s.type_, VulnerabilityFor(s.type_.layers), s.graph_rows_, to);
+      const auto updated = std::const_pointer_cast<TransmissionGraph>(s.graph_);
+      UpdateTransmissionGraph(updated.get(), network_, s.type_, VulnerabilityFor(s.type_.layers),
+                              s.graph_rows_, to);
+      updated->generation.value = ++graph_generations_;
     } else {
       s.graph_.reset();  // someone still reads the old one
     }
@@ -381,8 +383,10 @@ std::shared_ptr<const TransmissionGraph> Engine::Graph(int risk_type) {
   if (!s.graph_) {
     network_.Compact();
     s.cyclic_valid_ = false;
-    s.graph_ = std::make_shared<TransmissionGraph>(
+    auto built = std::make_shared<TransmissionGraph>(
         BuildTransmissionGraph(network_, s.type_, VulnerabilityFor(s.type_.layers), to));
+    built->generation.value = ++graph_generations_;
+    s.graph_ = std::move(built);
   }
   s.graph_rows_.clear();
   return s.graph_;

@@ -337,6 +337,8 @@ class Engine {
   std::vector<std::pair<LayerMask, Vulnerability>> vulnerability_;
   int network_changes_since_refresh_ = 0;
   ProjectionWorkspace workspace_;
+  // Graphs built or updated so far (TransmissionGraph::generation).
+  std::uint64_t graph_generations_ = 0;
   Step now_ = 0;
   std::uint64_t report_order_ = 0;  // arrival order of reports
 };

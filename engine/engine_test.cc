@@ -430,17 +430,24 @@ TEST(EngineTest, VulnerabilityRefreshHappensAtTheChangeNotAtTheProjection) {
   }
 }
 
+// Two-way, uniform vulnerability, Monte Carlo serving where DMP is off by
+// more than 0.02: `realizations` to check, twice as many to serve.
+EngineOptions CheckedOptions(int horizon, int realizations) {
+  EngineOptions o = Options(0.9, 0.3);
+  o.dmp.horizon = horizon;
+  o.risk_types[0].direction = Direction::kBoth;
+  o.vulnerability.mode = VulnerabilityOptions::Mode::kUniform;
+  o.projection.check_realizations = realizations;
+  o.projection.serve_realizations = 2 * realizations;
+  o.projection.max_dmp_error = 0.02;
+  return o;
+}
+
 // Publish first, refine after through the Engine: Project() serves DMP
 // unchecked and alerts on it; Refine() under a budget ends with the
 // synchronous engine's projection, and alerts follow it.
 TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
-  EngineOptions o = Options(0.9, 0.3);
-  o.dmp.horizon = 30;
-  o.risk_types[0].direction = Direction::kBoth;
-  o.vulnerability.mode = VulnerabilityOptions::Mode::kUniform;
-  o.projection.check_realizations = 400;
-  o.projection.serve_realizations = 800;
-  o.projection.max_dmp_error = 0.02;
+  EngineOptions o = CheckedOptions(30, 400);
   EngineOptions deferred_options = o;
   deferred_options.projection.defer_check = true;
   auto network = [] { return WattsStrogatz(2000, 3, 0.05, {.seed = 3}); };
@@ -497,6 +504,99 @@ TEST(EngineTest, RefineBringsDeferredProjectionsAndAlertsToTheCheckedResult) {
   }
   // Nothing pending: Refine does nothing.
   EXPECT_TRUE(deferred->Refine(3, 1).risk_types.empty());
+}
+
+// A Monte Carlo check is a pure function of its inputs (the graph, the
+// frame, the region's initial state and DMP risks): a check of inputs
+// already checked is served from the kept outcome (Projection::
+// reused_checks), and every value, summary and interval equals those of an
+// engine that ran the checks, deferred or not. Re-reporting a node's state
+// reuses every region's check; another severity, a new disruption, or new
+// rates (a new graph), check again.
+TEST(EngineTest, ARepeatedCheckIsServedAsRunningItAgainWould) {
+  for (const bool defer : {true, false}) {
+    SCOPED_TRACE(defer ? "deferred" : "synchronous");
+    EngineOptions o = CheckedOptions(10, 200);
+    o.projection.defer_check = defer;
+    auto network = [] { return WattsStrogatz(600, 3, 0.0, {.seed = 7}); };
+    const NodeIndex sources[2] = {0, 300};
+    const NodeIndex later = 450;
+    // Step i's events, applied to `e`.
+    const auto apply = [&](Engine* e, int step) {
+      switch (step) {
+        case 0:
+          return e->Disrupt(0, sources, 0.6);
+        case 1:  // the state it is in, reported again
+          return e->SetStatus(0, sources[0], NodeState::kDisrupted, 0.6);
+        case 2:  // the same region, a more severe disruption (another p_i)
+          return e->SetStatus(0, sources[0], NodeState::kDisrupted, 0.9);
+        case 3:
+          return e->Disrupt(0, {&later, 1}, 0.7);
+        default:
+          return e->SetRiskTypeRates(0, 1.1, 0.3);
+      }
+    };
+    // Projects and, deferred, checks everything pending; returns the
+    // checks run or served, and of those the ones served from kept checks.
+    const auto project = [&](Engine* e, int step) {
+      e->Project(static_cast<std::uint64_t>(step + 1));
+      const Projection& p = e->risk_state(0).projection();
+      std::size_t checks = defer ? 0 : p.recomputed_regions, reused = p.reused_checks;
+      while (e->UncheckedRegions() > 0) {
+        e->Refine(static_cast<std::uint64_t>(step + 1), 1);
+        checks += p.recomputed_regions;
+        reused += p.reused_checks;
+      }
+      return std::pair{checks, reused};
+    };
+    auto kept = std::move(Engine::Create(o, network()).value());
+    for (int step = 0; step < 5; ++step) {
+      SCOPED_TRACE(step);
+      ASSERT_TRUE(apply(kept.get(), step).ok());
+      const auto [checks, reused] = project(kept.get(), step);
+      ASSERT_GT(kept->risk_state(0).projection().regions.size(), 1u);
+      EXPECT_GT(checks, 0u);
+      if (step == 1) {
+        EXPECT_EQ(reused, checks);  // nothing changed: every check kept
+      } else {
+        // Nothing checked before (0), another severity (2), the new
+        // source's region (3), a new graph (4).
+        EXPECT_EQ(reused, 0u);
+      }
+      // An engine fed the same events, projecting once (a coalesced drain
+      // projects what projecting every batch does): its checks all ran.
+      auto ran = std::move(Engine::Create(o, network()).value());
+      for (int s = 0; s <= step; ++s) ASSERT_TRUE(apply(ran.get(), s).ok());
+      EXPECT_EQ(project(ran.get(), step).second, 0u);
+      const Projection& a = kept->risk_state(0).projection();
+      const Projection& b = ran->risk_state(0).projection();
+      EXPECT_EQ(a.risk, b.risk);  // bit for bit
+      EXPECT_EQ(a.eta, b.eta);
+      EXPECT_EQ(a.parent, b.parent);
+      EXPECT_EQ(a.node_method, b.node_method);
+      EXPECT_EQ(a.node_checked, b.node_checked);
+      EXPECT_EQ(a.expected_disrupted, b.expected_disrupted);
+      EXPECT_EQ(a.disrupted_p05, b.disrupted_p05);
+      EXPECT_EQ(a.disrupted_p95, b.disrupted_p95);
+      EXPECT_EQ(a.interval_realizations, b.interval_realizations);
+      EXPECT_EQ(a.method, b.method);
+      ASSERT_EQ(a.regions.size(), b.regions.size());
+      bool monte_carlo = false;
+      for (std::size_t r = 0; r < a.regions.size(); ++r) {
+        EXPECT_EQ(a.regions[r].first_source, b.regions[r].first_source);
+        EXPECT_EQ(a.regions[r].nodes, b.regions[r].nodes);
+        EXPECT_EQ(a.regions[r].method, b.regions[r].method);
+        EXPECT_EQ(a.regions[r].dmp_error, b.regions[r].dmp_error);
+        EXPECT_EQ(a.regions[r].check_realizations, b.regions[r].check_realizations);
+        EXPECT_EQ(a.regions[r].served_realizations, b.regions[r].served_realizations);
+        EXPECT_TRUE(a.regions[r].checked);
+        monte_carlo |= a.regions[r].method == ProjectionMethod::kMonteCarlo;
+      }
+      EXPECT_TRUE(monte_carlo);  // a region served by Monte Carlo: its values kept too
+      EXPECT_EQ(kept->risk_state(0).alerts().open().size(),
+                ran->risk_state(0).alerts().open().size());
+    }
+  }
 }
 
 // ReleaseScratch() between projections and refinements (as the daemon

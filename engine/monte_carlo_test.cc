@@ -27,6 +27,32 @@ void SetInventory(Network* net, int v, double days) {
   ASSERT_TRUE(net->UpdateNode(a).ok());
 }
 
+// The nearest-rank quantile is the sorted values' entry at rank ceil(q n)
+// (the first for q n < 1), whatever their order and repeats: sizes of
+// realizations (many equal) and an incident's shared totals (doubles).
+TEST(MonteCarloTest, NearestRankQuantileIsTheSortedValueAtItsRank) {
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::size_t n = 1 + rng() % 300;
+    std::vector<std::uint32_t> sizes(n);
+    std::vector<double> totals(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      sizes[k] = static_cast<std::uint32_t>(rng() % 7);  // many repeats
+      totals[k] = 0.25 * static_cast<double>(rng() % 40);
+    }
+    std::vector<std::uint32_t> sorted_sizes = sizes;
+    std::vector<double> sorted_totals = totals;
+    std::sort(sorted_sizes.begin(), sorted_sizes.end());
+    std::sort(sorted_totals.begin(), sorted_totals.end());
+    for (const double q : {0.0, 0.05, 0.5, 0.95, 1.0}) {
+      const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n)));
+      const std::size_t at = rank == 0 ? 0 : rank - 1;
+      EXPECT_EQ(SizeQuantile(sizes, q), sorted_sizes[at]) << n << " " << q;
+      EXPECT_EQ(NearestRankQuantile(totals, q), sorted_totals[at]) << n << " " << q;
+    }
+  }
+}
+
 TEST(MonteCarloTest, EqualsExactEnumerationOnLoopyGraphs) {
   // A triangle with a tail and a chord: loops, latency, a partial source and
   // a recovered node. Monte Carlo must agree with the exact law everywhere

@@ -134,6 +134,7 @@ void Projector::ResetWork() {
   projection_.recomputed_nodes = 0;
   projection_.dmp_edge_updates = 0;
   projection_.mc_work = 0;
+  projection_.reused_checks = 0;
   projection_.incremental_dmp = false;
   projection_.full = false;
 }
@@ -372,6 +373,25 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
                       const DmpRiskOf& dmp_risk, const ServeEntry& serve, ProjectionWorkspace* ws,
                       const InterruptRequested& interrupt) {
   using Choice = ProjectionOptions::Choice;
+  RegionSummary& sum = reg->summary;
+  if (const CheckMemo* kept = FindCheck(g, init, *reg, dmp_risk)) {
+    // The same inputs as a check already run: its outcome, as a rerun
+    // would end (CheckMemo).
+    reg->sizes = kept->sizes;
+    sum.check_realizations = kept->check_realizations;
+    sum.checked = true;
+    sum.dmp_error = kept->dmp_error;
+    if (kept->serve_mc) {
+      sum.method = ProjectionMethod::kMonteCarlo;
+      sum.served_realizations = kept->served_realizations;
+      for (std::size_t x = 0; x < reg->nodes.size(); ++x) {
+        serve(x, kept->risk[x], kept->eta[x], kept->parent[x]);
+      }
+    }
+    projection_.mc_work += kept->work;
+    ++projection_.reused_checks;
+    return true;
+  }
   ws->mc.Prepare(g);
   MonteCarloTally tally = MakeTally(g, reg->nodes, dmp_.horizon);
   const MonteCarloOptions mc{dmp_.horizon, options_.seed};
@@ -402,7 +422,28 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
                                             options_.max_serve_work, &tally, &ws->mc, interrupt))) {
     return false;
   }
-  RegionSummary& sum = reg->summary;
+  const bool keep = g.generation.value != 0;
+  CheckMemo memo;
+  if (keep) {
+    memo.graph_generation = g.generation.value;
+    memo.now = init.now;
+    memo.nodes = reg->nodes;
+    memo.inputs.reserve(reg->nodes.size());
+    for (std::size_t x = 0; x < reg->nodes.size(); ++x) {
+      memo.inputs.push_back(InputOf(init, reg->nodes[x], dmp_risk(x)));
+    }
+    memo.sizes = sizes;
+    memo.check_realizations = checked_realizations;
+    memo.served_realizations = tally.realizations;
+    memo.dmp_error = dmp_error;
+    memo.serve_mc = serve_mc;
+    memo.work = tally.work;
+    if (serve_mc) {
+      memo.risk.reserve(reg->nodes.size());
+      memo.eta.reserve(reg->nodes.size());
+      memo.parent.reserve(reg->nodes.size());
+    }
+  }
   reg->sizes = std::move(sizes);
   sum.check_realizations = checked_realizations;
   sum.checked = true;
@@ -414,11 +455,75 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
       // The sampled initial states of partly disrupted sources put their
       // estimate below the evidence half the time: the floor holds it.
       const double floor = init.EvidenceFloor(reg->nodes[x]);
-      serve(x, std::max(floor, tally.Risk(x)), floor >= 0.5 ? 0 : tally.Eta(x), tally.Parent(g, x));
+      const double risk = std::max(floor, tally.Risk(x));
+      const int eta = floor >= 0.5 ? 0 : tally.Eta(x);
+      const NodeIndex parent = tally.Parent(g, x);
+      if (keep) {
+        memo.risk.push_back(risk);
+        memo.eta.push_back(eta);
+        memo.parent.push_back(parent);
+      }
+      serve(x, risk, eta, parent);
     }
   }
   projection_.mc_work += tally.work;
+  if (keep) KeepCheck(sum.first_source, std::move(memo));
   return true;
+}
+
+Projector::CheckInput Projector::InputOf(const InitialState& init, NodeIndex v,
+                                         double dmp_risk) const {
+  return {.p_s = init.p_s[v],
+          .p_i = init.p_i[v],
+          .p_r = init.p_r[v],
+          .dmp_risk = dmp_risk,
+          .start = init.Start(v),
+          .end = init.End(v),
+          .fixed = init.Fixed(v)};
+}
+
+std::size_t Projector::CheckMemo::Bytes() const {
+  return nodes.capacity() * sizeof(NodeIndex) + inputs.capacity() * sizeof(CheckInput) +
+         sizes.capacity() * sizeof(std::uint32_t) + risk.capacity() * sizeof(double) +
+         eta.capacity() * sizeof(int) + parent.capacity() * sizeof(NodeIndex) + sizeof(CheckMemo);
+}
+
+const Projector::CheckMemo* Projector::FindCheck(const TransmissionGraph& g,
+                                                 const InitialState& init, const Region& reg,
+                                                 const DmpRiskOf& dmp_risk) const {
+  if (g.generation.value == 0) return nullptr;
+  const auto found = check_memos_.find(reg.summary.first_source);
+  if (found == check_memos_.end()) return nullptr;
+  const CheckMemo& memo = found->second;
+  if (memo.graph_generation != g.generation.value || memo.now != init.now ||
+      memo.nodes != reg.nodes) {
+    return nullptr;
+  }
+  for (std::size_t x = 0; x < reg.nodes.size(); ++x) {
+    if (!(memo.inputs[x] == InputOf(init, reg.nodes[x], dmp_risk(x)))) return nullptr;
+  }
+  return &memo;
+}
+
+void Projector::KeepCheck(NodeIndex first_source, CheckMemo memo) {
+  const std::size_t bytes = memo.Bytes();
+  // The region's older check goes: one per region, the latest.
+  if (const auto old = check_memos_.find(first_source); old != check_memos_.end()) {
+    check_memo_bytes_ -= old->second.Bytes();
+    check_memos_.erase(old);
+  }
+  if (bytes > kCheckMemoBytes) return;
+  while (check_memo_bytes_ + bytes > kCheckMemoBytes) {
+    auto oldest = check_memos_.begin();
+    for (auto it = check_memos_.begin(); it != check_memos_.end(); ++it) {
+      if (it->second.kept_order < oldest->second.kept_order) oldest = it;
+    }
+    check_memo_bytes_ -= oldest->second.Bytes();
+    check_memos_.erase(oldest);
+  }
+  memo.kept_order = ++check_memo_order_;
+  check_memo_bytes_ += bytes;
+  check_memos_.emplace(first_source, std::move(memo));
 }
 
 RefineOutcome Projector::Refine(const TransmissionGraph& g, const InitialState& init,

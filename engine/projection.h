@@ -172,6 +172,10 @@ struct Projection {
   std::size_t recomputed_nodes = 0;
   std::uint64_t dmp_edge_updates = 0;
   std::uint64_t mc_work = 0;
+  // Monte Carlo checks of the latest Full/Update/Refine served from an
+  // earlier check of the same inputs (Projector::Check), without running
+  // it again; their work still counts in mc_work.
+  std::size_t reused_checks = 0;
   // The latest Update took the incremental DMP path (incremental_dmp.h):
   // recomputed_nodes then counts the nodes it recomputed, and
   // recomputed_regions the regions it created or changed.
@@ -259,6 +263,10 @@ class Projector {
   }
   // Memory held for incremental DMP updates (trajectories, work order).
   std::size_t IncrementalMemoryBytes() const { return incremental_.MemoryBytes(); }
+  // Memory held by the kept Monte Carlo checks (at most kCheckMemoBytes,
+  // per projector: one per risk type).
+  std::size_t KeptCheckBytes() const { return check_memo_bytes_; }
+  static constexpr std::size_t kCheckMemoBytes = std::size_t{4} << 20;
 
  private:
   struct Region {
@@ -332,6 +340,58 @@ class Projector {
   // realizations every region has).
   std::vector<std::uint64_t> total_sizes_;
   std::map<std::uint32_t, int> realization_counts_;
+
+  // Completed Monte Carlo checks, kept to be served again. A check is a
+  // pure function of its inputs: the graph (its generation), the frame's
+  // now, the region's entries and, per entry, its initial state (p_s, p_i,
+  // p_r, start, end, fixed) and DMP risk (the options and seed are this
+  // projector's). Every realization's random numbers are keyed by the
+  // realization and nodes (rng.h), so a second check of the same inputs
+  // draws the same numbers and ends with the same tally: serving the kept
+  // outcome gives the same values, summary, sizes and work. Under a steady
+  // load of events that leave a region's state as it was (a node reporting
+  // the state it is in), every round's projection leaves the region
+  // unchecked and the check between rounds was most of the engine thread's
+  // time (bench/README.md, "`enginecpu` branch").
+  struct CheckInput {
+    double p_s = 0, p_i = 0, p_r = 0, dmp_risk = 0;
+    std::int32_t start = 0, end = 0;
+    bool fixed = false;
+    bool operator==(const CheckInput&) const = default;
+  };
+  struct CheckMemo {
+    std::uint64_t graph_generation = 0;
+    int now = 0;
+    std::vector<NodeIndex> nodes;
+    std::vector<CheckInput> inputs;  // per entry
+    // The outcome.
+    std::vector<std::uint32_t> sizes;
+    std::uint32_t check_realizations = 0;
+    std::uint32_t served_realizations = 0;
+    double dmp_error = 0;
+    bool serve_mc = false;
+    std::uint64_t work = 0;
+    // Per entry, where Monte Carlo serves: the values served.
+    std::vector<double> risk;
+    std::vector<int> eta;
+    std::vector<NodeIndex> parent;
+    std::uint64_t kept_order = 0;  // when kept (the oldest go first)
+    std::size_t Bytes() const;
+  };
+  // The kept checks hold at most kCheckMemoBytes together (the oldest go
+  // first; a check bigger than that is not kept): ~52 bytes per region
+  // entry (~68 where Monte Carlo serves) and 4 per realization, so a
+  // region of ~60k nodes, or ~1,000 small regions of 1,000 realizations.
+  CheckInput InputOf(const InitialState& initial, NodeIndex node, double dmp_risk) const;
+  // The kept check of exactly these inputs, or nullptr.
+  const CheckMemo* FindCheck(const TransmissionGraph& graph, const InitialState& initial,
+                             const Region& region, const DmpRiskOf& dmp_risk) const;
+  void KeepCheck(NodeIndex first_source, CheckMemo memo);
+  // By the region's first source (its stable name): one check per region,
+  // the latest.
+  std::map<NodeIndex, CheckMemo> check_memos_;
+  std::size_t check_memo_bytes_ = 0;
+  std::uint64_t check_memo_order_ = 0;
 };
 
 }  // namespace riskd::engine

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <random>
 #include <tuple>
@@ -198,6 +200,199 @@ TEST(ProjectionTest, DeferredCheckPublishesDmpFirstAndRefinesToTheSynchronousRes
   EXPECT_EQ(on_tree.projection().risk, before);
   EXPECT_EQ(on_tree.projection().method, ProjectionMethod::kDmp);
   for (const RegionSummary& r : on_tree.projection().regions) EXPECT_TRUE(r.checked);
+}
+
+// Kept Monte Carlo checks (Projector::Check) stay within their memory
+// bound: a projection of the same inputs again serves a small region's
+// check from the kept one, while a region whose check would take more than
+// the bound to keep is checked again, and nothing of it is kept.
+TEST(ProjectionTest, ChecksAreKeptWithinTheirMemoryBound) {
+  for (const int n : {2000, 100000}) {
+    SCOPED_TRACE(n);
+    Network net = testing::RandomTree(n, 3);
+    auto g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3);
+    g.generation.value = 1;  // as the engine numbers its graphs
+    std::vector<Observation> obs(static_cast<std::size_t>(n));
+    obs[0] = {NodeState::kDisrupted, 1.0};
+    const InitialState init = InitialState::FromObservations(net, obs);
+    DmpOptions d;
+    d.horizon = 40;
+    ProjectionOptions o = Quick();
+    o.check_realizations = o.min_realizations;
+    Projector projector(d, o);
+    ProjectionWorkspace ws;
+    projector.Full(g, init, &ws);
+    ASSERT_EQ(projector.projection().regions.size(), 1u);
+    const std::size_t entries = projector.projection().regions[0].nodes;
+    EXPECT_EQ(projector.projection().reused_checks, 0u);
+    const std::vector<double> risk = projector.projection().risk;
+    projector.Full(g, init, &ws);
+    EXPECT_EQ(projector.projection().risk, risk);
+    EXPECT_LE(projector.KeptCheckBytes(), Projector::kCheckMemoBytes);
+    if (n == 2000) {
+      EXPECT_EQ(projector.projection().reused_checks, 1u);
+      EXPECT_GT(projector.KeptCheckBytes(), entries * 52);
+    } else {
+      EXPECT_GT(entries * 52, Projector::kCheckMemoBytes);  // too big to keep
+      EXPECT_EQ(projector.projection().reused_checks, 0u);
+      EXPECT_EQ(projector.KeptCheckBytes(), 0u);
+    }
+  }
+}
+
+// What a deferred projection publishes once every check ran: the values,
+// the region summaries and the 90% interval, and how many checks were
+// served from kept ones.
+struct CheckedOutcome {
+  std::vector<double> risk;
+  std::vector<int> eta;
+  std::vector<NodeIndex> parent;
+  std::vector<double> dmp_error;
+  std::vector<std::uint32_t> served;
+  std::vector<ProjectionMethod> method;
+  double p05 = 0, p95 = 0;
+  std::size_t reused = 0;
+  std::vector<bool> in_region;
+};
+
+// Full, then the region's published DMP risks set to `dmp` + `add` (so
+// that a test can vary one input of the check and leave the DMP risks it
+// is compared with as they were), then every deferred check.
+CheckedOutcome ProjectAndCheck(Projector* p, const TransmissionGraph& g, const InitialState& init,
+                               const std::vector<double>& dmp, double add) {
+  constexpr auto kNoLimit = std::numeric_limits<std::uint64_t>::max();
+  ProjectionWorkspace ws;
+  p->Full(g, init, &ws);
+  Projection& published = p->mutable_projection();
+  for (NodeIndex v = 0; v < g.node_count; ++v) {
+    if (p->RegionOf(v) >= 0) published.risk[v] = std::min(1.0, dmp[v] + add);
+  }
+  CheckedOutcome o;
+  while (p->projection().unchecked_regions > 0) {
+    (void)p->Refine(g, init, kNoLimit, &ws);
+    o.reused += p->projection().reused_checks;
+  }
+  const Projection& q = p->projection();
+  o.risk = q.risk;
+  o.eta = q.eta;
+  o.parent = q.parent;
+  o.p05 = q.disrupted_p05;
+  o.p95 = q.disrupted_p95;
+  for (const RegionSummary& r : q.regions) {
+    o.dmp_error.push_back(r.dmp_error);
+    o.served.push_back(r.served_realizations);
+    o.method.push_back(r.method);
+  }
+  for (NodeIndex v = 0; v < g.node_count; ++v) o.in_region.push_back(p->RegionOf(v) >= 0);
+  return o;
+}
+
+// A projector that checked (g0, i0) and then checks (g1, i1), which differ
+// in one input of the check only, runs that check again (none served from
+// the kept one) and publishes what a fresh projector does; asked the same
+// again, it serves the check from the kept one, with the same values.
+void ExpectCheckedAgainAsFresh(const TransmissionGraph& g0, const InitialState& i0,
+                               const TransmissionGraph& g1, const InitialState& i1, double add) {
+  DmpOptions d;
+  d.horizon = 20;
+  ProjectionOptions o;
+  o.check_realizations = 300;
+  o.serve_realizations = 600;
+  o.max_dmp_error = 0.02;
+  o.defer_check = true;
+  std::vector<double> dmp;
+  {
+    Projector p(d, o);
+    ProjectionWorkspace ws;
+    p.Full(g0, i0, &ws);
+    dmp = p.projection().risk;
+  }
+  Projector kept(d, o), fresh(d, o);
+  const CheckedOutcome first = ProjectAndCheck(&kept, g0, i0, dmp, 0);
+  const CheckedOutcome again = ProjectAndCheck(&kept, g1, i1, dmp, add);
+  const CheckedOutcome reference = ProjectAndCheck(&fresh, g1, i1, dmp, add);
+  ASSERT_EQ(again.in_region, first.in_region) << "the region changed: not a test of one input";
+  EXPECT_EQ(again.reused, 0u);
+  EXPECT_EQ(again.risk, reference.risk);
+  EXPECT_EQ(again.eta, reference.eta);
+  EXPECT_EQ(again.parent, reference.parent);
+  EXPECT_EQ(again.dmp_error, reference.dmp_error);
+  EXPECT_EQ(again.served, reference.served);
+  EXPECT_EQ(again.method, reference.method);
+  EXPECT_EQ(again.p05, reference.p05);
+  EXPECT_EQ(again.p95, reference.p95);
+  const CheckedOutcome repeated = ProjectAndCheck(&kept, g1, i1, dmp, add);
+  EXPECT_GT(repeated.reused, 0u);
+  EXPECT_EQ(repeated.risk, reference.risk);
+  EXPECT_EQ(repeated.dmp_error, reference.dmp_error);
+}
+
+struct OneSourceTree {
+  static constexpr int kNodes = 300;
+  Network net = testing::RandomTree(kNodes, 3);
+  TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 3.0, 0.3);
+  InitialState Disrupted(double severity) const {
+    std::vector<Observation> obs(kNodes);
+    obs[0] = {NodeState::kDisrupted, severity};
+    return InitialState::FromObservations(net, obs);
+  }
+};
+
+// Every input of a check is part of what a kept check is found by: one of
+// them changed (the DMP risks it is compared with held as they were) and
+// the check runs again.
+TEST(ProjectionTest, AKeptCheckServesOnlyTheSameInputs) {
+  OneSourceTree tree;
+  tree.g.generation.value = 1;
+  InitialState base = tree.Disrupted(1.0);
+  base.now = 3;
+  base.start.assign(OneSourceTree::kNodes, 0);
+  base.end.assign(OneSourceTree::kNodes, InitialState::kNever);
+  base.fixed.assign(OneSourceTree::kNodes, 0);
+  struct Change {
+    const char* input;
+    std::function<void(InitialState*)> apply;
+    double dmp_added;
+  };
+  const std::vector<Change> changes = {
+      {"p_i", [](InitialState* s) { s->p_i[0] = 0.7, s->p_s[0] = 0.3; }, 0},
+      {"p_r", [](InitialState* s) { s->p_r[0] = 0.2, s->p_i[0] = 0.8; }, 0},
+      {"p_s", [](InitialState* s) { s->p_s[1] = 0.6, s->p_r[1] = 0.4; }, 0},
+      {"start", [](InitialState* s) { s->start[0] = 2; }, 0},
+      {"end", [](InitialState* s) { s->end[0] = 5; }, 0},
+      {"fixed", [](InitialState* s) { s->fixed[0] = 1; }, 0},
+      {"now", [](InitialState* s) { s->now = 4; }, 0},
+      {"dmp_risk", [](InitialState*) {}, 0.25},
+  };
+  for (const Change& c : changes) {
+    SCOPED_TRACE(c.input);
+    InitialState changed = base;
+    c.apply(&changed);
+    ExpectCheckedAgainAsFresh(tree.g, base, tree.g, changed, c.dmp_added);
+  }
+  // One ulp of severity below 0.5: p_s = 1 - severity is the same for both.
+  InitialState partly = tree.Disrupted(0.3);
+  partly.p_s[0] = 1.0 - 0.3;
+  InitialState next_ulp = partly;
+  next_ulp.p_i[0] = std::nextafter(0.3, 1.0);
+  next_ulp.p_s[0] = 1.0 - next_ulp.p_i[0];
+  ASSERT_EQ(next_ulp.p_s[0], partly.p_s[0]);
+  SCOPED_TRACE("p_i by one ulp");
+  ExpectCheckedAgainAsFresh(tree.g, partly, tree.g, next_ulp, 0);
+}
+
+// A graph of another generation (the engine numbers every graph it builds
+// or updates) is another input, whatever it holds; and a copy of a graph
+// carries no generation (a copy may be changed), so its checks are not kept.
+TEST(ProjectionTest, AKeptCheckServesOnlyTheSameGraphGeneration) {
+  OneSourceTree tree;
+  tree.g.generation.value = 1;
+  TransmissionGraph stronger = tree.g;
+  EXPECT_EQ(stronger.generation.value, 0u);
+  for (auto& p : stronger.p) p = std::min(0.99, p * 1.5);
+  stronger.generation.value = 2;
+  const InitialState init = tree.Disrupted(1.0);
+  ExpectCheckedAgainAsFresh(tree.g, init, stronger, init, 0);
 }
 
 // The refinement's values are pure functions of the seed and the inputs:

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/network.h"
@@ -94,6 +95,31 @@ class OutEdges {
 
 struct TransmissionGraph {
   std::size_t node_count = 0;  // node slots of the network
+  // Set by the engine (Engine::Graph) each time it builds or updates a
+  // graph, to a number none of its graphs carried before; 0 (a graph built
+  // elsewhere): unknown. The projector serves a Monte Carlo check again
+  // only on a graph of the same nonzero generation (Projector::Check), so
+  // whoever changes a graph that carries one must give it a new one. Not
+  // part of the graph's value: operator== ignores it.
+  // A copy carries none (0): a copy may be changed without a new number,
+  // and its checks must not be served as the original's. A move takes it
+  // along (the source is left with none).
+  struct Generation {
+    std::uint64_t value = 0;
+    Generation() = default;
+    Generation(const Generation&) {}
+    Generation(Generation&& other) noexcept : value(std::exchange(other.value, 0)) {}
+    Generation& operator=(const Generation&) {
+      value = 0;
+      return *this;
+    }
+    Generation& operator=(Generation&& other) noexcept {
+      value = std::exchange(other.value, 0);
+      return *this;
+    }
+    bool operator==(const Generation&) const { return true; }
+  };
+  Generation generation;
 
   // In-CSR: the edges into node j are e in [in_offsets[j], in_offsets[j+1]),
   // ordered by source. The target j of an edge is implicit (target_of(e));
