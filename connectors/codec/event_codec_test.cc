@@ -88,6 +88,21 @@ TEST_F(EventCodecTest, RejectionsSayWhatAndWhere) {
   add->set_weight(-1);
   EXPECT_EQ(reason(edge),
             "invalid_argument: network_change.add_edge.weight: must be finite and > 0");
+  // Weights and values are summed (a node's in-weights normalise its
+  // edges, its volume is its value): 1e308 twice is +inf, and w / inf made
+  // a node fed by two such edges immune to anything upstream.
+  add->set_weight(1e15);
+  EXPECT_TRUE(Validate(edge).ok());
+  add->set_weight(1.0000001e15);
+  EXPECT_EQ(reason(edge), "invalid_argument: network_change.add_edge.weight: must be at most 1e15");
+  Envelope valued;
+  valued.set_event_id("x");
+  valued.mutable_network_change()->mutable_add_node()->set_id("V1");
+  valued.mutable_network_change()->mutable_add_node()->set_value(1e15);
+  EXPECT_TRUE(Validate(valued).ok());
+  valued.mutable_network_change()->mutable_add_node()->set_value(1.7e308);
+  EXPECT_EQ(reason(valued),
+            "invalid_argument: network_change.add_node.value: must be at most 1e15");
   e = Disruption({"S1"});
   e.mutable_disruption()->set_feed_event_id(std::string(256, 'u'));
   EXPECT_TRUE(Validate(e).ok());
