@@ -593,13 +593,16 @@ Result<DaemonSettings> LoadSettings(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, error)) {
     return Status::InvalidArgument("config file '" + path + "' is not a regular file");
   }
-  std::string text(kMaxConfigBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxConfigBytes) {
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) return Status::IoError("cannot read config file '" + path + "': " + error.message());
+  if (size > kMaxConfigBytes) {
     return Status::ResourceExhausted("config file '" + path + "' is larger than " +
                                      std::to_string(kMaxConfigBytes) + " bytes");
   }
+  // At most the size seen: a file growing meanwhile is read as it was.
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   auto s = ParseSettings(text, dir);
