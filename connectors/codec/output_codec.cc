@@ -453,6 +453,7 @@ void ToNodeSpec(const engine::NodeAttributes& a, riskd::v1::NodeSpec* spec) {
   spec->set_inventory_days(a.inventory_days);
   for (const auto& alt : a.alternates) spec->add_alternates(alt);
   spec->set_emergency_plan_id(a.emergency_plan_id);
+  if (a.value) spec->set_value(*a.value);
 }
 
 }  // namespace riskd::connectors
