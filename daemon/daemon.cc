@@ -21,6 +21,29 @@
 #include "daemon/signal_mask.h"
 
 namespace riskd::daemon {
+namespace {
+
+// The checkpoint is derived data (docs/operations.md: deleting it is always
+// safe): a file that cannot be opened or read is moved aside, with its WAL
+// and shared-memory files, and a new one made, rather than refusing to
+// start (under systemd, restarting into the same refusal forever).
+Result<std::unique_ptr<connectors::CheckpointStore>> ReplaceDamagedCheckpoint(
+    const std::string& database, const Status& error) {
+  const std::string path = connectors::CheckpointStore::PathFor(database);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return error;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (std::filesystem::exists(path + suffix, ec)) {
+      std::filesystem::rename(path + suffix, path + ".damaged" + suffix, ec);
+    }
+    if (ec) return error;
+  }
+  spdlog::error("checkpoint file {} cannot be used ({}): moved it to {}.damaged", LogSafe(path),
+                LogSafe(error.ToString()), LogSafe(path));
+  return connectors::CheckpointStore::Open(database);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress progress) {
   std::unique_ptr<Daemon> d(new Daemon());
@@ -111,6 +134,7 @@ Status Daemon::LoadNetwork() {
   const DaemonSettings& s = *settings_;
   if (s.checkpoint_interval_events > 0) {
     auto store = connectors::CheckpointStore::Open(s.database);
+    if (!store.ok()) store = ReplaceDamagedCheckpoint(s.database, store.status());
     if (!store.ok()) return store.status().WithContext("checkpoint");
     checkpoints_ = std::move(*store);
     auto digest = NetworkSourceDigest(s.config.network(), s.config_dir);
@@ -121,8 +145,13 @@ Status Daemon::LoadNetwork() {
     } else {
       auto restored = RestoreFromCheckpoint(checkpoints_.get(), s, checkpoint_fingerprint_,
                                             journal_->last_seq());
-      if (!restored.ok()) return restored.status().WithContext("checkpoint");
-      if (*restored) {
+      if (!restored.ok()) {
+        checkpoints_.reset();  // closed before its files move
+        auto fresh = ReplaceDamagedCheckpoint(s.database, restored.status());
+        if (!fresh.ok()) return fresh.status().WithContext("checkpoint");
+        checkpoints_ = std::move(*fresh);
+        spdlog::info("replaying the whole journal");
+      } else if (*restored) {
         engine_ = std::move((*restored)->engine);
         restored_seq_ = (*restored)->header.journal_seq;
         restored_manual_clock_ns_ = (*restored)->manual_clock_ns;

@@ -586,11 +586,26 @@ bool MaterialChange(const PlannerSettings& planner, double previous, double curr
 Result<DaemonSettings> LoadSettings(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot open config file '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
+  // A directory reads as empty ("a network source is required" would
+  // mislead) and a device or FIFO may never end: the running daemon would
+  // read it on SIGHUP until memory ran out.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return Status::InvalidArgument("config file '" + path + "' is not a regular file");
+  }
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) return Status::IoError("cannot read config file '" + path + "': " + error.message());
+  if (size > kMaxConfigBytes) {
+    return Status::ResourceExhausted("config file '" + path + "' is larger than " +
+                                     std::to_string(kMaxConfigBytes) + " bytes");
+  }
+  // At most the size seen: a file growing meanwhile is read as it was.
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  auto s = ParseSettings(text.str(), dir);
+  auto s = ParseSettings(text, dir);
   if (!s.ok()) return s.status().WithContext(path);
   return s;
 }

@@ -148,6 +148,10 @@ bool IsLocalEndpoint(const std::string& endpoint);
 
 // Parses `text` (text format). Errors name the line and column.
 Result<DaemonSettings> ParseSettings(const std::string& text, const std::string& config_dir);
+// Reads and parses the config file at `path`: a regular file of at most
+// kMaxConfigBytes (a directory, device or FIFO is refused with the reason,
+// not read without bound on a SIGHUP).
+inline constexpr std::size_t kMaxConfigBytes = 16 << 20;
 Result<DaemonSettings> LoadSettings(const std::string& path);
 
 }  // namespace riskd::daemon

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -215,6 +216,34 @@ TEST(SettingsTest, TheShippedExampleConfigIsValid) {
   EXPECT_TRUE(demo->clock.manual);
   EXPECT_TRUE(demo->clock.start_ns.has_value());
   EXPECT_EQ(demo->timing.hazard_duration_ns.size(), 3u);
+}
+
+// A config path that names a directory, a device or a runaway file is
+// refused with the reason, not read without bound (SIGHUP re-reads it in
+// the running daemon; /dev/zero once took 16 GB before anyone noticed).
+TEST(SettingsTest, OnlyARegularFileOfBoundedSizeIsReadAsTheConfig) {
+  const std::string dir = ::testing::TempDir() + "/settings_test_config_dir";
+  std::filesystem::create_directories(dir);
+  auto as_dir = LoadSettings(dir);
+  ASSERT_FALSE(as_dir.ok());
+  EXPECT_EQ(as_dir.status().ToString(),
+            "invalid_argument: config file '" + dir + "' is not a regular file");
+
+  const std::string big = dir + "/big.conf";
+  {
+    std::ofstream out(big);
+    out << "network { csv { nodes: 'n.csv' edges: 'e.csv' } }\n";
+    out << std::string(kMaxConfigBytes, '#') << "\n";
+  }
+  auto over = LoadSettings(big);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().ToString(),
+            "resource_exhausted: config file '" + big + "' is larger than 16777216 bytes");
+  std::filesystem::remove_all(dir);
+  auto device = LoadSettings("/dev/zero");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.status().ToString(),
+            "invalid_argument: config file '/dev/zero' is not a regular file");
 }
 
 }  // namespace

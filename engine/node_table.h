@@ -30,6 +30,7 @@ inline constexpr NodeIndex kNoNode = ~NodeIndex{0};
 struct GeoPoint {
   double lat = 0;  // degrees, -90..90
   double lon = 0;  // degrees, -180..180
+  bool operator==(const GeoPoint&) const = default;
 };
 
 struct NodeAttributes {
@@ -46,6 +47,7 @@ struct NodeAttributes {
   // the unit of the edge weights; unset: the business volume through it
   // (engine/value_at_risk.h). Finite and >= 0 when set.
   std::optional<double> value;
+  bool operator==(const NodeAttributes&) const = default;
 };
 
 class NodeTable {

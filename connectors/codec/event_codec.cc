@@ -21,6 +21,12 @@ Status Invalid(const std::string& where, const std::string& what) {
 
 bool Finite(double x) { return std::isfinite(x); }
 
+// Edge weights and node values are summed (a node's in-weights normalise
+// its edges, its volume is its default value, value at risk adds up): any
+// finite number could overflow those sums to inf (1e308 twice), and w / inf
+// silently cut the edge. 1e15 leaves room for a billion of them.
+constexpr double kMaxWeight = 1e15;
+
 // The first control character of `text` (C0, DEL, or C1 as UTF-8: what
 // LogSafe escapes), as "0xNN at byte K", or "".
 std::string FirstControl(const std::string& text) {
@@ -137,6 +143,8 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
   if (n.has_value() && (!Finite(n.value()) || n.value() < 0)) {
     return Invalid(where + ".value", "must be finite and >= 0");
   }
+  if (n.has_value() && n.value() > kMaxWeight)
+    return Invalid(where + ".value", "must be at most 1e15");
   return Status::Ok();
 }
 
@@ -160,6 +168,9 @@ Status CheckEdge(const std::string& where, const riskd::v1::EdgeSpec& e, const N
   RISKD_RETURN_IF_ERROR(CheckLayer(where + ".layer", e.layer()));
   if (needs_weight && (!Finite(e.weight()) || e.weight() <= 0)) {
     return Invalid(where + ".weight", "must be finite and > 0");
+  }
+  if (needs_weight && e.weight() > kMaxWeight) {
+    return Invalid(where + ".weight", "must be at most 1e15");
   }
   return Status::Ok();
 }

@@ -1,9 +1,11 @@
 #include "connectors/codec/event_codec.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <limits>
 
+#include "connectors/codec/output_codec.h"
 #include "riskd/v1/outputs.pb.h"
 
 namespace riskd::connectors {
@@ -88,6 +90,21 @@ TEST_F(EventCodecTest, RejectionsSayWhatAndWhere) {
   add->set_weight(-1);
   EXPECT_EQ(reason(edge),
             "invalid_argument: network_change.add_edge.weight: must be finite and > 0");
+  // Weights and values are summed (a node's in-weights normalise its
+  // edges, its volume is its value): 1e308 twice is +inf, and w / inf made
+  // a node fed by two such edges immune to anything upstream.
+  add->set_weight(1e15);
+  EXPECT_TRUE(Validate(edge).ok());
+  add->set_weight(1.0000001e15);
+  EXPECT_EQ(reason(edge), "invalid_argument: network_change.add_edge.weight: must be at most 1e15");
+  Envelope valued;
+  valued.set_event_id("x");
+  valued.mutable_network_change()->mutable_add_node()->set_id("V1");
+  valued.mutable_network_change()->mutable_add_node()->set_value(1e15);
+  EXPECT_TRUE(Validate(valued).ok());
+  valued.mutable_network_change()->mutable_add_node()->set_value(1.7e308);
+  EXPECT_EQ(reason(valued),
+            "invalid_argument: network_change.add_node.value: must be at most 1e15");
   e = Disruption({"S1"});
   e.mutable_disruption()->set_feed_event_id(std::string(256, 'u'));
   EXPECT_TRUE(Validate(e).ok());
@@ -277,6 +294,28 @@ TEST_F(EventCodecTest, OperatorActionsAreCheckedAndConverted) {
   engine::EngineOptions o;
   auto eng = engine::Engine::Create(o, net_);
   EXPECT_FALSE(ApplyEnvelope(e, types_, eng->get()).ok());
+}
+
+// What a NetworkChange says about a node is what Query{network} (and the
+// dashboard's /api/network) answers: every attribute. The node's value was
+// left out of the answer.
+TEST(NodeSpecTest, ANodeSpecRoundTripsThroughTheEngineWithEveryAttribute) {
+  riskd::v1::NodeSpec spec;
+  spec.set_id("N1");
+  spec.set_name("Kumamoto fab");
+  spec.set_kind("supplier");
+  spec.set_tier(3);
+  spec.set_region("JP");
+  spec.mutable_location()->set_lat(32.8);
+  spec.mutable_location()->set_lon(130.7);
+  spec.set_inventory_days(4.5);
+  spec.add_alternates("N2");
+  spec.set_emergency_plan_id("plan-7");
+  spec.set_value(1000);
+  riskd::v1::NodeSpec back;
+  ToNodeSpec(ToNodeAttributes(spec), &back);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, spec)) << back.DebugString();
+  EXPECT_TRUE(back.has_value());
 }
 
 }  // namespace

@@ -265,8 +265,13 @@ void FillIncident(const engine::Engine& engine, const engine::IncidentBook& book
     out->add_feed_event_ids(inc.feed_event_ids[i]);
   }
   out->set_sources_hit(static_cast<std::int32_t>(inc.sources.size()));
-  for (engine::NodeIndex v : inc.sources_by_value) {
-    if (net.alive(v)) out->add_source_ids(std::string(net.id(v)));
+  // A projection round ranks the sources by value at risk. An incident no
+  // round has refreshed (a replay that ended its episode before the first
+  // round after a restart) lists them in node order, as DefaultTitle does.
+  const auto& listed = inc.sources_by_value.empty() ? inc.sources : inc.sources_by_value;
+  for (std::size_t i = 0; i < listed.size() && i < static_cast<std::size_t>(options.max_listed);
+       ++i) {
+    if (net.alive(listed[i])) out->add_source_ids(std::string(net.id(listed[i])));
   }
   out->set_sources_disrupted(inc.sources_disrupted);
   out->set_expected_disrupted(inc.expected_disrupted);
@@ -448,6 +453,7 @@ void ToNodeSpec(const engine::NodeAttributes& a, riskd::v1::NodeSpec* spec) {
   spec->set_inventory_days(a.inventory_days);
   for (const auto& alt : a.alternates) spec->add_alternates(alt);
   spec->set_emergency_plan_id(a.emergency_plan_id);
+  if (a.value) spec->set_value(*a.value);
 }
 
 }  // namespace riskd::connectors

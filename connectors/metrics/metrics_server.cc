@@ -35,7 +35,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
   std::unique_ptr<MetricsServer> s(new MetricsServer());
   s->users_ = std::move(users);
   try {
-    s->exposer_ = std::make_unique<prometheus::Exposer>(listen, /*num_threads=*/1);
+    // Workers for a few connections at once, and a request must arrive
+    // whole within 5 s: with one worker and civetweb's default of 30 s, one
+    // client that never finished its request held up every scrape.
+    s->exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", listen, "num_threads", "4", "request_timeout_ms", "5000"});
   } catch (const std::exception& e) {
     return Status::Unavailable("cannot serve metrics on '" + listen + "': " + e.what());
   }

@@ -13,13 +13,13 @@ namespace {
 
 // Format of the encoded state (little endian; strings are a u32 length and
 // their bytes; f64 are IEEE 754 bit patterns):
-//   magic "riskdck3" (a checkpoint of another format is not read: the
+//   magic "riskdck4" (a checkpoint of another format is not read: the
 //                  daemon replays the whole journal instead, once)
 //   manual clock:  u8 present, i64 unix ns
 //   network:       u32 slots; per slot: u8 alive, id, name, kind, i32 tier,
 //                  region, u8 has_location, f64 lat, f64 lon,
 //                  f64 inventory_days, u32 n + n alternates,
-//                  emergency_plan_id;
+//                  emergency_plan_id, u8 has_value, f64 value;
 //                  u64 edges; per edge in CSR order: u32 from, u32 to,
 //                  u8 layer, f64 weight
 //   engine:        i64 now, u64 report_order, i32 changes since refresh;
@@ -50,7 +50,9 @@ namespace {
 //                  DisruptionFootprint, u8 announced, i32 risk type, i64
 //                  at, i64 duration, u32 hit + that many u32
 //   magic "riskdend"
-constexpr std::string_view kMagic = "riskdck3";
+// riskdck4: nodes carry their value (riskdck3 dropped it: after a restart
+// from a checkpoint, value at risk fell back to the volume through them).
+constexpr std::string_view kMagic = "riskdck4";
 constexpr std::string_view kEndMagic = "riskdend";
 constexpr std::size_t kPartBytes = 1 << 20;
 constexpr std::uint32_t kMaxString = 1 << 16;
@@ -250,6 +252,8 @@ void EncodeNetwork(const engine::Network& net, PartWriter* w) {
     w->U32(static_cast<std::uint32_t>(a.alternates.size()));
     for (const auto& alt : a.alternates) w->Str(alt);
     w->Str(a.emergency_plan_id);
+    w->U8(a.value ? 1 : 0);
+    w->F64(a.value.value_or(0));
   }
   w->U64(net.csr_edge_count());
   for (engine::NodeIndex u = 0; u < net.node_slots(); ++u) {
@@ -279,6 +283,9 @@ Status DecodeNetwork(PartReader* r, engine::Network* net) {
     const std::uint64_t alternates = r->Count(r->U32(), 4, "alternates");
     for (std::uint64_t i = 0; i < alternates && r->ok(); ++i) a.alternates.push_back(r->Str());
     a.emergency_plan_id = r->Str();
+    const bool has_value = r->U8() != 0;
+    const double value = r->F64();
+    if (has_value) a.value = value;
     if (!r->ok()) break;
     const std::string id = a.id;
     auto added = net->AddNode(std::move(a));

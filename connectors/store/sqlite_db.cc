@@ -98,10 +98,15 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durabi
                            "': " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  RISKD_RETURN_IF_ERROR(db->Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL"
-                                                                 : "PRAGMA synchronous=NORMAL"));
-  RISKD_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
+  // The first statements read the file: a damaged one fails here, and the
+  // daemon keeps three files; say which.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL",
+        durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+        "PRAGMA foreign_keys=ON"}) {
+    const Status st = db->Exec(pragma);
+    if (!st.ok()) return st.WithContext("database '" + path + "'");
+  }
   return db;
 }
 

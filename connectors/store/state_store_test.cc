@@ -254,6 +254,25 @@ TEST(StateStoreTest, TheStateHasItsOwnFileBesideTheJournal) {
   EXPECT_EQ((*store)->OpenAlerts()->size(), 1u);
 }
 
+// Which of the daemon's files is damaged: the start's error names it (it
+// said only "sqlite: database disk image is malformed in: PRAGMA ...").
+TEST(StateStoreTest, ADamagedFileIsNamedInTheError) {
+  const ScratchDir scratch("riskd_damaged_");
+  const std::string database = (scratch.path() / "riskd.db").string();
+  const std::string state = StateStore::PathFor(database);
+  {
+    auto store = StateStore::Open(database);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+  std::filesystem::resize_file(state, std::filesystem::file_size(state) / 2);
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(state + suffix);
+  auto damaged = StateStore::Open(database);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().ToString(), "io_error: database '" + state +
+                                             "': sqlite: database disk image is malformed in: "
+                                             "PRAGMA journal_mode=WAL");
+}
+
 TEST(StateStoreTest, StateInTheJournalsFileIsMovedToTheStateFileOnce) {
   const ScratchDir scratch("riskd_move_");
   const std::string database = (scratch.path() / "riskd.db").string();

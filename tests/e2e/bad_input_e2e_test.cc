@@ -149,6 +149,9 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
                      {Edge("w-" + name, weight).SerializeAsString()},
                      "invalid_argument: network_change.add_edge.weight: must be finite and > 0"});
   }
+  cases.push_back({"weight 1e308",
+                   {Edge("w-huge", 1e308).SerializeAsString()},
+                   "invalid_argument: network_change.add_edge.weight: must be at most 1e15"});
   cases.push_back({"unknown node",
                    {Quake("unknown", {"NO-SUCH-NODE"}).SerializeAsString()},
                    "not_found: disruption.node_ids[0]: node 'NO-SUCH-NODE' is not in the network"});

@@ -435,5 +435,38 @@ TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// The checkpoint is derived data ("deleting the checkpoint file is always
+// safe"): a damaged file (here its first half, as a torn copy leaves it) is
+// moved aside and the journal replayed. The daemon refused to start on it
+// ("cannot start: io_error: checkpoint: sqlite: database disk image is
+// malformed"), and under systemd restarted into the same refusal forever.
+TEST(CheckpointE2ETest, ADamagedCheckpointFileIsMovedAsideAndTheJournalReplayed) {
+  DaemonHarness h(Config(10));
+  ASSERT_TRUE(h.Start());
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30, 30)));
+  const Served before = Serve(h);
+  EXPECT_EQ(h.Stop(), 0);
+  const std::string path = connectors::CheckpointStore::PathFor(h.database());
+  ASSERT_TRUE(std::filesystem::exists(path));
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+
+  const std::size_t mark = h.log().size();
+  ASSERT_TRUE(h.Start()) << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog("moved it to " + path + ".damaged", std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_TRUE(std::filesystem::exists(path + ".damaged"));
+  auto st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(st.replayed_at_start(), 30u);
+  const Served after = Serve(h);
+  EXPECT_EQ(after.nodes, before.nodes);
+  EXPECT_EQ(after.projections, before.projections);
+  EXPECT_EQ(h.Stop(), 0);
+  // The new file is a checkpoint again.
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(Status(h).restored_checkpoint_seq(), 30u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing

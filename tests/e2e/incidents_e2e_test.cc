@@ -745,5 +745,45 @@ TEST(IncidentsE2ETest, RowsOfForgottenIncidentsGoWhenAFailedRecordingIsRetriedOr
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// An incident that ended before a restart lists its sources after it too.
+// The live daemon listed them in the projection round that saw the fire;
+// a restart's replay ends the episode before any round, and the incident
+// came back with sources_hit 1 and no source_ids.
+TEST(IncidentsE2ETest, AnIncidentEndedBeforeARestartStillListsItsSources) {
+  constexpr std::int64_t kStart = 1'710'720'000;  // 2024-03-18T00:00Z
+  DaemonHarness h(DemoConfig(
+      "clock { mode: MODE_MANUAL start { seconds: " + std::to_string(kStart) + " } }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "incident.");
+  ASSERT_EQ(h.Send(Fire("fire-1"))->result(), Ack::RESULT_ACCEPTED);
+  CollectUntil(sub, [](const auto& m) { return m.second.incident().incident_id() == "supply/1"; });
+  // Sixty days on: the fire's episode is over, the incident restored.
+  Envelope tick = Query("tick-60d");
+  tick.mutable_clock_tick()->mutable_advance_to()->set_seconds(kStart + 60 * 86400);
+  ASSERT_EQ(h.Send(tick)->result(), Ack::RESULT_ACCEPTED);
+  CollectUntil(sub, [](const auto& m) {
+    return m.second.incident().lifecycle() == Incident::LIFECYCLE_RESTORED;
+  });
+  auto incident = [&](const std::string& id) {
+    Envelope q = Query(id);
+    q.mutable_query()->mutable_incident()->set_incident_id("supply/1");
+    auto answer = h.Send(q);
+    EXPECT_TRUE(answer && answer->result() == Ack::RESULT_ACCEPTED);
+    return answer ? answer->response().incident() : Incident{};
+  };
+  const Incident before = incident("q-before");
+  ASSERT_EQ(before.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  ASSERT_EQ(before.source_ids_size(), 1);
+  EXPECT_EQ(before.source_ids(0), "FAB-KUM");
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  const Incident after = incident("q-after");
+  EXPECT_EQ(after.lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(after.sources_hit(), 1);
+  ASSERT_EQ(after.source_ids_size(), 1);
+  EXPECT_EQ(after.source_ids(0), "FAB-KUM");
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing

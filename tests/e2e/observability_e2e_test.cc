@@ -1,9 +1,12 @@
 // The daemon against real monitoring servers on loopback: a real Prometheus
 // scrapes its metrics endpoint, and a real Alertmanager receives its alerts
 // (raised, then resolved).
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -302,6 +305,34 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
   if (!resolved.is_null()) {
     for (const auto& a : resolved["alerts"]) EXPECT_EQ(a["status"], "resolved") << a.dump();
   }
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// A client that opens the metrics port and never finishes its request (a
+// stuck scraper, a port scanner) held the endpoint's only HTTP worker for
+// civetweb's 30 s request timeout: every scrape meanwhile went unanswered.
+TEST(ObservabilityE2ETest, AClientThatNeverFinishesItsRequestDoesNotHoldUpAScrape) {
+  DaemonHarness h(DemoConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
+  ASSERT_TRUE(h.Start());
+  std::smatch m;
+  const std::string log = h.log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("metrics on .* \\(port ([0-9]+)\\)"))) << log;
+  const int port = std::stoi(m[1]);
+  const int stuck = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(stuck, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(stuck, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  const std::string partial = "GET /metrics HTTP/1.1\r\nHost: x\r\n";  // no blank line
+  ASSERT_EQ(::send(stuck, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  // Let the server's worker take the stuck connection first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto body = HttpGet("http://127.0.0.1:" + std::to_string(port) + "/metrics", 5000);
+  ::close(stuck);
+  ASSERT_TRUE(body.has_value());
+  EXPECT_NE(body->find("riskd_ingest_accepted_total"), std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
 }
 
