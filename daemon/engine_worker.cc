@@ -180,9 +180,11 @@ void EngineWorker::MaybeCheckpoint(bool now) {
   // not survive a power loss that the recorded alerts and incidents up to
   // it do not (docs/operations.md, "Durability").
   const Status synced = SyncState("syncing the state file first");
+  // Compacted here (a no-op when the round was projected): the store would
+  // otherwise write from a compacted copy of the whole network.
   Result<connectors::CheckpointHeader> saved =
       synced.ok() ? checkpoints_->Save(applied_seq_, checkpoint_fingerprint_, manual_clock_ns_,
-                                       engine_->network(), engine_->Checkpoint(),
+                                       engine_->CompactNetwork(), engine_->Checkpoint(),
                                        {book_.Checkpoint(), footprints_.Checkpoint()})
                   : Result<connectors::CheckpointHeader>(synced);
   // Tried once per interval: a failing disk is not retried after every batch.

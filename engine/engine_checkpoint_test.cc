@@ -54,6 +54,8 @@ void ExpectSameCheckpoint(const EngineCheckpoint& a, const EngineCheckpoint& b) 
 void ExpectSameState(const Engine& a, const Engine& b) {
   ASSERT_EQ(a.network().node_slots(), b.network().node_slots());
   ASSERT_EQ(a.network().edge_count(), b.network().edge_count());
+  // Snapshot.network_version: the same changes, the same version.
+  EXPECT_EQ(a.network().version(), b.network().version());
   EXPECT_EQ(a.now(), b.now());
   for (int r = 0; r < a.risk_type_count(); ++r) {
     const RiskTypeState& x = a.risk_state(r);

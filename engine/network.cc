@@ -316,7 +316,7 @@ std::vector<EdgeIndex> Network::InEdges() const {
 }
 
 void Network::Compact() {
-  if (compacted() && out_offsets_.size() == nodes_.size() + 1) return;
+  if (compacted()) return;
   Rebuild(
       pending_.begin(), pending_.end(), [](const auto& p) -> const EdgeKey& { return p.first; },
       [](const auto& p) { return p.second; });

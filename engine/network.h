@@ -81,9 +81,19 @@ class Network {
 
   // Rebuilds the CSR arrays from the overlay. Cheap when nothing changed.
   void Compact();
-  bool compacted() const { return pending_.empty() && !removed_nodes_pending_; }
+  // Whether the adjacency covers every change, nodes added since the last
+  // Compact() included (their CSR rows do not exist before it, edges or not).
+  bool compacted() const {
+    return pending_.empty() && !removed_nodes_pending_ && out_offsets_.size() == nodes_.size() + 1;
+  }
   // Increases on every successful change.
   std::uint64_t version() const { return version_; }
+  // For a network rebuilt from a saved one (a checkpoint): takes the saved
+  // network's version, so versions go on from it as the changes it records
+  // left them, not from the count of changes the rebuild made (a reader
+  // holding the version from before a restart must never see it again for
+  // another network).
+  void RestoreVersion(std::uint64_t version) { version_ = version; }
 
   // --- Lookups (always current).
 

@@ -20,6 +20,21 @@ NodeAttributes Node(const std::string& id) {
   return a;
 }
 
+// A node added since the last Compact() has no CSR row yet, edges or not:
+// the adjacency is not current (a checkpoint read it as it was and wrote
+// garbage), and Compact() makes it so.
+TEST(NetworkTest, ANodeAddedSinceCompactIsNotCompactedEvenWithoutEdges) {
+  Network net;
+  ASSERT_TRUE(net.AddNode(Node("a")).ok());
+  net.Compact();
+  EXPECT_TRUE(net.compacted());
+  ASSERT_TRUE(net.AddNode(Node("b")).ok());
+  EXPECT_FALSE(net.compacted());
+  net.Compact();
+  EXPECT_TRUE(net.compacted());
+  EXPECT_EQ(net.out_end(1) - net.out_begin(1), 0u);
+}
+
 TEST(NetworkTest, AddsNodesAndEdgesAndBuildsBothAdjacencies) {
   Network net;
   ASSERT_TRUE(net.AddNode(Node("a")).ok());

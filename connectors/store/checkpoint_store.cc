@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "connectors/store/journal.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 // Format of the encoded state (little endian; strings are a u32 length and
 // their bytes; f64 are IEEE 754 bit patterns):
-//   magic "riskdck4" (a checkpoint of another format is not read: the
+//   magic "riskdck5" (a checkpoint of another format is not read: the
 //                  daemon replays the whole journal instead, once)
 //   manual clock:  u8 present, i64 unix ns
 //   network:       u32 slots; per slot: u8 alive, id, name, kind, i32 tier,
@@ -21,7 +22,7 @@ namespace {
 //                  f64 inventory_days, u32 n + n alternates,
 //                  emergency_plan_id, u8 has_value, f64 value;
 //                  u64 edges; per edge in CSR order: u32 from, u32 to,
-//                  u8 layer, f64 weight
+//                  u8 layer, f64 weight; u64 network version
 //   engine:        i64 now, u64 report_order, i32 changes since refresh;
 //                  u32 snapshots; per snapshot: u8 layer mask, f64
 //                  eigenvalue, f64 omega geometric mean, u64 n, then n f64
@@ -52,7 +53,14 @@ namespace {
 //   magic "riskdend"
 // riskdck4: nodes carry their value (riskdck3 dropped it: after a restart
 // from a checkpoint, value at risk fell back to the volume through them).
-constexpr std::string_view kMagic = "riskdck4";
+// riskdck5: the network's version (riskdck4 had none: the rebuilt network
+// counted its own changes, so Snapshot.network_version went back after a
+// restart, e.g. 24 -> 22, and a dashboard could see another network at a
+// version it already held). A new marker rather than riskdck4 extended: a
+// riskdck4 checkpoint (written by builds of this branch) is then refused as
+// another format, and the journal replayed in full, instead of being read
+// with its fields shifted.
+constexpr std::string_view kMagic = "riskdck5";
 constexpr std::string_view kEndMagic = "riskdend";
 constexpr std::size_t kPartBytes = 1 << 20;
 constexpr std::uint32_t kMaxString = 1 << 16;
@@ -235,7 +243,18 @@ class PartReader {
   Status status_;
 };
 
-void EncodeNetwork(const engine::Network& net, PartWriter* w) {
+void EncodeNetwork(const engine::Network& given, PartWriter* w) {
+  // The edges are read from the CSR arrays, which hold changes only after
+  // Compact(): a network changed since (a node or an edge added, a node
+  // removed) is written from a compacted copy; reading its arrays as they
+  // are wrote garbage (rows missing for new nodes). The daemon passes a
+  // compacted network, so it never pays for the copy.
+  std::optional<engine::Network> copy;
+  if (!given.compacted()) {
+    copy.emplace(given);
+    copy->Compact();
+  }
+  const engine::Network& net = copy ? *copy : given;
   w->U32(static_cast<std::uint32_t>(net.node_slots()));
   for (engine::NodeIndex v = 0; v < net.node_slots(); ++v) {
     const engine::NodeAttributes a = net.node(v);
@@ -264,6 +283,7 @@ void EncodeNetwork(const engine::Network& net, PartWriter* w) {
       w->F64(net.edge_weight(e));
     }
   }
+  w->U64(net.version());
 }
 
 Status DecodeNetwork(PartReader* r, engine::Network* net) {
@@ -316,7 +336,10 @@ Status DecodeNetwork(PartReader* r, engine::Network* net) {
   // In CSR order, i.e. sorted by (from, to, layer): merged without a copy.
   RISKD_RETURN_IF_ERROR(net->AddEdges(edges).WithContext("checkpoint"));
   net->Compact();
-  return Status::Ok();
+  // The version the saved network had: its changes since go on from it as
+  // they would have after a full replay.
+  net->RestoreVersion(r->U64());
+  return r->status();
 }
 
 void EncodeEngine(const engine::EngineCheckpoint& c, PartWriter* w) {

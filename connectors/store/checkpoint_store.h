@@ -3,7 +3,8 @@
 // tail instead of every event (DESIGN section 8: restart in seconds).
 //
 // A checkpoint is the network (every node slot, dead ones included, so
-// indices stay the same; every edge in CSR order), the engine's state inputs
+// indices stay the same; every edge in CSR order; its version, so
+// Snapshot.network_version goes on from it), the engine's state inputs
 // (engine/engine_checkpoint.h), the manual model clock, what the daemon
 // rebuilds on replay besides the engine (the incident book's event-derived
 // state, engine/incidents.h; the disruption footprints it follows), and the journal
@@ -91,7 +92,8 @@ class CheckpointStore {
   Result<DaemonCheckpoint> Load();
 
   // Replaces the checkpoint with one covering the journal up to
-  // `journal_seq` (> 0: its row must exist). REQUIRES: network.compacted().
+  // `journal_seq` (> 0: its row must exist). A network not compacted is
+  // written from a compacted copy (pass a compacted one to avoid the copy).
   // Returns the header written.
   Result<CheckpointHeader> Save(std::uint64_t journal_seq, const std::string& fingerprint,
                                 std::optional<std::int64_t> manual_clock_ns,

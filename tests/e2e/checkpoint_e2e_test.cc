@@ -18,6 +18,8 @@
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
 #include "connectors/store/checkpoint_store.h"
+#include "connectors/store/journal.h"
+#include "connectors/store/sqlite_db.h"
 #include "connectors/store/state_store.h"
 #include "tests/support/daemon_harness.h"
 
@@ -149,6 +151,9 @@ struct Served {
   // Footprints in effect, whole.
   std::vector<std::string> footprints;
   std::set<std::string> alert_ids;
+  // Snapshot.network_version: increases with every network change, so the
+  // same journal gives the same version however the state was rebuilt.
+  std::uint64_t network_version = 0;
 };
 
 Served Serve(DaemonHarness& h) {
@@ -172,6 +177,7 @@ Served Serve(DaemonHarness& h) {
   }
   for (const auto& f : snap.footprints()) s.footprints.push_back(f.DebugString());
   for (const auto& a : snap.open_alerts()) s.alert_ids.insert(a.alert_id());
+  s.network_version = snap.network_version();
   return s;
 }
 
@@ -245,6 +251,9 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   }
   EXPECT_EQ(after_start.footprints, before_stop.footprints);
   EXPECT_EQ(after_start.alert_ids, before_stop.alert_ids);
+  // The network's version did not go back across the restart (it was the
+  // rebuilt network's count of its own changes: lower).
+  EXPECT_EQ(after_start.network_version, before_stop.network_version);
   ASSERT_TRUE(after_start.incident_messages.count("supply/2"));
   EXPECT_NE(after_start.incident_messages.at("supply/2").find("assignee: \"logistics\""),
             std::string::npos)
@@ -272,6 +281,9 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   EXPECT_EQ(h.Stop(), 0);
 
   ASSERT_FALSE(from_journal.nodes.empty());
+  EXPECT_GT(from_journal.network_version, 0u);
+  EXPECT_EQ(from_checkpoint.network_version, from_journal.network_version);
+  EXPECT_EQ(live.network_version, from_journal.network_version);
   EXPECT_EQ(from_checkpoint.nodes, from_journal.nodes);
   EXPECT_EQ(from_checkpoint.projections, from_journal.projections);
   EXPECT_EQ(from_checkpoint.open_alerts, from_journal.open_alerts);
@@ -435,6 +447,30 @@ TEST(CheckpointE2ETest, ACheckpointOfAnotherConfigurationOrJournalIsNotUsed) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// Starts `h` (stopped after the 30 events `before` was served) on a
+// checkpoint it cannot use, which the log says with `why`: the start
+// replays the whole journal and serves what was served before, the
+// network's version included; its stop writes a checkpoint the next start
+// uses.
+void ExpectAFullReplayThenANewCheckpoint(DaemonHarness& h, const Served& before,
+                                         const std::string& why) {
+  const std::size_t mark = h.log().size();
+  ASSERT_TRUE(h.Start()) << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog(why, std::chrono::seconds(5), mark)) << h.log().substr(mark);
+  auto st = Status(h);
+  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(st.replayed_at_start(), 30u);
+  const Served after = Serve(h);
+  EXPECT_EQ(after.nodes, before.nodes);
+  EXPECT_EQ(after.projections, before.projections);
+  EXPECT_EQ(after.network_version, before.network_version);
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(Status(h).restored_checkpoint_seq(), 30u);
+  EXPECT_EQ(Serve(h).network_version, before.network_version);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 // The checkpoint is derived data ("deleting the checkpoint file is always
 // safe"): a damaged file (here its first half, as a torn copy leaves it) is
 // moved aside and the journal replayed. The daemon refused to start on it
@@ -450,22 +486,43 @@ TEST(CheckpointE2ETest, ADamagedCheckpointFileIsMovedAsideAndTheJournalReplayed)
   ASSERT_TRUE(std::filesystem::exists(path));
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
 
-  const std::size_t mark = h.log().size();
-  ASSERT_TRUE(h.Start()) << h.log().substr(mark);
-  EXPECT_TRUE(h.WaitForLog("moved it to " + path + ".damaged", std::chrono::seconds(5), mark))
-      << h.log().substr(mark);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectAFullReplayThenANewCheckpoint(h, before, "moved it to " + path + ".damaged"));
   EXPECT_TRUE(std::filesystem::exists(path + ".damaged"));
-  auto st = Status(h);
-  EXPECT_EQ(st.restored_checkpoint_seq(), 0u);
-  EXPECT_EQ(st.replayed_at_start(), 30u);
-  const Served after = Serve(h);
-  EXPECT_EQ(after.nodes, before.nodes);
-  EXPECT_EQ(after.projections, before.projections);
-  EXPECT_EQ(h.Stop(), 0);
-  // The new file is a checkpoint again.
+}
+
+// A checkpoint of the previous format ("riskdck4", whose network had no
+// version) is not used: the start replays the whole journal, says why as a
+// warning, and serves what was served before, the network's version
+// included; the next stop writes a checkpoint of this format, used by the
+// start after it.
+TEST(CheckpointE2ETest, ACheckpointOfTheEarlierFormatLeadsToAFullReplay) {
+  DaemonHarness h(Config(10));
   ASSERT_TRUE(h.Start());
-  EXPECT_EQ(Status(h).restored_checkpoint_seq(), 30u);
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30, 30)));
+  const Served before = Serve(h);
   EXPECT_EQ(h.Stop(), 0);
+  {
+    // Its marker rewritten, the part's hash to match: a well-formed
+    // checkpoint of the earlier format as far as the file goes.
+    auto db = connectors::SqliteDb::Open(connectors::CheckpointStore::PathFor(h.database()));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto read = (*db)->Prepare("SELECT data FROM checkpoint_parts WHERE part = 0");
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    riskd::Status step;
+    ASSERT_TRUE(read->Step(&step)) << step.ToString();
+    std::string data = read->ColumnBlob(0);
+    read->Reset();
+    ASSERT_EQ(data.substr(0, 8), "riskdck5");
+    data.replace(0, 8, "riskdck4");
+    auto write = (*db)->Prepare("UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0");
+    ASSERT_TRUE(write.ok()) << write.status().ToString();
+    write->BindBlob(1, data);
+    write->BindBlob(2, connectors::Sha256(data));
+    ASSERT_TRUE(write->Run().ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectAFullReplayThenANewCheckpoint(h, before, "not a checkpoint of this version"));
 }
 
 }  // namespace
