@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <sstream>
+#include <vector>
 
 #include "connectors/store/journal.h"
 #include "daemon/footprint_tracker.h"
@@ -68,9 +70,11 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
   }
   const auto t0 = std::chrono::steady_clock::now();
   auto loaded = store->Load();
+  // Damage goes to the caller, which moves the file aside: kept, every
+  // later Save into it fails too, and every start replays the whole journal.
+  if (loaded.status().code() == Status::Code::kCorruption) return loaded.status();
   if (!loaded.ok()) {
-    // A checkpoint of an earlier format (after an upgrade) is expected;
-    // damage is not.
+    // A checkpoint of an earlier format (after an upgrade) is expected.
     const auto level = loaded.status().code() == Status::Code::kFailedPrecondition
                            ? spdlog::level::warn
                            : spdlog::level::err;
@@ -105,6 +109,57 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   return std::optional<RestoredEngine>(RestoredEngine{
       std::move(*engine), loaded->header, loaded->manual_clock_ns, std::move(loaded->daemon)});
+}
+
+std::unique_ptr<connectors::CheckpointStore> RecoverCheckpointStore(const std::string& database,
+                                                                    const Status& error) {
+  namespace fs = std::filesystem;
+  const std::string path = connectors::CheckpointStore::PathFor(database);
+  if (error.code() != Status::Code::kCorruption) {
+    spdlog::error(
+        "checkpoint file {} cannot be used now ({}): left as it is; this run replays the "
+        "whole journal and writes no checkpoints",
+        LogSafe(path), LogSafe(error.ToString()));
+    return nullptr;
+  }
+  // A name no earlier move took: the first damaged file may be the one
+  // worth looking at.
+  const std::string base = path + ".damaged-" +
+                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+  std::string aside = base;
+  std::error_code ec;
+  for (int n = 1; fs::exists(aside, ec) || fs::exists(aside + "-wal", ec); ++n) {
+    aside = base + "." + std::to_string(n);
+  }
+  std::vector<std::string> moved;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string from = path + suffix;
+    if (!fs::exists(from, ec)) continue;
+    fs::rename(from, aside + suffix, ec);
+    if (ec) {
+      spdlog::error(
+          "checkpoint file {} is damaged ({}), and moving {} to {} failed: {} (moved before "
+          "it: {}); this run replays the whole journal and writes no checkpoints",
+          LogSafe(path), LogSafe(error.ToString()), LogSafe(from), LogSafe(aside + suffix),
+          ec.message(),
+          moved.empty() ? "nothing" : LogSafe(fmt::format("{}", fmt::join(moved, ", "))));
+      return nullptr;
+    }
+    moved.push_back(from + " to " + aside + suffix);
+  }
+  spdlog::error("checkpoint file {} is damaged ({}): moved it to {}", LogSafe(path),
+                LogSafe(error.ToString()), LogSafe(aside));
+  auto fresh = connectors::CheckpointStore::Open(database);
+  if (!fresh.ok()) {
+    spdlog::error(
+        "cannot create a new checkpoint file {} ({}): this run replays the whole journal and "
+        "writes no checkpoints",
+        LogSafe(path), LogSafe(fresh.status().ToString()));
+    return nullptr;
+  }
+  return std::move(*fresh);
 }
 
 }  // namespace riskd::daemon

@@ -55,6 +55,20 @@ Result<std::optional<RestoredEngine>> RestoreFromCheckpoint(connectors::Checkpoi
                                                             const std::string& fingerprint,
                                                             std::uint64_t journal_last_seq);
 
+// What to do with the checkpoint file after `error` from its store (opening,
+// reading or writing it). The checkpoint is derived data
+// (docs/operations.md: deleting it is always safe). Damage (`error` is a
+// Corruption: SQLite found the file malformed, or its contents do not
+// decode) moves the file aside, with its WAL and shared-memory files, to
+// `<file>.damaged-<unix time>` (never over an earlier one), and returns a new
+// store. Any other error (a lock held by another process, a full disk, a
+// failed read, the journal unreadable) may pass: the file is left as it is
+// and nullptr returned, so this run replays the journal without
+// checkpoints rather than refusing to start (under systemd, a restart loop
+// for a file that is not needed) or throwing a good checkpoint away.
+std::unique_ptr<connectors::CheckpointStore> RecoverCheckpointStore(const std::string& database,
+                                                                    const Status& error);
+
 }  // namespace riskd::daemon
 
 #endif  // RISKD_DAEMON_CHECKPOINTS_H_

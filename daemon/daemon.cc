@@ -21,30 +21,6 @@
 #include "daemon/signal_mask.h"
 
 namespace riskd::daemon {
-namespace {
-
-// The checkpoint is derived data (docs/operations.md: deleting it is always
-// safe): a file that cannot be opened or read is moved aside, with its WAL
-// and shared-memory files, and a new one made, rather than refusing to
-// start (under systemd, restarting into the same refusal forever).
-Result<std::unique_ptr<connectors::CheckpointStore>> ReplaceDamagedCheckpoint(
-    const std::string& database, const Status& error) {
-  const std::string path = connectors::CheckpointStore::PathFor(database);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return error;
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    if (std::filesystem::exists(path + suffix, ec)) {
-      std::filesystem::rename(path + suffix, path + ".damaged" + suffix, ec);
-    }
-    if (ec) return error;
-  }
-  spdlog::error("checkpoint file {} cannot be used ({}): moved it to {}.damaged", LogSafe(path),
-                LogSafe(error.ToString()), LogSafe(path));
-  return connectors::CheckpointStore::Open(database);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress progress) {
   std::unique_ptr<Daemon> d(new Daemon());
   d->settings_ = std::make_unique<DaemonSettings>(std::move(settings));
@@ -134,9 +110,10 @@ Status Daemon::LoadNetwork() {
   const DaemonSettings& s = *settings_;
   if (s.checkpoint_interval_events > 0) {
     auto store = connectors::CheckpointStore::Open(s.database);
-    if (!store.ok()) store = ReplaceDamagedCheckpoint(s.database, store.status());
-    if (!store.ok()) return store.status().WithContext("checkpoint");
-    checkpoints_ = std::move(*store);
+    checkpoints_ =
+        store.ok() ? std::move(*store) : RecoverCheckpointStore(s.database, store.status());
+  }
+  if (checkpoints_) {
     auto digest = NetworkSourceDigest(s.config.network(), s.config_dir);
     if (!digest.ok()) return digest.status().WithContext("network");
     checkpoint_fingerprint_ = CheckpointFingerprint(s, *digest);
@@ -147,9 +124,7 @@ Status Daemon::LoadNetwork() {
                                             journal_->last_seq());
       if (!restored.ok()) {
         checkpoints_.reset();  // closed before its files move
-        auto fresh = ReplaceDamagedCheckpoint(s.database, restored.status());
-        if (!fresh.ok()) return fresh.status().WithContext("checkpoint");
-        checkpoints_ = std::move(*fresh);
+        checkpoints_ = RecoverCheckpointStore(s.database, restored.status());
         spdlog::info("replaying the whole journal");
       } else if (*restored) {
         engine_ = std::move((*restored)->engine);

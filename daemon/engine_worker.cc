@@ -14,6 +14,7 @@
 
 #include "connectors/codec/event_codec.h"
 #include "connectors/codec/output_codec.h"
+#include "daemon/checkpoints.h"
 #include "daemon/log_text.h"
 #include "daemon/pipeline.h"
 
@@ -195,6 +196,11 @@ void EngineWorker::MaybeCheckpoint(bool now) {
       spdlog::error("checkpoint at journal seq {} not written: {}{}", applied_seq_,
                     LogSafe(saved.status().ToString()),
                     *held ? " (" + std::to_string(*held) + " similar failure(s) not logged)" : "");
+    }
+    // A damaged file fails every later Save too: moved aside for a new one.
+    if (saved.status().code() == Status::Code::kCorruption) {
+      checkpoints_.reset();  // closed before its files move
+      checkpoints_ = RecoverCheckpointStore(settings_->database, saved.status());
     }
     return;
   }

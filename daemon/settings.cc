@@ -3,10 +3,15 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -584,25 +589,48 @@ bool MaterialChange(const PlannerSettings& planner, double previous, double curr
 }
 
 Result<DaemonSettings> LoadSettings(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot open config file '" + path + "'");
-  // A directory reads as empty ("a network source is required" would
-  // mislead) and a device or FIFO may never end: the running daemon would
-  // read it on SIGHUP until memory ran out.
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
+  // Checked on the descriptor that is read (no race with a rename between
+  // the check and the read), opened without blocking: a FIFO would block
+  // open() until a writer came (a SIGHUP reload or --check-config hanging),
+  // a directory reads as empty ("a network source is required" would
+  // mislead) and a device may never end (the running daemon read
+  // /dev/zero on SIGHUP until memory ran out). Symlinks are followed.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::NotFound("cannot open config file '" + path + "': " + std::strerror(errno));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return Status::IoError("cannot read config file '" + path + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
     return Status::InvalidArgument("config file '" + path + "' is not a regular file");
   }
-  const auto size = std::filesystem::file_size(path, error);
-  if (error) return Status::IoError("cannot read config file '" + path + "': " + error.message());
-  if (size > kMaxConfigBytes) {
+  const auto too_large = [&] {
     return Status::ResourceExhausted("config file '" + path + "' is larger than " +
                                      std::to_string(kMaxConfigBytes) + " bytes");
+  };
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes) return too_large();
+  // Up to one byte over the limit: a file that grew since fstat is refused.
+  std::string text(static_cast<std::size_t>(st.st_size) + 1, '\0');
+  std::size_t got = 0;
+  while (got <= kMaxConfigBytes) {
+    if (got == text.size())
+      text.resize(std::min<std::size_t>(text.size() * 2, kMaxConfigBytes + 1));
+    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return Status::IoError("cannot read config file '" + path + "': " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
   }
-  // At most the size seen: a file growing meanwhile is read as it was.
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (got > kMaxConfigBytes) return too_large();
+  text.resize(got);
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   auto s = ParseSettings(text, dir);

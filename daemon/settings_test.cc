@@ -1,8 +1,11 @@
 #include "daemon/settings.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -330,6 +333,33 @@ TEST(SettingsTableTest, OneDefaultPerKnob) {
   EXPECT_EQ(s->engine.alerts.warning_raise, engine::AlertPolicyOptions{}.warning_raise);
   EXPECT_EQ(s->engine.projection.check_realizations,
             engine::ProjectionOptions{}.check_realizations);
+}
+
+// A FIFO at the config path: opening it blocked until a writer came, so
+// `riskd --check-config` and a SIGHUP reload hung. Refused at once now; a
+// symlink to a regular file is still read (the file it names).
+TEST(SettingsTest, AFifoIsRefusedAtOnceAndASymlinkToAFileIsRead) {
+  const std::string dir = ::testing::TempDir() + "/settings_test_fifo";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string fifo = dir + "/riskd.conf";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  auto as_fifo = LoadSettings(fifo);
+  ASSERT_FALSE(as_fifo.ok());
+  EXPECT_EQ(as_fifo.status().ToString(),
+            "invalid_argument: config file '" + fifo + "' is not a regular file");
+
+  const std::string file = dir + "/real.conf";
+  {
+    std::ofstream out(file);
+    out << "network { csv { nodes: 'n.csv' edges: 'e.csv' } }\n";
+  }
+  const std::string link = dir + "/link.conf";
+  std::filesystem::create_symlink(file, link);
+  auto linked = LoadSettings(link);
+  ASSERT_TRUE(linked.ok()) << linked.status().ToString();
+  EXPECT_EQ(linked->config.network().csv().nodes(), "n.csv");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

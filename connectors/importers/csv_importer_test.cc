@@ -89,6 +89,44 @@ TEST_F(CsvImporterTest, ErrorsNameFileLineAndReason) {
   EXPECT_EQ(st.code(), Status::Code::kNotFound);
 }
 
+// Node values and edge weights over 1e15, as ingest refuses them
+// (connectors/codec/event_codec.cc): a node's in-weights near DBL_MAX
+// summed to infinity and its risk to 0. 1e15 itself is accepted.
+TEST_F(CsvImporterTest, ValuesAndWeightsOver1e15AreRefusedNamingTheLine) {
+  auto nodes = Write("nodes.csv", "id,value\nA,1e15\nB,1e308\n");
+  auto edges = Write("edges.csv", "from,to,weight\n");
+  engine::Network net;
+  Status st = CsvImporter(nodes, edges).Import(&net);
+  EXPECT_EQ(st.ToString(), "invalid_argument: " + nodes + ":3: value: must be at most 1e15");
+
+  nodes = Write("nodes.csv", "id,value\nA,1e15\nB,1\n");
+  edges = Write("edges.csv", "from,to,weight\nA,B,1e15\nB,A,1e308\n");
+  engine::Network net2;
+  st = CsvImporter(nodes, edges).Import(&net2);
+  EXPECT_EQ(st.ToString(), "invalid_argument: " + edges + ":3: weight: must be at most 1e15");
+
+  edges = Write("edges.csv", "from,to,weight\nA,B,1e15\n");
+  engine::Network net3;
+  EXPECT_TRUE(CsvImporter(nodes, edges).Import(&net3).ok());
+}
+
+// The other importers compute weights (Willems: quantity times rolled-up
+// cost) or read them from fixed formats: their networks are checked whole.
+TEST_F(CsvImporterTest, AnyImportedWeightOver1e15IsRefused) {
+  riskd::v1::NetworkSource source;
+  source.mutable_willems2008()->set_file(
+      Write("willems.csv",
+            "stage_id,lead_time,max_s_time,cost_rate,risk_pool,ext_demand_mean,ext_demand_std,"
+            "ext_demand_thres,up_stages\n"
+            "Manuf_0001,10,,1,2,,,,Part_0001,1\n"
+            "Part_0001,10,,1e300,1,,,,\n"));
+  auto got = ImportNetwork(source, "");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(
+      got.status().ToString(),
+      "invalid_argument: edge node 'Part_0001' -> 'Manuf_0001': weight: must be at most 1e15");
+}
+
 // A network of some size as rows, and the two files that list them the
 // way real files come: rows in no order, CRLF line ends, blank lines, names
 // quoted (commas, doubled quotes), layers spelled several ways, numbers

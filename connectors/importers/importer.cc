@@ -79,6 +79,35 @@ Status ApplyLocations(const std::string& path, engine::Network* network) {
   return csv->status().WithContext(path);
 }
 
+Status CheckImportedMagnitude(std::string_view what, double v) {
+  if (v > kMaxImportedMagnitude) {
+    return Status::InvalidArgument(std::string(what) + ": must be at most 1e15");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Every importer's output within the ingest's bounds (the CSV importer
+// checks per row, naming the line; the others' values are computed or read
+// from fixed formats).
+Status CheckMagnitudes(const engine::Network& network) {
+  for (engine::NodeIndex n = 0; n < network.node_slots(); ++n) {
+    if (!network.alive(n)) continue;
+    const std::string node = "node '" + std::string(network.id(n)) + "'";
+    if (auto v = network.value(n))
+      RISKD_RETURN_IF_ERROR(CheckImportedMagnitude(node + ": value", *v));
+    for (engine::EdgeIndex e = network.out_begin(n); e < network.out_end(n); ++e) {
+      RISKD_RETURN_IF_ERROR(CheckImportedMagnitude(
+          "edge " + node + " -> '" + std::string(network.id(network.edge_target(e))) + "': weight",
+          network.edge_weight(e)));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<engine::Network> ImportNetwork(const riskd::v1::NetworkSource& source,
                                       const std::string& base_dir) {
   auto importer = MakeImporter(source, base_dir);
@@ -89,6 +118,7 @@ Result<engine::Network> ImportNetwork(const riskd::v1::NetworkSource& source,
     RISKD_RETURN_IF_ERROR(ApplyLocations(ResolvePath(base_dir, source.locations_csv()), &network));
   }
   network.Compact();
+  RISKD_RETURN_IF_ERROR(CheckMagnitudes(network));
   return network;
 }
 

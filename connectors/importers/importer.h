@@ -26,6 +26,14 @@ class NetworkImporter {
   virtual Status Import(engine::Network* network) const = 0;
 };
 
+// The largest node value and edge weight an import accepts, as ingest does
+// (connectors/codec/event_codec.cc): a node's in-weights are summed, and
+// weights near DBL_MAX overflow the sum to infinity (risk then 0). Not an
+// engine rule: journal replay accepts what it recorded.
+inline constexpr double kMaxImportedMagnitude = 1e15;
+// InvalidArgument "<what>: must be at most 1e15" if v is larger.
+Status CheckImportedMagnitude(std::string_view what, double v);
+
 // The importer for `source`; relative paths resolve against base_dir.
 // InvalidArgument if no format is set.
 Result<std::unique_ptr<NetworkImporter>> MakeImporter(const riskd::v1::NetworkSource& source,

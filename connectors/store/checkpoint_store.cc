@@ -663,7 +663,8 @@ Status DecodeFootprints(PartReader* r, std::vector<CheckpointedFootprint>* out) 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(const std::string& database) {
   // Derived data (the journal is the record): a crash may lose the newest
   // checkpoint, never corrupt the previous one.
-  auto db = SqliteDb::Open(PathFor(database), SqliteDb::Durability::kNormal);
+  auto db = SqliteDb::Open(PathFor(database), SqliteDb::Durability::kNormal,
+                           SqliteDb::Damage::kCorruption);
   if (!db.ok()) return db.status();
   std::unique_ptr<CheckpointStore> s(new CheckpointStore(std::move(*db), database));
   RISKD_RETURN_IF_ERROR(s->Init());

@@ -18,6 +18,15 @@ void ConfigureOnce() {
   (void)configured;
 }
 
+// The Status for SQLite's result code `rc` (SqliteDb::Damage).
+Status Failure(int rc, bool damage_is_corruption, std::string message) {
+  const int primary = rc & 0xff;
+  if (damage_is_corruption && (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)) {
+    return Status::Corruption(std::move(message));
+  }
+  return Status::IoError(std::move(message));
+}
+
 }  // namespace
 
 SqliteStatement& SqliteStatement::operator=(SqliteStatement&& o) noexcept {
@@ -25,6 +34,7 @@ SqliteStatement& SqliteStatement::operator=(SqliteStatement&& o) noexcept {
     if (stmt_) sqlite3_finalize(stmt_);
     db_ = o.db_;
     stmt_ = o.stmt_;
+    damage_is_corruption_ = o.damage_is_corruption_;
     o.stmt_ = nullptr;
   }
   return *this;
@@ -55,7 +65,8 @@ bool SqliteStatement::Step(Status* status) {
   last_code_ = rc;
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) {
-    *status = Status::IoError(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+    *status =
+        Failure(rc, damage_is_corruption_, std::string("sqlite step: ") + sqlite3_errmsg(db_));
   }
   return false;
 }
@@ -86,16 +97,18 @@ std::string SqliteStatement::ColumnBlob(int col) const {
   return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durability durability) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Durability durability,
+                                                 Damage damage) {
   ConfigureOnce();
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path, damage == Damage::kCorruption));
   if (rc != SQLITE_OK) {
-    return Status::IoError("cannot open database '" + path +
-                           "': " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return Failure(
+        rc, db->damage_is_corruption_,
+        "cannot open database '" + path + "': " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   // The first statements read the file: a damaged one fails here, and the
@@ -118,7 +131,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenReadOnly(const std::string& path
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path, false));
   if (rc != SQLITE_OK) {
     return Status::IoError("cannot open database '" + path +
                            "' read-only: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
@@ -143,14 +156,16 @@ SqliteDb::~SqliteDb() {
 }
 
 Status SqliteDb::Error(std::string_view what) const {
-  return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_));
+  return Failure(sqlite3_extended_errcode(db_), damage_is_corruption_,
+                 std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
 Status SqliteDb::Exec(std::string_view sql) {
   char* err = nullptr;
   const std::string text(sql);
-  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    Status st = Status::IoError("sqlite: " + std::string(err ? err : "error") + " in: " + text);
+  if (const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
+    Status st = Failure(rc, damage_is_corruption_,
+                        "sqlite: " + std::string(err ? err : "error") + " in: " + text);
     sqlite3_free(err);
     return st;
   }
@@ -163,7 +178,7 @@ Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
                          &stmt, nullptr) != SQLITE_OK) {
     return Error("prepare '" + std::string(sql) + "'");
   }
-  return SqliteStatement(db_, stmt);
+  return SqliteStatement(db_, stmt, damage_is_corruption_);
 }
 
 SqliteTransaction::SqliteTransaction(SqliteDb* db) : db_(db) {

@@ -20,8 +20,12 @@ namespace riskd::connectors {
 class SqliteStatement {
  public:
   SqliteStatement() = default;
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  SqliteStatement(SqliteStatement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool damage_is_corruption = false)
+      : db_(db), stmt_(stmt), damage_is_corruption_(damage_is_corruption) {}
+  SqliteStatement(SqliteStatement&& o) noexcept
+      : db_(o.db_), stmt_(o.stmt_), damage_is_corruption_(o.damage_is_corruption_) {
+    o.stmt_ = nullptr;
+  }
   SqliteStatement& operator=(SqliteStatement&& o) noexcept;
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
@@ -58,6 +62,7 @@ class SqliteStatement {
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  bool damage_is_corruption_ = false;
   int last_code_ = SQLITE_OK;
 };
 
@@ -74,9 +79,16 @@ class SqliteDb {
   // How long a statement waits for another connection's lock before it
   // fails with SQLITE_BUSY.
   static constexpr int kBusyTimeoutMs = 5000;
+  // How errors that mean the file itself is damaged (SQLITE_CORRUPT,
+  // SQLITE_NOTADB) are reported. Every error is an IoError by default (what
+  // the journal's callers expect); a connection to a file that may be
+  // thrown away when damaged (the checkpoint) reports those as Corruption,
+  // so that a lock, a full disk or a failed read never counts as damage.
+  enum class Damage { kIoError, kCorruption };
   // Opens (creating if needed) the database in WAL mode with a busy timeout.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
-                                                Durability durability = Durability::kFull);
+                                                Durability durability = Durability::kFull,
+                                                Damage damage = Damage::kIoError);
   // Opens an existing database for reading only: never creates the file,
   // never writes to it (NotFound when it does not exist).
   static Result<std::unique_ptr<SqliteDb>> OpenReadOnly(const std::string& path);
@@ -108,9 +120,11 @@ class SqliteDb {
   Status Error(std::string_view what) const;
 
  private:
-  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteDb(sqlite3* db, std::string path, bool damage_is_corruption)
+      : db_(db), path_(std::move(path)), damage_is_corruption_(damage_is_corruption) {}
   sqlite3* db_;
   std::string path_;
+  bool damage_is_corruption_;
 };
 
 // RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless

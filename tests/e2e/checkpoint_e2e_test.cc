@@ -122,6 +122,22 @@ std::vector<Envelope> Stream(int n, int quakes_from = 0) {
   return out;
 }
 
+// The files a damaged checkpoint at `path` was moved to (not their WAL and
+// shared-memory files).
+std::set<std::string> DamagedFiles(const std::string& path) {
+  std::set<std::string> out;
+  const std::filesystem::path p(path);
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path())) {
+    const std::string name = e.path().filename().string();
+    const std::string prefix = p.filename().string() + ".damaged-";
+    if (name.rfind(prefix, 0) == 0 && name.find("-wal") == std::string::npos &&
+        name.find("-shm") == std::string::npos) {
+      out.insert(e.path().string());
+    }
+  }
+  return out;
+}
+
 riskd::v1::DaemonStatus Status(DaemonHarness& h) {
   Envelope q;
   q.set_event_id("status");
@@ -487,8 +503,22 @@ TEST(CheckpointE2ETest, ADamagedCheckpointFileIsMovedAsideAndTheJournalReplayed)
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
 
   ASSERT_NO_FATAL_FAILURE(
-      ExpectAFullReplayThenANewCheckpoint(h, before, "moved it to " + path + ".damaged"));
-  EXPECT_TRUE(std::filesystem::exists(path + ".damaged"));
+      ExpectAFullReplayThenANewCheckpoint(h, before, "moved it to " + path + ".damaged-"));
+  // Damaged again: moved beside the first, which stays (it was renamed
+  // over `.damaged`, and one start that failed after the move could make
+  // the next rename an empty file over a good one).
+  const std::set<std::string> first = DamagedFiles(path);
+  EXPECT_EQ(first.size(), 1u);
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+  const std::size_t mark = h.log().size();
+  ASSERT_TRUE(h.Start()) << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog("moved it to " + path + ".damaged-", std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_EQ(Status(h).restored_checkpoint_seq(), 0u);
+  EXPECT_EQ(h.Stop(), 0);
+  const std::set<std::string> both = DamagedFiles(path);
+  EXPECT_EQ(both.size(), 2u);
+  for (const auto& f : first) EXPECT_EQ(both.count(f), 1u) << f;
 }
 
 // A checkpoint of the previous format ("riskdck4", whose network had no
@@ -523,6 +553,64 @@ TEST(CheckpointE2ETest, ACheckpointOfTheEarlierFormatLeadsToAFullReplay) {
   }
   ASSERT_NO_FATAL_FAILURE(
       ExpectAFullReplayThenANewCheckpoint(h, before, "not a checkpoint of this version"));
+}
+
+// Damage inside the checkpoint (here a part's hash; SQLite pages malformed
+// in the body are the same kind): moved aside like a file that does not
+// open. It stayed, and every start replayed the whole journal (a body
+// SQLite finds malformed also failed every Save, "malformed in: DELETE FROM
+// checkpoint_parts").
+TEST(CheckpointE2ETest, ACheckpointDamagedInsideIsMovedAsideToo) {
+  DaemonHarness h(Config(10));
+  ASSERT_TRUE(h.Start());
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30, 30)));
+  EXPECT_EQ(h.Stop(), 0);
+  const std::string path = connectors::CheckpointStore::PathFor(h.database());
+  {
+    auto db = connectors::SqliteDb::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("UPDATE checkpoint_parts SET hash = zeroblob(32)").ok());
+  }
+  const std::size_t mark = h.log().size();
+  ASSERT_TRUE(h.Start()) << h.log().substr(mark);
+  EXPECT_TRUE(h.WaitForLog("moved it to " + path + ".damaged-", std::chrono::seconds(5), mark))
+      << h.log().substr(mark);
+  EXPECT_EQ(DamagedFiles(path).size(), 1u);
+  EXPECT_EQ(Status(h).replayed_at_start(), 30u);
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(Status(h).restored_checkpoint_seq(), 30u);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// A checkpoint that cannot be opened for another reason than damage (here
+// another process holds it locked: SQLITE_BUSY after the 5 s busy timeout;
+// a full disk or a failed read are the same) is left as it is and this run
+// replays the journal. It was moved aside as "damaged", a good checkpoint
+// lost for a lock.
+TEST(CheckpointE2ETest, ALockedCheckpointIsLeftAsItIsAndUsedAtTheNextStart) {
+  DaemonHarness h(Config(10));
+  ASSERT_TRUE(h.Start());
+  ASSERT_NO_FATAL_FAILURE(SendAll(h, Stream(30, 30)));
+  EXPECT_EQ(h.Stop(), 0);
+  const std::string path = connectors::CheckpointStore::PathFor(h.database());
+  {
+    auto lock = connectors::SqliteDb::Open(path);
+    ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+    ASSERT_TRUE((*lock)->Exec("PRAGMA locking_mode=EXCLUSIVE").ok());
+    ASSERT_TRUE((*lock)->Exec("BEGIN EXCLUSIVE").ok());
+    const std::size_t mark = h.log().size();
+    ASSERT_TRUE(h.Start()) << h.log().substr(mark);
+    EXPECT_TRUE(h.WaitForLog("cannot be used now", std::chrono::seconds(5), mark))
+        << h.log().substr(mark);
+    EXPECT_TRUE(DamagedFiles(path).empty());
+    EXPECT_EQ(Status(h).replayed_at_start(), 30u);
+    EXPECT_EQ(h.Stop(), 0);
+    ASSERT_TRUE((*lock)->Exec("COMMIT").ok());
+  }
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(Status(h).restored_checkpoint_seq(), 30u);
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <optional>
 #include <regex>
 #include <thread>
+#include <vector>
 
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
@@ -311,6 +312,9 @@ TEST(ObservabilityE2ETest, AlertmanagerGroupsByIncidentAndTheWebhookGetsTheIncid
 // A client that opens the metrics port and never finishes its request (a
 // stuck scraper, a port scanner) held the endpoint's only HTTP worker for
 // civetweb's 30 s request timeout: every scrape meanwhile went unanswered.
+// More stuck clients than the server's 4 workers: the scrape is answered
+// only because the 5 s request timeout frees the workers (with 4 workers
+// and civetweb's 30 s, it waits past the bound below).
 TEST(ObservabilityE2ETest, AClientThatNeverFinishesItsRequestDoesNotHoldUpAScrape) {
   DaemonHarness h(DemoConfig() + "metrics { listen: \"127.0.0.1:0\" }\n");
   ASSERT_TRUE(h.Start());
@@ -318,19 +322,23 @@ TEST(ObservabilityE2ETest, AClientThatNeverFinishesItsRequestDoesNotHoldUpAScrap
   const std::string log = h.log();
   ASSERT_TRUE(std::regex_search(log, m, std::regex("metrics on .* \\(port ([0-9]+)\\)"))) << log;
   const int port = std::stoi(m[1]);
-  const int stuck = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(stuck, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(stuck, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
   const std::string partial = "GET /metrics HTTP/1.1\r\nHost: x\r\n";  // no blank line
-  ASSERT_EQ(::send(stuck, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
-  // Let the server's worker take the stuck connection first.
+  std::vector<int> stuck;
+  for (int i = 0; i < 6; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    stuck.push_back(fd);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  }
+  // Let the server's workers take the stuck connections first.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto body = HttpGet("http://127.0.0.1:" + std::to_string(port) + "/metrics", 5000);
-  ::close(stuck);
+  const auto body = HttpGet("http://127.0.0.1:" + std::to_string(port) + "/metrics", 20000);
+  for (const int fd : stuck) ::close(fd);
   ASSERT_TRUE(body.has_value());
   EXPECT_NE(body->find("riskd_ingest_accepted_total"), std::string::npos);
   EXPECT_EQ(h.Stop(), 0);
