@@ -21,6 +21,7 @@
 #include "daemon/signal_mask.h"
 
 namespace riskd::daemon {
+
 Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress progress) {
   std::unique_ptr<Daemon> d(new Daemon());
   d->settings_ = std::make_unique<DaemonSettings>(std::move(settings));

@@ -422,7 +422,10 @@ bool Projector::Check(const TransmissionGraph& g, const InitialState& init, Regi
                                             options_.max_serve_work, &tally, &ws->mc, interrupt))) {
     return false;
   }
-  const bool keep = g.generation.value != 0;
+  // Not built when it could not be kept (the bound): a check of a region
+  // that size would copy its inputs only to drop them.
+  const bool keep = g.generation.value != 0 && CheckMemo::BytesFor(reg->nodes.size(), sizes.size(),
+                                                                   serve_mc) <= kCheckMemoBytes;
   CheckMemo memo;
   if (keep) {
     memo.graph_generation = g.generation.value;
@@ -480,6 +483,13 @@ Projector::CheckInput Projector::InputOf(const InitialState& init, NodeIndex v,
           .start = init.Start(v),
           .end = init.End(v),
           .fixed = init.Fixed(v)};
+}
+
+std::size_t Projector::CheckMemo::BytesFor(std::size_t entries, std::size_t realizations,
+                                           bool serve_mc) {
+  return entries * (sizeof(NodeIndex) + sizeof(CheckInput)) + realizations * sizeof(std::uint32_t) +
+         (serve_mc ? entries * (sizeof(double) + sizeof(int) + sizeof(NodeIndex)) : 0) +
+         sizeof(CheckMemo);
 }
 
 std::size_t Projector::CheckMemo::Bytes() const {

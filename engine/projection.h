@@ -377,6 +377,9 @@ class Projector {
     std::vector<NodeIndex> parent;
     std::uint64_t kept_order = 0;  // when kept (the oldest go first)
     std::size_t Bytes() const;
+    // Bytes() of a memo of that many entries and realizations, as built
+    // (exact sizes, no spare capacity).
+    static std::size_t BytesFor(std::size_t entries, std::size_t realizations, bool serve_mc);
   };
   // The kept checks hold at most kCheckMemoBytes together (the oldest go
   // first; a check bigger than that is not kept): ~52 bytes per region

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "connectors/importers/importer.h"
 #include "engine/geo.h"
 
 namespace riskd::connectors {
@@ -20,12 +21,6 @@ Status Invalid(const std::string& where, const std::string& what) {
 }
 
 bool Finite(double x) { return std::isfinite(x); }
-
-// Edge weights and node values are summed (a node's in-weights normalise
-// its edges, its volume is its default value, value at risk adds up): any
-// finite number could overflow those sums to inf (1e308 twice), and w / inf
-// silently cut the edge. 1e15 leaves room for a billion of them.
-constexpr double kMaxWeight = 1e15;
 
 // The first control character of `text` (C0, DEL, or C1 as UTF-8: what
 // LogSafe escapes), as "0xNN at byte K", or "".
@@ -143,8 +138,7 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
   if (n.has_value() && (!Finite(n.value()) || n.value() < 0)) {
     return Invalid(where + ".value", "must be finite and >= 0");
   }
-  if (n.has_value() && n.value() > kMaxWeight)
-    return Invalid(where + ".value", "must be at most 1e15");
+  if (n.has_value()) RISKD_RETURN_IF_ERROR(CheckWeightOrValue(where + ".value", n.value()));
   return Status::Ok();
 }
 
@@ -169,9 +163,7 @@ Status CheckEdge(const std::string& where, const riskd::v1::EdgeSpec& e, const N
   if (needs_weight && (!Finite(e.weight()) || e.weight() <= 0)) {
     return Invalid(where + ".weight", "must be finite and > 0");
   }
-  if (needs_weight && e.weight() > kMaxWeight) {
-    return Invalid(where + ".weight", "must be at most 1e15");
-  }
+  if (needs_weight) RISKD_RETURN_IF_ERROR(CheckWeightOrValue(where + ".weight", e.weight()));
   return Status::Ok();
 }
 

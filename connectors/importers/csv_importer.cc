@@ -65,7 +65,7 @@ Status AddNodeRow(const CsvHeader& nh, const std::vector<std::string>& rec, cons
   if (auto value = Trim(nh.Get(rec, "value")); !value.empty()) {
     auto v = ParseDouble(value);
     if (!v) return Status::InvalidArgument(at.str() + ": value is not a number");
-    RISKD_RETURN_IF_ERROR(CheckImportedMagnitude("value", *v).WithContext(at.str()));
+    RISKD_RETURN_IF_ERROR(CheckWeightOrValue("value", *v).WithContext(at.str()));
     a.value = *v;
   }
   std::string_view alts = nh.Get(rec, "alternates");
@@ -89,7 +89,7 @@ Result<engine::Edge> ParseEdgeRow(const CsvHeader& eh, const std::vector<std::st
   if (Status valid = engine::ValidateEdgeWeight(*weight); !valid.ok()) {
     return valid.WithContext(at.str());
   }
-  RISKD_RETURN_IF_ERROR(CheckImportedMagnitude("weight", *weight).WithContext(at.str()));
+  RISKD_RETURN_IF_ERROR(CheckWeightOrValue("weight", *weight).WithContext(at.str()));
   auto layer = ParseLayerName(eh.Get(rec, "layer"));
   if (!layer.ok()) return layer.status().WithContext(at.str());
   const auto from_id = Trim(eh.Get(rec, "from")), to_id = Trim(eh.Get(rec, "to"));

@@ -79,8 +79,8 @@ Status ApplyLocations(const std::string& path, engine::Network* network) {
   return csv->status().WithContext(path);
 }
 
-Status CheckImportedMagnitude(std::string_view what, double v) {
-  if (v > kMaxImportedMagnitude) {
+Status CheckWeightOrValue(std::string_view what, double v) {
+  if (v > kMaxWeightOrValue) {
     return Status::InvalidArgument(std::string(what) + ": must be at most 1e15");
   }
   return Status::Ok();
@@ -95,10 +95,9 @@ Status CheckMagnitudes(const engine::Network& network) {
   for (engine::NodeIndex n = 0; n < network.node_slots(); ++n) {
     if (!network.alive(n)) continue;
     const std::string node = "node '" + std::string(network.id(n)) + "'";
-    if (auto v = network.value(n))
-      RISKD_RETURN_IF_ERROR(CheckImportedMagnitude(node + ": value", *v));
+    if (auto v = network.value(n)) RISKD_RETURN_IF_ERROR(CheckWeightOrValue(node + ": value", *v));
     for (engine::EdgeIndex e = network.out_begin(n); e < network.out_end(n); ++e) {
-      RISKD_RETURN_IF_ERROR(CheckImportedMagnitude(
+      RISKD_RETURN_IF_ERROR(CheckWeightOrValue(
           "edge " + node + " -> '" + std::string(network.id(network.edge_target(e))) + "': weight",
           network.edge_weight(e)));
     }

@@ -26,13 +26,16 @@ class NetworkImporter {
   virtual Status Import(engine::Network* network) const = 0;
 };
 
-// The largest node value and edge weight an import accepts, as ingest does
-// (connectors/codec/event_codec.cc): a node's in-weights are summed, and
-// weights near DBL_MAX overflow the sum to infinity (risk then 0). Not an
-// engine rule: journal replay accepts what it recorded.
-inline constexpr double kMaxImportedMagnitude = 1e15;
+// The largest node value and edge weight riskd takes in, at ingest
+// (event_codec.cc) and at import alike. Both are summed (a node's in-weights
+// normalise its edges, its volume is its default value, value at risk adds
+// up): any finite number could overflow those sums to inf (1e308 twice),
+// and w / inf silently cut the edge (risk then 0); 1e15 leaves room for a
+// billion of them. Not an engine rule: journal replay accepts what it
+// recorded.
+inline constexpr double kMaxWeightOrValue = 1e15;
 // InvalidArgument "<what>: must be at most 1e15" if v is larger.
-Status CheckImportedMagnitude(std::string_view what, double v);
+Status CheckWeightOrValue(std::string_view what, double v);
 
 // The importer for `source`; relative paths resolve against base_dir.
 // InvalidArgument if no format is set.
