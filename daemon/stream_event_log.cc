@@ -368,10 +368,10 @@ void StreamEventLog::TakeJumps(FollowerState& state) {
   if (consumer.jump_mismatches == state.jump_mismatches) return;
   const std::uint64_t mismatches = consumer.jump_mismatches - state.jump_mismatches;
   state.jump_mismatches = consumer.jump_mismatches;
-  // Not a refusal: a delivery lost on the way looks the same, and the
-  // re-created consumer's start is checked (and refused if still wrong).
-  // Told anyway, since a replica that lacks or diverged from the leader's
-  // messages also shows this way.
+  // Delivered in turn (a delivery lost on the way is no mismatch, only a
+  // gap: StreamConsumer), so a replica that lacks or diverged from the
+  // leader's messages: told at warn. Not a refusal: the re-created
+  // consumer's start is checked (and refused if still wrong).
   const auto now = std::chrono::steady_clock::now();
   if (now - state.last_jump_mismatch_log >= std::chrono::seconds(5)) {
     spdlog::warn(
