@@ -51,7 +51,8 @@ Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
 
 Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
     const DaemonSettings& settings, const connectors::nats::NatsConnection* connection,
-    connectors::Journal* mirror, const engine::Network& network) {
+    connectors::Journal* mirror, const engine::Network& network,
+    connectors::nats::LeaderLookUp leader_lookup) {
   const NatsSettings& n = settings.nats;
   // A state directory keeps its event log: a journal of local events (or
   // of another stream) must not continue as this stream's mirror.
@@ -80,6 +81,7 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
   co.durable = n.durable();
   co.max_batch = static_cast<int>(std::min<std::size_t>(settings.max_batch, 4096));
   co.stop = &log->stop_;
+  co.leader_lookup = std::move(leader_lookup);
   auto consumer = connectors::nats::StreamConsumer::Open(connection, co);
   if (!consumer.ok()) return consumer.status();
   log->consumer_ = std::move(*consumer);
@@ -365,6 +367,7 @@ bool StreamEventLog::TakeRefusals(FollowerState& state) {
 void StreamEventLog::TakeJumps(FollowerState& state) {
   const auto& consumer = consumer_->stats();
   stats_.jumps_taken.store(consumer.jumps_taken, std::memory_order_relaxed);
+  stats_.jump_mismatches.store(consumer.jump_mismatches, std::memory_order_relaxed);
   if (consumer.jump_mismatches == state.jump_mismatches) return;
   const std::uint64_t mismatches = consumer.jump_mismatches - state.jump_mismatches;
   state.jump_mismatches = consumer.jump_mismatches;

@@ -84,18 +84,7 @@ class StreamLogTest : public testing::NatsServerTest {
   }
   // Creates the stream with the reader's subject and `other`.
   void AddStreamWith(NatsConnection* c, const std::string& other) {
-    const std::string stream = Options().stream;
-    const std::string subject = Options().subject;
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    config.Name = stream.c_str();
-    const char* subjects[] = {subject.c_str(), other.c_str()};
-    config.Subjects = subjects;
-    config.SubjectsLen = 2;
-    config.Storage = js_FileStorage;
-    jsStreamInfo* info = nullptr;
-    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
-    jsStreamInfo_Destroy(info);
+    AddStream(c, Options().stream, {Options().subject, other});
   }
   // Fetches until `count` messages arrived (or `within` passed).
   std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count,
