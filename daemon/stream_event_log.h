@@ -153,6 +153,19 @@ class StreamEventLog final : public EventLog {
   // Validates, mirrors and hands over one fetched batch; false if the
   // mirror could not be written (the batch is read again).
   bool Take(std::vector<connectors::nats::StreamMessage>& batch, zmq::socket_t& to_engine);
+  // Take's steps, over the batch's events (defined in the .cc).
+  struct TakenBatch;
+  // Validates `batch` (whose payloads move into `taken`), skipping invalid
+  // messages and event ids already applied, and moves directory_ and clock_
+  // on as its events do; false if the mirror could not be asked.
+  bool Admit(std::vector<connectors::nats::StreamMessage>& batch, TakenBatch& taken);
+  // Puts directory_ and clock_ back as they were before `taken`.
+  void Undo(TakenBatch& taken);
+  // Once `taken` is mirrored: acknowledges the batch up to `last`, counts
+  // it, and hands its changes to the ingest thread and its events to the
+  // engine thread.
+  void HandOver(TakenBatch& taken, const connectors::nats::StreamMessage& last,
+                zmq::socket_t& to_engine);
   bool Send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
   // Sleeps for `pause`, or until a stop request.
   void Pause(std::chrono::milliseconds pause);
