@@ -84,18 +84,7 @@ class StreamLogTest : public testing::NatsServerTest {
   }
   // Creates the stream with the reader's subject and `other`.
   void AddStreamWith(NatsConnection* c, const std::string& other) {
-    const std::string stream = Options().stream;
-    const std::string subject = Options().subject;
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    config.Name = stream.c_str();
-    const char* subjects[] = {subject.c_str(), other.c_str()};
-    config.Subjects = subjects;
-    config.SubjectsLen = 2;
-    config.Storage = js_FileStorage;
-    jsStreamInfo* info = nullptr;
-    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
-    jsStreamInfo_Destroy(info);
+    AddStream(c, Options().stream, {Options().subject, other});
   }
   // Fetches until `count` messages arrived (or `within` passed).
   std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count,
@@ -147,6 +136,33 @@ class StreamLogTest : public testing::NatsServerTest {
   void ReadTo50AndSeek51(StreamConsumer* consumer) {
     ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer));
     ASSERT_TRUE(consumer->Seek(51).ok());
+  }
+  // Pulls one message, `seq`, from the reader's consumer through another
+  // pull subscription bound to it, then drops that subscription: a
+  // delivery the reader never gets, as one lost on the way (a fetch that
+  // expired in a reconnect); the server counts it delivered.
+  void LoseOneDelivery(NatsConnection* c, std::uint64_t seq) {
+    const std::string stream = Options().stream;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream.c_str();
+    so.Consumer = "reader";
+    natsSubscription* sub = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    ASSERT_EQ(
+        js_PullSubscribe(&sub, c->js(), Options().subject.c_str(), "reader", nullptr, &so, &code),
+        NATS_OK);
+    natsMsgList list{};
+    const natsStatus s = natsSubscription_Fetch(&list, sub, 1, 5000, &code);
+    std::uint64_t got = 0;
+    jsMsgMetaData* meta = nullptr;
+    if (s == NATS_OK && list.Count == 1 && natsMsg_GetMetaData(&meta, list.Msgs[0]) == NATS_OK) {
+      got = meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(meta);
+    }
+    natsMsgList_Destroy(&list);
+    natsSubscription_Destroy(sub);
+    ASSERT_EQ(got, seq) << natsStatus_GetText(s);
   }
   // Publishes "x" on `other` (a subject of the stream not the reader's),
   // which the stream stores at `seq`.
@@ -722,6 +738,31 @@ TEST_F(StreamLogTest, OtherSubjectsMessagesInBetweenCostNoReCreation) {
   EXPECT_EQ(stats.reads_refused, 0u);
 }
 
+// A delivery lost on the way (here e2, which another pull subscription
+// bound to the reader's consumer takes): the next one, e3, jumps past e2,
+// which the leader holds first on the subject. A gap (the consumer
+// re-created from 2, e2 and e3 read in order), but no mismatch: the
+// consumer sequence skipped a delivery too, so it was lost, not passed
+// over (a replica that lacks e2 would deliver e3 next in turn).
+TEST_F(StreamLogTest, AJumpPastALostDeliveryIsAGapNotAMismatch) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 3);
+  auto consumer = OpenConsumer(c.get(), 1);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(SeqsOf(FetchAll(consumer.get(), 1)), (std::vector<std::uint64_t>{1}));
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 2));
+  const auto got = FetchAll(consumer.get(), 2);
+  EXPECT_EQ(SeqsOf(got), (std::vector<std::uint64_t>{2, 3}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 2
+  EXPECT_EQ(stats.last_seek_from, 2u);
+  EXPECT_EQ(stats.jumps_taken, 0u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
 // Over a stream shared with another subject: a jump the leader does not
 // confirm.
 class StreamJumpTest : public StreamLogTest {
@@ -769,6 +810,7 @@ TEST_F(StreamJumpTest, AJumpToAnotherPayloadThanTheLeadersIsAGapNotARefusal) {
   const ConsumerStats stats =
       ReadPastAJumpAnswered(std::optional<LeaderMessage>(LeaderMessage{3, "e2", "zz"}));
   EXPECT_EQ(stats.jump_mismatches, 1u);
+  EXPECT_EQ(stats.lost_deliveries, 0u);  // delivered in turn
   EXPECT_EQ(stats.jump_mismatch_from, 2u);
   EXPECT_EQ(stats.jump_mismatch_at, 3u);
   EXPECT_EQ(stats.jump_mismatch_why,

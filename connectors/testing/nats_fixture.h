@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "connectors/nats/nats_connection.h"
 #include "tests/support/nats_cluster.h"
@@ -44,6 +45,22 @@ class NatsServerTest : public ::testing::Test {
     auto c = NatsConnection::Connect(o);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(*c) : nullptr;
+  }
+  // Creates stream `stream` (one replica, file storage) capturing
+  // `subjects`: a stream shared with others than riskd's.
+  static void AddStream(NatsConnection* c, const std::string& stream,
+                        const std::vector<std::string>& subjects) {
+    std::vector<const char*> names;
+    for (const auto& s : subjects) names.push_back(s.c_str());
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = stream.c_str();
+    config.Subjects = names.data();
+    config.SubjectsLen = static_cast<int>(names.size());
+    config.Storage = js_FileStorage;
+    jsStreamInfo* info = nullptr;
+    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
+    jsStreamInfo_Destroy(info);
   }
   // The running test's name, usable as a stream or bucket name.
   static std::string TestName() {
