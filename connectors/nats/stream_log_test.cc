@@ -137,32 +137,10 @@ class StreamLogTest : public testing::NatsServerTest {
     ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer));
     ASSERT_TRUE(consumer->Seek(51).ok());
   }
-  // Pulls one message, `seq`, from the reader's consumer through another
-  // pull subscription bound to it, then drops that subscription: a
-  // delivery the reader never gets, as one lost on the way (a fetch that
-  // expired in a reconnect); the server counts it delivered.
+  // A delivery of `seq` lost on the way from the reader's consumer
+  // (NatsServerTest::LoseOneDelivery).
   void LoseOneDelivery(NatsConnection* c, std::uint64_t seq) {
-    const std::string stream = Options().stream;
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream.c_str();
-    so.Consumer = "reader";
-    natsSubscription* sub = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    ASSERT_EQ(
-        js_PullSubscribe(&sub, c->js(), Options().subject.c_str(), "reader", nullptr, &so, &code),
-        NATS_OK);
-    natsMsgList list{};
-    const natsStatus s = natsSubscription_Fetch(&list, sub, 1, 5000, &code);
-    std::uint64_t got = 0;
-    jsMsgMetaData* meta = nullptr;
-    if (s == NATS_OK && list.Count == 1 && natsMsg_GetMetaData(&meta, list.Msgs[0]) == NATS_OK) {
-      got = meta->Sequence.Stream;
-      jsMsgMetaData_Destroy(meta);
-    }
-    natsMsgList_Destroy(&list);
-    natsSubscription_Destroy(sub);
-    ASSERT_EQ(got, seq) << natsStatus_GetText(s);
+    NatsServerTest::LoseOneDelivery(c, Options().stream, Options().subject, "reader", seq);
   }
   // Publishes "x" on `other` (a subject of the stream not the reader's),
   // which the stream stores at `seq`.
