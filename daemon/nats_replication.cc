@@ -135,8 +135,8 @@ void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
                f.jumps_taken.load());
   m.SetCounter("riskd_stream_lost_deliveries_total",
                "Jumps in the stream sequence the stream's leader contradicted past deliveries "
-               "lost on the way (the consumer sequence skipped too), each read again from a "
-               "re-created consumer",
+               "lost on the way (the consumer sequence skipped too), and consumer starts past a "
+               "lost first delivery, each read again from a re-created consumer",
                f.lost_deliveries.load());
   m.SetCounter("riskd_stream_jump_mismatches_total",
                "Jumps in the stream sequence the stream's leader contradicted with no delivery "
