@@ -390,8 +390,10 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
       if (!status_source_)
         return Reject(batch, i, Status::Unavailable("query.status: not available"));
       ack.set_result(Ack::RESULT_ACCEPTED);
-      ack.set_journal_seq(log_->last_seq());
       *ack.mutable_response()->mutable_status() = status_source_();
+      // As for every query, the events the answer reflects: the engine's
+      // (the journal may hold more, not yet applied: journal_last_seq).
+      ack.set_journal_seq(ack.response().status().engine_applied_seq());
       return;
     }
     batch->queries.push_back(i);

@@ -392,6 +392,7 @@ bool StreamEventLog::TakeRefusals(FollowerState& state) {
 void StreamEventLog::TakeJumps(FollowerState& state) {
   const auto& consumer = consumer_->stats();
   stats_.jumps_taken.store(consumer.jumps_taken, std::memory_order_relaxed);
+  stats_.lost_deliveries.store(consumer.lost_deliveries, std::memory_order_relaxed);
   stats_.jump_mismatches.store(consumer.jump_mismatches, std::memory_order_relaxed);
   if (consumer.jump_mismatches == state.jump_mismatches) return;
   const std::uint64_t mismatches = consumer.jump_mismatches - state.jump_mismatches;

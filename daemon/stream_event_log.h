@@ -71,6 +71,11 @@ struct StreamFollowerStats {
   // Messages past a jump in the stream sequence (other subjects' messages,
   // deleted ones) taken on the stream leader's word, without a re-creation.
   std::atomic<std::uint64_t> jumps_taken{0};
+  // Jumps the stream's leader contradicted past deliveries lost on the way
+  // (the consumer sequence skipped too: a fetch lost in a reconnect), and
+  // consumer starts past a lost first delivery: gaps, each re-created the
+  // consumer, harmless (not mismatches, no refusal).
+  std::atomic<std::uint64_t> lost_deliveries{0};
   // Jumps the stream's leader contradicted although no delivery was lost:
   // it holds another message first (a replica that lacks or diverged from
   // its messages); each re-created the consumer (a gap, not a refusal).

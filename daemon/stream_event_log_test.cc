@@ -62,7 +62,15 @@ bool WaitFor(F done) {
 // metric riskd_stream_jump_mismatches_total), and b is read from the
 // re-created consumer, no refusal. Then c, y, d at 4..6: the leader
 // confirms that jump, counted in jumps_taken, and no more mismatches.
+// Then e at 7: while the leader is asked about it (the batch's end; one
+// message a batch), f and g are stored at 8 and 9 and f's delivery is lost
+// on the way (another subscription to the follower's consumer takes it):
+// the jump to g is contradicted by the leader (it holds f first) past a
+// lost delivery, counted in lost_deliveries (the metric
+// riskd_stream_lost_deliveries_total), not as a mismatch, and f and g are
+// read from the re-created consumer.
 TEST_F(StreamEventLogTest, CountsTheJumpsTheLeaderContradicts) {
+  settings_.max_batch = 1;  // the follower's fetches: one message each
   auto c = Connect();
   const std::string subject = settings_.nats.subject;
   const std::string other = "other." + TestName();
@@ -73,9 +81,16 @@ TEST_F(StreamEventLogTest, CountsTheJumpsTheLeaderContradicts) {
   ASSERT_NO_FATAL_FAILURE(Publish(c.get(), other, "x", 2));
   ASSERT_NO_FATAL_FAILURE(Publish(c.get(), subject, invalid, 3));
   std::atomic<int> asked_from_2{0};
+  std::atomic<int> asked_from_7{0};
   auto lookup = [&](std::uint64_t from) -> Result<std::optional<LeaderMessage>> {
     if (from == 2 && asked_from_2++ == 0) {
       return std::optional<LeaderMessage>(LeaderMessage{3, "", "another"});
+    }
+    if (from == 7 && asked_from_7++ == 0) {
+      // The follower thread, between two fetches: no pull of its pending.
+      Publish(c.get(), subject, invalid, 8);
+      Publish(c.get(), subject, invalid, 9);
+      LoseOneDelivery(c.get(), settings_.nats.stream, subject, settings_.nats.durable(), 8);
     }
     return connectors::nats::RequestLeaderFirstFrom(*c, settings_.nats.stream, subject, from,
                                                     nullptr);
@@ -102,6 +117,17 @@ TEST_F(StreamEventLogTest, CountsTheJumpsTheLeaderContradicts) {
   EXPECT_EQ(stats.jump_mismatches.load(), 1u);
   EXPECT_EQ(stats.reads_refused.load(), 0u);
   EXPECT_EQ(stats.rejected.load(), 4u);
+  EXPECT_EQ(stats.lost_deliveries.load(), 0u);
+
+  ASSERT_NO_FATAL_FAILURE(Publish(c.get(), subject, invalid, 7));
+  EXPECT_TRUE(WaitFor([&] { return stats.read_seq.load() == 9; })) << stats.read_seq.load();
+  EXPECT_TRUE(WaitFor([&] { return stats.lost_deliveries.load() == 1; }))
+      << stats.lost_deliveries.load();
+  EXPECT_EQ(asked_from_7.load(), 1);
+  EXPECT_EQ(stats.jump_mismatches.load(), 1u);
+  EXPECT_EQ(stats.jumps_taken.load(), 1u);
+  EXPECT_EQ(stats.reads_refused.load(), 0u);
+  EXPECT_EQ(stats.rejected.load(), 7u);
   (*log)->Stop();
 }
 

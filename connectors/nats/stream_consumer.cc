@@ -355,14 +355,31 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   return out;
 }
 
-bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m) {
+bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m, bool in_turn) {
   // It must be the leader's first on the subject from the sequence sought:
   // the same sequence (past it only over messages that are gone) and the
   // same message (a replica may hold another one there).
   const Status same = SameAsLeaders(position_ + 1, first, m);
-  if (same.ok()) return true;
+  if (same.ok()) {
+    start_lost_ = false;
+    return true;
+  }
   // A stop request that ended the look-up is no answer, and no refusal.
-  if (same.code() != Status::Code::kAborted) Refuse(position_ + 1, m.seq, same.message());
+  if (same.code() == Status::Code::kAborted) return false;
+  // Not the consumer's first delivery (its consumer sequence is not 1):
+  // that one was lost on the way, and this message is not the consumer's
+  // start, which is then not known. A gap (re-created at once, no pause),
+  // not a refusal, unless the start before was forgiven so too: a
+  // consumer led from a replica that lacks messages is refused at the
+  // latest at its second start in a row, and nothing of it is returned
+  // either way (the header).
+  if (!in_turn && !start_lost_) {
+    stats_.lost_deliveries++;
+    start_lost_ = true;
+    return false;
+  }
+  start_lost_ = false;
+  Refuse(position_ + 1, m.seq, same.message());
   return false;
 }
 
@@ -373,7 +390,8 @@ bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, bool
   // re-created from the same sequence), or one past other subjects' or
   // deleted messages if the leader says so (otherwise something before it
   // is still to be redelivered: a gap).
-  const bool leaders = accept_any_next_ ? StartIsLeaders(msg, m) : JumpIsLeaders(msg, m, in_turn);
+  const bool leaders =
+      accept_any_next_ ? StartIsLeaders(msg, m, in_turn) : JumpIsLeaders(msg, m, in_turn);
   if (leaders) *checked = m.seq;
   return leaders;
 }

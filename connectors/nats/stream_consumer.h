@@ -75,6 +75,20 @@
 // only moves a mismatch to lost_deliveries: the start of a consumer
 // re-created on a replica that lacks the message is still refused.
 //
+// A start whose first delivery was lost on the way (the first delivery
+// received has a consumer sequence past 1, which a new consumer gives its
+// first) is not the leader's first either, but that says nothing of the
+// replica: the message that would show it never arrived. Such a start is
+// a gap, counted in lost_deliveries and re-created at once, not a refusal
+// (which warns, stops counting the follower as caught up and pauses) as
+// long as the start before it was not forgiven so too: two in a row are
+// refused. That keeps the refusal the protection against a replica that
+// lacks messages (nats-server#4365) is: nothing unchecked is ever
+// returned (the message is taken only if it is the leader's first, as any
+// start), and a consumer led from such a replica is refused at the latest
+// at its second start in a row, one re-creation later, however its
+// deliveries are numbered.
+//
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
 #define RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -155,7 +169,10 @@ struct ConsumerStats {
   // Jumps the leader contradicted, past deliveries lost on the way (the
   // consumer sequence skipped too: a fetch lost in a reconnect, its
   // messages redelivered after the ack wait): gaps, re-created, and
-  // harmless; the usual cause of a jump in a stream of one subject.
+  // harmless; the usual cause of a jump in a stream of one subject. Also
+  // starts whose first delivery was lost so (not the leader's first, the
+  // consumer sequence past 1), unless the start before was one too
+  // (refused then).
   std::uint64_t lost_deliveries = 0;
   // Jumps the leader contradicted although no delivery was lost (the
   // consumer sequence in turn): it holds another message first on the
@@ -169,7 +186,8 @@ struct ConsumerStats {
   std::string jump_mismatch_why;
   // Reads refused: a start after a seek whose first message is not the
   // stream leader's first from the sequence sought (another sequence or
-  // another message), or a batch whose last message is not the leader's at
+  // another message; past a lost first delivery only if the start before
+  // was one too: lost_deliveries), or a batch whose last message is not the leader's at
   // its sequence, or either when the leader could not say (nothing
   // returned; the consumer re-created). The last one's first sequence
   // sought (read again from there), the delivered sequence compared, and
@@ -231,8 +249,10 @@ class StreamConsumer {
   void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
   // Whether `first`, the first message after a seek, is the leader's first
   // on the subject from the position on. If not (refused, or a stop ended
-  // the look-up: no refusal then), false.
-  bool StartIsLeaders(natsMsg* first, const StreamMessage& m);
+  // the look-up: no refusal then), false; if not and not `in_turn` (the
+  // consumer's first delivery was lost), counted in lost_deliveries
+  // instead of refused, unless the start before was so too.
+  bool StartIsLeaders(natsMsg* first, const StreamMessage& m, bool in_turn);
   // Whether `msg` (`m`) may follow the position: the next sequence, or
   // the leader's (StartIsLeaders after a seek, JumpIsLeaders past a jump,
   // with `in_turn`; then `checked` is its sequence).
@@ -266,6 +286,9 @@ class StreamConsumer {
   // consumer (0 before any): the server numbers every delivery, so a
   // delivery that is not the next one follows one that was lost.
   std::uint64_t last_delivery_ = 0;
+  // The last start checked was taken for a gap past a lost first delivery
+  // (StartIsLeaders): the next one that is not the leader's is refused.
+  bool start_lost_ = false;
   // Time spent in JumpIsLeaders' look-ups in this Fetch().
   std::chrono::steady_clock::duration jump_checks_{};
   // Fetched messages kept for their acknowledgement subject, by sequence.

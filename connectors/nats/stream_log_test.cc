@@ -137,32 +137,18 @@ class StreamLogTest : public testing::NatsServerTest {
     ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer));
     ASSERT_TRUE(consumer->Seek(51).ok());
   }
-  // Pulls one message, `seq`, from the reader's consumer through another
-  // pull subscription bound to it, then drops that subscription: a
-  // delivery the reader never gets, as one lost on the way (a fetch that
-  // expired in a reconnect); the server counts it delivered.
+  // e1..e3 at 1..3, and the reader's consumer created from 1, delivering
+  // one message a fetch (each delivery its own, to lose one).
+  std::unique_ptr<StreamConsumer> ThreeEventsOneAFetch(NatsConnection* c) {
+    PublishRange(OpenLog(c).get(), 1, 3);
+    auto consumer = OpenConsumer(c, 1);
+    EXPECT_TRUE(consumer->Seek(1).ok());
+    return consumer;
+  }
+  // A delivery of `seq` lost on the way from the reader's consumer
+  // (NatsServerTest::LoseOneDelivery).
   void LoseOneDelivery(NatsConnection* c, std::uint64_t seq) {
-    const std::string stream = Options().stream;
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream.c_str();
-    so.Consumer = "reader";
-    natsSubscription* sub = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    ASSERT_EQ(
-        js_PullSubscribe(&sub, c->js(), Options().subject.c_str(), "reader", nullptr, &so, &code),
-        NATS_OK);
-    natsMsgList list{};
-    const natsStatus s = natsSubscription_Fetch(&list, sub, 1, 5000, &code);
-    std::uint64_t got = 0;
-    jsMsgMetaData* meta = nullptr;
-    if (s == NATS_OK && list.Count == 1 && natsMsg_GetMetaData(&meta, list.Msgs[0]) == NATS_OK) {
-      got = meta->Sequence.Stream;
-      jsMsgMetaData_Destroy(meta);
-    }
-    natsMsgList_Destroy(&list);
-    natsSubscription_Destroy(sub);
-    ASSERT_EQ(got, seq) << natsStatus_GetText(s);
+    NatsServerTest::LoseOneDelivery(c, Options().stream, Options().subject, "reader", seq);
   }
   // Publishes "x" on `other` (a subject of the stream not the reader's),
   // which the stream stores at `seq`.
@@ -746,10 +732,7 @@ TEST_F(StreamLogTest, OtherSubjectsMessagesInBetweenCostNoReCreation) {
 // over (a replica that lacks e2 would deliver e3 next in turn).
 TEST_F(StreamLogTest, AJumpPastALostDeliveryIsAGapNotAMismatch) {
   auto c = Connect();
-  auto log = OpenLog(c.get());
-  PublishRange(log.get(), 1, 3);
-  auto consumer = OpenConsumer(c.get(), 1);
-  ASSERT_TRUE(consumer->Seek(1).ok());
+  auto consumer = ThreeEventsOneAFetch(c.get());
   ASSERT_EQ(SeqsOf(FetchAll(consumer.get(), 1)), (std::vector<std::uint64_t>{1}));
   ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 2));
   const auto got = FetchAll(consumer.get(), 2);
@@ -761,6 +744,53 @@ TEST_F(StreamLogTest, AJumpPastALostDeliveryIsAGapNotAMismatch) {
   EXPECT_EQ(stats.last_seek_from, 2u);
   EXPECT_EQ(stats.jumps_taken, 0u);
   EXPECT_EQ(stats.reads_refused, 0u);
+}
+
+// The first delivery of a new consumer lost on the way (here e1, which
+// another pull subscription bound to the reader's consumer takes): the
+// start, e2, is not the leader's first from 1, but its consumer sequence
+// (2) shows a delivery was lost, so it is a gap (the consumer re-created
+// from 1 at once, e1..e3 read in order), counted in lost_deliveries, not a
+// refusal. (Before, it was refused: warned, not caught up, paused.)
+TEST_F(StreamLogTest, AStartPastALostFirstDeliveryIsAGapNotARefusal) {
+  auto c = Connect();
+  auto consumer = ThreeEventsOneAFetch(c.get());
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 1));
+  const auto got = FetchAll(consumer.get(), 3);
+  EXPECT_EQ(SeqsOf(got), SeqRange(1, 3));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 1 again
+  EXPECT_EQ(stats.last_seek_from, 1u);
+}
+
+// A lost first delivery is forgiven once in a row: the consumer re-created
+// after it loses its first delivery too, and that start is refused, as a
+// start from a replica that lacks messages would be whatever its
+// deliveries' numbers. Nothing is returned meanwhile, and the consumer
+// re-created after the refusal reads e1..e3 in order.
+TEST_F(StreamLogTest, TwoStartsInARowPastALostFirstDeliveryAreRefused) {
+  auto c = Connect();
+  auto consumer = ThreeEventsOneAFetch(c.get());
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 1));
+  auto none = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(consumer->stats().lost_deliveries, 1u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // re-created at once
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 1));
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 1u);
+  EXPECT_EQ(stats.refused_at, 2u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 3)), SeqRange(1, 3));
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(stats.seeks, 3u);  // 1, 1, 1 after the refusal
 }
 
 // Over a stream shared with another subject: a jump the leader does not

@@ -328,6 +328,7 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   // A stream of riskd's subject alone: no jump in the sequence to take.
   EXPECT_EQ(Metric(h, "riskd_stream_jumps_taken_total"), 0.0);
   EXPECT_EQ(Metric(h, "riskd_stream_jump_mismatches_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_lost_deliveries_total"), 0.0);
   EXPECT_EQ(Mirror(h).size(), 5u);
   EXPECT_EQ(h.Stop(), 0);
 
