@@ -441,10 +441,11 @@ std::uint8_t Enum(PartReader* r, std::uint8_t lo, std::uint8_t hi, const char* w
 }
 
 // Long on purpose: field-by-field, in the order DecodeIncidents reads them.
-void EncodeIncidents(const engine::IncidentBookCheckpoint& c, PartWriter* w) {
+void EncodeIncidents(const engine::IncidentBookView& c, PartWriter* w) {
   w->I64(c.now_ns);
   w->U32(static_cast<std::uint32_t>(c.incidents.size()));
-  for (const auto& inc : c.incidents) {
+  for (const engine::Incident* in : c.incidents) {
+    const engine::Incident& inc = *in;
     w->U64(inc.key);
     w->Str(inc.id);
     w->I32(inc.risk_type);
@@ -772,6 +773,17 @@ Result<CheckpointHeader> CheckpointStore::Save(std::uint64_t journal_seq,
                                                const engine::Network& network,
                                                const engine::EngineCheckpoint& engine,
                                                const DaemonCheckpointState& daemon) {
+  const engine::IncidentBookView incidents = engine::ViewOf(daemon.incidents);
+  return Save(journal_seq, fingerprint, manual_clock_ns, network, engine,
+              DaemonCheckpointView{incidents, daemon.footprints});
+}
+
+Result<CheckpointHeader> CheckpointStore::Save(std::uint64_t journal_seq,
+                                               const std::string& fingerprint,
+                                               std::optional<std::int64_t> manual_clock_ns,
+                                               const engine::Network& network,
+                                               const engine::EngineCheckpoint& engine,
+                                               const DaemonCheckpointView& daemon) {
   CheckpointHeader h;
   h.journal_seq = journal_seq;
   h.fingerprint = fingerprint;

@@ -338,7 +338,8 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
 // rest as with an empty book.
 TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
   const engine::Network& net = engine_->CompactNetwork();
-  auto stream = [&](const DaemonCheckpointState& daemon) {
+  std::string part_sizes;  // of the latest save
+  auto stream = [&](const auto& daemon) {
     auto store = Store();
     EXPECT_TRUE(store);
     if (!store) return std::string();
@@ -346,10 +347,11 @@ TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
     EXPECT_TRUE(saved.ok()) << saved.status().ToString();
     store.reset();
     const std::string data = Parts("SELECT data FROM checkpoint_parts ORDER BY part");
+    part_sizes = Parts("SELECT printf('%d ', length(data)) FROM checkpoint_parts ORDER BY part");
     EXPECT_EQ(data.size(), saved.ok() ? saved->bytes : 0);
     return data;
   };
-  const std::string empty = stream({});
+  const std::string empty = stream(DaemonCheckpointState{});
   engine::IncidentBook book = RichBook();
   DaemonCheckpointState state{book.Checkpoint(), {}};
   ASSERT_EQ(state.incidents.incidents.size(), 10u);
@@ -360,6 +362,12 @@ TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
   state.footprints.push_back({std::string(300, 'f'), false, 0, -2, 0, {}});
   const std::string full = stream(state);
   ASSERT_GT(full.size(), std::size_t{1} << 20) << "more than one part";
+  const std::string full_parts = part_sizes;
+  // Written from the live book in place, as the daemon saves it: the same
+  // bytes in the same parts.
+  const engine::IncidentBookView view = book.View();
+  EXPECT_EQ(stream(DaemonCheckpointView{view, state.footprints}), full);
+  EXPECT_EQ(part_sizes, full_parts);
   // An empty book is i64 now, three u32 counts (incidents, risk types,
   // restored) and one (closed); no footprints a u32; then "riskdend".
   ASSERT_GT(empty.size(), 36u);
