@@ -62,12 +62,12 @@ std::int64_t EngineWorker::EventTimeNs(const riskd::v1::Envelope& env,
 
 void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
                                     const riskd::v1::Envelope& env,
-                                    const connectors::AppliedEvent& applied) {
+                                    connectors::AppliedEvent& applied) {
   if (applied.trigger) {
-    engine::Trigger trigger = *applied.trigger;
+    engine::Trigger trigger = std::move(*applied.trigger);
     trigger.seq = seq;
     trigger.time_ns = time_ns;
-    if (const engine::Incident* inc = book_.AddTrigger(trigger); inc && incident_ids_) {
+    if (const engine::Incident* inc = book_.AddTrigger(std::move(trigger)); inc && incident_ids_) {
       incident_ids_->Add(inc->id);
     }
   }

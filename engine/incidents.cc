@@ -232,7 +232,7 @@ void IncidentBook::Forget(std::uint64_t key) {
   incidents_.erase(it);
 }
 
-const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
+const Incident* IncidentBook::AddTrigger(Trigger trigger) {
   if (trigger.nodes.empty()) return nullptr;
   const auto r = static_cast<std::size_t>(trigger.risk_type);
   TypeState& t = types_[r];
@@ -287,7 +287,7 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
   (void)by_feed;
   inc->confirmed = inc->confirmed || confirming;
   if (inc->hazard == 0) inc->hazard = trigger.hazard;
-  if (inc->title.empty()) inc->title = trigger.title;
+  if (inc->title.empty()) inc->title = std::move(trigger.title);
   if (!trigger.feed_event_id.empty()) {
     if (std::find(inc->feed_event_ids.begin(), inc->feed_event_ids.end(), trigger.feed_event_id) ==
         inc->feed_event_ids.end()) {
@@ -296,17 +296,20 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
     t.feed_events.emplace(trigger.feed_event_id, inc->key);
   }
   const auto event_index = static_cast<std::uint32_t>(inc->events.size());
-  inc->events.push_back({trigger.event_id, trigger.seq});
+  inc->events.push_back({std::move(trigger.event_id), trigger.seq});
   inc->last_seq = std::max(inc->last_seq, trigger.seq);
 
-  std::vector<NodeIndex> nodes = trigger.nodes;
+  std::vector<NodeIndex>& nodes = trigger.nodes;
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  std::vector<NodeIndex> merged;
-  merged.reserve(inc->sources.size() + nodes.size());
-  std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
-                 std::back_inserter(merged));
-  inc->sources.swap(merged);
+  // A source hit again (most triggers re-report one) leaves the list as it is.
+  if (!std::includes(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end())) {
+    std::vector<NodeIndex> merged;
+    merged.reserve(inc->sources.size() + nodes.size());
+    std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
+                   std::back_inserter(merged));
+    inc->sources.swap(merged);
+  }
   // Appended in source order, then merged stably: a source's events stay
   // oldest first.
   auto& source_events = inc->source_events;

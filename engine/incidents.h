@@ -465,7 +465,9 @@ class IncidentBook {
 
   // Groups a trigger (an applied event that disrupted nodes) and returns
   // the incident it opened or joined, or nullptr when it disrupted no node.
-  const Incident* AddTrigger(const Trigger& trigger);
+  // By value: the incident keeps its event id, moved in when the caller
+  // moves the trigger (the daemon's engine thread, once per event).
+  const Incident* AddTrigger(Trigger trigger);
   // After every applied event: the nodes whose observed state it may have
   // changed for `risk_type` (-1: every type). Restores the incidents none
   // of whose sources is disrupted any more.
