@@ -218,10 +218,18 @@ Status CheckIds(const std::string& where,
   return Status::Ok();
 }
 
+// Operators' free text (who, assignee, note, reason) is journaled, published
+// with the incident or event and printed by riskctl and the dashboard: a
+// length bound, and no control characters (a newline or an escape sequence
+// would forge lines in a terminal or the audit trail). Protobuf has already
+// refused invalid UTF-8 when the Envelope was parsed.
 Status CheckText(const std::string& where, const std::string& text, std::size_t min,
                  std::size_t max) {
   if (text.size() < min) return Invalid(where, "is required");
   if (text.size() > max) return Invalid(where, "is longer than " + std::to_string(max) + " bytes");
+  if (const std::string c = FirstControl(text); !c.empty()) {
+    return Invalid(where, "contains a control character (" + c + ")");
+  }
   return Status::Ok();
 }
 
@@ -388,7 +396,8 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
         auto r = types.Resolve(iv.risk_type(), 0);
         if (!r.ok()) return r.status().WithContext("intervention.risk_type");
       }
-      return CheckIds("intervention.node_ids", iv.node_ids(), nodes, limits);
+      RISKD_RETURN_IF_ERROR(CheckIds("intervention.node_ids", iv.node_ids(), nodes, limits));
+      return CheckText("intervention.reason", iv.reason(), 0, 1024);
     }
     case Envelope::kQuery:
       return CheckQuery(env.query(), nodes, types, limits);

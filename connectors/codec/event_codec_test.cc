@@ -44,6 +44,18 @@ class EventCodecTest : public ::testing::Test {
     return e;
   }
 
+  // Ana hands incident supply/7 to apac-procurement.
+  static Envelope Assign() {
+    Envelope e;
+    e.set_event_id("op-1");
+    auto* a = e.mutable_operator_action();
+    a->set_incident_id("supply/7");
+    a->set_kind(riskd::v1::OperatorAction::KIND_ASSIGN);
+    a->set_operator_("ana");
+    a->set_assignee("apac-procurement");
+    return e;
+  }
+
   engine::Network net_;
   NodeDirectory dir_;
   RiskTypeResolver types_;
@@ -256,13 +268,8 @@ TEST_F(EventCodecTest, PlacesLargerThanTheLimitAreRefused) {
 }
 
 TEST_F(EventCodecTest, OperatorActionsAreCheckedAndConverted) {
-  Envelope e;
-  e.set_event_id("op-1");
+  Envelope e = Assign();
   auto* a = e.mutable_operator_action();
-  a->set_incident_id("supply/7");
-  a->set_kind(riskd::v1::OperatorAction::KIND_ASSIGN);
-  a->set_operator_("ana");
-  a->set_assignee("apac-procurement");
   EXPECT_TRUE(Validate(e).ok());
   auto action = ToOperatorAction(*a, e.event_id());
   EXPECT_EQ(action.kind, engine::OperatorActionKind::kAssign);
@@ -294,6 +301,57 @@ TEST_F(EventCodecTest, OperatorActionsAreCheckedAndConverted) {
   engine::EngineOptions o;
   auto eng = engine::Engine::Create(o, net_);
   EXPECT_FALSE(ApplyEnvelope(e, types_, eng->get()).ok());
+}
+
+// Operators' free text is journaled and published: bounded, and without
+// control characters (a newline or an escape would forge lines wherever it
+// is printed). A reason of 1 MB used to be accepted.
+TEST_F(EventCodecTest, OperatorFreeTextIsBoundedAndHasNoControlCharacters) {
+  Envelope iv;
+  iv.set_event_id("iv-1");
+  iv.mutable_intervention()->set_kind(riskd::v1::Intervention::KIND_IMMUNIZE);
+  iv.mutable_intervention()->add_node_ids("S1");
+  iv.mutable_intervention()->set_reason("Zürich plant on backup power");  // UTF-8 is text
+  EXPECT_TRUE(Validate(iv).ok()) << Validate(iv).ToString();
+  iv.mutable_intervention()->set_reason(std::string(1024, 'r'));
+  EXPECT_TRUE(Validate(iv).ok());
+  iv.mutable_intervention()->set_reason(std::string(1 << 20, 'r'));
+  EXPECT_EQ(Validate(iv).ToString(),
+            "invalid_argument: intervention.reason: is longer than 1024 bytes");
+  iv.mutable_intervention()->set_reason("ok\nFORGED LINE");
+  EXPECT_EQ(Validate(iv).ToString(),
+            "invalid_argument: intervention.reason: contains a control character (0x0a at byte "
+            "2)");
+  iv.mutable_intervention()->set_reason("\x1b[2J");
+  EXPECT_EQ(Validate(iv).ToString(),
+            "invalid_argument: intervention.reason: contains a control character (0x1b at byte "
+            "0)");
+  // Not UTF-8: the Envelope does not even parse (proto3 strings), so the
+  // ingest endpoint rejects it before validation.
+  iv.mutable_intervention()->set_reason("\xff\xfe");
+  Envelope parsed;
+  EXPECT_FALSE(parsed.ParseFromString(iv.SerializeAsString()));
+
+  Envelope e = Assign();
+  auto* a = e.mutable_operator_action();
+  a->set_note(std::string(1024, 'n'));
+  ASSERT_TRUE(Validate(e).ok());
+  a->set_operator_(std::string("an\0a", 4));
+  EXPECT_EQ(Validate(e).ToString(),
+            "invalid_argument: operator_action.operator: contains a control character (0x00 at "
+            "byte 2)");
+  a->set_operator_("ana");
+  a->set_assignee("apac\tprocurement");
+  EXPECT_EQ(Validate(e).ToString(),
+            "invalid_argument: operator_action.assignee: contains a control character (0x09 at "
+            "byte 4)");
+  a->set_assignee("apac-procurement");
+  a->set_note(
+      "done \xc2\x9b"
+      "31m");  // C1 CSI as UTF-8
+  EXPECT_EQ(Validate(e).ToString(),
+            "invalid_argument: operator_action.note: contains a control character (0x9b at byte "
+            "5)");
 }
 
 // What a NetworkChange says about a node is what Query{network} (and the

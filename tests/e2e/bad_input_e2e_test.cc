@@ -176,6 +176,30 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
                    {AddNode("c1-node", "N\xc2\x85x").SerializeAsString()},
                    "invalid_argument: network_change.add_node.id: contains a control character "
                    "(0x85 at byte 1)"});
+  // Operators' text is journaled and published: bounded, one line.
+  Envelope protect;
+  protect.set_event_id("protect");
+  protect.mutable_intervention()->set_kind(riskd::v1::Intervention::KIND_IMMUNIZE);
+  protect.mutable_intervention()->add_node_ids("FAB-KUM");
+  protect.mutable_intervention()->set_reason(std::string(1025, 'r'));
+  cases.push_back({"long intervention reason",
+                   {protect.SerializeAsString()},
+                   "invalid_argument: intervention.reason: is longer than 1024 bytes"});
+  protect.mutable_intervention()->set_reason("ok\nFORGED");
+  cases.push_back({"newline in intervention reason",
+                   {protect.SerializeAsString()},
+                   "invalid_argument: intervention.reason: contains a control character (0x0a "
+                   "at byte 2)"});
+  Envelope ack_note;
+  ack_note.set_event_id("ack-note");
+  ack_note.mutable_operator_action()->set_incident_id("supply/1");
+  ack_note.mutable_operator_action()->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  ack_note.mutable_operator_action()->set_operator_("ana");
+  ack_note.mutable_operator_action()->set_note("seen\x1b[2J");
+  cases.push_back({"escape in operator note",
+                   {ack_note.SerializeAsString()},
+                   "invalid_argument: operator_action.note: contains a control character (0x1b "
+                   "at byte 4)"});
   cases.push_back({"far future",
                    {Quake("future", {"FAB-KUM"}, 1, kT0 + 5 * kDay).SerializeAsString()},
                    "invalid_argument: occurred_at: 2024-03-23T00:00:00Z is 432000 s ahead of the "
