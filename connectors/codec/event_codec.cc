@@ -1,5 +1,7 @@
 #include "connectors/codec/event_codec.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -145,6 +147,12 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
 Status CheckTimestamp(const std::string& where, const google::protobuf::Timestamp& ts) {
   if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 || ts.seconds() > 253402300799) {
     return Invalid(where, "is not a valid timestamp (1970-01-01 .. 9999-12-31)");
+  }
+  if (ts.seconds() >= kEndOfEventTimeSeconds) {
+    return Invalid(where, google::protobuf::util::TimeUtil::ToString(ts) +
+                              " is after 2161-12-31T23:59:59Z, the latest time riskd accepts "
+                              "(int64 nanoseconds end in 2262 and a disruption may last 100 "
+                              "years)");
   }
   return Status::Ok();
 }

@@ -48,8 +48,14 @@ struct EventTiming {
 // The step a time falls in (floor), and the time a step starts at.
 engine::Step StepOfUnixNs(std::int64_t unix_ns, std::int64_t step_ns);
 std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns);
+// The latest event time and clock tick ingest accepts (exclusive):
+// 2162-01-01T00:00:00Z. Times are kept as int64 nanoseconds, which end on
+// 2262-04-11, and a disruption may last 100 years past its time, so its end
+// must fit too; later times used to be clamped to 2262 silently.
+inline constexpr std::int64_t kEndOfEventTimeSeconds = 6'058'972'800;
 // Nanoseconds since the Unix epoch (times after 2262-04-11, the end of
-// int64 nanoseconds, count as then).
+// int64 nanoseconds, count as then: ingest refuses them since
+// kEndOfEventTimeSeconds, but a journal written before replays as recorded).
 std::int64_t UnixNs(const google::protobuf::Timestamp& time);
 // How many steps a disruption lasts: its expected_duration, else the
 // hazard's default, rounded up to whole steps; 0 when neither is known.

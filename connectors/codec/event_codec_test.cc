@@ -212,6 +212,33 @@ TEST_F(EventCodecTest, EventTimesDurationsAndTicksReachTheEngine) {
   EXPECT_FALSE(ApplyEnvelope(tick, types_, eng->get(), nullptr, timing).ok());
 }
 
+// int64 nanoseconds end on 2262-04-11: a tick to 9999 was accepted and
+// the clock silently stopped at 2262. Times are refused from 2162 on (a
+// disruption may last 100 years past its time), ticks and event times alike.
+TEST_F(EventCodecTest, TimesPastTheLastRepresentableOneAreRefused) {
+  Envelope tick;
+  tick.set_event_id("t");
+  auto* to = tick.mutable_clock_tick()->mutable_advance_to();
+  to->set_seconds(kEndOfEventTimeSeconds - 1);  // 2161-12-31T23:59:59Z
+  to->set_nanos(999999999);
+  EXPECT_TRUE(Validate(tick).ok()) << Validate(tick).ToString();
+  to->set_seconds(253370764800);  // 9999-01-01T00:00:00Z
+  to->set_nanos(0);
+  EXPECT_EQ(Validate(tick).ToString(),
+            "invalid_argument: clock_tick.advance_to: 9999-01-01T00:00:00Z is after "
+            "2161-12-31T23:59:59Z, the latest time riskd accepts (int64 nanoseconds end in 2262 "
+            "and a disruption may last 100 years)");
+  to->set_seconds(kEndOfEventTimeSeconds);
+  EXPECT_NE(Validate(tick).ToString().find("2162-01-01T00:00:00Z is after"), std::string::npos);
+  Envelope e = Disruption({"S1"});
+  e.mutable_occurred_at()->set_seconds(kEndOfEventTimeSeconds);
+  EXPECT_NE(Validate(e).ToString().find("occurred_at: 2162-01-01T00:00:00Z is after"),
+            std::string::npos);
+  // A 100-year disruption at the last accepted time still ends in range.
+  EXPECT_LT(kEndOfEventTimeSeconds + 100LL * 366 * 86400,
+            std::numeric_limits<std::int64_t>::max() / 1'000'000'000);
+}
+
 TEST_F(EventCodecTest, DirectoryFollowsAcceptedNetworkChanges) {
   riskd::v1::NetworkChange add;
   add.mutable_add_node()->set_id("N9");

@@ -200,6 +200,15 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
                    {ack_note.SerializeAsString()},
                    "invalid_argument: operator_action.note: contains a control character (0x1b "
                    "at byte 4)"});
+  // int64 nanoseconds end in 2262: the clock used to stop there silently.
+  Envelope tick;
+  tick.set_event_id("tick-9999");
+  tick.mutable_clock_tick()->mutable_advance_to()->set_seconds(253370764800);
+  cases.push_back({"tick to 9999",
+                   {tick.SerializeAsString()},
+                   "invalid_argument: clock_tick.advance_to: 9999-01-01T00:00:00Z is after "
+                   "2161-12-31T23:59:59Z, the latest time riskd accepts (int64 nanoseconds end "
+                   "in 2262 and a disruption may last 100 years)"});
   cases.push_back({"far future",
                    {Quake("future", {"FAB-KUM"}, 1, kT0 + 5 * kDay).SerializeAsString()},
                    "invalid_argument: occurred_at: 2024-03-23T00:00:00Z is 432000 s ahead of the "
