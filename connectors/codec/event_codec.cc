@@ -1,5 +1,6 @@
 #include "connectors/codec/event_codec.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
@@ -421,6 +422,22 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
   return Invalid("envelope",
                  "has no body (supplier_status, disruption, network_change, "
                  "intervention, clock_tick, query or operator_action)");
+}
+
+std::string DuplicateDifference(const Envelope& retry, const Envelope& journaled) {
+  if (retry.has_occurred_at() && !google::protobuf::util::MessageDifferencer::Equals(
+                                     retry.occurred_at(), journaled.occurred_at())) {
+    return "occurred_at";
+  }
+  // Copies: this runs for duplicates only.
+  Envelope a = retry;
+  Envelope b = journaled;
+  for (Envelope* e : {&a, &b}) {
+    e->clear_occurred_at();
+    e->clear_source();
+    if (e->has_operator_action()) e->mutable_operator_action()->clear_authenticated_client();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(a, b) ? "" : "body";
 }
 
 engine::Layer ToLayer(riskd::v1::Layer layer) {

@@ -79,6 +79,14 @@ struct ValidationLimits {
 Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
                         const RiskTypeResolver& resolver, const ValidationLimits& limits = {});
 
+// What differs between an event sent again under a journaled event id and
+// the event journaled under it: "" when nothing does (a producer's retry),
+// else "body" or "occurred_at". What the daemon fills in before journaling
+// does not count: occurred_at when the retry has none, and an operator
+// action's authenticated_client; nor does source (audit only).
+std::string DuplicateDifference(const riskd::v1::Envelope& retry,
+                                const riskd::v1::Envelope& journaled);
+
 // What an applied event did, for the incident book.
 struct AppliedEvent {
   // The event disrupted nodes (a Disruption, or a DISRUPTED status): the

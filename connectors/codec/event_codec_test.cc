@@ -239,6 +239,37 @@ TEST_F(EventCodecTest, TimesPastTheLastRepresentableOneAreRefused) {
             std::numeric_limits<std::int64_t>::max() / 1'000'000'000);
 }
 
+// A retry is the same event; an id reused for another event is not, and
+// its DUPLICATE says so. What the daemon adds before journaling does not
+// make a retry different.
+TEST_F(EventCodecTest, ADuplicateTellsARetryFromAnotherEventUnderTheSameId) {
+  Envelope sent = Disruption({"S1"});
+  Envelope journaled = sent;
+  journaled.mutable_occurred_at()->set_seconds(1'700'000'000);  // set by the daemon
+  EXPECT_EQ(DuplicateDifference(sent, journaled), "");
+  Envelope retry = sent;
+  retry.set_source("erp-2");  // audit only
+  EXPECT_EQ(DuplicateDifference(retry, journaled), "");
+  retry.mutable_occurred_at()->set_seconds(1'700'000'000);
+  EXPECT_EQ(DuplicateDifference(retry, journaled), "");
+  retry.mutable_occurred_at()->set_seconds(1'700'086'400);
+  EXPECT_EQ(DuplicateDifference(retry, journaled), "occurred_at");
+  Envelope other = Disruption({"S1"}, 0.5);
+  EXPECT_EQ(DuplicateDifference(other, journaled), "body");
+  other = Disruption({"P1"});
+  EXPECT_EQ(DuplicateDifference(other, journaled), "body");
+  other.clear_disruption();
+  other.mutable_supplier_status()->set_node_id("S1");
+  EXPECT_EQ(DuplicateDifference(other, journaled), "body");
+  // The CURVE client name is the daemon's addition.
+  Envelope action = Assign();
+  Envelope recorded = action;
+  recorded.mutable_operator_action()->set_authenticated_client("ops-console");
+  EXPECT_EQ(DuplicateDifference(action, recorded), "");
+  action.mutable_operator_action()->set_assignee("emea-procurement");
+  EXPECT_EQ(DuplicateDifference(action, recorded), "body");
+}
+
 TEST_F(EventCodecTest, DirectoryFollowsAcceptedNetworkChanges) {
   riskd::v1::NetworkChange add;
   add.mutable_add_node()->set_id("N9");

@@ -268,6 +268,18 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   ASSERT_TRUE(dup);
   EXPECT_EQ(dup->result(), Ack::RESULT_DUPLICATE);
   EXPECT_EQ(dup->journal_seq(), 1u);
+  EXPECT_EQ(dup->reason(), "");  // a retry
+  // The same id for another event: DUPLICATE too (nothing changes), and
+  // the reason says it is not a retry.
+  Envelope reused = accepted.front();
+  reused.mutable_disruption()->set_node_ids(0, "COK-CHI");
+  dup = h.Send(reused);
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->result(), Ack::RESULT_DUPLICATE);
+  EXPECT_EQ(dup->journal_seq(), 1u);
+  EXPECT_EQ(dup->reason(),
+            "already_exists: event_id 'later' was journaled with a different body; this "
+            "envelope changed nothing (a new event needs a new event_id)");
   EXPECT_TRUE(h.WaitForLog("(far-past) occurred before the history window")) << h.log();
 
   const std::string state = Digest(h);
