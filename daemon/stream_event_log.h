@@ -102,6 +102,10 @@ class StreamEventLog final : public EventLog {
   void Stop();
 
   Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id) override;
+  // From the local mirror, as Lookup.
+  Result<std::optional<std::string>> Payload(std::uint64_t seq) override {
+    return lookups_->Payload(seq);
+  }
   Result<std::vector<connectors::AppendResult>> Append(
       std::span<const connectors::JournalEntry> entries) override;
   bool ingest_feeds_engine() const override { return false; }
