@@ -19,11 +19,16 @@
 // with float messages bit for bit (dmp_pairs_test.cc) in the frames
 // supported here.
 //
-// Supported: a graph where every arc has its reverse and no self-loop, no
-// onset delays, an initial state with now = 0 and no starts, ends, fixed
-// periods; every p < 1 (so theta never reaches 0 in float and the cavity
-// is always the division, never dmp.cc's explicit product). Every pair is
-// swept every step (no frontier): the cost is the whole graph's.
+// Onset delays as dmp.cc has them: a ring of the last L + 1 cavities per
+// arc out of a node with L > 0 (here in pair order, the order the sweep
+// reads them), a ring of P_S per such node (its P_I), P_S(T - L) kept for
+// the risk.
+//
+// Supported: a graph where every arc has its reverse and no self-loop, an
+// initial state with now = 0 and no starts, ends, fixed periods; every
+// p < 1 (so theta never reaches 0 in float and the cavity is always the
+// division, never dmp.cc's explicit product). Every pair is swept every
+// step (no frontier): the cost is the whole graph's.
 #ifndef RISKD_ENGINE_DMP_PAIRS_H_
 #define RISKD_ENGINE_DMP_PAIRS_H_
 
@@ -54,13 +59,18 @@ class PairDmp {
   std::size_t MemoryBytes() const;
 
  private:
+  template <bool kDelays>
+  void Sweep(const InitialState& initial, int t, int horizon, const DmpOptions& options,
+             std::vector<int>* eta_hit, std::size_t* touched);
+
   // What a pair-step reads about its far endpoint b, in one 32-byte slot
   // (never straddles a cache line).
   struct Node {
     double ps = 1;    // P_S(t - 1) while the sweep of step t has not passed it
     double acc = 1;   // P_S(0) times the thetas of step t multiplied in so far
     double keep = 1;  // 1 - q
-    std::uint32_t flags = 0;
+    std::uint16_t flags = 0;
+    std::uint16_t latency = 0;  // TransmissionGraph::latency
   };
   // The mutable state of both arcs a -> b ("ab", into b) and b -> a ("ba").
   struct PairMessages {
@@ -79,6 +89,17 @@ class PairDmp {
   std::vector<PairMessages> msg_;   // per pair
   std::vector<Node> node_;          // per node
   std::vector<double> pr_;          // per node: P_R
+  // Onset delays (all empty without): per node its latency, P_S(T - L), the
+  // offset of its ring of P_S (L + 1 values) in node_ring_; per pair the
+  // offsets of the cavity rings of a -> b and b -> a in arc_ring_ (those of
+  // an arc whose source has L = 0 are unused).
+  std::uint16_t max_latency_ = 0;
+  std::vector<std::uint16_t> latency_;
+  std::vector<double> ps_at_end_;
+  std::vector<std::size_t> node_ring_at_;
+  std::vector<double> node_ring_;
+  std::vector<std::size_t> arc_ring_at_;  // 2 per pair
+  std::vector<double> arc_ring_;
 };
 
 }  // namespace riskd::engine

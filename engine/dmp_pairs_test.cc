@@ -37,13 +37,19 @@ InitialState RandomState(std::size_t n, std::uint64_t seed) {
 // of dmp.cc's in-rows, and computes every other value by the same
 // expression: its risk, ETA and parent equal RunDmp with float messages
 // bit for bit (the tolerance, 0, states that), on graphs where every arc
-// has its reverse, whatever the DMP tolerance.
+// has its reverse, whatever the DMP tolerance, with and without onset
+// delays.
 TEST(PairDmpTest, EqualsRunDmpWithFloatMessagesOnTwoWayGraphs) {
-  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
     const Network net =
         seed % 2 ? testing::RandomGraph(300, 900, seed)
                  : BarabasiAlbert(300, 3, {.seed = seed, .min_weight = 0.5, .max_weight = 2.0});
-    const TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
+    TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
+    if (seed > 4) {
+      // Onset delays of 1 and 3 steps on some nodes (sources among them).
+      for (NodeIndex v = 0; v < g.node_count; ++v) g.latency[v] = v % 3 == 0 ? 3 : v % 4 == 0;
+      g.has_latency = true;
+    }
     const InitialState init = RandomState(g.node_count, seed);
     ASSERT_TRUE(PairDmp::Supports(g, init)) << seed;
     PairDmp pairs(g);

@@ -214,7 +214,9 @@ void BenchDmpFrame(const Network& net, const TransmissionGraph& built, Direction
       pair_runs += (x ? "," : "") + Num(pair_times[x]);
     }
     Params q = p;
-    q.back() = {"edge_steps", Num(static_cast<double>(paired.edge_updates))};
+    for (auto& [key, value] : q) {
+      if (key == "edge_steps") value = Num(static_cast<double>(paired.edge_updates));
+    }
     q.push_back({"dmp_full_ms_runs", "[" + runs + "]"});
     q.push_back({"runs", "[" + pair_runs + "]"});
     q.push_back({"max_risk_diff", Num(max_diff)});
