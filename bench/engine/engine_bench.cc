@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "engine/dmp.h"
+#include "engine/dmp_pairs.h"
 #include "engine/engine.h"
 #include "engine/monte_carlo.h"
 #include "engine/projection.h"
@@ -162,10 +164,27 @@ void BenchDmpFrame(const Network& net, const TransmissionGraph& built, Direction
   }
   std::vector<double> times;
   DmpRegion region;
+  // The pair-organized prototype (engine/dmp_pairs.h) where it applies (both
+  // ways, frame now): its runs alternate with RunDmpRegion's in the same
+  // process (bench/README.md, "`twowaypairs` (stop 36)").
+  std::optional<PairDmp> pairs;
+  double pairs_build_ms = 0;
+  if (PairDmp::Supports(g, init)) {
+    const double cpu = CpuMs();
+    pairs.emplace(g);
+    pairs_build_ms = CpuMs() - cpu;
+  }
+  std::vector<double> pair_times;
+  DmpResult paired;
   for (int rep = 0; rep < (quick ? 2 : 3); ++rep) {
     const double cpu = CpuMs();
     region = RunDmpRegion(g, init, sources, opt, &ws);
     times.push_back(CpuMs() - cpu);
+    if (pairs) {
+      const double pair_cpu = CpuMs();
+      paired = pairs->Run(init, opt);
+      pair_times.push_back(CpuMs() - pair_cpu);
+    }
   }
   // Calibration's storage (double) after the same run, for the bytes.
   DmpWorkspace wide;
@@ -183,6 +202,28 @@ void BenchDmpFrame(const Network& net, const TransmissionGraph& built, Direction
            {"edge_steps", Num(static_cast<double>(region.edge_updates))}};
   if (frame != DmpFrame::kNow) p.push_back({"frame", Str(frame_name)});
   Emit("dmp_full_ms", ms, "ms", p);
+  if (pairs) {
+    // Against the region's risks (every other node: 0 in both).
+    double max_diff = 0;
+    for (std::size_t x = 0; x < region.nodes.size(); ++x) {
+      max_diff = std::max(max_diff, std::abs(paired.risk[region.nodes[x]] - region.risk[x]));
+    }
+    std::string runs, pair_runs;
+    for (std::size_t x = 0; x < times.size(); ++x) {
+      runs += (x ? "," : "") + Num(times[x]);
+      pair_runs += (x ? "," : "") + Num(pair_times[x]);
+    }
+    Params q = p;
+    for (auto& [key, value] : q) {
+      if (key == "edge_steps") value = Num(static_cast<double>(paired.edge_updates));
+    }
+    q.push_back({"dmp_full_ms_runs", "[" + runs + "]"});
+    q.push_back({"runs", "[" + pair_runs + "]"});
+    q.push_back({"max_risk_diff", Num(max_diff)});
+    q.push_back({"build_ms", Num(pairs_build_ms)});
+    q.push_back({"layout_mb", Num(static_cast<double>(pairs->MemoryBytes()) / 1e6)});
+    Emit("dmp_pairs_full_ms", Median(pair_times), "ms", q);
+  }
   Emit("dmp_ns_per_edge_step", ms * 1e6 / static_cast<double>(region.edge_updates), "ns", p);
   if (frame == DmpFrame::kNow) {
     Emit("vulnerability_ms", vul_ms, "ms", p);
