@@ -297,6 +297,7 @@ const Incident* IncidentBook::AddTrigger(Trigger trigger) {
   }
   const auto event_index = static_cast<std::uint32_t>(inc->events.size());
   inc->events.push_back({std::move(trigger.event_id), trigger.seq});
+  ++inc->event_count;
   inc->last_seq = std::max(inc->last_seq, trigger.seq);
 
   std::vector<NodeIndex>& nodes = trigger.nodes;
@@ -421,6 +422,7 @@ IncidentBookCheckpoint IncidentBook::Checkpoint() const {
     out.hazard = inc.hazard;
     out.title = inc.title;
     out.events = inc.events;
+    out.event_count = inc.event_count;
     out.feed_event_ids = inc.feed_event_ids;
     out.sources = inc.sources;
     out.source_events = inc.source_events;
@@ -486,6 +488,10 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
       if (v >= node_slots || e >= inc.events.size()) {
         return Status::InvalidArgument("incident book: a source event out of range");
       }
+    }
+    if (inc.event_count < inc.events.size()) {
+      return Status::InvalidArgument("incident book: incident " + std::to_string(inc.key) +
+                                     " counts fewer events than it keeps");
     }
     if (!std::is_sorted(inc.source_events.begin(), inc.source_events.end(), BySource)) {
       return Status::InvalidArgument("incident book: source events not by source");

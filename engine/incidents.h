@@ -296,6 +296,7 @@ struct Incident {
   std::int64_t restored_at_ns = 0;  // 0: not restored
   std::int64_t closed_at_ns = 0;    // 0: not closed
   std::uint64_t last_seq = 0;       // last event or action included
+  std::uint64_t event_count = 0;    // every grouped event, kept or not
   int risk_type = 0;
   int hazard = 0;
   int sources_disrupted = 0;

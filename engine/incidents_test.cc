@@ -848,7 +848,7 @@ std::string Describe(IncidentBook& book, Engine& engine) {
   for (const auto& [key, inc] : book.incidents()) {
     o << inc.id << " lifecycle " << int{static_cast<std::uint8_t>(inc.lifecycle)} << " resolution "
       << int{static_cast<std::uint8_t>(inc.resolution)} << " confirmed " << inc.confirmed
-      << " events " << inc.events.size() << " sources";
+      << " events " << inc.events.size() << "/" << inc.event_count << " sources";
     for (NodeIndex v : inc.sources) o << " " << v << "(" << book.OwnerOf(0, v) << ")";
     o << " disrupted " << inc.sources_disrupted << " opened " << inc.opened_at_ns << " restored "
       << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq << " ack "
@@ -940,6 +940,10 @@ TEST(IncidentBookTest, ACheckpointThatDoesNotFitIsRefusedAndChangesNothing) {
   EXPECT_EQ(unsorted_status.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(unsorted_status.message().find("source events not by source"), std::string::npos)
       << unsorted_status.ToString();
+  // An incident counts every event it keeps.
+  IncidentBookCheckpoint uncounted = good;
+  uncounted.incidents[0].event_count = 0;
+  EXPECT_EQ(other.Restore(uncounted, 3).code(), Status::Code::kInvalidArgument);
   IncidentBook two({}, {"supply", "cyber"});
   EXPECT_EQ(two.Restore(good, 3).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(other.incidents().empty());

@@ -333,9 +333,12 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
 // checkpoint did not decode ("a count of 3206594560 vulnerability
 // snapshots").
 // The checkpoint's bytes are those the encoder wrote before it read the
-// live book (riskdck5 unchanged): the incident book's and the footprints'
-// section as a hash of what final a1dd013 wrote for RichBook(), and the
-// rest as with an empty book.
+// live book: the incident book's and the footprints' section as a hash of
+// what final a1dd013 wrote for RichBook(), and the rest as with an empty
+// book. riskdck6 added one u64 per incident, its event count, after its
+// events: 10 incidents, 80 bytes more than a1dd013's 1,171,170 (riskdck5),
+// the hash changed by that alone (checked with the count left out:
+// a1dd013's hash again).
 TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
   const engine::Network& net = engine_->CompactNetwork();
   std::string part_sizes;  // of the latest save
@@ -380,8 +383,8 @@ TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
     hex += kHex[c >> 4];
     hex += kHex[c & 15];
   }
-  EXPECT_EQ(full.size() - prefix, 1'171'170u);
-  EXPECT_EQ(hex, "bcbf0ddeedc97ff7712a84902ecba0ab755b3b2f41833a736a9c289f48c8536c");
+  EXPECT_EQ(full.size() - prefix, 1'171'250u);
+  EXPECT_EQ(hex, "0f42984229687d09000b2dd14b3942393960cb901a3c7652cc42acf7b19d7eed");
 }
 
 TEST_F(CheckpointStoreTest, AChangeNotYetCompactedIsSavedAndRestoresTheSameEngine) {
@@ -443,9 +446,11 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnotherJournalDoesNotMatch) {
   EXPECT_FALSE(*store->Header());
 }
 
-// A checkpoint written by an earlier format (its marker, "riskdck4", had
-// no network version; "riskdck3" no node values) is refused as a whole, with a reason, rather than
-// decoded field by field: the daemon then replays the whole journal (daemon/checkpoints.cc).
+// A checkpoint written by an earlier format (its marker, "riskdck5", had
+// no incident event counts; "riskdck4" no network version; "riskdck3" no
+// node values) is refused as a whole, with a reason, rather than decoded
+// field by field: the daemon then replays the whole journal
+// (daemon/checkpoints.cc).
 TEST_F(CheckpointStoreTest, ACheckpointOfAnEarlierFormatIsRefused) {
   auto store = Store();
   ASSERT_TRUE(store);
@@ -453,8 +458,8 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnEarlierFormatIsRefused) {
   store.reset();
   ASSERT_TRUE(Store()->Load().ok());
   std::string data = FirstPart();
-  ASSERT_EQ(data.substr(0, 8), "riskdck5");
-  data.replace(0, 8, "riskdck4");
+  ASSERT_EQ(data.substr(0, 8), "riskdck6");
+  data.replace(0, 8, "riskdck5");
   ASSERT_NO_FATAL_FAILURE(ReplaceFirstPart(data));
   const auto loaded = Store()->Load();
   EXPECT_EQ(loaded.status().code(), Status::Code::kFailedPrecondition)
