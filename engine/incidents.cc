@@ -295,8 +295,8 @@ const Incident* IncidentBook::AddTrigger(Trigger trigger) {
     }
     t.feed_events.emplace(trigger.feed_event_id, inc->key);
   }
-  const auto event_index = static_cast<std::uint32_t>(inc->events.size());
-  inc->events.push_back({std::move(trigger.event_id), trigger.seq});
+  // Its place among the incident's events, counting those not kept.
+  const std::uint64_t ordinal = inc->event_count++;
   inc->last_seq = std::max(inc->last_seq, trigger.seq);
 
   std::vector<NodeIndex>& nodes = trigger.nodes;
@@ -314,6 +314,7 @@ const Incident* IncidentBook::AddTrigger(Trigger trigger) {
   // oldest first.
   auto& source_events = inc->source_events;
   const std::size_t before = source_events.size();
+  const auto event_index = static_cast<std::uint32_t>(inc->events.size());
   for (NodeIndex v : nodes) {
     const auto [first, last] = std::equal_range(
         source_events.begin(), source_events.begin() + static_cast<std::ptrdiff_t>(before),
@@ -321,6 +322,12 @@ const Incident* IncidentBook::AddTrigger(Trigger trigger) {
     if (last - first < static_cast<std::ptrdiff_t>(kMaxSourceEvents)) {
       source_events.emplace_back(v, event_index);
     }
+  }
+  // Kept when published (among the first max_listed) or named by a source
+  // above; else only counted. Decided by the event's place and the options
+  // alone, so a replay keeps the same events as the live book did.
+  if (ordinal < static_cast<std::uint64_t>(options_.max_listed) || source_events.size() > before) {
+    inc->events.push_back({std::move(trigger.event_id), trigger.seq});
   }
   std::inplace_merge(source_events.begin(),
                      source_events.begin() + static_cast<std::ptrdiff_t>(before),
@@ -421,6 +428,7 @@ IncidentBookCheckpoint IncidentBook::Checkpoint() const {
     out.hazard = inc.hazard;
     out.title = inc.title;
     out.events = inc.events;
+    out.event_count = inc.event_count;
     out.feed_event_ids = inc.feed_event_ids;
     out.sources = inc.sources;
     out.source_events = inc.source_events;
@@ -486,6 +494,10 @@ Status IncidentBook::Restore(IncidentBookCheckpoint c, std::size_t node_slots) {
       if (v >= node_slots || e >= inc.events.size()) {
         return Status::InvalidArgument("incident book: a source event out of range");
       }
+    }
+    if (inc.event_count < inc.events.size()) {
+      return Status::InvalidArgument("incident book: incident " + std::to_string(inc.key) +
+                                     " counts fewer events than it keeps");
     }
     if (!std::is_sorted(inc.source_events.begin(), inc.source_events.end(), BySource)) {
       return Status::InvalidArgument("incident book: source events not by source");
@@ -1069,7 +1081,7 @@ IncidentDigest IncidentBook::DigestOf(const Incident& inc) const {
   d.lifecycle = inc.lifecycle;
   d.level = inc.level();
   d.computed_level = inc.computed_level;
-  d.events = inc.events.size();
+  d.events = inc.event_count;
   d.sources = inc.sources.size();
   d.sources_disrupted = inc.sources_disrupted;
   d.operator_version = inc.operator_version;

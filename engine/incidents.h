@@ -116,6 +116,10 @@ struct IncidentOptions {
   // (alert_policy.min_update_delta).
   double min_update_delta = 0.05;
   // Ids listed per incident (events, sources); operator history kept.
+  // Also what an incident keeps of its events (Incident::events): the first
+  // max_listed, and later ones only as a source's trigger events. Raising
+  // it does not bring back the events an incident dropped before
+  // (docs/configuration.md, "Incidents").
   int max_listed = 100;
   int max_history = 50;
 };
@@ -200,7 +204,7 @@ struct IncidentDigest {
   IncidentLifecycle lifecycle = IncidentLifecycle::kPotential;
   AlertLevel level = AlertLevel::kNone;
   AlertLevel computed_level = AlertLevel::kNone;
-  std::size_t events = 0;
+  std::uint64_t events = 0;  // Incident::event_count
   std::size_t sources = 0;
   int sources_disrupted = 0;
   std::uint32_t operator_version = 0;
@@ -284,7 +288,12 @@ struct Incident {
   std::uint64_t key = 0;  // journal sequence of the opening event
   std::string id;         // "<risk_type>/<key>"
   std::string title;
-  std::vector<IncidentEvent> events;  // every grouped event, oldest first
+  // The grouped events kept, oldest first: the first max_listed (the ids
+  // published), then only those that source_events names (a source's first
+  // 8). Not every event: an incident a stream of reports keeps open for
+  // weeks grouped millions, ~50 bytes each in memory and in every
+  // checkpoint, of which nothing read more (event_count counts them all).
+  std::vector<IncidentEvent> events;
   std::vector<std::string> feed_event_ids;
   std::vector<NodeIndex> sources;  // sorted
   // (source, index into events) of the events that hit each source, at
@@ -296,6 +305,7 @@ struct Incident {
   std::int64_t restored_at_ns = 0;  // 0: not restored
   std::int64_t closed_at_ns = 0;    // 0: not closed
   std::uint64_t last_seq = 0;       // last event or action included
+  std::uint64_t event_count = 0;    // every grouped event, kept or not
   int risk_type = 0;
   int hazard = 0;
   int sources_disrupted = 0;
@@ -421,7 +431,7 @@ struct IncidentBookCheckpoint {
 };
 
 // The same, read in place: what a checkpoint encodes, without copying a
-// book whose incidents list every grouped event (a checkpoint's deep copy
+// book whose incidents listed every grouped event (a checkpoint's deep copy
 // of them was most of the daemon's engine thread under a sustained ingest,
 // bench/README.md "`ckptbook`"). Valid while the book (or checkpoint) it
 // views is not changed; same order and contents as IncidentBookCheckpoint.

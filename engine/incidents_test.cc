@@ -223,6 +223,123 @@ TEST(IncidentBookTest, SourceEventsKeepEachSourcesFirstEightEventsOldestFirst) {
   EXPECT_EQ(copy.Find("supply/1")->source_events, inc->source_events);
 }
 
+// A report of `seq` ("ev-<seq>") on `nodes`, of one feed event: every
+// one joins the incident the first opened.
+Trigger Report(std::uint64_t seq, std::vector<NodeIndex> nodes) {
+  Trigger t;
+  t.event_id = "ev-" + std::to_string(seq);
+  t.seq = seq;
+  t.time_ns = static_cast<std::int64_t>(seq);
+  t.kind = TriggerKind::kNamed;
+  t.feed_event_id = "flood";
+  t.nodes = std::move(nodes);
+  return t;
+}
+
+std::vector<std::string> EventIds(std::uint64_t first, std::uint64_t last) {
+  std::vector<std::string> ids;
+  for (std::uint64_t seq = first; seq <= last; ++seq) ids.push_back("ev-" + std::to_string(seq));
+  return ids;
+}
+
+TEST(IncidentBookTest, AnIncidentKeepsItsFirstEventsAndItsSourcesTriggerEventsAndCountsAll) {
+  // A site re-reported 10,000 times (a flood kept open for weeks): the
+  // incident keeps its first max_listed events (those published) and
+  // counts the rest; it kept all 10,000 (~50 bytes each, in every
+  // checkpoint too).
+  IncidentBook book({}, {"supply"});
+  for (std::uint64_t seq = 1; seq <= 10'000; ++seq)
+    ASSERT_NE(book.AddTrigger(Report(seq, {0})), nullptr);
+  const Incident* inc = book.Find("supply/1");
+  ASSERT_NE(inc, nullptr);
+  EXPECT_EQ(inc->event_count, 10'000u);
+  ASSERT_EQ(inc->events.size(), 100u);
+  std::vector<std::string> kept;
+  for (const auto& e : inc->events) kept.push_back(e.event_id);
+  EXPECT_EQ(kept, EventIds(1, 100));
+  EXPECT_EQ(inc->events.back().seq, 100u);
+  EXPECT_EQ(inc->last_seq, 10'000u);
+  EXPECT_EQ(book.TriggerEventIds(0, 0), EventIds(1, 8));
+  // Sites hit after the cap: each one's first 8 events are kept for it
+  // (EventsOf), the others only counted.
+  for (std::uint64_t seq = 10'001; seq <= 10'020; ++seq) {
+    ASSERT_NE(book.AddTrigger(Report(seq, {0, 1, static_cast<NodeIndex>(seq % 2 ? 2 : 3)})),
+              nullptr);
+  }
+  inc = book.Find("supply/1");
+  EXPECT_EQ(inc->event_count, 10'020u);
+  // 10,001..10,016: each among the first 8 of site 1 (..10,008) or of
+  // site 2 (odd) or 3 (even).
+  EXPECT_EQ(inc->events.size(), 116u);
+  EXPECT_EQ(inc->events.back().event_id, "ev-10016");
+  EXPECT_LE(inc->events.size(), 100u + 8u * inc->sources.size());
+  EXPECT_EQ(book.TriggerEventIds(0, 0), EventIds(1, 8));
+  EXPECT_EQ(book.TriggerEventIds(0, 1), EventIds(10'001, 10'008));
+  EXPECT_EQ(book.TriggerEventIds(0, 2),
+            (std::vector<std::string>{"ev-10001", "ev-10003", "ev-10005", "ev-10007", "ev-10009",
+                                      "ev-10011", "ev-10013", "ev-10015"}));
+  EXPECT_EQ(book.TriggerEventIds(0, 3),
+            (std::vector<std::string>{"ev-10002", "ev-10004", "ev-10006", "ev-10008", "ev-10010",
+                                      "ev-10012", "ev-10014", "ev-10016"}));
+  kept.clear();
+  for (std::size_t i = 0; i < 100; ++i) kept.push_back(inc->events[i].event_id);
+  EXPECT_EQ(kept, EventIds(1, 100));  // the listed ones come first
+}
+
+TEST(IncidentBookTest, ItsEventCountNotTheEventsKeptIsAMaterialChange) {
+  // 1,000 reports, published; 150 more (15% > min_change_fraction) are a
+  // material change though no event is kept for them.
+  IncidentBook book({}, {"supply"});
+  for (std::uint64_t seq = 1; seq <= 1'000; ++seq)
+    ASSERT_NE(book.AddTrigger(Report(seq, {0})), nullptr);
+  for (std::uint64_t key : book.Due()) book.MarkPublished(key);
+  ASSERT_EQ(book.Find("supply/1")->published->events, 1'000u);
+  for (std::uint64_t seq = 1'001; seq <= 1'050; ++seq) (void)book.AddTrigger(Report(seq, {0}));
+  EXPECT_TRUE(book.Due().empty());  // 5%
+  for (std::uint64_t seq = 1'051; seq <= 1'150; ++seq) (void)book.AddTrigger(Report(seq, {0}));
+  EXPECT_EQ(book.Due(), std::vector<std::uint64_t>{1});
+  EXPECT_EQ(book.Find("supply/1")->events.size(), 100u);
+}
+
+TEST(IncidentBookTest, ACheckpointAndTheRestKeepTheEventsAFullReplayKeeps) {
+  // Checkpointed after each of several points of a stream that crosses the
+  // cap (max_listed 5 here) and hits new sites after it, then restored and
+  // fed the rest: the same events kept, counts and sources' trigger events
+  // as a book fed every event.
+  IncidentOptions options;
+  options.max_listed = 5;
+  std::vector<Trigger> stream;
+  for (std::uint64_t seq = 1; seq <= 200; ++seq) {
+    std::vector<NodeIndex> nodes{static_cast<NodeIndex>(seq % 3)};
+    if (seq > 20) nodes.push_back(static_cast<NodeIndex>(3 + seq % 4));
+    stream.push_back(Report(seq, nodes));
+  }
+  auto state = [](const IncidentBook& book) {
+    std::ostringstream o;
+    for (const auto& [key, inc] : book.incidents()) {
+      o << inc.id << " count " << inc.event_count << " kept";
+      for (const auto& e : inc.events) o << " " << e.event_id << "@" << e.seq;
+      o << " sources";
+      for (const auto& [v, e] : inc.source_events) o << " " << v << ":" << e;
+      o << "\n";
+    }
+    return o.str();
+  };
+  IncidentBook full(options, {"supply"});
+  for (const Trigger& t : stream) (void)full.AddTrigger(t);
+  const std::string want = state(full);
+  ASSERT_EQ(full.Find("supply/1")->event_count, 200u);
+  ASSERT_EQ(full.Find("supply/1")->events.size(), 52u);  // the last of site 6's first 8
+  for (std::size_t cut : {1u, 4u, 5u, 6u, 20u, 21u, 30u, 52u, 53u, 100u, 199u}) {
+    IncidentBook first(options, {"supply"});
+    for (std::size_t i = 0; i < cut; ++i) (void)first.AddTrigger(stream[i]);
+    IncidentBook rest(options, {"supply"});
+    ASSERT_TRUE(rest.Restore(first.Checkpoint(), 8).ok()) << cut;
+    for (std::size_t i = cut; i < stream.size(); ++i) (void)rest.AddTrigger(stream[i]);
+    EXPECT_EQ(state(rest), want) << "checkpoint after " << cut << " events";
+  }
+}
+
 TEST(IncidentBookTest, NodesAtRiskBelongToTheIncidentOfTheirCauseAndRankByValueAtRisk) {
   // Source 0 supplies 1..6 with weights 1..6 (one in-edge each: the same
   // probability); source 7 supplies 8.
@@ -848,7 +965,7 @@ std::string Describe(IncidentBook& book, Engine& engine) {
   for (const auto& [key, inc] : book.incidents()) {
     o << inc.id << " lifecycle " << int{static_cast<std::uint8_t>(inc.lifecycle)} << " resolution "
       << int{static_cast<std::uint8_t>(inc.resolution)} << " confirmed " << inc.confirmed
-      << " events " << inc.events.size() << " sources";
+      << " events " << inc.events.size() << "/" << inc.event_count << " sources";
     for (NodeIndex v : inc.sources) o << " " << v << "(" << book.OwnerOf(0, v) << ")";
     o << " disrupted " << inc.sources_disrupted << " opened " << inc.opened_at_ns << " restored "
       << inc.restored_at_ns << " closed " << inc.closed_at_ns << " last " << inc.last_seq << " ack "
@@ -940,6 +1057,10 @@ TEST(IncidentBookTest, ACheckpointThatDoesNotFitIsRefusedAndChangesNothing) {
   EXPECT_EQ(unsorted_status.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(unsorted_status.message().find("source events not by source"), std::string::npos)
       << unsorted_status.ToString();
+  // An incident counts every event it keeps.
+  IncidentBookCheckpoint uncounted = good;
+  uncounted.incidents[0].event_count = 0;
+  EXPECT_EQ(other.Restore(uncounted, 3).code(), Status::Code::kInvalidArgument);
   IncidentBook two({}, {"supply", "cyber"});
   EXPECT_EQ(two.Restore(good, 3).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(other.incidents().empty());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace riskd::connectors {
@@ -256,11 +258,15 @@ void FillIncident(const engine::Engine& engine, const engine::IncidentBook& book
     out->set_hazard(static_cast<riskd::v1::Hazard>(inc.hazard));
   }
   out->set_title(inc.title.empty() ? DefaultTitle(net, inc) : inc.title);
+  // The first max_listed events (the book keeps them first; what it keeps
+  // beyond them are sources' trigger events, not listed here) and the
+  // count of all.
   for (std::size_t i = 0; i < inc.events.size() && i < static_cast<std::size_t>(options.max_listed);
        ++i) {
     out->add_event_ids(inc.events[i].event_id);
   }
-  out->set_event_count(static_cast<std::int32_t>(inc.events.size()));
+  out->set_event_count(static_cast<std::int32_t>(
+      std::min<std::uint64_t>(inc.event_count, std::numeric_limits<std::int32_t>::max())));
   for (std::size_t i = 0; i < inc.feed_event_ids.size() && i < 20; ++i) {
     out->add_feed_event_ids(inc.feed_event_ids[i]);
   }

@@ -14,7 +14,7 @@ namespace {
 
 // Format of the encoded state (little endian; strings are a u32 length and
 // their bytes; f64 are IEEE 754 bit patterns):
-//   magic "riskdck5" (a checkpoint of another format is not read: the
+//   magic "riskdck6" (a checkpoint of another format is not read: the
 //                  daemon replays the whole journal instead, once)
 //   manual clock:  u8 present, i64 unix ns
 //   network:       u32 slots; per slot: u8 alive, id, name, kind, i32 tier,
@@ -34,7 +34,7 @@ namespace {
 //   incidents:     i64 now; u32 incidents; per incident: u64 key, id,
 //                  i32 risk type, u8 lifecycle, u8 resolution, u8
 //                  confirmed, i32 hazard, title, u32 events (id, u64 seq),
-//                  u32 feed event ids, u32 sources (u32), u32 source
+//                  u64 event count, u32 feed event ids, u32 sources (u32), u32 source
 //                  events (u32 node, u32 n, n u32), i32 sources disrupted,
 //                  i64 opened, restored, closed at, u64 last seq, u8
 //                  acknowledged, acknowledged by, i64 at, assignee, u8
@@ -60,7 +60,12 @@ namespace {
 // riskdck4 checkpoint (written by builds of this branch) is then refused as
 // another format, and the journal replayed in full, instead of being read
 // with its fields shifted.
-constexpr std::string_view kMagic = "riskdck5";
+// riskdck6: an incident's event count (riskdck5 had none: an incident kept
+// every grouped event, its count their number; it keeps only the first
+// max_listed and its sources' trigger events now, engine/incidents.h).
+// A riskdck5 checkpoint read as riskdck6 would count only the events kept:
+// it is refused, and the journal replayed, which counts them all.
+constexpr std::string_view kMagic = "riskdck6";
 constexpr std::string_view kEndMagic = "riskdend";
 constexpr std::size_t kPartBytes = 1 << 20;
 constexpr std::uint32_t kMaxString = 1 << 16;
@@ -477,6 +482,7 @@ void EncodeIncidents(const engine::IncidentBookView& c, PartWriter* w) {
       w->Str(e.event_id);
       w->U64(e.seq);
     }
+    w->U64(inc.event_count);
     w->U32(static_cast<std::uint32_t>(inc.feed_event_ids.size()));
     for (const auto& id : inc.feed_event_ids) w->Str(id);
     w->U32(static_cast<std::uint32_t>(inc.sources.size()));
@@ -575,6 +581,7 @@ Status DecodeIncidents(PartReader* r, engine::IncidentBookCheckpoint* c) {
       e.event_id = r->Str();
       e.seq = r->U64();
     }
+    inc.event_count = r->U64();
     const std::uint64_t feeds = r->Count(r->U32(), 4, "feed event ids");
     for (std::uint64_t k = 0; k < feeds && r->ok(); ++k) inc.feed_event_ids.push_back(r->Str());
     const std::uint64_t sources = r->Count(r->U32(), 4, "sources");

@@ -73,13 +73,15 @@ DaemonCheckpointState DaemonState(const engine::Engine& engine) {
   return state;
 }
 
-// A book with every part of its checkpoint filled and more than a part
-// (1 MiB) of it: ten incidents of both risk types, two with 20,000 events (a
-// site re-reported all day), feed events, several sources per incident,
-// operator actions of every kind, restored and closed incidents.
-engine::IncidentBook RichBook() {
+// A book with every part of its checkpoint filled: ten incidents of both
+// risk types, two with 20,000 events (a site re-reported all day), feed
+// events, several sources per incident, operator actions of every kind,
+// restored and closed incidents. With max_listed at 20,000 or more its
+// incidents keep every event, more than a part (1 MiB) of checkpoint.
+engine::IncidentBook RichBook(int max_listed = engine::IncidentOptions{}.max_listed) {
   engine::IncidentOptions options;
   options.close_after_ns = 1000;
+  options.max_listed = max_listed;
   engine::IncidentBook book(options, {"default", "leak"});
   std::vector<std::string> ids;
   for (std::uint64_t i = 0; i < 40'200; ++i) {
@@ -333,9 +335,12 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
 // checkpoint did not decode ("a count of 3206594560 vulnerability
 // snapshots").
 // The checkpoint's bytes are those the encoder wrote before it read the
-// live book (riskdck5 unchanged): the incident book's and the footprints'
-// section as a hash of what final a1dd013 wrote for RichBook(), and the
-// rest as with an empty book.
+// live book: the incident book's and the footprints' section as a hash of
+// what final a1dd013 wrote for RichBook() (every event kept), and the rest
+// as with an empty book. riskdck6 added one u64 per incident, its event
+// count, after its events: 10 incidents, 80 bytes more than a1dd013's
+// 1,171,170 (riskdck5), the hash changed by that alone (checked with the
+// count left out: a1dd013's hash again).
 TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
   const engine::Network& net = engine_->CompactNetwork();
   std::string part_sizes;  // of the latest save
@@ -352,7 +357,7 @@ TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
     return data;
   };
   const std::string empty = stream(DaemonCheckpointState{});
-  engine::IncidentBook book = RichBook();
+  engine::IncidentBook book = RichBook(1'000'000);
   DaemonCheckpointState state{book.Checkpoint(), {}};
   ASSERT_EQ(state.incidents.incidents.size(), 10u);
   ASSERT_EQ(state.incidents.closed.size(), 3u);    // ids[1], ids[2], ids[3]
@@ -380,8 +385,45 @@ TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
     hex += kHex[c >> 4];
     hex += kHex[c & 15];
   }
-  EXPECT_EQ(full.size() - prefix, 1'171'170u);
-  EXPECT_EQ(hex, "bcbf0ddeedc97ff7712a84902ecba0ab755b3b2f41833a736a9c289f48c8536c");
+  EXPECT_EQ(full.size() - prefix, 1'171'250u);
+  EXPECT_EQ(hex, "0f42984229687d09000b2dd14b3942393960cb901a3c7652cc42acf7b19d7eed");
+}
+
+// Incidents that grouped more events than they keep (the first
+// max_listed and their sources' trigger events): their counts, the events
+// kept and the sources' events come back as they were, and restore.
+TEST_F(CheckpointStoreTest, AnIncidentsEventCountComesBackWithTheEventsItKept) {
+  const engine::Network& net = engine_->CompactNetwork();
+  const engine::IncidentBook book = RichBook();
+  DaemonCheckpointState state{book.Checkpoint(), {}};
+  auto store = Store();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Save(2, "f", std::nullopt, net, engine_->Checkpoint(), state).ok());
+  store.reset();
+  auto loaded = Store()->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const auto& got = loaded->daemon.incidents.incidents;
+  ASSERT_EQ(got.size(), state.incidents.incidents.size());
+  std::size_t capped = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const engine::Incident& want = state.incidents.incidents[i];
+    SCOPED_TRACE(want.id);
+    EXPECT_EQ(got[i].event_count, want.event_count);
+    ASSERT_EQ(got[i].events.size(), want.events.size());
+    for (std::size_t e = 0; e < want.events.size(); ++e) {
+      EXPECT_EQ(got[i].events[e].event_id, want.events[e].event_id);
+      EXPECT_EQ(got[i].events[e].seq, want.events[e].seq);
+    }
+    EXPECT_EQ(got[i].source_events, want.source_events);
+    if (want.event_count > want.events.size()) ++capped;
+  }
+  // The two incidents of 20,000 events keep 100 and their sources' first 8.
+  EXPECT_EQ(capped, 2u);
+  engine::IncidentBook restored(book.options(), {"default", "leak"});
+  ASSERT_TRUE(restored.Restore(std::move(loaded->daemon.incidents), 64).ok());
+  for (const auto& [key, inc] : book.incidents()) {
+    EXPECT_EQ(restored.Find(key)->event_count, inc.event_count) << inc.id;
+  }
 }
 
 TEST_F(CheckpointStoreTest, AChangeNotYetCompactedIsSavedAndRestoresTheSameEngine) {
@@ -443,9 +485,11 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnotherJournalDoesNotMatch) {
   EXPECT_FALSE(*store->Header());
 }
 
-// A checkpoint written by an earlier format (its marker, "riskdck4", had
-// no network version; "riskdck3" no node values) is refused as a whole, with a reason, rather than
-// decoded field by field: the daemon then replays the whole journal (daemon/checkpoints.cc).
+// A checkpoint written by an earlier format (its marker, "riskdck5", had
+// no incident event counts; "riskdck4" no network version; "riskdck3" no
+// node values) is refused as a whole, with a reason, rather than decoded
+// field by field: the daemon then replays the whole journal
+// (daemon/checkpoints.cc).
 TEST_F(CheckpointStoreTest, ACheckpointOfAnEarlierFormatIsRefused) {
   auto store = Store();
   ASSERT_TRUE(store);
@@ -453,8 +497,8 @@ TEST_F(CheckpointStoreTest, ACheckpointOfAnEarlierFormatIsRefused) {
   store.reset();
   ASSERT_TRUE(Store()->Load().ok());
   std::string data = FirstPart();
-  ASSERT_EQ(data.substr(0, 8), "riskdck5");
-  data.replace(0, 8, "riskdck4");
+  ASSERT_EQ(data.substr(0, 8), "riskdck6");
+  data.replace(0, 8, "riskdck5");
   ASSERT_NO_FATAL_FAILURE(ReplaceFirstPart(data));
   const auto loaded = Store()->Load();
   EXPECT_EQ(loaded.status().code(), Status::Code::kFailedPrecondition)

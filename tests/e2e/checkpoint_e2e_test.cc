@@ -521,8 +521,8 @@ TEST(CheckpointE2ETest, ADamagedCheckpointFileIsMovedAsideAndTheJournalReplayed)
   for (const auto& f : first) EXPECT_EQ(both.count(f), 1u) << f;
 }
 
-// A checkpoint of the previous format ("riskdck4", whose network had no
-// version) is not used: the start replays the whole journal, says why as a
+// A checkpoint of the previous format ("riskdck5", whose incidents had no
+// event count) is not used: the start replays the whole journal, says why as a
 // warning, and serves what was served before, the network's version
 // included; the next stop writes a checkpoint of this format, used by the
 // start after it.
@@ -543,8 +543,8 @@ TEST(CheckpointE2ETest, ACheckpointOfTheEarlierFormatLeadsToAFullReplay) {
     ASSERT_TRUE(read->Step(&step)) << step.ToString();
     std::string data = read->ColumnBlob(0);
     read->Reset();
-    ASSERT_EQ(data.substr(0, 8), "riskdck5");
-    data.replace(0, 8, "riskdck4");
+    ASSERT_EQ(data.substr(0, 8), "riskdck6");
+    data.replace(0, 8, "riskdck5");
     auto write = (*db)->Prepare("UPDATE checkpoint_parts SET data = ?1, hash = ?2 WHERE part = 0");
     ASSERT_TRUE(write.ok()) << write.status().ToString();
     write->BindBlob(1, data);

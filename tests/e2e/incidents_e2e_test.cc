@@ -69,6 +69,15 @@ Envelope Query(const std::string& id) {
   return e;
 }
 
+// The incident `incident_id` as an IncidentQuery (event id `id`) answers.
+Incident QueryIncident(DaemonHarness& h, const std::string& id, const std::string& incident_id) {
+  Envelope q = Query(id);
+  q.mutable_query()->mutable_incident()->set_incident_id(incident_id);
+  auto answer = h.Send(q);
+  EXPECT_TRUE(answer && answer->result() == Ack::RESULT_ACCEPTED);
+  return answer ? answer->response().incident() : Incident{};
+}
+
 // Every publication until `done` says so (or the timeout).
 template <typename Done>
 std::vector<std::pair<std::string, riskd::v1::Publication>> CollectUntil(
@@ -764,13 +773,7 @@ TEST(IncidentsE2ETest, AnIncidentEndedBeforeARestartStillListsItsSources) {
   CollectUntil(sub, [](const auto& m) {
     return m.second.incident().lifecycle() == Incident::LIFECYCLE_RESTORED;
   });
-  auto incident = [&](const std::string& id) {
-    Envelope q = Query(id);
-    q.mutable_query()->mutable_incident()->set_incident_id("supply/1");
-    auto answer = h.Send(q);
-    EXPECT_TRUE(answer && answer->result() == Ack::RESULT_ACCEPTED);
-    return answer ? answer->response().incident() : Incident{};
-  };
+  auto incident = [&](const std::string& id) { return QueryIncident(h, id, "supply/1"); };
   const Incident before = incident("q-before");
   ASSERT_EQ(before.lifecycle(), Incident::LIFECYCLE_RESTORED);
   ASSERT_EQ(before.source_ids_size(), 1);
@@ -782,6 +785,43 @@ TEST(IncidentsE2ETest, AnIncidentEndedBeforeARestartStillListsItsSources) {
   EXPECT_EQ(after.sources_hit(), 1);
   ASSERT_EQ(after.source_ids_size(), 1);
   EXPECT_EQ(after.source_ids(0), "FAB-KUM");
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// A site re-reported 130 times: its incident lists the first 100 events
+// and counts all 130, before a restart (from the checkpoint its stop
+// writes) and after it, where a further report counts on from there. The
+// daemon keeps only the events listed and each source's first 8.
+TEST(IncidentsE2ETest, AnIncidentListsItsFirstHundredEventsAndCountsAll) {
+  DaemonHarness h(DemoConfig());
+  ASSERT_TRUE(h.Start());
+  std::vector<std::string> first;
+  for (int i = 1; i <= 130; ++i) {
+    const std::string id = "fire-" + std::to_string(i);
+    ASSERT_EQ(h.Send(Fire(id))->result(), Ack::RESULT_ACCEPTED);
+    if (i <= 100) first.push_back(id);
+  }
+  auto incident = [&](const std::string& id) { return QueryIncident(h, id, "supply/1"); };
+  auto listed = [](const Incident& i) {
+    return std::vector<std::string>(i.event_ids().begin(), i.event_ids().end());
+  };
+  const Incident before = incident("q-before");
+  EXPECT_EQ(before.event_count(), 130);
+  EXPECT_EQ(listed(before), first);
+  EXPECT_EQ(h.Stop(), 0);
+  ASSERT_TRUE(h.Start());
+  Envelope status = Query("q-status");
+  status.mutable_query()->mutable_status();
+  auto st = h.Send(status);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->response().status().restored_checkpoint_seq(), 130u);  // not a replay
+  const Incident after = incident("q-after");
+  EXPECT_EQ(after.event_count(), 130);
+  EXPECT_EQ(listed(after), first);
+  ASSERT_EQ(h.Send(Fire("fire-131"))->result(), Ack::RESULT_ACCEPTED);
+  const Incident more = incident("q-more");
+  EXPECT_EQ(more.event_count(), 131);
+  EXPECT_EQ(listed(more), first);
   EXPECT_EQ(h.Stop(), 0);
 }
 
