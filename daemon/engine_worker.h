@@ -259,9 +259,10 @@ class EngineWorker {
   // A projection at least this long (ms) covered a large region: the ~10 ms
   // of allocating the scratch again is then a small part of the next one.
   static constexpr double kLargeProjectionMs = 50;
-  // When the fence grants a new epoch (this instance became active), the
-  // latest summaries go out under it at once: subscribers learn of the new
-  // term without waiting for the next event.
+  // When the fence grants an epoch the publisher does not hold (this
+  // instance became active, or its lease lapsed and came back), adopts it
+  // and publishes the latest summaries and the open incidents under it at
+  // once, before anything else of the new term. Runs between rounds only.
   void AnnounceEpoch();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
@@ -318,8 +319,6 @@ class EngineWorker {
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;
   std::string publisher_name_;
-  std::uint64_t announced_epoch_ = 0;  // summaries and incidents announced
-  std::uint64_t summaries_announced_epoch_ = 0;
   std::uint64_t announce_failure_logged_epoch_ = 0;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;

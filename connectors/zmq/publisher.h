@@ -18,8 +18,22 @@
 // message is sent only if the fence grants, at the moment of sending, the
 // epoch it was stamped with; otherwise it is dropped and counted.
 //
-// Thread-safety: one thread (the engine thread) at a time; the fence and the
-// sink are called from it.
+// A grant takes effect only at the caller's round boundary, a loss at once:
+// messages are stamped with the epoch the caller adopted there
+// (AdoptEpoch), and only while the fence still grants it. The first time
+// the fence does not (at a Stamp() or a Send()), the adoption ends, and
+// everything after it is dropped until the next AdoptEpoch, even if the
+// fence grants the epoch again meanwhile. So a standby granted the lease in
+// the middle of a round, after that round's incidents were dropped, does not
+// send the round's alerts without them (docs/protocol.md: an incident is
+// published before the alerts it owns); neither does an active instance
+// whose lease lapsed and came back (a renewal answered after its deadline).
+// The caller announces what a new term needs (the open incidents) right
+// after adopting it, before anything else.
+//
+// Thread-safety: one thread (the engine thread) at a time, which alone
+// adopts and ends epochs; the fence (thread-safe: the lease's own thread
+// changes it) and the sink are called from it.
 #ifndef RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 #define RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 
@@ -39,8 +53,9 @@ namespace riskd::connectors {
 class PublicationFence {
  public:
   virtual ~PublicationFence() = default;
-  // The epoch to publish under now, or nullopt while this instance must not
-  // publish (a standby, or an active instance whose lease may have lapsed).
+  // The epoch to publish under now (> 0), or nullopt while this instance
+  // must not publish (a standby, or an active instance whose lease may have
+  // lapsed).
   virtual std::optional<std::uint64_t> CurrentEpoch() const = 0;
 };
 
@@ -97,10 +112,16 @@ class Publisher {
   // Active/standby outputs; null: always publish, epoch 0, no sink.
   // `name` goes into Publication.publisher. REQUIRES: before Stamp().
   void SetOutputs(const PublicationFence* fence, PublicationSink* sink, std::string name);
-  // The epoch the fence grants now (0 without a fence or while fenced off).
+  // Publishes from now on under `epoch` (0: nothing), which the caller read
+  // from the fence at a round boundary; what it publishes next is the new
+  // term's announcement. A grant takes effect only through this, a loss at
+  // once (above). REQUIRES: SetOutputs() with a fence.
+  void AdoptEpoch(std::uint64_t epoch) { epoch_ = epoch; }
+  // The adopted epoch while the fence still grants it, else 0 (and 0
+  // without a fence): what the next Stamp() would carry.
   std::uint64_t current_epoch() const;
-  // Messages stamped but not sent because the fence did not grant their
-  // epoch when they were sent.
+  // Messages stamped but not sent because their epoch was not the adopted
+  // one, granted by the fence, when they were sent.
   std::uint64_t fenced_off() const { return fenced_off_; }
 
  private:
@@ -122,6 +143,11 @@ class Publisher {
   PublicationSink* sink_ = nullptr;
   std::string name_;
   std::uint64_t fenced_off_ = 0;
+  // The adopted epoch; 0 before the first AdoptEpoch and once the fence
+  // stopped granting it.
+  std::uint64_t epoch_ = 0;
+  // current_epoch(), ending the adoption when that is 0.
+  std::uint64_t HeldEpoch() { return epoch_ = current_epoch(); }
   // The last message's bytes; reused by the next Send() (its capacity is
   // that of the largest message sent, a few hundred KB at most).
   std::string payload_;

@@ -51,6 +51,12 @@ class PublisherTest : public ::testing::Test {
     return p;
   }
 
+  // Publishes a fresh summary under `topic`.
+  void PublishOne(const std::string& topic) {
+    auto p = Summary();
+    publisher_->Publish(topic, &p, 1);
+  }
+
   zmq::context_t context_{1};
   std::unique_ptr<Publisher> publisher_;
   zmq::socket_t sub_{context_, zmq::socket_type::sub};
@@ -74,6 +80,8 @@ TEST_F(PublisherTest, OnlyTheEpochGrantedAtSendingTimeGoesOut) {
   auto standby = Summary();
   publisher_->Publish("projection.summary.supply", &standby, 1);  // no lease: dropped
   fence.epoch = 7;
+  EXPECT_EQ(publisher_->current_epoch(), 0u);  // granted, not adopted yet
+  publisher_->AdoptEpoch(7);
   EXPECT_EQ(publisher_->current_epoch(), 7u);
   auto active = Summary();
   publisher_->Publish("projection.summary.supply", &active, 2);
@@ -83,6 +91,7 @@ TEST_F(PublisherTest, OnlyTheEpochGrantedAtSendingTimeGoesOut) {
   fence.epoch = 9;
   publisher_->Send("projection.summary.supply", stale);
   // Stamped under 9, fenced off by the time it is sent: dropped.
+  publisher_->AdoptEpoch(9);
   auto lapsed = Summary();
   publisher_->Stamp(&lapsed, 4);
   fence.epoch.reset();
@@ -97,6 +106,51 @@ TEST_F(PublisherTest, OnlyTheEpochGrantedAtSendingTimeGoesOut) {
   ASSERT_EQ(sink.sent.size(), 1u);
   EXPECT_EQ(sink.sent[0].first, "projection.summary.supply");
   EXPECT_EQ(sink.sent[0].second, got[0].SerializeAsString());
+}
+
+// A standby granted the lease in the middle of a round: the round's
+// incident was stamped and dropped before the grant, so its alert, stamped
+// after it, must not go out either (docs/protocol.md: an incident is
+// published before the alerts it owns). Nothing of that round goes out.
+TEST_F(PublisherTest, AGrantInTheMiddleOfARoundPublishesNothingOfThatRound) {
+  FakeFence fence;
+  publisher_->SetOutputs(&fence, nullptr, "riskd-b");
+  PublishOne("incident.open");  // standby: dropped
+  fence.epoch = 7;              // the lease, mid-round
+  PublishOne("alert.raised");
+  EXPECT_TRUE(Received().empty());
+  EXPECT_EQ(publisher_->fenced_off(), 2u);
+}
+
+// A grant takes effect at the next round boundary (AdoptEpoch), and what
+// the caller publishes right after it (its announcement of the open
+// incidents) is the first to go out. A lapse ends the adoption at once, and
+// the epoch coming back (a renewal answered after the deadline) does not
+// restore it before the next boundary: the round's alert does not go out
+// after its incident was dropped.
+TEST_F(PublisherTest, AGrantTakesEffectAtTheNextBoundaryAndALapseEndsItUntilTheNext) {
+  FakeFence fence;
+  publisher_->SetOutputs(&fence, nullptr, "riskd-b");
+  fence.epoch = 7;
+  PublishOne("alert.raised");  // 42: dropped
+  publisher_->AdoptEpoch(7);
+  PublishOne("incident.open");  // 43
+  PublishOne("alert.raised");   // 44
+  fence.epoch.reset();
+  PublishOne("incident.open");  // 45: dropped
+  fence.epoch = 7;
+  EXPECT_EQ(publisher_->current_epoch(), 0u);
+  PublishOne("alert.raised");  // 46: dropped
+  publisher_->AdoptEpoch(7);
+  PublishOne("incident.open");  // 47
+
+  auto got = Received();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].sequence(), 43u);
+  EXPECT_EQ(got[1].sequence(), 44u);
+  EXPECT_EQ(got[2].sequence(), 47u);
+  for (const auto& p : got) EXPECT_EQ(p.epoch(), 7u);
+  EXPECT_EQ(publisher_->fenced_off(), 3u);
 }
 
 // Send() serializes into the buffer the previous message left: a smaller
