@@ -363,9 +363,11 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   riskd::v1::DaemonStatus st;
   st.set_version(RISKD_VERSION);
   connectors::SetTimestamp(started_unix_ns_, st.mutable_started_at());
-  st.set_journal_last_seq(event_log_->last_seq());
+  // Applied first: read after the journal's, an event journaled and
+  // applied in between would put it past journal_last_seq.
   const auto& w = worker_->stats();
   st.set_engine_applied_seq(w.last_applied_seq.load());
+  st.set_journal_last_seq(event_log_->last_seq());
   st.set_journal_chain_intact(journal_intact_);
   const auto& in = ingest_->stats();
   st.set_received(in.received.load());

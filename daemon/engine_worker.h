@@ -183,9 +183,10 @@ class EngineWorker {
   // network changes, interventions) the receipt time, or with a manual
   // clock the book's latest time.
   std::int64_t EventTimeNs(const riskd::v1::Envelope& env, std::int64_t received_ns) const;
-  // The incident book's side of an applied event or action.
+  // The incident book's side of an applied event or action (its trigger
+  // is moved into the book).
   void ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns, const riskd::v1::Envelope& env,
-                        const connectors::AppliedEvent& applied);
+                        connectors::AppliedEvent& applied);
   // Watchlists: thresholds in the engine, names in the book.
   void ResolveWatchlists();
   // Projects and publishes the round; returns Engine::Project's wall time

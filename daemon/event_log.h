@@ -37,6 +37,9 @@ class EventLog {
   virtual Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id) = 0;
   // A hint that Lookup(event_id) follows soon (see Journal::PrefetchLookup).
   virtual void PrefetchLookup(std::string_view event_id) const { (void)event_id; }
+  // The payload logged at `seq` (a sequence Lookup answered), if this
+  // instance has it. For duplicates only: one read, not on the normal path.
+  virtual Result<std::optional<std::string>> Payload(std::uint64_t seq) = 0;
   // Appends durably, in order; duplicates are reported with the earlier
   // sequence. Fails as a whole (nothing is acknowledged).
   virtual Result<std::vector<connectors::AppendResult>> Append(
@@ -63,6 +66,9 @@ class JournalEventLog final : public EventLog {
   }
   void PrefetchLookup(std::string_view event_id) const override {
     journal_->PrefetchLookup(event_id);
+  }
+  Result<std::optional<std::string>> Payload(std::uint64_t seq) override {
+    return journal_->Payload(seq);
   }
   Result<std::vector<connectors::AppendResult>> Append(
       std::span<const connectors::JournalEntry> entries) override {

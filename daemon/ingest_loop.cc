@@ -62,6 +62,19 @@ std::string Compact(double x) {
   return text;
 }
 
+// A DUPLICATE's reason when `env` is not a retry of the event journaled
+// under its id (as `journaled`, at the Ack's journal_seq): the producer
+// reused an id, and its new event changed nothing. Empty when it is a
+// retry, or when the journaled bytes do not parse (nothing better to say).
+std::string DifferentEventReason(const riskd::v1::Envelope& env, std::string_view journaled) {
+  riskd::v1::Envelope first;
+  if (!first.ParseFromArray(journaled.data(), static_cast<int>(journaled.size()))) return "";
+  const std::string what = connectors::DuplicateDifference(env, first);
+  if (what.empty()) return "";
+  return "already_exists: event_id '" + env.event_id() + "' was journaled with a different " +
+         what + "; this envelope changed nothing (a new event needs a new event_id)";
+}
+
 }  // namespace
 
 IngestLoop::IngestLoop(const DaemonSettings* settings, EventLog* log,
@@ -390,8 +403,10 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
       if (!status_source_)
         return Reject(batch, i, Status::Unavailable("query.status: not available"));
       ack.set_result(Ack::RESULT_ACCEPTED);
-      ack.set_journal_seq(log_->last_seq());
       *ack.mutable_response()->mutable_status() = status_source_();
+      // As for every query, the events the answer reflects: the engine's
+      // (the journal may hold more, not yet applied: journal_last_seq).
+      ack.set_journal_seq(ack.response().status().engine_applied_seq());
       return;
     }
     batch->queries.push_back(i);
@@ -401,6 +416,7 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
   // Duplicates first: a retried event must be answered DUPLICATE even when
   // its content would no longer validate (e.g. a repeated add_node).
   if (auto k = batch->FindId(env.event_id())) {
+    ack.set_reason(DifferentEventReason(env, batch->entries[*k].payload));
     batch->staged.push_back({i, *k});
     return;
   }
@@ -410,6 +426,10 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
     ack.set_result(Ack::RESULT_DUPLICATE);
     ack.set_journal_seq(**seen);
     stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
+    // Only here, on the duplicate path: one read of the journaled payload.
+    if (auto journaled = log_->Payload(**seen); journaled.ok() && journaled->has_value()) {
+      ack.set_reason(DifferentEventReason(env, **journaled));
+    }
     return;
   }
   const Status st = ValidateEnvelope(env, directory_, settings_->risk_type_resolver, limits_);

@@ -133,6 +133,16 @@ void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {
                "Stream messages past a jump in the sequence (other subjects' messages, deleted "
                "ones) taken on the stream leader's word, without re-creating the consumer",
                f.jumps_taken.load());
+  m.SetCounter("riskd_stream_lost_deliveries_total",
+               "Jumps in the stream sequence the stream's leader contradicted past deliveries "
+               "lost on the way (the consumer sequence skipped too), and consumer starts past a "
+               "lost first delivery, each read again from a re-created consumer",
+               f.lost_deliveries.load());
+  m.SetCounter("riskd_stream_jump_mismatches_total",
+               "Jumps in the stream sequence the stream's leader contradicted with no delivery "
+               "lost (a replica that lacks or diverged from its messages), each read again from "
+               "a re-created consumer",
+               f.jump_mismatches.load());
   m.SetCounter("riskd_nats_publications_total", "Publications sent on NATS subjects",
                subjects_->sent());
   if (!lease_) return;

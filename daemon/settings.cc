@@ -307,6 +307,8 @@ const SettingRow kSettings[] = {
      if (!s->clock.manual) return Bad("clock.start", "needs clock.mode MODE_MANUAL");
      const auto& t = c.clock().start();
      if (t.seconds() < 0 || t.nanos() < 0 || t.nanos() > 999999999) return Bad("clock.start", "is not a valid timestamp");
+     // As ingest refuses a tick past it (event_codec.h): the clock would stop at 2262.
+     if (t.seconds() >= connectors::kEndOfEventTimeSeconds) return Bad("clock.start", "must be before 2162-01-01T00:00:00Z");
      s->clock.start_ns = connectors::UnixNs(t);
      return Status::Ok(); }},
   {"vulnerability.mode", "MODE_SEED003", "MODE_UNIFORM", kRestart, [](const Config& c, const std::string&, DaemonSettings* s) {

@@ -149,6 +149,8 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_NE(msg(net + "clock { max_skew { seconds: -5 } }").find("clock.max_skew"),
             std::string::npos);
   EXPECT_NE(msg(net + "clock { start { seconds: 5 } }").find("MODE_MANUAL"), std::string::npos);
+  EXPECT_EQ(msg(net + "clock { mode: MODE_MANUAL start { seconds: 253370764800 } }"),
+            "invalid_argument: config: clock.start must be before 2162-01-01T00:00:00Z");
   EXPECT_NE(msg(net + "projection { step { nanos: 5000 } }").find("projection.step must be >= 1 s"),
             std::string::npos);
   EXPECT_NE(msg(net + "hazard_durations { hazard: HAZARD_FLOOD }").find("hazard_durations"),

@@ -51,7 +51,8 @@ Status CheckMessage(const StreamMessage& m, const DaemonSettings& s,
 
 Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
     const DaemonSettings& settings, const connectors::nats::NatsConnection* connection,
-    connectors::Journal* mirror, const engine::Network& network) {
+    connectors::Journal* mirror, const engine::Network& network,
+    connectors::nats::LeaderLookUp leader_lookup) {
   const NatsSettings& n = settings.nats;
   // A state directory keeps its event log: a journal of local events (or
   // of another stream) must not continue as this stream's mirror.
@@ -80,6 +81,7 @@ Result<std::unique_ptr<StreamEventLog>> StreamEventLog::Open(
   co.durable = n.durable();
   co.max_batch = static_cast<int>(std::min<std::size_t>(settings.max_batch, 4096));
   co.stop = &log->stop_;
+  co.leader_lookup = std::move(leader_lookup);
   auto consumer = connectors::nats::StreamConsumer::Open(connection, co);
   if (!consumer.ok()) return consumer.status();
   log->consumer_ = std::move(*consumer);
@@ -158,26 +160,52 @@ bool StreamEventLog::Send(zmq::socket_t& socket, std::vector<zmq::message_t>& fr
   return false;
 }
 
-// Long on purpose: a batch is checked and mirrored as one unit, and the undo
-// lambda restores the state captured at its start if it cannot be mirrored.
-bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_engine) {
+// The events of one fetched batch the follower applies, in stream order,
+// and what undoes the batch's changes to the follower's state if it
+// cannot be mirrored (then it is read again).
+struct StreamEventLog::TakenBatch {
+  explicit TakenBatch(std::optional<std::int64_t> manual_clock_ns)
+      : clock_before(manual_clock_ns) {}
   std::vector<connectors::JournalEntry> entries;
-  std::vector<std::uint64_t> seqs;
-  std::vector<riskd::v1::NetworkChange> changes;
-  std::unordered_set<std::string> batch_ids;
+  std::vector<std::uint64_t> seqs;                // the entries' stream sequences
+  std::vector<riskd::v1::NetworkChange> changes;  // for the ingest directory
+  std::unordered_set<std::string> event_ids;      // the batch's, to skip repeats within it
+  std::uint64_t rejected = 0;
+  std::uint64_t late = 0;
+  // The follower's directory before the batch's first network change
+  // (null before one), and its manual clock before the batch.
   std::unique_ptr<connectors::NodeDirectory> directory_before;
-  const std::optional<std::int64_t> clock_before = clock_.manual_ns();
-  // A batch that cannot be mirrored is read again: undo what it changed.
-  auto undo = [&] {
-    if (directory_before) directory_ = std::move(*directory_before);
-    clock_.Set(clock_before);
-  };
-  std::uint64_t rejected = 0, late = 0;
+  const std::optional<std::int64_t> clock_before;
+};
+
+// A batch is checked and mirrored as one unit: Admit() moves the follower's
+// directory and clock on as the batch does, and Undo() puts them back if the
+// batch cannot be mirrored.
+bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_engine) {
+  TakenBatch taken(clock_.manual_ns());
+  if (!Admit(batch, taken)) {
+    Undo(taken);
+    return false;
+  }
+  if (!taken.entries.empty()) {
+    auto results = mirror_->AppendAt(taken.entries, taken.seqs);
+    if (!results.ok()) {
+      spdlog::error("stream mirror write failed (will read again): {}",
+                    results.status().ToString());
+      Undo(taken);
+      return false;
+    }
+  }
+  HandOver(taken, batch.back(), to_engine);
+  return true;
+}
+
+bool StreamEventLog::Admit(std::vector<StreamMessage>& batch, TakenBatch& taken) {
   for (auto& m : batch) {
     riskd::v1::Envelope env;
     const Status st = CheckMessage(m, settings_, directory_, &env);
     if (!st.ok()) {
-      ++rejected;
+      ++taken.rejected;
       spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}",
                    settings_.nats.stream, m.seq, st.ToString());
       continue;
@@ -185,11 +213,10 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     auto seen = mirror_->Lookup(env.event_id());
     if (!seen.ok()) {
       spdlog::error("stream mirror look-up failed: {}", seen.status().ToString());
-      undo();
       return false;
     }
-    if (seen->has_value() || !batch_ids.insert(env.event_id()).second) {
-      ++late;
+    if (seen->has_value() || !taken.event_ids.insert(env.event_id()).second) {
+      ++taken.late;
       spdlog::info("stream {} seq {}: event '{}' is already applied (at seq {}); skipped",
                    settings_.nats.stream, m.seq, env.event_id(), seen->value_or(0));
       continue;
@@ -197,59 +224,59 @@ bool StreamEventLog::Take(std::vector<StreamMessage>& batch, zmq::socket_t& to_e
     // Event time, decided from the stream alone: the same on every instance.
     auto timed = clock_.Admit(&env, m.time_ns);
     if (!timed.ok()) {
-      ++rejected;
+      ++taken.rejected;
       spdlog::warn("stream {} seq {}: skipped, not an event riskd applies: {}",
                    settings_.nats.stream, m.seq, timed.status().ToString());
       continue;
     }
     if (*timed) m.payload = env.SerializeAsString();
     if (env.has_network_change()) {
-      if (!directory_before)
-        directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
+      if (!taken.directory_before)
+        taken.directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
       directory_.Apply(env.network_change());
-      changes.push_back(env.network_change());
+      taken.changes.push_back(env.network_change());
     }
-    entries.push_back({env.event_id(), m.time_ns, std::move(m.payload)});
-    seqs.push_back(m.seq);
-  }
-  if (!entries.empty()) {
-    auto results = mirror_->AppendAt(entries, seqs);
-    if (!results.ok()) {
-      spdlog::error("stream mirror write failed (will read again): {}",
-                    results.status().ToString());
-      undo();
-      return false;
-    }
-  }
-  const std::uint64_t last = batch.back().seq;
-  // Durable in the mirror: the stream need not deliver these again.
-  const Status acked = consumer_->Ack(last);
-  if (!acked.ok()) spdlog::debug("{}", acked.ToString());
-  stats_.rejected.fetch_add(rejected, std::memory_order_relaxed);
-  stats_.late_duplicates.fetch_add(late, std::memory_order_relaxed);
-  stats_.read_seq.store(last);
-  stats_.pending.store(batch.back().pending);
-  if (!changes.empty() || clock_.manual_ns() != clock_before) {
-    std::lock_guard<std::mutex> lock(changes_mu_);
-    for (auto& c : changes) changes_.push_back(std::move(c));
-    manual_clock_ns_ = clock_.manual_ns();
-  }
-  if (!entries.empty()) {
-    stats_.mirrored_seq.store(seqs.back());
-    stats_.mirrored.fetch_add(entries.size(), std::memory_order_relaxed);
-    EventBatch events;  // receipt time 0: the engine takes the journaled event time
-    for (std::size_t i = 0; i < entries.size(); ++i) events.Add(seqs[i], 0, entries[i].payload);
-    auto message = events.Message();
-    // Only a stop leaves a batch unsent: the mirror holds it for the next
-    // start's replay. Anything else would leave it journaled, unapplied.
-    if (!Send(to_engine, message) && !stop_) {
-      spdlog::critical(
-          "stream {}: events at seq {}..{} are mirrored but could not be handed to the engine "
-          "thread; this instance's state lacks them until it restarts",
-          settings_.nats.stream, seqs.front(), seqs.back());
-    }
+    taken.entries.push_back({env.event_id(), m.time_ns, std::move(m.payload)});
+    taken.seqs.push_back(m.seq);
   }
   return true;
+}
+
+void StreamEventLog::Undo(TakenBatch& taken) {
+  if (taken.directory_before) directory_ = std::move(*taken.directory_before);
+  clock_.Set(taken.clock_before);
+}
+
+void StreamEventLog::HandOver(TakenBatch& taken, const StreamMessage& last,
+                              zmq::socket_t& to_engine) {
+  // Durable in the mirror: the stream need not deliver these again.
+  const Status acked = consumer_->Ack(last.seq);
+  if (!acked.ok()) spdlog::debug("{}", acked.ToString());
+  stats_.rejected.fetch_add(taken.rejected, std::memory_order_relaxed);
+  stats_.late_duplicates.fetch_add(taken.late, std::memory_order_relaxed);
+  stats_.read_seq.store(last.seq);
+  stats_.pending.store(last.pending);
+  if (!taken.changes.empty() || clock_.manual_ns() != taken.clock_before) {
+    std::lock_guard<std::mutex> lock(changes_mu_);
+    for (auto& c : taken.changes) changes_.push_back(std::move(c));
+    manual_clock_ns_ = clock_.manual_ns();
+  }
+  if (taken.entries.empty()) return;
+  const auto& seqs = taken.seqs;
+  stats_.mirrored_seq.store(seqs.back());
+  stats_.mirrored.fetch_add(taken.entries.size(), std::memory_order_relaxed);
+  EventBatch events;  // receipt time 0: the engine takes the journaled event time
+  for (std::size_t i = 0; i < taken.entries.size(); ++i)
+    events.Add(seqs[i], 0, taken.entries[i].payload);
+  auto message = events.Message();
+  // Only a stop leaves a batch unsent: the mirror holds it for the next
+  // start's replay. Anything else would leave it journaled, unapplied.
+  if (!Send(to_engine, message) && !stop_) {
+    spdlog::critical(
+        "stream {}: events at seq {}..{} are mirrored but could not be handed to the engine "
+        "thread; this instance's state lacks them until it restarts",
+        settings_.nats.stream, seqs.front(), seqs.back());
+  }
 }
 
 struct StreamEventLog::FollowerState {
@@ -365,13 +392,15 @@ bool StreamEventLog::TakeRefusals(FollowerState& state) {
 void StreamEventLog::TakeJumps(FollowerState& state) {
   const auto& consumer = consumer_->stats();
   stats_.jumps_taken.store(consumer.jumps_taken, std::memory_order_relaxed);
+  stats_.lost_deliveries.store(consumer.lost_deliveries, std::memory_order_relaxed);
+  stats_.jump_mismatches.store(consumer.jump_mismatches, std::memory_order_relaxed);
   if (consumer.jump_mismatches == state.jump_mismatches) return;
   const std::uint64_t mismatches = consumer.jump_mismatches - state.jump_mismatches;
   state.jump_mismatches = consumer.jump_mismatches;
-  // Not a refusal: a delivery lost on the way looks the same, and the
-  // re-created consumer's start is checked (and refused if still wrong).
-  // Told anyway, since a replica that lacks or diverged from the leader's
-  // messages also shows this way.
+  // Delivered in turn (a delivery lost on the way is no mismatch, only a
+  // gap: StreamConsumer), so a replica that lacks or diverged from the
+  // leader's messages: told at warn. Not a refusal: the re-created
+  // consumer's start is checked (and refused if still wrong).
   const auto now = std::chrono::steady_clock::now();
   if (now - state.last_jump_mismatch_log >= std::chrono::seconds(5)) {
     spdlog::warn(

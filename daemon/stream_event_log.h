@@ -71,15 +71,27 @@ struct StreamFollowerStats {
   // Messages past a jump in the stream sequence (other subjects' messages,
   // deleted ones) taken on the stream leader's word, without a re-creation.
   std::atomic<std::uint64_t> jumps_taken{0};
+  // Jumps the stream's leader contradicted past deliveries lost on the way
+  // (the consumer sequence skipped too: a fetch lost in a reconnect), and
+  // consumer starts past a lost first delivery: gaps, each re-created the
+  // consumer, harmless (not mismatches, no refusal).
+  std::atomic<std::uint64_t> lost_deliveries{0};
+  // Jumps the stream's leader contradicted although no delivery was lost:
+  // it holds another message first (a replica that lacks or diverged from
+  // its messages); each re-created the consumer (a gap, not a refusal).
+  std::atomic<std::uint64_t> jump_mismatches{0};
 };
 
 class StreamEventLog final : public EventLog {
  public:
   // `mirror` is the journal the daemon replayed (used by the follower
   // thread from Start() on); `network` is the engine's after that replay.
+  // `leader_lookup`: the consumer's (ConsumerOptions; empty: the request
+  // to the stream's leader), for tests that script the leader's answers.
   static Result<std::unique_ptr<StreamEventLog>> Open(
       const DaemonSettings& settings, const connectors::nats::NatsConnection* connection,
-      connectors::Journal* mirror, const engine::Network& network);
+      connectors::Journal* mirror, const engine::Network& network,
+      connectors::nats::LeaderLookUp leader_lookup = {});
   ~StreamEventLog() override;
 
   // Starts the follower; `manual_clock_ns` is the manual model clock after
@@ -90,6 +102,10 @@ class StreamEventLog final : public EventLog {
   void Stop();
 
   Result<std::optional<std::uint64_t>> Lookup(const std::string& event_id) override;
+  // From the local mirror, as Lookup.
+  Result<std::optional<std::string>> Payload(std::uint64_t seq) override {
+    return lookups_->Payload(seq);
+  }
   Result<std::vector<connectors::AppendResult>> Append(
       std::span<const connectors::JournalEntry> entries) override;
   bool ingest_feeds_engine() const override { return false; }
@@ -123,9 +139,9 @@ class StreamEventLog final : public EventLog {
   // logged at most every 5 s, then a pause that doubles while they last);
   // whether there were any.
   bool TakeRefusals(FollowerState& state);
-  // After a fetch: the jumps the consumer took (counted) and those the
-  // leader contradicted (logged at most every 5 s; each also re-created
-  // the consumer, not a refusal).
+  // After a fetch: the jumps the consumer took and those the leader
+  // contradicted with no delivery lost (both counted; the latter logged
+  // at most every 5 s; each also re-created the consumer, not a refusal).
   void TakeJumps(FollowerState& state);
   // After a fetch: whether the consumer was re-created (logged unless a
   // refusal's).
@@ -146,6 +162,19 @@ class StreamEventLog final : public EventLog {
   // Validates, mirrors and hands over one fetched batch; false if the
   // mirror could not be written (the batch is read again).
   bool Take(std::vector<connectors::nats::StreamMessage>& batch, zmq::socket_t& to_engine);
+  // Take's steps, over the batch's events (defined in the .cc).
+  struct TakenBatch;
+  // Validates `batch` (whose payloads move into `taken`), skipping invalid
+  // messages and event ids already applied, and moves directory_ and clock_
+  // on as its events do; false if the mirror could not be asked.
+  bool Admit(std::vector<connectors::nats::StreamMessage>& batch, TakenBatch& taken);
+  // Puts directory_ and clock_ back as they were before `taken`.
+  void Undo(TakenBatch& taken);
+  // Once `taken` is mirrored: acknowledges the batch up to `last`, counts
+  // it, and hands its changes to the ingest thread and its events to the
+  // engine thread.
+  void HandOver(TakenBatch& taken, const connectors::nats::StreamMessage& last,
+                zmq::socket_t& to_engine);
   bool Send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
   // Sleeps for `pause`, or until a stop request.
   void Pause(std::chrono::milliseconds pause);

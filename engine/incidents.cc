@@ -232,7 +232,7 @@ void IncidentBook::Forget(std::uint64_t key) {
   incidents_.erase(it);
 }
 
-const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
+const Incident* IncidentBook::AddTrigger(Trigger trigger) {
   if (trigger.nodes.empty()) return nullptr;
   const auto r = static_cast<std::size_t>(trigger.risk_type);
   TypeState& t = types_[r];
@@ -287,7 +287,7 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
   (void)by_feed;
   inc->confirmed = inc->confirmed || confirming;
   if (inc->hazard == 0) inc->hazard = trigger.hazard;
-  if (inc->title.empty()) inc->title = trigger.title;
+  if (inc->title.empty()) inc->title = std::move(trigger.title);
   if (!trigger.feed_event_id.empty()) {
     if (std::find(inc->feed_event_ids.begin(), inc->feed_event_ids.end(), trigger.feed_event_id) ==
         inc->feed_event_ids.end()) {
@@ -296,17 +296,20 @@ const Incident* IncidentBook::AddTrigger(const Trigger& trigger) {
     t.feed_events.emplace(trigger.feed_event_id, inc->key);
   }
   const auto event_index = static_cast<std::uint32_t>(inc->events.size());
-  inc->events.push_back({trigger.event_id, trigger.seq});
+  inc->events.push_back({std::move(trigger.event_id), trigger.seq});
   inc->last_seq = std::max(inc->last_seq, trigger.seq);
 
-  std::vector<NodeIndex> nodes = trigger.nodes;
+  std::vector<NodeIndex>& nodes = trigger.nodes;
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  std::vector<NodeIndex> merged;
-  merged.reserve(inc->sources.size() + nodes.size());
-  std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
-                 std::back_inserter(merged));
-  inc->sources.swap(merged);
+  // A source hit again (most triggers re-report one) leaves the list as it is.
+  if (!std::includes(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end())) {
+    std::vector<NodeIndex> merged;
+    merged.reserve(inc->sources.size() + nodes.size());
+    std::set_union(inc->sources.begin(), inc->sources.end(), nodes.begin(), nodes.end(),
+                   std::back_inserter(merged));
+    inc->sources.swap(merged);
+  }
   // Appended in source order, then merged stably: a source's events stay
   // oldest first.
   auto& source_events = inc->source_events;
@@ -378,11 +381,34 @@ void IncidentBook::SourcesMayHaveChanged(const Engine& engine, std::int64_t time
   }
 }
 
-IncidentBookCheckpoint IncidentBook::Checkpoint() const {
-  IncidentBookCheckpoint c;
+IncidentBookView IncidentBook::View() const {
+  IncidentBookView c;
   c.now_ns = now_ns_;
   c.incidents.reserve(incidents_.size());
-  for (const auto& [key, inc] : incidents_) {
+  for (const auto& [key, inc] : incidents_) c.incidents.push_back(&inc);
+  for (const TypeState& t : types_) {
+    auto& out = c.risk_types.emplace_back();
+    out.sources.reserve(t.sources.size());
+    for (const auto& [v, entry] : t.sources)
+      out.sources.push_back({v, entry.disrupted, entry.incidents});
+    std::sort(out.sources.begin(), out.sources.end(),
+              [](const auto& a, const auto& b) { return a.node < b.node; });
+    out.owner.assign(t.owner.begin(), t.owner.end());
+    std::sort(out.owner.begin(), out.owner.end());
+    out.feed_events.assign(t.feed_events.begin(), t.feed_events.end());
+  }
+  c.restored.assign(restored_.begin(), restored_.end());
+  c.closed.assign(closed_.begin(), closed_.end());
+  return c;
+}
+
+IncidentBookCheckpoint IncidentBook::Checkpoint() const {
+  IncidentBookView view = View();
+  IncidentBookCheckpoint c;
+  c.now_ns = view.now_ns;
+  c.incidents.reserve(view.incidents.size());
+  for (const Incident* in : view.incidents) {
+    const Incident& inc = *in;
     // The event-derived fields only: what a replay, which runs no
     // projection, leaves in an incident.
     Incident& out = c.incidents.emplace_back();
@@ -406,18 +432,32 @@ IncidentBookCheckpoint IncidentBook::Checkpoint() const {
     if (!inc.op().empty()) out.mutable_op() = inc.op();
     out.operator_version = inc.operator_version;
   }
-  for (const TypeState& t : types_) {
+  for (auto& t : view.risk_types) {
     auto& out = c.risk_types.emplace_back();
-    for (const auto& [v, entry] : t.sources)
-      out.sources.push_back({v, entry.disrupted, entry.incidents});
-    std::sort(out.sources.begin(), out.sources.end(),
-              [](const auto& a, const auto& b) { return a.node < b.node; });
-    out.owner.assign(t.owner.begin(), t.owner.end());
-    std::sort(out.owner.begin(), out.owner.end());
+    for (const auto& s : t.sources)
+      out.sources.push_back({s.node, s.disrupted, {s.incidents.begin(), s.incidents.end()}});
+    out.owner = std::move(t.owner);
     out.feed_events.assign(t.feed_events.begin(), t.feed_events.end());
   }
-  c.restored.assign(restored_.begin(), restored_.end());
-  c.closed.assign(closed_.begin(), closed_.end());
+  c.restored = std::move(view.restored);
+  c.closed = std::move(view.closed);
+  return c;
+}
+
+IncidentBookView ViewOf(const IncidentBookCheckpoint& checkpoint) {
+  IncidentBookView c;
+  c.now_ns = checkpoint.now_ns;
+  c.incidents.reserve(checkpoint.incidents.size());
+  for (const Incident& inc : checkpoint.incidents) c.incidents.push_back(&inc);
+  for (const auto& t : checkpoint.risk_types) {
+    auto& out = c.risk_types.emplace_back();
+    out.sources.reserve(t.sources.size());
+    for (const auto& s : t.sources) out.sources.push_back({s.node, s.disrupted, s.incidents});
+    out.owner = t.owner;
+    out.feed_events.assign(t.feed_events.begin(), t.feed_events.end());
+  }
+  c.restored = checkpoint.restored;
+  c.closed = checkpoint.closed;
   return c;
 }
 

@@ -420,6 +420,32 @@ struct IncidentBookCheckpoint {
   std::vector<std::uint64_t> closed;                             // in closing order
 };
 
+// The same, read in place: what a checkpoint encodes, without copying a
+// book whose incidents list every grouped event (a checkpoint's deep copy
+// of them was most of the daemon's engine thread under a sustained ingest,
+// bench/README.md "`ckptbook`"). Valid while the book (or checkpoint) it
+// views is not changed; same order and contents as IncidentBookCheckpoint.
+struct IncidentBookView {
+  std::int64_t now_ns = 0;
+  // By key; only the event-derived fields are read.
+  std::vector<const Incident*> incidents;
+  struct Source {
+    NodeIndex node = kNoNode;
+    bool disrupted = false;
+    std::span<const std::uint64_t> incidents;
+  };
+  struct RiskTypeInputs {
+    std::vector<Source> sources;                                          // by node
+    std::vector<std::pair<NodeIndex, std::uint64_t>> owner;               // by node
+    std::vector<std::pair<std::string_view, std::uint64_t>> feed_events;  // by id
+  };
+  std::vector<RiskTypeInputs> risk_types;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> restored;
+  std::vector<std::uint64_t> closed;
+};
+// A view of an owned checkpoint (e.g. one decoded, or built by a test).
+IncidentBookView ViewOf(const IncidentBookCheckpoint& checkpoint);
+
 class IncidentBook {
  public:
   // risk_type_names: the engine's risk types, by index. REQUIRES: valid
@@ -439,7 +465,9 @@ class IncidentBook {
 
   // Groups a trigger (an applied event that disrupted nodes) and returns
   // the incident it opened or joined, or nullptr when it disrupted no node.
-  const Incident* AddTrigger(const Trigger& trigger);
+  // By value: the incident keeps its event id, moved in when the caller
+  // moves the trigger (the daemon's engine thread, once per event).
+  const Incident* AddTrigger(Trigger trigger);
   // After every applied event: the nodes whose observed state it may have
   // changed for `risk_type` (-1: every type). Restores the incidents none
   // of whose sources is disrupted any more.
@@ -454,8 +482,12 @@ class IncidentBook {
   // The latest event time seen (0 before any).
   std::int64_t now_ns() const { return now_ns_; }
   // What replay rebuilds the book from (see IncidentBookCheckpoint).
-  // O(incidents + sources).
+  // O(incidents + sources), copying every incident's events.
   IncidentBookCheckpoint Checkpoint() const;
+  // The same in place (IncidentBookView): O(incidents + sources + feed
+  // events), no incident or string copied. Invalidated by any change to
+  // the book.
+  IncidentBookView View() const;
   // Replaces the book's event-derived state with a checkpoint's, as a
   // replay up to it leaves it: every incident is due for an Update() and a
   // publication. Watchlists are kept. InvalidArgument (nothing changed)

@@ -1,5 +1,8 @@
 #include "connectors/codec/event_codec.h"
 
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -146,6 +149,12 @@ Status CheckTimestamp(const std::string& where, const google::protobuf::Timestam
   if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < 0 || ts.seconds() > 253402300799) {
     return Invalid(where, "is not a valid timestamp (1970-01-01 .. 9999-12-31)");
   }
+  if (ts.seconds() >= kEndOfEventTimeSeconds) {
+    return Invalid(where, google::protobuf::util::TimeUtil::ToString(ts) +
+                              " is after 2161-12-31T23:59:59Z, the latest time riskd accepts "
+                              "(int64 nanoseconds end in 2262 and a disruption may last 100 "
+                              "years)");
+  }
   return Status::Ok();
 }
 
@@ -218,10 +227,18 @@ Status CheckIds(const std::string& where,
   return Status::Ok();
 }
 
+// Operators' free text (who, assignee, note, reason) is journaled, published
+// with the incident or event and printed by riskctl and the dashboard: a
+// length bound, and no control characters (a newline or an escape sequence
+// would forge lines in a terminal or the audit trail). Protobuf has already
+// refused invalid UTF-8 when the Envelope was parsed.
 Status CheckText(const std::string& where, const std::string& text, std::size_t min,
                  std::size_t max) {
   if (text.size() < min) return Invalid(where, "is required");
   if (text.size() > max) return Invalid(where, "is longer than " + std::to_string(max) + " bytes");
+  if (const std::string c = FirstControl(text); !c.empty()) {
+    return Invalid(where, "contains a control character (" + c + ")");
+  }
   return Status::Ok();
 }
 
@@ -388,7 +405,8 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
         auto r = types.Resolve(iv.risk_type(), 0);
         if (!r.ok()) return r.status().WithContext("intervention.risk_type");
       }
-      return CheckIds("intervention.node_ids", iv.node_ids(), nodes, limits);
+      RISKD_RETURN_IF_ERROR(CheckIds("intervention.node_ids", iv.node_ids(), nodes, limits));
+      return CheckText("intervention.reason", iv.reason(), 0, 1024);
     }
     case Envelope::kQuery:
       return CheckQuery(env.query(), nodes, types, limits);
@@ -404,6 +422,22 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
   return Invalid("envelope",
                  "has no body (supplier_status, disruption, network_change, "
                  "intervention, clock_tick, query or operator_action)");
+}
+
+std::string DuplicateDifference(const Envelope& retry, const Envelope& journaled) {
+  if (retry.has_occurred_at() && !google::protobuf::util::MessageDifferencer::Equals(
+                                     retry.occurred_at(), journaled.occurred_at())) {
+    return "occurred_at";
+  }
+  // Copies: this runs for duplicates only.
+  Envelope a = retry;
+  Envelope b = journaled;
+  for (Envelope* e : {&a, &b}) {
+    e->clear_occurred_at();
+    e->clear_source();
+    if (e->has_operator_action()) e->mutable_operator_action()->clear_authenticated_client();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(a, b) ? "" : "body";
 }
 
 engine::Layer ToLayer(riskd::v1::Layer layer) {

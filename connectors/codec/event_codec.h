@@ -48,8 +48,14 @@ struct EventTiming {
 // The step a time falls in (floor), and the time a step starts at.
 engine::Step StepOfUnixNs(std::int64_t unix_ns, std::int64_t step_ns);
 std::int64_t UnixNsOfStep(engine::Step step, std::int64_t step_ns);
+// The latest event time and clock tick ingest accepts (exclusive):
+// 2162-01-01T00:00:00Z. Times are kept as int64 nanoseconds, which end on
+// 2262-04-11, and a disruption may last 100 years past its time, so its end
+// must fit too; later times used to be clamped to 2262 silently.
+inline constexpr std::int64_t kEndOfEventTimeSeconds = 6'058'972'800;
 // Nanoseconds since the Unix epoch (times after 2262-04-11, the end of
-// int64 nanoseconds, count as then).
+// int64 nanoseconds, count as then: ingest refuses them since
+// kEndOfEventTimeSeconds, but a journal written before replays as recorded).
 std::int64_t UnixNs(const google::protobuf::Timestamp& time);
 // How many steps a disruption lasts: its expected_duration, else the
 // hazard's default, rounded up to whole steps; 0 when neither is known.
@@ -72,6 +78,14 @@ struct ValidationLimits {
 //   not_found: disruption.node_ids[2]: node 'X9' is not in the network
 Status ValidateEnvelope(const riskd::v1::Envelope& envelope, const NodeDirectory& nodes,
                         const RiskTypeResolver& resolver, const ValidationLimits& limits = {});
+
+// What differs between an event sent again under a journaled event id and
+// the event journaled under it: "" when nothing does (a producer's retry),
+// else "body" or "occurred_at". What the daemon fills in before journaling
+// does not count: occurred_at when the retry has none, and an operator
+// action's authenticated_client; nor does source (audit only).
+std::string DuplicateDifference(const riskd::v1::Envelope& retry,
+                                const riskd::v1::Envelope& journaled);
 
 // What an applied event did, for the incident book.
 struct AppliedEvent {

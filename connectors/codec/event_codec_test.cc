@@ -44,6 +44,18 @@ class EventCodecTest : public ::testing::Test {
     return e;
   }
 
+  // Ana hands incident supply/7 to apac-procurement.
+  static Envelope Assign() {
+    Envelope e;
+    e.set_event_id("op-1");
+    auto* a = e.mutable_operator_action();
+    a->set_incident_id("supply/7");
+    a->set_kind(riskd::v1::OperatorAction::KIND_ASSIGN);
+    a->set_operator_("ana");
+    a->set_assignee("apac-procurement");
+    return e;
+  }
+
   engine::Network net_;
   NodeDirectory dir_;
   RiskTypeResolver types_;
@@ -200,6 +212,64 @@ TEST_F(EventCodecTest, EventTimesDurationsAndTicksReachTheEngine) {
   EXPECT_FALSE(ApplyEnvelope(tick, types_, eng->get(), nullptr, timing).ok());
 }
 
+// int64 nanoseconds end on 2262-04-11: a tick to 9999 was accepted and
+// the clock silently stopped at 2262. Times are refused from 2162 on (a
+// disruption may last 100 years past its time), ticks and event times alike.
+TEST_F(EventCodecTest, TimesPastTheLastRepresentableOneAreRefused) {
+  Envelope tick;
+  tick.set_event_id("t");
+  auto* to = tick.mutable_clock_tick()->mutable_advance_to();
+  to->set_seconds(kEndOfEventTimeSeconds - 1);  // 2161-12-31T23:59:59Z
+  to->set_nanos(999999999);
+  EXPECT_TRUE(Validate(tick).ok()) << Validate(tick).ToString();
+  to->set_seconds(253370764800);  // 9999-01-01T00:00:00Z
+  to->set_nanos(0);
+  EXPECT_EQ(Validate(tick).ToString(),
+            "invalid_argument: clock_tick.advance_to: 9999-01-01T00:00:00Z is after "
+            "2161-12-31T23:59:59Z, the latest time riskd accepts (int64 nanoseconds end in 2262 "
+            "and a disruption may last 100 years)");
+  to->set_seconds(kEndOfEventTimeSeconds);
+  EXPECT_NE(Validate(tick).ToString().find("2162-01-01T00:00:00Z is after"), std::string::npos);
+  Envelope e = Disruption({"S1"});
+  e.mutable_occurred_at()->set_seconds(kEndOfEventTimeSeconds);
+  EXPECT_NE(Validate(e).ToString().find("occurred_at: 2162-01-01T00:00:00Z is after"),
+            std::string::npos);
+  // A 100-year disruption at the last accepted time still ends in range.
+  EXPECT_LT(kEndOfEventTimeSeconds + 100LL * 366 * 86400,
+            std::numeric_limits<std::int64_t>::max() / 1'000'000'000);
+}
+
+// A retry is the same event; an id reused for another event is not, and
+// its DUPLICATE says so. What the daemon adds before journaling does not
+// make a retry different.
+TEST_F(EventCodecTest, ADuplicateTellsARetryFromAnotherEventUnderTheSameId) {
+  Envelope sent = Disruption({"S1"});
+  Envelope journaled = sent;
+  journaled.mutable_occurred_at()->set_seconds(1'700'000'000);  // set by the daemon
+  EXPECT_EQ(DuplicateDifference(sent, journaled), "");
+  Envelope retry = sent;
+  retry.set_source("erp-2");  // audit only
+  EXPECT_EQ(DuplicateDifference(retry, journaled), "");
+  retry.mutable_occurred_at()->set_seconds(1'700'000'000);
+  EXPECT_EQ(DuplicateDifference(retry, journaled), "");
+  retry.mutable_occurred_at()->set_seconds(1'700'086'400);
+  EXPECT_EQ(DuplicateDifference(retry, journaled), "occurred_at");
+  Envelope other = Disruption({"S1"}, 0.5);
+  EXPECT_EQ(DuplicateDifference(other, journaled), "body");
+  other = Disruption({"P1"});
+  EXPECT_EQ(DuplicateDifference(other, journaled), "body");
+  other.clear_disruption();
+  other.mutable_supplier_status()->set_node_id("S1");
+  EXPECT_EQ(DuplicateDifference(other, journaled), "body");
+  // The CURVE client name is the daemon's addition.
+  Envelope action = Assign();
+  Envelope recorded = action;
+  recorded.mutable_operator_action()->set_authenticated_client("ops-console");
+  EXPECT_EQ(DuplicateDifference(action, recorded), "");
+  action.mutable_operator_action()->set_assignee("emea-procurement");
+  EXPECT_EQ(DuplicateDifference(action, recorded), "body");
+}
+
 TEST_F(EventCodecTest, DirectoryFollowsAcceptedNetworkChanges) {
   riskd::v1::NetworkChange add;
   add.mutable_add_node()->set_id("N9");
@@ -256,13 +326,8 @@ TEST_F(EventCodecTest, PlacesLargerThanTheLimitAreRefused) {
 }
 
 TEST_F(EventCodecTest, OperatorActionsAreCheckedAndConverted) {
-  Envelope e;
-  e.set_event_id("op-1");
+  Envelope e = Assign();
   auto* a = e.mutable_operator_action();
-  a->set_incident_id("supply/7");
-  a->set_kind(riskd::v1::OperatorAction::KIND_ASSIGN);
-  a->set_operator_("ana");
-  a->set_assignee("apac-procurement");
   EXPECT_TRUE(Validate(e).ok());
   auto action = ToOperatorAction(*a, e.event_id());
   EXPECT_EQ(action.kind, engine::OperatorActionKind::kAssign);
@@ -294,6 +359,57 @@ TEST_F(EventCodecTest, OperatorActionsAreCheckedAndConverted) {
   engine::EngineOptions o;
   auto eng = engine::Engine::Create(o, net_);
   EXPECT_FALSE(ApplyEnvelope(e, types_, eng->get()).ok());
+}
+
+// Operators' free text is journaled and published: bounded, and without
+// control characters (a newline or an escape would forge lines wherever it
+// is printed). A reason of 1 MB used to be accepted.
+TEST_F(EventCodecTest, OperatorFreeTextIsBoundedAndHasNoControlCharacters) {
+  Envelope iv;
+  iv.set_event_id("iv-1");
+  iv.mutable_intervention()->set_kind(riskd::v1::Intervention::KIND_IMMUNIZE);
+  iv.mutable_intervention()->add_node_ids("S1");
+  iv.mutable_intervention()->set_reason("Zürich plant on backup power");  // UTF-8 is text
+  EXPECT_TRUE(Validate(iv).ok()) << Validate(iv).ToString();
+  iv.mutable_intervention()->set_reason(std::string(1024, 'r'));
+  EXPECT_TRUE(Validate(iv).ok());
+  iv.mutable_intervention()->set_reason(std::string(1 << 20, 'r'));
+  EXPECT_EQ(Validate(iv).ToString(),
+            "invalid_argument: intervention.reason: is longer than 1024 bytes");
+  iv.mutable_intervention()->set_reason("ok\nFORGED LINE");
+  EXPECT_EQ(Validate(iv).ToString(),
+            "invalid_argument: intervention.reason: contains a control character (0x0a at byte "
+            "2)");
+  iv.mutable_intervention()->set_reason("\x1b[2J");
+  EXPECT_EQ(Validate(iv).ToString(),
+            "invalid_argument: intervention.reason: contains a control character (0x1b at byte "
+            "0)");
+  // Not UTF-8: the Envelope does not even parse (proto3 strings), so the
+  // ingest endpoint rejects it before validation.
+  iv.mutable_intervention()->set_reason("\xff\xfe");
+  Envelope parsed;
+  EXPECT_FALSE(parsed.ParseFromString(iv.SerializeAsString()));
+
+  Envelope e = Assign();
+  auto* a = e.mutable_operator_action();
+  a->set_note(std::string(1024, 'n'));
+  ASSERT_TRUE(Validate(e).ok());
+  a->set_operator_(std::string("an\0a", 4));
+  EXPECT_EQ(Validate(e).ToString(),
+            "invalid_argument: operator_action.operator: contains a control character (0x00 at "
+            "byte 2)");
+  a->set_operator_("ana");
+  a->set_assignee("apac\tprocurement");
+  EXPECT_EQ(Validate(e).ToString(),
+            "invalid_argument: operator_action.assignee: contains a control character (0x09 at "
+            "byte 4)");
+  a->set_assignee("apac-procurement");
+  a->set_note(
+      "done \xc2\x9b"
+      "31m");  // C1 CSI as UTF-8
+  EXPECT_EQ(Validate(e).ToString(),
+            "invalid_argument: operator_action.note: contains a control character (0x9b at byte "
+            "5)");
 }
 
 // What a NetworkChange says about a node is what Query{network} (and the

@@ -54,6 +54,7 @@ TEST(FeedSenderTest, FirstReplayAcceptedSecondDuplicate) {
 
 TEST(FeedSenderTest, LostMessageIsRetriedUnderTheSameEventId) {
   const auto envelopes = GdacsEnvelopes();
+  ASSERT_EQ(envelopes.size(), 16u);
   FakeIngest ingest({}, {envelopes[3].event_id()});
   std::map<std::string, SendOutcome> by_id;
   auto totals =
@@ -93,6 +94,7 @@ TEST(FeedSenderTest, NoDaemonMeansUnansweredAfterTheAttempts) {
   options.max_attempts = 2;
   std::vector<SendOutcome> outcomes;
   auto envelopes = GdacsEnvelopes();
+  ASSERT_EQ(envelopes.size(), 16u);
   envelopes.resize(3);
   auto totals =
       FeedSender(options).Send(envelopes, [&](const SendOutcome& o) { outcomes.push_back(o); });

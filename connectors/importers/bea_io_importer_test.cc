@@ -47,7 +47,8 @@ TEST(BeaIoImporterTest, DirectRequirementsCoefficients) {
   engine::Network net;
   BeaIoImporter::Options options;
   options.table = BeaIoImporter::Table::kDirectRequirements;
-  ASSERT_TRUE(BeaIoImporter(DataPath("bea_io_1997"), options).Import(&net).ok());
+  const Status imported = BeaIoImporter(DataPath("bea_io_1997"), options).Import(&net);
+  ASSERT_TRUE(imported.ok()) << imported.ToString();
   EXPECT_EQ(net.node_count(), 131u);
   // 11,201 positive coefficients between industries, 114 of them diagonal
   // (the table rounds the smallest to 0.0000000).
@@ -57,7 +58,7 @@ TEST(BeaIoImporterTest, DirectRequirementsCoefficients) {
 
 TEST(BeaIoImporterTest, FileNamesMatchIgnoringCase) {
   auto path = FindFileIgnoringCase(DataPath("bea_io_1997"), "IOUseSummary.txt");
-  ASSERT_TRUE(path.ok());
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
   EXPECT_NE(path->find("iousesummary.txt"), std::string::npos);
   EXPECT_EQ(FindFileIgnoringCase(DataPath("bea_io_1997"), "IOMakeSummary.txt").status().code(),
             Status::Code::kNotFound);

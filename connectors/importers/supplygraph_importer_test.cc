@@ -16,7 +16,8 @@ using testing::MaterialWeight;
 class SupplyGraphImporterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(SupplyGraphImporter(DataPath("supplygraph")).Import(&net_).ok());
+    const Status imported = SupplyGraphImporter(DataPath("supplygraph")).Import(&net_);
+    ASSERT_TRUE(imported.ok()) << imported.ToString();
     net_.Compact();
   }
   double Weight(const std::string& from, const std::string& to) const {

@@ -12,7 +12,8 @@ using testing::MaterialWeight;
 
 TEST(WillemsImporterTest, ChainOneStagesPairsAndRolledUpCosts) {
   engine::Network net;
-  ASSERT_TRUE(WillemsImporter(DataPath("willems2008/willems_01.csv")).Import(&net).ok());
+  const Status imported = WillemsImporter(DataPath("willems2008/willems_01.csv")).Import(&net);
+  ASSERT_TRUE(imported.ok()) << imported.ToString();
   EXPECT_EQ(net.node_count(), 8u);
   EXPECT_EQ(net.edge_count(), 10u);
   // Part_0001 (cost 12, no upstream) feeds Manuf_0001 with quantity 1.
@@ -34,7 +35,9 @@ TEST(WillemsImporterTest, ZeroCostPartsGetTheMinimumWeight) {
   engine::Network net;
   WillemsImporter::Options options;
   options.min_weight = 0.5;
-  ASSERT_TRUE(WillemsImporter(DataPath("willems2008/willems_23.csv"), options).Import(&net).ok());
+  const Status imported =
+      WillemsImporter(DataPath("willems2008/willems_23.csv"), options).Import(&net);
+  ASSERT_TRUE(imported.ok()) << imported.ToString();
   EXPECT_EQ(net.node_count(), 271u);
   EXPECT_EQ(net.edge_count(), 524u);
   EXPECT_DOUBLE_EQ(MaterialWeight(net, "Part_0163", "Manuf_0046"), 0.5);

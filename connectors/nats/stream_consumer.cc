@@ -54,12 +54,14 @@ std::string MsgIdInHeaders(std::string_view block) {
   return {};
 }
 
-// A stream message's sequence, time and pending count into `m`; false if
-// `msg` is not a stream message (a status).
-bool ReadMetadata(natsMsg* msg, StreamMessage* m) {
+// A stream message's sequence, time and pending count into `m`, and its
+// consumer sequence (the consumer's count of deliveries) into `delivery`;
+// false if `msg` is not a stream message (a status).
+bool ReadMetadata(natsMsg* msg, StreamMessage* m, std::uint64_t* delivery) {
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return false;
   m->seq = meta->Sequence.Stream;
+  *delivery = meta->Sequence.Consumer;
   m->time_ns = meta->Timestamp;
   m->pending = meta->NumPending;
   jsMsgMetaData_Destroy(meta);
@@ -220,6 +222,7 @@ void StreamConsumer::DropSubscription() {
 
 Status StreamConsumer::Seek(std::uint64_t next) {
   DropSubscription();
+  last_delivery_ = 0;  // a new consumer counts its deliveries from 1
   // Until this succeeds, Fetch() retries it from here.
   position_ = next == 0 ? 0 : next - 1;
   needs_seek_ = true;
@@ -296,7 +299,12 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   for (int i = 0; i < list.Count && !gap; ++i) {
     natsMsg* msg = list.Msgs[i];
     StreamMessage m;
-    if (!ReadMetadata(msg, &m)) continue;  // not a stream message (status)
+    std::uint64_t delivery = 0;
+    if (!ReadMetadata(msg, &m, &delivery)) continue;  // not a stream message (status)
+    // Whether no delivery was lost since the last one received (the
+    // redeliveries dropped below count too: the server numbers them).
+    const bool in_turn = delivery == last_delivery_ + 1;
+    last_delivery_ = delivery;
     if (m.seq <= position_) {
       stats_.redelivered++;  // already returned: a redelivery
       continue;
@@ -305,7 +313,7 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
     m.payload.assign(data != nullptr ? data : "",
                      static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     const bool jump = !accept_any_next_ && m.seq != position_ + 1;
-    if (!InOrderOrLeaders(msg, m, &checked)) {
+    if (!InOrderOrLeaders(msg, m, in_turn, &checked)) {
       gap = true;
       break;
     }
@@ -347,30 +355,48 @@ Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::millisecon
   return out;
 }
 
-bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m) {
+bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m, bool in_turn) {
   // It must be the leader's first on the subject from the sequence sought:
   // the same sequence (past it only over messages that are gone) and the
   // same message (a replica may hold another one there).
   const Status same = SameAsLeaders(position_ + 1, first, m);
-  if (same.ok()) return true;
+  if (same.ok()) {
+    start_lost_ = false;
+    return true;
+  }
   // A stop request that ended the look-up is no answer, and no refusal.
-  if (same.code() != Status::Code::kAborted) Refuse(position_ + 1, m.seq, same.message());
+  if (same.code() == Status::Code::kAborted) return false;
+  // Not the consumer's first delivery (its consumer sequence is not 1):
+  // that one was lost on the way, and this message is not the consumer's
+  // start, which is then not known. A gap (re-created at once, no pause),
+  // not a refusal, unless the start before was forgiven so too: a
+  // consumer led from a replica that lacks messages is refused at the
+  // latest at its second start in a row, and nothing of it is returned
+  // either way (the header).
+  if (!in_turn && !start_lost_) {
+    stats_.lost_deliveries++;
+    start_lost_ = true;
+    return false;
+  }
+  start_lost_ = false;
+  Refuse(position_ + 1, m.seq, same.message());
   return false;
 }
 
-bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m,
+bool StreamConsumer::InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, bool in_turn,
                                       std::uint64_t* checked) {
   if (!accept_any_next_ && m.seq == position_ + 1) return true;
   // The first message after a seek (refused, or a stop ended the look-up:
   // re-created from the same sequence), or one past other subjects' or
   // deleted messages if the leader says so (otherwise something before it
   // is still to be redelivered: a gap).
-  const bool leaders = accept_any_next_ ? StartIsLeaders(msg, m) : JumpIsLeaders(msg, m);
+  const bool leaders =
+      accept_any_next_ ? StartIsLeaders(msg, m, in_turn) : JumpIsLeaders(msg, m, in_turn);
   if (leaders) *checked = m.seq;
   return leaders;
 }
 
-bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m) {
+bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m, bool in_turn) {
   // A batch with many jumps asks no more once a stop is requested (the
   // look-up heeds it only while it waits): the rest is a gap, re-read
   // once the stop request is withdrawn, if ever.
@@ -394,9 +420,18 @@ bool StreamConsumer::JumpIsLeaders(natsMsg* msg, const StreamMessage& m) {
   if (!first.ok() || !first->has_value()) return false;
   const LeaderMessage& l = **first;
   if (l.seq == m.seq && l.payload == m.payload) return true;
-  // The leader holds another message first: a lost delivery, or a replica
-  // that lacks or diverged from the leader's messages. Told (the follower
-  // logs it), not refused.
+  // The leader holds another message first. After a delivery lost on the
+  // way (the consumer sequence skipped: a fetch lost in a reconnect, its
+  // messages redelivered after the ack wait) that is the usual gap, told
+  // apart: the lost message is the leader's first. Delivered in turn, the
+  // consumer passed over a message the leader holds (or delivered another
+  // one): a replica that lacks or diverged from the leader's messages.
+  // Told (the follower logs it), not refused: the re-created consumer's
+  // start is checked.
+  if (!in_turn) {
+    stats_.lost_deliveries++;
+    return false;
+  }
   stats_.jump_mismatches++;
   stats_.jump_mismatch_from = position_ + 1;
   stats_.jump_mismatch_at = m.seq;

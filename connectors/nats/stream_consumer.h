@@ -24,7 +24,8 @@
 //     not the message, which is not asked again) is taken for a gap, read
 //     again from a re-created consumer (whose start is checked, and
 //     refused if it is not the leader's); another message is counted in
-//     jump_mismatches, not as a refusal;
+//     jump_mismatches (in lost_deliveries after a lost delivery: below),
+//     not as a refusal;
 //   - every batch's last message must be the leader's at its sequence: a
 //     replica that lacks a message delivers every later one under the
 //     sequence before its own (one that holds an extra one, every later one
@@ -57,6 +58,36 @@
 // stream shared with other subjects that looks like any other jump. Only
 // the leader can tell; its next_by_subj look-up from the position does
 // with one request.
+//
+// The consumer sequence does tell the two kinds of jump the leader
+// contradicts apart. One past a lost delivery (a fetch lost in a
+// reconnect: the server counted its messages delivered and redelivers
+// them after the ack wait) skips consumer sequences too, and the lost
+// message is the leader's first: the usual gap, harmless, counted in
+// lost_deliveries and not told as a mismatch. One delivered in turn
+// passed over a message the leader holds with no delivery lost, which
+// only a replica that lacks or diverged from the leader's messages does:
+// a jump mismatch, which the follower logs at warn. Both are gaps the
+// same way (the consumer re-created, its start checked): a gap is never
+// unsafe, and the lost messages would otherwise come only after the ack
+// wait (30 s). A consumer sequence out of turn for another
+// reason (a consumer leader change that numbers some deliveries again)
+// only moves a mismatch to lost_deliveries: the start of a consumer
+// re-created on a replica that lacks the message is still refused.
+//
+// A start whose first delivery was lost on the way (the first delivery
+// received has a consumer sequence past 1, which a new consumer gives its
+// first) is not the leader's first either, but that says nothing of the
+// replica: the message that would show it never arrived. Such a start is
+// a gap, counted in lost_deliveries and re-created at once, not a refusal
+// (which warns, stops counting the follower as caught up and pauses) as
+// long as the start before it was not forgiven so too: two in a row are
+// refused. That keeps the refusal the protection against a replica that
+// lacks messages (nats-server#4365) is: nothing unchecked is ever
+// returned (the message is taken only if it is the leader's first, as any
+// start), and a consumer led from such a replica is refused at the latest
+// at its second start in a row, one re-creation later, however its
+// deliveries are numbered.
 //
 // Thread-safety: one thread (the daemon's stream follower) uses it.
 #ifndef RISKD_CONNECTORS_NATS_STREAM_CONSUMER_H_
@@ -135,18 +166,28 @@ struct ConsumerStats {
   // deleted ones) taken on the leader's word, without a re-creation, and
   // returned (a batch refused at its end counts none).
   std::uint64_t jumps_taken = 0;
-  // Jumps the leader contradicted: it holds another message first on the
-  // subject after the position (a lost delivery, or a replica that lacks
-  // or diverged from its messages). Each is a gap (re-created, the start
-  // checked), not a refusal. The last one's first sequence expected, the
-  // delivered sequence, and what the leader holds instead.
+  // Jumps the leader contradicted, past deliveries lost on the way (the
+  // consumer sequence skipped too: a fetch lost in a reconnect, its
+  // messages redelivered after the ack wait): gaps, re-created, and
+  // harmless; the usual cause of a jump in a stream of one subject. Also
+  // starts whose first delivery was lost so (not the leader's first, the
+  // consumer sequence past 1), unless the start before was one too
+  // (refused then).
+  std::uint64_t lost_deliveries = 0;
+  // Jumps the leader contradicted although no delivery was lost (the
+  // consumer sequence in turn): it holds another message first on the
+  // subject after the position, which the consumer passed over (a replica
+  // that lacks or diverged from its messages). Each is a gap (re-created,
+  // the start checked), not a refusal. The last one's first sequence
+  // expected, the delivered sequence, and what the leader holds instead.
   std::uint64_t jump_mismatches = 0;
   std::uint64_t jump_mismatch_from = 0;
   std::uint64_t jump_mismatch_at = 0;
   std::string jump_mismatch_why;
   // Reads refused: a start after a seek whose first message is not the
   // stream leader's first from the sequence sought (another sequence or
-  // another message), or a batch whose last message is not the leader's at
+  // another message; past a lost first delivery only if the start before
+  // was one too: lost_deliveries), or a batch whose last message is not the leader's at
   // its sequence, or either when the leader could not say (nothing
   // returned; the consumer re-created). The last one's first sequence
   // sought (read again from there), the delivered sequence compared, and
@@ -208,19 +249,22 @@ class StreamConsumer {
   void Refuse(std::uint64_t from, std::uint64_t at, std::string why);
   // Whether `first`, the first message after a seek, is the leader's first
   // on the subject from the position on. If not (refused, or a stop ended
-  // the look-up: no refusal then), false.
-  bool StartIsLeaders(natsMsg* first, const StreamMessage& m);
+  // the look-up: no refusal then), false; if not and not `in_turn` (the
+  // consumer's first delivery was lost), counted in lost_deliveries
+  // instead of refused, unless the start before was so too.
+  bool StartIsLeaders(natsMsg* first, const StreamMessage& m, bool in_turn);
   // Whether `msg` (`m`) may follow the position: the next sequence, or
-  // the leader's (StartIsLeaders after a seek, JumpIsLeaders past a jump;
-  // then `checked` is its sequence).
-  bool InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, std::uint64_t* checked);
+  // the leader's (StartIsLeaders after a seek, JumpIsLeaders past a jump,
+  // with `in_turn`; then `checked` is its sequence).
+  bool InOrderOrLeaders(natsMsg* msg, const StreamMessage& m, bool in_turn, std::uint64_t* checked);
   // Whether `m` (`msg`), delivered past the position + 1, is the leader's
   // first on the subject after the position (asked once; not during a
   // stop request, nor once the connection's timeout has been spent in such
   // look-ups in this Fetch). If not, or if the answer is not a message,
   // false (a gap: no refusal); another message is counted in
-  // jump_mismatches.
-  bool JumpIsLeaders(natsMsg* msg, const StreamMessage& m);
+  // jump_mismatches if `m` was delivered `in_turn` (its consumer sequence
+  // the one after the last delivery received), else in lost_deliveries.
+  bool JumpIsLeaders(natsMsg* msg, const StreamMessage& m, bool in_turn);
   // Whether the last message of `batch` (`last`), read from `read_from` on,
   // is the leader's at its sequence. If not (refused, or a stop ended the
   // look-up: no refusal then), empties the batch and puts the position
@@ -238,6 +282,13 @@ class StreamConsumer {
   // The consumer is to be re-created from the position (the last Seek()
   // failed, a read was refused, or a stop ended one): Fetch() does it first.
   bool needs_seek_ = true;
+  // The consumer sequence of the last delivery received from the current
+  // consumer (0 before any): the server numbers every delivery, so a
+  // delivery that is not the next one follows one that was lost.
+  std::uint64_t last_delivery_ = 0;
+  // The last start checked was taken for a gap past a lost first delivery
+  // (StartIsLeaders): the next one that is not the leader's is refused.
+  bool start_lost_ = false;
   // Time spent in JumpIsLeaders' look-ups in this Fetch().
   std::chrono::steady_clock::duration jump_checks_{};
   // Fetched messages kept for their acknowledgement subject, by sequence.

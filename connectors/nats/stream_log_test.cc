@@ -84,18 +84,7 @@ class StreamLogTest : public testing::NatsServerTest {
   }
   // Creates the stream with the reader's subject and `other`.
   void AddStreamWith(NatsConnection* c, const std::string& other) {
-    const std::string stream = Options().stream;
-    const std::string subject = Options().subject;
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    config.Name = stream.c_str();
-    const char* subjects[] = {subject.c_str(), other.c_str()};
-    config.Subjects = subjects;
-    config.SubjectsLen = 2;
-    config.Storage = js_FileStorage;
-    jsStreamInfo* info = nullptr;
-    ASSERT_EQ(js_AddStream(&info, c->js(), &config, nullptr, nullptr), NATS_OK);
-    jsStreamInfo_Destroy(info);
+    AddStream(c, Options().stream, {Options().subject, other});
   }
   // Fetches until `count` messages arrived (or `within` passed).
   std::vector<StreamMessage> FetchAll(StreamConsumer* consumer, std::size_t count,
@@ -147,6 +136,19 @@ class StreamLogTest : public testing::NatsServerTest {
   void ReadTo50AndSeek51(StreamConsumer* consumer) {
     ASSERT_NO_FATAL_FAILURE(ReadTo50(consumer));
     ASSERT_TRUE(consumer->Seek(51).ok());
+  }
+  // e1..e3 at 1..3, and the reader's consumer created from 1, delivering
+  // one message a fetch (each delivery its own, to lose one).
+  std::unique_ptr<StreamConsumer> ThreeEventsOneAFetch(NatsConnection* c) {
+    PublishRange(OpenLog(c).get(), 1, 3);
+    auto consumer = OpenConsumer(c, 1);
+    EXPECT_TRUE(consumer->Seek(1).ok());
+    return consumer;
+  }
+  // A delivery of `seq` lost on the way from the reader's consumer
+  // (NatsServerTest::LoseOneDelivery).
+  void LoseOneDelivery(NatsConnection* c, std::uint64_t seq) {
+    NatsServerTest::LoseOneDelivery(c, Options().stream, Options().subject, "reader", seq);
   }
   // Publishes "x" on `other` (a subject of the stream not the reader's),
   // which the stream stores at `seq`.
@@ -722,6 +724,75 @@ TEST_F(StreamLogTest, OtherSubjectsMessagesInBetweenCostNoReCreation) {
   EXPECT_EQ(stats.reads_refused, 0u);
 }
 
+// A delivery lost on the way (here e2, which another pull subscription
+// bound to the reader's consumer takes): the next one, e3, jumps past e2,
+// which the leader holds first on the subject. A gap (the consumer
+// re-created from 2, e2 and e3 read in order), but no mismatch: the
+// consumer sequence skipped a delivery too, so it was lost, not passed
+// over (a replica that lacks e2 would deliver e3 next in turn).
+TEST_F(StreamLogTest, AJumpPastALostDeliveryIsAGapNotAMismatch) {
+  auto c = Connect();
+  auto consumer = ThreeEventsOneAFetch(c.get());
+  ASSERT_EQ(SeqsOf(FetchAll(consumer.get(), 1)), (std::vector<std::uint64_t>{1}));
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 2));
+  const auto got = FetchAll(consumer.get(), 2);
+  EXPECT_EQ(SeqsOf(got), (std::vector<std::uint64_t>{2, 3}));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 2
+  EXPECT_EQ(stats.last_seek_from, 2u);
+  EXPECT_EQ(stats.jumps_taken, 0u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+}
+
+// The first delivery of a new consumer lost on the way (here e1, which
+// another pull subscription bound to the reader's consumer takes): the
+// start, e2, is not the leader's first from 1, but its consumer sequence
+// (2) shows a delivery was lost, so it is a gap (the consumer re-created
+// from 1 at once, e1..e3 read in order), counted in lost_deliveries, not a
+// refusal. (Before, it was refused: warned, not caught up, paused.)
+TEST_F(StreamLogTest, AStartPastALostFirstDeliveryIsAGapNotARefusal) {
+  auto c = Connect();
+  auto consumer = ThreeEventsOneAFetch(c.get());
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 1));
+  const auto got = FetchAll(consumer.get(), 3);
+  EXPECT_EQ(SeqsOf(got), SeqRange(1, 3));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(stats.jump_mismatches, 0u);
+  EXPECT_EQ(stats.seeks, 2u);  // 1, 1 again
+  EXPECT_EQ(stats.last_seek_from, 1u);
+}
+
+// A lost first delivery is forgiven once in a row: the consumer re-created
+// after it loses its first delivery too, and that start is refused, as a
+// start from a replica that lacks messages would be whatever its
+// deliveries' numbers. Nothing is returned meanwhile, and the consumer
+// re-created after the refusal reads e1..e3 in order.
+TEST_F(StreamLogTest, TwoStartsInARowPastALostFirstDeliveryAreRefused) {
+  auto c = Connect();
+  auto consumer = ThreeEventsOneAFetch(c.get());
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 1));
+  auto none = consumer->Fetch(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(consumer->stats().lost_deliveries, 1u);
+  EXPECT_EQ(consumer->stats().seeks, 2u);  // re-created at once
+  ASSERT_NO_FATAL_FAILURE(LoseOneDelivery(c.get(), 1));
+  ASSERT_NO_FATAL_FAILURE(FetchUntilRefused(consumer.get()));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.refused_from, 1u);
+  EXPECT_EQ(stats.refused_at, 2u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 3)), SeqRange(1, 3));
+  EXPECT_EQ(stats.reads_refused, 1u);
+  EXPECT_EQ(stats.lost_deliveries, 1u);
+  EXPECT_EQ(stats.seeks, 3u);  // 1, 1, 1 after the refusal
+}
+
 // Over a stream shared with another subject: a jump the leader does not
 // confirm.
 class StreamJumpTest : public StreamLogTest {
@@ -769,6 +840,7 @@ TEST_F(StreamJumpTest, AJumpToAnotherPayloadThanTheLeadersIsAGapNotARefusal) {
   const ConsumerStats stats =
       ReadPastAJumpAnswered(std::optional<LeaderMessage>(LeaderMessage{3, "e2", "zz"}));
   EXPECT_EQ(stats.jump_mismatches, 1u);
+  EXPECT_EQ(stats.lost_deliveries, 0u);  // delivered in turn
   EXPECT_EQ(stats.jump_mismatch_from, 2u);
   EXPECT_EQ(stats.jump_mismatch_at, 3u);
   EXPECT_EQ(stats.jump_mismatch_why,

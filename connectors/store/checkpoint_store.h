@@ -65,6 +65,14 @@ struct DaemonCheckpointState {
   std::vector<CheckpointedFootprint> footprints;
 };
 
+// The same, read in place for saving: the live incident book's view
+// (engine::IncidentBook::View()) and the footprints; both must outlive the
+// Save() they are passed to.
+struct DaemonCheckpointView {
+  const engine::IncidentBookView& incidents;
+  const std::vector<CheckpointedFootprint>& footprints;
+};
+
 struct DaemonCheckpoint {
   CheckpointHeader header;
   std::optional<std::int64_t> manual_clock_ns;  // CLOCK_MANUAL's last tick
@@ -100,6 +108,13 @@ class CheckpointStore {
                                 const engine::Network& network,
                                 const engine::EngineCheckpoint& engine,
                                 const DaemonCheckpointState& daemon = {});
+  // The same bytes, written from views rather than copies (the daemon's
+  // engine thread saves its live book this way).
+  Result<CheckpointHeader> Save(std::uint64_t journal_seq, const std::string& fingerprint,
+                                std::optional<std::int64_t> manual_clock_ns,
+                                const engine::Network& network,
+                                const engine::EngineCheckpoint& engine,
+                                const DaemonCheckpointView& daemon);
   // Drops the checkpoint (the next start replays in full).
   Status Clear();
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -72,6 +73,67 @@ DaemonCheckpointState DaemonState(const engine::Engine& engine) {
   return state;
 }
 
+// A book with every part of its checkpoint filled and more than a part
+// (1 MiB) of it: ten incidents of both risk types, two with 20,000 events (a
+// site re-reported all day), feed events, several sources per incident,
+// operator actions of every kind, restored and closed incidents.
+engine::IncidentBook RichBook() {
+  engine::IncidentOptions options;
+  options.close_after_ns = 1000;
+  engine::IncidentBook book(options, {"default", "leak"});
+  std::vector<std::string> ids;
+  for (std::uint64_t i = 0; i < 40'200; ++i) {
+    engine::Trigger t;
+    t.seq = i + 1;
+    t.time_ns = 100 + static_cast<std::int64_t>(i);
+    t.risk_type = static_cast<int>(i % 2);
+    t.kind = static_cast<engine::TriggerKind>(1 + i % 3);
+    t.hazard = static_cast<int>(i % 4);
+    t.title = "title " + std::to_string(i % 13);
+    if (i < 200) {
+      t.event_id = "event-" + std::to_string(i);
+      if (i % 5 == 0) t.feed_event_id = "feed-" + std::to_string(i / 10);
+      t.nodes = {static_cast<engine::NodeIndex>(i % 7), static_cast<engine::NodeIndex>(i * 3 % 11)};
+    } else {
+      t.event_id = "evt-" + std::to_string(1'000'000'000'000 + i);  // 17 bytes, as the bench's
+      t.nodes = {static_cast<engine::NodeIndex>(20 + i % 2)};
+    }
+    const engine::Incident* inc = book.AddTrigger(t);
+    EXPECT_NE(inc, nullptr);
+    if (inc && std::find(ids.begin(), ids.end(), inc->id) == ids.end()) ids.push_back(inc->id);
+  }
+  std::uint64_t seq = 50'000;
+  auto act = [&](engine::OperatorActionKind kind, const std::string& id) {
+    engine::OperatorAction a;
+    a.event_id = "op-" + std::to_string(seq);
+    a.seq = ++seq;
+    a.time_ns = static_cast<std::int64_t>(seq);
+    a.kind = kind;
+    a.incident_id = id;
+    a.operator_name = "ana";
+    a.authenticated_client = "client-" + std::to_string(seq % 3);
+    if (kind == engine::OperatorActionKind::kAssign) a.assignee = "bo";
+    if (kind == engine::OperatorActionKind::kOverrideLevel) a.level = engine::AlertLevel::kWarning;
+    a.note = "note " + std::to_string(seq);
+    EXPECT_TRUE(book.Apply(a).ok()) << id;
+  };
+  EXPECT_GE(ids.size(), 6u);
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    act(engine::OperatorActionKind::kAcknowledge, ids[k]);
+    if (k % 2 == 0) act(engine::OperatorActionKind::kAssign, ids[k]);
+    if (k % 3 == 0) act(engine::OperatorActionKind::kOverrideLevel, ids[k]);
+  }
+  act(engine::OperatorActionKind::kMarkRestored, ids[1]);
+  act(engine::OperatorActionKind::kMarkNoImpact, ids[2]);
+  act(engine::OperatorActionKind::kMarkRestored, ids[3]);
+  const auto restored_at = static_cast<std::int64_t>(seq);
+  book.AdvanceTime(restored_at + 10);  // ids[1] and ids[3] wait to close
+  seq += 500;
+  act(engine::OperatorActionKind::kMarkRestored, ids[4]);
+  book.AdvanceTime(restored_at + 1000);  // ids[1], ids[3] closed; ids[4] waits
+  return book;
+}
+
 // The network, slot by slot and edge by edge, and its version: as it was,
 // not the count of changes the decoder's rebuild made (the daemon's
 // Snapshot.network_version went back across a restart).
@@ -126,16 +188,16 @@ class CheckpointStoreTest : public ::testing::Test {
   }
   // The bytes of the saved checkpoint's first part, and a replacement of
   // them with a hash to match (a well-formed part as far as hashes go).
-  std::string FirstPart() {
+  std::string FirstPart() { return Parts("SELECT data FROM checkpoint_parts WHERE part = 0"); }
+  // The bytes of the parts `sql` selects, concatenated.
+  std::string Parts(const char* sql) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open(CheckpointStore::PathFor(database_).c_str(), &db), SQLITE_OK);
     sqlite3_stmt* read = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM checkpoint_parts WHERE part = 0", -1, &read,
-                                 nullptr),
-              SQLITE_OK);
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &read, nullptr), SQLITE_OK);
     std::string data;
-    if (sqlite3_step(read) == SQLITE_ROW) {
-      data.assign(static_cast<const char*>(sqlite3_column_blob(read, 0)),
+    while (sqlite3_step(read) == SQLITE_ROW) {
+      data.append(static_cast<const char*>(sqlite3_column_blob(read, 0)),
                   static_cast<std::size_t>(sqlite3_column_bytes(read, 0)));
     }
     sqlite3_finalize(read);
@@ -270,6 +332,58 @@ TEST_F(CheckpointStoreTest, SavedStateLoadsBackAndRestoresTheSameEngine) {
 // CSR arrays as they were, which have no row for a node added since: the
 // checkpoint did not decode ("a count of 3206594560 vulnerability
 // snapshots").
+// The checkpoint's bytes are those the encoder wrote before it read the
+// live book (riskdck5 unchanged): the incident book's and the footprints'
+// section as a hash of what final a1dd013 wrote for RichBook(), and the
+// rest as with an empty book.
+TEST_F(CheckpointStoreTest, TheBookIsWrittenAsBefore) {
+  const engine::Network& net = engine_->CompactNetwork();
+  std::string part_sizes;  // of the latest save
+  auto stream = [&](const auto& daemon) {
+    auto store = Store();
+    EXPECT_TRUE(store);
+    if (!store) return std::string();
+    auto saved = store->Save(2, "f", 1'700'000'000'000'000'000, net, engine_->Checkpoint(), daemon);
+    EXPECT_TRUE(saved.ok()) << saved.status().ToString();
+    store.reset();
+    const std::string data = Parts("SELECT data FROM checkpoint_parts ORDER BY part");
+    part_sizes = Parts("SELECT printf('%d ', length(data)) FROM checkpoint_parts ORDER BY part");
+    EXPECT_EQ(data.size(), saved.ok() ? saved->bytes : 0);
+    return data;
+  };
+  const std::string empty = stream(DaemonCheckpointState{});
+  engine::IncidentBook book = RichBook();
+  DaemonCheckpointState state{book.Checkpoint(), {}};
+  ASSERT_EQ(state.incidents.incidents.size(), 10u);
+  ASSERT_EQ(state.incidents.closed.size(), 3u);    // ids[1], ids[2], ids[3]
+  ASSERT_EQ(state.incidents.restored.size(), 1u);  // ids[4]
+  ASSERT_FALSE(state.incidents.risk_types[0].feed_events.empty());
+  state.footprints.push_back({std::string("\x0a\x07quake-1", 9), true, 1, 48, 3, {3, 7}});
+  state.footprints.push_back({std::string(300, 'f'), false, 0, -2, 0, {}});
+  const std::string full = stream(state);
+  ASSERT_GT(full.size(), std::size_t{1} << 20) << "more than one part";
+  const std::string full_parts = part_sizes;
+  // Written from the live book in place, as the daemon saves it: the same
+  // bytes in the same parts.
+  const engine::IncidentBookView view = book.View();
+  EXPECT_EQ(stream(DaemonCheckpointView{view, state.footprints}), full);
+  EXPECT_EQ(part_sizes, full_parts);
+  // An empty book is i64 now, three u32 counts (incidents, risk types,
+  // restored) and one (closed); no footprints a u32; then "riskdend".
+  ASSERT_GT(empty.size(), 36u);
+  const std::size_t prefix = empty.size() - 36;
+  EXPECT_EQ(full.substr(0, prefix), empty.substr(0, prefix));
+  const std::string digest = Sha256(std::string_view(full).substr(prefix));
+  std::string hex;
+  for (unsigned char c : digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  EXPECT_EQ(full.size() - prefix, 1'171'170u);
+  EXPECT_EQ(hex, "bcbf0ddeedc97ff7712a84902ecba0ab755b3b2f41833a736a9c289f48c8536c");
+}
+
 TEST_F(CheckpointStoreTest, AChangeNotYetCompactedIsSavedAndRestoresTheSameEngine) {
   auto store = Store();
   ASSERT_TRUE(store);

@@ -317,6 +317,17 @@ Result<std::optional<std::uint64_t>> Journal::LookupInDatabase(const std::string
   return seq;
 }
 
+Result<std::optional<std::string>> Journal::Payload(std::uint64_t seq) {
+  auto q = db_->Prepare("SELECT payload FROM journal WHERE seq = ?1");
+  if (!q.ok()) return q.status();
+  q->BindInt(1, static_cast<std::int64_t>(seq));
+  Status st;
+  std::optional<std::string> payload;
+  if (q->Step(&st)) payload = q->ColumnBlob(0);
+  RISKD_RETURN_IF_ERROR(st);
+  return payload;
+}
+
 Status Journal::ForEach(std::uint64_t after,
                         const std::function<Status(std::uint64_t, const JournalEntry&)>& fn) {
   auto q = db_->Prepare(

@@ -86,6 +86,10 @@ class Journal {
   // Lookup() without the filter, for a connection that reads a journal
   // another connection appends to (its filter does not see those ids).
   Result<std::optional<std::uint64_t>> LookupInDatabase(const std::string& event_id);
+  // The payload journaled at `seq`, if any: one read by primary key, for
+  // the rare caller that needs it (telling a retry from a different event
+  // reusing its id), so the statement is not kept prepared.
+  Result<std::optional<std::string>> Payload(std::uint64_t seq);
 
   // Calls fn for every entry with seq > after, in order; stops at the first
   // non-OK status fn returns.

@@ -60,6 +60,10 @@ TEST_F(JournalTest, AppendsInOrderAndDeduplicatesAcrossAndWithinBatches) {
   EXPECT_EQ((*j)->last_seq(), 3u);
   EXPECT_EQ(*(*j)->Lookup("c"), std::optional<std::uint64_t>(3));
   EXPECT_FALSE((*j)->Lookup("zz")->has_value());
+  // The first body of an id is what stays.
+  EXPECT_EQ(*(*j)->Payload(1), std::optional<std::string>("payload-a"));
+  EXPECT_EQ(*(*j)->Payload(3), std::optional<std::string>("payload-c"));
+  EXPECT_FALSE((*j)->Payload(4)->has_value());
 }
 
 // Batches larger than the rows one INSERT takes: a duplicate (journaled

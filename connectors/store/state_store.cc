@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <tuple>
 
 #include "connectors/store/journal.h"
@@ -408,7 +409,15 @@ Result<bool> StateStore::HasNetwork() {
   return found && q->ColumnInt(0) == 1;
 }
 
-Status StateStore::SaveNetwork(const engine::Network& net) {
+Status StateStore::SaveNetwork(const engine::Network& given) {
+  // The edges are read from the CSR rows, which hold changes only after
+  // Compact(): a network changed since is saved from a compacted copy (as
+  // CheckpointStore does); its rows as they are lacked the new edges and
+  // read past the arrays for a node added since. The daemon saves the
+  // network ImportNetwork just compacted, so it never pays for the copy.
+  std::optional<engine::Network> copy;
+  if (!given.compacted()) copy.emplace(given).Compact();
+  const engine::Network& net = copy ? *copy : given;
   SqliteTransaction tx(db_.get());
   RISKD_RETURN_IF_ERROR(tx.status());
   RISKD_RETURN_IF_ERROR(db_->Exec("DELETE FROM nodes; DELETE FROM edges;"));

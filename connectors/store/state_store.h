@@ -81,7 +81,8 @@ class StateStore {
 
   // True once a base network has been saved.
   Result<bool> HasNetwork();
-  // Replaces the stored base network. REQUIRES: network.compacted()
+  // Replaces the stored base network, as it is with every change (one not
+  // compacted is saved from a compacted copy; `network` is not changed).
   // Both hand the page cache their bulk work filled back (CacheBytes()).
   Status SaveNetwork(const engine::Network& network);
   Result<engine::Network> LoadNetwork();

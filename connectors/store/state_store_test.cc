@@ -96,6 +96,55 @@ TEST(StateStoreTest, NetworkRoundTripsWithAllAttributes) {
   EXPECT_EQ((*history)[2].lifecycle, 3);
 }
 
+// Saved right after changes not yet compacted (a node added with an edge
+// into it, an edge added between old nodes, a node removed with its
+// edges): what is stored is the network as it is. SaveNetwork read the CSR
+// rows as they were: the new edges were missing, and the new node's row
+// was read past the arrays.
+TEST(StateStoreTest, ANetworkNotYetCompactedIsSavedWithEveryChange) {
+  const ScratchDir scratch("riskd_store_uncompacted_");
+  const std::string path = (scratch.path() / "s.db").string();
+  engine::Network net;
+  for (const char* id : {"A", "B", "C", "D"}) {
+    engine::NodeAttributes a;
+    a.id = id;
+    ASSERT_TRUE(net.AddNode(a).ok());
+  }
+  ASSERT_TRUE(net.AddEdge("A", "B", engine::Layer::kMaterial, 1).ok());
+  ASSERT_TRUE(net.AddEdge("C", "D", engine::Layer::kMaterial, 2).ok());
+  net.Compact();
+  engine::NodeAttributes fresh;
+  fresh.id = "fresh";
+  ASSERT_TRUE(net.AddNode(fresh).ok());
+  ASSERT_TRUE(net.AddEdge("B", "fresh", engine::Layer::kData, 3.5).ok());
+  ASSERT_TRUE(net.AddEdge("fresh", "A", engine::Layer::kMaterial, 4.5).ok());
+  ASSERT_TRUE(net.AddEdge("A", "C", engine::Layer::kFinancial, 5.5).ok());
+  ASSERT_TRUE(net.RemoveNode("D").ok());
+  ASSERT_FALSE(net.compacted());
+  const std::uint64_t version = net.version();
+  {
+    auto store = StateStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->SaveNetwork(net).ok());
+  }
+  EXPECT_FALSE(net.compacted());  // a copy was compacted, not the network
+  EXPECT_EQ(net.version(), version);
+  auto store = StateStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto loaded = (*store)->LoadNetwork();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->node_count(), 4u);
+  EXPECT_FALSE(loaded->Find("D").has_value());
+  EXPECT_EQ(loaded->edge_count(), 4u);
+  auto weight = [&](const char* from, const char* to, engine::Layer layer) {
+    return loaded->FindEdge(*loaded->Find(from), *loaded->Find(to), layer);
+  };
+  EXPECT_EQ(weight("A", "B", engine::Layer::kMaterial), std::optional<double>(1));
+  EXPECT_EQ(weight("B", "fresh", engine::Layer::kData), std::optional<double>(3.5));
+  EXPECT_EQ(weight("fresh", "A", engine::Layer::kMaterial), std::optional<double>(4.5));
+  EXPECT_EQ(weight("A", "C", engine::Layer::kFinancial), std::optional<double>(5.5));
+}
+
 TEST(StateStoreTest, SavingAndLoadingTheNetworkLeaveNoPageCacheBehind) {
   // Saving or loading a base network fills the page cache (~2 MB, the
   // default cache_size, on 100k nodes / 1M edges) with pages the daemon does

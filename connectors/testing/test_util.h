@@ -1,8 +1,10 @@
 // Test helpers for the connectors: paths of the real data sets under data/
-// (RISKD_DATA_DIR, set by CMake for the connector tests), whole-file reads,
+// (RISKD_DATA_DIR, set by CTest for the connector tests), whole-file reads,
 // and edge lookups by node id.
 #ifndef RISKD_CONNECTORS_TESTING_TEST_UTIL_H_
 #define RISKD_CONNECTORS_TESTING_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -13,16 +15,33 @@
 
 namespace riskd::connectors::testing {
 
-// RISKD_DATA_DIR + "/" + relative; empty relative gives the directory.
+// The data directory: $RISKD_DATA_DIR (ctest sets it), else the source
+// tree's data/ compiled in (riskd_engine_testing defines RISKD_DATA_DIR), so
+// the test binary also runs by hand from any directory.
+inline std::string DataDir() {
+  if (const char* dir = std::getenv("RISKD_DATA_DIR"); dir && *dir) return dir;
+#ifdef RISKD_DATA_DIR
+  return RISKD_DATA_DIR;
+#else
+  return "data";
+#endif
+}
+
+// DataDir() + "/" + relative; empty relative gives the directory.
 inline std::string DataPath(const std::string& relative) {
-  const char* dir = std::getenv("RISKD_DATA_DIR");
-  std::string base = dir ? dir : "data";
+  const std::string base = DataDir();
   return relative.empty() ? base : base + "/" + relative;
 }
 
-// The file's bytes, or "" if it cannot be read.
+// The file's bytes, or "" if it cannot be read: then the test fails saying
+// which file and where it was looked for (not later, on an empty parse).
 inline std::string ReadDataFile(const std::string& relative) {
   std::ifstream in(DataPath(relative), std::ios::binary);
+  if (!in) {
+    ADD_FAILURE() << "cannot read test data " << DataPath(relative)
+                  << " (data directory: $RISKD_DATA_DIR, else the source tree's data/)";
+    return "";
+  }
   std::ostringstream buf;
   buf << in.rdbuf();
   return buf.str();

@@ -18,13 +18,22 @@ namespace {}  // namespace
 // decrease, so an item only ever moves to lower buckets, in O(1) amortized
 // per move, reading and writing its bucket sequentially (a binary heap's
 // sift touches a cache line per level; a 4-ary heap measured 87 ns per
-// event against 62 in the branch's driver, bench/README.md). The lowest
-// bucket, when it holds a few items, is sorted into a run instead of
-// redistributed. Pushes below the run's largest key join the run; past
-// kRunSorted items the run becomes a binary heap, so a node of high degree
-// popped from a short run costs O(log n) per push, not an insertion sort
-// of everything pushed before it (quadratic: a hub with 50k leaves popped
-// from a run of two took seconds per realization).
+// event against 62 in the branch's driver, bench/README.md). Buckets go
+// by 4-bit digits rather than bits: a key's bucket is the highest digit
+// where it differs from the base last_ and the key's value at that digit
+// (16 buckets per digit, ordered as their keys). When the lowest bucket is
+// emptied, its least key as the new base agrees with its items through
+// that digit, so they all move below it, and every other bucket stays
+// valid (the new base agrees with their keys above their digit and is
+// below them at it). An item moved on ~2.7 times on the bench's graph
+// against ~5.5 with a bucket per bit: `mc_ct_ms` 7% less, the same pops in
+// the same order (bench/README.md, "mcfast"). The lowest bucket, when it
+// holds a few items, is sorted into a run instead of redistributed. Pushes
+// below the run's largest key join the run; past kRunSorted items the run
+// becomes a binary heap, so a node of high degree popped from a short run
+// costs O(log n) per push, not an insertion sort of everything pushed
+// before it (quadratic: a hub with 50k leaves popped from a run of two
+// took seconds per realization).
 class RadixHeap {
  public:
   bool empty() const { return size_ == 0; }
@@ -32,7 +41,7 @@ class RadixHeap {
     for (auto& b : buckets_) b.clear();
     size_ = 0;
     last_ = 0;
-    nonempty_ = 0;
+    nonempty_.fill(0);
     run_.clear();
     run_is_heap_ = false;
   }
@@ -75,14 +84,15 @@ class RadixHeap {
     if (buckets_[0].empty()) {
       // The lowest non-empty bucket (a bit per bucket: no scan of the empty
       // ones); its least key becomes the new base and its items move down.
-      const auto b = static_cast<std::size_t>(std::countr_zero(nonempty_)) + 1;
+      std::size_t word = 0;
+      while (nonempty_[word] == 0) ++word;
+      const auto b = word * 64 + static_cast<std::size_t>(std::countr_zero(nonempty_[word])) + 1;
+      nonempty_[word] &= nonempty_[word] - 1;  // b is the lowest: its bit goes
       auto& from = buckets_[b];
       if (from.size() <= kRun) {
-        // A few items: sorted once rather than moved down bucket by bucket
-        // (each item moved ~8 times on the bench's graph). Any key of
-        // bucket b is a valid base for the buckets above it; the largest
-        // keeps the run below every bucket.
-        nonempty_ &= nonempty_ - 1;
+        // A few items: sorted once rather than moved down bucket by bucket.
+        // Any key of bucket b is a valid base for the buckets above it; the
+        // largest keeps the run below every bucket.
         run_.assign(from.begin(), from.end());
         from.clear();
         for (std::size_t x = 1; x < run_.size(); ++x) Sink(x);
@@ -95,7 +105,6 @@ class RadixHeap {
       std::uint64_t least = from.front().key;
       for (const auto& item : from) least = std::min(least, item.key);
       last_ = least;
-      nonempty_ &= nonempty_ - 1;  // b is the lowest: its bit goes
       for (const auto& item : from) Put(item);
       from.clear();
     }
@@ -109,7 +118,7 @@ class RadixHeap {
   void Put(const Item& item) {
     const std::size_t b = Bucket(item.key);
     buckets_[b].push_back(item);
-    if (b > 0) nonempty_ |= std::uint64_t{1} << (b - 1);
+    if (b > 0) nonempty_[(b - 1) / 64] |= std::uint64_t{1} << ((b - 1) % 64);
   }
   // A min-heap's order for std::push_heap and std::pop_heap.
   static bool LaterKey(const Item& a, const Item& b) { return a.key > b.key; }
@@ -119,21 +128,30 @@ class RadixHeap {
     for (; x > 0 && run_[x - 1].key < item.key; --x) run_[x] = run_[x - 1];
     run_[x] = item;
   }
+  // 0 for last_, else 1 + the highest digit where the key differs from
+  // last_ times kDigitValues, plus the key's value there.
   std::size_t Bucket(std::uint64_t key) const {
-    return key == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(key ^ last_));
+    if (key == last_) return 0;
+    const auto digit = static_cast<std::size_t>(63 - std::countl_zero(key ^ last_)) / kDigitBits;
+    return 1 + digit * kDigitValues + (key >> (digit * kDigitBits) & (kDigitValues - 1));
   }
 
-  std::array<std::vector<Item>, 65> buckets_;
+  static constexpr std::size_t kDigitBits = 4;
+  static constexpr std::size_t kDigitValues = std::size_t{1} << kDigitBits;
+  static constexpr std::size_t kBuckets = 1 + (64 + kDigitBits - 1) / kDigitBits * kDigitValues;
+  std::array<std::vector<Item>, kBuckets> buckets_;
   std::size_t size_ = 0;
   std::uint64_t last_ = 0;
-  std::uint64_t nonempty_ = 0;  // bit b - 1: bucket b > 0 holds items
+  // Bit b - 1: bucket b > 0 holds items.
+  std::array<std::uint64_t, (kBuckets - 1 + 63) / 64> nonempty_{};
   // Items at or below last_ (the front was the bucket's largest), popped
   // before any bucket's: by decreasing key (the least popped from the end)
   // while at most kRunSorted, a binary min-heap (run_is_heap_) after. Not
   // empty only after a bucket of at most kRun items was sorted.
   std::vector<Item> run_;
   bool run_is_heap_ = false;
-  // kRun: 2, 3, 6 and 8 measured slower than 4 (commit 140278d).
+  // kRun: 2, 3, 6 and 8 measured slower than 4 (commit 140278d); with
+  // digit buckets 2, 8 and 16 measured within 2% of it.
   static constexpr std::size_t kRun = 4;
   static constexpr std::size_t kRunSorted = 8;
 };

@@ -176,6 +176,39 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
                    {AddNode("c1-node", "N\xc2\x85x").SerializeAsString()},
                    "invalid_argument: network_change.add_node.id: contains a control character "
                    "(0x85 at byte 1)"});
+  // Operators' text is journaled and published: bounded, one line.
+  Envelope protect;
+  protect.set_event_id("protect");
+  protect.mutable_intervention()->set_kind(riskd::v1::Intervention::KIND_IMMUNIZE);
+  protect.mutable_intervention()->add_node_ids("FAB-KUM");
+  protect.mutable_intervention()->set_reason(std::string(1025, 'r'));
+  cases.push_back({"long intervention reason",
+                   {protect.SerializeAsString()},
+                   "invalid_argument: intervention.reason: is longer than 1024 bytes"});
+  protect.mutable_intervention()->set_reason("ok\nFORGED");
+  cases.push_back({"newline in intervention reason",
+                   {protect.SerializeAsString()},
+                   "invalid_argument: intervention.reason: contains a control character (0x0a "
+                   "at byte 2)"});
+  Envelope ack_note;
+  ack_note.set_event_id("ack-note");
+  ack_note.mutable_operator_action()->set_incident_id("supply/1");
+  ack_note.mutable_operator_action()->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  ack_note.mutable_operator_action()->set_operator_("ana");
+  ack_note.mutable_operator_action()->set_note("seen\x1b[2J");
+  cases.push_back({"escape in operator note",
+                   {ack_note.SerializeAsString()},
+                   "invalid_argument: operator_action.note: contains a control character (0x1b "
+                   "at byte 4)"});
+  // int64 nanoseconds end in 2262: the clock used to stop there silently.
+  Envelope tick;
+  tick.set_event_id("tick-9999");
+  tick.mutable_clock_tick()->mutable_advance_to()->set_seconds(253370764800);
+  cases.push_back({"tick to 9999",
+                   {tick.SerializeAsString()},
+                   "invalid_argument: clock_tick.advance_to: 9999-01-01T00:00:00Z is after "
+                   "2161-12-31T23:59:59Z, the latest time riskd accepts (int64 nanoseconds end "
+                   "in 2262 and a disruption may last 100 years)"});
   cases.push_back({"far future",
                    {Quake("future", {"FAB-KUM"}, 1, kT0 + 5 * kDay).SerializeAsString()},
                    "invalid_argument: occurred_at: 2024-03-23T00:00:00Z is 432000 s ahead of the "
@@ -235,6 +268,18 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
   ASSERT_TRUE(dup);
   EXPECT_EQ(dup->result(), Ack::RESULT_DUPLICATE);
   EXPECT_EQ(dup->journal_seq(), 1u);
+  EXPECT_EQ(dup->reason(), "");  // a retry
+  // The same id for another event: DUPLICATE too (nothing changes), and
+  // the reason says it is not a retry.
+  Envelope reused = accepted.front();
+  reused.mutable_disruption()->set_node_ids(0, "COK-CHI");
+  dup = h.Send(reused);
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->result(), Ack::RESULT_DUPLICATE);
+  EXPECT_EQ(dup->journal_seq(), 1u);
+  EXPECT_EQ(dup->reason(),
+            "already_exists: event_id 'later' was journaled with a different body; this "
+            "envelope changed nothing (a new event needs a new event_id)");
   EXPECT_TRUE(h.WaitForLog("(far-past) occurred before the history window")) << h.log();
 
   const std::string state = Digest(h);

@@ -215,19 +215,21 @@ TEST(IngestBatchesE2ETest, LargeAcceptedEventsAreFreedWithoutAnotherRequest) {
   const double before = RssAnonMb(h.pid());
   ASSERT_GT(before, 0);
 
-  // ~1 MB each: an intervention's reason (journaled, not kept by the
-  // engine).
+  // ~1 MB each: a node's update listing 4000 alternates of 250 bytes
+  // (journaled; the engine keeps only the last update's, 1 MB). Free text
+  // is too short for this: an intervention's reason is at most 1024 bytes.
   constexpr int kEvents = 96;
   std::vector<std::string> payloads;
   for (int i = 0; i < kEvents; ++i) {
     Envelope e;
     e.set_event_id("large-" + std::to_string(i));
     connectors::SetTimestamp(minute_ago, e.mutable_occurred_at());
-    auto* iv = e.mutable_intervention();
-    iv->set_kind(i % 2 ? riskd::v1::Intervention::KIND_LIFT
-                       : riskd::v1::Intervention::KIND_IMMUNIZE);
-    iv->add_node_ids("RES-RAY");
-    iv->set_reason(std::string(1'000'000, static_cast<char>('a' + i % 26)));
+    auto* node = e.mutable_network_change()->mutable_update_node();
+    node->set_id("RES-RAY");
+    for (int k = 0; k < 4000; ++k) {
+      node->add_alternates(std::string(246, static_cast<char>('a' + i % 26)) +
+                           std::to_string(1000 + k));
+    }
     payloads.push_back(e.SerializeAsString());
   }
   const auto acks = SendPipelined(h, payloads);

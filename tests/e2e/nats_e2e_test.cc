@@ -276,6 +276,19 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
   const auto rows = Mirror(h);
   EXPECT_EQ(rows, (std::vector<std::pair<std::uint64_t, std::string>>{
                       {1, "zmq-1"}, {2, "direct-1"}, {6, "direct-2"}}));
+  // A duplicate of a mirrored id: a retry says nothing more; another event
+  // under the id says so (compared with the mirror's payload).
+  ack = h.Send(Status("zmq-1", 0));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result(), Ack::RESULT_DUPLICATE);
+  EXPECT_EQ(ack->reason(), "");
+  ack = h.Send(Status("direct-1", 2));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result(), Ack::RESULT_DUPLICATE);
+  EXPECT_EQ(ack->journal_seq(), 2u);
+  EXPECT_EQ(ack->reason(),
+            "already_exists: event_id 'direct-1' was journaled with a different body; this "
+            "envelope changed nothing (a new event needs a new event_id)");
   // An event published without occurred_at gets the time the stream stored
   // it, written into the mirrored envelope (every instance decides the same).
   {
@@ -327,6 +340,8 @@ TEST_F(NatsE2ETest, TheStreamIsTheEventLogOfEveryProducer) {
       << Metric(h, "riskd_stream_late_duplicates_total").value_or(-1);
   // A stream of riskd's subject alone: no jump in the sequence to take.
   EXPECT_EQ(Metric(h, "riskd_stream_jumps_taken_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_jump_mismatches_total"), 0.0);
+  EXPECT_EQ(Metric(h, "riskd_stream_lost_deliveries_total"), 0.0);
   EXPECT_EQ(Mirror(h).size(), 5u);
   EXPECT_EQ(h.Stop(), 0);
 

@@ -201,7 +201,9 @@ int Send(const Args& args, zmq::context_t& ctx) {
         if (ack.has_response()) std::cout << ToJson(ack.response()) << "\n";
         break;
       case riskd::v1::Ack::RESULT_DUPLICATE:
-        std::cout << "DUPLICATE     " << ack.event_id() << " seq " << ack.journal_seq() << "\n";
+        // A reason only when the id was reused for another event.
+        std::cout << "DUPLICATE     " << ack.event_id() << " seq " << ack.journal_seq()
+                  << (ack.reason().empty() ? "" : ": " + ack.reason()) << "\n";
         break;
       default:
         std::cout << "REJECTED      " << ack.event_id() << ": " << ack.reason() << "\n";
