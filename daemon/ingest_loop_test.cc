@@ -28,6 +28,10 @@ class MemoryLog final : public EventLog {
     }
     return std::optional<std::uint64_t>();
   }
+  // No test here sends a duplicate.
+  Result<std::optional<std::string>> Payload(std::uint64_t) override {
+    return std::optional<std::string>();
+  }
   Result<std::vector<connectors::AppendResult>> Append(
       std::span<const connectors::JournalEntry> entries) override {
     std::vector<connectors::AppendResult> out;
