@@ -65,7 +65,9 @@ void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub
     // Checked at the last moment: an instance that lost its lease (or was
     // frozen past its deadline) never sends, and never under an epoch other
     // than the one it was granted and adopted (the class comment).
-    if (pub.epoch() == 0 || HeldEpoch() != pub.epoch()) {
+    // Stamped before the latest adoption: of an earlier one, even under
+    // the same epoch, and the new announcement went out first.
+    if (pub.epoch() == 0 || pub.sequence() <= adopted_after_ || HeldEpoch() != pub.epoch()) {
       ++fenced_off_;
       return;
     }

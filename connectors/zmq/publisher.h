@@ -23,13 +23,16 @@
 // (AdoptEpoch), and only while the fence still grants it. The first time
 // the fence does not (at a Stamp() or a Send()), the adoption ends, and
 // everything after it is dropped until the next AdoptEpoch, even if the
-// fence grants the epoch again meanwhile. So a standby granted the lease in
-// the middle of a round, after that round's incidents were dropped, does not
-// send the round's alerts without them (docs/protocol.md: an incident is
-// published before the alerts it owns); neither does an active instance
-// whose lease lapsed and came back (a renewal answered after its deadline).
-// The caller announces what a new term needs (the open incidents) right
-// after adopting it, before anything else.
+// fence grants the epoch again meanwhile; and what was stamped before an
+// AdoptEpoch is never sent after it (a message stamped before a lapse,
+// under the epoch adopted again, would follow the new announcement). So a
+// standby granted the lease in the middle of a round, after that round's
+// incidents were dropped, does not send the round's alerts without them
+// (docs/protocol.md: an incident is published before the alerts it owns);
+// neither does an active instance whose lease lapsed and came back (a
+// renewal answered after its deadline). The caller announces what a new
+// term needs (the open incidents) right after adopting it, before anything
+// else.
 //
 // Thread-safety: one thread (the engine thread) at a time, which alone
 // adopts and ends epochs; the fence (thread-safe: the lease's own thread
@@ -116,7 +119,12 @@ class Publisher {
   // from the fence at a round boundary; what it publishes next is the new
   // term's announcement. A grant takes effect only through this, a loss at
   // once (above). REQUIRES: SetOutputs() with a fence.
-  void AdoptEpoch(std::uint64_t epoch) { epoch_ = epoch; }
+  // Messages stamped before it are never sent after it, even under the
+  // same epoch (one stamped before a lapse would follow the announcement).
+  void AdoptEpoch(std::uint64_t epoch) {
+    epoch_ = epoch;
+    adopted_after_ = last_sequence_;
+  }
   // The adopted epoch while the fence still grants it, else 0 (and 0
   // without a fence): what the next Stamp() would carry.
   std::uint64_t current_epoch() const;
@@ -146,6 +154,9 @@ class Publisher {
   // The adopted epoch; 0 before the first AdoptEpoch and once the fence
   // stopped granting it.
   std::uint64_t epoch_ = 0;
+  // The last sequence stamped before the latest AdoptEpoch: messages up to
+  // it belong to an earlier adoption and are fenced off.
+  std::uint64_t adopted_after_ = 0;
   // current_epoch(), ending the adoption when that is 0.
   std::uint64_t HeldEpoch() { return epoch_ = current_epoch(); }
   // The last message's bytes; reused by the next Send() (its capacity is

@@ -153,6 +153,31 @@ TEST_F(PublisherTest, AGrantTakesEffectAtTheNextBoundaryAndALapseEndsItUntilTheN
   EXPECT_EQ(publisher_->fenced_off(), 3u);
 }
 
+// A message stamped under an epoch before a lapse must not go out after
+// the same epoch is adopted again: the new adoption's announcement went out
+// first, and the stale message (stamped before it, in the round the lapse
+// cut short) would follow it out of order.
+TEST_F(PublisherTest, AMessageStampedBeforeALapseIsNotSentAfterTheEpochIsAdoptedAgain) {
+  FakeFence fence;
+  publisher_->SetOutputs(&fence, nullptr, "riskd-b");
+  fence.epoch = 7;
+  publisher_->AdoptEpoch(7);
+  auto stale = Summary();
+  EXPECT_EQ(publisher_->Stamp(&stale, 1), 42u);
+  EXPECT_EQ(stale.epoch(), 7u);
+  fence.epoch.reset();
+  PublishOne("incident.open");  // 43: dropped, the adoption ends
+  fence.epoch = 7;
+  publisher_->AdoptEpoch(7);
+  PublishOne("projection.summary.supply");  // 44: the announcement
+  publisher_->Send("projection.summary.supply", stale);
+
+  auto got = Received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sequence(), 44u);
+  EXPECT_EQ(publisher_->fenced_off(), 2u);
+}
+
 // Send() serializes into the buffer the previous message left: a smaller
 // message after a larger one goes out as exactly its own bytes, to the
 // socket and the sink.
