@@ -471,6 +471,10 @@ void Daemon::UpdateMetrics() {
     m.SetCounter("riskd_publications_fenced_total",
                  "Publications not sent because this instance did not hold the lease (standby)",
                  w.publications_fenced);
+    m.SetCounter("riskd_announcements_without_incidents_total",
+                 "Epochs this instance adopted without announcing the open incidents (the state "
+                 "store could not be read for a few seconds; see the log)",
+                 w.announcements_without_incidents);
   }
   const auto& f = feeds_->stats();
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);

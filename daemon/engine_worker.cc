@@ -991,17 +991,29 @@ void EngineWorker::AnnounceEpoch() {
   // previous active's Alertmanager entries would otherwise lapse). They are
   // read from the state store: when that fails, the epoch is not adopted
   // (nothing is published) and the announcement is tried again on the next
-  // turn of the loop.
+  // turn of the loop, for a bounded time (daemon/announcement_deadline.h):
+  // then the epoch is adopted without them rather than hold the lease
+  // without publishing.
   auto incidents = PublishedIncidents();
   if (!incidents.ok()) {
-    if (epoch != announce_failure_logged_epoch_) {
-      announce_failure_logged_epoch_ = epoch;
-      spdlog::error("epoch {}: incidents not announced yet, not publishing, retrying: {}", epoch,
-                    incidents.status().ToString());
+    switch (announcement_deadline_.ReadFailed(epoch, std::chrono::steady_clock::now())) {
+      case AnnouncementDeadline::Verdict::kFirstFailure:
+        spdlog::error("epoch {}: incidents not announced yet, not publishing, retrying: {}", epoch,
+                      incidents.status().ToString());
+        return;
+      case AnnouncementDeadline::Verdict::kWait:
+        return;
+      case AnnouncementDeadline::Verdict::kGiveUp:
+        spdlog::error(
+            "epoch {}: publishing without announcing the open incidents (they go out at their "
+            "next change): {}",
+            epoch, incidents.status().ToString());
+        stats_.announcements_without_incidents.fetch_add(1, std::memory_order_relaxed);
+        break;
     }
-    return;
   }
   publisher_->AdoptEpoch(epoch);
+  announcement_deadline_.Adopted();
   const std::int64_t now = NowUnixNs();
   // The latest summaries too: subscribers learn of the new term without
   // waiting for the next event.
@@ -1010,11 +1022,13 @@ void EngineWorker::AnnounceEpoch() {
     *pub.mutable_projection_summary() = summary;
     publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
   }
-  for (const auto& incident : *incidents) {
-    if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
-    riskd::v1::Publication pub;
-    if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
-    publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
+  if (incidents.ok()) {
+    for (const auto& incident : *incidents) {
+      if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
+      riskd::v1::Publication pub;
+      if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
+      publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
+    }
   }
   spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
 }

@@ -55,6 +55,7 @@
 #include "connectors/store/checkpoint_store.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/announcement_deadline.h"
 #include "daemon/footprint_tracker.h"
 #include "daemon/incident_ids.h"
 #include "daemon/log_text.h"
@@ -110,6 +111,9 @@ struct EngineWorkerStats {
   // Publications not sent because the lease did not grant their epoch (a
   // standby's, or an instance's that lost its lease).
   std::atomic<std::uint64_t> publications_fenced{0};
+  // Epochs adopted without announcing their open incidents: the state
+  // store could not be read for AnnouncementDeadline's bound.
+  std::atomic<std::uint64_t> announcements_without_incidents{0};
 };
 
 class EngineWorker {
@@ -264,6 +268,8 @@ class EngineWorker {
   // instance became active, or its lease lapsed and came back), adopts it
   // and publishes the latest summaries and the open incidents under it at
   // once, before anything else of the new term. Runs between rounds only.
+  // While the incidents cannot be read it waits, a bounded time
+  // (AnnouncementDeadline), then adopts and publishes the summaries only.
   void AnnounceEpoch();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
@@ -320,7 +326,8 @@ class EngineWorker {
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;
   std::string publisher_name_;
-  std::uint64_t announce_failure_logged_epoch_ = 0;
+  // How long a new term waits for its incidents (AnnounceEpoch).
+  AnnouncementDeadline announcement_deadline_;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;
