@@ -382,7 +382,10 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   st.set_restored_checkpoint_seq(restored_seq_);
   st.set_replayed_at_start(replayed_);
   st.set_checkpoint_seq(w.checkpoint_seq.load());
-  if (nats_) nats_->FillStatus(&st);
+  if (nats_) {
+    nats_->FillStatus(&st);
+    st.set_epoch(worker_->publishing_epoch());
+  }
   return st;
 }
 
@@ -471,6 +474,10 @@ void Daemon::UpdateMetrics() {
     m.SetCounter("riskd_publications_fenced_total",
                  "Publications not sent because this instance did not hold the lease (standby)",
                  w.publications_fenced);
+    m.SetGauge("riskd_publishing_epoch",
+               "Epoch this instance publishes under (adopted and still granted by the lease), "
+               "else 0",
+               static_cast<double>(worker_->publishing_epoch()));
     m.SetCounter("riskd_announcements_without_incidents_total",
                  "Epochs this instance adopted without announcing the open incidents (the state "
                  "store could not be read for a few seconds; see the log)",

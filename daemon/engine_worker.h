@@ -159,6 +159,11 @@ class EngineWorker {
   void Run();
 
   const std::string& publish_endpoint() const { return publisher_->endpoint(); }
+  // The epoch this instance publishes under now: the one it adopted with
+  // its announcement while the lease still grants it, else 0 (a standby,
+  // a lease granted but not announced yet, or lost). Thread-safe, after
+  // Bind().
+  std::uint64_t publishing_epoch() const { return publisher_->current_epoch(); }
   // REQUIRES: not running (start-up only).
   const engine::Network& network() const { return engine_->network(); }
   const EngineWorkerStats& stats() const { return stats_; }

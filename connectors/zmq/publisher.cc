@@ -40,7 +40,8 @@ void Publisher::SetOutputs(const PublicationFence* fence, PublicationSink* sink,
 }
 
 std::uint64_t Publisher::current_epoch() const {
-  return fence_ != nullptr && epoch_ != 0 && fence_->CurrentEpoch() == epoch_ ? epoch_ : 0;
+  const std::uint64_t adopted = epoch_.load(std::memory_order_relaxed);
+  return fence_ != nullptr && adopted != 0 && fence_->CurrentEpoch() == adopted ? adopted : 0;
 }
 
 std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {

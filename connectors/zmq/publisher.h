@@ -35,11 +35,12 @@
 // else.
 //
 // Thread-safety: one thread (the engine thread) at a time, which alone
-// adopts and ends epochs; the fence (thread-safe: the lease's own thread
-// changes it) and the sink are called from it.
+// adopts and ends epochs (current_epoch() may be read from any thread); the fence (thread-safe: the
+// lease's own thread changes it) and the sink are called from it.
 #ifndef RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 #define RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -122,11 +123,12 @@ class Publisher {
   // Messages stamped before it are never sent after it, even under the
   // same epoch (one stamped before a lapse would follow the announcement).
   void AdoptEpoch(std::uint64_t epoch) {
-    epoch_ = epoch;
+    epoch_.store(epoch, std::memory_order_relaxed);
     adopted_after_ = last_sequence_;
   }
   // The adopted epoch while the fence still grants it, else 0 (and 0
-  // without a fence): what the next Stamp() would carry.
+  // without a fence): what the next Stamp() would carry, the epoch this
+  // instance publishes under. Thread-safe (status and metrics read it).
   std::uint64_t current_epoch() const;
   // Messages stamped but not sent because their epoch was not the adopted
   // one, granted by the fence, when they were sent.
@@ -153,12 +155,18 @@ class Publisher {
   std::uint64_t fenced_off_ = 0;
   // The adopted epoch; 0 before the first AdoptEpoch and once the fence
   // stopped granting it.
-  std::uint64_t epoch_ = 0;
+  // Atomic for current_epoch()'s readers on other threads; written by the
+  // engine thread only.
+  std::atomic<std::uint64_t> epoch_{0};
   // The last sequence stamped before the latest AdoptEpoch: messages up to
   // it belong to an earlier adoption and are fenced off.
   std::uint64_t adopted_after_ = 0;
   // current_epoch(), ending the adoption when that is 0.
-  std::uint64_t HeldEpoch() { return epoch_ = current_epoch(); }
+  std::uint64_t HeldEpoch() {
+    const std::uint64_t held = current_epoch();
+    epoch_.store(held, std::memory_order_relaxed);
+    return held;
+  }
   // The last message's bytes; reused by the next Send() (its capacity is
   // that of the largest message sent, a few hundred KB at most).
   std::string payload_;
