@@ -7,12 +7,23 @@
 // grows up to a bound (then the oldest changes are dropped and counted), it
 // retries with backoff, and it re-posts every open alert each
 // resend_interval, as Alertmanager expects of firing alerts.
+//
+// Active/standby (docs/operations.md): it posts only while its instance
+// publishes (the lease grants the epoch its publisher adopted), and only
+// what was published under that adoption. When the adoption ends (the
+// instance stood by) or another begins, it forgets its open alerts,
+// incidents and pending changes: the instance publishing posts its own (a
+// new term's announcement re-sends the open incidents), and an alert
+// another instance resolved meanwhile must not keep firing from here. A
+// lapse the publisher did not see (nothing was stamped or sent meanwhile,
+// so nothing was dropped) only pauses it.
 #ifndef RISKD_DAEMON_ALERT_FORWARDER_H_
 #define RISKD_DAEMON_ALERT_FORWARDER_H_
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +34,7 @@
 #include "base/status.h"
 #include "connectors/alertmanager/alertmanager_client.h"
 #include "connectors/zmq/curve_auth.h"
+#include "connectors/zmq/publisher.h"
 
 namespace riskd::daemon {
 
@@ -30,6 +42,9 @@ struct AlertForwarderStats {
   std::atomic<std::uint64_t> posted{0};  // alerts delivered
   std::atomic<std::uint64_t> post_failures{0};
   std::atomic<std::uint64_t> dropped{0};  // changes dropped at the bound
+  // Open alerts and incidents forgotten because the instance stopped
+  // publishing (or publishes under another epoch now).
+  std::atomic<std::uint64_t> forgotten{0};
 };
 
 class AlertForwarder {
@@ -41,6 +56,10 @@ class AlertForwarder {
     std::string generator_url;
     // Most alert changes kept while Alertmanager is unreachable.
     std::size_t max_pending = 10000;
+    // Active/standby: the publisher's latest adoption
+    // (connectors::Publisher::adoption). Called from the forwarder's
+    // thread. Empty without active/standby: everything received is posted.
+    std::function<connectors::Publisher::Adoption()> adoption;
   };
 
   AlertForwarder(zmq::context_t* context, Options options);
@@ -60,6 +79,9 @@ class AlertForwarder {
   // alerts it resolves in bulk posted resolved.
   void Take(const riskd::v1::Incident& incident);
   void Queue(connectors::PostableAlert alert);
+  // The publisher's adoption changed (Options::adoption): forgets what
+  // was published under the last.
+  void NewAdoption(const connectors::Publisher::Adoption& adoption);
 
   zmq::context_t* context_;
   Options options_;
@@ -69,6 +91,8 @@ class AlertForwarder {
   std::map<std::string, riskd::v1::Alert> open_;          // by riskd alert id
   std::map<std::string, riskd::v1::Incident> incidents_;  // open, by incident id
   std::deque<connectors::PostableAlert> pending_;
+  // What open_ and incidents_ were published under.
+  connectors::Publisher::Adoption adoption_;
   AlertForwarderStats stats_;
 };
 

@@ -316,6 +316,10 @@ Status Daemon::StartAlertForwarder(const DaemonSettings& s) {
       std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
   options.resend_interval = std::chrono::seconds(static_cast<long>(s.alertmanager_resend_s));
   options.generator_url = s.config.alertmanager().generator_url();
+  if (nats_) {
+    // Posts only what this instance publishes (alert_forwarder.h).
+    options.adoption = [w = worker_.get()] { return w->adoption(); };
+  }
   alertmanager_ = std::make_unique<AlertForwarder>(&context_, options);
   return alertmanager_->Start(kInprocPublishEndpoint, internal_client_);
 }
@@ -505,6 +509,10 @@ void Daemon::UpdateMetrics() {
     m.SetCounter("riskd_alertmanager_posted_total", "Alerts delivered to Alertmanager", a.posted);
     m.SetCounter("riskd_alertmanager_failures_total", "Failed Alertmanager requests",
                  a.post_failures);
+    m.SetCounter("riskd_alertmanager_forgotten_total",
+                 "Open alerts and incidents the forwarder forgot because this instance stopped "
+                 "publishing (active/standby: the instance publishing posts its own)",
+                 a.forgotten);
     m.SetCounter("riskd_alertmanager_dropped_total",
                  "Alert changes dropped while Alertmanager was unreachable", a.dropped);
   }

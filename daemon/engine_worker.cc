@@ -982,7 +982,9 @@ void EngineWorker::AnnounceEpoch() {
   // or its lease lapsed and came back) takes effect for publishing only
   // here, with the announcement below first, so no alert goes out before
   // the incident it belongs to. A loss takes effect at once, in the
-  // publisher (connectors/zmq/publisher.h).
+  // publisher (connectors/zmq/publisher.h), and is noticed here at the
+  // latest (an idle instance's Alertmanager forwarder forgets its alerts).
+  publisher_->EndLapsedAdoption();
   const std::uint64_t epoch = fence_->CurrentEpoch().value_or(0);
   if (epoch == 0 || epoch == publisher_->current_epoch()) return;
   // The incidents not yet closed, as last computed: what this instance

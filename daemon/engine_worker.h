@@ -164,6 +164,9 @@ class EngineWorker {
   // a lease granted but not announced yet, or lost). Thread-safe, after
   // Bind().
   std::uint64_t publishing_epoch() const { return publisher_->current_epoch(); }
+  // The publisher's latest adoption (connectors::Publisher::adoption).
+  // Thread-safe, after Bind().
+  connectors::Publisher::Adoption adoption() const { return publisher_->adoption(); }
   // REQUIRES: not running (start-up only).
   const engine::Network& network() const { return engine_->network(); }
   const EngineWorkerStats& stats() const { return stats_; }

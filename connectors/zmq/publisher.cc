@@ -44,6 +44,17 @@ std::uint64_t Publisher::current_epoch() const {
   return fence_ != nullptr && adopted != 0 && fence_->CurrentEpoch() == adopted ? adopted : 0;
 }
 
+Publisher::Adoption Publisher::adoption() const {
+  Adoption a;
+  {
+    std::lock_guard lock(adoption_mu_);
+    a.epoch = epoch_.load(std::memory_order_relaxed);
+    a.after_sequence = adopted_after_;
+  }
+  a.granted = fence_ != nullptr && a.epoch != 0 && fence_->CurrentEpoch() == a.epoch;
+  return a;
+}
+
 std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {
   const std::uint64_t seq = ++last_sequence_;
   if (seq > reserved_) {

@@ -21,7 +21,8 @@
 // A grant takes effect only at the caller's round boundary, a loss at once:
 // messages are stamped with the epoch the caller adopted there
 // (AdoptEpoch), and only while the fence still grants it. The first time
-// the fence does not (at a Stamp() or a Send()), the adoption ends, and
+// the fence does not (at a Stamp(), a Send() or an EndLapsedAdoption()),
+// the adoption ends, and
 // everything after it is dropped until the next AdoptEpoch, even if the
 // fence grants the epoch again meanwhile; and what was stamped before an
 // AdoptEpoch is never sent after it (a message stamped before a lapse,
@@ -43,6 +44,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -123,6 +125,7 @@ class Publisher {
   // Messages stamped before it are never sent after it, even under the
   // same epoch (one stamped before a lapse would follow the announcement).
   void AdoptEpoch(std::uint64_t epoch) {
+    std::lock_guard lock(adoption_mu_);
     epoch_.store(epoch, std::memory_order_relaxed);
     adopted_after_ = last_sequence_;
   }
@@ -130,6 +133,20 @@ class Publisher {
   // without a fence): what the next Stamp() would carry, the epoch this
   // instance publishes under. Thread-safe (status and metrics read it).
   std::uint64_t current_epoch() const;
+  // The latest adoption, for readers on other threads (the Alertmanager
+  // forwarder): what was sent under it carries its epoch and a sequence
+  // above after_sequence. Another adoption (even of the same epoch) or its
+  // end changes epoch or after_sequence.
+  struct Adoption {
+    std::uint64_t epoch = 0;  // 0: none, or it ended
+    std::uint64_t after_sequence = 0;
+    bool granted = false;  // the fence grants the epoch now
+  };
+  Adoption adoption() const;  // thread-safe
+  // Ends the adoption if the fence no longer grants its epoch, as a Stamp()
+  // would: called at the caller's round boundary, so an idle instance that
+  // lost its lease ends it too (its Alertmanager forwarder forgets then).
+  void EndLapsedAdoption() { (void)HeldEpoch(); }
   // Messages stamped but not sent because their epoch was not the adopted
   // one, granted by the fence, when they were sent.
   std::uint64_t fenced_off() const { return fenced_off_; }
@@ -161,10 +178,17 @@ class Publisher {
   // The last sequence stamped before the latest AdoptEpoch: messages up to
   // it belong to an earlier adoption and are fenced off.
   std::uint64_t adopted_after_ = 0;
+  // Guards the writes of epoch_ and adopted_after_ (and adoption()'s
+  // reads): adoption() reads the two as one. The engine thread reads them
+  // without it (it alone writes them).
+  mutable std::mutex adoption_mu_;
   // current_epoch(), ending the adoption when that is 0.
   std::uint64_t HeldEpoch() {
     const std::uint64_t held = current_epoch();
-    epoch_.store(held, std::memory_order_relaxed);
+    if (held != epoch_.load(std::memory_order_relaxed)) {
+      std::lock_guard lock(adoption_mu_);
+      epoch_.store(held, std::memory_order_relaxed);
+    }
     return held;
   }
   // The last message's bytes; reused by the next Send() (its capacity is

@@ -205,6 +205,34 @@ TEST_F(PublisherTest, TheEpochPublishedUnderIsReadFromAnotherThreadWhileItChange
   EXPECT_EQ(publisher_->current_epoch(), 0u);
 }
 
+// adoption() tells another thread (the Alertmanager forwarder) which
+// adoption is current: its end, and a new one of the same epoch, show.
+TEST_F(PublisherTest, AdoptionShowsItsEndAndANewAdoptionOfTheSameEpoch) {
+  FakeFence fence;
+  publisher_->SetOutputs(&fence, nullptr, "riskd-a");
+  fence.epoch = 7;
+  publisher_->AdoptEpoch(7);
+  auto a = publisher_->adoption();
+  EXPECT_EQ(a.epoch, 7u);
+  EXPECT_EQ(a.after_sequence, 41u);
+  EXPECT_TRUE(a.granted);
+  PublishOne("alert.raised");  // 42
+  fence.epoch.reset();
+  a = publisher_->adoption();  // a lapse not noticed yet: paused
+  EXPECT_EQ(a.epoch, 7u);
+  EXPECT_FALSE(a.granted);
+  publisher_->EndLapsedAdoption();
+  a = publisher_->adoption();
+  EXPECT_EQ(a.epoch, 0u);
+  EXPECT_FALSE(a.granted);
+  fence.epoch = 7;
+  publisher_->AdoptEpoch(7);
+  a = publisher_->adoption();
+  EXPECT_EQ(a.epoch, 7u);
+  EXPECT_EQ(a.after_sequence, 42u);
+  EXPECT_TRUE(a.granted);
+}
+
 // Send() serializes into the buffer the previous message left: a smaller
 // message after a larger one goes out as exactly its own bytes, to the
 // socket and the sink.

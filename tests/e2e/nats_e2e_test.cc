@@ -13,7 +13,8 @@
 //    a single-node replay of the stream, and no two instances ever publish
 //    under one epoch.
 //  - A stale leader (the active instance frozen beyond its lease) never
-//    publishes under a newer epoch and stands by once it resumes.
+//    publishes under a newer epoch and stands by once it resumes, and its
+//    Alertmanager forwarder stops posting.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -37,6 +38,7 @@
 #include "connectors/store/journal.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
+#include "tests/support/http_receiver.h"
 #include "tests/support/nats_client.h"
 #include "tests/support/nats_cluster.h"
 
@@ -1018,6 +1020,66 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
   // Their states agree all the same (a kept reading while standing by).
   ASSERT_TRUE(WaitRead(b, *last)) << b.log();
   EXPECT_EQ(Digest(*Snapshot(a)), Digest(*Snapshot(b)));
+  EXPECT_EQ(b.Stop(), 0);
+  EXPECT_EQ(a.Stop(), 0);
+}
+
+// The Alertmanager forwarder posts only while its instance publishes: an
+// active instance frozen beyond its lease, which resumes as a standby,
+// forgets its open alerts and incidents and re-posts none of them (the new
+// active instance posts its own; one it resolved must not keep firing).
+TEST_F(NatsE2ETest, AnInstanceThatLostTheLeaseStopsPostingToAlertmanager) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  NatsTestClient* client = client_.get();
+  HttpReceiver am_a, am_b;
+  ASSERT_GT(am_a.port(), 0);
+  ASSERT_GT(am_b.port(), 0);
+  auto alertmanager = [](const HttpReceiver& r) {
+    return "alertmanager { url: \"http://127.0.0.1:" + std::to_string(r.port()) +
+           "\" resend_interval { seconds: 1 } }\n";
+  };
+  constexpr int kTtlMs = 1000;
+  DaemonHarness a(Config(*cluster_, "a", 1, kTtlMs) + alertmanager(am_a));
+  ASSERT_TRUE(a.Start());
+  ASSERT_TRUE(WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30))) << a.log();
+  DaemonHarness b(Config(*cluster_, "b", 1, kTtlMs) + alertmanager(am_b));
+  ASSERT_TRUE(b.Start());
+  ASSERT_TRUE(WaitFor([&] { return b.log().find("caught up with stream") != std::string::npos; },
+                      seconds(30)))
+      << b.log();
+  // Disruptions that raise alerts and open incidents, posted by a.
+  for (int i = 0; i < 8; i += 4) {
+    auto ack = client->Publish(kSubject, Status("am-" + std::to_string(i), i));
+    ASSERT_TRUE(ack && ack->seq > 0);
+  }
+  auto posted_alerts = [](const HttpReceiver& r) {
+    std::size_t n = 0;
+    for (const auto& req : r.Requests()) n += req.body.find("alertname") != std::string::npos;
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return posted_alerts(am_a) >= 2; }, seconds(30)))
+      << "a never re-posted its open alerts\n"
+      << a.log();
+  EXPECT_EQ(posted_alerts(am_b), 0u) << "a standby posted";
+  const std::uint64_t epoch_a = client->LatestEpoch("a");
+
+  ASSERT_EQ(::kill(a.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(WaitFor([&] { return client->FirstAbove("b", epoch_a).has_value(); }, seconds(30),
+                      milliseconds(20)))
+      << b.log();
+  ASSERT_EQ(::kill(a.pid(), SIGCONT), 0);
+  ASSERT_TRUE(
+      WaitFor([&] { return a.log().find("standing by") != std::string::npos; }, seconds(10)))
+      << a.log();
+  // b announced the open incidents: its forwarder posts them.
+  EXPECT_TRUE(WaitFor([&] { return posted_alerts(am_b) > 0; }, seconds(10))) << b.log();
+
+  // a, standing by, posts nothing more: not over three resend intervals.
+  std::this_thread::sleep_for(milliseconds(500));
+  const std::size_t posted_by_a = am_a.Requests().size();
+  std::this_thread::sleep_for(milliseconds(3500));
+  EXPECT_EQ(am_a.Requests().size(), posted_by_a) << "a re-posted its alerts as a standby";
+  EXPECT_GT(Metric(a, "riskd_alertmanager_forgotten_total").value_or(0), 0) << a.log();
   EXPECT_EQ(b.Stop(), 0);
   EXPECT_EQ(a.Stop(), 0);
 }
