@@ -22,22 +22,22 @@
 // messages are stamped with the epoch the caller adopted there
 // (AdoptEpoch), and only while the fence still grants it. The first time
 // the fence does not (at a Stamp(), a Send() or an EndLapsedAdoption()),
-// the adoption ends, and
-// everything after it is dropped until the next AdoptEpoch, even if the
-// fence grants the epoch again meanwhile; and what was stamped before an
-// AdoptEpoch is never sent after it (a message stamped before a lapse,
-// under the epoch adopted again, would follow the new announcement). So a
-// standby granted the lease in the middle of a round, after that round's
-// incidents were dropped, does not send the round's alerts without them
-// (docs/protocol.md: an incident is published before the alerts it owns);
-// neither does an active instance whose lease lapsed and came back (a
-// renewal answered after its deadline). The caller announces what a new
-// term needs (the open incidents) right after adopting it, before anything
-// else.
+// the adoption ends, and everything after it is dropped until the next
+// AdoptEpoch, even if the fence grants the epoch again meanwhile; and what
+// was stamped before an AdoptEpoch is never sent after it (a message
+// stamped before a lapse, under the epoch adopted again, would follow the
+// new announcement). So a standby granted the lease in the middle of a
+// round, after that round's incidents were dropped, does not send the
+// round's alerts without them (docs/protocol.md: an incident is published
+// before the alerts it owns); neither does an active instance whose lease
+// lapsed and came back (a renewal answered after its deadline). The caller
+// announces what a new term needs (the open incidents) right after
+// adopting it, before anything else.
 //
 // Thread-safety: one thread (the engine thread) at a time, which alone
-// adopts and ends epochs (current_epoch() may be read from any thread); the fence (thread-safe: the
-// lease's own thread changes it) and the sink are called from it.
+// adopts and ends epochs; the fence (thread-safe: the lease's own thread
+// changes it) and the sink are called from it. current_epoch() and
+// adoption() may be read from any thread.
 #ifndef RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 #define RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 
