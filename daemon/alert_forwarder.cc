@@ -94,11 +94,9 @@ void AlertForwarder::NewAdoption(const connectors::Publisher::Adoption& adoption
   const std::size_t held = open_.size() + incidents_.size();
   if (held > 0 || !pending_.empty()) {
     spdlog::info(
-        "alertmanager: {}; forgetting {} open alert(s) and incident(s) and {} pending "
-        "change(s) (the instance publishing posts its own)",
-        adoption.epoch == 0 ? std::string("not publishing")
-                            : fmt::format("publishing under epoch {} anew", adoption.epoch),
-        held, pending_.size());
+        "alertmanager: publishing under epoch {} after epoch {}; forgetting {} open alert(s) "
+        "and incident(s) and {} pending change(s) of the earlier term",
+        adoption.epoch, adoption_.epoch, held, pending_.size());
   }
   stats_.forgotten.fetch_add(held, std::memory_order_relaxed);
   open_.clear();
@@ -134,10 +132,11 @@ void AlertForwarder::Run() {
       // earlier adoption's; what was sent under another is of a term that
       // is over.
       const auto adoption = options_.adoption();
-      if (adoption.epoch != adoption_.epoch ||
-          adoption.after_sequence != adoption_.after_sequence) {
-        NewAdoption(adoption);
-      }
+      // Only another epoch means another instance may have published
+      // meanwhile (an epoch is the lease's revision at its acquisition): a
+      // lapse that comes back under the same epoch (a renewal answered
+      // after the deadline) keeps what is open and only paused posting.
+      if (adoption.epoch != 0 && adoption.epoch != adoption_.epoch) NewAdoption(adoption);
       std::erase_if(received, [&](const auto& pub) {
         return adoption.epoch == 0 || pub.epoch() != adoption.epoch ||
                pub.sequence() <= adoption.after_sequence;

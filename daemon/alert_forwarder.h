@@ -10,13 +10,14 @@
 //
 // Active/standby (docs/operations.md): it posts only while its instance
 // publishes (the lease grants the epoch its publisher adopted), and only
-// what was published under that adoption. When the adoption ends (the
-// instance stood by) or another begins, it forgets its open alerts,
-// incidents and pending changes: the instance publishing posts its own (a
-// new term's announcement re-sends the open incidents), and an alert
-// another instance resolved meanwhile must not keep firing from here. A
-// lapse the publisher did not see (nothing was stamped or sent meanwhile,
-// so nothing was dropped) only pauses it.
+// what was published under that adoption. While the instance stands by it
+// posts nothing and keeps what it holds. When its publisher adopts another
+// epoch than the one its open alerts, incidents and pending changes were
+// published under, it forgets them: another instance may have held the
+// lease meanwhile and resolved them (the new term's announcement re-sends
+// the open incidents). A lapse that comes back under the same epoch (no
+// other instance held the lease: an epoch is the lease's revision at its
+// acquisition) only pauses it, so its open alerts keep firing.
 #ifndef RISKD_DAEMON_ALERT_FORWARDER_H_
 #define RISKD_DAEMON_ALERT_FORWARDER_H_
 
@@ -42,8 +43,8 @@ struct AlertForwarderStats {
   std::atomic<std::uint64_t> posted{0};  // alerts delivered
   std::atomic<std::uint64_t> post_failures{0};
   std::atomic<std::uint64_t> dropped{0};  // changes dropped at the bound
-  // Open alerts and incidents forgotten because the instance stopped
-  // publishing (or publishes under another epoch now).
+  // Open alerts and incidents forgotten because the instance publishes
+  // under another epoch now (another may have published meanwhile).
   std::atomic<std::uint64_t> forgotten{0};
 };
 
@@ -79,7 +80,7 @@ class AlertForwarder {
   // alerts it resolves in bulk posted resolved.
   void Take(const riskd::v1::Incident& incident);
   void Queue(connectors::PostableAlert alert);
-  // The publisher's adoption changed (Options::adoption): forgets what
+  // The publisher adopted another epoch (Options::adoption): forgets what
   // was published under the last.
   void NewAdoption(const connectors::Publisher::Adoption& adoption);
 
@@ -91,7 +92,8 @@ class AlertForwarder {
   std::map<std::string, riskd::v1::Alert> open_;          // by riskd alert id
   std::map<std::string, riskd::v1::Incident> incidents_;  // open, by incident id
   std::deque<connectors::PostableAlert> pending_;
-  // What open_ and incidents_ were published under.
+  // The last adoption under an epoch (not 0): what open_ and incidents_
+  // were published under.
   connectors::Publisher::Adoption adoption_;
   AlertForwarderStats stats_;
 };
