@@ -90,6 +90,21 @@ void AlertForwarder::Take(const riskd::v1::Incident& incident) {
   }
 }
 
+void AlertForwarder::NewAdoption(const connectors::Publisher::Adoption& adoption) {
+  const std::size_t held = open_.size() + incidents_.size();
+  if (held > 0 || !pending_.empty()) {
+    spdlog::info(
+        "alertmanager: publishing under epoch {} after epoch {}; forgetting {} open alert(s) "
+        "and incident(s) and {} pending change(s) of the earlier term",
+        adoption.epoch, adoption_.epoch, held, pending_.size());
+  }
+  stats_.forgotten.fetch_add(held, std::memory_order_relaxed);
+  open_.clear();
+  incidents_.clear();
+  pending_.clear();
+  adoption_ = adoption;
+}
+
 void AlertForwarder::Run() {
   const connectors::AlertmanagerClient client(options_.client);
   using Clock = std::chrono::steady_clock;
@@ -99,6 +114,7 @@ void AlertForwarder::Run() {
   while (!stop_) {
     zmq::pollitem_t item{sub_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    std::vector<riskd::v1::Publication> received;
     while (true) {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*sub_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
@@ -107,9 +123,31 @@ void AlertForwarder::Run() {
           !pub.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
         continue;
       }
+      received.push_back(std::move(pub));
+    }
+    bool posting = true;
+    if (options_.adoption) {
+      // Read after receiving: what was sent under the adoption read was
+      // sent after its announcement, so none of that is mistaken for an
+      // earlier adoption's; what was sent under another is of a term that
+      // is over.
+      const auto adoption = options_.adoption();
+      // Only another epoch means another instance may have published
+      // meanwhile (an epoch is the lease's revision at its acquisition): a
+      // lapse that comes back under the same epoch (a renewal answered
+      // after the deadline) keeps what is open and only paused posting.
+      if (adoption.epoch != 0 && adoption.epoch != adoption_.epoch) NewAdoption(adoption);
+      std::erase_if(received, [&](const auto& pub) {
+        return adoption.epoch == 0 || pub.epoch() != adoption.epoch ||
+               pub.sequence() <= adoption.after_sequence;
+      });
+      posting = adoption.granted;
+    }
+    for (const auto& pub : received) {
       if (pub.has_alert()) Take(pub.alert());
       if (pub.has_incident()) Take(pub.incident());
     }
+    if (!posting) continue;  // standing by (or the lease lapsed): nothing posted
     const auto now = Clock::now();
     if (now >= next_resend) {
       for (const auto& [id, alert] : open_) Queue({alert, false});

@@ -316,6 +316,10 @@ Status Daemon::StartAlertForwarder(const DaemonSettings& s) {
       std::chrono::milliseconds(static_cast<long>(s.alertmanager_timeout_s * 1000));
   options.resend_interval = std::chrono::seconds(static_cast<long>(s.alertmanager_resend_s));
   options.generator_url = s.config.alertmanager().generator_url();
+  if (nats_) {
+    // Posts only what this instance publishes (alert_forwarder.h).
+    options.adoption = [w = worker_.get()] { return w->adoption(); };
+  }
   alertmanager_ = std::make_unique<AlertForwarder>(&context_, options);
   return alertmanager_->Start(kInprocPublishEndpoint, internal_client_);
 }
@@ -382,7 +386,10 @@ riskd::v1::DaemonStatus Daemon::MakeStatus() const {
   st.set_restored_checkpoint_seq(restored_seq_);
   st.set_replayed_at_start(replayed_);
   st.set_checkpoint_seq(w.checkpoint_seq.load());
-  if (nats_) nats_->FillStatus(&st);
+  if (nats_) {
+    nats_->FillStatus(&st);
+    st.set_epoch(worker_->publishing_epoch());
+  }
   return st;
 }
 
@@ -471,6 +478,14 @@ void Daemon::UpdateMetrics() {
     m.SetCounter("riskd_publications_fenced_total",
                  "Publications not sent because this instance did not hold the lease (standby)",
                  w.publications_fenced);
+    m.SetGauge("riskd_publishing_epoch",
+               "Epoch this instance publishes under (adopted and still granted by the lease), "
+               "else 0",
+               static_cast<double>(worker_->publishing_epoch()));
+    m.SetCounter("riskd_announcements_without_incidents_total",
+                 "Epochs this instance adopted without announcing the open incidents (the state "
+                 "store could not be read for a few seconds; see the log)",
+                 w.announcements_without_incidents);
   }
   const auto& f = feeds_->stats();
   m.SetCounter("riskd_feed_polls_total", "Feed documents read", f.polls);
@@ -494,6 +509,10 @@ void Daemon::UpdateMetrics() {
     m.SetCounter("riskd_alertmanager_posted_total", "Alerts delivered to Alertmanager", a.posted);
     m.SetCounter("riskd_alertmanager_failures_total", "Failed Alertmanager requests",
                  a.post_failures);
+    m.SetCounter("riskd_alertmanager_forgotten_total",
+                 "Open alerts and incidents the forwarder forgot because this instance stopped "
+                 "publishing (active/standby: the instance publishing posts its own)",
+                 a.forgotten);
     m.SetCounter("riskd_alertmanager_dropped_total",
                  "Alert changes dropped while Alertmanager was unreachable", a.dropped);
   }

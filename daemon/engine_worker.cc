@@ -978,42 +978,61 @@ void EngineWorker::PublishDuePlans() {
 
 void EngineWorker::AnnounceEpoch() {
   if (fence_ == nullptr) return;
-  const std::uint64_t epoch = publisher_->current_epoch();
-  if (epoch == announced_epoch_) return;
-  const std::int64_t now = NowUnixNs();
-  if (epoch != 0 && epoch != summaries_announced_epoch_) {
-    summaries_announced_epoch_ = epoch;
-    for (const auto& [name, summary] : summaries_) {
-      riskd::v1::Publication pub;
-      *pub.mutable_projection_summary() = summary;
-      publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
-    }
-  }
+  // Called by Run() between rounds: a grant (this instance became active,
+  // or its lease lapsed and came back) takes effect for publishing only
+  // here, with the announcement below first, so no alert goes out before
+  // the incident it belongs to. A loss takes effect at once, in the
+  // publisher (connectors/zmq/publisher.h), and is noticed here at the
+  // latest (an idle instance's Alertmanager forwarder forgets its alerts).
+  publisher_->EndLapsedAdoption();
+  const std::uint64_t epoch = fence_->CurrentEpoch().value_or(0);
+  if (epoch == 0 || epoch == publisher_->current_epoch()) return;
   // The incidents not yet closed, as last computed: what this instance
   // computed while standing by was fenced off, so its Alertmanager forwarder
   // and subscribers learn them now rather than at their next change (the
   // previous active's Alertmanager entries would otherwise lapse). They are
-  // read from the state store: when that fails, the announcement is tried
-  // again on the next turn of the loop rather than skipped.
-  if (epoch != 0) {
-    auto incidents = PublishedIncidents();
-    if (!incidents.ok()) {
-      if (epoch != announce_failure_logged_epoch_) {
-        announce_failure_logged_epoch_ = epoch;
-        spdlog::error("epoch {}: incidents not announced yet, retrying: {}", epoch,
+  // read from the state store: when that fails, the epoch is not adopted
+  // (nothing is published) and the announcement is tried again on the next
+  // turn of the loop, for a bounded time (daemon/announcement_deadline.h):
+  // then the epoch is adopted without them rather than hold the lease
+  // without publishing.
+  auto incidents = PublishedIncidents();
+  if (!incidents.ok()) {
+    switch (announcement_deadline_.ReadFailed(epoch, std::chrono::steady_clock::now())) {
+      case AnnouncementDeadline::Verdict::kFirstFailure:
+        spdlog::error("epoch {}: incidents not announced yet, not publishing, retrying: {}", epoch,
                       incidents.status().ToString());
-      }
-      return;
+        return;
+      case AnnouncementDeadline::Verdict::kWait:
+        return;
+      case AnnouncementDeadline::Verdict::kGiveUp:
+        spdlog::error(
+            "epoch {}: publishing without announcing the open incidents (they go out at their "
+            "next change): {}",
+            epoch, incidents.status().ToString());
+        stats_.announcements_without_incidents.fetch_add(1, std::memory_order_relaxed);
+        break;
     }
+  }
+  publisher_->AdoptEpoch(epoch);
+  announcement_deadline_.Adopted();
+  const std::int64_t now = NowUnixNs();
+  // The latest summaries too: subscribers learn of the new term without
+  // waiting for the next event.
+  for (const auto& [name, summary] : summaries_) {
+    riskd::v1::Publication pub;
+    *pub.mutable_projection_summary() = summary;
+    publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
+  }
+  if (incidents.ok()) {
     for (const auto& incident : *incidents) {
       if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
       riskd::v1::Publication pub;
       if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
       publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
     }
-    spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
   }
-  announced_epoch_ = epoch;
+  spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
 }
 
 Result<std::vector<connectors::StoredIncident>> EngineWorker::PublishedIncidents() const {
@@ -1312,12 +1331,14 @@ void EngineWorker::Run() {
   };
   bool stopping = false;
   while (!stopping) {
-    AnnounceEpoch();
     // Checks pending (projection.defer_check): look for events without
     // waiting, refine a slice when there are none.
     const bool refine = RefinePending();
     zmq::pollitem_t item{events_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(refine ? 0 : 200));
+    // Between rounds, before anything of this turn is published: a lease
+    // granted while the loop waited covers the round that follows.
+    AnnounceEpoch();
     TickWallClock();
     if (!(item.revents & ZMQ_POLLIN)) {
       refine_scheduler_.Idle();

@@ -55,6 +55,7 @@
 #include "connectors/store/checkpoint_store.h"
 #include "connectors/store/state_store.h"
 #include "connectors/zmq/publisher.h"
+#include "daemon/announcement_deadline.h"
 #include "daemon/footprint_tracker.h"
 #include "daemon/incident_ids.h"
 #include "daemon/log_text.h"
@@ -110,6 +111,9 @@ struct EngineWorkerStats {
   // Publications not sent because the lease did not grant their epoch (a
   // standby's, or an instance's that lost its lease).
   std::atomic<std::uint64_t> publications_fenced{0};
+  // Epochs adopted without announcing their open incidents: the state
+  // store could not be read for AnnouncementDeadline's bound.
+  std::atomic<std::uint64_t> announcements_without_incidents{0};
 };
 
 class EngineWorker {
@@ -155,6 +159,14 @@ class EngineWorker {
   void Run();
 
   const std::string& publish_endpoint() const { return publisher_->endpoint(); }
+  // The epoch this instance publishes under now: the one it adopted with
+  // its announcement while the lease still grants it, else 0 (a standby,
+  // a lease granted but not announced yet, or lost). Thread-safe, after
+  // Bind().
+  std::uint64_t publishing_epoch() const { return publisher_->current_epoch(); }
+  // The publisher's latest adoption (connectors::Publisher::adoption).
+  // Thread-safe, after Bind().
+  connectors::Publisher::Adoption adoption() const { return publisher_->adoption(); }
   // REQUIRES: not running (start-up only).
   const engine::Network& network() const { return engine_->network(); }
   const EngineWorkerStats& stats() const { return stats_; }
@@ -260,9 +272,12 @@ class EngineWorker {
   // A projection at least this long (ms) covered a large region: the ~10 ms
   // of allocating the scratch again is then a small part of the next one.
   static constexpr double kLargeProjectionMs = 50;
-  // When the fence grants a new epoch (this instance became active), the
-  // latest summaries go out under it at once: subscribers learn of the new
-  // term without waiting for the next event.
+  // When the fence grants an epoch the publisher does not hold (this
+  // instance became active, or its lease lapsed and came back), adopts it
+  // and publishes the latest summaries and the open incidents under it at
+  // once, before anything else of the new term. Runs between rounds only.
+  // While the incidents cannot be read it waits, a bounded time
+  // (AnnouncementDeadline), then adopts and publishes the summaries only.
   void AnnounceEpoch();
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
@@ -319,9 +334,8 @@ class EngineWorker {
   const connectors::PublicationFence* fence_ = nullptr;
   connectors::PublicationSink* sink_ = nullptr;
   std::string publisher_name_;
-  std::uint64_t announced_epoch_ = 0;  // summaries and incidents announced
-  std::uint64_t summaries_announced_epoch_ = 0;
-  std::uint64_t announce_failure_logged_epoch_ = 0;
+  // How long a new term waits for its incidents (AnnounceEpoch).
+  AnnouncementDeadline announcement_deadline_;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;

@@ -105,7 +105,6 @@ void NatsReplication::Stop() {
 void NatsReplication::FillStatus(riskd::v1::DaemonStatus* status) const {
   status->set_nats_instance(settings_->nats.instance);
   status->set_stream_read_seq(log_->stats().read_seq.load());
-  status->set_epoch(lease_ ? lease_->CurrentEpoch().value_or(0) : 0);
 }
 
 void NatsReplication::UpdateMetrics(connectors::MetricsServer* metrics) const {

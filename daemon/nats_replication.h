@@ -48,7 +48,8 @@ class NatsReplication {
   void Stop();
 
   void UpdateMetrics(connectors::MetricsServer* metrics) const;
-  // For DaemonStatus: instance, follower position, epoch.
+  // For DaemonStatus: instance, follower position (the epoch is the
+  // publisher's: EngineWorker::publishing_epoch).
   void FillStatus(riskd::v1::DaemonStatus* status) const;
 
  private:

@@ -40,7 +40,19 @@ void Publisher::SetOutputs(const PublicationFence* fence, PublicationSink* sink,
 }
 
 std::uint64_t Publisher::current_epoch() const {
-  return fence_ ? fence_->CurrentEpoch().value_or(0) : 0;
+  const std::uint64_t adopted = epoch_.load(std::memory_order_relaxed);
+  return fence_ != nullptr && adopted != 0 && fence_->CurrentEpoch() == adopted ? adopted : 0;
+}
+
+Publisher::Adoption Publisher::adoption() const {
+  Adoption a;
+  {
+    std::lock_guard lock(adoption_mu_);
+    a.epoch = epoch_.load(std::memory_order_relaxed);
+    a.after_sequence = adopted_after_;
+  }
+  a.granted = fence_ != nullptr && a.epoch != 0 && fence_->CurrentEpoch() == a.epoch;
+  return a;
 }
 
 std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns) {
@@ -51,7 +63,7 @@ std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_uni
   }
   pub->set_sequence(seq);
   SetTimestamp(now_unix_ns, pub->mutable_published_at());
-  if (fence_) pub->set_epoch(current_epoch());
+  if (fence_) pub->set_epoch(HeldEpoch());
   if (!name_.empty()) pub->set_publisher(name_);
   return seq;
 }
@@ -63,10 +75,11 @@ void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub
   }
   if (fence_) {
     // Checked at the last moment: an instance that lost its lease (or was
-    // frozen past its deadline) never sends, and never under a newer epoch
-    // than the one it was granted.
-    const auto epoch = fence_->CurrentEpoch();
-    if (!epoch || *epoch != pub.epoch()) {
+    // frozen past its deadline) never sends, and never under an epoch other
+    // than the one it was granted and adopted (the class comment).
+    // Stamped before the latest adoption: of an earlier one, even under
+    // the same epoch, and the new announcement went out first.
+    if (pub.epoch() == 0 || pub.sequence() <= adopted_after_ || HeldEpoch() != pub.epoch()) {
       ++fenced_off_;
       return;
     }

@@ -18,13 +18,33 @@
 // message is sent only if the fence grants, at the moment of sending, the
 // epoch it was stamped with; otherwise it is dropped and counted.
 //
-// Thread-safety: one thread (the engine thread) at a time; the fence and the
-// sink are called from it.
+// A grant takes effect only at the caller's round boundary, a loss at once:
+// messages are stamped with the epoch the caller adopted there
+// (AdoptEpoch), and only while the fence still grants it. The first time
+// the fence does not (at a Stamp(), a Send() or an EndLapsedAdoption()),
+// the adoption ends, and everything after it is dropped until the next
+// AdoptEpoch, even if the fence grants the epoch again meanwhile; and what
+// was stamped before an AdoptEpoch is never sent after it (a message
+// stamped before a lapse, under the epoch adopted again, would follow the
+// new announcement). So a standby granted the lease in the middle of a
+// round, after that round's incidents were dropped, does not send the
+// round's alerts without them (docs/protocol.md: an incident is published
+// before the alerts it owns); neither does an active instance whose lease
+// lapsed and came back (a renewal answered after its deadline). The caller
+// announces what a new term needs (the open incidents) right after
+// adopting it, before anything else.
+//
+// Thread-safety: one thread (the engine thread) at a time, which alone
+// adopts and ends epochs; the fence (thread-safe: the lease's own thread
+// changes it) and the sink are called from it. current_epoch() and
+// adoption() may be read from any thread.
 #ifndef RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 #define RISKD_CONNECTORS_ZMQ_PUBLISHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -39,8 +59,9 @@ namespace riskd::connectors {
 class PublicationFence {
  public:
   virtual ~PublicationFence() = default;
-  // The epoch to publish under now, or nullopt while this instance must not
-  // publish (a standby, or an active instance whose lease may have lapsed).
+  // The epoch to publish under now (> 0), or nullopt while this instance
+  // must not publish (a standby, or an active instance whose lease may have
+  // lapsed).
   virtual std::optional<std::uint64_t> CurrentEpoch() const = 0;
 };
 
@@ -97,10 +118,37 @@ class Publisher {
   // Active/standby outputs; null: always publish, epoch 0, no sink.
   // `name` goes into Publication.publisher. REQUIRES: before Stamp().
   void SetOutputs(const PublicationFence* fence, PublicationSink* sink, std::string name);
-  // The epoch the fence grants now (0 without a fence or while fenced off).
+  // Publishes from now on under `epoch` (0: nothing), which the caller read
+  // from the fence at a round boundary; what it publishes next is the new
+  // term's announcement. A grant takes effect only through this, a loss at
+  // once (above). REQUIRES: SetOutputs() with a fence.
+  // Messages stamped before it are never sent after it, even under the
+  // same epoch (one stamped before a lapse would follow the announcement).
+  void AdoptEpoch(std::uint64_t epoch) {
+    std::lock_guard lock(adoption_mu_);
+    epoch_.store(epoch, std::memory_order_relaxed);
+    adopted_after_ = last_sequence_;
+  }
+  // The adopted epoch while the fence still grants it, else 0 (and 0
+  // without a fence): what the next Stamp() would carry, the epoch this
+  // instance publishes under. Thread-safe (status and metrics read it).
   std::uint64_t current_epoch() const;
-  // Messages stamped but not sent because the fence did not grant their
-  // epoch when they were sent.
+  // The latest adoption, for readers on other threads (the Alertmanager
+  // forwarder): what was sent under it carries its epoch and a sequence
+  // above after_sequence. Another adoption (even of the same epoch) or its
+  // end changes epoch or after_sequence.
+  struct Adoption {
+    std::uint64_t epoch = 0;  // 0: none, or it ended
+    std::uint64_t after_sequence = 0;
+    bool granted = false;  // the fence grants the epoch now
+  };
+  Adoption adoption() const;  // thread-safe
+  // Ends the adoption if the fence no longer grants its epoch, as a Stamp()
+  // would: called at the caller's round boundary, so an idle instance that
+  // lost its lease ends it too (its Alertmanager forwarder forgets then).
+  void EndLapsedAdoption() { (void)HeldEpoch(); }
+  // Messages stamped but not sent because their epoch was not the adopted
+  // one, granted by the fence, when they were sent.
   std::uint64_t fenced_off() const { return fenced_off_; }
 
  private:
@@ -122,6 +170,27 @@ class Publisher {
   PublicationSink* sink_ = nullptr;
   std::string name_;
   std::uint64_t fenced_off_ = 0;
+  // The adopted epoch; 0 before the first AdoptEpoch and once the fence
+  // stopped granting it.
+  // Atomic for current_epoch()'s readers on other threads; written by the
+  // engine thread only.
+  std::atomic<std::uint64_t> epoch_{0};
+  // The last sequence stamped before the latest AdoptEpoch: messages up to
+  // it belong to an earlier adoption and are fenced off.
+  std::uint64_t adopted_after_ = 0;
+  // Guards the writes of epoch_ and adopted_after_ (and adoption()'s
+  // reads): adoption() reads the two as one. The engine thread reads them
+  // without it (it alone writes them).
+  mutable std::mutex adoption_mu_;
+  // current_epoch(), ending the adoption when that is 0.
+  std::uint64_t HeldEpoch() {
+    const std::uint64_t held = current_epoch();
+    if (held != epoch_.load(std::memory_order_relaxed)) {
+      std::lock_guard lock(adoption_mu_);
+      epoch_.store(held, std::memory_order_relaxed);
+    }
+    return held;
+  }
   // The last message's bytes; reused by the next Send() (its capacity is
   // that of the largest message sent, a few hundred KB at most).
   std::string payload_;

@@ -13,7 +13,8 @@
 //    a single-node replay of the stream, and no two instances ever publish
 //    under one epoch.
 //  - A stale leader (the active instance frozen beyond its lease) never
-//    publishes under a newer epoch and stands by once it resumes.
+//    publishes under a newer epoch and stands by once it resumes, and its
+//    Alertmanager forwarder stops posting.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -35,8 +36,10 @@
 #include <thread>
 
 #include "connectors/store/journal.h"
+#include "connectors/store/state_store.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/http_get.h"
+#include "tests/support/http_receiver.h"
 #include "tests/support/nats_client.h"
 #include "tests/support/nats_cluster.h"
 
@@ -198,6 +201,19 @@ class NatsE2ETest : public ::testing::Test {
     client_ = NatsTestClient::Connect(cluster_->urls());
     ASSERT_NE(client_, nullptr);
     ASSERT_TRUE(client_->Subscribe("riskd.out.>"));
+  }
+  // Starts `active` (instance `active_name`) and waits until it publishes,
+  // then `standby` and waits until it has caught up with the stream.
+  void StartActiveThenStandby(DaemonHarness& active, const std::string& active_name,
+                              DaemonHarness& standby) {
+    ASSERT_TRUE(active.Start());
+    ASSERT_TRUE(WaitFor([&] { return client_->LatestEpoch(active_name) > 0; }, seconds(30)))
+        << active.log();
+    ASSERT_TRUE(standby.Start());
+    ASSERT_TRUE(
+        WaitFor([&] { return standby.log().find("caught up with stream") != std::string::npos; },
+                seconds(30)))
+        << standby.log();
   }
   void TearDown() override {
     client_.reset();
@@ -960,13 +976,8 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
   NatsTestClient* client = client_.get();
   constexpr int kTtlMs = 1000;
   DaemonHarness a(Config(*cluster_, "a", 1, kTtlMs));
-  ASSERT_TRUE(a.Start());
-  ASSERT_TRUE(WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30))) << a.log();
   DaemonHarness b(Config(*cluster_, "b", 1, kTtlMs));
-  ASSERT_TRUE(b.Start());
-  ASSERT_TRUE(WaitFor([&] { return b.log().find("caught up with stream") != std::string::npos; },
-                      seconds(30)))
-      << b.log();
+  ASSERT_NO_FATAL_FAILURE(StartActiveThenStandby(a, "a", b));
   Producer producer(client, {&b});
   ASSERT_TRUE(WaitFor([&] { return producer.acked() >= 20; }, seconds(30)));
   const std::uint64_t epoch_a = client->LatestEpoch("a");
@@ -1019,6 +1030,118 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
   ASSERT_TRUE(WaitRead(b, *last)) << b.log();
   EXPECT_EQ(Digest(*Snapshot(a)), Digest(*Snapshot(b)));
   EXPECT_EQ(b.Stop(), 0);
+  EXPECT_EQ(a.Stop(), 0);
+}
+
+// The Alertmanager forwarder posts only while its instance publishes: an
+// active instance frozen beyond its lease, which resumes as a standby,
+// re-posts none of its open alerts and incidents (the new active instance
+// posts its own; one it resolved must not keep firing), and forgets them
+// when it publishes under a new epoch again.
+TEST_F(NatsE2ETest, AnInstanceThatLostTheLeaseStopsPostingToAlertmanager) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  NatsTestClient* client = client_.get();
+  HttpReceiver am_a, am_b;
+  ASSERT_GT(am_a.port(), 0);
+  ASSERT_GT(am_b.port(), 0);
+  auto alertmanager = [](const HttpReceiver& r) {
+    return "alertmanager { url: \"http://127.0.0.1:" + std::to_string(r.port()) +
+           "\" resend_interval { seconds: 1 } }\n";
+  };
+  constexpr int kTtlMs = 1000;
+  DaemonHarness a(Config(*cluster_, "a", 1, kTtlMs) + alertmanager(am_a));
+  DaemonHarness b(Config(*cluster_, "b", 1, kTtlMs) + alertmanager(am_b));
+  ASSERT_NO_FATAL_FAILURE(StartActiveThenStandby(a, "a", b));
+  // Disruptions that raise alerts and open incidents, posted by a.
+  for (int i = 0; i < 8; i += 4) {
+    auto ack = client->Publish(kSubject, Status("am-" + std::to_string(i), i));
+    ASSERT_TRUE(ack && ack->seq > 0);
+  }
+  auto posted_alerts = [](const HttpReceiver& r) {
+    std::size_t n = 0;
+    for (const auto& req : r.Requests()) n += req.body.find("alertname") != std::string::npos;
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return posted_alerts(am_a) >= 2; }, seconds(30)))
+      << "a never re-posted its open alerts\n"
+      << a.log();
+  EXPECT_EQ(posted_alerts(am_b), 0u) << "a standby posted";
+  const std::uint64_t epoch_a = client->LatestEpoch("a");
+
+  ASSERT_EQ(::kill(a.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(WaitFor([&] { return client->FirstAbove("b", epoch_a).has_value(); }, seconds(30),
+                      milliseconds(20)))
+      << b.log();
+  ASSERT_EQ(::kill(a.pid(), SIGCONT), 0);
+  ASSERT_TRUE(
+      WaitFor([&] { return a.log().find("standing by") != std::string::npos; }, seconds(10)))
+      << a.log();
+  // b announced the open incidents: its forwarder posts them.
+  EXPECT_TRUE(WaitFor([&] { return posted_alerts(am_b) > 0; }, seconds(10))) << b.log();
+
+  // a, standing by, posts nothing more: not over three resend intervals.
+  std::this_thread::sleep_for(milliseconds(500));
+  const std::size_t posted_by_a = am_a.Requests().size();
+  std::this_thread::sleep_for(milliseconds(3500));
+  EXPECT_EQ(am_a.Requests().size(), posted_by_a) << "a re-posted its alerts as a standby";
+  // Standing by, it keeps them (a lapse under the same epoch only pauses
+  // it); publishing under a new epoch, it forgets its earlier term's.
+  EXPECT_EQ(Metric(a, "riskd_alertmanager_forgotten_total").value_or(-1), 0) << a.log();
+  const std::uint64_t epoch_b = client->LatestEpoch("b");
+  EXPECT_EQ(b.Stop(), 0);  // releases the lease: a takes it
+  EXPECT_TRUE(WaitFor([&] { return client->FirstAbove("a", epoch_b).has_value(); }, seconds(30)))
+      << a.log();
+  EXPECT_TRUE(WaitFor(
+      [&] { return Metric(a, "riskd_alertmanager_forgotten_total").value_or(0) > 0; }, seconds(10)))
+      << a.log();
+  EXPECT_EQ(a.Stop(), 0);
+}
+
+// A new term whose open incidents cannot be read from the state store (its
+// table out of the way, as an operator's sqlite3 could) is not announced
+// for a bounded time (5 s), then published without them: an active
+// instance never holds the lease without publishing, which would keep the
+// standby out too. Until then its status's epoch is 0 (it publishes under
+// none), although it holds the lease.
+TEST_F(NatsE2ETest, ANewTermWhoseIncidentsCannotBeReadIsPublishedWithoutThemAfterABoundedWait) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  NatsTestClient* client = client_.get();
+  constexpr int kTtlMs = 1000;
+  DaemonHarness b(Config(*cluster_, "b", 1, kTtlMs));
+  DaemonHarness a(Config(*cluster_, "a", 1, kTtlMs));
+  ASSERT_NO_FATAL_FAILURE(StartActiveThenStandby(b, "b", a));
+  const std::string sqlite =
+      "sqlite3 -cmd '.timeout 10000' " + connectors::StateStore::PathFor(a.database()) + " ";
+  ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents RENAME TO incidents_away'").c_str()), 0);
+  EXPECT_EQ(b.Stop(), 0);  // releases the lease: a takes it
+  ASSERT_TRUE(
+      WaitFor([&] { return a.log().find("acquired: active") != std::string::npos; }, seconds(30)))
+      << a.log();
+  // Granted, not announced: its status says it publishes under no epoch,
+  // unless the bounded wait had ended when it answered (then its log says
+  // so, at once or a moment later).
+  const auto waiting = DaemonStatus(a);
+  ASSERT_TRUE(waiting);
+  if (waiting->epoch() != 0) {
+    EXPECT_TRUE(
+        WaitFor([&] { return a.log().find("publishing without announcing") != std::string::npos; },
+                seconds(5)))
+        << "status says epoch " << waiting->epoch() << " before the bounded wait ended\n"
+        << a.log();
+  }
+  EXPECT_TRUE(WaitFor([&] { return client->LatestEpoch("a") > 0; }, seconds(30)))
+      << "a holds the lease and publishes nothing\n"
+      << a.log();
+  const std::string log = a.log();
+  EXPECT_NE(log.find("incidents not announced yet"), std::string::npos) << log;
+  EXPECT_NE(log.find("publishing without announcing the open incidents"), std::string::npos) << log;
+  EXPECT_TRUE(WaitFor(
+      [&] { return Metric(a, "riskd_announcements_without_incidents_total").value_or(0) >= 1; },
+      seconds(5)));
+  const auto publishing = DaemonStatus(a);
+  ASSERT_TRUE(publishing);
+  EXPECT_EQ(publishing->epoch(), client->LatestEpoch("a"));
+  ASSERT_EQ(std::system((sqlite + "'ALTER TABLE incidents_away RENAME TO incidents'").c_str()), 0);
   EXPECT_EQ(a.Stop(), 0);
 }
 

@@ -319,8 +319,9 @@ int Status(const Args& args, zmq::context_t& ctx) {
   if (!s.nats_instance().empty()) {
     std::printf("nats: instance %s, stream read to seq %llu, %s\n", s.nats_instance().c_str(),
                 static_cast<unsigned long long>(s.stream_read_seq()),
-                s.epoch() > 0 ? ("active, epoch " + std::to_string(s.epoch())).c_str()
-                              : "not publishing (standby, or no lease)");
+                s.epoch() > 0
+                    ? ("active, publishing under epoch " + std::to_string(s.epoch())).c_str()
+                    : "not publishing (standby, or no lease)");
   }
   return 0;
 }
