@@ -38,6 +38,7 @@
 #define RISKD_ENGINE_DMP_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -46,6 +47,8 @@
 #include "engine/transmission.h"
 
 namespace riskd::engine {
+
+class PairDmp;  // dmp_pairs.h
 
 // Below this, dmp.cc treats theta_{i->k} as 0 and computes the cavity of
 // k -> i as the explicit product P_S^k(0) prod_{l -> k, l != i} theta_{l->k}
@@ -116,6 +119,10 @@ template <typename Stored>
 class BasicDmpWorkspace {
  public:
   static_assert(std::is_same_v<Stored, double> || std::is_same_v<Stored, float>);
+  BasicDmpWorkspace();
+  ~BasicDmpWorkspace();
+  BasicDmpWorkspace(BasicDmpWorkspace&&) noexcept;
+  BasicDmpWorkspace& operator=(BasicDmpWorkspace&&) noexcept;
   // Sizes the arrays for `graph` (no-op when they already fit).
   void Prepare(const TransmissionGraph& graph);
   // Frees every array; the next Prepare allocates them anew, clean, so the
@@ -124,9 +131,19 @@ class BasicDmpWorkspace {
   std::size_t Release();
   std::size_t MemoryBytes() const;
 
+  // Whether RunDmpRegion may hand runs to the pair kernel (dmp.cc, "Pair
+  // kernel"; float messages only). On by default; tests and the bench turn
+  // it off to compare with dmp.cc's own kernel.
+  void set_pair_kernel(bool on) { pair_kernel_ = on; }
+  // Runs the pair kernel served, and its layout's bytes (in MemoryBytes).
+  std::uint64_t pair_runs() const { return pair_runs_; }
+  std::size_t pair_layout_bytes() const;
+
  private:
   template <typename>
   friend class DmpRun;
+  template <typename>
+  friend class PairDispatch;
   // What the message update reads about an edge's source, in one place,
   // and the node's first step at 0.5 (the rest of a 32-byte slot: a
   // source is read at a scattered place per in-edge on graphs with reverse
@@ -185,6 +202,14 @@ class BasicDmpWorkspace {
   std::vector<NodeIndex> active_;    // touched, in order
   std::vector<NodeIndex> outside_;   // touched, not in the frontier then
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour (freed by each run)
+  // The pair kernel's layout and clean state for the graph of generation
+  // pairs_generation_ (dmp.cc, "Pair kernel"); built after a costly run on
+  // that graph, released with the rest.
+  std::unique_ptr<PairDmp> pairs_;
+  std::uint64_t pairs_generation_ = 0;
+  std::uint64_t unpaired_generation_ = 0;  // a graph found not fully two-way
+  bool pair_kernel_ = true;
+  std::uint64_t pair_runs_ = 0;
 };
 
 using DmpWorkspace = BasicDmpWorkspace<double>;
