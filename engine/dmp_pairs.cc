@@ -65,6 +65,8 @@ PairDmp::PairDmp(const TransmissionGraph& g) : node_count_(g.node_count) {
   pr_.resize(node_count_);
   pr_now_.resize(node_count_);
   eta_hit_.resize(node_count_);
+  best_.resize(node_count_, 0.0);
+  parent_.resize(node_count_, kNoNode);
   if (!g.has_latency) return;
   max_latency_ = *std::max_element(g.latency.begin(), g.latency.end());
   ps_at_end_.resize(node_count_);
@@ -100,7 +102,8 @@ std::size_t PairDmp::MemoryBytes() const {
          (pr_.capacity() + pr_now_.capacity() + ps_at_end_.capacity() + node_ring_.capacity() +
           arc_ring_.capacity()) *
              sizeof(double) +
-         eta_hit_.capacity() * sizeof(std::int32_t) +
+         eta_hit_.capacity() * sizeof(std::int32_t) + best_.capacity() * sizeof(double) +
+         parent_.capacity() * sizeof(NodeIndex) +
          (node_ring_at_.capacity() + arc_ring_at_.capacity()) * sizeof(std::size_t) +
          (rows_.capacity() + pending_.capacity() + active_.capacity()) * sizeof(NodeIndex);
 }
@@ -120,9 +123,9 @@ void PairDmp::Enter(const TransmissionGraph& g, const InitialState& init, NodeIn
   pending_.push_back(v);
 }
 
-// dmp.cc Touch: the cavities' previous values (their rings') P_S(0), phi(0)
-// = P_I(0) on the arcs into nodes that can be hit, those nodes into the
-// frontier.
+// dmp.cc Touch: phi(0) = P_I(0) on the arcs into nodes that can be hit
+// (the cavities' previous values, P_S(0), are set at their first update:
+// Sweep), those nodes into the frontier.
 //
 // A node with P_I > 0 touched in step t > 0 (not among the run's sources):
 // dmp.cc writes phi = P_I on its out-arcs in the middle of pass 1, and the
@@ -137,21 +140,18 @@ void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIn
   Enter(g, init, k);
   node_[k].flags |= kTouched | kFresh;
   active_.push_back(k);
-  const double ps = init.p_s[k];
   const std::uint16_t latency = node_[k].latency;
   for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
     const NodeIndex j = g.source[e];  // the arc k -> j is e's reverse
-    const std::uint32_t x = pair_of_[e];
-    PairMessages& m = msg_[x];
-    const bool eligible = init.p_s[j] > 0;
-    const bool low = k < j;  // k -> j is the pair's a -> b
-    (low ? m.cavity_ab : m.cavity_ba) = ps;
-    if (pi != 0 && eligible) (low ? m.phi_ab : m.phi_ba) = Round(pi);
-    if (latency > 0) {
-      std::fill_n(arc_ring_.begin() + static_cast<std::ptrdiff_t>(arc_ring_at_[2 * x + !low]),
-                  latency + 1, ps);
+    // An arc into a node that cannot be hit is never stepped: its pair is
+    // left as it is (clean unless j is seen), so every pair written lies
+    // in a seen node's row (Reset).
+    if (!(init.p_s[j] > 0)) continue;
+    if (pi != 0) {
+      PairMessages& m = msg_[pair_of_[e]];
+      (k < j ? m.phi_ab : m.phi_ba) = Round(pi);  // k -> j is the pair's a -> b when k < j
     }
-    if (eligible && !(node_[j].flags & kInFront)) {
+    if (!(node_[j].flags & kInFront)) {
       Enter(g, init, j);
       node_[j].flags |= kInFront;
       front_degree_ += g.in_end(j) - g.in_begin(j);
@@ -163,7 +163,7 @@ void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIn
   }
   if (latency > 0) {
     std::fill_n(node_ring_.begin() + static_cast<std::ptrdiff_t>(node_ring_at_[k]), latency + 1,
-                ps);
+                init.p_s[k]);
   }
   if (t == 0 || pi == 0) return;
   for (std::uint32_t x = row_[k]; x < row_[k + 1]; ++x) {
@@ -218,19 +218,33 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
     }
   }
   // phi(t - 1) of an arc from a touched source with cavity `cav`.
+  // A negative cavity: the first update since the source was touched, the
+  // previous cavity (every slot of the ring) its P_S(0), as dmp.cc sets
+  // them at Touch; set here, in sweep order, not at Touch (a scattered
+  // line per arc).
   const auto update_phi = [&](float* phi, double* cavity, double decay, double cav,
-                              std::uint16_t latency, std::size_t ring_at) {
+                              std::uint16_t latency, std::size_t ring_at, NodeIndex source) {
     if (!kDelays || latency == 0) {
-      *phi = Round(decay * *phi - (cav - *cavity));
+      double before = *cavity;
+      if (before < 0) [[unlikely]]
+        before = init.p_s[source];
+      *phi = Round(decay * *phi - (cav - before));
       *cavity = cav;
       return;
     }
     double* ring = arc_ring_.data() + ring_at;
+    if (*cavity < 0) [[unlikely]] {
+      std::fill_n(ring, latency + 1, init.p_s[source]);
+      *cavity = 0;
+    }
     const double onset = ring[older[latency]] - ring[newer[latency]];
     ring[older[latency]] = cav;
     *phi = Round(decay * *phi + onset);
   };
-  bool zero = false;  // a theta stored as 0 (dmp.cc: the explicit cavity)
+  // A theta stored as 0 (dmp.cc: the explicit cavity) makes its target's
+  // P_S 0 (thetas are finite): checked once per row, not per arc (a P_S
+  // underflowing to 0 from a positive P_S(0) is handed back as well).
+  bool zero = false;
   for (const NodeIndex a : rows_) {
     Node& na = node[a];
     const std::uint16_t fa = na.flags;
@@ -248,11 +262,11 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
         // Cavity P_S^a / theta_{b->a}: the reverse theta is the pair's own.
         if (a_touched && (nb.flags & kEligible)) {
           update_phi(&m.phi_ab, &m.cavity_ab, (1.0 - p_ab) * keep_a, ps_a / m.theta_ba, na.latency,
-                     kDelays ? arc_ring_at_[2 * x] : 0);
+                     kDelays ? arc_ring_at_[2 * x] : 0, a);
         }
         if ((nb.flags & kTouched) && a_eligible) {
           update_phi(&m.phi_ba, &m.cavity_ba, (1.0 - p_ba) * nb.keep, nb.ps / m.theta_ab,
-                     nb.latency, kDelays ? arc_ring_at_[2 * x + 1] : 0);
+                     nb.latency, kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
         }
       }
       const float th_ab = Round(m.theta_ab - p_ab * m.phi_ab);
@@ -261,7 +275,6 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
       const float th_ba = Round(m.theta_ba - p_ba * m.phi_ba);
       m.theta_ba = th_ba;
       acc *= th_ba;
-      zero |= (th_ab == 0.0f) | (th_ba == 0.0f);
     }
     // Every pair of a has passed: P_S(t) is final (dmp.cc Stepped for a
     // frontier node, UpdateMarginals for a touched one). A touched node
@@ -269,6 +282,7 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
     // P_S stays P_S(0), as dmp.cc leaves it.
     na.ps = acc;
     na.acc = init.p_s[a];
+    zero |= acc == 0 && init.p_s[a] > 0;
     const int latency = kDelays ? na.latency : 0;
     if ((fa & (kInFront | kFrontLate)) == kInFront) {
       if (kDelays && t + latency <= last) ps_at_end_[a] = acc;
@@ -327,28 +341,33 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
   record(0);
   std::uint64_t edge_updates = 0;
   for (int t = 1; t <= last; ++t) {
-    if (!pending_.empty()) {
-      std::sort(pending_.begin(), pending_.end());
-      const auto middle = static_cast<std::ptrdiff_t>(rows_.size());
-      rows_.insert(rows_.end(), pending_.begin(), pending_.end());
-      std::inplace_merge(rows_.begin(), rows_.begin() + middle, rows_.end());
-      pending_.clear();
-    }
+    MergeRows();
     edge_updates += front_degree_;  // the frontier as the step starts
     const bool ok =
         delays ? Sweep<true>(g, init, t, last, opt) : Sweep<false>(g, init, t, last, opt);
     if (!ok) {
-      rows_.insert(rows_.end(), pending_.begin(), pending_.end());
-      Reset(g, active_, rows_);
+      MergeRows();
+      Reset(rows_);
       return false;
     }
     if (t == now) SnapNow(g, t);
     record(t);
   }
+  MergeRows();
   Collect(g, init, last, out, values);
   out->edge_updates = edge_updates;
-  Reset(g, std::span(out->nodes.data(), out->touched_count), out->nodes);
+  Reset(out->nodes);
   return true;
+}
+
+// The rows seen in the last step join the sweep, in node order.
+void PairDmp::MergeRows() {
+  if (pending_.empty()) return;
+  std::sort(pending_.begin(), pending_.end());
+  const auto middle = static_cast<std::ptrdiff_t>(rows_.size());
+  rows_.insert(rows_.end(), pending_.begin(), pending_.end());
+  std::inplace_merge(rows_.begin(), rows_.begin() + middle, rows_.end());
+  pending_.clear();
 }
 
 // dmp.cc Collect: the touched nodes in touch order, then their other
@@ -363,6 +382,23 @@ void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, int 
     node_[i].flags |= kListed;
     return true;
   });
+  // Parents, pair by pair in sweep order: node v sees the arcs from lower
+  // nodes in their rows (ascending), then its own row's (ascending), its
+  // in-row's order in dmp.cc, so the first of equal largest 1 - theta wins
+  // as there. Every arc with theta below 1 lies in a seen node's row.
+  for (const NodeIndex a : rows_) {
+    for (std::uint32_t x = row_[a]; x < row_[a + 1]; ++x) {
+      const NodeIndex b = far_[x];
+      if (const double passed = 1.0 - msg_[x].theta_ab; passed > best_[b]) {
+        best_[b] = passed;
+        parent_[b] = a;
+      }
+      if (const double passed = 1.0 - msg_[x].theta_ba; passed > best_[a]) {
+        best_[a] = passed;
+        parent_[a] = b;
+      }
+    }
+  }
   const std::size_t size = out->nodes.size();
   for (std::size_t x = 0; x < size; ++x) {
     const NodeIndex v = out->nodes[x];
@@ -376,30 +412,22 @@ void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, int 
     const int hit = seen ? eta_hit_[v] : kNoHit;
     int eta = -1;
     if (hit != kNoHit && hit + n.latency <= last) eta = std::max(0, hit + n.latency - now);
-    NodeIndex parent = kNoNode;
-    double best = 0;
-    for (EdgeIndex e = g.in_begin(v); e < g.in_end(v); ++e) {
-      const NodeIndex k = g.source[e];
-      const PairMessages& m = msg_[pair_of_[e]];
-      const double passed = 1.0 - (k < v ? m.theta_ab : m.theta_ba);
-      if (passed > best) {
-        best = passed;
-        parent = k;
-      }
-    }
-    dmp_region::Put(out, values, x, v, risk, eta, parent);
+    dmp_region::Put(out, values, x, v, risk, eta, parent_[v]);
   }
 }
 
-// Back to clean: the pairs of touched nodes (the only ones written with
-// other than theta 1, phi 0), the records of every node written (`seen`
-// holds them all: seen and listed nodes).
-void PairDmp::Reset(const TransmissionGraph& g, std::span<const NodeIndex> touched,
-                    std::span<const NodeIndex> seen) {
-  for (const NodeIndex k : touched) {
-    for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) msg_[pair_of_[e]] = {};
+// Back to clean: the pairs in the rows swept (every pair written lies in
+// one: Touch), the records of `nodes` (every node written: the seen ones
+// and those listed), the parents.
+void PairDmp::Reset(std::span<const NodeIndex> nodes) {
+  for (const NodeIndex a : rows_) {
+    std::fill(msg_.begin() + row_[a], msg_.begin() + row_[a + 1], PairMessages{});
   }
-  for (const NodeIndex v : seen) node_[v] = {.latency = node_[v].latency};
+  for (const NodeIndex v : nodes) {
+    node_[v] = {.latency = node_[v].latency};
+    best_[v] = 0;
+    parent_[v] = kNoNode;
+  }
   rows_.clear();
   pending_.clear();
   active_.clear();

@@ -80,8 +80,8 @@ class PairDmp {
   void SnapNow(const TransmissionGraph& g, int now);
   void Collect(const TransmissionGraph& g, const InitialState& init, int last, DmpRegion* out,
                const DmpNodeValues* values);
-  void Reset(const TransmissionGraph& g, std::span<const NodeIndex> touched,
-             std::span<const NodeIndex> seen);
+  void MergeRows();
+  void Reset(std::span<const NodeIndex> nodes);
 
   // What a pair-step reads about its far endpoint b, in one 32-byte slot
   // (never straddles a cache line). Clean: 1, 1, 1, no flags.
@@ -95,7 +95,10 @@ class PairDmp {
   // The mutable state of both arcs a -> b ("ab", into b) and b -> a ("ba").
   struct PairMessages {
     float theta_ab = 1, phi_ab = 0, theta_ba = 1, phi_ba = 0;
-    double cavity_ab = 0, cavity_ba = 0;  // the previous cavities
+    // The previous cavities; negative: not updated since the source was
+    // touched (Sweep). With an onset delay the ring holds them, and 0
+    // marks it filled.
+    double cavity_ab = -1, cavity_ba = -1;
   };
   struct PairConst {
     double p_ab = 0, p_ba = 0;
@@ -113,6 +116,10 @@ class PairDmp {
   // Per node, valid once seen: P_R, P_R at now, the first step at 0.5.
   std::vector<double> pr_, pr_now_;
   std::vector<std::int32_t> eta_hit_;
+  // Per node (clean: 0, kNoNode): the largest 1 - theta into it and its
+  // source (Collect).
+  std::vector<double> best_;
+  std::vector<NodeIndex> parent_;
   // Onset delays (all empty without): per node P_S at the window's end
   // minus its delay and the offset of its ring of P_S (L + 1 values) in
   // node_ring_; per pair the offsets of the cavity rings of a -> b and
