@@ -45,17 +45,24 @@ BasicDmpWorkspace<Stored>& BasicDmpWorkspace<Stored>::operator=(BasicDmpWorkspac
 
 template <typename Stored>
 void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
+  // The arc arrays of a graph the pair kernel has a layout for are sized
+  // only when the arc kernel runs on it (PairDispatch).
+  PrepareArrays(g, !(pairs_ && g.generation.value != 0 && pairs_generation_ == g.generation.value));
+}
+
+template <typename Stored>
+void BasicDmpWorkspace<Stored>::PrepareArrays(const TransmissionGraph& g, bool arcs) {
   const std::size_t m = g.edge_count(), n = g.node_count;
-  if (edge_.size() < m) edge_.resize(m);
+  if (arcs && edge_.size() < m) edge_.resize(m);
   // Mirrored thetas and per-edge cavities only for graphs with reverse
   // edges, cavity rings only for graphs with onset delays.
-  if (g.has_reverse && theta_reverse_.size() < m) {
+  if (arcs && g.has_reverse && theta_reverse_.size() < m) {
     theta_reverse_.resize(m, Stored{1});
     cavity_.resize(m, 0.0);
   }
   // Once allocated, Reset clears it on every run, latency or not: keep it
   // sized to the graph.
-  if ((g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
+  if (arcs && (g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
     edge_history_at_.resize(m, 0);
   }
   if (!g.has_reverse && message_.size() < n) message_.resize(n);
@@ -719,6 +726,7 @@ class PairDispatch {
         return out;
       }
     }
+    ws->PrepareArrays(g, true);  // no-op unless the pair kernel's layout freed them
     DmpRegion out = DmpRun<Stored>(g, init, opt, ws)
                         .Run(
                             sources, [](int) {}, trajectories, values);
@@ -729,6 +737,12 @@ class PairDispatch {
       if (PairDmp::SupportsGraph(g)) {
         ws->pairs_ = std::make_unique<PairDmp>(g);
         ws->pairs_generation_ = generation;
+        // The arc kernel's arrays (clean) are not held next to the layout
+        // (20 bytes per arc): the next arc-kernel run sizes them again.
+        decltype(ws->edge_)().swap(ws->edge_);
+        decltype(ws->theta_reverse_)().swap(ws->theta_reverse_);
+        decltype(ws->cavity_)().swap(ws->cavity_);
+        decltype(ws->edge_history_at_)().swap(ws->edge_history_at_);
       } else {
         ws->unpaired_generation_ = generation;
       }

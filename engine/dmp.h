@@ -115,6 +115,11 @@ struct DmpResult {
 // on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
+// With float messages on a graph where every arc has its reverse, the pair
+// kernel's layout (dmp_pairs.h, ~70 bytes per arc, built after a costly
+// run on the graph; dmp.cc, "Pair kernel") is held here too, counted in
+// MemoryBytes and freed by Release; the per-arc arrays above are then not
+// held (the layout holds the messages) until the arc kernel runs again.
 template <typename Stored>
 class BasicDmpWorkspace {
  public:
@@ -123,7 +128,8 @@ class BasicDmpWorkspace {
   ~BasicDmpWorkspace();
   BasicDmpWorkspace(BasicDmpWorkspace&&) noexcept;
   BasicDmpWorkspace& operator=(BasicDmpWorkspace&&) noexcept;
-  // Sizes the arrays for `graph` (no-op when they already fit).
+  // Sizes the arrays for `graph` (no-op when they already fit; the arc
+  // arrays not while the pair kernel holds a layout for it).
   void Prepare(const TransmissionGraph& graph);
   // Frees every array; the next Prepare allocates them anew, clean, so the
   // runs after it give exactly what they give on a kept workspace. Returns
@@ -144,6 +150,8 @@ class BasicDmpWorkspace {
   friend class DmpRun;
   template <typename>
   friend class PairDispatch;
+  // Prepare, the per-arc arrays only with `arcs`.
+  void PrepareArrays(const TransmissionGraph& graph, bool arcs);
   // What the message update reads about an edge's source, in one place,
   // and the node's first step at 0.5 (the rest of a 32-byte slot: a
   // source is read at a scattered place per in-edge on graphs with reverse
@@ -255,6 +263,9 @@ struct DmpNodeValues {
 // graph.node_count entries per vector, each summing to 1; `values` has
 // graph.node_count slots per span.
 // The workspace's `Stored` sets the messages' storage (see BasicDmpWorkspace).
+// With float messages a run on a graph where every arc has its reverse may
+// be made by the pair kernel (dmp_pairs.h; dmp.cc, "Pair kernel"): the same
+// outputs bit for bit.
 template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& graph, const InitialState& initial,
                        std::span<const NodeIndex> sources, const DmpOptions& options,
