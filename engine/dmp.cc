@@ -699,15 +699,16 @@ class DmpRun {
 // Pair kernel (dmp_pairs.h). With float messages, a two-way run on a graph
 // where every arc has its reverse, in a frame without starts and ends, is
 // handed to PairDmp, whose outputs are this kernel's bit for bit; it hands
-// the run back (Run false) when a theta is stored as 0 or a node with
-// P_I > 0 outside `sources` is touched after step 0. Its layout (~70 bytes
-// per arc: both arcs' messages and p, the pair's far end, the arc's pair)
-// is built per graph, keyed by the graph's generation (a graph of
+// the run back (Run false) when a theta is stored as 0. Its layout (~35
+// bytes per arc: both arcs' messages and p, the pair's far end, the arc's
+// pair) is built per graph, keyed by the graph's generation (a graph of
 // generation 0, built outside the engine, is never served), and only after
 // a run on that graph whose arc-steps reach 4 per arc (about what the
 // build costs): a graph that only sees small regions, or changes between
-// runs, never pays for it. It is kept while the graph's generation is the
-// same and freed by Release with the rest.
+// runs, never pays for it. It replaces this kernel's per-arc arrays (freed
+// when it is built, sized again by the next run here), is kept while the
+// graph's generation is the same and freed by Release with the rest (then
+// built again only after the next costly run on the graph).
 template <typename Stored>
 class PairDispatch {
  public:

@@ -116,7 +116,7 @@ struct DmpResult {
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
 // With float messages on a graph where every arc has its reverse, the pair
-// kernel's layout (dmp_pairs.h, ~70 bytes per arc, built after a costly
+// kernel's layout (dmp_pairs.h, ~35 bytes per arc, built after a costly
 // run on the graph; dmp.cc, "Pair kernel") is held here too, counted in
 // MemoryBytes and freed by Release; the per-arc arrays above are then not
 // held (the layout holds the messages) until the arc kernel runs again.
