@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/dmp_pairs.h"
+#include "engine/dmp_region.h"
+
 namespace riskd::engine {
 namespace {
 
@@ -31,18 +34,35 @@ constexpr int kNoHit = std::numeric_limits<int>::min();
 }  // namespace
 
 template <typename Stored>
+BasicDmpWorkspace<Stored>::BasicDmpWorkspace() = default;
+template <typename Stored>
+BasicDmpWorkspace<Stored>::~BasicDmpWorkspace() = default;
+template <typename Stored>
+BasicDmpWorkspace<Stored>::BasicDmpWorkspace(BasicDmpWorkspace&&) noexcept = default;
+template <typename Stored>
+BasicDmpWorkspace<Stored>& BasicDmpWorkspace<Stored>::operator=(BasicDmpWorkspace&&) noexcept =
+    default;
+
+template <typename Stored>
 void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
+  // The arc arrays of a graph the pair kernel has a layout for are sized
+  // only when the arc kernel runs on it (PairDispatch).
+  PrepareArrays(g, !(pairs_ && g.generation.value != 0 && pairs_generation_ == g.generation.value));
+}
+
+template <typename Stored>
+void BasicDmpWorkspace<Stored>::PrepareArrays(const TransmissionGraph& g, bool arcs) {
   const std::size_t m = g.edge_count(), n = g.node_count;
-  if (edge_.size() < m) edge_.resize(m);
+  if (arcs && edge_.size() < m) edge_.resize(m);
   // Mirrored thetas and per-edge cavities only for graphs with reverse
   // edges, cavity rings only for graphs with onset delays.
-  if (g.has_reverse && theta_reverse_.size() < m) {
+  if (arcs && g.has_reverse && theta_reverse_.size() < m) {
     theta_reverse_.resize(m, Stored{1});
     cavity_.resize(m, 0.0);
   }
   // Once allocated, Reset clears it on every run, latency or not: keep it
   // sized to the graph.
-  if ((g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
+  if (arcs && (g.has_latency || !edge_history_at_.empty()) && edge_history_at_.size() < m) {
     edge_history_at_.resize(m, 0);
   }
   if (!g.has_reverse && message_.size() < n) message_.resize(n);
@@ -61,8 +81,17 @@ void BasicDmpWorkspace<Stored>::Prepare(const TransmissionGraph& g) {
 template <typename Stored>
 std::size_t BasicDmpWorkspace<Stored>::Release() {
   const std::size_t bytes = MemoryBytes();
+  const bool pair_kernel = pair_kernel_;
+  const std::uint64_t pair_runs = pair_runs_;
   *this = BasicDmpWorkspace{};  // the vectors' storage goes with the old values
+  pair_kernel_ = pair_kernel;
+  pair_runs_ = pair_runs;
   return bytes;
+}
+
+template <typename Stored>
+std::size_t BasicDmpWorkspace<Stored>::pair_layout_bytes() const {
+  return pairs_ ? pairs_->MemoryBytes() : 0;
 }
 
 template <typename Stored>
@@ -74,7 +103,8 @@ std::size_t BasicDmpWorkspace<Stored>::MemoryBytes() const {
          message_.capacity() * sizeof(Message) + source_.capacity() * sizeof(Source) +
          edge_history_at_.capacity() * sizeof(std::uint32_t) + flags_.capacity() +
          history_at_.capacity() * sizeof(std::size_t) +
-         (active_.capacity() + outside_.capacity() + frontier_.capacity()) * sizeof(NodeIndex);
+         (active_.capacity() + outside_.capacity() + frontier_.capacity()) * sizeof(NodeIndex) +
+         pair_layout_bytes();
 }
 
 // One DMP run over a workspace; leaves the workspace clean.
@@ -575,24 +605,13 @@ class DmpRun {
     // in its slack capacity or grow it (a hub's out-degree can exceed the
     // slack). active_ is left empty and regrows by doubling in the next
     // run.
-    out->touched_count = w_.active_.size();
-    out->nodes = std::move(w_.active_);
+    dmp_region::List(g_, std::move(w_.active_), out, values, [&](NodeIndex i) {
+      if (w_.flags_[i] & (kTouched | kListed)) return false;
+      w_.flags_[i] |= kListed;
+      return true;
+    });
     w_.active_.clear();
-    const std::size_t first_extra = out->nodes.size();
-    for (std::size_t x = 0; x < first_extra; ++x) {
-      for (const NodeIndex i : g_.successors(out->nodes[x])) {
-        if (w_.flags_[i] & (kTouched | kListed)) continue;
-        w_.flags_[i] |= kListed;
-        out->nodes.push_back(i);
-      }
-    }
-    std::sort(out->nodes.begin() + static_cast<std::ptrdiff_t>(first_extra), out->nodes.end());
     const std::size_t size = out->nodes.size();
-    if (values == nullptr) {
-      out->risk.resize(size);
-      out->eta.resize(size);
-      out->parent.resize(size);
-    }
     for (std::size_t x = 0; x < size; ++x) {
       const NodeIndex v = out->nodes[x];
       Enter(v);
@@ -616,15 +635,7 @@ class DmpRun {
           parent = g_.source[e];
         }
       }
-      if (values != nullptr) {
-        values->risk[v] = risk;
-        values->eta[v] = eta;
-        values->parent[v] = parent;
-      } else {
-        out->risk[x] = risk;
-        out->eta[x] = eta;
-        out->parent[x] = parent;
-      }
+      dmp_region::Put(out, values, x, v, risk, eta, parent);
     }
   }
 
@@ -685,14 +696,68 @@ class DmpRun {
   int step_ = 0;           // the last step done (pi())
 };
 
+// Pair kernel (dmp_pairs.h). With float messages, a two-way run on a graph
+// where every arc has its reverse, in a frame without starts and ends, is
+// handed to PairDmp, whose outputs are this kernel's bit for bit; it hands
+// the run back (Run false) when a theta is stored as 0. Its layout (~35
+// bytes per arc: both arcs' messages and p, the pair's far end, the arc's
+// pair) is built per graph, keyed by the graph's generation (a graph of
+// generation 0, built outside the engine, is never served), and only after
+// a run on that graph whose arc-steps reach 4 per arc (about what the
+// build costs): a graph that only sees small regions, or changes between
+// runs, never pays for it. It replaces this kernel's per-arc arrays (freed
+// when it is built, sized again by the next run here), is kept while the
+// graph's generation is the same and freed by Release with the rest (then
+// built again only after the next costly run on the graph).
+template <typename Stored>
+class PairDispatch {
+ public:
+  static DmpRegion Run(const TransmissionGraph& g, const InitialState& init,
+                       std::span<const NodeIndex> sources, const DmpOptions& opt,
+                       BasicDmpWorkspace<Stored>* ws, std::vector<double>* trajectories,
+                       const DmpNodeValues* values) {
+    const std::uint64_t generation = g.generation.value;
+    const bool two_way = std::is_same_v<Stored, float> && ws->pair_kernel_ && generation != 0 &&
+                         g.has_reverse && ws->unpaired_generation_ != generation;
+    if (two_way && ws->pairs_ && ws->pairs_generation_ == generation && ws->pairs_->Fits(g) &&
+        PairDmp::SupportsFrame(init)) {
+      DmpRegion out;
+      if (ws->pairs_->Run(g, init, sources, opt, &out, trajectories, values)) {
+        ++ws->pair_runs_;
+        return out;
+      }
+    }
+    ws->PrepareArrays(g, true);  // no-op unless the pair kernel's layout freed them
+    DmpRegion out = DmpRun<Stored>(g, init, opt, ws)
+                        .Run(
+                            sources, [](int) {}, trajectories, values);
+    if (two_way && !(ws->pairs_ && ws->pairs_generation_ == generation) &&
+        out.edge_updates >= 4 * static_cast<std::uint64_t>(g.edge_count()) &&
+        PairDmp::SupportsFrame(init)) {
+      ws->pairs_.reset();  // another graph's, if any
+      if (PairDmp::SupportsGraph(g)) {
+        ws->pairs_ = std::make_unique<PairDmp>(g);
+        ws->pairs_generation_ = generation;
+        // The arc kernel's arrays (clean) are not held next to the layout
+        // (20 bytes per arc): the next arc-kernel run sizes them again.
+        decltype(ws->edge_)().swap(ws->edge_);
+        decltype(ws->theta_reverse_)().swap(ws->theta_reverse_);
+        decltype(ws->cavity_)().swap(ws->cavity_);
+        decltype(ws->edge_history_at_)().swap(ws->edge_history_at_);
+      } else {
+        ws->unpaired_generation_ = generation;
+      }
+    }
+    return out;
+  }
+};
+
 template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& g, const InitialState& init,
                        std::span<const NodeIndex> sources, const DmpOptions& opt,
                        BasicDmpWorkspace<Stored>* ws, std::vector<double>* trajectories,
                        const DmpNodeValues* values) {
-  return DmpRun<Stored>(g, init, opt, ws)
-      .Run(
-          sources, [](int) {}, trajectories, values);
+  return PairDispatch<Stored>::Run(g, init, sources, opt, ws, trajectories, values);
 }
 
 template <typename Stored>

@@ -38,6 +38,7 @@
 #define RISKD_ENGINE_DMP_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -46,6 +47,8 @@
 #include "engine/transmission.h"
 
 namespace riskd::engine {
+
+class PairDmp;  // dmp_pairs.h
 
 // Below this, dmp.cc treats theta_{i->k} as 0 and computes the cavity of
 // k -> i as the explicit product P_S^k(0) prod_{l -> k, l != i} theta_{l->k}
@@ -112,11 +115,21 @@ struct DmpResult {
 // on the both-directions 100k / 1M
 // type): worth keeping across back-to-back runs (the arrays' pages are
 // touched once), worth handing back while the caller has other work to do.
+// With float messages on a graph where every arc has its reverse, the pair
+// kernel's layout (dmp_pairs.h, ~35 bytes per arc, built after a costly
+// run on the graph; dmp.cc, "Pair kernel") is held here too, counted in
+// MemoryBytes and freed by Release; the per-arc arrays above are then not
+// held (the layout holds the messages) until the arc kernel runs again.
 template <typename Stored>
 class BasicDmpWorkspace {
  public:
   static_assert(std::is_same_v<Stored, double> || std::is_same_v<Stored, float>);
-  // Sizes the arrays for `graph` (no-op when they already fit).
+  BasicDmpWorkspace();
+  ~BasicDmpWorkspace();
+  BasicDmpWorkspace(BasicDmpWorkspace&&) noexcept;
+  BasicDmpWorkspace& operator=(BasicDmpWorkspace&&) noexcept;
+  // Sizes the arrays for `graph` (no-op when they already fit; the arc
+  // arrays not while the pair kernel holds a layout for it).
   void Prepare(const TransmissionGraph& graph);
   // Frees every array; the next Prepare allocates them anew, clean, so the
   // runs after it give exactly what they give on a kept workspace. Returns
@@ -124,9 +137,21 @@ class BasicDmpWorkspace {
   std::size_t Release();
   std::size_t MemoryBytes() const;
 
+  // Whether RunDmpRegion may hand runs to the pair kernel (dmp.cc, "Pair
+  // kernel"; float messages only). On by default; tests and the bench turn
+  // it off to compare with dmp.cc's own kernel.
+  void set_pair_kernel(bool on) { pair_kernel_ = on; }
+  // Runs the pair kernel served, and its layout's bytes (in MemoryBytes).
+  std::uint64_t pair_runs() const { return pair_runs_; }
+  std::size_t pair_layout_bytes() const;
+
  private:
   template <typename>
   friend class DmpRun;
+  template <typename>
+  friend class PairDispatch;
+  // Prepare, the per-arc arrays only with `arcs`.
+  void PrepareArrays(const TransmissionGraph& graph, bool arcs);
   // What the message update reads about an edge's source, in one place,
   // and the node's first step at 0.5 (the rest of a 32-byte slot: a
   // source is read at a scattered place per in-edge on graphs with reverse
@@ -185,6 +210,14 @@ class BasicDmpWorkspace {
   std::vector<NodeIndex> active_;    // touched, in order
   std::vector<NodeIndex> outside_;   // touched, not in the frontier then
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour (freed by each run)
+  // The pair kernel's layout and clean state for the graph of generation
+  // pairs_generation_ (dmp.cc, "Pair kernel"); built after a costly run on
+  // that graph, released with the rest.
+  std::unique_ptr<PairDmp> pairs_;
+  std::uint64_t pairs_generation_ = 0;
+  std::uint64_t unpaired_generation_ = 0;  // a graph found not fully two-way
+  bool pair_kernel_ = true;
+  std::uint64_t pair_runs_ = 0;
 };
 
 using DmpWorkspace = BasicDmpWorkspace<double>;
@@ -230,6 +263,9 @@ struct DmpNodeValues {
 // graph.node_count entries per vector, each summing to 1; `values` has
 // graph.node_count slots per span.
 // The workspace's `Stored` sets the messages' storage (see BasicDmpWorkspace).
+// With float messages a run on a graph where every arc has its reverse may
+// be made by the pair kernel (dmp_pairs.h; dmp.cc, "Pair kernel"): the same
+// outputs bit for bit.
 template <typename Stored>
 DmpRegion RunDmpRegion(const TransmissionGraph& graph, const InitialState& initial,
                        std::span<const NodeIndex> sources, const DmpOptions& options,

@@ -3,38 +3,49 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/dmp_region.h"
+
 namespace riskd::engine {
 namespace {
 
 constexpr std::uint16_t kEligible = 1;  // P_S(0) > 0: dmp.cc lets it into the frontier
 constexpr std::uint16_t kTouched = 2;   // its messages are propagated
 constexpr std::uint16_t kFresh = 4;     // touched, P_I still the initial state's
+constexpr std::uint16_t kSeen = 8;      // its values are valid, its row is swept
+constexpr std::uint16_t kInFront = 16;  // in dmp.cc's frontier (Stepped each step)
+constexpr std::uint16_t kListed = 32;   // listed in the region's nodes
+// Into the frontier during the current step: dmp.cc's pass 1 takes it from
+// the next step on.
+constexpr std::uint16_t kFrontLate = 64;
 
 // How many pairs ahead the sweep prefetches the far endpoint's record.
 constexpr std::size_t kPrefetchAhead = 16;
 
-constexpr int kNoHit = std::numeric_limits<int>::min();
+constexpr std::int32_t kNoHit = std::numeric_limits<std::int32_t>::min();
 
 float Round(double x) { return static_cast<float>(x); }
 
 }  // namespace
 
-bool PairDmp::Supports(const TransmissionGraph& g, const InitialState& init) {
+bool PairDmp::SupportsGraph(const TransmissionGraph& g) {
   if (!g.has_reverse) return false;
   for (NodeIndex j = 0; j < g.node_count; ++j) {
     for (EdgeIndex e = g.in_begin(j); e < g.in_end(j); ++e) {
-      if (g.reverse[e] == kNoEdge || g.source[e] == j || !(g.p[e] < 1.0)) return false;
+      if (g.reverse[e] == kNoEdge || g.source[e] == j) return false;
     }
   }
-  const auto all = [](const auto& v, auto x) {
-    return std::all_of(v.begin(), v.end(), [x](auto y) { return y == x; });
-  };
-  return init.now == 0 && all(init.start, 0) && all(init.end, InitialState::kNever) &&
-         all(init.fixed, 0);
+  return true;
+}
+
+bool PairDmp::SupportsFrame(const InitialState& init) {
+  return std::all_of(init.start.begin(), init.start.end(), [](auto s) { return s == 0; }) &&
+         std::all_of(init.end.begin(), init.end.end(),
+                     [](auto e) { return e == InitialState::kNever; });
 }
 
 PairDmp::PairDmp(const TransmissionGraph& g) : node_count_(g.node_count) {
   row_.assign(node_count_ + 1, 0);
+  pair_of_.assign(g.edge_count(), 0);
   for (NodeIndex a = 0; a < node_count_; ++a) {
     row_[a] = static_cast<std::uint32_t>(far_.size());
     // a's in-row is sorted by source: the pairs {a, k}, k > a, come out
@@ -42,24 +53,28 @@ PairDmp::PairDmp(const TransmissionGraph& g) : node_count_(g.node_count) {
     for (EdgeIndex e = g.in_begin(a); e < g.in_end(a); ++e) {
       const NodeIndex k = g.source[e];
       if (k <= a) continue;
+      pair_of_[e] = pair_of_[g.reverse[e]] = static_cast<std::uint32_t>(far_.size());
       far_.push_back(k);
       p_.push_back({g.p[g.reverse[e]], g.p[e]});  // a -> k, k -> a
     }
   }
   row_[node_count_] = static_cast<std::uint32_t>(far_.size());
-  q_ = g.q;
   msg_.resize(far_.size());
   node_.resize(node_count_);
+  for (NodeIndex v = 0; v < node_count_; ++v) node_[v].latency = g.latency[v];
   pr_.resize(node_count_);
+  pr_now_.resize(node_count_);
+  eta_hit_.resize(node_count_);
+  best_.resize(node_count_, 0.0);
+  parent_.resize(node_count_, kNoNode);
   if (!g.has_latency) return;
-  latency_ = g.latency;
-  max_latency_ = *std::max_element(latency_.begin(), latency_.end());
+  max_latency_ = *std::max_element(g.latency.begin(), g.latency.end());
   ps_at_end_.resize(node_count_);
   node_ring_at_.resize(node_count_);
   std::size_t size = 0;
   for (NodeIndex v = 0; v < node_count_; ++v) {
     node_ring_at_[v] = size;
-    if (latency_[v] > 0) size += latency_[v] + 1u;
+    if (g.latency[v] > 0) size += g.latency[v] + 1u;
   }
   node_ring_.resize(size);
   arc_ring_at_.resize(2 * far_.size());
@@ -68,30 +83,128 @@ PairDmp::PairDmp(const TransmissionGraph& g) : node_count_(g.node_count) {
     for (std::uint32_t x = row_[a]; x < row_[a + 1]; ++x) {
       for (const NodeIndex k : {a, far_[x]}) {  // the arc's source
         arc_ring_at_[2 * x + (k == a ? 0 : 1)] = size;
-        if (latency_[k] > 0) size += latency_[k] + 1u;
+        if (g.latency[k] > 0) size += g.latency[k] + 1u;
       }
     }
   }
   arc_ring_.resize(size);
 }
 
+bool PairDmp::Fits(const TransmissionGraph& g) const {
+  return g.node_count == node_count_ && g.edge_count() == 2 * far_.size() &&
+         g.has_latency == !node_ring_at_.empty();
+}
+
 std::size_t PairDmp::MemoryBytes() const {
-  return row_.capacity() * sizeof(std::uint32_t) + far_.capacity() * sizeof(NodeIndex) +
-         p_.capacity() * sizeof(PairConst) + (q_.capacity() + pr_.capacity()) * sizeof(double) +
+  return (row_.capacity() + pair_of_.capacity()) * sizeof(std::uint32_t) +
+         far_.capacity() * sizeof(NodeIndex) + p_.capacity() * sizeof(PairConst) +
          msg_.capacity() * sizeof(PairMessages) + node_.capacity() * sizeof(Node) +
-         latency_.capacity() * sizeof(std::uint16_t) +
+         (pr_.capacity() + pr_now_.capacity() + ps_at_end_.capacity() + node_ring_.capacity() +
+          arc_ring_.capacity()) *
+             sizeof(double) +
+         eta_hit_.capacity() * sizeof(std::int32_t) + best_.capacity() * sizeof(double) +
+         parent_.capacity() * sizeof(NodeIndex) +
          (node_ring_at_.capacity() + arc_ring_at_.capacity()) * sizeof(std::size_t) +
-         (ps_at_end_.capacity() + node_ring_.capacity() + arc_ring_.capacity()) * sizeof(double);
+         (rows_.capacity() + pending_.capacity() + active_.capacity()) * sizeof(NodeIndex);
+}
+
+// dmp.cc Enter: the node's values from the initial state; its row is swept
+// from the next step on.
+void PairDmp::Enter(const TransmissionGraph& g, const InitialState& init, NodeIndex v) {
+  Node& n = node_[v];
+  if (n.flags & kSeen) return;
+  const double ps = init.p_s[v];
+  n.ps = n.acc = ps;
+  n.keep = init.Fixed(v) ? 1.0 : 1.0 - g.q[v];
+  n.flags = static_cast<std::uint16_t>(kSeen | (ps > 0 ? kEligible : 0));
+  pr_[v] = pr_now_[v] = init.p_r[v];
+  eta_hit_[v] = kNoHit;
+  if (!ps_at_end_.empty()) ps_at_end_[v] = ps;
+  pending_.push_back(v);
+}
+
+// dmp.cc Touch: phi(0) = P_I(0) on the arcs into nodes that can be hit
+// (the cavities' previous values, P_S(0), are set at their first update:
+// Sweep), those nodes into the frontier.
+//
+// A node with P_I > 0 touched in step t > 0 (not among the run's sources):
+// dmp.cc writes phi = P_I on its out-arcs in the middle of pass 1, and the
+// frontier nodes after it in that pass (b > k, in the frontier since the
+// step began) compute theta_{k->b}(t) from it. Here the sweep has just
+// computed those thetas from phi = 0 (1, multiplied into b's product at
+// k's place in ascending order) in k's row; they are computed again from
+// the new phi and multiplied in, the same product since multiplying by 1
+// is exact.
+void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIndex k, int t) {
+  const double pi = init.p_i[k];
+  Enter(g, init, k);
+  node_[k].flags |= kTouched | kFresh;
+  active_.push_back(k);
+  const std::uint16_t latency = node_[k].latency;
+  for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
+    const NodeIndex j = g.source[e];  // the arc k -> j is e's reverse
+    // An arc into a node that cannot be hit is never stepped: its pair is
+    // left as it is (clean unless j is seen), so every pair written lies
+    // in a seen node's row (Reset).
+    if (!(init.p_s[j] > 0)) continue;
+    if (pi != 0) {
+      PairMessages& m = msg_[pair_of_[e]];
+      (k < j ? m.phi_ab : m.phi_ba) = Round(pi);  // k -> j is the pair's a -> b when k < j
+    }
+    if (!(node_[j].flags & kInFront)) {
+      Enter(g, init, j);
+      node_[j].flags |= kInFront;
+      front_degree_ += g.in_end(j) - g.in_begin(j);
+      if (t > 0) {
+        node_[j].flags |= kFrontLate;
+        late_front_.push_back(j);
+      }
+    }
+  }
+  if (latency > 0) {
+    std::fill_n(node_ring_.begin() + static_cast<std::ptrdiff_t>(node_ring_at_[k]), latency + 1,
+                init.p_s[k]);
+  }
+  if (t == 0 || pi == 0) return;
+  for (std::uint32_t x = row_[k]; x < row_[k + 1]; ++x) {
+    Node& nb = node_[far_[x]];
+    if ((nb.flags & (kInFront | kFrontLate | kEligible)) != (kInFront | kEligible)) continue;
+    PairMessages& m = msg_[x];
+    const float th = Round(m.theta_ab - p_[x].p_ab * m.phi_ab);
+    m.theta_ab = th;
+    nb.acc *= th;
+    zero_ = zero_ || th == 0.0f;
+  }
+}
+
+// dmp.cc SnapNow: P_R at now of the touched nodes, and their first step in
+// [now - L, now] at which, hit then, they are disrupted by now with
+// probability >= 0.5.
+void PairDmp::SnapNow(const TransmissionGraph& g, int now) {
+  for (const NodeIndex k : active_) {
+    if (now > 0) pr_now_[k] = pr_[k];
+    eta_hit_[k] = kNoHit;
+    const int L = g.latency[k];
+    const auto span = static_cast<std::int64_t>(L) + 1;
+    const double* ring = L > 0 ? node_ring_.data() + node_ring_at_[k] : nullptr;
+    for (int s = now - L; s <= now; ++s) {
+      const double ps = ring ? ring[((s % span) + span) % span] : node_[k].ps;
+      if (1.0 - ps - pr_now_[k] >= 0.5) {
+        eta_hit_[k] = s;
+        break;
+      }
+    }
+  }
 }
 
 template <bool kDelays>
-void PairDmp::Sweep(const InitialState& init, int t, int horizon, const DmpOptions& opt,
-                    std::vector<int>* eta_hit, std::size_t* touched) {
+bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
+                    const DmpOptions& opt) {
   Node* node = node_.data();
   PairMessages* msg = msg_.data();
   const PairConst* p = p_.data();
   const NodeIndex* far = far_.data();
-  const std::size_t n = node_count_, pairs = far_.size();
+  const std::size_t pairs = far_.size();
   // One sweep: phi(t - 1) (dmp.cc's pass 2 of step t - 1; phi(0) is the
   // initial state's), then theta(t) and P_S(t) (pass 1 of step t).
   const bool phi_step = t >= 2;
@@ -105,19 +218,34 @@ void PairDmp::Sweep(const InitialState& init, int t, int horizon, const DmpOptio
     }
   }
   // phi(t - 1) of an arc from a touched source with cavity `cav`.
+  // A negative cavity: the first update since the source was touched, the
+  // previous cavity (every slot of the ring) its P_S(0), as dmp.cc sets
+  // them at Touch; set here, in sweep order, not at Touch (a scattered
+  // line per arc).
   const auto update_phi = [&](float* phi, double* cavity, double decay, double cav,
-                              std::uint16_t latency, std::size_t ring_at) {
+                              std::uint16_t latency, std::size_t ring_at, NodeIndex source) {
     if (!kDelays || latency == 0) {
-      *phi = Round(decay * *phi - (cav - *cavity));
+      double before = *cavity;
+      if (before < 0) [[unlikely]]
+        before = init.p_s[source];
+      *phi = Round(decay * *phi - (cav - before));
       *cavity = cav;
       return;
     }
     double* ring = arc_ring_.data() + ring_at;
+    if (*cavity < 0) [[unlikely]] {
+      std::fill_n(ring, latency + 1, init.p_s[source]);
+      *cavity = 0;
+    }
     const double onset = ring[older[latency]] - ring[newer[latency]];
     ring[older[latency]] = cav;
     *phi = Round(decay * *phi + onset);
   };
-  for (NodeIndex a = 0; a < n; ++a) {
+  // A theta stored as 0 (dmp.cc: the explicit cavity) makes its target's
+  // P_S 0 (thetas are finite): checked once per row, not per arc (a P_S
+  // underflowing to 0 from a positive P_S(0) is handed back as well).
+  bool zero = false;
+  for (const NodeIndex a : rows_) {
     Node& na = node[a];
     const std::uint16_t fa = na.flags;
     const bool a_touched = fa & kTouched, a_eligible = fa & kEligible;
@@ -134,11 +262,11 @@ void PairDmp::Sweep(const InitialState& init, int t, int horizon, const DmpOptio
         // Cavity P_S^a / theta_{b->a}: the reverse theta is the pair's own.
         if (a_touched && (nb.flags & kEligible)) {
           update_phi(&m.phi_ab, &m.cavity_ab, (1.0 - p_ab) * keep_a, ps_a / m.theta_ba, na.latency,
-                     kDelays ? arc_ring_at_[2 * x] : 0);
+                     kDelays ? arc_ring_at_[2 * x] : 0, a);
         }
         if ((nb.flags & kTouched) && a_eligible) {
           update_phi(&m.phi_ba, &m.cavity_ba, (1.0 - p_ba) * nb.keep, nb.ps / m.theta_ab,
-                     nb.latency, kDelays ? arc_ring_at_[2 * x + 1] : 0);
+                     nb.latency, kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
         }
       }
       const float th_ab = Round(m.theta_ab - p_ab * m.phi_ab);
@@ -148,16 +276,18 @@ void PairDmp::Sweep(const InitialState& init, int t, int horizon, const DmpOptio
       m.theta_ba = th_ba;
       acc *= th_ba;
     }
-    // Every pair of a has passed: P_S(t) is final (dmp.cc Stepped and
-    // UpdateMarginals).
+    // Every pair of a has passed: P_S(t) is final (dmp.cc Stepped for a
+    // frontier node, UpdateMarginals for a touched one). A touched node
+    // outside the frontier has no touched neighbour: its thetas are 1, its
+    // P_S stays P_S(0), as dmp.cc leaves it.
     na.ps = acc;
     na.acc = init.p_s[a];
+    zero |= acc == 0 && init.p_s[a] > 0;
     const int latency = kDelays ? na.latency : 0;
-    if (kDelays && t + latency <= horizon) ps_at_end_[a] = acc;
-    if ((*eta_hit)[a] == kNoHit && 1.0 - acc - init.p_r[a] >= 0.5) (*eta_hit)[a] = t;
-    if (!(fa & kTouched) && init.p_s[a] - acc > opt.tolerance) {
-      na.flags |= kTouched | kFresh;
-      ++*touched;
+    if ((fa & (kInFront | kFrontLate)) == kInFront) {
+      if (kDelays && t + latency <= last) ps_at_end_[a] = acc;
+      if (t > init.now && eta_hit_[a] == kNoHit && 1.0 - acc - pr_now_[a] >= 0.5) eta_hit_[a] = t;
+      if (!(fa & kTouched) && init.p_s[a] - acc > opt.tolerance) Touch(g, init, a, t);
     }
     if (na.flags & kTouched) {
       // P_I(t - 1) from P_S(t - 1 - L), the ring's slot t % (L + 1) before
@@ -171,104 +301,137 @@ void PairDmp::Sweep(const InitialState& init, int t, int horizon, const DmpOptio
       const double pi_before =
           (na.flags & kFresh) ? init.p_i[a] : std::max(0.0, 1.0 - ps_onset - pr_[a]);
       na.flags &= static_cast<std::uint16_t>(~kFresh);
-      pr_[a] += (init.Fixed(a) ? 0.0 : q_[a]) * pi_before;
+      pr_[a] += (init.Fixed(a) ? 0.0 : g.q[a]) * pi_before;
       if (ring != nullptr) ring[static_cast<std::uint32_t>(t) % (latency + 1u)] = acc;
     }
   }
+  for (const NodeIndex v : late_front_) node_[v].flags &= static_cast<std::uint16_t>(~kFrontLate);
+  late_front_.clear();
+  zero_ = zero_ || zero;
+  return !zero_;
 }
 
-DmpResult PairDmp::Run(const InitialState& init, const DmpOptions& opt) {
-  const std::size_t n = node_count_;
-  const int horizon = opt.horizon;
-  const bool delays = !latency_.empty();
-  DmpResult r;
-  r.horizon = horizon;
-  std::vector<int> eta_hit(n, kNoHit);
-  for (NodeIndex v = 0; v < n; ++v) {
-    std::uint16_t flags = init.p_s[v] > 0 ? kEligible : 0;
-    const std::uint16_t latency = delays ? latency_[v] : 0;
-    // Sources propagate from step 0 (dmp.cc Touch), and their ETA starts
-    // there when they are disrupted now with probability >= 0.5 (SnapNow:
-    // P_S before 0 is P_S(0), so the first step of [-L, 0]).
-    if (init.p_i[v] > 0) {
-      flags |= kTouched | kFresh;
-      ++r.touched_nodes;
-      if (1.0 - init.p_s[v] - init.p_r[v] >= 0.5) eta_hit[v] = -latency;
-    }
-    node_[v] = {init.p_s[v], init.p_s[v], init.Fixed(v) ? 1.0 : 1.0 - q_[v], flags, latency};
-    pr_[v] = init.p_r[v];
-    if (delays) {
-      ps_at_end_[v] = init.p_s[v];
-      if (latency > 0) {
-        std::fill_n(node_ring_.begin() + static_cast<std::ptrdiff_t>(node_ring_at_[v]), latency + 1,
-                    init.p_s[v]);
-      }
-    }
+bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
+                  std::span<const NodeIndex> sources, const DmpOptions& opt, DmpRegion* out,
+                  std::vector<double>* trajectories, const DmpNodeValues* values) {
+  const int now = init.now;
+  const int last = now + opt.horizon;  // the frame's last step (every window's: no ends)
+  const std::size_t stride = static_cast<std::size_t>(last) + 1;
+  const bool delays = !node_ring_at_.empty();
+  front_degree_ = 0;
+  zero_ = false;
+  for (const NodeIndex v : sources) {
+    if (!(init.p_i[v] > 0) || (node_[v].flags & kTouched)) continue;
+    Touch(g, init, v, 0);  // every start is 0
   }
-  // phi(0) = P_I(0) on a source's arcs into nodes that can be hit (dmp.cc
-  // never updates the others); a cavity's previous value (its ring's, with
-  // an onset delay) before its source is touched is P_S(0) (dmp.cc sets it
-  // at Touch, or at the ring's first use; nothing reads it before).
-  for (NodeIndex a = 0; a < n; ++a) {
+  // dmp.cc's record: touched nodes get P_S(0) up to their touch.
+  const auto record = [&](int t) {
+    if (trajectories == nullptr) return;
+    for (std::size_t x = trajectories->size() / stride; x < active_.size(); ++x) {
+      trajectories->resize(trajectories->size() + stride, init.p_s[active_[x]]);
+    }
+    double* slot = trajectories->data() + static_cast<std::size_t>(t);
+    for (const NodeIndex k : active_) {
+      *slot = node_[k].ps;
+      slot += stride;
+    }
+  };
+  if (trajectories != nullptr) trajectories->clear();
+  if (now == 0) SnapNow(g, 0);
+  record(0);
+  std::uint64_t edge_updates = 0;
+  for (int t = 1; t <= last; ++t) {
+    MergeRows();
+    edge_updates += front_degree_;  // the frontier as the step starts
+    const bool ok =
+        delays ? Sweep<true>(g, init, t, last, opt) : Sweep<false>(g, init, t, last, opt);
+    if (!ok) {
+      MergeRows();
+      Reset(rows_);
+      return false;
+    }
+    if (t == now) SnapNow(g, t);
+    record(t);
+  }
+  MergeRows();
+  Collect(g, init, last, out, values);
+  out->edge_updates = edge_updates;
+  Reset(out->nodes);
+  return true;
+}
+
+// The rows seen in the last step join the sweep, in node order.
+void PairDmp::MergeRows() {
+  if (pending_.empty()) return;
+  std::sort(pending_.begin(), pending_.end());
+  const auto middle = static_cast<std::ptrdiff_t>(rows_.size());
+  rows_.insert(rows_.end(), pending_.begin(), pending_.end());
+  std::inplace_merge(rows_.begin(), rows_.begin() + middle, rows_.end());
+  pending_.clear();
+}
+
+// dmp.cc Collect: the touched nodes in touch order, then their other
+// out-neighbours ascending; risk, ETA and the parent (the in-arc with the
+// largest 1 - theta, the first in ascending source order on ties).
+void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, int last,
+                      DmpRegion* out, const DmpNodeValues* values) {
+  const int now = init.now;
+  // A copy: active_ keeps its storage for the next run.
+  dmp_region::List(g, active_, out, values, [&](NodeIndex i) {
+    if (node_[i].flags & (kTouched | kListed)) return false;
+    node_[i].flags |= kListed;
+    return true;
+  });
+  // Parents, pair by pair in sweep order: node v sees the arcs from lower
+  // nodes in their rows (ascending), then its own row's (ascending), its
+  // in-row's order in dmp.cc, so the first of equal largest 1 - theta wins
+  // as there. Every arc with theta below 1 lies in a seen node's row.
+  for (const NodeIndex a : rows_) {
     for (std::uint32_t x = row_[a]; x < row_[a + 1]; ++x) {
       const NodeIndex b = far_[x];
-      const bool a_source = node_[a].flags & kTouched, b_source = node_[b].flags & kTouched;
-      msg_[x] = {1.0f,        a_source && (node_[b].flags & kEligible) ? Round(init.p_i[a]) : 0.0f,
-                 1.0f,        b_source && (node_[a].flags & kEligible) ? Round(init.p_i[b]) : 0.0f,
-                 init.p_s[a], init.p_s[b]};
-      if (!delays) continue;
-      for (const NodeIndex k : {a, b}) {
-        const auto at = static_cast<std::ptrdiff_t>(arc_ring_at_[2 * x + (k == a ? 0 : 1)]);
-        if (latency_[k] > 0) std::fill_n(arc_ring_.begin() + at, latency_[k] + 1, init.p_s[k]);
+      if (const double passed = 1.0 - msg_[x].theta_ab; passed > best_[b]) {
+        best_[b] = passed;
+        parent_[b] = a;
+      }
+      if (const double passed = 1.0 - msg_[x].theta_ba; passed > best_[a]) {
+        best_[a] = passed;
+        parent_[a] = b;
       }
     }
   }
-  for (int t = 1; t <= horizon; ++t) {
-    if (delays) {
-      Sweep<true>(init, t, horizon, opt, &eta_hit, &r.touched_nodes);
-    } else {
-      Sweep<false>(init, t, horizon, opt, &eta_hit, &r.touched_nodes);
-    }
-    r.edge_updates += 2 * far_.size();
+  const std::size_t size = out->nodes.size();
+  for (std::size_t x = 0; x < size; ++x) {
+    const NodeIndex v = out->nodes[x];
+    const Node& n = node_[v];
+    const bool seen = n.flags & kSeen;
+    // Not seen: dmp.cc enters it here, with the initial state's values.
+    const double ps_end = !seen ? init.p_s[v] : ps_at_end_.empty() ? n.ps : ps_at_end_[v];
+    const double pr_now = seen ? pr_now_[v] : init.p_r[v];
+    const double risk =
+        std::max(init.EvidenceFloor(v), std::clamp(1.0 - ps_end - pr_now, 0.0, 1.0));
+    const int hit = seen ? eta_hit_[v] : kNoHit;
+    int eta = -1;
+    if (hit != kNoHit && hit + n.latency <= last) eta = std::max(0, hit + n.latency - now);
+    dmp_region::Put(out, values, x, v, risk, eta, parent_[v]);
   }
-  // dmp.cc Collect: values for the touched nodes and their neighbours, the
-  // parent the in-arc with the largest 1 - theta, the first in ascending
-  // source order on ties (here: lower rows first, then the node's own).
-  std::vector<std::uint8_t> listed(n, 0);
-  std::vector<double> best(n, 0.0);
-  r.parent.assign(n, kNoNode);
-  for (NodeIndex a = 0; a < n; ++a) {
-    for (std::uint32_t x = row_[a]; x < row_[a + 1]; ++x) {
-      const NodeIndex b = far_[x];
-      const bool a_touched = node_[a].flags & kTouched;
-      const bool b_touched = node_[b].flags & kTouched;
-      if (a_touched) listed[b] = 1;
-      if (b_touched) listed[a] = 1;
-      if (const double passed = 1.0 - msg_[x].theta_ab; passed > best[b]) {
-        best[b] = passed;
-        r.parent[b] = a;
-      }
-      if (const double passed = 1.0 - msg_[x].theta_ba; passed > best[a]) {
-        best[a] = passed;
-        r.parent[a] = b;
-      }
-    }
+}
+
+// Back to clean: the pairs in the rows swept (every pair written lies in
+// one: Touch), the records of `nodes` (every node written: the seen ones
+// and those listed), the parents.
+void PairDmp::Reset(std::span<const NodeIndex> nodes) {
+  for (const NodeIndex a : rows_) {
+    std::fill(msg_.begin() + row_[a], msg_.begin() + row_[a + 1], PairMessages{});
   }
-  r.risk.assign(n, 0.0);
-  r.eta.assign(n, -1);
-  for (NodeIndex v = 0; v < n; ++v) {
-    if (!listed[v] && !(node_[v].flags & kTouched)) {
-      r.parent[v] = kNoNode;
-      continue;
-    }
-    // P_S at the window's end minus the onset delay.
-    const double ps_end = delays ? ps_at_end_[v] : node_[v].ps;
-    r.risk[v] = std::max(init.EvidenceFloor(v), std::clamp(1.0 - ps_end - init.p_r[v], 0.0, 1.0));
-    r.expected_disrupted += r.risk[v];
-    const int hit = eta_hit[v] == kNoHit ? kNoHit : eta_hit[v] + node_[v].latency;
-    if (eta_hit[v] != kNoHit && hit <= horizon) r.eta[v] = std::max(0, hit);
+  for (const NodeIndex v : nodes) {
+    node_[v] = {.latency = node_[v].latency};
+    best_[v] = 0;
+    parent_[v] = kNoNode;
   }
-  return r;
+  rows_.clear();
+  pending_.clear();
+  active_.clear();
+  late_front_.clear();
 }
 
 }  // namespace riskd::engine

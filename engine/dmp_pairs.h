@@ -1,6 +1,7 @@
-// A measured prototype (bench/README.md, "`twowaypairs` (stop 36)"), not
-// used by the engine: two-way DMP organized by undirected pair instead of
-// by arc.
+// Two-way DMP organized by undirected pair instead of by arc: the kernel
+// RunDmpRegion<float> hands its runs to on graphs where every arc has its
+// reverse (dmp.cc, "Pair kernel"; docs/model.md §5; bench/README.md,
+// "`twowaypairs` (stop 36)" and "`pairsint`").
 //
 // dmp.cc stores the messages by target and runs two passes per step over
 // the frontier's in-arcs; each arc-step touches two scattered cache lines
@@ -12,27 +13,30 @@
 // pair's own reverse theta), then theta(t), multiplied into both ends'
 // P_S(t) accumulators. One scattered line per pair-step: b's record.
 //
+// A step sweeps the rows of the nodes dmp.cc has seen (touched nodes and
+// their out-neighbours that can be hit): every pair with a touched end is
+// in one of them, every other pair keeps theta = 1, phi = 0. The run's
+// state is left clean (the pairs of touched nodes and the seen nodes'
+// records reset), so a small region costs its own rows only.
+//
 // The product P_S^i(0) prod theta_{k->i} is accumulated in ascending k
 // (pairs of lower a first, in sweep order, then i's own row by ascending b),
 // the order of i's in-row in dmp.cc, and every other value is the same
-// expression of the same operands, so the results equal RunDmpRegion's
-// with float messages bit for bit (dmp_pairs_test.cc) in the frames
-// supported here.
+// expression of the same operands, so a run gives RunDmpRegion's outputs
+// with float messages bit for bit (region, values, ETA, parents,
+// trajectories, work counted), tested in dmp_pairs_test.cc.
 //
-// Onset delays as dmp.cc has them: a ring of the last L + 1 cavities per
-// arc out of a node with L > 0 (here in pair order, the order the sweep
-// reads them), a ring of P_S per such node (its P_I), P_S(T - L) kept for
-// the risk.
-//
-// Supported: a graph where every arc has its reverse and no self-loop, an
-// initial state with now = 0 and no starts, ends, fixed periods; every
-// p < 1 (so theta never reaches 0 in float and the cavity is always the
-// division, never dmp.cc's explicit product). Every pair is swept every
-// step (no frontier): the cost is the whole graph's.
+// Supported: graphs where every arc has its reverse and no self-loop
+// (SupportsGraph), frames without starts and ends (SupportsFrame: now,
+// fixed periods and onset delays are supported). A theta stored as 0
+// (dmp.cc then computes the cavity as an explicit product) is found during
+// the run and makes Run return false, leaving the state clean, for the
+// caller to run dmp.cc instead.
 #ifndef RISKD_ENGINE_DMP_PAIRS_H_
 #define RISKD_ENGINE_DMP_PAIRS_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/dmp.h"
@@ -43,63 +47,98 @@ namespace riskd::engine {
 
 class PairDmp {
  public:
-  // Whether `graph` and `initial` are in the frames above.
-  static bool Supports(const TransmissionGraph& graph, const InitialState& initial);
+  // Every arc has its reverse, no self-loop. O(arcs).
+  static bool SupportsGraph(const TransmissionGraph& graph);
+  // No starts (every start 0) and no ends. O(nodes) when they are set.
+  static bool SupportsFrame(const InitialState& initial);
 
-  // Builds the pair layout. REQUIRES: Supports(graph, any initial state).
+  // Builds the pair layout and a clean state. REQUIRES: SupportsGraph(graph).
   explicit PairDmp(const TransmissionGraph& graph);
 
-  // risk, eta, parent per node as RunDmp<float> gives them (p_i, p_r and
-  // the marginals' records are not filled); edge_updates counts the arc
-  // updates of the sweeps (2 per pair and step), touched_nodes the nodes
-  // whose messages were propagated. REQUIRES: Supports(graph, initial),
-  // options.record_marginals false.
-  DmpResult Run(const InitialState& initial, const DmpOptions& options);
+  // Whether the layout is sized to `graph` (a cheap check; which graph it
+  // was built from is the caller's to know: BasicDmpWorkspace keys it by
+  // the graph's generation).
+  bool Fits(const TransmissionGraph& graph) const;
+
+  // RunDmpRegion<float>(graph, initial, sources, options, ..., trajectories,
+  // values): fills *out (and trajectories, values) exactly as it would and
+  // returns true; or returns false (*out, values untouched, the state
+  // clean) in the cases above. REQUIRES: graph is the one the layout was
+  // built from, SupportsFrame(initial).
+  bool Run(const TransmissionGraph& graph, const InitialState& initial,
+           std::span<const NodeIndex> sources, const DmpOptions& options, DmpRegion* out,
+           std::vector<double>* trajectories, const DmpNodeValues* values);
 
   std::size_t MemoryBytes() const;
 
  private:
   template <bool kDelays>
-  void Sweep(const InitialState& initial, int t, int horizon, const DmpOptions& options,
-             std::vector<int>* eta_hit, std::size_t* touched);
+  bool Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
+             const DmpOptions& opt);
+  void Enter(const TransmissionGraph& g, const InitialState& init, NodeIndex v);
+  void Touch(const TransmissionGraph& g, const InitialState& init, NodeIndex k, int t);
+  void SnapNow(const TransmissionGraph& g, int now);
+  void Collect(const TransmissionGraph& g, const InitialState& init, int last, DmpRegion* out,
+               const DmpNodeValues* values);
+  void MergeRows();
+  void Reset(std::span<const NodeIndex> nodes);
 
   // What a pair-step reads about its far endpoint b, in one 32-byte slot
-  // (never straddles a cache line).
+  // (never straddles a cache line). Clean: 1, 1, 1, no flags.
   struct Node {
     double ps = 1;    // P_S(t - 1) while the sweep of step t has not passed it
     double acc = 1;   // P_S(0) times the thetas of step t multiplied in so far
-    double keep = 1;  // 1 - q
+    double keep = 1;  // 1 - q (1 for a fixed period)
     std::uint16_t flags = 0;
     std::uint16_t latency = 0;  // TransmissionGraph::latency
   };
   // The mutable state of both arcs a -> b ("ab", into b) and b -> a ("ba").
   struct PairMessages {
     float theta_ab = 1, phi_ab = 0, theta_ba = 1, phi_ba = 0;
-    double cavity_ab = 0, cavity_ba = 0;  // the previous cavities
+    // The previous cavities; negative: not updated since the source was
+    // touched (Sweep). With an onset delay the ring holds them, and 0
+    // marks it filled.
+    double cavity_ab = -1, cavity_ba = -1;
   };
   struct PairConst {
     double p_ab = 0, p_ba = 0;
   };
 
+  // Layout (per graph).
   std::size_t node_count_ = 0;
-  std::vector<std::uint32_t> row_;  // per node a + 1: pairs of a at [row_[a], row_[a+1])
-  std::vector<NodeIndex> far_;      // per pair: b
-  std::vector<PairConst> p_;        // per pair
-  std::vector<double> q_;           // per node
-  std::vector<PairMessages> msg_;   // per pair
-  std::vector<Node> node_;          // per node
-  std::vector<double> pr_;          // per node: P_R
-  // Onset delays (all empty without): per node its latency, P_S(T - L), the
-  // offset of its ring of P_S (L + 1 values) in node_ring_; per pair the
-  // offsets of the cavity rings of a -> b and b -> a in arc_ring_ (those of
-  // an arc whose source has L = 0 are unused).
+  std::vector<std::uint32_t> row_;      // per node a + 1: pairs of a at [row_[a], row_[a+1])
+  std::vector<NodeIndex> far_;          // per pair: b
+  std::vector<PairConst> p_;            // per pair
+  std::vector<std::uint32_t> pair_of_;  // per arc (in-CSR position): its pair
+  // State (clean between runs).
+  std::vector<PairMessages> msg_;  // per pair
+  std::vector<Node> node_;         // per node
+  // Per node, valid once seen: P_R, P_R at now, the first step at 0.5.
+  std::vector<double> pr_, pr_now_;
+  std::vector<std::int32_t> eta_hit_;
+  // Per node (clean: 0, kNoNode): the largest 1 - theta into it and its
+  // source (Collect).
+  std::vector<double> best_;
+  std::vector<NodeIndex> parent_;
+  // Onset delays (all empty without): per node P_S at the window's end
+  // minus its delay and the offset of its ring of P_S (L + 1 values) in
+  // node_ring_; per pair the offsets of the cavity rings of a -> b and
+  // b -> a in arc_ring_ (those of an arc whose source has L = 0 unused).
+  // Filled when the source is touched.
   std::uint16_t max_latency_ = 0;
-  std::vector<std::uint16_t> latency_;
   std::vector<double> ps_at_end_;
   std::vector<std::size_t> node_ring_at_;
   std::vector<double> node_ring_;
   std::vector<std::size_t> arc_ring_at_;  // 2 per pair
   std::vector<double> arc_ring_;
+  // The run's lists: rows swept (seen nodes, ascending), rows seen in the
+  // current step (swept from the next), touched nodes in touch order.
+  std::vector<NodeIndex> rows_, pending_, active_;
+  std::vector<NodeIndex> late_front_;  // into the frontier this step (kFrontLate)
+  // In-degrees of dmp.cc's frontier (seen nodes that can be hit): the
+  // arc-steps it would count per step.
+  std::uint64_t front_degree_ = 0;
+  bool zero_ = false;  // a theta stored as 0 in this run
 };
 
 }  // namespace riskd::engine

@@ -8,11 +8,15 @@
 #include "engine/projection.h"
 #include "engine/testing/generators.h"
 #include "engine/testing/graphs.h"
+#include "engine/testing/timed_states.h"
 
 namespace riskd::engine {
 namespace {
 
-// Sources disrupted now with random severities, some nodes recovered.
+using Workspace = BasicDmpWorkspace<float>;
+
+// Sources disrupted now with random severities (a tenth of them surely
+// disrupted: P_S(0) = 0, never hit again), some nodes recovered.
 InitialState RandomState(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -23,7 +27,7 @@ InitialState RandomState(std::size_t n, std::uint64_t seed) {
   for (std::size_t v = 0; v < n; ++v) {
     const double x = u(rng);
     if (x < 0.05) {
-      s.p_i[v] = 0.3 + 0.7 * u(rng);  // a source, partly susceptible
+      s.p_i[v] = u(rng) < 0.1 ? 1.0 : 0.3 + 0.7 * u(rng);  // a source
       s.p_s[v] = 1.0 - s.p_i[v];
     } else if (x < 0.08) {
       s.p_r[v] = 1.0;  // recovered: never hit (kept out of the frontier)
@@ -33,56 +37,227 @@ InitialState RandomState(std::size_t n, std::uint64_t seed) {
   return s;
 }
 
-// The pair sweep accumulates each P_S in ascending source order, the order
-// of dmp.cc's in-rows, and computes every other value by the same
-// expression: its risk, ETA and parent equal RunDmp with float messages
-// bit for bit (the tolerance, 0, states that), on graphs where every arc
-// has its reverse, whatever the DMP tolerance, with and without onset
-// delays.
-TEST(PairDmpTest, EqualsRunDmpWithFloatMessagesOnTwoWayGraphs) {
+// A frame that started `now` steps ago without starts and ends (the pair
+// kernel's): AddRandomTimes' frame with its starts and ends taken out, its
+// fixed periods kept (then fixed throughout).
+InitialState NowFrame(InitialState s, int now, int horizon, std::uint64_t seed) {
+  testing::AddRandomTimes(&s, now, horizon, seed);
+  s.start.assign(s.p_s.size(), 0);
+  s.end.assign(s.p_s.size(), InitialState::kNever);
+  return s;
+}
+
+TransmissionGraph TwoWayGraph(std::uint64_t seed) {
+  const Network net =
+      seed % 2 ? testing::RandomGraph(300, 900, seed)
+               : BarabasiAlbert(300, 3, {.seed = seed, .min_weight = 0.5, .max_weight = 2.0});
+  TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
+  if (seed > 4) {
+    // Onset delays of 1 and 3 steps on some nodes (sources among them).
+    for (NodeIndex v = 0; v < g.node_count; ++v) g.latency[v] = v % 3 == 0 ? 3 : v % 4 == 0;
+    g.has_latency = true;
+  }
+  g.generation.value = 100 + seed;  // as the engine numbers its graphs
+  return g;
+}
+
+std::vector<NodeIndex> SourcesOf(const InitialState& s) {
+  std::vector<NodeIndex> out;
+  for (NodeIndex v = 0; v < s.p_i.size(); ++v) {
+    if (s.p_i[v] > 0) out.push_back(v);
+  }
+  return out;
+}
+
+// What a run gives, every field: the region and, written through
+// DmpNodeValues, the per-node values; the trajectories.
+struct Outputs {
+  DmpRegion region;
+  std::vector<double> trajectories, risk;
+  std::vector<int> eta;
+  std::vector<NodeIndex> parent;
+};
+
+Outputs RunBoth(const TransmissionGraph& g, const InitialState& init,
+                std::span<const NodeIndex> sources, const DmpOptions& opt, Workspace* ws,
+                bool through_values) {
+  Outputs o;
+  o.risk.assign(g.node_count, -7.0);
+  o.eta.assign(g.node_count, -7);
+  o.parent.assign(g.node_count, 7777);
+  const DmpNodeValues values{o.risk, o.eta, o.parent};
+  o.region =
+      RunDmpRegion(g, init, sources, opt, ws, &o.trajectories, through_values ? &values : nullptr);
+  return o;
+}
+
+void ExpectSame(const Outputs& got, const Outputs& want, const std::string& what) {
+  EXPECT_EQ(got.region.nodes, want.region.nodes) << what;
+  EXPECT_EQ(got.region.touched_count, want.region.touched_count) << what;
+  EXPECT_EQ(got.region.risk, want.region.risk) << what;
+  EXPECT_EQ(got.region.eta, want.region.eta) << what;
+  EXPECT_EQ(got.region.parent, want.region.parent) << what;
+  EXPECT_EQ(got.region.edge_updates, want.region.edge_updates) << what;
+  EXPECT_EQ(got.trajectories, want.trajectories) << what;
+  EXPECT_EQ(got.risk, want.risk) << what;
+  EXPECT_EQ(got.eta, want.eta) << what;
+  EXPECT_EQ(got.parent, want.parent) << what;
+}
+
+// RunDmpRegion with float messages hands runs on graphs where every arc
+// has its reverse to the pair kernel once a costly run has built its
+// layout; every output field is then dmp.cc's kernel's bit for bit
+// (exact comparison of doubles), on random and scale-free graphs, with
+// and without onset delays, frames starting now and 5 steps before now
+// (with fixed periods), tolerances 0, 1e-6 and 1e-3, from every source and
+// from a part of them, values in the region's vectors and through
+// DmpNodeValues. One workspace per graph, reused across its runs (the
+// state must be left clean).
+TEST(PairDmpTest, RegionRunsEqualDmpKernelInEveryFieldOnSupportedFrames) {
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
-    const Network net =
-        seed % 2 ? testing::RandomGraph(300, 900, seed)
-                 : BarabasiAlbert(300, 3, {.seed = seed, .min_weight = 0.5, .max_weight = 2.0});
-    TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
-    if (seed > 4) {
-      // Onset delays of 1 and 3 steps on some nodes (sources among them).
-      for (NodeIndex v = 0; v < g.node_count; ++v) g.latency[v] = v % 3 == 0 ? 3 : v % 4 == 0;
-      g.has_latency = true;
-    }
-    const InitialState init = RandomState(g.node_count, seed);
-    ASSERT_TRUE(PairDmp::Supports(g, init)) << seed;
-    PairDmp pairs(g);
-    for (const double tolerance : {0.0, 1e-6, 1e-3}) {
+    const TransmissionGraph g = TwoWayGraph(seed);
+    ASSERT_TRUE(PairDmp::SupportsGraph(g));
+    Workspace ws, plain;
+    plain.set_pair_kernel(false);
+    ws.Prepare(g);
+    plain.Prepare(g);
+    const InitialState base = RandomState(g.node_count, seed);
+    const std::vector<NodeIndex> all = SourcesOf(base);
+    {
+      // The first costly run builds the layout (dmp.cc's kernel runs it).
       DmpOptions opt;
       opt.horizon = 12;
-      opt.tolerance = tolerance;
-      const DmpResult want = RunDmp<ProjectionMessage>(g, init, opt);
-      const DmpResult got = pairs.Run(init, opt);  // the layout is reused across runs
-      ASSERT_EQ(got.risk.size(), want.risk.size());
-      double max_diff = 0;
-      for (NodeIndex v = 0; v < g.node_count; ++v) {
-        max_diff = std::max(max_diff, std::abs(got.risk[v] - want.risk[v]));
-        EXPECT_EQ(got.eta[v], want.eta[v]) << "seed " << seed << " node " << v;
-        EXPECT_EQ(got.parent[v], want.parent[v]) << "seed " << seed << " node " << v;
-      }
-      EXPECT_EQ(max_diff, 0.0) << "seed " << seed << " tolerance " << tolerance;
-      EXPECT_EQ(got.touched_nodes, want.touched_nodes);
-      EXPECT_EQ(got.expected_disrupted, want.expected_disrupted);
-      EXPECT_GT(want.expected_disrupted, 10.0);  // the outbreak spreads
+      opt.tolerance = 0;
+      (void)RunDmpRegion(g, base, all, opt, &ws);
+      ASSERT_EQ(ws.pair_runs(), 0u);
+      ASSERT_GT(ws.pair_layout_bytes(), 0u) << seed;
     }
+    for (const int now : {0, 5}) {
+      const InitialState init = now == 0 ? base : NowFrame(base, now, 12, seed);
+      ASSERT_TRUE(PairDmp::SupportsFrame(init));
+      // Every source, and every third one (in an order not ascending).
+      std::vector<NodeIndex> part;
+      for (std::size_t x = all.size(); x-- > 0;) {
+        if (x % 3 == 0) part.push_back(all[x]);
+      }
+      for (const double tolerance : {0.0, 1e-6, 1e-3}) {
+        for (const bool partial : {false, true}) {
+          for (const bool through_values : {false, true}) {
+            DmpOptions opt;
+            opt.horizon = 12;
+            opt.tolerance = tolerance;
+            const std::span<const NodeIndex> sources = partial ? part : all;
+            const std::uint64_t before = ws.pair_runs();
+            const Outputs got = RunBoth(g, init, sources, opt, &ws, through_values);
+            const Outputs want = RunBoth(g, init, sources, opt, &plain, through_values);
+            const std::string what = "seed " + std::to_string(seed) + " now " +
+                                     std::to_string(now) + " tolerance " +
+                                     std::to_string(tolerance) + (partial ? " part" : " all") +
+                                     (through_values ? " values" : "");
+            ExpectSame(got, want, what);
+            // Served (no theta reaches 0 here), from a part of the
+            // sources too (the others touched later, as any node).
+            EXPECT_EQ(ws.pair_runs(), before + 1) << what;
+            EXPECT_GT(want.region.touched_count, 0u) << what;
+          }
+        }
+      }
+    }
+    EXPECT_EQ(plain.pair_runs(), 0u);
   }
 }
 
-TEST(PairDmpTest, SupportsOnlyTwoWayGraphsInAFrameStartingNow) {
-  const Network net = testing::RandomGraph(50, 120, 3);
-  const TransmissionGraph both = testing::BuildGraph(net, Direction::kBoth, 2.0, 0.3);
-  const TransmissionGraph down = testing::BuildGraph(net, Direction::kDownstream, 2.0, 0.3);
-  InitialState init = RandomState(both.node_count, 3);
-  EXPECT_TRUE(PairDmp::Supports(both, init));
-  EXPECT_FALSE(PairDmp::Supports(down, init));
-  init.now = 2;
-  EXPECT_FALSE(PairDmp::Supports(both, init));
+// Every case the pair kernel does not match is left to dmp.cc's kernel,
+// with its results: graphs with an arc without reverse, one-way graphs,
+// graphs of generation 0 (not numbered by the engine), frames with starts
+// or ends, a theta stored as 0; and the layout is built only after a
+// costly run, freed by Release.
+TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
+  DmpOptions opt;
+  opt.horizon = 12;
+  opt.tolerance = 0;
+  const TransmissionGraph two_way = TwoWayGraph(1);
+  const InitialState init = RandomState(two_way.node_count, 1);
+  const std::vector<NodeIndex> all = SourcesOf(init);
+  // Runs twice on a fresh workspace (the first may build the layout) and
+  // returns the second's outputs and whether the pair kernel served it;
+  // the outputs must be dmp.cc's kernel's.
+  const auto second_run = [&](const TransmissionGraph& g, const InitialState& s,
+                              std::span<const NodeIndex> sources, const std::string& what) {
+    Workspace ws, plain;
+    plain.set_pair_kernel(false);
+    ws.Prepare(g);
+    plain.Prepare(g);
+    (void)RunDmpRegion(g, s, sources, opt, &ws);
+    const Outputs got = RunBoth(g, s, sources, opt, &ws, false);
+    ExpectSame(got, RunBoth(g, s, sources, opt, &plain, false), what);
+    return ws.pair_runs() > 0;
+  };
+  EXPECT_TRUE(second_run(two_way, init, all, "two-way"));  // the control
+
+  TransmissionGraph mixed = TwoWayGraph(1);
+  mixed.reverse[0] = kNoEdge;  // one arc without its reverse
+  EXPECT_FALSE(PairDmp::SupportsGraph(mixed));
+  EXPECT_FALSE(second_run(mixed, init, all, "mixed"));
+
+  const Network net = testing::RandomGraph(300, 900, 1);
+  TransmissionGraph one_way = testing::BuildGraph(net, Direction::kDownstream, 2.0, 0.3);
+  one_way.generation.value = 7;
+  EXPECT_FALSE(PairDmp::SupportsGraph(one_way));
+  EXPECT_FALSE(second_run(one_way, init, all, "one-way"));
+
+  TransmissionGraph unnumbered = TwoWayGraph(1);
+  unnumbered.generation.value = 0;
+  EXPECT_FALSE(second_run(unnumbered, init, all, "generation 0"));
+
+  InitialState starts = init;
+  testing::AddRandomTimes(&starts, 5, 12, 3);
+  starts.end.assign(starts.p_s.size(), InitialState::kNever);
+  EXPECT_FALSE(PairDmp::SupportsFrame(starts));
+  EXPECT_FALSE(second_run(two_way, starts, all, "starts"));
+  InitialState ends = init;
+  testing::AddRandomTimes(&ends, 5, 12, 3);
+  ends.start.assign(ends.p_s.size(), 0);
+  EXPECT_FALSE(PairDmp::SupportsFrame(ends));
+  EXPECT_FALSE(second_run(two_way, ends, all, "ends"));
+
+  // p = 1 from a surely disrupted source: theta 0 at step 1.
+  TransmissionGraph sure = TwoWayGraph(1);
+  for (double& p : sure.p) p = 1.0;
+  InitialState surely = init;
+  surely.p_i[all[0]] = 1.0;
+  surely.p_s[all[0]] = 0.0;
+  EXPECT_TRUE(PairDmp::SupportsGraph(sure));
+  EXPECT_FALSE(second_run(sure, surely, all, "theta 0"));
+
+  // A small region builds no layout; Release frees it.
+  Workspace ws;
+  ws.Prepare(two_way);
+  DmpOptions small = opt;
+  small.horizon = 1;
+  small.tolerance = 0.5;
+  (void)RunDmpRegion(two_way, init, std::span(all).first(1), small, &ws);
+  EXPECT_EQ(ws.pair_layout_bytes(), 0u);
+  const std::size_t before = ws.MemoryBytes();  // the arc kernel's arrays
+  (void)RunDmpRegion(two_way, init, all, opt, &ws);
+  const std::size_t layout = ws.pair_layout_bytes();
+  EXPECT_GT(layout, 0u);
+  // The arc kernel's per-arc arrays (20 bytes per arc) are not held next
+  // to the layout; a run handed to the arc kernel sizes them again and
+  // gives its results.
+  const std::size_t arcs = 20 * two_way.edge_count();
+  ws.Prepare(two_way);
+  EXPECT_LE(ws.MemoryBytes() + arcs, before + layout + 1024);  // 1 kB: the run's lists
+  {
+    Workspace plain;
+    plain.set_pair_kernel(false);
+    plain.Prepare(two_way);
+    ExpectSame(RunBoth(two_way, ends, all, opt, &ws, false),
+               RunBoth(two_way, ends, all, opt, &plain, false), "ends, after the layout");
+    EXPECT_GE(ws.MemoryBytes(), layout + arcs);
+  }
+  EXPECT_GE(ws.Release(), layout);
+  EXPECT_EQ(ws.pair_layout_bytes(), 0u);
 }
 
 }  // namespace
