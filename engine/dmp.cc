@@ -738,8 +738,10 @@ class PairDispatch {
       if (PairDmp::SupportsGraph(g)) {
         ws->pairs_ = std::make_unique<PairDmp>(g);
         ws->pairs_generation_ = generation;
-        // The arc kernel's arrays (clean) are not held next to the layout
-        // (20 bytes per arc): the next arc-kernel run sizes them again.
+        // The arc kernel's arrays (clean, 20 bytes per arc) are freed when
+        // the layout is built. A later arc-kernel run on this workspace
+        // (a frame with starts or ends, a θ stored as 0, another graph)
+        // sizes them again, and both are then held until Release().
         decltype(ws->edge_)().swap(ws->edge_);
         decltype(ws->theta_reverse_)().swap(ws->theta_reverse_);
         decltype(ws->cavity_)().swap(ws->cavity_);
