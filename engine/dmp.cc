@@ -706,9 +706,11 @@ class DmpRun {
 // a run on that graph whose arc-steps reach 4 per arc (about what the
 // build costs): a graph that only sees small regions, or changes between
 // runs, never pays for it. It replaces this kernel's per-arc arrays (freed
-// when it is built, sized again by the next run here), is kept while the
-// graph's generation is the same and freed by Release with the rest (then
-// built again only after the next costly run on the graph).
+// when it is built; a run here drops it before sizing them again, so the
+// two are never held together), is kept while the graph's generation is
+// the same and freed by Release with the rest (then built again only after
+// the next costly run on the graph in a frame it serves). A graph on which
+// it met a θ stored as 0 stays with this kernel.
 template <typename Stored>
 class PairDispatch {
  public:
@@ -726,7 +728,14 @@ class PairDispatch {
         ++ws->pair_runs_;
         return out;
       }
+      // A θ stored as 0: this graph stays with the arc kernel (its layout
+      // would be built again after every such run only to be handed back).
+      ws->unpaired_generation_ = generation;
     }
+    // The arc kernel runs: the layout goes first, so the two are never held
+    // together (it is built again after the next costly run in a frame the
+    // pair kernel serves).
+    ws->pairs_.reset();
     ws->PrepareArrays(g, true);  // no-op unless the pair kernel's layout freed them
     DmpRegion out = DmpRun<Stored>(g, init, opt, ws)
                         .Run(
@@ -739,9 +748,8 @@ class PairDispatch {
         ws->pairs_ = std::make_unique<PairDmp>(g);
         ws->pairs_generation_ = generation;
         // The arc kernel's arrays (clean, 20 bytes per arc) are freed when
-        // the layout is built. A later arc-kernel run on this workspace
-        // (a frame with starts or ends, a θ stored as 0, another graph)
-        // sizes them again, and both are then held until Release().
+        // the layout is built; a later arc-kernel run drops the layout
+        // before it sizes them again.
         decltype(ws->edge_)().swap(ws->edge_);
         decltype(ws->theta_reverse_)().swap(ws->theta_reverse_);
         decltype(ws->cavity_)().swap(ws->cavity_);
