@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "engine/dmp_pairs.h"
 #include "engine/dmp_region.h"
@@ -703,9 +704,9 @@ class DmpRun {
 // bytes per arc: both arcs' messages and p, the pair's far end, the arc's
 // pair) is built per graph, keyed by the graph's generation (a graph of
 // generation 0, built outside the engine, is never served), and only after
-// a run on that graph whose arc-steps reach 4 per arc (about what the
-// build costs): a graph that only sees small regions, or changes between
-// runs, never pays for it. It replaces this kernel's per-arc arrays (freed
+// the second run on that graph whose arc-steps reach 4 per arc (the build
+// costs about one such run): a graph that only sees small regions, or
+// changes between such runs, never pays for it. It replaces this kernel's per-arc arrays (freed
 // when it is built; a run here drops it before sizing them again, so the
 // two are never held together), is kept while the graph's generation is
 // the same and freed by Release with the rest (then built again only after
@@ -740,9 +741,12 @@ class PairDispatch {
     DmpRegion out = DmpRun<Stored>(g, init, opt, ws)
                         .Run(
                             sources, [](int) {}, trajectories, values);
-    if (two_way && !(ws->pairs_ && ws->pairs_generation_ == generation) &&
-        out.edge_updates >= 4 * static_cast<std::uint64_t>(g.edge_count()) &&
-        PairDmp::SupportsFrame(init)) {
+    const bool costly = two_way && !(ws->pairs_ && ws->pairs_generation_ == generation) &&
+                        out.edge_updates >= 4 * static_cast<std::uint64_t>(g.edge_count()) &&
+                        PairDmp::SupportsFrame(init);
+    // Built at a graph's second costly run: a graph that changes between
+    // such runs (network changes) would pay the build and never use it.
+    if (costly && std::exchange(ws->costly_generation_, generation) == generation) {
       ws->pairs_.reset();  // another graph's, if any
       if (PairDmp::SupportsGraph(g)) {
         ws->pairs_ = std::make_unique<PairDmp>(g);

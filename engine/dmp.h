@@ -211,11 +211,12 @@ class BasicDmpWorkspace {
   std::vector<NodeIndex> outside_;   // touched, not in the frontier then
   std::vector<NodeIndex> frontier_;  // nodes with a touched in-neighbour (freed by each run)
   // The pair kernel's layout and clean state for the graph of generation
-  // pairs_generation_ (dmp.cc, "Pair kernel"); built after a costly run on
-  // that graph, released with the rest.
+  // pairs_generation_ (dmp.cc, "Pair kernel"); built after the second
+  // costly run on that graph, released with the rest.
   std::unique_ptr<PairDmp> pairs_;
   std::uint64_t pairs_generation_ = 0;
   std::uint64_t unpaired_generation_ = 0;  // a graph found not fully two-way
+  std::uint64_t costly_generation_ = 0;    // the last costly arc-kernel run's graph
   bool pair_kernel_ = true;
   std::uint64_t pair_runs_ = 0;
 };

@@ -124,10 +124,14 @@ TEST(PairDmpTest, RegionRunsEqualDmpKernelInEveryFieldOnSupportedFrames) {
     const InitialState base = RandomState(g.node_count, seed);
     const std::vector<NodeIndex> all = SourcesOf(base);
     {
-      // The first costly run builds the layout (dmp.cc's kernel runs it).
+      // The second costly run on the graph builds the layout (dmp.cc's
+      // kernel runs both): a graph that changed after the first would
+      // never use it.
       DmpOptions opt;
       opt.horizon = 12;
       opt.tolerance = 0;
+      (void)RunDmpRegion(g, base, all, opt, &ws);
+      ASSERT_EQ(ws.pair_layout_bytes(), 0u) << seed;
       (void)RunDmpRegion(g, base, all, opt, &ws);
       ASSERT_EQ(ws.pair_runs(), 0u);
       ASSERT_GT(ws.pair_layout_bytes(), 0u) << seed;
@@ -179,8 +183,8 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   const TransmissionGraph two_way = TwoWayGraph(1);
   const InitialState init = RandomState(two_way.node_count, 1);
   const std::vector<NodeIndex> all = SourcesOf(init);
-  // Runs twice on a fresh workspace (the first may build the layout) and
-  // returns the second's outputs and whether the pair kernel served it;
+  // Runs three times on a fresh workspace (the second may build the
+  // layout) and returns the third's outputs and whether the pair kernel served it;
   // the outputs must be dmp.cc's kernel's.
   const auto second_run = [&](const TransmissionGraph& g, const InitialState& s,
                               std::span<const NodeIndex> sources, const std::string& what) {
@@ -188,6 +192,7 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
     plain.set_pair_kernel(false);
     ws.Prepare(g);
     plain.Prepare(g);
+    (void)RunDmpRegion(g, s, sources, opt, &ws);
     (void)RunDmpRegion(g, s, sources, opt, &ws);
     const Outputs got = RunBoth(g, s, sources, opt, &ws, false);
     ExpectSame(got, RunBoth(g, s, sources, opt, &plain, false), what);
@@ -239,6 +244,14 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   (void)RunDmpRegion(two_way, init, std::span(all).first(1), small, &ws);
   EXPECT_EQ(ws.pair_layout_bytes(), 0u);
   const std::size_t before = ws.MemoryBytes();  // the arc kernel's arrays
+  // A costly run of another graph (another generation) between two of
+  // this one's: no layout yet; this graph's second one in a row builds it.
+  TransmissionGraph other = two_way;
+  other.generation.value = two_way.generation.value + 1;
+  (void)RunDmpRegion(two_way, init, all, opt, &ws);
+  (void)RunDmpRegion(other, init, all, opt, &ws);
+  (void)RunDmpRegion(two_way, init, all, opt, &ws);
+  EXPECT_EQ(ws.pair_layout_bytes(), 0u);
   (void)RunDmpRegion(two_way, init, all, opt, &ws);
   const std::size_t layout = ws.pair_layout_bytes();
   EXPECT_GT(layout, 0u);
