@@ -183,8 +183,7 @@ void EngineWorker::MaybeCheckpoint(bool now) {
   const Status synced = SyncState("syncing the state file first");
   // Compacted here (a no-op when the round was projected): the store would
   // otherwise write from a compacted copy of the whole network. The book is
-  // written from a view of it, not a copy: its incidents list every
-  // grouped event (bench/README.md "`ckptbook`").
+  // written from a view of it, not a copy (bench/README.md "`ckptbook`").
   auto save = [&]() -> Result<connectors::CheckpointHeader> {
     if (!synced.ok()) return synced;
     const engine::IncidentBookView incidents = book_.View();
