@@ -738,15 +738,17 @@ void BenchNetworkChanges() {
 // object from the network's edges (igraph_create in IgraphPeer, one edge
 // per linked pair; the TransmissionGraph from BuildGraph) and our rate
 // vectors (igraph takes two numbers). Inside both, once per call of 40
-// runs: the algorithm's own layout of that graph (igraph_sir checks the
-// graph is simple and builds an adjacency list, igraph_adjlist_init, and
-// its sum tree; ContinuousSir's constructor copies the out-rows with their
-// lengths and checks the rates are uniform), seeding the generator (igraph's
-// default one; our counter-based one), drawing each run's source, the runs
-// and collecting their results (igraph_sir records every event's time and
-// counts, its API; ours the final sizes). What a call costs before its runs
-// is a parameter per side (`*_call_setup_ms`: a call of one run with no
-// transmission, the source's recovery, median of 5).
+// runs: the algorithm's own layout of that graph (igraph_sir builds an
+// adjacency list, igraph_adjlist_init, and its sum tree, and checks the
+// graph is simple, cached after the first call; ContinuousSir's
+// constructor copies the out-rows with their lengths and checks the rates
+// are uniform), seeding the generator (igraph's default one; our
+// counter-based one), drawing each run's source, the runs and collecting
+// their results (igraph_sir records every event's time and counts, its
+// API; ours the final sizes). What a call costs before its runs is a
+// parameter per side (`*_call_setup_ms`: a call of one run with no
+// transmission, the source's recovery, median of 5). bench/README.md,
+// "mcfair".
 void BenchMonteCarlo() {
   const Network net = BarabasiAlbert(100000, 3, {.seed = 2});
   const TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 1, 1);

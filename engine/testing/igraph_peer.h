@@ -47,10 +47,10 @@ class IgraphPeer {
 
 // The engine's continuous-time SIR from one uniformly random source per run
 // (RandomStream::kSource), realizations first..first+runs-1. Like one
-// igraph_sir call (which checks the graph is simple and builds its
-// adjacency list before its runs), a call builds the simulator's own
-// layout of the graph (ContinuousSir's constructor) before its runs: both
-// are the same kind of work, inside engine_bench's timed sections.
+// igraph_sir call (which builds its adjacency list before its runs), a
+// call builds the simulator's own layout of the graph (ContinuousSir's
+// constructor) before its runs: the same kind of work, inside both of
+// engine_bench's timed sections.
 SirRuns ContinuousSirRuns(const TransmissionGraph& graph, const ContinuousRates& rates, int runs,
                           std::uint64_t seed, std::uint32_t first = 0);
 
