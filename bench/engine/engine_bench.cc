@@ -730,8 +730,25 @@ void BenchNetworkChanges() {
 // graph, beta = 0.25, gamma = 1, one random source per run. The machine is
 // shared, so the two alternate in rounds and process CPU time is compared
 // (wall time is reported too). The speedup is per event (an infection or a
-// recovery), which does not depend on how many major outbreaks each sample
-// happened to draw; the per-run ratio is a parameter.
+// recovery, counted alike on both sides: 2 s - 1 for a run of final size s),
+// which does not depend on how many major outbreaks each sample happened to
+// draw; the per-run ratio is a parameter.
+//
+// The timed sections hold the same work. Outside both: each side's graph
+// object from the network's edges (igraph_create in IgraphPeer, one edge
+// per linked pair; the TransmissionGraph from BuildGraph) and our rate
+// vectors (igraph takes two numbers). Inside both, once per call of 40
+// runs: the algorithm's own layout of that graph (igraph_sir builds an
+// adjacency list, igraph_adjlist_init, and its sum tree, and checks the
+// graph is simple, cached after the first call; ContinuousSir's
+// constructor copies the out-rows with their lengths and checks the rates
+// are uniform), seeding the generator (igraph's default one; our
+// counter-based one), drawing each run's source, the runs and collecting
+// their results (igraph_sir records every event's time and counts, its
+// API; ours the final sizes). What a call costs before its runs is a
+// parameter per side (`*_call_setup_ms`: a call of one run with no
+// transmission, the source's recovery, median of 5). bench/README.md,
+// "mcfair".
 void BenchMonteCarlo() {
   const Network net = BarabasiAlbert(100000, 3, {.seed = 2});
   const TransmissionGraph g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
@@ -759,6 +776,16 @@ void BenchMonteCarlo() {
     ours.final_sizes.insert(ours.final_sizes.end(), b.final_sizes.begin(), b.final_sizes.end());
     ours.events += b.events;
   }
+  std::vector<double> igraph_setup, ours_setup;
+  const ContinuousRates no_spread = UniformRates(g, 0.0, 1.0);
+  for (int i = 0; i < 5; ++i) {
+    double cpu = CpuMs();
+    peer.Sir(0.0, 1.0, 1, 5);
+    igraph_setup.push_back(CpuMs() - cpu);
+    cpu = CpuMs();
+    testing::ContinuousSirRuns(g, no_spread, 1, 5);
+    ours_setup.push_back(CpuMs() - cpu);
+  }
   auto majors = [&](const std::vector<double>& sizes) {
     return std::count_if(sizes.begin(), sizes.end(), [&](double s) { return s > 1000; });
   };
@@ -776,6 +803,9 @@ void BenchMonteCarlo() {
                  {"major_outbreaks_igraph", Num(static_cast<double>(majors(theirs.final_sizes)))},
                  {"final_size_ks_statistic", Num(ks.statistic)},
                  {"final_size_ks_p", Num(ks.p_value)},
+                 {"runs_per_call", Num(kRunsPerRound)},
+                 {"igraph_call_setup_ms", Num(Median(igraph_setup))},
+                 {"ours_call_setup_ms", Num(Median(ours_setup))},
                  {"per_run_speedup", Num(igraph_cpu / ours_cpu)},
                  {"wall_per_run_speedup", Num(igraph_wall / ours_wall)}};
   Emit("igraph_sir_ms", igraph_cpu / runs, "ms_per_run", p);

@@ -71,7 +71,9 @@ SirRuns ContinuousSirRuns(const TransmissionGraph& g, const ContinuousRates& rat
     const NodeIndex s = std::min<NodeIndex>(source, static_cast<NodeIndex>(g.node_count - 1));
     const std::size_t size = sim.Run(realization, {&s, 1});
     out.final_sizes.push_back(static_cast<double>(size));
-    out.events += 2 * size;  // each infected node is infected once, recovers once
+    // Each infected node is infected once and recovers once; the source's
+    // infection is the start, not an event (as in igraph's `times`).
+    out.events += 2 * size - 1;
   }
   return out;
 }

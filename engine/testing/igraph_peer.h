@@ -16,7 +16,11 @@ namespace riskd::engine::testing {
 
 struct SirRuns {
   std::vector<double> final_sizes;  // nodes ever infected, per run
-  std::uint64_t events = 0;         // infections + recoveries over all runs
+  // Infections and recoveries over all runs, counted as igraph_sir counts
+  // them (its `times` less the start): the source's infection at time 0
+  // starts a run and is not an event, so a run of final size s has
+  // 2 s - 1 events.
+  std::uint64_t events = 0;
 };
 
 // The network's edges as an undirected simple igraph graph (one edge per
@@ -42,7 +46,11 @@ class IgraphPeer {
 };
 
 // The engine's continuous-time SIR from one uniformly random source per run
-// (RandomStream::kSource), realizations first..first+runs-1.
+// (RandomStream::kSource), realizations first..first+runs-1. Like one
+// igraph_sir call (which builds its adjacency list before its runs), a
+// call builds the simulator's own layout of the graph (ContinuousSir's
+// constructor) before its runs: the same kind of work, inside both of
+// engine_bench's timed sections.
 SirRuns ContinuousSirRuns(const TransmissionGraph& graph, const ContinuousRates& rates, int runs,
                           std::uint64_t seed, std::uint32_t first = 0);
 

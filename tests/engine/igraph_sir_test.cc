@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "engine/testing/generators.h"
@@ -52,6 +53,27 @@ TEST(IgraphSirTest, TheTestDetectsADifferentRate) {
   testing::IgraphPeer peer(net);
   const auto theirs = peer.Sir(0.25, 1.0, 2000, 42);
   EXPECT_LT(testing::TwoSampleKs(ours.final_sizes, theirs.final_sizes).p_value, 1e-4);
+}
+
+TEST(IgraphSirTest, EventsAreCountedAsIgraphCountsThem) {
+  // engine_bench's mc_speedup_vs_igraph is per event: both sides must count
+  // the same events for the same outbreak.
+  const Network net = BarabasiAlbert(2000, 2, {.seed = 7});
+  const auto g = testing::BuildGraph(net, Direction::kBoth, 1, 1);
+  testing::IgraphPeer peer(net);
+  // No transmission: a run is its source's recovery, one event.
+  EXPECT_EQ(testing::ContinuousSirRuns(g, UniformRates(g, 0.0, 1.0), 50, 17).events, 50u);
+  EXPECT_EQ(peer.Sir(0.0, 1.0, 50, 42).events, 50u);
+  // With spread: s - 1 infections after the source's and s recoveries.
+  auto two_s_less_one = [](const testing::SirRuns& r) {
+    std::uint64_t sum = 0;
+    for (double s : r.final_sizes) sum += 2 * static_cast<std::uint64_t>(s) - 1;
+    return sum;
+  };
+  const auto ours = testing::ContinuousSirRuns(g, UniformRates(g, 0.25, 1.0), 200, 17);
+  const auto theirs = peer.Sir(0.25, 1.0, 200, 42);
+  EXPECT_EQ(ours.events, two_s_less_one(ours));
+  EXPECT_EQ(theirs.events, two_s_less_one(theirs));
 }
 
 }  // namespace
