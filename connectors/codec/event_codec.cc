@@ -424,6 +424,58 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
                  "intervention, clock_tick, query or operator_action)");
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 character at text[i] (RFC 3629: no
+// overlong forms, no surrogates, nothing past U+10FFFF), 0 if there is none.
+std::size_t Utf8Length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string SanitizeFeedText(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = Utf8Length(text, i);
+    std::string_view piece = "?";
+    if (n > 0) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      // The characters FirstControl finds: C0, DEL, and C1 (U+0080..U+009F).
+      const bool control = (n == 1 && (c < 0x20 || c == 0x7f)) ||
+                           (n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f);
+      piece = control ? " " : text.substr(i, n);
+    }
+    i += std::max<std::size_t>(n, 1);
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece);
+  }
+  return out;
+}
+
 std::string DuplicateDifference(const Envelope& retry, const Envelope& journaled) {
   if (retry.has_occurred_at() && !google::protobuf::util::MessageDifferencer::Equals(
                                      retry.occurred_at(), journaled.occurred_at())) {

@@ -412,6 +412,31 @@ TEST_F(EventCodecTest, OperatorFreeTextIsBoundedAndHasNoControlCharacters) {
             "5)");
 }
 
+// Feed text is sanitized, not refused (connectors/feeds): control characters
+// become spaces, bytes that are not UTF-8 '?', and the cut falls on a
+// character boundary; what comes out always passes CheckText.
+TEST(SanitizeFeedTextTest, ControlCharactersBecomeSpacesAndTheCutKeepsWholeCharacters) {
+  EXPECT_EQ(SanitizeFeedText("M 7.1 - Ishinomaki\r\n\tJapan", 100), "M 7.1 - Ishinomaki   Japan");
+  EXPECT_EQ(SanitizeFeedText("a\x1b[2Jb\x7f", 100), "a [2Jb ");
+  EXPECT_EQ(SanitizeFeedText(std::string("n\0l", 3), 100), "n l");
+  EXPECT_EQ(SanitizeFeedText("C1\xc2\x85|\xc2\x9f|\xc2\xa0", 100), "C1 | |\xc2\xa0");  // NBSP stays
+  EXPECT_EQ(SanitizeFeedText("Z\xc3\xbcrich", 100), "Z\xc3\xbcrich");
+  // Not UTF-8: a Latin-1 byte, a lone continuation byte, a truncated
+  // sequence, an overlong '/', a surrogate.
+  EXPECT_EQ(SanitizeFeedText("Z\xfcrich", 100), "Z?rich");
+  EXPECT_EQ(SanitizeFeedText("\x80x", 100), "?x");
+  EXPECT_EQ(SanitizeFeedText("x\xe2\x82", 100), "x??");
+  EXPECT_EQ(SanitizeFeedText("\xc0\xaf", 100), "??");
+  EXPECT_EQ(SanitizeFeedText("\xed\xa0\x80", 100), "???");
+  EXPECT_EQ(SanitizeFeedText("\xf0\x9f\x8c\x8a wave", 100), "\xf0\x9f\x8c\x8a wave");
+  // The bound: never more bytes, never half a character.
+  EXPECT_EQ(SanitizeFeedText("abcdef", 4), "abcd");
+  EXPECT_EQ(SanitizeFeedText("ab\xc3\xbc", 3), "ab");
+  EXPECT_EQ(SanitizeFeedText("ab\xc3\xbc", 4), "ab\xc3\xbc");
+  EXPECT_EQ(SanitizeFeedText("\xf0\x9f\x8c\x8a", 3), "");
+  EXPECT_EQ(SanitizeFeedText("", 4), "");
+}
+
 // What a NetworkChange says about a node is what Query{network} (and the
 // dashboard's /api/network) answers: every attribute. The node's value was
 // left out of the answer.
