@@ -53,6 +53,34 @@ Status CheckId(const std::string& where, const std::string& id) {
   return Status::Ok();
 }
 
+// Free text from the wire (operators' who, assignee, note and reason; a
+// title, a status's detail, names, the source) is journaled, published with
+// the incident or event, posted to Alertmanager, written to CSV and printed
+// by riskctl and the dashboard: a length bound, and one line without control
+// characters (a newline or an escape sequence would forge lines in a
+// terminal, a log, a CSV file or the audit trail). Protobuf has already
+// refused invalid UTF-8 when the Envelope was parsed.
+Status CheckText(const std::string& where, const std::string& text, std::size_t min,
+                 std::size_t max) {
+  if (text.size() < min) return Invalid(where, "is required");
+  if (text.size() > max) return Invalid(where, "is longer than " + std::to_string(max) + " bytes");
+  if (const std::string c = FirstControl(text); !c.empty()) {
+    return Invalid(where, "contains a control character (" + c + ")");
+  }
+  return Status::Ok();
+}
+
+// A risk type an event names: configured names are [a-z0-9_]{1,32}, so a
+// longer one, or one with a control character, is refused before "unknown
+// risk type '...'" echoes it into the Ack and the refusal log.
+Result<std::string> ResolveRiskType(const std::string& where, const std::string& name, int hazard,
+                                    const RiskTypeResolver& types) {
+  RISKD_RETURN_IF_ERROR(CheckText(where, name, 0, kMaxRiskTypeBytes));
+  auto r = types.Resolve(name, hazard);
+  if (!r.ok()) return r.status().WithContext(where);
+  return r;
+}
+
 Status OverLimit(const std::string& where, std::size_t count, const char* what, const char* key,
                  std::size_t limit) {
   return Status::ResourceExhausted(where + ": " + std::to_string(count) + " " + what + ", over " +
@@ -110,7 +138,7 @@ Status CheckPlace(const riskd::v1::Place& place, const ValidationLimits& limits)
       if (place.region().empty() || place.region().size() > 64) {
         return Invalid("disruption.place.region", "must be 1..64 bytes");
       }
-      return Status::Ok();
+      return CheckText("disruption.place.region", place.region(), 1, 64);
     case riskd::v1::Place::SHAPE_NOT_SET:
       break;
   }
@@ -124,7 +152,7 @@ Status CheckNodeSpec(const std::string& where, const riskd::v1::NodeSpec& n,
                                     {"kind", &n.kind()},
                                     {"region", &n.region()},
                                     {"emergency_plan_id", &n.emergency_plan_id()}}) {
-    if (text->size() > 256) return Invalid(where + "." + field, "is longer than 256 bytes");
+    RISKD_RETURN_IF_ERROR(CheckText(where + "." + field, *text, 0, kMaxNodeTextBytes));
   }
   if (static_cast<std::size_t>(n.alternates_size()) > limits.max_ids_per_event) {
     return OverLimit(where + ".alternates", static_cast<std::size_t>(n.alternates_size()), "ids",
@@ -227,21 +255,6 @@ Status CheckIds(const std::string& where,
   return Status::Ok();
 }
 
-// Operators' free text (who, assignee, note, reason) is journaled, published
-// with the incident or event and printed by riskctl and the dashboard: a
-// length bound, and no control characters (a newline or an escape sequence
-// would forge lines in a terminal or the audit trail). Protobuf has already
-// refused invalid UTF-8 when the Envelope was parsed.
-Status CheckText(const std::string& where, const std::string& text, std::size_t min,
-                 std::size_t max) {
-  if (text.size() < min) return Invalid(where, "is required");
-  if (text.size() > max) return Invalid(where, "is longer than " + std::to_string(max) + " bytes");
-  if (const std::string c = FirstControl(text); !c.empty()) {
-    return Invalid(where, "contains a control character (" + c + ")");
-  }
-  return Status::Ok();
-}
-
 Status CheckOperatorAction(const riskd::v1::OperatorAction& a) {
   using A = riskd::v1::OperatorAction;
   RISKD_RETURN_IF_ERROR(CheckId("operator_action.incident_id", a.incident_id()));
@@ -275,23 +288,22 @@ Status CheckQuery(const riskd::v1::Query& q, const NodeDirectory& nodes,
   switch (q.what_case()) {
     case Q::kNodeRisk:
       if (!q.node_risk().risk_type().empty()) {
-        auto r = types.Resolve(q.node_risk().risk_type(), 0);
-        if (!r.ok()) return r.status().WithContext("query.node_risk.risk_type");
+        auto r = ResolveRiskType("query.node_risk.risk_type", q.node_risk().risk_type(), 0, types);
+        if (!r.ok()) return r.status();
       }
       return CheckIds("query.node_risk.node_ids", q.node_risk().node_ids(), nodes, limits);
     case Q::kProjection:
       if (!q.projection().risk_type().empty()) {
-        auto r = types.Resolve(q.projection().risk_type(), 0);
-        if (!r.ok()) return r.status().WithContext("query.projection.risk_type");
+        auto r =
+            ResolveRiskType("query.projection.risk_type", q.projection().risk_type(), 0, types);
+        if (!r.ok()) return r.status();
       }
       return Status::Ok();
     case Q::kPlan: {
       if (q.plan().k() < 1 || q.plan().k() > 10000) {
         return Invalid("query.plan.k", "must be in 1..10000");
       }
-      auto r = types.Resolve(q.plan().risk_type(), 0);
-      if (!r.ok()) return r.status().WithContext("query.plan.risk_type");
-      return Status::Ok();
+      return ResolveRiskType("query.plan.risk_type", q.plan().risk_type(), 0, types).status();
     }
     case Q::kSnapshot:
     case Q::kStatus:
@@ -334,15 +346,15 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
     return Invalid("envelope",
                    "has fields riskd.v1.Envelope does not define (wrong message type?)");
   }
-  if (env.source().size() > 256) return Invalid("source", "is longer than 256 bytes");
+  RISKD_RETURN_IF_ERROR(CheckText("source", env.source(), 0, kMaxSourceBytes));
   if (env.has_occurred_at())
     RISKD_RETURN_IF_ERROR(CheckTimestamp("occurred_at", env.occurred_at()));
   switch (env.body_case()) {
     case Envelope::kSupplierStatus: {
       const auto& s = env.supplier_status();
       RISKD_RETURN_IF_ERROR(CheckNode("supplier_status.node_id", s.node_id(), nodes));
-      auto r = types.Resolve(s.risk_type(), 0);
-      if (!r.ok()) return r.status().WithContext("supplier_status.risk_type");
+      auto r = ResolveRiskType("supplier_status.risk_type", s.risk_type(), 0, types);
+      if (!r.ok()) return r.status();
       switch (s.state()) {
         case riskd::v1::NODE_STATE_SUSCEPTIBLE:
         case riskd::v1::NODE_STATE_DISRUPTED:
@@ -358,17 +370,15 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       if (!Finite(s.severity()) || s.severity() < 0 || s.severity() > 1) {
         return Invalid("supplier_status.severity", "must be in [0, 1]");
       }
-      if (s.detail().size() > 4096)
-        return Invalid("supplier_status.detail", "is longer than 4096 bytes");
-      return Status::Ok();
+      return CheckText("supplier_status.detail", s.detail(), 0, kMaxDetailBytes);
     }
     case Envelope::kDisruption: {
       const auto& d = env.disruption();
       if (d.hazard() == riskd::v1::HAZARD_UNSPECIFIED || !riskd::v1::Hazard_IsValid(d.hazard())) {
         return Invalid("disruption.hazard", "is required and must be a known hazard");
       }
-      auto r = types.Resolve(d.risk_type(), d.hazard());
-      if (!r.ok()) return r.status().WithContext("disruption.risk_type");
+      auto r = ResolveRiskType("disruption.risk_type", d.risk_type(), d.hazard(), types);
+      if (!r.ok()) return r.status();
       if (!Finite(d.severity()) || d.severity() <= 0 || d.severity() > 1) {
         return Invalid("disruption.severity", "must be in (0, 1]");
       }
@@ -377,11 +387,10 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       }
       RISKD_RETURN_IF_ERROR(CheckIds("disruption.node_ids", d.node_ids(), nodes, limits));
       if (d.has_place()) RISKD_RETURN_IF_ERROR(CheckPlace(d.place(), limits));
-      if (d.title().size() > 1024) return Invalid("disruption.title", "is longer than 1024 bytes");
+      RISKD_RETURN_IF_ERROR(CheckText("disruption.title", d.title(), 0, kMaxTitleBytes));
       // Kept with the incident it starts and published with it.
-      if (d.feed_event_id().size() > 256) {
-        return Invalid("disruption.feed_event_id", "is longer than 256 bytes");
-      }
+      RISKD_RETURN_IF_ERROR(
+          CheckText("disruption.feed_event_id", d.feed_event_id(), 0, kMaxFeedEventIdBytes));
       if (d.has_expected_duration()) {
         const auto& x = d.expected_duration();
         constexpr std::int64_t kHundredYears = 100LL * 366 * 86400;
@@ -402,8 +411,8 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
       }
       if (iv.node_ids().empty()) return Invalid("intervention.node_ids", "needs at least one node");
       if (!iv.risk_type().empty()) {
-        auto r = types.Resolve(iv.risk_type(), 0);
-        if (!r.ok()) return r.status().WithContext("intervention.risk_type");
+        auto r = ResolveRiskType("intervention.risk_type", iv.risk_type(), 0, types);
+        if (!r.ok()) return r.status();
       }
       RISKD_RETURN_IF_ERROR(CheckIds("intervention.node_ids", iv.node_ids(), nodes, limits));
       return CheckText("intervention.reason", iv.reason(), 0, 1024);
@@ -422,6 +431,58 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
   return Invalid("envelope",
                  "has no body (supplier_status, disruption, network_change, "
                  "intervention, clock_tick, query or operator_action)");
+}
+
+namespace {
+
+// Length of the well-formed UTF-8 character at text[i] (RFC 3629: no
+// overlong forms, no surrogates, nothing past U+10FFFF), 0 if there is none.
+std::size_t Utf8Length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string SanitizeFeedText(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = Utf8Length(text, i);
+    std::string_view piece = "?";
+    if (n > 0) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      // The characters FirstControl finds: C0, DEL, and C1 (U+0080..U+009F).
+      const bool control = (n == 1 && (c < 0x20 || c == 0x7f)) ||
+                           (n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f);
+      piece = control ? " " : text.substr(i, n);
+    }
+    i += std::max<std::size_t>(n, 1);
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece);
+  }
+  return out;
 }
 
 std::string DuplicateDifference(const Envelope& retry, const Envelope& journaled) {

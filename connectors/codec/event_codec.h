@@ -9,6 +9,7 @@
 #ifndef RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_
 #define RISKD_CONNECTORS_CODEC_EVENT_CODEC_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -72,6 +73,23 @@ struct ValidationLimits {
   // Circles and polygons covering more are rejected; 0: no limit.
   double max_place_area_km2 = 0;
 };
+
+// Length bounds of the Envelope's free text (declared in envelope.proto).
+// Every text field is also one line: no control characters (C0 including
+// newline, tab and NUL, DEL, C1), invalid_argument otherwise.
+inline constexpr std::size_t kMaxSourceBytes = 256;       // Envelope.source
+inline constexpr std::size_t kMaxDetailBytes = 4096;      // SupplierStatus.detail
+inline constexpr std::size_t kMaxTitleBytes = 1024;       // Disruption.title
+inline constexpr std::size_t kMaxFeedEventIdBytes = 256;  // Disruption.feed_event_id
+inline constexpr std::size_t kMaxNodeTextBytes = 256;     // NodeSpec name, kind, region, plan
+inline constexpr std::size_t kMaxRiskTypeBytes = 32;      // any risk_type ([a-z0-9_]{1,32})
+
+// Text the daemon takes from an outside feed (a quake's title, a CSV
+// field) made what ingest accepts, rather than lose the event: every
+// control character (C0, DEL, C1) becomes a space, every byte that is not
+// UTF-8 a '?', and the result is cut to at most `max_bytes` bytes, at a
+// character boundary.
+std::string SanitizeFeedText(std::string_view text, std::size_t max_bytes);
 
 // Structural and referential validation; the Status message says what is
 // wrong and where (field path), e.g.

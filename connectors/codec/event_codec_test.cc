@@ -3,7 +3,9 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <limits>
+#include <vector>
 
 #include "connectors/codec/output_codec.h"
 #include "riskd/v1/outputs.pb.h"
@@ -410,6 +412,166 @@ TEST_F(EventCodecTest, OperatorFreeTextIsBoundedAndHasNoControlCharacters) {
   EXPECT_EQ(Validate(e).ToString(),
             "invalid_argument: operator_action.note: contains a control character (0x9b at byte "
             "5)");
+}
+
+// Every other text an Envelope carries into the journal, the incidents,
+// Alertmanager, CSV exports, logs or an Ack: a bound, and one line without
+// control characters, refused naming the field. A title, a status's detail,
+// the source and node names used to take a newline or an escape sequence,
+// and a risk type of any length was echoed back in "unknown risk type".
+TEST_F(EventCodecTest, EveryTextFieldIsBoundedAndOneLineWithoutControlCharacters) {
+  const std::string long_type(kMaxRiskTypeBytes, 'r');  // configured: the bound is accepted
+  types_.names.insert(long_type);
+  Envelope status;
+  status.set_event_id("st-1");
+  status.mutable_supplier_status()->set_node_id("P1");
+  status.mutable_supplier_status()->set_state(riskd::v1::NODE_STATE_DISRUPTED);
+  Envelope add_node;
+  add_node.set_event_id("add-1");
+  add_node.mutable_network_change()->mutable_add_node()->set_id("N1");
+  Envelope update_node;
+  update_node.set_event_id("upd-1");
+  update_node.mutable_network_change()->mutable_update_node()->set_id("S1");
+  Envelope region = Disruption({});
+  region.mutable_disruption()->mutable_place()->set_region("JP");
+  Envelope protect;
+  protect.set_event_id("iv-1");
+  protect.mutable_intervention()->set_kind(riskd::v1::Intervention::KIND_IMMUNIZE);
+  protect.mutable_intervention()->add_node_ids("S1");
+  Envelope node_risk;
+  node_risk.set_event_id("q-1");
+  node_risk.mutable_query()->mutable_node_risk()->add_node_ids("S1");
+  Envelope projection;
+  projection.set_event_id("q-2");
+  projection.mutable_query()->mutable_projection();
+  Envelope plan;
+  plan.set_event_id("q-3");
+  plan.mutable_query()->mutable_plan()->set_k(1);
+
+  struct Field {
+    std::string path;      // as the reason names it
+    std::size_t max;       // bytes
+    std::string too_long;  // the reason past the bound
+    Envelope base;         // valid as it is
+    std::function<void(Envelope&, const std::string&)> set;
+  };
+  const auto longer = [](const std::string& path, std::size_t max) {
+    return "invalid_argument: " + path + ": is longer than " + std::to_string(max) + " bytes";
+  };
+  const std::vector<Field> fields = {
+      {"source", 256, longer("source", 256), Disruption({"S1"}),
+       [](Envelope& e, const std::string& t) { e.set_source(t); }},
+      {"supplier_status.detail", 4096, longer("supplier_status.detail", 4096), status,
+       [](Envelope& e, const std::string& t) { e.mutable_supplier_status()->set_detail(t); }},
+      {"disruption.title", 1024, longer("disruption.title", 1024), Disruption({"S1"}),
+       [](Envelope& e, const std::string& t) { e.mutable_disruption()->set_title(t); }},
+      {"disruption.feed_event_id", 256, longer("disruption.feed_event_id", 256), Disruption({"S1"}),
+       [](Envelope& e, const std::string& t) { e.mutable_disruption()->set_feed_event_id(t); }},
+      {"disruption.place.region", 64,
+       "invalid_argument: disruption.place.region: must be 1..64 bytes", region,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_disruption()->mutable_place()->set_region(t);
+       }},
+      {"network_change.add_node.name", 256, longer("network_change.add_node.name", 256), add_node,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_network_change()->mutable_add_node()->set_name(t);
+       }},
+      {"network_change.add_node.kind", 256, longer("network_change.add_node.kind", 256), add_node,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_network_change()->mutable_add_node()->set_kind(t);
+       }},
+      {"network_change.add_node.region", 256, longer("network_change.add_node.region", 256),
+       add_node,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_network_change()->mutable_add_node()->set_region(t);
+       }},
+      {"network_change.add_node.emergency_plan_id", 256,
+       longer("network_change.add_node.emergency_plan_id", 256), add_node,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_network_change()->mutable_add_node()->set_emergency_plan_id(t);
+       }},
+      {"network_change.update_node.name", 256, longer("network_change.update_node.name", 256),
+       update_node,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_network_change()->mutable_update_node()->set_name(t);
+       }},
+      {"supplier_status.risk_type", 32, longer("supplier_status.risk_type", 32), status,
+       [](Envelope& e, const std::string& t) { e.mutable_supplier_status()->set_risk_type(t); }},
+      {"disruption.risk_type", 32, longer("disruption.risk_type", 32), Disruption({"S1"}),
+       [](Envelope& e, const std::string& t) { e.mutable_disruption()->set_risk_type(t); }},
+      {"intervention.risk_type", 32, longer("intervention.risk_type", 32), protect,
+       [](Envelope& e, const std::string& t) { e.mutable_intervention()->set_risk_type(t); }},
+      {"query.node_risk.risk_type", 32, longer("query.node_risk.risk_type", 32), node_risk,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_query()->mutable_node_risk()->set_risk_type(t);
+       }},
+      {"query.projection.risk_type", 32, longer("query.projection.risk_type", 32), projection,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_query()->mutable_projection()->set_risk_type(t);
+       }},
+      {"query.plan.risk_type", 32, longer("query.plan.risk_type", 32), plan,
+       [](Envelope& e, const std::string& t) {
+         e.mutable_query()->mutable_plan()->set_risk_type(t);
+       }},
+  };
+  for (const auto& f : fields) {
+    SCOPED_TRACE(f.path);
+    const bool risk_type = f.path.find("risk_type") != std::string::npos;
+    // At the bound: accepted (free text ends on a two-byte UTF-8 character).
+    const std::string at_bound =
+        risk_type ? long_type : std::string(f.max - 2, 'x') + "\xc3\xbc";  // ü
+    ASSERT_EQ(at_bound.size(), f.max);
+    Envelope e = f.base;
+    ASSERT_TRUE(Validate(e).ok()) << Validate(e).ToString();
+    f.set(e, at_bound);
+    EXPECT_TRUE(Validate(e).ok()) << Validate(e).ToString();
+    f.set(e, at_bound + "x");
+    EXPECT_EQ(Validate(e).ToString(), f.too_long);
+    const auto control = [&](const std::string& hex, std::size_t at) {
+      return "invalid_argument: " + f.path + ": contains a control character (0x" + hex +
+             " at byte " + std::to_string(at) + ")";
+    };
+    // One line: no newline (nor carriage return or tab), no escape, no C1.
+    f.set(e, "one\ntwo");
+    EXPECT_EQ(Validate(e).ToString(), control("0a", 3));
+    f.set(e, "one\rtwo");
+    EXPECT_EQ(Validate(e).ToString(), control("0d", 3));
+    f.set(e, "a\tb");
+    EXPECT_EQ(Validate(e).ToString(), control("09", 1));
+    f.set(e, "ab\x1b[2J");
+    EXPECT_EQ(Validate(e).ToString(), control("1b", 2));
+    f.set(e, std::string("n\0l", 3));
+    EXPECT_EQ(Validate(e).ToString(), control("00", 1));
+    f.set(e, "c1\xc2\x85");
+    EXPECT_EQ(Validate(e).ToString(), control("85", 2));
+    f.set(e, "del\x7f");
+    EXPECT_EQ(Validate(e).ToString(), control("7f", 3));
+  }
+}
+
+// Feed text is sanitized, not refused (connectors/feeds): control characters
+// become spaces, bytes that are not UTF-8 '?', and the cut falls on a
+// character boundary; what comes out always passes CheckText.
+TEST(SanitizeFeedTextTest, ControlCharactersBecomeSpacesAndTheCutKeepsWholeCharacters) {
+  EXPECT_EQ(SanitizeFeedText("M 7.1 - Ishinomaki\r\n\tJapan", 100), "M 7.1 - Ishinomaki   Japan");
+  EXPECT_EQ(SanitizeFeedText("a\x1b[2Jb\x7f", 100), "a [2Jb ");
+  EXPECT_EQ(SanitizeFeedText(std::string("n\0l", 3), 100), "n l");
+  EXPECT_EQ(SanitizeFeedText("C1\xc2\x85|\xc2\x9f|\xc2\xa0", 100), "C1 | |\xc2\xa0");  // NBSP stays
+  EXPECT_EQ(SanitizeFeedText("Z\xc3\xbcrich", 100), "Z\xc3\xbcrich");
+  // Not UTF-8: a Latin-1 byte, a lone continuation byte, a truncated
+  // sequence, an overlong '/', a surrogate.
+  EXPECT_EQ(SanitizeFeedText("Z\xfcrich", 100), "Z?rich");
+  EXPECT_EQ(SanitizeFeedText("\x80x", 100), "?x");
+  EXPECT_EQ(SanitizeFeedText("x\xe2\x82", 100), "x??");
+  EXPECT_EQ(SanitizeFeedText("\xc0\xaf", 100), "??");
+  EXPECT_EQ(SanitizeFeedText("\xed\xa0\x80", 100), "???");
+  EXPECT_EQ(SanitizeFeedText("\xf0\x9f\x8c\x8a wave", 100), "\xf0\x9f\x8c\x8a wave");
+  // The bound: never more bytes, never half a character.
+  EXPECT_EQ(SanitizeFeedText("abcdef", 4), "abcd");
+  EXPECT_EQ(SanitizeFeedText("ab\xc3\xbc", 3), "ab");
+  EXPECT_EQ(SanitizeFeedText("ab\xc3\xbc", 4), "ab\xc3\xbc");
+  EXPECT_EQ(SanitizeFeedText("\xf0\x9f\x8c\x8a", 3), "");
+  EXPECT_EQ(SanitizeFeedText("", 4), "");
 }
 
 // What a NetworkChange says about a node is what Query{network} (and the

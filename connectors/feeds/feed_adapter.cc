@@ -19,9 +19,32 @@ Status ValidateShape(const riskd::v1::Envelope& envelope) {
   return st.code() == Status::Code::kNotFound ? Status::Ok() : st;
 }
 
+// A feed's text is not the feed's event: a control character in a quake's
+// title (or in its id) is made a space rather than have ingest refuse the
+// whole event, and a title or detail longer than ingest allows is cut.
+// Ids are not cut (two ids could become one): an id too long is refused.
+void SanitizeTexts(riskd::v1::Envelope& envelope) {
+  const auto clean = [](std::string* text, std::size_t max_bytes) {
+    *text = SanitizeFeedText(*text, max_bytes);
+  };
+  clean(envelope.mutable_event_id(), envelope.event_id().size());
+  if (envelope.has_disruption()) {
+    auto* d = envelope.mutable_disruption();
+    clean(d->mutable_title(), kMaxTitleBytes);
+    clean(d->mutable_feed_event_id(), d->feed_event_id().size());
+  }
+  if (envelope.has_supplier_status()) {
+    clean(envelope.mutable_supplier_status()->mutable_detail(), kMaxDetailBytes);
+  }
+}
+
 }  // namespace
 
+FeedBatchBuilder::FeedBatchBuilder(std::string source)
+    : source_(SanitizeFeedText(source, kMaxSourceBytes)) {}
+
 void FeedBatchBuilder::Add(std::size_t index, riskd::v1::Envelope envelope) {
+  SanitizeTexts(envelope);
   const std::string& id = envelope.event_id();
   std::string feed_id = envelope.has_disruption() ? envelope.disruption().feed_event_id() : id;
   if (id.empty() || id.size() > kMaxEventIdBytes) {

@@ -51,11 +51,14 @@ class FeedAdapter {
   virtual Result<FeedBatch> Parse(std::string_view document) const = 0;
 };
 
-// Collects an adapter's output: skips repeated event ids, enforces the
-// 1..256-byte event id rule, stamps `source`.
+// Collects an adapter's output: makes the feed's text what ingest accepts
+// (SanitizeFeedText: control characters become spaces in the event id,
+// feed_event_id, title and detail, and a title or detail is cut to its
+// bound, so no event is lost over its text), skips repeated event ids,
+// enforces the 1..256-byte event id rule, stamps `source` (sanitized too).
 class FeedBatchBuilder {
  public:
-  explicit FeedBatchBuilder(std::string source) : source_(std::move(source)) {}
+  explicit FeedBatchBuilder(std::string source);
   // Adds the envelope of entry `index` (its event_id set by the caller).
   void Add(std::size_t index, riskd::v1::Envelope envelope);
   void Reject(std::size_t index, std::string feed_id, std::string reason);

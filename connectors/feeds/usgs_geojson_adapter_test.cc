@@ -20,6 +20,13 @@ const riskd::v1::Envelope* FindEvent(const FeedBatch& batch, const std::string& 
   return nullptr;
 }
 
+// The real feed with `from` (which must be in it) made `to`.
+void ReplaceOnce(std::string& doc, const std::string& from, const std::string& to) {
+  const auto at = doc.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  doc.replace(at, from.size(), to);
+}
+
 TEST(UsgsGeoJsonAdapterTest, EveryEarthquakeOfTheRealFeed) {
   auto batch =
       UsgsGeoJsonAdapter().Parse(ReadDataFile("usgs_quakes/usgs_4.5_month_2014-04-01.geojson"));
@@ -60,10 +67,8 @@ TEST(UsgsGeoJsonAdapterTest, EveryEarthquakeOfTheRealFeed) {
 
 TEST(UsgsGeoJsonAdapterTest, MalformedFeaturesAreRejectedTheRestKept) {
   std::string doc = ReadDataFile("usgs_quakes/usgs_4.5_month_2014-04-01.geojson");
-  auto replace = [&doc](const std::string& from, const std::string& to) {
-    const auto at = doc.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    doc.replace(at, from.size(), to);
+  const auto replace = [&doc](const std::string& from, const std::string& to) {
+    ReplaceOnce(doc, from, to);
   };
   replace("\"mag\":4.5,\"place\":\"63km NW of Iquique",
           "\"mag\":null,\"place\":\"63km NW of Iquique");
@@ -83,6 +88,31 @@ TEST(UsgsGeoJsonAdapterTest, MalformedFeaturesAreRejectedTheRestKept) {
   EXPECT_FALSE(UsgsGeoJsonAdapter().Parse("{\"type\":\"FeatureCollection\"").ok());
   EXPECT_FALSE(UsgsGeoJsonAdapter().Parse("[1,2,3]").ok());
   EXPECT_FALSE(UsgsGeoJsonAdapter().Parse("\x00\xff garbage").ok());
+}
+
+// A quake is not lost over its title: ingest refuses text with control
+// characters or past its bound, so the feed's text is sanitized (control
+// characters become spaces) and cut (disruption.title: 1024 bytes) before
+// the event is sent. Both quakes used to be rejected.
+TEST(UsgsGeoJsonAdapterTest, ATitleWithControlCharactersOrTooLongIsSanitizedNotLost) {
+  std::string doc = ReadDataFile("usgs_quakes/usgs_4.5_month_2014-04-01.geojson");
+  const auto replace = [&doc](const std::string& from, const std::string& to) {
+    ReplaceOnce(doc, from, to);
+  };
+  replace("\"title\":\"M 4.5 - 63km NW of Iquique, Chile\"",
+          "\"title\":\"M 4.5 - 63km NW of\\nIquique,\\u001b[2J Chile\\u0085\"");
+  replace("\"title\":\"M 5.1 - 1km S of La Habra, California\"",
+          "\"title\":\"M 5.1 - " + std::string(1100, 'h') + "\"");
+  auto batch = UsgsGeoJsonAdapter().Parse(doc);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->envelopes.size(), 465u);
+  EXPECT_TRUE(batch->rejected.empty()) << batch->rejected[0].reason;
+  const auto* iquique = FindEvent(*batch, "usgs:usc000ny83");
+  ASSERT_NE(iquique, nullptr);
+  EXPECT_EQ(iquique->disruption().title(), "M 4.5 - 63km NW of Iquique, [2J Chile ");
+  const auto* habra = FindEvent(*batch, "usgs:ci15481673");
+  ASSERT_NE(habra, nullptr);
+  EXPECT_EQ(habra->disruption().title(), "M 5.1 - " + std::string(1024 - 8, 'h'));
 }
 
 TEST(UsgsGeoJsonAdapterTest, ReplayingOverlappingFeedsDeliversEachEventOnce) {

@@ -200,6 +200,40 @@ TEST(BadInputE2ETest, EveryBadInputIsAnsweredAsDocumentedAndStateEqualsAReplayOf
                    {ack_note.SerializeAsString()},
                    "invalid_argument: operator_action.note: contains a control character (0x1b "
                    "at byte 4)"});
+  // Every other text is bounded and one line too: a title, a status's
+  // detail, the source, node names reach the journal, incidents,
+  // Alertmanager, CSV exports and logs; a risk type is echoed in the Ack.
+  Envelope titled = Quake("titled", {"FAB-KUM"});
+  titled.mutable_disruption()->set_title("M 7.1\nFORGED LINE");
+  cases.push_back({"newline in disruption title",
+                   {titled.SerializeAsString()},
+                   "invalid_argument: disruption.title: contains a control character (0x0a at "
+                   "byte 5)"});
+  Envelope detailed;
+  detailed.set_event_id("detailed");
+  detailed.mutable_supplier_status()->set_node_id("FAB-KUM");
+  detailed.mutable_supplier_status()->set_state(riskd::v1::NODE_STATE_DISRUPTED);
+  detailed.mutable_supplier_status()->set_detail("line down\x1b[31m");
+  cases.push_back({"escape in supplier status detail",
+                   {detailed.SerializeAsString()},
+                   "invalid_argument: supplier_status.detail: contains a control character "
+                   "(0x1b at byte 9)"});
+  Envelope sourced = Quake("sourced", {"FAB-KUM"});
+  sourced.set_source("erp\r\nX-Forged: 1");
+  cases.push_back({"carriage return in source",
+                   {sourced.SerializeAsString()},
+                   "invalid_argument: source: contains a control character (0x0d at byte 3)"});
+  Envelope named = AddNode("named", "NEW-NODE");
+  named.mutable_network_change()->mutable_add_node()->set_name("Kumamoto\tfab");
+  cases.push_back({"tab in node name",
+                   {named.SerializeAsString()},
+                   "invalid_argument: network_change.add_node.name: contains a control "
+                   "character (0x09 at byte 8)"});
+  Envelope typed = Quake("typed", {"FAB-KUM"});
+  typed.mutable_disruption()->set_risk_type(std::string(200, 't'));
+  cases.push_back({"long risk type",
+                   {typed.SerializeAsString()},
+                   "invalid_argument: disruption.risk_type: is longer than 32 bytes"});
   // int64 nanoseconds end in 2262: the clock used to stop there silently.
   Envelope tick;
   tick.set_event_id("tick-9999");
