@@ -55,6 +55,13 @@ TEST(DashboardSettingsTest, BadValuesAreRejectedWithTheKey) {
       {"users { name: 'a' role: CLIENT_ROLE_ADMIN token_sha256: 'abc' }", "64 hex digits"},
       {"users { name: 'a' token_sha256: '" + kOpsHash + "' }", "role is required"},
       {"users { role: CLIENT_ROLE_ADMIN token_sha256: '" + kOpsHash + "' }", "name is required"},
+      {"users { name: 'a\\nb' role: CLIENT_ROLE_ADMIN token_sha256: '" + kOpsHash + "' }",
+       "without control characters"},
+      {"users { name: 'a\\302\\205b' role: CLIENT_ROLE_ADMIN token_sha256: '" + kOpsHash + "' }",
+       "without control characters"},
+      {"users { name: '" + std::string(129, 'n') + "' role: CLIENT_ROLE_ADMIN token_sha256: '" +
+           kOpsHash + "' }",
+       "at most 128 bytes"},
       {"users { name: 'a' role: CLIENT_ROLE_ADMIN token_sha256: '" + kOpsHash +
            "' } users { name: 'a' role: CLIENT_ROLE_ADMIN token_sha256: '" + kReaderHash + "' }",
        "not unique"},
