@@ -393,87 +393,106 @@ Status IngestLoop::Authorize(Request& req, const riskd::v1::Envelope& env) {
 
 void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelope) {
   riskd::v1::Envelope& env = *envelope;
-  Request& req = batch->requests[i];
-  Ack& ack = batch->acks[i];
-  if (env.has_query()) {
-    const Status st = ValidateEnvelope(env, directory_, settings_->risk_type_resolver, limits_);
-    if (!st.ok()) return Reject(batch, i, st);
-    stats_.queries.fetch_add(1, std::memory_order_relaxed);
-    if (env.query().has_status()) {  // needs nothing from the engine thread
-      if (!status_source_)
-        return Reject(batch, i, Status::Unavailable("query.status: not available"));
-      ack.set_result(Ack::RESULT_ACCEPTED);
-      *ack.mutable_response()->mutable_status() = status_source_();
-      // As for every query, the events the answer reflects: the engine's
-      // (the journal may hold more, not yet applied: journal_last_seq).
-      ack.set_journal_seq(ack.response().status().engine_applied_seq());
-      return;
-    }
-    batch->queries.push_back(i);
-    return;
-  }
+  if (env.has_query()) return AdmitQuery(batch, i, env);
   if (!refuse_events_.ok()) return Reject(batch, i, refuse_events_);
   // Duplicates first: a retried event must be answered DUPLICATE even when
   // its content would no longer validate (e.g. a repeated add_node).
-  if (auto k = batch->FindId(env.event_id())) {
-    ack.set_reason(DifferentEventReason(env, batch->entries[*k].payload));
-    batch->staged.push_back({i, *k});
-    return;
-  }
-  auto seen = log_->Lookup(env.event_id());
-  if (!seen.ok()) return Reject(batch, i, seen.status());
-  if (seen->has_value()) {
-    ack.set_result(Ack::RESULT_DUPLICATE);
-    ack.set_journal_seq(**seen);
-    stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
-    // Only here, on the duplicate path: one read of the journaled payload.
-    if (auto journaled = log_->Payload(**seen); journaled.ok() && journaled->has_value()) {
-      ack.set_reason(DifferentEventReason(env, **journaled));
-    }
-    return;
-  }
+  if (AnsweredAsDuplicate(batch, i, env)) return;
   const Status st = ValidateEnvelope(env, directory_, settings_->risk_type_resolver, limits_);
   if (!st.ok()) return Reject(batch, i, st);
   // Event time: what the journal records is where the engine places it.
   const std::int64_t received = NowUnixNs();
-  // Whether env was changed here: then its serialization is journaled,
-  // else the bytes as received.
-  bool changed = false;
-  if (env.has_supplier_status() || env.has_disruption() || env.has_clock_tick()) {
-    if (env.has_clock_tick() && !batch->clock_before) batch->clock_before = clock_.manual_ns();
-    auto timed = clock_.Admit(&env, received);
-    if (!timed.ok()) return Reject(batch, i, timed.status());
-    changed = *timed;
+  const auto timed = TimeEvent(batch, &env, received);
+  if (!timed.ok()) return Reject(batch, i, timed.status());
+  const auto stamped = StampOperatorAction(batch->requests[i], &env);
+  if (!stamped.ok()) return Reject(batch, i, stamped.status());
+  TellPlaceMatches(env, &batch->acks[i]);
+  ApplyNetworkChange(batch, env);
+  Stage(batch, i, env, received, /*changed=*/*timed || *stamped);
+}
+
+void IngestLoop::AdmitQuery(Batch* batch, std::size_t i, const riskd::v1::Envelope& env) {
+  const Status st = ValidateEnvelope(env, directory_, settings_->risk_type_resolver, limits_);
+  if (!st.ok()) return Reject(batch, i, st);
+  stats_.queries.fetch_add(1, std::memory_order_relaxed);
+  if (!env.query().has_status()) {
+    batch->queries.push_back(i);
+    return;
   }
-  if (env.has_operator_action()) {
-    if (!incidents_ || !incidents_->Has(env.operator_action().incident_id())) {
-      return Reject(batch, i,
-                    Status::NotFound("operator_action.incident_id: no incident '" +
-                                     env.operator_action().incident_id() +
-                                     "' (closed incidents beyond incidents.retain_closed are "
-                                     "forgotten)"));
-    }
-    // The journal records who acted as CURVE authenticated them.
-    if (auto client = connectors::ClientNameOfMessage(req.payload)) {
-      env.mutable_operator_action()->set_authenticated_client(*client);
-      changed = true;
-    }
+  // A status query needs nothing from the engine thread: answered here.
+  if (!status_source_) return Reject(batch, i, Status::Unavailable("query.status: not available"));
+  Ack& ack = batch->acks[i];
+  ack.set_result(Ack::RESULT_ACCEPTED);
+  *ack.mutable_response()->mutable_status() = status_source_();
+  // As for every query, the events the answer reflects: the engine's
+  // (the journal may hold more, not yet applied: journal_last_seq).
+  ack.set_journal_seq(ack.response().status().engine_applied_seq());
+}
+
+bool IngestLoop::AnsweredAsDuplicate(Batch* batch, std::size_t i, const riskd::v1::Envelope& env) {
+  Ack& ack = batch->acks[i];
+  if (auto k = batch->FindId(env.event_id())) {
+    // Answered with the entry's result once the batch is committed (Forward).
+    ack.set_reason(DifferentEventReason(env, batch->entries[*k].payload));
+    batch->staged.push_back({i, *k});
+    return true;
   }
-  if (env.has_disruption() && env.disruption().has_place()) {
-    // Tell the producer what the place matched.
-    const auto match = directory_.Match(env.disruption().place(), 10);
-    ack.set_place_matched_nodes(static_cast<std::uint32_t>(match.count));
-    for (const auto& id : match.first_ids) ack.add_place_matched_ids(id);
-    if (match.count == 0) {
-      ack.set_warning("place_empty: disruption.place matches no node in the network");
-    }
+  auto seen = log_->Lookup(env.event_id());
+  if (!seen.ok()) {
+    Reject(batch, i, seen.status());
+    return true;
   }
-  if (env.has_network_change()) {
-    if (!batch->directory_before) {
-      batch->directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
-    }
-    directory_.Apply(env.network_change());
+  if (!seen->has_value()) return false;
+  ack.set_result(Ack::RESULT_DUPLICATE);
+  ack.set_journal_seq(**seen);
+  stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
+  // Only here, on the duplicate path: one read of the journaled payload.
+  if (auto journaled = log_->Payload(**seen); journaled.ok() && journaled->has_value()) {
+    ack.set_reason(DifferentEventReason(env, **journaled));
   }
+  return true;
+}
+
+Result<bool> IngestLoop::TimeEvent(Batch* batch, riskd::v1::Envelope* env, std::int64_t received) {
+  if (!env->has_supplier_status() && !env->has_disruption() && !env->has_clock_tick()) return false;
+  if (env->has_clock_tick() && !batch->clock_before) batch->clock_before = clock_.manual_ns();
+  return clock_.Admit(env, received);
+}
+
+Result<bool> IngestLoop::StampOperatorAction(Request& req, riskd::v1::Envelope* env) const {
+  if (!env->has_operator_action()) return false;
+  if (!incidents_ || !incidents_->Has(env->operator_action().incident_id())) {
+    return Status::NotFound("operator_action.incident_id: no incident '" +
+                            env->operator_action().incident_id() +
+                            "' (closed incidents beyond incidents.retain_closed are forgotten)");
+  }
+  // The journal records who acted as CURVE authenticated them.
+  auto client = connectors::ClientNameOfMessage(req.payload);
+  if (!client) return false;
+  env->mutable_operator_action()->set_authenticated_client(*client);
+  return true;
+}
+
+void IngestLoop::TellPlaceMatches(const riskd::v1::Envelope& env, Ack* ack) const {
+  if (!env.has_disruption() || !env.disruption().has_place()) return;
+  const auto match = directory_.Match(env.disruption().place(), 10);
+  ack->set_place_matched_nodes(static_cast<std::uint32_t>(match.count));
+  for (const auto& id : match.first_ids) ack->add_place_matched_ids(id);
+  if (match.count == 0) {
+    ack->set_warning("place_empty: disruption.place matches no node in the network");
+  }
+}
+
+void IngestLoop::ApplyNetworkChange(Batch* batch, const riskd::v1::Envelope& env) {
+  if (!env.has_network_change()) return;
+  if (!batch->directory_before) {
+    batch->directory_before = std::make_unique<connectors::NodeDirectory>(directory_);
+  }
+  directory_.Apply(env.network_change());
+}
+
+void IngestLoop::Stage(Batch* batch, std::size_t i, const riskd::v1::Envelope& env,
+                       std::int64_t received, bool changed) {
   const std::size_t k = batch->entry_count++;
   connectors::JournalEntry& entry = batch->entries[k];  // reused: every field set
   entry.event_id.assign(env.event_id());
@@ -481,7 +500,8 @@ void IngestLoop::Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelop
   if (changed) {
     (void)env.SerializeToString(&entry.payload);  // replaces what the string held
   } else {
-    entry.payload.assign(req.payload.data<char>(), req.payload.size());
+    const zmq::message_t& payload = batch->requests[i].payload;
+    entry.payload.assign(payload.data<char>(), payload.size());
   }
   batch->AddId(k);
   batch->staged.push_back({i, k});

@@ -194,6 +194,27 @@ class IngestLoop {
   // May change *envelope (its event time, an operator action's client):
   // what is journaled is then its serialization.
   void Admit(Batch* batch, std::size_t i, riskd::v1::Envelope* envelope);
+  // Admit's steps, in its order. A query: validated, then set aside for
+  // the engine thread, or a status query answered here.
+  void AdmitQuery(Batch* batch, std::size_t i, const riskd::v1::Envelope& envelope);
+  // Whether request i was answered as a duplicate of an event staged in
+  // this batch or journaled before (or refused: the journal could not say).
+  bool AnsweredAsDuplicate(Batch* batch, std::size_t i, const riskd::v1::Envelope& envelope);
+  // A timed event given its event time by the model clock (the clock kept
+  // for a failed commit at the batch's first tick); whether it changed.
+  Result<bool> TimeEvent(Batch* batch, riskd::v1::Envelope* envelope, std::int64_t received);
+  // An operator action's incident checked (not_found) and its CURVE client
+  // stamped; whether it changed.
+  Result<bool> StampOperatorAction(Request& request, riskd::v1::Envelope* envelope) const;
+  // The nodes a disruption's place matches, told in the ack.
+  void TellPlaceMatches(const riskd::v1::Envelope& envelope, riskd::v1::Ack* ack) const;
+  // A network change applied to the directory now (later events in the
+  // batch see it), the directory kept for a failed commit.
+  void ApplyNetworkChange(Batch* batch, const riskd::v1::Envelope& envelope);
+  // The event staged for the journal: its serialization if `changed`, else
+  // the bytes as received.
+  void Stage(Batch* batch, std::size_t i, const riskd::v1::Envelope& envelope,
+             std::int64_t received, bool changed);
   void Commit(Batch* batch);
   void Forward(Batch* batch, const std::vector<connectors::AppendResult>& results);
   void ForwardQueries(Batch* batch);

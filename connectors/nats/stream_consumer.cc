@@ -272,87 +272,92 @@ Status StreamConsumer::Seek(std::uint64_t next) {
 }
 
 Result<std::vector<StreamMessage>> StreamConsumer::Fetch(std::chrono::milliseconds wait) {
-  std::vector<StreamMessage> out;
   if (needs_seek_) {
     // Not during a stop (the next fetch after it, if any, re-creates it).
-    if (stopping()) return out;
+    if (stopping()) return std::vector<StreamMessage>();
     RISKD_RETURN_IF_ERROR(Seek(position_ + 1));
   }
   natsMsgList list{};
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s =
       natsSubscription_Fetch(&list, subscription_, options_.max_batch, wait.count(), &code);
-  if (s == NATS_TIMEOUT && list.Count == 0) return out;
+  if (s == NATS_TIMEOUT && list.Count == 0) return std::vector<StreamMessage>();
   if (s != NATS_OK && list.Count == 0) {
     return NatsError("nats: fetch from consumer '" + options_.durable + "'", s, code);
   }
-  natsMsg* last = nullptr;
-  std::uint64_t last_seq = 0;
-  const std::uint64_t read_from = position_ + 1;
-  const std::uint64_t refusals_before = stats_.reads_refused;
-  std::uint64_t checked = 0;  // the last message of this batch checked against the leader's
-  // Jumps taken in this batch: counted once it is returned (not if its
-  // end is refused, and not again when it is read again).
-  std::uint64_t jumps = 0;
+  FetchedBatch batch;
+  batch.read_from = position_ + 1;
+  batch.refusals_before = stats_.reads_refused;
   jump_checks_ = {};
-  bool gap = false;
-  for (int i = 0; i < list.Count && !gap; ++i) {
-    natsMsg* msg = list.Msgs[i];
-    StreamMessage m;
-    std::uint64_t delivery = 0;
-    if (!ReadMetadata(msg, &m, &delivery)) continue;  // not a stream message (status)
-    // Whether no delivery was lost since the last one received (the
-    // redeliveries dropped below count too: the server numbers them).
-    const bool in_turn = delivery == last_delivery_ + 1;
-    last_delivery_ = delivery;
-    if (m.seq <= position_) {
-      stats_.redelivered++;  // already returned: a redelivery
-      continue;
-    }
-    const char* data = natsMsg_GetData(msg);
-    m.payload.assign(data != nullptr ? data : "",
-                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-    const bool jump = !accept_any_next_ && m.seq != position_ + 1;
-    if (!InOrderOrLeaders(msg, m, in_turn, &checked)) {
-      gap = true;
-      break;
-    }
-    if (jump) ++jumps;
-    accept_any_next_ = false;
-    position_ = m.seq;
-    last = msg;
-    last_seq = m.seq;
-    out.push_back(std::move(m));
-  }
-  if (last != nullptr && last_seq != checked && !BatchEndIsLeaders(&out, last, read_from)) {
-    // Refused, or a stop ended the check: nothing of it is returned, and
-    // it is read again from a re-created consumer.
-    last = nullptr;
-    gap = true;
-  }
-  if (last != nullptr) {
-    // Keep the batch's last message for its acknowledgement (ack-all).
-    for (int i = 0; i < list.Count; ++i) {
-      if (list.Msgs[i] == last) list.Msgs[i] = nullptr;
-    }
-    unacked_.emplace_back(last_seq, last);
-    stats_.jumps_taken += jumps;
+  for (int i = 0; i < list.Count && !batch.gap; ++i) TakeDelivery(list.Msgs[i], &batch);
+  CheckBatchEnd(&batch);
+  if (batch.last != nullptr) {
+    HoldForAck(&list, batch.last, batch.last_seq);
+    stats_.jumps_taken += batch.jumps;
   }
   natsMsgList_Destroy(&list);
-  if (gap) {
-    // Re-read from the position: the consumer redelivers in order now (or
-    // at the next Fetch, if the server cannot be reached right now; not
-    // during a stop). A refused read is re-created at the next Fetch: the
-    // caller learns of the refusal first (no longer caught up) and pauses
-    // before it.
-    if (stopping() || stats_.reads_refused != refusals_before) {
-      DropSubscription();
-      needs_seek_ = true;
-    } else {
-      (void)Seek(position_ + 1);
-    }
+  if (batch.gap) ReadAgainFromPosition(stats_.reads_refused != batch.refusals_before);
+  return std::move(batch.out);
+}
+
+void StreamConsumer::TakeDelivery(natsMsg* msg, FetchedBatch* batch) {
+  StreamMessage m;
+  std::uint64_t delivery = 0;
+  if (!ReadMetadata(msg, &m, &delivery)) return;  // not a stream message (status)
+  // Whether no delivery was lost since the last one received (the
+  // redeliveries dropped below count too: the server numbers them).
+  const bool in_turn = delivery == last_delivery_ + 1;
+  last_delivery_ = delivery;
+  if (m.seq <= position_) {
+    stats_.redelivered++;  // already returned: a redelivery
+    return;
   }
-  return out;
+  const char* data = natsMsg_GetData(msg);
+  m.payload.assign(data != nullptr ? data : "",
+                   static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  const bool jump = !accept_any_next_ && m.seq != position_ + 1;
+  if (!InOrderOrLeaders(msg, m, in_turn, &batch->checked)) {
+    batch->gap = true;
+    return;
+  }
+  if (jump) ++batch->jumps;
+  accept_any_next_ = false;
+  position_ = m.seq;
+  batch->last = msg;
+  batch->last_seq = m.seq;
+  batch->out.push_back(std::move(m));
+}
+
+void StreamConsumer::CheckBatchEnd(FetchedBatch* batch) {
+  // Nothing taken, or its last message already checked (a start or a jump).
+  if (batch->last == nullptr || batch->last_seq == batch->checked) return;
+  if (BatchEndIsLeaders(&batch->out, batch->last, batch->read_from)) return;
+  // Refused, or a stop ended the check: nothing of it is returned, and
+  // it is read again from a re-created consumer.
+  batch->last = nullptr;
+  batch->gap = true;
+}
+
+void StreamConsumer::HoldForAck(natsMsgList* list, natsMsg* last, std::uint64_t last_seq) {
+  // Keep the batch's last message for its acknowledgement (ack-all): out
+  // of the list, which destroys the others.
+  for (int i = 0; i < list->Count; ++i) {
+    if (list->Msgs[i] == last) list->Msgs[i] = nullptr;
+  }
+  unacked_.emplace_back(last_seq, last);
+}
+
+void StreamConsumer::ReadAgainFromPosition(bool refused) {
+  // The consumer redelivers in order now (or at the next Fetch, if the
+  // server cannot be reached right now; not during a stop). A refused read
+  // is re-created at the next Fetch: the caller learns of the refusal first
+  // (no longer caught up) and pauses before it.
+  if (stopping() || refused) {
+    DropSubscription();
+    needs_seek_ = true;
+  } else {
+    (void)Seek(position_ + 1);
+  }
 }
 
 bool StreamConsumer::StartIsLeaders(natsMsg* first, const StreamMessage& m, bool in_turn) {

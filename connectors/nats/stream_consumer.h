@@ -238,7 +238,37 @@ class StreamConsumer {
  private:
   StreamConsumer(const NatsConnection* connection, ConsumerOptions options)
       : connection_(connection), options_(std::move(options)) {}
+  // One batch on its way through Fetch(): the messages taken so far (in
+  // order, each the next one or checked against the leader's) and what is
+  // known of them.
+  struct FetchedBatch {
+    std::vector<StreamMessage> out;
+    natsMsg* last = nullptr;  // the last message taken, held for the ack
+    std::uint64_t last_seq = 0;
+    std::uint64_t read_from = 0;        // the position + 1 before the batch
+    std::uint64_t refusals_before = 0;  // stats_.reads_refused before it
+    // The last message of the batch checked against the leader's.
+    std::uint64_t checked = 0;
+    // Jumps taken in the batch: counted once it is returned (not if its
+    // end is refused, and not again when it is read again).
+    std::uint64_t jumps = 0;
+    // Something before a message is still to come: read again from the
+    // position (the rest of the batch is not taken).
+    bool gap = false;
+  };
+
   void DropSubscription();
+  // Takes `msg` into `batch` if it may follow the position (and moves the
+  // position to it); drops a status or a redelivery; else marks a gap.
+  void TakeDelivery(natsMsg* msg, FetchedBatch* batch);
+  // The batch-end check (BatchEndIsLeaders) unless its last message was
+  // checked already; if refused, nothing of the batch is taken (a gap).
+  void CheckBatchEnd(FetchedBatch* batch);
+  // Takes `last` out of `list` and keeps it for Ack().
+  void HoldForAck(natsMsgList* list, natsMsg* last, std::uint64_t last_seq);
+  // After a gap: re-creates the consumer from the position now, or at the
+  // next Fetch() if the read was `refused` or a stop is requested.
+  void ReadAgainFromPosition(bool refused);
   // Whether the leader's first message on the subject from `from` is `m`
   // (`delivered`, for its id in the reason): ok if so; `aborted` if a stop
   // request ended the look-up; otherwise `unavailable`, saying why not.

@@ -331,6 +331,29 @@ TEST_F(StreamLogTest, ConsumerReadsInOrderFromAnyPositionAndAfterARestart) {
   EXPECT_EQ(consumer->stats().reads_refused, 0u);
 }
 
+// The reader read 1..10; its consumer is replaced by one that delivers
+// from 1 again (as a redelivery of what was fetched would): everything up
+// to the position is dropped and counted as a redelivery, not returned
+// again, and what follows is read in order, with no re-creation, no jump
+// and no refusal.
+TEST_F(StreamLogTest, MessagesUpToThePositionAreDroppedAsRedeliveries) {
+  auto c = Connect();
+  auto log = OpenLog(c.get());
+  PublishRange(log.get(), 1, 20);
+  auto consumer = OpenConsumer(c.get(), 10);
+  ASSERT_TRUE(consumer->Seek(1).ok());
+  ASSERT_EQ(SeqsOf(FetchAll(consumer.get(), 10)), SeqRange(1, 10));
+  ASSERT_NO_FATAL_FAILURE(ReplaceConsumer(c.get(), 1));
+  EXPECT_EQ(SeqsOf(FetchAll(consumer.get(), 10)), SeqRange(11, 20));
+  const ConsumerStats& stats = consumer->stats();
+  EXPECT_EQ(stats.redelivered, 10u);
+  EXPECT_EQ(stats.seeks, 1u);
+  EXPECT_EQ(stats.jumps_taken, 0u);
+  EXPECT_EQ(stats.lost_deliveries, 0u);
+  EXPECT_EQ(stats.reads_refused, 0u);
+  EXPECT_EQ(consumer->position(), 20u);
+}
+
 TEST_F(StreamLogTest, DeletedMessagesLeaveGapsButNothingElseIsSkipped) {
   auto c = Connect();
   auto log = OpenLog(c.get());
