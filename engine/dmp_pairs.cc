@@ -1,6 +1,7 @@
 #include "engine/dmp_pairs.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include "engine/dmp_region.h"
@@ -20,6 +21,9 @@ constexpr std::uint16_t kFrontLate = 64;
 // A source touched after the last sweep, at its start s: phi(s) is P_I, the
 // next sweep (computing phi(s)) leaves its out-arcs' phi as it is.
 constexpr std::uint16_t kStarting = 128;
+// Touched and removed (its end passed): its out-arcs' phi were set to 0
+// once (PairDmp::Run), the sweep no longer updates them.
+constexpr std::uint16_t kRemoved = 256;
 
 // Steps in the records (Node::start, Node::end) are int16.
 constexpr int kMaxStep = std::numeric_limits<std::int16_t>::max();
@@ -113,7 +117,7 @@ std::size_t PairDmp::MemoryBytes() const {
          (rows_.capacity() + pending_.capacity() + active_.capacity() + late_front_.capacity() +
           later_.capacity() + starting_.capacity()) *
              sizeof(NodeIndex) +
-         shield_drop_.capacity() * sizeof(std::uint64_t);
+         shield_drop_.capacity() * sizeof(std::uint64_t) + ending_.capacity() * sizeof(ending_[0]);
 }
 
 // dmp.cc Enter: the node's values from the initial state; its row is swept
@@ -159,6 +163,12 @@ void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIn
   Enter(g, init, k);
   node_[k].flags |= kTouched | kFresh;
   active_.push_back(k);
+  // Removed before the last step (touched before its end): its out-arcs'
+  // phi are set to 0 after the sweep of its end (Run).
+  if (node_[k].end < last_) {
+    ending_.emplace_back(node_[k].end, k);
+    std::push_heap(ending_.begin(), ending_.end(), std::greater<>());
+  }
   const std::uint16_t latency = node_[k].latency;
   for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
     const NodeIndex j = g.source[e];  // the arc k -> j is e's reverse
@@ -222,7 +232,7 @@ void PairDmp::SnapNow(const TransmissionGraph& g, int now) {
   }
 }
 
-template <bool kDelays, bool kStarts, bool kEnds>
+template <bool kDelays, bool kStarts>
 bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
                     const DmpOptions& opt) {
   Node* node = node_.data();
@@ -269,18 +279,20 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
   // A theta stored as 0 (dmp.cc: the explicit cavity) makes its target's
   // P_S 0 (thetas are finite): checked once per row, not per arc (a P_S
   // underflowing to 0 from a positive P_S(0) is handed back as well).
-  // Starts (kStarts) and ends (kEnds), as dmp.cc's UpdatePhi of step t - 1: an arc
-  // from a source removed by then carries phi = 0 (its cavity no longer
-  // updated); into a node shielded then, phi decays by the source's keep
-  // alone. As its pass 1 of step t: a shielded node's thetas stay 1 (not
-  // stepped, so its product stays P_S(0)).
+  // Starts (kStarts), as dmp.cc's UpdatePhi of step t - 1: into a node
+  // shielded then, phi decays by the source's keep alone; as its pass 1 of
+  // step t: a shielded node's thetas stay 1 (not stepped, so its product
+  // stays P_S(0)). Ends: an arc from a removed source carries phi = 0, set
+  // once when it is removed (Run), and is not updated from then on
+  // (kRemoved: the same test as a source not touched), so a frame with
+  // ends costs the sweep nothing per arc.
   bool zero = false;
   for (const NodeIndex a : rows_) {
     Node& na = node[a];
     const std::uint16_t fa = na.flags;
     // Touched and stepping (not a source that started after the last sweep).
-    const bool a_touched = (fa & (kTouched | kStarting)) == kTouched, a_eligible = fa & kEligible;
-    const bool a_removed = kEnds && t - 1 >= na.end;  // at t - 1
+    const bool a_touched = (fa & (kTouched | kStarting | kRemoved)) == kTouched;
+    const bool a_eligible = fa & kEligible;
     const bool a_shielded_before = kStarts && t - 1 <= na.start;
     const bool a_shielded = kStarts && t <= na.start;
     const double ps_a = na.ps;  // P_S(t - 1)
@@ -295,22 +307,14 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
       if (phi_step) {
         // Cavity P_S^a / theta_{b->a}: the reverse theta is the pair's own.
         if (a_touched && (nb.flags & kEligible)) {
-          if (a_removed) {
-            m.phi_ab = 0;
-          } else {
-            const double decay = kStarts && t - 1 <= nb.start ? keep_a : (1.0 - p_ab) * keep_a;
-            update_phi(&m.phi_ab, &m.cavity_ab, decay, ps_a / m.theta_ba, na.latency,
-                       kDelays ? arc_ring_at_[2 * x] : 0, a);
-          }
+          const double decay = kStarts && t - 1 <= nb.start ? keep_a : (1.0 - p_ab) * keep_a;
+          update_phi(&m.phi_ab, &m.cavity_ab, decay, ps_a / m.theta_ba, na.latency,
+                     kDelays ? arc_ring_at_[2 * x] : 0, a);
         }
-        if ((nb.flags & (kTouched | kStarting)) == kTouched && a_eligible) {
-          if (kEnds && t - 1 >= nb.end) {
-            m.phi_ba = 0;
-          } else {
-            const double decay = a_shielded_before ? nb.keep : (1.0 - p_ba) * nb.keep;
-            update_phi(&m.phi_ba, &m.cavity_ba, decay, nb.ps / m.theta_ab, nb.latency,
-                       kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
-          }
+        if ((nb.flags & (kTouched | kStarting | kRemoved)) == kTouched && a_eligible) {
+          const double decay = a_shielded_before ? nb.keep : (1.0 - p_ba) * nb.keep;
+          update_phi(&m.phi_ba, &m.cavity_ba, decay, nb.ps / m.theta_ab, nb.latency,
+                     kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
         }
       }
       if (!kStarts || t > nb.start) {
@@ -336,10 +340,10 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
     // at its window's end, stay P_S(0)). A window ends at the frame's last
     // step or before the node's end.
     if ((fa & (kInFront | kFrontLate)) == kInFront && !a_shielded) {
-      const int window_end = kEnds ? std::min(last, na.end - 1) : last;
+      const int window_end = std::min(last, na.end - 1);
       if (keeps_end_ && t + latency <= window_end) ps_at_end_[a] = acc;
       if (t > init.now && eta_hit_[a] == kNoHit && 1.0 - acc - pr_now_[a] >= 0.5) eta_hit_[a] = t;
-      if (!(fa & kTouched) && (!kEnds || t < na.end) && init.p_s[a] - acc > opt.tolerance) {
+      if (!(fa & kTouched) && t < na.end && init.p_s[a] - acc > opt.tolerance) {
         Touch(g, init, a, t, true);
       }
     }
@@ -380,6 +384,7 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
       std::any_of(init.start.begin(), init.start.end(), [](auto s) { return s > 0; });
   const bool ends =
       std::any_of(init.end.begin(), init.end.end(), [&](auto e) { return e <= last; });
+  last_ = last;
   // Without onset delays and ends every window ends at the last step, its
   // P_S the last one (dmp.cc PsAtEnd).
   keeps_end_ = delays || ends;
@@ -409,12 +414,10 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
   // The sweep for this frame's times and the graph's onset delays.
   using SweepFn =
       bool (PairDmp::*)(const TransmissionGraph&, const InitialState&, int, int, const DmpOptions&);
-  static constexpr SweepFn kSweeps[2][2][2] = {
-      {{&PairDmp::Sweep<false, false, false>, &PairDmp::Sweep<false, false, true>},
-       {&PairDmp::Sweep<false, true, false>, &PairDmp::Sweep<false, true, true>}},
-      {{&PairDmp::Sweep<true, false, false>, &PairDmp::Sweep<true, false, true>},
-       {&PairDmp::Sweep<true, true, false>, &PairDmp::Sweep<true, true, true>}}};
-  const SweepFn sweep = kSweeps[delays][starts][ends];
+  static constexpr SweepFn kSweeps[2][2] = {
+      {&PairDmp::Sweep<false, false>, &PairDmp::Sweep<false, true>},
+      {&PairDmp::Sweep<true, false>, &PairDmp::Sweep<true, true>}};
+  const SweepFn sweep = kSweeps[delays][starts];
   // dmp.cc's record: touched nodes get P_S(0) up to their touch.
   const auto record = [&](int t) {
     if (trajectories == nullptr) return;
@@ -444,6 +447,20 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
     // The sources touched after the last sweep step from the next one on.
     for (const NodeIndex v : starting_) node_[v].flags &= static_cast<std::uint16_t>(~kStarting);
     starting_.clear();
+    // Touched nodes removed at t: phi(t) = 0 on their out-arcs (dmp.cc's
+    // UpdatePhi from t on; arcs into nodes that cannot be hit carry 0).
+    while (!ending_.empty() && ending_.front().first <= t) {
+      const NodeIndex k = ending_.front().second;
+      std::pop_heap(ending_.begin(), ending_.end(), std::greater<>());
+      ending_.pop_back();
+      node_[k].flags |= kRemoved;
+      for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
+        const NodeIndex j = g.source[e];  // k -> j is e's reverse
+        if (!(init.p_s[j] > 0)) continue;
+        PairMessages& m = msg_[pair_of_[e]];
+        (k < j ? m.phi_ab : m.phi_ba) = 0;
+      }
+    }
     shielded_degree_ -= shield_drop_[t];
     for (; next_later < later_.size() && init.Start(later_[next_later]) == t; ++next_later) {
       const NodeIndex v = later_[next_later];
@@ -541,6 +558,7 @@ void PairDmp::Reset(std::span<const NodeIndex> nodes) {
   late_front_.clear();
   later_.clear();
   starting_.clear();
+  ending_.clear();
 }
 
 }  // namespace riskd::engine

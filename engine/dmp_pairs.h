@@ -34,8 +34,11 @@
 // are about its own window (dmp.cc also sets its P_R to 1, which no
 // output reads: Sweep). Each node's start and end sit in its 32-byte
 // record (int16, clamped to the frame: the same tests), so the sweep reads
-// no other line for them; the sweep is compiled per combination of
-// starts, ends and onset delays, so a frame without them pays nothing.
+// no other line for them. A removed source's out-arcs get phi = 0 once,
+// after the sweep of its end, and a flag then keeps the sweep off them (the
+// test it makes for an untouched source), so ends cost the sweep no work
+// per arc; the sweep is compiled with and without starts (the shield's
+// tests per arc) and onset delays.
 //
 // Supported: graphs where every arc has its reverse and no self-loop
 // (SupportsGraph), frames with starts >= 0 and now + T < 32767
@@ -48,6 +51,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/dmp.h"
@@ -85,8 +89,9 @@ class PairDmp {
   std::size_t MemoryBytes() const;
 
  private:
-  // kStarts: the frame has a start > 0; kEnds: an end within the run.
-  template <bool kDelays, bool kStarts, bool kEnds>
+  // kStarts: the frame has a start > 0 (ends cost the sweep no test per
+  // arc: kRemoved).
+  template <bool kDelays, bool kStarts>
   bool Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
              const DmpOptions& opt);
   void Enter(const TransmissionGraph& g, const InitialState& init, NodeIndex v);
@@ -160,6 +165,8 @@ class PairDmp {
   // Sources starting after 0, by start then node (Run); those touched
   // after the last sweep (kStarting).
   std::vector<NodeIndex> later_, starting_;
+  // Touched nodes removed before the last step: (end, node), a min-heap.
+  std::vector<std::pair<std::int32_t, NodeIndex>> ending_;
   // Starts: the in-degrees of frontier nodes still shielded (dmp.cc counts
   // no arc-step for them), and per step s those whose shield ends at s.
   std::uint64_t shielded_degree_ = 0;
@@ -171,6 +178,7 @@ class PairDmp {
   std::uint64_t front_degree_ = 0;
   bool zero_ = false;  // a theta stored as 0 in this run
   int horizon_ = 0;    // this run's T
+  int last_ = 0;       // this run's last step, now + T
 };
 
 }  // namespace riskd::engine
