@@ -380,8 +380,11 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
   const int last = now + opt.horizon;  // the frame's last step
   const std::size_t stride = static_cast<std::size_t>(last) + 1;
   const bool delays = !node_ring_at_.empty();
-  const bool starts =
-      std::any_of(init.start.begin(), init.start.end(), [](auto s) { return s > 0; });
+  // The latest start (0 without): from step max_start + 2 on no test of a
+  // shield holds (phi(t - 1) and theta(t) of a sweep are shielded up to
+  // the start), so the sweep without them runs.
+  const int max_start =
+      init.start.empty() ? 0 : *std::max_element(init.start.begin(), init.start.end());
   const bool ends =
       std::any_of(init.end.begin(), init.end.end(), [&](auto e) { return e <= last; });
   last_ = last;
@@ -417,7 +420,7 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
   static constexpr SweepFn kSweeps[2][2] = {
       {&PairDmp::Sweep<false, false>, &PairDmp::Sweep<false, true>},
       {&PairDmp::Sweep<true, false>, &PairDmp::Sweep<true, true>}};
-  const SweepFn sweep = kSweeps[delays][starts];
+  const SweepFn* sweeps = kSweeps[delays];
   // dmp.cc's record: touched nodes get P_S(0) up to their touch.
   const auto record = [&](int t) {
     if (trajectories == nullptr) return;
@@ -438,7 +441,7 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
     MergeRows();
     // The frontier as the step starts, but for its nodes shielded at t.
     edge_updates += front_degree_ - shielded_degree_;
-    const bool ok = (this->*sweep)(g, init, t, last, opt);
+    const bool ok = (this->*sweeps[t - 1 <= max_start && max_start > 0])(g, init, t, last, opt);
     if (!ok) {
       MergeRows();
       Reset(rows_);

@@ -37,8 +37,9 @@
 // no other line for them. A removed source's out-arcs get phi = 0 once,
 // after the sweep of its end, and a flag then keeps the sweep off them (the
 // test it makes for an untouched source), so ends cost the sweep no work
-// per arc; the sweep is compiled with and without starts (the shield's
-// tests per arc) and onset delays.
+// per arc; the sweep is compiled with and without the shield's tests per
+// arc (run while a start is still ahead of the step, the latter once every
+// shield has passed) and onset delays.
 //
 // Supported: graphs where every arc has its reverse and no self-loop
 // (SupportsGraph), frames with starts >= 0 and now + T < 32767
@@ -89,8 +90,8 @@ class PairDmp {
   std::size_t MemoryBytes() const;
 
  private:
-  // kStarts: the frame has a start > 0 (ends cost the sweep no test per
-  // arc: kRemoved).
+  // kStarts: a shield may hold at step t - 1 (t - 1 <= the latest start;
+  // ends cost the sweep no test per arc: kRemoved).
   template <bool kDelays, bool kStarts>
   bool Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
              const DmpOptions& opt);
