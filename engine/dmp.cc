@@ -698,7 +698,9 @@ class DmpRun {
 };
 
 // Pair kernel (dmp_pairs.h). With float messages, a two-way run on a graph
-// where every arc has its reverse, in a frame without starts and ends, is
+// where every arc has its reverse, in a frame with starts >= 0 and
+// now + T < 32767 (PairDmp::SupportsFrame: ends, starts, now, fixed
+// periods, onset delays; the daemon's frames), is
 // handed to PairDmp, whose outputs are this kernel's bit for bit; it hands
 // the run back (Run false) when a theta is stored as 0. Its layout (~35
 // bytes per arc: both arcs' messages and p, the pair's far end, the arc's
@@ -723,7 +725,7 @@ class PairDispatch {
     const bool two_way = std::is_same_v<Stored, float> && ws->pair_kernel_ && generation != 0 &&
                          g.has_reverse && ws->unpaired_generation_ != generation;
     if (two_way && ws->pairs_ && ws->pairs_generation_ == generation && ws->pairs_->Fits(g) &&
-        PairDmp::SupportsFrame(init)) {
+        PairDmp::SupportsFrame(init, opt)) {
       DmpRegion out;
       if (ws->pairs_->Run(g, init, sources, opt, &out, trajectories, values)) {
         ++ws->pair_runs_;
@@ -743,7 +745,7 @@ class PairDispatch {
                             sources, [](int) {}, trajectories, values);
     const bool costly = two_way && !(ws->pairs_ && ws->pairs_generation_ == generation) &&
                         out.edge_updates >= 4 * static_cast<std::uint64_t>(g.edge_count()) &&
-                        PairDmp::SupportsFrame(init);
+                        PairDmp::SupportsFrame(init, opt);
     // Built at a graph's second costly run: a graph that changes between
     // such runs (network changes) would pay the build and never use it.
     if (costly && std::exchange(ws->costly_generation_, generation) == generation) {

@@ -1,6 +1,7 @@
 #include "engine/dmp_pairs.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include "engine/dmp_region.h"
@@ -17,6 +18,15 @@ constexpr std::uint16_t kListed = 32;   // listed in the region's nodes
 // Into the frontier during the current step: dmp.cc's pass 1 takes it from
 // the next step on.
 constexpr std::uint16_t kFrontLate = 64;
+// A source touched after the last sweep, at its start s: phi(s) is P_I, the
+// next sweep (computing phi(s)) leaves its out-arcs' phi as it is.
+constexpr std::uint16_t kStarting = 128;
+// Touched and removed (its end passed): its out-arcs' phi were set to 0
+// once (PairDmp::Run), the sweep no longer updates them.
+constexpr std::uint16_t kRemoved = 256;
+
+// Steps in the records (Node::start, Node::end) are int16.
+constexpr int kMaxStep = std::numeric_limits<std::int16_t>::max();
 
 // How many pairs ahead the sweep prefetches the far endpoint's record.
 constexpr std::size_t kPrefetchAhead = 16;
@@ -37,10 +47,9 @@ bool PairDmp::SupportsGraph(const TransmissionGraph& g) {
   return true;
 }
 
-bool PairDmp::SupportsFrame(const InitialState& init) {
-  return std::all_of(init.start.begin(), init.start.end(), [](auto s) { return s == 0; }) &&
-         std::all_of(init.end.begin(), init.end.end(),
-                     [](auto e) { return e == InitialState::kNever; });
+bool PairDmp::SupportsFrame(const InitialState& init, const DmpOptions& opt) {
+  return init.now >= 0 && static_cast<std::int64_t>(init.now) + opt.horizon + 1 <= kMaxStep &&
+         std::all_of(init.start.begin(), init.start.end(), [](auto s) { return s >= 0; });
 }
 
 PairDmp::PairDmp(const TransmissionGraph& g) : node_count_(g.node_count) {
@@ -105,7 +114,10 @@ std::size_t PairDmp::MemoryBytes() const {
          eta_hit_.capacity() * sizeof(std::int32_t) + best_.capacity() * sizeof(double) +
          parent_.capacity() * sizeof(NodeIndex) +
          (node_ring_at_.capacity() + arc_ring_at_.capacity()) * sizeof(std::size_t) +
-         (rows_.capacity() + pending_.capacity() + active_.capacity()) * sizeof(NodeIndex);
+         (rows_.capacity() + pending_.capacity() + active_.capacity() + late_front_.capacity() +
+          later_.capacity() + starting_.capacity()) *
+             sizeof(NodeIndex) +
+         shield_drop_.capacity() * sizeof(std::uint64_t) + ending_.capacity() * sizeof(ending_[0]);
 }
 
 // dmp.cc Enter: the node's values from the initial state; its row is swept
@@ -117,6 +129,11 @@ void PairDmp::Enter(const TransmissionGraph& g, const InitialState& init, NodeIn
   n.ps = n.acc = ps;
   n.keep = init.Fixed(v) ? 1.0 : 1.0 - g.q[v];
   n.flags = static_cast<std::uint16_t>(kSeen | (ps > 0 ? kEligible : 0));
+  // Clamped to the frame (SupportsFrame: last + 1 fits): start <= last and
+  // end in [-1, last + 1] read the same in every test of a step in 0..last.
+  const int last = init.now + horizon_;
+  n.start = static_cast<std::int16_t>(std::min(init.Start(v), last));
+  n.end = static_cast<std::int16_t>(std::clamp(init.End(v), -1, last + 1));
   pr_[v] = pr_now_[v] = init.p_r[v];
   eta_hit_[v] = kNoHit;
   if (!ps_at_end_.empty()) ps_at_end_[v] = ps;
@@ -127,19 +144,31 @@ void PairDmp::Enter(const TransmissionGraph& g, const InitialState& init, NodeIn
 // (the cavities' previous values, P_S(0), are set at their first update:
 // Sweep), those nodes into the frontier.
 //
-// A node with P_I > 0 touched in step t > 0 (not among the run's sources):
-// dmp.cc writes phi = P_I on its out-arcs in the middle of pass 1, and the
+// A node with P_I > 0 touched by the sweep of step t > 0 (not among the
+// run's sources): dmp.cc writes phi = P_I on its out-arcs in the middle of
+// pass 1, and the
 // frontier nodes after it in that pass (b > k, in the frontier since the
 // step began) compute theta_{k->b}(t) from it. Here the sweep has just
 // computed those thetas from phi = 0 (1, multiplied into b's product at
 // k's place in ascending order) in k's row; they are computed again from
 // the new phi and multiplied in, the same product since multiplying by 1
-// is exact.
-void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIndex k, int t) {
+// is exact. Thetas into a node shielded at t are not stepped (dmp.cc).
+//
+// Frontier nodes still shielded at the next step add no arc-steps until
+// their start (dmp.cc's pass 1 skips them): their in-degree is kept apart
+// until then.
+void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIndex k, int t,
+                    bool mid_sweep) {
   const double pi = init.p_i[k];
   Enter(g, init, k);
   node_[k].flags |= kTouched | kFresh;
   active_.push_back(k);
+  // Removed before the last step (touched before its end): its out-arcs'
+  // phi are set to 0 after the sweep of its end (Run).
+  if (node_[k].end < last_) {
+    ending_.emplace_back(node_[k].end, k);
+    std::push_heap(ending_.begin(), ending_.end(), std::greater<>());
+  }
   const std::uint16_t latency = node_[k].latency;
   for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
     const NodeIndex j = g.source[e];  // the arc k -> j is e's reverse
@@ -154,8 +183,13 @@ void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIn
     if (!(node_[j].flags & kInFront)) {
       Enter(g, init, j);
       node_[j].flags |= kInFront;
-      front_degree_ += g.in_end(j) - g.in_begin(j);
-      if (t > 0) {
+      const std::uint64_t degree = g.in_end(j) - g.in_begin(j);
+      front_degree_ += degree;
+      if (const int start = node_[j].start; start > t) {
+        shielded_degree_ += degree;
+        shield_drop_[start] += degree;
+      }
+      if (mid_sweep) {
         node_[j].flags |= kFrontLate;
         late_front_.push_back(j);
       }
@@ -165,10 +199,11 @@ void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIn
     std::fill_n(node_ring_.begin() + static_cast<std::ptrdiff_t>(node_ring_at_[k]), latency + 1,
                 init.p_s[k]);
   }
-  if (t == 0 || pi == 0) return;
+  if (!mid_sweep || pi == 0) return;
   for (std::uint32_t x = row_[k]; x < row_[k + 1]; ++x) {
     Node& nb = node_[far_[x]];
     if ((nb.flags & (kInFront | kFrontLate | kEligible)) != (kInFront | kEligible)) continue;
+    if (t <= nb.start) continue;  // shielded
     PairMessages& m = msg_[x];
     const float th = Round(m.theta_ab - p_[x].p_ab * m.phi_ab);
     m.theta_ab = th;
@@ -197,7 +232,7 @@ void PairDmp::SnapNow(const TransmissionGraph& g, int now) {
   }
 }
 
-template <bool kDelays>
+template <bool kDelays, bool kStarts>
 bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
                     const DmpOptions& opt) {
   Node* node = node_.data();
@@ -244,11 +279,22 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
   // A theta stored as 0 (dmp.cc: the explicit cavity) makes its target's
   // P_S 0 (thetas are finite): checked once per row, not per arc (a P_S
   // underflowing to 0 from a positive P_S(0) is handed back as well).
+  // Starts (kStarts), as dmp.cc's UpdatePhi of step t - 1: into a node
+  // shielded then, phi decays by the source's keep alone; as its pass 1 of
+  // step t: a shielded node's thetas stay 1 (not stepped, so its product
+  // stays P_S(0)). Ends: an arc from a removed source carries phi = 0, set
+  // once when it is removed (Run), and is not updated from then on
+  // (kRemoved: the same test as a source not touched), so a frame with
+  // ends costs the sweep nothing per arc.
   bool zero = false;
   for (const NodeIndex a : rows_) {
     Node& na = node[a];
     const std::uint16_t fa = na.flags;
-    const bool a_touched = fa & kTouched, a_eligible = fa & kEligible;
+    // Touched and stepping (not a source that started after the last sweep).
+    const bool a_touched = (fa & (kTouched | kStarting | kRemoved)) == kTouched;
+    const bool a_eligible = fa & kEligible;
+    const bool a_shielded_before = kStarts && t - 1 <= na.start;
+    const bool a_shielded = kStarts && t <= na.start;
     const double ps_a = na.ps;  // P_S(t - 1)
     const double keep_a = na.keep;
     double acc = na.acc;
@@ -261,20 +307,26 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
       if (phi_step) {
         // Cavity P_S^a / theta_{b->a}: the reverse theta is the pair's own.
         if (a_touched && (nb.flags & kEligible)) {
-          update_phi(&m.phi_ab, &m.cavity_ab, (1.0 - p_ab) * keep_a, ps_a / m.theta_ba, na.latency,
+          const double decay = kStarts && t - 1 <= nb.start ? keep_a : (1.0 - p_ab) * keep_a;
+          update_phi(&m.phi_ab, &m.cavity_ab, decay, ps_a / m.theta_ba, na.latency,
                      kDelays ? arc_ring_at_[2 * x] : 0, a);
         }
-        if ((nb.flags & kTouched) && a_eligible) {
-          update_phi(&m.phi_ba, &m.cavity_ba, (1.0 - p_ba) * nb.keep, nb.ps / m.theta_ab,
-                     nb.latency, kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
+        if ((nb.flags & (kTouched | kStarting | kRemoved)) == kTouched && a_eligible) {
+          const double decay = a_shielded_before ? nb.keep : (1.0 - p_ba) * nb.keep;
+          update_phi(&m.phi_ba, &m.cavity_ba, decay, nb.ps / m.theta_ab, nb.latency,
+                     kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
         }
       }
-      const float th_ab = Round(m.theta_ab - p_ab * m.phi_ab);
-      m.theta_ab = th_ab;
-      nb.acc *= th_ab;
-      const float th_ba = Round(m.theta_ba - p_ba * m.phi_ba);
-      m.theta_ba = th_ba;
-      acc *= th_ba;
+      if (!kStarts || t > nb.start) {
+        const float th_ab = Round(m.theta_ab - p_ab * m.phi_ab);
+        m.theta_ab = th_ab;
+        nb.acc *= th_ab;
+      }
+      if (!a_shielded) {
+        const float th_ba = Round(m.theta_ba - p_ba * m.phi_ba);
+        m.theta_ba = th_ba;
+        acc *= th_ba;
+      }
     }
     // Every pair of a has passed: P_S(t) is final (dmp.cc Stepped for a
     // frontier node, UpdateMarginals for a touched one). A touched node
@@ -284,11 +336,21 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
     na.acc = init.p_s[a];
     zero |= acc == 0 && init.p_s[a] > 0;
     const int latency = kDelays ? na.latency : 0;
-    if ((fa & (kInFront | kFrontLate)) == kInFront) {
-      if (kDelays && t + latency <= last) ps_at_end_[a] = acc;
+    // dmp.cc Stepped (not for a shielded node: its P_S, and the value kept
+    // at its window's end, stay P_S(0)). A window ends at the frame's last
+    // step or before the node's end.
+    if ((fa & (kInFront | kFrontLate)) == kInFront && !a_shielded) {
+      const int window_end = std::min(last, na.end - 1);
+      if (keeps_end_ && t + latency <= window_end) ps_at_end_[a] = acc;
       if (t > init.now && eta_hit_[a] == kNoHit && 1.0 - acc - pr_now_[a] >= 0.5) eta_hit_[a] = t;
-      if (!(fa & kTouched) && init.p_s[a] - acc > opt.tolerance) Touch(g, init, a, t);
+      if (!(fa & kTouched) && t < na.end && init.p_s[a] - acc > opt.tolerance) {
+        Touch(g, init, a, t, true);
+      }
     }
+    // From its end dmp.cc sets a node's P_R to 1 and leaves its ring; here
+    // both go on as before: no output reads them (removed by now, its risk
+    // is 0 and it has no ETA; removed later, its P_R at now, its ring up to
+    // now and its P_S are dmp.cc's).
     if (na.flags & kTouched) {
       // P_I(t - 1) from P_S(t - 1 - L), the ring's slot t % (L + 1) before
       // this step writes P_S(t) there.
@@ -315,15 +377,50 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
                   std::span<const NodeIndex> sources, const DmpOptions& opt, DmpRegion* out,
                   std::vector<double>* trajectories, const DmpNodeValues* values) {
   const int now = init.now;
-  const int last = now + opt.horizon;  // the frame's last step (every window's: no ends)
+  const int last = now + opt.horizon;  // the frame's last step
   const std::size_t stride = static_cast<std::size_t>(last) + 1;
   const bool delays = !node_ring_at_.empty();
+  // The latest start (0 without): from step max_start + 2 on no test of a
+  // shield holds (phi(t - 1) and theta(t) of a sweep are shielded up to
+  // the start), so the sweep without them runs.
+  const int max_start =
+      init.start.empty() ? 0 : *std::max_element(init.start.begin(), init.start.end());
+  const bool ends =
+      std::any_of(init.end.begin(), init.end.end(), [&](auto e) { return e <= last; });
+  last_ = last;
+  // Without onset delays and ends every window ends at the last step, its
+  // P_S the last one (dmp.cc PsAtEnd).
+  keeps_end_ = delays || ends;
+  if (keeps_end_ && ps_at_end_.size() < node_count_) ps_at_end_.resize(node_count_);
+  horizon_ = opt.horizon;
   front_degree_ = 0;
+  shielded_degree_ = 0;
+  shield_drop_.assign(stride, 0);
   zero_ = false;
+  // dmp.cc Run: sources start propagating at their start step, 0 now,
+  // later ones after that step's sweep; one removed at (or before) its
+  // start never does.
   for (const NodeIndex v : sources) {
     if (!(init.p_i[v] > 0) || (node_[v].flags & kTouched)) continue;
-    Touch(g, init, v, 0);  // every start is 0
+    if (init.Start(v) >= init.End(v)) continue;
+    if (init.Start(v) == 0) {
+      Touch(g, init, v, 0, false);
+    } else {
+      later_.push_back(v);
+    }
   }
+  std::sort(later_.begin(), later_.end(), [&](NodeIndex a, NodeIndex b) {
+    return init.Start(a) != init.Start(b) ? init.Start(a) < init.Start(b) : a < b;
+  });
+  later_.erase(std::unique(later_.begin(), later_.end()), later_.end());
+  std::size_t next_later = 0;
+  // The sweep for this frame's times and the graph's onset delays.
+  using SweepFn =
+      bool (PairDmp::*)(const TransmissionGraph&, const InitialState&, int, int, const DmpOptions&);
+  static constexpr SweepFn kSweeps[2][2] = {
+      {&PairDmp::Sweep<false, false>, &PairDmp::Sweep<false, true>},
+      {&PairDmp::Sweep<true, false>, &PairDmp::Sweep<true, true>}};
+  const SweepFn* sweeps = kSweeps[delays];
   // dmp.cc's record: touched nodes get P_S(0) up to their touch.
   const auto record = [&](int t) {
     if (trajectories == nullptr) return;
@@ -342,19 +439,44 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
   std::uint64_t edge_updates = 0;
   for (int t = 1; t <= last; ++t) {
     MergeRows();
-    edge_updates += front_degree_;  // the frontier as the step starts
-    const bool ok =
-        delays ? Sweep<true>(g, init, t, last, opt) : Sweep<false>(g, init, t, last, opt);
+    // The frontier as the step starts, but for its nodes shielded at t.
+    edge_updates += front_degree_ - shielded_degree_;
+    const bool ok = (this->*sweeps[t - 1 <= max_start && max_start > 0])(g, init, t, last, opt);
     if (!ok) {
       MergeRows();
       Reset(rows_);
       return false;
     }
+    // The sources touched after the last sweep step from the next one on.
+    for (const NodeIndex v : starting_) node_[v].flags &= static_cast<std::uint16_t>(~kStarting);
+    starting_.clear();
+    // Touched nodes removed at t: phi(t) = 0 on their out-arcs (dmp.cc's
+    // UpdatePhi from t on; arcs into nodes that cannot be hit carry 0).
+    while (!ending_.empty() && ending_.front().first <= t) {
+      const NodeIndex k = ending_.front().second;
+      std::pop_heap(ending_.begin(), ending_.end(), std::greater<>());
+      ending_.pop_back();
+      node_[k].flags |= kRemoved;
+      for (EdgeIndex e = g.in_begin(k); e < g.in_end(k); ++e) {
+        const NodeIndex j = g.source[e];  // k -> j is e's reverse
+        if (!(init.p_s[j] > 0)) continue;
+        PairMessages& m = msg_[pair_of_[e]];
+        (k < j ? m.phi_ab : m.phi_ba) = 0;
+      }
+    }
+    shielded_degree_ -= shield_drop_[t];
+    for (; next_later < later_.size() && init.Start(later_[next_later]) == t; ++next_later) {
+      const NodeIndex v = later_[next_later];
+      if (node_[v].flags & kTouched) continue;
+      Touch(g, init, v, t, false);
+      node_[v].flags |= kStarting;
+      starting_.push_back(v);
+    }
     if (t == now) SnapNow(g, t);
     record(t);
   }
   MergeRows();
-  Collect(g, init, last, out, values);
+  Collect(g, init, out, values);
   out->edge_updates = edge_updates;
   Reset(out->nodes);
   return true;
@@ -373,8 +495,8 @@ void PairDmp::MergeRows() {
 // dmp.cc Collect: the touched nodes in touch order, then their other
 // out-neighbours ascending; risk, ETA and the parent (the in-arc with the
 // largest 1 - theta, the first in ascending source order on ties).
-void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, int last,
-                      DmpRegion* out, const DmpNodeValues* values) {
+void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, DmpRegion* out,
+                      const DmpNodeValues* values) {
   const int now = init.now;
   // A copy: active_ keeps its storage for the next run.
   dmp_region::List(g, active_, out, values, [&](NodeIndex i) {
@@ -405,13 +527,18 @@ void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, int 
     const Node& n = node_[v];
     const bool seen = n.flags & kSeen;
     // Not seen: dmp.cc enters it here, with the initial state's values.
-    const double ps_end = !seen ? init.p_s[v] : ps_at_end_.empty() ? n.ps : ps_at_end_[v];
+    const double ps_end = !seen ? init.p_s[v] : keeps_end_ ? ps_at_end_[v] : n.ps;
     const double pr_now = seen ? pr_now_[v] : init.p_r[v];
+    // Removed by now: no risk in the window, no ETA.
+    const bool removed = init.End(v) <= now;
     const double risk =
-        std::max(init.EvidenceFloor(v), std::clamp(1.0 - ps_end - pr_now, 0.0, 1.0));
+        removed ? 0.0
+                : std::max(init.EvidenceFloor(v), std::clamp(1.0 - ps_end - pr_now, 0.0, 1.0));
     const int hit = seen ? eta_hit_[v] : kNoHit;
     int eta = -1;
-    if (hit != kNoHit && hit + n.latency <= last) eta = std::max(0, hit + n.latency - now);
+    if (!removed && hit != kNoHit && hit + n.latency <= init.WindowEnd(v, horizon_)) {
+      eta = std::max(0, hit + n.latency - now);
+    }
     dmp_region::Put(out, values, x, v, risk, eta, parent_[v]);
   }
 }
@@ -432,6 +559,9 @@ void PairDmp::Reset(std::span<const NodeIndex> nodes) {
   pending_.clear();
   active_.clear();
   late_front_.clear();
+  later_.clear();
+  starting_.clear();
+  ending_.clear();
 }
 
 }  // namespace riskd::engine

@@ -26,17 +26,33 @@
 // with float messages bit for bit (region, values, ETA, parents,
 // trajectories, work counted), tested in dmp_pairs_test.cc.
 //
+// Starts and ends (state.h) as dmp.cc treats them: a node shielded until
+// its start keeps theta = 1 on its in-arcs, and phi on them decays by the
+// source's 1 - q alone; a source starting at s > 0 is touched after step s
+// (phi(s) = P_I, stepped from s + 1 on); from its end a node passes
+// nothing on (phi = 0) and is not touched any more, and its risk and ETA
+// are about its own window (dmp.cc also sets its P_R to 1, which no
+// output reads: Sweep). Each node's start and end sit in its 32-byte
+// record (int16, clamped to the frame: the same tests), so the sweep reads
+// no other line for them. A removed source's out-arcs get phi = 0 once,
+// after the sweep of its end, and a flag then keeps the sweep off them (the
+// test it makes for an untouched source), so ends cost the sweep no work
+// per arc; the sweep is compiled with and without the shield's tests per
+// arc (run while a start is still ahead of the step, the latter once every
+// shield has passed) and onset delays.
+//
 // Supported: graphs where every arc has its reverse and no self-loop
-// (SupportsGraph), frames without starts and ends (SupportsFrame: now,
-// fixed periods and onset delays are supported). A theta stored as 0
-// (dmp.cc then computes the cavity as an explicit product) is found during
-// the run and makes Run return false, leaving the state clean, for the
-// caller to run dmp.cc instead.
+// (SupportsGraph), frames with starts >= 0 and now + T < 32767
+// (SupportsFrame; ends, now, fixed periods and onset delays included).
+// A theta stored as 0 (dmp.cc then computes the cavity as an explicit
+// product) is found during the run and makes Run return false, leaving
+// the state clean, for the caller to run dmp.cc instead.
 #ifndef RISKD_ENGINE_DMP_PAIRS_H_
 #define RISKD_ENGINE_DMP_PAIRS_H_
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/dmp.h"
@@ -49,8 +65,10 @@ class PairDmp {
  public:
   // Every arc has its reverse, no self-loop. O(arcs).
   static bool SupportsGraph(const TransmissionGraph& graph);
-  // No starts (every start 0) and no ends. O(nodes) when they are set.
-  static bool SupportsFrame(const InitialState& initial);
+  // Every start >= 0 (dmp.cc never touches a source starting before 0),
+  // now >= 0 and now + horizon + 1 fits the records' int16 steps. O(nodes)
+  // when starts are set.
+  static bool SupportsFrame(const InitialState& initial, const DmpOptions& options);
 
   // Builds the pair layout and a clean state. REQUIRES: SupportsGraph(graph).
   explicit PairDmp(const TransmissionGraph& graph);
@@ -72,13 +90,18 @@ class PairDmp {
   std::size_t MemoryBytes() const;
 
  private:
-  template <bool kDelays>
+  // kStarts: a shield may hold at step t - 1 (t - 1 <= the latest start;
+  // ends cost the sweep no test per arc: kRemoved).
+  template <bool kDelays, bool kStarts>
   bool Sweep(const TransmissionGraph& g, const InitialState& init, int t, int last,
              const DmpOptions& opt);
   void Enter(const TransmissionGraph& g, const InitialState& init, NodeIndex v);
-  void Touch(const TransmissionGraph& g, const InitialState& init, NodeIndex k, int t);
+  // `mid_sweep`: touched by the sweep of step t (dmp.cc's pass 1), else
+  // before step 1 (t = 0) or after step t's sweep (a source's start).
+  void Touch(const TransmissionGraph& g, const InitialState& init, NodeIndex k, int t,
+             bool mid_sweep);
   void SnapNow(const TransmissionGraph& g, int now);
-  void Collect(const TransmissionGraph& g, const InitialState& init, int last, DmpRegion* out,
+  void Collect(const TransmissionGraph& g, const InitialState& init, DmpRegion* out,
                const DmpNodeValues* values);
   void MergeRows();
   void Reset(std::span<const NodeIndex> nodes);
@@ -91,6 +114,10 @@ class PairDmp {
     double keep = 1;  // 1 - q (1 for a fixed period)
     std::uint16_t flags = 0;
     std::uint16_t latency = 0;  // TransmissionGraph::latency
+    // Valid once seen: its start, at most the frame's last step, and its
+    // end, within [-1, last + 1] (every test on them reads the same).
+    std::int16_t start = 0;
+    std::int16_t end = 0;
   };
   // The mutable state of both arcs a -> b ("ab", into b) and b -> a ("ba").
   struct PairMessages {
@@ -120,7 +147,8 @@ class PairDmp {
   // source (Collect).
   std::vector<double> best_;
   std::vector<NodeIndex> parent_;
-  // Onset delays (all empty without): per node P_S at the window's end
+  // Onset delays (all empty without; ps_at_end_ also sized by the first
+  // run with ends): per node P_S at the window's end
   // minus its delay and the offset of its ring of P_S (L + 1 values) in
   // node_ring_; per pair the offsets of the cavity rings of a -> b and
   // b -> a in arc_ring_ (those of an arc whose source has L = 0 unused).
@@ -135,10 +163,23 @@ class PairDmp {
   // current step (swept from the next), touched nodes in touch order.
   std::vector<NodeIndex> rows_, pending_, active_;
   std::vector<NodeIndex> late_front_;  // into the frontier this step (kFrontLate)
+  // Sources starting after 0, by start then node (Run); those touched
+  // after the last sweep (kStarting).
+  std::vector<NodeIndex> later_, starting_;
+  // Touched nodes removed before the last step: (end, node), a min-heap.
+  std::vector<std::pair<std::int32_t, NodeIndex>> ending_;
+  // Starts: the in-degrees of frontier nodes still shielded (dmp.cc counts
+  // no arc-step for them), and per step s those whose shield ends at s.
+  std::uint64_t shielded_degree_ = 0;
+  std::vector<std::uint64_t> shield_drop_;
+  // Onset delays or ends: P_S at each window's end is kept (ps_at_end_).
+  bool keeps_end_ = false;
   // In-degrees of dmp.cc's frontier (seen nodes that can be hit): the
   // arc-steps it would count per step.
   std::uint64_t front_degree_ = 0;
   bool zero_ = false;  // a theta stored as 0 in this run
+  int horizon_ = 0;    // this run's T
+  int last_ = 0;       // this run's last step, now + T
 };
 
 }  // namespace riskd::engine

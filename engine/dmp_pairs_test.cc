@@ -37,13 +37,42 @@ InitialState RandomState(std::size_t n, std::uint64_t seed) {
   return s;
 }
 
-// A frame that started `now` steps ago without starts and ends (the pair
-// kernel's): AddRandomTimes' frame with its starts and ends taken out, its
-// fixed periods kept (then fixed throughout).
-InitialState NowFrame(InitialState s, int now, int horizon, std::uint64_t seed) {
-  testing::AddRandomTimes(&s, now, horizon, seed);
-  s.start.assign(s.p_s.size(), 0);
-  s.end.assign(s.p_s.size(), InitialState::kNever);
+// What a frame has besides now: neither starts nor ends, starts (sources
+// starting after 0, nodes shielded until a step), ends (sources with a
+// fixed period ending, nodes removed; some before now), or both.
+enum class Times { kNone, kStarts, kEnds, kBoth };
+
+const char* TimesName(Times times) {
+  switch (times) {
+    case Times::kNone:
+      return "no times";
+    case Times::kStarts:
+      return "starts";
+    case Times::kEnds:
+      return "ends";
+    case Times::kBoth:
+      return "starts and ends";
+  }
+  return "";
+}
+
+// AddRandomTimes' frame of a projection 5 steps after its first step
+// (starts in 0..5, ends in 1..5 + horizon), with `now` (0: every start and
+// end after now, 5: some before), the starts or ends not asked for taken
+// out, the fixed periods kept (then fixed throughout without ends).
+InitialState TimedFrame(InitialState s, Times times, int now, int horizon, std::uint64_t seed) {
+  testing::AddRandomTimes(&s, 5, horizon, seed);
+  s.now = now;
+  if (times == Times::kNone || times == Times::kEnds) s.start.assign(s.p_s.size(), 0);
+  if (times == Times::kNone || times == Times::kStarts) {
+    s.end.assign(s.p_s.size(), InitialState::kNever);
+  } else {
+    // Every eighth source removed at its start (dmp.cc never touches it).
+    std::size_t sources = 0;
+    for (NodeIndex v = 0; v < s.p_s.size(); ++v) {
+      if (s.p_i[v] > 0 && sources++ % 8 == 0) s.end[v] = s.Start(v);
+    }
+  }
   return s;
 }
 
@@ -108,8 +137,9 @@ void ExpectSame(const Outputs& got, const Outputs& want, const std::string& what
 // has its reverse to the pair kernel once a costly run has built its
 // layout; every output field is then dmp.cc's kernel's bit for bit
 // (exact comparison of doubles), on random and scale-free graphs, with
-// and without onset delays, frames starting now and 5 steps before now
-// (with fixed periods), tolerances 0, 1e-6 and 1e-3, from every source and
+// and without onset delays, frames without times, with starts, ends or
+// both, now 0 and 5 (with fixed periods), tolerances 0, 1e-6 and 1e-3,
+// from every source and
 // from a part of them, values in the region's vectors and through
 // DmpNodeValues. One workspace per graph, reused across its runs (the
 // state must be left clean).
@@ -137,32 +167,35 @@ TEST(PairDmpTest, RegionRunsEqualDmpKernelInEveryFieldOnSupportedFrames) {
       ASSERT_GT(ws.pair_layout_bytes(), 0u) << seed;
     }
     for (const int now : {0, 5}) {
-      const InitialState init = now == 0 ? base : NowFrame(base, now, 12, seed);
-      ASSERT_TRUE(PairDmp::SupportsFrame(init));
-      // Every source, and every third one (in an order not ascending).
-      std::vector<NodeIndex> part;
-      for (std::size_t x = all.size(); x-- > 0;) {
-        if (x % 3 == 0) part.push_back(all[x]);
-      }
-      for (const double tolerance : {0.0, 1e-6, 1e-3}) {
-        for (const bool partial : {false, true}) {
-          for (const bool through_values : {false, true}) {
-            DmpOptions opt;
-            opt.horizon = 12;
-            opt.tolerance = tolerance;
-            const std::span<const NodeIndex> sources = partial ? part : all;
-            const std::uint64_t before = ws.pair_runs();
-            const Outputs got = RunBoth(g, init, sources, opt, &ws, through_values);
-            const Outputs want = RunBoth(g, init, sources, opt, &plain, through_values);
-            const std::string what = "seed " + std::to_string(seed) + " now " +
-                                     std::to_string(now) + " tolerance " +
-                                     std::to_string(tolerance) + (partial ? " part" : " all") +
-                                     (through_values ? " values" : "");
-            ExpectSame(got, want, what);
-            // Served (no theta reaches 0 here), from a part of the
-            // sources too (the others touched later, as any node).
-            EXPECT_EQ(ws.pair_runs(), before + 1) << what;
-            EXPECT_GT(want.region.touched_count, 0u) << what;
+      for (const Times times : {Times::kNone, Times::kStarts, Times::kEnds, Times::kBoth}) {
+        const InitialState init =
+            now == 0 && times == Times::kNone ? base : TimedFrame(base, times, now, 12, seed);
+        ASSERT_TRUE(PairDmp::SupportsFrame(init, DmpOptions{.horizon = 12}));
+        // Every source, and every third one (in an order not ascending).
+        std::vector<NodeIndex> part;
+        for (std::size_t x = all.size(); x-- > 0;) {
+          if (x % 3 == 0) part.push_back(all[x]);
+        }
+        for (const double tolerance : {0.0, 1e-6, 1e-3}) {
+          for (const bool partial : {false, true}) {
+            for (const bool through_values : {false, true}) {
+              DmpOptions opt;
+              opt.horizon = 12;
+              opt.tolerance = tolerance;
+              const std::span<const NodeIndex> sources = partial ? part : all;
+              const std::uint64_t before = ws.pair_runs();
+              const Outputs got = RunBoth(g, init, sources, opt, &ws, through_values);
+              const Outputs want = RunBoth(g, init, sources, opt, &plain, through_values);
+              const std::string what =
+                  "seed " + std::to_string(seed) + " now " + std::to_string(now) + " " +
+                  TimesName(times) + " tolerance " + std::to_string(tolerance) +
+                  (partial ? " part" : " all") + (through_values ? " values" : "");
+              ExpectSame(got, want, what);
+              // Served (no theta reaches 0 here), from a part of the
+              // sources too (the others touched later, as any node).
+              EXPECT_EQ(ws.pair_runs(), before + 1) << what;
+              EXPECT_GT(want.region.touched_count, 0u) << what;
+            }
           }
         }
       }
@@ -173,9 +206,10 @@ TEST(PairDmpTest, RegionRunsEqualDmpKernelInEveryFieldOnSupportedFrames) {
 
 // Every case the pair kernel does not match is left to dmp.cc's kernel,
 // with its results: graphs with an arc without reverse, one-way graphs,
-// graphs of generation 0 (not numbered by the engine), frames with starts
-// or ends, a theta stored as 0; and the layout is built only after a
-// costly run, freed by Release.
+// graphs of generation 0 (not numbered by the engine), frames with a
+// start before 0 or a last step past the records' int16, a theta stored
+// as 0; and the layout is built only after a costly run (in a frame with
+// starts and ends too: the daemon's steady state), freed by Release.
 TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   DmpOptions opt;
   opt.horizon = 12;
@@ -184,18 +218,23 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   const InitialState init = RandomState(two_way.node_count, 1);
   const std::vector<NodeIndex> all = SourcesOf(init);
   // Runs three times on a fresh workspace (the second may build the
-  // layout) and returns the third's outputs and whether the pair kernel served it;
-  // the outputs must be dmp.cc's kernel's.
+  // layout), the third with `third` (opt unless given) from `third_sources`
+  // (`sources` unless given), and returns whether the pair kernel served
+  // it; its outputs must be dmp.cc's kernel's.
   const auto second_run = [&](const TransmissionGraph& g, const InitialState& s,
-                              std::span<const NodeIndex> sources, const std::string& what) {
+                              std::span<const NodeIndex> sources, const std::string& what,
+                              const DmpOptions* third = nullptr,
+                              std::span<const NodeIndex> third_sources = {}) {
     Workspace ws, plain;
     plain.set_pair_kernel(false);
     ws.Prepare(g);
     plain.Prepare(g);
     (void)RunDmpRegion(g, s, sources, opt, &ws);
     (void)RunDmpRegion(g, s, sources, opt, &ws);
-    const Outputs got = RunBoth(g, s, sources, opt, &ws, false);
-    ExpectSame(got, RunBoth(g, s, sources, opt, &plain, false), what);
+    const DmpOptions& o = third ? *third : opt;
+    if (third_sources.empty()) third_sources = sources;
+    const Outputs got = RunBoth(g, s, third_sources, o, &ws, false);
+    ExpectSame(got, RunBoth(g, s, third_sources, o, &plain, false), what);
     return ws.pair_runs() > 0;
   };
   EXPECT_TRUE(second_run(two_way, init, all, "two-way"));  // the control
@@ -215,16 +254,24 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   unnumbered.generation.value = 0;
   EXPECT_FALSE(second_run(unnumbered, init, all, "generation 0"));
 
-  InitialState starts = init;
-  testing::AddRandomTimes(&starts, 5, 12, 3);
-  starts.end.assign(starts.p_s.size(), InitialState::kNever);
-  EXPECT_FALSE(PairDmp::SupportsFrame(starts));
-  EXPECT_FALSE(second_run(two_way, starts, all, "starts"));
-  InitialState ends = init;
-  testing::AddRandomTimes(&ends, 5, 12, 3);
-  ends.start.assign(ends.p_s.size(), 0);
-  EXPECT_FALSE(PairDmp::SupportsFrame(ends));
-  EXPECT_FALSE(second_run(two_way, ends, all, "ends"));
+  InitialState timed = init;
+  testing::AddRandomTimes(&timed, 5, 12, 3);
+  EXPECT_TRUE(PairDmp::SupportsFrame(timed, opt));
+  EXPECT_TRUE(second_run(two_way, timed, all, "starts and ends"));  // built and served
+  // A source starting before the frame's first step (dmp.cc never
+  // touches it).
+  InitialState early = timed;
+  early.start[all[0]] = -1;
+  EXPECT_FALSE(PairDmp::SupportsFrame(early, opt));
+  EXPECT_FALSE(second_run(two_way, early, all, "start before 0"));
+  // A last step (now + T) whose next does not fit in int16.
+  EXPECT_TRUE(PairDmp::SupportsFrame(timed, DmpOptions{.horizon = 32766 - 5}));
+  EXPECT_FALSE(PairDmp::SupportsFrame(timed, DmpOptions{.horizon = 32767 - 5}));
+  // Its third run, after the two that built the layout ("starts and
+  // ends"), a small region over the long frame: one source, little reached.
+  const DmpOptions long_frame{.horizon = 32767 - 5, .tolerance = 0.2};
+  const std::vector<NodeIndex> one{all[1]};
+  EXPECT_FALSE(second_run(two_way, timed, all, "long frame", &long_frame, one));
 
   // p = 1 from a surely disrupted source: theta 0 at step 1.
   TransmissionGraph sure = TwoWayGraph(1);
@@ -265,8 +312,9 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
     Workspace plain;
     plain.set_pair_kernel(false);
     plain.Prepare(two_way);
-    ExpectSame(RunBoth(two_way, ends, all, opt, &ws, false),
-               RunBoth(two_way, ends, all, opt, &plain, false), "ends, after the layout");
+    ExpectSame(RunBoth(two_way, early, all, opt, &ws, false),
+               RunBoth(two_way, early, all, opt, &plain, false),
+               "start before 0, after the layout");
     EXPECT_EQ(ws.pair_layout_bytes(), 0u);
     EXPECT_LT(ws.MemoryBytes(), layout + arcs);
   }
