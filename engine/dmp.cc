@@ -213,8 +213,12 @@ class DmpRun {
       // arrays (which are grouped by target); nodes added last step merge in.
       auto& f = w_.frontier_;
       if (sorted < f.size()) {
-        std::sort(f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
-        std::inplace_merge(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+        if (f.size() - sorted > g_.node_count / 32) {
+          ListFrontier();  // many added (a growing outbreak): a scan beats the sort
+        } else {
+          std::sort(f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+          std::inplace_merge(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+        }
         sorted = f.size();
       }
       if (mirror_) {
@@ -600,6 +604,22 @@ class DmpRun {
     if (!mirror_) w_.message_[k] = {s.keep, onset};
   }
 
+  // The frontier, in node order: the nodes flagged in it, which are exactly
+  // the ones listed (Touch), so the same list as sorting it.
+  void ListFrontier() {
+    auto& f = w_.frontier_;
+    const std::size_t size = f.size();
+    f.resize(size + 1);  // the slot the last node not in it writes
+    const std::uint8_t* flags = w_.flags_.data();
+    NodeIndex* out = f.data();
+    std::size_t x = 0;
+    for (NodeIndex v = 0; v < g_.node_count; ++v) {
+      out[x] = v;
+      x += (flags[v] & kInFront) != 0;
+    }
+    f.resize(size);
+  }
+
   // P_S(t - L) of a touched node after step t's UpdateMarginals (and before
   // step t + 1's writes its ring): P_S(t) without an onset delay, else the
   // ring's slot (t + 1) % (L + 1).
@@ -641,11 +661,11 @@ class DmpRun {
       NodeIndex parent = kNoNode;
       double best = 0;
       for (EdgeIndex e = g_.in_begin(v); e < g_.in_end(v); ++e) {
+        // Without a branch (one on `better` mispredicts).
         const double passed = 1.0 - w_.edge_[e].theta;
-        if (passed > best) {
-          best = passed;
-          parent = g_.source[e];
-        }
+        const NodeIndex better = passed > best;
+        best = std::max(best, passed);
+        parent ^= (parent ^ g_.source[e]) & (NodeIndex{0} - better);
       }
       dmp_region::Put(out, values, x, v, risk, eta, parent);
     }
