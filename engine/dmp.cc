@@ -213,8 +213,12 @@ class DmpRun {
       // arrays (which are grouped by target); nodes added last step merge in.
       auto& f = w_.frontier_;
       if (sorted < f.size()) {
-        std::sort(f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
-        std::inplace_merge(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+        if (f.size() - sorted > g_.node_count / 32) {
+          ListFrontier();  // many added (a growing outbreak): a scan beats the sort
+        } else {
+          std::sort(f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+          std::inplace_merge(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(sorted), f.end());
+        }
         sorted = f.size();
       }
       if (mirror_) {
@@ -318,6 +322,10 @@ class DmpRun {
     // phi is 0 on the edges of an untouched node: only a source's need
     // writing (a scattered store per edge otherwise).
     const double pi = init_.p_i[k];
+    // The fused step's update gives the same P_I on them until this step's
+    // UpdateMarginals sets the node's message (Message): phi(start) = P_I
+    // is written for the targets this step has already updated.
+    if (!mirror_ && pi != 0) w_.message_[k] = {0.0, pi};
     const OutEdges out = g_.out(k);
     const std::span<const NodeIndex> targets = g_.successors(k);
     // Edge ids only where written: a one-way graph finds each in its
@@ -427,7 +435,7 @@ class DmpRun {
         // Shielded at t too: phi(t - 1) only, theta stays 1.
         for (EdgeIndex e = b; e < en; ++e) {
           const Message m = message[source[e]];
-          if (m.keep >= 0) edge[e].phi = Round(m.keep * edge[e].phi + m.onset);
+          edge[e].phi = Round(m.keep * edge[e].phi + m.onset);
         }
         if (keeps_end_ && t + L <= WindowEnd(i)) w_.ps_at_end_[i] = init_.p_s[i];
         continue;
@@ -436,27 +444,34 @@ class DmpRun {
       if (shielded_before) {
         for (EdgeIndex e = b; e < en; ++e) {
           const Message m = message[source[e]];
-          Stored ph = edge[e].phi;
-          if (m.keep >= 0) ph = Round(m.keep * ph + m.onset);
+          const Stored ph = Round(m.keep * edge[e].phi + m.onset);
           edge[e].phi = ph;
           const Stored th = Round(edge[e].theta - p[e] * ph);
           edge[e].theta = th;
           prod *= th;
         }
       } else {
-        for (EdgeIndex e = b; e < en; ++e) {
-          // Sources are scattered: fetch the one a few edges ahead now.
-          if (e + kPrefetchAhead < edges) __builtin_prefetch(&message[source[e + kPrefetchAhead]]);
+        const auto step = [&](EdgeIndex e) {
+          // No test whether k propagates (Message): a branch there
+          // mispredicts wherever propagating and silent sources mix in a
+          // row, and took ~30% of a full downstream run.
           const Message m = message[source[e]];
           const double pe = p[e];
-          Stored ph = edge[e].phi;
-          const Stored updated = Round((1.0 - pe) * m.keep * ph + m.onset);
-          ph = m.keep >= 0 ? updated : ph;
+          const Stored ph = Round((1.0 - pe) * m.keep * edge[e].phi + m.onset);
           edge[e].phi = ph;
           const Stored th = Round(edge[e].theta - pe * ph);
           edge[e].theta = th;
           prod *= th;
+        };
+        // Sources are scattered: fetch the one a few edges ahead now (up to
+        // the last edge's, without a test per edge).
+        const EdgeIndex ahead = std::clamp(edges - std::min(edges, kPrefetchAhead), b, en);
+        EdgeIndex e = b;
+        for (; e < ahead; ++e) {
+          __builtin_prefetch(&message[source[e + kPrefetchAhead]]);
+          step(e);
         }
+        for (; e < en; ++e) step(e);
       }
       *edge_updates += en - b;
       Stepped(i, t, prod);
@@ -589,6 +604,22 @@ class DmpRun {
     if (!mirror_) w_.message_[k] = {s.keep, onset};
   }
 
+  // The frontier, in node order: the nodes flagged in it, which are exactly
+  // the ones listed (Touch), so the same list as sorting it.
+  void ListFrontier() {
+    auto& f = w_.frontier_;
+    const std::size_t size = f.size();
+    f.resize(size + 1);  // the slot the last node not in it writes
+    const std::uint8_t* flags = w_.flags_.data();
+    NodeIndex* out = f.data();
+    std::size_t x = 0;
+    for (NodeIndex v = 0; v < g_.node_count; ++v) {
+      out[x] = v;
+      x += (flags[v] & kInFront) != 0;
+    }
+    f.resize(size);
+  }
+
   // P_S(t - L) of a touched node after step t's UpdateMarginals (and before
   // step t + 1's writes its ring): P_S(t) without an onset delay, else the
   // ring's slot (t + 1) % (L + 1).
@@ -630,11 +661,11 @@ class DmpRun {
       NodeIndex parent = kNoNode;
       double best = 0;
       for (EdgeIndex e = g_.in_begin(v); e < g_.in_end(v); ++e) {
+        // Without a branch (one on `better` mispredicts).
         const double passed = 1.0 - w_.edge_[e].theta;
-        if (passed > best) {
-          best = passed;
-          parent = g_.source[e];
-        }
+        const NodeIndex better = passed > best;
+        best = std::max(best, passed);
+        parent ^= (parent ^ g_.source[e]) & (NodeIndex{0} - better);
       }
       dmp_region::Put(out, values, x, v, risk, eta, parent);
     }

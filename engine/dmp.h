@@ -173,10 +173,12 @@ class BasicDmpWorkspace {
   };
   // What every edge out of a node does to its phi in the next fused step
   // (graphs without reverse edges): phi <- decay * phi + onset, decay being
-  // keep (times 1 - p unless the target is shielded); keep < 0 leaves phi
-  // as it is (the node does not propagate, or a source just started).
+  // keep (times 1 - p unless the target is shielded). Every edge takes it,
+  // with no test: a node that does not propagate has keep 0 and onset 0
+  // (its phi is 0 and stays so), a source that just started keep 0 and
+  // onset P_I (Touch wrote phi = P_I on its edges: the same value again).
   struct Message {
-    double keep = -1;
+    double keep = 0;
     double onset = 0;
   };
   // theta and phi of an edge side by side: the step loop reads and writes
