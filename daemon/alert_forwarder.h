@@ -15,9 +15,11 @@
 // epoch than the one its open alerts, incidents and pending changes were
 // published under, it forgets them: another instance may have held the
 // lease meanwhile and resolved them (the new term's announcement re-sends
-// the open incidents). A lapse that comes back under the same epoch (no
-// other instance held the lease: an epoch is the lease's revision at its
-// acquisition) only pauses it, so its open alerts keep firing.
+// the open incidents and alerts, EngineWorker::AnnounceEpoch). A lapse that
+// comes back under the same epoch (no other instance held the lease: an
+// epoch is the lease's revision at its acquisition) only pauses it, so its
+// open alerts keep firing; the announcement then also re-sends what was
+// closed or resolved while the lease lapsed.
 #ifndef RISKD_DAEMON_ALERT_FORWARDER_H_
 #define RISKD_DAEMON_ALERT_FORWARDER_H_
 

@@ -513,7 +513,9 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
     } else if (!unrecorded_incidents_.empty()) {
       for (const auto& i : stored) unrecorded_incidents_.erase(i.key);
     }
-    for (const auto& [topic, pub] : out) publisher_->Send(topic, *pub);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      NoteSent(stored[i].key, publisher_->Send(out[i].first, *out[i].second));
+    }
     published += out.size();
     out.clear();
     stored.clear();
@@ -543,7 +545,10 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   // After the flush: a failed one keeps what it could not record, and an
   // incident published and forgotten in this same round would otherwise
   // stay there for good.
-  for (std::uint64_t key : forgotten) unrecorded_incidents_.erase(key);
+  for (std::uint64_t key : forgotten) {
+    unrecorded_incidents_.erase(key);
+    unsent_incidents_.erase(key);
+  }
   stats_.incidents_published.fetch_add(published, std::memory_order_relaxed);
   return sequences;
 }
@@ -682,7 +687,10 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
     } else if (!unrecorded_alerts_.empty()) {
       for (const auto& a : stored) unrecorded_alerts_.erase(a.alert_id);
     }
-    for (const auto& o : out) publisher_->Send(o.topic, o.pub);
+    for (const auto& o : out) {
+      const bool sent = publisher_->Send(o.topic, o.pub);
+      if (o.pub.has_alert()) NoteSent(o.pub.alert(), sent);
+    }
     if (!out.empty() && !t_first_sent) t_first_sent = Clock::now();
     published += out.size();
     if (give_back != nullptr && !out.empty()) {
@@ -720,6 +728,9 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
                         a.probability(), a.eta_steps(), push.raised_journal_seq,
                         seq != incident_sequences.end() ? seq->second : publisher_->last_sequence(),
                         a.SerializeAsString(), /*published=*/false});
+      // Its incident's publication carries the resolution: when that was
+      // not sent, it is owed as the incident is.
+      if (unsent_incidents_.count(push.incident)) NoteSent(a, /*sent=*/false);
       track(a);
       if (stored.size() >= kChunk) flush();
     }
@@ -975,6 +986,24 @@ void EngineWorker::PublishDuePlans() {
   }
 }
 
+void EngineWorker::NoteSent(std::uint64_t incident_key, bool sent) {
+  if (sent) {
+    unsent_incidents_.erase(incident_key);
+  } else if (owed_epoch_ != 0) {
+    unsent_incidents_.insert(incident_key);
+  }
+}
+
+void EngineWorker::NoteSent(const riskd::v1::Alert& alert, bool sent) {
+  // An open alert not sent is announced with the open alerts; only a
+  // resolution has to be kept.
+  if (sent || alert.lifecycle() != riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+    unsent_resolutions_.erase(alert.alert_id());
+  } else if (owed_epoch_ != 0) {
+    unsent_resolutions_[alert.alert_id()] = alert.SerializeAsString();
+  }
+}
+
 void EngineWorker::AnnounceEpoch() {
   if (fence_ == nullptr) return;
   // Called by Run() between rounds: a grant (this instance became active,
@@ -984,37 +1013,66 @@ void EngineWorker::AnnounceEpoch() {
   // publisher (connectors/zmq/publisher.h), and is noticed here at the
   // latest (an idle instance's Alertmanager forwarder forgets its alerts).
   publisher_->EndLapsedAdoption();
+  const auto now_steady = std::chrono::steady_clock::now();
+  if (owed_epoch_ != 0 && publisher_->current_epoch() == 0) {
+    // Lapsed. The epoch can come back (a renewal answered after its
+    // deadline) only while the server still holds the key, at most the
+    // lease's ttl after the last renewal it received: after that, any
+    // grant is a new term, which owes nothing of this one.
+    if (!lapsed_at_) lapsed_at_ = now_steady;
+    if (now_steady - *lapsed_at_ > settings_->nats.lease_ttl) ForgetOwed();
+  }
   const std::uint64_t epoch = fence_->CurrentEpoch().value_or(0);
   if (epoch == 0 || epoch == publisher_->current_epoch()) return;
-  // The incidents not yet closed, as last computed: what this instance
-  // computed while standing by was fenced off, so its Alertmanager forwarder
-  // and subscribers learn them now rather than at their next change (the
-  // previous active's Alertmanager entries would otherwise lapse). They are
-  // read from the state store: when that fails, the epoch is not adopted
-  // (nothing is published) and the announcement is tried again on the next
-  // turn of the loop, for a bounded time (daemon/announcement_deadline.h):
-  // then the epoch is adopted without them rather than hold the lease
-  // without publishing.
+  // The incidents not yet closed and the open alerts, as last computed:
+  // what this instance computed while standing by was fenced off, so its
+  // Alertmanager forwarder and subscribers learn them now rather than at
+  // their next change (the previous active's Alertmanager entries would
+  // otherwise lapse). They are read from the state store: when that fails,
+  // the epoch is not adopted (nothing is published) and the announcement is
+  // tried again on the next turn of the loop, for a bounded time
+  // (daemon/announcement_deadline.h): then the epoch is adopted without
+  // them rather than hold the lease without publishing.
   auto incidents = PublishedIncidents();
-  if (!incidents.ok()) {
-    switch (announcement_deadline_.ReadFailed(epoch, std::chrono::steady_clock::now())) {
+  auto alerts = incidents.ok() ? store_->OpenAlerts()
+                               : Result<std::vector<connectors::StoredAlert>>(incidents.status());
+  if (!alerts.ok()) {
+    const Status failed =
+        incidents.ok()
+            ? Status::Unavailable("cannot read the open alerts: " + alerts.status().ToString())
+            : incidents.status();
+    switch (announcement_deadline_.ReadFailed(epoch, now_steady)) {
       case AnnouncementDeadline::Verdict::kFirstFailure:
         spdlog::error("epoch {}: incidents not announced yet, not publishing, retrying: {}", epoch,
-                      incidents.status().ToString());
+                      failed.ToString());
         return;
       case AnnouncementDeadline::Verdict::kWait:
         return;
       case AnnouncementDeadline::Verdict::kGiveUp:
         spdlog::error(
-            "epoch {}: publishing without announcing the open incidents (they go out at their "
-            "next change): {}",
-            epoch, incidents.status().ToString());
+            "epoch {}: publishing without announcing the open incidents and alerts (they go out "
+            "at their next change): {}",
+            epoch, failed.ToString());
         stats_.announcements_without_incidents.fetch_add(1, std::memory_order_relaxed);
         break;
     }
   }
   publisher_->AdoptEpoch(epoch);
   announcement_deadline_.Adopted();
+  // The same epoch again: a lapse that came back, whose dropped closings
+  // and resolutions subscribers and the Alertmanager forwarder (which keeps
+  // its open alerts through it) would otherwise never learn.
+  const bool comeback = epoch == owed_epoch_;
+  Announce(comeback, alerts.ok() ? &*incidents : nullptr, alerts.ok() ? &*alerts : nullptr);
+  ForgetOwed();
+  owed_epoch_ = epoch;
+  ReportUnsent();
+  spdlog::info("publishing under epoch {} from journal seq {}{}", epoch, applied_seq_,
+               comeback ? " again (the lease lapsed and came back)" : "");
+}
+
+void EngineWorker::Announce(bool comeback, const std::vector<connectors::StoredIncident>* incidents,
+                            const std::vector<connectors::StoredAlert>* alerts) {
   const std::int64_t now = NowUnixNs();
   // The latest summaries too: subscribers learn of the new term without
   // waiting for the next event.
@@ -1023,15 +1081,50 @@ void EngineWorker::AnnounceEpoch() {
     *pub.mutable_projection_summary() = summary;
     publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
   }
-  if (incidents.ok()) {
+  if (alerts != nullptr) {
+    // Incidents first, then the resolutions owed, then the open alerts:
+    // an alert names an incident its subscribers know.
     for (const auto& incident : *incidents) {
-      if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
+      if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED &&
+          !(comeback && unsent_incidents_.count(incident.key))) {
+        continue;
+      }
       riskd::v1::Publication pub;
       if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
       publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
     }
+    const auto open = OpenAlertPayloads(*alerts);
+    for (const auto& [id, payload] : unsent_resolutions_) {
+      if (!comeback || open.count(id)) continue;  // open: raised again since
+      riskd::v1::Publication pub;
+      if (!pub.mutable_alert()->ParseFromString(payload)) continue;
+      publisher_->Publish(connectors::AlertTopic(pub.alert()), &pub, now);
+    }
+    for (const auto& [id, payload] : open) {
+      riskd::v1::Publication pub;
+      if (!pub.mutable_alert()->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        continue;
+      }
+      publisher_->Publish(connectors::AlertTopic(pub.alert()), &pub, now);
+    }
   }
-  spdlog::info("publishing under epoch {} from journal seq {}", epoch, applied_seq_);
+}
+
+void EngineWorker::ForgetOwed() {
+  owed_epoch_ = 0;
+  lapsed_at_.reset();
+  unsent_incidents_.clear();
+  unsent_resolutions_.clear();
+}
+
+std::map<std::string_view, std::string_view> EngineWorker::OpenAlertPayloads(
+    const std::vector<connectors::StoredAlert>& stored) const {
+  std::map<std::string_view, std::string_view> payloads;
+  for (const auto& a : stored) {
+    if (open_alerts_.count(a.alert_id)) payloads.emplace(a.alert_id, a.payload);
+  }
+  for (const auto& [id, payload] : unrecorded_alerts_) payloads[id] = payload;
+  return payloads;
 }
 
 Result<std::vector<connectors::StoredIncident>> EngineWorker::PublishedIncidents() const {
@@ -1147,12 +1240,7 @@ Result<riskd::v1::Snapshot> EngineWorker::MakeSnapshot() const {
       return Status::Unavailable("snapshot: cannot read the open alerts: " +
                                  stored.status().ToString());
     }
-    std::map<std::string_view, std::string_view> payloads;
-    for (const auto& a : *stored) {
-      if (open_alerts_.count(a.alert_id)) payloads.emplace(a.alert_id, a.payload);
-    }
-    for (const auto& [id, payload] : unrecorded_alerts_) payloads[id] = payload;
-    for (const auto& [id, payload] : payloads) {
+    for (const auto& [id, payload] : OpenAlertPayloads(*stored)) {
       // Serialized by this process from a valid Alert: it parses.
       (void)snap.add_open_alerts()->ParseFromArray(payload.data(),
                                                    static_cast<int>(payload.size()));

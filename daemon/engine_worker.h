@@ -274,11 +274,30 @@ class EngineWorker {
   static constexpr double kLargeProjectionMs = 50;
   // When the fence grants an epoch the publisher does not hold (this
   // instance became active, or its lease lapsed and came back), adopts it
-  // and publishes the latest summaries and the open incidents under it at
-  // once, before anything else of the new term. Runs between rounds only.
-  // While the incidents cannot be read it waits, a bounded time
-  // (AnnouncementDeadline), then adopts and publishes the summaries only.
+  // and publishes the latest summaries, the open incidents and then the
+  // open alerts under it at once, before anything else of the new term;
+  // under the same epoch as the lapsed adoption, also the closings and
+  // resolutions that were not sent since (unsent_incidents_,
+  // unsent_resolutions_). Runs between rounds only. While the incidents or
+  // alerts cannot be read it waits, a bounded time (AnnouncementDeadline),
+  // then adopts and publishes the summaries only.
   void AnnounceEpoch();
+  // The announcement of a term just adopted: the latest summaries, then,
+  // unless null (they could not be read), the incidents not closed, the
+  // owed closings and resolutions (`comeback`: the epoch adopted again
+  // after a lapse) and the open alerts.
+  void Announce(bool comeback, const std::vector<connectors::StoredIncident>* incidents,
+                const std::vector<connectors::StoredAlert>* alerts);
+  // Records whether an incident's (or an alert's) latest publication was
+  // sent: what a lapse that comes back under the same epoch owes.
+  void NoteSent(std::uint64_t incident_key, bool sent);
+  void NoteSent(const riskd::v1::Alert& alert, bool sent);
+  // Nothing owed any more: a new term, or the lapsed epoch cannot come back.
+  void ForgetOwed();
+  // The open alerts' latest payloads by id: `stored` (the state store's
+  // open alerts) and the ones whose recording failed. Views of both.
+  std::map<std::string_view, std::string_view> OpenAlertPayloads(
+      const std::vector<connectors::StoredAlert>& stored) const;
   // Takes reloaded settings: new alert thresholds and risk-type rates go to
   // the engine (re-projected at once); everything else is read from them.
   // Returns whether the engine changed (then it must re-project).
@@ -336,6 +355,18 @@ class EngineWorker {
   std::string publisher_name_;
   // How long a new term waits for its incidents (AnnounceEpoch).
   AnnouncementDeadline announcement_deadline_;
+  // The epoch of the latest adoption while it may still come back after a
+  // lapse (0: none): a renewal answered after its deadline grants the same
+  // epoch again, and then what was dropped meanwhile is owed. After the
+  // lease's ttl lapsed (lapsed_at_), only a new term can follow.
+  std::uint64_t owed_epoch_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> lapsed_at_;
+  // Keys of the incidents whose latest publication was not sent since
+  // owed_epoch_'s adoption (the closed ones are owed: the open ones are
+  // announced anyway), and the resolved alerts whose resolution was not
+  // (one by one, or with an incident not sent), by id, with their payload.
+  std::set<std::uint64_t> unsent_incidents_;
+  std::map<std::string, std::string> unsent_resolutions_;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;
   std::uint64_t applied_seq_ = 0;

@@ -68,10 +68,10 @@ std::uint64_t Publisher::Stamp(riskd::v1::Publication* pub, std::int64_t now_uni
   return seq;
 }
 
-void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub) {
+bool Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub) {
   if (pub.sequence() > reserved_) {
     ++unsent_;
-    return;
+    return false;
   }
   if (fence_) {
     // Checked at the last moment: an instance that lost its lease (or was
@@ -81,7 +81,7 @@ void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub
     // the same epoch, and the new announcement went out first.
     if (pub.epoch() == 0 || pub.sequence() <= adopted_after_ || HeldEpoch() != pub.epoch()) {
       ++fenced_off_;
-      return;
+      return false;
     }
   }
   // Into the buffer the previous message left (SerializeToString replaces
@@ -93,6 +93,7 @@ void Publisher::Send(const std::string& topic, const riskd::v1::Publication& pub
   (void)socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
   (void)socket_.send(zmq::buffer(payload_), zmq::send_flags::dontwait);
   if (sink_) sink_->Send(topic, payload_);
+  return true;
 }
 
 std::uint64_t Publisher::Publish(const std::string& topic, riskd::v1::Publication* pub,

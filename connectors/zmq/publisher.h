@@ -31,8 +31,9 @@
 // round's alerts without them (docs/protocol.md: an incident is published
 // before the alerts it owns); neither does an active instance whose lease
 // lapsed and came back (a renewal answered after its deadline). The caller
-// announces what a new term needs (the open incidents) right after
-// adopting it, before anything else.
+// announces what a new term needs (the open incidents, then the open
+// alerts; after a lapse under the same epoch also what Send() reported
+// not sent) right after adopting it, before anything else.
 //
 // Thread-safety: one thread (the engine thread) at a time, which alone
 // adopts and ends epochs; the fence (thread-safe: the lease's own thread
@@ -100,8 +101,9 @@ class Publisher {
   // publish first.
   std::uint64_t Stamp(riskd::v1::Publication* pub, std::int64_t now_unix_ns);
   // Sends a stamped publication under `topic` unless its sequence could not
-  // be reserved.
-  void Send(const std::string& topic, const riskd::v1::Publication& pub);
+  // be reserved or the fence keeps it back (above); returns whether it was
+  // sent (the caller owes what was not when a lapsed epoch comes back).
+  bool Send(const std::string& topic, const riskd::v1::Publication& pub);
   // Stamp() then Send().
   std::uint64_t Publish(const std::string& topic, riskd::v1::Publication* pub,
                         std::int64_t now_unix_ns);

@@ -189,6 +189,23 @@ std::vector<std::pair<std::uint64_t, std::string>> Mirror(DaemonHarness& h) {
   return rows;
 }
 
+// Config of an Alertmanager at `r` (re-posted every second).
+std::string AlertmanagerConfig(const HttpReceiver& r) {
+  return "alertmanager { url: \"http://127.0.0.1:" + std::to_string(r.port()) +
+         "\" resend_interval { seconds: 1 } }\n";
+}
+
+// Instances a and b on a one-server cluster (lease ttl 1 s), each posting
+// to an Alertmanager of its own.
+struct AlertmanagerPair {
+  static constexpr int kTtlMs = 1000;
+  explicit AlertmanagerPair(const NatsCluster& cluster)
+      : a(Config(cluster, "a", 1, kTtlMs) + AlertmanagerConfig(am_a)),
+        b(Config(cluster, "b", 1, kTtlMs) + AlertmanagerConfig(am_b)) {}
+  HttpReceiver am_a, am_b;
+  DaemonHarness a, b;
+};
+
 // NATS servers in a fresh temp dir and the test's own client, which
 // collects every publication from the start.
 class NatsE2ETest : public ::testing::Test {
@@ -214,6 +231,17 @@ class NatsE2ETest : public ::testing::Test {
         WaitFor([&] { return standby.log().find("caught up with stream") != std::string::npos; },
                 seconds(30)))
         << standby.log();
+  }
+  // Starts a pair's a (active) and b (standby), then publishes two
+  // disruptions, of two nodes: alerts raised, incidents opened.
+  void StartWithAlerts(AlertmanagerPair& pair) {
+    ASSERT_GT(pair.am_a.port(), 0);
+    ASSERT_GT(pair.am_b.port(), 0);
+    ASSERT_NO_FATAL_FAILURE(StartActiveThenStandby(pair.a, "a", pair.b));
+    for (int i = 0; i < 8; i += 4) {
+      auto ack = client_->Publish(kSubject, Status("am-" + std::to_string(i), i));
+      ASSERT_TRUE(ack && ack->seq > 0);
+    }
   }
   void TearDown() override {
     client_.reset();
@@ -1041,22 +1069,10 @@ TEST_F(NatsE2ETest, AFrozenActiveInstanceStepsDownAndNeverPublishesUnderANewerEp
 TEST_F(NatsE2ETest, AnInstanceThatLostTheLeaseStopsPostingToAlertmanager) {
   ASSERT_NO_FATAL_FAILURE(Up(1));
   NatsTestClient* client = client_.get();
-  HttpReceiver am_a, am_b;
-  ASSERT_GT(am_a.port(), 0);
-  ASSERT_GT(am_b.port(), 0);
-  auto alertmanager = [](const HttpReceiver& r) {
-    return "alertmanager { url: \"http://127.0.0.1:" + std::to_string(r.port()) +
-           "\" resend_interval { seconds: 1 } }\n";
-  };
-  constexpr int kTtlMs = 1000;
-  DaemonHarness a(Config(*cluster_, "a", 1, kTtlMs) + alertmanager(am_a));
-  DaemonHarness b(Config(*cluster_, "b", 1, kTtlMs) + alertmanager(am_b));
-  ASSERT_NO_FATAL_FAILURE(StartActiveThenStandby(a, "a", b));
+  AlertmanagerPair pair(*cluster_);
+  auto& [am_a, am_b, a, b] = pair;
   // Disruptions that raise alerts and open incidents, posted by a.
-  for (int i = 0; i < 8; i += 4) {
-    auto ack = client->Publish(kSubject, Status("am-" + std::to_string(i), i));
-    ASSERT_TRUE(ack && ack->seq > 0);
-  }
+  ASSERT_NO_FATAL_FAILURE(StartWithAlerts(pair));
   auto posted_alerts = [](const HttpReceiver& r) {
     std::size_t n = 0;
     for (const auto& req : r.Requests()) n += req.body.find("alertname") != std::string::npos;
@@ -1095,6 +1111,52 @@ TEST_F(NatsE2ETest, AnInstanceThatLostTheLeaseStopsPostingToAlertmanager) {
       [&] { return Metric(a, "riskd_alertmanager_forgotten_total").value_or(0) > 0; }, seconds(10)))
       << a.log();
   EXPECT_EQ(a.Stop(), 0);
+}
+
+// The node alerts of the Alertmanager requests `r` received, by the
+// "node" label (ToAlertmanagerJson writes compact JSON).
+std::set<std::string> PostedNodes(const HttpReceiver& r) {
+  static const std::regex kNode("\"alertname\":\"RiskdNodeAtRisk\"[^}]*\"node\":\"([^\"]+)\"");
+  std::set<std::string> nodes;
+  for (const auto& req : r.Requests()) {
+    for (std::sregex_iterator m(req.body.begin(), req.body.end(), kNode), end; m != end; ++m) {
+      nodes.insert((*m)[1]);
+    }
+  }
+  return nodes;
+}
+
+// A takeover: the new active instance announces the open node alerts after
+// their incidents, so its Alertmanager forwarder posts them at once, with
+// no change of theirs (the previous active's Alertmanager entries expire
+// 4 resend intervals after its last post: an alert still open would
+// otherwise lapse in Alertmanager until it changes).
+TEST_F(NatsE2ETest, ANewActiveInstancePostsTheOpenNodeAlertsToAlertmanagerAtOnce) {
+  ASSERT_NO_FATAL_FAILURE(Up(1));
+  NatsTestClient* client = client_.get();
+  AlertmanagerPair pair(*cluster_);
+  auto& [am_a, am_b, a, b] = pair;
+  ASSERT_NO_FATAL_FAILURE(StartWithAlerts(pair));
+  // a posts its node alerts; b, standing by, nothing.
+  ASSERT_TRUE(WaitFor([&] { return PostedNodes(am_a).size() >= 2; }, seconds(30))) << a.log();
+  const auto last = client->StreamLastSeq(kStream);
+  ASSERT_TRUE(last);
+  ASSERT_TRUE(WaitRead(b, *last)) << b.log();
+  EXPECT_TRUE(PostedNodes(am_b).empty()) << "a standby posted";
+  // The open alerts b holds (as a does: no event follows).
+  const auto snap = Snapshot(b);
+  ASSERT_TRUE(snap);
+  std::set<std::string> open_nodes;
+  for (const auto& alert : snap->open_alerts()) open_nodes.insert(alert.node_id());
+  ASSERT_FALSE(open_nodes.empty());
+
+  EXPECT_EQ(a.Stop(), 0);  // releases the lease: b takes it
+  ASSERT_TRUE(WaitFor([&] { return client->LatestEpoch("b") > 0; }, seconds(30))) << b.log();
+  EXPECT_TRUE(WaitFor([&] { return PostedNodes(am_b) == open_nodes; }, seconds(10)))
+      << "b posted node alerts of " << PostedNodes(am_b).size() << " of the " << open_nodes.size()
+      << " node(s) with open alerts\n"
+      << b.log();
+  EXPECT_EQ(b.Stop(), 0);
 }
 
 // A new term whose open incidents cannot be read from the state store (its
