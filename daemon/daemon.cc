@@ -22,13 +22,23 @@
 
 namespace riskd::daemon {
 
-Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress progress) {
+Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonSettings settings, Progress progress,
+                                              StopRequested stop_requested) {
+  const auto go_on = [&](const char* next) {
+    return stop_requested && stop_requested()
+               ? Status::Aborted(std::string("stop requested before ") + next)
+               : Status::Ok();
+  };
   std::unique_ptr<Daemon> d(new Daemon());
   d->settings_ = std::make_unique<DaemonSettings>(std::move(settings));
   RISKD_RETURN_IF_ERROR(d->OpenStore());
+  RISKD_RETURN_IF_ERROR(go_on("loading the network"));
   RISKD_RETURN_IF_ERROR(d->LoadNetwork());
-  RISKD_RETURN_IF_ERROR(d->Replay(progress));
+  RISKD_RETURN_IF_ERROR(go_on("the journal replay"));
+  RISKD_RETURN_IF_ERROR(d->Replay(progress, stop_requested));
+  RISKD_RETURN_IF_ERROR(go_on("opening the event log"));
   RISKD_RETURN_IF_ERROR(d->OpenEventLog());
+  RISKD_RETURN_IF_ERROR(go_on("binding the endpoints"));
   RISKD_RETURN_IF_ERROR(d->Bind());
   return d;
 }
@@ -144,7 +154,7 @@ Status Daemon::LoadNetwork() {
   return Status::Ok();
 }
 
-Status Daemon::Replay(const Progress& progress) {
+Status Daemon::Replay(const Progress& progress, const StopRequested& stop_requested) {
   incident_ids_ = std::make_unique<IncidentIds>();
   worker_ = std::make_unique<EngineWorker>(settings_.get(), std::move(engine_), std::move(store_),
                                            incident_ids_.get());
@@ -157,15 +167,19 @@ Status Daemon::Replay(const Progress& progress) {
   // order: the engine reaches the state it had.
   const auto t0 = std::chrono::steady_clock::now();
   const std::uint64_t tail = journal_->last_seq() - std::min(journal_->last_seq(), restored_seq_);
-  RISKD_RETURN_IF_ERROR(
-      journal_->ForEach(restored_seq_, [&](std::uint64_t seq, const connectors::JournalEntry& e) {
-        worker_->Replay(seq, e.payload, e.received_unix_ns);
-        if (++replayed_ % 10000 == 0 && progress) {
-          progress("replayed " + std::to_string(replayed_) + " of " + std::to_string(tail) +
-                   " journaled events");
-        }
-        return Status::Ok();
-      }));
+  RISKD_RETURN_IF_ERROR(journal_->ForEach(restored_seq_, [&](std::uint64_t seq,
+                                                             const connectors::JournalEntry& e) {
+    if (replayed_ % 1000 == 0 && stop_requested && stop_requested()) {
+      return Status::Aborted("stop requested during the journal replay, after " +
+                             std::to_string(replayed_) + " of " + std::to_string(tail) + " events");
+    }
+    worker_->Replay(seq, e.payload, e.received_unix_ns);
+    if (++replayed_ % 10000 == 0 && progress) {
+      progress("replayed " + std::to_string(replayed_) + " of " + std::to_string(tail) +
+               " journaled events");
+    }
+    return Status::Ok();
+  }));
   spdlog::info(
       "replayed {} journaled event(s) after journal seq {} in {:.1f} ms", replayed_, restored_seq_,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());

@@ -52,8 +52,15 @@ class Daemon {
  public:
   // Called now and then while a long start step (replay) makes progress.
   using Progress = std::function<void(const std::string& what)>;
+  // Asked between the start's steps and every 1,000 events replayed: true
+  // ends the start there with Aborted (SIGTERM while starting), rather than
+  // after a replay of minutes, a bind and READY=1, only to drain at once.
+  // Nothing is served or checkpointed; the next start does what a start
+  // after kill -9 would.
+  using StopRequested = std::function<bool()>;
 
-  static Result<std::unique_ptr<Daemon>> Start(DaemonSettings settings, Progress progress = {});
+  static Result<std::unique_ptr<Daemon>> Start(DaemonSettings settings, Progress progress = {},
+                                               StopRequested stop_requested = {});
   ~Daemon();
 
   // Serves until Stop(), then drains. `tick` runs about every 100 ms on the
@@ -80,7 +87,7 @@ class Daemon {
   Daemon() = default;
   Status OpenStore();
   Status LoadNetwork();
-  Status Replay(const Progress& progress);
+  Status Replay(const Progress& progress, const StopRequested& stop_requested);
   Status OpenEventLog();
   Status Bind();
   void Drain();

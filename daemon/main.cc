@@ -157,9 +157,18 @@ int main(int argc, char** argv) {
   riskd::daemon::ServiceNotifier systemd;
 
   // Open store -> load network -> replay -> bind (Daemon::Start) ...
-  auto daemon = riskd::daemon::Daemon::Start(std::move(*settings), [&](const std::string& what) {
-    systemd.Notify("EXTEND_TIMEOUT_USEC=60000000\nSTATUS=starting: " + what);
-  });
+  auto daemon = riskd::daemon::Daemon::Start(
+      std::move(*settings),
+      [&](const std::string& what) {
+        systemd.Notify("EXTEND_TIMEOUT_USEC=60000000\nSTATUS=starting: " + what);
+      },
+      [] { return g_stop_signal != 0; });
+  if (!daemon.ok() && daemon.status().code() == riskd::Status::Code::kAborted && g_stop_signal) {
+    // SIGTERM while starting: stopped before serving anything, as asked.
+    spdlog::info("{}: stopped without serving", daemon.status().message());
+    systemd.Notify("STOPPING=1");
+    return 0;
+  }
   if (!daemon.ok()) {
     spdlog::critical("cannot start: {}", daemon.status().ToString());
     return 1;

@@ -76,6 +76,7 @@ Status AddNodeRow(const CsvHeader& nh, const std::vector<std::string>& rec, cons
     if (cut == std::string_view::npos) break;
     alts.remove_prefix(cut + 1);
   }
+  RISKD_RETURN_IF_ERROR(CheckNodeText(a).WithContext(at.str()));
   Status added = network->AddNode(std::move(a)).status();
   if (!added.ok()) return added.WithContext(at.str());
   return Status::Ok();

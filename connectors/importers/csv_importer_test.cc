@@ -1,5 +1,6 @@
 #include "connectors/importers/csv_importer.h"
 
+#include <google/protobuf/stubs/common.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@ namespace riskd::connectors {
 namespace {
 
 namespace fs = std::filesystem;
+using std::string_literals::operator""s;
 
 class CsvImporterTest : public ::testing::Test {
  protected:
@@ -26,6 +28,16 @@ class CsvImporterTest : public ::testing::Test {
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
     return (dir_ / name).string();
+  }
+  // ImportNetwork's answer for a Willems (2008) chain of these stage rows.
+  std::string ImportWillems(const std::string& rows) {
+    riskd::v1::NetworkSource source;
+    source.mutable_willems2008()->set_file(
+        Write("willems.csv",
+              "stage_id,lead_time,max_s_time,cost_rate,risk_pool,ext_demand_mean,ext_demand_std,"
+              "ext_demand_thres,up_stages\n" +
+                  rows));
+    return ImportNetwork(source, "").status().ToString();
   }
   fs::path dir_;
 };
@@ -113,18 +125,80 @@ TEST_F(CsvImporterTest, ValuesAndWeightsOver1e15AreRefusedNamingTheLine) {
 // The other importers compute weights (Willems: quantity times rolled-up
 // cost) or read them from fixed formats: their networks are checked whole.
 TEST_F(CsvImporterTest, AnyImportedWeightOver1e15IsRefused) {
-  riskd::v1::NetworkSource source;
-  source.mutable_willems2008()->set_file(
-      Write("willems.csv",
-            "stage_id,lead_time,max_s_time,cost_rate,risk_pool,ext_demand_mean,ext_demand_std,"
-            "ext_demand_thres,up_stages\n"
-            "Manuf_0001,10,,1,2,,,,Part_0001,1\n"
-            "Part_0001,10,,1e300,1,,,,\n"));
-  auto got = ImportNetwork(source, "");
-  ASSERT_FALSE(got.ok());
   EXPECT_EQ(
-      got.status().ToString(),
+      ImportWillems("Manuf_0001,10,,1,2,,,,Part_0001,1\nPart_0001,10,,1e300,1,,,,\n"),
       "invalid_argument: edge node 'Part_0001' -> 'Manuf_0001': weight: must be at most 1e15");
+}
+
+// Protobuf refuses a string field that is not UTF-8 when it parses a
+// message: one node id or name from a Latin-1 file made every snapshot,
+// alert and incident naming it unreadable to every subscriber (riskctl:
+// "no answer"). The import refuses such text, naming the line.
+TEST_F(CsvImporterTest, TextThatIsNotUtf8IsRefusedNamingTheLine) {
+  const auto edges = Write("edges.csv", "from,to,weight\n");
+  const auto import = [&](const std::string& rows) {
+    engine::Network net;
+    return CsvImporter(Write("nodes.csv", "id,name,kind,region,alternates\n" + rows), edges)
+        .Import(&net)
+        .ToString();
+  };
+  const std::string nodes = (dir_ / "nodes.csv").string();
+  EXPECT_EQ(import("Soci\xc3\xa9t\xc3\xa9,\xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x8f\xad,,,\n"), "ok");
+  EXPECT_EQ(import("A,ok,,,\nB\xe9,x,,,\n"),
+            "invalid_argument: " + nodes +
+                ":3: node 'B\\xe9': id is not valid UTF-8 (byte 0xe9 at byte 1; save the file as "
+                "UTF-8)");
+  EXPECT_EQ(import("A,Soci\xe9t\xe9,,,\n"),
+            "invalid_argument: " + nodes +
+                ":2: node 'A': name is not valid UTF-8 (byte 0xe9 at byte 4; save the file as "
+                "UTF-8)");
+  EXPECT_NE(import("A,,pl\xe4nt,,\n").find(":2: node 'A': kind is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(import("A,,,M\xfcnchen,\n").find(":2: node 'A': region is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(import("A,,,,B;C\xff\n").find(":2: node 'A': alternates is not valid UTF-8"),
+            std::string::npos);
+  // Ids carry no control characters (C0, DEL, C1), as at ingest; a name may.
+  EXPECT_EQ(import("A\x01,,,,\n"),
+            "invalid_argument: " + nodes + ":2: node 'A\\x01': id contains a control character");
+  EXPECT_NE(import("A\xc2\x85,,,,\n").find("id contains a control character"), std::string::npos);
+  EXPECT_EQ(import("A,tab\there,,,\n"), "ok");
+}
+
+// The same rule as protobuf's, byte string by byte string (overlong forms,
+// surrogates, code points past U+10FFFF and truncated sequences refused).
+TEST_F(CsvImporterTest, NodeTextIsRefusedExactlyWhenProtobufWouldRefuseIt) {
+  std::mt19937 rng(20261202);
+  const std::string interesting = "\x00\x7f\x80\xbf\xc0\xc1\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xff"s;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text(1 + rng() % 5, '\0');
+    for (char& c : text) {
+      c = rng() % 2 ? interesting[rng() % interesting.size()] : static_cast<char>(rng() & 0xff);
+    }
+    engine::NodeAttributes a;
+    a.id = "A";
+    a.name = text;
+    ASSERT_EQ(CheckNodeText(a).ok(), google::protobuf::internal::IsStructurallyValidUTF8(
+                                         text.data(), static_cast<int>(text.size())))
+        << ::testing::PrintToString(text);
+  }
+}
+
+// Every importer's network, and the locations file, are checked too.
+TEST_F(CsvImporterTest, TextOfOtherImportersAndOfTheLocationsFileIsChecked) {
+  const std::string willems =
+      ImportWillems("Manuf_0001,10,,1,2,,,,Part_\xe9,1\nPart_\xe9,10,,1,1,,,,\n");
+  EXPECT_NE(willems.find("node 'Part_\\xe9': id is not valid UTF-8"), std::string::npos) << willems;
+
+  riskd::v1::NetworkSource src;
+  src.mutable_csv()->set_nodes(Write("nodes.csv", "id\nA\nB\n"));
+  src.mutable_csv()->set_edges(Write("edges.csv", "from,to,weight\nA,B,1\n"));
+  const auto locs = Write("locations.csv", "id,lat,lon,region\nA,1,2,XX\nB,,,D\xfcsseldorf\n");
+  src.set_locations_csv(locs);
+  EXPECT_EQ(ImportNetwork(src, "").status().ToString(),
+            "invalid_argument: " + locs +
+                ":3: node 'B': region is not valid UTF-8 (byte 0xfc at byte 1; save the file as "
+                "UTF-8)");
 }
 
 // A network of some size as rows, and the two files that list them the

@@ -74,6 +74,7 @@ Status ApplyLocations(const std::string& path, engine::Network* network) {
       a.location = engine::GeoPoint{*lat, *lon};
     }
     if (auto region = Trim(h.Get(rec, "region")); !region.empty()) a.region = std::string(region);
+    RISKD_RETURN_IF_ERROR(CheckNodeText(a).WithContext(where));
     RISKD_RETURN_IF_ERROR(network->UpdateNode(std::move(a)).WithContext(where));
   }
   return csv->status().WithContext(path);
@@ -88,12 +89,93 @@ Status CheckWeightOrValue(std::string_view what, double v) {
 
 namespace {
 
-// Every importer's output within the ingest's bounds (the CSV importer
-// checks per row, naming the line; the others' values are computed or read
-// from fixed formats).
-Status CheckMagnitudes(const engine::Network& network) {
+// The offset of the first byte of `s` that does not begin a well-formed
+// UTF-8 sequence (overlong forms, surrogates and code points past U+10FFFF
+// are not, as for protobuf), or npos; *control is set when a code point
+// before it is a control character (C0, DEL, C1).
+std::size_t FirstInvalidUtf8(std::string_view s, bool* control) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t more = 0;
+    char32_t cp = c, min = 0;
+    if (c >= 0xc0 && c <= 0xdf) {
+      more = 1, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      more = 2, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3, cp = c & 0x07, min = 0x10000;
+    } else if (c >= 0x80) {
+      return i;  // a continuation byte, or 0xf5..0xff
+    }
+    if (s.size() - i <= more) return i;
+    for (std::size_t k = 1; k <= more; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) *control = true;
+    i += more + 1;
+  }
+  return std::string_view::npos;
+}
+
+std::string HexByte(unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return {kHex[c >> 4], kHex[c & 0xf]};
+}
+
+// `s` with every byte outside printable ASCII as \xNN: an id that is not
+// UTF-8 shown in an error message.
+std::string Shown(std::string_view s) {
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(ch);
+    } else {
+      out += "\\x" + HexByte(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status CheckNodeText(const engine::NodeAttributes& a) {
+  const auto check = [&](const char* field, std::string_view text, bool is_id) {
+    bool control = false;
+    const std::size_t bad = FirstInvalidUtf8(text, &control);
+    std::string why;
+    if (bad != std::string_view::npos) {
+      why = " is not valid UTF-8 (byte 0x" + HexByte(static_cast<unsigned char>(text[bad])) +
+            " at byte " + std::to_string(bad) + "; save the file as UTF-8)";
+    } else if (is_id && control) {
+      why = " contains a control character";
+    } else {
+      return Status::Ok();
+    }
+    return Status::InvalidArgument("node '" + Shown(a.id) + "': " + field + why);
+  };
+  RISKD_RETURN_IF_ERROR(check("id", a.id, true));
+  RISKD_RETURN_IF_ERROR(check("name", a.name, false));
+  RISKD_RETURN_IF_ERROR(check("kind", a.kind, false));
+  RISKD_RETURN_IF_ERROR(check("region", a.region, false));
+  RISKD_RETURN_IF_ERROR(check("emergency_plan_id", a.emergency_plan_id, false));
+  for (const std::string& alt : a.alternates) RISKD_RETURN_IF_ERROR(check("alternates", alt, true));
+  return Status::Ok();
+}
+
+namespace {
+
+// Every importer's output within the ingest's bounds, its text included
+// (the CSV importer checks per row, naming the line; the others' values
+// are computed or read from fixed formats).
+Status CheckImported(const engine::Network& network) {
   for (engine::NodeIndex n = 0; n < network.node_slots(); ++n) {
     if (!network.alive(n)) continue;
+    RISKD_RETURN_IF_ERROR(CheckNodeText(network.node(n)));
     const std::string node = "node '" + std::string(network.id(n)) + "'";
     if (auto v = network.value(n)) RISKD_RETURN_IF_ERROR(CheckWeightOrValue(node + ": value", *v));
     for (engine::EdgeIndex e = network.out_begin(n); e < network.out_end(n); ++e) {
@@ -117,7 +199,7 @@ Result<engine::Network> ImportNetwork(const riskd::v1::NetworkSource& source,
     RISKD_RETURN_IF_ERROR(ApplyLocations(ResolvePath(base_dir, source.locations_csv()), &network));
   }
   network.Compact();
-  RISKD_RETURN_IF_ERROR(CheckMagnitudes(network));
+  RISKD_RETURN_IF_ERROR(CheckImported(network));
   return network;
 }
 

@@ -37,6 +37,14 @@ inline constexpr double kMaxWeightOrValue = 1e15;
 // InvalidArgument "<what>: must be at most 1e15" if v is larger.
 Status CheckWeightOrValue(std::string_view what, double v);
 
+// A node's text as the wire carries it. Every field (id, name, kind, region,
+// emergency plan, alternates) must be valid UTF-8: protobuf refuses any
+// other string when it parses a message, so one node imported from a
+// Latin-1 file made every snapshot, alert and incident naming it
+// unreadable to every subscriber. Ids (the node's and its alternates')
+// have no control characters, as at ingest. InvalidArgument naming the
+// node and field otherwise.
+Status CheckNodeText(const engine::NodeAttributes& a);
 // The importer for `source`; relative paths resolve against base_dir.
 // InvalidArgument if no format is set.
 Result<std::unique_ptr<NetworkImporter>> MakeImporter(const riskd::v1::NetworkSource& source,

@@ -191,6 +191,19 @@ Result<std::vector<AppendResult>> Journal::AppendRows(std::span<const JournalEnt
                                                       std::span<const std::uint64_t> seqs) {
   if (entries.empty()) return std::vector<AppendResult>();
   if (!insert_.prepared()) return Status::FailedPrecondition("journal opened read-only");
+  // A journal file deleted or replaced under the running daemon (a clean-up
+  // of the state directory, a restore over it) would take every later
+  // commit with it: the open connection keeps writing to a file no path
+  // leads to, gone at the next start. SQLite checks this only in rollback
+  // mode, not in WAL mode. Nothing is written; the caller refuses the
+  // events (retry later) instead of acknowledging what a restart loses.
+  if (db_->FileMoved()) {
+    return Status::IoError(
+        "journal: " + db_->path() +
+        " was deleted or replaced since riskd opened it: no event is journaled until riskd "
+        "restarts; to keep the events it holds, copy them out before stopping it "
+        "(docs/operations.md, \"A journal deleted while riskd runs\")");
+  }
   auto out = AppendInTransaction(entries, seqs);
   if (!out.ok()) return DiscardFailedAppend(out.status());
   return out;

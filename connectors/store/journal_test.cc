@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace riskd::connectors {
 namespace {
@@ -212,6 +213,33 @@ TEST_F(JournalTest, SurvivesReopenAndReplaysEverything) {
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok);
   EXPECT_EQ(v->rows, 3u);
+}
+
+// A journal file deleted, or replaced by another, while open: appending
+// would go to a file no path leads to (lost at the next open), so it is
+// refused and nothing is written, whichever way the path changed.
+TEST_F(JournalTest, AppendIsRefusedOnceTheFileWasDeletedOrReplaced) {
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_TRUE((*j)->Append(Entries({"e1"})).ok());
+  fs::rename(path_, path_ + ".moved");
+  auto refused = (*j)->Append(Entries({"e2"}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kIoError);
+  EXPECT_NE(refused.status().message().find(path_ + " was deleted or replaced"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ((*j)->last_seq(), 1u);
+  // Put back (the same file): appending goes on.
+  fs::rename(path_ + ".moved", path_);
+  ASSERT_TRUE((*j)->Append(Entries({"e2"})).ok());
+  EXPECT_EQ((*j)->last_seq(), 2u);
+  // Deleted, with another file created at the path.
+  fs::remove(path_);
+  { std::ofstream(path_) << ""; }
+  EXPECT_EQ((*j)->Append(Entries({"e3"})).status().code(), Status::Code::kIoError);
+  fs::remove(path_);
+  EXPECT_EQ((*j)->Append(Entries({"e3"})).status().code(), Status::Code::kIoError);
+  EXPECT_EQ((*j)->last_seq(), 2u);
 }
 
 TEST_F(JournalTest, VerifyDetectsModifiedDeletedAndRechainedRows) {

@@ -155,6 +155,12 @@ SqliteDb::~SqliteDb() {
   if (db_) sqlite3_close_v2(db_);
 }
 
+bool SqliteDb::FileMoved() const {
+  int moved = 0;
+  return sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+         moved != 0;
+}
+
 Status SqliteDb::Error(std::string_view what) const {
   return Failure(sqlite3_extended_errcode(db_), damage_is_corruption_,
                  std::string(what) + ": " + sqlite3_errmsg(db_));

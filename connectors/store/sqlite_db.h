@@ -116,6 +116,12 @@ class SqliteDb {
     return current;
   }
 
+  // Whether the database file is no longer at its path: deleted, renamed,
+  // or another file put in its place since it was opened. The connection
+  // still reads and writes the file it opened, which no path leads to any
+  // more (SQLITE_FCNTL_HAS_MOVED; one stat).
+  bool FileMoved() const;
+
   // Status for the connection's last error, prefixed with `what`.
   Status Error(std::string_view what) const;
 

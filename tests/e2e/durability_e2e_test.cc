@@ -323,6 +323,32 @@ TEST(DurabilityE2ETest, AFailedCommitNeverSurfacesAfterACrash) {
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// The state directory moved or deleted under the running daemon (a clean-up
+// script, an operator's mistake): the journal's connection would keep
+// committing to a file no path leads to, and acknowledge events the next
+// start no longer has. They are refused instead (the producers retry), and
+// the log says why; with the file back at its path, ingest goes on.
+TEST(DurabilityE2ETest, EventsAreRefusedNotLostOnceTheJournalFileIsGone) {
+  DaemonHarness h(DemoNetworkConfig());
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Disruption("gone-1", "FAB-KUM"))->result(), Ack::RESULT_ACCEPTED);
+  const auto state = std::filesystem::path(h.database()).parent_path();
+  std::filesystem::rename(state, h.dir() / "state.moved");
+  auto refused = h.Send(Disruption("gone-2", "RES-RAY"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(refused->reason(), "unavailable: journal write failed; retry later");
+  EXPECT_TRUE(h.WaitForLog(h.database() + " was deleted or replaced since riskd opened it"))
+      << h.log();
+  std::filesystem::rename(h.dir() / "state.moved", state);
+  auto retry = h.Send(Disruption("gone-2", "RES-RAY"));
+  EXPECT_EQ(retry->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(retry->journal_seq(), 2u);
+  std::filesystem::remove_all(state);
+  EXPECT_EQ(h.Send(Disruption("gone-3", "MAG-BAO"))->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace riskd::testing
 

@@ -21,6 +21,7 @@
 
 #include "connectors/store/journal.h"
 #include "tests/support/daemon_harness.h"
+#include "tests/support/server_process.h"
 
 namespace riskd::testing {
 namespace {
@@ -461,6 +462,58 @@ TEST(SignalsE2ETest, TellsSystemdReadyWatchdogReloadingStatusAndStopping) {
   ASSERT_TRUE(notify.WaitFor("STOPPING=1", std::chrono::seconds(10))) << notify.All();
   EXPECT_EQ(h.Stop(), 0);
   EXPECT_GE(notify.Count("WATCHDOG=1"), 2u);
+}
+
+// SIGTERM while the daemon starts (here a replay of the whole journal):
+// the start ends there, exit 0, without binding, serving or telling systemd
+// READY=1. Before, the daemon finished the replay (minutes on a long
+// journal, past systemd's stop timeout and its SIGKILL), bound, said it was
+// ready and only then drained. The next start replays everything, as after
+// kill -9.
+TEST(SignalsE2ETest, StopDuringTheJournalReplayEndsTheStartWithoutServing) {
+  DaemonHarness h(DemoNetworkConfig() + "checkpoint { interval_events: 0 }\n");
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Stop(), 0);
+  constexpr int kEvents = 30000;
+  {
+    auto journal = connectors::Journal::Open(h.database());
+    ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+    std::vector<connectors::JournalEntry> batch;
+    for (int i = 0; i < kEvents; ++i) {
+      Envelope e = StatusEvent(i);
+      e.set_event_id("replay-" + std::to_string(i));
+      batch.push_back({e.event_id(), 1'700'000'000'000'000'000LL + i, e.SerializeAsString()});
+      if (batch.size() == 1000) {
+        ASSERT_TRUE((*journal)->Append(batch).ok());
+        batch.clear();
+      }
+    }
+  }
+  const std::string socket = (h.dir() / "notify.sock").string();
+  FakeNotifySocket notify(socket);
+  ASSERT_TRUE(notify.ok());
+  const auto log_path = h.dir() / "replay-stop.log";
+  const pid_t pid = SpawnLogged({RISKD_BINARY, "--config", h.config_path()}, log_path,
+                                {{"NOTIFY_SOCKET", socket}});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(notify.WaitFor("STATUS=starting: replayed 10000 of " + std::to_string(kEvents),
+                             std::chrono::seconds(60)))
+      << notify.All();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::ifstream in(log_path);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("stop requested during the journal replay, after "), std::string::npos) << log;
+  EXPECT_EQ(log.find("riskd ready"), std::string::npos) << log;
+  EXPECT_TRUE(notify.WaitFor("STOPPING=1", std::chrono::seconds(5))) << notify.All();
+  EXPECT_EQ(notify.Count("READY=1"), 0u) << notify.All();
+  // The next start replays the whole journal and serves.
+  h.set_start_timeout(std::chrono::seconds(120));
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(WaitUntilApplied(h, kEvents));
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 }  // namespace
