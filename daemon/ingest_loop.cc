@@ -480,6 +480,10 @@ Result<bool> IngestLoop::StampOperatorAction(Request& req, riskd::v1::Envelope* 
                             env->operator_action().incident_id() +
                             "' (closed incidents beyond incidents.retain_closed are forgotten)");
   }
+  if (incidents_->Closed(env->operator_action().incident_id())) {
+    RISKD_RETURN_IF_ERROR(CheckActionOnClosedIncident(env->operator_action().kind(),
+                                                      env->operator_action().incident_id()));
+  }
   // The journal records who acted as CURVE authenticated them.
   auto client = connectors::ClientNameOfMessage(req.payload);
   if (!client) return false;
