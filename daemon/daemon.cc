@@ -437,6 +437,13 @@ void Daemon::UpdateMetrics() {
       "riskd_ingest_disconnects_total",
       "Producer connections closed (by the producer, or for a message over the transport limit)",
       in.disconnects);
+  for (std::size_t e = 0; e < in.aborted_handshakes.size(); ++e) {
+    m.SetCounter("riskd_aborted_handshakes_total",
+                 "Without CURVE: connections the peer closed before the ZMTP handshake finished "
+                 "(e.g. a TCP health check), by endpoint",
+                 {{"endpoint", e == 0 ? "ingest" : "publish"}},
+                 in.aborted_handshakes[e].load(std::memory_order_relaxed));
+  }
   m.SetCounter("riskd_journal_failures_total",
                "Batches the journal could not commit (answered unavailable)", in.journal_failures);
   m.SetCounter("riskd_ingest_interrupted_total",

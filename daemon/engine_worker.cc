@@ -67,8 +67,10 @@ void EngineWorker::ApplyToIncidents(std::uint64_t seq, std::int64_t time_ns,
     engine::Trigger trigger = std::move(*applied.trigger);
     trigger.seq = seq;
     trigger.time_ns = time_ns;
+    // A trigger opens an incident, or re-opens a closed one (the same feed
+    // event), or joins one that stays closed.
     if (const engine::Incident* inc = book_.AddTrigger(std::move(trigger)); inc && incident_ids_) {
-      incident_ids_->Add(inc->id);
+      incident_ids_->Add(inc->id, inc->lifecycle == engine::IncidentLifecycle::kClosed);
     }
   }
   if (!applied.touched.empty()) {
@@ -89,7 +91,14 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
         connectors::ToOperatorAction(env.operator_action(), env.event_id());
     action.seq = seq;
     action.time_ns = EventTimeNs(env, received_ns);
-    st = book_.Apply(action);
+    // The ingest thread refused such an action on an incident it knew
+    // closed; this refuses one accepted before the closing reached it, at
+    // the same point of the journal on replay.
+    const engine::Incident* inc = book_.Find(action.incident_id);
+    st = inc && inc->lifecycle == engine::IncidentLifecycle::kClosed
+             ? CheckActionOnClosedIncident(env.operator_action().kind(), action.incident_id)
+             : Status::Ok();
+    if (st.ok()) st = book_.Apply(action);
     book_.AdvanceTime(action.time_ns);
     if (st.ok() && live) {
       spdlog::info("event {} ({}): operator '{}'{} {} incident {}", seq, LogSafe(env.event_id()),
@@ -435,7 +444,8 @@ Status EngineWorker::Recover(bool journal_intact) {
       spdlog::error("cannot record alerts resolved with their incident: {}", st.ToString());
   }
   for (const auto& [key, inc] : book_.incidents()) {
-    if (incident_ids_) incident_ids_->Add(inc.id);
+    if (incident_ids_)
+      incident_ids_->Add(inc.id, inc.lifecycle == engine::IncidentLifecycle::kClosed);
   }
   // The incidents as last published: closed ones stay as they were (replay
   // does not recompute a closed incident's figures); the others are
@@ -525,6 +535,10 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   for (std::uint64_t key : book_.Due()) {
     const engine::Incident* inc = book_.Find(key);
     if (!inc) continue;
+    // Once closed, the ingest thread refuses what acts on an open incident.
+    if (incident_ids_ && inc->lifecycle == engine::IncidentLifecycle::kClosed) {
+      incident_ids_->Add(inc->id, /*closed=*/true);
+    }
     auto* pub = google::protobuf::Arena::CreateMessage<riskd::v1::Publication>(&arena);
     connectors::FillIncident(*engine_, book_, *inc, ctx, pub->mutable_incident());
     publisher_->Stamp(pub, ctx.computed_at_unix_ns);

@@ -28,6 +28,14 @@ std::optional<ParsedId> Parse(std::string_view id) {
 
 }  // namespace
 
+Status CheckActionOnClosedIncident(riskd::v1::OperatorAction::Kind kind, std::string_view id) {
+  if (kind == riskd::v1::OperatorAction::KIND_ACKNOWLEDGE) return Status::Ok();
+  return Status::FailedPrecondition("operator_action: incident '" + std::string(id) +
+                                    "' is closed; " + riskd::v1::OperatorAction::Kind_Name(kind) +
+                                    " acts on an open incident (only KIND_ACKNOWLEDGE, with a "
+                                    "note, is recorded on a closed one)");
+}
+
 IncidentIds::Keys* IncidentIds::Find(std::string_view risk_type) {
   for (auto& t : types_) {
     if (t.risk_type == risk_type) return &t;
@@ -42,9 +50,14 @@ const IncidentIds::Keys* IncidentIds::Find(std::string_view risk_type) const {
   return nullptr;
 }
 
-void IncidentIds::Add(const std::string& id) {
+void IncidentIds::Add(const std::string& id, bool closed) {
   const auto parsed = Parse(id);
   std::lock_guard<std::mutex> lock(mu_);
+  if (closed) {
+    closed_.insert(id);
+  } else if (!closed_.empty()) {
+    if (auto it = closed_.find(id); it != closed_.end()) closed_.erase(it);
+  }
   if (!parsed) {
     others_.insert(id);
     return;
@@ -76,6 +89,9 @@ void IncidentIds::Remove(const std::vector<std::string>& ids) {
   }
   std::sort(gone.begin(), gone.end());
   std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& id : ids) {
+    if (auto it = closed_.find(id); it != closed_.end()) closed_.erase(it);
+  }
   for (const auto id : other_ids) {
     if (auto it = others_.find(id); it != others_.end()) others_.erase(it);
   }
@@ -101,6 +117,11 @@ bool IncidentIds::Has(std::string_view id) const {
   if (!parsed) return others_.find(id) != others_.end();
   const Keys* t = Find(parsed->risk_type);
   return t && std::binary_search(t->keys.begin(), t->keys.end(), parsed->key);
+}
+
+bool IncidentIds::Closed(std::string_view id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_.find(id) != closed_.end();
 }
 
 std::size_t IncidentIds::size() const {

@@ -15,6 +15,15 @@
 // while it is projected: ~1 MB less at 15k (bench/README.md, "`loadmem2`
 // branch"). Keys come in ascending order (the journal's), so adding is an
 // append. Ids of another form (none today) are kept as strings.
+//
+// It also holds which of them are closed (at most incidents.retain_closed),
+// so that the ingest thread refuses an action that only makes sense on an
+// open incident (CheckActionOnClosedIncident) before journaling it. The
+// engine thread marks an incident closed when it publishes it closed and
+// open again when an event re-opens it; an action accepted here about an
+// incident that closes before the engine applies it is journaled and then
+// refused by the same check in the engine thread (logged as not applied),
+// live and on replay alike.
 #ifndef RISKD_DAEMON_INCIDENT_IDS_H_
 #define RISKD_DAEMON_INCIDENT_IDS_H_
 
@@ -25,13 +34,26 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+#include "riskd/v1/common.pb.h"
+
 namespace riskd::daemon {
+
+// Whether an operator action of `kind` may act on the closed incident
+// `id`: KIND_ACKNOWLEDGE may (an acknowledgment with its note is how an
+// operator annotates a closed incident's history, e.g. after a review);
+// assigning, overriding the level and marking no-impact or restored only
+// make sense on an incident not closed, and are refused failed_precondition.
+Status CheckActionOnClosedIncident(riskd::v1::OperatorAction::Kind kind, std::string_view id);
 
 class IncidentIds {
  public:
-  void Add(const std::string& id);
+  // Adds `id` (if new) and records whether it is closed.
+  void Add(const std::string& id, bool closed = false);
   void Remove(const std::vector<std::string>& ids);
   bool Has(std::string_view id) const;
+  // Held and closed.
+  bool Closed(std::string_view id) const;
   // Ids held.
   std::size_t size() const;
   // Bytes of the arrays holding them (tests; the ids of other forms not
@@ -49,6 +71,7 @@ class IncidentIds {
   mutable std::mutex mu_;
   std::vector<Keys> types_;  // a few: one per risk type
   std::set<std::string, std::less<>> others_;
+  std::set<std::string, std::less<>> closed_;  // a subset of the ids held
 };
 
 }  // namespace riskd::daemon

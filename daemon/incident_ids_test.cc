@@ -29,6 +29,37 @@ TEST(IncidentIdsTest, HoldsTheIdsAddedUntilRemoved) {
   EXPECT_FALSE(ids.Has("cyber/7"));
 }
 
+// Which incidents are closed: set and cleared by Add (a re-opened one),
+// forgotten with the id; only an acknowledgment may act on a closed one.
+TEST(IncidentIdsTest, KnowsWhichAreClosedAndWhatMayActOnThem) {
+  IncidentIds ids;
+  ids.Add("supply/7");
+  ids.Add("supply/9", /*closed=*/true);
+  ids.Add("odd-id", /*closed=*/true);
+  EXPECT_FALSE(ids.Closed("supply/7"));
+  EXPECT_TRUE(ids.Closed("supply/9"));
+  EXPECT_TRUE(ids.Closed("odd-id"));
+  EXPECT_FALSE(ids.Closed("supply/8"));
+  ids.Add("supply/9");  // re-opened
+  EXPECT_FALSE(ids.Closed("supply/9"));
+  ids.Add("supply/7", /*closed=*/true);
+  ids.Remove({"supply/7", "odd-id"});
+  EXPECT_FALSE(ids.Closed("supply/7"));
+  EXPECT_FALSE(ids.Closed("odd-id"));
+  EXPECT_EQ(ids.size(), 1u);
+
+  using riskd::v1::OperatorAction;
+  EXPECT_TRUE(CheckActionOnClosedIncident(OperatorAction::KIND_ACKNOWLEDGE, "supply/9").ok());
+  for (const auto kind :
+       {OperatorAction::KIND_ASSIGN, OperatorAction::KIND_OVERRIDE_LEVEL,
+        OperatorAction::KIND_MARK_NO_IMPACT, OperatorAction::KIND_MARK_RESTORED}) {
+    const Status st = CheckActionOnClosedIncident(kind, "supply/9");
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << OperatorAction::Kind_Name(kind);
+    EXPECT_NE(st.message().find("incident 'supply/9' is closed"), std::string::npos)
+        << st.message();
+  }
+}
+
 // Ids of another form than "<risk type>/<key>" are held as they are.
 TEST(IncidentIdsTest, HoldsIdsOfAnotherFormAsStrings) {
   IncidentIds ids;

@@ -157,8 +157,22 @@ void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
       }
       continue;
     }
-    if (!refusals_) continue;
     const bool curve = !settings_->server_key.public_key.empty();
+    const bool peer_closed =
+        id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && (value == EPIPE || value == ECONNRESET);
+    if (peer_closed && !curve) {
+      // libzmq reports a peer that closed before or during the greeting
+      // (EPIPE: it hung up; ECONNRESET: it reset) as a failed handshake. With
+      // nothing to authenticate that is a disconnect, e.g. a TCP health check
+      // or a riskctl that gave up; counting it as a refusal would page whoever
+      // alerts on riskd_security_refusals_total.
+      const bool publish = std::strcmp(key, "endpoints.publish") == 0;
+      stats_.aborted_handshakes[publish ? 1 : 0].fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("ingest: a connection to {} ({}) closed before its handshake ({})", key,
+                    endpoint, std::strerror(static_cast<int>(value)));
+      continue;
+    }
+    if (!refusals_) continue;
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
         value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH && curve) {
       refusals_->Record(RefusalReason::kPlaintextClient,
@@ -167,9 +181,9 @@ void IngestLoop::ReadMonitor(zmq::socket_t& monitor, const char* key) {
     } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
                id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       char detail[128];
-      if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && (value == EPIPE || value == ECONNRESET)) {
-        // The peer hung up mid-handshake: e.g. a client without CURVE whose
-        // own side noticed the mismatch first.
+      if (peer_closed) {
+        // With CURVE, a peer that hung up mid-handshake: e.g. a client
+        // without CURVE whose own side noticed the mismatch first.
         std::snprintf(detail, sizeof detail, "the peer closed the connection (%s)",
                       std::strerror(static_cast<int>(value)));
       } else {
@@ -465,6 +479,10 @@ Result<bool> IngestLoop::StampOperatorAction(Request& req, riskd::v1::Envelope* 
     return Status::NotFound("operator_action.incident_id: no incident '" +
                             env->operator_action().incident_id() +
                             "' (closed incidents beyond incidents.retain_closed are forgotten)");
+  }
+  if (incidents_->Closed(env->operator_action().incident_id())) {
+    RISKD_RETURN_IF_ERROR(CheckActionOnClosedIncident(env->operator_action().kind(),
+                                                      env->operator_action().incident_id()));
   }
   // The journal records who acted as CURVE authenticated them.
   auto client = connectors::ClientNameOfMessage(req.payload);

@@ -68,6 +68,11 @@ struct IngestStats {
   // Producer connections closed: by the producer, or by libzmq for a message
   // over IngestTransportLimit().
   std::atomic<std::uint64_t> disconnects{0};
+  // Without CURVE: connections the peer closed before the ZMTP greeting was
+  // done (a TCP health check, a client that gave up), on endpoints.ingest
+  // [0] and endpoints.publish [1]. Not security refusals: with nothing to
+  // authenticate, such a peer was refused nothing.
+  std::array<std::atomic<std::uint64_t>, 2> aborted_handshakes{};
   // Rejections by Status code (riskd_ingest_rejected_by_reason_total).
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Status::Code::kInternal) + 1>
       rejected_by_code{};

@@ -577,6 +577,7 @@ Result<DaemonSettings> ParseSettings(const std::string& text, const std::string&
   if (!parser.ParseFromString(text, &s.config)) {
     return Status::InvalidArgument("config: " + errors.text());
   }
+  RISKD_RETURN_IF_ERROR(CheckConfigDurations(s.config));
   for (const SettingRow& row : kSettings) {
     if (row.apply) RISKD_RETURN_IF_ERROR(row.apply(s.config, config_dir, &s));
   }

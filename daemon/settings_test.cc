@@ -175,6 +175,19 @@ TEST(SettingsTest, RejectsBadConfigsWithReasons) {
   EXPECT_NE(msg(net + "planner { max_query_k: 0 }").find("max_query_k"), std::string::npos);
   EXPECT_NE(msg(net + "planner { min_interval { seconds: -1 } }").find("min_interval"),
             std::string::npos);
+  // Any Duration: nanos 0..999999999 (it was read as 32 s), seconds >= 0.
+  EXPECT_EQ(msg(net + "planner { min_interval { seconds: 30 nanos: 2000000000 } }"),
+            "invalid_argument: config: planner.min_interval has nanos 2000000000, outside "
+            "0..999999999 (whole seconds go in seconds)");
+  EXPECT_EQ(msg(net + "alertmanager { timeout { nanos: -5 } }"),
+            "invalid_argument: config: alertmanager.timeout has nanos -5, outside "
+            "0..999999999 (whole seconds go in seconds)");
+  EXPECT_EQ(msg(net + "nats { lease { ttl { seconds: -2 } } }"),
+            "invalid_argument: config: nats.lease.ttl has seconds -2, must be >= 0");
+  EXPECT_EQ(msg(net + "hazard_durations { hazard: HAZARD_FLOOD duration { seconds: 5 } }\n"
+                      "hazard_durations { hazard: HAZARD_STORM duration { nanos: 1000000000 } }"),
+            "invalid_argument: config: hazard_durations[1].duration has nanos 1000000000, "
+            "outside 0..999999999 (whole seconds go in seconds)");
 }
 
 TEST(SettingsTest, MaterialChangeNeedsBothTheAbsoluteAndTheRelativeStep) {

@@ -603,6 +603,110 @@ TEST(IncidentsE2ETest, AWatchlistedNodeIsPushedAtItsOwnThresholdAndNoImpactClose
   EXPECT_EQ(h.Stop(), 0);
 }
 
+// An operator action on supply/1 from "ana".
+Envelope Action(const std::string& id, riskd::v1::OperatorAction::Kind kind) {
+  Envelope e;
+  e.set_event_id(id);
+  auto* a = e.mutable_operator_action();
+  a->set_incident_id("supply/1");
+  a->set_kind(kind);
+  a->set_operator_("ana");
+  if (kind == riskd::v1::OperatorAction::KIND_ASSIGN) a->set_assignee("apac-procurement");
+  if (kind == riskd::v1::OperatorAction::KIND_OVERRIDE_LEVEL) {
+    a->set_level(riskd::v1::SEVERITY_CRITICAL);
+  }
+  return e;
+}
+
+// Once an operator closed an incident (no impact), what acts on an open
+// incident is refused failed_precondition, and not journaled; an
+// acknowledgment (with its note) is still recorded. The same after a
+// restart, which replays the journal.
+TEST(IncidentsE2ETest, ActionsForAnOpenIncidentAreRefusedOnAClosedOne) {
+  using riskd::v1::OperatorAction;
+  DaemonHarness h(DemoConfig());
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "");
+  ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(h.Send(Action("a-1", OperatorAction::KIND_MARK_NO_IMPACT))->result(),
+            Ack::RESULT_ACCEPTED);
+  // Refused once the closing is published (before, the engine refuses it).
+  CollectUntil(sub, [](const auto& m) {
+    return m.second.has_incident() && m.second.incident().lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  for (int pass = 0; pass < 2; ++pass) {
+    int n = 0;
+    for (const auto kind :
+         {OperatorAction::KIND_OVERRIDE_LEVEL, OperatorAction::KIND_ASSIGN,
+          OperatorAction::KIND_MARK_RESTORED, OperatorAction::KIND_MARK_NO_IMPACT}) {
+      const std::string id = "r-" + std::to_string(pass) + "-" + std::to_string(++n);
+      const auto ack = h.Send(Action(id, kind));
+      ASSERT_TRUE(ack);
+      EXPECT_EQ(ack->result(), Ack::RESULT_REJECTED) << OperatorAction::Kind_Name(kind);
+      EXPECT_EQ(ack->reason(),
+                "failed_precondition: operator_action: incident 'supply/1' is "
+                "closed; " +
+                    OperatorAction::Kind_Name(kind) +
+                    " acts on an open incident (only KIND_ACKNOWLEDGE, with a "
+                    "note, is recorded on a closed one)");
+    }
+    if (pass == 0) {
+      Envelope ack = Action("a-2", OperatorAction::KIND_ACKNOWLEDGE);
+      ack.mutable_operator_action()->set_note("reviewed");
+      ASSERT_EQ(h.Send(ack)->result(), Ack::RESULT_ACCEPTED);
+    }
+    const Incident inc = QueryIncident(h, "inc-" + std::to_string(pass), "supply/1");
+    EXPECT_EQ(inc.lifecycle(), Incident::LIFECYCLE_CLOSED);
+    EXPECT_EQ(inc.resolution(), Incident::RESOLUTION_NO_IMPACT);
+    EXPECT_EQ(inc.operator_state().level_override(), riskd::v1::SEVERITY_UNSPECIFIED);
+    EXPECT_EQ(inc.operator_state().assignee(), "");
+    ASSERT_EQ(inc.operator_state().history_size(), 2) << inc.DebugString();
+    EXPECT_EQ(inc.operator_state().history(1).action().kind(), OperatorAction::KIND_ACKNOWLEDGE);
+    EXPECT_EQ(inc.operator_state().history(1).action().note(), "reviewed");
+    if (pass == 0) {
+      ASSERT_EQ(h.Stop(), 0);
+      ASSERT_TRUE(h.Start()) << h.log();
+    }
+  }
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+// An action sent with the one that closes the incident, before the ingest
+// thread learns of the closing: accepted and journaled, but the engine
+// refuses it at its place in the journal, live and on replay alike.
+TEST(IncidentsE2ETest, AnActionJournaledAfterTheClosingIsNotApplied) {
+  using riskd::v1::OperatorAction;
+  DaemonHarness h(DemoConfig());
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
+  ASSERT_EQ(QueryIncident(h, "inc-0", "supply/1").incident_id(), "supply/1");
+  const auto acks =
+      SendPipelined(h, {Action("a-1", OperatorAction::KIND_MARK_NO_IMPACT).SerializeAsString(),
+                        Action("a-2", OperatorAction::KIND_OVERRIDE_LEVEL).SerializeAsString()});
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[0].result(), Ack::RESULT_ACCEPTED);
+  // Refused at ingest when the closing was published first, else here.
+  if (acks[1].result() == Ack::RESULT_ACCEPTED) {
+    EXPECT_TRUE(
+        h.WaitForLog("(a-2) not applied: failed_precondition: operator_action: incident "
+                     "'supply/1' is closed"))
+        << h.log();
+  } else {
+    EXPECT_EQ(acks[1].result(), Ack::RESULT_REJECTED);
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    const Incident inc = QueryIncident(h, "inc-" + std::to_string(pass + 1), "supply/1");
+    EXPECT_EQ(inc.lifecycle(), Incident::LIFECYCLE_CLOSED);
+    EXPECT_EQ(inc.operator_state().level_override(), riskd::v1::SEVERITY_UNSPECIFIED);
+    EXPECT_EQ(inc.operator_state().history_size(), 1) << inc.DebugString();
+    if (pass == 0) {
+      ASSERT_EQ(h.Stop(), 0);
+      ASSERT_TRUE(h.Start()) << h.log();
+    }
+  }
+  EXPECT_EQ(h.Stop(), 0);
+}
+
 TEST(IncidentsE2ETest, UnderTheWallClockARestoredIncidentClosesWithoutFurtherEvents) {
   // Steps of one second and close_after of two: the wall clock's ticks
   // close the incident, no event needed.

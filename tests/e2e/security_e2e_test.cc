@@ -2,6 +2,9 @@
 // client's role decides what it may send (docs/protocol.md, "Security").
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -152,10 +155,9 @@ TEST_F(SecurityE2ETest, OnlyAllowListedKeysGetThroughAndRolesApply) {
   EXPECT_EQ(h_->Stop(), 0);
 }
 
-// Waits until the counter of refusals for `reason` reaches `at_least`
-// (the daemon refreshes its metrics every tick); its last value.
-double WaitForRefusals(const DaemonHarness& h, const std::string& reason, double at_least) {
-  const std::string name = "riskd_security_refusals_total{reason=\"" + reason + "\"}";
+// Waits up to 10 s until the metric sample `name` reaches `at_least` (the
+// daemon refreshes its metrics every tick); its last value (-1: not served).
+double WaitForMetric(const DaemonHarness& h, const std::string& name, double at_least) {
   double value = -1;
   for (int i = 0; i < 100; ++i) {
     value = h.Metric(name).value_or(-1);
@@ -163,6 +165,11 @@ double WaitForRefusals(const DaemonHarness& h, const std::string& reason, double
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return value;
+}
+
+// The same for the counter of refusals for `reason`.
+double WaitForRefusals(const DaemonHarness& h, const std::string& reason, double at_least) {
+  return WaitForMetric(h, "riskd_security_refusals_total{reason=\"" + reason + "\"}", at_least);
 }
 
 TEST_F(SecurityE2ETest, RefusedHandshakesAndRoleDenialsAreLoggedAndCountedByReason) {
@@ -236,6 +243,47 @@ Envelope Flood(const std::string& id, std::initializer_list<const char*> nodes) 
   e.mutable_disruption()->set_severity(1);
   for (const char* n : nodes) e.mutable_disruption()->add_node_ids(n);
   return e;
+}
+
+// Opens a TCP connection to `endpoint` ("tcp://127.0.0.1:PORT") and closes
+// it without a byte: what a TCP health check does. False if it could not.
+bool ConnectAndClose(const std::string& endpoint) {
+  const auto colon = endpoint.rfind(':');
+  if (endpoint.rfind("tcp://127.0.0.1:", 0) != 0 || colon == std::string::npos) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(std::stoi(endpoint.substr(colon + 1))));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  const bool connected =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// Without CURVE a peer that connects and closes before the ZMTP greeting
+// (a TCP health check) was refused nothing: it is counted as an aborted
+// handshake, on either endpoint, never as a security refusal, and not
+// logged at warning.
+TEST(PlainTransportE2ETest, ABareTcpConnectIsAnAbortedHandshakeNotARefusal) {
+  DaemonHarness h(DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n",
+                  DaemonHarness::Transport::kTcpLoopback);
+  ASSERT_TRUE(h.Start());
+  ASSERT_TRUE(ConnectAndClose(h.ingest())) << h.ingest();
+  ASSERT_TRUE(ConnectAndClose(h.publish())) << h.publish();
+  // libzmq reports the failed handshake before the disconnect, on the same
+  // monitor: once the disconnect is counted, the handshake was seen too.
+  ASSERT_GE(WaitForMetric(h, "riskd_ingest_disconnects_total", 1), 1) << h.log();
+  for (const char* endpoint : {"ingest", "publish"}) {
+    const std::string name =
+        std::string("riskd_aborted_handshakes_total{endpoint=\"") + endpoint + "\"}";
+    EXPECT_EQ(WaitForMetric(h, name, 1), 1) << name << "\n" << h.log();
+  }
+  EXPECT_EQ(WaitForRefusals(h, "handshake_failed", 0), 0);
+  EXPECT_EQ(WaitForRefusals(h, "plaintext_client", 0), 0);
+  EXPECT_EQ(h.log().find("security: refused"), std::string::npos) << h.log();
+  EXPECT_EQ(h.Stop(), 0);
 }
 
 TEST(LimitsE2ETest, OverLimitInputIsRejectedNamingTheKey) {

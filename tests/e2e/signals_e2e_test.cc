@@ -191,6 +191,17 @@ riskd::v1::Snapshot TakeSnapshot(DaemonHarness& h) {
   return s;
 }
 
+// riskd_config_reload_failures_total once at least 1 (the daemon refreshes
+// its metrics every tick), or as it is after 5 s.
+std::optional<double> ReloadFailures(const DaemonHarness& h) {
+  std::optional<double> failures;
+  for (int i = 0; i < 50 && failures.value_or(0) < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    failures = h.Metric("riskd_config_reload_failures_total");
+  }
+  return failures;
+}
+
 void WriteConfig(const DaemonHarness& h, const std::string& body) {
   // The harness's own keys (state_dir, endpoints) come first in its file.
   std::ifstream in(h.config_path());
@@ -198,6 +209,38 @@ void WriteConfig(const DaemonHarness& h, const std::string& body) {
   for (int i = 0; i < 2 && std::getline(in, line); ++i) head += line + "\n";
   in.close();
   std::ofstream(h.config_path()) << head << body;
+}
+
+// A Duration whose nanos are a whole second or more (protobuf takes any
+// int32) is refused naming its key, by a reload and at start; it was read
+// as 32 s.
+TEST(SignalsE2ETest, AnOutOfRangeDurationIsRefusedByAReloadAndAtStart) {
+  const std::string base = DemoNetworkConfig() + "metrics { listen: \"127.0.0.1:0\" }\n";
+  DaemonHarness h(base + "planner { min_interval { seconds: 30 } }\n");
+  ASSERT_TRUE(h.Start());
+  const std::string refused =
+      "config: planner.min_interval has nanos 2000000000, outside 0..999999999";
+  WriteConfig(h, base + "planner { min_interval { seconds: 30 nanos: 2000000000 } }\n");
+  const std::size_t mark = h.log().size();
+  ::kill(h.pid(), SIGHUP);
+  ASSERT_TRUE(h.WaitForLog("reload refused, the running configuration stays",
+                           std::chrono::seconds(20), mark))
+      << h.log();
+  EXPECT_TRUE(h.WaitForLog(refused, std::chrono::seconds(1), mark)) << h.log();
+  EXPECT_EQ(ReloadFailures(h), 1);
+  EXPECT_EQ(h.Metric("riskd_config_reloads_total"), 0);
+  ASSERT_EQ(h.Stop(), 0);
+
+  // Negative nanos, or negative seconds, in a repeated key's element.
+  WriteConfig(
+      h, base + "hazard_durations { hazard: HAZARD_FLOOD duration { seconds: 5 nanos: -1 } }\n");
+  const std::size_t restart = h.log().size();
+  h.set_start_timeout(std::chrono::seconds(20));
+  EXPECT_FALSE(h.Start());
+  EXPECT_TRUE(
+      h.WaitForLog("config: hazard_durations[0].duration has nanos -1, outside 0..999999999",
+                   std::chrono::seconds(1), restart))
+      << h.log();
 }
 
 TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileOut) {
@@ -248,12 +291,7 @@ TEST(SignalsE2ETest, ReloadAppliesLiveKeysNamesRestartKeysAndKeepsAnInvalidFileO
       << h.log();
   const auto kept = TakeSnapshot(h);
   EXPECT_EQ(kept.open_alerts_size(), after.open_alerts_size());
-  std::optional<double> failures;
-  for (int i = 0; i < 50 && failures.value_or(0) < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    failures = h.Metric("riskd_config_reload_failures_total");
-  }
-  EXPECT_EQ(failures, 1);
+  EXPECT_EQ(ReloadFailures(h), 1);
   EXPECT_EQ(h.Metric("riskd_config_reloads_total"), 1);
 
   // Risk-type rates and feeds, live: a faster risk, and the USGS month of
