@@ -9,7 +9,8 @@
 // The journal is written directly (connectors/store/journal.h, as the
 // daemon's ingest writes it) while the daemon is stopped.
 //
-//   replay_bench [--events N]...   (default 30000 60000 120000)
+//   replay_bench [--quick] [--events N]...   (default 30000 60000 120000;
+//                                              --quick: 30000)
 #include <unistd.h>
 
 #include <chrono>
@@ -77,11 +78,15 @@ bool Journal(const std::string& database, const std::vector<std::string>& nodes,
 
 int main(int argc, char** argv) {
   std::vector<std::size_t> sizes;
+  bool quick = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--quick") quick = true;
     if (a == "--events" && i + 1 < argc) sizes.push_back(std::stoul(argv[++i]));
   }
-  if (sizes.empty()) sizes = {30000, 60000, 120000};
+  if (sizes.empty())
+    sizes =
+        quick ? std::vector<std::size_t>{30000} : std::vector<std::size_t>{30000, 60000, 120000};
   const std::string demo = riskd::testing::SourceDir() + "/config/demo";
   const auto nodes = NodeIds(demo + "/nodes.csv");
   if (nodes.empty()) return 1;
