@@ -157,6 +157,17 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
                    *held ? " (" + std::to_string(*held) + " similar line(s) not logged)" : "");
     }
   }
+  if (!live) {
+    // Replay publishes nothing: the closed incidents live forgot after
+    // publishing this event's round are forgotten now, not all kept until
+    // the first round after the replay (which made a long replay quadratic,
+    // IncidentBook::SettleReplayed). Their stored rows are dealt with after
+    // the replay (book_.TakeForgottenKeys() there).
+    book_.SettleReplayed();
+    if (std::vector<std::string> ids = book_.TakeForgottenIds(); !ids.empty() && incident_ids_) {
+      incident_ids_->Remove(ids);
+    }
+  }
   applied_seq_ = seq;
   stats_.last_applied_seq.store(seq, std::memory_order_relaxed);
 }
@@ -458,12 +469,18 @@ Status EngineWorker::Recover(bool journal_intact) {
   // journal: a row the book lacks for another reason (a broken journal, a
   // changed network or configuration) is the last copy of what was
   // published, and stays.
+  // Rows of incidents the replay itself forgot (retention, as live did
+  // after publishing their closing) go too, whatever the journal: live
+  // would have deleted them.
+  std::vector<std::uint64_t> replay_forgot = book_.TakeForgottenKeys();
+  std::sort(replay_forgot.begin(), replay_forgot.end());
   std::vector<std::uint64_t> orphans;
   std::vector<std::string> orphan_ids;
   for (const auto& stored : *incidents) {
     riskd::v1::Incident published;
     const engine::Incident* inc = book_.Find(stored.key);
-    if (!inc && journal_intact && stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) {
+    if (!inc && ((journal_intact && stored.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) ||
+                 std::binary_search(replay_forgot.begin(), replay_forgot.end(), stored.key))) {
       orphans.push_back(stored.key);
       orphan_ids.push_back(LogSafe(stored.incident_id));
     }

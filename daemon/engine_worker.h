@@ -145,7 +145,8 @@ class EngineWorker {
   // and publishes whatever differs (e.g. alerts lost to a crash). With
   // `journal_intact` (the replay saw every event), stored closed incidents
   // the book no longer holds are deleted: retention forgot them, but a
-  // failed write kept their rows.
+  // failed write kept their rows. So are, whatever the journal, the rows
+  // of incidents the replay forgot (IncidentBook::SettleReplayed).
   Status Recover(bool journal_intact);
 
   // Active/standby (docs/operations.md): who may publish and under which

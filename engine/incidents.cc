@@ -186,16 +186,18 @@ void IncidentBook::SetLifecycle(Incident* inc, IncidentLifecycle lifecycle,
   Changed(*inc);
 }
 
-void IncidentBook::Trim() {
+void IncidentBook::Trim(bool replaying) {
   // Retention: forget the oldest closed incidents once their closing has
   // been published, and nothing since is still to be published (an
   // operator's action on a closed incident, accepted and journaled, would
   // otherwise never reach a subscriber when another incident is published
-  // before it in the same round).
+  // before it in the same round). A replay publishes nothing: what it
+  // replays was published when it happened (SettleReplayed).
   while (closed_.size() > static_cast<std::size_t>(options_.retain_closed)) {
     const Incident* oldest = Find(closed_.front());
-    if (oldest && (oldest->touched || !oldest->published ||
-                   oldest->published->lifecycle != IncidentLifecycle::kClosed)) {
+    if (!replaying && oldest &&
+        (oldest->touched || !oldest->published ||
+         oldest->published->lifecycle != IncidentLifecycle::kClosed)) {
       break;
     }
     const std::uint64_t key = closed_.front();

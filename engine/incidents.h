@@ -538,6 +538,18 @@ class IncidentBook {
   // the oldest closed incidents beyond retain_closed).
   std::vector<std::uint64_t> Due();
   void MarkPublished(std::uint64_t key);
+  // During a replay of the journal, after each replayed event or action:
+  // forgets the oldest closed incidents beyond retain_closed, as the live
+  // daemon's publication round after that event did (MarkPublished). A
+  // replay publishes nothing, so without this it kept every incident it
+  // ever closed, and every source's list of incidents grew with each one
+  // that hit it: AddTrigger and NodesChanged walk those lists, and a full
+  // replay of a node reporting itself disrupted and back, over and over,
+  // took time quadratic in the journal's length (bench/README.md,
+  // "`replayfix`"). Live, a round may group several events and forget only
+  // at its end; replay forgets after every event, as a round per event
+  // does. The forgotten ids and keys are reported as by MarkPublished.
+  void SettleReplayed() { Trim(/*replaying=*/true); }
   // The ids of the incidents forgotten (retain_closed) since the last call,
   // so that an owner keeping its own index of ids can drop them.
   std::vector<std::string> TakeForgottenIds() { return std::exchange(forgotten_ids_, {}); }
@@ -610,7 +622,8 @@ class IncidentBook {
       touched_.push_back(incident.key);
     }
   }
-  void Trim();
+  // replaying: forgets without waiting for the closings to be published.
+  void Trim(bool replaying = false);
   Attribution Attribute(const Engine& engine, int risk_type) const;
   IncidentDigest DigestOf(const Incident& incident) const;
   bool Material(const Incident& incident) const;

@@ -55,6 +55,25 @@ Envelope Fire(const std::string& id) {
   return e;
 }
 
+// An operator's acknowledgement of an incident.
+Envelope Acknowledge(const std::string& id, const std::string& incident) {
+  Envelope e;
+  e.set_event_id(id);
+  auto* a = e.mutable_operator_action();
+  a->set_incident_id(incident);
+  a->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
+  a->set_operator_("ana");
+  return e;
+}
+
+// The ids of the incidents the state file stores, by key, a line each.
+std::string StoredIncidentIds(const DaemonHarness& h) {
+  return RunCommand("sqlite3 -cmd '.timeout 10000' " +
+                    connectors::StateStore::PathFor(h.database()) +
+                    " 'SELECT incident_id FROM incidents ORDER BY key'")
+      .out;
+}
+
 Envelope Status(const std::string& id, const std::string& node, riskd::v1::NodeState state) {
   Envelope e;
   e.set_event_id(id);
@@ -763,21 +782,12 @@ TEST(IncidentsE2ETest, ARunOfShortDisruptionsKeepsOnlyTheRetainedIncidents) {
   });
   ASSERT_EQ(last["supply/1"].lifecycle(), Incident::LIFECYCLE_CLOSED);
   ASSERT_EQ(last["supply/3"].lifecycle(), Incident::LIFECYCLE_CLOSED);
-  const auto act = [](const std::string& id, const std::string& incident) {
-    Envelope e;
-    e.set_event_id(id);
-    auto* a = e.mutable_operator_action();
-    a->set_incident_id(incident);
-    a->set_kind(riskd::v1::OperatorAction::KIND_ACKNOWLEDGE);
-    a->set_operator_("ana");
-    return e;
-  };
-  const auto forgotten = h.Send(act("op-1", "supply/1"));
+  const auto forgotten = h.Send(Acknowledge("op-1", "supply/1"));
   EXPECT_EQ(forgotten->result(), Ack::RESULT_REJECTED);
   EXPECT_EQ(forgotten->reason(),
             "not_found: operator_action.incident_id: no incident 'supply/1' (closed incidents "
             "beyond incidents.retain_closed are forgotten)");
-  EXPECT_EQ(h.Send(act("op-2", "supply/3"))->result(), Ack::RESULT_ACCEPTED);
+  EXPECT_EQ(h.Send(Acknowledge("op-2", "supply/3"))->result(), Ack::RESULT_ACCEPTED);
   // Queries agree: supply/1 is gone, supply/5 waits restored.
   Envelope q = Query("q-1");
   q.mutable_query()->mutable_incident()->set_incident_id("supply/1");
@@ -787,6 +797,43 @@ TEST(IncidentsE2ETest, ARunOfShortDisruptionsKeepsOnlyTheRetainedIncidents) {
   const auto restored = h.Send(q);
   ASSERT_EQ(restored->result(), Ack::RESULT_ACCEPTED) << restored->reason();
   EXPECT_EQ(restored->response().incident().lifecycle(), Incident::LIFECYCLE_RESTORED);
+  EXPECT_EQ(h.Stop(), 0);
+}
+
+TEST(IncidentsE2ETest, AFullReplayForgetsWhatLiveForgotAndRepublishesNoneOfIt) {
+  // Without checkpoints every start replays the whole journal. The replay
+  // forgets the incidents live forgot (retain_closed) as it goes, rather
+  // than keeping them all until its first round, which then published
+  // every one of them again (closed) before forgetting them once more.
+  DaemonHarness h(DemoConfig(
+      "incidents { retain_restored: 1 retain_closed: 1 }\ncheckpoint { interval_events: 0 }\n"
+      "metrics { listen: \"127.0.0.1:0\" }\n"));
+  ASSERT_TRUE(h.Start());
+  Subscriber sub(h.context(), h.publish(), "incident.");
+  int n = 0;
+  for (const char* node : {"FAB-KUM", "RES-RAY", "STL-DUI", "MAG-BAO"}) {
+    for (auto state : {riskd::v1::NODE_STATE_DISRUPTED, riskd::v1::NODE_STATE_RECOVERED}) {
+      const auto ack = h.Send(Status("erp-" + std::to_string(++n), node, state));
+      ASSERT_EQ(ack->result(), Ack::RESULT_ACCEPTED) << ack->reason();
+    }
+  }
+  // supply/1 and /3 forgotten, /5 closed, /7 restored.
+  CollectUntil(sub, [&](const auto& m) {
+    return m.second.incident().incident_id() == "supply/5" &&
+           m.second.incident().lifecycle() == Incident::LIFECYCLE_CLOSED;
+  });
+  ASSERT_EQ(StoredIncidentIds(h), "supply/5\nsupply/7\n");
+  EXPECT_EQ(h.Stop(), 0);
+
+  ASSERT_TRUE(h.Start());
+  ASSERT_EQ(h.log().find("restored the checkpoint"), std::string::npos);  // a full replay
+  EXPECT_EQ(StoredIncidentIds(h), "supply/5\nsupply/7\n");
+  // Its first round published supply/7 (restored: published again after
+  // every start) and nothing else: supply/5's closing is stored as
+  // published, supply/1 and /3 are gone.
+  EXPECT_EQ(h.Metric("riskd_incidents_published_total"), 1.0);
+  EXPECT_EQ(h.Send(Acknowledge("op-1", "supply/1"))->result(), Ack::RESULT_REJECTED);
+  EXPECT_EQ(h.Send(Acknowledge("op-2", "supply/5"))->result(), Ack::RESULT_ACCEPTED);
   EXPECT_EQ(h.Stop(), 0);
 }
 
@@ -802,9 +849,7 @@ TEST(IncidentsE2ETest, RowsOfForgottenIncidentsGoWhenAFailedRecordingIsRetriedOr
   Subscriber sub(h.context(), h.publish(), "incident.");
   const std::string sqlite =
       "sqlite3 -cmd '.timeout 10000' " + connectors::StateStore::PathFor(h.database()) + " ";
-  const auto stored_ids = [&] {
-    return RunCommand(sqlite + "'SELECT incident_id FROM incidents ORDER BY key'").out;
-  };
+  const auto stored_ids = [&] { return StoredIncidentIds(h); };
   const auto closed = [&](const std::string& id) {
     CollectUntil(sub, [&](const auto& m) {
       return m.second.incident().incident_id() == id &&
