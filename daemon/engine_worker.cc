@@ -541,7 +541,8 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
       for (const auto& i : stored) unrecorded_incidents_.erase(i.key);
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
-      NoteSent(stored[i].key, publisher_->Send(out[i].first, *out[i].second));
+      NoteSent(stored[i].key, out[i].second->incident(),
+               publisher_->Send(out[i].first, *out[i].second));
     }
     published += out.size();
     out.clear();
@@ -575,11 +576,10 @@ std::map<std::uint64_t, std::uint64_t> EngineWorker::PublishIncidents(const Outp
   if (!flush(forgotten)) undeleted_incidents_ = forgotten;
   // After the flush: a failed one keeps what it could not record, and an
   // incident published and forgotten in this same round would otherwise
-  // stay there for good.
-  for (std::uint64_t key : forgotten) {
-    unrecorded_incidents_.erase(key);
-    unsent_incidents_.erase(key);
-  }
+  // stay there for good. A closing not sent stays owed (unsent_incidents_
+  // holds its payload, not the row deleted here): retention takes a
+  // published closing for a sent one.
+  for (std::uint64_t key : forgotten) unrecorded_incidents_.erase(key);
   stats_.incidents_published.fetch_add(published, std::memory_order_relaxed);
   return sequences;
 }
@@ -760,8 +760,13 @@ void EngineWorker::PublishRound(const std::vector<int>& projected, double comput
                         seq != incident_sequences.end() ? seq->second : publisher_->last_sequence(),
                         a.SerializeAsString(), /*published=*/false});
       // Its incident's publication carries the resolution: when that was
-      // not sent, it is owed as the incident is.
-      if (unsent_incidents_.count(push.incident)) NoteSent(a, /*sent=*/false);
+      // not sent, it is owed as the incident is, naming it (retention may
+      // have forgotten it already: then MakeAlert could not).
+      if (auto owed = unsent_incidents_.find(push.incident); owed != unsent_incidents_.end()) {
+        riskd::v1::Alert resolution = a;
+        resolution.set_incident_id(owed->second.incident_id);
+        NoteSent(resolution, /*sent=*/false);
+      }
       track(a);
       if (stored.size() >= kChunk) flush();
     }
@@ -1017,11 +1022,12 @@ void EngineWorker::PublishDuePlans() {
   }
 }
 
-void EngineWorker::NoteSent(std::uint64_t incident_key, bool sent) {
+void EngineWorker::NoteSent(std::uint64_t incident_key, const riskd::v1::Incident& incident,
+                            bool sent) {
   if (sent) {
     unsent_incidents_.erase(incident_key);
   } else if (owed_epoch_ != 0) {
-    unsent_incidents_.insert(incident_key);
+    unsent_incidents_[incident_key] = {incident.incident_id(), incident.SerializeAsString()};
   }
 }
 
@@ -1093,17 +1099,28 @@ void EngineWorker::AnnounceEpoch() {
   // The same epoch again: a lapse that came back, whose dropped closings
   // and resolutions subscribers and the Alertmanager forwarder (which keeps
   // its open alerts through it) would otherwise never learn.
+  // What is owed is taken out first: Announce owes again what it could not
+  // send (the lease can lapse again during it).
   const bool comeback = epoch == owed_epoch_;
-  Announce(comeback, alerts.ok() ? &*incidents : nullptr, alerts.ok() ? &*alerts : nullptr);
+  auto owed_incidents = std::exchange(unsent_incidents_, {});
+  auto owed_resolutions = std::exchange(unsent_resolutions_, {});
   ForgetOwed();
   owed_epoch_ = epoch;
+  if (!comeback) {
+    owed_incidents.clear();
+    owed_resolutions.clear();
+  }
+  Announce(alerts.ok() ? &*incidents : nullptr, alerts.ok() ? &*alerts : nullptr, owed_incidents,
+           owed_resolutions);
   ReportUnsent();
   spdlog::info("publishing under epoch {} from journal seq {}{}", epoch, applied_seq_,
                comeback ? " again (the lease lapsed and came back)" : "");
 }
 
-void EngineWorker::Announce(bool comeback, const std::vector<connectors::StoredIncident>* incidents,
-                            const std::vector<connectors::StoredAlert>* alerts) {
+void EngineWorker::Announce(const std::vector<connectors::StoredIncident>* incidents,
+                            const std::vector<connectors::StoredAlert>* alerts,
+                            const std::map<std::uint64_t, OwedIncident>& owed_incidents,
+                            const std::map<std::string, std::string>& owed_resolutions) {
   const std::int64_t now = NowUnixNs();
   // The latest summaries too: subscribers learn of the new term without
   // waiting for the next event.
@@ -1112,26 +1129,37 @@ void EngineWorker::Announce(bool comeback, const std::vector<connectors::StoredI
     *pub.mutable_projection_summary() = summary;
     publisher_->Publish(connectors::SummaryTopic(name), &pub, now);
   }
-  if (alerts != nullptr) {
-    // Incidents first, then the resolutions owed, then the open alerts:
-    // an alert names an incident its subscribers know.
+  // Incidents first (those not closed, as stored, then the other owed
+  // ones from memory: retention may have deleted a closed one's row), then
+  // the resolutions owed, then the open alerts: an alert names an incident
+  // its subscribers know. Without the store (it could not be read) the
+  // owed ones still go out: they are held in memory, and every incident
+  // an owed resolution names was sent or is owed too.
+  std::set<std::uint64_t> announced;
+  if (incidents != nullptr) {
     for (const auto& incident : *incidents) {
-      if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED &&
-          !(comeback && unsent_incidents_.count(incident.key))) {
-        continue;
-      }
+      if (incident.lifecycle == riskd::v1::Incident::LIFECYCLE_CLOSED) continue;
       riskd::v1::Publication pub;
       if (!pub.mutable_incident()->ParseFromString(incident.payload)) continue;
       publisher_->Publish(connectors::IncidentTopic(pub.incident()), &pub, now);
+      announced.insert(incident.key);
     }
-    const auto open = OpenAlertPayloads(*alerts);
-    for (const auto& [id, payload] : unsent_resolutions_) {
-      if (!comeback || open.count(id)) continue;  // open: raised again since
-      riskd::v1::Publication pub;
-      if (!pub.mutable_alert()->ParseFromString(payload)) continue;
-      publisher_->Publish(connectors::AlertTopic(pub.alert()), &pub, now);
-    }
-    for (const auto& [id, payload] : open) {
+  }
+  for (const auto& [key, owed] : owed_incidents) {
+    riskd::v1::Publication pub;
+    if (announced.count(key) || !pub.mutable_incident()->ParseFromString(owed.payload)) continue;
+    publisher_->Stamp(&pub, now);
+    NoteSent(key, pub.incident(), publisher_->Send(connectors::IncidentTopic(pub.incident()), pub));
+  }
+  for (const auto& [id, payload] : owed_resolutions) {
+    if (open_alerts_.count(id)) continue;  // open: raised again since
+    riskd::v1::Publication pub;
+    if (!pub.mutable_alert()->ParseFromString(payload)) continue;
+    publisher_->Stamp(&pub, now);
+    NoteSent(pub.alert(), publisher_->Send(connectors::AlertTopic(pub.alert()), pub));
+  }
+  if (alerts != nullptr) {
+    for (const auto& [id, payload] : OpenAlertPayloads(*alerts)) {
       riskd::v1::Publication pub;
       if (!pub.mutable_alert()->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
         continue;

@@ -184,6 +184,12 @@ class EngineWorker {
     std::chrono::steady_clock::time_point due_since{};
   };
 
+  // An incident's latest publication, not sent (unsent_incidents_).
+  struct OwedIncident {
+    std::string incident_id;
+    std::string payload;
+  };
+
   void Apply(std::uint64_t seq, std::string_view payload, bool live, std::int64_t received_ns = 0);
   // CLOCK_WALL: a tick (and re-projection) when the wall clock entered a
   // new step.
@@ -283,15 +289,18 @@ class EngineWorker {
   // alerts cannot be read it waits, a bounded time (AnnouncementDeadline),
   // then adopts and publishes the summaries only.
   void AnnounceEpoch();
-  // The announcement of a term just adopted: the latest summaries, then,
-  // unless null (they could not be read), the incidents not closed, the
-  // owed closings and resolutions (`comeback`: the epoch adopted again
-  // after a lapse) and the open alerts.
-  void Announce(bool comeback, const std::vector<connectors::StoredIncident>* incidents,
-                const std::vector<connectors::StoredAlert>* alerts);
+  // The announcement of a term just adopted: the latest summaries, the
+  // incidents not closed (unless null: they could not be read), the owed
+  // incidents and resolutions (empty unless the epoch was adopted again
+  // after a lapse; those not sent now stay owed) and the open alerts
+  // (unless null).
+  void Announce(const std::vector<connectors::StoredIncident>* incidents,
+                const std::vector<connectors::StoredAlert>* alerts,
+                const std::map<std::uint64_t, OwedIncident>& owed_incidents,
+                const std::map<std::string, std::string>& owed_resolutions);
   // Records whether an incident's (or an alert's) latest publication was
   // sent: what a lapse that comes back under the same epoch owes.
-  void NoteSent(std::uint64_t incident_key, bool sent);
+  void NoteSent(std::uint64_t incident_key, const riskd::v1::Incident& incident, bool sent);
   void NoteSent(const riskd::v1::Alert& alert, bool sent);
   // Nothing owed any more: a new term, or the lapsed epoch cannot come back.
   void ForgetOwed();
@@ -362,11 +371,12 @@ class EngineWorker {
   // lease's ttl lapsed (lapsed_at_), only a new term can follow.
   std::uint64_t owed_epoch_ = 0;
   std::optional<std::chrono::steady_clock::time_point> lapsed_at_;
-  // Keys of the incidents whose latest publication was not sent since
-  // owed_epoch_'s adoption (the closed ones are owed: the open ones are
-  // announced anyway), and the resolved alerts whose resolution was not
-  // (one by one, or with an incident not sent), by id, with their payload.
-  std::set<std::uint64_t> unsent_incidents_;
+  // The incidents whose latest publication was not sent since
+  // owed_epoch_'s adoption, by key, with that publication's payload (kept
+  // here: retention may forget a closed one and delete its row), and the
+  // resolved alerts whose resolution was not (one by one, or with an
+  // incident not sent), by id, with their payload.
+  std::map<std::uint64_t, OwedIncident> unsent_incidents_;
   std::map<std::string, std::string> unsent_resolutions_;
   std::unique_ptr<zmq::socket_t> events_;
   std::unique_ptr<zmq::socket_t> replies_;

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -65,6 +66,13 @@ class TestSink final : public connectors::PublicationSink {
     EXPECT_TRUE(pub.ParseFromString(payload));
     std::lock_guard lock(mu_);
     sent_.push_back(std::move(pub));
+    if (lapse_ != nullptr) std::exchange(lapse_, nullptr)->Lapse();
+  }
+  // The lease lapses right after the next message is sent (then the
+  // publisher sends nothing more until it is granted again).
+  void LapseAfterNextSend(TestFence* fence) {
+    std::lock_guard lock(mu_);
+    lapse_ = fence;
   }
   std::vector<Publication> sent() const {
     std::lock_guard lock(mu_);
@@ -74,6 +82,7 @@ class TestSink final : public connectors::PublicationSink {
  private:
   mutable std::mutex mu_;
   std::vector<Publication> sent_;
+  TestFence* lapse_ = nullptr;
 };
 
 template <typename Pred>
@@ -91,8 +100,74 @@ std::string SourceDir() {
   return s ? s : RISKD_SOURCE_DIR_DEFAULT;
 }
 
+// The open incident and the open alerts among `pubs`, by id (latest).
+struct Open {
+  std::map<std::string, Incident> incidents;
+  std::map<std::string, riskd::v1::Alert> alerts;
+};
+Open OpenIn(const std::vector<Publication>& pubs) {
+  Open open;
+  for (const auto& p : pubs) {
+    if (p.has_incident()) {
+      if (connectors::IncidentIsOver(p.incident())) {
+        open.incidents.erase(p.incident().incident_id());
+        for (auto a = open.alerts.begin(); a != open.alerts.end();) {
+          a = a->second.incident_id() == p.incident().incident_id() ? open.alerts.erase(a)
+                                                                    : std::next(a);
+        }
+      } else {
+        open.incidents[p.incident().incident_id()] = p.incident();
+      }
+      for (const auto& id : p.incident().resolved_alert_ids()) open.alerts.erase(id);
+    }
+    if (p.has_alert()) {
+      if (p.alert().lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+        open.alerts.erase(p.alert().alert_id());
+      } else {
+        open.alerts[p.alert().alert_id()] = p.alert();
+      }
+    }
+  }
+  return open;
+}
+
+// The incident closings among `pubs`.
+std::size_t ClosingsIn(const std::vector<Publication>& pubs) {
+  return static_cast<std::size_t>(std::count_if(pubs.begin(), pubs.end(), [](const auto& p) {
+    return p.has_incident() && p.incident().lifecycle() == Incident::LIFECYCLE_CLOSED;
+  }));
+}
+
+// The alerts resolved one by one (Alert messages) among `pubs`.
+std::set<std::string> ResolutionsIn(const std::vector<Publication>& pubs) {
+  std::set<std::string> ids;
+  for (const auto& p : pubs) {
+    if (p.has_alert() && p.alert().lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
+      ids.insert(p.alert().alert_id());
+    }
+  }
+  return ids;
+}
+
+// Every alert (raised or resolved) among `pubs` follows a message of its
+// incident among them: an announcement names incidents its subscribers know.
+void ExpectAlertsAfterTheirIncidents(const std::vector<Publication>& pubs) {
+  std::set<std::string> incidents;
+  for (const auto& p : pubs) {
+    if (p.has_incident()) incidents.insert(p.incident().incident_id());
+    if (p.has_alert()) {
+      EXPECT_TRUE(incidents.count(p.alert().incident_id()))
+          << "alert " << p.alert().alert_id() << " before its incident " << p.alert().incident_id();
+    }
+  }
+}
+
 class EngineWorkerTest : public ::testing::Test {
  protected:
+  // What a test's fixture adds to the configuration, and changes in the
+  // settings parsed from it.
+  virtual std::string ExtraConfig() const { return ""; }
+  virtual void AdjustSettings(DaemonSettings*) const {}
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
            ("engine_worker_test_" + std::to_string(::getpid()) + "_" +
@@ -101,10 +176,12 @@ class EngineWorkerTest : public ::testing::Test {
     fs::create_directories(dir_);
     const std::string demo = SourceDir() + "/config/demo/";
     config_ = "network { csv { nodes: \"" + demo + "nodes.csv\" edges: \"" + demo +
-              "edges.csv\" } }\nprojection { method: METHOD_DMP }\nplanner { k: 0 }\n";
+              "edges.csv\" } }\nprojection { method: METHOD_DMP }\nplanner { k: 0 }\n" +
+              ExtraConfig();
     auto settings = ParseSettings(config_, dir_.string());
     ASSERT_TRUE(settings.ok()) << settings.status().ToString();
     settings_ = std::move(*settings);
+    AdjustSettings(&settings_);
     settings_.publish_endpoint = "inproc://engine-worker-test";
     auto store = connectors::StateStore::Open((dir_ / "riskd.db").string());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -217,10 +294,52 @@ class EngineWorkerTest : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] { return worker_->adoption().epoch == 0; }));
   }
 
+  // Waits until the engine thread finished its turn (a query is answered
+  // after it): an announcement under way is out.
+  void Sync() {
+    riskd::v1::Ack ack;
+    ASSERT_NO_FATAL_FAILURE(Ask([](riskd::v1::Query* q) { q->mutable_status(); }, &ack));
+  }
+
   // The messages sent from the `from`th on.
   std::vector<Publication> SentFrom(std::size_t from) const {
     const auto all = sink_.sent();
     return {all.begin() + static_cast<std::ptrdiff_t>(std::min(from, all.size())), all.end()};
+  }
+
+  // Opens an incident with alerts under epoch 7 (before_lapse_: what a
+  // subscriber holds then), then lapses the lease (at_lapse_: the messages
+  // sent by then) and closes the incident.
+  void CloseAnIncidentDuringALapse() {
+    GrantAndWait(7);
+    Disrupt("FAB-KUM");
+    before_lapse_ = OpenIn(sink_.sent());
+    ASSERT_EQ(before_lapse_.incidents.size(), 1u);
+    ASSERT_FALSE(before_lapse_.alerts.empty());
+    LapseAndWait();
+    at_lapse_ = sink_.sent().size();
+    MarkNoImpact(before_lapse_.incidents.begin()->first);
+  }
+
+  // Grants `epoch` and waits until its announcement is out.
+  void GrantAndSync(std::uint64_t epoch) {
+    ASSERT_NO_FATAL_FAILURE(GrantAndWait(epoch));
+    ASSERT_NO_FATAL_FAILURE(Sync());
+  }
+
+  // The messages sent from the `from`th on closed the incident
+  // CloseAnIncidentDuringALapse opened and resolved each of its alerts,
+  // after it; a subscriber of every message holds nothing open.
+  void ExpectClosedAndResolved(std::size_t from) const {
+    const auto sent = SentFrom(from);
+    EXPECT_EQ(ClosingsIn(sent), 1u) << "the closing was not sent";
+    std::set<std::string> alerts;
+    for (const auto& [id, alert] : before_lapse_.alerts) alerts.insert(id);
+    EXPECT_EQ(ResolutionsIn(sent), alerts);
+    ExpectAlertsAfterTheirIncidents(sent);
+    const Open after = OpenIn(sink_.sent());
+    EXPECT_TRUE(after.incidents.empty());
+    EXPECT_TRUE(after.alerts.empty());
   }
 
   fs::path dir_;
@@ -236,38 +355,9 @@ class EngineWorkerTest : public ::testing::Test {
   zmq::socket_t replies_;
   std::thread thread_;
   std::uint64_t seq_ = 0;
+  Open before_lapse_;         // CloseAnIncidentDuringALapse
+  std::size_t at_lapse_ = 0;  // CloseAnIncidentDuringALapse
 };
-
-// The open incident and the open alerts among `pubs`, by id (latest).
-struct Open {
-  std::map<std::string, Incident> incidents;
-  std::map<std::string, riskd::v1::Alert> alerts;
-};
-Open OpenIn(const std::vector<Publication>& pubs) {
-  Open open;
-  for (const auto& p : pubs) {
-    if (p.has_incident()) {
-      if (connectors::IncidentIsOver(p.incident())) {
-        open.incidents.erase(p.incident().incident_id());
-        for (auto a = open.alerts.begin(); a != open.alerts.end();) {
-          a = a->second.incident_id() == p.incident().incident_id() ? open.alerts.erase(a)
-                                                                    : std::next(a);
-        }
-      } else {
-        open.incidents[p.incident().incident_id()] = p.incident();
-      }
-      for (const auto& id : p.incident().resolved_alert_ids()) open.alerts.erase(id);
-    }
-    if (p.has_alert()) {
-      if (p.alert().lifecycle() == riskd::v1::Alert::LIFECYCLE_RESOLVED) {
-        open.alerts.erase(p.alert().alert_id());
-      } else {
-        open.alerts[p.alert().alert_id()] = p.alert();
-      }
-    }
-  }
-  return open;
-}
 
 // A lease that lapses and comes back under the same epoch (a renewal
 // answered after its deadline): the incident closed meanwhile was dropped,
@@ -341,6 +431,9 @@ TEST_F(EngineWorkerTest, AfterALapseUnderTheSameEpochSubscribersHoldWhatTheInsta
   EXPECT_FALSE(expected_alerts.empty());
   EXPECT_EQ(held_alerts, expected_alerts);
   EXPECT_EQ(held_incidents, expected_incidents);
+  // The resolutions owed went out after their incidents.
+  EXPECT_FALSE(ResolutionsIn(SentFrom(at_lapse)).empty());
+  ExpectAlertsAfterTheirIncidents(SentFrom(at_lapse));
 }
 
 // A new epoch (this instance takes over) announces the open incidents and
@@ -362,15 +455,8 @@ TEST_F(EngineWorkerTest, ANewEpochAnnouncesTheOpenAlertsAfterTheirIncidents) {
   ASSERT_TRUE(WaitFor([&] {
     return OpenIn(SentFrom(at_lapse)).alerts.size() >= before.alerts.size();
   })) << "the open alerts were not announced under the new epoch";
-  std::set<std::string> incidents_announced;
-  for (const auto& p : SentFrom(at_lapse)) {
-    EXPECT_EQ(p.epoch(), 8u);
-    if (p.has_incident()) incidents_announced.insert(p.incident().incident_id());
-    if (p.has_alert()) {
-      EXPECT_TRUE(incidents_announced.count(p.alert().incident_id()))
-          << "alert " << p.alert().alert_id() << " before its incident " << p.alert().incident_id();
-    }
-  }
+  for (const auto& p : SentFrom(at_lapse)) EXPECT_EQ(p.epoch(), 8u);
+  ExpectAlertsAfterTheirIncidents(SentFrom(at_lapse));
   const Open announced = OpenIn(SentFrom(at_lapse));
   EXPECT_EQ(announced.incidents.size(), before.incidents.size());
   ASSERT_EQ(announced.alerts.size(), before.alerts.size());
@@ -378,6 +464,75 @@ TEST_F(EngineWorkerTest, ANewEpochAnnouncesTheOpenAlertsAfterTheirIncidents) {
     ASSERT_TRUE(announced.alerts.count(id)) << id;
     EXPECT_EQ(announced.alerts.at(id).probability(), alert.probability()) << id;
   }
+}
+
+// Retention forgetting closed incidents at once (the book takes a closing
+// for published when it was only attempted).
+class EngineWorkerRetainingNoClosedIncidentTest : public EngineWorkerTest {
+ protected:
+  std::string ExtraConfig() const override { return "incidents { retain_closed: 0 }\n"; }
+};
+
+// An incident closed during a lapse and forgotten by retention in the same
+// round (its row deleted): its closing and its alerts' resolutions are
+// still owed, and sent when the same epoch comes back.
+TEST_F(EngineWorkerRetainingNoClosedIncidentTest,
+       AClosingDroppedByALapseIsSentThoughRetentionForgotTheIncident) {
+  ASSERT_NO_FATAL_FAILURE(CloseAnIncidentDuringALapse());
+
+  ASSERT_NO_FATAL_FAILURE(GrantAndSync(7));
+  ExpectClosedAndResolved(at_lapse_);
+}
+
+// The lease lapses again right after the comeback announcement's first
+// message: what that announcement could not send (the closing, the
+// resolutions) is still owed, and sent when the epoch comes back again.
+TEST_F(EngineWorkerTest, WhatASecondLapseDropsFromTheComebackIsSentAtTheNextComeback) {
+  ASSERT_NO_FATAL_FAILURE(CloseAnIncidentDuringALapse());
+
+  sink_.LapseAfterNextSend(&fence_);
+  fence_.Grant(7);
+  ASSERT_TRUE(WaitFor([&] { return sink_.sent().size() > at_lapse_; }));
+  ASSERT_TRUE(WaitFor([&] { return worker_->adoption().epoch == 0; }));
+  // The announcement's first message is a summary: the closing was dropped.
+  ASSERT_EQ(ClosingsIn(SentFrom(at_lapse_)), 0u);
+  const std::size_t at_second_lapse = sink_.sent().size();
+
+  ASSERT_NO_FATAL_FAILURE(GrantAndSync(7));
+  ExpectClosedAndResolved(at_second_lapse);
+}
+
+// A new epoch is a new term: its announcement holds the open incidents and
+// alerts, none of what the lapsed term dropped (an incident closed during
+// the lapse is not in it, nor are its alerts' resolutions).
+TEST_F(EngineWorkerTest, ANewEpochOwesNothingTheLapsedOneDropped) {
+  ASSERT_NO_FATAL_FAILURE(CloseAnIncidentDuringALapse());
+
+  ASSERT_NO_FATAL_FAILURE(GrantAndSync(8));
+  ASSERT_GT(sink_.sent().size(), at_lapse_) << "nothing announced";
+  EXPECT_EQ(ClosingsIn(SentFrom(at_lapse_)), 0u);
+  EXPECT_TRUE(ResolutionsIn(SentFrom(at_lapse_)).empty());
+}
+
+// A lease whose ttl runs out at once after a lapse is noticed.
+class EngineWorkerShortLeaseTest : public EngineWorkerTest {
+ protected:
+  void AdjustSettings(DaemonSettings* s) const override { s->nats.lease_ttl = milliseconds(1); }
+};
+
+// Once the lease's ttl has passed since the lapse was noticed, the lapsed
+// epoch cannot come back (the server dropped its key): what it dropped is
+// no longer owed, and a grant of the same number is a new term.
+TEST_F(EngineWorkerShortLeaseTest, AfterTheLeaseTtlWhatTheLapseDroppedIsNoLongerOwed) {
+  // The closing's round begins by noticing the lapse, if the loop had not
+  // already: the ttl runs from there.
+  ASSERT_NO_FATAL_FAILURE(CloseAnIncidentDuringALapse());
+  std::this_thread::sleep_for(milliseconds(20));  // past the ttl
+
+  ASSERT_NO_FATAL_FAILURE(GrantAndSync(7));
+  ASSERT_GT(sink_.sent().size(), at_lapse_) << "nothing announced";
+  EXPECT_EQ(ClosingsIn(SentFrom(at_lapse_)), 0u);
+  EXPECT_TRUE(ResolutionsIn(SentFrom(at_lapse_)).empty());
 }
 
 }  // namespace
