@@ -228,6 +228,11 @@ TEST(CheckpointE2ETest, CheckpointPlusTheJournalsTailEqualsAFullReplay) {
   // is open (a closed one takes no assignment).
   const auto events = Stream(130);
   ASSERT_NO_FATAL_FAILURE(SendAll(h, {events.begin(), events.begin() + 2}));
+  // An action names an incident the ingest thread knows, which the engine
+  // thread makes known when it applies the quake: a snapshot is answered
+  // after the events before it (an action sent on the quake's Ack alone
+  // could meet not_found).
+  ASSERT_EQ(Serve(h).incidents.count("supply/2"), 1u);
   for (auto kind :
        {riskd::v1::OperatorAction::KIND_ACKNOWLEDGE, riskd::v1::OperatorAction::KIND_ASSIGN}) {
     Envelope e;

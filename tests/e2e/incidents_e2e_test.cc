@@ -647,6 +647,10 @@ TEST(IncidentsE2ETest, ActionsForAnOpenIncidentAreRefusedOnAClosedOne) {
   ASSERT_TRUE(h.Start());
   Subscriber sub(h.context(), h.publish(), "");
   ASSERT_EQ(h.Send(Quake("q-1", "us7000abcd"))->result(), Ack::RESULT_ACCEPTED);
+  // The ingest thread knows the incident once the engine applied the quake
+  // (a query is answered after it): an action sent on the Ack alone could
+  // meet not_found.
+  ASSERT_EQ(QueryIncident(h, "inc-open", "supply/1").incident_id(), "supply/1");
   ASSERT_EQ(h.Send(Action("a-1", OperatorAction::KIND_MARK_NO_IMPACT))->result(),
             Ack::RESULT_ACCEPTED);
   // Refused once the closing is published (before, the engine refuses it).
