@@ -733,7 +733,9 @@ class DmpRun {
 // now + T < 32767 (PairDmp::SupportsFrame: ends, starts, now, fixed
 // periods, onset delays; the daemon's frames), is
 // handed to PairDmp, whose outputs are this kernel's bit for bit; it hands
-// the run back (Run false) when a theta is stored as 0. Its layout (~35
+// the run back when this kernel would compute a cavity as the explicit
+// product (a reverse theta <= kDmpTinyTheta), or when a source or a node
+// it sees starts before 0 (it checks those only, not every node's start). Its layout (~35
 // bytes per arc: both arcs' messages and p, the pair's far end, the arc's
 // pair) is built per graph, keyed by the graph's generation (a graph of
 // generation 0, built outside the engine, is never served), and only after
@@ -744,7 +746,7 @@ class DmpRun {
 // two are never held together), is kept while the graph's generation is
 // the same and freed by Release with the rest (then built again only after
 // the next costly run on the graph in a frame it serves). A graph on which
-// it met a θ stored as 0 stays with this kernel.
+// it met an explicit cavity stays with this kernel.
 template <typename Stored>
 class PairDispatch {
  public:
@@ -756,15 +758,20 @@ class PairDispatch {
     const bool two_way = std::is_same_v<Stored, float> && ws->pair_kernel_ && generation != 0 &&
                          g.has_reverse && ws->unpaired_generation_ != generation;
     if (two_way && ws->pairs_ && ws->pairs_generation_ == generation && ws->pairs_->Fits(g) &&
-        PairDmp::SupportsFrame(init, opt)) {
+        PairDmp::SupportsTimes(init, opt)) {
       DmpRegion out;
-      if (ws->pairs_->Run(g, init, sources, opt, &out, trajectories, values)) {
-        ++ws->pair_runs_;
-        return out;
+      switch (ws->pairs_->Run(g, init, sources, opt, &out, trajectories, values)) {
+        case PairDmp::PairRun::kServed:
+          ++ws->pair_runs_;
+          return out;
+        case PairDmp::PairRun::kExplicitCavity:
+          // This graph stays with the arc kernel (its layout would be built
+          // again after every such run only to be handed back).
+          ws->unpaired_generation_ = generation;
+          break;
+        case PairDmp::PairRun::kStartBeforeZero:
+          break;  // the frame's: as a frame SupportsFrame refuses
       }
-      // A θ stored as 0: this graph stays with the arc kernel (its layout
-      // would be built again after every such run only to be handed back).
-      ws->unpaired_generation_ = generation;
     }
     // The arc kernel runs: the layout goes first, so the two are never held
     // together (it is built again after the next costly run in a frame the

@@ -47,8 +47,12 @@ bool PairDmp::SupportsGraph(const TransmissionGraph& g) {
   return true;
 }
 
+bool PairDmp::SupportsTimes(const InitialState& init, const DmpOptions& opt) {
+  return init.now >= 0 && static_cast<std::int64_t>(init.now) + opt.horizon + 1 <= kMaxStep;
+}
+
 bool PairDmp::SupportsFrame(const InitialState& init, const DmpOptions& opt) {
-  return init.now >= 0 && static_cast<std::int64_t>(init.now) + opt.horizon + 1 <= kMaxStep &&
+  return SupportsTimes(init, opt) &&
          std::all_of(init.start.begin(), init.start.end(), [](auto s) { return s >= 0; });
 }
 
@@ -129,11 +133,19 @@ void PairDmp::Enter(const TransmissionGraph& g, const InitialState& init, NodeIn
   n.ps = n.acc = ps;
   n.keep = init.Fixed(v) ? 1.0 : 1.0 - g.q[v];
   n.flags = static_cast<std::uint16_t>(kSeen | (ps > 0 ? kEligible : 0));
-  // Clamped to the frame (SupportsFrame: last + 1 fits): start <= last and
+  // Clamped to the frame (SupportsTimes: last + 1 fits): start <= last and
   // end in [-1, last + 1] read the same in every test of a step in 0..last.
-  const int last = init.now + horizon_;
-  n.start = static_cast<std::int16_t>(std::min(init.Start(v), last));
+  // A start before 0 (dmp.cc never touches such a source) hands the run
+  // back (Run); its record is cleaned with the others.
+  const int start = init.Start(v);
+  early_start_ = early_start_ || start < 0;
+  max_start_ = std::max(max_start_, start);
+  const int last = last_;
+  n.start = static_cast<std::int16_t>(std::clamp(start, -1, last));
   n.end = static_cast<std::int16_t>(std::clamp(init.End(v), -1, last + 1));
+  // Without onset delays only a node removed within the frame keeps P_S at
+  // its window's end (Collect); the array is sized by the first such node.
+  if (n.end <= last && ps_at_end_.size() < node_count_) ps_at_end_.resize(node_count_);
   pr_[v] = pr_now_[v] = init.p_r[v];
   eta_hit_[v] = kNoHit;
   if (!ps_at_end_.empty()) ps_at_end_[v] = ps;
@@ -208,7 +220,6 @@ void PairDmp::Touch(const TransmissionGraph& g, const InitialState& init, NodeIn
     const float th = Round(m.theta_ab - p_[x].p_ab * m.phi_ab);
     m.theta_ab = th;
     nb.acc *= th;
-    zero_ = zero_ || th == 0.0f;
   }
 }
 
@@ -276,9 +287,11 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
     ring[older[latency]] = cav;
     *phi = Round(decay * *phi + onset);
   };
-  // A theta stored as 0 (dmp.cc: the explicit cavity) makes its target's
-  // P_S 0 (thetas are finite): checked once per row, not per arc (a P_S
-  // underflowing to 0 from a positive P_S(0) is handed back as well).
+  // A cavity whose reverse theta is not above kDmpTinyTheta (0, or
+  // negative: P_S goes negative on cycles with high transmission) is
+  // dmp.cc's explicit product, not P_S / theta: the same test as dmp.cc's
+  // UpdatePhi, on the same thetas where it computes a cavity, hands the
+  // run back.
   // Starts (kStarts), as dmp.cc's UpdatePhi of step t - 1: into a node
   // shielded then, phi decays by the source's keep alone; as its pass 1 of
   // step t: a shielded node's thetas stay 1 (not stepped, so its product
@@ -308,11 +321,13 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
         // Cavity P_S^a / theta_{b->a}: the reverse theta is the pair's own.
         if (a_touched && (nb.flags & kEligible)) {
           const double decay = kStarts && t - 1 <= nb.start ? keep_a : (1.0 - p_ab) * keep_a;
+          zero |= !(m.theta_ba > kDmpTinyTheta);
           update_phi(&m.phi_ab, &m.cavity_ab, decay, ps_a / m.theta_ba, na.latency,
                      kDelays ? arc_ring_at_[2 * x] : 0, a);
         }
         if ((nb.flags & (kTouched | kStarting | kRemoved)) == kTouched && a_eligible) {
           const double decay = a_shielded_before ? nb.keep : (1.0 - p_ba) * nb.keep;
+          zero |= !(m.theta_ab > kDmpTinyTheta);
           update_phi(&m.phi_ba, &m.cavity_ba, decay, nb.ps / m.theta_ab, nb.latency,
                      kDelays ? arc_ring_at_[2 * x + 1] : 0, far[x]);
         }
@@ -334,14 +349,13 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
     // P_S stays P_S(0), as dmp.cc leaves it.
     na.ps = acc;
     na.acc = init.p_s[a];
-    zero |= acc == 0 && init.p_s[a] > 0;
     const int latency = kDelays ? na.latency : 0;
     // dmp.cc Stepped (not for a shielded node: its P_S, and the value kept
     // at its window's end, stay P_S(0)). A window ends at the frame's last
     // step or before the node's end.
     if ((fa & (kInFront | kFrontLate)) == kInFront && !a_shielded) {
       const int window_end = std::min(last, na.end - 1);
-      if (keeps_end_ && t + latency <= window_end) ps_at_end_[a] = acc;
+      if ((keeps_end_ || na.end <= last) && t + latency <= window_end) ps_at_end_[a] = acc;
       if (t > init.now && eta_hit_[a] == kNoHit && 1.0 - acc - pr_now_[a] >= 0.5) eta_hit_[a] = t;
       if (!(fa & kTouched) && t < na.end && init.p_s[a] - acc > opt.tolerance) {
         Touch(g, init, a, t, true);
@@ -370,29 +384,36 @@ bool PairDmp::Sweep(const TransmissionGraph& g, const InitialState& init, int t,
   for (const NodeIndex v : late_front_) node_[v].flags &= static_cast<std::uint16_t>(~kFrontLate);
   late_front_.clear();
   zero_ = zero_ || zero;
-  return !zero_;
+  return !zero_ && !early_start_;
 }
 
-bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
-                  std::span<const NodeIndex> sources, const DmpOptions& opt, DmpRegion* out,
-                  std::vector<double>* trajectories, const DmpNodeValues* values) {
+PairDmp::PairRun PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
+                              std::span<const NodeIndex> sources, const DmpOptions& opt,
+                              DmpRegion* out, std::vector<double>* trajectories,
+                              const DmpNodeValues* values) {
   const int now = init.now;
   const int last = now + opt.horizon;  // the frame's last step
   const std::size_t stride = static_cast<std::size_t>(last) + 1;
   const bool delays = !node_ring_at_.empty();
-  // The latest start (0 without): from step max_start + 2 on no test of a
-  // shield holds (phi(t - 1) and theta(t) of a sweep are shielded up to
-  // the start), so the sweep without them runs.
-  const int max_start =
-      init.start.empty() ? 0 : *std::max_element(init.start.begin(), init.start.end());
-  const bool ends =
-      std::any_of(init.end.begin(), init.end.end(), [&](auto e) { return e <= last; });
+  // A source starting before 0 (it would hold back dmp.cc's later ones):
+  // handed back before any work; a seen node is checked as it enters.
+  for (const NodeIndex v : sources) {
+    if (init.Start(v) < 0) return PairRun::kStartBeforeZero;
+  }
   last_ = last;
-  // Without onset delays and ends every window ends at the last step, its
-  // P_S the last one (dmp.cc PsAtEnd).
-  keeps_end_ = delays || ends;
-  if (keeps_end_ && ps_at_end_.size() < node_count_) ps_at_end_.resize(node_count_);
+  // With onset delays every window's end may lie before the last step;
+  // without, only a node removed within the frame's (Enter, Sweep,
+  // Collect: a test of its own end). Without either every window ends at
+  // the last step, its P_S the last one (dmp.cc PsAtEnd).
+  keeps_end_ = delays;
   horizon_ = opt.horizon;
+  // The latest start of the seen nodes (Enter): from step max_start_ + 2
+  // on no test of a shield the sweep makes holds (phi(t - 1) and theta(t)
+  // are shielded up to the start; the record of a node not seen reads 0),
+  // so the sweep without them runs. Only seen nodes' starts: a pass over
+  // every node's costs a small region more than its own work.
+  max_start_ = 0;
+  early_start_ = false;
   front_degree_ = 0;
   shielded_degree_ = 0;
   shield_drop_.assign(stride, 0);
@@ -441,12 +462,8 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
     MergeRows();
     // The frontier as the step starts, but for its nodes shielded at t.
     edge_updates += front_degree_ - shielded_degree_;
-    const bool ok = (this->*sweeps[t - 1 <= max_start && max_start > 0])(g, init, t, last, opt);
-    if (!ok) {
-      MergeRows();
-      Reset(rows_);
-      return false;
-    }
+    const bool ok = (this->*sweeps[t - 1 <= max_start_ && max_start_ > 0])(g, init, t, last, opt);
+    if (!ok) return HandBack();
     // The sources touched after the last sweep step from the next one on.
     for (const NodeIndex v : starting_) node_[v].flags &= static_cast<std::uint16_t>(~kStarting);
     starting_.clear();
@@ -475,11 +492,20 @@ bool PairDmp::Run(const TransmissionGraph& g, const InitialState& init,
     if (t == now) SnapNow(g, t);
     record(t);
   }
+  // A node entered after the last sweep (a source starting then).
+  if (early_start_) return HandBack();
   MergeRows();
   Collect(g, init, out, values);
   out->edge_updates = edge_updates;
   Reset(out->nodes);
-  return true;
+  return PairRun::kServed;
+}
+
+// The state back to clean (every seen node's row is in rows_ once merged).
+PairDmp::PairRun PairDmp::HandBack() {
+  MergeRows();
+  Reset(rows_);
+  return early_start_ ? PairRun::kStartBeforeZero : PairRun::kExplicitCavity;
 }
 
 // The rows seen in the last step join the sweep, in node order.
@@ -527,7 +553,7 @@ void PairDmp::Collect(const TransmissionGraph& g, const InitialState& init, DmpR
     const Node& n = node_[v];
     const bool seen = n.flags & kSeen;
     // Not seen: dmp.cc enters it here, with the initial state's values.
-    const double ps_end = !seen ? init.p_s[v] : keeps_end_ ? ps_at_end_[v] : n.ps;
+    const double ps_end = !seen ? init.p_s[v] : keeps_end_ || n.end <= last_ ? ps_at_end_[v] : n.ps;
     const double pr_now = seen ? pr_now_[v] : init.p_r[v];
     // Removed by now: no risk in the window, no ETA.
     const bool removed = init.End(v) <= now;

@@ -44,9 +44,15 @@
 // Supported: graphs where every arc has its reverse and no self-loop
 // (SupportsGraph), frames with starts >= 0 and now + T < 32767
 // (SupportsFrame; ends, now, fixed periods and onset delays included).
-// A theta stored as 0 (dmp.cc then computes the cavity as an explicit
-// product) is found during the run and makes Run return false, leaving
-// the state clean, for the caller to run dmp.cc instead.
+// Run checks now + T alone (SupportsTimes) and the starts of the run's
+// sources and seen nodes only (a pass over every node's would cost a
+// small region more than its own work): a start before 0 among them hands
+// the run back (kStartBeforeZero). A cavity dmp.cc computes as the
+// explicit product, its reverse theta not above kDmpTinyTheta (0, or
+// negative: P_S goes negative on graphs with cycles under high
+// transmission), is found where the sweep computes it and hands the run
+// back (kExplicitCavity). Handed back, the state is clean and the caller
+// runs dmp.cc instead.
 #ifndef RISKD_ENGINE_DMP_PAIRS_H_
 #define RISKD_ENGINE_DMP_PAIRS_H_
 
@@ -65,9 +71,11 @@ class PairDmp {
  public:
   // Every arc has its reverse, no self-loop. O(arcs).
   static bool SupportsGraph(const TransmissionGraph& graph);
-  // Every start >= 0 (dmp.cc never touches a source starting before 0),
-  // now >= 0 and now + horizon + 1 fits the records' int16 steps. O(nodes)
-  // when starts are set.
+  // now >= 0 and now + horizon + 1 fits the records' int16 steps. O(1).
+  static bool SupportsTimes(const InitialState& initial, const DmpOptions& options);
+  // SupportsTimes and every start >= 0 (dmp.cc never touches a source
+  // starting before 0): every run in the frame is served unless a cavity
+  // is explicit. O(nodes) when starts are set.
   static bool SupportsFrame(const InitialState& initial, const DmpOptions& options);
 
   // Builds the pair layout and a clean state. REQUIRES: SupportsGraph(graph).
@@ -78,14 +86,19 @@ class PairDmp {
   // the graph's generation).
   bool Fits(const TransmissionGraph& graph) const;
 
+  enum class PairRun {
+    kServed,
+    kStartBeforeZero,  // a source or seen node starts before 0: the frame's
+    kExplicitCavity,   // dmp.cc would compute an explicit cavity
+  };
   // RunDmpRegion<float>(graph, initial, sources, options, ..., trajectories,
   // values): fills *out (and trajectories, values) exactly as it would and
-  // returns true; or returns false (*out, values untouched, the state
-  // clean) in the cases above. REQUIRES: graph is the one the layout was
-  // built from, SupportsFrame(initial).
-  bool Run(const TransmissionGraph& graph, const InitialState& initial,
-           std::span<const NodeIndex> sources, const DmpOptions& options, DmpRegion* out,
-           std::vector<double>* trajectories, const DmpNodeValues* values);
+  // returns kServed; or hands the run back (*out, values untouched, the
+  // state clean) in the cases above. REQUIRES: graph is the one the layout
+  // was built from, SupportsTimes(initial, options).
+  PairRun Run(const TransmissionGraph& graph, const InitialState& initial,
+              std::span<const NodeIndex> sources, const DmpOptions& options, DmpRegion* out,
+              std::vector<double>* trajectories, const DmpNodeValues* values);
 
   std::size_t MemoryBytes() const;
 
@@ -105,6 +118,7 @@ class PairDmp {
                const DmpNodeValues* values);
   void MergeRows();
   void Reset(std::span<const NodeIndex> nodes);
+  PairRun HandBack();
 
   // What a pair-step reads about its far endpoint b, in one 32-byte slot
   // (never straddles a cache line). Clean: 1, 1, 1, no flags.
@@ -119,6 +133,7 @@ class PairDmp {
     std::int16_t start = 0;
     std::int16_t end = 0;
   };
+  static_assert(sizeof(Node) == 32, "a pair-step reads one record: one 32-byte slot");
   // The mutable state of both arcs a -> b ("ab", into b) and b -> a ("ba").
   struct PairMessages {
     float theta_ab = 1, phi_ab = 0, theta_ba = 1, phi_ba = 0;
@@ -177,9 +192,11 @@ class PairDmp {
   // In-degrees of dmp.cc's frontier (seen nodes that can be hit): the
   // arc-steps it would count per step.
   std::uint64_t front_degree_ = 0;
-  bool zero_ = false;  // a theta stored as 0 in this run
-  int horizon_ = 0;    // this run's T
-  int last_ = 0;       // this run's last step, now + T
+  bool zero_ = false;         // an explicit cavity met in this run
+  bool early_start_ = false;  // a seen node starting before 0 in this run
+  int max_start_ = 0;         // the latest start of the seen nodes (Enter)
+  int horizon_ = 0;           // this run's T
+  int last_ = 0;              // this run's last step, now + T
 };
 
 }  // namespace riskd::engine

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -263,6 +264,7 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   InitialState early = timed;
   early.start[all[0]] = -1;
   EXPECT_FALSE(PairDmp::SupportsFrame(early, opt));
+  EXPECT_TRUE(PairDmp::SupportsTimes(early, opt));
   EXPECT_FALSE(second_run(two_way, early, all, "start before 0"));
   // A last step (now + T) whose next does not fit in int16.
   EXPECT_TRUE(PairDmp::SupportsFrame(timed, DmpOptions{.horizon = 32766 - 5}));
@@ -323,6 +325,75 @@ TEST(PairDmpTest, UnsupportedCasesFallBackToDmpKernel) {
   EXPECT_EQ(ws.pair_layout_bytes(), layout);
   EXPECT_GE(ws.Release(), layout);
   EXPECT_EQ(ws.pair_layout_bytes(), 0u);
+}
+
+// Without recovery (q = 0) and with p = 0.5 on a small graph with cycles,
+// the messages overshoot: P_S goes negative and so do thetas. dmp.cc then
+// takes a cavity whose reverse theta is not above kDmpTinyTheta as the
+// explicit product, not P_S / theta; the pair kernel hands such a run back
+// (before, it only caught a theta of exactly 0 and served a risk of 0.2856
+// where dmp.cc gives 1). A start before 0 at a node the run sees (not a
+// source) is handed back as well, the state clean.
+TEST(PairDmpTest, ExplicitCavitiesAndEarlyStartsAreHandedBack) {
+  TransmissionGraph g =
+      testing::BuildGraph(testing::RandomGraph(6, 12, 1), Direction::kBoth, 2.0, 0.3);
+  for (double& p : g.p) p = 0.5;
+  for (double& q : g.q) q = 0.0;
+  g.generation.value = 9;
+  ASSERT_TRUE(PairDmp::SupportsGraph(g));
+  InitialState init;
+  init.p_s.assign(g.node_count, 1.0);
+  init.p_i.assign(g.node_count, 0.0);
+  init.p_r.assign(g.node_count, 0.0);
+  for (const NodeIndex v : {0u, 1u}) {
+    init.p_i[v] = 0.9;
+    init.p_s[v] = 0.1;
+  }
+  const std::vector<NodeIndex> sources{0, 1};
+  const DmpOptions opt{.horizon = 30, .tolerance = 0};
+  Workspace plain;
+  plain.set_pair_kernel(false);
+  plain.Prepare(g);
+  const Outputs want = RunBoth(g, init, sources, opt, &plain, false);
+  // The premise: some P_S went negative.
+  EXPECT_TRUE(std::any_of(want.trajectories.begin(), want.trajectories.end(),
+                          [](double ps) { return ps < 0; }));
+
+  PairDmp pairs(g);
+  DmpRegion out;
+  EXPECT_EQ(pairs.Run(g, init, sources, opt, &out, nullptr, nullptr),
+            PairDmp::PairRun::kExplicitCavity);
+  // Through RunDmpRegion, the third run on a workspace (the first two
+  // build the layout): the arc kernel's outputs. Returns the pair
+  // kernel's runs.
+  const auto third_run = [&](const TransmissionGraph& graph, const std::string& what) {
+    Workspace ws, arcs;
+    arcs.set_pair_kernel(false);
+    ws.Prepare(graph);
+    arcs.Prepare(graph);
+    (void)RunDmpRegion(graph, init, sources, opt, &ws);
+    (void)RunDmpRegion(graph, init, sources, opt, &ws);
+    ExpectSame(RunBoth(graph, init, sources, opt, &ws, true),
+               RunBoth(graph, init, sources, opt, &arcs, true), what);
+    return ws.pair_runs();
+  };
+  EXPECT_EQ(third_run(g, "explicit cavity"), 0u);
+
+  // The same graph with recovery: no overshoot, served; a seen node (not
+  // a source) starting before 0 hands the run back, the state clean.
+  for (double& q : g.q) q = 0.5;
+  g.generation.value = 10;
+  EXPECT_EQ(third_run(g, "recovery"), 1u);
+  plain.Prepare(g);
+  InitialState early = init;
+  early.start.assign(g.node_count, 0);
+  early.start[g.node_count - 1] = -1;
+  PairDmp fresh(g);
+  EXPECT_EQ(fresh.Run(g, early, sources, opt, &out, nullptr, nullptr),
+            PairDmp::PairRun::kStartBeforeZero);
+  // Left clean: the next run is served with dmp.cc's outputs.
+  EXPECT_EQ(fresh.Run(g, init, sources, opt, &out, nullptr, nullptr), PairDmp::PairRun::kServed);
+  EXPECT_EQ(out.risk, RunBoth(g, init, sources, opt, &plain, false).region.risk);
 }
 
 }  // namespace
