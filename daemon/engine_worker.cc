@@ -91,15 +91,24 @@ void EngineWorker::Apply(std::uint64_t seq, std::string_view payload, bool live,
         connectors::ToOperatorAction(env.operator_action(), env.event_id());
     action.seq = seq;
     action.time_ns = EventTimeNs(env, received_ns);
-    // The ingest thread refused such an action on an incident it knew
-    // closed; this refuses one accepted before the closing reached it, at
-    // the same point of the journal on replay.
+    // The book as of the action's time first: a restored incident closes
+    // close_after later, live at a wall-clock tick (not journaled) or at
+    // the next event, on replay only at the next event. So the ingest
+    // thread refused such an action on an incident it knew closed, and
+    // this refuses one accepted before the closing reached it only if the
+    // incident had closed by the action's own time: the same answer live
+    // and on replay. (One that a tick closed after the action's time is
+    // served as on replay, where it is still restored; only a no-impact
+    // verdict then differs: a no-op on the closed incident live, its
+    // closing on replay, as before closed incidents refused actions.)
+    book_.AdvanceTime(action.time_ns);
     const engine::Incident* inc = book_.Find(action.incident_id);
-    st = inc && inc->lifecycle == engine::IncidentLifecycle::kClosed
+    st = inc && inc->lifecycle == engine::IncidentLifecycle::kClosed &&
+                 inc->closed_at_ns <= action.time_ns
              ? CheckActionOnClosedIncident(env.operator_action().kind(), action.incident_id)
              : Status::Ok();
     if (st.ok()) st = book_.Apply(action);
-    book_.AdvanceTime(action.time_ns);
+    book_.AdvanceTime(action.time_ns);  // a restoring with close_after 0 closes at once
     if (st.ok() && live) {
       spdlog::info("event {} ({}): operator '{}'{} {} incident {}", seq, LogSafe(env.event_id()),
                    LogSafe(action.operator_name),

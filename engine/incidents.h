@@ -548,7 +548,13 @@ class IncidentBook {
   // took time quadratic in the journal's length (bench/README.md,
   // "`replayfix`"). Live, a round may group several events and forget only
   // at its end; replay forgets after every event, as a round per event
-  // does. The forgotten ids and keys are reported as by MarkPublished.
+  // does. That is not always the same book: an incident live still held
+  // within its round (beyond retain_closed, its closing not yet published)
+  // is gone for a later event of that round on replay, so a report of its
+  // feed event opens a new incident there where live re-opened it, and an
+  // action naming it is not_found (docs/operations.md; before, a replay
+  // forgot nothing, the other way round). The forgotten ids and keys are
+  // reported as by MarkPublished.
   void SettleReplayed() { Trim(/*replaying=*/true); }
   // The ids of the incidents forgotten (retain_closed) since the last call,
   // so that an owner keeping its own index of ids can drop them.
