@@ -25,29 +25,12 @@ Status Invalid(const std::string& where, const std::string& what) {
 
 bool Finite(double x) { return std::isfinite(x); }
 
-// The first control character of `text` (C0, DEL, or C1 as UTF-8: what
-// LogSafe escapes), as "0xNN at byte K", or "".
-std::string FirstControl(const std::string& text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const bool c1 = c == 0xc2 && i + 1 < text.size() &&
-                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
-    if (c < 0x20 || c == 0x7f || c1) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      const unsigned char v = c1 ? static_cast<unsigned char>(text[i + 1]) : c;
-      return std::string("0x") + kHex[v >> 4] + kHex[v & 0xf] + " at byte " + std::to_string(i);
-    }
-  }
-  return "";
-}
-
 // Ids travel into topics, logs, Alertmanager labels and dashboards: no
 // control characters (NUL included).
 Status CheckId(const std::string& where, const std::string& id) {
   if (id.empty()) return Invalid(where, "is required");
   if (id.size() > 256) return Invalid(where, "is longer than 256 bytes");
-  if (const std::string c = FirstControl(id); !c.empty()) {
+  if (const std::string c = FirstControlCharacter(id); !c.empty()) {
     return Invalid(where, "contains a control character (" + c + ")");
   }
   return Status::Ok();
@@ -64,7 +47,7 @@ Status CheckText(const std::string& where, const std::string& text, std::size_t 
                  std::size_t max) {
   if (text.size() < min) return Invalid(where, "is required");
   if (text.size() > max) return Invalid(where, "is longer than " + std::to_string(max) + " bytes");
-  if (const std::string c = FirstControl(text); !c.empty()) {
+  if (const std::string c = FirstControlCharacter(text); !c.empty()) {
     return Invalid(where, "contains a control character (" + c + ")");
   }
   return Status::Ok();
@@ -433,11 +416,7 @@ Status ValidateEnvelope(const Envelope& env, const NodeDirectory& nodes,
                  "intervention, clock_tick, query or operator_action)");
 }
 
-namespace {
-
-// Length of the well-formed UTF-8 character at text[i] (RFC 3629: no
-// overlong forms, no surrogates, nothing past U+10FFFF), 0 if there is none.
-std::size_t Utf8Length(std::string_view text, std::size_t i) {
+std::size_t Utf8CharLength(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char c = byte(i);
   if (c < 0x80) return 1;
@@ -463,17 +442,30 @@ std::size_t Utf8Length(std::string_view text, std::size_t i) {
   return n;
 }
 
-}  // namespace
+std::string FirstControlCharacter(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xc2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if (c < 0x20 || c == 0x7f || c1) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const unsigned char v = c1 ? static_cast<unsigned char>(text[i + 1]) : c;
+      return std::string("0x") + kHex[v >> 4] + kHex[v & 0xf] + " at byte " + std::to_string(i);
+    }
+  }
+  return "";
+}
 
 std::string SanitizeFeedText(std::string_view text, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t n = Utf8Length(text, i);
+    const std::size_t n = Utf8CharLength(text, i);
     std::string_view piece = "?";
     if (n > 0) {
       const auto c = static_cast<unsigned char>(text[i]);
-      // The characters FirstControl finds: C0, DEL, and C1 (U+0080..U+009F).
+      // The characters FirstControlCharacter finds: C0, DEL, and C1 (U+0080..U+009F).
       const bool control = (n == 1 && (c < 0x20 || c == 0x7f)) ||
                            (n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f);
       piece = control ? " " : text.substr(i, n);

@@ -91,6 +91,16 @@ inline constexpr std::size_t kMaxRiskTypeBytes = 32;      // any risk_type ([a-z
 // character boundary.
 std::string SanitizeFeedText(std::string_view text, std::size_t max_bytes);
 
+// The length of the well-formed UTF-8 character at text[i] (RFC 3629, as
+// protobuf checks strings: no overlong forms, no surrogates, nothing past
+// U+10FFFF), or 0 if none starts there. REQUIRES: i < text.size().
+std::size_t Utf8CharLength(std::string_view text, std::size_t i);
+
+// The first control character of `text` (C0 including newline, tab and
+// NUL, DEL, or C1 as UTF-8: what LogSafe escapes and ingest refuses in
+// text), as "0xNN at byte K", or "" if there is none.
+std::string FirstControlCharacter(std::string_view text);
+
 // Structural and referential validation; the Status message says what is
 // wrong and where (field path), e.g.
 //   not_found: disruption.node_ids[2]: node 'X9' is not in the network

@@ -4,7 +4,8 @@
 
 #include <charconv>
 #include <set>
-#include <string_view>
+
+#include "connectors/codec/event_codec.h"
 
 namespace riskd::connectors {
 namespace {
@@ -23,18 +24,6 @@ int HexDigit(char c) {
 // source and the event id. A name the codec would refuse would make every
 // action of that user fail, so it is refused at start instead.
 constexpr std::size_t kMaxUserNameBytes = 128;
-bool HasControlCharacter(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) return true;
-    // C1 (U+0080..U+009F) in UTF-8: 0xC2 0x80..0x9F.
-    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f &&
-        static_cast<unsigned char>(text[i + 1]) >= 0x80) {
-      return true;
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -109,7 +98,7 @@ Result<DashboardSettings> ParseDashboardConfig(const riskd::v1::DashboardConfig&
   for (const auto& u : c.users()) {
     const std::string where = "users '" + u.name() + "': ";
     if (u.name().empty()) return Invalid("users: name is required");
-    if (u.name().size() > kMaxUserNameBytes || HasControlCharacter(u.name())) {
+    if (u.name().size() > kMaxUserNameBytes || !FirstControlCharacter(u.name()).empty()) {
       return Invalid("users: a name is at most 128 bytes, one line without control characters");
     }
     if (!names.insert(u.name()).second) return Invalid(where + "name is not unique");

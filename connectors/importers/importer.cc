@@ -1,5 +1,6 @@
 #include "connectors/importers/importer.h"
 
+#include "connectors/codec/event_codec.h"
 #include "connectors/csv/csv_reader.h"
 #include "connectors/importers/bea_io_importer.h"
 #include "connectors/importers/csv_importer.h"
@@ -90,33 +91,12 @@ Status CheckWeightOrValue(std::string_view what, double v) {
 namespace {
 
 // The offset of the first byte of `s` that does not begin a well-formed
-// UTF-8 sequence (overlong forms, surrogates and code points past U+10FFFF
-// are not, as for protobuf), or npos; *control is set when a code point
-// before it is a control character (C0, DEL, C1).
-std::size_t FirstInvalidUtf8(std::string_view s, bool* control) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t more = 0;
-    char32_t cp = c, min = 0;
-    if (c >= 0xc0 && c <= 0xdf) {
-      more = 1, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      more = 2, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3, cp = c & 0x07, min = 0x10000;
-    } else if (c >= 0x80) {
-      return i;  // a continuation byte, or 0xf5..0xff
-    }
-    if (s.size() - i <= more) return i;
-    for (std::size_t k = 1; k <= more; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xc0) != 0x80) return i;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) *control = true;
-    i += more + 1;
+// UTF-8 character (as protobuf checks strings), or npos.
+std::size_t FirstInvalidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = Utf8CharLength(s, i);
+    if (n == 0) return i;
+    i += n;
   }
   return std::string_view::npos;
 }
@@ -145,13 +125,12 @@ std::string Shown(std::string_view s) {
 
 Status CheckNodeText(const engine::NodeAttributes& a) {
   const auto check = [&](const char* field, std::string_view text, bool is_id) {
-    bool control = false;
-    const std::size_t bad = FirstInvalidUtf8(text, &control);
+    const std::size_t bad = FirstInvalidUtf8(text);
     std::string why;
     if (bad != std::string_view::npos) {
       why = " is not valid UTF-8 (byte 0x" + HexByte(static_cast<unsigned char>(text[bad])) +
             " at byte " + std::to_string(bad) + "; save the file as UTF-8)";
-    } else if (is_id && control) {
+    } else if (is_id && !FirstControlCharacter(text).empty()) {
       why = " contains a control character";
     } else {
       return Status::Ok();
